@@ -1,0 +1,49 @@
+//! The command line: one file per subcommand.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod calendar;
+pub mod timespan;
+pub mod timestamp;
+
+/// systemd timers and services, without systemd.
+#[derive(Debug, Parser)]
+#[command(name = "sundial", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Calendar(calendar::Args),
+    Timespan(timespan::Args),
+    Timestamp(timestamp::Args),
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit
+/// code. A closed stdout (`sundial … | head`) is not an error.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Calendar(args) => calendar::run(args),
+        Command::Timespan(args) => timespan::run(args),
+        Command::Timestamp(args) => timestamp::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if err
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(io::stderr(), "sundial: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! sundial: systemd's timers and service supervision as one standalone program.
+//!
+//! The binary's commands live in [`cli`]; time computations come from the
+//! `sundial-calendar` crate.
+
+pub mod cli;
