@@ -4,3 +4,4 @@
 //! `sundial-calendar` crate.
 
 pub mod cli;
+pub mod scheduler;
