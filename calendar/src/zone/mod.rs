@@ -6,7 +6,17 @@
 //! and fall back to the database compiled into the binary.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
+
+mod bundled;
+mod local;
+mod system;
+mod tzif;
+
+pub use bundled::BundledZones;
+pub use local::local_zone;
+pub use system::{is_valid_zone_name, SystemZones};
 
 use crate::civil::CivilDateTime;
 use crate::timestamp::Timestamp;
@@ -34,6 +44,14 @@ pub trait ZoneRules: Send + Sync + fmt::Debug {
     /// The zone's standard and daylight-saving abbreviations, as the C library
     /// sets `tzname[0]` and `tzname[1]` for it (`("CET", Some("CEST"))`).
     fn abbreviations(&self) -> (String, Option<String>);
+
+    /// The C library's `timezone` and `daylight` for this zone: the standard
+    /// offset in seconds east of UTC, and whether a daylight-saving variant
+    /// with a different offset exists. The default reads the offset at the
+    /// epoch and claims no daylight-saving time.
+    fn standard_offset(&self) -> (i32, bool) {
+        (self.offset_at(0).utc_offset, false)
+    }
 }
 
 /// How a wall-clock time maps onto instants in a zone.
@@ -108,6 +126,24 @@ impl Zone {
         self.rules.abbreviation_at(t.as_secs())
     }
 
+    /// The zone's standard and daylight-saving abbreviations, as the C library
+    /// sets `tzname[0]` and `tzname[1]`.
+    pub fn abbreviations(&self) -> (String, Option<String>) {
+        self.rules.abbreviations()
+    }
+
+    /// Whether the C library would call this zone UTC: standard offset zero
+    /// and no daylight-saving time (systemd's `in_utc_timezone()`).
+    ///
+    /// ```
+    /// use sundial_calendar::Zone;
+    /// assert!(Zone::utc().is_utc());
+    /// assert!(!Zone::fixed("JST", 9 * 3600, "JST").is_utc());
+    /// ```
+    pub fn is_utc(&self) -> bool {
+        self.rules.standard_offset() == (0, false)
+    }
+
     /// The wall-clock time of `t` in this zone.
     ///
     /// ```
@@ -174,6 +210,19 @@ pub trait ZoneSource: Send + Sync + fmt::Debug {
     /// The zone called `name` (`Europe/Berlin`), or `None` if there is none.
     /// Names are case-sensitive, as the files of the tz database are.
     fn load(&self, name: &str) -> Option<Zone>;
+
+    /// The zone in the TZif file at `path` (`TZ=/usr/share/zoneinfo/Asia/Tokyo`).
+    /// Sources without file access answer `None`, the default.
+    fn load_file(&self, path: &Path) -> Option<Zone> {
+        let _ = path;
+        None
+    }
+
+    /// The system's default zone, used when `TZ` is unset (`/etc/localtime`).
+    /// Sources without file access answer `None`, the default.
+    fn system_default(&self) -> Option<Zone> {
+        None
+    }
 }
 
 #[derive(Debug)]
@@ -198,3 +247,6 @@ impl ZoneRules for Fixed {
         (self.abbreviation.clone(), None)
     }
 }
+
+#[cfg(test)]
+mod tests;
