@@ -5,3 +5,5 @@
 
 pub mod cli;
 pub mod scheduler;
+pub mod unit;
+pub mod supervisor;
