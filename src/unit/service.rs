@@ -1,0 +1,497 @@
+//! The typed `.service` unit.
+
+use std::path::PathBuf;
+
+use sundial_calendar::Timespan;
+
+use super::exec::ExecCommand;
+use super::exit_status::ExitStatusSet;
+use super::install::InstallSection;
+use super::name::UnitName;
+use super::signal::Signal;
+use super::source::UnitSource;
+use super::unit::UnitSection;
+
+/// `Type=`: when a started service counts as "started".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceType {
+    /// Started right after fork.
+    Simple,
+    /// Started after a successful execve.
+    Exec,
+    /// Started when the ExecStart process exits successfully; the main
+    /// process is the one it left behind.
+    Forking,
+    /// Started after the last ExecStart exits successfully.
+    Oneshot,
+    /// Started when the bus name appears (sundial: unsupported at run time).
+    Dbus,
+    /// Started on `READY=1`.
+    Notify,
+    /// Like notify; reload by signal (systemd 253).
+    NotifyReload,
+    /// Like simple, with the exec delayed until the job queue is idle.
+    Idle,
+}
+
+impl ServiceType {
+    /// The spellings `Type=` accepts, for messages.
+    pub const EXPECTED: &'static str = "simple, exec, forking, oneshot, dbus, notify, notify-reload, idle";
+
+    /// Parses a `Type=` value.
+    pub fn parse(s: &str) -> Option<ServiceType> {
+        Some(match s {
+            "simple" => ServiceType::Simple,
+            "exec" => ServiceType::Exec,
+            "forking" => ServiceType::Forking,
+            "oneshot" => ServiceType::Oneshot,
+            "dbus" => ServiceType::Dbus,
+            "notify" => ServiceType::Notify,
+            "notify-reload" => ServiceType::NotifyReload,
+            "idle" => ServiceType::Idle,
+            _ => return None,
+        })
+    }
+}
+
+/// `Restart=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RestartPolicy {
+    /// `no` (default).
+    #[default]
+    No,
+    /// `always`.
+    Always,
+    /// `on-success`.
+    OnSuccess,
+    /// `on-failure`.
+    OnFailure,
+    /// `on-abnormal`.
+    OnAbnormal,
+    /// `on-abort`.
+    OnAbort,
+    /// `on-watchdog`.
+    OnWatchdog,
+}
+
+impl RestartPolicy {
+    /// The spellings `Restart=` accepts, for messages.
+    pub const EXPECTED: &'static str =
+        "no, always, on-success, on-failure, on-abnormal, on-abort, on-watchdog";
+
+    /// Parses a `Restart=` value.
+    pub fn parse(s: &str) -> Option<RestartPolicy> {
+        Some(match s {
+            "no" => RestartPolicy::No,
+            "always" => RestartPolicy::Always,
+            "on-success" => RestartPolicy::OnSuccess,
+            "on-failure" => RestartPolicy::OnFailure,
+            "on-abnormal" => RestartPolicy::OnAbnormal,
+            "on-abort" => RestartPolicy::OnAbort,
+            "on-watchdog" => RestartPolicy::OnWatchdog,
+            _ => return None,
+        })
+    }
+}
+
+/// `KillMode=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum KillMode {
+    /// `control-group` (default): every process of the service.
+    #[default]
+    ControlGroup,
+    /// `mixed`: KillSignal to the main process, SIGKILL to all.
+    Mixed,
+    /// `process`: the main process only.
+    Process,
+    /// `none`: nothing is killed (deprecated).
+    None,
+}
+
+impl KillMode {
+    /// The spellings `KillMode=` accepts, for messages.
+    pub const EXPECTED: &'static str = "control-group, mixed, process, none";
+
+    /// Parses a `KillMode=` value.
+    pub fn parse(s: &str) -> Option<KillMode> {
+        Some(match s {
+            "control-group" => KillMode::ControlGroup,
+            "mixed" => KillMode::Mixed,
+            "process" => KillMode::Process,
+            "none" => KillMode::None,
+            _ => return None,
+        })
+    }
+}
+
+/// `NotifyAccess=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotifyAccess {
+    /// `none`
+    None,
+    /// `main`
+    Main,
+    /// `exec`
+    Exec,
+    /// `all`
+    All,
+}
+
+impl NotifyAccess {
+    /// The spellings `NotifyAccess=` accepts, for messages.
+    pub const EXPECTED: &'static str = "none, main, exec, all";
+
+    /// Parses a `NotifyAccess=` value.
+    pub fn parse(s: &str) -> Option<NotifyAccess> {
+        Some(match s {
+            "none" => NotifyAccess::None,
+            "main" => NotifyAccess::Main,
+            "exec" => NotifyAccess::Exec,
+            "all" => NotifyAccess::All,
+            _ => return None,
+        })
+    }
+}
+
+/// `WorkingDirectory=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkingDirectory {
+    /// The directory; `None` means `~`, the home of User=.
+    pub path: Option<PathBuf>,
+    /// `-` prefix: a missing directory is not an error.
+    pub missing_ok: bool,
+}
+
+/// One `EnvironmentFile=` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentFile {
+    /// Absolute path, possibly a glob.
+    pub path: PathBuf,
+    /// `-` prefix: a missing file is silently ignored.
+    pub optional: bool,
+}
+
+/// `StandardInput=`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StandardInput {
+    /// `null` (default).
+    #[default]
+    Null,
+    /// `tty`, `tty-force`, `tty-fail`.
+    Tty,
+    /// `data` (StandardInputText=/Data=).
+    Data,
+    /// `file:PATH`
+    File(PathBuf),
+    /// `socket`
+    Socket,
+    /// `fd:NAME`
+    Fd(String),
+}
+
+/// `StandardOutput=` / `StandardError=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StandardOutput {
+    /// `inherit`: stdout from stdin's target, stderr from stdout's.
+    Inherit,
+    /// `null`
+    Null,
+    /// `tty`
+    Tty,
+    /// `journal` (also `syslog`): sundial captures the lines into its store.
+    Journal,
+    /// `kmsg`
+    Kmsg,
+    /// `journal+console` (also `syslog+console`)
+    JournalConsole,
+    /// `kmsg+console`
+    KmsgConsole,
+    /// `file:PATH`: opened without truncation, written from the start.
+    File(PathBuf),
+    /// `append:PATH`
+    Append(PathBuf),
+    /// `truncate:PATH`
+    Truncate(PathBuf),
+    /// `socket`
+    Socket,
+    /// `fd:NAME`
+    Fd(String),
+}
+
+/// A limit that may be absolute, relative to physical memory or the system
+/// maximum, or infinite (MemoryMax=, TasksMax=).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// An absolute value (bytes or tasks).
+    Absolute(u64),
+    /// Per ten thousand of the total (`50%` = 5000).
+    Permyriad(u32),
+    /// `infinity`
+    Infinity,
+}
+
+/// The `Limit*=` resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    /// `LimitCPU=` (seconds)
+    Cpu,
+    /// `LimitFSIZE=`
+    Fsize,
+    /// `LimitDATA=`
+    Data,
+    /// `LimitSTACK=`
+    Stack,
+    /// `LimitCORE=`
+    Core,
+    /// `LimitRSS=`
+    Rss,
+    /// `LimitNOFILE=`
+    Nofile,
+    /// `LimitAS=`
+    As,
+    /// `LimitNPROC=`
+    Nproc,
+    /// `LimitMEMLOCK=`
+    Memlock,
+    /// `LimitLOCKS=`
+    Locks,
+    /// `LimitSIGPENDING=`
+    Sigpending,
+    /// `LimitMSGQUEUE=`
+    Msgqueue,
+    /// `LimitNICE=`
+    Nice,
+    /// `LimitRTPRIO=`
+    Rtprio,
+    /// `LimitRTTIME=` (microseconds)
+    Rttime,
+}
+
+impl Resource {
+    /// The resource a `Limit…=` key names.
+    pub fn from_key(key: &str) -> Option<Resource> {
+        Some(match key.strip_prefix("Limit")? {
+            "CPU" => Resource::Cpu,
+            "FSIZE" => Resource::Fsize,
+            "DATA" => Resource::Data,
+            "STACK" => Resource::Stack,
+            "CORE" => Resource::Core,
+            "RSS" => Resource::Rss,
+            "NOFILE" => Resource::Nofile,
+            "AS" => Resource::As,
+            "NPROC" => Resource::Nproc,
+            "MEMLOCK" => Resource::Memlock,
+            "LOCKS" => Resource::Locks,
+            "SIGPENDING" => Resource::Sigpending,
+            "MSGQUEUE" => Resource::Msgqueue,
+            "NICE" => Resource::Nice,
+            "RTPRIO" => Resource::Rtprio,
+            "RTTIME" => Resource::Rttime,
+            _ => return None,
+        })
+    }
+}
+
+/// A soft and hard `rlimit`; `None` is `infinity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceLimit {
+    /// The resource.
+    pub resource: Resource,
+    /// Soft limit.
+    pub soft: Option<u64>,
+    /// Hard limit.
+    pub hard: Option<u64>,
+}
+
+/// The `[Service]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSection {
+    /// `Type=`, with systemd's default resolved: `simple` when ExecStart= is
+    /// set, `oneshot` otherwise.
+    pub service_type: ServiceType,
+    /// `RemainAfterExit=` (default no).
+    pub remain_after_exit: bool,
+    /// `GuessMainPID=` (default yes).
+    pub guess_main_pid: bool,
+    /// `PIDFile=`
+    pub pid_file: Option<PathBuf>,
+    /// `ExecCondition=`
+    pub exec_condition: Vec<ExecCommand>,
+    /// `ExecStartPre=`
+    pub exec_start_pre: Vec<ExecCommand>,
+    /// `ExecStart=`
+    pub exec_start: Vec<ExecCommand>,
+    /// `ExecStartPost=`
+    pub exec_start_post: Vec<ExecCommand>,
+    /// `ExecReload=`
+    pub exec_reload: Vec<ExecCommand>,
+    /// `ExecStop=`
+    pub exec_stop: Vec<ExecCommand>,
+    /// `ExecStopPost=`
+    pub exec_stop_post: Vec<ExecCommand>,
+    /// `Restart=` (default no).
+    pub restart: RestartPolicy,
+    /// `RestartSec=` (default 100 ms).
+    pub restart_sec: Timespan,
+    /// `SuccessExitStatus=`
+    pub success_exit_status: ExitStatusSet,
+    /// `RestartPreventExitStatus=`
+    pub restart_prevent_exit_status: ExitStatusSet,
+    /// `RestartForceExitStatus=`
+    pub restart_force_exit_status: ExitStatusSet,
+    /// `TimeoutStartSec=` (or `TimeoutSec=`); `None` = the manager default,
+    /// 90 s, or infinity for oneshot. `0` is stored as infinity.
+    pub timeout_start: Option<Timespan>,
+    /// `TimeoutStopSec=` (or `TimeoutSec=`); `None` = the manager default.
+    pub timeout_stop: Option<Timespan>,
+    /// `RuntimeMaxSec=` (default infinity).
+    pub runtime_max: Timespan,
+    /// `WatchdogSec=` (default 0 = off).
+    pub watchdog: Timespan,
+    /// `KillMode=`
+    pub kill_mode: KillMode,
+    /// `KillSignal=` (default SIGTERM).
+    pub kill_signal: Signal,
+    /// `SendSIGKILL=` (default yes).
+    pub send_sigkill: bool,
+    /// `FinalKillSignal=` (default SIGKILL).
+    pub final_kill_signal: Signal,
+    /// `User=`
+    pub user: Option<String>,
+    /// `Group=`
+    pub group: Option<String>,
+    /// `SupplementaryGroups=`
+    pub supplementary_groups: Vec<String>,
+    /// `WorkingDirectory=`
+    pub working_directory: Option<WorkingDirectory>,
+    /// `RootDirectory=`
+    pub root_directory: Option<PathBuf>,
+    /// `Environment=`: assignments in order; a later one for the same name
+    /// wins. `$` is not special here.
+    pub environment: Vec<(String, String)>,
+    /// `EnvironmentFile=`, in order.
+    pub environment_files: Vec<EnvironmentFile>,
+    /// `UnsetEnvironment=`: names or exact `NAME=VALUE` pairs.
+    pub unset_environment: Vec<String>,
+    /// `PassEnvironment=`: names imported from the manager.
+    pub pass_environment: Vec<String>,
+    /// `UMask=` (default 0022).
+    pub umask: u32,
+    /// `Nice=` (-20..=19).
+    pub nice: Option<i32>,
+    /// `Limit*=`, one entry per resource set (last assignment wins).
+    pub limits: Vec<ResourceLimit>,
+    /// `StandardInput=`
+    pub standard_input: StandardInput,
+    /// `StandardOutput=`; `None` = the manager default (journal).
+    pub standard_output: Option<StandardOutput>,
+    /// `StandardError=`; `None` = inherit (same as stdout).
+    pub standard_error: Option<StandardOutput>,
+    /// `SyslogIdentifier=`
+    pub syslog_identifier: Option<String>,
+    /// `NotifyAccess=`; `None` = `main` for notify services, `none` otherwise.
+    pub notify_access: Option<NotifyAccess>,
+    /// `MemoryMax=`
+    pub memory_max: Option<Limit>,
+    /// `MemoryLimit=` (the cgroup v1 spelling).
+    pub memory_limit: Option<Limit>,
+    /// `CPUQuota=` in per ten thousand of one CPU (`50%` = 5000).
+    pub cpu_quota: Option<u32>,
+    /// `TasksMax=`
+    pub tasks_max: Option<Limit>,
+}
+
+impl Default for ServiceSection {
+    fn default() -> ServiceSection {
+        ServiceSection {
+            service_type: ServiceType::Simple,
+            remain_after_exit: false,
+            guess_main_pid: true,
+            pid_file: None,
+            exec_condition: Vec::new(),
+            exec_start_pre: Vec::new(),
+            exec_start: Vec::new(),
+            exec_start_post: Vec::new(),
+            exec_reload: Vec::new(),
+            exec_stop: Vec::new(),
+            exec_stop_post: Vec::new(),
+            restart: RestartPolicy::No,
+            // systemd: DEFAULT_RESTART_USEC = 100 ms
+            restart_sec: Timespan::from_usec(100_000),
+            success_exit_status: ExitStatusSet::default(),
+            restart_prevent_exit_status: ExitStatusSet::default(),
+            restart_force_exit_status: ExitStatusSet::default(),
+            timeout_start: None,
+            timeout_stop: None,
+            runtime_max: Timespan::INFINITY,
+            watchdog: Timespan::ZERO,
+            kill_mode: KillMode::ControlGroup,
+            kill_signal: Signal::TERM,
+            send_sigkill: true,
+            final_kill_signal: Signal::KILL,
+            user: None,
+            group: None,
+            supplementary_groups: Vec::new(),
+            working_directory: None,
+            root_directory: None,
+            environment: Vec::new(),
+            environment_files: Vec::new(),
+            unset_environment: Vec::new(),
+            pass_environment: Vec::new(),
+            umask: 0o022,
+            nice: None,
+            limits: Vec::new(),
+            standard_input: StandardInput::Null,
+            standard_output: None,
+            standard_error: None,
+            syslog_identifier: None,
+            notify_access: None,
+            memory_max: None,
+            memory_limit: None,
+            cpu_quota: None,
+            tasks_max: None,
+        }
+    }
+}
+
+impl ServiceSection {
+    /// The start timeout with defaults applied: `default` (the manager's
+    /// DefaultTimeoutStartSec=, 90 s) unless set, infinity for oneshot.
+    pub fn timeout_start_or(&self, default: Timespan) -> Timespan {
+        match self.timeout_start {
+            Some(t) => t,
+            None if self.service_type == ServiceType::Oneshot => Timespan::INFINITY,
+            None => default,
+        }
+    }
+
+    /// The stop timeout with the manager's default applied.
+    pub fn timeout_stop_or(&self, default: Timespan) -> Timespan {
+        self.timeout_stop.unwrap_or(default)
+    }
+
+    /// The value of the environment variable `name` after all `Environment=`
+    /// assignments (the last one wins).
+    pub fn environment_value(&self, name: &str) -> Option<&str> {
+        self.environment
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loaded, validated `.service` unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUnit {
+    /// The unit's name.
+    pub name: UnitName,
+    /// Where it was loaded from.
+    pub source: UnitSource,
+    /// `[Unit]`.
+    pub unit: UnitSection,
+    /// `[Service]`.
+    pub service: ServiceSection,
+    /// `[Install]`.
+    pub install: InstallSection,
+}

@@ -1,0 +1,143 @@
+//! The typed `.timer` unit.
+
+use sundial_calendar::{CalendarSpec, Timespan};
+
+use super::install::InstallSection;
+use super::name::UnitName;
+use super::source::UnitSource;
+use super::unit::UnitSection;
+
+/// What a monotonic trigger counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MonotonicBase {
+    /// `OnActiveSec=`: when the timer unit was activated.
+    Active,
+    /// `OnBootSec=`: kernel boot.
+    Boot,
+    /// `OnStartupSec=`: when the manager started.
+    Startup,
+    /// `OnUnitActiveSec=`: when the triggered unit last became active.
+    UnitActive,
+    /// `OnUnitInactiveSec=`: when the triggered unit last became inactive.
+    UnitInactive,
+}
+
+impl MonotonicBase {
+    /// The directive that sets a trigger of this base.
+    pub fn directive(self) -> &'static str {
+        match self {
+            MonotonicBase::Active => "OnActiveSec",
+            MonotonicBase::Boot => "OnBootSec",
+            MonotonicBase::Startup => "OnStartupSec",
+            MonotonicBase::UnitActive => "OnUnitActiveSec",
+            MonotonicBase::UnitInactive => "OnUnitInactiveSec",
+        }
+    }
+}
+
+/// One entry of the timer's shared trigger list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerTrigger {
+    /// `On…Sec=`: a span after a base event.
+    Monotonic {
+        /// What the span counts from.
+        base: MonotonicBase,
+        /// The span.
+        span: Timespan,
+    },
+    /// `OnCalendar=`: a wall-clock schedule.
+    Calendar(CalendarSpec),
+}
+
+/// The `[Timer]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerSection {
+    /// `OnActiveSec=`, `OnBootSec=`, `OnStartupSec=`, `OnUnitActiveSec=`,
+    /// `OnUnitInactiveSec=` and `OnCalendar=`, in file order. One shared list:
+    /// an empty assignment to any of them clears all.
+    pub triggers: Vec<TimerTrigger>,
+    /// `AccuracySec=` (default 1 min).
+    pub accuracy: Timespan,
+    /// `RandomizedDelaySec=` (default 0).
+    pub randomized_delay: Timespan,
+    /// `FixedRandomDelay=` (default no).
+    pub fixed_random_delay: bool,
+    /// `RandomizedOffsetSec=` (default 0; systemd 258).
+    pub randomized_offset: Timespan,
+    /// `DeferReactivation=` (default no; systemd 257).
+    pub defer_reactivation: bool,
+    /// `OnClockChange=` (default no).
+    pub on_clock_change: bool,
+    /// `OnTimezoneChange=` (default no).
+    pub on_timezone_change: bool,
+    /// `Unit=` as written (specifiers expanded); `None` = same name as the timer.
+    pub unit: Option<UnitName>,
+    /// `Persistent=` (default no).
+    pub persistent: bool,
+    /// `WakeSystem=` (default no).
+    pub wake_system: bool,
+    /// `RemainAfterElapse=` (default yes).
+    pub remain_after_elapse: bool,
+}
+
+impl Default for TimerSection {
+    fn default() -> TimerSection {
+        TimerSection {
+            triggers: Vec::new(),
+            // systemd: DefaultTimerAccuracySec= 1min
+            accuracy: Timespan::from_secs(60),
+            randomized_delay: Timespan::ZERO,
+            fixed_random_delay: false,
+            randomized_offset: Timespan::ZERO,
+            defer_reactivation: false,
+            on_clock_change: false,
+            on_timezone_change: false,
+            unit: None,
+            persistent: false,
+            wake_system: false,
+            remain_after_elapse: true,
+        }
+    }
+}
+
+impl TimerSection {
+    /// The calendar triggers.
+    pub fn calendars(&self) -> impl Iterator<Item = &CalendarSpec> {
+        self.triggers.iter().filter_map(|t| match t {
+            TimerTrigger::Calendar(spec) => Some(spec),
+            TimerTrigger::Monotonic { .. } => None,
+        })
+    }
+
+    /// The monotonic triggers.
+    pub fn monotonic(&self) -> impl Iterator<Item = (MonotonicBase, Timespan)> + '_ {
+        self.triggers.iter().filter_map(|t| match t {
+            TimerTrigger::Monotonic { base, span } => Some((*base, *span)),
+            TimerTrigger::Calendar(_) => None,
+        })
+    }
+
+    /// Whether the timer can ever fire: systemd refuses a timer without any
+    /// trigger value unless OnClockChange= or OnTimezoneChange= is set.
+    pub fn has_trigger(&self) -> bool {
+        !self.triggers.is_empty() || self.on_clock_change || self.on_timezone_change
+    }
+}
+
+/// A loaded, validated `.timer` unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerUnit {
+    /// The unit's name (`backup.timer`, `backup@home.timer`).
+    pub name: UnitName,
+    /// Where it was loaded from.
+    pub source: UnitSource,
+    /// `[Unit]`.
+    pub unit: UnitSection,
+    /// `[Timer]`.
+    pub timer: TimerSection,
+    /// `[Install]`.
+    pub install: InstallSection,
+    /// The unit this timer starts: `Unit=`, or the timer's own name with the
+    /// `.service` suffix (template instances keep their instance).
+    pub triggers: UnitName,
+}

@@ -1,0 +1,147 @@
+//! The `[Unit]` section, shared by every unit type.
+
+use sundial_calendar::Timespan;
+
+use super::name::UnitName;
+
+/// What a `Condition*=`/`Assert*=` directive checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConditionKind {
+    /// `…PathExists=`
+    PathExists,
+    /// `…PathExistsGlob=`
+    PathExistsGlob,
+    /// `…PathIsDirectory=`
+    PathIsDirectory,
+    /// `…PathIsSymbolicLink=`
+    PathIsSymbolicLink,
+    /// `…PathIsMountPoint=`
+    PathIsMountPoint,
+    /// `…PathIsReadWrite=`
+    PathIsReadWrite,
+    /// `…DirectoryNotEmpty=`
+    DirectoryNotEmpty,
+    /// `…FileNotEmpty=`
+    FileNotEmpty,
+    /// `…FileIsExecutable=`
+    FileIsExecutable,
+    /// `…User=`: a user name, UID, or `@system`.
+    User,
+    /// `…Group=`: a group name or GID.
+    Group,
+    /// `…Environment=`: `NAME` or `NAME=value` in the manager's environment.
+    Environment,
+}
+
+impl ConditionKind {
+    /// The kind named by the part after `Condition`/`Assert`.
+    pub fn from_suffix(s: &str) -> Option<ConditionKind> {
+        Some(match s {
+            "PathExists" => ConditionKind::PathExists,
+            "PathExistsGlob" => ConditionKind::PathExistsGlob,
+            "PathIsDirectory" => ConditionKind::PathIsDirectory,
+            "PathIsSymbolicLink" => ConditionKind::PathIsSymbolicLink,
+            "PathIsMountPoint" => ConditionKind::PathIsMountPoint,
+            "PathIsReadWrite" => ConditionKind::PathIsReadWrite,
+            "DirectoryNotEmpty" => ConditionKind::DirectoryNotEmpty,
+            "FileNotEmpty" => ConditionKind::FileNotEmpty,
+            "FileIsExecutable" => ConditionKind::FileIsExecutable,
+            "User" => ConditionKind::User,
+            "Group" => ConditionKind::Group,
+            "Environment" => ConditionKind::Environment,
+            _ => return None,
+        })
+    }
+
+    /// Whether the value must be an absolute path.
+    pub fn takes_path(self) -> bool {
+        !matches!(
+            self,
+            ConditionKind::User | ConditionKind::Group | ConditionKind::Environment
+        )
+    }
+}
+
+/// One `Condition*=` or `Assert*=` check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// What is checked.
+    pub kind: ConditionKind,
+    /// `|` prefix: a triggering condition (at least one of them must hold).
+    pub trigger: bool,
+    /// `!` prefix: the check is negated.
+    pub negate: bool,
+    /// The path, user, group or variable, specifiers expanded.
+    pub value: String,
+}
+
+/// The `[Unit]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitSection {
+    /// `Description=`
+    pub description: Option<String>,
+    /// `Documentation=`: URIs.
+    pub documentation: Vec<String>,
+    /// `Requires=`
+    pub requires: Vec<UnitName>,
+    /// `Wants=`
+    pub wants: Vec<UnitName>,
+    /// `Requisite=`
+    pub requisite: Vec<UnitName>,
+    /// `BindsTo=`
+    pub binds_to: Vec<UnitName>,
+    /// `PartOf=`
+    pub part_of: Vec<UnitName>,
+    /// `Upholds=`
+    pub upholds: Vec<UnitName>,
+    /// `After=`
+    pub after: Vec<UnitName>,
+    /// `Before=`
+    pub before: Vec<UnitName>,
+    /// `Conflicts=`
+    pub conflicts: Vec<UnitName>,
+    /// `OnFailure=`
+    pub on_failure: Vec<UnitName>,
+    /// `OnSuccess=`
+    pub on_success: Vec<UnitName>,
+    /// `StopWhenUnneeded=` (default no).
+    pub stop_when_unneeded: bool,
+    /// `DefaultDependencies=` (default yes).
+    pub default_dependencies: bool,
+    /// `StartLimitIntervalSec=` (also the legacy `StartLimitInterval=`);
+    /// `None` = the manager's default (10 s). Zero disables the limit.
+    pub start_limit_interval: Option<Timespan>,
+    /// `StartLimitBurst=`; `None` = the manager's default (5).
+    pub start_limit_burst: Option<u32>,
+    /// `Condition*=`: all non-trigger ones must hold, and one trigger one if
+    /// any; a failed condition skips the start without failing.
+    pub conditions: Vec<Condition>,
+    /// `Assert*=`: like conditions, but a failed one fails the start.
+    pub asserts: Vec<Condition>,
+}
+
+impl Default for UnitSection {
+    fn default() -> UnitSection {
+        UnitSection {
+            description: None,
+            documentation: Vec::new(),
+            requires: Vec::new(),
+            wants: Vec::new(),
+            requisite: Vec::new(),
+            binds_to: Vec::new(),
+            part_of: Vec::new(),
+            upholds: Vec::new(),
+            after: Vec::new(),
+            before: Vec::new(),
+            conflicts: Vec::new(),
+            on_failure: Vec::new(),
+            on_success: Vec::new(),
+            stop_when_unneeded: false,
+            default_dependencies: true,
+            start_limit_interval: None,
+            start_limit_burst: None,
+            conditions: Vec::new(),
+            asserts: Vec::new(),
+        }
+    }
+}
