@@ -1,0 +1,4 @@
+//! Service supervision: running `.service` units with systemd's semantics.
+
+pub mod spawn;
+pub mod state;
