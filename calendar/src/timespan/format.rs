@@ -1,0 +1,155 @@
+//! systemd's ways of printing spans: `format_timespan()` and the relative
+//! "… ago" / "… left" form of `format_timestamp_relative()`.
+
+use std::fmt;
+
+use super::Timespan;
+use crate::timestamp::Timestamp;
+
+const USEC_PER_MSEC: u64 = 1_000;
+const USEC_PER_SEC: u64 = 1_000_000;
+const USEC_PER_MINUTE: u64 = 60 * USEC_PER_SEC;
+const USEC_PER_HOUR: u64 = 60 * USEC_PER_MINUTE;
+const USEC_PER_DAY: u64 = 24 * USEC_PER_HOUR;
+const USEC_PER_WEEK: u64 = 7 * USEC_PER_DAY;
+const USEC_PER_MONTH: u64 = 2_629_800 * USEC_PER_SEC;
+const USEC_PER_YEAR: u64 = 31_557_600 * USEC_PER_SEC;
+
+/// Units from largest to smallest, with the suffix systemd prints.
+const UNITS: [(&str, u64); 9] = [
+    ("y", USEC_PER_YEAR),
+    ("month", USEC_PER_MONTH),
+    ("w", USEC_PER_WEEK),
+    ("d", USEC_PER_DAY),
+    ("h", USEC_PER_HOUR),
+    ("min", USEC_PER_MINUTE),
+    ("s", USEC_PER_SEC),
+    ("ms", USEC_PER_MSEC),
+    ("us", 1),
+];
+
+/// Number of decimal digits below one `unit` (1 s -> 6, 1 ms -> 3).
+fn subunit_digits(unit: u64) -> usize {
+    let mut digits = 0;
+    let mut u = unit;
+    while u > 1 {
+        u /= 10;
+        digits += 1;
+    }
+    digits
+}
+
+impl fmt::Display for Timespan {
+    /// systemd's `format_timespan()` with 1µs accuracy: a greedy split into
+    /// units joined by spaces, the last part below a minute as a decimal.
+    ///
+    /// ```
+    /// use sundial_calendar::Timespan;
+    /// assert_eq!(Timespan::from_usec(123_456_789).to_string(), "2min 3.456789s");
+    /// assert_eq!(Timespan::from_secs(90_061).to_string(), "1d 1h 1min 1s");
+    /// assert_eq!(Timespan::ZERO.to_string(), "0");
+    /// assert_eq!(Timespan::INFINITY.to_string(), "infinity");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_infinite() {
+            return f.write_str("infinity");
+        }
+        if self.is_zero() {
+            return f.write_str("0");
+        }
+        let mut rest = self.as_usec();
+        let mut separator = "";
+        for (suffix, unit) in UNITS {
+            if rest == 0 {
+                break;
+            }
+            if rest < unit {
+                continue;
+            }
+            let (whole, part) = (rest / unit, rest % unit);
+            let digits = subunit_digits(unit);
+            if rest < USEC_PER_MINUTE && part > 0 && digits > 0 {
+                write!(f, "{separator}{whole}.{part:0digits$}{suffix}")?;
+                return Ok(());
+            }
+            write!(f, "{separator}{whole}{suffix}")?;
+            rest = part;
+            separator = " ";
+        }
+        Ok(())
+    }
+}
+
+/// `t` relative to `now` as systemd prints it in "From now:" lines and in
+/// `list-timers`: `2 years 7 months ago`, `1 day 3h left`, `5min 3s ago`,
+/// `now`. Only the two largest sensible units are shown.
+///
+/// ```
+/// use sundial_calendar::timespan::format_relative;
+/// use sundial_calendar::Timestamp;
+/// let now = Timestamp::from_secs(1_700_000_000);
+/// assert_eq!(format_relative(now, Timestamp::from_secs(1_700_000_300)), "5min left");
+/// assert_eq!(format_relative(now, Timestamp::from_secs(1_699_999_930)), "1min 10s ago");
+/// assert_eq!(format_relative(now, now), "now");
+/// ```
+pub fn format_relative(now: Timestamp, t: Timestamp) -> String {
+    let (d, suffix) = if now > t {
+        (now.saturating_since(t).as_usec(), " ago")
+    } else {
+        (t.saturating_since(now).as_usec(), " left")
+    };
+    let plural = |n: u64, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    if d >= USEC_PER_YEAR {
+        let years = d / USEC_PER_YEAR;
+        let months = d % USEC_PER_YEAR / USEC_PER_MONTH;
+        format!(
+            "{years} {} {months} {}{suffix}",
+            plural(years, "year", "years"),
+            plural(months, "month", "months")
+        )
+    } else if d >= USEC_PER_MONTH {
+        let months = d / USEC_PER_MONTH;
+        let days = d % USEC_PER_MONTH / USEC_PER_DAY;
+        format!(
+            "{months} {} {days} {}{suffix}",
+            plural(months, "month", "months"),
+            plural(days, "day", "days")
+        )
+    } else if d >= USEC_PER_WEEK {
+        let weeks = d / USEC_PER_WEEK;
+        let days = d % USEC_PER_WEEK / USEC_PER_DAY;
+        format!(
+            "{weeks} {} {days} {}{suffix}",
+            plural(weeks, "week", "weeks"),
+            plural(days, "day", "days")
+        )
+    } else if d >= 2 * USEC_PER_DAY {
+        format!("{} days{suffix}", d / USEC_PER_DAY)
+    } else if d >= 25 * USEC_PER_HOUR {
+        format!("1 day {}h{suffix}", (d - USEC_PER_DAY) / USEC_PER_HOUR)
+    } else if d >= 6 * USEC_PER_HOUR {
+        format!("{}h{suffix}", d / USEC_PER_HOUR)
+    } else if d >= USEC_PER_HOUR {
+        format!(
+            "{}h {}min{suffix}",
+            d / USEC_PER_HOUR,
+            d % USEC_PER_HOUR / USEC_PER_MINUTE
+        )
+    } else if d >= 5 * USEC_PER_MINUTE {
+        format!("{}min{suffix}", d / USEC_PER_MINUTE)
+    } else if d >= USEC_PER_MINUTE {
+        format!(
+            "{}min {}s{suffix}",
+            d / USEC_PER_MINUTE,
+            d % USEC_PER_MINUTE / USEC_PER_SEC
+        )
+    } else if d >= USEC_PER_SEC {
+        format!("{}s{suffix}", d / USEC_PER_SEC)
+    } else if d >= USEC_PER_MSEC {
+        format!("{}ms{suffix}", d / USEC_PER_MSEC)
+    } else if d > 0 {
+        format!("{d}us{suffix}")
+    } else {
+        "now".to_owned()
+    }
+}
