@@ -7,4 +7,4 @@ pub mod cli;
 pub mod scheduler;
 pub mod unit;
 pub mod supervisor;
-pub mod supervisor;
+pub mod store;

@@ -1,0 +1,451 @@
+//! The daemon's persistent state in one SQLite file: Persistent= stamps, run
+//! history and captured log lines.
+//!
+//! Durability: the file is in WAL mode. Stamps and run rows commit with
+//! `synchronous=FULL` (fsync at every commit), so neither `kill -9` nor a power
+//! loss after a call returned can lose them. Log lines commit in batches with
+//! `synchronous=NORMAL`: a `kill -9` still loses nothing that was committed (the
+//! WAL is in the kernel's page cache), a power loss may lose the last batches, and
+//! a chatty service costs one transaction per batch rather than an fsync per line.
+//! SQLite's journaling keeps the file consistent in every case.
+//!
+//! The store is used by one owner (the daemon's event loop); it is `Send` but not
+//! shared. Another process (a second daemon, a test) may open the same file: the
+//! busy timeout serializes writers.
+
+mod logs;
+mod runs;
+pub mod schema;
+mod stamps;
+
+#[cfg(test)]
+mod crash_tests;
+
+use std::cell::Cell;
+use std::fs;
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use logs::{LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
+pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Trigger};
+pub use stamps::MonotonicStamp;
+
+/// How long a writer waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection; the store uses about twenty.
+const STATEMENT_CACHE: usize = 64;
+
+/// A failure of the state store; every variant names the database file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The directory holding the database could not be created.
+    #[error("{path}: cannot create the state directory: {source}")]
+    CreateDir {
+        /// The database file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The database file could not be created.
+    #[error("{path}: cannot create the state file: {source}")]
+    CreateFile {
+        /// The database file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// SQLite failed while doing `op`.
+    #[error("{path}: {op}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What the store was doing.
+        op: &'static str,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The schema could not be brought to this build's version.
+    #[error("{path}: {source}")]
+    Schema {
+        /// The database file.
+        path: PathBuf,
+        /// The migration error.
+        source: schema::MigrateError,
+    },
+    /// The file refused WAL mode (it is on a file system without shared memory,
+    /// or another process holds it in another mode).
+    #[error("{path}: cannot switch to WAL journal mode (SQLite kept {mode:?})")]
+    NoWal {
+        /// The database file.
+        path: PathBuf,
+        /// The mode SQLite reported.
+        mode: String,
+    },
+    /// A stored value is not one sundial writes.
+    #[error("{path}: {table} row {row}: bad {column} {value:?}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// The table read.
+        table: &'static str,
+        /// The row id or key.
+        row: String,
+        /// The column holding the bad value.
+        column: &'static str,
+        /// The value found.
+        value: String,
+    },
+    /// `finish_run` named an invocation that has no in-flight run.
+    #[error("{path}: no run in flight with invocation id {invocation}")]
+    NoSuchRun {
+        /// The database file.
+        path: PathBuf,
+        /// The invocation id given.
+        invocation: InvocationId,
+    },
+}
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The SQLite `synchronous` level of the next commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// fsync at every commit: stamps and runs.
+    Full,
+    /// fsync only at checkpoints: log batches.
+    Normal,
+}
+
+/// The open state database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    sync: Cell<Sync>,
+    retention: LogRetention,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, with its parent
+    /// directories, and brings its schema up to date.
+    ///
+    /// New directories are mode 0700 and a new file 0600: captured output may
+    /// hold secrets.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(|source| StoreError::CreateDir {
+                    path: path.clone(),
+                    source,
+                })?;
+        }
+        // Create the file ourselves so that it gets our mode; SQLite would use
+        // 0644, and its -wal and -shm files copy the main file's mode.
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|source| StoreError::CreateFile {
+                path: path.clone(),
+                source,
+            })?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn =
+            Connection::open_with_flags(&path, flags).map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                op: "open",
+                source,
+            })?;
+        let sqlite = |op| {
+            let path = path.clone();
+            move |source| StoreError::Sqlite { path, op, source }
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(sqlite("set busy timeout"))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(sqlite("set journal mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::NoWal { path, mode });
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL")
+            .map_err(sqlite("set synchronous"))?;
+        schema::migrate_to(&mut conn, schema::VERSION).map_err(|source| StoreError::Schema {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Store {
+            conn,
+            path,
+            sync: Cell::new(Sync::Full),
+            retention: LogRetention::default(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `PRAGMA integrity_check`: `["ok"]` for a sound file, else SQLite's findings.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(self.sqlite("integrity check"))?;
+        let rows = stmt
+            .query_map([], |row| row.get(0))
+            .map_err(self.sqlite("integrity check"))?;
+        rows.collect::<Result<Vec<String>, _>>()
+            .map_err(self.sqlite("integrity check"))
+    }
+
+    /// Moves the WAL's content into the main file and truncates the WAL (the
+    /// daemon calls this when idle and at exit; SQLite also checkpoints on its own
+    /// every 1000 pages).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(self.sqlite("checkpoint"))
+    }
+
+    /// An error mapper naming this store's file and `op`.
+    fn sqlite(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        sqlite_at(&self.path, op)
+    }
+
+    /// Sets the `synchronous` level for the next commits; a no-op when unchanged.
+    fn set_sync(&self, sync: Sync) -> Result<()> {
+        if self.sync.get() != sync {
+            let sql = match sync {
+                Sync::Full => "PRAGMA synchronous = FULL",
+                Sync::Normal => "PRAGMA synchronous = NORMAL",
+            };
+            self.conn
+                .execute_batch(sql)
+                .map_err(self.sqlite("set synchronous"))?;
+            self.sync.set(sync);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction, committed if it succeeds and rolled back if
+    /// not. (rusqlite's `Transaction` borrows the connection, which would keep
+    /// `f` from calling the store's own methods.)
+    fn in_transaction<T>(
+        &mut self,
+        op: &'static str,
+        f: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<T> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.sqlite(op))?;
+        match f(self) {
+            Ok(value) => {
+                if let Err(source) = self.conn.execute_batch("COMMIT") {
+                    // A failed COMMIT may leave the transaction open; end it so the
+                    // next call does not run inside it.
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(self.sqlite(op)(source));
+                }
+                Ok(value)
+            }
+            Err(err) => {
+                // The error from `f` is the one worth reporting; a failing
+                // ROLLBACK means SQLite already rolled back.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(err)
+            }
+        }
+    }
+
+    fn corrupt(
+        &self,
+        table: &'static str,
+        row: impl ToString,
+        column: &'static str,
+        value: impl Into<String>,
+    ) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            table,
+            row: row.to_string(),
+            column,
+            value: value.into(),
+        }
+    }
+}
+
+/// An error mapper naming `path` and `op`, for methods that hold `self.conn`
+/// mutably (a transaction) and so can only borrow the path field.
+fn sqlite_at<'p>(path: &'p Path, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + 'p {
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        op,
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    use sundial_calendar::Timestamp;
+
+    #[test]
+    fn open_creates_parents_with_private_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/state.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.path(), path);
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("a")), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+        let journal: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
+    }
+
+    #[test]
+    fn reopen_keeps_data_and_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        Store::open(&path)
+            .unwrap()
+            .set_stamp("a.timer", Timestamp::from_secs(7))
+            .unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.stamp("a.timer").unwrap(),
+            Some(Timestamp::from_secs(7))
+        );
+        assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be.
+        let path = dir.path().join("state.db");
+        fs::create_dir(&path).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&path.display().to_string()),
+            "{err}"
+        );
+
+        // A parent that is a file.
+        let blocker = dir.path().join("file");
+        fs::write(&blocker, "x").unwrap();
+        let err = Store::open(blocker.join("state.db")).unwrap_err();
+        assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
+        assert!(err.to_string().contains("file/state.db"), "{err}");
+    }
+
+    #[test]
+    fn not_a_database_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        fs::write(&path, vec![0x5a; 8192]).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(err.to_string().contains("state.db"), "{err}");
+    }
+
+    #[test]
+    fn newer_schema_is_refused_with_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        drop(conn);
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Schema { .. }), "{err}");
+        assert!(err.to_string().contains("state.db"), "{err}");
+        assert!(err.to_string().contains("99"), "{err}");
+    }
+
+    /// Builds a file at each older version with rows that version can hold, then
+    /// checks that opening it migrates to the current version and keeps them.
+    #[test]
+    fn upgrades_from_every_older_version_keep_data() {
+        for old in 0..schema::VERSION {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("state.db");
+            {
+                let mut conn = Connection::open(&path).unwrap();
+                schema::migrate_to(&mut conn, old).unwrap();
+                if old >= 1 {
+                    conn.execute_batch(
+                        "INSERT INTO timer_stamps VALUES ('old.timer', 1000000);
+                         INSERT INTO runs (invocation, unit, trigger, start_usec, end_usec,
+                                           result, exit_code)
+                         VALUES ('0123456789abcdef0123456789abcdef', 'old.service',
+                                 'timer:old.timer', 1000000, 2000000, 'exit-code', 3);",
+                    )
+                    .unwrap();
+                }
+                if old >= 2 {
+                    conn.execute_batch(
+                        "INSERT INTO logs (unit, invocation, stream, ts_usec, line)
+                         VALUES ('old.service', '0123456789abcdef0123456789abcdef', 1,
+                                 1500000, 'hello');
+                         UPDATE log_totals SET rows = 1, bytes = 5;",
+                    )
+                    .unwrap();
+                }
+            }
+            let mut store = Store::open(&path).unwrap();
+            assert_eq!(schema::version(&store.conn).unwrap(), schema::VERSION);
+            if old >= 1 {
+                assert_eq!(
+                    store.stamp("old.timer").unwrap(),
+                    Some(Timestamp::from_secs(1))
+                );
+                let runs = store.history(Some("old.service"), 10).unwrap();
+                assert_eq!(runs.len(), 1, "from version {old}");
+                assert_eq!(runs[0].outcome.unwrap().status, Some(ExitStatus::Code(3)));
+            }
+            if old >= 2 {
+                let lines = store.logs(&LogQuery::default()).unwrap();
+                assert_eq!(lines.len(), 1);
+                assert_eq!(lines[0].line, "hello");
+            }
+            // Every table of the current version is usable after the upgrade.
+            let stamp = MonotonicStamp {
+                boot_id: "b".into(),
+                monotonic_usec: 5,
+                realtime: Timestamp::from_secs(9),
+            };
+            store.set_monotonic_stamp("new.timer", &stamp).unwrap();
+            store
+                .append_logs(&[NewLogLine {
+                    unit: "new.service",
+                    invocation: None,
+                    stream: Stream::Stdout,
+                    at: Timestamp::from_secs(3),
+                    line: "x",
+                }])
+                .unwrap();
+            assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+        }
+    }
+}

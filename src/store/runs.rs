@@ -1,0 +1,668 @@
+//! Run history: one row per service invocation.
+//!
+//! A row is written when the run starts (`end` empty, so `sundial history` and
+//! `status` show it in flight) and completed when it ends. After a daemon crash,
+//! rows still open are the runs that were in flight; [`Store::in_flight_runs`]
+//! lists them so the daemon can settle them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use sundial_calendar::Timestamp;
+
+use super::{Result, Store, StoreError, Sync};
+
+/// A run's identity: 128 bits as 32 lowercase hex digits, as systemd's
+/// `INVOCATION_ID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InvocationId(u128);
+
+impl InvocationId {
+    /// The id made of these 16 bytes (the daemon fills them from the OS's
+    /// random source).
+    pub fn from_bytes(bytes: [u8; 16]) -> InvocationId {
+        InvocationId(u128::from_be_bytes(bytes))
+    }
+
+    /// The id whose hex form is `n` in 32 digits.
+    pub fn from_u128(n: u128) -> InvocationId {
+        InvocationId(n)
+    }
+
+    /// The 16 bytes.
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+}
+
+impl fmt::Display for InvocationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+/// Why a string is not an invocation id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid invocation id {0:?}: expected 32 hex digits")]
+pub struct InvalidInvocationId(pub String);
+
+impl FromStr for InvocationId {
+    type Err = InvalidInvocationId;
+
+    /// Accepts 32 hex digits in either case, as `journalctl _SYSTEMD_INVOCATION_ID=`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(InvalidInvocationId(s.to_string()));
+        }
+        u128::from_str_radix(s, 16)
+            .map(InvocationId)
+            .map_err(|_| InvalidInvocationId(s.to_string()))
+    }
+}
+
+impl Serialize for InvocationId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for InvocationId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What started a run; stored and shown as `kind[:unit]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Trigger {
+    /// `timer:foo.timer`: the timer elapsed (or caught up a Persistent= miss).
+    Timer(String),
+    /// `manual`: a client's start, restart or reload-or-restart.
+    Manual,
+    /// `dependency:foo.service`: pulled in by another unit's Wants=/Requires=.
+    Dependency(String),
+    /// `restart`: Restart= after the previous run ended.
+    Restart,
+    /// `on-failure:foo.service`: OnFailure= of the named unit.
+    OnFailure(String),
+    /// `on-success:foo.service`: OnSuccess= of the named unit.
+    OnSuccess(String),
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trigger::Timer(u) => write!(f, "timer:{u}"),
+            Trigger::Manual => f.write_str("manual"),
+            Trigger::Dependency(u) => write!(f, "dependency:{u}"),
+            Trigger::Restart => f.write_str("restart"),
+            Trigger::OnFailure(u) => write!(f, "on-failure:{u}"),
+            Trigger::OnSuccess(u) => write!(f, "on-success:{u}"),
+        }
+    }
+}
+
+/// Why a string is not a trigger.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid trigger {0:?}: expected manual, restart, or timer:|dependency:|on-failure:|on-success: followed by a unit name")]
+pub struct InvalidTrigger(pub String);
+
+impl FromStr for Trigger {
+    type Err = InvalidTrigger;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || InvalidTrigger(s.to_string());
+        match s.split_once(':') {
+            None => match s {
+                "manual" => Ok(Trigger::Manual),
+                "restart" => Ok(Trigger::Restart),
+                _ => Err(bad()),
+            },
+            Some((_, "")) => Err(bad()),
+            Some((kind, unit)) => {
+                let unit = unit.to_string();
+                match kind {
+                    "timer" => Ok(Trigger::Timer(unit)),
+                    "dependency" => Ok(Trigger::Dependency(unit)),
+                    "on-failure" => Ok(Trigger::OnFailure(unit)),
+                    "on-success" => Ok(Trigger::OnSuccess(unit)),
+                    _ => Err(bad()),
+                }
+            }
+        }
+    }
+}
+
+impl Serialize for Trigger {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Trigger {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How a run ended, with systemd's `Result=` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunResult {
+    /// `success`.
+    Success,
+    /// `exit-code`: a non-zero exit status.
+    ExitCode,
+    /// `signal`: killed by a signal.
+    Signal,
+    /// `core-dump`: killed by a signal and dumped core.
+    CoreDump,
+    /// `timeout`: a TimeoutStartSec=/TimeoutStopSec=/RuntimeMaxSec= ran out.
+    Timeout,
+    /// `watchdog`: WatchdogSec= ran out.
+    Watchdog,
+    /// `start-limit-hit`: StartLimitBurst= within StartLimitIntervalSec=.
+    StartLimitHit,
+    /// `resources`: the run could not be set up (fork, exec, user, directory...).
+    Resources,
+    /// `skipped`: a Condition...= or ExecCondition= did not hold; nothing ran.
+    Skipped,
+}
+
+impl RunResult {
+    /// Every result, for tests and completions.
+    pub const ALL: [RunResult; 9] = [
+        RunResult::Success,
+        RunResult::ExitCode,
+        RunResult::Signal,
+        RunResult::CoreDump,
+        RunResult::Timeout,
+        RunResult::Watchdog,
+        RunResult::StartLimitHit,
+        RunResult::Resources,
+        RunResult::Skipped,
+    ];
+
+    /// systemd's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Success => "success",
+            RunResult::ExitCode => "exit-code",
+            RunResult::Signal => "signal",
+            RunResult::CoreDump => "core-dump",
+            RunResult::Timeout => "timeout",
+            RunResult::Watchdog => "watchdog",
+            RunResult::StartLimitHit => "start-limit-hit",
+            RunResult::Resources => "resources",
+            RunResult::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for RunResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RunResult {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RunResult::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown run result {s:?}"))
+    }
+}
+
+/// How the main process ended, when it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExitStatus {
+    /// It exited with this status.
+    Code(i32),
+    /// A signal killed it.
+    Signal(i32),
+}
+
+/// The end of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// systemd's `Result=`.
+    pub result: RunResult,
+    /// The main process's status; `None` when no process ran (skipped,
+    /// start-limit-hit, some resources failures).
+    pub status: Option<ExitStatus>,
+}
+
+/// A run as it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRun<'a> {
+    /// The service, e.g. `backup.service`.
+    pub unit: &'a str,
+    /// Its invocation id.
+    pub invocation: InvocationId,
+    /// What started it.
+    pub trigger: &'a Trigger,
+    /// When it started (realtime).
+    pub start: Timestamp,
+}
+
+/// A row of run history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    /// Row id; increases with each run.
+    pub id: i64,
+    /// The service.
+    pub unit: String,
+    /// Its invocation id.
+    pub invocation: InvocationId,
+    /// What started it.
+    pub trigger: Trigger,
+    /// When it started.
+    pub start: Timestamp,
+    /// When it ended; `None` while in flight.
+    pub end: Option<Timestamp>,
+    /// How it ended; `None` while in flight.
+    pub outcome: Option<RunOutcome>,
+}
+
+const RUN_COLUMNS: &str =
+    "id, unit, invocation, trigger, start_usec, end_usec, result, exit_code, signal";
+
+/// The raw columns of a `runs` row, checked into a [`Run`] by [`Store::decode_run`].
+type RawRun = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<i32>,
+    Option<i32>,
+);
+
+fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+    ))
+}
+
+impl Store {
+    /// Records that a run started; durable when this returns.
+    pub fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64> {
+        self.set_sync(Sync::Full)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO runs (unit, invocation, trigger, start_usec) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(self.sqlite("record run start"))?;
+        stmt.execute(params![
+            run.unit,
+            run.invocation.to_string(),
+            run.trigger.to_string(),
+            run.start.as_usec()
+        ])
+        .map_err(self.sqlite("record run start"))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Completes the in-flight run `invocation`; durable when this returns.
+    pub fn finish_run(
+        &mut self,
+        invocation: InvocationId,
+        end: Timestamp,
+        outcome: RunOutcome,
+    ) -> Result<()> {
+        self.set_sync(Sync::Full)?;
+        let (code, signal) = match outcome.status {
+            Some(ExitStatus::Code(c)) => (Some(c), None),
+            Some(ExitStatus::Signal(s)) => (None, Some(s)),
+            None => (None, None),
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "UPDATE runs SET end_usec = ?2, result = ?3, exit_code = ?4, signal = ?5
+                 WHERE invocation = ?1 AND end_usec IS NULL",
+            )
+            .map_err(self.sqlite("record run end"))?;
+        let changed = stmt
+            .execute(params![
+                invocation.to_string(),
+                end.as_usec(),
+                outcome.result.as_str(),
+                code,
+                signal
+            ])
+            .map_err(self.sqlite("record run end"))?;
+        if changed == 0 {
+            return Err(StoreError::NoSuchRun {
+                path: self.path.clone(),
+                invocation,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a run that started and ended at once (a skipped condition, a hit
+    /// start limit) in one durable transaction.
+    pub fn record_run(
+        &mut self,
+        run: &NewRun<'_>,
+        end: Timestamp,
+        outcome: RunOutcome,
+    ) -> Result<i64> {
+        self.set_sync(Sync::Full)?;
+        self.in_transaction("record run", |store| {
+            let id = store.start_run(run)?;
+            store.finish_run(run.invocation, end, outcome)?;
+            Ok(id)
+        })
+    }
+
+    /// The run with this invocation id.
+    pub fn run(&self, invocation: InvocationId) -> Result<Option<Run>> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE invocation = ?1");
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(self.sqlite("read run"))?;
+        let raw = stmt
+            .query_row([invocation.to_string()], raw_run)
+            .optional()
+            .map_err(self.sqlite("read run"))?;
+        raw.map(|raw| self.decode_run(raw)).transpose()
+    }
+
+    /// The newest `limit` runs, newest first, of `unit` or of all units.
+    pub fn history(&self, unit: Option<&str>, limit: usize) -> Result<Vec<Run>> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE ?1 IS NULL OR unit = ?1 ORDER BY id DESC LIMIT ?2"
+        );
+        self.query_runs(&sql, params![unit, clamp_limit(limit)])
+    }
+
+    /// The newest run of `unit`, finished or not (list-timers' LAST and RESULT).
+    pub fn last_run(&self, unit: &str) -> Result<Option<Run>> {
+        Ok(self.history(Some(unit), 1)?.pop())
+    }
+
+    /// Runs without an end: in flight, or cut off by a daemon crash.
+    pub fn in_flight_runs(&self) -> Result<Vec<Run>> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE end_usec IS NULL ORDER BY id");
+        self.query_runs(&sql, [])
+    }
+
+    fn query_runs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Run>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(self.sqlite("read runs"))?;
+        let raws = stmt
+            .query_map(params, raw_run)
+            .map_err(self.sqlite("read runs"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.sqlite("read runs"))?;
+        raws.into_iter().map(|raw| self.decode_run(raw)).collect()
+    }
+
+    fn decode_run(&self, raw: RawRun) -> Result<Run> {
+        let (id, unit, invocation, trigger, start, end, result, code, signal) = raw;
+        let bad = |column, value: String| self.corrupt("runs", id, column, value);
+        let invocation = invocation
+            .parse()
+            .map_err(|_| bad("invocation", invocation.clone()))?;
+        let trigger = trigger
+            .parse()
+            .map_err(|_| bad("trigger", trigger.clone()))?;
+        let outcome = match (end, result) {
+            (None, None) => None,
+            (Some(_), Some(result)) => {
+                let result = result.parse().map_err(|_| bad("result", result.clone()))?;
+                let status = match (code, signal) {
+                    (Some(c), None) => Some(ExitStatus::Code(c)),
+                    (None, Some(s)) => Some(ExitStatus::Signal(s)),
+                    (None, None) => None,
+                    (Some(c), Some(s)) => {
+                        return Err(bad("exit_code/signal", format!("{c}/{s}")));
+                    }
+                };
+                Some(RunOutcome { result, status })
+            }
+            (end, result) => return Err(bad("end_usec/result", format!("{end:?}/{result:?}"))),
+        };
+        Ok(Run {
+            id,
+            unit,
+            invocation,
+            trigger,
+            start: Timestamp::from_usec(start),
+            end: end.map(Timestamp::from_usec),
+            outcome,
+        })
+    }
+}
+
+/// SQLite's LIMIT takes an i64; `usize::MAX` means no limit.
+fn clamp_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("state.db")).unwrap();
+        (dir, store)
+    }
+
+    fn id(n: u128) -> InvocationId {
+        InvocationId::from_u128(n)
+    }
+
+    #[test]
+    fn invocation_id_is_32_hex_digits() {
+        let i = InvocationId::from_bytes([0xab; 16]);
+        assert_eq!(i.to_string(), "ab".repeat(16));
+        assert_eq!(id(1).to_string(), format!("{:0>32}", "1"));
+        assert_eq!("AB".repeat(16).parse::<InvocationId>().unwrap(), i);
+        assert_eq!(InvocationId::from_bytes(i.to_bytes()), i);
+        for bad in [
+            "",
+            "abc",
+            &"g".repeat(32),
+            &"a".repeat(33),
+            &format!("+{}", "a".repeat(31)),
+        ] {
+            assert!(bad.parse::<InvocationId>().is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            serde_json::to_string(&id(255)).unwrap(),
+            format!("\"{:0>32}\"", "ff")
+        );
+    }
+
+    #[test]
+    fn trigger_round_trips_and_rejects() {
+        for t in [
+            Trigger::Timer("foo.timer".into()),
+            Trigger::Manual,
+            Trigger::Dependency("x.service".into()),
+            Trigger::Restart,
+            Trigger::OnFailure("y.service".into()),
+            Trigger::OnSuccess("z.service".into()),
+        ] {
+            assert_eq!(t.to_string().parse::<Trigger>().unwrap(), t);
+        }
+        assert_eq!(
+            Trigger::Timer("foo.timer".into()).to_string(),
+            "timer:foo.timer"
+        );
+        for bad in ["", "timer", "timer:", "cron:x", "Manual"] {
+            assert!(bad.parse::<Trigger>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn result_names_are_systemds() {
+        for r in RunResult::ALL {
+            assert_eq!(r.as_str().parse::<RunResult>().unwrap(), r);
+            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{r}\""));
+        }
+        assert_eq!(RunResult::StartLimitHit.to_string(), "start-limit-hit");
+        assert!("ok".parse::<RunResult>().is_err());
+    }
+
+    #[test]
+    fn started_run_is_visible_then_completed() {
+        let (_dir, mut store) = store();
+        let trigger = Trigger::Timer("backup.timer".into());
+        let run = NewRun {
+            unit: "backup.service",
+            invocation: id(7),
+            trigger: &trigger,
+            start: Timestamp::from_secs(100),
+        };
+        store.start_run(&run).unwrap();
+        let in_flight = store.in_flight_runs().unwrap();
+        assert_eq!(in_flight.len(), 1);
+        assert_eq!(in_flight[0].end, None);
+        assert_eq!(in_flight[0].outcome, None);
+        assert_eq!(in_flight[0].trigger, trigger);
+
+        let outcome = RunOutcome {
+            result: RunResult::Signal,
+            status: Some(ExitStatus::Signal(9)),
+        };
+        store
+            .finish_run(id(7), Timestamp::from_secs(130), outcome)
+            .unwrap();
+        assert!(store.in_flight_runs().unwrap().is_empty());
+        let done = store.run(id(7)).unwrap().unwrap();
+        assert_eq!(done.end, Some(Timestamp::from_secs(130)));
+        assert_eq!(done.outcome, Some(outcome));
+        assert_eq!(done.unit, "backup.service");
+
+        // A run finishes once.
+        let err = store
+            .finish_run(id(7), Timestamp::from_secs(140), outcome)
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NoSuchRun { .. }), "{err}");
+        assert!(err.to_string().contains(&id(7).to_string()), "{err}");
+        assert!(store
+            .finish_run(id(8), Timestamp::from_secs(1), outcome)
+            .is_err());
+    }
+
+    #[test]
+    fn duplicate_invocation_is_rejected() {
+        let (_dir, mut store) = store();
+        let run = NewRun {
+            unit: "a.service",
+            invocation: id(1),
+            trigger: &Trigger::Manual,
+            start: Timestamp::from_secs(1),
+        };
+        store.start_run(&run).unwrap();
+        assert!(store.start_run(&run).is_err());
+    }
+
+    #[test]
+    fn history_is_newest_first_and_filtered() {
+        let (_dir, mut store) = store();
+        for n in 0..10u128 {
+            let unit = if n % 2 == 0 {
+                "even.service"
+            } else {
+                "odd.service"
+            };
+            let run = NewRun {
+                unit,
+                invocation: id(n),
+                trigger: &Trigger::Manual,
+                start: Timestamp::from_secs(n as i64),
+            };
+            let outcome = RunOutcome {
+                result: if n == 4 {
+                    RunResult::ExitCode
+                } else {
+                    RunResult::Success
+                },
+                status: Some(ExitStatus::Code(if n == 4 { 2 } else { 0 })),
+            };
+            store
+                .record_run(&run, Timestamp::from_secs(n as i64 + 1), outcome)
+                .unwrap();
+        }
+        let all = store.history(None, usize::MAX).unwrap();
+        assert_eq!(all.len(), 10);
+        assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+        let even = store.history(Some("even.service"), 2).unwrap();
+        let starts: Vec<_> = even.iter().map(|r| r.start.as_secs()).collect();
+        assert_eq!(starts, [8, 6]);
+        let last = store.last_run("even.service").unwrap().unwrap();
+        assert_eq!(last.invocation, id(8));
+        assert_eq!(store.last_run("none.service").unwrap(), None);
+        let failed = store.run(id(4)).unwrap().unwrap().outcome.unwrap();
+        assert_eq!(failed.result, RunResult::ExitCode);
+        assert_eq!(failed.status, Some(ExitStatus::Code(2)));
+    }
+
+    #[test]
+    fn record_run_is_atomic() {
+        let (_dir, mut store) = store();
+        let run = NewRun {
+            unit: "s.service",
+            invocation: id(3),
+            trigger: &Trigger::Manual,
+            start: Timestamp::from_secs(1),
+        };
+        store.start_run(&run).unwrap();
+        let outcome = RunOutcome {
+            result: RunResult::Skipped,
+            status: None,
+        };
+        // The duplicate start fails, so nothing of the second record may remain.
+        assert!(store
+            .record_run(&run, Timestamp::from_secs(2), outcome)
+            .is_err());
+        assert_eq!(store.history(None, 10).unwrap().len(), 1);
+        assert_eq!(store.in_flight_runs().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn corrupt_row_names_row_and_column() {
+        let (_dir, store) = store();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO runs (invocation, unit, trigger, start_usec, end_usec, result)
+                 VALUES ('00000000000000000000000000000001', 'a.service', 'manual', 1, 2, 'fine')",
+            )
+            .unwrap();
+        let err = store.history(None, 1).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("runs row 1") && msg.contains("result") && msg.contains("fine"),
+            "{msg}"
+        );
+    }
+}
