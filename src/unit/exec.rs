@@ -121,196 +121,251 @@ fn quote_word(word: &str) -> String {
     out
 }
 
-/// Why a command line is rejected. All of these make systemd refuse the unit
-/// unless the line has the `-` prefix.
+/// Why a command line is rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExecError {
     /// An opening quote without its closing one.
-    #[error("unbalanced quoting")]
-    UnbalancedQuotes,
-    /// A `\` at the very end, or a malformed `\x`/`\u`/octal escape.
-    #[error("invalid escape sequence")]
-    BadEscape,
-    /// `+!`, `!!!` and the like.
-    #[error("conflicting or repeated prefixes in '{0}'")]
-    BadPrefix(String),
-    /// Nothing after the prefixes.
-    #[error("empty executable name or path")]
-    Empty,
+    #[error("unbalanced quoting in '{0}'")]
+    UnbalancedQuotes(String),
+    /// Nothing after the prefixes (`-` alone).
+    #[error("empty path in command line '{0}'")]
+    EmptyPath(String),
+    /// Control characters, quotes or backslashes in the executable's path.
+    #[error("executable name contains special characters: '{0}'")]
+    UnsafePath(String),
+    /// A path ending in `/`, `/.` or `/..`.
+    #[error("executable path specifies a directory: '{0}'")]
+    Directory(String),
+    /// A relative path containing `/`.
+    #[error("neither a valid executable name nor an absolute path: '{0}'")]
+    NotAbsolute(String),
     /// `@` without the argv[0] word after the path.
-    #[error("'@' prefix given but no argv[0] word follows the path")]
-    MissingArgv0,
-    /// A relative path containing `/`, or one ending in `/`.
-    #[error("executable path '{0}' is not absolute or not normalized")]
-    BadPath(String),
+    #[error("empty executable name or zeroeth argument: '{0}'")]
+    MissingArgv0(String),
     /// An unknown `%` specifier.
-    #[error(transparent)]
-    Specifier(#[from] SpecifierError),
+    #[error("failed to resolve unit specifiers in '{word}': {cause}")]
+    Specifier {
+        /// The word as written.
+        word: String,
+        /// Which specifier.
+        cause: SpecifierError,
+    },
 }
 
-/// A problem that does not reject the line, such as an unknown escape that
-/// systemd keeps literally.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SplitWarning(pub String);
+/// The result of parsing one `Exec*=` value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecParse {
+    /// Commands parsed before any error, in order.
+    pub commands: Vec<ExecCommand>,
+    /// Problems that did not reject anything (unknown escapes).
+    pub warnings: Vec<String>,
+    /// The error that stopped parsing, if any, and whether it is fatal (the
+    /// unit must not load) or only drops the rest of the line (`-` prefix, or
+    /// a malformed first word, which systemd only logs).
+    pub error: Option<(ExecError, bool)>,
+}
 
-/// Splits a whole `Exec*=` value into commands. Each command is parsed with
-/// its prefixes; `;` words separate commands, `\;` is a literal `;`.
-/// `specifiers` expands `%` specifiers in every word after splitting.
-pub fn parse_exec_value(
-    value: &str,
-    specifiers: &Specifiers<'_>,
-    warnings: &mut Vec<SplitWarning>,
-) -> Result<Vec<ExecCommand>, ExecError> {
-    let mut commands = Vec::new();
+/// Splits a whole `Exec*=` value into commands as systemd's
+/// `config_parse_exec` does. `specifiers` expands `%` in every word.
+pub fn parse_exec_value(value: &str, specifiers: &Specifiers<'_>) -> ExecParse {
+    let mut out = ExecParse::default();
     let mut rest = value;
     loop {
-        rest = rest.trim_start_matches(is_separator);
-        if rest.is_empty() {
+        let first = match extract_word(rest) {
+            Ok(None) => return out,
+            Ok(Some(w)) => {
+                out.warnings.extend(w.warning);
+                rest = w.rest;
+                w.text
+            }
+            Err(e) => {
+                // systemd logs a malformed first word and ignores the rest of
+                // the value, without refusing the unit.
+                out.error = Some((e, false));
+                return out;
+            }
+        };
+        if first == ";" {
+            continue;
+        }
+        match parse_command(&first, &mut rest, specifiers, &mut out.warnings) {
+            Ok((command, more)) => {
+                out.commands.push(command);
+                if !more {
+                    return out;
+                }
+            }
+            Err((e, ignore)) => {
+                out.error = Some((e, !ignore));
+                return out;
+            }
+        }
+    }
+}
+
+/// Parses the prefixes of `first` and the words that follow it in `rest` up to
+/// a `;` word. Returns the command and whether a `;` asked for another one; on
+/// error, whether the `-` prefix makes it non-fatal.
+fn parse_command(
+    first: &str,
+    rest: &mut &str,
+    specifiers: &Specifiers<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<(ExecCommand, bool), (ExecError, bool)> {
+    let mut ignore_failure = false;
+    let mut no_env_expand = false;
+    let mut argv0_given = false;
+    let mut privileges = ExecPrivileges::Normal;
+    let mut f = first;
+    // systemd: each prefix at most once; `+`, `!` and `!!` exclude each other.
+    loop {
+        let c = f.chars().next();
+        match c {
+            Some('-') if !ignore_failure => ignore_failure = true,
+            Some('@') if !argv0_given => argv0_given = true,
+            Some(':') if !no_env_expand => no_env_expand = true,
+            Some('+') if privileges == ExecPrivileges::Normal => privileges = ExecPrivileges::Full,
+            Some('!') if privileges == ExecPrivileges::Normal => {
+                privileges = ExecPrivileges::NoSetuid
+            }
+            Some('!') if privileges == ExecPrivileges::NoSetuid => {
+                privileges = ExecPrivileges::AmbientFallback
+            }
+            _ => break,
+        }
+        f = &f[1..];
+    }
+    let ignore = ignore_failure;
+    let fail = |e: ExecError| (e, ignore);
+    let path = specifiers.expand(f).map_err(|cause| {
+        fail(ExecError::Specifier {
+            word: f.to_owned(),
+            cause,
+        })
+    })?;
+    if path.is_empty() {
+        return Err(fail(ExecError::EmptyPath(first.to_owned())));
+    }
+    if path
+        .chars()
+        .any(|c| c < ' ' || c == '\x7f' || matches!(c, '\\' | '"' | '\''))
+    {
+        return Err(fail(ExecError::UnsafePath(path)));
+    }
+    if path == "."
+        || path == ".."
+        || path.ends_with('/')
+        || path.ends_with("/.")
+        || path.ends_with("/..")
+    {
+        return Err(fail(ExecError::Directory(path)));
+    }
+    if !path.starts_with('/') && (path.contains('/') || path.len() > 255) {
+        return Err(fail(ExecError::NotAbsolute(path)));
+    }
+    let mut argv = Vec::new();
+    if !argv0_given {
+        argv.push(path.clone());
+    }
+    let path = simplify_path(&path);
+    let mut more = false;
+    loop {
+        let r = rest.trim_start_matches(is_separator);
+        if r.is_empty() {
+            *rest = r;
             break;
         }
-        let (command, after) = parse_one_command(rest, specifiers, warnings)?;
-        if let Some(command) = command {
-            commands.push(command);
+        // An unquoted `;` word separates commands; `\;` is a literal `;`.
+        if let Some(after) = r.strip_prefix(';') {
+            if after.is_empty() || after.starts_with(is_separator) {
+                *rest = after.trim_start_matches(is_separator);
+                more = true;
+                break;
+            }
         }
-        rest = after;
+        if let Some(after) = r.strip_prefix("\\;") {
+            if after.is_empty() || after.starts_with(is_separator) {
+                argv.push(";".to_owned());
+                *rest = after;
+                continue;
+            }
+        }
+        let Word {
+            text: word,
+            rest: after,
+            warning,
+        } = match extract_word(r) {
+            Ok(Some(w)) => w,
+            Ok(None) => {
+                *rest = "";
+                break;
+            }
+            Err(e) => return Err(fail(e)),
+        };
+        warnings.extend(warning);
+        *rest = after;
+        let word = specifiers
+            .expand(&word)
+            .map_err(|cause| fail(ExecError::Specifier { word, cause }))?;
+        argv.push(word);
     }
-    Ok(commands)
+    if argv.is_empty() {
+        return Err(fail(ExecError::MissingArgv0(first.to_owned())));
+    }
+    Ok((
+        ExecCommand {
+            path,
+            argv,
+            ignore_failure,
+            no_env_expand,
+            privileges,
+        },
+        more,
+    ))
+}
+
+/// systemd's `path_simplify`: drops duplicate slashes and `.` components;
+/// `..` is kept.
+fn simplify_path(path: &str) -> String {
+    if !path.starts_with('/') {
+        return path.to_owned();
+    }
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
 }
 
 fn is_separator(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
-/// Parses prefixes and the words of one command up to a `;` word or the end.
-fn parse_one_command<'v>(
-    input: &'v str,
-    specifiers: &Specifiers<'_>,
-    warnings: &mut Vec<SplitWarning>,
-) -> Result<(Option<ExecCommand>, &'v str), ExecError> {
-    // systemd reads the first word raw (unquoted) to strip the prefixes, then
-    // re-reads it with quoting rules.
-    let mut ignore_failure = false;
-    let mut no_env_expand = false;
-    let mut argv0_given = false;
-    let mut privileges = ExecPrivileges::Normal;
-    let mut chars = input.char_indices().peekable();
-    let mut body_start = input.len();
-    while let Some((i, c)) = chars.next() {
-        let repeated = match c {
-            '-' => std::mem::replace(&mut ignore_failure, true),
-            ':' => std::mem::replace(&mut no_env_expand, true),
-            '@' => std::mem::replace(&mut argv0_given, true),
-            '+' => {
-                let old = privileges != ExecPrivileges::Normal;
-                privileges = ExecPrivileges::Full;
-                old
-            }
-            '!' => match privileges {
-                ExecPrivileges::Normal => {
-                    if chars.peek().map(|&(_, c)| c) == Some('!') {
-                        chars.next();
-                        privileges = ExecPrivileges::AmbientFallback;
-                    } else {
-                        privileges = ExecPrivileges::NoSetuid;
-                    }
-                    false
-                }
-                _ => true,
-            },
-            _ => {
-                body_start = i;
-                break;
-            }
-        };
-        if repeated {
-            let word = input.split(is_separator).next().unwrap_or(input);
-            return Err(ExecError::BadPrefix(word.to_owned()));
-        }
-    }
-    let mut rest = &input[body_start..];
-    let mut words = Vec::new();
-    let mut ended_by_semicolon = false;
-    loop {
-        rest = rest.trim_start_matches(is_separator);
-        if rest.is_empty() {
-            break;
-        }
-        let (word, after, raw) = extract_word(rest, warnings)?;
-        rest = after;
-        if raw == ";" {
-            ended_by_semicolon = true;
-            break;
-        }
-        let word = if raw == "\\;" { ";".to_owned() } else { word };
-        words.push(specifiers.expand(&word)?);
-    }
-    if words.is_empty() {
-        if ignore_failure || no_env_expand || argv0_given || privileges != ExecPrivileges::Normal
-        {
-            return Err(ExecError::Empty);
-        }
-        return Ok((None, rest));
-    }
-    let path = words.remove(0);
-    if path.is_empty() {
-        return Err(ExecError::Empty);
-    }
-    if !valid_exec_path(&path) {
-        return Err(ExecError::BadPath(path));
-    }
-    let argv = if argv0_given {
-        if words.is_empty() {
-            return Err(ExecError::MissingArgv0);
-        }
-        words
-    } else {
-        let mut argv = Vec::with_capacity(words.len() + 1);
-        argv.push(path.clone());
-        argv.extend(words);
-        argv
-    };
-    let _ = ended_by_semicolon;
-    Ok((
-        Some(ExecCommand {
-            path,
-            argv,
-            ignore_failure,
-            no_env_expand,
-            privileges,
-        }),
-        rest,
-    ))
+/// One word taken off the front of a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word<'v> {
+    /// The word, unquoted and unescaped.
+    pub text: String,
+    /// The input after the word.
+    pub rest: &'v str,
+    /// Set when an unknown escape was kept literally.
+    pub warning: Option<String>,
 }
 
-/// systemd: an absolute, normalized path (no `.`/`..` components, no trailing
-/// `/`, no `//`), or a bare file name without any `/`.
-fn valid_exec_path(path: &str) -> bool {
-    if path.contains('\0') {
-        return false;
+/// Extracts the next word with quote removal and C unescaping, as systemd's
+/// `extract_first_word(UNQUOTE|CUNESCAPE)` with its warning retry does.
+/// Returns `None` at the end of the input.
+pub fn extract_word(input: &str) -> Result<Option<Word<'_>>, ExecError> {
+    let input = input.trim_start_matches(is_separator);
+    if input.is_empty() {
+        return Ok(None);
     }
-    if !path.contains('/') {
-        return path != "." && path != "..";
-    }
-    if !path.starts_with('/') || path.ends_with('/') {
-        return false;
-    }
-    path[1..]
-        .split('/')
-        .all(|c| !c.is_empty() && c != "." && c != "..")
-}
-
-/// Extracts one word with quote removal and C unescaping. Returns the word, the
-/// rest of the input, and the raw text the word came from (to recognize `;`
-/// and `\;`).
-pub fn extract_word<'v>(
-    input: &'v str,
-    warnings: &mut Vec<SplitWarning>,
-) -> Result<(String, &'v str, &'v str), ExecError> {
     let mut word = String::new();
     let mut quote: Option<char> = None;
-    let mut iter = input.char_indices();
+    let mut unknown_escape = false;
+    let mut chars = input.char_indices();
     let mut end = input.len();
-    while let Some((i, c)) = iter.next() {
+    while let Some((i, c)) = chars.next() {
         match (quote, c) {
             (None, c) if is_separator(c) => {
                 end = i;
@@ -320,17 +375,22 @@ pub fn extract_word<'v>(
             (Some(q), c) if c == q => quote = None,
             (_, '\\') => {
                 let rest = &input[i + 1..];
-                if rest.is_empty() {
-                    return Err(ExecError::BadEscape);
-                }
-                let (decoded, used) = unescape_one(rest, warnings)?;
-                word.push_str(&decoded);
-                // Skip the consumed characters of the escape.
-                let mut consumed = 0;
-                while consumed < used {
-                    match iter.next() {
-                        Some((_, ch)) => consumed += ch.len_utf8(),
-                        None => break,
+                match unescape_one(rest) {
+                    Some((decoded, used)) => {
+                        word.push_str(&decoded);
+                        // `used` counts bytes of ASCII escape characters.
+                        for _ in 0..used {
+                            chars.next();
+                        }
+                    }
+                    None => {
+                        // systemd retries with EXTRACT_CUNESCAPE_RELAX: the
+                        // backslash and the character after it stay as they are.
+                        unknown_escape = true;
+                        word.push('\\');
+                        if let Some((_, next)) = chars.next() {
+                            word.push(next);
+                        }
                     }
                 }
             }
@@ -338,20 +398,23 @@ pub fn extract_word<'v>(
         }
     }
     if quote.is_some() {
-        return Err(ExecError::UnbalancedQuotes);
+        return Err(ExecError::UnbalancedQuotes(input.to_owned()));
     }
-    Ok((word, &input[end..], &input[..end]))
+    let warning = unknown_escape.then(|| format!("Ignoring unknown escape sequences: \"{word}\""));
+    Ok(Some(Word {
+        text: word,
+        rest: &input[end..],
+        warning,
+    }))
 }
 
-/// Decodes the escape after a backslash. Returns the text and how many bytes of
-/// `rest` it consumed.
-fn unescape_one(
-    rest: &str,
-    warnings: &mut Vec<SplitWarning>,
-) -> Result<(String, usize), ExecError> {
+/// Decodes the escape after a backslash (systemd's `cunescape_one`). Returns
+/// the text and how many bytes of `rest` it used, or `None` for an unknown or
+/// malformed escape.
+fn unescape_one(rest: &str) -> Option<(String, usize)> {
     let bytes = rest.as_bytes();
-    let simple = |s: &str| Ok((s.to_owned(), 1));
-    match bytes[0] {
+    let simple = |s: &str| Some((s.to_owned(), 1));
+    match *bytes.first()? {
         b'a' => simple("\x07"),
         b'b' => simple("\x08"),
         b'f' => simple("\x0c"),
@@ -364,44 +427,33 @@ fn unescape_one(
         b'\'' => simple("'"),
         b's' => simple(" "),
         b'x' => {
-            let hex = rest.get(1..3).ok_or(ExecError::BadEscape)?;
-            let v = u8::from_str_radix(hex, 16).map_err(|_| ExecError::BadEscape)?;
-            if v == 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(ExecError::BadEscape);
+            let hex = rest.get(1..3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
             }
-            Ok((byte_to_string(v), 3))
+            let v = u8::from_str_radix(hex, 16).ok().filter(|&v| v != 0)?;
+            Some((byte_to_string(v), 3))
         }
         b'u' | b'U' => {
             let n = if bytes[0] == b'u' { 4 } else { 8 };
-            let hex = rest.get(1..1 + n).ok_or(ExecError::BadEscape)?;
+            let hex = rest.get(1..1 + n)?;
             if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(ExecError::BadEscape);
+                return None;
             }
-            let v = u32::from_str_radix(hex, 16).map_err(|_| ExecError::BadEscape)?;
-            let c = char::from_u32(v).filter(|&c| c != '\0').ok_or(ExecError::BadEscape)?;
-            Ok((c.to_string(), 1 + n))
+            let v = u32::from_str_radix(hex, 16).ok()?;
+            let c = char::from_u32(v).filter(|&c| c != '\0')?;
+            Some((c.to_string(), 1 + n))
         }
         b'0'..=b'7' => {
-            let oct = rest.get(0..3).ok_or(ExecError::BadEscape)?;
+            let oct = rest.get(0..3)?;
             if !oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                return Err(ExecError::BadEscape);
+                return None;
             }
-            let v = u32::from_str_radix(oct, 8).map_err(|_| ExecError::BadEscape)?;
-            if v == 0 || v > 255 {
-                return Err(ExecError::BadEscape);
-            }
-            let b = u8::try_from(v).map_err(|_| ExecError::BadEscape)?;
-            Ok((byte_to_string(b), 3))
+            let v = u32::from_str_radix(oct, 8).ok().filter(|&v| v != 0)?;
+            let b = u8::try_from(v).ok()?;
+            Some((byte_to_string(b), 3))
         }
-        _ => {
-            // systemd keeps an unknown escape literally (backslash included)
-            // and warns.
-            let c = rest.chars().next().ok_or(ExecError::BadEscape)?;
-            warnings.push(SplitWarning(format!(
-                "ignoring unknown escape sequence '\\{c}'"
-            )));
-            Ok((format!("\\{c}"), c.len_utf8()))
-        }
+        _ => None,
     }
 }
 
@@ -409,4 +461,18 @@ fn byte_to_string(b: u8) -> String {
     // A lone byte >= 0x80 is not UTF-8; keep it as the Latin-1 character so
     // the value survives (systemd would keep the raw byte).
     char::from(b).to_string()
+}
+
+/// Splits a value into words with the same quoting and escaping rules,
+/// without the command-line specifics (`Environment=`, `PassEnvironment=`).
+pub fn split_words(value: &str) -> Result<(Vec<String>, Vec<String>), ExecError> {
+    let mut words = Vec::new();
+    let mut warnings = Vec::new();
+    let mut rest = value;
+    while let Some(w) = extract_word(rest)? {
+        words.push(w.text);
+        warnings.extend(w.warning);
+        rest = w.rest;
+    }
+    Ok((words, warnings))
 }

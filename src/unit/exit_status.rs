@@ -132,9 +132,18 @@ mod tests {
 
     #[test]
     fn words() {
-        assert_eq!(parse_exit_status_word("75"), Some(ExitStatusWord::Status(75)));
-        assert_eq!(parse_exit_status_word("TEMPFAIL"), Some(ExitStatusWord::Status(75)));
-        assert_eq!(parse_exit_status_word("SIGUSR1"), Some(ExitStatusWord::Signal(Signal::parse("USR1").unwrap())));
+        assert_eq!(
+            parse_exit_status_word("75"),
+            Some(ExitStatusWord::Status(75))
+        );
+        assert_eq!(
+            parse_exit_status_word("TEMPFAIL"),
+            Some(ExitStatusWord::Status(75))
+        );
+        assert_eq!(
+            parse_exit_status_word("SIGUSR1"),
+            Some(ExitStatusWord::Signal(Signal::parse("USR1").unwrap()))
+        );
         assert_eq!(parse_exit_status_word("256"), None);
         assert_eq!(parse_exit_status_word("bogus"), None);
     }

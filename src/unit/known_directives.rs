@@ -391,13 +391,7 @@ pub const TIMER: &[&str] = &[
 ];
 
 /// `[Install]` directives of systemd 252 (sorted).
-pub const INSTALL: &[&str] = &[
-    "Alias",
-    "Also",
-    "DefaultInstance",
-    "RequiredBy",
-    "WantedBy",
-];
+pub const INSTALL: &[&str] = &["Alias", "Also", "DefaultInstance", "RequiredBy", "WantedBy"];
 
 /// Whether systemd 252 knows `key` in `section`.
 pub fn is_known(section: &str, key: &str) -> bool {

@@ -220,8 +220,12 @@ mod tests {
 
     #[test]
     fn continuation_skips_comment_lines() {
-        let got = entries("[Service]\nExecStart=/bin/echo a \\\n# comment\n  b \\\n; another\n c\n");
-        assert_eq!(got, vec![e("Service", "ExecStart", "/bin/echo a    b   c", 2)]);
+        let got =
+            entries("[Service]\nExecStart=/bin/echo a \\\n# comment\n  b \\\n; another\n c\n");
+        assert_eq!(
+            got,
+            vec![e("Service", "ExecStart", "/bin/echo a    b   c", 2)]
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Text stops here: the scheduler gets [`TimerUnit`]s and the supervisor
 //! [`ServiceUnit`]s, with every value parsed and every default resolved.
 
+pub mod assemble;
 pub mod diag;
+pub mod directives;
 pub mod exec;
 pub mod exit_status;
 pub mod install;
@@ -12,6 +14,7 @@ pub mod known_directives;
 pub mod lexer;
 pub mod name;
 pub mod service;
+pub mod service_directives;
 pub mod signal;
 pub mod source;
 pub mod specifiers;
@@ -19,7 +22,9 @@ pub mod timer;
 // The `[Unit]` section is called what systemd calls it.
 #[allow(clippy::module_inception)]
 pub mod unit;
+pub mod values;
 
+pub use assemble::{ParseEnv, TargetUnit, Unit};
 pub use diag::{Diagnostic, Problem, Severity, ValueError};
 pub use exec::{ExecCommand, ExecPrivileges};
 pub use exit_status::ExitStatusSet;

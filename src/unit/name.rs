@@ -27,8 +27,9 @@ impl UnitType {
             "target" => Some(UnitType::Target),
             // systemd's other unit types: names of these are valid in
             // dependencies even though sundial does not run them.
-            "socket" | "device" | "mount" | "automount" | "swap" | "path" | "slice"
-            | "scope" => Some(UnitType::Other),
+            "socket" | "device" | "mount" | "automount" | "swap" | "path" | "slice" | "scope" => {
+                Some(UnitType::Other)
+            }
             _ => None,
         }
     }
@@ -80,7 +81,9 @@ impl UnitName {
         if s.len() > 255 {
             return Err(NameError::TooLong);
         }
-        let dot = s.rfind('.').ok_or_else(|| NameError::BadSuffix(s.to_owned()))?;
+        let dot = s
+            .rfind('.')
+            .ok_or_else(|| NameError::BadSuffix(s.to_owned()))?;
         let kind = UnitType::from_suffix(&s[dot + 1..])
             .ok_or_else(|| NameError::BadSuffix(s.to_owned()))?;
         let stem = &s[..dot];
@@ -296,7 +299,10 @@ mod tests {
         assert_eq!(n.unit_type(), UnitType::Timer);
         assert!(n.is_instance());
         assert_eq!(n.template().unwrap().as_str(), "backup@.timer");
-        assert_eq!(n.with_suffix("service").unwrap().as_str(), "backup@home-user.service");
+        assert_eq!(
+            n.with_suffix("service").unwrap().as_str(),
+            "backup@home-user.service"
+        );
         let t = UnitName::parse("backup@.timer").unwrap();
         assert!(t.is_template());
         assert_eq!(t.instantiate("x").unwrap().as_str(), "backup@x.timer");
@@ -308,19 +314,40 @@ mod tests {
     #[test]
     fn invalid_names() {
         assert_eq!(UnitName::parse(""), Err(NameError::Empty));
-        assert!(matches!(UnitName::parse("foo"), Err(NameError::BadSuffix(_))));
-        assert!(matches!(UnitName::parse("foo.bar"), Err(NameError::BadSuffix(_))));
-        assert!(matches!(UnitName::parse("a@b@c.service"), Err(NameError::Malformed(_))));
-        assert!(matches!(UnitName::parse("@x.service"), Err(NameError::Malformed(_))));
-        assert!(matches!(UnitName::parse("a b.service"), Err(NameError::BadChar(_))));
-        assert!(matches!(UnitName::parse(&"a".repeat(260)), Err(NameError::TooLong)));
+        assert!(matches!(
+            UnitName::parse("foo"),
+            Err(NameError::BadSuffix(_))
+        ));
+        assert!(matches!(
+            UnitName::parse("foo.bar"),
+            Err(NameError::BadSuffix(_))
+        ));
+        assert!(matches!(
+            UnitName::parse("a@b@c.service"),
+            Err(NameError::Malformed(_))
+        ));
+        assert!(matches!(
+            UnitName::parse("@x.service"),
+            Err(NameError::Malformed(_))
+        ));
+        assert!(matches!(
+            UnitName::parse("a b.service"),
+            Err(NameError::BadChar(_))
+        ));
+        assert!(matches!(
+            UnitName::parse(&"a".repeat(260)),
+            Err(NameError::TooLong)
+        ));
     }
 
     #[test]
     fn dash_prefixes() {
         let n = UnitName::parse("foo-bar-baz.service").unwrap();
         assert_eq!(n.dash_prefixes(), vec!["foo-bar-.service", "foo-.service"]);
-        assert!(UnitName::parse("foo.service").unwrap().dash_prefixes().is_empty());
+        assert!(UnitName::parse("foo.service")
+            .unwrap()
+            .dash_prefixes()
+            .is_empty());
     }
 
     #[test]

@@ -36,7 +36,8 @@ pub enum ServiceType {
 
 impl ServiceType {
     /// The spellings `Type=` accepts, for messages.
-    pub const EXPECTED: &'static str = "simple, exec, forking, oneshot, dbus, notify, notify-reload, idle";
+    pub const EXPECTED: &'static str =
+        "simple, exec, forking, oneshot, dbus, notify, notify-reload, idle";
 
     /// Parses a `Type=` value.
     pub fn parse(s: &str) -> Option<ServiceType> {

@@ -159,9 +159,7 @@ impl<'a> Specifiers<'a> {
                 continue;
             }
             let spec = chars.next().ok_or(SpecifierError::Incomplete)?;
-            if self.set == SpecifierSet::Install
-                && !"abBgGHijlmnNopuUvwW%".contains(spec)
-            {
+            if self.set == SpecifierSet::Install && !"abBgGHijlmnNopuUvwW%".contains(spec) {
                 return Err(SpecifierError::Unknown(spec));
             }
             self.push_value(spec, &mut out)?;
@@ -258,7 +256,11 @@ mod tests {
     fn unit_name_specifiers() {
         let ctx = ctx();
         let unit = UnitName::parse("backup-home@home-alice\\x20b.service").unwrap();
-        let s = Specifiers::new(&ctx, &unit, Some(Path::new("/etc/sundial/system/backup-home@.service")));
+        let s = Specifiers::new(
+            &ctx,
+            &unit,
+            Some(Path::new("/etc/sundial/system/backup-home@.service")),
+        );
         let e = |x: &str| s.expand(x).unwrap();
         assert_eq!(e("%n"), "backup-home@home-alice\\x20b.service");
         assert_eq!(e("%N"), "backup-home@home-alice\\x20b");
@@ -270,7 +272,10 @@ mod tests {
         assert_eq!(e("%j"), "home");
         assert_eq!(e("%y"), "/etc/sundial/system/backup-home@.service");
         assert_eq!(e("%Y"), "/etc/sundial/system");
-        assert_eq!(e("%H %l %m %u %U %h %t %%"), "web1.example.com web1 0123456789abcdef0123456789abcdef root 0 /root /run %");
+        assert_eq!(
+            e("%H %l %m %u %U %h %t %%"),
+            "web1.example.com web1 0123456789abcdef0123456789abcdef root 0 /root /run %"
+        );
     }
 
     #[test]
@@ -281,7 +286,10 @@ mod tests {
         assert_eq!(s.expand("x%z"), Err(SpecifierError::Unknown('z')));
         assert_eq!(s.expand("x%"), Err(SpecifierError::Incomplete));
         assert_eq!(s.expand("%f"), Ok("/a".into()));
-        assert_eq!(s.for_install().expand("%t"), Err(SpecifierError::Unknown('t')));
+        assert_eq!(
+            s.for_install().expand("%t"),
+            Err(SpecifierError::Unknown('t'))
+        );
         assert_eq!(s.for_install().expand("%n"), Ok("a.service".into()));
     }
 }

@@ -1,0 +1,303 @@
+//! From lexed files (a fragment and its drop-ins) to one typed unit:
+//! dispatch each entry to its section, then check the unit as a whole.
+
+use std::path::{Path, PathBuf};
+
+use sundial_calendar::{Zone, ZoneSource};
+
+use super::diag::{Diagnostic, Problem};
+use super::directives::{apply_install, apply_timer, apply_unit, DirectiveCx};
+use super::install::InstallSection;
+use super::known_directives;
+use super::lexer::Lexed;
+use super::name::{UnitName, UnitType};
+use super::service::{RestartPolicy, ServiceSection, ServiceType, ServiceUnit};
+use super::service_directives::{apply_service, ServiceFlags};
+use super::source::UnitSource;
+use super::specifiers::{SpecifierContext, Specifiers};
+use super::timer::{TimerSection, TimerUnit};
+use super::unit::UnitSection;
+
+/// A `.target` unit: only dependencies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetUnit {
+    /// The unit's name.
+    pub name: UnitName,
+    /// Where it was loaded from (no fragment for an implicit target).
+    pub source: UnitSource,
+    /// `[Unit]`.
+    pub unit: UnitSection,
+    /// `[Install]`.
+    pub install: InstallSection,
+}
+
+/// Any loaded unit.
+// Units are loaded once and kept in maps; boxing the big variant would
+// only add indirection.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unit {
+    /// A `.service`.
+    Service(ServiceUnit),
+    /// A `.timer`.
+    Timer(TimerUnit),
+    /// A `.target`.
+    Target(TargetUnit),
+}
+
+impl Unit {
+    /// The unit's name.
+    pub fn name(&self) -> &UnitName {
+        match self {
+            Unit::Service(s) => &s.name,
+            Unit::Timer(t) => &t.name,
+            Unit::Target(t) => &t.name,
+        }
+    }
+
+    /// The `[Unit]` section.
+    pub fn unit_section(&self) -> &UnitSection {
+        match self {
+            Unit::Service(s) => &s.unit,
+            Unit::Timer(t) => &t.unit,
+            Unit::Target(t) => &t.unit,
+        }
+    }
+
+    /// The `[Unit]` section, mutably (for `.wants/` links).
+    pub fn unit_section_mut(&mut self) -> &mut UnitSection {
+        match self {
+            Unit::Service(s) => &mut s.unit,
+            Unit::Timer(t) => &mut t.unit,
+            Unit::Target(t) => &mut t.unit,
+        }
+    }
+
+    /// The `[Install]` section.
+    pub fn install(&self) -> &InstallSection {
+        match self {
+            Unit::Service(s) => &s.install,
+            Unit::Timer(t) => &t.install,
+            Unit::Target(t) => &t.install,
+        }
+    }
+
+    /// The files it came from.
+    pub fn source(&self) -> &UnitSource {
+        match self {
+            Unit::Service(s) => &s.source,
+            Unit::Timer(t) => &t.source,
+            Unit::Target(t) => &t.source,
+        }
+    }
+
+    /// The files it came from, mutably.
+    pub fn source_mut(&mut self) -> &mut UnitSource {
+        match self {
+            Unit::Service(s) => &mut s.source,
+            Unit::Timer(t) => &mut t.source,
+            Unit::Target(t) => &mut t.source,
+        }
+    }
+}
+
+/// What the typed layer needs from the environment; the caller fills it.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseEnv<'a> {
+    /// Values of the manager-wide specifiers.
+    pub specifiers: &'a SpecifierContext,
+    /// The local time zone (calendar specs without a zone).
+    pub local_zone: &'a Zone,
+    /// Named time zones.
+    pub zones: &'a dyn ZoneSource,
+}
+
+/// One lexed file of a unit: the fragment or a drop-in.
+#[derive(Debug, Clone)]
+pub struct LexedFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its entries.
+    pub lexed: Lexed,
+}
+
+/// Builds the typed unit `name` from its files (fragment first, then drop-ins
+/// in order). Every problem goes to `diagnostics`; `None` when one of them is
+/// fatal.
+pub fn assemble(
+    name: &UnitName,
+    fragment: Option<&Path>,
+    files: &[LexedFile],
+    env: &ParseEnv<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Unit> {
+    let first_error = diagnostics.len();
+    let mut unit = UnitSection::default();
+    let mut install = InstallSection::default();
+    let mut timer = TimerSection::default();
+    let mut service = ServiceSection::default();
+    let mut flags = ServiceFlags::default();
+    let kind = name.unit_type();
+    let specifiers = Specifiers::new(env.specifiers, name, fragment);
+    let own_section = match kind {
+        UnitType::Service => Some("Service"),
+        UnitType::Timer => Some("Timer"),
+        UnitType::Target | UnitType::Other => None,
+    };
+
+    for file in files {
+        diagnostics.extend(file.lexed.diagnostics.iter().cloned());
+        let known_section = |s: &str| s == "Unit" || s == "Install" || Some(s) == own_section;
+        for header in &file.lexed.sections {
+            if !known_section(&header.name) && !header.name.starts_with("X-") {
+                diagnostics.push(Diagnostic::warning(
+                    &file.path,
+                    header.line,
+                    Problem::UnknownSection(header.name.clone()),
+                ));
+            }
+        }
+        for entry in &file.lexed.entries {
+            let section = entry.section.as_str();
+            if !known_section(section) || entry.key.starts_with("X-") {
+                continue;
+            }
+            let mut cx = DirectiveCx {
+                path: &file.path,
+                line: entry.line,
+                key: &entry.key,
+                specifiers,
+                local_zone: env.local_zone,
+                zones: env.zones,
+                diagnostics,
+            };
+            let value = entry.value.as_str();
+            let known = match section {
+                "Unit" => apply_unit(&mut unit, &mut cx, value),
+                "Install" => apply_install(&mut install, &mut cx, value),
+                "Timer" => apply_timer(&mut timer, &mut cx, value),
+                "Service" => {
+                    apply_service(&mut service, &mut flags, &mut cx, value)
+                        // systemd still reads the legacy start-limit settings
+                        // in [Service].
+                        || (matches!(
+                            cx.key,
+                            "StartLimitInterval" | "StartLimitBurst"
+                        ) && apply_unit(&mut unit, &mut cx, value))
+                }
+                _ => false,
+            };
+            if !known {
+                let problem = if known_directives::is_known(section, &entry.key) {
+                    Problem::Unsupported {
+                        key: entry.key.clone(),
+                    }
+                } else {
+                    Problem::UnknownKey {
+                        section: section.to_owned(),
+                        key: entry.key.clone(),
+                    }
+                };
+                diagnostics.push(Diagnostic::warning(&file.path, entry.line, problem));
+            }
+        }
+    }
+
+    let source = UnitSource {
+        fragment: fragment.map(Path::to_path_buf),
+        dropins: files
+            .iter()
+            .map(|f| f.path.clone())
+            .filter(|p| Some(p.as_path()) != fragment)
+            .collect(),
+        aliases: Vec::new(),
+    };
+    let whole_file = fragment
+        .map(Path::to_path_buf)
+        .or_else(|| files.first().map(|f| f.path.clone()))
+        .unwrap_or_default();
+    let mut fail = |msg: String| {
+        diagnostics.push(Diagnostic::error(&whole_file, 0, Problem::Unit(msg)));
+    };
+
+    let result = match kind {
+        UnitType::Service => {
+            check_service(&mut service, flags, &mut fail);
+            Unit::Service(ServiceUnit {
+                name: name.clone(),
+                source,
+                unit,
+                service,
+                install,
+            })
+        }
+        UnitType::Timer => {
+            if !timer.has_trigger() {
+                fail(format!("{name}: Timer unit lacks value setting. Refusing."));
+            }
+            let triggers = match &timer.unit {
+                Some(u) => u.clone(),
+                None => match name.with_suffix("service") {
+                    Ok(n) => n,
+                    Err(e) => {
+                        fail(format!("{name}: {e}"));
+                        name.clone()
+                    }
+                },
+            };
+            Unit::Timer(TimerUnit {
+                name: name.clone(),
+                source,
+                unit,
+                timer,
+                install,
+                triggers,
+            })
+        }
+        UnitType::Target | UnitType::Other => Unit::Target(TargetUnit {
+            name: name.clone(),
+            source,
+            unit,
+            install,
+        }),
+    };
+    let failed = diagnostics[first_error..].iter().any(Diagnostic::is_error);
+    (!failed).then_some(result)
+}
+
+/// systemd's `service_fix_up` and `service_verify`: resolve the default
+/// Type= and refuse inconsistent services.
+fn check_service(s: &mut ServiceSection, flags: ServiceFlags, fail: &mut impl FnMut(String)) {
+    if !flags.type_set {
+        s.service_type = if flags.bus_name_set {
+            ServiceType::Dbus
+        } else if s.exec_start.is_empty() {
+            ServiceType::Oneshot
+        } else {
+            ServiceType::Simple
+        };
+    }
+    // systemd 252 has no SuccessAction= in sundial's model, so the checks
+    // below read as if it were unset.
+    if s.exec_start.is_empty() && s.exec_stop.is_empty() {
+        fail("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.".into());
+    } else if s.service_type != ServiceType::Oneshot && s.exec_start.is_empty() {
+        fail(
+            "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."
+                .into(),
+        );
+    } else if !s.remain_after_exit && s.exec_start.is_empty() {
+        fail("Service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set. Refusing.".into());
+    } else if s.service_type != ServiceType::Oneshot && s.exec_start.len() > 1 {
+        fail("Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.".into());
+    } else if s.service_type == ServiceType::Oneshot
+        && matches!(s.restart, RestartPolicy::Always | RestartPolicy::OnSuccess)
+    {
+        fail("Service has Restart= set to either always or on-success, which isn't allowed for Type=oneshot services. Refusing.".into());
+    } else if s.service_type == ServiceType::Dbus && !flags.bus_name_set {
+        fail(
+            "Service is of type D-Bus but no D-Bus service name has been specified. Refusing."
+                .into(),
+        );
+    }
+}

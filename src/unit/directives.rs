@@ -1,0 +1,344 @@
+//! Applying one `Key=Value` to the typed `[Unit]`, `[Timer]` and `[Install]`
+//! sections (the `[Service]` directives are in `service_directives.rs`).
+//!
+//! Each `apply_*` returns `false` when the key is not one sundial models, so
+//! that the caller can report it. Bad values are reported through the
+//! [`DirectiveCx`] and the assignment is ignored, as systemd does.
+
+use std::path::Path;
+
+use sundial_calendar::{Zone, ZoneSource};
+
+use super::diag::{Diagnostic, Problem, Severity, ValueError};
+use super::install::InstallSection;
+use super::name::UnitName;
+use super::specifiers::Specifiers;
+use super::timer::{MonotonicBase, TimerSection, TimerTrigger};
+use super::unit::{Condition, ConditionKind, UnitSection};
+use super::values::{check_abs_path, parse_bool, parse_calendar, parse_timespan, parse_unit_names};
+
+/// Everything a directive parser needs besides the value.
+pub struct DirectiveCx<'a> {
+    /// The file being read.
+    pub path: &'a Path,
+    /// The line of the assignment.
+    pub line: usize,
+    /// The key.
+    pub key: &'a str,
+    /// Specifier expansion for this unit.
+    pub specifiers: Specifiers<'a>,
+    /// The local zone (for calendar specs).
+    pub local_zone: &'a Zone,
+    /// Named zones (for calendar specs).
+    pub zones: &'a dyn ZoneSource,
+    /// Where problems go.
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl std::fmt::Debug for DirectiveCx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectiveCx")
+            .field("path", &self.path)
+            .field("line", &self.line)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DirectiveCx<'_> {
+    /// Reports a bad value; the assignment is ignored.
+    pub fn warn(&mut self, cause: ValueError) {
+        self.report(Severity::Warning, cause);
+    }
+
+    /// Reports a bad value that makes the unit fail to load.
+    pub fn fatal(&mut self, cause: ValueError) {
+        self.report(Severity::Error, cause);
+    }
+
+    fn report(&mut self, severity: Severity, cause: ValueError) {
+        self.diagnostics.push(Diagnostic {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            severity,
+            problem: Problem::Value {
+                key: self.key.to_owned(),
+                cause,
+            },
+        });
+    }
+
+    /// Reports each error of a list parse.
+    pub fn warn_all(&mut self, causes: Vec<ValueError>) {
+        for c in causes {
+            self.warn(c);
+        }
+    }
+
+    /// Parses a boolean, warning on failure.
+    pub fn bool(&mut self, value: &str) -> Option<bool> {
+        parse_bool(value).map_err(|e| self.warn(e)).ok()
+    }
+
+    /// Expands specifiers, warning on failure.
+    pub fn expand(&mut self, value: &str) -> Option<String> {
+        self.specifiers
+            .expand(value)
+            .map_err(|e| self.warn(e.into()))
+            .ok()
+    }
+
+    /// Parses a list of unit names and appends them.
+    pub fn unit_names(&mut self, value: &str, to: &mut Vec<UnitName>) {
+        let (names, errors) = parse_unit_names(value, &self.specifiers);
+        self.warn_all(errors);
+        to.extend(names);
+    }
+
+    /// Runs `parse` and assigns its result, or warns.
+    pub fn set<T>(&mut self, slot: &mut T, parsed: Result<T, ValueError>) {
+        match parsed {
+            Ok(v) => *slot = v,
+            Err(e) => self.warn(e),
+        }
+    }
+}
+
+/// Applies a `[Unit]` directive.
+pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
+    let key = cx.key;
+    match key {
+        "Description" => {
+            if value.is_empty() {
+                u.description = None;
+            } else if let Some(v) = cx.expand(value) {
+                u.description = Some(v);
+            }
+        }
+        "Documentation" => {
+            if value.is_empty() {
+                u.documentation.clear();
+                return true;
+            }
+            for word in value.split_whitespace() {
+                let Some(url) = cx.expand(word) else { continue };
+                // systemd: documentation_url_is_valid()
+                let ok = ["http://", "https://", "file:", "info:", "man:"]
+                    .iter()
+                    .any(|p| url.starts_with(p) && url.len() > p.len());
+                if ok {
+                    u.documentation.push(url);
+                } else {
+                    cx.warn(ValueError::Invalid(format!("invalid URL, ignoring: {url}")));
+                }
+            }
+        }
+        "Requires" => cx.unit_names(value, &mut u.requires),
+        "Wants" => cx.unit_names(value, &mut u.wants),
+        "Requisite" => cx.unit_names(value, &mut u.requisite),
+        "BindsTo" => cx.unit_names(value, &mut u.binds_to),
+        "PartOf" => cx.unit_names(value, &mut u.part_of),
+        "Upholds" => cx.unit_names(value, &mut u.upholds),
+        "After" => cx.unit_names(value, &mut u.after),
+        "Before" => cx.unit_names(value, &mut u.before),
+        "Conflicts" => cx.unit_names(value, &mut u.conflicts),
+        "OnFailure" => cx.unit_names(value, &mut u.on_failure),
+        "OnSuccess" => cx.unit_names(value, &mut u.on_success),
+        "StopWhenUnneeded" => {
+            if let Some(b) = cx.bool(value) {
+                u.stop_when_unneeded = b;
+            }
+        }
+        "DefaultDependencies" => {
+            if let Some(b) = cx.bool(value) {
+                u.default_dependencies = b;
+            }
+        }
+        "StartLimitIntervalSec" | "StartLimitInterval" => match parse_timespan(value) {
+            Ok(t) => u.start_limit_interval = Some(t),
+            Err(e) => cx.warn(e),
+        },
+        "StartLimitBurst" => match value.parse::<u32>() {
+            Ok(n) => u.start_limit_burst = Some(n),
+            Err(_) => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        _ => return apply_condition(u, cx, value),
+    }
+    true
+}
+
+fn apply_condition(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
+    let key = cx.key;
+    let (assert, kind) = if let Some(rest) = key.strip_prefix("Condition") {
+        (false, ConditionKind::from_suffix(rest))
+    } else if let Some(rest) = key.strip_prefix("Assert") {
+        (true, ConditionKind::from_suffix(rest))
+    } else {
+        return false;
+    };
+    let Some(kind) = kind else { return false };
+    let list = if assert {
+        &mut u.asserts
+    } else {
+        &mut u.conditions
+    };
+    // systemd: an empty assignment resets every condition (or assert) so far.
+    if value.is_empty() {
+        list.clear();
+        return true;
+    }
+    let mut rest = value;
+    let mut trigger = false;
+    let mut negate = false;
+    if let Some(r) = rest.strip_prefix('|') {
+        trigger = true;
+        rest = r.trim_start();
+    }
+    if let Some(r) = rest.strip_prefix('!') {
+        negate = true;
+        rest = r.trim_start();
+    }
+    let Some(expanded) = cx.expand(rest) else {
+        return true;
+    };
+    if kind.takes_path() {
+        if let Err(e) = check_abs_path(&expanded) {
+            cx.warn(e);
+            return true;
+        }
+    }
+    let condition = Condition {
+        kind,
+        trigger,
+        negate,
+        value: expanded,
+    };
+    if assert {
+        u.asserts.push(condition);
+    } else {
+        u.conditions.push(condition);
+    }
+    true
+}
+
+/// Applies a `[Timer]` directive.
+pub fn apply_timer(t: &mut TimerSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
+    let key = cx.key;
+    let base = match key {
+        "OnActiveSec" => Some(MonotonicBase::Active),
+        "OnBootSec" => Some(MonotonicBase::Boot),
+        "OnStartupSec" => Some(MonotonicBase::Startup),
+        "OnUnitActiveSec" => Some(MonotonicBase::UnitActive),
+        "OnUnitInactiveSec" => Some(MonotonicBase::UnitInactive),
+        _ => None,
+    };
+    if base.is_some() || key == "OnCalendar" {
+        // systemd: an empty assignment to any trigger clears them all.
+        if value.is_empty() {
+            t.triggers.clear();
+            return true;
+        }
+        let Some(expanded) = cx.expand(value) else {
+            return true;
+        };
+        match base {
+            Some(base) => match parse_timespan(&expanded) {
+                Ok(span) => t.triggers.push(TimerTrigger::Monotonic { base, span }),
+                Err(e) => cx.warn(e),
+            },
+            None => match parse_calendar(&expanded, cx.local_zone, cx.zones) {
+                Ok(spec) => t.triggers.push(TimerTrigger::Calendar(spec)),
+                Err(e) => cx.warn(ValueError::Calendar(e)),
+            },
+        }
+        return true;
+    }
+    match key {
+        "AccuracySec" => {
+            let v = parse_timespan(value);
+            cx.set(&mut t.accuracy, v);
+        }
+        "RandomizedDelaySec" => {
+            let v = parse_timespan(value);
+            cx.set(&mut t.randomized_delay, v);
+        }
+        "RandomizedOffsetSec" => {
+            let v = parse_timespan(value);
+            cx.set(&mut t.randomized_offset, v);
+        }
+        "FixedRandomDelay" => set_bool(cx, &mut t.fixed_random_delay, value),
+        "DeferReactivation" => set_bool(cx, &mut t.defer_reactivation, value),
+        "OnClockChange" => set_bool(cx, &mut t.on_clock_change, value),
+        "OnTimezoneChange" => set_bool(cx, &mut t.on_timezone_change, value),
+        "Persistent" => set_bool(cx, &mut t.persistent, value),
+        "WakeSystem" => set_bool(cx, &mut t.wake_system, value),
+        "RemainAfterElapse" => set_bool(cx, &mut t.remain_after_elapse, value),
+        "Unit" => {
+            // systemd: the first Unit= wins; later ones are ignored.
+            if t.unit.is_some() {
+                cx.warn(ValueError::Invalid(format!(
+                    "multiple units to trigger specified, ignoring: {value}"
+                )));
+                return true;
+            }
+            let Some(expanded) = cx.expand(value) else {
+                return true;
+            };
+            match UnitName::parse(&expanded) {
+                Ok(n) if n.as_str() == cx.specifiers.unit.as_str() => cx.warn(ValueError::Invalid(
+                    format!("units cannot trigger themselves, ignoring: {n}"),
+                )),
+                Ok(n) => t.unit = Some(n),
+                Err(e) => cx.warn(e.into()),
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn set_bool(cx: &mut DirectiveCx<'_>, slot: &mut bool, value: &str) {
+    if let Some(b) = cx.bool(value) {
+        *slot = b;
+    }
+}
+
+/// Applies an `[Install]` directive (with the `[Install]` specifier subset).
+pub fn apply_install(i: &mut InstallSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
+    let saved = cx.specifiers;
+    cx.specifiers = saved.for_install();
+    let known = apply_install_inner(i, cx, value);
+    cx.specifiers = saved;
+    known
+}
+
+fn apply_install_inner(i: &mut InstallSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
+    match cx.key {
+        "WantedBy" => cx.unit_names(value, &mut i.wanted_by),
+        "RequiredBy" => cx.unit_names(value, &mut i.required_by),
+        "Also" => cx.unit_names(value, &mut i.also),
+        "Alias" => {
+            let mut names = Vec::new();
+            cx.unit_names(value, &mut names);
+            for n in names {
+                // systemd: an alias must have the unit's own type suffix.
+                if n.suffix() == cx.specifiers.unit.suffix() {
+                    i.alias.push(n);
+                } else {
+                    cx.warn(ValueError::Invalid(format!(
+                        "alias '{n}' has a different type than the unit, ignoring"
+                    )));
+                }
+            }
+        }
+        "DefaultInstance" => {
+            if value.is_empty() {
+                i.default_instance = None;
+            } else if let Some(v) = cx.expand(value) {
+                i.default_instance = Some(v);
+            }
+        }
+        _ => return false,
+    }
+    true
+}

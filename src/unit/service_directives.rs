@@ -1,0 +1,538 @@
+//! Applying one `Key=Value` to the typed `[Service]` section.
+
+use std::path::PathBuf;
+
+use super::diag::ValueError;
+use super::directives::DirectiveCx;
+use super::exec::{parse_exec_value, split_words, ExecCommand};
+use super::service::{
+    EnvironmentFile, KillMode, Limit, NotifyAccess, Resource, ResourceLimit, RestartPolicy,
+    ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
+};
+use super::values::{
+    check_abs_path, parse_abs_path, parse_environment, parse_exit_status_list, parse_permyriad,
+    parse_signal, parse_size, parse_timeout, parse_timespan, parse_user, valid_env_name,
+    valid_user_or_group,
+};
+
+/// What the caller needs to know beyond the section itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServiceFlags {
+    /// `Type=` was given explicitly.
+    pub type_set: bool,
+    /// `BusName=` was given (needed by Type=dbus; sundial does not model it).
+    pub bus_name_set: bool,
+}
+
+/// Applies a `[Service]` directive; `false` when sundial does not model it.
+pub fn apply_service(
+    s: &mut ServiceSection,
+    flags: &mut ServiceFlags,
+    cx: &mut DirectiveCx<'_>,
+    value: &str,
+) -> bool {
+    let key = cx.key;
+    if let Some(list) = exec_list(s, key) {
+        apply_exec(list, cx, value);
+        return true;
+    }
+    if let Some(resource) = Resource::from_key(key) {
+        match parse_rlimit(resource, value) {
+            Ok(limit) => {
+                s.limits.retain(|l| l.resource != resource);
+                s.limits.push(limit);
+            }
+            Err(e) => cx.warn(e),
+        }
+        return true;
+    }
+    match key {
+        "Type" => match ServiceType::parse(value) {
+            Some(t) => {
+                s.service_type = t;
+                flags.type_set = true;
+            }
+            None => cx.warn(enum_error(value, ServiceType::EXPECTED)),
+        },
+        "BusName" => {
+            // Not modelled; remembered so that Type=dbus is judged as systemd does.
+            flags.bus_name_set = !value.is_empty();
+            return false;
+        }
+        "RemainAfterExit" => set_bool(cx, &mut s.remain_after_exit, value),
+        "GuessMainPID" => set_bool(cx, &mut s.guess_main_pid, value),
+        "PIDFile" => {
+            if value.is_empty() {
+                s.pid_file = None;
+            } else {
+                let v = parse_abs_path(value, &cx.specifiers).map(Some);
+                cx.set(&mut s.pid_file, v);
+            }
+        }
+        "Restart" => match RestartPolicy::parse(value) {
+            Some(r) => s.restart = r,
+            None => cx.warn(enum_error(value, RestartPolicy::EXPECTED)),
+        },
+        "RestartSec" => {
+            let v = parse_timespan(value);
+            cx.set(&mut s.restart_sec, v);
+        }
+        "SuccessExitStatus" => exit_status(cx, &mut s.success_exit_status, value),
+        "RestartPreventExitStatus" => exit_status(cx, &mut s.restart_prevent_exit_status, value),
+        "RestartForceExitStatus" => exit_status(cx, &mut s.restart_force_exit_status, value),
+        "TimeoutStartSec" => {
+            let v = parse_timeout(value).map(Some);
+            cx.set(&mut s.timeout_start, v);
+        }
+        "TimeoutStopSec" => {
+            let v = parse_timeout(value).map(Some);
+            cx.set(&mut s.timeout_stop, v);
+        }
+        "TimeoutSec" => match parse_timeout(value) {
+            Ok(t) => {
+                s.timeout_start = Some(t);
+                s.timeout_stop = Some(t);
+            }
+            Err(e) => cx.warn(e),
+        },
+        "RuntimeMaxSec" => {
+            let v = parse_timeout(value);
+            cx.set(&mut s.runtime_max, v);
+        }
+        "WatchdogSec" => {
+            let v = parse_timespan(value);
+            cx.set(&mut s.watchdog, v);
+        }
+        "KillMode" => match KillMode::parse(value) {
+            Some(k) => s.kill_mode = k,
+            None => cx.warn(enum_error(value, KillMode::EXPECTED)),
+        },
+        "KillSignal" => {
+            let v = parse_signal(value);
+            cx.set(&mut s.kill_signal, v);
+        }
+        "FinalKillSignal" => {
+            let v = parse_signal(value);
+            cx.set(&mut s.final_kill_signal, v);
+        }
+        "SendSIGKILL" => set_bool(cx, &mut s.send_sigkill, value),
+        "User" => optional_user(cx, &mut s.user, value),
+        "Group" => optional_user(cx, &mut s.group, value),
+        "SupplementaryGroups" => {
+            if value.is_empty() {
+                s.supplementary_groups.clear();
+            } else {
+                for word in words(cx, value) {
+                    if valid_user_or_group(&word) {
+                        s.supplementary_groups.push(word);
+                    } else {
+                        cx.warn(ValueError::UserName(word));
+                    }
+                }
+            }
+        }
+        "WorkingDirectory" => working_directory(s, cx, value),
+        "RootDirectory" => {
+            if value.is_empty() {
+                s.root_directory = None;
+            } else {
+                let v = parse_abs_path(value, &cx.specifiers).map(Some);
+                cx.set(&mut s.root_directory, v);
+            }
+        }
+        "Environment" => {
+            if value.is_empty() {
+                s.environment.clear();
+            } else {
+                match parse_environment(value, &cx.specifiers) {
+                    Ok((vars, errors)) => {
+                        cx.warn_all(errors);
+                        s.environment.extend(vars);
+                    }
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "EnvironmentFile" => environment_file(s, cx, value),
+        "UnsetEnvironment" => {
+            if value.is_empty() {
+                s.unset_environment.clear();
+            } else {
+                for word in words(cx, value) {
+                    let name = word.split_once('=').map_or(word.as_str(), |(n, _)| n);
+                    if valid_env_name(name) {
+                        s.unset_environment.push(word);
+                    } else {
+                        cx.warn(ValueError::Environment(word));
+                    }
+                }
+            }
+        }
+        "PassEnvironment" => {
+            if value.is_empty() {
+                s.pass_environment.clear();
+            } else {
+                for word in words(cx, value) {
+                    if valid_env_name(&word) {
+                        s.pass_environment.push(word);
+                    } else {
+                        cx.warn(ValueError::Environment(word));
+                    }
+                }
+            }
+        }
+        "UMask" => match u32::from_str_radix(value, 8) {
+            Ok(m) if m <= 0o7777 => s.umask = m,
+            _ => cx.warn(ValueError::Invalid(format!("invalid umask '{value}'"))),
+        },
+        "Nice" => match value.parse::<i32>() {
+            Ok(n) if (-20..=19).contains(&n) => s.nice = Some(n),
+            _ => cx.warn(ValueError::Invalid(format!(
+                "invalid nice priority '{value}', expected -20..19"
+            ))),
+        },
+        "StandardInput" => match parse_standard_input(value, cx) {
+            Ok(v) => s.standard_input = v,
+            Err(e) => cx.warn(e),
+        },
+        "StandardOutput" => match parse_standard_output(value, cx) {
+            Ok(v) => s.standard_output = Some(v),
+            Err(e) => cx.warn(e),
+        },
+        "StandardError" => match parse_standard_output(value, cx) {
+            Ok(v) => s.standard_error = Some(v),
+            Err(e) => cx.warn(e),
+        },
+        "SyslogIdentifier" => {
+            if value.is_empty() {
+                s.syslog_identifier = None;
+            } else if let Some(v) = cx.expand(value) {
+                s.syslog_identifier = Some(v);
+            }
+        }
+        "NotifyAccess" => match NotifyAccess::parse(value) {
+            Some(n) => s.notify_access = Some(n),
+            None => cx.warn(enum_error(value, NotifyAccess::EXPECTED)),
+        },
+        "MemoryMax" => memory_limit(cx, &mut s.memory_max, value),
+        "MemoryLimit" => memory_limit(cx, &mut s.memory_limit, value),
+        "TasksMax" => {
+            if value.is_empty() {
+                s.tasks_max = None;
+            } else {
+                let v = parse_limit(value, |v| {
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| ValueError::Number(v.to_owned()))
+                });
+                match v {
+                    Ok(l) => s.tasks_max = Some(l),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "CPUQuota" => {
+            if value.is_empty() {
+                s.cpu_quota = None;
+            } else {
+                match parse_permyriad(value, None) {
+                    Ok(0) => cx.warn(ValueError::Invalid(format!(
+                        "invalid CPU quota '{value}', ignoring"
+                    ))),
+                    Ok(p) => s.cpu_quota = Some(p),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn exec_list<'s>(s: &'s mut ServiceSection, key: &str) -> Option<&'s mut Vec<ExecCommand>> {
+    Some(match key {
+        "ExecCondition" => &mut s.exec_condition,
+        "ExecStartPre" => &mut s.exec_start_pre,
+        "ExecStart" => &mut s.exec_start,
+        "ExecStartPost" => &mut s.exec_start_post,
+        "ExecReload" => &mut s.exec_reload,
+        "ExecStop" => &mut s.exec_stop,
+        "ExecStopPost" => &mut s.exec_stop_post,
+        _ => return None,
+    })
+}
+
+fn apply_exec(list: &mut Vec<ExecCommand>, cx: &mut DirectiveCx<'_>, value: &str) {
+    // systemd: an empty assignment resets the command list.
+    if value.is_empty() {
+        list.clear();
+        return;
+    }
+    let parsed = parse_exec_value(value, &cx.specifiers);
+    for w in parsed.warnings {
+        cx.warn(ValueError::Invalid(w));
+    }
+    list.extend(parsed.commands);
+    if let Some((e, fatal)) = parsed.error {
+        if fatal {
+            cx.fatal(e.into());
+        } else {
+            cx.warn(e.into());
+        }
+    }
+}
+
+fn enum_error(value: &str, expected: &'static str) -> ValueError {
+    ValueError::Enum {
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+fn set_bool(cx: &mut DirectiveCx<'_>, slot: &mut bool, value: &str) {
+    if let Some(b) = cx.bool(value) {
+        *slot = b;
+    }
+}
+
+fn words(cx: &mut DirectiveCx<'_>, value: &str) -> Vec<String> {
+    let words = match split_words(value) {
+        Ok((w, _)) => w,
+        Err(e) => {
+            cx.warn(e.into());
+            return Vec::new();
+        }
+    };
+    words.iter().filter_map(|w| cx.expand(w)).collect()
+}
+
+fn optional_user(cx: &mut DirectiveCx<'_>, slot: &mut Option<String>, value: &str) {
+    if value.is_empty() {
+        *slot = None;
+        return;
+    }
+    match parse_user(value, &cx.specifiers) {
+        Ok(u) => *slot = Some(u),
+        Err(e) => cx.warn(e),
+    }
+}
+
+fn exit_status(cx: &mut DirectiveCx<'_>, set: &mut super::exit_status::ExitStatusSet, value: &str) {
+    if value.is_empty() {
+        *set = Default::default();
+        return;
+    }
+    let errors = parse_exit_status_list(value, set);
+    cx.warn_all(errors);
+}
+
+fn working_directory(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
+    if value.is_empty() {
+        s.working_directory = None;
+        return;
+    }
+    let (missing_ok, rest) = match value.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, value),
+    };
+    if rest == "~" {
+        s.working_directory = Some(WorkingDirectory {
+            path: None,
+            missing_ok,
+        });
+        return;
+    }
+    match parse_abs_path(rest, &cx.specifiers) {
+        Ok(p) => {
+            s.working_directory = Some(WorkingDirectory {
+                path: Some(p),
+                missing_ok,
+            })
+        }
+        Err(e) => cx.warn(e),
+    }
+}
+
+fn environment_file(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
+    if value.is_empty() {
+        s.environment_files.clear();
+        return;
+    }
+    let (optional, rest) = match value.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, value),
+    };
+    match parse_abs_path(rest, &cx.specifiers) {
+        Ok(path) => s.environment_files.push(EnvironmentFile { path, optional }),
+        Err(e) => cx.warn(e),
+    }
+}
+
+fn memory_limit(cx: &mut DirectiveCx<'_>, slot: &mut Option<Limit>, value: &str) {
+    if value.is_empty() {
+        *slot = None;
+        return;
+    }
+    match parse_limit(value, parse_size) {
+        Ok(l) => *slot = Some(l),
+        Err(e) => cx.warn(e),
+    }
+}
+
+/// `infinity`, `N%`, or an absolute value parsed by `absolute`.
+fn parse_limit(
+    value: &str,
+    absolute: impl Fn(&str) -> Result<u64, ValueError>,
+) -> Result<Limit, ValueError> {
+    if value == "infinity" {
+        return Ok(Limit::Infinity);
+    }
+    if value.ends_with('%') {
+        return parse_permyriad(value, Some(100)).map(Limit::Permyriad);
+    }
+    absolute(value).map(Limit::Absolute)
+}
+
+fn parse_rlimit(resource: Resource, value: &str) -> Result<ResourceLimit, ValueError> {
+    let one = |v: &str| -> Result<Option<u64>, ValueError> {
+        if v == "infinity" {
+            return Ok(None);
+        }
+        match resource {
+            // systemd: LimitCPU= in seconds (rounded up), LimitRTTIME= in µs,
+            // both as time spans.
+            Resource::Cpu => parse_timespan(v)
+                .map(|t| (!t.is_infinite()).then(|| t.as_usec().div_ceil(1_000_000))),
+            Resource::Rttime => parse_timespan(v).map(|t| (!t.is_infinite()).then(|| t.as_usec())),
+            Resource::Fsize
+            | Resource::Data
+            | Resource::Stack
+            | Resource::Core
+            | Resource::Rss
+            | Resource::As
+            | Resource::Memlock
+            | Resource::Msgqueue => parse_size(v).map(Some),
+            Resource::Nice => {
+                // Either the raw 0..=40 rlimit value or a nice level -20..19
+                // (systemd: a sign or a value < 20 is a nice level).
+                let n: i64 = v.parse().map_err(|_| ValueError::Number(v.to_owned()))?;
+                if v.starts_with(['+', '-']) {
+                    if !(-20..=19).contains(&n) {
+                        return Err(ValueError::Number(v.to_owned()));
+                    }
+                    Ok(Some(
+                        u64::try_from(20 - n).map_err(|_| ValueError::Number(v.to_owned()))?,
+                    ))
+                } else {
+                    u64::try_from(n)
+                        .ok()
+                        .filter(|&n| n <= 40)
+                        .map(Some)
+                        .ok_or_else(|| ValueError::Number(v.to_owned()))
+                }
+            }
+            _ => v
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| ValueError::Number(v.to_owned())),
+        }
+    };
+    let (soft, hard) = match value.split_once(':') {
+        Some((s, h)) => (one(s)?, one(h)?),
+        None => {
+            let v = one(value)?;
+            (v, v)
+        }
+    };
+    if let (Some(s), Some(h)) = (soft, hard) {
+        if s > h {
+            return Err(ValueError::Invalid(format!(
+                "soft limit above hard limit in '{value}'"
+            )));
+        }
+    }
+    if soft.is_none() && hard.is_some() {
+        return Err(ValueError::Invalid(format!(
+            "soft limit above hard limit in '{value}'"
+        )));
+    }
+    Ok(ResourceLimit {
+        resource,
+        soft,
+        hard,
+    })
+}
+
+fn file_target(
+    cx: &mut DirectiveCx<'_>,
+    value: &str,
+    prefix: &str,
+) -> Option<Result<PathBuf, ValueError>> {
+    let rest = value.strip_prefix(prefix)?;
+    Some(
+        cx.specifiers
+            .expand(rest)
+            .map_err(ValueError::from)
+            .and_then(|p| check_abs_path(&p)),
+    )
+}
+
+fn parse_standard_input(
+    value: &str,
+    cx: &mut DirectiveCx<'_>,
+) -> Result<StandardInput, ValueError> {
+    if let Some(p) = file_target(cx, value, "file:") {
+        return p.map(StandardInput::File);
+    }
+    if let Some(name) = value.strip_prefix("fd:") {
+        return Ok(StandardInput::Fd(name.to_owned()));
+    }
+    Ok(match value {
+        "null" => StandardInput::Null,
+        "tty" | "tty-force" | "tty-fail" => StandardInput::Tty,
+        "data" => StandardInput::Data,
+        "socket" => StandardInput::Socket,
+        _ => {
+            return Err(enum_error(
+                value,
+                "null, tty, tty-force, tty-fail, data, file:PATH, socket, fd:NAME",
+            ))
+        }
+    })
+}
+
+fn parse_standard_output(
+    value: &str,
+    cx: &mut DirectiveCx<'_>,
+) -> Result<StandardOutput, ValueError> {
+    if let Some(p) = file_target(cx, value, "file:") {
+        return p.map(StandardOutput::File);
+    }
+    if let Some(p) = file_target(cx, value, "append:") {
+        return p.map(StandardOutput::Append);
+    }
+    if let Some(p) = file_target(cx, value, "truncate:") {
+        return p.map(StandardOutput::Truncate);
+    }
+    if let Some(name) = value.strip_prefix("fd:") {
+        return Ok(StandardOutput::Fd(name.to_owned()));
+    }
+    Ok(match value {
+        "inherit" => StandardOutput::Inherit,
+        "null" => StandardOutput::Null,
+        "tty" => StandardOutput::Tty,
+        // systemd maps the legacy syslog targets onto the journal.
+        "journal" | "syslog" => StandardOutput::Journal,
+        "kmsg" => StandardOutput::Kmsg,
+        "journal+console" | "syslog+console" => StandardOutput::JournalConsole,
+        "kmsg+console" => StandardOutput::KmsgConsole,
+        "socket" => StandardOutput::Socket,
+        _ => {
+            return Err(enum_error(
+                value,
+                "inherit, null, tty, journal, kmsg, journal+console, kmsg+console, file:PATH, append:PATH, truncate:PATH, socket, fd:NAME",
+            ))
+        }
+    })
+}
