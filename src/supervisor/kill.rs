@@ -1,0 +1,195 @@
+//! Which processes belong to a service run, and sending them signals per
+//! `KillMode=`.
+//!
+//! Every command is spawned in its own session (so its own process group);
+//! a service's processes are those sessions and groups, the children the
+//! daemon inherited from them as subreaper, and all their descendants.
+
+use std::collections::{BTreeSet, HashMap};
+
+use nix::errno::Errno;
+use nix::sys::signal::{kill, killpg, Signal as NixSignal};
+use nix::unistd::Pid;
+
+use super::procs::{self, ProcInfo};
+use crate::unit::service::KillMode;
+use crate::unit::Signal;
+
+/// The processes of one service run, as far as the daemon can track them
+/// without a cgroup.
+#[derive(Debug, Default, Clone)]
+pub struct ProcessSet {
+    /// Session (= process group) ids of every command spawned for the run.
+    pub sessions: BTreeSet<Pid>,
+    /// Children inherited as subreaper that belong to the run.
+    pub orphans: BTreeSet<Pid>,
+}
+
+impl ProcessSet {
+    pub fn add_session(&mut self, pid: Pid) {
+        self.sessions.insert(pid);
+    }
+
+    /// Every living process of the run, from one scan of /proc: members of
+    /// its sessions and process groups, its orphans, and the descendants of
+    /// all of these (a daemon that called setsid() stays a descendant until its
+    /// parent dies, and then it is an orphan of ours).
+    pub fn members(&self, table: &[ProcInfo]) -> BTreeSet<Pid> {
+        let mut set: BTreeSet<Pid> = table
+            .iter()
+            .filter(|p| !p.zombie)
+            .filter(|p| {
+                self.sessions.contains(&p.sid)
+                    || self.sessions.contains(&p.pgid)
+                    || self.orphans.contains(&p.pid)
+            })
+            .map(|p| p.pid)
+            .collect();
+        let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
+        for p in table.iter().filter(|p| !p.zombie) {
+            children.entry(p.ppid).or_default().push(p.pid);
+        }
+        let mut todo: Vec<Pid> = set.iter().copied().collect();
+        while let Some(pid) = todo.pop() {
+            for child in children.get(&pid).into_iter().flatten() {
+                if set.insert(*child) {
+                    todo.push(*child);
+                }
+            }
+        }
+        set
+    }
+
+    /// Cheap emptiness test without a /proc scan: no process group of the run
+    /// has a member and no orphan lives. Exact once the run's known processes
+    /// are reaped: a surviving process that left its session is either a
+    /// descendant of a group member or was re-parented to the daemon.
+    pub fn looks_empty(&self) -> bool {
+        let group_alive = |pgid: &Pid| !matches!(killpg(*pgid, None), Err(Errno::ESRCH));
+        !self.sessions.iter().any(group_alive) && self.orphans.iter().all(|p| !alive(*p))
+    }
+
+    /// Whether any process of the run lives (scans /proc when the cheap test
+    /// says yes, to skip zombies waiting for their parent).
+    pub fn is_empty(&self) -> bool {
+        self.looks_empty() || self.members(&procs::scan()).is_empty()
+    }
+}
+
+/// Whether `pid` exists and is not a zombie.
+pub fn alive(pid: Pid) -> bool {
+    match kill(pid, None) {
+        Err(Errno::ESRCH) => false,
+        _ => procs::stat(pid).is_some_and(|p| !p.zombie),
+    }
+}
+
+/// Which processes a signal round reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillScope {
+    /// Main and control process only.
+    MainAndControl,
+    /// Every process of the run.
+    All,
+    Nothing,
+}
+
+/// systemd's unit_kill_context: `KillSignal=` goes to the whole group for
+/// control-group, to main and control only for mixed and process; the final
+/// SIGKILL round reaches everything for mixed too; none sends nothing.
+pub fn scope(mode: KillMode, final_kill: bool) -> KillScope {
+    match mode {
+        KillMode::ControlGroup => KillScope::All,
+        KillMode::Mixed if final_kill => KillScope::All,
+        KillMode::Mixed | KillMode::Process => KillScope::MainAndControl,
+        KillMode::None => KillScope::Nothing,
+    }
+}
+
+/// Whether a stop waits for all processes of the run, or only for main and
+/// control (process and none leave the rest running, as systemd does).
+pub fn waits_for_all(mode: KillMode) -> bool {
+    matches!(mode, KillMode::ControlGroup | KillMode::Mixed)
+}
+
+/// Sends `signal` to the processes `scope` selects; SIGCONT follows so that
+/// stopped processes can act on it (systemd always does this), and SIGHUP when
+/// `send_sighup`. Returns how many processes were signalled.
+pub fn signal_run(
+    scope: KillScope,
+    signal: Signal,
+    send_sighup: bool,
+    main: Option<Pid>,
+    control: Option<Pid>,
+    set: &ProcessSet,
+) -> usize {
+    let mut targets: BTreeSet<Pid> = BTreeSet::new();
+    match scope {
+        KillScope::Nothing => return 0,
+        KillScope::MainAndControl => targets.extend(main.into_iter().chain(control)),
+        KillScope::All => {
+            targets.extend(main.into_iter().chain(control));
+            targets.extend(set.members(&procs::scan()));
+        }
+    }
+    let Ok(sig) = NixSignal::try_from(signal.number()) else {
+        return 0;
+    };
+    let mut count = 0;
+    for pid in &targets {
+        if kill(*pid, sig).is_ok() {
+            count += 1;
+            if sig != NixSignal::SIGKILL && sig != NixSignal::SIGCONT {
+                let _ = kill(*pid, NixSignal::SIGCONT);
+            }
+            if send_sighup && sig != NixSignal::SIGHUP {
+                let _ = kill(*pid, NixSignal::SIGHUP);
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(pid: i32, ppid: i32, pgid: i32, sid: i32) -> ProcInfo {
+        ProcInfo {
+            pid: Pid::from_raw(pid),
+            ppid: Pid::from_raw(ppid),
+            pgid: Pid::from_raw(pgid),
+            sid: Pid::from_raw(sid),
+            zombie: false,
+        }
+    }
+
+    #[test]
+    fn members_follow_sessions_orphans_and_descendants() {
+        let table = [
+            info(1, 0, 1, 1),
+            info(100, 1, 100, 100),   // the daemon
+            info(200, 100, 200, 200), // spawned command
+            info(201, 200, 200, 200), // its child
+            info(202, 201, 202, 202), // setsid'd grandchild, parent alive
+            info(203, 202, 203, 203), // its child
+            info(300, 100, 300, 300), // orphan re-parented to the daemon
+            info(301, 300, 301, 301),
+            info(400, 100, 400, 400), // another service
+        ];
+        let mut set = ProcessSet::default();
+        set.add_session(Pid::from_raw(200));
+        set.orphans.insert(Pid::from_raw(300));
+        let got: Vec<i32> = set.members(&table).iter().map(|p| p.as_raw()).collect();
+        assert_eq!(got, vec![200, 201, 202, 203, 300, 301]);
+    }
+
+    #[test]
+    fn kill_scopes_follow_kill_mode() {
+        assert_eq!(scope(KillMode::ControlGroup, false), KillScope::All);
+        assert_eq!(scope(KillMode::Mixed, false), KillScope::MainAndControl);
+        assert_eq!(scope(KillMode::Mixed, true), KillScope::All);
+        assert_eq!(scope(KillMode::Process, true), KillScope::MainAndControl);
+        assert_eq!(scope(KillMode::None, true), KillScope::Nothing);
+    }
+}

@@ -1,0 +1,177 @@
+//! The `$NOTIFY_SOCKET` protocol: a datagram socket on which services send
+//! `READY=1`, `STATUS=...` and friends; the kernel adds the sender's pid
+//! (SO_PASSCRED), which decides whom the message is from.
+
+use std::io::{self, IoSliceMut};
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+
+use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, UnixAddr};
+use nix::unistd::Pid;
+use tokio::io::Interest;
+
+/// One assignment of a notify datagram that the supervisor acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotifyField {
+    Ready,
+    Reloading,
+    Stopping,
+    Status(String),
+    MainPid(Pid),
+    Watchdog,
+    /// `WATCHDOG=trigger`: the service asks to be treated as hung.
+    WatchdogTrigger,
+    WatchdogUsec(u64),
+}
+
+/// A datagram with its sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyMessage {
+    /// The sender as the kernel reports it; None if credentials were missing.
+    pub pid: Option<Pid>,
+    pub fields: Vec<NotifyField>,
+}
+
+/// Parses a datagram: newline-separated `KEY=VALUE` assignments; unknown keys
+/// and malformed values are ignored, as systemd ignores them.
+pub fn parse(datagram: &[u8]) -> Vec<NotifyField> {
+    let text = String::from_utf8_lossy(datagram);
+    text.split('\n')
+        .filter_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            Some(match (key, value) {
+                ("READY", "1") => NotifyField::Ready,
+                ("RELOADING", "1") => NotifyField::Reloading,
+                ("STOPPING", "1") => NotifyField::Stopping,
+                ("STATUS", v) => NotifyField::Status(v.to_owned()),
+                ("MAINPID", v) => {
+                    let pid: i32 = v.parse().ok().filter(|p| *p > 0)?;
+                    NotifyField::MainPid(Pid::from_raw(pid))
+                }
+                ("WATCHDOG", "1") => NotifyField::Watchdog,
+                ("WATCHDOG", "trigger") => NotifyField::WatchdogTrigger,
+                ("WATCHDOG_USEC", v) => NotifyField::WatchdogUsec(v.parse().ok()?),
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+/// The bound socket.
+#[derive(Debug)]
+pub struct NotifySocket {
+    socket: tokio::net::UnixDatagram,
+    path: PathBuf,
+}
+
+impl NotifySocket {
+    /// Binds at `path` (an old socket file there is replaced). Must be called
+    /// inside a tokio runtime.
+    pub fn bind(path: &Path) -> io::Result<NotifySocket> {
+        let _ = std::fs::remove_file(path);
+        let socket = UnixDatagram::bind(path)?;
+        socket.set_nonblocking(true)?;
+        setsockopt(&socket, sockopt::PassCred, &true).map_err(io::Error::from)?;
+        Ok(NotifySocket { socket: tokio::net::UnixDatagram::from_std(socket)?, path: path.to_owned() })
+    }
+
+    /// The value for `$NOTIFY_SOCKET`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Waits for the next datagram. Cancel-safe.
+    pub async fn recv(&self) -> io::Result<NotifyMessage> {
+        loop {
+            self.socket.readable().await?;
+            let got = self.socket.try_io(Interest::READABLE, || match self.receive() {
+                Ok(Some(msg)) => Ok(msg),
+                Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
+                Err(e) => Err(e),
+            });
+            match got {
+                Ok(msg) => return Ok(msg),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A datagram if one is queued.
+    pub fn try_recv(&self) -> io::Result<Option<NotifyMessage>> {
+        match self.socket.try_io(Interest::READABLE, || match self.receive() {
+            Ok(Some(msg)) => Ok(msg),
+            Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
+            Err(e) => Err(e),
+        }) {
+            Ok(msg) => Ok(Some(msg)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn receive(&self) -> io::Result<Option<NotifyMessage>> {
+        // systemd's limit for one notify datagram is a page or so; longer ones
+        // are cut, which at worst truncates a STATUS= text.
+        let mut buf = [0u8; 4096];
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        let mut cmsg = nix::cmsg_space!(nix::sys::socket::UnixCredentials);
+        let (len, pid) = match recvmsg::<UnixAddr>(
+            std::os::fd::AsRawFd::as_raw_fd(&self.socket),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Ok(msg) => {
+                let pid = msg.cmsgs().ok().and_then(|mut c| {
+                    c.find_map(|c| match c {
+                        ControlMessageOwned::ScmCredentials(cred) => Some(Pid::from_raw(cred.pid())),
+                        _ => None,
+                    })
+                });
+                (msg.bytes, pid)
+            }
+            Err(nix::errno::Errno::EAGAIN) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Some(NotifyMessage { pid, fields: parse(&buf[..len]) }))
+    }
+}
+
+impl Drop for NotifySocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_assignments() {
+        let got = parse(b"READY=1\nSTATUS=Serving 3 clients\nMAINPID=42\nWATCHDOG=1\nX=y\nMAINPID=zz");
+        assert_eq!(
+            got,
+            vec![
+                NotifyField::Ready,
+                NotifyField::Status("Serving 3 clients".into()),
+                NotifyField::MainPid(Pid::from_raw(42)),
+                NotifyField::Watchdog,
+            ]
+        );
+        assert_eq!(parse(b"READY=0"), vec![]);
+    }
+
+    #[tokio::test]
+    async fn receives_with_sender_pid() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("notify");
+        let sock = NotifySocket::bind(&path).expect("bind");
+        let client = UnixDatagram::unbound().expect("socket");
+        client.send_to(b"READY=1\nSTATUS=up", &path).expect("send");
+        let msg = sock.recv().await.expect("a datagram");
+        assert_eq!(msg.pid, Some(nix::unistd::getpid()));
+        assert_eq!(msg.fields, vec![NotifyField::Ready, NotifyField::Status("up".into())]);
+    }
+}

@@ -1,0 +1,326 @@
+//! StandardOutput=/StandardError=: where a command's output goes, and the
+//! capture of `journal` output line by line into a [`LogSink`].
+//!
+//! All commands of one service run (ExecStartPre through ExecStopPost) write
+//! into the same pair of pipes, so the lines of commands that run one after
+//! the other arrive in the order they were written.
+
+use std::fs::OpenOptions;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sundial_calendar::Timestamp;
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::spawn::{self, StdioSpec};
+use crate::unit::service::StandardOutput;
+
+/// Which stream a captured line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+/// One captured line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub unit: String,
+    pub invocation_id: String,
+    pub stream: Stream,
+    /// When the line was read (realtime, µs).
+    pub timestamp: Timestamp,
+    /// The line without its newline; invalid UTF-8 replaced.
+    pub line: String,
+}
+
+/// What the supervisor says about a unit (state changes, failures), the
+/// lines systemd logs as `systemd[1]: foo.service: ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagerRecord {
+    pub unit: String,
+    pub invocation_id: String,
+    pub timestamp: Timestamp,
+    pub message: String,
+}
+
+/// Where captured output and manager messages go (the store, in the daemon).
+pub trait LogSink {
+    fn output(&mut self, record: LogRecord);
+    fn manager(&mut self, record: ManagerRecord);
+}
+
+/// A sink that keeps everything in memory; clones share the same records.
+#[derive(Debug, Clone, Default)]
+pub struct MemorySink {
+    pub lines: Arc<Mutex<Vec<LogRecord>>>,
+    pub messages: Arc<Mutex<Vec<ManagerRecord>>>,
+}
+
+impl MemorySink {
+    /// The captured lines of `unit`, in arrival order.
+    pub fn lines_of(&self, unit: &str) -> Vec<String> {
+        let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        lines.iter().filter(|r| r.unit == unit).map(|r| r.line.clone()).collect()
+    }
+
+    /// The manager messages about `unit`.
+    pub fn messages_of(&self, unit: &str) -> Vec<String> {
+        let messages = self.messages.lock().unwrap_or_else(|p| p.into_inner());
+        messages.iter().filter(|r| r.unit == unit).map(|r| r.message.clone()).collect()
+    }
+}
+
+impl LogSink for MemorySink {
+    fn output(&mut self, record: LogRecord) {
+        self.lines.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+    }
+
+    fn manager(&mut self, record: ManagerRecord) {
+        self.messages.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+    }
+}
+
+/// The realtime clock as a Timestamp (the edge where the supervisor reads it).
+pub fn now_realtime() -> Timestamp {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Timestamp::from_usec(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// journald's default line limit: longer lines are split.
+const LINE_MAX: usize = 48 * 1024;
+
+/// The capture pipes of one service run; the write ends are kept so that each
+/// command gets a copy, and dropped when the run ends.
+#[derive(Debug, Default)]
+pub struct Capture {
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+}
+
+/// What identifies captured lines.
+#[derive(Debug, Clone)]
+pub struct CaptureTag {
+    pub unit: String,
+    pub invocation_id: String,
+}
+
+impl Capture {
+    /// The descriptor for `stream`: the shared pipe, created (with its reader
+    /// task) on first use.
+    fn pipe_for(
+        &mut self,
+        stream: Stream,
+        tag: &CaptureTag,
+        tx: &UnboundedSender<LogRecord>,
+    ) -> io::Result<OwnedFd> {
+        let slot = match stream {
+            Stream::Stdout => &mut self.stdout,
+            Stream::Stderr => &mut self.stderr,
+        };
+        if slot.is_none() {
+            let (read, write) = spawn::pipe()?;
+            start_reader(read, tag.clone(), stream, tx.clone())?;
+            *slot = Some(write);
+        }
+        slot.as_ref().map(OwnedFd::try_clone).unwrap_or_else(|| Err(io::ErrorKind::Other.into()))
+    }
+
+    /// Closes the write ends: readers end once the last child closes its copy.
+    pub fn close(&mut self) {
+        self.stdout = None;
+        self.stderr = None;
+    }
+
+    /// Builds stdout and stderr for one command from the unit's settings.
+    /// `stdout = None` is the manager default (journal); `stderr = None` is
+    /// inherit, i.e. the same as stdout.
+    pub fn stdio(
+        &mut self,
+        stdout: Option<&StandardOutput>,
+        stderr: Option<&StandardOutput>,
+        tag: &CaptureTag,
+        tx: &UnboundedSender<LogRecord>,
+    ) -> io::Result<(StdioSpec, StdioSpec)> {
+        let out = self.target(stdout.unwrap_or(&StandardOutput::Journal), Stream::Stdout, tag, tx)?;
+        let err = match stderr.unwrap_or(&StandardOutput::Inherit) {
+            StandardOutput::Inherit => match &out {
+                StdioSpec::Fd(fd) => StdioSpec::Fd(fd.try_clone()?),
+                StdioSpec::Null => StdioSpec::Null,
+                StdioSpec::Inherit => StdioSpec::Inherit,
+            },
+            other => self.target(other, Stream::Stderr, tag, tx)?,
+        };
+        Ok((out, err))
+    }
+
+    fn target(
+        &mut self,
+        spec: &StandardOutput,
+        stream: Stream,
+        tag: &CaptureTag,
+        tx: &UnboundedSender<LogRecord>,
+    ) -> io::Result<StdioSpec> {
+        Ok(match spec {
+            StandardOutput::Null => StdioSpec::Null,
+            // For stdout, inherit means stdin's target, which is /dev/null
+            // (StandardInput=null is all the supervisor offers).
+            StandardOutput::Inherit => StdioSpec::Null,
+            StandardOutput::Tty => StdioSpec::Inherit,
+            StandardOutput::File(p) => StdioSpec::Fd(open_output(p, OpenMode::Start)?),
+            StandardOutput::Append(p) => StdioSpec::Fd(open_output(p, OpenMode::Append)?),
+            StandardOutput::Truncate(p) => StdioSpec::Fd(open_output(p, OpenMode::Truncate)?),
+            // journal, kmsg, their +console forms, socket and fd: captured.
+            _ => StdioSpec::Fd(self.pipe_for(stream, tag, tx)?),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum OpenMode {
+    Start,
+    Append,
+    Truncate,
+}
+
+fn open_output(path: &Path, mode: OpenMode) -> io::Result<OwnedFd> {
+    let mut o = OpenOptions::new();
+    o.write(true).create(true).mode(0o644);
+    match mode {
+        OpenMode::Start => {}
+        OpenMode::Append => {
+            o.append(true);
+        }
+        OpenMode::Truncate => {
+            o.truncate(true);
+        }
+    }
+    Ok(o.open(path)?.into())
+}
+
+/// Reads `fd` until end of file and sends every line to `tx`.
+fn start_reader(
+    fd: OwnedFd,
+    tag: CaptureTag,
+    stream: Stream,
+    tx: UnboundedSender<LogRecord>,
+) -> io::Result<()> {
+    let mut pipe = tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?;
+    tokio::spawn(async move {
+        let mut pending: Vec<u8> = Vec::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match pipe.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    pending.extend_from_slice(&buf[..n]);
+                    emit_lines(&mut pending, &tag, stream, &tx, false);
+                }
+            }
+        }
+        emit_lines(&mut pending, &tag, stream, &tx, true);
+    });
+    Ok(())
+}
+
+/// Sends the complete lines in `pending` (and the rest, at end of file).
+fn emit_lines(
+    pending: &mut Vec<u8>,
+    tag: &CaptureTag,
+    stream: Stream,
+    tx: &UnboundedSender<LogRecord>,
+    at_eof: bool,
+) {
+    let mut start = 0;
+    while let Some(nl) = pending[start..].iter().position(|b| *b == b'\n') {
+        send_line(&pending[start..start + nl], tag, stream, tx);
+        start += nl + 1;
+    }
+    while pending.len() - start >= LINE_MAX {
+        send_line(&pending[start..start + LINE_MAX], tag, stream, tx);
+        start += LINE_MAX;
+    }
+    if at_eof && start < pending.len() {
+        send_line(&pending[start..], tag, stream, tx);
+        start = pending.len();
+    }
+    pending.drain(..start);
+}
+
+fn send_line(bytes: &[u8], tag: &CaptureTag, stream: Stream, tx: &UnboundedSender<LogRecord>) {
+    let _ = tx.send(LogRecord {
+        unit: tag.unit.clone(),
+        invocation_id: tag.invocation_id.clone(),
+        stream,
+        timestamp: now_realtime(),
+        line: String::from_utf8_lossy(bytes).into_owned(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lines_and_keeps_partial_ones() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let tag = CaptureTag { unit: "a.service".into(), invocation_id: "0".repeat(32) };
+        let mut pending = b"one\ntwo\nthr".to_vec();
+        emit_lines(&mut pending, &tag, Stream::Stdout, &tx, false);
+        assert_eq!(pending, b"thr");
+        pending.extend_from_slice(b"ee");
+        emit_lines(&mut pending, &tag, Stream::Stdout, &tx, true);
+        let mut got = Vec::new();
+        while let Ok(r) = rx.try_recv() {
+            got.push(r.line);
+        }
+        assert_eq!(got, vec!["one", "two", "three"]);
+    }
+
+    #[tokio::test]
+    async fn captures_a_child_line_by_line() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let tag = CaptureTag { unit: "a.service".into(), invocation_id: "0".repeat(32) };
+        let mut cap = Capture::default();
+        let (out, err) = cap.stdio(None, None, &tag, &tx).expect("pipes");
+        let mut req = spawn::SpawnRequest::new(
+            "/bin/sh",
+            vec!["sh".into(), "-c".into(), "echo hello; echo oops >&2; printf tail".into()],
+        );
+        req.stdout = out;
+        req.stderr = err;
+        let pid = spawn::spawn(req).expect("sh runs");
+        cap.close();
+        let mut got = Vec::new();
+        while let Some(r) = rx.recv().await {
+            got.push((r.stream, r.line));
+            if got.len() == 3 {
+                break;
+            }
+        }
+        nix::sys::wait::waitpid(pid, None).expect("reap");
+        // stderr inherits stdout's pipe by default, so all three come in order.
+        assert_eq!(
+            got,
+            vec![
+                (Stream::Stdout, "hello".to_string()),
+                (Stream::Stdout, "oops".to_string()),
+                (Stream::Stdout, "tail".to_string())
+            ]
+        );
+    }
+}
