@@ -1,9 +1,20 @@
 //! Instants on the realtime clock, and systemd's timestamp grammar.
 
+mod format;
+mod mktime;
+mod parse;
+mod strptime;
+
+pub use format::{format, format_usec};
+pub use parse::{is_out_of_range, parse};
+
 use std::fmt;
 use std::ops::{Add, Sub};
 
 use crate::timespan::Timespan;
+
+/// 9999-12-30 23:59:59.999999 UTC in microseconds.
+const FORMATTABLE_MAX: i64 = 253_402_214_399_999_999;
 
 /// An instant: microseconds since 1970-01-01 00:00:00 UTC, as systemd's `usec_t`.
 ///
@@ -15,6 +26,27 @@ pub struct Timestamp(i64);
 impl Timestamp {
     /// The epoch, 1970-01-01 00:00:00 UTC.
     pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// The far future, systemd's `USEC_INFINITY` (`@infinity`): never.
+    pub const INFINITY: Timestamp = Timestamp(i64::MAX);
+
+    /// The last instant systemd formats and accepts from a date,
+    /// 9999-12-30 23:59:59.999999 UTC (one day short of year 10000, so that
+    /// every zone can print it).
+    pub const FORMATTABLE_MAX: Timestamp = Timestamp(FORMATTABLE_MAX);
+
+    /// Whether systemd considers this instant set: after the epoch and
+    /// finite (`@0` and `@infinity` print as `-`).
+    ///
+    /// ```
+    /// use sundial_calendar::Timestamp;
+    /// assert!(!Timestamp::EPOCH.is_set());
+    /// assert!(!Timestamp::INFINITY.is_set());
+    /// assert!(Timestamp::from_secs(1).is_set());
+    /// ```
+    pub const fn is_set(self) -> bool {
+        self.0 > 0 && self.0 != i64::MAX
+    }
 
     /// An instant `usec` microseconds after the epoch.
     ///
@@ -89,3 +121,6 @@ impl fmt::Display for Timestamp {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
