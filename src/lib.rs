@@ -8,3 +8,4 @@ pub mod scheduler;
 pub mod unit;
 pub mod supervisor;
 pub mod store;
+pub mod ipc;

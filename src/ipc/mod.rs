@@ -1,0 +1,22 @@
+//! The control protocol between `sundial <verb>` and the daemon: typed,
+//! versioned, length-limited frames over a Unix stream socket.
+//!
+//! - [`protocol`]: framing, the request and response enums, the version.
+//! - [`types`]: the rows and blocks responses carry.
+//! - [`client`]: the blocking client of the CLI.
+//! - [`server`]: the tokio accept loop that checks peer credentials ([`auth`]) and
+//!   forwards requests to the daemon's event loop, which alone owns state.
+
+pub mod auth;
+pub mod client;
+pub mod protocol;
+pub mod server;
+pub mod types;
+
+#[cfg(test)]
+mod server_tests;
+
+pub use auth::{Peer, Policy};
+pub use client::{Client, ClientError};
+pub use protocol::{ErrorCode, KillWhom, Request, Response, PROTOCOL_VERSION};
+pub use server::{BindError, Incoming, Reply, Server, ServerConfig};

@@ -1,0 +1,784 @@
+//! The wire format: frames of a 4-byte big-endian length and a JSON body.
+//!
+//! A request frame holds `{"version": 1, "request": {"type": "start", ...}}`, a
+//! response frame `{"version": 1, "response": {"type": "done", ...}}`. The version
+//! is in every request, so a client and a daemon of different releases find out
+//! at the first request, and the daemon answers with an error naming both
+//! versions instead of misreading fields. Lengths are checked against a maximum
+//! before anything is allocated.
+
+use std::io::{self, Read, Write};
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::types::{
+    DependencyNode, FileChange, LogLine, RunRow, StatusBlock, TimerRow, UnitFiles, UnitProperties,
+    UnitRow, UnitState,
+};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest request frame body the daemon reads: requests are small.
+pub const MAX_REQUEST_FRAME: usize = 1 << 20;
+
+/// The largest response frame body a client reads: `cat` of big unit files or a
+/// `status` of many units; log lines come in several frames.
+pub const MAX_RESPONSE_FRAME: usize = 16 << 20;
+
+/// A framing failure.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// The length prefix exceeds the maximum; the body was not read.
+    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// The announced length.
+        len: u64,
+        /// The limit.
+        max: usize,
+    },
+    /// The peer closed the stream inside a frame.
+    #[error("connection closed inside a frame ({got} of {expected} bytes)")]
+    Truncated {
+        /// Bytes the frame needed (4 for the prefix, then the body).
+        expected: usize,
+        /// Bytes that came.
+        got: usize,
+    },
+    /// A value could not be encoded as JSON.
+    #[error("cannot encode message: {0}")]
+    Encode(#[source] serde_json::Error),
+    /// The socket failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// The request as sent: version plus request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestEnvelope {
+    /// [`PROTOCOL_VERSION`] of the sender.
+    pub version: u32,
+    /// The request.
+    pub request: Request,
+}
+
+/// The response as sent: version plus response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseEnvelope {
+    /// [`PROTOCOL_VERSION`] of the daemon.
+    pub version: u32,
+    /// The response.
+    pub response: Response,
+}
+
+/// Which processes of a unit `kill` signals (systemctl's `--kill-whom`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KillWhom {
+    /// The main process only.
+    Main,
+    /// The control process (ExecStartPre= ...) only.
+    Control,
+    /// Every process of the unit (systemctl's default).
+    #[default]
+    All,
+}
+
+/// A client's request, named after the systemctl (or journalctl) verb.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Request {
+    /// `start UNIT...`
+    Start { units: Vec<String> },
+    /// `stop UNIT...`
+    Stop { units: Vec<String> },
+    /// `restart UNIT...`
+    Restart { units: Vec<String> },
+    /// `reload UNIT...`
+    Reload { units: Vec<String> },
+    /// `try-restart UNIT...`: restart only running units.
+    TryRestart { units: Vec<String> },
+    /// `reload-or-restart UNIT...`
+    ReloadOrRestart { units: Vec<String> },
+    /// `kill --signal=N [--kill-whom=W] UNIT...`
+    Kill {
+        units: Vec<String>,
+        signal: i32,
+        #[serde(default)]
+        whom: KillWhom,
+    },
+    /// `status [UNIT...]`; `lines` = `-n`, the number of log lines shown.
+    Status {
+        units: Vec<String>,
+        #[serde(default)]
+        lines: Option<u32>,
+    },
+    /// `list-timers [--all] [PATTERN...]`
+    ListTimers {
+        #[serde(default)]
+        all: bool,
+        #[serde(default)]
+        patterns: Vec<String>,
+    },
+    /// `list-units [--all] [--type=T] [--state=S] [PATTERN...]`
+    ListUnits {
+        #[serde(default)]
+        all: bool,
+        #[serde(default)]
+        types: Vec<String>,
+        #[serde(default)]
+        states: Vec<String>,
+        #[serde(default)]
+        patterns: Vec<String>,
+    },
+    /// `show [-p PROP...] [UNIT...]`; no units = the manager's properties.
+    Show {
+        units: Vec<String>,
+        #[serde(default)]
+        properties: Vec<String>,
+    },
+    /// `cat UNIT...`
+    Cat { units: Vec<String> },
+    /// `list-dependencies [--reverse] UNIT`
+    ListDependencies {
+        unit: String,
+        #[serde(default)]
+        reverse: bool,
+    },
+    /// `enable [--now] UNIT...`
+    Enable {
+        units: Vec<String>,
+        #[serde(default)]
+        now: bool,
+    },
+    /// `disable [--now] UNIT...`
+    Disable {
+        units: Vec<String>,
+        #[serde(default)]
+        now: bool,
+    },
+    /// `mask UNIT...`
+    Mask { units: Vec<String> },
+    /// `unmask UNIT...`
+    Unmask { units: Vec<String> },
+    /// `is-active UNIT...`
+    IsActive { units: Vec<String> },
+    /// `is-enabled UNIT...`
+    IsEnabled { units: Vec<String> },
+    /// `is-failed UNIT...`
+    IsFailed { units: Vec<String> },
+    /// `reset-failed [UNIT...]`
+    ResetFailed {
+        #[serde(default)]
+        units: Vec<String>,
+    },
+    /// `daemon-reload`
+    DaemonReload,
+    /// `logs [-u UNIT...] [-f] [-n N] [--since T] [--until T] [--invocation ID]`;
+    /// times already parsed by the client into realtime µs.
+    Logs {
+        #[serde(default)]
+        units: Vec<String>,
+        #[serde(default)]
+        follow: bool,
+        #[serde(default)]
+        lines: Option<u64>,
+        #[serde(default)]
+        since_usec: Option<i64>,
+        #[serde(default)]
+        until_usec: Option<i64>,
+        #[serde(default)]
+        invocation: Option<String>,
+    },
+    /// `history [UNIT] [-n LIMIT]`
+    History {
+        #[serde(default)]
+        unit: Option<String>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+}
+
+impl Request {
+    /// The `type` names of every request, as on the wire.
+    pub const KINDS: &'static [&'static str] = &[
+        "start",
+        "stop",
+        "restart",
+        "reload",
+        "try-restart",
+        "reload-or-restart",
+        "kill",
+        "status",
+        "list-timers",
+        "list-units",
+        "show",
+        "cat",
+        "list-dependencies",
+        "enable",
+        "disable",
+        "mask",
+        "unmask",
+        "is-active",
+        "is-enabled",
+        "is-failed",
+        "reset-failed",
+        "daemon-reload",
+        "logs",
+        "history",
+    ];
+
+    /// Whether the request only reads state; in system mode, users other than
+    /// root may send only these.
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            Request::Status { .. }
+            | Request::ListTimers { .. }
+            | Request::ListUnits { .. }
+            | Request::Show { .. }
+            | Request::Cat { .. }
+            | Request::ListDependencies { .. }
+            | Request::IsActive { .. }
+            | Request::IsEnabled { .. }
+            | Request::IsFailed { .. }
+            | Request::Logs { .. }
+            | Request::History { .. } => true,
+            Request::Start { .. }
+            | Request::Stop { .. }
+            | Request::Restart { .. }
+            | Request::Reload { .. }
+            | Request::TryRestart { .. }
+            | Request::ReloadOrRestart { .. }
+            | Request::Kill { .. }
+            | Request::Enable { .. }
+            | Request::Disable { .. }
+            | Request::Mask { .. }
+            | Request::Unmask { .. }
+            | Request::ResetFailed { .. }
+            | Request::DaemonReload => false,
+        }
+    }
+
+    /// Whether the reply may be a stream of frames (`logs -f`).
+    pub fn streams(&self) -> bool {
+        matches!(self, Request::Logs { follow: true, .. })
+    }
+}
+
+/// Why a request failed; the client maps these to exit codes and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The frame held no valid request envelope (bad JSON, missing fields).
+    BadRequest,
+    /// The request `type` is not one this daemon knows.
+    UnknownRequest,
+    /// The envelope's version is not [`PROTOCOL_VERSION`].
+    UnsupportedVersion,
+    /// The frame's length exceeds the limit; the connection is closed.
+    FrameTooLarge,
+    /// The connection closed inside a frame.
+    Truncated,
+    /// The peer may not connect, or may not send this request.
+    PermissionDenied,
+    /// A named unit does not exist (systemctl's exit code 4).
+    NoSuchUnit,
+    /// The operation failed (a job failed, a file could not be written).
+    Failed,
+    /// The daemon cannot take the request now (shutting down, too many clients).
+    Busy,
+    /// A bug in the daemon.
+    Internal,
+}
+
+/// The daemon's answer.
+///
+/// Unlike requests, where an unknown field is an option the daemon would
+/// silently ignore, responses tolerate unknown fields: a client shows what it
+/// understands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Response {
+    /// The request was carried out (start, stop, reload, daemon-reload, ...);
+    /// `messages` are warnings to print.
+    Done {
+        #[serde(default)]
+        messages: Vec<String>,
+    },
+    /// `status`.
+    Status { units: Vec<StatusBlock> },
+    /// `list-timers`.
+    Timers { timers: Vec<TimerRow> },
+    /// `list-units`.
+    Units { units: Vec<UnitRow> },
+    /// `show`.
+    Properties { units: Vec<UnitProperties> },
+    /// `cat`.
+    Files { units: Vec<UnitFiles> },
+    /// `list-dependencies`.
+    Dependencies { tree: DependencyNode },
+    /// `is-active`, `is-enabled`, `is-failed`.
+    States { states: Vec<UnitState> },
+    /// `enable`, `disable`, `mask`, `unmask`: the symlinks made and removed.
+    FileChanges {
+        changes: Vec<FileChange>,
+        #[serde(default)]
+        messages: Vec<String>,
+    },
+    /// `logs`: one batch of lines; `logs -f` gets a batch per frame until the
+    /// connection closes.
+    Logs { lines: Vec<LogLine> },
+    /// `history`.
+    Runs { runs: Vec<RunRow> },
+    /// The request failed.
+    Error { code: ErrorCode, message: String },
+}
+
+impl Response {
+    /// An error response.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Response {
+        Response::Error {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Decodes a request frame body, or says which error to answer with.
+pub fn decode_request(body: &[u8]) -> Result<Request, Response> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Response::error(ErrorCode::BadRequest, format!("malformed JSON: {e}")))?;
+    let version = value
+        .get("version")
+        .ok_or_else(|| Response::error(ErrorCode::BadRequest, "request without \"version\""))?;
+    if version.as_u64() != Some(u64::from(PROTOCOL_VERSION)) {
+        return Err(Response::error(
+            ErrorCode::UnsupportedVersion,
+            format!(
+                "client speaks protocol version {version}, the daemon speaks {PROTOCOL_VERSION}"
+            ),
+        ));
+    }
+    let mut value = value;
+    let request = value
+        .get_mut("request")
+        .map(serde_json::Value::take)
+        .ok_or_else(|| Response::error(ErrorCode::BadRequest, "envelope without \"request\""))?;
+    if let Some(kind) = request.get("type").and_then(|t| t.as_str()) {
+        if !Request::KINDS.contains(&kind) {
+            return Err(Response::error(
+                ErrorCode::UnknownRequest,
+                format!("unknown request type {kind:?}"),
+            ));
+        }
+    }
+    serde_json::from_value(request)
+        .map_err(|e| Response::error(ErrorCode::BadRequest, format!("invalid request: {e}")))
+}
+
+/// Encodes `value` as one frame, refusing bodies over `max`.
+pub fn encode_frame(value: &impl Serialize, max: usize) -> Result<Vec<u8>, FrameError> {
+    let mut frame = vec![0; 4];
+    serde_json::to_writer(&mut frame, value).map_err(FrameError::Encode)?;
+    let len = frame.len() - 4;
+    if len > max {
+        return Err(FrameError::TooLarge {
+            len: len as u64,
+            max,
+        });
+    }
+    let prefix = u32::try_from(len).expect("len <= max, and limits are far below 4 GiB");
+    frame[..4].copy_from_slice(&prefix.to_be_bytes());
+    Ok(frame)
+}
+
+/// The body length announced by a prefix, checked against `max`.
+fn body_len(prefix: [u8; 4], max: usize) -> Result<usize, FrameError> {
+    let len = u32::from_be_bytes(prefix);
+    match usize::try_from(len) {
+        Ok(len) if len <= max => Ok(len),
+        _ => Err(FrameError::TooLarge {
+            len: u64::from(len),
+            max,
+        }),
+    }
+}
+
+/// Reads one frame body; `Ok(None)` when the peer closed between frames.
+pub async fn read_frame<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> Result<Option<Vec<u8>>, FrameError> {
+    let mut prefix = [0u8; 4];
+    let got = read_full_async(reader, &mut prefix).await?;
+    if got == 0 {
+        return Ok(None);
+    }
+    if got < 4 {
+        return Err(FrameError::Truncated { expected: 4, got });
+    }
+    let len = body_len(prefix, max)?;
+    let mut body = vec![0; len];
+    let got = read_full_async(reader, &mut body).await?;
+    if got < len {
+        return Err(FrameError::Truncated { expected: len, got });
+    }
+    Ok(Some(body))
+}
+
+/// Reads until `buf` is full or the peer closes; returns the bytes read.
+async fn read_full_async<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]).await? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+/// Writes `value` as one frame.
+pub async fn write_frame<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    value: &impl Serialize,
+    max: usize,
+) -> Result<(), FrameError> {
+    let frame = encode_frame(value, max)?;
+    writer.write_all(&frame).await?;
+    writer.flush().await?;
+    Ok(())
+}
+
+/// Blocking [`read_frame`], for the client.
+pub fn read_frame_blocking(
+    reader: &mut impl Read,
+    max: usize,
+) -> Result<Option<Vec<u8>>, FrameError> {
+    let mut prefix = [0u8; 4];
+    let got = read_full(reader, &mut prefix)?;
+    if got == 0 {
+        return Ok(None);
+    }
+    if got < 4 {
+        return Err(FrameError::Truncated { expected: 4, got });
+    }
+    let len = body_len(prefix, max)?;
+    let mut body = vec![0; len];
+    let got = read_full(reader, &mut body)?;
+    if got < len {
+        return Err(FrameError::Truncated { expected: len, got });
+    }
+    Ok(Some(body))
+}
+
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// Blocking [`write_frame`], for the client.
+pub fn write_frame_blocking(
+    writer: &mut impl Write,
+    value: &impl Serialize,
+    max: usize,
+) -> Result<(), FrameError> {
+    let frame = encode_frame(value, max)?;
+    writer.write_all(&frame)?;
+    writer.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn units() -> Vec<String> {
+        vec!["a.service".into()]
+    }
+
+    /// One of every request, in [`Request::KINDS`] order.
+    pub(crate) fn every_request() -> Vec<Request> {
+        vec![
+            Request::Start { units: units() },
+            Request::Stop { units: units() },
+            Request::Restart { units: units() },
+            Request::Reload { units: units() },
+            Request::TryRestart { units: units() },
+            Request::ReloadOrRestart { units: units() },
+            Request::Kill {
+                units: units(),
+                signal: 15,
+                whom: KillWhom::Main,
+            },
+            Request::Status {
+                units: units(),
+                lines: Some(5),
+            },
+            Request::ListTimers {
+                all: true,
+                patterns: vec![],
+            },
+            Request::ListUnits {
+                all: false,
+                types: vec!["timer".into()],
+                states: vec!["failed".into()],
+                patterns: vec!["a*".into()],
+            },
+            Request::Show {
+                units: units(),
+                properties: vec!["ActiveState".into()],
+            },
+            Request::Cat { units: units() },
+            Request::ListDependencies {
+                unit: "a.target".into(),
+                reverse: true,
+            },
+            Request::Enable {
+                units: units(),
+                now: true,
+            },
+            Request::Disable {
+                units: units(),
+                now: false,
+            },
+            Request::Mask { units: units() },
+            Request::Unmask { units: units() },
+            Request::IsActive { units: units() },
+            Request::IsEnabled { units: units() },
+            Request::IsFailed { units: units() },
+            Request::ResetFailed { units: vec![] },
+            Request::DaemonReload,
+            Request::Logs {
+                units: units(),
+                follow: true,
+                lines: Some(10),
+                since_usec: Some(1),
+                until_usec: None,
+                invocation: Some("0".repeat(32)),
+            },
+            Request::History {
+                unit: None,
+                limit: Some(20),
+            },
+        ]
+    }
+
+    fn envelope(request: Request) -> Vec<u8> {
+        serde_json::to_vec(&RequestEnvelope {
+            version: PROTOCOL_VERSION,
+            request,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn every_request_round_trips_and_is_listed() {
+        let all = every_request();
+        assert_eq!(all.len(), Request::KINDS.len());
+        for (request, kind) in all.into_iter().zip(Request::KINDS) {
+            let body = envelope(request.clone());
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(value["request"]["type"], *kind);
+            assert_eq!(decode_request(&body).unwrap(), request);
+        }
+    }
+
+    #[test]
+    fn wire_format_is_stable() {
+        let body = envelope(Request::Kill {
+            units: units(),
+            signal: 9,
+            whom: KillWhom::All,
+        });
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"version":1,"request":{"type":"kill","units":["a.service"],"signal":9,"whom":"all"}}"#
+        );
+        let response = ResponseEnvelope {
+            version: 1,
+            response: Response::error(ErrorCode::NoSuchUnit, "Unit x.service not found."),
+        };
+        assert_eq!(
+            serde_json::to_string(&response).unwrap(),
+            r#"{"version":1,"response":{"type":"error","code":"no-such-unit","message":"Unit x.service not found."}}"#
+        );
+    }
+
+    #[test]
+    fn defaults_fill_optional_fields() {
+        let body = json!({"version": 1, "request": {"type": "list-timers"}}).to_string();
+        assert_eq!(
+            decode_request(body.as_bytes()).unwrap(),
+            Request::ListTimers {
+                all: false,
+                patterns: vec![]
+            }
+        );
+        let body = json!({"version": 1, "request": {"type": "logs"}}).to_string();
+        assert!(matches!(
+            decode_request(body.as_bytes()),
+            Ok(Request::Logs { follow: false, .. })
+        ));
+    }
+
+    fn code(body: &[u8]) -> ErrorCode {
+        match decode_request(body) {
+            Err(Response::Error { code, .. }) => code,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_requests_get_the_right_code() {
+        assert_eq!(code(b""), ErrorCode::BadRequest);
+        assert_eq!(code(b"{not json"), ErrorCode::BadRequest);
+        assert_eq!(code(b"[1,2]"), ErrorCode::BadRequest);
+        assert_eq!(
+            code(br#"{"request":{"type":"start","units":[]}}"#),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(code(br#"{"version":1}"#), ErrorCode::BadRequest);
+        assert_eq!(
+            code(br#"{"version":2,"request":{"type":"start","units":[]}}"#),
+            ErrorCode::UnsupportedVersion
+        );
+        assert_eq!(
+            code(br#"{"version":"1","request":{}}"#),
+            ErrorCode::UnsupportedVersion
+        );
+        assert_eq!(
+            code(br#"{"version":1,"request":{"type":"reboot"}}"#),
+            ErrorCode::UnknownRequest
+        );
+        assert_eq!(
+            code(br#"{"version":1,"request":{"type":"start"}}"#),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(
+            code(br#"{"version":1,"request":{"type":"start","units":[],"force":true}}"#),
+            ErrorCode::BadRequest
+        );
+        assert_eq!(
+            code(br#"{"version":1,"request":{"type":"kill","units":[],"signal":"x"}}"#),
+            ErrorCode::BadRequest
+        );
+        // Deep nesting hits serde_json's recursion limit, not the stack.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(code(deep.as_bytes()), ErrorCode::BadRequest);
+        let message = match decode_request(br#"{"version":7,"request":{}}"#) {
+            Err(Response::Error { message, .. }) => message,
+            other => panic!("{other:?}"),
+        };
+        assert!(message.contains('7') && message.contains('1'), "{message}");
+    }
+
+    #[test]
+    fn frames_round_trip_blocking() {
+        let request = RequestEnvelope {
+            version: 1,
+            request: Request::DaemonReload,
+        };
+        let frame = encode_frame(&request, MAX_REQUEST_FRAME).unwrap();
+        assert_eq!(
+            u32::from_be_bytes(frame[..4].try_into().unwrap()) as usize,
+            frame.len() - 4
+        );
+        let mut two = frame.clone();
+        two.extend_from_slice(&frame);
+        let mut reader = &two[..];
+        for _ in 0..2 {
+            let body = read_frame_blocking(&mut reader, MAX_REQUEST_FRAME)
+                .unwrap()
+                .unwrap();
+            assert_eq!(decode_request(&body).unwrap(), Request::DaemonReload);
+        }
+        assert!(read_frame_blocking(&mut reader, MAX_REQUEST_FRAME)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn oversized_prefix_is_refused_before_reading() {
+        let mut reader = &[0xff, 0xff, 0xff, 0xff, b'x'][..];
+        let err = read_frame_blocking(&mut reader, MAX_REQUEST_FRAME).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FrameError::TooLarge {
+                    len: 0xffff_ffff,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // The body was left unread.
+        assert_eq!(reader, b"x");
+        let big = "x".repeat(100);
+        assert!(matches!(
+            encode_frame(&big, 10),
+            Err(FrameError::TooLarge { len: 102, .. })
+        ));
+    }
+
+    #[test]
+    fn truncated_frames_are_reported() {
+        let mut reader = &[0, 0][..];
+        assert!(matches!(
+            read_frame_blocking(&mut reader, 100),
+            Err(FrameError::Truncated {
+                expected: 4,
+                got: 2
+            })
+        ));
+        let mut reader = &[0, 0, 0, 10, b'{'][..];
+        assert!(matches!(
+            read_frame_blocking(&mut reader, 100),
+            Err(FrameError::Truncated {
+                expected: 10,
+                got: 1
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn frames_round_trip_async() {
+        let (mut a, mut b) = tokio::io::duplex(64);
+        let writer = tokio::spawn(async move {
+            let request = RequestEnvelope {
+                version: 1,
+                request: Request::DaemonReload,
+            };
+            for _ in 0..3 {
+                write_frame(&mut a, &request, MAX_REQUEST_FRAME)
+                    .await
+                    .unwrap();
+            }
+        });
+        for _ in 0..3 {
+            let body = read_frame(&mut b, MAX_REQUEST_FRAME)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(decode_request(&body).unwrap(), Request::DaemonReload);
+        }
+        writer.await.unwrap();
+        assert!(read_frame(&mut b, MAX_REQUEST_FRAME)
+            .await
+            .unwrap()
+            .is_none());
+    }
+}

@@ -1,0 +1,359 @@
+//! The control socket's server side: accept, authenticate, decode, forward.
+//!
+//! The server owns no daemon state. Each decoded and authorized request goes to
+//! the daemon's event loop as an [`Incoming`] over a channel, with a oneshot for
+//! the [`Reply`]; the connection task writes the reply back. Whatever a client
+//! sends, the worst outcome is an error reply and a closed connection: bad input
+//! never reaches the event loop and never stops the accept loop.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+use super::auth::{Peer, Policy};
+use super::protocol::{
+    decode_request, read_frame, write_frame, ErrorCode, FrameError, Request, Response,
+    ResponseEnvelope, MAX_REQUEST_FRAME, MAX_RESPONSE_FRAME, PROTOCOL_VERSION,
+};
+
+/// Limits of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The largest request body read.
+    pub max_frame: usize,
+    /// Connections served at once; more get a `busy` error.
+    pub max_connections: usize,
+    /// How long a client may take to send a whole request (counting from the
+    /// end of the previous reply), and to take a reply off the socket.
+    pub io_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            max_frame: MAX_REQUEST_FRAME,
+            max_connections: 128,
+            io_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The daemon's answer to one request.
+#[derive(Debug)]
+pub enum Reply {
+    /// One response, after which the connection may carry another request.
+    One(Response),
+    /// Responses until the sender is dropped; then the connection closes. The
+    /// receiver is dropped when the client goes away, which the sending side
+    /// sees as a closed channel.
+    Stream(mpsc::Receiver<Response>),
+}
+
+/// A request on its way to the event loop.
+#[derive(Debug)]
+pub struct Incoming {
+    /// The decoded, authorized request.
+    pub request: Request,
+    /// Who sent it.
+    pub peer: Peer,
+    /// Where the reply goes; dropping it answers with an `internal` error.
+    pub reply: oneshot::Sender<Reply>,
+}
+
+/// Why the socket could not be set up; every variant names it.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    /// A daemon already answers on this socket.
+    #[error("{path}: another sundial daemon is already listening")]
+    InUse {
+        /// The socket.
+        path: PathBuf,
+    },
+    /// Something other than a socket is at the path.
+    #[error("{path}: exists and is not a socket; refusing to remove it")]
+    NotASocket {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The OS refused a step.
+    #[error("{path}: {what}: {source}")]
+    Io {
+        /// The socket.
+        path: PathBuf,
+        /// The step.
+        what: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+/// A bound control socket.
+#[derive(Debug)]
+pub struct Server {
+    listener: UnixListener,
+    policy: Policy,
+    config: ServerConfig,
+    path: Option<PathBuf>,
+}
+
+impl Server {
+    /// Binds the socket at `path`: creates its directory, replaces a stale
+    /// socket left by a crashed daemon, and sets the mode for `policy`. Must be
+    /// called within a tokio runtime.
+    pub fn bind(path: &Path, policy: Policy, config: ServerConfig) -> Result<Server, BindError> {
+        let fail = |what| {
+            move |source| BindError::Io {
+                path: path.to_path_buf(),
+                what,
+                source,
+            }
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let mode = match policy {
+                Policy::System => 0o755,
+                Policy::User { .. } => 0o700,
+            };
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(mode)
+                .create(dir)
+                .map_err(fail("cannot create the socket directory"))?;
+        }
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_socket() => {
+                if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                    return Err(BindError::InUse {
+                        path: path.to_path_buf(),
+                    });
+                }
+                fs::remove_file(path).map_err(fail("cannot remove the stale socket"))?;
+            }
+            Ok(_) => {
+                return Err(BindError::NotASocket {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(fail("cannot inspect the socket path")(e)),
+        }
+        let listener = std::os::unix::net::UnixListener::bind(path).map_err(fail("cannot bind"))?;
+        fs::set_permissions(path, fs::Permissions::from_mode(policy.socket_mode()))
+            .map_err(fail("cannot set the socket's mode"))?;
+        let mut server =
+            Server::from_std(listener, policy, config).map_err(fail("cannot listen"))?;
+        server.path = Some(path.to_path_buf());
+        Ok(server)
+    }
+
+    /// Serves an already bound listener (socket activation, tests); the caller
+    /// keeps the socket file.
+    pub fn from_std(
+        listener: std::os::unix::net::UnixListener,
+        policy: Policy,
+        config: ServerConfig,
+    ) -> io::Result<Server> {
+        listener.set_nonblocking(true)?;
+        Ok(Server {
+            listener: UnixListener::from_std(listener)?,
+            policy,
+            config,
+            path: None,
+        })
+    }
+
+    /// Accepts connections and forwards their requests to `requests` until its
+    /// receiver is dropped; then removes the socket file it created.
+    pub async fn serve(self, requests: mpsc::Sender<Incoming>) {
+        let slots = Arc::new(Semaphore::new(self.config.max_connections));
+        loop {
+            let accepted = tokio::select! {
+                _ = requests.closed() => break,
+                accepted = self.listener.accept() => accepted,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of file descriptors or a similar transient failure:
+                    // pause instead of spinning; the daemon must keep running.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let connection = Connection {
+                stream,
+                policy: self.policy,
+                config: self.config,
+                requests: requests.clone(),
+            };
+            match Arc::clone(&slots).try_acquire_owned() {
+                Ok(slot) => {
+                    tokio::spawn(async move {
+                        connection.run().await;
+                        drop(slot);
+                    });
+                }
+                Err(_) => {
+                    tokio::spawn(connection.refuse(ErrorCode::Busy, "too many connections"));
+                }
+            }
+        }
+        if let Some(path) = &self.path {
+            // Best effort: the next bind replaces a leftover socket anyway.
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// One client connection.
+struct Connection {
+    stream: UnixStream,
+    policy: Policy,
+    config: ServerConfig,
+    requests: mpsc::Sender<Incoming>,
+}
+
+impl Connection {
+    async fn run(mut self) {
+        let peer = match self.stream.peer_cred() {
+            Ok(cred) => Peer {
+                uid: cred.uid(),
+                gid: cred.gid(),
+                pid: cred.pid(),
+            },
+            Err(_) => return,
+        };
+        if !self.policy.admits(peer) {
+            let message = format!("uid {} may not use this user's daemon", peer.uid);
+            self.refuse(ErrorCode::PermissionDenied, &message).await;
+            return;
+        }
+        loop {
+            let read = tokio::time::timeout(
+                self.config.io_timeout,
+                read_frame(&mut self.stream, self.config.max_frame),
+            )
+            .await;
+            let body = match read {
+                Ok(Ok(Some(body))) => body,
+                // Closed between requests, idle too long, or a socket error.
+                Ok(Ok(None)) | Err(_) | Ok(Err(FrameError::Io(_))) => return,
+                Ok(Err(e @ FrameError::TooLarge { .. })) => {
+                    // The body was not read, so the stream cannot be resynchronized.
+                    self.refuse(ErrorCode::FrameTooLarge, &e.to_string()).await;
+                    return;
+                }
+                Ok(Err(e)) => {
+                    self.refuse(ErrorCode::Truncated, &e.to_string()).await;
+                    return;
+                }
+            };
+            let request = match decode_request(&body) {
+                Ok(request) => request,
+                Err(error) => {
+                    // The frame was well delimited: the connection stays usable.
+                    if self.send(&error).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if !self.policy.allows(peer, &request) {
+                let error = Response::error(
+                    ErrorCode::PermissionDenied,
+                    format!("uid {} may only read; changing state needs root", peer.uid),
+                );
+                if self.send(&error).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            let (reply, answer) = oneshot::channel();
+            let incoming = Incoming {
+                request,
+                peer,
+                reply,
+            };
+            if self.requests.send(incoming).await.is_err() {
+                self.refuse(ErrorCode::Busy, "the daemon is shutting down")
+                    .await;
+                return;
+            }
+            let sent = match answer.await {
+                Ok(Reply::One(response)) => self.send(&response).await,
+                Ok(Reply::Stream(responses)) => {
+                    self.stream_replies(responses).await;
+                    return;
+                }
+                Err(_) => {
+                    let error =
+                        Response::error(ErrorCode::Internal, "the daemon dropped the request");
+                    self.send(&error).await
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Writes one response, within the I/O timeout.
+    async fn send(&mut self, response: &Response) -> Result<(), FrameError> {
+        let envelope = ResponseEnvelope {
+            version: PROTOCOL_VERSION,
+            response: response.clone(),
+        };
+        let write = write_frame(&mut self.stream, &envelope, MAX_RESPONSE_FRAME);
+        match tokio::time::timeout(self.config.io_timeout, write).await {
+            Ok(Err(FrameError::TooLarge { len, max })) => {
+                let error = Response::error(
+                    ErrorCode::Internal,
+                    format!("the response of {len} bytes exceeds the limit of {max}"),
+                );
+                let envelope = ResponseEnvelope {
+                    version: PROTOCOL_VERSION,
+                    response: error,
+                };
+                write_frame(&mut self.stream, &envelope, MAX_RESPONSE_FRAME).await
+            }
+            Ok(result) => result,
+            Err(elapsed) => Err(FrameError::Io(elapsed.into())),
+        }
+    }
+
+    /// Sends one error and closes.
+    async fn refuse(mut self, code: ErrorCode, message: &str) {
+        let _ = self.send(&Response::error(code, message)).await;
+    }
+
+    /// Forwards streamed responses until either side ends: the event loop drops
+    /// the sender, or the client closes its end (noticed even while nothing is
+    /// being sent, so that a `logs -f` nobody reads stops at once).
+    async fn stream_replies(mut self, mut responses: mpsc::Receiver<Response>) {
+        let mut scratch = [0u8; 256];
+        loop {
+            tokio::select! {
+                next = responses.recv() => match next {
+                    Some(response) => {
+                        if self.send(&response).await.is_err() {
+                            return;
+                        }
+                    }
+                    None => return,
+                },
+                read = self.stream.read(&mut scratch) => match read {
+                    // The client sends nothing during a stream; whatever comes is
+                    // dropped, and EOF or an error ends the stream.
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                },
+            }
+        }
+    }
+}

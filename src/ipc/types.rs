@@ -1,0 +1,277 @@
+//! The data carried by responses: plain serde structs, one per kind of row.
+//!
+//! Times are realtime microseconds since the epoch (`*_usec`), as in the store;
+//! the client formats them in its own time zone.
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{ExitStatus, InvocationId, LogEntry, Run, RunResult, Stream, Trigger};
+
+/// A row of `list-timers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerRow {
+    /// The timer, e.g. `backup.timer`.
+    pub unit: String,
+    /// The units it activates (ACTIVATES).
+    pub activates: Vec<String>,
+    /// Its next elapse (NEXT); `None` when it will not elapse again.
+    pub next_elapse_usec: Option<i64>,
+    /// Its last trigger (LAST); `None` if it never triggered.
+    pub last_trigger_usec: Option<i64>,
+    /// The result of the activated service's last run (RESULT, a sundial column).
+    pub last_result: Option<RunResult>,
+}
+
+/// A row of `list-units`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRow {
+    /// The unit name.
+    pub unit: String,
+    /// LOAD: loaded, not-found, bad-setting, error, masked.
+    pub load_state: String,
+    /// ACTIVE: active, reloading, inactive, failed, activating, deactivating.
+    pub active_state: String,
+    /// SUB: the type-specific state (running, exited, waiting, elapsed, dead...).
+    pub sub_state: String,
+    /// DESCRIPTION.
+    pub description: String,
+}
+
+/// One unit's answer to `is-active`, `is-enabled` or `is-failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitState {
+    /// The unit as asked.
+    pub unit: String,
+    /// The state word systemctl prints (`active`, `inactive`, `enabled`,
+    /// `disabled`, `static`, `masked`, `failed`, ...); the client derives the
+    /// exit code from it.
+    pub state: String,
+}
+
+/// A row of `history`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// The service.
+    pub unit: String,
+    /// Its invocation id.
+    pub invocation: InvocationId,
+    /// What started it.
+    pub trigger: Trigger,
+    /// When it started.
+    pub start_usec: i64,
+    /// When it ended; `None` while it runs.
+    pub end_usec: Option<i64>,
+    /// How it ended; `None` while it runs.
+    pub result: Option<RunResult>,
+    /// The main process's exit status or killing signal.
+    pub status: Option<ExitStatus>,
+}
+
+impl From<Run> for RunRow {
+    fn from(run: Run) -> RunRow {
+        RunRow {
+            unit: run.unit,
+            invocation: run.invocation,
+            trigger: run.trigger,
+            start_usec: run.start.as_usec(),
+            end_usec: run.end.map(|t| t.as_usec()),
+            result: run.outcome.map(|o| o.result),
+            status: run.outcome.and_then(|o| o.status),
+        }
+    }
+}
+
+/// A captured line, for `logs` and `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// Position in the log; a client following resumes after it.
+    pub cursor: i64,
+    /// The unit that printed it.
+    pub unit: String,
+    /// The run it belongs to.
+    pub invocation: Option<InvocationId>,
+    /// stdout or stderr.
+    pub stream: Stream,
+    /// When the daemon read it.
+    pub timestamp_usec: i64,
+    /// The text.
+    pub line: String,
+}
+
+impl From<LogEntry> for LogLine {
+    fn from(entry: LogEntry) -> LogLine {
+        LogLine {
+            cursor: entry.cursor,
+            unit: entry.unit,
+            invocation: entry.invocation,
+            stream: entry.stream,
+            timestamp_usec: entry.at.as_usec(),
+            line: entry.line,
+        }
+    }
+}
+
+/// A process of a unit, for the status block's process list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessRow {
+    /// Its pid.
+    pub pid: u32,
+    /// Its command line.
+    pub command: String,
+}
+
+/// What `systemctl status` shows for one unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusBlock {
+    /// The unit name.
+    pub unit: String,
+    /// Description=.
+    pub description: String,
+    /// loaded, not-found, masked, ...
+    pub load_state: String,
+    /// The unit file.
+    pub fragment_path: Option<String>,
+    /// Drop-in files, in the order applied.
+    pub drop_in_paths: Vec<String>,
+    /// enabled, disabled, static, masked, ...
+    pub unit_file_state: Option<String>,
+    /// active, inactive, failed, ...
+    pub active_state: String,
+    /// running, exited, waiting, dead, ...
+    pub sub_state: String,
+    /// When the active state last changed ("since ...").
+    pub state_change_usec: Option<i64>,
+    /// The current or last run.
+    pub invocation: Option<InvocationId>,
+    /// Triggers= (a timer's service).
+    pub triggers: Vec<String>,
+    /// TriggeredBy= (a service's timers).
+    pub triggered_by: Vec<String>,
+    /// A timer's next elapse ("Trigger:").
+    pub next_elapse_usec: Option<i64>,
+    /// A service's main process.
+    pub main_pid: Option<u32>,
+    /// The service's processes.
+    pub processes: Vec<ProcessRow>,
+    /// The result of the last run.
+    pub last_result: Option<RunResult>,
+    /// The unit's last log lines.
+    pub recent_logs: Vec<LogLine>,
+}
+
+/// A property of `show`, as `Name=value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Property {
+    /// The property name, e.g. `ActiveState`.
+    pub name: String,
+    /// Its value as systemctl prints it.
+    pub value: String,
+}
+
+/// The properties of one unit, in the order shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitProperties {
+    /// The unit name.
+    pub unit: String,
+    /// Its properties.
+    pub properties: Vec<Property>,
+}
+
+/// One file of `cat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitFile {
+    /// The path, printed as `# /path`.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// The files of one unit: the fragment, then its drop-ins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitFiles {
+    /// The unit name.
+    pub unit: String,
+    /// Its files.
+    pub files: Vec<UnitFile>,
+}
+
+/// A node of `list-dependencies`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyNode {
+    /// The unit name.
+    pub unit: String,
+    /// Its active state (the tree's colored dot).
+    pub active_state: String,
+    /// Its dependencies (or, reversed, its dependents).
+    pub children: Vec<DependencyNode>,
+}
+
+/// What a file change did, as systemctl reports enable/disable/mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileChangeKind {
+    /// `Created symlink PATH → TARGET.`
+    Symlink,
+    /// `Removed "PATH".`
+    Unlink,
+}
+
+/// One file change of enable, disable, mask or unmask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    /// Symlink or unlink.
+    pub kind: FileChangeKind,
+    /// The link's path.
+    pub path: String,
+    /// Where a new symlink points.
+    pub target: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RunOutcome;
+    use sundial_calendar::Timestamp;
+
+    #[test]
+    fn run_row_from_store_run() {
+        let run = Run {
+            id: 4,
+            unit: "a.service".into(),
+            invocation: InvocationId::from_u128(0xabc),
+            trigger: Trigger::Timer("a.timer".into()),
+            start: Timestamp::from_secs(10),
+            end: Some(Timestamp::from_secs(12)),
+            outcome: Some(RunOutcome {
+                result: RunResult::ExitCode,
+                status: Some(ExitStatus::Code(3)),
+            }),
+        };
+        let row = RunRow::from(run);
+        assert_eq!(row.end_usec, Some(12_000_000));
+        assert_eq!(row.status, Some(ExitStatus::Code(3)));
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(json["trigger"], "timer:a.timer");
+        assert_eq!(json["result"], "exit-code");
+        assert_eq!(json["status"], serde_json::json!({"code": 3}));
+        assert_eq!(json["invocation"], format!("{:032x}", 0xabc));
+        assert_eq!(serde_json::from_value::<RunRow>(json).unwrap(), row);
+    }
+
+    #[test]
+    fn log_line_from_store_entry() {
+        let entry = LogEntry {
+            cursor: 9,
+            unit: "a.service".into(),
+            invocation: None,
+            stream: Stream::Stderr,
+            at: Timestamp::from_usec(5),
+            line: "boom".into(),
+        };
+        let line = LogLine::from(entry);
+        assert_eq!(line.timestamp_usec, 5);
+        let json = serde_json::to_value(&line).unwrap();
+        assert_eq!(json["stream"], "stderr");
+        assert_eq!(serde_json::from_value::<LogLine>(json).unwrap(), line);
+    }
+}
