@@ -1,5 +1,16 @@
 //! Service supervision: running `.service` units with systemd's semantics.
+//!
+//! [`Supervisor`] owns every service's state and is driven by one task: the
+//! owner awaits [`Supervisor::next_event`] (child exits, notify datagrams,
+//! captured output, deadlines) and hands the event back to
+//! [`Supervisor::handle`]; requests (start, stop, ...) are plain method
+//! calls. Nothing is shared behind locks, so the daemon can embed it in its
+//! own event loop.
 
+pub mod cgroup;
+pub mod conditions;
+pub mod deps;
+pub mod edge;
 pub mod environment;
 pub mod exec_chain;
 pub mod exit;
@@ -11,3 +22,902 @@ pub mod procs;
 pub mod restart;
 pub mod spawn;
 pub mod state;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use crate::unit::{ServiceUnit, UnitName};
+use deps::{Job, JobId, JobResult, JobType, Phase};
+use edge::{Edge, Trigger};
+use exit::ProcessExit;
+use kill::ProcessSet;
+use machine::{ManagerDefaults, Report, ServiceMachine, StartOutcome};
+use notify::{NotifyMessage, NotifySocket};
+use output::{Capture, LogRecord, LogSink, ManagerRecord};
+use state::{ActiveState, ServiceResult, ServiceState, SubState};
+
+/// How the supervisor runs.
+#[derive(Debug, Clone)]
+pub struct SupervisorConfig {
+    /// Where the notify socket is created.
+    pub runtime_dir: PathBuf,
+    pub defaults: ManagerDefaults,
+    /// The environment every command starts from (PATH, ...).
+    pub default_environment: Vec<(String, String)>,
+    /// The daemon's own environment, for PassEnvironment=.
+    pub manager_environment: Vec<(String, String)>,
+    /// WorkingDirectory when the unit sets none: `/` for the system
+    /// manager, the user's home for a user manager.
+    pub default_working_directory: Option<PathBuf>,
+    /// Become child subreaper (the daemon does; tests may share a process).
+    pub subreaper: bool,
+}
+
+impl SupervisorConfig {
+    /// systemd's defaults, with the notify socket in `runtime_dir`.
+    pub fn new(runtime_dir: impl Into<PathBuf>) -> SupervisorConfig {
+        SupervisorConfig {
+            runtime_dir: runtime_dir.into(),
+            defaults: ManagerDefaults::default(),
+            default_environment: vec![(
+                "PATH".to_owned(),
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned(),
+            )],
+            manager_environment: std::env::vars().collect(),
+            default_working_directory: Some(PathBuf::from("/")),
+            subreaper: true,
+        }
+    }
+}
+
+/// A service as `systemctl status` would summarize it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceStatus {
+    pub active: ActiveState,
+    pub sub: SubState,
+    pub result: ServiceResult,
+    pub main_pid: Option<Pid>,
+    pub main_exit: Option<ProcessExit>,
+    pub invocation_id: String,
+    pub n_restarts: u32,
+    pub status_text: Option<String>,
+}
+
+/// Why a job request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    #[error("Unit {0} not found.")]
+    NoSuchUnit(String),
+    #[error("Unit {0} cannot be reloaded: {1}")]
+    NotReloadable(String, &'static str),
+}
+
+/// Something the supervisor waited for.
+#[derive(Debug)]
+pub enum Event {
+    ChildExited,
+    Notify(NotifyMessage),
+    Output(LogRecord),
+    Deadline,
+}
+
+/// One service: its machine and what its current run holds.
+#[derive(Debug)]
+struct Service {
+    machine: ServiceMachine,
+    procs: ProcessSet,
+    capture: Capture,
+    trigger: Option<Trigger>,
+    cgroup_procs: Option<PathBuf>,
+    cgroup_reported: bool,
+}
+
+/// Loads a unit that is not known yet (instances of templates, units named
+/// by OnFailure=); the daemon plugs its loader in.
+pub type Resolver = Box<dyn FnMut(&UnitName) -> Option<ServiceUnit> + Send>;
+
+/// Every service and the jobs on them.
+pub struct Supervisor {
+    config: SupervisorConfig,
+    services: BTreeMap<String, Service>,
+    jobs: Vec<Job>,
+    next_job: JobId,
+    finished_jobs: Vec<(JobId, String, JobType, JobResult)>,
+    resolver: Option<Resolver>,
+    sink: Box<dyn LogSink + Send>,
+    log_tx: UnboundedSender<LogRecord>,
+    log_rx: UnboundedReceiver<LogRecord>,
+    notify: NotifySocket,
+    sigchld: tokio::signal::unix::Signal,
+    strays: BTreeSet<Pid>,
+    delegation: Option<cgroup::Delegation>,
+}
+
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Supervisor")
+            .field("services", &self.services.keys().collect::<Vec<_>>())
+            .field("jobs", &self.jobs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Supervisor {
+    /// Sets up the notify socket and SIGCHLD handling. Must run inside a
+    /// tokio runtime.
+    pub fn new(config: SupervisorConfig, sink: Box<dyn LogSink + Send>) -> io::Result<Supervisor> {
+        if config.subreaper {
+            procs::set_child_subreaper()?;
+        }
+        std::fs::create_dir_all(&config.runtime_dir)?;
+        let notify = NotifySocket::bind(&config.runtime_dir.join("notify"))?;
+        let sigchld = signal(SignalKind::child())?;
+        let (log_tx, log_rx) = unbounded_channel();
+        Ok(Supervisor {
+            config,
+            services: BTreeMap::new(),
+            jobs: Vec::new(),
+            next_job: 1,
+            finished_jobs: Vec::new(),
+            resolver: None,
+            sink,
+            log_tx,
+            log_rx,
+            notify,
+            sigchld,
+            strays: BTreeSet::new(),
+            delegation: cgroup::detect(),
+        })
+    }
+
+    pub fn set_resolver(&mut self, resolver: Resolver) {
+        self.resolver = Some(resolver);
+    }
+
+    /// Adds or replaces a unit; a running service keeps running and uses the
+    /// new definition for the commands it spawns from now on.
+    pub fn add_unit(&mut self, unit: ServiceUnit) {
+        let name = unit.name.as_str().to_owned();
+        let unit = Arc::new(unit);
+        match self.services.get_mut(&name) {
+            Some(s) => s.machine.set_unit(unit),
+            None => {
+                let machine = ServiceMachine::new(unit, &self.config.defaults);
+                self.services.insert(
+                    name,
+                    Service {
+                        machine,
+                        procs: ProcessSet::default(),
+                        capture: Capture::default(),
+                        trigger: None,
+                        cgroup_procs: None,
+                        cgroup_reported: false,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn status(&self, name: &str) -> Option<ServiceStatus> {
+        let m = &self.services.get(name)?.machine;
+        Some(ServiceStatus {
+            active: m.state().active_state(),
+            sub: m.state().sub_state(),
+            result: m.result(),
+            main_pid: m.main_pid(),
+            main_exit: m.main_exit(),
+            invocation_id: m.invocation_id().to_owned(),
+            n_restarts: m.n_restarts(),
+            status_text: m.status_text().map(str::to_owned),
+        })
+    }
+
+    /// Jobs that ended since the last call.
+    pub fn take_finished_jobs(&mut self) -> Vec<(JobId, String, JobType, JobResult)> {
+        std::mem::take(&mut self.finished_jobs)
+    }
+
+    /// Whether no job is queued and no service is between states.
+    pub fn is_settled(&self) -> bool {
+        self.jobs.is_empty()
+            && self.services.values().all(|s| {
+                matches!(
+                    s.machine.state().active_state(),
+                    ActiveState::Inactive | ActiveState::Active | ActiveState::Failed
+                )
+            })
+    }
+
+    // ---- requests ------------------------------------------------------
+
+    pub fn start(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.start_with(name, None)
+    }
+
+    /// A start on behalf of a timer or an OnFailure= hook.
+    pub fn start_with(&mut self, name: &str, trigger: Option<Trigger>) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue_start(name, trigger, &mut BTreeSet::new())?;
+        self.dispatch();
+        Ok(id)
+    }
+
+    pub fn stop(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue(name, JobType::Stop);
+        self.propagate_stop(name);
+        self.dispatch();
+        Ok(id)
+    }
+
+    pub fn restart(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue(name, JobType::Restart);
+        self.dispatch();
+        Ok(id)
+    }
+
+    pub fn reload(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue(name, JobType::Reload);
+        self.dispatch();
+        Ok(id)
+    }
+
+    /// `systemctl reset-failed`: forget the failure and the start limit.
+    pub fn reset_failed(&mut self, name: &str) {
+        if let Some(s) = self.services.get_mut(name) {
+            s.machine.reset_failed();
+        }
+    }
+
+    fn ensure_loaded(&mut self, name: &str) -> Result<(), JobError> {
+        if self.services.contains_key(name) {
+            return Ok(());
+        }
+        let parsed = UnitName::parse(name).map_err(|_| JobError::NoSuchUnit(name.to_owned()))?;
+        let unit = self
+            .resolver
+            .as_mut()
+            .and_then(|r| r(&parsed))
+            .ok_or_else(|| JobError::NoSuchUnit(name.to_owned()))?;
+        self.add_unit(unit);
+        Ok(())
+    }
+
+    // ---- jobs ----------------------------------------------------------
+
+    fn enqueue(&mut self, name: &str, ty: JobType) -> JobId {
+        if let Some(j) = self.jobs.iter().find(|j| j.unit == name && j.ty == ty) {
+            return j.id;
+        }
+        // A new stop replaces a waiting start of the same unit and the other
+        // way round (systemd's job mode "replace").
+        let mut canceled = Vec::new();
+        self.jobs.retain(|j| {
+            let conflicting = j.unit == name && j.phase == Phase::Waiting && j.ty != ty;
+            if conflicting {
+                canceled.push((j.id, j.unit.clone(), j.ty));
+            }
+            !conflicting
+        });
+        for (id, unit, ty) in canceled {
+            self.finished_jobs.push((id, unit, ty, JobResult::Canceled));
+        }
+        let id = self.next_job;
+        self.next_job += 1;
+        self.jobs.push(Job { id, unit: name.to_owned(), ty, phase: Phase::Waiting });
+        id
+    }
+
+    fn enqueue_start(
+        &mut self,
+        name: &str,
+        trigger: Option<Trigger>,
+        seen: &mut BTreeSet<String>,
+    ) -> Result<JobId, JobError> {
+        seen.insert(name.to_owned());
+        let section = self.services.get(name).map(|s| s.machine.unit().unit.clone());
+        let id = self.enqueue(name, JobType::Start);
+        if let (Some(t), Some(s)) = (trigger, self.services.get_mut(name)) {
+            s.trigger = Some(t);
+        }
+        let Some(section) = section else { return Ok(id) };
+        for dep in deps::pulled_by_start(&section) {
+            let dep = dep.as_str();
+            if seen.contains(dep) || !dep.ends_with(".service") {
+                continue;
+            }
+            let required = section.requires.iter().chain(&section.binds_to).any(|n| n.as_str() == dep);
+            match self.ensure_loaded(dep) {
+                Ok(()) => {
+                    self.enqueue_start(dep, None, seen)?;
+                }
+                Err(e) if required => {
+                    self.finish_job(id, JobResult::Dependency);
+                    return Err(e);
+                }
+                Err(_) => {}
+            }
+        }
+        for dep in &section.requisite {
+            let active = self.services.get(dep.as_str()).is_some_and(|s| {
+                matches!(s.machine.state().active_state(), ActiveState::Active | ActiveState::Reloading)
+            });
+            if !active && dep.as_str().ends_with(".service") {
+                self.finish_job(id, JobResult::Dependency);
+                return Ok(id);
+            }
+        }
+        let conflicting: Vec<String> = self
+            .services
+            .iter()
+            .filter(|(other, s)| {
+                section.conflicts.iter().any(|c| c.as_str() == other.as_str())
+                    || s.machine.unit().unit.conflicts.iter().any(|c| c.as_str() == name)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for other in conflicting {
+            self.enqueue(&other, JobType::Stop);
+        }
+        Ok(id)
+    }
+
+    /// Stopping `name` stops the units that require it, bind to it or are
+    /// part of it.
+    fn propagate_stop(&mut self, name: &str) {
+        let dependents: Vec<String> = self
+            .services
+            .iter()
+            .filter(|(n, s)| {
+                n.as_str() != name
+                    && !s.machine.state().is_inactive()
+                    && deps::stop_propagates(&s.machine.unit().unit, name)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for d in dependents {
+            if !self.jobs.iter().any(|j| j.unit == d && j.ty == JobType::Stop) {
+                self.enqueue(&d, JobType::Stop);
+                self.propagate_stop(&d);
+            }
+        }
+    }
+
+    fn finish_job(&mut self, id: JobId, result: JobResult) {
+        if let Some(pos) = self.jobs.iter().position(|j| j.id == id) {
+            let job = self.jobs.remove(pos);
+            self.finished_jobs.push((job.id, job.unit.clone(), job.ty, result));
+            if job.ty == JobType::Start && matches!(result, JobResult::Failed | JobResult::Dependency) {
+                self.fail_dependents(&job.unit);
+            }
+        }
+    }
+
+    /// A required unit failed to start: waiting starts ordered after it fail.
+    fn fail_dependents(&mut self, failed: &str) {
+        let doomed: Vec<JobId> = self
+            .jobs
+            .iter()
+            .filter(|j| j.ty == JobType::Start && j.phase == Phase::Waiting)
+            .filter(|j| {
+                self.services.get(&j.unit).is_some_and(|s| {
+                    let u = &s.machine.unit().unit;
+                    deps::requires(u, failed) && u.after.iter().any(|n| n.as_str() == failed)
+                })
+            })
+            .map(|j| j.id)
+            .collect();
+        for id in doomed {
+            self.finish_job(id, JobResult::Dependency);
+        }
+    }
+
+    fn blocked(&self, job: &Job) -> bool {
+        let section = |n: &str| self.services.get(n).map(|s| &s.machine.unit().unit);
+        self.jobs.iter().any(|other| {
+            other.id != job.id
+                && deps::blocked_by(job, section(&job.unit), other, section(&other.unit))
+        })
+    }
+
+    /// Runs every job that may run, and completes the ones that are done.
+    fn dispatch(&mut self) {
+        loop {
+            let mut progress = false;
+            let ids: Vec<JobId> = self.jobs.iter().map(|j| j.id).collect();
+            for id in ids {
+                let Some(job) = self.jobs.iter().find(|j| j.id == id).cloned() else { continue };
+                if job.phase == Phase::Waiting && !self.blocked(&job) {
+                    progress |= self.run_job(&job);
+                } else if job.phase != Phase::Waiting {
+                    progress |= self.check_job(&job);
+                }
+            }
+            self.flush_reports();
+            if !progress {
+                break;
+            }
+        }
+    }
+
+    fn set_phase(&mut self, id: JobId, phase: Phase) {
+        if let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) {
+            j.phase = phase;
+        }
+    }
+
+    /// Starts a job's action; true if anything changed.
+    fn run_job(&mut self, job: &Job) -> bool {
+        let now = Instant::now();
+        match job.ty {
+            JobType::Start => {
+                if let Some(skip) = self.conditions_fail(&job.unit) {
+                    self.log_manager(&job.unit, skip);
+                    self.finish_job(job.id, JobResult::Skipped);
+                    return true;
+                }
+                self.prepare_cgroup(&job.unit);
+                match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
+                    Some(StartOutcome::Started) => {
+                        self.set_phase(job.id, Phase::Running);
+                        true
+                    }
+                    Some(StartOutcome::AlreadyActive) => {
+                        self.finish_job(job.id, JobResult::Done);
+                        true
+                    }
+                    Some(StartOutcome::StartLimitHit) => {
+                        self.finish_job(job.id, JobResult::Failed);
+                        true
+                    }
+                    Some(StartOutcome::Busy) => false,
+                    None => {
+                        self.finish_job(job.id, JobResult::Failed);
+                        true
+                    }
+                }
+            }
+            JobType::Stop => {
+                self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.set_phase(job.id, Phase::Running);
+                true
+            }
+            JobType::Restart => {
+                self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.set_phase(job.id, Phase::Running);
+                true
+            }
+            JobType::Reload => {
+                match self.with_machine(&job.unit, |m, rt| m.reload(now, rt)) {
+                    Some(Ok(())) => self.set_phase(job.id, Phase::Running),
+                    _ => self.finish_job(job.id, JobResult::Failed),
+                }
+                true
+            }
+        }
+    }
+
+    /// Completes a running job whose unit reached its goal.
+    fn check_job(&mut self, job: &Job) -> bool {
+        let Some(s) = self.services.get(&job.unit) else {
+            self.finish_job(job.id, JobResult::Failed);
+            return true;
+        };
+        let state = s.machine.state().clone();
+        let result = s.machine.result();
+        let inactive = state.is_inactive();
+        match (job.ty, job.phase) {
+            (JobType::Start, _) | (JobType::Restart, Phase::RestartStarting) => {
+                let outcome = match state {
+                    ServiceState::Running { .. } | ServiceState::Exited => Some(JobResult::Done),
+                    ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart { .. } => {
+                        Some(if result.is_failure() { JobResult::Failed } else { JobResult::Done })
+                    }
+                    _ => None,
+                };
+                match outcome {
+                    Some(r) => {
+                        self.finish_job(job.id, r);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            (JobType::Stop, _) if inactive => {
+                self.finish_job(job.id, JobResult::Done);
+                true
+            }
+            (JobType::Restart, Phase::Running) if inactive => {
+                let now = Instant::now();
+                match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
+                    Some(StartOutcome::Started) => {
+                        self.set_phase(job.id, Phase::RestartStarting);
+                    }
+                    Some(StartOutcome::Busy) => return false,
+                    Some(StartOutcome::AlreadyActive) => self.finish_job(job.id, JobResult::Done),
+                    _ => self.finish_job(job.id, JobResult::Failed),
+                }
+                true
+            }
+            (JobType::Reload, _) if !matches!(state, ServiceState::Reload { .. }) => {
+                let ok = self.services.get(&job.unit).is_some_and(|s| {
+                    s.machine.reload_result() == ServiceResult::Success
+                });
+                self.finish_job(job.id, if ok { JobResult::Done } else { JobResult::Failed });
+                true
+            }
+            _ => false,
+        }
+    }
+
+    // ---- running the machines ------------------------------------------
+
+    /// Runs `f` on a service's machine with the real runtime edge.
+    fn with_machine<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut ServiceMachine, &mut Edge<'_>) -> R,
+    ) -> Option<R> {
+        let s = self.services.get_mut(name)?;
+        let mut messages = Vec::new();
+        let mut edge = Edge {
+            config: &self.config,
+            notify_socket: self.notify.path(),
+            log_tx: &self.log_tx,
+            procs: &mut s.procs,
+            capture: &mut s.capture,
+            trigger: s.trigger.as_ref(),
+            cgroup_procs: s.cgroup_procs.as_deref(),
+            messages: &mut messages,
+        };
+        let r = f(&mut s.machine, &mut edge);
+        for m in messages {
+            self.log_manager(name, m);
+        }
+        Some(r)
+    }
+
+    fn log_manager(&mut self, unit: &str, message: String) {
+        let invocation_id = self
+            .services
+            .get(unit)
+            .map(|s| s.machine.invocation_id().to_owned())
+            .unwrap_or_default();
+        self.sink.manager(ManagerRecord {
+            unit: unit.to_owned(),
+            invocation_id,
+            timestamp: output::now_realtime(),
+            message,
+        });
+    }
+
+    /// Passes the machines' reports on: log lines, hooks, cleanup.
+    fn flush_reports(&mut self) {
+        let names: Vec<String> = self.services.keys().cloned().collect();
+        for name in names {
+            let reports = match self.services.get_mut(&name) {
+                Some(s) => s.machine.take_reports(),
+                None => continue,
+            };
+            for report in reports {
+                match report {
+                    Report::Transition(t) => self.log_manager(&name, t.to_string()),
+                    Report::Message(m) => self.log_manager(&name, m),
+                    Report::Abandoned(pids) => self.strays.extend(pids),
+                    Report::Finished { result, restarting } => self.finished(&name, result, restarting),
+                }
+            }
+        }
+    }
+
+    /// A cycle ended: release the run's resources and fire the hooks.
+    fn finished(&mut self, name: &str, result: ServiceResult, restarting: bool) {
+        let Some(s) = self.services.get_mut(name) else { return };
+        s.capture.close();
+        let leftovers = std::mem::take(&mut s.procs.orphans);
+        s.procs = ProcessSet::default();
+        self.strays.extend(leftovers);
+        let monitor = Trigger::Monitor {
+            unit: name.to_owned(),
+            result: result.as_str().to_owned(),
+            exit_code: s.machine.main_exit().map(|e| e.code_name().to_owned()),
+            exit_status: s.machine.main_exit().map(|e| e.status_text()),
+            invocation_id: s.machine.invocation_id().to_owned(),
+        };
+        if !restarting {
+            s.trigger = None;
+        }
+        let unit = Arc::clone(s.machine.unit());
+        if restarting {
+            return;
+        }
+        let hooks = if result.is_failure() { &unit.unit.on_failure } else { &unit.unit.on_success };
+        for hook in hooks {
+            if let Err(e) = self.start_hook(hook.as_str(), monitor.clone()) {
+                self.log_manager(name, format!("Failed to enqueue {}: {e}", hook.as_str()));
+            }
+        }
+        // BindsTo=: bound units follow this one down.
+        let bound: Vec<String> = self
+            .services
+            .iter()
+            .filter(|(n, s)| {
+                n.as_str() != name
+                    && !s.machine.state().is_inactive()
+                    && deps::bound_to(&s.machine.unit().unit, name)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for b in bound {
+            self.enqueue(&b, JobType::Stop);
+        }
+    }
+
+    fn start_hook(&mut self, name: &str, trigger: Trigger) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        self.enqueue_start(name, Some(trigger), &mut BTreeSet::new())
+    }
+
+    /// Evaluates Condition*= and Assert*=; Some(message) when the start is
+    /// to be skipped.
+    fn conditions_fail(&self, name: &str) -> Option<String> {
+        let s = self.services.get(name)?;
+        let unit = &s.machine.unit().unit;
+        conditions::first_failure(&unit.conditions, &self.config.manager_environment)
+            .or_else(|| conditions::first_failure(&unit.asserts, &self.config.manager_environment))
+    }
+
+    fn prepare_cgroup(&mut self, name: &str) {
+        let Some(s) = self.services.get_mut(name) else { return };
+        let wanted = !cgroup::settings(&s.machine.unit().service).is_empty();
+        if !wanted {
+            return;
+        }
+        let message = match &self.delegation {
+            Some(d) => match cgroup::prepare(d, name, &s.machine.unit().service) {
+                Ok(procs) => {
+                    s.cgroup_procs = procs;
+                    None
+                }
+                Err(e) => Some(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}")),
+            },
+            None => Some(
+                "MemoryMax=/CPUQuota=/TasksMax= not enforced: no writable cgroup v2 subtree delegated"
+                    .to_owned(),
+            ),
+        };
+        if let Some(m) = message {
+            if !s.cgroup_reported {
+                s.cgroup_reported = true;
+                self.log_manager(name, m);
+            }
+        }
+    }
+
+    // ---- events --------------------------------------------------------
+
+    /// The earliest deadline of any service.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.services.values().filter_map(|s| s.machine.deadline()).min()
+    }
+
+    /// Waits for the next thing to handle. Cancel-safe, so the daemon can
+    /// select on it beside its own sources.
+    pub async fn next_event(&mut self) -> Event {
+        let deadline = self.next_deadline();
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = self.sigchld.recv() => Event::ChildExited,
+            msg = self.notify.recv() => match msg {
+                Ok(m) => Event::Notify(m),
+                Err(_) => Event::Deadline,
+            },
+            Some(rec) = self.log_rx.recv() => Event::Output(rec),
+            _ = sleep => Event::Deadline,
+        }
+    }
+
+    pub fn handle(&mut self, event: Event) {
+        match event {
+            Event::ChildExited => {
+                // Datagrams sent before the exit are acted on first, as
+                // systemd does: READY=1 then exit is a clean start and stop.
+                while let Ok(Some(msg)) = self.notify.try_recv() {
+                    self.handle_notify(msg);
+                }
+                self.reap();
+            }
+            Event::Notify(msg) => self.handle_notify(msg),
+            Event::Output(rec) => self.sink.output(rec),
+            Event::Deadline => self.fire_deadlines(),
+        }
+        self.dispatch();
+    }
+
+    /// Handles events until `done` holds or `timeout` passes; returns
+    /// whether `done` held. For tests and simple embedders.
+    pub async fn run_until(&mut self, timeout: Duration, mut done: impl FnMut(&Supervisor) -> bool) -> bool {
+        let until = tokio::time::Instant::now() + timeout;
+        loop {
+            if done(self) {
+                return true;
+            }
+            // SIGCHLD may have come before the handler existed or while a
+            // batch was handled; a quick reap at the top makes that harmless.
+            self.reap();
+            self.dispatch();
+            if done(self) {
+                return true;
+            }
+            match tokio::time::timeout_at(until, self.next_event()).await {
+                Ok(ev) => self.handle(ev),
+                Err(_) => return done(self),
+            }
+        }
+    }
+
+    /// Hands over captured lines already read.
+    pub fn drain_output(&mut self) {
+        while let Ok(rec) = self.log_rx.try_recv() {
+            self.sink.output(rec);
+        }
+    }
+
+    fn handle_notify(&mut self, msg: NotifyMessage) {
+        let Some(pid) = msg.pid else { return };
+        let owner = self.owner_of(pid);
+        let Some(name) = owner else { return };
+        let now = Instant::now();
+        self.with_machine(&name, |m, rt| m.notify(pid, &msg.fields, now, rt));
+    }
+
+    /// The service a process belongs to: by main/control pid, by session or
+    /// process group, by its $INVOCATION_ID.
+    fn owner_of(&self, pid: Pid) -> Option<String> {
+        for (name, s) in &self.services {
+            if s.machine.main_pid() == Some(pid) || s.machine.control_pid() == Some(pid) {
+                return Some(name.clone());
+            }
+        }
+        if let Some(info) = procs::stat(pid) {
+            for (name, s) in &self.services {
+                if s.procs.sessions.contains(&info.sid) || s.procs.sessions.contains(&info.pgid) {
+                    return Some(name.clone());
+                }
+            }
+        }
+        let inv = procs::invocation_id_of(pid)?;
+        self.services.iter().find(|(_, s)| s.machine.invocation_id() == inv).map(|(n, _)| n.clone())
+    }
+
+    /// Takes the children this process inherited as subreaper and files each
+    /// under its service (by $INVOCATION_ID, else under `hint`).
+    fn adopt_orphans(&mut self, hint: Option<&str>) {
+        let new = procs::Claims::lock().claim_unknown_children();
+        for pid in new {
+            let inv = procs::invocation_id_of(pid);
+            let owner = inv
+                .as_deref()
+                .and_then(|inv| {
+                    self.services.iter().find(|(_, s)| {
+                        !s.machine.state().is_inactive() && s.machine.invocation_id() == inv
+                    })
+                })
+                .map(|(n, _)| n.clone())
+                .or_else(|| hint.map(str::to_owned));
+            match owner.and_then(|n| self.services.get_mut(&n)) {
+                Some(s) => {
+                    s.procs.orphans.insert(pid);
+                }
+                None => {
+                    self.strays.insert(pid);
+                }
+            }
+        }
+    }
+
+    /// Reaps every exited process of ours by pid and tells its service.
+    fn reap(&mut self) {
+        loop {
+            let mut progress = false;
+            let names: Vec<String> = self.services.keys().cloned().collect();
+            for name in names {
+                let pids: Vec<Pid> = match self.services.get(&name) {
+                    Some(s) => s
+                        .machine
+                        .main_pid()
+                        .into_iter()
+                        .chain(s.machine.control_pid())
+                        .chain(s.procs.orphans.iter().copied())
+                        .collect(),
+                    None => continue,
+                };
+                for pid in pids {
+                    let Some(exit) = try_reap(pid) else { continue };
+                    progress = true;
+                    // Children of the dead process were re-parented to us:
+                    // take them before the service looks for its daemon.
+                    self.adopt_orphans(Some(&name));
+                    let now = Instant::now();
+                    if let Some(s) = self.services.get_mut(&name) {
+                        s.procs.orphans.remove(&pid);
+                    }
+                    self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
+                }
+            }
+            self.adopt_orphans(None);
+            let strays: Vec<Pid> = self.strays.iter().copied().collect();
+            for pid in strays {
+                if try_reap(pid).is_some() {
+                    self.strays.remove(&pid);
+                    progress = true;
+                }
+            }
+            // Processes that are not our children (a MAINPID= in another
+            // branch) and a stop waiting for the group to empty.
+            let now = Instant::now();
+            let names: Vec<String> = self.services.keys().cloned().collect();
+            for name in names {
+                let killing = self
+                    .services
+                    .get(&name)
+                    .is_some_and(|s| matches!(s.machine.state(), ServiceState::Killing { .. }));
+                if killing {
+                    self.with_machine(&name, |m, rt| m.check_gone(now, rt));
+                }
+            }
+            self.flush_reports();
+            if !progress {
+                break;
+            }
+        }
+    }
+
+    fn fire_deadlines(&mut self) {
+        let now = Instant::now();
+        let due: Vec<String> = self
+            .services
+            .iter()
+            .filter(|(_, s)| s.machine.deadline().is_some_and(|d| d <= now))
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in due {
+            self.with_machine(&name, |m, rt| m.timer(now, rt));
+        }
+    }
+}
+
+/// Reaps `pid` if it has ended. A pid that is not our child (ECHILD) and no
+/// longer exists counts as a clean exit: its status is not ours to know.
+fn try_reap(pid: Pid) -> Option<ProcessExit> {
+    match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::StillAlive) => None,
+        Ok(status) => {
+            let exit = ProcessExit::from_wait(status)?;
+            procs::release(pid);
+            Some(exit)
+        }
+        Err(Errno::ECHILD) if !kill::alive(pid) => {
+            procs::release(pid);
+            Some(ProcessExit::Exited(0))
+        }
+        Err(_) => None,
+    }
+}

@@ -1,0 +1,131 @@
+//! Condition*= and Assert*=: checks made right before a start. A failed
+//! condition skips the start without failing the unit.
+
+use std::path::Path;
+
+use crate::unit::{Condition, ConditionKind};
+
+fn holds(c: &Condition, manager_env: &[(String, String)]) -> bool {
+    let path = Path::new(&c.value);
+    let result = match c.kind {
+        ConditionKind::PathExists => path.exists(),
+        ConditionKind::PathExistsGlob => glob_any(&c.value),
+        ConditionKind::PathIsDirectory => path.is_dir(),
+        ConditionKind::PathIsSymbolicLink => path.is_symlink(),
+        ConditionKind::PathIsMountPoint => is_mount_point(path),
+        ConditionKind::PathIsReadWrite => {
+            std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+        }
+        ConditionKind::DirectoryNotEmpty => {
+            std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_some())
+        }
+        ConditionKind::FileNotEmpty => std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0),
+        ConditionKind::FileIsExecutable => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        }
+        ConditionKind::User => {
+            let uid = nix::unistd::getuid();
+            match c.value.as_str() {
+                "@system" => uid.as_raw() < 1000,
+                v => match v.parse::<u32>() {
+                    Ok(n) => uid.as_raw() == n,
+                    Err(_) => nix::unistd::User::from_uid(uid).ok().flatten().is_some_and(|u| u.name == v),
+                },
+            }
+        }
+        ConditionKind::Group => {
+            let gid = nix::unistd::getgid();
+            match c.value.parse::<u32>() {
+                Ok(n) => gid.as_raw() == n,
+                Err(_) => nix::unistd::Group::from_gid(gid)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|g| g.name == c.value),
+            }
+        }
+        ConditionKind::Environment => match c.value.split_once('=') {
+            Some((k, v)) => manager_env.iter().any(|(n, val)| n == k && val == v),
+            None => manager_env.iter().any(|(n, _)| *n == c.value),
+        },
+    };
+    result != c.negate
+}
+
+/// Only `*` and `?` in the last component: enough for the common forms.
+fn glob_any(pattern: &str) -> bool {
+    let path = Path::new(pattern);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return false;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_str().is_some_and(|f| wildcard(name.as_bytes(), f.as_bytes())))
+}
+
+fn wildcard(p: &[u8], s: &[u8]) -> bool {
+    match (p.first(), s.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => wildcard(&p[1..], s) || (!s.is_empty() && wildcard(p, &s[1..])),
+        (Some(b'?'), Some(_)) => wildcard(&p[1..], &s[1..]),
+        (Some(a), Some(b)) if a == b => wildcard(&p[1..], &s[1..]),
+        _ => false,
+    }
+}
+
+fn is_mount_point(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(me), Some(parent)) = (std::fs::metadata(path), path.parent()) else {
+        return false;
+    };
+    std::fs::metadata(parent).is_ok_and(|p| p.dev() != me.dev() || p.ino() == me.ino())
+}
+
+/// systemd's rule: every non-trigger condition must hold, and at least one
+/// trigger (`|`) condition if there are any. Returns the message for the
+/// first failure.
+pub fn first_failure(conditions: &[Condition], manager_env: &[(String, String)]) -> Option<String> {
+    let mut any_trigger = false;
+    let mut trigger_held = false;
+    for c in conditions {
+        let ok = holds(c, manager_env);
+        if c.trigger {
+            any_trigger = true;
+            trigger_held |= ok;
+        } else if !ok {
+            return Some(format!(
+                "Condition check resulted in {:?}={}{} being skipped.",
+                c.kind,
+                if c.negate { "!" } else { "" },
+                c.value
+            ));
+        }
+    }
+    (any_trigger && !trigger_held).then(|| "None of the trigger conditions were met.".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cond(kind: ConditionKind, value: &str, negate: bool, trigger: bool) -> Condition {
+        Condition { kind, trigger, negate, value: value.to_owned() }
+    }
+
+    #[test]
+    fn plain_and_trigger_conditions() {
+        let env = vec![("MODE".to_string(), "prod".to_string())];
+        assert_eq!(first_failure(&[cond(ConditionKind::PathExists, "/", false, false)], &env), None);
+        assert!(first_failure(&[cond(ConditionKind::PathExists, "/nonexistent", false, false)], &env).is_some());
+        assert_eq!(first_failure(&[cond(ConditionKind::PathExists, "/nonexistent", true, false)], &env), None);
+        assert_eq!(first_failure(&[cond(ConditionKind::Environment, "MODE=prod", false, false)], &env), None);
+        let triggers = [
+            cond(ConditionKind::PathExists, "/nonexistent", false, true),
+            cond(ConditionKind::PathIsDirectory, "/", false, true),
+        ];
+        assert_eq!(first_failure(&triggers, &env), None);
+        assert!(first_failure(&triggers[..1], &env).is_some());
+        assert!(wildcard(b"*.conf", b"a.conf") && !wildcard(b"?.conf", b"ab.conf"));
+    }
+}

@@ -1,0 +1,184 @@
+//! Jobs and the dependencies between units: what a start or stop pulls in,
+//! which job waits for which (After=/Before=), and what a failure or a stop
+//! propagates to (Requires=, BindsTo=, PartOf=, OnFailure=, OnSuccess=).
+//!
+//! The rules, from systemd.unit(5): a start pulls in the start of Requires=,
+//! Wants= and BindsTo= units and the stop of Conflicts= units; Requisite=
+//! units must already be active. Ordering only orders jobs that exist: if A is
+//! After=B, A's start waits for B's job, and B's stop waits for A's. A stop is
+//! ordered before a start of an ordered unit whatever the direction. When a
+//! required unit's start fails, ordered dependents fail with "dependency";
+//! stopping a unit stops the units that require it, bind to it or are part
+//! of it.
+
+use crate::unit::{UnitName, UnitSection};
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobType {
+    Start,
+    Stop,
+    /// Stop if active, then start.
+    Restart,
+    Reload,
+}
+
+/// How a job ended (systemd's job results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobResult {
+    Done,
+    Failed,
+    /// A unit it required failed to start.
+    Dependency,
+    /// A Condition*= did not hold: nothing was started, nothing failed.
+    Skipped,
+    /// Superseded by a conflicting job (a stop replacing a start).
+    Canceled,
+}
+
+impl JobResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobResult::Done => "done",
+            JobResult::Failed => "failed",
+            JobResult::Dependency => "dependency",
+            JobResult::Skipped => "skipped",
+            JobResult::Canceled => "canceled",
+        }
+    }
+}
+
+/// A job's identity, for callers that wait for it.
+pub type JobId = u64;
+
+/// Where a restart job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Waiting,
+    Running,
+    /// A restart whose stop half is done and whose start runs.
+    RestartStarting,
+}
+
+/// One queued job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: JobId,
+    pub unit: String,
+    pub ty: JobType,
+    pub phase: Phase,
+}
+
+impl Job {
+    /// Starts (and restarts) are ordered forwards, stops backwards.
+    pub fn is_stop_like(&self) -> bool {
+        self.ty == JobType::Stop || (self.ty == JobType::Restart && self.phase != Phase::RestartStarting)
+    }
+}
+
+/// Whether `a` is ordered after `b` by either unit's settings.
+pub fn ordered_after(a_name: &str, a: Option<&UnitSection>, b_name: &str, b: Option<&UnitSection>) -> bool {
+    a.is_some_and(|u| u.after.iter().any(|n| n.as_str() == b_name))
+        || b.is_some_and(|u| u.before.iter().any(|n| n.as_str() == a_name))
+}
+
+/// Whether `job` must wait for `other` (both queued, different units).
+pub fn blocked_by(
+    job: &Job,
+    job_unit: Option<&UnitSection>,
+    other: &Job,
+    other_unit: Option<&UnitSection>,
+) -> bool {
+    if job.unit == other.unit {
+        return false;
+    }
+    let job_after = ordered_after(&job.unit, job_unit, &other.unit, other_unit);
+    let other_after = ordered_after(&other.unit, other_unit, &job.unit, job_unit);
+    match (job.is_stop_like(), other.is_stop_like()) {
+        (false, false) => job_after,
+        (true, true) => other_after,
+        // A stop goes before a start of an ordered unit, either way round.
+        (false, true) => job_after || other_after,
+        (true, false) => false,
+    }
+}
+
+/// The units a start of `unit` pulls in for starting.
+pub fn pulled_by_start(unit: &UnitSection) -> impl Iterator<Item = &UnitName> {
+    unit.requires.iter().chain(&unit.binds_to).chain(&unit.wants)
+}
+
+/// Whether `dependent` needs `dependency` to be up (its start fails when the
+/// dependency's start fails and it is ordered after it).
+pub fn requires(dependent: &UnitSection, dependency: &str) -> bool {
+    dependent
+        .requires
+        .iter()
+        .chain(&dependent.binds_to)
+        .chain(&dependent.requisite)
+        .any(|n| n.as_str() == dependency)
+}
+
+/// Whether stopping `stopped` stops `dependent`.
+pub fn stop_propagates(dependent: &UnitSection, stopped: &str) -> bool {
+    dependent
+        .requires
+        .iter()
+        .chain(&dependent.binds_to)
+        .chain(&dependent.part_of)
+        .any(|n| n.as_str() == stopped)
+}
+
+/// Whether `dependent` is bound to `unit` (stops whenever `unit` goes
+/// inactive, even on its own).
+pub fn bound_to(dependent: &UnitSection, unit: &str) -> bool {
+    dependent.binds_to.iter().any(|n| n.as_str() == unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> UnitName {
+        UnitName::parse(s).expect("valid name")
+    }
+
+    fn job(unit: &str, ty: JobType) -> Job {
+        Job { id: 0, unit: unit.into(), ty, phase: Phase::Waiting }
+    }
+
+    #[test]
+    fn ordering_between_jobs() {
+        let web = UnitSection { after: vec![name("redis.service")], ..Default::default() };
+        let redis = UnitSection::default();
+        let start_web = job("web.service", JobType::Start);
+        let start_redis = job("redis.service", JobType::Start);
+        assert!(blocked_by(&start_web, Some(&web), &start_redis, Some(&redis)));
+        assert!(!blocked_by(&start_redis, Some(&redis), &start_web, Some(&web)));
+        // Stopping goes the other way round.
+        let stop_web = job("web.service", JobType::Stop);
+        let stop_redis = job("redis.service", JobType::Stop);
+        assert!(blocked_by(&stop_redis, Some(&redis), &stop_web, Some(&web)));
+        assert!(!blocked_by(&stop_web, Some(&web), &stop_redis, Some(&redis)));
+        // A start waits for the stop of an ordered unit in either direction.
+        assert!(blocked_by(&start_redis, Some(&redis), &stop_web, Some(&web)));
+        // Before= on the other side orders the same way.
+        let a = UnitSection { before: vec![name("b.service")], ..Default::default() };
+        assert!(blocked_by(&job("b.service", JobType::Start), None, &job("a.service", JobType::Start), Some(&a)));
+    }
+
+    #[test]
+    fn requirement_and_stop_propagation() {
+        let web = UnitSection {
+            requires: vec![name("redis.service")],
+            part_of: vec![name("app.service")],
+            ..Default::default()
+        };
+        assert!(requires(&web, "redis.service"));
+        assert!(!requires(&web, "app.service"));
+        assert!(stop_propagates(&web, "redis.service"));
+        assert!(stop_propagates(&web, "app.service"));
+        let pulled: Vec<&str> = pulled_by_start(&web).map(UnitName::as_str).collect();
+        assert_eq!(pulled, vec!["redis.service"]);
+    }
+}

@@ -1,0 +1,333 @@
+//! The real [`Runtime`]: spawning with the unit's execution environment,
+//! signalling and inspecting one service run's processes.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use nix::unistd::{Gid, Group, Pid, Uid, User};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::environment::{self, EnvLayers};
+use super::exec_chain;
+use super::kill::{self, KillScope, ProcessSet};
+use super::machine::{CommandSpec, Runtime};
+use super::output::{Capture, CaptureTag, LogRecord};
+use super::procs::{self, Claims};
+use super::spawn::{self, exit_code, Credentials, ResourceLimit, SpawnRequest};
+use super::SupervisorConfig;
+use crate::unit::service::{NotifyAccess, Resource, ServiceType};
+use crate::unit::Signal;
+
+/// What started a run: exported to its commands as $TRIGGER_* (a timer) or
+/// $MONITOR_* (OnFailure=/OnSuccess=).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    Timer { unit: String, realtime_usec: i64, monotonic_usec: u64 },
+    Monitor {
+        unit: String,
+        result: String,
+        exit_code: Option<String>,
+        exit_status: Option<String>,
+        invocation_id: String,
+    },
+}
+
+impl Trigger {
+    pub fn env(&self) -> Vec<(String, String)> {
+        match self {
+            Trigger::Timer { unit, realtime_usec, monotonic_usec } => vec![
+                ("TRIGGER_UNIT".into(), unit.clone()),
+                ("TRIGGER_TIMER_REALTIME_USEC".into(), realtime_usec.to_string()),
+                ("TRIGGER_TIMER_MONOTONIC_USEC".into(), monotonic_usec.to_string()),
+            ],
+            Trigger::Monitor { unit, result, exit_code, exit_status, invocation_id } => {
+                let mut env = vec![
+                    ("MONITOR_SERVICE_RESULT".to_owned(), result.clone()),
+                    ("MONITOR_INVOCATION_ID".to_owned(), invocation_id.clone()),
+                    ("MONITOR_UNIT".to_owned(), unit.clone()),
+                ];
+                env.extend(exit_code.clone().map(|c| ("MONITOR_EXIT_CODE".to_owned(), c)));
+                env.extend(exit_status.clone().map(|s| ("MONITOR_EXIT_STATUS".to_owned(), s)));
+                env
+            }
+        }
+    }
+}
+
+/// Everything about one run the edge needs, borrowed from the supervisor.
+#[derive(Debug)]
+pub struct Edge<'a> {
+    pub config: &'a SupervisorConfig,
+    pub notify_socket: &'a Path,
+    pub log_tx: &'a UnboundedSender<LogRecord>,
+    pub procs: &'a mut ProcessSet,
+    pub capture: &'a mut Capture,
+    pub trigger: Option<&'a Trigger>,
+    pub cgroup_procs: Option<&'a Path>,
+    pub messages: &'a mut Vec<String>,
+}
+
+/// 32 hex digits from the kernel's random UUID source.
+pub fn random_id() -> String {
+    let uuid = std::fs::read_to_string("/proc/sys/kernel/random/uuid").unwrap_or_default();
+    let id: String = uuid.chars().filter(char::is_ascii_hexdigit).collect();
+    if id.len() == 32 {
+        return id;
+    }
+    // No /proc: time and pid are unique enough for telling runs apart.
+    let now = super::output::now_realtime().as_usec();
+    format!("{:016x}{:016x}", now, std::process::id())
+}
+
+fn resource_number(r: Resource) -> i32 {
+    (match r {
+        Resource::Cpu => libc::RLIMIT_CPU,
+        Resource::Fsize => libc::RLIMIT_FSIZE,
+        Resource::Data => libc::RLIMIT_DATA,
+        Resource::Stack => libc::RLIMIT_STACK,
+        Resource::Core => libc::RLIMIT_CORE,
+        Resource::Rss => libc::RLIMIT_RSS,
+        Resource::Nofile => libc::RLIMIT_NOFILE,
+        Resource::As => libc::RLIMIT_AS,
+        Resource::Nproc => libc::RLIMIT_NPROC,
+        Resource::Memlock => libc::RLIMIT_MEMLOCK,
+        Resource::Locks => libc::RLIMIT_LOCKS,
+        Resource::Sigpending => libc::RLIMIT_SIGPENDING,
+        Resource::Msgqueue => libc::RLIMIT_MSGQUEUE,
+        Resource::Nice => libc::RLIMIT_NICE,
+        Resource::Rtprio => libc::RLIMIT_RTPRIO,
+        Resource::Rttime => libc::RLIMIT_RTTIME,
+    }) as i32
+}
+
+/// User=/Group= resolved, with the user's database entry for $HOME and co.
+struct ResolvedUser {
+    credentials: Credentials,
+    name: String,
+    home: PathBuf,
+    shell: PathBuf,
+}
+
+fn resolve_user(user: &str, group: Option<&str>, extra: &[String]) -> Result<ResolvedUser, i32> {
+    let entry = match user.parse::<u32>() {
+        Ok(uid) => User::from_uid(Uid::from_raw(uid)),
+        Err(_) => User::from_name(user),
+    };
+    let entry = entry.ok().flatten().ok_or(exit_code::USER)?;
+    let gid = match group {
+        Some(g) => lookup_group(g)?,
+        None => entry.gid,
+    };
+    let cname = std::ffi::CString::new(entry.name.clone()).map_err(|_| exit_code::USER)?;
+    // initgroups(3) semantics, computed before fork: the user database's list.
+    let mut groups: Vec<u32> = nix::unistd::getgrouplist(&cname, gid)
+        .map_err(|_| exit_code::GROUP)?
+        .into_iter()
+        .map(Gid::as_raw)
+        .collect();
+    for g in extra {
+        groups.push(lookup_group(g)?.as_raw());
+    }
+    Ok(ResolvedUser {
+        credentials: Credentials { uid: entry.uid.as_raw(), gid: gid.as_raw(), groups },
+        name: entry.name,
+        home: entry.dir,
+        shell: entry.shell,
+    })
+}
+
+fn lookup_group(g: &str) -> Result<Gid, i32> {
+    match g.parse::<u32>() {
+        Ok(gid) => Ok(Gid::from_raw(gid)),
+        Err(_) => Group::from_name(g).ok().flatten().map(|g| g.gid).ok_or(exit_code::GROUP),
+    }
+}
+
+impl Runtime for Edge<'_> {
+    fn new_invocation_id(&mut self) -> String {
+        random_id()
+    }
+
+    fn spawn(&mut self, spec: CommandSpec<'_>) -> Result<Pid, i32> {
+        let s = &spec.unit.service;
+        let cmd = spec.command;
+        let Some(program) = exec_chain::resolve_program(cmd) else {
+            self.messages.push(format!("Unable to locate executable '{}'", cmd.path));
+            return Err(exit_code::EXEC);
+        };
+
+        let user = match (&s.user, exec_chain::applies_credentials(cmd)) {
+            (Some(u), true) => Some(resolve_user(u, s.group.as_deref(), &s.supplementary_groups)?),
+            (None, true) if s.group.is_some() || !s.supplementary_groups.is_empty() => {
+                let gid = match &s.group {
+                    Some(g) => lookup_group(g)?.as_raw(),
+                    None => nix::unistd::getegid().as_raw(),
+                };
+                let mut groups = Vec::new();
+                for g in &s.supplementary_groups {
+                    groups.push(lookup_group(g)?.as_raw());
+                }
+                let credentials = Credentials { uid: nix::unistd::geteuid().as_raw(), gid, groups };
+                Some(ResolvedUser {
+                    credentials,
+                    name: String::new(),
+                    home: PathBuf::new(),
+                    shell: PathBuf::new(),
+                })
+            }
+            _ => None,
+        };
+
+        let mut generated: Vec<(String, String)> =
+            vec![("INVOCATION_ID".into(), spec.invocation_id.to_owned())];
+        let access = s.notify_access.unwrap_or(NotifyAccess::None);
+        if access != NotifyAccess::None
+            || matches!(s.service_type, ServiceType::Notify | ServiceType::NotifyReload)
+            || s.watchdog != sundial_calendar::Timespan::ZERO
+        {
+            generated
+                .push(("NOTIFY_SOCKET".into(), self.notify_socket.to_string_lossy().into_owned()));
+        }
+        if let Some(u) = user.as_ref().filter(|u| !u.name.is_empty()) {
+            generated.push(("USER".into(), u.name.clone()));
+            generated.push(("LOGNAME".into(), u.name.clone()));
+            generated.push(("HOME".into(), u.home.to_string_lossy().into_owned()));
+            generated.push(("SHELL".into(), u.shell.to_string_lossy().into_owned()));
+        }
+        if s.watchdog != sundial_calendar::Timespan::ZERO
+            && s.watchdog != sundial_calendar::Timespan::INFINITY
+        {
+            generated.push(("WATCHDOG_USEC".into(), s.watchdog.as_usec().to_string()));
+        }
+        if let Some(t) = self.trigger {
+            generated.extend(t.env());
+        }
+        generated.extend(spec.extra_env);
+        let files = match environment::read_environment_files(&s.environment_files) {
+            Ok(f) => f,
+            Err(e) => {
+                self.messages.push(format!("Failed to load environment files: {e}"));
+                return Err(exit_code::EXEC);
+            }
+        };
+        let env = EnvLayers {
+            defaults: &self.config.default_environment,
+            generated,
+            pass: &s.pass_environment,
+            manager_env: &self.config.manager_environment,
+            unit: &s.environment,
+            files,
+            unset: &s.unset_environment,
+        }
+        .merge();
+        let argv = if cmd.no_env_expand {
+            cmd.argv.clone()
+        } else {
+            environment::expand_argv(&cmd.argv, &env)
+        };
+
+        let mut req = SpawnRequest::new(program, argv.into_iter().map(OsString::from).collect());
+        req.env = env.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let own_uid = nix::unistd::geteuid().as_raw();
+        req.credentials = user.as_ref().map(|u| u.credentials.clone()).filter(|c| {
+            // Without privileges a credential change is only possible as a
+            // no-op; skip it rather than fail setgroups() (user mode).
+            own_uid == 0 || c.uid != own_uid || c.gid != nix::unistd::getegid().as_raw()
+        });
+        let home = || {
+            user.as_ref()
+                .filter(|u| !u.name.is_empty())
+                .map(|u| u.home.clone())
+                .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+        };
+        match &s.working_directory {
+            Some(wd) => {
+                req.working_directory = wd.path.clone().or_else(home);
+                req.working_directory_missing_ok = wd.missing_ok;
+            }
+            None => req.working_directory = self.config.default_working_directory.clone(),
+        }
+        req.umask = Some(s.umask);
+        req.nice = s.nice;
+        req.limits = s
+            .limits
+            .iter()
+            .map(|l| ResourceLimit {
+                resource: resource_number(l.resource),
+                soft: l.soft.unwrap_or(libc::RLIM_INFINITY as u64),
+                hard: l.hard.unwrap_or(libc::RLIM_INFINITY as u64),
+            })
+            .collect();
+        let tag = CaptureTag {
+            unit: spec.unit.name.as_str().to_owned(),
+            invocation_id: spec.invocation_id.to_owned(),
+        };
+        let (out, err) = self
+            .capture
+            .stdio(s.standard_output.as_ref(), s.standard_error.as_ref(), &tag, self.log_tx)
+            .map_err(|e| {
+                self.messages.push(format!("Failed to set up standard output: {e}"));
+                exit_code::STDOUT
+            })?;
+        req.stdout = out;
+        req.stderr = err;
+        req.cgroup_procs = self.cgroup_procs.map(Path::to_owned);
+
+        let mut claims = Claims::lock();
+        match spawn::spawn(req) {
+            Ok(pid) => {
+                claims.claim(pid);
+                self.procs.add_session(pid);
+                Ok(pid)
+            }
+            Err(failure) => {
+                self.messages.push(format!(
+                    "Failed to execute {}: {}",
+                    cmd.path, failure.error
+                ));
+                Err(failure.exit_status)
+            }
+        }
+    }
+
+    fn kill(
+        &mut self,
+        scope: KillScope,
+        signal: Signal,
+        main: Option<Pid>,
+        control: Option<Pid>,
+    ) -> usize {
+        kill::signal_run(scope, signal, false, main, control, self.procs)
+    }
+
+    fn has_processes(&mut self) -> bool {
+        !self.procs.is_empty()
+    }
+
+    fn read_pid_file(&mut self, path: &Path) -> Option<Pid> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let pid = Pid::from_raw(text.trim().parse().ok().filter(|p: &i32| *p > 0)?);
+        if !kill::alive(pid) {
+            return None;
+        }
+        // The daemon may be our child already (re-parented) or become one.
+        let mut claims = Claims::lock();
+        if procs::stat(pid).is_some_and(|p| p.ppid == nix::unistd::getpid()) {
+            claims.claim(pid);
+        }
+        self.procs.orphans.insert(pid);
+        Some(pid)
+    }
+
+    fn guess_main_pid(&mut self) -> Option<Pid> {
+        let living: Vec<Pid> = self.procs.orphans.iter().copied().filter(|p| kill::alive(*p)).collect();
+        match living.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    fn belongs(&mut self, pid: Pid) -> bool {
+        self.procs.members(&procs::scan()).contains(&pid)
+    }
+}
