@@ -66,7 +66,7 @@ pub enum ValueError {
     #[error("{0}")]
     Exec(#[from] ExecError),
     /// An unknown `%` specifier.
-    #[error("{0}")]
+    #[error("failed to resolve unit specifiers, ignoring: {0}")]
     Specifier(#[from] SpecifierError),
     /// Anything else, described in words.
     #[error("{0}")]
@@ -80,7 +80,7 @@ pub enum Problem {
     #[error("Unknown section '{0}'. Ignoring.")]
     UnknownSection(String),
     /// A key outside any known directive.
-    #[error("Unknown key name '{key}' in section '{section}', ignoring.")]
+    #[error("Unknown key '{key}' in section [{section}], ignoring.")]
     UnknownKey {
         /// The section the key is in.
         section: String,

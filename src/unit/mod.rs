@@ -7,12 +7,16 @@
 pub mod assemble;
 pub mod diag;
 pub mod directives;
+pub mod dropins;
 pub mod exec;
 pub mod exit_status;
+pub mod host;
 pub mod install;
 pub mod known_directives;
 pub mod lexer;
+pub mod load;
 pub mod name;
+pub mod search_path;
 pub mod service;
 pub mod service_directives;
 pub mod signal;
@@ -23,13 +27,16 @@ pub mod timer;
 #[allow(clippy::module_inception)]
 pub mod unit;
 pub mod values;
+pub mod verify;
 
 pub use assemble::{ParseEnv, TargetUnit, Unit};
 pub use diag::{Diagnostic, Problem, Severity, ValueError};
 pub use exec::{ExecCommand, ExecPrivileges};
 pub use exit_status::ExitStatusSet;
 pub use install::InstallSection;
+pub use load::{load_all, load_units, LoadContext, LoadedUnits, Lookup, UnitIndex};
 pub use name::{UnitName, UnitType};
+pub use search_path::{Scope, SearchPath};
 pub use service::{ServiceSection, ServiceType, ServiceUnit};
 pub use signal::Signal;
 pub use source::UnitSource;

@@ -1,0 +1,73 @@
+//! `sundial cat UNIT...`: print unit files and their drop-ins, each headed by
+//! its path, as `systemctl cat` does.
+
+use std::fs;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use crate::cli::verify::UnitDirArgs;
+use crate::unit::{host, Lookup, UnitIndex, UnitName};
+
+/// Arguments of `sundial cat`.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "Example:\n  $ sundial cat backup.timer backup.service")]
+pub struct Args {
+    /// Unit names.
+    #[arg(required = true, value_name = "UNIT")]
+    pub units: Vec<String>,
+    #[command(flatten)]
+    pub dirs: UnitDirArgs,
+}
+
+/// Runs `sundial cat`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let search = host::search_path(args.dirs.scope(), &args.dirs.unit_dirs);
+    let index = UnitIndex::scan(&search);
+    let mut out = io::stdout().lock();
+    let mut failed = false;
+    let mut first = true;
+    for arg in &args.units {
+        let name = match UnitName::parse(arg) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("sundial: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        match index.lookup(&name) {
+            Lookup::Found {
+                name: canonical,
+                fragment,
+                aliases,
+            } => {
+                let mut files = vec![fragment];
+                files.extend(index.dropins(&canonical, &aliases));
+                for file in files {
+                    let bytes = fs::read(&file)?;
+                    // systemctl: a blank line before every file but the first.
+                    if !first {
+                        out.write_all(b"\n")?;
+                    }
+                    first = false;
+                    writeln!(out, "# {}", file.display())?;
+                    out.write_all(&bytes)?;
+                }
+            }
+            Lookup::Masked(_) => {
+                eprintln!("Unit {name} is masked.");
+                failed = true;
+            }
+            Lookup::NotFound => {
+                eprintln!("No files found for {name}.");
+                failed = true;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,92 @@
+//! `sundial verify FILE|UNIT...`: report every problem of the given units,
+//! exit 1 when one of them is invalid, as `systemd-analyze verify` does.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sundial_calendar::zone::{local_zone, SystemZones};
+
+use crate::unit::host;
+use crate::unit::verify::{verify, VerifyTarget};
+use crate::unit::{LoadContext, Scope};
+
+/// Where unit files are looked up; shared by the commands that read units.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UnitDirArgs {
+    /// Read unit files from DIR (repeatable, searched in order). Replaces the
+    /// default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing
+    /// `:` appends the defaults) is searched after these.
+    #[arg(long = "unit-dir", value_name = "DIR")]
+    pub unit_dirs: Vec<PathBuf>,
+    /// Use the per-user directories (default for non-root).
+    #[arg(long, conflicts_with = "system")]
+    pub user: bool,
+    /// Use the system directories (default for root).
+    #[arg(long)]
+    pub system: bool,
+}
+
+impl UnitDirArgs {
+    /// System or user, from the flags or who we run as.
+    pub fn scope(&self) -> Scope {
+        if self.user {
+            Scope::User
+        } else if self.system {
+            Scope::System
+        } else {
+            host::default_scope()
+        }
+    }
+
+    /// The loader's context from the flags and the environment.
+    pub fn load_context<'z>(&self, zones: &'z SystemZones) -> LoadContext<'z> {
+        let scope = self.scope();
+        let tz = std::env::var("TZ").ok();
+        LoadContext {
+            search_path: host::search_path(scope, &self.unit_dirs),
+            specifiers: host::specifier_context(scope),
+            local_zone: local_zone(tz.as_deref(), zones),
+            zones,
+        }
+    }
+}
+
+/// Time zones as the rest of sundial reads them: `TZDIR`, then the system's.
+pub fn system_zones() -> SystemZones {
+    SystemZones::from_tzdir_env(std::env::var("TZDIR").ok().as_deref())
+}
+
+/// Arguments of `sundial verify`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_long_help = "Examples:\n  $ sundial verify ./backup.timer ./backup.service\n  $ sundial verify --unit-dir examples/units backup.timer"
+)]
+pub struct Args {
+    /// Unit files (paths) or unit names to check.
+    #[arg(required = true, value_name = "FILE|UNIT")]
+    pub units: Vec<String>,
+    #[command(flatten)]
+    pub dirs: UnitDirArgs,
+}
+
+/// Runs `sundial verify`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let zones = system_zones();
+    let cx = args.dirs.load_context(&zones);
+    let targets: Vec<VerifyTarget> = args
+        .units
+        .iter()
+        .map(|u| VerifyTarget::from_arg(u))
+        .collect();
+    let report = verify(&cx, &targets);
+    let mut err = io::stderr().lock();
+    for d in &report.diagnostics {
+        writeln!(err, "{d}")?;
+    }
+    Ok(if report.failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,519 @@
+//! Loading units from the search path: find each unit's fragment (or its
+//! template's), resolve aliases and masks, apply drop-ins and `.wants/` links,
+//! and build the typed units. A broken unit is reported and skipped; the
+//! others still load.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sundial_calendar::{Zone, ZoneSource};
+
+use super::assemble::{assemble, LexedFile, ParseEnv, TargetUnit, Unit};
+use super::diag::{Diagnostic, Problem};
+use super::dropins::{conf_files, dependency_links, DirIndex};
+use super::lexer::lex;
+use super::name::{UnitName, UnitType};
+use super::search_path::SearchPath;
+use super::service::ServiceUnit;
+use super::source::UnitSource;
+use super::specifiers::SpecifierContext;
+use super::timer::TimerUnit;
+use super::unit::UnitSection;
+
+/// Everything the loader needs; the caller fills it (reading the environment,
+/// the host name, the local zone).
+#[derive(Debug, Clone)]
+pub struct LoadContext<'a> {
+    /// Where unit files are looked up.
+    pub search_path: SearchPath,
+    /// Values of the `%` specifiers.
+    pub specifiers: SpecifierContext,
+    /// The local time zone.
+    pub local_zone: Zone,
+    /// Named time zones for `OnCalendar=`.
+    pub zones: &'a dyn ZoneSource,
+}
+
+/// What a unit-name entry in a search directory is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Entry {
+    /// A unit file (or a symlink to one with the same name).
+    File(PathBuf),
+    /// A symlink to `/dev/null` or an empty file.
+    Masked(PathBuf),
+    /// A symlink to a unit of another name.
+    Alias {
+        link: PathBuf,
+        target: String,
+        target_path: PathBuf,
+    },
+}
+
+/// The result of looking a name up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The unit's file: `name` is the canonical name (aliases resolved),
+    /// `fragment` the file to read, `aliases` the names that led to it.
+    Found {
+        /// Canonical name.
+        name: UnitName,
+        /// The file to read (a template's for instances).
+        fragment: PathBuf,
+        /// Alias names that were followed.
+        aliases: Vec<String>,
+    },
+    /// Masked by the file at this path.
+    Masked(PathBuf),
+    /// No file of this name or of its template.
+    NotFound,
+}
+
+/// The unit files of a search path, scanned once.
+#[derive(Debug, Clone, Default)]
+pub struct UnitIndex {
+    search: SearchPath,
+    entries: HashMap<String, Entry>,
+    // Unit names in the order they were first found, for stable loading.
+    order: Vec<String>,
+    dirs: DirIndex,
+}
+
+impl UnitIndex {
+    /// Reads every directory of `search`. Missing directories are skipped.
+    pub fn scan(search: &SearchPath) -> UnitIndex {
+        let mut index = UnitIndex {
+            search: search.clone(),
+            ..UnitIndex::default()
+        };
+        for dir in &search.dirs {
+            let Ok(entries) = fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file_name = entry.file_name().to_string_lossy().into_owned();
+                let path = entry.path();
+                let Ok(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if [".d", ".wants", ".requires"]
+                    .iter()
+                    .any(|s| file_name.ends_with(s))
+                    && path.is_dir()
+                {
+                    index.dirs.insert(path);
+                    continue;
+                }
+                if UnitName::parse(&file_name).is_err() || index.entries.contains_key(&file_name) {
+                    continue;
+                }
+                let kind = classify(&path, &file_name, file_type.is_symlink());
+                if let Some(kind) = kind {
+                    index.order.push(file_name.clone());
+                    index.entries.insert(file_name, kind);
+                }
+            }
+        }
+        index
+    }
+
+    /// The search path this index was built from.
+    pub fn search_path(&self) -> &SearchPath {
+        &self.search
+    }
+
+    /// Resolves `name` to its fragment: the file of that name, else its
+    /// template's; aliases are followed.
+    pub fn lookup(&self, name: &UnitName) -> Lookup {
+        self.lookup_depth(name, Vec::new(), 0)
+    }
+
+    fn lookup_depth(&self, name: &UnitName, mut aliases: Vec<String>, depth: usize) -> Lookup {
+        // A cycle of aliases ends the search.
+        if depth > 16 {
+            return Lookup::NotFound;
+        }
+        let direct = self.entries.get(name.as_str());
+        let (entry, via_template) = match direct {
+            Some(e) => (e, false),
+            None => match name.template() {
+                Some(t) => match self.entries.get(t.as_str()) {
+                    Some(e) => (e, true),
+                    None => return Lookup::NotFound,
+                },
+                None => return Lookup::NotFound,
+            },
+        };
+        match entry {
+            Entry::File(path) => Lookup::Found {
+                name: name.clone(),
+                fragment: path.clone(),
+                aliases,
+            },
+            Entry::Masked(path) => Lookup::Masked(path.clone()),
+            Entry::Alias {
+                target,
+                target_path,
+                ..
+            } => {
+                let Ok(mut target_name) = UnitName::parse(target) else {
+                    return Lookup::NotFound;
+                };
+                if via_template {
+                    match name
+                        .instance()
+                        .and_then(|i| target_name.instantiate(i).ok())
+                    {
+                        Some(t) => target_name = t,
+                        None => return Lookup::NotFound,
+                    }
+                }
+                aliases.push(name.as_str().to_owned());
+                match self.lookup_depth(&target_name, aliases.clone(), depth + 1) {
+                    Lookup::NotFound if !via_template && target_path.is_file() => Lookup::Found {
+                        name: target_name,
+                        fragment: target_path.clone(),
+                        aliases,
+                    },
+                    other => other,
+                }
+            }
+        }
+    }
+
+    /// Every name with an entry (file, mask or alias), in search order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(String::as_str)
+    }
+
+    /// Whether `name` is an alias entry.
+    pub fn is_alias(&self, name: &str) -> bool {
+        matches!(self.entries.get(name), Some(Entry::Alias { .. }))
+    }
+
+    /// The drop-in files of `name` (with its aliases), in the order they
+    /// apply.
+    pub fn dropins(&self, name: &UnitName, aliases: &[String]) -> Vec<PathBuf> {
+        conf_files(&self.dirs.dirs_for(&self.search, name, aliases, ".d"))
+    }
+
+    /// The `.wants/` or `.requires/` directories of `name`.
+    pub fn dependency_dirs(
+        &self,
+        name: &UnitName,
+        aliases: &[String],
+        suffix: &str,
+    ) -> Vec<PathBuf> {
+        self.dirs.dirs_for(&self.search, name, aliases, suffix)
+    }
+}
+
+fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
+    if is_symlink {
+        let target = fs::read_link(path).ok()?;
+        let target_path = if target.is_absolute() {
+            target.clone()
+        } else {
+            path.parent()
+                .map(|p| p.join(&target))
+                .unwrap_or(target.clone())
+        };
+        if target_path == Path::new("/dev/null") {
+            return Some(Entry::Masked(path.to_path_buf()));
+        }
+        let target_name = target_path.file_name()?.to_string_lossy().into_owned();
+        if target_name != file_name && UnitName::parse(&target_name).is_ok() {
+            return Some(Entry::Alias {
+                link: path.to_path_buf(),
+                target: target_name,
+                target_path,
+            });
+        }
+        // A linked unit file: a symlink to a file of the same name elsewhere.
+    }
+    let meta = fs::metadata(path).ok()?;
+    if meta.is_dir() {
+        return None;
+    }
+    if meta.len() == 0 {
+        return Some(Entry::Masked(path.to_path_buf()));
+    }
+    Some(Entry::File(path.to_path_buf()))
+}
+
+/// All units that were loaded, and what went wrong with the others.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedUnits {
+    /// Loaded units by canonical name.
+    pub units: BTreeMap<String, Unit>,
+    /// Alias name -> canonical name.
+    pub aliases: BTreeMap<String, String>,
+    /// Masked units and the file that masks them.
+    pub masked: BTreeMap<String, PathBuf>,
+    /// Units that failed to load (their errors are in `diagnostics`).
+    pub failed: BTreeSet<String>,
+    /// Names that were asked for or linked but have no file.
+    pub not_found: BTreeSet<String>,
+    /// Every problem, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadedUnits {
+    /// The unit called `name` or aliased so.
+    pub fn get(&self, name: &str) -> Option<&Unit> {
+        let canonical = self.aliases.get(name).map_or(name, String::as_str);
+        self.units.get(canonical)
+    }
+
+    /// All loaded timers.
+    pub fn timers(&self) -> impl Iterator<Item = &TimerUnit> {
+        self.units.values().filter_map(|u| match u {
+            Unit::Timer(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// All loaded services.
+    pub fn services(&self) -> impl Iterator<Item = &ServiceUnit> {
+        self.units.values().filter_map(|u| match u {
+            Unit::Service(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Whether any problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Loads every unit of the search path (templates only through their
+/// instances), plus the units they link to and trigger.
+pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
+    let index = UnitIndex::scan(&cx.search_path);
+    let names: Vec<UnitName> = index
+        .names()
+        .filter(|n| !index.is_alias(n))
+        .filter_map(|n| UnitName::parse(n).ok())
+        .filter(|n| !n.is_template())
+        .collect();
+    let mut loader = Loader::new(cx, &index);
+    for n in names {
+        loader.enqueue(n);
+    }
+    loader.run()
+}
+
+/// Loads the named units (and what they trigger and link to) with an index
+/// built by the caller.
+pub fn load_units(cx: &LoadContext<'_>, index: &UnitIndex, names: &[UnitName]) -> LoadedUnits {
+    let mut loader = Loader::new(cx, index);
+    for n in names {
+        loader.enqueue(n.clone());
+    }
+    loader.run()
+}
+
+struct Loader<'c, 'a> {
+    cx: &'c LoadContext<'a>,
+    index: &'c UnitIndex,
+    queue: VecDeque<UnitName>,
+    seen: BTreeSet<String>,
+    out: LoadedUnits,
+}
+
+impl<'c, 'a> Loader<'c, 'a> {
+    fn new(cx: &'c LoadContext<'a>, index: &'c UnitIndex) -> Loader<'c, 'a> {
+        Loader {
+            cx,
+            index,
+            queue: VecDeque::new(),
+            seen: BTreeSet::new(),
+            out: LoadedUnits::default(),
+        }
+    }
+
+    fn enqueue(&mut self, name: UnitName) {
+        if self.seen.insert(name.as_str().to_owned()) {
+            self.queue.push_back(name);
+        }
+    }
+
+    fn run(mut self) -> LoadedUnits {
+        while let Some(name) = self.queue.pop_front() {
+            self.load_one(&name);
+        }
+        self.out
+    }
+
+    fn load_one(&mut self, requested: &UnitName) {
+        if requested.unit_type() == UnitType::Other {
+            return;
+        }
+        let (name, fragment, aliases) = match self.index.lookup(requested) {
+            Lookup::Found {
+                name,
+                fragment,
+                aliases,
+            } => (name, Some(fragment), aliases),
+            Lookup::Masked(path) => {
+                self.out.masked.insert(requested.as_str().to_owned(), path);
+                return;
+            }
+            Lookup::NotFound => (requested.clone(), None, Vec::new()),
+        };
+        for alias in &aliases {
+            self.out
+                .aliases
+                .insert(alias.clone(), name.as_str().to_owned());
+        }
+        if name != *requested {
+            // Loaded under its canonical name; the alias is recorded.
+            if let Some(unit) = self.out.units.get_mut(name.as_str()) {
+                unit.source_mut()
+                    .aliases
+                    .push(requested.as_str().to_owned());
+                return;
+            }
+            if !self.seen.insert(name.as_str().to_owned()) {
+                return;
+            }
+        }
+        let wants_dirs = self.index.dependency_dirs(&name, &aliases, ".wants");
+        let requires_dirs = self.index.dependency_dirs(&name, &aliases, ".requires");
+        let Some(fragment) = fragment else {
+            // A target that exists only through its .wants/ directories (for
+            // example timers.target) is implicit; anything else is missing.
+            if name.unit_type() == UnitType::Target
+                && !(wants_dirs.is_empty() && requires_dirs.is_empty())
+            {
+                let mut unit = Unit::Target(TargetUnit {
+                    name: name.clone(),
+                    source: UnitSource::default(),
+                    unit: UnitSection::default(),
+                    install: Default::default(),
+                });
+                self.add_links(&mut unit, &wants_dirs, &requires_dirs);
+                self.finish(unit);
+            } else {
+                self.out.not_found.insert(name.as_str().to_owned());
+            }
+            return;
+        };
+        let mut files = Vec::new();
+        let mut paths = vec![fragment.clone()];
+        paths.extend(self.index.dropins(&name, &aliases));
+        let first_diag = self.out.diagnostics.len();
+        for path in paths {
+            match fs::read(&path) {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    files.push(LexedFile {
+                        lexed: lex(&path, &text),
+                        path,
+                    });
+                }
+                Err(e) => self.out.diagnostics.push(Diagnostic::error(
+                    &path,
+                    0,
+                    Problem::Io(e.to_string()),
+                )),
+            }
+        }
+        let env = ParseEnv {
+            specifiers: &self.cx.specifiers,
+            local_zone: &self.cx.local_zone,
+            zones: self.cx.zones,
+        };
+        let io_failed = self.out.diagnostics[first_diag..]
+            .iter()
+            .any(Diagnostic::is_error);
+        let unit = assemble(
+            &name,
+            Some(&fragment),
+            &files,
+            &env,
+            &mut self.out.diagnostics,
+        );
+        match unit {
+            Some(mut unit) if !io_failed => {
+                unit.source_mut().aliases = aliases;
+                if name != *requested && !unit.source().aliases.contains(&requested.to_string()) {
+                    unit.source_mut()
+                        .aliases
+                        .push(requested.as_str().to_owned());
+                }
+                self.add_links(&mut unit, &wants_dirs, &requires_dirs);
+                self.finish(unit);
+            }
+            _ => {
+                self.out.failed.insert(name.as_str().to_owned());
+            }
+        }
+    }
+
+    fn add_links(&mut self, unit: &mut Unit, wants: &[PathBuf], requires: &[PathBuf]) {
+        let instance = unit.name().instance().map(str::to_owned);
+        for (dirs, is_wants) in [(wants, true), (requires, false)] {
+            let (names, invalid) = dependency_links(dirs, instance.as_deref());
+            for path in invalid {
+                self.out.diagnostics.push(Diagnostic::warning(
+                    &path,
+                    0,
+                    Problem::Unit("dependency link is not a valid unit name, ignoring".into()),
+                ));
+            }
+            let section = unit.unit_section_mut();
+            let list = if is_wants {
+                &mut section.wants
+            } else {
+                &mut section.requires
+            };
+            for n in names {
+                if !list.contains(&n) {
+                    list.push(n);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, unit: Unit) {
+        let section = unit.unit_section();
+        let linked: Vec<UnitName> = section
+            .wants
+            .iter()
+            .chain(&section.requires)
+            .chain(&section.requisite)
+            .chain(&section.binds_to)
+            .cloned()
+            .collect();
+        for n in linked {
+            self.enqueue(n);
+        }
+        if let Unit::Timer(t) = &unit {
+            self.enqueue(t.triggers.clone());
+        }
+        self.out.units.insert(unit.name().as_str().to_owned(), unit);
+    }
+}
+
+/// Warnings for timers whose unit is missing (systemd loads such a timer and
+/// fails only when it elapses; sundial says so up front).
+pub fn missing_trigger_warnings(loaded: &LoadedUnits) -> Vec<Diagnostic> {
+    loaded
+        .timers()
+        .filter(|t| loaded.get(t.triggers.as_str()).is_none())
+        .filter(|t| !loaded.masked.contains_key(t.triggers.as_str()))
+        .map(|t| {
+            let path = t.source.fragment.clone().unwrap_or_default();
+            Diagnostic::warning(
+                path,
+                0,
+                Problem::Unit(format!(
+                    "{}: triggers {}, which could not be loaded",
+                    t.name, t.triggers
+                )),
+            )
+        })
+        .collect()
+}
