@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod calendar;
+pub mod cat;
 pub mod timespan;
 pub mod timestamp;
+pub mod verify;
 
 /// systemd timers and services, without systemd.
 #[derive(Debug, Parser)]
@@ -22,6 +24,10 @@ enum Command {
     Calendar(calendar::Args),
     Timespan(timespan::Args),
     Timestamp(timestamp::Args),
+    /// Check unit files and report every problem (like systemd-analyze verify).
+    Verify(verify::Args),
+    /// Print unit files and their drop-ins (like systemctl cat).
+    Cat(cat::Args),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -32,6 +38,8 @@ pub fn main() -> ExitCode {
         Command::Calendar(args) => calendar::run(args),
         Command::Timespan(args) => timespan::run(args),
         Command::Timestamp(args) => timestamp::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Cat(args) => cat::run(args),
     };
     match result {
         Ok(code) => code,
