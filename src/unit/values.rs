@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use sundial_calendar::{CalendarSpec, InputKind, ParseError, Timespan, Zone, ZoneSource};
+use sundial_calendar::{CalendarSpec, ParseError, Timespan, Zone, ZoneSource};
 
 use super::diag::ValueError;
 use super::exec::split_words;
@@ -31,16 +31,10 @@ pub fn parse_timespan(s: &str) -> Result<Timespan, ValueError> {
 /// An `OnCalendar=` value.
 pub fn parse_calendar(
     s: &str,
-    _local: &Zone,
-    _zones: &dyn ZoneSource,
+    local: &Zone,
+    zones: &dyn ZoneSource,
 ) -> Result<CalendarSpec, ParseError> {
-    // Until the calendar crate's parser lands.
-    Err(ParseError::new(
-        InputKind::Calendar,
-        s,
-        0,
-        "calendar parser not available",
-    ))
+    CalendarSpec::parse(s, local, zones)
 }
 
 /// A timeout where `0` means "no timeout" (systemd stores infinity).
