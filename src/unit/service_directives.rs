@@ -126,7 +126,7 @@ pub fn apply_service(
                     if valid_user_or_group(&word) {
                         s.supplementary_groups.push(word);
                     } else {
-                        cx.warn(ValueError::UserName(word));
+                        cx.fatal(ValueError::UserName(word));
                     }
                 }
             }
@@ -136,8 +136,11 @@ pub fn apply_service(
             if value.is_empty() {
                 s.root_directory = None;
             } else {
-                let v = parse_abs_path(value, &cx.specifiers).map(Some);
-                cx.set(&mut s.root_directory, v);
+                // systemd: a bad RootDirectory= is fatal.
+                match parse_abs_path(value, &cx.specifiers) {
+                    Ok(p) => s.root_directory = Some(p),
+                    Err(e) => cx.fatal(e),
+                }
             }
         }
         "Environment" => {
@@ -312,9 +315,11 @@ fn optional_user(cx: &mut DirectiveCx<'_>, slot: &mut Option<String>, value: &st
         *slot = None;
         return;
     }
+    // systemd refuses the unit over a bad User=/Group= rather than run the
+    // service under the wrong identity.
     match parse_user(value, &cx.specifiers) {
         Ok(u) => *slot = Some(u),
-        Err(e) => cx.warn(e),
+        Err(e) => cx.fatal(e),
     }
 }
 
@@ -343,6 +348,7 @@ fn working_directory(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &s
         });
         return;
     }
+    // systemd: a bad WorkingDirectory= is fatal.
     match parse_abs_path(rest, &cx.specifiers) {
         Ok(p) => {
             s.working_directory = Some(WorkingDirectory {
@@ -350,7 +356,7 @@ fn working_directory(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &s
                 missing_ok,
             })
         }
-        Err(e) => cx.warn(e),
+        Err(e) => cx.fatal(e),
     }
 }
 

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "I'm just a poor script, I need no sympathy!"

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "Too late, my time has come."
