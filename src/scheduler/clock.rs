@@ -192,7 +192,10 @@ mod tests {
         assert_eq!(now.boottime.as_usec(), 110_000_000);
         assert_eq!(now.realtime, boot + Timespan::from_secs(110));
         assert_eq!(now.realtime_of(ClockId::Boottime, 0), boot);
-        assert_eq!(now.realtime_of(ClockId::Monotonic, 0), boot + Timespan::from_secs(100));
+        assert_eq!(
+            now.realtime_of(ClockId::Monotonic, 0),
+            boot + Timespan::from_secs(100)
+        );
         assert_eq!(now.on_clock(ClockId::Monotonic, boot), -100_000_000);
     }
 }

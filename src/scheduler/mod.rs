@@ -1,6 +1,11 @@
 //! The timer scheduler: pure state machines for `.timer` units on a realtime
 //! and a monotonic timer wheel. It is told the time and returns actions; it
 //! reads no clock, no file and no environment.
+//!
+//! The owner (the daemon, the simulator, a test) feeds [`Event`]s and the
+//! current [`ClockSnapshot`] to [`Scheduler::handle`], calls
+//! [`Scheduler::advance`] when a clock reaches one of the [`Wakeups`], and
+//! carries out the [`Action`]s it gets back.
 
 pub mod accuracy;
 pub mod clock;
@@ -8,4 +13,655 @@ pub mod extensions;
 pub mod persistent;
 pub mod queue;
 pub mod random;
+pub mod simulation;
+pub mod timer;
+pub mod timer_state;
+pub mod trigger;
 pub mod wheel;
+
+use std::collections::HashMap;
+
+use sundial_calendar::{Timespan, Timestamp, Zone};
+
+use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
+
+use accuracy::Perturbation;
+use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
+use extensions::TimerExtensions;
+use persistent::StampOnStart;
+use queue::ClockQueue;
+use random::{HostIdentity, RandomSource};
+pub use timer::{Next, Timer, UnitTimes};
+pub use timer_state::{Cause, FailureReason, LastTrigger, Note, Pending, TimerState, Waiting};
+
+/// What the scheduler is told.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A timer unit was loaded, or loaded again (`daemon-reload`). An
+    /// unchanged unit keeps its state and next elapse.
+    Load(Box<TimerUnit>, TimerExtensions),
+    /// A timer unit is gone.
+    Unload(String),
+    /// Start a timer. `stamp`: its stored last trigger, for timers with
+    /// `Persistent=yes` (or `X-Sundial-PersistentMonotonic=yes`).
+    Start {
+        /// The timer.
+        timer: String,
+        /// The stamp found, if any.
+        stamp: Option<Timestamp>,
+    },
+    /// Stop a timer.
+    Stop(String),
+    /// A unit that timers may trigger changed state: `active` when it left
+    /// the inactive state (activating, active, reloading, deactivating),
+    /// not when it is inactive or failed.
+    UnitChanged {
+        /// The unit.
+        unit: String,
+        /// Whether it is active now.
+        active: bool,
+    },
+    /// The start job a timer asked for could not be queued.
+    StartFailed {
+        /// The timer.
+        timer: String,
+        /// Why.
+        reason: FailureReason,
+    },
+    /// The wall clock jumped relative to the monotonic clock.
+    ClockChanged,
+    /// The local time zone changed.
+    ZoneChanged(Zone),
+}
+
+/// What the scheduler asks its owner to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Start a unit because a timer elapsed.
+    Start(Start),
+    /// Record `at` as the last trigger of `timer` (before the unit starts).
+    WriteStamp {
+        /// The timer.
+        timer: String,
+        /// The trigger time.
+        at: Timestamp,
+    },
+    /// Something the user should hear about.
+    Warn {
+        /// The timer concerned.
+        timer: String,
+        /// What happened.
+        message: String,
+    },
+    /// A timer changed state (for the log).
+    StateChanged {
+        /// The timer.
+        timer: String,
+        /// The old sub-state.
+        from: &'static str,
+        /// The new sub-state.
+        to: &'static str,
+    },
+}
+
+/// A start caused by a timer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Start {
+    /// The unit to start (`Unit=`).
+    pub unit: String,
+    /// The timer that elapsed.
+    pub timer: String,
+    /// The clocks when it elapsed.
+    pub at: ClockSnapshot,
+    /// The trigger responsible.
+    pub cause: Cause,
+    /// When the trigger value was due (before delays), on the wall clock.
+    pub scheduled: Option<Timestamp>,
+    /// The random delay that applied.
+    pub random_delay: Timespan,
+}
+
+impl Start {
+    /// The environment the triggered service gets (systemd ≥ 251).
+    pub fn environment(&self) -> Vec<(String, String)> {
+        vec![
+            ("TRIGGER_UNIT".into(), self.timer.clone()),
+            (
+                "TRIGGER_TIMER_REALTIME_USEC".into(),
+                self.at.realtime.as_usec().to_string(),
+            ),
+            (
+                "TRIGGER_TIMER_MONOTONIC_USEC".into(),
+                self.at.monotonic.as_usec().to_string(),
+            ),
+        ]
+    }
+}
+
+/// When each clock should wake the owner next.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wakeups {
+    /// `CLOCK_REALTIME`.
+    pub realtime: Option<Timestamp>,
+    /// `CLOCK_MONOTONIC`.
+    pub monotonic: Option<Monotonic>,
+    /// `CLOCK_BOOTTIME`.
+    pub boottime: Option<Boottime>,
+}
+
+impl Wakeups {
+    /// The earliest of the three, on the wall clock as `now` relates them.
+    pub fn earliest_realtime(&self, now: &ClockSnapshot) -> Option<Timestamp> {
+        [
+            self.realtime,
+            self.monotonic
+                .map(|m| now.realtime_of(ClockId::Monotonic, m.as_usec() as i64)),
+            self.boottime
+                .map(|b| now.realtime_of(ClockId::Boottime, b.as_usec() as i64)),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
+
+/// One row of `list-timers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerInfo {
+    /// The timer.
+    pub timer: String,
+    /// The unit it activates.
+    pub activates: String,
+    /// Its sub-state.
+    pub state: &'static str,
+    /// The next elapse: the earlier of the calendar and the monotonic one,
+    /// the latter converted to wall time.
+    pub next: Option<Timestamp>,
+    /// Time until `next`.
+    pub left: Option<Timespan>,
+    /// The last trigger.
+    pub last: Option<Timestamp>,
+    /// Time since `last` (by the monotonic clock when known).
+    pub passed: Option<Timespan>,
+    /// The next calendar elapse.
+    pub next_realtime: Option<Timestamp>,
+    /// The next monotonic elapse and its clock.
+    pub next_monotonic: Option<(ClockId, u64)>,
+    /// What `next` comes from.
+    pub next_cause: Option<Cause>,
+}
+
+/// Settings of the scheduler as a whole.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// The host: machine id, boot id, system or user manager, uid.
+    pub host: HostIdentity,
+    /// The local time zone.
+    pub zone: Zone,
+    /// When the manager started (`OnStartupSec=`, and where overdue
+    /// calendar elapses are moved to).
+    pub startup: ClockSnapshot,
+    /// Running in a container: `OnBootSec=` counts from the manager's start.
+    pub in_container: bool,
+    /// Length of a wheel tick in microseconds (1 = exact).
+    pub tick_usec: u64,
+}
+
+/// All timers of one manager.
+#[derive(Debug)]
+pub struct Scheduler {
+    host: HostIdentity,
+    zone: Zone,
+    startup: ClockSnapshot,
+    in_container: bool,
+    perturbation: Perturbation,
+    random: Box<dyn RandomSource>,
+    timers: Vec<Option<Timer>>,
+    by_name: HashMap<String, u32>,
+    units: HashMap<String, UnitTimes>,
+    realtime: ClockQueue,
+    monotonic: ClockQueue,
+    boottime: ClockQueue,
+}
+
+impl Scheduler {
+    /// A scheduler without timers.
+    pub fn new(config: SchedulerConfig, random: Box<dyn RandomSource>) -> Scheduler {
+        let s = config.startup;
+        Scheduler {
+            perturbation: Perturbation::from_boot_id(&config.host.boot_id),
+            host: config.host,
+            zone: config.zone,
+            startup: s,
+            in_container: config.in_container,
+            random,
+            timers: Vec::new(),
+            by_name: HashMap::new(),
+            units: HashMap::new(),
+            realtime: ClockQueue::new(config.tick_usec, s.usec(ClockId::Realtime)),
+            monotonic: ClockQueue::new(config.tick_usec, s.usec(ClockId::Monotonic)),
+            boottime: ClockQueue::new(config.tick_usec, s.usec(ClockId::Boottime)),
+        }
+    }
+
+    /// Replaces the coalescing offset (tests; otherwise from the boot id).
+    pub fn set_perturbation(&mut self, perturbation: Perturbation) {
+        self.perturbation = perturbation;
+    }
+
+    /// The local time zone.
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
+    /// A timer by name.
+    pub fn timer(&self, name: &str) -> Option<&Timer> {
+        let id = *self.by_name.get(name)?;
+        self.timers[id as usize].as_ref()
+    }
+
+    /// All loaded timers.
+    pub fn timers(&self) -> impl Iterator<Item = &Timer> {
+        self.timers.iter().flatten()
+    }
+
+    /// Applies one event at time `now`.
+    pub fn handle(&mut self, now: ClockSnapshot, event: Event) -> Vec<Action> {
+        let mut actions = Vec::new();
+        match event {
+            Event::Load(unit, ext) => self.load(now, *unit, ext, &mut actions),
+            Event::Unload(name) => {
+                if let Some(id) = self.by_name.remove(&name) {
+                    self.disarm(id);
+                    self.timers[id as usize] = None;
+                }
+            }
+            Event::Start { timer, stamp } => {
+                if let Some(id) = self.by_name.get(&timer).copied() {
+                    self.start(id, now, stamp, &mut actions);
+                }
+            }
+            Event::Stop(timer) => {
+                if let Some(id) = self.by_name.get(&timer).copied() {
+                    self.disarm(id);
+                    self.set_state(id, TimerState::Dead, &mut actions);
+                }
+            }
+            Event::UnitChanged { unit, active } => {
+                self.unit_changed(now, &unit, active, &mut actions)
+            }
+            Event::StartFailed { timer, reason } => {
+                if let Some(id) = self.by_name.get(&timer).copied() {
+                    self.disarm(id);
+                    self.set_state(id, TimerState::Failed(reason), &mut actions);
+                }
+            }
+            Event::ClockChanged => {
+                for id in self.waiting_ids() {
+                    let timer = self.timer_mut(id);
+                    // systemd: a last trigger in the future means the clock was
+                    // set back; pull it to now so that elapses can happen again.
+                    if let Some(last) = &mut timer.last_trigger {
+                        last.realtime = last.realtime.min(now.realtime);
+                    }
+                    if timer.unit.timer.on_clock_change {
+                        self.trigger(id, now, Cause::ClockChange, None, &mut actions);
+                    } else {
+                        self.enter_waiting(id, now, true, &mut actions);
+                    }
+                }
+            }
+            Event::ZoneChanged(zone) => {
+                self.zone = zone;
+                for id in self.waiting_ids() {
+                    if self.timer_mut(id).unit.timer.on_timezone_change {
+                        self.trigger(id, now, Cause::TimezoneChange, None, &mut actions);
+                    } else {
+                        self.enter_waiting(id, now, false, &mut actions);
+                    }
+                }
+            }
+        }
+        actions
+    }
+
+    /// Fires every timer whose elapse has come by `now`.
+    pub fn advance(&mut self, now: ClockSnapshot) -> Vec<Action> {
+        let mut due = Vec::new();
+        self.realtime.expire(now.usec(ClockId::Realtime), &mut due);
+        self.monotonic
+            .expire(now.usec(ClockId::Monotonic), &mut due);
+        self.boottime.expire(now.usec(ClockId::Boottime), &mut due);
+        // Fire in order of the elapses, then by name, whichever clock they are on.
+        let mut fire: Vec<(Timestamp, String, u32, Pending)> = Vec::new();
+        for id in due {
+            let Some(timer) = self.timers[id as usize].as_ref() else {
+                continue;
+            };
+            let TimerState::Waiting(waiting) = &timer.state else {
+                continue;
+            };
+            let pending = [&waiting.realtime, &waiting.monotonic]
+                .into_iter()
+                .flatten()
+                .filter(|p| p.at <= now.usec(p.clock))
+                .min_by_key(|p| now.realtime_of(p.clock, p.at as i64));
+            if let Some(p) = pending {
+                if !fire.iter().any(|f| f.2 == id) {
+                    let when = now.realtime_of(p.clock, p.at as i64);
+                    fire.push((when, timer.name().to_owned(), id, p.clone()));
+                }
+            }
+        }
+        fire.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let mut actions = Vec::new();
+        for (_, _, id, pending) in fire {
+            let scheduled = now.realtime_of(pending.clock, pending.scheduled as i64);
+            self.trigger(
+                id,
+                now,
+                pending.cause,
+                Some((scheduled, pending.random_delay)),
+                &mut actions,
+            );
+        }
+        actions
+    }
+
+    /// When the owner should call [`Scheduler::advance`] next, per clock.
+    pub fn wakeups(&self) -> Wakeups {
+        let p = self.perturbation;
+        Wakeups {
+            realtime: self
+                .realtime
+                .wake(p)
+                .map(|t| Timestamp::from_usec(t.min(i64::MAX as u64) as i64)),
+            monotonic: self.monotonic.wake(p).map(Monotonic::from_usec),
+            boottime: self.boottime.wake(p).map(Boottime::from_usec),
+        }
+    }
+
+    /// The `list-timers` rows, sorted by next elapse then name.
+    pub fn list(&self, now: ClockSnapshot) -> Vec<TimerInfo> {
+        let mut rows: Vec<TimerInfo> = self.timers().map(|t| info(t, &now)).collect();
+        rows.sort_by(|a, b| {
+            (a.next.is_none(), a.next, &a.timer).cmp(&(b.next.is_none(), b.next, &b.timer))
+        });
+        rows
+    }
+
+    fn timer_mut(&mut self, id: u32) -> &mut Timer {
+        self.timers[id as usize]
+            .as_mut()
+            .expect("ids come from by_name or the queues, which drop unloaded timers")
+    }
+
+    fn waiting_ids(&self) -> Vec<u32> {
+        self.by_name
+            .values()
+            .copied()
+            .filter(|&id| {
+                matches!(
+                    self.timers[id as usize].as_ref().map(|t| &t.state),
+                    Some(TimerState::Waiting(_))
+                )
+            })
+            .collect()
+    }
+
+    fn load(
+        &mut self,
+        now: ClockSnapshot,
+        unit: TimerUnit,
+        ext: TimerExtensions,
+        actions: &mut Vec<Action>,
+    ) {
+        let name = unit.name.as_str().to_owned();
+        let Some(id) = self.by_name.get(&name).copied() else {
+            let id = u32::try_from(self.timers.len()).expect("fewer than 2^32 timers");
+            self.timers.push(Some(Timer::new(unit, ext)));
+            self.by_name.insert(name, id);
+            return;
+        };
+        let timer = self.timer_mut(id);
+        if timer.unit == unit && timer.ext == ext {
+            return;
+        }
+        timer.disabled = vec![false; unit.timer.triggers.len()];
+        timer.unit = unit;
+        timer.ext = ext;
+        if matches!(timer.state, TimerState::Waiting(_) | TimerState::Elapsed) {
+            self.enter_waiting(id, now, false, actions);
+        }
+    }
+
+    fn start(
+        &mut self,
+        id: u32,
+        now: ClockSnapshot,
+        stamp: Option<Timestamp>,
+        actions: &mut Vec<Action>,
+    ) {
+        let timer = self.timer_mut(id);
+        if timer.state.is_active() {
+            return;
+        }
+        timer.activated = Some(now);
+        timer.last_trigger = None;
+        // systemd: a restart re-arms OnActiveSec= values only.
+        for (i, value) in timer.unit.timer.triggers.iter().enumerate() {
+            if matches!(
+                value,
+                TimerTrigger::Monotonic {
+                    base: MonotonicBase::Active,
+                    ..
+                }
+            ) {
+                timer.disabled[i] = false;
+            }
+        }
+        if timer.stamps() {
+            let name = timer.name().to_owned();
+            match StampOnStart::judge(stamp, now.realtime) {
+                StampOnStart::LastTrigger(t) => {
+                    let mapped = timer.ext.persistent_monotonic.then(|| {
+                        (
+                            now.on_clock(ClockId::Monotonic, t),
+                            now.on_clock(ClockId::Boottime, t),
+                        )
+                    });
+                    timer.last_trigger = Some(LastTrigger {
+                        realtime: t,
+                        monotonic: None,
+                        mapped,
+                    });
+                }
+                StampOnStart::InFuture(t) => actions.push(Action::Warn {
+                    timer: name,
+                    message: format!(
+                        "not using persistent file timestamp {t} as it is in the future"
+                    ),
+                }),
+                StampOnStart::Create(t) => actions.push(Action::WriteStamp { timer: name, at: t }),
+            }
+        }
+        self.enter_waiting(id, now, false, actions);
+    }
+
+    fn unit_changed(
+        &mut self,
+        now: ClockSnapshot,
+        unit: &str,
+        active: bool,
+        actions: &mut Vec<Action>,
+    ) {
+        let times = self.units.entry(unit.to_owned()).or_default();
+        if active && !times.active {
+            times.inactive_exit = Some(now);
+        } else if !active && times.active {
+            times.inactive_enter = Some(now);
+        }
+        times.active = active;
+        let mut ids: Vec<u32> = self
+            .by_name
+            .values()
+            .copied()
+            .filter(|&id| {
+                self.timers[id as usize]
+                    .as_ref()
+                    .is_some_and(|t| t.unit.triggers.as_str() == unit)
+            })
+            .collect();
+        ids.sort_unstable();
+        for id in ids {
+            match self.timer_mut(id).state {
+                TimerState::Waiting(_) | TimerState::Elapsed => {
+                    self.enter_waiting(id, now, false, actions)
+                }
+                TimerState::Running if !active => self.enter_waiting(id, now, false, actions),
+                _ => {}
+            }
+        }
+    }
+
+    fn enter_waiting(
+        &mut self,
+        id: u32,
+        now: ClockSnapshot,
+        time_change: bool,
+        actions: &mut Vec<Action>,
+    ) {
+        self.disarm(id);
+        let timer = self.timers[id as usize]
+            .as_mut()
+            .expect("ids come from by_name or the queues, which drop unloaded timers");
+        let unit = self
+            .units
+            .get(timer.unit.triggers.as_str())
+            .copied()
+            .unwrap_or_default();
+        let mut ctx = timer::Context {
+            now,
+            startup: self.startup,
+            in_container: self.in_container,
+            zone: &self.zone,
+            host: &self.host,
+            random: &mut *self.random,
+            unit,
+        };
+        match timer.compute_next(&mut ctx, time_change) {
+            Next::Waiting(waiting) => {
+                let accuracy = timer.accuracy();
+                for pending in [&waiting.realtime, &waiting.monotonic]
+                    .into_iter()
+                    .flatten()
+                {
+                    let queue = match pending.clock {
+                        ClockId::Realtime => &mut self.realtime,
+                        ClockId::Monotonic => &mut self.monotonic,
+                        ClockId::Boottime => &mut self.boottime,
+                    };
+                    let armed = queue.arm(id, pending.at, accuracy);
+                    timer.armed.push((pending.clock, armed));
+                }
+                self.set_state(id, TimerState::Waiting(waiting), actions);
+            }
+            Next::Elapsed { leave_around } => {
+                let state = if timer.unit.timer.remain_after_elapse || leave_around {
+                    TimerState::Elapsed
+                } else {
+                    TimerState::Dead
+                };
+                self.set_state(id, state, actions);
+            }
+        }
+    }
+
+    fn trigger(
+        &mut self,
+        id: u32,
+        now: ClockSnapshot,
+        cause: Cause,
+        scheduled: Option<(Timestamp, Timespan)>,
+        actions: &mut Vec<Action>,
+    ) {
+        self.disarm(id);
+        let timer = self.timer_mut(id);
+        timer.last_trigger = Some(LastTrigger::at(now));
+        let name = timer.name().to_owned();
+        if timer.stamps() {
+            actions.push(Action::WriteStamp {
+                timer: name.clone(),
+                at: now.realtime,
+            });
+        }
+        actions.push(Action::Start(Start {
+            unit: timer.unit.triggers.as_str().to_owned(),
+            timer: name,
+            at: now,
+            cause,
+            scheduled: scheduled.map(|s| s.0),
+            random_delay: scheduled.map_or(Timespan::ZERO, |s| s.1),
+        }));
+        self.set_state(id, TimerState::Running, actions);
+    }
+
+    fn disarm(&mut self, id: u32) {
+        let Some(timer) = self.timers[id as usize].as_mut() else {
+            return;
+        };
+        for (clock, armed) in timer.armed.drain(..) {
+            match clock {
+                ClockId::Realtime => self.realtime.disarm(armed),
+                ClockId::Monotonic => self.monotonic.disarm(armed),
+                ClockId::Boottime => self.boottime.disarm(armed),
+            }
+        }
+    }
+
+    /// The one place a timer's state changes, so that every change is reported.
+    fn set_state(&mut self, id: u32, state: TimerState, actions: &mut Vec<Action>) {
+        let timer = self.timer_mut(id);
+        let from = timer.state.name();
+        let to = state.name();
+        timer.state = state;
+        if from != to {
+            actions.push(Action::StateChanged {
+                timer: timer.name().to_owned(),
+                from,
+                to,
+            });
+        }
+    }
+}
+
+fn info(timer: &Timer, now: &ClockSnapshot) -> TimerInfo {
+    let (realtime, monotonic) = match &timer.state {
+        TimerState::Waiting(w) => (w.realtime.as_ref(), w.monotonic.as_ref()),
+        _ => (None, None),
+    };
+    let next_realtime = realtime.map(|p| Timestamp::from_usec(p.at as i64));
+    let mono_wall = monotonic.map(|p| now.realtime_of(p.clock, p.at as i64));
+    let (next, next_cause) = match (next_realtime, mono_wall) {
+        (Some(r), Some(m)) if m < r => (Some(m), monotonic.map(|p| p.cause.clone())),
+        (Some(r), _) => (Some(r), realtime.map(|p| p.cause.clone())),
+        (None, Some(m)) => (Some(m), monotonic.map(|p| p.cause.clone())),
+        (None, None) => (None, None),
+    };
+    let last = timer.last_trigger;
+    TimerInfo {
+        timer: timer.name().to_owned(),
+        activates: timer.unit.triggers.as_str().to_owned(),
+        state: timer.state.name(),
+        next,
+        left: next.map(|n| n.saturating_since(now.realtime)),
+        last: last.map(|l| l.realtime),
+        passed: last.map(|l| match l.monotonic {
+            Some(m) => now.monotonic.saturating_since(m.monotonic),
+            None => now.realtime.saturating_since(l.realtime),
+        }),
+        next_realtime,
+        next_monotonic: monotonic.map(|p| (p.clock, p.at)),
+        next_cause,
+    }
+}

@@ -53,9 +53,10 @@ impl ClockQueue {
     /// Queues timer `id` to fire at `next`, or up to `accuracy` later if that
     /// lets it share a wake-up.
     pub fn arm(&mut self, id: u32, next: u64, accuracy: Timespan) -> Armed {
-        let latest = self
-            .latest
-            .insert(self.deadline_tick(next.saturating_add(accuracy.as_usec())), id);
+        let latest = self.latest.insert(
+            self.deadline_tick(next.saturating_add(accuracy.as_usec())),
+            id,
+        );
         let earliest = self.earliest.insert(self.deadline_tick(next), (id, latest));
         Armed { earliest, latest }
     }

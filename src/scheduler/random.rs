@@ -113,14 +113,20 @@ mod tests {
         let max = Timespan::from_secs(3600);
         let mut r = SplitMix64::new(1);
         let a = randomized_delay(max, true, &host, "backup.timer", &mut r);
-        assert_eq!(a, randomized_delay(max, true, &host, "backup.timer", &mut r));
+        assert_eq!(
+            a,
+            randomized_delay(max, true, &host, "backup.timer", &mut r)
+        );
         assert!(a < max);
         assert_ne!(a, randomized_delay(max, true, &host, "other.timer", &mut r));
         let other_host = HostIdentity {
             machine_id: [2; 16],
             ..host
         };
-        assert_ne!(a, randomized_delay(max, true, &other_host, "backup.timer", &mut r));
+        assert_ne!(
+            a,
+            randomized_delay(max, true, &other_host, "backup.timer", &mut r)
+        );
     }
 
     #[test]

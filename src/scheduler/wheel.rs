@@ -388,14 +388,23 @@ mod tests {
     #[test]
     fn expires_in_deadline_order_across_levels() {
         let mut wheel = Wheel::new(0);
-        for (i, d) in [5_u64, 1, 64, 4096, 63, 1 << 40, 300_000].iter().enumerate() {
+        for (i, d) in [5_u64, 1, 64, 4096, 63, 1 << 40, 300_000]
+            .iter()
+            .enumerate()
+        {
             wheel.insert(*d, i as u32);
         }
         assert_eq!(wheel.next_deadline(), Some(1));
         assert_eq!(drain(&mut wheel, 0), vec![]);
-        assert_eq!(drain(&mut wheel, 64), vec![(1, 1), (5, 0), (63, 4), (64, 2)]);
+        assert_eq!(
+            drain(&mut wheel, 64),
+            vec![(1, 1), (5, 0), (63, 4), (64, 2)]
+        );
         assert_eq!(wheel.next_deadline(), Some(4096));
-        assert_eq!(drain(&mut wheel, 1 << 41), vec![(4096, 3), (300_000, 6), (1 << 40, 5)]);
+        assert_eq!(
+            drain(&mut wheel, 1 << 41),
+            vec![(4096, 3), (300_000, 6), (1 << 40, 5)]
+        );
         assert!(wheel.is_empty());
         assert_eq!(wheel.next_deadline(), None);
     }

@@ -1,0 +1,295 @@
+//! One timer: its configuration, what it remembers, and the computation of
+//! its next elapse (systemd: timer_enter_waiting()).
+
+use sundial_calendar::{Timespan, Timestamp, Zone};
+
+use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
+
+use super::clock::{ClockId, ClockSnapshot};
+use super::extensions::TimerExtensions;
+use super::queue::Armed;
+use super::random::{randomized_delay, randomized_offset, HostIdentity, RandomSource};
+use super::timer_state::{Cause, LastTrigger, Note, Pending, TimerState, Waiting};
+use super::trigger::{next_calendar, CalendarHow};
+
+/// When a triggered unit last changed between inactive and active.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitTimes {
+    /// Whether it is active (or activating, or deactivating) now.
+    pub active: bool,
+    /// When it last left the inactive state (`OnUnitActiveSec=` counts from here).
+    pub inactive_exit: Option<ClockSnapshot>,
+    /// When it last entered inactive or failed (`OnUnitInactiveSec=`).
+    pub inactive_enter: Option<ClockSnapshot>,
+}
+
+/// What the computation of a timer's next elapse needs besides the timer.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The clocks now.
+    pub now: ClockSnapshot,
+    /// When the manager (the daemon) started.
+    pub startup: ClockSnapshot,
+    /// In a container `OnBootSec=` counts from the manager's start, as systemd does.
+    pub in_container: bool,
+    /// The local time zone.
+    pub zone: &'a Zone,
+    /// The host, for stable per-unit delays.
+    pub host: &'a HostIdentity,
+    /// Where random delays come from.
+    pub random: &'a mut dyn RandomSource,
+    /// The triggered unit's history.
+    pub unit: UnitTimes,
+}
+
+/// The outcome of computing a timer's next elapse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Something can still fire.
+    Waiting(Waiting),
+    /// Nothing can; `leave_around` when `OnUnit…Sec=` values may come back
+    /// once the unit runs again.
+    Elapsed {
+        /// Keep the timer even with `RemainAfterElapse=no`.
+        leave_around: bool,
+    },
+}
+
+/// A loaded timer and its memory.
+#[derive(Debug)]
+pub struct Timer {
+    /// The unit file.
+    pub unit: TimerUnit,
+    /// Its `X-Sundial-…` settings.
+    pub ext: TimerExtensions,
+    /// Its state.
+    pub state: TimerState,
+    /// When it last triggered.
+    pub last_trigger: Option<LastTrigger>,
+    /// When it was last started (left `dead`); `OnActiveSec=` counts from here.
+    pub activated: Option<ClockSnapshot>,
+    /// Per trigger value: disabled by the one-shot rule.
+    pub disabled: Vec<bool>,
+    /// Its entries in the clock queues.
+    pub(super) armed: Vec<(ClockId, Armed)>,
+}
+
+impl Timer {
+    /// A stopped timer.
+    pub fn new(unit: TimerUnit, ext: TimerExtensions) -> Timer {
+        let values = unit.timer.triggers.len();
+        Timer {
+            unit,
+            ext,
+            state: TimerState::Dead,
+            last_trigger: None,
+            activated: None,
+            disabled: vec![false; values],
+            armed: Vec::new(),
+        }
+    }
+
+    /// The timer's name.
+    pub fn name(&self) -> &str {
+        self.unit.name.as_str()
+    }
+
+    /// The clock of its monotonic values: `WakeSystem=yes` counts suspend too.
+    pub fn monotonic_clock(&self) -> ClockId {
+        if self.unit.timer.wake_system {
+            ClockId::Boottime
+        } else {
+            ClockId::Monotonic
+        }
+    }
+
+    /// Whether it writes a stamp on each trigger.
+    pub fn stamps(&self) -> bool {
+        self.unit.timer.persistent || self.ext.persistent_monotonic
+    }
+
+    /// Computes the next elapse. `time_change`: recomputing because the wall
+    /// clock jumped, when past one-shot values are not disabled.
+    pub fn compute_next(&mut self, ctx: &mut Context<'_>, time_change: bool) -> Next {
+        let config = &self.unit.timer;
+        let clock = self.monotonic_clock();
+        let now_mono = ctx.now.usec(clock) as i64;
+        let mut realtime: Option<(Timestamp, Cause)> = None;
+        let mut monotonic: Option<(i64, Cause)> = None;
+        let mut leave_around = false;
+        let offset = randomized_offset(config.randomized_offset, ctx.host, self.name());
+        for (index, value) in config.triggers.iter().enumerate() {
+            if self.disabled[index] {
+                continue;
+            }
+            match value {
+                TimerTrigger::Calendar(spec) => {
+                    let base = self.calendar_base(ctx);
+                    let Some((mut next, how)) =
+                        next_calendar(spec, base, ctx.zone, self.ext.dst_policy, offset)
+                    else {
+                        continue;
+                    };
+                    // systemd: an elapse before the manager started is moved to
+                    // the start, so that a missed one fires once, at boot, with
+                    // its random delay counted from there.
+                    let rebased = ctx
+                        .now
+                        .realtime_of(ClockId::Monotonic, ctx.startup.monotonic.as_usec() as i64);
+                    next = next.max(rebased);
+                    let note = match how {
+                        _ if next <= ctx.now.realtime => Note::Overdue,
+                        CalendarHow::Spec => Note::None,
+                        CalendarHow::AfterGap => Note::AfterGap,
+                        CalendarHow::RepeatedHour => Note::RepeatedHour,
+                    };
+                    if realtime.as_ref().is_none_or(|(t, _)| next < *t) {
+                        let setting = format!("OnCalendar={spec}");
+                        realtime = Some((
+                            next,
+                            Cause::Value {
+                                index,
+                                setting,
+                                note,
+                            },
+                        ));
+                    }
+                }
+                TimerTrigger::Monotonic { base, span } => {
+                    if span.is_infinite() {
+                        continue;
+                    }
+                    if matches!(
+                        base,
+                        MonotonicBase::UnitActive | MonotonicBase::UnitInactive
+                    ) {
+                        leave_around = true;
+                    }
+                    let Some(from) = self.monotonic_base(*base, clock, ctx) else {
+                        continue;
+                    };
+                    let next = from.saturating_add(span.as_usec() as i64);
+                    let one_shot = matches!(
+                        base,
+                        MonotonicBase::Active | MonotonicBase::Boot | MonotonicBase::Startup
+                    );
+                    if one_shot && self.triggered_this_boot() && !time_change && next < now_mono {
+                        // systemd: a boot/startup/active value that has passed
+                        // after the timer fired once is done for good.
+                        self.disabled[index] = true;
+                        continue;
+                    }
+                    if monotonic.as_ref().is_none_or(|(t, _)| next < *t) {
+                        let note = if next <= now_mono {
+                            Note::Overdue
+                        } else {
+                            Note::None
+                        };
+                        let setting = format!("{}={span}", base.directive());
+                        monotonic = Some((
+                            next,
+                            Cause::Value {
+                                index,
+                                setting,
+                                note,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        if realtime.is_none() && monotonic.is_none() {
+            if !config.on_clock_change && !config.on_timezone_change {
+                return Next::Elapsed { leave_around };
+            }
+            return Next::Waiting(Waiting::default());
+        }
+        let delay_max = config.randomized_delay;
+        let fixed = config.fixed_random_delay;
+        let mut pending = |clock: ClockId, scheduled: u64, cause: Cause| {
+            let random_delay =
+                randomized_delay(delay_max, fixed, ctx.host, self.name(), ctx.random);
+            Pending {
+                clock,
+                at: scheduled.saturating_add(random_delay.as_usec()),
+                scheduled,
+                random_delay,
+                cause,
+            }
+        };
+        // Monotonic first, then realtime: the order in which systemd draws.
+        let monotonic = monotonic.map(|(t, cause)| pending(clock, t.max(0) as u64, cause));
+        let realtime =
+            realtime.map(|(t, cause)| pending(ClockId::Realtime, t.as_usec().max(0) as u64, cause));
+        Next::Waiting(Waiting {
+            realtime,
+            monotonic,
+        })
+    }
+
+    /// What calendar values count from (systemd ≥ 257 with DeferReactivation=).
+    fn calendar_base(&self, ctx: &Context<'_>) -> Timestamp {
+        // A stamp loaded only for X-Sundial-PersistentMonotonic= leaves
+        // calendar values as systemd has them.
+        let last = self
+            .last_trigger
+            .filter(|l| l.monotonic.is_some() || self.unit.timer.persistent)
+            .map(|l| l.realtime);
+        if self.unit.timer.defer_reactivation {
+            if let Some(inactive) = ctx.unit.inactive_enter {
+                return last.map_or(inactive.realtime, |l| l.max(inactive.realtime));
+            }
+        }
+        last.or(self.activated.map(|a| a.realtime))
+            .unwrap_or(ctx.now.realtime)
+    }
+
+    /// What a monotonic value counts from, on `clock`; `None` while there is
+    /// nothing to count from.
+    fn monotonic_base(
+        &self,
+        base: MonotonicBase,
+        clock: ClockId,
+        ctx: &Context<'_>,
+    ) -> Option<i64> {
+        let on = |s: ClockSnapshot| s.usec(clock) as i64;
+        let last = self.last_trigger.and_then(|l| l.on(clock));
+        let unit_base = |event: Option<ClockSnapshot>| {
+            // systemd: the later of the unit's event and the last trigger;
+            // ignored while neither exists.
+            match (event.map(on), last) {
+                (None, None) => None,
+                (a, b) => {
+                    let base = a.unwrap_or(i64::MIN).max(b.unwrap_or(i64::MIN));
+                    (base > 0 || self.ext.persistent_monotonic).then_some(base)
+                }
+            }
+        };
+        match base {
+            MonotonicBase::Active => Some(on(self.activated.unwrap_or(ctx.now))),
+            MonotonicBase::Boot if !ctx.in_container => Some(0),
+            MonotonicBase::Boot | MonotonicBase::Startup => Some(on(ctx.startup)),
+            MonotonicBase::UnitActive => unit_base(ctx.unit.inactive_exit),
+            MonotonicBase::UnitInactive => unit_base(ctx.unit.inactive_enter),
+        }
+    }
+
+    /// Whether the one-shot rule applies. systemd: any last trigger, even a
+    /// stamp from an earlier boot; with `X-Sundial-PersistentMonotonic=yes`
+    /// only a trigger during this boot, so that a new boot fires `OnBootSec=`
+    /// again but a daemon restart does not.
+    fn triggered_this_boot(&self) -> bool {
+        match self.last_trigger {
+            None => false,
+            Some(last) if self.ext.persistent_monotonic => {
+                last.monotonic.is_some() || last.mapped.is_some_and(|(mono, _)| mono >= 0)
+            }
+            Some(_) => true,
+        }
+    }
+
+    /// Spans for the list: the configured accuracy.
+    pub fn accuracy(&self) -> Timespan {
+        self.unit.timer.accuracy
+    }
+}

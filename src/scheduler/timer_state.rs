@@ -1,0 +1,172 @@
+//! A timer's state and the data its states carry.
+
+use std::fmt;
+
+use sundial_calendar::{Timespan, Timestamp};
+
+use super::clock::{ClockId, ClockSnapshot};
+
+/// Why a timer went to `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureReason {
+    /// The start job for the triggered unit could not be queued.
+    Resources,
+    /// The timer hit its start limit.
+    StartLimitHit,
+}
+
+/// A timer's sub-state (systemd's `SUB` column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerState {
+    /// Stopped.
+    Dead,
+    /// Armed: the pending elapses.
+    Waiting(Waiting),
+    /// Triggered; the unit it started is still active, and nothing is armed.
+    Running,
+    /// Nothing left to fire; kept around (`RemainAfterElapse=yes`, or
+    /// `OnUnit…Sec=` values that may come back).
+    Elapsed,
+    /// Failed.
+    Failed(FailureReason),
+}
+
+impl TimerState {
+    /// The name systemd uses for this sub-state.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TimerState::Dead => "dead",
+            TimerState::Waiting(_) => "waiting",
+            TimerState::Running => "running",
+            TimerState::Elapsed => "elapsed",
+            TimerState::Failed(_) => "failed",
+        }
+    }
+
+    /// Whether the timer unit is active (waiting, running or elapsed).
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            TimerState::Waiting(_) | TimerState::Running | TimerState::Elapsed
+        )
+    }
+}
+
+impl fmt::Display for TimerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The elapses a waiting timer is armed for; at least one of the two, or
+/// only clock/zone-change triggers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// The next calendar elapse.
+    pub realtime: Option<Pending>,
+    /// The next monotonic elapse, on `CLOCK_MONOTONIC` or `CLOCK_BOOTTIME`.
+    pub monotonic: Option<Pending>,
+}
+
+/// One armed elapse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The clock it is on.
+    pub clock: ClockId,
+    /// When it may fire, in microseconds on `clock`, random delay included.
+    pub at: u64,
+    /// When the trigger value itself elapses, before the random delay.
+    pub scheduled: u64,
+    /// The random delay added (`RandomizedDelaySec=`).
+    pub random_delay: Timespan,
+    /// The trigger value responsible.
+    pub cause: Cause,
+}
+
+/// What made (or will make) a timer elapse.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// A trigger value of the unit file, as written (`OnCalendar=daily`,
+    /// `OnUnitActiveSec=1h`).
+    Value {
+        /// Position in the timer's trigger list.
+        index: usize,
+        /// `Directive=value`.
+        setting: String,
+        /// How the elapse relates to the value's own schedule.
+        note: Note,
+    },
+    /// `OnClockChange=yes` and the wall clock jumped.
+    ClockChange,
+    /// `OnTimezoneChange=yes` and the zone changed.
+    TimezoneChange,
+}
+
+/// Why an elapse is not simply the value's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Note {
+    /// It is.
+    None,
+    /// The elapse had passed (missed while down, or while the unit ran) and
+    /// fires now, once.
+    Overdue,
+    /// `X-Sundial-DSTPolicy=catch-up`: right after a spring-forward gap.
+    AfterGap,
+    /// `X-Sundial-DSTPolicy=catch-up`: second pass of a repeated hour.
+    RepeatedHour,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Value { setting, note, .. } => {
+                f.write_str(setting)?;
+                match note {
+                    Note::None => Ok(()),
+                    Note::Overdue => f.write_str(" (overdue)"),
+                    Note::AfterGap => f.write_str(" (after DST gap)"),
+                    Note::RepeatedHour => f.write_str(" (repeated hour)"),
+                }
+            }
+            Cause::ClockChange => f.write_str("OnClockChange=yes"),
+            Cause::TimezoneChange => f.write_str("OnTimezoneChange=yes"),
+        }
+    }
+}
+
+/// When a timer last triggered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastTrigger {
+    /// Wall-clock time.
+    pub realtime: Timestamp,
+    /// The monotonic clocks, when the trigger happened during this boot
+    /// (a stamp loaded for `Persistent=` has none).
+    pub monotonic: Option<ClockSnapshot>,
+    /// For a stamp loaded under `X-Sundial-PersistentMonotonic=yes`: where
+    /// the trigger lies on the monotonic clocks of this boot, negative if
+    /// before it, so that intervals count from it.
+    pub mapped: Option<(i64, i64)>,
+}
+
+impl LastTrigger {
+    /// A trigger that happened at `now`.
+    pub fn at(now: ClockSnapshot) -> LastTrigger {
+        LastTrigger {
+            realtime: now.realtime,
+            monotonic: Some(now),
+            mapped: None,
+        }
+    }
+
+    /// The trigger's reading of a monotonic-kind `clock`, if known; for
+    /// mapped stamps possibly negative.
+    pub fn on(&self, clock: ClockId) -> Option<i64> {
+        if let Some(snapshot) = self.monotonic {
+            return Some(snapshot.usec(clock) as i64);
+        }
+        self.mapped.map(|(mono, boot)| match clock {
+            ClockId::Boottime => boot,
+            _ => mono,
+        })
+    }
+}
