@@ -1,7 +1,8 @@
 //! The control protocol between `sundial <verb>` and the daemon: typed,
 //! versioned, length-limited frames over a Unix stream socket.
 //!
-//! - [`protocol`]: framing, the request and response enums, the version.
+//! - [`frame`]: length-prefixed frames with a size limit.
+//! - [`protocol`]: the request and response enums, the version.
 //! - [`types`]: the rows and blocks responses carry.
 //! - [`client`]: the blocking client of the CLI.
 //! - [`server`]: the tokio accept loop that checks peer credentials ([`auth`]) and
@@ -9,6 +10,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod frame;
 pub mod protocol;
 pub mod server;
 pub mod types;

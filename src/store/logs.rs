@@ -11,7 +11,7 @@ use rusqlite::{params, params_from_iter};
 use serde::{Deserialize, Serialize};
 use sundial_calendar::{Timespan, Timestamp};
 
-use super::{sqlite_at, InvocationId, Result, Store, Sync};
+use super::{sqlite_at, Durability, InvocationId, Result, Store};
 
 /// Rows deleted per pruning transaction.
 const PRUNE_BATCH: u64 = 5_000;
@@ -139,7 +139,7 @@ impl Store {
         if lines.is_empty() {
             return Ok(PruneStats::default());
         }
-        self.set_sync(Sync::Normal)?;
+        self.set_sync(Durability::Normal)?;
         self.insert_logs(lines)?;
         self.prune_to_size()
     }
@@ -309,6 +309,7 @@ impl Store {
         if !over(limits.max_rows, usage.rows) && !over(limits.max_bytes, usage.bytes) {
             return Ok(stats);
         }
+        // l * 900 / 1000 without overflowing near u64::MAX.
         let low = |limit: Option<u64>| {
             limit.map(|l| l / 1000 * LOW_WATER_PERMILLE + l % 1000 * LOW_WATER_PERMILLE / 1000)
         };
@@ -364,7 +365,7 @@ impl Store {
     /// Runs one deleting statement that returns each deleted line's length, and
     /// updates the totals, in one transaction.
     fn delete_logs(&mut self, sql: &str, args: impl rusqlite::Params) -> Result<PruneStats> {
-        self.set_sync(Sync::Normal)?;
+        self.set_sync(Durability::Normal)?;
         let err = sqlite_at(&self.path, "prune log lines");
         let tx = self.conn.transaction().map_err(&err)?;
         let mut stats = PruneStats::default();

@@ -115,7 +115,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The SQLite `synchronous` level of the next commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sync {
+enum Durability {
     /// fsync at every commit: stamps and runs.
     Full,
     /// fsync only at checkpoints: log batches.
@@ -127,7 +127,7 @@ enum Sync {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    sync: Cell<Sync>,
+    sync: Cell<Durability>,
     retention: LogRetention,
 }
 
@@ -191,7 +191,7 @@ impl Store {
         Ok(Store {
             conn,
             path,
-            sync: Cell::new(Sync::Full),
+            sync: Cell::new(Durability::Full),
             retention: LogRetention::default(),
         })
     }
@@ -229,11 +229,11 @@ impl Store {
     }
 
     /// Sets the `synchronous` level for the next commits; a no-op when unchanged.
-    fn set_sync(&self, sync: Sync) -> Result<()> {
+    fn set_sync(&self, sync: Durability) -> Result<()> {
         if self.sync.get() != sync {
             let sql = match sync {
-                Sync::Full => "PRAGMA synchronous = FULL",
-                Sync::Normal => "PRAGMA synchronous = NORMAL",
+                Durability::Full => "PRAGMA synchronous = FULL",
+                Durability::Normal => "PRAGMA synchronous = NORMAL",
             };
             self.conn
                 .execute_batch(sql)
