@@ -106,12 +106,6 @@ pub fn scope(mode: KillMode, final_kill: bool) -> KillScope {
     }
 }
 
-/// Whether a stop waits for all processes of the run, or only for main and
-/// control (process and none leave the rest running, as systemd does).
-pub fn waits_for_all(mode: KillMode) -> bool {
-    matches!(mode, KillMode::ControlGroup | KillMode::Mixed)
-}
-
 /// Sends `signal` to the processes `scope` selects; SIGCONT follows so that
 /// stopped processes can act on it (systemd always does this), and SIGHUP when
 /// `send_sighup`. Returns how many processes were signalled.

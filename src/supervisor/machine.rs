@@ -555,15 +555,19 @@ impl ServiceMachine {
         }
     }
 
-    /// Whether the stop must still wait for processes.
-    fn anything_left(&self, rt: &mut dyn Runtime) -> bool {
+    /// Whether a signal round must still wait for processes: main and
+    /// control always, the rest only where the round reached them
+    /// (control-group; mixed in its SIGKILL rounds).
+    fn anything_left(&self, phase: KillPhase, rt: &mut dyn Runtime) -> bool {
         let mode = self.unit.service.kill_mode;
-        if kill::scope(mode, true) == KillScope::Nothing {
-            return false;
+        let final_kill = matches!(phase, KillPhase::StopSigkill | KillPhase::FinalSigkill);
+        match kill::scope(mode, final_kill) {
+            KillScope::Nothing => false,
+            KillScope::MainAndControl => self.main_pid.is_some() || self.control.is_some(),
+            KillScope::All => {
+                self.main_pid.is_some() || self.control.is_some() || rt.has_processes()
+            }
         }
-        self.main_pid.is_some()
-            || self.control.is_some()
-            || (kill::waits_for_all(mode) && rt.has_processes())
     }
 
     fn enter_signal(&mut self, phase: KillPhase, now: Instant, rt: &mut dyn Runtime) {
@@ -572,11 +576,26 @@ impl ServiceMachine {
         let scope = kill::scope(self.unit.service.kill_mode, final_kill);
         let signal = self.signal_for(phase);
         rt.kill(scope, signal, self.main_pid, self.control_pid());
-        if self.anything_left(rt) {
+        if self.anything_left(phase, rt) {
             let deadline = Self::after(now, self.timeouts.stop);
             self.enter(ServiceState::Killing { phase, deadline });
         } else {
-            self.after_kill_phase(phase, now, rt);
+            self.kill_round_done(phase, now, rt);
+        }
+    }
+
+    /// Nothing is left to wait for after `phase`. As in systemd, a SIGTERM
+    /// round that has nothing to wait for goes on to the SIGKILL round (with
+    /// SendSIGKILL=yes), which for KillMode=mixed is the one that reaches the
+    /// processes other than main and control.
+    fn kill_round_done(&mut self, phase: KillPhase, now: Instant, rt: &mut dyn Runtime) {
+        let send_kill = self.unit.service.send_sigkill;
+        match phase {
+            KillPhase::StopWatchdog | KillPhase::StopSigterm if send_kill => {
+                self.enter_signal(KillPhase::StopSigkill, now, rt)
+            }
+            KillPhase::FinalSigterm if send_kill => self.enter_signal(KillPhase::FinalSigkill, now, rt),
+            _ => self.after_kill_phase(phase, now, rt),
         }
     }
 
@@ -644,8 +663,8 @@ impl ServiceMachine {
     /// Another process of the run went away: a stop may be complete.
     pub fn check_gone(&mut self, now: Instant, rt: &mut dyn Runtime) {
         if let ServiceState::Killing { phase, .. } = self.state {
-            if !self.anything_left(rt) {
-                self.after_kill_phase(phase, now, rt);
+            if !self.anything_left(phase, rt) {
+                self.kill_round_done(phase, now, rt);
             }
         }
     }

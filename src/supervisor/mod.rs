@@ -60,6 +60,9 @@ pub struct SupervisorConfig {
     pub default_working_directory: Option<PathBuf>,
     /// Become child subreaper (the daemon does; tests may share a process).
     pub subreaper: bool,
+    /// Reap inherited children that belong to no service (the daemon); off
+    /// where other code in the process has children of its own.
+    pub reap_strays: bool,
 }
 
 impl SupervisorConfig {
@@ -75,6 +78,7 @@ impl SupervisorConfig {
             manager_environment: std::env::vars().collect(),
             default_working_directory: Some(PathBuf::from("/")),
             subreaper: true,
+            reap_strays: true,
         }
     }
 }
@@ -808,27 +812,36 @@ impl Supervisor {
     }
 
     /// Takes the children this process inherited as subreaper and files each
-    /// under its service (by $INVOCATION_ID, else under `hint`).
+    /// under its service: by $INVOCATION_ID, else (no such variable) under
+    /// `hint`, the service whose process just died. Children that belong to
+    /// nobody here are reaped as strays only with `reap_strays` (the daemon
+    /// owns every child of its process; a test process may run several
+    /// supervisors side by side).
     fn adopt_orphans(&mut self, hint: Option<&str>) {
-        let new = procs::Claims::lock().claim_unknown_children();
-        for pid in new {
+        let mut claims = procs::Claims::lock();
+        for pid in procs::own_children() {
+            if claims.is_claimed(pid) {
+                continue;
+            }
             let inv = procs::invocation_id_of(pid);
-            let owner = inv
-                .as_deref()
-                .and_then(|inv| {
-                    self.services.iter().find(|(_, s)| {
-                        !s.machine.state().is_inactive() && s.machine.invocation_id() == inv
-                    })
-                })
-                .map(|(n, _)| n.clone())
-                .or_else(|| hint.map(str::to_owned));
+            let owner = match &inv {
+                Some(inv) => self
+                    .services
+                    .iter()
+                    .find(|(_, s)| s.machine.invocation_id() == inv.as_str())
+                    .map(|(n, _)| n.clone()),
+                None => hint.map(str::to_owned),
+            };
             match owner.and_then(|n| self.services.get_mut(&n)) {
                 Some(s) => {
+                    claims.claim(pid);
                     s.procs.orphans.insert(pid);
                 }
-                None => {
+                None if self.config.reap_strays => {
+                    claims.claim(pid);
                     self.strays.insert(pid);
                 }
+                None => {}
             }
         }
     }

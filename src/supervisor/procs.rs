@@ -123,12 +123,6 @@ impl Claims<'_> {
     pub fn is_claimed(&self, pid: Pid) -> bool {
         self.guard.as_ref().is_some_and(|s| s.contains(&pid.as_raw()))
     }
-
-    /// Claims every child of this process nobody has claimed yet and returns
-    /// them (orphans re-parented to the subreaper).
-    pub fn claim_unknown_children(&mut self) -> Vec<Pid> {
-        own_children().into_iter().filter(|pid| self.claim(*pid)).collect()
-    }
 }
 
 /// Drops a claim once the child is reaped.

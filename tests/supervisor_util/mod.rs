@@ -47,6 +47,8 @@ impl Harness {
     pub fn with_config(adjust: impl FnOnce(&mut SupervisorConfig)) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = SupervisorConfig::new(dir.path().join("run"));
+        // Tests run side by side in one process: leave each other's children alone.
+        config.reap_strays = false;
         adjust(&mut config);
         let sink = MemorySink::default();
         let sup = Supervisor::new(config, Box::new(sink.clone())).expect("supervisor");
