@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod calendar;
 pub mod cat;
+mod time_common;
 pub mod timespan;
 pub mod timestamp;
 pub mod verify;
