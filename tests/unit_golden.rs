@@ -1,0 +1,387 @@
+//! Golden tests: unit text in, typed model and exact messages out.
+
+use std::path::{Path, PathBuf};
+
+use sundial::unit::assemble::{assemble, LexedFile, ParseEnv};
+use sundial::unit::exec::ExecPrivileges;
+use sundial::unit::lexer::lex;
+use sundial::unit::service::{KillMode, Limit, RestartPolicy, StandardOutput};
+use sundial::unit::{
+    ConditionKind, MonotonicBase, ServiceUnit, Signal, SpecifierContext, TimerTrigger, TimerUnit,
+    Unit, UnitName,
+};
+use sundial_calendar::zone::BundledZones;
+use sundial_calendar::{Timespan, Zone};
+
+/// Parses `text` as the unit `name` at /u/`name`; returns the unit (if it
+/// loads) and every message.
+fn parse(name: &str, text: &str) -> (Option<Unit>, Vec<String>) {
+    let zones = BundledZones::new();
+    let ctx = SpecifierContext {
+        hostname: "host.example".into(),
+        ..SpecifierContext::system()
+    };
+    let env = ParseEnv {
+        specifiers: &ctx,
+        local_zone: &Zone::utc(),
+        zones: &zones,
+    };
+    let unit_name = UnitName::parse(name).unwrap();
+    let path = PathBuf::from(format!("/u/{name}"));
+    let files = [LexedFile {
+        lexed: lex(&path, text),
+        path: path.clone(),
+    }];
+    let mut diags = Vec::new();
+    let unit = assemble(&unit_name, Some(Path::new(&path)), &files, &env, &mut diags);
+    (unit, diags.iter().map(ToString::to_string).collect())
+}
+
+fn service(text: &str) -> (ServiceUnit, Vec<String>) {
+    let (unit, msgs) = parse("t.service", text);
+    match unit {
+        Some(Unit::Service(s)) => (s, msgs),
+        other => panic!("not a loaded service: {other:?}\n{msgs:?}"),
+    }
+}
+
+fn timer(text: &str) -> (TimerUnit, Vec<String>) {
+    let (unit, msgs) = parse("t.timer", text);
+    match unit {
+        Some(Unit::Timer(t)) => (t, msgs),
+        other => panic!("not a loaded timer: {other:?}\n{msgs:?}"),
+    }
+}
+
+#[test]
+fn error_messages() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "t.service",
+            "[Service]\nExecStart=/bin/true\nRemainAfterExit=maybe\n",
+            &["/u/t.service:3: RemainAfterExit=: failed to parse boolean value 'maybe'"],
+        ),
+        (
+            "t.service",
+            "[Service]\nType=simpel\nExecStart=/bin/true\n",
+            &["/u/t.service:2: Type=: invalid value 'simpel', expected one of: simple, exec, forking, oneshot, dbus, notify, notify-reload, idle"],
+        ),
+        (
+            "t.service",
+            "[service]\nExecStart=/bin/true\n[Service]\nExecStart=/bin/true\nFoo=1\nX-Foo=2\nDelegate=yes\n[X-Mine]\nA=b\n",
+            &[
+                "/u/t.service:1: Unknown section 'service'. Ignoring.",
+                "/u/t.service:5: Unknown key 'Foo' in section [Service], ignoring.",
+                "/u/t.service:7: Delegate=: not supported, ignoring",
+            ],
+        ),
+        (
+            "t.service",
+            "[Service]\nExecStart=/bin/true ; /bin/true\n",
+            &["/u/t.service: Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."],
+        ),
+        (
+            "t.service",
+            "[Service]\nExecStart=/bin/echo \"open\n",
+            &[
+                "/u/t.service:2: ExecStart=: unbalanced quoting in '\"open'",
+                "/u/t.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+            ],
+        ),
+        (
+            "t.service",
+            "[Service]\nExecStart=/bin/echo a\\qb\n",
+            &["/u/t.service:2: ExecStart=: Ignoring unknown escape sequences: \"a\\qb\""],
+        ),
+        (
+            "t.service",
+            "[Service]\nExecStart=+!/bin/true\n",
+            &[
+                "/u/t.service:2: ExecStart=: neither a valid executable name nor an absolute path: '!/bin/true'",
+                "/u/t.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+            ],
+        ),
+        (
+            "t.service",
+            "[Service]\nExecStart=/bin/echo %z\n",
+            &[
+                "/u/t.service:2: ExecStart=: failed to resolve unit specifiers in '%z': unknown specifier '%z'",
+                "/u/t.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+            ],
+        ),
+        (
+            "t.service",
+            "[Service]\nType=oneshot\nRestart=always\nExecStart=/bin/true\n",
+            &["/u/t.service: Service has Restart= set to either always or on-success, which isn't allowed for Type=oneshot services. Refusing."],
+        ),
+        (
+            "t.service",
+            "[Service]\nExecStart=/bin/true\nUser=a:b\n",
+            &["/u/t.service:3: User=: invalid user or group name 'a:b'"],
+        ),
+        (
+            "t.timer",
+            "[Timer]\nOnCalendar=Mnday 12:00\n",
+            &[
+                "/u/t.timer:2: OnCalendar=: failed to parse calendar specification 'Mnday 12:00': expected a weekday or a date, found 'Mnday'",
+                "/u/t.timer: t.timer: Timer unit lacks value setting. Refusing.",
+            ],
+        ),
+        (
+            "t.timer",
+            "[Timer]\nOnBootSec=5 parsecs\nOnActiveSec=1\n",
+            &["/u/t.timer:2: OnBootSec=: failed to parse time span '5 parsecs': "],
+        ),
+        (
+            "t.service",
+            "Description=x\n[Unit]\nno equals here\n[Broken\n[Service]\nExecStart=/bin/true\n",
+            &[
+                "/u/t.service:1: Assignment outside of section. Ignoring.",
+                "/u/t.service:3: Missing '=', ignoring line.",
+                "/u/t.service:4: Invalid section header '[Broken'",
+            ],
+        ),
+        (
+            "t.service",
+            "[Unit]\nAfter=ok.service not-a-unit\nDescription=%z\n[Service]\nExecStart=/bin/true\n",
+            &[
+                "/u/t.service:2: After=: unit name 'not-a-unit' has no valid unit type suffix",
+                "/u/t.service:3: Description=: failed to resolve unit specifiers, ignoring: unknown specifier '%z'",
+            ],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let (_, msgs) = parse(name, text);
+        assert_eq!(msgs.len(), expected.len(), "{text}\n{msgs:#?}");
+        for (got, want) in msgs.iter().zip(expected.iter()) {
+            assert!(got.starts_with(want), "{text}\n got: {got}\nwant: {want}");
+        }
+    }
+}
+
+#[test]
+fn unit_section() {
+    let (s, msgs) = service(
+        "[Unit]\nDescription=Web %n on %H\nDocumentation=https://a.example man:x(1)\n\
+         Requires=a.service\nWants=b.service c.target\nWants=d.service\nAfter=a.service\n\
+         Before=z.timer\nBindsTo=e.service\nPartOf=f.service\nUpholds=g.service\n\
+         Requisite=h.service\nConflicts=i.service\nOnFailure=fail@%n.service\nOnSuccess=ok.service\n\
+         StopWhenUnneeded=yes\nDefaultDependencies=no\nStartLimitIntervalSec=30s\nStartLimitBurst=3\n\
+         ConditionPathExists=|!/etc/x\nConditionUser=root\nAssertPathIsDirectory=/tmp\n\
+         [Service]\nExecStart=/bin/true\n",
+    );
+    assert!(msgs.is_empty(), "{msgs:?}");
+    let u = &s.unit;
+    assert_eq!(
+        u.description.as_deref(),
+        Some("Web t.service on host.example")
+    );
+    assert_eq!(u.documentation, vec!["https://a.example", "man:x(1)"]);
+    let names = |v: &[UnitName]| v.iter().map(|n| n.as_str().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(&u.wants), vec!["b.service", "c.target", "d.service"]);
+    assert_eq!(names(&u.on_failure), vec!["fail@t.service.service"]);
+    assert_eq!(names(&u.requisite), vec!["h.service"]);
+    assert!(u.stop_when_unneeded && !u.default_dependencies);
+    assert_eq!(u.start_limit_interval, Some(Timespan::from_secs(30)));
+    assert_eq!(u.start_limit_burst, Some(3));
+    assert_eq!(u.conditions.len(), 2);
+    assert!(u.conditions[0].trigger && u.conditions[0].negate);
+    assert_eq!(u.conditions[0].kind, ConditionKind::PathExists);
+    assert_eq!(u.asserts[0].kind, ConditionKind::PathIsDirectory);
+    // An empty assignment resets all conditions.
+    let (s, _) = service(
+        "[Unit]\nConditionUser=root\nConditionPathExists=\n[Service]\nExecStart=/bin/true\n",
+    );
+    assert!(s.unit.conditions.is_empty());
+}
+
+#[test]
+fn timer_section() {
+    let (t, msgs) = timer(
+        "[Timer]\nOnActiveSec=1\nOnBootSec=5min\nOnStartupSec=1h\nOnUnitActiveSec=15min\n\
+         OnUnitInactiveSec=2d\nOnCalendar=daily\nAccuracySec=1s\nRandomizedDelaySec=30s\n\
+         FixedRandomDelay=yes\nRandomizedOffsetSec=1min\nDeferReactivation=true\nOnClockChange=on\n\
+         OnTimezoneChange=1\nUnit=job.service\nPersistent=y\nWakeSystem=t\nRemainAfterElapse=no\n",
+    );
+    assert!(msgs.is_empty(), "{msgs:?}");
+    let bases: Vec<MonotonicBase> = t.timer.monotonic().map(|(b, _)| b).collect();
+    assert_eq!(
+        bases,
+        vec![
+            MonotonicBase::Active,
+            MonotonicBase::Boot,
+            MonotonicBase::Startup,
+            MonotonicBase::UnitActive,
+            MonotonicBase::UnitInactive
+        ]
+    );
+    assert_eq!(
+        t.timer.calendars().next().unwrap().to_string(),
+        "*-*-* 00:00:00"
+    );
+    assert_eq!(t.timer.accuracy, Timespan::from_secs(1));
+    assert_eq!(t.timer.randomized_delay, Timespan::from_secs(30));
+    assert_eq!(t.timer.randomized_offset, Timespan::from_secs(60));
+    assert!(t.timer.fixed_random_delay && t.timer.defer_reactivation);
+    assert!(t.timer.on_clock_change && t.timer.on_timezone_change);
+    assert!(t.timer.persistent && t.timer.wake_system && !t.timer.remain_after_elapse);
+    assert_eq!(t.triggers.as_str(), "job.service");
+
+    // Defaults, and the same-name service.
+    let (t, _) = timer("[Timer]\nOnCalendar=hourly\n");
+    assert_eq!(t.timer.accuracy, Timespan::from_secs(60));
+    assert!(t.timer.remain_after_elapse && !t.timer.persistent);
+    assert_eq!(t.triggers.as_str(), "t.service");
+
+    // One shared list: an empty assignment to any trigger clears them all.
+    let (t, _) =
+        timer("[Timer]\nOnBootSec=1\nOnCalendar=daily\nOnUnitActiveSec=\nOnCalendar=weekly\n");
+    assert_eq!(t.timer.triggers.len(), 1);
+    assert!(matches!(t.timer.triggers[0], TimerTrigger::Calendar(_)));
+
+    // The first Unit= wins.
+    let (t, msgs) = timer("[Timer]\nOnBootSec=1\nUnit=a.service\nUnit=b.service\n");
+    assert_eq!(t.triggers.as_str(), "a.service");
+    assert_eq!(msgs.len(), 1);
+}
+
+#[test]
+fn service_section() {
+    let (s, msgs) = service(
+        "[Service]\nType=notify\nRemainAfterExit=yes\nGuessMainPID=no\nPIDFile=/run/%p.pid\n\
+         ExecCondition=/bin/true\nExecStartPre=-/bin/false\nExecStart=@/bin/sh myname -c 'echo $HOME'\n\
+         ExecStartPost=:/bin/echo $X\nExecReload=+/bin/kill -HUP $MAINPID\nExecStop=!/bin/true\n\
+         ExecStopPost=!!/bin/true\nRestart=on-failure\nRestartSec=500ms\nSuccessExitStatus=75 SIGUSR1\n\
+         RestartPreventExitStatus=1\nRestartForceExitStatus=TEMPFAIL\nTimeoutStartSec=0\n\
+         TimeoutStopSec=1min 30s\nRuntimeMaxSec=1h\nWatchdogSec=10s\nKillMode=mixed\nKillSignal=SIGINT\n\
+         SendSIGKILL=no\nFinalKillSignal=9\nUser=app\nGroup=app\nSupplementaryGroups=adm wheel\n\
+         WorkingDirectory=-~\nRootDirectory=/srv/root\nEnvironment=A=1 \"B=two words\"\nEnvironment=A=3\n\
+         EnvironmentFile=-/etc/default/%p\nUnsetEnvironment=LANG\nPassEnvironment=PATH TERM\nUMask=0077\n\
+         Nice=-5\nLimitNOFILE=1024:4096\nLimitCORE=infinity\nStandardInput=null\n\
+         StandardOutput=append:/var/log/%p.log\nStandardError=journal\nSyslogIdentifier=myapp\n\
+         NotifyAccess=all\nMemoryMax=512M\nMemoryLimit=50%\nCPUQuota=150%\nTasksMax=infinity\n",
+    );
+    assert!(msgs.is_empty(), "{msgs:?}");
+    let s = &s.service;
+    assert_eq!(s.service_type, sundial::unit::ServiceType::Notify);
+    assert!(s.remain_after_exit && !s.guess_main_pid);
+    assert_eq!(s.pid_file.as_deref(), Some(Path::new("/run/t.pid")));
+    assert!(s.exec_start_pre[0].ignore_failure);
+    assert_eq!(s.exec_start[0].path, "/bin/sh");
+    assert_eq!(s.exec_start[0].argv, vec!["myname", "-c", "echo $HOME"]);
+    assert!(s.exec_start_post[0].no_env_expand);
+    assert_eq!(s.exec_reload[0].privileges, ExecPrivileges::Full);
+    assert_eq!(s.exec_stop[0].privileges, ExecPrivileges::NoSetuid);
+    assert_eq!(
+        s.exec_stop_post[0].privileges,
+        ExecPrivileges::AmbientFallback
+    );
+    assert_eq!(s.restart, RestartPolicy::OnFailure);
+    assert_eq!(s.restart_sec, Timespan::from_usec(500_000));
+    assert!(s.success_exit_status.contains_status(75));
+    assert!(s
+        .success_exit_status
+        .contains_signal(Signal::parse("USR1").unwrap()));
+    assert!(s.restart_force_exit_status.contains_status(75));
+    assert_eq!(s.timeout_start, Some(Timespan::INFINITY));
+    assert_eq!(s.timeout_stop, Some(Timespan::from_secs(90)));
+    assert_eq!(s.runtime_max, Timespan::from_secs(3600));
+    assert_eq!(s.kill_mode, KillMode::Mixed);
+    assert_eq!(s.kill_signal, Signal::INT);
+    assert!(!s.send_sigkill);
+    assert_eq!(s.final_kill_signal, Signal::KILL);
+    assert_eq!(s.user.as_deref(), Some("app"));
+    assert_eq!(s.supplementary_groups, vec!["adm", "wheel"]);
+    let wd = s.working_directory.as_ref().unwrap();
+    assert!(wd.missing_ok && wd.path.is_none());
+    assert_eq!(s.environment_value("A"), Some("3"));
+    assert_eq!(s.environment_value("B"), Some("two words"));
+    assert!(s.environment_files[0].optional);
+    assert_eq!(s.environment_files[0].path, Path::new("/etc/default/t"));
+    assert_eq!(s.umask, 0o077);
+    assert_eq!(s.nice, Some(-5));
+    assert_eq!(s.limits.len(), 2);
+    assert_eq!(s.limits[0].soft, Some(1024));
+    assert_eq!(s.limits[1].hard, None);
+    assert_eq!(
+        s.standard_output,
+        Some(StandardOutput::Append("/var/log/t.log".into()))
+    );
+    assert_eq!(s.standard_error, Some(StandardOutput::Journal));
+    assert_eq!(s.memory_max, Some(Limit::Absolute(512 << 20)));
+    assert_eq!(s.memory_limit, Some(Limit::Permyriad(5000)));
+    assert_eq!(s.cpu_quota, Some(15000));
+    assert_eq!(s.tasks_max, Some(Limit::Infinity));
+}
+
+#[test]
+fn service_defaults_and_resets() {
+    // No ExecStart: oneshot by default.
+    let (s, _) = service("[Service]\nRemainAfterExit=yes\nExecStop=/bin/true\n");
+    assert_eq!(s.service.service_type, sundial::unit::ServiceType::Oneshot);
+    assert_eq!(
+        s.service.timeout_start_or(Timespan::from_secs(90)),
+        Timespan::INFINITY
+    );
+    // An empty ExecStart= resets the list (the drop-in override idiom).
+    let (s, _) = service("[Service]\nExecStart=/bin/false\nExecStart=\nExecStart=/bin/true x\n");
+    assert_eq!(s.service.exec_start.len(), 1);
+    assert_eq!(s.service.exec_start[0].argv, vec!["/bin/true", "x"]);
+    assert_eq!(s.service.service_type, sundial::unit::ServiceType::Simple);
+    // Scalars: the last assignment wins.
+    let (s, _) = service("[Service]\nExecStart=/bin/true\nRestart=always\nRestart=no\n");
+    assert_eq!(s.service.restart, RestartPolicy::No);
+}
+
+#[test]
+fn exec_splitting() {
+    let cases: &[(&str, &[&str])] = &[
+        ("/bin/echo \"a b\" 'c d'", &["/bin/echo", "a b", "c d"]),
+        (
+            "/bin/echo --opt=\"a b\" a\"b c\"d",
+            &["/bin/echo", "--opt=a b", "ab cd"],
+        ),
+        (
+            "/bin/echo \\x41\\101 \\u00e9 a\\sb",
+            &["/bin/echo", "AA", "é", "a b"],
+        ),
+        (
+            "/bin/echo 'single \\t quoted'",
+            &["/bin/echo", "single \t quoted"],
+        ),
+        ("/bin/echo a \\; b", &["/bin/echo", "a", ";", "b"]),
+        (
+            "/bin/echo $VAR ${VAR} $$",
+            &["/bin/echo", "$VAR", "${VAR}", "$$"],
+        ),
+        ("/usr//bin/./env x", &["/usr//bin/./env", "x"]),
+        (
+            "  /bin/echo   spaced\targs  ",
+            &["/bin/echo", "spaced", "args"],
+        ),
+    ];
+    for (line, argv) in cases {
+        let (s, msgs) = service(&format!("[Service]\nExecStart={line}\n"));
+        assert!(msgs.is_empty(), "{line}: {msgs:?}");
+        assert_eq!(s.service.exec_start[0].argv, *argv, "{line}");
+    }
+    let (s, _) = service("[Service]\nExecStart=/usr//bin/./env x\n");
+    assert_eq!(s.service.exec_start[0].path, "/usr/bin/env");
+    let (s, _) = service("[Service]\nType=oneshot\nExecStart=/bin/echo 1 ; /bin/echo 2 ;\n");
+    assert_eq!(s.service.exec_start.len(), 2);
+}
+
+#[test]
+fn install_section() {
+    let (s, msgs) = service(
+        "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target timers.target\n\
+         RequiredBy=x.target\nAlias=other.service other.timer\nAlso=helper.service\nDefaultInstance=%n\n",
+    );
+    assert_eq!(s.install.wanted_by.len(), 2);
+    assert_eq!(s.install.alias.len(), 1);
+    assert_eq!(s.install.default_instance.as_deref(), Some("t.service"));
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    // [Install] allows only a subset of specifiers.
+    let (_, msgs) = service("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=%t.target\n");
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+}
