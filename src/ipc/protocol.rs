@@ -232,9 +232,11 @@ impl Request {
         }
     }
 
-    /// Whether the reply may be a stream of frames (`logs -f`).
+    /// Whether the reply is a stream of frames ending when the daemon closes
+    /// the connection: `logs`, so that any number of lines fits in bounded
+    /// frames (without `follow` the daemon closes after the last matching line).
     pub fn streams(&self) -> bool {
-        matches!(self, Request::Logs { follow: true, .. })
+        matches!(self, Request::Logs { .. })
     }
 }
 
@@ -298,8 +300,8 @@ pub enum Response {
         #[serde(default)]
         messages: Vec<String>,
     },
-    /// `logs`: one batch of lines; `logs -f` gets a batch per frame until the
-    /// connection closes.
+    /// `logs`: one batch of lines; the reply to `logs` is a batch per frame
+    /// until the daemon closes the connection (see [`Request::streams`]).
     Logs { lines: Vec<LogLine> },
     /// `history`.
     Runs { runs: Vec<RunRow> },
@@ -359,7 +361,7 @@ mod tests {
     }
 
     /// One of every request, in [`Request::KINDS`] order.
-    pub(crate) fn every_request() -> Vec<Request> {
+    fn every_request() -> Vec<Request> {
         vec![
             Request::Start { units: units() },
             Request::Stop { units: units() },
@@ -443,6 +445,40 @@ mod tests {
             assert_eq!(value["request"]["type"], *kind);
             assert_eq!(decode_request(&body).unwrap(), request);
         }
+    }
+
+    #[test]
+    fn only_logs_stream_and_reads_are_classified() {
+        let streaming: Vec<_> = every_request()
+            .into_iter()
+            .filter(Request::streams)
+            .collect();
+        assert!(
+            matches!(streaming[..], [Request::Logs { .. }]),
+            "{streaming:?}"
+        );
+        let reads: Vec<_> = every_request()
+            .iter()
+            .zip(Request::KINDS)
+            .filter(|(r, _)| r.is_read_only())
+            .map(|(_, kind)| *kind)
+            .collect();
+        assert_eq!(
+            reads,
+            [
+                "status",
+                "list-timers",
+                "list-units",
+                "show",
+                "cat",
+                "list-dependencies",
+                "is-active",
+                "is-enabled",
+                "is-failed",
+                "logs",
+                "history"
+            ]
+        );
     }
 
     #[test]

@@ -383,6 +383,50 @@ mod tests {
         assert!(err.to_string().contains("99"), "{err}");
     }
 
+    #[test]
+    fn two_handles_on_one_file_write_concurrently() {
+        // A second process (a CLI reading history, a test) may hold the file
+        // while the daemon writes: the busy timeout must serialize writers
+        // instead of failing with SQLITE_BUSY.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        drop(Store::open(&path).unwrap());
+        let writers: Vec<_> = (0..2u128)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut store = Store::open(&path).unwrap();
+                    for n in 0..50u128 {
+                        let trigger = Trigger::Manual;
+                        let run = NewRun {
+                            unit: "c.service",
+                            invocation: InvocationId::from_u128(w << 64 | n),
+                            trigger: &trigger,
+                            start: Timestamp::from_usec(n as i64),
+                        };
+                        store.start_run(&run).unwrap();
+                        store.set_stamp(&format!("w{w}.timer"), run.start).unwrap();
+                        let line = NewLogLine {
+                            unit: "c.service",
+                            invocation: Some(run.invocation),
+                            stream: Stream::Stdout,
+                            at: run.start,
+                            line: "x",
+                        };
+                        store.append_logs(&[line; 10]).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.history(None, usize::MAX).unwrap().len(), 100);
+        assert_eq!(store.log_usage().unwrap().rows, 1000);
+        assert_eq!(store.logs(&LogQuery::default()).unwrap().len(), 1000);
+    }
+
     /// Builds a file at each older version with rows that version can hold, then
     /// checks that opening it migrates to the current version and keeps them.
     #[test]
