@@ -2,6 +2,9 @@
 //! tests/units-compat/ are valid. Skipped (with a message) where
 //! systemd-analyze is not installed.
 
+// Test helpers may panic: a failure is the test's verdict.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

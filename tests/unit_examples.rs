@@ -1,6 +1,9 @@
 //! Every unit in examples/units loads without errors, and the loader builds
 //! the links the daemon relies on.
 
+// Test helpers may panic: a failure is the test's verdict.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use sundial::unit::{

@@ -1,5 +1,8 @@
 //! Golden tests: unit text in, typed model and exact messages out.
 
+// Test helpers may panic: a failure is the test's verdict.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use sundial::unit::assemble::{assemble, LexedFile, ParseEnv};

@@ -1,6 +1,9 @@
 //! The lexer, the command-line splitter and the whole unit parser never panic,
 //! whatever the input (the cheap companion of the fuzz targets in fuzz/).
 
+// Test helpers may panic: a failure is the test's verdict.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
