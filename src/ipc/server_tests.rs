@@ -390,6 +390,38 @@ async fn stopped_event_loop_stops_the_server() {
 }
 
 #[tokio::test]
+async fn silent_and_slow_clients_are_dropped_after_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("control.sock");
+    let config = ServerConfig {
+        io_timeout: Duration::from_millis(50),
+        ..ServerConfig::default()
+    };
+    let server = Server::bind(&socket, me(), config).unwrap();
+    let (tx, rx) = mpsc::channel(16);
+    let (gone, _gone_rx) = mpsc::channel(1);
+    tokio::spawn(server.serve(tx));
+    tokio::spawn(owner(rx, gone));
+    let mut silent = raw(&socket).await;
+    // Half a frame, then nothing: a slowloris holding a slot.
+    let mut slow = raw(&socket).await;
+    send_raw(&mut slow, &[0, 0, 0, 50, b'{']).await;
+    let mut buf = [0u8; 1];
+    for stream in [&mut silent, &mut slow] {
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await;
+        match read.expect("the server closes the connection") {
+            Ok(n) => assert_eq!(n, 0, "no reply, just the close"),
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset),
+        }
+    }
+    let mut stream = raw(&socket).await;
+    assert!(matches!(
+        good_request(&mut stream).await,
+        Response::Done { .. }
+    ));
+}
+
+#[tokio::test]
 async fn too_many_connections_get_busy() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("control.sock");
