@@ -119,6 +119,7 @@ pub(crate) fn print_table(
 /// Which grammars to suggest when an input fails.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Hints {
+    pub calendar: bool,
     pub timestamp: bool,
     pub timespan: bool,
 }
@@ -131,6 +132,12 @@ pub(crate) fn print_hints(
     input: &str,
     hints: Hints,
 ) -> io::Result<()> {
+    if hints.calendar && crate::cli::calendar::is_valid_spec(input, env) {
+        writeln!(
+            err,
+            "Hint: this expression is a valid calendar specification. Use 'sundial calendar \"{input}\"' instead?"
+        )?;
+    }
     if hints.timestamp && timestamp::parse(input, env.now, &env.local, &env.zones).is_ok() {
         writeln!(
             err,

@@ -63,6 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     errno_text(&err)
                 )?;
                 let hints = Hints {
+                    calendar: true,
                     timestamp: true,
                     timespan: false,
                 };

@@ -87,6 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let mut stderr = io::stderr().lock();
                 writeln!(stderr, "Failed to parse \"{input}\": {}", errno_text(&err))?;
                 let hints = Hints {
+                    calendar: true,
                     timestamp: false,
                     timespan: true,
                 };
