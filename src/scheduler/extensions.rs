@@ -78,6 +78,25 @@ impl TimerExtensions {
     }
 }
 
+/// Collects the extension settings from a unit's `(section, key, value)`
+/// entries, in file order (drop-ins after the fragment). Values that do not
+/// parse are skipped and reported, as systemd skips bad lines.
+pub fn from_entries<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> (TimerExtensions, Vec<String>) {
+    let mut ext = TimerExtensions::default();
+    let mut problems = Vec::new();
+    for (section, key, value) in entries {
+        if section != "Timer" {
+            continue;
+        }
+        if let Err(e) = ext.apply(key, value) {
+            problems.push(format!("{key}=: {e}, ignoring"));
+        }
+    }
+    (ext, problems)
+}
+
 /// systemd's parse_boolean().
 fn parse_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {

@@ -297,6 +297,7 @@ impl Scheduler {
                 }
             }
             Event::ClockChanged => {
+                self.realtime.rewind(now.usec(ClockId::Realtime));
                 for id in self.waiting_ids() {
                     let timer = self.timer_mut(id);
                     // systemd: a last trigger in the future means the clock was

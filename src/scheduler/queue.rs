@@ -95,6 +95,14 @@ impl ClockQueue {
         Some(perturbation.wake_between(a, b.max(a)))
     }
 
+    /// Moves the queue's time to `now_usec`, backwards too: after the wall
+    /// clock was set back, deadlines are filed against the new time.
+    pub fn rewind(&mut self, now_usec: u64) {
+        let now = self.now_tick(now_usec);
+        self.earliest.rewind(now);
+        self.latest.rewind(now);
+    }
+
     /// Removes and returns (in `out`) every timer whose `next` is at or
     /// before `now`.
     pub fn expire(&mut self, now: u64, out: &mut Vec<u32>) {

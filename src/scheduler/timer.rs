@@ -173,9 +173,12 @@ impl Timer {
                         base,
                         MonotonicBase::Active | MonotonicBase::Boot | MonotonicBase::Startup
                     );
-                    if one_shot && self.triggered_this_boot() && !time_change && next < now_mono {
-                        // systemd: a boot/startup/active value that has passed
-                        // after the timer fired once is done for good.
+                    // systemd: a boot/startup/active value that has passed
+                    // after the timer fired once is done for good. (systemd
+                    // compares with `<`; its trigger always lies a little
+                    // after the elapse, while simulated time can stand still,
+                    // so a value elapsing exactly now counts as passed.)
+                    if one_shot && self.triggered_this_boot() && !time_change && next <= now_mono {
                         self.disabled[index] = true;
                         continue;
                     }

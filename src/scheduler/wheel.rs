@@ -137,6 +137,24 @@ impl<T> Wheel<T> {
         self.len == 0
     }
 
+    /// Moves the wheel's time to `now`, also backwards (a wall clock that was
+    /// set back), re-filing every pending timer. O(pending timers): meant for
+    /// clock jumps, not for the normal flow of time.
+    pub fn rewind(&mut self, now: Tick) {
+        let mut pending = Vec::with_capacity(self.len);
+        for index in 0..self.entries.len() as u32 {
+            if self.entries[index as usize].location != FREE {
+                self.unlink(index);
+                pending.push(index);
+            }
+        }
+        self.elapsed = now;
+        for index in pending {
+            self.link(index);
+        }
+        self.earliest.set(None);
+    }
+
     /// The tick up to which timers have been expired.
     pub fn elapsed(&self) -> Tick {
         self.elapsed
@@ -233,10 +251,15 @@ impl<T> Wheel<T> {
     /// Returns how many timers expired.
     pub fn expire(&mut self, now: Tick, mut out: impl FnMut(Handle, Tick, T)) -> usize {
         let mut count = 0;
-        while self.overdue != NIL {
-            let index = self.overdue;
-            count += 1;
-            self.pop_into(index, &mut out);
+        let mut index = self.overdue;
+        while index != NIL {
+            let next = self.entries[index as usize].next;
+            // Only a clock that went back can leave overdue entries after `now`.
+            if self.entries[index as usize].deadline <= now {
+                count += 1;
+                self.pop_into(index, &mut out);
+            }
+            index = next;
         }
         if now <= self.elapsed {
             self.earliest.set(None);
@@ -458,6 +481,19 @@ mod tests {
         assert_eq!(drain(&mut wheel, u64::MAX - 1), vec![(3, 2)]);
         assert_eq!(wheel.next_deadline(), Some(u64::MAX));
         assert_eq!(drain(&mut wheel, u64::MAX), vec![(u64::MAX, 1)]);
+    }
+
+    #[test]
+    fn rewind_refiles_pending_timers() {
+        let mut wheel = Wheel::new(0);
+        wheel.expire(1_000_000, |_, _, _: u32| {});
+        wheel.insert(500, 1);
+        wheel.insert(2_000_000, 2);
+        wheel.rewind(100);
+        assert_eq!(drain(&mut wheel, 499), vec![]);
+        assert_eq!(drain(&mut wheel, 500), vec![(500, 1)]);
+        assert_eq!(wheel.next_deadline(), Some(2_000_000));
+        assert_eq!(drain(&mut wheel, 2_000_000), vec![(2_000_000, 2)]);
     }
 
     #[test]
