@@ -409,6 +409,27 @@ impl Store {
         self.query_runs(&sql, [])
     }
 
+    /// Deletes finished runs beyond the newest `keep_per_unit` of each unit
+    /// (in-flight runs stay whatever their age); returns how many went.
+    pub fn prune_runs(&mut self, keep_per_unit: usize) -> Result<u64> {
+        self.set_sync(Durability::Full)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM runs WHERE id IN (
+                     SELECT id FROM (
+                         SELECT id, end_usec,
+                                row_number() OVER (PARTITION BY unit ORDER BY id DESC) AS newer
+                         FROM runs)
+                     WHERE newer > ?1 AND end_usec IS NOT NULL)",
+            )
+            .map_err(self.sqlite("prune runs"))?;
+        let deleted = stmt
+            .execute([clamp_limit(keep_per_unit)])
+            .map_err(self.sqlite("prune runs"))?;
+        Ok(deleted as u64)
+    }
+
     fn query_runs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Run>> {
         let mut stmt = self
             .conn
@@ -624,6 +645,40 @@ mod tests {
         let failed = store.run(id(4)).unwrap().unwrap().outcome.unwrap();
         assert_eq!(failed.result, RunResult::ExitCode);
         assert_eq!(failed.status, Some(ExitStatus::Code(2)));
+    }
+
+    #[test]
+    fn prune_keeps_the_newest_per_unit_and_in_flight_runs() {
+        let (_dir, mut store) = store();
+        let done = RunOutcome {
+            result: RunResult::Success,
+            status: Some(ExitStatus::Code(0)),
+        };
+        for n in 0..6u128 {
+            for unit in ["a.service", "b.service"] {
+                let invocation = id(n << 8 | u128::from(unit == "b.service"));
+                let run = NewRun {
+                    unit,
+                    invocation,
+                    trigger: &Trigger::Manual,
+                    start: Timestamp::from_secs(n as i64),
+                };
+                // a.service's oldest run never finished (a crash cut it off).
+                if n == 0 && unit == "a.service" {
+                    store.start_run(&run).unwrap();
+                } else {
+                    store.record_run(&run, run.start, done).unwrap();
+                }
+            }
+        }
+        assert_eq!(store.prune_runs(2).unwrap(), 7);
+        let starts = |unit| {
+            let runs = store.history(Some(unit), usize::MAX).unwrap();
+            runs.iter().map(|r| r.start.as_secs()).collect::<Vec<_>>()
+        };
+        assert_eq!(starts("a.service"), [5, 4, 0]);
+        assert_eq!(starts("b.service"), [5, 4]);
+        assert_eq!(store.prune_runs(2).unwrap(), 0);
     }
 
     #[test]
