@@ -105,6 +105,24 @@ pub enum JobError {
     NotReloadable(String, &'static str),
 }
 
+/// A service's state change, for owners that follow runs (the daemon's run
+/// history and timers' `OnUnitActiveSec=`/`OnUnitInactiveSec=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitTransition {
+    pub unit: String,
+    /// The invocation id when the change was reported.
+    pub invocation_id: String,
+    pub transition: state::Transition,
+}
+
+/// Which processes of a service `kill` signals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillWho {
+    Main,
+    Control,
+    All,
+}
+
 /// Something the supervisor waited for.
 #[derive(Debug)]
 pub enum Event {
@@ -144,6 +162,7 @@ pub struct Supervisor {
     sigchld: tokio::signal::unix::Signal,
     strays: BTreeSet<Pid>,
     delegation: Option<cgroup::Delegation>,
+    transitions: Vec<UnitTransition>,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -180,6 +199,7 @@ impl Supervisor {
             sigchld,
             strays: BTreeSet::new(),
             delegation: cgroup::detect(),
+            transitions: Vec::new(),
         })
     }
 
@@ -223,6 +243,46 @@ impl Supervisor {
             n_restarts: m.n_restarts(),
             status_text: m.status_text().map(str::to_owned),
         })
+    }
+
+    /// State changes since the last call, in the order they happened.
+    pub fn take_transitions(&mut self) -> Vec<UnitTransition> {
+        std::mem::take(&mut self.transitions)
+    }
+
+    /// The names of every service known.
+    pub fn service_names(&self) -> impl Iterator<Item = &str> {
+        self.services.keys().map(String::as_str)
+    }
+
+    /// A service's unit as the supervisor runs it.
+    pub fn unit(&self, name: &str) -> Option<&Arc<ServiceUnit>> {
+        self.services.get(name).map(|s| s.machine.unit())
+    }
+
+    /// The processes of a service's current run: main, control, and the
+    /// members of its process groups and adopted orphans.
+    pub fn processes(&self, name: &str) -> Vec<Pid> {
+        let Some(s) = self.services.get(name) else { return Vec::new() };
+        let mut pids: BTreeSet<Pid> =
+            s.machine.main_pid().into_iter().chain(s.machine.control_pid()).collect();
+        if !s.procs.is_empty() {
+            pids.extend(s.procs.members(&procs::scan()));
+        }
+        pids.into_iter().collect()
+    }
+
+    /// `systemctl kill`: sends `signal` to the chosen processes of a service;
+    /// returns how many were signalled.
+    pub fn kill(&mut self, name: &str, who: KillWho, signal: crate::unit::Signal) -> Result<usize, JobError> {
+        let s = self.services.get(name).ok_or_else(|| JobError::NoSuchUnit(name.to_owned()))?;
+        let (main, control) = (s.machine.main_pid(), s.machine.control_pid());
+        let (scope, main, control) = match who {
+            KillWho::Main => (kill::KillScope::MainAndControl, main, None),
+            KillWho::Control => (kill::KillScope::MainAndControl, None, control),
+            KillWho::All => (kill::KillScope::All, main, control),
+        };
+        Ok(kill::signal_run(scope, signal, false, main, control, &s.procs))
     }
 
     /// Jobs that ended since the last call.
@@ -616,7 +676,19 @@ impl Supervisor {
             };
             for report in reports {
                 match report {
-                    Report::Transition(t) => self.log_manager(&name, t.to_string()),
+                    Report::Transition(t) => {
+                        let invocation_id = self
+                            .services
+                            .get(&name)
+                            .map(|s| s.machine.invocation_id().to_owned())
+                            .unwrap_or_default();
+                        self.transitions.push(UnitTransition {
+                            unit: name.clone(),
+                            invocation_id,
+                            transition: t.clone(),
+                        });
+                        self.log_manager(&name, t.to_string())
+                    }
                     Report::Message(m) => self.log_manager(&name, m),
                     Report::Abandoned(pids) => self.strays.extend(pids),
                     Report::Finished { result, restarting } => self.finished(&name, result, restarting),
