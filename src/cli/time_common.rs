@@ -97,16 +97,34 @@ pub(crate) fn errno_text(err: &ParseError) -> &'static str {
 
 /// Prints rows as systemd-analyze's tables do: labels right-aligned to
 /// `width`, one space, the value. A value's lines (a final newline ends the
-/// last one) go under each other, each without trailing whitespace.
+/// last one) go under each other. Lines narrower than the widest line of the
+/// value column lose their trailing whitespace, as systemd drops the padding
+/// of its last column; the widest are printed as they are.
 pub(crate) fn print_table(
     out: &mut impl Write,
     width: usize,
     rows: &[(&str, String)],
 ) -> io::Result<()> {
-    for (label, value) in rows {
+    let lines_of = |value: &str| -> Vec<String> {
         let value = value.strip_suffix('\n').unwrap_or(value);
-        for (i, line) in value.split('\n').enumerate() {
-            let line = line.trim_end_matches([' ', '\t', '\r', '\x0b', '\x0c']);
+        value.split('\n').map(str::to_owned).collect()
+    };
+    let cells: Vec<(&str, Vec<String>)> = rows
+        .iter()
+        .map(|(label, value)| (*label, lines_of(value)))
+        .collect();
+    let column = cells
+        .iter()
+        .flat_map(|(_, lines)| lines.iter().map(|l| l.chars().count()))
+        .max()
+        .unwrap_or(0);
+    for (label, lines) in &cells {
+        for (i, line) in lines.iter().enumerate() {
+            let line = if line.chars().count() < column {
+                line.trim_end_matches([' ', '\t', '\n', '\r'])
+            } else {
+                line.as_str()
+            };
             let label = if i == 0 { *label } else { "" };
             // Labels are ASCII except "μs:", whose μ is one column wide.
             let pad = width.saturating_sub(label.chars().count());
@@ -156,6 +174,21 @@ pub(crate) fn print_hints(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_widest_value_keeps_its_trailing_whitespace() {
+        let mut out = Vec::new();
+        let rows = [
+            ("Original:", "0 ".to_owned()),
+            ("μs:", "0".to_owned()),
+            ("Human:", "0".to_owned()),
+        ];
+        print_table(&mut out, 9, &rows).expect("writes to a Vec");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            "Original: 0 \n      μs: 0\n   Human: 0\n"
+        );
+    }
 
     #[test]
     fn tables_align_labels_and_continue_lines() {
