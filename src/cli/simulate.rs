@@ -1,0 +1,284 @@
+//! `sundial simulate`: every start the loaded timers would cause in a window
+//! of time, in order, with the trigger responsible and the delay that
+//! applies. Nothing runs; services are assumed to take `--run-time`.
+
+use std::fs;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use serde_json::json;
+use sundial_calendar::{timestamp, Timespan, Timestamp};
+
+use super::time_common::TimeEnv;
+use super::verify::{system_zones, UnitDirArgs};
+use crate::scheduler::clock::ClockSnapshot;
+use crate::scheduler::extensions::{from_entries, TimerExtensions};
+use crate::scheduler::persistent::MemoryStamps;
+use crate::scheduler::random::{HostIdentity, SplitMix64};
+use crate::scheduler::simulation::{SimStart, Simulation};
+use crate::scheduler::{Event, Scheduler, SchedulerConfig};
+use crate::unit::{host, lexer, load_all, Scope, TimerUnit};
+
+const EXAMPLES: &str = concat!(
+    "Examples:\n",
+    "  $ sundial simulate --unit-dir ./units --from '2024-06-03 00:00' --for 1d\n",
+    "  $ sundial simulate --from today --until '2024-12-31' backup.timer\n",
+    "  $ sundial simulate --run-time 2h --output json backup.timer",
+);
+
+/// Arguments of `sundial simulate`.
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "Show every start the timers would cause in a window of time, running nothing",
+    after_long_help = EXAMPLES
+)]
+pub struct Args {
+    /// Timers to simulate (default: all loaded timers).
+    #[arg(value_name = "UNIT")]
+    pub units: Vec<String>,
+    /// Start of the window: the daemon starts then (default: now).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub from: Option<String>,
+    /// End of the window.
+    #[arg(long, value_name = "TIMESTAMP", conflicts_with = "for_span")]
+    pub until: Option<String>,
+    /// Length of the window (default: 1d).
+    #[arg(long = "for", value_name = "SPAN")]
+    pub for_span: Option<String>,
+    /// When the machine booted, for OnBootSec= (default: --from).
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub boot_time: Option<String>,
+    /// How long each started service runs (default: 0, finishing at once).
+    #[arg(long, value_name = "SPAN", default_value = "0")]
+    pub run_time: String,
+    /// Seed of the random delays (RandomizedDelaySec=): the output is one
+    /// possible outcome, the same for the same seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub output: Output,
+    #[command(flatten)]
+    pub dirs: UnitDirArgs,
+}
+
+/// How to print the starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Aligned columns.
+    Table,
+    /// One JSON array.
+    Json,
+}
+
+/// Runs `sundial simulate`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let env = TimeEnv::from_process();
+    let parse_time = |text: &str, what: &str| {
+        timestamp::parse(text, env.now, &env.local, &env.zones)
+            .with_context(|| format!("--{what}: failed to parse timestamp '{text}'"))
+    };
+    let parse_span = |text: &str, what: &str| {
+        Timespan::parse(text)
+            .with_context(|| format!("--{what}: failed to parse time span '{text}'"))
+    };
+    let from = args
+        .from
+        .as_deref()
+        .map_or(Ok(env.now), |t| parse_time(t, "from"))?;
+    let until = match (&args.until, &args.for_span) {
+        (Some(t), _) => parse_time(t, "until")?,
+        (None, Some(s)) => from + parse_span(s, "for")?,
+        (None, None) => from + Timespan::from_secs(86_400),
+    };
+    if until < from {
+        bail!("--until lies before --from");
+    }
+    let boot = args
+        .boot_time
+        .as_deref()
+        .map_or(Ok(from), |t| parse_time(t, "boot-time"))?;
+    if boot > from {
+        bail!("--boot-time lies after --from");
+    }
+    let run_time = parse_span(&args.run_time, "run-time")?;
+
+    let zones = system_zones();
+    let cx = args.dirs.load_context(&zones);
+    let loaded = load_all(&cx);
+    let mut stderr = io::stderr().lock();
+    for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+        writeln!(stderr, "{d}")?;
+    }
+    let mut timers: Vec<(TimerUnit, TimerExtensions)> = Vec::new();
+    for timer in loaded.timers() {
+        if !args.units.is_empty() && !args.units.iter().any(|u| names(u, timer)) {
+            continue;
+        }
+        let (ext, problems) = extensions(timer);
+        for p in problems {
+            writeln!(stderr, "{}: {p}", timer.name)?;
+        }
+        timers.push((timer.clone(), ext));
+    }
+    for u in &args.units {
+        if !timers.iter().any(|(t, _)| names(u, t)) {
+            bail!("no timer {u} is loaded");
+        }
+    }
+
+    let scope = args.dirs.scope();
+    let now = ClockSnapshot::booted_at(boot, from.saturating_since(boot));
+    let scheduler = Scheduler::new(
+        SchedulerConfig {
+            host: host_identity(scope),
+            zone: env.local.clone(),
+            startup: now,
+            in_container: false,
+            tick_usec: 1,
+        },
+        Box::new(SplitMix64::new(args.seed)),
+    );
+    let mut sim = Simulation::new(scheduler, now, run_time);
+    let mut stamps = MemoryStamps::new();
+    let mut starts = Vec::new();
+    for (timer, ext) in timers.clone() {
+        sim.send(Event::Load(Box::new(timer), ext), &mut stamps);
+    }
+    for (timer, _) in &timers {
+        let event = Event::Start {
+            timer: timer.name.as_str().to_owned(),
+            stamp: None,
+        };
+        starts.extend(sim.send(event, &mut stamps));
+    }
+    starts.extend(sim.run_until(until, &mut stamps));
+
+    let mut out = io::stdout().lock();
+    match args.output {
+        Output::Json => print_json(&mut out, &starts, &env)?,
+        Output::Table => print_table(&mut out, &starts, &env)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the argument names `timer` (`backup` or `backup.timer`).
+fn names(arg: &str, timer: &TimerUnit) -> bool {
+    let name = timer.name.as_str();
+    arg == name || format!("{arg}.timer") == name
+}
+
+/// The `X-Sundial-…` settings of a timer, read from its files (the typed
+/// unit model leaves `X-` keys out).
+fn extensions(timer: &TimerUnit) -> (TimerExtensions, Vec<String>) {
+    let files = timer.source.fragment.iter().chain(&timer.source.dropins);
+    let lexed: Vec<_> = files
+        .filter_map(|path| {
+            let text = fs::read_to_string(path).ok()?;
+            Some(lexer::lex(path, &text))
+        })
+        .collect();
+    from_entries(lexed.iter().flat_map(|l| {
+        l.entries
+            .iter()
+            .map(|e| (e.section.as_str(), e.key.as_str(), e.value.as_str()))
+    }))
+}
+
+/// The host's identity for stable delays; unknown parts stay zero, as
+/// systemd's do.
+fn host_identity(scope: Scope) -> HostIdentity {
+    let id = |path: &str| {
+        let text = fs::read_to_string(path).unwrap_or_default();
+        let hex: String = text.chars().filter(char::is_ascii_hexdigit).collect();
+        let mut bytes = [0u8; 16];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = hex
+                .get(2 * i..2 * i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .unwrap_or(0);
+        }
+        bytes
+    };
+    HostIdentity {
+        machine_id: id("/etc/machine-id"),
+        boot_id: id("/proc/sys/kernel/random/boot_id"),
+        system: scope == Scope::System,
+        uid: host::current_uid().unwrap_or(0),
+    }
+}
+
+fn print_table(out: &mut impl Write, starts: &[SimStart], env: &TimeEnv) -> io::Result<()> {
+    let rows: Vec<[String; 6]> = starts
+        .iter()
+        .map(|s| {
+            let st = &s.start;
+            let at = st.at.realtime;
+            let scheduled = st.scheduled.map_or("-".to_owned(), |t| env.local_form(t));
+            let delay = st
+                .scheduled
+                .map_or("-".to_owned(), |t| at.saturating_since(t).to_string());
+            let mut trigger = st.cause.to_string();
+            if s.already_running {
+                trigger.push_str(" (unit still running: no-op)");
+            }
+            [
+                env.local_form(at),
+                st.timer.clone(),
+                st.unit.clone(),
+                trigger,
+                scheduled,
+                delay,
+            ]
+        })
+        .collect();
+    let header = ["START", "TIMER", "UNIT", "TRIGGER", "SCHEDULED", "DELAY"];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        s
+    };
+    writeln!(out, "{}", line(header))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
+    }
+    writeln!(out, "\n{} starts listed.", rows.len())
+}
+
+fn print_json(out: &mut impl Write, starts: &[SimStart], env: &TimeEnv) -> io::Result<()> {
+    let items: Vec<_> = starts
+        .iter()
+        .map(|s| {
+            let st = &s.start;
+            let at = st.at.realtime;
+            json!({
+                "start": env.local_form(at),
+                "start_usec": at.as_usec(),
+                "timer": st.timer,
+                "unit": st.unit,
+                "trigger": st.cause.to_string(),
+                "scheduled": st.scheduled.map(|t| env.local_form(t)),
+                "scheduled_usec": st.scheduled.map(Timestamp::as_usec),
+                "random_delay_usec": st.random_delay.as_usec(),
+                "delay_usec": st.scheduled.map(|t| at.saturating_since(t).as_usec()),
+                "already_running": s.already_running,
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &items)?;
+    writeln!(out)
+}
