@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod calendar;
 pub mod cat;
+pub mod simulate;
 mod time_common;
 pub mod timespan;
 pub mod timestamp;
@@ -29,6 +30,7 @@ enum Command {
     Verify(verify::Args),
     /// Print unit files and their drop-ins (like systemctl cat).
     Cat(cat::Args),
+    Simulate(simulate::Args),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -41,6 +43,7 @@ pub fn main() -> ExitCode {
         Command::Timestamp(args) => timestamp::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Cat(args) => cat::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(code) => code,
