@@ -74,18 +74,27 @@ fn split_zone(input: &str, local: &Zone, zones: &dyn ZoneSource) -> (usize, Spec
     let Some(last_space) = input.rfind(' ') else {
         return (input.len(), SpecZone::Local);
     };
-    let (standard, daylight) = local.abbreviations();
-    for (name, dst) in [(Some(standard), false), (daylight, true)] {
-        let Some(name) = name.filter(|n| !n.is_empty()) else {
-            continue;
-        };
-        if let Some(start) = suffix_ignore_case(input, &name) {
-            if start > 0 && input.as_bytes()[start - 1] == b' ' {
-                return (start - 1, SpecZone::LocalAbbreviation { name, dst });
+    let last_word = &input[last_space + 1..];
+    // Abbreviations are letters, digits and signs (`CET`, `+0530`); a last word
+    // with other characters (`09:00`) cannot be one, which spares the lookup.
+    let may_be_abbreviation = !last_word.is_empty()
+        && last_word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
+    if may_be_abbreviation {
+        let (standard, daylight) = local.abbreviations();
+        for (name, dst) in [(Some(standard), false), (daylight, true)] {
+            let Some(name) = name.filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            if let Some(start) = suffix_ignore_case(input, &name) {
+                if start > 0 && input.as_bytes()[start - 1] == b' ' {
+                    return (start - 1, SpecZone::LocalAbbreviation { name, dst });
+                }
             }
         }
     }
-    let name = &input[last_space + 1..];
+    let name = last_word;
     if is_valid_zone_name(name) {
         if let Some(zone) = zones.load(name) {
             let name = name.to_owned();

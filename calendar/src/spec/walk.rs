@@ -46,6 +46,7 @@ pub(super) fn next_elapse(
     let (zone, dst) = match &spec.zone {
         SpecZone::Utc => (ClockZone::Utc, None),
         SpecZone::Named { zone, .. } => (ClockZone::Zone(zone), None),
+        SpecZone::Local if is_plain_utc(local, after) => (ClockZone::Utc, None),
         SpecZone::Local => (ClockZone::Zone(local), None),
         SpecZone::LocalAbbreviation { dst, .. } => (ClockZone::Zone(local), Some(*dst)),
     };
@@ -58,6 +59,14 @@ pub(super) fn next_elapse(
     // flag were pinned (2024-10-27 02:31 CEST, `02:30 CEST` in Berlin:
     // 2024-10-28 02:30 CET); without a pinned flag the walk only goes forward.
     search(spec, after, zone, None).filter(|&t| t > after)
+}
+
+/// Whether the local zone is UTC for good: zero offset, no daylight-saving
+/// time, and a base after the last zones that became UTC-like had moved
+/// (Danmarkshavn, 1996). Such a zone needs no lookups at all.
+fn is_plain_utc(local: &Zone, after: Timestamp) -> bool {
+    const Y2000: Timestamp = Timestamp::from_secs(946_684_800);
+    after >= Y2000 && local.is_utc() && local.offset_at(after).utc_offset == 0
 }
 
 /// One search as systemd runs it, from `after` + 1 µs.
@@ -80,7 +89,7 @@ fn search(
 
     for _ in 0..MAX_ITERATIONS {
         let flag = if pinned { dst } else { None };
-        c = clock.mktime(&c, flag).0;
+        c = clock.normalize(&c, flag);
         pinned = dst.is_some();
         let mut step = Step {
             clock: &mut clock,
@@ -261,7 +270,7 @@ fn search(
         }
 
         let flag = if pinned { dst } else { None };
-        let (_, secs) = clock.mktime(&c, flag);
+        let secs = clock.instant(&c, flag);
         return Some(Timestamp::from_usec(secs * 1_000_000 + i64::from(usec)));
     }
     None
@@ -293,7 +302,7 @@ impl Step<'_, '_> {
             return Bounds::Fail;
         }
         let flag = if *self.pinned { self.dst } else { None };
-        let (mut n, _) = self.clock.mktime(c, flag);
+        let mut n = self.clock.normalize(c, flag);
         let order = if n.year != c.year {
             n.month = 1;
             n.year.cmp(&c.year)

@@ -8,7 +8,7 @@
 //! rule is what makes the search visit the repeated hour only once: coming
 //! from summer time it stays in summer time.
 
-use crate::civil::{civil_from_days, days_from_civil};
+use crate::civil::{civil_from_days, days_from_civil, days_in_month};
 use crate::zone::{LocalTime, Zone};
 use crate::CivilDateTime;
 
@@ -37,6 +37,17 @@ impl Tm {
             + i64::from(self.hour) * 3600
             + i64::from(self.minute) * 60
             + i64::from(self.second)
+    }
+
+    /// Whether every field is within its range, so that only the zone (not
+    /// the calendar) can move this time.
+    fn in_range(&self) -> bool {
+        (1..=12).contains(&self.month)
+            && self.day >= 1
+            && self.day <= days_in_month(self.year, self.month as u32) as i32
+            && (0..24).contains(&self.hour)
+            && (0..60).contains(&self.minute)
+            && (0..60).contains(&self.second)
     }
 
     /// The normalized fields of wall-clock seconds `secs`.
@@ -78,6 +89,9 @@ pub(super) struct WallClock<'a> {
     /// A span of instants known to have one offset, to skip zone lookups for
     /// the many conversions of one search that fall on the same day.
     window: Option<Window>,
+    /// The last slow conversion: wall seconds, requested flag, instant. The
+    /// search converts the same candidate several times in a row.
+    memo: Option<(i64, Option<bool>, i64)>,
 }
 
 /// How far apart the C library probes for an instant with the requested
@@ -91,6 +105,7 @@ impl<'a> WallClock<'a> {
             zone,
             last_offset: 0,
             window: None,
+            memo: None,
         }
     }
 
@@ -103,10 +118,56 @@ impl<'a> WallClock<'a> {
     pub(super) fn localtime(&mut self, secs: i64) -> Tm {
         let offset = match self.zone {
             ClockZone::Utc => 0,
-            ClockZone::Zone(zone) => self.offset_at(zone, secs).0,
+            ClockZone::Zone(zone) => {
+                let offset = self.offset_at(zone, secs).0;
+                // The search moves forward from here, mostly within a day.
+                if self.offset_at(zone, secs + 86_400).0 == offset {
+                    self.window = Some(Window {
+                        lo: secs,
+                        hi: secs + 86_400,
+                        offset,
+                    });
+                }
+                offset
+            }
         };
         self.last_offset = offset;
         Tm::from_wall_secs(secs + i64::from(offset))
+    }
+
+    /// `tm` as `mktime` normalizes it. Fields in range in a stretch of known
+    /// offset come back unchanged without a zone lookup.
+    pub(super) fn normalize(&mut self, tm: &Tm, dst: Option<bool>) -> Tm {
+        if dst.is_none() && tm.in_range() {
+            match (self.zone, self.window) {
+                (ClockZone::Utc, _) => return *tm,
+                (ClockZone::Zone(_), Some(w)) => {
+                    if (w.lo..=w.hi).contains(&(tm.wall_secs() - i64::from(w.offset))) {
+                        self.last_offset = w.offset;
+                        return *tm;
+                    }
+                }
+                (ClockZone::Zone(_), None) => {}
+            }
+        }
+        self.mktime(tm, dst).0
+    }
+
+    /// The instant of normalized fields `tm`, in seconds.
+    pub(super) fn instant(&mut self, tm: &Tm, dst: Option<bool>) -> i64 {
+        if dst.is_none() {
+            match (self.zone, self.window) {
+                (ClockZone::Utc, _) => return tm.wall_secs(),
+                (ClockZone::Zone(_), Some(w)) => {
+                    let t = tm.wall_secs() - i64::from(w.offset);
+                    if (w.lo..=w.hi).contains(&t) {
+                        return t;
+                    }
+                }
+                (ClockZone::Zone(_), None) => {}
+            }
+        }
+        self.mktime(tm, dst).1
     }
 
     /// Normalizes `tm` and returns it with its instant in seconds (`mktime`).
@@ -127,7 +188,14 @@ impl<'a> WallClock<'a> {
                 }
             }
         }
-        let t = self.resolve(zone, wall, dst);
+        let t = match self.memo {
+            Some((w, d, t)) if w == wall && d == dst => t,
+            _ => {
+                let t = self.resolve(zone, wall, dst);
+                self.memo = Some((wall, dst, t));
+                t
+            }
+        };
         let offset = self.offset_at(zone, t).0;
         self.last_offset = offset;
         (Tm::from_wall_secs(t + i64::from(offset)), t)
