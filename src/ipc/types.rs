@@ -42,6 +42,10 @@ pub struct UnitRow {
 pub struct UnitState {
     /// The unit as asked.
     pub unit: String,
+    /// Its load state (`loaded`, `not-found`, `masked`, ...): `is-active` and
+    /// `is-failed` exit with 4 when every unit asked for is `not-found`.
+    #[serde(default)]
+    pub load_state: String,
     /// The state word systemctl prints (`active`, `inactive`, `enabled`,
     /// `disabled`, `static`, `masked`, `failed`, ...); the client derives the
     /// exit code from it.
@@ -149,8 +153,12 @@ pub struct StatusBlock {
     pub triggered_by: Vec<String>,
     /// A timer's next elapse ("Trigger:").
     pub next_elapse_usec: Option<i64>,
-    /// A service's main process.
+    /// A service's main process; once it has exited, the last one (with
+    /// `exit_status`), as systemctl shows `Main PID: 42 (code=exited, ...)`.
     pub main_pid: Option<u32>,
+    /// How the last main process ended, once it has.
+    #[serde(default)]
+    pub exit_status: Option<ExitStatus>,
     /// The service's processes.
     pub processes: Vec<ProcessRow>,
     /// The result of the last run.
