@@ -9,3 +9,4 @@ pub mod unit;
 pub mod supervisor;
 pub mod store;
 pub mod ipc;
+pub mod daemon;

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod calendar;
 pub mod cat;
+pub mod daemon;
 pub mod simulate;
 mod time_common;
 pub mod timespan;
@@ -31,6 +32,8 @@ enum Command {
     /// Print unit files and their drop-ins (like systemctl cat).
     Cat(cat::Args),
     Simulate(simulate::Args),
+    /// Run the daemon: fire timers, supervise services, answer commands.
+    Daemon(daemon::Args),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -44,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Cat(args) => cat::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Daemon(args) => daemon::run_daemon(args),
     };
     match result {
         Ok(code) => code,

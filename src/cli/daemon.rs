@@ -1,0 +1,72 @@
+//! `sundial daemon`: run the timers and services.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::verify::UnitDirArgs;
+use crate::daemon::paths::PathFlags;
+use crate::daemon::{run, DaemonOptions};
+
+/// Arguments of `sundial daemon`.
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Run the sundial daemon: load the unit files, start what timers.target, \
+multi-user.target and default.target want (the units enabled with `sundial enable`), \
+fire timers and supervise the services they start, and answer `sundial` commands \
+on the control socket.\n\n\
+Without flags it runs as the system manager when started by root and as the \
+user's own manager otherwise (see the paths below). SIGTERM or SIGINT stops \
+every service in reverse dependency order and exits; SIGHUP re-reads the unit \
+files like `sundial daemon-reload`. It works as PID 1 of a container: it \
+reaps orphaned processes and stops the services on `docker stop`.\n\n\
+Default paths:\n  \
+system: units /etc/sundial/system, /usr/lib/sundial/system; state \
+/var/lib/sundial/state.db; socket /run/sundial/control.sock; config \
+/etc/sundial/sundial.toml\n  \
+user: units $XDG_CONFIG_HOME/sundial/user, /usr/lib/sundial/user; state \
+$XDG_STATE_HOME/sundial/state.db; socket $XDG_RUNTIME_DIR/sundial/control.sock; \
+config $XDG_CONFIG_HOME/sundial/sundial.toml",
+    after_long_help = "Examples:\n  \
+$ sundial daemon --unit-dir examples/units --state-dir .sundial-state --socket .sundial-state/control.sock\n  \
+$ sundial daemon --user\n  \
+$ sundial daemon --system --log-stdout            # in a container, output to docker logs\n  \
+$ SUNDIAL_UNIT_PATH=/srv/units: sundial daemon    # extra units before the defaults"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub dirs: UnitDirArgs,
+    /// Keep the state database (state.db: timer stamps, run history, logs) in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Listen for commands on this Unix socket.
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Read settings from this TOML file (it must exist when given).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also print every line services write, as `unit: line`, on stdout.
+    #[arg(long)]
+    pub log_stdout: bool,
+    /// Where the daemon reads the time: `real`, or `manual` for tests (needs
+    /// SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through
+    /// clock.sock beside the control socket).
+    #[arg(long, value_name = "CLOCK", default_value = "real", value_parser = ["real", "manual"], hide = true)]
+    pub clock: String,
+}
+
+/// Runs `sundial daemon`.
+pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
+    let options = DaemonOptions {
+        scope: args.dirs.scope(),
+        paths: PathFlags {
+            unit_dirs: args.dirs.unit_dirs,
+            state_dir: args.state_dir,
+            socket: args.socket,
+            config: args.config,
+        },
+        log_stdout: args.log_stdout,
+        manual_clock: args.clock == "manual",
+    };
+    run(options)?;
+    Ok(ExitCode::SUCCESS)
+}

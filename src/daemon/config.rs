@@ -1,0 +1,344 @@
+//! The daemon's TOML config file: log retention and the manager defaults.
+//!
+//! ```toml
+//! [logs]
+//! max_bytes = "64M"      # captured text kept, oldest lines pruned first
+//! max_lines = 1000000
+//! max_age = "30d"        # a systemd time span
+//! flush_interval = "200ms"
+//!
+//! [manager]
+//! default_timeout_start_sec = "90s"
+//! default_timeout_stop_sec = "90s"
+//! default_start_limit_interval_sec = "10s"
+//! default_start_limit_burst = 5
+//! default_environment = { LANG = "C.UTF-8" }
+//! ```
+//!
+//! Every key is optional; an unknown key is an error naming its line, so that a
+//! typo does not silently leave a default in place.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sundial_calendar::Timespan;
+
+use crate::store::LogRetention;
+use crate::supervisor::machine::ManagerDefaults;
+
+/// The file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    logs: RawLogs,
+    #[serde(default)]
+    manager: RawManager,
+}
+
+/// A size: bytes, or a string with a K, M, G or T suffix (powers of 1024, as
+/// journald.conf's SystemMaxUse=).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawSize {
+    Bytes(u64),
+    Text(String),
+}
+
+/// A time span: a systemd span string, or a number of seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawSpan {
+    Seconds(u64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogs {
+    max_bytes: Option<RawSize>,
+    max_lines: Option<u64>,
+    max_age: Option<RawSpan>,
+    flush_interval: Option<RawSpan>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManager {
+    default_timeout_start_sec: Option<RawSpan>,
+    default_timeout_stop_sec: Option<RawSpan>,
+    default_start_limit_interval_sec: Option<RawSpan>,
+    default_start_limit_burst: Option<u32>,
+    #[serde(default)]
+    default_environment: BTreeMap<String, String>,
+}
+
+/// The daemon's settings, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Limits on stored log lines.
+    pub retention: LogRetention,
+    /// How long captured lines wait before they are written in one batch.
+    pub log_flush_interval: Timespan,
+    /// Timeouts and start limits of services that set none.
+    pub defaults: ManagerDefaults,
+    /// Variables every service gets (before its own Environment=).
+    pub default_environment: Vec<(String, String)>,
+}
+
+/// 64 MiB of captured text by default: months of a typical cron table's
+/// output, and small enough for a container's volume.
+const DEFAULT_MAX_BYTES: u64 = 64 << 20;
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            retention: LogRetention {
+                max_bytes: Some(DEFAULT_MAX_BYTES),
+                max_rows: None,
+                max_age: None,
+            },
+            log_flush_interval: Timespan::from_usec(200_000),
+            defaults: ManagerDefaults::default(),
+            default_environment: Vec::new(),
+        }
+    }
+}
+
+/// Why the config file is unusable; every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// It could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// It is not valid TOML or has unknown keys (the message has line and column).
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value does not parse.
+    #[error("{path}: {key}: {message}")]
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// The key, as `section.key`.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads the config at `path`. A missing file gives the defaults unless
+    /// `required` (it was named on the command line).
+    pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses config text; `path` is for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        let value_error = |key, message| ConfigError::Value {
+            path: path.to_path_buf(),
+            key,
+            message,
+        };
+        let span = |key, raw: &Option<RawSpan>| -> Result<Option<Timespan>, ConfigError> {
+            match raw {
+                None => Ok(None),
+                Some(RawSpan::Seconds(s)) => Ok(Some(Timespan::from_secs(*s))),
+                Some(RawSpan::Text(t)) => Timespan::parse(t)
+                    .map(Some)
+                    .map_err(|e| value_error(key, format!("invalid time span {t:?}: {e}"))),
+            }
+        };
+        let mut config = Config::default();
+        if let Some(size) = &raw.logs.max_bytes {
+            config.retention.max_bytes = match size {
+                RawSize::Bytes(0) => None,
+                RawSize::Bytes(b) => Some(*b),
+                RawSize::Text(t) => parse_size(t)
+                    .map(|b| (b > 0).then_some(b))
+                    .map_err(|m| value_error("logs.max_bytes", m))?,
+            };
+        }
+        config.retention.max_rows = raw.logs.max_lines.filter(|n| *n > 0);
+        config.retention.max_age =
+            span("logs.max_age", &raw.logs.max_age)?.filter(|s| !s.is_zero() && !s.is_infinite());
+        if let Some(flush) = span("logs.flush_interval", &raw.logs.flush_interval)? {
+            config.log_flush_interval = flush;
+        }
+        let m = &raw.manager;
+        let d = &mut config.defaults;
+        if let Some(t) = span(
+            "manager.default_timeout_start_sec",
+            &m.default_timeout_start_sec,
+        )? {
+            d.timeout_start = t;
+        }
+        if let Some(t) = span(
+            "manager.default_timeout_stop_sec",
+            &m.default_timeout_stop_sec,
+        )? {
+            d.timeout_stop = t;
+        }
+        if let Some(t) = span(
+            "manager.default_start_limit_interval_sec",
+            &m.default_start_limit_interval_sec,
+        )? {
+            d.start_limit_interval = t;
+        }
+        if let Some(b) = m.default_start_limit_burst {
+            d.start_limit_burst = b;
+        }
+        config.default_environment = m
+            .default_environment
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(config)
+    }
+}
+
+/// `1024`, `512K`, `64M`, `1.5G`, `2T` (case-insensitive, optional `B`/`iB`).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (number, shift) = match body.chars().last() {
+        Some('k') => (&body[..body.len() - 1], 10),
+        Some('m') => (&body[..body.len() - 1], 20),
+        Some('g') => (&body[..body.len() - 1], 30),
+        Some('t') => (&body[..body.len() - 1], 40),
+        _ => (body, 0),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| {
+            format!("invalid size {t:?}: expected bytes or a number with K, M, G or T")
+        })?;
+    let bytes = value * (1u64 << shift) as f64;
+    if bytes > u64::MAX as f64 {
+        return Err(format!("size {t:?} is too large"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/sundial/sundial.toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.retention.max_bytes, Some(DEFAULT_MAX_BYTES));
+        assert_eq!(c.log_flush_interval, Timespan::from_usec(200_000));
+        assert_eq!(c.defaults.start_limit_burst, 5);
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let c = parse(
+            r#"
+[logs]
+max_bytes = "1.5M"
+max_lines = 1000
+max_age = "30d"
+flush_interval = "50ms"
+
+[manager]
+default_timeout_start_sec = 20
+default_timeout_stop_sec = "5s"
+default_start_limit_interval_sec = "1min"
+default_start_limit_burst = 3
+default_environment = { LANG = "C.UTF-8" }
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.retention.max_bytes, Some(1_572_864));
+        assert_eq!(c.retention.max_rows, Some(1000));
+        assert_eq!(c.retention.max_age, Some(Timespan::from_secs(30 * 86_400)));
+        assert_eq!(c.log_flush_interval, Timespan::from_usec(50_000));
+        assert_eq!(c.defaults.timeout_start, Timespan::from_secs(20));
+        assert_eq!(c.defaults.timeout_stop, Timespan::from_secs(5));
+        assert_eq!(c.defaults.start_limit_interval, Timespan::from_secs(60));
+        assert_eq!(c.defaults.start_limit_burst, 3);
+        assert_eq!(
+            c.default_environment,
+            [("LANG".to_owned(), "C.UTF-8".to_owned())]
+        );
+        assert_eq!(
+            parse("[logs]\nmax_bytes = 0").unwrap().retention.max_bytes,
+            None
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let err = parse("[logs]\nmax_bytse = 5\n").unwrap_err().to_string();
+        assert!(err.starts_with("/etc/sundial/sundial.toml: "), "{err}");
+        assert!(err.contains("max_bytse") && err.contains("line 2"), "{err}");
+        let err = parse("[logs]\nmax_age = \"forever\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("logs.max_age") && err.contains("forever"),
+            "{err}"
+        );
+        let err = parse("[logs]\nmax_bytes = \"lots\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("logs.max_bytes"), "{err}");
+        assert!(parse("[logs\n").is_err());
+    }
+
+    #[test]
+    fn missing_file_is_fine_unless_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("none.toml");
+        assert!(Config::load(&path, false).is_ok());
+        let err = Config::load(&path, true).unwrap_err().to_string();
+        assert!(err.contains("none.toml"), "{err}");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("4K"), Ok(4096));
+        assert_eq!(parse_size("2MiB"), Ok(2 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("-1M").is_err());
+        assert!(parse_size("M").is_err());
+    }
+}

@@ -1,0 +1,172 @@
+//! The one event loop: it owns the [`State`] and waits on every source at
+//! once: signals, the supervisor (child exits, notify messages, captured
+//! output, service deadlines), the clock timerfds (or the manual clock's
+//! commands), client requests, and the log flush deadline. Each wake-up is
+//! handled to the end before the next wait, so nothing else ever touches the
+//! state. When nothing is due, every source is idle and the process sleeps.
+
+use std::future::Future;
+use std::io;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::clock::{ClockCommand, DaemonClock};
+use super::handlers;
+use super::reload;
+use super::signals::{DaemonSignal, Signals};
+use super::state::{report, State};
+use super::timerfd::{ClockTimers, Fired};
+use crate::ipc::Incoming;
+use crate::scheduler::clock::Clock;
+use crate::supervisor::state::ActiveState;
+use crate::supervisor::Event as SupervisorEvent;
+
+/// What woke the loop.
+enum Wake {
+    Signal(DaemonSignal),
+    Supervisor(SupervisorEvent),
+    Timer(io::Result<Fired>),
+    Clock(ClockCommand),
+    Request(Incoming),
+    Flush,
+}
+
+async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
+    match timers {
+        Some(t) => t.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_clock_command(rx: Option<&mut mpsc::Receiver<ClockCommand>>) -> ClockCommand {
+    match rx {
+        Some(rx) => match rx.recv().await {
+            Some(c) => c,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+fn sleep_until(at: Option<Instant>) -> impl Future<Output = ()> {
+    async move {
+        match at {
+            Some(at) => tokio::time::sleep_until(at.into()).await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// The sources besides the state.
+#[derive(Debug)]
+pub struct Sources {
+    /// Client requests from the control socket server.
+    pub requests: mpsc::Receiver<Incoming>,
+    /// The clock timerfds (real clock) ...
+    pub timers: Option<ClockTimers>,
+    /// ... or the manual clock's commands.
+    pub clock_commands: Option<mpsc::Receiver<ClockCommand>>,
+    /// SIGTERM, SIGINT, SIGHUP.
+    pub signals: Signals,
+}
+
+/// Runs until the services are stopped after SIGTERM/SIGINT.
+pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
+    loop {
+        state.stats.loop_iterations += 1;
+        if let Some(timers) = sources.timers.as_mut() {
+            timers.arm(&state.scheduler.wakeups())?;
+        }
+        let flush_at = state.logs.deadline();
+        let accepting = !state.shutting_down;
+        let wake = tokio::select! {
+            s = sources.signals.recv() => Wake::Signal(s),
+            e = state.supervisor.next_event() => Wake::Supervisor(e),
+            f = wait_timers(sources.timers.as_mut()) => Wake::Timer(f),
+            c = next_clock_command(sources.clock_commands.as_mut()) => Wake::Clock(c),
+            Some(r) = sources.requests.recv(), if accepting => Wake::Request(r),
+            () = sleep_until(flush_at) => Wake::Flush,
+        };
+        match wake {
+            Wake::Signal(DaemonSignal::Terminate(name)) => {
+                if state.shutting_down {
+                    report(format!(
+                        "{name} again: exiting without waiting for services"
+                    ));
+                    break;
+                }
+                report(format!("{name}: stopping services"));
+                begin_shutdown(state);
+            }
+            Wake::Signal(DaemonSignal::Reload) => {
+                report("SIGHUP: reloading unit files");
+                reload::reload(state);
+            }
+            Wake::Supervisor(event) => {
+                state.supervisor.handle(event);
+                state.settle();
+            }
+            Wake::Timer(fired) => match fired? {
+                Fired::ClockChanged => state.clock_changed(),
+                Fired::Elapsed(_) => state.advance(),
+            },
+            Wake::Clock(command) => {
+                let jumped = match &mut state.clock {
+                    DaemonClock::Manual(clock) => command.action.apply(clock),
+                    DaemonClock::Real(_) => false,
+                };
+                if jumped {
+                    state.clock_changed();
+                } else {
+                    state.advance();
+                }
+                let _ = command.reply.send(state.clock.now());
+            }
+            Wake::Request(incoming) => handlers::handle(state, incoming),
+            Wake::Flush => state.flush_logs(),
+        }
+        if state.shutting_down && all_stopped(state) {
+            break;
+        }
+    }
+    state.flush_logs();
+    state.logs.close();
+    if let Err(e) = state.store.checkpoint() {
+        report(format!("cannot checkpoint the state database: {e}"));
+    }
+    Ok(())
+}
+
+/// Stops every service that is not inactive; the supervisor orders the stops
+/// by After=/Before= reversed and enforces each TimeoutStopSec=.
+pub fn begin_shutdown(state: &mut State) {
+    state.shutting_down = true;
+    let running: Vec<String> = state
+        .supervisor
+        .service_names()
+        .filter(|n| {
+            state
+                .supervisor
+                .status(n)
+                .is_some_and(|s| !matches!(s.active, ActiveState::Inactive | ActiveState::Failed))
+        })
+        .map(str::to_owned)
+        .collect();
+    for name in running {
+        if let Err(e) = state.supervisor.stop(&name) {
+            report(format!("{name}: cannot stop: {e}"));
+        }
+    }
+    state.settle();
+}
+
+fn all_stopped(state: &State) -> bool {
+    state.supervisor.is_settled()
+        && state.supervisor.service_names().all(|n| {
+            state
+                .supervisor
+                .status(n)
+                .is_none_or(|s| matches!(s.active, ActiveState::Inactive | ActiveState::Failed))
+        })
+}

@@ -1,0 +1,297 @@
+//! start, stop, restart, reload, try-restart, reload-or-restart, kill,
+//! reset-failed.
+//!
+//! Service jobs go to the supervisor and the client is answered when they are
+//! done (systemctl's default `--wait`-for-job behaviour); timers and targets
+//! change at once.
+
+use std::collections::BTreeSet;
+
+use tokio::sync::oneshot;
+
+use super::{answer, not_found, unit_name};
+use crate::daemon::state::State;
+use crate::ipc::{ErrorCode, KillWhom, Reply, Request, Response};
+use crate::store::Trigger;
+use crate::supervisor::{JobError, KillWho};
+use crate::unit::{Signal, UnitType};
+
+/// The verbs that queue jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Start,
+    Stop,
+    Restart,
+    Reload,
+    TryRestart,
+    ReloadOrRestart,
+}
+
+impl Verb {
+    fn name(self) -> &'static str {
+        match self {
+            Verb::Start => "start",
+            Verb::Stop => "stop",
+            Verb::Restart => "restart",
+            Verb::Reload => "reload",
+            Verb::TryRestart => "try-restart",
+            Verb::ReloadOrRestart => "reload-or-restart",
+        }
+    }
+}
+
+/// Handles one job request.
+pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>) {
+    let (verb, units) = match request {
+        Request::Start { units } => (Verb::Start, units),
+        Request::Stop { units } => (Verb::Stop, units),
+        Request::Restart { units } => (Verb::Restart, units),
+        Request::Reload { units } => (Verb::Reload, units),
+        Request::TryRestart { units } => (Verb::TryRestart, units),
+        Request::ReloadOrRestart { units } => (Verb::ReloadOrRestart, units),
+        Request::Kill {
+            units,
+            signal,
+            whom,
+        } => return answer(reply, kill(state, &units, signal, whom)),
+        Request::ResetFailed { units } => return answer(reply, reset_failed(state, &units)),
+        _ => {
+            return answer(
+                reply,
+                Response::error(ErrorCode::Internal, "not a job request"),
+            )
+        }
+    };
+    if state.shutting_down && matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart) {
+        return answer(
+            reply,
+            Response::error(ErrorCode::Busy, "the daemon is shutting down"),
+        );
+    }
+    // Check every name first, so that a typo starts nothing (systemctl
+    // refuses the whole transaction too).
+    let mut names = Vec::new();
+    for raw in &units {
+        let name = unit_name(raw);
+        if !state.knows(&name) && !state.units.load_extra(&name) {
+            return answer(reply, not_found(&name));
+        }
+        let name = state.units.canonical(&name).to_owned();
+        if state.units.load_state(&name) == "masked"
+            && matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart)
+        {
+            return answer(
+                reply,
+                Response::error(ErrorCode::Failed, format!("Unit {name} is masked.")),
+            );
+        }
+        names.push(name);
+    }
+    let mut jobs = BTreeSet::new();
+    for name in &names {
+        match run_verb(state, verb, name) {
+            Ok(Some(id)) => {
+                jobs.insert(id);
+            }
+            Ok(None) => {}
+            Err(response) => {
+                state.settle();
+                return answer(reply, response);
+            }
+        }
+    }
+    state
+        .waits
+        .add(jobs, Response::Done { messages: vec![] }, reply);
+    state.settle();
+}
+
+/// Starts (`start`) or stops units for `enable --now`/`disable --now`; the
+/// service jobs to wait for.
+pub(super) fn start_or_stop(
+    state: &mut State,
+    names: &[String],
+    start: bool,
+) -> Result<BTreeSet<u64>, Response> {
+    let verb = if start { Verb::Start } else { Verb::Stop };
+    let mut jobs = BTreeSet::new();
+    for name in names {
+        if let Some(id) = run_verb(state, verb, name)? {
+            jobs.insert(id);
+        }
+    }
+    Ok(jobs)
+}
+
+fn job_error(verb: Verb, name: &str, e: JobError) -> Response {
+    match e {
+        JobError::NoSuchUnit(_) => not_found(name),
+        other => Response::error(
+            ErrorCode::Failed,
+            format!("Failed to {} {name}: {other}", verb.name()),
+        ),
+    }
+}
+
+/// Queues the job for one unit; `Some(id)` for a service job to wait for.
+fn run_verb(state: &mut State, verb: Verb, name: &str) -> Result<Option<u64>, Response> {
+    let ty = crate::unit::UnitName::parse(name)
+        .map(|n| n.unit_type())
+        .unwrap_or(UnitType::Other);
+    let (active, _) = state.active_state(name);
+    let is_active = matches!(active, "active" | "activating" | "reloading");
+    match ty {
+        UnitType::Service => {
+            let result = match verb {
+                Verb::Start => {
+                    state.runs.expect(name, Trigger::Manual);
+                    state.supervisor.start(name)
+                }
+                Verb::Stop => state.supervisor.stop(name),
+                Verb::Restart => {
+                    state.runs.expect(name, Trigger::Manual);
+                    state.supervisor.restart(name)
+                }
+                Verb::TryRestart if !is_active => return Ok(None),
+                Verb::TryRestart => {
+                    state.runs.expect(name, Trigger::Manual);
+                    state.supervisor.restart(name)
+                }
+                Verb::Reload => state.supervisor.reload(name),
+                Verb::ReloadOrRestart => {
+                    let reloadable = state
+                        .supervisor
+                        .unit(name)
+                        .is_some_and(|u| !u.service.exec_reload.is_empty());
+                    if is_active && reloadable {
+                        state.supervisor.reload(name)
+                    } else {
+                        state.runs.expect(name, Trigger::Manual);
+                        state.supervisor.restart(name)
+                    }
+                }
+            };
+            result.map(Some).map_err(|e| {
+                state.runs.cancel(name);
+                job_error(verb, name, e)
+            })
+        }
+        UnitType::Timer => {
+            match verb {
+                Verb::Start => state.start_timer(name),
+                Verb::Stop => state.stop_timer(name),
+                Verb::Restart | Verb::ReloadOrRestart => {
+                    state.stop_timer(name);
+                    state.start_timer(name);
+                }
+                Verb::TryRestart if is_active => {
+                    state.stop_timer(name);
+                    state.start_timer(name);
+                }
+                Verb::TryRestart => {}
+                Verb::Reload => return Err(not_reloadable(name)),
+            }
+            Ok(None)
+        }
+        UnitType::Target => {
+            match verb {
+                Verb::Start | Verb::Restart | Verb::ReloadOrRestart => start_target(state, name),
+                Verb::Stop => {
+                    state.active_targets.remove(name);
+                }
+                Verb::TryRestart => {}
+                Verb::Reload => return Err(not_reloadable(name)),
+            }
+            Ok(None)
+        }
+        UnitType::Other => Err(Response::error(
+            ErrorCode::Failed,
+            format!(
+                "Failed to {} {name}: unit type not supported by sundial.",
+                verb.name()
+            ),
+        )),
+    }
+}
+
+fn not_reloadable(name: &str) -> Response {
+    Response::error(
+        ErrorCode::Failed,
+        format!("Failed to reload {name}: Job type reload is not applicable for unit {name}."),
+    )
+}
+
+/// Starts a target: it becomes active and what it wants starts.
+fn start_target(state: &mut State, name: &str) {
+    state.active_targets.insert(name.to_owned());
+    let Some(unit) = state.units.get(name) else {
+        return;
+    };
+    let section = unit.unit_section();
+    let wanted: Vec<String> = section
+        .wants
+        .iter()
+        .chain(&section.requires)
+        .map(|n| n.as_str().to_owned())
+        .collect();
+    for w in wanted {
+        match crate::unit::UnitName::parse(&w).map(|n| n.unit_type()) {
+            Ok(UnitType::Timer) => state.start_timer(&w),
+            Ok(UnitType::Service) => {
+                state.runs.expect(&w, Trigger::Dependency(name.to_owned()));
+                if state.supervisor.start(&w).is_err() {
+                    state.runs.cancel(&w);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Response {
+    let Some(signal) = Signal::from_number(signal) else {
+        return Response::error(
+            ErrorCode::BadRequest,
+            format!("invalid signal number {signal}"),
+        );
+    };
+    let who = match whom {
+        KillWhom::Main => KillWho::Main,
+        KillWhom::Control => KillWho::Control,
+        KillWhom::All => KillWho::All,
+    };
+    for raw in units {
+        let name = unit_name(raw);
+        if !state.knows(&name) {
+            return not_found(&name);
+        }
+        // A service never started has no processes: nothing to signal.
+        if state.supervisor.status(&name).is_some() {
+            if let Err(e) = state.supervisor.kill(&name, who, signal) {
+                return Response::error(ErrorCode::Failed, e.to_string());
+            }
+        }
+    }
+    state.settle();
+    Response::Done { messages: vec![] }
+}
+
+fn reset_failed(state: &mut State, units: &[String]) -> Response {
+    let names: Vec<String> = if units.is_empty() {
+        state
+            .supervisor
+            .service_names()
+            .map(str::to_owned)
+            .collect()
+    } else {
+        units.iter().map(|u| unit_name(u)).collect()
+    };
+    for name in &names {
+        if !state.knows(name) {
+            return not_found(name);
+        }
+        state.supervisor.reset_failed(name);
+    }
+    state.settle();
+    Response::Done { messages: vec![] }
+}

@@ -1,0 +1,87 @@
+//! `list-timers` and `list-units`.
+
+use sundial_calendar::Timestamp;
+
+use super::matches_any;
+use super::status::last_result;
+use crate::daemon::state::State;
+use crate::ipc::types::{TimerRow, UnitRow};
+use crate::ipc::Response;
+use crate::scheduler::clock::ClockSnapshot;
+use crate::scheduler::{Timer, TimerState};
+
+/// A timer's next elapse on the wall clock: the earlier of its calendar and
+/// its monotonic elapse (as list-timers' NEXT).
+pub fn next_elapse(timer: &Timer, now: &ClockSnapshot) -> Option<Timestamp> {
+    let TimerState::Waiting(w) = &timer.state else {
+        return None;
+    };
+    [&w.realtime, &w.monotonic]
+        .into_iter()
+        .flatten()
+        .map(|p| now.realtime_of(p.clock, p.at as i64))
+        .min()
+}
+
+/// Answers `list-timers`: active timers (all with `all`), soonest first.
+pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Response {
+    let now = state.now();
+    let infos = state.scheduler.list(now);
+    let mut timers = Vec::with_capacity(infos.len());
+    for info in infos {
+        if !all && matches!(info.state, "dead" | "failed") {
+            continue;
+        }
+        if !matches_any(patterns, &info.timer) {
+            continue;
+        }
+        let last_result = last_result(state, &info.activates);
+        timers.push(TimerRow {
+            unit: info.timer,
+            activates: vec![info.activates],
+            next_elapse_usec: info.next.map(|t| t.as_usec()),
+            last_trigger_usec: info.last.map(|t| t.as_usec()),
+            last_result,
+        });
+    }
+    Response::Timers { timers }
+}
+
+/// Answers `list-units`: by default loaded units that are active, failed or
+/// busy; with `all` every unit known. `types` and `states` filter by unit
+/// type and by load, active or sub state.
+pub fn list_units(
+    state: &mut State,
+    all: bool,
+    types: &[String],
+    states: &[String],
+    patterns: &[String],
+) -> Response {
+    let mut units = Vec::new();
+    for name in state.all_units() {
+        let suffix = name.rsplit_once('.').map_or("", |(_, s)| s);
+        if !types.is_empty() && !types.iter().any(|t| t == suffix) {
+            continue;
+        }
+        if !matches_any(patterns, &name) {
+            continue;
+        }
+        let (active, sub) = state.active_state(&name);
+        let load = state.units.load_state(&name);
+        if !states.is_empty() {
+            if !states.iter().any(|s| s == active || s == sub || s == load) {
+                continue;
+            }
+        } else if !all && active == "inactive" && load == "loaded" {
+            continue;
+        }
+        units.push(UnitRow {
+            description: state.description(&name),
+            unit: name,
+            load_state: load.to_owned(),
+            active_state: active.to_owned(),
+            sub_state: sub.to_owned(),
+        });
+    }
+    Response::Units { units }
+}

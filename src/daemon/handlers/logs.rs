@@ -1,0 +1,105 @@
+//! `logs` (journalctl's -u, -n, --since, --until, --invocation, -f) and
+//! `history`.
+//!
+//! A `logs` reply is a stream of frames of at most
+//! [`LINES_PER_FRAME`](crate::daemon::output::LINES_PER_FRAME) lines; without
+//! `-f` the stream ends after the last matching line, with `-f` the client
+//! is added to the log pipe's followers and gets each new batch as it is
+//! committed.
+
+use tokio::sync::mpsc;
+
+use super::unit_name;
+use crate::daemon::output::LINES_PER_FRAME;
+use crate::daemon::state::State;
+use crate::ipc::types::{LogLine, RunRow};
+use crate::ipc::{ErrorCode, Reply, Response};
+use crate::store::{InvocationId, LogQuery};
+use sundial_calendar::Timestamp;
+
+/// The fields of a `logs` request.
+#[derive(Debug, Clone)]
+pub struct LogsRequest {
+    pub units: Vec<String>,
+    pub follow: bool,
+    pub lines: Option<u64>,
+    pub since_usec: Option<i64>,
+    pub until_usec: Option<i64>,
+    pub invocation: Option<String>,
+}
+
+/// `history` without `-n`.
+const DEFAULT_HISTORY: u32 = 1000;
+
+fn error(code: ErrorCode, message: String) -> Reply {
+    Reply::One(Response::error(code, message))
+}
+
+/// Answers `logs`.
+pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
+    state.flush_logs();
+    let invocation = match request
+        .invocation
+        .as_deref()
+        .map(str::parse::<InvocationId>)
+    {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(e)) => return error(ErrorCode::BadRequest, e.to_string()),
+    };
+    let query = LogQuery {
+        units: request.units.iter().map(|u| unit_name(u)).collect(),
+        since: request.since_usec.map(Timestamp::from_usec),
+        until: request.until_usec.map(Timestamp::from_usec),
+        invocation,
+        after: None,
+        last: request
+            .lines
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        limit: None,
+    };
+    let entries = match state.store.logs(&query) {
+        Ok(e) => e,
+        Err(e) => return error(ErrorCode::Failed, e.to_string()),
+    };
+    let mut cursor = entries.last().map(|e| e.cursor);
+    let frames: Vec<Response> = entries
+        .chunks(LINES_PER_FRAME)
+        .map(|chunk| Response::Logs {
+            lines: chunk.iter().cloned().map(LogLine::from).collect(),
+        })
+        .collect();
+    let (tx, rx) = mpsc::channel(frames.len().max(1) + 64);
+    for frame in frames {
+        // The channel was sized for every frame: this cannot be full.
+        let _ = tx.try_send(frame);
+    }
+    if request.follow {
+        if cursor.is_none() {
+            // Nothing matched yet: follow from the newest line of all.
+            let newest = LogQuery {
+                last: Some(1),
+                ..LogQuery::default()
+            };
+            cursor = state
+                .store
+                .logs(&newest)
+                .ok()
+                .and_then(|e| e.last().map(|l| l.cursor));
+        }
+        state.logs.follow(query, cursor.unwrap_or(0), tx);
+    }
+    Reply::Stream(rx)
+}
+
+/// Answers `history`: runs newest first.
+pub fn history(state: &mut State, unit: Option<String>, limit: Option<u32>) -> Response {
+    let unit = unit.map(|u| unit_name(&u));
+    let limit = limit.unwrap_or(DEFAULT_HISTORY) as usize;
+    match state.store.history(unit.as_deref(), limit) {
+        Ok(runs) => Response::Runs {
+            runs: runs.into_iter().map(RunRow::from).collect(),
+        },
+        Err(e) => Response::error(ErrorCode::Failed, e.to_string()),
+    }
+}

@@ -1,0 +1,227 @@
+//! One handler per family of requests. Each gets the daemon's state for the
+//! duration of the call and answers on the request's reply channel, at once
+//! or, for jobs, when they are done.
+
+mod deps;
+mod files;
+mod jobs;
+mod listing;
+mod logs;
+mod query;
+mod reload;
+mod show;
+mod status;
+
+use tokio::sync::oneshot;
+
+use super::state::State;
+use crate::ipc::{ErrorCode, Incoming, Reply, Request, Response};
+
+pub use files::is_enabled;
+
+/// Carries out one request.
+pub fn handle(state: &mut State, incoming: Incoming) {
+    let Incoming { request, reply, .. } = incoming;
+    match request {
+        Request::Start { .. }
+        | Request::Stop { .. }
+        | Request::Restart { .. }
+        | Request::Reload { .. }
+        | Request::TryRestart { .. }
+        | Request::ReloadOrRestart { .. }
+        | Request::Kill { .. }
+        | Request::ResetFailed { .. } => jobs::handle(state, request, reply),
+        Request::Status { units, lines } => answer(reply, status::status(state, &units, lines)),
+        Request::ListTimers { all, patterns } => {
+            answer(reply, listing::list_timers(state, all, &patterns))
+        }
+        Request::ListUnits {
+            all,
+            types,
+            states,
+            patterns,
+        } => answer(
+            reply,
+            listing::list_units(state, all, &types, &states, &patterns),
+        ),
+        Request::Show { units, properties } => {
+            answer(reply, show::show(state, &units, &properties))
+        }
+        Request::Cat { units } => answer(reply, files::cat(state, &units)),
+        Request::ListDependencies { unit, reverse } => {
+            answer(reply, deps::list_dependencies(state, &unit, reverse))
+        }
+        Request::Enable { units, now } => files::enable(state, &units, now, reply),
+        Request::Disable { units, now } => files::disable(state, &units, now, reply),
+        Request::Mask { units } => answer(reply, files::mask(state, &units)),
+        Request::Unmask { units } => answer(reply, files::unmask(state, &units)),
+        Request::IsActive { units } => answer(reply, query::is_active(state, &units)),
+        Request::IsEnabled { units } => answer(reply, query::is_enabled(state, &units)),
+        Request::IsFailed { units } => answer(reply, query::is_failed(state, &units)),
+        Request::DaemonReload => answer(reply, reload::daemon_reload(state)),
+        Request::Logs {
+            units,
+            follow,
+            lines,
+            since_usec,
+            until_usec,
+            invocation,
+        } => {
+            let query = logs::LogsRequest {
+                units,
+                follow,
+                lines,
+                since_usec,
+                until_usec,
+                invocation,
+            };
+            let _ = reply.send(logs::logs(state, query));
+        }
+        Request::History { unit, limit } => answer(reply, logs::history(state, unit, limit)),
+    }
+}
+
+fn answer(reply: oneshot::Sender<Reply>, response: Response) {
+    // The client may have gone; nothing to do then.
+    let _ = reply.send(Reply::One(response));
+}
+
+/// systemctl's name mangling: a name without a unit suffix is a service.
+pub fn unit_name(name: &str) -> String {
+    let has_suffix = name
+        .rsplit_once('.')
+        .is_some_and(|(_, s)| crate::unit::UnitType::from_suffix(s).is_some());
+    if has_suffix || is_glob(name) {
+        name.to_owned()
+    } else {
+        format!("{name}.service")
+    }
+}
+
+/// `Unit NAME not found.`
+pub fn not_found(name: &str) -> Response {
+    Response::error(ErrorCode::NoSuchUnit, format!("Unit {name} not found."))
+}
+
+/// Whether a pattern has glob characters.
+pub fn is_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// fnmatch(3) without flags: `*`, `?`, `[...]` with ranges and `!`/`^`.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    glob_at(&p, &n)
+}
+
+fn glob_at(p: &[char], n: &[char]) -> bool {
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() {
+            match p[pi] {
+                '*' => {
+                    star = Some((pi, ni));
+                    pi += 1;
+                    continue;
+                }
+                '?' => {
+                    pi += 1;
+                    ni += 1;
+                    continue;
+                }
+                '[' => {
+                    if let Some((matched, len)) = class(&p[pi..], n[ni]) {
+                        if matched {
+                            pi += len;
+                            ni += 1;
+                            continue;
+                        }
+                    } else if n[ni] == '[' {
+                        pi += 1;
+                        ni += 1;
+                        continue;
+                    }
+                }
+                c if c == n[ni] => {
+                    pi += 1;
+                    ni += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match star {
+            Some((sp, sn)) => {
+                pi = sp + 1;
+                ni = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            None => return false,
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Matches `c` against the bracket expression at the start of `p`; returns
+/// whether it matched and the expression's length, or None if unterminated.
+fn class(p: &[char], c: char) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(p.get(i), Some('!' | '^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < p.len() {
+        if p[i] == ']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
+            matched |= p[i] <= c && c <= p[i + 2];
+            i += 3;
+        } else {
+            matched |= p[i] == c;
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Whether `name` matches any of `patterns` (all match when there are none).
+pub fn matches_any(patterns: &[String], name: &str) -> bool {
+    patterns.is_empty()
+        || patterns
+            .iter()
+            .any(|p| glob_match(&unit_name(p), name) || glob_match(p, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_get_the_service_suffix() {
+        assert_eq!(unit_name("backup"), "backup.service");
+        assert_eq!(unit_name("backup.timer"), "backup.timer");
+        assert_eq!(unit_name("a.b"), "a.b.service");
+        assert_eq!(unit_name("back*"), "back*");
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.timer", "backup.timer"));
+        assert!(!glob_match("*.timer", "backup.service"));
+        assert!(glob_match("b?ckup.*", "backup.timer"));
+        assert!(glob_match("sync@*.timer", "sync@home.timer"));
+        assert!(glob_match("[a-c]*", "backup.timer"));
+        assert!(!glob_match("[!a-c]*", "backup.timer"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("a", ""));
+        assert!(glob_match("[a", "[a"));
+        assert!(matches_any(&[], "x.service"));
+        assert!(matches_any(&["backup".into()], "backup.service"));
+    }
+}

@@ -1,0 +1,238 @@
+//! `show`: properties as `Name=value`, as `systemctl show` prints them. Without
+//! units, the manager's own properties, including the daemon's counters
+//! (loop wake-ups, timer lateness) that the benchmark reads.
+
+use sundial_calendar::timestamp;
+use sundial_calendar::Timestamp;
+
+use super::listing::next_elapse;
+use super::status::last_result;
+use super::{is_enabled, not_found, unit_name};
+use crate::daemon::state::State;
+use crate::ipc::types::{Property, UnitProperties};
+use crate::ipc::Response;
+use crate::unit::{Unit, UnitName};
+
+/// Answers `show`.
+pub fn show(state: &mut State, units: &[String], properties: &[String]) -> Response {
+    let mut out = Vec::new();
+    if units.is_empty() {
+        out.push(UnitProperties {
+            unit: String::new(),
+            properties: filter(manager(state), properties),
+        });
+    }
+    for raw in units {
+        let name = unit_name(raw);
+        if !state.knows(&name) {
+            return not_found(&name);
+        }
+        let name = state.units.canonical(&name).to_owned();
+        out.push(UnitProperties {
+            properties: filter(unit_properties(state, &name), properties),
+            unit: name,
+        });
+    }
+    Response::Properties { units: out }
+}
+
+fn filter(all: Vec<Property>, wanted: &[String]) -> Vec<Property> {
+    if wanted.is_empty() {
+        return all;
+    }
+    // `-p A,B` may arrive as one string.
+    let wanted: Vec<&str> = wanted.iter().flat_map(|w| w.split(',')).collect();
+    all.into_iter()
+        .filter(|p| wanted.contains(&p.name.as_str()))
+        .collect()
+}
+
+struct Props(Vec<Property>);
+
+impl Props {
+    fn add(&mut self, name: &str, value: impl ToString) {
+        self.0.push(Property {
+            name: name.to_owned(),
+            value: value.to_string(),
+        });
+    }
+}
+
+fn names(list: &[UnitName]) -> String {
+    list.iter()
+        .map(UnitName::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn manager(state: &State) -> Vec<Property> {
+    let mut p = Props(Vec::new());
+    let stats = &state.stats;
+    p.add("Version", env!("CARGO_PKG_VERSION"));
+    p.add(
+        "Scope",
+        match state.paths.scope {
+            crate::unit::Scope::System => "system",
+            crate::unit::Scope::User => "user",
+        },
+    );
+    p.add(
+        "SystemState",
+        if state.shutting_down {
+            "stopping"
+        } else {
+            "running"
+        },
+    );
+    p.add(
+        "UnitPath",
+        state
+            .paths
+            .search_path
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    p.add("StateDirectory", state.paths.state_dir.display());
+    p.add("ControlSocket", state.paths.socket.display());
+    p.add("NNames", state.units.loaded.units.len());
+    p.add("NTimers", state.scheduler.timers().count());
+    p.add("NFailedUnits", state.units.loaded.failed.len());
+    p.add("LoopIterations", stats.loop_iterations);
+    p.add("TimerElapses", stats.elapses);
+    let percentile = |q| {
+        stats
+            .lateness_percentile(q)
+            .map_or_else(String::new, |v| v.to_string())
+    };
+    p.add("TimerLatenessP50USec", percentile(50));
+    p.add("TimerLatenessP99USec", percentile(99));
+    p.add("TimerLatenessMaxUSec", percentile(100));
+    p.0
+}
+
+fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
+    let mut p = Props(Vec::new());
+    let zone = state.scheduler.zone().clone();
+    let time = |t: Option<Timestamp>| t.map_or_else(String::new, |t| timestamp::format(t, &zone));
+    let (active, sub) = state.active_state(name);
+    p.add("Id", name);
+    p.add("Description", state.description(name));
+    p.add("LoadState", state.units.load_state(name));
+    p.add("ActiveState", active);
+    p.add("SubState", sub);
+    p.add("UnitFileState", is_enabled(state, name));
+    p.add("StateChangeTimestamp", time(state.runs.state_change(name)));
+    let unit = state.units.get(name).cloned();
+    if let Some(unit) = &unit {
+        let source = unit.source();
+        let mut all_names = vec![name.to_owned()];
+        all_names.extend(source.aliases.iter().cloned());
+        p.add("Names", all_names.join(" "));
+        p.add(
+            "FragmentPath",
+            source
+                .fragment
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default(),
+        );
+        p.add(
+            "DropInPaths",
+            source
+                .dropins
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let s = unit.unit_section();
+        p.add("Requires", names(&s.requires));
+        p.add("Wants", names(&s.wants));
+        p.add("BindsTo", names(&s.binds_to));
+        p.add("Conflicts", names(&s.conflicts));
+        p.add("After", names(&s.after));
+        p.add("Before", names(&s.before));
+        p.add("OnFailure", names(&s.on_failure));
+        p.add("OnSuccess", names(&s.on_success));
+    }
+    match &unit {
+        Some(Unit::Timer(t)) => {
+            p.add("Unit", t.triggers.as_str());
+            p.add("Triggers", t.triggers.as_str());
+            p.add("Persistent", yes_no(t.timer.persistent));
+            p.add("AccuracyUSec", t.timer.accuracy);
+            p.add("RandomizedDelayUSec", t.timer.randomized_delay);
+            p.add("RemainAfterElapse", yes_no(t.timer.remain_after_elapse));
+            p.add("WakeSystem", yes_no(t.timer.wake_system));
+            for spec in t.timer.calendars() {
+                p.add("TimersCalendar", format!("{{ OnCalendar={spec} }}"));
+            }
+            for (base, span) in t.timer.monotonic() {
+                p.add(
+                    "TimersMonotonic",
+                    format!("{{ {}={span} }}", base.directive()),
+                );
+            }
+            let now = state.now();
+            if let Some(timer) = state.scheduler.timer(name) {
+                p.add("NextElapseUSecRealtime", time(next_elapse(timer, &now)));
+                p.add(
+                    "LastTriggerUSec",
+                    time(timer.last_trigger.map(|l| l.realtime)),
+                );
+                let result = match &timer.state {
+                    crate::scheduler::TimerState::Failed(_) => "resources",
+                    _ => "success",
+                };
+                p.add("Result", result);
+            }
+        }
+        Some(Unit::Service(svc)) => {
+            let s = &svc.service;
+            p.add("Type", format!("{:?}", s.service_type).to_lowercase());
+            p.add("Restart", format!("{:?}", s.restart).to_lowercase());
+            p.add("RemainAfterExit", yes_no(s.remain_after_exit));
+            p.add(
+                "TriggeredBy",
+                state
+                    .units
+                    .loaded
+                    .timers()
+                    .filter(|t| t.triggers.as_str() == name)
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        _ => {}
+    }
+    if let Some(s) = state.supervisor.status(name) {
+        p.add("MainPID", s.main_pid.map_or(0, |pid| pid.as_raw()));
+        p.add("Result", s.result.as_str());
+        p.add("NRestarts", s.n_restarts);
+        p.add("InvocationID", &s.invocation_id);
+        p.add("StatusText", s.status_text.clone().unwrap_or_default());
+        if let Some(exit) = s.main_exit {
+            p.add("ExecMainCode", exit.code_name());
+            p.add("ExecMainStatus", exit.status_text());
+        }
+    } else if name.ends_with(".service") {
+        p.add("MainPID", 0);
+    }
+    if name.ends_with(".service") {
+        let last = last_result(state, name);
+        p.add("LastRunResult", last.map_or("", |r| r.as_str()));
+    }
+    p.0
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}

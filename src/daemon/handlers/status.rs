@@ -1,0 +1,131 @@
+//! `status`: the systemctl status block of each unit, with its last log lines.
+
+use super::listing::next_elapse;
+use super::{is_enabled, not_found, unit_name};
+use crate::daemon::state::State;
+use crate::ipc::types::{LogLine, ProcessRow, StatusBlock};
+use crate::ipc::Response;
+use crate::store::{LogQuery, RunResult};
+use crate::unit::Unit;
+
+/// systemctl's default `-n`.
+const DEFAULT_LINES: u32 = 10;
+
+/// Answers `status`. Without units: every unit that is not inactive.
+pub fn status(state: &mut State, units: &[String], lines: Option<u32>) -> Response {
+    // Lines read but not written yet belong in the answer.
+    state.flush_logs();
+    let names: Vec<String> = if units.is_empty() {
+        state
+            .all_units()
+            .into_iter()
+            .filter(|n| state.active_state(n).0 != "inactive")
+            .collect()
+    } else {
+        units.iter().map(|u| unit_name(u)).collect()
+    };
+    let mut blocks = Vec::with_capacity(names.len());
+    for name in names {
+        if !state.knows(&name) {
+            return not_found(&name);
+        }
+        blocks.push(block(state, &name, lines.unwrap_or(DEFAULT_LINES)));
+    }
+    Response::Status { units: blocks }
+}
+
+/// The block of one unit.
+pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
+    let name = state.units.canonical(name).to_owned();
+    let (active, sub) = state.active_state(&name);
+    let mut b = StatusBlock {
+        unit: name.clone(),
+        description: state.description(&name),
+        load_state: state.units.load_state(&name).to_owned(),
+        active_state: active.to_owned(),
+        sub_state: sub.to_owned(),
+        state_change_usec: state.runs.state_change(&name).map(|t| t.as_usec()),
+        unit_file_state: Some(is_enabled(state, &name)),
+        ..StatusBlock::default()
+    };
+    if let Some(unit) = state.units.get(&name) {
+        b.fragment_path = unit
+            .source()
+            .fragment
+            .as_ref()
+            .map(|p| p.display().to_string());
+        b.drop_in_paths = unit
+            .source()
+            .dropins
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+    }
+    if let Some(Unit::Timer(t)) = state.units.get(&name) {
+        b.triggers = vec![t.triggers.as_str().to_owned()];
+    }
+    if let Some(timer) = state.scheduler.timer(&name) {
+        let now = state.now();
+        b.next_elapse_usec = next_elapse(timer, &now).map(|t| t.as_usec());
+        b.triggers = vec![timer.unit.triggers.as_str().to_owned()];
+    }
+    b.triggered_by = state
+        .units
+        .loaded
+        .timers()
+        .filter(|t| t.triggers.as_str() == name)
+        .map(|t| t.name.as_str().to_owned())
+        .collect();
+    if let Some(s) = state.supervisor.status(&name) {
+        b.invocation = s.invocation_id.parse().ok();
+        b.main_pid = s.main_pid.map(|p| p.as_raw() as u32);
+        b.exit_status = s.main_exit.map(crate::daemon::runs::exit_status);
+        b.processes = state
+            .supervisor
+            .processes(&name)
+            .into_iter()
+            .map(|pid| ProcessRow {
+                pid: pid.as_raw() as u32,
+                command: command_line(pid.as_raw()),
+            })
+            .collect();
+    }
+    b.last_result = last_result(state, &name);
+    if lines > 0 {
+        let query = LogQuery {
+            units: vec![name.clone()],
+            last: Some(lines as usize),
+            ..LogQuery::default()
+        };
+        match state.store.logs(&query) {
+            Ok(entries) => b.recent_logs = entries.into_iter().map(LogLine::from).collect(),
+            Err(e) => crate::daemon::state::report(format!("{name}: cannot read its log: {e}")),
+        }
+    }
+    b
+}
+
+/// The result of the unit's last finished run, from memory or the store.
+pub fn last_result(state: &mut State, unit: &str) -> Option<RunResult> {
+    if let Some(r) = state.runs.last_result(unit) {
+        return Some(r);
+    }
+    let run = state.store.history(Some(unit), 8).ok()?;
+    let result = run.into_iter().find_map(|r| r.outcome.map(|o| o.result))?;
+    state.runs.note_result(unit, result);
+    Some(result)
+}
+
+/// A process's command line from /proc, as `ps` shows it.
+fn command_line(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            bytes
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,308 @@
+//! `sundial daemon`: the program that joins the pieces.
+//!
+//! At start it opens the store (settling runs a crash cut off), binds the
+//! control socket, loads the units, starts what the default targets want
+//! (enabled timers and services), lets Persistent= timers catch up, and enters
+//! the [`event_loop`], which alone owns the state from then on.
+//!
+//! - [`paths`], [`config`]: where things are, and the TOML settings.
+//! - [`clock`], [`timerfd`]: reading and waiting for the three clocks.
+//! - [`signals`]: SIGTERM/SIGINT (stop and exit), SIGHUP (reload).
+//! - [`state`]: the owned state and the glue between scheduler, supervisor
+//!   and store; [`runs`] (run rows), [`output`] (captured lines), [`waits`]
+//!   (clients waiting for jobs), [`stats`].
+//! - [`reload`]: daemon-reload; [`handlers`]: one file per request family.
+
+pub mod clock;
+pub mod config;
+pub mod event_loop;
+pub mod handlers;
+pub mod output;
+pub mod paths;
+pub mod reload;
+pub mod runs;
+pub mod signals;
+pub mod state;
+pub mod stats;
+pub mod timerfd;
+pub mod units;
+pub mod waits;
+
+use std::collections::BTreeSet;
+use std::io;
+use std::time::Duration;
+
+use sundial_calendar::zone::{local_zone, SystemZones};
+use tokio::sync::mpsc;
+
+use crate::ipc::{BindError, Policy, Server, ServerConfig};
+use crate::scheduler::clock::{Clock, ManualClock};
+use crate::scheduler::random::{HostIdentity, SplitMix64};
+use crate::scheduler::{Scheduler, SchedulerConfig};
+use crate::store::{Store, StoreError, Trigger};
+use crate::supervisor::{Supervisor, SupervisorConfig};
+use crate::unit::{host, LoadContext, Scope, UnitType};
+use clock::{clock_socket, serve_manual_clock, DaemonClock, RealClock, MANUAL_CLOCK_ENV};
+use config::{Config, ConfigError};
+use output::{channel_sink, LogPipe};
+use paths::{DaemonPaths, HostEnv, PathError, PathFlags};
+use runs::RunTracker;
+use state::{report, State};
+use units::UnitSet;
+
+/// What `sundial daemon` was asked to do.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// System or user manager.
+    pub scope: Scope,
+    /// `--unit-dir`, `--state-dir`, `--socket`, `--config`.
+    pub paths: PathFlags,
+    /// `--log-stdout`: echo captured output with the unit name in front.
+    pub log_stdout: bool,
+    /// `--clock=manual` (tests only; see [`clock`]).
+    pub manual_clock: bool,
+}
+
+/// Why the daemon could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The paths could not be worked out.
+    #[error(transparent)]
+    Paths(#[from] PathError),
+    /// The config file is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The state database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The control socket could not be bound.
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    /// `--clock=manual` without the test variable.
+    #[error("--clock=manual is for tests and needs {MANUAL_CLOCK_ENV}=1 in the environment")]
+    ManualClockRefused,
+    /// An OS facility failed (runtime, signals, timerfds, notify socket).
+    #[error("{what}: {source}")]
+    Io {
+        /// What the daemon was setting up or doing.
+        what: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+fn io_error(what: &'static str) -> impl FnOnce(io::Error) -> DaemonError {
+    move |source| DaemonError::Io { what, source }
+}
+
+/// Runs the daemon until SIGTERM or SIGINT has stopped its services.
+pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
+    if options.manual_clock && std::env::var(MANUAL_CLOCK_ENV).as_deref() != Ok("1") {
+        return Err(DaemonError::ManualClockRefused);
+    }
+    let env = HostEnv::from_process();
+    let paths = DaemonPaths::resolve(options.scope, &options.paths, &env)?;
+    let config = Config::load(&paths.config, paths.config_required)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(io_error("cannot start the async runtime"))?;
+    runtime.block_on(start(options, paths, config, env))
+}
+
+async fn start(
+    options: DaemonOptions,
+    paths: DaemonPaths,
+    config: Config,
+    env: HostEnv,
+) -> Result<(), DaemonError> {
+    // Handlers first, so that a SIGTERM during start-up is not lost.
+    let signals =
+        signals::Signals::install().map_err(io_error("cannot install signal handlers"))?;
+    let clock = if options.manual_clock {
+        DaemonClock::Manual(ManualClock::new(RealClock.now()))
+    } else {
+        DaemonClock::Real(RealClock)
+    };
+    let now = clock.now();
+
+    let mut store = Store::open(&paths.database)?;
+    store.set_log_retention(config.retention);
+    match RunTracker::settle_abandoned(&mut store, now.realtime) {
+        Ok(0) => {}
+        Ok(n) => report(format!(
+            "{n} run(s) cut off by the previous daemon's end closed as 'resources'"
+        )),
+        Err(e) => report(format!("cannot settle runs left in flight: {e}")),
+    }
+    if let Err(e) = store.prune_logs(now.realtime) {
+        report(format!("cannot prune old log lines: {e}"));
+    }
+
+    let policy = match paths.scope {
+        Scope::System => Policy::System,
+        Scope::User => Policy::User {
+            owner: nix::unistd::getuid().as_raw(),
+        },
+    };
+    let server = Server::bind(&paths.socket, policy, ServerConfig::default())?;
+    let (requests_tx, requests) = mpsc::channel(64);
+    tokio::spawn(server.serve(requests_tx));
+    let clock_commands = if options.manual_clock {
+        let path = clock_socket(&paths.runtime_dir);
+        Some(serve_manual_clock(&path).map_err(io_error("cannot bind the manual clock socket"))?)
+    } else {
+        None
+    };
+
+    // The zone source lives as long as the process: unit snapshots and the
+    // supervisor's loader borrow it.
+    let zones: &'static SystemZones = Box::leak(Box::new(crate::cli::verify::system_zones()));
+    let cx = LoadContext {
+        search_path: paths.search_path.clone(),
+        specifiers: host::specifier_context(paths.scope),
+        local_zone: local_zone(std::env::var("TZ").ok().as_deref(), zones),
+        zones,
+    };
+    let units = UnitSet::load(cx);
+    for d in units.diagnostics() {
+        report(d.to_string());
+    }
+
+    let mut supervisor_config = SupervisorConfig::new(&paths.runtime_dir);
+    supervisor_config.defaults = config.defaults;
+    supervisor_config
+        .default_environment
+        .extend(config.default_environment.iter().cloned());
+    if paths.scope == Scope::User {
+        supervisor_config.default_working_directory = env.home.clone();
+    }
+    let (sink, sink_rx) = channel_sink();
+    let mut supervisor = Supervisor::new(supervisor_config, Box::new(sink)).map_err(io_error(
+        "cannot set up the supervisor (notify socket, SIGCHLD)",
+    ))?;
+    supervisor.set_resolver(units.resolver());
+
+    let scheduler = Scheduler::new(
+        SchedulerConfig {
+            host: host_identity(paths.scope),
+            zone: units.cx.local_zone.clone(),
+            startup: now,
+            in_container: in_container(),
+            tick_usec: 1,
+        },
+        Box::new(SplitMix64::new(random_seed())),
+    );
+    let flush = Duration::from_micros(config.log_flush_interval.as_usec().min(60_000_000));
+    let timers = if options.manual_clock {
+        None
+    } else {
+        Some(timerfd::ClockTimers::new().map_err(io_error("cannot create the clock timerfds"))?)
+    };
+    let mut state = State {
+        clock,
+        scheduler,
+        supervisor,
+        store,
+        units,
+        paths,
+        config,
+        runs: RunTracker::default(),
+        logs: LogPipe::new(flush, options.log_stdout),
+        sink: sink_rx,
+        waits: waits::JobWaits::default(),
+        active_targets: BTreeSet::new(),
+        stats: stats::Stats::default(),
+        shutting_down: false,
+        debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
+        started: now,
+    };
+    start_default_targets(&mut state);
+    report(format!(
+        "started: {} units loaded, {} timers active; control socket {}",
+        state.units.loaded.units.len(),
+        state
+            .scheduler
+            .timers()
+            .filter(|t| t.state.is_active())
+            .count(),
+        state.paths.socket.display()
+    ));
+    let sources = event_loop::Sources {
+        requests,
+        timers,
+        clock_commands,
+        signals,
+    };
+    let result = event_loop::run(&mut state, sources).await;
+    let _ = std::fs::remove_file(&state.paths.socket);
+    result.map_err(io_error("event loop"))
+}
+
+/// Loads the timers, starts what the default targets want, then fires what
+/// is due now: OnBootSec= values already passed, Persistent= catch-up.
+fn start_default_targets(state: &mut State) {
+    state.load_timers();
+    for name in state.units.wanted_at_start() {
+        let ty = state
+            .units
+            .get(&name)
+            .map_or(UnitType::Other, |u| u.name().unit_type());
+        match ty {
+            UnitType::Target => {
+                state.active_targets.insert(name);
+            }
+            UnitType::Timer => state.start_timer(&name),
+            UnitType::Service => {
+                state
+                    .runs
+                    .expect(&name, Trigger::Dependency("default.target".into()));
+                if let Err(e) = state.supervisor.start(&name) {
+                    state.runs.cancel(&name);
+                    report(format!("{name}: cannot start: {e}"));
+                }
+            }
+            UnitType::Other => {}
+        }
+    }
+    state.advance();
+}
+
+/// The host as the scheduler's per-unit hashes see it.
+fn host_identity(scope: Scope) -> HostIdentity {
+    let hex16 = |path: &str| -> [u8; 16] {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let digits: Vec<u8> = text.trim().bytes().filter(u8::is_ascii_hexdigit).collect();
+        let mut out = [0u8; 16];
+        if digits.len() == 32 {
+            for (i, pair) in digits.chunks(2).enumerate() {
+                let s = std::str::from_utf8(pair).unwrap_or("00");
+                out[i] = u8::from_str_radix(s, 16).unwrap_or(0);
+            }
+        }
+        out
+    };
+    HostIdentity {
+        machine_id: hex16("/etc/machine-id"),
+        boot_id: hex16("/proc/sys/kernel/random/boot_id"),
+        system: scope == Scope::System,
+        uid: nix::unistd::getuid().as_raw(),
+    }
+}
+
+/// systemd's container detection, reduced to what container managers leave
+/// behind: `$container`, /.dockerenv, /run/.containerenv.
+fn in_container() -> bool {
+    std::env::var_os("container").is_some_and(|v| !v.is_empty())
+        || std::path::Path::new("/.dockerenv").exists()
+        || std::path::Path::new("/run/.containerenv").exists()
+}
+
+fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut bytes);
+    }
+    u64::from_ne_bytes(bytes)
+}

@@ -1,0 +1,72 @@
+//! daemon-reload (and SIGHUP): read the unit files again and carry the running
+//! state over.
+//!
+//! As in systemd:
+//! - an unchanged timer keeps its state, last trigger and next elapse; a
+//!   changed one that was waiting recomputes its next elapse from its new
+//!   settings (keeping its last trigger);
+//! - a running service keeps running; its new definition applies to the
+//!   commands it spawns from now on (ExecStop=, the next start);
+//! - a service whose file is gone stays as it is until stopped (systemd keeps
+//!   it loaded as `not-found` while it is active);
+//! - a timer whose file is gone or masked is stopped and forgotten: with no
+//!   file there is nothing that could make it elapse (systemd leaves such a
+//!   timer loaded but unable to fire).
+
+use std::collections::BTreeSet;
+
+use super::state::{report, State};
+use super::units::UnitSet;
+use crate::scheduler::Event;
+use crate::unit::{Unit, UnitType};
+
+/// Reloads the unit files. Returns the errors found, for the client.
+pub fn reload(state: &mut State) -> Vec<String> {
+    let fresh = UnitSet::load(state.units.cx.clone());
+    let mut messages = Vec::new();
+    for d in fresh.diagnostics() {
+        report(d.to_string());
+        if d.is_error() {
+            messages.push(d.to_string());
+        }
+    }
+    state.units = fresh;
+    state.supervisor.set_resolver(state.units.resolver());
+
+    let kept: BTreeSet<String> = state
+        .units
+        .names_of(UnitType::Timer)
+        .map(str::to_owned)
+        .collect();
+    let gone: Vec<String> = state
+        .scheduler
+        .timers()
+        .map(|t| t.name().to_owned())
+        .filter(|n| !kept.contains(n))
+        .collect();
+    for name in gone {
+        report(format!(
+            "{name}: unit file removed or masked, stopping the timer"
+        ));
+        state.stop_timer(&name);
+        state.schedule(Event::Unload(name));
+    }
+    state.load_timers();
+
+    let services: Vec<String> = state
+        .supervisor
+        .service_names()
+        .map(str::to_owned)
+        .collect();
+    for name in services {
+        if let Some(Unit::Service(new)) = state.units.get(&name) {
+            let changed = state.supervisor.unit(&name).is_none_or(|old| **old != *new);
+            if changed {
+                let new = new.clone();
+                state.supervisor.add_unit(new);
+            }
+        }
+    }
+    state.settle();
+    messages
+}

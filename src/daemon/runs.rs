@@ -1,0 +1,471 @@
+//! From the supervisor's state changes to run history and timer events.
+//!
+//! A run starts when a service leaves `dead`/`failed`/`auto-restart` for a
+//! starting state; its row is written then (so `history` shows it in flight)
+//! and completed when the service comes to rest again: `dead`, `failed`,
+//! `auto-restart`, or `exited` (a oneshot with RemainAfterExit=yes, whose work
+//! is done although the unit stays active). Each transition in or out of the
+//! inactive states also goes to the scheduler, for `OnUnitActiveSec=` and
+//! `OnUnitInactiveSec=`.
+
+use std::collections::{HashMap, HashSet};
+
+use sundial_calendar::Timestamp;
+
+use crate::store::{ExitStatus, InvocationId, NewRun, RunOutcome, RunResult, Store, Trigger};
+use crate::supervisor::exit::ProcessExit;
+use crate::supervisor::state::{ServiceResult, SubState};
+use crate::supervisor::UnitTransition;
+
+/// Run bookkeeping of every service.
+#[derive(Debug, Default)]
+pub struct RunTracker {
+    /// Services with an open run row.
+    in_flight: HashMap<String, InvocationId>,
+    /// Why the next run of a service starts, told before the start job.
+    pending: HashMap<String, Trigger>,
+    /// Services the scheduler was told are active.
+    active: HashSet<String>,
+    /// The result of each service's last finished run (list-timers' RESULT).
+    last_result: HashMap<String, RunResult>,
+    /// When each unit's active state last changed (status' "since").
+    changed: HashMap<String, Timestamp>,
+}
+
+/// What the owner needs to know about the transitions it handed in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Units that became active (`true`) or inactive (`false`), in order.
+    pub unit_changes: Vec<(String, bool)>,
+    /// Services that ended in `failed`, with their result.
+    pub failures: Vec<(String, ServiceResult)>,
+    /// Store writes that failed (reported, not fatal).
+    pub errors: Vec<String>,
+}
+
+fn at_rest(s: SubState) -> bool {
+    matches!(s, SubState::Dead | SubState::Failed | SubState::AutoRestart)
+}
+
+fn inactive(s: SubState) -> bool {
+    matches!(s, SubState::Dead | SubState::Failed)
+}
+
+/// systemd's Result= as the store's result.
+pub fn run_result(result: ServiceResult) -> RunResult {
+    match result {
+        ServiceResult::Success => RunResult::Success,
+        ServiceResult::ExitCode => RunResult::ExitCode,
+        ServiceResult::Signal => RunResult::Signal,
+        ServiceResult::CoreDump => RunResult::CoreDump,
+        ServiceResult::Timeout => RunResult::Timeout,
+        ServiceResult::Watchdog => RunResult::Watchdog,
+        ServiceResult::ExecCondition => RunResult::Skipped,
+        ServiceResult::StartLimitHit => RunResult::StartLimitHit,
+        // A protocol violation (no PID file, no READY=1) means the service
+        // could not be brought up as configured.
+        ServiceResult::Protocol | ServiceResult::Resources => RunResult::Resources,
+    }
+}
+
+/// How the main process ended, as the store keeps it.
+pub fn exit_status(exit: ProcessExit) -> ExitStatus {
+    match exit {
+        ProcessExit::Exited(code) => ExitStatus::Code(code),
+        ProcessExit::Killed(s) | ProcessExit::Dumped(s) => ExitStatus::Signal(s.number()),
+    }
+}
+
+impl RunTracker {
+    /// Tells why the next run of `unit` starts (a timer, a client).
+    pub fn expect(&mut self, unit: &str, trigger: Trigger) {
+        self.pending.insert(unit.to_owned(), trigger);
+    }
+
+    /// Forgets an expectation whose start job was refused.
+    pub fn cancel(&mut self, unit: &str) {
+        self.pending.remove(unit);
+    }
+
+    /// The result of the last finished run of `unit`, if one ended since the
+    /// daemon started or was looked up.
+    pub fn last_result(&self, unit: &str) -> Option<RunResult> {
+        self.last_result.get(unit).copied()
+    }
+
+    /// Remembers a result read from the store.
+    pub fn note_result(&mut self, unit: &str, result: RunResult) {
+        self.last_result.insert(unit.to_owned(), result);
+    }
+
+    /// When `unit` last changed between active and inactive.
+    pub fn state_change(&self, unit: &str) -> Option<Timestamp> {
+        self.changed.get(unit).copied()
+    }
+
+    /// Notes a state change of a unit that is not a service (a timer).
+    pub fn touch(&mut self, unit: &str, now: Timestamp) {
+        self.changed.insert(unit.to_owned(), now);
+    }
+
+    /// Records a start that never became a run (a Condition*= that failed).
+    pub fn skipped(&mut self, unit: &str, now: Timestamp, store: &mut Store) -> Result<(), String> {
+        let trigger = self.pending.remove(unit).unwrap_or(Trigger::Manual);
+        let run = NewRun {
+            unit,
+            invocation: fresh_invocation(),
+            trigger: &trigger,
+            start: now,
+        };
+        let outcome = RunOutcome {
+            result: RunResult::Skipped,
+            status: None,
+        };
+        self.last_result.insert(unit.to_owned(), RunResult::Skipped);
+        store
+            .record_run(&run, now, outcome)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Applies a batch of transitions, in order. `exit_of` gives a service's
+    /// last main-process exit as it is now; `infer` guesses the trigger of a
+    /// run nobody announced (a dependency, an OnFailure= hook).
+    pub fn apply(
+        &mut self,
+        transitions: &[UnitTransition],
+        now: Timestamp,
+        store: &mut Store,
+        exit_of: &dyn Fn(&str) -> Option<ProcessExit>,
+        infer: &dyn Fn(&str, &[UnitTransition]) -> Option<Trigger>,
+    ) -> Applied {
+        let mut applied = Applied::default();
+        for (i, t) in transitions.iter().enumerate() {
+            let unit = t.unit.as_str();
+            let (old, new) = (t.transition.old, t.transition.new);
+            let later_start = transitions[i + 1..]
+                .iter()
+                .any(|l| l.unit == unit && at_rest(l.transition.old) && !at_rest(l.transition.new));
+            if at_rest(old) && !at_rest(new) {
+                let trigger = self.pending.remove(unit).unwrap_or_else(|| {
+                    if old == SubState::AutoRestart {
+                        Trigger::Restart
+                    } else {
+                        infer(unit, &transitions[..i]).unwrap_or(Trigger::Manual)
+                    }
+                });
+                let invocation = t
+                    .invocation_id
+                    .parse()
+                    .unwrap_or_else(|_| fresh_invocation());
+                let run = NewRun {
+                    unit,
+                    invocation,
+                    trigger: &trigger,
+                    start: now,
+                };
+                match store.start_run(&run) {
+                    Ok(_) => {
+                        self.in_flight.insert(unit.to_owned(), invocation);
+                    }
+                    Err(e) => applied.errors.push(e.to_string()),
+                }
+            }
+            let ends = (at_rest(new) || new == SubState::Exited)
+                && !at_rest(old)
+                && old != SubState::Exited;
+            if ends {
+                if let Some(invocation) = self.in_flight.remove(unit) {
+                    // The exit read now belongs to this run unless another run
+                    // of the unit started later in the batch.
+                    let status = (!later_start)
+                        .then(|| exit_of(unit))
+                        .flatten()
+                        .map(exit_status);
+                    let result = run_result(t.transition.result);
+                    self.last_result.insert(unit.to_owned(), result);
+                    if let Err(e) = store.finish_run(invocation, now, RunOutcome { result, status })
+                    {
+                        applied.errors.push(e.to_string());
+                    }
+                }
+            }
+            if inactive(old) && new == SubState::Failed {
+                // Failed without running (start limit, resources): one row
+                // that starts and ends at once.
+                let trigger = self.pending.remove(unit).unwrap_or(Trigger::Manual);
+                let result = run_result(t.transition.result);
+                let run = NewRun {
+                    unit,
+                    invocation: t
+                        .invocation_id
+                        .parse()
+                        .unwrap_or_else(|_| fresh_invocation()),
+                    trigger: &trigger,
+                    start: now,
+                };
+                self.last_result.insert(unit.to_owned(), result);
+                if let Err(e) = store.record_run(
+                    &run,
+                    now,
+                    RunOutcome {
+                        result,
+                        status: None,
+                    },
+                ) {
+                    applied.errors.push(e.to_string());
+                }
+            }
+            if new == SubState::Failed {
+                applied
+                    .failures
+                    .push((unit.to_owned(), t.transition.result));
+            }
+            let active = !inactive(new);
+            if active != self.active.contains(unit) {
+                if active {
+                    self.active.insert(unit.to_owned());
+                } else {
+                    self.active.remove(unit);
+                }
+                self.changed.insert(unit.to_owned(), now);
+                applied.unit_changes.push((unit.to_owned(), active));
+            }
+        }
+        applied
+    }
+
+    /// Closes the rows a crashed daemon left open: their outcome is unknown,
+    /// and their processes are no longer ours. Returns how many.
+    pub fn settle_abandoned(store: &mut Store, now: Timestamp) -> Result<usize, String> {
+        let open = store.in_flight_runs().map_err(|e| e.to_string())?;
+        for run in &open {
+            // The store has no "abandoned" result; `resources` is the one that
+            // says the run could not be carried through.
+            let outcome = RunOutcome {
+                result: RunResult::Resources,
+                status: None,
+            };
+            let end = now.max(run.start);
+            store
+                .finish_run(run.invocation, end, outcome)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(open.len())
+    }
+}
+
+/// A random invocation id for rows the supervisor gave none.
+pub fn fresh_invocation() -> InvocationId {
+    let mut bytes = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut bytes);
+    }
+    InvocationId::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervisor::state::Transition;
+
+    fn t(
+        unit: &str,
+        inv: u128,
+        old: SubState,
+        new: SubState,
+        result: ServiceResult,
+    ) -> UnitTransition {
+        UnitTransition {
+            unit: unit.into(),
+            invocation_id: format!("{inv:032x}"),
+            transition: Transition { old, new, result },
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("state.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_run_is_written_at_start_and_completed_at_the_end() {
+        let (_dir, mut store) = store();
+        let mut runs = RunTracker::default();
+        runs.expect("a.service", Trigger::Timer("a.timer".into()));
+        let exit = |_: &str| Some(ProcessExit::Exited(3));
+        let none = |_: &str, _: &[UnitTransition]| None;
+        let applied = runs.apply(
+            &[t(
+                "a.service",
+                7,
+                SubState::Dead,
+                SubState::Start,
+                ServiceResult::Success,
+            )],
+            Timestamp::from_secs(10),
+            &mut store,
+            &exit,
+            &none,
+        );
+        assert_eq!(applied.unit_changes, [("a.service".to_owned(), true)]);
+        let open = store.in_flight_runs().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].trigger, Trigger::Timer("a.timer".into()));
+        let applied = runs.apply(
+            &[t(
+                "a.service",
+                7,
+                SubState::Start,
+                SubState::Failed,
+                ServiceResult::ExitCode,
+            )],
+            Timestamp::from_secs(12),
+            &mut store,
+            &exit,
+            &none,
+        );
+        assert_eq!(applied.unit_changes, [("a.service".to_owned(), false)]);
+        assert_eq!(applied.failures.len(), 1);
+        let run = store.last_run("a.service").unwrap().unwrap();
+        assert_eq!(run.end, Some(Timestamp::from_secs(12)));
+        let outcome = run.outcome.unwrap();
+        assert_eq!(outcome.result, RunResult::ExitCode);
+        assert_eq!(outcome.status, Some(ExitStatus::Code(3)));
+        assert_eq!(runs.last_result("a.service"), Some(RunResult::ExitCode));
+    }
+
+    #[test]
+    fn restarts_are_new_runs_and_oneshots_end_at_exited() {
+        let (_dir, mut store) = store();
+        let mut runs = RunTracker::default();
+        let exit = |_: &str| Some(ProcessExit::Exited(0));
+        let none = |_: &str, _: &[UnitTransition]| None;
+        let batch = [
+            t(
+                "r.service",
+                1,
+                SubState::Dead,
+                SubState::Running,
+                ServiceResult::Success,
+            ),
+            t(
+                "r.service",
+                1,
+                SubState::Running,
+                SubState::AutoRestart,
+                ServiceResult::ExitCode,
+            ),
+            t(
+                "r.service",
+                2,
+                SubState::AutoRestart,
+                SubState::Running,
+                ServiceResult::Success,
+            ),
+            t(
+                "o.service",
+                3,
+                SubState::Dead,
+                SubState::Start,
+                ServiceResult::Success,
+            ),
+            t(
+                "o.service",
+                3,
+                SubState::Start,
+                SubState::Exited,
+                ServiceResult::Success,
+            ),
+            t(
+                "o.service",
+                3,
+                SubState::Exited,
+                SubState::Stop,
+                ServiceResult::Success,
+            ),
+            t(
+                "o.service",
+                3,
+                SubState::Stop,
+                SubState::Dead,
+                ServiceResult::Success,
+            ),
+        ];
+        let applied = runs.apply(&batch, Timestamp::from_secs(1), &mut store, &exit, &none);
+        let r = store.history(Some("r.service"), 10).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].trigger, Trigger::Restart);
+        assert_eq!(r[0].end, None);
+        // The first run's status is not read: a later run of the unit owns it now.
+        assert_eq!(r[1].outcome.unwrap().status, None);
+        let o = store.history(Some("o.service"), 10).unwrap();
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].outcome.unwrap().result, RunResult::Success);
+        // auto-restart counts as active for the scheduler, as in systemd.
+        assert_eq!(
+            applied.unit_changes,
+            [
+                ("r.service".to_owned(), true),
+                ("o.service".to_owned(), true),
+                ("o.service".to_owned(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn failing_without_a_run_and_skips_leave_one_row() {
+        let (_dir, mut store) = store();
+        let mut runs = RunTracker::default();
+        let exit = |_: &str| None;
+        let none = |_: &str, _: &[UnitTransition]| None;
+        runs.apply(
+            &[t(
+                "l.service",
+                9,
+                SubState::Dead,
+                SubState::Failed,
+                ServiceResult::StartLimitHit,
+            )],
+            Timestamp::from_secs(1),
+            &mut store,
+            &exit,
+            &none,
+        );
+        runs.skipped("c.service", Timestamp::from_secs(2), &mut store)
+            .unwrap();
+        let all = store.history(None, 10).unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(|r| r.end.is_some()));
+        assert_eq!(
+            runs.last_result("l.service"),
+            Some(RunResult::StartLimitHit)
+        );
+        assert_eq!(runs.last_result("c.service"), Some(RunResult::Skipped));
+    }
+
+    #[test]
+    fn rows_left_open_by_a_crash_are_settled() {
+        let (_dir, mut store) = store();
+        let trigger = Trigger::Manual;
+        store
+            .start_run(&NewRun {
+                unit: "x.service",
+                invocation: InvocationId::from_u128(5),
+                trigger: &trigger,
+                start: Timestamp::from_secs(5),
+            })
+            .unwrap();
+        assert_eq!(
+            RunTracker::settle_abandoned(&mut store, Timestamp::from_secs(9)),
+            Ok(1)
+        );
+        assert!(store.in_flight_runs().unwrap().is_empty());
+        assert_eq!(
+            RunTracker::settle_abandoned(&mut store, Timestamp::from_secs(9)),
+            Ok(0)
+        );
+    }
+}

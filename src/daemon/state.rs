@@ -1,0 +1,384 @@
+//! Everything the daemon owns, and the steps that tie the pieces together:
+//! scheduler actions into supervisor jobs, supervisor state changes into run
+//! rows and scheduler events, captured output into the store.
+//!
+//! Only the event loop holds a [`State`]; handlers get it by `&mut` for the
+//! duration of one request.
+
+use std::collections::BTreeSet;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::clock::DaemonClock;
+use super::config::Config;
+use super::output::{LogPipe, SinkItem};
+use super::paths::DaemonPaths;
+use super::runs::RunTracker;
+use super::stats::Stats;
+use super::units::{timer_extensions, UnitSet};
+use super::waits::JobWaits;
+use crate::scheduler::clock::{Clock, ClockSnapshot};
+use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerState};
+use crate::store::{Store, Trigger};
+use crate::supervisor::deps::{JobResult, JobType};
+use crate::supervisor::edge;
+use crate::supervisor::state::{ActiveState, SubState};
+use crate::supervisor::{Supervisor, UnitTransition};
+use crate::unit::{Unit, UnitType};
+
+/// The daemon's state: one owner, no locks.
+#[derive(Debug)]
+pub struct State {
+    /// Where time comes from.
+    pub clock: DaemonClock,
+    /// Timers.
+    pub scheduler: Scheduler,
+    /// Services.
+    pub supervisor: Supervisor,
+    /// Stamps, runs, logs.
+    pub store: Store,
+    /// The loaded unit files.
+    pub units: UnitSet,
+    /// Where things are.
+    pub paths: DaemonPaths,
+    /// The config file's settings.
+    pub config: Config,
+    /// Run rows and last results.
+    pub runs: RunTracker,
+    /// Captured output on its way to the store.
+    pub logs: LogPipe,
+    /// What the supervisor's log sink sends.
+    pub sink: UnboundedReceiver<SinkItem>,
+    /// Clients waiting for jobs.
+    pub waits: JobWaits,
+    /// Targets reached at start (they have no state of their own).
+    pub active_targets: BTreeSet<String>,
+    /// Counters for `show` without units.
+    pub stats: Stats,
+    /// SIGTERM or SIGINT came: services are being stopped.
+    pub shutting_down: bool,
+    /// Print the supervisor's messages about units (`SUNDIAL_DEBUG=1`).
+    pub debug: bool,
+    /// When the daemon started.
+    pub started: ClockSnapshot,
+}
+
+/// Writes a line to the daemon's own log (stderr).
+pub fn report(message: impl AsRef<str>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "sundial: {}", message.as_ref());
+}
+
+impl State {
+    /// The clocks now.
+    pub fn now(&self) -> ClockSnapshot {
+        self.clock.now()
+    }
+
+    /// Sends one event to the scheduler and carries out what it asks.
+    pub fn schedule(&mut self, event: Event) {
+        let now = self.now();
+        let actions = self.scheduler.handle(now, event);
+        self.apply_actions(actions);
+    }
+
+    /// Loads every timer of the unit set into the scheduler (an unchanged
+    /// timer keeps its state).
+    pub fn load_timers(&mut self) {
+        let timers: Vec<_> = self.units.loaded.timers().cloned().collect();
+        for timer in timers {
+            let (ext, problems) = timer_extensions(&timer);
+            for p in problems {
+                report(p);
+            }
+            self.schedule(Event::Load(Box::new(timer), ext));
+        }
+    }
+
+    /// Starts a timer with its stored stamp (Persistent= catch-up).
+    pub fn start_timer(&mut self, name: &str) {
+        let stamp = match self.store.stamp(name) {
+            Ok(stamp) => stamp,
+            Err(e) => {
+                report(format!("{name}: cannot read its stamp: {e}"));
+                None
+            }
+        };
+        self.runs.touch(name, self.now().realtime);
+        self.schedule(Event::Start {
+            timer: name.to_owned(),
+            stamp,
+        });
+    }
+
+    /// Stops a timer.
+    pub fn stop_timer(&mut self, name: &str) {
+        self.runs.touch(name, self.now().realtime);
+        self.schedule(Event::Stop(name.to_owned()));
+    }
+
+    /// Fires what is due by now.
+    pub fn advance(&mut self) {
+        let now = self.now();
+        let actions = self.scheduler.advance(now);
+        self.apply_actions(actions);
+        self.settle();
+    }
+
+    /// The wall clock jumped: recompute calendar elapses, then fire what is due.
+    pub fn clock_changed(&mut self) {
+        self.schedule(Event::ClockChanged);
+        self.advance();
+    }
+
+    /// Carries out the scheduler's actions in order: a stamp before the start
+    /// it belongs to.
+    pub fn apply_actions(&mut self, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::WriteStamp { timer, at } => {
+                    if let Err(e) = self.store.set_stamp(&timer, at) {
+                        report(format!("{timer}: cannot write its stamp: {e}"));
+                    }
+                }
+                Action::Start(start) => self.start_for_timer(start),
+                Action::Warn { timer, message } => report(format!("{timer}: {message}")),
+                Action::StateChanged { timer, from, to } => {
+                    let was_active = !matches!(from, "dead" | "failed");
+                    let is_active = !matches!(to, "dead" | "failed");
+                    if was_active != is_active {
+                        self.runs.touch(&timer, self.now().realtime);
+                    }
+                    if self.debug {
+                        report(format!("{timer}: {from} -> {to}"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn start_for_timer(&mut self, start: Start) {
+        if self.shutting_down {
+            return;
+        }
+        self.runs
+            .expect(&start.unit, Trigger::Timer(start.timer.clone()));
+        let trigger = edge::Trigger::Timer {
+            unit: start.timer.clone(),
+            realtime_usec: start.at.realtime.as_usec(),
+            monotonic_usec: start.at.monotonic.as_usec(),
+        };
+        match self.supervisor.start_with(&start.unit, Some(trigger)) {
+            Ok(_) => {
+                if let (DaemonClock::Real(real), Some(scheduled)) = (&self.clock, start.scheduled) {
+                    let started = real.now().realtime;
+                    let late = started.as_usec().saturating_sub(scheduled.as_usec());
+                    self.stats.elapsed(u64::try_from(late).unwrap_or(0));
+                }
+            }
+            Err(e) => {
+                self.runs.cancel(&start.unit);
+                report(format!(
+                    "{}: failed to queue {}: {e}",
+                    start.timer, start.unit
+                ));
+                self.schedule(Event::StartFailed {
+                    timer: start.timer,
+                    reason: FailureReason::Resources,
+                });
+            }
+        }
+    }
+
+    /// Moves everything the supervisor produced along: captured lines to the
+    /// log pipe, state changes to run rows and the scheduler, finished jobs
+    /// to waiting clients. Repeats while that causes more (a timer starting
+    /// its service again, an OnFailure= hook).
+    pub fn settle(&mut self) {
+        // Bounded so that a unit flapping in zero time cannot hang the loop;
+        // what is left is picked up after the next event.
+        for _ in 0..64 {
+            self.drain_sink();
+            let transitions = self.supervisor.take_transitions();
+            let finished = self.supervisor.take_finished_jobs();
+            if transitions.is_empty() && finished.is_empty() {
+                break;
+            }
+            let now = self.now();
+            let supervisor = &self.supervisor;
+            let exit_of = |u: &str| supervisor.status(u).and_then(|s| s.main_exit);
+            let infer = |u: &str, earlier: &[UnitTransition]| infer_trigger(supervisor, u, earlier);
+            let applied = self.runs.apply(
+                &transitions,
+                now.realtime,
+                &mut self.store,
+                &exit_of,
+                &infer,
+            );
+            for e in applied.errors {
+                report(e);
+            }
+            for (unit, result) in applied.failures {
+                report(format!("{unit}: failed with result '{result}'"));
+            }
+            for (unit, active) in applied.unit_changes {
+                self.schedule(Event::UnitChanged { unit, active });
+            }
+            for (id, unit, ty, result) in finished {
+                if ty == JobType::Start && result == JobResult::Skipped {
+                    if let Err(e) = self.runs.skipped(&unit, now.realtime, &mut self.store) {
+                        report(e);
+                    }
+                }
+                let supervisor = &self.supervisor;
+                let result_of = |u: &str| supervisor.status(u).map(|s| s.result);
+                self.waits.finished(id, &unit, result, &result_of);
+            }
+        }
+        self.drain_sink();
+    }
+
+    fn drain_sink(&mut self) {
+        while let Ok(item) = self.sink.try_recv() {
+            match item {
+                SinkItem::Output(record) => {
+                    self.logs.push(record);
+                    if self.logs.is_full() {
+                        self.flush_logs();
+                    }
+                }
+                SinkItem::Manager(record) => {
+                    if self.debug {
+                        report(format!("{}: {}", record.unit, record.message));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the pending log lines.
+    pub fn flush_logs(&mut self) {
+        if let Err(e) = self.logs.flush(&mut self.store) {
+            report(format!("cannot store captured output: {e}"));
+        }
+    }
+
+    /// systemd's ActiveState and SubState of any unit.
+    pub fn active_state(&self, name: &str) -> (&'static str, &'static str) {
+        let name = self.units.canonical(name);
+        match UnitTypeOf::of(name) {
+            UnitType::Service => match self.supervisor.status(name) {
+                Some(s) => (s.active.as_str(), s.sub.as_str()),
+                None => (ActiveState::Inactive.as_str(), SubState::Dead.as_str()),
+            },
+            UnitType::Timer => match self.scheduler.timer(name).map(|t| &t.state) {
+                Some(state) => (timer_active_state(state), state.name()),
+                None => ("inactive", "dead"),
+            },
+            UnitType::Target => {
+                if self.active_targets.contains(name) {
+                    ("active", "active")
+                } else {
+                    ("inactive", "dead")
+                }
+            }
+            _ => ("inactive", "dead"),
+        }
+    }
+
+    /// The unit's description, or its name.
+    pub fn description(&self, name: &str) -> String {
+        self.units
+            .get(name)
+            .and_then(|u| u.unit_section().description.clone())
+            .or_else(|| {
+                self.supervisor
+                    .unit(name)
+                    .and_then(|u| u.unit.description.clone())
+            })
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    /// Whether a unit exists for the daemon: loaded, masked, broken, or
+    /// running from an earlier load.
+    pub fn knows(&self, name: &str) -> bool {
+        self.units.knows(name)
+            || self.supervisor.status(name).is_some()
+            || self.scheduler.timer(name).is_some()
+    }
+
+    /// Every unit name the daemon can report on.
+    pub fn all_units(&self) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = self.units.loaded.units.keys().cloned().collect();
+        names.extend(self.units.loaded.masked.keys().cloned());
+        names.extend(self.units.loaded.failed.iter().cloned());
+        names.extend(self.supervisor.service_names().map(str::to_owned));
+        names
+    }
+
+    /// Whether the unit with this name is loaded as `ty`.
+    pub fn unit_of_type(&self, name: &str, ty: UnitType) -> Option<&Unit> {
+        self.units.get(name).filter(|u| u.name().unit_type() == ty)
+    }
+}
+
+/// A timer's ActiveState from its sub-state.
+pub fn timer_active_state(state: &TimerState) -> &'static str {
+    match state {
+        TimerState::Dead => "inactive",
+        TimerState::Failed(_) => "failed",
+        _ => "active",
+    }
+}
+
+/// The type of a unit name (without parsing it twice everywhere).
+struct UnitTypeOf;
+
+impl UnitTypeOf {
+    fn of(name: &str) -> UnitType {
+        name.rsplit_once('.')
+            .and_then(|(_, suffix)| UnitType::from_suffix(suffix))
+            .unwrap_or(UnitType::Other)
+    }
+}
+
+/// The trigger of a run nobody announced: an OnFailure=/OnSuccess= hook of a
+/// unit that just ended, or the Wants=/Requires= of a unit being started.
+fn infer_trigger(
+    supervisor: &Supervisor,
+    unit: &str,
+    earlier: &[UnitTransition],
+) -> Option<Trigger> {
+    for t in earlier.iter().rev() {
+        let Some(other) = supervisor.unit(&t.unit) else {
+            continue;
+        };
+        let ended = matches!(t.transition.new, SubState::Dead | SubState::Failed);
+        if !ended {
+            continue;
+        }
+        let lists = |l: &[crate::unit::UnitName]| l.iter().any(|n| n.as_str() == unit);
+        if t.transition.result.is_failure() && lists(&other.unit.on_failure) {
+            return Some(Trigger::OnFailure(t.unit.clone()));
+        }
+        if !t.transition.result.is_failure() && lists(&other.unit.on_success) {
+            return Some(Trigger::OnSuccess(t.unit.clone()));
+        }
+    }
+    supervisor
+        .service_names()
+        .filter(|n| *n != unit)
+        .find(|n| {
+            supervisor.unit(n).is_some_and(|u| {
+                u.unit
+                    .wants
+                    .iter()
+                    .chain(&u.unit.requires)
+                    .chain(&u.unit.binds_to)
+                    .any(|d| d.as_str() == unit)
+            }) && supervisor
+                .status(n)
+                .is_some_and(|s| s.active == ActiveState::Activating)
+        })
+        .map(|n| Trigger::Dependency(n.to_owned()))
+}

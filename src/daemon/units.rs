@@ -1,0 +1,212 @@
+//! The loaded unit files as the daemon sees them: one snapshot of the search
+//! path, what the default targets want, load states, and the loader plugged
+//! into the supervisor for units not loaded yet (template instances).
+//!
+//! A snapshot is immutable and shared by `Arc` with the supervisor's
+//! resolver; `daemon-reload` builds a new one and swaps it in.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::fs;
+use std::sync::Arc;
+
+use crate::scheduler::extensions::{self, TimerExtensions};
+use crate::supervisor::Resolver;
+use crate::unit::lexer::lex;
+use crate::unit::{
+    load_all, load_units, Diagnostic, LoadContext, LoadedUnits, TimerUnit, Unit, UnitIndex,
+    UnitName, UnitType,
+};
+
+/// The targets whose wants the daemon starts when it starts: systemd's
+/// default.target (usually multi-user.target) and timers.target, which
+/// `WantedBy=timers.target` timers link into.
+pub const START_TARGETS: [&str; 3] = ["default.target", "multi-user.target", "timers.target"];
+
+/// One load of the search path.
+#[derive(Debug, Clone)]
+pub struct UnitSet {
+    /// The units.
+    pub loaded: Arc<LoadedUnits>,
+    /// The files of the search path, for loading instances later.
+    pub index: Arc<UnitIndex>,
+    /// How units are loaded (search path, specifiers, zones).
+    pub cx: LoadContext<'static>,
+}
+
+impl UnitSet {
+    /// Loads every unit of the search path.
+    pub fn load(cx: LoadContext<'static>) -> UnitSet {
+        let index = UnitIndex::scan(&cx.search_path);
+        let loaded = load_all(&cx);
+        UnitSet {
+            loaded: Arc::new(loaded),
+            index: Arc::new(index),
+            cx,
+        }
+    }
+
+    /// The unit called `name`, or aliased so.
+    pub fn get(&self, name: &str) -> Option<&Unit> {
+        self.loaded.get(name)
+    }
+
+    /// The canonical name of `name` (aliases resolved).
+    pub fn canonical<'a>(&'a self, name: &'a str) -> &'a str {
+        self.loaded.aliases.get(name).map_or(name, String::as_str)
+    }
+
+    /// Every problem found while loading.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.loaded.diagnostics
+    }
+
+    /// systemd's LoadState= of `name`.
+    pub fn load_state(&self, name: &str) -> &'static str {
+        let name = self.canonical(name);
+        if self.loaded.units.contains_key(name) {
+            "loaded"
+        } else if self.loaded.masked.contains_key(name) {
+            "masked"
+        } else if self.loaded.failed.contains(name) {
+            "bad-setting"
+        } else {
+            "not-found"
+        }
+    }
+
+    /// Whether `name` is known in any way (loaded, masked, broken).
+    pub fn knows(&self, name: &str) -> bool {
+        self.load_state(name) != "not-found"
+    }
+
+    /// The units the start targets pull in (through `.wants/`, `.requires/`,
+    /// Wants= and Requires=), targets included, in breadth-first order.
+    pub fn wanted_at_start(&self) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        let mut order = Vec::new();
+        let mut queue: VecDeque<String> = START_TARGETS.iter().map(|t| (*t).to_owned()).collect();
+        while let Some(name) = queue.pop_front() {
+            let name = self.canonical(&name).to_owned();
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let Some(unit) = self.loaded.units.get(&name) else {
+                continue;
+            };
+            order.push(name);
+            let section = unit.unit_section();
+            for dep in section.wants.iter().chain(&section.requires) {
+                queue.push_back(dep.as_str().to_owned());
+            }
+        }
+        order
+    }
+
+    /// The names of every loaded unit of `ty`.
+    pub fn names_of(&self, ty: UnitType) -> impl Iterator<Item = &str> {
+        self.loaded
+            .units
+            .iter()
+            .filter(move |(_, u)| u.name().unit_type() == ty)
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// A resolver for the supervisor: services from this snapshot, and
+    /// instances of templates loaded on demand.
+    pub fn resolver(&self) -> Resolver {
+        let loaded = Arc::clone(&self.loaded);
+        let index = Arc::clone(&self.index);
+        // The context borrows a zone source that is not Send; the resolver
+        // keeps its own and builds a context per call.
+        let search_path = self.cx.search_path.clone();
+        let specifiers = self.cx.specifiers.clone();
+        let local_zone = self.cx.local_zone.clone();
+        let zones = crate::cli::verify::system_zones();
+        Box::new(move |name: &UnitName| {
+            if let Some(Unit::Service(s)) = loaded.get(name.as_str()) {
+                return Some(s.clone());
+            }
+            let cx = LoadContext {
+                search_path: search_path.clone(),
+                specifiers: specifiers.clone(),
+                local_zone: local_zone.clone(),
+                zones: &zones,
+            };
+            let mut more = load_units(&cx, &index, std::slice::from_ref(name));
+            match more.units.remove(name.as_str()) {
+                Some(Unit::Service(s)) => Some(s),
+                _ => None,
+            }
+        })
+    }
+
+    /// The unit called `name`, loading it without adding it to the snapshot
+    /// if it is not there (an instance probed for its [Install] section).
+    pub fn peek(&self, name: &str) -> Option<Unit> {
+        if let Some(u) = self.get(name) {
+            return Some(u.clone());
+        }
+        let parsed = UnitName::parse(name).ok()?;
+        load_units(&self.cx, &self.index, &[parsed])
+            .units
+            .remove(name)
+    }
+
+    /// Loads a unit that is not in the snapshot (an instance named by a
+    /// client) and adds it, with whatever it pulls in.
+    pub fn load_extra(&mut self, name: &str) -> bool {
+        let Ok(parsed) = UnitName::parse(name) else {
+            return false;
+        };
+        let more = load_units(&self.cx, &self.index, &[parsed]);
+        if !more.units.contains_key(name) {
+            return false;
+        }
+        let loaded = Arc::make_mut(&mut self.loaded);
+        for (n, u) in more.units {
+            loaded.units.entry(n).or_insert(u);
+        }
+        loaded.aliases.extend(more.aliases);
+        true
+    }
+}
+
+/// The `X-Sundial-…` settings of a timer, read from its files (the typed
+/// loader keeps only what systemd knows). Files without the prefix are not
+/// lexed again.
+pub fn timer_extensions(timer: &TimerUnit) -> (TimerExtensions, Vec<String>) {
+    let mut ext = TimerExtensions::default();
+    let mut problems = Vec::new();
+    let files = timer.source.fragment.iter().chain(&timer.source.dropins);
+    for path in files {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        if !text.contains("X-Sundial-") {
+            continue;
+        }
+        let lexed = lex(path, &text);
+        let entries = lexed
+            .entries
+            .iter()
+            .map(|e| (e.section.as_str(), e.key.as_str(), e.value.as_str()));
+        let (file_ext, file_problems) = extensions::from_entries(entries);
+        // Later files override earlier ones key by key; from_entries starts
+        // from the defaults, so merge only what this file set.
+        for e in &lexed.entries {
+            match e.key.as_str() {
+                "X-Sundial-PersistentMonotonic" => {
+                    ext.persistent_monotonic = file_ext.persistent_monotonic
+                }
+                "X-Sundial-DSTPolicy" => ext.dst_policy = file_ext.dst_policy,
+                _ => {}
+            }
+        }
+        problems.extend(
+            file_problems
+                .into_iter()
+                .map(|p| format!("{}: {p}", path.display())),
+        );
+    }
+    (ext, problems)
+}
