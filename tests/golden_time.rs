@@ -12,8 +12,16 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// How many failing cases a test prints in full.
+/// How many failing cases a test prints in full; `SUNDIAL_GOLDEN_SHOW=N`
+/// overrides it.
 const SHOWN_FAILURES: usize = 20;
+
+fn shown_failures() -> usize {
+    std::env::var("SUNDIAL_GOLDEN_SHOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SHOWN_FAILURES)
+}
 
 #[derive(Debug)]
 struct Case {
@@ -208,12 +216,12 @@ fn line_diff(want: &[&str], got: &[&str]) -> String {
             let _ = writeln!(out, "   {}", want[i]);
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            let _ = writeln!(out, "  +{}", got[j]);
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             let _ = writeln!(out, "  -{}", want[i]);
             i += 1;
+        } else {
+            let _ = writeln!(out, "  +{}", got[j]);
+            j += 1;
         }
     }
     out
@@ -237,13 +245,14 @@ fn run_golden(name: &str) {
     });
     failures.sort();
     if !failures.is_empty() {
-        let shown: String = failures.iter().take(SHOWN_FAILURES).cloned().collect();
+        let show = shown_failures();
+        let shown: String = failures.iter().take(show).cloned().collect();
         panic!(
             "{} of {} cases in tests/golden/{name}.golden disagree with systemd-analyze \
              (first {}):\n{shown}",
             failures.len(),
             cases.len(),
-            failures.len().min(SHOWN_FAILURES)
+            failures.len().min(show)
         );
     }
 }
@@ -274,6 +283,11 @@ fn calendar_reference_tables_and_several_arguments() {
 }
 
 #[test]
+fn calendar_regressions_from_differential_and_fuzz_runs() {
+    run_golden("calendar-regressions");
+}
+
+#[test]
 fn timespan() {
     run_golden("timespan");
 }
@@ -288,7 +302,7 @@ fn timestamp() {
 #[test]
 fn harness_self_check() {
     let diff = line_diff(&["a", "b", "c"], &["a", "x", "c"]);
-    assert_eq!(diff, "   a\n  +x\n  -b\n   c\n");
+    assert_eq!(diff, "   a\n  -b\n  +x\n   c\n");
     assert_eq!(
         named_inputs(&[
             "Failed to parse calendar specification '*': Invalid argument".to_owned(),
@@ -303,6 +317,7 @@ fn harness_self_check() {
         "calendar-dst",
         "calendar-leap",
         "calendar-misc",
+        "calendar-regressions",
         "timespan",
         "timestamp",
     ] {
