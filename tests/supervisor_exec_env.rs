@@ -10,9 +10,17 @@ use supervisor_util::{is_root, Harness};
 async fn run_oneshot(h: &mut Harness, name: &str, body: &str) {
     h.add(name, &format!("[Service]\nType=oneshot\n{body}\n"));
     h.sup.start(name).expect("start job");
-    h.wait(3000, |s, _| s.status(name).is_some_and(|st| matches!(st.sub, SubState::Dead | SubState::Failed)))
-        .await;
-    assert_eq!(h.sub(name), SubState::Dead, "{:?}", h.sink.messages_of(name));
+    h.wait(3000, |s, _| {
+        s.status(name)
+            .is_some_and(|st| matches!(st.sub, SubState::Dead | SubState::Failed))
+    })
+    .await;
+    assert_eq!(
+        h.sub(name),
+        SubState::Dead,
+        "{:?}",
+        h.sink.messages_of(name)
+    );
 }
 
 #[tokio::test]
@@ -23,8 +31,11 @@ async fn user_nobody_runs_as_nobody() {
     }
     let mut h = Harness::new();
     let out = h.path("id");
-    std::fs::set_permissions(h.dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777))
-        .expect("chmod");
+    std::fs::set_permissions(
+        h.dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .expect("chmod");
     run_oneshot(
         &mut h,
         "n.service",
@@ -34,7 +45,9 @@ async fn user_nobody_runs_as_nobody() {
         ),
     )
     .await;
-    let nobody = nix::unistd::User::from_name("nobody").expect("passwd").expect("nobody exists");
+    let nobody = nix::unistd::User::from_name("nobody")
+        .expect("passwd")
+        .expect("nobody exists");
     let text = std::fs::read_to_string(&out).expect("output");
     assert_eq!(
         text,
@@ -51,19 +64,32 @@ async fn user_nobody_runs_as_nobody() {
 #[tokio::test]
 async fn unknown_user_fails_with_217() {
     let mut h = Harness::new();
-    h.add("u.service", "[Service]\nUser=no-such-user-xyz\nExecStart=/bin/true\n");
+    h.add(
+        "u.service",
+        "[Service]\nUser=no-such-user-xyz\nExecStart=/bin/true\n",
+    );
     h.sup.start("u.service").expect("start job");
     h.wait_sub("u.service", SubState::Failed, 3000).await;
-    assert_eq!(h.status("u.service").main_exit.and_then(|e| e.exit_code()), Some(217));
+    assert_eq!(
+        h.status("u.service").main_exit.and_then(|e| e.exit_code()),
+        Some(217)
+    );
 }
 
 #[tokio::test]
 async fn environment_layers_and_expansion() {
     let mut h = Harness::with_config(|c| {
-        c.manager_environment = vec![("FROM_MANAGER".into(), "passed".into()), ("OTHER".into(), "x".into())];
+        c.manager_environment = vec![
+            ("FROM_MANAGER".into(), "passed".into()),
+            ("OTHER".into(), "x".into()),
+        ];
     });
     let envfile = h.path("env");
-    std::fs::write(&envfile, "# comment\nFILE_VAR='from file'\nONE=overridden\n").expect("env file");
+    std::fs::write(
+        &envfile,
+        "# comment\nFILE_VAR='from file'\nONE=overridden\n",
+    )
+    .expect("env file");
     let out = h.path("out");
     run_oneshot(
         &mut h,
@@ -92,8 +118,14 @@ async fn invocation_id_and_trigger_variables() {
             out.display()
         ),
     );
-    let trigger = Trigger::Timer { unit: "t.timer".into(), realtime_usec: 1_700_000_000_000_000, monotonic_usec: 5 };
-    h.sup.start_with("t.service", Some(trigger)).expect("start job");
+    let trigger = Trigger::Timer {
+        unit: "t.timer".into(),
+        realtime_usec: 1_700_000_000_000_000,
+        monotonic_usec: 5,
+    };
+    h.sup
+        .start_with("t.service", Some(trigger))
+        .expect("start job");
     h.wait_sub("t.service", SubState::Dead, 3000).await;
     let text = std::fs::read_to_string(&out).expect("out");
     let inv = h.status("t.service").invocation_id;
@@ -117,13 +149,29 @@ async fn working_directory_umask_nice_and_limits() {
         ),
     )
     .await;
-    assert_eq!(std::fs::read_to_string(&out).expect("out"), format!("{} 0027 123 7\n", wd.display()));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("out"),
+        format!("{} 0027 123 7\n", wd.display())
+    );
     // A missing directory fails with 200/CHDIR unless prefixed with '-'.
-    h.add("bad.service", "[Service]\nWorkingDirectory=/nonexistent/dir\nExecStart=/bin/true\n");
+    h.add(
+        "bad.service",
+        "[Service]\nWorkingDirectory=/nonexistent/dir\nExecStart=/bin/true\n",
+    );
     h.sup.start("bad.service").expect("start job");
     h.wait_sub("bad.service", SubState::Failed, 3000).await;
-    assert_eq!(h.status("bad.service").main_exit.and_then(|e| e.exit_code()), Some(200));
-    run_oneshot(&mut h, "ok.service", "WorkingDirectory=-/nonexistent/dir\nExecStart=/bin/true").await;
+    assert_eq!(
+        h.status("bad.service")
+            .main_exit
+            .and_then(|e| e.exit_code()),
+        Some(200)
+    );
+    run_oneshot(
+        &mut h,
+        "ok.service",
+        "WorkingDirectory=-/nonexistent/dir\nExecStart=/bin/true",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -135,24 +183,70 @@ async fn output_targets() {
     std::fs::write(&file, "XXXXXXXXXX\n").expect("seed file");
     std::fs::write(&append, "old\n").expect("seed append");
     std::fs::write(&trunc, "old old old\n").expect("seed trunc");
-    run_oneshot(&mut h, "f.service", &format!("StandardOutput=file:{}\nExecStart=/bin/echo new", file.display())).await;
-    run_oneshot(&mut h, "a.service", &format!("StandardOutput=append:{}\nExecStart=/bin/echo new", append.display())).await;
-    run_oneshot(&mut h, "t.service", &format!("StandardOutput=truncate:{}\nExecStart=/bin/echo new", trunc.display())).await;
-    run_oneshot(&mut h, "n.service", "StandardOutput=null\nExecStart=/bin/echo lost").await;
+    run_oneshot(
+        &mut h,
+        "f.service",
+        &format!(
+            "StandardOutput=file:{}\nExecStart=/bin/echo new",
+            file.display()
+        ),
+    )
+    .await;
+    run_oneshot(
+        &mut h,
+        "a.service",
+        &format!(
+            "StandardOutput=append:{}\nExecStart=/bin/echo new",
+            append.display()
+        ),
+    )
+    .await;
+    run_oneshot(
+        &mut h,
+        "t.service",
+        &format!(
+            "StandardOutput=truncate:{}\nExecStart=/bin/echo new",
+            trunc.display()
+        ),
+    )
+    .await;
+    run_oneshot(
+        &mut h,
+        "n.service",
+        "StandardOutput=null\nExecStart=/bin/echo lost",
+    )
+    .await;
     run_oneshot(
         &mut h,
         "j.service",
         "StandardError=null\nExecStart=/bin/sh -c 'echo to-journal; echo to-null >&2'",
     )
     .await;
-    assert_eq!(std::fs::read_to_string(&file).expect("file"), "new\nXXXXXX\n");
-    assert_eq!(std::fs::read_to_string(&append).expect("append"), "old\nnew\n");
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("file"),
+        "new\nXXXXXX\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&append).expect("append"),
+        "old\nnew\n"
+    );
     assert_eq!(std::fs::read_to_string(&trunc).expect("trunc"), "new\n");
-    assert!(h.wait(2000, |_, sink| !sink.lines_of("j.service").is_empty()).await);
+    assert!(
+        h.wait(2000, |_, sink| !sink.lines_of("j.service").is_empty())
+            .await
+    );
     h.run_for(30).await;
     assert_eq!(h.lines("j.service"), vec!["to-journal"]);
     assert!(h.lines("n.service").is_empty());
-    let rec = h.sink.lines.lock().expect("sink").iter().find(|r| r.unit == "j.service").cloned().expect("a record");
+    let rec = h
+        .sink
+        .lines
+        .lock()
+        .expect("sink")
+        .iter()
+        .find(|r| r.unit == "j.service")
+        .cloned()
+        .expect("a record");
     assert_eq!(rec.invocation_id, h.status("j.service").invocation_id);
     assert!(rec.timestamp.as_usec() > 0);
 }
@@ -186,13 +280,20 @@ async fn conditions_skip_the_start() {
     assert_eq!(h.sub("c.service"), SubState::Dead);
     assert!(!ran.exists());
     let jobs = h.sup.take_finished_jobs();
-    assert!(jobs.iter().any(|(_, unit, _, r)| unit == "c.service" && r.as_str() == "skipped"), "{jobs:?}");
+    assert!(
+        jobs.iter()
+            .any(|(_, unit, _, r)| unit == "c.service" && r.as_str() == "skipped"),
+        "{jobs:?}"
+    );
 }
 
 #[tokio::test]
 async fn resource_settings_are_enforced_or_reported_once() {
     let mut h = Harness::new();
-    h.add("r.service", "[Service]\nType=oneshot\nMemoryMax=64M\nTasksMax=16\nExecStart=/bin/true\n");
+    h.add(
+        "r.service",
+        "[Service]\nType=oneshot\nMemoryMax=64M\nTasksMax=16\nExecStart=/bin/true\n",
+    );
     for _ in 0..2 {
         h.sup.start("r.service").expect("start job");
         h.wait_sub("r.service", SubState::Dead, 3000).await;
@@ -214,17 +315,31 @@ async fn reload_runs_exec_reload_with_mainpid() {
     let out = h.path("out");
     h.add(
         "r.service",
-        &format!("[Service]\nExecStart=/bin/sleep 60\nExecReload=/bin/sh -c 'echo $MAINPID > {}'\n", out.display()),
+        &format!(
+            "[Service]\nExecStart=/bin/sleep 60\nExecReload=/bin/sh -c 'echo $MAINPID > {}'\n",
+            out.display()
+        ),
     );
     h.sup.start("r.service").expect("start job");
     let main = h.status("r.service").main_pid.expect("main").as_raw();
     h.sup.reload("r.service").expect("reload job");
     assert_eq!(h.sub("r.service"), SubState::Reload);
     h.wait_sub("r.service", SubState::Running, 3000).await;
-    assert_eq!(std::fs::read_to_string(&out).expect("out"), format!("{main}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("out"),
+        format!("{main}\n")
+    );
     h.sup.restart("r.service").expect("restart job");
-    h.wait(3000, |s, _| s.status("r.service").is_some_and(|st| st.sub == SubState::Running && st.main_pid.map(|p| p.as_raw()) != Some(main))).await;
-    assert_ne!(h.status("r.service").main_pid.map(|p| p.as_raw()), Some(main));
+    h.wait(3000, |s, _| {
+        s.status("r.service").is_some_and(|st| {
+            st.sub == SubState::Running && st.main_pid.map(|p| p.as_raw()) != Some(main)
+        })
+    })
+    .await;
+    assert_ne!(
+        h.status("r.service").main_pid.map(|p| p.as_raw()),
+        Some(main)
+    );
     h.sup.stop("r.service").expect("stop job");
     h.wait_sub("r.service", SubState::Dead, 3000).await;
 }

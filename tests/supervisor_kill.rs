@@ -13,7 +13,11 @@ use supervisor_util::{alive, read_pid, Harness};
 /// A main process with one child; the child's pid goes to `pidfile`.
 /// `child_ignores_term`: the child survives SIGTERM.
 fn family(pidfile: &std::path::Path, kill_mode: &str, child_ignores_term: bool) -> String {
-    let trap = if child_ignores_term { "trap \"\" TERM; " } else { "" };
+    let trap = if child_ignores_term {
+        "trap \"\" TERM; "
+    } else {
+        ""
+    };
     format!(
         "[Service]\nKillMode={kill_mode}\nTimeoutStopSec=2s\nExecStart=/bin/sh -c '/bin/sh -c \"{trap}echo \\$$$$ > {}; while :; do sleep 0.05; done\" & wait'\n",
         pidfile.display()
@@ -22,7 +26,12 @@ fn family(pidfile: &std::path::Path, kill_mode: &str, child_ignores_term: bool) 
 
 async fn start_family(h: &mut Harness, name: &str, pidfile: &std::path::Path) -> (i32, i32) {
     h.sup.start(name).expect("start job");
-    assert!(h.wait(3000, |_, _| pidfile.exists() && std::fs::read_to_string(pidfile).is_ok_and(|t| t.ends_with('\n'))).await);
+    assert!(
+        h.wait(3000, |_, _| pidfile.exists()
+            && std::fs::read_to_string(pidfile)
+                .is_ok_and(|t| t.ends_with('\n')))
+            .await
+    );
     let child = read_pid(pidfile);
     let main = h.status(name).main_pid.expect("main pid").as_raw();
     (main, child)
@@ -63,7 +72,10 @@ async fn kill_mode_process_leaves_the_children() {
     h.sup.stop("proc.service").expect("stop job");
     h.wait_sub("proc.service", SubState::Dead, 3000).await;
     assert!(!alive(main));
-    assert!(alive(child), "KillMode=process must leave the child running");
+    assert!(
+        alive(child),
+        "KillMode=process must leave the child running"
+    );
     kill(Pid::from_raw(child), Signal::SIGKILL).expect("clean up child");
     // The leftover, re-parented to us, is still reaped: no zombie remains.
     h.run_for(100).await;
@@ -99,13 +111,20 @@ async fn daemonized_grandchild_is_gone_after_stop() {
         ),
     );
     h.sup.start("d.service").expect("start job");
-    assert!(h.wait(3000, |_, _| std::fs::read_to_string(&pidfile).is_ok_and(|t| t.ends_with('\n'))).await);
+    assert!(
+        h.wait(3000, |_, _| std::fs::read_to_string(&pidfile)
+            .is_ok_and(|t| t.ends_with('\n')))
+            .await
+    );
     let daemon = read_pid(&pidfile);
     assert!(alive(daemon));
     h.sup.stop("d.service").expect("stop job");
     h.wait_sub("d.service", SubState::Dead, 3000).await;
     h.run_for(50).await;
-    assert!(!std::path::Path::new(&format!("/proc/{daemon}")).exists(), "daemon {daemon} left behind");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{daemon}")).exists(),
+        "daemon {daemon} left behind"
+    );
 }
 
 #[tokio::test]
@@ -116,18 +135,27 @@ async fn timeout_stop_sec_escalates_to_sigkill() {
         "[Service]\nTimeoutStopSec=300ms\nExecStart=/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.05; done'\n",
     );
     h.sup.start("stubborn.service").expect("start job");
-    let main = h.status("stubborn.service").main_pid.expect("main").as_raw();
+    let main = h
+        .status("stubborn.service")
+        .main_pid
+        .expect("main")
+        .as_raw();
     h.run_for(100).await;
     let t0 = Instant::now();
     h.sup.stop("stubborn.service").expect("stop job");
-    h.wait_sub("stubborn.service", SubState::StopSigterm, 1000).await;
+    h.wait_sub("stubborn.service", SubState::StopSigterm, 1000)
+        .await;
     h.wait_sub("stubborn.service", SubState::Failed, 3000).await;
     let waited = t0.elapsed().as_millis();
     assert!((300..2000).contains(&waited), "{waited} ms");
     assert_eq!(h.status("stubborn.service").result, ServiceResult::Timeout);
     assert!(!alive(main));
     let log = h.sink.messages_of("stubborn.service");
-    assert!(log.iter().any(|m| m.contains("stop-sigterm") && m.contains("Killing")), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|m| m.contains("stop-sigterm") && m.contains("Killing")),
+        "{log:?}"
+    );
 }
 
 #[tokio::test]
@@ -164,5 +192,8 @@ async fn failed_start_pre_skips_exec_stop_but_runs_stop_post() {
     );
     h.sup.start("f.service").expect("start job");
     h.wait_sub("f.service", SubState::Failed, 3000).await;
-    assert_eq!(std::fs::read_to_string(&out).expect("out"), "post exit-code\n");
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("out"),
+        "post exit-code\n"
+    );
 }

@@ -44,7 +44,10 @@ async fn restarts(restart: &str, end: End) -> bool {
     let ok = h
         .wait(3000, |s, _| {
             s.status("r.service").is_some_and(|st| {
-                matches!(st.sub, SubState::AutoRestart | SubState::Dead | SubState::Failed)
+                matches!(
+                    st.sub,
+                    SubState::AutoRestart | SubState::Dead | SubState::Failed
+                )
             })
         })
         .await;
@@ -63,7 +66,11 @@ const ENDS: [End; 4] = [End::Clean, End::ExitCode, End::Signal, End::Watchdog];
 
 async fn check(restart: &str, expected: [bool; 4]) {
     for (end, want) in ENDS.iter().zip(expected) {
-        assert_eq!(restarts(restart, *end).await, want, "Restart={restart} after {end:?}");
+        assert_eq!(
+            restarts(restart, *end).await,
+            want,
+            "Restart={restart} after {end:?}"
+        );
     }
 }
 
@@ -123,7 +130,10 @@ async fn prevent_and_force_exit_status() {
 #[tokio::test]
 async fn success_exit_status_counts_as_clean() {
     let mut h = Harness::new();
-    h.add("s.service", "[Service]\nExecStart=/bin/sh -c 'exit 75'\nSuccessExitStatus=TEMPFAIL\n");
+    h.add(
+        "s.service",
+        "[Service]\nExecStart=/bin/sh -c 'exit 75'\nSuccessExitStatus=TEMPFAIL\n",
+    );
     h.sup.start("s.service").expect("start job");
     h.wait_sub("s.service", SubState::Dead, 3000).await;
     assert_eq!(h.status("s.service").result, ServiceResult::Success);
@@ -141,21 +151,54 @@ async fn start_limit_burst_stops_a_crash_loop() {
         ),
     );
     let report = h.path("report");
-    h.add("report.service", &format!("[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo $MONITOR_SERVICE_RESULT > {}'\n", report.display()));
+    h.add(
+        "report.service",
+        &format!(
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo $MONITOR_SERVICE_RESULT > {}'\n",
+            report.display()
+        ),
+    );
     h.sup.start("loop.service").expect("start job");
-    h.wait(3000, |s, _| s.status("loop.service").is_some_and(|st| st.result == ServiceResult::StartLimitHit)).await;
+    h.wait(3000, |s, _| {
+        s.status("loop.service")
+            .is_some_and(|st| st.result == ServiceResult::StartLimitHit)
+    })
+    .await;
     let st = h.status("loop.service");
     assert_eq!(st.sub, SubState::Failed);
     assert_eq!(st.result, ServiceResult::StartLimitHit);
-    assert_eq!(std::fs::read_to_string(&runs).expect("runs").lines().count(), 3);
+    assert_eq!(
+        std::fs::read_to_string(&runs)
+            .expect("runs")
+            .lines()
+            .count(),
+        3
+    );
     // OnFailure= fires once, for the final failure only.
-    assert!(h.wait(3000, |_, _| std::fs::read_to_string(&report).is_ok_and(|t| !t.is_empty())).await);
-    assert_eq!(std::fs::read_to_string(&report).expect("report"), "start-limit-hit\n");
+    assert!(
+        h.wait(3000, |_, _| std::fs::read_to_string(&report)
+            .is_ok_and(|t| !t.is_empty()))
+            .await
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).expect("report"),
+        "start-limit-hit\n"
+    );
     // reset-failed clears the limit.
     h.sup.reset_failed("loop.service");
     h.sup.start("loop.service").expect("start job");
-    h.wait(3000, |s, _| s.status("loop.service").is_some_and(|st| st.result == ServiceResult::StartLimitHit)).await;
-    assert_eq!(std::fs::read_to_string(&runs).expect("runs").lines().count(), 6);
+    h.wait(3000, |s, _| {
+        s.status("loop.service")
+            .is_some_and(|st| st.result == ServiceResult::StartLimitHit)
+    })
+    .await;
+    assert_eq!(
+        std::fs::read_to_string(&runs)
+            .expect("runs")
+            .lines()
+            .count(),
+        6
+    );
 }
 
 #[tokio::test]
@@ -166,7 +209,13 @@ async fn failure_that_restarts_does_not_fire_on_failure() {
         "c.service",
         "[Unit]\nOnFailure=hook.service\n[Service]\nExecStart=/bin/false\nRestart=on-failure\nRestartSec=1h\n",
     );
-    h.add("hook.service", &format!("[Service]\nType=oneshot\nExecStart=/bin/touch {}\n", fired.display()));
+    h.add(
+        "hook.service",
+        &format!(
+            "[Service]\nType=oneshot\nExecStart=/bin/touch {}\n",
+            fired.display()
+        ),
+    );
     h.sup.start("c.service").expect("start job");
     h.wait_sub("c.service", SubState::AutoRestart, 3000).await;
     h.run_for(100).await;

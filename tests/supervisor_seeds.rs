@@ -11,7 +11,10 @@ use supervisor_util::Harness;
 /// (Debian without python-is-python3) the same line runs with python3.
 fn python() -> &'static str {
     let path = std::env::var("PATH").unwrap_or_default();
-    let has = |name: &str| path.split(':').any(|d| std::path::Path::new(d).join(name).exists());
+    let has = |name: &str| {
+        path.split(':')
+            .any(|d| std::path::Path::new(d).join(name).exists())
+    };
     if has("python") {
         "python"
     } else {
@@ -46,22 +49,34 @@ WantedBy=multi-user.target
     .replace("env python ", &format!("env {} ", python()));
     h.add("pre_post_script.service", &text);
     h.sup.start("pre_post_script.service").expect("start job");
-    let ok = h.wait(5000, |s, sink| {
-        s.status("pre_post_script.service").is_some_and(|st| st.sub == SubState::Dead)
-            && sink.lines_of("pre_post_script.service").len() == 4
-    })
-    .await;
+    let ok = h
+        .wait(5000, |s, sink| {
+            s.status("pre_post_script.service")
+                .is_some_and(|st| st.sub == SubState::Dead)
+                && sink.lines_of("pre_post_script.service").len() == 4
+        })
+        .await;
     let lines = h.lines("pre_post_script.service");
-    assert!(ok, "{lines:?} {:?}", h.sink.messages_of("pre_post_script.service"));
+    assert!(
+        ok,
+        "{lines:?} {:?}",
+        h.sink.messages_of("pre_post_script.service")
+    );
     // ExecStartPre runs to completion before ExecStart, and ExecStopPost
     // after everything. The main process (Type=simple) and ExecStartPost run
     // at the same time, in systemd as here, so those two may swap.
     assert_eq!(lines[0], "Easy come, easy go, will you let me go");
     let mut middle = vec![lines[1].as_str(), lines[2].as_str()];
     middle.sort();
-    assert_eq!(middle, vec!["Never let you go", "No, we will not let you go"]);
+    assert_eq!(
+        middle,
+        vec!["Never let you go", "No, we will not let you go"]
+    );
     assert_eq!(lines[3], "Mama mia, let me go");
-    assert_eq!(h.status("pre_post_script.service").result, ServiceResult::Success);
+    assert_eq!(
+        h.status("pre_post_script.service").result,
+        ServiceResult::Success
+    );
 }
 
 #[tokio::test]
@@ -84,15 +99,32 @@ WantedBy=multi-user.target
     .replace("env python ", &format!("env {} ", python()));
     h.add("simple_oneshot.service", &text);
     h.sup.start("simple_oneshot.service").expect("start job");
-    h.wait_sub("simple_oneshot.service", SubState::Exited, 5000).await;
+    h.wait_sub("simple_oneshot.service", SubState::Exited, 5000)
+        .await;
     assert_eq!(h.active("simple_oneshot.service").as_str(), "active");
-    assert!(h.wait(2000, |_, sink| sink.lines_of("simple_oneshot.service").len() == 1).await);
+    assert!(
+        h.wait(2000, |_, sink| sink
+            .lines_of("simple_oneshot.service")
+            .len()
+            == 1)
+            .await
+    );
     assert_eq!(h.lines("simple_oneshot.service"), vec!["Galileo setup"]);
 
     h.sup.stop("simple_oneshot.service").expect("stop job");
-    h.wait_sub("simple_oneshot.service", SubState::Dead, 5000).await;
-    assert!(h.wait(2000, |_, sink| sink.lines_of("simple_oneshot.service").len() == 2).await);
-    assert_eq!(h.lines("simple_oneshot.service"), vec!["Galileo setup", "Figaro teardown"]);
+    h.wait_sub("simple_oneshot.service", SubState::Dead, 5000)
+        .await;
+    assert!(
+        h.wait(2000, |_, sink| sink
+            .lines_of("simple_oneshot.service")
+            .len()
+            == 2)
+            .await
+    );
+    assert_eq!(
+        h.lines("simple_oneshot.service"),
+        vec!["Galileo setup", "Figaro teardown"]
+    );
 }
 
 #[tokio::test]
@@ -108,16 +140,40 @@ async fn restart_always_restarts_a_crashed_process_after_restart_sec() {
         ),
     );
     h.sup.start("gunicorn.service").expect("start job");
-    h.wait_sub("gunicorn.service", SubState::AutoRestart, 3000).await;
+    h.wait_sub("gunicorn.service", SubState::AutoRestart, 3000)
+        .await;
     let crashed = Instant::now();
     let st = h.status("gunicorn.service");
-    assert!(matches!(st.result, ServiceResult::Signal | ServiceResult::CoreDump), "{st:?} {:?}", h.sink.messages_of("gunicorn.service"));
-    assert!(h.wait(3000, |s, _| s.status("gunicorn.service").is_some_and(|st| st.n_restarts == 1)).await);
+    assert!(
+        matches!(st.result, ServiceResult::Signal | ServiceResult::CoreDump),
+        "{st:?} {:?}",
+        h.sink.messages_of("gunicorn.service")
+    );
+    assert!(
+        h.wait(3000, |s, _| s
+            .status("gunicorn.service")
+            .is_some_and(|st| st.n_restarts == 1))
+            .await
+    );
     let waited = crashed.elapsed();
-    assert!(waited >= Duration::from_millis(250), "restarted after {waited:?}");
-    assert!(h.wait(3000, |_, _| std::fs::read_to_string(&marker).is_ok_and(|t| t.lines().count() >= 2)).await);
+    assert!(
+        waited >= Duration::from_millis(250),
+        "restarted after {waited:?}"
+    );
+    assert!(
+        h.wait(3000, |_, _| std::fs::read_to_string(&marker)
+            .is_ok_and(|t| t.lines().count() >= 2))
+            .await
+    );
     h.sup.stop("gunicorn.service").expect("stop job");
-    h.wait(3000, |s, _| s.status("gunicorn.service").is_some_and(|st| st.sub != SubState::AutoRestart && st.active.as_str() != "activating" && st.active.as_str() != "deactivating")).await;
+    h.wait(3000, |s, _| {
+        s.status("gunicorn.service").is_some_and(|st| {
+            st.sub != SubState::AutoRestart
+                && st.active.as_str() != "activating"
+                && st.active.as_str() != "deactivating"
+        })
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -143,8 +199,15 @@ async fn requires_and_after_start_the_dependency_first() {
     h.sup.start("django.service").expect("start job");
     h.wait_sub("django.service", SubState::Running, 5000).await;
     assert_eq!(h.sub("redis.service"), SubState::Running);
-    assert!(h.wait(2000, |_, _| std::fs::read_to_string(&order).is_ok_and(|t| t.lines().count() == 2)).await);
-    assert_eq!(std::fs::read_to_string(&order).expect("order file"), "redis\ndjango\n");
+    assert!(
+        h.wait(2000, |_, _| std::fs::read_to_string(&order)
+            .is_ok_and(|t| t.lines().count() == 2))
+            .await
+    );
+    assert_eq!(
+        std::fs::read_to_string(&order).expect("order file"),
+        "redis\ndjango\n"
+    );
 
     // Stopping the dependency stops the unit that requires it.
     h.sup.stop("redis.service").expect("stop job");
@@ -169,7 +232,12 @@ async fn on_failure_starts_the_named_unit_with_the_failed_units_name() {
     );
     h.sup.start("backup.service").expect("start job");
     h.wait_sub("backup.service", SubState::Failed, 3000).await;
-    assert!(h.wait(3000, |_, _| report.exists() && std::fs::read_to_string(&report).is_ok_and(|t| !t.is_empty())).await);
+    assert!(
+        h.wait(3000, |_, _| report.exists()
+            && std::fs::read_to_string(&report)
+                .is_ok_and(|t| !t.is_empty()))
+            .await
+    );
     assert_eq!(
         std::fs::read_to_string(&report).expect("report"),
         "backup.service backup.service exit-code 1\n"

@@ -11,7 +11,10 @@ use supervisor_util::{alive, read_pid, Harness};
 #[tokio::test]
 async fn simple_is_running_right_after_fork() {
     let mut h = Harness::new();
-    h.add("s.service", "[Service]\nType=simple\nExecStart=/bin/sleep 60\n");
+    h.add(
+        "s.service",
+        "[Service]\nType=simple\nExecStart=/bin/sleep 60\n",
+    );
     h.sup.start("s.service").expect("start job");
     // No event needed: simple is started once forked.
     assert_eq!(h.sub("s.service"), SubState::Running);
@@ -37,10 +40,16 @@ async fn simple_with_missing_binary_fails_with_203() {
 #[tokio::test]
 async fn exec_fails_synchronously_when_exec_fails_and_runs_otherwise() {
     let mut h = Harness::new();
-    h.add("e.service", "[Service]\nType=exec\nExecStart=/bin/sleep 60\n");
+    h.add(
+        "e.service",
+        "[Service]\nType=exec\nExecStart=/bin/sleep 60\n",
+    );
     h.sup.start("e.service").expect("start job");
     assert_eq!(h.sub("e.service"), SubState::Running);
-    h.add("bad.service", "[Service]\nType=exec\nExecStart=/nonexistent/binary\nExecStartPost=/bin/true\n");
+    h.add(
+        "bad.service",
+        "[Service]\nType=exec\nExecStart=/nonexistent/binary\nExecStartPost=/bin/true\n",
+    );
     h.sup.start("bad.service").expect("start job");
     // Decided before start() returned: exec never happened.
     assert_eq!(h.sub("bad.service"), SubState::Failed);
@@ -62,9 +71,15 @@ async fn oneshot_runs_every_exec_start_in_turn() {
     h.sup.start("o.service").expect("start job");
     assert_eq!(h.sub("o.service"), SubState::Start);
     h.wait_sub("o.service", SubState::Dead, 3000).await;
-    assert_eq!(std::fs::read_to_string(&out).expect("output"), "one\ntwo\npost\n");
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("output"),
+        "one\ntwo\npost\n"
+    );
     // A failing ExecStart stops the list and fails the unit.
-    h.add("f.service", "[Service]\nType=oneshot\nExecStart=/bin/false\nExecStart=/bin/touch /nonexistent-never\n");
+    h.add(
+        "f.service",
+        "[Service]\nType=oneshot\nExecStart=/bin/false\nExecStart=/bin/touch /nonexistent-never\n",
+    );
     h.sup.start("f.service").expect("start job");
     h.wait_sub("f.service", SubState::Failed, 3000).await;
 }
@@ -83,10 +98,16 @@ async fn forking_with_pid_file() {
     h.sup.start("f.service").expect("start job");
     h.wait_sub("f.service", SubState::Running, 3000).await;
     let daemon = read_pid(&pidfile);
-    assert_eq!(h.status("f.service").main_pid.map(|p| p.as_raw()), Some(daemon));
+    assert_eq!(
+        h.status("f.service").main_pid.map(|p| p.as_raw()),
+        Some(daemon)
+    );
     // The daemon dying ends the service.
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(daemon), nix::sys::signal::Signal::SIGKILL)
-        .expect("kill daemon");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill daemon");
     h.wait_sub("f.service", SubState::Failed, 3000).await;
     assert_eq!(h.status("f.service").result, ServiceResult::Signal);
 }
@@ -106,7 +127,10 @@ async fn forking_with_guessed_main_pid() {
     h.sup.start("g.service").expect("start job");
     h.wait_sub("g.service", SubState::Running, 3000).await;
     let daemon = read_pid(&pidfile);
-    assert_eq!(h.status("g.service").main_pid.map(|p| p.as_raw()), Some(daemon));
+    assert_eq!(
+        h.status("g.service").main_pid.map(|p| p.as_raw()),
+        Some(daemon)
+    );
     h.sup.stop("g.service").expect("stop job");
     h.wait_sub("g.service", SubState::Dead, 3000).await;
     assert!(!alive(daemon));
@@ -135,13 +159,22 @@ fn notify_script(h: &Harness, message: &str, delay: f64) -> std::path::PathBuf {
 async fn notify_waits_for_ready_and_takes_status() {
     let mut h = Harness::new();
     let script = notify_script(&h, "STATUS=serving\nREADY=1", 0.15);
-    h.add("n.service", &format!("[Service]\nType=notify\nExecStart=/usr/bin/python3 {}\n", script.display()));
+    h.add(
+        "n.service",
+        &format!(
+            "[Service]\nType=notify\nExecStart=/usr/bin/python3 {}\n",
+            script.display()
+        ),
+    );
     let t0 = Instant::now();
     h.sup.start("n.service").expect("start job");
     assert_eq!(h.sub("n.service"), SubState::Start);
     h.wait_sub("n.service", SubState::Running, 5000).await;
     assert!(t0.elapsed().as_millis() >= 150);
-    assert_eq!(h.status("n.service").status_text.as_deref(), Some("serving"));
+    assert_eq!(
+        h.status("n.service").status_text.as_deref(),
+        Some("serving")
+    );
     h.sup.stop("n.service").expect("stop job");
     h.wait_sub("n.service", SubState::Dead, 3000).await;
 }
@@ -187,7 +220,10 @@ async fn notify_from_a_child_needs_notify_access_all() {
 #[tokio::test]
 async fn idle_behaves_as_simple() {
     let mut h = Harness::new();
-    h.add("i.service", "[Service]\nType=idle\nExecStart=/bin/sleep 60\n");
+    h.add(
+        "i.service",
+        "[Service]\nType=idle\nExecStart=/bin/sleep 60\n",
+    );
     h.sup.start("i.service").expect("start job");
     assert_eq!(h.sub("i.service"), SubState::Running);
     h.sup.stop("i.service").expect("stop job");
@@ -209,7 +245,10 @@ async fn exec_condition_skips_without_failing() {
     h.wait_sub("c.service", SubState::Dead, 3000).await;
     assert_eq!(h.status("c.service").result, ServiceResult::ExecCondition);
     assert!(!ran.exists());
-    h.add("c255.service", "[Service]\nType=oneshot\nExecCondition=/bin/sh -c 'exit 255'\nExecStart=/bin/true\n");
+    h.add(
+        "c255.service",
+        "[Service]\nType=oneshot\nExecCondition=/bin/sh -c 'exit 255'\nExecStart=/bin/true\n",
+    );
     h.sup.start("c255.service").expect("start job");
     h.wait_sub("c255.service", SubState::Failed, 3000).await;
 }

@@ -21,7 +21,8 @@ pub fn detect() -> Option<Delegation> {
     let mountinfo = fs::read_to_string("/proc/self/mountinfo").ok()?;
     let mount = mountinfo.lines().find_map(|l| {
         let (pre, post) = l.split_once(" - ")?;
-        post.starts_with("cgroup2 ").then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
+        post.starts_with("cgroup2 ")
+            .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
     })?;
     let own = fs::read_to_string("/proc/self/cgroup").ok()?;
     let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?;
@@ -57,7 +58,11 @@ pub fn settings(service: &ServiceSection) -> Vec<(&'static str, &'static str, St
     }
     if let Some(q) = service.cpu_quota {
         // cpu.max takes "quota period" in µs; systemd uses a 100 ms period.
-        out.push(("cpu", "cpu.max", format!("{} 100000", u64::from(q) * 100_000 / 10_000)));
+        out.push((
+            "cpu",
+            "cpu.max",
+            format!("{} 100000", u64::from(q) * 100_000 / 10_000),
+        ));
     }
     if let Some(v) = service.tasks_max.and_then(limit) {
         out.push(("pids", "pids.max", v));
@@ -67,7 +72,11 @@ pub fn settings(service: &ServiceSection) -> Vec<(&'static str, &'static str, St
 
 /// Creates the unit's cgroup below the delegation and writes its limits;
 /// returns its `cgroup.procs` for the spawner, or why it could not.
-pub fn prepare(d: &Delegation, unit: &str, service: &ServiceSection) -> Result<Option<PathBuf>, String> {
+pub fn prepare(
+    d: &Delegation,
+    unit: &str,
+    service: &ServiceSection,
+) -> Result<Option<PathBuf>, String> {
     let wanted = settings(service);
     if wanted.is_empty() {
         return Ok(None);
@@ -78,8 +87,12 @@ pub fn prepare(d: &Delegation, unit: &str, service: &ServiceSection) -> Result<O
         if !d.controllers.iter().any(|c| c == controller) {
             return Err(format!("controller {controller} not delegated"));
         }
-        let _ = fs::write(d.root.join("cgroup.subtree_control"), format!("+{controller}"));
-        fs::write(dir.join(file), &value).map_err(|e| format!("{}: {e}", dir.join(file).display()))?;
+        let _ = fs::write(
+            d.root.join("cgroup.subtree_control"),
+            format!("+{controller}"),
+        );
+        fs::write(dir.join(file), &value)
+            .map_err(|e| format!("{}: {e}", dir.join(file).display()))?;
     }
     Ok(Some(dir.join("cgroup.procs")))
 }

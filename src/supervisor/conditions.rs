@@ -19,10 +19,13 @@ fn holds(c: &Condition, manager_env: &[(String, String)]) -> bool {
         ConditionKind::DirectoryNotEmpty => {
             std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_some())
         }
-        ConditionKind::FileNotEmpty => std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0),
+        ConditionKind::FileNotEmpty => {
+            std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0)
+        }
         ConditionKind::FileIsExecutable => {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            std::fs::metadata(path)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         }
         ConditionKind::User => {
             let uid = nix::unistd::getuid();
@@ -30,7 +33,10 @@ fn holds(c: &Condition, manager_env: &[(String, String)]) -> bool {
                 "@system" => uid.as_raw() < 1000,
                 v => match v.parse::<u32>() {
                     Ok(n) => uid.as_raw() == n,
-                    Err(_) => nix::unistd::User::from_uid(uid).ok().flatten().is_some_and(|u| u.name == v),
+                    Err(_) => nix::unistd::User::from_uid(uid)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|u| u.name == v),
                 },
             }
         }
@@ -58,10 +64,14 @@ fn glob_any(pattern: &str) -> bool {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
         return false;
     };
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
-    entries
-        .filter_map(|e| e.ok())
-        .any(|e| e.file_name().to_str().is_some_and(|f| wildcard(name.as_bytes(), f.as_bytes())))
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.filter_map(|e| e.ok()).any(|e| {
+        e.file_name()
+            .to_str()
+            .is_some_and(|f| wildcard(name.as_bytes(), f.as_bytes()))
+    })
 }
 
 fn wildcard(p: &[u8], s: &[u8]) -> bool {
@@ -110,16 +120,45 @@ mod tests {
     use super::*;
 
     fn cond(kind: ConditionKind, value: &str, negate: bool, trigger: bool) -> Condition {
-        Condition { kind, trigger, negate, value: value.to_owned() }
+        Condition {
+            kind,
+            trigger,
+            negate,
+            value: value.to_owned(),
+        }
     }
 
     #[test]
     fn plain_and_trigger_conditions() {
         let env = vec![("MODE".to_string(), "prod".to_string())];
-        assert_eq!(first_failure(&[cond(ConditionKind::PathExists, "/", false, false)], &env), None);
-        assert!(first_failure(&[cond(ConditionKind::PathExists, "/nonexistent", false, false)], &env).is_some());
-        assert_eq!(first_failure(&[cond(ConditionKind::PathExists, "/nonexistent", true, false)], &env), None);
-        assert_eq!(first_failure(&[cond(ConditionKind::Environment, "MODE=prod", false, false)], &env), None);
+        assert_eq!(
+            first_failure(&[cond(ConditionKind::PathExists, "/", false, false)], &env),
+            None
+        );
+        assert!(first_failure(
+            &[cond(
+                ConditionKind::PathExists,
+                "/nonexistent",
+                false,
+                false
+            )],
+            &env
+        )
+        .is_some());
+        assert_eq!(
+            first_failure(
+                &[cond(ConditionKind::PathExists, "/nonexistent", true, false)],
+                &env
+            ),
+            None
+        );
+        assert_eq!(
+            first_failure(
+                &[cond(ConditionKind::Environment, "MODE=prod", false, false)],
+                &env
+            ),
+            None
+        );
         let triggers = [
             cond(ConditionKind::PathExists, "/nonexistent", false, true),
             cond(ConditionKind::PathIsDirectory, "/", false, true),

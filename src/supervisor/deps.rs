@@ -72,12 +72,18 @@ pub struct Job {
 impl Job {
     /// Starts (and restarts) are ordered forwards, stops backwards.
     pub fn is_stop_like(&self) -> bool {
-        self.ty == JobType::Stop || (self.ty == JobType::Restart && self.phase != Phase::RestartStarting)
+        self.ty == JobType::Stop
+            || (self.ty == JobType::Restart && self.phase != Phase::RestartStarting)
     }
 }
 
 /// Whether `a` is ordered after `b` by either unit's settings.
-pub fn ordered_after(a_name: &str, a: Option<&UnitSection>, b_name: &str, b: Option<&UnitSection>) -> bool {
+pub fn ordered_after(
+    a_name: &str,
+    a: Option<&UnitSection>,
+    b_name: &str,
+    b: Option<&UnitSection>,
+) -> bool {
     a.is_some_and(|u| u.after.iter().any(|n| n.as_str() == b_name))
         || b.is_some_and(|u| u.before.iter().any(|n| n.as_str() == a_name))
 }
@@ -105,7 +111,10 @@ pub fn blocked_by(
 
 /// The units a start of `unit` pulls in for starting.
 pub fn pulled_by_start(unit: &UnitSection) -> impl Iterator<Item = &UnitName> {
-    unit.requires.iter().chain(&unit.binds_to).chain(&unit.wants)
+    unit.requires
+        .iter()
+        .chain(&unit.binds_to)
+        .chain(&unit.wants)
 }
 
 /// Whether `dependent` needs `dependency` to be up (its start fails when the
@@ -144,27 +153,63 @@ mod tests {
     }
 
     fn job(unit: &str, ty: JobType) -> Job {
-        Job { id: 0, unit: unit.into(), ty, phase: Phase::Waiting }
+        Job {
+            id: 0,
+            unit: unit.into(),
+            ty,
+            phase: Phase::Waiting,
+        }
     }
 
     #[test]
     fn ordering_between_jobs() {
-        let web = UnitSection { after: vec![name("redis.service")], ..Default::default() };
+        let web = UnitSection {
+            after: vec![name("redis.service")],
+            ..Default::default()
+        };
         let redis = UnitSection::default();
         let start_web = job("web.service", JobType::Start);
         let start_redis = job("redis.service", JobType::Start);
-        assert!(blocked_by(&start_web, Some(&web), &start_redis, Some(&redis)));
-        assert!(!blocked_by(&start_redis, Some(&redis), &start_web, Some(&web)));
+        assert!(blocked_by(
+            &start_web,
+            Some(&web),
+            &start_redis,
+            Some(&redis)
+        ));
+        assert!(!blocked_by(
+            &start_redis,
+            Some(&redis),
+            &start_web,
+            Some(&web)
+        ));
         // Stopping goes the other way round.
         let stop_web = job("web.service", JobType::Stop);
         let stop_redis = job("redis.service", JobType::Stop);
         assert!(blocked_by(&stop_redis, Some(&redis), &stop_web, Some(&web)));
-        assert!(!blocked_by(&stop_web, Some(&web), &stop_redis, Some(&redis)));
+        assert!(!blocked_by(
+            &stop_web,
+            Some(&web),
+            &stop_redis,
+            Some(&redis)
+        ));
         // A start waits for the stop of an ordered unit in either direction.
-        assert!(blocked_by(&start_redis, Some(&redis), &stop_web, Some(&web)));
+        assert!(blocked_by(
+            &start_redis,
+            Some(&redis),
+            &stop_web,
+            Some(&web)
+        ));
         // Before= on the other side orders the same way.
-        let a = UnitSection { before: vec![name("b.service")], ..Default::default() };
-        assert!(blocked_by(&job("b.service", JobType::Start), None, &job("a.service", JobType::Start), Some(&a)));
+        let a = UnitSection {
+            before: vec![name("b.service")],
+            ..Default::default()
+        };
+        assert!(blocked_by(
+            &job("b.service", JobType::Start),
+            None,
+            &job("a.service", JobType::Start),
+            Some(&a)
+        ));
     }
 
     #[test]

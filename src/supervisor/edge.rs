@@ -8,7 +8,7 @@ use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::environment::{self, EnvLayers};
-use super::exec_chain;
+use super::exec_chain::{self, ExecKind};
 use super::kill::{self, KillScope, ProcessSet};
 use super::machine::{CommandSpec, Runtime};
 use super::output::{Capture, CaptureTag, LogRecord};
@@ -22,7 +22,11 @@ use crate::unit::Signal;
 /// $MONITOR_* (OnFailure=/OnSuccess=).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
-    Timer { unit: String, realtime_usec: i64, monotonic_usec: u64 },
+    Timer {
+        unit: String,
+        realtime_usec: i64,
+        monotonic_usec: u64,
+    },
     Monitor {
         unit: String,
         result: String,
@@ -35,19 +39,43 @@ pub enum Trigger {
 impl Trigger {
     pub fn env(&self) -> Vec<(String, String)> {
         match self {
-            Trigger::Timer { unit, realtime_usec, monotonic_usec } => vec![
+            Trigger::Timer {
+                unit,
+                realtime_usec,
+                monotonic_usec,
+            } => vec![
                 ("TRIGGER_UNIT".into(), unit.clone()),
-                ("TRIGGER_TIMER_REALTIME_USEC".into(), realtime_usec.to_string()),
-                ("TRIGGER_TIMER_MONOTONIC_USEC".into(), monotonic_usec.to_string()),
+                (
+                    "TRIGGER_TIMER_REALTIME_USEC".into(),
+                    realtime_usec.to_string(),
+                ),
+                (
+                    "TRIGGER_TIMER_MONOTONIC_USEC".into(),
+                    monotonic_usec.to_string(),
+                ),
             ],
-            Trigger::Monitor { unit, result, exit_code, exit_status, invocation_id } => {
+            Trigger::Monitor {
+                unit,
+                result,
+                exit_code,
+                exit_status,
+                invocation_id,
+            } => {
                 let mut env = vec![
                     ("MONITOR_SERVICE_RESULT".to_owned(), result.clone()),
                     ("MONITOR_INVOCATION_ID".to_owned(), invocation_id.clone()),
                     ("MONITOR_UNIT".to_owned(), unit.clone()),
                 ];
-                env.extend(exit_code.clone().map(|c| ("MONITOR_EXIT_CODE".to_owned(), c)));
-                env.extend(exit_status.clone().map(|s| ("MONITOR_EXIT_STATUS".to_owned(), s)));
+                env.extend(
+                    exit_code
+                        .clone()
+                        .map(|c| ("MONITOR_EXIT_CODE".to_owned(), c)),
+                );
+                env.extend(
+                    exit_status
+                        .clone()
+                        .map(|s| ("MONITOR_EXIT_STATUS".to_owned(), s)),
+                );
                 env
             }
         }
@@ -67,16 +95,18 @@ pub struct Edge<'a> {
     pub messages: &'a mut Vec<String>,
 }
 
-/// 32 hex digits from the kernel's random UUID source.
+/// A random 128-bit id as 32 lowercase hex digits (systemd's invocation id
+/// format).
 pub fn random_id() -> String {
-    let uuid = std::fs::read_to_string("/proc/sys/kernel/random/uuid").unwrap_or_default();
-    let id: String = uuid.chars().filter(char::is_ascii_hexdigit).collect();
-    if id.len() == 32 {
-        return id;
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if n != 16 {
+        // No getrandom (very old kernel): time and pid tell runs apart.
+        let now = super::output::now_realtime().as_usec();
+        return format!("{:016x}{:016x}", now, std::process::id());
     }
-    // No /proc: time and pid are unique enough for telling runs apart.
-    let now = super::output::now_realtime().as_usec();
-    format!("{:016x}{:016x}", now, std::process::id())
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn resource_number(r: Resource) -> i32 {
@@ -129,7 +159,11 @@ fn resolve_user(user: &str, group: Option<&str>, extra: &[String]) -> Result<Res
         groups.push(lookup_group(g)?.as_raw());
     }
     Ok(ResolvedUser {
-        credentials: Credentials { uid: entry.uid.as_raw(), gid: gid.as_raw(), groups },
+        credentials: Credentials {
+            uid: entry.uid.as_raw(),
+            gid: gid.as_raw(),
+            groups,
+        },
         name: entry.name,
         home: entry.dir,
         shell: entry.shell,
@@ -139,7 +173,11 @@ fn resolve_user(user: &str, group: Option<&str>, extra: &[String]) -> Result<Res
 fn lookup_group(g: &str) -> Result<Gid, i32> {
     match g.parse::<u32>() {
         Ok(gid) => Ok(Gid::from_raw(gid)),
-        Err(_) => Group::from_name(g).ok().flatten().map(|g| g.gid).ok_or(exit_code::GROUP),
+        Err(_) => Group::from_name(g)
+            .ok()
+            .flatten()
+            .map(|g| g.gid)
+            .ok_or(exit_code::GROUP),
     }
 }
 
@@ -152,12 +190,17 @@ impl Runtime for Edge<'_> {
         let s = &spec.unit.service;
         let cmd = spec.command;
         let Some(program) = exec_chain::resolve_program(cmd) else {
-            self.messages.push(format!("Unable to locate executable '{}'", cmd.path));
+            self.messages
+                .push(format!("Unable to locate executable '{}'", cmd.path));
             return Err(exit_code::EXEC);
         };
 
         let user = match (&s.user, exec_chain::applies_credentials(cmd)) {
-            (Some(u), true) => Some(resolve_user(u, s.group.as_deref(), &s.supplementary_groups)?),
+            (Some(u), true) => Some(resolve_user(
+                u,
+                s.group.as_deref(),
+                &s.supplementary_groups,
+            )?),
             (None, true) if s.group.is_some() || !s.supplementary_groups.is_empty() => {
                 let gid = match &s.group {
                     Some(g) => lookup_group(g)?.as_raw(),
@@ -167,7 +210,11 @@ impl Runtime for Edge<'_> {
                 for g in &s.supplementary_groups {
                     groups.push(lookup_group(g)?.as_raw());
                 }
-                let credentials = Credentials { uid: nix::unistd::geteuid().as_raw(), gid, groups };
+                let credentials = Credentials {
+                    uid: nix::unistd::geteuid().as_raw(),
+                    gid,
+                    groups,
+                };
                 Some(ResolvedUser {
                     credentials,
                     name: String::new(),
@@ -182,11 +229,16 @@ impl Runtime for Edge<'_> {
             vec![("INVOCATION_ID".into(), spec.invocation_id.to_owned())];
         let access = s.notify_access.unwrap_or(NotifyAccess::None);
         if access != NotifyAccess::None
-            || matches!(s.service_type, ServiceType::Notify | ServiceType::NotifyReload)
+            || matches!(
+                s.service_type,
+                ServiceType::Notify | ServiceType::NotifyReload
+            )
             || s.watchdog != sundial_calendar::Timespan::ZERO
         {
-            generated
-                .push(("NOTIFY_SOCKET".into(), self.notify_socket.to_string_lossy().into_owned()));
+            generated.push((
+                "NOTIFY_SOCKET".into(),
+                self.notify_socket.to_string_lossy().into_owned(),
+            ));
         }
         if let Some(u) = user.as_ref().filter(|u| !u.name.is_empty()) {
             generated.push(("USER".into(), u.name.clone()));
@@ -206,7 +258,8 @@ impl Runtime for Edge<'_> {
         let files = match environment::read_environment_files(&s.environment_files) {
             Ok(f) => f,
             Err(e) => {
-                self.messages.push(format!("Failed to load environment files: {e}"));
+                self.messages
+                    .push(format!("Failed to load environment files: {e}"));
                 return Err(exit_code::EXEC);
             }
         };
@@ -264,9 +317,15 @@ impl Runtime for Edge<'_> {
         };
         let (out, err) = self
             .capture
-            .stdio(s.standard_output.as_ref(), s.standard_error.as_ref(), &tag, self.log_tx)
+            .stdio(
+                s.standard_output.as_ref(),
+                s.standard_error.as_ref(),
+                &tag,
+                self.log_tx,
+            )
             .map_err(|e| {
-                self.messages.push(format!("Failed to set up standard output: {e}"));
+                self.messages
+                    .push(format!("Failed to set up standard output: {e}"));
                 exit_code::STDOUT
             })?;
         req.stdout = out;
@@ -274,17 +333,17 @@ impl Runtime for Edge<'_> {
         req.cgroup_procs = self.cgroup_procs.map(Path::to_owned);
 
         let mut claims = Claims::lock();
-        match spawn::spawn(req) {
+        // Only Type=exec waits for execve to succeed (systemd-semantics 4.1).
+        let wait_for_exec = s.service_type == ServiceType::Exec && spec.kind == ExecKind::Start;
+        match spawn::spawn(req, wait_for_exec) {
             Ok(pid) => {
                 claims.claim(pid);
                 self.procs.add_session(pid);
                 Ok(pid)
             }
             Err(failure) => {
-                self.messages.push(format!(
-                    "Failed to execute {}: {}",
-                    cmd.path, failure.error
-                ));
+                self.messages
+                    .push(format!("Failed to execute {}: {}", cmd.path, failure.error));
                 Err(failure.exit_status)
             }
         }
@@ -320,7 +379,13 @@ impl Runtime for Edge<'_> {
     }
 
     fn guess_main_pid(&mut self) -> Option<Pid> {
-        let living: Vec<Pid> = self.procs.orphans.iter().copied().filter(|p| kill::alive(*p)).collect();
+        let living: Vec<Pid> = self
+            .procs
+            .orphans
+            .iter()
+            .copied()
+            .filter(|p| kill::alive(*p))
+            .collect();
         match living.as_slice() {
             [one] => Some(*one),
             _ => None,

@@ -51,8 +51,10 @@ pub fn expand_braces(word: &str, env: &Env) -> String {
         if let Some(tail) = after.strip_prefix('$') {
             out.push('$');
             rest = tail;
-        } else if let Some((name, tail)) =
-            after.strip_prefix('{').and_then(|a| a.split_once('}')).filter(|(n, _)| valid_name(n))
+        } else if let Some((name, tail)) = after
+            .strip_prefix('{')
+            .and_then(|a| a.split_once('}'))
+            .filter(|(n, _)| valid_name(n))
         {
             out.push_str(env.get(name).map(String::as_str).unwrap_or(""));
             rest = tail;
@@ -268,7 +270,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Env {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn words(v: &[&str]) -> Vec<String> {
@@ -287,17 +292,32 @@ mod tests {
     fn unset_and_embedded_variables() {
         let e = env(&[("FOO", "x")]);
         assert_eq!(expand_argv(&words(&["p", "$NOPE"]), &e), words(&["p"]));
-        assert_eq!(expand_argv(&words(&["p", "${NOPE}"]), &e), words(&["p", ""]));
-        assert_eq!(expand_argv(&words(&["p", "--x=$FOO"]), &e), words(&["p", "--x=$FOO"]));
-        assert_eq!(expand_argv(&words(&["p", "--x=${FOO}"]), &e), words(&["p", "--x=x"]));
-        assert_eq!(expand_argv(&words(&["p", "$$FOO", "a$$"]), &e), words(&["p", "$FOO", "a$"]));
+        assert_eq!(
+            expand_argv(&words(&["p", "${NOPE}"]), &e),
+            words(&["p", ""])
+        );
+        assert_eq!(
+            expand_argv(&words(&["p", "--x=$FOO"]), &e),
+            words(&["p", "--x=$FOO"])
+        );
+        assert_eq!(
+            expand_argv(&words(&["p", "--x=${FOO}"]), &e),
+            words(&["p", "--x=x"])
+        );
+        assert_eq!(
+            expand_argv(&words(&["p", "$$FOO", "a$$"]), &e),
+            words(&["p", "$FOO", "a$"])
+        );
         assert_eq!(expand_argv(&words(&["$FOO"]), &e), words(&["$FOO"]));
     }
 
     #[test]
     fn variable_values_split_with_quotes() {
         let e = env(&[("ARGS", "-a 'b c' \"d\"  e")]);
-        assert_eq!(expand_argv(&words(&["p", "$ARGS"]), &e), words(&["p", "-a", "b c", "d", "e"]));
+        assert_eq!(
+            expand_argv(&words(&["p", "$ARGS"]), &e),
+            words(&["p", "-a", "b c", "d", "e"])
+        );
     }
 
     #[test]
@@ -320,13 +340,19 @@ mod tests {
     #[test]
     fn layers_merge_in_systemd_order() {
         let defaults = vec![("PATH".to_string(), "/bin".to_string())];
-        let unit = vec![("A".to_string(), "unit".to_string()), ("B".to_string(), "b".to_string())];
+        let unit = vec![
+            ("A".to_string(), "unit".to_string()),
+            ("B".to_string(), "b".to_string()),
+        ];
         let manager = vec![("HOME".to_string(), "/root".to_string())];
         let pass = vec!["HOME".to_string(), "MISSING".to_string()];
         let unset = vec!["B".to_string(), "PATH=/other".to_string()];
         let env = EnvLayers {
             defaults: &defaults,
-            generated: vec![("INVOCATION_ID".into(), "abc".into()), ("A".into(), "gen".into())],
+            generated: vec![
+                ("INVOCATION_ID".into(), "abc".into()),
+                ("A".into(), "gen".into()),
+            ],
             pass: &pass,
             manager_env: &manager,
             unit: &unit,

@@ -67,7 +67,12 @@ pub enum Verdict {
 /// Judges the end of a control command (or an ExecStart= of a oneshot or
 /// forking service). Signals are failures here; `-` turns any failure into
 /// success.
-pub fn judge(kind: ExecKind, cmd: &ExecCommand, exit: ProcessExit, success: &ExitStatusSet) -> Verdict {
+pub fn judge(
+    kind: ExecKind,
+    cmd: &ExecCommand,
+    exit: ProcessExit,
+    success: &ExitStatusSet,
+) -> Verdict {
     if cmd.ignore_failure {
         return Verdict::Continue;
     }
@@ -84,8 +89,14 @@ pub fn judge(kind: ExecKind, cmd: &ExecCommand, exit: ProcessExit, success: &Exi
 
 /// Where bare program names are looked up: a fixed path, not the service's
 /// $PATH (systemd-semantics 4.3).
-pub const SEARCH_PATH: &[&str] =
-    &["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+pub const SEARCH_PATH: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
 
 /// The file to execute for `cmd`: its absolute path, or the first executable
 /// file of that name in [`SEARCH_PATH`]. None when a bare name is not found
@@ -94,7 +105,10 @@ pub fn resolve_program(cmd: &ExecCommand) -> Option<PathBuf> {
     if !cmd.needs_search() {
         return Some(PathBuf::from(&cmd.path));
     }
-    SEARCH_PATH.iter().map(|dir| Path::new(dir).join(&cmd.path)).find(|p| is_executable(p))
+    SEARCH_PATH
+        .iter()
+        .map(|dir| Path::new(dir).join(&cmd.path))
+        .find(|p| is_executable(p))
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -106,7 +120,10 @@ fn is_executable(path: &Path) -> bool {
 /// `+` and `!`, and `!!` acts like `!` only without ambient capabilities,
 /// which every kernel sundial supports has (4.3), so it changes nothing.
 pub fn applies_credentials(cmd: &ExecCommand) -> bool {
-    matches!(cmd.privileges, ExecPrivileges::Normal | ExecPrivileges::AmbientFallback)
+    matches!(
+        cmd.privileges,
+        ExecPrivileges::Normal | ExecPrivileges::AmbientFallback
+    )
 }
 
 #[cfg(test)]
@@ -122,7 +139,10 @@ mod tests {
         assert_eq!(judge_c(ProcessExit::Exited(0)), Verdict::Continue);
         assert_eq!(judge_c(ProcessExit::Exited(1)), Verdict::SkipStart);
         assert_eq!(judge_c(ProcessExit::Exited(254)), Verdict::SkipStart);
-        assert_eq!(judge_c(ProcessExit::Exited(255)), Verdict::Fail(ServiceResult::ExitCode));
+        assert_eq!(
+            judge_c(ProcessExit::Exited(255)),
+            Verdict::Fail(ServiceResult::ExitCode)
+        );
         assert_eq!(
             judge_c(ProcessExit::Killed(Signal::TERM)),
             Verdict::Fail(ServiceResult::Signal)
@@ -138,11 +158,19 @@ mod tests {
             Verdict::Fail(ServiceResult::ExitCode)
         );
         assert_eq!(
-            judge(ExecKind::Stop, &cmd, ProcessExit::Killed(Signal::TERM), &none),
+            judge(
+                ExecKind::Stop,
+                &cmd,
+                ProcessExit::Killed(Signal::TERM),
+                &none
+            ),
             Verdict::Fail(ServiceResult::Signal)
         );
         cmd.ignore_failure = true;
-        assert_eq!(judge(ExecKind::StartPre, &cmd, ProcessExit::Exited(1), &none), Verdict::Continue);
+        assert_eq!(
+            judge(ExecKind::StartPre, &cmd, ProcessExit::Exited(1), &none),
+            Verdict::Continue
+        );
     }
 
     #[test]
@@ -150,6 +178,9 @@ mod tests {
         let cmd = ExecCommand::new(["sh", "-c", "true"]);
         let found = resolve_program(&cmd).expect("sh is installed");
         assert!(found.is_absolute() && found.ends_with("sh"));
-        assert_eq!(resolve_program(&ExecCommand::new(["no-such-program-xyz"])), None);
+        assert_eq!(
+            resolve_program(&ExecCommand::new(["no-such-program-xyz"])),
+            None
+        );
     }
 }

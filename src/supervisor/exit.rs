@@ -18,9 +18,8 @@ pub enum ProcessExit {
 impl ProcessExit {
     /// None for statuses that are not an end (stopped, continued).
     pub fn from_wait(status: WaitStatus) -> Option<ProcessExit> {
-        let sig = |s: nix::sys::signal::Signal| {
-            Signal::from_number(s as i32).unwrap_or(Signal::KILL)
-        };
+        let sig =
+            |s: nix::sys::signal::Signal| Signal::from_number(s as i32).unwrap_or(Signal::KILL);
         match status {
             WaitStatus::Exited(_, code) => Some(ProcessExit::Exited(code)),
             WaitStatus::Signaled(_, s, true) => Some(ProcessExit::Dumped(sig(s))),
@@ -88,7 +87,12 @@ impl fmt::Display for ProcessExit {
     /// As systemctl status shows it: `code=exited, status=0/SUCCESS`, less
     /// the names of statuses.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "code={}, status={}", self.code_name(), self.status_text())
+        write!(
+            f,
+            "code={}, status={}",
+            self.code_name(),
+            self.status_text()
+        )
     }
 }
 
@@ -102,13 +106,34 @@ mod tests {
         let mut set = ExitStatusSet::default();
         set.statuses.insert(75);
         set.signals.insert(Signal::KILL);
-        assert_eq!(ProcessExit::Exited(0).result(&none, false), ServiceResult::Success);
-        assert_eq!(ProcessExit::Exited(75).result(&none, true), ServiceResult::ExitCode);
-        assert_eq!(ProcessExit::Exited(75).result(&set, false), ServiceResult::Success);
-        assert_eq!(ProcessExit::Killed(Signal::TERM).result(&none, true), ServiceResult::Success);
-        assert_eq!(ProcessExit::Killed(Signal::TERM).result(&none, false), ServiceResult::Signal);
-        assert_eq!(ProcessExit::Killed(Signal::KILL).result(&set, false), ServiceResult::Success);
-        assert_eq!(ProcessExit::Dumped(Signal::ABRT).result(&none, true), ServiceResult::CoreDump);
+        assert_eq!(
+            ProcessExit::Exited(0).result(&none, false),
+            ServiceResult::Success
+        );
+        assert_eq!(
+            ProcessExit::Exited(75).result(&none, true),
+            ServiceResult::ExitCode
+        );
+        assert_eq!(
+            ProcessExit::Exited(75).result(&set, false),
+            ServiceResult::Success
+        );
+        assert_eq!(
+            ProcessExit::Killed(Signal::TERM).result(&none, true),
+            ServiceResult::Success
+        );
+        assert_eq!(
+            ProcessExit::Killed(Signal::TERM).result(&none, false),
+            ServiceResult::Signal
+        );
+        assert_eq!(
+            ProcessExit::Killed(Signal::KILL).result(&set, false),
+            ServiceResult::Success
+        );
+        assert_eq!(
+            ProcessExit::Dumped(Signal::ABRT).result(&none, true),
+            ServiceResult::CoreDump
+        );
     }
 
     #[test]

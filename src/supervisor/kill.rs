@@ -123,7 +123,11 @@ pub fn signal_run(
         KillScope::MainAndControl => targets.extend(main.into_iter().chain(control)),
         KillScope::All => {
             targets.extend(main.into_iter().chain(control));
-            targets.extend(set.members(&procs::scan()));
+            // The scan of /proc is the expensive part; most runs end with
+            // nothing left, which the group check tells cheaply.
+            if !set.looks_empty() {
+                targets.extend(set.members(&procs::scan()));
+            }
         }
     }
     let Ok(sig) = NixSignal::try_from(signal.number()) else {

@@ -41,8 +41,13 @@ pub trait Runtime {
     /// report for a child that could not get to exec (203, 217, ...).
     fn spawn(&mut self, spec: CommandSpec<'_>) -> Result<Pid, i32>;
     /// Signals processes of the run; returns how many were reached.
-    fn kill(&mut self, scope: KillScope, signal: Signal, main: Option<Pid>, control: Option<Pid>)
-        -> usize;
+    fn kill(
+        &mut self,
+        scope: KillScope,
+        signal: Signal,
+        main: Option<Pid>,
+        control: Option<Pid>,
+    ) -> usize;
     /// Whether any process of the run is alive.
     fn has_processes(&mut self) -> bool;
     /// Reads a PIDFile= and takes the process as the run's own.
@@ -60,7 +65,10 @@ pub enum Report {
     Transition(Transition),
     Message(String),
     /// A cycle ended: `restarting` says whether Restart= takes it up again.
-    Finished { result: ServiceResult, restarting: bool },
+    Finished {
+        result: ServiceResult,
+        restarting: bool,
+    },
     /// Processes the service no longer owns (KillMode=process/none leftovers)
     /// that still have to be reaped.
     Abandoned(Vec<Pid>),
@@ -159,13 +167,19 @@ impl ServiceMachine {
             restart: Duration::from_micros(s.restart_sec.as_usec()),
             watchdog: finite(s.watchdog),
         };
-        let interval = unit.unit.start_limit_interval.unwrap_or(defaults.start_limit_interval);
+        let interval = unit
+            .unit
+            .start_limit_interval
+            .unwrap_or(defaults.start_limit_interval);
         let interval = if interval == Timespan::INFINITY {
             Duration::MAX
         } else {
             Duration::from_micros(interval.as_usec())
         };
-        let burst = unit.unit.start_limit_burst.unwrap_or(defaults.start_limit_burst);
+        let burst = unit
+            .unit
+            .start_limit_burst
+            .unwrap_or(defaults.start_limit_burst);
         ServiceMachine {
             unit,
             timeouts,
@@ -294,9 +308,14 @@ impl ServiceMachine {
     fn begin_cycle(&mut self, now: Instant, rt: &mut dyn Runtime) -> StartOutcome {
         if !self.start_limit.try_start(now) {
             self.result = ServiceResult::StartLimitHit;
-            self.reports.push(Report::Message("Start request repeated too quickly.".into()));
+            self.reports.push(Report::Message(
+                "Start request repeated too quickly.".into(),
+            ));
             self.enter(ServiceState::Failed);
-            self.reports.push(Report::Finished { result: self.result, restarting: false });
+            self.reports.push(Report::Finished {
+                result: self.result,
+                restarting: false,
+            });
             return StartOutcome::StartLimitHit;
         }
         self.result = ServiceResult::Success;
@@ -325,12 +344,17 @@ impl ServiceMachine {
             ServiceState::Running { .. } | ServiceState::Exited | ServiceState::Reload { .. } => {
                 self.enter_stop(now, rt)
             }
-            ServiceState::Stop { .. } | ServiceState::Killing { .. } | ServiceState::StopPost { .. } => {}
+            ServiceState::Stop { .. }
+            | ServiceState::Killing { .. }
+            | ServiceState::StopPost { .. } => {}
         }
     }
 
     pub fn reload(&mut self, now: Instant, rt: &mut dyn Runtime) -> Result<(), ReloadError> {
-        if !matches!(self.state, ServiceState::Running { .. } | ServiceState::Exited) {
+        if !matches!(
+            self.state,
+            ServiceState::Running { .. } | ServiceState::Exited
+        ) {
             return Err(ReloadError::NotActive);
         }
         self.reload_result = ServiceResult::Success;
@@ -339,7 +363,11 @@ impl ServiceMachine {
             // for RELOADING=1 ... READY=1.
             rt.kill(KillScope::MainAndControl, Signal::HUP, self.main_pid, None);
             let deadline = Self::after(now, self.timeouts.start);
-            self.enter(ServiceState::Reload { step: 0, deadline, by_notify: true });
+            self.enter(ServiceState::Reload {
+                step: 0,
+                deadline,
+                by_notify: true,
+            });
             return Ok(());
         }
         if self.unit.service.exec_reload.is_empty() {
@@ -387,15 +415,35 @@ impl ServiceMachine {
         let start_deadline = Self::after(now, self.timeouts.start);
         let stop_deadline = Self::after(now, self.timeouts.stop);
         let state = match kind {
-            ExecKind::Condition => ServiceState::Condition { step: index, deadline: start_deadline },
-            ExecKind::StartPre => ServiceState::StartPre { step: index, deadline: start_deadline },
-            ExecKind::Start => ServiceState::Start { step: index, deadline: start_deadline },
-            ExecKind::StartPost => ServiceState::StartPost { step: index, deadline: start_deadline },
-            ExecKind::Reload => {
-                ServiceState::Reload { step: index, deadline: start_deadline, by_notify: false }
-            }
-            ExecKind::Stop => ServiceState::Stop { step: index, deadline: stop_deadline },
-            ExecKind::StopPost => ServiceState::StopPost { step: index, deadline: stop_deadline },
+            ExecKind::Condition => ServiceState::Condition {
+                step: index,
+                deadline: start_deadline,
+            },
+            ExecKind::StartPre => ServiceState::StartPre {
+                step: index,
+                deadline: start_deadline,
+            },
+            ExecKind::Start => ServiceState::Start {
+                step: index,
+                deadline: start_deadline,
+            },
+            ExecKind::StartPost => ServiceState::StartPost {
+                step: index,
+                deadline: start_deadline,
+            },
+            ExecKind::Reload => ServiceState::Reload {
+                step: index,
+                deadline: start_deadline,
+                by_notify: false,
+            },
+            ExecKind::Stop => ServiceState::Stop {
+                step: index,
+                deadline: stop_deadline,
+            },
+            ExecKind::StopPost => ServiceState::StopPost {
+                step: index,
+                deadline: stop_deadline,
+            },
         };
         self.enter(state);
         let unit = Arc::clone(&self.unit);
@@ -430,7 +478,11 @@ impl ServiceMachine {
         if verdict != Verdict::Continue {
             self.reports.push(Report::Message(format!(
                 "{} process exited, {exit}",
-                if kind == ExecKind::Start { "Control" } else { kind.directive() }
+                if kind == ExecKind::Start {
+                    "Control"
+                } else {
+                    kind.directive()
+                }
             )));
         }
         match verdict {
@@ -473,9 +525,19 @@ impl ServiceMachine {
         let ty = self.service_type();
         // simple, exec and idle are started once forked (exec: once exec'd,
         // which the spawn already waited for): no start timeout for them.
-        let waits = matches!(ty, ServiceType::Oneshot | ServiceType::Notify | ServiceType::NotifyReload);
-        let deadline = if waits { Self::after(now, self.timeouts.start) } else { None };
-        self.enter(ServiceState::Start { step: index, deadline });
+        let waits = matches!(
+            ty,
+            ServiceType::Oneshot | ServiceType::Notify | ServiceType::NotifyReload
+        );
+        let deadline = if waits {
+            Self::after(now, self.timeouts.start)
+        } else {
+            None
+        };
+        self.enter(ServiceState::Start {
+            step: index,
+            deadline,
+        });
         self.main_index = index;
         let unit = Arc::clone(&self.unit);
         let spec = CommandSpec {
@@ -594,7 +656,9 @@ impl ServiceMachine {
             KillPhase::StopWatchdog | KillPhase::StopSigterm if send_kill => {
                 self.enter_signal(KillPhase::StopSigkill, now, rt)
             }
-            KillPhase::FinalSigterm if send_kill => self.enter_signal(KillPhase::FinalSigkill, now, rt),
+            KillPhase::FinalSigterm if send_kill => {
+                self.enter_signal(KillPhase::FinalSigkill, now, rt)
+            }
             _ => self.after_kill_phase(phase, now, rt),
         }
     }
@@ -628,13 +692,22 @@ impl ServiceMachine {
         } else {
             self.enter(ServiceState::Dead);
         }
-        self.reports.push(Report::Finished { result: self.result, restarting });
+        self.reports.push(Report::Finished {
+            result: self.result,
+            restarting,
+        });
     }
 
     // ---- events --------------------------------------------------------
 
     /// A process of this service was reaped.
-    pub fn child_exited(&mut self, pid: Pid, exit: ProcessExit, now: Instant, rt: &mut dyn Runtime) {
+    pub fn child_exited(
+        &mut self,
+        pid: Pid,
+        exit: ProcessExit,
+        now: Instant,
+        rt: &mut dyn Runtime,
+    ) {
         if self.main_pid == Some(pid) {
             self.main_pid = None;
             self.main_done(exit, now, rt);
@@ -647,7 +720,12 @@ impl ServiceMachine {
                 | (ServiceState::StartPost { .. }, ExecKind::StartPost)
                 | (ServiceState::Stop { .. }, ExecKind::Stop)
                 | (ServiceState::StopPost { .. }, ExecKind::StopPost) => true,
-                (ServiceState::Reload { by_notify: false, .. }, ExecKind::Reload) => true,
+                (
+                    ServiceState::Reload {
+                        by_notify: false, ..
+                    },
+                    ExecKind::Reload,
+                ) => true,
                 _ => false,
             };
             if in_phase {
@@ -681,10 +759,14 @@ impl ServiceMachine {
         let result = if ignore {
             ServiceResult::Success
         } else {
-            exit.result(&self.unit.service.success_exit_status, ty != ServiceType::Oneshot)
+            exit.result(
+                &self.unit.service.success_exit_status,
+                ty != ServiceType::Oneshot,
+            )
         };
         if result != ServiceResult::Success {
-            self.reports.push(Report::Message(format!("Main process exited, {exit}")));
+            self.reports
+                .push(Report::Message(format!("Main process exited, {exit}")));
         }
         match self.state {
             ServiceState::Start { step, .. } if ty == ServiceType::Oneshot => {
@@ -717,11 +799,16 @@ impl ServiceMachine {
                 self.record(result);
                 self.enter_running(now, rt);
             }
-            ServiceState::StartPost { .. } | ServiceState::Reload { .. } | ServiceState::Stop { .. } => {
+            ServiceState::StartPost { .. }
+            | ServiceState::Reload { .. }
+            | ServiceState::Stop { .. } => {
                 // The command in progress finishes first; the next phase sees
                 // the main process gone.
                 self.record(result);
-                if let ServiceState::Reload { by_notify: true, .. } = self.state {
+                if let ServiceState::Reload {
+                    by_notify: true, ..
+                } = self.state
+                {
                     self.enter_running(now, rt);
                 }
             }
@@ -739,7 +826,8 @@ impl ServiceMachine {
     pub fn timer(&mut self, now: Instant, rt: &mut dyn Runtime) {
         if self.watchdog_deadline.is_some_and(|d| d <= now) {
             self.watchdog_deadline = None;
-            self.reports.push(Report::Message("Watchdog timeout!".into()));
+            self.reports
+                .push(Report::Message("Watchdog timeout!".into()));
             self.record(ServiceResult::Watchdog);
             return self.enter_signal(KillPhase::StopWatchdog, now, rt);
         }
@@ -752,17 +840,23 @@ impl ServiceMachine {
             | ServiceState::StartPre { .. }
             | ServiceState::Start { .. }
             | ServiceState::StartPost { .. } => {
-                self.reports.push(Report::Message(format!("{sub} operation timed out. Terminating.")));
+                self.reports.push(Report::Message(format!(
+                    "{sub} operation timed out. Terminating."
+                )));
                 self.record(ServiceResult::Timeout);
                 self.enter_signal(KillPhase::StopSigterm, now, rt);
             }
             ServiceState::Running { .. } => {
-                self.reports.push(Report::Message("Service reached runtime time limit. Stopping.".into()));
+                self.reports.push(Report::Message(
+                    "Service reached runtime time limit. Stopping.".into(),
+                ));
                 self.record(ServiceResult::Timeout);
                 self.enter_stop(now, rt);
             }
             ServiceState::Reload { .. } => {
-                self.reports.push(Report::Message("Reload operation timed out. Killing reload process.".into()));
+                self.reports.push(Report::Message(
+                    "Reload operation timed out. Killing reload process.".into(),
+                ));
                 if let Some(c) = self.control {
                     rt.kill(KillScope::MainAndControl, Signal::KILL, None, Some(c.pid));
                 }
@@ -770,12 +864,15 @@ impl ServiceMachine {
                 self.enter_running(now, rt);
             }
             ServiceState::Stop { .. } => {
-                self.reports.push(Report::Message("Stopping timed out. Terminating.".into()));
+                self.reports
+                    .push(Report::Message("Stopping timed out. Terminating.".into()));
                 self.record(ServiceResult::Timeout);
                 self.enter_signal(KillPhase::StopSigterm, now, rt);
             }
             ServiceState::StopPost { .. } => {
-                self.reports.push(Report::Message("State 'stop-post' timed out. Terminating.".into()));
+                self.reports.push(Report::Message(
+                    "State 'stop-post' timed out. Terminating.".into(),
+                ));
                 self.record(ServiceResult::Timeout);
                 self.enter_signal(KillPhase::FinalSigterm, now, rt);
             }
@@ -784,11 +881,15 @@ impl ServiceMachine {
                 let send_kill = self.unit.service.send_sigkill;
                 match phase {
                     KillPhase::StopWatchdog | KillPhase::StopSigterm if send_kill => {
-                        self.reports.push(Report::Message(format!("State '{sub}' timed out. Killing.")));
+                        self.reports.push(Report::Message(format!(
+                            "State '{sub}' timed out. Killing."
+                        )));
                         self.enter_signal(KillPhase::StopSigkill, now, rt)
                     }
                     KillPhase::FinalSigterm if send_kill => {
-                        self.reports.push(Report::Message(format!("State '{sub}' timed out. Killing.")));
+                        self.reports.push(Report::Message(format!(
+                            "State '{sub}' timed out. Killing."
+                        )));
                         self.enter_signal(KillPhase::FinalSigkill, now, rt)
                     }
                     _ => {
@@ -816,8 +917,10 @@ impl ServiceMachine {
     /// A notify datagram from `pid`.
     pub fn notify(&mut self, pid: Pid, fields: &[NotifyField], now: Instant, rt: &mut dyn Runtime) {
         let access = self.unit.service.notify_access.unwrap_or(
-            if matches!(self.service_type(), ServiceType::Notify | ServiceType::NotifyReload)
-                || self.timeouts.watchdog.is_some()
+            if matches!(
+                self.service_type(),
+                ServiceType::Notify | ServiceType::NotifyReload
+            ) || self.timeouts.watchdog.is_some()
             {
                 NotifyAccess::Main
             } else {
@@ -838,7 +941,10 @@ impl ServiceMachine {
                 match access {
                     NotifyAccess::None => "none".to_owned(),
                     NotifyAccess::All => "processes of the service".to_owned(),
-                    _ => format!("main PID {}", self.main_pid.map(|p| p.to_string()).unwrap_or_default()),
+                    _ => format!(
+                        "main PID {}",
+                        self.main_pid.map(|p| p.to_string()).unwrap_or_default()
+                    ),
                 }
             )));
             return;
@@ -876,27 +982,42 @@ impl ServiceMachine {
         // The state-changing assignments act after MAINPID= and STATUS= of
         // the same datagram, as in systemd.
         if fields.contains(&NotifyField::Stopping)
-            && matches!(self.state, ServiceState::Running { .. } | ServiceState::Reload { .. })
+            && matches!(
+                self.state,
+                ServiceState::Running { .. } | ServiceState::Reload { .. }
+            )
         {
             let deadline = Self::after(now, self.timeouts.stop);
-            self.enter(ServiceState::Killing { phase: KillPhase::StopSigterm, deadline });
+            self.enter(ServiceState::Killing {
+                phase: KillPhase::StopSigterm,
+                deadline,
+            });
             return;
         }
         if fields.contains(&NotifyField::Reloading) {
             if let ServiceState::Running { .. } = self.state {
                 let deadline = Self::after(now, self.timeouts.start);
-                self.enter(ServiceState::Reload { step: 0, deadline, by_notify: true });
+                self.enter(ServiceState::Reload {
+                    step: 0,
+                    deadline,
+                    by_notify: true,
+                });
             }
         }
         if fields.contains(&NotifyField::Ready) {
             self.ready = true;
             match self.state {
                 ServiceState::Start { .. }
-                    if matches!(self.service_type(), ServiceType::Notify | ServiceType::NotifyReload) =>
+                    if matches!(
+                        self.service_type(),
+                        ServiceType::Notify | ServiceType::NotifyReload
+                    ) =>
                 {
                     self.run_list_from(ExecKind::StartPost, 0, now, rt)
                 }
-                ServiceState::Reload { by_notify: true, .. } => self.enter_running(now, rt),
+                ServiceState::Reload {
+                    by_notify: true, ..
+                } => self.enter_running(now, rt),
                 _ => {}
             }
         }

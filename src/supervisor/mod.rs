@@ -263,9 +263,15 @@ impl Supervisor {
     /// The processes of a service's current run: main, control, and the
     /// members of its process groups and adopted orphans.
     pub fn processes(&self, name: &str) -> Vec<Pid> {
-        let Some(s) = self.services.get(name) else { return Vec::new() };
-        let mut pids: BTreeSet<Pid> =
-            s.machine.main_pid().into_iter().chain(s.machine.control_pid()).collect();
+        let Some(s) = self.services.get(name) else {
+            return Vec::new();
+        };
+        let mut pids: BTreeSet<Pid> = s
+            .machine
+            .main_pid()
+            .into_iter()
+            .chain(s.machine.control_pid())
+            .collect();
         if !s.procs.is_empty() {
             pids.extend(s.procs.members(&procs::scan()));
         }
@@ -274,15 +280,25 @@ impl Supervisor {
 
     /// `systemctl kill`: sends `signal` to the chosen processes of a service;
     /// returns how many were signalled.
-    pub fn kill(&mut self, name: &str, who: KillWho, signal: crate::unit::Signal) -> Result<usize, JobError> {
-        let s = self.services.get(name).ok_or_else(|| JobError::NoSuchUnit(name.to_owned()))?;
+    pub fn kill(
+        &mut self,
+        name: &str,
+        who: KillWho,
+        signal: crate::unit::Signal,
+    ) -> Result<usize, JobError> {
+        let s = self
+            .services
+            .get(name)
+            .ok_or_else(|| JobError::NoSuchUnit(name.to_owned()))?;
         let (main, control) = (s.machine.main_pid(), s.machine.control_pid());
         let (scope, main, control) = match who {
             KillWho::Main => (kill::KillScope::MainAndControl, main, None),
             KillWho::Control => (kill::KillScope::MainAndControl, None, control),
             KillWho::All => (kill::KillScope::All, main, control),
         };
-        Ok(kill::signal_run(scope, signal, false, main, control, &s.procs))
+        Ok(kill::signal_run(
+            scope, signal, false, main, control, &s.procs,
+        ))
     }
 
     /// Jobs that ended since the last call.
@@ -379,7 +395,12 @@ impl Supervisor {
         }
         let id = self.next_job;
         self.next_job += 1;
-        self.jobs.push(Job { id, unit: name.to_owned(), ty, phase: Phase::Waiting });
+        self.jobs.push(Job {
+            id,
+            unit: name.to_owned(),
+            ty,
+            phase: Phase::Waiting,
+        });
         id
     }
 
@@ -390,18 +411,27 @@ impl Supervisor {
         seen: &mut BTreeSet<String>,
     ) -> Result<JobId, JobError> {
         seen.insert(name.to_owned());
-        let section = self.services.get(name).map(|s| s.machine.unit().unit.clone());
+        let section = self
+            .services
+            .get(name)
+            .map(|s| s.machine.unit().unit.clone());
         let id = self.enqueue(name, JobType::Start);
         if let (Some(t), Some(s)) = (trigger, self.services.get_mut(name)) {
             s.trigger = Some(t);
         }
-        let Some(section) = section else { return Ok(id) };
+        let Some(section) = section else {
+            return Ok(id);
+        };
         for dep in deps::pulled_by_start(&section) {
             let dep = dep.as_str();
             if seen.contains(dep) || !dep.ends_with(".service") {
                 continue;
             }
-            let required = section.requires.iter().chain(&section.binds_to).any(|n| n.as_str() == dep);
+            let required = section
+                .requires
+                .iter()
+                .chain(&section.binds_to)
+                .any(|n| n.as_str() == dep);
             match self.ensure_loaded(dep) {
                 Ok(()) => {
                     self.enqueue_start(dep, None, seen)?;
@@ -415,7 +445,10 @@ impl Supervisor {
         }
         for dep in &section.requisite {
             let active = self.services.get(dep.as_str()).is_some_and(|s| {
-                matches!(s.machine.state().active_state(), ActiveState::Active | ActiveState::Reloading)
+                matches!(
+                    s.machine.state().active_state(),
+                    ActiveState::Active | ActiveState::Reloading
+                )
             });
             if !active && dep.as_str().ends_with(".service") {
                 self.finish_job(id, JobResult::Dependency);
@@ -426,8 +459,16 @@ impl Supervisor {
             .services
             .iter()
             .filter(|(other, s)| {
-                section.conflicts.iter().any(|c| c.as_str() == other.as_str())
-                    || s.machine.unit().unit.conflicts.iter().any(|c| c.as_str() == name)
+                section
+                    .conflicts
+                    .iter()
+                    .any(|c| c.as_str() == other.as_str())
+                    || s.machine
+                        .unit()
+                        .unit
+                        .conflicts
+                        .iter()
+                        .any(|c| c.as_str() == name)
             })
             .map(|(n, _)| n.clone())
             .collect();
@@ -451,7 +492,11 @@ impl Supervisor {
             .map(|(n, _)| n.clone())
             .collect();
         for d in dependents {
-            if !self.jobs.iter().any(|j| j.unit == d && j.ty == JobType::Stop) {
+            if !self
+                .jobs
+                .iter()
+                .any(|j| j.unit == d && j.ty == JobType::Stop)
+            {
                 self.enqueue(&d, JobType::Stop);
                 self.propagate_stop(&d);
             }
@@ -461,8 +506,11 @@ impl Supervisor {
     fn finish_job(&mut self, id: JobId, result: JobResult) {
         if let Some(pos) = self.jobs.iter().position(|j| j.id == id) {
             let job = self.jobs.remove(pos);
-            self.finished_jobs.push((job.id, job.unit.clone(), job.ty, result));
-            if job.ty == JobType::Start && matches!(result, JobResult::Failed | JobResult::Dependency) {
+            self.finished_jobs
+                .push((job.id, job.unit.clone(), job.ty, result));
+            if job.ty == JobType::Start
+                && matches!(result, JobResult::Failed | JobResult::Dependency)
+            {
                 self.fail_dependents(&job.unit);
             }
         }
@@ -501,7 +549,9 @@ impl Supervisor {
             let mut progress = false;
             let ids: Vec<JobId> = self.jobs.iter().map(|j| j.id).collect();
             for id in ids {
-                let Some(job) = self.jobs.iter().find(|j| j.id == id).cloned() else { continue };
+                let Some(job) = self.jobs.iter().find(|j| j.id == id).cloned() else {
+                    continue;
+                };
                 if job.phase == Phase::Waiting && !self.blocked(&job) {
                     progress |= self.run_job(&job);
                 } else if job.phase != Phase::Waiting {
@@ -553,11 +603,15 @@ impl Supervisor {
                 }
             }
             JobType::Stop => {
+                // Daemons that left the session were re-parented here without
+                // a word; take them now so that the stop reaches them.
+                self.adopt_orphans(None);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.set_phase(job.id, Phase::Running);
                 true
             }
             JobType::Restart => {
+                self.adopt_orphans(None);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.set_phase(job.id, Phase::Running);
                 true
@@ -585,9 +639,13 @@ impl Supervisor {
             (JobType::Start, _) | (JobType::Restart, Phase::RestartStarting) => {
                 let outcome = match state {
                     ServiceState::Running { .. } | ServiceState::Exited => Some(JobResult::Done),
-                    ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart { .. } => {
-                        Some(if result.is_failure() { JobResult::Failed } else { JobResult::Done })
-                    }
+                    ServiceState::Dead
+                    | ServiceState::Failed
+                    | ServiceState::AutoRestart { .. } => Some(if result.is_failure() {
+                        JobResult::Failed
+                    } else {
+                        JobResult::Done
+                    }),
                     _ => None,
                 };
                 match outcome {
@@ -615,10 +673,18 @@ impl Supervisor {
                 true
             }
             (JobType::Reload, _) if !matches!(state, ServiceState::Reload { .. }) => {
-                let ok = self.services.get(&job.unit).is_some_and(|s| {
-                    s.machine.reload_result() == ServiceResult::Success
-                });
-                self.finish_job(job.id, if ok { JobResult::Done } else { JobResult::Failed });
+                let ok = self
+                    .services
+                    .get(&job.unit)
+                    .is_some_and(|s| s.machine.reload_result() == ServiceResult::Success);
+                self.finish_job(
+                    job.id,
+                    if ok {
+                        JobResult::Done
+                    } else {
+                        JobResult::Failed
+                    },
+                );
                 true
             }
             _ => false,
@@ -691,7 +757,9 @@ impl Supervisor {
                     }
                     Report::Message(m) => self.log_manager(&name, m),
                     Report::Abandoned(pids) => self.strays.extend(pids),
-                    Report::Finished { result, restarting } => self.finished(&name, result, restarting),
+                    Report::Finished { result, restarting } => {
+                        self.finished(&name, result, restarting)
+                    }
                 }
             }
         }
@@ -699,7 +767,9 @@ impl Supervisor {
 
     /// A cycle ended: release the run's resources and fire the hooks.
     fn finished(&mut self, name: &str, result: ServiceResult, restarting: bool) {
-        let Some(s) = self.services.get_mut(name) else { return };
+        let Some(s) = self.services.get_mut(name) else {
+            return;
+        };
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
         s.procs = ProcessSet::default();
@@ -718,7 +788,11 @@ impl Supervisor {
         if restarting {
             return;
         }
-        let hooks = if result.is_failure() { &unit.unit.on_failure } else { &unit.unit.on_success };
+        let hooks = if result.is_failure() {
+            &unit.unit.on_failure
+        } else {
+            &unit.unit.on_success
+        };
         for hook in hooks {
             if let Err(e) = self.start_hook(hook.as_str(), monitor.clone()) {
                 self.log_manager(name, format!("Failed to enqueue {}: {e}", hook.as_str()));
@@ -755,7 +829,9 @@ impl Supervisor {
     }
 
     fn prepare_cgroup(&mut self, name: &str) {
-        let Some(s) = self.services.get_mut(name) else { return };
+        let Some(s) = self.services.get_mut(name) else {
+            return;
+        };
         let wanted = !cgroup::settings(&s.machine.unit().service).is_empty();
         if !wanted {
             return;
@@ -785,7 +861,10 @@ impl Supervisor {
 
     /// The earliest deadline of any service.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.services.values().filter_map(|s| s.machine.deadline()).min()
+        self.services
+            .values()
+            .filter_map(|s| s.machine.deadline())
+            .min()
     }
 
     /// Waits for the next thing to handle. Cancel-safe, so the daemon can
@@ -829,7 +908,11 @@ impl Supervisor {
 
     /// Handles events until `done` holds or `timeout` passes; returns
     /// whether `done` held. For tests and simple embedders.
-    pub async fn run_until(&mut self, timeout: Duration, mut done: impl FnMut(&Supervisor) -> bool) -> bool {
+    pub async fn run_until(
+        &mut self,
+        timeout: Duration,
+        mut done: impl FnMut(&Supervisor) -> bool,
+    ) -> bool {
         let until = tokio::time::Instant::now() + timeout;
         loop {
             if done(self) {
@@ -880,7 +963,10 @@ impl Supervisor {
             }
         }
         let inv = procs::invocation_id_of(pid)?;
-        self.services.iter().find(|(_, s)| s.machine.invocation_id() == inv).map(|(n, _)| n.clone())
+        self.services
+            .iter()
+            .find(|(_, s)| s.machine.invocation_id() == inv)
+            .map(|(n, _)| n.clone())
     }
 
     /// Takes the children this process inherited as subreaper and files each
@@ -920,6 +1006,7 @@ impl Supervisor {
 
     /// Reaps every exited process of ours by pid and tells its service.
     fn reap(&mut self) {
+        let mut first = true;
         loop {
             let mut progress = false;
             let names: Vec<String> = self.services.keys().cloned().collect();
@@ -947,7 +1034,10 @@ impl Supervisor {
                     self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
                 }
             }
-            self.adopt_orphans(None);
+            if first {
+                self.adopt_orphans(None);
+                first = false;
+            }
             let strays: Vec<Pid> = self.strays.iter().copied().collect();
             for pid in strays {
                 if try_reap(pid).is_some() {
@@ -976,6 +1066,7 @@ impl Supervisor {
     }
 
     fn fire_deadlines(&mut self) {
+        self.adopt_orphans(None);
         let now = Instant::now();
         let due: Vec<String> = self
             .services

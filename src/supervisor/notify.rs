@@ -72,7 +72,10 @@ impl NotifySocket {
         let socket = UnixDatagram::bind(path)?;
         socket.set_nonblocking(true)?;
         setsockopt(&socket, sockopt::PassCred, &true).map_err(io::Error::from)?;
-        Ok(NotifySocket { socket: tokio::net::UnixDatagram::from_std(socket)?, path: path.to_owned() })
+        Ok(NotifySocket {
+            socket: tokio::net::UnixDatagram::from_std(socket)?,
+            path: path.to_owned(),
+        })
     }
 
     /// The value for `$NOTIFY_SOCKET`.
@@ -84,11 +87,13 @@ impl NotifySocket {
     pub async fn recv(&self) -> io::Result<NotifyMessage> {
         loop {
             self.socket.readable().await?;
-            let got = self.socket.try_io(Interest::READABLE, || match self.receive() {
-                Ok(Some(msg)) => Ok(msg),
-                Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
-                Err(e) => Err(e),
-            });
+            let got = self
+                .socket
+                .try_io(Interest::READABLE, || match self.receive() {
+                    Ok(Some(msg)) => Ok(msg),
+                    Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
+                    Err(e) => Err(e),
+                });
             match got {
                 Ok(msg) => return Ok(msg),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
@@ -99,11 +104,13 @@ impl NotifySocket {
 
     /// A datagram if one is queued.
     pub fn try_recv(&self) -> io::Result<Option<NotifyMessage>> {
-        match self.socket.try_io(Interest::READABLE, || match self.receive() {
-            Ok(Some(msg)) => Ok(msg),
-            Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
-            Err(e) => Err(e),
-        }) {
+        match self
+            .socket
+            .try_io(Interest::READABLE, || match self.receive() {
+                Ok(Some(msg)) => Ok(msg),
+                Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
+                Err(e) => Err(e),
+            }) {
             Ok(msg) => Ok(Some(msg)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
@@ -125,7 +132,9 @@ impl NotifySocket {
             Ok(msg) => {
                 let pid = msg.cmsgs().ok().and_then(|mut c| {
                     c.find_map(|c| match c {
-                        ControlMessageOwned::ScmCredentials(cred) => Some(Pid::from_raw(cred.pid())),
+                        ControlMessageOwned::ScmCredentials(cred) => {
+                            Some(Pid::from_raw(cred.pid()))
+                        }
                         _ => None,
                     })
                 });
@@ -134,7 +143,10 @@ impl NotifySocket {
             Err(nix::errno::Errno::EAGAIN) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        Ok(Some(NotifyMessage { pid, fields: parse(&buf[..len]) }))
+        Ok(Some(NotifyMessage {
+            pid,
+            fields: parse(&buf[..len]),
+        }))
     }
 }
 
@@ -150,7 +162,8 @@ mod tests {
 
     #[test]
     fn parses_known_assignments() {
-        let got = parse(b"READY=1\nSTATUS=Serving 3 clients\nMAINPID=42\nWATCHDOG=1\nX=y\nMAINPID=zz");
+        let got =
+            parse(b"READY=1\nSTATUS=Serving 3 clients\nMAINPID=42\nWATCHDOG=1\nX=y\nMAINPID=zz");
         assert_eq!(
             got,
             vec![
@@ -172,6 +185,9 @@ mod tests {
         client.send_to(b"READY=1\nSTATUS=up", &path).expect("send");
         let msg = sock.recv().await.expect("a datagram");
         assert_eq!(msg.pid, Some(nix::unistd::getpid()));
-        assert_eq!(msg.fields, vec![NotifyField::Ready, NotifyField::Status("up".into())]);
+        assert_eq!(
+            msg.fields,
+            vec![NotifyField::Ready, NotifyField::Status("up".into())]
+        );
     }
 }

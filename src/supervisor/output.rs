@@ -75,29 +75,45 @@ impl MemorySink {
     /// The captured lines of `unit`, in arrival order.
     pub fn lines_of(&self, unit: &str) -> Vec<String> {
         let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
-        lines.iter().filter(|r| r.unit == unit).map(|r| r.line.clone()).collect()
+        lines
+            .iter()
+            .filter(|r| r.unit == unit)
+            .map(|r| r.line.clone())
+            .collect()
     }
 
     /// The manager messages about `unit`.
     pub fn messages_of(&self, unit: &str) -> Vec<String> {
         let messages = self.messages.lock().unwrap_or_else(|p| p.into_inner());
-        messages.iter().filter(|r| r.unit == unit).map(|r| r.message.clone()).collect()
+        messages
+            .iter()
+            .filter(|r| r.unit == unit)
+            .map(|r| r.message.clone())
+            .collect()
     }
 }
 
 impl LogSink for MemorySink {
     fn output(&mut self, record: LogRecord) {
-        self.lines.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+        self.lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
     }
 
     fn manager(&mut self, record: ManagerRecord) {
-        self.messages.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+        self.messages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
     }
 }
 
 /// The realtime clock as a Timestamp (the edge where the supervisor reads it).
 pub fn now_realtime() -> Timestamp {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     Timestamp::from_usec(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
@@ -137,7 +153,9 @@ impl Capture {
             start_reader(read, tag.clone(), stream, tx.clone())?;
             *slot = Some(write);
         }
-        slot.as_ref().map(OwnedFd::try_clone).unwrap_or_else(|| Err(io::ErrorKind::Other.into()))
+        slot.as_ref()
+            .map(OwnedFd::try_clone)
+            .unwrap_or_else(|| Err(io::ErrorKind::Other.into()))
     }
 
     /// Closes the write ends: readers end once the last child closes its copy.
@@ -156,7 +174,12 @@ impl Capture {
         tag: &CaptureTag,
         tx: &UnboundedSender<LogRecord>,
     ) -> io::Result<(StdioSpec, StdioSpec)> {
-        let out = self.target(stdout.unwrap_or(&StandardOutput::Journal), Stream::Stdout, tag, tx)?;
+        let out = self.target(
+            stdout.unwrap_or(&StandardOutput::Journal),
+            Stream::Stdout,
+            tag,
+            tx,
+        )?;
         let err = match stderr.unwrap_or(&StandardOutput::Inherit) {
             StandardOutput::Inherit => match &out {
                 StdioSpec::Fd(fd) => StdioSpec::Fd(fd.try_clone()?),
@@ -278,7 +301,10 @@ mod tests {
     #[test]
     fn splits_lines_and_keeps_partial_ones() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let tag = CaptureTag { unit: "a.service".into(), invocation_id: "0".repeat(32) };
+        let tag = CaptureTag {
+            unit: "a.service".into(),
+            invocation_id: "0".repeat(32),
+        };
         let mut pending = b"one\ntwo\nthr".to_vec();
         emit_lines(&mut pending, &tag, Stream::Stdout, &tx, false);
         assert_eq!(pending, b"thr");
@@ -294,16 +320,23 @@ mod tests {
     #[tokio::test]
     async fn captures_a_child_line_by_line() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let tag = CaptureTag { unit: "a.service".into(), invocation_id: "0".repeat(32) };
+        let tag = CaptureTag {
+            unit: "a.service".into(),
+            invocation_id: "0".repeat(32),
+        };
         let mut cap = Capture::default();
         let (out, err) = cap.stdio(None, None, &tag, &tx).expect("pipes");
         let mut req = spawn::SpawnRequest::new(
             "/bin/sh",
-            vec!["sh".into(), "-c".into(), "echo hello; echo oops >&2; printf tail".into()],
+            vec![
+                "sh".into(),
+                "-c".into(),
+                "echo hello; echo oops >&2; printf tail".into(),
+            ],
         );
         req.stdout = out;
         req.stderr = err;
-        let pid = spawn::spawn(req).expect("sh runs");
+        let pid = spawn::spawn(req, false).expect("sh runs");
         cap.close();
         let mut got = Vec::new();
         while let Some(r) = rx.recv().await {

@@ -74,7 +74,11 @@ pub fn own_children() -> Vec<Pid> {
     };
     for task in tasks.filter_map(|e| e.ok()) {
         if let Ok(text) = fs::read_to_string(task.path().join("children")) {
-            out.extend(text.split_whitespace().filter_map(|p| p.parse().ok()).map(Pid::from_raw));
+            out.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .map(Pid::from_raw),
+            );
         }
     }
     out
@@ -112,16 +116,22 @@ pub struct Claims<'a> {
 
 impl Claims<'_> {
     pub fn lock() -> Claims<'static> {
-        let guard = CLAIMS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = CLAIMS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         Claims { guard }
     }
 
     pub fn claim(&mut self, pid: Pid) -> bool {
-        self.guard.get_or_insert_with(HashSet::new).insert(pid.as_raw())
+        self.guard
+            .get_or_insert_with(HashSet::new)
+            .insert(pid.as_raw())
     }
 
     pub fn is_claimed(&self, pid: Pid) -> bool {
-        self.guard.as_ref().is_some_and(|s| s.contains(&pid.as_raw()))
+        self.guard
+            .as_ref()
+            .is_some_and(|s| s.contains(&pid.as_raw()))
     }
 }
 
@@ -138,8 +148,8 @@ mod tests {
 
     #[test]
     fn stat_with_parentheses_in_the_name() {
-        let p = parse_stat("42 (a) b) (c) S 1 42 40 0 -1 4194560 0")
-            .expect("well-formed stat line");
+        let p =
+            parse_stat("42 (a) b) (c) S 1 42 40 0 -1 4194560 0").expect("well-formed stat line");
         assert_eq!(p.pid.as_raw(), 42);
         assert_eq!(p.ppid.as_raw(), 1);
         assert_eq!(p.pgid.as_raw(), 42);

@@ -56,7 +56,11 @@ pub struct StartLimit {
 
 impl StartLimit {
     pub fn new(interval: Duration, burst: u32) -> StartLimit {
-        StartLimit { interval, burst, starts: VecDeque::new() }
+        StartLimit {
+            interval,
+            burst,
+            starts: VecDeque::new(),
+        }
     }
 
     /// Counts a start at `now`; false if it goes over the limit (the start is
@@ -65,7 +69,11 @@ impl StartLimit {
         if self.interval.is_zero() || self.burst == 0 {
             return true;
         }
-        while self.starts.front().is_some_and(|t| now.duration_since(*t) >= self.interval) {
+        while self
+            .starts
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.interval)
+        {
             self.starts.pop_front();
         }
         if self.starts.len() >= self.burst as usize {
@@ -90,7 +98,14 @@ mod tests {
     fn restart_table() {
         use RestartPolicy as P;
         use ServiceResult as R;
-        let results = [R::Success, R::ExitCode, R::Signal, R::CoreDump, R::Timeout, R::Watchdog];
+        let results = [
+            R::Success,
+            R::ExitCode,
+            R::Signal,
+            R::CoreDump,
+            R::Timeout,
+            R::Watchdog,
+        ];
         let table: &[(P, [bool; 6])] = &[
             (P::No, [false, false, false, false, false, false]),
             (P::Always, [true, true, true, true, true, true]),
@@ -102,7 +117,11 @@ mod tests {
         ];
         for (policy, expected) in table {
             for (result, want) in results.iter().zip(expected) {
-                assert_eq!(policy_allows(*policy, *result), *want, "{policy:?} {result:?}");
+                assert_eq!(
+                    policy_allows(*policy, *result),
+                    *want,
+                    "{policy:?} {result:?}"
+                );
             }
             assert!(!policy_allows(*policy, R::ExecCondition));
         }
@@ -110,13 +129,29 @@ mod tests {
 
     #[test]
     fn exit_status_lists_override_the_policy() {
-        let mut s = ServiceSection { restart: RestartPolicy::Always, ..Default::default() };
+        let mut s = ServiceSection {
+            restart: RestartPolicy::Always,
+            ..Default::default()
+        };
         s.restart_prevent_exit_status.statuses.insert(3);
-        assert!(!should_restart(&s, ServiceResult::ExitCode, Some(ProcessExit::Exited(3)), false));
-        assert!(should_restart(&s, ServiceResult::ExitCode, Some(ProcessExit::Exited(4)), false));
+        assert!(!should_restart(
+            &s,
+            ServiceResult::ExitCode,
+            Some(ProcessExit::Exited(3)),
+            false
+        ));
+        assert!(should_restart(
+            &s,
+            ServiceResult::ExitCode,
+            Some(ProcessExit::Exited(4)),
+            false
+        ));
         assert!(!should_restart(&s, ServiceResult::Success, None, true));
 
-        let mut s = ServiceSection { restart: RestartPolicy::No, ..Default::default() };
+        let mut s = ServiceSection {
+            restart: RestartPolicy::No,
+            ..Default::default()
+        };
         s.restart_force_exit_status.signals.insert(Signal::KILL);
         let killed = Some(ProcessExit::Killed(Signal::KILL));
         assert!(should_restart(&s, ServiceResult::Signal, killed, false));

@@ -10,11 +10,9 @@
 
 use std::ffi::{CString, OsString};
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use nix::unistd::Pid;
 
@@ -42,16 +40,6 @@ pub enum StdioSpec {
     /// "the same as stdin" in systemd; the caller resolves that).
     Inherit,
     Fd(OwnedFd),
-}
-
-impl StdioSpec {
-    fn into_stdio(self) -> Stdio {
-        match self {
-            StdioSpec::Null => Stdio::null(),
-            StdioSpec::Inherit => Stdio::inherit(),
-            StdioSpec::Fd(fd) => Stdio::from(fd),
-        }
-    }
 }
 
 /// Resolved User=/Group=/SupplementaryGroups=: numeric ids only.
@@ -138,15 +126,22 @@ struct ChildSetup {
     cgroup_procs: Option<CString>,
 }
 
-/// Starts the command. Returns once the child has exec'd (std's spawn waits
-/// for exec on a close-on-exec pipe), or with the failure that prevented it.
-pub fn spawn(req: SpawnRequest) -> Result<Pid, SpawnFailure> {
-    let to_c = |p: &PathBuf| {
-        CString::new(p.as_os_str().as_bytes()).map_err(|e| SpawnFailure {
-            exit_status: exit_code::EXEC,
-            error: io::Error::new(io::ErrorKind::InvalidInput, e),
-        })
-    };
+fn cstring(bytes: &[u8]) -> Result<CString, SpawnFailure> {
+    CString::new(bytes).map_err(|e| SpawnFailure {
+        exit_status: exit_code::EXEC,
+        error: io::Error::new(io::ErrorKind::InvalidInput, e),
+    })
+}
+
+/// Starts the command with fork and execve.
+///
+/// With `wait_for_exec` (Type=exec) the call returns once the child has
+/// exec'd, learning of a failed exec through a close-on-exec pipe; without,
+/// it returns right after fork and a failed exec shows up as the child's exit
+/// status 203, as systemd reports it for Type=simple. Not waiting saves a
+/// round trip through the scheduler per command.
+pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure> {
+    let to_c = |p: &PathBuf| cstring(p.as_os_str().as_bytes());
     let setup = ChildSetup {
         credentials: req.credentials,
         working_directory: req.working_directory.as_ref().map(to_c).transpose()?,
@@ -156,34 +151,110 @@ pub fn spawn(req: SpawnRequest) -> Result<Pid, SpawnFailure> {
         limits: req.limits,
         cgroup_procs: req.cgroup_procs.as_ref().map(to_c).transpose()?,
     };
+    let program = to_c(&req.program)?;
+    let argv: Vec<CString> = req
+        .argv
+        .iter()
+        .map(|a| cstring(a.as_bytes()))
+        .collect::<Result<_, _>>()?;
+    let envp: Vec<CString> = req
+        .env
+        .iter()
+        .map(|(k, v)| cstring(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+        .collect::<Result<_, _>>()?;
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+    let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|e| e.as_ptr()).collect();
+    envp_ptrs.push(std::ptr::null());
 
-    let mut cmd = Command::new(&req.program);
-    if let Some((first, rest)) = req.argv.split_first() {
-        cmd.arg0(first);
-        cmd.args(rest);
-    }
-    cmd.env_clear();
-    cmd.envs(req.env);
-    cmd.stdin(req.stdin.into_stdio());
-    cmd.stdout(req.stdout.into_stdio());
-    cmd.stderr(req.stderr.into_stdio());
-    // SAFETY: the closure only makes async-signal-safe system calls on data
-    // prepared before fork, and ends the child with _exit on failure.
-    unsafe {
-        cmd.pre_exec(move || {
-            child_setup(&setup);
-            Ok(())
-        });
-    }
-    match cmd.spawn() {
-        Ok(child) => {
-            // The Child handle is dropped without waiting: the supervisor
-            // reaps by pid, as it does for processes it did not start.
-            let pid = Pid::from_raw(child.id() as i32);
-            drop(child);
-            Ok(pid)
+    let io_err = |e: io::Error| SpawnFailure {
+        exit_status: exit_code::EXEC,
+        error: e,
+    };
+    // Descriptors for 0, 1, 2 (None = leave the daemon's own).
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(io_err)?;
+    let null = OwnedFd::from(null);
+    let pick = |spec: &StdioSpec| -> Option<i32> {
+        match spec {
+            StdioSpec::Null => Some(null.as_raw_fd()),
+            StdioSpec::Inherit => None,
+            StdioSpec::Fd(fd) => Some(fd.as_raw_fd()),
         }
-        Err(error) => Err(SpawnFailure { exit_status: exit_code::EXEC, error }),
+    };
+    let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
+    let exec_pipe = if wait_for_exec {
+        Some(pipe().map_err(io_err)?)
+    } else {
+        None
+    };
+    let report_fd = exec_pipe.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
+
+    // SAFETY: between fork and exec the child only makes async-signal-safe
+    // calls on memory prepared above, and leaves with execve or _exit.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io_err(io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        // SAFETY: see above; this is the child.
+        unsafe {
+            child_stdio(&stdio);
+            child_setup(&setup);
+            libc::execve(program.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
+            if report_fd >= 0 {
+                let errno = *libc::__errno_location();
+                libc::write(report_fd, (&errno as *const i32).cast(), 4);
+            }
+            libc::_exit(exit_code::EXEC);
+        }
+    }
+    let pid = Pid::from_raw(pid);
+    drop(null);
+    drop((req.stdin, req.stdout, req.stderr));
+    if let Some((read, write)) = exec_pipe {
+        drop(write);
+        let mut buf = [0u8; 4];
+        let n = loop {
+            match nix::unistd::read(&read, &mut buf) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => break other.unwrap_or(0),
+            }
+        };
+        if n == 4 {
+            // The child is gone; reap it here, the caller never saw its pid.
+            let _ = nix::sys::wait::waitpid(pid, None);
+            return Err(SpawnFailure {
+                exit_status: exit_code::EXEC,
+                error: io::Error::from_raw_os_error(i32::from_ne_bytes(buf)),
+            });
+        }
+    }
+    Ok(pid)
+}
+
+/// Puts the chosen descriptors on 0, 1 and 2. They are first moved above 2
+/// so that one landing on another's target number cannot be overwritten.
+unsafe fn child_stdio(stdio: &[Option<i32>; 3]) {
+    let mut moved = [-1; 3];
+    for (i, fd) in stdio.iter().enumerate() {
+        if let Some(fd) = fd {
+            moved[i] = libc::fcntl(*fd, libc::F_DUPFD, 3);
+            if moved[i] < 0 {
+                libc::_exit([exit_code::STDIN, exit_code::STDOUT, exit_code::STDERR][i]);
+            }
+        }
+    }
+    for (i, fd) in moved.iter().enumerate() {
+        if *fd >= 0 && libc::dup2(*fd, i as i32) < 0 {
+            libc::_exit([exit_code::STDIN, exit_code::STDOUT, exit_code::STDERR][i]);
+        }
+    }
+    for fd in moved.iter().filter(|fd| **fd >= 0) {
+        libc::close(*fd);
     }
 }
 
@@ -211,7 +282,10 @@ fn child_setup(s: &ChildSetup) {
             libc::close(fd);
         }
         for l in &s.limits {
-            let lim = libc::rlimit { rlim_cur: l.soft as _, rlim_max: l.hard as _ };
+            let lim = libc::rlimit {
+                rlim_cur: l.soft as _,
+                rlim_max: l.hard as _,
+            };
             if libc::setrlimit(l.resource as _, &lim) < 0 {
                 libc::_exit(exit_code::LIMITS);
             }
@@ -279,30 +353,39 @@ mod tests {
     fn child_gets_its_own_session() {
         let req = SpawnRequest::new(
             "/bin/sh",
-            vec!["sh".into(), "-c".into(), "test $$ -eq $(cut -d' ' -f6 /proc/$$/stat)".into()],
+            vec![
+                "sh".into(),
+                "-c".into(),
+                "test $$ -eq $(cut -d' ' -f6 /proc/$$/stat)".into(),
+            ],
         );
-        let pid = spawn(req).expect("sh exists");
+        let pid = spawn(req, false).expect("sh exists");
         assert_eq!(wait_exit(pid), 0);
     }
 
     #[test]
     fn missing_program_is_203() {
         let req = SpawnRequest::new("/nonexistent/prog", vec!["prog".into()]);
-        let err = spawn(req).expect_err("cannot exec");
+        let err = spawn(req, true).expect_err("cannot exec");
         assert_eq!(err.exit_status, exit_code::EXEC);
+        assert_eq!(err.error.raw_os_error(), Some(libc::ENOENT));
+        // Without waiting for exec, the failure is the child's exit status.
+        let req = SpawnRequest::new("/nonexistent/prog", vec!["prog".into()]);
+        let pid = spawn(req, false).expect("fork works");
+        assert_eq!(wait_exit(pid), exit_code::EXEC);
     }
 
     #[test]
     fn missing_working_directory_is_200_unless_optional() {
         let mut req = SpawnRequest::new("/bin/true", vec!["true".into()]);
         req.working_directory = Some("/nonexistent/dir".into());
-        let pid = spawn(req).expect("fork works");
+        let pid = spawn(req, false).expect("fork works");
         assert_eq!(wait_exit(pid), exit_code::CHDIR);
 
         let mut req = SpawnRequest::new("/bin/true", vec!["true".into()]);
         req.working_directory = Some("/nonexistent/dir".into());
         req.working_directory_missing_ok = true;
-        let pid = spawn(req).expect("fork works");
+        let pid = spawn(req, false).expect("fork works");
         assert_eq!(wait_exit(pid), 0);
     }
 
@@ -319,8 +402,12 @@ mod tests {
         );
         req.umask = Some(0o077);
         req.nice = Some(5);
-        req.limits.push(ResourceLimit { resource: libc::RLIMIT_NOFILE as i32, soft: 77, hard: 77 });
-        let pid = spawn(req).expect("sh exists");
+        req.limits.push(ResourceLimit {
+            resource: libc::RLIMIT_NOFILE as i32,
+            soft: 77,
+            hard: 77,
+        });
+        let pid = spawn(req, false).expect("sh exists");
         assert_eq!(wait_exit(pid), 0);
     }
 }

@@ -163,23 +163,52 @@ pub enum ServiceState {
     Dead,
     Failed,
     /// ExecCondition= command `step` runs.
-    Condition { step: usize, deadline: Option<Instant> },
-    StartPre { step: usize, deadline: Option<Instant> },
+    Condition {
+        step: usize,
+        deadline: Option<Instant>,
+    },
+    StartPre {
+        step: usize,
+        deadline: Option<Instant>,
+    },
     /// ExecStart= command `step` runs (oneshot: one after another), or the
     /// start is waiting for READY=1 (notify) or for the forking parent to exit.
-    Start { step: usize, deadline: Option<Instant> },
-    StartPost { step: usize, deadline: Option<Instant> },
-    Running { runtime_deadline: Option<Instant> },
+    Start {
+        step: usize,
+        deadline: Option<Instant>,
+    },
+    StartPost {
+        step: usize,
+        deadline: Option<Instant>,
+    },
+    Running {
+        runtime_deadline: Option<Instant>,
+    },
     Exited,
     /// ExecReload= command `step` runs; `by_notify` = the service said
     /// RELOADING=1 and no command runs.
-    Reload { step: usize, deadline: Option<Instant>, by_notify: bool },
-    Stop { step: usize, deadline: Option<Instant> },
+    Reload {
+        step: usize,
+        deadline: Option<Instant>,
+        by_notify: bool,
+    },
+    Stop {
+        step: usize,
+        deadline: Option<Instant>,
+    },
     /// Stop phase in which kill signals were sent (or the service said
     /// STOPPING=1): waiting for the processes to go.
-    Killing { phase: KillPhase, deadline: Option<Instant> },
-    StopPost { step: usize, deadline: Option<Instant> },
-    AutoRestart { until: Instant },
+    Killing {
+        phase: KillPhase,
+        deadline: Option<Instant>,
+    },
+    StopPost {
+        step: usize,
+        deadline: Option<Instant>,
+    },
+    AutoRestart {
+        until: Instant,
+    },
 }
 
 /// The signal rounds of a stop, in their systemd order.
@@ -286,7 +315,11 @@ pub fn transition(
     let old = state.sub_state();
     *state = new;
     let new_sub = state.sub_state();
-    (old != new_sub).then_some(Transition { old, new: new_sub, result })
+    (old != new_sub).then_some(Transition {
+        old,
+        new: new_sub,
+        result,
+    })
 }
 
 #[cfg(test)]
@@ -295,9 +328,15 @@ mod tests {
 
     #[test]
     fn sub_states_map_to_active_states() {
-        assert_eq!(SubState::AutoRestart.active_state(), ActiveState::Activating);
+        assert_eq!(
+            SubState::AutoRestart.active_state(),
+            ActiveState::Activating
+        );
         assert_eq!(SubState::Exited.active_state(), ActiveState::Active);
-        assert_eq!(SubState::FinalSigkill.active_state(), ActiveState::Deactivating);
+        assert_eq!(
+            SubState::FinalSigkill.active_state(),
+            ActiveState::Deactivating
+        );
         assert_eq!(SubState::Failed.active_state(), ActiveState::Failed);
     }
 
@@ -308,9 +347,11 @@ mod tests {
             .expect("dead -> exited is a change");
         assert_eq!(t.to_string(), "inactive (dead) -> active (exited)");
         assert!(transition(&mut s, ServiceState::Exited, ServiceResult::Success).is_none());
-        let t = transition(&mut s, ServiceState::Failed, ServiceResult::Timeout)
-            .expect("a change");
-        assert_eq!(t.to_string(), "active (exited) -> failed (failed), result timeout");
+        let t = transition(&mut s, ServiceState::Failed, ServiceResult::Timeout).expect("a change");
+        assert_eq!(
+            t.to_string(),
+            "active (exited) -> failed (failed), result timeout"
+        );
     }
 
     #[test]

@@ -19,11 +19,18 @@ use sundial_calendar::Zone;
 /// Parses a `.service` file's text as the loader would.
 pub fn service(name: &str, text: &str) -> ServiceUnit {
     let path = PathBuf::from(format!("/etc/sundial/system/{name}"));
-    let files = [LexedFile { path: path.clone(), lexed: lex(&path, text) }];
+    let files = [LexedFile {
+        path: path.clone(),
+        lexed: lex(&path, text),
+    }];
     let ctx = SpecifierContext::system();
     let zone = Zone::utc();
     let zones = BundledZones::new();
-    let env = ParseEnv { specifiers: &ctx, local_zone: &zone, zones: &zones };
+    let env = ParseEnv {
+        specifiers: &ctx,
+        local_zone: &zone,
+        zones: &zones,
+    };
     let mut diags = Vec::new();
     let unit_name = UnitName::parse(name).expect("valid unit name");
     match assemble(&unit_name, Some(&path), &files, &env, &mut diags) {
@@ -79,7 +86,9 @@ impl Harness {
     pub async fn wait_sub(&mut self, name: &str, sub: SubState, ms: u64) {
         let ok = self
             .sup
-            .run_until(Duration::from_millis(ms), |s| s.status(name).is_some_and(|st| st.sub == sub))
+            .run_until(Duration::from_millis(ms), |s| {
+                s.status(name).is_some_and(|st| st.sub == sub)
+            })
             .await;
         assert!(
             ok,
@@ -90,14 +99,32 @@ impl Harness {
     }
 
     /// Runs until `cond` holds, at most `ms` ms.
-    pub async fn wait(&mut self, ms: u64, mut cond: impl FnMut(&Supervisor, &MemorySink) -> bool) -> bool {
+    /// Conditions on files change without an event, so the supervisor runs
+    /// in 10 ms slices between checks.
+    pub async fn wait(
+        &mut self,
+        ms: u64,
+        mut cond: impl FnMut(&Supervisor, &MemorySink) -> bool,
+    ) -> bool {
         let sink = self.sink.clone();
-        self.sup.run_until(Duration::from_millis(ms), |s| cond(s, &sink)).await
+        let until = std::time::Instant::now() + Duration::from_millis(ms);
+        while std::time::Instant::now() < until {
+            if self
+                .sup
+                .run_until(Duration::from_millis(10), |s| cond(s, &sink))
+                .await
+            {
+                return true;
+            }
+        }
+        cond(&self.sup, &sink)
     }
 
     /// Runs the supervisor for `ms` ms whatever happens.
     pub async fn run_for(&mut self, ms: u64) {
-        self.sup.run_until(Duration::from_millis(ms), |_| false).await;
+        self.sup
+            .run_until(Duration::from_millis(ms), |_| false)
+            .await;
     }
 
     pub fn lines(&self, name: &str) -> Vec<String> {
@@ -109,7 +136,10 @@ impl Harness {
 pub fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().to_owned()))
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().to_owned())
+        })
         .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'))
 }
 
