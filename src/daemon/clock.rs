@@ -15,7 +15,8 @@
 //! Every command answers with the clock after the daemon has acted on it, so
 //! the elapses it caused have been started when the answer arrives. It is
 //! enabled only by `--clock=manual` together with
-//! `SUNDIAL_ALLOW_MANUAL_CLOCK=1`, so a production daemon cannot be fooled.
+//! `SUNDIAL_ALLOW_MANUAL_CLOCK=1`, so a production daemon cannot be fooled;
+//! `SUNDIAL_MANUAL_CLOCK_START` sets the wall time it starts at.
 
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -31,6 +32,10 @@ use crate::scheduler::clock::{Boottime, Clock, ClockSnapshot, ManualClock, Monot
 
 /// The environment variable that must be `1` for `--clock=manual`.
 pub const MANUAL_CLOCK_ENV: &str = "SUNDIAL_ALLOW_MANUAL_CLOCK";
+
+/// Where the manual clock's wall time starts (µs since the epoch); the
+/// monotonic clocks start at the kernel's readings.
+pub const MANUAL_CLOCK_START_ENV: &str = "SUNDIAL_MANUAL_CLOCK_START";
 
 /// The kernel's clocks.
 #[derive(Debug, Clone, Copy, Default)]

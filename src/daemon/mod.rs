@@ -42,7 +42,10 @@ use crate::scheduler::{Scheduler, SchedulerConfig};
 use crate::store::{Store, StoreError, Trigger};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::unit::{host, LoadContext, Scope, UnitType};
-use clock::{clock_socket, serve_manual_clock, DaemonClock, RealClock, MANUAL_CLOCK_ENV};
+use clock::{
+    clock_socket, serve_manual_clock, DaemonClock, RealClock, MANUAL_CLOCK_ENV,
+    MANUAL_CLOCK_START_ENV,
+};
 use config::{Config, ConfigError};
 use output::{channel_sink, LogPipe};
 use paths::{DaemonPaths, HostEnv, PathError, PathFlags};
@@ -120,7 +123,14 @@ async fn start(
     let signals =
         signals::Signals::install().map_err(io_error("cannot install signal handlers"))?;
     let clock = if options.manual_clock {
-        DaemonClock::Manual(ManualClock::new(RealClock.now()))
+        let mut start = RealClock.now();
+        if let Some(t) = std::env::var(MANUAL_CLOCK_START_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            start.realtime = sundial_calendar::Timestamp::from_usec(t);
+        }
+        DaemonClock::Manual(ManualClock::new(start))
     } else {
         DaemonClock::Real(RealClock)
     };

@@ -37,12 +37,20 @@ impl UnitSet {
     /// Loads every unit of the search path.
     pub fn load(cx: LoadContext<'static>) -> UnitSet {
         let index = UnitIndex::scan(&cx.search_path);
-        let loaded = load_all(&cx);
-        UnitSet {
-            loaded: Arc::new(loaded),
+        let mut set = UnitSet {
+            loaded: Arc::new(load_all(&cx)),
             index: Arc::new(index),
             cx,
+        };
+        // A target that exists only as `<target>.wants/` links has no file, so
+        // loading every file does not reach it; the start targets are loaded
+        // by name.
+        for target in START_TARGETS {
+            if !set.knows(target) {
+                set.load_extra(target);
+            }
         }
+        set
     }
 
     /// The unit called `name`, or aliased so.

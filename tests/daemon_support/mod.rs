@@ -1,0 +1,247 @@
+//! A real `sundial daemon` in a temp dir, and a client for it.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::symlink;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sundial::ipc::types::RunRow;
+use sundial::ipc::{Client, Request, Response};
+
+/// A daemon process and its directories.
+pub struct Daemon {
+    pub dir: PathBuf,
+    pub units: PathBuf,
+    pub state: PathBuf,
+    pub socket: PathBuf,
+    child: Option<Child>,
+    env: Vec<(String, String)>,
+    args: Vec<String>,
+}
+
+/// Writes a unit file.
+pub fn write_unit(dir: &Path, name: &str, text: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join(name), text).unwrap();
+}
+
+/// Links `unit` into `<target>.wants/` (what `enable` does).
+pub fn enable(dir: &Path, target: &str, unit: &str) {
+    let wants = dir.join(format!("{target}.wants"));
+    fs::create_dir_all(&wants).unwrap();
+    symlink(dir.join(unit), wants.join(unit)).unwrap();
+}
+
+/// Waits up to `timeout` for `f` to hold, checking every few milliseconds.
+pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + timeout;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() > until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+impl Daemon {
+    /// A daemon over `units` (name, text) in `dir`, not started yet.
+    pub fn new(dir: &Path, units: &[(&str, &str)]) -> Daemon {
+        let units_dir = dir.join("units");
+        fs::create_dir_all(&units_dir).unwrap();
+        for (name, text) in units {
+            write_unit(&units_dir, name, text);
+        }
+        Daemon {
+            dir: dir.to_path_buf(),
+            socket: dir.join("state/control.sock"),
+            state: dir.join("state"),
+            units: units_dir,
+            child: None,
+            env: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds an environment variable for the daemon.
+    pub fn env(mut self, key: &str, value: &str) -> Daemon {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds command-line arguments.
+    pub fn arg(mut self, arg: &str) -> Daemon {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Starts the daemon and waits until it answers.
+    pub fn start(&mut self) {
+        let stderr = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("daemon.err"))
+            .unwrap();
+        let stdout = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("daemon.out"))
+            .unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sundial"));
+        cmd.arg("daemon")
+            .arg("--user")
+            .arg("--unit-dir")
+            .arg(&self.units)
+            .arg("--state-dir")
+            .arg(&self.state)
+            .arg("--socket")
+            .arg(&self.socket)
+            .args(&self.args)
+            .env("HOME", &self.dir)
+            .env("XDG_CONFIG_HOME", self.dir.join("config"))
+            .env("XDG_STATE_HOME", self.dir.join("xdg-state"))
+            .env_remove("SUNDIAL_UNIT_PATH")
+            .env_remove("XDG_RUNTIME_DIR")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("the sundial binary starts");
+        let socket = self.socket.clone();
+        let up = wait_for(Duration::from_secs(20), || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("daemon exited early with {status}");
+            }
+            UnixStream::connect(&socket).is_ok()
+        });
+        assert!(up, "daemon did not listen: {}", self.stderr());
+        self.child = Some(child);
+    }
+
+    /// The daemon's stderr so far.
+    pub fn stderr(&self) -> String {
+        fs::read_to_string(self.dir.join("daemon.err")).unwrap_or_default()
+    }
+
+    /// The daemon's stdout so far.
+    pub fn stdout(&self) -> String {
+        fs::read_to_string(self.dir.join("daemon.out")).unwrap_or_default()
+    }
+
+    /// The daemon's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("started").id()
+    }
+
+    /// Sends one request and returns its response.
+    pub fn call(&self, request: Request) -> Response {
+        let mut client = Client::connect(&self.socket).expect("connects");
+        client
+            .set_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        client.call(&request).expect("answers")
+    }
+
+    /// The runs of `unit`, newest first.
+    pub fn history(&self, unit: &str) -> Vec<RunRow> {
+        match self.call(Request::History {
+            unit: Some(unit.into()),
+            limit: Some(10_000),
+        }) {
+            Response::Runs { runs } => runs,
+            other => panic!("history: {other:?}"),
+        }
+    }
+
+    /// The finished runs of `unit`.
+    pub fn finished(&self, unit: &str) -> Vec<RunRow> {
+        self.history(unit)
+            .into_iter()
+            .filter(|r| r.end_usec.is_some())
+            .collect()
+    }
+
+    /// Every captured line of `unit`.
+    pub fn log_lines(&self, unit: &str) -> Vec<String> {
+        let client = Client::connect(&self.socket).expect("connects");
+        client
+            .set_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let request = Request::Logs {
+            units: vec![unit.into()],
+            follow: false,
+            lines: None,
+            since_usec: None,
+            until_usec: None,
+            invocation: None,
+        };
+        let mut lines = Vec::new();
+        for response in client.stream(&request).expect("streams") {
+            match response.expect("a frame") {
+                Response::Logs { lines: batch } => lines.extend(batch.into_iter().map(|l| l.line)),
+                other => panic!("logs: {other:?}"),
+            }
+        }
+        lines
+    }
+
+    /// A manager or unit property from `show`.
+    pub fn property(&self, unit: Option<&str>, name: &str) -> String {
+        let response = self.call(Request::Show {
+            units: unit.into_iter().map(str::to_owned).collect(),
+            properties: vec![name.into()],
+        });
+        match response {
+            Response::Properties { units } => units[0]
+                .properties
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.value.clone())
+                .unwrap_or_default(),
+            other => panic!("show: {other:?}"),
+        }
+    }
+
+    /// Sends a command to the manual clock; returns the wall clock after it.
+    pub fn clock(&self, command: &str) -> i64 {
+        let mut stream = UnixStream::connect(self.state.join("clock.sock")).expect("clock socket");
+        writeln!(stream, "{command}").unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).unwrap();
+        let mut words = line.split_whitespace();
+        assert_eq!(words.next(), Some("ok"), "clock answered {line:?}");
+        words.next().unwrap().parse().unwrap()
+    }
+
+    /// SIGKILL, and wait for it to be gone.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, and wait for the exit; returns whether it exited 0.
+    pub fn terminate(&mut self) -> bool {
+        let Some(mut child) = self.child.take() else {
+            return false;
+        };
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        child.wait().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
