@@ -173,18 +173,47 @@ fn chain(
     input: &str,
 ) -> Result<Vec<Component>, ParseError> {
     let mut entries = raw.entries;
+    let error_at = |i: usize, reason: String| {
+        let at = raw.at.map_or(0, |at| entry_offset(input, at, i));
+        ParseError::new(InputKind::Calendar, input, at, reason)
+    };
     for (i, c) in entries.iter_mut().enumerate() {
         normalize_entry(c);
-        if let Err(reason) = check_entry(c, field, from_end) {
-            let at = raw.at.map_or(0, |at| entry_offset(input, at, i));
-            return Err(ParseError::new(InputKind::Calendar, input, at, reason));
-        }
+        check_entry(c, field, from_end).map_err(|reason| error_at(i, reason))?;
     }
     if entries.len() > 1 {
+        let written = entries.clone();
         entries.sort_unstable();
         entries.dedup();
+        if from_end {
+            check_from_end_list(&entries).map_err(|(entry, reason)| {
+                let i = written.iter().position(|c| *c == entry).unwrap_or(0);
+                error_at(i, reason)
+            })?;
+        }
     }
     Ok(entries)
+}
+
+/// systemd 252 checks a `~` list entry by entry in sorted order and lowers
+/// the last allowed day by three more for every entry (`~1,25` passes,
+/// `~1,26` and `~1,2,24` do not). Returns the first entry that breaks the
+/// lowered limit, with the reason.
+fn check_from_end_list(sorted: &[Component]) -> Result<(), (Component, String)> {
+    for (k, c) in sorted.iter().enumerate() {
+        let max = MAX_DAYS_FROM_END - 3 * k as i32;
+        let too_far = c.start > max || c.stop > max || c.repeat > max - DAY_FROM_END.min;
+        if too_far {
+            let reason = format!(
+                "entry {} of a '~' list may be at most {} days before the end of the month \
+                 (systemd allows three days fewer for each further entry)",
+                k + 1,
+                max.max(0)
+            );
+            return Err((*c, reason));
+        }
+    }
+    Ok(())
 }
 
 /// Trims a range's end to the last value its repetition reaches, and turns

@@ -841,3 +841,47 @@ fn base_beyond_year_9999_never_elapses() {
         None
     );
 }
+
+/// systemd 252 lowers the last allowed `~` day by three for every further
+/// entry of the sorted list (found by the differential test).
+#[test]
+fn end_of_month_lists_lose_three_days_per_entry() {
+    for accepted in [
+        "*-*~1,25",
+        "*-*~10,25",
+        "*-*~1..3,25",
+        "*-*~28,28",
+        "*-11~28..28",
+        "*-*~3,18",
+        "*-*~26..27",
+        "*-*~01..27",
+        "*-*-14,28",
+    ] {
+        assert!(
+            parse_in(accepted, &Zone::utc()).is_ok(),
+            "{accepted:?} should be accepted"
+        );
+    }
+    for rejected in [
+        "*-*~1,26",
+        "*-11~14,28",
+        "*-*~1,2,24",
+        "*-*~1,2,25",
+        "*-*~25,1/1",
+        "*-*~3,28/3",
+        "*-11~28..28,14/6",
+        "Sat..Sat,Friday..Saturday *-11~28..28,14/6,28",
+        "WED,Wed 2034..2037-05~24,04,16 11..18,03,23..23:*",
+        "2021-*~28,05..10 *:50",
+        "2036..2036-1~03,28..28,19 *:*:31",
+    ] {
+        assert!(
+            parse_in(rejected, &Zone::utc()).is_err(),
+            "{rejected:?} should be rejected"
+        );
+    }
+    // The error points at the entry as written: `28` is the list's second
+    // entry once sorted, and the first one written.
+    let err = parse_in("*-*~28,1", &Zone::utc()).expect_err("rejected");
+    assert_eq!(err.offset, 4);
+}
