@@ -131,8 +131,8 @@ WantedBy=multi-user.target
 async fn restart_always_restarts_a_crashed_process_after_restart_sec() {
     let mut h = Harness::new();
     let marker = h.path("runs");
-    h.add(
     // `$$` is systemd's escape for `$`: the shell's own `$$` is written `$$$$`.
+    h.add(
         "gunicorn.service",
         &format!(
             "[Service]\nExecStart=/bin/sh -c 'echo run >> {}; kill -SEGV $$$$'\nRestart=always\nRestartSec=300ms\n",

@@ -307,8 +307,8 @@ impl Runtime for Edge<'_> {
             .iter()
             .map(|l| ResourceLimit {
                 resource: resource_number(l.resource),
-                soft: l.soft.unwrap_or(libc::RLIM_INFINITY as u64),
-                hard: l.hard.unwrap_or(libc::RLIM_INFINITY as u64),
+                soft: l.soft.unwrap_or(libc::RLIM_INFINITY),
+                hard: l.hard.unwrap_or(libc::RLIM_INFINITY),
             })
             .collect();
         let tag = CaptureTag {

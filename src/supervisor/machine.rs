@@ -713,21 +713,22 @@ impl ServiceMachine {
             self.main_done(exit, now, rt);
         } else if let Some(c) = self.control.filter(|c| c.pid == pid) {
             self.control = None;
-            let in_phase = match (&self.state, c.kind) {
+            let in_phase = matches!(
+                (&self.state, c.kind),
                 (ServiceState::Condition { .. }, ExecKind::Condition)
-                | (ServiceState::StartPre { .. }, ExecKind::StartPre)
-                | (ServiceState::Start { .. }, ExecKind::Start)
-                | (ServiceState::StartPost { .. }, ExecKind::StartPost)
-                | (ServiceState::Stop { .. }, ExecKind::Stop)
-                | (ServiceState::StopPost { .. }, ExecKind::StopPost) => true,
-                (
-                    ServiceState::Reload {
-                        by_notify: false, ..
-                    },
-                    ExecKind::Reload,
-                ) => true,
-                _ => false,
-            };
+                    | (ServiceState::StartPre { .. }, ExecKind::StartPre)
+                    | (ServiceState::Start { .. }, ExecKind::Start)
+                    | (ServiceState::StartPost { .. }, ExecKind::StartPost)
+                    | (ServiceState::Stop { .. }, ExecKind::Stop)
+                    | (ServiceState::StopPost { .. }, ExecKind::StopPost)
+                    | (
+                        ServiceState::Reload {
+                            by_notify: false,
+                            ..
+                        },
+                        ExecKind::Reload
+                    )
+            );
             if in_phase {
                 self.control_done(c.kind, c.index, exit, now, rt);
             } else {
@@ -831,7 +832,7 @@ impl ServiceMachine {
             self.record(ServiceResult::Watchdog);
             return self.enter_signal(KillPhase::StopWatchdog, now, rt);
         }
-        if !self.state.deadline().is_some_and(|d| d <= now) {
+        if self.state.deadline().is_none_or(|d| d > now) {
             return;
         }
         let sub = self.state.sub_state();
