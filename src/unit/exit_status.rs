@@ -102,6 +102,15 @@ const NAMES: &[(&str, u8)] = &[
     ("BPF", 245),
 ];
 
+/// The name of exit status `code` without prefix (`FAILURE`, `EXEC`), if
+/// systemd names it.
+pub fn exit_status_name(code: u8) -> Option<&'static str> {
+    NAMES
+        .iter()
+        .find(|(_, n)| *n == code)
+        .map(|(name, _)| *name)
+}
+
 /// One word of an exit status list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatusWord {
