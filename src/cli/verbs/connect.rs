@@ -1,0 +1,224 @@
+//! Reaching the daemon: the connection flags every control command takes,
+//! the socket they name, and one request/response exchange with errors a
+//! user can act on.
+
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::anyhow;
+
+use crate::daemon::paths::{self, HostEnv};
+use crate::ipc::{Client, ClientError, Request, Response};
+use crate::unit::{host, Scope};
+
+/// Which daemon to talk to; flattened into every control command.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Connection")]
+pub struct Connection {
+    /// Talk to the per-user daemon (default for non-root).
+    #[arg(long, conflicts_with = "system")]
+    pub user: bool,
+    /// Talk to the system daemon (default for root).
+    #[arg(long)]
+    pub system: bool,
+    /// The daemon's control socket; overrides --user, --system and
+    /// $SUNDIAL_SOCKET.
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Accepted for systemctl habits; sundial never pages.
+    #[arg(long, hide = true)]
+    pub no_pager: bool,
+}
+
+/// The parts of the environment that choose a socket, read once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SocketEnv {
+    /// `$SUNDIAL_SOCKET`.
+    pub sundial_socket: Option<OsString>,
+    /// The scope when no flag names one: system for root, user otherwise.
+    pub default_scope: Option<Scope>,
+    /// What the daemon's own path defaults depend on.
+    pub host: HostEnv,
+}
+
+impl SocketEnv {
+    /// Reads this process's environment and user.
+    pub fn from_process() -> SocketEnv {
+        SocketEnv {
+            sundial_socket: std::env::var_os("SUNDIAL_SOCKET").filter(|v| !v.is_empty()),
+            default_scope: Some(host::default_scope()),
+            host: HostEnv::from_process(),
+        }
+    }
+}
+
+impl Connection {
+    /// The scope the flags ask for, if they ask.
+    fn scope_flag(&self) -> Option<Scope> {
+        if self.user {
+            Some(Scope::User)
+        } else if self.system {
+            Some(Scope::System)
+        } else {
+            None
+        }
+    }
+
+    /// The socket to connect to: `--socket`, else the socket of an explicit
+    /// `--user`/`--system`, else `$SUNDIAL_SOCKET`, else the default scope's.
+    pub fn socket_path(&self, env: &SocketEnv) -> anyhow::Result<PathBuf> {
+        if let Some(path) = &self.socket {
+            return Ok(path.clone());
+        }
+        if let Some(scope) = self.scope_flag() {
+            return default_socket(scope, env);
+        }
+        if let Some(path) = &env.sundial_socket {
+            return Ok(PathBuf::from(path));
+        }
+        default_socket(env.default_scope.unwrap_or(Scope::User), env)
+    }
+
+    /// Sends `request` and returns the daemon's response.
+    pub fn call(&self, request: &Request) -> anyhow::Result<Response> {
+        let path = self.socket_path(&SocketEnv::from_process())?;
+        let mut client = connect(&path)?;
+        // A job (start, stop ...) lasts as long as the service takes to start
+        // or stop, as systemctl waits; queries get an answer at once or never.
+        if request.is_read_only() {
+            client.set_timeout(Some(QUERY_TIMEOUT))?;
+        }
+        Ok(client.call(request)?)
+    }
+
+    /// Sends a streaming request (`logs`) and returns the responses as they
+    /// come, until the daemon closes the stream.
+    pub fn stream(
+        &self,
+        request: &Request,
+    ) -> anyhow::Result<impl Iterator<Item = Result<Response, ClientError>>> {
+        let path = self.socket_path(&SocketEnv::from_process())?;
+        Ok(connect(&path)?.stream(request)?)
+    }
+}
+
+/// How long a query waits for its answer.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The socket of a daemon of `scope` started without `--socket`: the
+/// daemon's own default (DESIGN.md, "Modes and paths").
+fn default_socket(scope: Scope, env: &SocketEnv) -> anyhow::Result<PathBuf> {
+    // The daemon's error names its own flags; a client has only --socket.
+    paths::default_socket(scope, &env.host).map_err(|_| {
+        anyhow!(
+            "cannot tell where the user daemon's socket is: set $XDG_RUNTIME_DIR or $HOME, \
+             or pass --socket"
+        )
+    })
+}
+
+/// Opens a connection, or says that no daemon listens there.
+fn connect(path: &Path) -> anyhow::Result<Client> {
+    Client::connect(path).map_err(|e| match e {
+        ClientError::Connect { source, .. } => anyhow!(connect_error(path, &source)),
+        other => anyhow::Error::new(other),
+    })
+}
+
+/// "cannot connect to the daemon at PATH: REASON (is `sundial daemon` running?)"
+pub(crate) fn connect_error(path: &Path, err: &io::Error) -> String {
+    let reason = err.to_string();
+    // "No such file or directory (os error 2)": the number helps nobody here.
+    let reason = match reason.rfind(" (os error ") {
+        Some(at) => &reason[..at],
+        None => &reason,
+    };
+    format!(
+        "cannot connect to the daemon at {}: {reason} (is `sundial daemon` running?)",
+        path.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> SocketEnv {
+        SocketEnv {
+            sundial_socket: None,
+            default_scope: Some(Scope::User),
+            host: HostEnv {
+                home: Some("/home/ann".into()),
+                runtime_dir: Some("/run/user/1000".into()),
+                cwd: "/".into(),
+                ..HostEnv::default()
+            },
+        }
+    }
+
+    fn flags(user: bool, system: bool, socket: Option<&str>) -> Connection {
+        Connection {
+            user,
+            system,
+            socket: socket.map(PathBuf::from),
+            no_pager: false,
+        }
+    }
+
+    #[test]
+    fn socket_precedence_flag_then_scope_flag_then_env_then_default() {
+        let mut e = env();
+        e.sundial_socket = Some("/tmp/env.sock".into());
+        assert_eq!(
+            flags(true, false, Some("/x.sock")).socket_path(&e).unwrap(),
+            PathBuf::from("/x.sock")
+        );
+        assert_eq!(
+            flags(false, true, None).socket_path(&e).unwrap(),
+            PathBuf::from("/run/sundial/control.sock")
+        );
+        assert_eq!(
+            flags(true, false, None).socket_path(&e).unwrap(),
+            PathBuf::from("/run/user/1000/sundial/control.sock")
+        );
+        assert_eq!(
+            flags(false, false, None).socket_path(&e).unwrap(),
+            PathBuf::from("/tmp/env.sock")
+        );
+        e.sundial_socket = None;
+        assert_eq!(
+            flags(false, false, None).socket_path(&e).unwrap(),
+            PathBuf::from("/run/user/1000/sundial/control.sock")
+        );
+        e.default_scope = Some(Scope::System);
+        assert_eq!(
+            flags(false, false, None).socket_path(&e).unwrap(),
+            PathBuf::from("/run/sundial/control.sock")
+        );
+    }
+
+    #[test]
+    fn user_socket_without_runtime_dir_lives_in_the_state_dir() {
+        let mut e = env();
+        e.host.runtime_dir = None;
+        assert_eq!(
+            flags(true, false, None).socket_path(&e).unwrap(),
+            PathBuf::from("/home/ann/.local/state/sundial/control.sock")
+        );
+        e.host.home = None;
+        let err = flags(true, false, None).socket_path(&e).unwrap_err();
+        assert!(err.to_string().contains("--socket"), "{err}");
+    }
+
+    #[test]
+    fn connect_error_names_the_socket_and_the_daemon() {
+        let err = io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(
+            connect_error(Path::new("/run/sundial/control.sock"), &err),
+            "cannot connect to the daemon at /run/sundial/control.sock: \
+             No such file or directory (is `sundial daemon` running?)"
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! `sundial enable|disable [--now] UNIT...`: create or remove the symlinks a
+//! unit's [Install] section asks for (`timers.target.wants/backup.timer`) in
+//! the daemon's first unit directory, as systemctl does.
+
+use std::process::ExitCode;
+
+use super::{exit, mangle_unit_names, print_messages, unexpected, Connection};
+use crate::ipc::types::{FileChange, FileChangeKind};
+use crate::ipc::{Request, Response};
+
+pub(crate) const ENABLE_EXAMPLES: &str = "Examples:\n  \
+    $ sundial enable backup.timer\n  \
+    Created symlink /etc/sundial/system/timers.target.wants/backup.timer → /etc/sundial/system/backup.timer.\n  \
+    $ sundial enable --now backup.timer      # and start it";
+pub(crate) const DISABLE_EXAMPLES: &str = "Examples:\n  \
+    $ sundial disable backup.timer\n  \
+    Removed \"/etc/sundial/system/timers.target.wants/backup.timer\".\n  \
+    $ sundial disable --now backup.timer     # and stop it";
+
+/// Arguments of `sundial enable` and `sundial disable`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Also start (enable) or stop (disable) the units.
+    #[arg(long)]
+    pub now: bool,
+    /// Do not print the symlinks made and removed.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Units (a name without suffix means NAME.service).
+    #[arg(required = true, value_name = "UNIT")]
+    pub units: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// Enable or disable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// `enable`.
+    Enable,
+    /// `disable`.
+    Disable,
+}
+
+/// Runs `sundial enable` or `sundial disable`.
+pub fn run(change: Change, args: Args) -> anyhow::Result<ExitCode> {
+    let units = mangle_unit_names(&args.units);
+    let (request, verb) = match change {
+        Change::Enable => (
+            Request::Enable {
+                units,
+                now: args.now,
+            },
+            "enable",
+        ),
+        Change::Disable => (
+            Request::Disable {
+                units,
+                now: args.now,
+            },
+            "disable",
+        ),
+    };
+    let response = args.connection.call(&request)?;
+    print_file_changes(verb, response, args.quiet)
+}
+
+/// Prints the reply of enable, disable, mask or unmask: the symlinks made and
+/// removed and the daemon's warnings on stderr (as systemctl logs them), or
+/// "Failed to enable unit: REASON".
+pub(crate) fn print_file_changes(
+    verb: &str,
+    response: Response,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    match response {
+        Response::FileChanges { changes, messages } => {
+            if !quiet {
+                eprint!("{}", format_changes(&changes));
+            }
+            print_messages(&messages);
+            Ok(ExitCode::SUCCESS)
+        }
+        Response::Done { messages } => {
+            print_messages(&messages);
+            Ok(ExitCode::SUCCESS)
+        }
+        Response::Error { message, .. } => {
+            eprintln!("Failed to {verb} unit: {message}");
+            Ok(ExitCode::from(exit::FAILURE))
+        }
+        other => Err(unexpected(verb, &other)),
+    }
+}
+
+/// systemctl's words for file changes: `Created symlink PATH → TARGET.` and
+/// `Removed "PATH".`
+pub fn format_changes(changes: &[FileChange]) -> String {
+    changes
+        .iter()
+        .map(|c| match (c.kind, &c.target) {
+            (FileChangeKind::Symlink, Some(target)) => {
+                format!("Created symlink {} → {target}.\n", c.path)
+            }
+            (FileChangeKind::Symlink, None) => format!("Created symlink {}.\n", c.path),
+            (FileChangeKind::Unlink, _) => format!("Removed \"{}\".\n", c.path),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_lines_like_systemctl_252() {
+        let changes = [
+            FileChange {
+                kind: FileChangeKind::Symlink,
+                path: "/u/timers.target.wants/b.timer".into(),
+                target: Some("/u/b.timer".into()),
+            },
+            FileChange {
+                kind: FileChangeKind::Unlink,
+                path: "/u/default.target.wants/b.service".into(),
+                target: None,
+            },
+        ];
+        assert_eq!(
+            format_changes(&changes),
+            "Created symlink /u/timers.target.wants/b.timer → /u/b.timer.\n\
+             Removed \"/u/default.target.wants/b.service\".\n"
+        );
+    }
+}

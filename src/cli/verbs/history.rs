@@ -1,0 +1,228 @@
+//! `sundial history [UNIT] [-n N]`: the recorded runs of services, oldest
+//! first: when each started, how long it ran, what started it, how it ended.
+//! systemd keeps no such record; this is sundial's own command.
+
+use std::process::ExitCode;
+
+use sundial_calendar::{timestamp, Timespan, Timestamp, Zone};
+
+use super::status::signal_name;
+use super::table::Table;
+use super::{
+    mangle_unit_name, print_json, print_text, report_error, unexpected, Connection, Output,
+};
+use crate::cli::time_common::TimeEnv;
+use crate::ipc::types::RunRow;
+use crate::ipc::{Request, Response};
+use crate::store::ExitStatus;
+
+const EXAMPLES: &str = "Examples:\n  \
+    $ sundial history backup\n  \
+    START                       DURATION UNIT           TRIGGER            RESULT    STATUS           INVOCATION\n  \
+    Wed 2024-02-28 03:00:00 UTC 41.2s    backup.service timer:backup.timer success   status=0/SUCCESS 9b1e...\n  \
+    Thu 2024-02-29 03:00:00 UTC 2.004s   backup.service timer:backup.timer exit-code status=1/FAILURE 4c3b...\n\n  \
+    2 runs listed.\n\n  \
+    $ sundial history -n 5                   # the last five runs of any service\n  \
+    $ sundial logs --invocation 4c3b...      # what that run printed\n  \
+    $ sundial history -o json backup.service";
+
+/// Arguments of `sundial history`.
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "List the recorded runs of services: start, duration, trigger, result, exit status",
+    long_about = "List the runs the daemon recorded, oldest first: when each started, how long \
+                  it ran, what started it (a timer, a manual start, a dependency, a restart, \
+                  OnFailure=/OnSuccess=), its result, and the exit status or signal of its main \
+                  process. The invocation id selects a run's lines in `sundial logs \
+                  --invocation`.",
+    after_long_help = EXAMPLES
+)]
+pub struct Args {
+    /// Only this unit's runs (a name without suffix means NAME.service).
+    #[arg(value_name = "UNIT")]
+    pub unit: Option<String>,
+    /// Only the last N runs.
+    #[arg(short = 'n', long = "lines", value_name = "N")]
+    pub limit: Option<u32>,
+    /// Leave out the header and the footer.
+    #[arg(long)]
+    pub no_legend: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Short)]
+    pub output: Output,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// Runs `sundial history`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let request = Request::History {
+        unit: args.unit.as_deref().map(mangle_unit_name),
+        limit: args.limit,
+    };
+    let mut runs = match args.connection.call(&request)? {
+        Response::Runs { runs } => runs,
+        Response::Error { code, message } => return Ok(report_error(code, &message)),
+        other => return Err(unexpected("history", &other)),
+    };
+    runs.sort_by_key(|r| (r.start_usec, r.invocation));
+    if args.output.is_json() {
+        print_json(args.output, &runs)?;
+    } else {
+        let env = TimeEnv::from_process();
+        print_text(&format_runs(&runs, &env.local, !args.no_legend))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The runs as a table, with `legend` a header and an "N runs listed." footer.
+pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool) -> String {
+    let mut table = Table::new(&[
+        "start",
+        "duration",
+        "unit",
+        "trigger",
+        "result",
+        "status",
+        "invocation",
+    ]);
+    if !legend {
+        table.hide_header();
+    }
+    for run in runs {
+        let (duration, result) = match (run.end_usec, run.result) {
+            (Some(end), Some(result)) => (duration(run.start_usec, end), result.to_string()),
+            (Some(end), None) => (duration(run.start_usec, end), "-".to_owned()),
+            (None, _) => ("-".to_owned(), "running".to_owned()),
+        };
+        table.push(vec![
+            timestamp::format(Timestamp::from_usec(run.start_usec), zone),
+            duration,
+            run.unit.clone(),
+            run.trigger.to_string(),
+            result,
+            run.status.map_or_else(|| "-".to_owned(), status_text),
+            run.invocation.to_string(),
+        ]);
+    }
+    let mut out = table.render();
+    if legend {
+        out.push_str(&format!("\n{} runs listed.\n", table.len()));
+    }
+    out
+}
+
+/// A run's length to the millisecond (to the microsecond below one).
+fn duration(start: i64, end: i64) -> String {
+    let usec = u64::try_from(end.saturating_sub(start)).unwrap_or(0);
+    let rounded = if usec >= 1_000 {
+        (usec + 500) / 1_000 * 1_000
+    } else {
+        usec
+    };
+    trim_fraction(&Timespan::from_usec(rounded).to_string())
+}
+
+/// `41.235000s` → `41.235s`: the zeros the rounding left say nothing.
+fn trim_fraction(span: &str) -> String {
+    let Some(dot) = span.find('.') else {
+        return span.to_owned();
+    };
+    let digits_end = span[dot + 1..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(span.len(), |i| dot + 1 + i);
+    let fraction = span[dot + 1..digits_end].trim_end_matches('0');
+    let whole = &span[..dot];
+    let rest = &span[digits_end..];
+    if fraction.is_empty() {
+        format!("{whole}{rest}")
+    } else {
+        format!("{whole}.{fraction}{rest}")
+    }
+}
+
+/// `status=1/FAILURE` or `signal=KILL`, systemd's wording without `code=`.
+fn status_text(status: ExitStatus) -> String {
+    match status {
+        ExitStatus::Code(code) => {
+            let name = u8::try_from(code)
+                .ok()
+                .and_then(crate::unit::exit_status::exit_status_name);
+            match name {
+                Some(name) => format!("status={code}/{name}"),
+                None => format!("status={code}"),
+            }
+        }
+        ExitStatus::Signal(signal) => format!("signal={}", signal_name(signal)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{InvocationId, RunResult, Trigger};
+
+    const T0: i64 = 1_709_175_600_000_000; // Thu 2024-02-29 03:00:00 UTC
+
+    fn runs() -> Vec<RunRow> {
+        vec![
+            RunRow {
+                unit: "backup.service".into(),
+                invocation: InvocationId::from_u128(1),
+                trigger: Trigger::Timer("backup.timer".into()),
+                start_usec: T0,
+                end_usec: Some(T0 + 41_234_567),
+                result: Some(RunResult::Success),
+                status: Some(ExitStatus::Code(0)),
+            },
+            RunRow {
+                unit: "web.service".into(),
+                invocation: InvocationId::from_u128(2),
+                trigger: Trigger::Manual,
+                start_usec: T0 + 60_000_000,
+                end_usec: Some(T0 + 60_000_250),
+                result: Some(RunResult::Signal),
+                status: Some(ExitStatus::Signal(9)),
+            },
+            RunRow {
+                unit: "backup.service".into(),
+                invocation: InvocationId::from_u128(3),
+                trigger: Trigger::OnFailure("web.service".into()),
+                start_usec: T0 + 120_000_000,
+                end_usec: None,
+                result: None,
+                status: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn table_of_runs() {
+        let id = |n: u128| InvocationId::from_u128(n).to_string();
+        let expected = format!(
+            "START                       DURATION UNIT           TRIGGER                RESULT  STATUS           INVOCATION\n\
+             Thu 2024-02-29 03:00:00 UTC 41.235s  backup.service timer:backup.timer     success status=0/SUCCESS {}\n\
+             Thu 2024-02-29 03:01:00 UTC 250us    web.service    manual                 signal  signal=KILL      {}\n\
+             Thu 2024-02-29 03:02:00 UTC -        backup.service on-failure:web.service running -                {}\n\
+             \n\
+             3 runs listed.\n",
+            id(1),
+            id(2),
+            id(3)
+        );
+        assert_eq!(format_runs(&runs(), &Zone::utc(), true), expected);
+    }
+
+    #[test]
+    fn durations_and_statuses() {
+        assert_eq!(duration(0, 1_500), "2ms");
+        assert_eq!(duration(0, 999), "999us");
+        assert_eq!(duration(0, 3_600_000_000 + 1_000_400), "1h 1s");
+        assert_eq!(duration(5, 0), "0");
+        assert_eq!(duration(0, 1_500_000), "1.5s");
+        assert_eq!(duration(0, 61_500_000), "1min 1.5s");
+        assert_eq!(status_text(ExitStatus::Code(75)), "status=75/TEMPFAIL");
+        assert_eq!(status_text(ExitStatus::Code(300)), "status=300");
+        assert_eq!(status_text(ExitStatus::Signal(15)), "signal=TERM");
+    }
+}

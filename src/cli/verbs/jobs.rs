@@ -1,0 +1,148 @@
+//! `start`, `stop`, `restart`, `reload`, `try-restart`, `reload-or-restart`:
+//! one job per unit, waited for as systemctl waits; they differ only in the
+//! request sent.
+
+use std::process::ExitCode;
+
+use super::{exit, mangle_unit_names, print_messages, unexpected, Connection};
+use crate::ipc::{ErrorCode, Request, Response};
+
+pub(crate) const START_EXAMPLES: &str = "Examples:\n  \
+    $ sundial start backup.service\n  \
+    $ sundial start backup            # the same: a bare name is a service\n  \
+    $ sundial start --user sync.timer";
+pub(crate) const STOP_EXAMPLES: &str = "Examples:\n  $ sundial stop backup.service backup.timer";
+pub(crate) const RESTART_EXAMPLES: &str = "Examples:\n  $ sundial restart web.service";
+pub(crate) const RELOAD_EXAMPLES: &str = "Examples:\n  $ sundial reload web.service";
+pub(crate) const TRY_RESTART_EXAMPLES: &str = "Examples:\n  $ sundial try-restart web.service";
+pub(crate) const RELOAD_OR_RESTART_EXAMPLES: &str =
+    "Examples:\n  $ sundial reload-or-restart web.service";
+
+/// Arguments of the job verbs.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Units (a name without suffix means NAME.service).
+    #[arg(required = true, value_name = "UNIT")]
+    pub units: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// Which job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// `start`.
+    Start,
+    /// `stop`.
+    Stop,
+    /// `restart`.
+    Restart,
+    /// `reload`.
+    Reload,
+    /// `try-restart`.
+    TryRestart,
+    /// `reload-or-restart`.
+    ReloadOrRestart,
+}
+
+impl Job {
+    /// The verb as systemctl words it in "Failed to start x: ...".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Job::Start => "start",
+            Job::Stop => "stop",
+            Job::Restart => "restart",
+            Job::Reload => "reload",
+            Job::TryRestart => "try-restart",
+            Job::ReloadOrRestart => "reload-or-restart",
+        }
+    }
+
+    fn request(self, units: Vec<String>) -> Request {
+        match self {
+            Job::Start => Request::Start { units },
+            Job::Stop => Request::Stop { units },
+            Job::Restart => Request::Restart { units },
+            Job::Reload => Request::Reload { units },
+            Job::TryRestart => Request::TryRestart { units },
+            Job::ReloadOrRestart => Request::ReloadOrRestart { units },
+        }
+    }
+}
+
+/// Runs a job verb.
+pub fn run(job: Job, args: Args) -> anyhow::Result<ExitCode> {
+    let units = mangle_unit_names(&args.units);
+    let response = args.connection.call(&job.request(units.clone()))?;
+    match response {
+        Response::Done { messages } => {
+            print_messages(&messages);
+            Ok(ExitCode::SUCCESS)
+        }
+        Response::Error { code, message } => {
+            eprint!("{}", job_failure(job.verb(), &units, code, &message));
+            Ok(ExitCode::from(job_exit_code(code)))
+        }
+        other => Err(unexpected(job.verb(), &other)),
+    }
+}
+
+/// systemctl's exit code for a failed job request
+/// (`translate_bus_error_to_exit_status`).
+pub fn job_exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::PermissionDenied => exit::UNKNOWN,
+        ErrorCode::NoSuchUnit => exit::NOT_INSTALLED,
+        _ => exit::FAILURE,
+    }
+}
+
+/// What systemctl prints when a job cannot be queued or fails: "Failed to
+/// start x.service: REASON", and for a job that ran and failed, where to look.
+pub fn job_failure(verb: &str, units: &[String], code: ErrorCode, message: &str) -> String {
+    let mut text = format!("Failed to {verb} {}: {message}\n", units.join(" "));
+    if code == ErrorCode::Failed {
+        if let [unit] = units {
+            text.push_str(&format!(
+                "See \"sundial status {unit}\" and \"sundial logs -u {unit}\" for details.\n"
+            ));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_systemctl() {
+        assert_eq!(job_exit_code(ErrorCode::NoSuchUnit), 5);
+        assert_eq!(job_exit_code(ErrorCode::PermissionDenied), 4);
+        assert_eq!(job_exit_code(ErrorCode::Failed), 1);
+    }
+
+    #[test]
+    fn failure_text_points_at_status_and_logs() {
+        let units = vec!["a.service".to_owned()];
+        assert_eq!(
+            job_failure(
+                "start",
+                &units,
+                ErrorCode::Failed,
+                "the control process exited with error code"
+            ),
+            "Failed to start a.service: the control process exited with error code\n\
+             See \"sundial status a.service\" and \"sundial logs -u a.service\" for details.\n"
+        );
+        assert_eq!(
+            job_failure(
+                "stop",
+                &units,
+                ErrorCode::NoSuchUnit,
+                "Unit a.service not found."
+            ),
+            "Failed to stop a.service: Unit a.service not found.\n"
+        );
+    }
+}

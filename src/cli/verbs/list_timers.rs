@@ -1,0 +1,250 @@
+//! `sundial list-timers [--all] [PATTERN...]`: systemctl's timer table, NEXT
+//! LEFT LAST PASSED UNIT ACTIVATES, plus RESULT: how the activated service's
+//! last run ended.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use sundial_calendar::{Timestamp, Zone};
+
+use super::table::Table;
+use super::{
+    print_json, print_text, relative_or_na, report_error, timestamp_or_na, unexpected, Connection,
+    Output,
+};
+use crate::cli::time_common::TimeEnv;
+use crate::ipc::types::TimerRow;
+use crate::ipc::{Request, Response};
+
+const EXAMPLES: &str = "Examples:\n  \
+    $ sundial list-timers\n  \
+    NEXT                        LEFT         LAST                        PASSED  RESULT  UNIT         ACTIVATES\n  \
+    Fri 2024-03-01 03:00:00 UTC 2h 55min left Thu 2024-02-29 03:00:00 UTC 21h ago success backup.timer backup.service\n\n  \
+    1 timers listed.\n  \
+    Pass --all to see loaded but inactive timers, too.\n\n  \
+    $ sundial list-timers --all 'backup*'\n  \
+    $ sundial list-timers -o json";
+
+/// Arguments of `sundial list-timers`.
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "List timers: when they elapse next, when they last did, and how that run ended",
+    long_about = "List the loaded timers ordered by their next elapse, as systemctl list-timers \
+                  does: NEXT and LEFT (when and in how long they elapse), LAST and PASSED (when \
+                  they last triggered), RESULT (the result of the activated service's last run, \
+                  a sundial column), UNIT and ACTIVATES. Only active timers are listed unless \
+                  --all is given.",
+    after_long_help = EXAMPLES
+)]
+pub struct Args {
+    /// List inactive timers too.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Leave out the header and the footer.
+    #[arg(long)]
+    pub no_legend: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Short)]
+    pub output: Output,
+    /// Only timers whose names match these glob patterns.
+    #[arg(value_name = "PATTERN")]
+    pub patterns: Vec<String>,
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// Runs `sundial list-timers`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let request = Request::ListTimers {
+        all: args.all,
+        patterns: args.patterns.clone(),
+    };
+    let mut rows = match args.connection.call(&request)? {
+        Response::Timers { timers } => timers,
+        Response::Error { code, message } => return Ok(report_error(code, &message)),
+        other => return Err(unexpected("list-timers", &other)),
+    };
+    sort_timers(&mut rows);
+    if args.output.is_json() {
+        print_json(args.output, &json_rows(&rows))?;
+    } else {
+        let env = TimeEnv::from_process();
+        let legend = !args.no_legend;
+        print_text(&format_timers(&rows, env.now, &env.local, legend, args.all))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// systemctl's order: by next elapse (timers that will not elapse last),
+/// then by name.
+pub fn sort_timers(rows: &mut [TimerRow]) {
+    rows.sort_by(|a, b| {
+        let key = |r: &TimerRow| (r.next_elapse_usec.is_none(), r.next_elapse_usec);
+        key(a).cmp(&key(b)).then_with(|| a.unit.cmp(&b.unit))
+    });
+}
+
+/// The table and, with `legend`, its header and footer.
+pub fn format_timers(
+    rows: &[TimerRow],
+    now: Timestamp,
+    zone: &Zone,
+    legend: bool,
+    all: bool,
+) -> String {
+    let mut table = Table::new(&[
+        "next",
+        "left",
+        "last",
+        "passed",
+        "result",
+        "unit",
+        "activates",
+    ]);
+    if !legend {
+        table.hide_header();
+    }
+    for row in rows {
+        table.push(vec![
+            timestamp_or_na(row.next_elapse_usec, zone),
+            relative_or_na(row.next_elapse_usec, now),
+            timestamp_or_na(row.last_trigger_usec, zone),
+            relative_or_na(row.last_trigger_usec, now),
+            row.last_result
+                .map_or_else(|| "n/a".to_owned(), |r| r.to_string()),
+            row.unit.clone(),
+            row.activates.join(" "),
+        ]);
+    }
+    let mut out = table.render();
+    if legend {
+        out.push_str(&format!("\n{} timers listed.\n", table.len()));
+        if !all {
+            out.push_str("Pass --all to see loaded but inactive timers, too.\n");
+        }
+    }
+    out
+}
+
+/// A row of `-o json`: systemctl's keys (times in µs since the epoch, as its
+/// JSON tables give them; `left` and `passed` repeat `next` and `last`), plus
+/// `result`.
+#[derive(Debug, Serialize)]
+pub struct JsonTimer<'a> {
+    next: Option<i64>,
+    left: Option<i64>,
+    last: Option<i64>,
+    passed: Option<i64>,
+    result: Option<&'static str>,
+    unit: &'a str,
+    activates: &'a [String],
+}
+
+/// The rows as `-o json` prints them.
+pub fn json_rows(rows: &[TimerRow]) -> Vec<JsonTimer<'_>> {
+    rows.iter()
+        .map(|r| JsonTimer {
+            next: r.next_elapse_usec,
+            left: r.next_elapse_usec,
+            last: r.last_trigger_usec,
+            passed: r.last_trigger_usec,
+            result: r.last_result.map(|r| r.as_str()),
+            unit: &r.unit,
+            activates: &r.activates,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RunResult;
+
+    const NOW: i64 = 1_709_175_900_000_000; // Thu 2024-02-29 03:05:00 UTC
+
+    fn row(
+        unit: &str,
+        next: Option<i64>,
+        last: Option<i64>,
+        result: Option<RunResult>,
+    ) -> TimerRow {
+        TimerRow {
+            unit: unit.into(),
+            activates: vec![unit.replace(".timer", ".service")],
+            next_elapse_usec: next,
+            last_trigger_usec: last,
+            last_result: result,
+        }
+    }
+
+    fn rows() -> Vec<TimerRow> {
+        let mut rows = vec![
+            row("never.timer", None, None, None),
+            row(
+                "logrotate.timer",
+                Some(1_709_251_200_000_000), // Fri 2024-03-01 00:00:00
+                Some(1_709_164_800_000_000), // Thu 2024-02-29 00:00:00
+                Some(RunResult::ExitCode),
+            ),
+            row(
+                "backup.timer",
+                Some(1_709_262_000_000_000), // Fri 2024-03-01 03:00:00
+                Some(1_709_175_600_000_000), // Thu 2024-02-29 03:00:00
+                Some(RunResult::Success),
+            ),
+            row("ping.timer", Some(NOW + 30_000_000), None, None),
+        ];
+        sort_timers(&mut rows);
+        rows
+    }
+
+    #[test]
+    fn table_like_systemctl_252_with_result() {
+        let text = format_timers(
+            &rows(),
+            Timestamp::from_usec(NOW),
+            &Zone::utc(),
+            true,
+            false,
+        );
+        assert_eq!(
+            text,
+            "NEXT                        LEFT     LAST                        PASSED      RESULT    UNIT            ACTIVATES\n\
+             Thu 2024-02-29 03:05:30 UTC 30s left n/a                         n/a         n/a       ping.timer      ping.service\n\
+             Fri 2024-03-01 00:00:00 UTC 20h left Thu 2024-02-29 00:00:00 UTC 3h 5min ago exit-code logrotate.timer logrotate.service\n\
+             Fri 2024-03-01 03:00:00 UTC 23h left Thu 2024-02-29 03:00:00 UTC 5min ago    success   backup.timer    backup.service\n\
+             n/a                         n/a      n/a                         n/a         n/a       never.timer     never.service\n\
+             \n\
+             4 timers listed.\n\
+             Pass --all to see loaded but inactive timers, too.\n"
+        );
+    }
+
+    #[test]
+    fn no_legend_and_all() {
+        let rows = &rows()[..1];
+        let now = Timestamp::from_usec(NOW);
+        assert_eq!(
+            format_timers(rows, now, &Zone::utc(), false, false),
+            "Thu 2024-02-29 03:05:30 UTC 30s left n/a n/a n/a ping.timer ping.service\n"
+        );
+        assert_eq!(
+            format_timers(&[], now, &Zone::utc(), true, true),
+            "NEXT LEFT LAST PASSED RESULT UNIT ACTIVATES\n\n0 timers listed.\n"
+        );
+    }
+
+    #[test]
+    fn json_uses_systemctl_keys() {
+        let json = serde_json::to_value(json_rows(&rows())).unwrap();
+        assert_eq!(json[0]["unit"], "ping.timer");
+        assert_eq!(json[0]["last"], serde_json::Value::Null);
+        assert_eq!(json[1]["next"], 1_709_251_200_000_000_i64);
+        assert_eq!(json[1]["left"], json[1]["next"]);
+        assert_eq!(json[1]["result"], "exit-code");
+        assert_eq!(
+            json[1]["activates"],
+            serde_json::json!(["logrotate.service"])
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! The control commands: `sundial start|stop|status|list-timers|logs|...`,
+//! named and behaving as systemctl's and journalctl's. Each sends one request
+//! to the daemon (see [`crate::ipc`]) and prints the reply; the printing is
+//! done by pure functions (rows in, text out) tested with fixed times.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use serde::Serialize;
+use sundial_calendar::timespan::format_relative;
+use sundial_calendar::{timestamp, Timestamp, Zone};
+
+use crate::ipc::{ErrorCode, Response};
+use crate::unit::UnitType;
+
+pub mod connect;
+pub mod daemon_reload;
+pub mod enable;
+pub mod history;
+pub mod is_state;
+pub mod jobs;
+pub mod kill;
+pub mod list_dependencies;
+pub mod list_timers;
+pub mod list_units;
+pub mod logs;
+pub mod mask;
+pub mod reset_failed;
+pub mod show;
+pub mod status;
+mod table;
+
+pub use connect::Connection;
+
+/// The control commands, flattened into `sundial`'s command list.
+#[derive(Debug, Subcommand)]
+pub enum Verb {
+    /// Start units.
+    #[command(after_long_help = jobs::START_EXAMPLES)]
+    Start(jobs::Args),
+    /// Stop units.
+    #[command(after_long_help = jobs::STOP_EXAMPLES)]
+    Stop(jobs::Args),
+    /// Stop and then start units (start them if they are not running).
+    #[command(after_long_help = jobs::RESTART_EXAMPLES)]
+    Restart(jobs::Args),
+    /// Ask running units to reload their configuration (ExecReload=).
+    #[command(after_long_help = jobs::RELOAD_EXAMPLES)]
+    Reload(jobs::Args),
+    /// Restart units that are running; leave the others alone.
+    #[command(after_long_help = jobs::TRY_RESTART_EXAMPLES)]
+    TryRestart(jobs::Args),
+    /// Reload units that support it, restart the others (start them if they
+    /// are not running).
+    #[command(after_long_help = jobs::RELOAD_OR_RESTART_EXAMPLES)]
+    ReloadOrRestart(jobs::Args),
+    Kill(kill::Args),
+    Status(status::Args),
+    ListTimers(list_timers::Args),
+    ListUnits(list_units::Args),
+    Show(show::Args),
+    ListDependencies(list_dependencies::Args),
+    /// Enable units: create the symlinks their [Install] section asks for.
+    #[command(after_long_help = enable::ENABLE_EXAMPLES)]
+    Enable(enable::Args),
+    /// Disable units: remove the symlinks that enable made.
+    #[command(after_long_help = enable::DISABLE_EXAMPLES)]
+    Disable(enable::Args),
+    /// Mask units: link them to /dev/null so that nothing can start them.
+    #[command(after_long_help = mask::MASK_EXAMPLES)]
+    Mask(mask::Args),
+    /// Unmask units.
+    #[command(after_long_help = mask::UNMASK_EXAMPLES)]
+    Unmask(mask::Args),
+    /// Print whether units are active; exit 0 if one is, 3 otherwise.
+    #[command(after_long_help = is_state::IS_ACTIVE_EXAMPLES)]
+    IsActive(is_state::Args),
+    /// Print whether units are enabled; exit 0 if one is, 1 otherwise.
+    #[command(after_long_help = is_state::IS_ENABLED_EXAMPLES)]
+    IsEnabled(is_state::Args),
+    /// Print whether units have failed; exit 0 if one has, 1 otherwise.
+    #[command(after_long_help = is_state::IS_FAILED_EXAMPLES)]
+    IsFailed(is_state::Args),
+    ResetFailed(reset_failed::Args),
+    DaemonReload(daemon_reload::Args),
+    Logs(logs::Args),
+    History(history::Args),
+}
+
+/// Runs a control command.
+pub fn run(verb: Verb) -> anyhow::Result<ExitCode> {
+    use jobs::Job;
+    match verb {
+        Verb::Start(args) => jobs::run(Job::Start, args),
+        Verb::Stop(args) => jobs::run(Job::Stop, args),
+        Verb::Restart(args) => jobs::run(Job::Restart, args),
+        Verb::Reload(args) => jobs::run(Job::Reload, args),
+        Verb::TryRestart(args) => jobs::run(Job::TryRestart, args),
+        Verb::ReloadOrRestart(args) => jobs::run(Job::ReloadOrRestart, args),
+        Verb::Kill(args) => kill::run(args),
+        Verb::Status(args) => status::run(args),
+        Verb::ListTimers(args) => list_timers::run(args),
+        Verb::ListUnits(args) => list_units::run(args),
+        Verb::Show(args) => show::run(args),
+        Verb::ListDependencies(args) => list_dependencies::run(args),
+        Verb::Enable(args) => enable::run(enable::Change::Enable, args),
+        Verb::Disable(args) => enable::run(enable::Change::Disable, args),
+        Verb::Mask(args) => mask::run(mask::Change::Mask, args),
+        Verb::Unmask(args) => mask::run(mask::Change::Unmask, args),
+        Verb::IsActive(args) => is_state::run(is_state::Check::Active, args),
+        Verb::IsEnabled(args) => is_state::run(is_state::Check::Enabled, args),
+        Verb::IsFailed(args) => is_state::run(is_state::Check::Failed, args),
+        Verb::ResetFailed(args) => reset_failed::run(args),
+        Verb::DaemonReload(args) => daemon_reload::run(args),
+        Verb::Logs(args) => logs::run(args),
+        Verb::History(args) => history::run(args),
+    }
+}
+
+/// `-o/--output` of the listings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// The human-readable table or text.
+    #[default]
+    Short,
+    /// One line of JSON.
+    Json,
+    /// Indented JSON.
+    JsonPretty,
+}
+
+impl Output {
+    /// Whether JSON was asked for.
+    pub fn is_json(self) -> bool {
+        matches!(self, Output::Json | Output::JsonPretty)
+    }
+}
+
+/// Prints `value` as JSON in the form `output` asks for.
+pub(crate) fn print_json(output: Output, value: &impl Serialize) -> anyhow::Result<()> {
+    let text = match output {
+        Output::JsonPretty => serde_json::to_string_pretty(value)?,
+        _ => serde_json::to_string(value)?,
+    };
+    let mut out = io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints text to stdout.
+pub(crate) fn print_text(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints the daemon's warnings to stderr, as systemctl logs them.
+pub(crate) fn print_messages(messages: &[String]) {
+    for message in messages {
+        eprintln!("{message}");
+    }
+}
+
+/// systemctl's exit codes (LSB init script conventions).
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Generic failure; also `is-failed`/`is-enabled` answering no.
+    pub const FAILURE: u8 = 1;
+    /// `is-active` and `status` of a unit that is not running; a job type the
+    /// unit does not support.
+    pub const NOT_RUNNING: u8 = 3;
+    /// `status` of a unit that does not exist; permission denied for a job.
+    pub const UNKNOWN: u8 = 4;
+    /// A job for a unit that does not exist.
+    pub const NOT_INSTALLED: u8 = 5;
+}
+
+/// Prints an error reply the way the verbs without a better wording do
+/// (`sundial: MESSAGE`) and returns systemctl's exit code for it.
+pub(crate) fn report_error(code: ErrorCode, message: &str) -> ExitCode {
+    eprintln!("sundial: {message}");
+    ExitCode::from(match code {
+        ErrorCode::NoSuchUnit => exit::UNKNOWN,
+        _ => exit::FAILURE,
+    })
+}
+
+/// A reply of the wrong kind: a daemon of another release, or a bug.
+pub(crate) fn unexpected(verb: &str, response: &Response) -> anyhow::Error {
+    let kind = serde_json::to_value(response)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned());
+    anyhow::anyhow!("unexpected reply to {verb}: {kind}")
+}
+
+/// A unit name as typed, completed the way systemctl does: a name without a
+/// unit type suffix means the service (`backup` → `backup.service`); glob
+/// patterns are left alone.
+pub fn mangle_unit_name(name: &str) -> String {
+    let has_suffix = name
+        .rsplit_once('.')
+        .is_some_and(|(stem, suffix)| !stem.is_empty() && UnitType::from_suffix(suffix).is_some());
+    let is_glob = name.contains(['*', '?', '[']);
+    if has_suffix || is_glob || name.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}.service")
+    }
+}
+
+/// [`mangle_unit_name`] for every name.
+pub fn mangle_unit_names(names: &[String]) -> Vec<String> {
+    names.iter().map(|n| mangle_unit_name(n)).collect()
+}
+
+/// The glyph systemctl puts before a unit in an active state.
+pub fn state_glyph(active_state: &str) -> &'static str {
+    match active_state {
+        "active" | "activating" | "deactivating" | "refreshing" => "●",
+        "reloading" => "↻",
+        "failed" => "×",
+        _ => "○",
+    }
+}
+
+/// A timestamp as systemctl prints it, or `n/a` when there is none.
+pub(crate) fn timestamp_or_na(t: Option<i64>, zone: &Zone) -> String {
+    match t {
+        Some(t) => timestamp::format(Timestamp::from_usec(t), zone),
+        None => "n/a".to_owned(),
+    }
+}
+
+/// `5min left`, `2h ago`, or `n/a`.
+pub(crate) fn relative_or_na(t: Option<i64>, now: Timestamp) -> String {
+    match t {
+        Some(t) => format_relative(now, Timestamp::from_usec(t)),
+        None => "n/a".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_without_a_suffix_are_services() {
+        assert_eq!(mangle_unit_name("backup"), "backup.service");
+        assert_eq!(mangle_unit_name("backup.timer"), "backup.timer");
+        assert_eq!(mangle_unit_name("getty@tty1"), "getty@tty1.service");
+        assert_eq!(mangle_unit_name("a.b"), "a.b.service");
+        assert_eq!(mangle_unit_name("back*"), "back*");
+        assert_eq!(mangle_unit_name(".timer"), ".timer.service");
+    }
+
+    #[test]
+    fn glyphs_follow_the_active_state() {
+        assert_eq!(state_glyph("active"), "●");
+        assert_eq!(state_glyph("inactive"), "○");
+        assert_eq!(state_glyph("failed"), "×");
+        assert_eq!(state_glyph("reloading"), "↻");
+    }
+}
