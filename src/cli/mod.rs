@@ -12,6 +12,7 @@ pub mod simulate;
 mod time_common;
 pub mod timespan;
 pub mod timestamp;
+pub mod verbs;
 pub mod verify;
 
 /// systemd timers and services, without systemd.
@@ -34,6 +35,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Run the daemon: fire timers, supervise services, answer commands.
     Daemon(daemon::Args),
+    #[command(flatten)]
+    Control(verbs::Verb),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -48,6 +51,7 @@ pub fn main() -> ExitCode {
         Command::Cat(args) => cat::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Daemon(args) => daemon::run_daemon(args),
+        Command::Control(verb) => verbs::run(verb),
     };
     match result {
         Ok(code) => code,
