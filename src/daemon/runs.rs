@@ -195,12 +195,10 @@ impl RunTracker {
                 // that starts and ends at once.
                 let trigger = self.pending.remove(unit).unwrap_or(Trigger::Manual);
                 let result = run_result(t.transition.result);
+                // No invocation was made: the id still names the last run.
                 let run = NewRun {
                     unit,
-                    invocation: t
-                        .invocation_id
-                        .parse()
-                        .unwrap_or_else(|_| fresh_invocation()),
+                    invocation: fresh_invocation(),
                     trigger: &trigger,
                     start: now,
                 };

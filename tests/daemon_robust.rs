@@ -1,0 +1,198 @@
+//! Hostile input and broken units do not disturb the daemon.
+
+mod daemon_support;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use daemon_support::{enable, wait_for, Daemon};
+use sundial::ipc::{Request, Response};
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut f = (body.len() as u32).to_be_bytes().to_vec();
+    f.extend_from_slice(body);
+    f
+}
+
+/// Sends `bytes` on a fresh connection and reads whatever comes back.
+fn poke(socket: &std::path::Path, bytes: &[u8]) -> Vec<u8> {
+    let mut s = UnixStream::connect(socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = s.write_all(bytes);
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    out
+}
+
+#[test]
+fn a_thousand_malformed_requests_leave_the_daemon_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "t.timer",
+                "[Timer]\nOnCalendar=2099-01-01\n[Install]\nWantedBy=timers.target\n",
+            ),
+            ("t.service", "[Service]\nExecStart=/bin/true\n"),
+        ],
+    );
+    enable(&d.units, "timers.target", "t.timer");
+    d.start();
+    let bad: Vec<Vec<u8>> = vec![
+        frame(b"{not json"),
+        frame(b""),
+        frame(br#"{"version":1}"#),
+        frame(br#"{"version":99,"request":{"type":"start","units":[]}}"#),
+        frame(br#"{"version":1,"request":{"type":"reboot"}}"#),
+        frame(br#"{"version":1,"request":{"type":"start","units":"x"}}"#),
+        frame(br#"{"version":1,"request":{"type":"kill","units":["t.service"],"signal":"x"}}"#),
+        frame(&[0xff; 64]),
+        u32::MAX.to_be_bytes().to_vec(),
+        vec![0, 0],
+        frame(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).as_bytes()),
+        frame(br#"{"version":1,"request":{"type":"start","units":["../../etc/passwd"]}}"#),
+        frame(br#"{"version":1,"request":{"type":"kill","units":["t.service"],"signal":99999}}"#),
+        frame(br#"{"version":1,"request":{"type":"logs","invocation":"zz"}}"#),
+    ];
+    for i in 0..1000 {
+        let answer = poke(&d.socket, &bad[i % bad.len()]);
+        // Every well-delimited frame gets an error reply; a cut-off one may
+        // just be closed.
+        if i % bad.len() < 8 {
+            let text = String::from_utf8_lossy(&answer);
+            assert!(text.contains("\"error\""), "request {i}: {text}");
+        }
+    }
+    match d.call(Request::ListTimers {
+        all: true,
+        patterns: vec![],
+    }) {
+        Response::Timers { timers } => assert_eq!(timers.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(d.property(Some("t.timer"), "ActiveState"), "active");
+}
+
+#[test]
+fn a_broken_unit_is_reported_and_the_others_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "good.timer",
+                "[Timer]\nOnActiveSec=20ms\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n",
+            ),
+            (
+                "good.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/echo fine\n",
+            ),
+            (
+                "bad.timer",
+                "[Timer]\nOnCalendar=Mnday *-*-* 10:00\n[Install]\nWantedBy=timers.target\n",
+            ),
+            (
+                "bad.service",
+                "[Service]\nType=bogus\nExecStart=relative/path\n",
+            ),
+            ("nocmd.service", "[Service]\nType=oneshot\n"),
+        ],
+    );
+    for t in ["good.timer", "bad.timer"] {
+        enable(&d.units, "timers.target", t);
+    }
+    d.start();
+    assert!(
+        wait_for(Duration::from_secs(10), || d.finished("good.service").len()
+            == 1),
+        "{}",
+        d.stderr()
+    );
+    let err = d.stderr();
+    assert!(err.contains("bad.timer:2"), "{err}");
+    assert!(err.contains("bad.service:2"), "{err}");
+    assert!(err.contains("nocmd.service"), "{err}");
+    assert_eq!(d.property(Some("bad.timer"), "LoadState"), "bad-setting");
+    let units = match d.call(Request::ListUnits {
+        all: true,
+        types: vec![],
+        states: vec![],
+        patterns: vec![],
+    }) {
+        Response::Units { units } => units,
+        other => panic!("{other:?}"),
+    };
+    let bad = units
+        .iter()
+        .find(|u| u.unit == "bad.service")
+        .expect("listed");
+    assert_eq!(bad.load_state, "bad-setting");
+    match d.call(Request::Start {
+        units: vec!["bad.service".into()],
+    }) {
+        Response::Error { .. } => {}
+        other => panic!("starting a broken unit: {other:?}"),
+    }
+}
+
+#[test]
+fn another_user_is_refused() {
+    if nix::unistd::getuid().as_raw() != 0 {
+        eprintln!("skipped: needs root to connect as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]);
+    d.start();
+    // The socket's own mode already keeps others out; open it up so that the
+    // daemon's SO_PEERCRED check is what refuses.
+    use std::os::unix::fs::PermissionsExt;
+    for open in [dir.path(), &d.state] {
+        std::fs::set_permissions(open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&d.socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let socket = d.socket.clone();
+    // Connect from a child that dropped to nobody (fork, then setuid).
+    let (mut parent_end, child_end) = UnixStream::pair().unwrap();
+    match unsafe { nix::unistd::fork() }.unwrap() {
+        nix::unistd::ForkResult::Child => {
+            let mut report = child_end;
+            let outcome = (|| -> Result<Vec<u8>, String> {
+                nix::unistd::setgid(nix::unistd::Gid::from_raw(65534))
+                    .map_err(|e| e.to_string())?;
+                nix::unistd::setuid(nix::unistd::Uid::from_raw(65534))
+                    .map_err(|e| e.to_string())?;
+                let mut s = UnixStream::connect(&socket).map_err(|e| format!("connect: {e}"))?;
+                // The refusal comes at connect time; a request written now
+                // would be unread when the daemon closes, and the kernel would
+                // turn the close into a reset that hides the refusal.
+                let mut answer = Vec::new();
+                s.read_to_end(&mut answer)
+                    .map_err(|e| format!("read: {e}"))?;
+                Ok(answer)
+            })();
+            let bytes = outcome.unwrap_or_else(|e| e.into_bytes());
+            let code = report.write_all(&bytes).ok();
+            std::process::exit(if code.is_some() { 0 } else { 1 });
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(child_end);
+            let mut answer = Vec::new();
+            parent_end.read_to_end(&mut answer).unwrap();
+            nix::sys::wait::waitpid(child, None).unwrap();
+            let text = String::from_utf8_lossy(&answer);
+            assert!(text.contains("permission-denied"), "{text}");
+        }
+    }
+    // The owner is still served.
+    assert!(matches!(
+        d.call(Request::ListTimers {
+            all: false,
+            patterns: vec![]
+        }),
+        Response::Timers { .. }
+    ));
+}
