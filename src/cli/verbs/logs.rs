@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail};
 use serde::Serialize;
 use sundial_calendar::{timestamp, Timestamp, Zone};
 
@@ -48,10 +48,20 @@ pub struct Args {
     #[arg(short = 'n', long = "lines", value_name = "N", num_args = 0..=1, default_missing_value = "10", value_parser = parse_lines)]
     pub lines: Option<Lines>,
     /// Only lines written at or after this time.
-    #[arg(short = 'S', long, value_name = "TIMESTAMP")]
+    #[arg(
+        short = 'S',
+        long,
+        value_name = "TIMESTAMP",
+        allow_hyphen_values = true
+    )]
     pub since: Option<String>,
     /// Only lines written at or before this time.
-    #[arg(short = 'U', long, value_name = "TIMESTAMP")]
+    #[arg(
+        short = 'U',
+        long,
+        value_name = "TIMESTAMP",
+        allow_hyphen_values = true
+    )]
     pub until: Option<String>,
     /// Only lines of this run (its invocation id, as `sundial history` shows).
     #[arg(long, value_name = "ID", value_parser = parse_invocation)]
@@ -117,7 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|text| {
                 timestamp::parse(text, env.now, &env.local, &env.zones)
                     .map(Timestamp::as_usec)
-                    .with_context(|| format!("Failed to parse {flag} timestamp: {text}"))
+                    .map_err(|e| anyhow!("Failed to parse timestamp for {flag}: {e}"))
             })
             .transpose()
     };
@@ -317,6 +327,9 @@ mod tests {
         assert_eq!(parse(&["logs", "-n3"]).unwrap(), Some(Lines::Last(3)));
         assert_eq!(parse(&["logs", "--lines=all"]).unwrap(), Some(Lines::All));
         assert!(parse(&["logs", "-n", "x"]).is_err());
+        let since = Cli::try_parse_from(["logs", "--since", "-1h", "-U", "-5min"]).unwrap();
+        assert_eq!(since.args.since.as_deref(), Some("-1h"));
+        assert_eq!(since.args.until.as_deref(), Some("-5min"));
     }
 
     #[test]

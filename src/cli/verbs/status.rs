@@ -14,7 +14,7 @@ use super::{
 };
 use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::StatusBlock;
-use crate::ipc::{Request, Response};
+use crate::ipc::{ErrorCode, Request, Response};
 use crate::store::{ExitStatus, RunResult};
 use crate::unit::exit_status::exit_status_name;
 use crate::unit::Signal;
@@ -62,6 +62,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let blocks = match args.connection.call(&request)? {
         Response::Status { units } => units,
+        Response::Error {
+            code: ErrorCode::NoSuchUnit,
+            message,
+        } => {
+            // systemctl: "Unit nope.service could not be found."
+            eprintln!("{message}");
+            return Ok(ExitCode::from(exit::UNKNOWN));
+        }
         Response::Error { code, message } => return Ok(report_error(code, &message)),
         other => return Err(unexpected("status", &other)),
     };

@@ -1,0 +1,474 @@
+//! The control verbs against a real daemon: `sundial daemon` runs in a temp
+//! dir and `sundial <verb>` talks to it through `SUNDIAL_SOCKET`, as a user
+//! would. What is checked is what a user sees: text, exit codes, files.
+
+use std::fs;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+const SUNDIAL: &str = env!("CARGO_BIN_EXE_sundial");
+
+/// A daemon in a temp dir; stopped with SIGTERM when dropped.
+struct Daemon {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Daemon {
+    /// Writes `units` into a fresh unit dir and starts a daemon on it (and on
+    /// `more_dirs` after it), waiting until its socket answers.
+    fn start(units: &[(&str, &str)], more_dirs: &[&Path]) -> Daemon {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let unit_dir = dir.path().join("units");
+        fs::create_dir(&unit_dir).expect("unit dir");
+        for (name, text) in units {
+            fs::write(unit_dir.join(name), text).expect("unit file");
+        }
+        let mut cmd = Command::new(SUNDIAL);
+        cmd.arg("daemon").arg("--unit-dir").arg(&unit_dir);
+        for d in more_dirs {
+            cmd.arg("--unit-dir").arg(d);
+        }
+        let log = |name: &str| fs::File::create(dir.path().join(name)).expect("log file");
+        let child = cmd
+            .arg("--state-dir")
+            .arg(dir.path().join("state"))
+            .arg("--socket")
+            .arg(dir.path().join("c.sock"))
+            .env("TZ", "UTC")
+            .stdin(Stdio::null())
+            .stdout(log("daemon.out"))
+            .stderr(log("daemon.err"))
+            .spawn()
+            .expect("spawn sundial daemon");
+        let d = Daemon { child, dir };
+        let up = wait_for(Duration::from_secs(20), || {
+            UnixStream::connect(d.socket()).is_ok()
+        });
+        assert!(up, "the daemon did not come up: {}", d.stderr());
+        d
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("c.sock")
+    }
+
+    fn units(&self) -> PathBuf {
+        self.dir.path().join("units")
+    }
+
+    fn stderr(&self) -> String {
+        fs::read_to_string(self.dir.path().join("daemon.err")).unwrap_or_default()
+    }
+
+    /// Runs `sundial ARGS` against this daemon.
+    fn run(&self, args: &[&str]) -> Run {
+        run_sundial(args, Some(&self.socket()))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits"));
+        let _ = kill(pid, Signal::SIGTERM);
+        let stopped = wait_for(Duration::from_secs(10), || {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        if !stopped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// What a command printed and how it exited.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.stdout))
+    }
+}
+
+fn run_sundial(args: &[&str], socket: Option<&Path>) -> Run {
+    let mut cmd = Command::new(SUNDIAL);
+    cmd.args(args).env("TZ", "UTC").env_remove("SUNDIAL_SOCKET");
+    if let Some(socket) = socket {
+        cmd.env("SUNDIAL_SOCKET", socket);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run sundial");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Polls `f` every few milliseconds until it holds or `limit` passes.
+fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        sleep(Duration::from_millis(10));
+    }
+    f()
+}
+
+const HELLO: &str = "\
+[Unit]
+Description=Say hello
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'for i in 1 2 3 4 5; do echo line-$i; done'
+";
+
+const STAY: &str = "\
+[Unit]
+Description=Stays active
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+";
+
+const FAIL: &str = "\
+[Unit]
+Description=Always fails
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo giving up >&2; exit 3'
+";
+
+const TICK_TIMER: &str = "\
+[Unit]
+Description=Tick every hour
+
+[Timer]
+OnActiveSec=1h
+
+[Install]
+WantedBy=timers.target
+";
+
+const TICK_SERVICE: &str = "\
+[Unit]
+Description=Tick
+
+[Service]
+Type=oneshot
+ExecStart=/bin/true
+";
+
+fn daemon() -> Daemon {
+    Daemon::start(
+        &[
+            ("hello.service", HELLO),
+            ("stay.service", STAY),
+            ("fail.service", FAIL),
+            ("tick.timer", TICK_TIMER),
+            ("tick.service", TICK_SERVICE),
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn list_timers_shows_the_example_timers_with_next() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/units");
+    let d = Daemon::start(&[], &[&examples]);
+    let out = d.run(&["list-timers"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["NEXT", "LEFT", "LAST", "PASSED", "RESULT", "UNIT", "ACTIVATES"],
+        "{out:?}"
+    );
+    for timer in [
+        "backup.timer",
+        "cleanup.timer",
+        "healthcheck.timer",
+        "report.timer",
+    ] {
+        let row = lines
+            .iter()
+            .find(|l| l.contains(timer))
+            .unwrap_or_else(|| panic!("{timer} missing: {}", out.stdout));
+        // NEXT is a weekday and a date, LEFT counts down.
+        assert!(!row.starts_with("n/a"), "{row}");
+        assert!(row.contains(" UTC ") && row.contains(" left "), "{row}");
+    }
+    let listed = lines.len() - 4; // header, blank line, footer, hint
+    assert_eq!(lines[lines.len() - 2], format!("{listed} timers listed."));
+    assert_eq!(
+        lines[lines.len() - 1],
+        "Pass --all to see loaded but inactive timers, too."
+    );
+
+    let json = d.run(&["list-timers", "--output", "json"]).json();
+    let rows = json.as_array().expect("an array");
+    assert_eq!(rows.len(), listed);
+    let backup = rows
+        .iter()
+        .find(|r| r["unit"] == "backup.timer")
+        .expect("backup.timer row");
+    assert!(backup["next"].as_i64().is_some(), "{backup}");
+    assert_eq!(backup["activates"][0], "backup.service");
+}
+
+#[test]
+fn a_started_oneshot_shows_in_history_and_logs() {
+    let d = daemon();
+    let start = d.run(&["start", "hello"]);
+    assert_eq!(start.code, 0, "{start:?}");
+
+    let history = d.run(&["history", "hello"]);
+    assert_eq!(history.code, 0, "{history:?}");
+    let row = history
+        .stdout
+        .lines()
+        .find(|l| l.contains("hello.service"))
+        .unwrap_or_else(|| panic!("no run: {history:?}"));
+    for word in [" manual ", " success ", " status=0/SUCCESS "] {
+        assert!(row.contains(word), "{word:?} missing in {row:?}");
+    }
+    assert!(
+        history.stdout.ends_with("\n1 runs listed.\n"),
+        "{history:?}"
+    );
+
+    let runs = d.run(&["history", "-o", "json", "hello.service"]).json();
+    assert_eq!(runs[0]["unit"], "hello.service");
+    assert_eq!(runs[0]["trigger"], "manual");
+    assert_eq!(runs[0]["result"], "success");
+    let invocation = runs[0]["invocation"].as_str().expect("an id").to_owned();
+
+    let logs = d.run(&["logs", "-u", "hello"]);
+    assert_eq!(logs.code, 0, "{logs:?}");
+    let lines: Vec<&str> = logs.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{logs:?}");
+    assert!(lines[0].ends_with(" hello.service: line-1"), "{logs:?}");
+
+    // -n N: the last N lines; -o cat: the text only.
+    let tail = d.run(&["logs", "-u", "hello.service", "-n", "2", "-o", "cat"]);
+    assert_eq!(tail.stdout, "line-4\nline-5\n", "{tail:?}");
+
+    // The run's lines by its invocation id, as JSON objects, one per line.
+    let by_run = d.run(&["logs", "--invocation", &invocation, "-o", "json"]);
+    let entries: Vec<Value> = by_run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(entries.len(), 5, "{by_run:?}");
+    assert_eq!(entries[4]["MESSAGE"], "line-5");
+    assert_eq!(entries[4]["_SYSTEMD_UNIT"], "hello.service");
+    assert_eq!(entries[4]["_SYSTEMD_INVOCATION_ID"], invocation.as_str());
+
+    // A time window before the run holds nothing.
+    let none = d.run(&["logs", "-u", "hello", "--until", "-1h"]);
+    assert_eq!(none.stdout, "-- No entries --\n", "{none:?}");
+}
+
+#[test]
+fn is_active_is_failed_and_status_exit_codes() {
+    let d = daemon();
+    let inactive = d.run(&["is-active", "stay"]);
+    assert_eq!((inactive.code, inactive.stdout.as_str()), (3, "inactive\n"));
+    assert_eq!(d.run(&["start", "stay.service"]).code, 0);
+    let active = d.run(&["is-active", "stay.service"]);
+    assert_eq!((active.code, active.stdout.as_str()), (0, "active\n"));
+    assert_eq!(d.run(&["is-active", "--quiet", "stay"]).stdout, "");
+    let missing = d.run(&["is-active", "no-such"]);
+    assert_eq!(missing.code, 4, "{missing:?}");
+
+    let status = d.run(&["status", "stay"]);
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(
+        status.stdout.starts_with("● stay.service - Stays active\n"),
+        "{status:?}"
+    );
+    assert!(
+        status
+            .stdout
+            .contains("\n     Active: active (exited) since "),
+        "{status:?}"
+    );
+
+    // A failing start: exit 1, the unit is failed until reset-failed.
+    let start = d.run(&["start", "fail"]);
+    assert_eq!(start.code, 1, "{start:?}");
+    assert!(start.stderr.contains("fail.service"), "{start:?}");
+    let failed = d.run(&["is-failed", "fail"]);
+    assert_eq!((failed.code, failed.stdout.as_str()), (0, "failed\n"));
+    let status = d.run(&["status", "fail"]);
+    assert_eq!(status.code, 3, "{status:?}");
+    assert!(status.stdout.starts_with("× fail.service"), "{status:?}");
+    assert!(
+        status.stdout.contains("failed (Result: exit-code)"),
+        "{status:?}"
+    );
+    assert!(
+        status.stdout.contains("fail.service: giving up"),
+        "{status:?}"
+    );
+    assert_eq!(d.run(&["reset-failed", "fail"]).code, 0);
+    let not_failed = d.run(&["is-failed", "fail"]);
+    assert_eq!(not_failed.code, 1, "{not_failed:?}");
+
+    let unknown = d.run(&["status", "no-such.service"]);
+    assert_eq!(unknown.code, 4, "{unknown:?}");
+    let unknown_start = d.run(&["start", "no-such"]);
+    assert_eq!(unknown_start.code, 5, "{unknown_start:?}");
+    assert!(
+        unknown_start
+            .stderr
+            .starts_with("Failed to start no-such.service: "),
+        "{unknown_start:?}"
+    );
+}
+
+#[test]
+fn enable_and_disable_make_and_remove_the_wants_link() {
+    let d = daemon();
+    let link = d.units().join("timers.target.wants/tick.timer");
+    let enabled = d.run(&["enable", "tick.timer"]);
+    assert_eq!(enabled.code, 0, "{enabled:?}");
+    assert_eq!(
+        enabled.stderr,
+        format!(
+            "Created symlink {} → {}.\n",
+            link.display(),
+            d.units().join("tick.timer").display()
+        )
+    );
+    assert!(fs::symlink_metadata(&link).is_ok(), "no link at {link:?}");
+    let is = d.run(&["is-enabled", "tick.timer"]);
+    assert_eq!((is.code, is.stdout.as_str()), (0, "enabled\n"));
+
+    let disabled = d.run(&["disable", "tick.timer"]);
+    assert_eq!(disabled.code, 0, "{disabled:?}");
+    assert_eq!(
+        disabled.stderr,
+        format!("Removed \"{}\".\n", link.display())
+    );
+    assert!(
+        fs::symlink_metadata(&link).is_err(),
+        "link left at {link:?}"
+    );
+    let is = d.run(&["is-enabled", "tick.timer"]);
+    assert_eq!((is.code, is.stdout.as_str()), (1, "disabled\n"));
+
+    // --now starts the timer too; list-timers then lists it.
+    assert_eq!(d.run(&["enable", "--now", "tick.timer"]).code, 0);
+    let timers = d.run(&["list-timers", "-o", "json"]).json();
+    assert!(
+        timers
+            .as_array()
+            .expect("an array")
+            .iter()
+            .any(|t| t["unit"] == "tick.timer" && t["next"].is_i64()),
+        "{timers}"
+    );
+}
+
+#[test]
+fn listings_print_json_that_parses() {
+    let d = daemon();
+    assert_eq!(d.run(&["start", "tick.timer", "stay"]).code, 0);
+    let units = d.run(&["list-units", "--all", "-o", "json"]).json();
+    let tick = units
+        .as_array()
+        .expect("an array")
+        .iter()
+        .find(|u| u["unit"] == "tick.timer")
+        .cloned()
+        .expect("tick.timer listed");
+    assert_eq!(tick["active"], "active");
+    assert_eq!(tick["sub"], "waiting");
+
+    let status = d.run(&["status", "-o", "json", "tick.timer"]).json();
+    assert_eq!(status[0]["unit"], "tick.timer");
+    assert!(status[0]["next_elapse_usec"].is_i64(), "{status}");
+
+    let show = d.run(&["show", "-p", "ActiveState,SubState", "-o", "json", "stay"]);
+    assert_eq!(
+        show.json(),
+        serde_json::json!([{"ActiveState": "active", "SubState": "exited"}])
+    );
+    let show = d.run(&["show", "-p", "ActiveState", "-p", "Id", "stay"]);
+    assert_eq!(
+        show.stdout, "Id=stay.service\nActiveState=active\n",
+        "{show:?}"
+    );
+
+    let deps = d
+        .run(&["list-dependencies", "-o", "json", "tick.timer"])
+        .json();
+    assert_eq!(deps["unit"], "tick.timer");
+
+    let history = d.run(&["history", "--output", "json-pretty"]).json();
+    assert!(history.is_array(), "{history}");
+}
+
+#[test]
+fn list_timers_text_of_a_started_timer() {
+    let d = daemon();
+    assert_eq!(d.run(&["start", "tick.timer"]).code, 0);
+    let out = d.run(&["list-timers", "tick*"]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{out:?}");
+    let header = lines[0];
+    let row = lines[1];
+    // Each value starts under its column's name.
+    let under = |column: &str| &row[header.find(column).expect("column")..];
+    assert!(under("LEFT").starts_with("59min left "), "{out:?}");
+    assert!(under("LAST").starts_with("n/a "), "{out:?}");
+    assert!(under("UNIT").starts_with("tick.timer "), "{out:?}");
+    assert_eq!(under("ACTIVATES"), "tick.service", "{out:?}");
+    assert_eq!(lines[3], "1 timers listed.");
+}
+
+#[test]
+fn a_missing_daemon_is_reported_with_its_socket() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let socket = dir.path().join("nobody.sock");
+    let out = run_sundial(&["list-timers"], Some(&socket));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "sundial: cannot connect to the daemon at {}: No such file or directory \
+             (is `sundial daemon` running?)\n",
+            socket.display()
+        )
+    );
+    // --socket wins over the environment.
+    let out = run_sundial(
+        &["is-active", "--socket", "/nonexistent/x.sock", "a"],
+        Some(&socket),
+    );
+    assert!(out.stderr.contains("/nonexistent/x.sock"), "{out:?}");
+}
