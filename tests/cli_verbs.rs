@@ -203,7 +203,15 @@ fn list_timers_shows_the_example_timers_with_next() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["NEXT", "LEFT", "LAST", "PASSED", "RESULT", "UNIT", "ACTIVATES"],
+        [
+            "NEXT",
+            "LEFT",
+            "LAST",
+            "PASSED",
+            "RESULT",
+            "UNIT",
+            "ACTIVATES"
+        ],
         "{out:?}"
     );
     for timer in [

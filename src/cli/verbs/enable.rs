@@ -9,8 +9,7 @@ use crate::ipc::types::{FileChange, FileChangeKind};
 use crate::ipc::{Request, Response};
 
 pub(crate) const ENABLE_EXAMPLES: &str = "Examples:\n  \
-    $ sundial enable backup.timer\n  \
-    Created symlink /etc/sundial/system/timers.target.wants/backup.timer → /etc/sundial/system/backup.timer.\n  \
+    $ sundial enable backup.timer            # links timers.target.wants/backup.timer\n  \
     $ sundial enable --now backup.timer      # and start it";
 pub(crate) const DISABLE_EXAMPLES: &str = "Examples:\n  \
     $ sundial disable backup.timer\n  \

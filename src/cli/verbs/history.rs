@@ -16,15 +16,13 @@ use crate::ipc::types::RunRow;
 use crate::ipc::{Request, Response};
 use crate::store::ExitStatus;
 
-const EXAMPLES: &str = "Examples:\n  \
-    $ sundial history backup\n  \
-    START                       DURATION UNIT           TRIGGER            RESULT    STATUS           INVOCATION\n  \
-    Wed 2024-02-28 03:00:00 UTC 41.2s    backup.service timer:backup.timer success   status=0/SUCCESS 9b1e...\n  \
-    Thu 2024-02-29 03:00:00 UTC 2.004s   backup.service timer:backup.timer exit-code status=1/FAILURE 4c3b...\n\n  \
-    2 runs listed.\n\n  \
-    $ sundial history -n 5                   # the last five runs of any service\n  \
-    $ sundial logs --invocation 4c3b...      # what that run printed\n  \
-    $ sundial history -o json backup.service";
+const EXAMPLES: &str = concat!(
+    "Examples:\n",
+    "  $ sundial history backup\n",
+    "  $ sundial history -n 5                # the last five runs of any service\n",
+    "  $ sundial logs --invocation 4c3b0f0c2f9e4a54a1d5b1c7f2f3e8d1   # what that run printed\n",
+    "  $ sundial history -o json backup.service",
+);
 
 /// Arguments of `sundial history`.
 #[derive(Debug, clap::Args)]

@@ -16,14 +16,12 @@ use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::TimerRow;
 use crate::ipc::{Request, Response};
 
-const EXAMPLES: &str = "Examples:\n  \
-    $ sundial list-timers\n  \
-    NEXT                        LEFT         LAST                        PASSED  RESULT  UNIT         ACTIVATES\n  \
-    Fri 2024-03-01 03:00:00 UTC 2h 55min left Thu 2024-02-29 03:00:00 UTC 21h ago success backup.timer backup.service\n\n  \
-    1 timers listed.\n  \
-    Pass --all to see loaded but inactive timers, too.\n\n  \
-    $ sundial list-timers --all 'backup*'\n  \
-    $ sundial list-timers -o json";
+const EXAMPLES: &str = concat!(
+    "Examples:\n",
+    "  $ sundial list-timers\n",
+    "  $ sundial list-timers --all 'backup*'\n",
+    "  $ sundial list-timers -o json",
+);
 
 /// Arguments of `sundial list-timers`.
 #[derive(Debug, clap::Args)]
