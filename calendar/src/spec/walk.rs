@@ -13,12 +13,12 @@
 //! 2024-03-31 21:00, not 00:00); and the seconds of `*:*:0/59` overshoot the
 //! same way.
 
-use crate::civil::{days_from_civil, days_in_month, weekday_from_days};
+use crate::civil::{days_from_civil, weekday_from_days};
 use crate::timestamp::Timestamp;
-use crate::zone::Zone;
+use crate::zone::{Zone, ZoneRules};
 
 use super::normalize::MAX_YEAR;
-use super::wall::{ClockZone, Tm, WallClock};
+use super::wall::{Tm, WallClock};
 use super::{CalendarSpec, Component, SpecZone, USEC_PER_SEC};
 
 /// systemd's safety valve against a search that never settles.
@@ -28,13 +28,21 @@ const MAX_ITERATIONS: u32 = 1000;
 /// timestamp it can format.
 const MAX_BASE_USEC: i64 = 253_402_214_399_000_000;
 
-/// The result of checking a candidate against its normalized form.
+/// What a step of the search asks for next.
+enum Step {
+    /// The field matched and normalization left the candidate alone.
+    Same,
+    /// Start over from the (changed) candidate.
+    Again,
+}
+
+/// systemd's `tm_within_bounds` verdict on a candidate.
 enum Bounds {
     /// Normalization left it as it was.
     Same,
     /// Normalization moved it forward; the search starts over from there.
     Moved,
-    /// Past 2199, or normalization would move it backward.
+    /// Past 2199, `mktime` failed, or normalization would move it backward.
     Fail,
 }
 
@@ -43,23 +51,43 @@ pub(super) fn next_elapse(
     after: Timestamp,
     local: &Zone,
 ) -> Option<Timestamp> {
-    let (zone, dst) = match &spec.zone {
-        SpecZone::Utc => (ClockZone::Utc, None),
-        SpecZone::Named { zone, .. } => (ClockZone::Zone(zone), None),
-        SpecZone::Local if is_plain_utc(local, after) => (ClockZone::Utc, None),
-        SpecZone::Local => (ClockZone::Zone(local), None),
-        SpecZone::LocalAbbreviation { dst, .. } => (ClockZone::Zone(local), Some(*dst)),
+    let (rules, dst) = match &spec.zone {
+        SpecZone::Utc => (None, -1),
+        SpecZone::Named { zone, .. } => (Some(zone.rules()), -1),
+        SpecZone::Local if is_plain_utc(local, after) => (None, -1),
+        SpecZone::Local => (Some(local.rules()), -1),
+        SpecZone::LocalAbbreviation { dst, .. } => (Some(local.rules()), i8::from(*dst)),
     };
-    let next = search(spec, after, zone, dst)?;
+    let next = search_or_skip_gap(spec, after, rules, dst)?;
     if next > after {
         return Some(next);
     }
-    // A pinned DST flag can lead the walk back into the first occurrence of a
-    // repeated hour, at or before the base. systemd 252 then answers as if no
-    // flag were pinned (2024-10-27 02:31 CEST, `02:30 CEST` in Berlin:
-    // 2024-10-28 02:30 CET); without a pinned flag the walk only goes forward.
-    search(spec, after, zone, None).filter(|&t| t > after)
+    // A pinned DST flag can lead systemd back into the first occurrence of a
+    // repeated hour, before the base (tests/golden/KNOWN_DIFFERENCES.md).
+    // sundial keeps elapses strictly after the base: the answer without the
+    // pinned flag.
+    search_or_skip_gap(spec, after, rules, -1).filter(|&t| t > after)
 }
+
+/// systemd's answer; where systemd gives up (a wall time in a DST gap that
+/// `mktime` keeps moving back before the candidate, "Infinite loop in
+/// calendar calculation"), the answer of the same search with gaps always
+/// resolved forward, so that the missing time is skipped like any other
+/// (tests/golden/KNOWN_DIFFERENCES.md).
+fn search_or_skip_gap(
+    spec: &CalendarSpec,
+    after: Timestamp,
+    rules: Option<&dyn ZoneRules>,
+    dst: i8,
+) -> Option<Timestamp> {
+    match search(spec, after, rules, dst, false) {
+        Ok(next) => next,
+        Err(GaveUp) => search(spec, after, rules, dst, true).ok().flatten(),
+    }
+}
+
+/// systemd's search hit its iteration limit.
+struct GaveUp;
 
 /// Whether the local zone is UTC for good: zero offset, no daylight-saving
 /// time, and a base after the last zones that became UTC-like had moved
@@ -69,240 +97,287 @@ fn is_plain_utc(local: &Zone, after: Timestamp) -> bool {
     after >= Y2000 && local.is_utc() && local.offset_at(after).utc_offset == 0
 }
 
-/// One search as systemd runs it, from `after` + 1 µs.
+/// One search as systemd 252's `find_next` runs it, from `after` + 1 µs,
+/// with `dst` as the spec's `tm_isdst` (-1 unless a local abbreviation pins
+/// it). Every `mktime` call systemd makes is made here too, in the same
+/// order, because each one steers how the next resolves a repeated hour.
 fn search(
     spec: &CalendarSpec,
     after: Timestamp,
-    zone: ClockZone<'_>,
-    dst: Option<bool>,
-) -> Option<Timestamp> {
+    rules: Option<&dyn ZoneRules>,
+    dst: i8,
+    forward_gaps: bool,
+) -> Result<Option<Timestamp>, GaveUp> {
     if after.as_usec() > MAX_BASE_USEC {
-        return None;
+        return Ok(None);
     }
     let start = after.as_usec() + 1;
-    let mut clock = WallClock::new(zone);
-    let mut c = clock.localtime(start.div_euclid(1_000_000));
-    let mut usec = start.rem_euclid(1_000_000) as i32;
-    // Whether `c` carries the spec's pinned DST flag (systemd sets `tm_isdst`
-    // after each normalization); a normalized copy carries the real flag.
-    let mut pinned = false;
-
+    let secs = start.div_euclid(1_000_000);
+    // The previous `mktime` of systemd's process resolved the base (the
+    // previous elapse, when iterating).
+    let mut clock = WallClock::new(rules, 0);
+    let base_offset = clock.offset_at(secs);
+    let mut clock = WallClock::new(rules, base_offset);
+    clock.forward_gaps = forward_gaps;
+    let c = clock.localtime(secs);
+    let usec = start.rem_euclid(1_000_000) as i32;
+    let mut search = Search {
+        spec,
+        clock: &mut clock,
+        dst,
+        keep_flag: false,
+        start: (c, usec),
+        c,
+        usec,
+    };
     for _ in 0..MAX_ITERATIONS {
-        let flag = if pinned { dst } else { None };
-        c = clock.normalize(&c, flag);
-        pinned = dst.is_some();
-        let mut step = Step {
-            clock: &mut clock,
-            dst,
-            pinned: &mut pinned,
+        match search.step() {
+            None => return Ok(None),
+            Some(Step::Again) => continue,
+            Some(Step::Same) => {}
+        }
+        let c = search.c;
+        let Some((_, secs)) = search.clock.mktime(&c) else {
+            return Ok(None);
         };
+        let usec = secs * 1_000_000 + i64::from(search.usec);
+        return Ok(Some(Timestamp::from_usec(usec)));
+    }
+    // systemd gives up here ("Infinite loop in calendar calculation").
+    Err(GaveUp)
+}
+
+/// The candidate of a search and what it needs to move it.
+struct Search<'s, 'c, 'z> {
+    spec: &'s CalendarSpec,
+    clock: &'c mut WallClock<'z>,
+    /// The spec's `tm_isdst`.
+    dst: i8,
+    /// Set once a match came out before the start: from then on the flag
+    /// `mktime` found stays on the candidate instead of the spec's.
+    keep_flag: bool,
+    /// Where the search started, wall-clock fields and microseconds.
+    start: (Tm, i32),
+    c: Tm,
+    usec: i32,
+}
+
+impl Search<'_, '_, '_> {
+    /// One pass of systemd's loop: `Some(Same)` when the candidate matches
+    /// every field, `Some(Again)` to go round again, `None` for never.
+    fn step(&mut self) -> Option<Step> {
+        let spec = self.spec;
+        // Normalize the candidate; a failed mktime leaves it as it was.
+        if let Some((n, _)) = self.clock.mktime(&self.c) {
+            self.c = n;
+        }
+        if !self.keep_flag {
+            self.c.isdst = self.dst;
+        }
 
         // Year: nothing to carry into.
-        match next_match(&spec.year, c.year, None) {
-            None => return None,
-            Some(y) if y != c.year => {
-                c = Tm {
-                    year: y,
-                    month: 1,
-                    day: 1,
-                    ..midnight(c)
-                };
-                usec = 0;
-            }
-            Some(_) => {}
+        let y = next_match(&spec.year, self.c.year)?;
+        if y != self.c.year {
+            self.c = Tm {
+                year: y,
+                month: 1,
+                day: 1,
+                ..midnight(self.c)
+            };
+            self.usec = 0;
         }
-        if !matches!(step.bounds(&mut c), Bounds::Same) {
+        if !matches!(self.bounds(), Bounds::Same) {
             return None;
         }
 
         // Month.
-        let outcome = match next_match(&spec.month, c.month, None) {
+        let outcome = match next_match(&spec.month, self.c.month) {
             None => Bounds::Fail,
             Some(m) => {
-                if m != c.month {
-                    c = Tm {
+                if m != self.c.month {
+                    self.c = Tm {
                         month: m,
                         day: 1,
-                        ..midnight(c)
+                        ..midnight(self.c)
                     };
-                    usec = 0;
+                    self.usec = 0;
                 }
-                step.bounds(&mut c)
+                self.bounds()
             }
         };
         match outcome {
             Bounds::Same => {}
-            Bounds::Moved => continue,
+            Bounds::Moved => return Some(Step::Again),
             Bounds::Fail => {
-                c = Tm {
-                    year: c.year + 1,
+                self.c = Tm {
+                    year: self.c.year + 1,
                     month: 1,
                     day: 1,
-                    ..midnight(c)
+                    ..midnight(self.c)
                 };
-                usec = 0;
-                continue;
+                self.usec = 0;
+                return Some(Step::Again);
             }
         }
 
         // Day of the month; `~` counts from the end of this month.
-        let month_len = spec
-            .end_of_month
-            .then(|| days_in_month(c.year, c.month as u32) as i32);
-        let outcome = match next_match(&spec.day, c.day, month_len) {
+        let found = if spec.end_of_month && !spec.day.is_empty() {
+            self.next_day_from_end()
+        } else {
+            next_match(&spec.day, self.c.day)
+        };
+        let outcome = match found {
             None => Bounds::Fail,
             Some(d) => {
-                if d != c.day {
-                    c = Tm {
+                if d != self.c.day {
+                    self.c = Tm {
                         day: d,
-                        ..midnight(c)
+                        ..midnight(self.c)
                     };
-                    usec = 0;
+                    self.usec = 0;
                 }
-                step.bounds(&mut c)
+                self.bounds()
             }
         };
         match outcome {
             Bounds::Same => {}
-            Bounds::Moved => continue,
+            Bounds::Moved => return Some(Step::Again),
             Bounds::Fail => {
-                c = Tm {
-                    month: c.month + 1,
+                self.c = Tm {
+                    month: self.c.month + 1,
                     day: 1,
-                    ..midnight(c)
+                    ..midnight(self.c)
                 };
-                usec = 0;
-                continue;
+                self.usec = 0;
+                return Some(Step::Again);
             }
         }
 
         // systemd: a weekday AND a day of the month must both match.
-        if !weekday_matches(spec.weekdays, &c) {
-            c = Tm {
-                day: c.day + 1,
-                ..midnight(c)
+        if !self.weekday_matches() {
+            self.c = Tm {
+                day: self.c.day + 1,
+                ..midnight(self.c)
             };
-            usec = 0;
-            continue;
+            self.usec = 0;
+            return Some(Step::Again);
         }
 
         // Hour.
-        let outcome = match next_match(&spec.hour, c.hour, None) {
+        let outcome = match next_match(&spec.hour, self.c.hour) {
             None => Bounds::Fail,
             Some(h) => {
-                if h != c.hour {
-                    c = Tm {
+                if h != self.c.hour {
+                    self.c = Tm {
                         hour: h,
                         minute: 0,
                         second: 0,
-                        ..c
+                        ..self.c
                     };
-                    usec = 0;
+                    self.usec = 0;
                 }
-                step.bounds(&mut c)
+                self.bounds()
             }
         };
         match outcome {
             Bounds::Same => {}
-            Bounds::Moved => continue,
+            Bounds::Moved => return Some(Step::Again),
             Bounds::Fail => {
-                c = Tm {
-                    day: c.day + 1,
-                    ..midnight(c)
+                self.c = Tm {
+                    day: self.c.day + 1,
+                    ..midnight(self.c)
                 };
-                usec = 0;
-                continue;
+                self.usec = 0;
+                return Some(Step::Again);
             }
         }
 
         // Minute.
-        let outcome = match next_match(&spec.minute, c.minute, None) {
+        let outcome = match next_match(&spec.minute, self.c.minute) {
             None => Bounds::Fail,
             Some(m) => {
-                if m != c.minute {
-                    c = Tm {
+                if m != self.c.minute {
+                    self.c = Tm {
                         minute: m,
                         second: 0,
-                        ..c
+                        ..self.c
                     };
-                    usec = 0;
+                    self.usec = 0;
                 }
-                step.bounds(&mut c)
+                self.bounds()
             }
         };
         match outcome {
             Bounds::Same => {}
-            Bounds::Moved => continue,
+            Bounds::Moved => return Some(Step::Again),
             Bounds::Fail => {
-                c = Tm {
-                    hour: c.hour + 1,
+                self.c = Tm {
+                    hour: self.c.hour + 1,
                     minute: 0,
                     second: 0,
-                    ..c
+                    ..self.c
                 };
-                usec = 0;
-                continue;
+                self.usec = 0;
+                return Some(Step::Again);
             }
         }
 
         // Second and microsecond, matched together.
-        let now = c.second * USEC_PER_SEC + usec;
-        let outcome = match next_match(&spec.second, now, None) {
+        let now = self.c.second * USEC_PER_SEC + self.usec;
+        let outcome = match next_match(&spec.second, now) {
             None => Bounds::Fail,
             Some(s) => {
-                c.second = s / USEC_PER_SEC;
-                usec = s % USEC_PER_SEC;
-                step.bounds(&mut c)
+                self.c.second = s / USEC_PER_SEC;
+                self.usec = s % USEC_PER_SEC;
+                self.bounds()
             }
         };
         match outcome {
-            Bounds::Same => {}
-            Bounds::Moved => continue,
+            Bounds::Same => Some(self.check_not_before_start()),
+            Bounds::Moved => Some(Step::Again),
             Bounds::Fail => {
-                c = Tm {
-                    minute: c.minute + 1,
+                self.c = Tm {
+                    minute: self.c.minute + 1,
                     second: 0,
-                    ..c
+                    ..self.c
                 };
-                usec = 0;
-                continue;
+                self.usec = 0;
+                Some(Step::Again)
             }
         }
-
-        let flag = if pinned { dst } else { None };
-        let secs = clock.instant(&c, flag);
-        return Some(Timestamp::from_usec(secs * 1_000_000 + i64::from(usec)));
     }
-    None
-}
 
-/// `tm` at 00:00:00 of its day.
-fn midnight(tm: Tm) -> Tm {
-    Tm {
-        hour: 0,
-        minute: 0,
-        second: 0,
-        ..tm
+    /// systemd 252.38 (the fix for negative DST, systemd PR #36897): a
+    /// match whose wall-clock fields come before those the search started
+    /// from is refused; the search goes on an hour later (nothing else
+    /// reset) and keeps the flag `mktime` finds from then on.
+    fn check_not_before_start(&mut self) -> Step {
+        let key = |tm: &Tm, usec: i32| {
+            (
+                tm.year, tm.month, tm.day, tm.hour, tm.minute, tm.second, usec,
+            )
+        };
+        let (start, start_usec) = self.start;
+        if key(&self.c, self.usec) < key(&start, start_usec) {
+            self.c.hour += 1;
+            self.keep_flag = true;
+            return Step::Again;
+        }
+        Step::Same
     }
-}
 
-/// The state a bounds check needs.
-struct Step<'c, 'z> {
-    clock: &'c mut WallClock<'z>,
-    dst: Option<bool>,
-    pinned: &'c mut bool,
-}
-
-impl Step<'_, '_> {
-    /// Normalizes a candidate; if that moved it forward, takes the moved time
-    /// with the field just below the first changed one reset (systemd resets
-    /// only that one: the others were reset when the candidate was set).
-    fn bounds(&mut self, c: &mut Tm) -> Bounds {
+    /// systemd's `tm_within_bounds`: normalizes a copy of the candidate; if
+    /// that moved it forward, takes the moved time with the field just below
+    /// the first changed one reset (systemd resets only that one: the others
+    /// were reset when the candidate was set).
+    fn bounds(&mut self) -> Bounds {
+        let c = self.c;
         if c.year > MAX_YEAR {
             return Bounds::Fail;
         }
-        let flag = if *self.pinned { self.dst } else { None };
-        let mut n = self.clock.normalize(c, flag);
+        let Some((mut n, _)) = self.clock.mktime(&c) else {
+            return Bounds::Fail;
+        };
         let order = if n.year != c.year {
             n.month = 1;
             n.year.cmp(&c.year)
@@ -325,58 +400,100 @@ impl Step<'_, '_> {
             std::cmp::Ordering::Equal => Bounds::Same,
             std::cmp::Ordering::Less => Bounds::Fail,
             std::cmp::Ordering::Greater => {
-                *c = n;
-                *self.pinned = false;
+                self.c = n;
                 Bounds::Moved
             }
         }
+    }
+
+    /// systemd's `find_end_of_month`: the day `from_end` days before the end
+    /// of the candidate's month, found by letting `mktime` normalize day
+    /// `1 - from_end` of the next month (at the candidate's time of day and
+    /// flag); -1 when that lands outside the month. `from_end` -1 (an entry
+    /// without a range end) always lands outside, but still calls `mktime`.
+    fn end_of_month(&mut self, from_end: i32) -> i32 {
+        let probe = Tm {
+            month: self.c.month + 1,
+            day: 1 - from_end,
+            ..self.c
+        };
+        match self.clock.mktime(&probe) {
+            Some((n, _)) if n.month == self.c.month => n.day,
+            _ => -1,
+        }
+    }
+
+    /// systemd's `find_matching_component` for `~` days: every entry's start
+    /// and end are turned into days of this month through `mktime`.
+    fn next_day_from_end(&mut self) -> Option<i32> {
+        let current = self.c.day;
+        let mut best: Option<i32> = None;
+        for c in &self.spec.day {
+            let mut start = self.end_of_month(c.start);
+            let mut stop = self.end_of_month(c.stop);
+            if stop > 0 {
+                std::mem::swap(&mut start, &mut stop);
+            }
+            if let Some(v) = first_at_or_after(start, stop, c.repeat, current) {
+                best = Some(best.map_or(v, |b| b.min(v)));
+            }
+        }
+        best
+    }
+
+    /// systemd's `matches_weekday`, which takes the weekday from a `mktime`
+    /// of the candidate.
+    fn weekday_matches(&mut self) -> bool {
+        if self.spec.weekdays == 0 {
+            return true;
+        }
+        let c = self.c;
+        let Some((n, _)) = self.clock.mktime(&c) else {
+            return false;
+        };
+        let days = days_from_civil(n.year, n.month as u32, n.day as u32);
+        self.spec.weekdays & (1 << weekday_from_days(days).index()) != 0
+    }
+}
+
+/// `tm` at 00:00:00 of its day.
+fn midnight(tm: Tm) -> Tm {
+    Tm {
+        hour: 0,
+        minute: 0,
+        second: 0,
+        ..tm
     }
 }
 
 /// The smallest value of `chain` not below `current`, where a repetition
 /// without an end may overshoot the field (the caller's normalization then
-/// carries it). An empty chain allows anything. `month_len` turns entries into
-/// days counted back from the end of a month of that length.
-fn next_match(chain: &[Component], current: i32, month_len: Option<i32>) -> Option<i32> {
+/// carries it). An empty chain allows anything.
+fn next_match(chain: &[Component], current: i32) -> Option<i32> {
     if chain.is_empty() {
         return Some(current);
     }
     let mut best: Option<i32> = None;
     for c in chain {
-        let (start, stop) = match month_len {
-            None => (c.start, c.stop),
-            Some(len) => {
-                // `~N` is day len+1-N; a range `~A..B` runs from the earlier
-                // day (B from the end) to the later one.
-                let from_end = |n: i32| len + 1 - n;
-                if c.has_stop() {
-                    (from_end(c.stop), from_end(c.start))
-                } else {
-                    (from_end(c.start), -1)
-                }
-            }
-        };
-        let candidate = if start >= current {
-            Some(start)
-        } else if c.repeat > 0 {
-            let steps = (current - start + c.repeat - 1) / c.repeat;
-            let k = i64::from(start) + i64::from(c.repeat) * i64::from(steps);
-            i32::try_from(k).ok().filter(|&k| stop < 0 || k <= stop)
-        } else {
-            None
-        };
-        if let Some(v) = candidate {
+        if let Some(v) = first_at_or_after(c.start, c.stop, c.repeat, current) {
             best = Some(best.map_or(v, |b| b.min(v)));
         }
     }
     best
 }
 
-/// Whether the (normalized) date of `tm` falls on one of `weekdays`.
-fn weekday_matches(weekdays: u8, tm: &Tm) -> bool {
-    if weekdays == 0 {
-        return true;
+/// The first value of one entry not below `current`: its start, or the
+/// first repetition at or after `current` that does not pass `stop` (-1: no
+/// end).
+fn first_at_or_after(start: i32, stop: i32, repeat: i32, current: i32) -> Option<i32> {
+    if start >= current {
+        Some(start)
+    } else if repeat > 0 {
+        let steps =
+            (i64::from(current) - i64::from(start) + i64::from(repeat) - 1) / i64::from(repeat);
+        let k = i64::from(start) + i64::from(repeat) * steps;
+        i32::try_from(k).ok().filter(|&k| stop < 0 || k <= stop)
+    } else {
+        None
     }
-    let days = days_from_civil(tm.year, tm.month as u32, tm.day as u32);
-    weekdays & (1 << weekday_from_days(days).index()) != 0
 }

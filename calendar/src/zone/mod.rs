@@ -30,6 +30,32 @@ pub struct Offset {
     pub is_dst: bool,
 }
 
+/// An offset and a stretch of instants around the one asked about over which
+/// it stays in force: `start <= t < end`, in seconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OffsetSpan {
+    /// The offset in force throughout the span.
+    pub offset: Offset,
+    /// The first instant of the span.
+    pub start: i64,
+    /// The first instant after the span.
+    pub end: i64,
+}
+
+impl OffsetSpan {
+    /// Whether instant `unix_secs` lies in the span.
+    ///
+    /// ```
+    /// use sundial_calendar::zone::{Offset, OffsetSpan};
+    /// let offset = Offset { utc_offset: 3600, is_dst: false };
+    /// let span = OffsetSpan { offset, start: 0, end: 10 };
+    /// assert!(span.contains(0) && span.contains(9) && !span.contains(10));
+    /// ```
+    pub fn contains(&self, unix_secs: i64) -> bool {
+        self.start <= unix_secs && unix_secs < self.end
+    }
+}
+
 /// The rules of one time zone.
 ///
 /// Implementations answer for any instant; everything else (wall-clock
@@ -37,6 +63,18 @@ pub struct Offset {
 pub trait ZoneRules: Send + Sync + fmt::Debug {
     /// The offset in force at `unix_secs` seconds since the epoch.
     fn offset_at(&self, unix_secs: i64) -> Offset;
+
+    /// The offset in force at `unix_secs` with a span of instants around it
+    /// that share it, so that callers converting many nearby instants can
+    /// skip further lookups. The span need not be the longest one: the
+    /// default is the one second of `unix_secs`.
+    fn offset_span(&self, unix_secs: i64) -> OffsetSpan {
+        OffsetSpan {
+            offset: self.offset_at(unix_secs),
+            start: unix_secs,
+            end: unix_secs.saturating_add(1),
+        }
+    }
 
     /// The abbreviation in force at `unix_secs` (`CET`, `CEST`, `UTC`, `+0530`).
     fn abbreviation_at(&self, unix_secs: i64) -> String;
@@ -236,6 +274,14 @@ impl ZoneRules for Fixed {
         Offset {
             utc_offset: self.utc_offset,
             is_dst: false,
+        }
+    }
+
+    fn offset_span(&self, unix_secs: i64) -> OffsetSpan {
+        OffsetSpan {
+            offset: self.offset_at(unix_secs),
+            start: i64::MIN,
+            end: i64::MAX,
         }
     }
 

@@ -362,3 +362,52 @@ fn unset_tz_reads_etc_localtime() {
     assert!(local_zone(None, &BundledZones::new()).is_utc());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every span the system source reports holds one offset from its first to
+/// its last second, for transitions from the file and from the footer rule
+/// alike, and footer-rule spans end at the rule's transitions.
+#[test]
+fn offset_spans_hold_one_offset() {
+    let zones = system();
+    let mut checked = 0;
+    for name in [
+        "Europe/Berlin",
+        "Australia/Lord_Howe",
+        "America/New_York",
+        "America/Santiago",
+        "Pacific/Auckland",
+        "Asia/Kolkata",
+        "Europe/Moscow",
+        "UTC",
+        "CET-1CEST,M3.5.0,M10.5.0/3",
+        "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+        "EST5EDT,J60/2,J300/2",
+        "AAA3BBB,0/0,364/0",
+    ] {
+        let zone = local_zone(Some(name), &zones);
+        let mut t = 0i64;
+        while t < 7_258_118_400 {
+            let span = zone.rules().offset_span(t);
+            let offset = zone.rules().offset_at(t);
+            assert!(span.contains(t), "{name} at {t}: {span:?}");
+            assert_eq!(span.offset, offset, "{name} at {t}");
+            let last = span.end.saturating_sub(1).min(t + 400 * 86_400);
+            let first = span.start.max(t - 400 * 86_400);
+            for probe in [first, (first + t) / 2, (t + last) / 2, last] {
+                assert_eq!(
+                    zone.rules().offset_at(probe),
+                    offset,
+                    "{name}: {probe} in {span:?}"
+                );
+            }
+            checked += 1;
+            t += 630_000 + (t % 86_399);
+        }
+    }
+    assert!(checked > 1000);
+    // The footer rule of a TZif file gives exact transitions: Berlin
+    // 2150-03-29 01:00 UTC to 2150-10-25 01:00 UTC.
+    let berlin = zones.load("Europe/Berlin").expect("Berlin");
+    let summer = berlin.rules().offset_span(5_694_000_000);
+    assert_eq!((summer.start, summer.end), (5_687_802_000, 5_705_946_000));
+}

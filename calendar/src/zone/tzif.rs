@@ -1,9 +1,10 @@
 //! Zone rules from a TZif file or a POSIX `TZ` rule string, read with tz-rs.
 
-use tz::timezone::TransitionRule;
+use tz::timezone::{AlternateTime, RuleDay, TransitionRule};
 use tz::{LocalTimeType, TimeZone};
 
-use super::{Offset, ZoneRules};
+use super::{Offset, OffsetSpan, ZoneRules};
+use crate::civil::{days_from_civil, days_in_month, is_leap_year};
 
 /// The rules of a TZif file (or of a POSIX rule string, which tz-rs turns into
 /// a zone without transitions).
@@ -68,6 +69,89 @@ impl TzifRules {
     }
 }
 
+impl TzifRules {
+    /// The transitions before and after `unix_secs` (`i64::MIN`/`MAX` where
+    /// there is none): the span over which the local time type of
+    /// `unix_secs` stays in force. Zones with leap seconds get the one second.
+    fn span_bounds(&self, unix_secs: i64) -> (i64, i64) {
+        let zone = self.tz.as_ref();
+        let single = (unix_secs, unix_secs.saturating_add(1));
+        if !zone.leap_seconds().is_empty() {
+            return single;
+        }
+        let transitions = zone.transitions();
+        let after = transitions.partition_point(|t| t.unix_leap_time() <= unix_secs);
+        if after < transitions.len() {
+            let start = match after {
+                0 => i64::MIN,
+                i => transitions[i - 1].unix_leap_time(),
+            };
+            return (start, transitions[after].unix_leap_time());
+        }
+        // Past the last transition the footer rule (if any) takes over.
+        let floor = transitions.last().map_or(i64::MIN, |t| t.unix_leap_time());
+        let Some(TransitionRule::Alternate(alt)) = zone.extra_rule() else {
+            return (floor, i64::MAX);
+        };
+        let year =
+            crate::civil::CivilDateTime::from_utc_usec(unix_secs.saturating_mul(1_000_000)).year;
+        let mut start = floor;
+        let mut end = i64::MAX;
+        for y in year - 1..=year + 1 {
+            for t in rule_transitions(alt, y) {
+                if t <= unix_secs {
+                    start = start.max(t);
+                } else {
+                    end = end.min(t);
+                }
+            }
+        }
+        if end == i64::MAX {
+            // No later transition found nearby: claim nothing beyond this second.
+            return (start, unix_secs.saturating_add(1));
+        }
+        (start, end)
+    }
+}
+
+/// The instants (UTC seconds) at which the footer rule starts and ends
+/// daylight-saving time in `year`.
+fn rule_transitions(alt: &AlternateTime, year: i32) -> [i64; 2] {
+    let start_in_utc = i64::from(alt.dst_start_time()) - i64::from(alt.std().ut_offset());
+    let end_in_utc = i64::from(alt.dst_end_time()) - i64::from(alt.dst().ut_offset());
+    [
+        rule_day(alt.dst_start(), year) * 86_400 + start_in_utc,
+        rule_day(alt.dst_end(), year) * 86_400 + end_in_utc,
+    ]
+}
+
+/// Days since the epoch of a POSIX rule day in `year`.
+fn rule_day(day: &RuleDay, year: i32) -> i64 {
+    match day {
+        RuleDay::Julian1WithoutLeap(d) => {
+            // `Jn`: 1..=365, February 29 is never counted.
+            let mut n = i64::from(d.get());
+            if is_leap_year(year) && n >= 60 {
+                n += 1;
+            }
+            days_from_civil(year, 1, 1) + n - 1
+        }
+        RuleDay::Julian0WithLeap(d) => days_from_civil(year, 1, 1) + i64::from(d.get()),
+        RuleDay::MonthWeekDay(mwd) => {
+            let month = u32::from(mwd.month());
+            let first = days_from_civil(year, month, 1);
+            // 1970-01-01 was a Thursday (4, counting from Sunday = 0).
+            let first_weekday = (4 + first).rem_euclid(7);
+            let first_match = (i64::from(mwd.week_day()) - first_weekday).rem_euclid(7);
+            let mut day = first_match + (i64::from(mwd.week()) - 1) * 7;
+            if day >= i64::from(days_in_month(year, month)) {
+                day -= 7;
+            }
+            first + day
+        }
+    }
+}
+
 /// The names and offsets the C library derives for `tzname`, `timezone` and
 /// `daylight`: from the footer rule when the file has one, else from the last
 /// standard and daylight-saving transitions.
@@ -120,6 +204,12 @@ impl ZoneRules for TzifRules {
             utc_offset: ltt.ut_offset(),
             is_dst: ltt.is_dst(),
         }
+    }
+
+    fn offset_span(&self, unix_secs: i64) -> OffsetSpan {
+        let offset = self.offset_at(unix_secs);
+        let (start, end) = self.span_bounds(unix_secs);
+        OffsetSpan { offset, start, end }
     }
 
     fn abbreviation_at(&self, unix_secs: i64) -> String {
