@@ -885,3 +885,40 @@ fn end_of_month_lists_lose_three_days_per_entry() {
     let err = parse_in("*-*~28,1", &Zone::utc()).expect_err("rejected");
     assert_eq!(err.offset, 4);
 }
+
+/// In a repeated hour, systemd's `~` lookups (mktime of a day in the next
+/// month, in winter time) switch glibc's remembered offset, so `*-*~05 *:*`
+/// fires in the second 02:31 while `*:*` fires in the first (found by the
+/// differential test, Berlin 2024-10-27 from 00:30 UTC).
+#[test]
+fn end_of_month_lookups_steer_the_repeated_hour() {
+    let local = local_zone(Some(BERLIN), &zones());
+    let base = Timestamp::from_secs(1_729_989_000); // 2024-10-27 00:30 UTC
+    let first = |input: &str| {
+        let spec = parse_in(input, &local).expect("valid");
+        spec.next_after(base, &local).expect("an elapse").as_secs()
+    };
+    assert_eq!(first("*-*~05 *:*"), 1_729_992_660); // 02:31 CET
+    assert_eq!(
+        first("Sunday-Sunday,Mon..Mon 11,08..11,12..12~1,21/20,5..23/15 *:*"),
+        1_729_992_660
+    );
+    assert_eq!(first("*:*"), 1_729_989_060); // 02:31 CEST
+}
+
+/// systemd 252.38 refuses a match that comes out before the start (a wall
+/// time pushed back across a gap) and goes on an hour later: Lord Howe
+/// skips 02:00-02:30 on 2024-10-06, and from 01:55 `*:0/15` fires at 02:30.
+#[test]
+fn matches_before_the_start_move_on_an_hour() {
+    let local = local_zone(Some("Australia/Lord_Howe"), &zones());
+    let spec = parse_in("*:0/15", &local).expect("valid");
+    let base = Timestamp::from_secs(1_728_141_900); // 01:55 +1030
+    let got: Vec<i64> = spec
+        .iter_after(base, &local)
+        .take(3)
+        .map(Timestamp::as_secs)
+        .collect();
+    // 02:30, 02:45, 03:00 +11
+    assert_eq!(got, [1_728_142_200, 1_728_143_100, 1_728_144_000]);
+}
