@@ -473,6 +473,10 @@ fn a_missing_daemon_is_reported_with_its_socket() {
             socket.display()
         )
     );
+    // Flags before the command name work as after it, as with systemctl.
+    let before = run_sundial(&["--socket", "/nonexistent/y.sock", "status", "a"], None);
+    assert_eq!(before.code, 1, "{before:?}");
+    assert!(before.stderr.contains("/nonexistent/y.sock"), "{before:?}");
     // --socket wins over the environment.
     let out = run_sundial(
         &["is-active", "--socket", "/nonexistent/x.sock", "a"],

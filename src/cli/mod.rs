@@ -19,6 +19,9 @@ pub mod verify;
 #[derive(Debug, Parser)]
 #[command(name = "sundial", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
+    /// Also accepted before the command name, as in `systemctl --user status`.
+    #[command(flatten)]
+    connection: verbs::Connection,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,6 +47,8 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Control(verb) => verbs::run(verb, &cli.connection),
+        _ if cli.connection.is_set() => Err(verbs::misplaced_connection_flags()),
         Command::Calendar(args) => calendar::run(args),
         Command::Timespan(args) => timespan::run(args),
         Command::Timestamp(args) => timestamp::run(args),
@@ -51,7 +56,6 @@ pub fn main() -> ExitCode {
         Command::Cat(args) => cat::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Daemon(args) => daemon::run_daemon(args),
-        Command::Control(verb) => verbs::run(verb),
     };
     match result {
         Ok(code) => code,

@@ -55,6 +55,25 @@ impl SocketEnv {
 }
 
 impl Connection {
+    /// Whether any flag was given.
+    pub fn is_set(&self) -> bool {
+        self.user || self.system || self.socket.is_some()
+    }
+
+    /// These flags completed by `outer`, the flags given before the command
+    /// name (`sundial --user status x`, as systemctl is used); flags after
+    /// the command name win.
+    pub fn or(mut self, outer: &Connection) -> Connection {
+        if !self.user && !self.system {
+            self.user = outer.user;
+            self.system = outer.system;
+        }
+        if self.socket.is_none() {
+            self.socket.clone_from(&outer.socket);
+        }
+        self
+    }
+
     /// The scope the flags ask for, if they ask.
     fn scope_flag(&self) -> Option<Scope> {
         if self.user {
@@ -197,6 +216,19 @@ mod tests {
             flags(false, false, None).socket_path(&e).unwrap(),
             PathBuf::from("/run/sundial/control.sock")
         );
+    }
+
+    #[test]
+    fn flags_after_the_command_win_over_flags_before_it() {
+        let before = flags(true, false, Some("/before.sock"));
+        let merged = flags(false, true, None).or(&before);
+        assert!(merged.system && !merged.user);
+        assert_eq!(merged.socket, Some(PathBuf::from("/before.sock")));
+        let merged = flags(false, false, Some("/after.sock")).or(&before);
+        assert!(merged.user);
+        assert_eq!(merged.socket, Some(PathBuf::from("/after.sock")));
+        assert!(!Connection::default().is_set());
+        assert!(before.is_set());
     }
 
     #[test]

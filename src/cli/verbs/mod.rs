@@ -88,9 +88,48 @@ pub enum Verb {
     History(history::Args),
 }
 
-/// Runs a control command.
-pub fn run(verb: Verb) -> anyhow::Result<ExitCode> {
+impl Verb {
+    /// The connection flags given after the command name.
+    fn connection_mut(&mut self) -> &mut Connection {
+        match self {
+            Verb::Start(a)
+            | Verb::Stop(a)
+            | Verb::Restart(a)
+            | Verb::Reload(a)
+            | Verb::TryRestart(a)
+            | Verb::ReloadOrRestart(a) => &mut a.connection,
+            Verb::Kill(a) => &mut a.connection,
+            Verb::Status(a) => &mut a.connection,
+            Verb::ListTimers(a) => &mut a.connection,
+            Verb::ListUnits(a) => &mut a.connection,
+            Verb::Show(a) => &mut a.connection,
+            Verb::ListDependencies(a) => &mut a.connection,
+            Verb::Enable(a) | Verb::Disable(a) => &mut a.connection,
+            Verb::Mask(a) | Verb::Unmask(a) => &mut a.connection,
+            Verb::IsActive(a) | Verb::IsEnabled(a) | Verb::IsFailed(a) => &mut a.connection,
+            Verb::ResetFailed(a) => &mut a.connection,
+            Verb::DaemonReload(a) => &mut a.connection,
+            Verb::Logs(a) => &mut a.connection,
+            Verb::History(a) => &mut a.connection,
+        }
+    }
+}
+
+/// The error for `--user`, `--system` or `--socket` before a command that is
+/// not a control command (`sundial --user daemon`): say where they go.
+pub fn misplaced_connection_flags() -> anyhow::Error {
+    anyhow::anyhow!(
+        "--user, --system and --socket before the command name apply to control commands \
+         only; put them after the command name"
+    )
+}
+
+/// Runs a control command; `outer` are the connection flags given before
+/// the command name.
+pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
     use jobs::Job;
+    let connection = verb.connection_mut();
+    *connection = std::mem::take(connection).or(outer);
     match verb {
         Verb::Start(args) => jobs::run(Job::Start, args),
         Verb::Stop(args) => jobs::run(Job::Stop, args),
