@@ -484,3 +484,40 @@ fn a_missing_daemon_is_reported_with_its_socket() {
     );
     assert!(out.stderr.contains("/nonexistent/x.sock"), "{out:?}");
 }
+
+#[test]
+fn logs_follow_prints_lines_as_they_are_written() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+
+    let d = daemon();
+    let mut follower = Command::new(SUNDIAL)
+        .args(["logs", "-f", "-u", "hello", "-o", "cat"])
+        .env("SUNDIAL_SOCKET", d.socket())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sundial logs -f");
+    let stdout = follower.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Whether the follower is connected before the run or not, the last ten
+    // lines it starts with and those that follow hold all five, once each.
+    assert_eq!(d.run(&["start", "hello"]).code, 0);
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen.len() < 5 && Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
+            seen.push(line);
+        }
+    }
+    let _ = follower.kill();
+    let _ = follower.wait();
+    assert_eq!(seen, ["line-1", "line-2", "line-3", "line-4", "line-5"]);
+}
