@@ -25,6 +25,7 @@ use crate::timestamp::Timestamp;
 use crate::zone::{Zone, ZoneSource};
 
 mod display;
+mod masks;
 mod normalize;
 mod parse;
 mod walk;
@@ -119,6 +120,8 @@ pub struct CalendarSpec {
     /// Microseconds within the minute.
     second: Vec<Component>,
     zone: SpecZone,
+    /// The lists above as bit sets, for the search.
+    masks: masks::Masks,
 }
 
 impl PartialEq for CalendarSpec {
@@ -232,6 +235,14 @@ impl CalendarSpec {
             SpecZone::Named { zone, .. } => Some(zone),
             SpecZone::Local | SpecZone::LocalAbbreviation { .. } => None,
         }
+    }
+}
+
+impl CalendarSpec {
+    /// The spec with its bit sets computed from its lists.
+    fn with_masks(mut self) -> CalendarSpec {
+        self.masks = masks::Masks::of(&self);
+        self
     }
 }
 

@@ -143,6 +143,7 @@ pub(super) fn finish(raw: RawSpec, input: &str) -> Result<CalendarSpec, ParseErr
     }
     let day_field = if end_of_month { &DAY_FROM_END } else { &DAY };
     Ok(CalendarSpec {
+        masks: Default::default(),
         weekdays,
         year: chain(year, &YEAR, false, input)?,
         month: chain(raw.month, &MONTH, false, input)?,
@@ -152,7 +153,8 @@ pub(super) fn finish(raw: RawSpec, input: &str) -> Result<CalendarSpec, ParseErr
         minute: chain(raw.minute, &MINUTE, false, input)?,
         second: chain(raw.second, &SECOND, false, input)?,
         zone: raw.zone,
-    })
+    }
+    .with_masks())
 }
 
 /// systemd's two-digit years: 0–69 are 2000–2069, 70–99 are 1970–1999.
@@ -182,7 +184,11 @@ fn chain(
         check_entry(c, field, from_end).map_err(|reason| error_at(i, reason))?;
     }
     if entries.len() > 1 {
-        let written = entries.clone();
+        let written = if from_end {
+            entries.clone()
+        } else {
+            Vec::new()
+        };
         entries.sort_unstable();
         entries.dedup();
         if from_end {

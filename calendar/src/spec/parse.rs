@@ -140,6 +140,7 @@ fn shorthand_kind(body: &str) -> Option<Shorthand> {
 fn shorthand(kind: Shorthand, zone: SpecZone) -> CalendarSpec {
     let zero = || vec![Component::value(0)];
     let mut spec = CalendarSpec {
+        masks: Default::default(),
         weekdays: 0,
         year: Vec::new(),
         month: Vec::new(),
@@ -173,7 +174,7 @@ fn shorthand(kind: Shorthand, zone: SpecZone) -> CalendarSpec {
             spec.day = values(&[1]);
         }
     }
-    spec
+    spec.with_masks()
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -17,6 +17,7 @@ use crate::civil::{days_from_civil, weekday_from_days};
 use crate::timestamp::Timestamp;
 use crate::zone::{Zone, ZoneRules};
 
+use super::masks;
 use super::normalize::MAX_YEAR;
 use super::wall::{Tm, WallClock};
 use super::{CalendarSpec, Component, SpecZone, USEC_PER_SEC};
@@ -117,7 +118,7 @@ fn search(
     // previous elapse, when iterating).
     let mut clock = WallClock::new(rules, 0);
     let base_offset = clock.offset_at(secs);
-    let mut clock = WallClock::new(rules, base_offset);
+    clock.remember_offset(base_offset);
     clock.forward_gaps = forward_gaps;
     let c = clock.localtime(secs);
     let usec = start.rem_euclid(1_000_000) as i32;
@@ -168,7 +169,7 @@ impl Search<'_, '_, '_> {
     fn step(&mut self) -> Option<Step> {
         let spec = self.spec;
         // Normalize the candidate; a failed mktime leaves it as it was.
-        if let Some((n, _)) = self.clock.mktime(&self.c) {
+        if let Some(n) = self.clock.normalize(&self.c) {
             self.c = n;
         }
         if !self.keep_flag {
@@ -191,7 +192,7 @@ impl Search<'_, '_, '_> {
         }
 
         // Month.
-        let outcome = match next_match(&spec.month, self.c.month) {
+        let outcome = match next_match_in(spec.masks.month, &spec.month, self.c.month) {
             None => Bounds::Fail,
             Some(m) => {
                 if m != self.c.month {
@@ -224,7 +225,7 @@ impl Search<'_, '_, '_> {
         let found = if spec.end_of_month && !spec.day.is_empty() {
             self.next_day_from_end()
         } else {
-            next_match(&spec.day, self.c.day)
+            next_match_in(spec.masks.day, &spec.day, self.c.day)
         };
         let outcome = match found {
             None => Bounds::Fail,
@@ -264,7 +265,7 @@ impl Search<'_, '_, '_> {
         }
 
         // Hour.
-        let outcome = match next_match(&spec.hour, self.c.hour) {
+        let outcome = match next_match_in(spec.masks.hour, &spec.hour, self.c.hour) {
             None => Bounds::Fail,
             Some(h) => {
                 if h != self.c.hour {
@@ -293,7 +294,7 @@ impl Search<'_, '_, '_> {
         }
 
         // Minute.
-        let outcome = match next_match(&spec.minute, self.c.minute) {
+        let outcome = match next_match_in(spec.masks.minute, &spec.minute, self.c.minute) {
             None => Bounds::Fail,
             Some(m) => {
                 if m != self.c.minute {
@@ -324,7 +325,17 @@ impl Search<'_, '_, '_> {
 
         // Second and microsecond, matched together.
         let now = self.c.second * USEC_PER_SEC + self.usec;
-        let outcome = match next_match(&spec.second, now) {
+        let found = match spec.masks.second {
+            // Whole seconds: the first one at or after `now`.
+            Some(bits) => {
+                let from = self.c.second + i32::from(self.usec > 0);
+                masks::next_in(bits, from)
+                    .map(|s| s * USEC_PER_SEC)
+                    .or_else(|| next_match(&spec.second, now))
+            }
+            None => next_match(&spec.second, now),
+        };
+        let outcome = match found {
             None => Bounds::Fail,
             Some(s) => {
                 self.c.second = s / USEC_PER_SEC;
@@ -375,7 +386,7 @@ impl Search<'_, '_, '_> {
         if c.year > MAX_YEAR {
             return Bounds::Fail;
         }
-        let Some((mut n, _)) = self.clock.mktime(&c) else {
+        let Some(mut n) = self.clock.normalize(&c) else {
             return Bounds::Fail;
         };
         let order = if n.year != c.year {
@@ -417,8 +428,8 @@ impl Search<'_, '_, '_> {
             day: 1 - from_end,
             ..self.c
         };
-        match self.clock.mktime(&probe) {
-            Some((n, _)) if n.month == self.c.month => n.day,
+        match self.clock.normalize(&probe) {
+            Some(n) if n.month == self.c.month => n.day,
             _ => -1,
         }
     }
@@ -448,7 +459,7 @@ impl Search<'_, '_, '_> {
             return true;
         }
         let c = self.c;
-        let Some((n, _)) = self.clock.mktime(&c) else {
+        let Some(n) = self.clock.normalize(&c) else {
             return false;
         };
         let days = days_from_civil(n.year, n.month as u32, n.day as u32);
@@ -463,6 +474,15 @@ fn midnight(tm: Tm) -> Tm {
         minute: 0,
         second: 0,
         ..tm
+    }
+}
+
+/// [`next_match`] through the field's bit set when it has one.
+#[inline]
+fn next_match_in(bits: Option<u64>, chain: &[Component], current: i32) -> Option<i32> {
+    match bits {
+        Some(bits) => masks::next_in(bits, current).or_else(|| next_match(chain, current)),
+        None => next_match(chain, current),
     }
 }
 

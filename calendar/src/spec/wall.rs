@@ -102,6 +102,9 @@ pub(super) struct WallClock<'a> {
     /// The offset span of the last lookup: most conversions of one search
     /// fall into it.
     span: OffsetSpan,
+    /// The month whose first day was converted last: year, month, days
+    /// since the epoch.
+    month_start: (i32, i32, i64),
     /// Resolve every wall time in a gap to the reading after the gap, where
     /// glibc may take the one before it (not glibc: sundial's way out of the
     /// searches systemd gives up on).
@@ -123,8 +126,14 @@ impl<'a> WallClock<'a> {
                 start: 0,
                 end: 0,
             },
+            month_start: (0, 0, 0),
             forward_gaps: false,
         }
+    }
+
+    /// Sets the offset (seconds east of UTC) the previous `mktime` left.
+    pub(super) fn remember_offset(&mut self, offset: i32) {
+        self.guess = -i64::from(offset);
     }
 
     /// The offset (seconds east of UTC) and daylight-saving flag at `t`.
@@ -153,18 +162,49 @@ impl<'a> WallClock<'a> {
         Tm::from_wall_secs(t + offset, isdst)
     }
 
+    /// The normalized fields of `mktime(tm)`, without the instant.
+    #[inline]
+    pub(super) fn normalize(&mut self, tm: &Tm) -> Option<Tm> {
+        if self.rules.is_none() && tm.in_range() {
+            // timegm of fields in range: nothing to do.
+            return Some(Tm { isdst: 0, ..*tm });
+        }
+        self.mktime(tm).map(|(n, _)| n)
+    }
+
+    /// Wall-clock seconds of `tm` with `second` in place of its own, with
+    /// the start of the month remembered: a search stays in one month.
+    #[inline]
+    fn wall_secs(&mut self, tm: &Tm, second: i32) -> i64 {
+        if !(1..=12).contains(&tm.month) {
+            return tm.wall_secs_with(second);
+        }
+        let (year, month, days) = self.month_start;
+        let days = if (year, month) == (tm.year, tm.month) {
+            days
+        } else {
+            let days = days_from_civil(tm.year, tm.month as u32, 1);
+            self.month_start = (tm.year, tm.month, days);
+            days
+        };
+        (days + i64::from(tm.day) - 1) * 86_400
+            + i64::from(tm.hour) * 3600
+            + i64::from(tm.minute) * 60
+            + i64::from(second)
+    }
+
     /// `mktime(tm)`: the normalized fields (with the flag in force) and the
     /// instant in seconds, or `None` where glibc returns -1.
     pub(super) fn mktime(&mut self, tm: &Tm) -> Option<(Tm, i64)> {
         if self.rules.is_none() {
             // timegm: plain arithmetic, and tm_isdst comes back 0.
-            let wall = tm.wall_secs_with(tm.second);
+            let wall = self.wall_secs(tm, tm.second);
             return Some((tm.normalized(wall, false), wall));
         }
         // glibc clamps the seconds for its search (leap seconds) and adds the
         // difference back at the end.
         let sec = tm.second.clamp(0, 59);
-        let wall = tm.wall_secs_with(sec);
+        let wall = self.wall_secs(tm, sec);
         let t0 = wall + self.guess;
         let (offset, isdst) = self.convert(t0);
         if t0 + offset == wall && (tm.isdst < 0 || (tm.isdst != 0) == isdst) {

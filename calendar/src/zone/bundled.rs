@@ -37,10 +37,12 @@ impl BundledZones {
 impl ZoneSource for BundledZones {
     fn load(&self, name: &str) -> Option<Zone> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(name.to_owned())
-            .or_insert_with(|| load_bundled(name))
-            .clone()
+        if let Some(zone) = cache.get(name) {
+            return zone.clone();
+        }
+        let zone = load_bundled(name);
+        cache.insert(name.to_owned(), zone.clone());
+        zone
     }
 }
 

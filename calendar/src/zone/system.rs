@@ -79,10 +79,13 @@ impl SystemZones {
 impl ZoneSource for SystemZones {
     fn load(&self, name: &str) -> Option<Zone> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(name.to_owned())
-            .or_insert_with(|| self.load_uncached(name))
-            .clone()
+        // Look up by `&str` first: a cached name costs no allocation.
+        if let Some(zone) = cache.get(name) {
+            return zone.clone();
+        }
+        let zone = self.load_uncached(name);
+        cache.insert(name.to_owned(), zone.clone());
+        zone
     }
 
     fn load_file(&self, path: &Path) -> Option<Zone> {
