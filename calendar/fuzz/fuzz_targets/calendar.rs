@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
     let normalized = spec.to_string();
     let again = CalendarSpec::parse(&normalized, &local, zones)
         .unwrap_or_else(|e| panic!("{input:?} normalizes to {normalized:?}, which fails: {e}"));
-    assert_eq!(again.to_string(), normalized, "normal form of {input:?} is not stable");
+    assert_eq!(
+        again.to_string(),
+        normalized,
+        "normal form of {input:?} is not stable"
+    );
     let mut previous: Timestamp = base;
     for _ in 0..5 {
         let Some(next) = spec.next_after(previous, &local) else {

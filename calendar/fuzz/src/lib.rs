@@ -50,12 +50,5 @@ pub fn split_input(data: &[u8]) -> Option<(Setting, &str)> {
     );
     let raw = u64::from_le_bytes(head[1..9].try_into().expect("8 bytes"));
     let base = Timestamp::from_usec((raw % BASE_RANGE_USEC) as i64);
-    Some((
-        Setting {
-            local,
-            zones,
-            base,
-        },
-        text,
-    ))
+    Some((Setting { local, zones, base }, text))
 }
