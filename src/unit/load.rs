@@ -76,6 +76,8 @@ pub struct UnitIndex {
     entries: HashMap<String, Entry>,
     // Unit names in the order they were first found, for stable loading.
     order: Vec<String>,
+    // Names that own a .wants/ or .requires/ directory.
+    link_owners: Vec<String>,
     dirs: DirIndex,
 }
 
@@ -101,6 +103,18 @@ impl UnitIndex {
                     .any(|s| file_name.ends_with(s))
                     && path.is_dir()
                 {
+                    // The owner of a .wants/ or .requires/ directory is loaded
+                    // even without a file (an implicit timers.target).
+                    if let Some(owner) = file_name
+                        .strip_suffix(".wants")
+                        .or_else(|| file_name.strip_suffix(".requires"))
+                    {
+                        if UnitName::parse(owner).is_ok()
+                            && !index.link_owners.iter().any(|o| o == owner)
+                        {
+                            index.link_owners.push(owner.to_owned());
+                        }
+                    }
                     index.dirs.insert(path);
                     continue;
                 }
@@ -181,9 +195,13 @@ impl UnitIndex {
         }
     }
 
-    /// Every name with an entry (file, mask or alias), in search order.
+    /// Every name with an entry (file, mask or alias), in search order,
+    /// then the owners of `.wants/` and `.requires/` directories.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.order.iter().map(String::as_str)
+        self.order
+            .iter()
+            .chain(&self.link_owners)
+            .map(String::as_str)
     }
 
     /// Whether `name` is an alias entry.
@@ -293,7 +311,6 @@ pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
     let index = UnitIndex::scan(&cx.search_path);
     let names: Vec<UnitName> = index
         .names()
-        .filter(|n| !index.is_alias(n))
         .filter_map(|n| UnitName::parse(n).ok())
         .filter(|n| !n.is_template())
         .collect();
