@@ -36,6 +36,9 @@ impl MonotonicBase {
 }
 
 /// One entry of the timer's shared trigger list.
+// A timer has a handful of triggers; keeping the spec inline keeps matching
+// on it simple for the scheduler.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimerTrigger {
     /// `On…Sec=`: a span after a base event.
