@@ -1,0 +1,403 @@
+//! `sundial man`: manual pages generated from the clap definition, one for
+//! `sundial` and one per command (`sundial-list-timers.1`, as git names its
+//! pages), so that the pages can never disagree with `--help`.
+//!
+//! clap_mangen renders the standard sections; the sections it does not know
+//! (EXAMPLES from `after_long_help`, EXIT STATUS, ENVIRONMENT, FILES, SEE
+//! ALSO) are added here. clap_mangen prints `after_long_help` as filled text,
+//! which would run the example lines together, so it is rendered here without
+//! filling instead.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Command, CommandFactory};
+use clap_mangen::roff::{bold, roman, Roff};
+use clap_mangen::Man;
+
+use super::Cli;
+
+/// Arguments of `sundial man`.
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "Print or write the manual pages",
+    long_about = "Print the sundial(1) manual page on stdout, or with --dir write it and one \
+                  page per command (sundial-list-timers.1, ...) into a directory.",
+    after_long_help = "Examples:\n  \
+$ sundial man | man -l -\n  \
+$ sundial man --dir /usr/local/share/man/man1"
+)]
+pub struct Args {
+    /// Write sundial.1 and one page per command into DIR (created if missing)
+    /// instead of printing sundial.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// One manual page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// `sundial.1`, `sundial-list-timers.1`, ...
+    pub file_name: String,
+    /// The roff source.
+    pub source: Vec<u8>,
+}
+
+/// The manual pages, sundial.1 first, then one per visible command in the
+/// order `--help` lists them.
+pub fn pages() -> Vec<Page> {
+    // The help command is clap's, not ours, and has nothing to document.
+    let mut root = Cli::command().disable_help_subcommand(true);
+    // Building sets the names the pages use ("sundial list-timers" in the
+    // synopsis, "sundial-list-timers" as title and file name).
+    root.build();
+    let mut pages = vec![render(&root, None)];
+    for sub in visible_subcommands(&root) {
+        collect(sub, &root, &mut pages);
+    }
+    pages
+}
+
+fn collect(cmd: &Command, root: &Command, pages: &mut Vec<Page>) {
+    pages.push(render(cmd, Some(root)));
+    for sub in visible_subcommands(cmd) {
+        collect(sub, root, pages);
+    }
+}
+
+fn visible_subcommands(cmd: &Command) -> impl Iterator<Item = &Command> {
+    cmd.get_subcommands().filter(|s| !s.is_hide_set())
+}
+
+/// The page of `cmd`; `root` is `None` for the page of `sundial` itself.
+fn render(cmd: &Command, root: Option<&Command>) -> Page {
+    // The footer names the program, not the command ("daemon 0.1.0").
+    let program = root.unwrap_or(cmd);
+    let source = format!(
+        "{} {}",
+        program.get_name(),
+        program.get_version().unwrap_or_default()
+    );
+    let man = Man::new(cmd.clone())
+        .manual("sundial manual")
+        .source(source);
+    let mut source = Vec::new();
+    let mut write = |section: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
+        let mut buf = Vec::new();
+        section(&mut buf).expect("writing to a Vec cannot fail");
+        // Every render call starts with the same preamble (the apostrophe
+        // string definition); the page needs it once.
+        let body = if source.is_empty() {
+            &buf[..]
+        } else {
+            buf.strip_prefix(preamble().as_slice()).unwrap_or(&buf)
+        };
+        source.extend_from_slice(body);
+    };
+    write(&|w| man.render_title(w));
+    write(&|w| man.render_name_section(w));
+    write(&|w| man.render_synopsis_section(w));
+    write(&|w| man.render_description_section(w));
+    if root.is_none() {
+        write(&|w| main_description(w));
+    }
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        write(&|w| man.render_options_section(w));
+    }
+    if visible_subcommands(cmd).next().is_some() {
+        write(&|w| man.render_subcommands_section(w));
+    }
+    let mut extra = Roff::new();
+    if root.is_none() {
+        main_sections(&mut extra);
+    }
+    if let Some(text) = cmd.get_after_long_help().or_else(|| cmd.get_after_help()) {
+        after_help(&mut extra, &text.to_string());
+    }
+    see_also(&mut extra, root);
+    write(&|w| extra.to_writer(w));
+    Page {
+        file_name: man.get_filename(),
+        source,
+    }
+}
+
+/// What roff writes before every document.
+fn preamble() -> Vec<u8> {
+    let mut buf = Vec::new();
+    Roff::new()
+        .to_writer(&mut buf)
+        .expect("writing to a Vec cannot fail");
+    buf
+}
+
+/// `after_long_help` text: "Heading:" lines at the left margin open a section
+/// (`Examples:` -> EXAMPLES); the lines under them keep their layout.
+fn after_help(roff: &mut Roff, text: &str) {
+    let mut heading = "NOTES".to_owned();
+    let mut body: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let is_heading = !line.starts_with(char::is_whitespace) && line.ends_with(':');
+        if is_heading {
+            verbatim_section(roff, &heading, &body);
+            heading = line.trim_end_matches(':').to_uppercase();
+            body.clear();
+        } else {
+            body.push(line);
+        }
+    }
+    verbatim_section(roff, &heading, &body);
+}
+
+/// A section whose lines are printed as they are, less their common indent.
+fn verbatim_section(roff: &mut Roff, heading: &str, lines: &[&str]) {
+    let first = lines.iter().position(|l| !l.trim().is_empty());
+    let last = lines.iter().rposition(|l| !l.trim().is_empty());
+    let (Some(first), Some(last)) = (first, last) else {
+        return;
+    };
+    let lines = &lines[first..=last];
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    roff.control("SH", [heading]);
+    roff.control("nf", []);
+    for line in lines {
+        roff.text([roman(line.get(indent..).unwrap_or("").trim_end())]);
+    }
+    roff.control("fi", []);
+}
+
+fn see_also(roff: &mut Roff, root: Option<&Command>) {
+    // The page of sundial lists the command pages already, under its
+    // subcommands heading.
+    let mut refs: Vec<String> = root.map(page_name).into_iter().collect();
+    refs.extend(SYSTEMD_PAGES.iter().map(|p| p.to_string()));
+    roff.control("SH", ["SEE ALSO"]);
+    let last = refs.len() - 1;
+    let mut inlines = Vec::new();
+    for (i, name) in refs.into_iter().enumerate() {
+        let (page, section) = name.split_once('(').unwrap_or((&name, ""));
+        inlines.push(bold(page));
+        inlines.push(roman(format!(
+            "({section}{}",
+            if i < last { ", " } else { "" }
+        )));
+    }
+    roff.text(inlines);
+}
+
+/// `sundial-list-timers(1)` for a built command.
+fn page_name(cmd: &Command) -> String {
+    format!("{}(1)", cmd.get_display_name().unwrap_or(cmd.get_name()))
+}
+
+/// The systemd pages that define the unit-file format sundial reads.
+const SYSTEMD_PAGES: &[&str] = &[
+    "systemd.timer(5)",
+    "systemd.service(5)",
+    "systemd.unit(5)",
+    "systemd.time(7)",
+    "crontab(5)",
+];
+
+/// What the page of `sundial` says beyond the one-line about.
+fn main_description(w: &mut dyn Write) -> io::Result<()> {
+    let mut roff = Roff::new();
+    for paragraph in [
+        "sundial reads systemd .timer and .service unit files, computes when the timers \
+             elapse, and runs and supervises the services they trigger, where systemd is not \
+             running: in containers, on minimal distributions, in a user's own account. A unit \
+             file that works under systemd means the same under sundial; directives it does \
+             not implement are reported with their file and line.",
+        "sundial daemon runs the timers and services. The control commands (start, stop, \
+             status, list-timers, logs, history and the others) talk to a running daemon \
+             through its control socket, with the names and exit codes of systemctl and \
+             journalctl. calendar, timespan and timestamp print what systemd-analyze prints \
+             for the same input; verify, cat and simulate work on unit files without a \
+             daemon.",
+        "Each command has its own page, named after it: sundial-list-timers(1) for \
+             sundial list-timers.",
+    ] {
+        roff.control("PP", []);
+        roff.text([roman(paragraph)]);
+    }
+    roff.to_writer(w)
+}
+
+/// EXIT STATUS, ENVIRONMENT and FILES of the page of `sundial`.
+fn main_sections(roff: &mut Roff) {
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in [
+        ("0", "Success."),
+        (
+            "1",
+            "Failure, or for is-enabled and is-failed: no unit is in that state.",
+        ),
+        ("3", "is-active: no unit is active (as systemctl)."),
+        ("4", "No such unit."),
+    ] {
+        tagged(roff, code, meaning);
+    }
+
+    roff.control("SH", ["ENVIRONMENT"]);
+    for (name, meaning) in [
+        (
+            "SUNDIAL_UNIT_PATH",
+            "Colon-separated unit directories searched before (with a trailing colon) or \
+             instead of the defaults, as SYSTEMD_UNIT_PATH.",
+        ),
+        (
+            "SUNDIAL_SOCKET",
+            "The control socket the control commands connect to, unless --socket is given.",
+        ),
+        (
+            "TZ",
+            "The local time zone, as glibc reads it; unset means /etc/localtime.",
+        ),
+        (
+            "XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR",
+            "The base directories of user mode (see FILES).",
+        ),
+    ] {
+        tagged(roff, name, meaning);
+    }
+
+    roff.control("SH", ["FILES"]);
+    for (path, meaning) in [
+        (
+            "/etc/sundial/system, /usr/lib/sundial/system",
+            "Unit directories of system mode (root).",
+        ),
+        (
+            "$XDG_CONFIG_HOME/sundial/user, /usr/lib/sundial/user",
+            "Unit directories of user mode (the default for other users, or --user).",
+        ),
+        (
+            "/var/lib/sundial/state.db, $XDG_STATE_HOME/sundial/state.db",
+            "The state database: timer stamps, run history, captured output.",
+        ),
+        (
+            "/run/sundial/control.sock, $XDG_RUNTIME_DIR/sundial/control.sock",
+            "The daemon's control socket.",
+        ),
+        (
+            "/etc/sundial/sundial.toml, $XDG_CONFIG_HOME/sundial/sundial.toml",
+            "The daemon's configuration.",
+        ),
+    ] {
+        tagged(roff, path, meaning);
+    }
+}
+
+/// One `.TP` entry: a bold tag and its indented description.
+fn tagged(roff: &mut Roff, tag: &str, text: &str) {
+    roff.control("TP", []);
+    roff.text([bold(tag)]);
+    roff.text([roman(text)]);
+}
+
+/// Runs `sundial man`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.dir {
+        None => {
+            let pages = pages();
+            let main = pages
+                .first()
+                .expect("the page of sundial is always rendered");
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(&main.source)?;
+            stdout.flush()?;
+        }
+        Some(dir) => write_pages(&dir)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_pages(dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for page in pages() {
+        let path = dir.join(&page.file_name);
+        fs::write(&path, &page.source)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(name: &str) -> String {
+        let page = pages()
+            .into_iter()
+            .find(|p| p.file_name == name)
+            .unwrap_or_else(|| panic!("no page {name}"));
+        String::from_utf8(page.source).expect("pages are UTF-8")
+    }
+
+    #[test]
+    fn one_page_per_visible_command_and_none_for_help() {
+        let names: Vec<String> = pages().into_iter().map(|p| p.file_name).collect();
+        assert_eq!(names[0], "sundial.1");
+        for expected in ["sundial-daemon.1", "sundial-list-timers.1", "sundial-man.1"] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} in {names:?}"
+            );
+        }
+        assert!(!names.iter().any(|n| n == "sundial-help.1"), "{names:?}");
+    }
+
+    #[test]
+    fn the_preamble_appears_once() {
+        let text = page("sundial-daemon.1");
+        let preamble = String::from_utf8(preamble()).expect("UTF-8");
+        assert!(!preamble.is_empty());
+        assert_eq!(text.matches(&preamble).count(), 1, "{text}");
+        assert!(text.starts_with(&preamble));
+    }
+
+    #[test]
+    fn examples_keep_their_lines() {
+        let text = page("sundial-man.1");
+        assert!(
+            text.contains(
+                ".SH EXAMPLES\n.nf\n$ sundial man | man \\-l \\-\n\
+                 $ sundial man \\-\\-dir /usr/local/share/man/man1\n.fi\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains(".SH EXTRA"), "{text}");
+    }
+
+    #[test]
+    fn sundial_lists_the_command_pages_and_they_link_back() {
+        let main = page("sundial.1");
+        assert!(
+            main.contains("\n.TP\nsundial\\-list\\-timers(1)\n"),
+            "{main}"
+        );
+        let sub = page("sundial-list-timers.1");
+        assert!(
+            sub.contains(".SH \"SEE ALSO\"\n\\fBsundial\\fR(1), "),
+            "{sub}"
+        );
+    }
+
+    #[test]
+    fn after_help_without_heading_is_notes_and_blank_edges_are_dropped() {
+        let mut roff = Roff::new();
+        after_help(&mut roff, "\n  one\n    two\n\nExamples:\n  $ x\n\n");
+        assert_eq!(
+            roff.to_roff(),
+            ".SH NOTES\n.nf\none\n  two\n.fi\n.SH EXAMPLES\n.nf\n$ x\n.fi\n"
+        );
+    }
+}
