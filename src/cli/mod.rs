@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 pub mod calendar;
 pub mod cat;
+pub mod completions;
 pub mod daemon;
+pub mod man;
 pub mod simulate;
 mod time_common;
 pub mod timespan;
@@ -40,6 +42,8 @@ enum Command {
     Daemon(daemon::Args),
     #[command(flatten)]
     Control(verbs::Verb),
+    Completions(completions::Args),
+    Man(man::Args),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -56,6 +60,8 @@ pub fn main() -> ExitCode {
         Command::Cat(args) => cat::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Daemon(args) => daemon::run_daemon(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(code) => code,
