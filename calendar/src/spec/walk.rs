@@ -5,6 +5,14 @@
 //! step the candidate is normalized as `mktime` would, and if that moved it
 //! the search starts over from the moved time.
 //!
+//! The version followed is Debian's 252.38, which carries the fix of systemd
+//! PR #36897: a match whose wall-clock fields come before the start is
+//! refused and the search goes on an hour later. Every `mktime` call systemd
+//! makes (normalizing, bounds checks, end-of-month lookups, weekday checks)
+//! is replayed in order through [`WallClock`], because glibc's `mktime`
+//! remembers the offset of its last answer and resolves repeated hours with
+//! it.
+//!
 //! The walk reproduces systemd's quirks on purpose, because timers must fire
 //! when systemd's would. Two show up outside DST changes: a repetition that
 //! overshoots its field by more than one unit (`0/10:00` asks for hour 30
