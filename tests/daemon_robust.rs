@@ -17,8 +17,9 @@ fn frame(body: &[u8]) -> Vec<u8> {
 
 /// Sends `bytes` on a fresh connection and reads whatever comes back.
 fn poke(socket: &std::path::Path, bytes: &[u8]) -> Vec<u8> {
-    let mut s = UnixStream::connect(socket).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut s = UnixStream::connect(socket).expect("the daemon listens");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout can be set");
     let _ = s.write_all(bytes);
     let _ = s.shutdown(std::net::Shutdown::Write);
     let mut out = Vec::new();

@@ -5,7 +5,6 @@
 //! handled to the end before the next wait, so nothing else ever touches the
 //! state. When nothing is due, every source is idle and the process sleeps.
 
-use std::future::Future;
 use std::io;
 use std::time::Instant;
 
@@ -49,12 +48,10 @@ async fn next_clock_command(rx: Option<&mut mpsc::Receiver<ClockCommand>>) -> Cl
     }
 }
 
-fn sleep_until(at: Option<Instant>) -> impl Future<Output = ()> {
-    async move {
-        match at {
-            Some(at) => tokio::time::sleep_until(at.into()).await,
-            None => std::future::pending().await,
-        }
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -26,8 +26,9 @@ pub struct RunTracker {
     pending: HashMap<String, Trigger>,
     /// Services the scheduler was told are active.
     active: HashSet<String>,
-    /// The result of each service's last finished run (list-timers' RESULT).
-    last_result: HashMap<String, RunResult>,
+    /// The result of each service's last finished run (list-timers' RESULT);
+    /// `None` when the store was asked and has none.
+    last_result: HashMap<String, Option<RunResult>>,
     /// When each unit's active state last changed (status' "since").
     changed: HashMap<String, Timestamp>,
 }
@@ -89,12 +90,13 @@ impl RunTracker {
 
     /// The result of the last finished run of `unit`, if one ended since the
     /// daemon started or was looked up.
-    pub fn last_result(&self, unit: &str) -> Option<RunResult> {
+    /// `Some(None)` when it is known that there is none.
+    pub fn last_result(&self, unit: &str) -> Option<Option<RunResult>> {
         self.last_result.get(unit).copied()
     }
 
-    /// Remembers a result read from the store.
-    pub fn note_result(&mut self, unit: &str, result: RunResult) {
+    /// Remembers what the store said about the unit's last result.
+    pub fn note_result(&mut self, unit: &str, result: Option<RunResult>) {
         self.last_result.insert(unit.to_owned(), result);
     }
 
@@ -121,7 +123,8 @@ impl RunTracker {
             result: RunResult::Skipped,
             status: None,
         };
-        self.last_result.insert(unit.to_owned(), RunResult::Skipped);
+        self.last_result
+            .insert(unit.to_owned(), Some(RunResult::Skipped));
         store
             .record_run(&run, now, outcome)
             .map(drop)
@@ -183,7 +186,7 @@ impl RunTracker {
                         .flatten()
                         .map(exit_status);
                     let result = run_result(t.transition.result);
-                    self.last_result.insert(unit.to_owned(), result);
+                    self.last_result.insert(unit.to_owned(), Some(result));
                     if let Err(e) = store.finish_run(invocation, now, RunOutcome { result, status })
                     {
                         applied.errors.push(e.to_string());
@@ -202,7 +205,7 @@ impl RunTracker {
                     trigger: &trigger,
                     start: now,
                 };
-                self.last_result.insert(unit.to_owned(), result);
+                self.last_result.insert(unit.to_owned(), Some(result));
                 if let Err(e) = store.record_run(
                     &run,
                     now,
@@ -332,7 +335,10 @@ mod tests {
         let outcome = run.outcome.unwrap();
         assert_eq!(outcome.result, RunResult::ExitCode);
         assert_eq!(outcome.status, Some(ExitStatus::Code(3)));
-        assert_eq!(runs.last_result("a.service"), Some(RunResult::ExitCode));
+        assert_eq!(
+            runs.last_result("a.service"),
+            Some(Some(RunResult::ExitCode))
+        );
     }
 
     #[test]
@@ -439,9 +445,12 @@ mod tests {
         assert!(all.iter().all(|r| r.end.is_some()));
         assert_eq!(
             runs.last_result("l.service"),
-            Some(RunResult::StartLimitHit)
+            Some(Some(RunResult::StartLimitHit))
         );
-        assert_eq!(runs.last_result("c.service"), Some(RunResult::Skipped));
+        assert_eq!(
+            runs.last_result("c.service"),
+            Some(Some(RunResult::Skipped))
+        );
     }
 
     #[test]

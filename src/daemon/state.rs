@@ -275,13 +275,7 @@ impl State {
                 Some(state) => (timer_active_state(state), state.name()),
                 None => ("inactive", "dead"),
             },
-            UnitType::Target => {
-                if self.active_targets.contains(name) {
-                    ("active", "active")
-                } else {
-                    ("inactive", "dead")
-                }
-            }
+            UnitType::Target if self.active_targets.contains(name) => ("active", "active"),
             _ => ("inactive", "dead"),
         }
     }

@@ -1,5 +1,5 @@
 //! A real `sundial daemon` in a temp dir, and a client for it.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};

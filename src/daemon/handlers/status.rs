@@ -107,13 +107,13 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
 
 /// The result of the unit's last finished run, from memory or the store.
 pub fn last_result(state: &mut State, unit: &str) -> Option<RunResult> {
-    if let Some(r) = state.runs.last_result(unit) {
-        return Some(r);
+    if let Some(known) = state.runs.last_result(unit) {
+        return known;
     }
-    let run = state.store.history(Some(unit), 8).ok()?;
-    let result = run.into_iter().find_map(|r| r.outcome.map(|o| o.result))?;
+    let runs = state.store.history(Some(unit), 8).ok()?;
+    let result = runs.into_iter().find_map(|r| r.outcome.map(|o| o.result));
     state.runs.note_result(unit, result);
-    Some(result)
+    result
 }
 
 /// A process's command line from /proc, as `ps` shows it.
