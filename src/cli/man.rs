@@ -83,7 +83,11 @@ fn render(cmd: &Command, root: Option<&Command>) -> Page {
     );
     let man = Man::new(cmd.clone())
         .manual("sundial manual")
-        .source(source);
+        .source(source)
+        // No date, so that a page changes only when its command does; an
+        // empty argument must be written `""`, or .TH takes the next one for
+        // the date.
+        .date("\"\"");
     let mut source = Vec::new();
     let mut write = |section: &dyn Fn(&mut dyn Write) -> io::Result<()>| {
         let mut buf = Vec::new();
@@ -353,6 +357,16 @@ mod tests {
             );
         }
         assert!(!names.iter().any(|n| n == "sundial-help.1"), "{names:?}");
+    }
+
+    #[test]
+    fn title_line_has_an_empty_date_and_names_the_program() {
+        let text = page("sundial-daemon.1");
+        let expected = format!(
+            "\n.TH sundial-daemon 1 \"\" \"sundial {}\" \"sundial manual\"\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(text.contains(&expected), "{text}");
     }
 
     #[test]
