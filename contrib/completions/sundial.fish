@@ -1,0 +1,338 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sundial_global_optspecs
+    string join \n user system socket= no-pager h/help V/version
+end
+
+function __fish_sundial_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sundial_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sundial_using_subcommand
+    set -l cmd (__fish_sundial_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sundial -n "__fish_sundial_needs_command" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_needs_command" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_needs_command" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_needs_command" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_needs_command" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_needs_command" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "calendar" -d 'Normalize calendar events and show when they elapse, as systemd-analyze calendar does'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "timespan" -d 'Parse time spans and print them normalized, as systemd-analyze timespan does'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "timestamp" -d 'Parse timestamps and print them normalized, as systemd-analyze timestamp does'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "verify" -d 'Check unit files and report every problem (like systemd-analyze verify)'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "cat" -d 'Print unit files and their drop-ins (like systemctl cat)'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "simulate" -d 'Show every start the timers would cause in a window of time, running nothing'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "daemon" -d 'Run the daemon: fire timers, supervise services, answer commands'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "start" -d 'Start units'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "stop" -d 'Stop units'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "restart" -d 'Stop and then start units (start them if they are not running)'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "reload" -d 'Ask running units to reload their configuration (ExecReload=)'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "try-restart" -d 'Restart units that are running; leave the others alone'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "reload-or-restart" -d 'Reload units that support it, restart the others (start them if they are not running)'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "kill" -d 'Send a signal to the processes of units'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "status" -d 'Show the state of units, with their last log lines'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-timers" -d 'List timers: when they elapse next, when they last did, and how that run ended'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-units" -d 'List loaded units and their states'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "show" -d 'Show properties of units or of the daemon'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-dependencies" -d 'Show the dependency tree of a unit'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "enable" -d 'Enable units: create the symlinks their [Install] section asks for'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "disable" -d 'Disable units: remove the symlinks that enable made'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "mask" -d 'Mask units: link them to /dev/null so that nothing can start them'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "unmask" -d 'Unmask units'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "is-active" -d 'Print whether units are active; exit 0 if one is, 3 otherwise'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "is-enabled" -d 'Print whether units are enabled; exit 0 if one is, 1 otherwise'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "is-failed" -d 'Print whether units have failed; exit 0 if one has, 1 otherwise'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "reset-failed" -d 'Reset the failed state of units'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "daemon-reload" -d 'Reload unit files'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "logs" -d 'Show the output services printed, as journalctl does'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "history" -d 'List the recorded runs of services: start, duration, trigger, result, exit status'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "man" -d 'Print or write the manual pages'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sundial -n "__fish_sundial_using_subcommand calendar" -l iterations -d 'How many elapses to show for each expression' -r
+complete -c sundial -n "__fish_sundial_using_subcommand calendar" -l base-time -d 'Compute elapses after this timestamp instead of now (`2024-02-28 23:59:59 UTC`, `@1700000000`)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand calendar" -l json -d 'Print one JSON object per expression instead of the table'
+complete -c sundial -n "__fish_sundial_using_subcommand calendar" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand calendar" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand timespan" -l json -d 'Print one JSON object per span instead of the table'
+complete -c sundial -n "__fish_sundial_using_subcommand timespan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand timespan" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand timestamp" -l json -d 'Print one JSON object per timestamp instead of the table'
+complete -c sundial -n "__fish_sundial_using_subcommand timestamp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand timestamp" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand verify" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand verify" -l user -d 'Use the per-user directories (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand verify" -l system -d 'Use the system directories (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand cat" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand cat" -l user -d 'Use the per-user directories (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand cat" -l system -d 'Use the system directories (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand cat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand cat" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l from -d 'Start of the window: the daemon starts then (default: now)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l until -d 'End of the window' -r
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l for -d 'Length of the window (default: 1d)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l boot-time -d 'When the machine booted, for OnBootSec= (default: --from)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l run-time -d 'How long each started service runs (default: 0, finishing at once)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l seed -d 'Seed of the random delays (RandomizedDelaySec=): the output is one possible outcome, the same for the same seed' -r
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+json\t'One JSON array'"
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l user -d 'Use the per-user directories (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l system -d 'Use the system directories (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l state-dir -d 'Keep the state database (state.db: timer stamps, run history, logs) in DIR' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l socket -d 'Listen for commands on this Unix socket' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l config -d 'Read settings from this TOML file (it must exist when given)' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l clock -d 'Where the daemon reads the time: `real`, or `manual` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)' -r -f -a "real\t''
+manual\t''"
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l user -d 'Use the per-user directories (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l system -d 'Use the system directories (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l log-stdout -d 'Also print every line services write, as `unit: line`, on stdout'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand start" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand start" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand start" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand start" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand start" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand stop" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand stop" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand stop" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand stop" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand restart" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand restart" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand restart" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand restart" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand reload" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand reload" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand reload" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand reload" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand reload" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand reload" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand try-restart" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand try-restart" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand try-restart" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand try-restart" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand try-restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand try-restart" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -s s -l signal -d 'The signal: a name (`TERM`, `SIGHUP`, `RTMIN+1`) or a number' -r
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -l kill-whom -l kill-who -d 'Which processes: the main process, the control process (ExecStartPre= ...), or all' -r
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand kill" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand status" -s n -l lines -d 'How many log lines to show' -r
+complete -c sundial -n "__fish_sundial_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand status" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand status" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand status" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand status" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand status" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s a -l all -d 'List inactive timers too'
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l no-legend -d 'Leave out the header and the footer'
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s t -l type -d 'Only units of these types (service, timer, target)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l state -d 'Only units in these load, active or sub-states (failed, running, inactive, not-found ...)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s a -l all -d 'List inactive units too'
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l no-legend -d 'Leave out the header and the legend'
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand show" -s p -l property -d 'Only these properties (repeatable, or a comma-separated list)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand show" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand show" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand show" -l value -d 'Print the values only, without `Name=`'
+complete -c sundial -n "__fish_sundial_using_subcommand show" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand show" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand show" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand show" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -l reverse -d 'Show the units that depend on the unit instead'
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -s a -l all -d 'Expand every unit, not only targets'
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand list-dependencies" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -l now -d 'Also start (enable) or stop (disable) the units'
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -s q -l quiet -d 'Do not print the symlinks made and removed'
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand enable" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -l now -d 'Also start (enable) or stop (disable) the units'
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -s q -l quiet -d 'Do not print the symlinks made and removed'
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand disable" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand mask" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand mask" -s q -l quiet -d 'Do not print the symlinks made and removed'
+complete -c sundial -n "__fish_sundial_using_subcommand mask" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand mask" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand mask" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand mask" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand mask" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand unmask" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand unmask" -s q -l quiet -d 'Do not print the symlinks made and removed'
+complete -c sundial -n "__fish_sundial_using_subcommand unmask" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand unmask" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand unmask" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand unmask" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand unmask" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand is-active" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand is-active" -s q -l quiet -d 'Print nothing; only the exit code answers'
+complete -c sundial -n "__fish_sundial_using_subcommand is-active" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand is-active" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand is-active" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand is-active" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand is-active" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand is-enabled" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand is-enabled" -s q -l quiet -d 'Print nothing; only the exit code answers'
+complete -c sundial -n "__fish_sundial_using_subcommand is-enabled" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand is-enabled" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand is-enabled" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand is-enabled" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand is-enabled" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand is-failed" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand is-failed" -s q -l quiet -d 'Print nothing; only the exit code answers'
+complete -c sundial -n "__fish_sundial_using_subcommand is-failed" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand is-failed" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand is-failed" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand is-failed" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand is-failed" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand reset-failed" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand reset-failed" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand reset-failed" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand reset-failed" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand reset-failed" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand reset-failed" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s u -l unit -d 'Only this unit\'s lines (repeatable; a name without suffix means NAME.service)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s n -l lines -d 'Only the last N lines (`-n` alone: 10; `all`: every line). Default: all lines, or 10 with --follow' -r
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s S -l since -d 'Only lines written at or after this time' -r
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s U -l until -d 'Only lines written at or before this time' -r
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -l invocation -d 'Only lines of this run (its invocation id, as `sundial history` shows)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s o -l output -d 'Output format: short (journalctl\'s default), cat (the text only), json (one object per line, journalctl\'s field names), json-pretty' -r -f -a "short\t'`Feb 29 03:00:01 host unit: text`'
+cat\t'The text only'
+json\t'One JSON object per line'
+json-pretty\t'One indented JSON object per line'"
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s f -l follow -d 'Keep printing new lines as they are written'
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand history" -s n -l lines -d 'Only the last N runs' -r
+complete -c sundial -n "__fish_sundial_using_subcommand history" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand history" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand history" -l no-legend -d 'Leave out the header and the footer'
+complete -c sundial -n "__fish_sundial_using_subcommand history" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand history" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand history" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
+complete -c sundial -n "__fish_sundial_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand history" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand man" -l dir -d 'Write sundial.1 and one page per command into DIR (created if missing) instead of printing sundial.1' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand man" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "calendar" -d 'Normalize calendar events and show when they elapse, as systemd-analyze calendar does'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "timespan" -d 'Parse time spans and print them normalized, as systemd-analyze timespan does'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "timestamp" -d 'Parse timestamps and print them normalized, as systemd-analyze timestamp does'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "verify" -d 'Check unit files and report every problem (like systemd-analyze verify)'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "cat" -d 'Print unit files and their drop-ins (like systemctl cat)'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "simulate" -d 'Show every start the timers would cause in a window of time, running nothing'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "daemon" -d 'Run the daemon: fire timers, supervise services, answer commands'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "start" -d 'Start units'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "stop" -d 'Stop units'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "restart" -d 'Stop and then start units (start them if they are not running)'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "reload" -d 'Ask running units to reload their configuration (ExecReload=)'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "try-restart" -d 'Restart units that are running; leave the others alone'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "reload-or-restart" -d 'Reload units that support it, restart the others (start them if they are not running)'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "kill" -d 'Send a signal to the processes of units'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "status" -d 'Show the state of units, with their last log lines'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "list-timers" -d 'List timers: when they elapse next, when they last did, and how that run ended'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "list-units" -d 'List loaded units and their states'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "show" -d 'Show properties of units or of the daemon'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "list-dependencies" -d 'Show the dependency tree of a unit'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "enable" -d 'Enable units: create the symlinks their [Install] section asks for'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "disable" -d 'Disable units: remove the symlinks that enable made'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "mask" -d 'Mask units: link them to /dev/null so that nothing can start them'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "unmask" -d 'Unmask units'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "is-active" -d 'Print whether units are active; exit 0 if one is, 3 otherwise'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "is-enabled" -d 'Print whether units are enabled; exit 0 if one is, 1 otherwise'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "is-failed" -d 'Print whether units have failed; exit 0 if one has, 1 otherwise'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "reset-failed" -d 'Reset the failed state of units'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "daemon-reload" -d 'Reload unit files'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "logs" -d 'Show the output services printed, as journalctl does'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "history" -d 'List the recorded runs of services: start, duration, trigger, result, exit status'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "man" -d 'Print or write the manual pages'
+complete -c sundial -n "__fish_sundial_using_subcommand help; and not __fish_seen_subcommand_from calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

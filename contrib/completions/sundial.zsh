@@ -1,0 +1,1098 @@
+#compdef sundial
+
+autoload -U is-at-least
+
+_sundial() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_sundial_commands" \
+"*::: :->sundial" \
+&& ret=0
+    case $state in
+    (sundial)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sundial-command-$line[1]:"
+        case $line[1] in
+            (calendar)
+_arguments "${_arguments_options[@]}" : \
+'--iterations=[How many elapses to show for each expression]:N:_default' \
+'--base-time=[Compute elapses after this timestamp instead of now (\`2024-02-28 23\:59\:59 UTC\`, \`@1700000000\`)]:TIMESTAMP:_default' \
+'--json[Print one JSON object per expression instead of the table]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::exprs -- Calendar events such as `daily`, `Mon *-*-* 09\:00`, `*\:0/15`, `2024-02-29 12\:00 UTC`:_default' \
+&& ret=0
+;;
+(timespan)
+_arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON object per span instead of the table]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::spans -- Time spans such as `5min`, `1h 30min`, `2.5d`, `infinity`:_default' \
+&& ret=0
+;;
+(timestamp)
+_arguments "${_arguments_options[@]}" : \
+'--json[Print one JSON object per timestamp instead of the table]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::timestamps -- Timestamps such as `now`, `yesterday`, `+5min`, `2024-02-29 12\:00 UTC`, `@1700000000`:_default' \
+&& ret=0
+;;
+(verify)
+_arguments "${_arguments_options[@]}" : \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Unit files (paths) or unit names to check:_default' \
+&& ret=0
+;;
+(cat)
+_arguments "${_arguments_options[@]}" : \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Unit names:_default' \
+&& ret=0
+;;
+(simulate)
+_arguments "${_arguments_options[@]}" : \
+'--from=[Start of the window\: the daemon starts then (default\: now)]:TIMESTAMP:_default' \
+'(--for)--until=[End of the window]:TIMESTAMP:_default' \
+'--for=[Length of the window (default\: 1d)]:SPAN:_default' \
+'--boot-time=[When the machine booted, for OnBootSec= (default\: --from)]:TIMESTAMP:_default' \
+'--run-time=[How long each started service runs (default\: 0, finishing at once)]:SPAN:_default' \
+'--seed=[Seed of the random delays (RandomizedDelaySec=)\: the output is one possible outcome, the same for the same seed]:SEED:_default' \
+'--output=[Output format]:OUTPUT:((table\:"Aligned columns"
+json\:"One JSON array"))' \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Timers to simulate (default\: all loaded timers):_default' \
+&& ret=0
+;;
+(daemon)
+_arguments "${_arguments_options[@]}" : \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--state-dir=[Keep the state database (state.db\: timer stamps, run history, logs) in DIR]:DIR:_files' \
+'--socket=[Listen for commands on this Unix socket]:PATH:_files' \
+'--config=[Read settings from this TOML file (it must exist when given)]:FILE:_files' \
+'--clock=[Where the daemon reads the time\: \`real\`, or \`manual\` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)]:CLOCK:(real manual)' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'--log-stdout[Also print every line services write, as \`unit\: line\`, on stdout]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(start)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(restart)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(reload)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(try-restart)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(reload-or-restart)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(kill)
+_arguments "${_arguments_options[@]}" : \
+'-s+[The signal\: a name (\`TERM\`, \`SIGHUP\`, \`RTMIN+1\`) or a number]:SIGNAL:_default' \
+'--signal=[The signal\: a name (\`TERM\`, \`SIGHUP\`, \`RTMIN+1\`) or a number]:SIGNAL:_default' \
+'--kill-whom=[Which processes\: the main process, the control process (ExecStartPre= ...), or all]:WHOM:_default' \
+'--kill-who=[Which processes\: the main process, the control process (ExecStartPre= ...), or all]:WHOM:_default' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'-n+[How many log lines to show]:N:_default' \
+'--lines=[How many log lines to show]:N:_default' \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service); none\: every loaded unit:_default' \
+&& ret=0
+;;
+(list-timers)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-a[List inactive timers too]' \
+'--all[List inactive timers too]' \
+'--no-legend[Leave out the header and the footer]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::patterns -- Only timers whose names match these glob patterns:_default' \
+&& ret=0
+;;
+(list-units)
+_arguments "${_arguments_options[@]}" : \
+'*-t+[Only units of these types (service, timer, target)]:TYPE:_default' \
+'*--type=[Only units of these types (service, timer, target)]:TYPE:_default' \
+'*--state=[Only units in these load, active or sub-states (failed, running, inactive, not-found ...)]:STATE:_default' \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-a[List inactive units too]' \
+'--all[List inactive units too]' \
+'--no-legend[Leave out the header and the legend]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::patterns -- Only units whose names match these glob patterns:_default' \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+'*-p+[Only these properties (repeatable, or a comma-separated list)]:NAME:_default' \
+'*--property=[Only these properties (repeatable, or a comma-separated list)]:NAME:_default' \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--value[Print the values only, without \`Name=\`]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(list-dependencies)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--reverse[Show the units that depend on the unit instead]' \
+'-a[Expand every unit, not only targets]' \
+'--all[Expand every unit, not only targets]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::unit -- The unit (default\: default.target):_default' \
+&& ret=0
+;;
+(enable)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--now[Also start (enable) or stop (disable) the units]' \
+'-q[Do not print the symlinks made and removed]' \
+'--quiet[Do not print the symlinks made and removed]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(disable)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--now[Also start (enable) or stop (disable) the units]' \
+'-q[Do not print the symlinks made and removed]' \
+'--quiet[Do not print the symlinks made and removed]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(mask)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-q[Do not print the symlinks made and removed]' \
+'--quiet[Do not print the symlinks made and removed]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(unmask)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-q[Do not print the symlinks made and removed]' \
+'--quiet[Do not print the symlinks made and removed]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(is-active)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-q[Print nothing; only the exit code answers]' \
+'--quiet[Print nothing; only the exit code answers]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(is-enabled)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-q[Print nothing; only the exit code answers]' \
+'--quiet[Print nothing; only the exit code answers]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(is-failed)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-q[Print nothing; only the exit code answers]' \
+'--quiet[Print nothing; only the exit code answers]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(reset-failed)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Units (a name without suffix means NAME.service); none\: all:_default' \
+&& ret=0
+;;
+(daemon-reload)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(logs)
+_arguments "${_arguments_options[@]}" : \
+'*-u+[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service)]:UNIT:_default' \
+'*--unit=[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service)]:UNIT:_default' \
+'-n+[Only the last N lines (\`-n\` alone\: 10; \`all\`\: every line). Default\: all lines, or 10 with --follow]::N:_default' \
+'--lines=[Only the last N lines (\`-n\` alone\: 10; \`all\`\: every line). Default\: all lines, or 10 with --follow]::N:_default' \
+'-S+[Only lines written at or after this time]:TIMESTAMP:_default' \
+'--since=[Only lines written at or after this time]:TIMESTAMP:_default' \
+'-U+[Only lines written at or before this time]:TIMESTAMP:_default' \
+'--until=[Only lines written at or before this time]:TIMESTAMP:_default' \
+'--invocation=[Only lines of this run (its invocation id, as \`sundial history\` shows)]:ID:_default' \
+'-o+[Output format\: short (journalctl'\''s default), cat (the text only), json (one object per line, journalctl'\''s field names), json-pretty]:OUTPUT:((short\:"\`Feb 29 03\:00\:01 host unit\: text\`"
+cat\:"The text only"
+json\:"One JSON object per line"
+json-pretty\:"One indented JSON object per line"))' \
+'--output=[Output format\: short (journalctl'\''s default), cat (the text only), json (one object per line, journalctl'\''s field names), json-pretty]:OUTPUT:((short\:"\`Feb 29 03\:00\:01 host unit\: text\`"
+cat\:"The text only"
+json\:"One JSON object per line"
+json-pretty\:"One indented JSON object per line"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-f[Keep printing new lines as they are written]' \
+'--follow[Keep printing new lines as they are written]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(history)
+_arguments "${_arguments_options[@]}" : \
+'-n+[Only the last N runs]:N:_default' \
+'--lines=[Only the last N runs]:N:_default' \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--no-legend[Leave out the header and the footer]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::unit -- Only this unit'\''s runs (a name without suffix means NAME.service):_default' \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':shell -- The shell to complete for:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+'--dir=[Write sundial.1 and one page per command into DIR (created if missing) instead of printing sundial.1]:DIR:_files' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sundial__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sundial-help-command-$line[1]:"
+        case $line[1] in
+            (calendar)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(timespan)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(timestamp)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(verify)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(cat)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(simulate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(daemon)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(start)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(stop)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(restart)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(reload)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(try-restart)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(reload-or-restart)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(kill)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list-timers)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list-units)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(show)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list-dependencies)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(enable)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(disable)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(mask)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(unmask)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(is-active)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(is-enabled)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(is-failed)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(reset-failed)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(daemon-reload)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(logs)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(history)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_sundial_commands] )) ||
+_sundial_commands() {
+    local commands; commands=(
+'calendar:Normalize calendar events and show when they elapse, as systemd-analyze calendar does' \
+'timespan:Parse time spans and print them normalized, as systemd-analyze timespan does' \
+'timestamp:Parse timestamps and print them normalized, as systemd-analyze timestamp does' \
+'verify:Check unit files and report every problem (like systemd-analyze verify)' \
+'cat:Print unit files and their drop-ins (like systemctl cat)' \
+'simulate:Show every start the timers would cause in a window of time, running nothing' \
+'daemon:Run the daemon\: fire timers, supervise services, answer commands' \
+'start:Start units' \
+'stop:Stop units' \
+'restart:Stop and then start units (start them if they are not running)' \
+'reload:Ask running units to reload their configuration (ExecReload=)' \
+'try-restart:Restart units that are running; leave the others alone' \
+'reload-or-restart:Reload units that support it, restart the others (start them if they are not running)' \
+'kill:Send a signal to the processes of units' \
+'status:Show the state of units, with their last log lines' \
+'list-timers:List timers\: when they elapse next, when they last did, and how that run ended' \
+'list-units:List loaded units and their states' \
+'show:Show properties of units or of the daemon' \
+'list-dependencies:Show the dependency tree of a unit' \
+'enable:Enable units\: create the symlinks their \[Install\] section asks for' \
+'disable:Disable units\: remove the symlinks that enable made' \
+'mask:Mask units\: link them to /dev/null so that nothing can start them' \
+'unmask:Unmask units' \
+'is-active:Print whether units are active; exit 0 if one is, 3 otherwise' \
+'is-enabled:Print whether units are enabled; exit 0 if one is, 1 otherwise' \
+'is-failed:Print whether units have failed; exit 0 if one has, 1 otherwise' \
+'reset-failed:Reset the failed state of units' \
+'daemon-reload:Reload unit files' \
+'logs:Show the output services printed, as journalctl does' \
+'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
+'completions:Print a shell completion script' \
+'man:Print or write the manual pages' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sundial commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__calendar_commands] )) ||
+_sundial__subcmd__calendar_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial calendar commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__cat_commands] )) ||
+_sundial__subcmd__cat_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial cat commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__completions_commands] )) ||
+_sundial__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial completions commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__daemon_commands] )) ||
+_sundial__subcmd__daemon_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial daemon commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__daemon-reload_commands] )) ||
+_sundial__subcmd__daemon-reload_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial daemon-reload commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__disable_commands] )) ||
+_sundial__subcmd__disable_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial disable commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__enable_commands] )) ||
+_sundial__subcmd__enable_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial enable commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help_commands] )) ||
+_sundial__subcmd__help_commands() {
+    local commands; commands=(
+'calendar:Normalize calendar events and show when they elapse, as systemd-analyze calendar does' \
+'timespan:Parse time spans and print them normalized, as systemd-analyze timespan does' \
+'timestamp:Parse timestamps and print them normalized, as systemd-analyze timestamp does' \
+'verify:Check unit files and report every problem (like systemd-analyze verify)' \
+'cat:Print unit files and their drop-ins (like systemctl cat)' \
+'simulate:Show every start the timers would cause in a window of time, running nothing' \
+'daemon:Run the daemon\: fire timers, supervise services, answer commands' \
+'start:Start units' \
+'stop:Stop units' \
+'restart:Stop and then start units (start them if they are not running)' \
+'reload:Ask running units to reload their configuration (ExecReload=)' \
+'try-restart:Restart units that are running; leave the others alone' \
+'reload-or-restart:Reload units that support it, restart the others (start them if they are not running)' \
+'kill:Send a signal to the processes of units' \
+'status:Show the state of units, with their last log lines' \
+'list-timers:List timers\: when they elapse next, when they last did, and how that run ended' \
+'list-units:List loaded units and their states' \
+'show:Show properties of units or of the daemon' \
+'list-dependencies:Show the dependency tree of a unit' \
+'enable:Enable units\: create the symlinks their \[Install\] section asks for' \
+'disable:Disable units\: remove the symlinks that enable made' \
+'mask:Mask units\: link them to /dev/null so that nothing can start them' \
+'unmask:Unmask units' \
+'is-active:Print whether units are active; exit 0 if one is, 3 otherwise' \
+'is-enabled:Print whether units are enabled; exit 0 if one is, 1 otherwise' \
+'is-failed:Print whether units have failed; exit 0 if one has, 1 otherwise' \
+'reset-failed:Reset the failed state of units' \
+'daemon-reload:Reload unit files' \
+'logs:Show the output services printed, as journalctl does' \
+'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
+'completions:Print a shell completion script' \
+'man:Print or write the manual pages' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sundial help commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__calendar_commands] )) ||
+_sundial__subcmd__help__subcmd__calendar_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help calendar commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__cat_commands] )) ||
+_sundial__subcmd__help__subcmd__cat_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help cat commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__completions_commands] )) ||
+_sundial__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help completions commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__daemon_commands] )) ||
+_sundial__subcmd__help__subcmd__daemon_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help daemon commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__daemon-reload_commands] )) ||
+_sundial__subcmd__help__subcmd__daemon-reload_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help daemon-reload commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__disable_commands] )) ||
+_sundial__subcmd__help__subcmd__disable_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help disable commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__enable_commands] )) ||
+_sundial__subcmd__help__subcmd__enable_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help enable commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__help_commands] )) ||
+_sundial__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help help commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__history_commands] )) ||
+_sundial__subcmd__help__subcmd__history_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help history commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__is-active_commands] )) ||
+_sundial__subcmd__help__subcmd__is-active_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help is-active commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__is-enabled_commands] )) ||
+_sundial__subcmd__help__subcmd__is-enabled_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help is-enabled commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__is-failed_commands] )) ||
+_sundial__subcmd__help__subcmd__is-failed_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help is-failed commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__kill_commands] )) ||
+_sundial__subcmd__help__subcmd__kill_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help kill commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__list-dependencies_commands] )) ||
+_sundial__subcmd__help__subcmd__list-dependencies_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help list-dependencies commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__list-timers_commands] )) ||
+_sundial__subcmd__help__subcmd__list-timers_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help list-timers commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__list-units_commands] )) ||
+_sundial__subcmd__help__subcmd__list-units_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help list-units commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__logs_commands] )) ||
+_sundial__subcmd__help__subcmd__logs_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help logs commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__man_commands] )) ||
+_sundial__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help man commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__mask_commands] )) ||
+_sundial__subcmd__help__subcmd__mask_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help mask commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__reload_commands] )) ||
+_sundial__subcmd__help__subcmd__reload_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help reload commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__reload-or-restart_commands] )) ||
+_sundial__subcmd__help__subcmd__reload-or-restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help reload-or-restart commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__reset-failed_commands] )) ||
+_sundial__subcmd__help__subcmd__reset-failed_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help reset-failed commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__restart_commands] )) ||
+_sundial__subcmd__help__subcmd__restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help restart commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__show_commands] )) ||
+_sundial__subcmd__help__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help show commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__simulate_commands] )) ||
+_sundial__subcmd__help__subcmd__simulate_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help simulate commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__start_commands] )) ||
+_sundial__subcmd__help__subcmd__start_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help start commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__status_commands] )) ||
+_sundial__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help status commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__stop_commands] )) ||
+_sundial__subcmd__help__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help stop commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__timespan_commands] )) ||
+_sundial__subcmd__help__subcmd__timespan_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help timespan commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__timestamp_commands] )) ||
+_sundial__subcmd__help__subcmd__timestamp_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help timestamp commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__try-restart_commands] )) ||
+_sundial__subcmd__help__subcmd__try-restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help try-restart commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__unmask_commands] )) ||
+_sundial__subcmd__help__subcmd__unmask_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help unmask commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__verify_commands] )) ||
+_sundial__subcmd__help__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help verify commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__history_commands] )) ||
+_sundial__subcmd__history_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial history commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__is-active_commands] )) ||
+_sundial__subcmd__is-active_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial is-active commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__is-enabled_commands] )) ||
+_sundial__subcmd__is-enabled_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial is-enabled commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__is-failed_commands] )) ||
+_sundial__subcmd__is-failed_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial is-failed commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__kill_commands] )) ||
+_sundial__subcmd__kill_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial kill commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__list-dependencies_commands] )) ||
+_sundial__subcmd__list-dependencies_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial list-dependencies commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__list-timers_commands] )) ||
+_sundial__subcmd__list-timers_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial list-timers commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__list-units_commands] )) ||
+_sundial__subcmd__list-units_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial list-units commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__logs_commands] )) ||
+_sundial__subcmd__logs_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial logs commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__man_commands] )) ||
+_sundial__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial man commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__mask_commands] )) ||
+_sundial__subcmd__mask_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial mask commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__reload_commands] )) ||
+_sundial__subcmd__reload_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial reload commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__reload-or-restart_commands] )) ||
+_sundial__subcmd__reload-or-restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial reload-or-restart commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__reset-failed_commands] )) ||
+_sundial__subcmd__reset-failed_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial reset-failed commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__restart_commands] )) ||
+_sundial__subcmd__restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial restart commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__show_commands] )) ||
+_sundial__subcmd__show_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial show commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__simulate_commands] )) ||
+_sundial__subcmd__simulate_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial simulate commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__start_commands] )) ||
+_sundial__subcmd__start_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial start commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__status_commands] )) ||
+_sundial__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial status commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__stop_commands] )) ||
+_sundial__subcmd__stop_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial stop commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__timespan_commands] )) ||
+_sundial__subcmd__timespan_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial timespan commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__timestamp_commands] )) ||
+_sundial__subcmd__timestamp_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial timestamp commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__try-restart_commands] )) ||
+_sundial__subcmd__try-restart_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial try-restart commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__unmask_commands] )) ||
+_sundial__subcmd__unmask_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial unmask commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__verify_commands] )) ||
+_sundial__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial verify commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_sundial" ]; then
+    _sundial "$@"
+else
+    compdef _sundial sundial
+fi
