@@ -61,7 +61,15 @@ const CALENDAR_SETTINGS: [(&str, &[&str]); 4] = [
 
 /// Expressions per (TZ, base time) pair; plus a fixed core set run everywhere.
 const CALENDAR_PER_SETTING: usize = 640;
-const TIMESPANS: usize = 400;
+const TIMESPANS: usize = 1000;
+
+/// `SUNDIAL_DIFFERENTIAL_SCALE=N` multiplies the number of generated inputs and
+/// `SUNDIAL_DIFFERENTIAL_SEED=S` picks other ones, for longer runs by hand.
+fn scale_and_seed() -> (usize, u64) {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let scale = var("SUNDIAL_DIFFERENTIAL_SCALE").unwrap_or(1).max(1) as usize;
+    (scale, var("SUNDIAL_DIFFERENTIAL_SEED").unwrap_or(0))
+}
 
 const CORE: [&str; 16] = [
     "minutely",
@@ -308,13 +316,16 @@ fn calendar_expressions_agree_with_systemd_analyze() {
     }
     // One seed per (TZ, base) pair so that every pair sees its own expressions.
     let mut jobs = Vec::new();
-    let mut seed = 0x5d1a1_u64;
+    let (scale, extra_seed) = scale_and_seed();
+    let mut seed = 0x5d1a1_u64 ^ extra_seed.wrapping_mul(0x1_0000);
     for (tz, bases) in CALENDAR_SETTINGS {
         for base in bases {
             seed += 1;
             let mut rng = Rng::new(seed);
             let mut inputs: Vec<String> = CORE.iter().map(|s| (*s).to_owned()).collect();
-            inputs.extend((0..CALENDAR_PER_SETTING).map(|_| time_gen::calendar_case(&mut rng)));
+            inputs.extend(
+                (0..CALENDAR_PER_SETTING * scale).map(|_| time_gen::calendar_case(&mut rng)),
+            );
             jobs.push((tz, *base, inputs));
         }
     }
@@ -370,8 +381,9 @@ fn timespans_agree_with_systemd_analyze() {
         eprintln!("skipping: systemd-analyze is not installed");
         return;
     }
-    let mut rng = Rng::new(0x7135);
-    let inputs: Vec<String> = (0..TIMESPANS)
+    let (scale, extra_seed) = scale_and_seed();
+    let mut rng = Rng::new(0x7135 ^ extra_seed);
+    let inputs: Vec<String> = (0..TIMESPANS * scale)
         .map(|_| time_gen::timespan_case(&mut rng))
         .collect();
     let want = timespan_verdicts(Tool::Systemd, &inputs);
