@@ -19,6 +19,65 @@ pub(super) struct Masks {
     pub(super) minute: Option<u64>,
     /// Whole seconds; only when every entry is in whole seconds.
     pub(super) second: Option<u64>,
+    /// The same fields for the walk over normalized fields
+    /// ([`super::fast`]), where `*` is every value of the field.
+    pub(super) fast: FastMasks,
+}
+
+/// A field's allowed values for a walk whose fields are always in range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Allowed {
+    /// Every allowed value within the field's range, as bits.
+    pub(super) bits: u64,
+    /// Whether the list also has values past the field's range (a
+    /// repetition that overshoots), which then come from the list itself.
+    pub(super) overflows: bool,
+}
+
+/// The fields of a spec as [`Allowed`] sets. `None` where the list has to
+/// be asked directly: days counted from the end of the month, seconds with
+/// fractions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct FastMasks {
+    pub(super) month: Allowed,
+    pub(super) day: Option<Allowed>,
+    pub(super) hour: Allowed,
+    pub(super) minute: Allowed,
+    pub(super) second: Option<Allowed>,
+}
+
+impl Allowed {
+    /// The allowed values of `chain` in `min..=max` (units of `unit`);
+    /// `None` when some entry is not in whole units.
+    fn of(chain: &[Component], min: i32, max: i32, unit: i32) -> Option<Allowed> {
+        if chain.is_empty() {
+            // Any value: every bit of the range.
+            let bits = (u64::MAX >> (63 - max)) & (u64::MAX << min);
+            return Some(Allowed {
+                bits,
+                overflows: false,
+            });
+        }
+        let bits = mask(chain, max, unit)?;
+        let overflows = super::walk::next_match(chain, (max + 1) * unit).is_some();
+        Some(Allowed { bits, overflows })
+    }
+
+    /// The smallest allowed value not below `current`, which lies in the
+    /// field's range; past the range only the list's overshooting
+    /// repetitions are left.
+    #[inline(always)]
+    pub(super) fn next(&self, chain: &[Component], current: i32) -> Option<i32> {
+        debug_assert!((0..64).contains(&current));
+        let rest = self.bits >> (current & 63);
+        if rest != 0 {
+            return Some(current + rest.trailing_zeros() as i32);
+        }
+        if self.overflows {
+            return super::walk::next_match(chain, current);
+        }
+        None
+    }
 }
 
 impl Masks {
@@ -33,6 +92,17 @@ impl Masks {
             hour: mask(&spec.hour, 23, 1),
             minute: mask(&spec.minute, 59, 1),
             second: mask(&spec.second, 59, USEC_PER_SEC),
+            fast: FastMasks {
+                month: Allowed::of(&spec.month, 1, 12, 1).unwrap_or_default(),
+                day: if spec.end_of_month {
+                    None
+                } else {
+                    Allowed::of(&spec.day, 1, 31, 1)
+                },
+                hour: Allowed::of(&spec.hour, 0, 23, 1).unwrap_or_default(),
+                minute: Allowed::of(&spec.minute, 0, 59, 1).unwrap_or_default(),
+                second: Allowed::of(&spec.second, 0, 59, USEC_PER_SEC),
+            },
         }
     }
 }

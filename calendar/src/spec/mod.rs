@@ -25,6 +25,7 @@ use crate::timestamp::Timestamp;
 use crate::zone::{Zone, ZoneSource};
 
 mod display;
+mod fast;
 mod masks;
 mod normalize;
 mod parse;
@@ -33,6 +34,8 @@ mod wall;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fast;
 
 /// Microseconds per second: the seconds field is kept in microseconds.
 const USEC_PER_SEC: i32 = 1_000_000;

@@ -25,17 +25,18 @@ use crate::civil::{days_from_civil, weekday_from_days};
 use crate::timestamp::Timestamp;
 use crate::zone::{Zone, ZoneRules};
 
+use super::fast::{self, Fast};
 use super::masks;
 use super::normalize::MAX_YEAR;
 use super::wall::{Tm, WallClock};
 use super::{CalendarSpec, Component, SpecZone, USEC_PER_SEC};
 
 /// systemd's safety valve against a search that never settles.
-const MAX_ITERATIONS: u32 = 1000;
+pub(super) const MAX_ITERATIONS: u32 = 1000;
 
 /// The last base systemd accepts: 9999-12-30 23:59:59 UTC, the largest
 /// timestamp it can format.
-const MAX_BASE_USEC: i64 = 253_402_214_399_000_000;
+pub(super) const MAX_BASE_USEC: i64 = 253_402_214_399_000_000;
 
 /// What a step of the search asks for next.
 enum Step {
@@ -56,6 +57,28 @@ enum Bounds {
 }
 
 pub(super) fn next_elapse(
+    spec: &CalendarSpec,
+    after: Timestamp,
+    local: &Zone,
+) -> Option<Timestamp> {
+    let zone = match &spec.zone {
+        SpecZone::Utc => Some(None),
+        SpecZone::Named { zone, .. } => Some(Some(zone)),
+        SpecZone::Local if is_plain_utc(local, after) => Some(None),
+        SpecZone::Local => Some(Some(local)),
+        // A pinned flag makes mktime look for the nearest instant with it.
+        SpecZone::LocalAbbreviation { .. } => None,
+    };
+    if let Some(zone) = zone {
+        if let Fast::Answer(next) = fast::next_elapse(spec, after, zone) {
+            return next;
+        }
+    }
+    exact_next_elapse(spec, after, local)
+}
+
+/// The next elapse by replaying every `mktime` call of systemd's search.
+pub(super) fn exact_next_elapse(
     spec: &CalendarSpec,
     after: Timestamp,
     local: &Zone,
@@ -497,7 +520,7 @@ fn next_match_in(bits: Option<u64>, chain: &[Component], current: i32) -> Option
 /// The smallest value of `chain` not below `current`, where a repetition
 /// without an end may overshoot the field (the caller's normalization then
 /// carries it). An empty chain allows anything.
-fn next_match(chain: &[Component], current: i32) -> Option<i32> {
+pub(super) fn next_match(chain: &[Component], current: i32) -> Option<i32> {
     if chain.is_empty() {
         return Some(current);
     }
@@ -513,7 +536,7 @@ fn next_match(chain: &[Component], current: i32) -> Option<i32> {
 /// The first value of one entry not below `current`: its start, or the
 /// first repetition at or after `current` that does not pass `stop` (-1: no
 /// end).
-fn first_at_or_after(start: i32, stop: i32, repeat: i32, current: i32) -> Option<i32> {
+pub(super) fn first_at_or_after(start: i32, stop: i32, repeat: i32, current: i32) -> Option<i32> {
     if start >= current {
         Some(start)
     } else if repeat > 0 {

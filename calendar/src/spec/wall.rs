@@ -33,7 +33,7 @@ pub(super) struct Tm {
 impl Tm {
     /// Seconds since the epoch if these fields (with `second` replaced) were
     /// UTC, carrying every overflowing field into the next larger one.
-    fn wall_secs_with(&self, second: i32) -> i64 {
+    pub(super) fn wall_secs_with(&self, second: i32) -> i64 {
         let months = i64::from(self.year) * 12 + i64::from(self.month) - 1;
         let year = months.div_euclid(12);
         let month = months.rem_euclid(12) + 1;
@@ -57,7 +57,7 @@ impl Tm {
     }
 
     /// The normalized fields of wall-clock seconds `secs`.
-    fn from_wall_secs(secs: i64, isdst: bool) -> Tm {
+    pub(super) fn from_wall_secs(secs: i64, isdst: bool) -> Tm {
         let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
         let sod = secs.rem_euclid(86_400) as i32;
         Tm {

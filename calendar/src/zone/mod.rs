@@ -7,16 +7,18 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 mod bundled;
 mod local;
 mod system;
+mod table;
 mod tzif;
 
 pub use bundled::BundledZones;
 pub use local::local_zone;
 pub use system::{is_valid_zone_name, SystemZones};
+pub(crate) use table::TransitionTable;
 
 use crate::civil::CivilDateTime;
 use crate::timestamp::Timestamp;
@@ -111,6 +113,8 @@ pub enum LocalTime {
 pub struct Zone {
     name: Arc<str>,
     rules: Arc<dyn ZoneRules>,
+    /// The rules as a table, built on first use and shared by clones.
+    table: Arc<OnceLock<Option<TransitionTable>>>,
 }
 
 impl Zone {
@@ -119,6 +123,7 @@ impl Zone {
         Zone {
             name: name.into(),
             rules,
+            table: Arc::default(),
         }
     }
 
@@ -152,6 +157,14 @@ impl Zone {
     /// The rules behind this zone.
     pub fn rules(&self) -> &dyn ZoneRules {
         &*self.rules
+    }
+
+    /// The zone's offsets from 1900 to 2210 as a table (built on the first
+    /// call), or `None` when its rules give no real offset spans.
+    pub(crate) fn transition_table(&self) -> Option<&TransitionTable> {
+        self.table
+            .get_or_init(|| TransitionTable::build(&*self.rules))
+            .as_ref()
     }
 
     /// The offset in force at `t`.

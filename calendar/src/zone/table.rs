@@ -1,0 +1,121 @@
+//! A zone's offsets from 1900 to 2210 as one sorted table, with the
+//! wall-clock times each change of offset skips or repeats.
+//!
+//! Searches over wall-clock time (calendar elapses) convert many nearby wall
+//! times to instants. Away from the skipped and repeated stretches that
+//! conversion is plain subtraction of the offset in force, whatever the
+//! C library's `mktime` remembers between calls; the table tells where that
+//! holds, so such a search can walk wall-clock fields without any lookups and
+//! convert its answer once.
+
+use super::{Offset, ZoneRules};
+
+/// The first instant covered: 1900-01-01 00:00:00 UTC.
+const FIRST: i64 = -2_208_988_800;
+/// The first instant past the table: 2210-01-01 00:00:00 UTC (calendar
+/// searches stop after 2199).
+const HORIZON: i64 = 7_573_651_200;
+/// More entries than any zone has in these years: rules whose spans are not
+/// real (one second long) give up here.
+const MAX_ENTRIES: usize = 4096;
+
+/// One stretch of instants with a constant offset, from `start` up to the
+/// next entry's `start` (or the horizon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    /// The first instant of the stretch, seconds since the epoch.
+    pub(crate) start: i64,
+    /// Seconds east of UTC throughout.
+    pub(crate) utc_offset: i32,
+    /// Whether daylight-saving time is in effect throughout.
+    pub(crate) is_dst: bool,
+    /// Wall-clock seconds (local time read as if it were UTC) from which on
+    /// no change of offset at or before this stretch repeats or skips a wall
+    /// time: every change's stretch `[change + smaller offset, change + larger
+    /// offset)` ends at or before it, as does the table's start.
+    pub(crate) safe_from: i64,
+    /// Wall-clock seconds before which no later change of offset (and not
+    /// the horizon) repeats or skips a wall time.
+    pub(crate) safe_until: i64,
+}
+
+/// A zone's spans of constant offset from 1900 to 2210, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TransitionTable {
+    spans: Vec<Span>,
+}
+
+impl TransitionTable {
+    /// The table of `rules`, from its offset spans; `None` when the rules
+    /// give no real spans (the default one-second ones) or too many.
+    pub(crate) fn build(rules: &dyn ZoneRules) -> Option<TransitionTable> {
+        let mut spans: Vec<Span> = Vec::new();
+        let mut t = FIRST;
+        while t < HORIZON {
+            let span = rules.offset_span(t);
+            if !span.contains(t) {
+                return None;
+            }
+            let Offset { utc_offset, is_dst } = span.offset;
+            // A change of abbreviation alone is no change. One of the
+            // daylight-saving flag alone moves no wall time, but it still
+            // parts two stretches: glibc's mktime answers differently when
+            // asked for a flag that is not in force.
+            if spans.last().map(|s| (s.utc_offset, s.is_dst)) != Some((utc_offset, is_dst)) {
+                if spans.len() == MAX_ENTRIES {
+                    return None;
+                }
+                spans.push(Span {
+                    start: t,
+                    utc_offset,
+                    is_dst,
+                    safe_from: 0,
+                    safe_until: 0,
+                });
+            }
+            t = span.end;
+        }
+        // The stretch of wall times each change skips or repeats; the table's
+        // ends count as changes too, so that nothing outside it looks safe.
+        let first_offset = i64::from(spans.first()?.utc_offset);
+        let mut reach = FIRST + first_offset;
+        for i in 0..spans.len() {
+            if i > 0 {
+                let (a, b) = (spans[i - 1].utc_offset, spans[i].utc_offset);
+                reach = reach.max(spans[i].start + i64::from(a.max(b)));
+            }
+            spans[i].safe_from = reach;
+        }
+        let last_offset = i64::from(spans.last()?.utc_offset);
+        let mut floor = HORIZON + last_offset;
+        for i in (0..spans.len()).rev() {
+            spans[i].safe_until = floor;
+            if i > 0 {
+                let (a, b) = (spans[i - 1].utc_offset, spans[i].utc_offset);
+                floor = floor.min(spans[i].start + i64::from(a.min(b)));
+            }
+        }
+        Some(TransitionTable { spans })
+    }
+
+    /// The index of the span holding instant `unix_secs`, if the table
+    /// covers it.
+    #[inline]
+    pub(crate) fn index_at(&self, unix_secs: i64) -> Option<usize> {
+        if !(FIRST..HORIZON).contains(&unix_secs) {
+            return None;
+        }
+        Some(self.spans.partition_point(|s| s.start <= unix_secs) - 1)
+    }
+
+    /// The span at `index`.
+    #[inline]
+    pub(crate) fn span(&self, index: usize) -> &Span {
+        &self.spans[index]
+    }
+
+    /// The number of spans.
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+}
