@@ -6,32 +6,20 @@
 //! the wall time minus the offset in force, whatever offset glibc remembers
 //! from its previous call; and the fields it normalizes to are those `timegm`
 //! gives. The walk over wall-clock fields then takes the same steps as the
-//! exact one in [`super::walk`], without a single zone lookup. This walk
-//! notes every wall time the exact search would hand to `mktime` (the
-//! candidates, the normalized overshoots, the end-of-month probes); the
-//! answer stands only if each of them lies in a stretch of constant offset,
-//! at least [`SLACK`] away from the nearest skipped or repeated wall time.
-//! Otherwise the caller runs the exact search.
+//! exact one in [`super::walk`], without a single zone lookup. It checks
+//! every wall time the exact search would hand to `mktime` (the candidates,
+//! the normalized overshoots, the end-of-month probes) against the zone's
+//! safe windows ([`TransitionTable`]); the answer stands only if each of them
+//! lies in one. Otherwise the caller runs the exact search.
 
-use crate::civil::{days_from_civil, days_in_month};
 use crate::timestamp::Timestamp;
-use crate::zone::{TransitionTable, Zone};
+use crate::zone::{civil_key, TransitionTable, Zone};
 
+use super::days::{date, days, month_length};
 use super::normalize::MAX_YEAR;
 use super::walk::{first_at_or_after, next_match, MAX_BASE_USEC, MAX_ITERATIONS};
 use super::wall::Tm;
 use super::{CalendarSpec, USEC_PER_SEC};
-
-/// How far a wall time the search visits must stay from any wall time that a
-/// change of offset skips or repeats. glibc's `mktime` is exact right up to
-/// such a stretch; the margin covers seconds past 59, which glibc adds after
-/// converting, and leaves room for error.
-const SLACK: i64 = 3 * 3600;
-
-/// How many visited wall times are kept for checking.
-const MAX_VISITS: usize = 48;
-/// How many resets of overshoots are kept for checking.
-const MAX_RESETS: usize = 8;
 
 /// The answer of the arithmetic search, if it can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,12 +40,7 @@ pub(super) fn next_elapse(spec: &CalendarSpec, after: Timestamp, zone: Option<&Z
     let secs = start.div_euclid(1_000_000);
     let usec = start.rem_euclid(1_000_000) as i32;
     let Some(zone) = zone else {
-        let c = Tm::from_wall_secs(secs, false);
-        return match walk(spec, c, usec, &mut NoVisits) {
-            Walk::Found(c, usec) => Fast::Answer(Some(instant(wall_secs(&c), 0, usec))),
-            Walk::Never => Fast::Answer(None),
-            Walk::GaveUp => Fast::Unsure,
-        };
+        return constant_offset(spec, secs, usec, 0);
     };
     let Some(table) = zone.transition_table() else {
         return Fast::Unsure;
@@ -66,45 +49,47 @@ pub(super) fn next_elapse(spec: &CalendarSpec, after: Timestamp, zone: Option<&Z
         return Fast::Unsure;
     };
     let span = table.span(index);
-    let start_wall = secs + i64::from(span.utc_offset);
-    let c = Tm::from_wall_secs(start_wall, false);
-    let start_key = key_of(&c);
-    let mut visits = Visits::new();
-    match walk(spec, c, usec, &mut visits) {
-        Walk::Found(c, usec) => {
-            let wall = wall_secs(&c);
-            let key = key_of(&c);
-            // The common case: everything visited lies between the start and
-            // the answer, inside the start's stretch.
-            let low = if visits.min < start_key {
-                wall_of_key(visits.min)
-            } else {
-                start_wall
-            };
-            let high = if visits.max > key {
-                wall_of_key(visits.max)
-            } else {
-                wall
-            };
-            let offset = if span.safe_from + SLACK <= low && high < span.safe_until - SLACK {
-                span.utc_offset
-            } else {
-                match visits.check(table, index, wall) {
-                    Some(offset) => offset,
-                    None => return Fast::Unsure,
-                }
-            };
-            let t = instant(wall, offset, usec);
+    if table.len() == 1 {
+        // One offset from 1900 to 2210: nothing to stay away from.
+        return constant_offset(spec, secs, usec, span.utc_offset);
+    }
+    let windows = Windows {
+        table,
+        index,
+        low: span.safe_from_key,
+        high: span.safe_until_key,
+        unsafe_visit: false,
+    };
+    let mut walker = Walker::new(spec, secs + i64::from(span.utc_offset), usec, windows);
+    match walker.walk() {
+        Walk::Found => {
+            let key = walker.key();
+            walker.visits.visit(key);
+            let windows = &walker.visits;
+            if windows.unsafe_visit {
+                return Fast::Unsure;
+            }
+            let offset = table.span(windows.index).utc_offset;
+            let t = instant(walker.wall(), offset, walker.usec);
+            // Always so when every visit was safe; the exact search decides
+            // if not.
             if t > after {
                 Fast::Answer(Some(t))
             } else {
                 Fast::Unsure
             }
         }
-        Walk::Never => match visits.check(table, index, start_wall) {
-            Some(_) => Fast::Answer(None),
-            None => Fast::Unsure,
-        },
+        Walk::Never if !walker.visits.unsafe_visit => Fast::Answer(None),
+        Walk::Never | Walk::GaveUp => Fast::Unsure,
+    }
+}
+
+/// The search where every wall time converts with `offset`.
+fn constant_offset(spec: &CalendarSpec, secs: i64, usec: i32, offset: i32) -> Fast {
+    let mut walker = Walker::new(spec, secs + i64::from(offset), usec, NoVisits);
+    match walker.walk() {
+        Walk::Found => Fast::Answer(Some(instant(walker.wall(), offset, walker.usec))),
+        Walk::Never => Fast::Answer(None),
         Walk::GaveUp => Fast::Unsure,
     }
 }
@@ -115,195 +100,460 @@ fn instant(wall: i64, offset: i32, usec: i32) -> Timestamp {
     Timestamp::from_usec((wall - i64::from(offset)) * 1_000_000 + i64::from(usec))
 }
 
-/// Wall-clock seconds of fields in range.
-#[inline]
-fn wall_secs(c: &Tm) -> i64 {
-    days_from_civil(c.year, c.month as u32, c.day as u32) * 86_400
-        + i64::from(c.hour * 3600 + c.minute * 60 + c.second)
-}
-
-/// Fields in range packed into one number that orders as the times do.
+/// [`civil_key`] of fields in range.
 #[inline(always)]
 fn key_of(c: &Tm) -> i64 {
-    (i64::from(c.year) << 26)
-        | i64::from((c.month << 22) | (c.day << 17) | (c.hour << 12) | (c.minute << 6) | c.second)
+    civil_key(c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
-fn wall_of_key(key: i64) -> i64 {
-    let low = (key & ((1 << 26) - 1)) as i32;
-    let c = Tm {
-        year: (key >> 26) as i32,
-        month: low >> 22,
-        day: (low >> 17) & 31,
-        hour: (low >> 12) & 31,
-        minute: (low >> 6) & 63,
-        second: low & 63,
-        isdst: 0,
-    };
-    wall_secs(&c)
-}
-
-/// Where the search notes the wall times it would hand to `mktime`.
+/// Where the search notes the wall times it would hand to `mktime`, as
+/// [`civil_key`]s.
 trait Visit {
-    fn visit(&mut self, c: &Tm);
+    fn visit(&mut self, key: i64);
 
-    /// An overshoot normalized to `from` and was reset to `to`: the next
-    /// `mktime` takes `to` with the daylight-saving flag of `from` (systemd
-    /// sets the spec's flag only after normalizing), so both must lie in
-    /// one stretch of the same offset and flag.
-    fn reset(&mut self, from: &Tm, to: &Tm);
+    /// An overshoot normalized to `from` and was reset to the earlier `to`:
+    /// the next `mktime` takes `to` with the daylight-saving flag of `from`
+    /// (systemd sets the spec's flag only after normalizing), so both must
+    /// lie in one stretch of the same offset and flag. `from` was just
+    /// visited.
+    fn reset(&mut self, to: i64);
 }
 
-/// UTC: every wall time converts the same way.
+/// A constant offset: every wall time converts the same way.
 struct NoVisits;
 
 impl Visit for NoVisits {
     #[inline(always)]
-    fn visit(&mut self, _: &Tm) {}
+    fn visit(&mut self, _: i64) {}
 
     #[inline(always)]
-    fn reset(&mut self, _: &Tm, _: &Tm) {}
+    fn reset(&mut self, _: i64) {}
 }
 
-/// The visited wall times as keys ([`key_of`]), with the smallest and the
-/// largest.
-struct Visits {
-    keys: [i64; MAX_VISITS],
-    len: usize,
-    /// The resets ([`Visit::reset`]), as keys.
-    resets: [(i64, i64); MAX_RESETS],
-    resets_len: usize,
-    /// More than [`MAX_VISITS`] visits or [`MAX_RESETS`] resets: only `min`
-    /// and `max` are known.
-    overflow: bool,
-    min: i64,
-    max: i64,
+/// The safe window ([`crate::zone::TransitionTable`]) of the last visit.
+struct Windows<'t> {
+    table: &'t TransitionTable,
+    /// The stretch whose window `low..high` is.
+    index: usize,
+    low: i64,
+    high: i64,
+    /// Some visit lay outside every window.
+    unsafe_visit: bool,
 }
 
-impl Visit for Visits {
+impl Visit for Windows<'_> {
     #[inline(always)]
-    fn visit(&mut self, c: &Tm) {
-        let key = key_of(c);
-        self.min = self.min.min(key);
-        self.max = self.max.max(key);
-        if self.len < MAX_VISITS {
-            self.keys[self.len] = key;
-            self.len += 1;
-        } else {
-            self.overflow = true;
+    fn visit(&mut self, key: i64) {
+        if key < self.low || key >= self.high {
+            self.find(key);
         }
     }
 
-    fn reset(&mut self, from: &Tm, to: &Tm) {
-        let (from, to) = (key_of(from), key_of(to));
-        // Both are visited; where they are the same time there is nothing
-        // more to check.
-        if from != to {
-            if self.resets_len < MAX_RESETS {
-                self.resets[self.resets_len] = (from, to);
-                self.resets_len += 1;
-            } else {
-                self.overflow = true;
-            }
+    #[inline(always)]
+    fn reset(&mut self, to: i64) {
+        if to < self.low || to >= self.high {
+            self.unsafe_visit = true;
         }
     }
 }
 
-impl Visits {
-    fn new() -> Visits {
-        Visits {
-            keys: [0; MAX_VISITS],
-            len: 0,
-            resets: [(0, 0); MAX_RESETS],
-            resets_len: 0,
-            overflow: false,
-            min: i64::MAX,
-            max: i64::MIN,
-        }
-    }
-
-    /// Whether every visited wall time lies safely inside one stretch of
-    /// constant offset, and if so the offset of wall time `answer`.
-    fn check(&self, table: &TransitionTable, start: usize, answer: i64) -> Option<i32> {
-        if self.overflow {
-            return None;
-        }
-        let mut index = start;
-        for &key in &self.keys[..self.len] {
-            index = safe_index(table, index, wall_of_key(key))?;
-        }
-        for &(from, to) in &self.resets[..self.resets_len] {
-            let from = safe_index(table, start, wall_of_key(from))?;
-            if safe_index(table, from, wall_of_key(to))? != from {
-                return None;
+impl Windows<'_> {
+    /// Moves to the window of `key`, or notes that none holds it.
+    #[cold]
+    fn find(&mut self, key: i64) {
+        match self.table.safe_index_of_key(key) {
+            Some(index) => {
+                let span = self.table.span(index);
+                self.index = index;
+                self.low = span.safe_from_key;
+                self.high = span.safe_until_key;
             }
-        }
-        let index = safe_index(table, index, answer)?;
-        Some(table.span(index).utc_offset)
-    }
-}
-
-/// The stretch of constant offset whose safe wall times hold `wall`,
-/// looking from stretch `index` on; `None` if `wall` lies too close to a
-/// skipped or repeated wall time. The safe windows of the stretches are in
-/// order and do not overlap.
-fn safe_index(table: &TransitionTable, mut index: usize, wall: i64) -> Option<usize> {
-    loop {
-        let span = table.span(index);
-        if wall >= span.safe_until - SLACK {
-            if index + 1 == table.len() {
-                return None;
-            }
-            index += 1;
-        } else if wall < span.safe_from + SLACK {
-            if index == 0 || wall >= table.span(index - 1).safe_until - SLACK {
-                return None;
-            }
-            index -= 1;
-        } else {
-            return Some(index);
+            None => self.unsafe_visit = true,
         }
     }
 }
 
 /// How the walk ended.
 enum Walk {
-    /// Every field matches: the fields and the microseconds.
-    Found(Tm, i32),
+    /// Every field matches: the walker's fields are the answer.
+    Found,
     /// No elapse (a list that ends, or past 2199).
     Never,
     /// systemd's iteration limit.
     GaveUp,
 }
 
-/// The fields at midnight of their day.
-#[inline(always)]
-fn midnight(c: Tm) -> Tm {
-    Tm {
-        hour: 0,
-        minute: 0,
-        second: 0,
-        ..c
+/// The candidate of the search, always with its fields in range between
+/// steps, and the first day of its month.
+struct Walker<'s, V> {
+    spec: &'s CalendarSpec,
+    c: Tm,
+    usec: i32,
+    /// Day number of the first day of `c`'s month, and the month's length.
+    month_start: i64,
+    month_length: i32,
+    visits: V,
+}
+
+impl<'s, V: Visit> Walker<'s, V> {
+    /// A walker at wall-clock seconds `wall` and `usec` microseconds.
+    fn new(spec: &'s CalendarSpec, wall: i64, usec: i32, visits: V) -> Walker<'s, V> {
+        let day_number = wall.div_euclid(86_400);
+        let (year, month, day) = date(day_number);
+        let sod = wall.rem_euclid(86_400) as i32;
+        Walker {
+            spec,
+            c: Tm {
+                year,
+                month,
+                day,
+                hour: sod / 3600,
+                minute: sod / 60 % 60,
+                second: sod % 60,
+                isdst: 0,
+            },
+            usec,
+            month_start: day_number - i64::from(day - 1),
+            month_length: month_length(year, month),
+            visits,
+        }
+    }
+
+    #[inline(always)]
+    fn key(&self) -> i64 {
+        key_of(&self.c)
+    }
+
+    #[inline(always)]
+    fn visit(&mut self) {
+        let key = self.key();
+        self.visits.visit(key);
+    }
+
+    /// Day number of the candidate.
+    #[inline(always)]
+    fn day_number(&self) -> i64 {
+        self.month_start + i64::from(self.c.day - 1)
+    }
+
+    /// Wall-clock seconds of the candidate.
+    #[inline(always)]
+    fn wall(&self) -> i64 {
+        self.day_number() * 86_400
+            + i64::from(self.c.hour * 3600 + self.c.minute * 60 + self.c.second)
+    }
+
+    /// Recomputes the month's start after its year or month changed.
+    #[inline(always)]
+    fn month_changed(&mut self) {
+        self.month_start = days(self.c.year, self.c.month, 1);
+        self.month_length = month_length(self.c.year, self.c.month);
+    }
+
+    // The steps systemd takes where a field has no match left, with the
+    // carries `timegm` makes; each starts the next value at its beginning.
+
+    #[inline(always)]
+    fn next_year(&mut self) {
+        self.c = Tm {
+            year: self.c.year + 1,
+            month: 1,
+            day: 1,
+            ..midnight(self.c)
+        };
+        self.usec = 0;
+        self.month_changed();
+    }
+
+    #[inline(always)]
+    fn next_month(&mut self) {
+        if self.c.month == 12 {
+            self.next_year();
+        } else {
+            self.c = Tm {
+                month: self.c.month + 1,
+                day: 1,
+                ..midnight(self.c)
+            };
+            self.usec = 0;
+            self.month_changed();
+        }
+    }
+
+    #[inline(always)]
+    fn next_day(&mut self) {
+        if self.c.day == self.month_length {
+            self.next_month();
+        } else {
+            self.c = Tm {
+                day: self.c.day + 1,
+                ..midnight(self.c)
+            };
+            self.usec = 0;
+        }
+    }
+
+    #[inline(always)]
+    fn next_hour(&mut self) {
+        if self.c.hour == 23 {
+            self.next_day();
+        } else {
+            self.c = Tm {
+                hour: self.c.hour + 1,
+                minute: 0,
+                second: 0,
+                ..self.c
+            };
+            self.usec = 0;
+        }
+    }
+
+    #[inline(always)]
+    fn next_minute(&mut self) {
+        if self.c.minute == 59 {
+            self.next_hour();
+        } else {
+            self.c.minute += 1;
+            self.c.second = 0;
+            self.usec = 0;
+        }
+    }
+
+    /// systemd's `tm_within_bounds` for a candidate `c` with a field past
+    /// its range: the normalized time is visited, and the candidate becomes
+    /// it with the field below the first changed one reset.
+    #[inline(always)]
+    fn overshoot(&mut self, c: Tm) {
+        let (normalized, reset) = overshoot(c);
+        let (normalized_key, reset_key) = (key_of(&normalized), key_of(&reset));
+        self.visits.visit(normalized_key);
+        if reset_key != normalized_key {
+            self.visits.reset(reset_key);
+        }
+        self.c = reset;
+        self.month_changed();
+    }
+
+    /// systemd's search (see [`super::walk`]) with `timegm` for `mktime`.
+    #[inline(always)]
+    fn walk(&mut self) -> Walk {
+        let spec = self.spec;
+        let masks = &spec.masks.fast;
+        for _ in 0..MAX_ITERATIONS {
+            self.visit();
+
+            // Year: nothing to carry into.
+            let year = if masks.any_year {
+                self.c.year
+            } else {
+                match from_list(spec, Field::Year, self.c.year) {
+                    Some(year) => year,
+                    None => return Walk::Never,
+                }
+            };
+            if year != self.c.year {
+                self.c = Tm {
+                    year,
+                    month: 1,
+                    day: 1,
+                    ..midnight(self.c)
+                };
+                self.usec = 0;
+                self.month_changed();
+                self.visit();
+            }
+            if self.c.year > MAX_YEAR {
+                return Walk::Never;
+            }
+
+            // Month.
+            match masks.month.next(self.c.month).or_else(|| {
+                masks
+                    .month
+                    .overflows
+                    .then(|| from_list(spec, Field::Month, self.c.month))
+                    .flatten()
+            }) {
+                None => {
+                    self.next_year();
+                    continue;
+                }
+                Some(month) if month != self.c.month => {
+                    let c = Tm {
+                        month,
+                        day: 1,
+                        ..midnight(self.c)
+                    };
+                    self.usec = 0;
+                    if month > 12 {
+                        self.overshoot(c);
+                        continue;
+                    }
+                    self.c = c;
+                    self.month_changed();
+                    self.visit();
+                }
+                Some(_) => {}
+            }
+
+            // Day of the month; `~` counts from the end of this month.
+            let found = match masks.day {
+                Some(days) => days.next(self.c.day).or_else(|| {
+                    days.overflows
+                        .then(|| from_list(spec, Field::Day, self.c.day))
+                        .flatten()
+                }),
+                None if spec.day.is_empty() => Some(self.c.day),
+                None => next_day_from_end(spec, self.c, self.month_length, &mut self.visits),
+            };
+            match found {
+                None => {
+                    self.next_month();
+                    continue;
+                }
+                Some(day) if day != self.c.day => {
+                    let c = Tm {
+                        day,
+                        ..midnight(self.c)
+                    };
+                    self.usec = 0;
+                    if day > self.month_length {
+                        self.overshoot(c);
+                        continue;
+                    }
+                    self.c = c;
+                    self.visit();
+                }
+                Some(_) => {}
+            }
+
+            // systemd: a weekday AND a day of the month must both match.
+            if spec.weekdays != 0 {
+                // 1970-01-01 was a Thursday (Monday = 0).
+                let weekday = (self.day_number() + 3).rem_euclid(7);
+                if spec.weekdays & (1 << weekday) == 0 {
+                    self.next_day();
+                    continue;
+                }
+            }
+
+            // Hour.
+            match masks.hour.next(self.c.hour).or_else(|| {
+                masks
+                    .hour
+                    .overflows
+                    .then(|| from_list(spec, Field::Hour, self.c.hour))
+                    .flatten()
+            }) {
+                None => {
+                    self.next_day();
+                    continue;
+                }
+                Some(hour) if hour != self.c.hour => {
+                    let c = Tm {
+                        hour,
+                        minute: 0,
+                        second: 0,
+                        ..self.c
+                    };
+                    self.usec = 0;
+                    if hour > 23 {
+                        self.overshoot(c);
+                        continue;
+                    }
+                    self.c = c;
+                    self.visit();
+                }
+                Some(_) => {}
+            }
+
+            // Minute.
+            match masks.minute.next(self.c.minute).or_else(|| {
+                masks
+                    .minute
+                    .overflows
+                    .then(|| from_list(spec, Field::Minute, self.c.minute))
+                    .flatten()
+            }) {
+                None => {
+                    self.next_hour();
+                    continue;
+                }
+                Some(minute) if minute != self.c.minute => {
+                    let c = Tm {
+                        minute,
+                        second: 0,
+                        ..self.c
+                    };
+                    self.usec = 0;
+                    if minute > 59 {
+                        self.overshoot(c);
+                        continue;
+                    }
+                    self.c = c;
+                    self.visit();
+                }
+                Some(_) => {}
+            }
+
+            // Second and microsecond, matched together.
+            let whole = match masks.second {
+                // Whole seconds: the first one at or after the current time.
+                Some(seconds) => {
+                    let from = self.c.second + i32::from(self.usec > 0);
+                    let rest = if from < 60 { seconds.bits >> from } else { 0 };
+                    if rest != 0 {
+                        Some(Some(from + rest.trailing_zeros() as i32))
+                    } else if seconds.overflows || from >= 60 {
+                        None
+                    } else {
+                        Some(None)
+                    }
+                }
+                None => None,
+            };
+            let (second, usec) = match whole {
+                Some(Some(second)) => (second, 0),
+                Some(None) => {
+                    self.next_minute();
+                    continue;
+                }
+                // The list itself, in microseconds.
+                None => match from_list(
+                    spec,
+                    Field::Second,
+                    self.c.second * USEC_PER_SEC + self.usec,
+                ) {
+                    Some(found) => (found / USEC_PER_SEC, found % USEC_PER_SEC),
+                    None => {
+                        self.next_minute();
+                        continue;
+                    }
+                },
+            };
+            self.usec = usec;
+            if second != self.c.second {
+                let c = Tm { second, ..self.c };
+                if second > 59 {
+                    self.overshoot(c);
+                    continue;
+                }
+                self.c = c;
+                self.visit();
+            }
+            return Walk::Found;
+        }
+        Walk::GaveUp
     }
 }
 
-/// `timegm`'s normalization of fields that may overflow.
-#[inline]
-fn normalized(c: Tm) -> Tm {
-    if c.in_range() {
-        c
-    } else {
-        Tm::from_wall_secs(c.wall_secs_with(c.second), false)
-    }
-}
-
-/// systemd's `tm_within_bounds` for fields that overflowed: the normalized
-/// time, with the field below the first changed one reset.
+/// systemd's `tm_within_bounds` on fields `c` with one past its range: the
+/// normalized fields, and those with the field below the first changed one
+/// reset.
 #[cold]
-fn moved(c: Tm, visits: &mut impl Visit) -> Tm {
-    let mut n = Tm::from_wall_secs(c.wall_secs_with(c.second), false);
-    visits.visit(&n);
-    let c_normalized = n;
+fn overshoot(c: Tm) -> (Tm, Tm) {
+    let normalized = timegm(&c);
+    let mut n = normalized;
     if n.year != c.year {
         n.month = 1;
     } else if n.month != c.month {
@@ -315,228 +565,57 @@ fn moved(c: Tm, visits: &mut impl Visit) -> Tm {
     } else if n.minute != c.minute {
         n.second = 0;
     }
-    visits.reset(&c_normalized, &n);
-    n
+    (normalized, n)
 }
 
-/// systemd's search (see [`super::walk`]) with `timegm` for `mktime`, from
-/// fields `c` in range and `usec` microseconds.
-fn walk(spec: &CalendarSpec, mut c: Tm, mut usec: i32, visits: &mut impl Visit) -> Walk {
-    let masks = &spec.masks.fast;
-    for _ in 0..MAX_ITERATIONS {
-        c = normalized(c);
-        visits.visit(&c);
-
-        // Year: nothing to carry into.
-        let Some(year) = next_match(&spec.year, c.year) else {
-            return Walk::Never;
-        };
-        if year != c.year {
-            c = Tm {
-                year,
-                month: 1,
-                day: 1,
-                ..midnight(c)
-            };
-            usec = 0;
-            visits.visit(&c);
-        }
-        if c.year > MAX_YEAR {
-            return Walk::Never;
-        }
-
-        // Month.
-        match masks.month.next(&spec.month, c.month) {
-            None => {
-                c = Tm {
-                    year: c.year + 1,
-                    month: 1,
-                    day: 1,
-                    ..midnight(c)
-                };
-                usec = 0;
-                continue;
-            }
-            Some(month) if month != c.month => {
-                c = Tm {
-                    month,
-                    day: 1,
-                    ..midnight(c)
-                };
-                usec = 0;
-                if month > 12 {
-                    c = moved(c, visits);
-                    continue;
-                }
-                visits.visit(&c);
-            }
-            Some(_) => {}
-        }
-
-        // Day of the month; `~` counts from the end of this month.
-        let found = match masks.day {
-            Some(days) => days.next(&spec.day, c.day),
-            None if spec.day.is_empty() => Some(c.day),
-            None => next_day_from_end(spec, &c, visits),
-        };
-        match found {
-            None => {
-                c = Tm {
-                    month: c.month + 1,
-                    day: 1,
-                    ..midnight(c)
-                };
-                usec = 0;
-                continue;
-            }
-            Some(day) if day != c.day => {
-                c = Tm { day, ..midnight(c) };
-                usec = 0;
-                if day > days_in_month(c.year, c.month as u32) as i32 {
-                    c = moved(c, visits);
-                    continue;
-                }
-                visits.visit(&c);
-            }
-            Some(_) => {}
-        }
-
-        // systemd: a weekday AND a day of the month must both match.
-        if spec.weekdays != 0 {
-            let days = days_from_civil(c.year, c.month as u32, c.day as u32);
-            let weekday = (days + 3).rem_euclid(7);
-            if spec.weekdays & (1 << weekday) == 0 {
-                c = Tm {
-                    day: c.day + 1,
-                    ..midnight(c)
-                };
-                usec = 0;
-                continue;
-            }
-        }
-
-        // Hour.
-        match masks.hour.next(&spec.hour, c.hour) {
-            None => {
-                c = Tm {
-                    day: c.day + 1,
-                    ..midnight(c)
-                };
-                usec = 0;
-                continue;
-            }
-            Some(hour) if hour != c.hour => {
-                c = Tm {
-                    hour,
-                    minute: 0,
-                    second: 0,
-                    ..c
-                };
-                usec = 0;
-                if hour > 23 {
-                    c = moved(c, visits);
-                    continue;
-                }
-                visits.visit(&c);
-            }
-            Some(_) => {}
-        }
-
-        // Minute.
-        match masks.minute.next(&spec.minute, c.minute) {
-            None => {
-                c = Tm {
-                    hour: c.hour + 1,
-                    minute: 0,
-                    second: 0,
-                    ..c
-                };
-                usec = 0;
-                continue;
-            }
-            Some(minute) if minute != c.minute => {
-                c = Tm {
-                    minute,
-                    second: 0,
-                    ..c
-                };
-                usec = 0;
-                if minute > 59 {
-                    c = moved(c, visits);
-                    continue;
-                }
-                visits.visit(&c);
-            }
-            Some(_) => {}
-        }
-
-        // Second and microsecond, matched together.
-        let now = c.second * USEC_PER_SEC + usec;
-        let found = match masks.second {
-            // Whole seconds: the first one at or after `now`.
-            Some(seconds) => {
-                let from = c.second + i32::from(usec > 0);
-                let rest = if from < 60 { seconds.bits >> from } else { 0 };
-                if rest != 0 {
-                    Some((from + rest.trailing_zeros() as i32) * USEC_PER_SEC)
-                } else if seconds.overflows || from >= 60 {
-                    next_match(&spec.second, now)
-                } else {
-                    None
-                }
-            }
-            None => next_match(&spec.second, now),
-        };
-        let Some(found) = found else {
-            c = Tm {
-                minute: c.minute + 1,
-                second: 0,
-                ..c
-            };
-            usec = 0;
-            continue;
-        };
-        let second = found / USEC_PER_SEC;
-        usec = found % USEC_PER_SEC;
-        if second != c.second {
-            c.second = second;
-            if second > 59 {
-                c = moved(c, visits);
-                continue;
-            }
-            visits.visit(&c);
-        }
-        return Walk::Found(c, usec);
+/// The normalized fields of `c`, as `timegm` carries them.
+fn timegm(c: &Tm) -> Tm {
+    let wall = c.wall_secs_with(c.second);
+    let (year, month, day) = date(wall.div_euclid(86_400));
+    let sod = wall.rem_euclid(86_400) as i32;
+    Tm {
+        year,
+        month,
+        day,
+        hour: sod / 3600,
+        minute: sod / 60 % 60,
+        second: sod % 60,
+        isdst: 0,
     }
-    Walk::GaveUp
 }
 
 /// systemd's `find_end_of_month` under `timegm`: the day `from_end` days
-/// before the end of `c`'s month, or -1 outside the month. The probe (day
-/// `1 - from_end` of the next month at `c`'s time of day) is visited.
-fn end_of_month(c: &Tm, from_end: i32, visits: &mut impl Visit) -> i32 {
-    let days = days_in_month(c.year, c.month as u32) as i32;
-    if (1..=days).contains(&from_end) {
-        let day = days + 1 - from_end;
-        visits.visit(&Tm { day, ..*c });
+/// before the end of `c`'s month (`length` days long), or -1 outside the
+/// month. The probe (day `1 - from_end` of the next month at `c`'s time of
+/// day) is visited.
+fn end_of_month(c: Tm, length: i32, from_end: i32, visits: &mut impl Visit) -> i32 {
+    if (1..=length).contains(&from_end) {
+        let day = length + 1 - from_end;
+        visits.visit(key_of(&Tm { day, ..c }));
         day
     } else {
         let probe = Tm {
             month: c.month + 1,
             day: 1 - from_end,
-            ..*c
+            ..c
         };
-        visits.visit(&normalized(probe));
+        visits.visit(key_of(&timegm(&probe)));
         -1
     }
 }
 
 /// systemd's `find_matching_component` for `~` days, as in the exact walk.
-fn next_day_from_end(spec: &CalendarSpec, c: &Tm, visits: &mut impl Visit) -> Option<i32> {
+#[inline(never)]
+fn next_day_from_end(
+    spec: &CalendarSpec,
+    c: Tm,
+    length: i32,
+    visits: &mut impl Visit,
+) -> Option<i32> {
     let mut best: Option<i32> = None;
     for entry in &spec.day {
-        let mut start = end_of_month(c, entry.start, visits);
-        let mut stop = end_of_month(c, entry.stop, visits);
+        let mut start = end_of_month(c, length, entry.start, visits);
+        let mut stop = end_of_month(c, length, entry.stop, visits);
         if stop > 0 {
             std::mem::swap(&mut start, &mut stop);
         }
@@ -545,4 +624,43 @@ fn next_day_from_end(spec: &CalendarSpec, c: &Tm, visits: &mut impl Visit) -> Op
         }
     }
     best
+}
+
+/// A field of a spec.
+#[derive(Clone, Copy)]
+enum Field {
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+}
+
+/// The smallest value of `field`'s list not below `current`
+/// ([`next_match`]). Out of line and picking the list itself: the hot loop
+/// then loads none of the lists it rarely asks.
+#[cold]
+#[inline(never)]
+fn from_list(spec: &CalendarSpec, field: Field, current: i32) -> Option<i32> {
+    let list = match field {
+        Field::Year => &spec.year,
+        Field::Month => &spec.month,
+        Field::Day => &spec.day,
+        Field::Hour => &spec.hour,
+        Field::Minute => &spec.minute,
+        Field::Second => &spec.second,
+    };
+    next_match(list, current)
+}
+
+/// The fields at midnight of their day.
+#[inline(always)]
+fn midnight(c: Tm) -> Tm {
+    Tm {
+        hour: 0,
+        minute: 0,
+        second: 0,
+        ..c
+    }
 }

@@ -39,6 +39,8 @@ pub(super) struct Allowed {
 /// fractions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct FastMasks {
+    /// The year list is empty: any year.
+    pub(super) any_year: bool,
     pub(super) month: Allowed,
     pub(super) day: Option<Allowed>,
     pub(super) hour: Allowed,
@@ -63,20 +65,14 @@ impl Allowed {
         Some(Allowed { bits, overflows })
     }
 
-    /// The smallest allowed value not below `current`, which lies in the
-    /// field's range; past the range only the list's overshooting
-    /// repetitions are left.
+    /// The smallest allowed value in the field's range not below
+    /// `current`, which lies in the range. If there is none, only the
+    /// list's overshooting repetitions are left, if it `overflows`.
     #[inline(always)]
-    pub(super) fn next(&self, chain: &[Component], current: i32) -> Option<i32> {
+    pub(super) fn next(&self, current: i32) -> Option<i32> {
         debug_assert!((0..64).contains(&current));
         let rest = self.bits >> (current & 63);
-        if rest != 0 {
-            return Some(current + rest.trailing_zeros() as i32);
-        }
-        if self.overflows {
-            return super::walk::next_match(chain, current);
-        }
-        None
+        (rest != 0).then(|| current + rest.trailing_zeros() as i32)
     }
 }
 
@@ -93,6 +89,7 @@ impl Masks {
             minute: mask(&spec.minute, 59, 1),
             second: mask(&spec.second, 59, USEC_PER_SEC),
             fast: FastMasks {
+                any_year: spec.year.is_empty(),
                 month: Allowed::of(&spec.month, 1, 12, 1).unwrap_or_default(),
                 day: if spec.end_of_month {
                     None

@@ -24,6 +24,7 @@ use crate::error::ParseError;
 use crate::timestamp::Timestamp;
 use crate::zone::{Zone, ZoneSource};
 
+mod days;
 mod display;
 mod fast;
 mod masks;

@@ -55,21 +55,23 @@ fn spec_text() -> impl Strategy<Value = String> {
         .prop_map(|(w, y, mo, d, h, mi, s)| format!("{w}{y}-{mo}{d} {h}:{mi}:{s}"))
 }
 
-/// A base near one of the zone's changes of offset (within a few days, by
-/// the second), or anywhere from 1970 to 2199.
+/// A base near one of the zone's changes of offset (within a few days or a
+/// few hours, by the second), or anywhere from 1970 to 2199.
 fn base(zone: &Zone) -> impl Strategy<Value = Timestamp> {
     let starts: Vec<i64> = match zone.transition_table() {
         Some(table) => (1..table.len()).map(|i| table.span(i).start).collect(),
         None => Vec::new(),
     };
-    let near = if starts.is_empty() {
-        Just(0i64).boxed()
-    } else {
-        (prop::sample::select(starts), -4 * 86_400i64..4 * 86_400)
-            .prop_map(|(t, d)| t + d)
-            .boxed()
+    let near = |reach: i64| {
+        if starts.is_empty() {
+            Just(0i64).boxed()
+        } else {
+            (prop::sample::select(starts.clone()), -reach..reach)
+                .prop_map(|(t, d)| t + d)
+                .boxed()
+        }
     };
-    prop_oneof![near, 0i64..7_258_118_400]
+    prop_oneof![near(4 * 86_400), near(6 * 3600), 0i64..7_258_118_400]
         .prop_flat_map(|s| (Just(s), prop_oneof![Just(0i64), 0i64..1_000_000]))
         .prop_map(|(s, us)| Timestamp::from_usec(s * 1_000_000 + us))
 }

@@ -18,7 +18,7 @@ mod tzif;
 pub use bundled::BundledZones;
 pub use local::local_zone;
 pub use system::{is_valid_zone_name, SystemZones};
-pub(crate) use table::TransitionTable;
+pub(crate) use table::{civil_key, TransitionTable};
 
 use crate::civil::CivilDateTime;
 use crate::timestamp::Timestamp;

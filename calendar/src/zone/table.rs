@@ -9,6 +9,7 @@
 //! convert its answer once.
 
 use super::{Offset, ZoneRules};
+use crate::civil::civil_from_days;
 
 /// The first instant covered: 1900-01-01 00:00:00 UTC.
 const FIRST: i64 = -2_208_988_800;
@@ -18,6 +19,43 @@ const HORIZON: i64 = 7_573_651_200;
 /// More entries than any zone has in these years: rules whose spans are not
 /// real (one second long) give up here.
 const MAX_ENTRIES: usize = 4096;
+/// How close to a skipped or repeated wall time a wall time still counts as
+/// safe (see [`Span::safe_from_key`]). glibc's `mktime` answers every other
+/// wall time exactly, whatever offset it remembers; the one way it strays
+/// from a wall time is with seconds past 59, which it adds after converting
+/// (at most a minute). An hour covers that with room to spare, and keeps
+/// midnight safe on days whose clocks change at 02:00.
+const MARGIN: i64 = 3600;
+/// Seconds per bucket of the index from instants to spans (about 97 days).
+const BUCKET_BITS: u32 = 23;
+
+/// Wall-clock fields (in range) as one number that orders as the times do.
+#[inline(always)]
+pub(crate) fn civil_key(
+    year: i32,
+    month: i32,
+    day: i32,
+    hour: i32,
+    minute: i32,
+    second: i32,
+) -> i64 {
+    (i64::from(year) << 26)
+        | i64::from((month << 22) | (day << 17) | (hour << 12) | (minute << 6) | second)
+}
+
+/// [`civil_key`] of wall-clock seconds.
+fn wall_key(wall: i64) -> i64 {
+    let (year, month, day) = civil_from_days(wall.div_euclid(86_400));
+    let sod = wall.rem_euclid(86_400) as i32;
+    civil_key(
+        year,
+        month as i32,
+        day as i32,
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60,
+    )
+}
 
 /// One stretch of instants with a constant offset, from `start` up to the
 /// next entry's `start` (or the horizon).
@@ -37,12 +75,22 @@ pub(crate) struct Span {
     /// Wall-clock seconds before which no later change of offset (and not
     /// the horizon) repeats or skips a wall time.
     pub(crate) safe_until: i64,
+    /// [`civil_key`] of the first wall time at least the margin after
+    /// `safe_from`: wall times from here up to `safe_until_key` convert
+    /// with this stretch's offset and lie far from any skipped or repeated
+    /// one. Windows of successive stretches are in order and disjoint.
+    pub(crate) safe_from_key: i64,
+    /// [`civil_key`] of the margin before `safe_until` (exclusive).
+    pub(crate) safe_until_key: i64,
 }
 
 /// A zone's spans of constant offset from 1900 to 2210, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TransitionTable {
     spans: Vec<Span>,
+    /// For each bucket of 2^[`BUCKET_BITS`] seconds from [`FIRST`], the
+    /// span holding its first instant.
+    buckets: Vec<u16>,
 }
 
 impl TransitionTable {
@@ -71,6 +119,8 @@ impl TransitionTable {
                     is_dst,
                     safe_from: 0,
                     safe_until: 0,
+                    safe_from_key: 0,
+                    safe_until_key: 0,
                 });
             }
             t = span.end;
@@ -95,7 +145,21 @@ impl TransitionTable {
                 floor = floor.min(spans[i].start + i64::from(a.min(b)));
             }
         }
-        Some(TransitionTable { spans })
+        for span in &mut spans {
+            span.safe_from_key = wall_key(span.safe_from + MARGIN);
+            span.safe_until_key = wall_key(span.safe_until - MARGIN);
+        }
+        let count = ((HORIZON - FIRST) >> BUCKET_BITS) + 1;
+        let mut buckets = Vec::with_capacity(count as usize);
+        let mut index = 0;
+        for b in 0..count {
+            let t = FIRST + (b << BUCKET_BITS);
+            while index + 1 < spans.len() && spans[index + 1].start <= t {
+                index += 1;
+            }
+            buckets.push(u16::try_from(index).ok()?);
+        }
+        Some(TransitionTable { spans, buckets })
     }
 
     /// The index of the span holding instant `unix_secs`, if the table
@@ -105,7 +169,22 @@ impl TransitionTable {
         if !(FIRST..HORIZON).contains(&unix_secs) {
             return None;
         }
-        Some(self.spans.partition_point(|s| s.start <= unix_secs) - 1)
+        let mut index = usize::from(self.buckets[((unix_secs - FIRST) >> BUCKET_BITS) as usize]);
+        while let Some(next) = self.spans.get(index + 1) {
+            if next.start > unix_secs {
+                break;
+            }
+            index += 1;
+        }
+        Some(index)
+    }
+
+    /// The index of the span whose safe window holds wall time `key`
+    /// ([`civil_key`]), if any does.
+    pub(crate) fn safe_index_of_key(&self, key: i64) -> Option<usize> {
+        let index = self.spans.partition_point(|s| s.safe_until_key <= key);
+        let span = self.spans.get(index)?;
+        (span.safe_from_key <= key).then_some(index)
     }
 
     /// The span at `index`.
