@@ -16,6 +16,7 @@ use crate::timestamp::Timestamp;
 use crate::zone::{civil_key, TransitionTable, Zone};
 
 use super::days::{date, days, month_length};
+use super::masks::FastMasks;
 use super::normalize::MAX_YEAR;
 use super::walk::{first_at_or_after, next_match, MAX_BASE_USEC, MAX_ITERATIONS};
 use super::wall::Tm;
@@ -117,6 +118,11 @@ trait Visit {
     /// lie in one stretch of the same offset and flag. `from` was just
     /// visited.
     fn reset(&mut self, to: i64);
+
+    /// Whether every midnight of `year` is safe, and no change of offset
+    /// falls into the first days of a month (where a reset may land on the
+    /// other side of it).
+    fn may_skip_year(&self, year: i32) -> bool;
 }
 
 /// A constant offset: every wall time converts the same way.
@@ -128,6 +134,11 @@ impl Visit for NoVisits {
 
     #[inline(always)]
     fn reset(&mut self, _: i64) {}
+
+    #[inline(always)]
+    fn may_skip_year(&self, _: i32) -> bool {
+        true
+    }
 }
 
 /// The safe window ([`crate::zone::TransitionTable`]) of the last visit.
@@ -155,13 +166,27 @@ impl Visit for Windows<'_> {
             self.unsafe_visit = true;
         }
     }
+
+    fn may_skip_year(&self, year: i32) -> bool {
+        self.table.midnights_safe(year)
+    }
 }
 
 impl Windows<'_> {
     /// Moves to the window of `key`, or notes that none holds it.
     #[cold]
     fn find(&mut self, key: i64) {
-        match self.table.safe_index_of_key(key) {
+        // Most moves are to a neighbouring stretch.
+        let near = if key >= self.high {
+            self.index + 1
+        } else {
+            self.index.wrapping_sub(1)
+        };
+        let found = match self.table.get(near) {
+            Some(span) if span.safe_from_key <= key && key < span.safe_until_key => Some(near),
+            _ => self.table.safe_index_of_key(key),
+        };
+        match found {
             Some(index) => {
                 let span = self.table.span(index);
                 self.index = index;
@@ -193,6 +218,8 @@ struct Walker<'s, V> {
     month_start: i64,
     month_length: i32,
     visits: V,
+    /// The passes systemd's walk made so far.
+    passes: u32,
 }
 
 impl<'s, V: Visit> Walker<'s, V> {
@@ -216,6 +243,7 @@ impl<'s, V: Visit> Walker<'s, V> {
             month_start: day_number - i64::from(day - 1),
             month_length: month_length(year, month),
             visits,
+            passes: 0,
         }
     }
 
@@ -263,6 +291,33 @@ impl<'s, V: Visit> Walker<'s, V> {
         };
         self.usec = 0;
         self.month_changed();
+        self.skip_empty_year();
+    }
+
+    /// At the first instant of a year without a single matching day,
+    /// systemd's walk goes through its months and days (midnights only) to
+    /// the next year's first instant, in at most `year_passes` passes: the
+    /// candidate moves there at once, and the passes are counted. Whether
+    /// it did.
+    #[inline(always)]
+    fn skip_empty_year(&mut self) -> bool {
+        let masks = &self.spec.masks.fast;
+        if !masks.skips_years {
+            return false;
+        }
+        let start = self.passes;
+        while self.c.year <= MAX_YEAR
+            && !year_has_match(masks, self.spec.weekdays, self.c.year)
+            && self.visits.may_skip_year(self.c.year)
+        {
+            self.passes += masks.year_passes;
+            self.c.year += 1;
+        }
+        if self.passes == start {
+            return false;
+        }
+        self.month_changed();
+        true
     }
 
     #[inline(always)]
@@ -339,7 +394,8 @@ impl<'s, V: Visit> Walker<'s, V> {
     fn walk(&mut self) -> Walk {
         let spec = self.spec;
         let masks = &spec.masks.fast;
-        for _ in 0..MAX_ITERATIONS {
+        while self.passes < MAX_ITERATIONS {
+            self.passes += 1;
             self.visit();
 
             // Year: nothing to carry into.
@@ -360,6 +416,9 @@ impl<'s, V: Visit> Walker<'s, V> {
                 };
                 self.usec = 0;
                 self.month_changed();
+                if self.skip_empty_year() {
+                    continue;
+                }
                 self.visit();
             }
             if self.c.year > MAX_YEAR {
@@ -626,6 +685,33 @@ fn next_day_from_end(
     best
 }
 
+/// Whether some day of `year` matches the months, days and weekdays of a
+/// spec whose lists do not overshoot.
+fn year_has_match(masks: &FastMasks, weekdays: u8, year: i32) -> bool {
+    let Some(days_allowed) = masks.day else {
+        return true;
+    };
+    let mut months = masks.month.bits;
+    while months != 0 {
+        let month = months.trailing_zeros() as i32;
+        months &= months - 1;
+        let length = month_length(year, month);
+        let mut allowed = days_allowed.bits & ((2u64 << length) - 2);
+        if weekdays != 0 && allowed != 0 {
+            // The weekdays of days 1, 2, … as bits 1, 2, … (Monday = 0).
+            let first = (days(year, month, 1) + 3).rem_euclid(7) as u32;
+            let week = u64::from(weekdays);
+            let rotated = ((week >> first) | (week << (7 - first))) & 0x7f;
+            let tiled = rotated | rotated << 7 | rotated << 14 | rotated << 21 | rotated << 28;
+            allowed &= tiled << 1;
+        }
+        if allowed != 0 {
+            return true;
+        }
+    }
+    false
+}
+
 /// A field of a spec.
 #[derive(Clone, Copy)]
 enum Field {
@@ -662,5 +748,76 @@ fn midnight(c: Tm) -> Tm {
         minute: 0,
         second: 0,
         ..c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::BundledZones;
+
+    /// `year_passes` bounds the passes systemd's walk makes through a year
+    /// without a matching day, so that a skip never hides its iteration
+    /// limit.
+    #[test]
+    fn skipped_years_take_no_more_passes_than_counted() {
+        let utc = Zone::utc();
+        let zones = BundledZones::new();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let pick = |next: &mut dyn FnMut(u64) -> u64, max: u64, count: u64| {
+                let mut values: Vec<u64> = (0..count).map(|_| 1 + next(max)).collect();
+                values.sort_unstable();
+                values.dedup();
+                values
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let (month_count, day_count) = (1 + next(3), 1 + next(4));
+            let months = pick(&mut next, 12, month_count);
+            let day_list = pick(&mut next, 31, day_count);
+            let names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            let weekdays = (0..next(3))
+                .map(|_| names[next(7) as usize])
+                .collect::<Vec<_>>()
+                .join(",");
+            let text = format!("{weekdays} *-{months}-{day_list} 00:00");
+            let Ok(mut spec) = CalendarSpec::parse(text.trim(), &utc, &zones) else {
+                continue;
+            };
+            let bound = spec.masks.fast.year_passes;
+            spec.masks.fast.skips_years = false;
+            let year = 1990 + next(60) as i32;
+            if year_has_match(&spec.masks.fast, spec.weekdays, year) {
+                continue;
+            }
+            let wall = days(year, 1, 1) * 86_400;
+            let mut through_year = Walker::new(&spec, wall, 0, NoVisits);
+            let mut count = 0;
+            while through_year.c.year == year {
+                // One pass of the walk, stopped where the next one starts.
+                let before = through_year.passes;
+                through_year.passes = MAX_ITERATIONS - 1;
+                let found = matches!(through_year.walk(), Walk::Found);
+                assert!(!found, "{text} matched in {year}");
+                through_year.passes = before + 1;
+                count += 1;
+            }
+            assert!(
+                count <= bound,
+                "{text} in {year}: {count} passes, bound {bound}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 300, "only {checked} years checked");
     }
 }

@@ -46,6 +46,11 @@ pub(super) struct FastMasks {
     pub(super) hour: Allowed,
     pub(super) minute: Allowed,
     pub(super) second: Option<Allowed>,
+    /// Months and days without overshoot and not counted from the end:
+    /// a year without a matching day can be skipped.
+    pub(super) skips_years: bool,
+    /// More passes than systemd's walk takes through such a year.
+    pub(super) year_passes: u32,
 }
 
 impl Allowed {
@@ -78,6 +83,16 @@ impl Allowed {
 
 impl Masks {
     pub(super) fn of(spec: &CalendarSpec) -> Masks {
+        let month = Allowed::of(&spec.month, 1, 12, 1).unwrap_or_default();
+        let day = if spec.end_of_month {
+            None
+        } else {
+            Allowed::of(&spec.day, 1, 31, 1)
+        };
+        // Per month: a pass per day tried (each refused by its weekday) and
+        // one that leaves the month; and the one that leaves the year.
+        let year_passes =
+            month.bits.count_ones() * (day.map_or(31, |d| d.bits.count_ones()) + 1) + 1;
         Masks {
             month: mask(&spec.month, 12, 1),
             day: if spec.end_of_month {
@@ -90,12 +105,10 @@ impl Masks {
             second: mask(&spec.second, 59, USEC_PER_SEC),
             fast: FastMasks {
                 any_year: spec.year.is_empty(),
-                month: Allowed::of(&spec.month, 1, 12, 1).unwrap_or_default(),
-                day: if spec.end_of_month {
-                    None
-                } else {
-                    Allowed::of(&spec.day, 1, 31, 1)
-                },
+                month,
+                day,
+                skips_years: !month.overflows && day.is_some_and(|d| !d.overflows),
+                year_passes,
                 hour: Allowed::of(&spec.hour, 0, 23, 1).unwrap_or_default(),
                 minute: Allowed::of(&spec.minute, 0, 59, 1).unwrap_or_default(),
                 second: Allowed::of(&spec.second, 0, 59, USEC_PER_SEC),

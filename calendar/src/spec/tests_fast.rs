@@ -151,3 +151,41 @@ fn fast_search_answers_away_from_changes() {
     // In the repeated hour of 2024-10-27.
     assert!(!answered(&parse("*:0/10"), 1_729_992_600));
 }
+
+/// Years without a matching day are skipped in one step; the answers (and
+/// where systemd gives up or never fires) stay those of the exact search.
+#[test]
+fn rare_and_impossible_dates_agree() {
+    let zones = SystemZones::new(None);
+    let texts = [
+        "*-02-29",
+        "Mon *-02-29",
+        "Fri *-02-29 12:00",
+        "*-02-30",
+        "*-04-31",
+        "Sun *-*-31 03:00",
+        "2030/3-02-29",
+        "Sat 2100..2199-02-29",
+        "Mon,Tue *-02,11-29..31",
+    ];
+    for name in [
+        "UTC",
+        "Europe/Berlin",
+        "America/Santiago",
+        "Australia/Lord_Howe",
+    ] {
+        let zone = zone(name);
+        for text in texts {
+            let spec = CalendarSpec::parse(text, &zone, &zones).expect("valid");
+            for secs in [0, 951_782_400, 1_710_506_096, 4_102_444_800, 7_000_000_000] {
+                let after = Timestamp::from_secs(secs);
+                let fast_zone = (name != "UTC").then_some(&zone);
+                let exact = exact_next_elapse(&spec, after, &zone);
+                match fast::next_elapse(&spec, after, fast_zone) {
+                    Fast::Answer(fast) => assert_eq!(fast, exact, "{text} after {secs} in {name}"),
+                    Fast::Unsure => assert!(name != "UTC", "{text} after {secs} in UTC"),
+                }
+            }
+        }
+    }
+}

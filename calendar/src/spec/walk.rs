@@ -64,7 +64,7 @@ pub(super) fn next_elapse(
     let zone = match &spec.zone {
         SpecZone::Utc => Some(None),
         SpecZone::Named { zone, .. } => Some(Some(zone)),
-        SpecZone::Local if is_plain_utc(local, after) => Some(None),
+        // A zone that is UTC has one offset in its table.
         SpecZone::Local => Some(Some(local)),
         // A pinned flag makes mktime look for the nearest instant with it.
         SpecZone::LocalAbbreviation { .. } => None,

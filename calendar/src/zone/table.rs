@@ -26,6 +26,11 @@ const MAX_ENTRIES: usize = 4096;
 /// (at most a minute). An hour covers that with room to spare, and keeps
 /// midnight safe on days whose clocks change at 02:00.
 const MARGIN: i64 = 3600;
+/// The year of [`FIRST`].
+const FIRST_YEAR: i32 = 1900;
+/// The year of [`HORIZON`].
+const LAST_YEAR: i32 = 2210;
+
 /// Seconds per bucket of the index from instants to spans (about 97 days).
 const BUCKET_BITS: u32 = 23;
 
@@ -91,6 +96,10 @@ pub(crate) struct TransitionTable {
     /// For each bucket of 2^[`BUCKET_BITS`] seconds from [`FIRST`], the
     /// span holding its first instant.
     buckets: Vec<u16>,
+    /// For each year from [`FIRST_YEAR`], whether every midnight in it lies
+    /// in a safe window and no skipped or repeated stretch (with the
+    /// margin) touches the first three days of a month.
+    midnights_safe: Vec<bool>,
 }
 
 impl TransitionTable {
@@ -159,7 +168,47 @@ impl TransitionTable {
             }
             buckets.push(u16::try_from(index).ok()?);
         }
-        Some(TransitionTable { spans, buckets })
+        let mut midnights_safe = vec![true; (LAST_YEAR - FIRST_YEAR) as usize];
+        // The table's ends are no safe ground.
+        midnights_safe[0] = false;
+        midnights_safe[(LAST_YEAR - FIRST_YEAR - 1) as usize] = false;
+        for pair in spans.windows(2) {
+            let (a, b) = (pair[0].utc_offset, pair[1].utc_offset);
+            let low = pair[1].start + i64::from(a.min(b)) - MARGIN;
+            let high = pair[1].start + i64::from(a.max(b)) + MARGIN;
+            let (first, last) = (
+                civil_from_days(low.div_euclid(86_400)),
+                civil_from_days((high - 1).div_euclid(86_400)),
+            );
+            let crosses_midnight = low.div_euclid(86_400) != (high - 1).div_euclid(86_400)
+                || low.rem_euclid(86_400) == 0;
+            if crosses_midnight || first.2 <= 3 || last.2 <= 3 {
+                for year in [first.0, last.0] {
+                    if let Some(safe) = usize::try_from(year - FIRST_YEAR)
+                        .ok()
+                        .and_then(|i| midnights_safe.get_mut(i))
+                    {
+                        *safe = false;
+                    }
+                }
+            }
+        }
+        Some(TransitionTable {
+            spans,
+            buckets,
+            midnights_safe,
+        })
+    }
+
+    /// Whether every midnight of `year` lies in a safe window, and no
+    /// skipped or repeated stretch (with the margin) touches the first three
+    /// days of a month.
+    pub(crate) fn midnights_safe(&self, year: i32) -> bool {
+        usize::try_from(year - FIRST_YEAR)
+            .ok()
+            .and_then(|i| self.midnights_safe.get(i))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The index of the span holding instant `unix_secs`, if the table
@@ -191,6 +240,12 @@ impl TransitionTable {
     #[inline]
     pub(crate) fn span(&self, index: usize) -> &Span {
         &self.spans[index]
+    }
+
+    /// The span at `index`, if there is one.
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<&Span> {
+        self.spans.get(index)
     }
 
     /// The number of spans.
