@@ -278,15 +278,15 @@ fn reload_keeps_unchanged_timers_and_recomputes_changed_ones() {
     let mut s = Sim::new(&[("a.timer", t)], "UTC", BOOT, "2024-06-03 01:00", "0");
     s.start_all();
     let before = s.sim.scheduler.list(s.now())[0].next;
-    let (unit, ext) = s.units[0].clone();
-    s.send(Event::Load(Box::new(unit), ext));
+    let unit = s.units[0].clone();
+    s.send(Event::Load(Box::new(unit)));
     assert_eq!(s.sim.scheduler.list(s.now())[0].next, before);
     let changed = "[Timer]\nAccuracySec=1us\nOnCalendar=*-*-* 18:00\n";
-    let (unit, ext) = scheduler_support::load(&[("a.timer", changed)], &s.zone)
+    let unit = scheduler_support::load(&[("a.timer", changed)], &s.zone)
         .into_iter()
         .next()
         .expect("one timer");
-    s.send(Event::Load(Box::new(unit), ext));
+    s.send(Event::Load(Box::new(unit)));
     assert_eq!(
         s.run("2024-06-03 19:00"),
         fired("a.timer", &["2024-06-03 18:00"], &s.zone)

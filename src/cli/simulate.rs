@@ -13,12 +13,12 @@ use sundial_calendar::{timestamp, Timespan, Timestamp};
 use super::time_common::TimeEnv;
 use super::verify::{system_zones, UnitDirArgs};
 use crate::scheduler::clock::ClockSnapshot;
-use crate::scheduler::extensions::{from_entries, TimerExtensions};
 use crate::scheduler::persistent::MemoryStamps;
 use crate::scheduler::random::{HostIdentity, SplitMix64};
 use crate::scheduler::simulation::{SimStart, Simulation};
 use crate::scheduler::{Event, Scheduler, SchedulerConfig};
-use crate::unit::{host, lexer, load_all, Scope, TimerUnit};
+use crate::unit::extensions::is_sundial_key;
+use crate::unit::{host, load_all, Diagnostic, Scope, TimerUnit};
 
 const EXAMPLES: &str = concat!(
     "Examples:\n",
@@ -111,19 +111,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
         writeln!(stderr, "{d}")?;
     }
-    let mut timers: Vec<(TimerUnit, TimerExtensions)> = Vec::new();
+    let mut timers: Vec<TimerUnit> = Vec::new();
     for timer in loaded.timers() {
         if !args.units.is_empty() && !args.units.iter().any(|u| names(u, timer)) {
             continue;
         }
-        let (ext, problems) = extensions(timer);
-        for p in problems {
-            writeln!(stderr, "{}: {p}", timer.name)?;
-        }
-        timers.push((timer.clone(), ext));
+        timers.push(timer.clone());
+    }
+    // sundial's own settings change what is simulated: say when one of them
+    // was ignored (the other warnings are `sundial verify`'s business).
+    let ignored_extension = |d: &&Diagnostic| {
+        !d.is_error()
+            && d.problem.key().is_some_and(is_sundial_key)
+            && timers.iter().any(|t| from_files(t, d))
+    };
+    for d in loaded.diagnostics.iter().filter(ignored_extension) {
+        writeln!(stderr, "{d}")?;
     }
     for u in &args.units {
-        if !timers.iter().any(|(t, _)| names(u, t)) {
+        if !timers.iter().any(|t| names(u, t)) {
             bail!("no timer {u} is loaded");
         }
     }
@@ -143,10 +149,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut sim = Simulation::new(scheduler, now, run_time);
     let mut stamps = MemoryStamps::new();
     let mut starts = Vec::new();
-    for (timer, ext) in timers.clone() {
-        sim.send(Event::Load(Box::new(timer), ext), &mut stamps);
+    for timer in timers.clone() {
+        sim.send(Event::Load(Box::new(timer)), &mut stamps);
     }
-    for (timer, _) in &timers {
+    for timer in &timers {
         let event = Event::Start {
             timer: timer.name.as_str().to_owned(),
             stamp: None,
@@ -170,21 +176,10 @@ fn names(arg: &str, timer: &TimerUnit) -> bool {
     arg == name || format!("{arg}.timer") == name
 }
 
-/// The `X-Sundial-…` settings of a timer, read from its files (the typed
-/// unit model leaves `X-` keys out).
-fn extensions(timer: &TimerUnit) -> (TimerExtensions, Vec<String>) {
-    let files = timer.source.fragment.iter().chain(&timer.source.dropins);
-    let lexed: Vec<_> = files
-        .filter_map(|path| {
-            let text = fs::read_to_string(path).ok()?;
-            Some(lexer::lex(path, &text))
-        })
-        .collect();
-    from_entries(lexed.iter().flat_map(|l| {
-        l.entries
-            .iter()
-            .map(|e| (e.section.as_str(), e.key.as_str(), e.value.as_str()))
-    }))
+/// Whether `d` is about one of the files `timer` was loaded from.
+fn from_files(timer: &TimerUnit, d: &Diagnostic) -> bool {
+    let mut files = timer.source.fragment.iter().chain(&timer.source.dropins);
+    files.any(|f| *f == d.path)
 }
 
 /// The host's identity for stable delays; unknown parts stay zero, as

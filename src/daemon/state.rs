@@ -15,7 +15,7 @@ use super::output::{LogPipe, SinkItem};
 use super::paths::DaemonPaths;
 use super::runs::RunTracker;
 use super::stats::Stats;
-use super::units::{timer_extensions, UnitSet};
+use super::units::UnitSet;
 use super::waits::JobWaits;
 use crate::scheduler::clock::{Clock, ClockSnapshot};
 use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerState};
@@ -87,11 +87,7 @@ impl State {
     pub fn load_timers(&mut self) {
         let timers: Vec<_> = self.units.loaded.timers().cloned().collect();
         for timer in timers {
-            let (ext, problems) = timer_extensions(&timer);
-            for p in problems {
-                report(p);
-            }
-            self.schedule(Event::Load(Box::new(timer), ext));
+            self.schedule(Event::Load(Box::new(timer)));
         }
     }
 

@@ -6,15 +6,11 @@
 //! resolver; `daemon-reload` builds a new one and swaps it in.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::fs;
 use std::sync::Arc;
 
-use crate::scheduler::extensions::{self, TimerExtensions};
 use crate::supervisor::Resolver;
-use crate::unit::lexer::lex;
 use crate::unit::{
-    load_all, load_units, Diagnostic, LoadContext, LoadedUnits, TimerUnit, Unit, UnitIndex,
-    UnitName, UnitType,
+    load_all, load_units, Diagnostic, LoadContext, LoadedUnits, Unit, UnitIndex, UnitName, UnitType,
 };
 
 /// The targets whose wants the daemon starts when it starts: systemd's
@@ -177,44 +173,4 @@ impl UnitSet {
         loaded.aliases.extend(more.aliases);
         true
     }
-}
-
-/// The `X-Sundial-…` settings of a timer, read from its files (the typed
-/// loader keeps only what systemd knows). Files without the prefix are not
-/// lexed again.
-pub fn timer_extensions(timer: &TimerUnit) -> (TimerExtensions, Vec<String>) {
-    let mut ext = TimerExtensions::default();
-    let mut problems = Vec::new();
-    let files = timer.source.fragment.iter().chain(&timer.source.dropins);
-    for path in files {
-        let Ok(text) = fs::read_to_string(path) else {
-            continue;
-        };
-        if !text.contains("X-Sundial-") {
-            continue;
-        }
-        let lexed = lex(path, &text);
-        let entries = lexed
-            .entries
-            .iter()
-            .map(|e| (e.section.as_str(), e.key.as_str(), e.value.as_str()));
-        let (file_ext, file_problems) = extensions::from_entries(entries);
-        // Later files override earlier ones key by key; from_entries starts
-        // from the defaults, so merge only what this file set.
-        for e in &lexed.entries {
-            match e.key.as_str() {
-                "X-Sundial-PersistentMonotonic" => {
-                    ext.persistent_monotonic = file_ext.persistent_monotonic
-                }
-                "X-Sundial-DSTPolicy" => ext.dst_policy = file_ext.dst_policy,
-                _ => {}
-            }
-        }
-        problems.extend(
-            file_problems
-                .into_iter()
-                .map(|p| format!("{}: {p}", path.display())),
-        );
-    }
-    (ext, problems)
 }

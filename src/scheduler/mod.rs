@@ -9,7 +9,6 @@
 
 pub mod accuracy;
 pub mod clock;
-pub mod extensions;
 pub mod persistent;
 pub mod queue;
 pub mod random;
@@ -27,7 +26,6 @@ use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use accuracy::Perturbation;
 use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
-use extensions::TimerExtensions;
 use persistent::StampOnStart;
 use queue::ClockQueue;
 use random::{HostIdentity, RandomSource};
@@ -39,7 +37,9 @@ pub use timer_state::{Cause, FailureReason, LastTrigger, Note, Pending, TimerSta
 pub enum Event {
     /// A timer unit was loaded, or loaded again (`daemon-reload`). An
     /// unchanged unit keeps its state and next elapse.
-    Load(Box<TimerUnit>, TimerExtensions),
+    /// sundial's own settings (`X-Sundial-…`) come with the unit's
+    /// `[Timer]` section.
+    Load(Box<TimerUnit>),
     /// A timer unit is gone.
     Unload(String),
     /// Start a timer. `stamp`: its stored last trigger, for timers with
@@ -269,7 +269,7 @@ impl Scheduler {
     pub fn handle(&mut self, now: ClockSnapshot, event: Event) -> Vec<Action> {
         let mut actions = Vec::new();
         match event {
-            Event::Load(unit, ext) => self.load(now, *unit, ext, &mut actions),
+            Event::Load(unit) => self.load(now, *unit, &mut actions),
             Event::Unload(name) => {
                 if let Some(id) = self.by_name.remove(&name) {
                     self.disarm(id);
@@ -410,27 +410,20 @@ impl Scheduler {
             .collect()
     }
 
-    fn load(
-        &mut self,
-        now: ClockSnapshot,
-        unit: TimerUnit,
-        ext: TimerExtensions,
-        actions: &mut Vec<Action>,
-    ) {
+    fn load(&mut self, now: ClockSnapshot, unit: TimerUnit, actions: &mut Vec<Action>) {
         let name = unit.name.as_str().to_owned();
         let Some(id) = self.by_name.get(&name).copied() else {
             let id = u32::try_from(self.timers.len()).expect("fewer than 2^32 timers");
-            self.timers.push(Some(Timer::new(unit, ext)));
+            self.timers.push(Some(Timer::new(unit)));
             self.by_name.insert(name, id);
             return;
         };
         let timer = self.timer_mut(id);
-        if timer.unit == unit && timer.ext == ext {
+        if timer.unit == unit {
             return;
         }
         timer.disabled = vec![false; unit.timer.triggers.len()];
         timer.unit = unit;
-        timer.ext = ext;
         if matches!(timer.state, TimerState::Waiting(_) | TimerState::Elapsed) {
             self.enter_waiting(id, now, false, actions);
         }
@@ -465,7 +458,7 @@ impl Scheduler {
             let name = timer.name().to_owned();
             match StampOnStart::judge(stamp, now.realtime) {
                 StampOnStart::LastTrigger(t) => {
-                    let mapped = timer.ext.persistent_monotonic.then(|| {
+                    let mapped = timer.unit.timer.persistent_monotonic.then(|| {
                         (
                             now.on_clock(ClockId::Monotonic, t),
                             now.on_clock(ClockId::Boottime, t),

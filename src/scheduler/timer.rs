@@ -6,7 +6,6 @@ use sundial_calendar::{Timespan, Timestamp, Zone};
 use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use super::clock::{ClockId, ClockSnapshot};
-use super::extensions::TimerExtensions;
 use super::queue::Armed;
 use super::random::{randomized_delay, randomized_offset, HostIdentity, RandomSource};
 use super::timer_state::{Cause, LastTrigger, Note, Pending, TimerState, Waiting};
@@ -60,8 +59,6 @@ pub enum Next {
 pub struct Timer {
     /// The unit file.
     pub unit: TimerUnit,
-    /// Its `X-Sundial-…` settings.
-    pub ext: TimerExtensions,
     /// Its state.
     pub state: TimerState,
     /// When it last triggered.
@@ -76,11 +73,10 @@ pub struct Timer {
 
 impl Timer {
     /// A stopped timer.
-    pub fn new(unit: TimerUnit, ext: TimerExtensions) -> Timer {
+    pub fn new(unit: TimerUnit) -> Timer {
         let values = unit.timer.triggers.len();
         Timer {
             unit,
-            ext,
             state: TimerState::Dead,
             last_trigger: None,
             activated: None,
@@ -105,7 +101,7 @@ impl Timer {
 
     /// Whether it writes a stamp on each trigger.
     pub fn stamps(&self) -> bool {
-        self.unit.timer.persistent || self.ext.persistent_monotonic
+        self.unit.timer.persistent || self.unit.timer.persistent_monotonic
     }
 
     /// Computes the next elapse. `time_change`: recomputing because the wall
@@ -126,7 +122,7 @@ impl Timer {
                 TimerTrigger::Calendar(spec) => {
                     let base = self.calendar_base(ctx);
                     let Some((mut next, how)) =
-                        next_calendar(spec, base, ctx.zone, self.ext.dst_policy, offset)
+                        next_calendar(spec, base, ctx.zone, self.unit.timer.dst_policy, offset)
                     else {
                         continue;
                     };
@@ -264,7 +260,7 @@ impl Timer {
                 (None, None) => None,
                 (a, b) => {
                     let base = a.unwrap_or(i64::MIN).max(b.unwrap_or(i64::MIN));
-                    (base > 0 || self.ext.persistent_monotonic).then_some(base)
+                    (base > 0 || self.unit.timer.persistent_monotonic).then_some(base)
                 }
             }
         };
@@ -284,7 +280,7 @@ impl Timer {
     fn triggered_this_boot(&self) -> bool {
         match self.last_trigger {
             None => false,
-            Some(last) if self.ext.persistent_monotonic => {
+            Some(last) if self.unit.timer.persistent_monotonic => {
                 last.monotonic.is_some() || last.mapped.is_some_and(|(mono, _)| mono >= 0)
             }
             Some(_) => true,

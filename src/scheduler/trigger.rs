@@ -10,7 +10,7 @@
 
 use sundial_calendar::{CalendarSpec, Timespan, Timestamp, Zone, ZoneSource};
 
-use super::extensions::DstPolicy;
+use crate::unit::DstPolicy;
 
 const HOUR: i64 = 3_600_000_000;
 const DAY: i64 = 24 * HOUR;

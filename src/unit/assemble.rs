@@ -7,6 +7,7 @@ use sundial_calendar::{Zone, ZoneSource};
 
 use super::diag::{Diagnostic, Problem};
 use super::directives::{apply_install, apply_timer, apply_unit, DirectiveCx};
+use super::extensions;
 use super::install::InstallSection;
 use super::known_directives;
 use super::lexer::Lexed;
@@ -159,7 +160,9 @@ pub fn assemble(
         }
         for entry in &file.lexed.entries {
             let section = entry.section.as_str();
-            if !known_section(section) || entry.key.starts_with("X-") {
+            let ours = extensions::is_sundial_key(&entry.key);
+            // systemd ignores `X-` keys silently; sundial's own are parsed.
+            if !known_section(section) || (entry.key.starts_with("X-") && !ours) {
                 continue;
             }
             let mut cx = DirectiveCx {
@@ -188,7 +191,12 @@ pub fn assemble(
                 _ => false,
             };
             if !known {
-                let problem = if known_directives::is_known(section, &entry.key) {
+                let problem = if ours {
+                    Problem::UnknownExtension {
+                        section: section.to_owned(),
+                        key: entry.key.clone(),
+                    }
+                } else if known_directives::is_known(section, &entry.key) {
                     Problem::Unsupported {
                         key: entry.key.clone(),
                     }

@@ -93,6 +93,15 @@ pub enum Problem {
         /// The key.
         key: String,
     },
+    /// An `X-Sundial-…` key sundial does not know in this section: the prefix
+    /// is ours, so unlike other `X-` keys it is not ignored silently.
+    #[error("{key}=: unknown sundial extension in section [{section}], ignoring")]
+    UnknownExtension {
+        /// The section the key is in.
+        section: String,
+        /// The key.
+        key: String,
+    },
     /// A key before the first section header.
     #[error("Assignment outside of section. Ignoring.")]
     OutsideSection,
@@ -121,6 +130,19 @@ pub enum Problem {
     /// A file that could not be read.
     #[error("Failed to read unit file: {0}")]
     Io(String),
+}
+
+impl Problem {
+    /// The key the problem is about, for problems about one assignment.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Problem::UnknownKey { key, .. }
+            | Problem::Unsupported { key }
+            | Problem::UnknownExtension { key, .. }
+            | Problem::Value { key, .. } => Some(key.as_str()),
+            _ => None,
+        }
+    }
 }
 
 /// One problem at `path:line` (line 0: the file as a whole).

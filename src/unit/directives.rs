@@ -10,6 +10,7 @@ use std::path::Path;
 use sundial_calendar::{Zone, ZoneSource};
 
 use super::diag::{Diagnostic, Problem, Severity, ValueError};
+use super::extensions::DstPolicy;
 use super::install::InstallSection;
 use super::name::UnitName;
 use super::specifiers::Specifiers;
@@ -273,6 +274,18 @@ pub fn apply_timer(t: &mut TimerSection, cx: &mut DirectiveCx<'_>, value: &str) 
         "Persistent" => set_bool(cx, &mut t.persistent, value),
         "WakeSystem" => set_bool(cx, &mut t.wake_system, value),
         "RemainAfterElapse" => set_bool(cx, &mut t.remain_after_elapse, value),
+        // sundial's own settings (extensions.rs).
+        "X-Sundial-PersistentMonotonic" => set_bool(cx, &mut t.persistent_monotonic, value),
+        "X-Sundial-DSTPolicy" => {
+            // An empty assignment resets to the default, so that a drop-in
+            // can undo the fragment's choice.
+            let v = if value.is_empty() {
+                Ok(DstPolicy::default())
+            } else {
+                value.parse()
+            };
+            cx.set(&mut t.dst_policy, v);
+        }
         "Unit" => {
             // systemd: the first Unit= wins; later ones are ignored.
             if t.unit.is_some() {

@@ -8,7 +8,8 @@
 //! * a line ending in an odd number of backslashes continues: the last `\`
 //!   becomes a space and the next line is appended;
 //! * section and key names are case-sensitive; sections and keys starting with
-//!   `X-` are extensions and ignored silently (by the typed layer).
+//!   `X-` are extensions, ignored silently by the typed layer except for
+//!   sundial's own `X-Sundial-…` keys (extensions.rs).
 
 use std::path::Path;
 

@@ -2,6 +2,7 @@
 
 use sundial_calendar::{CalendarSpec, Timespan};
 
+use super::extensions::DstPolicy;
 use super::install::InstallSection;
 use super::name::UnitName;
 use super::source::UnitSource;
@@ -81,6 +82,15 @@ pub struct TimerSection {
     pub wake_system: bool,
     /// `RemainAfterElapse=` (default yes).
     pub remain_after_elapse: bool,
+    /// `X-Sundial-PersistentMonotonic=` (sundial's, default no): the last
+    /// trigger is stamped for monotonic values too, so that after downtime an
+    /// `OnUnitActiveSec=` interval that passed catches up once, and a daemon
+    /// restart within one boot does not fire `OnBootSec=`/`OnStartupSec=`
+    /// values again.
+    pub persistent_monotonic: bool,
+    /// `X-Sundial-DSTPolicy=` (sundial's, default `systemd`): what calendar
+    /// values do in a spring-forward gap and a repeated autumn hour.
+    pub dst_policy: DstPolicy,
 }
 
 impl Default for TimerSection {
@@ -99,6 +109,8 @@ impl Default for TimerSection {
             persistent: false,
             wake_system: false,
             remain_after_elapse: true,
+            persistent_monotonic: false,
+            dst_policy: DstPolicy::Systemd,
         }
     }
 }

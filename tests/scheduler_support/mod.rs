@@ -7,12 +7,12 @@ use std::fs;
 
 use sundial::scheduler::accuracy::Perturbation;
 use sundial::scheduler::clock::{Clock, ClockSnapshot};
-use sundial::scheduler::extensions::{from_entries, TimerExtensions};
 use sundial::scheduler::persistent::MemoryStamps;
 use sundial::scheduler::random::{HostIdentity, SplitMix64};
 use sundial::scheduler::simulation::{SimStart, Simulation};
 use sundial::scheduler::{Event, Scheduler, SchedulerConfig};
-use sundial::unit::{lexer, load_all, LoadContext, SearchPath, SpecifierContext, TimerUnit};
+use sundial::unit::extensions::is_sundial_key;
+use sundial::unit::{load_all, LoadContext, SearchPath, SpecifierContext, TimerUnit};
 use sundial_calendar::zone::SystemZones;
 use sundial_calendar::{timestamp, Timespan, Timestamp, Zone, ZoneSource};
 
@@ -38,8 +38,8 @@ pub fn span(text: &str) -> Timespan {
 }
 
 /// Loads `files` (name, contents) with the real loader; returns the timers
-/// with their extension settings.
-pub fn load(files: &[(&str, &str)], zone: &Zone) -> Vec<(TimerUnit, TimerExtensions)> {
+/// (sundial's `X-Sundial-…` settings included).
+pub fn load(files: &[(&str, &str)], zone: &Zone) -> Vec<TimerUnit> {
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, text) in files {
         fs::write(dir.path().join(name), text).expect("write unit");
@@ -57,21 +57,15 @@ pub fn load(files: &[(&str, &str)], zone: &Zone) -> Vec<(TimerUnit, TimerExtensi
         "unit files load: {:?}",
         loaded.diagnostics
     );
-    loaded
-        .timers()
-        .map(|t| {
-            let path = t.source.fragment.clone().expect("timer has a file");
-            let text = fs::read_to_string(&path).expect("read unit");
-            let lexed = lexer::lex(&path, &text);
-            let entries = lexed
-                .entries
-                .iter()
-                .map(|e| (e.section.as_str(), e.key.as_str(), e.value.as_str()));
-            let (ext, problems) = from_entries(entries);
-            assert!(problems.is_empty(), "{problems:?}");
-            (t.clone(), ext)
-        })
-        .collect()
+    // A sundial setting ignored (misspelt, bad value) would make a test pass
+    // for the wrong reason.
+    let ignored: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.problem.key().is_some_and(is_sundial_key))
+        .collect();
+    assert!(ignored.is_empty(), "{ignored:?}");
+    loaded.timers().cloned().collect()
 }
 
 pub fn host() -> HostIdentity {
@@ -89,7 +83,7 @@ pub struct Sim {
     pub stamps: MemoryStamps,
     pub zone: Zone,
     pub timers: Vec<String>,
-    pub units: Vec<(TimerUnit, TimerExtensions)>,
+    pub units: Vec<TimerUnit>,
 }
 
 impl Sim {
@@ -125,9 +119,9 @@ impl Sim {
         let mut timers = Vec::new();
         let mut stamps = stamps;
         let units = load(files, &zone);
-        for (unit, ext) in units.clone() {
+        for unit in units.clone() {
             timers.push(unit.name.as_str().to_owned());
-            sim.send(Event::Load(Box::new(unit), ext), &mut stamps);
+            sim.send(Event::Load(Box::new(unit)), &mut stamps);
         }
         Sim {
             sim,

@@ -1,0 +1,108 @@
+//! sundial's own unit-file settings.
+//!
+//! They are spelled `X-Sundial-…`: systemd ignores every key starting with
+//! `X-`, so a unit using them still loads under systemd with the same meaning
+//! for everything else. Each is off by default, so that a unit means under
+//! sundial what it means under systemd. Both live in `[Timer]`:
+//!
+//! * `X-Sundial-PersistentMonotonic=` (boolean, default `no`): stamp the last
+//!   trigger for monotonic values too (systemd's `Persistent=` covers only
+//!   `OnCalendar=`). After downtime an `OnUnitActiveSec=` interval that
+//!   passed catches up once, and a daemon restart within one boot does not
+//!   fire `OnBootSec=`/`OnStartupSec=` values again. Like every boolean, an
+//!   empty assignment is a bad value.
+//! * `X-Sundial-DSTPolicy=` (`systemd` or `catch-up`, default `systemd`):
+//!   see [`DstPolicy`]. An empty assignment resets it to `systemd`.
+//!
+//! The typed model keeps them in [`TimerSection`](super::TimerSection); a bad
+//! value is reported as `path:line: Key=: cause` and the assignment ignored,
+//! as for systemd's directives. Other `X-Sundial-…` keys are sundial's too, so
+//! unlike foreign `X-` keys they are reported, not dropped silently. The user
+//! documentation is `docs/extensions.md`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::diag::ValueError;
+
+/// What every sundial extension key starts with.
+pub const PREFIX: &str = "X-Sundial-";
+
+/// Whether `key` is spelled as a sundial extension (whether or not sundial
+/// knows it). Case matters, as for every key.
+pub fn is_sundial_key(key: &str) -> bool {
+    key.starts_with(PREFIX)
+}
+
+/// `X-Sundial-DSTPolicy=`: what calendar timers do when the local clock
+/// jumps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DstPolicy {
+    /// `systemd` (default): wall times inside a spring-forward gap are
+    /// skipped, and each wall time of a repeated autumn hour elapses once.
+    #[default]
+    Systemd,
+    /// `catch-up`: an elapse falling into a spring-forward gap runs right
+    /// after the gap (once, however many fell into it); schedules that fire
+    /// every hour or more often (`hourly`, `*:0/15`) also fire through the
+    /// second pass of a repeated autumn hour. A job at a fixed time of day
+    /// still runs once in the repeated hour.
+    CatchUp,
+}
+
+impl DstPolicy {
+    /// The accepted values, as listed in messages.
+    pub const EXPECTED: &'static str = "systemd, catch-up";
+}
+
+impl FromStr for DstPolicy {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<DstPolicy, ValueError> {
+        match s {
+            "systemd" => Ok(DstPolicy::Systemd),
+            "catch-up" => Ok(DstPolicy::CatchUp),
+            _ => Err(ValueError::Enum {
+                value: s.to_owned(),
+                expected: DstPolicy::EXPECTED,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for DstPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DstPolicy::Systemd => "systemd",
+            DstPolicy::CatchUp => "catch-up",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dst_policy_round_trips_and_rejects_other_words() {
+        for p in [DstPolicy::Systemd, DstPolicy::CatchUp] {
+            assert_eq!(p.to_string().parse::<DstPolicy>(), Ok(p));
+        }
+        // Values are case-sensitive, like systemd's enumerations.
+        for bad in ["skip", "Catch-Up", "", "catchup"] {
+            assert!(bad.parse::<DstPolicy>().is_err(), "{bad}");
+        }
+        assert_eq!(
+            "skip".parse::<DstPolicy>().map_err(|e| e.to_string()),
+            Err("invalid value 'skip', expected one of: systemd, catch-up".to_owned())
+        );
+    }
+
+    #[test]
+    fn only_the_exact_prefix_is_ours() {
+        assert!(is_sundial_key("X-Sundial-DSTPolicy"));
+        assert!(is_sundial_key("X-Sundial-Whatever"));
+        assert!(!is_sundial_key("X-SundialDSTPolicy"));
+        assert!(!is_sundial_key("x-sundial-dstpolicy"));
+        assert!(!is_sundial_key("X-Other"));
+    }
+}
