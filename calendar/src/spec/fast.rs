@@ -16,7 +16,10 @@ use crate::timestamp::Timestamp;
 use crate::zone::{civil_key, TransitionTable, Zone};
 
 use super::days::{date, days, month_length};
-use super::masks::FastMasks;
+use super::masks::{
+    next_bit, DAY_FROM_END, DAY_LIST, HOUR_LIST, MINUTE_LIST, MONTH_LIST, SECOND_FRACTIONS,
+    SECOND_LIST, SKIPS_YEARS, YEAR_LIST,
+};
 use super::normalize::MAX_YEAR;
 use super::walk::{first_at_or_after, next_match, MAX_BASE_USEC, MAX_ITERATIONS};
 use super::wall::Tm;
@@ -51,7 +54,8 @@ pub(super) fn next_elapse(spec: &CalendarSpec, after: Timestamp, zone: Option<&Z
     };
     let span = table.span(index);
     if table.len() == 1 {
-        // One offset from 1900 to 2210: nothing to stay away from.
+        // One offset from 1900 to 2210 (UTC, fixed offsets): nothing to
+        // stay away from.
         return constant_offset(spec, secs, usec, span.utc_offset);
     }
     let windows = Windows {
@@ -105,6 +109,14 @@ fn instant(wall: i64, offset: i32, usec: i32) -> Timestamp {
 #[inline(always)]
 fn key_of(c: &Tm) -> i64 {
     civil_key(c.year, c.month, c.day, c.hour, c.minute, c.second)
+}
+
+/// Wall-clock seconds of a [`civil_key`].
+fn wall_of_key(key: i64) -> i64 {
+    let low = (key & ((1 << 26) - 1)) as i32;
+    let (year, month, day) = ((key >> 26) as i32, low >> 22, (low >> 17) & 31);
+    let (hour, minute, second) = ((low >> 12) & 31, (low >> 6) & 63, low & 63);
+    days(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + second)
 }
 
 /// Where the search notes the wall times it would hand to `mktime`, as
@@ -182,9 +194,25 @@ impl Windows<'_> {
         } else {
             self.index.wrapping_sub(1)
         };
-        let found = match self.table.get(near) {
-            Some(span) if span.safe_from_key <= key && key < span.safe_until_key => Some(near),
-            _ => self.table.safe_index_of_key(key),
+        let holds = |index: usize| {
+            self.table
+                .get(index)
+                .is_some_and(|span| span.safe_from_key <= key && key < span.safe_until_key)
+        };
+        let found = if holds(near) {
+            Some(near)
+        } else {
+            // Farther: the stretch of the instant this wall time would be
+            // at the current offset is the one, or a neighbour of it.
+            let offset = self.table.span(self.index).utc_offset;
+            let guess = self
+                .table
+                .index_at(wall_of_key(key) - i64::from(offset))
+                .unwrap_or(0);
+            [guess, guess + 1, guess.wrapping_sub(1)]
+                .into_iter()
+                .find(|&index| holds(index))
+                .or_else(|| self.table.safe_index_of_key(key))
         };
         match found {
             Some(index) => {
@@ -302,16 +330,27 @@ impl<'s, V: Visit> Walker<'s, V> {
     #[inline(always)]
     fn skip_empty_year(&mut self) -> bool {
         let masks = &self.spec.masks.fast;
-        if !masks.skips_years {
+        if masks.flags & SKIPS_YEARS == 0 {
             return false;
         }
         let start = self.passes;
-        while self.c.year <= MAX_YEAR
-            && !year_has_match(masks, self.spec.weekdays, self.c.year)
-            && self.visits.may_skip_year(self.c.year)
-        {
+        let mut january_first = if masks.weekdays == 0 {
+            0
+        } else {
+            (days(self.c.year, 1, 1) + 3).rem_euclid(7) as u32
+        };
+        loop {
+            let leap = u32::from(month_length(self.c.year, 2) == 29);
+            if self.c.year > MAX_YEAR
+                || masks.year_kinds & (1 << (7 * leap + january_first)) != 0
+                || !self.visits.may_skip_year(self.c.year)
+            {
+                break;
+            }
             self.passes += masks.year_passes;
             self.c.year += 1;
+            // 365 days are 52 weeks and a day.
+            january_first = (january_first + 1 + leap) % 7;
         }
         if self.passes == start {
             return false;
@@ -399,7 +438,8 @@ impl<'s, V: Visit> Walker<'s, V> {
             self.visit();
 
             // Year: nothing to carry into.
-            let year = if masks.any_year {
+            let flags = masks.flags;
+            let year = if flags & YEAR_LIST == 0 {
                 self.c.year
             } else {
                 match from_list(spec, Field::Year, self.c.year) {
@@ -426,13 +466,7 @@ impl<'s, V: Visit> Walker<'s, V> {
             }
 
             // Month.
-            match masks.month.next(self.c.month).or_else(|| {
-                masks
-                    .month
-                    .overflows
-                    .then(|| from_list(spec, Field::Month, self.c.month))
-                    .flatten()
-            }) {
+            match next_value(spec, masks.month, Field::Month, self.c.month) {
                 None => {
                     self.next_year();
                     continue;
@@ -456,14 +490,10 @@ impl<'s, V: Visit> Walker<'s, V> {
             }
 
             // Day of the month; `~` counts from the end of this month.
-            let found = match masks.day {
-                Some(days) => days.next(self.c.day).or_else(|| {
-                    days.overflows
-                        .then(|| from_list(spec, Field::Day, self.c.day))
-                        .flatten()
-                }),
-                None if spec.day.is_empty() => Some(self.c.day),
-                None => next_day_from_end(spec, self.c, self.month_length, &mut self.visits),
+            let found = if flags & DAY_FROM_END == 0 {
+                next_value(spec, masks.day, Field::Day, self.c.day)
+            } else {
+                next_day_from_end(spec, self.c, self.month_length, &mut self.visits)
             };
             match found {
                 None => {
@@ -487,23 +517,17 @@ impl<'s, V: Visit> Walker<'s, V> {
             }
 
             // systemd: a weekday AND a day of the month must both match.
-            if spec.weekdays != 0 {
+            if masks.weekdays != 0 {
                 // 1970-01-01 was a Thursday (Monday = 0).
                 let weekday = (self.day_number() + 3).rem_euclid(7);
-                if spec.weekdays & (1 << weekday) == 0 {
+                if masks.weekdays & (1 << weekday) == 0 {
                     self.next_day();
                     continue;
                 }
             }
 
             // Hour.
-            match masks.hour.next(self.c.hour).or_else(|| {
-                masks
-                    .hour
-                    .overflows
-                    .then(|| from_list(spec, Field::Hour, self.c.hour))
-                    .flatten()
-            }) {
+            match next_value(spec, masks.hour, Field::Hour, self.c.hour) {
                 None => {
                     self.next_day();
                     continue;
@@ -527,13 +551,7 @@ impl<'s, V: Visit> Walker<'s, V> {
             }
 
             // Minute.
-            match masks.minute.next(self.c.minute).or_else(|| {
-                masks
-                    .minute
-                    .overflows
-                    .then(|| from_list(spec, Field::Minute, self.c.minute))
-                    .flatten()
-            }) {
+            match next_value(spec, masks.minute, Field::Minute, self.c.minute) {
                 None => {
                     self.next_hour();
                     continue;
@@ -556,20 +574,19 @@ impl<'s, V: Visit> Walker<'s, V> {
             }
 
             // Second and microsecond, matched together.
-            let whole = match masks.second {
+            let whole = if flags & SECOND_FRACTIONS == 0 {
                 // Whole seconds: the first one at or after the current time.
-                Some(seconds) => {
-                    let from = self.c.second + i32::from(self.usec > 0);
-                    let rest = if from < 60 { seconds.bits >> from } else { 0 };
-                    if rest != 0 {
-                        Some(Some(from + rest.trailing_zeros() as i32))
-                    } else if seconds.overflows || from >= 60 {
-                        None
-                    } else {
-                        Some(None)
-                    }
+                let from = self.c.second + i32::from(self.usec > 0);
+                let rest = if from < 60 { masks.second >> from } else { 0 };
+                if rest != 0 {
+                    Some(Some(from + rest.trailing_zeros() as i32))
+                } else if flags & SECOND_LIST != 0 || from >= 60 {
+                    None
+                } else {
+                    Some(None)
                 }
-                None => None,
+            } else {
+                None
             };
             let (second, usec) = match whole {
                 Some(Some(second)) => (second, 0),
@@ -687,29 +704,45 @@ fn next_day_from_end(
 
 /// Whether some day of `year` matches the months, days and weekdays of a
 /// spec whose lists do not overshoot.
-fn year_has_match(masks: &FastMasks, weekdays: u8, year: i32) -> bool {
-    let Some(days_allowed) = masks.day else {
-        return true;
+#[inline]
+#[cfg(test)]
+fn year_has_match(masks: &super::masks::FastMasks, year: i32) -> bool {
+    let leap = month_length(year, 2) == 29;
+    let january_first = if masks.weekdays == 0 {
+        0
+    } else {
+        (days(year, 1, 1) + 3).rem_euclid(7) as u32
     };
-    let mut months = masks.month.bits;
-    while months != 0 {
-        let month = months.trailing_zeros() as i32;
-        months &= months - 1;
-        let length = month_length(year, month);
-        let mut allowed = days_allowed.bits & ((2u64 << length) - 2);
-        if weekdays != 0 && allowed != 0 {
-            // The weekdays of days 1, 2, … as bits 1, 2, … (Monday = 0).
-            let first = (days(year, month, 1) + 3).rem_euclid(7) as u32;
-            let week = u64::from(weekdays);
-            let rotated = ((week >> first) | (week << (7 - first))) & 0x7f;
-            let tiled = rotated | rotated << 7 | rotated << 14 | rotated << 21 | rotated << 28;
-            allowed &= tiled << 1;
-        }
-        if allowed != 0 {
-            return true;
-        }
+    masks.year_kinds & (1 << (7 * u32::from(leap) + january_first)) != 0
+}
+
+/// The smallest allowed value of `field` not below `current` (in range):
+/// from its bits, else from its list if that overshoots the range.
+#[inline(always)]
+fn next_value(spec: &CalendarSpec, bits: u64, field: Field, current: i32) -> Option<i32> {
+    match next_bit(bits, current) {
+        Some(value) => Some(value),
+        None => past_range(spec, field, current),
     }
-    false
+}
+
+/// [`next_value`] where the bits have none left: the list's overshooting
+/// repetitions, if it has any. Out of line, so that the hot loop tests no
+/// flags.
+#[inline(never)]
+fn past_range(spec: &CalendarSpec, field: Field, current: i32) -> Option<i32> {
+    let list = match field {
+        Field::Month => MONTH_LIST,
+        Field::Day => DAY_LIST,
+        Field::Hour => HOUR_LIST,
+        Field::Minute => MINUTE_LIST,
+        Field::Year | Field::Second => 0,
+    };
+    if spec.masks.fast.flags & list != 0 {
+        from_list(spec, field, current)
+    } else {
+        None
+    }
 }
 
 /// A field of a spec.
@@ -795,9 +828,19 @@ mod tests {
                 continue;
             };
             let bound = spec.masks.fast.year_passes;
-            spec.masks.fast.skips_years = false;
+            spec.masks.fast.flags &= !SKIPS_YEARS;
             let year = 1990 + next(60) as i32;
-            if year_has_match(&spec.masks.fast, spec.weekdays, year) {
+            let masks = &spec.masks.fast;
+            let brute_force = (1..=12).any(|month| {
+                (1..=month_length(year, month)).any(|day| {
+                    let weekday = (days(year, month, day) + 3).rem_euclid(7);
+                    masks.month & (1 << month) != 0
+                        && masks.day & (1 << day) != 0
+                        && (spec.weekdays == 0 || spec.weekdays & (1 << weekday) != 0)
+                })
+            });
+            assert_eq!(year_has_match(masks, year), brute_force, "{text} in {year}");
+            if brute_force {
                 continue;
             }
             let wall = days(year, 1, 1) * 86_400;

@@ -24,75 +24,121 @@ pub(super) struct Masks {
     pub(super) fast: FastMasks,
 }
 
-/// A field's allowed values for a walk whose fields are always in range.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Allowed {
-    /// Every allowed value within the field's range, as bits.
-    pub(super) bits: u64,
-    /// Whether the list also has values past the field's range (a
-    /// repetition that overshoots), which then come from the list itself.
-    pub(super) overflows: bool,
-}
-
-/// The fields of a spec as [`Allowed`] sets. `None` where the list has to
-/// be asked directly: days counted from the end of the month, seconds with
-/// fractions.
+/// The fields of a spec as bit sets for a walk whose fields are always in
+/// range ([`super::fast`]), where `*` is every value of the field. Where a
+/// set has no value left, `flags` tell whether the list may still have one
+/// past the field's range (a repetition that overshoots).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct FastMasks {
-    /// The year list is empty: any year.
-    pub(super) any_year: bool,
-    pub(super) month: Allowed,
-    pub(super) day: Option<Allowed>,
-    pub(super) hour: Allowed,
-    pub(super) minute: Allowed,
-    pub(super) second: Option<Allowed>,
-    /// Months and days without overshoot and not counted from the end:
-    /// a year without a matching day can be skipped.
-    pub(super) skips_years: bool,
-    /// More passes than systemd's walk takes through such a year.
+    pub(super) month: u64,
+    /// Unused with [`DAY_FROM_END`].
+    pub(super) day: u64,
+    pub(super) hour: u64,
+    pub(super) minute: u64,
+    /// Whole seconds; unused with [`SECOND_FRACTIONS`].
+    pub(super) second: u64,
+    /// The weekday bits of the spec.
+    pub(super) weekdays: u8,
+    /// [`YEAR_LIST`], [`MONTH_LIST`], ….
+    pub(super) flags: u16,
+    /// More passes than systemd's walk takes through a year without a
+    /// matching day (with [`SKIPS_YEARS`]).
     pub(super) year_passes: u32,
+    /// Bit `7 * leap + weekday of January 1st` (Monday = 0): whether
+    /// years of that kind have a day matching months, days and weekdays.
+    pub(super) year_kinds: u16,
 }
 
-impl Allowed {
-    /// The allowed values of `chain` in `min..=max` (units of `unit`);
-    /// `None` when some entry is not in whole units.
-    fn of(chain: &[Component], min: i32, max: i32, unit: i32) -> Option<Allowed> {
-        if chain.is_empty() {
-            // Any value: every bit of the range.
-            let bits = (u64::MAX >> (63 - max)) & (u64::MAX << min);
-            return Some(Allowed {
-                bits,
-                overflows: false,
-            });
-        }
-        let bits = mask(chain, max, unit)?;
-        let overflows = super::walk::next_match(chain, (max + 1) * unit).is_some();
-        Some(Allowed { bits, overflows })
-    }
+/// The year list is not empty.
+pub(super) const YEAR_LIST: u16 = 1;
+/// The month list overshoots: past the bits, ask it.
+pub(super) const MONTH_LIST: u16 = 1 << 1;
+/// The day list overshoots.
+pub(super) const DAY_LIST: u16 = 1 << 2;
+/// Days count from the end of the month: ask the list.
+pub(super) const DAY_FROM_END: u16 = 1 << 3;
+/// The hour list overshoots.
+pub(super) const HOUR_LIST: u16 = 1 << 4;
+/// The minute list overshoots.
+pub(super) const MINUTE_LIST: u16 = 1 << 5;
+/// The seconds list overshoots.
+pub(super) const SECOND_LIST: u16 = 1 << 6;
+/// Some second has a fraction: ask the list.
+pub(super) const SECOND_FRACTIONS: u16 = 1 << 7;
+/// Months and days neither overshoot nor count from the end, and some
+/// kind of year has no matching day: such years can be skipped.
+pub(super) const SKIPS_YEARS: u16 = 1 << 8;
 
-    /// The smallest allowed value in the field's range not below
-    /// `current`, which lies in the range. If there is none, only the
-    /// list's overshooting repetitions are left, if it `overflows`.
-    #[inline(always)]
-    pub(super) fn next(&self, current: i32) -> Option<i32> {
-        debug_assert!((0..64).contains(&current));
-        let rest = self.bits >> (current & 63);
-        (rest != 0).then(|| current + rest.trailing_zeros() as i32)
+/// All 14 kinds of year.
+const EVERY_KIND_OF_YEAR: u16 = (1 << 14) - 1;
+
+/// [`FastMasks::year_kinds`] of the given months, days and weekdays.
+fn year_kinds(months: u64, days: u64, weekdays: u8) -> u16 {
+    // Seven days in a row that every month has hold every weekday.
+    let week = 0x7f;
+    if (1..=22).any(|first| days & (week << first) == week << first) {
+        return EVERY_KIND_OF_YEAR;
     }
+    let mut kinds = 0;
+    for leap in 0..2 {
+        for january_first in 0..7 {
+            let mut month_first = january_first;
+            let mut found = false;
+            for month in 1..=12u32 {
+                let length = match month {
+                    2 => 28 + leap,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                };
+                if months & (1 << month) != 0 {
+                    let mut allowed = days & ((2u64 << length) - 2);
+                    if weekdays != 0 {
+                        // The weekdays of days 1, 2, … as bits 1, 2, ….
+                        let w = u64::from(weekdays);
+                        let rotated = ((w >> month_first) | (w << (7 - month_first))) & week;
+                        let tiled =
+                            rotated | rotated << 7 | rotated << 14 | rotated << 21 | rotated << 28;
+                        allowed &= tiled << 1;
+                    }
+                    if allowed != 0 {
+                        found = true;
+                        break;
+                    }
+                }
+                month_first = (month_first + length) % 7;
+            }
+            if found {
+                kinds |= 1 << (7 * leap + january_first);
+            }
+        }
+    }
+    kinds
+}
+
+/// The allowed values of `chain` in `min..=max` (units of `unit`), and
+/// whether it has values past `max`; `None` when some entry is not in whole
+/// units.
+fn allowed(chain: &[Component], min: i32, max: i32, unit: i32) -> Option<(u64, bool)> {
+    if chain.is_empty() {
+        // Any value: every bit of the range.
+        return Some(((u64::MAX >> (63 - max)) & (u64::MAX << min), false));
+    }
+    let bits = mask(chain, max, unit)?;
+    let overflows = super::walk::next_match(chain, (max + 1) * unit).is_some();
+    Some((bits, overflows))
+}
+
+/// The smallest value in `bits` not below `current`, which lies in the
+/// field's range (so below 64).
+#[inline(always)]
+pub(super) fn next_bit(bits: u64, current: i32) -> Option<i32> {
+    debug_assert!((0..64).contains(&current));
+    let rest = bits >> (current & 63);
+    (rest != 0).then(|| current + rest.trailing_zeros() as i32)
 }
 
 impl Masks {
     pub(super) fn of(spec: &CalendarSpec) -> Masks {
-        let month = Allowed::of(&spec.month, 1, 12, 1).unwrap_or_default();
-        let day = if spec.end_of_month {
-            None
-        } else {
-            Allowed::of(&spec.day, 1, 31, 1)
-        };
-        // Per month: a pass per day tried (each refused by its weekday) and
-        // one that leaves the month; and the one that leaves the year.
-        let year_passes =
-            month.bits.count_ones() * (day.map_or(31, |d| d.bits.count_ones()) + 1) + 1;
         Masks {
             month: mask(&spec.month, 12, 1),
             day: if spec.end_of_month {
@@ -103,16 +149,79 @@ impl Masks {
             hour: mask(&spec.hour, 23, 1),
             minute: mask(&spec.minute, 59, 1),
             second: mask(&spec.second, 59, USEC_PER_SEC),
-            fast: FastMasks {
-                any_year: spec.year.is_empty(),
-                month,
-                day,
-                skips_years: !month.overflows && day.is_some_and(|d| !d.overflows),
-                year_passes,
-                hour: Allowed::of(&spec.hour, 0, 23, 1).unwrap_or_default(),
-                minute: Allowed::of(&spec.minute, 0, 59, 1).unwrap_or_default(),
-                second: Allowed::of(&spec.second, 0, 59, USEC_PER_SEC),
-            },
+            fast: FastMasks::of(spec),
+        }
+    }
+}
+
+impl FastMasks {
+    fn of(spec: &CalendarSpec) -> FastMasks {
+        let mut flags = 0;
+        let mut field =
+            |chain: &[Component], min, max, unit, list_flag, fractions_flag| match allowed(
+                chain, min, max, unit,
+            ) {
+                Some((bits, overflows)) => {
+                    if overflows {
+                        flags |= list_flag;
+                    }
+                    bits
+                }
+                None => {
+                    flags |= fractions_flag;
+                    0
+                }
+            };
+        let month = field(&spec.month, 1, 12, 1, MONTH_LIST, 0);
+        let from_end = spec.end_of_month && !spec.day.is_empty();
+        let day = if from_end {
+            0
+        } else {
+            field(&spec.day, 1, 31, 1, DAY_LIST, 0)
+        };
+        let hour = field(&spec.hour, 0, 23, 1, HOUR_LIST, 0);
+        let minute = field(&spec.minute, 0, 59, 1, MINUTE_LIST, 0);
+        // An empty seconds list (any microsecond) is asked directly.
+        let second = if spec.second.is_empty() {
+            flags |= SECOND_FRACTIONS;
+            0
+        } else {
+            field(
+                &spec.second,
+                0,
+                59,
+                USEC_PER_SEC,
+                SECOND_LIST,
+                SECOND_FRACTIONS,
+            )
+        };
+        if from_end {
+            flags |= DAY_FROM_END;
+        }
+        if !spec.year.is_empty() {
+            flags |= YEAR_LIST;
+        }
+        // Per month: a pass per day tried (each refused by its weekday) and
+        // one that leaves the month; and the one that leaves the year.
+        let year_passes = month.count_ones() * (day.count_ones() + 1) + 1;
+        let year_kinds = if flags & (MONTH_LIST | DAY_LIST | DAY_FROM_END) == 0 {
+            year_kinds(month, day, spec.weekdays)
+        } else {
+            EVERY_KIND_OF_YEAR
+        };
+        if year_kinds != EVERY_KIND_OF_YEAR {
+            flags |= SKIPS_YEARS;
+        }
+        FastMasks {
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            weekdays: spec.weekdays,
+            flags,
+            year_passes,
+            year_kinds,
         }
     }
 }

@@ -78,6 +78,7 @@ pub(super) fn next_elapse(
 }
 
 /// The next elapse by replaying every `mktime` call of systemd's search.
+#[inline(never)]
 pub(super) fn exact_next_elapse(
     spec: &CalendarSpec,
     after: Timestamp,
