@@ -79,9 +79,12 @@ fn year_kinds(months: u64, days: u64, weekdays: u8) -> u16 {
     if (1..=22).any(|first| days & (week << first) == week << first) {
         return EVERY_KIND_OF_YEAR;
     }
+    let every_january_first: u16 = 0x7f;
     let mut kinds = 0;
+    // Without weekdays the first of January does not matter.
+    let january_firsts = if weekdays == 0 { 1 } else { 7 };
     for leap in 0..2 {
-        for january_first in 0..7 {
+        for january_first in 0..january_firsts {
             let mut month_first = january_first;
             let mut found = false;
             for month in 1..=12u32 {
@@ -111,6 +114,9 @@ fn year_kinds(months: u64, days: u64, weekdays: u8) -> u16 {
                 kinds |= 1 << (7 * leap + january_first);
             }
         }
+        if weekdays == 0 && kinds & (1 << (7 * leap)) != 0 {
+            kinds |= every_january_first << (7 * leap);
+        }
     }
     kinds
 }
@@ -139,17 +145,24 @@ pub(super) fn next_bit(bits: u64, current: i32) -> Option<i32> {
 
 impl Masks {
     pub(super) fn of(spec: &CalendarSpec) -> Masks {
+        let fast = FastMasks::of(spec);
+        // The same bits where the list is not empty (`*` is asked directly).
+        let listed = |chain: &[Component], bits: u64| (!chain.is_empty()).then_some(bits);
         Masks {
-            month: mask(&spec.month, 12, 1),
+            month: listed(&spec.month, fast.month),
             day: if spec.end_of_month {
                 None
             } else {
-                mask(&spec.day, 31, 1)
+                listed(&spec.day, fast.day)
             },
-            hour: mask(&spec.hour, 23, 1),
-            minute: mask(&spec.minute, 59, 1),
-            second: mask(&spec.second, 59, USEC_PER_SEC),
-            fast: FastMasks::of(spec),
+            hour: listed(&spec.hour, fast.hour),
+            minute: listed(&spec.minute, fast.minute),
+            second: if fast.flags & SECOND_FRACTIONS == 0 {
+                listed(&spec.second, fast.second)
+            } else {
+                None
+            },
+            fast,
         }
     }
 }

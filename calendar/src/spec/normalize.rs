@@ -241,28 +241,31 @@ fn normalize_entry(c: &mut Component) {
 fn check_entry(c: &Component, field: &Field, from_end: bool) -> Result<(), String> {
     let show = |v: i32| format_value(v, field.usec);
     let in_range = |v: i32| (field.min..=field.max).contains(&v);
-    let range = format!("{}..{}", show(field.min), show(field.max));
+    let range = || format!("{}..{}", show(field.min), show(field.max));
     if !in_range(c.start) {
         return Err(format!(
-            "{} {} is out of range {range}",
+            "{} {} is out of range {}",
             field.name,
-            show(c.start)
+            show(c.start),
+            range()
         ));
     }
     if i64::from(c.repeat) > i64::from(field.max) - i64::from(field.min) {
         return Err(format!(
-            "repetition /{} is longer than the {} range {range}",
+            "repetition /{} is longer than the {} range {}",
             show(c.repeat),
-            field.name
+            field.name,
+            range()
         ));
     }
     let (start, repeat) = (i64::from(c.start), i64::from(c.repeat));
     if c.has_stop() {
         if !in_range(c.stop) {
             return Err(format!(
-                "{} {} is out of range {range}",
+                "{} {} is out of range {}",
                 field.name,
-                show(c.stop)
+                show(c.stop),
+                range()
             ));
         }
         if start + repeat > i64::from(c.stop) {

@@ -265,8 +265,8 @@ impl Parser<'_> {
             self.epoch(&mut raw)?;
             return Ok(raw);
         }
-        self.date(&mut raw)?;
-        self.time(&mut raw)?;
+        let hour = self.date(&mut raw)?;
+        self.time(&mut raw, hour)?;
         Ok(raw)
     }
 
@@ -442,13 +442,12 @@ impl Parser<'_> {
     }
 
     /// `[YEAR-]MONTH-DAY` or `[YEAR-]MONTH~DAY`, followed by spaces or the end.
-    /// A single list followed by ':' or the end is a time: then nothing is
-    /// consumed.
-    fn date(&mut self, raw: &mut RawSpec) -> Result<(), ParseError> {
+    /// A single list followed by ':' or the end is a time's hour: it is
+    /// returned, to be read no second time.
+    fn date(&mut self, raw: &mut RawSpec) -> Result<Option<RawChain>, ParseError> {
         if self.at_end() {
-            return Ok(());
+            return Ok(None);
         }
-        let start = self.pos;
         let what = if raw.weekdays == 0 {
             "a weekday or a date"
         } else {
@@ -457,10 +456,7 @@ impl Parser<'_> {
         let first = self.chain(false, what)?;
         let after_first = self.pos;
         match self.peek() {
-            None | Some(b':') => {
-                self.pos = start;
-                return Ok(());
-            }
+            None | Some(b':') => return Ok(Some(first)),
             Some(b'~') => raw.end_of_month = true,
             Some(b'-') => {}
             Some(_) => return Err(self.expected(after_first, "'-', '~' or ':' after a number")),
@@ -471,7 +467,7 @@ impl Parser<'_> {
             self.skip_spaces();
             raw.month = first;
             raw.day = second;
-            return Ok(());
+            return Ok(None);
         }
         if raw.end_of_month {
             return Err(self.expected(self.pos, "the time after '~DAY'"));
@@ -490,12 +486,13 @@ impl Parser<'_> {
         raw.year = first;
         raw.month = second;
         raw.day = third;
-        Ok(())
+        Ok(None)
     }
 
-    /// `HOUR:MINUTE[:SECOND]` to the end, or nothing (midnight).
-    fn time(&mut self, raw: &mut RawSpec) -> Result<(), ParseError> {
-        if self.at_end() {
+    /// `HOUR:MINUTE[:SECOND]` to the end, or nothing (midnight). `hour`:
+    /// the hour, if [`Parser::date`] read it.
+    fn time(&mut self, raw: &mut RawSpec, hour: Option<RawChain>) -> Result<(), ParseError> {
+        if hour.is_none() && self.at_end() {
             raw.hour = RawChain::single(0, self.pos);
             raw.minute = RawChain::single(0, self.pos);
             raw.second = RawChain::single(0, self.pos);
@@ -506,7 +503,10 @@ impl Parser<'_> {
         } else {
             "a time"
         };
-        raw.hour = self.chain(false, what)?;
+        raw.hour = match hour {
+            Some(hour) => hour,
+            None => self.chain(false, what)?,
+        };
         if self.peek() != Some(b':') {
             return Err(self.expected(self.pos, "':' after the hour"));
         }
