@@ -10,8 +10,8 @@ use sundial::unit::exec::ExecPrivileges;
 use sundial::unit::lexer::lex;
 use sundial::unit::service::{KillMode, Limit, RestartPolicy, StandardOutput};
 use sundial::unit::{
-    ConditionKind, MonotonicBase, ServiceUnit, Signal, SpecifierContext, TimerTrigger, TimerUnit,
-    Unit, UnitName,
+    ConditionKind, DstPolicy, MonotonicBase, ServiceUnit, Signal, SpecifierContext, TimerTrigger,
+    TimerUnit, Unit, UnitName,
 };
 use sundial_calendar::zone::BundledZones;
 use sundial_calendar::{Timespan, Zone};
@@ -19,6 +19,12 @@ use sundial_calendar::{Timespan, Zone};
 /// Parses `text` as the unit `name` at /u/`name`; returns the unit (if it
 /// loads) and every message.
 fn parse(name: &str, text: &str) -> (Option<Unit>, Vec<String>) {
+    parse_files(name, &[(&format!("/u/{name}"), text)])
+}
+
+/// Parses the unit `name` from its fragment and drop-ins, `(path, text)` in
+/// the loader's order; returns the unit (if it loads) and every message.
+fn parse_files(name: &str, files: &[(&str, &str)]) -> (Option<Unit>, Vec<String>) {
     let zones = BundledZones::new();
     let ctx = SpecifierContext {
         hostname: "host.example".into(),
@@ -30,13 +36,16 @@ fn parse(name: &str, text: &str) -> (Option<Unit>, Vec<String>) {
         zones: &zones,
     };
     let unit_name = UnitName::parse(name).unwrap();
-    let path = PathBuf::from(format!("/u/{name}"));
-    let files = [LexedFile {
-        lexed: lex(&path, text),
-        path: path.clone(),
-    }];
+    let lexed: Vec<LexedFile> = files
+        .iter()
+        .map(|(path, text)| LexedFile {
+            lexed: lex(Path::new(path), text),
+            path: PathBuf::from(path),
+        })
+        .collect();
+    let fragment = Path::new(files[0].0);
     let mut diags = Vec::new();
-    let unit = assemble(&unit_name, Some(Path::new(&path)), &files, &env, &mut diags);
+    let unit = assemble(&unit_name, Some(fragment), &lexed, &env, &mut diags);
     (unit, diags.iter().map(ToString::to_string).collect())
 }
 
@@ -387,4 +396,148 @@ fn install_section() {
     // [Install] allows only a subset of specifiers.
     let (_, msgs) = service("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=%t.target\n");
     assert_eq!(msgs.len(), 1, "{msgs:?}");
+}
+
+#[test]
+fn sundial_extensions() {
+    // Valid values, and the defaults (systemd's behaviour).
+    let (t, msgs) = timer(
+        "[Timer]\nOnCalendar=daily\nX-Sundial-PersistentMonotonic=yes\nX-Sundial-DSTPolicy=catch-up\n",
+    );
+    assert!(msgs.is_empty(), "{msgs:?}");
+    assert!(t.timer.persistent_monotonic);
+    assert_eq!(t.timer.dst_policy, DstPolicy::CatchUp);
+    let (t, _) = timer("[Timer]\nOnCalendar=daily\n");
+    assert!(!t.timer.persistent_monotonic);
+    assert_eq!(t.timer.dst_policy, DstPolicy::Systemd);
+    let (t, msgs) = timer(
+        "[Timer]\nOnCalendar=daily\nX-Sundial-PersistentMonotonic=on\nX-Sundial-DSTPolicy=systemd\n",
+    );
+    assert!(msgs.is_empty(), "{msgs:?}");
+    assert!(t.timer.persistent_monotonic);
+    assert_eq!(t.timer.dst_policy, DstPolicy::Systemd);
+
+    // Bad values are reported at path:line and ignored: the earlier value
+    // stays. An empty boolean is a bad value, as for Persistent=.
+    let (t, msgs) = timer(
+        "[Timer]\nOnCalendar=daily\nX-Sundial-DSTPolicy=catch-up\nX-Sundial-DSTPolicy=skip\n\
+         X-Sundial-PersistentMonotonic=yes\nX-Sundial-PersistentMonotonic=maybe\n\
+         X-Sundial-PersistentMonotonic=\nX-Sundial-DSTPolicy=Catch-Up\n",
+    );
+    assert_eq!(
+        msgs,
+        [
+            "/u/t.timer:4: X-Sundial-DSTPolicy=: invalid value 'skip', expected one of: systemd, catch-up",
+            "/u/t.timer:6: X-Sundial-PersistentMonotonic=: failed to parse boolean value 'maybe'",
+            "/u/t.timer:7: X-Sundial-PersistentMonotonic=: failed to parse boolean value ''",
+            "/u/t.timer:8: X-Sundial-DSTPolicy=: invalid value 'Catch-Up', expected one of: systemd, catch-up",
+        ]
+    );
+    assert!(t.timer.persistent_monotonic);
+    assert_eq!(t.timer.dst_policy, DstPolicy::CatchUp);
+
+    // An empty X-Sundial-DSTPolicy= resets to the default; the last
+    // assignment wins.
+    let (t, msgs) =
+        timer("[Timer]\nOnCalendar=daily\nX-Sundial-DSTPolicy=catch-up\nX-Sundial-DSTPolicy=\n");
+    assert!(msgs.is_empty(), "{msgs:?}");
+    assert_eq!(t.timer.dst_policy, DstPolicy::Systemd);
+    let (t, _) = timer(
+        "[Timer]\nOnCalendar=daily\nX-Sundial-DSTPolicy=\nX-Sundial-DSTPolicy=catch-up\n\
+         X-Sundial-PersistentMonotonic=yes\nX-Sundial-PersistentMonotonic=no\n",
+    );
+    assert_eq!(t.timer.dst_policy, DstPolicy::CatchUp);
+    assert!(!t.timer.persistent_monotonic);
+}
+
+#[test]
+fn sundial_extensions_in_dropins() {
+    let fragment = (
+        "/u/t.timer",
+        "[Timer]\nOnCalendar=daily\nX-Sundial-DSTPolicy=catch-up\nX-Sundial-PersistentMonotonic=yes\n",
+    );
+    let timer_of = |files: &[(&str, &str)]| match parse_files("t.timer", files) {
+        (Some(Unit::Timer(t)), msgs) => (t, msgs),
+        other => panic!("not a loaded timer: {other:?}"),
+    };
+    // A drop-in overrides the fragment key by key.
+    let (t, msgs) = timer_of(&[
+        fragment,
+        (
+            "/u/t.timer.d/10-dst.conf",
+            "[Timer]\nX-Sundial-DSTPolicy=systemd\n",
+        ),
+    ]);
+    assert!(msgs.is_empty(), "{msgs:?}");
+    assert_eq!(t.timer.dst_policy, DstPolicy::Systemd);
+    assert!(t.timer.persistent_monotonic);
+    // A drop-in resets with an empty assignment; a later one sets again.
+    let (t, _) = timer_of(&[
+        fragment,
+        (
+            "/u/t.timer.d/10-reset.conf",
+            "[Timer]\nX-Sundial-DSTPolicy=\nX-Sundial-PersistentMonotonic=no\n",
+        ),
+    ]);
+    assert_eq!(t.timer.dst_policy, DstPolicy::Systemd);
+    assert!(!t.timer.persistent_monotonic);
+    let (t, _) = timer_of(&[
+        ("/u/t.timer", "[Timer]\nOnCalendar=daily\n"),
+        (
+            "/u/t.timer.d/10-a.conf",
+            "[Timer]\nX-Sundial-DSTPolicy=catch-up\n",
+        ),
+        ("/u/t.timer.d/20-b.conf", "[Timer]\nX-Sundial-DSTPolicy=\n"),
+        (
+            "/u/t.timer.d/30-c.conf",
+            "[Timer]\nX-Sundial-DSTPolicy=catch-up\n",
+        ),
+    ]);
+    assert_eq!(t.timer.dst_policy, DstPolicy::CatchUp);
+    // A bad value in a drop-in is reported there and leaves the fragment's.
+    let (t, msgs) = timer_of(&[
+        fragment,
+        (
+            "/u/t.timer.d/10-bad.conf",
+            "[Timer]\n# a comment\nX-Sundial-DSTPolicy=never\n",
+        ),
+    ]);
+    assert_eq!(
+        msgs,
+        ["/u/t.timer.d/10-bad.conf:3: X-Sundial-DSTPolicy=: invalid value 'never', expected one of: systemd, catch-up"]
+    );
+    assert_eq!(t.timer.dst_policy, DstPolicy::CatchUp);
+}
+
+#[test]
+fn unknown_sundial_keys_are_reported_other_x_keys_ignored() {
+    // X-Sundial-… is ours: a key sundial does not know there is reported (a
+    // typo must not go unnoticed); other X- keys and X- sections stay
+    // silent, as in systemd. Keys are case-sensitive: a lowercase x- key is
+    // an unknown key to systemd too.
+    let (t, msgs) = timer(
+        "[Unit]\nX-Sundial-DSTPolicy=catch-up\nX-Vendor=1\n\
+         [Timer]\nOnCalendar=daily\nX-Sundial-DSTpolicy=catch-up\nX-Sundial-Bogus=1\nX-Foo=bar\n\
+         x-sundial-dstpolicy=catch-up\n\
+         [Install]\nX-Sundial-WantedBy=x.target\n\
+         [X-Sundial]\nX-Sundial-DSTPolicy=catch-up\nAnything=1\n",
+    );
+    assert_eq!(
+        msgs,
+        [
+            "/u/t.timer:2: X-Sundial-DSTPolicy=: unknown sundial extension in section [Unit], ignoring",
+            "/u/t.timer:6: X-Sundial-DSTpolicy=: unknown sundial extension in section [Timer], ignoring",
+            "/u/t.timer:7: X-Sundial-Bogus=: unknown sundial extension in section [Timer], ignoring",
+            "/u/t.timer:9: Unknown key 'x-sundial-dstpolicy' in section [Timer], ignoring.",
+            "/u/t.timer:11: X-Sundial-WantedBy=: unknown sundial extension in section [Install], ignoring",
+        ]
+    );
+    assert_eq!(t.timer.dst_policy, DstPolicy::Systemd);
+    // The timer keys belong to [Timer]: in a service they are unknown.
+    let (_, msgs) =
+        service("[Service]\nExecStart=/bin/true\nX-Sundial-PersistentMonotonic=yes\nX-Mine=1\n");
+    assert_eq!(
+        msgs,
+        ["/u/t.service:3: X-Sundial-PersistentMonotonic=: unknown sundial extension in section [Service], ignoring"]
+    );
 }
