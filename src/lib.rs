@@ -4,9 +4,9 @@
 //! `sundial-calendar` crate.
 
 pub mod cli;
-pub mod scheduler;
-pub mod unit;
-pub mod supervisor;
-pub mod store;
-pub mod ipc;
 pub mod daemon;
+pub mod ipc;
+pub mod scheduler;
+pub mod store;
+pub mod supervisor;
+pub mod unit;
