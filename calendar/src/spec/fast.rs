@@ -329,7 +329,7 @@ impl<'s, V: Visit> Walker<'s, V> {
     /// it did.
     #[inline(always)]
     fn skip_empty_year(&mut self) -> bool {
-        let masks = &self.spec.masks.fast;
+        let masks = &self.spec.masks;
         if masks.flags & SKIPS_YEARS == 0 {
             return false;
         }
@@ -432,7 +432,7 @@ impl<'s, V: Visit> Walker<'s, V> {
     #[inline(always)]
     fn walk(&mut self) -> Walk {
         let spec = self.spec;
-        let masks = &spec.masks.fast;
+        let masks = &spec.masks;
         while self.passes < MAX_ITERATIONS {
             self.passes += 1;
             self.visit();
@@ -706,7 +706,7 @@ fn next_day_from_end(
 /// spec whose lists do not overshoot.
 #[inline]
 #[cfg(test)]
-fn year_has_match(masks: &super::masks::FastMasks, year: i32) -> bool {
+fn year_has_match(masks: &super::masks::Masks, year: i32) -> bool {
     let leap = month_length(year, 2) == 29;
     let january_first = if masks.weekdays == 0 {
         0
@@ -738,7 +738,7 @@ fn past_range(spec: &CalendarSpec, field: Field, current: i32) -> Option<i32> {
         Field::Minute => MINUTE_LIST,
         Field::Year | Field::Second => 0,
     };
-    if spec.masks.fast.flags & list != 0 {
+    if spec.masks.flags & list != 0 {
         from_list(spec, field, current)
     } else {
         None
@@ -827,10 +827,10 @@ mod tests {
             let Ok(mut spec) = CalendarSpec::parse(text.trim(), &utc, &zones) else {
                 continue;
             };
-            let bound = spec.masks.fast.year_passes;
-            spec.masks.fast.flags &= !SKIPS_YEARS;
+            let bound = spec.masks.year_passes;
+            spec.masks.flags &= !SKIPS_YEARS;
             let year = 1990 + next(60) as i32;
-            let masks = &spec.masks.fast;
+            let masks = &spec.masks;
             let brute_force = (1..=12).any(|month| {
                 (1..=month_length(year, month)).any(|day| {
                     let weekday = (days(year, month, day) + 3).rem_euclid(7);

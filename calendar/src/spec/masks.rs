@@ -8,28 +8,13 @@
 
 use super::{CalendarSpec, Component, USEC_PER_SEC};
 
-/// The allowed values of the fields below the year. `None`: the field
-/// allows anything, or (seconds with fractions, days counted from the end
-/// of the month) the list is asked directly.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Masks {
-    pub(super) month: Option<u64>,
-    pub(super) day: Option<u64>,
-    pub(super) hour: Option<u64>,
-    pub(super) minute: Option<u64>,
-    /// Whole seconds; only when every entry is in whole seconds.
-    pub(super) second: Option<u64>,
-    /// The same fields for the walk over normalized fields
-    /// ([`super::fast`]), where `*` is every value of the field.
-    pub(super) fast: FastMasks,
-}
-
-/// The fields of a spec as bit sets for a walk whose fields are always in
-/// range ([`super::fast`]), where `*` is every value of the field. Where a
+/// The fields of a spec as bit sets, where `*` is every value of the field.
+/// The walk over fields in range ([`super::fast`]) asks only these; the
+/// exact walk asks them where the list is not empty. Where a
 /// set has no value left, `flags` tell whether the list may still have one
 /// past the field's range (a repetition that overshoots).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct FastMasks {
+pub(super) struct Masks {
     pub(super) month: u64,
     /// Unused with [`DAY_FROM_END`].
     pub(super) day: u64,
@@ -72,7 +57,7 @@ pub(super) const SKIPS_YEARS: u16 = 1 << 8;
 /// All 14 kinds of year.
 const EVERY_KIND_OF_YEAR: u16 = (1 << 14) - 1;
 
-/// [`FastMasks::year_kinds`] of the given months, days and weekdays.
+/// [`Masks::year_kinds`] of the given months, days and weekdays.
 fn year_kinds(months: u64, days: u64, weekdays: u8) -> u16 {
     // Seven days in a row that every month has hold every weekday.
     let week = 0x7f;
@@ -145,30 +130,6 @@ pub(super) fn next_bit(bits: u64, current: i32) -> Option<i32> {
 
 impl Masks {
     pub(super) fn of(spec: &CalendarSpec) -> Masks {
-        let fast = FastMasks::of(spec);
-        // The same bits where the list is not empty (`*` is asked directly).
-        let listed = |chain: &[Component], bits: u64| (!chain.is_empty()).then_some(bits);
-        Masks {
-            month: listed(&spec.month, fast.month),
-            day: if spec.end_of_month {
-                None
-            } else {
-                listed(&spec.day, fast.day)
-            },
-            hour: listed(&spec.hour, fast.hour),
-            minute: listed(&spec.minute, fast.minute),
-            second: if fast.flags & SECOND_FRACTIONS == 0 {
-                listed(&spec.second, fast.second)
-            } else {
-                None
-            },
-            fast,
-        }
-    }
-}
-
-impl FastMasks {
-    fn of(spec: &CalendarSpec) -> FastMasks {
         let mut flags = 0;
         let mut field =
             |chain: &[Component], min, max, unit, list_flag, fractions_flag| match allowed(
@@ -225,7 +186,7 @@ impl FastMasks {
         if year_kinds != EVERY_KIND_OF_YEAR {
             flags |= SKIPS_YEARS;
         }
-        FastMasks {
+        Masks {
             month,
             day,
             hour,

@@ -349,15 +349,20 @@ impl Parser<'_> {
     }
 
     /// The weekday whose name starts at the position, in any case, and the
-    /// length of the name.
+    /// length of the name: the long name if it is there, else the short one.
     fn weekday_name(&self) -> Option<(u8, usize)> {
         let rest = &self.body[self.pos..];
-        WEEKDAY_NAMES.iter().find_map(|&(name, day)| {
-            let candidate = rest.get(..name.len())?;
-            candidate
-                .eq_ignore_ascii_case(name.as_bytes())
-                .then_some((day, name.len()))
-        })
+        let short = rest.get(..3)?;
+        // Every long name starts with its short one.
+        let day = WEEKDAY_NAMES
+            .iter()
+            .step_by(2)
+            .position(|&(name, _)| short.eq_ignore_ascii_case(&name.as_bytes()[..3]))?;
+        let (long, day) = WEEKDAY_NAMES[2 * day];
+        let is_long = rest
+            .get(..long.len())
+            .is_some_and(|word| word.eq_ignore_ascii_case(long.as_bytes()));
+        Some((day, if is_long { long.len() } else { 3 }))
     }
 
     /// `@SECONDS`: one fixed instant in UTC; nothing may follow.

@@ -26,7 +26,7 @@ use crate::timestamp::Timestamp;
 use crate::zone::{Zone, ZoneRules};
 
 use super::fast::{self, Fast};
-use super::masks;
+use super::masks::{self, SECOND_FRACTIONS};
 use super::normalize::MAX_YEAR;
 use super::wall::{Tm, WallClock};
 use super::{CalendarSpec, Component, SpecZone, USEC_PER_SEC};
@@ -224,7 +224,11 @@ impl Search<'_, '_, '_> {
         }
 
         // Month.
-        let outcome = match next_match_in(spec.masks.month, &spec.month, self.c.month) {
+        let outcome = match next_match_in(
+            listed(&spec.month, spec.masks.month),
+            &spec.month,
+            self.c.month,
+        ) {
             None => Bounds::Fail,
             Some(m) => {
                 if m != self.c.month {
@@ -257,7 +261,7 @@ impl Search<'_, '_, '_> {
         let found = if spec.end_of_month && !spec.day.is_empty() {
             self.next_day_from_end()
         } else {
-            next_match_in(spec.masks.day, &spec.day, self.c.day)
+            next_match_in(listed(&spec.day, spec.masks.day), &spec.day, self.c.day)
         };
         let outcome = match found {
             None => Bounds::Fail,
@@ -297,21 +301,22 @@ impl Search<'_, '_, '_> {
         }
 
         // Hour.
-        let outcome = match next_match_in(spec.masks.hour, &spec.hour, self.c.hour) {
-            None => Bounds::Fail,
-            Some(h) => {
-                if h != self.c.hour {
-                    self.c = Tm {
-                        hour: h,
-                        minute: 0,
-                        second: 0,
-                        ..self.c
-                    };
-                    self.usec = 0;
+        let outcome =
+            match next_match_in(listed(&spec.hour, spec.masks.hour), &spec.hour, self.c.hour) {
+                None => Bounds::Fail,
+                Some(h) => {
+                    if h != self.c.hour {
+                        self.c = Tm {
+                            hour: h,
+                            minute: 0,
+                            second: 0,
+                            ..self.c
+                        };
+                        self.usec = 0;
+                    }
+                    self.bounds()
                 }
-                self.bounds()
-            }
-        };
+            };
         match outcome {
             Bounds::Same => {}
             Bounds::Moved => return Some(Step::Again),
@@ -326,7 +331,11 @@ impl Search<'_, '_, '_> {
         }
 
         // Minute.
-        let outcome = match next_match_in(spec.masks.minute, &spec.minute, self.c.minute) {
+        let outcome = match next_match_in(
+            listed(&spec.minute, spec.masks.minute),
+            &spec.minute,
+            self.c.minute,
+        ) {
             None => Bounds::Fail,
             Some(m) => {
                 if m != self.c.minute {
@@ -357,7 +366,8 @@ impl Search<'_, '_, '_> {
 
         // Second and microsecond, matched together.
         let now = self.c.second * USEC_PER_SEC + self.usec;
-        let found = match spec.masks.second {
+        let whole_seconds = spec.masks.flags & SECOND_FRACTIONS == 0;
+        let found = match listed(&spec.second, spec.masks.second).filter(|_| whole_seconds) {
             // Whole seconds: the first one at or after `now`.
             Some(bits) => {
                 let from = self.c.second + i32::from(self.usec > 0);
@@ -507,6 +517,12 @@ fn midnight(tm: Tm) -> Tm {
         second: 0,
         ..tm
     }
+}
+
+/// A field's bit set where its list is not empty; `*` asks the list.
+#[inline]
+fn listed(chain: &[Component], bits: u64) -> Option<u64> {
+    (!chain.is_empty()).then_some(bits)
 }
 
 /// [`next_match`] through the field's bit set when it has one.
