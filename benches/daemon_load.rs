@@ -7,7 +7,11 @@
 //! BENCH_SIZES=10000 BENCH_IDLE_SECS=10 BENCH_LOAD_SECS=10 cargo bench --bench daemon_load
 //! BENCH_STATE_BASE=/dev/shm cargo bench --bench daemon_load   # state.db on tmpfs
 //! BENCH_FAST=100 cargo bench --bench daemon_load   # 100 elapses/s instead of 1,000
+//! BENCH_SUNDIAL=/tmp/sundial-old cargo bench --bench daemon_load   # another build
 //! ```
+//!
+//! A daemon that does not answer within BENCH_STALL_SECS (default 60) after
+//! the load phase is reported as stalled instead of ending the run.
 //!
 //! Each size gets a fresh directory with N enabled calendar timers (daily, at
 //! times spread over the day but none in the next hour, so nothing is due
@@ -81,24 +85,35 @@ fn write_units(units: &Path, n: usize, fast: usize) {
 }
 
 fn call(socket: &Path, request: Request) -> Response {
+    try_call(socket, request, Duration::from_secs(300)).unwrap()
+}
+
+fn try_call(socket: &Path, request: Request, timeout: Duration) -> Option<Response> {
     let mut client = Client::connect(socket).unwrap();
-    client.set_timeout(Some(Duration::from_secs(300))).unwrap();
-    client.call(&request).unwrap()
+    client.set_timeout(Some(timeout)).unwrap();
+    client.call(&request).ok()
 }
 
 fn manager_property(socket: &Path, name: &str) -> String {
-    match call(
+    try_manager_property(socket, name, Duration::from_secs(300)).unwrap()
+}
+
+fn try_manager_property(socket: &Path, name: &str, timeout: Duration) -> Option<String> {
+    match try_call(
         socket,
         Request::Show {
             units: vec![],
             properties: vec![name.into()],
         },
-    ) {
-        Response::Properties { units } => units[0]
-            .properties
-            .first()
-            .map(|p| p.value.clone())
-            .unwrap_or_default(),
+        timeout,
+    )? {
+        Response::Properties { units } => Some(
+            units[0]
+                .properties
+                .first()
+                .map(|p| p.value.clone())
+                .unwrap_or_default(),
+        ),
         other => panic!("{other:?}"),
     }
 }
@@ -146,7 +161,9 @@ fn bench(n: usize, fast: usize, idle_secs: u64, load_secs: u64, state_base: &Pat
     write_units(&units, n, fast);
     let socket = state_dir.path().join("control.sock");
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_sundial"))
+    let binary =
+        std::env::var("BENCH_SUNDIAL").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sundial").into());
+    let child = Command::new(binary)
         .args(["daemon", "--user", "--unit-dir"])
         .arg(&units)
         .arg("--state-dir")
@@ -218,17 +235,23 @@ fn bench(n: usize, fast: usize, idle_secs: u64, load_secs: u64, state_base: &Pat
             Response::Done { .. }
         ));
         std::thread::sleep(Duration::from_secs(load_secs + 1));
-        let elapses: u64 = manager_property(&socket, "TimerElapses")
-            .parse::<u64>()
-            .unwrap()
-            - elapses_before;
-        let p50 = manager_property(&socket, "TimerLatenessP50USec");
-        let p99 = manager_property(&socket, "TimerLatenessP99USec");
-        let max = manager_property(&socket, "TimerLatenessMaxUSec");
-        format!(
-            "{fast} timers: {:.1} elapses/s, p50 {p50} µs, p99 {p99} µs, max {max} µs",
-            elapses as f64 / (load_secs + 1) as f64
-        )
+        let stall = Duration::from_secs(env_num("BENCH_STALL_SECS", 60));
+        match try_manager_property(&socket, "TimerElapses", stall) {
+            None => format!(
+                "{fast} timers: stalled (no answer within {} s)",
+                stall.as_secs()
+            ),
+            Some(elapses) => {
+                let elapses = elapses.parse::<u64>().unwrap() - elapses_before;
+                let p50 = manager_property(&socket, "TimerLatenessP50USec");
+                let p99 = manager_property(&socket, "TimerLatenessP99USec");
+                let max = manager_property(&socket, "TimerLatenessMaxUSec");
+                format!(
+                    "{fast} timers: {:.1} elapses/s, p50 {p50} µs, p99 {p99} µs, max {max} µs",
+                    elapses as f64 / (load_secs + 1) as f64
+                )
+            }
+        }
     };
     println!(
         "| {n:>7} | {:>7.2} s | {:>6} MiB | {:>3} loops, {:>3} ctxsw in {idle_secs} s | {:>7.1} ms | {load} |",
