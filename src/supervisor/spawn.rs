@@ -1,9 +1,11 @@
-//! Starting one command: fork and exec with the service's execution
-//! environment applied in the child between the two.
+//! Starting one command: a child process (vfork-style, or fork for a change
+//! of credentials) with the service's execution environment applied before
+//! exec.
 //!
 //! Everything that may allocate or read files (user lookups, group lists,
 //! C strings) is prepared in the parent: the daemon is multi-threaded, and
-//! between fork and exec only async-signal-safe calls are allowed. A setup step
+//! between fork and exec only async-signal-safe calls are allowed; a vfork
+//! child shares the daemon's memory besides. A setup step
 //! that fails in the child ends it with systemd's exit code for that step
 //! (200 CHDIR, 216 GROUP, 217 USER, ...), so the failure reaches the state
 //! machine the way systemd reports it: as the process's exit status.
@@ -13,6 +15,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use nix::unistd::Pid;
 
@@ -115,7 +118,7 @@ pub struct SpawnFailure {
     pub error: io::Error,
 }
 
-/// Data the child needs, converted to C types before fork.
+/// Data the child needs, converted to C types before the child exists.
 struct ChildSetup {
     credentials: Option<Credentials>,
     working_directory: Option<CString>,
@@ -126,6 +129,17 @@ struct ChildSetup {
     cgroup_procs: Option<CString>,
 }
 
+/// Everything the child touches, prepared by the parent: pointers into
+/// memory the parent keeps alive until the child has exec'd or exited.
+struct ChildImage<'a> {
+    program: &'a CString,
+    argv: *const *const libc::c_char,
+    envp: *const *const libc::c_char,
+    /// Descriptors for 0, 1, 2 (None = leave the daemon's own).
+    stdio: [Option<i32>; 3],
+    setup: &'a ChildSetup,
+}
+
 fn cstring(bytes: &[u8]) -> Result<CString, SpawnFailure> {
     CString::new(bytes).map_err(|e| SpawnFailure {
         exit_status: exit_code::EXEC,
@@ -133,13 +147,30 @@ fn cstring(bytes: &[u8]) -> Result<CString, SpawnFailure> {
     })
 }
 
-/// Starts the command with fork and execve.
+fn io_failure(error: io::Error) -> SpawnFailure {
+    SpawnFailure {
+        exit_status: exit_code::EXEC,
+        error,
+    }
+}
+
+/// Starts the command: its own session, the execution environment applied,
+/// then execve.
+///
+/// The child shares the daemon's memory until execve (clone with
+/// `CLONE_VM | CLONE_VFORK`, as posix_spawn does), so starting a command
+/// costs the same whatever the daemon's size: fork would copy the page tables
+/// of every timer the daemon holds, and take a copy-on-write fault for every
+/// page either side writes until the exec. The exception is a command run
+/// under other credentials (User=, Group=): a child already running as the
+/// service's user could be stopped by that user before its exec, and a
+/// stopped vfork child holds the daemon still; those get a plain fork.
 ///
 /// With `wait_for_exec` (Type=exec) the call returns once the child has
-/// exec'd, learning of a failed exec through a close-on-exec pipe; without,
-/// it returns right after fork and a failed exec shows up as the child's exit
-/// status 203, as systemd reports it for Type=simple. Not waiting saves a
-/// round trip through the scheduler per command.
+/// exec'd and reports a failed exec as an error (203); without, a failed exec
+/// shows up as the child's exit status 203, as systemd reports it for
+/// Type=simple. A setup step that fails ends the child with its own code
+/// either way.
 pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure> {
     let to_c = |p: &PathBuf| cstring(p.as_os_str().as_bytes());
     let setup = ChildSetup {
@@ -167,16 +198,11 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|e| e.as_ptr()).collect();
     envp_ptrs.push(std::ptr::null());
 
-    let io_err = |e: io::Error| SpawnFailure {
-        exit_status: exit_code::EXEC,
-        error: e,
-    };
-    // Descriptors for 0, 1, 2 (None = leave the daemon's own).
     let null = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/null")
-        .map_err(io_err)?;
+        .map_err(io_failure)?;
     let null = OwnedFd::from(null);
     let pick = |spec: &StdioSpec| -> Option<i32> {
         match spec {
@@ -185,55 +211,185 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
             StdioSpec::Fd(fd) => Some(fd.as_raw_fd()),
         }
     };
-    let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
-    let exec_pipe = if wait_for_exec {
-        Some(pipe().map_err(io_err)?)
-    } else {
-        None
+    let image = ChildImage {
+        program: &program,
+        argv: argv_ptrs.as_ptr(),
+        envp: envp_ptrs.as_ptr(),
+        stdio: [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)],
+        setup: &setup,
     };
-    let report_fd = exec_pipe.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
+    let started = if setup.credentials.is_none() {
+        vfork_exec(&image)
+    } else {
+        fork_exec(&image, wait_for_exec)
+    };
+    drop(null);
+    drop((req.stdin, req.stdout, req.stderr));
+    let (pid, exec_errno) = started.map_err(io_failure)?;
+    if let Some(errno) = exec_errno.filter(|_| wait_for_exec) {
+        // The child is gone; reap it here, the caller never saw its pid.
+        let _ = nix::sys::wait::waitpid(pid, None);
+        return Err(SpawnFailure {
+            exit_status: exit_code::EXEC,
+            error: io::Error::from_raw_os_error(errno),
+        });
+    }
+    Ok(pid)
+}
 
+/// What the child does: stdio, setup, execve. Returns only if execve failed,
+/// with its errno; a setup failure ends the child with systemd's code.
+///
+/// Only async-signal-safe system calls on memory the parent prepared: the
+/// child is either a fork of a multi-threaded process or shares the parent's
+/// memory, and must neither allocate nor take a lock.
+unsafe fn exec_child(image: &ChildImage<'_>) -> i32 {
+    child_stdio(&image.stdio);
+    child_setup(image.setup);
+    libc::execve(image.program.as_ptr(), image.argv, image.envp);
+    *libc::__errno_location()
+}
+
+/// The stack a vfork child runs on (it must not use the parent's, which the
+/// parent's frame still owns): anonymous memory with a guard page below.
+struct ChildStack {
+    base: *mut libc::c_void,
+    len: usize,
+}
+
+impl ChildStack {
+    /// Enough for `exec_child`, whose frames are small and fixed.
+    const SIZE: usize = 64 * 1024;
+
+    fn new() -> io::Result<ChildStack> {
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        let len = Self::SIZE + page;
+        // SAFETY: a fresh private anonymous mapping; no existing memory involved.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let stack = ChildStack { base, len };
+        // The stack grows down: an overflow faults instead of writing below.
+        // SAFETY: the first page of the mapping made above.
+        if unsafe { libc::mprotect(base, page, libc::PROT_NONE) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(stack)
+    }
+
+    /// The initial stack pointer: the end of the mapping (page-aligned).
+    fn top(&self) -> *mut libc::c_void {
+        // SAFETY: one past the end of the mapping, which is what clone wants.
+        unsafe { self.base.cast::<u8>().add(self.len).cast() }
+    }
+}
+
+impl Drop for ChildStack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`; the child has exec'd or exited
+        // (CLONE_VFORK), so nothing runs on it any more.
+        unsafe { libc::munmap(self.base, self.len) };
+    }
+}
+
+/// What the parent hands the vfork child, and where the child leaves the
+/// errno of a failed execve (the memory is shared until then).
+struct VforkShared<'a> {
+    image: &'a ChildImage<'a>,
+    exec_errno: AtomicI32,
+}
+
+extern "C" fn vfork_child(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` points to the VforkShared on the parent's frame, which
+    // stays put: the parent is suspended until this child execs or exits.
+    unsafe {
+        let shared = &*arg.cast::<VforkShared<'_>>();
+        let errno = exec_child(shared.image);
+        shared.exec_errno.store(errno.max(1), Ordering::SeqCst);
+        libc::_exit(exit_code::EXEC)
+    }
+}
+
+/// clone(CLONE_VM | CLONE_VFORK): returns once the child has exec'd (errno
+/// None) or died, with the errno of a failed execve.
+fn vfork_exec(image: &ChildImage<'_>) -> io::Result<(Pid, Option<i32>)> {
+    let stack = ChildStack::new()?;
+    let shared = VforkShared {
+        image,
+        exec_errno: AtomicI32::new(0),
+    };
+    // Every signal blocked across the clone: a handler of the daemon must not
+    // run in the child, on the daemon's memory. The child inherits the mask,
+    // resets every disposition, then clears the mask before exec.
+    // SAFETY: sigset_t is plain data; sigfillset initializes it.
+    let (pid, clone_error) = unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let pid = libc::clone(
+            vfork_child,
+            stack.top(),
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            std::ptr::from_ref(&shared).cast_mut().cast(),
+        );
+        let clone_error = io::Error::last_os_error();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        (pid, clone_error)
+    };
+    if pid < 0 {
+        return Err(clone_error);
+    }
+    let errno = shared.exec_errno.load(Ordering::SeqCst);
+    Ok((Pid::from_raw(pid), (errno != 0).then_some(errno)))
+}
+
+/// fork: for commands that change credentials. With `wait_for_exec` a
+/// close-on-exec pipe tells a failed exec from a successful one; without, the
+/// call returns right after fork.
+fn fork_exec(image: &ChildImage<'_>, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
+    let exec_pipe = if wait_for_exec { Some(pipe()?) } else { None };
+    let report_fd = exec_pipe.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
     // SAFETY: between fork and exec the child only makes async-signal-safe
-    // calls on memory prepared above, and leaves with execve or _exit.
+    // calls on memory prepared by the parent, and leaves with execve or _exit.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        return Err(io_err(io::Error::last_os_error()));
+        return Err(io::Error::last_os_error());
     }
     if pid == 0 {
         // SAFETY: see above; this is the child.
         unsafe {
-            child_stdio(&stdio);
-            child_setup(&setup);
-            libc::execve(program.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
+            let errno = exec_child(image);
             if report_fd >= 0 {
-                let errno = *libc::__errno_location();
                 libc::write(report_fd, (&errno as *const i32).cast(), 4);
             }
             libc::_exit(exit_code::EXEC);
         }
     }
     let pid = Pid::from_raw(pid);
-    drop(null);
-    drop((req.stdin, req.stdout, req.stderr));
-    if let Some((read, write)) = exec_pipe {
-        drop(write);
-        let mut buf = [0u8; 4];
-        let n = loop {
-            match nix::unistd::read(&read, &mut buf) {
-                Err(nix::errno::Errno::EINTR) => continue,
-                other => break other.unwrap_or(0),
-            }
-        };
-        if n == 4 {
-            // The child is gone; reap it here, the caller never saw its pid.
-            let _ = nix::sys::wait::waitpid(pid, None);
-            return Err(SpawnFailure {
-                exit_status: exit_code::EXEC,
-                error: io::Error::from_raw_os_error(i32::from_ne_bytes(buf)),
-            });
+    let Some((read, write)) = exec_pipe else {
+        return Ok((pid, None));
+    };
+    drop(write);
+    let mut buf = [0u8; 4];
+    let n = loop {
+        match nix::unistd::read(&read, &mut buf) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other.unwrap_or(0),
         }
-    }
-    Ok(pid)
+    };
+    Ok((pid, (n == 4).then(|| i32::from_ne_bytes(buf))))
 }
 
 /// Puts the chosen descriptors on 0, 1 and 2. They are first moved above 2
@@ -258,16 +414,31 @@ unsafe fn child_stdio(stdio: &[Option<i32>; 3]) {
     }
 }
 
+/// The kernel's number of signals (`_NSIG`): the last one is 64.
+const NSIG: libc::c_int = 64;
+
 /// Runs in the child between fork and exec; exits the child on failure.
 fn child_setup(s: &ChildSetup) {
     // SAFETY (whole function): plain system calls on valid pointers to data
     // owned by `s`, which lives until exec.
     unsafe {
         // Signals ignored by the supervisor stay ignored across exec; systemd
-        // starts every service with default dispositions.
-        for sig in 1..libc::SIGRTMIN() {
+        // starts every service with default dispositions. Handled ones too,
+        // before the mask is cleared below: a vfork child must not run the
+        // daemon's handlers.
+        // The system call itself: the C library refuses the signals it keeps
+        // for itself (32, 33), which may be ignored all the same. A zeroed
+        // kernel sigaction is SIG_DFL with no flags on every architecture.
+        let default_action = [0u64; 8];
+        for sig in 1..=NSIG {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                libc::signal(sig, libc::SIG_DFL);
+                libc::syscall(
+                    libc::SYS_rt_sigaction,
+                    libc::c_long::from(sig),
+                    default_action.as_ptr(),
+                    std::ptr::null_mut::<libc::c_void>(),
+                    (NSIG / 8) as libc::size_t,
+                );
             }
         }
         // Its own session and process group: the unit of killing.
@@ -387,6 +558,100 @@ mod tests {
         req.working_directory_missing_ok = true;
         let pid = spawn(req, false).expect("fork works");
         assert_eq!(wait_exit(pid), 0);
+    }
+
+    #[test]
+    fn signals_start_at_their_defaults_and_unblocked() {
+        // The test harness ignores SIGPIPE, as the daemon does; the child must
+        // not inherit that, nor the mask the spawn holds around the clone.
+        // The program reads its own status (a shell would block signals of
+        // its own while it waits for a command).
+        // SAFETY: SIG_IGN for SIGUSR2, which nothing in the test process
+        // handles: one more ignored signal the reset must undo.
+        let old = unsafe { libc::signal(libc::SIGUSR2, libc::SIG_IGN) };
+        let pids: Vec<Pid> = ["SigBlk", "SigIgn"]
+            .iter()
+            .map(|field| {
+                let req = SpawnRequest::new(
+                    "/usr/bin/grep",
+                    vec![
+                        "grep".into(),
+                        "-qE".into(),
+                        format!("^{field}:[[:space:]]+0+$").into(),
+                        "/proc/self/status".into(),
+                    ],
+                );
+                spawn(req, true).expect("grep exists")
+            })
+            .collect();
+        // SAFETY: restores the disposition read above.
+        unsafe { libc::signal(libc::SIGUSR2, old) };
+        for pid in pids {
+            assert_eq!(wait_exit(pid), 0);
+        }
+    }
+
+    #[test]
+    fn spawns_from_many_threads_at_once() {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    for _ in 0..25 {
+                        let mut req = SpawnRequest::new(
+                            "/bin/sh",
+                            vec!["sh".into(), "-c".into(), "exit $X".into()],
+                        );
+                        req.env.push(("X".into(), "7".into()));
+                        let pid = spawn(req, true).expect("sh exists");
+                        assert_eq!(wait_exit(pid), 7);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("no spawn failed");
+        }
+    }
+
+    #[test]
+    fn credentials_take_the_fork_path() {
+        let root = nix::unistd::geteuid().is_root();
+        // As root: become nobody. Otherwise setgroups() is refused: 216.
+        let (uid, gid) = if root {
+            (65534, 65534)
+        } else {
+            (
+                nix::unistd::geteuid().as_raw(),
+                nix::unistd::getegid().as_raw(),
+            )
+        };
+        let mut req = SpawnRequest::new(
+            "/bin/sh",
+            vec![
+                "sh".into(),
+                "-c".into(),
+                format!("test $(id -u) = {uid} && test $(id -g) = {gid}").into(),
+            ],
+        );
+        req.credentials = Some(Credentials {
+            uid,
+            gid,
+            groups: vec![gid],
+        });
+        let pid = spawn(req, true).expect("sh exists");
+        assert_eq!(wait_exit(pid), if root { 0 } else { exit_code::GROUP });
+        if root {
+            // Type=exec learns of a failed exec through the pipe.
+            let mut req = SpawnRequest::new("/nonexistent/prog", vec!["prog".into()]);
+            req.credentials = Some(Credentials {
+                uid,
+                gid,
+                groups: vec![gid],
+            });
+            let err = spawn(req, true).expect_err("cannot exec");
+            assert_eq!(err.exit_status, exit_code::EXEC);
+            assert_eq!(err.error.raw_os_error(), Some(libc::ENOENT));
+        }
     }
 
     #[test]
