@@ -36,6 +36,7 @@ pub(super) enum Fast {
 
 /// The next elapse after `after` in UTC (`zone` `None`) or in `zone`, with
 /// the spec's flag left to `mktime` (`tm_isdst` -1).
+#[inline(always)]
 pub(super) fn next_elapse(spec: &CalendarSpec, after: Timestamp, zone: Option<&Zone>) -> Fast {
     if after.as_usec() > MAX_BASE_USEC {
         return Fast::Answer(None);
@@ -49,15 +50,19 @@ pub(super) fn next_elapse(spec: &CalendarSpec, after: Timestamp, zone: Option<&Z
     let Some(table) = zone.transition_table() else {
         return Fast::Unsure;
     };
+    if let Some(offset) = table.single_offset() {
+        // One offset from 1900 to 2210 (UTC, fixed offsets): nothing to
+        // stay away from.
+        return if table.covers(secs) {
+            constant_offset(spec, secs, usec, offset)
+        } else {
+            Fast::Unsure
+        };
+    }
     let Some(index) = table.index_at(secs) else {
         return Fast::Unsure;
     };
     let span = table.span(index);
-    if table.len() == 1 {
-        // One offset from 1900 to 2210 (UTC, fixed offsets): nothing to
-        // stay away from.
-        return constant_offset(spec, secs, usec, span.utc_offset);
-    }
     let windows = Windows {
         table,
         index,

@@ -211,11 +211,26 @@ impl TransitionTable {
             .unwrap_or(false)
     }
 
+    /// Whether the table covers instant `unix_secs`.
+    #[inline]
+    pub(crate) fn covers(&self, unix_secs: i64) -> bool {
+        (FIRST..HORIZON).contains(&unix_secs)
+    }
+
+    /// The offset, if the table has only one.
+    #[inline]
+    pub(crate) fn single_offset(&self) -> Option<i32> {
+        match self.spans.as_slice() {
+            [only] => Some(only.utc_offset),
+            _ => None,
+        }
+    }
+
     /// The index of the span holding instant `unix_secs`, if the table
     /// covers it.
     #[inline]
     pub(crate) fn index_at(&self, unix_secs: i64) -> Option<usize> {
-        if !(FIRST..HORIZON).contains(&unix_secs) {
+        if !self.covers(unix_secs) {
             return None;
         }
         let mut index = usize::from(self.buckets[((unix_secs - FIRST) >> BUCKET_BITS) as usize]);
@@ -249,6 +264,7 @@ impl TransitionTable {
     }
 
     /// The number of spans.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.spans.len()
     }
