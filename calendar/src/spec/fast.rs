@@ -25,6 +25,10 @@ use super::walk::{first_at_or_after, next_match, MAX_BASE_USEC, MAX_ITERATIONS};
 use super::wall::Tm;
 use super::{CalendarSpec, USEC_PER_SEC};
 
+/// 0001-01-01 00:00:00: before it, the day numbers of [`super::days`] are
+/// not checked (and systemd's years start in 1970 anyway).
+const FIRST_WALL: i64 = -62_135_596_800;
+
 /// The answer of the arithmetic search, if it can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Fast {
@@ -96,7 +100,11 @@ pub(super) fn next_elapse(spec: &CalendarSpec, after: Timestamp, zone: Option<&Z
 
 /// The search where every wall time converts with `offset`.
 fn constant_offset(spec: &CalendarSpec, secs: i64, usec: i32, offset: i32) -> Fast {
-    let mut walker = Walker::new(spec, secs + i64::from(offset), usec, NoVisits);
+    let wall = secs + i64::from(offset);
+    if wall < FIRST_WALL {
+        return Fast::Unsure;
+    }
+    let mut walker = Walker::new(spec, wall, usec, NoVisits);
     match walker.walk() {
         Walk::Found => Fast::Answer(Some(instant(walker.wall(), offset, walker.usec))),
         Walk::Never => Fast::Answer(None),

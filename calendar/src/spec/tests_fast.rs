@@ -56,7 +56,8 @@ fn spec_text() -> impl Strategy<Value = String> {
 }
 
 /// A base near one of the zone's changes of offset (within a few days or a
-/// few hours, by the second), or anywhere from 1970 to 2199.
+/// few hours, by the second), or anywhere from 1970 to 2199, or from year
+/// 5 to 1970.
 fn base(zone: &Zone) -> impl Strategy<Value = Timestamp> {
     let starts: Vec<i64> = match zone.transition_table() {
         Some(table) => (1..table.len()).map(|i| table.span(i).start).collect(),
@@ -71,9 +72,14 @@ fn base(zone: &Zone) -> impl Strategy<Value = Timestamp> {
                 .boxed()
         }
     };
-    prop_oneof![near(4 * 86_400), near(6 * 3600), 0i64..7_258_118_400]
-        .prop_flat_map(|s| (Just(s), prop_oneof![Just(0i64), 0i64..1_000_000]))
-        .prop_map(|(s, us)| Timestamp::from_usec(s * 1_000_000 + us))
+    prop_oneof![
+        near(4 * 86_400),
+        near(6 * 3600),
+        0i64..7_258_118_400,
+        -62_000_000_000i64..0
+    ]
+    .prop_flat_map(|s| (Just(s), prop_oneof![Just(0i64), 0i64..1_000_000]))
+    .prop_map(|(s, us)| Timestamp::from_usec(s * 1_000_000 + us))
 }
 
 /// The fast answer if it has one, checked against the exact search.
@@ -177,13 +183,26 @@ fn rare_and_impossible_dates_agree() {
         let zone = zone(name);
         for text in texts {
             let spec = CalendarSpec::parse(text, &zone, &zones).expect("valid");
-            for secs in [0, 951_782_400, 1_710_506_096, 4_102_444_800, 7_000_000_000] {
+            for secs in [
+                i64::MIN / 1_000_000,
+                -70_000_000_000,
+                -30_000_000_000,
+                0,
+                951_782_400,
+                1_710_506_096,
+                4_102_444_800,
+                7_000_000_000,
+            ] {
                 let after = Timestamp::from_secs(secs);
                 let fast_zone = (name != "UTC").then_some(&zone);
                 let exact = exact_next_elapse(&spec, after, &zone);
                 match fast::next_elapse(&spec, after, fast_zone) {
                     Fast::Answer(fast) => assert_eq!(fast, exact, "{text} after {secs} in {name}"),
-                    Fast::Unsure => assert!(name != "UTC", "{text} after {secs} in UTC"),
+                    // In UTC the fast search answers from 1970 on; before,
+                    // it may leave systemd's iteration limit to the exact one.
+                    Fast::Unsure => {
+                        assert!(name != "UTC" || secs < 0, "{text} after {secs} in UTC")
+                    }
                 }
             }
         }
