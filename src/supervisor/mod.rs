@@ -163,6 +163,18 @@ pub struct Supervisor {
     strays: BTreeSet<Pid>,
     delegation: Option<cgroup::Delegation>,
     transitions: Vec<UnitTransition>,
+    /// Services whose machine ran since their reports were last taken: the
+    /// only ones that can have reports.
+    touched: BTreeSet<String>,
+    /// Services that are not at rest: between states or active, with
+    /// processes, or with a deadline. A service outside this set is dead or
+    /// failed with nothing running, so reaping, deadlines, notify messages
+    /// and stop propagation need not look at it; with thousands of timer
+    /// services mostly idle, each event then costs what is running, not
+    /// what is loaded.
+    busy: BTreeSet<String>,
+    /// Conflicts= read backwards: a unit -> the services that name it.
+    conflicted_by: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -200,6 +212,9 @@ impl Supervisor {
             strays: BTreeSet::new(),
             delegation: cgroup::detect(),
             transitions: Vec::new(),
+            touched: BTreeSet::new(),
+            busy: BTreeSet::new(),
+            conflicted_by: BTreeMap::new(),
         })
     }
 
@@ -212,8 +227,24 @@ impl Supervisor {
     pub fn add_unit(&mut self, unit: ServiceUnit) {
         let name = unit.name.as_str().to_owned();
         let unit = Arc::new(unit);
+        for other in &unit.unit.conflicts {
+            self.conflicted_by
+                .entry(other.as_str().to_owned())
+                .or_default()
+                .insert(name.clone());
+        }
         match self.services.get_mut(&name) {
-            Some(s) => s.machine.set_unit(unit),
+            Some(s) => {
+                for other in &s.machine.unit().unit.conflicts {
+                    if unit.unit.conflicts.contains(other) {
+                        continue;
+                    }
+                    if let Some(set) = self.conflicted_by.get_mut(other.as_str()) {
+                        set.remove(&name);
+                    }
+                }
+                s.machine.set_unit(unit);
+            }
             None => {
                 let machine = ServiceMachine::new(unit, &self.config.defaults);
                 self.services.insert(
@@ -309,12 +340,44 @@ impl Supervisor {
     /// Whether no job is queued and no service is between states.
     pub fn is_settled(&self) -> bool {
         self.jobs.is_empty()
-            && self.services.values().all(|s| {
+            && self.busy_services().all(|(_, s)| {
                 matches!(
                     s.machine.state().active_state(),
                     ActiveState::Inactive | ActiveState::Active | ActiveState::Failed
                 )
             })
+    }
+
+    /// The services that are not at rest (see `busy`), by name.
+    fn busy_services(&self) -> impl Iterator<Item = (&String, &Service)> {
+        self.busy
+            .iter()
+            .filter_map(|n| self.services.get_key_value(n))
+    }
+
+    /// Notes that a service's machine or processes changed: its reports are
+    /// to be passed on, and whether it is at rest is looked at again.
+    fn touch(&mut self, name: &str) {
+        let Some(s) = self.services.get(name) else {
+            return;
+        };
+        let m = &s.machine;
+        let busy = !m.state().is_inactive()
+            || m.main_pid().is_some()
+            || m.control_pid().is_some()
+            || m.deadline().is_some()
+            || !s.procs.orphans.is_empty()
+            || !s.procs.sessions.is_empty();
+        if !self.touched.contains(name) {
+            self.touched.insert(name.to_owned());
+        }
+        if busy {
+            if !self.busy.contains(name) {
+                self.busy.insert(name.to_owned());
+            }
+        } else {
+            self.busy.remove(name);
+        }
     }
 
     // ---- requests ------------------------------------------------------
@@ -357,6 +420,7 @@ impl Supervisor {
     pub fn reset_failed(&mut self, name: &str) {
         if let Some(s) = self.services.get_mut(name) {
             s.machine.reset_failed();
+            self.touch(name);
         }
     }
 
@@ -455,23 +519,20 @@ impl Supervisor {
                 return Ok(id);
             }
         }
-        let conflicting: Vec<String> = self
-            .services
+        let mut conflicting: BTreeSet<String> = section
+            .conflicts
             .iter()
-            .filter(|(other, s)| {
-                section
-                    .conflicts
-                    .iter()
-                    .any(|c| c.as_str() == other.as_str())
-                    || s.machine
-                        .unit()
-                        .unit
-                        .conflicts
-                        .iter()
-                        .any(|c| c.as_str() == name)
-            })
-            .map(|(n, _)| n.clone())
+            .map(|c| c.as_str())
+            .filter(|c| self.services.contains_key(*c))
+            .map(str::to_owned)
             .collect();
+        if let Some(by) = self.conflicted_by.get(name) {
+            conflicting.extend(
+                by.iter()
+                    .filter(|n| self.services.contains_key(n.as_str()))
+                    .cloned(),
+            );
+        }
         for other in conflicting {
             self.enqueue(&other, JobType::Stop);
         }
@@ -482,8 +543,7 @@ impl Supervisor {
     /// part of it.
     fn propagate_stop(&mut self, name: &str) {
         let dependents: Vec<String> = self
-            .services
-            .iter()
+            .busy_services()
             .filter(|(n, s)| {
                 n.as_str() != name
                     && !s.machine.state().is_inactive()
@@ -712,6 +772,7 @@ impl Supervisor {
             messages: &mut messages,
         };
         let r = f(&mut s.machine, &mut edge);
+        self.touch(name);
         for m in messages {
             self.log_manager(name, m);
         }
@@ -734,8 +795,7 @@ impl Supervisor {
 
     /// Passes the machines' reports on: log lines, hooks, cleanup.
     fn flush_reports(&mut self) {
-        let names: Vec<String> = self.services.keys().cloned().collect();
-        for name in names {
+        while let Some(name) = self.touched.pop_first() {
             let reports = match self.services.get_mut(&name) {
                 Some(s) => s.machine.take_reports(),
                 None => continue,
@@ -785,6 +845,7 @@ impl Supervisor {
             s.trigger = None;
         }
         let unit = Arc::clone(s.machine.unit());
+        self.touch(name);
         if restarting {
             return;
         }
@@ -800,8 +861,7 @@ impl Supervisor {
         }
         // BindsTo=: bound units follow this one down.
         let bound: Vec<String> = self
-            .services
-            .iter()
+            .busy_services()
             .filter(|(n, s)| {
                 n.as_str() != name
                     && !s.machine.state().is_inactive()
@@ -861,9 +921,8 @@ impl Supervisor {
 
     /// The earliest deadline of any service.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.services
-            .values()
-            .filter_map(|s| s.machine.deadline())
+        self.busy_services()
+            .filter_map(|(_, s)| s.machine.deadline())
             .min()
     }
 
@@ -950,13 +1009,14 @@ impl Supervisor {
     /// The service a process belongs to: by main/control pid, by session or
     /// process group, by its $INVOCATION_ID.
     fn owner_of(&self, pid: Pid) -> Option<String> {
-        for (name, s) in &self.services {
+        // Only a service with processes has a main or control pid or sessions.
+        for (name, s) in self.busy_services() {
             if s.machine.main_pid() == Some(pid) || s.machine.control_pid() == Some(pid) {
                 return Some(name.clone());
             }
         }
         if let Some(info) = procs::stat(pid) {
-            for (name, s) in &self.services {
+            for (name, s) in self.busy_services() {
                 if s.procs.sessions.contains(&info.sid) || s.procs.sessions.contains(&info.pgid) {
                     return Some(name.clone());
                 }
@@ -990,10 +1050,11 @@ impl Supervisor {
                     .map(|(n, _)| n.clone()),
                 None => hint.map(str::to_owned),
             };
-            match owner.and_then(|n| self.services.get_mut(&n)) {
-                Some(s) => {
+            match owner.and_then(|n| self.services.get_mut(&n).map(|s| (n, s))) {
+                Some((name, s)) => {
                     claims.claim(pid);
                     s.procs.orphans.insert(pid);
+                    self.busy.insert(name);
                 }
                 None if self.config.reap_strays => {
                     claims.claim(pid);
@@ -1009,7 +1070,7 @@ impl Supervisor {
         let mut first = true;
         loop {
             let mut progress = false;
-            let names: Vec<String> = self.services.keys().cloned().collect();
+            let names: Vec<String> = self.busy.iter().cloned().collect();
             for name in names {
                 let pids: Vec<Pid> = match self.services.get(&name) {
                     Some(s) => s
@@ -1048,7 +1109,7 @@ impl Supervisor {
             // Processes that are not our children (a MAINPID= in another
             // branch) and a stop waiting for the group to empty.
             let now = Instant::now();
-            let names: Vec<String> = self.services.keys().cloned().collect();
+            let names: Vec<String> = self.busy.iter().cloned().collect();
             for name in names {
                 let killing = self
                     .services
@@ -1069,8 +1130,7 @@ impl Supervisor {
         self.adopt_orphans(None);
         let now = Instant::now();
         let due: Vec<String> = self
-            .services
-            .iter()
+            .busy_services()
             .filter(|(_, s)| s.machine.deadline().is_some_and(|d| d <= now))
             .map(|(n, _)| n.clone())
             .collect();
