@@ -17,8 +17,8 @@ use crate::zone::{civil_key, TransitionTable, Zone};
 
 use super::days::{date, days, month_length};
 use super::masks::{
-    next_bit, DAY_FROM_END, DAY_LIST, HOUR_LIST, MINUTE_LIST, MONTH_LIST, SECOND_FRACTIONS,
-    SECOND_LIST, SKIPS_YEARS, YEAR_LIST,
+    next_bit, DAY_FROM_END, DAY_LIST, EVERY_DAY, HOUR_LIST, MINUTE_LIST, MONTH_LIST,
+    SECOND_FRACTIONS, SECOND_LIST, SKIPS_YEARS, YEAR_LIST,
 };
 use super::normalize::MAX_YEAR;
 use super::walk::{first_at_or_after, next_match, MAX_BASE_USEC, MAX_ITERATIONS};
@@ -124,14 +124,6 @@ fn key_of(c: &Tm) -> i64 {
     civil_key(c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
-/// Wall-clock seconds of a [`civil_key`].
-fn wall_of_key(key: i64) -> i64 {
-    let low = (key & ((1 << 26) - 1)) as i32;
-    let (year, month, day) = ((key >> 26) as i32, low >> 22, (low >> 17) & 31);
-    let (hour, minute, second) = ((low >> 12) & 31, (low >> 6) & 63, low & 63);
-    days(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + second)
-}
-
 /// Where the search notes the wall times it would hand to `mktime`, as
 /// [`civil_key`]s.
 trait Visit {
@@ -143,6 +135,10 @@ trait Visit {
     /// lie in one stretch of the same offset and flag. `from` was just
     /// visited.
     fn reset(&mut self, to: i64);
+
+    /// Whether every wall time from `from` to `to` lies in the safe window
+    /// of the last visit.
+    fn covers(&self, from: i64, to: i64) -> bool;
 
     /// Whether every midnight of `year` is safe, and no change of offset
     /// falls into the first days of a month (where a reset may land on the
@@ -159,6 +155,11 @@ impl Visit for NoVisits {
 
     #[inline(always)]
     fn reset(&mut self, _: i64) {}
+
+    #[inline(always)]
+    fn covers(&self, _: i64, _: i64) -> bool {
+        true
+    }
 
     #[inline(always)]
     fn may_skip_year(&self, _: i32) -> bool {
@@ -192,6 +193,11 @@ impl Visit for Windows<'_> {
         }
     }
 
+    #[inline(always)]
+    fn covers(&self, from: i64, to: i64) -> bool {
+        self.low <= from && to < self.high
+    }
+
     fn may_skip_year(&self, year: i32) -> bool {
         self.table.midnights_safe(year)
     }
@@ -215,17 +221,7 @@ impl Windows<'_> {
         let found = if holds(near) {
             Some(near)
         } else {
-            // Farther: the stretch of the instant this wall time would be
-            // at the current offset is the one, or a neighbour of it.
-            let offset = self.table.span(self.index).utc_offset;
-            let guess = self
-                .table
-                .index_at(wall_of_key(key) - i64::from(offset))
-                .unwrap_or(0);
-            [guess, guess + 1, guess.wrapping_sub(1)]
-                .into_iter()
-                .find(|&index| holds(index))
-                .or_else(|| self.table.safe_index_of_key(key))
+            self.table.safe_index_of_key(key)
         };
         match found {
             Some(index) => {
@@ -333,6 +329,36 @@ impl<'s, V: Visit> Walker<'s, V> {
         self.usec = 0;
         self.month_changed();
         self.skip_empty_year();
+    }
+
+    /// Where the candidate's day (of weekday `weekday`) has the wrong
+    /// weekday and every day of the month is allowed: systemd's walk goes
+    /// on day by day, a pass each, to the next allowed weekday. The
+    /// candidate moves to that day's midnight at once (the passes counted)
+    /// if it lies in this month and the midnights on the way are safe;
+    /// else a day on.
+    #[inline(always)]
+    fn next_weekday(&mut self, weekday: usize) {
+        let masks = &self.spec.masks;
+        let steps = i32::from(masks.weekday_steps[weekday]);
+        let day = self.c.day + steps;
+        if steps > 1 && masks.day == EVERY_DAY && day <= self.month_length {
+            let first = key_of(&Tm {
+                day: self.c.day + 1,
+                ..midnight(self.c)
+            });
+            let landing = Tm {
+                day,
+                ..midnight(self.c)
+            };
+            if self.visits.covers(first, key_of(&landing)) {
+                self.passes += (steps - 1) as u32;
+                self.c = landing;
+                self.usec = 0;
+                return;
+            }
+        }
+        self.next_day();
     }
 
     /// At the first instant of a year without a single matching day,
@@ -534,7 +560,7 @@ impl<'s, V: Visit> Walker<'s, V> {
                 // 1970-01-01 was a Thursday (Monday = 0).
                 let weekday = (self.day_number() + 3).rem_euclid(7);
                 if masks.weekdays & (1 << weekday) == 0 {
-                    self.next_day();
+                    self.next_weekday(weekday as usize);
                     continue;
                 }
             }

@@ -24,6 +24,9 @@ pub(super) struct Masks {
     pub(super) second: u64,
     /// The weekday bits of the spec.
     pub(super) weekdays: u8,
+    /// For each weekday (Monday = 0), how many days on the next allowed
+    /// weekday comes (1 to 7); with weekdays only.
+    pub(super) weekday_steps: [u8; 7],
     /// [`YEAR_LIST`], [`MONTH_LIST`], ….
     pub(super) flags: u16,
     /// More passes than systemd's walk takes through a year without a
@@ -33,6 +36,9 @@ pub(super) struct Masks {
     /// years of that kind have a day matching months, days and weekdays.
     pub(super) year_kinds: u16,
 }
+
+/// Every day of the month, as [`Masks::day`] bits.
+pub(super) const EVERY_DAY: u64 = ((1 << 32) - 1) & !1;
 
 /// The year list is not empty.
 pub(super) const YEAR_LIST: u16 = 1;
@@ -186,6 +192,14 @@ impl Masks {
         if year_kinds != EVERY_KIND_OF_YEAR {
             flags |= SKIPS_YEARS;
         }
+        let mut weekday_steps = [7; 7];
+        if spec.weekdays != 0 {
+            for (weekday, steps) in weekday_steps.iter_mut().enumerate() {
+                *steps = (1..=7u8)
+                    .find(|&k| spec.weekdays & (1 << ((weekday + usize::from(k)) % 7)) != 0)
+                    .unwrap_or(7);
+            }
+        }
         Masks {
             month,
             day,
@@ -193,6 +207,7 @@ impl Masks {
             minute,
             second,
             weekdays: spec.weekdays,
+            weekday_steps,
             flags,
             year_passes,
             year_kinds,

@@ -100,6 +100,9 @@ pub(crate) struct TransitionTable {
     /// in a safe window and no skipped or repeated stretch (with the
     /// margin) touches the first three days of a month.
     midnights_safe: Vec<bool>,
+    /// For each year from [`FIRST_YEAR`], the first span whose safe window
+    /// ends after the year's first wall time.
+    year_spans: Vec<u16>,
 }
 
 impl TransitionTable {
@@ -193,10 +196,20 @@ impl TransitionTable {
                 }
             }
         }
+        let mut year_spans = Vec::with_capacity((LAST_YEAR - FIRST_YEAR) as usize);
+        let mut index = 0;
+        for year in FIRST_YEAR..LAST_YEAR {
+            let key = civil_key(year, 1, 1, 0, 0, 0);
+            while index + 1 < spans.len() && spans[index].safe_until_key <= key {
+                index += 1;
+            }
+            year_spans.push(u16::try_from(index).ok()?);
+        }
         Some(TransitionTable {
             spans,
             buckets,
             midnights_safe,
+            year_spans,
         })
     }
 
@@ -246,9 +259,17 @@ impl TransitionTable {
     /// The index of the span whose safe window holds wall time `key`
     /// ([`civil_key`]), if any does.
     pub(crate) fn safe_index_of_key(&self, key: i64) -> Option<usize> {
-        let index = self.spans.partition_point(|s| s.safe_until_key <= key);
-        let span = self.spans.get(index)?;
-        (span.safe_from_key <= key).then_some(index)
+        // From the year's first span on: a year has a few.
+        let year = i32::try_from(key >> 26).ok()?;
+        let first = usize::try_from(year - FIRST_YEAR).ok()?;
+        let mut index = usize::from(*self.year_spans.get(first)?);
+        loop {
+            let span = self.spans.get(index)?;
+            if key < span.safe_until_key {
+                return (span.safe_from_key <= key).then_some(index);
+            }
+            index += 1;
+        }
     }
 
     /// The span at `index`.
