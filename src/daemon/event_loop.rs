@@ -71,6 +71,10 @@ pub struct Sources {
 /// Runs until the services are stopped after SIGTERM/SIGINT.
 pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
     loop {
+        // The last turn's stamps and run rows, in one transaction. Replies
+        // reach clients only while the loop waits below, so none tells of a
+        // row that is not committed.
+        state.commit_writes();
         state.stats.loop_iterations += 1;
         if let Some(timers) = sources.timers.as_mut() {
             timers.arm(&state.scheduler.wakeups())?;
@@ -127,6 +131,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             break;
         }
     }
+    state.commit_writes();
     state.flush_logs();
     state.logs.close();
     if let Err(e) = state.store.checkpoint() {

@@ -148,6 +148,9 @@ async fn start(
     if let Err(e) = store.prune_logs(now.realtime) {
         report(format!("cannot prune old log lines: {e}"));
     }
+    // From here on, stamps and run rows are committed once per loop turn
+    // (see `event_loop`) and before the starts that stamps precede.
+    store.set_batching(true)?;
 
     let policy = match paths.scope {
         Scope::System => Policy::System,

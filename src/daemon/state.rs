@@ -127,16 +127,25 @@ impl State {
         self.advance();
     }
 
-    /// Carries out the scheduler's actions in order: a stamp before the start
-    /// it belongs to.
+    /// Carries out the scheduler's actions in order, except that the stamps
+    /// come first: written together and committed before any of the starts
+    /// they precede.
     pub fn apply_actions(&mut self, actions: Vec<Action>) {
+        let mut stamped = false;
+        for action in &actions {
+            if let Action::WriteStamp { timer, at } = action {
+                if let Err(e) = self.store.set_stamp(timer, *at) {
+                    report(format!("{timer}: cannot write its stamp: {e}"));
+                }
+                stamped = true;
+            }
+        }
+        if stamped {
+            self.commit_writes();
+        }
         for action in actions {
             match action {
-                Action::WriteStamp { timer, at } => {
-                    if let Err(e) = self.store.set_stamp(&timer, at) {
-                        report(format!("{timer}: cannot write its stamp: {e}"));
-                    }
-                }
+                Action::WriteStamp { .. } => {}
                 Action::Start(start) => self.start_for_timer(start),
                 Action::Warn { timer, message } => report(format!("{timer}: {message}")),
                 Action::StateChanged { timer, from, to } => {
@@ -186,6 +195,14 @@ impl State {
         }
     }
 
+    /// Commits the stamps and run rows written since the last commit, in one
+    /// transaction (one fsync for all of them).
+    pub fn commit_writes(&mut self) {
+        if let Err(e) = self.store.commit() {
+            report(format!("cannot commit stamps and run rows: {e}"));
+        }
+    }
+
     /// Moves everything the supervisor produced along: captured lines to the
     /// log pipe, state changes to run rows and the scheduler, finished jobs
     /// to waiting clients. Repeats while that causes more (a timer starting
@@ -220,12 +237,18 @@ impl State {
             for (unit, active) in applied.unit_changes {
                 self.schedule(Event::UnitChanged { unit, active });
             }
-            for (id, unit, ty, result) in finished {
-                if ty == JobType::Start && result == JobResult::Skipped {
-                    if let Err(e) = self.runs.skipped(&unit, now.realtime, &mut self.store) {
+            for (_, unit, ty, result) in &finished {
+                if *ty == JobType::Start && *result == JobResult::Skipped {
+                    if let Err(e) = self.runs.skipped(unit, now.realtime, &mut self.store) {
                         report(e);
                     }
                 }
+            }
+            // A client told that its job is done may read the run next.
+            if !finished.is_empty() && !self.waits.is_empty() {
+                self.commit_writes();
+            }
+            for (id, unit, _, result) in finished {
                 let supervisor = &self.supervisor;
                 let result_of = |u: &str| supervisor.status(u).map(|s| s.result);
                 self.waits.finished(id, &unit, result, &result_of);

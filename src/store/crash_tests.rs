@@ -28,10 +28,22 @@ fn child(spec: &str) -> ! {
         .expect("parent passes path:generation");
     let generation: u128 = generation.parse().expect("parent passes a number");
     let mut store = Store::open(path).expect("child opens the store");
+    // Every other child gathers its writes in batches, as the daemon does,
+    // and reports them only once the batch is committed.
+    let batch = generation % 2 == 1;
+    store.set_batching(batch).expect("batching");
     let mut out = std::io::stdout().lock();
     // The harness printed "test <name> ... " without a newline; end that line so
     // the first report stands on its own.
     writeln!(out).expect("pipe");
+    let mut pending: Vec<String> = Vec::new();
+    let report = |line: String, pending: &mut Vec<String>, out: &mut std::io::StdoutLock<'_>| {
+        if batch {
+            pending.push(line);
+        } else {
+            writeln!(out, "{line}").expect("pipe");
+        }
+    };
     let trigger = Trigger::Timer("crash.timer".into());
     for n in 0u128.. {
         // Unique across children, increasing within and across them.
@@ -45,10 +57,14 @@ fn child(spec: &str) -> ! {
             start: now,
         };
         store.start_run(&run).expect("start run");
-        writeln!(out, "started {invocation}").expect("pipe");
+        report(format!("started {invocation}"), &mut pending, &mut out);
         let timer = format!("t{}.timer", n % 4);
         store.set_stamp(&timer, now).expect("stamp");
-        writeln!(out, "stamp {timer} {}", now.as_usec()).expect("pipe");
+        report(
+            format!("stamp {timer} {}", now.as_usec()),
+            &mut pending,
+            &mut out,
+        );
         let texts: Vec<String> = (0..20)
             .map(|i| format!("line {i} of {invocation}"))
             .collect();
@@ -62,7 +78,11 @@ fn child(spec: &str) -> ! {
                 line: t,
             })
             .collect();
-        store.append_logs(&lines).expect("logs");
+        // In a batch, only every fourth run writes lines: appending them
+        // commits the batch first, and the batches should span several runs.
+        if !batch || n % 4 == 3 {
+            store.append_logs(&lines).expect("logs");
+        }
         let outcome = RunOutcome {
             result: RunResult::Success,
             status: Some(ExitStatus::Code(0)),
@@ -70,7 +90,13 @@ fn child(spec: &str) -> ! {
         store
             .finish_run(invocation, now, outcome)
             .expect("finish run");
-        writeln!(out, "finished {invocation}").expect("pipe");
+        report(format!("finished {invocation}"), &mut pending, &mut out);
+        if batch && n % 3 == 2 {
+            store.commit().expect("commit");
+            for line in pending.drain(..) {
+                writeln!(out, "{line}").expect("pipe");
+            }
+        }
         if n % 8 == 7 {
             store.checkpoint().expect("checkpoint");
         }

@@ -9,6 +9,13 @@
 //! a chatty service costs one transaction per batch rather than an fsync per line.
 //! SQLite's journaling keeps the file consistent in every case.
 //!
+//! Batches: with [`Store::set_batching`] on, the durable writes (stamps, run
+//! rows) open one transaction that stays open until [`Store::commit`], so the
+//! writes of one event-loop turn cost one fsync together. Nothing written in
+//! a batch is durable before `commit` returns; the owner commits before it
+//! acts on a write (starts the service a stamp precedes, tells a client
+//! about a run).
+//!
 //! The store is used by one owner (the daemon's event loop); it is `Send` but not
 //! shared. Another process (a second daemon, a test) may open the same file: the
 //! busy timeout serializes writers.
@@ -129,6 +136,8 @@ pub struct Store {
     path: PathBuf,
     sync: Cell<Durability>,
     retention: LogRetention,
+    /// Durable writes join one open transaction until `commit`.
+    batching: bool,
 }
 
 impl Store {
@@ -193,6 +202,7 @@ impl Store {
             path,
             sync: Cell::new(Durability::Full),
             retention: LogRetention::default(),
+            batching: false,
         })
     }
 
@@ -228,9 +238,54 @@ impl Store {
         sqlite_at(&self.path, op)
     }
 
-    /// Sets the `synchronous` level for the next commits; a no-op when unchanged.
-    fn set_sync(&self, sync: Durability) -> Result<()> {
+    /// Gathers the durable writes into one transaction per [`Store::commit`]
+    /// (on) or commits each at once (off; what every write did before).
+    /// Turning batching off commits what is open.
+    pub fn set_batching(&mut self, on: bool) -> Result<()> {
+        if !on {
+            self.commit()?;
+        }
+        self.batching = on;
+        Ok(())
+    }
+
+    /// Commits the open batch, if any: everything written since the last
+    /// commit is durable when this returns. A failed commit rolls the batch
+    /// back (the error says so), so that the next write starts afresh.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        if let Err(source) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(self.sqlite("commit batch")(source));
+        }
+        Ok(())
+    }
+
+    /// Whether writes are waiting for [`Store::commit`].
+    pub fn has_uncommitted(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Prepares a durable write (stamps, runs): `synchronous=FULL`, and in
+    /// batch mode the batch's transaction.
+    fn durable(&mut self) -> Result<()> {
+        self.set_sync(Durability::Full)?;
+        if self.batching && self.conn.is_autocommit() {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(self.sqlite("begin batch"))?;
+        }
+        Ok(())
+    }
+
+    /// Sets the `synchronous` level for the next commits; a no-op when
+    /// unchanged. SQLite refuses the change inside a transaction, so an open
+    /// batch is committed first.
+    fn set_sync(&mut self, sync: Durability) -> Result<()> {
         if self.sync.get() != sync {
+            self.commit()?;
             let sql = match sync {
                 Durability::Full => "PRAGMA synchronous = FULL",
                 Durability::Normal => "PRAGMA synchronous = NORMAL",
@@ -244,13 +299,27 @@ impl Store {
     }
 
     /// Runs `f` in one transaction, committed if it succeeds and rolled back if
-    /// not. (rusqlite's `Transaction` borrows the connection, which would keep
-    /// `f` from calling the store's own methods.)
+    /// not; inside an open batch, a savepoint of it. (rusqlite's
+    /// `Transaction` borrows the connection, which would keep `f` from
+    /// calling the store's own methods.)
     fn in_transaction<T>(
         &mut self,
         op: &'static str,
         f: impl FnOnce(&mut Store) -> Result<T>,
     ) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            self.conn
+                .execute_batch("SAVEPOINT part")
+                .map_err(self.sqlite(op))?;
+            let result = f(self);
+            let end = if result.is_ok() {
+                "RELEASE part"
+            } else {
+                "ROLLBACK TO part; RELEASE part"
+            };
+            self.conn.execute_batch(end).map_err(self.sqlite(op))?;
+            return result;
+        }
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(self.sqlite(op))?;
@@ -425,6 +494,92 @@ mod tests {
         assert_eq!(store.history(None, usize::MAX).unwrap().len(), 100);
         assert_eq!(store.log_usage().unwrap().rows, 1000);
         assert_eq!(store.logs(&LogQuery::default()).unwrap().len(), 1000);
+    }
+
+    #[test]
+    fn a_batch_is_one_transaction_committed_on_demand() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut store = Store::open(&path).unwrap();
+        store.set_batching(true).unwrap();
+        let other = Store::open(&path).unwrap();
+        let trigger = Trigger::Manual;
+        let run = |n: u128| NewRun {
+            unit: "b.service",
+            invocation: InvocationId::from_u128(n),
+            trigger: &trigger,
+            start: Timestamp::from_secs(n as i64),
+        };
+        store.start_run(&run(1)).unwrap();
+        store.set_stamp("b.timer", Timestamp::from_secs(1)).unwrap();
+        let outcome = RunOutcome {
+            result: RunResult::Success,
+            status: Some(ExitStatus::Code(0)),
+        };
+        store
+            .finish_run(InvocationId::from_u128(1), Timestamp::from_secs(2), outcome)
+            .unwrap();
+        // A run recorded at once nests in the batch (a savepoint) ...
+        store
+            .record_run(&run(2), Timestamp::from_secs(2), outcome)
+            .unwrap();
+        // ... and a failed write leaves the rest of the batch alone.
+        assert!(matches!(
+            store.finish_run(InvocationId::from_u128(9), Timestamp::from_secs(2), outcome),
+            Err(StoreError::NoSuchRun { .. })
+        ));
+        assert!(store.has_uncommitted());
+        // The owner sees its writes; another connection does not, yet.
+        assert_eq!(store.history(None, 10).unwrap().len(), 2);
+        assert!(other.history(None, 10).unwrap().is_empty());
+        assert_eq!(other.stamp("b.timer").unwrap(), None);
+        store.commit().unwrap();
+        assert!(!store.has_uncommitted());
+        assert_eq!(other.history(None, 10).unwrap().len(), 2);
+        assert_eq!(
+            other.stamp("b.timer").unwrap(),
+            Some(Timestamp::from_secs(1))
+        );
+        // Committing with nothing open is a no-op.
+        store.commit().unwrap();
+    }
+
+    #[test]
+    fn log_lines_and_the_end_of_batching_commit_the_open_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut store = Store::open(&path).unwrap();
+        let other = Store::open(&path).unwrap();
+        store.set_batching(true).unwrap();
+        store.set_stamp("l.timer", Timestamp::from_secs(5)).unwrap();
+        // Log lines commit with another synchronous level, which SQLite
+        // cannot change inside a transaction: the batch goes first.
+        store
+            .append_logs(&[NewLogLine {
+                unit: "l.service",
+                invocation: None,
+                stream: Stream::Stdout,
+                at: Timestamp::from_secs(5),
+                line: "x",
+            }])
+            .unwrap();
+        assert_eq!(
+            other.stamp("l.timer").unwrap(),
+            Some(Timestamp::from_secs(5))
+        );
+        store.set_stamp("l.timer", Timestamp::from_secs(6)).unwrap();
+        store.set_batching(false).unwrap();
+        assert_eq!(
+            other.stamp("l.timer").unwrap(),
+            Some(Timestamp::from_secs(6))
+        );
+        // Without batching each write commits at once again.
+        store.set_stamp("l.timer", Timestamp::from_secs(7)).unwrap();
+        assert!(!store.has_uncommitted());
+        assert_eq!(
+            other.stamp("l.timer").unwrap(),
+            Some(Timestamp::from_secs(7))
+        );
     }
 
     /// Builds a file at each older version with rows that version can hold, then

@@ -12,7 +12,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use sundial_calendar::Timestamp;
 
-use super::{Durability, Result, Store, StoreError};
+use super::{Result, Store, StoreError};
 
 /// A run's identity: 128 bits as 32 lowercase hex digits, as systemd's
 /// `INVOCATION_ID`.
@@ -305,7 +305,7 @@ fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
 impl Store {
     /// Records that a run started; durable when this returns.
     pub fn start_run(&mut self, run: &NewRun<'_>) -> Result<i64> {
-        self.set_sync(Durability::Full)?;
+        self.durable()?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -329,7 +329,7 @@ impl Store {
         end: Timestamp,
         outcome: RunOutcome,
     ) -> Result<()> {
-        self.set_sync(Durability::Full)?;
+        self.durable()?;
         let (code, signal) = match outcome.status {
             Some(ExitStatus::Code(c)) => (Some(c), None),
             Some(ExitStatus::Signal(s)) => (None, Some(s)),
@@ -368,7 +368,7 @@ impl Store {
         end: Timestamp,
         outcome: RunOutcome,
     ) -> Result<i64> {
-        self.set_sync(Durability::Full)?;
+        self.durable()?;
         self.in_transaction("record run", |store| {
             let id = store.start_run(run)?;
             store.finish_run(run.invocation, end, outcome)?;
@@ -412,7 +412,7 @@ impl Store {
     /// Deletes finished runs beyond the newest `keep_per_unit` of each unit
     /// (in-flight runs stay whatever their age); returns how many went.
     pub fn prune_runs(&mut self, keep_per_unit: usize) -> Result<u64> {
-        self.set_sync(Durability::Full)?;
+        self.durable()?;
         let mut stmt = self
             .conn
             .prepare_cached(

@@ -10,7 +10,7 @@
 use rusqlite::{params, OptionalExtension};
 use sundial_calendar::Timestamp;
 
-use super::{sqlite_at, Durability, Result, Store};
+use super::{sqlite_at, Result, Store};
 
 /// The last trigger of a monotonic timer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +58,7 @@ impl Store {
     /// stamp file first: a crash in between then skips one run rather than
     /// running it twice.
     pub fn set_stamp(&mut self, timer: &str, at: Timestamp) -> Result<()> {
-        self.set_sync(Durability::Full)?;
+        self.durable()?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -108,7 +108,7 @@ impl Store {
         // SQLite integers are i64; a monotonic clock would need 292,000 years of
         // uptime to pass that, so saturating cannot happen in practice.
         let mono = i64::try_from(stamp.monotonic_usec).unwrap_or(i64::MAX);
-        self.set_sync(Durability::Full)?;
+        self.durable()?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -132,7 +132,7 @@ impl Store {
     /// Forgets both stamps of `timer` (`systemctl clean --what=state`); returns
     /// whether there was one.
     pub fn remove_stamps(&mut self, timer: &str) -> Result<bool> {
-        self.set_sync(Durability::Full)?;
+        self.durable()?;
         let tx = self
             .conn
             .transaction()
