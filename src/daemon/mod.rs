@@ -159,6 +159,7 @@ async fn start(
         },
     };
     let server = Server::bind(&paths.socket, policy, ServerConfig::default())?;
+    let socket_file = server.socket_file().cloned();
     let (requests_tx, requests) = mpsc::channel(64);
     tokio::spawn(server.serve(requests_tx));
     let clock_commands = if options.manual_clock {
@@ -248,7 +249,10 @@ async fn start(
         signals,
     };
     let result = event_loop::run(&mut state, sources).await;
-    let _ = std::fs::remove_file(&state.paths.socket);
+    // Only our own socket: if the file was replaced, another daemon owns the path now.
+    if let Some(file) = socket_file {
+        file.remove_if_ours();
+    }
     result.map_err(io_error("event loop"))
 }
 

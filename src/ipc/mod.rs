@@ -21,4 +21,4 @@ mod server_tests;
 pub use auth::{Peer, Policy};
 pub use client::{Client, ClientError};
 pub use protocol::{ErrorCode, KillWhom, Request, Response, PROTOCOL_VERSION};
-pub use server::{BindError, Incoming, Reply, Server, ServerConfig};
+pub use server::{BindError, Incoming, Reply, Server, ServerConfig, SocketFile};

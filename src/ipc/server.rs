@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,13 +94,54 @@ pub enum BindError {
     },
 }
 
+/// The socket file a server created, as it was when bound: the path may
+/// later name another daemon's socket (this one's file was removed and a new
+/// daemon bound the path), which must not be removed in its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketFile {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+}
+
+impl SocketFile {
+    /// Records the file now at `path`.
+    fn record(path: &Path) -> io::Result<SocketFile> {
+        let meta = fs::symlink_metadata(path)?;
+        Ok(SocketFile {
+            path: path.to_path_buf(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+
+    /// The path bound.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `path` still names the socket created at bind time.
+    pub fn is_ours(&self) -> bool {
+        fs::symlink_metadata(&self.path)
+            .is_ok_and(|m| m.file_type().is_socket() && m.dev() == self.dev && m.ino() == self.ino)
+    }
+
+    /// Removes the socket file if the path still names the one created at
+    /// bind time; returns whether it did. (Between the check and the unlink
+    /// another daemon could replace the file; it would have to remove a live
+    /// socket to do so, which `Server::bind` never does.)
+    pub fn remove_if_ours(&self) -> bool {
+        self.is_ours() && fs::remove_file(&self.path).is_ok()
+    }
+}
+
 /// A bound control socket.
 #[derive(Debug)]
 pub struct Server {
     listener: UnixListener,
     policy: Policy,
     config: ServerConfig,
-    path: Option<PathBuf>,
+    file: Option<SocketFile>,
 }
 
 impl Server {
@@ -144,11 +185,12 @@ impl Server {
             Err(e) => return Err(fail("cannot inspect the socket path")(e)),
         }
         let listener = std::os::unix::net::UnixListener::bind(path).map_err(fail("cannot bind"))?;
+        let file = SocketFile::record(path).map_err(fail("cannot inspect the socket path"))?;
         fs::set_permissions(path, fs::Permissions::from_mode(policy.socket_mode()))
             .map_err(fail("cannot set the socket's mode"))?;
         let mut server =
             Server::from_std(listener, policy, config).map_err(fail("cannot listen"))?;
-        server.path = Some(path.to_path_buf());
+        server.file = Some(file);
         Ok(server)
     }
 
@@ -164,12 +206,19 @@ impl Server {
             listener: UnixListener::from_std(listener)?,
             policy,
             config,
-            path: None,
+            file: None,
         })
     }
 
+    /// The socket file this server created (None for a listener it was
+    /// given), for its owner to remove at exit.
+    pub fn socket_file(&self) -> Option<&SocketFile> {
+        self.file.as_ref()
+    }
+
     /// Accepts connections and forwards their requests to `requests` until its
-    /// receiver is dropped; then removes the socket file it created.
+    /// receiver is dropped; then removes the socket file it created, if the
+    /// path still names it.
     pub async fn serve(self, requests: mpsc::Sender<Incoming>) {
         let slots = Arc::new(Semaphore::new(self.config.max_connections));
         loop {
@@ -204,9 +253,9 @@ impl Server {
                 }
             }
         }
-        if let Some(path) = &self.path {
+        if let Some(file) = &self.file {
             // Best effort: the next bind replaces a leftover socket anyway.
-            let _ = fs::remove_file(path);
+            file.remove_if_ours();
         }
     }
 }

@@ -608,3 +608,38 @@ async fn system_mode_lets_others_read_but_not_write() {
     assert!(replies[1].contains("permission-denied"), "{replies:?}");
     assert!(replies[1].contains("needs root"), "{replies:?}");
 }
+
+#[tokio::test]
+async fn a_server_leaves_alone_a_socket_that_replaced_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("control.sock");
+    let first = Server::bind(&socket, me(), ServerConfig::default()).unwrap();
+    let first_file = first.socket_file().cloned().unwrap();
+    assert_eq!(first_file.path(), socket);
+    assert!(first_file.is_ours());
+    // The file goes (removed by hand, by a cleanup of the runtime directory)
+    // and another daemon binds the path.
+    std::fs::remove_file(&socket).unwrap();
+    let second = Server::bind(&socket, me(), ServerConfig::default()).unwrap();
+    assert!(!first_file.is_ours());
+    // The first one stops: the second one's socket stays.
+    let (tx, rx) = mpsc::channel(1);
+    let serving = tokio::spawn(first.serve(tx));
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("serve returns once the event loop is gone")
+        .unwrap();
+    assert!(!first_file.remove_if_ours());
+    assert!(socket.exists(), "the other daemon's socket is kept");
+    std::os::unix::net::UnixStream::connect(&socket).expect("the second daemon still listens");
+    // The second one removes its own when it stops.
+    let (tx, rx) = mpsc::channel(1);
+    let serving = tokio::spawn(second.serve(tx));
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("serve returns once the event loop is gone")
+        .unwrap();
+    assert!(!socket.exists(), "its own socket file is removed");
+}

@@ -62,6 +62,9 @@ pub fn parse(datagram: &[u8]) -> Vec<NotifyField> {
 pub struct NotifySocket {
     socket: tokio::net::UnixDatagram,
     path: PathBuf,
+    /// Device and inode of the socket file bound, removed at drop only if
+    /// the path still names it.
+    file: (u64, u64),
 }
 
 impl NotifySocket {
@@ -70,11 +73,13 @@ impl NotifySocket {
     pub fn bind(path: &Path) -> io::Result<NotifySocket> {
         let _ = std::fs::remove_file(path);
         let socket = UnixDatagram::bind(path)?;
+        let file = file_identity(path)?;
         socket.set_nonblocking(true)?;
         setsockopt(&socket, sockopt::PassCred, &true).map_err(io::Error::from)?;
         Ok(NotifySocket {
             socket: tokio::net::UnixDatagram::from_std(socket)?,
             path: path.to_owned(),
+            file,
         })
     }
 
@@ -150,9 +155,20 @@ impl NotifySocket {
     }
 }
 
+/// Device and inode of the file at `path`.
+fn file_identity(path: &Path) -> io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
 impl Drop for NotifySocket {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        // Only the socket bound here: another daemon using the same runtime
+        // directory may have bound the path since.
+        if file_identity(&self.path).is_ok_and(|id| id == self.file) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -174,6 +190,19 @@ mod tests {
             ]
         );
         assert_eq!(parse(b"READY=0"), vec![]);
+    }
+
+    #[tokio::test]
+    async fn drop_removes_only_its_own_socket_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("notify");
+        let first = NotifySocket::bind(&path).expect("bind");
+        // Another supervisor binds the same path (it replaces the file).
+        let second = NotifySocket::bind(&path).expect("bind again");
+        drop(first);
+        assert!(path.exists(), "the newer socket is kept");
+        drop(second);
+        assert!(!path.exists(), "its own file is removed");
     }
 
     #[tokio::test]
