@@ -218,6 +218,9 @@ pub struct Scheduler {
     random: Box<dyn RandomSource>,
     timers: Vec<Option<Timer>>,
     by_name: HashMap<String, u32>,
+    /// Unit= read backwards: a unit -> the timers that trigger it, so that a
+    /// unit's state change does not look at every timer.
+    triggering: HashMap<String, Vec<u32>>,
     units: HashMap<String, UnitTimes>,
     realtime: ClockQueue,
     monotonic: ClockQueue,
@@ -237,6 +240,7 @@ impl Scheduler {
             random,
             timers: Vec::new(),
             by_name: HashMap::new(),
+            triggering: HashMap::new(),
             units: HashMap::new(),
             realtime: ClockQueue::new(config.tick_usec, s.usec(ClockId::Realtime)),
             monotonic: ClockQueue::new(config.tick_usec, s.usec(ClockId::Monotonic)),
@@ -273,7 +277,9 @@ impl Scheduler {
             Event::Unload(name) => {
                 if let Some(id) = self.by_name.remove(&name) {
                     self.disarm(id);
-                    self.timers[id as usize] = None;
+                    if let Some(old) = self.timers[id as usize].take() {
+                        self.untrack(old.unit.triggers.as_str(), id);
+                    }
                 }
             }
             Event::Start { timer, stamp } => {
@@ -414,6 +420,7 @@ impl Scheduler {
         let name = unit.name.as_str().to_owned();
         let Some(id) = self.by_name.get(&name).copied() else {
             let id = u32::try_from(self.timers.len()).expect("fewer than 2^32 timers");
+            self.track(unit.triggers.as_str(), id);
             self.timers.push(Some(Timer::new(unit)));
             self.by_name.insert(name, id);
             return;
@@ -422,6 +429,15 @@ impl Scheduler {
         if timer.unit == unit {
             return;
         }
+        if timer.unit.triggers != unit.triggers {
+            let (old, new) = (
+                timer.unit.triggers.as_str().to_owned(),
+                unit.triggers.as_str().to_owned(),
+            );
+            self.untrack(&old, id);
+            self.track(&new, id);
+        }
+        let timer = self.timer_mut(id);
         timer.disabled = vec![false; unit.timer.triggers.len()];
         timer.unit = unit;
         if matches!(timer.state, TimerState::Waiting(_) | TimerState::Elapsed) {
@@ -496,16 +512,7 @@ impl Scheduler {
             times.inactive_enter = Some(now);
         }
         times.active = active;
-        let mut ids: Vec<u32> = self
-            .by_name
-            .values()
-            .copied()
-            .filter(|&id| {
-                self.timers[id as usize]
-                    .as_ref()
-                    .is_some_and(|t| t.unit.triggers.as_str() == unit)
-            })
-            .collect();
+        let mut ids = self.triggering.get(unit).cloned().unwrap_or_default();
         ids.sort_unstable();
         for id in ids {
             match self.timer_mut(id).state {
@@ -514,6 +521,19 @@ impl Scheduler {
                 }
                 TimerState::Running if !active => self.enter_waiting(id, now, false, actions),
                 _ => {}
+            }
+        }
+    }
+
+    fn track(&mut self, unit: &str, id: u32) {
+        self.triggering.entry(unit.to_owned()).or_default().push(id);
+    }
+
+    fn untrack(&mut self, unit: &str, id: u32) {
+        if let Some(ids) = self.triggering.get_mut(unit) {
+            ids.retain(|&i| i != id);
+            if ids.is_empty() {
+                self.triggering.remove(unit);
             }
         }
     }

@@ -1,0 +1,54 @@
+//! A unit's state change reaches the timers that trigger it, found through
+//! an index of Unit= that follows reloads and unloads.
+
+mod scheduler_support;
+
+use scheduler_support::{fired, load, Sim};
+use sundial::scheduler::Event;
+
+const BOOT: &str = "2024-06-03 00:00:00";
+const TIMER: &str = "[Timer]\nAccuracySec=1us\nOnUnitActiveSec=1h\n";
+
+fn ran(s: &mut Sim, unit: &str) {
+    for active in [true, false] {
+        s.send(Event::UnitChanged {
+            unit: unit.into(),
+            active,
+        });
+    }
+}
+
+#[test]
+fn unit_changes_follow_unit_across_reloads_and_unloads() {
+    let mut s = Sim::new(
+        &[("a.timer", TIMER), ("other.timer", TIMER)],
+        "UTC",
+        BOOT,
+        "2024-06-03 00:10",
+        "0",
+    );
+    s.start_all();
+    assert_eq!(s.run("2024-06-03 01:00"), Vec::<String>::new());
+
+    // Reloaded to trigger b.service: a.service no longer counts.
+    let text = format!("{TIMER}Unit=b.service\n");
+    let reloaded = load(&[("a.timer", &text)], &s.zone).remove(0);
+    s.send(Event::Load(Box::new(reloaded)));
+    ran(&mut s, "a.service");
+    assert_eq!(s.run("2024-06-03 02:30"), Vec::<String>::new());
+    ran(&mut s, "b.service");
+    assert_eq!(
+        s.run("2024-06-03 03:45"),
+        fired("a.timer", &["2024-06-03 03:30"], &s.zone)
+    );
+
+    // Unloaded: b.service's runs reach no timer; the other timer still
+    // follows its own unit.
+    s.send(Event::Unload("a.timer".into()));
+    ran(&mut s, "b.service");
+    ran(&mut s, "other.service");
+    assert_eq!(
+        s.run("2024-06-03 05:00"),
+        fired("other.timer", &["2024-06-03 04:45"], &s.zone)
+    );
+}
