@@ -260,6 +260,15 @@ async fn start(
 /// is due now: OnBootSec= values already passed, Persistent= catch-up.
 fn start_default_targets(state: &mut State) {
     state.load_timers();
+    // Every stamp in one query rather than one per timer.
+    let stamps: std::collections::HashMap<String, sundial_calendar::Timestamp> =
+        match state.store.stamps() {
+            Ok(stamps) => stamps.into_iter().collect(),
+            Err(e) => {
+                report(format!("cannot read the timer stamps: {e}"));
+                Default::default()
+            }
+        };
     for name in state.units.wanted_at_start() {
         let ty = state
             .units
@@ -269,7 +278,10 @@ fn start_default_targets(state: &mut State) {
             UnitType::Target => {
                 state.active_targets.insert(name);
             }
-            UnitType::Timer => state.start_timer(&name),
+            UnitType::Timer => {
+                let stamp = stamps.get(&name).copied();
+                state.start_timer_with(&name, stamp);
+            }
             UnitType::Service => {
                 state
                     .runs

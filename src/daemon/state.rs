@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 
+use sundial_calendar::Timestamp;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::clock::DaemonClock;
@@ -100,6 +101,12 @@ impl State {
                 None
             }
         };
+        self.start_timer_with(name, stamp);
+    }
+
+    /// Starts a timer with a stamp already read (start-up reads them all in
+    /// one query).
+    pub fn start_timer_with(&mut self, name: &str, stamp: Option<Timestamp>) {
         self.runs.touch(name, self.now().realtime);
         self.schedule(Event::Start {
             timer: name.to_owned(),
