@@ -13,6 +13,11 @@
 //! remembers the offset of its last answer and resolves repeated hours with
 //! it.
 //!
+//! Most searches never come near a change of offset; [`super::fast`] walks
+//! those with plain arithmetic and checks every wall time it visits against
+//! the zone's safe windows. This replay answers the rest (and specs pinned to
+//! a daylight-saving flag by a local abbreviation).
+//!
 //! The walk reproduces systemd's quirks on purpose, because timers must fire
 //! when systemd's would. Two show up outside DST changes: a repetition that
 //! overshoots its field by more than one unit (`0/10:00` asks for hour 30
