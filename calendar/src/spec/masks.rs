@@ -70,6 +70,11 @@ fn year_kinds(months: u64, days: u64, weekdays: u8) -> u16 {
     if (1..=22).any(|first| days & (week << first) == week << first) {
         return EVERY_KIND_OF_YEAR;
     }
+    // Without weekdays, a month and a day up to the 28th match every year.
+    let up_to_28th = ((1u64 << 29) - 1) & !1;
+    if weekdays == 0 && months != 0 && days & up_to_28th != 0 {
+        return EVERY_KIND_OF_YEAR;
+    }
     let every_january_first: u16 = 0x7f;
     let mut kinds = 0;
     // Without weekdays the first of January does not matter.
