@@ -486,8 +486,11 @@ impl<'c, 'a> Loader<'c, 'a> {
             } else {
                 &mut section.requires
             };
+            // A set, not `list.contains`: timers.target.wants/ can hold
+            // 100,000 links, and a scan per link made start-up quadratic.
+            let mut seen: std::collections::HashSet<UnitName> = list.iter().cloned().collect();
             for n in names {
-                if !list.contains(&n) {
+                if seen.insert(n.clone()) {
                     list.push(n);
                 }
             }
