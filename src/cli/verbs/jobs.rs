@@ -97,18 +97,18 @@ pub fn job_exit_code(code: ErrorCode) -> u8 {
     }
 }
 
-/// What systemctl prints when a job cannot be queued or fails: "Failed to
-/// start x.service: REASON", and for a job that ran and failed, where to look.
+/// What systemctl prints when a job cannot be queued ("Failed to start
+/// x.service: REASON"), or ran and failed (the daemon's "Job for x.service
+/// failed because ..." and where to look).
 pub fn job_failure(verb: &str, units: &[String], code: ErrorCode, message: &str) -> String {
-    let mut text = format!("Failed to {verb} {}: {message}\n", units.join(" "));
     if code == ErrorCode::Failed {
         if let [unit] = units {
-            text.push_str(&format!(
-                "See \"sundial status {unit}\" and \"sundial logs -u {unit}\" for details.\n"
-            ));
+            return format!(
+                "{message}\nSee \"sundial status {unit}\" and \"sundial logs -u {unit}\" for details.\n"
+            );
         }
     }
-    text
+    format!("Failed to {verb} {}: {message}\n", units.join(" "))
 }
 
 #[cfg(test)]
@@ -130,9 +130,9 @@ mod tests {
                 "start",
                 &units,
                 ErrorCode::Failed,
-                "the control process exited with error code"
+                "Job for a.service failed because the control process exited with error code."
             ),
-            "Failed to start a.service: the control process exited with error code\n\
+            "Job for a.service failed because the control process exited with error code.\n\
              See \"sundial status a.service\" and \"sundial logs -u a.service\" for details.\n"
         );
         assert_eq!(
