@@ -251,7 +251,8 @@ fn print_table(out: &mut impl Write, starts: &[SimStart], env: &TimeEnv) -> io::
     for row in &rows {
         writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
     }
-    writeln!(out, "\n{} starts listed.", rows.len())
+    let noun = if rows.len() == 1 { "start" } else { "starts" };
+    writeln!(out, "\n{} {noun} listed.", rows.len())
 }
 
 fn print_json(out: &mut impl Write, starts: &[SimStart], env: &TimeEnv) -> io::Result<()> {
