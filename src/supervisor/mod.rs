@@ -595,12 +595,42 @@ impl Supervisor {
         }
     }
 
-    fn blocked(&self, job: &Job) -> bool {
-        let section = |n: &str| self.services.get(n).map(|s| &s.machine.unit().unit);
-        self.jobs.iter().any(|other| {
-            other.id != job.id
-                && deps::blocked_by(job, section(&job.unit), other, section(&other.unit))
+    /// Whether a unit's own settings order it against any other unit.
+    fn has_ordering(&self, unit: &str) -> bool {
+        self.services.get(unit).is_some_and(|s| {
+            let u = &s.machine.unit().unit;
+            !u.after.is_empty() || !u.before.is_empty()
         })
+    }
+
+    /// The queued jobs whose units name any ordering (After=, Before=).
+    fn ordering_jobs(&self) -> Vec<JobId> {
+        self.jobs
+            .iter()
+            .filter(|j| self.has_ordering(&j.unit))
+            .map(|j| j.id)
+            .collect()
+    }
+
+    /// Whether another queued job must go first. A pair of jobs is ordered
+    /// only by the settings of one of their units, so a job whose unit has
+    /// none needs to look only at `ordering` (the jobs whose units have
+    /// some), not at every queued job: with a backlog of jobs, looking up
+    /// both units of every pair made each pass quadratic.
+    fn blocked(&self, job: &Job, ordering: &[JobId]) -> bool {
+        let section = |n: &str| self.services.get(n).map(|s| &s.machine.unit().unit);
+        let job_section = section(&job.unit);
+        let blocks = |other: &Job| {
+            other.id != job.id && deps::blocked_by(job, job_section, other, section(&other.unit))
+        };
+        if self.has_ordering(&job.unit) {
+            self.jobs.iter().any(blocks)
+        } else {
+            ordering
+                .iter()
+                .filter_map(|id| self.jobs.iter().find(|j| j.id == *id))
+                .any(blocks)
+        }
     }
 
     /// Runs every job that may run, and completes the ones that are done.
@@ -608,11 +638,28 @@ impl Supervisor {
         loop {
             let mut progress = false;
             let ids: Vec<JobId> = self.jobs.iter().map(|j| j.id).collect();
+            let mut ordering = self.ordering_jobs();
+            let mut ordering_at = self.next_job;
+            let mut pos = 0;
             for id in ids {
-                let Some(job) = self.jobs.iter().find(|j| j.id == id).cloned() else {
+                // Jobs are removed but never reordered: look on from the
+                // last one found instead of from the start each time.
+                let found = self.jobs[pos.min(self.jobs.len())..]
+                    .iter()
+                    .position(|j| j.id == id)
+                    .map(|p| p + pos.min(self.jobs.len()))
+                    .or_else(|| self.jobs.iter().position(|j| j.id == id));
+                let Some(at) = found else {
                     continue;
                 };
-                if job.phase == Phase::Waiting && !self.blocked(&job) {
+                pos = at;
+                let job = self.jobs[at].clone();
+                if self.next_job != ordering_at {
+                    // A job was queued during this pass.
+                    ordering = self.ordering_jobs();
+                    ordering_at = self.next_job;
+                }
+                if job.phase == Phase::Waiting && !self.blocked(&job, &ordering) {
                     progress |= self.run_job(&job);
                 } else if job.phase != Phase::Waiting {
                     progress |= self.check_job(&job);
