@@ -3,9 +3,13 @@
 //! The layout follows tokio's `runtime/time/wheel`: levels of 64 slots, level
 //! `L` slot covering `64^L` ticks, a 64-bit occupied bitmap per level so that
 //! the earliest occupied slot is found with a few `trailing_zeros`, never by
-//! scanning timers. Entries live in a slab and form intrusive doubly linked
-//! lists per slot, so a [`Handle`] cancels in O(1) and a pending timer costs
-//! one slab entry.
+//! scanning timers. Values live in a slab; each slot is a contiguous vector
+//! of `(deadline, slab index)` pairs and each slab entry knows its slot and
+//! position there, so a [`Handle`] cancels in O(1) with a `swap_remove`.
+//! Cascading a slot reads its vector in one sequential pass instead of
+//! chasing list links through randomly placed slab entries, which is where a
+//! linked-list wheel spends its time once a million timers no longer fit in
+//! the cache.
 //!
 //! Unlike tokio's, this wheel has enough levels (11 × 6 bits) to hold any
 //! `u64` tick, so far-future deadlines need no overflow list, and it accepts
@@ -27,12 +31,13 @@ const SLOTS: usize = 1 << SLOT_BITS;
 const SLOT_MASK: u64 = SLOTS as u64 - 1;
 /// 11 levels of 6 bits cover all 64 bits of a tick.
 const LEVELS: usize = 11;
-/// No entry.
+/// No entry (end of the free list).
 const NIL: u32 = u32::MAX;
-/// Location of an entry that was inserted with a deadline already expired.
-const OVERDUE: u16 = u16::MAX;
+/// Location of entries inserted with a deadline already expired: the extra
+/// bucket after the wheel's slots.
+const OVERDUE: u16 = (LEVELS * SLOTS) as u16;
 /// Location of a free slab entry.
-const FREE: u16 = u16::MAX - 1;
+const FREE: u16 = u16::MAX;
 
 /// Identifies a pending timer for [`Wheel::cancel`]. A handle whose timer
 /// has expired or was cancelled stays harmless: its slab entry carries a new
@@ -45,27 +50,30 @@ pub struct Handle {
 
 struct Entry<T> {
     deadline: Tick,
-    prev: u32,
-    /// Next entry in the slot's list, or in the free list for free entries.
-    next: u32,
+    /// Position in the bucket's vector, or the next free entry for free ones.
+    pos: u32,
     generation: u32,
     /// `level * 64 + slot`, [`OVERDUE`] or [`FREE`].
     location: u16,
     value: Option<T>,
 }
 
-struct Level {
-    occupied: u64,
-    heads: [u32; SLOTS],
+/// One timer in a bucket: the deadline is kept beside the slab index so that
+/// cascading and `next_deadline` read the bucket sequentially.
+#[derive(Clone, Copy)]
+struct Item {
+    deadline: Tick,
+    index: u32,
 }
 
 /// A timer wheel holding values of type `T` with deadlines in ticks.
 pub struct Wheel<T> {
     /// Every deadline up to and including this tick has been handed out.
     elapsed: Tick,
-    levels: Vec<Level>,
-    /// Timers inserted with a deadline at or before `elapsed`.
-    overdue: u32,
+    /// Occupied-slot bitmap per level.
+    occupied: [u64; LEVELS],
+    /// `LEVELS * 64` slots, then the overdue bucket.
+    buckets: Vec<Vec<Item>>,
     entries: Vec<Entry<T>>,
     free: u32,
     len: usize,
@@ -106,13 +114,8 @@ impl<T> Wheel<T> {
     pub fn new(start: Tick) -> Wheel<T> {
         Wheel {
             elapsed: start,
-            levels: (0..LEVELS)
-                .map(|_| Level {
-                    occupied: 0,
-                    heads: [NIL; SLOTS],
-                })
-                .collect(),
-            overdue: NIL,
+            occupied: [0; LEVELS],
+            buckets: (0..=LEVELS * SLOTS).map(|_| Vec::new()).collect(),
             entries: Vec::new(),
             free: NIL,
             len: 0,
@@ -142,15 +145,13 @@ impl<T> Wheel<T> {
     /// clock jumps, not for the normal flow of time.
     pub fn rewind(&mut self, now: Tick) {
         let mut pending = Vec::with_capacity(self.len);
-        for index in 0..self.entries.len() as u32 {
-            if self.entries[index as usize].location != FREE {
-                self.unlink(index);
-                pending.push(index);
-            }
+        for bucket in &mut self.buckets {
+            pending.append(bucket);
         }
+        self.occupied = [0; LEVELS];
         self.elapsed = now;
-        for index in pending {
-            self.link(index);
+        for item in pending {
+            self.link(item);
         }
         self.earliest.set(None);
     }
@@ -160,11 +161,16 @@ impl<T> Wheel<T> {
         self.elapsed
     }
 
-    /// Bytes held by the wheel's own structures (slab capacity included), for
-    /// the memory figures of the benchmark.
+    /// Bytes held by the wheel's own structures (slab and bucket capacity
+    /// included), for the memory figures of the benchmark.
     pub fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<Entry<T>>()
-            + self.levels.capacity() * std::mem::size_of::<Level>()
+            + self.buckets.capacity() * std::mem::size_of::<Vec<Item>>()
+            + self
+                .buckets
+                .iter()
+                .map(|b| b.capacity() * std::mem::size_of::<Item>())
+                .sum::<usize>()
     }
 
     /// Adds a timer with `value` due at `deadline`.
@@ -172,7 +178,7 @@ impl<T> Wheel<T> {
         let index = if self.free != NIL {
             let index = self.free;
             let entry = &mut self.entries[index as usize];
-            self.free = entry.next;
+            self.free = entry.pos;
             entry.deadline = deadline;
             entry.value = Some(value);
             index
@@ -183,15 +189,14 @@ impl<T> Wheel<T> {
                 .expect("fewer than 2^32-1 pending timers");
             self.entries.push(Entry {
                 deadline,
-                prev: NIL,
-                next: NIL,
+                pos: 0,
                 generation: 0,
                 location: FREE,
                 value: Some(value),
             });
             index
         };
-        self.link(index);
+        self.link(Item { deadline, index });
         self.len += 1;
         if let Some(Some(earliest)) = self.earliest.get() {
             self.earliest.set(Some(Some(earliest.min(deadline))));
@@ -214,7 +219,14 @@ impl<T> Wheel<T> {
         if self.earliest.get() == Some(Some(entry.deadline)) {
             self.earliest.set(None);
         }
-        self.unlink(handle.index);
+        let (location, pos) = (entry.location as usize, entry.pos as usize);
+        let bucket = &mut self.buckets[location];
+        bucket.swap_remove(pos);
+        if let Some(moved) = bucket.get(pos) {
+            self.entries[moved.index as usize].pos = pos as u32;
+        } else if bucket.is_empty() && location < OVERDUE as usize {
+            self.occupied[location / SLOTS] &= !(1 << (location % SLOTS));
+        }
         Some(self.release(handle.index))
     }
 
@@ -235,15 +247,19 @@ impl<T> Wheel<T> {
     }
 
     fn compute_next_deadline(&self) -> Option<Tick> {
-        if self.overdue != NIL {
-            return self.list_min(self.overdue);
+        let overdue = &self.buckets[OVERDUE as usize];
+        if !overdue.is_empty() {
+            return overdue.iter().map(|item| item.deadline).min();
         }
         let (level, slot, start) = self.next_slot()?;
         if level == 0 {
             // A level-0 slot spans one tick.
             return Some(start);
         }
-        self.list_min(self.levels[level].heads[slot])
+        self.buckets[level * SLOTS + slot]
+            .iter()
+            .map(|item| item.deadline)
+            .min()
     }
 
     /// Hands out, in deadline order except that overdue inserts come first,
@@ -251,15 +267,22 @@ impl<T> Wheel<T> {
     /// Returns how many timers expired.
     pub fn expire(&mut self, now: Tick, mut out: impl FnMut(Handle, Tick, T)) -> usize {
         let mut count = 0;
-        let mut index = self.overdue;
-        while index != NIL {
-            let next = self.entries[index as usize].next;
-            // Only a clock that went back can leave overdue entries after `now`.
-            if self.entries[index as usize].deadline <= now {
-                count += 1;
-                self.pop_into(index, &mut out);
+        let overdue = OVERDUE as usize;
+        if !self.buckets[overdue].is_empty() {
+            let mut items = std::mem::take(&mut self.buckets[overdue]);
+            for &item in &items {
+                // Only a clock that went back can leave overdue entries after `now`.
+                if item.deadline <= now {
+                    count += 1;
+                    self.hand_out(item, &mut out);
+                } else {
+                    self.push(overdue, item);
+                }
             }
-            index = next;
+            items.clear();
+            if self.buckets[overdue].is_empty() {
+                self.buckets[overdue] = items;
+            }
         }
         if now <= self.elapsed {
             self.earliest.set(None);
@@ -271,47 +294,65 @@ impl<T> Wheel<T> {
             }
             // Everything before this slot is gone, so time may move to its start.
             self.elapsed = start;
-            let mut index = self.levels[level].heads[slot];
-            self.levels[level].heads[slot] = NIL;
-            self.levels[level].occupied &= !(1 << slot);
-            while index != NIL {
-                let next = self.entries[index as usize].next;
-                if self.entries[index as usize].deadline <= start {
-                    count += 1;
-                    let generation = self.entries[index as usize].generation;
-                    let value = self.release(index);
-                    out(Handle { index, generation }, start, value);
-                } else {
-                    // Cascade: the entry shares this slot's prefix with the new
-                    // `elapsed`, so it moves to a lower level.
-                    self.link(index);
+            let location = level * SLOTS + slot;
+            self.occupied[level] &= !(1 << slot);
+            let mut items = std::mem::take(&mut self.buckets[location]);
+            let last = start.saturating_add((1 << (level as u32 * SLOT_BITS)) - 1);
+            if level == 0 || last <= now {
+                // The whole slot is due: hand it out sorted instead of
+                // cascading it level by level.
+                if level > 0 {
+                    items.sort_unstable_by_key(|item| item.deadline);
                 }
-                index = next;
+                count += items.len();
+                for &item in &items {
+                    self.hand_out(item, &mut out);
+                }
+            } else {
+                for &item in &items {
+                    if item.deadline <= start {
+                        count += 1;
+                        self.hand_out(item, &mut out);
+                    } else {
+                        // Cascade: the entry shares this slot's prefix with
+                        // the new `elapsed`, so it moves to a lower level.
+                        self.link(item);
+                    }
+                }
             }
+            // Cascading never files into the slot being emptied, so its
+            // vector (and its capacity) goes back in place.
+            items.clear();
+            self.buckets[location] = items;
         }
         self.elapsed = now;
         self.earliest.set(None);
         count
     }
 
-    /// Unlinks an overdue entry and passes it to `out`.
-    fn pop_into(&mut self, index: u32, out: &mut impl FnMut(Handle, Tick, T)) {
-        let deadline = self.entries[index as usize].deadline;
-        let generation = self.entries[index as usize].generation;
-        self.unlink(index);
-        let value = self.release(index);
-        out(Handle { index, generation }, deadline, value);
+    /// Releases an entry taken out of its bucket and passes it to `out`.
+    fn hand_out(&mut self, item: Item, out: &mut impl FnMut(Handle, Tick, T)) {
+        let generation = self.entries[item.index as usize].generation;
+        let value = self.release(item.index);
+        out(
+            Handle {
+                index: item.index,
+                generation,
+            },
+            item.deadline,
+            value,
+        );
     }
 
     /// The earliest occupied slot: `(level, slot, first tick it covers)`.
     fn next_slot(&self) -> Option<(usize, usize, Tick)> {
-        for (level, l) in self.levels.iter().enumerate() {
-            if l.occupied == 0 {
+        for (level, &occupied) in self.occupied.iter().enumerate() {
+            if occupied == 0 {
                 continue;
             }
             let current = slot_of(self.elapsed, level);
             // Slots at or before the current one cannot hold later deadlines.
-            let later = l.occupied & u64::MAX.checked_shl(current as u32 + 1).unwrap_or(0);
+            let later = occupied & u64::MAX.checked_shl(current as u32 + 1).unwrap_or(0);
             if later == 0 {
                 continue;
             }
@@ -328,73 +369,37 @@ impl<T> Wheel<T> {
         None
     }
 
-    fn list_min(&self, mut index: u32) -> Option<Tick> {
-        let mut min = None;
-        while index != NIL {
-            let entry = &self.entries[index as usize];
-            min = Some(min.map_or(entry.deadline, |m: Tick| m.min(entry.deadline)));
-            index = entry.next;
-        }
-        min
-    }
-
-    /// Puts the entry at the head of the list its deadline belongs to.
-    fn link(&mut self, index: u32) {
-        let deadline = self.entries[index as usize].deadline;
-        let (location, head) = if deadline <= self.elapsed {
-            (OVERDUE, &mut self.overdue)
+    /// Files the entry in the bucket its deadline belongs to.
+    fn link(&mut self, item: Item) {
+        let location = if item.deadline <= self.elapsed {
+            OVERDUE as usize
         } else {
-            let level = level_for(self.elapsed, deadline);
-            let slot = slot_of(deadline, level);
-            let l = &mut self.levels[level];
-            l.occupied |= 1 << slot;
-            ((level * SLOTS + slot) as u16, &mut l.heads[slot])
+            let level = level_for(self.elapsed, item.deadline);
+            let slot = slot_of(item.deadline, level);
+            self.occupied[level] |= 1 << slot;
+            level * SLOTS + slot
         };
-        let old_head = *head;
-        *head = index;
-        let entry = &mut self.entries[index as usize];
-        entry.location = location;
-        entry.prev = NIL;
-        entry.next = old_head;
-        if old_head != NIL {
-            self.entries[old_head as usize].prev = index;
-        }
+        self.push(location, item);
     }
 
-    fn unlink(&mut self, index: u32) {
-        let (prev, next, location) = {
-            let e = &self.entries[index as usize];
-            (e.prev, e.next, e.location)
-        };
-        if next != NIL {
-            self.entries[next as usize].prev = prev;
-        }
-        if prev != NIL {
-            self.entries[prev as usize].next = next;
-        } else if location == OVERDUE {
-            self.overdue = next;
-        } else {
-            let level = location as usize / SLOTS;
-            let slot = location as usize % SLOTS;
-            let l = &mut self.levels[level];
-            l.heads[slot] = next;
-            if next == NIL {
-                l.occupied &= !(1 << slot);
-            }
-        }
+    fn push(&mut self, location: usize, item: Item) {
+        let bucket = &mut self.buckets[location];
+        let entry = &mut self.entries[item.index as usize];
+        entry.location = location as u16;
+        entry.pos = bucket.len() as u32;
+        bucket.push(item);
     }
 
-    /// Returns an unlinked entry to the free list, bumping its generation so
-    /// that old handles no longer match.
+    /// Returns an entry no longer in any bucket to the free list, bumping its
+    /// generation so that old handles no longer match.
     fn release(&mut self, index: u32) -> T {
         let entry = &mut self.entries[index as usize];
         entry.generation = entry.generation.wrapping_add(1);
         entry.location = FREE;
-        entry.prev = NIL;
-        entry.next = self.free;
+        entry.pos = self.free;
         self.free = index;
         self.len -= 1;
-        entry.value.take().expect("a linked entry holds a value")
+        entry.value.take().expect("a filed entry holds a value")
     }
 }
 
