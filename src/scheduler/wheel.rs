@@ -502,6 +502,33 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_due_at_once_comes_out_sorted() {
+        let mut wheel = Wheel::new(0);
+        // All in the level-2 slot covering 4096..8191, filed out of order.
+        for (i, d) in [5000_u64, 4200, 8191, 4097, 6000].iter().enumerate() {
+            wheel.insert(*d, i as u32);
+        }
+        wheel.insert(8192, 9);
+        assert_eq!(
+            drain(&mut wheel, 8191),
+            vec![(4097, 3), (4200, 1), (5000, 0), (6000, 4), (8191, 2)]
+        );
+        assert_eq!(wheel.next_deadline(), Some(8192));
+    }
+
+    #[test]
+    fn cancel_keeps_positions_of_moved_entries() {
+        let mut wheel = Wheel::new(0);
+        let handles: Vec<Handle> = (0..5).map(|i| wheel.insert(100 + i, i as u32)).collect();
+        // Each cancel moves the slot's last entry into the freed position.
+        assert_eq!(wheel.cancel(handles[0]), Some(0));
+        assert_eq!(wheel.cancel(handles[4]), Some(4));
+        assert_eq!(wheel.cancel(handles[1]), Some(1));
+        assert_eq!(wheel.len(), 2);
+        assert_eq!(drain(&mut wheel, 200), vec![(102, 2), (103, 3)]);
+    }
+
+    #[test]
     fn entry_stays_small() {
         assert!(std::mem::size_of::<Entry<u32>>() <= 32);
     }
