@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! now                    -> ok <realtime> <monotonic> <boottime>   (µs)
-//! set-realtime <usec>    -> the wall clock jumps (like `date -s`)
+//! set-realtime <usec>    -> the wall clock jumps (as when an administrator steps it)
 //! advance <usec>         -> time passes on all three clocks
 //! suspend <usec>         -> the machine sleeps: realtime and boottime move
 //! ```

@@ -2,7 +2,7 @@
 //!
 //! The realtime timerfd is always armed with `TFD_TIMER_ABSTIME |
 //! TFD_TIMER_CANCEL_ON_SET`, at the far future when no calendar timer waits, so
-//! that a step of the wall clock (`date -s`, NTP stepping, a VM resumed) makes
+//! that a step of the wall clock (set by hand, NTP stepping, a VM resumed) makes
 //! its read fail with ECANCELED at once and the daemon recomputes calendar
 //! elapses (systemd does the same with its own timerfd). Nothing else wakes an
 //! idle daemon: there is no polling tick.

@@ -158,7 +158,7 @@ impl ManualClock {
         self.advance(span)
     }
 
-    /// Sets the wall clock to `t` without time passing (`date -s`).
+    /// Sets the wall clock to `t` without time passing, as a step of the real clock would.
     pub fn set_realtime(&mut self, t: Timestamp) -> ClockSnapshot {
         self.now.realtime = t;
         self.now
