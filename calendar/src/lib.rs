@@ -19,6 +19,7 @@ mod error;
 pub mod spec;
 pub mod timespan;
 pub mod timestamp;
+mod wall;
 pub mod zone;
 
 pub use civil::{CivilDateTime, Weekday};

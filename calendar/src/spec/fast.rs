@@ -22,8 +22,8 @@ use super::masks::{
 };
 use super::normalize::MAX_YEAR;
 use super::walk::{first_at_or_after, next_match, MAX_BASE_USEC, MAX_ITERATIONS};
-use super::wall::Tm;
 use super::{CalendarSpec, USEC_PER_SEC};
+use crate::wall::Tm;
 
 /// 0001-01-01 00:00:00: before it, the day numbers of [`super::days`] are
 /// not checked (and systemd's years start in 1970 anyway).

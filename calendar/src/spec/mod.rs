@@ -31,7 +31,6 @@ mod masks;
 mod normalize;
 mod parse;
 mod walk;
-mod wall;
 
 #[cfg(test)]
 mod tests;

@@ -33,8 +33,8 @@ use crate::zone::{Zone, ZoneRules};
 use super::fast::{self, Fast};
 use super::masks::{self, SECOND_FRACTIONS};
 use super::normalize::MAX_YEAR;
-use super::wall::{Tm, WallClock};
 use super::{CalendarSpec, Component, SpecZone, USEC_PER_SEC};
+use crate::wall::{Tm, WallClock};
 
 /// systemd's safety valve against a search that never settles.
 pub(super) const MAX_ITERATIONS: u32 = 1000;

@@ -1,74 +1,15 @@
 //! Wall-clock time to instant the way the GNU C library's `mktime()` does it,
 //! because systemd's timestamp parser inherits its answers in DST gaps and
-//! folds, and for an explicit daylight-saving flag (`12:00 CEST`).
+//! folds, and for an explicit daylight-saving flag (`12:00 CEST`). The
+//! conversion itself is the one calendar searches use (`crate::wall`).
 
-use crate::zone::{Offset, Zone};
+use crate::zone::Zone;
 
 /// The instant (seconds) whose wall time in `zone` is `wall` (seconds since
 /// the epoch of the wall time read as UTC), with `isdst` as `tm_isdst`
 /// (`None` = -1, let the C library decide). `None` where glibc fails.
-///
-/// glibc starts from the wall time read as UTC (its offset guess in a fresh
-/// process is zero) and iterates `t = wall - offset(t)`:
-/// * a unique wall time converges to its instant;
-/// * a repeated one converges to whichever occurrence the iteration meets
-///   first: the later (standard-time) one east of Greenwich, the earlier one
-///   west of it;
-/// * a skipped one oscillates; glibc then settles on the daylight-saving side
-///   (the wall time shifted forward) unless standard time was requested.
-///
-/// When the flag found differs from the one requested, glibc looks for the
-/// nearest instant that has the requested flag and reads the wall time with
-/// its offset (`2024-07-01 12:00` with `isdst = 0` in Berlin is 11:00 UTC).
 pub(crate) fn mktime(zone: &Zone, wall: i64, isdst: Option<bool>) -> Option<i64> {
-    let offset_at = |t: i64| zone.rules().offset_at(t);
-    let local = |t: i64, o: Offset| t + i64::from(o.utc_offset);
-
-    let (mut t, mut t1, mut t2) = (wall, wall, wall);
-    let mut probes = 6;
-    let found = loop {
-        let offset = offset_at(t);
-        let dt = wall - local(t, offset);
-        if dt == 0 {
-            break offset;
-        }
-        let prefer_this = match isdst {
-            None => offset.is_dst,
-            Some(want) => want != offset.is_dst,
-        };
-        if t == t1 && t != t2 && prefer_this {
-            // Oscillating across a gap: "return a time that is DT away from
-            // the requested time".
-            return Some(t);
-        }
-        probes -= 1;
-        if probes == 0 {
-            return None;
-        }
-        (t1, t2, t) = (t2, t, t + dt);
-    };
-
-    match isdst {
-        Some(want) if want != found.is_dst => {
-            // glibc's probe distances: the shortest DST period on record, up to
-            // half the longest one, in both directions.
-            const STRIDE: i64 = 601_200;
-            const DELTA_BOUND: i64 = 457_243_200 / 2 + STRIDE;
-            let mut delta = STRIDE;
-            while delta < DELTA_BOUND {
-                for direction in [-1, 1] {
-                    let ot = t + delta * direction;
-                    let other = offset_at(ot);
-                    if other.is_dst == want {
-                        return Some(wall - i64::from(other.utc_offset));
-                    }
-                }
-                delta += STRIDE;
-            }
-            None
-        }
-        _ => Some(t),
-    }
+    crate::wall::mktime_once(zone.rules(), wall, isdst)
 }
 
 #[cfg(test)]
@@ -159,12 +100,18 @@ mod tests {
         }
     }
 
+    /// With no daylight-saving time near, glibc assumes it would be one hour
+    /// ahead: `TZ=Asia/Tokyo python3 -c 'import time;
+    /// print(time.mktime((2024,7,1,12,0,0,0,0,1)))'` prints 1719799200.
     #[test]
     fn no_daylight_saving_time_to_be_found() {
         let zone = BundledZones::new()
             .load("Asia/Tokyo")
             .expect("bundled zone");
-        assert_eq!(mktime(&zone, wall(2024, 7, 1, 12, 0), Some(true)), None);
+        assert_eq!(
+            mktime(&zone, wall(2024, 7, 1, 12, 0), Some(true)),
+            Some(1_719_799_200)
+        );
         assert_eq!(
             mktime(&zone, wall(2024, 7, 1, 12, 0), None),
             Some(1_719_802_800)

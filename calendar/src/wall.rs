@@ -18,22 +18,22 @@ use crate::zone::{OffsetSpan, ZoneRules};
 /// Broken-down wall-clock time whose fields may be out of range, as C's
 /// `struct tm` (month 1-based here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Tm {
-    pub(super) year: i32,
-    pub(super) month: i32,
-    pub(super) day: i32,
-    pub(super) hour: i32,
-    pub(super) minute: i32,
-    pub(super) second: i32,
+pub(crate) struct Tm {
+    pub(crate) year: i32,
+    pub(crate) month: i32,
+    pub(crate) day: i32,
+    pub(crate) hour: i32,
+    pub(crate) minute: i32,
+    pub(crate) second: i32,
     /// `tm_isdst`: -1 lets `mktime` decide, 0 and 1 ask for standard or
     /// daylight-saving time; after a conversion, the flag in force.
-    pub(super) isdst: i8,
+    pub(crate) isdst: i8,
 }
 
 impl Tm {
     /// Seconds since the epoch if these fields (with `second` replaced) were
     /// UTC, carrying every overflowing field into the next larger one.
-    pub(super) fn wall_secs_with(&self, second: i32) -> i64 {
+    pub(crate) fn wall_secs_with(&self, second: i32) -> i64 {
         let months = i64::from(self.year) * 12 + i64::from(self.month) - 1;
         let year = months.div_euclid(12);
         let month = months.rem_euclid(12) + 1;
@@ -47,7 +47,7 @@ impl Tm {
 
     /// Whether every field is within its range, so that normalizing changes
     /// no field.
-    pub(super) fn in_range(&self) -> bool {
+    pub(crate) fn in_range(&self) -> bool {
         (1..=12).contains(&self.month)
             && self.day >= 1
             && self.day <= days_in_month(self.year, self.month as u32) as i32
@@ -57,7 +57,7 @@ impl Tm {
     }
 
     /// The normalized fields of wall-clock seconds `secs`.
-    pub(super) fn from_wall_secs(secs: i64, isdst: bool) -> Tm {
+    pub(crate) fn from_wall_secs(secs: i64, isdst: bool) -> Tm {
         let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
         let sod = secs.rem_euclid(86_400) as i32;
         Tm {
@@ -91,10 +91,21 @@ impl Tm {
 const DST_PROBE_STRIDE: i64 = 601_200;
 const DST_PROBE_BOUND: i64 = 457_243_200 / 2 + DST_PROBE_STRIDE;
 
+/// `mktime()` as a fresh process calls it (no offset remembered from an
+/// earlier call) for the wall time `wall` (seconds since the epoch of the wall
+/// time read as UTC) with `tm_isdst` = `isdst` (`None` = -1): the instant in
+/// seconds, or `None` where glibc returns -1. systemd's timestamp parser
+/// inherits these answers in DST gaps and folds.
+pub(crate) fn mktime_once(rules: &dyn ZoneRules, wall: i64, isdst: Option<bool>) -> Option<i64> {
+    let mut tm = Tm::from_wall_secs(wall, false);
+    tm.isdst = isdst.map_or(-1, i8::from);
+    WallClock::new(Some(rules), 0).mktime(&tm).map(|(_, t)| t)
+}
+
 /// `mktime` and `localtime` in one zone, with the state glibc's `mktime`
 /// keeps between calls. UTC (`timegm`) needs neither lookups nor state.
 #[derive(Debug)]
-pub(super) struct WallClock<'a> {
+pub(crate) struct WallClock<'a> {
     rules: Option<&'a dyn ZoneRules>,
     /// glibc's `localtime_offset`: instant minus wall time of the last
     /// `mktime` answer, the first guess of the next call.
@@ -108,13 +119,13 @@ pub(super) struct WallClock<'a> {
     /// Resolve every wall time in a gap to the reading after the gap, where
     /// glibc may take the one before it (not glibc: sundial's way out of the
     /// searches systemd gives up on).
-    pub(super) forward_gaps: bool,
+    pub(crate) forward_gaps: bool,
 }
 
 impl<'a> WallClock<'a> {
     /// A clock for `rules`, or for UTC when `None`. `guess` is the offset the
     /// previous `mktime` of the process left (seconds east of UTC).
-    pub(super) fn new(rules: Option<&'a dyn ZoneRules>, guess: i32) -> WallClock<'a> {
+    pub(crate) fn new(rules: Option<&'a dyn ZoneRules>, guess: i32) -> WallClock<'a> {
         WallClock {
             rules,
             guess: -i64::from(guess),
@@ -132,7 +143,7 @@ impl<'a> WallClock<'a> {
     }
 
     /// Sets the offset (seconds east of UTC) the previous `mktime` left.
-    pub(super) fn remember_offset(&mut self, offset: i32) {
+    pub(crate) fn remember_offset(&mut self, offset: i32) {
         self.guess = -i64::from(offset);
     }
 
@@ -151,20 +162,20 @@ impl<'a> WallClock<'a> {
     }
 
     /// The offset in force at `t`, seconds east of UTC.
-    pub(super) fn offset_at(&mut self, t: i64) -> i32 {
+    pub(crate) fn offset_at(&mut self, t: i64) -> i32 {
         self.convert(t).0 as i32
     }
 
     /// The wall-clock fields of instant `t` (`localtime_r`). Leaves the
     /// `mktime` state alone, as glibc does.
-    pub(super) fn localtime(&mut self, t: i64) -> Tm {
+    pub(crate) fn localtime(&mut self, t: i64) -> Tm {
         let (offset, isdst) = self.convert(t);
         Tm::from_wall_secs(t + offset, isdst)
     }
 
     /// The normalized fields of `mktime(tm)`, without the instant.
     #[inline]
-    pub(super) fn normalize(&mut self, tm: &Tm) -> Option<Tm> {
+    pub(crate) fn normalize(&mut self, tm: &Tm) -> Option<Tm> {
         if self.rules.is_none() && tm.in_range() {
             // timegm of fields in range: nothing to do.
             return Some(Tm { isdst: 0, ..*tm });
@@ -195,7 +206,7 @@ impl<'a> WallClock<'a> {
 
     /// `mktime(tm)`: the normalized fields (with the flag in force) and the
     /// instant in seconds, or `None` where glibc returns -1.
-    pub(super) fn mktime(&mut self, tm: &Tm) -> Option<(Tm, i64)> {
+    pub(crate) fn mktime(&mut self, tm: &Tm) -> Option<(Tm, i64)> {
         if self.rules.is_none() {
             // timegm: plain arithmetic, and tm_isdst comes back 0.
             let wall = self.wall_secs(tm, tm.second);
