@@ -149,8 +149,11 @@ async fn start(
         report(format!("cannot prune old log lines: {e}"));
     }
     // From here on, stamps and run rows are committed once per loop turn
-    // (see `event_loop`) and before the starts that stamps precede.
+    // (see `event_loop`) and before the starts that stamps precede, and the
+    // fsyncs and checkpoints happen on the store's own thread, so that the
+    // loop never waits for the disk.
     store.set_batching(true)?;
+    store.sync_in_background()?;
 
     let policy = match paths.scope {
         Scope::System => Policy::System,

@@ -11,7 +11,7 @@ use rusqlite::{params, params_from_iter};
 use serde::{Deserialize, Serialize};
 use sundial_calendar::{Timespan, Timestamp};
 
-use super::{sqlite_at, Durability, InvocationId, Result, Store};
+use super::{sqlite_at, InvocationId, Result, Store};
 
 /// Rows deleted per pruning transaction.
 const PRUNE_BATCH: u64 = 5_000;
@@ -139,7 +139,7 @@ impl Store {
         if lines.is_empty() {
             return Ok(PruneStats::default());
         }
-        self.set_sync(Durability::Normal)?;
+        self.prepare_log_write()?;
         self.insert_logs(lines)?;
         self.prune_to_size()
     }
@@ -174,7 +174,8 @@ impl Store {
         )
         .and_then(|mut stmt| stmt.execute(params![lines.len() as i64, bytes as i64]))
         .map_err(&err)?;
-        tx.commit().map_err(&err)
+        tx.commit().map_err(&err)?;
+        self.committed()
     }
 
     /// Lines matching `query`, oldest first.
@@ -365,7 +366,7 @@ impl Store {
     /// Runs one deleting statement that returns each deleted line's length, and
     /// updates the totals, in one transaction.
     fn delete_logs(&mut self, sql: &str, args: impl rusqlite::Params) -> Result<PruneStats> {
-        self.set_sync(Durability::Normal)?;
+        self.prepare_log_write()?;
         let err = sqlite_at(&self.path, "prune log lines");
         let tx = self.conn.transaction().map_err(&err)?;
         let mut stats = PruneStats::default();
@@ -384,6 +385,7 @@ impl Store {
         .and_then(|mut stmt| stmt.execute(params![stats.rows as i64, stats.bytes as i64]))
         .map_err(&err)?;
         tx.commit().map_err(&err)?;
+        self.committed()?;
         Ok(stats)
     }
 }

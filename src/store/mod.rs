@@ -9,6 +9,11 @@
 //! a chatty service costs one transaction per batch rather than an fsync per line.
 //! SQLite's journaling keeps the file consistent in every case.
 //!
+//! The daemon moves the fsyncs and checkpoints to a thread of their own
+//! ([`Store::sync_in_background`]): every commit is then safe from `kill -9`
+//! when it returns, and from a power loss a few milliseconds later, and the
+//! event loop never waits for the disk.
+//!
 //! Batches: with [`Store::set_batching`] on, the durable writes (stamps, run
 //! rows) open one transaction that stays open until [`Store::commit`], so the
 //! writes of one event-loop turn cost one fsync together. Nothing written in
@@ -20,6 +25,7 @@
 //! shared. Another process (a second daemon, a test) may open the same file: the
 //! busy timeout serializes writers.
 
+mod background;
 mod logs;
 mod runs;
 pub mod schema;
@@ -29,6 +35,8 @@ mod stamps;
 mod crash_tests;
 
 use std::cell::Cell;
+
+use background::BackgroundSync;
 use std::fs;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -107,6 +115,22 @@ pub enum StoreError {
         /// The value found.
         value: String,
     },
+    /// The background sync thread could not be started.
+    #[error("{path}: cannot start the sync thread: {source}")]
+    Thread {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The background sync thread failed to make commits durable.
+    #[error("{path}: background sync: {message}")]
+    Sync {
+        /// The database file.
+        path: PathBuf,
+        /// What failed (fsync or checkpoint), with the OS's or SQLite's words.
+        message: String,
+    },
     /// `finish_run` named an invocation that has no in-flight run.
     #[error("{path}: no run in flight with invocation id {invocation}")]
     NoSuchRun {
@@ -138,6 +162,8 @@ pub struct Store {
     retention: LogRetention,
     /// Durable writes join one open transaction until `commit`.
     batching: bool,
+    /// Set by [`Store::sync_in_background`].
+    background: Option<BackgroundSync>,
 }
 
 impl Store {
@@ -203,6 +229,7 @@ impl Store {
             sync: Cell::new(Durability::Full),
             retention: LogRetention::default(),
             batching: false,
+            background: None,
         })
     }
 
@@ -260,7 +287,46 @@ impl Store {
             let _ = self.conn.execute_batch("ROLLBACK");
             return Err(self.sqlite("commit batch")(source));
         }
-        Ok(())
+        self.committed()
+    }
+
+    /// Hands the fsyncs and checkpoints to a thread of their own (see
+    /// [`background`]): from now on a commit returns once its rows are in the
+    /// kernel's page cache, safe from `kill -9`, and the thread makes them
+    /// safe from a power loss right after. Commits what is open first.
+    pub fn sync_in_background(&mut self) -> Result<()> {
+        if self.background.is_some() {
+            return Ok(());
+        }
+        self.commit()?;
+        self.set_sync(Durability::Normal)?;
+        self.background = Some(BackgroundSync::start(&self.path)?);
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(self.sqlite("turn automatic checkpoints off"))
+    }
+
+    /// Called after every commit: tells the sync thread, and reports a
+    /// failure of its last round.
+    fn committed(&self) -> Result<()> {
+        let Some(background) = &self.background else {
+            return Ok(());
+        };
+        background.nudge();
+        match background.take_error() {
+            Some(message) => Err(StoreError::Sync {
+                path: self.path.clone(),
+                message,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Prepares a write of log lines, which commit on their own: an open
+    /// batch is committed first, and the level is `synchronous=NORMAL`.
+    fn prepare_log_write(&mut self) -> Result<()> {
+        self.commit()?;
+        self.set_sync(Durability::Normal)
     }
 
     /// Whether writes are waiting for [`Store::commit`].
@@ -268,10 +334,12 @@ impl Store {
         !self.conn.is_autocommit()
     }
 
-    /// Prepares a durable write (stamps, runs): `synchronous=FULL`, and in
-    /// batch mode the batch's transaction.
+    /// Prepares a durable write (stamps, runs): `synchronous=FULL` (unless
+    /// the sync thread does it), and in batch mode the batch's transaction.
     fn durable(&mut self) -> Result<()> {
-        self.set_sync(Durability::Full)?;
+        if self.background.is_none() {
+            self.set_sync(Durability::Full)?;
+        }
         if self.batching && self.conn.is_autocommit() {
             self.conn
                 .execute_batch("BEGIN IMMEDIATE")
@@ -331,6 +399,7 @@ impl Store {
                     let _ = self.conn.execute_batch("ROLLBACK");
                     return Err(self.sqlite(op)(source));
                 }
+                self.committed()?;
                 Ok(value)
             }
             Err(err) => {

@@ -10,7 +10,7 @@
 use rusqlite::{params, OptionalExtension};
 use sundial_calendar::Timestamp;
 
-use super::{sqlite_at, Result, Store};
+use super::{Result, Store};
 
 /// The last trigger of a monotonic timer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,23 +133,20 @@ impl Store {
     /// whether there was one.
     pub fn remove_stamps(&mut self, timer: &str) -> Result<bool> {
         self.durable()?;
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(sqlite_at(&self.path, "remove stamps"))?;
-        let mut removed = 0;
-        for sql in [
-            "DELETE FROM timer_stamps WHERE timer = ?1",
-            "DELETE FROM timer_monotonic_stamps WHERE timer = ?1",
-        ] {
-            removed += tx
-                .prepare_cached(sql)
-                .and_then(|mut stmt| stmt.execute([timer]))
-                .map_err(sqlite_at(&self.path, "remove stamps"))?;
-        }
-        tx.commit()
-            .map_err(sqlite_at(&self.path, "remove stamps"))?;
-        Ok(removed > 0)
+        self.in_transaction("remove stamps", |store| {
+            let mut removed = 0;
+            for sql in [
+                "DELETE FROM timer_stamps WHERE timer = ?1",
+                "DELETE FROM timer_monotonic_stamps WHERE timer = ?1",
+            ] {
+                removed += store
+                    .conn
+                    .prepare_cached(sql)
+                    .and_then(|mut stmt| stmt.execute([timer]))
+                    .map_err(store.sqlite("remove stamps"))?;
+            }
+            Ok(removed > 0)
+        })
     }
 }
 
