@@ -712,13 +712,13 @@ impl Supervisor {
             JobType::Stop => {
                 // Daemons that left the session were re-parented here without
                 // a word; take them now so that the stop reaches them.
-                self.adopt_orphans(None);
+                self.adopt_orphans(&[]);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.set_phase(job.id, Phase::Running);
                 true
             }
             JobType::Restart => {
-                self.adopt_orphans(None);
+                self.adopt_orphans(&[]);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.set_phase(job.id, Phase::Running);
                 true
@@ -1078,24 +1078,25 @@ impl Supervisor {
 
     /// Takes the children this process inherited as subreaper and files each
     /// under its service: by $INVOCATION_ID, else (no such variable) under
-    /// `hint`, the service whose process just died. Children that belong to
-    /// nobody here are reaped as strays only with `reap_strays` (the daemon
-    /// owns every child of its process; a test process may run several
-    /// supervisors side by side).
-    fn adopt_orphans(&mut self, hint: Option<&str>) {
+    /// the service in `dead` (services and their processes that just died)
+    /// whose process it descends from: the only one, or the one whose dead
+    /// process led the orphan's session or process group. Children that
+    /// belong to nobody here are reaped as strays only with `reap_strays`
+    /// (the daemon owns every child of its process; a test process may run
+    /// several supervisors side by side).
+    fn adopt_orphans(&mut self, dead: &[(String, Pid)]) {
         let mut claims = procs::Claims::lock();
         for pid in procs::own_children() {
             if claims.is_claimed(pid) {
                 continue;
             }
-            let inv = procs::invocation_id_of(pid);
-            let owner = match &inv {
+            let owner = match procs::invocation_id_of(pid) {
                 Some(inv) => self
                     .services
                     .iter()
                     .find(|(_, s)| s.machine.invocation_id() == inv.as_str())
                     .map(|(n, _)| n.clone()),
-                None => hint.map(str::to_owned),
+                None => orphan_of(pid, dead),
             };
             match owner.and_then(|n| self.services.get_mut(&n).map(|s| (n, s))) {
                 Some((name, s)) => {
@@ -1116,7 +1117,7 @@ impl Supervisor {
     fn reap(&mut self) {
         let mut first = true;
         loop {
-            let mut progress = false;
+            let mut exited = Vec::new();
             let names: Vec<String> = self.busy.iter().cloned().collect();
             for name in names {
                 let pids: Vec<Pid> = match self.services.get(&name) {
@@ -1130,21 +1131,29 @@ impl Supervisor {
                     None => continue,
                 };
                 for pid in pids {
-                    let Some(exit) = try_reap(pid) else { continue };
-                    progress = true;
-                    // Children of the dead process were re-parented to us:
-                    // take them before the service looks for its daemon.
-                    self.adopt_orphans(Some(&name));
-                    let now = Instant::now();
-                    if let Some(s) = self.services.get_mut(&name) {
-                        s.procs.orphans.remove(&pid);
+                    if let Some(exit) = try_reap(pid) {
+                        exited.push((name.clone(), pid, exit));
                     }
-                    self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
                 }
             }
-            if first {
-                self.adopt_orphans(None);
+            let mut progress = !exited.is_empty();
+            // Children of the dead processes were re-parented to us: take
+            // them (one look at /proc for the whole pass) before a service
+            // looks for its daemon. On the first pass also the ones whose
+            // parent was not ours. Orphans without $INVOCATION_ID go to the
+            // service that lost a process (see `adopt_orphans`).
+            if first || progress {
+                let dead: Vec<(String, Pid)> =
+                    exited.iter().map(|(n, pid, _)| (n.clone(), *pid)).collect();
+                self.adopt_orphans(&dead);
                 first = false;
+            }
+            for (name, pid, exit) in exited {
+                let now = Instant::now();
+                if let Some(s) = self.services.get_mut(&name) {
+                    s.procs.orphans.remove(&pid);
+                }
+                self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
             }
             let strays: Vec<Pid> = self.strays.iter().copied().collect();
             for pid in strays {
@@ -1174,7 +1183,7 @@ impl Supervisor {
     }
 
     fn fire_deadlines(&mut self) {
-        self.adopt_orphans(None);
+        self.adopt_orphans(&[]);
         let now = Instant::now();
         let due: Vec<String> = self
             .busy_services()
@@ -1185,6 +1194,20 @@ impl Supervisor {
             self.with_machine(&name, |m, rt| m.timer(now, rt));
         }
     }
+}
+
+/// Which of the services in `dead` an orphan without $INVOCATION_ID came
+/// from: the only one, or the one whose dead process led its session or
+/// process group (a service's processes inherit both unless they move).
+fn orphan_of(pid: Pid, dead: &[(String, Pid)]) -> Option<String> {
+    let (first, rest) = dead.split_first()?;
+    if rest.iter().all(|(name, _)| *name == first.0) {
+        return Some(first.0.clone());
+    }
+    let info = procs::stat(pid)?;
+    dead.iter()
+        .find(|(_, p)| *p == info.sid || *p == info.pgid)
+        .map(|(name, _)| name.clone())
 }
 
 /// Reaps `pid` if it has ended. A pid that is not our child (ECHILD) and no
