@@ -203,7 +203,8 @@ impl State {
     }
 
     /// Commits the stamps and run rows written since the last commit, in one
-    /// transaction (one fsync for all of them).
+    /// transaction: safe from `kill -9` when this returns; the store's sync
+    /// thread makes it safe from a power loss right after.
     pub fn commit_writes(&mut self) {
         if let Err(e) = self.store.commit() {
             report(format!("cannot commit stamps and run rows: {e}"));
