@@ -100,7 +100,12 @@ fn sydney_and_kolkata() {
         let kolkata = zones.load("Asia/Kolkata").expect("Asia/Kolkata exists");
         assert_eq!(kolkata.offset_at(secs(1_719_835_200)).utc_offset, 19_800);
         assert_eq!(kolkata.abbreviation_at(secs(1_719_835_200)), "IST");
-        assert_eq!(kolkata.abbreviations(), ("IST".to_owned(), None));
+        // glibc's tzname comes from the last transitions, not the footer:
+        // India's daylight-saving time of 1942-1945 was called +0630.
+        assert_eq!(
+            kolkata.abbreviations(),
+            ("IST".to_owned(), Some("+0630".to_owned()))
+        );
         assert!(!kolkata.is_utc());
     }
 }
