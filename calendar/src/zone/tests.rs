@@ -110,6 +110,23 @@ fn sydney_and_kolkata() {
     }
 }
 
+/// glibc's `tzname` after `tzset()` names the latest standard and
+/// daylight-saving transitions, however old, and not the footer rule.
+#[test]
+fn c_library_names_come_from_the_last_transitions() {
+    let pair = |std: &str, dst: Option<&str>| (std.to_owned(), dst.map(str::to_owned));
+    for zones in both_sources() {
+        let names = |name: &str| zones.load(name).expect("zone exists").abbreviations();
+        assert_eq!(names("Asia/Tokyo"), pair("JST", Some("JDT")));
+        assert_eq!(names("Europe/Moscow"), pair("MSK", Some("MSD")));
+        assert_eq!(names("Europe/Berlin"), pair("CET", Some("CEST")));
+        assert_eq!(names("Asia/Dubai"), pair("+04", None));
+    }
+    // A POSIX rule has only its own names.
+    let jst = local_zone(Some("JST-9"), &BundledZones::new());
+    assert_eq!(jst.abbreviations(), pair("JST", None));
+}
+
 #[test]
 fn from_civil_gap_fold_and_unique() {
     for zones in both_sources() {
