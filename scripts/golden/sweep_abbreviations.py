@@ -3,7 +3,8 @@
 
 Usage: scripts/golden/sweep_abbreviations.py SUNDIAL_BINARY [ZONE...]
 
-For every zone under /usr/share/zoneinfo (or the zones given), and every
+For every zone under /usr/share/zoneinfo except the posix/ and right/ copies
+(or the zones or POSIX TZ rules given), and every
 abbreviation its TZif file mentions (its local time types and its footer
 rule), runs `timestamp '2024-07-01 12:00 ABBR'` and `calendar --iterations=2
 --base-time='2024-06-30 UTC' '*-*-* 12:00 ABBR'` under TZ=<zone> once with
@@ -57,9 +58,13 @@ def tzif_abbreviations(data):
     footer = ""
     if version >= b"2":
         footer = data[offset:].strip(b"\n").decode()
-        names |= set(re.findall(r"<([^>]*)>|([A-Za-z]{3,})", footer) and
-                     [a or b for a, b in re.findall(r"<([^>]*)>|([A-Za-z]{3,})", footer)])
+        names |= rule_names(footer)
     return sorted(n for n in names if n), footer
+
+
+def rule_names(rule):
+    """The names in a POSIX TZ rule: `<...>` quoted, or runs of letters."""
+    return {quoted or plain for quoted, plain in re.findall(r"<([^>]*)>|([A-Za-z]{3,})", rule)}
 
 
 def zones():
@@ -97,7 +102,7 @@ def main():
         names = parsed[0] if parsed else []
         if not parsed:
             # A POSIX rule: its own names.
-            names = sorted({a or b for a, b in re.findall(r"<([^>]*)>|([A-Za-z]{3,})", zone)})
+            names = sorted(rule_names(zone))
         for name in names:
             if name.upper() == "UTC":
                 continue
