@@ -297,6 +297,11 @@ fn timestamp() {
     run_golden("timestamp");
 }
 
+#[test]
+fn local_zone_abbreviations() {
+    run_golden("local-abbreviations");
+}
+
 /// The harness itself: the diff marks what changed, the stderr rule finds the
 /// named inputs, and every golden file parses into complete cases.
 #[test]
@@ -320,6 +325,7 @@ fn harness_self_check() {
         "calendar-regressions",
         "timespan",
         "timestamp",
+        "local-abbreviations",
     ] {
         let cases = read_golden(name);
         assert!(cases.iter().all(|c| c.id.starts_with(name)), "{name}");

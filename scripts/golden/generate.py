@@ -349,6 +349,24 @@ def write_known(known, loops, early):
     ]
     for tz, base, arg in early:
         lines.append(f"| {tz} | `{base}` | `{arg}` |")
+    lines += [
+        "",
+        "## A local abbreviation after an earlier input of the same invocation",
+        "",
+        "systemd 252 compares a last word with glibc's `tzname[0]` and `tzname[1]`,",
+        "which `tzset()` sets from a TZif file's latest standard and daylight-saving",
+        "transitions (Asia/Tokyo: `JST` and `JDT`) but every `localtime()` call past",
+        "the last transition resets to the footer rule's names (`JST` twice). Its",
+        "answer for an input therefore depends on what was printed for the inputs",
+        "before it. sundial answers every input as systemd-analyze answers it alone,",
+        "so local-abbreviations.cases runs one input per invocation.",
+        "",
+        "| TZ | command | arguments | systemd-analyze 252 |",
+        "|---|---|---|---|",
+        "| Asia/Tokyo | timestamp | `2024-07-01 12:00 JST` `2024-07-01 12:00 JDT` "
+        "| rejects the second |",
+        "| Asia/Tokyo | calendar | `*-*-* 12:00 JST` `*-*-* 12:00 JDT` | rejects the second |",
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -88,8 +88,29 @@ impl BundledRules {
             std_offset,
             dst.as_ref().is_some_and(|(o, _)| *o != std_offset),
         );
-        rules.names = (std_name, dst.map(|(_, name)| name));
+        rules.names = rules.c_library_names().unwrap_or((std_name, None));
         rules
+    }
+
+    /// `tzname` as glibc sets it from a TZif file: the abbreviations of the
+    /// latest standard and daylight-saving periods, however long ago
+    /// (Asia/Tokyo: `JST` and `JDT` from 1951). chrono-tz lists no
+    /// transitions, so this walks back a week at a time from the horizon to
+    /// 1800, which would miss only a daylight-saving period shorter than a
+    /// week (the sweep over all zones found none).
+    fn c_library_names(&self) -> Option<(String, Option<String>)> {
+        const WEEK: i64 = 7 * 86_400;
+        const Y1800: i64 = -5_364_662_400;
+        let mut std: Option<String> = None;
+        let mut dst: Option<String> = None;
+        let mut t = BUNDLED_HORIZON - WEEK;
+        while t > Y1800 && (std.is_none() || dst.is_none()) {
+            let (_, daylight, name) = self.components(t);
+            let slot = if daylight != 0 { &mut dst } else { &mut std };
+            slot.get_or_insert(name);
+            t -= WEEK;
+        }
+        Some((std?, dst))
     }
 
     fn components(&self, unix_secs: i64) -> (i32, i32, String) {

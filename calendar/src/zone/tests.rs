@@ -100,9 +100,31 @@ fn sydney_and_kolkata() {
         let kolkata = zones.load("Asia/Kolkata").expect("Asia/Kolkata exists");
         assert_eq!(kolkata.offset_at(secs(1_719_835_200)).utc_offset, 19_800);
         assert_eq!(kolkata.abbreviation_at(secs(1_719_835_200)), "IST");
-        assert_eq!(kolkata.abbreviations(), ("IST".to_owned(), None));
+        // glibc's tzname comes from the last transitions, not the footer:
+        // India's daylight-saving time of 1942-1945 was called +0630.
+        assert_eq!(
+            kolkata.abbreviations(),
+            ("IST".to_owned(), Some("+0630".to_owned()))
+        );
         assert!(!kolkata.is_utc());
     }
+}
+
+/// glibc's `tzname` after `tzset()` names the latest standard and
+/// daylight-saving transitions, however old, and not the footer rule.
+#[test]
+fn c_library_names_come_from_the_last_transitions() {
+    let pair = |std: &str, dst: Option<&str>| (std.to_owned(), dst.map(str::to_owned));
+    for zones in both_sources() {
+        let names = |name: &str| zones.load(name).expect("zone exists").abbreviations();
+        assert_eq!(names("Asia/Tokyo"), pair("JST", Some("JDT")));
+        assert_eq!(names("Europe/Moscow"), pair("MSK", Some("MSD")));
+        assert_eq!(names("Europe/Berlin"), pair("CET", Some("CEST")));
+        assert_eq!(names("Asia/Dubai"), pair("+04", None));
+    }
+    // A POSIX rule has only its own names.
+    let jst = local_zone(Some("JST-9"), &BundledZones::new());
+    assert_eq!(jst.abbreviations(), pair("JST", None));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Zone rules from a TZif file or a POSIX `TZ` rule string, read with tz-rs.
 
-use tz::timezone::{AlternateTime, RuleDay, TransitionRule};
+use tz::timezone::{AlternateTime, RuleDay, TimeZoneRef, TransitionRule};
 use tz::{LocalTimeType, TimeZone};
 
 use super::{Offset, OffsetSpan, ZoneRules};
@@ -24,7 +24,9 @@ impl TzifRules {
         if !bytes.starts_with(b"TZif") {
             return None;
         }
-        TimeZone::from_tz_data(bytes).ok().map(TzifRules::new)
+        let tz = TimeZone::from_tz_data(bytes).ok()?;
+        let names = names_from_tzif(&tz);
+        Some(TzifRules::new(tz, names))
     }
 
     /// Parses a POSIX `TZ` rule such as `EST5EDT` or
@@ -36,11 +38,13 @@ impl TzifRules {
         if rule.is_empty() || rule.starts_with('/') || rule == "localtime" {
             return None;
         }
-        settings.parse_posix_tz(rule).ok().map(TzifRules::new)
+        let tz = settings.parse_posix_tz(rule).ok()?;
+        let names = names_from_rule(&tz);
+        Some(TzifRules::new(tz, names))
     }
 
-    fn new(tz: TimeZone) -> TzifRules {
-        let (names, standard) = c_library_names(&tz);
+    fn new(tz: TimeZone, names: (String, Option<String>)) -> TzifRules {
+        let standard = c_library_standard(&tz);
         TzifRules {
             tz,
             names,
@@ -152,47 +156,68 @@ fn rule_day(day: &RuleDay, year: i32) -> i64 {
     }
 }
 
-/// The names and offsets the C library derives for `tzname`, `timezone` and
-/// `daylight`: from the footer rule when the file has one, else from the last
-/// standard and daylight-saving transitions.
-fn c_library_names(tz: &TimeZone) -> ((String, Option<String>), (i32, bool)) {
+/// The types of the latest standard and the latest daylight-saving
+/// transition. Without transitions (or without a standard one) glibc takes
+/// the first abbreviation of the file, which is the first type's.
+fn last_standard_and_daylight(zone: TimeZoneRef<'_>) -> (&LocalTimeType, Option<&LocalTimeType>) {
+    let types = zone.local_time_types();
+    let mut std: Option<&LocalTimeType> = None;
+    let mut dst: Option<&LocalTimeType> = None;
+    for transition in zone.transitions().iter().rev() {
+        let ltt = &types[transition.local_time_type_index()];
+        let slot = if ltt.is_dst() { &mut dst } else { &mut std };
+        slot.get_or_insert(ltt);
+        if std.is_some() && dst.is_some() {
+            break;
+        }
+    }
+    (std.unwrap_or(&types[0]), dst)
+}
+
+/// `tzname` as glibc's `tzset()` leaves it after reading a TZif file: the
+/// abbreviations of the latest standard and daylight-saving transitions,
+/// whatever the footer rule says (glibc 2.36 `__tzfile_read`). Only a later
+/// `localtime()` past the last transition switches `tzname` to the footer's
+/// names, and systemd compares the suffix before making any such call. So
+/// Asia/Tokyo, on `JST-9` since 1951, still answers to `JDT`, and
+/// Asia/Kolkata to `+0630`.
+fn names_from_tzif(tz: &TimeZone) -> (String, Option<String>) {
+    let (std, dst) = last_standard_and_daylight(tz.as_ref());
+    (
+        std.time_zone_designation().to_owned(),
+        dst.map(|d| d.time_zone_designation().to_owned()),
+    )
+}
+
+/// `tzname` for a POSIX `TZ` rule: its two names (one for a rule without
+/// daylight-saving time).
+fn names_from_rule(tz: &TimeZone) -> (String, Option<String>) {
+    match tz.as_ref().extra_rule() {
+        Some(TransitionRule::Alternate(alt)) => (
+            alt.std().time_zone_designation().to_owned(),
+            Some(alt.dst().time_zone_designation().to_owned()),
+        ),
+        Some(TransitionRule::Fixed(ltt)) => (ltt.time_zone_designation().to_owned(), None),
+        None => names_from_tzif(tz),
+    }
+}
+
+/// The C library's `timezone` and `daylight` (as the standard offset and
+/// whether a daylight-saving variant with another offset exists): from the
+/// footer rule when the file has one, else from the last standard and
+/// daylight-saving transitions.
+fn c_library_standard(tz: &TimeZone) -> (i32, bool) {
     let zone = tz.as_ref();
     match zone.extra_rule() {
-        Some(TransitionRule::Fixed(ltt)) => (
-            (ltt.time_zone_designation().to_owned(), None),
-            (ltt.ut_offset(), false),
-        ),
+        Some(TransitionRule::Fixed(ltt)) => (ltt.ut_offset(), false),
         Some(TransitionRule::Alternate(alt)) => (
-            (
-                alt.std().time_zone_designation().to_owned(),
-                Some(alt.dst().time_zone_designation().to_owned()),
-            ),
-            (
-                alt.std().ut_offset(),
-                alt.std().ut_offset() != alt.dst().ut_offset(),
-            ),
+            alt.std().ut_offset(),
+            alt.std().ut_offset() != alt.dst().ut_offset(),
         ),
         None => {
-            let types = zone.local_time_types();
-            let mut std: Option<&LocalTimeType> = None;
-            let mut dst: Option<&LocalTimeType> = None;
-            for transition in zone.transitions().iter().rev() {
-                let ltt = &types[transition.local_time_type_index()];
-                let slot = if ltt.is_dst() { &mut dst } else { &mut std };
-                slot.get_or_insert(ltt);
-                if std.is_some() && dst.is_some() {
-                    break;
-                }
-            }
-            let std = std.unwrap_or(&types[0]);
+            let (std, dst) = last_standard_and_daylight(zone);
             let daylight = dst.is_some_and(|d| d.ut_offset() != std.ut_offset());
-            (
-                (
-                    std.time_zone_designation().to_owned(),
-                    dst.map(|d| d.time_zone_designation().to_owned()),
-                ),
-                (std.ut_offset(), daylight),
-            )
+            (std.ut_offset(), daylight)
         }
     }
 }
