@@ -293,7 +293,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__daemon)
-            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --clock --help --version"
+            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --clock --localtime --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -317,6 +317,10 @@ _sundial() {
                     ;;
                 --clock)
                     COMPREPLY=($(compgen -W "real manual" -- "${cur}"))
+                    return 0
+                    ;;
+                --localtime)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -103,6 +103,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l socket -d 'Li
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l config -d 'Read settings from this TOML file (it must exist when given)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l clock -d 'Where the daemon reads the time: `real`, or `manual` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)' -r -f -a "real\t''
 manual\t''"
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l localtime -d 'Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l user -d 'Use the per-user directories (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l system -d 'Use the system directories (default for root)'
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l log-stdout -d 'Also print every line services write, as `unit: line`, on stdout'

@@ -115,6 +115,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[Listen for commands on this Unix socket]:PATH:_files' \
 '--config=[Read settings from this TOML file (it must exist when given)]:FILE:_files' \
 '--clock=[Where the daemon reads the time\: \`real\`, or \`manual\` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)]:CLOCK:(real manual)' \
+'--localtime=[Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)]:FILE:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
 '--log-stdout[Also print every line services write, as \`unit\: line\`, on stdout]' \

@@ -52,6 +52,10 @@ pub struct Args {
     /// clock.sock beside the control socket).
     #[arg(long, value_name = "CLOCK", default_value = "real", value_parser = ["real", "manual"], hide = true)]
     pub clock: String,
+    /// Read the default time zone from FILE instead of /etc/localtime, and
+    /// watch it for changes (tests; ignored while TZ is set, as by the C library).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub localtime: Option<PathBuf>,
 }
 
 /// Runs `sundial daemon`.
@@ -63,6 +67,7 @@ pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
             state_dir: args.state_dir,
             socket: args.socket,
             config: args.config,
+            localtime: args.localtime,
         },
         log_stdout: args.log_stdout,
         manual_clock: args.clock == "manual",

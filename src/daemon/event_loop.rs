@@ -1,7 +1,8 @@
 //! The one event loop: it owns the [`State`] and waits on every source at
 //! once: signals, the supervisor (child exits, notify messages, captured
 //! output, service deadlines), the clock timerfds (or the manual clock's
-//! commands), client requests, and the log flush deadline. Each wake-up is
+//! commands), client requests, the log flush deadline, and the directory of
+//! the local zone file. Each wake-up is
 //! handled to the end before the next wait, so nothing else ever touches the
 //! state. When nothing is due, every source is idle and the process sleeps.
 
@@ -12,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::clock::{ClockCommand, DaemonClock};
 use super::handlers;
+use super::localtime::LocalTimeWatch;
 use super::reload;
 use super::signals::{DaemonSignal, Signals};
 use super::state::{report, State};
@@ -29,6 +31,7 @@ enum Wake {
     Clock(ClockCommand),
     Request(Incoming),
     Flush,
+    Zone(io::Result<()>),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -44,6 +47,13 @@ async fn next_clock_command(rx: Option<&mut mpsc::Receiver<ClockCommand>>) -> Cl
             Some(c) => c,
             None => std::future::pending().await,
         },
+        None => std::future::pending().await,
+    }
+}
+
+async fn wait_zone(watch: Option<&mut LocalTimeWatch>) -> io::Result<()> {
+    match watch {
+        Some(w) => w.wait().await,
         None => std::future::pending().await,
     }
 }
@@ -66,6 +76,8 @@ pub struct Sources {
     pub clock_commands: Option<mpsc::Receiver<ClockCommand>>,
     /// SIGTERM, SIGINT, SIGHUP.
     pub signals: Signals,
+    /// The directory of the local zone file, while `TZ` is unset.
+    pub zone_watch: Option<LocalTimeWatch>,
 }
 
 /// Runs until the services are stopped after SIGTERM/SIGINT.
@@ -88,6 +100,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             c = next_clock_command(sources.clock_commands.as_mut()) => Wake::Clock(c),
             Some(r) = sources.requests.recv(), if accepting => Wake::Request(r),
             () = sleep_until(flush_at) => Wake::Flush,
+            z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
         };
         match wake {
             Wake::Signal(DaemonSignal::Terminate(name)) => {
@@ -126,6 +139,12 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             }
             Wake::Request(incoming) => handlers::handle(state, incoming),
             Wake::Flush => state.flush_logs(),
+            Wake::Zone(Ok(())) => state.check_local_zone(),
+            Wake::Zone(Err(e)) => {
+                // Not fatal: daemon-reload still reads the file again.
+                report(format!("stopped watching for time zone changes: {e}"));
+                sources.zone_watch = None;
+            }
         }
         if state.shutting_down && all_stopped(state) {
             break;

@@ -12,11 +12,13 @@
 //!   and store; [`runs`] (run rows), [`output`] (captured lines), [`waits`]
 //!   (clients waiting for jobs), [`stats`].
 //! - [`reload`]: daemon-reload; [`handlers`]: one file per request family.
+//! - [`localtime`]: noticing a new local time zone (/etc/localtime replaced).
 
 pub mod clock;
 pub mod config;
 pub mod event_loop;
 pub mod handlers;
+pub mod localtime;
 pub mod output;
 pub mod paths;
 pub mod reload;
@@ -47,6 +49,7 @@ use clock::{
     MANUAL_CLOCK_START_ENV,
 };
 use config::{Config, ConfigError};
+use localtime::{LocalTimeFile, LocalTimeWatch};
 use output::{channel_sink, LogPipe};
 use paths::{DaemonPaths, HostEnv, PathError, PathFlags};
 use runs::RunTracker;
@@ -174,12 +177,32 @@ async fn start(
 
     // The zone source lives as long as the process: unit snapshots and the
     // supervisor's loader borrow it.
-    let zones: &'static SystemZones = Box::leak(Box::new(crate::cli::verify::system_zones()));
+    let zones: &'static SystemZones = Box::leak(Box::new(
+        crate::cli::verify::system_zones().with_localtime(&paths.localtime),
+    ));
+    let tz = std::env::var("TZ").ok();
     let cx = LoadContext {
         search_path: paths.search_path.clone(),
         specifiers: host::specifier_context(paths.scope),
-        local_zone: local_zone(std::env::var("TZ").ok().as_deref(), zones),
+        local_zone: local_zone(tz.as_deref(), zones),
         zones,
+    };
+    // glibc reads the file only while TZ is unset; then it is watched.
+    let (localtime, zone_watch) = if tz.is_none() {
+        let file = LocalTimeFile::new(&paths.localtime, std::env::var("TZDIR").ok());
+        let watch = match LocalTimeWatch::new(&paths.localtime) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                report(format!(
+                    "cannot watch {} for time zone changes (daemon-reload still notices them): {e}",
+                    paths.localtime.display()
+                ));
+                None
+            }
+        };
+        (Some(file), watch)
+    } else {
+        (None, None)
     };
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
@@ -233,6 +256,7 @@ async fn start(
         shutting_down: false,
         debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
         started: now,
+        localtime,
     };
     start_default_targets(&mut state);
     report(format!(
@@ -250,6 +274,7 @@ async fn start(
         timers,
         clock_commands,
         signals,
+        zone_watch,
     };
     let result = event_loop::run(&mut state, sources).await;
     // Only our own socket: if the file was replaced, another daemon owns the path now.

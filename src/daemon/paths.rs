@@ -62,6 +62,8 @@ pub struct PathFlags {
     pub socket: Option<PathBuf>,
     /// `--config`.
     pub config: Option<PathBuf>,
+    /// `--localtime` (hidden; for tests).
+    pub localtime: Option<PathBuf>,
 }
 
 /// Every path the daemon uses, absolute.
@@ -84,6 +86,8 @@ pub struct DaemonPaths {
     /// Where runtime files go (the notify socket, the test clock socket):
     /// the control socket's directory.
     pub runtime_dir: PathBuf,
+    /// The system's default time zone when `TZ` is unset: /etc/localtime.
+    pub localtime: PathBuf,
 }
 
 /// Why the paths cannot be worked out.
@@ -108,6 +112,9 @@ pub enum PathError {
         max: usize,
     },
 }
+
+/// Where the C library reads the default zone.
+const DEFAULT_LOCALTIME: &str = "/etc/localtime";
 
 /// sun_path holds 108 bytes including the terminating NUL.
 const SUN_PATH_MAX: usize = 107;
@@ -187,6 +194,10 @@ impl DaemonPaths {
             config,
             config_required,
             runtime_dir,
+            localtime: flags
+                .localtime
+                .as_deref()
+                .map_or_else(|| PathBuf::from(DEFAULT_LOCALTIME), abs),
         })
     }
 
@@ -228,6 +239,7 @@ mod tests {
         assert_eq!(p.config, PathBuf::from("/etc/sundial/sundial.toml"));
         assert!(!p.config_required);
         assert_eq!(p.runtime_dir, PathBuf::from("/run/sundial"));
+        assert_eq!(p.localtime, PathBuf::from("/etc/localtime"));
     }
 
     #[test]
@@ -266,6 +278,7 @@ mod tests {
             state_dir: Some(".state".into()),
             socket: Some(".state/c.sock".into()),
             config: Some("cfg.toml".into()),
+            localtime: Some("tz/localtime".into()),
         };
         let mut e = env();
         e.unit_path = Some("/from-env".into());
@@ -284,6 +297,7 @@ mod tests {
         assert_eq!(p.runtime_dir, PathBuf::from("/work/.state"));
         assert_eq!(p.config, PathBuf::from("/work/cfg.toml"));
         assert!(p.config_required);
+        assert_eq!(p.localtime, PathBuf::from("/work/tz/localtime"));
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //! - a timer whose file is gone or masked is stopped and forgotten: with no
 //!   file there is nothing that could make it elapse (systemd leaves such a
 //!   timer loaded but unable to fire).
+//!
+//! It also reads the local zone file again (see [`super::localtime`]), so
+//! that a zone change is noticed even where the inotify watch could not be
+//! set up.
 
 use std::collections::BTreeSet;
 
@@ -22,6 +26,8 @@ use crate::unit::{Unit, UnitType};
 
 /// Reloads the unit files. Returns the errors found, for the client.
 pub fn reload(state: &mut State) -> Vec<String> {
+    // Where inotify could not watch, this is when a new zone is noticed.
+    state.check_local_zone();
     let fresh = UnitSet::load(state.units.cx.clone());
     let mut messages = Vec::new();
     for d in fresh.diagnostics() {

@@ -12,6 +12,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::clock::DaemonClock;
 use super::config::Config;
+use super::localtime::LocalTimeFile;
 use super::output::{LogPipe, SinkItem};
 use super::paths::DaemonPaths;
 use super::runs::RunTracker;
@@ -62,6 +63,8 @@ pub struct State {
     pub debug: bool,
     /// When the daemon started.
     pub started: ClockSnapshot,
+    /// The local zone file, while `TZ` is unset.
+    pub localtime: Option<LocalTimeFile>,
 }
 
 /// Writes a line to the daemon's own log (stderr).
@@ -131,6 +134,29 @@ impl State {
     /// The wall clock jumped: recompute calendar elapses, then fire what is due.
     pub fn clock_changed(&mut self) {
         self.schedule(Event::ClockChanged);
+        self.advance();
+    }
+
+    /// Reads the local zone file again; if it holds another zone now,
+    /// `OnTimezoneChange=yes` timers fire and calendar elapses are
+    /// recomputed in the new zone, then what is due fires.
+    pub fn check_local_zone(&mut self) {
+        let Some(file) = self.localtime.as_mut() else {
+            return;
+        };
+        let Some(zone) = file.changed() else {
+            return;
+        };
+        report(format!(
+            "{}: local time zone changed from {} to {}",
+            file.path().display(),
+            self.scheduler.zone().name(),
+            zone.name()
+        ));
+        // Units loaded from now on (reload, templates) see the new zone too.
+        self.units.cx.local_zone = zone.clone();
+        self.supervisor.set_resolver(self.units.resolver());
+        self.schedule(Event::ZoneChanged(zone));
         self.advance();
     }
 

@@ -20,6 +20,7 @@ pub struct Daemon {
     pub socket: PathBuf,
     child: Option<Child>,
     env: Vec<(String, String)>,
+    unset: Vec<String>,
     args: Vec<String>,
 }
 
@@ -65,6 +66,7 @@ impl Daemon {
             units: units_dir,
             child: None,
             env: Vec::new(),
+            unset: Vec::new(),
             args: Vec::new(),
         }
     }
@@ -72,6 +74,12 @@ impl Daemon {
     /// Adds an environment variable for the daemon.
     pub fn env(mut self, key: &str, value: &str) -> Daemon {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Removes an inherited environment variable for the daemon.
+    pub fn env_remove(mut self, key: &str) -> Daemon {
+        self.unset.push(key.into());
         self
     }
 
@@ -111,6 +119,9 @@ impl Daemon {
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr);
+        for k in &self.unset {
+            cmd.env_remove(k);
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
