@@ -4,7 +4,7 @@
 mod scheduler_support;
 
 use scheduler_support::{at, fired, zone, Sim};
-use sundial::scheduler::persistent::{MemoryStamps, StampStore};
+use sundial::scheduler::persistent::{BootStamp, MemoryStamps, StampStore};
 use sundial::scheduler::{Action, Event};
 
 const BOOT: &str = "2024-06-03 00:00:00";
@@ -269,6 +269,64 @@ fn persistent_monotonic_extension_does_not_refire_boot_values_on_daemon_restart(
     assert_eq!(
         s.run("2024-06-04 05:00"),
         fired("a.timer", &["2024-06-04 00:10"], &s.zone)
+    );
+}
+
+#[test]
+fn persistent_monotonic_boot_stamp_outlasts_a_wall_clock_step() {
+    let t = "[Timer]\nAccuracySec=1us\nOnBootSec=10min\nX-Sundial-PersistentMonotonic=yes\n";
+    let mut s = Sim::new(&[("a.timer", t)], "UTC", BOOT, "2024-06-03 00:05", "0");
+    s.start_all();
+    assert_eq!(
+        s.run("2024-06-03 00:30"),
+        fired("a.timer", &["2024-06-03 00:10"], &s.zone)
+    );
+    let stamp = s
+        .sim
+        .actions
+        .iter()
+        .find_map(|a| match a {
+            Action::WriteStamp {
+                at,
+                monotonic: Some(reading),
+                ..
+            } => Some(BootStamp {
+                realtime: *at,
+                this_boot: Some(*reading),
+            }),
+            _ => None,
+        })
+        .expect("a trigger stamps the monotonic clock");
+    assert_eq!(stamp.this_boot, Some(600_000_000));
+    // Same boot, one hour in, but the wall clock was stepped two hours
+    // ahead meanwhile: it now puts the boot at 02:00, and the realtime stamp
+    // (00:10) before it.
+    let restart = |stamps: MemoryStamps| {
+        Sim::with_stamps(
+            &[("a.timer", t)],
+            "UTC",
+            "2024-06-03 02:00",
+            "2024-06-03 03:00",
+            "0",
+            stamps,
+            1,
+        )
+    };
+    // With the boot's own reading the trigger is where it was: OnBootSec=
+    // is done for this boot.
+    let mut s2 = restart(s.stamps.clone());
+    s2.send(Event::Start {
+        timer: "a.timer".into(),
+        stamp: s.stamps.load("a.timer"),
+        boot_stamp: Some(stamp),
+    });
+    assert!(s2.run("2024-06-03 06:00").is_empty());
+    // Measured by the wall clock alone it looks like a new boot.
+    let mut s3 = restart(s.stamps.clone());
+    s3.start_all();
+    assert_eq!(
+        s3.run("2024-06-03 06:00"),
+        fired("a.timer", &["2024-06-03 03:00"], &s3.zone)
     );
 }
 

@@ -156,6 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let event = Event::Start {
             timer: timer.name.as_str().to_owned(),
             stamp: None,
+            boot_stamp: None,
         };
         starts.extend(sim.send(event, &mut stamps));
     }

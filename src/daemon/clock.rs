@@ -16,7 +16,10 @@
 //! the elapses it caused have been started when the answer arrives. It is
 //! enabled only by `--clock=manual` together with
 //! `SUNDIAL_ALLOW_MANUAL_CLOCK=1`, so a production daemon cannot be fooled;
-//! `SUNDIAL_MANUAL_CLOCK_START` sets the wall time it starts at.
+//! `SUNDIAL_MANUAL_CLOCK_START` sets the wall time it starts at, and
+//! `SUNDIAL_MANUAL_CLOCK_UPTIME` with `SUNDIAL_MANUAL_CLOCK_BOOT_ID` the
+//! monotonic clocks and the boot id, so that a test can restart the daemon
+//! as if the machine had rebooted.
 
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -36,6 +39,14 @@ pub const MANUAL_CLOCK_ENV: &str = "SUNDIAL_ALLOW_MANUAL_CLOCK";
 /// Where the manual clock's wall time starts (µs since the epoch); the
 /// monotonic clocks start at the kernel's readings.
 pub const MANUAL_CLOCK_START_ENV: &str = "SUNDIAL_MANUAL_CLOCK_START";
+
+/// Where the manual clock's monotonic clocks start (µs since "boot"); by
+/// default at the kernel's readings.
+pub const MANUAL_CLOCK_UPTIME_ENV: &str = "SUNDIAL_MANUAL_CLOCK_UPTIME";
+
+/// The boot id a daemon on the manual clock believes in; by default the
+/// kernel's.
+pub const MANUAL_CLOCK_BOOT_ID_ENV: &str = "SUNDIAL_MANUAL_CLOCK_BOOT_ID";
 
 /// The kernel's clocks.
 #[derive(Debug, Clone, Copy, Default)]

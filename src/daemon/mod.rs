@@ -38,15 +38,15 @@ use sundial_calendar::zone::{local_zone, SystemZones};
 use tokio::sync::mpsc;
 
 use crate::ipc::{BindError, Policy, Server, ServerConfig};
-use crate::scheduler::clock::{Clock, ManualClock};
+use crate::scheduler::clock::{Boottime, Clock, ManualClock, Monotonic};
 use crate::scheduler::random::{HostIdentity, SplitMix64};
 use crate::scheduler::{Scheduler, SchedulerConfig};
 use crate::store::{Store, StoreError, Trigger};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::unit::{host, LoadContext, Scope, UnitType};
 use clock::{
-    clock_socket, serve_manual_clock, DaemonClock, RealClock, MANUAL_CLOCK_ENV,
-    MANUAL_CLOCK_START_ENV,
+    clock_socket, serve_manual_clock, DaemonClock, RealClock, MANUAL_CLOCK_BOOT_ID_ENV,
+    MANUAL_CLOCK_ENV, MANUAL_CLOCK_START_ENV, MANUAL_CLOCK_UPTIME_ENV,
 };
 use config::{Config, ConfigError};
 use localtime::{LocalTimeFile, LocalTimeWatch};
@@ -133,9 +133,22 @@ async fn start(
         {
             start.realtime = sundial_calendar::Timestamp::from_usec(t);
         }
+        if let Some(t) = std::env::var(MANUAL_CLOCK_UPTIME_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            start.monotonic = Monotonic::from_usec(t);
+            start.boottime = Boottime::from_usec(t);
+        }
         DaemonClock::Manual(ManualClock::new(start))
     } else {
         DaemonClock::Real(RealClock)
+    };
+    let boot_id = match std::env::var(MANUAL_CLOCK_BOOT_ID_ENV) {
+        Ok(id) if options.manual_clock => id,
+        _ => std::fs::read_to_string(BOOT_ID_FILE)
+            .map(|id| id.trim().to_owned())
+            .unwrap_or_default(),
     };
     let now = clock.now();
 
@@ -257,6 +270,7 @@ async fn start(
         debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
         started: now,
         localtime,
+        boot_id,
     };
     start_default_targets(&mut state);
     report(format!(
@@ -325,6 +339,9 @@ fn start_default_targets(state: &mut State) {
     state.advance();
 }
 
+/// The kernel's id of the current boot.
+const BOOT_ID_FILE: &str = "/proc/sys/kernel/random/boot_id";
+
 /// The host as the scheduler's per-unit hashes see it.
 fn host_identity(scope: Scope) -> HostIdentity {
     let hex16 = |path: &str| -> [u8; 16] {
@@ -341,7 +358,7 @@ fn host_identity(scope: Scope) -> HostIdentity {
     };
     HostIdentity {
         machine_id: hex16("/etc/machine-id"),
-        boot_id: hex16("/proc/sys/kernel/random/boot_id"),
+        boot_id: hex16(BOOT_ID_FILE),
         system: scope == Scope::System,
         uid: nix::unistd::getuid().as_raw(),
     }

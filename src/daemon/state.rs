@@ -19,9 +19,10 @@ use super::runs::RunTracker;
 use super::stats::Stats;
 use super::units::UnitSet;
 use super::waits::JobWaits;
-use crate::scheduler::clock::{Clock, ClockSnapshot};
+use crate::scheduler::clock::{Clock, ClockId, ClockSnapshot};
+use crate::scheduler::persistent::BootStamp;
 use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerState};
-use crate::store::{Store, Trigger};
+use crate::store::{MonotonicStamp, Store, Trigger};
 use crate::supervisor::deps::{JobResult, JobType};
 use crate::supervisor::edge;
 use crate::supervisor::state::{ActiveState, SubState};
@@ -65,6 +66,9 @@ pub struct State {
     pub started: ClockSnapshot,
     /// The local zone file, while `TZ` is unset.
     pub localtime: Option<LocalTimeFile>,
+    /// This boot's id (/proc/sys/kernel/random/boot_id), kept with the
+    /// monotonic stamps: a monotonic reading means something only in its boot.
+    pub boot_id: String,
 }
 
 /// Writes a line to the daemon's own log (stderr).
@@ -111,10 +115,43 @@ impl State {
     /// one query).
     pub fn start_timer_with(&mut self, name: &str, stamp: Option<Timestamp>) {
         self.runs.touch(name, self.now().realtime);
+        let (stamp, boot_stamp) = match self.scheduler.timer(name) {
+            Some(t) if t.unit.timer.persistent_monotonic => {
+                // The realtime stamp of a timer without Persistent= may be
+                // one created at its first start, not a trigger: only the
+                // monotonic stamp, written at triggers, says when it fired.
+                let stamp = stamp.filter(|_| t.unit.timer.persistent);
+                (stamp, self.boot_stamp(name, t.monotonic_clock()))
+            }
+            _ => (stamp, None),
+        };
         self.schedule(Event::Start {
             timer: name.to_owned(),
             stamp,
+            boot_stamp,
         });
+    }
+
+    /// The stored last trigger of an `X-Sundial-PersistentMonotonic=` timer
+    /// whose values count on `clock`, with its reading of that clock if it
+    /// fired during this boot.
+    fn boot_stamp(&self, name: &str, clock: ClockId) -> Option<BootStamp> {
+        let stored = match self.store.monotonic_stamp(name) {
+            Ok(stored) => stored?,
+            Err(e) => {
+                report(format!("{name}: cannot read its monotonic stamp: {e}"));
+                return None;
+            }
+        };
+        // A reading ahead of the clock cannot be from this boot, whatever
+        // the boot id says.
+        let this_boot = (stored.boot_id == self.boot_id
+            && stored.monotonic_usec <= self.now().usec(clock))
+        .then_some(stored.monotonic_usec);
+        Some(BootStamp {
+            realtime: stored.realtime,
+            this_boot,
+        })
     }
 
     /// Stops a timer.
@@ -166,9 +203,24 @@ impl State {
     pub fn apply_actions(&mut self, actions: Vec<Action>) {
         let mut stamped = false;
         for action in &actions {
-            if let Action::WriteStamp { timer, at } = action {
+            if let Action::WriteStamp {
+                timer,
+                at,
+                monotonic,
+            } = action
+            {
                 if let Err(e) = self.store.set_stamp(timer, *at) {
                     report(format!("{timer}: cannot write its stamp: {e}"));
+                }
+                if let Some(reading) = monotonic {
+                    let stamp = MonotonicStamp {
+                        boot_id: self.boot_id.clone(),
+                        monotonic_usec: *reading,
+                        realtime: *at,
+                    };
+                    if let Err(e) = self.store.set_monotonic_stamp(timer, &stamp) {
+                        report(format!("{timer}: cannot write its monotonic stamp: {e}"));
+                    }
                 }
                 stamped = true;
             }

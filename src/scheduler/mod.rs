@@ -26,7 +26,7 @@ use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use accuracy::Perturbation;
 use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
-use persistent::StampOnStart;
+use persistent::{BootStamp, StampOnStart};
 use queue::ClockQueue;
 use random::{HostIdentity, RandomSource};
 pub use timer::{Next, Timer, UnitTimes};
@@ -49,6 +49,10 @@ pub enum Event {
         timer: String,
         /// The stamp found, if any.
         stamp: Option<Timestamp>,
+        /// For `X-Sundial-PersistentMonotonic=yes`: the last trigger with
+        /// its boot, if the owner keeps those. Without one, the realtime
+        /// `stamp` is mapped onto the monotonic clocks.
+        boot_stamp: Option<BootStamp>,
     },
     /// Stop a timer.
     Stop(String),
@@ -85,6 +89,11 @@ pub enum Action {
         timer: String,
         /// The trigger time.
         at: Timestamp,
+        /// For a trigger of an `X-Sundial-PersistentMonotonic=yes` timer:
+        /// its monotonic clock (BOOTTIME with `WakeSystem=yes`) at `at`, to
+        /// keep with the boot it belongs to. `None` for a stamp created when
+        /// the timer starts, which is no trigger.
+        monotonic: Option<u64>,
     },
     /// Something the user should hear about.
     Warn {
@@ -282,9 +291,13 @@ impl Scheduler {
                     }
                 }
             }
-            Event::Start { timer, stamp } => {
+            Event::Start {
+                timer,
+                stamp,
+                boot_stamp,
+            } => {
                 if let Some(id) = self.by_name.get(&timer).copied() {
-                    self.start(id, now, stamp, &mut actions);
+                    self.start(id, now, stamp, boot_stamp, &mut actions);
                 }
             }
             Event::Stop(timer) => {
@@ -450,6 +463,7 @@ impl Scheduler {
         id: u32,
         now: ClockSnapshot,
         stamp: Option<Timestamp>,
+        boot_stamp: Option<BootStamp>,
         actions: &mut Vec<Action>,
     ) {
         let timer = self.timer_mut(id);
@@ -472,28 +486,48 @@ impl Scheduler {
         }
         if timer.stamps() {
             let name = timer.name().to_owned();
-            match StampOnStart::judge(stamp, now.realtime) {
-                StampOnStart::LastTrigger(t) => {
-                    let mapped = timer.unit.timer.persistent_monotonic.then(|| {
-                        (
-                            now.on_clock(ClockId::Monotonic, t),
-                            now.on_clock(ClockId::Boottime, t),
-                        )
+            let realtime = match StampOnStart::judge(stamp, now.realtime) {
+                StampOnStart::LastTrigger(t) => Some(t),
+                StampOnStart::InFuture(t) => {
+                    actions.push(Action::Warn {
+                        timer: name,
+                        message: format!(
+                            "not using persistent file timestamp {t} as it is in the future"
+                        ),
                     });
-                    timer.last_trigger = Some(LastTrigger {
-                        realtime: t,
-                        monotonic: None,
-                        mapped,
-                    });
+                    None
                 }
-                StampOnStart::InFuture(t) => actions.push(Action::Warn {
-                    timer: name,
-                    message: format!(
-                        "not using persistent file timestamp {t} as it is in the future"
-                    ),
+                StampOnStart::Create(t) => {
+                    actions.push(Action::WriteStamp {
+                        timer: name,
+                        at: t,
+                        monotonic: None,
+                    });
+                    None
+                }
+            };
+            let clock = timer.monotonic_clock();
+            timer.last_trigger = match (timer.unit.timer.persistent_monotonic, boot_stamp) {
+                (true, Some(boot)) => boot.on_this_boot(now, clock).map(|mapped| LastTrigger {
+                    realtime: realtime.unwrap_or(boot.realtime),
+                    monotonic: None,
+                    mapped: Some(mapped),
                 }),
-                StampOnStart::Create(t) => actions.push(Action::WriteStamp { timer: name, at: t }),
-            }
+                (true, None) => realtime.map(|t| LastTrigger {
+                    realtime: t,
+                    monotonic: None,
+                    mapped: BootStamp {
+                        realtime: t,
+                        this_boot: None,
+                    }
+                    .on_this_boot(now, clock),
+                }),
+                (false, _) => realtime.map(|t| LastTrigger {
+                    realtime: t,
+                    monotonic: None,
+                    mapped: None,
+                }),
+            };
         }
         self.enter_waiting(id, now, false, actions);
     }
@@ -604,9 +638,15 @@ impl Scheduler {
         timer.last_trigger = Some(LastTrigger::at(now));
         let name = timer.name().to_owned();
         if timer.stamps() {
+            let monotonic = timer
+                .unit
+                .timer
+                .persistent_monotonic
+                .then(|| now.usec(timer.monotonic_clock()));
             actions.push(Action::WriteStamp {
                 timer: name.clone(),
                 at: now.realtime,
+                monotonic,
             });
         }
         actions.push(Action::Start(Start {

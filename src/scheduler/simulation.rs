@@ -109,7 +109,7 @@ impl Simulation {
         for action in actions {
             self.actions.push(action.clone());
             match action {
-                Action::WriteStamp { timer, at } => stamps.store(&timer, at),
+                Action::WriteStamp { timer, at, .. } => stamps.store(&timer, at),
                 Action::Start(start) => {
                     let already_running = self.running.contains_key(&start.unit);
                     let unit = start.unit.clone();

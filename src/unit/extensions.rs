@@ -9,8 +9,9 @@
 //!   trigger for monotonic values too (systemd's `Persistent=` covers only
 //!   `OnCalendar=`). After downtime an `OnUnitActiveSec=` interval that
 //!   passed catches up once, and a daemon restart within one boot does not
-//!   fire `OnBootSec=`/`OnStartupSec=` values again. Like every boolean, an
-//!   empty assignment is a bad value.
+//!   fire a passed `OnBootSec=` value again (`OnStartupSec=` counts from the
+//!   daemon's start, so it does fire again). Like every boolean, an empty
+//!   assignment is a bad value.
 //! * `X-Sundial-DSTPolicy=` (`systemd` or `catch-up`, default `systemd`):
 //!   see [`DstPolicy`]. An empty assignment resets it to `systemd`.
 //!

@@ -85,8 +85,8 @@ pub struct TimerSection {
     /// `X-Sundial-PersistentMonotonic=` (sundial's, default no): the last
     /// trigger is stamped for monotonic values too, so that after downtime an
     /// `OnUnitActiveSec=` interval that passed catches up once, and a daemon
-    /// restart within one boot does not fire `OnBootSec=`/`OnStartupSec=`
-    /// values again.
+    /// restart within one boot does not fire a passed `OnBootSec=` value
+    /// again (docs/extensions.md).
     pub persistent_monotonic: bool,
     /// `X-Sundial-DSTPolicy=` (sundial's, default `systemd`): what calendar
     /// values do in a spring-forward gap and a repeated autumn hour.

@@ -141,10 +141,14 @@ impl Sim {
         let mut out = Vec::new();
         for timer in self.timers.clone() {
             let stamp = sundial::scheduler::persistent::StampStore::load(&self.stamps, &timer);
-            out.extend(
-                self.sim
-                    .send(Event::Start { timer, stamp }, &mut self.stamps),
-            );
+            out.extend(self.sim.send(
+                Event::Start {
+                    timer,
+                    stamp,
+                    boot_stamp: None,
+                },
+                &mut self.stamps,
+            ));
         }
         out
     }
