@@ -9,8 +9,10 @@
 //!
 //! - [`LocalTimeWatch`] is an inotify watch on the file's directory (the file
 //!   itself is usually replaced, and a watch on the old inode would go quiet
-//!   after the first swap). It wakes the loop only when an event names the
-//!   file; an idle directory costs nothing.
+//!   after the first swap). It wakes the loop only when the file is complete
+//!   under its name: renamed there, a symlink or hard link created, or a
+//!   write closed (not when a new file is created empty, which the writer
+//!   then fills). An idle directory costs nothing.
 //! - [`LocalTimeFile`] re-reads the zone when woken and tells whether it
 //!   changed: another zone name, or other rules under the same name (a copied
 //!   file is always called `localtime`). Rewriting the same zone is not a
@@ -61,12 +63,19 @@ impl LocalTimeFile {
         &self.path
     }
 
-    /// The zone in the file, if it is a readable TZif file.
+    /// The zone in the file, if it is a readable TZif file that held still
+    /// while it was read.
     fn read(&self) -> Option<(Zone, Vec<u8>)> {
         let bytes = std::fs::read(&self.path).ok()?;
         // A fresh source: the daemon's own caches the first reading.
         let zones = SystemZones::from_tzdir_env(self.tzdir.as_deref()).with_localtime(&self.path);
         let zone = zones.system_default()?;
+        // The zone is read apart from the bytes (and named after the link):
+        // if the file was replaced in between, the pair could belong to two
+        // zones. The replacement's own event brings the loop back.
+        if std::fs::read(&self.path).ok()? != bytes {
+            return None;
+        }
         Some((zone, bytes))
     }
 
@@ -102,13 +111,16 @@ impl AsRawFd for InotifyFd {
 #[derive(Debug)]
 pub struct LocalTimeWatch {
     fd: AsyncFd<InotifyFd>,
-    /// The file's name in the directory.
+    /// The file.
+    path: PathBuf,
+    /// Its name in the directory.
     name: OsString,
 }
 
 impl LocalTimeWatch {
     /// Watches the directory holding `path` for the file being created,
-    /// renamed over, removed or written.
+    /// renamed over or written. Its removal alone changes nothing (see
+    /// [`LocalTimeFile::changed`]), so it is not watched for.
     pub fn new(path: &Path) -> io::Result<LocalTimeWatch> {
         let name = path
             .file_name()
@@ -123,15 +135,31 @@ impl LocalTimeWatch {
             dir,
             AddWatchFlags::IN_CREATE
                 | AddWatchFlags::IN_MOVED_TO
-                | AddWatchFlags::IN_MOVED_FROM
-                | AddWatchFlags::IN_DELETE
                 | AddWatchFlags::IN_CLOSE_WRITE
                 | AddWatchFlags::IN_ONLYDIR,
         )?;
         // SAFETY: the Inotify owns its descriptor (an OwnedFd it never
         // replaces) and closes it only when dropped, with the AsyncFd.
         let fd = unsafe { AsyncFd::register(InotifyFd(inotify)) }.map_err(|e| e.into_parts().1)?;
-        Ok(LocalTimeWatch { fd, name })
+        Ok(LocalTimeWatch {
+            fd,
+            path: path.to_path_buf(),
+            name,
+        })
+    }
+
+    /// Whether an event on the file leaves it complete. A created regular
+    /// file is still empty, and read too early a partly written zone file
+    /// can pass for another zone; its writer's close comes as an event of
+    /// its own. A symlink or a hard link is whole at once.
+    fn complete(&self, mask: AddWatchFlags) -> bool {
+        if mask.intersects(AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CLOSE_WRITE) {
+            return true;
+        }
+        std::fs::symlink_metadata(&self.path).is_ok_and(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.file_type().is_symlink() || m.nlink() > 1
+        })
     }
 
     /// Waits until an event names the file (or events were lost). Every
@@ -148,7 +176,8 @@ impl LocalTimeWatch {
                                 return Err(io::Error::other("the directory went away"));
                             }
                             concerns_file |= event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
-                                || event.name.as_deref() == Some(self.name.as_os_str());
+                                || (event.name.as_deref() == Some(self.name.as_os_str())
+                                    && self.complete(event.mask));
                         }
                     }
                     Err(Errno::EAGAIN) => {
@@ -240,11 +269,23 @@ mod tests {
             // The swap's events were consumed together.
             let quiet = tokio::time::timeout(Duration::from_millis(50), watch.wait()).await;
             assert!(quiet.is_err(), "one swap woke the watch twice");
-            std::fs::copy(zoneinfo("UTC"), dir.path().join("copy")).unwrap();
+            // Neither the removal nor a new empty file is a zone yet; the
+            // close after writing it is.
             std::fs::remove_file(&link).unwrap();
+            let file = std::fs::File::create(&link).unwrap();
+            let quiet = tokio::time::timeout(Duration::from_millis(50), watch.wait()).await;
+            assert!(quiet.is_err(), "woken before the file was written");
+            drop(file);
             tokio::time::timeout(Duration::from_secs(5), watch.wait())
                 .await
-                .expect("the removal wakes the watch")
+                .expect("the close wakes the watch")
+                .unwrap();
+            // A symlink is complete as soon as it exists.
+            std::fs::remove_file(&link).unwrap();
+            symlink(zoneinfo("UTC"), &link).unwrap();
+            tokio::time::timeout(Duration::from_secs(5), watch.wait())
+                .await
+                .expect("a new symlink wakes the watch")
                 .unwrap();
         });
     }
