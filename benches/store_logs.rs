@@ -4,6 +4,11 @@
 //! naive "insert each line as it arrives" daemon would do. The file lives in the
 //! temp dir, so figures depend on that file system's fsync cost.
 //!
+//! Each batch size runs twice: with SQLite's own checkpoints inside the
+//! commits (`inline`, what a store opened by a tool does), and with the
+//! daemon's background sync thread doing the fsyncs and checkpoints
+//! (`background`), which is what the event loop pays per batch.
+//!
 //! `cargo bench --bench store_logs`
 
 use std::time::Duration;
@@ -16,8 +21,17 @@ use sundial_calendar::Timestamp;
 const LINE: &str = "2024-05-01T12:00:00Z backup: copied 1532 files (48.2 MiB) to /srv/backup/daily";
 
 fn append(c: &mut Criterion) {
+    for background in [false, true] {
+        append_with(c, background);
+    }
+}
+
+fn append_with(c: &mut Criterion, background: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(dir.path().join("state.db")).expect("open store");
+    if background {
+        store.sync_in_background().expect("start the sync thread");
+    }
     // Bounded, so that the table stays the same size across iterations and the
     // figures include the pruning a long-running daemon does.
     store.set_log_retention(LogRetention {
@@ -25,7 +39,11 @@ fn append(c: &mut Criterion) {
         ..LogRetention::default()
     });
     let invocation = InvocationId::from_u128(0x5eed);
-    let mut group = c.benchmark_group("store_append_logs");
+    let mut group = c.benchmark_group(if background {
+        "store_append_logs/background"
+    } else {
+        "store_append_logs/inline"
+    });
     group.measurement_time(Duration::from_secs(5));
     for batch_size in [1usize, 16, 256, 4096] {
         let batch: Vec<NewLogLine<'_>> = (0..batch_size)
