@@ -464,10 +464,12 @@ fn infer_trigger(
             return Some(Trigger::OnSuccess(t.unit.clone()));
         }
     }
+    // The first by name when several qualify: the supervisor's names come in
+    // no particular order.
     supervisor
         .service_names()
         .filter(|n| *n != unit)
-        .find(|n| {
+        .filter(|n| {
             supervisor.unit(n).is_some_and(|u| {
                 u.unit
                     .wants
@@ -479,5 +481,6 @@ fn infer_trigger(
                 .status(n)
                 .is_some_and(|s| s.active == ActiveState::Activating)
         })
+        .min()
         .map(|n| Trigger::Dependency(n.to_owned()))
 }

@@ -23,7 +23,7 @@ pub mod restart;
 pub mod spawn;
 pub mod state;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -150,8 +150,16 @@ pub type Resolver = Box<dyn FnMut(&UnitName) -> Option<ServiceUnit> + Send>;
 /// Every service and the jobs on them.
 pub struct Supervisor {
     config: SupervisorConfig,
-    services: BTreeMap<String, Service>,
+    /// By name; hashed, since every event looks services up by name and
+    /// there may be a hundred thousand of them.
+    services: HashMap<String, Service>,
     jobs: Vec<Job>,
+    /// Units whose jobs need a look at the next dispatch: their machine ran
+    /// or they got a job. Jobs of other units cannot have moved on.
+    job_dirty: HashSet<String>,
+    /// Units with After= or Before=, the only ones that can hold up a job
+    /// of another unit.
+    ordered_units: HashSet<String>,
     next_job: JobId,
     finished_jobs: Vec<(JobId, String, JobType, JobResult)>,
     resolver: Option<Resolver>,
@@ -199,8 +207,10 @@ impl Supervisor {
         let (log_tx, log_rx) = unbounded_channel();
         Ok(Supervisor {
             config,
-            services: BTreeMap::new(),
+            services: HashMap::new(),
             jobs: Vec::new(),
+            job_dirty: HashSet::new(),
+            ordered_units: HashSet::new(),
             next_job: 1,
             finished_jobs: Vec::new(),
             resolver: None,
@@ -227,6 +237,12 @@ impl Supervisor {
     pub fn add_unit(&mut self, unit: ServiceUnit) {
         let name = unit.name.as_str().to_owned();
         let unit = Arc::new(unit);
+        if unit.unit.after.is_empty() && unit.unit.before.is_empty() {
+            self.ordered_units.remove(&name);
+        } else {
+            self.ordered_units.insert(name.clone());
+        }
+        self.job_dirty.insert(name.clone());
         for other in &unit.unit.conflicts {
             self.conflicted_by
                 .entry(other.as_str().to_owned())
@@ -281,7 +297,7 @@ impl Supervisor {
         std::mem::take(&mut self.transitions)
     }
 
-    /// The names of every service known.
+    /// The names of every service known, in no particular order.
     pub fn service_names(&self) -> impl Iterator<Item = &str> {
         self.services.keys().map(String::as_str)
     }
@@ -371,6 +387,9 @@ impl Supervisor {
         if !self.touched.contains(name) {
             self.touched.insert(name.to_owned());
         }
+        if !self.job_dirty.contains(name) {
+            self.job_dirty.insert(name.to_owned());
+        }
         if busy {
             if !self.busy.contains(name) {
                 self.busy.insert(name.to_owned());
@@ -459,6 +478,7 @@ impl Supervisor {
         }
         let id = self.next_job;
         self.next_job += 1;
+        self.job_dirty.insert(name.to_owned());
         self.jobs.push(Job {
             id,
             unit: name.to_owned(),
@@ -595,40 +615,26 @@ impl Supervisor {
         }
     }
 
-    /// Whether a unit's own settings order it against any other unit.
-    fn has_ordering(&self, unit: &str) -> bool {
-        self.services.get(unit).is_some_and(|s| {
-            let u = &s.machine.unit().unit;
-            !u.after.is_empty() || !u.before.is_empty()
-        })
-    }
-
-    /// The queued jobs whose units name any ordering (After=, Before=).
-    fn ordering_jobs(&self) -> Vec<JobId> {
-        self.jobs
-            .iter()
-            .filter(|j| self.has_ordering(&j.unit))
-            .map(|j| j.id)
-            .collect()
-    }
-
     /// Whether another queued job must go first. A pair of jobs is ordered
     /// only by the settings of one of their units, so a job whose unit has
-    /// none needs to look only at `ordering` (the jobs whose units have
-    /// some), not at every queued job: with a backlog of jobs, looking up
-    /// both units of every pair made each pass quadratic.
-    fn blocked(&self, job: &Job, ordering: &[JobId]) -> bool {
+    /// none needs to look only at the jobs of `ordered_units`, not at every
+    /// queued job: with a backlog of jobs, looking up both units of every
+    /// pair made each pass quadratic.
+    fn blocked(&self, job: &Job) -> bool {
+        if self.ordered_units.is_empty() {
+            return false;
+        }
         let section = |n: &str| self.services.get(n).map(|s| &s.machine.unit().unit);
         let job_section = section(&job.unit);
         let blocks = |other: &Job| {
             other.id != job.id && deps::blocked_by(job, job_section, other, section(&other.unit))
         };
-        if self.has_ordering(&job.unit) {
+        if self.ordered_units.contains(&job.unit) {
             self.jobs.iter().any(blocks)
         } else {
-            ordering
+            self.jobs
                 .iter()
-                .filter_map(|id| self.jobs.iter().find(|j| j.id == *id))
+                .filter(|j| self.ordered_units.contains(&j.unit))
                 .any(blocks)
         }
     }
@@ -637,9 +643,16 @@ impl Supervisor {
     fn dispatch(&mut self) {
         loop {
             let mut progress = false;
-            let ids: Vec<JobId> = self.jobs.iter().map(|j| j.id).collect();
-            let mut ordering = self.ordering_jobs();
-            let mut ordering_at = self.next_job;
+            // Waiting jobs are few and each is tried again; a running job can
+            // only finish when its unit's machine ran (`job_dirty`), so a
+            // backlog of running jobs costs nothing per event.
+            let dirty = std::mem::take(&mut self.job_dirty);
+            let ids: Vec<JobId> = self
+                .jobs
+                .iter()
+                .filter(|j| j.phase == Phase::Waiting || dirty.contains(&j.unit))
+                .map(|j| j.id)
+                .collect();
             let mut pos = 0;
             for id in ids {
                 // Jobs are removed but never reordered: look on from the
@@ -654,12 +667,7 @@ impl Supervisor {
                 };
                 pos = at;
                 let job = self.jobs[at].clone();
-                if self.next_job != ordering_at {
-                    // A job was queued during this pass.
-                    ordering = self.ordering_jobs();
-                    ordering_at = self.next_job;
-                }
-                if job.phase == Phase::Waiting && !self.blocked(&job, &ordering) {
+                if job.phase == Phase::Waiting && !self.blocked(&job) {
                     progress |= self.run_job(&job);
                 } else if job.phase != Phase::Waiting {
                     progress |= self.check_job(&job);
