@@ -14,6 +14,7 @@ pub mod edge;
 pub mod environment;
 pub mod exec_chain;
 pub mod exit;
+mod jobs;
 pub mod kill;
 pub mod machine;
 pub mod notify;
@@ -39,6 +40,7 @@ use crate::unit::{ServiceUnit, UnitName};
 use deps::{Job, JobId, JobResult, JobType, Phase};
 use edge::{Edge, Trigger};
 use exit::ProcessExit;
+use jobs::JobQueue;
 use kill::ProcessSet;
 use machine::{ManagerDefaults, Report, ServiceMachine, StartOutcome};
 use notify::{NotifyMessage, NotifySocket};
@@ -153,7 +155,7 @@ pub struct Supervisor {
     /// By name; hashed, since every event looks services up by name and
     /// there may be a hundred thousand of them.
     services: HashMap<String, Service>,
-    jobs: Vec<Job>,
+    jobs: JobQueue,
     /// Units whose jobs need a look at the next dispatch: their machine ran
     /// or they got a job. Jobs of other units cannot have moved on.
     job_dirty: HashSet<String>,
@@ -208,7 +210,7 @@ impl Supervisor {
         Ok(Supervisor {
             config,
             services: HashMap::new(),
-            jobs: Vec::new(),
+            jobs: JobQueue::default(),
             job_dirty: HashSet::new(),
             ordered_units: HashSet::new(),
             next_job: 1,
@@ -460,21 +462,22 @@ impl Supervisor {
     // ---- jobs ----------------------------------------------------------
 
     fn enqueue(&mut self, name: &str, ty: JobType) -> JobId {
-        if let Some(j) = self.jobs.iter().find(|j| j.unit == name && j.ty == ty) {
+        if let Some(j) = self.jobs.of_unit(name).find(|j| j.ty == ty) {
             return j.id;
         }
         // A new stop replaces a waiting start of the same unit and the other
         // way round (systemd's job mode "replace").
-        let mut canceled = Vec::new();
-        self.jobs.retain(|j| {
-            let conflicting = j.unit == name && j.phase == Phase::Waiting && j.ty != ty;
-            if conflicting {
-                canceled.push((j.id, j.unit.clone(), j.ty));
+        let canceled: Vec<JobId> = self
+            .jobs
+            .of_unit(name)
+            .filter(|j| j.phase == Phase::Waiting && j.ty != ty)
+            .map(|j| j.id)
+            .collect();
+        for id in canceled {
+            if let Some(j) = self.jobs.remove(id) {
+                self.finished_jobs
+                    .push((j.id, j.unit, j.ty, JobResult::Canceled));
             }
-            !conflicting
-        });
-        for (id, unit, ty) in canceled {
-            self.finished_jobs.push((id, unit, ty, JobResult::Canceled));
         }
         let id = self.next_job;
         self.next_job += 1;
@@ -572,11 +575,7 @@ impl Supervisor {
             .map(|(n, _)| n.clone())
             .collect();
         for d in dependents {
-            if !self
-                .jobs
-                .iter()
-                .any(|j| j.unit == d && j.ty == JobType::Stop)
-            {
+            if !self.jobs.of_unit(&d).any(|j| j.ty == JobType::Stop) {
                 self.enqueue(&d, JobType::Stop);
                 self.propagate_stop(&d);
             }
@@ -584,8 +583,7 @@ impl Supervisor {
     }
 
     fn finish_job(&mut self, id: JobId, result: JobResult) {
-        if let Some(pos) = self.jobs.iter().position(|j| j.id == id) {
-            let job = self.jobs.remove(pos);
+        if let Some(job) = self.jobs.remove(id) {
             self.finished_jobs
                 .push((job.id, job.unit.clone(), job.ty, result));
             if job.ty == JobType::Start
@@ -600,8 +598,9 @@ impl Supervisor {
     fn fail_dependents(&mut self, failed: &str) {
         let doomed: Vec<JobId> = self
             .jobs
-            .iter()
-            .filter(|j| j.ty == JobType::Start && j.phase == Phase::Waiting)
+            .waiting()
+            .filter_map(|id| self.jobs.get(id))
+            .filter(|j| j.ty == JobType::Start)
             .filter(|j| {
                 self.services.get(&j.unit).is_some_and(|s| {
                     let u = &s.machine.unit().unit;
@@ -647,26 +646,14 @@ impl Supervisor {
             // only finish when its unit's machine ran (`job_dirty`), so a
             // backlog of running jobs costs nothing per event.
             let dirty = std::mem::take(&mut self.job_dirty);
-            let ids: Vec<JobId> = self
-                .jobs
-                .iter()
-                .filter(|j| j.phase == Phase::Waiting || dirty.contains(&j.unit))
-                .map(|j| j.id)
-                .collect();
-            let mut pos = 0;
+            let mut ids: BTreeSet<JobId> = self.jobs.waiting().collect();
+            for unit in &dirty {
+                ids.extend(self.jobs.of_unit(unit).map(|j| j.id));
+            }
             for id in ids {
-                // Jobs are removed but never reordered: look on from the
-                // last one found instead of from the start each time.
-                let found = self.jobs[pos.min(self.jobs.len())..]
-                    .iter()
-                    .position(|j| j.id == id)
-                    .map(|p| p + pos.min(self.jobs.len()))
-                    .or_else(|| self.jobs.iter().position(|j| j.id == id));
-                let Some(at) = found else {
+                let Some(job) = self.jobs.get(id).cloned() else {
                     continue;
                 };
-                pos = at;
-                let job = self.jobs[at].clone();
                 if job.phase == Phase::Waiting && !self.blocked(&job) {
                     progress |= self.run_job(&job);
                 } else if job.phase != Phase::Waiting {
@@ -681,9 +668,7 @@ impl Supervisor {
     }
 
     fn set_phase(&mut self, id: JobId, phase: Phase) {
-        if let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) {
-            j.phase = phase;
-        }
+        self.jobs.set_phase(id, phase);
     }
 
     /// Starts a job's action; true if anything changed.
