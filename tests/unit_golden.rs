@@ -549,7 +549,10 @@ fn supported_standard_input_forms_load_without_messages() {
         ("StandardInput=null", StandardInput::Null),
         ("StandardInput=tty", StandardInput::Tty),
         ("StandardInput=tty-force", StandardInput::TtyForce),
-        ("StandardInput=tty-fail\nTTYPath=/dev/tty%i9", StandardInput::TtyFail),
+        (
+            "StandardInput=tty-fail\nTTYPath=/dev/tty%i9",
+            StandardInput::TtyFail,
+        ),
         ("StandardInput=data", StandardInput::Data),
         (
             "StandardInput=file:/srv/%p.in",
