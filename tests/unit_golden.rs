@@ -541,3 +541,35 @@ fn unknown_sundial_keys_are_reported_other_x_keys_ignored() {
         ["/u/t.service:3: X-Sundial-PersistentMonotonic=: unknown sundial extension in section [Service], ignoring"]
     );
 }
+
+#[test]
+fn supported_standard_input_forms_load_without_messages() {
+    use sundial::unit::service::StandardInput;
+    let cases = [
+        ("StandardInput=null", StandardInput::Null),
+        ("StandardInput=tty", StandardInput::Tty),
+        ("StandardInput=tty-force", StandardInput::TtyForce),
+        (
+            "StandardInput=tty-fail\nTTYPath=/dev/tty%i9",
+            StandardInput::TtyFail,
+        ),
+        ("StandardInput=data", StandardInput::Data),
+        (
+            "StandardInput=file:/srv/%p.in",
+            StandardInput::File("/srv/t.in".into()),
+        ),
+        ("StandardInputText=a\\x41", StandardInput::Data),
+        ("StandardInputData=YQo=", StandardInput::Data),
+    ];
+    for (lines, expected) in cases {
+        let (s, msgs) = service(&format!("[Service]\nExecStart=/bin/cat\n{lines}\n"));
+        assert!(msgs.is_empty(), "{lines}: {msgs:?}");
+        assert_eq!(s.service.standard_input, expected, "{lines}");
+    }
+    let (s, msgs) = service("[Service]\nExecStart=/bin/cat\nStandardInput=fd:web\n");
+    assert_eq!(s.service.standard_input, StandardInput::Null);
+    assert_eq!(
+        msgs,
+        ["/u/t.service:3: StandardInput=: 'fd:web' needs socket activation, which sundial does not support; using null"]
+    );
+}

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::environment::{self, EnvLayers};
 use super::exec_chain::{self, ExecKind};
+use super::input;
 use super::kill::{self, KillScope, ProcessSet};
 use super::machine::{CommandSpec, Runtime};
 use super::output::{Capture, CaptureTag, LogRecord};
@@ -315,11 +316,19 @@ impl Runtime for Edge<'_> {
             unit: spec.unit.name.as_str().to_owned(),
             invocation_id: spec.invocation_id.to_owned(),
         };
+        let stdin = input::open(s, spec.kind).map_err(|e| {
+            self.messages
+                .push(format!("Failed to set up standard input: {e}"));
+            exit_code::STDIN
+        })?;
+        let tty = (s.standard_input.is_terminal() || s.tty_path.is_some()).then(|| s.tty_path());
         let (out, err) = self
             .capture
             .stdio(
                 s.standard_output.as_ref(),
                 s.standard_error.as_ref(),
+                &stdin,
+                tty,
                 &tag,
                 self.log_tx,
             )
@@ -328,6 +337,8 @@ impl Runtime for Edge<'_> {
                     .push(format!("Failed to set up standard output: {e}"));
                 exit_code::STDOUT
             })?;
+        req.stdin = stdin.spec;
+        req.controlling_terminal = stdin.controlling_terminal;
         req.stdout = out;
         req.stderr = err;
         req.cgroup_procs = self.cgroup_procs.map(Path::to_owned);

@@ -14,6 +14,7 @@ pub mod edge;
 pub mod environment;
 pub mod exec_chain;
 pub mod exit;
+pub mod input;
 mod jobs;
 pub mod kill;
 pub mod machine;

@@ -17,6 +17,7 @@ use sundial_calendar::Timestamp;
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::input::{self, Input, Source};
 use super::spawn::{self, StdioSpec};
 use crate::unit::service::StandardOutput;
 
@@ -166,27 +167,29 @@ impl Capture {
 
     /// Builds stdout and stderr for one command from the unit's settings.
     /// `stdout = None` is the manager default (journal); `stderr = None` is
-    /// inherit, i.e. the same as stdout.
+    /// inherit, i.e. the same as stdout. `input` is the command's stdin,
+    /// which `inherit`, `tty` and `file:` on the same path share; `tty` is
+    /// the unit's terminal, if it has one (terminal input or TTYPath=).
     pub fn stdio(
         &mut self,
         stdout: Option<&StandardOutput>,
         stderr: Option<&StandardOutput>,
+        input: &Input,
+        tty: Option<&Path>,
         tag: &CaptureTag,
         tx: &UnboundedSender<LogRecord>,
     ) -> io::Result<(StdioSpec, StdioSpec)> {
         let out = self.target(
             stdout.unwrap_or(&StandardOutput::Journal),
             Stream::Stdout,
+            input,
+            tty,
             tag,
             tx,
         )?;
         let err = match stderr.unwrap_or(&StandardOutput::Inherit) {
-            StandardOutput::Inherit => match &out {
-                StdioSpec::Fd(fd) => StdioSpec::Fd(fd.try_clone()?),
-                StdioSpec::Null => StdioSpec::Null,
-                StdioSpec::Inherit => StdioSpec::Inherit,
-            },
-            other => self.target(other, Stream::Stderr, tag, tx)?,
+            StandardOutput::Inherit => copy(&out)?,
+            other => self.target(other, Stream::Stderr, input, tty, tag, tx)?,
         };
         Ok((out, err))
     }
@@ -195,15 +198,31 @@ impl Capture {
         &mut self,
         spec: &StandardOutput,
         stream: Stream,
+        input: &Input,
+        tty: Option<&Path>,
         tag: &CaptureTag,
         tx: &UnboundedSender<LogRecord>,
     ) -> io::Result<StdioSpec> {
         Ok(match spec {
             StandardOutput::Null => StdioSpec::Null,
-            // For stdout, inherit means stdin's target, which is /dev/null
-            // (StandardInput=null is all the supervisor offers).
-            StandardOutput::Inherit => StdioSpec::Null,
-            StandardOutput::Tty => StdioSpec::Inherit,
+            // systemd: stdout duplicates stdin when that is a stream
+            // (terminal or file); the loader keeps inherit only for terminal
+            // input. A command denied the terminal still writes to it.
+            StandardOutput::Inherit => match &input.source {
+                Source::Terminal(_) | Source::File(_) => copy(&input.spec)?,
+                Source::TerminalWithheld(p) => StdioSpec::Fd(open_terminal(p)?),
+                Source::Null | Source::Data => StdioSpec::Null,
+            },
+            StandardOutput::Tty => match (&input.source, tty) {
+                (Source::Terminal(_), _) => copy(&input.spec)?,
+                (_, Some(p)) => StdioSpec::Fd(open_terminal(p)?),
+                // No terminal configured: the daemon's own stream.
+                (_, None) => StdioSpec::Inherit,
+            },
+            // systemd opens a file shared with stdin once, read-write.
+            StandardOutput::File(p) if input.source == Source::File(p.clone()) => {
+                copy(&input.spec)?
+            }
             StandardOutput::File(p) => StdioSpec::Fd(open_output(p, OpenMode::Start)?),
             StandardOutput::Append(p) => StdioSpec::Fd(open_output(p, OpenMode::Append)?),
             StandardOutput::Truncate(p) => StdioSpec::Fd(open_output(p, OpenMode::Truncate)?),
@@ -211,6 +230,19 @@ impl Capture {
             _ => StdioSpec::Fd(self.pipe_for(stream, tag, tx)?),
         })
     }
+}
+
+/// The same target once more (a copy of the descriptor).
+fn copy(spec: &StdioSpec) -> io::Result<StdioSpec> {
+    Ok(match spec {
+        StdioSpec::Fd(fd) => StdioSpec::Fd(fd.try_clone()?),
+        StdioSpec::Null => StdioSpec::Null,
+        StdioSpec::Inherit => StdioSpec::Inherit,
+    })
+}
+
+fn open_terminal(path: &Path) -> io::Result<OwnedFd> {
+    input::open_terminal(path, false).map_err(|e| io::Error::new(e.error.kind(), e))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -325,7 +357,14 @@ mod tests {
             invocation_id: "0".repeat(32),
         };
         let mut cap = Capture::default();
-        let (out, err) = cap.stdio(None, None, &tag, &tx).expect("pipes");
+        let stdin = Input {
+            spec: StdioSpec::Null,
+            source: Source::Null,
+            controlling_terminal: None,
+        };
+        let (out, err) = cap
+            .stdio(None, None, &stdin, None, &tag, &tx)
+            .expect("pipes");
         let mut req = spawn::SpawnRequest::new(
             "/bin/sh",
             vec![

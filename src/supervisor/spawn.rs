@@ -45,6 +45,20 @@ pub enum StdioSpec {
     Fd(OwnedFd),
 }
 
+/// How a command whose stdin is a terminal takes it as its controlling
+/// terminal (StandardInput=tty, tty-force, tty-fail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControllingTerminal {
+    /// Take it if no other session has it; run without one otherwise
+    /// (systemd waits until it is released).
+    IfFree,
+    /// Take it from whichever session has it (needs CAP_SYS_ADMIN when
+    /// another session holds it).
+    Force,
+    /// Fail the command (208/STDIN) when another session has it.
+    OrFail,
+}
+
 /// Resolved User=/Group=/SupplementaryGroups=: numeric ids only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -84,6 +98,9 @@ pub struct SpawnRequest {
     pub stdin: StdioSpec,
     pub stdout: StdioSpec,
     pub stderr: StdioSpec,
+    /// Makes stdin, a terminal, the controlling terminal of the command's
+    /// new session.
+    pub controlling_terminal: Option<ControllingTerminal>,
     /// A cgroup.procs file the child writes itself into before exec.
     pub cgroup_procs: Option<PathBuf>,
 }
@@ -105,6 +122,7 @@ impl SpawnRequest {
             stdin: StdioSpec::Null,
             stdout: StdioSpec::Null,
             stderr: StdioSpec::Null,
+            controlling_terminal: None,
             cgroup_procs: None,
         }
     }
@@ -126,6 +144,7 @@ struct ChildSetup {
     umask: Option<libc::mode_t>,
     nice: Option<i32>,
     limits: Vec<ResourceLimit>,
+    controlling_terminal: Option<ControllingTerminal>,
     cgroup_procs: Option<CString>,
 }
 
@@ -180,6 +199,7 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
         umask: req.umask.map(|m| m as libc::mode_t),
         nice: req.nice,
         limits: req.limits,
+        controlling_terminal: req.controlling_terminal,
         cgroup_procs: req.cgroup_procs.as_ref().map(to_c).transpose()?,
     };
     let program = to_c(&req.program)?;
@@ -444,6 +464,14 @@ fn child_setup(s: &ChildSetup) {
         // Its own session and process group: the unit of killing.
         if libc::setsid() < 0 {
             libc::_exit(exit_code::SETSID);
+        }
+        if let Some(mode) = s.controlling_terminal {
+            // Only a session leader without a terminal may take one: right
+            // after setsid().
+            let force = libc::c_int::from(mode == ControllingTerminal::Force);
+            if libc::ioctl(0, libc::TIOCSCTTY, force) < 0 && mode != ControllingTerminal::IfFree {
+                libc::_exit(exit_code::STDIN);
+            }
         }
         if let Some(path) = &s.cgroup_procs {
             let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);

@@ -12,7 +12,9 @@ use super::install::InstallSection;
 use super::known_directives;
 use super::lexer::Lexed;
 use super::name::{UnitName, UnitType};
-use super::service::{RestartPolicy, ServiceSection, ServiceType, ServiceUnit};
+use super::service::{
+    RestartPolicy, ServiceSection, ServiceType, ServiceUnit, StandardInput, StandardOutput,
+};
 use super::service_directives::{apply_service, ServiceFlags};
 use super::source::UnitSource;
 use super::specifiers::{SpecifierContext, Specifiers};
@@ -273,6 +275,25 @@ pub fn assemble(
     (!failed).then_some(result)
 }
 
+/// systemd's `service_fix_stdio`: input data implies StandardInput=data;
+/// output inherits from a terminal input only. With any other input an
+/// `inherit` (given or default) becomes the manager's default, so that a
+/// service never writes into the file or data it reads (checked against
+/// systemd 252's `systemd --test` dump).
+fn fix_stdio(s: &mut ServiceSection) {
+    if s.standard_input == StandardInput::Null && !s.standard_input_data.is_empty() {
+        s.standard_input = StandardInput::Data;
+    }
+    if s.standard_input.is_terminal() {
+        s.standard_output.get_or_insert(StandardOutput::Inherit);
+        return;
+    }
+    if s.standard_output == Some(StandardOutput::Inherit) {
+        // stderr's inherit then follows stdout to the default as well.
+        s.standard_output = None;
+    }
+}
+
 /// systemd's `service_fix_up` and `service_verify`: resolve the default
 /// Type= and refuse inconsistent services.
 fn check_service(s: &mut ServiceSection, flags: ServiceFlags, fail: &mut impl FnMut(String)) {
@@ -285,6 +306,7 @@ fn check_service(s: &mut ServiceSection, flags: ServiceFlags, fail: &mut impl Fn
             ServiceType::Simple
         };
     }
+    fix_stdio(s);
     // systemd 252 has no SuccessAction= in sundial's model, so the checks
     // below read as if it were unset.
     if s.exec_start.is_empty() && s.exec_stop.is_empty() {
@@ -307,5 +329,124 @@ fn check_service(s: &mut ServiceSection, flags: ServiceFlags, fail: &mut impl Fn
             "Service is of type D-Bus but no D-Bus service name has been specified. Refusing."
                 .into(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::lexer::lex;
+    use crate::unit::specifiers::SpecifierContext;
+    use sundial_calendar::zone::BundledZones;
+
+    /// Loads `[Service]` lines; the service and the diagnostics as text.
+    fn service(body: &str) -> (ServiceSection, Vec<String>) {
+        let path = PathBuf::from("/units/s.service");
+        let text = format!("[Service]\nExecStart=/bin/cat\n{body}\n");
+        let files = [LexedFile {
+            path: path.clone(),
+            lexed: lex(&path, &text),
+        }];
+        let ctx = SpecifierContext::system();
+        let zone = Zone::utc();
+        let zones = BundledZones::new();
+        let env = ParseEnv {
+            specifiers: &ctx,
+            local_zone: &zone,
+            zones: &zones,
+        };
+        let name = UnitName::parse("s.service").expect("valid name");
+        let mut diags = Vec::new();
+        let unit = assemble(&name, Some(&path), &files, &env, &mut diags);
+        let diags = diags.iter().map(ToString::to_string).collect();
+        match unit {
+            Some(Unit::Service(s)) => (s.service, diags),
+            other => panic!("did not load: {other:?} {diags:?}"),
+        }
+    }
+
+    #[test]
+    fn input_text_and_data_share_one_buffer_and_imply_data() {
+        let (s, diags) = service(
+            "StandardInputText=first\nStandardInputData=c2Vjb25k\nStandardInputText=\\tthird %N",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(s.standard_input, StandardInput::Data);
+        assert_eq!(s.standard_input_data, b"first\nsecond\tthird s\n");
+        // Not inherit: data is not a stream to write to.
+        assert_eq!(s.standard_output, None);
+    }
+
+    #[test]
+    fn an_empty_assignment_resets_the_buffer() {
+        let (s, _) = service("StandardInputText=gone\nStandardInputData=\nStandardInputText=kept");
+        assert_eq!(s.standard_input_data, b"kept\n");
+        let (s, _) = service("StandardInputData=Z29uZQ==\nStandardInputText=");
+        assert!(s.standard_input_data.is_empty());
+        assert_eq!(s.standard_input, StandardInput::Null);
+    }
+
+    #[test]
+    fn explicit_input_wins_over_the_implied_data() {
+        // systemd cannot tell an explicit null from the default: data wins.
+        let (s, _) = service("StandardInput=null\nStandardInputText=x");
+        assert_eq!(s.standard_input, StandardInput::Data);
+        let (s, _) = service("StandardInput=file:/etc/hostname\nStandardInputText=x");
+        assert_eq!(
+            s.standard_input,
+            StandardInput::File("/etc/hostname".into())
+        );
+        let (s, _) = service("StandardInput=data");
+        assert_eq!(s.standard_input, StandardInput::Data);
+        assert!(s.standard_input_data.is_empty());
+    }
+
+    #[test]
+    fn bad_input_lines_are_reported_and_ignored() {
+        let (s, diags) = service("StandardInputText=a\\q\nStandardInputData=QUJ\nTTYPath=tty1");
+        assert!(s.standard_input_data.is_empty());
+        assert_eq!(s.tty_path, None);
+        assert_eq!(
+            diags,
+            vec![
+                "/units/s.service:3: StandardInputText=: failed to decode C escaped text 'a\\q', ignoring",
+                "/units/s.service:4: StandardInputData=: failed to decode base64 data, ignoring: QUJ",
+                "/units/s.service:5: TTYPath=: path 'tty1' is not absolute",
+            ]
+        );
+    }
+
+    #[test]
+    fn socket_inputs_are_refused_and_read_as_null() {
+        for value in ["socket", "fd", "fd:web"] {
+            let (s, diags) = service(&format!("StandardInput=tty\nStandardInput={value}"));
+            assert_eq!(s.standard_input, StandardInput::Null, "{value}");
+            assert_eq!(s.standard_output, None, "{value}");
+            assert_eq!(
+                diags,
+                vec![format!(
+                    "/units/s.service:4: StandardInput=: '{value}' needs socket activation, which sundial does not support; using null"
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn output_inherits_from_a_terminal_only() {
+        // As systemd 252's `systemd --test` dump shows them.
+        let (s, _) = service("StandardInput=tty-force\nTTYPath=/dev/tty9");
+        assert_eq!(s.standard_input, StandardInput::TtyForce);
+        assert_eq!(s.standard_output, Some(StandardOutput::Inherit));
+        assert_eq!(s.tty_path(), Path::new("/dev/tty9"));
+        let (s, _) = service("StandardInput=tty\nStandardOutput=journal");
+        assert_eq!(s.standard_output, Some(StandardOutput::Journal));
+        let (s, _) = service(
+            "StandardInput=file:/etc/hostname\nStandardOutput=inherit\nStandardError=inherit",
+        );
+        assert_eq!(s.standard_output, None);
+        assert_eq!(s.standard_error, Some(StandardOutput::Inherit));
+        let (s, _) = service("StandardOutput=inherit");
+        assert_eq!(s.standard_output, None);
+        assert_eq!(s.tty_path(), Path::new("/dev/console"));
     }
 }

@@ -23,6 +23,7 @@ pub mod service_directives;
 pub mod signal;
 pub mod source;
 pub mod specifiers;
+pub mod stdin_data;
 pub mod timer;
 // The `[Unit]` section is called what systemd calls it.
 #[allow(clippy::module_inception)]

@@ -172,23 +172,37 @@ pub struct EnvironmentFile {
     pub optional: bool,
 }
 
-/// `StandardInput=`.
+/// `StandardInput=`. `socket` and `fd:NAME` need socket activation, which
+/// sundial does not have: they are reported at load time and read as `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum StandardInput {
     /// `null` (default).
     #[default]
     Null,
-    /// `tty`, `tty-force`, `tty-fail`.
+    /// `tty`: the terminal of TTYPath=, as controlling terminal if it is free.
     Tty,
-    /// `data` (StandardInputText=/Data=).
+    /// `tty-force`: the terminal, taken from its controlling process.
+    TtyForce,
+    /// `tty-fail`: the terminal; the command fails if it is controlled.
+    TtyFail,
+    /// `data`: the bytes of StandardInputText=/StandardInputData=.
     Data,
     /// `file:PATH`
     File(PathBuf),
-    /// `socket`
-    Socket,
-    /// `fd:NAME`
-    Fd(String),
 }
+
+impl StandardInput {
+    /// `tty`, `tty-force` or `tty-fail`.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            StandardInput::Tty | StandardInput::TtyForce | StandardInput::TtyFail
+        )
+    }
+}
+
+/// systemd's TTYPath= default.
+pub const DEFAULT_TTY_PATH: &str = "/dev/console";
 
 /// `StandardOutput=` / `StandardError=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,9 +396,16 @@ pub struct ServiceSection {
     pub nice: Option<i32>,
     /// `Limit*=`, one entry per resource set (last assignment wins).
     pub limits: Vec<ResourceLimit>,
-    /// `StandardInput=`
+    /// `StandardInput=`, `data` when StandardInputText=/StandardInputData=
+    /// are set and it is `null` (systemd's `service_fix_stdio`).
     pub standard_input: StandardInput,
-    /// `StandardOutput=`; `None` = the manager default (journal).
+    /// The bytes of StandardInputText=/StandardInputData=, in order.
+    pub standard_input_data: Vec<u8>,
+    /// `TTYPath=`; `None` = /dev/console.
+    pub tty_path: Option<PathBuf>,
+    /// `StandardOutput=`; `None` = the manager default (journal). `inherit`
+    /// only with terminal input: with any other input systemd replaces it
+    /// by the default, and so does the loader.
     pub standard_output: Option<StandardOutput>,
     /// `StandardError=`; `None` = inherit (same as stdout).
     pub standard_error: Option<StandardOutput>,
@@ -443,6 +464,8 @@ impl Default for ServiceSection {
             nice: None,
             limits: Vec::new(),
             standard_input: StandardInput::Null,
+            standard_input_data: Vec::new(),
+            tty_path: None,
             standard_output: None,
             standard_error: None,
             syslog_identifier: None,
@@ -469,6 +492,13 @@ impl ServiceSection {
     /// The stop timeout with the manager's default applied.
     pub fn timeout_stop_or(&self, default: Timespan) -> Timespan {
         self.timeout_stop.unwrap_or(default)
+    }
+
+    /// The terminal of StandardInput=tty and StandardOutput=tty.
+    pub fn tty_path(&self) -> &std::path::Path {
+        self.tty_path
+            .as_deref()
+            .unwrap_or(std::path::Path::new(DEFAULT_TTY_PATH))
     }
 
     /// The value of the environment variable `name` after all `Environment=`

@@ -9,6 +9,7 @@ use super::service::{
     EnvironmentFile, KillMode, Limit, NotifyAccess, Resource, ResourceLimit, RestartPolicy,
     ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
 };
+use super::stdin_data;
 use super::values::{
     check_abs_path, parse_abs_path, parse_environment, parse_exit_status_list, parse_permyriad,
     parse_signal, parse_size, parse_timeout, parse_timespan, parse_user, valid_env_name,
@@ -195,9 +196,42 @@ pub fn apply_service(
             ))),
         },
         "StandardInput" => match parse_standard_input(value, cx) {
-            Ok(v) => s.standard_input = v,
+            Ok(Some(v)) => s.standard_input = v,
+            Ok(None) => {
+                // Reported, and read as null rather than kept from an
+                // earlier line: the service must not get a stdin it did not
+                // ask for.
+                s.standard_input = StandardInput::Null;
+                cx.warn(ValueError::Invalid(format!(
+                    "'{value}' needs socket activation, which sundial does not support; using null"
+                )));
+            }
             Err(e) => cx.warn(e),
         },
+        "StandardInputText" => {
+            if value.is_empty() {
+                s.standard_input_data.clear();
+            } else if let Err(e) =
+                stdin_data::append_text(&mut s.standard_input_data, value, &cx.specifiers)
+            {
+                cx.warn(e);
+            }
+        }
+        "StandardInputData" => {
+            if value.is_empty() {
+                s.standard_input_data.clear();
+            } else if let Err(e) = stdin_data::append_base64(&mut s.standard_input_data, value) {
+                cx.warn(e);
+            }
+        }
+        "TTYPath" => {
+            if value.is_empty() {
+                s.tty_path = None;
+            } else {
+                let v = parse_abs_path(value, &cx.specifiers).map(Some);
+                cx.set(&mut s.tty_path, v);
+            }
+        }
         "StandardOutput" => match parse_standard_output(value, cx) {
             Ok(v) => s.standard_output = Some(v),
             Err(e) => cx.warn(e),
@@ -484,28 +518,31 @@ fn file_target(
     )
 }
 
+/// `None` for the values that need socket activation (`socket`, `fd:NAME`).
 fn parse_standard_input(
     value: &str,
     cx: &mut DirectiveCx<'_>,
-) -> Result<StandardInput, ValueError> {
+) -> Result<Option<StandardInput>, ValueError> {
     if let Some(p) = file_target(cx, value, "file:") {
-        return p.map(StandardInput::File);
+        return p.map(|p| Some(StandardInput::File(p)));
     }
-    if let Some(name) = value.strip_prefix("fd:") {
-        return Ok(StandardInput::Fd(name.to_owned()));
+    if value == "fd" || value.starts_with("fd:") {
+        return Ok(None);
     }
-    Ok(match value {
+    Ok(Some(match value {
         "null" => StandardInput::Null,
-        "tty" | "tty-force" | "tty-fail" => StandardInput::Tty,
+        "tty" => StandardInput::Tty,
+        "tty-force" => StandardInput::TtyForce,
+        "tty-fail" => StandardInput::TtyFail,
         "data" => StandardInput::Data,
-        "socket" => StandardInput::Socket,
+        "socket" => return Ok(None),
         _ => {
             return Err(enum_error(
                 value,
                 "null, tty, tty-force, tty-fail, data, file:PATH, socket, fd:NAME",
             ))
         }
-    })
+    }))
 }
 
 fn parse_standard_output(
