@@ -125,6 +125,9 @@ async fn start(
     // Handlers first, so that a SIGTERM during start-up is not lost.
     let signals =
         signals::Signals::install().map_err(io_error("cannot install signal handlers"))?;
+    if let Some(warning) = proc_namespace_mismatch() {
+        report(warning);
+    }
     let clock = if options.manual_clock {
         let mut start = RealClock.now();
         if let Some(t) = std::env::var(MANUAL_CLOCK_START_ENV)
@@ -379,4 +382,21 @@ fn random_seed() -> u64 {
         let _ = f.read_exact(&mut bytes);
     }
     u64::from_ne_bytes(bytes)
+}
+
+/// A warning when /proc was mounted for another PID namespace (a container
+/// started with the host's /proc): the process ids /proc lists are then not
+/// the ones this process sees, so processes that daemonize out of a service
+/// cannot be found, stopped or reaped.
+fn proc_namespace_mismatch() -> Option<String> {
+    let own = std::process::id();
+    let seen = std::fs::read_link("/proc/self").ok()?;
+    let seen: u32 = seen.to_str()?.parse().ok()?;
+    (seen != own).then(|| {
+        format!(
+            "warning: /proc belongs to another PID namespace (it calls this process {seen}, \
+             the kernel {own}): processes that leave a service cannot be tracked or reaped; \
+             mount /proc for this namespace (unshare --mount-proc, a container's own /proc)"
+        )
+    })
 }

@@ -22,6 +22,7 @@ pub struct Daemon {
     env: Vec<(String, String)>,
     unset: Vec<String>,
     args: Vec<String>,
+    wrapper: Vec<String>,
 }
 
 /// Writes a unit file.
@@ -68,6 +69,7 @@ impl Daemon {
             env: Vec::new(),
             unset: Vec::new(),
             args: Vec::new(),
+            wrapper: Vec::new(),
         }
     }
 
@@ -89,6 +91,14 @@ impl Daemon {
         self
     }
 
+    /// Runs the daemon under another program (`unshare --pid --fork`):
+    /// `argv` comes first, then the path of the sundial binary and its
+    /// arguments. [`Daemon::pid`] is then the wrapper's pid.
+    pub fn wrapped(mut self, argv: &[&str]) -> Daemon {
+        self.wrapper = argv.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
     /// Starts the daemon and waits until it answers.
     pub fn start(&mut self) {
         let stderr = fs::OpenOptions::new()
@@ -101,7 +111,14 @@ impl Daemon {
             .append(true)
             .open(self.dir.join("daemon.out"))
             .unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sundial"));
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(env!("CARGO_BIN_EXE_sundial"));
+                cmd
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_sundial")),
+        };
         cmd.arg("daemon")
             .arg("--user")
             .arg("--unit-dir")
@@ -238,6 +255,13 @@ impl Daemon {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Waits for the daemon (or its wrapper) to exit; its exit code, None
+    /// when a signal ended it.
+    pub fn wait_exit(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        child.wait().ok()?.code()
     }
 
     /// SIGTERM, and wait for the exit; returns whether it exited 0.
