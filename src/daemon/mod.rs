@@ -255,6 +255,9 @@ async fn start(
     } else {
         Some(timerfd::ClockTimers::new().map_err(io_error("cannot create the clock timerfds"))?)
     };
+    let log_store = store.another_connection()?;
+    let logs = LogPipe::new(flush, options.log_stdout, log_store)
+        .map_err(io_error("cannot start the log writer thread"))?;
     let mut state = State {
         clock,
         scheduler,
@@ -264,7 +267,7 @@ async fn start(
         paths,
         config,
         runs: RunTracker::default(),
-        logs: LogPipe::new(flush, options.log_stdout),
+        logs,
         sink: sink_rx,
         waits: waits::JobWaits::default(),
         active_targets: BTreeSet::new(),

@@ -1,16 +1,21 @@
 //! Captured output on its way to the store: batched, optionally echoed to the
 //! daemon's stdout with the unit name in front (`--log-stdout`, for container
-//! logs), and handed to `logs -f` clients after each batch is committed.
+//! logs), written by a thread of its own, and handed to `logs -f` clients
+//! after each batch is committed.
 
 use std::io::Write;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
+use super::state::report;
 use crate::ipc::types::LogLine;
 use crate::ipc::Response;
 use crate::store::{InvocationId, LogQuery, NewLogLine, Store, Stream};
-use crate::supervisor::output::{LogRecord, LogSink, ManagerRecord, Stream as CaptureStream};
+use crate::supervisor::output::{
+    now_realtime, LogRecord, LogSink, ManagerRecord, Stream as CaptureStream,
+};
 
 /// What the supervisor's sink passes to the event loop.
 #[derive(Debug)]
@@ -49,33 +54,62 @@ struct Follower {
     tx: mpsc::Sender<Response>,
 }
 
-/// Lines waiting to be written, and the clients following the log.
+/// What the event loop asks of the log writer thread, in order.
+#[derive(Debug)]
+enum WriterCommand {
+    /// Store these lines (one transaction) and feed the followers.
+    Batch(Vec<LogRecord>),
+    /// Answer once everything sent before is in the store.
+    Barrier(std::sync::mpsc::SyncSender<()>),
+    /// A new `logs -f` client.
+    Follow(Follower),
+}
+
+/// Lines waiting to be written, and the thread that writes them.
+///
+/// Writing a batch (inserts, pruning, the commit) takes milliseconds, which
+/// the event loop does not wait for: batches go to a thread with its own
+/// connection to the store, which also feeds the `logs -f` clients. A query
+/// that must see every line so far calls [`LogPipe::sync`] first.
 #[derive(Debug)]
 pub struct LogPipe {
     pending: Vec<LogRecord>,
     since: Option<Instant>,
     flush_interval: Duration,
     echo: bool,
-    followers: Vec<Follower>,
+    writer: Option<LogWriter>,
 }
 
-/// A batch is written at once when it reaches this many lines.
+#[derive(Debug)]
+struct LogWriter {
+    tx: std::sync::mpsc::Sender<WriterCommand>,
+    thread: JoinHandle<()>,
+}
+
+/// A batch is handed to the writer at once when it reaches this many lines.
 const BATCH_LINES: usize = 512;
+
+/// How often the writer removes lines older than the configured age.
+const AGE_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Lines per frame of a `logs` reply.
 pub const LINES_PER_FRAME: usize = 1000;
 
 impl LogPipe {
-    /// A pipe that writes batches at least every `flush_interval`; `echo`
-    /// also prints every line to stdout.
-    pub fn new(flush_interval: Duration, echo: bool) -> LogPipe {
-        LogPipe {
+    /// A pipe that hands batches to a writer thread on `store` at least
+    /// every `flush_interval`; `echo` also prints every line to stdout.
+    pub fn new(flush_interval: Duration, echo: bool, store: Store) -> std::io::Result<LogPipe> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("log-writer".into())
+            .spawn(move || write_batches(store, &rx))?;
+        Ok(LogPipe {
             pending: Vec::new(),
             since: None,
             flush_interval,
             echo,
-            followers: Vec::new(),
-        }
+            writer: Some(LogWriter { tx, thread }),
+        })
     }
 
     /// Takes one captured line.
@@ -102,28 +136,22 @@ impl LogPipe {
         self.since.map(|s| s + self.flush_interval)
     }
 
-    /// Writes the pending lines in one transaction and feeds the followers.
-    pub fn flush(&mut self, store: &mut Store) -> Result<(), String> {
+    /// Hands the pending lines to the writer, without waiting.
+    pub fn flush(&mut self) {
         self.since = None;
         if !self.pending.is_empty() {
             let batch = std::mem::take(&mut self.pending);
-            let lines: Vec<NewLogLine<'_>> = batch
-                .iter()
-                .map(|r| NewLogLine {
-                    unit: &r.unit,
-                    invocation: r.invocation_id.parse::<InvocationId>().ok(),
-                    stream: match r.stream {
-                        CaptureStream::Stdout => Stream::Stdout,
-                        CaptureStream::Stderr => Stream::Stderr,
-                    },
-                    at: r.timestamp,
-                    line: &r.line,
-                })
-                .collect();
-            store.append_logs(&lines).map_err(|e| e.to_string())?;
+            self.send(WriterCommand::Batch(batch));
         }
-        self.feed_followers(store);
-        Ok(())
+    }
+
+    /// Flushes, and waits until every line so far is in the store.
+    pub fn sync(&mut self) {
+        self.flush();
+        let (ack_tx, ack_rx) = std::sync::mpsc::sync_channel(1);
+        if self.send(WriterCommand::Barrier(ack_tx)) {
+            let _ = ack_rx.recv();
+        }
     }
 
     /// Adds a `logs -f` client that has been sent everything up to `after`.
@@ -131,36 +159,179 @@ impl LogPipe {
         query.after = Some(after);
         query.last = None;
         query.limit = Some(LINES_PER_FRAME);
-        self.followers.push(Follower { query, tx });
+        self.send(WriterCommand::Follow(Follower { query, tx }));
     }
 
-    fn feed_followers(&mut self, store: &Store) {
-        self.followers.retain_mut(|f| loop {
-            if f.tx.is_closed() {
-                return false;
-            }
-            let Ok(entries) = store.logs(&f.query) else {
-                return false;
-            };
-            let Some(last) = entries.last() else {
-                return true;
-            };
-            f.query.after = Some(last.cursor);
-            let full = entries.len() >= LINES_PER_FRAME;
-            let lines = entries.into_iter().map(LogLine::from).collect();
-            // A client that does not keep up is dropped rather than letting
-            // its backlog grow in the daemon.
-            if f.tx.try_send(Response::Logs { lines }).is_err() {
-                return false;
-            }
-            if !full {
-                return true;
-            }
-        });
-    }
-
-    /// Ends every follow (at shutdown).
+    /// Writes what is pending, ends every follow and the writer (at
+    /// shutdown).
     pub fn close(&mut self) {
-        self.followers.clear();
+        self.flush();
+        if let Some(writer) = self.writer.take() {
+            drop(writer.tx);
+            if writer.thread.join().is_err() {
+                report("the log writer thread panicked");
+            }
+        }
+    }
+
+    /// Whether the writer took the command (it is gone only after `close`
+    /// or a panic).
+    fn send(&mut self, command: WriterCommand) -> bool {
+        let sent = self
+            .writer
+            .as_ref()
+            .is_some_and(|w| w.tx.send(command).is_ok());
+        if !sent {
+            report("captured output lost: the log writer is gone");
+        }
+        sent
+    }
+}
+
+/// The writer thread: runs the commands until the pipe closes its end.
+fn write_batches(mut store: Store, rx: &std::sync::mpsc::Receiver<WriterCommand>) {
+    let mut followers = Vec::new();
+    // The daemon pruned by age at start; a long-running one does it again
+    // now and then, when it writes anyway (so an idle daemon stays asleep).
+    let mut pruned = Instant::now();
+    while let Ok(command) = rx.recv() {
+        match command {
+            WriterCommand::Batch(batch) => {
+                if let Err(e) = append(&mut store, &batch) {
+                    report(format!("cannot store captured output: {e}"));
+                }
+                if pruned.elapsed() >= AGE_PRUNE_INTERVAL {
+                    pruned = Instant::now();
+                    if let Err(e) = store.prune_logs(now_realtime()) {
+                        report(format!("cannot prune old log lines: {e}"));
+                    }
+                }
+                feed_followers(&store, &mut followers);
+            }
+            WriterCommand::Barrier(ack) => {
+                let _ = ack.send(());
+            }
+            WriterCommand::Follow(follower) => {
+                followers.push(follower);
+                feed_followers(&store, &mut followers);
+            }
+        }
+    }
+}
+
+fn append(store: &mut Store, batch: &[LogRecord]) -> Result<(), crate::store::StoreError> {
+    let lines: Vec<NewLogLine<'_>> = batch
+        .iter()
+        .map(|r| NewLogLine {
+            unit: &r.unit,
+            invocation: r.invocation_id.parse::<InvocationId>().ok(),
+            stream: match r.stream {
+                CaptureStream::Stdout => Stream::Stdout,
+                CaptureStream::Stderr => Stream::Stderr,
+            },
+            at: r.timestamp,
+            line: &r.line,
+        })
+        .collect();
+    store.append_logs(&lines).map(|_| ())
+}
+
+/// Sends each follower the lines after its cursor; drops the ones that are
+/// gone or do not keep up.
+fn feed_followers(store: &Store, followers: &mut Vec<Follower>) {
+    followers.retain_mut(|f| loop {
+        if f.tx.is_closed() {
+            return false;
+        }
+        let Ok(entries) = store.logs(&f.query) else {
+            return false;
+        };
+        let Some(last) = entries.last() else {
+            return true;
+        };
+        f.query.after = Some(last.cursor);
+        let full = entries.len() >= LINES_PER_FRAME;
+        let lines = entries.into_iter().map(LogLine::from).collect();
+        // A client that does not keep up is dropped rather than letting
+        // its backlog grow in the daemon.
+        if f.tx.try_send(Response::Logs { lines }).is_err() {
+            return false;
+        }
+        if !full {
+            return true;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(n: usize) -> LogRecord {
+        LogRecord {
+            unit: "chatty.service".into(),
+            invocation_id: String::new(),
+            stream: CaptureStream::Stdout,
+            timestamp: sundial_calendar::Timestamp::from_secs(1_700_000_000),
+            line: format!("line {n}"),
+        }
+    }
+
+    fn lines(store: &Store) -> Vec<String> {
+        store
+            .logs(&LogQuery::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.line)
+            .collect()
+    }
+
+    #[test]
+    fn sync_waits_for_every_line_and_followers_get_what_comes_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("state.db")).unwrap();
+        store.sync_in_background().unwrap();
+        let mut pipe = LogPipe::new(
+            Duration::from_millis(200),
+            false,
+            store.another_connection().unwrap(),
+        )
+        .unwrap();
+        for n in 0..1200 {
+            pipe.push(record(n));
+            if pipe.is_full() {
+                pipe.flush();
+            }
+        }
+        assert!(pipe.deadline().is_some());
+        pipe.sync();
+        assert!(pipe.deadline().is_none());
+        let stored = lines(&store);
+        assert_eq!(stored.len(), 1200);
+        assert_eq!(stored[1199], "line 1199");
+
+        let cursor = store
+            .logs(&LogQuery::default())
+            .unwrap()
+            .last()
+            .unwrap()
+            .cursor;
+        let (tx, mut rx) = mpsc::channel(16);
+        pipe.follow(LogQuery::default(), cursor, tx);
+        pipe.push(record(1200));
+        pipe.sync();
+        match rx.try_recv() {
+            Ok(Response::Logs { lines }) => {
+                let text: Vec<&str> = lines.iter().map(|l| l.line.as_str()).collect();
+                assert_eq!(text, ["line 1200"]);
+            }
+            other => panic!("follower got {other:?}"),
+        }
+        // Closing writes what is pending and ends the follow.
+        pipe.push(record(1201));
+        pipe.close();
+        assert_eq!(lines(&store).len(), 1202);
+        assert!(matches!(rx.try_recv(), Ok(Response::Logs { .. })));
+        assert!(rx.try_recv().is_err());
     }
 }

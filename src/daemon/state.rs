@@ -361,11 +361,15 @@ impl State {
         }
     }
 
-    /// Writes the pending log lines.
+    /// Hands the pending log lines to the log writer.
     pub fn flush_logs(&mut self) {
-        if let Err(e) = self.logs.flush(&mut self.store) {
-            report(format!("cannot store captured output: {e}"));
-        }
+        self.logs.flush();
+    }
+
+    /// Waits until every log line so far is in the store: before a query
+    /// that must see them.
+    pub fn sync_logs(&mut self) {
+        self.logs.sync();
     }
 
     /// systemd's ActiveState and SubState of any unit.

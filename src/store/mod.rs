@@ -41,6 +41,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -162,8 +163,9 @@ pub struct Store {
     retention: LogRetention,
     /// Durable writes join one open transaction until `commit`.
     batching: bool,
-    /// Set by [`Store::sync_in_background`].
-    background: Option<BackgroundSync>,
+    /// Set by [`Store::sync_in_background`]; shared with the connections
+    /// made by [`Store::another_connection`].
+    background: Option<Arc<BackgroundSync>>,
 }
 
 impl Store {
@@ -300,10 +302,27 @@ impl Store {
         }
         self.commit()?;
         self.set_sync(Durability::Normal)?;
-        self.background = Some(BackgroundSync::start(&self.path)?);
+        self.background = Some(Arc::new(BackgroundSync::start(&self.path)?));
         self.conn
             .execute_batch("PRAGMA wal_autocheckpoint = 0")
             .map_err(self.sqlite("turn automatic checkpoints off"))
+    }
+
+    /// A second connection to the same file, for another thread (the
+    /// daemon's log writer): same log limits, and its commits go through the
+    /// same sync thread when this store has one.
+    pub fn another_connection(&self) -> Result<Store> {
+        let mut other = Store::open(&self.path)?;
+        other.retention = self.retention;
+        if let Some(background) = &self.background {
+            other.set_sync(Durability::Normal)?;
+            other
+                .conn
+                .execute_batch("PRAGMA wal_autocheckpoint = 0")
+                .map_err(other.sqlite("turn automatic checkpoints off"))?;
+            other.background = Some(Arc::clone(background));
+        }
+        Ok(other)
     }
 
     /// Called after every commit: tells the sync thread, and reports a

@@ -37,7 +37,7 @@ fn error(code: ErrorCode, message: String) -> Reply {
 
 /// Answers `logs`.
 pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
-    state.flush_logs();
+    state.sync_logs();
     let invocation = match request
         .invocation
         .as_deref()
