@@ -10,7 +10,7 @@ use std::time::Duration;
 use daemon_support::{enable, wait_for, write_unit, Daemon};
 use sundial::ipc::types::FileChangeKind;
 use sundial::ipc::{Request, Response};
-use sundial::store::{RunResult, Trigger};
+use sundial::store::{RunResult, Stream, Trigger};
 
 const TIMER_SCRIPT_TIMER: &str = "\
 [Unit]
@@ -242,9 +242,11 @@ fn status_shows_pre_post_script_lines() {
         let Response::Status { units } = response else {
             panic!("{response:?}");
         };
+        // The service's own lines; sundial's about it come in between.
         let lines: Vec<String> = units[0]
             .recent_logs
             .iter()
+            .filter(|l| l.stream != Stream::Manager)
             .map(|l| l.line.clone())
             .collect();
         // Type=simple: ExecStartPost= runs beside the main process, as in

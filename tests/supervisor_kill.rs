@@ -127,6 +127,37 @@ async fn daemonized_grandchild_is_gone_after_stop() {
     );
 }
 
+/// A process that appears while the stop's SIGTERM round is under way (here
+/// the main process starts a daemon from its TERM trap and exits) was not
+/// there when the round signalled the service's processes; it becomes an
+/// orphan of the supervisor and must get the round's signal when it is
+/// found, rather than keep the stop waiting for TimeoutStopSec=.
+#[tokio::test]
+async fn a_daemon_started_during_the_stop_gets_the_signal_too() {
+    let mut h = Harness::new();
+    // A sleep no other test runs, to find the daemon by.
+    let marker = "61.4142";
+    h.add(
+        "late.service",
+        &format!(
+            "[Service]\nTimeoutStopSec=20s\nExecStart=/bin/sh -c 'trap \"( setsid /bin/sleep {marker} & ); sleep 0.2; exit 0\" TERM; while :; do sleep 0.05; done'\n"
+        ),
+    );
+    h.sup.start("late.service").expect("start job");
+    h.wait_sub("late.service", SubState::Running, 3000).await;
+    h.sup.stop("late.service").expect("stop job");
+    h.wait_sub("late.service", SubState::Dead, 5000).await;
+    h.run_for(50).await;
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(marker))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
 #[tokio::test]
 async fn timeout_stop_sec_escalates_to_sigkill() {
     let mut h = Harness::new();

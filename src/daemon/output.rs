@@ -16,6 +16,7 @@ use crate::store::{InvocationId, LogQuery, NewLogLine, Store, Stream};
 use crate::supervisor::output::{
     now_realtime, LogRecord, LogSink, ManagerRecord, Stream as CaptureStream,
 };
+use sundial_calendar::Timestamp;
 
 /// What the supervisor's sink passes to the event loop.
 #[derive(Debug)]
@@ -54,11 +55,21 @@ struct Follower {
     tx: mpsc::Sender<Response>,
 }
 
+/// A line on its way to the store.
+#[derive(Debug)]
+struct PendingLine {
+    unit: String,
+    invocation: Option<InvocationId>,
+    stream: Stream,
+    at: Timestamp,
+    line: String,
+}
+
 /// What the event loop asks of the log writer thread, in order.
 #[derive(Debug)]
 enum WriterCommand {
     /// Store these lines (one transaction) and feed the followers.
-    Batch(Vec<LogRecord>),
+    Batch(Vec<PendingLine>),
     /// Answer once everything sent before is in the store.
     Barrier(std::sync::mpsc::SyncSender<()>),
     /// A new `logs -f` client.
@@ -73,7 +84,7 @@ enum WriterCommand {
 /// that must see every line so far calls [`LogPipe::sync`] first.
 #[derive(Debug)]
 pub struct LogPipe {
-    pending: Vec<LogRecord>,
+    pending: Vec<PendingLine>,
     since: Option<Instant>,
     flush_interval: Duration,
     echo: bool,
@@ -115,14 +126,40 @@ impl LogPipe {
     /// Takes one captured line.
     pub fn push(&mut self, record: LogRecord) {
         if self.echo {
-            let mut out = std::io::stdout().lock();
-            // A closed stdout must not stop the daemon.
-            let _ = writeln!(out, "{}: {}", record.unit, record.line);
+            echo(&record.unit, &record.line);
         }
+        self.queue(PendingLine {
+            invocation: record.invocation_id.parse().ok(),
+            unit: record.unit,
+            stream: match record.stream {
+                CaptureStream::Stdout => Stream::Stdout,
+                CaptureStream::Stderr => Stream::Stderr,
+            },
+            at: record.timestamp,
+            line: record.line,
+        });
+    }
+
+    /// Takes one line of the supervisor's about a unit.
+    pub fn push_manager(&mut self, record: ManagerRecord) {
+        let line = record.text();
+        if self.echo {
+            echo("sundial", &line);
+        }
+        self.queue(PendingLine {
+            invocation: record.invocation_id.parse().ok(),
+            unit: record.unit,
+            stream: Stream::Manager,
+            at: record.timestamp,
+            line,
+        });
+    }
+
+    fn queue(&mut self, line: PendingLine) {
         if self.pending.is_empty() {
             self.since = Some(Instant::now());
         }
-        self.pending.push(record);
+        self.pending.push(line);
     }
 
     /// Whether the batch is big enough to write now.
@@ -219,21 +256,25 @@ fn write_batches(mut store: Store, rx: &std::sync::mpsc::Receiver<WriterCommand>
     }
 }
 
-fn append(store: &mut Store, batch: &[LogRecord]) -> Result<(), crate::store::StoreError> {
+fn append(store: &mut Store, batch: &[PendingLine]) -> Result<(), crate::store::StoreError> {
     let lines: Vec<NewLogLine<'_>> = batch
         .iter()
-        .map(|r| NewLogLine {
-            unit: &r.unit,
-            invocation: r.invocation_id.parse::<InvocationId>().ok(),
-            stream: match r.stream {
-                CaptureStream::Stdout => Stream::Stdout,
-                CaptureStream::Stderr => Stream::Stderr,
-            },
-            at: r.timestamp,
-            line: &r.line,
+        .map(|l| NewLogLine {
+            unit: &l.unit,
+            invocation: l.invocation,
+            stream: l.stream,
+            at: l.at,
+            line: &l.line,
         })
         .collect();
     store.append_logs(&lines).map(|_| ())
+}
+
+/// `--log-stdout`: one line with its source in front.
+fn echo(source: &str, line: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout must not stop the daemon.
+    let _ = writeln!(out, "{source}: {line}");
 }
 
 /// Sends each follower the lines after its cursor; drops the ones that are

@@ -354,7 +354,11 @@ impl State {
                 }
                 SinkItem::Manager(record) => {
                     if self.debug {
-                        report(format!("{}: {}", record.unit, record.message));
+                        report(record.text());
+                    }
+                    self.logs.push_manager(record);
+                    if self.logs.is_full() {
+                        self.flush_logs();
                     }
                 }
             }

@@ -28,6 +28,9 @@ pub enum Stream {
     Stdout,
     /// Standard error.
     Stderr,
+    /// What sundial itself says about the unit (started, failed, why), the
+    /// lines systemd writes to the journal as `systemd[1]`.
+    Manager,
 }
 
 impl Stream {
@@ -35,6 +38,7 @@ impl Stream {
         match self {
             Stream::Stdout => 1,
             Stream::Stderr => 2,
+            Stream::Manager => 3,
         }
     }
 
@@ -42,6 +46,7 @@ impl Stream {
         match n {
             1 => Some(Stream::Stdout),
             2 => Some(Stream::Stderr),
+            3 => Some(Stream::Manager),
             _ => None,
         }
     }

@@ -130,22 +130,28 @@ pub fn signal_run(
             }
         }
     }
+    targets
+        .into_iter()
+        .filter(|pid| signal_one(*pid, signal, send_sighup))
+        .count()
+}
+
+/// Sends `signal` to one process, then SIGCONT (so that a stopped process
+/// sees it) and, with SendSIGHUP=, SIGHUP; whether the process was there.
+pub fn signal_one(pid: Pid, signal: Signal, send_sighup: bool) -> bool {
     let Ok(sig) = NixSignal::try_from(signal.number()) else {
-        return 0;
+        return false;
     };
-    let mut count = 0;
-    for pid in &targets {
-        if kill(*pid, sig).is_ok() {
-            count += 1;
-            if sig != NixSignal::SIGKILL && sig != NixSignal::SIGCONT {
-                let _ = kill(*pid, NixSignal::SIGCONT);
-            }
-            if send_sighup && sig != NixSignal::SIGHUP {
-                let _ = kill(*pid, NixSignal::SIGHUP);
-            }
-        }
+    if kill(pid, sig).is_err() {
+        return false;
     }
-    count
+    if sig != NixSignal::SIGKILL && sig != NixSignal::SIGCONT {
+        let _ = kill(pid, NixSignal::SIGCONT);
+    }
+    if send_sighup && sig != NixSignal::SIGHUP {
+        let _ = kill(pid, NixSignal::SIGHUP);
+    }
+    true
 }
 
 #[cfg(test)]

@@ -617,6 +617,18 @@ impl ServiceMachine {
         }
     }
 
+    /// The signal for a process that joins the service while a signal round
+    /// that reaches every process is under way (a daemon whose parent just
+    /// died, found among the orphans).
+    pub fn newcomer_signal(&self) -> Option<Signal> {
+        let ServiceState::Killing { phase, .. } = self.state else {
+            return None;
+        };
+        let final_kill = matches!(phase, KillPhase::StopSigkill | KillPhase::FinalSigkill);
+        (kill::scope(self.unit.service.kill_mode, final_kill) == KillScope::All)
+            .then(|| self.signal_for(phase))
+    }
+
     /// Whether a signal round must still wait for processes: main and
     /// control always, the rest only where the round reached them
     /// (control-group; mixed in its SIGKILL rounds).

@@ -16,6 +16,7 @@ pub mod exec_chain;
 pub mod exit;
 pub mod input;
 mod jobs;
+pub mod journal;
 pub mod kill;
 pub mod machine;
 pub mod notify;
@@ -46,7 +47,7 @@ use kill::ProcessSet;
 use machine::{ManagerDefaults, Report, ServiceMachine, StartOutcome};
 use notify::{NotifyMessage, NotifySocket};
 use output::{Capture, LogRecord, LogSink, ManagerRecord};
-use state::{ActiveState, ServiceResult, ServiceState, SubState};
+use state::{ActiveState, ServiceResult, ServiceState, SubState, Transition};
 
 /// How the supervisor runs.
 #[derive(Debug, Clone)]
@@ -821,17 +822,44 @@ impl Supervisor {
     }
 
     fn log_manager(&mut self, unit: &str, message: String) {
+        self.log_line(unit, journal::Line::About(message));
+    }
+
+    fn log_line(&mut self, unit: &str, line: journal::Line) {
         let invocation_id = self
             .services
             .get(unit)
             .map(|s| s.machine.invocation_id().to_owned())
             .unwrap_or_default();
+        let (message, standalone) = match line {
+            journal::Line::About(m) => (m, false),
+            journal::Line::Sentence(m) => (m, true),
+        };
         self.sink.manager(ManagerRecord {
             unit: unit.to_owned(),
             invocation_id,
             timestamp: output::now_realtime(),
             message,
+            standalone,
         });
+    }
+
+    /// The journal lines of a state change of `name`.
+    fn transition_lines(&self, name: &str, t: &Transition) -> Vec<journal::Line> {
+        let Some(s) = self.services.get(name) else {
+            return Vec::new();
+        };
+        let unit = s.machine.unit();
+        let label = journal::label(name, unit.unit.description.as_deref());
+        journal::lines(
+            t,
+            journal::Context {
+                label: &label,
+                stopping: self.jobs.of_unit(name).any(Job::is_stop_like),
+                oneshot: unit.service.service_type == crate::unit::ServiceType::Oneshot,
+                restarts: s.machine.n_restarts(),
+            },
+        )
     }
 
     /// Passes the machines' reports on: log lines, hooks, cleanup.
@@ -849,12 +877,14 @@ impl Supervisor {
                             .get(&name)
                             .map(|s| s.machine.invocation_id().to_owned())
                             .unwrap_or_default();
+                        for line in self.transition_lines(&name, &t) {
+                            self.log_line(&name, line);
+                        }
                         self.transitions.push(UnitTransition {
                             unit: name.clone(),
                             invocation_id,
-                            transition: t.clone(),
+                            transition: t,
                         });
-                        self.log_manager(&name, t.to_string())
                     }
                     Report::Message(m) => self.log_manager(&name, m),
                     Report::Abandoned(pids) => self.strays.extend(pids),
@@ -1096,6 +1126,10 @@ impl Supervisor {
                 Some((name, s)) => {
                     claims.claim(pid);
                     s.procs.orphans.insert(pid);
+                    // It escaped the stop's signal while its parent lived.
+                    if let Some(signal) = s.machine.newcomer_signal() {
+                        kill::signal_one(pid, signal, false);
+                    }
                     self.busy.insert(name);
                 }
                 None if self.config.reap_strays => {
@@ -1146,7 +1180,10 @@ impl Supervisor {
                 let now = Instant::now();
                 if let Some(s) = self.services.get_mut(&name) {
                     s.procs.orphans.remove(&pid);
+                    // Its last lines go before what is said about its end.
+                    s.capture.read_now();
                 }
+                self.drain_output();
                 self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
             }
             let strays: Vec<Pid> = self.strays.iter().copied().collect();

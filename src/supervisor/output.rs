@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sundial_calendar::Timestamp;
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::input::{self, Input, Source};
@@ -57,6 +56,20 @@ pub struct ManagerRecord {
     pub invocation_id: String,
     pub timestamp: Timestamp,
     pub message: String,
+    /// The message is a sentence that names the unit itself
+    /// (`Started x.service.`); otherwise it is shown as `unit: message`.
+    pub standalone: bool,
+}
+
+impl ManagerRecord {
+    /// The line as the journal would show it.
+    pub fn text(&self) -> String {
+        if self.standalone {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.unit, self.message)
+        }
+    }
 }
 
 /// Where captured output and manager messages go (the store, in the daemon).
@@ -127,6 +140,8 @@ const LINE_MAX: usize = 48 * 1024;
 pub struct Capture {
     stdout: Option<OwnedFd>,
     stderr: Option<OwnedFd>,
+    /// The read ends, shared with their reader tasks.
+    readers: Vec<Arc<PipeReader>>,
 }
 
 /// What identifies captured lines.
@@ -151,12 +166,24 @@ impl Capture {
         };
         if slot.is_none() {
             let (read, write) = spawn::pipe()?;
-            start_reader(read, tag.clone(), stream, tx.clone())?;
+            let reader = start_reader(read, tag.clone(), stream, tx.clone())?;
+            self.readers.retain(|r| !r.is_done());
+            self.readers.push(reader);
             *slot = Some(write);
         }
         slot.as_ref()
             .map(OwnedFd::try_clone)
             .unwrap_or_else(|| Err(io::ErrorKind::Other.into()))
+    }
+
+    /// Reads what the service's processes have written so far, now rather
+    /// than when the reader tasks next run: a process that exited has written
+    /// all it will, and its lines belong before what the manager says about
+    /// its end.
+    pub fn read_now(&self) {
+        for reader in &self.readers {
+            reader.read_available();
+        }
     }
 
     /// Closes the write ends: readers end once the last child closes its copy.
@@ -268,28 +295,75 @@ fn open_output(path: &Path, mode: OpenMode) -> io::Result<OwnedFd> {
 }
 
 /// Reads `fd` until end of file and sends every line to `tx`.
+/// One capture pipe's read end and the partial line read so far, shared by
+/// its reader task and [`Capture::read_now`] (both on the supervisor's
+/// thread; the lock is never contended).
+#[derive(Debug)]
+struct PipeReader {
+    pipe: tokio::net::unix::pipe::Receiver,
+    state: Mutex<ReaderState>,
+    tag: CaptureTag,
+    stream: Stream,
+    tx: UnboundedSender<LogRecord>,
+}
+
+#[derive(Debug, Default)]
+struct ReaderState {
+    pending: Vec<u8>,
+    done: bool,
+}
+
+impl PipeReader {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReaderState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_done(&self) -> bool {
+        self.lock().done
+    }
+
+    /// Reads without waiting until the pipe is empty; sends the complete
+    /// lines (and the rest at end of file).
+    fn read_available(&self) {
+        let mut state = self.lock();
+        let mut buf = [0u8; 16 * 1024];
+        while !state.done {
+            match self.pipe.try_read(&mut buf) {
+                Ok(0) => state.done = true,
+                Ok(n) => state.pending.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => state.done = true,
+            }
+        }
+        let at_eof = state.done;
+        emit_lines(&mut state.pending, &self.tag, self.stream, &self.tx, at_eof);
+    }
+}
+
 fn start_reader(
     fd: OwnedFd,
     tag: CaptureTag,
     stream: Stream,
     tx: UnboundedSender<LogRecord>,
-) -> io::Result<()> {
-    let mut pipe = tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?;
-    tokio::spawn(async move {
-        let mut pending: Vec<u8> = Vec::new();
-        let mut buf = vec![0u8; 16 * 1024];
-        loop {
-            match pipe.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    pending.extend_from_slice(&buf[..n]);
-                    emit_lines(&mut pending, &tag, stream, &tx, false);
-                }
-            }
-        }
-        emit_lines(&mut pending, &tag, stream, &tx, true);
+) -> io::Result<Arc<PipeReader>> {
+    let reader = Arc::new(PipeReader {
+        pipe: tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?,
+        state: Mutex::new(ReaderState::default()),
+        tag,
+        stream,
+        tx,
     });
-    Ok(())
+    let task = Arc::clone(&reader);
+    tokio::spawn(async move {
+        while !task.is_done() {
+            if task.pipe.readable().await.is_err() {
+                break;
+            }
+            task.read_available();
+        }
+    });
+    Ok(reader)
 }
 
 /// Sends the complete lines in `pending` (and the rest, at end of file).

@@ -208,14 +208,21 @@ pub fn short_line(line: &LogLine, zone: &Zone, host: &str) -> String {
         .get(c.month.wrapping_sub(1) as usize)
         .copied()
         .unwrap_or("???");
+    // sundial's own lines stand under its name, as systemd's under
+    // `systemd[1]`; their text names the unit.
+    let source = match line.stream {
+        Stream::Manager => "sundial",
+        Stream::Stdout | Stream::Stderr => &line.unit,
+    };
     format!(
-        "{month} {:02} {:02}:{:02}:{:02} {host} {}: {}\n",
-        c.day, c.hour, c.minute, c.second, line.unit, line.line
+        "{month} {:02} {:02}:{:02}:{:02} {host} {source}: {}\n",
+        c.day, c.hour, c.minute, c.second, line.line
     )
 }
 
 /// journalctl's JSON export of an entry: every value a string, fields named
-/// and ordered as the journal does, plus `SUNDIAL_STREAM` (stdout or stderr).
+/// and ordered as the journal does, plus `SUNDIAL_STREAM` (stdout, stderr,
+/// or manager for sundial's own lines about the unit).
 #[derive(Debug, Serialize)]
 pub struct JsonEntry<'a> {
     #[serde(rename = "__CURSOR")]
@@ -247,10 +254,14 @@ pub fn json_line<'a>(line: &'a LogLine, host: &'a str) -> JsonEntry<'a> {
         hostname: host,
         unit: &line.unit,
         invocation: line.invocation.map(|id| id.to_string()),
-        transport: "stdout",
+        transport: match line.stream {
+            Stream::Stdout | Stream::Stderr => "stdout",
+            Stream::Manager => "journal",
+        },
         stream: match line.stream {
             Stream::Stdout => "stdout",
             Stream::Stderr => "stderr",
+            Stream::Manager => "manager",
         },
         message: &line.line,
     }
