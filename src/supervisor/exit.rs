@@ -84,15 +84,25 @@ impl ProcessExit {
 }
 
 impl fmt::Display for ProcessExit {
-    /// As systemctl status shows it: `code=exited, status=0/SUCCESS`, less
-    /// the names of statuses.
+    /// As systemd's manager logs it: `code=exited, status=3/NOTIMPLEMENTED`,
+    /// `code=killed, status=15/TERM`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "code={}, status={}",
-            self.code_name(),
-            self.status_text()
-        )
+        match *self {
+            ProcessExit::Exited(code) => {
+                let name = u8::try_from(code)
+                    .ok()
+                    .and_then(crate::unit::exit_status::exit_status_name)
+                    .unwrap_or("n/a");
+                write!(f, "code=exited, status={code}/{name}")
+            }
+            ProcessExit::Killed(s) | ProcessExit::Dumped(s) => write!(
+                f,
+                "code={}, status={}/{}",
+                self.code_name(),
+                s.number(),
+                s.name()
+            ),
+        }
     }
 }
 
@@ -141,6 +151,21 @@ mod tests {
         assert_eq!(ProcessExit::Exited(3).status_text(), "3");
         assert_eq!(ProcessExit::Killed(Signal::TERM).status_text(), "TERM");
         assert_eq!(ProcessExit::Dumped(Signal::ABRT).code_name(), "dumped");
-        assert_eq!(ProcessExit::Exited(1).to_string(), "code=exited, status=1");
+        assert_eq!(
+            ProcessExit::Exited(1).to_string(),
+            "code=exited, status=1/FAILURE"
+        );
+        assert_eq!(
+            ProcessExit::Exited(3).to_string(),
+            "code=exited, status=3/NOTIMPLEMENTED"
+        );
+        assert_eq!(
+            ProcessExit::Exited(100).to_string(),
+            "code=exited, status=100/n/a"
+        );
+        assert_eq!(
+            ProcessExit::Killed(Signal::TERM).to_string(),
+            "code=killed, status=15/TERM"
+        );
     }
 }
