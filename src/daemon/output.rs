@@ -227,6 +227,7 @@ impl LogPipe {
 
 /// The writer thread: runs the commands until the pipe closes its end.
 fn write_batches(mut store: Store, rx: &std::sync::mpsc::Receiver<WriterCommand>) {
+    crate::store::lower_thread_priority();
     let mut followers = Vec::new();
     // The daemon pruned by age at start; a long-running one does it again
     // now and then, when it writes anyway (so an idle daemon stays asleep).
@@ -256,18 +257,26 @@ fn write_batches(mut store: Store, rx: &std::sync::mpsc::Receiver<WriterCommand>
     }
 }
 
+/// Lines per transaction of the writer. The event loop's own commits wait
+/// while the writer holds the lock; a short transaction (well under a
+/// millisecond) keeps that wait short.
+const LINES_PER_TRANSACTION: usize = 64;
+
 fn append(store: &mut Store, batch: &[PendingLine]) -> Result<(), crate::store::StoreError> {
-    let lines: Vec<NewLogLine<'_>> = batch
-        .iter()
-        .map(|l| NewLogLine {
-            unit: &l.unit,
-            invocation: l.invocation,
-            stream: l.stream,
-            at: l.at,
-            line: &l.line,
-        })
-        .collect();
-    store.append_logs(&lines).map(|_| ())
+    for chunk in batch.chunks(LINES_PER_TRANSACTION) {
+        let lines: Vec<NewLogLine<'_>> = chunk
+            .iter()
+            .map(|l| NewLogLine {
+                unit: &l.unit,
+                invocation: l.invocation,
+                stream: l.stream,
+                at: l.at,
+                line: &l.line,
+            })
+            .collect();
+        store.append_logs(&lines)?;
+    }
+    Ok(())
 }
 
 /// `--log-stdout`: one line with its source in front.

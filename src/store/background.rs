@@ -20,7 +20,7 @@ use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{sqlite_at, Result, StoreError, BUSY_TIMEOUT};
+use super::{sqlite_at, wait_for_lock, Result, StoreError};
 
 /// WAL size from which the thread checkpoints: SQLite's own default of 1,000
 /// pages of 4 KiB.
@@ -65,8 +65,8 @@ impl BackgroundSync {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(db, flags)
             .map_err(sqlite_at(db, "open the checkpoint connection"))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(sqlite_at(db, "set busy timeout"))?;
+        conn.busy_handler(Some(wait_for_lock))
+            .map_err(sqlite_at(db, "set busy handler"))?;
         let shared = Arc::new(Shared::default());
         let worker = Worker {
             conn,
@@ -126,8 +126,24 @@ struct Worker {
     shared: Arc<Shared>,
 }
 
+/// Lowers the calling thread's scheduling priority: the store's threads do
+/// work that can wait, and on a busy machine the event loop, which has
+/// elapses to keep, should get the processor first.
+pub fn lower_thread_priority() {
+    // SAFETY: gettid and setpriority take plain integers and touch no
+    // memory of ours; a failure only leaves the priority as it was.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, BACKGROUND_NICE);
+    }
+}
+
+/// The nice value of the store's threads.
+const BACKGROUND_NICE: libc::c_int = 10;
+
 impl Worker {
     fn run(mut self) {
+        lower_thread_priority();
         loop {
             let stop = {
                 let mut flags = self.shared.lock();

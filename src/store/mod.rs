@@ -36,6 +36,7 @@ mod crash_tests;
 
 use std::cell::Cell;
 
+pub use background::lower_thread_priority;
 use background::BackgroundSync;
 use std::fs;
 use std::io;
@@ -52,6 +53,25 @@ pub use stamps::MonotonicStamp;
 
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Waits while another connection holds the lock, in steps from 20 µs up to
+/// 1 ms; false (give up) after about [`BUSY_TIMEOUT`]. SQLite's own busy
+/// timeout sleeps in steps of up to 100 ms, far longer than the other
+/// connection here (the daemon's log writer) ever holds the lock, and the
+/// event loop would sleep through its elapses.
+fn wait_for_lock(attempt: i32) -> bool {
+    const MAX_STEP_USEC: u64 = 1_000;
+    let attempt = u32::try_from(attempt).unwrap_or(0);
+    // 20 µs doubling: the steps reach 1 ms at the seventh attempt; the
+    // waits until then sum to about 1.3 ms.
+    let step = (20u64 << attempt.min(6)).min(MAX_STEP_USEC);
+    let waited_usec = u64::from(attempt.saturating_sub(6)) * MAX_STEP_USEC + 1_300;
+    if waited_usec > BUSY_TIMEOUT.as_micros() as u64 {
+        return false;
+    }
+    std::thread::sleep(Duration::from_micros(step));
+    true
+}
 
 /// Prepared statements kept per connection; the store uses about twenty.
 const STATEMENT_CACHE: usize = 64;
@@ -210,8 +230,8 @@ impl Store {
             let path = path.clone();
             move |source| StoreError::Sqlite { path, op, source }
         };
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(sqlite("set busy timeout"))?;
+        conn.busy_handler(Some(wait_for_lock))
+            .map_err(sqlite("set busy handler"))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
