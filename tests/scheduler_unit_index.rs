@@ -3,6 +3,8 @@
 
 mod scheduler_support;
 
+use std::sync::Arc;
+
 use scheduler_support::{fired, load, Sim};
 use sundial::scheduler::Event;
 
@@ -33,7 +35,7 @@ fn unit_changes_follow_unit_across_reloads_and_unloads() {
     // Reloaded to trigger b.service: a.service no longer counts.
     let text = format!("{TIMER}Unit=b.service\n");
     let reloaded = load(&[("a.timer", &text)], &s.zone).remove(0);
-    s.send(Event::Load(Box::new(reloaded)));
+    s.send(Event::Load(Arc::new(reloaded)));
     ran(&mut s, "a.service");
     assert_eq!(s.run("2024-06-03 02:30"), Vec::<String>::new());
     ran(&mut s, "b.service");

@@ -18,6 +18,7 @@
 //! set up.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::state::{report, State};
 use super::units::UnitSet;
@@ -66,9 +67,9 @@ pub fn reload(state: &mut State) -> Vec<String> {
         .collect();
     for name in services {
         if let Some(Unit::Service(new)) = state.units.get(&name) {
-            let changed = state.supervisor.unit(&name).is_none_or(|old| **old != *new);
+            let changed = state.supervisor.unit(&name).is_none_or(|old| old != new);
             if changed {
-                let new = new.clone();
+                let new = Arc::clone(new);
                 state.supervisor.add_unit(new);
             }
         }

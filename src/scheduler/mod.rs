@@ -19,6 +19,7 @@ pub mod trigger;
 pub mod wheel;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
@@ -39,7 +40,7 @@ pub enum Event {
     /// unchanged unit keeps its state and next elapse.
     /// sundial's own settings (`X-Sundial-…`) come with the unit's
     /// `[Timer]` section.
-    Load(Box<TimerUnit>),
+    Load(Arc<TimerUnit>),
     /// A timer unit is gone.
     Unload(String),
     /// Start a timer. `stamp`: its stored last trigger, for timers with
@@ -282,7 +283,7 @@ impl Scheduler {
     pub fn handle(&mut self, now: ClockSnapshot, event: Event) -> Vec<Action> {
         let mut actions = Vec::new();
         match event {
-            Event::Load(unit) => self.load(now, *unit, &mut actions),
+            Event::Load(unit) => self.load(now, unit, &mut actions),
             Event::Unload(name) => {
                 if let Some(id) = self.by_name.remove(&name) {
                     self.disarm(id);
@@ -429,7 +430,7 @@ impl Scheduler {
             .collect()
     }
 
-    fn load(&mut self, now: ClockSnapshot, unit: TimerUnit, actions: &mut Vec<Action>) {
+    fn load(&mut self, now: ClockSnapshot, unit: Arc<TimerUnit>, actions: &mut Vec<Action>) {
         let name = unit.name.as_str().to_owned();
         let Some(id) = self.by_name.get(&name).copied() else {
             let id = u32::try_from(self.timers.len()).expect("fewer than 2^32 timers");

@@ -1,6 +1,8 @@
 //! One timer: its configuration, what it remembers, and the computation of
 //! its next elapse (systemd: timer_enter_waiting()).
 
+use std::sync::Arc;
+
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
 use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
@@ -57,8 +59,8 @@ pub enum Next {
 /// A loaded timer and its memory.
 #[derive(Debug)]
 pub struct Timer {
-    /// The unit file.
-    pub unit: TimerUnit,
+    /// The unit file, shared with the daemon's unit set.
+    pub unit: Arc<TimerUnit>,
     /// Its state.
     pub state: TimerState,
     /// When it last triggered.
@@ -73,7 +75,7 @@ pub struct Timer {
 
 impl Timer {
     /// A stopped timer.
-    pub fn new(unit: TimerUnit) -> Timer {
+    pub fn new(unit: Arc<TimerUnit>) -> Timer {
         let values = unit.timer.triggers.len();
         Timer {
             unit,

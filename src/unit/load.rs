@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sundial_calendar::{Zone, ZoneSource};
 
@@ -284,7 +285,7 @@ impl LoadedUnits {
     }
 
     /// All loaded timers.
-    pub fn timers(&self) -> impl Iterator<Item = &TimerUnit> {
+    pub fn timers(&self) -> impl Iterator<Item = &Arc<TimerUnit>> {
         self.units.values().filter_map(|u| match u {
             Unit::Timer(t) => Some(t),
             _ => None,
@@ -292,7 +293,7 @@ impl LoadedUnits {
     }
 
     /// All loaded services.
-    pub fn services(&self) -> impl Iterator<Item = &ServiceUnit> {
+    pub fn services(&self) -> impl Iterator<Item = &Arc<ServiceUnit>> {
         self.units.values().filter_map(|u| match u {
             Unit::Service(s) => Some(s),
             _ => None,
@@ -404,12 +405,12 @@ impl<'c, 'a> Loader<'c, 'a> {
             if name.unit_type() == UnitType::Target
                 && !(wants_dirs.is_empty() && requires_dirs.is_empty())
             {
-                let mut unit = Unit::Target(TargetUnit {
+                let mut unit = Unit::Target(Arc::new(TargetUnit {
                     name: name.clone(),
                     source: UnitSource::default(),
                     unit: UnitSection::default(),
                     install: Default::default(),
-                });
+                }));
                 self.add_links(&mut unit, &wants_dirs, &requires_dirs);
                 self.finish(unit);
             } else {
