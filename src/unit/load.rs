@@ -43,12 +43,18 @@ enum Entry {
     File(PathBuf),
     /// A symlink to `/dev/null` or an empty file.
     Masked(PathBuf),
-    /// A symlink to a unit of another name.
-    Alias {
-        link: PathBuf,
-        target: String,
-        target_path: PathBuf,
-    },
+    /// A symlink to a unit of another name. Boxed: aliases are rare, and
+    /// the index keeps an entry for every unit file of the search path.
+    Alias(Box<AliasTarget>),
+}
+
+/// Where an alias symlink points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AliasTarget {
+    /// The unit name it points to.
+    name: String,
+    /// The file it points to.
+    path: PathBuf,
 }
 
 /// The result of looking a name up.
@@ -166,12 +172,8 @@ impl UnitIndex {
                 aliases,
             },
             Entry::Masked(path) => Lookup::Masked(path.clone()),
-            Entry::Alias {
-                target,
-                target_path,
-                ..
-            } => {
-                let Ok(mut target_name) = UnitName::parse(target) else {
+            Entry::Alias(target) => {
+                let Ok(mut target_name) = UnitName::parse(&target.name) else {
                     return Lookup::NotFound;
                 };
                 if via_template {
@@ -185,9 +187,9 @@ impl UnitIndex {
                 }
                 aliases.push(name.as_str().to_owned());
                 match self.lookup_depth(&target_name, aliases.clone(), depth + 1) {
-                    Lookup::NotFound if !via_template && target_path.is_file() => Lookup::Found {
+                    Lookup::NotFound if !via_template && target.path.is_file() => Lookup::Found {
                         name: target_name,
-                        fragment: target_path.clone(),
+                        fragment: target.path.clone(),
                         aliases,
                     },
                     other => other,
@@ -207,7 +209,7 @@ impl UnitIndex {
 
     /// Whether `name` is an alias entry.
     pub fn is_alias(&self, name: &str) -> bool {
-        matches!(self.entries.get(name), Some(Entry::Alias { .. }))
+        matches!(self.entries.get(name), Some(Entry::Alias(_)))
     }
 
     /// The drop-in files of `name` (with its aliases), in the order they
@@ -242,11 +244,10 @@ fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
         }
         let target_name = target_path.file_name()?.to_string_lossy().into_owned();
         if target_name != file_name && UnitName::parse(&target_name).is_ok() {
-            return Some(Entry::Alias {
-                link: path.to_path_buf(),
-                target: target_name,
-                target_path,
-            });
+            return Some(Entry::Alias(Box::new(AliasTarget {
+                name: target_name,
+                path: target_path,
+            })));
         }
         // A linked unit file: a symlink to a file of the same name elsewhere.
     }
