@@ -75,5 +75,6 @@ pub fn reload(state: &mut State) -> Vec<String> {
         }
     }
     state.settle();
+    super::heap::release_free_pages();
     messages
 }
