@@ -601,17 +601,20 @@ impl Scheduler {
         match timer.compute_next(&mut ctx, time_change) {
             Next::Waiting(waiting) => {
                 let accuracy = timer.accuracy();
-                for pending in [&waiting.realtime, &waiting.monotonic]
-                    .into_iter()
-                    .flatten()
+                for (slot, pending) in timer
+                    .armed
+                    .iter_mut()
+                    .zip([&waiting.realtime, &waiting.monotonic])
                 {
+                    let Some(pending) = pending else {
+                        continue;
+                    };
                     let queue = match pending.clock {
                         ClockId::Realtime => &mut self.realtime,
                         ClockId::Monotonic => &mut self.monotonic,
                         ClockId::Boottime => &mut self.boottime,
                     };
-                    let armed = queue.arm(id, pending.at, accuracy);
-                    timer.armed.push((pending.clock, armed));
+                    *slot = Some((pending.clock, queue.arm(id, pending.at, accuracy)));
                 }
                 self.set_state(id, TimerState::Waiting(waiting), actions);
             }
@@ -665,7 +668,7 @@ impl Scheduler {
         let Some(timer) = self.timers[id as usize].as_mut() else {
             return;
         };
-        for (clock, armed) in timer.armed.drain(..) {
+        for (clock, armed) in timer.armed.iter_mut().filter_map(Option::take) {
             match clock {
                 ClockId::Realtime => self.realtime.disarm(armed),
                 ClockId::Monotonic => self.monotonic.disarm(armed),

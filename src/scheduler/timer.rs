@@ -69,8 +69,10 @@ pub struct Timer {
     pub activated: Option<ClockSnapshot>,
     /// Per trigger value: disabled by the one-shot rule.
     pub disabled: Vec<bool>,
-    /// Its entries in the clock queues.
-    pub(super) armed: Vec<(ClockId, Armed)>,
+    /// Its entries in the clock queues: the realtime and the monotonic
+    /// elapse of [`Waiting`], in that order (inline: a list would cost an
+    /// allocation per timer).
+    pub(super) armed: [Option<(ClockId, Armed)>; 2],
 }
 
 impl Timer {
@@ -83,7 +85,7 @@ impl Timer {
             last_trigger: None,
             activated: None,
             disabled: vec![false; values],
-            armed: Vec::new(),
+            armed: [None, None],
         }
     }
 
