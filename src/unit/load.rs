@@ -36,15 +36,19 @@ pub struct LoadContext<'a> {
     pub zones: &'a dyn ZoneSource,
 }
 
-/// What a unit-name entry in a search directory is.
+/// What a unit-name entry in a search directory is. The index keeps one for
+/// every unit file of the search path, so an entry is small: a file's path
+/// is its search directory (by position) joined with its name, and the rare
+/// alias is boxed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Entry {
-    /// A unit file (or a symlink to one with the same name).
-    File(PathBuf),
-    /// A symlink to `/dev/null` or an empty file.
-    Masked(PathBuf),
-    /// A symlink to a unit of another name. Boxed: aliases are rare, and
-    /// the index keeps an entry for every unit file of the search path.
+    /// A unit file (or a symlink to one with the same name) in the search
+    /// directory at this position.
+    File(usize),
+    /// A symlink to `/dev/null` or an empty file, in the search directory
+    /// at this position.
+    Masked(usize),
+    /// A symlink to a unit of another name.
     Alias(Box<AliasTarget>),
 }
 
@@ -95,7 +99,7 @@ impl UnitIndex {
             search: search.clone(),
             ..UnitIndex::default()
         };
-        for dir in &search.dirs {
+        for (position, dir) in search.dirs.iter().enumerate() {
             let Ok(entries) = fs::read_dir(dir) else {
                 continue;
             };
@@ -128,7 +132,7 @@ impl UnitIndex {
                 if UnitName::parse(&file_name).is_err() || index.entries.contains_key(&file_name) {
                     continue;
                 }
-                let kind = classify(&path, &file_name, file_type.is_symlink());
+                let kind = classify(&path, &file_name, file_type.is_symlink(), position);
                 if let Some(kind) = kind {
                     index.order.push(file_name.clone());
                     index.entries.insert(file_name, kind);
@@ -154,24 +158,24 @@ impl UnitIndex {
         if depth > 16 {
             return Lookup::NotFound;
         }
-        let direct = self.entries.get(name.as_str());
-        let (entry, via_template) = match direct {
-            Some(e) => (e, false),
-            None => match name.template() {
+        let template = name.template();
+        let (key, entry, via_template) = match self.entries.get(name.as_str()) {
+            Some(e) => (name.as_str(), e, false),
+            None => match &template {
                 Some(t) => match self.entries.get(t.as_str()) {
-                    Some(e) => (e, true),
+                    Some(e) => (t.as_str(), e, true),
                     None => return Lookup::NotFound,
                 },
                 None => return Lookup::NotFound,
             },
         };
         match entry {
-            Entry::File(path) => Lookup::Found {
+            Entry::File(dir) => Lookup::Found {
                 name: name.clone(),
-                fragment: path.clone(),
+                fragment: self.search.dirs[*dir].join(key),
                 aliases,
             },
-            Entry::Masked(path) => Lookup::Masked(path.clone()),
+            Entry::Masked(dir) => Lookup::Masked(self.search.dirs[*dir].join(key)),
             Entry::Alias(target) => {
                 let Ok(mut target_name) = UnitName::parse(&target.name) else {
                     return Lookup::NotFound;
@@ -229,7 +233,9 @@ impl UnitIndex {
     }
 }
 
-fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
+/// What the entry `file_name` of the search directory at `position` is;
+/// `path` is the two joined.
+fn classify(path: &Path, file_name: &str, is_symlink: bool, position: usize) -> Option<Entry> {
     if is_symlink {
         let target = fs::read_link(path).ok()?;
         let target_path = if target.is_absolute() {
@@ -240,7 +246,7 @@ fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
                 .unwrap_or(target.clone())
         };
         if target_path == Path::new("/dev/null") {
-            return Some(Entry::Masked(path.to_path_buf()));
+            return Some(Entry::Masked(position));
         }
         let target_name = target_path.file_name()?.to_string_lossy().into_owned();
         if target_name != file_name && UnitName::parse(&target_name).is_ok() {
@@ -256,9 +262,9 @@ fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
         return None;
     }
     if meta.len() == 0 {
-        return Some(Entry::Masked(path.to_path_buf()));
+        return Some(Entry::Masked(position));
     }
-    Some(Entry::File(path.to_path_buf()))
+    Some(Entry::File(position))
 }
 
 /// All units that were loaded, and what went wrong with the others.
