@@ -505,6 +505,7 @@ impl ServiceSection {
         self.environment.shrink_to_fit();
         self.environment_files.shrink_to_fit();
         self.limits.shrink_to_fit();
+        self.standard_input_data.shrink_to_fit();
     }
 
     /// The start timeout with defaults applied: `default` (the manager's
