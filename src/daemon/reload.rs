@@ -67,10 +67,13 @@ pub fn reload(state: &mut State) -> Vec<String> {
         .collect();
     for name in services {
         if let Some(Unit::Service(new)) = state.units.get(&name) {
-            let changed = state.supervisor.unit(&name).is_none_or(|old| old != new);
+            let new = Arc::clone(new);
+            let changed = state.supervisor.unit(&name).is_none_or(|old| *old != new);
             if changed {
-                let new = Arc::clone(new);
                 state.supervisor.add_unit(new);
+            } else {
+                // The same definition: only let go of the old snapshot's copy.
+                state.supervisor.share_unit(new);
             }
         }
     }

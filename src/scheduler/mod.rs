@@ -441,6 +441,9 @@ impl Scheduler {
         };
         let timer = self.timer_mut(id);
         if timer.unit == unit {
+            // Unchanged: keep the state, but hold the new snapshot's copy so
+            // that the old one is freed rather than kept for this timer.
+            timer.unit = unit;
             return;
         }
         if timer.unit.triggers != unit.triggers {

@@ -282,6 +282,17 @@ impl Supervisor {
         }
     }
 
+    /// Swaps a service's unit for an equal one (daemon-reload's new
+    /// snapshot), so that the old snapshot's copy can be freed. Nothing else
+    /// changes; a changed unit goes through [`Supervisor::add_unit`].
+    pub fn share_unit(&mut self, unit: Arc<ServiceUnit>) {
+        if let Some(s) = self.services.get_mut(unit.name.as_str()) {
+            if **s.machine.unit() == *unit {
+                s.machine.set_unit(unit);
+            }
+        }
+    }
+
     pub fn status(&self, name: &str) -> Option<ServiceStatus> {
         let m = &self.services.get(name)?.machine;
         Some(ServiceStatus {
