@@ -3,6 +3,8 @@
 
 mod scheduler_support;
 
+use std::sync::Arc;
+
 use scheduler_support::{at, fired, zone, Sim};
 use sundial::scheduler::persistent::{BootStamp, MemoryStamps, StampStore};
 use sundial::scheduler::{Action, Event};
@@ -337,14 +339,14 @@ fn reload_keeps_unchanged_timers_and_recomputes_changed_ones() {
     s.start_all();
     let before = s.sim.scheduler.list(s.now())[0].next;
     let unit = s.units[0].clone();
-    s.send(Event::Load(Box::new(unit)));
+    s.send(Event::Load(Arc::new(unit)));
     assert_eq!(s.sim.scheduler.list(s.now())[0].next, before);
     let changed = "[Timer]\nAccuracySec=1us\nOnCalendar=*-*-* 18:00\n";
     let unit = scheduler_support::load(&[("a.timer", changed)], &s.zone)
         .into_iter()
         .next()
         .expect("one timer");
-    s.send(Event::Load(Box::new(unit)));
+    s.send(Event::Load(Arc::new(unit)));
     assert_eq!(
         s.run("2024-06-03 19:00"),
         fired("a.timer", &["2024-06-03 18:00"], &s.zone)

@@ -3,8 +3,11 @@
 
 mod scheduler_support;
 
+use std::sync::Arc;
+
 use scheduler_support::{fired, load, Sim};
 use sundial::scheduler::Event;
+use sundial::unit::TimerUnit;
 
 const BOOT: &str = "2024-06-03 00:00:00";
 const TIMER: &str = "[Timer]\nAccuracySec=1us\nOnUnitActiveSec=1h\n";
@@ -33,7 +36,7 @@ fn unit_changes_follow_unit_across_reloads_and_unloads() {
     // Reloaded to trigger b.service: a.service no longer counts.
     let text = format!("{TIMER}Unit=b.service\n");
     let reloaded = load(&[("a.timer", &text)], &s.zone).remove(0);
-    s.send(Event::Load(Box::new(reloaded)));
+    s.send(Event::Load(Arc::new(reloaded)));
     ran(&mut s, "a.service");
     assert_eq!(s.run("2024-06-03 02:30"), Vec::<String>::new());
     ran(&mut s, "b.service");
@@ -50,5 +53,24 @@ fn unit_changes_follow_unit_across_reloads_and_unloads() {
     assert_eq!(
         s.run("2024-06-03 05:00"),
         fired("other.timer", &["2024-06-03 04:45"], &s.zone)
+    );
+}
+
+#[test]
+fn an_unchanged_timer_keeps_its_state_and_takes_the_new_snapshots_unit() {
+    let mut s = Sim::new(&[("a.timer", TIMER)], "UTC", BOOT, "2024-06-03 00:10", "0");
+    s.start_all();
+    ran(&mut s, "a.service");
+    let before = s.sim.scheduler.timer("a.timer").map(|t| t.state.clone());
+
+    // daemon-reload of unchanged files: an equal unit in a new allocation.
+    let old = s.sim.scheduler.timer("a.timer").expect("loaded");
+    let reloaded = Arc::new(TimerUnit::clone(&old.unit));
+    s.send(Event::Load(Arc::clone(&reloaded)));
+    let timer = s.sim.scheduler.timer("a.timer").expect("still loaded");
+    assert_eq!(Some(timer.state.clone()), before);
+    assert!(
+        Arc::ptr_eq(&timer.unit, &reloaded),
+        "the old snapshot's unit is let go"
     );
 }

@@ -74,3 +74,25 @@ async fn a_bound_unit_follows_and_idle_services_stay_untouched() {
     assert!((0..2000).all(|i| h.active(&format!("idle{i:04}.service")) == ActiveState::Inactive));
     assert_eq!(h.sup.next_deadline(), None);
 }
+
+#[tokio::test]
+async fn an_equal_unit_from_a_reload_replaces_the_old_copy_and_only_that() {
+    let mut h = Harness::new();
+    h.add("a.service", SLEEPER);
+    let old = std::sync::Arc::clone(h.sup.unit("a.service").expect("loaded"));
+    let equal = std::sync::Arc::new(supervisor_util::service("a.service", SLEEPER));
+    h.sup.share_unit(std::sync::Arc::clone(&equal));
+    let held = h.sup.unit("a.service").expect("still loaded");
+    assert!(std::sync::Arc::ptr_eq(held, &equal));
+    assert_eq!(**held, *old);
+
+    // A different definition is not swapped in this way.
+    let other = std::sync::Arc::new(supervisor_util::service(
+        "a.service",
+        "[Service]\nExecStart=/bin/sleep 61\n",
+    ));
+    h.sup.share_unit(other);
+    let held = h.sup.unit("a.service").expect("still loaded");
+    assert!(std::sync::Arc::ptr_eq(held, &equal));
+    assert_eq!(h.sub("a.service"), SubState::Dead);
+}

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sundial::unit::assemble::{assemble, LexedFile, ParseEnv};
 use sundial::unit::exec::ExecPrivileges;
@@ -52,7 +53,7 @@ fn parse_files(name: &str, files: &[(&str, &str)]) -> (Option<Unit>, Vec<String>
 fn service(text: &str) -> (ServiceUnit, Vec<String>) {
     let (unit, msgs) = parse("t.service", text);
     match unit {
-        Some(Unit::Service(s)) => (s, msgs),
+        Some(Unit::Service(s)) => (Arc::unwrap_or_clone(s), msgs),
         other => panic!("not a loaded service: {other:?}\n{msgs:?}"),
     }
 }
@@ -60,7 +61,7 @@ fn service(text: &str) -> (ServiceUnit, Vec<String>) {
 fn timer(text: &str) -> (TimerUnit, Vec<String>) {
     let (unit, msgs) = parse("t.timer", text);
     match unit {
-        Some(Unit::Timer(t)) => (t, msgs),
+        Some(Unit::Timer(t)) => (Arc::unwrap_or_clone(t), msgs),
         other => panic!("not a loaded timer: {other:?}\n{msgs:?}"),
     }
 }

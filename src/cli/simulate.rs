@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use serde_json::json;
@@ -111,7 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
         writeln!(stderr, "{d}")?;
     }
-    let mut timers: Vec<TimerUnit> = Vec::new();
+    let mut timers: Vec<Arc<TimerUnit>> = Vec::new();
     for timer in loaded.timers() {
         if !args.units.is_empty() && !args.units.iter().any(|u| names(u, timer)) {
             continue;
@@ -150,7 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut stamps = MemoryStamps::new();
     let mut starts = Vec::new();
     for timer in timers.clone() {
-        sim.send(Event::Load(Box::new(timer)), &mut stamps);
+        sim.send(Event::Load(timer), &mut stamps);
     }
     for timer in &timers {
         let event = Event::Start {

@@ -13,11 +13,13 @@
 //!   (clients waiting for jobs), [`stats`].
 //! - [`reload`]: daemon-reload; [`handlers`]: one file per request family.
 //! - [`localtime`]: noticing a new local time zone (/etc/localtime replaced).
+//! - [`heap`]: freed memory handed back after loading units.
 
 pub mod clock;
 pub mod config;
 pub mod event_loop;
 pub mod handlers;
+pub mod heap;
 pub mod localtime;
 pub mod output;
 pub mod paths;
@@ -279,6 +281,7 @@ async fn start(
         boot_id,
     };
     start_default_targets(&mut state);
+    heap::release_free_pages();
     report(format!(
         "started: {} units loaded, {} timers active; control socket {}",
         state.units.loaded.units.len(),

@@ -18,6 +18,7 @@
 //! set up.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::state::{report, State};
 use super::units::UnitSet;
@@ -66,13 +67,17 @@ pub fn reload(state: &mut State) -> Vec<String> {
         .collect();
     for name in services {
         if let Some(Unit::Service(new)) = state.units.get(&name) {
-            let changed = state.supervisor.unit(&name).is_none_or(|old| **old != *new);
+            let new = Arc::clone(new);
+            let changed = state.supervisor.unit(&name).is_none_or(|old| *old != new);
             if changed {
-                let new = new.clone();
                 state.supervisor.add_unit(new);
+            } else {
+                // The same definition: only let go of the old snapshot's copy.
+                state.supervisor.share_unit(new);
             }
         }
     }
     state.settle();
+    super::heap::release_free_pages();
     messages
 }

@@ -95,7 +95,7 @@ impl State {
     pub fn load_timers(&mut self) {
         let timers: Vec<_> = self.units.loaded.timers().cloned().collect();
         for timer in timers {
-            self.schedule(Event::Load(Box::new(timer)));
+            self.schedule(Event::Load(timer));
         }
     }
 

@@ -128,7 +128,7 @@ impl UnitSet {
         let zones = crate::cli::verify::system_zones();
         Box::new(move |name: &UnitName| {
             if let Some(Unit::Service(s)) = loaded.get(name.as_str()) {
-                return Some(s.clone());
+                return Some(Arc::clone(s));
             }
             let cx = LoadContext {
                 search_path: search_path.clone(),

@@ -19,6 +19,7 @@ pub mod trigger;
 pub mod wheel;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
@@ -39,7 +40,7 @@ pub enum Event {
     /// unchanged unit keeps its state and next elapse.
     /// sundial's own settings (`X-Sundial-…`) come with the unit's
     /// `[Timer]` section.
-    Load(Box<TimerUnit>),
+    Load(Arc<TimerUnit>),
     /// A timer unit is gone.
     Unload(String),
     /// Start a timer. `stamp`: its stored last trigger, for timers with
@@ -282,7 +283,7 @@ impl Scheduler {
     pub fn handle(&mut self, now: ClockSnapshot, event: Event) -> Vec<Action> {
         let mut actions = Vec::new();
         match event {
-            Event::Load(unit) => self.load(now, *unit, &mut actions),
+            Event::Load(unit) => self.load(now, unit, &mut actions),
             Event::Unload(name) => {
                 if let Some(id) = self.by_name.remove(&name) {
                     self.disarm(id);
@@ -429,7 +430,7 @@ impl Scheduler {
             .collect()
     }
 
-    fn load(&mut self, now: ClockSnapshot, unit: TimerUnit, actions: &mut Vec<Action>) {
+    fn load(&mut self, now: ClockSnapshot, unit: Arc<TimerUnit>, actions: &mut Vec<Action>) {
         let name = unit.name.as_str().to_owned();
         let Some(id) = self.by_name.get(&name).copied() else {
             let id = u32::try_from(self.timers.len()).expect("fewer than 2^32 timers");
@@ -440,6 +441,9 @@ impl Scheduler {
         };
         let timer = self.timer_mut(id);
         if timer.unit == unit {
+            // Unchanged: keep the state, but hold the new snapshot's copy so
+            // that the old one is freed rather than kept for this timer.
+            timer.unit = unit;
             return;
         }
         if timer.unit.triggers != unit.triggers {
@@ -600,17 +604,20 @@ impl Scheduler {
         match timer.compute_next(&mut ctx, time_change) {
             Next::Waiting(waiting) => {
                 let accuracy = timer.accuracy();
-                for pending in [&waiting.realtime, &waiting.monotonic]
-                    .into_iter()
-                    .flatten()
+                for (slot, pending) in timer
+                    .armed
+                    .iter_mut()
+                    .zip([&waiting.realtime, &waiting.monotonic])
                 {
+                    let Some(pending) = pending else {
+                        continue;
+                    };
                     let queue = match pending.clock {
                         ClockId::Realtime => &mut self.realtime,
                         ClockId::Monotonic => &mut self.monotonic,
                         ClockId::Boottime => &mut self.boottime,
                     };
-                    let armed = queue.arm(id, pending.at, accuracy);
-                    timer.armed.push((pending.clock, armed));
+                    *slot = Some((pending.clock, queue.arm(id, pending.at, accuracy)));
                 }
                 self.set_state(id, TimerState::Waiting(waiting), actions);
             }
@@ -664,7 +671,7 @@ impl Scheduler {
         let Some(timer) = self.timers[id as usize].as_mut() else {
             return;
         };
-        for (clock, armed) in timer.armed.drain(..) {
+        for (clock, armed) in timer.armed.iter_mut().filter_map(Option::take) {
             match clock {
                 ClockId::Realtime => self.realtime.disarm(armed),
                 ClockId::Monotonic => self.monotonic.disarm(armed),

@@ -1,6 +1,8 @@
 //! One timer: its configuration, what it remembers, and the computation of
 //! its next elapse (systemd: timer_enter_waiting()).
 
+use std::sync::Arc;
+
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
 use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
@@ -57,8 +59,8 @@ pub enum Next {
 /// A loaded timer and its memory.
 #[derive(Debug)]
 pub struct Timer {
-    /// The unit file.
-    pub unit: TimerUnit,
+    /// The unit file, shared with the daemon's unit set.
+    pub unit: Arc<TimerUnit>,
     /// Its state.
     pub state: TimerState,
     /// When it last triggered.
@@ -67,13 +69,15 @@ pub struct Timer {
     pub activated: Option<ClockSnapshot>,
     /// Per trigger value: disabled by the one-shot rule.
     pub disabled: Vec<bool>,
-    /// Its entries in the clock queues.
-    pub(super) armed: Vec<(ClockId, Armed)>,
+    /// Its entries in the clock queues: the realtime and the monotonic
+    /// elapse of [`Waiting`], in that order (inline: a list would cost an
+    /// allocation per timer).
+    pub(super) armed: [Option<(ClockId, Armed)>; 2],
 }
 
 impl Timer {
     /// A stopped timer.
-    pub fn new(unit: TimerUnit) -> Timer {
+    pub fn new(unit: Arc<TimerUnit>) -> Timer {
         let values = unit.timer.triggers.len();
         Timer {
             unit,
@@ -81,7 +85,7 @@ impl Timer {
             last_trigger: None,
             activated: None,
             disabled: vec![false; values],
-            armed: Vec::new(),
+            armed: [None, None],
         }
     }
 

@@ -149,7 +149,7 @@ struct Service {
 
 /// Loads a unit that is not known yet (instances of templates, units named
 /// by OnFailure=); the daemon plugs its loader in.
-pub type Resolver = Box<dyn FnMut(&UnitName) -> Option<ServiceUnit> + Send>;
+pub type Resolver = Box<dyn FnMut(&UnitName) -> Option<Arc<ServiceUnit>> + Send>;
 
 /// Every service and the jobs on them.
 pub struct Supervisor {
@@ -238,9 +238,9 @@ impl Supervisor {
 
     /// Adds or replaces a unit; a running service keeps running and uses the
     /// new definition for the commands it spawns from now on.
-    pub fn add_unit(&mut self, unit: ServiceUnit) {
+    pub fn add_unit(&mut self, unit: impl Into<Arc<ServiceUnit>>) {
+        let unit: Arc<ServiceUnit> = unit.into();
         let name = unit.name.as_str().to_owned();
-        let unit = Arc::new(unit);
         if unit.unit.after.is_empty() && unit.unit.before.is_empty() {
             self.ordered_units.remove(&name);
         } else {
@@ -278,6 +278,17 @@ impl Supervisor {
                         cgroup_reported: false,
                     },
                 );
+            }
+        }
+    }
+
+    /// Swaps a service's unit for an equal one (daemon-reload's new
+    /// snapshot), so that the old snapshot's copy can be freed. Nothing else
+    /// changes; a changed unit goes through [`Supervisor::add_unit`].
+    pub fn share_unit(&mut self, unit: Arc<ServiceUnit>) {
+        if let Some(s) = self.services.get_mut(unit.name.as_str()) {
+            if **s.machine.unit() == *unit {
+                s.machine.set_unit(unit);
             }
         }
     }

@@ -18,6 +18,18 @@ pub struct InstallSection {
 }
 
 impl InstallSection {
+    /// Cuts every list to its length.
+    pub fn shrink_to_fit(&mut self) {
+        for names in [
+            &mut self.wanted_by,
+            &mut self.required_by,
+            &mut self.alias,
+            &mut self.also,
+        ] {
+            names.shrink_to_fit();
+        }
+    }
+
     /// Whether the section says nothing (the unit is "static").
     pub fn is_empty(&self) -> bool {
         self.wanted_by.is_empty()

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sundial_calendar::{Zone, ZoneSource};
 
@@ -35,19 +36,29 @@ pub struct LoadContext<'a> {
     pub zones: &'a dyn ZoneSource,
 }
 
-/// What a unit-name entry in a search directory is.
+/// What a unit-name entry in a search directory is. The index keeps one for
+/// every unit file of the search path, so an entry is small: a file's path
+/// is its search directory (by position) joined with its name, and the rare
+/// alias is boxed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Entry {
-    /// A unit file (or a symlink to one with the same name).
-    File(PathBuf),
-    /// A symlink to `/dev/null` or an empty file.
-    Masked(PathBuf),
+    /// A unit file (or a symlink to one with the same name) in the search
+    /// directory at this position.
+    File(usize),
+    /// A symlink to `/dev/null` or an empty file, in the search directory
+    /// at this position.
+    Masked(usize),
     /// A symlink to a unit of another name.
-    Alias {
-        link: PathBuf,
-        target: String,
-        target_path: PathBuf,
-    },
+    Alias(Box<AliasTarget>),
+}
+
+/// Where an alias symlink points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AliasTarget {
+    /// The unit name it points to.
+    name: String,
+    /// The file it points to.
+    path: PathBuf,
 }
 
 /// The result of looking a name up.
@@ -88,7 +99,7 @@ impl UnitIndex {
             search: search.clone(),
             ..UnitIndex::default()
         };
-        for dir in &search.dirs {
+        for (position, dir) in search.dirs.iter().enumerate() {
             let Ok(entries) = fs::read_dir(dir) else {
                 continue;
             };
@@ -121,7 +132,7 @@ impl UnitIndex {
                 if UnitName::parse(&file_name).is_err() || index.entries.contains_key(&file_name) {
                     continue;
                 }
-                let kind = classify(&path, &file_name, file_type.is_symlink());
+                let kind = classify(&path, &file_name, file_type.is_symlink(), position);
                 if let Some(kind) = kind {
                     index.order.push(file_name.clone());
                     index.entries.insert(file_name, kind);
@@ -147,30 +158,26 @@ impl UnitIndex {
         if depth > 16 {
             return Lookup::NotFound;
         }
-        let direct = self.entries.get(name.as_str());
-        let (entry, via_template) = match direct {
-            Some(e) => (e, false),
-            None => match name.template() {
+        let template = name.template();
+        let (key, entry, via_template) = match self.entries.get(name.as_str()) {
+            Some(e) => (name.as_str(), e, false),
+            None => match &template {
                 Some(t) => match self.entries.get(t.as_str()) {
-                    Some(e) => (e, true),
+                    Some(e) => (t.as_str(), e, true),
                     None => return Lookup::NotFound,
                 },
                 None => return Lookup::NotFound,
             },
         };
         match entry {
-            Entry::File(path) => Lookup::Found {
+            Entry::File(dir) => Lookup::Found {
                 name: name.clone(),
-                fragment: path.clone(),
+                fragment: self.search.dirs[*dir].join(key),
                 aliases,
             },
-            Entry::Masked(path) => Lookup::Masked(path.clone()),
-            Entry::Alias {
-                target,
-                target_path,
-                ..
-            } => {
-                let Ok(mut target_name) = UnitName::parse(target) else {
+            Entry::Masked(dir) => Lookup::Masked(self.search.dirs[*dir].join(key)),
+            Entry::Alias(target) => {
+                let Ok(mut target_name) = UnitName::parse(&target.name) else {
                     return Lookup::NotFound;
                 };
                 if via_template {
@@ -184,9 +191,9 @@ impl UnitIndex {
                 }
                 aliases.push(name.as_str().to_owned());
                 match self.lookup_depth(&target_name, aliases.clone(), depth + 1) {
-                    Lookup::NotFound if !via_template && target_path.is_file() => Lookup::Found {
+                    Lookup::NotFound if !via_template && target.path.is_file() => Lookup::Found {
                         name: target_name,
-                        fragment: target_path.clone(),
+                        fragment: target.path.clone(),
                         aliases,
                     },
                     other => other,
@@ -206,7 +213,7 @@ impl UnitIndex {
 
     /// Whether `name` is an alias entry.
     pub fn is_alias(&self, name: &str) -> bool {
-        matches!(self.entries.get(name), Some(Entry::Alias { .. }))
+        matches!(self.entries.get(name), Some(Entry::Alias(_)))
     }
 
     /// The drop-in files of `name` (with its aliases), in the order they
@@ -226,7 +233,9 @@ impl UnitIndex {
     }
 }
 
-fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
+/// What the entry `file_name` of the search directory at `position` is;
+/// `path` is the two joined.
+fn classify(path: &Path, file_name: &str, is_symlink: bool, position: usize) -> Option<Entry> {
     if is_symlink {
         let target = fs::read_link(path).ok()?;
         let target_path = if target.is_absolute() {
@@ -237,15 +246,14 @@ fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
                 .unwrap_or(target.clone())
         };
         if target_path == Path::new("/dev/null") {
-            return Some(Entry::Masked(path.to_path_buf()));
+            return Some(Entry::Masked(position));
         }
         let target_name = target_path.file_name()?.to_string_lossy().into_owned();
         if target_name != file_name && UnitName::parse(&target_name).is_ok() {
-            return Some(Entry::Alias {
-                link: path.to_path_buf(),
-                target: target_name,
-                target_path,
-            });
+            return Some(Entry::Alias(Box::new(AliasTarget {
+                name: target_name,
+                path: target_path,
+            })));
         }
         // A linked unit file: a symlink to a file of the same name elsewhere.
     }
@@ -254,9 +262,9 @@ fn classify(path: &Path, file_name: &str, is_symlink: bool) -> Option<Entry> {
         return None;
     }
     if meta.len() == 0 {
-        return Some(Entry::Masked(path.to_path_buf()));
+        return Some(Entry::Masked(position));
     }
-    Some(Entry::File(path.to_path_buf()))
+    Some(Entry::File(position))
 }
 
 /// All units that were loaded, and what went wrong with the others.
@@ -284,7 +292,7 @@ impl LoadedUnits {
     }
 
     /// All loaded timers.
-    pub fn timers(&self) -> impl Iterator<Item = &TimerUnit> {
+    pub fn timers(&self) -> impl Iterator<Item = &Arc<TimerUnit>> {
         self.units.values().filter_map(|u| match u {
             Unit::Timer(t) => Some(t),
             _ => None,
@@ -292,7 +300,7 @@ impl LoadedUnits {
     }
 
     /// All loaded services.
-    pub fn services(&self) -> impl Iterator<Item = &ServiceUnit> {
+    pub fn services(&self) -> impl Iterator<Item = &Arc<ServiceUnit>> {
         self.units.values().filter_map(|u| match u {
             Unit::Service(s) => Some(s),
             _ => None,
@@ -404,12 +412,12 @@ impl<'c, 'a> Loader<'c, 'a> {
             if name.unit_type() == UnitType::Target
                 && !(wants_dirs.is_empty() && requires_dirs.is_empty())
             {
-                let mut unit = Unit::Target(TargetUnit {
+                let mut unit = Unit::Target(Arc::new(TargetUnit {
                     name: name.clone(),
                     source: UnitSource::default(),
                     unit: UnitSection::default(),
                     install: Default::default(),
-                });
+                }));
                 self.add_links(&mut unit, &wants_dirs, &requires_dirs);
                 self.finish(unit);
             } else {

@@ -59,11 +59,13 @@ pub enum NameError {
 /// template `backup@.timer`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UnitName {
-    full: String,
+    // A boxed str and byte offsets: a daemon keeps several names per loaded
+    // unit, and a name is at most 255 bytes, so this is 24 bytes, not 48.
+    full: Box<str>,
     // Byte offsets into `full`: end of the prefix (`@` or the dot) and start of
     // the suffix (the dot).
-    prefix_end: usize,
-    dot: usize,
+    prefix_end: u8,
+    dot: u8,
     kind: UnitType,
 }
 
@@ -103,9 +105,9 @@ impl UnitName {
             return Err(NameError::BadChar(s.to_owned()));
         }
         Ok(UnitName {
-            full: s.to_owned(),
-            prefix_end,
-            dot,
+            full: s.into(),
+            prefix_end: u8::try_from(prefix_end).expect("the name is at most 255 bytes"),
+            dot: u8::try_from(dot).expect("the name is at most 255 bytes"),
             kind,
         })
     }
@@ -122,23 +124,24 @@ impl UnitName {
 
     /// The suffix without the dot (`service`).
     pub fn suffix(&self) -> &str {
-        &self.full[self.dot + 1..]
+        &self.full[usize::from(self.dot) + 1..]
     }
 
     /// The name without the suffix (`%N`).
     pub fn without_suffix(&self) -> &str {
-        &self.full[..self.dot]
+        &self.full[..usize::from(self.dot)]
     }
 
     /// The part before `@`, or the name without suffix (`%p`).
     pub fn prefix(&self) -> &str {
-        &self.full[..self.prefix_end]
+        &self.full[..usize::from(self.prefix_end)]
     }
 
     /// The instance: `Some("")` for a template, `Some("bar")` for
     /// `foo@bar.service`, `None` for a plain unit (`%i`).
     pub fn instance(&self) -> Option<&str> {
-        (self.prefix_end < self.dot).then(|| &self.full[self.prefix_end + 1..self.dot])
+        (self.prefix_end < self.dot)
+            .then(|| &self.full[usize::from(self.prefix_end) + 1..usize::from(self.dot)])
     }
 
     /// `foo@.service`: a template without instance.
@@ -170,7 +173,7 @@ impl UnitName {
     /// This template instantiated with an (already escaped) instance.
     pub fn instantiate(&self, instance: &str) -> Result<UnitName, NameError> {
         if !self.is_template() {
-            return Err(NameError::Malformed(self.full.clone()));
+            return Err(NameError::Malformed(self.full.to_string()));
         }
         UnitName::parse(&format!("{}@{}.{}", self.prefix(), instance, self.suffix()))
     }

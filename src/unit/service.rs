@@ -479,6 +479,35 @@ impl Default for ServiceSection {
 }
 
 impl ServiceSection {
+    /// Cuts every list to its length, the commands' argument lists included.
+    pub fn shrink_to_fit(&mut self) {
+        for commands in [
+            &mut self.exec_condition,
+            &mut self.exec_start_pre,
+            &mut self.exec_start,
+            &mut self.exec_start_post,
+            &mut self.exec_reload,
+            &mut self.exec_stop,
+            &mut self.exec_stop_post,
+        ] {
+            commands.shrink_to_fit();
+            for command in commands {
+                command.argv.shrink_to_fit();
+            }
+        }
+        for strings in [
+            &mut self.supplementary_groups,
+            &mut self.unset_environment,
+            &mut self.pass_environment,
+        ] {
+            strings.shrink_to_fit();
+        }
+        self.environment.shrink_to_fit();
+        self.environment_files.shrink_to_fit();
+        self.limits.shrink_to_fit();
+        self.standard_input_data.shrink_to_fit();
+    }
+
     /// The start timeout with defaults applied: `default` (the manager's
     /// DefaultTimeoutStartSec=, 90 s) unless set, infinity for oneshot.
     pub fn timeout_start_or(&self, default: Timespan) -> Timespan {

@@ -116,6 +116,12 @@ impl Default for TimerSection {
 }
 
 impl TimerSection {
+    /// Cuts the trigger list to its length (a list grown by one push holds
+    /// room for four triggers of 272 bytes each).
+    pub fn shrink_to_fit(&mut self) {
+        self.triggers.shrink_to_fit();
+    }
+
     /// The calendar triggers.
     pub fn calendars(&self) -> impl Iterator<Item = &CalendarSpec> {
         self.triggers.iter().filter_map(|t| match t {

@@ -120,6 +120,31 @@ pub struct UnitSection {
     pub asserts: Vec<Condition>,
 }
 
+impl UnitSection {
+    /// Cuts every list to its length: a loaded unit is kept for the
+    /// daemon's life, and a list grown by one push holds room for four.
+    pub fn shrink_to_fit(&mut self) {
+        for names in [
+            &mut self.requires,
+            &mut self.wants,
+            &mut self.requisite,
+            &mut self.binds_to,
+            &mut self.part_of,
+            &mut self.upholds,
+            &mut self.after,
+            &mut self.before,
+            &mut self.conflicts,
+            &mut self.on_failure,
+            &mut self.on_success,
+        ] {
+            names.shrink_to_fit();
+        }
+        self.documentation.shrink_to_fit();
+        self.conditions.shrink_to_fit();
+        self.asserts.shrink_to_fit();
+    }
+}
+
 impl Default for UnitSection {
     fn default() -> UnitSection {
         UnitSection {

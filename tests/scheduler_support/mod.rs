@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::fs;
+use std::sync::Arc;
 
 use sundial::scheduler::accuracy::Perturbation;
 use sundial::scheduler::clock::{Clock, ClockSnapshot};
@@ -65,7 +66,7 @@ pub fn load(files: &[(&str, &str)], zone: &Zone) -> Vec<TimerUnit> {
         .filter(|d| d.problem.key().is_some_and(is_sundial_key))
         .collect();
     assert!(ignored.is_empty(), "{ignored:?}");
-    loaded.timers().cloned().collect()
+    loaded.timers().map(|t| TimerUnit::clone(t)).collect()
 }
 
 pub fn host() -> HostIdentity {
@@ -121,7 +122,7 @@ impl Sim {
         let units = load(files, &zone);
         for unit in units.clone() {
             timers.push(unit.name.as_str().to_owned());
-            sim.send(Event::Load(Box::new(unit)), &mut stamps);
+            sim.send(Event::Load(Arc::new(unit)), &mut stamps);
         }
         Sim {
             sim,

@@ -34,7 +34,7 @@ pub fn service(name: &str, text: &str) -> ServiceUnit {
     let mut diags = Vec::new();
     let unit_name = UnitName::parse(name).expect("valid unit name");
     match assemble(&unit_name, Some(&path), &files, &env, &mut diags) {
-        Some(Unit::Service(s)) => s,
+        Some(Unit::Service(s)) => std::sync::Arc::unwrap_or_clone(s),
         other => panic!("{name} did not load: {other:?} {diags:?}"),
     }
 }

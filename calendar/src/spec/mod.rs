@@ -242,9 +242,21 @@ impl CalendarSpec {
 }
 
 impl CalendarSpec {
-    /// The spec with its bit sets computed from its lists.
+    /// The spec with its bit sets computed from its lists, and the lists cut
+    /// to their length: a spec lives as long as its timer, and a list that
+    /// grew by one push holds room for four.
     fn with_masks(mut self) -> CalendarSpec {
         self.masks = masks::Masks::of(&self);
+        for list in [
+            &mut self.year,
+            &mut self.month,
+            &mut self.day,
+            &mut self.hour,
+            &mut self.minute,
+            &mut self.second,
+        ] {
+            list.shrink_to_fit();
+        }
         self
     }
 }
