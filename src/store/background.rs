@@ -1,15 +1,18 @@
 //! The store's disk work off the owner's thread: the fsync that makes a
 //! commit survive a power loss, and the checkpoints that keep the WAL short.
 //!
-//! With [`Store::sync_in_background`] the owner's connection commits at
-//! `synchronous=NORMAL` with automatic checkpoints off: a commit is one
-//! `write` into the WAL, in the kernel's page cache, which is all a `kill -9`
-//! of the daemon needs. After each commit the owner nudges this thread, which
-//! fsyncs the WAL (so a power loss costs at most the commits of the last few
-//! milliseconds) and, once the WAL has grown past [`CHECKPOINT_BYTES`], copies
-//! it into the main file with a passive checkpoint on its own connection,
-//! which never blocks the owner's writes. The thread sleeps until nudged, so
-//! an idle daemon has no wake-ups from it.
+//! With [`Store::sync_in_background`] the owner's connection (and the ones
+//! made from it) commit at `synchronous=OFF` with automatic checkpoints off:
+//! a commit is a `write` into the WAL, in the kernel's page cache, which is
+//! all a `kill -9` of the daemon needs, and never an fsync (at NORMAL, the
+//! writer that starts the WAL over after a checkpoint would fsync its
+//! header). After each commit the owner nudges this thread, which fsyncs the
+//! WAL, header included (so a power loss costs at most the commits of the
+//! last few milliseconds), and, once the WAL has grown past
+//! [`CHECKPOINT_BYTES`], copies it into the main file with a passive
+//! checkpoint on its own connection, at `synchronous=FULL`, which never
+//! blocks the owner's writes. The thread sleeps until nudged, so an idle
+//! daemon has no wake-ups from it.
 //!
 //! [`Store::sync_in_background`]: super::Store::sync_in_background
 

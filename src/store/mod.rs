@@ -172,6 +172,9 @@ enum Durability {
     Full,
     /// fsync only at checkpoints: log batches.
     Normal,
+    /// No fsync on this connection at all: the sync thread does them all
+    /// (see [`background`]).
+    Off,
 }
 
 /// The open state database.
@@ -276,7 +279,10 @@ impl Store {
     /// Moves the WAL's content into the main file and truncates the WAL (the
     /// daemon calls this when idle and at exit; SQLite also checkpoints on its own
     /// every 1000 pages).
-    pub fn checkpoint(&self) -> Result<()> {
+    pub fn checkpoint(&mut self) -> Result<()> {
+        // A checkpoint writes the main file from the WAL: it must sync both,
+        // which a connection that leaves its syncs to the sync thread skips.
+        self.set_sync(Durability::Full)?;
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
             .map_err(self.sqlite("checkpoint"))
@@ -321,7 +327,7 @@ impl Store {
             return Ok(());
         }
         self.commit()?;
-        self.set_sync(Durability::Normal)?;
+        self.set_sync(Durability::Off)?;
         self.background = Some(Arc::new(BackgroundSync::start(&self.path)?));
         self.conn
             .execute_batch("PRAGMA wal_autocheckpoint = 0")
@@ -335,7 +341,7 @@ impl Store {
         let mut other = Store::open(&self.path)?;
         other.retention = self.retention;
         if let Some(background) = &self.background {
-            other.set_sync(Durability::Normal)?;
+            other.set_sync(Durability::Off)?;
             other
                 .conn
                 .execute_batch("PRAGMA wal_autocheckpoint = 0")
@@ -362,9 +368,13 @@ impl Store {
     }
 
     /// Prepares a write of log lines, which commit on their own: an open
-    /// batch is committed first, and the level is `synchronous=NORMAL`.
+    /// batch is committed first, and the level is `synchronous=NORMAL`
+    /// (unless the sync thread does the syncs).
     fn prepare_log_write(&mut self) -> Result<()> {
         self.commit()?;
+        if self.background.is_some() {
+            return Ok(());
+        }
         self.set_sync(Durability::Normal)
     }
 
@@ -396,6 +406,7 @@ impl Store {
             let sql = match sync {
                 Durability::Full => "PRAGMA synchronous = FULL",
                 Durability::Normal => "PRAGMA synchronous = NORMAL",
+                Durability::Off => "PRAGMA synchronous = OFF",
             };
             self.conn
                 .execute_batch(sql)
