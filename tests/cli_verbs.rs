@@ -506,8 +506,8 @@ fn a_missing_daemon_is_reported_with_its_socket() {
     assert_eq!(
         out.stderr,
         format!(
-            "sundial: cannot connect to the daemon at {}: No such file or directory \
-             (is `sundial daemon` running?)\n",
+            "sundial: cannot connect to the daemon at {0}: No such file or directory. \
+             Is it running? Start it with `sundial daemon --socket {0}`.\n",
             socket.display()
         )
     );
@@ -560,4 +560,94 @@ fn logs_follow_prints_lines_as_they_are_written() {
     // sundial's own lines about the run come in between.
     seen.retain(|l| l.starts_with("line-"));
     assert_eq!(seen, ["line-1", "line-2", "line-3", "line-4", "line-5"]);
+}
+
+const SYNC_TEMPLATE: &str = "\
+[Unit]
+Description=Sync %i
+
+[Service]
+Type=oneshot
+ExecStart=/bin/echo %i
+
+[Install]
+WantedBy=timers.target
+DefaultInstance=home
+";
+
+const BAD_TIMER: &str = "\
+[Timer]
+OnCalendar=Mnday 10:00
+";
+
+#[test]
+fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
+    let d = Daemon::start(
+        &[
+            ("stay.service", STAY),
+            ("sync@.service", SYNC_TEMPLATE),
+            ("bad.timer", BAD_TIMER),
+        ],
+        &[],
+    );
+    // status goes on after a unit that does not exist, and exits 4.
+    assert_eq!(d.run(&["start", "stay"]).code, 0);
+    let status = d.run(&["status", "nope", "stay"]);
+    assert_eq!(status.code, 4, "{status:?}");
+    assert!(
+        status.stdout.starts_with("● stay.service - Stays active\n"),
+        "{status:?}"
+    );
+    assert_eq!(status.stderr, "Unit nope.service could not be found.\n");
+    // show describes it instead of failing.
+    let show = d.run(&["show", "-p", "LoadState,ActiveState", "nope"]);
+    assert_eq!(
+        (show.code, show.stdout.as_str()),
+        (0, "LoadState=not-found\nActiveState=inactive\n"),
+        "{show:?}"
+    );
+    // An instance exists as soon as its template does.
+    let instance = d.run(&["is-active", "sync@docs"]);
+    assert_eq!((instance.code, instance.stdout.as_str()), (3, "inactive\n"));
+    let status = d.run(&["status", "sync@music"]);
+    assert_eq!(status.code, 3, "{status:?}");
+    assert!(
+        status
+            .stdout
+            .starts_with("○ sync@music.service - Sync music\n"),
+        "{status:?}"
+    );
+    // A template is no unit to start, and its enablement is its instances'.
+    let start = d.run(&["start", "sync@.service"]);
+    assert_eq!(start.code, 1, "{start:?}");
+    assert!(
+        start.stderr.starts_with(
+            "Failed to start sync@.service: Unit name sync@.service is missing the instance name.\n"
+        ),
+        "{start:?}"
+    );
+    let is = d.run(&["is-enabled", "sync@.service"]);
+    assert_eq!((is.code, is.stdout.as_str()), (1, "disabled\n"), "{is:?}");
+    assert_eq!(d.run(&["enable", "sync@.service"]).code, 0);
+    let is = d.run(&["is-enabled", "sync@.service"]);
+    assert_eq!((is.code, is.stdout.as_str()), (0, "enabled\n"), "{is:?}");
+    // A unit whose file is broken is not started.
+    let start = d.run(&["start", "bad.timer"]);
+    assert_eq!(start.code, 1, "{start:?}");
+    assert!(
+        start.stderr.starts_with(
+            "Failed to start bad.timer: Unit bad.timer has a bad unit file setting.\n"
+        ),
+        "{start:?}"
+    );
+    // A masked one neither, and there are no logs to look at.
+    assert_eq!(d.run(&["mask", "--quiet", "masked.service"]).code, 0);
+    let start = d.run(&["start", "masked"]);
+    assert_eq!(
+        (start.code, start.stderr.as_str()),
+        (
+            1,
+            "Failed to start masked.service: Unit masked.service is masked.\n"
+        )
+    );
 }

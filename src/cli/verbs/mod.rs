@@ -73,13 +73,13 @@ pub enum Verb {
     /// Unmask units.
     #[command(after_long_help = mask::UNMASK_EXAMPLES)]
     Unmask(mask::Args),
-    /// Print whether units are active; exit 0 if one is, 3 otherwise.
+    /// Print whether units are active; exit 0 if one is, else 3, or 4 if none exists.
     #[command(after_long_help = is_state::IS_ACTIVE_EXAMPLES)]
     IsActive(is_state::Args),
-    /// Print whether units are enabled; exit 0 if one is, 1 otherwise.
+    /// Print whether units are enabled; exit 0 if one is, else 1, or 4 if none exists.
     #[command(after_long_help = is_state::IS_ENABLED_EXAMPLES)]
     IsEnabled(is_state::Args),
-    /// Print whether units have failed; exit 0 if one has, 1 otherwise.
+    /// Print whether units have failed; exit 0 if one has, else 1, or 4 if none exists.
     #[command(after_long_help = is_state::IS_FAILED_EXAMPLES)]
     IsFailed(is_state::Args),
     ResetFailed(reset_failed::Args),

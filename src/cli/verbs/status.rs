@@ -150,7 +150,10 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
     } else {
         format!("{} ({})", b.active_state, b.sub_state)
     };
-    if let Some(result) = b.last_result.filter(|r| *r != RunResult::Success) {
+    // systemd resets a service's result when it starts again: the result of
+    // an earlier run says nothing about a unit running now.
+    let ended = b.active_state == "failed" || b.sub_state == "auto-restart";
+    if let Some(result) = b.last_result.filter(|r| ended && *r != RunResult::Success) {
         active.push_str(&format!(" (Result: {result})"));
     }
     if let Some(since) = b.state_change_usec {
@@ -402,6 +405,31 @@ mod tests {
              Main PID: 17 (code=exited, status=203/EXEC)\n"
         );
         assert_eq!(status_exit_code(&[b]), 3);
+    }
+
+    #[test]
+    fn a_running_unit_shows_no_result_of_an_earlier_run() {
+        let mut b = StatusBlock {
+            unit: "flaky.service".into(),
+            description: "flaky.service".into(),
+            load_state: "loaded".into(),
+            active_state: "active".into(),
+            sub_state: "running".into(),
+            last_result: Some(RunResult::ExitCode),
+            ..StatusBlock::default()
+        };
+        assert_eq!(
+            status(&b),
+            "● flaky.service\n     Loaded: loaded\n     Active: active (running)\n"
+        );
+        // Waiting to be restarted after that failure, it does.
+        b.active_state = "activating".into();
+        b.sub_state = "auto-restart".into();
+        assert!(
+            status(&b).contains("Active: activating (auto-restart) (Result: exit-code)\n"),
+            "{}",
+            status(&b)
+        );
     }
 
     #[test]

@@ -35,13 +35,61 @@ pub fn is_enabled(state: &State, name: &str) -> String {
         Some(unit) if unit.install().is_empty() => "static".into(),
         Some(_) => "disabled".into(),
         None if state.units.knows(name) => "bad".into(),
-        None => "not-found".into(),
+        None => template_state(state, name).unwrap_or_else(|| "not-found".into()),
     }
+}
+
+/// is-enabled of a template (`foo@.timer`), which is never loaded itself:
+/// `enabled` when its DefaultInstance= is linked, `indirect` when only other
+/// instances are, else `disabled` or `static` from its [Install] section.
+/// None when `name` is no template or its file does not exist.
+fn template_state(state: &State, name: &str) -> Option<String> {
+    let template = UnitName::parse(name).ok().filter(UnitName::is_template)?;
+    // [Install] is read through an instance, as enable reads it.
+    let probe = template.instantiate("default").ok()?;
+    let unit = state.units.peek(probe.as_str())?;
+    let install = unit.install();
+    let default = install
+        .default_instance
+        .as_ref()
+        .and_then(|i| template.instantiate(i).ok());
+    if default.is_some_and(|d| !links_to(state, d.as_str()).is_empty()) {
+        return Some("enabled".into());
+    }
+    let is_instance_link = |file_name: &str| {
+        UnitName::parse(file_name)
+            .ok()
+            .and_then(|n| n.template())
+            .is_some_and(|t| t == template)
+    };
+    if !wants_links(state, is_instance_link).is_empty() {
+        return Some("indirect".into());
+    }
+    Some(
+        if install.is_empty() {
+            "static"
+        } else {
+            "disabled"
+        }
+        .into(),
+    )
 }
 
 /// Every `.wants/`/`.requires/` link named `name` in the unit directories.
 fn links_to(state: &State, name: &str) -> Vec<PathBuf> {
     let mut links = Vec::new();
+    for dir in wants_dirs(state) {
+        let link = dir.join(name);
+        if fs::symlink_metadata(&link).is_ok() {
+            links.push(link);
+        }
+    }
+    links
+}
+
+/// The `.wants/` and `.requires/` directories of the unit directories.
+fn wants_dirs(state: &State) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
     for dir in &state.paths.search_path.dirs {
         let Ok(entries) = fs::read_dir(dir) else {
             continue;
@@ -49,14 +97,28 @@ fn links_to(state: &State, name: &str) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let file_name = entry.file_name();
             let file_name = file_name.to_string_lossy();
-            if !(file_name.ends_with(".wants") || file_name.ends_with(".requires")) {
-                continue;
-            }
-            let link = entry.path().join(name);
-            if fs::symlink_metadata(&link).is_ok() {
-                links.push(link);
+            if file_name.ends_with(".wants") || file_name.ends_with(".requires") {
+                dirs.push(entry.path());
             }
         }
+    }
+    dirs
+}
+
+/// Every `.wants/`/`.requires/` entry of the unit directories whose file
+/// name `wanted` accepts.
+fn wants_links(state: &State, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut links = Vec::new();
+    for dir in wants_dirs(state) {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        links.extend(
+            entries
+                .flatten()
+                .filter(|l| wanted(&l.file_name().to_string_lossy()))
+                .map(|l| l.path()),
+        );
     }
     links
 }

@@ -71,18 +71,38 @@ pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>
     // Check every name first, so that a typo starts nothing (systemctl
     // refuses the whole transaction too).
     let mut names = Vec::new();
+    let starts = matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart);
     for raw in &units {
         let name = unit_name(raw);
+        // systemd: a template is no unit; only its instances can be started.
+        if crate::unit::UnitName::parse(&name).is_ok_and(|n| n.is_template()) {
+            return answer(
+                reply,
+                Response::error(
+                    ErrorCode::Failed,
+                    format!(
+                        "Failed to {} {name}: Unit name {name} is missing the instance name.",
+                        verb.name()
+                    ),
+                ),
+            );
+        }
         if !state.knows(&name) && !state.units.load_extra(&name) {
             return answer(reply, not_found(&name));
         }
         let name = state.units.canonical(&name).to_owned();
-        if state.units.load_state(&name) == "masked"
-            && matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart)
-        {
+        let refusal = match state.units.load_state(&name) {
+            "masked" if starts => Some(format!("Unit {name} is masked.")),
+            "bad-setting" if starts => Some(format!("Unit {name} has a bad unit file setting.")),
+            _ => None,
+        };
+        if let Some(cause) = refusal {
             return answer(
                 reply,
-                Response::error(ErrorCode::Failed, format!("Unit {name} is masked.")),
+                Response::error(
+                    ErrorCode::Failed,
+                    format!("Failed to {} {name}: {cause}", verb.name()),
+                ),
             );
         }
         names.push(name);
