@@ -599,6 +599,37 @@ fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
         "{status:?}"
     );
     assert_eq!(status.stderr, "Unit nope.service could not be found.\n");
+    // kill and reset-failed fail plainly, naming it.
+    let kill = d.run(&["kill", "nope"]);
+    assert_eq!(
+        (kill.code, kill.stderr.as_str()),
+        (
+            1,
+            "Failed to kill unit nope.service: Unit nope.service not loaded.\n"
+        )
+    );
+    let reset = d.run(&["reset-failed", "nope", "stay"]);
+    assert_eq!(
+        (reset.code, reset.stderr.as_str()),
+        (
+            1,
+            "Failed to reset failed state of unit nope.service: Unit nope.service not loaded.\n"
+        )
+    );
+    // list-dependencies shows it alone, like default.target, which no
+    // file defines here.
+    let deps = d.run(&["list-dependencies", "nope"]);
+    assert_eq!((deps.code, deps.stdout.as_str()), (0, "nope.service\n"));
+    let deps = d.run(&["list-dependencies"]);
+    assert_eq!((deps.code, deps.stdout.as_str()), (0, "default.target\n"));
+    let bad_type = d.run(&["list-units", "--type=serivce"]);
+    assert_eq!(bad_type.code, 1, "{bad_type:?}");
+    assert!(
+        bad_type
+            .stderr
+            .starts_with("sundial: unknown unit type 'serivce' in --type"),
+        "{bad_type:?}"
+    );
     // show describes it instead of failing.
     let show = d.run(&["show", "-p", "LoadState,ActiveState", "nope"]);
     assert_eq!(

@@ -283,7 +283,7 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
     for raw in units {
         let name = unit_name(raw);
         if !state.knows(&name) {
-            return not_found(&name);
+            return not_loaded("kill unit", &name);
         }
         // A service never started has no processes: nothing to signal.
         if state.supervisor.status(&name).is_some() {
@@ -306,12 +306,28 @@ fn reset_failed(state: &mut State, units: &[String]) -> Response {
     } else {
         units.iter().map(|u| unit_name(u)).collect()
     };
+    // As systemctl: every unit that exists is reset, the first that does not
+    // is reported.
+    let mut missing = None;
     for name in &names {
-        if !state.knows(name) {
-            return not_found(name);
+        if state.knows(name) {
+            state.supervisor.reset_failed(name);
+        } else if missing.is_none() {
+            missing = Some(name);
         }
-        state.supervisor.reset_failed(name);
     }
     state.settle();
-    Response::Done { messages: vec![] }
+    match missing {
+        Some(name) => not_loaded("reset failed state of unit", name),
+        None => Response::Done { messages: vec![] },
+    }
+}
+
+/// systemd's answer when an operation on a unit finds none loaded:
+/// "Failed to kill unit x.service: Unit x.service not loaded."
+fn not_loaded(what: &str, name: &str) -> Response {
+    Response::error(
+        ErrorCode::NoSuchUnit,
+        format!("Failed to {what} {name}: Unit {name} not loaded."),
+    )
 }
