@@ -240,7 +240,7 @@ json-pretty\:"Indented JSON"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::units -- Units (a name without suffix means NAME.service); none\: every loaded unit:_default' \
+'*::units -- Units (a name without suffix means NAME.service, a pattern the loaded units it matches); none\: every unit that is not inactive:_default' \
 && ret=0
 ;;
 (list-timers)

@@ -37,11 +37,13 @@ const EXAMPLES: &str = "Examples:\n  \
     long_about = "Show the state of units as systemctl status does: load state and unit file, \
                   active state since when, what triggers them or what they trigger, a timer's \
                   next elapse, the main process and the last log lines. Exits 0 when every unit \
-                  is active, 3 when one is not, 4 when one does not exist.",
+                  is active; else the first unit that is not decides: 3 if it exists, 4 if it \
+                  does not.",
     after_long_help = EXAMPLES
 )]
 pub struct Args {
-    /// Units (a name without suffix means NAME.service); none: every loaded unit.
+    /// Units (a name without suffix means NAME.service, a pattern the loaded units it
+    /// matches); none: every unit that is not inactive.
     #[arg(value_name = "UNIT")]
     pub units: Vec<String>,
     /// How many log lines to show.
