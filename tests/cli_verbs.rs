@@ -682,3 +682,56 @@ fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
         )
     );
 }
+
+#[test]
+fn a_second_daemon_on_the_same_state_stops_before_touching_it() {
+    let d = Daemon::start(
+        &[(
+            "long.service",
+            "[Service]\nExecStart=/bin/sh -c 'exec sleep 60'\n",
+        )],
+        &[],
+    );
+    assert_eq!(d.run(&["start", "long"]).code, 0);
+    let state = d.dir.path().join("state");
+    // Another socket, so that only the state database is shared.
+    let mut child = Command::new(SUNDIAL)
+        .arg("daemon")
+        .arg("--unit-dir")
+        .arg(d.units())
+        .arg("--state-dir")
+        .arg(&state)
+        .arg("--socket")
+        .arg(d.dir.path().join("second.sock"))
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn a second daemon");
+    let exited = wait_for(Duration::from_secs(20), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
+    if !exited {
+        let _ = child.kill();
+    }
+    let second = child
+        .wait_with_output()
+        .expect("the second daemon's output");
+    assert!(exited, "a second daemon ran on the same state: {second:?}");
+    assert_eq!(second.status.code(), Some(1), "{second:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&second.stderr),
+        format!(
+            "sundial: {}: another sundial daemon uses this state database; stop it first, or \
+             give this one its own --state-dir\n",
+            state.join("state.db").display()
+        )
+    );
+    // The first daemon's run is still in flight, not closed as abandoned.
+    let history = d.run(&["history", "long", "-o", "json"]).json();
+    assert!(
+        history[0]["result"].is_null() && history[0]["end_usec"].is_null(),
+        "{history}"
+    );
+}
