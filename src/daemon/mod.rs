@@ -229,6 +229,13 @@ async fn start(
     } else {
         (None, None)
     };
+    // A missing directory of the search path is no error (systemd skips
+    // them too), but one named with --unit-dir is most likely a typo.
+    for dir in &options.paths.unit_dirs {
+        if !dir.is_dir() {
+            report(format!("--unit-dir {}: no such directory", dir.display()));
+        }
+    }
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
         report(d.to_string());
