@@ -740,12 +740,12 @@ fn a_second_daemon_on_the_same_state_stops_before_touching_it() {
 fn a_unit_dir_that_does_not_exist_is_reported() {
     let missing = Path::new("/nonexistent/sundial-units");
     let d = Daemon::start(&[("stay.service", STAY)], &[missing]);
-    assert!(
+    // The socket answers before the units are loaded: wait for the report.
+    let reported = wait_for(Duration::from_secs(10), || {
         d.stderr()
-            .contains("sundial: --unit-dir /nonexistent/sundial-units: no such directory\n"),
-        "{}",
-        d.stderr()
-    );
+            .contains("sundial: --unit-dir /nonexistent/sundial-units: no such directory\n")
+    });
+    assert!(reported, "{}", d.stderr());
     // The directories that exist are read all the same.
     assert_eq!(d.run(&["start", "stay"]).code, 0);
 }
