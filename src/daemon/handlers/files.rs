@@ -293,7 +293,7 @@ pub fn enable(state: &mut State, units: &[String], now: bool, reply: oneshot::Se
             return answer(reply, response);
         }
     }
-    messages.extend(reload_units(state));
+    messages.extend(reload_about(state, &enabled));
     finish(
         state,
         enabled,
@@ -369,7 +369,7 @@ pub fn disable(state: &mut State, units: &[String], now: bool, reply: oneshot::S
         }
         names.push(name);
     }
-    let messages = reload_units(state);
+    let messages = reload_about(state, &names);
     finish(
         state,
         names,
@@ -412,8 +412,19 @@ pub fn mask(state: &mut State, units: &[String]) -> Response {
             return r;
         }
     }
-    let messages = reload_units(state);
+    let names: Vec<String> = units.iter().map(|u| unit_name(u)).collect();
+    let messages = reload_about(state, &names);
     Response::FileChanges { changes, messages }
+}
+
+/// Re-reads the unit files after a change to them, and returns the problems
+/// found in the units the change named: like systemctl, enable and mask say
+/// nothing about the others (`daemon-reload` lists them all).
+fn reload_about(state: &mut State, names: &[String]) -> Vec<String> {
+    reload_units(state)
+        .into_iter()
+        .filter(|m| names.iter().any(|n| m.contains(n.as_str())))
+        .collect()
 }
 
 /// Answers `unmask`.
@@ -435,6 +446,7 @@ pub fn unmask(state: &mut State, units: &[String]) -> Response {
             }
         }
     }
-    let messages = reload_units(state);
+    let names: Vec<String> = units.iter().map(|u| unit_name(u)).collect();
+    let messages = reload_about(state, &names);
     Response::FileChanges { changes, messages }
 }
