@@ -140,7 +140,15 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
             format!("{} ({path}; {state})", b.load_state)
         }
         (Some(path), _) => format!("{} ({path})", b.load_state),
-        (None, _) => b.load_state.clone(),
+        // systemctl gives the reason where there is no file to show.
+        (None, _) => match b.load_state.as_str() {
+            "bad-setting" => format!(
+                "bad-setting (Reason: Unit {} has a bad unit file setting.)",
+                b.unit
+            ),
+            "masked" => format!("masked (Reason: Unit {} is masked.)", b.unit),
+            other => other.to_owned(),
+        },
     };
     line("Loaded:", &loaded);
     for (i, dropin_line) in dropin_lines(&b.drop_in_paths).iter().enumerate() {
@@ -407,6 +415,26 @@ mod tests {
              Main PID: 17 (code=exited, status=203/EXEC)\n"
         );
         assert_eq!(status_exit_code(&[b]), 3);
+    }
+
+    #[test]
+    fn a_unit_without_a_file_says_why() {
+        let b = StatusBlock {
+            unit: "bad.timer".into(),
+            description: "bad.timer".into(),
+            load_state: "bad-setting".into(),
+            active_state: "inactive".into(),
+            sub_state: "dead".into(),
+            ..StatusBlock::default()
+        };
+        assert!(
+            status(&b).starts_with(
+                "○ bad.timer\n     \
+                 Loaded: bad-setting (Reason: Unit bad.timer has a bad unit file setting.)\n"
+            ),
+            "{}",
+            status(&b)
+        );
     }
 
     #[test]
