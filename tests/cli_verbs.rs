@@ -680,6 +680,17 @@ fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
     // A masked one neither, and there are no logs to look at.
     let mask = d.run(&["mask", "--quiet", "masked.service"]);
     assert_eq!((mask.code, mask.stderr.as_str()), (0, ""));
+    // Inactive, it is listed only with --all, as the broken timer.
+    let listed = d.run(&["list-units", "--no-legend"]);
+    assert!(
+        !listed.stdout.contains("masked.service") && !listed.stdout.contains("bad.timer"),
+        "{listed:?}"
+    );
+    let listed = d.run(&["list-units", "--all", "--no-legend"]);
+    assert!(
+        listed.stdout.contains("masked.service") && listed.stdout.contains("bad.timer"),
+        "{listed:?}"
+    );
     let start = d.run(&["start", "masked"]);
     assert_eq!(
         (start.code, start.stderr.as_str()),
