@@ -668,6 +668,17 @@ fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
     );
     let is = d.run(&["is-enabled", "sync@.service"]);
     assert_eq!((is.code, is.stdout.as_str()), (0, "enabled\n"), "{is:?}");
+    // Enabled already, by a relative link as a package would make it:
+    // nothing to do, nothing to say.
+    let link = d.units().join("timers.target.wants/sync@home.service");
+    fs::remove_file(&link).expect("remove the link");
+    std::os::unix::fs::symlink("../sync@.service", &link).expect("relative link");
+    let again = d.run(&["enable", "sync@.service"]);
+    assert_eq!((again.code, again.stderr.as_str()), (0, ""), "{again:?}");
+    assert_eq!(
+        fs::read_link(&link).expect("still a link"),
+        Path::new("../sync@.service")
+    );
     // A unit whose file is broken is not started.
     let start = d.run(&["start", "bad.timer"]);
     assert_eq!(start.code, 1, "{start:?}");

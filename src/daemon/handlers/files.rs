@@ -217,7 +217,13 @@ fn io_error(path: &Path, e: io::Error) -> Response {
 /// Creates `link -> target` unless it is already there.
 fn make_link(link: &Path, target: &Path, changes: &mut Vec<FileChange>) -> Result<(), Response> {
     if let Ok(existing) = fs::read_link(link) {
-        if existing == target {
+        // A link to the same file spelt another way (`../backup.timer`, as
+        // made by hand or a package) is already what enable would make.
+        let same_file = || {
+            let resolved = fs::canonicalize(link).ok();
+            resolved.is_some() && resolved == fs::canonicalize(target).ok()
+        };
+        if existing == target || same_file() {
             return Ok(());
         }
         fs::remove_file(link).map_err(|e| io_error(link, e))?;
