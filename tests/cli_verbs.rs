@@ -640,6 +640,16 @@ fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
     // An instance exists as soon as its template does.
     let instance = d.run(&["is-active", "sync@docs"]);
     assert_eq!((instance.code, instance.stdout.as_str()), (3, "inactive\n"));
+    // Patterns select units, in logs as in status.
+    assert_eq!(d.run(&["start", "sync@docs", "sync@music"]).code, 0);
+    let logs = d.run(&["logs", "-u", "sync@*", "-o", "cat"]);
+    let printed: Vec<&str> = logs.stdout.lines().collect();
+    assert!(
+        logs.code == 0 && printed.contains(&"docs") && printed.contains(&"music"),
+        "{logs:?}"
+    );
+    let none = d.run(&["logs", "-u", "nothing*", "-o", "cat"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""), "{none:?}");
     let status = d.run(&["status", "sync@music"]);
     assert_eq!(status.code, 3, "{status:?}");
     assert!(

@@ -272,7 +272,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -l system
 complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
 complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand daemon-reload" -s V -l version -d 'Print version'
-complete -c sundial -n "__fish_sundial_using_subcommand logs" -s u -l unit -d 'Only this unit\'s lines (repeatable; a name without suffix means NAME.service)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -s u -l unit -d 'Only this unit\'s lines (repeatable; a name without suffix means NAME.service, a pattern such as \'sync@*\' the known units it matches)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand logs" -s n -l lines -d 'Only the last N lines (`-n` alone: 10; `all`: every line). Default: all lines, or 10 with --follow' -r
 complete -c sundial -n "__fish_sundial_using_subcommand logs" -s S -l since -d 'Only lines written at or after this time' -r
 complete -c sundial -n "__fish_sundial_using_subcommand logs" -s U -l until -d 'Only lines written at or before this time' -r

@@ -468,8 +468,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (logs)
 _arguments "${_arguments_options[@]}" : \
-'*-u+[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service)]:UNIT:_default' \
-'*--unit=[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service)]:UNIT:_default' \
+'*-u+[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service, a pattern such as '\''sync@*'\'' the known units it matches)]:UNIT:_default' \
+'*--unit=[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service, a pattern such as '\''sync@*'\'' the known units it matches)]:UNIT:_default' \
 '-n+[Only the last N lines (\`-n\` alone\: 10; \`all\`\: every line). Default\: all lines, or 10 with --follow]::N:_default' \
 '--lines=[Only the last N lines (\`-n\` alone\: 10; \`all\`\: every line). Default\: all lines, or 10 with --follow]::N:_default' \
 '-S+[Only lines written at or after this time]:TIMESTAMP:_default' \

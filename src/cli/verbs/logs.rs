@@ -37,7 +37,7 @@ const EXAMPLES: &str = "Examples:\n  \
 )]
 pub struct Args {
     /// Only this unit's lines (repeatable; a name without suffix means
-    /// NAME.service).
+    /// NAME.service, a pattern such as 'sync@*' the known units it matches).
     #[arg(short = 'u', long = "unit", value_name = "UNIT")]
     pub units: Vec<String>,
     /// Keep printing new lines as they are written.
