@@ -43,7 +43,7 @@ pub enum Change {
 
 /// Runs `sundial enable` or `sundial disable`.
 pub fn run(change: Change, args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let (request, verb) = match change {
         Change::Enable => (
             Request::Enable {

@@ -72,7 +72,7 @@ impl Job {
 
 /// Runs a job verb.
 pub fn run(job: Job, args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let response = args.connection.call(&job.request(units.clone()))?;
     match response {
         Response::Done { messages } => {

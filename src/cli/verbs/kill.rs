@@ -52,7 +52,7 @@ fn parse_whom(s: &str) -> Result<KillWhom, String> {
 
 /// Runs `sundial kill`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let request = Request::Kill {
         units: units.clone(),
         signal: args.signal.number(),

@@ -145,7 +145,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let request = Request::Logs {
-        units: mangle_unit_names(&args.units),
+        units: mangle_unit_names(&args.units)?,
         follow: args.follow,
         lines,
         since_usec,

@@ -252,9 +252,16 @@ pub fn mangle_unit_name(name: &str) -> String {
     }
 }
 
-/// [`mangle_unit_name`] for every name.
-pub fn mangle_unit_names(names: &[String]) -> Vec<String> {
-    names.iter().map(|n| mangle_unit_name(n)).collect()
+/// [`mangle_unit_name`] for every name; an empty name is an error here, as
+/// it would otherwise reach the daemon as the service `.service`.
+pub fn mangle_unit_names(names: &[String]) -> anyhow::Result<Vec<String>> {
+    names
+        .iter()
+        .map(|n| {
+            anyhow::ensure!(!n.is_empty(), "'' is not a unit name");
+            Ok(mangle_unit_name(n))
+        })
+        .collect()
 }
 
 /// The glyph systemctl puts before a unit in an active state.
@@ -295,6 +302,17 @@ mod tests {
         assert_eq!(mangle_unit_name("a.b"), "a.b.service");
         assert_eq!(mangle_unit_name("back*"), "back*");
         assert_eq!(mangle_unit_name(".timer"), ".timer.service");
+    }
+
+    #[test]
+    fn an_empty_name_is_refused() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            mangle_unit_names(&names(&["a", "b.timer"])).unwrap(),
+            names(&["a.service", "b.timer"])
+        );
+        let err = mangle_unit_names(&names(&["a", ""])).unwrap_err();
+        assert_eq!(err.to_string(), "'' is not a unit name");
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub struct Args {
 /// Runs `sundial reset-failed`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = Request::ResetFailed {
-        units: mangle_unit_names(&args.units),
+        units: mangle_unit_names(&args.units)?,
     };
     match args.connection.call(&request)? {
         Response::Done { messages } => {

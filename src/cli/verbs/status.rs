@@ -59,7 +59,7 @@ pub struct Args {
 /// Runs `sundial status`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = Request::Status {
-        units: mangle_unit_names(&args.units),
+        units: mangle_unit_names(&args.units)?,
         lines: Some(args.lines),
     };
     let blocks = match args.connection.call(&request)? {
