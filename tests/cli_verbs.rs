@@ -788,3 +788,27 @@ fn a_unit_dir_that_does_not_exist_is_reported() {
     // The directories that exist are read all the same.
     assert_eq!(d.run(&["start", "stay"]).code, 0);
 }
+
+#[test]
+fn a_unit_stopped_by_its_start_limit_shows_that_result() {
+    let d = Daemon::start(
+        &[(
+            "crash.service",
+            "[Unit]\nStartLimitBurst=2\nStartLimitIntervalSec=60\n\n\
+             [Service]\nExecStart=/bin/false\nRestart=on-failure\nRestartSec=10ms\n",
+        )],
+        &[],
+    );
+    assert_eq!(d.run(&["start", "crash"]).code, 0);
+    let failed = wait_for(Duration::from_secs(10), || {
+        d.run(&["is-failed", "--quiet", "crash"]).code == 0
+    });
+    assert!(failed, "{:?}", d.run(&["status", "crash"]));
+    let status = d.run(&["status", "crash"]);
+    assert!(
+        status
+            .stdout
+            .contains("Active: failed (Result: start-limit-hit) since "),
+        "{status:?}"
+    );
+}

@@ -107,6 +107,17 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
             .collect();
     }
     b.last_result = last_result(state, &name);
+    // A failed unit's result is the supervisor's, which may come after the
+    // last run: a restart refused by the start limit is 'start-limit-hit'.
+    if active == "failed" {
+        let current = state
+            .supervisor
+            .status(&name)
+            .and_then(|s| s.result.as_str().parse::<RunResult>().ok());
+        if current.is_some() {
+            b.last_result = current;
+        }
+    }
     if lines > 0 {
         let query = LogQuery {
             units: vec![name.clone()],
