@@ -506,8 +506,8 @@ fn a_missing_daemon_is_reported_with_its_socket() {
     assert_eq!(
         out.stderr,
         format!(
-            "sundial: cannot connect to the daemon at {}: No such file or directory \
-             (is `sundial daemon` running?)\n",
+            "sundial: cannot connect to the daemon at {0}: No such file or directory. \
+             Is it running? Start it with `sundial daemon --socket {0}`.\n",
             socket.display()
         )
     );
@@ -560,4 +560,255 @@ fn logs_follow_prints_lines_as_they_are_written() {
     // sundial's own lines about the run come in between.
     seen.retain(|l| l.starts_with("line-"));
     assert_eq!(seen, ["line-1", "line-2", "line-3", "line-4", "line-5"]);
+}
+
+const SYNC_TEMPLATE: &str = "\
+[Unit]
+Description=Sync %i
+
+[Service]
+Type=oneshot
+ExecStart=/bin/echo %i
+
+[Install]
+WantedBy=timers.target
+DefaultInstance=home
+";
+
+const BAD_TIMER: &str = "\
+[Timer]
+OnCalendar=Mnday 10:00
+";
+
+#[test]
+fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
+    let d = Daemon::start(
+        &[
+            ("stay.service", STAY),
+            ("sync@.service", SYNC_TEMPLATE),
+            ("bad.timer", BAD_TIMER),
+        ],
+        &[],
+    );
+    // status goes on after a unit that does not exist, and exits 4.
+    assert_eq!(d.run(&["start", "stay"]).code, 0);
+    let status = d.run(&["status", "nope", "stay"]);
+    assert_eq!(status.code, 4, "{status:?}");
+    assert!(
+        status.stdout.starts_with("● stay.service - Stays active\n"),
+        "{status:?}"
+    );
+    assert_eq!(status.stderr, "Unit nope.service could not be found.\n");
+    // kill and reset-failed fail plainly, naming it.
+    let kill = d.run(&["kill", "nope"]);
+    assert_eq!(
+        (kill.code, kill.stderr.as_str()),
+        (
+            1,
+            "Failed to kill unit nope.service: Unit nope.service not loaded.\n"
+        )
+    );
+    let reset = d.run(&["reset-failed", "nope", "stay"]);
+    assert_eq!(
+        (reset.code, reset.stderr.as_str()),
+        (
+            1,
+            "Failed to reset failed state of unit nope.service: Unit nope.service not loaded.\n"
+        )
+    );
+    // list-dependencies shows it alone, like default.target, which no
+    // file defines here.
+    let deps = d.run(&["list-dependencies", "nope"]);
+    assert_eq!((deps.code, deps.stdout.as_str()), (0, "nope.service\n"));
+    let deps = d.run(&["list-dependencies"]);
+    assert_eq!((deps.code, deps.stdout.as_str()), (0, "default.target\n"));
+    let bad_type = d.run(&["list-units", "--type=serivce"]);
+    assert_eq!(bad_type.code, 1, "{bad_type:?}");
+    assert!(
+        bad_type
+            .stderr
+            .starts_with("sundial: unknown unit type 'serivce' in --type"),
+        "{bad_type:?}"
+    );
+    // show describes it instead of failing.
+    let show = d.run(&["show", "-p", "LoadState,ActiveState", "nope"]);
+    assert_eq!(
+        (show.code, show.stdout.as_str()),
+        (0, "LoadState=not-found\nActiveState=inactive\n"),
+        "{show:?}"
+    );
+    // An instance exists as soon as its template does.
+    let instance = d.run(&["is-active", "sync@docs"]);
+    assert_eq!((instance.code, instance.stdout.as_str()), (3, "inactive\n"));
+    // Patterns select units, in logs as in status.
+    assert_eq!(d.run(&["start", "sync@docs", "sync@music"]).code, 0);
+    let logs = d.run(&["logs", "-u", "sync@*", "-o", "cat"]);
+    let printed: Vec<&str> = logs.stdout.lines().collect();
+    assert!(
+        logs.code == 0 && printed.contains(&"docs") && printed.contains(&"music"),
+        "{logs:?}"
+    );
+    let none = d.run(&["logs", "-u", "nothing*", "-o", "cat"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""), "{none:?}");
+    let status = d.run(&["status", "sync@music"]);
+    assert_eq!(status.code, 3, "{status:?}");
+    assert!(
+        status
+            .stdout
+            .starts_with("○ sync@music.service - Sync music\n"),
+        "{status:?}"
+    );
+    // A template is no unit to start, and its enablement is its instances'.
+    let start = d.run(&["start", "sync@.service"]);
+    assert_eq!(start.code, 1, "{start:?}");
+    assert!(
+        start.stderr.starts_with(
+            "Failed to start sync@.service: Unit name sync@.service is missing the instance name.\n"
+        ),
+        "{start:?}"
+    );
+    let is = d.run(&["is-enabled", "sync@.service"]);
+    assert_eq!((is.code, is.stdout.as_str()), (1, "disabled\n"), "{is:?}");
+    let enable = d.run(&["enable", "sync@.service"]);
+    assert_eq!(enable.code, 0, "{enable:?}");
+    // It says what it linked, and nothing about the broken bad.timer.
+    assert!(
+        enable.stderr.starts_with("Created symlink ") && enable.stderr.lines().count() == 1,
+        "{enable:?}"
+    );
+    let is = d.run(&["is-enabled", "sync@.service"]);
+    assert_eq!((is.code, is.stdout.as_str()), (0, "enabled\n"), "{is:?}");
+    // Enabled already, by a relative link as a package would make it:
+    // nothing to do, nothing to say.
+    let link = d.units().join("timers.target.wants/sync@home.service");
+    fs::remove_file(&link).expect("remove the link");
+    std::os::unix::fs::symlink("../sync@.service", &link).expect("relative link");
+    let again = d.run(&["enable", "sync@.service"]);
+    assert_eq!((again.code, again.stderr.as_str()), (0, ""), "{again:?}");
+    assert_eq!(
+        fs::read_link(&link).expect("still a link"),
+        Path::new("../sync@.service")
+    );
+    // A unit whose file is broken is not started.
+    let start = d.run(&["start", "bad.timer"]);
+    assert_eq!(start.code, 1, "{start:?}");
+    assert!(
+        start.stderr.starts_with(
+            "Failed to start bad.timer: Unit bad.timer has a bad unit file setting.\n"
+        ),
+        "{start:?}"
+    );
+    // A masked one neither, and there are no logs to look at.
+    let mask = d.run(&["mask", "--quiet", "masked.service"]);
+    assert_eq!((mask.code, mask.stderr.as_str()), (0, ""));
+    // Inactive, it is listed only with --all, as the broken timer.
+    let listed = d.run(&["list-units", "--no-legend"]);
+    assert!(
+        !listed.stdout.contains("masked.service") && !listed.stdout.contains("bad.timer"),
+        "{listed:?}"
+    );
+    let listed = d.run(&["list-units", "--all", "--no-legend"]);
+    assert!(
+        listed.stdout.contains("masked.service") && listed.stdout.contains("bad.timer"),
+        "{listed:?}"
+    );
+    let start = d.run(&["start", "masked"]);
+    assert_eq!(
+        (start.code, start.stderr.as_str()),
+        (
+            1,
+            "Failed to start masked.service: Unit masked.service is masked.\n"
+        )
+    );
+}
+
+#[test]
+fn a_second_daemon_on_the_same_state_stops_before_touching_it() {
+    let d = Daemon::start(
+        &[(
+            "long.service",
+            "[Service]\nExecStart=/bin/sh -c 'exec sleep 60'\n",
+        )],
+        &[],
+    );
+    assert_eq!(d.run(&["start", "long"]).code, 0);
+    let state = d.dir.path().join("state");
+    // Another socket, so that only the state database is shared.
+    let mut child = Command::new(SUNDIAL)
+        .arg("daemon")
+        .arg("--unit-dir")
+        .arg(d.units())
+        .arg("--state-dir")
+        .arg(&state)
+        .arg("--socket")
+        .arg(d.dir.path().join("second.sock"))
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn a second daemon");
+    let exited = wait_for(Duration::from_secs(20), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
+    if !exited {
+        let _ = child.kill();
+    }
+    let second = child
+        .wait_with_output()
+        .expect("the second daemon's output");
+    assert!(exited, "a second daemon ran on the same state: {second:?}");
+    assert_eq!(second.status.code(), Some(1), "{second:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&second.stderr),
+        format!(
+            "sundial: {}: another sundial daemon uses this state database; stop it first, or \
+             give this one its own --state-dir\n",
+            state.join("state.db").display()
+        )
+    );
+    // The first daemon's run is still in flight, not closed as abandoned.
+    let history = d.run(&["history", "long", "-o", "json"]).json();
+    assert!(
+        history[0]["result"].is_null() && history[0]["end_usec"].is_null(),
+        "{history}"
+    );
+}
+
+#[test]
+fn a_unit_dir_that_does_not_exist_is_reported() {
+    let missing = Path::new("/nonexistent/sundial-units");
+    let d = Daemon::start(&[("stay.service", STAY)], &[missing]);
+    // The socket answers before the units are loaded: wait for the report.
+    let reported = wait_for(Duration::from_secs(10), || {
+        d.stderr()
+            .contains("sundial: --unit-dir /nonexistent/sundial-units: no such directory\n")
+    });
+    assert!(reported, "{}", d.stderr());
+    // The directories that exist are read all the same.
+    assert_eq!(d.run(&["start", "stay"]).code, 0);
+}
+
+#[test]
+fn a_unit_stopped_by_its_start_limit_shows_that_result() {
+    let d = Daemon::start(
+        &[(
+            "crash.service",
+            "[Unit]\nStartLimitBurst=2\nStartLimitIntervalSec=60\n\n\
+             [Service]\nExecStart=/bin/false\nRestart=on-failure\nRestartSec=10ms\n",
+        )],
+        &[],
+    );
+    assert_eq!(d.run(&["start", "crash"]).code, 0);
+    let failed = wait_for(Duration::from_secs(10), || {
+        d.run(&["is-failed", "--quiet", "crash"]).code == 0
+    });
+    assert!(failed, "{:?}", d.run(&["status", "crash"]));
+    let status = d.run(&["status", "crash"]);
+    assert!(
+        status
+            .stdout
+            .contains("Active: failed (Result: start-limit-hit) since "),
+        "{status:?}"
+    );
 }

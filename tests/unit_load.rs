@@ -188,10 +188,29 @@ fn unit_path_env_and_cat() {
         .args(["masked.service", "nope.service"])
         .output()
         .unwrap();
+    // As systemctl: a masked unit is a comment in the output, a missing one
+    // an error; a bare name is a service.
     assert!(!out.status.success());
     assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "# Unit masked.service is masked.\n"
+    );
+    assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "Unit masked.service is masked.\nNo files found for nope.service.\n"
+        "No files found for nope.service.\n"
+    );
+    let out = Command::new(sundial)
+        .current_dir(d.high.parent().unwrap())
+        .args(["cat", "--unit-dir"])
+        .arg(d.high.file_name().unwrap())
+        .arg("a")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with(&format!("# {}/a.service\n", d.high.display())),
+        "{out:?}"
     );
 
     // verify: the broken unit fails, a good one passes, via --unit-dir.

@@ -1277,7 +1277,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__simulate)
-            opts="-h -V --from --until --for --boot-time --run-time --seed --output --unit-dir --user --system --help --version"
+            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --unit-dir --user --system --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1308,6 +1308,10 @@ _sundial() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;

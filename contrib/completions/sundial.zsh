@@ -85,7 +85,7 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::units -- Unit names:_default' \
+'*::units -- Unit names (a name without suffix means NAME.service):_default' \
 && ret=0
 ;;
 (simulate)
@@ -96,6 +96,8 @@ _arguments "${_arguments_options[@]}" : \
 '--boot-time=[When the machine booted, for OnBootSec= (default\: --from)]:TIMESTAMP:_default' \
 '--run-time=[How long each started service runs (default\: 0, finishing at once)]:SPAN:_default' \
 '--seed=[Seed of the random delays (RandomizedDelaySec=)\: the output is one possible outcome, the same for the same seed]:SEED:_default' \
+'-o+[Output format]:OUTPUT:((table\:"Aligned columns"
+json\:"One JSON array"))' \
 '--output=[Output format]:OUTPUT:((table\:"Aligned columns"
 json\:"One JSON array"))' \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
@@ -238,7 +240,7 @@ json-pretty\:"Indented JSON"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::units -- Units (a name without suffix means NAME.service); none\: every loaded unit:_default' \
+'*::units -- Units (a name without suffix means NAME.service, a pattern the loaded units it matches); none\: every unit that is not inactive:_default' \
 && ret=0
 ;;
 (list-timers)
@@ -466,8 +468,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (logs)
 _arguments "${_arguments_options[@]}" : \
-'*-u+[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service)]:UNIT:_default' \
-'*--unit=[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service)]:UNIT:_default' \
+'*-u+[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service, a pattern such as '\''sync@*'\'' the known units it matches)]:UNIT:_default' \
+'*--unit=[Only this unit'\''s lines (repeatable; a name without suffix means NAME.service, a pattern such as '\''sync@*'\'' the known units it matches)]:UNIT:_default' \
 '-n+[Only the last N lines (\`-n\` alone\: 10; \`all\`\: every line). Default\: all lines, or 10 with --follow]::N:_default' \
 '--lines=[Only the last N lines (\`-n\` alone\: 10; \`all\`\: every line). Default\: all lines, or 10 with --follow]::N:_default' \
 '-S+[Only lines written at or after this time]:TIMESTAMP:_default' \
@@ -714,9 +716,9 @@ _sundial_commands() {
 'disable:Disable units\: remove the symlinks that enable made' \
 'mask:Mask units\: link them to /dev/null so that nothing can start them' \
 'unmask:Unmask units' \
-'is-active:Print whether units are active; exit 0 if one is, 3 otherwise' \
-'is-enabled:Print whether units are enabled; exit 0 if one is, 1 otherwise' \
-'is-failed:Print whether units have failed; exit 0 if one has, 1 otherwise' \
+'is-active:Print whether units are active; exit 0 if one is, else 3, or 4 if none exists' \
+'is-enabled:Print whether units are enabled; exit 0 if one is, else 1, or 4 if none exists' \
+'is-failed:Print whether units have failed; exit 0 if one has, else 1, or 4 if none exists' \
 'reset-failed:Reset the failed state of units' \
 'daemon-reload:Reload unit files' \
 'logs:Show the output services printed, as journalctl does' \
@@ -788,9 +790,9 @@ _sundial__subcmd__help_commands() {
 'disable:Disable units\: remove the symlinks that enable made' \
 'mask:Mask units\: link them to /dev/null so that nothing can start them' \
 'unmask:Unmask units' \
-'is-active:Print whether units are active; exit 0 if one is, 3 otherwise' \
-'is-enabled:Print whether units are enabled; exit 0 if one is, 1 otherwise' \
-'is-failed:Print whether units have failed; exit 0 if one has, 1 otherwise' \
+'is-active:Print whether units are active; exit 0 if one is, else 3, or 4 if none exists' \
+'is-enabled:Print whether units are enabled; exit 0 if one is, else 1, or 4 if none exists' \
+'is-failed:Print whether units have failed; exit 0 if one has, else 1, or 4 if none exists' \
 'reset-failed:Reset the failed state of units' \
 'daemon-reload:Reload unit files' \
 'logs:Show the output services printed, as journalctl does' \

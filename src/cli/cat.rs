@@ -5,6 +5,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use crate::cli::verbs::mangle_unit_name;
 use crate::cli::verify::UnitDirArgs;
 use crate::unit::{host, Lookup, UnitIndex, UnitName};
 
@@ -12,7 +13,7 @@ use crate::unit::{host, Lookup, UnitIndex, UnitName};
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "Example:\n  $ sundial cat backup.timer backup.service")]
 pub struct Args {
-    /// Unit names.
+    /// Unit names (a name without suffix means NAME.service).
     #[arg(required = true, value_name = "UNIT")]
     pub units: Vec<String>,
     #[command(flatten)]
@@ -27,7 +28,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let mut first = true;
     for arg in &args.units {
-        let name = match UnitName::parse(arg) {
+        let name = match UnitName::parse(&mangle_unit_name(arg)) {
             Ok(n) => n,
             Err(e) => {
                 eprintln!("sundial: {e}");
@@ -50,14 +51,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                         out.write_all(b"\n")?;
                     }
                     first = false;
-                    writeln!(out, "# {}", file.display())?;
+                    // systemctl names files by absolute path, whatever
+                    // --unit-dir was relative to.
+                    let shown = std::path::absolute(&file).unwrap_or(file.clone());
+                    writeln!(out, "# {}", shown.display())?;
                     out.write_all(&bytes)?;
                 }
             }
-            Lookup::Masked(_) => {
-                eprintln!("Unit {name} is masked.");
-                failed = true;
-            }
+            // systemctl says so in the output, as a comment, and goes on.
+            Lookup::Masked(_) => writeln!(out, "# Unit {name} is masked.")?,
             Lookup::NotFound => {
                 eprintln!("No files found for {name}.");
                 failed = true;

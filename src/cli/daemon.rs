@@ -27,7 +27,8 @@ user: units $XDG_CONFIG_HOME/sundial/user, /usr/lib/sundial/user; state \
 $XDG_STATE_HOME/sundial/state.db; socket $XDG_RUNTIME_DIR/sundial/control.sock; \
 config $XDG_CONFIG_HOME/sundial/sundial.toml",
     after_long_help = "Examples:\n  \
-$ sundial daemon --unit-dir examples/units --state-dir .sundial-state --socket .sundial-state/control.sock\n  \
+$ sundial daemon --unit-dir examples/units --state-dir .sundial-state \\\n        \
+--socket .sundial-state/control.sock\n  \
 $ sundial daemon --user\n  \
 $ sundial daemon --system --log-stdout            # in a container, output to docker logs\n  \
 $ SUNDIAL_UNIT_PATH=/srv/units: sundial daemon    # extra units before the defaults"

@@ -244,8 +244,19 @@ fn main_sections(roff: &mut Roff) {
             "1",
             "Failure, or for is-enabled and is-failed: no unit is in that state.",
         ),
-        ("3", "is-active: no unit is active (as systemctl)."),
-        ("4", "No such unit."),
+        (
+            "3",
+            "is-active: no unit is active; status: a unit is not active (as systemctl).",
+        ),
+        (
+            "4",
+            "No such unit: status, or is-active, is-enabled and is-failed when none of \
+             the units exists (as systemctl since version 253).",
+        ),
+        (
+            "5",
+            "A job (start, stop ...) for a unit that does not exist.",
+        ),
     ] {
         tagged(roff, code, meaning);
     }

@@ -24,7 +24,7 @@ use crate::unit::{host, load_all, Diagnostic, Scope, TimerUnit};
 const EXAMPLES: &str = concat!(
     "Examples:\n",
     "  $ sundial simulate --unit-dir ./units --from '2024-06-03 00:00' --for 1d\n",
-    "  $ sundial simulate --from today --until '2024-12-31' backup.timer\n",
+    "  $ sundial simulate --from 2024-12-01 --until 2025-01-01 backup.timer\n",
     "  $ sundial simulate --run-time 2h --output json backup.timer",
 );
 
@@ -58,7 +58,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: Output,
     #[command(flatten)]
     pub dirs: UnitDirArgs,

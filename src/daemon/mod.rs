@@ -21,6 +21,7 @@ pub mod event_loop;
 pub mod handlers;
 pub mod heap;
 pub mod localtime;
+pub mod lock;
 pub mod output;
 pub mod paths;
 pub mod reload;
@@ -80,6 +81,9 @@ pub enum DaemonError {
     /// The config file is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Another daemon uses the state database.
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
     /// The state database could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -157,6 +161,9 @@ async fn start(
     };
     let now = clock.now();
 
+    // Before the store is touched: settling "abandoned" runs would close
+    // those of a daemon that is alive.
+    let _state_lock = lock::StateLock::acquire(&paths.database)?;
     let mut store = Store::open(&paths.database)?;
     store.set_log_retention(config.retention);
     match RunTracker::settle_abandoned(&mut store, now.realtime) {
@@ -222,6 +229,13 @@ async fn start(
     } else {
         (None, None)
     };
+    // A missing directory of the search path is no error (systemd skips
+    // them too), but one named with --unit-dir is most likely a typo.
+    for dir in &options.paths.unit_dirs {
+        if !dir.is_dir() {
+            report(format!("--unit-dir {}: no such directory", dir.display()));
+        }
+    }
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
         report(d.to_string());

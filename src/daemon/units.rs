@@ -162,6 +162,10 @@ impl UnitSet {
         let Ok(parsed) = UnitName::parse(name) else {
             return false;
         };
+        // A template's file is loaded through its instances only.
+        if parsed.is_template() {
+            return false;
+        }
         let more = load_units(&self.cx, &self.index, &[parsed]);
         if !more.units.contains_key(name) {
             return false;

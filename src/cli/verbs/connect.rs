@@ -100,10 +100,40 @@ impl Connection {
         default_socket(env.default_scope.unwrap_or(Scope::User), env)
     }
 
+    /// The command that starts a daemon listening where these flags look:
+    /// what a user is told when nothing listens there.
+    pub fn start_command(&self, env: &SocketEnv) -> String {
+        let scope_flag = |scope| match scope {
+            Scope::User => "sundial daemon --user".to_owned(),
+            Scope::System => "sundial daemon --system".to_owned(),
+        };
+        if let Some(path) = &self.socket {
+            return format!("sundial daemon --socket {}", path.display());
+        }
+        if let Some(scope) = self.scope_flag() {
+            return scope_flag(scope);
+        }
+        if let Some(path) = &env.sundial_socket {
+            return format!("sundial daemon --socket {}", Path::new(path).display());
+        }
+        scope_flag(env.default_scope.unwrap_or(Scope::User))
+    }
+
+    /// Opens a connection to the daemon, or says how to start one.
+    fn open(&self) -> anyhow::Result<Client> {
+        let env = SocketEnv::from_process();
+        let path = self.socket_path(&env)?;
+        Client::connect(&path).map_err(|e| match e {
+            ClientError::Connect { source, .. } => {
+                anyhow!(connect_error(&path, &source, &self.start_command(&env)))
+            }
+            other => anyhow::Error::new(other),
+        })
+    }
+
     /// Sends `request` and returns the daemon's response.
     pub fn call(&self, request: &Request) -> anyhow::Result<Response> {
-        let path = self.socket_path(&SocketEnv::from_process())?;
-        let mut client = connect(&path)?;
+        let mut client = self.open()?;
         // A job (start, stop ...) lasts as long as the service takes to start
         // or stop, as systemctl waits; queries get an answer at once or never.
         if request.is_read_only() {
@@ -118,8 +148,7 @@ impl Connection {
         &self,
         request: &Request,
     ) -> anyhow::Result<impl Iterator<Item = Result<Response, ClientError>>> {
-        let path = self.socket_path(&SocketEnv::from_process())?;
-        Ok(connect(&path)?.stream(request)?)
+        Ok(self.open()?.stream(request)?)
     }
 }
 
@@ -138,16 +167,9 @@ fn default_socket(scope: Scope, env: &SocketEnv) -> anyhow::Result<PathBuf> {
     })
 }
 
-/// Opens a connection, or says that no daemon listens there.
-fn connect(path: &Path) -> anyhow::Result<Client> {
-    Client::connect(path).map_err(|e| match e {
-        ClientError::Connect { source, .. } => anyhow!(connect_error(path, &source)),
-        other => anyhow::Error::new(other),
-    })
-}
-
-/// "cannot connect to the daemon at PATH: REASON (is `sundial daemon` running?)"
-pub(crate) fn connect_error(path: &Path, err: &io::Error) -> String {
+/// "cannot connect to the daemon at PATH: REASON. Is it running? Start it
+/// with `COMMAND`."
+pub(crate) fn connect_error(path: &Path, err: &io::Error, start: &str) -> String {
     let reason = err.to_string();
     // "No such file or directory (os error 2)": the number helps nobody here.
     let reason = match reason.rfind(" (os error ") {
@@ -155,7 +177,7 @@ pub(crate) fn connect_error(path: &Path, err: &io::Error) -> String {
         None => &reason,
     };
     format!(
-        "cannot connect to the daemon at {}: {reason} (is `sundial daemon` running?)",
+        "cannot connect to the daemon at {}: {reason}. Is it running? Start it with `{start}`.",
         path.display()
     )
 }
@@ -248,9 +270,39 @@ mod tests {
     fn connect_error_names_the_socket_and_the_daemon() {
         let err = io::Error::from_raw_os_error(libc::ENOENT);
         assert_eq!(
-            connect_error(Path::new("/run/sundial/control.sock"), &err),
+            connect_error(
+                Path::new("/run/sundial/control.sock"),
+                &err,
+                "sundial daemon --system"
+            ),
             "cannot connect to the daemon at /run/sundial/control.sock: \
-             No such file or directory (is `sundial daemon` running?)"
+             No such file or directory. Is it running? Start it with `sundial daemon --system`."
+        );
+    }
+
+    #[test]
+    fn the_start_command_listens_where_the_client_looks() {
+        let mut e = env();
+        assert_eq!(
+            flags(false, false, None).start_command(&e),
+            "sundial daemon --user"
+        );
+        assert_eq!(
+            flags(false, true, None).start_command(&e),
+            "sundial daemon --system"
+        );
+        assert_eq!(
+            flags(true, false, Some("/x.sock")).start_command(&e),
+            "sundial daemon --socket /x.sock"
+        );
+        e.sundial_socket = Some("/tmp/env.sock".into());
+        assert_eq!(
+            flags(false, false, None).start_command(&e),
+            "sundial daemon --socket /tmp/env.sock"
+        );
+        assert_eq!(
+            flags(true, false, None).start_command(&e),
+            "sundial daemon --user"
         );
     }
 }

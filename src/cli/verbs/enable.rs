@@ -43,7 +43,7 @@ pub enum Change {
 
 /// Runs `sundial enable` or `sundial disable`.
 pub fn run(change: Change, args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let (request, verb) = match change {
         Change::Enable => (
             Request::Enable {
@@ -85,10 +85,19 @@ pub(crate) fn print_file_changes(
             Ok(ExitCode::SUCCESS)
         }
         Response::Error { message, .. } => {
-            eprintln!("Failed to {verb} unit: {message}");
+            eprintln!("{}", failure_line(verb, &message));
             Ok(ExitCode::from(exit::FAILURE))
         }
         other => Err(unexpected(verb, &other)),
+    }
+}
+
+/// "Failed to mask unit: REASON", unless the daemon already said what failed.
+pub fn failure_line(verb: &str, message: &str) -> String {
+    if message.starts_with("Failed to ") {
+        message.to_owned()
+    } else {
+        format!("Failed to {verb} unit: {message}")
     }
 }
 
@@ -129,6 +138,21 @@ mod tests {
             format_changes(&changes),
             "Created symlink /u/timers.target.wants/b.timer → /u/b.timer.\n\
              Removed \"/u/default.target.wants/b.service\".\n"
+        );
+    }
+
+    #[test]
+    fn failures_are_said_once() {
+        assert_eq!(
+            failure_line(
+                "mask",
+                "Failed to mask unit: File /u/b.service already exists."
+            ),
+            "Failed to mask unit: File /u/b.service already exists."
+        );
+        assert_eq!(
+            failure_line("enable", "Unit b.service not found."),
+            "Failed to enable unit: Unit b.service not found."
         );
     }
 }

@@ -53,7 +53,7 @@ impl Check {
 
 /// Runs an is-* verb.
 pub fn run(check: Check, args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let request = match check {
         Check::Active => Request::IsActive { units },
         Check::Enabled => Request::IsEnabled { units },

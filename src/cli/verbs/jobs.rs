@@ -72,7 +72,7 @@ impl Job {
 
 /// Runs a job verb.
 pub fn run(job: Job, args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let response = args.connection.call(&job.request(units.clone()))?;
     match response {
         Response::Done { messages } => {
@@ -97,18 +97,29 @@ pub fn job_exit_code(code: ErrorCode) -> u8 {
     }
 }
 
-/// What systemctl prints when a job cannot be queued ("Failed to start
-/// x.service: REASON"), or ran and failed (the daemon's "Job for x.service
-/// failed because ..." and where to look).
+/// What a failed job prints, as systemctl prints it. The daemon names the
+/// unit in what it says about a job ("Job for a.service failed ...",
+/// "Failed to start a.service: ..."); other answers are bare causes and get
+/// systemctl's "Failed to VERB UNIT: " before them. Like systemctl, it points
+/// at the unit's status and logs unless the unit is missing, masked or cannot
+/// take the job at all.
 pub fn job_failure(verb: &str, units: &[String], code: ErrorCode, message: &str) -> String {
-    if code == ErrorCode::Failed {
+    let mut text = if message.starts_with("Job for ") || message.starts_with("Failed to ") {
+        format!("{message}\n")
+    } else {
+        format!("Failed to {verb} {}: {message}\n", units.join(" "))
+    };
+    let logs_help = code == ErrorCode::Failed
+        && !message.ends_with(" is masked.")
+        && !message.contains(" is not applicable for unit ");
+    if logs_help {
         if let [unit] = units {
-            return format!(
-                "{message}\nSee \"sundial status {unit}\" and \"sundial logs -u {unit}\" for details.\n"
-            );
+            text.push_str(&format!(
+                "See \"sundial status {unit}\" and \"sundial logs -u {unit}\" for details.\n"
+            ));
         }
     }
-    format!("Failed to {verb} {}: {message}\n", units.join(" "))
+    text
 }
 
 #[cfg(test)]
@@ -143,6 +154,28 @@ mod tests {
                 "Unit a.service not found."
             ),
             "Failed to stop a.service: Unit a.service not found.\n"
+        );
+        // Refused before anything ran: the daemon's sentence as it is; no
+        // logs to look at for a masked unit.
+        assert_eq!(
+            job_failure(
+                "start",
+                &units,
+                ErrorCode::Failed,
+                "Failed to start a.service: Unit a.service is masked."
+            ),
+            "Failed to start a.service: Unit a.service is masked.\n"
+        );
+        let template = vec!["a@.service".to_owned()];
+        assert_eq!(
+            job_failure(
+                "start",
+                &template,
+                ErrorCode::Failed,
+                "Failed to start a@.service: Unit name a@.service is missing the instance name."
+            ),
+            "Failed to start a@.service: Unit name a@.service is missing the instance name.\n\
+             See \"sundial status a@.service\" and \"sundial logs -u a@.service\" for details.\n"
         );
     }
 }

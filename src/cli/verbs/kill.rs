@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use super::jobs::{job_exit_code, job_failure};
-use super::{mangle_unit_names, print_messages, unexpected, Connection};
-use crate::ipc::{KillWhom, Request, Response};
+use super::{exit, mangle_unit_names, print_messages, unexpected, Connection};
+use crate::ipc::{ErrorCode, KillWhom, Request, Response};
 use crate::unit::Signal;
 
 const EXAMPLES: &str = "Examples:\n  \
@@ -52,7 +52,7 @@ fn parse_whom(s: &str) -> Result<KillWhom, String> {
 
 /// Runs `sundial kill`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let request = Request::Kill {
         units: units.clone(),
         signal: args.signal.number(),
@@ -65,7 +65,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Response::Error { code, message } => {
             eprint!("{}", job_failure("kill", &units, code, &message));
-            Ok(ExitCode::from(job_exit_code(code)))
+            // Unlike a job, a kill of a unit that is not there is a plain
+            // failure for systemctl.
+            Ok(ExitCode::from(match code {
+                ErrorCode::NoSuchUnit => exit::FAILURE,
+                other => job_exit_code(other),
+            }))
         }
         other => Err(unexpected("kill", &other)),
     }

@@ -52,6 +52,17 @@ pub struct Args {
 
 /// Runs `sundial list-units`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // A misspelt type would list nothing and look like an answer.
+    if let Some(bad) = args
+        .types
+        .iter()
+        .find(|t| crate::unit::UnitType::from_suffix(t).is_none())
+    {
+        anyhow::bail!(
+            "unknown unit type '{bad}' in --type: expected service, timer, target or another \
+             systemd unit type (socket, path, mount ...)"
+        );
+    }
     let request = Request::ListUnits {
         all: args.all,
         types: args.types.clone(),

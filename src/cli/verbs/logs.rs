@@ -37,7 +37,7 @@ const EXAMPLES: &str = "Examples:\n  \
 )]
 pub struct Args {
     /// Only this unit's lines (repeatable; a name without suffix means
-    /// NAME.service).
+    /// NAME.service, a pattern such as 'sync@*' the known units it matches).
     #[arg(short = 'u', long = "unit", value_name = "UNIT")]
     pub units: Vec<String>,
     /// Keep printing new lines as they are written.
@@ -145,7 +145,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let request = Request::Logs {
-        units: mangle_unit_names(&args.units),
+        units: mangle_unit_names(&args.units)?,
         follow: args.follow,
         lines,
         since_usec,

@@ -38,7 +38,7 @@ pub enum Change {
 
 /// Runs `sundial mask` or `sundial unmask`.
 pub fn run(change: Change, args: Args) -> anyhow::Result<ExitCode> {
-    let units = mangle_unit_names(&args.units);
+    let units = mangle_unit_names(&args.units)?;
     let (request, verb) = match change {
         Change::Mask => (Request::Mask { units }, "mask"),
         Change::Unmask => (Request::Unmask { units }, "unmask"),

@@ -73,13 +73,13 @@ pub enum Verb {
     /// Unmask units.
     #[command(after_long_help = mask::UNMASK_EXAMPLES)]
     Unmask(mask::Args),
-    /// Print whether units are active; exit 0 if one is, 3 otherwise.
+    /// Print whether units are active; exit 0 if one is, else 3, or 4 if none exists.
     #[command(after_long_help = is_state::IS_ACTIVE_EXAMPLES)]
     IsActive(is_state::Args),
-    /// Print whether units are enabled; exit 0 if one is, 1 otherwise.
+    /// Print whether units are enabled; exit 0 if one is, else 1, or 4 if none exists.
     #[command(after_long_help = is_state::IS_ENABLED_EXAMPLES)]
     IsEnabled(is_state::Args),
-    /// Print whether units have failed; exit 0 if one has, 1 otherwise.
+    /// Print whether units have failed; exit 0 if one has, else 1, or 4 if none exists.
     #[command(after_long_help = is_state::IS_FAILED_EXAMPLES)]
     IsFailed(is_state::Args),
     ResetFailed(reset_failed::Args),
@@ -252,9 +252,16 @@ pub fn mangle_unit_name(name: &str) -> String {
     }
 }
 
-/// [`mangle_unit_name`] for every name.
-pub fn mangle_unit_names(names: &[String]) -> Vec<String> {
-    names.iter().map(|n| mangle_unit_name(n)).collect()
+/// [`mangle_unit_name`] for every name; an empty name is an error here, as
+/// it would otherwise reach the daemon as the service `.service`.
+pub fn mangle_unit_names(names: &[String]) -> anyhow::Result<Vec<String>> {
+    names
+        .iter()
+        .map(|n| {
+            anyhow::ensure!(!n.is_empty(), "'' is not a unit name");
+            Ok(mangle_unit_name(n))
+        })
+        .collect()
 }
 
 /// The glyph systemctl puts before a unit in an active state.
@@ -295,6 +302,17 @@ mod tests {
         assert_eq!(mangle_unit_name("a.b"), "a.b.service");
         assert_eq!(mangle_unit_name("back*"), "back*");
         assert_eq!(mangle_unit_name(".timer"), ".timer.service");
+    }
+
+    #[test]
+    fn an_empty_name_is_refused() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            mangle_unit_names(&names(&["a", "b.timer"])).unwrap(),
+            names(&["a.service", "b.timer"])
+        );
+        let err = mangle_unit_names(&names(&["a", ""])).unwrap_err();
+        assert_eq!(err.to_string(), "'' is not a unit name");
     }
 
     #[test]

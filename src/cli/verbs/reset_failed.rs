@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use super::{mangle_unit_names, print_messages, report_error, unexpected, Connection};
-use crate::ipc::{Request, Response};
+use super::{exit, mangle_unit_names, print_messages, report_error, unexpected, Connection};
+use crate::ipc::{ErrorCode, Request, Response};
 
 const EXAMPLES: &str = "Examples:\n  \
     $ sundial reset-failed backup.service\n  \
@@ -29,12 +29,21 @@ pub struct Args {
 /// Runs `sundial reset-failed`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = Request::ResetFailed {
-        units: mangle_unit_names(&args.units),
+        units: mangle_unit_names(&args.units)?,
     };
     match args.connection.call(&request)? {
         Response::Done { messages } => {
             print_messages(&messages);
             Ok(ExitCode::SUCCESS)
+        }
+        // "Failed to reset failed state of unit x.service: Unit x.service not
+        // loaded.", exit 1, as systemctl.
+        Response::Error {
+            code: ErrorCode::NoSuchUnit,
+            message,
+        } => {
+            eprintln!("{message}");
+            Ok(ExitCode::from(exit::FAILURE))
         }
         Response::Error { code, message } => Ok(report_error(code, &message)),
         other => Err(unexpected("reset-failed", &other)),

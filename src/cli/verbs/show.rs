@@ -51,7 +51,7 @@ pub struct Args {
 /// Runs `sundial show`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = Request::Show {
-        units: mangle_unit_names(&args.units),
+        units: mangle_unit_names(&args.units)?,
         properties: args.properties.clone(),
     };
     let units = match args.connection.call(&request)? {

@@ -37,11 +37,13 @@ const EXAMPLES: &str = "Examples:\n  \
     long_about = "Show the state of units as systemctl status does: load state and unit file, \
                   active state since when, what triggers them or what they trigger, a timer's \
                   next elapse, the main process and the last log lines. Exits 0 when every unit \
-                  is active, 3 when one is not, 4 when one does not exist.",
+                  is active; else the first unit that is not decides: 3 if it exists, 4 if it \
+                  does not.",
     after_long_help = EXAMPLES
 )]
 pub struct Args {
-    /// Units (a name without suffix means NAME.service); none: every loaded unit.
+    /// Units (a name without suffix means NAME.service, a pattern the loaded units it
+    /// matches); none: every unit that is not inactive.
     #[arg(value_name = "UNIT")]
     pub units: Vec<String>,
     /// How many log lines to show.
@@ -57,7 +59,7 @@ pub struct Args {
 /// Runs `sundial status`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = Request::Status {
-        units: mangle_unit_names(&args.units),
+        units: mangle_unit_names(&args.units)?,
         lines: Some(args.lines),
     };
     let blocks = match args.connection.call(&request)? {
@@ -138,7 +140,15 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
             format!("{} ({path}; {state})", b.load_state)
         }
         (Some(path), _) => format!("{} ({path})", b.load_state),
-        (None, _) => b.load_state.clone(),
+        // systemctl gives the reason where there is no file to show.
+        (None, _) => match b.load_state.as_str() {
+            "bad-setting" => format!(
+                "bad-setting (Reason: Unit {} has a bad unit file setting.)",
+                b.unit
+            ),
+            "masked" => format!("masked (Reason: Unit {} is masked.)", b.unit),
+            other => other.to_owned(),
+        },
     };
     line("Loaded:", &loaded);
     for (i, dropin_line) in dropin_lines(&b.drop_in_paths).iter().enumerate() {
@@ -150,7 +160,10 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
     } else {
         format!("{} ({})", b.active_state, b.sub_state)
     };
-    if let Some(result) = b.last_result.filter(|r| *r != RunResult::Success) {
+    // systemd resets a service's result when it starts again: the result of
+    // an earlier run says nothing about a unit running now.
+    let ended = b.active_state == "failed" || b.sub_state == "auto-restart";
+    if let Some(result) = b.last_result.filter(|r| ended && *r != RunResult::Success) {
         active.push_str(&format!(" (Result: {result})"));
     }
     if let Some(since) = b.state_change_usec {
@@ -402,6 +415,51 @@ mod tests {
              Main PID: 17 (code=exited, status=203/EXEC)\n"
         );
         assert_eq!(status_exit_code(&[b]), 3);
+    }
+
+    #[test]
+    fn a_unit_without_a_file_says_why() {
+        let b = StatusBlock {
+            unit: "bad.timer".into(),
+            description: "bad.timer".into(),
+            load_state: "bad-setting".into(),
+            active_state: "inactive".into(),
+            sub_state: "dead".into(),
+            ..StatusBlock::default()
+        };
+        assert!(
+            status(&b).starts_with(
+                "○ bad.timer\n     \
+                 Loaded: bad-setting (Reason: Unit bad.timer has a bad unit file setting.)\n"
+            ),
+            "{}",
+            status(&b)
+        );
+    }
+
+    #[test]
+    fn a_running_unit_shows_no_result_of_an_earlier_run() {
+        let mut b = StatusBlock {
+            unit: "flaky.service".into(),
+            description: "flaky.service".into(),
+            load_state: "loaded".into(),
+            active_state: "active".into(),
+            sub_state: "running".into(),
+            last_result: Some(RunResult::ExitCode),
+            ..StatusBlock::default()
+        };
+        assert_eq!(
+            status(&b),
+            "● flaky.service\n     Loaded: loaded\n     Active: active (running)\n"
+        );
+        // Waiting to be restarted after that failure, it does.
+        b.active_state = "activating".into();
+        b.sub_state = "auto-restart".into();
+        assert!(
+            status(&b).contains("Active: activating (auto-restart) (Result: exit-code)\n"),
+            "{}",
+            status(&b)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{not_found, unit_name};
+use super::unit_name;
 use crate::daemon::state::State;
 use crate::ipc::types::DependencyNode;
 use crate::ipc::Response;
@@ -68,10 +68,9 @@ fn node(
 
 /// Answers `list-dependencies`.
 pub fn list_dependencies(state: &State, unit: &str, reverse: bool) -> Response {
+    // A unit that does not exist depends on nothing: systemctl prints its
+    // name alone, as it does for default.target where no file defines it.
     let name = unit_name(unit);
-    if !state.knows(&name) {
-        return not_found(&name);
-    }
     let name = state.units.canonical(&name).to_owned();
     Response::Dependencies {
         tree: node(state, &name, reverse, 0, &mut BTreeSet::new()),

@@ -35,13 +35,61 @@ pub fn is_enabled(state: &State, name: &str) -> String {
         Some(unit) if unit.install().is_empty() => "static".into(),
         Some(_) => "disabled".into(),
         None if state.units.knows(name) => "bad".into(),
-        None => "not-found".into(),
+        None => template_state(state, name).unwrap_or_else(|| "not-found".into()),
     }
+}
+
+/// is-enabled of a template (`foo@.timer`), which is never loaded itself:
+/// `enabled` when its DefaultInstance= is linked, `indirect` when only other
+/// instances are, else `disabled` or `static` from its [Install] section.
+/// None when `name` is no template or its file does not exist.
+fn template_state(state: &State, name: &str) -> Option<String> {
+    let template = UnitName::parse(name).ok().filter(UnitName::is_template)?;
+    // [Install] is read through an instance, as enable reads it.
+    let probe = template.instantiate("default").ok()?;
+    let unit = state.units.peek(probe.as_str())?;
+    let install = unit.install();
+    let default = install
+        .default_instance
+        .as_ref()
+        .and_then(|i| template.instantiate(i).ok());
+    if default.is_some_and(|d| !links_to(state, d.as_str()).is_empty()) {
+        return Some("enabled".into());
+    }
+    let is_instance_link = |file_name: &str| {
+        UnitName::parse(file_name)
+            .ok()
+            .and_then(|n| n.template())
+            .is_some_and(|t| t == template)
+    };
+    if !wants_links(state, is_instance_link).is_empty() {
+        return Some("indirect".into());
+    }
+    Some(
+        if install.is_empty() {
+            "static"
+        } else {
+            "disabled"
+        }
+        .into(),
+    )
 }
 
 /// Every `.wants/`/`.requires/` link named `name` in the unit directories.
 fn links_to(state: &State, name: &str) -> Vec<PathBuf> {
     let mut links = Vec::new();
+    for dir in wants_dirs(state) {
+        let link = dir.join(name);
+        if fs::symlink_metadata(&link).is_ok() {
+            links.push(link);
+        }
+    }
+    links
+}
+
+/// The `.wants/` and `.requires/` directories of the unit directories.
+fn wants_dirs(state: &State) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
     for dir in &state.paths.search_path.dirs {
         let Ok(entries) = fs::read_dir(dir) else {
             continue;
@@ -49,14 +97,28 @@ fn links_to(state: &State, name: &str) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let file_name = entry.file_name();
             let file_name = file_name.to_string_lossy();
-            if !(file_name.ends_with(".wants") || file_name.ends_with(".requires")) {
-                continue;
-            }
-            let link = entry.path().join(name);
-            if fs::symlink_metadata(&link).is_ok() {
-                links.push(link);
+            if file_name.ends_with(".wants") || file_name.ends_with(".requires") {
+                dirs.push(entry.path());
             }
         }
+    }
+    dirs
+}
+
+/// Every `.wants/`/`.requires/` entry of the unit directories whose file
+/// name `wanted` accepts.
+fn wants_links(state: &State, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut links = Vec::new();
+    for dir in wants_dirs(state) {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        links.extend(
+            entries
+                .flatten()
+                .filter(|l| wanted(&l.file_name().to_string_lossy()))
+                .map(|l| l.path()),
+        );
     }
     links
 }
@@ -155,7 +217,13 @@ fn io_error(path: &Path, e: io::Error) -> Response {
 /// Creates `link -> target` unless it is already there.
 fn make_link(link: &Path, target: &Path, changes: &mut Vec<FileChange>) -> Result<(), Response> {
     if let Ok(existing) = fs::read_link(link) {
-        if existing == target {
+        // A link to the same file spelt another way (`../backup.timer`, as
+        // made by hand or a package) is already what enable would make.
+        let same_file = || {
+            let resolved = fs::canonicalize(link).ok();
+            resolved.is_some() && resolved == fs::canonicalize(target).ok()
+        };
+        if existing == target || same_file() {
             return Ok(());
         }
         fs::remove_file(link).map_err(|e| io_error(link, e))?;
@@ -231,7 +299,7 @@ pub fn enable(state: &mut State, units: &[String], now: bool, reply: oneshot::Se
             return answer(reply, response);
         }
     }
-    messages.extend(reload_units(state));
+    messages.extend(reload_about(state, &enabled));
     finish(
         state,
         enabled,
@@ -307,7 +375,7 @@ pub fn disable(state: &mut State, units: &[String], now: bool, reply: oneshot::S
         }
         names.push(name);
     }
-    let messages = reload_units(state);
+    let messages = reload_about(state, &names);
     finish(
         state,
         names,
@@ -350,8 +418,19 @@ pub fn mask(state: &mut State, units: &[String]) -> Response {
             return r;
         }
     }
-    let messages = reload_units(state);
+    let names: Vec<String> = units.iter().map(|u| unit_name(u)).collect();
+    let messages = reload_about(state, &names);
     Response::FileChanges { changes, messages }
+}
+
+/// Re-reads the unit files after a change to them, and returns the problems
+/// found in the units the change named: like systemctl, enable and mask say
+/// nothing about the others (`daemon-reload` lists them all).
+fn reload_about(state: &mut State, names: &[String]) -> Vec<String> {
+    reload_units(state)
+        .into_iter()
+        .filter(|m| names.iter().any(|n| m.contains(n.as_str())))
+        .collect()
 }
 
 /// Answers `unmask`.
@@ -373,6 +452,7 @@ pub fn unmask(state: &mut State, units: &[String]) -> Response {
             }
         }
     }
-    let messages = reload_units(state);
+    let names: Vec<String> = units.iter().map(|u| unit_name(u)).collect();
+    let messages = reload_about(state, &names);
     Response::FileChanges { changes, messages }
 }

@@ -71,18 +71,38 @@ pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>
     // Check every name first, so that a typo starts nothing (systemctl
     // refuses the whole transaction too).
     let mut names = Vec::new();
+    let starts = matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart);
     for raw in &units {
         let name = unit_name(raw);
+        // systemd: a template is no unit; only its instances can be started.
+        if crate::unit::UnitName::parse(&name).is_ok_and(|n| n.is_template()) {
+            return answer(
+                reply,
+                Response::error(
+                    ErrorCode::Failed,
+                    format!(
+                        "Failed to {} {name}: Unit name {name} is missing the instance name.",
+                        verb.name()
+                    ),
+                ),
+            );
+        }
         if !state.knows(&name) && !state.units.load_extra(&name) {
             return answer(reply, not_found(&name));
         }
         let name = state.units.canonical(&name).to_owned();
-        if state.units.load_state(&name) == "masked"
-            && matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart)
-        {
+        let refusal = match state.units.load_state(&name) {
+            "masked" if starts => Some(format!("Unit {name} is masked.")),
+            "bad-setting" if starts => Some(format!("Unit {name} has a bad unit file setting.")),
+            _ => None,
+        };
+        if let Some(cause) = refusal {
             return answer(
                 reply,
-                Response::error(ErrorCode::Failed, format!("Unit {name} is masked.")),
+                Response::error(
+                    ErrorCode::Failed,
+                    format!("Failed to {} {name}: {cause}", verb.name()),
+                ),
             );
         }
         names.push(name);
@@ -263,7 +283,7 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
     for raw in units {
         let name = unit_name(raw);
         if !state.knows(&name) {
-            return not_found(&name);
+            return not_loaded("kill unit", &name);
         }
         // A service never started has no processes: nothing to signal.
         if state.supervisor.status(&name).is_some() {
@@ -286,12 +306,28 @@ fn reset_failed(state: &mut State, units: &[String]) -> Response {
     } else {
         units.iter().map(|u| unit_name(u)).collect()
     };
+    // As systemctl: every unit that exists is reset, the first that does not
+    // is reported.
+    let mut missing = None;
     for name in &names {
-        if !state.knows(name) {
-            return not_found(name);
+        if state.knows(name) {
+            state.supervisor.reset_failed(name);
+        } else if missing.is_none() {
+            missing = Some(name);
         }
-        state.supervisor.reset_failed(name);
     }
     state.settle();
-    Response::Done { messages: vec![] }
+    match missing {
+        Some(name) => not_loaded("reset failed state of unit", name),
+        None => Response::Done { messages: vec![] },
+    }
+}
+
+/// systemd's answer when an operation on a unit finds none loaded:
+/// "Failed to kill unit x.service: Unit x.service not loaded."
+fn not_loaded(what: &str, name: &str) -> Response {
+    Response::error(
+        ErrorCode::NoSuchUnit,
+        format!("Failed to {what} {name}: Unit {name} not loaded."),
+    )
 }

@@ -47,8 +47,8 @@ pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Respons
     Response::Timers { timers }
 }
 
-/// Answers `list-units`: by default loaded units that are active, failed or
-/// busy; with `all` every unit known. `types` and `states` filter by unit
+/// Answers `list-units`: by default the units that are not inactive (active,
+/// failed or busy); with `all` every unit known. `types` and `states` filter by unit
 /// type and by load, active or sub state.
 pub fn list_units(
     state: &mut State,
@@ -72,7 +72,9 @@ pub fn list_units(
             if !states.iter().any(|s| s == active || s == sub || s == load) {
                 continue;
             }
-        } else if !all && active == "inactive" && load == "loaded" {
+        } else if !all && active == "inactive" {
+            // systemctl hides every inactive unit without --all, whatever
+            // its load state (a masked or broken one too).
             continue;
         }
         units.push(UnitRow {

@@ -9,7 +9,7 @@
 
 use tokio::sync::mpsc;
 
-use super::unit_name;
+use super::{glob_match, is_glob, unit_name};
 use crate::daemon::output::LINES_PER_FRAME;
 use crate::daemon::state::State;
 use crate::ipc::types::{LogLine, RunRow};
@@ -48,7 +48,7 @@ pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
         Some(Err(e)) => return error(ErrorCode::BadRequest, e.to_string()),
     };
     let query = LogQuery {
-        units: request.units.iter().map(|u| unit_name(u)).collect(),
+        units: expand_units(state, &request.units),
         since: request.since_usec.map(Timestamp::from_usec),
         until: request.until_usec.map(Timestamp::from_usec),
         invocation,
@@ -90,6 +90,33 @@ pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
         state.logs.follow(query, cursor.unwrap_or(0), tx);
     }
     Reply::Stream(rx)
+}
+
+/// The units of `-u`: names as given (a bare name is a service), patterns
+/// as the units they match. journalctl matches patterns against the units in
+/// its journal; these are matched against the units the daemon knows, so a
+/// removed unit's lines need its exact name. A pattern that matches nothing
+/// stays as it is, matching no line, rather than leaving no filter at all.
+fn expand_units(state: &State, units: &[String]) -> Vec<String> {
+    let mut names = Vec::new();
+    for u in units {
+        let name = unit_name(u);
+        if !is_glob(&name) {
+            names.push(name);
+            continue;
+        }
+        let matched: Vec<String> = state
+            .all_units()
+            .into_iter()
+            .filter(|n| glob_match(&name, n))
+            .collect();
+        if matched.is_empty() {
+            names.push(name);
+        } else {
+            names.extend(matched);
+        }
+    }
+    names
 }
 
 /// Answers `history`: runs newest first.

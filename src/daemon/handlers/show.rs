@@ -7,7 +7,7 @@ use sundial_calendar::Timestamp;
 
 use super::listing::next_elapse;
 use super::status::last_result;
-use super::{is_enabled, not_found, unit_name};
+use super::{is_enabled, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{Property, UnitProperties};
 use crate::ipc::Response;
@@ -24,8 +24,10 @@ pub fn show(state: &mut State, units: &[String], properties: &[String]) -> Respo
     }
     for raw in units {
         let name = unit_name(raw);
+        // As systemctl show: an instance is loaded from its template, and a
+        // unit that does not exist is shown with LoadState=not-found.
         if !state.knows(&name) {
-            return not_found(&name);
+            state.units.load_extra(&name);
         }
         let name = state.units.canonical(&name).to_owned();
         out.push(UnitProperties {
@@ -120,7 +122,14 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
     let (active, sub) = state.active_state(name);
     p.add("Id", name);
     p.add("Description", state.description(name));
-    p.add("LoadState", state.units.load_state(name));
+    let load_state = state.units.load_state(name);
+    p.add("LoadState", load_state);
+    if load_state == "not-found" && !state.knows(name) {
+        p.add(
+            "LoadError",
+            format!("org.freedesktop.systemd1.NoSuchUnit \"Unit {name} not found.\""),
+        );
+    }
     p.add("ActiveState", active);
     p.add("SubState", sub);
     p.add("UnitFileState", is_enabled(state, name));

@@ -1,7 +1,7 @@
 //! `status`: the systemctl status block of each unit, with its last log lines.
 
 use super::listing::next_elapse;
-use super::{is_enabled, not_found, unit_name};
+use super::{glob_match, is_enabled, is_glob, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{LogLine, ProcessRow, StatusBlock};
 use crate::ipc::Response;
@@ -22,12 +22,28 @@ pub fn status(state: &mut State, units: &[String], lines: Option<u32>) -> Respon
             .filter(|n| state.active_state(n).0 != "inactive")
             .collect()
     } else {
-        units.iter().map(|u| unit_name(u)).collect()
+        // A pattern stands for the loaded units it matches, as in systemctl.
+        let all = state.all_units();
+        units
+            .iter()
+            .map(|u| unit_name(u))
+            .flat_map(|n| {
+                if is_glob(&n) {
+                    all.iter().filter(|u| glob_match(&n, u)).cloned().collect()
+                } else {
+                    vec![n]
+                }
+            })
+            .collect()
     };
     let mut blocks = Vec::with_capacity(names.len());
     for name in names {
+        // An instance nothing has started yet is loaded from its template, as
+        // systemd loads a unit a client asks about. A unit that does not
+        // exist gets a block too, with LoadState not-found: systemctl reports
+        // it and goes on with the others.
         if !state.knows(&name) {
-            return not_found(&name);
+            state.units.load_extra(&name);
         }
         blocks.push(block(state, &name, lines.unwrap_or(DEFAULT_LINES)));
     }
@@ -91,6 +107,17 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
             .collect();
     }
     b.last_result = last_result(state, &name);
+    // A failed unit's result is the supervisor's, which may come after the
+    // last run: a restart refused by the start limit is 'start-limit-hit'.
+    if active == "failed" {
+        let current = state
+            .supervisor
+            .status(&name)
+            .and_then(|s| s.result.as_str().parse::<RunResult>().ok());
+        if current.is_some() {
+            b.last_result = current;
+        }
+    }
     if lines > 0 {
         let query = LogQuery {
             units: vec![name.clone()],

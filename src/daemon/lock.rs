@@ -1,0 +1,106 @@
+//! One daemon per state database. A second daemon on the same database would
+//! fire the same timers and, at start-up, close the first one's runs in
+//! flight as if their daemon had died; so the daemon holds an exclusive
+//! `flock(2)` on `state.db.lock` beside the database for as long as it runs,
+//! and a second one stops before it touches anything.
+//!
+//! The lock is on a file of its own, not on the database: SQLite's POSIX
+//! record locks and a whole-file lock of the same process must not meet
+//! (where `flock` is emulated with record locks, as on NFS, they would).
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+
+/// Why the state database could not be claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds the lock.
+    #[error(
+        "{}: another sundial daemon uses this state database; stop it first, or give this one \
+         its own --state-dir",
+        database.display()
+    )]
+    InUse {
+        /// The database the other daemon uses.
+        database: PathBuf,
+    },
+    /// The lock file could not be created or locked.
+    #[error("{}: cannot lock the state database: {source}", path.display())]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+/// The held lock; released when dropped (or when the process ends).
+#[derive(Debug)]
+pub struct StateLock {
+    _lock: Flock<File>,
+}
+
+/// The lock file of `database`.
+pub fn lock_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+impl StateLock {
+    /// Takes the lock of `database`, creating its directory (mode 0700, as
+    /// the store does) and the lock file if needed.
+    pub fn acquire(database: &Path) -> Result<StateLock, LockError> {
+        let path = lock_path(database);
+        let io_error = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(io_error)?;
+        }
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io_error)?;
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(StateLock { _lock: lock }),
+            Err((_, Errno::EWOULDBLOCK)) => Err(LockError::InUse {
+                database: database.to_path_buf(),
+            }),
+            Err((_, errno)) => Err(io_error(io::Error::from(errno))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_same_database_is_refused_until_the_first_goes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("new/state.db");
+        let first = StateLock::acquire(&db).expect("first lock");
+        assert!(lock_path(&db).exists());
+        match StateLock::acquire(&db) {
+            Err(LockError::InUse { database }) => assert_eq!(database, db),
+            other => panic!("{other:?}"),
+        }
+        let other_db = dir.path().join("other/state.db");
+        assert!(StateLock::acquire(&other_db).is_ok());
+        drop(first);
+        assert!(StateLock::acquire(&db).is_ok());
+    }
+}
