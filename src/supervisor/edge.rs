@@ -399,11 +399,42 @@ impl Runtime for Edge<'_> {
             .collect();
         match living.as_slice() {
             [one] => Some(*one),
+            [] => self.find_orphaned_daemon(),
             _ => None,
         }
     }
 
     fn belongs(&mut self, pid: Pid) -> bool {
         self.procs.members(&procs::scan()).contains(&pid)
+    }
+}
+
+impl Edge<'_> {
+    /// The kernel's list of our children (which `adopt_orphans` reads) can
+    /// miss entries while other children are created or exit at the same
+    /// time; before giving up on a guess, look through the whole process
+    /// table for the one child of ours in this service's session or
+    /// process group.
+    fn find_orphaned_daemon(&mut self) -> Option<Pid> {
+        let table = procs::scan();
+        let me = nix::unistd::getpid();
+        let mut claims = Claims::lock();
+        let ours: Vec<Pid> = self
+            .procs
+            .members(&table)
+            .into_iter()
+            .filter(|pid| {
+                table
+                    .iter()
+                    .any(|p| p.pid == *pid && p.ppid == me && !p.zombie)
+            })
+            .filter(|pid| !claims.is_claimed(*pid))
+            .collect();
+        let [one] = ours.as_slice() else {
+            return None;
+        };
+        claims.claim(*one);
+        self.procs.orphans.insert(*one);
+        Some(*one)
     }
 }

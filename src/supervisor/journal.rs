@@ -23,8 +23,6 @@ pub struct Context<'a> {
     pub stopping: bool,
     /// `Type=oneshot`: its start finishes rather than starts.
     pub oneshot: bool,
-    /// Automatic restarts so far (`NRestarts=`).
-    pub restarts: u32,
 }
 
 /// The label of a unit: systemd's combined status format.
@@ -48,17 +46,11 @@ pub fn lines(t: &Transition, cx: Context<'_>) -> Vec<Line> {
     let about = |out: &mut Vec<Line>, s: String| out.push(Line::About(s));
     let sentence = |out: &mut Vec<Line>, s: String| out.push(Line::Sentence(s));
 
+    // The machine itself says "Scheduled restart job ..." when it schedules.
     if t.new == SubState::AutoRestart {
         if failure {
             about(&mut out, format!("Failed with result '{}'.", t.result));
         }
-        about(
-            &mut out,
-            format!(
-                "Scheduled restart job, restart counter is at {}.",
-                cx.restarts.saturating_add(1)
-            ),
-        );
         return out;
     }
     let restarting = t.old == SubState::AutoRestart;
@@ -135,7 +127,6 @@ mod tests {
         label: "x.service - X",
         stopping: false,
         oneshot: false,
-        restarts: 0,
     };
 
     #[test]
@@ -211,7 +202,6 @@ mod tests {
                 "Stopped x.service - X."
             ]
         );
-        let restarted = Context { restarts: 2, ..CX };
         assert_eq!(
             text(&lines(
                 &t(
@@ -219,12 +209,9 @@ mod tests {
                     SubState::AutoRestart,
                     ServiceResult::Signal
                 ),
-                restarted
+                CX
             )),
-            [
-                "x.service: Failed with result 'signal'.",
-                "x.service: Scheduled restart job, restart counter is at 3."
-            ]
+            ["x.service: Failed with result 'signal'."]
         );
         assert_eq!(
             text(&lines(

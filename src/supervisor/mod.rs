@@ -868,7 +868,6 @@ impl Supervisor {
                 label: &label,
                 stopping: self.jobs.of_unit(name).any(Job::is_stop_like),
                 oneshot: unit.service.service_type == crate::unit::ServiceType::Oneshot,
-                restarts: s.machine.n_restarts(),
             },
         )
     }
