@@ -10,7 +10,7 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sundial_calendar::Timestamp;
@@ -140,8 +140,11 @@ const LINE_MAX: usize = 48 * 1024;
 pub struct Capture {
     stdout: Option<OwnedFd>,
     stderr: Option<OwnedFd>,
-    /// The read ends, shared with their reader tasks.
-    readers: Vec<Arc<PipeReader>>,
+    /// The read ends, owned by their reader tasks: a pipe is closed as soon
+    /// as its task has read to the end (a service's last pipes must not stay
+    /// open until its next run: with a thousand services that is a thousand
+    /// descriptors, which every spawn copies).
+    readers: Vec<Weak<PipeReader>>,
 }
 
 /// What identifies captured lines.
@@ -167,8 +170,8 @@ impl Capture {
         if slot.is_none() {
             let (read, write) = spawn::pipe()?;
             let reader = start_reader(read, tag.clone(), stream, tx.clone())?;
-            self.readers.retain(|r| !r.is_done());
-            self.readers.push(reader);
+            self.readers.retain(|r| r.strong_count() > 0);
+            self.readers.push(Arc::downgrade(&reader));
             *slot = Some(write);
         }
         slot.as_ref()
@@ -181,7 +184,7 @@ impl Capture {
     /// all it will, and its lines belong before what the manager says about
     /// its end.
     pub fn read_now(&self) {
-        for reader in &self.readers {
+        for reader in self.readers.iter().filter_map(Weak::upgrade) {
             reader.read_available();
         }
     }
