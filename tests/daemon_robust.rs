@@ -197,3 +197,56 @@ fn another_user_is_refused() {
         Response::Timers { .. }
     ));
 }
+
+/// Every run opens capture pipes; once a run is over and its output read,
+/// they are closed, so the daemon's descriptors do not grow with the number
+/// of services that ran (each spawn copies the descriptor table).
+#[test]
+fn finished_runs_leave_no_descriptors_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..60).map(|i| format!("echo{i}.service")).collect();
+    let units: Vec<(&str, &str)> = names
+        .iter()
+        .map(|n| {
+            (
+                n.as_str(),
+                "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo out; echo err >&2'\n",
+            )
+        })
+        .collect();
+    let mut d = Daemon::new(dir.path(), &units);
+    d.start();
+    let fds = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .count()
+    };
+    let start = |name: &String| {
+        assert!(matches!(
+            d.call(Request::Start {
+                units: vec![name.clone()]
+            }),
+            Response::Done { .. }
+        ));
+    };
+    // The first runs open what stays open (the log writer's and the sync
+    // thread's files); measure after them.
+    names[..10].iter().for_each(start);
+    std::thread::sleep(Duration::from_millis(200));
+    let warm = fds(d.pid());
+    names[10..].iter().for_each(start);
+    // The readers see the end of their pipes on their next turn.
+    let settled = wait_for(Duration::from_secs(10), || fds(d.pid()) <= warm + 2);
+    assert!(
+        settled,
+        "{} descriptors open after 60 runs, {warm} after 10",
+        fds(d.pid())
+    );
+    assert_eq!(
+        d.log_lines("echo59.service")
+            .iter()
+            .filter(|l| *l == "out")
+            .count(),
+        1
+    );
+}
