@@ -8,6 +8,7 @@
 //! BENCH_STATE_BASE=/dev/shm cargo bench --bench daemon_load   # state.db on tmpfs
 //! BENCH_FAST=100 cargo bench --bench daemon_load   # 100 elapses/s instead of 1,000
 //! BENCH_SUNDIAL=/tmp/sundial-old cargo bench --bench daemon_load   # another build
+//! BENCH_SETTLE_MS=2000 cargo bench --bench daemon_load   # a pause between list-timers and the load
 //! ```
 //!
 //! A daemon that does not answer within BENCH_STALL_SECS (default 60) after
@@ -223,6 +224,8 @@ fn bench(n: usize, fast: usize, idle_secs: u64, load_secs: u64, state_base: &Pat
         })
         .collect();
     latencies.sort();
+    // Optionally let the daemon settle after the listings before the load.
+    std::thread::sleep(Duration::from_millis(env_num("BENCH_SETTLE_MS", 0)));
 
     // Load: `fast` timers each elapsing once a second.
     let load = if fast == 0 {
