@@ -9,6 +9,7 @@
 //! BENCH_FAST=100 cargo bench --bench daemon_load   # 100 elapses/s instead of 1,000
 //! BENCH_SUNDIAL=/tmp/sundial-old cargo bench --bench daemon_load   # another build
 //! BENCH_SETTLE_MS=2000 cargo bench --bench daemon_load   # a pause between list-timers and the load
+//! BENCH_FAST_KIND=calendar cargo bench --bench daemon_load   # fast timers at fixed points of each second
 //! ```
 //!
 //! A daemon that does not answer within BENCH_STALL_SECS (default 60) after
@@ -71,16 +72,25 @@ fn write_units(units: &Path, n: usize, fast: usize) {
         )
         .unwrap();
     }
+    // BENCH_FAST_KIND=calendar: each fast timer elapses at a fixed point of every
+    // second (`*:*:00.123/1`), in the realtime queue beside the idle timers,
+    // so that a delay is not carried into the next second, as it is with
+    // OnUnitActiveSec= (which counts from the service's activation).
+    let calendar = std::env::var("BENCH_FAST_KIND").is_ok_and(|v| v == "calendar");
     for i in 0..fast {
         let name = format!("fast{i:04}");
-        fs::write(
-            units.join(format!("{name}.timer")),
+        let timer = if calendar {
+            format!(
+                "[Timer]\nOnCalendar=*:*:00.{:06}/1\nAccuracySec=1us\n",
+                i * 1_000_000 / fast.max(1)
+            )
+        } else {
             format!(
                 "[Timer]\nOnActiveSec={}ms\nOnUnitActiveSec=1s\nAccuracySec=1us\n",
                 1000 + i
-            ),
-        )
-        .unwrap();
+            )
+        };
+        fs::write(units.join(format!("{name}.timer")), timer).unwrap();
         fs::write(units.join(format!("{name}.service")), service).unwrap();
     }
 }
