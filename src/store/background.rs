@@ -207,6 +207,19 @@ mod tests {
     use super::CHECKPOINT_BYTES;
     use crate::store::{NewLogLine, Store, Stream};
 
+    /// 500 lines of `text`, about half a megabyte with 1,000-byte lines.
+    fn batch(text: &str) -> Vec<NewLogLine<'_>> {
+        (0..500)
+            .map(|i| NewLogLine {
+                unit: "chatty.service",
+                invocation: None,
+                stream: Stream::Stdout,
+                at: Timestamp::from_secs(i),
+                line: text,
+            })
+            .collect()
+    }
+
     fn size(path: &std::path::Path) -> u64 {
         std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
     }
@@ -231,15 +244,7 @@ mod tests {
         // thread can move the WAL into the main file.
         let before = size(&path);
         let text = "x".repeat(1000);
-        let lines: Vec<NewLogLine<'_>> = (0..500)
-            .map(|i| NewLogLine {
-                unit: "chatty.service",
-                invocation: None,
-                stream: Stream::Stdout,
-                at: Timestamp::from_secs(i),
-                line: &text,
-            })
-            .collect();
+        let lines = batch(&text);
         let mut written = 0;
         while written < 2 * CHECKPOINT_BYTES {
             store.append_logs(&lines).unwrap();
@@ -263,15 +268,7 @@ mod tests {
         let path = dir.path().join("state.db");
         let mut store = Store::open(&path).unwrap();
         let text = "y".repeat(1000);
-        let lines: Vec<NewLogLine<'_>> = (0..500)
-            .map(|i| NewLogLine {
-                unit: "chatty.service",
-                invocation: None,
-                stream: Stream::Stdout,
-                at: Timestamp::from_secs(i),
-                line: &text,
-            })
-            .collect();
+        let lines = batch(&text);
         for _ in 0..20 {
             store.append_logs(&lines).unwrap();
         }

@@ -277,8 +277,8 @@ impl Store {
     }
 
     /// Moves the WAL's content into the main file and truncates the WAL (the
-    /// daemon calls this when idle and at exit; SQLite also checkpoints on its own
-    /// every 1000 pages).
+    /// daemon calls this at exit; until then the sync thread checkpoints, or
+    /// without one SQLite itself every 1000 pages).
     pub fn checkpoint(&mut self) -> Result<()> {
         // A checkpoint writes the main file from the WAL: it must sync both,
         // which a connection that leaves its syncs to the sync thread skips.
