@@ -1,23 +1,27 @@
-//! Starting one command: a child process (vfork-style, or fork for a change
-//! of credentials) with the service's execution environment applied before
-//! exec.
+//! Starting one command: a child process (a clone sharing the daemon's
+//! memory until exec, or a fork for a change of credentials) with the
+//! service's execution environment applied before exec.
 //!
 //! Everything that may allocate or read files (user lookups, group lists,
 //! C strings) is prepared in the parent: the daemon is multi-threaded, and
-//! between fork and exec only async-signal-safe calls are allowed; a vfork
-//! child shares the daemon's memory besides. A setup step
-//! that fails in the child ends it with systemd's exit code for that step
-//! (200 CHDIR, 216 GROUP, 217 USER, ...), so the failure reaches the state
-//! machine the way systemd reports it: as the process's exit status.
+//! between fork and exec only async-signal-safe calls are allowed; a cloned
+//! child runs on the daemon's memory besides, beside the daemon's threads,
+//! so it makes its system calls without the C library ([`raw`]). A setup
+//! step that fails in the child ends it with systemd's exit code for that
+//! step (200 CHDIR, 216 GROUP, 217 USER, ...), so the failure reaches the
+//! state machine the way systemd reports it: as the process's exit status.
 
 use std::ffi::{CString, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::Mutex;
 
 use nix::unistd::Pid;
+
+mod raw;
 
 /// systemd's exit codes for a child that failed before exec (exit-status.h).
 pub mod exit_code {
@@ -148,15 +152,58 @@ struct ChildSetup {
     cgroup_procs: Option<CString>,
 }
 
-/// Everything the child touches, prepared by the parent: pointers into
-/// memory the parent keeps alive until the child has exec'd or exited.
-struct ChildImage<'a> {
-    program: &'a CString,
-    argv: *const *const libc::c_char,
-    envp: *const *const libc::c_char,
+/// Everything the child reads between clone and exec, prepared and owned by
+/// the parent, which keeps it until the child has exec'd or ended.
+struct ChildImage {
+    program: CString,
+    /// Pointers into `_argv` and `_envp`, each ending in a null pointer.
+    argv: Vec<*const libc::c_char>,
+    envp: Vec<*const libc::c_char>,
+    _argv: Vec<CString>,
+    _envp: Vec<CString>,
     /// Descriptors for 0, 1, 2 (None = leave the daemon's own).
     stdio: [Option<i32>; 3],
-    setup: &'a ChildSetup,
+    setup: ChildSetup,
+}
+
+impl ChildImage {
+    fn new(req: &SpawnRequest, stdio: [Option<i32>; 3]) -> Result<ChildImage, SpawnFailure> {
+        let to_c = |p: &PathBuf| cstring(p.as_os_str().as_bytes());
+        let setup = ChildSetup {
+            credentials: req.credentials.clone(),
+            working_directory: req.working_directory.as_ref().map(to_c).transpose()?,
+            working_directory_missing_ok: req.working_directory_missing_ok,
+            umask: req.umask.map(|m| m as libc::mode_t),
+            nice: req.nice,
+            limits: req.limits.clone(),
+            controlling_terminal: req.controlling_terminal,
+            cgroup_procs: req.cgroup_procs.as_ref().map(to_c).transpose()?,
+        };
+        let argv: Vec<CString> = req
+            .argv
+            .iter()
+            .map(|a| cstring(a.as_bytes()))
+            .collect::<Result<_, _>>()?;
+        let envp: Vec<CString> = req
+            .env
+            .iter()
+            .map(|(k, v)| cstring(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+            .collect::<Result<_, _>>()?;
+        let pointers = |strings: &[CString]| -> Vec<*const libc::c_char> {
+            let mut ptrs: Vec<_> = strings.iter().map(|s| s.as_ptr()).collect();
+            ptrs.push(std::ptr::null());
+            ptrs
+        };
+        Ok(ChildImage {
+            program: to_c(&req.program)?,
+            argv: pointers(&argv),
+            envp: pointers(&envp),
+            _argv: argv,
+            _envp: envp,
+            stdio,
+            setup,
+        })
+    }
 }
 
 fn cstring(bytes: &[u8]) -> Result<CString, SpawnFailure> {
@@ -176,14 +223,17 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// Starts the command: its own session, the execution environment applied,
 /// then execve.
 ///
-/// The child shares the daemon's memory until execve (clone with
-/// `CLONE_VM | CLONE_VFORK`, as posix_spawn does), so starting a command
-/// costs the same whatever the daemon's size: fork would copy the page tables
-/// of every timer the daemon holds, and take a copy-on-write fault for every
-/// page either side writes until the exec. The exception is a command run
-/// under other credentials (User=, Group=): a child already running as the
-/// service's user could be stopped by that user before its exec, and a
-/// stopped vfork child holds the daemon still; those get a plain fork.
+/// The child shares the daemon's memory until execve (clone with `CLONE_VM`),
+/// so starting a command costs the same whatever the daemon's size: fork
+/// would copy the page tables of every timer the daemon holds, and take a
+/// copy-on-write fault for every page either side writes until the exec.
+/// Unlike posix_spawn (and vfork), the call does not wait for the exec: the
+/// child runs beside the daemon on memory the daemon leaves alone until the
+/// child has exec'd, so a child that waits for a CPU does not hold up the
+/// event loop. The exception is a command run under other credentials
+/// (User=, Group=): a child already running as the service's user could be
+/// stopped by that user before its exec, and a stopped child sharing the
+/// daemon's memory would keep that memory pinned; those get a plain fork.
 ///
 /// With `wait_for_exec` (Type=exec) the call returns once the child has
 /// exec'd and reports a failed exec as an error (203); without, a failed exec
@@ -191,33 +241,6 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// Type=simple. A setup step that fails ends the child with its own code
 /// either way.
 pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure> {
-    let to_c = |p: &PathBuf| cstring(p.as_os_str().as_bytes());
-    let setup = ChildSetup {
-        credentials: req.credentials,
-        working_directory: req.working_directory.as_ref().map(to_c).transpose()?,
-        working_directory_missing_ok: req.working_directory_missing_ok,
-        umask: req.umask.map(|m| m as libc::mode_t),
-        nice: req.nice,
-        limits: req.limits,
-        controlling_terminal: req.controlling_terminal,
-        cgroup_procs: req.cgroup_procs.as_ref().map(to_c).transpose()?,
-    };
-    let program = to_c(&req.program)?;
-    let argv: Vec<CString> = req
-        .argv
-        .iter()
-        .map(|a| cstring(a.as_bytes()))
-        .collect::<Result<_, _>>()?;
-    let envp: Vec<CString> = req
-        .env
-        .iter()
-        .map(|(k, v)| cstring(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
-        .collect::<Result<_, _>>()?;
-    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-    argv_ptrs.push(std::ptr::null());
-    let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|e| e.as_ptr()).collect();
-    envp_ptrs.push(std::ptr::null());
-
     let null = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -231,18 +254,14 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
             StdioSpec::Fd(fd) => Some(fd.as_raw_fd()),
         }
     };
-    let image = ChildImage {
-        program: &program,
-        argv: argv_ptrs.as_ptr(),
-        envp: envp_ptrs.as_ptr(),
-        stdio: [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)],
-        setup: &setup,
-    };
-    let started = if setup.credentials.is_none() {
-        vfork_exec(&image)
+    let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
+    let image = ChildImage::new(&req, stdio)?;
+    let started = if image.setup.credentials.is_none() {
+        clone_exec(image, wait_for_exec)
     } else {
         fork_exec(&image, wait_for_exec)
     };
+    // The child has its own copy of the descriptor table, made at the clone.
     drop(null);
     drop((req.stdin, req.stdout, req.stderr));
     let (pid, exec_errno) = started.map_err(io_failure)?;
@@ -257,25 +276,43 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
     Ok(pid)
 }
 
+/// A system call from the child: `sys!(SYS_name, args...)`, see [`raw`].
+macro_rules! sys {
+    ($nr:ident $(, $arg:expr)* $(,)?) => {
+        raw::call(libc::$nr, raw::args([$($arg as usize),*]))
+    };
+}
+
 /// What the child does: stdio, setup, execve. Returns only if execve failed,
 /// with its errno; a setup failure ends the child with systemd's code.
 ///
-/// Only async-signal-safe system calls on memory the parent prepared: the
-/// child is either a fork of a multi-threaded process or shares the parent's
-/// memory, and must neither allocate nor take a lock.
-unsafe fn exec_child(image: &ChildImage<'_>) -> i32 {
-    child_stdio(&image.stdio);
-    child_setup(image.setup);
-    libc::execve(image.program.as_ptr(), image.argv, image.envp);
-    *libc::__errno_location()
+/// Only raw system calls on memory the parent prepared: the child is either
+/// a fork of a multi-threaded process or runs on the parent's memory beside
+/// it, and must neither allocate, take a lock nor touch `errno`.
+unsafe fn exec_child(image: &ChildImage) -> i32 {
+    // SAFETY (whole function): system calls on pointers into `image`.
+    unsafe {
+        child_stdio(&image.stdio);
+        child_setup(&image.setup);
+        let ret = sys!(
+            SYS_execve,
+            image.program.as_ptr(),
+            image.argv.as_ptr(),
+            image.envp.as_ptr()
+        );
+        -(ret as i32)
+    }
 }
 
-/// The stack a vfork child runs on (it must not use the parent's, which the
-/// parent's frame still owns): anonymous memory with a guard page below.
+/// The stack a cloned child runs on (it must not use the parent's, which the
+/// parent goes on using): anonymous memory with a guard page below.
 struct ChildStack {
     base: *mut libc::c_void,
     len: usize,
 }
+
+// SAFETY: a mapping owned by the value alone; any thread may use or unmap it.
+unsafe impl Send for ChildStack {}
 
 impl ChildStack {
     /// Enough for `exec_child`, whose frames are small and fixed.
@@ -317,72 +354,181 @@ impl ChildStack {
 
 impl Drop for ChildStack {
     fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`; the child has exec'd or exited
-        // (CLONE_VFORK), so nothing runs on it any more.
+        // SAFETY: the mapping made in `new`; the child that ran on it has
+        // exec'd or exited (see `InFlight`), so nothing runs on it any more.
         unsafe { libc::munmap(self.base, self.len) };
     }
 }
 
-/// What the parent hands the vfork child, and where the child leaves the
-/// errno of a failed execve (the memory is shared until then).
-struct VforkShared<'a> {
-    image: &'a ChildImage<'a>,
+/// A child started by `clone_exec` and everything it reads until its exec.
+/// Boxed, so that it stays put while the child uses it.
+struct InFlight {
+    /// 1 until the child has exec'd or ended; the kernel then writes 0 here
+    /// and wakes its waiters (`CLONE_CHILD_CLEARTID`: the word is cleared
+    /// when the child lets go of the shared memory, at exec as at exit).
+    running: AtomicU32,
+    /// The errno of a failed execve, left by the child.
     exec_errno: AtomicI32,
+    image: ChildImage,
+    stack: ChildStack,
 }
 
-extern "C" fn vfork_child(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` points to the VforkShared on the parent's frame, which
-    // stays put: the parent is suspended until this child execs or exits.
-    unsafe {
-        let shared = &*arg.cast::<VforkShared<'_>>();
-        let errno = exec_child(shared.image);
-        shared.exec_errno.store(errno.max(1), Ordering::SeqCst);
-        libc::_exit(exit_code::EXEC)
+// SAFETY: the pointers in `image` point into its own buffers; nothing in an
+// InFlight belongs to the thread that made it.
+unsafe impl Send for InFlight {}
+
+/// Children that have not exec'd yet, with what they read, kept until they
+/// have (checked at each spawn).
+#[allow(clippy::vec_box)] // Boxed: each child holds pointers into its entry.
+static IN_FLIGHT: Mutex<Vec<Box<InFlight>>> = Mutex::new(Vec::new());
+
+/// Stacks of children that have exec'd, for the next ones: mapping a new one
+/// takes the address space's write lock, which the daemon's threads would
+/// wait for.
+static SPARE_STACKS: Mutex<Vec<ChildStack>> = Mutex::new(Vec::new());
+const SPARE_STACKS_KEPT: usize = 16;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl InFlight {
+    fn exec_done(&self) -> bool {
+        self.running.load(Ordering::Acquire) == 0
+    }
+
+    /// Waits until the child has exec'd or ended.
+    fn wait_for_exec(&self) {
+        // A shared (not private) futex: the kernel's wake-up at exec is one.
+        // The timeout only guards against a missed wake-up.
+        let tick = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 10_000_000,
+        };
+        while !self.exec_done() {
+            // SAFETY: FUTEX_WAIT on a live word, with a valid timeout.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    self.running.as_ptr(),
+                    libc::FUTEX_WAIT,
+                    1u32,
+                    &tick as *const libc::timespec,
+                );
+            }
+        }
+    }
+
+    /// Frees what the child read, keeping its stack for another.
+    fn retire(self: Box<Self>) {
+        let mut spare = lock(&SPARE_STACKS);
+        if spare.len() < SPARE_STACKS_KEPT {
+            spare.push(self.stack);
+        }
     }
 }
 
-/// clone(CLONE_VM | CLONE_VFORK): returns once the child has exec'd (errno
-/// None) or died, with the errno of a failed execve.
-fn vfork_exec(image: &ChildImage<'_>) -> io::Result<(Pid, Option<i32>)> {
-    let stack = ChildStack::new()?;
-    let shared = VforkShared {
-        image,
+/// Retires every in-flight child that has exec'd or ended.
+fn retire_finished() {
+    let finished: Vec<Box<InFlight>> = {
+        let mut in_flight = lock(&IN_FLIGHT);
+        let mut finished = Vec::new();
+        let mut i = 0;
+        while i < in_flight.len() {
+            if in_flight[i].exec_done() {
+                finished.push(in_flight.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        finished
+    };
+    for flight in finished {
+        flight.retire();
+    }
+}
+
+extern "C" fn clone_child(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the boxed InFlight, which the parent keeps until the
+    // kernel clears its `running` word: after this child's exec or exit.
+    unsafe {
+        let flight = &*arg.cast::<InFlight>();
+        let errno = exec_child(&flight.image);
+        flight.exec_errno.store(errno.max(1), Ordering::Release);
+        raw::exit(exit_code::EXEC)
+    }
+}
+
+/// clone(CLONE_VM | CLONE_CHILD_CLEARTID): the child runs on the parent's
+/// memory, beside it, until its exec. Returns at once, or with
+/// `wait_for_exec` once the child has exec'd (errno None) or died (the errno
+/// of its failed execve).
+fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
+    retire_finished();
+    let spare = lock(&SPARE_STACKS).pop();
+    let stack = match spare {
+        Some(stack) => stack,
+        None => ChildStack::new()?,
+    };
+    let flight = Box::new(InFlight {
+        running: AtomicU32::new(1),
         exec_errno: AtomicI32::new(0),
+        image,
+        stack,
+    });
+    // Where the C library's syscall(2) is used in the child, it may set
+    // errno: the parent must wait for the exec there.
+    let vfork = if raw::ERRNO_FREE {
+        0
+    } else {
+        libc::CLONE_VFORK
     };
     // Every signal blocked across the clone: a handler of the daemon must not
     // run in the child, on the daemon's memory. The child inherits the mask,
     // resets every disposition, then clears the mask before exec.
-    // SAFETY: sigset_t is plain data; sigfillset initializes it.
+    // SAFETY: sigset_t is plain data; sigfillset initializes it. The child
+    // runs on its own stack and reads only `flight`, kept as said above.
     let (pid, clone_error) = unsafe {
         let mut all: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
         let pid = libc::clone(
-            vfork_child,
-            stack.top(),
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
-            std::ptr::from_ref(&shared).cast_mut().cast(),
+            clone_child,
+            flight.stack.top(),
+            libc::CLONE_VM | libc::CLONE_CHILD_CLEARTID | vfork | libc::SIGCHLD,
+            std::ptr::from_ref::<InFlight>(&flight).cast_mut().cast(),
+            std::ptr::null_mut::<libc::pid_t>(),
+            std::ptr::null_mut::<libc::c_void>(),
+            flight.running.as_ptr(),
         );
         let clone_error = io::Error::last_os_error();
         libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
         (pid, clone_error)
     };
     if pid < 0 {
+        flight.retire();
         return Err(clone_error);
     }
-    let errno = shared.exec_errno.load(Ordering::SeqCst);
-    Ok((Pid::from_raw(pid), (errno != 0).then_some(errno)))
+    let pid = Pid::from_raw(pid);
+    if !(wait_for_exec || flight.exec_done()) {
+        lock(&IN_FLIGHT).push(flight);
+        return Ok((pid, None));
+    }
+    flight.wait_for_exec();
+    let errno = flight.exec_errno.load(Ordering::Acquire);
+    flight.retire();
+    Ok((pid, (errno != 0).then_some(errno)))
 }
 
 /// fork: for commands that change credentials. With `wait_for_exec` a
 /// close-on-exec pipe tells a failed exec from a successful one; without, the
 /// call returns right after fork.
-fn fork_exec(image: &ChildImage<'_>, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
+fn fork_exec(image: &ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
     let exec_pipe = if wait_for_exec { Some(pipe()?) } else { None };
     let report_fd = exec_pipe.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
-    // SAFETY: between fork and exec the child only makes async-signal-safe
-    // calls on memory prepared by the parent, and leaves with execve or _exit.
+    // SAFETY: between fork and exec the child only makes raw system calls on
+    // memory prepared by the parent, and leaves with execve or exit.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(io::Error::last_os_error());
@@ -392,9 +538,9 @@ fn fork_exec(image: &ChildImage<'_>, wait_for_exec: bool) -> io::Result<(Pid, Op
         unsafe {
             let errno = exec_child(image);
             if report_fd >= 0 {
-                libc::write(report_fd, (&errno as *const i32).cast(), 4);
+                sys!(SYS_write, report_fd, std::ptr::from_ref(&errno), 4);
             }
-            libc::_exit(exit_code::EXEC);
+            raw::exit(exit_code::EXEC);
         }
     }
     let pid = Pid::from_raw(pid);
@@ -412,115 +558,126 @@ fn fork_exec(image: &ChildImage<'_>, wait_for_exec: bool) -> io::Result<(Pid, Op
     Ok((pid, (n == 4).then(|| i32::from_ne_bytes(buf))))
 }
 
+/// The exit codes for a failure to set up stdin, stdout, stderr.
+const STDIO_CODES: [i32; 3] = [exit_code::STDIN, exit_code::STDOUT, exit_code::STDERR];
+
 /// Puts the chosen descriptors on 0, 1 and 2. They are first moved above 2
 /// so that one landing on another's target number cannot be overwritten.
 unsafe fn child_stdio(stdio: &[Option<i32>; 3]) {
-    let mut moved = [-1; 3];
-    for (i, fd) in stdio.iter().enumerate() {
-        if let Some(fd) = fd {
-            moved[i] = libc::fcntl(*fd, libc::F_DUPFD, 3);
-            if moved[i] < 0 {
-                libc::_exit([exit_code::STDIN, exit_code::STDOUT, exit_code::STDERR][i]);
+    // SAFETY (whole function): descriptor calls on plain integers.
+    unsafe {
+        let mut moved = [-1isize; 3];
+        for (i, fd) in stdio.iter().enumerate() {
+            if let Some(fd) = fd {
+                moved[i] = sys!(SYS_fcntl, *fd, libc::F_DUPFD, 3);
+                if raw::failed(moved[i]) {
+                    raw::exit(STDIO_CODES[i]);
+                }
             }
         }
-    }
-    for (i, fd) in moved.iter().enumerate() {
-        if *fd >= 0 && libc::dup2(*fd, i as i32) < 0 {
-            libc::_exit([exit_code::STDIN, exit_code::STDOUT, exit_code::STDERR][i]);
+        // dup3, not dup2 (which some architectures lack): the moved
+        // descriptors are above 2, so never equal to their targets.
+        for (i, fd) in moved.iter().enumerate() {
+            if *fd >= 0 && raw::failed(sys!(SYS_dup3, *fd, i, 0)) {
+                raw::exit(STDIO_CODES[i]);
+            }
         }
-    }
-    for fd in moved.iter().filter(|fd| **fd >= 0) {
-        libc::close(*fd);
+        for fd in moved.iter().filter(|fd| **fd >= 0) {
+            sys!(SYS_close, *fd);
+        }
     }
 }
 
 /// The kernel's number of signals (`_NSIG`): the last one is 64.
 const NSIG: libc::c_int = 64;
 
-/// Runs in the child between fork and exec; exits the child on failure.
-fn child_setup(s: &ChildSetup) {
+/// Runs in the child between clone and exec; exits the child on failure.
+unsafe fn child_setup(s: &ChildSetup) {
     // SAFETY (whole function): plain system calls on valid pointers to data
     // owned by `s`, which lives until exec.
     unsafe {
         // Signals ignored by the supervisor stay ignored across exec; systemd
         // starts every service with default dispositions. Handled ones too,
-        // before the mask is cleared below: a vfork child must not run the
-        // daemon's handlers.
-        // The system call itself: the C library refuses the signals it keeps
-        // for itself (32, 33), which may be ignored all the same. A zeroed
-        // kernel sigaction is SIG_DFL with no flags on every architecture.
+        // before the mask is cleared below: the child must not run the
+        // daemon's handlers. The child has its own copy of the handler table
+        // (no CLONE_SIGHAND), so this leaves the daemon's alone. The kernel's
+        // call takes every signal, even the two the C library keeps for
+        // itself (32, 33); a zeroed kernel sigaction is SIG_DFL with no flags
+        // on every architecture.
         let default_action = [0u64; 8];
         for sig in 1..=NSIG {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                libc::syscall(
-                    libc::SYS_rt_sigaction,
-                    libc::c_long::from(sig),
-                    default_action.as_ptr(),
-                    std::ptr::null_mut::<libc::c_void>(),
-                    (NSIG / 8) as libc::size_t,
-                );
+                sys!(SYS_rt_sigaction, sig, default_action.as_ptr(), 0, NSIG / 8);
             }
         }
         // Its own session and process group: the unit of killing.
-        if libc::setsid() < 0 {
-            libc::_exit(exit_code::SETSID);
+        if raw::failed(sys!(SYS_setsid)) {
+            raw::exit(exit_code::SETSID);
         }
         if let Some(mode) = s.controlling_terminal {
             // Only a session leader without a terminal may take one: right
             // after setsid().
             let force = libc::c_int::from(mode == ControllingTerminal::Force);
-            if libc::ioctl(0, libc::TIOCSCTTY, force) < 0 && mode != ControllingTerminal::IfFree {
-                libc::_exit(exit_code::STDIN);
+            if raw::failed(sys!(SYS_ioctl, 0, libc::TIOCSCTTY, force))
+                && mode != ControllingTerminal::IfFree
+            {
+                raw::exit(exit_code::STDIN);
             }
         }
         if let Some(path) = &s.cgroup_procs {
-            let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-            if fd < 0 || libc::write(fd, b"0\n".as_ptr().cast(), 2) < 0 {
-                libc::_exit(exit_code::CGROUP);
+            let fd = sys!(
+                SYS_openat,
+                libc::AT_FDCWD,
+                path.as_ptr(),
+                libc::O_WRONLY | libc::O_CLOEXEC,
+                0
+            );
+            if raw::failed(fd) || raw::failed(sys!(SYS_write, fd, b"0\n".as_ptr(), 2)) {
+                raw::exit(exit_code::CGROUP);
             }
-            libc::close(fd);
+            sys!(SYS_close, fd);
         }
         for l in &s.limits {
-            let lim = libc::rlimit {
-                rlim_cur: l.soft as _,
-                rlim_max: l.hard as _,
-            };
-            if libc::setrlimit(l.resource as _, &lim) < 0 {
-                libc::_exit(exit_code::LIMITS);
+            let limit: [u64; 2] = [l.soft, l.hard];
+            if raw::failed(sys!(SYS_prlimit64, 0, l.resource, limit.as_ptr(), 0)) {
+                raw::exit(exit_code::LIMITS);
             }
         }
         if let Some(nice) = s.nice {
-            if libc::setpriority(libc::PRIO_PROCESS, 0, nice) < 0 {
-                libc::_exit(exit_code::NICE);
+            if raw::failed(sys!(SYS_setpriority, libc::PRIO_PROCESS, 0, nice)) {
+                raw::exit(exit_code::NICE);
             }
         }
         if let Some(mask) = s.umask {
-            libc::umask(mask);
+            sys!(SYS_umask, mask);
         }
         if let Some(c) = &s.credentials {
-            let groups: &[u32] = &c.groups;
-            if libc::setgroups(groups.len() as _, groups.as_ptr()) < 0 {
-                libc::_exit(exit_code::GROUP);
+            if raw::failed(sys!(SYS_setgroups, c.groups.len(), c.groups.as_ptr())) {
+                raw::exit(exit_code::GROUP);
             }
-            if libc::setresgid(c.gid, c.gid, c.gid) < 0 {
-                libc::_exit(exit_code::GROUP);
+            if raw::failed(sys!(SYS_setresgid, c.gid, c.gid, c.gid)) {
+                raw::exit(exit_code::GROUP);
             }
-            if libc::setresuid(c.uid, c.uid, c.uid) < 0 {
-                libc::_exit(exit_code::USER);
+            if raw::failed(sys!(SYS_setresuid, c.uid, c.uid, c.uid)) {
+                raw::exit(exit_code::USER);
             }
         }
         // After the credential change, as systemd does: the directory must be
         // reachable by the service's user.
         if let Some(dir) = &s.working_directory {
-            if libc::chdir(dir.as_ptr()) < 0 && !s.working_directory_missing_ok {
-                libc::_exit(exit_code::CHDIR);
+            if raw::failed(sys!(SYS_chdir, dir.as_ptr())) && !s.working_directory_missing_ok {
+                raw::exit(exit_code::CHDIR);
             }
         }
-        let empty: libc::sigset_t = std::mem::zeroed();
-        let mut set = empty;
-        libc::sigemptyset(&mut set);
-        if libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) != 0 {
-            libc::_exit(exit_code::SIGNAL_MASK);
+        let empty: u64 = 0;
+        if raw::failed(sys!(
+            SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            std::ptr::from_ref(&empty),
+            0,
+            NSIG / 8
+        )) {
+            raw::exit(exit_code::SIGNAL_MASK);
         }
     }
 }
@@ -617,6 +774,57 @@ mod tests {
         for pid in pids {
             assert_eq!(wait_exit(pid), 0);
         }
+    }
+
+    #[test]
+    fn waiting_for_exec_ends_at_the_exec_not_at_the_exit() {
+        // The kernel clears the in-flight word when the child execs: a
+        // Type=exec start of a long-running program returns while it runs.
+        let req = SpawnRequest::new("/bin/sleep", vec!["sleep".into(), "30".into()]);
+        let t0 = std::time::Instant::now();
+        let pid = spawn(req, true).expect("sleep exists");
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!(
+            nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)),
+            Ok(WaitStatus::StillAlive)
+        );
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("our child");
+        assert!(matches!(
+            waitpid(pid, None),
+            Ok(WaitStatus::Signaled(
+                _,
+                nix::sys::signal::Signal::SIGKILL,
+                _
+            ))
+        ));
+    }
+
+    #[test]
+    fn children_that_have_not_exec_d_keep_what_they_read() {
+        // Many starts without waiting, each with its own argv and
+        // environment: every child must see its own, though the parent has
+        // moved on (and freed or reused the previous ones' memory).
+        let pids: Vec<(Pid, i32)> = (0..200)
+            .map(|i| {
+                let mut req = SpawnRequest::new(
+                    "/bin/sh",
+                    vec![
+                        "sh".into(),
+                        "-c".into(),
+                        format!("test \"$X\" = v{i} && exit {}", i % 100).into(),
+                    ],
+                );
+                req.env.push(("X".into(), format!("v{i}").into()));
+                (spawn(req, false).expect("sh exists"), i % 100)
+            })
+            .collect();
+        for (pid, code) in pids {
+            assert_eq!(wait_exit(pid), code);
+        }
+        // Theirs are retired at the next check (other tests running at the
+        // same time may have a few of their own in flight).
+        retire_finished();
+        assert!(lock(&IN_FLIGHT).len() < 50);
     }
 
     #[test]

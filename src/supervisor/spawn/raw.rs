@@ -1,0 +1,108 @@
+//! System calls for a child between clone and exec, made without the C
+//! library.
+//!
+//! A child cloned with `CLONE_VM` but without `CLONE_VFORK` runs beside the
+//! daemon's thread on the same memory and the same thread-local storage: a
+//! C library wrapper that fails would write `errno` into the daemon thread's
+//! slot while that thread runs. These calls return the kernel's result
+//! (`-errno` on failure) and touch no memory but their arguments.
+//!
+//! On architectures without an inline version here, the C library's
+//! `syscall(2)` is used and the spawn keeps the parent waiting for the exec
+//! (`CLONE_VFORK`), so the two never run at once.
+
+/// Whether the calls below leave `errno` alone, so that a child may run
+/// beside its parent before exec.
+pub const ERRNO_FREE: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
+/// One system call with up to six arguments; the result as the kernel gives
+/// it: a value, or `-errno` (from -4095 to -1).
+///
+/// # Safety
+/// The arguments must be valid for the call `nr`, as with syscall(2).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub unsafe fn call(nr: libc::c_long, args: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the x86-64 Linux system call convention; the kernel clobbers
+    // rcx and r11 only.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") args[0],
+            in("rsi") args[1],
+            in("rdx") args[2],
+            in("r10") args[3],
+            in("r8") args[4],
+            in("r9") args[5],
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// See the x86-64 version.
+///
+/// # Safety
+/// The arguments must be valid for the call `nr`, as with syscall(2).
+#[cfg(target_arch = "aarch64")]
+#[inline(always)]
+pub unsafe fn call(nr: libc::c_long, args: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the AArch64 Linux system call convention: number in x8,
+    // arguments in x0-x5, result in x0.
+    unsafe {
+        std::arch::asm!(
+            "svc 0",
+            in("x8") nr,
+            inlateout("x0") args[0] => ret,
+            in("x1") args[1],
+            in("x2") args[2],
+            in("x3") args[3],
+            in("x4") args[4],
+            in("x5") args[5],
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// See the x86-64 version; this one goes through the C library and may set
+/// `errno` (the spawn waits for the exec on these architectures).
+///
+/// # Safety
+/// The arguments must be valid for the call `nr`, as with syscall(2).
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub unsafe fn call(nr: libc::c_long, args: [usize; 6]) -> isize {
+    // SAFETY: forwarded as given.
+    let ret = unsafe { libc::syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]) };
+    if ret < 0 {
+        // SAFETY: errno of this thread, just set by the failed call.
+        -(unsafe { *libc::__errno_location() }) as isize
+    } else {
+        ret as isize
+    }
+}
+
+/// A call's arguments, zero-filled to six.
+pub fn args<const N: usize>(given: [usize; N]) -> [usize; 6] {
+    let mut all = [0; 6];
+    all[..N].copy_from_slice(&given);
+    all
+}
+
+/// Whether a result is an error.
+pub fn failed(ret: isize) -> bool {
+    (-4095..0).contains(&ret)
+}
+
+/// Ends the calling process at once with `code`.
+pub fn exit(code: i32) -> ! {
+    loop {
+        // SAFETY: exit_group takes a plain integer and does not return.
+        unsafe { call(libc::SYS_exit_group, args([code as usize])) };
+    }
+}
