@@ -230,10 +230,12 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// Unlike posix_spawn (and vfork), the call does not wait for the exec: the
 /// child runs beside the daemon on memory the daemon leaves alone until the
 /// child has exec'd, so a child that waits for a CPU does not hold up the
-/// event loop. The exception is a command run under other credentials
-/// (User=, Group=): a child already running as the service's user could be
-/// stopped by that user before its exec, and a stopped child sharing the
-/// daemon's memory would keep that memory pinned; those get a plain fork.
+/// event loop (on x86-64; elsewhere it waits, see [`raw`]).
+///
+/// The exception is a command run under other credentials (User=, Group=):
+/// a child already running as the service's user could be stopped by that
+/// user before its exec, keeping a share of the daemon's memory; those get
+/// a plain fork.
 ///
 /// With `wait_for_exec` (Type=exec) the call returns once the child has
 /// exec'd and reports a failed exec as an error (203); without, a failed exec

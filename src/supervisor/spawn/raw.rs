@@ -7,13 +7,16 @@
 //! slot while that thread runs. These calls return the kernel's result
 //! (`-errno` on failure) and touch no memory but their arguments.
 //!
-//! On architectures without an inline version here, the C library's
-//! `syscall(2)` is used and the spawn keeps the parent waiting for the exec
-//! (`CLONE_VFORK`), so the two never run at once.
+//! The inline version is for x86-64 only, the one architecture this is
+//! tested on. Elsewhere the C library's `syscall(2)` is used and the spawn
+//! keeps the parent waiting for the exec (`CLONE_VFORK`), so the two never
+//! run at once.
+
+use std::io;
 
 /// Whether the calls below leave `errno` alone, so that a child may run
 /// beside its parent before exec.
-pub const ERRNO_FREE: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+pub const ERRNO_FREE: bool = cfg!(target_arch = "x86_64");
 
 /// One system call with up to six arguments; the result as the kernel gives
 /// it: a value, or `-errno` (from -4095 to -1).
@@ -48,40 +51,25 @@ pub unsafe fn call(nr: libc::c_long, args: [usize; 6]) -> isize {
 ///
 /// # Safety
 /// The arguments must be valid for the call `nr`, as with syscall(2).
-#[cfg(target_arch = "aarch64")]
-#[inline(always)]
+#[cfg(not(target_arch = "x86_64"))]
 pub unsafe fn call(nr: libc::c_long, args: [usize; 6]) -> isize {
-    let ret: isize;
-    // SAFETY: the AArch64 Linux system call convention: number in x8,
-    // arguments in x0-x5, result in x0.
-    unsafe {
-        std::arch::asm!(
-            "svc 0",
-            in("x8") nr,
-            inlateout("x0") args[0] => ret,
-            in("x1") args[1],
-            in("x2") args[2],
-            in("x3") args[3],
-            in("x4") args[4],
-            in("x5") args[5],
-            options(nostack),
-        );
-    }
-    ret
+    // SAFETY: forwarded as given.
+    unsafe { call_through_libc(nr, args) }
 }
 
-/// See the x86-64 version; this one goes through the C library and may set
-/// `errno` (the spawn waits for the exec on these architectures).
+/// The same through the C library's syscall(2), which sets `errno` on
+/// failure: for a child that does not run beside its parent.
 ///
 /// # Safety
 /// The arguments must be valid for the call `nr`, as with syscall(2).
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub unsafe fn call(nr: libc::c_long, args: [usize; 6]) -> isize {
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+pub unsafe fn call_through_libc(nr: libc::c_long, args: [usize; 6]) -> isize {
     // SAFETY: forwarded as given.
     let ret = unsafe { libc::syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]) };
     if ret < 0 {
-        // SAFETY: errno of this thread, just set by the failed call.
-        -(unsafe { *libc::__errno_location() }) as isize
+        -(io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINVAL) as isize)
     } else {
         ret as isize
     }
@@ -104,5 +92,31 @@ pub fn exit(code: i32) -> ! {
     loop {
         // SAFETY: exit_group takes a plain integer and does not return.
         unsafe { call(libc::SYS_exit_group, args([code as usize])) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_are_the_kernels_with_errno_untouched() {
+        // SAFETY: close and getpid on plain integers.
+        unsafe {
+            *libc::__errno_location() = 0;
+            assert_eq!(
+                call(libc::SYS_close, args([usize::MAX >> 1])),
+                -(libc::EBADF as isize)
+            );
+            assert_eq!(call(libc::SYS_getpid, args([])), libc::getpid() as isize);
+            if ERRNO_FREE {
+                assert_eq!(*libc::__errno_location(), 0);
+            }
+            assert_eq!(
+                call_through_libc(libc::SYS_close, args([usize::MAX >> 1])),
+                -(libc::EBADF as isize)
+            );
+        }
+        assert!(failed(-1) && failed(-4095) && !failed(0) && !failed(-4096) && !failed(3));
     }
 }
