@@ -562,6 +562,31 @@ fn logs_follow_prints_lines_as_they_are_written() {
     assert_eq!(seen, ["line-1", "line-2", "line-3", "line-4", "line-5"]);
 }
 
+const SLEEPER: &str = "\
+[Service]
+ExecStart=/bin/sleep 60
+";
+
+#[test]
+fn kill_signals_every_unit_that_exists_and_reports_the_first_that_does_not() {
+    let d = Daemon::start(&[("sleeper.service", SLEEPER)], &[]);
+    assert_eq!(d.run(&["start", "sleeper"]).code, 0);
+    assert_eq!(d.run(&["is-active", "sleeper"]).code, 0);
+    let kill = d.run(&["kill", "nope", "sleeper", "other"]);
+    assert_eq!(
+        (kill.code, kill.stderr.as_str()),
+        (
+            1,
+            "Failed to kill unit nope.service: Unit nope.service not loaded.\n"
+        )
+    );
+    // SIGTERM is a clean end for a service's main process.
+    let stopped = wait_for(Duration::from_secs(10), || {
+        d.run(&["is-active", "sleeper"]).stdout == "inactive\n"
+    });
+    assert!(stopped, "{:?}", d.run(&["status", "sleeper"]));
+}
+
 const SYNC_TEMPLATE: &str = "\
 [Unit]
 Description=Sync %i
@@ -607,6 +632,18 @@ fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
             1,
             "Failed to kill unit nope.service: Unit nope.service not loaded.\n"
         )
+    );
+    // history tells a typo from a unit that has not run yet.
+    let history = d.run(&["history", "nope"]);
+    assert_eq!(
+        (history.code, history.stderr.as_str()),
+        (4, "sundial: Unit nope.service not found.\n")
+    );
+    let history = d.run(&["history", "sync@never"]);
+    assert_eq!(
+        (history.code, history.stdout.ends_with("\n0 runs listed.\n")),
+        (0, true),
+        "{history:?}"
     );
     let reset = d.run(&["reset-failed", "nope", "stay"]);
     assert_eq!(

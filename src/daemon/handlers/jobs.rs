@@ -280,20 +280,24 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
         KillWhom::Control => KillWho::Control,
         KillWhom::All => KillWho::All,
     };
+    // As systemctl: every unit that exists is signalled, the first failure
+    // is reported.
+    let mut failure = None;
     for raw in units {
         let name = unit_name(raw);
         if !state.knows(&name) {
-            return not_loaded("kill unit", &name);
+            failure.get_or_insert_with(|| not_loaded("kill unit", &name));
+            continue;
         }
         // A service never started has no processes: nothing to signal.
         if state.supervisor.status(&name).is_some() {
             if let Err(e) = state.supervisor.kill(&name, who, signal) {
-                return Response::error(ErrorCode::Failed, e.to_string());
+                failure.get_or_insert_with(|| Response::error(ErrorCode::Failed, e.to_string()));
             }
         }
     }
     state.settle();
-    Response::Done { messages: vec![] }
+    failure.unwrap_or(Response::Done { messages: vec![] })
 }
 
 fn reset_failed(state: &mut State, units: &[String]) -> Response {

@@ -9,7 +9,7 @@
 
 use tokio::sync::mpsc;
 
-use super::{glob_match, is_glob, unit_name};
+use super::{glob_match, is_glob, not_found, unit_name};
 use crate::daemon::output::LINES_PER_FRAME;
 use crate::daemon::state::State;
 use crate::ipc::types::{LogLine, RunRow};
@@ -124,6 +124,13 @@ pub fn history(state: &mut State, unit: Option<String>, limit: Option<u32>) -> R
     let unit = unit.map(|u| unit_name(&u));
     let limit = limit.unwrap_or(DEFAULT_HISTORY) as usize;
     match state.store.history(unit.as_deref(), limit) {
+        // A typo is told apart from a unit that has not run yet; a unit
+        // removed since keeps its recorded runs.
+        Ok(runs) if runs.is_empty() => match unit.as_deref() {
+            // An instance exists as soon as its template does (load_extra).
+            Some(u) if !is_glob(u) && !state.knows(u) && !state.units.load_extra(u) => not_found(u),
+            _ => Response::Runs { runs: vec![] },
+        },
         Ok(runs) => Response::Runs {
             runs: runs.into_iter().map(RunRow::from).collect(),
         },
