@@ -267,6 +267,19 @@ fn a_started_oneshot_shows_in_history_and_logs() {
         "{history:?}"
     );
 
+    // The status block lists the command that ran and how it ended.
+    let status = d.run(&["status", "hello"]);
+    let pid = runs_pid(&status.stdout);
+    assert!(
+        status.stdout.contains(&format!(
+            "    Process: {pid} ExecStart=/bin/sh -c for i in 1 2 3 4 5; do echo line-$i; done (code=exited, status=0/SUCCESS)\n   \
+             Main PID: {pid} (code=exited, status=0/SUCCESS)\n"
+        )),
+        "{status:?}"
+    );
+    let show = d.run(&["show", "-p", "ExecMainPID", "hello"]);
+    assert_eq!(show.stdout, format!("ExecMainPID={pid}\n"));
+
     let runs = d.run(&["history", "-o", "json", "hello.service"]).json();
     assert_eq!(runs[0]["unit"], "hello.service");
     assert_eq!(runs[0]["trigger"], "manual");
@@ -560,6 +573,16 @@ fn logs_follow_prints_lines_as_they_are_written() {
     // sundial's own lines about the run come in between.
     seen.retain(|l| l.starts_with("line-"));
     assert_eq!(seen, ["line-1", "line-2", "line-3", "line-4", "line-5"]);
+}
+
+/// The pid of the first `Process:` line of a status block.
+fn runs_pid(status: &str) -> u32 {
+    status
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("Process: "))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no Process: line in {status}"))
 }
 
 const SLEEPER: &str = "\

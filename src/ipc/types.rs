@@ -124,6 +124,18 @@ pub struct ProcessRow {
     pub command: String,
 }
 
+/// A command of a service's current start that has ended, for the status
+/// block's `Process:` lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRow {
+    pub pid: u32,
+    /// `ExecStartPre`, `ExecStart`, ...
+    pub directive: String,
+    /// Its argument vector, joined by spaces.
+    pub command: String,
+    pub exit_status: ExitStatus,
+}
+
 /// What `systemctl status` shows for one unit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusBlock {
@@ -159,6 +171,9 @@ pub struct StatusBlock {
     /// How the last main process ended, once it has.
     #[serde(default)]
     pub exit_status: Option<ExitStatus>,
+    /// The commands of the current start that have ended.
+    #[serde(default)]
+    pub commands: Vec<CommandRow>,
     /// The service's processes.
     pub processes: Vec<ProcessRow>,
     /// The result of the last run.

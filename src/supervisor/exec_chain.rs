@@ -9,8 +9,8 @@ use super::state::ServiceResult;
 use crate::unit::service::ServiceSection;
 use crate::unit::{ExecCommand, ExecPrivileges, ExitStatusSet};
 
-/// Which Exec*= list a command comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which Exec*= list a command comes from (ordered as systemd lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ExecKind {
     Condition,
     StartPre,

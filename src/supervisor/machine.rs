@@ -93,6 +93,18 @@ pub enum ReloadError {
     NotReloadable,
 }
 
+/// A command of the current start and how it ended, as `status` lists it
+/// (`Process: 42 ExecStartPre=... (code=exited, status=0/SUCCESS)`): one
+/// entry per command, its latest run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandRun {
+    pub kind: ExecKind,
+    pub index: usize,
+    pub pid: Pid,
+    /// None while it runs.
+    pub exit: Option<ProcessExit>,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Control {
     pid: Pid,
@@ -145,6 +157,11 @@ pub struct ServiceMachine {
     /// Which ExecStart= runs as main (oneshot runs them in turn).
     main_index: usize,
     main_exit: Option<ProcessExit>,
+    /// The last main process of the current start, kept after it exits
+    /// (systemd's ExecMainPID).
+    exec_main_pid: Option<Pid>,
+    /// The commands the current start has run.
+    commands_run: Vec<CommandRun>,
     control: Option<Control>,
     stop_requested: bool,
     ready: bool,
@@ -188,6 +205,8 @@ impl ServiceMachine {
             main_pid: None,
             main_index: 0,
             main_exit: None,
+            exec_main_pid: None,
+            commands_run: Vec::new(),
             control: None,
             stop_requested: false,
             ready: false,
@@ -229,6 +248,39 @@ impl ServiceMachine {
 
     pub fn main_exit(&self) -> Option<ProcessExit> {
         self.main_exit
+    }
+
+    pub fn exec_main_pid(&self) -> Option<Pid> {
+        self.exec_main_pid
+    }
+
+    pub fn commands_run(&self) -> &[CommandRun] {
+        &self.commands_run
+    }
+
+    fn set_main_pid(&mut self, pid: Option<Pid>) {
+        self.main_pid = pid;
+        if pid.is_some() {
+            self.exec_main_pid = pid;
+        }
+    }
+
+    /// Notes a command just spawned, replacing its previous run.
+    fn note_spawned(&mut self, kind: ExecKind, index: usize, pid: Pid) {
+        let run = CommandRun {
+            kind,
+            index,
+            pid,
+            exit: None,
+        };
+        match self
+            .commands_run
+            .iter_mut()
+            .find(|r| r.kind == kind && r.index == index)
+        {
+            Some(earlier) => *earlier = run,
+            None => self.commands_run.push(run),
+        }
     }
 
     pub fn invocation_id(&self) -> &str {
@@ -321,6 +373,8 @@ impl ServiceMachine {
         self.result = ServiceResult::Success;
         self.main_pid = None;
         self.main_exit = None;
+        self.exec_main_pid = None;
+        self.commands_run.clear();
         self.main_index = 0;
         self.control = None;
         self.stop_requested = false;
@@ -456,7 +510,10 @@ impl ServiceMachine {
             extra_env: self.extra_env(kind),
         };
         match rt.spawn(spec) {
-            Ok(pid) => self.control = Some(Control { pid, kind, index }),
+            Ok(pid) => {
+                self.note_spawned(kind, index, pid);
+                self.control = Some(Control { pid, kind, index });
+            }
             Err(status) => {
                 self.control = None;
                 self.control_done(kind, index, ProcessExit::Exited(status), now, rt);
@@ -550,7 +607,8 @@ impl ServiceMachine {
         };
         match rt.spawn(spec) {
             Ok(pid) => {
-                self.main_pid = Some(pid);
+                self.note_spawned(ExecKind::Start, index, pid);
+                self.set_main_pid(Some(pid));
                 self.main_exit = None;
                 if !waits {
                     self.run_list_from(ExecKind::StartPost, 0, now, rt);
@@ -566,7 +624,7 @@ impl ServiceMachine {
             let unit = Arc::clone(&self.unit);
             if let Some(path) = &unit.service.pid_file {
                 match rt.read_pid_file(path) {
-                    Some(pid) => self.main_pid = Some(pid),
+                    Some(pid) => self.set_main_pid(Some(pid)),
                     None => {
                         self.reports.push(Report::Message(format!(
                             "PID file {} not readable after start.",
@@ -577,7 +635,8 @@ impl ServiceMachine {
                     }
                 }
             } else if unit.service.guess_main_pid {
-                self.main_pid = rt.guess_main_pid();
+                let guessed = rt.guess_main_pid();
+                self.set_main_pid(guessed);
             }
         }
         self.run_list_from(ExecKind::StartPost, 0, now, rt)
@@ -720,6 +779,13 @@ impl ServiceMachine {
         now: Instant,
         rt: &mut dyn Runtime,
     ) {
+        if let Some(run) = self
+            .commands_run
+            .iter_mut()
+            .find(|r| r.pid == pid && r.exit.is_none())
+        {
+            run.exit = Some(exit);
+        }
         if self.main_pid == Some(pid) {
             self.main_pid = None;
             self.main_done(exit, now, rt);
@@ -972,7 +1038,7 @@ impl ServiceMachine {
                             | ServiceState::Running { .. }
                             | ServiceState::Reload { .. }
                     ) {
-                        self.main_pid = Some(*p);
+                        self.set_main_pid(Some(*p));
                     }
                 }
                 NotifyField::Status(text) => self.status_text = Some(text.clone()),

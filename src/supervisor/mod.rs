@@ -95,9 +95,22 @@ pub struct ServiceStatus {
     pub result: ServiceResult,
     pub main_pid: Option<Pid>,
     pub main_exit: Option<ProcessExit>,
+    /// The last main process of the current start, also once it has exited.
+    pub exec_main_pid: Option<Pid>,
     pub invocation_id: String,
     pub n_restarts: u32,
     pub status_text: Option<String>,
+}
+
+/// A command of a service's current start that has ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedCommand {
+    /// `ExecStartPre`, `ExecStart`, ...
+    pub directive: &'static str,
+    pub pid: Pid,
+    /// Its argument vector, joined by spaces.
+    pub command: String,
+    pub exit: ProcessExit,
 }
 
 /// Why a job request was refused.
@@ -301,10 +314,18 @@ impl Supervisor {
             result: m.result(),
             main_pid: m.main_pid(),
             main_exit: m.main_exit(),
+            exec_main_pid: m.exec_main_pid(),
             invocation_id: m.invocation_id().to_owned(),
             n_restarts: m.n_restarts(),
             status_text: m.status_text().map(str::to_owned),
         })
+    }
+
+    /// The commands of a service's current start that have ended.
+    pub fn ended_commands(&self, name: &str) -> Vec<EndedCommand> {
+        self.services
+            .get(name)
+            .map_or_else(Vec::new, |s| ended_commands(&s.machine))
     }
 
     /// State changes since the last call, in the order they happened.
@@ -1267,4 +1288,26 @@ fn try_reap(pid: Pid) -> Option<ProcessExit> {
         }
         Err(_) => None,
     }
+}
+
+/// The commands of a service's current start that have ended, in systemd's
+/// order (ExecCondition= first, ExecStopPost= last).
+fn ended_commands(m: &ServiceMachine) -> Vec<EndedCommand> {
+    let service = &m.unit().service;
+    let mut runs: Vec<_> = m
+        .commands_run()
+        .iter()
+        .filter(|r| r.exit.is_some())
+        .collect();
+    runs.sort_by_key(|r| (r.kind, r.index));
+    runs.into_iter()
+        .filter_map(|r| {
+            Some(EndedCommand {
+                directive: r.kind.directive(),
+                pid: r.pid,
+                command: r.kind.commands(service).get(r.index)?.argv.join(" "),
+                exit: r.exit?,
+            })
+        })
+        .collect()
 }

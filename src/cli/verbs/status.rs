@@ -200,6 +200,18 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
         line(if i == 0 { "Triggers:" } else { "" }, &format!("● {unit}"));
     }
 
+    for c in &b.commands {
+        line(
+            "Process:",
+            &format!(
+                "{} {}={} ({})",
+                c.pid,
+                c.directive,
+                c.command,
+                exit_status_text(c.exit_status, None)
+            ),
+        );
+    }
     if let Some(pid) = b.main_pid {
         line("Main PID:", &main_pid(b, pid));
     }
@@ -298,7 +310,7 @@ fn dropin_lines(paths: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ipc::types::{LogLine, ProcessRow};
+    use crate::ipc::types::{CommandRow, LogLine, ProcessRow};
     use crate::store::{InvocationId, Stream};
 
     const NOW: i64 = 1_709_165_100_000_000; // Thu 2024-02-29 00:05:00 UTC
@@ -405,13 +417,29 @@ mod tests {
             main_pid: Some(17),
             exit_status: Some(ExitStatus::Code(203)),
             last_result: Some(RunResult::ExitCode),
+            commands: vec![
+                CommandRow {
+                    pid: 16,
+                    directive: "ExecStartPre".into(),
+                    command: "/bin/echo pre".into(),
+                    exit_status: ExitStatus::Code(0),
+                },
+                CommandRow {
+                    pid: 17,
+                    directive: "ExecStart".into(),
+                    command: "/usr/bin/job --now".into(),
+                    exit_status: ExitStatus::Code(203),
+                },
+            ],
             ..StatusBlock::default()
         };
         assert_eq!(
             status(&b),
             "× job.service\n     \
              Loaded: loaded\n     \
-             Active: failed (Result: exit-code) since Tue 2024-02-27 18:05:00 UTC; 1 day 6h ago\n   \
+             Active: failed (Result: exit-code) since Tue 2024-02-27 18:05:00 UTC; 1 day 6h ago\n    \
+             Process: 16 ExecStartPre=/bin/echo pre (code=exited, status=0/SUCCESS)\n    \
+             Process: 17 ExecStart=/usr/bin/job --now (code=exited, status=203/EXEC)\n   \
              Main PID: 17 (code=exited, status=203/EXEC)\n"
         );
         assert_eq!(status_exit_code(&[b]), 3);

@@ -3,7 +3,7 @@
 use super::listing::next_elapse;
 use super::{glob_match, is_enabled, is_glob, unit_name};
 use crate::daemon::state::State;
-use crate::ipc::types::{LogLine, ProcessRow, StatusBlock};
+use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock};
 use crate::ipc::Response;
 use crate::store::{LogQuery, RunResult};
 use crate::unit::Unit;
@@ -94,8 +94,21 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
         .collect();
     if let Some(s) = state.supervisor.status(&name) {
         b.invocation = s.invocation_id.parse().ok();
-        b.main_pid = s.main_pid.map(|p| p.as_raw() as u32);
+        // Once the main process has exited, the last one with how it ended.
+        let exited_main = s.exec_main_pid.filter(|_| s.main_exit.is_some());
+        b.main_pid = s.main_pid.or(exited_main).map(|p| p.as_raw() as u32);
         b.exit_status = s.main_exit.map(crate::daemon::runs::exit_status);
+        b.commands = state
+            .supervisor
+            .ended_commands(&name)
+            .iter()
+            .map(|c| CommandRow {
+                pid: c.pid.as_raw() as u32,
+                directive: c.directive.to_owned(),
+                command: c.command.clone(),
+                exit_status: crate::daemon::runs::exit_status(c.exit),
+            })
+            .collect();
         b.processes = state
             .supervisor
             .processes(&name)
