@@ -20,7 +20,7 @@
 //! while idle) and their oneshot services, plus 1,000 "fast" timers
 //! (OnActiveSec=1s+i ms, OnUnitActiveSec=1s, AccuracySec=1us) that are loaded
 //! but started only for the lateness phase. Lateness is what the daemon
-//! measures itself: from an elapse's due time to the return of the fork that
+//! measures itself: from an elapse's due time to the return of the clone that
 //! starts its service, read with `show` (TimerLatenessP50USec...).
 
 // A benchmark: a failure should stop it loudly.

@@ -16,12 +16,14 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use nix::unistd::Pid;
 
 mod raw;
+use raw::NSIG;
 
 /// systemd's exit codes for a child that failed before exec (exit-status.h).
 pub mod exit_code {
@@ -141,6 +143,11 @@ pub struct SpawnFailure {
 }
 
 /// Data the child needs, converted to C types before the child exists.
+///
+/// A cloned child shares the daemon's memory: nothing it does may change
+/// state that belongs to that memory rather than to the task (credentials,
+/// `oom_score_adj`, prctl's PR_SET_DUMPABLE/THP/MM, cgroup moves). Settings
+/// that do, like the two `spawn` already knows, must take the fork path.
 struct ChildSetup {
     credentials: Option<Credentials>,
     working_directory: Option<CString>,
@@ -232,10 +239,12 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// child has exec'd, so a child that waits for a CPU does not hold up the
 /// event loop (on x86-64; elsewhere it waits, see [`raw`]).
 ///
-/// The exception is a command run under other credentials (User=, Group=):
-/// a child already running as the service's user could be stopped by that
-/// user before its exec, keeping a share of the daemon's memory; those get
-/// a plain fork.
+/// Two kinds of command get a plain fork instead. One run under other
+/// credentials (User=, Group=): changing them in a child that shares the
+/// daemon's memory changes that memory's dumpable flag, and a child running
+/// as the service's user could be stopped by that user before its exec. And
+/// one placed in a cgroup: moving a task into another cgroup can rebind or
+/// migrate its memory (the cpuset controller), which would be the daemon's.
 ///
 /// With `wait_for_exec` (Type=exec) the call returns once the child has
 /// exec'd and reports a failed exec as an error (203); without, a failed exec
@@ -258,7 +267,7 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
     };
     let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
     let image = ChildImage::new(&req, stdio)?;
-    let started = if image.setup.credentials.is_none() {
+    let started = if image.setup.credentials.is_none() && image.setup.cgroup_procs.is_none() {
         clone_exec(image, wait_for_exec)
     } else {
         fork_exec(&image, wait_for_exec)
@@ -363,7 +372,8 @@ impl Drop for ChildStack {
 }
 
 /// A child started by `clone_exec` and everything it reads until its exec.
-/// Boxed, so that it stays put while the child uses it.
+/// Allocated once and reached through a [`Flight`] pointer only: nothing
+/// owns it uniquely (no `Box`, no `&mut`) while the child may read it.
 struct InFlight {
     /// 1 until the child has exec'd or ended; the kernel then writes 0 here
     /// and wakes its waiters (`CLONE_CHILD_CLEARTID`: the word is cleared
@@ -375,14 +385,17 @@ struct InFlight {
     stack: ChildStack,
 }
 
-// SAFETY: the pointers in `image` point into its own buffers; nothing in an
-// InFlight belongs to the thread that made it.
-unsafe impl Send for InFlight {}
+/// The address of a leaked [`InFlight`], freed by [`Flight::retire`].
+struct Flight(NonNull<InFlight>);
+
+// SAFETY: an InFlight's pointers point into its own buffers, and nothing in
+// it belongs to the thread that made it; it is only read through shared
+// references (its two words are atomics) until it is retired.
+unsafe impl Send for Flight {}
 
 /// Children that have not exec'd yet, with what they read, kept until they
 /// have (checked at each spawn).
-#[allow(clippy::vec_box)] // Boxed: each child holds pointers into its entry.
-static IN_FLIGHT: Mutex<Vec<Box<InFlight>>> = Mutex::new(Vec::new());
+static IN_FLIGHT: Mutex<Vec<Flight>> = Mutex::new(Vec::new());
 
 /// Stacks of children that have exec'd, for the next ones: mapping a new one
 /// takes the address space's write lock, which the daemon's threads would
@@ -420,24 +433,43 @@ impl InFlight {
             }
         }
     }
+}
+
+impl Flight {
+    fn new(flight: InFlight) -> Flight {
+        Flight(NonNull::from(Box::leak(Box::new(flight))))
+    }
+
+    fn get(&self) -> &InFlight {
+        // SAFETY: allocated in `new` and freed only by `retire`, which takes
+        // `self`; only ever shared.
+        unsafe { self.0.as_ref() }
+    }
 
     /// Frees what the child read, keeping its stack for another.
-    fn retire(self: Box<Self>) {
+    ///
+    /// # Safety
+    /// The child no longer reads it: its `running` word is 0, or the clone
+    /// failed.
+    unsafe fn retire(self) {
+        // SAFETY: made by Box::leak in `new`; the caller vouches that the
+        // child is done with it.
+        let flight = unsafe { Box::from_raw(self.0.as_ptr()) };
         let mut spare = lock(&SPARE_STACKS);
         if spare.len() < SPARE_STACKS_KEPT {
-            spare.push(self.stack);
+            spare.push(flight.stack);
         }
     }
 }
 
 /// Retires every in-flight child that has exec'd or ended.
 fn retire_finished() {
-    let finished: Vec<Box<InFlight>> = {
+    let finished: Vec<Flight> = {
         let mut in_flight = lock(&IN_FLIGHT);
         let mut finished = Vec::new();
         let mut i = 0;
         while i < in_flight.len() {
-            if in_flight[i].exec_done() {
+            if in_flight[i].get().exec_done() {
                 finished.push(in_flight.swap_remove(i));
             } else {
                 i += 1;
@@ -446,13 +478,14 @@ fn retire_finished() {
         finished
     };
     for flight in finished {
-        flight.retire();
+        // SAFETY: its word is 0: the child has exec'd or ended.
+        unsafe { flight.retire() };
     }
 }
 
 extern "C" fn clone_child(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` is the boxed InFlight, which the parent keeps until the
-    // kernel clears its `running` word: after this child's exec or exit.
+    // SAFETY: `arg` is the InFlight of a Flight, which the parent keeps until
+    // the kernel clears its `running` word: after this child's exec or exit.
     unsafe {
         let flight = &*arg.cast::<InFlight>();
         let errno = exec_child(&flight.image);
@@ -472,12 +505,13 @@ fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option
         Some(stack) => stack,
         None => ChildStack::new()?,
     };
-    let flight = Box::new(InFlight {
+    let flight = Flight::new(InFlight {
         running: AtomicU32::new(1),
         exec_errno: AtomicI32::new(0),
         image,
         stack,
     });
+    let shared = flight.get();
     // Where the C library's syscall(2) is used in the child, it may set
     // errno: the parent must wait for the exec there.
     let vfork = if raw::ERRNO_FREE {
@@ -485,42 +519,69 @@ fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option
     } else {
         libc::CLONE_VFORK
     };
-    // Every signal blocked across the clone: a handler of the daemon must not
-    // run in the child, on the daemon's memory. The child inherits the mask,
+    // Signals blocked across the clone: a handler of the daemon must not run
+    // in the child, on the daemon's memory. The child inherits the mask,
     // resets every disposition, then clears the mask before exec.
-    // SAFETY: sigset_t is plain data; sigfillset initializes it. The child
-    // runs on its own stack and reads only `flight`, kept as said above.
-    let (pid, clone_error) = unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-        let pid = libc::clone(
+    let blocked = BlockedSignals::all();
+    // SAFETY: the child runs on its own stack and reads only `shared`, kept
+    // until its word is cleared (see `Flight`).
+    let pid = unsafe {
+        libc::clone(
             clone_child,
-            flight.stack.top(),
+            shared.stack.top(),
             libc::CLONE_VM | libc::CLONE_CHILD_CLEARTID | vfork | libc::SIGCHLD,
-            std::ptr::from_ref::<InFlight>(&flight).cast_mut().cast(),
+            flight.0.as_ptr().cast(),
             std::ptr::null_mut::<libc::pid_t>(),
             std::ptr::null_mut::<libc::c_void>(),
-            flight.running.as_ptr(),
-        );
-        let clone_error = io::Error::last_os_error();
-        libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-        (pid, clone_error)
+            shared.running.as_ptr(),
+        )
     };
+    let clone_error = io::Error::last_os_error();
+    drop(blocked);
     if pid < 0 {
-        flight.retire();
+        // SAFETY: there is no child.
+        unsafe { flight.retire() };
         return Err(clone_error);
     }
     let pid = Pid::from_raw(pid);
-    if !(wait_for_exec || flight.exec_done()) {
+    if !(wait_for_exec || shared.exec_done()) {
         lock(&IN_FLIGHT).push(flight);
         return Ok((pid, None));
     }
-    flight.wait_for_exec();
-    let errno = flight.exec_errno.load(Ordering::Acquire);
-    flight.retire();
+    // Type=exec. This waits as long as the child takes to reach its exec
+    // (a child stopped before it holds the caller too, as with vfork).
+    shared.wait_for_exec();
+    let errno = shared.exec_errno.load(Ordering::Acquire);
+    // SAFETY: the wait returned: the child has exec'd or ended.
+    unsafe { flight.retire() };
     Ok((pid, (errno != 0).then_some(errno)))
+}
+
+/// The calling thread's signal mask, with every signal the C library lets
+/// a program block blocked, until dropped. (It keeps two for itself, 32 and
+/// 33, unblocked; their handlers do nothing for a signal the child did not
+/// send itself, and the child resets them.)
+struct BlockedSignals(libc::sigset_t);
+
+impl BlockedSignals {
+    fn all() -> BlockedSignals {
+        // SAFETY: sigset_t is plain data; sigfillset initializes it, and
+        // pthread_sigmask writes the old mask into `old`.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+            BlockedSignals(old)
+        }
+    }
+}
+
+impl Drop for BlockedSignals {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved in `all`.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+    }
 }
 
 /// fork: for commands that change credentials. With `wait_for_exec` a
@@ -529,6 +590,9 @@ fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option
 fn fork_exec(image: &ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
     let exec_pipe = if wait_for_exec { Some(pipe()?) } else { None };
     let report_fd = exec_pipe.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
+    // As for a clone: the daemon's handlers must not run in the child before
+    // it resets them (they would write to descriptors it shares).
+    let blocked = BlockedSignals::all();
     // SAFETY: between fork and exec the child only makes raw system calls on
     // memory prepared by the parent, and leaves with execve or exit.
     let pid = unsafe { libc::fork() };
@@ -545,6 +609,7 @@ fn fork_exec(image: &ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option
             raw::exit(exit_code::EXEC);
         }
     }
+    drop(blocked);
     let pid = Pid::from_raw(pid);
     let Some((read, write)) = exec_pipe else {
         return Ok((pid, None));
@@ -589,9 +654,6 @@ unsafe fn child_stdio(stdio: &[Option<i32>; 3]) {
         }
     }
 }
-
-/// The kernel's number of signals (`_NSIG`): the last one is 64.
-const NSIG: libc::c_int = 64;
 
 /// Runs in the child between clone and exec; exits the child on failure.
 unsafe fn child_setup(s: &ChildSetup) {
@@ -654,13 +716,15 @@ unsafe fn child_setup(s: &ChildSetup) {
             sys!(SYS_umask, mask);
         }
         if let Some(c) = &s.credentials {
-            if raw::failed(sys!(SYS_setgroups, c.groups.len(), c.groups.as_ptr())) {
+            let ids = |nr, id: u32| raw::call(nr, raw::args([id as usize; 3]));
+            let groups = [c.groups.len(), c.groups.as_ptr() as usize];
+            if raw::failed(raw::call(raw::SYS_SETGROUPS, raw::args(groups))) {
                 raw::exit(exit_code::GROUP);
             }
-            if raw::failed(sys!(SYS_setresgid, c.gid, c.gid, c.gid)) {
+            if raw::failed(ids(raw::SYS_SETRESGID, c.gid)) {
                 raw::exit(exit_code::GROUP);
             }
-            if raw::failed(sys!(SYS_setresuid, c.uid, c.uid, c.uid)) {
+            if raw::failed(ids(raw::SYS_SETRESUID, c.uid)) {
                 raw::exit(exit_code::USER);
             }
         }

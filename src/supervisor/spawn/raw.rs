@@ -75,6 +75,25 @@ pub unsafe fn call_through_libc(nr: libc::c_long, args: [usize; 6]) -> isize {
     }
 }
 
+// The calls that take 32-bit user and group ids: on 32-bit x86 and Arm the
+// plain ones take 16-bit ids.
+#[cfg(not(any(target_arch = "x86", target_arch = "arm")))]
+pub use libc::{
+    SYS_setgroups as SYS_SETGROUPS, SYS_setresgid as SYS_SETRESGID, SYS_setresuid as SYS_SETRESUID,
+};
+#[cfg(any(target_arch = "x86", target_arch = "arm"))]
+pub use libc::{
+    SYS_setgroups32 as SYS_SETGROUPS, SYS_setresgid32 as SYS_SETRESGID,
+    SYS_setresuid32 as SYS_SETRESUID,
+};
+
+/// The kernel's number of signals (`_NSIG`), the size of its signal sets.
+pub const NSIG: libc::c_int = if cfg!(any(target_arch = "mips", target_arch = "mips64")) {
+    128
+} else {
+    64
+};
+
 /// A call's arguments, zero-filled to six.
 pub fn args<const N: usize>(given: [usize; N]) -> [usize; 6] {
     let mut all = [0; 6];
