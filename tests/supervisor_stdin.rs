@@ -227,6 +227,15 @@ async fn tty_fail_fails_when_another_session_controls_the_terminal() {
     );
     h.sup.start("holder.service").expect("start job");
     h.wait_sub("holder.service", SubState::Running, 3000).await;
+    // Running means started, not yet set up: wait for its exec, after the
+    // terminal is taken.
+    let holder = h.status("holder.service").main_pid.expect("running");
+    let comm = format!("/proc/{holder}/comm");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::fs::read_to_string(&comm).unwrap_or_default() != "sleep\n" {
+        assert!(std::time::Instant::now() < deadline, "holder never exec'd");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
     run(
         &mut h,
         "second.service",
