@@ -108,6 +108,30 @@ async fn environment_layers_and_expansion() {
 }
 
 #[tokio::test]
+async fn environment_file_patterns_read_every_match_in_order() {
+    let mut h = Harness::new();
+    let dir = h.path("env.d");
+    std::fs::create_dir(&dir).expect("env dir");
+    std::fs::write(dir.join("b.env"), "SECOND=b\nBOTH=from-b\n").expect("b.env");
+    std::fs::write(dir.join("a.env"), "FIRST=a\nBOTH=from-a\n").expect("a.env");
+    std::fs::write(dir.join("c.txt"), "BOTH=not-an-env-file\n").expect("c.txt");
+    let out = h.path("out");
+    run_oneshot(
+        &mut h,
+        "g.service",
+        &format!(
+            "EnvironmentFile={}/*.env\nEnvironmentFile=-{}/none*.env\nExecStart=/usr/bin/printf '%%s|' ${{FIRST}} ${{SECOND}} ${{BOTH}}\nStandardOutput=file:{}",
+            dir.display(),
+            dir.display(),
+            out.display()
+        ),
+    )
+    .await;
+    // a.env, then b.env: the later file wins.
+    assert_eq!(std::fs::read_to_string(&out).expect("out"), "a|b|from-b|");
+}
+
+#[tokio::test]
 async fn invocation_id_and_trigger_variables() {
     let mut h = Harness::new();
     let out = h.path("out");

@@ -58,30 +58,10 @@ fn holds(c: &Condition, manager_env: &[(String, String)]) -> bool {
     result != c.negate
 }
 
-/// Only `*` and `?` in the last component: enough for the common forms.
+/// Whether the pattern (glob(3): wildcards in any component) matches an
+/// existing path.
 fn glob_any(pattern: &str) -> bool {
-    let path = Path::new(pattern);
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
-        return false;
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.filter_map(|e| e.ok()).any(|e| {
-        e.file_name()
-            .to_str()
-            .is_some_and(|f| wildcard(name.as_bytes(), f.as_bytes()))
-    })
-}
-
-fn wildcard(p: &[u8], s: &[u8]) -> bool {
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => wildcard(&p[1..], s) || (!s.is_empty() && wildcard(p, &s[1..])),
-        (Some(b'?'), Some(_)) => wildcard(&p[1..], &s[1..]),
-        (Some(a), Some(b)) if a == b => wildcard(&p[1..], &s[1..]),
-        _ => false,
-    }
+    super::glob::expand(Path::new(pattern)).is_ok()
 }
 
 fn is_mount_point(path: &Path) -> bool {
@@ -165,6 +145,9 @@ mod tests {
         ];
         assert_eq!(first_failure(&triggers, &env), None);
         assert!(first_failure(&triggers[..1], &env).is_some());
-        assert!(wildcard(b"*.conf", b"a.conf") && !wildcard(b"?.conf", b"ab.conf"));
+        // Globs in any component, as glob(3) expands them.
+        assert!(glob_any("/*/e?c"));
+        assert!(glob_any("/[e]tc"));
+        assert!(!glob_any("/etc/*/nonexistent*"));
     }
 }

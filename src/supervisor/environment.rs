@@ -202,15 +202,24 @@ fn parse_value(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
     value
 }
 
-/// Reads the EnvironmentFile= entries in order. A missing optional file is
-/// skipped; a missing mandatory one is an error naming the path.
+/// Reads the EnvironmentFile= entries in order. Each path may be a glob
+/// pattern: every file it matches is read, in sorted order. A missing
+/// optional file (or a pattern matching none) is skipped; a missing
+/// mandatory one is an error naming the path.
 pub fn read_environment_files(files: &[EnvironmentFile]) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for f in files {
-        match fs::read_to_string(&f.path) {
-            Ok(text) => out.extend(parse_environment_file(&text)),
-            Err(_) if f.optional => {}
+        let paths = match super::glob::expand(&f.path) {
+            Ok(paths) => paths,
+            Err(_) if f.optional => continue,
             Err(e) => return Err(format!("{}: {e}", f.path.display())),
+        };
+        for path in paths {
+            match fs::read_to_string(&path) {
+                Ok(text) => out.extend(parse_environment_file(&text)),
+                Err(_) if f.optional => {}
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            }
         }
     }
     Ok(out)

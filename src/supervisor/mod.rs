@@ -14,6 +14,7 @@ pub mod edge;
 pub mod environment;
 pub mod exec_chain;
 pub mod exit;
+pub mod glob;
 pub mod input;
 mod jobs;
 pub mod journal;
