@@ -250,3 +250,44 @@ fn finished_runs_leave_no_descriptors_open() {
         1
     );
 }
+
+#[test]
+fn a_stop_right_after_a_start_leaves_nothing_running() {
+    // A service's process may not have reached its exec (nor set up its
+    // session) when the start returns; a stop at once must still end it.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("2999.{}", std::process::id());
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "s.service",
+            &format!("[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep {marker}\n"),
+        )],
+    );
+    d.start();
+    let units = || vec!["s.service".to_owned()];
+    for i in 0..40 {
+        let started = d.call(Request::Start { units: units() });
+        assert!(matches!(started, Response::Done { .. }), "{i}: {started:?}");
+        let stopped = d.call(Request::Stop { units: units() });
+        assert!(matches!(stopped, Response::Done { .. }), "{i}: {stopped:?}");
+    }
+    let sleepers = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&marker))
+            })
+            .count()
+    };
+    assert!(
+        wait_for(Duration::from_secs(5), || sleepers() == 0),
+        "{} left running",
+        sleepers()
+    );
+    assert_eq!(d.property(Some("s.service"), "ActiveState"), "inactive");
+    let runs = d.finished("s.service");
+    assert_eq!(runs.len(), 40, "{runs:?}");
+}
