@@ -5,8 +5,8 @@
 //! Everything that may allocate or read files (user lookups, group lists,
 //! C strings) is prepared in the parent: the daemon is multi-threaded, and
 //! between fork and exec only async-signal-safe calls are allowed; a cloned
-//! child runs on the daemon's memory besides, beside the daemon's threads,
-//! so it makes its system calls without the C library ([`raw`]). A setup
+//! child also runs on the daemon's memory, beside the daemon's threads, so
+//! it makes its system calls without the C library ([`raw`]). A setup
 //! step that fails in the child ends it with systemd's exit code for that
 //! step (200 CHDIR, 216 GROUP, 217 USER, ...), so the failure reaches the
 //! state machine the way systemd reports it: as the process's exit status.
@@ -16,14 +16,16 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
-use std::sync::Mutex;
 
 use nix::unistd::Pid;
 
+mod child;
+mod clone;
 mod raw;
-use raw::NSIG;
+
+use child::exec_child;
+use clone::clone_exec;
+use raw::sys;
 
 /// systemd's exit codes for a child that failed before exec (exit-status.h).
 pub mod exit_code {
@@ -286,285 +288,14 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
     }
     Ok(pid)
 }
-
-/// A system call from the child: `sys!(SYS_name, args...)`, see [`raw`].
-macro_rules! sys {
-    ($nr:ident $(, $arg:expr)* $(,)?) => {
-        raw::call(libc::$nr, raw::args([$($arg as usize),*]))
-    };
-}
-
-/// What the child does: stdio, setup, execve. Returns only if execve failed,
-/// with its errno; a setup failure ends the child with systemd's code.
-///
-/// Only raw system calls on memory the parent prepared: the child is either
-/// a fork of a multi-threaded process or runs on the parent's memory beside
-/// it, and must neither allocate, take a lock nor touch `errno`.
-unsafe fn exec_child(image: &ChildImage) -> i32 {
-    // SAFETY (whole function): system calls on pointers into `image`.
-    unsafe {
-        child_stdio(&image.stdio);
-        child_setup(&image.setup);
-        let ret = sys!(
-            SYS_execve,
-            image.program.as_ptr(),
-            image.argv.as_ptr(),
-            image.envp.as_ptr()
-        );
-        -(ret as i32)
-    }
-}
-
-/// The stack a cloned child runs on (it must not use the parent's, which the
-/// parent goes on using): anonymous memory with a guard page below.
-struct ChildStack {
-    base: *mut libc::c_void,
-    len: usize,
-}
-
-// SAFETY: a mapping owned by the value alone; any thread may use or unmap it.
-unsafe impl Send for ChildStack {}
-
-impl ChildStack {
-    /// Enough for `exec_child`, whose frames are small and fixed.
-    const SIZE: usize = 64 * 1024;
-
-    fn new() -> io::Result<ChildStack> {
-        // SAFETY: sysconf has no preconditions.
-        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
-        let len = Self::SIZE + page;
-        // SAFETY: a fresh private anonymous mapping; no existing memory involved.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        let stack = ChildStack { base, len };
-        // The stack grows down: an overflow faults instead of writing below.
-        // SAFETY: the first page of the mapping made above.
-        if unsafe { libc::mprotect(base, page, libc::PROT_NONE) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(stack)
-    }
-
-    /// The initial stack pointer: the end of the mapping (page-aligned).
-    fn top(&self) -> *mut libc::c_void {
-        // SAFETY: one past the end of the mapping, which is what clone wants.
-        unsafe { self.base.cast::<u8>().add(self.len).cast() }
-    }
-}
-
-impl Drop for ChildStack {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`; the child that ran on it has
-        // exec'd or exited (see `InFlight`), so nothing runs on it any more.
-        unsafe { libc::munmap(self.base, self.len) };
-    }
-}
-
-/// A child started by `clone_exec` and everything it reads until its exec.
-/// Allocated once and reached through a [`Flight`] pointer only: nothing
-/// owns it uniquely (no `Box`, no `&mut`) while the child may read it.
-struct InFlight {
-    /// 1 until the child has exec'd or ended; the kernel then writes 0 here
-    /// and wakes its waiters (`CLONE_CHILD_CLEARTID`: the word is cleared
-    /// when the child lets go of the shared memory, at exec as at exit).
-    running: AtomicU32,
-    /// The errno of a failed execve, left by the child.
-    exec_errno: AtomicI32,
-    image: ChildImage,
-    stack: ChildStack,
-}
-
-/// The address of a leaked [`InFlight`], freed by [`Flight::retire`].
-struct Flight(NonNull<InFlight>);
-
-// SAFETY: an InFlight's pointers point into its own buffers, and nothing in
-// it belongs to the thread that made it; it is only read through shared
-// references (its two words are atomics) until it is retired.
-unsafe impl Send for Flight {}
-
-/// Children that have not exec'd yet, with what they read, kept until they
-/// have (checked at each spawn).
-static IN_FLIGHT: Mutex<Vec<Flight>> = Mutex::new(Vec::new());
-
-/// Stacks of children that have exec'd, for the next ones: mapping a new one
-/// takes the address space's write lock, which the daemon's threads would
-/// wait for.
-static SPARE_STACKS: Mutex<Vec<ChildStack>> = Mutex::new(Vec::new());
-const SPARE_STACKS_KEPT: usize = 16;
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl InFlight {
-    fn exec_done(&self) -> bool {
-        self.running.load(Ordering::Acquire) == 0
-    }
-
-    /// Waits until the child has exec'd or ended.
-    fn wait_for_exec(&self) {
-        // A shared (not private) futex: the kernel's wake-up at exec is one.
-        // The timeout only guards against a missed wake-up.
-        let tick = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 10_000_000,
-        };
-        while !self.exec_done() {
-            // SAFETY: FUTEX_WAIT on a live word, with a valid timeout.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_futex,
-                    self.running.as_ptr(),
-                    libc::FUTEX_WAIT,
-                    1u32,
-                    &tick as *const libc::timespec,
-                );
-            }
-        }
-    }
-}
-
-impl Flight {
-    fn new(flight: InFlight) -> Flight {
-        Flight(NonNull::from(Box::leak(Box::new(flight))))
-    }
-
-    fn get(&self) -> &InFlight {
-        // SAFETY: allocated in `new` and freed only by `retire`, which takes
-        // `self`; only ever shared.
-        unsafe { self.0.as_ref() }
-    }
-
-    /// Frees what the child read, keeping its stack for another.
-    ///
-    /// # Safety
-    /// The child no longer reads it: its `running` word is 0, or the clone
-    /// failed.
-    unsafe fn retire(self) {
-        // SAFETY: made by Box::leak in `new`; the caller vouches that the
-        // child is done with it.
-        let flight = unsafe { Box::from_raw(self.0.as_ptr()) };
-        let mut spare = lock(&SPARE_STACKS);
-        if spare.len() < SPARE_STACKS_KEPT {
-            spare.push(flight.stack);
-        }
-    }
-}
-
-/// Retires every in-flight child that has exec'd or ended.
-fn retire_finished() {
-    let finished: Vec<Flight> = {
-        let mut in_flight = lock(&IN_FLIGHT);
-        let mut finished = Vec::new();
-        let mut i = 0;
-        while i < in_flight.len() {
-            if in_flight[i].get().exec_done() {
-                finished.push(in_flight.swap_remove(i));
-            } else {
-                i += 1;
-            }
-        }
-        finished
-    };
-    for flight in finished {
-        // SAFETY: its word is 0: the child has exec'd or ended.
-        unsafe { flight.retire() };
-    }
-}
-
-extern "C" fn clone_child(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` is the InFlight of a Flight, which the parent keeps until
-    // the kernel clears its `running` word: after this child's exec or exit.
-    unsafe {
-        let flight = &*arg.cast::<InFlight>();
-        let errno = exec_child(&flight.image);
-        flight.exec_errno.store(errno.max(1), Ordering::Release);
-        raw::exit(exit_code::EXEC)
-    }
-}
-
-/// clone(CLONE_VM | CLONE_CHILD_CLEARTID): the child runs on the parent's
-/// memory, beside it, until its exec. Returns at once, or with
-/// `wait_for_exec` once the child has exec'd (errno None) or died (the errno
-/// of its failed execve).
-fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
-    retire_finished();
-    let spare = lock(&SPARE_STACKS).pop();
-    let stack = match spare {
-        Some(stack) => stack,
-        None => ChildStack::new()?,
-    };
-    let flight = Flight::new(InFlight {
-        running: AtomicU32::new(1),
-        exec_errno: AtomicI32::new(0),
-        image,
-        stack,
-    });
-    let shared = flight.get();
-    // Where the C library's syscall(2) is used in the child, it may set
-    // errno: the parent must wait for the exec there.
-    let vfork = if raw::ERRNO_FREE {
-        0
-    } else {
-        libc::CLONE_VFORK
-    };
-    // Signals blocked across the clone: a handler of the daemon must not run
-    // in the child, on the daemon's memory. The child inherits the mask,
-    // resets every disposition, then clears the mask before exec.
-    let blocked = BlockedSignals::all();
-    // SAFETY: the child runs on its own stack and reads only `shared`, kept
-    // until its word is cleared (see `Flight`).
-    let pid = unsafe {
-        libc::clone(
-            clone_child,
-            shared.stack.top(),
-            libc::CLONE_VM | libc::CLONE_CHILD_CLEARTID | vfork | libc::SIGCHLD,
-            flight.0.as_ptr().cast(),
-            std::ptr::null_mut::<libc::pid_t>(),
-            std::ptr::null_mut::<libc::c_void>(),
-            shared.running.as_ptr(),
-        )
-    };
-    let clone_error = io::Error::last_os_error();
-    drop(blocked);
-    if pid < 0 {
-        // SAFETY: there is no child.
-        unsafe { flight.retire() };
-        return Err(clone_error);
-    }
-    let pid = Pid::from_raw(pid);
-    if !(wait_for_exec || shared.exec_done()) {
-        lock(&IN_FLIGHT).push(flight);
-        return Ok((pid, None));
-    }
-    // Type=exec. This waits as long as the child takes to reach its exec
-    // (a child stopped before it holds the caller too, as with vfork).
-    shared.wait_for_exec();
-    let errno = shared.exec_errno.load(Ordering::Acquire);
-    // SAFETY: the wait returned: the child has exec'd or ended.
-    unsafe { flight.retire() };
-    Ok((pid, (errno != 0).then_some(errno)))
-}
-
 /// The calling thread's signal mask, with every signal the C library lets
 /// a program block blocked, until dropped. (It keeps two for itself, 32 and
 /// 33, unblocked; their handlers do nothing for a signal the child did not
 /// send itself, and the child resets them.)
-struct BlockedSignals(libc::sigset_t);
+pub(super) struct BlockedSignals(libc::sigset_t);
 
 impl BlockedSignals {
-    fn all() -> BlockedSignals {
+    pub(super) fn all() -> BlockedSignals {
         // SAFETY: sigset_t is plain data; sigfillset initializes it, and
         // pthread_sigmask writes the old mask into `old`.
         unsafe {
@@ -623,129 +354,6 @@ fn fork_exec(image: &ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option
         }
     };
     Ok((pid, (n == 4).then(|| i32::from_ne_bytes(buf))))
-}
-
-/// The exit codes for a failure to set up stdin, stdout, stderr.
-const STDIO_CODES: [i32; 3] = [exit_code::STDIN, exit_code::STDOUT, exit_code::STDERR];
-
-/// Puts the chosen descriptors on 0, 1 and 2. They are first moved above 2
-/// so that one landing on another's target number cannot be overwritten.
-unsafe fn child_stdio(stdio: &[Option<i32>; 3]) {
-    // SAFETY (whole function): descriptor calls on plain integers.
-    unsafe {
-        let mut moved = [-1isize; 3];
-        for (i, fd) in stdio.iter().enumerate() {
-            if let Some(fd) = fd {
-                moved[i] = sys!(SYS_fcntl, *fd, libc::F_DUPFD, 3);
-                if raw::failed(moved[i]) {
-                    raw::exit(STDIO_CODES[i]);
-                }
-            }
-        }
-        // dup3, not dup2 (which some architectures lack): the moved
-        // descriptors are above 2, so never equal to their targets.
-        for (i, fd) in moved.iter().enumerate() {
-            if *fd >= 0 && raw::failed(sys!(SYS_dup3, *fd, i, 0)) {
-                raw::exit(STDIO_CODES[i]);
-            }
-        }
-        for fd in moved.iter().filter(|fd| **fd >= 0) {
-            sys!(SYS_close, *fd);
-        }
-    }
-}
-
-/// Runs in the child between clone and exec; exits the child on failure.
-unsafe fn child_setup(s: &ChildSetup) {
-    // SAFETY (whole function): plain system calls on valid pointers to data
-    // owned by `s`, which lives until exec.
-    unsafe {
-        // Signals ignored by the supervisor stay ignored across exec; systemd
-        // starts every service with default dispositions. Handled ones too,
-        // before the mask is cleared below: the child must not run the
-        // daemon's handlers. The child has its own copy of the handler table
-        // (no CLONE_SIGHAND), so this leaves the daemon's alone. The kernel's
-        // call takes every signal, even the two the C library keeps for
-        // itself (32, 33); a zeroed kernel sigaction is SIG_DFL with no flags
-        // on every architecture.
-        let default_action = [0u64; 8];
-        for sig in 1..=NSIG {
-            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                sys!(SYS_rt_sigaction, sig, default_action.as_ptr(), 0, NSIG / 8);
-            }
-        }
-        // Its own session and process group: the unit of killing.
-        if raw::failed(sys!(SYS_setsid)) {
-            raw::exit(exit_code::SETSID);
-        }
-        if let Some(mode) = s.controlling_terminal {
-            // Only a session leader without a terminal may take one: right
-            // after setsid().
-            let force = libc::c_int::from(mode == ControllingTerminal::Force);
-            if raw::failed(sys!(SYS_ioctl, 0, libc::TIOCSCTTY, force))
-                && mode != ControllingTerminal::IfFree
-            {
-                raw::exit(exit_code::STDIN);
-            }
-        }
-        if let Some(path) = &s.cgroup_procs {
-            let fd = sys!(
-                SYS_openat,
-                libc::AT_FDCWD,
-                path.as_ptr(),
-                libc::O_WRONLY | libc::O_CLOEXEC,
-                0
-            );
-            if raw::failed(fd) || raw::failed(sys!(SYS_write, fd, b"0\n".as_ptr(), 2)) {
-                raw::exit(exit_code::CGROUP);
-            }
-            sys!(SYS_close, fd);
-        }
-        for l in &s.limits {
-            let limit: [u64; 2] = [l.soft, l.hard];
-            if raw::failed(sys!(SYS_prlimit64, 0, l.resource, limit.as_ptr(), 0)) {
-                raw::exit(exit_code::LIMITS);
-            }
-        }
-        if let Some(nice) = s.nice {
-            if raw::failed(sys!(SYS_setpriority, libc::PRIO_PROCESS, 0, nice)) {
-                raw::exit(exit_code::NICE);
-            }
-        }
-        if let Some(mask) = s.umask {
-            sys!(SYS_umask, mask);
-        }
-        if let Some(c) = &s.credentials {
-            let ids = |nr, id: u32| raw::call(nr, raw::args([id as usize; 3]));
-            let groups = [c.groups.len(), c.groups.as_ptr() as usize];
-            if raw::failed(raw::call(raw::SYS_SETGROUPS, raw::args(groups))) {
-                raw::exit(exit_code::GROUP);
-            }
-            if raw::failed(ids(raw::SYS_SETRESGID, c.gid)) {
-                raw::exit(exit_code::GROUP);
-            }
-            if raw::failed(ids(raw::SYS_SETRESUID, c.uid)) {
-                raw::exit(exit_code::USER);
-            }
-        }
-        // After the credential change, as systemd does: the directory must be
-        // reachable by the service's user.
-        if let Some(dir) = &s.working_directory {
-            if raw::failed(sys!(SYS_chdir, dir.as_ptr())) && !s.working_directory_missing_ok {
-                raw::exit(exit_code::CHDIR);
-            }
-        }
-        let empty: u64 = 0;
-        if raw::failed(sys!(
-            SYS_rt_sigprocmask,
-            libc::SIG_SETMASK,
-            std::ptr::from_ref(&empty),
-            0,
-            NSIG / 8
-        )) {
-            raw::exit(exit_code::SIGNAL_MASK);
-        }
-    }
 }
 
 /// A pipe whose ends are both close-on-exec (the child gets a dup2'd copy).
@@ -889,8 +497,7 @@ mod tests {
         }
         // Theirs are retired at the next check (other tests running at the
         // same time may have a few of their own in flight).
-        retire_finished();
-        assert!(lock(&IN_FLIGHT).len() < 50);
+        assert!(clone::in_flight() < 50);
     }
 
     #[test]

@@ -94,6 +94,18 @@ pub const NSIG: libc::c_int = if cfg!(any(target_arch = "mips", target_arch = "m
     64
 };
 
+/// A system call: `sys!(SYS_name, args...)`, each argument cast to a
+/// register's width; see [`call`].
+macro_rules! sys {
+    ($nr:ident $(, $arg:expr)* $(,)?) => {
+        $crate::supervisor::spawn::raw::call(
+            libc::$nr,
+            $crate::supervisor::spawn::raw::args([$($arg as usize),*]),
+        )
+    };
+}
+pub(super) use sys;
+
 /// A call's arguments, zero-filled to six.
 pub fn args<const N: usize>(given: [usize; N]) -> [usize; 6] {
     let mut all = [0; 6];

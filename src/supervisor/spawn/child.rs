@@ -1,0 +1,150 @@
+//! What a new child does between clone (or fork) and exec: its standard
+//! streams, its execution environment, then execve. Only raw system calls
+//! ([`raw`]) on memory the parent prepared.
+
+use super::raw::{self, sys, NSIG};
+use super::{exit_code, ChildImage, ChildSetup, ControllingTerminal};
+
+/// What the child does: stdio, setup, execve. Returns only if execve failed,
+/// with its errno; a setup failure ends the child with systemd's code.
+///
+/// Only raw system calls on memory the parent prepared: the child is either
+/// a fork of a multi-threaded process or runs on the parent's memory beside
+/// it, and must neither allocate, take a lock nor touch `errno`.
+pub(super) unsafe fn exec_child(image: &ChildImage) -> i32 {
+    // SAFETY (whole function): system calls on pointers into `image`.
+    unsafe {
+        child_stdio(&image.stdio);
+        child_setup(&image.setup);
+        let ret = sys!(
+            SYS_execve,
+            image.program.as_ptr(),
+            image.argv.as_ptr(),
+            image.envp.as_ptr()
+        );
+        -(ret as i32)
+    }
+}
+
+/// The exit codes for a failure to set up stdin, stdout, stderr.
+const STDIO_CODES: [i32; 3] = [exit_code::STDIN, exit_code::STDOUT, exit_code::STDERR];
+
+/// Puts the chosen descriptors on 0, 1 and 2. They are first moved above 2
+/// so that one landing on another's target number cannot be overwritten.
+unsafe fn child_stdio(stdio: &[Option<i32>; 3]) {
+    // SAFETY (whole function): descriptor calls on plain integers.
+    unsafe {
+        let mut moved = [-1isize; 3];
+        for (i, fd) in stdio.iter().enumerate() {
+            if let Some(fd) = fd {
+                moved[i] = sys!(SYS_fcntl, *fd, libc::F_DUPFD, 3);
+                if raw::failed(moved[i]) {
+                    raw::exit(STDIO_CODES[i]);
+                }
+            }
+        }
+        // dup3, not dup2 (which some architectures lack): the moved
+        // descriptors are above 2, so never equal to their targets.
+        for (i, fd) in moved.iter().enumerate() {
+            if *fd >= 0 && raw::failed(sys!(SYS_dup3, *fd, i, 0)) {
+                raw::exit(STDIO_CODES[i]);
+            }
+        }
+        for fd in moved.iter().filter(|fd| **fd >= 0) {
+            sys!(SYS_close, *fd);
+        }
+    }
+}
+
+/// Runs in the child between clone and exec; exits the child on failure.
+unsafe fn child_setup(s: &ChildSetup) {
+    // SAFETY (whole function): plain system calls on valid pointers to data
+    // owned by `s`, which lives until exec.
+    unsafe {
+        // Signals ignored by the supervisor stay ignored across exec; systemd
+        // starts every service with default dispositions. Handled ones too,
+        // before the mask is cleared below: the child must not run the
+        // daemon's handlers. The child has its own copy of the handler table
+        // (no CLONE_SIGHAND), so this leaves the daemon's alone. The kernel's
+        // call takes every signal, even the two the C library keeps for
+        // itself (32, 33); a zeroed kernel sigaction is SIG_DFL with no flags
+        // on every architecture.
+        let default_action = [0u64; 8];
+        for sig in 1..=NSIG {
+            if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                sys!(SYS_rt_sigaction, sig, default_action.as_ptr(), 0, NSIG / 8);
+            }
+        }
+        // Its own session and process group: the unit of killing.
+        if raw::failed(sys!(SYS_setsid)) {
+            raw::exit(exit_code::SETSID);
+        }
+        if let Some(mode) = s.controlling_terminal {
+            // Only a session leader without a terminal may take one: right
+            // after setsid().
+            let force = libc::c_int::from(mode == ControllingTerminal::Force);
+            if raw::failed(sys!(SYS_ioctl, 0, libc::TIOCSCTTY, force))
+                && mode != ControllingTerminal::IfFree
+            {
+                raw::exit(exit_code::STDIN);
+            }
+        }
+        if let Some(path) = &s.cgroup_procs {
+            let fd = sys!(
+                SYS_openat,
+                libc::AT_FDCWD,
+                path.as_ptr(),
+                libc::O_WRONLY | libc::O_CLOEXEC,
+                0
+            );
+            if raw::failed(fd) || raw::failed(sys!(SYS_write, fd, b"0\n".as_ptr(), 2)) {
+                raw::exit(exit_code::CGROUP);
+            }
+            sys!(SYS_close, fd);
+        }
+        for l in &s.limits {
+            let limit: [u64; 2] = [l.soft, l.hard];
+            if raw::failed(sys!(SYS_prlimit64, 0, l.resource, limit.as_ptr(), 0)) {
+                raw::exit(exit_code::LIMITS);
+            }
+        }
+        if let Some(nice) = s.nice {
+            if raw::failed(sys!(SYS_setpriority, libc::PRIO_PROCESS, 0, nice)) {
+                raw::exit(exit_code::NICE);
+            }
+        }
+        if let Some(mask) = s.umask {
+            sys!(SYS_umask, mask);
+        }
+        if let Some(c) = &s.credentials {
+            let ids = |nr, id: u32| raw::call(nr, raw::args([id as usize; 3]));
+            let groups = [c.groups.len(), c.groups.as_ptr() as usize];
+            if raw::failed(raw::call(raw::SYS_SETGROUPS, raw::args(groups))) {
+                raw::exit(exit_code::GROUP);
+            }
+            if raw::failed(ids(raw::SYS_SETRESGID, c.gid)) {
+                raw::exit(exit_code::GROUP);
+            }
+            if raw::failed(ids(raw::SYS_SETRESUID, c.uid)) {
+                raw::exit(exit_code::USER);
+            }
+        }
+        // After the credential change, as systemd does: the directory must be
+        // reachable by the service's user.
+        if let Some(dir) = &s.working_directory {
+            if raw::failed(sys!(SYS_chdir, dir.as_ptr())) && !s.working_directory_missing_ok {
+                raw::exit(exit_code::CHDIR);
+            }
+        }
+        let empty: u64 = 0;
+        if raw::failed(sys!(
+            SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            std::ptr::from_ref(&empty),
+            0,
+            NSIG / 8
+        )) {
+            raw::exit(exit_code::SIGNAL_MASK);
+        }
+    }
+}
