@@ -38,21 +38,43 @@ async fn simple_with_missing_binary_fails_with_203() {
 }
 
 #[tokio::test]
-async fn exec_fails_synchronously_when_exec_fails_and_runs_otherwise() {
+async fn exec_is_started_once_its_exec_is_reported_and_fails_when_exec_fails() {
     let mut h = Harness::new();
     h.add(
         "e.service",
         "[Service]\nType=exec\nExecStart=/bin/sleep 60\n",
     );
     h.sup.start("e.service").expect("start job");
-    assert_eq!(h.sub("e.service"), SubState::Running);
+    // Started once the exec is reported, which the loop does not wait for.
+    assert_eq!(h.sub("e.service"), SubState::Start);
+    h.wait_sub("e.service", SubState::Running, 3000).await;
+    let out = h.path("post");
     h.add(
         "bad.service",
-        "[Service]\nType=exec\nExecStart=/nonexistent/binary\nExecStartPost=/bin/true\n",
+        &format!(
+            "[Service]\nType=exec\nExecStart=/nonexistent/binary\nExecStartPost=/bin/touch {}\n",
+            out.display()
+        ),
     );
     h.sup.start("bad.service").expect("start job");
-    // Decided before start() returned: exec never happened.
-    assert_eq!(h.sub("bad.service"), SubState::Failed);
+    h.wait_sub("bad.service", SubState::Failed, 3000).await;
+    assert_eq!(
+        h.status("bad.service")
+            .main_exit
+            .and_then(|e| e.exit_code()),
+        Some(203)
+    );
+    // The failure is told as systemd tells it, and nothing after ran.
+    let message = "Failed to execute /nonexistent/binary: No such file or directory";
+    let told = h
+        .wait(3000, |_, sink| {
+            sink.messages_of("bad.service")
+                .iter()
+                .any(|m| m.contains(message))
+        })
+        .await;
+    assert!(told, "{:?}", h.sink.messages_of("bad.service"));
+    assert!(!out.exists());
     h.sup.stop("e.service").expect("stop job");
     h.wait_sub("e.service", SubState::Dead, 3000).await;
 }

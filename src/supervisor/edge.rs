@@ -89,6 +89,8 @@ pub struct Edge<'a> {
     pub config: &'a SupervisorConfig,
     pub notify_socket: &'a Path,
     pub log_tx: &'a UnboundedSender<LogRecord>,
+    /// Where Type=exec main processes' exec reports go.
+    pub exec_tx: &'a UnboundedSender<super::ExecEvent>,
     pub procs: &'a mut ProcessSet,
     pub capture: &'a mut Capture,
     pub trigger: Option<&'a Trigger>,
@@ -179,6 +181,35 @@ fn lookup_group(g: &str) -> Result<Gid, i32> {
             .flatten()
             .map(|g| g.gid)
             .ok_or(exit_code::GROUP),
+    }
+}
+
+/// Reads a Type=exec child's exec report to its end (the exec closes it) and
+/// passes it on. A pipe that cannot be watched reads as an exec that
+/// happened: the child's exit tells the rest.
+fn watch_exec_report(
+    read: std::os::fd::OwnedFd,
+    unit: &str,
+    pid: Pid,
+    tx: &UnboundedSender<super::ExecEvent>,
+) {
+    use tokio::io::AsyncReadExt;
+    let (unit, tx) = (unit.to_owned(), tx.clone());
+    let send = move |report| {
+        let _ = tx.send(super::ExecEvent { unit, pid, report });
+    };
+    match tokio::net::unix::pipe::Receiver::from_owned_fd(read) {
+        Ok(mut pipe) => {
+            tokio::spawn(async move {
+                let mut bytes = Vec::new();
+                let report = match pipe.read_to_end(&mut bytes).await {
+                    Ok(_) => spawn::ExecReport::from_bytes(&bytes),
+                    Err(_) => spawn::ExecReport::Execd,
+                };
+                send(report);
+            });
+        }
+        Err(_) => send(spawn::ExecReport::Execd),
     }
 }
 
@@ -343,13 +374,27 @@ impl Runtime for Edge<'_> {
         req.stderr = err;
         req.cgroup_procs = self.cgroup_procs.map(Path::to_owned);
 
+        // Only Type=exec waits for execve to succeed (systemd-semantics 4.1):
+        // the child reports it through a pipe, read beside the event loop.
+        let exec_report = if s.service_type == ServiceType::Exec && spec.kind == ExecKind::Start {
+            let (read, write) = spawn::pipe().map_err(|e| {
+                self.messages
+                    .push(format!("Failed to set up the exec report: {e}"));
+                exit_code::EXEC
+            })?;
+            req.exec_report = Some(write);
+            Some(read)
+        } else {
+            None
+        };
         let mut claims = Claims::lock();
-        // Only Type=exec waits for execve to succeed (systemd-semantics 4.1).
-        let wait_for_exec = s.service_type == ServiceType::Exec && spec.kind == ExecKind::Start;
-        match spawn::spawn(req, wait_for_exec) {
+        match spawn::spawn(req) {
             Ok(pid) => {
                 claims.claim(pid);
                 self.procs.add_session(pid);
+                if let Some(read) = exec_report {
+                    watch_exec_report(read, spec.unit.name.as_str(), pid, self.exec_tx);
+                }
                 Ok(pid)
             }
             Err(failure) => {

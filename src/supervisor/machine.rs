@@ -17,6 +17,7 @@ use super::exit::ProcessExit;
 use super::kill::{self, KillScope};
 use super::notify::NotifyField;
 use super::restart::{self, StartLimit};
+use super::spawn::ExecReport;
 use super::state::{transition, KillPhase, ServiceResult, ServiceState, Transition};
 use crate::unit::service::{NotifyAccess, ServiceType};
 use crate::unit::{ExecCommand, ServiceUnit, Signal};
@@ -580,11 +581,14 @@ impl ServiceMachine {
 
     fn run_main(&mut self, index: usize, now: Instant, rt: &mut dyn Runtime) {
         let ty = self.service_type();
-        // simple, exec and idle are started once forked (exec: once exec'd,
-        // which the spawn already waited for): no start timeout for them.
+        // simple and idle are started once forked: no start timeout for
+        // them. exec is started once its exec is reported (exec_reported).
         let waits = matches!(
             ty,
-            ServiceType::Oneshot | ServiceType::Notify | ServiceType::NotifyReload
+            ServiceType::Oneshot
+                | ServiceType::Notify
+                | ServiceType::NotifyReload
+                | ServiceType::Exec
         );
         let deadline = if waits {
             Self::after(now, self.timeouts.start)
@@ -861,12 +865,14 @@ impl ServiceMachine {
                 }
             }
             ServiceState::Start { .. } => {
-                // notify: gone before READY=1; exec/simple: exec failed.
-                let r = if result == ServiceResult::Success && !self.ready {
-                    ServiceResult::Protocol
-                } else {
-                    result
-                };
+                // notify: gone before READY=1; exec: failed, or exec'd and
+                // done before its report was read.
+                let r =
+                    if result == ServiceResult::Success && !self.ready && ty != ServiceType::Exec {
+                        ServiceResult::Protocol
+                    } else {
+                        result
+                    };
                 self.record(r);
                 if self.result == ServiceResult::Success {
                     self.run_list_from(ExecKind::StartPost, 0, now, rt);
@@ -898,6 +904,40 @@ impl ServiceMachine {
                 self.check_gone(now, rt);
             }
             _ => {}
+        }
+    }
+
+    /// A Type=exec main process reported on its exec: once exec'd, the
+    /// start goes on; a failed exec is told here, its exit (203) fails it.
+    pub fn exec_reported(
+        &mut self,
+        pid: Pid,
+        report: ExecReport,
+        now: Instant,
+        rt: &mut dyn Runtime,
+    ) {
+        match report {
+            ExecReport::Execd => {
+                let waiting = matches!(self.state, ServiceState::Start { .. });
+                if waiting && self.main_pid == Some(pid) {
+                    self.run_list_from(ExecKind::StartPost, 0, now, rt);
+                }
+            }
+            // The exit may have been handled already: the message still
+            // belongs to this start.
+            ExecReport::Failed(errno) if self.exec_main_pid == Some(pid) => {
+                let path = self
+                    .unit
+                    .service
+                    .exec_start
+                    .get(self.main_index)
+                    .map_or("", |c| c.path.as_str());
+                self.reports.push(Report::Message(format!(
+                    "Failed to execute {path}: {}",
+                    nix::errno::Errno::from_raw(errno).desc()
+                )));
+            }
+            ExecReport::Failed(_) | ExecReport::Died => {}
         }
     }
 

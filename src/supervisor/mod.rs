@@ -145,9 +145,19 @@ pub enum KillWho {
 #[derive(Debug)]
 pub enum Event {
     ChildExited,
+    /// A Type=exec main process's exec report was read to its end.
+    Exec(ExecEvent),
     Notify(NotifyMessage),
     Output(LogRecord),
     Deadline,
+}
+
+/// What a Type=exec main process reported about its exec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecEvent {
+    pub unit: String,
+    pub pid: Pid,
+    pub report: spawn::ExecReport,
 }
 
 /// One service: its machine and what its current run holds.
@@ -184,6 +194,8 @@ pub struct Supervisor {
     sink: Box<dyn LogSink + Send>,
     log_tx: UnboundedSender<LogRecord>,
     log_rx: UnboundedReceiver<LogRecord>,
+    exec_tx: UnboundedSender<ExecEvent>,
+    exec_rx: UnboundedReceiver<ExecEvent>,
     notify: NotifySocket,
     sigchld: tokio::signal::unix::Signal,
     strays: BTreeSet<Pid>,
@@ -223,6 +235,7 @@ impl Supervisor {
         let notify = NotifySocket::bind(&config.runtime_dir.join("notify"))?;
         let sigchld = signal(SignalKind::child())?;
         let (log_tx, log_rx) = unbounded_channel();
+        let (exec_tx, exec_rx) = unbounded_channel();
         Ok(Supervisor {
             config,
             services: HashMap::new(),
@@ -235,6 +248,8 @@ impl Supervisor {
             sink,
             log_tx,
             log_rx,
+            exec_tx,
+            exec_rx,
             notify,
             sigchld,
             strays: BTreeSet::new(),
@@ -840,6 +855,7 @@ impl Supervisor {
             config: &self.config,
             notify_socket: self.notify.path(),
             log_tx: &self.log_tx,
+            exec_tx: &self.exec_tx,
             procs: &mut s.procs,
             capture: &mut s.capture,
             trigger: s.trigger.as_ref(),
@@ -1046,6 +1062,7 @@ impl Supervisor {
                 Ok(m) => Event::Notify(m),
                 Err(_) => Event::Deadline,
             },
+            Some(e) = self.exec_rx.recv() => Event::Exec(e),
             Some(rec) = self.log_rx.recv() => Event::Output(rec),
             _ = sleep => Event::Deadline,
         }
@@ -1060,6 +1077,10 @@ impl Supervisor {
                     self.handle_notify(msg);
                 }
                 self.reap();
+            }
+            Event::Exec(e) => {
+                let now = Instant::now();
+                self.with_machine(&e.unit, |m, rt| m.exec_reported(e.pid, e.report, now, rt));
             }
             Event::Notify(msg) => self.handle_notify(msg),
             Event::Output(rec) => self.sink.output(rec),

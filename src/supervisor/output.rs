@@ -452,7 +452,7 @@ mod tests {
         );
         req.stdout = out;
         req.stderr = err;
-        let pid = spawn::spawn(req, false).expect("sh runs");
+        let pid = spawn::spawn(req).expect("sh runs");
         cap.close();
         let mut got = Vec::new();
         while let Some(r) = rx.recv().await {

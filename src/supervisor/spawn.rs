@@ -25,7 +25,6 @@ mod raw;
 
 use child::exec_child;
 use clone::clone_exec;
-use raw::sys;
 
 /// systemd's exit codes for a child that failed before exec (exit-status.h).
 pub mod exit_code {
@@ -111,6 +110,10 @@ pub struct SpawnRequest {
     pub controlling_terminal: Option<ControllingTerminal>,
     /// A cgroup.procs file the child writes itself into before exec.
     pub cgroup_procs: Option<PathBuf>,
+    /// The write end of a close-on-exec pipe through which the child tells
+    /// how far it got (see [`ExecReport`]): Type=exec learns of the exec
+    /// without waiting for it.
+    pub exec_report: Option<OwnedFd>,
 }
 
 impl SpawnRequest {
@@ -132,6 +135,7 @@ impl SpawnRequest {
             stderr: StdioSpec::Null,
             controlling_terminal: None,
             cgroup_procs: None,
+            exec_report: None,
         }
     }
 }
@@ -172,6 +176,8 @@ struct ChildImage {
     _envp: Vec<CString>,
     /// Descriptors for 0, 1, 2 (None = leave the daemon's own).
     stdio: [Option<i32>; 3],
+    /// Where to report the exec (an [`ExecReport`]), above 2.
+    exec_report: Option<i32>,
     setup: ChildSetup,
 }
 
@@ -210,6 +216,7 @@ impl ChildImage {
             _argv: argv,
             _envp: envp,
             stdio,
+            exec_report: req.exec_report.as_ref().map(AsRawFd::as_raw_fd),
             setup,
         })
     }
@@ -248,12 +255,14 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// one placed in a cgroup: moving a task into another cgroup can rebind or
 /// migrate its memory (the cpuset controller), which would be the daemon's.
 ///
-/// With `wait_for_exec` (Type=exec) the call returns once the child has
-/// exec'd and reports a failed exec as an error (203); without, a failed exec
-/// shows up as the child's exit status 203, as systemd reports it for
-/// Type=simple. A setup step that fails ends the child with its own code
-/// either way.
-pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure> {
+/// A failed exec shows up as the child's exit status 203, a setup step that
+/// fails as its own code, as systemd reports them. Type=exec learns of the
+/// exec through [`SpawnRequest::exec_report`], without waiting here.
+pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
+    // The child writes its report after setting up 0, 1 and 2.
+    if let Some(fd) = req.exec_report.take() {
+        req.exec_report = Some(above_stdio(fd).map_err(io_failure)?);
+    }
     let null = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -270,23 +279,14 @@ pub fn spawn(req: SpawnRequest, wait_for_exec: bool) -> Result<Pid, SpawnFailure
     let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
     let image = ChildImage::new(&req, stdio)?;
     let started = if image.setup.credentials.is_none() && image.setup.cgroup_procs.is_none() {
-        clone_exec(image, wait_for_exec)
+        clone_exec(image)
     } else {
-        fork_exec(&image, wait_for_exec)
+        fork_exec(&image)
     };
     // The child has its own copy of the descriptor table, made at the clone.
     drop(null);
-    drop((req.stdin, req.stdout, req.stderr));
-    let (pid, exec_errno) = started.map_err(io_failure)?;
-    if let Some(errno) = exec_errno.filter(|_| wait_for_exec) {
-        // The child is gone; reap it here, the caller never saw its pid.
-        let _ = nix::sys::wait::waitpid(pid, None);
-        return Err(SpawnFailure {
-            exit_status: exit_code::EXEC,
-            error: io::Error::from_raw_os_error(errno),
-        });
-    }
-    Ok(pid)
+    drop((req.stdin, req.stdout, req.stderr, req.exec_report));
+    started.map_err(io_failure)
 }
 /// The calling thread's signal mask, with every signal the C library lets
 /// a program block blocked, until dropped. (It keeps two for itself, 32 and
@@ -315,12 +315,9 @@ impl Drop for BlockedSignals {
     }
 }
 
-/// fork: for commands that change credentials. With `wait_for_exec` a
-/// close-on-exec pipe tells a failed exec from a successful one; without, the
-/// call returns right after fork.
-fn fork_exec(image: &ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
-    let exec_pipe = if wait_for_exec { Some(pipe()?) } else { None };
-    let report_fd = exec_pipe.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
+/// fork: for commands that change credentials or cgroup; returns right
+/// after the fork.
+fn fork_exec(image: &ChildImage) -> io::Result<Pid> {
     // As for a clone: the daemon's handlers must not run in the child before
     // it resets them (they would write to descriptors it shares).
     let blocked = BlockedSignals::all();
@@ -333,27 +330,46 @@ fn fork_exec(image: &ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option
     if pid == 0 {
         // SAFETY: see above; this is the child.
         unsafe {
-            let errno = exec_child(image);
-            if report_fd >= 0 {
-                sys!(SYS_write, report_fd, std::ptr::from_ref(&errno), 4);
-            }
+            exec_child(image);
             raw::exit(exit_code::EXEC);
         }
     }
     drop(blocked);
-    let pid = Pid::from_raw(pid);
-    let Some((read, write)) = exec_pipe else {
-        return Ok((pid, None));
-    };
-    drop(write);
-    let mut buf = [0u8; 4];
-    let n = loop {
-        match nix::unistd::read(&read, &mut buf) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            other => break other.unwrap_or(0),
+    Ok(Pid::from_raw(pid))
+}
+
+/// `fd` itself if it is above 2, else a close-on-exec copy that is.
+fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
+    if fd.as_raw_fd() > 2 {
+        return Ok(fd);
+    }
+    let copy = nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3))
+        .map_err(io::Error::from)?;
+    // SAFETY: a descriptor fcntl just made, owned by nothing else.
+    Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(copy) })
+}
+
+/// How far a child got towards its exec, as it wrote to its exec-report
+/// pipe ([`SpawnRequest::exec_report`]) before the pipe closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecReport {
+    /// It called execve and the pipe closed with the exec: the program runs.
+    Execd,
+    /// Its execve failed with this errno; it exits 203.
+    Failed(i32),
+    /// It ended before trying: a setup step failed, its exit code says which.
+    Died,
+}
+
+impl ExecReport {
+    /// One byte 1 just before execve; then, if execve fails, its errno.
+    pub fn from_bytes(bytes: &[u8]) -> ExecReport {
+        match bytes {
+            [1] => ExecReport::Execd,
+            [1, a, b, c, d] => ExecReport::Failed(i32::from_ne_bytes([*a, *b, *c, *d])),
+            _ => ExecReport::Died,
         }
-    };
-    Ok((pid, (n == 4).then(|| i32::from_ne_bytes(buf))))
+    }
 }
 
 /// A pipe whose ends are both close-on-exec (the child gets a dup2'd copy).
@@ -372,6 +388,16 @@ mod tests {
     use super::*;
     use nix::sys::wait::{waitpid, WaitStatus};
 
+    /// Starts `req` with an exec report and reads the report to its end.
+    fn spawn_reporting(mut req: SpawnRequest) -> (Pid, ExecReport) {
+        let (read, write) = pipe().expect("pipe");
+        req.exec_report = Some(write);
+        let pid = spawn(req).expect("started");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::fs::File::from(read), &mut bytes).expect("read");
+        (pid, ExecReport::from_bytes(&bytes))
+    }
+
     fn wait_exit(pid: Pid) -> i32 {
         match waitpid(pid, None).expect("our child") {
             WaitStatus::Exited(_, code) => code,
@@ -389,33 +415,35 @@ mod tests {
                 "test $$ -eq $(cut -d' ' -f6 /proc/$$/stat)".into(),
             ],
         );
-        let pid = spawn(req, false).expect("sh exists");
+        let pid = spawn(req).expect("sh exists");
         assert_eq!(wait_exit(pid), 0);
     }
 
     #[test]
     fn missing_program_is_203() {
         let req = SpawnRequest::new("/nonexistent/prog", vec!["prog".into()]);
-        let err = spawn(req, true).expect_err("cannot exec");
-        assert_eq!(err.exit_status, exit_code::EXEC);
-        assert_eq!(err.error.raw_os_error(), Some(libc::ENOENT));
-        // Without waiting for exec, the failure is the child's exit status.
-        let req = SpawnRequest::new("/nonexistent/prog", vec!["prog".into()]);
-        let pid = spawn(req, false).expect("fork works");
+        let (pid, report) = spawn_reporting(req);
+        assert_eq!(report, ExecReport::Failed(libc::ENOENT));
         assert_eq!(wait_exit(pid), exit_code::EXEC);
+        // A setup step that fails ends the child before it tries.
+        let mut req = SpawnRequest::new("/bin/true", vec!["true".into()]);
+        req.working_directory = Some("/nonexistent/dir".into());
+        let (pid, report) = spawn_reporting(req);
+        assert_eq!(report, ExecReport::Died);
+        assert_eq!(wait_exit(pid), exit_code::CHDIR);
     }
 
     #[test]
     fn missing_working_directory_is_200_unless_optional() {
         let mut req = SpawnRequest::new("/bin/true", vec!["true".into()]);
         req.working_directory = Some("/nonexistent/dir".into());
-        let pid = spawn(req, false).expect("fork works");
+        let pid = spawn(req).expect("fork works");
         assert_eq!(wait_exit(pid), exit_code::CHDIR);
 
         let mut req = SpawnRequest::new("/bin/true", vec!["true".into()]);
         req.working_directory = Some("/nonexistent/dir".into());
         req.working_directory_missing_ok = true;
-        let pid = spawn(req, false).expect("fork works");
+        let pid = spawn(req).expect("fork works");
         assert_eq!(wait_exit(pid), 0);
     }
 
@@ -440,7 +468,7 @@ mod tests {
                         "/proc/self/status".into(),
                     ],
                 );
-                spawn(req, true).expect("grep exists")
+                spawn(req).expect("grep exists")
             })
             .collect();
         // SAFETY: restores the disposition read above.
@@ -451,12 +479,13 @@ mod tests {
     }
 
     #[test]
-    fn waiting_for_exec_ends_at_the_exec_not_at_the_exit() {
-        // The kernel clears the in-flight word when the child execs: a
-        // Type=exec start of a long-running program returns while it runs.
+    fn the_exec_report_ends_at_the_exec_not_at_the_exit() {
+        // The pipe closes with the exec: a long-running program is reported
+        // while it runs.
         let req = SpawnRequest::new("/bin/sleep", vec!["sleep".into(), "30".into()]);
         let t0 = std::time::Instant::now();
-        let pid = spawn(req, true).expect("sleep exists");
+        let (pid, report) = spawn_reporting(req);
+        assert_eq!(report, ExecReport::Execd);
         assert!(t0.elapsed() < std::time::Duration::from_secs(10));
         assert_eq!(
             nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG)),
@@ -489,7 +518,7 @@ mod tests {
                     ],
                 );
                 req.env.push(("X".into(), format!("v{i}").into()));
-                (spawn(req, false).expect("sh exists"), i % 100)
+                (spawn(req).expect("sh exists"), i % 100)
             })
             .collect();
         for (pid, code) in pids {
@@ -511,7 +540,7 @@ mod tests {
                             vec!["sh".into(), "-c".into(), "exit $X".into()],
                         );
                         req.env.push(("X".into(), "7".into()));
-                        let pid = spawn(req, true).expect("sh exists");
+                        let pid = spawn(req).expect("sh exists");
                         assert_eq!(wait_exit(pid), 7);
                     }
                 })
@@ -547,7 +576,7 @@ mod tests {
             gid,
             groups: vec![gid],
         });
-        let pid = spawn(req, true).expect("sh exists");
+        let pid = spawn(req).expect("sh exists");
         assert_eq!(wait_exit(pid), if root { 0 } else { exit_code::GROUP });
         if root {
             // Type=exec learns of a failed exec through the pipe.
@@ -557,9 +586,9 @@ mod tests {
                 gid,
                 groups: vec![gid],
             });
-            let err = spawn(req, true).expect_err("cannot exec");
-            assert_eq!(err.exit_status, exit_code::EXEC);
-            assert_eq!(err.error.raw_os_error(), Some(libc::ENOENT));
+            let (pid, report) = spawn_reporting(req);
+            assert_eq!(report, ExecReport::Failed(libc::ENOENT));
+            assert_eq!(wait_exit(pid), exit_code::EXEC);
         }
     }
 
@@ -581,7 +610,7 @@ mod tests {
             soft: 77,
             hard: 77,
         });
-        let pid = spawn(req, false).expect("sh exists");
+        let pid = spawn(req).expect("sh exists");
         assert_eq!(wait_exit(pid), 0);
     }
 }

@@ -16,13 +16,20 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> i32 {
     unsafe {
         child_stdio(&image.stdio);
         child_setup(&image.setup);
+        if let Some(fd) = image.exec_report {
+            sys!(SYS_write, fd, [1u8].as_ptr(), 1);
+        }
         let ret = sys!(
             SYS_execve,
             image.program.as_ptr(),
             image.argv.as_ptr(),
             image.envp.as_ptr()
         );
-        -(ret as i32)
+        let errno = -(ret as i32);
+        if let Some(fd) = image.exec_report {
+            sys!(SYS_write, fd, std::ptr::from_ref(&errno), 4);
+        }
+        errno
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use nix::unistd::Pid;
@@ -73,11 +73,9 @@ impl Drop for ChildStack {
 /// owns it uniquely (no `Box`, no `&mut`) while the child may read it.
 struct InFlight {
     /// 1 until the child has exec'd or ended; the kernel then writes 0 here
-    /// and wakes its waiters (`CLONE_CHILD_CLEARTID`: the word is cleared
-    /// when the child lets go of the shared memory, at exec as at exit).
+    /// (`CLONE_CHILD_CLEARTID`: the word is cleared when the child lets go
+    /// of the shared memory, at exec as at exit).
     running: AtomicU32,
-    /// The errno of a failed execve, left by the child.
-    exec_errno: AtomicI32,
     image: ChildImage,
     stack: ChildStack,
 }
@@ -107,28 +105,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl InFlight {
     fn exec_done(&self) -> bool {
         self.running.load(Ordering::Acquire) == 0
-    }
-
-    /// Waits until the child has exec'd or ended.
-    fn wait_for_exec(&self) {
-        // A shared (not private) futex: the kernel's wake-up at exec is one.
-        // The timeout only guards against a missed wake-up.
-        let tick = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 10_000_000,
-        };
-        while !self.exec_done() {
-            // SAFETY: FUTEX_WAIT on a live word, with a valid timeout.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_futex,
-                    self.running.as_ptr(),
-                    libc::FUTEX_WAIT,
-                    1u32,
-                    &tick as *const libc::timespec,
-                );
-            }
-        }
     }
 }
 
@@ -185,17 +161,15 @@ extern "C" fn clone_child(arg: *mut libc::c_void) -> libc::c_int {
     // the kernel clears its `running` word: after this child's exec or exit.
     unsafe {
         let flight = &*arg.cast::<InFlight>();
-        let errno = exec_child(&flight.image);
-        flight.exec_errno.store(errno.max(1), Ordering::Release);
+        exec_child(&flight.image);
         raw::exit(exit_code::EXEC)
     }
 }
 
 /// clone(CLONE_VM | CLONE_CHILD_CLEARTID): the child runs on the parent's
-/// memory, beside it, until its exec. Returns at once, or with
-/// `wait_for_exec` once the child has exec'd (errno None) or died (the errno
-/// of its failed execve).
-pub(super) fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(Pid, Option<i32>)> {
+/// memory, beside it, until its exec. Returns at once (after the exec where
+/// the child's calls need the C library, see [`raw`]).
+pub(super) fn clone_exec(image: ChildImage) -> io::Result<Pid> {
     retire_finished();
     let spare = lock(&SPARE_STACKS).pop();
     let stack = match spare {
@@ -204,7 +178,6 @@ pub(super) fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(
     };
     let flight = Flight::new(InFlight {
         running: AtomicU32::new(1),
-        exec_errno: AtomicI32::new(0),
         image,
         stack,
     });
@@ -240,18 +213,13 @@ pub(super) fn clone_exec(image: ChildImage, wait_for_exec: bool) -> io::Result<(
         unsafe { flight.retire() };
         return Err(clone_error);
     }
-    let pid = Pid::from_raw(pid);
-    if !(wait_for_exec || shared.exec_done()) {
+    if shared.exec_done() {
+        // SAFETY: the child has exec'd or ended.
+        unsafe { flight.retire() };
+    } else {
         lock(&IN_FLIGHT).push(flight);
-        return Ok((pid, None));
     }
-    // Type=exec. This waits as long as the child takes to reach its exec
-    // (a child stopped before it holds the caller too, as with vfork).
-    shared.wait_for_exec();
-    let errno = shared.exec_errno.load(Ordering::Acquire);
-    // SAFETY: the wait returned: the child has exec'd or ended.
-    unsafe { flight.retire() };
-    Ok((pid, (errno != 0).then_some(errno)))
+    Ok(Pid::from_raw(pid))
 }
 
 /// How many children are still in flight, after retiring those that are
