@@ -1057,12 +1057,13 @@ impl Supervisor {
         };
         tokio::select! {
             biased;
+            // An exec report before the exit that may follow it.
+            Some(e) = self.exec_rx.recv() => Event::Exec(e),
             _ = self.sigchld.recv() => Event::ChildExited,
             msg = self.notify.recv() => match msg {
                 Ok(m) => Event::Notify(m),
                 Err(_) => Event::Deadline,
             },
-            Some(e) = self.exec_rx.recv() => Event::Exec(e),
             Some(rec) = self.log_rx.recv() => Event::Output(rec),
             _ = sleep => Event::Deadline,
         }
@@ -1076,12 +1077,12 @@ impl Supervisor {
                 while let Ok(Some(msg)) = self.notify.try_recv() {
                     self.handle_notify(msg);
                 }
+                while let Ok(e) = self.exec_rx.try_recv() {
+                    self.handle_exec(e);
+                }
                 self.reap();
             }
-            Event::Exec(e) => {
-                let now = Instant::now();
-                self.with_machine(&e.unit, |m, rt| m.exec_reported(e.pid, e.report, now, rt));
-            }
+            Event::Exec(e) => self.handle_exec(e),
             Event::Notify(msg) => self.handle_notify(msg),
             Event::Output(rec) => self.sink.output(rec),
             Event::Deadline => self.fire_deadlines(),
@@ -1120,6 +1121,11 @@ impl Supervisor {
         while let Ok(rec) = self.log_rx.try_recv() {
             self.sink.output(rec);
         }
+    }
+
+    fn handle_exec(&mut self, e: ExecEvent) {
+        let now = Instant::now();
+        self.with_machine(&e.unit, |m, rt| m.exec_reported(e.pid, e.report, now, rt));
     }
 
     fn handle_notify(&mut self, msg: NotifyMessage) {
