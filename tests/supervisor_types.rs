@@ -35,6 +35,38 @@ async fn simple_with_missing_binary_fails_with_203() {
     let st = h.status("m.service");
     assert_eq!(st.result, ServiceResult::ExitCode);
     assert_eq!(st.main_exit.and_then(|e| e.exit_code()), Some(203));
+    // The reason is told, for any command: here a script without a #! line
+    // run by ExecStartPre=.
+    let script = h.path("no-shebang");
+    std::fs::write(&script, "echo hi\n").expect("script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    h.add(
+        "s.service",
+        &format!(
+            "[Service]\nType=oneshot\nExecStartPre={}\nExecStart=/bin/true\n",
+            script.display()
+        ),
+    );
+    h.sup.start("s.service").expect("start job");
+    h.wait_sub("s.service", SubState::Failed, 3000).await;
+    for (unit, message) in [
+        (
+            "m.service",
+            "Failed to execute /nonexistent/binary: No such file or directory".to_owned(),
+        ),
+        (
+            "s.service",
+            format!("Failed to execute {}: Exec format error", script.display()),
+        ),
+    ] {
+        let told = h
+            .wait(3000, |_, sink| {
+                sink.messages_of(unit).iter().any(|m| m.contains(&message))
+            })
+            .await;
+        assert!(told, "{unit}: {:?}", h.sink.messages_of(unit));
+    }
 }
 
 #[tokio::test]

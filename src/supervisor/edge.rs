@@ -8,7 +8,7 @@ use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::environment::{self, EnvLayers};
-use super::exec_chain::{self, ExecKind};
+use super::exec_chain;
 use super::input;
 use super::kill::{self, KillScope, ProcessSet};
 use super::machine::{CommandSpec, Runtime};
@@ -374,19 +374,16 @@ impl Runtime for Edge<'_> {
         req.stderr = err;
         req.cgroup_procs = self.cgroup_procs.map(Path::to_owned);
 
-        // Only Type=exec waits for execve to succeed (systemd-semantics 4.1):
-        // the child reports it through a pipe, read beside the event loop.
-        let exec_report = if s.service_type == ServiceType::Exec && spec.kind == ExecKind::Start {
-            let (read, write) = spawn::pipe().map_err(|e| {
-                self.messages
-                    .push(format!("Failed to set up the exec report: {e}"));
-                exit_code::EXEC
-            })?;
-            req.exec_report = Some(write);
-            Some(read)
-        } else {
-            None
-        };
+        // Every command reports on its exec through a pipe read beside the
+        // event loop: Type=exec's start waits for it (systemd-semantics 4.1),
+        // and a failed exec is told with its reason.
+        let (read, write) = spawn::pipe().map_err(|e| {
+            self.messages
+                .push(format!("Failed to set up the exec report: {e}"));
+            exit_code::EXEC
+        })?;
+        req.exec_report = Some(write);
+        let exec_report = Some(read);
         let mut claims = Claims::lock();
         match spawn::spawn(req) {
             Ok(pid) => {

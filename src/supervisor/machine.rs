@@ -907,8 +907,9 @@ impl ServiceMachine {
         }
     }
 
-    /// A Type=exec main process reported on its exec: once exec'd, the
-    /// start goes on; a failed exec is told here, its exit (203) fails it.
+    /// A command reported on its exec. A Type=exec start goes on once its
+    /// main process has exec'd; a failed exec is told here (its exit, 203,
+    /// fails the command).
     pub fn exec_reported(
         &mut self,
         pid: Pid,
@@ -918,26 +919,29 @@ impl ServiceMachine {
     ) {
         match report {
             ExecReport::Execd => {
-                let waiting = matches!(self.state, ServiceState::Start { .. });
+                let waiting = matches!(self.state, ServiceState::Start { .. })
+                    && self.service_type() == ServiceType::Exec;
                 if waiting && self.main_pid == Some(pid) {
                     self.run_list_from(ExecKind::StartPost, 0, now, rt);
                 }
             }
-            // The exit may have been handled already: the message still
-            // belongs to this start.
-            ExecReport::Failed(errno) if self.exec_main_pid == Some(pid) => {
-                let path = self
-                    .unit
-                    .service
-                    .exec_start
-                    .get(self.main_index)
+            // Any command of this start; its exit may have been handled
+            // already, the message still belongs to it.
+            ExecReport::Failed(errno) => {
+                let Some(run) = self.commands_run.iter().find(|r| r.pid == pid) else {
+                    return;
+                };
+                let path = run
+                    .kind
+                    .commands(&self.unit.service)
+                    .get(run.index)
                     .map_or("", |c| c.path.as_str());
                 self.reports.push(Report::Message(format!(
                     "Failed to execute {path}: {}",
                     nix::errno::Errno::from_raw(errno).desc()
                 )));
             }
-            ExecReport::Failed(_) | ExecReport::Died => {}
+            ExecReport::Died => {}
         }
     }
 
