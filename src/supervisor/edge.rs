@@ -89,7 +89,7 @@ pub struct Edge<'a> {
     pub config: &'a SupervisorConfig,
     pub notify_socket: &'a Path,
     pub log_tx: &'a UnboundedSender<LogRecord>,
-    /// Where Type=exec main processes' exec reports go.
+    /// Where the commands' exec reports go.
     pub exec_tx: &'a UnboundedSender<super::ExecEvent>,
     pub procs: &'a mut ProcessSet,
     pub capture: &'a mut Capture,
@@ -184,9 +184,9 @@ fn lookup_group(g: &str) -> Result<Gid, i32> {
     }
 }
 
-/// Reads a Type=exec child's exec report to its end (the exec closes it) and
-/// passes it on. A pipe that cannot be watched reads as an exec that
-/// happened: the child's exit tells the rest.
+/// Reads a child's exec report to its end (the exec closes it) and passes it
+/// on. A pipe that cannot be watched reads as an exec that happened: the
+/// child's exit tells the rest.
 fn watch_exec_report(
     read: std::os::fd::OwnedFd,
     unit: &str,
@@ -383,15 +383,12 @@ impl Runtime for Edge<'_> {
             exit_code::EXEC
         })?;
         req.exec_report = Some(write);
-        let exec_report = Some(read);
         let mut claims = Claims::lock();
         match spawn::spawn(req) {
             Ok(pid) => {
                 claims.claim(pid);
                 self.procs.add_session(pid);
-                if let Some(read) = exec_report {
-                    watch_exec_report(read, spec.unit.name.as_str(), pid, self.exec_tx);
-                }
+                watch_exec_report(read, spec.unit.name.as_str(), pid, self.exec_tx);
                 Ok(pid)
             }
             Err(failure) => {

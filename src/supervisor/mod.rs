@@ -145,14 +145,14 @@ pub enum KillWho {
 #[derive(Debug)]
 pub enum Event {
     ChildExited,
-    /// A Type=exec main process's exec report was read to its end.
+    /// A command's exec report was read to its end.
     Exec(ExecEvent),
     Notify(NotifyMessage),
     Output(LogRecord),
     Deadline,
 }
 
-/// What a Type=exec main process reported about its exec.
+/// What a command's process reported about its exec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecEvent {
     pub unit: String,
