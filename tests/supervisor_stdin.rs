@@ -136,6 +136,51 @@ async fn a_missing_input_file_fails_with_208() {
     assert!(messages.contains(&expected), "{messages:#?}");
 }
 
+#[tokio::test]
+async fn a_fifo_with_nobody_at_the_other_end_does_not_hold_the_supervisor() {
+    // Opening a FIFO waits for its other end; the supervisor must not. If it
+    // did, this test would hang: a watchdog ends the process instead.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watched = std::sync::Arc::clone(&done);
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        if !watched.load(std::sync::atomic::Ordering::SeqCst) {
+            eprintln!("the supervisor is stuck opening a FIFO");
+            std::process::abort();
+        }
+    });
+    let mut h = Harness::new();
+    let fifo = h.path("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");
+    // Input: no writer ever comes; the command reads end of file.
+    let out = h.path("out");
+    run(
+        &mut h,
+        "reader.service",
+        &format!(
+            "StandardInput=file:{}\nStandardOutput=file:{}\nExecStart=/bin/sh -c 'cat; echo read-all'",
+            fifo.display(),
+            out.display()
+        ),
+    )
+    .await;
+    assert_eq!(h.sub("reader.service"), SubState::Dead);
+    assert_eq!(std::fs::read_to_string(&out).expect("out"), "read-all\n");
+    // Output: no reader; the command fails with 209/STDOUT at once.
+    run(
+        &mut h,
+        "writer.service",
+        &format!(
+            "StandardOutput=file:{}\nExecStart=/bin/echo hi",
+            fifo.display()
+        ),
+    )
+    .await;
+    let st = h.status("writer.service");
+    assert_eq!(st.main_exit.and_then(|e| e.exit_code()), Some(209));
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// A pseudo-terminal pair: the master to read from and the slave's path.
 fn pty() -> (File, PathBuf) {
     // SAFETY: plain calls on a descriptor this function owns; ptsname's

@@ -13,6 +13,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+
 use super::exec_chain::ExecKind;
 use super::spawn::{ControllingTerminal, StdioSpec};
 use crate::unit::service::{ServiceSection, StandardInput, StandardOutput};
@@ -119,13 +121,22 @@ pub fn open(s: &ServiceSection, kind: ExecKind) -> Result<Input, InputError> {
 }
 
 fn open_path(path: &Path, write: bool) -> Result<OwnedFd, InputError> {
-    OpenOptions::new()
-        .read(true)
-        .write(write)
-        .custom_flags(libc::O_NOCTTY)
-        .open(path)
-        .map(OwnedFd::from)
-        .map_err(InputError::at(path))
+    let mut o = OpenOptions::new();
+    o.read(true).write(write);
+    open_without_waiting(&mut o, libc::O_NOCTTY, path).map_err(InputError::at(path))
+}
+
+/// Opens a file for a command in the daemon without waiting: a FIFO with
+/// nobody at its other end would otherwise hold the daemon in open(2). The
+/// descriptor is opened non-blocking (a FIFO read end then opens at once, a
+/// write end with no reader fails with ENXIO), then made blocking again for
+/// the command.
+pub fn open_without_waiting(o: &mut OpenOptions, flags: i32, path: &Path) -> io::Result<OwnedFd> {
+    let fd = OwnedFd::from(o.custom_flags(flags | libc::O_NONBLOCK).open(path)?);
+    let status = fcntl(&fd, FcntlArg::F_GETFL)?;
+    let blocking = OFlag::from_bits_retain(status) & !OFlag::O_NONBLOCK;
+    fcntl(&fd, FcntlArg::F_SETFL(blocking))?;
+    Ok(fd)
 }
 
 /// Opens a terminal without making it the daemon's controlling terminal.

@@ -294,7 +294,7 @@ fn open_output(path: &Path, mode: OpenMode) -> io::Result<OwnedFd> {
             o.truncate(true);
         }
     }
-    Ok(o.open(path)?.into())
+    input::open_without_waiting(&mut o, 0, path)
 }
 
 /// Reads `fd` until end of file and sends every line to `tx`.
