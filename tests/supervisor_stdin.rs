@@ -178,6 +178,18 @@ async fn a_fifo_with_nobody_at_the_other_end_does_not_hold_the_supervisor() {
     .await;
     let st = h.status("writer.service");
     assert_eq!(st.main_exit.and_then(|e| e.exit_code()), Some(209));
+    // The same FIFO as the terminal of StandardOutput=tty.
+    run(
+        &mut h,
+        "tty-writer.service",
+        &format!(
+            "StandardOutput=tty\nTTYPath={}\nExecStart=/bin/echo hi",
+            fifo.display()
+        ),
+    )
+    .await;
+    let st = h.status("tty-writer.service");
+    assert_eq!(st.main_exit.and_then(|e| e.exit_code()), Some(209));
     done.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 

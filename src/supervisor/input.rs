@@ -140,14 +140,12 @@ pub fn open_without_waiting(o: &mut OpenOptions, flags: i32, path: &Path) -> io:
 }
 
 /// Opens a terminal without making it the daemon's controlling terminal.
+/// Nor waiting for it: a serial line without carrier, or a FIFO given as
+/// TTYPath=, would hold the daemon in open(2).
 pub fn open_terminal(path: &Path, read: bool) -> Result<OwnedFd, InputError> {
-    OpenOptions::new()
-        .read(read)
-        .write(true)
-        .custom_flags(libc::O_NOCTTY)
-        .open(path)
-        .map(OwnedFd::from)
-        .map_err(InputError::at(path))
+    let mut o = OpenOptions::new();
+    o.read(read).write(true);
+    open_without_waiting(&mut o, libc::O_NOCTTY, path).map_err(InputError::at(path))
 }
 
 /// A read-only descriptor on `data`: a sealed memfd, so nothing writes to it
