@@ -145,7 +145,7 @@ impl UnitSet {
     }
 
     /// The unit called `name`, loading it without adding it to the snapshot
-    /// if it is not there (an instance probed for its [Install] section).
+    /// if it is not there (an instance probed for its `[Install]` section).
     pub fn peek(&self, name: &str) -> Option<Unit> {
         if let Some(u) = self.get(name) {
             return Some(u.clone());

@@ -319,7 +319,7 @@ impl Store {
     }
 
     /// Hands the fsyncs and checkpoints to a thread of their own (see
-    /// [`background`]): from now on a commit returns once its rows are in the
+    /// the `background` module): from now on a commit returns once its rows are in the
     /// kernel's page cache, safe from `kill -9`, and the thread makes them
     /// safe from a power loss right after. Commits what is open first.
     pub fn sync_in_background(&mut self) -> Result<()> {

@@ -16,7 +16,7 @@ pub fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Expands the arguments of a command line (argv[0] is kept as written: the
+/// Expands the arguments of a command line (`argv[0]` is kept as written: the
 /// program never comes from a variable).
 ///
 /// * a word that is exactly `$NAME` becomes the value split on whitespace,

@@ -6,7 +6,7 @@
 //! C strings) is prepared in the parent: the daemon is multi-threaded, and
 //! between fork and exec only async-signal-safe calls are allowed; a cloned
 //! child also runs on the daemon's memory, beside the daemon's threads, so
-//! it makes its system calls without the C library ([`raw`]). A setup
+//! it makes its system calls without the C library (the private `raw` module). A setup
 //! step that fails in the child ends it with systemd's exit code for that
 //! step (200 CHDIR, 216 GROUP, 217 USER, ...), so the failure reaches the
 //! state machine the way systemd reports it: as the process's exit status.
@@ -90,7 +90,7 @@ pub struct ResourceLimit {
 pub struct SpawnRequest {
     /// The file executed.
     pub program: PathBuf,
-    /// The full argument vector, argv[0] first (the `@` prefix makes it differ
+    /// The full argument vector, `argv[0]` first (the `@` prefix makes it differ
     /// from `program`).
     pub argv: Vec<OsString>,
     /// The complete environment; nothing of the supervisor's leaks in.
@@ -246,7 +246,7 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// Unlike posix_spawn (and vfork), the call does not wait for the exec: the
 /// child runs beside the daemon on memory the daemon leaves alone until the
 /// child has exec'd, so a child that waits for a CPU does not hold up the
-/// event loop (on x86-64; elsewhere it waits, see [`raw`]).
+/// event loop (on x86-64; elsewhere it waits, see the `raw` module).
 ///
 /// Two kinds of command get a plain fork instead. One run under other
 /// credentials (User=, Group=): changing them in a child that shares the

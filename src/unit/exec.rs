@@ -139,7 +139,7 @@ pub enum ExecError {
     /// A relative path containing `/`.
     #[error("neither a valid executable name nor an absolute path: '{0}'")]
     NotAbsolute(String),
-    /// `@` without the argv[0] word after the path.
+    /// `@` without the `argv[0]` word after the path.
     #[error("empty executable name or zeroeth argument: '{0}'")]
     MissingArgv0(String),
     /// An unknown `%` specifier.

@@ -1,5 +1,5 @@
 //! `sundial enable|disable [--now] UNIT...`: create or remove the symlinks a
-//! unit's [Install] section asks for (`timers.target.wants/backup.timer`) in
+//! unit's `[Install]` section asks for (`timers.target.wants/backup.timer`) in
 //! the daemon's first unit directory, as systemctl does.
 
 use std::process::ExitCode;

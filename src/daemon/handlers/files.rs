@@ -41,7 +41,7 @@ pub fn is_enabled(state: &State, name: &str) -> String {
 
 /// is-enabled of a template (`foo@.timer`), which is never loaded itself:
 /// `enabled` when its DefaultInstance= is linked, `indirect` when only other
-/// instances are, else `disabled` or `static` from its [Install] section.
+/// instances are, else `disabled` or `static` from its `[Install]` section.
 /// None when `name` is no template or its file does not exist.
 fn template_state(state: &State, name: &str) -> Option<String> {
     let template = UnitName::parse(name).ok().filter(UnitName::is_template)?;

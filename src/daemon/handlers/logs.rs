@@ -2,7 +2,7 @@
 //! `history`.
 //!
 //! A `logs` reply is a stream of frames of at most
-//! [`LINES_PER_FRAME`](crate::daemon::output::LINES_PER_FRAME) lines; without
+//! [`LINES_PER_FRAME`] lines; without
 //! `-f` the stream ends after the last matching line, with `-f` the client
 //! is added to the log pipe's followers and gets each new batch as it is
 //! committed.
