@@ -21,7 +21,7 @@ pub fn format(t: Timestamp, zone: &Zone) -> String {
     format_with(t, zone, false)
 }
 
-/// Like [`format`], with microseconds (`Thu 2024-02-29 00:00:00.250000 UTC`).
+/// Like [`format()`], with microseconds (`Thu 2024-02-29 00:00:00.250000 UTC`).
 ///
 /// ```
 /// use sundial_calendar::timestamp::{self, Timestamp};
