@@ -712,7 +712,7 @@ _sundial_commands() {
 'list-units:List loaded units and their states' \
 'show:Show properties of units or of the daemon' \
 'list-dependencies:Show the dependency tree of a unit' \
-'enable:Enable units\: create the symlinks their \[Install\] section asks for' \
+'enable:Enable units\: create the symlinks their Install section asks for' \
 'disable:Disable units\: remove the symlinks that enable made' \
 'mask:Mask units\: link them to /dev/null so that nothing can start them' \
 'unmask:Unmask units' \
@@ -786,7 +786,7 @@ _sundial__subcmd__help_commands() {
 'list-units:List loaded units and their states' \
 'show:Show properties of units or of the daemon' \
 'list-dependencies:Show the dependency tree of a unit' \
-'enable:Enable units\: create the symlinks their \[Install\] section asks for' \
+'enable:Enable units\: create the symlinks their Install section asks for' \
 'disable:Disable units\: remove the symlinks that enable made' \
 'mask:Mask units\: link them to /dev/null so that nothing can start them' \
 'unmask:Unmask units' \

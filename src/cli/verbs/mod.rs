@@ -61,7 +61,7 @@ pub enum Verb {
     ListUnits(list_units::Args),
     Show(show::Args),
     ListDependencies(list_dependencies::Args),
-    /// Enable units: create the symlinks their `[Install]` section asks for.
+    /// Enable units: create the symlinks their Install section asks for.
     #[command(after_long_help = enable::ENABLE_EXAMPLES)]
     Enable(enable::Args),
     /// Disable units: remove the symlinks that enable made.
