@@ -44,6 +44,14 @@ pub struct ResponseEnvelope {
     pub response: Response,
 }
 
+/// A [`ResponseEnvelope`] that borrows its response: the same bytes on the
+/// wire, without copying a listing of a hundred thousand rows to send it.
+#[derive(Debug, Serialize)]
+pub struct ResponseEnvelopeRef<'a> {
+    pub version: u32,
+    pub response: &'a Response,
+}
+
 /// Which processes of a unit `kill` signals (systemctl's `--kill-whom`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -358,6 +366,22 @@ mod tests {
 
     fn units() -> Vec<String> {
         vec!["a.service".into()]
+    }
+
+    #[test]
+    fn a_borrowed_envelope_is_the_same_on_the_wire() {
+        let response = Response::error(ErrorCode::NoSuchUnit, "Unit a.service not found.");
+        let owned = serde_json::to_vec(&ResponseEnvelope {
+            version: PROTOCOL_VERSION,
+            response: response.clone(),
+        })
+        .unwrap();
+        let borrowed = serde_json::to_vec(&ResponseEnvelopeRef {
+            version: PROTOCOL_VERSION,
+            response: &response,
+        })
+        .unwrap();
+        assert_eq!(owned, borrowed);
     }
 
     /// One of every request, in [`Request::KINDS`] order.

@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use super::auth::{Peer, Policy};
 use super::protocol::{
     decode_request, read_frame, write_frame, ErrorCode, FrameError, Request, Response,
-    ResponseEnvelope, MAX_REQUEST_FRAME, MAX_RESPONSE_FRAME, PROTOCOL_VERSION,
+    ResponseEnvelope, ResponseEnvelopeRef, MAX_REQUEST_FRAME, MAX_RESPONSE_FRAME, PROTOCOL_VERSION,
 };
 
 /// Limits of the server.
@@ -354,9 +354,9 @@ impl Connection {
 
     /// Writes one response, within the I/O timeout.
     async fn send(&mut self, response: &Response) -> Result<(), FrameError> {
-        let envelope = ResponseEnvelope {
+        let envelope = ResponseEnvelopeRef {
             version: PROTOCOL_VERSION,
-            response: response.clone(),
+            response,
         };
         let write = write_frame(&mut self.stream, &envelope, MAX_RESPONSE_FRAME);
         match tokio::time::timeout(self.config.io_timeout, write).await {

@@ -149,7 +149,7 @@ impl Timer {
                             next,
                             Cause::Value {
                                 index,
-                                setting,
+                                setting: setting.into(),
                                 note,
                             },
                         ));
@@ -193,7 +193,7 @@ impl Timer {
                             next,
                             Cause::Value {
                                 index,
-                                setting,
+                                setting: setting.into(),
                                 note,
                             },
                         ));

@@ -91,8 +91,8 @@ pub enum Cause {
     Value {
         /// Position in the timer's trigger list.
         index: usize,
-        /// `Directive=value`.
-        setting: String,
+        /// `Directive=value` (shared: listings copy it for every timer).
+        setting: std::sync::Arc<str>,
         /// How the elapse relates to the value's own schedule.
         note: Note,
     },
