@@ -111,8 +111,8 @@ pub struct SpawnRequest {
     /// A cgroup.procs file the child writes itself into before exec.
     pub cgroup_procs: Option<PathBuf>,
     /// The write end of a close-on-exec pipe through which the child tells
-    /// how far it got (see [`ExecReport`]): Type=exec learns of the exec
-    /// without waiting for it.
+    /// how far it got (see [`ExecReport`]): the caller learns of the exec,
+    /// or why it failed, without waiting for it.
     pub exec_report: Option<OwnedFd>,
 }
 
@@ -140,8 +140,9 @@ impl SpawnRequest {
     }
 }
 
-/// A command that could not be started. `exit_status` is what systemd would
-/// have reported as the exit status of its child (203 when exec failed).
+/// A command that could not be started (no child: the daemon could not
+/// prepare or clone it). `exit_status` is what systemd would report for it,
+/// 203/EXEC.
 #[derive(Debug)]
 pub struct SpawnFailure {
     pub exit_status: i32,
@@ -256,8 +257,9 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// migrate its memory (the cpuset controller), which would be the daemon's.
 ///
 /// A failed exec shows up as the child's exit status 203, a setup step that
-/// fails as its own code, as systemd reports them. Type=exec learns of the
-/// exec through [`SpawnRequest::exec_report`], without waiting here.
+/// fails as its own code, as systemd reports them. The caller learns of the
+/// exec (Type=exec waits for it) and of why it failed through
+/// [`SpawnRequest::exec_report`], without waiting here.
 pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     // The child writes its report after setting up 0, 1 and 2.
     if let Some(fd) = req.exec_report.take() {
@@ -288,6 +290,7 @@ pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     drop((req.stdin, req.stdout, req.stderr, req.exec_report));
     started.map_err(io_failure)
 }
+
 /// The calling thread's signal mask, with every signal the C library lets
 /// a program block blocked, until dropped. (It keeps two for itself, 32 and
 /// 33, unblocked; their handlers do nothing for a signal the child did not
@@ -329,10 +332,7 @@ fn fork_exec(image: &ChildImage) -> io::Result<Pid> {
     }
     if pid == 0 {
         // SAFETY: see above; this is the child.
-        unsafe {
-            exec_child(image);
-            raw::exit(exit_code::EXEC);
-        }
+        unsafe { exec_child(image) }
     }
     drop(blocked);
     Ok(Pid::from_raw(pid))

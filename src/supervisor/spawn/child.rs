@@ -5,13 +5,14 @@
 use super::raw::{self, sys, NSIG};
 use super::{exit_code, ChildImage, ChildSetup, ControllingTerminal};
 
-/// What the child does: stdio, setup, execve. Returns only if execve failed,
-/// with its errno; a setup failure ends the child with systemd's code.
+/// What the child does: stdio, setup, execve. Never returns: a failed
+/// execve ends the child with 203/EXEC, a failed setup step with its own
+/// code (systemd's).
 ///
 /// Only raw system calls on memory the parent prepared: the child is either
 /// a fork of a multi-threaded process or runs on the parent's memory beside
 /// it, and must neither allocate, take a lock nor touch `errno`.
-pub(super) unsafe fn exec_child(image: &ChildImage) -> i32 {
+pub(super) unsafe fn exec_child(image: &ChildImage) -> ! {
     // SAFETY (whole function): system calls on pointers into `image`.
     unsafe {
         child_stdio(&image.stdio);
@@ -25,11 +26,11 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> i32 {
             image.argv.as_ptr(),
             image.envp.as_ptr()
         );
-        let errno = -(ret as i32);
         if let Some(fd) = image.exec_report {
+            let errno = -(ret as i32);
             sys!(SYS_write, fd, std::ptr::from_ref(&errno), 4);
         }
-        errno
+        raw::exit(exit_code::EXEC)
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use nix::unistd::Pid;
 
 use super::child::exec_child;
-use super::{exit_code, raw, BlockedSignals, ChildImage};
+use super::{raw, BlockedSignals, ChildImage};
 
 /// The stack a cloned child runs on (it must not use the parent's, which the
 /// parent goes on using): anonymous memory with a guard page below.
@@ -85,7 +85,7 @@ struct Flight(NonNull<InFlight>);
 
 // SAFETY: an InFlight's pointers point into its own buffers, and nothing in
 // it belongs to the thread that made it; it is only read through shared
-// references (its two words are atomics) until it is retired.
+// references (the one word written to is an atomic) until it is retired.
 unsafe impl Send for Flight {}
 
 /// Children that have not exec'd yet, with what they read, kept until they
@@ -159,11 +159,7 @@ fn retire_finished() {
 extern "C" fn clone_child(arg: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `arg` is the InFlight of a Flight, which the parent keeps until
     // the kernel clears its `running` word: after this child's exec or exit.
-    unsafe {
-        let flight = &*arg.cast::<InFlight>();
-        exec_child(&flight.image);
-        raw::exit(exit_code::EXEC)
-    }
+    unsafe { exec_child(&(*arg.cast::<InFlight>()).image) }
 }
 
 /// clone(CLONE_VM | CLONE_CHILD_CLEARTID): the child runs on the parent's
