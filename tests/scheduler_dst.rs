@@ -215,3 +215,106 @@ fn catch_up_works_for_a_spec_with_its_own_zone() {
     );
     assert_eq!(got, ["Sun 2024-03-31 01:00:00 UTC"]);
 }
+
+// X-Sundial-DSTPolicy=cron: cron's own rules (Vixie cron and cronie, for
+// shifts under three hours): fixed-time jobs are caught up after a gap and
+// run once in a repeated hour; wildcard jobs (minute or hour `*`, `*/N`)
+// follow the clock: skipped in a gap, run in both passes of a repeated hour.
+
+#[test]
+fn cron_fixed_time_job_in_the_gap_runs_right_after_it() {
+    let got = run(
+        "Europe/Berlin",
+        "*-*-* 02:30",
+        Some("cron"),
+        "2024-03-30 00:00",
+        "2024-04-01 12:00",
+    );
+    assert_eq!(
+        got,
+        [
+            "Sat 2024-03-30 02:30:00 CET",
+            "Sun 2024-03-31 03:00:00 CEST",
+            "Mon 2024-04-01 02:30:00 CEST"
+        ]
+    );
+}
+
+#[test]
+fn cron_wildcard_job_in_the_gap_is_not_caught_up() {
+    // `*/15 2 * * *`: a wildcard job (its minute begins with `*`).
+    let got = run(
+        "Europe/Berlin",
+        "*-*-* 02:00/15:00",
+        Some("cron"),
+        "2024-03-31 01:00",
+        "2024-04-01 02:20",
+    );
+    assert_eq!(
+        got,
+        [
+            "Mon 2024-04-01 02:00:00 CEST",
+            "Mon 2024-04-01 02:15:00 CEST"
+        ]
+    );
+}
+
+#[test]
+fn cron_wildcard_job_runs_in_both_passes_of_the_repeated_hour() {
+    // `*/20 2 * * *` in Berlin's repeated 02:00-03:00 of 2024-10-27.
+    let got = run(
+        "Europe/Berlin",
+        "*-*-* 02:00/20:00",
+        Some("cron"),
+        "2024-10-27 00:00",
+        "2024-10-27 12:00",
+    );
+    assert_eq!(
+        got,
+        [
+            "Sun 2024-10-27 02:00:00 CEST",
+            "Sun 2024-10-27 02:20:00 CEST",
+            "Sun 2024-10-27 02:40:00 CEST",
+            "Sun 2024-10-27 02:00:00 CET",
+            "Sun 2024-10-27 02:20:00 CET",
+            "Sun 2024-10-27 02:40:00 CET"
+        ]
+    );
+}
+
+#[test]
+fn cron_every_minute_job_keeps_running_through_the_repeated_hour() {
+    let got = run(
+        "America/New_York",
+        "*-*-* *:00/30:00",
+        Some("cron"),
+        "2024-11-03 00:10",
+        "2024-11-03 02:10",
+    );
+    assert_eq!(
+        got,
+        [
+            "Sun 2024-11-03 00:30:00 EDT",
+            "Sun 2024-11-03 01:00:00 EDT",
+            "Sun 2024-11-03 01:30:00 EDT",
+            "Sun 2024-11-03 01:00:00 EST",
+            "Sun 2024-11-03 01:30:00 EST",
+            "Sun 2024-11-03 02:00:00 EST"
+        ]
+    );
+}
+
+#[test]
+fn cron_fixed_time_job_runs_once_in_the_repeated_hour() {
+    let got = run(
+        "America/New_York",
+        "*-*-* 01:15,45:00",
+        Some("cron"),
+        "2024-11-02 12:00",
+        "2024-11-04 00:00",
+    );
+    assert_eq!(
+        got,
+        ["Sun 2024-11-03 01:15:00 EDT", "Sun 2024-11-03 01:45:00 EDT"]
+    );
+}

@@ -246,6 +246,13 @@ async fn start(
     supervisor_config
         .default_environment
         .extend(config.default_environment.iter().cloned());
+    // Commands a service runs (`sundial status`, the crontab mailer) talk
+    // to the daemon that started it, as systemctl in a unit talks to its
+    // own manager.
+    supervisor_config.default_environment.push((
+        "SUNDIAL_SOCKET".to_owned(),
+        paths.socket.display().to_string(),
+    ));
     if paths.scope == Scope::User {
         supervisor_config.default_working_directory = env.home.clone();
     }

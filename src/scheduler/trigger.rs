@@ -1,9 +1,12 @@
 //! The next elapse of one calendar value, under a DST policy.
 //!
-//! Elapses come from [`CalendarSpec::next_after`]; the `catch-up` policy
-//! adds what systemd's wall-clock walk leaves out around one offset change:
-//! elapses inside a spring-forward gap (run once, right after the gap) and,
-//! for schedules that fire every hour, the second pass of a repeated hour.
+//! Elapses come from [`CalendarSpec::next_after`]; the `catch-up` and
+//! `cron` policies add what systemd's wall-clock walk leaves out around one
+//! offset change: elapses inside a spring-forward gap (run once, right after
+//! the gap) and the second pass of a repeated hour. `catch-up` does the
+//! first for every schedule and the second for schedules that fire every
+//! hour; `cron` does the first for fixed-time schedules and the second for
+//! wildcard ones, as cron does (see [`DstPolicy::Cron`]).
 //! Both are found by evaluating the spec in a fixed-offset zone equal to the
 //! offset before (gap) or after (fold) the change, where those wall times do
 //! exist.
@@ -42,7 +45,15 @@ pub fn next_calendar(
     let shifted = base - offset;
     let (next, how) = match policy {
         DstPolicy::Systemd => (spec.next_after(shifted, local)?, CalendarHow::Spec),
-        DstPolicy::CatchUp => catch_up(spec, shifted, local)?,
+        DstPolicy::CatchUp => catch_up(spec, shifted, local, Repeats::WhenHourly)?,
+        DstPolicy::Cron => {
+            let repeats = if is_cron_wildcard(spec) {
+                Repeats::Always
+            } else {
+                Repeats::Never
+            };
+            catch_up(spec, shifted, local, repeats)?
+        }
     };
     Some((next + offset, how))
 }
@@ -98,10 +109,45 @@ fn first_transition(zone: &Zone, from: Timestamp, until: Timestamp) -> Option<Tr
     }
 }
 
+/// Which schedules fire again in the second pass of a repeated hour, and
+/// so (for `cron`) which are not caught up after a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeats {
+    /// `catch-up`: schedules firing every hour around the change; every
+    /// schedule is caught up after a gap.
+    WhenHourly,
+    /// `cron`, wildcard job: always, and never caught up after a gap.
+    Always,
+    /// `cron`, fixed-time job: never, and caught up after a gap.
+    Never,
+}
+
+/// Vixie cron's wildcard job, read from the normalized spec: an hour or a
+/// minute that is `*` or an open-ended repeat from zero (`00/N`), the forms
+/// the crontab translation gives cron's `*` and `*/N` and no other field.
+fn is_cron_wildcard(spec: &CalendarSpec) -> bool {
+    let text = spec.to_string();
+    let Some(time) = text.split(' ').find(|word| word.contains(':')) else {
+        return false;
+    };
+    let mut fields = time.split(':');
+    let wild = |field: Option<&str>| {
+        field.is_some_and(|f| {
+            f == "*"
+                || f.strip_prefix("00/")
+                    .is_some_and(|step| step.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    let hour = fields.next();
+    let minute = fields.next();
+    wild(hour) || wild(minute)
+}
+
 fn catch_up(
     spec: &CalendarSpec,
     base: Timestamp,
     local: &Zone,
+    repeats: Repeats,
 ) -> Option<(Timestamp, CalendarHow)> {
     let zone = spec.zone().unwrap_or(local).clone();
     let regular = spec.next_after(base, local);
@@ -116,7 +162,15 @@ fn catch_up(
     let zone_free = without_zone(spec);
     let zone_free = zone_free.as_ref().unwrap_or(spec);
     let earlier = |t: Timestamp| regular.is_none_or(|n| t < n);
+    let repeat = || match repeats {
+        Repeats::WhenHourly => is_hourly_around(spec, local, &tr, width),
+        Repeats::Always => true,
+        Repeats::Never => false,
+    };
     if tr.after > tr.before {
+        if repeats == Repeats::Always {
+            return regular.map(|n| (n, CalendarHow::Spec));
+        }
         // Spring forward: the wall times [at+before, at+after) do not exist.
         // Read with the old offset they are the instants [at, at+width).
         if let Some(c) = zone_free.next_after(base, &fixed(tr.before)) {
@@ -125,7 +179,7 @@ fn catch_up(
                 return Some((tr.at, CalendarHow::AfterGap));
             }
         }
-    } else if is_hourly_around(spec, local, &tr, width) {
+    } else if repeat() {
         // Fall back: the second pass of the repeated wall times is the
         // instants [at, at+width) read with the new offset.
         let from = base.max(Timestamp::from_usec(tr.at.as_usec() - 1));

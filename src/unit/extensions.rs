@@ -12,7 +12,7 @@
 //!   fire a passed `OnBootSec=` value again (`OnStartupSec=` counts from the
 //!   daemon's start, so it does fire again). Like every boolean, an empty
 //!   assignment is a bad value.
-//! * `X-Sundial-DSTPolicy=` (`systemd` or `catch-up`, default `systemd`):
+//! * `X-Sundial-DSTPolicy=` (`systemd`, `catch-up` or `cron`, default `systemd`):
 //!   see [`DstPolicy`]. An empty assignment resets it to `systemd`.
 //!
 //! The typed model keeps them in [`TimerSection`](super::TimerSection); a bad
@@ -49,11 +49,20 @@ pub enum DstPolicy {
     /// second pass of a repeated autumn hour. A job at a fixed time of day
     /// still runs once in the repeated hour.
     CatchUp,
+    /// `cron`: what Vixie cron and cronie do (cron.c, the time-jump cases
+    /// for shifts under three hours), for the timers `sundial crontab`
+    /// generates. A "wildcard" schedule, whose minute or hour is `*` or
+    /// `*/N` (normalized `*` or `00/N`), runs as the clock reads: not
+    /// caught up after a spring-forward gap, and again in the second pass
+    /// of a repeated hour. Any other schedule is a fixed-time job: one that
+    /// fell into a gap runs right after it (once), and it runs once in a
+    /// repeated hour.
+    Cron,
 }
 
 impl DstPolicy {
     /// The accepted values, as listed in messages.
-    pub const EXPECTED: &'static str = "systemd, catch-up";
+    pub const EXPECTED: &'static str = "systemd, catch-up, cron";
 }
 
 impl FromStr for DstPolicy {
@@ -62,6 +71,7 @@ impl FromStr for DstPolicy {
         match s {
             "systemd" => Ok(DstPolicy::Systemd),
             "catch-up" => Ok(DstPolicy::CatchUp),
+            "cron" => Ok(DstPolicy::Cron),
             _ => Err(ValueError::Enum {
                 value: s.to_owned(),
                 expected: DstPolicy::EXPECTED,
@@ -75,6 +85,7 @@ impl fmt::Display for DstPolicy {
         f.write_str(match self {
             DstPolicy::Systemd => "systemd",
             DstPolicy::CatchUp => "catch-up",
+            DstPolicy::Cron => "cron",
         })
     }
 }
@@ -85,7 +96,7 @@ mod tests {
 
     #[test]
     fn dst_policy_round_trips_and_rejects_other_words() {
-        for p in [DstPolicy::Systemd, DstPolicy::CatchUp] {
+        for p in [DstPolicy::Systemd, DstPolicy::CatchUp, DstPolicy::Cron] {
             assert_eq!(p.to_string().parse::<DstPolicy>(), Ok(p));
         }
         // Values are case-sensitive, like systemd's enumerations.
@@ -94,7 +105,7 @@ mod tests {
         }
         assert_eq!(
             "skip".parse::<DstPolicy>().map_err(|e| e.to_string()),
-            Err("invalid value 'skip', expected one of: systemd, catch-up".to_owned())
+            Err("invalid value 'skip', expected one of: systemd, catch-up, cron".to_owned())
         );
     }
 

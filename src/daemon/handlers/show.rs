@@ -204,6 +204,8 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("Type", format!("{:?}", s.service_type).to_lowercase());
             p.add("Restart", format!("{:?}", s.restart).to_lowercase());
             p.add("RemainAfterExit", yes_no(s.remain_after_exit));
+            p.add("Environment", environment_words(&s.environment));
+            p.add("User", s.user.as_deref().unwrap_or(""));
             p.add(
                 "TriggeredBy",
                 state
@@ -244,5 +246,67 @@ fn yes_no(b: bool) -> &'static str {
         "yes"
     } else {
         "no"
+    }
+}
+
+/// `Environment=` as systemctl shows it: the assignments as words separated
+/// by spaces, a word with blanks, quotes, backslashes or control characters
+/// in double quotes with those escaped, so that the value splits back into
+/// the same assignments.
+fn environment_words(assignments: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (name, value) in assignments {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let word = format!("{name}={value}");
+        let plain = !word
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\' | '\''));
+        if plain {
+            out.push_str(&word);
+            continue;
+        }
+        out.push('"');
+        for c in word.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::environment_words;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_words_quote_only_what_needs_it() {
+        assert_eq!(environment_words(&[]), "");
+        assert_eq!(
+            environment_words(&pairs(&[("A", "b"), ("MAILTO", "ops@example.com")])),
+            "A=b MAILTO=ops@example.com"
+        );
+        assert_eq!(
+            environment_words(&pairs(&[
+                ("GREETING", "hello world"),
+                ("Q", "say \"hi\"\\n")
+            ])),
+            "\"GREETING=hello world\" \"Q=say \\\"hi\\\"\\\\n\""
+        );
+        assert_eq!(environment_words(&pairs(&[("NL", "a\nb")])), "\"NL=a\\nb\"");
     }
 }
