@@ -99,7 +99,7 @@ impl LocalTimeFile {
 
 /// An inotify descriptor as tokio's reactor wants it.
 #[derive(Debug)]
-struct InotifyFd(Inotify);
+pub(super) struct InotifyFd(pub(super) Inotify);
 
 impl AsRawFd for InotifyFd {
     fn as_raw_fd(&self) -> RawFd {

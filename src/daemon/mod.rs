@@ -18,6 +18,7 @@
 pub mod clock;
 pub mod config;
 pub mod event_loop;
+pub mod file_watch;
 pub mod handlers;
 pub mod heap;
 pub mod localtime;
