@@ -17,6 +17,9 @@ use tokio::io::unix::AsyncFd;
 
 use super::localtime::InotifyFd;
 
+/// Directories that could not be watched, with the reason.
+pub type Unwatched = Vec<(PathBuf, io::Error)>;
+
 /// An inotify watch on the directories of some files.
 #[derive(Debug)]
 pub struct FileWatch {
@@ -29,7 +32,7 @@ impl FileWatch {
     /// Watches the directories holding `files`. A directory that cannot be
     /// watched (it does not exist yet) is returned with its error beside
     /// the watch of the others; `None` when no directory could be watched.
-    pub fn new(files: &[PathBuf]) -> io::Result<(Option<FileWatch>, Vec<(PathBuf, io::Error)>)> {
+    pub fn new(files: &[PathBuf]) -> io::Result<(Option<FileWatch>, Unwatched)> {
         let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
         let mut watched: Vec<(WatchDescriptor, Vec<OsString>)> = Vec::new();
         let mut failed = Vec::new();
