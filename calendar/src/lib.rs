@@ -7,6 +7,8 @@
 //!   Europe/Berlin`, their normalized form and their next elapse.
 //! * [`Timespan`]: `1h 30min`, `5s`, `infinity`, in microseconds.
 //! * [`timestamp`]: `2024-02-29 12:00 UTC`, `yesterday`, `+5min`, `@1700000000`.
+//! * [`cron`]: cron expressions (`*/5 * * * *`, `@daily`) with cron's own day
+//!   rule, and the `OnCalendar=` specs that elapse when cron would run them.
 //!
 //! Nothing here reads a clock, a file or the environment except through the
 //! time-zone sources in [`zone`], which the caller chooses and passes in. The
@@ -15,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod civil;
+pub mod cron;
 mod error;
 pub mod spec;
 pub mod timespan;
