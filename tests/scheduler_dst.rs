@@ -216,17 +216,18 @@ fn catch_up_works_for_a_spec_with_its_own_zone() {
     assert_eq!(got, ["Sun 2024-03-31 01:00:00 UTC"]);
 }
 
-// X-Sundial-DSTPolicy=cron: cron's own rules (Vixie cron and cronie, for
-// shifts under three hours): fixed-time jobs are caught up after a gap and
-// run once in a repeated hour; wildcard jobs (minute or hour `*`, `*/N`)
-// follow the clock: skipped in a gap, run in both passes of a repeated hour.
+// X-Sundial-DSTPolicy=cron-fixed and cron-wildcard: cron's own rules (Vixie
+// cron and cronie, for shifts under three hours): fixed-time jobs are caught
+// up after a gap and run once in a repeated hour; wildcard jobs (minute or
+// hour `*`, `*/N`) follow the clock: skipped in a gap, run in both passes of
+// a repeated hour.
 
 #[test]
 fn cron_fixed_time_job_in_the_gap_runs_right_after_it() {
     let got = run(
         "Europe/Berlin",
         "*-*-* 02:30",
-        Some("cron"),
+        Some("cron-fixed"),
         "2024-03-30 00:00",
         "2024-04-01 12:00",
     );
@@ -246,7 +247,7 @@ fn cron_wildcard_job_in_the_gap_is_not_caught_up() {
     let got = run(
         "Europe/Berlin",
         "*-*-* 02:00/15:00",
-        Some("cron"),
+        Some("cron-wildcard"),
         "2024-03-31 01:00",
         "2024-04-01 02:20",
     );
@@ -265,7 +266,7 @@ fn cron_wildcard_job_runs_in_both_passes_of_the_repeated_hour() {
     let got = run(
         "Europe/Berlin",
         "*-*-* 02:00/20:00",
-        Some("cron"),
+        Some("cron-wildcard"),
         "2024-10-27 00:00",
         "2024-10-27 12:00",
     );
@@ -287,7 +288,7 @@ fn cron_every_minute_job_keeps_running_through_the_repeated_hour() {
     let got = run(
         "America/New_York",
         "*-*-* *:00/30:00",
-        Some("cron"),
+        Some("cron-wildcard"),
         "2024-11-03 00:10",
         "2024-11-03 02:10",
     );
@@ -309,7 +310,7 @@ fn cron_fixed_time_job_runs_once_in_the_repeated_hour() {
     let got = run(
         "America/New_York",
         "*-*-* 01:15,45:00",
-        Some("cron"),
+        Some("cron-fixed"),
         "2024-11-02 12:00",
         "2024-11-04 00:00",
     );

@@ -50,7 +50,7 @@ fn verify_reports_bad_values_and_unknown_sundial_keys() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         format!(
-            "{t}:3: X-Sundial-DSTPolicy=: invalid value 'skip', expected one of: systemd, catch-up, cron\n\
+            "{t}:3: X-Sundial-DSTPolicy=: invalid value 'skip', expected one of: systemd, catch-up, cron-fixed, cron-wildcard\n\
              {t}:4: X-Sundial-PersistentMonotonic=: failed to parse boolean value 'maybe'\n\
              {t}:5: X-Sundial-DSTPolcy=: unknown sundial extension in section [Timer], ignoring\n"
         )
@@ -142,7 +142,7 @@ fn simulate_follows_the_dst_policy_of_fragment_and_dropins() {
     assert_eq!(
         stderr,
         format!(
-            "{}:2: X-Sundial-DSTPolicy=: invalid value 'skip-the-gap', expected one of: systemd, catch-up, cron\n",
+            "{}:2: X-Sundial-DSTPolicy=: invalid value 'skip-the-gap', expected one of: systemd, catch-up, cron-fixed, cron-wildcard\n",
             bad.display()
         )
     );

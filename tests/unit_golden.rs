@@ -428,10 +428,10 @@ fn sundial_extensions() {
     assert_eq!(
         msgs,
         [
-            "/u/t.timer:4: X-Sundial-DSTPolicy=: invalid value 'skip', expected one of: systemd, catch-up, cron",
+            "/u/t.timer:4: X-Sundial-DSTPolicy=: invalid value 'skip', expected one of: systemd, catch-up, cron-fixed, cron-wildcard",
             "/u/t.timer:6: X-Sundial-PersistentMonotonic=: failed to parse boolean value 'maybe'",
             "/u/t.timer:7: X-Sundial-PersistentMonotonic=: failed to parse boolean value ''",
-            "/u/t.timer:8: X-Sundial-DSTPolicy=: invalid value 'Catch-Up', expected one of: systemd, catch-up, cron",
+            "/u/t.timer:8: X-Sundial-DSTPolicy=: invalid value 'Catch-Up', expected one of: systemd, catch-up, cron-fixed, cron-wildcard",
         ]
     );
     assert!(t.timer.persistent_monotonic);
@@ -505,7 +505,7 @@ fn sundial_extensions_in_dropins() {
     ]);
     assert_eq!(
         msgs,
-        ["/u/t.timer.d/10-bad.conf:3: X-Sundial-DSTPolicy=: invalid value 'never', expected one of: systemd, catch-up, cron"]
+        ["/u/t.timer.d/10-bad.conf:3: X-Sundial-DSTPolicy=: invalid value 'never', expected one of: systemd, catch-up, cron-fixed, cron-wildcard"]
     );
     assert_eq!(t.timer.dst_policy, DstPolicy::CatchUp);
 }

@@ -1,12 +1,13 @@
 //! The next elapse of one calendar value, under a DST policy.
 //!
 //! Elapses come from [`CalendarSpec::next_after`]; the `catch-up` and
-//! `cron` policies add what systemd's wall-clock walk leaves out around one
-//! offset change: elapses inside a spring-forward gap (run once, right after
-//! the gap) and the second pass of a repeated hour. `catch-up` does the
-//! first for every schedule and the second for schedules that fire every
-//! hour; `cron` does the first for fixed-time schedules and the second for
-//! wildcard ones, as cron does (see [`DstPolicy::Cron`]).
+//! `cron-…` policies add what systemd's wall-clock walk leaves out around
+//! one offset change: elapses inside a spring-forward gap (run once, right
+//! after the gap) and the second pass of a repeated hour. `catch-up` does
+//! the first for every schedule and the second for schedules that fire
+//! every hour; `cron-fixed` does only the first and `cron-wildcard` only
+//! the second, as cron does with its two kinds of job (see
+//! [`DstPolicy::CronFixed`]).
 //! Both are found by evaluating the spec in a fixed-offset zone equal to the
 //! offset before (gap) or after (fold) the change, where those wall times do
 //! exist.
@@ -46,14 +47,8 @@ pub fn next_calendar(
     let (next, how) = match policy {
         DstPolicy::Systemd => (spec.next_after(shifted, local)?, CalendarHow::Spec),
         DstPolicy::CatchUp => catch_up(spec, shifted, local, Repeats::WhenHourly)?,
-        DstPolicy::Cron => {
-            let repeats = if is_cron_wildcard(spec) {
-                Repeats::Always
-            } else {
-                Repeats::Never
-            };
-            catch_up(spec, shifted, local, repeats)?
-        }
+        DstPolicy::CronFixed => catch_up(spec, shifted, local, Repeats::Never)?,
+        DstPolicy::CronWildcard => catch_up(spec, shifted, local, Repeats::Always)?,
     };
     Some((next + offset, how))
 }
@@ -110,37 +105,16 @@ fn first_transition(zone: &Zone, from: Timestamp, until: Timestamp) -> Option<Tr
 }
 
 /// Which schedules fire again in the second pass of a repeated hour, and
-/// so (for `cron`) which are not caught up after a gap.
+/// (for the `cron-…` policies) which are not caught up after a gap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Repeats {
     /// `catch-up`: schedules firing every hour around the change; every
     /// schedule is caught up after a gap.
     WhenHourly,
-    /// `cron`, wildcard job: always, and never caught up after a gap.
+    /// `cron-wildcard`: always, and never caught up after a gap.
     Always,
-    /// `cron`, fixed-time job: never, and caught up after a gap.
+    /// `cron-fixed`: never, and caught up after a gap.
     Never,
-}
-
-/// Vixie cron's wildcard job, read from the normalized spec: an hour or a
-/// minute that is `*` or an open-ended repeat from zero (`00/N`), the forms
-/// the crontab translation gives cron's `*` and `*/N` and no other field.
-fn is_cron_wildcard(spec: &CalendarSpec) -> bool {
-    let text = spec.to_string();
-    let Some(time) = text.split(' ').find(|word| word.contains(':')) else {
-        return false;
-    };
-    let mut fields = time.split(':');
-    let wild = |field: Option<&str>| {
-        field.is_some_and(|f| {
-            f == "*"
-                || f.strip_prefix("00/")
-                    .is_some_and(|step| step.bytes().all(|b| b.is_ascii_digit()))
-        })
-    };
-    let hour = fields.next();
-    let minute = fields.next();
-    wild(hour) || wild(minute)
 }
 
 fn catch_up(

@@ -12,7 +12,8 @@
 //!   fire a passed `OnBootSec=` value again (`OnStartupSec=` counts from the
 //!   daemon's start, so it does fire again). Like every boolean, an empty
 //!   assignment is a bad value.
-//! * `X-Sundial-DSTPolicy=` (`systemd`, `catch-up` or `cron`, default `systemd`):
+//! * `X-Sundial-DSTPolicy=` (`systemd`, `catch-up`, `cron-fixed` or
+//!   `cron-wildcard`, default `systemd`):
 //!   see [`DstPolicy`]. An empty assignment resets it to `systemd`.
 //!
 //! The typed model keeps them in [`TimerSection`](super::TimerSection); a bad
@@ -49,20 +50,21 @@ pub enum DstPolicy {
     /// second pass of a repeated autumn hour. A job at a fixed time of day
     /// still runs once in the repeated hour.
     CatchUp,
-    /// `cron`: what Vixie cron and cronie do (cron.c, the time-jump cases
-    /// for shifts under three hours), for the timers `sundial crontab`
-    /// generates. A "wildcard" schedule, whose minute or hour is `*` or
-    /// `*/N` (normalized `*` or `00/N`), runs as the clock reads: not
-    /// caught up after a spring-forward gap, and again in the second pass
-    /// of a repeated hour. Any other schedule is a fixed-time job: one that
-    /// fell into a gap runs right after it (once), and it runs once in a
-    /// repeated hour.
-    Cron,
+    /// `cron-fixed`: what Vixie cron and cronie do with a job at fixed
+    /// times (minute and hour not starting with `*`), for clock shifts under
+    /// three hours (cron.c's time-jump cases): an elapse that fell into a
+    /// spring-forward gap runs right after it (once), and a repeated hour
+    /// is visited once.
+    CronFixed,
+    /// `cron-wildcard`: what cron does with a "wildcard" job (minute or hour
+    /// starting with `*`): it follows the clock, so an elapse in a gap is
+    /// skipped and a repeated hour runs in both passes.
+    CronWildcard,
 }
 
 impl DstPolicy {
     /// The accepted values, as listed in messages.
-    pub const EXPECTED: &'static str = "systemd, catch-up, cron";
+    pub const EXPECTED: &'static str = "systemd, catch-up, cron-fixed, cron-wildcard";
 }
 
 impl FromStr for DstPolicy {
@@ -71,7 +73,8 @@ impl FromStr for DstPolicy {
         match s {
             "systemd" => Ok(DstPolicy::Systemd),
             "catch-up" => Ok(DstPolicy::CatchUp),
-            "cron" => Ok(DstPolicy::Cron),
+            "cron-fixed" => Ok(DstPolicy::CronFixed),
+            "cron-wildcard" => Ok(DstPolicy::CronWildcard),
             _ => Err(ValueError::Enum {
                 value: s.to_owned(),
                 expected: DstPolicy::EXPECTED,
@@ -85,7 +88,8 @@ impl fmt::Display for DstPolicy {
         f.write_str(match self {
             DstPolicy::Systemd => "systemd",
             DstPolicy::CatchUp => "catch-up",
-            DstPolicy::Cron => "cron",
+            DstPolicy::CronFixed => "cron-fixed",
+            DstPolicy::CronWildcard => "cron-wildcard",
         })
     }
 }
@@ -96,7 +100,12 @@ mod tests {
 
     #[test]
     fn dst_policy_round_trips_and_rejects_other_words() {
-        for p in [DstPolicy::Systemd, DstPolicy::CatchUp, DstPolicy::Cron] {
+        for p in [
+            DstPolicy::Systemd,
+            DstPolicy::CatchUp,
+            DstPolicy::CronFixed,
+            DstPolicy::CronWildcard,
+        ] {
             assert_eq!(p.to_string().parse::<DstPolicy>(), Ok(p));
         }
         // Values are case-sensitive, like systemd's enumerations.
@@ -105,7 +114,7 @@ mod tests {
         }
         assert_eq!(
             "skip".parse::<DstPolicy>().map_err(|e| e.to_string()),
-            Err("invalid value 'skip', expected one of: systemd, catch-up, cron".to_owned())
+            Err("invalid value 'skip', expected one of: systemd, catch-up, cron-fixed, cron-wildcard".to_owned())
         );
     }
 
