@@ -4,6 +4,7 @@
 //! `sundial-calendar` crate.
 
 pub mod cli;
+pub mod crontab;
 pub mod daemon;
 pub mod ipc;
 pub mod scheduler;
