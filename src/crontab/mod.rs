@@ -30,7 +30,10 @@ use sundial_calendar::zone::{BundledZones, ZoneSource};
 use crate::unit::Scope;
 
 mod anacron;
+mod anacron_jobs;
 mod command;
+mod cron_file;
+mod dir_jobs;
 mod dirs;
 mod env;
 pub mod host;
@@ -40,6 +43,8 @@ mod naming;
 mod passwd;
 mod render;
 mod translate;
+#[cfg(test)]
+mod translate_tests;
 mod write;
 
 pub use dirs::RunParts;

@@ -152,8 +152,11 @@ fn significant<'a>(words: &[&'a str]) -> Vec<&'a str> {
         while i < words.len() && words[i].starts_with('-') {
             let takes_value = matches!(
                 (program, words[i]),
-                ("nice", "-n") | ("ionice", "-c" | "-n" | "-p") | ("sudo", "-u" | "-g")
-                    | ("flock", "-w" | "-E" | "-c") | ("timeout", "-s" | "-k")
+                ("nice", "-n")
+                    | ("ionice", "-c" | "-n" | "-p")
+                    | ("sudo", "-u" | "-g")
+                    | ("flock", "-w" | "-E" | "-c")
+                    | ("timeout", "-s" | "-k")
             );
             i += 1;
             if takes_value && i < words.len() {
