@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod calendar;
 pub mod cat;
 pub mod completions;
+pub mod crontab;
 pub mod daemon;
 pub mod man;
 pub mod simulate;
@@ -38,6 +39,7 @@ enum Command {
     /// Print unit files and their drop-ins (like systemctl cat).
     Cat(cat::Args),
     Simulate(simulate::Args),
+    Crontab(crontab::Args),
     /// Run the daemon: fire timers, supervise services, answer commands.
     Daemon(daemon::Args),
     #[command(flatten)]
@@ -59,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Cat(args) => cat::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Crontab(args) => crontab::run(args),
         Command::Daemon(args) => daemon::run_daemon(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),

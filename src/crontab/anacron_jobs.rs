@@ -151,12 +151,19 @@ impl Cx<'_> {
             Some(dir) => self.options.run_parts.command(dir),
             None => job.command.clone(),
         };
-        let Some(spec) = self.anacron_calendar(path, number, timing) else {
-            return;
+        // A directory's time may come from cron's line for it: settled
+        // once every source is read.
+        let trigger = if dir.is_some() {
+            Trigger::Calendar {
+                specs: Vec::new(),
+                wildcard: false,
+            }
+        } else {
+            match self.anacron_trigger(path, number, timing) {
+                Some(trigger) => trigger,
+                None => return,
+            }
         };
-        if !self.check_specs(path, number, std::slice::from_ref(&spec)) {
-            return;
-        }
         let plan = JobPlan {
             origins: vec![origin(path, number, line)],
             wanted_name: match dir {
@@ -168,7 +175,7 @@ impl Cx<'_> {
             fixed_name: dir.is_some(),
             identity: format!("{}\n{}", path.display(), job.ident),
             place: None,
-            trigger: Trigger::Calendar(vec![spec]),
+            trigger,
             accuracy: "1s",
             persistent: true,
             random_delay: random.map(|m| (m, false)),
@@ -203,6 +210,22 @@ impl Cx<'_> {
             }
             None => self.plans.push(plan),
         }
+    }
+
+    /// The timer's trigger for an anacron job, checked; `None` after an
+    /// error.
+    pub(super) fn anacron_trigger(
+        &mut self,
+        path: &Path,
+        line: usize,
+        timing: AnacronTiming,
+    ) -> Option<Trigger> {
+        let spec = self.anacron_calendar(path, line, timing)?;
+        self.check_specs(path, line, std::slice::from_ref(&spec))
+            .then(|| Trigger::Calendar {
+                specs: vec![spec],
+                wildcard: false,
+            })
     }
 
     /// The `OnCalendar=` value of an anacron period, at the hour anacron

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sundial_calendar::cron::{CronExpr, CronOptions, CronSchedule};
 
+use super::anacron::Period;
 use super::anacron_jobs::AnacronTiming;
 use super::dirs::DirPeriod;
 use super::render::{JobPlan, Trigger};
@@ -55,13 +56,36 @@ impl Cx<'_> {
                     continue;
                 }
                 (Some(cron), None) => cron,
-                (None, Some((anacron, _))) => anacron,
+                (None, Some((mut anacron, timing))) => {
+                    let origin = &anacron.origins[0];
+                    let (path, line) = (origin.path.clone(), origin.line);
+                    match self.anacron_trigger(&path, line, timing) {
+                        Some(trigger) => anacron.trigger = trigger,
+                        None => continue,
+                    }
+                    anacron
+                }
                 (Some(cron), Some((mut anacron, timing))) => {
                     // Debian: cron runs the directory when anacron is
                     // missing, anacron otherwise; one timer, at cron's time
                     // plus anacron's delay, run as anacron runs it.
                     let origin = &anacron.origins[0];
                     let (path, line) = (origin.path.clone(), origin.line);
+                    if !matches!(timing.period, Some(Period::Days(1) | Period::Daily)) {
+                        let cron_line = &cron.origins[0];
+                        self.warning(
+                            &path,
+                            line,
+                            format!(
+                                "anacron runs this directory when its period has passed since \
+                                 its last run; the timer runs it at the time {}:{} gives, plus \
+                                 anacron's delay",
+                                cron_line.path.display(),
+                                cron_line.line
+                            ),
+                        );
+                    }
+                    anacron.trigger = cron.trigger.clone();
                     if let Some(trigger) = runs.cron_schedule.as_ref().and_then(|schedule| {
                         self.delayed(&path, line, schedule, runs.cron_zone.as_deref(), timing)
                     }) {

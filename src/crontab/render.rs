@@ -27,8 +27,10 @@ pub(crate) struct Origin {
 /// When the timer elapses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Trigger {
-    /// `OnCalendar=` values, zone included.
-    Calendar(Vec<String>),
+    /// `OnCalendar=` values, zone included, and whether cron counts the
+    /// job as a "wildcard" job (minute or hour starting with `*`), which
+    /// follows the clock through DST shifts instead of catching up.
+    Calendar { specs: Vec<String>, wildcard: bool },
     /// `@reboot`: once per boot.
     Boot,
 }
@@ -132,7 +134,7 @@ pub(crate) fn timer(plan: &JobPlan) -> String {
     source_path(&mut out, &plan.origins);
     out.push_str("\n[Timer]\n");
     match &plan.trigger {
-        Trigger::Calendar(specs) => {
+        Trigger::Calendar { specs, .. } => {
             for spec in specs {
                 let _ = writeln!(out, "OnCalendar={spec}");
             }
@@ -145,8 +147,15 @@ pub(crate) fn timer(plan: &JobPlan) -> String {
         }
     }
     let _ = writeln!(out, "AccuracySec={}", plan.accuracy);
-    if matches!(plan.trigger, Trigger::Calendar(_)) {
-        out.push_str("X-Sundial-DSTPolicy=cron\n");
+    if let Trigger::Calendar { wildcard, .. } = plan.trigger {
+        // cron.c: fixed-time jobs are caught up after a spring-forward gap
+        // and run once in a repeated hour; wildcard jobs follow the clock.
+        let policy = if wildcard {
+            "cron-wildcard"
+        } else {
+            "cron-fixed"
+        };
+        let _ = writeln!(out, "X-Sundial-DSTPolicy={policy}");
     }
     if plan.persistent {
         out.push_str("Persistent=true\n");

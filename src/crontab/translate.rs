@@ -121,7 +121,10 @@ impl Cx<'_> {
                     })
                     .collect();
                 self.check_specs(path, line, &specs)
-                    .then_some(Trigger::Calendar(specs))
+                    .then_some(Trigger::Calendar {
+                        specs,
+                        wildcard: expr.is_wildcard(),
+                    })
             }
         }
     }

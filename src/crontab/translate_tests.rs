@@ -148,7 +148,7 @@ fn the_timer_fires_within_a_second_by_cron_rules() {
     let timer = unit(&t, "run.timer");
     assert!(timer.contains(
         "[Timer]\nOnCalendar=*-*-01,15 04:30:00\nOnCalendar=Fri *-*-* 04:30:00\nAccuracySec=1s\n\
-         X-Sundial-DSTPolicy=cron\n"
+         X-Sundial-DSTPolicy=cron-fixed\n"
     ), "{timer}");
     assert!(!timer.contains("Persistent"));
     assert!(timer.ends_with("[Install]\nWantedBy=timers.target\n"));
@@ -443,7 +443,11 @@ fn each_cron_directory_runs_once() {
     assert!(unit(&t, "cron-weekly.timer").contains("OnCalendar=Sun *-*-* 06:57:00\n"));
     assert!(unit(&t, "cron-monthly.timer").contains("OnCalendar=*-*-01 07:07:00\n"));
     // Hourly only from /etc/crontab, with its environment and cron's mail.
-    assert!(unit(&t, "cron-hourly.timer").contains("OnCalendar=*-*-* *:17:00\n"));
+    let hourly_timer = unit(&t, "cron-hourly.timer");
+    assert!(hourly_timer.contains("OnCalendar=*-*-* *:17:00\n"));
+    // The hour is `*`: a wildcard job, which follows the clock through DST.
+    assert!(hourly_timer.contains("X-Sundial-DSTPolicy=cron-wildcard\n"));
+    assert!(daily.contains("X-Sundial-DSTPolicy=cron-fixed\n"));
     let hourly = unit(&t, "cron-hourly.service");
     assert!(hourly.contains("User=root\n"));
     assert!(hourly.contains("OnFailure=sundial-cron-mail@cron-hourly.service\n"));
