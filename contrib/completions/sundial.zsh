@@ -110,6 +110,114 @@ json\:"One JSON array"))' \
 '*::units -- Timers to simulate (default\: all loaded timers):_default' \
 && ret=0
 ;;
+(crontab)
+_arguments "${_arguments_options[@]}" : \
+'-t+[Print the units LINE becomes and when it runs next (as \`translate\`)]:LINE:_default' \
+'--translate=[Print the units LINE becomes and when it runs next (as \`translate\`)]:LINE:_default' \
+'--socket=[The daemon'\''s control socket, to tell it about changes (tests)]:PATH:_files' \
+'-l[Print your crontab]' \
+'--list[Print your crontab]' \
+'-e[Edit your crontab with \$VISUAL or \$EDITOR (default vi)]' \
+'--edit[Edit your crontab with \$VISUAL or \$EDITOR (default vi)]' \
+'-r[Remove your crontab]' \
+'--remove[Remove your crontab]' \
+'-i[With -r\: ask first]' \
+'(--system)--user[The per-user crontab and daemon (default for non-root)]' \
+'--system[The system'\''s crontab and daemon (default for root)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::file -- Install FILE as your crontab (`-`\: read it from standard input):_files' \
+":: :_sundial__subcmd__crontab_commands" \
+"*::: :->crontab" \
+&& ret=0
+
+    case $state in
+    (crontab)
+        words=($line[2] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sundial-crontab-command-$line[2]:"
+        case $line[2] in
+            (import)
+_arguments "${_arguments_options[@]}" : \
+'--kind=[What FILE is (default\: from its place\: /etc/crontab and /etc/cron.d are system crontabs, a file named anacrontab anacron'\''s, anything else a user crontab)]:KIND:((user\:"A user'\''s crontab\: five time fields and the command"
+system\:"/etc/crontab and cron.d\: a user field before the command"
+anacron\:"anacrontab\: period, delay, identifier and command"))' \
+'--out=[Write the units into DIR (users'\'' units into DIR/users/USER) instead of the unit directories, and tell no daemon]:DIR:_files' \
+'--root=[Read the system'\''s crontabs, passwd and tools under DIR (tests, images)]:DIR:_files' \
+'--socket=[The daemon'\''s control socket, to tell it about changes (tests)]:PATH:_files' \
+'--dry-run[Print what would be written, write nothing]' \
+'(--system)--user[The per-user crontab and daemon (default for non-root)]' \
+'--system[The system'\''s crontab and daemon (default for root)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::file -- The crontab to import (`-`\: standard input). Default\: what cron runs (--system) or your crontab (--user):_files' \
+&& ret=0
+;;
+(translate)
+_arguments "${_arguments_options[@]}" : \
+'--kind=[Which crontab the line is from\: a user'\''s (no user field), the system'\''s (a user before the command), or anacron'\''s]:KIND:((user\:"A user crontab'\''s line"
+system\:"An /etc/crontab or cron.d line"
+anacron\:"An anacrontab line"))' \
+'--socket=[The daemon'\''s control socket, to tell it about changes (tests)]:PATH:_files' \
+'(--system)--user[The per-user crontab and daemon (default for non-root)]' \
+'--system[The system'\''s crontab and daemon (default for root)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':line -- The crontab line (quote it):_default' \
+&& ret=0
+;;
+(mail)
+_arguments "${_arguments_options[@]}" : \
+'--anacron[Write anacron'\''s mail instead of cron'\''s]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':unit -- The job'\''s service (a bare name means NAME.service):_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_sundial__subcmd__crontab__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sundial-crontab-help-command-$line[1]:"
+        case $line[1] in
+            (import)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(translate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(mail)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (daemon)
 _arguments "${_arguments_options[@]}" : \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
@@ -573,6 +681,34 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(crontab)
+_arguments "${_arguments_options[@]}" : \
+":: :_sundial__subcmd__help__subcmd__crontab_commands" \
+"*::: :->crontab" \
+&& ret=0
+
+    case $state in
+    (crontab)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sundial-help-crontab-command-$line[1]:"
+        case $line[1] in
+            (import)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(translate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(mail)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (daemon)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -699,6 +835,7 @@ _sundial_commands() {
 'verify:Check unit files and report every problem (like systemd-analyze verify)' \
 'cat:Print unit files and their drop-ins (like systemctl cat)' \
 'simulate:Show every start the timers would cause in a window of time, running nothing' \
+'crontab:Keep your crontab, or import crontabs into units' \
 'daemon:Run the daemon\: fire timers, supervise services, answer commands' \
 'start:Start units' \
 'stop:Stop units' \
@@ -744,6 +881,61 @@ _sundial__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'sundial completions commands' commands "$@"
 }
+(( $+functions[_sundial__subcmd__crontab_commands] )) ||
+_sundial__subcmd__crontab_commands() {
+    local commands; commands=(
+'import:Turn crontabs into timer and service units' \
+'translate:Show the units one crontab line becomes, and when it runs next' \
+'mail:Mail a job'\''s output as cron does (run by the generated mail units)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sundial crontab commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__help_commands] )) ||
+_sundial__subcmd__crontab__subcmd__help_commands() {
+    local commands; commands=(
+'import:Turn crontabs into timer and service units' \
+'translate:Show the units one crontab line becomes, and when it runs next' \
+'mail:Mail a job'\''s output as cron does (run by the generated mail units)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'sundial crontab help commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__help_commands] )) ||
+_sundial__subcmd__crontab__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab help help commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__import_commands] )) ||
+_sundial__subcmd__crontab__subcmd__help__subcmd__import_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab help import commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__mail_commands] )) ||
+_sundial__subcmd__crontab__subcmd__help__subcmd__mail_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab help mail commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__translate_commands] )) ||
+_sundial__subcmd__crontab__subcmd__help__subcmd__translate_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab help translate commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__import_commands] )) ||
+_sundial__subcmd__crontab__subcmd__import_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab import commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__mail_commands] )) ||
+_sundial__subcmd__crontab__subcmd__mail_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab mail commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__translate_commands] )) ||
+_sundial__subcmd__crontab__subcmd__translate_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab translate commands' commands "$@"
+}
 (( $+functions[_sundial__subcmd__daemon_commands] )) ||
 _sundial__subcmd__daemon_commands() {
     local commands; commands=()
@@ -773,6 +965,7 @@ _sundial__subcmd__help_commands() {
 'verify:Check unit files and report every problem (like systemd-analyze verify)' \
 'cat:Print unit files and their drop-ins (like systemctl cat)' \
 'simulate:Show every start the timers would cause in a window of time, running nothing' \
+'crontab:Keep your crontab, or import crontabs into units' \
 'daemon:Run the daemon\: fire timers, supervise services, answer commands' \
 'start:Start units' \
 'stop:Stop units' \
@@ -817,6 +1010,30 @@ _sundial__subcmd__help__subcmd__cat_commands() {
 _sundial__subcmd__help__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help completions commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__crontab_commands] )) ||
+_sundial__subcmd__help__subcmd__crontab_commands() {
+    local commands; commands=(
+'import:Turn crontabs into timer and service units' \
+'translate:Show the units one crontab line becomes, and when it runs next' \
+'mail:Mail a job'\''s output as cron does (run by the generated mail units)' \
+    )
+    _describe -t commands 'sundial help crontab commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__crontab__subcmd__import_commands] )) ||
+_sundial__subcmd__help__subcmd__crontab__subcmd__import_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help crontab import commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__crontab__subcmd__mail_commands] )) ||
+_sundial__subcmd__help__subcmd__crontab__subcmd__mail_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help crontab mail commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__crontab__subcmd__translate_commands] )) ||
+_sundial__subcmd__help__subcmd__crontab__subcmd__translate_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help crontab translate commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__help__subcmd__daemon_commands] )) ||
 _sundial__subcmd__help__subcmd__daemon_commands() {
