@@ -41,7 +41,6 @@ const EXAMPLES: &str = "Examples:\n  \
                   `import` turns the crontabs cron runs into timer and service units instead; \
                   `translate` (or -t) shows what one line becomes.",
     after_long_help = EXAMPLES,
-    args_conflicts_with_subcommands = true,
     group(ArgGroup::new("action").args(["list", "edit", "remove", "translate", "file"])),
 )]
 pub struct Args {
@@ -111,6 +110,18 @@ impl ScopeArgs {
         }
     }
 
+    /// These flags, completed by `outer` where they say nothing.
+    fn or(mut self, outer: &ScopeArgs) -> ScopeArgs {
+        if !self.user && !self.system {
+            self.user = outer.user;
+            self.system = outer.system;
+        }
+        if self.socket.is_none() {
+            self.socket.clone_from(&outer.socket);
+        }
+        self
+    }
+
     /// The flags as connection flags.
     fn connection(&self) -> Connection {
         Connection {
@@ -124,9 +135,25 @@ impl ScopeArgs {
 
 /// Runs `sundial crontab`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let action_given = args.list
+        || args.edit
+        || args.remove
+        || args.interactive
+        || args.translate.is_some()
+        || args.file.is_some();
+    if args.command.is_some() && action_given {
+        bail!("-l, -e, -r, -t and FILE go without a command (import, translate)");
+    }
+    // `sundial crontab --user import` as `sundial crontab import --user`.
     match args.command {
-        Some(Command::Import(a)) => return import::run(a),
-        Some(Command::Translate(a)) => return translate::run(a),
+        Some(Command::Import(mut a)) => {
+            a.scope = a.scope.or(&args.scope);
+            return import::run(a);
+        }
+        Some(Command::Translate(mut a)) => {
+            a.scope = a.scope.or(&args.scope);
+            return translate::run(a);
+        }
         Some(Command::Mail(a)) => return mail::run(a),
         None => {}
     }

@@ -85,7 +85,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     let mut specs = Vec::new();
     let mut at_boot = false;
-    for unit in t.units.iter().filter(|u| !u.name.contains('@')) {
+    // The timer first: it says when, the service what.
+    let mut units: Vec<_> = t.units.iter().filter(|u| !u.name.contains('@')).collect();
+    units.sort_by_key(|u| (!u.name.ends_with(".timer"), u.name.clone()));
+    for unit in units {
         write!(out, "==> {} <==\n{}\n", unit.name, unit.text)?;
         for value in unit
             .text
