@@ -177,6 +177,9 @@ pub(crate) fn service(plan: &JobPlan, name: &str) -> String {
     out.push_str("\n[Unit]\n");
     let _ = writeln!(out, "Description={}", text_value(&plan.description));
     source_path(&mut out, &plan.origins);
+    // cron starts a job whenever it is due: no start rate limit (an
+    // every-second job would hit systemd's default of 5 starts in 10 s).
+    out.push_str("StartLimitIntervalSec=0\n");
     if let Some(style) = plan.mail {
         let instance = mail_instance(style, name);
         let _ = writeln!(out, "OnFailure={instance}");
@@ -231,6 +234,7 @@ pub(crate) fn mail_template(
     };
     out.push_str("\n[Unit]\n");
     let _ = writeln!(out, "Description=Mail the output of %i as {what} does");
+    out.push_str("StartLimitIntervalSec=0\n");
     out.push_str("\n[Service]\nType=oneshot\n");
     if let Some(sendmail) = sendmail {
         let _ = writeln!(

@@ -97,9 +97,12 @@ pub fn write_units_to(dirs: &UnitDirs, t: &Translation) -> io::Result<WriteRepor
     Ok(report)
 }
 
+/// A unit directory and the owner of what is created in it.
+type DirKey = (PathBuf, Option<(u32, u32)>);
+
 /// What [`write_units_to`] would do, without doing it (`--dry-run`).
 pub fn plan(dirs: &UnitDirs, t: &Translation) -> io::Result<WriteReport> {
-    let mut by_dir: BTreeMap<(PathBuf, Option<(u32, u32)>), Vec<&GeneratedUnit>> = BTreeMap::new();
+    let mut by_dir: BTreeMap<DirKey, Vec<&GeneratedUnit>> = BTreeMap::new();
     by_dir.entry((dirs.main.clone(), None)).or_default();
     for user in dirs.users.values() {
         by_dir.entry((user.path.clone(), user.owner)).or_default();

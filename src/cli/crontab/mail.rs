@@ -42,7 +42,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("$MONITOR_INVOCATION_ID is not set: this command is run by the mail units")?;
     let result = var("MONITOR_SERVICE_RESULT").unwrap_or_else(|| "success".to_owned());
     let connection = Connection::default();
-    let (description, environment, user) = job_properties(&connection, &unit)?;
+    let JobProperties {
+        description,
+        environment,
+        user,
+    } = job_properties(&connection, &unit)?;
     let output = run_output(&connection, &unit, &invocation)?;
     let failure = (result != "success").then(|| {
         match (var("MONITOR_EXIT_CODE"), var("MONITOR_EXIT_STATUS")) {
@@ -110,11 +114,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The job's `Description` (its command), `Environment` and `User`.
-fn job_properties(
-    connection: &Connection,
-    unit: &str,
-) -> anyhow::Result<(String, Vec<(String, String)>, Option<String>)> {
+/// What the daemon says about the job.
+struct JobProperties {
+    /// `Description=`: the command as cron logs it (anacron: the job's id).
+    description: String,
+    /// `Environment=`, in order.
+    environment: Vec<(String, String)>,
+    /// `User=`, if set.
+    user: Option<String>,
+}
+
+/// The job's `Description`, `Environment` and `User`.
+fn job_properties(connection: &Connection, unit: &str) -> anyhow::Result<JobProperties> {
     let request = Request::Show {
         units: vec![unit.to_owned()],
         properties: vec!["Description".into(), "Environment".into(), "User".into()],
@@ -138,7 +149,11 @@ fn job_properties(
         .filter_map(|w| w.split_once('=').map(|(n, v)| (n.to_owned(), v.to_owned())))
         .collect();
     let user = Some(property("User")).filter(|u| !u.is_empty());
-    Ok((property("Description"), environment, user))
+    Ok(JobProperties {
+        description: property("Description"),
+        environment,
+        user,
+    })
 }
 
 /// The lines the job wrote in this run, stdout and stderr as they came.
