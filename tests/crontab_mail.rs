@@ -244,3 +244,59 @@ fn reboot_jobs_run_once_per_boot() {
     assert_eq!(runs(), 1);
     assert!(d.terminate());
 }
+
+#[test]
+fn an_import_into_the_unit_directory_reloads_the_daemon_and_starts_the_timers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(tmp.path(), &[]);
+    d.start();
+    let file = tmp.path().join("jobs.cron");
+    fs::write(
+        &file,
+        "MAILTO=\"\"\n# hourly report\n0 * * * * report\n@reboot warm-cache\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sundial"))
+            .args(args)
+            .arg("--socket")
+            .arg(&d.socket)
+            // The user's first unit directory is the daemon's.
+            .env("SUNDIAL_UNIT_PATH", &d.units)
+            .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+            .env_remove("SENDMAIL")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["crontab", "import", "--user", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d.units.join("hourly-report.timer").is_file());
+    // Started now, except the @reboot timer, which waits for a boot.
+    assert!(
+        stdout.contains("The daemon reloaded its units and started hourly-report.timer.\n"),
+        "{stdout}"
+    );
+    let active = |unit: &str| match d.call(Request::IsActive {
+        units: vec![unit.into()],
+    }) {
+        Response::States { states } => states[0].state.clone(),
+        other => panic!("is-active: {other:?}"),
+    };
+    assert_eq!(active("hourly-report.timer"), "active");
+    assert_eq!(active("warm-cache.timer"), "inactive");
+
+    // Sundial's own crontab: installing it asks the daemon to reload.
+    let own = tmp.path().join("own.cron");
+    fs::write(&own, "MAILTO=\"\"\n0 1 * * * true\n").unwrap();
+    let out = run(&["crontab", "--user", own.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("no daemon"), "{stderr}");
+    assert!(tmp.path().join("config/sundial/crontab").is_file());
+    assert!(d.terminate());
+}
