@@ -144,9 +144,13 @@ fn sources(args: &Args, scope: Scope, root: &Path) -> anyhow::Result<Option<Vec<
             }]))
         }
         Some(file) => {
-            let path = std::env::current_dir()
+            // Absolute, as SourcePath= wants it, without `./` components.
+            let path: PathBuf = std::env::current_dir()
                 .map(|cwd| cwd.join(file))
-                .unwrap_or_else(|_| file.clone());
+                .unwrap_or_else(|_| file.clone())
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let (kind, owner) = kind_of_file(&path);
