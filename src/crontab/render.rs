@@ -95,7 +95,8 @@ fn header(out: &mut String, origins: &[Origin]) {
 
 fn source_path(out: &mut String, origins: &[Origin]) {
     if let Some(o) = origins.first().filter(|o| o.path.is_absolute()) {
-        let _ = writeln!(out, "SourcePath={}", o.path.display());
+        let path = o.path.display().to_string().replace('%', "%%");
+        let _ = writeln!(out, "SourcePath={path}");
     }
 }
 

@@ -593,3 +593,27 @@ fn every_generated_unit_names_its_sources() {
     );
     assert!(Path::new(&t.sources[0]).is_absolute());
 }
+
+#[test]
+fn source_paths_escape_specifiers() {
+    let t = run(
+        &[source(
+            "/srv/100%/crontab",
+            CrontabKind::User,
+            "MAILTO=\"\"\n@daily x\n",
+        )],
+        &options(Scope::User),
+    );
+    clean(&t);
+    assert!(unit(&t, "x.timer").contains("SourcePath=/srv/100%%/crontab\n"));
+    // Not a path: no SourcePath=.
+    let t = run(
+        &[source(
+            "(standard input)",
+            CrontabKind::User,
+            "MAILTO=\"\"\n@daily x\n",
+        )],
+        &options(Scope::User),
+    );
+    assert!(!unit(&t, "x.service").contains("SourcePath"));
+}

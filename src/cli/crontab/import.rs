@@ -144,13 +144,7 @@ fn sources(args: &Args, scope: Scope, root: &Path) -> anyhow::Result<Option<Vec<
             }]))
         }
         Some(file) => {
-            // Absolute, as SourcePath= wants it, without `./` components.
-            let path: PathBuf = std::env::current_dir()
-                .map(|cwd| cwd.join(file))
-                .unwrap_or_else(|_| file.clone())
-                .components()
-                .filter(|c| !matches!(c, std::path::Component::CurDir))
-                .collect();
+            let path = absolute(file);
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let (kind, owner) = kind_of_file(&path);
@@ -168,6 +162,26 @@ fn sources(args: &Args, scope: Scope, root: &Path) -> anyhow::Result<Option<Vec<
         }
         None => own_cron_crontab(),
     }
+}
+
+/// `file` as SourcePath= wants it: absolute and normalized, `.` and `..`
+/// resolved by their names, as systemd does.
+fn absolute(file: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = std::env::current_dir()
+        .map(|cwd| cwd.join(file))
+        .unwrap_or_else(|_| file.to_path_buf());
+    let mut path = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                path.pop();
+            }
+            other => path.push(other),
+        }
+    }
+    path
 }
 
 /// The caller's crontab as cron keeps it: `crontab -l`.
