@@ -319,3 +319,18 @@ fn cron_fixed_time_job_runs_once_in_the_repeated_hour() {
         ["Sun 2024-11-03 01:15:00 EDT", "Sun 2024-11-03 01:45:00 EDT"]
     );
 }
+
+#[test]
+fn a_rare_job_is_caught_up_after_a_gap_beyond_other_offset_changes() {
+    // From June the November change comes first; the job's gap is in March.
+    for policy in ["catch-up", "cron-fixed"] {
+        let got = run(
+            "America/New_York",
+            "*-03-12 02:05",
+            Some(policy),
+            "2027-06-01 00:00",
+            "2028-06-01 00:00",
+        );
+        assert_eq!(got, ["Sun 2028-03-12 03:00:00 EDT"], "{policy}");
+    }
+}

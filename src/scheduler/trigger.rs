@@ -125,45 +125,83 @@ fn catch_up(
 ) -> Option<(Timestamp, CalendarHow)> {
     let zone = spec.zone().unwrap_or(local).clone();
     let regular = spec.next_after(base, local);
-    let until = regular
-        .map_or(base.as_usec().saturating_add(HORIZON), |n| n.as_usec())
-        .min(base.as_usec().saturating_add(HORIZON));
-    let Some(tr) = first_transition(&zone, base, Timestamp::from_usec(until)) else {
-        return regular.map(|n| (n, CalendarHow::Spec));
-    };
-    let width = (i64::from(tr.after) - i64::from(tr.before)).abs() * 1_000_000;
-    let fixed = |secs: i32| Zone::fixed("catch-up", secs, "catch-up");
+    let until = Timestamp::from_usec(
+        regular
+            .map_or(base.as_usec().saturating_add(HORIZON), |n| n.as_usec())
+            .min(base.as_usec().saturating_add(HORIZON)),
+    );
     let zone_free = without_zone(spec);
     let zone_free = zone_free.as_ref().unwrap_or(spec);
-    let earlier = |t: Timestamp| regular.is_none_or(|n| t < n);
-    let repeat = || match repeats {
-        Repeats::WhenHourly => is_hourly_around(spec, local, &tr, width),
-        Repeats::Always => true,
-        Repeats::Never => false,
+    let around = Around {
+        spec,
+        zone_free,
+        local,
+        base,
+        regular,
+        repeats,
     };
-    if tr.after > tr.before {
-        if repeats == Repeats::Always {
-            return regular.map(|n| (n, CalendarHow::Spec));
+    // Every offset change before the regular elapse counts: a schedule
+    // that fires rarely can skip over several before reaching one whose
+    // gap or repeated hour holds one of its times.
+    let mut from = base;
+    while let Some(tr) = first_transition(&zone, from, until) {
+        if let Some(found) = around.transition(&tr) {
+            return Some(found);
         }
-        // Spring forward: the wall times [at+before, at+after) do not exist.
-        // Read with the old offset they are the instants [at, at+width).
-        if let Some(c) = zone_free.next_after(base, &fixed(tr.before)) {
-            let in_gap = c >= tr.at && c.as_usec() < tr.at.as_usec() + width;
-            if in_gap && tr.at > base && earlier(tr.at) {
-                return Some((tr.at, CalendarHow::AfterGap));
-            }
-        }
-    } else if repeat() {
-        // Fall back: the second pass of the repeated wall times is the
-        // instants [at, at+width) read with the new offset.
-        let from = base.max(Timestamp::from_usec(tr.at.as_usec() - 1));
-        if let Some(c) = zone_free.next_after(from, &fixed(tr.after)) {
-            if c.as_usec() < tr.at.as_usec() + width && earlier(c) {
-                return Some((c, CalendarHow::RepeatedHour));
-            }
-        }
+        from = tr.at;
     }
     regular.map(|n| (n, CalendarHow::Spec))
+}
+
+/// What one calendar value asks for around offset changes.
+struct Around<'a> {
+    spec: &'a CalendarSpec,
+    /// The spec without its zone, to be read in fixed offsets.
+    zone_free: &'a CalendarSpec,
+    local: &'a Zone,
+    base: Timestamp,
+    /// The elapse systemd's walk gives.
+    regular: Option<Timestamp>,
+    repeats: Repeats,
+}
+
+impl Around<'_> {
+    /// An elapse the change `tr` adds before the regular one: right after
+    /// a gap that swallowed one, or in the second pass of a repeated hour.
+    fn transition(&self, tr: &Transition) -> Option<(Timestamp, CalendarHow)> {
+        let width = (i64::from(tr.after) - i64::from(tr.before)).abs() * 1_000_000;
+        let fixed = |secs: i32| Zone::fixed("catch-up", secs, "catch-up");
+        let earlier = |t: Timestamp| self.regular.is_none_or(|n| t < n);
+        // Just before the change, so that the first time read in a fixed
+        // offset is the one around it.
+        let from = self.base.max(Timestamp::from_usec(tr.at.as_usec() - 1));
+        if tr.after > tr.before {
+            if self.repeats == Repeats::Always {
+                return None;
+            }
+            // Spring forward: the wall times [at+before, at+after) do not
+            // exist. Read with the old offset they are the instants
+            // [at, at+width).
+            let c = self.zone_free.next_after(from, &fixed(tr.before))?;
+            let in_gap = c >= tr.at && c.as_usec() < tr.at.as_usec() + width;
+            (in_gap && tr.at > self.base && earlier(tr.at))
+                .then_some((tr.at, CalendarHow::AfterGap))
+        } else {
+            let repeat = match self.repeats {
+                Repeats::WhenHourly => is_hourly_around(self.spec, self.local, tr, width),
+                Repeats::Always => true,
+                Repeats::Never => false,
+            };
+            if !repeat {
+                return None;
+            }
+            // Fall back: the second pass of the repeated wall times is the
+            // instants [at, at+width) read with the new offset.
+            let c = self.zone_free.next_after(from, &fixed(tr.after))?;
+            (c.as_usec() < tr.at.as_usec() + width && earlier(c))
+                .then_some((c, CalendarHow::RepeatedHour))
+        }
+    }
 }
 
 /// Whether `spec` fires both in the stretch of wall time just before a
