@@ -134,6 +134,18 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                 }
             }
         }
+        "SourcePath" => {
+            if value.is_empty() {
+                u.source_path = None;
+            } else if let Some(v) = cx.expand(value) {
+                // systemd: an absolute, normalized path, else ignored.
+                if v.starts_with('/') && !v.split('/').any(|c| c == "." || c == "..") {
+                    u.source_path = Some(v);
+                } else {
+                    cx.warn(ValueError::Path(v));
+                }
+            }
+        }
         "Requires" => cx.unit_names(value, &mut u.requires),
         "Wants" => cx.unit_names(value, &mut u.wants),
         "Requisite" => cx.unit_names(value, &mut u.requisite),

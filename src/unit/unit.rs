@@ -82,6 +82,8 @@ pub struct UnitSection {
     pub description: Option<String>,
     /// `Documentation=`: URIs.
     pub documentation: Vec<String>,
+    /// `SourcePath=`: the file this unit was generated from (a crontab).
+    pub source_path: Option<String>,
     /// `Requires=`
     pub requires: Vec<UnitName>,
     /// `Wants=`
@@ -150,6 +152,7 @@ impl Default for UnitSection {
         UnitSection {
             description: None,
             documentation: Vec::new(),
+            source_path: None,
             requires: Vec::new(),
             wants: Vec::new(),
             requisite: Vec::new(),

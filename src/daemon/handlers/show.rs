@@ -158,6 +158,7 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
                 .join(" "),
         );
         let s = unit.unit_section();
+        p.add("SourcePath", s.source_path.as_deref().unwrap_or(""));
         p.add("Requires", names(&s.requires));
         p.add("Wants", names(&s.wants));
         p.add("BindsTo", names(&s.binds_to));
