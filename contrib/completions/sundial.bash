@@ -494,7 +494,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__daemon)
-            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --clock --localtime --help --version"
+            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --crontab --clock --localtime --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +513,10 @@ _sundial() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crontab)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

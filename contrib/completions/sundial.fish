@@ -142,6 +142,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l unit-dir -d '
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l state-dir -d 'Keep the state database (state.db: timer stamps, run history, logs) in DIR' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l socket -d 'Listen for commands on this Unix socket' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l config -d 'Read settings from this TOML file (it must exist when given)' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l crontab -d 'Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l clock -d 'Where the daemon reads the time: `real`, or `manual` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)' -r -f -a "real\t''
 manual\t''"
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l localtime -d 'Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)' -r -F

@@ -19,6 +19,11 @@ user's own manager otherwise (see the paths below). SIGTERM or SIGINT stops \
 every service in reverse dependency order and exits; SIGHUP re-reads the unit \
 files like `sundial daemon-reload`. It works as PID 1 of a container: it \
 reaps orphaned processes and stops the services on `docker stop`.\n\n\
+With --crontab it also runs crontabs as they are, as a cron daemon does \
+(supercronic in a container): each job becomes a timer and a service \
+(`sundial crontab -t LINE` shows which), listed, logged and recorded like \
+any other; the file is read again when it changes. The scope's own \
+crontab (`sundial crontab -e`) is always run.\n\n\
 Default paths:\n  \
 system: units /etc/sundial/system, /usr/lib/sundial/system; state \
 /var/lib/sundial/state.db; socket /run/sundial/control.sock; config \
@@ -31,6 +36,7 @@ $ sundial daemon --unit-dir examples/units --state-dir .sundial-state \\\n      
 --socket .sundial-state/control.sock\n  \
 $ sundial daemon --user\n  \
 $ sundial daemon --system --log-stdout            # in a container, output to docker logs\n  \
+$ sundial daemon --crontab /etc/crontabs/app --log-stdout   # a container's crontab\n  \
 $ SUNDIAL_UNIT_PATH=/srv/units: sundial daemon    # extra units before the defaults"
 )]
 pub struct Args {
@@ -48,6 +54,11 @@ pub struct Args {
     /// Also print every line services write, as `unit: line`, on stdout.
     #[arg(long)]
     pub log_stdout: bool,
+    /// Run the jobs of this crontab as they are (repeatable). The file is
+    /// read again when it changes; a version with errors keeps the jobs of
+    /// the last good one. Six-field lines (seconds first) are accepted.
+    #[arg(long, value_name = "FILE")]
+    pub crontab: Vec<PathBuf>,
     /// Where the daemon reads the time: `real`, or `manual` for tests (needs
     /// SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through
     /// clock.sock beside the control socket).
@@ -72,6 +83,11 @@ pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
         },
         log_stdout: args.log_stdout,
         manual_clock: args.clock == "manual",
+        crontabs: args
+            .crontab
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .collect(),
     };
     run(options)?;
     Ok(ExitCode::SUCCESS)

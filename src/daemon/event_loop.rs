@@ -12,6 +12,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use super::clock::{ClockCommand, DaemonClock};
+use super::file_watch::FileWatch;
 use super::handlers;
 use super::localtime::LocalTimeWatch;
 use super::reload;
@@ -32,6 +33,7 @@ enum Wake {
     Request(Incoming),
     Flush,
     Zone(io::Result<()>),
+    Crontab(io::Result<()>),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -58,6 +60,13 @@ async fn wait_zone(watch: Option<&mut LocalTimeWatch>) -> io::Result<()> {
     }
 }
 
+async fn wait_crontabs(watch: Option<&mut FileWatch>) -> io::Result<()> {
+    match watch {
+        Some(w) => w.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -78,6 +87,8 @@ pub struct Sources {
     pub signals: Signals,
     /// The directory of the local zone file, while `TZ` is unset.
     pub zone_watch: Option<LocalTimeWatch>,
+    /// The directories of the crontab files.
+    pub crontab_watch: Option<FileWatch>,
 }
 
 /// Runs until the services are stopped after SIGTERM/SIGINT.
@@ -101,6 +112,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             Some(r) = sources.requests.recv(), if accepting => Wake::Request(r),
             () = sleep_until(flush_at) => Wake::Flush,
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
+            c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
         };
         match wake {
             Wake::Signal(DaemonSignal::Terminate(name)) => {
@@ -144,6 +156,13 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
                 // Not fatal: daemon-reload still reads the file again.
                 report(format!("stopped watching for time zone changes: {e}"));
                 sources.zone_watch = None;
+            }
+            Wake::Crontab(Ok(())) => reload::crontabs_changed(state),
+            Wake::Crontab(Err(e)) => {
+                report(format!(
+                    "stopped watching crontabs for changes (daemon-reload still reads them): {e}"
+                ));
+                sources.crontab_watch = None;
             }
         }
         if state.shutting_down && all_stopped(state) {

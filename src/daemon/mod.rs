@@ -13,10 +13,13 @@
 //!   (clients waiting for jobs), [`stats`].
 //! - [`reload`]: daemon-reload; [`handlers`]: one file per request family.
 //! - [`localtime`]: noticing a new local time zone (/etc/localtime replaced).
+//! - [`crontabs`]: crontabs run as they are (`--crontab`, the own crontab),
+//!   re-read when [`file_watch`] sees them change.
 //! - [`heap`]: freed memory handed back after loading units.
 
 pub mod clock;
 pub mod config;
+pub mod crontabs;
 pub mod event_loop;
 pub mod file_watch;
 pub mod handlers;
@@ -71,6 +74,8 @@ pub struct DaemonOptions {
     pub log_stdout: bool,
     /// `--clock=manual` (tests only; see [`clock`]).
     pub manual_clock: bool,
+    /// `--crontab FILE`: crontabs to run as they are.
+    pub crontabs: Vec<std::path::PathBuf>,
 }
 
 /// Why the daemon could not start or had to stop.
@@ -91,6 +96,9 @@ pub enum DaemonError {
     /// The control socket could not be bound.
     #[error(transparent)]
     Bind(#[from] BindError),
+    /// A `--crontab` file is missing or has errors at start.
+    #[error("{0}")]
+    Crontab(String),
     /// `--clock=manual` without the test variable.
     #[error("--clock=manual is for tests and needs {MANUAL_CLOCK_ENV}=1 in the environment")]
     ManualClockRefused,
@@ -184,6 +192,10 @@ async fn start(
     store.set_batching(true)?;
     store.sync_in_background()?;
 
+    // Before the socket: a crontab that does not translate stops the start.
+    let crontabs = crontab_feed(&options, &paths, &env)?;
+    let crontab_watch = watch_crontabs(&crontabs);
+
     let policy = match paths.scope {
         Scope::System => Policy::System,
         Scope::User => Policy::User {
@@ -237,6 +249,8 @@ async fn start(
             report(format!("--unit-dir {}: no such directory", dir.display()));
         }
     }
+    let mut cx = cx;
+    cx.search_path.dirs.push(crontabs.dir().to_path_buf());
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
         report(d.to_string());
@@ -301,6 +315,7 @@ async fn start(
         started: now,
         localtime,
         boot_id,
+        crontabs,
     };
     start_default_targets(&mut state);
     heap::release_free_pages();
@@ -320,6 +335,7 @@ async fn start(
         clock_commands,
         signals,
         zone_watch,
+        crontab_watch,
     };
     let result = event_loop::run(&mut state, sources).await;
     // Only our own socket: if the file was replaced, another daemon owns the path now.
@@ -368,6 +384,72 @@ fn start_default_targets(state: &mut State) {
         }
     }
     state.advance();
+}
+
+/// The crontabs to run: `--crontab` files and the scope's own crontab,
+/// translated once before anything else so that a broken one named on the
+/// command line stops the start with its errors.
+fn crontab_feed(
+    options: &DaemonOptions,
+    paths: &DaemonPaths,
+    env: &HostEnv,
+) -> Result<crontabs::Crontabs, DaemonError> {
+    let own = crate::crontab::own_crontab_path(
+        paths.scope,
+        env.config_home.as_deref(),
+        env.home.as_deref(),
+    );
+    let translate = crate::crontab::TranslateOptions::for_daemon(paths.scope);
+    let feed = crontabs::Crontabs::new(
+        paths.runtime_dir.join("crontab-units"),
+        &options.crontabs,
+        own,
+        translate,
+    );
+    let mut feed = feed;
+    feed.clear_dir()
+        .map_err(io_error("cannot prepare the directory of crontab units"))?;
+    let refresh = feed.refresh();
+    let failed: Vec<_> = refresh
+        .failed
+        .iter()
+        .filter(|p| options.crontabs.contains(p))
+        .collect();
+    if !failed.is_empty() {
+        return Err(DaemonError::Crontab(refresh.messages.join("\n")));
+    }
+    for m in refresh.messages {
+        report(m);
+    }
+    Ok(feed)
+}
+
+/// Watches the crontab files' directories; where that is impossible the
+/// crontab is still read again at daemon-reload, which is said.
+fn watch_crontabs(feed: &crontabs::Crontabs) -> Option<file_watch::FileWatch> {
+    let paths = feed.paths();
+    if paths.is_empty() {
+        return None;
+    }
+    match file_watch::FileWatch::new(&paths) {
+        Ok((watch, failed)) => {
+            for (dir, e) in failed {
+                if e.kind() != io::ErrorKind::NotFound {
+                    report(format!(
+                        "cannot watch {} for crontab changes (daemon-reload still reads them): {e}",
+                        dir.display()
+                    ));
+                }
+            }
+            watch
+        }
+        Err(e) => {
+            report(format!(
+                "cannot watch crontabs for changes (daemon-reload still reads them): {e}"
+            ));
+            None
+        }
+    }
 }
 
 /// The kernel's id of the current boot.

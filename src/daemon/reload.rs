@@ -29,6 +29,52 @@ use crate::unit::{Unit, UnitType};
 pub fn reload(state: &mut State) -> Vec<String> {
     // Where inotify could not watch, this is when a new zone is noticed.
     state.check_local_zone();
+    // And when crontabs are read again (`sundial crontab -e` asks for it).
+    let crontabs = state.crontabs.refresh();
+    for m in &crontabs.messages {
+        report(m);
+    }
+    let messages = reload_units(state);
+    start_crontab_timers(state);
+    messages
+}
+
+/// A crontab file changed: its units are written again and loaded, and
+/// the timers of new jobs start. A file with errors changes nothing.
+pub fn crontabs_changed(state: &mut State) {
+    let refresh = state.crontabs.refresh();
+    for m in &refresh.messages {
+        report(m);
+    }
+    if refresh.changed {
+        report("crontab changed: reloading its jobs");
+        reload_units(state);
+        start_crontab_timers(state);
+    }
+}
+
+/// Starts the timers of crontab jobs that are not running: a job is in
+/// the crontab, so it runs, as under cron.
+fn start_crontab_timers(state: &mut State) {
+    let idle: Vec<String> = state
+        .crontabs
+        .enabled_timers()
+        .filter(|name| {
+            state
+                .scheduler
+                .timer(name)
+                .is_some_and(|t| !t.state.is_active())
+        })
+        .map(str::to_owned)
+        .collect();
+    for name in idle {
+        state.start_timer(&name);
+    }
+    state.advance();
+}
+
+/// Reads the unit files again and carries the running state over.
+fn reload_units(state: &mut State) -> Vec<String> {
     let fresh = UnitSet::load(state.units.cx.clone());
     let mut messages = Vec::new();
     for d in fresh.diagnostics() {

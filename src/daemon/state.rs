@@ -69,6 +69,8 @@ pub struct State {
     /// This boot's id (/proc/sys/kernel/random/boot_id), kept with the
     /// monotonic stamps: a monotonic reading means something only in its boot.
     pub boot_id: String,
+    /// The crontabs run as they are, and their generated units.
+    pub crontabs: super::crontabs::Crontabs,
 }
 
 /// Writes a line to the daemon's own log (stderr).
