@@ -5,11 +5,13 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use sundial_calendar::{timestamp, CalendarSpec, Timestamp};
+use sundial_calendar::{timestamp, CalendarSpec, Timespan, Timestamp};
 
 use super::ScopeArgs;
 use crate::cli::time_common::TimeEnv;
 use crate::crontab::{translate, CrontabKind, CrontabSource, TranslateOptions};
+use crate::scheduler::trigger::next_calendar;
+use crate::unit::DstPolicy;
 
 const EXAMPLES: &str = "Examples:\n  \
     $ sundial crontab translate '30 2 * * 1-5 /usr/local/bin/backup --all'\n  \
@@ -84,6 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let env = TimeEnv::from_process();
     let mut out = io::stdout().lock();
     let mut specs = Vec::new();
+    let mut policy = DstPolicy::Systemd;
     let mut at_boot = false;
     // The timer first: it says when, the service what.
     let mut units: Vec<_> = t.units.iter().filter(|u| !u.name.contains('@')).collect();
@@ -97,6 +100,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         {
             specs.push(CalendarSpec::parse(value, &env.local, &env.zones)?);
         }
+        if let Some(p) = unit
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix("X-Sundial-DSTPolicy="))
+        {
+            policy = p.parse()?;
+        }
         at_boot |= unit.text.contains("\nOnBootSec=");
     }
     if at_boot {
@@ -106,7 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?;
     }
     if !specs.is_empty() {
-        let next = next_elapses(&specs, env.now, &env);
+        let next = next_elapses(&specs, policy, env.now, &env);
         writeln!(out, "Next {} elapses:", next.len())?;
         for t in next {
             writeln!(out, "  {}", timestamp::format(t, &env.local))?;
@@ -116,14 +126,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The first [`SHOWN`] elapses of any of `specs` after `now`.
-fn next_elapses(specs: &[CalendarSpec], now: Timestamp, env: &TimeEnv) -> Vec<Timestamp> {
+/// The first [`SHOWN`] elapses of any of `specs` after `now`, with cron's
+/// rule for daylight-saving shifts (`policy`), as the daemon computes them.
+fn next_elapses(
+    specs: &[CalendarSpec],
+    policy: DstPolicy,
+    now: Timestamp,
+    env: &TimeEnv,
+) -> Vec<Timestamp> {
     let mut all = Vec::new();
     for spec in specs {
         let mut at = now;
         for _ in 0..SHOWN {
-            match spec.next_after(at, &env.local) {
-                Some(t) => {
+            match next_calendar(spec, at, &env.local, policy, Timespan::ZERO) {
+                Some((t, _)) => {
                     all.push(t);
                     at = t;
                 }
