@@ -6,7 +6,7 @@ mod scheduler_support;
 use std::sync::Arc;
 
 use scheduler_support::{at, fired, zone, Sim};
-use sundial::scheduler::persistent::{BootStamp, MemoryStamps, StampStore};
+use sundial::scheduler::persistent::{BootStamp, MemoryStamps, Resume, StampStore};
 use sundial::scheduler::{Action, Event};
 
 const BOOT: &str = "2024-06-03 00:00:00";
@@ -321,6 +321,7 @@ fn persistent_monotonic_boot_stamp_outlasts_a_wall_clock_step() {
         timer: "a.timer".into(),
         stamp: s.stamps.load("a.timer"),
         boot_stamp: Some(stamp),
+        resume: None,
     });
     assert!(s2.run("2024-06-03 06:00").is_empty());
     // Measured by the wall clock alone it looks like a new boot.
@@ -350,5 +351,78 @@ fn reload_keeps_unchanged_timers_and_recomputes_changed_ones() {
     assert_eq!(
         s.run("2024-06-03 19:00"),
         fired("a.timer", &["2024-06-03 18:00"], &s.zone)
+    );
+}
+
+#[test]
+fn a_resumed_timer_counts_from_its_first_start_and_its_last_trigger() {
+    let t = "[Timer]\nAccuracySec=1us\nOnActiveSec=1h\nOnUnitActiveSec=2h\n";
+    let start = |s: &mut Sim, resume| {
+        s.send(Event::Start {
+            timer: "a.timer".into(),
+            stamp: None,
+            boot_stamp: None,
+            resume: Some(resume),
+        })
+    };
+    // Made at 00:10, ten minutes after boot; the manager restarts at 00:40
+    // in the same boot: OnActiveSec= still elapses at 01:10, not 01:40.
+    let z = zone("UTC");
+    let made = BootStamp {
+        realtime: at("2024-06-03 00:10", &z),
+        this_boot: Some(600_000_000),
+    };
+    let mut s = Sim::new(&[("a.timer", t)], "UTC", BOOT, "2024-06-03 00:40", "0");
+    start(
+        &mut s,
+        Resume {
+            activated: made,
+            last_trigger: None,
+        },
+    );
+    assert_eq!(
+        s.run("2024-06-03 02:00"),
+        fired("a.timer", &["2024-06-03 01:10"], &z)
+    );
+    // It fired at 01:10; restarted at 01:30, OnActiveSec= is done and
+    // OnUnitActiveSec= counts from that trigger.
+    let fired_at = BootStamp {
+        realtime: at("2024-06-03 01:10", &z),
+        this_boot: Some(70 * 60_000_000),
+    };
+    let mut s = Sim::new(&[("a.timer", t)], "UTC", BOOT, "2024-06-03 01:30", "0");
+    start(
+        &mut s,
+        Resume {
+            activated: made,
+            last_trigger: Some(fired_at),
+        },
+    );
+    assert_eq!(
+        s.run("2024-06-03 04:00"),
+        fired("a.timer", &["2024-06-03 03:10"], &z)
+    );
+    // Another boot (up since 00:35): the wall clock places the first start.
+    let other_boot = BootStamp {
+        this_boot: None,
+        ..made
+    };
+    let mut s = Sim::new(
+        &[("a.timer", t)],
+        "UTC",
+        "2024-06-03 00:35",
+        "2024-06-03 00:40",
+        "0",
+    );
+    start(
+        &mut s,
+        Resume {
+            activated: other_boot,
+            last_trigger: None,
+        },
+    );
+    assert_eq!(
+        s.run("2024-06-03 02:00"),
+        fired("a.timer", &["2024-06-03 01:10"], &z)
     );
 }

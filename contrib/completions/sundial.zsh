@@ -628,6 +628,51 @@ json-pretty\:"Indented JSON"))' \
 '::unit -- Only this unit'\''s runs (a name without suffix means NAME.service):_default' \
 && ret=0
 ;;
+(run)
+_arguments "${_arguments_options[@]}" : \
+'-u+[Name the units NAME.service (and NAME.timer) instead of run-rHEX (random)]:NAME:_default' \
+'--unit=[Name the units NAME.service (and NAME.timer) instead of run-rHEX (random)]:NAME:_default' \
+'*-p+[A setting of the service (its Unit or Service section), as a unit file line (repeatable)\: -p Nice=5, -p Environment=A=b, -p User=backup]:KEY=VALUE:_default' \
+'*--property=[A setting of the service (its Unit or Service section), as a unit file line (repeatable)\: -p Nice=5, -p Environment=A=b, -p User=backup]:KEY=VALUE:_default' \
+'--description=[Description= of the units (default\: the command line)]:TEXT:_default' \
+'*-E+[Set an environment variable of the command (repeatable); NAME alone passes this shell'\''s value]:NAME[=VALUE]:_default' \
+'*--setenv=[Set an environment variable of the command (repeatable); NAME alone passes this shell'\''s value]:NAME[=VALUE]:_default' \
+'--working-directory=[The command'\''s working directory (WorkingDirectory=); a relative path is taken from here]:DIR:_files' \
+'--service-type=[Type= of the service (simple, exec, oneshot, forking, notify, ...)]:TYPE:_default' \
+'--uid=[Run as this user (User=)]:USER:_default' \
+'--gid=[Run with this group (Group=)]:GROUP:_default' \
+'--nice=[Nice= level of the command]:N:_default' \
+'--expand-environment=[Expand \$VAR and \${VAR} in the command when it starts, as in ExecStart= (\$\$ is a literal \$); no\: pass them as written]:BOOL:_default' \
+'*--on-active=[Elapse this long after the timer was made (OnActiveSec=)]:SPAN:_default' \
+'*--on-boot=[Elapse this long after boot (OnBootSec=)]:SPAN:_default' \
+'*--on-startup=[Elapse this long after the daemon started (OnStartupSec=)]:SPAN:_default' \
+'*--on-unit-active=[Elapse this long after the service last started (OnUnitActiveSec=)]:SPAN:_default' \
+'*--on-unit-inactive=[Elapse this long after the service last stopped (OnUnitInactiveSec=)]:SPAN:_default' \
+'*--on-calendar=[Elapse on this calendar event (OnCalendar=); repeatable]:SPEC:_default' \
+'*--timer-property=[A setting of the timer (its Unit or Timer section), as a unit file line (repeatable)\: --timer-property=AccuracySec=1s. Any makes a timer]:KEY=VALUE:_default' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-G[Remove the units once done even if the service failed (CollectMode=inactive-or-failed); otherwise a failed service stays until reset-failed]' \
+'--collect[Remove the units once done even if the service failed (CollectMode=inactive-or-failed); otherwise a failed service stays until reset-failed]' \
+'(--no-block)--wait[Wait until the service has finished, print how it ended, and exit with its exit status (1 for other failures). Not with timer options]' \
+'--no-block[Return once the service is queued, without waiting for it to start]' \
+'-q[Print only errors]' \
+'--quiet[Print only errors]' \
+'(--working-directory)-d[Run the command in this directory (--working-directory=\$PWD)]' \
+'(--working-directory)--same-dir[Run the command in this directory (--working-directory=\$PWD)]' \
+'-r[Keep the service active after its command exited (RemainAfterExit=yes), until it is stopped]' \
+'--remain-after-exit[Keep the service active after its command exited (RemainAfterExit=yes), until it is stopped]' \
+'--on-clock-change[Elapse when the wall clock is set (OnClockChange=yes)]' \
+'--on-timezone-change[Elapse when the local time zone changes (OnTimezoneChange=yes)]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::command -- The command and its arguments (options after it belong to it; `--` before it is allowed):_default' \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 '-h[Print help (see more with '\''--help'\'')]' \
@@ -806,6 +851,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(run)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -861,6 +910,7 @@ _sundial_commands() {
 'daemon-reload:Reload unit files' \
 'logs:Show the output services printed, as journalctl does' \
 'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
+'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
 'completions:Print a shell completion script' \
 'man:Print or write the manual pages' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -991,6 +1041,7 @@ _sundial__subcmd__help_commands() {
 'daemon-reload:Reload unit files' \
 'logs:Show the output services printed, as journalctl does' \
 'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
+'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
 'completions:Print a shell completion script' \
 'man:Print or write the manual pages' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -1136,6 +1187,11 @@ _sundial__subcmd__help__subcmd__restart_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help restart commands' commands "$@"
 }
+(( $+functions[_sundial__subcmd__help__subcmd__run_commands] )) ||
+_sundial__subcmd__help__subcmd__run_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help run commands' commands "$@"
+}
 (( $+functions[_sundial__subcmd__help__subcmd__show_commands] )) ||
 _sundial__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
@@ -1260,6 +1316,11 @@ _sundial__subcmd__reset-failed_commands() {
 _sundial__subcmd__restart_commands() {
     local commands; commands=()
     _describe -t commands 'sundial restart commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__run_commands] )) ||
+_sundial__subcmd__run_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial run commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__show_commands] )) ||
 _sundial__subcmd__show_commands() {

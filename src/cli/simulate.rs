@@ -158,6 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             timer: timer.name.as_str().to_owned(),
             stamp: None,
             boot_stamp: None,
+            resume: None,
         };
         starts.extend(sim.send(event, &mut stamps));
     }

@@ -12,6 +12,7 @@
 //!   and store; [`runs`] (run rows), [`output`] (captured lines), [`waits`]
 //!   (clients waiting for jobs), [`stats`].
 //! - [`reload`]: daemon-reload; [`handlers`]: one file per request family.
+//! - [`transient`]: the units `sundial run` makes, kept until they are done.
 //! - [`localtime`]: noticing a new local time zone (/etc/localtime replaced).
 //! - [`crontabs`]: crontabs run as they are (`--crontab`, the own crontab),
 //!   re-read when [`file_watch`] sees them change.
@@ -34,6 +35,7 @@ pub mod signals;
 pub mod state;
 pub mod stats;
 pub mod timerfd;
+pub mod transient;
 pub mod units;
 pub mod waits;
 
@@ -218,9 +220,16 @@ async fn start(
     let zones: &'static SystemZones = Box::leak(Box::new(
         crate::cli::verify::system_zones().with_localtime(&paths.localtime),
     ));
+    // Before the units are loaded: their files come from the store.
+    let transient_dir = transient::directory(&paths.runtime_dir);
+    let transient = transient::TransientUnits::restore(transient_dir.clone(), &store);
+    // First in the search path, as systemd's /run/systemd/transient; not in
+    // `paths.search_path`, whose first directory is where `enable` links.
+    let mut search_path = paths.search_path.clone();
+    search_path.dirs.insert(0, transient_dir);
     let tz = std::env::var("TZ").ok();
     let cx = LoadContext {
-        search_path: paths.search_path.clone(),
+        search_path,
         specifiers: host::specifier_context(paths.scope),
         local_zone: local_zone(tz.as_deref(), zones),
         zones,
@@ -308,6 +317,8 @@ async fn start(
         logs,
         sink: sink_rx,
         waits: waits::JobWaits::default(),
+        run_waits: waits::RunWaits::default(),
+        transient,
         active_targets: BTreeSet::new(),
         stats: stats::Stats::default(),
         shutting_down: false,
@@ -369,7 +380,7 @@ fn start_default_targets(state: &mut State) {
             }
             UnitType::Timer => {
                 let stamp = stamps.get(&name).copied();
-                state.start_timer_with(&name, stamp);
+                state.start_timer_with(&name, stamp, None);
             }
             UnitType::Service => {
                 state
@@ -383,6 +394,9 @@ fn start_default_targets(state: &mut State) {
             UnitType::Other => {}
         }
     }
+    // Before anything settles: a transient timer not started yet would look
+    // done.
+    transient::resume_timers(state);
     state.advance();
 }
 

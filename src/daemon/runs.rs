@@ -105,6 +105,15 @@ impl RunTracker {
         self.changed.get(unit).copied()
     }
 
+    /// Forgets everything about a unit that is gone for good (a transient
+    /// unit that is done); its rows stay in the store.
+    pub fn forget(&mut self, unit: &str) {
+        self.pending.remove(unit);
+        self.active.remove(unit);
+        self.last_result.remove(unit);
+        self.changed.remove(unit);
+    }
+
     /// Notes a state change of a unit that is not a service (a timer).
     pub fn touch(&mut self, unit: &str, now: Timestamp) {
         self.changed.insert(unit.to_owned(), now);

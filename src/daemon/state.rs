@@ -17,10 +17,11 @@ use super::output::{LogPipe, SinkItem};
 use super::paths::DaemonPaths;
 use super::runs::RunTracker;
 use super::stats::Stats;
+use super::transient::{self, TransientUnits};
 use super::units::UnitSet;
-use super::waits::JobWaits;
+use super::waits::{JobWaits, RunWaits};
 use crate::scheduler::clock::{Clock, ClockId, ClockSnapshot};
-use crate::scheduler::persistent::BootStamp;
+use crate::scheduler::persistent::{BootStamp, Resume};
 use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerState};
 use crate::store::{MonotonicStamp, Store, Trigger};
 use crate::supervisor::deps::{JobResult, JobType};
@@ -54,6 +55,10 @@ pub struct State {
     pub sink: UnboundedReceiver<SinkItem>,
     /// Clients waiting for jobs.
     pub waits: JobWaits,
+    /// `run --wait` clients waiting for their services.
+    pub run_waits: RunWaits,
+    /// The units `sundial run` made.
+    pub transient: TransientUnits,
     /// Targets reached at start (they have no state of their own).
     pub active_targets: BTreeSet<String>,
     /// Counters for `show` without units.
@@ -110,12 +115,30 @@ impl State {
                 None
             }
         };
-        self.start_timer_with(name, stamp);
+        self.start_timer_with(name, stamp, None);
+    }
+
+    /// Starts a transient timer again after a restart of the daemon, with
+    /// its first start and last trigger.
+    pub fn start_timer_resumed(&mut self, name: &str, resume: Resume) {
+        let stamp = match self.store.stamp(name) {
+            Ok(stamp) => stamp,
+            Err(e) => {
+                report(format!("{name}: cannot read its stamp: {e}"));
+                None
+            }
+        };
+        self.start_timer_with(name, stamp, Some(resume));
     }
 
     /// Starts a timer with a stamp already read (start-up reads them all in
-    /// one query).
-    pub fn start_timer_with(&mut self, name: &str, stamp: Option<Timestamp>) {
+    /// one query), and what it brings from an earlier life of the daemon.
+    pub fn start_timer_with(
+        &mut self,
+        name: &str,
+        stamp: Option<Timestamp>,
+        resume: Option<Resume>,
+    ) {
         self.runs.touch(name, self.now().realtime);
         let (stamp, boot_stamp) = match self.scheduler.timer(name) {
             Some(t) if t.unit.timer.persistent_monotonic => {
@@ -131,13 +154,14 @@ impl State {
             timer: name.to_owned(),
             stamp,
             boot_stamp,
+            resume,
         });
     }
 
     /// The stored last trigger of an `X-Sundial-PersistentMonotonic=` timer
-    /// whose values count on `clock`, with its reading of that clock if it
-    /// fired during this boot.
-    fn boot_stamp(&self, name: &str, clock: ClockId) -> Option<BootStamp> {
+    /// (or a transient one) whose values count on `clock`, with its reading
+    /// of that clock if it fired during this boot.
+    pub fn boot_stamp(&self, name: &str, clock: ClockId) -> Option<BootStamp> {
         let stored = match self.store.monotonic_stamp(name) {
             Ok(stored) => stored?,
             Err(e) => {
@@ -225,6 +249,9 @@ impl State {
                     }
                 }
                 stamped = true;
+            }
+            if let Action::Start(start) = action {
+                stamped |= transient::record_trigger(self, start);
             }
         }
         if stamped {
@@ -333,15 +360,18 @@ impl State {
                 }
             }
             // A client told that its job is done may read the run next.
-            if !finished.is_empty() && !self.waits.is_empty() {
+            let waiting = !self.waits.is_empty() || !self.run_waits.is_empty();
+            if !finished.is_empty() && waiting {
                 self.commit_writes();
             }
             for (id, unit, _, result) in finished {
                 let supervisor = &self.supervisor;
                 let result_of = |u: &str| supervisor.status(u).map(|s| s.result);
                 self.waits.finished(id, &unit, result, &result_of);
+                self.run_waits.job_finished(id, result, &result_of);
             }
         }
+        transient::settle(self);
         self.drain_sink();
     }
 

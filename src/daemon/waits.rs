@@ -1,10 +1,11 @@
 //! Clients waiting for their jobs: `sundial start foo.service` answers when
 //! the start job is done, as `systemctl start` does, with systemd's wording
-//! when it failed.
+//! when it failed; `sundial run --wait` hears when its service has started
+//! and again when it is done ([`RunWaits`]).
 
 use std::collections::BTreeSet;
 
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::ipc::{ErrorCode, Reply, Response};
 use crate::supervisor::deps::{JobId, JobResult};
@@ -104,6 +105,103 @@ impl JobWaits {
     }
 }
 
+/// One `run --wait` client.
+#[derive(Debug)]
+struct RunWait {
+    unit: String,
+    /// The start job while it runs; afterwards the wait is for the unit to
+    /// come to rest.
+    job: Option<JobId>,
+    /// What the client is told when the start job is done.
+    started: Option<Response>,
+    frames: mpsc::Sender<Response>,
+}
+
+/// The clients of `run --wait`: each gets a stream of two frames, the
+/// started reply once the start job is done (or the job's failure, which
+/// ends the stream), then how the service ended.
+#[derive(Debug, Default)]
+pub struct RunWaits {
+    waits: Vec<RunWait>,
+}
+
+impl RunWaits {
+    /// Waits for `job` (the start job of `unit`), then for `unit` to be
+    /// done; `started` is the first frame.
+    pub fn add(
+        &mut self,
+        unit: &str,
+        job: JobId,
+        started: Response,
+        frames: mpsc::Sender<Response>,
+    ) {
+        self.waits.push(RunWait {
+            unit: unit.to_owned(),
+            job: Some(job),
+            started: Some(started),
+            frames,
+        });
+    }
+
+    /// A job ended: the client of a start job hears that its service
+    /// started, or why it did not (and nothing more).
+    pub fn job_finished(
+        &mut self,
+        id: JobId,
+        result: JobResult,
+        result_of: &dyn Fn(&str) -> Option<ServiceResult>,
+    ) {
+        self.waits.retain_mut(|w| {
+            if w.job != Some(id) {
+                return true;
+            }
+            w.job = None;
+            if matches!(result, JobResult::Failed | JobResult::Dependency) {
+                let message = failure_message(&w.unit, result, result_of(&w.unit));
+                let _ = w
+                    .frames
+                    .try_send(Response::error(ErrorCode::Failed, message));
+                return false;
+            }
+            match w.started.take() {
+                Some(started) => w.frames.try_send(started).is_ok(),
+                None => true,
+            }
+        });
+    }
+
+    /// Takes the waits whose start job is over and whose unit `done` says
+    /// is done, with where their last frame goes; forgets those whose client
+    /// went away.
+    pub fn take_done(
+        &mut self,
+        done: impl Fn(&str) -> bool,
+    ) -> Vec<(String, mpsc::Sender<Response>)> {
+        let mut out = Vec::new();
+        self.waits.retain(|w| {
+            if w.frames.is_closed() {
+                return false;
+            }
+            if w.job.is_some() || !done(&w.unit) {
+                return true;
+            }
+            out.push((w.unit.clone(), w.frames.clone()));
+            false
+        });
+        out
+    }
+
+    /// Whether a client waits for `unit`.
+    pub fn waits_for(&self, unit: &str) -> bool {
+        self.waits.iter().any(|w| w.unit == unit)
+    }
+
+    /// Whether any client waits.
+    pub fn is_empty(&self) -> bool {
+        self.waits.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +261,59 @@ mod tests {
         let (tx, mut rx) = oneshot::channel();
         waits.add(BTreeSet::new(), Response::Done { messages: vec![] }, tx);
         assert!(matches!(answer(&mut rx), Some(Response::Done { .. })));
+        assert!(waits.is_empty());
+    }
+
+    fn transient(unit: &str) -> Response {
+        Response::Transient {
+            service: unit.into(),
+            timer: None,
+            messages: vec![],
+        }
+    }
+
+    #[test]
+    fn a_run_wait_hears_of_the_start_then_of_the_end() {
+        let mut waits = RunWaits::default();
+        let (tx, mut rx) = mpsc::channel(4);
+        waits.add("run-a.service", 3, transient("run-a.service"), tx);
+        // Done or not, nothing is said before the start job ends.
+        assert!(waits.take_done(|_| true).is_empty());
+        waits.job_finished(2, JobResult::Done, &|_| None);
+        assert!(rx.try_recv().is_err());
+        waits.job_finished(3, JobResult::Done, &|_| None);
+        assert_eq!(rx.try_recv().ok(), Some(transient("run-a.service")));
+        assert!(waits.take_done(|_| false).is_empty());
+        assert!(waits.waits_for("run-a.service"));
+        let done = waits.take_done(|u| u == "run-a.service");
+        assert_eq!(done.len(), 1);
+        assert!(waits.is_empty());
+    }
+
+    #[test]
+    fn a_failed_start_ends_the_run_wait_with_the_failure() {
+        let mut waits = RunWaits::default();
+        let (tx, mut rx) = mpsc::channel(4);
+        waits.add("run-b.service", 1, transient("run-b.service"), tx);
+        waits.job_finished(1, JobResult::Failed, &|_| Some(ServiceResult::ExitCode));
+        match rx.try_recv() {
+            Ok(Response::Error { message, .. }) => assert!(
+                message.starts_with("Job for run-b.service failed because"),
+                "{message}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(waits.is_empty());
+    }
+
+    #[test]
+    fn a_client_that_left_is_forgotten() {
+        let mut waits = RunWaits::default();
+        let (tx, rx) = mpsc::channel(4);
+        waits.add("run-c.service", 1, transient("run-c.service"), tx);
+        waits.job_finished(1, JobResult::Done, &|_| None);
+        drop(rx);
+        assert!(waits.take_done(|_| false).is_empty());
         assert!(waits.is_empty());
     }
 }

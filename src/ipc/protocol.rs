@@ -178,6 +178,39 @@ pub enum Request {
         #[serde(default)]
         limit: Option<u32>,
     },
+    /// `run [OPTIONS] COMMAND...`: a transient service, and a transient timer
+    /// for it when `timer_properties` has any (systemd-run).
+    Run {
+        /// `--unit`: the name, with or without its suffix; none: the daemon
+        /// makes one up (`run-r<32 hex digits>`).
+        #[serde(default)]
+        unit: Option<String>,
+        /// The command; `command[0]` is an absolute path (the client searched
+        /// its `$PATH`).
+        command: Vec<String>,
+        /// `[Unit]` and `[Service]` assignments, unit-file syntax (`-p`, and
+        /// what the client made of its other options).
+        #[serde(default)]
+        properties: Vec<String>,
+        /// `[Unit]` and `[Timer]` assignments of the timer.
+        #[serde(default)]
+        timer_properties: Vec<String>,
+        /// `$VAR` in the command expands when it starts (systemd-run's
+        /// `--expand-environment`, on by default).
+        #[serde(default = "yes")]
+        expand_environment: bool,
+        /// Answer once the unit is queued, not when its start job is done.
+        #[serde(default)]
+        no_block: bool,
+        /// `--wait`: the reply is a stream: [`Response::Transient`] when the
+        /// service has started, [`Response::Finished`] when it is done.
+        #[serde(default)]
+        wait: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Request {
@@ -207,6 +240,7 @@ impl Request {
         "daemon-reload",
         "logs",
         "history",
+        "run",
     ];
 
     /// Whether the request only reads state; in system mode, users other than
@@ -236,15 +270,17 @@ impl Request {
             | Request::Mask { .. }
             | Request::Unmask { .. }
             | Request::ResetFailed { .. }
-            | Request::DaemonReload => false,
+            | Request::DaemonReload
+            | Request::Run { .. } => false,
         }
     }
 
     /// Whether the reply is a stream of frames ending when the daemon closes
     /// the connection: `logs`, so that any number of lines fits in bounded
-    /// frames (without `follow` the daemon closes after the last matching line).
+    /// frames (without `follow` the daemon closes after the last matching
+    /// line), and `run --wait` (started, then finished).
     pub fn streams(&self) -> bool {
-        matches!(self, Request::Logs { .. })
+        matches!(self, Request::Logs { .. } | Request::Run { wait: true, .. })
     }
 }
 
@@ -313,6 +349,32 @@ pub enum Response {
     Logs { lines: Vec<LogLine> },
     /// `history`.
     Runs { runs: Vec<RunRow> },
+    /// `run`: the transient units made and started.
+    Transient {
+        service: String,
+        /// The timer, when one was made; then the service waits for it.
+        #[serde(default)]
+        timer: Option<String>,
+        /// Warnings about the assignments (directives sundial ignores).
+        #[serde(default)]
+        messages: Vec<String>,
+    },
+    /// `run --wait`: how the service ended, in the words of systemd's
+    /// properties.
+    Finished {
+        service: String,
+        /// `Result=`: `success`, `exit-code`, `signal`, ...
+        result: String,
+        /// `ExecMainCode=` as a word: `exited`, `killed` or `dumped`.
+        #[serde(default)]
+        exit_code: Option<String>,
+        /// `ExecMainStatus=`: the exit status, or the signal's name (`TERM`).
+        #[serde(default)]
+        exit_status: Option<String>,
+        /// From leaving the inactive state to entering it again.
+        #[serde(default)]
+        runtime_usec: Option<u64>,
+    },
     /// The request failed.
     Error { code: ErrorCode, message: String },
 }
@@ -448,6 +510,15 @@ mod tests {
                 unit: None,
                 limit: Some(20),
             },
+            Request::Run {
+                unit: Some("once".into()),
+                command: vec!["/bin/sh".into(), "-c".into(), "echo hi".into()],
+                properties: vec!["Nice=5".into()],
+                timer_properties: vec!["OnActiveSec=1s".into()],
+                expand_environment: false,
+                no_block: false,
+                wait: true,
+            },
         ]
     }
 
@@ -478,7 +549,10 @@ mod tests {
             .filter(Request::streams)
             .collect();
         assert!(
-            matches!(streaming[..], [Request::Logs { .. }]),
+            matches!(
+                streaming[..],
+                [Request::Logs { .. }, Request::Run { wait: true, .. }]
+            ),
             "{streaming:?}"
         );
         let reads: Vec<_> = every_request()
@@ -541,6 +615,20 @@ mod tests {
             decode_request(body.as_bytes()),
             Ok(Request::Logs { follow: false, .. })
         ));
+        let body =
+            json!({"version": 1, "request": {"type": "run", "command": ["/bin/true"]}}).to_string();
+        assert_eq!(
+            decode_request(body.as_bytes()).unwrap(),
+            Request::Run {
+                unit: None,
+                command: vec!["/bin/true".into()],
+                properties: vec![],
+                timer_properties: vec![],
+                expand_environment: true,
+                no_block: false,
+                wait: false,
+            }
+        );
     }
 
     fn code(body: &[u8]) -> ErrorCode {

@@ -27,10 +27,10 @@ use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use accuracy::Perturbation;
 use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
-use persistent::{BootStamp, StampOnStart};
+use persistent::{BootStamp, Resume, StampOnStart};
 use queue::ClockQueue;
 use random::{HostIdentity, RandomSource};
-pub use timer::{Next, Timer, UnitTimes};
+pub use timer::{Activated, Next, Timer, UnitTimes};
 pub use timer_state::{Cause, FailureReason, LastTrigger, Note, Pending, TimerState, Waiting};
 
 /// What the scheduler is told.
@@ -54,6 +54,9 @@ pub enum Event {
         /// its boot, if the owner keeps those. Without one, the realtime
         /// `stamp` is mapped onto the monotonic clocks.
         boot_stamp: Option<BootStamp>,
+        /// For a timer the owner keeps across its own restarts (transient
+        /// timers): its first start and last trigger.
+        resume: Option<Resume>,
     },
     /// Stop a timer.
     Stop(String),
@@ -296,9 +299,10 @@ impl Scheduler {
                 timer,
                 stamp,
                 boot_stamp,
+                resume,
             } => {
                 if let Some(id) = self.by_name.get(&timer).copied() {
-                    self.start(id, now, stamp, boot_stamp, &mut actions);
+                    self.start(id, now, stamp, boot_stamp, resume, &mut actions);
                 }
             }
             Event::Stop(timer) => {
@@ -344,6 +348,14 @@ impl Scheduler {
             }
         }
         actions
+    }
+
+    /// Forgets what is remembered of a unit that is gone for good (a
+    /// transient service that is done), unless a timer still triggers it.
+    pub fn forget_unit(&mut self, unit: &str) {
+        if !self.triggering.contains_key(unit) {
+            self.units.remove(unit);
+        }
     }
 
     /// Fires every timer whose elapse has come by `now`.
@@ -468,13 +480,14 @@ impl Scheduler {
         now: ClockSnapshot,
         stamp: Option<Timestamp>,
         boot_stamp: Option<BootStamp>,
+        resume: Option<Resume>,
         actions: &mut Vec<Action>,
     ) {
         let timer = self.timer_mut(id);
         if timer.state.is_active() {
             return;
         }
-        timer.activated = Some(now);
+        timer.activated = Some(Activated::At(now));
         timer.last_trigger = None;
         // systemd: a restart re-arms OnActiveSec= values only.
         for (i, value) in timer.unit.timer.triggers.iter().enumerate() {
@@ -532,6 +545,28 @@ impl Scheduler {
                     mapped: None,
                 }),
             };
+        }
+        if let Some(resume) = resume {
+            let clock = timer.monotonic_clock();
+            // A first start the wall clock puts in the future (another
+            // boot, a clock set back) cannot be placed: the timer counts
+            // from now, as any timer starting.
+            if let Some((monotonic, boottime)) = resume.activated.on_this_boot(now, clock) {
+                timer.activated = Some(Activated::Resumed {
+                    realtime: now.realtime,
+                    monotonic,
+                    boottime,
+                });
+            }
+            if timer.last_trigger.is_none() {
+                timer.last_trigger = resume.last_trigger.and_then(|last| {
+                    last.on_this_boot(now, clock).map(|mapped| LastTrigger {
+                        realtime: last.realtime,
+                        monotonic: None,
+                        mapped: Some(mapped),
+                    })
+                });
+            }
         }
         self.enter_waiting(id, now, false, actions);
     }

@@ -83,6 +83,19 @@ impl BootStamp {
     }
 }
 
+/// What a timer that outlives its manager (a transient timer of `sundial
+/// run`, which the daemon keeps in its store) brings to the manager's next
+/// life, so that a restart changes nothing about when it elapses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    /// When it was first started: `OnActiveSec=` counts from here, not from
+    /// the restart.
+    pub activated: BootStamp,
+    /// Its last trigger, if it fired: a one-shot value that has passed does
+    /// not fire again, and `OnUnitActiveSec=` counts on from it.
+    pub last_trigger: Option<BootStamp>,
+}
+
 /// What a stamp found when a timer starts means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StampOnStart {

@@ -43,6 +43,46 @@ pub struct Context<'a> {
     pub unit: UnitTimes,
 }
 
+/// When a timer was started; `OnActiveSec=` counts from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activated {
+    /// Started at these clock readings.
+    At(ClockSnapshot),
+    /// Started again at `realtime` by a restarted manager, but first started
+    /// earlier (a transient timer kept across restarts): where that first
+    /// start lies on this boot's CLOCK_MONOTONIC and CLOCK_BOOTTIME, negative
+    /// before the boot. Calendar values count from the restart, as for any
+    /// timer that starts.
+    Resumed {
+        /// The wall clock at the restart.
+        realtime: Timestamp,
+        /// The first start on CLOCK_MONOTONIC.
+        monotonic: i64,
+        /// The first start on CLOCK_BOOTTIME.
+        boottime: i64,
+    },
+}
+
+impl Activated {
+    /// The wall clock at the (re)start.
+    pub fn realtime(self) -> Timestamp {
+        match self {
+            Activated::At(s) => s.realtime,
+            Activated::Resumed { realtime, .. } => realtime,
+        }
+    }
+
+    /// Where the start lies on `clock`, in µs.
+    pub fn on(self, clock: ClockId) -> i64 {
+        match (self, clock) {
+            (Activated::At(s), clock) => s.usec(clock) as i64,
+            (Activated::Resumed { realtime, .. }, ClockId::Realtime) => realtime.as_usec(),
+            (Activated::Resumed { monotonic, .. }, ClockId::Monotonic) => monotonic,
+            (Activated::Resumed { boottime, .. }, ClockId::Boottime) => boottime,
+        }
+    }
+}
+
 /// The outcome of computing a timer's next elapse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
@@ -65,8 +105,8 @@ pub struct Timer {
     pub state: TimerState,
     /// When it last triggered.
     pub last_trigger: Option<LastTrigger>,
-    /// When it was last started (left `dead`); `OnActiveSec=` counts from here.
-    pub activated: Option<ClockSnapshot>,
+    /// When it was last started (left `dead`).
+    pub activated: Option<Activated>,
     /// Per trigger value: disabled by the one-shot rule.
     pub disabled: Vec<bool>,
     /// Its entries in the clock queues: the realtime and the monotonic
@@ -243,7 +283,7 @@ impl Timer {
                 return last.map_or(inactive.realtime, |l| l.max(inactive.realtime));
             }
         }
-        last.or(self.activated.map(|a| a.realtime))
+        last.or(self.activated.map(Activated::realtime))
             .unwrap_or(ctx.now.realtime)
     }
 
@@ -269,7 +309,7 @@ impl Timer {
             }
         };
         match base {
-            MonotonicBase::Active => Some(on(self.activated.unwrap_or(ctx.now))),
+            MonotonicBase::Active => Some(self.activated.map_or(on(ctx.now), |a| a.on(clock))),
             MonotonicBase::Boot if !ctx.in_container => Some(0),
             MonotonicBase::Boot | MonotonicBase::Startup => Some(on(ctx.startup)),
             MonotonicBase::UnitActive => unit_base(ctx.unit.inactive_exit),

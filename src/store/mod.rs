@@ -1,5 +1,5 @@
 //! The daemon's persistent state in one SQLite file: Persistent= stamps, run
-//! history and captured log lines.
+//! history, captured log lines and the transient units of `sundial run`.
 //!
 //! Durability: the file is in WAL mode. Stamps and run rows commit with
 //! `synchronous=FULL` (fsync at every commit), so neither `kill -9` nor a power
@@ -15,7 +15,7 @@
 //! event loop never waits for the disk.
 //!
 //! Batches: with [`Store::set_batching`] on, the durable writes (stamps, run
-//! rows) open one transaction that stays open until [`Store::commit`], so the
+//! rows, transient units) open one transaction that stays open until [`Store::commit`], so the
 //! writes of one event-loop turn cost one fsync together. Nothing written in
 //! a batch is durable before `commit` returns; the owner commits before it
 //! acts on a write (starts the service a stamp precedes, tells a client
@@ -30,6 +30,7 @@ mod logs;
 mod runs;
 pub mod schema;
 mod stamps;
+mod transient;
 
 #[cfg(test)]
 mod crash_tests;
@@ -50,6 +51,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use logs::{LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
 pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Trigger};
 pub use stamps::MonotonicStamp;
+pub use transient::TransientUnit;
 
 /// How long a writer waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -754,6 +756,16 @@ mod tests {
                 realtime: Timestamp::from_secs(9),
             };
             store.set_monotonic_stamp("new.timer", &stamp).unwrap();
+            store
+                .add_transient(&TransientUnit {
+                    unit: "run-new.service".into(),
+                    text: "[Service]\nExecStart=/bin/true\n".into(),
+                    boot_id: "b".into(),
+                    created_realtime: Timestamp::from_secs(9),
+                    created_monotonic_usec: 1,
+                    created_boottime_usec: 1,
+                })
+                .unwrap();
             store
                 .append_logs(&[NewLogLine {
                     unit: "new.service",

@@ -75,6 +75,19 @@ pub const MIGRATIONS: &[Migration] = &[
             ) WITHOUT ROWID;
         ",
     },
+    Migration {
+        what: "transient units (sundial run)",
+        sql: "
+            CREATE TABLE transient_units (
+                unit TEXT PRIMARY KEY NOT NULL,
+                text TEXT NOT NULL,
+                boot_id TEXT NOT NULL,
+                created_realtime_usec INTEGER NOT NULL,
+                created_monotonic_usec INTEGER NOT NULL,
+                created_boottime_usec INTEGER NOT NULL
+            ) WITHOUT ROWID;
+        ",
+    },
 ];
 
 /// The schema version this build writes.
@@ -185,7 +198,8 @@ mod tests {
                 "logs",
                 "runs",
                 "timer_monotonic_stamps",
-                "timer_stamps"
+                "timer_stamps",
+                "transient_units"
             ]
         );
         // A second run finds nothing to do.

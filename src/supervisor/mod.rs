@@ -322,6 +322,42 @@ impl Supervisor {
         }
     }
 
+    /// Forgets a service at rest: inactive or failed, nothing running, no
+    /// job (a transient unit that is done). Returns whether it was removed;
+    /// a service that is not at rest stays.
+    pub fn remove_unit(&mut self, name: &str) -> bool {
+        let Some(s) = self.services.get(name) else {
+            return false;
+        };
+        // A service with reports not passed on yet has a state change its
+        // owner has not seen.
+        if self.busy.contains(name)
+            || self.touched.contains(name)
+            || self.has_job(name)
+            || !s.machine.state().is_inactive()
+        {
+            return false;
+        }
+        let conflicts = s.machine.unit().unit.conflicts.clone();
+        for other in conflicts {
+            if let Some(set) = self.conflicted_by.get_mut(other.as_str()) {
+                set.remove(name);
+                if set.is_empty() {
+                    self.conflicted_by.remove(other.as_str());
+                }
+            }
+        }
+        self.services.remove(name);
+        self.ordered_units.remove(name);
+        self.job_dirty.remove(name);
+        true
+    }
+
+    /// Whether a job of the service is queued or running.
+    pub fn has_job(&self, name: &str) -> bool {
+        self.jobs.of_unit(name).next().is_some()
+    }
+
     pub fn status(&self, name: &str) -> Option<ServiceStatus> {
         let m = &self.services.get(name)?.machine;
         Some(ServiceStatus {
@@ -492,6 +528,9 @@ impl Supervisor {
         if let Some(s) = self.services.get_mut(name) {
             s.machine.reset_failed();
             self.touch(name);
+            // failed -> dead is a state change like any other: the owner
+            // hears of it now, not at the next job.
+            self.flush_reports();
         }
     }
 

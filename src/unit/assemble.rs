@@ -457,4 +457,49 @@ mod tests {
         assert_eq!(s.standard_output, None);
         assert_eq!(s.tty_path(), Path::new("/dev/console"));
     }
+
+    #[test]
+    fn collect_mode_is_read_and_a_bad_one_reported() {
+        let load = |line: &str| {
+            let path = PathBuf::from("/units/c.service");
+            let text = format!("[Unit]\n{line}\n[Service]\nExecStart=/bin/true\n");
+            let files = [LexedFile {
+                path: path.clone(),
+                lexed: lex(&path, &text),
+            }];
+            let ctx = SpecifierContext::system();
+            let zone = Zone::utc();
+            let zones = BundledZones::new();
+            let env = ParseEnv {
+                specifiers: &ctx,
+                local_zone: &zone,
+                zones: &zones,
+            };
+            let name = UnitName::parse("c.service").expect("valid name");
+            let mut diags = Vec::new();
+            let unit = assemble(&name, Some(&path), &files, &env, &mut diags).expect("loads");
+            let diags: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            (unit.unit_section().collect_mode, diags)
+        };
+        use crate::unit::CollectMode;
+        assert_eq!(
+            load("CollectMode=inactive-or-failed"),
+            (CollectMode::InactiveOrFailed, vec![])
+        );
+        assert_eq!(
+            load("CollectMode=inactive"),
+            (CollectMode::Inactive, vec![])
+        );
+        assert_eq!(
+            load("CollectMode=always"),
+            (
+                CollectMode::Inactive,
+                vec![
+                    "/units/c.service:2: CollectMode=: invalid value 'always', expected one of: \
+                     inactive, inactive-or-failed"
+                        .to_owned()
+                ]
+            )
+        );
+    }
 }

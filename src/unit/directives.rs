@@ -15,7 +15,7 @@ use super::install::InstallSection;
 use super::name::UnitName;
 use super::specifiers::Specifiers;
 use super::timer::{MonotonicBase, TimerSection, TimerTrigger};
-use super::unit::{Condition, ConditionKind, UnitSection};
+use super::unit::{CollectMode, Condition, ConditionKind, UnitSection};
 use super::values::{check_abs_path, parse_bool, parse_calendar, parse_timespan, parse_unit_names};
 
 /// Everything a directive parser needs besides the value.
@@ -170,6 +170,13 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         "StartLimitIntervalSec" | "StartLimitInterval" => match parse_timespan(value) {
             Ok(t) => u.start_limit_interval = Some(t),
             Err(e) => cx.warn(e),
+        },
+        "CollectMode" => match CollectMode::parse(value) {
+            Some(mode) => u.collect_mode = mode,
+            None => cx.warn(ValueError::Enum {
+                value: value.to_owned(),
+                expected: "inactive, inactive-or-failed",
+            }),
         },
         "StartLimitBurst" => match value.parse::<u32>() {
             Ok(n) => u.start_limit_burst = Some(n),

@@ -25,6 +25,7 @@ pub mod source;
 pub mod specifiers;
 pub mod stdin_data;
 pub mod timer;
+pub mod transient;
 // The `[Unit]` section is called what systemd calls it.
 #[allow(clippy::module_inception)]
 pub mod unit;
@@ -45,4 +46,4 @@ pub use signal::Signal;
 pub use source::UnitSource;
 pub use specifiers::{SpecifierContext, Specifiers};
 pub use timer::{MonotonicBase, TimerSection, TimerTrigger, TimerUnit};
-pub use unit::{Condition, ConditionKind, UnitSection};
+pub use unit::{CollectMode, Condition, ConditionKind, UnitSection};

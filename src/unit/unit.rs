@@ -75,6 +75,30 @@ pub struct Condition {
     pub value: String,
 }
 
+/// `CollectMode=`: when a transient unit that ran is unloaded. Units with a
+/// file of their own stay loaded whatever it says: sundial unloads only what
+/// `sundial run` made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum CollectMode {
+    /// `inactive` (the default): once it is inactive; a failed unit stays
+    /// until `reset-failed`.
+    #[default]
+    Inactive,
+    /// `inactive-or-failed`: once it is inactive or failed.
+    InactiveOrFailed,
+}
+
+impl CollectMode {
+    /// The mode named `s`, as the directive spells it.
+    pub fn parse(s: &str) -> Option<CollectMode> {
+        match s {
+            "inactive" => Some(CollectMode::Inactive),
+            "inactive-or-failed" => Some(CollectMode::InactiveOrFailed),
+            _ => None,
+        }
+    }
+}
+
 /// The `[Unit]` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitSection {
@@ -120,6 +144,8 @@ pub struct UnitSection {
     pub conditions: Vec<Condition>,
     /// `Assert*=`: like conditions, but a failed one fails the start.
     pub asserts: Vec<Condition>,
+    /// `CollectMode=`.
+    pub collect_mode: CollectMode,
 }
 
 impl UnitSection {
@@ -170,6 +196,7 @@ impl Default for UnitSection {
             start_limit_burst: None,
             conditions: Vec::new(),
             asserts: Vec::new(),
+            collect_mode: CollectMode::Inactive,
         }
     }
 }

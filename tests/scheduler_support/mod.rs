@@ -147,6 +147,7 @@ impl Sim {
                     timer,
                     stamp,
                     boot_stamp: None,
+                    resume: None,
                 },
                 &mut self.stamps,
             ));

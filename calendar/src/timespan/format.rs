@@ -80,6 +80,60 @@ impl fmt::Display for Timespan {
     }
 }
 
+/// systemd's `format_timespan()` with a coarser `accuracy`: parts below it
+/// are cut off, and the decimals of the last part go down to it only, as in
+/// systemd-run's "Service runtime:" (millisecond accuracy).
+///
+/// ```
+/// use sundial_calendar::timespan::format_timespan;
+/// use sundial_calendar::Timespan;
+/// let ms = Timespan::from_usec(1_000);
+/// assert_eq!(format_timespan(Timespan::from_usec(1_234_567), ms), "1.234s");
+/// assert_eq!(format_timespan(Timespan::from_usec(12_345), ms), "12ms");
+/// assert_eq!(format_timespan(Timespan::from_usec(61_500_000), ms), "1min 1.500s");
+/// assert_eq!(format_timespan(Timespan::from_usec(500), ms), "500us");
+/// assert_eq!(format_timespan(Timespan::ZERO, ms), "0");
+/// ```
+pub fn format_timespan(span: Timespan, accuracy: Timespan) -> String {
+    if span.is_infinite() {
+        return "infinity".to_owned();
+    }
+    if span.is_zero() {
+        return "0".to_owned();
+    }
+    let accuracy = accuracy.as_usec().max(1);
+    let mut out = String::new();
+    let mut rest = span.as_usec();
+    for (suffix, unit) in UNITS {
+        if rest == 0 || (rest < accuracy && !out.is_empty()) {
+            break;
+        }
+        if rest < unit {
+            continue;
+        }
+        let separator = if out.is_empty() { "" } else { " " };
+        let (whole, mut part) = (rest / unit, rest % unit);
+        if rest < USEC_PER_MINUTE && part > 0 {
+            // The decimals a unit has, less those below the accuracy.
+            let mut digits = subunit_digits(unit) as i32;
+            let mut cut = accuracy;
+            while cut > 1 {
+                part /= 10;
+                digits -= 1;
+                cut /= 10;
+            }
+            if digits > 0 {
+                let digits = digits as usize;
+                out.push_str(&format!("{separator}{whole}.{part:0digits$}{suffix}"));
+                break;
+            }
+        }
+        out.push_str(&format!("{separator}{whole}{suffix}"));
+        rest = part;
+    }
+    out
+}
+
 /// `t` relative to `now` as systemd prints it in "From now:" lines and in
 /// `list-timers`: `2 years 7 months ago`, `1 day 3h left`, `5min 3s ago`,
 /// `now`. Only the two largest sensible units are shown.

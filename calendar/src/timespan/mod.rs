@@ -3,7 +3,7 @@
 mod format;
 mod parse;
 
-pub use format::format_relative;
+pub use format::{format_relative, format_timespan};
 
 use std::str::FromStr;
 

@@ -81,7 +81,13 @@ pub fn exit_code(check: Check, states: &[UnitState]) -> u8 {
         Check::Failed => s.state == "failed",
         Check::Enabled => matches!(
             s.state.as_str(),
-            "enabled" | "enabled-runtime" | "static" | "alias" | "indirect" | "generated"
+            "enabled"
+                | "enabled-runtime"
+                | "static"
+                | "alias"
+                | "indirect"
+                | "generated"
+                | "transient"
         ),
     };
     let not_found = |s: &UnitState| s.load_state == "not-found" || s.state == "not-found";
@@ -135,6 +141,7 @@ mod tests {
         assert_eq!(exit_code(Check::Failed, &[s("inactive", "loaded")]), 1);
         assert_eq!(exit_code(Check::Failed, &[s("inactive", "not-found")]), 4);
         assert_eq!(exit_code(Check::Enabled, &[s("static", "loaded")]), 0);
+        assert_eq!(exit_code(Check::Enabled, &[s("transient", "loaded")]), 0);
         assert_eq!(exit_code(Check::Enabled, &[s("disabled", "loaded")]), 1);
         assert_eq!(exit_code(Check::Enabled, &[s("masked", "masked")]), 1);
         assert_eq!(exit_code(Check::Enabled, &[s("not-found", "")]), 4);

@@ -27,6 +27,7 @@ pub mod list_units;
 pub mod logs;
 pub mod mask;
 pub mod reset_failed;
+pub mod run;
 pub mod show;
 pub mod status;
 mod table;
@@ -86,6 +87,8 @@ pub enum Verb {
     DaemonReload(daemon_reload::Args),
     Logs(logs::Args),
     History(history::Args),
+    // Boxed: its many options would make every command this size.
+    Run(Box<run::Args>),
 }
 
 impl Verb {
@@ -111,6 +114,7 @@ impl Verb {
             Verb::DaemonReload(a) => &mut a.connection,
             Verb::Logs(a) => &mut a.connection,
             Verb::History(a) => &mut a.connection,
+            Verb::Run(a) => &mut a.connection,
         }
     }
 }
@@ -154,6 +158,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::DaemonReload(args) => daemon_reload::run(args),
         Verb::Logs(args) => logs::run(args),
         Verb::History(args) => history::run(args),
+        Verb::Run(args) => run::run(*args),
     }
 }
 

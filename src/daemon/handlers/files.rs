@@ -27,6 +27,10 @@ pub fn is_enabled(state: &State, name: &str) -> String {
     if state.units.load_state(name) == "masked" {
         return "masked".into();
     }
+    // systemd: a unit made at runtime (systemd-run) is `transient`.
+    if state.transient.contains(name) {
+        return "transient".into();
+    }
     if !links_to(state, name).is_empty() {
         return "enabled".into();
     }

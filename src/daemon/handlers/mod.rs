@@ -9,6 +9,7 @@ mod listing;
 mod logs;
 mod query;
 mod reload;
+mod run;
 mod show;
 mod status;
 
@@ -78,6 +79,26 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             let _ = reply.send(logs::logs(state, query));
         }
         Request::History { unit, limit } => answer(reply, logs::history(state, unit, limit)),
+        Request::Run {
+            unit,
+            command,
+            properties,
+            timer_properties,
+            expand_environment,
+            no_block,
+            wait,
+        } => {
+            let request = run::RunRequest {
+                unit,
+                command,
+                properties,
+                timer_properties,
+                expand_environment,
+                no_block,
+                wait,
+            };
+            run::run(state, request, reply);
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! units, the manager's own properties, including the daemon's counters
 //! (loop wake-ups, timer lateness) that the benchmark reads.
 
+use std::path::PathBuf;
+
 use sundial_calendar::timestamp;
 use sundial_calendar::Timestamp;
 
@@ -11,7 +13,7 @@ use super::{is_enabled, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{Property, UnitProperties};
 use crate::ipc::Response;
-use crate::unit::{Unit, UnitName};
+use crate::unit::{CollectMode, Unit, UnitName};
 
 /// Answers `show`.
 pub fn show(state: &mut State, units: &[String], properties: &[String]) -> Response {
@@ -86,13 +88,12 @@ fn manager(state: &State) -> Vec<Property> {
             "running"
         },
     );
+    // The transient units' directory first, as systemd's
+    // /run/systemd/transient.
     p.add(
         "UnitPath",
-        state
-            .paths
-            .search_path
-            .dirs
-            .iter()
+        std::iter::once(state.transient.dir())
+            .chain(state.paths.search_path.dirs.iter().map(PathBuf::as_path))
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(" "),
@@ -159,6 +160,14 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
         );
         let s = unit.unit_section();
         p.add("SourcePath", s.source_path.as_deref().unwrap_or(""));
+        p.add("Transient", yes_no(state.transient.contains(name)));
+        p.add(
+            "CollectMode",
+            match s.collect_mode {
+                CollectMode::Inactive => "inactive",
+                CollectMode::InactiveOrFailed => "inactive-or-failed",
+            },
+        );
         p.add("Requires", names(&s.requires));
         p.add("Wants", names(&s.wants));
         p.add("BindsTo", names(&s.binds_to));
