@@ -302,6 +302,7 @@ async fn start(
         localtime,
         boot_id,
     };
+    reload::record_problems(&mut state);
     start_default_targets(&mut state);
     heap::release_free_pages();
     report(format!(
