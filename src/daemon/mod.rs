@@ -237,6 +237,10 @@ async fn start(
             report(format!("--unit-dir {}: no such directory", dir.display()));
         }
     }
+    report(format!(
+        "reading unit files from {}",
+        units::describe_unit_dirs(&paths.search_path)
+    ));
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
         report(d.to_string());
