@@ -280,6 +280,11 @@ fn main_sections(roff: &mut Roff) {
             "XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR",
             "The base directories of user mode (see FILES).",
         ),
+        (
+            "LANG, LANGUAGE, LC_*",
+            "The daemon's locale, passed to every service (see show-environment). A user \
+             daemon also passes HOME, XDG_RUNTIME_DIR and its user's USER, LOGNAME and SHELL.",
+        ),
     ] {
         tagged(roff, name, meaning);
     }

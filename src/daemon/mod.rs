@@ -13,6 +13,7 @@
 //!   (clients waiting for jobs), [`stats`].
 //! - [`reload`]: daemon-reload; [`handlers`]: one file per request family.
 //! - [`localtime`]: noticing a new local time zone (/etc/localtime replaced).
+//! - [`manager_env`]: the environment every service starts from.
 //! - [`heap`]: freed memory handed back after loading units.
 
 pub mod clock;
@@ -23,6 +24,7 @@ pub mod handlers;
 pub mod heap;
 pub mod localtime;
 pub mod lock;
+pub mod manager_env;
 pub mod output;
 pub mod paths;
 pub mod reload;
@@ -248,6 +250,17 @@ async fn start(
 
     let mut supervisor_config = SupervisorConfig::new(&paths.runtime_dir);
     supervisor_config.defaults = config.defaults;
+    // Variables that are no Unicode cannot be a locale or a path we pass on.
+    let process_env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    supervisor_config
+        .default_environment
+        .extend(manager_env::manager_environment(
+            paths.scope,
+            &process_env,
+            manager_env::Account::of_process().as_ref(),
+        ));
     supervisor_config
         .default_environment
         .extend(config.default_environment.iter().cloned());

@@ -178,6 +178,12 @@ pub enum Request {
         #[serde(default)]
         limit: Option<u32>,
     },
+    /// `show-environment`: the manager environment every service starts from.
+    ShowEnvironment,
+    /// `set-environment NAME=VALUE...`
+    SetEnvironment { assignments: Vec<String> },
+    /// `unset-environment NAME|NAME=VALUE...`
+    UnsetEnvironment { names: Vec<String> },
 }
 
 impl Request {
@@ -207,6 +213,9 @@ impl Request {
         "daemon-reload",
         "logs",
         "history",
+        "show-environment",
+        "set-environment",
+        "unset-environment",
     ];
 
     /// Whether the request only reads state; in system mode, users other than
@@ -223,7 +232,8 @@ impl Request {
             | Request::IsEnabled { .. }
             | Request::IsFailed { .. }
             | Request::Logs { .. }
-            | Request::History { .. } => true,
+            | Request::History { .. }
+            | Request::ShowEnvironment => true,
             Request::Start { .. }
             | Request::Stop { .. }
             | Request::Restart { .. }
@@ -236,7 +246,9 @@ impl Request {
             | Request::Mask { .. }
             | Request::Unmask { .. }
             | Request::ResetFailed { .. }
-            | Request::DaemonReload => false,
+            | Request::DaemonReload
+            | Request::SetEnvironment { .. }
+            | Request::UnsetEnvironment { .. } => false,
         }
     }
 
@@ -313,6 +325,8 @@ pub enum Response {
     Logs { lines: Vec<LogLine> },
     /// `history`.
     Runs { runs: Vec<RunRow> },
+    /// `show-environment`: `NAME=value` entries, sorted by name.
+    Environment { variables: Vec<String> },
     /// The request failed.
     Error { code: ErrorCode, message: String },
 }
@@ -448,6 +462,13 @@ mod tests {
                 unit: None,
                 limit: Some(20),
             },
+            Request::ShowEnvironment,
+            Request::SetEnvironment {
+                assignments: vec!["LANG=C.UTF-8".into()],
+            },
+            Request::UnsetEnvironment {
+                names: vec!["LANG".into()],
+            },
         ]
     }
 
@@ -500,7 +521,8 @@ mod tests {
                 "is-enabled",
                 "is-failed",
                 "logs",
-                "history"
+                "history",
+                "show-environment"
             ]
         );
     }

@@ -17,6 +17,7 @@ use crate::unit::UnitType;
 pub mod connect;
 pub mod daemon_reload;
 pub mod enable;
+pub mod environment;
 pub mod history;
 pub mod is_state;
 pub mod jobs;
@@ -86,6 +87,9 @@ pub enum Verb {
     DaemonReload(daemon_reload::Args),
     Logs(logs::Args),
     History(history::Args),
+    ShowEnvironment(environment::ShowArgs),
+    SetEnvironment(environment::SetArgs),
+    UnsetEnvironment(environment::UnsetArgs),
 }
 
 impl Verb {
@@ -111,6 +115,9 @@ impl Verb {
             Verb::DaemonReload(a) => &mut a.connection,
             Verb::Logs(a) => &mut a.connection,
             Verb::History(a) => &mut a.connection,
+            Verb::ShowEnvironment(a) => &mut a.connection,
+            Verb::SetEnvironment(a) => &mut a.connection,
+            Verb::UnsetEnvironment(a) => &mut a.connection,
         }
     }
 }
@@ -154,6 +161,9 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::DaemonReload(args) => daemon_reload::run(args),
         Verb::Logs(args) => logs::run(args),
         Verb::History(args) => history::run(args),
+        Verb::ShowEnvironment(args) => environment::show(args),
+        Verb::SetEnvironment(args) => environment::set(args),
+        Verb::UnsetEnvironment(args) => environment::unset(args),
     }
 }
 

@@ -3,6 +3,7 @@
 //! or, for jobs, when they are done.
 
 mod deps;
+mod environment;
 mod files;
 mod jobs;
 mod listing;
@@ -78,6 +79,11 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             let _ = reply.send(logs::logs(state, query));
         }
         Request::History { unit, limit } => answer(reply, logs::history(state, unit, limit)),
+        Request::ShowEnvironment => answer(reply, environment::show(state)),
+        Request::SetEnvironment { assignments } => {
+            answer(reply, environment::set(state, &assignments))
+        }
+        Request::UnsetEnvironment { names } => answer(reply, environment::unset(state, &names)),
     }
 }
 
