@@ -35,6 +35,8 @@ pub struct Args {
     /// instead of printing sundial.1.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub inert: super::verify::InertScope,
 }
 
 /// One manual page.

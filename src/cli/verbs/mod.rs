@@ -122,15 +122,6 @@ impl Verb {
     }
 }
 
-/// The error for `--user`, `--system` or `--socket` before a command that is
-/// not a control command (`sundial --user daemon`): say where they go.
-pub fn misplaced_connection_flags() -> anyhow::Error {
-    anyhow::anyhow!(
-        "--user, --system and --socket before the command name apply to control commands \
-         only; put them after the command name"
-    )
-}
-
 /// Runs a control command; `outer` are the connection flags given before
 /// the command name.
 pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
