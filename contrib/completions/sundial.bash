@@ -85,8 +85,14 @@ _sundial() {
             sundial,restart)
                 cmd="sundial__subcmd__restart"
                 ;;
+            sundial,set-environment)
+                cmd="sundial__subcmd__set__subcmd__environment"
+                ;;
             sundial,show)
                 cmd="sundial__subcmd__show"
+                ;;
+            sundial,show-environment)
+                cmd="sundial__subcmd__show__subcmd__environment"
                 ;;
             sundial,simulate)
                 cmd="sundial__subcmd__simulate"
@@ -111,6 +117,9 @@ _sundial() {
                 ;;
             sundial,unmask)
                 cmd="sundial__subcmd__unmask"
+                ;;
+            sundial,unset-environment)
+                cmd="sundial__subcmd__unset__subcmd__environment"
                 ;;
             sundial,verify)
                 cmd="sundial__subcmd__verify"
@@ -184,8 +193,14 @@ _sundial() {
             sundial__subcmd__help,restart)
                 cmd="sundial__subcmd__help__subcmd__restart"
                 ;;
+            sundial__subcmd__help,set-environment)
+                cmd="sundial__subcmd__help__subcmd__set__subcmd__environment"
+                ;;
             sundial__subcmd__help,show)
                 cmd="sundial__subcmd__help__subcmd__show"
+                ;;
+            sundial__subcmd__help,show-environment)
+                cmd="sundial__subcmd__help__subcmd__show__subcmd__environment"
                 ;;
             sundial__subcmd__help,simulate)
                 cmd="sundial__subcmd__help__subcmd__simulate"
@@ -211,6 +226,9 @@ _sundial() {
             sundial__subcmd__help,unmask)
                 cmd="sundial__subcmd__help__subcmd__unmask"
                 ;;
+            sundial__subcmd__help,unset-environment)
+                cmd="sundial__subcmd__help__subcmd__unset__subcmd__environment"
+                ;;
             sundial__subcmd__help,verify)
                 cmd="sundial__subcmd__help__subcmd__verify"
                 ;;
@@ -221,7 +239,7 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,7 +257,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__calendar)
-            opts="-h -V --iterations --base-time --json --help --version"
+            opts="-h -V --iterations --base-time --json --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -253,6 +271,10 @@ _sundial() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -261,13 +283,17 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__cat)
-            opts="-h -V --unit-dir --user --system --help --version"
+            opts="-h -V --unit-dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -279,12 +305,16 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__completions)
-            opts="-h -V --help --version bash elvish fish powershell zsh"
+            opts="-h -V --user --system --socket --no-pager --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -385,7 +415,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__help)
-            opts="calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history completions man help"
+            opts="calendar timespan timestamp verify cat simulate daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -720,7 +750,35 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__help__subcmd__set__subcmd__environment)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__help__subcmd__show__subcmd__environment)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -833,6 +891,20 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__help__subcmd__unmask)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__help__subcmd__unset__subcmd__environment)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1135,13 +1207,17 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__man)
-            opts="-h -V --dir --help --version"
+            opts="-h -V --dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1242,6 +1318,24 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__set__subcmd__environment)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__show)
             opts="-p -o -h -V --property --value --output --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1276,8 +1370,26 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__show__subcmd__environment)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__simulate)
-            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --unit-dir --user --system --help --version"
+            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --unit-dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1316,6 +1428,10 @@ _sundial() {
                     return 0
                     ;;
                 --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1397,12 +1513,16 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__timespan)
-            opts="-h -V --json --help --version"
+            opts="-h -V --json --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1411,12 +1531,16 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__timestamp)
-            opts="-h -V --json --help --version"
+            opts="-h -V --json --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1460,14 +1584,36 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__unset__subcmd__environment)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__verify)
-            opts="-h -V --unit-dir --user --system --help --version"
+            opts="-h -V --unit-dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
