@@ -3,6 +3,7 @@
 //! or, for jobs, when they are done.
 
 mod deps;
+mod enablement;
 mod environment;
 mod files;
 mod jobs;
@@ -18,7 +19,7 @@ use tokio::sync::oneshot;
 use super::state::State;
 use crate::ipc::{ErrorCode, Incoming, Reply, Request, Response};
 
-pub use files::is_enabled;
+pub use enablement::is_enabled;
 
 /// Carries out one request.
 pub fn handle(state: &mut State, incoming: Incoming) {
