@@ -749,6 +749,15 @@ fn unknown_units_templates_and_broken_units_answer_as_systemctl() {
         fs::read_link(&link).expect("still a link"),
         Path::new("../sync@.service")
     );
+    // Disabling the template removes the links of its instances.
+    let disable = d.run(&["disable", "sync@.service"]);
+    assert_eq!(
+        (disable.code, disable.stderr.clone()),
+        (0, format!("Removed \"{}\".\n", link.display())),
+        "{disable:?}"
+    );
+    let is = d.run(&["is-enabled", "sync@.service"]);
+    assert_eq!((is.code, is.stdout.as_str()), (1, "disabled\n"), "{is:?}");
     // A unit whose file is broken is not started.
     let start = d.run(&["start", "bad.timer"]);
     assert_eq!(start.code, 1, "{start:?}");

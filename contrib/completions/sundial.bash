@@ -91,8 +91,14 @@ _sundial() {
             sundial,run)
                 cmd="sundial__subcmd__run"
                 ;;
+            sundial,set-environment)
+                cmd="sundial__subcmd__set__subcmd__environment"
+                ;;
             sundial,show)
                 cmd="sundial__subcmd__show"
+                ;;
+            sundial,show-environment)
+                cmd="sundial__subcmd__show__subcmd__environment"
                 ;;
             sundial,simulate)
                 cmd="sundial__subcmd__simulate"
@@ -117,6 +123,9 @@ _sundial() {
                 ;;
             sundial,unmask)
                 cmd="sundial__subcmd__unmask"
+                ;;
+            sundial,unset-environment)
+                cmd="sundial__subcmd__unset__subcmd__environment"
                 ;;
             sundial,verify)
                 cmd="sundial__subcmd__verify"
@@ -220,8 +229,14 @@ _sundial() {
             sundial__subcmd__help,run)
                 cmd="sundial__subcmd__help__subcmd__run"
                 ;;
+            sundial__subcmd__help,set-environment)
+                cmd="sundial__subcmd__help__subcmd__set__subcmd__environment"
+                ;;
             sundial__subcmd__help,show)
                 cmd="sundial__subcmd__help__subcmd__show"
+                ;;
+            sundial__subcmd__help,show-environment)
+                cmd="sundial__subcmd__help__subcmd__show__subcmd__environment"
                 ;;
             sundial__subcmd__help,simulate)
                 cmd="sundial__subcmd__help__subcmd__simulate"
@@ -247,6 +262,9 @@ _sundial() {
             sundial__subcmd__help,unmask)
                 cmd="sundial__subcmd__help__subcmd__unmask"
                 ;;
+            sundial__subcmd__help,unset-environment)
+                cmd="sundial__subcmd__help__subcmd__unset__subcmd__environment"
+                ;;
             sundial__subcmd__help,verify)
                 cmd="sundial__subcmd__help__subcmd__verify"
                 ;;
@@ -266,7 +284,7 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history run completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,7 +302,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__calendar)
-            opts="-h -V --iterations --base-time --json --help --version"
+            opts="-h -V --iterations --base-time --json --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -298,6 +316,10 @@ _sundial() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -306,13 +328,17 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__cat)
-            opts="-h -V --unit-dir --user --system --help --version"
+            opts="-h -V --unit-dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -324,12 +350,16 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__completions)
-            opts="-h -V --help --version bash elvish fish powershell zsh"
+            opts="-h -V --user --system --socket --no-pager --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -596,7 +626,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__help)
-            opts="calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history run completions man help"
+            opts="calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1001,7 +1031,35 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__help__subcmd__set__subcmd__environment)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__help__subcmd__show__subcmd__environment)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1114,6 +1172,20 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__help__subcmd__unmask)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__help__subcmd__unset__subcmd__environment)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1416,13 +1488,17 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__man)
-            opts="-h -V --dir --help --version"
+            opts="-h -V --dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1621,6 +1697,24 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__set__subcmd__environment)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__show)
             opts="-p -o -h -V --property --value --output --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1655,8 +1749,26 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__show__subcmd__environment)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__simulate)
-            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --unit-dir --user --system --help --version"
+            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --unit-dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1695,6 +1807,10 @@ _sundial() {
                     return 0
                     ;;
                 --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1776,12 +1892,16 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__timespan)
-            opts="-h -V --json --help --version"
+            opts="-h -V --json --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1790,12 +1910,16 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__timestamp)
-            opts="-h -V --json --help --version"
+            opts="-h -V --json --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1839,14 +1963,36 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__unset__subcmd__environment)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__verify)
-            opts="-h -V --unit-dir --user --system --help --version"
+            opts="-h -V --unit-dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,7 +36,11 @@ _sundial() {
 _arguments "${_arguments_options[@]}" : \
 '--iterations=[How many elapses to show for each expression]:N:_default' \
 '--base-time=[Compute elapses after this timestamp instead of now (\`2024-02-28 23\:59\:59 UTC\`, \`@1700000000\`)]:TIMESTAMP:_default' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '--json[Print one JSON object per expression instead of the table]' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -46,7 +50,11 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (timespan)
 _arguments "${_arguments_options[@]}" : \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '--json[Print one JSON object per span instead of the table]' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -56,7 +64,11 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (timestamp)
 _arguments "${_arguments_options[@]}" : \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '--json[Print one JSON object per timestamp instead of the table]' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -67,8 +79,10 @@ _arguments "${_arguments_options[@]}" : \
 (verify)
 _arguments "${_arguments_options[@]}" : \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -79,8 +93,10 @@ _arguments "${_arguments_options[@]}" : \
 (cat)
 _arguments "${_arguments_options[@]}" : \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -101,8 +117,10 @@ json\:"One JSON array"))' \
 '--output=[Output format]:OUTPUT:((table\:"Aligned columns"
 json\:"One JSON array"))' \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -673,8 +691,50 @@ _arguments "${_arguments_options[@]}" : \
 '*::command -- The command and its arguments (options after it belong to it; `--` before it is allowed):_default' \
 && ret=0
 ;;
+(show-environment)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(set-environment)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::assignments -- Assignments:_default' \
+&& ret=0
+;;
+(unset-environment)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::names -- Variables:_default' \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -685,6 +745,10 @@ _arguments "${_arguments_options[@]}" : \
 (man)
 _arguments "${_arguments_options[@]}" : \
 '--dir=[Write sundial.1 and one page per command into DIR (created if missing) instead of printing sundial.1]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -855,6 +919,18 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(show-environment)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(set-environment)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(unset-environment)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -911,6 +987,9 @@ _sundial_commands() {
 'logs:Show the output services printed, as journalctl does' \
 'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
 'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
+'show-environment:Print the environment every service starts from' \
+'set-environment:Set variables of the environment every service starts from' \
+'unset-environment:Remove variables from the environment every service starts from' \
 'completions:Print a shell completion script' \
 'man:Print or write the manual pages' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -1042,6 +1121,9 @@ _sundial__subcmd__help_commands() {
 'logs:Show the output services printed, as journalctl does' \
 'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
 'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
+'show-environment:Print the environment every service starts from' \
+'set-environment:Set variables of the environment every service starts from' \
+'unset-environment:Remove variables from the environment every service starts from' \
 'completions:Print a shell completion script' \
 'man:Print or write the manual pages' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -1192,10 +1274,20 @@ _sundial__subcmd__help__subcmd__run_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help run commands' commands "$@"
 }
+(( $+functions[_sundial__subcmd__help__subcmd__set-environment_commands] )) ||
+_sundial__subcmd__help__subcmd__set-environment_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help set-environment commands' commands "$@"
+}
 (( $+functions[_sundial__subcmd__help__subcmd__show_commands] )) ||
 _sundial__subcmd__help__subcmd__show_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help show commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__show-environment_commands] )) ||
+_sundial__subcmd__help__subcmd__show-environment_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help show-environment commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__help__subcmd__simulate_commands] )) ||
 _sundial__subcmd__help__subcmd__simulate_commands() {
@@ -1236,6 +1328,11 @@ _sundial__subcmd__help__subcmd__try-restart_commands() {
 _sundial__subcmd__help__subcmd__unmask_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help unmask commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__unset-environment_commands] )) ||
+_sundial__subcmd__help__subcmd__unset-environment_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help unset-environment commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__help__subcmd__verify_commands] )) ||
 _sundial__subcmd__help__subcmd__verify_commands() {
@@ -1322,10 +1419,20 @@ _sundial__subcmd__run_commands() {
     local commands; commands=()
     _describe -t commands 'sundial run commands' commands "$@"
 }
+(( $+functions[_sundial__subcmd__set-environment_commands] )) ||
+_sundial__subcmd__set-environment_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial set-environment commands' commands "$@"
+}
 (( $+functions[_sundial__subcmd__show_commands] )) ||
 _sundial__subcmd__show_commands() {
     local commands; commands=()
     _describe -t commands 'sundial show commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__show-environment_commands] )) ||
+_sundial__subcmd__show-environment_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial show-environment commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__simulate_commands] )) ||
 _sundial__subcmd__simulate_commands() {
@@ -1366,6 +1473,11 @@ _sundial__subcmd__try-restart_commands() {
 _sundial__subcmd__unmask_commands() {
     local commands; commands=()
     _describe -t commands 'sundial unmask commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__unset-environment_commands] )) ||
+_sundial__subcmd__unset-environment_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial unset-environment commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__verify_commands] )) ||
 _sundial__subcmd__verify_commands() {

@@ -48,6 +48,9 @@ pub struct Args {
     /// Calendar events such as `daily`, `Mon *-*-* 09:00`, `*:0/15`, `2024-02-29 12:00 UTC`.
     #[arg(required = true, value_name = "EXPR")]
     exprs: Vec<String>,
+
+    #[command(flatten)]
+    inert: super::verify::InertScope,
 }
 
 /// One expression in `--json` output.

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use crate::cli::verbs::mangle_unit_name;
-use crate::cli::verify::UnitDirArgs;
+use crate::cli::verify::{InertConnection, UnitDirArgs};
 use crate::unit::{host, Lookup, UnitIndex, UnitName};
 
 /// Arguments of `sundial cat`.
@@ -18,6 +18,8 @@ pub struct Args {
     pub units: Vec<String>,
     #[command(flatten)]
     pub dirs: UnitDirArgs,
+    #[command(flatten)]
+    pub inert: InertConnection,
 }
 
 /// Runs `sundial cat`.

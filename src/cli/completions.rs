@@ -25,6 +25,8 @@ pub struct Args {
     /// The shell to complete for.
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: Shell,
+    #[command(flatten)]
+    pub inert: super::verify::InertScope,
 }
 
 /// The completion script for `shell`, as `sundial completions` prints it.

@@ -35,6 +35,8 @@ pub struct Args {
     /// instead of printing sundial.1.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub inert: super::verify::InertScope,
 }
 
 /// One manual page.
@@ -279,6 +281,11 @@ fn main_sections(roff: &mut Roff) {
         (
             "XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR",
             "The base directories of user mode (see FILES).",
+        ),
+        (
+            "LANG, LANGUAGE, LC_*",
+            "The daemon's locale, passed to every service (see show-environment). A user \
+             daemon also passes HOME, XDG_RUNTIME_DIR and its user's USER, LOGNAME and SHELL.",
         ),
     ] {
         tagged(roff, name, meaning);

@@ -22,7 +22,8 @@ pub mod verify;
 #[derive(Debug, Parser)]
 #[command(name = "sundial", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Also accepted before the command name, as in `systemctl --user status`.
+    /// `--user`, `--system`, `--socket`: accepted before the command name as
+    /// after it, as in `systemctl --user status`.
     #[command(flatten)]
     connection: verbs::Connection,
     #[command(subcommand)]
@@ -52,17 +53,36 @@ enum Command {
 /// code. A closed stdout (`sundial … | head`) is not an error.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let outer = &cli.connection;
+    // The connection and scope flags before the command name mean what they
+    // mean after it (`sundial --user daemon`, `sundial --user verify x`);
+    // where they change nothing (calendar, man) they are accepted all the
+    // same, as systemd-analyze accepts `--user calendar`.
     let result = match cli.command {
-        Command::Control(verb) => verbs::run(verb, &cli.connection),
-        _ if cli.connection.is_set() => Err(verbs::misplaced_connection_flags()),
+        Command::Control(verb) => verbs::run(verb, outer),
         Command::Calendar(args) => calendar::run(args),
         Command::Timespan(args) => timespan::run(args),
         Command::Timestamp(args) => timestamp::run(args),
-        Command::Verify(args) => verify::run(args),
-        Command::Cat(args) => cat::run(args),
-        Command::Simulate(args) => simulate::run(args),
+        Command::Verify(mut args) => {
+            args.dirs = args.dirs.or(outer);
+            verify::run(args)
+        }
+        Command::Cat(mut args) => {
+            args.dirs = args.dirs.or(outer);
+            cat::run(args)
+        }
+        Command::Simulate(mut args) => {
+            args.dirs = args.dirs.or(outer);
+            simulate::run(args)
+        }
         Command::Crontab(args) => crontab::run(args),
-        Command::Daemon(args) => daemon::run_daemon(args),
+        Command::Daemon(mut args) => {
+            args.dirs = args.dirs.or(outer);
+            if args.socket.is_none() {
+                args.socket.clone_from(&outer.socket);
+            }
+            daemon::run_daemon(args)
+        }
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };
@@ -78,5 +98,49 @@ pub fn main() -> ExitCode {
             let _ = writeln!(io::stderr(), "sundial: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn every_command_takes_the_scope_and_connection_flags_after_its_name() {
+        // `systemctl --user status` and `systemctl status --user` are both
+        // habits; a command added later must accept them too.
+        let cli = Cli::command();
+        for command in cli.get_subcommands() {
+            for flag in ["user", "system", "socket"] {
+                assert!(
+                    command.get_arguments().any(|a| a.get_long() == Some(flag)),
+                    "sundial {} lacks --{flag}",
+                    command.get_name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn flags_before_the_command_reach_commands_that_read_units() {
+        let cli = Cli::try_parse_from(["sundial", "--user", "verify", "x.timer"]).unwrap();
+        let Command::Verify(args) = cli.command else {
+            panic!("not verify");
+        };
+        assert_eq!(
+            args.dirs.or(&cli.connection).scope(),
+            crate::unit::Scope::User
+        );
+        // After the command name wins, as for the control commands.
+        let cli = Cli::try_parse_from(["sundial", "--user", "daemon", "--system"]).unwrap();
+        let Command::Daemon(args) = cli.command else {
+            panic!("not daemon");
+        };
+        assert_eq!(
+            args.dirs.or(&cli.connection).scope(),
+            crate::unit::Scope::System
+        );
     }
 }

@@ -62,6 +62,8 @@ pub struct Args {
     pub output: Output,
     #[command(flatten)]
     pub dirs: UnitDirArgs,
+    #[command(flatten)]
+    pub inert: super::verify::InertConnection,
 }
 
 /// How to print the starts.

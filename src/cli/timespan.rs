@@ -36,6 +36,9 @@ pub struct Args {
     /// Time spans such as `5min`, `1h 30min`, `2.5d`, `infinity`.
     #[arg(required = true, value_name = "SPAN")]
     spans: Vec<String>,
+
+    #[command(flatten)]
+    inert: super::verify::InertScope,
 }
 
 /// One span in `--json` output.

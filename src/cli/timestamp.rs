@@ -40,6 +40,9 @@ pub struct Args {
     /// Timestamps such as `now`, `yesterday`, `+5min`, `2024-02-29 12:00 UTC`, `@1700000000`.
     #[arg(required = true, value_name = "TIMESTAMP")]
     timestamps: Vec<String>,
+
+    #[command(flatten)]
+    inert: super::verify::InertScope,
 }
 
 /// One timestamp in `--json` output.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use sundial_calendar::zone::{local_zone, SystemZones};
 
+use crate::cli::verbs::Connection;
 use crate::unit::host;
 use crate::unit::verify::{verify, VerifyTarget};
 use crate::unit::{LoadContext, Scope};
@@ -28,6 +29,17 @@ pub struct UnitDirArgs {
 }
 
 impl UnitDirArgs {
+    /// These flags completed by `--user`/`--system` given before the command
+    /// name (`sundial --user verify x`, as `systemctl --user` is used); flags
+    /// after the command name win.
+    pub fn or(mut self, outer: &Connection) -> UnitDirArgs {
+        if !self.user && !self.system {
+            self.user = outer.user;
+            self.system = outer.system;
+        }
+        self
+    }
+
     /// System or user, from the flags or who we run as.
     pub fn scope(&self) -> Scope {
         if self.user {
@@ -68,6 +80,36 @@ pub struct Args {
     pub units: Vec<String>,
     #[command(flatten)]
     pub dirs: UnitDirArgs,
+    #[command(flatten)]
+    pub inert: InertConnection,
+}
+
+/// `--socket` and `--no-pager` where they change nothing: commands that read
+/// files or compute, and talk to no daemon, accept them after their name as
+/// before it, as `systemd-analyze --user calendar` does.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct InertConnection {
+    /// Accepted for systemctl habits; no daemon is asked.
+    #[arg(long, value_name = "PATH", hide = true)]
+    pub socket: Option<PathBuf>,
+    /// Accepted for systemctl habits.
+    #[arg(long, hide = true)]
+    pub no_pager: bool,
+}
+
+/// [`InertConnection`] plus `--user` and `--system`, for the commands that
+/// read no unit files either (calendar, timespan, timestamp, completions,
+/// man).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct InertScope {
+    /// Accepted for systemctl habits; no unit is read.
+    #[arg(long, hide = true)]
+    pub user: bool,
+    /// Accepted for systemctl habits; no unit is read.
+    #[arg(long, hide = true)]
+    pub system: bool,
+    #[command(flatten)]
+    pub connection: InertConnection,
 }
 
 /// Runs `sundial verify`.

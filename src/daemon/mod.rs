@@ -16,6 +16,7 @@
 //! - [`localtime`]: noticing a new local time zone (/etc/localtime replaced).
 //! - [`crontabs`]: crontabs run as they are (`--crontab`, the own crontab),
 //!   re-read when [`file_watch`] sees them change.
+//! - [`manager_env`]: the environment every service starts from.
 //! - [`heap`]: freed memory handed back after loading units.
 
 pub mod clock;
@@ -27,6 +28,7 @@ pub mod handlers;
 pub mod heap;
 pub mod localtime;
 pub mod lock;
+pub mod manager_env;
 pub mod output;
 pub mod paths;
 pub mod reload;
@@ -260,6 +262,10 @@ async fn start(
     }
     let mut cx = cx;
     cx.search_path.dirs.push(crontabs.dir().to_path_buf());
+    report(format!(
+        "reading unit files from {}",
+        units::describe_unit_dirs(&paths.search_path)
+    ));
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
         report(d.to_string());
@@ -267,6 +273,17 @@ async fn start(
 
     let mut supervisor_config = SupervisorConfig::new(&paths.runtime_dir);
     supervisor_config.defaults = config.defaults;
+    // Variables that are no Unicode cannot be a locale or a path we pass on.
+    let process_env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    supervisor_config
+        .default_environment
+        .extend(manager_env::manager_environment(
+            paths.scope,
+            &process_env,
+            manager_env::Account::of_process().as_ref(),
+        ));
     supervisor_config
         .default_environment
         .extend(config.default_environment.iter().cloned());
@@ -328,6 +345,7 @@ async fn start(
         boot_id,
         crontabs,
     };
+    reload::record_problems(&mut state);
     start_default_targets(&mut state);
     heap::release_free_pages();
     report(format!(

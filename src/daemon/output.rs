@@ -142,10 +142,16 @@ impl LogPipe {
 
     /// Takes one line of the supervisor's about a unit.
     pub fn push_manager(&mut self, record: ManagerRecord) {
-        let line = record.text();
         if self.echo {
-            echo("sundial", &line);
+            echo("sundial", &record.text());
         }
+        self.record_manager(record);
+    }
+
+    /// Stores a line of sundial's about a unit without echoing it: one the
+    /// daemon has printed on stderr already (a unit file's problem).
+    pub fn record_manager(&mut self, record: ManagerRecord) {
+        let line = record.text();
         self.queue(PendingLine {
             invocation: record.invocation_id.parse().ok(),
             unit: record.unit,

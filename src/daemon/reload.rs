@@ -23,7 +23,29 @@ use std::sync::Arc;
 use super::state::{report, State};
 use super::units::UnitSet;
 use crate::scheduler::Event;
+use crate::supervisor::output::ManagerRecord;
 use crate::unit::{Unit, UnitType};
+
+/// Writes the problems found while loading each unit into that unit's log,
+/// as systemd logs them with the unit's name: `sundial status` and
+/// `sundial logs -u` then say why a unit is broken, not only the daemon's
+/// own output.
+pub fn record_problems(state: &mut State) {
+    let at = state.now().realtime;
+    let loaded = &state.units.loaded;
+    for (unit, range) in &loaded.problems {
+        for d in loaded.diagnostics.get(range.clone()).unwrap_or(&[]) {
+            state.logs.record_manager(ManagerRecord {
+                unit: unit.clone(),
+                invocation_id: String::new(),
+                timestamp: at,
+                message: d.to_string(),
+                standalone: true,
+            });
+        }
+    }
+    state.flush_logs();
+}
 
 /// Reloads the unit files. Returns the errors found, for the client.
 pub fn reload(state: &mut State) -> Vec<String> {
@@ -84,6 +106,7 @@ fn reload_units(state: &mut State) -> Vec<String> {
         }
     }
     state.units = fresh;
+    record_problems(state);
     state.supervisor.set_resolver(state.units.resolver());
 
     let kept: BTreeSet<String> = state

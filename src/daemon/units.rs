@@ -10,13 +10,44 @@ use std::sync::Arc;
 
 use crate::supervisor::Resolver;
 use crate::unit::{
-    load_all, load_units, Diagnostic, LoadContext, LoadedUnits, Unit, UnitIndex, UnitName, UnitType,
+    load_all, load_units, Diagnostic, LoadContext, LoadedUnits, SearchPath, Unit, UnitIndex,
+    UnitName, UnitType,
 };
 
 /// The targets whose wants the daemon starts when it starts: systemd's
 /// default.target (usually multi-user.target) and timers.target, which
 /// `WantedBy=timers.target` timers link into.
 pub const START_TARGETS: [&str; 3] = ["default.target", "multi-user.target", "timers.target"];
+
+/// Where the daemon reads unit files, and what it finds there:
+/// `/etc/sundial/system (2 unit files), /usr/lib/sundial/system (missing)`,
+/// so that "0 units loaded" says where nothing was found.
+pub fn describe_unit_dirs(search: &SearchPath) -> String {
+    search
+        .dirs
+        .iter()
+        .map(|dir| {
+            let found = match std::fs::read_dir(dir) {
+                Err(_) if !dir.exists() => "missing".to_owned(),
+                Err(e) => format!("unreadable: {e}"),
+                Ok(entries) => {
+                    let files = entries
+                        .flatten()
+                        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                        .filter(|e| UnitName::parse(&e.file_name().to_string_lossy()).is_ok())
+                        .count();
+                    match files {
+                        0 => "no unit files".to_owned(),
+                        1 => "1 unit file".to_owned(),
+                        n => format!("{n} unit files"),
+                    }
+                }
+            };
+            format!("{} ({found})", dir.display())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// One load of the search path.
 #[derive(Debug, Clone)]

@@ -178,6 +178,12 @@ pub enum Request {
         #[serde(default)]
         limit: Option<u32>,
     },
+    /// `show-environment`: the manager environment every service starts from.
+    ShowEnvironment,
+    /// `set-environment NAME=VALUE...`
+    SetEnvironment { assignments: Vec<String> },
+    /// `unset-environment NAME|NAME=VALUE...`
+    UnsetEnvironment { names: Vec<String> },
     /// `run [OPTIONS] COMMAND...`: a transient service, and a transient timer
     /// for it when `timer_properties` has any (systemd-run).
     Run {
@@ -240,6 +246,9 @@ impl Request {
         "daemon-reload",
         "logs",
         "history",
+        "show-environment",
+        "set-environment",
+        "unset-environment",
         "run",
     ];
 
@@ -257,7 +266,8 @@ impl Request {
             | Request::IsEnabled { .. }
             | Request::IsFailed { .. }
             | Request::Logs { .. }
-            | Request::History { .. } => true,
+            | Request::History { .. }
+            | Request::ShowEnvironment => true,
             Request::Start { .. }
             | Request::Stop { .. }
             | Request::Restart { .. }
@@ -271,6 +281,8 @@ impl Request {
             | Request::Unmask { .. }
             | Request::ResetFailed { .. }
             | Request::DaemonReload
+            | Request::SetEnvironment { .. }
+            | Request::UnsetEnvironment { .. }
             | Request::Run { .. } => false,
         }
     }
@@ -349,6 +361,8 @@ pub enum Response {
     Logs { lines: Vec<LogLine> },
     /// `history`.
     Runs { runs: Vec<RunRow> },
+    /// `show-environment`: `NAME=value` entries, sorted by name.
+    Environment { variables: Vec<String> },
     /// `run`: the transient units made and started.
     Transient {
         service: String,
@@ -510,6 +524,13 @@ mod tests {
                 unit: None,
                 limit: Some(20),
             },
+            Request::ShowEnvironment,
+            Request::SetEnvironment {
+                assignments: vec!["LANG=C.UTF-8".into()],
+            },
+            Request::UnsetEnvironment {
+                names: vec!["LANG".into()],
+            },
             Request::Run {
                 unit: Some("once".into()),
                 command: vec!["/bin/sh".into(), "-c".into(), "echo hi".into()],
@@ -574,7 +595,8 @@ mod tests {
                 "is-enabled",
                 "is-failed",
                 "logs",
-                "history"
+                "history",
+                "show-environment"
             ]
         );
     }

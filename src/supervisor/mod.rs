@@ -265,6 +265,18 @@ impl Supervisor {
         self.resolver = Some(resolver);
     }
 
+    /// The manager environment every command starts from; later entries
+    /// win over earlier ones of the same name.
+    pub fn default_environment(&self) -> &[(String, String)] {
+        &self.config.default_environment
+    }
+
+    /// Replaces the manager environment (`set-environment`): commands
+    /// spawned from now on start from it; running ones keep theirs.
+    pub fn set_default_environment(&mut self, environment: Vec<(String, String)>) {
+        self.config.default_environment = environment;
+    }
+
     /// Adds or replaces a unit; a running service keeps running and uses the
     /// new definition for the commands it spawns from now on.
     pub fn add_unit(&mut self, unit: impl Into<Arc<ServiceUnit>>) {

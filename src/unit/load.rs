@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -282,6 +283,9 @@ pub struct LoadedUnits {
     pub not_found: BTreeSet<String>,
     /// Every problem, in the order found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Where each unit's problems are in `diagnostics` (units without any
+    /// are left out): what the daemon records in the unit's log.
+    pub problems: BTreeMap<String, Range<usize>>,
 }
 
 impl LoadedUnits {
@@ -305,6 +309,15 @@ impl LoadedUnits {
             Unit::Service(s) => Some(s),
             _ => None,
         })
+    }
+
+    /// The problems found while loading `name` (canonical name), warnings
+    /// and errors, in order.
+    pub fn problems_of(&self, name: &str) -> &[Diagnostic] {
+        self.problems
+            .get(name)
+            .and_then(|range| self.diagnostics.get(range.clone()))
+            .unwrap_or(&[])
     }
 
     /// Whether any problem is an error.
@@ -366,7 +379,19 @@ impl<'c, 'a> Loader<'c, 'a> {
 
     fn run(mut self) -> LoadedUnits {
         while let Some(name) = self.queue.pop_front() {
+            let first = self.out.diagnostics.len();
             self.load_one(&name);
+            let found = first..self.out.diagnostics.len();
+            if !found.is_empty() {
+                // Found through an alias, they are the canonical unit's.
+                let unit = self
+                    .out
+                    .aliases
+                    .get(name.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| name.as_str().to_owned());
+                self.out.problems.insert(unit, found);
+            }
         }
         self.out
     }

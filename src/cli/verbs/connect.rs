@@ -119,6 +119,26 @@ impl Connection {
         scope_flag(env.default_scope.unwrap_or(Scope::User))
     }
 
+    /// `sundial` with the flags that reach the same daemon again, for the
+    /// commands a message tells the user to run next (`See "sundial --user
+    /// status x" ...`), as systemctl adds `--user` to its hints. A daemon
+    /// found through `$SUNDIAL_SOCKET` needs no flag: the variable carries
+    /// over, and `--user` would override it.
+    pub fn command(&self, env: &SocketEnv) -> String {
+        if let Some(path) = &self.socket {
+            return format!("sundial --socket {}", path.display());
+        }
+        let scope = match self.scope_flag() {
+            Some(scope) => scope,
+            None if env.sundial_socket.is_some() => return "sundial".to_owned(),
+            None => env.default_scope.unwrap_or(Scope::User),
+        };
+        match scope {
+            Scope::User => "sundial --user".to_owned(),
+            Scope::System => "sundial".to_owned(),
+        }
+    }
+
     /// Opens a connection to the daemon, or says how to start one.
     fn open(&self) -> anyhow::Result<Client> {
         let env = SocketEnv::from_process();
@@ -278,6 +298,24 @@ mod tests {
             "cannot connect to the daemon at /run/sundial/control.sock: \
              No such file or directory. Is it running? Start it with `sundial daemon --system`."
         );
+    }
+
+    #[test]
+    fn hints_carry_the_flags_that_reach_the_same_daemon() {
+        let mut e = env();
+        assert_eq!(flags(false, false, None).command(&e), "sundial --user");
+        assert_eq!(flags(true, false, None).command(&e), "sundial --user");
+        assert_eq!(flags(false, true, None).command(&e), "sundial");
+        assert_eq!(
+            flags(true, false, Some("/x.sock")).command(&e),
+            "sundial --socket /x.sock"
+        );
+        e.sundial_socket = Some("/tmp/env.sock".into());
+        assert_eq!(flags(false, false, None).command(&e), "sundial");
+        assert_eq!(flags(true, false, None).command(&e), "sundial --user");
+        e.sundial_socket = None;
+        e.default_scope = Some(Scope::System);
+        assert_eq!(flags(false, false, None).command(&e), "sundial");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use super::jobs::{self, Job};
 use super::{exit, mangle_unit_names, print_messages, unexpected, Connection};
 use crate::ipc::types::{FileChange, FileChangeKind};
 use crate::ipc::{Request, Response};
@@ -41,27 +42,43 @@ pub enum Change {
     Disable,
 }
 
-/// Runs `sundial enable` or `sundial disable`.
+/// Runs `sundial enable` or `sundial disable`. With `--now` the units are
+/// started or stopped afterwards, by name, as a job of their own: as
+/// systemctl does, so that a unit file just written is loaded by the
+/// enable's reload before its start, and a start that fails is reported as
+/// `start` reports it (after the links made and the file's problems).
 pub fn run(change: Change, args: Args) -> anyhow::Result<ExitCode> {
     let units = mangle_unit_names(&args.units)?;
-    let (request, verb) = match change {
+    let (request, verb, job) = match change {
         Change::Enable => (
             Request::Enable {
-                units,
-                now: args.now,
+                units: units.clone(),
+                now: false,
             },
             "enable",
+            Job::Start,
         ),
         Change::Disable => (
             Request::Disable {
-                units,
-                now: args.now,
+                units: units.clone(),
+                now: false,
             },
             "disable",
+            Job::Stop,
         ),
     };
     let response = args.connection.call(&request)?;
-    print_file_changes(verb, response, args.quiet)
+    let code = print_file_changes(verb, response, args.quiet)?;
+    if !args.now || code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    jobs::run(
+        job,
+        jobs::Args {
+            units,
+            connection: args.connection,
+        },
+    )
 }
 
 /// Prints the reply of enable, disable, mask or unmask: the symlinks made and

@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use super::connect::SocketEnv;
 use super::{exit, mangle_unit_names, print_messages, unexpected, Connection};
 use crate::ipc::{ErrorCode, Request, Response};
 
@@ -80,7 +81,11 @@ pub fn run(job: Job, args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Response::Error { code, message } => {
-            eprint!("{}", job_failure(job.verb(), &units, code, &message));
+            let sundial = args.connection.command(&SocketEnv::from_process());
+            eprint!(
+                "{}",
+                job_failure(&sundial, job.verb(), &units, code, &message)
+            );
             Ok(ExitCode::from(job_exit_code(code)))
         }
         other => Err(unexpected(job.verb(), &other)),
@@ -102,8 +107,15 @@ pub fn job_exit_code(code: ErrorCode) -> u8 {
 /// "Failed to start a.service: ..."); other answers are bare causes and get
 /// systemctl's "Failed to VERB UNIT: " before them. Like systemctl, it points
 /// at the unit's status and logs unless the unit is missing, masked or cannot
-/// take the job at all.
-pub fn job_failure(verb: &str, units: &[String], code: ErrorCode, message: &str) -> String {
+/// take the job at all; `sundial` is the command with the flags that reach
+/// the same daemon ([`Connection::command`]).
+pub fn job_failure(
+    sundial: &str,
+    verb: &str,
+    units: &[String],
+    code: ErrorCode,
+    message: &str,
+) -> String {
     let mut text = if message.starts_with("Job for ") || message.starts_with("Failed to ") {
         format!("{message}\n")
     } else {
@@ -115,7 +127,7 @@ pub fn job_failure(verb: &str, units: &[String], code: ErrorCode, message: &str)
     if logs_help {
         if let [unit] = units {
             text.push_str(&format!(
-                "See \"sundial status {unit}\" and \"sundial logs -u {unit}\" for details.\n"
+                "See \"{sundial} status {unit}\" and \"{sundial} logs -u {unit}\" for details.\n"
             ));
         }
     }
@@ -134,10 +146,28 @@ mod tests {
     }
 
     #[test]
+    fn the_hint_reaches_the_same_daemon() {
+        let units = vec!["a.service".to_owned()];
+        assert_eq!(
+            job_failure(
+                "sundial --user",
+                "start",
+                &units,
+                ErrorCode::Failed,
+                "Failed to start a.service: Unit a.service has a bad unit file setting."
+            ),
+            "Failed to start a.service: Unit a.service has a bad unit file setting.\n\
+             See \"sundial --user status a.service\" and \"sundial --user logs -u a.service\" \
+             for details.\n"
+        );
+    }
+
+    #[test]
     fn failure_text_points_at_status_and_logs() {
         let units = vec!["a.service".to_owned()];
         assert_eq!(
             job_failure(
+                "sundial",
                 "start",
                 &units,
                 ErrorCode::Failed,
@@ -148,6 +178,7 @@ mod tests {
         );
         assert_eq!(
             job_failure(
+                "sundial",
                 "stop",
                 &units,
                 ErrorCode::NoSuchUnit,
@@ -159,6 +190,7 @@ mod tests {
         // logs to look at for a masked unit.
         assert_eq!(
             job_failure(
+                "sundial",
                 "start",
                 &units,
                 ErrorCode::Failed,
@@ -169,6 +201,7 @@ mod tests {
         let template = vec!["a@.service".to_owned()];
         assert_eq!(
             job_failure(
+                "sundial",
                 "start",
                 &template,
                 ErrorCode::Failed,

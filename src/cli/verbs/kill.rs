@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use super::connect::SocketEnv;
 use super::jobs::{job_exit_code, job_failure};
 use super::{exit, mangle_unit_names, print_messages, unexpected, Connection};
 use crate::ipc::{ErrorCode, KillWhom, Request, Response};
@@ -64,7 +65,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Response::Error { code, message } => {
-            eprint!("{}", job_failure("kill", &units, code, &message));
+            let sundial = args.connection.command(&SocketEnv::from_process());
+            eprint!("{}", job_failure(&sundial, "kill", &units, code, &message));
             // Unlike a job, a kill of a unit that is not there is a plain
             // failure for systemctl.
             Ok(ExitCode::from(match code {

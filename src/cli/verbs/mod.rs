@@ -17,6 +17,7 @@ use crate::unit::UnitType;
 pub mod connect;
 pub mod daemon_reload;
 pub mod enable;
+pub mod environment;
 pub mod history;
 pub mod is_state;
 pub mod jobs;
@@ -89,6 +90,9 @@ pub enum Verb {
     History(history::Args),
     // Boxed: its many options would make every command this size.
     Run(Box<run::Args>),
+    ShowEnvironment(environment::ShowArgs),
+    SetEnvironment(environment::SetArgs),
+    UnsetEnvironment(environment::UnsetArgs),
 }
 
 impl Verb {
@@ -115,17 +119,11 @@ impl Verb {
             Verb::Logs(a) => &mut a.connection,
             Verb::History(a) => &mut a.connection,
             Verb::Run(a) => &mut a.connection,
+            Verb::ShowEnvironment(a) => &mut a.connection,
+            Verb::SetEnvironment(a) => &mut a.connection,
+            Verb::UnsetEnvironment(a) => &mut a.connection,
         }
     }
-}
-
-/// The error for `--user`, `--system` or `--socket` before a command that is
-/// not a control command (`sundial --user daemon`): say where they go.
-pub fn misplaced_connection_flags() -> anyhow::Error {
-    anyhow::anyhow!(
-        "--user, --system and --socket before the command name apply to control commands \
-         only; put them after the command name"
-    )
 }
 
 /// Runs a control command; `outer` are the connection flags given before
@@ -159,6 +157,9 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::Logs(args) => logs::run(args),
         Verb::History(args) => history::run(args),
         Verb::Run(args) => run::run(*args),
+        Verb::ShowEnvironment(args) => environment::show(args),
+        Verb::SetEnvironment(args) => environment::set(args),
+        Verb::UnsetEnvironment(args) => environment::unset(args),
     }
 }
 

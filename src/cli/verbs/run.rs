@@ -11,6 +11,7 @@ use anyhow::{anyhow, bail, Context};
 use sundial_calendar::timespan::format_timespan;
 use sundial_calendar::Timespan;
 
+use super::connect::SocketEnv;
 use super::jobs::job_failure;
 use super::{print_messages, unexpected, Connection};
 use crate::ipc::{ErrorCode, Request, Response};
@@ -313,6 +314,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         no_block: args.no_block,
         wait: args.wait,
     };
+    let sundial = args.connection.command(&SocketEnv::from_process());
     if !args.wait {
         let response = args.connection.call(&request)?;
         return Ok(match response {
@@ -327,7 +329,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 ExitCode::SUCCESS
             }
-            Response::Error { code, message } => failure(code, &message),
+            Response::Error { code, message } => failure(&sundial, code, &message),
             other => return Err(unexpected("run", &other)),
         });
     }
@@ -361,7 +363,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 return Ok(ExitCode::from(finished.exit_code()));
             }
-            Response::Error { code, message } => return Ok(failure(code, &message)),
+            Response::Error { code, message } => return Ok(failure(&sundial, code, &message)),
             other => return Err(unexpected("run", &other)),
         }
     }
@@ -381,15 +383,16 @@ fn started_text(service: &str, timer: Option<&str>) -> String {
     }
 }
 
-/// Prints a refusal or failure; exit 1, as systemd-run.
-fn failure(code: ErrorCode, message: &str) -> ExitCode {
+/// Prints a refusal or failure; exit 1, as systemd-run. `sundial` is the
+/// command that reaches the same daemon, for the pointer to the logs.
+fn failure(sundial: &str, code: ErrorCode, message: &str) -> ExitCode {
     // "Job for X failed because ...": with systemctl's pointer to the logs.
     let unit = message
         .strip_prefix("Job for ")
         .and_then(|rest| rest.split_once(" failed"))
         .map(|(unit, _)| unit.to_owned());
     match unit {
-        Some(unit) => eprint!("{}", job_failure("start", &[unit], code, message)),
+        Some(unit) => eprint!("{}", job_failure(sundial, "start", &[unit], code, message)),
         None => {
             for line in message.lines() {
                 eprintln!("sundial: {line}");

@@ -1,10 +1,12 @@
 //! The verbs that read or change unit files: cat, enable, disable, mask,
-//! unmask, and is-enabled's state.
+//! unmask (is-enabled's word is in [`super::enablement`]).
 //!
-//! As systemctl does, enable links `<target>.wants/<unit>` (and `.requires/`,
-//! aliases) in the first unit directory, disable removes every such link to
-//! the unit, mask links the unit's name to /dev/null there; each is followed by
-//! a daemon-reload, and `--now` starts or stops the units too.
+//! As systemctl does, they look units up in the unit files on disk, whether
+//! the daemon has loaded them or not; enable links `<target>.wants/<unit>`
+//! (and `.requires/`, aliases) in the first unit directory, disable removes
+//! every such link to the unit, mask links the unit's name to /dev/null
+//! there; each is followed by a daemon-reload, and `--now` starts or stops
+//! the units too.
 
 use std::fs;
 use std::io;
@@ -13,196 +15,106 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::oneshot;
 
+use super::enablement::{is_instance_of, links_to, on_disk, wants_links};
 use super::jobs::start_or_stop;
 use super::reload::reload_units;
 use super::{answer, not_found, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{FileChange, FileChangeKind, UnitFile, UnitFiles};
 use crate::ipc::{ErrorCode, Reply, Response};
-use crate::unit::{Unit, UnitName};
+use crate::unit::{read_install, InstallFile, InstallSection, Lookup, UnitIndex, UnitName};
 
-/// systemctl's is-enabled word for `name`.
-pub fn is_enabled(state: &State, name: &str) -> String {
-    let name = state.units.canonical(name);
-    if state.units.load_state(name) == "masked" {
-        return "masked".into();
-    }
-    // systemd: a unit made at runtime (systemd-run) is `transient`.
-    if state.transient.contains(name) {
-        return "transient".into();
-    }
-    if !links_to(state, name).is_empty() {
-        return "enabled".into();
-    }
-    match state.units.get(name) {
-        Some(unit) if unit.source().fragment.is_none() => "static".into(),
-        Some(unit) if unit.install().is_empty() => "static".into(),
-        Some(_) => "disabled".into(),
-        None if state.units.knows(name) => "bad".into(),
-        None => template_state(state, name).unwrap_or_else(|| "not-found".into()),
-    }
-}
-
-/// is-enabled of a template (`foo@.timer`), which is never loaded itself:
-/// `enabled` when its DefaultInstance= is linked, `indirect` when only other
-/// instances are, else `disabled` or `static` from its `[Install]` section.
-/// None when `name` is no template or its file does not exist.
-fn template_state(state: &State, name: &str) -> Option<String> {
-    let template = UnitName::parse(name).ok().filter(UnitName::is_template)?;
-    // [Install] is read through an instance, as enable reads it.
-    let probe = template.instantiate("default").ok()?;
-    let unit = state.units.peek(probe.as_str())?;
-    let install = unit.install();
-    let default = install
-        .default_instance
-        .as_ref()
-        .and_then(|i| template.instantiate(i).ok());
-    if default.is_some_and(|d| !links_to(state, d.as_str()).is_empty()) {
-        return Some("enabled".into());
-    }
-    let is_instance_link = |file_name: &str| {
-        UnitName::parse(file_name)
-            .ok()
-            .and_then(|n| n.template())
-            .is_some_and(|t| t == template)
-    };
-    if !wants_links(state, is_instance_link).is_empty() {
-        return Some("indirect".into());
-    }
-    Some(
-        if install.is_empty() {
-            "static"
-        } else {
-            "disabled"
-        }
-        .into(),
-    )
-}
-
-/// Every `.wants/`/`.requires/` link named `name` in the unit directories.
-fn links_to(state: &State, name: &str) -> Vec<PathBuf> {
-    let mut links = Vec::new();
-    for dir in wants_dirs(state) {
-        let link = dir.join(name);
-        if fs::symlink_metadata(&link).is_ok() {
-            links.push(link);
-        }
-    }
-    links
-}
-
-/// The `.wants/` and `.requires/` directories of the unit directories.
-fn wants_dirs(state: &State) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    for dir in &state.paths.search_path.dirs {
-        let Ok(entries) = fs::read_dir(dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let file_name = entry.file_name();
-            let file_name = file_name.to_string_lossy();
-            if file_name.ends_with(".wants") || file_name.ends_with(".requires") {
-                dirs.push(entry.path());
-            }
-        }
-    }
-    dirs
-}
-
-/// Every `.wants/`/`.requires/` entry of the unit directories whose file
-/// name `wanted` accepts.
-fn wants_links(state: &State, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
-    let mut links = Vec::new();
-    for dir in wants_dirs(state) {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        links.extend(
-            entries
-                .flatten()
-                .filter(|l| wanted(&l.file_name().to_string_lossy()))
-                .map(|l| l.path()),
-        );
-    }
-    links
-}
-
-/// Answers `cat`: each unit's fragment and drop-ins.
+/// Answers `cat`: each unit's fragment and drop-ins, as they are on disk.
 pub fn cat(state: &mut State, units: &[String]) -> Response {
+    let index = on_disk(state);
     let mut out = Vec::new();
     for raw in units {
         let name = unit_name(raw);
-        if !state.units.knows(&name) && !state.units.load_extra(&name) {
+        let Ok(parsed) = UnitName::parse(&name) else {
             return not_found(&name);
-        }
-        let name = state.units.canonical(&name).to_owned();
+        };
         let mut files = Vec::new();
-        if let Some(mask) = state.units.loaded.masked.get(&name) {
-            files.push(UnitFile {
-                path: mask.display().to_string(),
-                text: String::new(),
-            });
-        } else if let Some(unit) = state.units.get(&name) {
-            let source = unit.source();
-            for path in source.fragment.iter().chain(&source.dropins) {
-                match fs::read_to_string(path) {
-                    Ok(text) => files.push(UnitFile {
-                        path: path.display().to_string(),
-                        text,
-                    }),
-                    Err(e) => {
-                        return Response::error(
-                            ErrorCode::Failed,
-                            format!("{}: {e}", path.display()),
-                        )
+        let unit = match index.lookup(&parsed) {
+            Lookup::Found {
+                name: canonical,
+                fragment,
+                aliases,
+            } => {
+                let dropins = index.dropins(&canonical, &aliases);
+                for path in std::iter::once(fragment).chain(dropins) {
+                    match fs::read_to_string(&path) {
+                        Ok(text) => files.push(UnitFile {
+                            path: path.display().to_string(),
+                            text,
+                        }),
+                        Err(e) => return io_error(&path, e),
                     }
                 }
+                canonical.as_str().to_owned()
             }
-        }
-        out.push(UnitFiles { unit: name, files });
+            Lookup::Masked(mask) => {
+                files.push(UnitFile {
+                    path: mask.display().to_string(),
+                    text: String::new(),
+                });
+                name
+            }
+            // A target that exists only as `.wants/` links: no file to show.
+            Lookup::NotFound if state.units.get(&name).is_some() => name,
+            Lookup::NotFound => return not_found(&name),
+        };
+        out.push(UnitFiles { unit, files });
     }
     Response::Files { units: out }
 }
 
-/// The unit to enable for a name: an instance of a template gets the
-/// template's file; a bare template its DefaultInstance=.
-fn resolve_install(state: &mut State, raw: &str) -> Result<(String, Unit), Response> {
-    let mut name = unit_name(raw);
-    if let Ok(parsed) = UnitName::parse(&name) {
-        if parsed.is_template() {
-            // Load an instance to read [Install] (templates are not loaded
-            // on their own); DefaultInstance= decides which one.
-            let probe = parsed
-                .instantiate("default")
-                .map_err(|_| not_found(&name))?;
-            let default = state
-                .units
-                .peek(probe.as_str())
-                .ok_or_else(|| not_found(&name))?
-                .install()
-                .default_instance
-                .clone();
-            match default.and_then(|i| parsed.instantiate(&i).ok()) {
-                Some(instance) => name = instance.as_str().to_owned(),
-                None => {
-                    return Err(Response::error(
-                        ErrorCode::Failed,
-                        format!("Failed to enable {name}: a template without DefaultInstance= needs an instance name."),
-                    ))
-                }
-            }
-        }
-    }
-    if !state.units.knows(&name) && !state.units.load_extra(&name) {
-        return Err(not_found(&name));
-    }
-    match state.units.get(&name) {
-        Some(u) => Ok((name.clone(), u.clone())),
-        None if state.units.load_state(&name) == "masked" => Err(Response::error(
+/// What `enable` needs of a unit: its canonical name, the file to link to
+/// and its `[Install]` section, read from disk. An instance of a template
+/// gets the template's file; a bare template its DefaultInstance=.
+fn resolve_install(
+    state: &State,
+    index: &UnitIndex,
+    raw: &str,
+) -> Result<(String, PathBuf, InstallSection), Response> {
+    let name = unit_name(raw);
+    let parsed = UnitName::parse(&name).map_err(|_| not_found(&name))?;
+    let masked = |name: &str| {
+        Response::error(
             ErrorCode::Failed,
             format!("Failed to enable unit: Unit {name} is masked."),
-        )),
-        None => Err(not_found(&name)),
+        )
+    };
+    let parsed = if parsed.is_template() {
+        // [Install] is read through an instance; DefaultInstance= decides
+        // which one is enabled.
+        let probe = parsed
+            .instantiate("default")
+            .map_err(|_| not_found(&name))?;
+        let default = match read_install(&state.units.cx, index, &probe) {
+            InstallFile::Found { install, .. } => install.default_instance,
+            InstallFile::Masked(_) => return Err(masked(&name)),
+            InstallFile::NotFound => return Err(not_found(&name)),
+        };
+        match default.and_then(|i| parsed.instantiate(&i).ok()) {
+            Some(instance) => instance,
+            None => {
+                return Err(Response::error(
+                    ErrorCode::Failed,
+                    format!("Failed to enable {name}: a template without DefaultInstance= needs an instance name."),
+                ))
+            }
+        }
+    } else {
+        parsed
+    };
+    match read_install(&state.units.cx, index, &parsed) {
+        InstallFile::Found {
+            name,
+            fragment,
+            install,
+        } => Ok((name.as_str().to_owned(), fragment, install)),
+        InstallFile::Masked(_) => Err(masked(parsed.as_str())),
+        InstallFile::NotFound => Err(not_found(parsed.as_str())),
     }
 }
 
@@ -245,24 +157,21 @@ fn make_link(link: &Path, target: &Path, changes: &mut Vec<FileChange>) -> Resul
 }
 
 fn enable_links(
-    state: &mut State,
+    state: &State,
+    index: &UnitIndex,
     raw: &str,
-    changes: &mut Vec<FileChange>,
-    messages: &mut Vec<String>,
+    done: &mut FileChanges,
     depth: usize,
     enabled: &mut Vec<String>,
 ) -> Result<(), Response> {
-    let (name, unit) = resolve_install(state, raw)?;
+    let (name, fragment, install) = resolve_install(state, index, raw)?;
     let dir = write_dir(state)?;
-    let install = unit.install().clone();
-    let Some(fragment) = unit.source().fragment.clone() else {
-        return Err(not_found(&name));
-    };
     if install.is_empty() {
-        messages.push(format!(
+        done.messages.push(format!(
             "The unit files have no installation config (WantedBy=, RequiredBy=, Also=, Alias= settings in the [Install] section, and DefaultInstance= for template units). {name} was not enabled."
         ));
     }
+    let changes = &mut done.changes;
     for target in &install.wanted_by {
         make_link(
             &dir.join(format!("{target}.wants")).join(&name),
@@ -284,7 +193,7 @@ fn enable_links(
     // Also= units are enabled with this one (bounded against cycles).
     if depth < 8 {
         for also in &install.also {
-            enable_links(state, also.as_str(), changes, messages, depth + 1, enabled)?;
+            enable_links(state, index, also.as_str(), done, depth + 1, enabled)?;
         }
     }
     Ok(())
@@ -292,28 +201,20 @@ fn enable_links(
 
 /// Answers `enable [--now]`.
 pub fn enable(state: &mut State, units: &[String], now: bool, reply: oneshot::Sender<Reply>) {
-    let mut changes = Vec::new();
-    let mut messages = Vec::new();
+    let index = on_disk(state);
+    let mut done = FileChanges::default();
     let mut enabled = Vec::new();
     for raw in units {
-        if let Err(response) =
-            enable_links(state, raw, &mut changes, &mut messages, 0, &mut enabled)
-        {
+        if let Err(response) = enable_links(state, &index, raw, &mut done, 0, &mut enabled) {
             reload_units(state);
             return answer(reply, response);
         }
     }
-    messages.extend(reload_about(state, &enabled));
-    finish(
-        state,
-        enabled,
-        now,
-        true,
-        FileChanges { changes, messages },
-        reply,
-    );
+    done.messages.extend(reload_about(state, &enabled));
+    finish(state, enabled, now, true, done, reply);
 }
 
+#[derive(Default)]
 struct FileChanges {
     changes: Vec<FileChange>,
     messages: Vec<String>,
@@ -346,24 +247,32 @@ fn finish(
     }
 }
 
-/// Answers `disable [--now]`.
+/// Answers `disable [--now]`: removes the links to the unit and its
+/// aliases, or for a template those of every instance.
 pub fn disable(state: &mut State, units: &[String], now: bool, reply: oneshot::Sender<Reply>) {
+    let index = on_disk(state);
     let mut changes = Vec::new();
     let mut names = Vec::new();
     for raw in units {
         let name = unit_name(raw);
-        if !state.units.knows(&name) && !state.units.load_extra(&name) {
+        let Ok(parsed) = UnitName::parse(&name) else {
             return answer(reply, not_found(&name));
-        }
-        let name = state.units.canonical(&name).to_owned();
-        let mut doomed = links_to(state, &name);
-        if let Some(unit) = state.units.get(&name) {
-            for alias in &unit.install().alias {
-                for dir in &state.paths.search_path.dirs {
-                    let link = dir.join(alias.as_str());
-                    if fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
-                        doomed.push(link);
-                    }
+        };
+        let (name, aliases) = match read_install(&state.units.cx, &index, &parsed) {
+            InstallFile::Found { name, install, .. } => (name, install.alias),
+            InstallFile::Masked(_) => (parsed, Vec::new()),
+            InstallFile::NotFound => return answer(reply, not_found(&name)),
+        };
+        let mut doomed = if name.is_template() {
+            wants_links(state, |l| is_instance_of(l, &name))
+        } else {
+            links_to(state, name.as_str())
+        };
+        for alias in &aliases {
+            for dir in &state.paths.search_path.dirs {
+                let link = dir.join(alias.as_str());
+                if fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+                    doomed.push(link);
                 }
             }
         }
@@ -377,7 +286,7 @@ pub fn disable(state: &mut State, units: &[String], now: bool, reply: oneshot::S
                 Err(e) => return answer(reply, io_error(&link, e)),
             }
         }
-        names.push(name);
+        names.push(name.as_str().to_owned());
     }
     let messages = reload_about(state, &names);
     finish(
@@ -428,12 +337,19 @@ pub fn mask(state: &mut State, units: &[String]) -> Response {
 }
 
 /// Re-reads the unit files after a change to them, and returns the problems
-/// found in the units the change named: like systemctl, enable and mask say
-/// nothing about the others (`daemon-reload` lists them all).
+/// of the units the change named, warnings too (`path:line: message`): like
+/// systemctl, enable and mask say nothing about the others
+/// (`daemon-reload` lists their errors).
 fn reload_about(state: &mut State, names: &[String]) -> Vec<String> {
-    reload_units(state)
-        .into_iter()
-        .filter(|m| names.iter().any(|n| m.contains(n.as_str())))
+    reload_units(state);
+    let loaded = &state.units.loaded;
+    let mut seen = std::collections::BTreeSet::new();
+    names
+        .iter()
+        .map(|n| loaded.aliases.get(n).unwrap_or(n))
+        .filter(|n| seen.insert(n.as_str()))
+        .flat_map(|n| loaded.problems_of(n))
+        .map(ToString::to_string)
         .collect()
 }
 

@@ -3,6 +3,8 @@
 //! or, for jobs, when they are done.
 
 mod deps;
+mod enablement;
+mod environment;
 mod files;
 mod jobs;
 mod listing;
@@ -18,7 +20,7 @@ use tokio::sync::oneshot;
 use super::state::State;
 use crate::ipc::{ErrorCode, Incoming, Reply, Request, Response};
 
-pub use files::is_enabled;
+pub use enablement::is_enabled;
 
 /// Carries out one request.
 pub fn handle(state: &mut State, incoming: Incoming) {
@@ -99,6 +101,11 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             };
             run::run(state, request, reply);
         }
+        Request::ShowEnvironment => answer(reply, environment::show(state)),
+        Request::SetEnvironment { assignments } => {
+            answer(reply, environment::set(state, &assignments))
+        }
+        Request::UnsetEnvironment { names } => answer(reply, environment::unset(state, &names)),
     }
 }
 
