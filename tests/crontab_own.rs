@@ -281,3 +281,22 @@ fn without_an_action_crontab_says_what_it_needs() {
     assert_eq!(mixed.status.code(), Some(1));
     assert!(text(&mixed.stderr).contains("go without a command"));
 }
+
+#[test]
+fn scope_flags_before_the_command_choose_the_crontab() {
+    let home = Home::new();
+    fs::create_dir_all(home.crontab().parent().unwrap()).unwrap();
+    fs::write(home.crontab(), GOOD).unwrap();
+    // `sundial --user crontab -l` is `sundial crontab --user -l`: as root it
+    // must not fall back to the system's crontab.
+    let out = Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .args(["--user", "--socket"])
+        .arg(home.root.join("no-daemon.sock"))
+        .args(["crontab", "-l"])
+        .env("HOME", &home.root)
+        .env("XDG_CONFIG_HOME", home.root.join("config"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), GOOD);
+}

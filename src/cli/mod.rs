@@ -75,7 +75,15 @@ pub fn main() -> ExitCode {
             args.dirs = args.dirs.or(outer);
             simulate::run(args)
         }
-        Command::Crontab(args) => crontab::run(args),
+        Command::Crontab(mut args) => {
+            let before = crontab::ScopeArgs {
+                user: outer.user,
+                system: outer.system,
+                socket: outer.socket.clone(),
+            };
+            args.scope = args.scope.or(&before);
+            crontab::run(args)
+        }
         Command::Daemon(mut args) => {
             args.dirs = args.dirs.or(outer);
             if args.socket.is_none() {

@@ -111,7 +111,7 @@ impl ScopeArgs {
     }
 
     /// These flags, completed by `outer` where they say nothing.
-    fn or(mut self, outer: &ScopeArgs) -> ScopeArgs {
+    pub(crate) fn or(mut self, outer: &ScopeArgs) -> ScopeArgs {
         if !self.user && !self.system {
             self.user = outer.user;
             self.system = outer.system;
