@@ -57,6 +57,7 @@ fn append_with(c: &mut Criterion, background: bool) {
                 },
                 at: Timestamp::from_secs(1_714_564_800),
                 line: LINE,
+                priority: sundial::unit::SyslogLevel::Info,
             })
             .collect();
         group.throughput(Throughput::Elements(batch_size as u64));

@@ -16,6 +16,7 @@ use crate::store::{InvocationId, LogQuery, NewLogLine, Store, Stream};
 use crate::supervisor::output::{
     now_realtime, LogRecord, LogSink, ManagerRecord, Stream as CaptureStream,
 };
+use crate::unit::SyslogLevel;
 use sundial_calendar::Timestamp;
 
 /// What the supervisor's sink passes to the event loop.
@@ -63,6 +64,7 @@ struct PendingLine {
     stream: Stream,
     at: Timestamp,
     line: String,
+    priority: SyslogLevel,
 }
 
 /// What the event loop asks of the log writer thread, in order.
@@ -137,6 +139,7 @@ impl LogPipe {
             },
             at: record.timestamp,
             line: record.line,
+            priority: record.priority,
         });
     }
 
@@ -158,6 +161,7 @@ impl LogPipe {
             stream: Stream::Manager,
             at: record.timestamp,
             line,
+            priority: record.priority,
         });
     }
 
@@ -278,6 +282,7 @@ fn append(store: &mut Store, batch: &[PendingLine]) -> Result<(), crate::store::
                 stream: l.stream,
                 at: l.at,
                 line: &l.line,
+                priority: l.priority,
             })
             .collect();
         store.append_logs(&lines)?;
@@ -330,6 +335,7 @@ mod tests {
             stream: CaptureStream::Stdout,
             timestamp: sundial_calendar::Timestamp::from_secs(1_700_000_000),
             line: format!("line {n}"),
+            priority: crate::unit::SyslogLevel::Info,
         }
     }
 

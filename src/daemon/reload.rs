@@ -24,7 +24,7 @@ use super::state::{report, State};
 use super::units::UnitSet;
 use crate::scheduler::Event;
 use crate::supervisor::output::ManagerRecord;
-use crate::unit::{Unit, UnitType};
+use crate::unit::{Severity, SyslogLevel, Unit, UnitType};
 
 /// Writes the problems found while loading each unit into that unit's log,
 /// as systemd logs them with the unit's name: `sundial status` and
@@ -41,6 +41,12 @@ pub fn record_problems(state: &mut State) {
                 timestamp: at,
                 message: d.to_string(),
                 standalone: true,
+                // systemd: log_syntax at LOG_WARNING for what it ignores,
+                // LOG_ERR for what keeps the unit from loading.
+                priority: match d.severity {
+                    Severity::Error => SyslogLevel::Err,
+                    Severity::Warning => SyslogLevel::Warning,
+                },
             });
         }
     }

@@ -155,8 +155,9 @@ pub enum Request {
     },
     /// `daemon-reload`
     DaemonReload,
-    /// `logs [-u UNIT...] [-f] [-n N] [--since T] [--until T] [--invocation ID]`;
-    /// times already parsed by the client into realtime µs.
+    /// `logs [-u UNIT...] [-f] [-n N] [--since T] [--until T] [--invocation ID]
+    /// [-p FROM..TO]`; times already parsed by the client into realtime µs
+    /// (`-b` too: it is a `--since`).
     Logs {
         #[serde(default)]
         units: Vec<String>,
@@ -170,6 +171,10 @@ pub enum Request {
         until_usec: Option<i64>,
         #[serde(default)]
         invocation: Option<String>,
+        /// `-p`: only lines whose priority lies in `[high, low]`, numbers
+        /// 0 (emerg) to 7 (debug).
+        #[serde(default)]
+        priorities: Option<[u8; 2]>,
     },
     /// `history [UNIT] [-n LIMIT]`
     History {
@@ -519,6 +524,7 @@ mod tests {
                 since_usec: Some(1),
                 until_usec: None,
                 invocation: Some("0".repeat(32)),
+                priorities: Some([3, 4]),
             },
             Request::History {
                 unit: None,

@@ -30,6 +30,7 @@ fn log_line(n: i64) -> LogLine {
         stream: Stream::Stdout,
         timestamp_usec: n,
         line: format!("line {n}"),
+        priority: 6,
     }
 }
 
@@ -351,6 +352,7 @@ async fn follow_streams_until_the_client_leaves() {
         since_usec: None,
         until_usec: None,
         invocation: None,
+        priorities: None,
     };
     let received = blocking(move || {
         let client = Client::connect(&socket).unwrap();

@@ -100,6 +100,14 @@ pub struct LogLine {
     pub timestamp_usec: i64,
     /// The text.
     pub line: String,
+    /// Its syslog priority, 0 (emerg) to 7 (debug).
+    #[serde(default = "info")]
+    pub priority: u8,
+}
+
+/// A line's priority when a daemon does not say (info).
+fn info() -> u8 {
+    crate::unit::SyslogLevel::Info.number()
 }
 
 impl From<LogEntry> for LogLine {
@@ -111,6 +119,7 @@ impl From<LogEntry> for LogLine {
             stream: entry.stream,
             timestamp_usec: entry.at.as_usec(),
             line: entry.line,
+            priority: entry.priority.number(),
         }
     }
 }
@@ -290,6 +299,7 @@ mod tests {
             stream: Stream::Stderr,
             at: Timestamp::from_usec(5),
             line: "boom".into(),
+            priority: crate::unit::SyslogLevel::Info,
         };
         let line = LogLine::from(entry);
         assert_eq!(line.timestamp_usec, 5);

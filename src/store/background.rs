@@ -216,6 +216,7 @@ mod tests {
                 stream: Stream::Stdout,
                 at: Timestamp::from_secs(i),
                 line: text,
+                priority: crate::unit::SyslogLevel::Info,
             })
             .collect()
     }

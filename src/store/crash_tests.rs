@@ -76,6 +76,7 @@ fn child(spec: &str) -> ! {
                 stream: Stream::Stdout,
                 at: now,
                 line: t,
+                priority: crate::unit::SyslogLevel::Info,
             })
             .collect();
         // In a batch, only every fourth run writes lines: appending them

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sundial_calendar::{Timespan, Timestamp};
 
 use super::{sqlite_at, InvocationId, Result, Store};
+use crate::unit::SyslogLevel;
 
 /// Rows deleted per pruning transaction.
 const PRUNE_BATCH: u64 = 5_000;
@@ -65,6 +66,8 @@ pub struct NewLogLine<'a> {
     pub at: Timestamp,
     /// The text, without its newline.
     pub line: &'a str,
+    /// Its syslog priority.
+    pub priority: SyslogLevel,
 }
 
 /// A stored line.
@@ -82,6 +85,8 @@ pub struct LogEntry {
     pub at: Timestamp,
     /// The text.
     pub line: String,
+    /// Its syslog priority.
+    pub priority: SyslogLevel,
 }
 
 /// Which lines to read; every filter given must match. Lines come oldest first.
@@ -102,6 +107,9 @@ pub struct LogQuery {
     /// At most this many lines, the oldest matching (paging while following);
     /// ignored when `last` is given.
     pub limit: Option<usize>,
+    /// Only lines whose priority lies in this range, both ends included
+    /// (`-p`; the more important end first).
+    pub priorities: Option<(SyslogLevel, SyslogLevel)>,
 }
 
 /// Limits on stored log lines; `None` = unlimited.
@@ -157,8 +165,8 @@ impl Store {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO logs (unit, invocation, stream, ts_usec, line)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO logs (unit, invocation, stream, ts_usec, line, priority)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(&err)?;
             for line in lines {
@@ -168,7 +176,8 @@ impl Store {
                         line.invocation.map(|i| i.to_string()),
                         line.stream.to_sql(),
                         line.at.as_usec(),
-                        line.line
+                        line.line,
+                        line.priority.number()
                     ])
                     .map_err(&err)?;
                 bytes += line.line.len() as u64;
@@ -185,8 +194,9 @@ impl Store {
 
     /// Lines matching `query`, oldest first.
     pub fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
-        let mut sql =
-            String::from("SELECT id, unit, invocation, stream, ts_usec, line FROM logs WHERE 1");
+        let mut sql = String::from(
+            "SELECT id, unit, invocation, stream, ts_usec, line, priority FROM logs WHERE 1",
+        );
         let mut args: Vec<Value> = Vec::new();
         if !query.units.is_empty() {
             // One parameter whatever the number of units keeps the statement
@@ -214,6 +224,10 @@ impl Store {
         if let Some(after) = query.after {
             filter("id > ", Value::Integer(after));
         }
+        if let Some((high, low)) = query.priorities {
+            filter("priority >= ", Value::Integer(high.number().into()));
+            filter("priority <= ", Value::Integer(low.number().into()));
+        }
         let (order, limit) = match (query.last, query.limit) {
             (Some(last), _) => ("DESC", Some(last)),
             (None, limit) => ("ASC", limit),
@@ -235,6 +249,7 @@ impl Store {
                     row.get::<_, i64>(3)?,
                     row.get::<_, i64>(4)?,
                     row.get::<_, String>(5)?,
+                    row.get::<_, i64>(6)?,
                 ))
             })
             .map_err(&err)?
@@ -242,7 +257,7 @@ impl Store {
             .map_err(&err)?;
         let mut entries = raws
             .into_iter()
-            .map(|(cursor, unit, invocation, stream, at, line)| {
+            .map(|(cursor, unit, invocation, stream, at, line, priority)| {
                 let invocation = invocation
                     .map(|s| {
                         s.parse()
@@ -251,6 +266,12 @@ impl Store {
                     .transpose()?;
                 let stream = Stream::from_sql(stream)
                     .ok_or_else(|| self.corrupt("logs", cursor, "stream", stream.to_string()))?;
+                let priority = u8::try_from(priority)
+                    .ok()
+                    .and_then(SyslogLevel::from_number)
+                    .ok_or_else(|| {
+                        self.corrupt("logs", cursor, "priority", priority.to_string())
+                    })?;
                 Ok(LogEntry {
                     cursor,
                     unit,
@@ -258,6 +279,7 @@ impl Store {
                     stream,
                     at: Timestamp::from_usec(at),
                     line,
+                    priority,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -412,6 +434,7 @@ mod tests {
             stream: Stream::Stdout,
             at: Timestamp::from_secs(secs),
             line: text,
+            priority: SyslogLevel::Info,
         }
     }
 
@@ -438,6 +461,35 @@ mod tests {
             })
             .collect();
         store.append_logs(&lines).unwrap();
+    }
+
+    #[test]
+    fn priorities_are_kept_and_filtered_by_range() {
+        let (_dir, mut store) = store();
+        let levels = [SyslogLevel::Err, SyslogLevel::Warning, SyslogLevel::Info];
+        let lines: Vec<_> = levels
+            .iter()
+            .enumerate()
+            .map(|(n, level)| NewLogLine {
+                priority: *level,
+                ..line("a.service", n as i64, level.as_str())
+            })
+            .collect();
+        store.append_logs(&lines).unwrap();
+        let all = store.logs(&LogQuery::default()).unwrap();
+        assert_eq!(all.iter().map(|e| e.priority).collect::<Vec<_>>(), levels);
+        let query = |high, low| LogQuery {
+            priorities: Some((high, low)),
+            ..LogQuery::default()
+        };
+        let errors_and_warnings = store
+            .logs(&query(SyslogLevel::Err, SyslogLevel::Warning))
+            .unwrap();
+        assert_eq!(texts(&errors_and_warnings), ["err", "warning"]);
+        let up_to_err = store
+            .logs(&query(SyslogLevel::Emerg, SyslogLevel::Err))
+            .unwrap();
+        assert_eq!(texts(&up_to_err), ["err"]);
     }
 
     #[test]

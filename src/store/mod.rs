@@ -602,6 +602,7 @@ mod tests {
                             stream: Stream::Stdout,
                             at: run.start,
                             line: "x",
+                            priority: crate::unit::SyslogLevel::Info,
                         };
                         store.append_logs(&[line; 10]).unwrap();
                     }
@@ -682,6 +683,7 @@ mod tests {
                 stream: Stream::Stdout,
                 at: Timestamp::from_secs(5),
                 line: "x",
+                priority: crate::unit::SyslogLevel::Info,
             }])
             .unwrap();
         assert_eq!(
@@ -773,6 +775,7 @@ mod tests {
                     stream: Stream::Stdout,
                     at: Timestamp::from_secs(3),
                     line: "x",
+                    priority: crate::unit::SyslogLevel::Info,
                 }])
                 .unwrap();
             assert_eq!(store.integrity_check().unwrap(), ["ok"]);

@@ -88,6 +88,14 @@ pub const MIGRATIONS: &[Migration] = &[
             ) WITHOUT ROWID;
         ",
     },
+    Migration {
+        what: "log line priorities (journalctl -p)",
+        sql: "
+            -- syslog's 0 (emerg) .. 7 (debug); lines written before had
+            -- journald's default for a service's output, info.
+            ALTER TABLE logs ADD COLUMN priority INTEGER NOT NULL DEFAULT 6;
+        ",
+    },
 ];
 
 /// The schema version this build writes.

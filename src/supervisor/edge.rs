@@ -346,6 +346,8 @@ impl Runtime for Edge<'_> {
         let tag = CaptureTag {
             unit: spec.unit.name.as_str().to_owned(),
             invocation_id: spec.invocation_id.to_owned(),
+            level: s.syslog_level,
+            level_prefix: s.syslog_level_prefix,
         };
         let stdin = input::open(s, spec.kind).map_err(|e| {
             self.messages

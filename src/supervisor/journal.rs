@@ -4,6 +4,7 @@
 //! and `sundial logs` read like `systemctl status` and `journalctl -u`.
 
 use super::state::{ActiveState, ServiceResult, SubState, Transition};
+use crate::unit::SyslogLevel;
 
 /// One manager line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +98,51 @@ pub fn lines(t: &Transition, cx: Context<'_>) -> Vec<Line> {
     out
 }
 
+/// The priority systemd 252 logs the same message with (`journalctl -p`
+/// filters on it). The manager's wordings are fixed, so they are told apart
+/// by their words; a remark not listed is informational.
+pub fn priority(line: &Line) -> SyslogLevel {
+    match line {
+        // systemd: job_emit_done_message, JOB_FAILED is LOG_ERR; the other
+        // job messages (Starting, Started, Stopped, Finished) LOG_INFO.
+        Line::Sentence(s) if s.starts_with("Failed to start ") => SyslogLevel::Err,
+        Line::Sentence(_) => SyslogLevel::Info,
+        Line::About(s) => about_priority(s),
+    }
+}
+
+fn about_priority(s: &str) -> SyslogLevel {
+    // systemd: service_sigchld_event logs a failed exit at LOG_NOTICE.
+    if s.starts_with("Main process exited, ") || s.contains(" process exited, ") {
+        return SyslogLevel::Notice;
+    }
+    // systemd: log_unit_error for the watchdog and for what could not be
+    // set up or run ("Failed to execute ...", "Failed to set up ...").
+    if s.starts_with("Watchdog timeout") || s.starts_with("Failed to ") {
+        return SyslogLevel::Err;
+    }
+    // systemd: unit_log_failure, the start limit, service_dispatch_timer's
+    // timeouts, a PID file not read, a notification refused, resource
+    // settings not applied: log_unit_warning.
+    let warnings = [
+        "Failed with result ",
+        "Start request repeated too quickly.",
+        "PID file ",
+        "Got notification message from PID ",
+        "Service reached runtime time limit.",
+        "Reload operation timed out.",
+        "Stopping timed out.",
+        "State '",
+    ];
+    if warnings.iter().any(|w| s.starts_with(w))
+        || s.contains(" operation timed out.")
+        || s.contains(" not enforced: ")
+    {
+        return SyslogLevel::Warning;
+    }
+    SyslogLevel::Info
+}
+
 fn started(label: &str, oneshot: bool) -> String {
     if oneshot {
         format!("Finished {label}.")
@@ -108,6 +154,43 @@ fn started(label: &str, oneshot: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn priorities_follow_systemds_levels() {
+        let about = |s: &str| priority(&Line::About(s.to_owned()));
+        let sentence = |s: &str| priority(&Line::Sentence(s.to_owned()));
+        assert_eq!(sentence("Failed to start x.service."), SyslogLevel::Err);
+        assert_eq!(sentence("Started x.service."), SyslogLevel::Info);
+        assert_eq!(
+            about("Failed with result 'exit-code'."),
+            SyslogLevel::Warning
+        );
+        assert_eq!(
+            about("Main process exited, code=exited, status=1/FAILURE"),
+            SyslogLevel::Notice
+        );
+        assert_eq!(
+            about("ExecStartPre process exited, code=exited, status=1/FAILURE"),
+            SyslogLevel::Notice
+        );
+        assert_eq!(
+            about("Failed to execute /x: No such file"),
+            SyslogLevel::Err
+        );
+        assert_eq!(
+            about("Start operation timed out. Terminating."),
+            SyslogLevel::Warning
+        );
+        assert_eq!(
+            about("State 'stop-sigterm' timed out. Killing."),
+            SyslogLevel::Warning
+        );
+        assert_eq!(about("Deactivated successfully."), SyslogLevel::Info);
+        assert_eq!(
+            about("Scheduled restart job, restart counter is at 2."),
+            SyslogLevel::Info
+        );
+    }
 
     fn t(old: SubState, new: SubState, result: ServiceResult) -> Transition {
         Transition { old, new, result }

@@ -931,6 +931,7 @@ impl Supervisor {
             .get(unit)
             .map(|s| s.machine.invocation_id().to_owned())
             .unwrap_or_default();
+        let priority = journal::priority(&line);
         let (message, standalone) = match line {
             journal::Line::About(m) => (m, false),
             journal::Line::Sentence(m) => (m, true),
@@ -941,6 +942,7 @@ impl Supervisor {
             timestamp: output::now_realtime(),
             message,
             standalone,
+            priority,
         });
     }
 

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::input::{self, Input, Source};
 use super::spawn::{self, StdioSpec};
 use crate::unit::service::StandardOutput;
+use crate::unit::SyslogLevel;
 
 /// Which stream a captured line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,8 +45,12 @@ pub struct LogRecord {
     pub stream: Stream,
     /// When the line was read (realtime, µs).
     pub timestamp: Timestamp,
-    /// The line without its newline; invalid UTF-8 replaced.
+    /// The line without its newline (and without its `<N>` prefix, when
+    /// that was read); invalid UTF-8 replaced.
     pub line: String,
+    /// Its priority: the unit's `SyslogLevel=`, or what its `<N>` prefix
+    /// says.
+    pub priority: SyslogLevel,
 }
 
 /// What the supervisor says about a unit (state changes, failures), the
@@ -59,6 +64,8 @@ pub struct ManagerRecord {
     /// The message is a sentence that names the unit itself
     /// (`Started x.service.`); otherwise it is shown as `unit: message`.
     pub standalone: bool,
+    /// Its priority, as systemd logs the same message.
+    pub priority: SyslogLevel,
 }
 
 impl ManagerRecord {
@@ -152,6 +159,10 @@ pub struct Capture {
 pub struct CaptureTag {
     pub unit: String,
     pub invocation_id: String,
+    /// `SyslogLevel=`: the priority of a line without a prefix.
+    pub level: SyslogLevel,
+    /// `SyslogLevelPrefix=`: read a `<N>` at the start of a line.
+    pub level_prefix: bool,
 }
 
 impl Capture {
@@ -394,12 +405,18 @@ fn emit_lines(
 }
 
 fn send_line(bytes: &[u8], tag: &CaptureTag, stream: Stream, tx: &UnboundedSender<LogRecord>) {
+    let text = String::from_utf8_lossy(bytes);
+    let (priority, line) = match SyslogLevel::strip_prefix(&text) {
+        Some((level, rest)) if tag.level_prefix => (level, rest),
+        _ => (tag.level, &*text),
+    };
     let _ = tx.send(LogRecord {
         unit: tag.unit.clone(),
         invocation_id: tag.invocation_id.clone(),
         stream,
         timestamp: now_realtime(),
-        line: String::from_utf8_lossy(bytes).into_owned(),
+        line: line.to_owned(),
+        priority,
     });
 }
 
@@ -413,6 +430,8 @@ mod tests {
         let tag = CaptureTag {
             unit: "a.service".into(),
             invocation_id: "0".repeat(32),
+            level: SyslogLevel::Info,
+            level_prefix: true,
         };
         let mut pending = b"one\ntwo\nthr".to_vec();
         emit_lines(&mut pending, &tag, Stream::Stdout, &tx, false);
@@ -426,12 +445,43 @@ mod tests {
         assert_eq!(got, vec!["one", "two", "three"]);
     }
 
+    #[test]
+    fn a_level_prefix_sets_the_priority_unless_turned_off() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tag = CaptureTag {
+            unit: "a.service".into(),
+            invocation_id: "0".repeat(32),
+            level: SyslogLevel::Notice,
+            level_prefix: true,
+        };
+        let mut pending = b"<3>bad\nplain\n<9>odd\n".to_vec();
+        emit_lines(&mut pending, &tag, Stream::Stderr, &tx, false);
+        tag.level_prefix = false;
+        let mut pending = b"<3>kept\n".to_vec();
+        emit_lines(&mut pending, &tag, Stream::Stdout, &tx, false);
+        let mut got = Vec::new();
+        while let Ok(r) = rx.try_recv() {
+            got.push((r.priority, r.line));
+        }
+        assert_eq!(
+            got,
+            vec![
+                (SyslogLevel::Err, "bad".to_owned()),
+                (SyslogLevel::Notice, "plain".to_owned()),
+                (SyslogLevel::Notice, "<9>odd".to_owned()),
+                (SyslogLevel::Notice, "<3>kept".to_owned()),
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn captures_a_child_line_by_line() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let tag = CaptureTag {
             unit: "a.service".into(),
             invocation_id: "0".repeat(32),
+            level: SyslogLevel::Info,
+            level_prefix: true,
         };
         let mut cap = Capture::default();
         let stdin = Input {

@@ -24,6 +24,7 @@ pub mod signal;
 pub mod source;
 pub mod specifiers;
 pub mod stdin_data;
+pub mod syslog_level;
 pub mod timer;
 pub mod transient;
 // The `[Unit]` section is called what systemd calls it.
@@ -45,5 +46,6 @@ pub use service::{ServiceSection, ServiceType, ServiceUnit};
 pub use signal::Signal;
 pub use source::UnitSource;
 pub use specifiers::{SpecifierContext, Specifiers};
+pub use syslog_level::SyslogLevel;
 pub use timer::{MonotonicBase, TimerSection, TimerTrigger, TimerUnit};
 pub use unit::{CollectMode, Condition, ConditionKind, UnitSection};

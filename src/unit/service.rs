@@ -10,6 +10,7 @@ use super::install::InstallSection;
 use super::name::UnitName;
 use super::signal::Signal;
 use super::source::UnitSource;
+use super::syslog_level::SyslogLevel;
 use super::unit::UnitSection;
 
 /// `Type=`: when a started service counts as "started".
@@ -411,6 +412,12 @@ pub struct ServiceSection {
     pub standard_error: Option<StandardOutput>,
     /// `SyslogIdentifier=`
     pub syslog_identifier: Option<String>,
+    /// `SyslogLevel=`: the priority of the lines the service prints
+    /// (info).
+    pub syslog_level: SyslogLevel,
+    /// `SyslogLevelPrefix=`: a line starting `<N>` has priority N, the
+    /// prefix removed (on by default).
+    pub syslog_level_prefix: bool,
     /// `NotifyAccess=`; `None` = `main` for notify services, `none` otherwise.
     pub notify_access: Option<NotifyAccess>,
     /// `MemoryMax=`
@@ -469,6 +476,8 @@ impl Default for ServiceSection {
             standard_output: None,
             standard_error: None,
             syslog_identifier: None,
+            syslog_level: SyslogLevel::Info,
+            syslog_level_prefix: true,
             notify_access: None,
             memory_max: None,
             memory_limit: None,

@@ -10,6 +10,7 @@ use super::service::{
     ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
 };
 use super::stdin_data;
+use super::syslog_level::SyslogLevel;
 use super::values::{
     check_abs_path, parse_abs_path, parse_environment, parse_exit_status_list, parse_permyriad,
     parse_signal, parse_size, parse_timeout, parse_timespan, parse_user, valid_env_name,
@@ -247,6 +248,14 @@ pub fn apply_service(
                 s.syslog_identifier = Some(v);
             }
         }
+        "SyslogLevel" => match SyslogLevel::parse(value) {
+            Some(level) => s.syslog_level = level,
+            None => cx.warn(enum_error(
+                value,
+                "emerg, alert, crit, err, warning, notice, info, debug",
+            )),
+        },
+        "SyslogLevelPrefix" => set_bool(cx, &mut s.syslog_level_prefix, value),
         "NotifyAccess" => match NotifyAccess::parse(value) {
             Some(n) => s.notify_access = Some(n),
             None => cx.warn(enum_error(value, NotifyAccess::EXPECTED)),

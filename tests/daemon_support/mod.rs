@@ -210,6 +210,7 @@ impl Daemon {
             since_usec: None,
             until_usec: None,
             invocation: None,
+            priorities: None,
         };
         let mut lines = Vec::new();
         for response in client.stream(&request).expect("streams") {

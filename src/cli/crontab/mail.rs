@@ -169,6 +169,7 @@ fn run_output(
         since_usec: None,
         until_usec: None,
         invocation: Some(invocation.to_owned()),
+        priorities: None,
     };
     let mut lines = Vec::new();
     for response in connection.stream(&request)? {

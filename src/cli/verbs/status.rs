@@ -383,6 +383,7 @@ mod tests {
                 stream: Stream::Stdout,
                 timestamp_usec: NOW - 89_000_000,
                 line: "starting".into(),
+                priority: 6,
             }],
             ..StatusBlock::default()
         };

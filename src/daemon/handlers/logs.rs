@@ -15,6 +15,7 @@ use crate::daemon::state::State;
 use crate::ipc::types::{LogLine, RunRow};
 use crate::ipc::{ErrorCode, Reply, Response};
 use crate::store::{InvocationId, LogQuery};
+use crate::unit::SyslogLevel;
 use sundial_calendar::Timestamp;
 
 /// The fields of a `logs` request.
@@ -26,6 +27,7 @@ pub struct LogsRequest {
     pub since_usec: Option<i64>,
     pub until_usec: Option<i64>,
     pub invocation: Option<String>,
+    pub priorities: Option<[u8; 2]>,
 }
 
 /// `history` without `-n`.
@@ -47,6 +49,21 @@ pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
         Some(Ok(id)) => Some(id),
         Some(Err(e)) => return error(ErrorCode::BadRequest, e.to_string()),
     };
+    let priorities = match request.priorities {
+        None => None,
+        Some([high, low]) => match (
+            SyslogLevel::from_number(high),
+            SyslogLevel::from_number(low),
+        ) {
+            (Some(high), Some(low)) => Some((high.min(low), high.max(low))),
+            _ => {
+                return error(
+                    ErrorCode::BadRequest,
+                    format!("priorities {high}..{low}: not within 0..7"),
+                )
+            }
+        },
+    };
     let query = LogQuery {
         units: expand_units(state, &request.units),
         since: request.since_usec.map(Timestamp::from_usec),
@@ -57,6 +74,7 @@ pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
             .lines
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         limit: None,
+        priorities,
     };
     let entries = match state.store.logs(&query) {
         Ok(e) => e,

@@ -69,6 +69,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             since_usec,
             until_usec,
             invocation,
+            priorities,
         } => {
             let query = logs::LogsRequest {
                 units,
@@ -77,6 +78,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
                 since_usec,
                 until_usec,
                 invocation,
+                priorities,
             };
             let _ = reply.send(logs::logs(state, query));
         }
