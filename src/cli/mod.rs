@@ -11,6 +11,7 @@ pub mod completions;
 pub mod crontab;
 pub mod daemon;
 pub mod man;
+pub mod pager;
 pub mod simulate;
 mod time_common;
 pub mod timespan;
@@ -69,6 +70,10 @@ pub fn main() -> ExitCode {
         }
         Command::Cat(mut args) => {
             args.dirs = args.dirs.or(outer);
+            pager::start(
+                args.inert.no_pager || outer.no_pager,
+                pager::PagerOptions::default(),
+            );
             cat::run(args)
         }
         Command::Simulate(mut args) => {
@@ -94,19 +99,24 @@ pub fn main() -> ExitCode {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
-        Err(err) => {
+        // The reader (`head`, a pager the user quit) has gone.
+        Err(err)
             if err
                 .downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
-                return ExitCode::SUCCESS;
-            }
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
             let _ = writeln!(io::stderr(), "sundial: {err:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // The error above went to the pager too, as systemctl's do.
+    pager::close();
+    code
 }
 
 #[cfg(test)]

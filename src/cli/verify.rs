@@ -92,7 +92,7 @@ pub struct InertConnection {
     /// Accepted for systemctl habits; no daemon is asked.
     #[arg(long, value_name = "PATH", hide = true)]
     pub socket: Option<PathBuf>,
-    /// Accepted for systemctl habits.
+    /// Accepted for systemctl habits (`cat` pages without it).
     #[arg(long, hide = true)]
     pub no_pager: bool,
 }

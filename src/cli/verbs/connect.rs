@@ -27,8 +27,9 @@ pub struct Connection {
     /// $SUNDIAL_SOCKET.
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// Accepted for systemctl habits; sundial never pages.
-    #[arg(long, hide = true)]
+    /// Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less),
+    /// which is used only when stdout is a terminal.
+    #[arg(long)]
     pub no_pager: bool,
 }
 
@@ -71,6 +72,7 @@ impl Connection {
         if self.socket.is_none() {
             self.socket.clone_from(&outer.socket);
         }
+        self.no_pager |= outer.no_pager;
         self
     }
 

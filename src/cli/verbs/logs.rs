@@ -1,6 +1,7 @@
 //! `sundial logs`: the captured output of services, as `journalctl` shows
-//! the journal: `-u UNIT`, `-f`, `-n N`, `--since`/`--until`,
-//! `--invocation`, `-o short|json|cat`.
+//! the journal: `-u UNIT`, `-f`, `-n N`, `--since`/`--until`, `-b`,
+//! `-p PRIORITY`, `--invocation`, `-o short|json|cat`, `-x`, and `-e` with
+//! the pager.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -9,11 +10,12 @@ use anyhow::{anyhow, bail};
 use serde::Serialize;
 use sundial_calendar::{timestamp, Timestamp, Zone};
 
-use super::{mangle_unit_names, report_error, unexpected, Connection};
+use super::{catalog, mangle_unit_names, report_error, unexpected, Connection};
 use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::LogLine;
 use crate::ipc::{Request, Response};
 use crate::store::Stream;
+use crate::unit::SyslogLevel;
 
 const EXAMPLES: &str = "Examples:\n  \
     $ sundial logs -u backup                  # backup.service, all lines\n  \
@@ -23,6 +25,8 @@ const EXAMPLES: &str = "Examples:\n  \
     $ sundial logs -f -u web                  # follow new lines\n  \
     $ sundial logs --since yesterday --until '2024-02-29 12:00'\n  \
     $ sundial logs --invocation 4c3b0f0c2f9e4a54a1d5b1c7f2f3e8d1\n  \
+    $ sundial logs -b -p err..warning       # this boot, errors and warnings\n  \
+    $ sundial logs -e -x -u backup          # the end, sundial's lines explained\n  \
     $ sundial logs -u backup -o json";
 
 /// Arguments of `sundial logs`.
@@ -66,6 +70,30 @@ pub struct Args {
     /// Only lines of this run (its invocation id, as `sundial history` shows).
     #[arg(long, value_name = "ID", value_parser = parse_invocation)]
     pub invocation: Option<String>,
+    /// Only lines of this boot (`-b`, `-b 0`, or this boot's ID):
+    /// written since the machine started.
+    #[arg(
+        short = 'b',
+        long = "boot",
+        value_name = "ID",
+        num_args = 0..=1,
+        default_missing_value = "0"
+    )]
+    pub boot: Option<String>,
+    /// Only lines of this priority or a more important one (`err`), or of a
+    /// range (`err..warning`): emerg, alert, crit, err, warning, notice,
+    /// info, debug, or 0 to 7. Output lines are info unless they start with
+    /// `<N>` (SyslogLevelPrefix=); sundial's own lines carry systemd's
+    /// priorities.
+    #[arg(short = 'p', long = "priority", value_name = "PRIORITY", value_parser = parse_priorities)]
+    pub priority: Option<Priorities>,
+    /// Start at the end in the pager (implies `-n 1000` unless -n is given).
+    #[arg(short = 'e', long = "pager-end")]
+    pub pager_end: bool,
+    /// Explain sundial's own lines about units, as journalctl's message
+    /// catalog does.
+    #[arg(short = 'x', long = "catalog")]
+    pub catalog: bool,
     /// Output format: short (journalctl's default), cat (the text only),
     /// json (one object per line, journalctl's field names), json-pretty.
     #[arg(short = 'o', long, value_enum, default_value_t = LogOutput::Short)]
@@ -91,6 +119,65 @@ fn parse_lines(s: &str) -> Result<Lines, String> {
     s.parse()
         .map(Lines::Last)
         .map_err(|_| format!("{s:?} is not a number of lines or \"all\""))
+}
+
+/// `-p`: the priorities shown, both ends included, the more important
+/// first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priorities {
+    /// The most important priority shown.
+    pub high: SyslogLevel,
+    /// The least important priority shown.
+    pub low: SyslogLevel,
+}
+
+/// journalctl's `-p`: a level (that one and every more important one) or
+/// `FROM..TO` (that range, in either order).
+fn parse_priorities(s: &str) -> Result<Priorities, String> {
+    match s.split_once("..") {
+        Some((from, to)) => match (SyslogLevel::parse(from), SyslogLevel::parse(to)) {
+            (Some(a), Some(b)) => Ok(Priorities {
+                high: a.min(b),
+                low: a.max(b),
+            }),
+            _ => Err(format!("Failed to parse log level range {s}")),
+        },
+        None => SyslogLevel::parse(s)
+            .map(|low| Priorities {
+                high: SyslogLevel::Emerg,
+                low,
+            })
+            .ok_or_else(|| format!("Unknown log level {s}")),
+    }
+}
+
+/// Where this boot begins on the wall clock, for `-b`: the realtime clock
+/// less the time since boot (CLOCK_BOOTTIME counts suspends too).
+fn boot_start_usec() -> anyhow::Result<i64> {
+    use nix::time::{clock_gettime, ClockId};
+    let usec = |clock| -> anyhow::Result<i64> {
+        let t = clock_gettime(clock)?;
+        Ok(t.tv_sec() * 1_000_000 + t.tv_nsec() / 1000)
+    };
+    Ok(usec(ClockId::CLOCK_REALTIME)? - usec(ClockId::CLOCK_BOOTTIME)?)
+}
+
+/// The `-b` argument as a boot of sundial's log: this boot (`0`, or its ID
+/// with or without dashes) is the only one it can tell apart, since lines
+/// carry no boot ID.
+fn check_boot(arg: &str, current: &str) -> anyhow::Result<()> {
+    let id: String = arg.chars().filter(|c| *c != '-').collect();
+    let this = arg.is_empty()
+        || matches!(arg, "0" | "+0" | "-0")
+        || (!current.is_empty() && id.eq_ignore_ascii_case(&current.replace('-', "")));
+    if this {
+        return Ok(());
+    }
+    bail!(
+        "Data from the specified boot ({arg}) is not available: sundial knows this boot only \
+         (-b, -b 0, or -b {})",
+        current.replace('-', "")
+    )
 }
 
 /// Accepts an invocation id with or without dashes, in either case; returns
@@ -131,7 +218,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             })
             .transpose()
     };
-    let since_usec = parse_time("--since", &args.since)?;
+    let mut since_usec = parse_time("--since", &args.since)?;
+    if let Some(boot) = &args.boot {
+        let current = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .map(|id| id.trim().to_owned())
+            .unwrap_or_default();
+        check_boot(boot, &current)?;
+        let start = boot_start_usec()?;
+        since_usec = Some(since_usec.map_or(start, |s| s.max(start)));
+    }
     let until_usec = parse_time("--until", &args.until)?;
     if let (Some(since), Some(until)) = (since_usec, until_usec) {
         if since > until {
@@ -142,6 +237,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Lines::Last(n)) => Some(n),
         Some(Lines::All) => None,
         None if args.follow => Some(10),
+        // journalctl: -e implies -n1000, so that the pager need not hold an
+        // unbounded log.
+        None if args.pager_end => Some(1000),
         None => None,
     };
     let request = Request::Logs {
@@ -151,6 +249,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         since_usec,
         until_usec,
         invocation: args.invocation.clone(),
+        priorities: args.priority.map(|p| [p.high.number(), p.low.number()]),
     };
     let host = hostname();
     let mut printed = 0usize;
@@ -160,6 +259,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Response::Logs { lines } => {
                 for line in &lines {
                     out.write_all(format_line(line, args.output, &env.local, &host).as_bytes())?;
+                    if args.catalog && matches!(args.output, LogOutput::Short | LogOutput::Cat) {
+                        if let Some(explanation) = catalog::explain(line) {
+                            out.write_all(explanation.render().as_bytes())?;
+                        }
+                    }
                 }
                 printed += lines.len();
                 // A follower sees each batch as it arrives.
@@ -240,6 +344,8 @@ pub struct JsonEntry<'a> {
     invocation: Option<String>,
     #[serde(rename = "_TRANSPORT")]
     transport: &'static str,
+    #[serde(rename = "PRIORITY")]
+    priority: String,
     #[serde(rename = "SUNDIAL_STREAM")]
     stream: &'static str,
     #[serde(rename = "MESSAGE")]
@@ -258,6 +364,7 @@ pub fn json_line<'a>(line: &'a LogLine, host: &'a str) -> JsonEntry<'a> {
             Stream::Stdout | Stream::Stderr => "stdout",
             Stream::Manager => "journal",
         },
+        priority: line.priority.to_string(),
         stream: match line.stream {
             Stream::Stdout => "stdout",
             Stream::Stderr => "stderr",
@@ -290,6 +397,7 @@ mod tests {
             stream: Stream::Stderr,
             timestamp_usec: 1_709_175_601_250_000, // Thu 2024-02-29 03:00:01.25 UTC
             line: "disk almost full".into(),
+            priority: 4,
         }
     }
 
@@ -317,7 +425,7 @@ mod tests {
                 "{{\"__CURSOR\":\"41\",\"__REALTIME_TIMESTAMP\":\"1709175601250000\",\
                  \"_HOSTNAME\":\"box\",\"_SYSTEMD_UNIT\":\"backup.service\",\
                  \"_SYSTEMD_INVOCATION_ID\":\"{:032x}\",\"_TRANSPORT\":\"stdout\",\
-                 \"SUNDIAL_STREAM\":\"stderr\",\"MESSAGE\":\"disk almost full\"}}\n",
+                 \"PRIORITY\":\"4\",\"SUNDIAL_STREAM\":\"stderr\",\"MESSAGE\":\"disk almost full\"}}\n",
                 0xabc
             )
         );
@@ -341,6 +449,33 @@ mod tests {
         let since = Cli::try_parse_from(["logs", "--since", "-1h", "-U", "-5min"]).unwrap();
         assert_eq!(since.args.since.as_deref(), Some("-1h"));
         assert_eq!(since.args.until.as_deref(), Some("-5min"));
+    }
+
+    #[test]
+    fn priorities_and_boots_like_journalctl() {
+        let p = |s: &str| parse_priorities(s).map(|p| (p.high.number(), p.low.number()));
+        assert_eq!(p("err"), Ok((0, 3)));
+        assert_eq!(p("err..warning"), Ok((3, 4)));
+        assert_eq!(p("warning..err"), Ok((3, 4)));
+        assert_eq!(p("7"), Ok((0, 7)));
+        assert_eq!(p("error"), Err("Unknown log level error".to_owned()));
+        assert_eq!(
+            p("err..loud"),
+            Err("Failed to parse log level range err..loud".to_owned())
+        );
+        let id = "0b7a6ff0-6f43-4c36-a7b6-b2f1b3a1c5d2";
+        for this in ["", "0", "-0", id, "0b7a6ff06f434c36a7b6b2f1b3a1c5d2"] {
+            assert!(check_boot(this, id).is_ok(), "{this}");
+        }
+        let err = check_boot("-1", id).unwrap_err().to_string();
+        assert!(
+            err.starts_with("Data from the specified boot (-1) is not available"),
+            "{err}"
+        );
+        assert!(check_boot("ffffffffffffffffffffffffffffffff", id).is_err());
+        let parsed = Cli::try_parse_from(["logs", "-b", "-u", "x"]).unwrap();
+        assert_eq!(parsed.args.boot.as_deref(), Some("0"));
+        assert_eq!(parsed.args.units, ["x"]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use sundial_calendar::{timestamp, Timestamp, Zone};
 use crate::ipc::{ErrorCode, Response};
 use crate::unit::UnitType;
 
+pub mod catalog;
 pub mod connect;
 pub mod daemon_reload;
 pub mod enable;
@@ -126,12 +127,39 @@ impl Verb {
     }
 }
 
+impl Verb {
+    /// Whether the command's output goes through a pager on a terminal, as
+    /// systemctl's listings, status, show and cat and journalctl's output
+    /// (not while following) do.
+    fn pager(&self) -> Option<crate::cli::pager::PagerOptions> {
+        use crate::cli::pager::PagerOptions;
+        match self {
+            Verb::Logs(a) if a.follow => None,
+            Verb::Logs(a) => Some(PagerOptions {
+                jump_to_end: a.pager_end,
+            }),
+            Verb::Status(_)
+            | Verb::ListTimers(_)
+            | Verb::ListUnits(_)
+            | Verb::Show(_)
+            | Verb::ListDependencies(_)
+            | Verb::History(_)
+            | Verb::ShowEnvironment(_) => Some(PagerOptions::default()),
+            _ => None,
+        }
+    }
+}
+
 /// Runs a control command; `outer` are the connection flags given before
 /// the command name.
 pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
     use jobs::Job;
     let connection = verb.connection_mut();
     *connection = std::mem::take(connection).or(outer);
+    let no_pager = connection.no_pager;
+    if let Some(options) = verb.pager() {
+        crate::cli::pager::start(no_pager, options);
+    }
     match verb {
         Verb::Start(args) => jobs::run(Job::Start, args),
         Verb::Stop(args) => jobs::run(Job::Stop, args),
