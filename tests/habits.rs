@@ -344,3 +344,117 @@ fn logs_e_pages_the_last_thousand_lines_from_the_end() {
     assert_eq!(stdout(&piped), "line 1004\n");
     assert!(!record.exists());
 }
+
+// ---- list-unit-files --------------------------------------------------
+
+/// A root with unit files under etc/systemd/system and usr/lib/systemd/system
+/// and preset files beside them, links relative so that they mean the same
+/// to `systemctl --root` and to sundial.
+fn unit_file_root(root: &Path) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::symlink;
+    let etc = root.join("etc/systemd/system");
+    let lib = root.join("usr/lib/systemd/system");
+    fs::create_dir_all(etc.join("timers.target.wants")).unwrap();
+    fs::create_dir_all(&lib).unwrap();
+    fs::create_dir_all(root.join("usr/lib/systemd/system-preset")).unwrap();
+    let installable = "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n";
+    let timer = "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n";
+    fs::write(
+        lib.join("backup.service"),
+        "[Service]\nExecStart=/bin/true\n",
+    )
+    .unwrap();
+    fs::write(lib.join("backup.timer"), timer).unwrap();
+    fs::write(lib.join("report.timer"), timer).unwrap();
+    fs::write(lib.join("web.service"), installable).unwrap();
+    fs::write(lib.join("sync@.service"), installable).unwrap();
+    fs::write(lib.join("Zeta.target"), "[Unit]\nDescription=z\n").unwrap();
+    symlink(
+        "../../../../usr/lib/systemd/system/backup.timer",
+        etc.join("timers.target.wants/backup.timer"),
+    )
+    .unwrap();
+    symlink(
+        "../../../../usr/lib/systemd/system/sync@.service",
+        etc.join("timers.target.wants/sync@home.service"),
+    )
+    .unwrap();
+    symlink("/dev/null", etc.join("old.service")).unwrap();
+    symlink(
+        "../../../usr/lib/systemd/system/web.service",
+        etc.join("www.service"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("usr/lib/systemd/system-preset/90-default.preset"),
+        "enable backup.*\nenable web.service\ndisable *\n",
+    )
+    .unwrap();
+    (etc, lib)
+}
+
+const UNIT_FILES: &str = "\
+UNIT FILE      STATE    PRESET
+backup.service static   -
+old.service    masked   disabled
+sync@.service  indirect disabled
+web.service    indirect enabled
+www.service    alias    -
+Zeta.target    static   -
+backup.timer   enabled  enabled
+report.timer   disabled disabled
+
+8 unit files listed.
+";
+
+#[test]
+fn list_unit_files_shows_state_and_preset_without_a_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let (etc, lib) = unit_file_root(dir.path());
+    let list = |extra: &[&str]| {
+        let mut cmd = Command::new(SUNDIAL);
+        cmd.arg("list-unit-files")
+            .arg("--unit-dir")
+            .arg(&etc)
+            .arg("--unit-dir")
+            .arg(&lib)
+            .args(extra)
+            .env_remove("SUNDIAL_UNIT_PATH")
+            // No daemon runs there: none is needed.
+            .env("SUNDIAL_SOCKET", dir.path().join("nobody.sock"));
+        cmd.output().unwrap()
+    };
+    let out = list(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), UNIT_FILES);
+    let out = list(&["--state=enabled,masked", "--no-legend"]);
+    assert_eq!(
+        stdout(&out),
+        "old.service  masked  disabled\nbackup.timer enabled enabled\n"
+    );
+    let out = list(&["-t", "timer", "-o", "json"]);
+    assert_eq!(
+        stdout(&out),
+        "[{\"unit_file\":\"backup.timer\",\"state\":\"enabled\",\"preset\":\"enabled\"},\
+         {\"unit_file\":\"report.timer\",\"state\":\"disabled\",\"preset\":\"disabled\"}]\n"
+    );
+    let out = list(&["nothing*"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        "UNIT FILE STATE PRESET\n\n0 unit files listed.\n"
+    );
+
+    // The same tree under `systemctl --root`, where systemctl is installed.
+    let systemctl = Command::new("systemctl")
+        .args(["list-unit-files", "--no-pager", "--root"])
+        .arg(dir.path())
+        .output();
+    match systemctl {
+        Ok(oracle) => {
+            assert!(oracle.status.success(), "systemctl: {}", stderr(&oracle));
+            assert_eq!(stdout(&oracle), UNIT_FILES, "systemctl disagrees");
+        }
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "{e}"),
+    }
+}

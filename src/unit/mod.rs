@@ -17,6 +17,7 @@ pub mod known_directives;
 pub mod lexer;
 pub mod load;
 pub mod name;
+pub mod preset;
 pub mod search_path;
 pub mod service;
 pub mod service_directives;
@@ -30,6 +31,7 @@ pub mod transient;
 // The `[Unit]` section is called what systemd calls it.
 #[allow(clippy::module_inception)]
 pub mod unit;
+pub mod unit_files;
 pub mod values;
 pub mod verify;
 

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod kill;
 pub mod list_dependencies;
 pub mod list_timers;
+pub mod list_unit_files;
 pub mod list_units;
 pub mod logs;
 pub mod mask;
@@ -62,6 +63,7 @@ pub enum Verb {
     Status(status::Args),
     ListTimers(list_timers::Args),
     ListUnits(list_units::Args),
+    ListUnitFiles(list_unit_files::Args),
     Show(show::Args),
     ListDependencies(list_dependencies::Args),
     /// Enable units: create the symlinks their Install section asks for.
@@ -110,6 +112,7 @@ impl Verb {
             Verb::Status(a) => &mut a.connection,
             Verb::ListTimers(a) => &mut a.connection,
             Verb::ListUnits(a) => &mut a.connection,
+            Verb::ListUnitFiles(a) => &mut a.connection,
             Verb::Show(a) => &mut a.connection,
             Verb::ListDependencies(a) => &mut a.connection,
             Verb::Enable(a) | Verb::Disable(a) => &mut a.connection,
@@ -141,6 +144,7 @@ impl Verb {
             Verb::Status(_)
             | Verb::ListTimers(_)
             | Verb::ListUnits(_)
+            | Verb::ListUnitFiles(_)
             | Verb::Show(_)
             | Verb::ListDependencies(_)
             | Verb::History(_)
@@ -171,6 +175,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::Status(args) => status::run(args),
         Verb::ListTimers(args) => list_timers::run(args),
         Verb::ListUnits(args) => list_units::run(args),
+        Verb::ListUnitFiles(args) => list_unit_files::run(args),
         Verb::Show(args) => show::run(args),
         Verb::ListDependencies(args) => list_dependencies::run(args),
         Verb::Enable(args) => enable::run(enable::Change::Enable, args),
