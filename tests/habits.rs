@@ -458,3 +458,253 @@ fn list_unit_files_shows_state_and_preset_without_a_daemon() {
         Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "{e}"),
     }
 }
+
+// ---- edit -------------------------------------------------------------
+
+/// An editor that counts its runs, keeps what it was given as
+/// `seen-N`, and replaces it by `edit-N` when the test wrote one.
+fn fake_editor(dir: &Path) -> PathBuf {
+    let script = dir.join("fake-editor");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nd={}\nn=$(cat $d/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > $d/count\n\
+             for f in \"$@\"; do cp \"$f\" $d/seen-$n; [ -e $d/edit-$n ] && cp $d/edit-$n \"$f\"; done\n\
+             exit 0\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// Runs `cmd` with stdin, stdout and stderr on a terminal, `input` typed
+/// in advance; returns the exit status and everything it printed.
+fn on_terminal_typing(mut cmd: Command, input: &str) -> (std::process::ExitStatus, String) {
+    use std::io::{Read, Write};
+    let (master, slave) = pty();
+    let mut master = File::from(master);
+    master.write_all(input.as_bytes()).unwrap();
+    let mut child = cmd
+        .env("TERM", "xterm")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    drop(cmd);
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Ends with EIO once no process holds the terminal.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&out).replace("\r\n", "\n")
+    });
+    let status = child.wait().unwrap();
+    (status, reader.join().unwrap())
+}
+
+const GREETER: &str = "\
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo greeting=$GREETING'
+";
+
+#[test]
+fn edit_saves_a_checked_drop_in_offers_to_edit_again_and_reloads_the_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = Daemon::new(dir.path(), &[("greeter.service", GREETER)]);
+    daemon.start();
+    let editor = fake_editor(dir.path());
+    // First a second ExecStart=, which a simple service may not have; then
+    // a good drop-in, written with the markers and the comments below.
+    fs::write(
+        dir.path().join("edit-1"),
+        "[Service]\nType=simple\nExecStart=/bin/true\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("edit-2"),
+        "### Editing x\n### Anything between here and the comment below will become the new \
+         contents of the file\n\n[Service]\nEnvironment=GREETING=hello\n\n\
+         ### Lines below this comment will be discarded\n\n### junk\n# [Service]\n",
+    )
+    .unwrap();
+    let mut cmd = command(&daemon, &["edit", "greeter"]);
+    cmd.arg("--unit-dir")
+        .arg(&daemon.units)
+        .env("SYSTEMD_EDITOR", &editor);
+    let (status, output) = on_terminal_typing(cmd, "y\n");
+    assert!(status.success(), "{output}");
+    assert!(output.contains("Edit again? [(y)es, (n)o]"), "{output}");
+    assert!(
+        output.contains("greeter.service would not be valid"),
+        "{output}"
+    );
+    // What the editor was given: the markers, then the unit file commented.
+    let seen = fs::read_to_string(dir.path().join("seen-1")).unwrap();
+    let override_path = daemon.units.join("greeter.service.d/override.conf");
+    assert!(
+        seen.starts_with(&format!(
+            "### Editing {}\n### Anything between here",
+            override_path.display()
+        )),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("# ExecStart=/bin/sh -c 'echo greeting=$GREETING'\n"),
+        "{seen}"
+    );
+    // The second run got the first run's text back.
+    assert_eq!(
+        fs::read_to_string(dir.path().join("seen-2")).unwrap(),
+        fs::read_to_string(dir.path().join("edit-1")).unwrap()
+    );
+    assert_eq!(
+        fs::read_to_string(&override_path).unwrap(),
+        "[Service]\nEnvironment=GREETING=hello\n"
+    );
+    let leftovers: Vec<_> = fs::read_dir(override_path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["override.conf"]);
+    // The daemon was reloaded: the drop-in applies at the next start.
+    start(&daemon, "greeter.service");
+    assert_eq!(
+        stdout(&sundial(
+            &daemon,
+            &["logs", "-u", "greeter", "-o", "cat", "-p", "info..info"]
+        ))
+        .lines()
+        .find(|l| l.starts_with("greeting=")),
+        Some("greeting=hello")
+    );
+}
+
+#[test]
+fn edit_refused_or_emptied_saves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units");
+    fs::create_dir_all(&units).unwrap();
+    fs::write(units.join("greeter.service"), GREETER).unwrap();
+    let editor = fake_editor(dir.path());
+    let edit = |args: &[&str], input: &str| {
+        let mut cmd = Command::new(SUNDIAL);
+        cmd.arg("edit")
+            .args(args)
+            .arg("--unit-dir")
+            .arg(&units)
+            .env("SYSTEMD_EDITOR", &editor)
+            .env("SUNDIAL_SOCKET", dir.path().join("nobody.sock"))
+            .env_remove("SUNDIAL_UNIT_PATH");
+        on_terminal_typing(cmd, input)
+    };
+    // Broken, and the user does not want to edit again.
+    fs::write(
+        dir.path().join("edit-1"),
+        "[Unit]\nRequires=missing.service\n",
+    )
+    .unwrap();
+    let (status, output) = edit(&["greeter"], "n\n");
+    assert_eq!(status.code(), Some(1), "{output}");
+    assert!(
+        output.contains("Unit missing.service not found."),
+        "{output}"
+    );
+    assert!(output.contains("override.conf: not saved."), "{output}");
+    assert!(!units.join("greeter.service.d").exists());
+    // Left empty: canceled, as systemctl does.
+    let (status, output) = edit(&["greeter"], "");
+    assert!(status.success(), "{output}");
+    assert!(
+        output.contains("canceled: temporary file is empty."),
+        "{output}"
+    );
+    assert!(!units.join("greeter.service.d").exists());
+    // A unit without a file needs --force; a masked one cannot be edited.
+    let (status, output) = edit(&["new.timer"], "");
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        output.contains("No files found for new.timer.\nRun 'sundial edit --force --full new.timer' to create a new unit."),
+        "{output}"
+    );
+    std::os::unix::fs::symlink("/dev/null", units.join("gone.service")).unwrap();
+    let (status, output) = edit(&["gone"], "");
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        output.contains("Cannot edit gone.service: unit is masked."),
+        "{output}"
+    );
+    // Not on a terminal.
+    let piped = Command::new(SUNDIAL)
+        .args(["edit", "greeter", "--unit-dir"])
+        .arg(&units)
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(1));
+    assert!(stderr(&piped).contains("Cannot edit units if not on a tty."));
+}
+
+#[test]
+fn edit_full_copies_the_file_into_the_first_directory_and_force_makes_new_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc");
+    let lib = dir.path().join("lib");
+    fs::create_dir_all(&lib).unwrap();
+    fs::write(lib.join("greeter.service"), GREETER).unwrap();
+    let editor = fake_editor(dir.path());
+    let edit = |args: &[&str]| {
+        let mut cmd = Command::new(SUNDIAL);
+        cmd.arg("edit")
+            .args(args)
+            .arg("--unit-dir")
+            .arg(&etc)
+            .arg("--unit-dir")
+            .arg(&lib)
+            .env("SYSTEMD_EDITOR", &editor)
+            .env("SUNDIAL_SOCKET", dir.path().join("nobody.sock"))
+            .env_remove("SUNDIAL_UNIT_PATH");
+        on_terminal_typing(cmd, "")
+    };
+    let changed = GREETER.replace("greeting=", "hi=");
+    fs::write(dir.path().join("edit-1"), &changed).unwrap();
+    let (status, output) = edit(&["--full", "greeter.service"]);
+    assert!(status.success(), "{output}");
+    // The editor saw the vendor file as it is; the copy went to etc/.
+    assert_eq!(
+        fs::read_to_string(dir.path().join("seen-1")).unwrap(),
+        GREETER
+    );
+    assert_eq!(
+        fs::read_to_string(etc.join("greeter.service")).unwrap(),
+        changed
+    );
+    assert_eq!(
+        fs::read_to_string(lib.join("greeter.service")).unwrap(),
+        GREETER
+    );
+
+    fs::write(
+        dir.path().join("edit-2"),
+        "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n",
+    )
+    .unwrap();
+    let (status, output) = edit(&["--force", "--full", "greeter.timer"]);
+    assert!(status.success(), "{output}");
+    assert!(etc.join("greeter.timer").exists());
+    // --drop-in names the file.
+    fs::write(dir.path().join("edit-3"), "[Service]\nNice=5\n").unwrap();
+    let (status, output) = edit(&["--drop-in=nice", "greeter"]);
+    assert!(status.success(), "{output}");
+    assert_eq!(
+        fs::read_to_string(etc.join("greeter.service.d/nice.conf")).unwrap(),
+        "[Service]\nNice=5\n"
+    );
+}

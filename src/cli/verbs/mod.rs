@@ -17,6 +17,7 @@ use crate::unit::UnitType;
 pub mod catalog;
 pub mod connect;
 pub mod daemon_reload;
+pub mod edit;
 pub mod enable;
 pub mod environment;
 pub mod history;
@@ -89,6 +90,7 @@ pub enum Verb {
     IsFailed(is_state::Args),
     ResetFailed(reset_failed::Args),
     DaemonReload(daemon_reload::Args),
+    Edit(edit::Args),
     Logs(logs::Args),
     History(history::Args),
     // Boxed: its many options would make every command this size.
@@ -120,6 +122,7 @@ impl Verb {
             Verb::IsActive(a) | Verb::IsEnabled(a) | Verb::IsFailed(a) => &mut a.connection,
             Verb::ResetFailed(a) => &mut a.connection,
             Verb::DaemonReload(a) => &mut a.connection,
+            Verb::Edit(a) => &mut a.connection,
             Verb::Logs(a) => &mut a.connection,
             Verb::History(a) => &mut a.connection,
             Verb::Run(a) => &mut a.connection,
@@ -187,6 +190,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::IsFailed(args) => is_state::run(is_state::Check::Failed, args),
         Verb::ResetFailed(args) => reset_failed::run(args),
         Verb::DaemonReload(args) => daemon_reload::run(args),
+        Verb::Edit(args) => edit::run(args),
         Verb::Logs(args) => logs::run(args),
         Verb::History(args) => history::run(args),
         Verb::Run(args) => run::run(*args),
