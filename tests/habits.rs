@@ -708,3 +708,61 @@ fn edit_full_copies_the_file_into_the_first_directory_and_force_makes_new_units(
         "[Service]\nNice=5\n"
     );
 }
+
+// ---- cat --------------------------------------------------------------
+
+#[test]
+fn cat_prints_several_units_and_the_units_a_pattern_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units");
+    fs::create_dir_all(units.join("backup.service.d")).unwrap();
+    fs::write(
+        units.join("backup.service"),
+        "[Service]\nExecStart=/bin/true\n",
+    )
+    .unwrap();
+    fs::write(
+        units.join("backup.service.d/nice.conf"),
+        "[Service]\nNice=5\n",
+    )
+    .unwrap();
+    fs::write(units.join("backup.timer"), "[Timer]\nOnCalendar=daily\n").unwrap();
+    fs::write(
+        units.join("web.service"),
+        "[Service]\nExecStart=/bin/true\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/dev/null", units.join("old.service")).unwrap();
+    let cat = |args: &[&str]| {
+        Command::new(SUNDIAL)
+            .arg("cat")
+            .args(args)
+            .arg("--unit-dir")
+            .arg(&units)
+            .env_remove("SUNDIAL_UNIT_PATH")
+            .output()
+            .unwrap()
+    };
+    let u = units.display();
+    let backup_service = format!(
+        "# {u}/backup.service\n[Service]\nExecStart=/bin/true\n\n\
+         # {u}/backup.service.d/nice.conf\n[Service]\nNice=5\n"
+    );
+    let backup_timer = format!("# {u}/backup.timer\n[Timer]\nOnCalendar=daily\n");
+    // Several units: a blank line between files, a masked one as a comment,
+    // a missing one on stderr and exit 1.
+    let out = cat(&["backup", "old", "nope", "backup.timer"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        format!("{backup_service}# Unit old.service is masked.\n\n{backup_timer}")
+    );
+    assert_eq!(stderr(&out), "No files found for nope.service.\n");
+    // A pattern: the unit files it matches, in order; none is no error.
+    let out = cat(&["backup*"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{backup_service}\n{backup_timer}"));
+    let out = cat(&["nothing*"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "");
+}

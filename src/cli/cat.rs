@@ -1,5 +1,6 @@
-//! `sundial cat UNIT...`: print unit files and their drop-ins, each headed by
-//! its path, as `systemctl cat` does.
+//! `sundial cat UNIT|PATTERN...`: print unit files and their drop-ins, each
+//! headed by its path, as `systemctl cat` does: several units one after
+//! the other, a glob pattern as the unit files it matches.
 
 use std::fs;
 use std::io::{self, Write};
@@ -11,9 +12,12 @@ use crate::unit::{host, Lookup, UnitIndex, UnitName};
 
 /// Arguments of `sundial cat`.
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = "Example:\n  $ sundial cat backup.timer backup.service")]
+#[command(
+    after_long_help = "Examples:\n  $ sundial cat backup.timer backup.service\n  $ sundial cat 'backup*'"
+)]
 pub struct Args {
-    /// Unit names (a name without suffix means NAME.service).
+    /// Unit names (a name without suffix means NAME.service) or glob
+    /// patterns matched against the unit files.
     #[arg(required = true, value_name = "UNIT")]
     pub units: Vec<String>,
     #[command(flatten)]
@@ -29,8 +33,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     let mut failed = false;
     let mut first = true;
-    for arg in &args.units {
-        let name = match UnitName::parse(&mangle_unit_name(arg)) {
+    for arg in expand_patterns(&index, &args.units) {
+        let name = match UnitName::parse(&arg) {
             Ok(n) => n,
             Err(e) => {
                 eprintln!("sundial: {e}");
@@ -74,4 +78,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The names to print: each argument completed as systemctl completes it,
+/// a glob pattern replaced by the unit files it matches (sorted; none: no
+/// name, and no error, as with systemctl).
+fn expand_patterns(index: &UnitIndex, args: &[String]) -> Vec<String> {
+    let mut names = Vec::new();
+    for arg in args {
+        let name = mangle_unit_name(arg);
+        if !crate::daemon::handlers::is_glob(&name) {
+            names.push(name);
+            continue;
+        }
+        let mut matched: Vec<String> = index
+            .names()
+            .filter(|n| crate::daemon::handlers::glob_match(&name, n))
+            .map(str::to_owned)
+            .collect();
+        matched.sort();
+        matched.dedup();
+        names.extend(matched);
+    }
+    names
 }
