@@ -766,3 +766,140 @@ fn cat_prints_several_units_and_the_units_a_pattern_matches() {
     assert!(out.status.success());
     assert_eq!(stdout(&out), "");
 }
+
+// ---- daemon-reexec ----------------------------------------------------
+
+/// A property of `unit` from `sundial show`.
+fn property(daemon: &Daemon, unit: &str, name: &str) -> String {
+    let out = sundial(daemon, &["show", unit, "-p", name, "--value"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).trim().to_owned()
+}
+
+#[test]
+fn daemon_reexec_keeps_a_running_service_its_pid_and_its_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    // It prints, leaves half a line in its pipe, waits for the test, then
+    // finishes the line and prints more.
+    let talker = format!(
+        "[Service]\nExecStart=/bin/sh -c 'echo before; printf partial; \
+         while [ ! -e {} ]; do sleep 0.05; done; echo \" line\"; echo after; exec sleep 600'\n",
+        go.display()
+    );
+    let mut daemon = Daemon::new(
+        dir.path(),
+        &[
+            ("talker.service", &talker),
+            ("tick.timer", "[Timer]\nOnActiveSec=1h\n"),
+            ("tick.service", "[Service]\nExecStart=/bin/true\n"),
+        ],
+    );
+    daemon.start();
+    assert!(sundial(&daemon, &["start", "talker", "tick.timer"])
+        .status
+        .success());
+    assert!(wait_for(Duration::from_secs(10), || {
+        daemon
+            .log_lines("talker.service")
+            .iter()
+            .any(|l| l == "before")
+    }));
+    let main_pid = property(&daemon, "talker.service", "MainPID");
+    let invocation = property(&daemon, "talker.service", "InvocationID");
+    // The next elapse, on the wall clock: a monotonic one is converted at
+    // each query, to within a few µs.
+    let timers = |d: &Daemon| {
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&sundial(d, &["list-timers", "-o", "json"]))).unwrap();
+        json[0]["next"].as_i64().unwrap() / 1000
+    };
+    let timers_before = timers(&daemon);
+    assert_ne!(main_pid, "0");
+
+    let out = sundial(&daemon, &["daemon-reexec"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same daemon process runs a new program.
+    assert!(
+        daemon.stderr().contains("sundial: re-executed:"),
+        "{}",
+        daemon.stderr()
+    );
+    assert!(Path::new(&format!("/proc/{}", daemon.pid())).exists());
+    // The service runs on, the same process of the same run.
+    assert_eq!(property(&daemon, "talker.service", "MainPID"), main_pid);
+    assert_eq!(
+        property(&daemon, "talker.service", "InvocationID"),
+        invocation
+    );
+    assert_eq!(property(&daemon, "talker.service", "ActiveState"), "active");
+    assert!((timers(&daemon) - timers_before).abs() <= 1);
+
+    // What it prints now is still captured, the half line completed.
+    File::create(&go).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(10), || {
+            daemon
+                .log_lines("talker.service")
+                .iter()
+                .any(|l| l == "after")
+        }),
+        "{:?}",
+        daemon.log_lines("talker.service")
+    );
+    let lines = daemon.log_lines("talker.service");
+    assert!(lines.iter().any(|l| l == "partial line"), "{lines:?}");
+
+    // And it is still supervised: stopped, its run ends in the history.
+    let out = sundial(&daemon, &["stop", "talker"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(property(&daemon, "talker.service", "MainPID"), "0");
+    // Reaped by the new program, as its child.
+    assert!(!Path::new(&format!("/proc/{main_pid}")).exists());
+    let runs = daemon.finished("talker.service");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].invocation.to_string(), invocation);
+    assert!(daemon.terminate(), "{}", daemon.stderr());
+}
+
+#[test]
+fn daemon_reexec_is_refused_where_it_cannot_be_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = Daemon::new(dir.path(), &[])
+        .arg("--clock=manual")
+        .env("SUNDIAL_ALLOW_MANUAL_CLOCK", "1");
+    daemon.start();
+    let out = sundial(&daemon, &["daemon-reexec"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "sundial: Cannot re-execute: not with the manual test clock.\n"
+    );
+}
+
+#[test]
+fn daemon_reexec_waits_for_a_starting_service_and_its_client_gets_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = Daemon::new(
+        dir.path(),
+        &[(
+            "slow.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sleep 1\nExecStart=/bin/echo done\n",
+        )],
+    );
+    daemon.start();
+    let mut start = command(&daemon, &["start", "slow"]).spawn().unwrap();
+    assert!(wait_for(Duration::from_secs(10), || {
+        property(&daemon, "slow.service", "ActiveState") == "activating"
+    }));
+    let out = sundial(&daemon, &["daemon-reexec"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The start finished first and its client was told.
+    assert!(start.wait().unwrap().success());
+    assert_eq!(
+        daemon.log_lines("slow.service").last().map(String::as_str),
+        Some("Finished slow.service.")
+    );
+    assert!(daemon.stderr().contains("sundial: re-executed:"));
+    assert_eq!(daemon.finished("slow.service").len(), 1);
+}

@@ -15,6 +15,7 @@ use super::clock::{ClockCommand, DaemonClock};
 use super::file_watch::FileWatch;
 use super::handlers;
 use super::localtime::LocalTimeWatch;
+use super::reexec;
 use super::reload;
 use super::signals::{DaemonSignal, Signals};
 use super::state::{report, State};
@@ -34,6 +35,7 @@ enum Wake {
     Flush,
     Zone(io::Result<()>),
     Crontab(io::Result<()>),
+    ReexecDeadline,
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -103,6 +105,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             timers.arm(&state.scheduler.wakeups())?;
         }
         let flush_at = state.logs.deadline();
+        let reexec_at = state.reexec.deadline();
         let accepting = !state.shutting_down;
         let wake = tokio::select! {
             s = sources.signals.recv() => Wake::Signal(s),
@@ -113,6 +116,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             () = sleep_until(flush_at) => Wake::Flush,
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
+            () = sleep_until(reexec_at) => Wake::ReexecDeadline,
         };
         match wake {
             Wake::Signal(DaemonSignal::Terminate(name)) => {
@@ -164,7 +168,11 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
                 ));
                 sources.crontab_watch = None;
             }
+            // Looked at below, as after every wake-up.
+            Wake::ReexecDeadline => {}
         }
+        // A daemon-reexec waits for the daemon to come to rest.
+        reexec::attempt(state);
         if state.shutting_down && all_stopped(state) {
             break;
         }

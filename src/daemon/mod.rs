@@ -11,7 +11,8 @@
 //! - [`state`]: the owned state and the glue between scheduler, supervisor
 //!   and store; [`runs`] (run rows), [`output`] (captured lines), [`waits`]
 //!   (clients waiting for jobs), [`stats`].
-//! - [`reload`]: daemon-reload; [`handlers`]: one file per request family.
+//! - [`reload`]: daemon-reload; [`reexec`]: daemon-reexec; [`handlers`]:
+//!   one file per request family.
 //! - [`transient`]: the units `sundial run` makes, kept until they are done.
 //! - [`localtime`]: noticing a new local time zone (/etc/localtime replaced).
 //! - [`crontabs`]: crontabs run as they are (`--crontab`, the own crontab),
@@ -31,6 +32,7 @@ pub mod lock;
 pub mod manager_env;
 pub mod output;
 pub mod paths;
+pub mod reexec;
 pub mod reload;
 pub mod runs;
 pub mod signals;
@@ -103,6 +105,9 @@ pub enum DaemonError {
     /// A `--crontab` file is missing or has errors at start.
     #[error("{0}")]
     Crontab(String),
+    /// The handover of `daemon-reexec` cannot be read.
+    #[error("cannot take over from the previous program: {0}")]
+    Reexec(String),
     /// `--clock=manual` without the test variable.
     #[error("--clock=manual is for tests and needs {MANUAL_CLOCK_ENV}=1 in the environment")]
     ManualClockRefused,
@@ -125,6 +130,9 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     if options.manual_clock && std::env::var(MANUAL_CLOCK_ENV).as_deref() != Ok("1") {
         return Err(DaemonError::ManualClockRefused);
     }
+    // Before anything reads the environment: the variable is not for
+    // services.
+    let handover = reexec::take_handover().map_err(DaemonError::Reexec)?;
     let env = HostEnv::from_process();
     let paths = DaemonPaths::resolve(options.scope, &options.paths, &env)?;
     let config = Config::load(&paths.config, paths.config_required)?;
@@ -132,7 +140,7 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
         .enable_all()
         .build()
         .map_err(io_error("cannot start the async runtime"))?;
-    runtime.block_on(start(options, paths, config, env))
+    runtime.block_on(start(options, paths, config, env, handover))
 }
 
 async fn start(
@@ -140,6 +148,7 @@ async fn start(
     paths: DaemonPaths,
     config: Config,
     env: HostEnv,
+    handover: Option<reexec::Handover>,
 ) -> Result<(), DaemonError> {
     // Handlers first, so that a SIGTERM during start-up is not lost.
     let signals =
@@ -173,13 +182,20 @@ async fn start(
             .unwrap_or_default(),
     };
     let now = clock.now();
+    // A re-executed daemon started when its first program did.
+    let started = handover.as_ref().map_or(now, |h| h.started.into());
 
     // Before the store is touched: settling "abandoned" runs would close
     // those of a daemon that is alive.
     let _state_lock = lock::StateLock::acquire(&paths.database)?;
     let mut store = Store::open(&paths.database)?;
     store.set_log_retention(config.retention);
-    match RunTracker::settle_abandoned(&mut store, now.realtime) {
+    // After a re-execution the runs in flight are still running.
+    let settled = match handover {
+        Some(_) => Ok(0),
+        None => RunTracker::settle_abandoned(&mut store, now.realtime),
+    };
+    match settled {
         Ok(0) => {}
         Ok(n) => report(format!(
             "{n} run(s) cut off by the previous daemon's end closed as 'resources'"
@@ -206,8 +222,17 @@ async fn start(
             owner: nix::unistd::getuid().as_raw(),
         },
     };
-    let server = Server::bind(&paths.socket, policy, ServerConfig::default())?;
+    let server = match &handover {
+        Some(h) => Server::from_inherited(
+            reexec::listener(h),
+            &paths.socket,
+            policy,
+            ServerConfig::default(),
+        )?,
+        None => Server::bind(&paths.socket, policy, ServerConfig::default())?,
+    };
     let socket_file = server.socket_file().cloned();
+    let listener_fd = server.listener_fd();
     let (requests_tx, requests) = mpsc::channel(64);
     tokio::spawn(server.serve(requests_tx));
     let clock_commands = if options.manual_clock {
@@ -302,12 +327,16 @@ async fn start(
         "cannot set up the supervisor (notify socket, SIGCHLD)",
     ))?;
     supervisor.set_resolver(units.resolver());
+    if handover.is_some() {
+        // The handlers exist now: signals held across the exec come in.
+        reexec::release_signals();
+    }
 
     let scheduler = Scheduler::new(
         SchedulerConfig {
             host: host_identity(paths.scope),
             zone: units.cx.local_zone.clone(),
-            startup: now,
+            startup: started,
             in_container: in_container(),
             tick_usec: 1,
         },
@@ -330,7 +359,9 @@ async fn start(
         units,
         paths,
         config,
-        runs: RunTracker::default(),
+        runs: handover
+            .as_ref()
+            .map_or_else(RunTracker::default, |h| RunTracker::restore(&h.runs)),
         logs,
         sink: sink_rx,
         waits: waits::JobWaits::default(),
@@ -340,16 +371,25 @@ async fn start(
         stats: stats::Stats::default(),
         shutting_down: false,
         debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
-        started: now,
+        started,
         localtime,
         boot_id,
         crontabs,
+        reexec: reexec::Reexec::new(Some(listener_fd)),
     };
-    reload::record_problems(&mut state);
-    start_default_targets(&mut state);
+    let reexecuted = handover.is_some();
+    match handover {
+        // The units' problems are in their logs since the first start.
+        Some(handover) => reexec::restore(&mut state, handover),
+        None => {
+            reload::record_problems(&mut state);
+            start_default_targets(&mut state);
+        }
+    }
     heap::release_free_pages();
     report(format!(
-        "started: {} units loaded, {} timers active; control socket {}",
+        "{}: {} units loaded, {} timers active; control socket {}",
+        if reexecuted { "re-executed" } else { "started" },
         state.units.loaded.units.len(),
         state
             .scheduler

@@ -77,7 +77,61 @@ pub fn exit_status(exit: ProcessExit) -> ExitStatus {
     }
 }
 
+/// What a [`RunTracker`] carries into the daemon's next program
+/// (`daemon-reexec`): the open run rows, the units the scheduler knows are
+/// active, and when units last changed state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunsSnapshot {
+    /// Service -> the invocation id of its open run row.
+    pub in_flight: Vec<(String, String)>,
+    /// Services the scheduler was told are active.
+    pub active: Vec<String>,
+    /// Unit -> when its active state last changed (realtime µs).
+    pub changed: Vec<(String, i64)>,
+}
+
 impl RunTracker {
+    /// The bookkeeping a re-executed daemon goes on with. Nothing is
+    /// pending then: no start job is queued.
+    pub fn snapshot(&self) -> RunsSnapshot {
+        let mut snapshot = RunsSnapshot {
+            in_flight: self
+                .in_flight
+                .iter()
+                .map(|(u, i)| (u.clone(), i.to_string()))
+                .collect(),
+            active: self.active.iter().cloned().collect(),
+            changed: self
+                .changed
+                .iter()
+                .map(|(u, t)| (u.clone(), t.as_usec()))
+                .collect(),
+        };
+        snapshot.in_flight.sort();
+        snapshot.active.sort();
+        snapshot.changed.sort();
+        snapshot
+    }
+
+    /// The tracker of a re-executed daemon; the last results are read from
+    /// the store again when asked.
+    pub fn restore(snapshot: &RunsSnapshot) -> RunTracker {
+        RunTracker {
+            in_flight: snapshot
+                .in_flight
+                .iter()
+                .filter_map(|(u, i)| Some((u.clone(), i.parse().ok()?)))
+                .collect(),
+            active: snapshot.active.iter().cloned().collect(),
+            changed: snapshot
+                .changed
+                .iter()
+                .map(|(u, t)| (u.clone(), Timestamp::from_usec(*t)))
+                .collect(),
+            ..RunTracker::default()
+        }
+    }
+
     /// Tells why the next run of `unit` starts (a timer, a client).
     pub fn expect(&mut self, unit: &str, trigger: Trigger) {
         self.pending.insert(unit.to_owned(), trigger);

@@ -76,6 +76,8 @@ pub struct State {
     pub boot_id: String,
     /// The crontabs run as they are, and their generated units.
     pub crontabs: super::crontabs::Crontabs,
+    /// `daemon-reexec`: the listener to hand over, a request waiting.
+    pub reexec: super::reexec::Reexec,
 }
 
 /// Writes a line to the daemon's own log (stderr).

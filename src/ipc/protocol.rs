@@ -155,6 +155,10 @@ pub enum Request {
     },
     /// `daemon-reload`
     DaemonReload,
+    /// `daemon-reexec`: the daemon executes itself again, keeping its
+    /// services running. No reply on success: the connection closes with
+    /// the old program.
+    DaemonReexec,
     /// `logs [-u UNIT...] [-f] [-n N] [--since T] [--until T] [--invocation ID]
     /// [-p FROM..TO]`; times already parsed by the client into realtime µs
     /// (`-b` too: it is a `--since`).
@@ -249,6 +253,7 @@ impl Request {
         "is-failed",
         "reset-failed",
         "daemon-reload",
+        "daemon-reexec",
         "logs",
         "history",
         "show-environment",
@@ -286,6 +291,7 @@ impl Request {
             | Request::Unmask { .. }
             | Request::ResetFailed { .. }
             | Request::DaemonReload
+            | Request::DaemonReexec
             | Request::SetEnvironment { .. }
             | Request::UnsetEnvironment { .. }
             | Request::Run { .. } => false,
@@ -517,6 +523,7 @@ mod tests {
             Request::IsFailed { units: units() },
             Request::ResetFailed { units: vec![] },
             Request::DaemonReload,
+            Request::DaemonReexec,
             Request::Logs {
                 units: units(),
                 follow: true,

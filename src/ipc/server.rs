@@ -210,6 +210,39 @@ impl Server {
         })
     }
 
+    /// Serves the listener a previous program of this daemon bound
+    /// (`daemon-reexec`): `fd` was inherited across the exec, with the
+    /// connections that waited in its backlog meanwhile; `path` is its
+    /// socket file, which this server owns from now on.
+    pub fn from_inherited(
+        fd: std::os::fd::OwnedFd,
+        path: &Path,
+        policy: Policy,
+        config: ServerConfig,
+    ) -> Result<Server, BindError> {
+        let fail = |what| {
+            move |source| BindError::Io {
+                path: path.to_path_buf(),
+                what,
+                source,
+            }
+        };
+        crate::supervisor::output::set_cloexec(&fd, true).map_err(fail("cannot listen"))?;
+        let listener = std::os::unix::net::UnixListener::from(fd);
+        let file = SocketFile::record(path).map_err(fail("cannot inspect the socket path"))?;
+        let mut server =
+            Server::from_std(listener, policy, config).map_err(fail("cannot listen"))?;
+        server.file = Some(file);
+        Ok(server)
+    }
+
+    /// The listening socket's descriptor (handed to the daemon's next
+    /// program by `daemon-reexec`).
+    pub fn listener_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.listener.as_raw_fd()
+    }
+
     /// The socket file this server created (None for a listener it was
     /// given), for its owner to remove at exit.
     pub fn socket_file(&self) -> Option<&SocketFile> {

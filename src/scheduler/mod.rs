@@ -13,6 +13,7 @@ pub mod persistent;
 pub mod queue;
 pub mod random;
 pub mod simulation;
+pub mod snapshot;
 pub mod timer;
 pub mod timer_state;
 pub mod trigger;

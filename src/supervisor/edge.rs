@@ -21,7 +21,7 @@ use crate::unit::Signal;
 
 /// What started a run: exported to its commands as $TRIGGER_* (a timer) or
 /// $MONITOR_* (OnFailure=/OnSuccess=).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Trigger {
     Timer {
         unit: String,

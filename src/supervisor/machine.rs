@@ -22,6 +22,8 @@ use super::state::{transition, KillPhase, ServiceResult, ServiceState, Transitio
 use crate::unit::service::{NotifyAccess, ServiceType};
 use crate::unit::{ExecCommand, ServiceUnit, Signal};
 
+pub mod snapshot;
+
 /// A command the machine wants started.
 #[derive(Debug)]
 pub struct CommandSpec<'a> {

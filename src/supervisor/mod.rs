@@ -24,6 +24,7 @@ pub mod notify;
 pub mod output;
 pub mod procs;
 pub mod restart;
+pub mod snapshot;
 pub mod spawn;
 pub mod state;
 

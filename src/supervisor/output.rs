@@ -154,6 +154,26 @@ pub struct Capture {
     readers: Vec<Weak<PipeReader>>,
 }
 
+/// A capture pipe's read end handed to the daemon's next program
+/// (`daemon-reexec`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PipeHandover {
+    /// The descriptor, open across the exec.
+    pub fd: i32,
+    /// stdout (else stderr).
+    pub stdout: bool,
+    /// The unit whose lines it carries.
+    pub unit: String,
+    /// Its run.
+    pub invocation_id: String,
+    /// `SyslogLevel=` as a number.
+    pub level: u8,
+    /// `SyslogLevelPrefix=`.
+    pub level_prefix: bool,
+    /// The partial line read so far.
+    pub pending: Vec<u8>,
+}
+
 /// What identifies captured lines.
 #[derive(Debug, Clone)]
 pub struct CaptureTag {
@@ -198,6 +218,64 @@ impl Capture {
         for reader in self.readers.iter().filter_map(Weak::upgrade) {
             reader.read_available();
         }
+    }
+
+    /// Reads what the pipes hold now and describes each read end still
+    /// open, for a re-executed daemon to go on reading: the descriptors stay
+    /// open (the caller clears their close-on-exec flag), the partial line
+    /// read so far goes along.
+    pub fn hand_over(&self) -> Vec<PipeHandover> {
+        use std::os::fd::AsRawFd;
+        let mut pipes = Vec::new();
+        for reader in self.readers.iter().filter_map(Weak::upgrade) {
+            reader.read_available();
+            let state = reader.lock();
+            if state.done {
+                continue;
+            }
+            pipes.push(PipeHandover {
+                fd: reader.pipe.as_raw_fd(),
+                stdout: reader.stream == Stream::Stdout,
+                unit: reader.tag.unit.clone(),
+                invocation_id: reader.tag.invocation_id.clone(),
+                level: reader.tag.level.number(),
+                level_prefix: reader.tag.level_prefix,
+                pending: state.pending.clone(),
+            });
+        }
+        pipes
+    }
+
+    /// The capture of a run whose pipes the daemon's previous program read:
+    /// readers on the inherited descriptors, each with its partial line.
+    /// The write ends are gone; the next command of the run gets new pipes.
+    pub fn take_over(
+        pipes: &[PipeHandover],
+        tx: &UnboundedSender<LogRecord>,
+    ) -> io::Result<Capture> {
+        use std::os::fd::FromRawFd;
+        let mut capture = Capture::default();
+        for p in pipes {
+            // SAFETY: the descriptor was inherited across exec for exactly
+            // this pipe, and nothing else in this process owns it.
+            let fd = unsafe { OwnedFd::from_raw_fd(p.fd) };
+            set_cloexec(&fd, true)?;
+            let tag = CaptureTag {
+                unit: p.unit.clone(),
+                invocation_id: p.invocation_id.clone(),
+                level: SyslogLevel::from_number(p.level).unwrap_or_default(),
+                level_prefix: p.level_prefix,
+            };
+            let stream = if p.stdout {
+                Stream::Stdout
+            } else {
+                Stream::Stderr
+            };
+            let reader = start_reader(fd, tag, stream, tx.clone())?;
+            reader.lock().pending.clone_from(&p.pending);
+            capture.readers.push(Arc::downgrade(&reader));
+        }
+        Ok(capture)
     }
 
     /// Closes the write ends: readers end once the last child closes its copy.
@@ -271,6 +349,20 @@ impl Capture {
             _ => StdioSpec::Fd(self.pipe_for(stream, tag, tx)?),
         })
     }
+}
+
+/// Sets or clears a descriptor's close-on-exec flag: cleared on the
+/// descriptors `daemon-reexec` hands to the next program, set again there so
+/// that the services it spawns do not inherit them.
+pub fn set_cloexec(fd: &impl std::os::fd::AsFd, on: bool) -> io::Result<()> {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    let flags = if on {
+        FdFlag::FD_CLOEXEC
+    } else {
+        FdFlag::empty()
+    };
+    fcntl(fd, FcntlArg::F_SETFD(flags)).map_err(io::Error::from)?;
+    Ok(())
 }
 
 /// The same target once more (a copy of the descriptor).

@@ -87,6 +87,20 @@ impl StartLimit {
     pub fn reset(&mut self) {
         self.starts.clear();
     }
+
+    /// How long ago each counted start was, oldest first (for a
+    /// re-executed daemon, whose `Instant`s are its own).
+    pub fn ages(&self, now: Instant) -> Vec<Duration> {
+        self.starts
+            .iter()
+            .map(|t| now.saturating_duration_since(*t))
+            .collect()
+    }
+
+    /// Counts starts that happened `ages` ago, oldest first.
+    pub fn restore(&mut self, now: Instant, ages: &[Duration]) {
+        self.starts = ages.iter().filter_map(|a| now.checked_sub(*a)).collect();
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::unit::UnitType;
 
 pub mod catalog;
 pub mod connect;
+pub mod daemon_reexec;
 pub mod daemon_reload;
 pub mod edit;
 pub mod enable;
@@ -90,6 +91,7 @@ pub enum Verb {
     IsFailed(is_state::Args),
     ResetFailed(reset_failed::Args),
     DaemonReload(daemon_reload::Args),
+    DaemonReexec(daemon_reexec::Args),
     Edit(edit::Args),
     Logs(logs::Args),
     History(history::Args),
@@ -122,6 +124,7 @@ impl Verb {
             Verb::IsActive(a) | Verb::IsEnabled(a) | Verb::IsFailed(a) => &mut a.connection,
             Verb::ResetFailed(a) => &mut a.connection,
             Verb::DaemonReload(a) => &mut a.connection,
+            Verb::DaemonReexec(a) => &mut a.connection,
             Verb::Edit(a) => &mut a.connection,
             Verb::Logs(a) => &mut a.connection,
             Verb::History(a) => &mut a.connection,
@@ -190,6 +193,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::IsFailed(args) => is_state::run(is_state::Check::Failed, args),
         Verb::ResetFailed(args) => reset_failed::run(args),
         Verb::DaemonReload(args) => daemon_reload::run(args),
+        Verb::DaemonReexec(args) => daemon_reexec::run(args),
         Verb::Edit(args) => edit::run(args),
         Verb::Logs(args) => logs::run(args),
         Verb::History(args) => history::run(args),

@@ -10,6 +10,7 @@ mod jobs;
 mod listing;
 mod logs;
 mod query;
+mod reexec;
 mod reload;
 mod run;
 mod show;
@@ -62,6 +63,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         Request::IsEnabled { units } => answer(reply, query::is_enabled(state, &units)),
         Request::IsFailed { units } => answer(reply, query::is_failed(state, &units)),
         Request::DaemonReload => answer(reply, reload::daemon_reload(state)),
+        Request::DaemonReexec => reexec::daemon_reexec(state, reply),
         Request::Logs {
             units,
             follow,

@@ -1,0 +1,388 @@
+//! `daemon-reexec`: the daemon executes its program again (a new binary
+//! after an upgrade) and goes on where it was, its services still running
+//! under the same process ids.
+//!
+//! The process stays the same, so its children stay its children. What the
+//! new program needs besides is handed over:
+//!
+//! - the listening control socket, inherited across the exec (its
+//!   close-on-exec flag cleared): clients that connect meanwhile wait in its
+//!   backlog and are answered by the new program;
+//! - the read ends of the services' capture pipes, likewise, with the
+//!   partial line read so far: a service's later output is still captured;
+//! - a file in the runtime directory (named by `$SUNDIAL_REEXEC_STATE`) with
+//!   the rest: every service's state, processes and last run, the timers'
+//!   last triggers and starts, the open run rows, the manager environment.
+//!
+//! Signals that come between the exec and the new program's handlers are
+//! held back (blocked across the exec, unblocked once the handlers exist).
+//!
+//! This is a subset of systemd's reexecution, said where it differs:
+//! sundial re-executes only at rest. While a job is queued or a service is
+//! between states (starting, stopping, reloading, waiting to restart) it
+//! waits, up to [`WAIT`], and refuses if that does not come. Clients
+//! following logs or waiting for a `run --wait` service are disconnected.
+//! The notify socket is bound again (a datagram sent during the exec is
+//! lost). A service whose unit file was removed meanwhile is left running
+//! unsupervised. Not with the manual test clock.
+
+use std::convert::Infallible;
+use std::ffi::CString;
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+use super::clock::DaemonClock;
+use super::runs::RunsSnapshot;
+use super::state::{report, State};
+use crate::ipc::{ErrorCode, Reply, Response};
+use crate::scheduler::snapshot::{ClockRecord, SchedulerSnapshot};
+use crate::supervisor::output::set_cloexec;
+use crate::supervisor::snapshot::SupervisorSnapshot;
+use crate::supervisor::Event as SupervisorEvent;
+
+/// Names the handover file for the new program.
+pub const HANDOVER_ENV: &str = "SUNDIAL_REEXEC_STATE";
+
+/// The handover format; a program that reads another refuses it.
+const VERSION: u32 = 1;
+
+/// How long a re-execution waits for the daemon to come to rest.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// How long the daemon stays at rest before the exec: replies handed to
+/// the connection tasks (a job that just finished) are written meanwhile.
+const QUIET: Duration = Duration::from_millis(50);
+
+/// The signals held back across the exec.
+const HELD: [Signal; 4] = [
+    Signal::SIGTERM,
+    Signal::SIGINT,
+    Signal::SIGHUP,
+    Signal::SIGCHLD,
+];
+
+/// What the old program hands the new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    /// [`VERSION`].
+    pub version: u32,
+    /// The listening control socket.
+    pub listener_fd: i32,
+    /// When the daemon first started (OnStartupSec=, `show`).
+    pub started: ClockRecord,
+    /// The targets reached at the first start.
+    pub active_targets: Vec<String>,
+    /// Open run rows and state-change times.
+    pub runs: RunsSnapshot,
+    /// The services.
+    pub supervisor: SupervisorSnapshot,
+    /// The timers.
+    pub scheduler: SchedulerSnapshot,
+}
+
+/// The daemon's side of `daemon-reexec`: the listener to hand over and the
+/// request waiting for the daemon to come to rest.
+#[derive(Debug, Default)]
+pub struct Reexec {
+    /// The listening socket's descriptor.
+    pub listener_fd: Option<RawFd>,
+    pending: Option<Pending>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    reply: oneshot::Sender<Reply>,
+    until: Instant,
+    /// When the daemon was found at rest, if it still is.
+    at_rest_since: Option<Instant>,
+}
+
+impl Reexec {
+    /// Ready to hand over `listener_fd`.
+    pub fn new(listener_fd: Option<RawFd>) -> Reexec {
+        Reexec {
+            listener_fd,
+            pending: None,
+        }
+    }
+
+    /// Takes a request; the reply stays open until the exec (or a refusal).
+    pub fn request(&mut self, reply: oneshot::Sender<Reply>) -> Result<(), oneshot::Sender<Reply>> {
+        if self.pending.is_some() {
+            return Err(reply);
+        }
+        self.pending = Some(Pending {
+            reply,
+            until: Instant::now() + WAIT,
+            at_rest_since: None,
+        });
+        Ok(())
+    }
+
+    /// When the event loop must look again: the exec after a quiet moment
+    /// at rest, or the end of the wait.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.pending.as_ref().map(|p| match p.at_rest_since {
+            Some(since) => (since + QUIET).min(p.until),
+            None => p.until,
+        })
+    }
+}
+
+fn refuse(reply: oneshot::Sender<Reply>, code: ErrorCode, message: String) {
+    let _ = reply.send(Reply::One(Response::error(code, message)));
+}
+
+/// Answers `daemon-reexec`: refuses what cannot be done, else waits for the
+/// event loop's next [`attempt`].
+pub fn request(state: &mut State, reply: oneshot::Sender<Reply>) {
+    let why = if matches!(state.clock, DaemonClock::Manual(_)) {
+        Some("not with the manual test clock")
+    } else if state.shutting_down {
+        Some("the daemon is shutting down")
+    } else if state.reexec.listener_fd.is_none() {
+        Some("the control socket cannot be handed over")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return refuse(
+            reply,
+            ErrorCode::Failed,
+            format!("Cannot re-execute: {why}."),
+        );
+    }
+    if let Err(reply) = state.reexec.request(reply) {
+        refuse(
+            reply,
+            ErrorCode::Busy,
+            "Cannot re-execute: a re-execution is already waiting.".into(),
+        );
+    }
+}
+
+/// Re-executes if a request waits and the daemon is at rest; refuses the
+/// request once it has waited [`WAIT`]. Called after every wake-up.
+pub fn attempt(state: &mut State) {
+    let busy = state.supervisor.not_at_rest();
+    let now = Instant::now();
+    let Some(pending) = state.reexec.pending.as_mut() else {
+        return;
+    };
+    let until = pending.until;
+    if busy.is_empty() {
+        let since = *pending.at_rest_since.get_or_insert(now);
+        if now < since + QUIET {
+            return;
+        }
+        let Err(why) = execute(state);
+        if let Some(p) = state.reexec.pending.take() {
+            refuse(
+                p.reply,
+                ErrorCode::Failed,
+                format!("Cannot re-execute: {why}"),
+            );
+        }
+        return;
+    }
+    pending.at_rest_since = None;
+    if now >= until {
+        if let Some(p) = state.reexec.pending.take() {
+            refuse(
+                p.reply,
+                ErrorCode::Busy,
+                format!(
+                    "Cannot re-execute: after {}s still busy: {}. Try again when its jobs are done.",
+                    WAIT.as_secs(),
+                    busy.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Writes the handover and executes the program again; returns only when
+/// that failed, with the daemon as it was.
+fn execute(state: &mut State) -> Result<Infallible, String> {
+    let listener_fd = state
+        .reexec
+        .listener_fd
+        .ok_or("no control socket to hand over")?;
+    // Reads the capture pipes: their lines go to the store below.
+    let supervisor = state
+        .supervisor
+        .snapshot()
+        .map_err(|busy| busy.join(", "))?;
+    state.supervisor.drain_output();
+    state.settle();
+    let handover = Handover {
+        version: VERSION,
+        listener_fd,
+        started: state.started.into(),
+        active_targets: state.active_targets.iter().cloned().collect(),
+        runs: state.runs.snapshot(),
+        supervisor,
+        scheduler: state.scheduler.snapshot(),
+    };
+    state.commit_writes();
+    state.sync_logs();
+    if let Err(e) = state.store.checkpoint() {
+        report(format!("cannot checkpoint the state database: {e}"));
+    }
+    let path = state.paths.runtime_dir.join("reexec.json");
+    write_handover(&path, &handover)?;
+    report(format!(
+        "re-executing, {} services handed over",
+        handover.supervisor.services.len()
+    ));
+    let mut fds = handover.supervisor.descriptors();
+    fds.push(listener_fd);
+    let error = exec_with(&path, &fds);
+    let _ = std::fs::remove_file(&path);
+    report(format!("re-execution failed, going on: {error}"));
+    Err(error)
+}
+
+fn write_handover(path: &Path, handover: &Handover) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let text = serde_json::to_vec(handover).map_err(|e| e.to_string())?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(&text).map(|()| f))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.flush().map_err(|e| e.to_string())
+}
+
+/// The program file: `/proc/self/exe`, which names the file that was run;
+/// replaced since (an upgrade), it reads "PATH (deleted)" and the new file
+/// at PATH is the one to run.
+fn program() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the program: {e}"))?;
+    let text = exe.as_os_str().as_bytes();
+    Ok(match text.strip_suffix(b" (deleted)") {
+        Some(path) => PathBuf::from(std::ffi::OsStr::from_bytes(path)),
+        None => exe,
+    })
+}
+
+/// Blocks the held signals, lets `fds` survive the exec and executes the
+/// program with the same arguments and `$SUNDIAL_REEXEC_STATE=path`.
+/// Returns why it could not, with all of that undone.
+fn exec_with(path: &Path, fds: &[RawFd]) -> String {
+    let cstring = |bytes: &[u8]| CString::new(bytes).map_err(|e| e.to_string());
+    let prepared = (|| {
+        let exe = cstring(program()?.as_os_str().as_bytes())?;
+        let args = std::env::args_os()
+            .map(|a| cstring(a.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut env = std::env::vars_os()
+            .filter(|(k, _)| k != HANDOVER_ENV)
+            .map(|(k, v)| {
+                let mut pair = k.as_bytes().to_vec();
+                pair.push(b'=');
+                pair.extend_from_slice(v.as_bytes());
+                cstring(&pair)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut handover = format!("{HANDOVER_ENV}=").into_bytes();
+        handover.extend_from_slice(path.as_os_str().as_bytes());
+        env.push(cstring(&handover)?);
+        Ok::<_, String>((exe, args, env))
+    })();
+    let (exe, args, env) = match prepared {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let held: SigSet = HELD.iter().copied().collect();
+    let mut old = SigSet::empty();
+    if let Err(e) = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&held), Some(&mut old)) {
+        return format!("cannot block signals: {e}");
+    }
+    // SAFETY: each descriptor is open and owned by a live part of the
+    // daemon (the server task, a pipe reader) for the duration of this call.
+    let borrowed: Vec<BorrowedFd<'_>> = fds
+        .iter()
+        .map(|fd| unsafe { BorrowedFd::borrow_raw(*fd) })
+        .collect();
+    let mut error = borrowed
+        .iter()
+        .find_map(|fd| set_cloexec(fd, false).err())
+        .map(|e| format!("cannot hand over a descriptor: {e}"));
+    if error.is_none() {
+        // Not std's exec: it would clear the signal mask.
+        let Err(e) = nix::unistd::execve(&exe, &args, &env);
+        error = Some(format!("cannot execute {}: {e}", exe.to_string_lossy()));
+    }
+    for fd in &borrowed {
+        let _ = set_cloexec(fd, true);
+    }
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    error.unwrap_or_default()
+}
+
+/// The handover of the previous program, when this one was started by
+/// `daemon-reexec`; removes the variable and the file, so that neither
+/// reaches services or a later start.
+pub fn take_handover() -> Result<Option<Handover>, String> {
+    let Some(path) = std::env::var_os(HANDOVER_ENV) else {
+        return Ok(None);
+    };
+    std::env::remove_var(HANDOVER_ENV);
+    let path = PathBuf::from(path);
+    let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
+    let _ = std::fs::remove_file(&path);
+    let handover: Handover = serde_json::from_slice(&text?)
+        .map_err(|e| format!("{}: not a handover: {e}", path.display()))?;
+    if handover.version != VERSION {
+        return Err(format!(
+            "{}: handover version {} is not {VERSION}",
+            path.display(),
+            handover.version
+        ));
+    }
+    Ok(Some(handover))
+}
+
+/// The inherited listening socket.
+pub fn listener(handover: &Handover) -> OwnedFd {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the previous program handed this descriptor over for the
+    // listener alone; nothing else in this process owns it.
+    unsafe { OwnedFd::from_raw_fd(handover.listener_fd) }
+}
+
+/// Lets the held signals through, once the handlers exist.
+pub fn release_signals() {
+    let held: SigSet = HELD.iter().copied().collect();
+    if let Err(e) = pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&held), None) {
+        report(format!("cannot unblock signals after re-executing: {e}"));
+    }
+}
+
+/// Puts the services, timers and runs of the previous program back (the
+/// units are loaded); then reaps what ended during the exec and fires what
+/// came due.
+pub fn restore(state: &mut State, handover: Handover) {
+    state.active_targets = handover.active_targets.into_iter().collect();
+    for message in state.supervisor.restore(handover.supervisor) {
+        report(message);
+    }
+    state.load_timers();
+    let now = state.now();
+    let actions = state.scheduler.restore(now, &handover.scheduler);
+    state.apply_actions(actions);
+    state.supervisor.handle(SupervisorEvent::ChildExited);
+    state.settle();
+    state.advance();
+}

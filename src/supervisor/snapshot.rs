@@ -1,0 +1,236 @@
+//! The supervisor written down for `daemon-reexec` and built again in the
+//! new program: every service that ran, with its machine, its processes,
+//! the read ends of its capture pipes (inherited across the exec) and what
+//! started it; the processes left to reap; the manager environment.
+//!
+//! Only a supervisor at rest is written: no job queued or running, no
+//! service between states. [`Supervisor::not_at_rest`] says what it waits
+//! for.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
+
+use super::edge::Trigger;
+use super::kill::ProcessSet;
+use super::machine::snapshot::MachineSnapshot;
+use super::machine::ServiceMachine;
+use super::output::{Capture, PipeHandover};
+use super::procs::Claims;
+use super::state::ActiveState;
+use super::Supervisor;
+use crate::unit::UnitName;
+
+/// One service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSnapshot {
+    /// Its name.
+    pub name: String,
+    /// Its machine.
+    pub machine: MachineSnapshot,
+    /// The sessions (process groups) of its commands.
+    pub sessions: Vec<i32>,
+    /// The orphans it adopted.
+    pub orphans: Vec<i32>,
+    /// What started the current run.
+    pub trigger: Option<Trigger>,
+    /// Its cgroup's `cgroup.procs`, when it has one.
+    pub cgroup_procs: Option<PathBuf>,
+    /// The cgroup problem was told.
+    pub cgroup_reported: bool,
+    /// Its capture pipes.
+    pub pipes: Vec<PipeHandover>,
+}
+
+/// The supervisor.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisorSnapshot {
+    /// The services that ran or run.
+    pub services: Vec<ServiceSnapshot>,
+    /// Processes that belong to no service, still to be reaped.
+    pub strays: Vec<i32>,
+    /// The manager environment (`set-environment` included).
+    pub default_environment: Vec<(String, String)>,
+}
+
+impl SupervisorSnapshot {
+    /// Every descriptor the next program must inherit.
+    pub fn descriptors(&self) -> Vec<i32> {
+        self.services
+            .iter()
+            .flat_map(|s| s.pipes.iter().map(|p| p.fd))
+            .collect()
+    }
+}
+
+impl Supervisor {
+    /// What keeps the supervisor from being written down now: queued jobs
+    /// and services between states, as `unit (sub-state)`; empty when it is
+    /// at rest.
+    pub fn not_at_rest(&self) -> Vec<String> {
+        let mut busy: Vec<String> = self
+            .jobs
+            .iter()
+            .map(|j| format!("{} ({} job)", j.unit, format!("{:?}", j.ty).to_lowercase()))
+            .collect();
+        let now = Instant::now();
+        for (name, s) in self.busy_services() {
+            let settled = matches!(
+                s.machine.state().active_state(),
+                ActiveState::Inactive | ActiveState::Active | ActiveState::Failed
+            );
+            if !settled || s.machine.snapshot(now).is_none() {
+                busy.push(format!("{name} ({})", s.machine.state().sub_state()));
+            }
+        }
+        busy.sort();
+        busy.dedup();
+        busy
+    }
+
+    /// The supervisor written down; reads what the capture pipes hold so
+    /// far (the owner passes those lines on before the exec). `Err` names
+    /// what is not at rest.
+    pub fn snapshot(&self) -> Result<SupervisorSnapshot, Vec<String>> {
+        let busy = self.not_at_rest();
+        if !busy.is_empty() {
+            return Err(busy);
+        }
+        let now = Instant::now();
+        let mut services = Vec::new();
+        let mut names: Vec<&String> = self.services.keys().collect();
+        names.sort();
+        for name in names {
+            let s = &self.services[name];
+            let Some(machine) = s.machine.snapshot(now) else {
+                return Err(vec![name.clone()]);
+            };
+            // A service that never ran has nothing to carry over.
+            let fresh = machine.invocation_id.is_empty()
+                && !self.busy.contains(name)
+                && s.procs.orphans.is_empty();
+            if fresh {
+                continue;
+            }
+            services.push(ServiceSnapshot {
+                name: name.clone(),
+                machine,
+                sessions: s.procs.sessions.iter().map(|p| p.as_raw()).collect(),
+                orphans: s.procs.orphans.iter().map(|p| p.as_raw()).collect(),
+                trigger: s.trigger.clone(),
+                cgroup_procs: s.cgroup_procs.clone(),
+                cgroup_reported: s.cgroup_reported,
+                pipes: s.capture.hand_over(),
+            });
+        }
+        Ok(SupervisorSnapshot {
+            services,
+            strays: self.strays.iter().map(|p| p.as_raw()).collect(),
+            default_environment: self.config.default_environment.clone(),
+        })
+    }
+
+    /// Builds the services of `snapshot` again, their units from the
+    /// resolver (the unit files as they are now). A service whose unit is
+    /// gone cannot be supervised: its processes are left to run and reaped
+    /// when they end, which the returned messages say.
+    pub fn restore(&mut self, snapshot: SupervisorSnapshot) -> Vec<String> {
+        let mut messages = Vec::new();
+        let now = Instant::now();
+        self.config.default_environment = snapshot.default_environment;
+        let mut claims = Claims::lock();
+        for pid in &snapshot.strays {
+            claims.claim(Pid::from_raw(*pid));
+            self.strays.insert(Pid::from_raw(*pid));
+        }
+        drop(claims);
+        for s in snapshot.services {
+            let unit = UnitName::parse(&s.name)
+                .ok()
+                .and_then(|name| self.resolver.as_mut().and_then(|r| r(&name)));
+            let restored = unit
+                .ok_or_else(|| "its unit file is gone".to_owned())
+                .and_then(|unit| {
+                    let machine = ServiceMachine::restore(
+                        unit.clone(),
+                        &self.config.defaults,
+                        &s.machine,
+                        now,
+                    )?;
+                    let capture = Capture::take_over(&s.pipes, &self.log_tx)
+                        .map_err(|e| format!("cannot read its output again: {e}"))?;
+                    Ok((unit, machine, capture))
+                });
+            let (unit, machine, capture) = match restored {
+                Ok(r) => r,
+                Err(why) => {
+                    messages.push(leave_behind(&mut self.strays, &s, &why));
+                    continue;
+                }
+            };
+            self.add_unit(unit);
+            let Some(service) = self.services.get_mut(&s.name) else {
+                continue;
+            };
+            let mut claims = Claims::lock();
+            for pid in s
+                .machine
+                .main_pid
+                .iter()
+                .chain(&s.orphans)
+                .map(|p| Pid::from_raw(*p))
+            {
+                claims.claim(pid);
+            }
+            drop(claims);
+            service.machine = machine;
+            service.procs = ProcessSet {
+                sessions: s.sessions.iter().map(|p| Pid::from_raw(*p)).collect(),
+                orphans: s.orphans.iter().map(|p| Pid::from_raw(*p)).collect(),
+            };
+            service.capture = capture;
+            service.trigger = s.trigger;
+            service.cgroup_procs = s.cgroup_procs;
+            service.cgroup_reported = s.cgroup_reported;
+            self.touch(&s.name);
+        }
+        messages
+    }
+}
+
+/// A service that cannot be supervised again: its main process and
+/// orphans become strays (reaped when they end), its pipes are closed.
+fn leave_behind(
+    strays: &mut std::collections::BTreeSet<Pid>,
+    s: &ServiceSnapshot,
+    why: &str,
+) -> String {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    for p in &s.pipes {
+        // SAFETY: inherited for this pipe alone; closing it is all that is
+        // left to do with it.
+        drop(unsafe { OwnedFd::from_raw_fd(p.fd) });
+    }
+    let pids: Vec<i32> = s
+        .machine
+        .main_pid
+        .iter()
+        .chain(&s.orphans)
+        .copied()
+        .collect();
+    let mut claims = Claims::lock();
+    for pid in &pids {
+        claims.claim(Pid::from_raw(*pid));
+        strays.insert(Pid::from_raw(*pid));
+    }
+    if pids.is_empty() {
+        format!("{}: not carried over: {why}", s.name)
+    } else {
+        format!(
+            "{}: not carried over: {why}; its processes {pids:?} go on unsupervised",
+            s.name
+        )
+    }
+}
