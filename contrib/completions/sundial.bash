@@ -31,11 +31,17 @@ _sundial() {
             sundial,daemon)
                 cmd="sundial__subcmd__daemon"
                 ;;
+            sundial,daemon-reexec)
+                cmd="sundial__subcmd__daemon__subcmd__reexec"
+                ;;
             sundial,daemon-reload)
                 cmd="sundial__subcmd__daemon__subcmd__reload"
                 ;;
             sundial,disable)
                 cmd="sundial__subcmd__disable"
+                ;;
+            sundial,edit)
+                cmd="sundial__subcmd__edit"
                 ;;
             sundial,enable)
                 cmd="sundial__subcmd__enable"
@@ -63,6 +69,9 @@ _sundial() {
                 ;;
             sundial,list-timers)
                 cmd="sundial__subcmd__list__subcmd__timers"
+                ;;
+            sundial,list-unit-files)
+                cmd="sundial__subcmd__list__subcmd__unit__subcmd__files"
                 ;;
             sundial,list-units)
                 cmd="sundial__subcmd__list__subcmd__units"
@@ -169,11 +178,17 @@ _sundial() {
             sundial__subcmd__help,daemon)
                 cmd="sundial__subcmd__help__subcmd__daemon"
                 ;;
+            sundial__subcmd__help,daemon-reexec)
+                cmd="sundial__subcmd__help__subcmd__daemon__subcmd__reexec"
+                ;;
             sundial__subcmd__help,daemon-reload)
                 cmd="sundial__subcmd__help__subcmd__daemon__subcmd__reload"
                 ;;
             sundial__subcmd__help,disable)
                 cmd="sundial__subcmd__help__subcmd__disable"
+                ;;
+            sundial__subcmd__help,edit)
+                cmd="sundial__subcmd__help__subcmd__edit"
                 ;;
             sundial__subcmd__help,enable)
                 cmd="sundial__subcmd__help__subcmd__enable"
@@ -201,6 +216,9 @@ _sundial() {
                 ;;
             sundial__subcmd__help,list-timers)
                 cmd="sundial__subcmd__help__subcmd__list__subcmd__timers"
+                ;;
+            sundial__subcmd__help,list-unit-files)
+                cmd="sundial__subcmd__help__subcmd__list__subcmd__unit__subcmd__files"
                 ;;
             sundial__subcmd__help,list-units)
                 cmd="sundial__subcmd__help__subcmd__list__subcmd__units"
@@ -284,7 +302,7 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history run show-environment set-environment unset-environment completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +589,24 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__daemon__subcmd__reexec)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__daemon__subcmd__reload)
             opts="-h -V --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -607,6 +643,32 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__edit)
+            opts="-f -h -V --full --drop-in --force --unit-dir --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --drop-in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__enable)
             opts="-q -h -V --now --quiet --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -626,7 +688,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__help)
-            opts="calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload logs history run show-environment set-environment unset-environment completions man help"
+            opts="calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,6 +813,20 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__help__subcmd__daemon__subcmd__reexec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__help__subcmd__daemon__subcmd__reload)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -766,6 +842,20 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__help__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -892,6 +982,20 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__help__subcmd__list__subcmd__timers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__help__subcmd__list__subcmd__unit__subcmd__files)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1387,6 +1491,48 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__list__subcmd__unit__subcmd__files)
+            opts="-t -o -h -V --type --state --no-legend --output --unit-dir --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__list__subcmd__units)
             opts="-a -t -o -h -V --all --type --state --no-legend --output --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1426,7 +1572,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__logs)
-            opts="-u -f -n -S -U -o -h -V --unit --follow --lines --since --until --invocation --output --user --system --socket --no-pager --help --version"
+            opts="-u -f -n -S -U -b -p -e -x -o -h -V --unit --follow --lines --since --until --invocation --boot --priority --pager-end --catalog --output --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1465,6 +1611,22 @@ _sundial() {
                     return 0
                     ;;
                 --invocation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --boot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

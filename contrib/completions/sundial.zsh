@@ -18,7 +18,7 @@ _sundial() {
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -40,7 +40,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print one JSON object per expression instead of the table]' \
 '--user[Accepted for systemctl habits; no unit is read]' \
 '--system[Accepted for systemctl habits; no unit is read]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -54,7 +54,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print one JSON object per span instead of the table]' \
 '--user[Accepted for systemctl habits; no unit is read]' \
 '--system[Accepted for systemctl habits; no unit is read]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -68,7 +68,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print one JSON object per timestamp instead of the table]' \
 '--user[Accepted for systemctl habits; no unit is read]' \
 '--system[Accepted for systemctl habits; no unit is read]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -82,7 +82,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -96,12 +96,12 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
-'*::units -- Unit names (a name without suffix means NAME.service):_default' \
+'*::units -- Unit names (a name without suffix means NAME.service) or glob patterns matched against the unit files:_default' \
 && ret=0
 ;;
 (simulate)
@@ -120,7 +120,7 @@ json\:"One JSON array"))' \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -259,7 +259,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -272,7 +272,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -285,7 +285,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -298,7 +298,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -311,7 +311,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -324,7 +324,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -341,7 +341,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -362,7 +362,7 @@ json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -384,7 +384,7 @@ json-pretty\:"Indented JSON"))' \
 '--no-legend[Leave out the header and the footer]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -409,12 +409,36 @@ json-pretty\:"Indented JSON"))' \
 '--no-legend[Leave out the header and the legend]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 '*::patterns -- Only units whose names match these glob patterns:_default' \
+&& ret=0
+;;
+(list-unit-files)
+_arguments "${_arguments_options[@]}" : \
+'*-t+[Only unit files of these types (service, timer, target, ...)]:TYPE:_default' \
+'*--type=[Only unit files of these types (service, timer, target, ...)]:TYPE:_default' \
+'*--state=[Only unit files in these states (enabled, disabled, static, ...)]:STATE:_default' \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'*--unit-dir=[Read unit files from DIR (repeatable) instead of the default directories of the scope]:DIR:_files' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--no-legend[Leave out the header and the count]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::patterns -- Only unit files whose names match these glob patterns:_default' \
 && ret=0
 ;;
 (show)
@@ -431,7 +455,7 @@ json-pretty\:"Indented JSON"))' \
 '--value[Print the values only, without \`Name=\`]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -453,7 +477,7 @@ json-pretty\:"Indented JSON"))' \
 '--all[Expand every unit, not only targets]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -469,7 +493,7 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Do not print the symlinks made and removed]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -485,7 +509,7 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Do not print the symlinks made and removed]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -500,7 +524,7 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Do not print the symlinks made and removed]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -515,7 +539,7 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Do not print the symlinks made and removed]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -530,7 +554,7 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Print nothing; only the exit code answers]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -545,7 +569,7 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Print nothing; only the exit code answers]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -560,7 +584,7 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Print nothing; only the exit code answers]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -573,7 +597,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -586,11 +610,41 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
+&& ret=0
+;;
+(daemon-reexec)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(edit)
+_arguments "${_arguments_options[@]}" : \
+'--drop-in=[The drop-in'\''s name (\`.conf\` is added when missing); default override.conf]:NAME:_default' \
+'*--unit-dir=[Read unit files from DIR (repeatable, the first is where the edit is saved) instead of the default directories of the scope]:DIR:_files' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--full[Edit a copy of the whole unit file instead of a drop-in]' \
+'-f[Create the unit (with --full\: its file; else a drop-in) if it has no file yet]' \
+'--force[Create the unit (with --full\: its file; else a drop-in) if it has no file yet]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- The units to edit (a name without suffix means NAME.service):_default' \
 && ret=0
 ;;
 (logs)
@@ -604,6 +658,10 @@ _arguments "${_arguments_options[@]}" : \
 '-U+[Only lines written at or before this time]:TIMESTAMP:_default' \
 '--until=[Only lines written at or before this time]:TIMESTAMP:_default' \
 '--invocation=[Only lines of this run (its invocation id, as \`sundial history\` shows)]:ID:_default' \
+'-b+[Only lines of this boot (\`-b\`, \`-b 0\`, or this boot'\''s ID)\: written since the machine started]::ID:_default' \
+'--boot=[Only lines of this boot (\`-b\`, \`-b 0\`, or this boot'\''s ID)\: written since the machine started]::ID:_default' \
+'-p+[Only lines of this priority or a more important one (\`err\`), or of a range (\`err..warning\`)\: emerg, alert, crit, err, warning, notice, info, debug, or 0 to 7. Output lines are info unless they start with \`<N>\` (SyslogLevelPrefix=); sundial'\''s own lines carry systemd'\''s priorities]:PRIORITY:_default' \
+'--priority=[Only lines of this priority or a more important one (\`err\`), or of a range (\`err..warning\`)\: emerg, alert, crit, err, warning, notice, info, debug, or 0 to 7. Output lines are info unless they start with \`<N>\` (SyslogLevelPrefix=); sundial'\''s own lines carry systemd'\''s priorities]:PRIORITY:_default' \
 '-o+[Output format\: short (journalctl'\''s default), cat (the text only), json (one object per line, journalctl'\''s field names), json-pretty]:OUTPUT:((short\:"\`Feb 29 03\:00\:01 host unit\: text\`"
 cat\:"The text only"
 json\:"One JSON object per line"
@@ -615,9 +673,13 @@ json-pretty\:"One indented JSON object per line"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '-f[Keep printing new lines as they are written]' \
 '--follow[Keep printing new lines as they are written]' \
+'-e[Start at the end in the pager (implies \`-n 1000\` unless -n is given)]' \
+'--pager-end[Start at the end in the pager (implies \`-n 1000\` unless -n is given)]' \
+'-x[Explain sundial'\''s own lines about units, as journalctl'\''s message catalog does]' \
+'--catalog[Explain sundial'\''s own lines about units, as journalctl'\''s message catalog does]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -638,7 +700,7 @@ json-pretty\:"Indented JSON"))' \
 '--no-legend[Leave out the header and the footer]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -683,7 +745,7 @@ _arguments "${_arguments_options[@]}" : \
 '--on-timezone-change[Elapse when the local time zone changes (OnTimezoneChange=yes)]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -696,7 +758,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -708,7 +770,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -721,7 +783,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
-'--no-pager[Accepted for systemctl habits; sundial never pages]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -734,7 +796,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '--user[Accepted for systemctl habits; no unit is read]' \
 '--system[Accepted for systemctl habits; no unit is read]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -748,7 +810,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '--user[Accepted for systemctl habits; no unit is read]' \
 '--system[Accepted for systemctl habits; no unit is read]' \
-'--no-pager[Accepted for systemctl habits]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -863,6 +925,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(list-unit-files)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (show)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -904,6 +970,14 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (daemon-reload)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(daemon-reexec)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(edit)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -973,6 +1047,7 @@ _sundial_commands() {
 'status:Show the state of units, with their last log lines' \
 'list-timers:List timers\: when they elapse next, when they last did, and how that run ended' \
 'list-units:List loaded units and their states' \
+'list-unit-files:List unit files and whether they are enabled' \
 'show:Show properties of units or of the daemon' \
 'list-dependencies:Show the dependency tree of a unit' \
 'enable:Enable units\: create the symlinks their Install section asks for' \
@@ -984,6 +1059,8 @@ _sundial_commands() {
 'is-failed:Print whether units have failed; exit 0 if one has, else 1, or 4 if none exists' \
 'reset-failed:Reset the failed state of units' \
 'daemon-reload:Reload unit files' \
+'daemon-reexec:Re-execute the daemon, keeping its services running' \
+'edit:Edit a unit'\''s drop-in or whole file, checked before it is saved' \
 'logs:Show the output services printed, as journalctl does' \
 'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
 'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
@@ -1071,6 +1148,11 @@ _sundial__subcmd__daemon_commands() {
     local commands; commands=()
     _describe -t commands 'sundial daemon commands' commands "$@"
 }
+(( $+functions[_sundial__subcmd__daemon-reexec_commands] )) ||
+_sundial__subcmd__daemon-reexec_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial daemon-reexec commands' commands "$@"
+}
 (( $+functions[_sundial__subcmd__daemon-reload_commands] )) ||
 _sundial__subcmd__daemon-reload_commands() {
     local commands; commands=()
@@ -1080,6 +1162,11 @@ _sundial__subcmd__daemon-reload_commands() {
 _sundial__subcmd__disable_commands() {
     local commands; commands=()
     _describe -t commands 'sundial disable commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__edit_commands] )) ||
+_sundial__subcmd__edit_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial edit commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__enable_commands] )) ||
 _sundial__subcmd__enable_commands() {
@@ -1107,6 +1194,7 @@ _sundial__subcmd__help_commands() {
 'status:Show the state of units, with their last log lines' \
 'list-timers:List timers\: when they elapse next, when they last did, and how that run ended' \
 'list-units:List loaded units and their states' \
+'list-unit-files:List unit files and whether they are enabled' \
 'show:Show properties of units or of the daemon' \
 'list-dependencies:Show the dependency tree of a unit' \
 'enable:Enable units\: create the symlinks their Install section asks for' \
@@ -1118,6 +1206,8 @@ _sundial__subcmd__help_commands() {
 'is-failed:Print whether units have failed; exit 0 if one has, else 1, or 4 if none exists' \
 'reset-failed:Reset the failed state of units' \
 'daemon-reload:Reload unit files' \
+'daemon-reexec:Re-execute the daemon, keeping its services running' \
+'edit:Edit a unit'\''s drop-in or whole file, checked before it is saved' \
 'logs:Show the output services printed, as journalctl does' \
 'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
 'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
@@ -1174,6 +1264,11 @@ _sundial__subcmd__help__subcmd__daemon_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help daemon commands' commands "$@"
 }
+(( $+functions[_sundial__subcmd__help__subcmd__daemon-reexec_commands] )) ||
+_sundial__subcmd__help__subcmd__daemon-reexec_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help daemon-reexec commands' commands "$@"
+}
 (( $+functions[_sundial__subcmd__help__subcmd__daemon-reload_commands] )) ||
 _sundial__subcmd__help__subcmd__daemon-reload_commands() {
     local commands; commands=()
@@ -1183,6 +1278,11 @@ _sundial__subcmd__help__subcmd__daemon-reload_commands() {
 _sundial__subcmd__help__subcmd__disable_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help disable commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__edit_commands] )) ||
+_sundial__subcmd__help__subcmd__edit_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help edit commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__help__subcmd__enable_commands] )) ||
 _sundial__subcmd__help__subcmd__enable_commands() {
@@ -1228,6 +1328,11 @@ _sundial__subcmd__help__subcmd__list-dependencies_commands() {
 _sundial__subcmd__help__subcmd__list-timers_commands() {
     local commands; commands=()
     _describe -t commands 'sundial help list-timers commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__help__subcmd__list-unit-files_commands] )) ||
+_sundial__subcmd__help__subcmd__list-unit-files_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial help list-unit-files commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__help__subcmd__list-units_commands] )) ||
 _sundial__subcmd__help__subcmd__list-units_commands() {
@@ -1373,6 +1478,11 @@ _sundial__subcmd__list-dependencies_commands() {
 _sundial__subcmd__list-timers_commands() {
     local commands; commands=()
     _describe -t commands 'sundial list-timers commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__list-unit-files_commands] )) ||
+_sundial__subcmd__list-unit-files_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial list-unit-files commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__list-units_commands] )) ||
 _sundial__subcmd__list-units_commands() {
