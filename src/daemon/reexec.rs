@@ -70,7 +70,7 @@ const HELD: [Signal; 4] = [
 /// What the old program hands the new one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handover {
-    /// [`VERSION`].
+    /// The handover format's version.
     pub version: u32,
     /// The listening control socket.
     pub listener_fd: i32,
