@@ -240,7 +240,15 @@ impl Daemon {
 
     /// Sends a command to the manual clock; returns the wall clock after it.
     pub fn clock(&self, command: &str) -> i64 {
-        let mut stream = UnixStream::connect(self.state.join("clock.sock")).expect("clock socket");
+        // The clock socket is bound just after the control socket, which is
+        // what `start` waits for.
+        let path = self.state.join("clock.sock");
+        let mut stream = None;
+        wait_for(Duration::from_secs(10), || {
+            stream = UnixStream::connect(&path).ok();
+            stream.is_some()
+        });
+        let mut stream = stream.expect("clock socket");
         writeln!(stream, "{command}").unwrap();
         let mut line = String::new();
         BufReader::new(stream).read_line(&mut line).unwrap();
