@@ -229,3 +229,34 @@ fn the_example_crontab_translates_cleanly() {
         assert!(units.contains(name), "{name} missing from {units}");
     }
 }
+
+/// A unit file of a job's name in a unit directory loads instead of the
+/// job's unit: the daemon says so rather than run the wrong thing silently.
+#[test]
+fn a_unit_file_that_shadows_a_job_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let crontab = tmp.path().join("crontab");
+    fs::write(
+        &crontab,
+        "MAILTO=\"\"\n# backup\n0 3 * * * echo from cron\n",
+    )
+    .unwrap();
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[(
+            "backup.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/echo mine\n",
+        )],
+    )
+    .arg("--crontab")
+    .arg(crontab.to_str().unwrap());
+    d.start();
+    let err = d.stderr();
+    assert!(
+        err.contains("backup.service: a crontab job's unit has the name of")
+            && err.contains("units/backup.service"),
+        "{err}"
+    );
+    assert!(!err.contains("backup.timer: a crontab job's"), "{err}");
+    assert!(d.terminate());
+}
