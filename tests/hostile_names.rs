@@ -82,3 +82,87 @@ fn names_with_slashes_reach_no_file_outside_the_unit_directories() {
     }
     assert!(d.terminate());
 }
+
+/// Through a system daemon, which reads as root, another user gets no unit
+/// file they could not read themselves (issue 13, item 7).
+#[test]
+fn cat_shows_another_user_only_what_they_could_read() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: a second user and a system daemon need root");
+        return;
+    }
+    if !std::path::Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped: /usr/bin/python3 (Debian's python3) sends the raw request");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            (
+                "secret.service",
+                "[Service]\nExecStart=/bin/echo token=hunter2\n",
+            ),
+            ("open.service", "[Service]\nExecStart=/bin/true\n"),
+        ],
+    )
+    .system();
+    fs::set_permissions(
+        d.units.join("secret.service"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    d.start();
+    fs::set_permissions(&d.state, fs::Permissions::from_mode(0o755)).unwrap();
+    // `nobody` sends the request itself, as an attacker would, bypassing
+    // the CLI (which reads unit files directly, with its own rights).
+    const RAW_CAT: &str = "import json, socket, struct, sys\n\
+s = socket.socket(socket.AF_UNIX)\n\
+s.connect(sys.argv[1])\n\
+body = json.dumps({'version': 1, 'request': {'type': 'cat', 'units': [sys.argv[2]]}}).encode()\n\
+s.sendall(struct.pack('>I', len(body)) + body)\n\
+head = b''\n\
+while len(head) < 4:\n    head += s.recv(4 - len(head))\n\
+n = struct.unpack('>I', head)[0]\n\
+data = b''\n\
+while len(data) < n:\n    data += s.recv(n - len(data))\n\
+print(data.decode())\n";
+    let cat_as_nobody = |unit: &str| -> String {
+        let out = std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+            ])
+            .arg(RAW_CAT)
+            .arg(&d.socket)
+            .arg(unit)
+            .output()
+            .expect("setpriv and /usr/bin/python3 run");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let text = cat_as_nobody("secret.service");
+    assert!(!text.contains("hunter2"), "leaked: {text}");
+    assert!(
+        text.contains("permission-denied") && text.contains("Permission denied"),
+        "{text}"
+    );
+    let text = cat_as_nobody("open.service");
+    assert!(text.contains("/bin/true"), "{text}");
+    // Root still reads it.
+    match d.call(Request::Cat {
+        units: vec!["secret.service".into()],
+    }) {
+        Response::Files { units } => assert!(units[0].files[0].text.contains("hunter2")),
+        other => panic!("{other:?}"),
+    }
+    assert!(d.terminate());
+}

@@ -2,6 +2,7 @@
 //! duration of the call and answers on the request's reply channel, at once
 //! or, for jobs, when they are done.
 
+mod access;
 mod deps;
 mod enablement;
 mod environment;
@@ -24,7 +25,11 @@ pub use enablement::is_enabled;
 
 /// Carries out one request.
 pub fn handle(state: &mut State, incoming: Incoming) {
-    let Incoming { request, reply, .. } = incoming;
+    let Incoming {
+        request,
+        reply,
+        peer,
+    } = incoming;
     if let Some(bad) = invalid_unit_name(&request) {
         // systemd checks names before anything else: a name with a `/`
         // would otherwise lead file operations out of the unit directories.
@@ -59,7 +64,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         Request::Show { units, properties } => {
             answer(reply, show::show(state, &units, &properties))
         }
-        Request::Cat { units } => answer(reply, files::cat(state, &units)),
+        Request::Cat { units } => answer(reply, files::cat(state, &units, &peer)),
         Request::ListDependencies { unit, reverse } => {
             answer(reply, deps::list_dependencies(state, &unit, reverse))
         }
