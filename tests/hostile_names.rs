@@ -173,3 +173,56 @@ print(data.decode())\n";
     }
     assert!(d.terminate());
 }
+
+/// As root, a unit file (or drop-in) that another user could change is not
+/// loaded, and the error names the file and its mode (issue 13, item 9).
+#[test]
+fn a_root_daemon_refuses_unit_files_others_may_write() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: the check applies to a manager running as root");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            ("loose.service", "[Service]\nExecStart=/bin/true\n"),
+            ("tight.service", "[Service]\nExecStart=/bin/true\n"),
+            ("dropped.service", "[Service]\nExecStart=/bin/true\n"),
+        ],
+    );
+    let loose = d.units.join("loose.service");
+    fs::set_permissions(&loose, fs::Permissions::from_mode(0o664)).unwrap();
+    let dropins = d.units.join("dropped.service.d");
+    fs::create_dir_all(&dropins).unwrap();
+    fs::write(dropins.join("x.conf"), "[Service]\nUser=root\n").unwrap();
+    std::os::unix::fs::chown(dropins.join("x.conf"), Some(65534), Some(65534)).unwrap();
+    d.start();
+    let err = d.stderr();
+    assert!(
+        err.contains(&format!(
+            "refusing to load loose.service: file {} is writable by its group (mode 0664)",
+            loose.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("refusing to load dropped.service") && err.contains("uid 65534"),
+        "{err}"
+    );
+    let state = |unit: &str| d.property(Some(unit), "LoadState");
+    assert_eq!(state("loose.service"), "bad-setting");
+    assert_eq!(state("dropped.service"), "bad-setting");
+    assert_eq!(state("tight.service"), "loaded");
+    // verify says the same.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .args(["verify", "--unit-dir"])
+        .arg(&d.units)
+        .arg("loose.service")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0664"));
+    assert!(d.terminate());
+}

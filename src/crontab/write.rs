@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::render::SOURCE_MARKER;
@@ -269,6 +269,8 @@ fn create_dir(dir: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     fs::create_dir_all(dir)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
     for d in missing {
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o755))
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", d.display())))?;
         chown(&d, owner)?;
     }
     Ok(())
@@ -389,6 +391,10 @@ fn apply_files(files: &[&PlannedFile], give_owner: bool) -> io::Result<()> {
                     .map_err(context(&tmp))?;
                 io::Write::write_all(&mut out, text.as_bytes()).map_err(context(&tmp))?;
                 drop(out);
+                // Whatever the umask: a root manager refuses unit files its
+                // group could write.
+                fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))
+                    .map_err(context(&tmp))?;
                 chown(&tmp, owner)?;
                 fs::rename(&tmp, path).map_err(context(path))?;
             }

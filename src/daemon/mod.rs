@@ -125,6 +125,10 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     if options.manual_clock && std::env::var(MANUAL_CLOCK_ENV).as_deref() != Ok("1") {
         return Err(DaemonError::ManualClockRefused);
     }
+    // As systemd's manager: what the daemon itself creates (generated and
+    // transient units, its state) is never group- or world-writable, whatever
+    // umask it was started with.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let env = HostEnv::from_process();
     let paths = DaemonPaths::resolve(options.scope, &options.paths, &env)?;
     let config = Config::load(&paths.config, paths.config_required)?;

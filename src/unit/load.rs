@@ -339,7 +339,17 @@ pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
     for n in names {
         loader.enqueue(n);
     }
-    loader.run()
+    strict(loader.run())
+}
+
+/// As root, units whose files others could change are refused
+/// ([`super::loose`]).
+fn strict(mut loaded: LoadedUnits) -> LoadedUnits {
+    let euid = nix::unistd::geteuid();
+    if euid.is_root() {
+        super::loose::refuse_loose(&mut loaded, euid.as_raw());
+    }
+    loaded
 }
 
 /// Loads the named units (and what they trigger and link to) with an index
@@ -349,7 +359,7 @@ pub fn load_units(cx: &LoadContext<'_>, index: &UnitIndex, names: &[UnitName]) -
     for n in names {
         loader.enqueue(n.clone());
     }
-    loader.run()
+    strict(loader.run())
 }
 
 struct Loader<'c, 'a> {

@@ -16,6 +16,7 @@ pub mod install;
 pub mod known_directives;
 pub mod lexer;
 pub mod load;
+pub mod loose;
 pub mod name;
 pub mod search_path;
 pub mod service;
