@@ -1214,7 +1214,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__history)
-            opts="-n -o -h -V --lines --no-legend --output --user --system --socket --no-pager --help --version"
+            opts="-n -o -h -V --lines --no-legend --output --user --system --socket --no-pager --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1237,6 +1237,10 @@ _sundial() {
                     return 0
                     ;;
                 --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1362,7 +1366,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__list__subcmd__timers)
-            opts="-a -o -h -V --all --no-legend --output --user --system --socket --no-pager --help --version"
+            opts="-a -o -h -V --all --no-legend --output --user --system --socket --no-pager --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1377,6 +1381,10 @@ _sundial() {
                     return 0
                     ;;
                 --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1426,7 +1434,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__logs)
-            opts="-u -f -n -S -U -o -h -V --unit --follow --lines --since --until --invocation --output --user --system --socket --no-pager --help --version"
+            opts="-u -f -n -S -U -o -h -V --unit --follow --lines --since --until --invocation --output --user --system --socket --no-pager --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1477,6 +1485,10 @@ _sundial() {
                     return 0
                     ;;
                 --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1840,7 +1852,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__status)
-            opts="-n -o -h -V --lines --output --user --system --socket --no-pager --help --version"
+            opts="-n -o -h -V --lines --output --user --system --socket --no-pager --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1863,6 +1875,10 @@ _sundial() {
                     return 0
                     ;;
                 --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

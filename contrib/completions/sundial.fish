@@ -161,7 +161,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -f -a "mail" -d 'Mail a job\'s output as cron does (run by the generated mail units)'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
-complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l state-dir -d 'Keep the state database (state.db: timer stamps, run history, logs) in DIR' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l state-dir -d 'Keep the state database (state.db: timer stamps, run history, logs) in DIR (default: $SUNDIAL_STATE_DIR, else the scope\'s, below)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l socket -d 'Listen for commands on this Unix socket' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l config -d 'Read settings from this TOML file (it must exist when given)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l crontab -d 'Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted' -r -F
@@ -222,6 +222,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand status" -s o -l output -
 json\t'One line of JSON'
 json-pretty\t'Indented JSON'"
 complete -c sundial -n "__fish_sundial_using_subcommand status" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand status" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand status" -l user -d 'Talk to the per-user daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand status" -l system -d 'Talk to the system daemon (default for root)'
 complete -c sundial -n "__fish_sundial_using_subcommand status" -l no-pager -d 'Accepted for systemctl habits; sundial never pages'
@@ -231,6 +232,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s o -l out
 json\t'One line of JSON'
 json-pretty\t'Indented JSON'"
 complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s a -l all -d 'List inactive timers too'
 complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l no-legend -d 'Leave out the header and the footer'
 complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l user -d 'Talk to the per-user daemon (default for non-root)'
@@ -346,6 +348,7 @@ cat\t'The text only'
 json\t'One JSON object per line'
 json-pretty\t'One indented JSON object per line'"
 complete -c sundial -n "__fish_sundial_using_subcommand logs" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand logs" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand logs" -s f -l follow -d 'Keep printing new lines as they are written'
 complete -c sundial -n "__fish_sundial_using_subcommand logs" -l user -d 'Talk to the per-user daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand logs" -l system -d 'Talk to the system daemon (default for root)'
@@ -357,6 +360,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand history" -s o -l output 
 json\t'One line of JSON'
 json-pretty\t'Indented JSON'"
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand history" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l no-legend -d 'Leave out the header and the footer'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l user -d 'Talk to the per-user daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l system -d 'Talk to the system daemon (default for root)'

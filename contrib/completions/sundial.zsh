@@ -239,7 +239,7 @@ esac
 (daemon)
 _arguments "${_arguments_options[@]}" : \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
-'--state-dir=[Keep the state database (state.db\: timer stamps, run history, logs) in DIR]:DIR:_files' \
+'--state-dir=[Keep the state database (state.db\: timer stamps, run history, logs) in DIR (default\: \$SUNDIAL_STATE_DIR, else the scope'\''s, below)]:DIR:_files' \
 '--socket=[Listen for commands on this Unix socket]:PATH:_files' \
 '--config=[Read settings from this TOML file (it must exist when given)]:FILE:_files' \
 '*--crontab=[Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted]:FILE:_files' \
@@ -360,6 +360,7 @@ json-pretty\:"Indented JSON"))' \
 json\:"One line of JSON"
 json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
 '--no-pager[Accepted for systemctl habits; sundial never pages]' \
@@ -379,6 +380,7 @@ json-pretty\:"Indented JSON"))' \
 json\:"One line of JSON"
 json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '-a[List inactive timers too]' \
 '--all[List inactive timers too]' \
 '--no-legend[Leave out the header and the footer]' \
@@ -613,6 +615,7 @@ cat\:"The text only"
 json\:"One JSON object per line"
 json-pretty\:"One indented JSON object per line"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '-f[Keep printing new lines as they are written]' \
 '--follow[Keep printing new lines as they are written]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
@@ -635,6 +638,7 @@ json-pretty\:"Indented JSON"))' \
 json\:"One line of JSON"
 json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '--no-legend[Leave out the header and the footer]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \

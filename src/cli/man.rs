@@ -225,9 +225,11 @@ fn main_description(w: &mut dyn Write) -> io::Result<()> {
         "sundial daemon runs the timers and services. The control commands (start, stop, \
              status, list-timers, logs, history and the others) talk to a running daemon \
              through its control socket, with the names and exit codes of systemctl and \
-             journalctl. calendar, timespan and timestamp print what systemd-analyze prints \
-             for the same input; verify, cat and simulate work on unit files without a \
-             daemon.",
+             journalctl. When no daemon runs, history, logs, list-timers and status read what \
+             it recorded in its state database (read-only, as journalctl reads the journal \
+             without systemd) and say that it is not running. calendar, timespan and \
+             timestamp print what systemd-analyze prints for the same input; verify, cat and \
+             simulate work on unit files without a daemon.",
         "Each command has its own page, named after it: sundial-list-timers(1) for \
              sundial list-timers.",
     ] {
@@ -275,6 +277,13 @@ fn main_sections(roff: &mut Roff) {
             "The control socket the control commands connect to, unless --socket is given.",
         ),
         (
+            "SUNDIAL_STATE_DIR",
+            "The state directory of the daemon unless --state-dir is given, and the one \
+             history, logs, list-timers and status read when no daemon answers. Without it \
+             they read the directory of the socket --socket or SUNDIAL_SOCKET names when it \
+             holds state.db, else the scope's.",
+        ),
+        (
             "TZ",
             "The local time zone, as glibc reads it; unset means /etc/localtime.",
         ),
@@ -307,7 +316,8 @@ fn main_sections(roff: &mut Roff) {
         ),
         (
             "/run/sundial/control.sock, $XDG_RUNTIME_DIR/sundial/control.sock",
-            "The daemon's control socket.",
+            "The daemon's control socket; in user mode without XDG_RUNTIME_DIR, \
+             control.sock in the state directory.",
         ),
         (
             "/etc/sundial/sundial.toml, $XDG_CONFIG_HOME/sundial/sundial.toml",
