@@ -51,7 +51,8 @@ pub struct Args {
     /// Listen for commands on this Unix socket.
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// Read settings from this TOML file (it must exist when given).
+    /// Read settings from this TOML file (it must exist when given); its keys
+    /// are under CONFIGURATION in sundial-daemon(1).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Also print every line services write, as `unit: line`, on stdout.
