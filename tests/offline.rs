@@ -339,6 +339,10 @@ fn history_logs_list_timers_and_status_read_the_database_of_a_stopped_daemon() {
     assert_eq!(all.code, 1, "{all:?}");
     assert!(all.stderr.contains("name the units"), "{all:?}");
 
+    // cat reads the unit files, as it always did.
+    let cat = home.user(&["cat", "fails.timer"]);
+    assert!(cat.stdout.contains("OnCalendar=*-01-01 00:00"), "{cat:?}");
+
     // JSON listings work as with the daemon.
     let json = home.user(&["history", "-o", "json"]);
     let runs: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");

@@ -164,10 +164,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Source::Daemon(client) => Box::new(client.stream(&request)?),
             Source::Offline(off) => {
                 if args.follow {
-                    cannot_follow = Some(format!(
-                        "cannot follow: the daemon is not running; start it with `{}`",
-                        off.start_command()
-                    ));
+                    let mut why = format!("cannot follow: {}", off.situation(&env.local));
+                    if !off.daemon_alive() {
+                        why.push_str(&format!("; start it with `{}`", off.start_command()));
+                    }
+                    cannot_follow = Some(why);
                 }
                 let response = offline::logs(
                     &off,
