@@ -256,7 +256,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__crontab__subcmd__import)
-            opts="-h -V --kind --out --dry-run --root --user --system --socket --help --version"
+            opts="-h -V --kind --seconds --out --dry-run --root --user --system --socket --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

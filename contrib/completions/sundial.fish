@@ -139,6 +139,7 @@ anacron\t'anacrontab: period, delay, identifier and command'"
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l out -d 'Write the units into DIR (users\' units into DIR/users/USER) instead of the unit directories, and tell no daemon' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l root -d 'Read the system\'s crontabs, passwd and tools under DIR (tests, images)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l socket -d 'The daemon\'s control socket, to tell it about changes (tests)' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l seconds -d 'Accept six-field lines with seconds first (`*/10 * * * * * cmd`), as container crons and `sundial daemon --crontab` do; cron does not'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l dry-run -d 'Print what would be written, write nothing'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l user -d 'The per-user crontab and daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l system -d 'The system\'s crontab and daemon (default for root)'

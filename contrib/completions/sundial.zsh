@@ -165,6 +165,7 @@ anacron\:"anacrontab\: period, delay, identifier and command"))' \
 '--out=[Write the units into DIR (users'\'' units into DIR/users/USER) instead of the unit directories, and tell no daemon]:DIR:_files' \
 '--root=[Read the system'\''s crontabs, passwd and tools under DIR (tests, images)]:DIR:_files' \
 '--socket=[The daemon'\''s control socket, to tell it about changes (tests)]:PATH:_files' \
+'--seconds[Accept six-field lines with seconds first (\`*/10 * * * * * cmd\`), as container crons and \`sundial daemon --crontab\` do; cron does not]' \
 '--dry-run[Print what would be written, write nothing]' \
 '(--system)--user[The per-user crontab and daemon (default for non-root)]' \
 '--system[The system'\''s crontab and daemon (default for root)]' \

@@ -456,6 +456,7 @@ fn crontab_feed(
         translate,
     );
     let mut feed = feed;
+    feed.set_shadowing_dirs(paths.search_path.dirs.clone());
     feed.clear_dir()
         .map_err(io_error("cannot prepare the directory of crontab units"))?;
     let refresh = feed.refresh();
