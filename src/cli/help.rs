@@ -14,8 +14,8 @@ use super::{man, Cli};
 #[derive(Debug, clap::Args)]
 #[command(
     about = "Show the manual page of a command, or the commands",
-    long_about = "Show the manual page of COMMAND through man when stdout is a terminal and \\
-                  man is installed (as `sundial man COMMAND`), else what `sundial COMMAND \\
+    long_about = "Show the manual page of COMMAND through man when stdout is a terminal and \
+                  man is installed (as `sundial man COMMAND`), else what `sundial COMMAND \
                   --help` prints. Without COMMAND, list the commands as `sundial --help` does.",
     after_long_help = "Examples:\n  \
 $ sundial help list-timers\n  \
@@ -32,11 +32,15 @@ pub struct Args {
 
 /// Runs `sundial help`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // The page is looked up first: an unknown command is an error either way.
-    let page = man::page_of(&args.command)?;
-    if !args.command.is_empty() && io::stdout().is_terminal() {
-        if let Some(code) = man::through_man(&page)? {
-            return Ok(code);
+    // The page is looked up first: an unknown command is an error either
+    // way. `help` has no page of its own (it shows the others).
+    let about_help = args.command.first().is_some_and(|w| w == "help");
+    if !args.command.is_empty() && !about_help {
+        let page = man::page_of(&args.command)?;
+        if io::stdout().is_terminal() {
+            if let Some(code) = man::through_man(&page)? {
+                return Ok(code);
+            }
         }
     }
     let mut out = io::stdout().lock();
