@@ -170,6 +170,12 @@ fn elsewhere_man_prints_roff_and_help_the_help_text() {
     assert_eq!(text, String::from_utf8_lossy(&same.stdout));
     assert_eq!(man.given(), None, "man must not run without a terminal");
 
+    // crontab's own help is sundial's too (not a crontab FILE named help).
+    let nested_help = piped(&["crontab", "help", "import"], &man.path_with_man());
+    let nested_flag = piped(&["crontab", "import", "--help"], &man.path_with_man());
+    assert!(nested_help.status.success(), "{nested_help:?}");
+    assert_eq!(nested_help.stdout, nested_flag.stdout);
+
     // A nested command, and one that does not exist.
     let nested = piped(&["man", "crontab", "import"], &man.path_with_man());
     assert!(String::from_utf8_lossy(&nested.stdout).contains(".TH sundial-crontab-import 1 "));

@@ -130,6 +130,9 @@ _sundial() {
             sundial,verify)
                 cmd="sundial__subcmd__verify"
                 ;;
+            sundial__subcmd__crontab,help)
+                cmd="sundial__subcmd__crontab__subcmd__help"
+                ;;
             sundial__subcmd__crontab,import)
                 cmd="sundial__subcmd__crontab__subcmd__import"
                 ;;
@@ -230,7 +233,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__crontab)
-            opts="-l -e -r -i -t -h -V --list --edit --remove --translate --user --system --socket --help --version import translate mail"
+            opts="-l -e -r -i -t -h -V --list --edit --remove --translate --user --system --socket --help --version import translate mail help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,6 +247,24 @@ _sundial() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__crontab__subcmd__help)
+            opts="-h -V --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

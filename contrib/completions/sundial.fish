@@ -120,19 +120,20 @@ complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l system -d '
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l no-pager -d 'Accepted for systemctl habits'
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s V -l version -d 'Print version'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -s t -l translate -d 'Print the units LINE becomes and when it runs next (as `translate`)' -r
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -l socket -d 'The daemon\'s control socket, to tell it about changes (tests)' -r -F
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -s l -l list -d 'Print your crontab'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -s e -l edit -d 'Edit your crontab with $VISUAL or $EDITOR (default vi)'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -s r -l remove -d 'Remove your crontab'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -s i -d 'With -r: ask first'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -l user -d 'The per-user crontab and daemon (default for non-root)'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -l system -d 'The system\'s crontab and daemon (default for root)'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -s V -l version -d 'Print version'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -a "import" -d 'Turn crontabs into timer and service units'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -a "translate" -d 'Show the units one crontab line becomes, and when it runs next'
-complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail" -a "mail" -d 'Mail a job\'s output as cron does (run by the generated mail units)'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s t -l translate -d 'Print the units LINE becomes and when it runs next (as `translate`)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -l socket -d 'The daemon\'s control socket, to tell it about changes (tests)' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s l -l list -d 'Print your crontab'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s e -l edit -d 'Edit your crontab with $VISUAL or $EDITOR (default vi)'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s r -l remove -d 'Remove your crontab'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s i -d 'With -r: ask first'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -l user -d 'The per-user crontab and daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -l system -d 'The system\'s crontab and daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -a "import" -d 'Turn crontabs into timer and service units'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -a "translate" -d 'Show the units one crontab line becomes, and when it runs next'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -a "mail" -d 'Mail a job\'s output as cron does (run by the generated mail units)'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -a "help" -d 'Show the manual page of a command, or the commands'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from import" -l kind -d 'What FILE is (default: from its place: /etc/crontab and /etc/cron.d are system crontabs, a file named anacrontab anacron\'s, anything else a user crontab)' -r -f -a "user\t'A user\'s crontab: five time fields and the command'
 system\t'/etc/crontab and cron.d: a user field before the command'
 anacron\t'anacrontab: period, delay, identifier and command'"
@@ -156,6 +157,12 @@ complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from mail" -l anacron -d 'Write anacron\'s mail instead of cron\'s'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from mail" -s h -l help -d 'Print help'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from mail" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -l user -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -l system -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -l no-pager -d 'Accepted for systemctl habits'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand crontab; and __fish_seen_subcommand_from help" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l state-dir -d 'Keep the state database (state.db: timer stamps, run history, logs) in DIR (default: $SUNDIAL_STATE_DIR, else the scope\'s, below)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l socket -d 'Listen for commands on this Unix socket' -r -F

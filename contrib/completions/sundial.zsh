@@ -201,6 +201,19 @@ _arguments "${_arguments_options[@]}" : \
 ':unit -- The job'\''s service (a bare name means NAME.service):_default' \
 && ret=0
 ;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::command -- The command (`list-timers`, `crontab import`):_default' \
+&& ret=0
+;;
         esac
     ;;
 esac
@@ -812,8 +825,14 @@ _sundial__subcmd__crontab_commands() {
 'import:Turn crontabs into timer and service units' \
 'translate:Show the units one crontab line becomes, and when it runs next' \
 'mail:Mail a job'\''s output as cron does (run by the generated mail units)' \
+'help:Show the manual page of a command, or the commands' \
     )
     _describe -t commands 'sundial crontab commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__crontab__subcmd__help_commands] )) ||
+_sundial__subcmd__crontab__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial crontab help commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__crontab__subcmd__import_commands] )) ||
 _sundial__subcmd__crontab__subcmd__import_commands() {

@@ -27,7 +27,8 @@ pub mod verify;
     about,
     long_about = None,
     propagate_version = true,
-    // Our own `help`: a command's manual page on a terminal.
+    // Our own `help`: a command's manual page on a terminal. (The setting
+    // reaches every command: `crontab` has a `help` of its own.)
     disable_help_subcommand = true
 )]
 pub struct Cli {
