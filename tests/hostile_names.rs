@@ -121,7 +121,7 @@ fn cat_shows_another_user_only_what_they_could_read() {
     const RAW_CAT: &str = "import json, socket, struct, sys\n\
 s = socket.socket(socket.AF_UNIX)\n\
 s.connect(sys.argv[1])\n\
-body = json.dumps({'version': 1, 'request': {'type': 'cat', 'units': [sys.argv[2]]}}).encode()\n\
+body = json.dumps({'version': 1, 'request': json.loads(sys.argv[2])}).encode()\n\
 s.sendall(struct.pack('>I', len(body)) + body)\n\
 head = b''\n\
 while len(head) < 4:\n    head += s.recv(4 - len(head))\n\
@@ -129,7 +129,7 @@ n = struct.unpack('>I', head)[0]\n\
 data = b''\n\
 while len(data) < n:\n    data += s.recv(n - len(data))\n\
 print(data.decode())\n";
-    let cat_as_nobody = |unit: &str| -> String {
+    let as_nobody = |request: &str| -> String {
         let out = std::process::Command::new("setpriv")
             .args([
                 "--reuid=65534",
@@ -140,7 +140,7 @@ print(data.decode())\n";
             ])
             .arg(RAW_CAT)
             .arg(&d.socket)
-            .arg(unit)
+            .arg(request)
             .output()
             .expect("setpriv and /usr/bin/python3 run");
         format!(
@@ -149,6 +149,7 @@ print(data.decode())\n";
             String::from_utf8_lossy(&out.stderr)
         )
     };
+    let cat_as_nobody = |unit: &str| as_nobody(&format!(r#"{{"type":"cat","units":["{unit}"]}}"#));
     let text = cat_as_nobody("secret.service");
     assert!(!text.contains("hunter2"), "leaked: {text}");
     assert!(
@@ -157,6 +158,12 @@ print(data.decode())\n";
     );
     let text = cat_as_nobody("open.service");
     assert!(text.contains("/bin/true"), "{text}");
+    // Nor its Environment= through show.
+    let text = as_nobody(
+        r#"{"type":"show","units":["secret.service"],"properties":["Environment","Id"]}"#,
+    );
+    assert!(text.contains("secret.service"), "{text}");
+    assert!(!text.contains("hunter2"), "leaked through show: {text}");
     // Root still reads it.
     match d.call(Request::Cat {
         units: vec!["secret.service".into()],

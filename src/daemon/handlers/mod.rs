@@ -62,7 +62,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             listing::list_units(state, all, &types, &states, &patterns),
         ),
         Request::Show { units, properties } => {
-            answer(reply, show::show(state, &units, &properties))
+            answer(reply, show::show(state, &units, &properties, &peer))
         }
         Request::Cat { units } => answer(reply, files::cat(state, &units, &peer)),
         Request::ListDependencies { unit, reverse } => {
