@@ -81,11 +81,11 @@ fn error_messages() {
         ),
         (
             "t.service",
-            "[service]\nExecStart=/bin/true\n[Service]\nExecStart=/bin/true\nFoo=1\nX-Foo=2\nDelegate=yes\n[X-Mine]\nA=b\n",
+            "[service]\nExecStart=/bin/true\n[Service]\nExecStart=/bin/true\nFoo=1\nX-Foo=2\nIPAccounting=yes\n[X-Mine]\nA=b\n",
             &[
                 "/u/t.service:1: Unknown section 'service'. Ignoring.",
                 "/u/t.service:5: Unknown key 'Foo' in section [Service], ignoring.",
-                "/u/t.service:7: Delegate=: not supported, ignoring",
+                "/u/t.service:7: IPAccounting=: not supported, ignoring",
             ],
         ),
         (
@@ -344,6 +344,54 @@ fn service_defaults_and_resets() {
     // Scalars: the last assignment wins.
     let (s, _) = service("[Service]\nExecStart=/bin/true\nRestart=always\nRestart=no\n");
     assert_eq!(s.service.restart, RestartPolicy::No);
+}
+
+/// `Delegate=` as systemd 252 reads it (its messages checked against
+/// `systemd-analyze verify`): a boolean, or controllers that add up.
+#[test]
+fn delegate() {
+    let controllers = |text: &str| {
+        let (s, msgs) = service(&format!("[Service]\nExecStart=/bin/true\n{text}"));
+        (
+            s.service.delegate,
+            s.service.delegate_controllers.join(" "),
+            msgs,
+        )
+    };
+    let all = "cpu cpuacct cpuset io blkio memory devices pids bpf-firewall bpf-devices \
+               bpf-foreign bpf-socket-bind bpf-restrict-network-interfaces";
+    assert_eq!(
+        controllers("Delegate=yes\n"),
+        (true, all.to_owned(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=yes\nDelegate=no\n"),
+        (false, String::new(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=yes\nDelegate=\n"),
+        (true, String::new(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=memory\nDelegate=pids cpu\n"),
+        (true, "cpu memory pids".to_owned(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=cpu bogus\n"),
+        (
+            true,
+            "cpu".to_owned(),
+            vec!["/u/t.service:3: Delegate=: invalid controller name 'bogus', ignoring".to_owned()]
+        )
+    );
+    assert_eq!(
+        controllers("Delegate=\"cpu\n"),
+        (
+            false,
+            String::new(),
+            vec!["/u/t.service:3: Delegate=: invalid syntax, ignoring: \"cpu".to_owned()]
+        )
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod cat;
 pub mod completions;
 pub mod crontab;
 pub mod daemon;
+pub mod help;
 pub mod man;
 pub mod simulate;
 mod time_common;
@@ -20,7 +21,16 @@ pub mod verify;
 
 /// systemd timers and services, without systemd.
 #[derive(Debug, Parser)]
-#[command(name = "sundial", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "sundial",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    // Our own `help`: a command's manual page on a terminal. (The setting
+    // reaches every command: `crontab` has a `help` of its own.)
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// `--user`, `--system`, `--socket`: accepted before the command name as
     /// after it, as in `systemctl --user status`.
@@ -47,6 +57,7 @@ enum Command {
     Control(verbs::Verb),
     Completions(completions::Args),
     Man(man::Args),
+    Help(help::Args),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -93,6 +104,7 @@ pub fn main() -> ExitCode {
         }
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Help(args) => help::run(args),
     };
     match result {
         Ok(code) => code,

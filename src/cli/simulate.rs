@@ -133,7 +133,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     for u in &args.units {
         if !timers.iter().any(|t| names(u, t)) {
-            bail!("no timer {u} is loaded");
+            // Where it looked: the units are read from files, not from a daemon.
+            bail!(
+                "no timer {u} is loaded from {}; name the directory that holds it with \
+                 --unit-dir DIR",
+                crate::daemon::units::describe_unit_dirs(&cx.search_path)
+            );
         }
     }
 

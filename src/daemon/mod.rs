@@ -52,7 +52,7 @@ use crate::ipc::{BindError, Policy, Server, ServerConfig};
 use crate::scheduler::clock::{Boottime, Clock, ManualClock, Monotonic};
 use crate::scheduler::random::{HostIdentity, SplitMix64};
 use crate::scheduler::{Scheduler, SchedulerConfig};
-use crate::store::{Store, StoreError, Trigger};
+use crate::store::{DaemonRecord, Store, StoreError, Trigger};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::unit::{host, LoadContext, Scope, UnitType};
 use clock::{
@@ -270,6 +270,23 @@ async fn start(
         "reading unit files from {}",
         units::describe_unit_dirs(&paths.search_path)
     ));
+    // What a client reads when this daemon is not running: where its units
+    // and socket are (it looks at the same unit files).
+    let record = DaemonRecord {
+        pid: std::process::id(),
+        socket: paths.socket.clone(),
+        unit_path: cx.search_path.dirs.clone(),
+        started: now.realtime,
+        stopped: None,
+    };
+    if let Err(e) = store
+        .set_daemon_started(&record)
+        .and_then(|()| store.commit())
+    {
+        report(format!(
+            "cannot record this daemon in the state database: {e}"
+        ));
+    }
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
         report(d.to_string());

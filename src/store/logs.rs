@@ -267,6 +267,18 @@ impl Store {
         Ok(entries)
     }
 
+    /// Every unit with stored lines, by name: what a pattern of `logs -u`
+    /// is matched against, as journalctl matches the units of its journal.
+    pub fn logged_units(&self) -> Result<Vec<String>> {
+        let err = self.sqlite("read the units of log lines");
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT unit FROM logs ORDER BY unit")
+            .map_err(&err)?;
+        let rows = stmt.query_map([], |row| row.get(0)).map_err(&err)?;
+        rows.collect::<Result<_, _>>().map_err(&err)
+    }
+
     /// The number of stored lines and bytes of text.
     pub fn log_usage(&self) -> Result<PruneStats> {
         let (rows, bytes): (i64, i64) = self

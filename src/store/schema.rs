@@ -88,6 +88,21 @@ pub const MIGRATIONS: &[Migration] = &[
             ) WITHOUT ROWID;
         ",
     },
+    Migration {
+        what: "the daemon's record (read by clients when it is not running)",
+        sql: "
+            -- One row: the last daemon on this database, its socket and unit
+            -- directories, when it started and when it stopped.
+            CREATE TABLE daemon (
+                id INTEGER PRIMARY KEY CHECK (id = 0),
+                pid INTEGER NOT NULL,
+                socket TEXT NOT NULL,
+                unit_path TEXT NOT NULL,
+                started_usec INTEGER NOT NULL,
+                stopped_usec INTEGER
+            );
+        ",
+    },
 ];
 
 /// The schema version this build writes.
@@ -194,6 +209,7 @@ mod tests {
         assert_eq!(
             tables(&conn),
             [
+                "daemon",
                 "log_totals",
                 "logs",
                 "runs",

@@ -27,6 +27,7 @@ pub mod list_timers;
 pub mod list_units;
 pub mod logs;
 pub mod mask;
+pub mod offline;
 pub mod reset_failed;
 pub mod run;
 pub mod show;

@@ -228,6 +228,10 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("RemainAfterExit", yes_no(s.remain_after_exit));
             p.add("Environment", environment_words(&s.environment));
             p.add("User", s.user.as_deref().unwrap_or(""));
+            p.add("Delegate", yes_no(s.delegate));
+            if s.delegate {
+                p.add("DelegateControllers", s.delegate_controllers.join(" "));
+            }
             p.add(
                 "TriggeredBy",
                 state
