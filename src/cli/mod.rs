@@ -10,6 +10,7 @@ pub mod cat;
 pub mod completions;
 pub mod crontab;
 pub mod daemon;
+mod locale;
 pub mod man;
 pub mod simulate;
 mod time_common;
