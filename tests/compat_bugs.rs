@@ -183,3 +183,219 @@ fn simulate_seed_gives_a_timer_the_same_delays_whatever_else_is_simulated() {
         simulated_delays(dir.path(), 43, &["backup.timer"], "backup.timer")
     );
 }
+
+// ---- verify stops reading a file at a fatal problem ---------------------
+
+/// `sundial verify ARGS` in `dir` (no unit path from the environment): exit
+/// status and stderr.
+fn verify(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(SUNDIAL)
+        .arg("verify")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SUNDIAL_UNIT_PATH")
+        .output()
+        .unwrap();
+    (out.status.success(), text(&out.stderr))
+}
+
+/// `systemd-analyze verify ARGS` in `dir`, when it is installed: exit
+/// status and the `path:line` of each problem it reports (its wording is
+/// not sundial's).
+fn systemd_verify_lines(dir: &Path, args: &[&str]) -> Option<(bool, Vec<String>)> {
+    if !systemd_analyze_available() {
+        eprintln!("systemd-analyze not found: checking sundial alone");
+        return None;
+    }
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(args)
+        .current_dir(dir)
+        .env("SYSTEMD_LOG_LEVEL", "info")
+        .output()
+        .unwrap();
+    Some((out.status.success(), locations(&text(&out.stderr))))
+}
+
+/// The `path:line` of each `path:line: message` line.
+fn locations(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let (path, rest) = l.split_once(':')?;
+            let (line, _) = rest.split_once(':')?;
+            line.parse::<usize>().ok().map(|_| format!("{path}:{line}"))
+        })
+        .collect()
+}
+
+#[test]
+fn verify_stops_reading_a_unit_file_at_a_fatal_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().canonicalize().unwrap();
+    let write = |name: &str, body: &str| {
+        let path = d.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, body).unwrap();
+    };
+    write(
+        "quote.service",
+        "[Unit]\nFoo=1\n[Service]\nExecStart=/bin/echo \"open\nBar=2\nType=bogus\n",
+    );
+    write("quote.service.d/extra.conf", "[Service]\nBaz=3\n");
+    write(
+        "tilde.service",
+        "[Service]\nExecStart=~/bin/x\nRestart=sometimes\n",
+    );
+    write("dropin.service", "[Service]\nExecStart=/bin/true\n");
+    write("dropin.service.d/a.conf", "[Service]\nUser=a:b\nFoo=1\n");
+    write("dropin.service.d/b.conf", "[Service]\nBar=1\n");
+    let p = |name: &str| d.join(name).display().to_string();
+
+    let (ok, stderr) = verify(&d, &["./quote.service"]);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        format!(
+            "{q}:2: Unknown key 'Foo' in section [Unit], ignoring.\n\
+             {q}:4: ExecStart=: unbalanced quoting in '\"open'\n\
+             {q}: Unit configuration has fatal error, unit will not be started.\n\
+             ./quote.service: Unit quote.service has a bad unit file setting.\n",
+            q = p("quote.service")
+        )
+    );
+    if let Some((valid, lines)) = systemd_verify_lines(&d, &["./quote.service"]) {
+        assert!(!valid);
+        assert_eq!(lines, locations(&stderr));
+    }
+
+    let (ok, stderr) = verify(&d, &["./tilde.service"]);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        format!(
+            "{t}:2: ExecStart=: neither a valid executable name nor an absolute path: '~/bin/x'\n\
+             {t}: Unit configuration has fatal error, unit will not be started.\n\
+             ./tilde.service: Unit tilde.service has a bad unit file setting.\n",
+            t = p("tilde.service")
+        )
+    );
+    if let Some((valid, lines)) = systemd_verify_lines(&d, &["./tilde.service"]) {
+        assert!(!valid);
+        assert_eq!(lines, locations(&stderr));
+    }
+
+    // A fatal problem in a drop-in ends that drop-in only, and the unit
+    // still loads: systemd ignores drop-ins' parse errors.
+    let (ok, stderr) = verify(&d, &["./dropin.service"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "{a}:2: User=: invalid user or group name 'a:b'\n\
+             {b}:2: Unknown key 'Bar' in section [Service], ignoring.\n",
+            a = p("dropin.service.d/a.conf"),
+            b = p("dropin.service.d/b.conf"),
+        )
+    );
+    if let Some((valid, lines)) = systemd_verify_lines(&d, &["./dropin.service"]) {
+        assert!(valid);
+        assert_eq!(lines, locations(&stderr));
+    }
+}
+
+// ---- SuccessAction= ----------------------------------------------------
+
+#[test]
+fn success_action_units_verify_as_in_systemd() {
+    // Debian 12's own files: systemd-reboot.service has no command, only
+    // SuccessAction=reboot-force; the targets require it.
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/units-compat/debian12/system");
+    for unit in [
+        "systemd-reboot.service",
+        "reboot.target",
+        "ctrl-alt-del.target",
+        "runlevel6.target",
+        "systemd-poweroff.service",
+        "poweroff.target",
+        "runlevel0.target",
+        "systemd-exit.service",
+        "exit.target",
+    ] {
+        let out = Command::new(SUNDIAL)
+            .args(["verify", "--system", "--unit-dir"])
+            .arg(&corpus)
+            .arg(corpus.join(unit))
+            .env_remove("SUNDIAL_UNIT_PATH")
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{unit}: {stderr}");
+        assert!(
+            !stderr.contains("SuccessAction") && !stderr.contains("Refusing"),
+            "{unit}: {stderr}"
+        );
+    }
+
+    // What systemd says about the setting itself, and nothing more.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().canonicalize().unwrap();
+    let case = |name: &str, action: &str| {
+        fs::write(
+            d.join(name),
+            format!("[Unit]\nSuccessAction={action}\n[Service]\n"),
+        )
+        .unwrap();
+    };
+    case("reboot.service", "reboot");
+    case("none.service", "none");
+    case("bogus.service", "bogus");
+    let path = |name: &str| d.join(name).display().to_string();
+    assert_eq!(
+        verify(&d, &["--system", "./reboot.service"]),
+        (true, String::new())
+    );
+    // A user manager can only exit (systemd: "using exit-force instead").
+    assert_eq!(
+        verify(&d, &["--user", "./reboot.service"]),
+        (
+            true,
+            format!(
+                "{}:2: SuccessAction=: in user mode specified as \"reboot\", using \"exit-force\" instead\n",
+                path("reboot.service")
+            )
+        )
+    );
+    // `none` is no action: a service without commands is refused.
+    assert_eq!(
+        verify(&d, &["--system", "./none.service"]),
+        (
+            false,
+            format!(
+                "{}: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.\n\
+                 ./none.service: Unit none.service has a bad unit file setting.\n",
+                path("none.service")
+            )
+        )
+    );
+    let (ok, stderr) = verify(&d, &["--system", "./bogus.service"]);
+    assert!(!ok);
+    assert!(
+        stderr.starts_with(&format!(
+            "{}:2: SuccessAction=: invalid value 'bogus', expected one of: none, reboot,",
+            path("bogus.service")
+        )),
+        "{stderr}"
+    );
+    for (unit, valid) in [
+        ("reboot.service", true),
+        ("none.service", false),
+        ("bogus.service", false),
+    ] {
+        if let Some((systemd_valid, lines)) = systemd_verify_lines(&d, &[&format!("./{unit}")]) {
+            let (ours, stderr) = verify(&d, &["--system", &format!("./{unit}")]);
+            assert_eq!((ours, systemd_valid), (valid, valid), "{unit}");
+            assert_eq!(lines, locations(&stderr), "{unit}");
+        }
+    }
+}

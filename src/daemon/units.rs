@@ -102,6 +102,8 @@ impl UnitSet {
             "loaded"
         } else if self.loaded.masked.contains_key(name) {
             "masked"
+        } else if self.loaded.load_errors.contains_key(name) {
+            "error"
         } else if self.loaded.failed.contains(name) {
             "bad-setting"
         } else {

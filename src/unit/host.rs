@@ -143,6 +143,7 @@ pub fn specifier_context(scope: Scope) -> SpecifierContext {
                 config_dir: path(config),
                 tmp_dir: "/tmp".into(),
                 var_tmp_dir: "/var/tmp".into(),
+                user_manager: true,
                 ..SpecifierContext::default()
             }
         }

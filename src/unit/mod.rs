@@ -46,4 +46,4 @@ pub use signal::Signal;
 pub use source::UnitSource;
 pub use specifiers::{SpecifierContext, Specifiers};
 pub use timer::{MonotonicBase, TimerSection, TimerTrigger, TimerUnit};
-pub use unit::{CollectMode, Condition, ConditionKind, UnitSection};
+pub use unit::{CollectMode, Condition, ConditionKind, EmergencyAction, UnitSection};

@@ -120,6 +120,12 @@ fn check_unit(
     where_: &Path,
     report: &mut VerifyReport,
 ) {
+    // systemd-analyze says why a named unit is not loaded as such, and
+    // what keeps its start job from being created otherwise.
+    if let Some(reason) = own_refusal(loaded, name) {
+        fail(report, where_, reason);
+        return;
+    }
     if let Some(reason) = start_job_error(loaded, index, name, &mut BTreeSet::new()) {
         fail(
             report,
@@ -159,6 +165,22 @@ fn check_unit(
     }
 }
 
+/// Why the named unit itself cannot be started (systemd-analyze's
+/// `bus_unit_validate_load_state`): masked, broken, or missing.
+fn own_refusal(loaded: &LoadedUnits, name: &UnitName) -> Option<String> {
+    let canonical = loaded
+        .aliases
+        .get(name.as_str())
+        .map_or(name.as_str(), String::as_str);
+    if let Some(refusal) = loaded.load_refusal(canonical) {
+        return Some(refusal);
+    }
+    if name.unit_type() != UnitType::Other && loaded.get(canonical).is_none() {
+        return Some(format!("Unit {name} not found."));
+    }
+    None
+}
+
 /// Why a start job for `name` could not be created, as systemd's transaction
 /// code decides: the unit and everything it requires must be loadable.
 fn start_job_error(
@@ -170,11 +192,8 @@ fn start_job_error(
     if !visiting.insert(name.as_str().to_owned()) {
         return None;
     }
-    if loaded.masked.contains_key(name.as_str()) {
-        return Some(format!("Unit {name} is masked."));
-    }
-    if loaded.failed.contains(name.as_str()) {
-        return Some(format!("Unit {name} has a bad unit file setting."));
+    if let Some(refusal) = loaded.load_refusal(name.as_str()) {
+        return Some(refusal);
     }
     if name.unit_type() == UnitType::Other {
         // sundial does not load sockets, mounts, …: existing is enough.
