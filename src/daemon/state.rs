@@ -28,7 +28,7 @@ use crate::supervisor::deps::{JobResult, JobType};
 use crate::supervisor::edge;
 use crate::supervisor::state::{ActiveState, SubState};
 use crate::supervisor::{Supervisor, UnitTransition};
-use crate::unit::{Unit, UnitType};
+use crate::unit::{Unit, UnitName, UnitType};
 
 /// The daemon's state: one owner, no locks.
 #[derive(Debug)]
@@ -421,6 +421,11 @@ impl State {
                 None => ("inactive", "dead"),
             },
             UnitType::Target if self.active_targets.contains(name) => ("active", "active"),
+            // What the host says about a device, mount, swap, slice, scope.
+            UnitType::Other => UnitName::parse(name)
+                .ok()
+                .and_then(|n| crate::unit::host::foreign_state(&n))
+                .map_or(("inactive", "dead"), |s| (s.active, s.sub)),
             _ => ("inactive", "dead"),
         }
     }

@@ -11,6 +11,7 @@ pub mod dropins;
 pub mod exec;
 pub mod exit_status;
 pub mod extensions;
+pub mod foreign;
 pub mod host;
 pub mod install;
 pub mod known_directives;

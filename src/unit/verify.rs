@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::assemble::Unit;
 use super::diag::{Diagnostic, Problem};
+use super::foreign::Foreign;
 use super::host::find_executable;
 use super::load::{load_units, missing_trigger_warnings, LoadContext, LoadedUnits, UnitIndex};
 use super::name::{UnitName, UnitType};
@@ -196,10 +197,13 @@ fn start_job_error(
         return Some(refusal);
     }
     if name.unit_type() == UnitType::Other {
-        // sundial does not load sockets, mounts, …: existing is enough.
+        // sundial does not load sockets, mounts, …: existing is enough, and
+        // devices, mounts, swaps, slices and scopes exist without a file
+        // (systemd loads them from the kernel's view).
         return match index.lookup(name) {
-            super::load::Lookup::Found { .. } => None,
             super::load::Lookup::Masked(_) => Some(format!("Unit {name} is masked.")),
+            super::load::Lookup::Found { .. } => None,
+            super::load::Lookup::NotFound if Foreign::of(name).is_some() => None,
             super::load::Lookup::NotFound => Some(format!("Unit {name} not found.")),
         };
     }
