@@ -524,3 +524,65 @@ fn devices_mounts_swaps_slices_and_scopes_exist_without_a_file() {
     let status = ctl(&daemon, &["status", "sundial-none.socket"]);
     assert_eq!(status.status.code(), Some(4));
 }
+
+// ---- Assert*= ----------------------------------------------------------
+
+#[test]
+fn a_failed_assertion_fails_the_start_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = [
+        (
+            "asserts.service",
+            "[Unit]\nDescription=Needs a path\nAssertPathExists=/sundial/nonexistent\n\
+             OnFailure=hook.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n",
+        ),
+        (
+            "holds.service",
+            "[Unit]\nAssertPathIsDirectory=/\n[Service]\nType=oneshot\nExecStart=/bin/true\n",
+        ),
+        (
+            "skips.service",
+            "[Unit]\nConditionPathExists=/sundial/nonexistent\n\
+             AssertPathExists=/sundial/nonexistent\n\
+             [Service]\nType=oneshot\nExecStart=/bin/true\n",
+        ),
+        (
+            "hook.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+        ),
+    ];
+    let mut daemon = Daemon::new(dir.path(), &units);
+    daemon.start();
+
+    // As systemctl: the job fails, exit 1, no hint to look further.
+    let start = ctl(&daemon, &["start", "asserts.service"]);
+    assert_eq!(start.status.code(), Some(1));
+    assert_eq!(
+        text(&start.stderr),
+        "Assertion failed on job for asserts.service.\n"
+    );
+    // The unit did not start and did not fail: no OnFailure=, no run.
+    assert_eq!(
+        daemon.property(Some("asserts.service"), "ActiveState"),
+        "inactive"
+    );
+    assert_eq!(
+        daemon.property(Some("hook.service"), "ActiveState"),
+        "inactive"
+    );
+    assert!(daemon.history("hook.service").is_empty());
+    assert!(daemon.history("asserts.service").is_empty());
+    let logs = daemon.log_lines("asserts.service");
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("AssertPathExists=/sundial/nonexistent failed.")),
+        "{logs:?}"
+    );
+    // An assertion that holds changes nothing; conditions come first and
+    // skip without failing.
+    let start = ctl(&daemon, &["start", "holds.service"]);
+    assert!(start.status.success(), "{}", text(&start.stderr));
+    assert_eq!(daemon.finished("holds.service").len(), 1);
+    let start = ctl(&daemon, &["start", "skips.service"]);
+    assert!(start.status.success(), "{}", text(&start.stderr));
+}

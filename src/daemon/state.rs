@@ -358,6 +358,10 @@ impl State {
                         report(e);
                     }
                 }
+                // A failed assertion starts nothing: no run to record.
+                if *ty == JobType::Start && *result == JobResult::Assert {
+                    self.runs.cancel(unit);
+                }
             }
             // A client told that its job is done may read the run next.
             let waiting = !self.waits.is_empty() || !self.run_waits.is_empty();
