@@ -586,3 +586,59 @@ fn a_failed_assertion_fails_the_start_job() {
     let start = ctl(&daemon, &["start", "skips.service"]);
     assert!(start.status.success(), "{}", text(&start.stderr));
 }
+
+// ---- the user manager's working directory ------------------------------
+
+#[test]
+fn a_user_daemon_runs_services_when_its_home_cannot_be_entered() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = [
+        (
+            "where.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo ran'\n",
+        ),
+        // An explicit directory is not "missing ok" unless it says so.
+        (
+            "strict.service",
+            "[Service]\nType=oneshot\nWorkingDirectory=/sundial/nonexistent\nExecStart=/bin/true\n",
+        ),
+    ];
+    // $HOME is gone: systemd's user manager runs its services anyway.
+    let mut daemon = Daemon::new(dir.path(), &units).env("HOME", "/sundial/nonexistent/home");
+    daemon.start();
+    let start = ctl(&daemon, &["start", "where.service"]);
+    assert!(start.status.success(), "{}", text(&start.stderr));
+    assert!(daemon
+        .log_lines("where.service")
+        .contains(&"ran".to_owned()));
+    let start = ctl(&daemon, &["start", "strict.service"]);
+    assert_eq!(start.status.code(), Some(1));
+    let exit = &daemon.finished("strict.service")[0];
+    assert_eq!(
+        exit.status,
+        Some(sundial::store::ExitStatus::Code(200)),
+        "{exit:?}"
+    );
+    drop(daemon);
+
+    // User= that may not enter the manager's home (root's, mode 0700).
+    if nix::unistd::geteuid().is_root() {
+        let home = dir.path().join("root-home");
+        fs::create_dir(&home).unwrap();
+        fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        let dir2 = tempfile::tempdir().unwrap();
+        let units = [(
+            "as-nobody.service",
+            "[Service]\nType=oneshot\nUser=nobody\nExecStart=/bin/sh -c 'echo ran as $USER'\n",
+        )];
+        let mut daemon = Daemon::new(dir2.path(), &units).env("HOME", home.to_str().unwrap());
+        daemon.start();
+        let start = ctl(&daemon, &["start", "as-nobody.service"]);
+        assert!(start.status.success(), "{}", text(&start.stderr));
+        assert!(daemon
+            .log_lines("as-nobody.service")
+            .contains(&"ran as nobody".to_owned()));
+    } else {
+        eprintln!("not root: the User= part needs root");
+    }
+}

@@ -64,6 +64,11 @@ pub struct SupervisorConfig {
     /// WorkingDirectory when the unit sets none: `/` for the system
     /// manager, the user's home for a user manager.
     pub default_working_directory: Option<PathBuf>,
+    /// Whether a default that cannot be entered is passed over rather than
+    /// failing the command with 200/CHDIR: systemd's user manager takes its
+    /// home "missing ok" (a home that is gone, or `User=` that may not
+    /// enter it).
+    pub default_working_directory_missing_ok: bool,
     /// Become child subreaper (the daemon does; tests may share a process).
     pub subreaper: bool,
     /// Reap inherited children that belong to no service (the daemon); off
@@ -83,6 +88,7 @@ impl SupervisorConfig {
             )],
             manager_environment: std::env::vars().collect(),
             default_working_directory: Some(PathBuf::from("/")),
+            default_working_directory_missing_ok: false,
             subreaper: true,
             reap_strays: true,
         }
