@@ -642,3 +642,67 @@ fn a_user_daemon_runs_services_when_its_home_cannot_be_entered() {
         eprintln!("not root: the User= part needs root");
     }
 }
+
+#[test]
+fn a_timer_whose_unit_fails_an_assertion_or_a_condition_waits_again() {
+    // 2030-01-01 10:30:00 UTC on the daemon's manual clock.
+    const START: i64 = 1_893_456_000_000_000 + 10 * 3_600_000_000 + 30 * 60_000_000;
+    const HOUR: i64 = 3_600_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let timer = "[Timer]\nOnCalendar=hourly\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n";
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            ("asserts.timer", timer),
+            (
+                "asserts.service",
+                "[Unit]\nAssertPathExists=/sundial/nonexistent\n\
+                 [Service]\nType=oneshot\nExecStart=/bin/true\n",
+            ),
+            ("skips.timer", timer),
+            (
+                "skips.service",
+                "[Unit]\nConditionPathExists=/sundial/nonexistent\n\
+                 [Service]\nType=oneshot\nExecStart=/bin/true\n",
+            ),
+        ],
+    )
+    .arg("--clock=manual")
+    .env("SUNDIAL_ALLOW_MANUAL_CLOCK", "1")
+    .env("SUNDIAL_MANUAL_CLOCK_START", &START.to_string())
+    .env("TZ", "UTC");
+    daemon_support::enable(&d.units, "timers.target", "asserts.timer");
+    daemon_support::enable(&d.units, "timers.target", "skips.timer");
+    d.start();
+    // The control socket answers before the clock's does.
+    let clock = d.state.join("clock.sock");
+    assert!(daemon_support::wait_for(
+        std::time::Duration::from_secs(10),
+        || std::os::unix::net::UnixStream::connect(&clock).is_ok()
+    ));
+    let waits_for = |d: &Daemon, timer: &str, hour: &str| {
+        daemon_support::wait_for(std::time::Duration::from_secs(10), || {
+            d.property(Some(timer), "SubState") == "waiting"
+                && d.property(Some(timer), "NextElapseUSecRealtime")
+                    .contains(hour)
+        })
+    };
+    for (elapse, next) in [(1, "2030-01-01 12:00:00"), (2, "2030-01-01 13:00:00")] {
+        d.clock(&format!("set-realtime {}", START + elapse * HOUR));
+        for timer in ["asserts.timer", "skips.timer"] {
+            assert!(
+                waits_for(&d, timer, next),
+                "{timer} after elapse {elapse}: {} next {}",
+                d.property(Some(timer), "SubState"),
+                d.property(Some(timer), "NextElapseUSecRealtime")
+            );
+        }
+    }
+    let failed = d
+        .log_lines("asserts.service")
+        .iter()
+        .filter(|l| l.contains("AssertPathExists=/sundial/nonexistent failed."))
+        .count();
+    assert_eq!(failed, 2);
+    assert_eq!(d.history("skips.service").len(), 2);
+}

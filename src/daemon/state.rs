@@ -362,6 +362,19 @@ impl State {
                 if *ty == JobType::Start && *result == JobResult::Assert {
                     self.runs.cancel(unit);
                 }
+                // systemd tells the timers of a unit whenever its job ends
+                // (unit_trigger_notify): a timer that started a unit whose
+                // condition or assertion failed waits for its next elapse
+                // again, where it waited for a change that never comes.
+                if *ty == JobType::Start && matches!(result, JobResult::Skipped | JobResult::Assert)
+                {
+                    let (active, _) = self.active_state(unit);
+                    let active = !matches!(active, "inactive" | "failed");
+                    self.schedule(Event::UnitChanged {
+                        unit: unit.clone(),
+                        active,
+                    });
+                }
             }
             // A client told that its job is done may read the run next.
             let waiting = !self.waits.is_empty() || !self.run_waits.is_empty();
