@@ -4,8 +4,12 @@
 //! systemd-analyze prints the problems of every unit it loads, but its exit
 //! status depends only on the units named: each must load, its start job must
 //! be creatable (everything it `Requires=`, `Requisite=` or `BindsTo=`, also
-//! indirectly, must exist and load), and every command of a service must be an
-//! executable file unless prefixed with `-`.
+//! indirectly, must exist and load; devices, mounts, swaps, slices and scopes
+//! exist without a file), and every command of a service must be an
+//! executable file unless prefixed with `-`. Why a named unit does not load
+//! is said as systemd-analyze says it (`Unit x.service is masked.`); what
+//! keeps its start job from being created as `x.service: Failed to create
+//! x.service/start: …`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
