@@ -3,7 +3,7 @@
 //! directories) translated into `.timer` and `.service` pairs that run each
 //! job as cron runs it.
 //!
-//! The translation ([`translate`]) is pure: it gets the files' text, the
+//! The translation ([`translate()`]) is pure: it gets the files' text, the
 //! users of the system and the host's tools as arguments and returns unit
 //! texts and diagnostics. Reading the system's files ([`host`]) and writing
 //! the units ([`write_units`]) are the edges.
