@@ -110,7 +110,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l until -d 'E
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l for -d 'Length of the window (default: 1d)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l boot-time -d 'When the machine booted, for OnBootSec= (default: --from)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l run-time -d 'How long each started service runs (default: 0, finishing at once)' -r
-complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l seed -d 'Seed of the random delays (RandomizedDelaySec=): the output is one possible outcome, the same for the same seed' -r
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l seed -d 'Seed of the random delays (RandomizedDelaySec=) and of the simulated boot\'s ID (which spreads AccuracySec= windows): the output is one possible outcome. A timer\'s delays depend on the seed and the timer alone, whichever other timers are simulated' -r
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
 json\t'One JSON array'"
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F

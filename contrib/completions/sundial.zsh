@@ -111,7 +111,7 @@ _arguments "${_arguments_options[@]}" : \
 '--for=[Length of the window (default\: 1d)]:SPAN:_default' \
 '--boot-time=[When the machine booted, for OnBootSec= (default\: --from)]:TIMESTAMP:_default' \
 '--run-time=[How long each started service runs (default\: 0, finishing at once)]:SPAN:_default' \
-'--seed=[Seed of the random delays (RandomizedDelaySec=)\: the output is one possible outcome, the same for the same seed]:SEED:_default' \
+'--seed=[Seed of the random delays (RandomizedDelaySec=) and of the simulated boot'\''s ID (which spreads AccuracySec= windows)\: the output is one possible outcome. A timer'\''s delays depend on the seed and the timer alone, whichever other timers are simulated]:SEED:_default' \
 '-o+[Output format]:OUTPUT:((table\:"Aligned columns"
 json\:"One JSON array"))' \
 '--output=[Output format]:OUTPUT:((table\:"Aligned columns"

@@ -11,6 +11,7 @@ pub mod completions;
 pub mod crontab;
 pub mod daemon;
 pub mod help;
+mod locale;
 pub mod man;
 pub mod simulate;
 mod time_common;

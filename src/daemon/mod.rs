@@ -316,7 +316,10 @@ async fn start(
         paths.socket.display().to_string(),
     ));
     if paths.scope == Scope::User {
+        // systemd (unit_patch_contexts): a user manager's services start in
+        // its home, "missing ok".
         supervisor_config.default_working_directory = env.home.clone();
+        supervisor_config.default_working_directory_missing_ok = true;
     }
     let (sink, sink_rx) = channel_sink();
     let mut supervisor = Supervisor::new(supervisor_config, Box::new(sink)).map_err(io_error(

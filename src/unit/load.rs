@@ -279,6 +279,10 @@ pub struct LoadedUnits {
     pub masked: BTreeMap<String, PathBuf>,
     /// Units that failed to load (their errors are in `diagnostics`).
     pub failed: BTreeSet<String>,
+    /// The failed units whose fragment could not be parsed at all (an
+    /// unclosed `[Section`, a line over 1 MiB): systemd's load state
+    /// `error` rather than `bad-setting`, with the error's text.
+    pub load_errors: BTreeMap<String, &'static str>,
     /// Names that were asked for or linked but have no file.
     pub not_found: BTreeSet<String>,
     /// Every problem, in the order found.
@@ -318,6 +322,22 @@ impl LoadedUnits {
             .get(name)
             .and_then(|range| self.diagnostics.get(range.clone()))
             .unwrap_or(&[])
+    }
+
+    /// Why `name` (canonical) cannot be started because of its own load
+    /// state, in systemd's words; `None` when it is loaded (or unknown).
+    pub fn load_refusal(&self, name: &str) -> Option<String> {
+        if self.masked.contains_key(name) {
+            Some(format!("Unit {name} is masked."))
+        } else if let Some(errno) = self.load_errors.get(name) {
+            Some(format!(
+                "Unit {name} failed to load properly, please adjust/correct and reload service manager: {errno}"
+            ))
+        } else if self.failed.contains(name) {
+            Some(format!("Unit {name} has a bad unit file setting."))
+        } else {
+            None
+        }
     }
 
     /// Whether any problem is an error.
@@ -507,6 +527,12 @@ impl<'c, 'a> Loader<'c, 'a> {
                 self.finish(unit);
             }
             _ => {
+                let read_fragment = files.first().filter(|f| f.path == fragment);
+                if let Some(fatal) = read_fragment.and_then(|f| f.lexed.fatal) {
+                    self.out
+                        .load_errors
+                        .insert(name.as_str().to_owned(), fatal.errno_text());
+                }
                 self.out.failed.insert(name.as_str().to_owned());
             }
         }

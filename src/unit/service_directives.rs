@@ -391,7 +391,15 @@ fn optional_user(cx: &mut DirectiveCx<'_>, slot: &mut Option<String>, value: &st
     // systemd refuses the unit over a bad User=/Group= rather than run the
     // service under the wrong identity.
     match parse_user(value, &cx.specifiers) {
-        Ok(u) => *slot = Some(u),
+        Ok(u) => {
+            // systemd 252 warns about User=nobody (not Group=, not 65534).
+            if cx.key == "User" && u == "nobody" {
+                cx.warn(ValueError::Invalid(
+                    "Special user nobody configured, this is not safe!".into(),
+                ));
+            }
+            *slot = Some(u);
+        }
         Err(e) => cx.fatal(e),
     }
 }
