@@ -520,7 +520,9 @@ fn a_missing_daemon_is_reported_with_its_socket() {
         out.stderr,
         format!(
             "sundial: cannot connect to the daemon at {0}: No such file or directory. \
-             Is it running? Start it with `sundial daemon --socket {0}`.\n",
+             Is it running? Start it with `sundial daemon --socket {0}`. Without it, pass \
+             --state-dir DIR (its --state-dir) or set $SUNDIAL_STATE_DIR to read what it \
+             recorded: no state.db beside {0}.\n",
             socket.display()
         )
     );

@@ -192,3 +192,71 @@ fn the_own_crontab_installed_with_the_crontab_command_runs_without_a_restart() {
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(lines_of(&d, "greeter.service: hello"), seen, "still runs");
 }
+
+/// The crontab the container example runs translates without a problem.
+#[test]
+fn the_example_crontab_translates_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/crontab/app.cron");
+    let out = Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .args([
+            "crontab",
+            "import",
+            "--user",
+            "--seconds",
+            "--dry-run",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .arg(&example)
+        .env("HOME", tmp.path())
+        .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        !err.lines()
+            .any(|l| l.contains("warning") && !l.contains("sendmail")),
+        "{err}"
+    );
+    let units = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "heartbeat.timer",
+        "hourly-report.timer",
+        "warm-the-cache.timer",
+    ] {
+        assert!(units.contains(name), "{name} missing from {units}");
+    }
+}
+
+/// A unit file of a job's name in a unit directory loads instead of the
+/// job's unit: the daemon says so rather than run the wrong thing silently.
+#[test]
+fn a_unit_file_that_shadows_a_job_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let crontab = tmp.path().join("crontab");
+    fs::write(
+        &crontab,
+        "MAILTO=\"\"\n# backup\n0 3 * * * echo from cron\n",
+    )
+    .unwrap();
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[(
+            "backup.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/echo mine\n",
+        )],
+    )
+    .arg("--crontab")
+    .arg(crontab.to_str().unwrap());
+    d.start();
+    let err = d.stderr();
+    assert!(
+        err.contains("backup.service: a crontab job's unit has the name of")
+            && err.contains("units/backup.service"),
+        "{err}"
+    );
+    assert!(!err.contains("backup.timer: a crontab job's"), "{err}");
+    assert!(d.terminate());
+}

@@ -81,11 +81,11 @@ fn error_messages() {
         ),
         (
             "t.service",
-            "[service]\nExecStart=/bin/true\n[Service]\nExecStart=/bin/true\nFoo=1\nX-Foo=2\nDelegate=yes\n[X-Mine]\nA=b\n",
+            "[service]\nExecStart=/bin/true\n[Service]\nExecStart=/bin/true\nFoo=1\nX-Foo=2\nIPAccounting=yes\n[X-Mine]\nA=b\n",
             &[
                 "/u/t.service:1: Unknown section 'service'. Ignoring.",
                 "/u/t.service:5: Unknown key 'Foo' in section [Service], ignoring.",
-                "/u/t.service:7: Delegate=: not supported, ignoring",
+                "/u/t.service:7: IPAccounting=: not supported, ignoring",
             ],
         ),
         (
@@ -98,7 +98,7 @@ fn error_messages() {
             "[Service]\nExecStart=/bin/echo \"open\n",
             &[
                 "/u/t.service:2: ExecStart=: unbalanced quoting in '\"open'",
-                "/u/t.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+                "/u/t.service: Unit configuration has fatal error, unit will not be started.",
             ],
         ),
         (
@@ -111,7 +111,7 @@ fn error_messages() {
             "[Service]\nExecStart=+!/bin/true\n",
             &[
                 "/u/t.service:2: ExecStart=: neither a valid executable name nor an absolute path: '!/bin/true'",
-                "/u/t.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+                "/u/t.service: Unit configuration has fatal error, unit will not be started.",
             ],
         ),
         (
@@ -119,7 +119,7 @@ fn error_messages() {
             "[Service]\nExecStart=/bin/echo %z\n",
             &[
                 "/u/t.service:2: ExecStart=: failed to resolve unit specifiers in '%z': unknown specifier '%z'",
-                "/u/t.service: Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+                "/u/t.service: Unit configuration has fatal error, unit will not be started.",
             ],
         ),
         (
@@ -130,7 +130,10 @@ fn error_messages() {
         (
             "t.service",
             "[Service]\nExecStart=/bin/true\nUser=a:b\n",
-            &["/u/t.service:3: User=: invalid user or group name 'a:b'"],
+            &[
+                "/u/t.service:3: User=: invalid user or group name 'a:b'",
+                "/u/t.service: Unit configuration has fatal error, unit will not be started.",
+            ],
         ),
         (
             "t.timer",
@@ -344,6 +347,54 @@ fn service_defaults_and_resets() {
     // Scalars: the last assignment wins.
     let (s, _) = service("[Service]\nExecStart=/bin/true\nRestart=always\nRestart=no\n");
     assert_eq!(s.service.restart, RestartPolicy::No);
+}
+
+/// `Delegate=` as systemd 252 reads it (its messages checked against
+/// `systemd-analyze verify`): a boolean, or controllers that add up.
+#[test]
+fn delegate() {
+    let controllers = |text: &str| {
+        let (s, msgs) = service(&format!("[Service]\nExecStart=/bin/true\n{text}"));
+        (
+            s.service.delegate,
+            s.service.delegate_controllers.join(" "),
+            msgs,
+        )
+    };
+    let all = "cpu cpuacct cpuset io blkio memory devices pids bpf-firewall bpf-devices \
+               bpf-foreign bpf-socket-bind bpf-restrict-network-interfaces";
+    assert_eq!(
+        controllers("Delegate=yes\n"),
+        (true, all.to_owned(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=yes\nDelegate=no\n"),
+        (false, String::new(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=yes\nDelegate=\n"),
+        (true, String::new(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=memory\nDelegate=pids cpu\n"),
+        (true, "cpu memory pids".to_owned(), vec![])
+    );
+    assert_eq!(
+        controllers("Delegate=cpu bogus\n"),
+        (
+            true,
+            "cpu".to_owned(),
+            vec!["/u/t.service:3: Delegate=: invalid controller name 'bogus', ignoring".to_owned()]
+        )
+    );
+    assert_eq!(
+        controllers("Delegate=\"cpu\n"),
+        (
+            false,
+            String::new(),
+            vec!["/u/t.service:3: Delegate=: invalid syntax, ignoring: \"cpu".to_owned()]
+        )
+    );
 }
 
 #[test]
@@ -572,5 +623,66 @@ fn supported_standard_input_forms_load_without_messages() {
     assert_eq!(
         msgs,
         ["/u/t.service:3: StandardInput=: 'fd:web' needs socket activation, which sundial does not support; using null"]
+    );
+}
+
+#[test]
+fn a_fatal_problem_ends_the_file_as_in_systemd() {
+    // In the fragment: nothing after it is read or reported, the drop-ins
+    // are not read, the unit is not checked as a whole (no "Service has no
+    // ExecStart="); systemd-analyze 252 says just this.
+    let (unit, msgs) = parse_files(
+        "t.service",
+        &[
+            (
+                "/u/t.service",
+                "[Unit]\nFoo=1\n[Service]\nExecStart=~/bin/x\nBar=2\nType=bogus\n",
+            ),
+            ("/u/t.service.d/a.conf", "[Service]\nBaz=3\n"),
+        ],
+    );
+    assert!(unit.is_none());
+    assert_eq!(
+        msgs,
+        [
+            "/u/t.service:2: Unknown key 'Foo' in section [Unit], ignoring.",
+            "/u/t.service:4: ExecStart=: neither a valid executable name nor an absolute path: '~/bin/x'",
+            "/u/t.service: Unit configuration has fatal error, unit will not be started.",
+        ]
+    );
+    // In a drop-in: the rest of that drop-in is skipped, the others are
+    // read, and the unit loads (systemd ignores drop-ins' parse errors).
+    let (unit, msgs) = parse_files(
+        "t.service",
+        &[
+            ("/u/t.service", "[Service]\nExecStart=/bin/true\n"),
+            ("/u/t.service.d/a.conf", "[Service]\nUser=a:b\nFoo=1\n"),
+            ("/u/t.service.d/b.conf", "[Service\nBar=1\n"),
+            ("/u/t.service.d/c.conf", "[Service]\nBaz=1\n"),
+        ],
+    );
+    assert!(unit.is_some(), "{msgs:?}");
+    assert_eq!(
+        msgs,
+        [
+            "/u/t.service.d/a.conf:2: User=: invalid user or group name 'a:b'",
+            "/u/t.service.d/b.conf:1: Invalid section header '[Service'",
+            "/u/t.service.d/c.conf:2: Unknown key 'Baz' in section [Service], ignoring.",
+        ]
+    );
+    // An unclosed section header in the fragment ends it too; problems are
+    // reported in line order.
+    let (unit, msgs) = parse(
+        "t.service",
+        "[Unit]\nFoo=1\nno equals\n[Service\nExecStart=\n",
+    );
+    assert!(unit.is_none());
+    assert_eq!(
+        msgs,
+        [
+            "/u/t.service:2: Unknown key 'Foo' in section [Unit], ignoring.",
+            "/u/t.service:3: Missing '=', ignoring line.",
+            "/u/t.service:4: Invalid section header '[Service'",
+        ]
     );
 }

@@ -111,7 +111,7 @@ _arguments "${_arguments_options[@]}" : \
 '--for=[Length of the window (default\: 1d)]:SPAN:_default' \
 '--boot-time=[When the machine booted, for OnBootSec= (default\: --from)]:TIMESTAMP:_default' \
 '--run-time=[How long each started service runs (default\: 0, finishing at once)]:SPAN:_default' \
-'--seed=[Seed of the random delays (RandomizedDelaySec=)\: the output is one possible outcome, the same for the same seed]:SEED:_default' \
+'--seed=[Seed of the random delays (RandomizedDelaySec=) and of the simulated boot'\''s ID (which spreads AccuracySec= windows)\: the output is one possible outcome. A timer'\''s delays depend on the seed and the timer alone, whichever other timers are simulated]:SEED:_default' \
 '-o+[Output format]:OUTPUT:((table\:"Aligned columns"
 json\:"One JSON array"))' \
 '--output=[Output format]:OUTPUT:((table\:"Aligned columns"
@@ -165,6 +165,7 @@ anacron\:"anacrontab\: period, delay, identifier and command"))' \
 '--out=[Write the units into DIR (users'\'' units into DIR/users/USER) instead of the unit directories, and tell no daemon]:DIR:_files' \
 '--root=[Read the system'\''s crontabs, passwd and tools under DIR (tests, images)]:DIR:_files' \
 '--socket=[The daemon'\''s control socket, to tell it about changes (tests)]:PATH:_files' \
+'--seconds[Accept six-field lines with seconds first (\`*/10 * * * * * cmd\`), as container crons and \`sundial daemon --crontab\` do; cron does not]' \
 '--dry-run[Print what would be written, write nothing]' \
 '(--system)--user[The per-user crontab and daemon (default for non-root)]' \
 '--system[The system'\''s crontab and daemon (default for root)]' \
@@ -202,35 +203,16 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (help)
 _arguments "${_arguments_options[@]}" : \
-":: :_sundial__subcmd__crontab__subcmd__help_commands" \
-"*::: :->help" \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::command -- The command (`list-timers`, `crontab import`):_default' \
 && ret=0
-
-    case $state in
-    (help)
-        words=($line[1] "${words[@]}")
-        (( CURRENT += 1 ))
-        curcontext="${curcontext%:*:*}:sundial-crontab-help-command-$line[1]:"
-        case $line[1] in
-            (import)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(translate)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(mail)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(help)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-        esac
-    ;;
-esac
 ;;
         esac
     ;;
@@ -239,9 +221,9 @@ esac
 (daemon)
 _arguments "${_arguments_options[@]}" : \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
-'--state-dir=[Keep the state database (state.db\: timer stamps, run history, logs) in DIR]:DIR:_files' \
+'--state-dir=[Keep the state database (state.db\: timer stamps, run history, logs) in DIR (default\: \$SUNDIAL_STATE_DIR, else the scope'\''s, below)]:DIR:_files' \
 '--socket=[Listen for commands on this Unix socket]:PATH:_files' \
-'--config=[Read settings from this TOML file (it must exist when given)]:FILE:_files' \
+'--config=[Read settings from this TOML file (it must exist when given); its keys are under CONFIGURATION in sundial-daemon(1)]:FILE:_files' \
 '*--crontab=[Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted]:FILE:_files' \
 '--clock=[Where the daemon reads the time\: \`real\`, or \`manual\` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)]:CLOCK:(real manual)' \
 '--localtime=[Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)]:FILE:_files' \
@@ -360,6 +342,7 @@ json-pretty\:"Indented JSON"))' \
 json\:"One line of JSON"
 json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
 '--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
@@ -379,6 +362,7 @@ json-pretty\:"Indented JSON"))' \
 json\:"One line of JSON"
 json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '-a[List inactive timers too]' \
 '--all[List inactive timers too]' \
 '--no-legend[Leave out the header and the footer]' \
@@ -671,6 +655,7 @@ cat\:"The text only"
 json\:"One JSON object per line"
 json-pretty\:"One indented JSON object per line"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '-f[Keep printing new lines as they are written]' \
 '--follow[Keep printing new lines as they are written]' \
 '-e[Start at the end in the pager (implies \`-n 1000\` unless -n is given)]' \
@@ -697,6 +682,7 @@ json-pretty\:"Indented JSON"))' \
 json\:"One line of JSON"
 json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
 '--no-legend[Leave out the header and the footer]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
@@ -806,7 +792,7 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (man)
 _arguments "${_arguments_options[@]}" : \
-'--dir=[Write sundial.1 and one page per command into DIR (created if missing) instead of printing sundial.1]:DIR:_files' \
+'--dir=[Write sundial.1 and one page per command into DIR (created if missing) instead of showing a page]:DIR:_files' \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '--user[Accepted for systemctl habits; no unit is read]' \
 '--system[Accepted for systemctl habits; no unit is read]' \
@@ -815,211 +801,21 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
+'*::command -- The command whose page to show (`list-timers`, `crontab import`); none\: sundial(1):_default' \
 && ret=0
 ;;
 (help)
 _arguments "${_arguments_options[@]}" : \
-":: :_sundial__subcmd__help_commands" \
-"*::: :->help" \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::command -- The command (`list-timers`, `crontab import`):_default' \
 && ret=0
-
-    case $state in
-    (help)
-        words=($line[1] "${words[@]}")
-        (( CURRENT += 1 ))
-        curcontext="${curcontext%:*:*}:sundial-help-command-$line[1]:"
-        case $line[1] in
-            (calendar)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(timespan)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(timestamp)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(verify)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(cat)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(simulate)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(crontab)
-_arguments "${_arguments_options[@]}" : \
-":: :_sundial__subcmd__help__subcmd__crontab_commands" \
-"*::: :->crontab" \
-&& ret=0
-
-    case $state in
-    (crontab)
-        words=($line[1] "${words[@]}")
-        (( CURRENT += 1 ))
-        curcontext="${curcontext%:*:*}:sundial-help-crontab-command-$line[1]:"
-        case $line[1] in
-            (import)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(translate)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(mail)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-        esac
-    ;;
-esac
-;;
-(daemon)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(start)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(stop)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(restart)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(reload)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(try-restart)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(reload-or-restart)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(kill)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(status)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(list-timers)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(list-units)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(list-unit-files)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(show)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(list-dependencies)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(enable)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(disable)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(mask)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(unmask)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(is-active)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(is-enabled)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(is-failed)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(reset-failed)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(daemon-reload)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(daemon-reexec)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(edit)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(logs)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(history)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(run)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(show-environment)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(set-environment)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(unset-environment)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(completions)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(man)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(help)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-        esac
-    ;;
-esac
 ;;
         esac
     ;;
@@ -1068,8 +864,8 @@ _sundial_commands() {
 'set-environment:Set variables of the environment every service starts from' \
 'unset-environment:Remove variables from the environment every service starts from' \
 'completions:Print a shell completion script' \
-'man:Print or write the manual pages' \
-'help:Print this message or the help of the given subcommand(s)' \
+'man:Show the manual pages, or write them for installation' \
+'help:Show the manual page of a command, or the commands' \
     )
     _describe -t commands 'sundial commands' commands "$@"
 }
@@ -1094,39 +890,14 @@ _sundial__subcmd__crontab_commands() {
 'import:Turn crontabs into timer and service units' \
 'translate:Show the units one crontab line becomes, and when it runs next' \
 'mail:Mail a job'\''s output as cron does (run by the generated mail units)' \
-'help:Print this message or the help of the given subcommand(s)' \
+'help:Show the manual page of a command, or the commands' \
     )
     _describe -t commands 'sundial crontab commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__crontab__subcmd__help_commands] )) ||
 _sundial__subcmd__crontab__subcmd__help_commands() {
-    local commands; commands=(
-'import:Turn crontabs into timer and service units' \
-'translate:Show the units one crontab line becomes, and when it runs next' \
-'mail:Mail a job'\''s output as cron does (run by the generated mail units)' \
-'help:Print this message or the help of the given subcommand(s)' \
-    )
+    local commands; commands=()
     _describe -t commands 'sundial crontab help commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__help_commands] )) ||
-_sundial__subcmd__crontab__subcmd__help__subcmd__help_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial crontab help help commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__import_commands] )) ||
-_sundial__subcmd__crontab__subcmd__help__subcmd__import_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial crontab help import commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__mail_commands] )) ||
-_sundial__subcmd__crontab__subcmd__help__subcmd__mail_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial crontab help mail commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__crontab__subcmd__help__subcmd__translate_commands] )) ||
-_sundial__subcmd__crontab__subcmd__help__subcmd__translate_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial crontab help translate commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__crontab__subcmd__import_commands] )) ||
 _sundial__subcmd__crontab__subcmd__import_commands() {
@@ -1175,274 +946,8 @@ _sundial__subcmd__enable_commands() {
 }
 (( $+functions[_sundial__subcmd__help_commands] )) ||
 _sundial__subcmd__help_commands() {
-    local commands; commands=(
-'calendar:Normalize calendar events and show when they elapse, as systemd-analyze calendar does' \
-'timespan:Parse time spans and print them normalized, as systemd-analyze timespan does' \
-'timestamp:Parse timestamps and print them normalized, as systemd-analyze timestamp does' \
-'verify:Check unit files and report every problem (like systemd-analyze verify)' \
-'cat:Print unit files and their drop-ins (like systemctl cat)' \
-'simulate:Show every start the timers would cause in a window of time, running nothing' \
-'crontab:Keep your crontab, or import crontabs into units' \
-'daemon:Run the daemon\: fire timers, supervise services, answer commands' \
-'start:Start units' \
-'stop:Stop units' \
-'restart:Stop and then start units (start them if they are not running)' \
-'reload:Ask running units to reload their configuration (ExecReload=)' \
-'try-restart:Restart units that are running; leave the others alone' \
-'reload-or-restart:Reload units that support it, restart the others (start them if they are not running)' \
-'kill:Send a signal to the processes of units' \
-'status:Show the state of units, with their last log lines' \
-'list-timers:List timers\: when they elapse next, when they last did, and how that run ended' \
-'list-units:List loaded units and their states' \
-'list-unit-files:List unit files and whether they are enabled' \
-'show:Show properties of units or of the daemon' \
-'list-dependencies:Show the dependency tree of a unit' \
-'enable:Enable units\: create the symlinks their Install section asks for' \
-'disable:Disable units\: remove the symlinks that enable made' \
-'mask:Mask units\: link them to /dev/null so that nothing can start them' \
-'unmask:Unmask units' \
-'is-active:Print whether units are active; exit 0 if one is, else 3, or 4 if none exists' \
-'is-enabled:Print whether units are enabled; exit 0 if one is, else 1, or 4 if none exists' \
-'is-failed:Print whether units have failed; exit 0 if one has, else 1, or 4 if none exists' \
-'reset-failed:Reset the failed state of units' \
-'daemon-reload:Reload unit files' \
-'daemon-reexec:Re-execute the daemon, keeping its services running' \
-'edit:Edit a unit'\''s drop-in or whole file, checked before it is saved' \
-'logs:Show the output services printed, as journalctl does' \
-'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
-'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
-'show-environment:Print the environment every service starts from' \
-'set-environment:Set variables of the environment every service starts from' \
-'unset-environment:Remove variables from the environment every service starts from' \
-'completions:Print a shell completion script' \
-'man:Print or write the manual pages' \
-'help:Print this message or the help of the given subcommand(s)' \
-    )
+    local commands; commands=()
     _describe -t commands 'sundial help commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__calendar_commands] )) ||
-_sundial__subcmd__help__subcmd__calendar_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help calendar commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__cat_commands] )) ||
-_sundial__subcmd__help__subcmd__cat_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help cat commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__completions_commands] )) ||
-_sundial__subcmd__help__subcmd__completions_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help completions commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__crontab_commands] )) ||
-_sundial__subcmd__help__subcmd__crontab_commands() {
-    local commands; commands=(
-'import:Turn crontabs into timer and service units' \
-'translate:Show the units one crontab line becomes, and when it runs next' \
-'mail:Mail a job'\''s output as cron does (run by the generated mail units)' \
-    )
-    _describe -t commands 'sundial help crontab commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__crontab__subcmd__import_commands] )) ||
-_sundial__subcmd__help__subcmd__crontab__subcmd__import_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help crontab import commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__crontab__subcmd__mail_commands] )) ||
-_sundial__subcmd__help__subcmd__crontab__subcmd__mail_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help crontab mail commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__crontab__subcmd__translate_commands] )) ||
-_sundial__subcmd__help__subcmd__crontab__subcmd__translate_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help crontab translate commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__daemon_commands] )) ||
-_sundial__subcmd__help__subcmd__daemon_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help daemon commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__daemon-reexec_commands] )) ||
-_sundial__subcmd__help__subcmd__daemon-reexec_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help daemon-reexec commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__daemon-reload_commands] )) ||
-_sundial__subcmd__help__subcmd__daemon-reload_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help daemon-reload commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__disable_commands] )) ||
-_sundial__subcmd__help__subcmd__disable_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help disable commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__edit_commands] )) ||
-_sundial__subcmd__help__subcmd__edit_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help edit commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__enable_commands] )) ||
-_sundial__subcmd__help__subcmd__enable_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help enable commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__help_commands] )) ||
-_sundial__subcmd__help__subcmd__help_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help help commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__history_commands] )) ||
-_sundial__subcmd__help__subcmd__history_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help history commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__is-active_commands] )) ||
-_sundial__subcmd__help__subcmd__is-active_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help is-active commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__is-enabled_commands] )) ||
-_sundial__subcmd__help__subcmd__is-enabled_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help is-enabled commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__is-failed_commands] )) ||
-_sundial__subcmd__help__subcmd__is-failed_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help is-failed commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__kill_commands] )) ||
-_sundial__subcmd__help__subcmd__kill_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help kill commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__list-dependencies_commands] )) ||
-_sundial__subcmd__help__subcmd__list-dependencies_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help list-dependencies commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__list-timers_commands] )) ||
-_sundial__subcmd__help__subcmd__list-timers_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help list-timers commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__list-unit-files_commands] )) ||
-_sundial__subcmd__help__subcmd__list-unit-files_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help list-unit-files commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__list-units_commands] )) ||
-_sundial__subcmd__help__subcmd__list-units_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help list-units commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__logs_commands] )) ||
-_sundial__subcmd__help__subcmd__logs_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help logs commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__man_commands] )) ||
-_sundial__subcmd__help__subcmd__man_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help man commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__mask_commands] )) ||
-_sundial__subcmd__help__subcmd__mask_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help mask commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__reload_commands] )) ||
-_sundial__subcmd__help__subcmd__reload_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help reload commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__reload-or-restart_commands] )) ||
-_sundial__subcmd__help__subcmd__reload-or-restart_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help reload-or-restart commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__reset-failed_commands] )) ||
-_sundial__subcmd__help__subcmd__reset-failed_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help reset-failed commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__restart_commands] )) ||
-_sundial__subcmd__help__subcmd__restart_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help restart commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__run_commands] )) ||
-_sundial__subcmd__help__subcmd__run_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help run commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__set-environment_commands] )) ||
-_sundial__subcmd__help__subcmd__set-environment_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help set-environment commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__show_commands] )) ||
-_sundial__subcmd__help__subcmd__show_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help show commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__show-environment_commands] )) ||
-_sundial__subcmd__help__subcmd__show-environment_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help show-environment commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__simulate_commands] )) ||
-_sundial__subcmd__help__subcmd__simulate_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help simulate commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__start_commands] )) ||
-_sundial__subcmd__help__subcmd__start_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help start commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__status_commands] )) ||
-_sundial__subcmd__help__subcmd__status_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help status commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__stop_commands] )) ||
-_sundial__subcmd__help__subcmd__stop_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help stop commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__timespan_commands] )) ||
-_sundial__subcmd__help__subcmd__timespan_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help timespan commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__timestamp_commands] )) ||
-_sundial__subcmd__help__subcmd__timestamp_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help timestamp commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__try-restart_commands] )) ||
-_sundial__subcmd__help__subcmd__try-restart_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help try-restart commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__unmask_commands] )) ||
-_sundial__subcmd__help__subcmd__unmask_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help unmask commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__unset-environment_commands] )) ||
-_sundial__subcmd__help__subcmd__unset-environment_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help unset-environment commands' commands "$@"
-}
-(( $+functions[_sundial__subcmd__help__subcmd__verify_commands] )) ||
-_sundial__subcmd__help__subcmd__verify_commands() {
-    local commands; commands=()
-    _describe -t commands 'sundial help verify commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__history_commands] )) ||
 _sundial__subcmd__history_commands() {

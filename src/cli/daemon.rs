@@ -29,8 +29,10 @@ system: units /etc/sundial/system, /usr/lib/sundial/system; state \
 /var/lib/sundial/state.db; socket /run/sundial/control.sock; config \
 /etc/sundial/sundial.toml\n  \
 user: units $XDG_CONFIG_HOME/sundial/user, /usr/lib/sundial/user; state \
-$XDG_STATE_HOME/sundial/state.db; socket $XDG_RUNTIME_DIR/sundial/control.sock; \
-config $XDG_CONFIG_HOME/sundial/sundial.toml",
+$XDG_STATE_HOME/sundial/state.db; socket $XDG_RUNTIME_DIR/sundial/control.sock, or \
+control.sock in the state directory when XDG_RUNTIME_DIR is unset; config \
+$XDG_CONFIG_HOME/sundial/sundial.toml (XDG_CONFIG_HOME defaults to ~/.config, \
+XDG_STATE_HOME to ~/.local/state)",
     after_long_help = "Examples:\n  \
 $ sundial daemon --unit-dir examples/units --state-dir .sundial-state \\\n        \
 --socket .sundial-state/control.sock\n  \
@@ -42,13 +44,15 @@ $ SUNDIAL_UNIT_PATH=/srv/units: sundial daemon    # extra units before the defau
 pub struct Args {
     #[command(flatten)]
     pub dirs: UnitDirArgs,
-    /// Keep the state database (state.db: timer stamps, run history, logs) in DIR.
+    /// Keep the state database (state.db: timer stamps, run history, logs) in DIR
+    /// (default: $SUNDIAL_STATE_DIR, else the scope's, below).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
     /// Listen for commands on this Unix socket.
     #[arg(long, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// Read settings from this TOML file (it must exist when given).
+    /// Read settings from this TOML file (it must exist when given); its keys
+    /// are under CONFIGURATION in sundial-daemon(1).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Also print every line services write, as `unit: line`, on stdout.

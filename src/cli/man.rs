@@ -3,13 +3,19 @@
 //! pages), so that the pages can never disagree with `--help`.
 //!
 //! clap_mangen renders the standard sections; the sections it does not know
-//! (EXAMPLES from `after_long_help`, EXIT STATUS, ENVIRONMENT, FILES, SEE
-//! ALSO) are added here. clap_mangen prints `after_long_help` as filled text,
-//! which would run the example lines together, so it is rendered here without
-//! filling instead.
+//! (EXAMPLES from `after_long_help`, EXIT STATUS, ENVIRONMENT, FILES,
+//! CONFIGURATION, SEE ALSO) are added here. clap_mangen prints
+//! `after_long_help` as filled text, which would run the example lines
+//! together, so it is rendered here without filling instead.
+//!
+//! On a terminal a page is shown through `man -l`, as git shows its pages;
+//! elsewhere (a pipe, a file) its roff source is printed, for `man -l -`
+//! and packagers.
 
+use std::ffi::OsString;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,20 +25,31 @@ use clap_mangen::roff::{bold, roman, Roff};
 use clap_mangen::Man;
 
 use super::Cli;
+use crate::daemon::config;
 
 /// Arguments of `sundial man`.
 #[derive(Debug, clap::Args)]
 #[command(
-    about = "Print or write the manual pages",
-    long_about = "Print the sundial(1) manual page on stdout, or with --dir write it and one \
-                  page per command (sundial-list-timers.1, ...) into a directory.",
+    about = "Show the manual pages, or write them for installation",
+    long_about = "Show the sundial(1) manual page, or with COMMAND the page of that command \
+                  (sundial-list-timers(1) for `sundial man list-timers`). On a terminal the page \
+                  is shown through `man -l` (with its pager, $MANPAGER or $PAGER); where stdout \
+                  is no terminal, or man is not installed, its roff source is printed. With \
+                  --dir, sundial.1 and one page per command are written into a directory.",
     after_long_help = "Examples:\n  \
-$ sundial man | man -l -\n  \
+$ sundial man                          # sundial(1), through man on a terminal\n  \
+$ sundial man list-timers              # sundial-list-timers(1); also `sundial help list-timers`\n  \
+$ sundial man crontab import\n  \
+$ sundial man > sundial.1              # the roff source\n  \
 $ sundial man --dir /usr/local/share/man/man1"
 )]
 pub struct Args {
+    /// The command whose page to show (`list-timers`, `crontab import`);
+    /// none: sundial(1).
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
     /// Write sundial.1 and one page per command into DIR (created if missing)
-    /// instead of printing sundial.1.
+    /// instead of showing a page.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     #[command(flatten)]
@@ -51,8 +68,8 @@ pub struct Page {
 /// The manual pages, sundial.1 first, then one per visible command in the
 /// order `--help` lists them.
 pub fn pages() -> Vec<Page> {
-    // The help command is clap's, not ours, and has nothing to document.
-    let mut root = Cli::command().disable_help_subcommand(true);
+    // `help` shows these pages; it needs none of its own.
+    let mut root = hide_help(Cli::command());
     // Building sets the names the pages use ("sundial list-timers" in the
     // synopsis, "sundial-list-timers" as title and file name).
     root.build();
@@ -61,6 +78,24 @@ pub fn pages() -> Vec<Page> {
         collect(sub, &root, &mut pages);
     }
     pages
+}
+
+/// `cmd` with its `help` commands, at every level, hidden.
+fn hide_help(mut cmd: Command) -> Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |sub| {
+            if sub.get_name() == "help" {
+                sub.hide(true)
+            } else {
+                hide_help(sub)
+            }
+        });
+    }
+    cmd
 }
 
 fn collect(cmd: &Command, root: &Command, pages: &mut Vec<Page>) {
@@ -119,6 +154,10 @@ fn render(cmd: &Command, root: Option<&Command>) -> Page {
     let mut extra = Roff::new();
     if root.is_none() {
         main_sections(&mut extra);
+    }
+    // The daemon reads the file; its page says what goes in it too.
+    if root.is_none() || cmd.get_name() == "daemon" {
+        configuration(&mut extra);
     }
     if let Some(text) = cmd.get_after_long_help().or_else(|| cmd.get_after_help()) {
         after_help(&mut extra, &text.to_string());
@@ -225,9 +264,11 @@ fn main_description(w: &mut dyn Write) -> io::Result<()> {
         "sundial daemon runs the timers and services. The control commands (start, stop, \
              status, list-timers, logs, history and the others) talk to a running daemon \
              through its control socket, with the names and exit codes of systemctl and \
-             journalctl. calendar, timespan and timestamp print what systemd-analyze prints \
-             for the same input; verify, cat and simulate work on unit files without a \
-             daemon.",
+             journalctl. When no daemon runs, history, logs, list-timers and status read what \
+             it recorded in its state database (read-only, as journalctl reads the journal \
+             without systemd) and say that it is not running. calendar, timespan and \
+             timestamp print what systemd-analyze prints for the same input; verify, cat and \
+             simulate work on unit files without a daemon.",
         "Each command has its own page, named after it: sundial-list-timers(1) for \
              sundial list-timers.",
     ] {
@@ -275,6 +316,13 @@ fn main_sections(roff: &mut Roff) {
             "The control socket the control commands connect to, unless --socket is given.",
         ),
         (
+            "SUNDIAL_STATE_DIR",
+            "The state directory of the daemon unless --state-dir is given, and the one \
+             history, logs, list-timers and status read when no daemon answers. Without it \
+             they read the directory of the socket --socket or SUNDIAL_SOCKET names when it \
+             holds state.db, else the scope's.",
+        ),
+        (
             "TZ",
             "The local time zone, as glibc reads it; unset means /etc/localtime.",
         ),
@@ -307,7 +355,8 @@ fn main_sections(roff: &mut Roff) {
         ),
         (
             "/run/sundial/control.sock, $XDG_RUNTIME_DIR/sundial/control.sock",
-            "The daemon's control socket.",
+            "The daemon's control socket; in user mode without XDG_RUNTIME_DIR, \
+             control.sock in the state directory.",
         ),
         (
             "/etc/sundial/sundial.toml, $XDG_CONFIG_HOME/sundial/sundial.toml",
@@ -317,6 +366,45 @@ fn main_sections(roff: &mut Roff) {
         tagged(roff, path, meaning);
     }
 }
+
+/// CONFIGURATION: the config file's keys, from [`config::KEYS`].
+fn configuration(roff: &mut Roff) {
+    roff.control("SH", ["CONFIGURATION"]);
+    roff.control("PP", []);
+    roff.text([roman(
+        "The daemon reads its settings from a TOML file: /etc/sundial/sundial.toml in system \
+         mode, $XDG_CONFIG_HOME/sundial/sundial.toml in user mode (~/.config when \
+         XDG_CONFIG_HOME is unset), or the file --config names, which must then exist. A \
+         missing file means the defaults. Every key is optional; an unknown key or a bad \
+         value stops the daemon with the file, the key and the line. For example:",
+    )]);
+    roff.control("PP", []);
+    roff.control("nf", []);
+    for line in CONFIG_EXAMPLE.lines() {
+        roff.text([roman(line)]);
+    }
+    roff.control("fi", []);
+    for key in config::KEYS {
+        tagged(
+            roff,
+            &format!("[{}] {}", key.section, key.key),
+            &format!(
+                "{} Takes {}; the default is {}.",
+                key.meaning, key.value, key.default
+            ),
+        );
+    }
+}
+
+/// The example of CONFIGURATION.
+const CONFIG_EXAMPLE: &str = "\
+[logs]
+max_bytes = \"256M\"
+max_age = \"30d\"
+
+[manager]
+default_timeout_start_sec = \"5min\"
+default_environment = { MAILTO = \"ops@example.com\" }";
 
 /// One `.TP` entry: a bold tag and its indented description.
 fn tagged(roff: &mut Roff, tag: &str, text: &str) {
@@ -329,17 +417,100 @@ fn tagged(roff: &mut Roff, tag: &str, text: &str) {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.dir {
         None => {
-            let pages = pages();
-            let main = pages
-                .first()
-                .expect("the page of sundial is always rendered");
+            let page = page_of(&args.command)?;
+            if io::stdout().is_terminal() {
+                if let Some(code) = through_man(&page)? {
+                    return Ok(code);
+                }
+                eprintln!(
+                    "sundial: man is not installed: this is the page's roff source (`sundial {} \
+                     --help` says the same as text)",
+                    args.command.join(" ")
+                );
+            }
             let mut stdout = io::stdout().lock();
-            stdout.write_all(&main.source)?;
+            stdout.write_all(&page.source)?;
             stdout.flush()?;
         }
         Some(dir) => write_pages(&dir)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file name of the page of `sundial WORDS...` (`sundial-crontab-import.1`),
+/// checked against the commands; `sundial.1` for no words.
+pub fn page_file_name(words: &[String]) -> anyhow::Result<String> {
+    let mut cmd = Cli::command();
+    let mut name = "sundial".to_owned();
+    for word in words {
+        let Some(sub) = cmd
+            .find_subcommand(word)
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        else {
+            anyhow::bail!(
+                "No manual entry for {name}-{word} (`{} --help` lists the commands)",
+                name.replace('-', " ")
+            );
+        };
+        name = format!("{name}-{}", sub.get_name());
+        cmd = sub.clone();
+    }
+    Ok(format!("{name}.1"))
+}
+
+/// The page of `sundial WORDS...`.
+pub fn page_of(words: &[String]) -> anyhow::Result<Page> {
+    let name = page_file_name(words)?;
+    pages()
+        .into_iter()
+        .find(|p| p.file_name == name)
+        .ok_or_else(|| anyhow::anyhow!("No manual entry for {}", name.trim_end_matches(".1")))
+}
+
+/// Shows `page` with `man -l FILE` (man-db and mandoc both take it), the file
+/// in a private temporary directory; `None` when man cannot be run here.
+pub fn through_man(page: &Page) -> anyhow::Result<Option<ExitCode>> {
+    let dir = private_temp_dir()?;
+    let file = dir.join(&page.file_name);
+    let shown = fs::write(&file, &page.source)
+        .with_context(|| format!("cannot write {}", file.display()))
+        .map(|()| {
+            std::process::Command::new("man")
+                .arg("-l")
+                .arg(&file)
+                .status()
+        });
+    let _ = fs::remove_dir_all(&dir);
+    match shown? {
+        Ok(status) if status.success() => Ok(Some(ExitCode::SUCCESS)),
+        Ok(_) => Ok(Some(ExitCode::FAILURE)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot run man")),
+    }
+}
+
+/// A new directory only this user can read, for the page man reads.
+fn private_temp_dir() -> anyhow::Result<PathBuf> {
+    let base = std::env::temp_dir();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut name = OsString::from(format!("sundial-man-{}-{stamp}", std::process::id()));
+    for attempt in 0..100u32 {
+        let dir = base.join(&name);
+        match fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                name.push(format!("-{attempt}"));
+            }
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot create {}", dir.display()))
+                )
+            }
+        }
+    }
+    anyhow::bail!("cannot create a directory in {}", base.display())
 }
 
 fn write_pages(dir: &Path) -> anyhow::Result<()> {
@@ -374,7 +545,7 @@ mod tests {
                 "{expected} in {names:?}"
             );
         }
-        assert!(!names.iter().any(|n| n == "sundial-help.1"), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains("help")), "{names:?}");
     }
 
     #[test]
@@ -401,8 +572,10 @@ mod tests {
         let text = page("sundial-man.1");
         assert!(
             text.contains(
-                ".SH EXAMPLES\n.nf\n$ sundial man | man \\-l \\-\n\
-                 $ sundial man \\-\\-dir /usr/local/share/man/man1\n.fi\n"
+                ".SH EXAMPLES\n.nf\n\
+                 $ sundial man                          # sundial(1), through man on a terminal\n\
+                 $ sundial man list\\-timers              # sundial\\-list\\-timers(1); also \
+                 `sundial help list\\-timers`\n"
             ),
             "{text}"
         );
@@ -421,6 +594,44 @@ mod tests {
             sub.contains(".SH \"SEE ALSO\"\n\\fBsundial\\fR(1), "),
             "{sub}"
         );
+    }
+
+    #[test]
+    fn the_configuration_section_lists_every_key_and_its_example_parses() {
+        for name in ["sundial.1", "sundial-daemon.1"] {
+            let text = page(name);
+            for key in config::KEYS {
+                let tag = format!("\\fB[{}] {}\\fR", key.section, key.key);
+                assert!(text.contains(&tag), "{name} lacks {tag}");
+            }
+        }
+        assert!(!page("sundial-status.1").contains("CONFIGURATION"));
+        config::Config::parse(CONFIG_EXAMPLE, Path::new("example.toml"))
+            .expect("the example is a valid config");
+    }
+
+    #[test]
+    fn a_command_names_its_page() {
+        let words = |w: &[&str]| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(page_file_name(&[]).unwrap(), "sundial.1");
+        assert_eq!(
+            page_file_name(&words(&["list-timers"])).unwrap(),
+            "sundial-list-timers.1"
+        );
+        assert_eq!(
+            page_file_name(&words(&["crontab", "import"])).unwrap(),
+            "sundial-crontab-import.1"
+        );
+        let err = page_file_name(&words(&["crontab", "nope"])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "No manual entry for sundial-crontab-nope (`sundial crontab --help` lists the commands)"
+        );
+        assert!(page_file_name(&words(&["help"])).is_err());
+        let page = page_of(&words(&["list-timers"])).unwrap();
+        assert!(String::from_utf8(page.source)
+            .unwrap()
+            .contains("\n.TH sundial-list-timers 1 "));
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod cat;
 pub mod completions;
 pub mod crontab;
 pub mod daemon;
+pub mod help;
+mod locale;
 pub mod man;
 pub mod pager;
 pub mod simulate;
@@ -21,7 +23,16 @@ pub mod verify;
 
 /// systemd timers and services, without systemd.
 #[derive(Debug, Parser)]
-#[command(name = "sundial", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "sundial",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    // Our own `help`: a command's manual page on a terminal. (The setting
+    // reaches every command: `crontab` has a `help` of its own.)
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// `--user`, `--system`, `--socket`: accepted before the command name as
     /// after it, as in `systemctl --user status`.
@@ -48,6 +59,7 @@ enum Command {
     Control(verbs::Verb),
     Completions(completions::Args),
     Man(man::Args),
+    Help(help::Args),
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit
@@ -98,6 +110,7 @@ pub fn main() -> ExitCode {
         }
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Help(args) => help::run(args),
     };
     let code = match result {
         Ok(code) => code,

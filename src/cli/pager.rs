@@ -59,7 +59,8 @@ impl PagerEnv {
             systemd_lesscharset: var("SYSTEMD_LESSCHARSET"),
             pager_secure: var("SYSTEMD_PAGERSECURE"),
             escalated: escalated(),
-            utf8: locale_is_utf8(|name| std::env::var(name).ok()),
+            // Before any thread: it asks the C library (see `locale`).
+            utf8: crate::cli::locale::locale_is_utf8(),
         }
     }
 }
@@ -129,25 +130,6 @@ pub fn plan(env: &PagerEnv, no_pager: bool, options: PagerOptions) -> Option<Pag
             ("LESSSECURE".into(), secure.then(|| "1".to_owned())),
         ],
     })
-}
-
-/// Whether the locale's character set is UTF-8, from the variables that
-/// choose it (the first set of `LC_ALL`, `LC_CTYPE`, `LANG`). systemd 252
-/// takes the C locale as UTF-8 unless `LC_ALL` asks for it.
-fn locale_is_utf8(var: impl Fn(&str) -> Option<String>) -> bool {
-    let set = |name: &str| var(name).filter(|v| !v.is_empty());
-    let is_utf8 = |v: &str| {
-        let v = v.to_ascii_lowercase();
-        v.contains("utf-8") || v.contains("utf8")
-    };
-    if let Some(all) = set("LC_ALL") {
-        return is_utf8(&all);
-    }
-    match set("LC_CTYPE").or_else(|| set("LANG")) {
-        None => true,
-        Some(v) if v == "C" || v == "POSIX" => true,
-        Some(v) => is_utf8(&v),
-    }
 }
 
 /// systemd's boolean words.
@@ -342,30 +324,6 @@ mod tests {
         let p = plan(&env, false, PagerOptions { jump_to_end: true }).unwrap();
         assert_eq!(value(&p, "LESS"), Some("R +G"));
         assert_eq!(value(&p, "LESSCHARSET"), None);
-    }
-
-    #[test]
-    fn the_locale_says_whether_less_gets_utf8() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
-        assert!(locale_is_utf8(env(&[])));
-        assert!(locale_is_utf8(env(&[("LANG", "C")])));
-        assert!(locale_is_utf8(env(&[("LANG", "de_DE.UTF-8")])));
-        assert!(!locale_is_utf8(env(&[("LANG", "de_DE.ISO-8859-1")])));
-        assert!(!locale_is_utf8(env(&[
-            ("LC_ALL", "C"),
-            ("LANG", "C.UTF-8")
-        ])));
-        assert!(locale_is_utf8(env(&[
-            ("LC_CTYPE", "en_US.utf8"),
-            ("LANG", "x")
-        ])));
     }
 
     #[test]

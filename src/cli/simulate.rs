@@ -15,7 +15,7 @@ use super::time_common::TimeEnv;
 use super::verify::{system_zones, UnitDirArgs};
 use crate::scheduler::clock::ClockSnapshot;
 use crate::scheduler::persistent::MemoryStamps;
-use crate::scheduler::random::{HostIdentity, SplitMix64};
+use crate::scheduler::random::{HostIdentity, SeededDraws, SplitMix64};
 use crate::scheduler::simulation::{SimStart, Simulation};
 use crate::scheduler::{Event, Scheduler, SchedulerConfig};
 use crate::unit::extensions::is_sundial_key;
@@ -53,8 +53,10 @@ pub struct Args {
     /// How long each started service runs (default: 0, finishing at once).
     #[arg(long, value_name = "SPAN", default_value = "0")]
     pub run_time: String,
-    /// Seed of the random delays (RandomizedDelaySec=): the output is one
-    /// possible outcome, the same for the same seed.
+    /// Seed of the random delays (RandomizedDelaySec=) and of the simulated
+    /// boot's ID (which spreads AccuracySec= windows): the output is one
+    /// possible outcome. A timer's delays depend on the seed and the timer
+    /// alone, whichever other timers are simulated.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Output format.
@@ -133,21 +135,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     for u in &args.units {
         if !timers.iter().any(|t| names(u, t)) {
-            bail!("no timer {u} is loaded");
+            // Where it looked: the units are read from files, not from a daemon.
+            bail!(
+                "no timer {u} is loaded from {}; name the directory that holds it with \
+                 --unit-dir DIR",
+                crate::daemon::units::describe_unit_dirs(&cx.search_path)
+            );
         }
     }
 
     let scope = args.dirs.scope();
     let now = ClockSnapshot::booted_at(boot, from.saturating_since(boot));
+    let host = HostIdentity {
+        // The simulated boot is not this one: its ID comes from the seed, so
+        // that the same seed prints the same starts after a reboot too.
+        boot_id: simulated_boot_id(args.seed),
+        ..host_identity(scope)
+    };
     let scheduler = Scheduler::new(
         SchedulerConfig {
-            host: host_identity(scope),
+            host,
             zone: env.local.clone(),
             startup: now,
             in_container: false,
             tick_usec: 1,
         },
-        Box::new(SplitMix64::new(args.seed)),
+        // Each delay a hash of the seed, the timer and the elapse: a shared
+        // stream of draws made one timer's delays depend on the others.
+        Box::new(SeededDraws::new(args.seed)),
     );
     let mut sim = Simulation::new(scheduler, now, run_time);
     let mut stamps = MemoryStamps::new();
@@ -208,6 +223,15 @@ fn host_identity(scope: Scope) -> HostIdentity {
         system: scope == Scope::System,
         uid: host::current_uid().unwrap_or(0),
     }
+}
+
+/// The boot ID of the simulated boot, from the seed.
+fn simulated_boot_id(seed: u64) -> [u8; 16] {
+    let mut random = SplitMix64::new(seed);
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&random.next_u64().to_le_bytes());
+    id[8..].copy_from_slice(&random.next_u64().to_le_bytes());
+    id
 }
 
 fn print_table(out: &mut impl Write, starts: &[SimStart], env: &TimeEnv) -> io::Result<()> {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use sundial_calendar::Timespan;
 
+use super::locale::{locale_is_utf8, micro_sign};
 use super::time_common::{errno_text, print_hints, print_table, Hints, TimeEnv};
 
 const EXAMPLES: &str = concat!(
@@ -51,6 +52,9 @@ struct JsonSpan<'a> {
 
 /// Runs `sundial timespan`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // systemd-analyze labels the microseconds `μs:` in a UTF-8 locale and
+    // `us:` otherwise.
+    let usec_label = format!("{}s:", micro_sign(locale_is_utf8()));
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     for (i, input) in args.spans.iter().enumerate() {
@@ -89,7 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             9,
             &[
                 ("Original:", input.clone()),
-                ("μs:", span.as_usec().to_string()),
+                (usec_label.as_str(), span.as_usec().to_string()),
                 ("Human:", span.to_string()),
             ],
         )?;

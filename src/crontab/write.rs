@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::render::SOURCE_MARKER;
@@ -269,6 +269,8 @@ fn create_dir(dir: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     fs::create_dir_all(dir)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
     for d in missing {
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o755))
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", d.display())))?;
         chown(&d, owner)?;
     }
     Ok(())
@@ -282,34 +284,128 @@ fn chown(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     Ok(())
 }
 
+/// Carries out a plan. Files for another user's directory are written by a
+/// child process that has taken that user's identity: a user owns the
+/// directories in their home and could have put symlinks there, so root
+/// writing (or chowning) through them could reach any file of the system.
+/// As the user, the writes can do only what the user could do.
 fn apply(report: &WriteReport) -> io::Result<()> {
+    let is_root = nix::unistd::geteuid().is_root();
+    let foreign = |f: &&PlannedFile| {
+        is_root && f.owner.is_some_and(|(uid, _)| uid != 0) && f.change != Change::Unchanged
+    };
+    let own: Vec<&PlannedFile> = report.files.iter().filter(|f| !foreign(f)).collect();
+    apply_files(&own, true)?;
+    let mut owners: Vec<(u32, u32)> = report
+        .files
+        .iter()
+        .filter(foreign)
+        .filter_map(|f| f.owner)
+        .collect();
+    owners.sort_unstable();
+    owners.dedup();
+    for owner in owners {
+        let files: Vec<&PlannedFile> = report
+            .files
+            .iter()
+            .filter(|f| foreign(f) && f.owner == Some(owner))
+            .collect();
+        as_user(owner, || apply_files(&files, false))?;
+    }
+    Ok(())
+}
+
+/// Runs `work` in a child process with the identity `(uid, gid)` and no
+/// supplementary groups, and returns its outcome.
+fn as_user(owner: (u32, u32), work: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+    use nix::sys::wait::{waitpid, WaitStatus};
+    use nix::unistd::{fork, setgid, setgroups, setuid, ForkResult, Gid, Uid};
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    // The child tells why it failed through a socket; its exit status alone
+    // would lose the path and the error.
+    let (mut rx, mut tx) = UnixStream::pair()?;
+    // SAFETY: the CLI has no other threads at this point, so the child may
+    // run ordinary Rust code (allocation, file I/O) until it exits.
+    match unsafe { fork() }.map_err(io::Error::from)? {
+        ForkResult::Child => {
+            drop(rx);
+            let result = setgroups(&[])
+                .and_then(|()| setgid(Gid::from_raw(owner.1)))
+                .and_then(|()| setuid(Uid::from_raw(owner.0)))
+                .map_err(|e| io::Error::other(format!("cannot become uid {}: {e}", owner.0)))
+                .and_then(|()| work());
+            let code = match result {
+                Ok(()) => 0,
+                Err(e) => {
+                    let _ = tx.write_all(e.to_string().as_bytes());
+                    1
+                }
+            };
+            drop(tx);
+            // SAFETY: _exit ends the child without running the parent's
+            // exit handlers or flushing its copied buffers twice.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            drop(tx);
+            let mut why = String::new();
+            let _ = rx.read_to_string(&mut why);
+            match waitpid(child, None).map_err(io::Error::from)? {
+                WaitStatus::Exited(_, 0) => Ok(()),
+                _ if !why.is_empty() => Err(io::Error::other(why)),
+                status => Err(io::Error::other(format!(
+                    "writing as uid {} failed: {status:?}",
+                    owner.0
+                ))),
+            }
+        }
+    }
+}
+
+fn apply_files(files: &[&PlannedFile], give_owner: bool) -> io::Result<()> {
     let context = |path: &Path| {
         let path = path.display().to_string();
         move |e: io::Error| io::Error::new(e.kind(), format!("{path}: {e}"))
     };
-    for file in &report.files {
+    for file in files {
         if file.change == Change::Unchanged {
             continue;
         }
+        let owner = file.owner.filter(|_| give_owner);
         let path = &file.path;
         let dir = path.parent().unwrap_or(Path::new("."));
         match (&file.text, &file.link_target, file.change) {
             (Some(text), _, Change::Write) => {
-                create_dir(dir, file.owner)?;
+                create_dir(dir, owner)?;
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("unit");
                 let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-                fs::write(&tmp, text).map_err(context(&tmp))?;
-                chown(&tmp, file.owner)?;
+                // A new file, never one that is there already (nor a
+                // symlink's target).
+                let _ = fs::remove_file(&tmp);
+                let mut out = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&tmp)
+                    .map_err(context(&tmp))?;
+                io::Write::write_all(&mut out, text.as_bytes()).map_err(context(&tmp))?;
+                drop(out);
+                // Whatever the umask: a root manager refuses unit files its
+                // group could write.
+                fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))
+                    .map_err(context(&tmp))?;
+                chown(&tmp, owner)?;
                 fs::rename(&tmp, path).map_err(context(path))?;
             }
             (None, Some(target), Change::Write) => {
-                create_dir(dir, file.owner)?;
+                create_dir(dir, owner)?;
                 match fs::remove_file(path) {
                     Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(context(path)(e)),
                     _ => {}
                 }
                 symlink(target, path).map_err(context(path))?;
-                chown(path, file.owner)?;
+                chown(path, owner)?;
             }
             (_, _, Change::Remove) => match fs::remove_file(path) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(context(path)(e)),

@@ -16,7 +16,8 @@
 //! ```
 //!
 //! Every key is optional; an unknown key is an error naming its line, so that a
-//! typo does not silently leave a default in place.
+//! typo does not silently leave a default in place. [`KEYS`] documents them
+//! for the manual page and the README (a test keeps the three in step).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,96 @@ struct RawManager {
     #[serde(default)]
     default_environment: BTreeMap<String, String>,
 }
+
+/// One key of the config file, as the manual documents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigKey {
+    /// The table it is in: `logs` or `manager`.
+    pub section: &'static str,
+    /// The key.
+    pub key: &'static str,
+    /// What it takes.
+    pub value: &'static str,
+    /// Its default.
+    pub default: &'static str,
+    /// What it does.
+    pub meaning: &'static str,
+}
+
+/// Every key the config file takes, in the order of the file.
+pub const KEYS: &[ConfigKey] = &[
+    ConfigKey {
+        section: "logs",
+        key: "max_bytes",
+        value: "a size: bytes, or a number with K, M, G or T (powers of 1024); 0 for no limit",
+        default: "\"64M\"",
+        meaning: "Captured output kept in the state database; when it is exceeded the oldest \
+                  lines are removed, down to 90% of the limit (as journald's SystemMaxUse=).",
+    },
+    ConfigKey {
+        section: "logs",
+        key: "max_lines",
+        value: "a number of lines; 0 for no limit",
+        default: "no limit",
+        meaning: "Captured lines kept; the oldest are removed first, down to 90% of the limit.",
+    },
+    ConfigKey {
+        section: "logs",
+        key: "max_age",
+        value: "a time span (\"30d\", \"12h\") or a number of seconds; 0 for no limit",
+        default: "no limit",
+        meaning: "Captured lines older than this are removed when the daemon starts and then \
+                  about once an hour while it writes (as journald's MaxRetentionSec=).",
+    },
+    ConfigKey {
+        section: "logs",
+        key: "flush_interval",
+        value: "a time span or a number of seconds (at most 1min)",
+        default: "\"200ms\"",
+        meaning: "How long captured lines wait before they are written in one transaction: \
+                  longer means fewer writes, and lines reach `sundial logs` later.",
+    },
+    ConfigKey {
+        section: "manager",
+        key: "default_timeout_start_sec",
+        value: "a time span or a number of seconds",
+        default: "\"90s\"",
+        meaning: "TimeoutStartSec= of services that set none (systemd's \
+                  DefaultTimeoutStartSec=).",
+    },
+    ConfigKey {
+        section: "manager",
+        key: "default_timeout_stop_sec",
+        value: "a time span or a number of seconds",
+        default: "\"90s\"",
+        meaning: "TimeoutStopSec= of services that set none (systemd's DefaultTimeoutStopSec=).",
+    },
+    ConfigKey {
+        section: "manager",
+        key: "default_start_limit_interval_sec",
+        value: "a time span or a number of seconds",
+        default: "\"10s\"",
+        meaning: "StartLimitIntervalSec= of services that set none (systemd's \
+                  DefaultStartLimitIntervalSec=).",
+    },
+    ConfigKey {
+        section: "manager",
+        key: "default_start_limit_burst",
+        value: "a number",
+        default: "5",
+        meaning: "StartLimitBurst= of services that set none (systemd's \
+                  DefaultStartLimitBurst=).",
+    },
+    ConfigKey {
+        section: "manager",
+        key: "default_environment",
+        value: "a table of strings: { LANG = \"C.UTF-8\", MAILTO = \"ops@example.com\" }",
+        default: "empty",
+        meaning: "Variables every service gets, before its own Environment= (systemd's \
+                  DefaultEnvironment=); `sundial set-environment` adds more until the daemon \
+                  exits.",
+    },
+];
 
 /// The daemon's settings, checked.
 #[derive(Debug, Clone)]
@@ -321,6 +412,70 @@ default_environment = { LANG = "C.UTF-8" }
             .to_string();
         assert!(err.contains("logs.max_bytes"), "{err}");
         assert!(parse("[logs\n").is_err());
+    }
+
+    /// The keys a section accepts, as the parser's error for an unknown
+    /// one lists them.
+    fn accepted_keys(section: &str) -> Vec<String> {
+        let err = parse(&format!("[{section}]\nno_such_key = 1\n"))
+            .unwrap_err()
+            .to_string();
+        let list = err
+            .split_once("expected one of ")
+            .unwrap_or_else(|| panic!("{err}"))
+            .1;
+        list.split(", ")
+            .map(|k| k.trim().trim_matches('`').to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_keys_are_the_keys_the_file_takes() {
+        for section in ["logs", "manager"] {
+            let documented: Vec<&str> = KEYS
+                .iter()
+                .filter(|k| k.section == section)
+                .map(|k| k.key)
+                .collect();
+            let mut accepted = accepted_keys(section);
+            accepted.sort();
+            let mut sorted = documented.clone();
+            sorted.sort_unstable();
+            assert_eq!(accepted, sorted, "[{section}]");
+        }
+        assert_eq!(
+            accepted_keys("manager").len() + accepted_keys("logs").len(),
+            KEYS.len()
+        );
+        // The documented defaults are the defaults.
+        let defaults = Config::default();
+        let mut text = String::new();
+        for section in ["logs", "manager"] {
+            text.push_str(&format!("[{section}]\n"));
+            for k in KEYS.iter().filter(|k| k.section == section) {
+                if k.default.starts_with('"') || k.default.parse::<u32>().is_ok() {
+                    text.push_str(&format!("{} = {}\n", k.key, k.default));
+                }
+            }
+        }
+        let documented = parse(&text).unwrap();
+        assert_eq!(documented.retention, defaults.retention);
+        assert_eq!(documented.log_flush_interval, defaults.log_flush_interval);
+        let (d, e) = (&documented.defaults, &defaults.defaults);
+        assert_eq!(
+            (
+                d.timeout_start,
+                d.timeout_stop,
+                d.start_limit_interval,
+                d.start_limit_burst
+            ),
+            (
+                e.timeout_start,
+                e.timeout_stop,
+                e.start_limit_interval,
+                e.start_limit_burst
+            )
+        );
     }
 
     #[test]

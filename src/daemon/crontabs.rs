@@ -41,6 +41,8 @@ pub struct Crontabs {
     options: TranslateOptions,
     /// The units written last.
     units: Vec<GeneratedUnit>,
+    /// The other unit directories, which come first in the search path.
+    shadowing: Vec<PathBuf>,
 }
 
 /// What a refresh found.
@@ -83,7 +85,14 @@ impl Crontabs {
             dir,
             options,
             units: Vec::new(),
+            shadowing: Vec::new(),
         }
+    }
+
+    /// The unit directories searched before the crontab units': a file
+    /// there with a job's unit name is the one that loads.
+    pub fn set_shadowing_dirs(&mut self, dirs: Vec<PathBuf>) {
+        self.shadowing = dirs;
     }
 
     /// The directory of the generated units.
@@ -207,6 +216,21 @@ impl Crontabs {
         for path in self.paths() {
             if !translation.sources.contains(&path) {
                 translation.sources.push(path);
+            }
+        }
+        for unit in &translation.units {
+            if let Some(other) = self
+                .shadowing
+                .iter()
+                .map(|d| d.join(&unit.name))
+                .find(|p| p.exists())
+            {
+                refresh.messages.push(format!(
+                    "{}: a crontab job's unit has the name of {}, which loads instead: \
+                     name the job otherwise (a comment line right above it)",
+                    unit.name,
+                    other.display()
+                ));
             }
         }
         match write_units(&self.dir, &translation) {

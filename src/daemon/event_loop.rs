@@ -177,6 +177,11 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             break;
         }
     }
+    // A client that finds no daemon says since when (see `store::daemon_record`).
+    let stopped = state.now().realtime;
+    if let Err(e) = state.store.set_daemon_stopped(stopped) {
+        report(format!("cannot record the daemon's stop: {e}"));
+    }
     state.commit_writes();
     state.flush_logs();
     state.logs.close();

@@ -84,9 +84,72 @@ impl StateLock {
     }
 }
 
+/// The process holding the lock of `database`, found in /proc/locks without
+/// opening the lock file, so that a client that only looks never takes the
+/// lock a starting daemon needs. `None` when the file does not exist, no
+/// process holds it, or /proc/locks cannot be read. The pid is as /proc/locks
+/// gives it: 0 for a holder outside this PID namespace.
+pub fn holder(database: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(lock_path(database)).ok()?;
+    let locks = fs::read_to_string("/proc/locks").ok()?;
+    let dev = meta.dev();
+    find_flock(&locks, libc::major(dev), libc::minor(dev), meta.ino())
+}
+
+/// The pid of a FLOCK entry of /proc/locks on the file `major:minor:inode`.
+/// A line reads `1: FLOCK  ADVISORY  WRITE 4242 fe:00:7030728 0 EOF`, the
+/// device numbers in hex (a blocked waiter's line has `->` after the number).
+fn find_flock(locks: &str, major: u32, minor: u32, inode: u64) -> Option<u32> {
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let at = fields.iter().position(|f| *f == "FLOCK")?;
+        if fields.get(at.checked_sub(1)?).is_some_and(|f| *f == "->") {
+            return None;
+        }
+        let pid = fields.get(at + 3)?.parse().ok()?;
+        let mut file = fields.get(at + 4)?.split(':');
+        let hex = |s: Option<&str>| s.and_then(|s| u32::from_str_radix(s, 16).ok());
+        let found = (
+            hex(file.next())?,
+            hex(file.next())?,
+            file.next()?.parse::<u64>().ok()?,
+        );
+        (found == (major, minor, inode)).then_some(pid)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_holder_is_found_without_taking_the_lock() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("state.db");
+        assert_eq!(holder(&db), None);
+        let lock = StateLock::acquire(&db).expect("lock");
+        // Where /proc/locks is not there to read, nothing can be said.
+        if fs::metadata("/proc/locks").is_ok() {
+            assert_eq!(holder(&db), Some(std::process::id()));
+        }
+        drop(lock);
+        assert_eq!(holder(&db), None);
+        // Looking took nothing: the daemon can still lock.
+        assert!(StateLock::acquire(&db).is_ok());
+    }
+
+    #[test]
+    fn proc_locks_lines() {
+        let locks = "1: FLOCK  ADVISORY  WRITE 23070 fe:00:7030728 0 EOF\n\
+                     2: POSIX  ADVISORY  WRITE 22081 fe:00:42 0 EOF\n\
+                     3: FLOCK  ADVISORY  WRITE 555 08:1a:42 0 EOF\n\
+                     3: -> FLOCK  ADVISORY  WRITE 556 08:1a:42 0 EOF\n";
+        assert_eq!(find_flock(locks, 0xfe, 0, 7_030_728), Some(23070));
+        assert_eq!(find_flock(locks, 8, 0x1a, 42), Some(555));
+        assert_eq!(find_flock(locks, 0xfe, 0, 42), None);
+        assert_eq!(find_flock("", 8, 0x1a, 42), None);
+    }
 
     #[test]
     fn a_second_lock_on_the_same_database_is_refused_until_the_first_goes() {

@@ -54,7 +54,7 @@ use crate::ipc::{BindError, Policy, Server, ServerConfig};
 use crate::scheduler::clock::{Boottime, Clock, ManualClock, Monotonic};
 use crate::scheduler::random::{HostIdentity, SplitMix64};
 use crate::scheduler::{Scheduler, SchedulerConfig};
-use crate::store::{Store, StoreError, Trigger};
+use crate::store::{DaemonRecord, Store, StoreError, Trigger};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::unit::{host, LoadContext, Scope, UnitType};
 use clock::{
@@ -133,6 +133,10 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     // Before anything reads the environment: the variable is not for
     // services.
     let handover = reexec::take_handover().map_err(DaemonError::Reexec)?;
+    // As systemd's manager: what the daemon itself creates (generated and
+    // transient units, its state) is never group- or world-writable, whatever
+    // umask it was started with.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let env = HostEnv::from_process();
     let paths = DaemonPaths::resolve(options.scope, &options.paths, &env)?;
     let config = Config::load(&paths.config, paths.config_required)?;
@@ -291,6 +295,24 @@ async fn start(
         "reading unit files from {}",
         units::describe_unit_dirs(&paths.search_path)
     ));
+    // What a client reads when this daemon is not running: where its units
+    // and socket are (it looks at the same unit files).
+    let record = DaemonRecord {
+        pid: std::process::id(),
+        socket: paths.socket.clone(),
+        unit_path: cx.search_path.dirs.clone(),
+        // A re-executed daemon runs since its first program started.
+        started: started.realtime,
+        stopped: None,
+    };
+    if let Err(e) = store
+        .set_daemon_started(&record)
+        .and_then(|()| store.commit())
+    {
+        report(format!(
+            "cannot record this daemon in the state database: {e}"
+        ));
+    }
     let units = UnitSet::load(cx);
     for d in units.diagnostics() {
         report(d.to_string());
@@ -320,7 +342,10 @@ async fn start(
         paths.socket.display().to_string(),
     ));
     if paths.scope == Scope::User {
+        // systemd (unit_patch_contexts): a user manager's services start in
+        // its home, "missing ok".
         supervisor_config.default_working_directory = env.home.clone();
+        supervisor_config.default_working_directory_missing_ok = true;
     }
     let (sink, sink_rx) = channel_sink();
     let mut supervisor = Supervisor::new(supervisor_config, Box::new(sink)).map_err(io_error(
@@ -479,6 +504,7 @@ fn crontab_feed(
         translate,
     );
     let mut feed = feed;
+    feed.set_shadowing_dirs(paths.search_path.dirs.clone());
     feed.clear_dir()
         .map_err(io_error("cannot prepare the directory of crontab units"))?;
     let refresh = feed.refresh();

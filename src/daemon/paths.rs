@@ -22,6 +22,9 @@ pub struct HostEnv {
     pub runtime_dir: Option<PathBuf>,
     /// `$SUNDIAL_UNIT_PATH`.
     pub unit_path: Option<String>,
+    /// `$SUNDIAL_STATE_DIR`: the state directory when `--state-dir` is not
+    /// given, for the daemon and for the clients that read its database.
+    pub state_dir: Option<PathBuf>,
     /// The working directory, against which relative flags are resolved.
     pub cwd: PathBuf,
 }
@@ -41,6 +44,9 @@ impl HostEnv {
             state_home: abs("XDG_STATE_HOME"),
             runtime_dir: abs("XDG_RUNTIME_DIR"),
             unit_path: std::env::var("SUNDIAL_UNIT_PATH").ok(),
+            state_dir: std::env::var_os("SUNDIAL_STATE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
         }
     }
@@ -145,7 +151,7 @@ impl DaemonPaths {
             env.unit_path.as_deref(),
             SearchPath::defaults(scope, config_home.as_deref()),
         );
-        let state_dir = match (&flags.state_dir, scope) {
+        let state_dir = match (flags.state_dir.as_ref().or(env.state_dir.as_ref()), scope) {
             (Some(d), _) => abs(d),
             (None, Scope::System) => PathBuf::from("/var/lib/sundial"),
             (None, Scope::User) => env
@@ -298,6 +304,25 @@ mod tests {
         assert_eq!(p.config, PathBuf::from("/work/cfg.toml"));
         assert!(p.config_required);
         assert_eq!(p.localtime, PathBuf::from("/work/tz/localtime"));
+    }
+
+    #[test]
+    fn the_state_dir_variable_stands_in_for_the_flag() {
+        let mut e = env();
+        e.state_dir = Some("rel/state".into());
+        let p = DaemonPaths::resolve(Scope::User, &PathFlags::default(), &e).unwrap();
+        assert_eq!(p.database, PathBuf::from("/work/rel/state/state.db"));
+        // Without a runtime directory the socket follows the state.
+        assert_eq!(p.socket, PathBuf::from("/work/rel/state/control.sock"));
+        let p = DaemonPaths::resolve(Scope::System, &PathFlags::default(), &e).unwrap();
+        assert_eq!(p.database, PathBuf::from("/work/rel/state/state.db"));
+        assert_eq!(p.socket, PathBuf::from("/run/sundial/control.sock"));
+        let flags = PathFlags {
+            state_dir: Some("/flag".into()),
+            ..PathFlags::default()
+        };
+        let p = DaemonPaths::resolve(Scope::User, &flags, &e).unwrap();
+        assert_eq!(p.database, PathBuf::from("/flag/state.db"));
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::supervisor::deps::{JobResult, JobType};
 use crate::supervisor::edge;
 use crate::supervisor::state::{ActiveState, SubState};
 use crate::supervisor::{Supervisor, UnitTransition};
-use crate::unit::{Unit, UnitType};
+use crate::unit::{Unit, UnitName, UnitType};
 
 /// The daemon's state: one owner, no locks.
 #[derive(Debug)]
@@ -360,6 +360,23 @@ impl State {
                         report(e);
                     }
                 }
+                // A failed assertion starts nothing: no run to record.
+                if *ty == JobType::Start && *result == JobResult::Assert {
+                    self.runs.cancel(unit);
+                }
+                // systemd tells the timers of a unit whenever its job ends
+                // (unit_trigger_notify): a timer that started a unit whose
+                // condition or assertion failed waits for its next elapse
+                // again, where it waited for a change that never comes.
+                if *ty == JobType::Start && matches!(result, JobResult::Skipped | JobResult::Assert)
+                {
+                    let (active, _) = self.active_state(unit);
+                    let active = !matches!(active, "inactive" | "failed");
+                    self.schedule(Event::UnitChanged {
+                        unit: unit.clone(),
+                        active,
+                    });
+                }
             }
             // A client told that its job is done may read the run next.
             let waiting = !self.waits.is_empty() || !self.run_waits.is_empty();
@@ -423,6 +440,11 @@ impl State {
                 None => ("inactive", "dead"),
             },
             UnitType::Target if self.active_targets.contains(name) => ("active", "active"),
+            // What the host says about a device, mount, swap, slice, scope.
+            UnitType::Other => UnitName::parse(name)
+                .ok()
+                .and_then(|n| crate::unit::host::foreign_state(&n))
+                .map_or(("inactive", "dead"), |s| (s.active, s.sub)),
             _ => ("inactive", "dead"),
         }
     }

@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use crate::supervisor::Resolver;
+use crate::unit::foreign::Foreign;
 use crate::unit::{
     load_all, load_units, Diagnostic, LoadContext, LoadedUnits, SearchPath, Unit, UnitIndex,
     UnitName, UnitType,
@@ -102,8 +103,14 @@ impl UnitSet {
             "loaded"
         } else if self.loaded.masked.contains_key(name) {
             "masked"
+        } else if self.loaded.load_errors.contains_key(name) {
+            "error"
         } else if self.loaded.failed.contains(name) {
             "bad-setting"
+        } else if UnitName::parse(name).is_ok_and(|n| Foreign::of(&n).is_some()) {
+            // Devices, mounts, swaps, slices, scopes: loaded without a file,
+            // as systemd loads them.
+            "loaded"
         } else {
             "not-found"
         }

@@ -32,6 +32,9 @@ pub fn failure_message(unit: &str, job: JobResult, result: Option<ServiceResult>
     if job == JobResult::Dependency {
         return format!("A dependency job for {unit} failed.");
     }
+    if job == JobResult::Assert {
+        return format!("Assertion failed on job for {unit}.");
+    }
     let because = match result {
         Some(ServiceResult::ExitCode) => "the control process exited with error code",
         Some(ServiceResult::Timeout) => "a timeout was exceeded",
@@ -79,7 +82,7 @@ impl JobWaits {
         while i < self.waits.len() {
             let w = &mut self.waits[i];
             if w.jobs.remove(&id) {
-                if matches!(result, JobResult::Failed | JobResult::Dependency) {
+                if result.is_failure() {
                     w.failed.push((unit.to_owned(), result));
                 }
                 if w.jobs.is_empty() {
@@ -156,7 +159,7 @@ impl RunWaits {
                 return true;
             }
             w.job = None;
-            if matches!(result, JobResult::Failed | JobResult::Dependency) {
+            if result.is_failure() {
                 let message = failure_message(&w.unit, result, result_of(&w.unit));
                 let _ = w
                     .frames

@@ -12,14 +12,29 @@ use std::hash::Hasher;
 use siphasher::sip::SipHasher24;
 use sundial_calendar::Timespan;
 
+use super::clock::ClockId;
+
+/// One elapse of a timer that gets a random delay: the timer, and when the
+/// elapse is scheduled before the delay (microseconds on `clock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence<'a> {
+    /// The timer's unit name.
+    pub unit: &'a str,
+    /// The clock of `scheduled`.
+    pub clock: ClockId,
+    /// The scheduled elapse.
+    pub scheduled: u64,
+}
+
 /// Where random delays come from.
 pub trait RandomSource: fmt::Debug {
-    /// A uniformly distributed 64-bit number.
-    fn next_u64(&mut self) -> u64;
+    /// A uniformly distributed 64-bit number for the delay of `occurrence`.
+    fn draw(&mut self, occurrence: Occurrence<'_>) -> u64;
 }
 
 /// SplitMix64: a small, fast generator, deterministic for a given seed. The
-/// daemon seeds it from the kernel; tests from a constant.
+/// daemon seeds it from the kernel and draws anew at every computation, as
+/// systemd does; tests seed it with a constant.
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);
 
@@ -28,15 +43,50 @@ impl SplitMix64 {
     pub fn new(seed: u64) -> SplitMix64 {
         SplitMix64(seed)
     }
-}
 
-impl RandomSource for SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+    /// The next number of the sequence.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+}
+
+impl RandomSource for SplitMix64 {
+    fn draw(&mut self, _: Occurrence<'_>) -> u64 {
+        self.next_u64()
+    }
+}
+
+/// Draws that are a hash of a seed and the occurrence alone (`sundial
+/// simulate --seed`): a timer's delays do not depend on which other timers
+/// are simulated, nor on how often its elapse is computed again.
+#[derive(Debug, Clone)]
+pub struct SeededDraws {
+    seed: u64,
+}
+
+impl SeededDraws {
+    /// Draws keyed by `seed`.
+    pub fn new(seed: u64) -> SeededDraws {
+        SeededDraws { seed }
+    }
+}
+
+impl RandomSource for SeededDraws {
+    fn draw(&mut self, o: Occurrence<'_>) -> u64 {
+        let mut hasher = SipHasher24::new_with_keys(self.seed, 0x7369_6d75_6c61_7465);
+        hasher.write(o.unit.as_bytes());
+        hasher.write_u8(0xff);
+        hasher.write_u8(match o.clock {
+            ClockId::Realtime => 0,
+            ClockId::Monotonic => 1,
+            ClockId::Boottime => 2,
+        });
+        hasher.write_u64(o.scheduled);
+        hasher.finish()
     }
 }
 
@@ -73,16 +123,16 @@ pub fn randomized_delay(
     max: Timespan,
     fixed: bool,
     host: &HostIdentity,
-    unit: &str,
+    occurrence: Occurrence<'_>,
     random: &mut dyn RandomSource,
 ) -> Timespan {
     if max.is_zero() || max.is_infinite() {
         return Timespan::ZERO;
     }
     let draw = if fixed {
-        host.unit_hash(unit)
+        host.unit_hash(occurrence.unit)
     } else {
-        random.next_u64()
+        random.draw(occurrence)
     };
     Timespan::from_usec(draw % max.as_usec())
 }
@@ -103,6 +153,14 @@ pub fn randomized_offset(max: Timespan, host: &HostIdentity, unit: &str) -> Time
 mod tests {
     use super::*;
 
+    fn at(unit: &str, scheduled: u64) -> Occurrence<'_> {
+        Occurrence {
+            unit,
+            clock: ClockId::Realtime,
+            scheduled,
+        }
+    }
+
     #[test]
     fn fixed_delay_is_stable_and_depends_on_inputs() {
         let host = HostIdentity {
@@ -112,20 +170,23 @@ mod tests {
         };
         let max = Timespan::from_secs(3600);
         let mut r = SplitMix64::new(1);
-        let a = randomized_delay(max, true, &host, "backup.timer", &mut r);
+        let a = randomized_delay(max, true, &host, at("backup.timer", 1), &mut r);
         assert_eq!(
             a,
-            randomized_delay(max, true, &host, "backup.timer", &mut r)
+            randomized_delay(max, true, &host, at("backup.timer", 2), &mut r)
         );
         assert!(a < max);
-        assert_ne!(a, randomized_delay(max, true, &host, "other.timer", &mut r));
+        assert_ne!(
+            a,
+            randomized_delay(max, true, &host, at("other.timer", 1), &mut r)
+        );
         let other_host = HostIdentity {
             machine_id: [2; 16],
             ..host
         };
         assert_ne!(
             a,
-            randomized_delay(max, true, &other_host, "backup.timer", &mut r)
+            randomized_delay(max, true, &other_host, at("backup.timer", 1), &mut r)
         );
     }
 
@@ -135,14 +196,40 @@ mod tests {
         let max = Timespan::from_secs(30);
         let mut r = SplitMix64::new(42);
         let draws: Vec<_> = (0..1000)
-            .map(|_| randomized_delay(max, false, &host, "x.timer", &mut r))
+            .map(|_| randomized_delay(max, false, &host, at("x.timer", 1), &mut r))
             .collect();
         assert!(draws.iter().all(|d| *d < max));
         let distinct: std::collections::BTreeSet<_> = draws.iter().collect();
         assert!(distinct.len() > 900);
         assert_eq!(
-            randomized_delay(Timespan::ZERO, false, &host, "x.timer", &mut r),
+            randomized_delay(Timespan::ZERO, false, &host, at("x.timer", 1), &mut r),
             Timespan::ZERO
         );
+    }
+
+    #[test]
+    fn seeded_draws_depend_on_the_seed_and_the_occurrence_only() {
+        let max = Timespan::from_secs(3600);
+        let host = HostIdentity::default();
+        let delay = |seed: u64, o: Occurrence<'_>| {
+            randomized_delay(max, false, &host, o, &mut SeededDraws::new(seed))
+        };
+        let mut shared = SeededDraws::new(7);
+        // Drawing for other timers in between changes nothing.
+        let first = randomized_delay(max, false, &host, at("a.timer", 10), &mut shared);
+        for i in 0..5 {
+            randomized_delay(max, false, &host, at("b.timer", i), &mut shared);
+        }
+        let again = randomized_delay(max, false, &host, at("a.timer", 10), &mut shared);
+        assert_eq!(first, again);
+        assert_eq!(first, delay(7, at("a.timer", 10)));
+        assert_ne!(first, delay(8, at("a.timer", 10)));
+        assert_ne!(first, delay(7, at("a.timer", 11)));
+        assert_ne!(first, delay(7, at("c.timer", 10)));
+        let monotonic = Occurrence {
+            clock: ClockId::Monotonic,
+            ..at("a.timer", 10)
+        };
+        assert_ne!(first, delay(7, monotonic));
     }
 }

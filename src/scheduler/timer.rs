@@ -9,7 +9,7 @@ use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use super::clock::{ClockId, ClockSnapshot};
 use super::queue::Armed;
-use super::random::{randomized_delay, randomized_offset, HostIdentity, RandomSource};
+use super::random::{randomized_delay, randomized_offset, HostIdentity, Occurrence, RandomSource};
 use super::timer_state::{Cause, LastTrigger, Note, Pending, TimerState, Waiting};
 use super::trigger::{next_calendar, CalendarHow};
 
@@ -250,8 +250,12 @@ impl Timer {
         let delay_max = config.randomized_delay;
         let fixed = config.fixed_random_delay;
         let mut pending = |clock: ClockId, scheduled: u64, cause: Cause| {
-            let random_delay =
-                randomized_delay(delay_max, fixed, ctx.host, self.name(), ctx.random);
+            let occurrence = Occurrence {
+                unit: self.name(),
+                clock,
+                scheduled,
+            };
+            let random_delay = randomized_delay(delay_max, fixed, ctx.host, occurrence, ctx.random);
             Pending {
                 clock,
                 at: scheduled.saturating_add(random_delay.as_usec()),

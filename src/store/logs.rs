@@ -194,8 +194,17 @@ impl Store {
 
     /// Lines matching `query`, oldest first.
     pub fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
-        let mut sql = String::from(
-            "SELECT id, unit, invocation, stream, ts_usec, line, priority FROM logs WHERE 1",
+        // A file an older daemon left, read without migrating it, has no
+        // priorities: its lines are info, as journald's default.
+        let priority = if super::schema::version(&self.conn)
+            .is_ok_and(|v| v >= super::schema::LOG_PRIORITIES)
+        {
+            "priority"
+        } else {
+            "6"
+        };
+        let mut sql = format!(
+            "SELECT id, unit, invocation, stream, ts_usec, line, {priority} FROM logs WHERE 1"
         );
         let mut args: Vec<Value> = Vec::new();
         if !query.units.is_empty() {
@@ -225,8 +234,14 @@ impl Store {
             filter("id > ", Value::Integer(after));
         }
         if let Some((high, low)) = query.priorities {
-            filter("priority >= ", Value::Integer(high.number().into()));
-            filter("priority <= ", Value::Integer(low.number().into()));
+            filter(
+                &format!("{priority} >= "),
+                Value::Integer(high.number().into()),
+            );
+            filter(
+                &format!("{priority} <= "),
+                Value::Integer(low.number().into()),
+            );
         }
         let (order, limit) = match (query.last, query.limit) {
             (Some(last), _) => ("DESC", Some(last)),
@@ -287,6 +302,18 @@ impl Store {
             entries.reverse();
         }
         Ok(entries)
+    }
+
+    /// Every unit with stored lines, by name: what a pattern of `logs -u`
+    /// is matched against, as journalctl matches the units of its journal.
+    pub fn logged_units(&self) -> Result<Vec<String>> {
+        let err = self.sqlite("read the units of log lines");
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT unit FROM logs ORDER BY unit")
+            .map_err(&err)?;
+        let rows = stmt.query_map([], |row| row.get(0)).map_err(&err)?;
+        rows.collect::<Result<_, _>>().map_err(&err)
     }
 
     /// The number of stored lines and bytes of text.
@@ -490,6 +517,29 @@ mod tests {
             .logs(&query(SyslogLevel::Emerg, SyslogLevel::Err))
             .unwrap();
         assert_eq!(texts(&up_to_err), ["err"]);
+    }
+
+    #[test]
+    fn a_file_from_before_priorities_reads_as_info() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        super::super::schema::migrate_to(&mut conn, super::super::schema::LOG_PRIORITIES - 1)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO logs (unit, stream, ts_usec, line) VALUES ('a.service', 1, 5, 'old')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open_read_only(&path, false).unwrap();
+        let all = store.logs(&LogQuery::default()).unwrap();
+        assert_eq!(all[0].priority, SyslogLevel::Info);
+        let errors = LogQuery {
+            priorities: Some((SyslogLevel::Emerg, SyslogLevel::Err)),
+            ..LogQuery::default()
+        };
+        assert!(store.logs(&errors).unwrap().is_empty());
     }
 
     #[test]

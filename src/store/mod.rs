@@ -26,6 +26,7 @@
 //! busy timeout serializes writers.
 
 mod background;
+mod daemon_record;
 mod logs;
 mod runs;
 pub mod schema;
@@ -48,8 +49,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use daemon_record::DaemonRecord;
 pub use logs::{LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
-pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Trigger};
+pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, TimerRun, Trigger};
 pub use stamps::MonotonicStamp;
 pub use transient::TransientUnit;
 
@@ -250,6 +252,78 @@ impl Store {
             path: path.clone(),
             source,
         })?;
+        Ok(Store {
+            conn,
+            path,
+            sync: Cell::new(Durability::Full),
+            retention: LogRetention::default(),
+            batching: false,
+            background: None,
+        })
+    }
+
+    /// Opens the database at `path` for reading only, as a client does when
+    /// no daemon runs: nothing is created or written, the schema is not
+    /// migrated, and the daemon's lock file is not touched.
+    ///
+    /// A database in WAL mode makes SQLite create its `-wal` and `-shm`
+    /// files even for a read-only connection. A daemon that stopped in order
+    /// left no `-wal` file, or an empty one (its last checkpoint emptied it):
+    /// then all content is in the main file, which is opened `immutable`,
+    /// without those files or any locking, unless `writer_may_run` says that
+    /// a daemon may be writing (its WAL can be empty between checkpoints).
+    /// Otherwise (a daemon that runs, or was killed with commits still in
+    /// its WAL) the WAL is read as SQLite reads it, which may mean writing
+    /// the `-shm` index, never the data.
+    pub fn open_read_only(path: impl AsRef<Path>, writer_may_run: bool) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal_is_empty = fs::metadata(&wal).map_or(true, |m| m.len() == 0);
+        let immutable = wal_is_empty && !writer_may_run;
+        let mut uri = String::from("file:");
+        for byte in path.as_os_str().as_encoded_bytes() {
+            // A URI's path is percent-encoded; `?` and `#` would end it.
+            match byte {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                    uri.push(char::from(*byte));
+                }
+                other => uri.push_str(&format!("%{other:02X}")),
+            }
+        }
+        uri.push_str(if immutable {
+            "?mode=ro&immutable=1"
+        } else {
+            "?mode=ro"
+        });
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(&uri, flags).map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                op: "open for reading",
+                source,
+            })?;
+        conn.busy_handler(Some(wait_for_lock))
+            .map_err(sqlite_at(&path, "set busy handler"))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let schema_error = |source| StoreError::Schema {
+            path: path.clone(),
+            source,
+        };
+        // An older file is read as it is (a table it lacks is an error when
+        // asked for); a newer one may mean something this build misreads.
+        match schema::version(&conn).map_err(schema_error)? {
+            found if found < 0 => return Err(schema_error(schema::MigrateError::Invalid(found))),
+            found if found > schema::VERSION => {
+                return Err(schema_error(schema::MigrateError::TooNew {
+                    found,
+                    known: schema::VERSION,
+                }))
+            }
+            _ => {}
+        }
         Ok(Store {
             conn,
             path,
@@ -548,6 +622,85 @@ mod tests {
         let err = Store::open(blocker.join("state.db")).unwrap_err();
         assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
         assert!(err.to_string().contains("file/state.db"), "{err}");
+    }
+
+    fn listing(dir: &Path) -> Vec<(String, u64)> {
+        let mut files: Vec<(String, u64)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let len = e.metadata().unwrap().len();
+                (e.file_name().to_string_lossy().into_owned(), len)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn read_only_opening_of_a_closed_database_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let mut store = Store::open(&path).unwrap();
+            store.set_stamp("a.timer", Timestamp::from_secs(7)).unwrap();
+            store.checkpoint().unwrap();
+        }
+        let before = listing(dir.path());
+        assert_eq!(before, [("state.db".to_owned(), before[0].1)]);
+        let mut store = Store::open_read_only(&path, false).unwrap();
+        assert_eq!(
+            store.stamp("a.timer").unwrap(),
+            Some(Timestamp::from_secs(7))
+        );
+        assert!(store.history(None, 10).unwrap().is_empty());
+        assert!(store.set_stamp("b.timer", Timestamp::from_secs(8)).is_err());
+        drop(store);
+        assert_eq!(listing(dir.path()), before);
+        // An empty WAL left behind (by another reader) holds nothing either.
+        let wal = dir.path().join("state.db-wal");
+        fs::write(&wal, "").unwrap();
+        let before = listing(dir.path());
+        drop(Store::open_read_only(&path, false).unwrap());
+        assert_eq!(listing(dir.path()), before);
+    }
+
+    #[test]
+    fn read_only_opening_beside_a_writer_sees_its_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut writer = Store::open(&path).unwrap();
+        writer
+            .set_stamp("a.timer", Timestamp::from_secs(7))
+            .unwrap();
+        let reader = Store::open_read_only(&path, true).unwrap();
+        assert_eq!(
+            reader.stamp("a.timer").unwrap(),
+            Some(Timestamp::from_secs(7))
+        );
+        writer
+            .set_stamp("a.timer", Timestamp::from_secs(9))
+            .unwrap();
+        assert_eq!(
+            reader.stamp("a.timer").unwrap(),
+            Some(Timestamp::from_secs(9))
+        );
+    }
+
+    #[test]
+    fn read_only_opening_creates_no_file_and_refuses_newer_schemas() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd name?#%.db");
+        let err = Store::open_read_only(&path, false).unwrap_err();
+        assert!(err.to_string().contains("odd name?#%.db"), "{err}");
+        assert!(listing(dir.path()).is_empty());
+        drop(Store::open(&path).unwrap());
+        assert!(Store::open_read_only(&path, false).is_ok());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        drop(conn);
+        let err = Store::open_read_only(&path, false).unwrap_err();
+        assert!(matches!(err, StoreError::Schema { .. }), "{err}");
     }
 
     #[test]

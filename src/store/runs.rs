@@ -75,6 +75,17 @@ impl<'de> Deserialize<'de> for InvocationId {
     }
 }
 
+/// The last run a timer started, from [`Store::timer_runs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerRun {
+    /// The timer.
+    pub timer: String,
+    /// The unit it started.
+    pub unit: String,
+    /// When the last of those runs started.
+    pub last_start: Timestamp,
+}
+
 /// What started a run; stored and shown as `kind[:unit]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Trigger {
@@ -401,6 +412,30 @@ impl Store {
     /// The newest run of `unit`, finished or not (list-timers' LAST and RESULT).
     pub fn last_run(&self, unit: &str) -> Result<Option<Run>> {
         Ok(self.history(Some(unit), 1)?.pop())
+    }
+
+    /// For each timer that started a run, the unit it started and when it
+    /// last did, by timer name (list-timers' LAST and ACTIVATES when the
+    /// daemon is not running to say).
+    pub fn timer_runs(&self) -> Result<Vec<TimerRun>> {
+        let err = self.sqlite("read the runs of timers");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT substr(trigger, 7), unit, MAX(start_usec) FROM runs
+                 WHERE trigger LIKE 'timer:%' GROUP BY trigger, unit ORDER BY 1, 2",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(TimerRun {
+                    timer: row.get(0)?,
+                    unit: row.get(1)?,
+                    last_start: Timestamp::from_usec(row.get(2)?),
+                })
+            })
+            .map_err(&err)?;
+        rows.collect::<Result<_, _>>().map_err(&err)
     }
 
     /// Runs without an end: in flight, or cut off by a daemon crash.

@@ -89,6 +89,21 @@ pub const MIGRATIONS: &[Migration] = &[
         ",
     },
     Migration {
+        what: "the daemon's record (read by clients when it is not running)",
+        sql: "
+            -- One row: the last daemon on this database, its socket and unit
+            -- directories, when it started and when it stopped.
+            CREATE TABLE daemon (
+                id INTEGER PRIMARY KEY CHECK (id = 0),
+                pid INTEGER NOT NULL,
+                socket TEXT NOT NULL,
+                unit_path TEXT NOT NULL,
+                started_usec INTEGER NOT NULL,
+                stopped_usec INTEGER
+            );
+        ",
+    },
+    Migration {
         what: "log line priorities (journalctl -p)",
         sql: "
             -- syslog's 0 (emerg) .. 7 (debug); lines written before had
@@ -97,6 +112,10 @@ pub const MIGRATIONS: &[Migration] = &[
         ",
     },
 ];
+
+/// The first version whose `logs` rows have a `priority`: a file an older
+/// daemon left, read without migrating it, has none.
+pub const LOG_PRIORITIES: i64 = 6;
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -184,6 +203,12 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<i64, MigrateErro
 mod tests {
     use super::*;
 
+    #[test]
+    fn log_priorities_come_with_their_step() {
+        let step = &MIGRATIONS[usize::try_from(LOG_PRIORITIES - 1).unwrap()];
+        assert!(step.sql.contains("ADD COLUMN priority"), "{}", step.what);
+    }
+
     fn tables(conn: &Connection) -> Vec<String> {
         let mut stmt = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -202,6 +227,7 @@ mod tests {
         assert_eq!(
             tables(&conn),
             [
+                "daemon",
                 "log_totals",
                 "logs",
                 "runs",

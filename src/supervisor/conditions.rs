@@ -1,5 +1,7 @@
 //! Condition*= and Assert*=: checks made right before a start. A failed
-//! condition skips the start without failing the unit.
+//! condition skips the start without failing the unit; a failed assertion
+//! fails the start job ("Assertion failed on job for …") and leaves the unit
+//! as it was.
 
 use std::path::Path;
 
@@ -72,10 +74,23 @@ fn is_mount_point(path: &Path) -> bool {
     std::fs::metadata(parent).is_ok_and(|p| p.dev() != me.dev() || p.ino() == me.ino())
 }
 
+/// Which list is checked: the message for a failure differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// `Condition*=`: the start is skipped.
+    Condition,
+    /// `Assert*=`: the start job fails.
+    Assert,
+}
+
 /// systemd's rule: every non-trigger condition must hold, and at least one
 /// trigger (`|`) condition if there are any. Returns the message for the
 /// first failure.
-pub fn first_failure(conditions: &[Condition], manager_env: &[(String, String)]) -> Option<String> {
+pub fn first_failure(
+    conditions: &[Condition],
+    manager_env: &[(String, String)],
+    check: Check,
+) -> Option<String> {
     let mut any_trigger = false;
     let mut trigger_held = false;
     for c in conditions {
@@ -84,15 +99,21 @@ pub fn first_failure(conditions: &[Condition], manager_env: &[(String, String)])
             any_trigger = true;
             trigger_held |= ok;
         } else if !ok {
-            return Some(format!(
-                "Condition check resulted in {:?}={}{} being skipped.",
-                c.kind,
-                if c.negate { "!" } else { "" },
-                c.value
-            ));
+            let negate = if c.negate { "!" } else { "" };
+            return Some(match check {
+                Check::Condition => format!(
+                    "Condition check resulted in {:?}={negate}{} being skipped.",
+                    c.kind, c.value
+                ),
+                // systemd's condition log: "AssertPathExists=/x failed."
+                Check::Assert => format!("Assert{:?}={negate}{} failed.", c.kind, c.value),
+            });
         }
     }
-    (any_trigger && !trigger_held).then(|| "None of the trigger conditions were met.".to_owned())
+    (any_trigger && !trigger_held).then(|| match check {
+        Check::Condition => "None of the trigger conditions were met.".to_owned(),
+        Check::Assert => "None of the trigger assertions were met.".to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -112,7 +133,11 @@ mod tests {
     fn plain_and_trigger_conditions() {
         let env = vec![("MODE".to_string(), "prod".to_string())];
         assert_eq!(
-            first_failure(&[cond(ConditionKind::PathExists, "/", false, false)], &env),
+            first_failure(
+                &[cond(ConditionKind::PathExists, "/", false, false)],
+                &env,
+                Check::Condition
+            ),
             None
         );
         assert!(first_failure(
@@ -122,20 +147,23 @@ mod tests {
                 false,
                 false
             )],
-            &env
+            &env,
+            Check::Condition
         )
         .is_some());
         assert_eq!(
             first_failure(
                 &[cond(ConditionKind::PathExists, "/nonexistent", true, false)],
-                &env
+                &env,
+                Check::Condition
             ),
             None
         );
         assert_eq!(
             first_failure(
                 &[cond(ConditionKind::Environment, "MODE=prod", false, false)],
-                &env
+                &env,
+                Check::Condition
             ),
             None
         );
@@ -143,8 +171,22 @@ mod tests {
             cond(ConditionKind::PathExists, "/nonexistent", false, true),
             cond(ConditionKind::PathIsDirectory, "/", false, true),
         ];
-        assert_eq!(first_failure(&triggers, &env), None);
-        assert!(first_failure(&triggers[..1], &env).is_some());
+        assert_eq!(first_failure(&triggers, &env, Check::Condition), None);
+        assert!(first_failure(&triggers[..1], &env, Check::Condition).is_some());
+        assert_eq!(
+            first_failure(
+                &[cond(
+                    ConditionKind::PathExists,
+                    "/nonexistent",
+                    false,
+                    false
+                )],
+                &env,
+                Check::Assert
+            )
+            .as_deref(),
+            Some("AssertPathExists=/nonexistent failed.")
+        );
         // Globs in any component, as glob(3) expands them.
         assert!(glob_any("/*/e?c"));
         assert!(glob_any("/[e]tc"));

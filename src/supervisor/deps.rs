@@ -32,6 +32,8 @@ pub enum JobResult {
     Dependency,
     /// A Condition*= did not hold: nothing was started, nothing failed.
     Skipped,
+    /// An Assert*= did not hold: nothing was started, the job failed.
+    Assert,
     /// Superseded by a conflicting job (a stop replacing a start).
     Canceled,
 }
@@ -43,8 +45,17 @@ impl JobResult {
             JobResult::Failed => "failed",
             JobResult::Dependency => "dependency",
             JobResult::Skipped => "skipped",
+            JobResult::Assert => "assert",
             JobResult::Canceled => "canceled",
         }
+    }
+
+    /// Whether a client waiting for the job is told it failed.
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            JobResult::Failed | JobResult::Dependency | JobResult::Assert
+        )
     }
 }
 

@@ -330,7 +330,10 @@ impl Runtime for Edge<'_> {
                 req.working_directory = wd.path.clone().or_else(home);
                 req.working_directory_missing_ok = wd.missing_ok;
             }
-            None => req.working_directory = self.config.default_working_directory.clone(),
+            None => {
+                req.working_directory = self.config.default_working_directory.clone();
+                req.working_directory_missing_ok = self.config.default_working_directory_missing_ok;
+            }
         }
         req.umask = Some(s.umask);
         req.nice = s.nice;

@@ -41,6 +41,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::unit::{ServiceUnit, UnitName};
+use conditions::Check;
 use deps::{Job, JobId, JobResult, JobType, Phase};
 use edge::{Edge, Trigger};
 use exit::ProcessExit;
@@ -64,6 +65,11 @@ pub struct SupervisorConfig {
     /// WorkingDirectory when the unit sets none: `/` for the system
     /// manager, the user's home for a user manager.
     pub default_working_directory: Option<PathBuf>,
+    /// Whether a default that cannot be entered is passed over rather than
+    /// failing the command with 200/CHDIR: systemd's user manager takes its
+    /// home "missing ok" (a home that is gone, or `User=` that may not
+    /// enter it).
+    pub default_working_directory_missing_ok: bool,
     /// Become child subreaper (the daemon does; tests may share a process).
     pub subreaper: bool,
     /// Reap inherited children that belong to no service (the daemon); off
@@ -83,6 +89,7 @@ impl SupervisorConfig {
             )],
             manager_environment: std::env::vars().collect(),
             default_working_directory: Some(PathBuf::from("/")),
+            default_working_directory_missing_ok: false,
             subreaper: true,
             reap_strays: true,
         }
@@ -689,7 +696,10 @@ impl Supervisor {
             self.finished_jobs
                 .push((job.id, job.unit.clone(), job.ty, result));
             if job.ty == JobType::Start
-                && matches!(result, JobResult::Failed | JobResult::Dependency)
+                && matches!(
+                    result,
+                    JobResult::Failed | JobResult::Dependency | JobResult::Assert
+                )
             {
                 self.fail_dependents(&job.unit);
             }
@@ -778,9 +788,24 @@ impl Supervisor {
         let now = Instant::now();
         match job.ty {
             JobType::Start => {
-                if let Some(skip) = self.conditions_fail(&job.unit) {
+                if let Some(skip) = self.check_fails(&job.unit, Check::Condition) {
                     self.log_manager(&job.unit, skip);
                     self.finish_job(job.id, JobResult::Skipped);
+                    return true;
+                }
+                // systemd: asserts after conditions; the job fails, the
+                // unit stays as it was (no failed state, no OnFailure=).
+                if let Some(failed) = self.check_fails(&job.unit, Check::Assert) {
+                    self.log_manager(&job.unit, failed);
+                    let label = self.services.get(&job.unit).map(|s| {
+                        journal::label(&job.unit, s.machine.unit().unit.description.as_deref())
+                    });
+                    let label = label.unwrap_or_else(|| job.unit.clone());
+                    self.log_line(
+                        &job.unit,
+                        journal::Line::Sentence(format!("Assertion failed for {label}.")),
+                    );
+                    self.finish_job(job.id, JobResult::Assert);
                     return true;
                 }
                 self.prepare_cgroup(&job.unit);
@@ -1052,13 +1077,16 @@ impl Supervisor {
         self.enqueue_start(name, Some(trigger), &mut BTreeSet::new())
     }
 
-    /// Evaluates Condition*= and Assert*=; Some(message) when the start is
-    /// to be skipped.
-    fn conditions_fail(&self, name: &str) -> Option<String> {
+    /// Evaluates the Condition*= or the Assert*= of `name`; the message of
+    /// the first that does not hold.
+    fn check_fails(&self, name: &str, check: Check) -> Option<String> {
         let s = self.services.get(name)?;
         let unit = &s.machine.unit().unit;
-        conditions::first_failure(&unit.conditions, &self.config.manager_environment)
-            .or_else(|| conditions::first_failure(&unit.asserts, &self.config.manager_environment))
+        let list = match check {
+            Check::Condition => &unit.conditions,
+            Check::Assert => &unit.asserts,
+        };
+        conditions::first_failure(list, &self.config.manager_environment, check)
     }
 
     fn prepare_cgroup(&mut self, name: &str) {

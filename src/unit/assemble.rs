@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use sundial_calendar::{Zone, ZoneSource};
 
-use super::diag::{Diagnostic, Problem};
+use super::diag::{Diagnostic, Problem, Severity};
 use super::directives::{apply_install, apply_timer, apply_unit, DirectiveCx};
 use super::extensions;
 use super::install::InstallSection;
 use super::known_directives;
-use super::lexer::Lexed;
+use super::lexer::{Entry, Lexed};
 use super::name::{UnitName, UnitType};
 use super::service::{
     RestartPolicy, ServiceSection, ServiceType, ServiceUnit, StandardInput, StandardOutput,
@@ -20,7 +20,7 @@ use super::service_directives::{apply_service, ServiceFlags};
 use super::source::UnitSource;
 use super::specifiers::{SpecifierContext, Specifiers};
 use super::timer::{TimerSection, TimerUnit};
-use super::unit::UnitSection;
+use super::unit::{EmergencyAction, UnitSection};
 
 /// A `.target` unit: only dependencies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,83 +137,55 @@ pub fn assemble(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Unit> {
     let first_error = diagnostics.len();
-    let mut unit = UnitSection::default();
-    let mut install = InstallSection::default();
-    let mut timer = TimerSection::default();
-    let mut service = ServiceSection::default();
-    let mut flags = ServiceFlags::default();
     let kind = name.unit_type();
-    let specifiers = Specifiers::new(env.specifiers, name, fragment);
-    let own_section = match kind {
-        UnitType::Service => Some("Service"),
-        UnitType::Timer => Some("Timer"),
-        UnitType::Target | UnitType::Other => None,
+    let mut sections = Sections::default();
+    let read = ReadCx {
+        specifiers: Specifiers::new(env.specifiers, name, fragment),
+        env,
+        own_section: match kind {
+            UnitType::Service => Some("Service"),
+            UnitType::Timer => Some("Timer"),
+            UnitType::Target | UnitType::Other => None,
+        },
     };
 
     for file in files {
-        diagnostics.extend(file.lexed.diagnostics.iter().cloned());
-        let known_section = |s: &str| s == "Unit" || s == "Install" || Some(s) == own_section;
-        for header in &file.lexed.sections {
-            if !known_section(&header.name) && !header.name.starts_with("X-") {
-                diagnostics.push(Diagnostic::warning(
+        let is_fragment = fragment == Some(file.path.as_path());
+        let from = diagnostics.len();
+        match read.file(file, &mut sections, diagnostics) {
+            None => {}
+            // systemd (unit_load_fragment): the setting's error ends the
+            // parse; the rest of the fragment and the drop-ins are not read,
+            // and the unit is not checked as a whole.
+            Some(Stop::Setting) if is_fragment => {
+                diagnostics.push(Diagnostic::error(
                     &file.path,
-                    header.line,
-                    Problem::UnknownSection(header.name.clone()),
+                    0,
+                    Problem::Unit(
+                        "Unit configuration has fatal error, unit will not be started.".into(),
+                    ),
                 ));
+                return None;
             }
-        }
-        for entry in &file.lexed.entries {
-            let section = entry.section.as_str();
-            let ours = extensions::is_sundial_key(&entry.key);
-            // systemd ignores `X-` keys silently; sundial's own are parsed.
-            if !known_section(section) || (entry.key.starts_with("X-") && !ours) {
-                continue;
-            }
-            let mut cx = DirectiveCx {
-                path: &file.path,
-                line: entry.line,
-                key: &entry.key,
-                specifiers,
-                local_zone: env.local_zone,
-                zones: env.zones,
-                diagnostics,
-            };
-            let value = entry.value.as_str();
-            let known = match section {
-                "Unit" => apply_unit(&mut unit, &mut cx, value),
-                "Install" => apply_install(&mut install, &mut cx, value),
-                "Timer" => apply_timer(&mut timer, &mut cx, value),
-                "Service" => {
-                    apply_service(&mut service, &mut flags, &mut cx, value)
-                        // systemd still reads the legacy start-limit settings
-                        // in [Service].
-                        || (matches!(
-                            cx.key,
-                            "StartLimitInterval" | "StartLimitBurst"
-                        ) && apply_unit(&mut unit, &mut cx, value))
+            // The file cannot be parsed at all: a load error, which the
+            // loader reads from the lexed fragment.
+            Some(Stop::Lexer) if is_fragment => return None,
+            // systemd reads drop-ins ignoring their parse errors: the rest of
+            // this one is skipped, and what stopped it is not fatal.
+            Some(_) => {
+                for d in &mut diagnostics[from..] {
+                    d.severity = Severity::Warning;
                 }
-                _ => false,
-            };
-            if !known {
-                let problem = if ours {
-                    Problem::UnknownExtension {
-                        section: section.to_owned(),
-                        key: entry.key.clone(),
-                    }
-                } else if known_directives::is_known(section, &entry.key) {
-                    Problem::Unsupported {
-                        key: entry.key.clone(),
-                    }
-                } else {
-                    Problem::UnknownKey {
-                        section: section.to_owned(),
-                        key: entry.key.clone(),
-                    }
-                };
-                diagnostics.push(Diagnostic::warning(&file.path, entry.line, problem));
             }
         }
     }
+    let Sections {
+        mut unit,
+        mut install,
+        mut timer,
+        mut service,
+        flags,
+    } = sections;
 
     // Lists grew entry by entry; the unit is kept as long as it is loaded
     // (100,000 timers kept 1 KiB each of unused room before this).
@@ -240,7 +212,8 @@ pub fn assemble(
 
     let result = match kind {
         UnitType::Service => {
-            check_service(&mut service, flags, &mut fail);
+            let success_action = unit.success_action != EmergencyAction::None;
+            check_service(&mut service, flags, success_action, &mut fail);
             Unit::Service(Arc::new(ServiceUnit {
                 name: name.clone(),
                 source,
@@ -283,6 +256,134 @@ pub fn assemble(
     (!failed).then_some(result)
 }
 
+/// The typed sections a unit's files are applied to.
+#[derive(Default)]
+struct Sections {
+    unit: UnitSection,
+    install: InstallSection,
+    timer: TimerSection,
+    service: ServiceSection,
+    flags: ServiceFlags,
+}
+
+/// Why the reading of a file stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// A setting whose error is fatal (`ExecStart=` with unbalanced quotes,
+    /// a relative path, a bad `User=`): systemd's parser returns its error.
+    Setting,
+    /// The text itself (an unclosed `[Section`, a line over 1 MiB).
+    Lexer,
+}
+
+/// What reading a file needs besides the file.
+struct ReadCx<'a> {
+    specifiers: Specifiers<'a>,
+    env: &'a ParseEnv<'a>,
+    own_section: Option<&'static str>,
+}
+
+impl ReadCx<'_> {
+    fn known_section(&self, s: &str) -> bool {
+        s == "Unit" || s == "Install" || Some(s) == self.own_section
+    }
+
+    /// Applies the entries of `file` in order, with its lexical problems
+    /// and unknown sections reported in line order among them, and stops at
+    /// the first fatal problem as systemd's parser does (later lines are
+    /// neither applied nor reported).
+    fn file(
+        &self,
+        file: &LexedFile,
+        sections: &mut Sections,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Stop> {
+        let mut pending: Vec<Diagnostic> = file.lexed.diagnostics.clone();
+        pending.extend(
+            file.lexed
+                .sections
+                .iter()
+                .filter(|h| !self.known_section(&h.name) && !h.name.starts_with("X-"))
+                .map(|h| {
+                    Diagnostic::warning(&file.path, h.line, Problem::UnknownSection(h.name.clone()))
+                }),
+        );
+        // Stable: a line's problems keep their order.
+        pending.sort_by_key(|d| d.line);
+        let mut pending = pending.into_iter().peekable();
+        for entry in &file.lexed.entries {
+            while let Some(d) = pending.next_if(|d| d.line < entry.line) {
+                diagnostics.push(d);
+            }
+            let before = diagnostics.len();
+            self.entry(file, entry, sections, diagnostics);
+            if diagnostics[before..].iter().any(|d| d.is_error()) {
+                return Some(Stop::Setting);
+            }
+        }
+        diagnostics.extend(pending);
+        file.lexed.fatal.map(|_| Stop::Lexer)
+    }
+
+    /// Applies one entry, reporting a key that is unknown or not supported.
+    fn entry(
+        &self,
+        file: &LexedFile,
+        entry: &Entry,
+        s: &mut Sections,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let section = entry.section.as_str();
+        let ours = extensions::is_sundial_key(&entry.key);
+        // systemd ignores `X-` keys silently; sundial's own are parsed.
+        if !self.known_section(section) || (entry.key.starts_with("X-") && !ours) {
+            return;
+        }
+        let mut cx = DirectiveCx {
+            path: &file.path,
+            line: entry.line,
+            key: &entry.key,
+            specifiers: self.specifiers,
+            local_zone: self.env.local_zone,
+            zones: self.env.zones,
+            diagnostics,
+        };
+        let value = entry.value.as_str();
+        let known = match section {
+            "Unit" => apply_unit(&mut s.unit, &mut cx, value),
+            "Install" => apply_install(&mut s.install, &mut cx, value),
+            "Timer" => apply_timer(&mut s.timer, &mut cx, value),
+            "Service" => {
+                apply_service(&mut s.service, &mut s.flags, &mut cx, value)
+                    // systemd still reads the legacy start-limit settings
+                    // in [Service].
+                    || (matches!(cx.key, "StartLimitInterval" | "StartLimitBurst")
+                        && apply_unit(&mut s.unit, &mut cx, value))
+            }
+            _ => false,
+        };
+        if known {
+            return;
+        }
+        let problem = if ours {
+            Problem::UnknownExtension {
+                section: section.to_owned(),
+                key: entry.key.clone(),
+            }
+        } else if known_directives::is_known(section, &entry.key) {
+            Problem::Unsupported {
+                key: entry.key.clone(),
+            }
+        } else {
+            Problem::UnknownKey {
+                section: section.to_owned(),
+                key: entry.key.clone(),
+            }
+        };
+        diagnostics.push(Diagnostic::warning(&file.path, entry.line, problem));
+    }
+}
+
 /// systemd's `service_fix_stdio`: input data implies StandardInput=data;
 /// output inherits from a terminal input only. With any other input an
 /// `inherit` (given or default) becomes the manager's default, so that a
@@ -303,8 +404,15 @@ fn fix_stdio(s: &mut ServiceSection) {
 }
 
 /// systemd's `service_fix_up` and `service_verify`: resolve the default
-/// Type= and refuse inconsistent services.
-fn check_service(s: &mut ServiceSection, flags: ServiceFlags, fail: &mut impl FnMut(String)) {
+/// Type= and refuse inconsistent services. `success_action`: whether the
+/// unit has a `SuccessAction=` other than `none`, which stands in for the
+/// commands (systemd-reboot.service has nothing else).
+fn check_service(
+    s: &mut ServiceSection,
+    flags: ServiceFlags,
+    success_action: bool,
+    fail: &mut impl FnMut(String),
+) {
     if !flags.type_set {
         s.service_type = if flags.bus_name_set {
             ServiceType::Dbus
@@ -315,16 +423,14 @@ fn check_service(s: &mut ServiceSection, flags: ServiceFlags, fail: &mut impl Fn
         };
     }
     fix_stdio(s);
-    // systemd 252 has no SuccessAction= in sundial's model, so the checks
-    // below read as if it were unset.
-    if s.exec_start.is_empty() && s.exec_stop.is_empty() {
+    if s.exec_start.is_empty() && s.exec_stop.is_empty() && !success_action {
         fail("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.".into());
     } else if s.service_type != ServiceType::Oneshot && s.exec_start.is_empty() {
         fail(
             "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."
                 .into(),
         );
-    } else if !s.remain_after_exit && s.exec_start.is_empty() {
+    } else if !s.remain_after_exit && s.exec_start.is_empty() && !success_action {
         fail("Service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set. Refusing.".into());
     } else if s.service_type != ServiceType::Oneshot && s.exec_start.len() > 1 {
         fail("Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.".into());

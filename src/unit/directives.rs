@@ -15,7 +15,7 @@ use super::install::InstallSection;
 use super::name::UnitName;
 use super::specifiers::Specifiers;
 use super::timer::{MonotonicBase, TimerSection, TimerTrigger};
-use super::unit::{CollectMode, Condition, ConditionKind, UnitSection};
+use super::unit::{CollectMode, Condition, ConditionKind, EmergencyAction, UnitSection};
 use super::values::{check_abs_path, parse_bool, parse_calendar, parse_timespan, parse_unit_names};
 
 /// Everything a directive parser needs besides the value.
@@ -176,6 +176,21 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
             None => cx.warn(ValueError::Enum {
                 value: value.to_owned(),
                 expected: "inactive, inactive-or-failed",
+            }),
+        },
+        "SuccessAction" => match EmergencyAction::parse(value) {
+            // systemd 252 (parse_emergency_action): a user manager can only
+            // exit.
+            Some(action) if cx.specifiers.context.user_manager && !action.allowed_for_user() => {
+                cx.warn(ValueError::Invalid(format!(
+                    "in user mode specified as \"{value}\", using \"exit-force\" instead"
+                )));
+                u.success_action = EmergencyAction::ExitForce;
+            }
+            Some(action) => u.success_action = action,
+            None => cx.warn(ValueError::Enum {
+                value: value.to_owned(),
+                expected: EmergencyAction::NAMES,
             }),
         },
         "StartLimitBurst" => match value.parse::<u32>() {

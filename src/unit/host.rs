@@ -8,6 +8,8 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::foreign::{cgroup_roots, mounts, slice_cgroup, swaps, unit_path, Foreign, ForeignState};
+use super::name::UnitName;
 use super::search_path::{Scope, SearchPath};
 use super::specifiers::SpecifierContext;
 
@@ -143,6 +145,7 @@ pub fn specifier_context(scope: Scope) -> SpecifierContext {
                 config_dir: path(config),
                 tmp_dir: "/tmp".into(),
                 var_tmp_dir: "/var/tmp".into(),
+                user_manager: true,
                 ..SpecifierContext::default()
             }
         }
@@ -203,4 +206,41 @@ pub fn find_executable(path: &str) -> Option<PathBuf> {
         .iter()
         .map(|d| Path::new(d).join(path))
         .find(|p| is_executable(p))
+}
+
+/// What the host says about a device, mount, swap, slice or scope unit
+/// (`None` for other names): a device node that exists, a mount point in
+/// /proc/self/mountinfo, a swap in /proc/swaps, a slice's or a top-level
+/// scope's cgroup. Scopes below a slice cannot be found by name: inactive.
+pub fn foreign_state(name: &UnitName) -> Option<ForeignState> {
+    let kind = Foreign::of(name)?;
+    let mountinfo = || fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let in_cgroup_tree = |dir: &str| {
+        cgroup_roots(&mountinfo())
+            .iter()
+            .any(|root| Path::new(root).join(dir).is_dir())
+    };
+    let present = match kind {
+        Foreign::Device => Path::new(&unit_path(name)).exists(),
+        Foreign::Mount => {
+            let path = unit_path(name);
+            mounts(&mountinfo())
+                .iter()
+                .any(|(point, _, _)| *point == path)
+        }
+        Foreign::Swap => {
+            // A swap named by a /dev/disk/by-… link is the device it points to.
+            let canonical = |p: &str| fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
+            let wanted = canonical(&unit_path(name));
+            let areas = fs::read_to_string("/proc/swaps").unwrap_or_default();
+            swaps(&areas).iter().any(|s| canonical(s) == wanted)
+        }
+        Foreign::Slice => name.as_str() == "-.slice" || in_cgroup_tree(&slice_cgroup(name)),
+        Foreign::Scope => in_cgroup_tree(name.as_str()),
+    };
+    Some(if present {
+        kind.present()
+    } else {
+        ForeignState::INACTIVE
+    })
 }

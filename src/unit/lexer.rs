@@ -9,7 +9,9 @@
 //!   becomes a space and the next line is appended;
 //! * section and key names are case-sensitive; sections and keys starting with
 //!   `X-` are extensions, ignored silently by the typed layer except for
-//!   sundial's own `X-Sundial-…` keys (extensions.rs).
+//!   sundial's own `X-Sundial-…` keys (extensions.rs);
+//! * an invalid section header or a line over 1 MiB ends the parse: nothing
+//!   after it is read ([`Lexed::fatal`]).
 
 use std::path::Path;
 
@@ -41,6 +43,27 @@ pub struct SectionHeader {
     pub line: usize,
 }
 
+/// A problem after which systemd's parser reads no further (conf-parser.c
+/// returns an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LexFatal {
+    /// A `[` line without its `]` (`EBADMSG`).
+    BadSectionHeader,
+    /// A line, continuations included, over [`LINE_MAX`] (`ENOBUFS`).
+    LineTooLong,
+}
+
+impl LexFatal {
+    /// The error's text, as systemd reports a unit that failed to load
+    /// because of it ("…: Bad message").
+    pub fn errno_text(self) -> &'static str {
+        match self {
+            LexFatal::BadSectionHeader => "Bad message",
+            LexFatal::LineTooLong => "No buffer space available",
+        }
+    }
+}
+
 /// A lexed file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lexed {
@@ -48,8 +71,12 @@ pub struct Lexed {
     pub entries: Vec<Entry>,
     /// Every section header, in file order.
     pub sections: Vec<SectionHeader>,
-    /// Lexical problems (all warnings: the line is ignored).
+    /// Lexical problems, in file order: warnings (the line is ignored), and
+    /// an error last if the parse stopped.
     pub diagnostics: Vec<Diagnostic>,
+    /// What ended the parse early, if anything: the entries are those
+    /// before it.
+    pub fatal: Option<LexFatal>,
 }
 
 /// Splits `text` (the contents of `path`) into entries.
@@ -95,22 +122,29 @@ pub fn lex(path: &Path, text: &str) -> Lexed {
         }
         if let Some((logical, start)) = pending.take() {
             if std::mem::take(&mut too_long) {
-                out.diagnostics
-                    .push(Diagnostic::warning(path, start, Problem::LineTooLong));
-                continue;
+                return too_long_at(path, start, out);
             }
             lex_logical_line(path, &logical, start, &mut section, &mut out);
+            if out.fatal.is_some() {
+                return out;
+            }
         }
     }
     // systemd parses a dangling continuation at end of file.
     if let Some((logical, start)) = pending.take() {
         if too_long {
-            out.diagnostics
-                .push(Diagnostic::warning(path, start, Problem::LineTooLong));
-        } else {
-            lex_logical_line(path, &logical, start, &mut section, &mut out);
+            return too_long_at(path, start, out);
         }
+        lex_logical_line(path, &logical, start, &mut section, &mut out);
     }
+    out
+}
+
+/// Ends the parse at the over-long line starting at `line`.
+fn too_long_at(path: &Path, line: usize, mut out: Lexed) -> Lexed {
+    out.diagnostics
+        .push(Diagnostic::error(path, line, Problem::LineTooLong));
+    out.fatal = Some(LexFatal::LineTooLong);
     out
 }
 
@@ -143,13 +177,13 @@ fn lex_logical_line(
     }
     if l.starts_with('[') {
         if l.len() < 2 || !l.ends_with(']') {
-            out.diagnostics.push(Diagnostic::warning(
+            // systemd: an invalid header ends the parse with EBADMSG.
+            out.diagnostics.push(Diagnostic::error(
                 path,
                 line,
                 Problem::BadSectionHeader(l.to_owned()),
             ));
-            // systemd: an invalid header is a parse error; keys that follow
-            // belong to no section.
+            out.fatal = Some(LexFatal::BadSectionHeader);
             *section = None;
             return;
         }
@@ -255,6 +289,35 @@ mod tests {
                 "/u/t.service:5: Invalid section header '[Bad'",
             ]
         );
+        assert_eq!(lexed.fatal, Some(LexFatal::BadSectionHeader));
+    }
+
+    #[test]
+    fn a_bad_header_or_a_long_line_ends_the_parse() {
+        let lexed = lex(
+            Path::new("/u/t.service"),
+            "[S]\nA=1\n[Bad\nB=2\nnoequals\n[T]\nC=3\n",
+        );
+        assert_eq!(lexed.entries.len(), 1);
+        assert_eq!(lexed.sections.len(), 1);
+        assert_eq!(lexed.diagnostics.len(), 1);
+        assert!(lexed.diagnostics[0].is_error());
+        let long = format!("[S]\nA=1\nB={}\nC=3\n", "x".repeat(LINE_MAX));
+        let lexed = lex(Path::new("/u/t.service"), &long);
+        assert_eq!(lexed.fatal, Some(LexFatal::LineTooLong));
+        assert_eq!(entries_of(&lexed), vec![e("S", "A", "1", 2)]);
+        assert_eq!(
+            lexed.diagnostics[0].to_string(),
+            "/u/t.service:3: Line too long"
+        );
+    }
+
+    fn entries_of(lexed: &Lexed) -> Vec<(String, String, String, usize)> {
+        lexed
+            .entries
+            .iter()
+            .map(|e| (e.section.clone(), e.key.clone(), e.value.clone(), e.line))
+            .collect()
     }
 
     #[test]

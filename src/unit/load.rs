@@ -279,6 +279,10 @@ pub struct LoadedUnits {
     pub masked: BTreeMap<String, PathBuf>,
     /// Units that failed to load (their errors are in `diagnostics`).
     pub failed: BTreeSet<String>,
+    /// The failed units whose fragment could not be parsed at all (an
+    /// unclosed `[Section`, a line over 1 MiB): systemd's load state
+    /// `error` rather than `bad-setting`, with the error's text.
+    pub load_errors: BTreeMap<String, &'static str>,
     /// Names that were asked for or linked but have no file.
     pub not_found: BTreeSet<String>,
     /// Every problem, in the order found.
@@ -320,6 +324,22 @@ impl LoadedUnits {
             .unwrap_or(&[])
     }
 
+    /// Why `name` (canonical) cannot be started because of its own load
+    /// state, in systemd's words; `None` when it is loaded (or unknown).
+    pub fn load_refusal(&self, name: &str) -> Option<String> {
+        if self.masked.contains_key(name) {
+            Some(format!("Unit {name} is masked."))
+        } else if let Some(errno) = self.load_errors.get(name) {
+            Some(format!(
+                "Unit {name} failed to load properly, please adjust/correct and reload service manager: {errno}"
+            ))
+        } else if self.failed.contains(name) {
+            Some(format!("Unit {name} has a bad unit file setting."))
+        } else {
+            None
+        }
+    }
+
     /// Whether any problem is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
@@ -339,7 +359,17 @@ pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
     for n in names {
         loader.enqueue(n);
     }
-    loader.run()
+    strict(loader.run())
+}
+
+/// As root, units whose files others could change are refused
+/// ([`super::loose`]).
+fn strict(mut loaded: LoadedUnits) -> LoadedUnits {
+    let euid = nix::unistd::geteuid();
+    if euid.is_root() {
+        super::loose::refuse_loose(&mut loaded, euid.as_raw());
+    }
+    loaded
 }
 
 /// Loads the named units (and what they trigger and link to) with an index
@@ -349,7 +379,7 @@ pub fn load_units(cx: &LoadContext<'_>, index: &UnitIndex, names: &[UnitName]) -
     for n in names {
         loader.enqueue(n.clone());
     }
-    loader.run()
+    strict(loader.run())
 }
 
 struct Loader<'c, 'a> {
@@ -497,6 +527,12 @@ impl<'c, 'a> Loader<'c, 'a> {
                 self.finish(unit);
             }
             _ => {
+                let read_fragment = files.first().filter(|f| f.path == fragment);
+                if let Some(fatal) = read_fragment.and_then(|f| f.lexed.fatal) {
+                    self.out
+                        .load_errors
+                        .insert(name.as_str().to_owned(), fatal.errno_text());
+                }
                 self.out.failed.insert(name.as_str().to_owned());
             }
         }

@@ -428,7 +428,34 @@ pub struct ServiceSection {
     pub cpu_quota: Option<u32>,
     /// `TasksMax=`
     pub tasks_max: Option<Limit>,
+    /// `Delegate=`: the service manages its own cgroup subtree. sundial
+    /// makes a cgroup for a service only to set resource limits and never
+    /// touches cgroups below it, so that holds for every service; what more
+    /// a delegated cgroup gives under systemd (controllers enabled below
+    /// it, ownership by `User=`) waits for full cgroup support.
+    pub delegate: bool,
+    /// The controllers `Delegate=` names (all of them for `yes`), in
+    /// systemd's order ([`CGROUP_CONTROLLERS`]).
+    pub delegate_controllers: Vec<&'static str>,
 }
+
+/// The cgroup controllers systemd 252 knows, in its order
+/// (`cgroup_controller_table`): what `Delegate=` may name.
+pub const CGROUP_CONTROLLERS: [&str; 13] = [
+    "cpu",
+    "cpuacct",
+    "cpuset",
+    "io",
+    "blkio",
+    "memory",
+    "devices",
+    "pids",
+    "bpf-firewall",
+    "bpf-devices",
+    "bpf-foreign",
+    "bpf-socket-bind",
+    "bpf-restrict-network-interfaces",
+];
 
 impl Default for ServiceSection {
     fn default() -> ServiceSection {
@@ -483,6 +510,8 @@ impl Default for ServiceSection {
             memory_limit: None,
             cpu_quota: None,
             tasks_max: None,
+            delegate: false,
+            delegate_controllers: Vec::new(),
         }
     }
 }

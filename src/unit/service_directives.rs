@@ -8,13 +8,14 @@ use super::exec::{parse_exec_value, split_words, ExecCommand};
 use super::service::{
     EnvironmentFile, KillMode, Limit, NotifyAccess, Resource, ResourceLimit, RestartPolicy,
     ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
+    CGROUP_CONTROLLERS,
 };
 use super::stdin_data;
 use super::syslog_level::SyslogLevel;
 use super::values::{
-    check_abs_path, parse_abs_path, parse_environment, parse_exit_status_list, parse_permyriad,
-    parse_signal, parse_size, parse_timeout, parse_timespan, parse_user, valid_env_name,
-    valid_user_or_group,
+    check_abs_path, parse_abs_path, parse_bool, parse_environment, parse_exit_status_list,
+    parse_permyriad, parse_signal, parse_size, parse_timeout, parse_timespan, parse_user,
+    valid_env_name, valid_user_or_group,
 };
 
 /// What the caller needs to know beyond the section itself.
@@ -278,6 +279,7 @@ pub fn apply_service(
                 }
             }
         }
+        "Delegate" => delegate(s, cx, value),
         "CPUQuota" => {
             if value.is_empty() {
                 s.cpu_quota = None;
@@ -353,6 +355,43 @@ fn words(cx: &mut DirectiveCx<'_>, value: &str) -> Vec<String> {
     words.iter().filter_map(|w| cx.expand(w)).collect()
 }
 
+/// `Delegate=`, as systemd's `config_parse_delegate`: empty turns delegation
+/// on with no controllers, a boolean on with all or off, a list of
+/// controllers on with those added to the ones named before (an unknown
+/// name is reported and skipped).
+fn delegate(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
+    if value.is_empty() {
+        s.delegate = true;
+        s.delegate_controllers.clear();
+        return;
+    }
+    if let Ok(on) = parse_bool(value) {
+        s.delegate = on;
+        s.delegate_controllers = if on {
+            CGROUP_CONTROLLERS.to_vec()
+        } else {
+            Vec::new()
+        };
+        return;
+    }
+    let Ok((words, _)) = split_words(value) else {
+        cx.warn(ValueError::Invalid(format!(
+            "invalid syntax, ignoring: {value}"
+        )));
+        return;
+    };
+    for word in &words {
+        if !CGROUP_CONTROLLERS.contains(&word.as_str()) {
+            cx.warn(ValueError::Invalid(format!(
+                "invalid controller name '{word}', ignoring"
+            )));
+        }
+    }
+    s.delegate = true;
+    let named = |c: &&str| s.delegate_controllers.contains(c) || words.iter().any(|w| w == c);
+    s.delegate_controllers = CGROUP_CONTROLLERS.into_iter().filter(named).collect();
+}
+
 fn optional_user(cx: &mut DirectiveCx<'_>, slot: &mut Option<String>, value: &str) {
     if value.is_empty() {
         *slot = None;
@@ -361,7 +400,15 @@ fn optional_user(cx: &mut DirectiveCx<'_>, slot: &mut Option<String>, value: &st
     // systemd refuses the unit over a bad User=/Group= rather than run the
     // service under the wrong identity.
     match parse_user(value, &cx.specifiers) {
-        Ok(u) => *slot = Some(u),
+        Ok(u) => {
+            // systemd 252 warns about User=nobody (not Group=, not 65534).
+            if cx.key == "User" && u == "nobody" {
+                cx.warn(ValueError::Invalid(
+                    "Special user nobody configured, this is not safe!".into(),
+                ));
+            }
+            *slot = Some(u);
+        }
         Err(e) => cx.fatal(e),
     }
 }

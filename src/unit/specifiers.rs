@@ -64,6 +64,9 @@ pub struct SpecifierContext {
     pub os_image_version: String,
     /// `%d`: credentials directory.
     pub credentials_dir: String,
+    /// Whether the manager is a user's (not a specifier: settings such as
+    /// `SuccessAction=` accept less there).
+    pub user_manager: bool,
 }
 
 impl SpecifierContext {

@@ -99,6 +99,64 @@ impl CollectMode {
     }
 }
 
+/// `SuccessAction=`: what systemd's manager does when the unit succeeds
+/// (systemd 252's emergency actions). sundial reads it so that units which
+/// have nothing but it (systemd-reboot.service) load as in systemd; it does
+/// not carry the action out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum EmergencyAction {
+    /// `none` (the default).
+    #[default]
+    None,
+    /// `reboot`
+    Reboot,
+    /// `reboot-force`
+    RebootForce,
+    /// `reboot-immediate`
+    RebootImmediate,
+    /// `poweroff`
+    Poweroff,
+    /// `poweroff-force`
+    PoweroffForce,
+    /// `poweroff-immediate`
+    PoweroffImmediate,
+    /// `exit`
+    Exit,
+    /// `exit-force`
+    ExitForce,
+}
+
+impl EmergencyAction {
+    /// The spellings systemd 252 accepts, in its order.
+    pub const NAMES: &'static str = "none, reboot, reboot-force, reboot-immediate, poweroff, \
+                                     poweroff-force, poweroff-immediate, exit, exit-force";
+
+    /// The action named `s`.
+    pub fn parse(s: &str) -> Option<EmergencyAction> {
+        Some(match s {
+            "none" => EmergencyAction::None,
+            "reboot" => EmergencyAction::Reboot,
+            "reboot-force" => EmergencyAction::RebootForce,
+            "reboot-immediate" => EmergencyAction::RebootImmediate,
+            "poweroff" => EmergencyAction::Poweroff,
+            "poweroff-force" => EmergencyAction::PoweroffForce,
+            "poweroff-immediate" => EmergencyAction::PoweroffImmediate,
+            "exit" => EmergencyAction::Exit,
+            "exit-force" => EmergencyAction::ExitForce,
+            _ => return None,
+        })
+    }
+
+    /// Whether a user manager can do it (systemd: `none`, `exit`,
+    /// `exit-force`); a user unit asking for more gets `exit-force`.
+    pub fn allowed_for_user(self) -> bool {
+        matches!(
+            self,
+            EmergencyAction::None | EmergencyAction::Exit | EmergencyAction::ExitForce
+        )
+    }
+}
+
 /// The `[Unit]` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitSection {
@@ -146,6 +204,8 @@ pub struct UnitSection {
     pub asserts: Vec<Condition>,
     /// `CollectMode=`.
     pub collect_mode: CollectMode,
+    /// `SuccessAction=` (read, not carried out).
+    pub success_action: EmergencyAction,
 }
 
 impl UnitSection {
@@ -197,6 +257,7 @@ impl Default for UnitSection {
             conditions: Vec::new(),
             asserts: Vec::new(),
             collect_mode: CollectMode::Inactive,
+            success_action: EmergencyAction::None,
         }
     }
 }

@@ -4,14 +4,19 @@
 //! systemd-analyze prints the problems of every unit it loads, but its exit
 //! status depends only on the units named: each must load, its start job must
 //! be creatable (everything it `Requires=`, `Requisite=` or `BindsTo=`, also
-//! indirectly, must exist and load), and every command of a service must be an
-//! executable file unless prefixed with `-`.
+//! indirectly, must exist and load; devices, mounts, swaps, slices and scopes
+//! exist without a file), and every command of a service must be an
+//! executable file unless prefixed with `-`. Why a named unit does not load
+//! is said as systemd-analyze says it (`Unit x.service is masked.`); what
+//! keeps its start job from being created as `x.service: Failed to create
+//! x.service/start: …`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::assemble::Unit;
 use super::diag::{Diagnostic, Problem};
+use super::foreign::Foreign;
 use super::host::find_executable;
 use super::load::{load_units, missing_trigger_warnings, LoadContext, LoadedUnits, UnitIndex};
 use super::name::{UnitName, UnitType};
@@ -120,6 +125,12 @@ fn check_unit(
     where_: &Path,
     report: &mut VerifyReport,
 ) {
+    // systemd-analyze says why a named unit is not loaded as such, and
+    // what keeps its start job from being created otherwise.
+    if let Some(reason) = own_refusal(loaded, name) {
+        fail(report, where_, reason);
+        return;
+    }
     if let Some(reason) = start_job_error(loaded, index, name, &mut BTreeSet::new()) {
         fail(
             report,
@@ -159,6 +170,22 @@ fn check_unit(
     }
 }
 
+/// Why the named unit itself cannot be started (systemd-analyze's
+/// `bus_unit_validate_load_state`): masked, broken, or missing.
+fn own_refusal(loaded: &LoadedUnits, name: &UnitName) -> Option<String> {
+    let canonical = loaded
+        .aliases
+        .get(name.as_str())
+        .map_or(name.as_str(), String::as_str);
+    if let Some(refusal) = loaded.load_refusal(canonical) {
+        return Some(refusal);
+    }
+    if name.unit_type() != UnitType::Other && loaded.get(canonical).is_none() {
+        return Some(format!("Unit {name} not found."));
+    }
+    None
+}
+
 /// Why a start job for `name` could not be created, as systemd's transaction
 /// code decides: the unit and everything it requires must be loadable.
 fn start_job_error(
@@ -170,17 +197,17 @@ fn start_job_error(
     if !visiting.insert(name.as_str().to_owned()) {
         return None;
     }
-    if loaded.masked.contains_key(name.as_str()) {
-        return Some(format!("Unit {name} is masked."));
-    }
-    if loaded.failed.contains(name.as_str()) {
-        return Some(format!("Unit {name} has a bad unit file setting."));
+    if let Some(refusal) = loaded.load_refusal(name.as_str()) {
+        return Some(refusal);
     }
     if name.unit_type() == UnitType::Other {
-        // sundial does not load sockets, mounts, …: existing is enough.
+        // sundial does not load sockets, mounts, …: existing is enough, and
+        // devices, mounts, swaps, slices and scopes exist without a file
+        // (systemd loads them from the kernel's view).
         return match index.lookup(name) {
-            super::load::Lookup::Found { .. } => None,
             super::load::Lookup::Masked(_) => Some(format!("Unit {name} is masked.")),
+            super::load::Lookup::Found { .. } => None,
+            super::load::Lookup::NotFound if Foreign::of(name).is_some() => None,
             super::load::Lookup::NotFound => Some(format!("Unit {name} not found.")),
         };
     }

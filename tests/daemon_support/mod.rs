@@ -23,6 +23,7 @@ pub struct Daemon {
     unset: Vec<String>,
     args: Vec<String>,
     wrapper: Vec<String>,
+    system: bool,
 }
 
 /// Writes a unit file.
@@ -70,6 +71,7 @@ impl Daemon {
             unset: Vec::new(),
             args: Vec::new(),
             wrapper: Vec::new(),
+            system: false,
         }
     }
 
@@ -82,6 +84,13 @@ impl Daemon {
     /// Removes an inherited environment variable for the daemon.
     pub fn env_remove(mut self, key: &str) -> Daemon {
         self.unset.push(key.into());
+        self
+    }
+
+    /// Runs the daemon as the system manager (`--system`) instead of a
+    /// user's; the paths stay in the test's directory.
+    pub fn system(mut self) -> Daemon {
+        self.system = true;
         self
     }
 
@@ -120,7 +129,7 @@ impl Daemon {
             None => Command::new(env!("CARGO_BIN_EXE_sundial")),
         };
         cmd.arg("daemon")
-            .arg("--user")
+            .arg(if self.system { "--system" } else { "--user" })
             .arg("--unit-dir")
             .arg(&self.units)
             .arg("--state-dir")
@@ -241,7 +250,15 @@ impl Daemon {
 
     /// Sends a command to the manual clock; returns the wall clock after it.
     pub fn clock(&self, command: &str) -> i64 {
-        let mut stream = UnixStream::connect(self.state.join("clock.sock")).expect("clock socket");
+        // The clock socket is bound just after the control socket, which is
+        // what `start` waits for.
+        let path = self.state.join("clock.sock");
+        let mut stream = None;
+        wait_for(Duration::from_secs(10), || {
+            stream = UnixStream::connect(&path).ok();
+            stream.is_some()
+        });
+        let mut stream = stream.expect("clock socket");
         writeln!(stream, "{command}").unwrap();
         let mut line = String::new();
         BufReader::new(stream).read_line(&mut line).unwrap();

@@ -54,6 +54,10 @@ pub struct Args {
     /// else a user crontab).
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<Kind>,
+    /// Accept six-field lines with seconds first (`*/10 * * * * * cmd`), as
+    /// container crons and `sundial daemon --crontab` do; cron does not.
+    #[arg(long)]
+    pub seconds: bool,
     /// Write the units into DIR (users' units into DIR/users/USER) instead
     /// of the unit directories, and tell no daemon.
     #[arg(long, value_name = "DIR", help_heading = "Output")]
@@ -96,7 +100,8 @@ const STDIN: &str = "(standard input)";
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let scope = args.scope.scope();
     let root = args.root.clone().unwrap_or_else(|| PathBuf::from("/"));
-    let options = TranslateOptions::from_host(scope, &root);
+    let mut options = TranslateOptions::from_host(scope, &root);
+    options.seconds = args.seconds;
     let Some(sources) = sources(&args, scope, &root)? else {
         eprintln!("sundial: no crontab to import");
         return Ok(ExitCode::SUCCESS);

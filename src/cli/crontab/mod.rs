@@ -81,6 +81,9 @@ pub enum Command {
     /// Mail a job's output as cron does (run by the generated mail units).
     #[command(hide = true)]
     Mail(mail::Args),
+    // `sundial crontab help import` as `sundial help crontab import`
+    // (sundial's own help replaces clap's, here too).
+    Help(crate::cli::help::Args),
 }
 
 /// Whose crontab and which daemon: flattened into the commands.
@@ -155,6 +158,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return translate::run(a);
         }
         Some(Command::Mail(a)) => return mail::run(a),
+        Some(Command::Help(mut a)) => {
+            a.command.insert(0, "crontab".to_owned());
+            return crate::cli::help::run(a);
+        }
         None => {}
     }
     if let Some(line) = args.translate {

@@ -141,27 +141,48 @@ impl Connection {
         }
     }
 
+    /// The socket `--socket` or `$SUNDIAL_SOCKET` names, as opposed to the
+    /// default socket of a scope: a daemon started with its own `--socket`.
+    pub fn named_socket(&self, env: &SocketEnv) -> Option<PathBuf> {
+        match (&self.socket, self.scope_flag(), &env.sundial_socket) {
+            (Some(path), _, _) => Some(path.clone()),
+            (None, None, Some(path)) => Some(PathBuf::from(path)),
+            _ => None,
+        }
+    }
+
+    /// The scope these flags ask for, else the default (system for root).
+    pub fn scope(&self, env: &SocketEnv) -> Scope {
+        self.scope_flag()
+            .or(env.default_scope)
+            .unwrap_or(Scope::User)
+    }
+
+    /// Connects to the daemon; the inner error says why no daemon answered
+    /// (the outer one: where the socket is cannot be told).
+    pub fn try_open(&self, env: &SocketEnv) -> anyhow::Result<Result<Client, Unreachable>> {
+        let socket = self.socket_path(env)?;
+        match Client::connect(&socket) {
+            Ok(client) => Ok(Ok(client)),
+            Err(ClientError::Connect { source, .. }) => Ok(Err(Unreachable {
+                socket,
+                error: source,
+                start: self.start_command(env),
+            })),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Opens a connection to the daemon, or says how to start one.
     fn open(&self) -> anyhow::Result<Client> {
         let env = SocketEnv::from_process();
-        let path = self.socket_path(&env)?;
-        Client::connect(&path).map_err(|e| match e {
-            ClientError::Connect { source, .. } => {
-                anyhow!(connect_error(&path, &source, &self.start_command(&env)))
-            }
-            other => anyhow::Error::new(other),
-        })
+        self.try_open(&env)?
+            .map_err(|unreachable| anyhow!(unreachable.message()))
     }
 
     /// Sends `request` and returns the daemon's response.
     pub fn call(&self, request: &Request) -> anyhow::Result<Response> {
-        let mut client = self.open()?;
-        // A job (start, stop ...) lasts as long as the service takes to start
-        // or stop, as systemctl waits; queries get an answer at once or never.
-        if request.is_read_only() {
-            client.set_timeout(Some(QUERY_TIMEOUT))?;
-        }
-        Ok(client.call(request)?)
+        exchange(self.open()?, request)
     }
 
     /// Sends a streaming request (`logs`) and returns the responses as they
@@ -171,6 +192,43 @@ impl Connection {
         request: &Request,
     ) -> anyhow::Result<impl Iterator<Item = Result<Response, ClientError>>> {
         Ok(self.open()?.stream(request)?)
+    }
+}
+
+/// Sends `request` on an open connection and returns the daemon's response.
+pub fn exchange(mut client: Client, request: &Request) -> anyhow::Result<Response> {
+    // A job (start, stop ...) lasts as long as the service takes to start
+    // or stop, as systemctl waits; queries get an answer at once or never.
+    if request.is_read_only() {
+        client.set_timeout(Some(QUERY_TIMEOUT))?;
+    }
+    Ok(client.call(request)?)
+}
+
+/// Why no daemon answered at a socket.
+#[derive(Debug)]
+pub struct Unreachable {
+    /// The socket tried.
+    pub socket: PathBuf,
+    /// What connecting said.
+    pub error: io::Error,
+    /// The command that starts a daemon there.
+    pub start: String,
+}
+
+impl Unreachable {
+    /// Whether no daemon runs there: no socket file, or one a daemon that
+    /// is gone left behind. (Permission denied says nothing of the kind.)
+    pub fn nothing_listens(&self) -> bool {
+        matches!(
+            self.error.kind(),
+            io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+        )
+    }
+
+    /// "cannot connect to the daemon at PATH: REASON. Is it running? ..."
+    pub fn message(&self) -> String {
+        connect_error(&self.socket, &self.error, &self.start)
     }
 }
 
@@ -286,6 +344,25 @@ mod tests {
         e.host.home = None;
         let err = flags(true, false, None).socket_path(&e).unwrap_err();
         assert!(err.to_string().contains("--socket"), "{err}");
+    }
+
+    #[test]
+    fn a_named_socket_is_one_no_scope_chose() {
+        let mut e = env();
+        assert_eq!(flags(false, false, None).named_socket(&e), None);
+        assert_eq!(
+            flags(true, false, Some("/x.sock")).named_socket(&e),
+            Some(PathBuf::from("/x.sock"))
+        );
+        e.sundial_socket = Some("/tmp/env.sock".into());
+        assert_eq!(
+            flags(false, false, None).named_socket(&e),
+            Some(PathBuf::from("/tmp/env.sock"))
+        );
+        // --user overrides $SUNDIAL_SOCKET: the user daemon's default socket.
+        assert_eq!(flags(true, false, None).named_socket(&e), None);
+        assert_eq!(flags(false, true, None).scope(&e), Scope::System);
+        assert_eq!(flags(false, false, None).scope(&e), Scope::User);
     }
 
     #[test]

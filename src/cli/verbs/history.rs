@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use sundial_calendar::{timestamp, Timespan, Timestamp, Zone};
 
+use super::connect::exchange;
+use super::offline::{self, Source, StateDirArg};
 use super::status::signal_name;
 use super::table::Table;
 use super::{
@@ -32,7 +34,8 @@ const EXAMPLES: &str = concat!(
                   it ran, what started it (a timer, a manual start, a dependency, a restart, \
                   OnFailure=/OnSuccess=), its result, and the exit status or signal of its main \
                   process. The invocation id selects a run's lines in `sundial logs \
-                  --invocation`.",
+                  --invocation`. Without a running daemon, the runs are read from its state \
+                  database (read-only; see --state-dir).",
     after_long_help = EXAMPLES
 )]
 pub struct Args {
@@ -50,6 +53,8 @@ pub struct Args {
     pub output: Output,
     #[command(flatten)]
     pub connection: Connection,
+    #[command(flatten)]
+    pub state: StateDirArg,
 }
 
 /// Runs `sundial history`.
@@ -58,7 +63,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         unit: args.unit.as_deref().map(mangle_unit_name),
         limit: args.limit,
     };
-    let mut runs = match args.connection.call(&request)? {
+    // A run without an end runs, unless its daemon is gone: then it was
+    // cut off (the next daemon closes it as 'resources').
+    let (response, unfinished) = match offline::reach(&args.connection, &args.state)? {
+        Source::Daemon(client) => (exchange(client, &request)?, Unfinished::Running),
+        Source::Offline(off) => (
+            offline::history(&off, args.unit.as_deref(), args.limit),
+            if off.daemon_alive() {
+                Unfinished::Running
+            } else {
+                Unfinished::CutOff
+            },
+        ),
+    };
+    let mut runs = match response {
         Response::Runs { runs } => runs,
         Response::Error { code, message } => return Ok(report_error(code, &message)),
         other => return Err(unexpected("history", &other)),
@@ -68,13 +86,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print_json(args.output, &runs)?;
     } else {
         let env = TimeEnv::from_process();
-        print_text(&format_runs(&runs, &env.local, !args.no_legend))?;
+        print_text(&format_runs(&runs, &env.local, !args.no_legend, unfinished))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// What a run without an end is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfinished {
+    /// It runs.
+    Running,
+    /// Its daemon ended without stopping it in order (`kill -9`, a crash).
+    CutOff,
+}
+
 /// The runs as a table, with `legend` a header and an "N runs listed." footer.
-pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool) -> String {
+pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfinished) -> String {
     let mut table = Table::new(&[
         "start",
         "duration",
@@ -91,7 +118,14 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool) -> String {
         let (duration, result) = match (run.end_usec, run.result) {
             (Some(end), Some(result)) => (duration(run.start_usec, end), result.to_string()),
             (Some(end), None) => (duration(run.start_usec, end), "-".to_owned()),
-            (None, _) => ("-".to_owned(), "running".to_owned()),
+            (None, _) => (
+                "-".to_owned(),
+                match unfinished {
+                    Unfinished::Running => "running",
+                    Unfinished::CutOff => "cut-off",
+                }
+                .to_owned(),
+            ),
         };
         table.push(vec![
             timestamp::format(Timestamp::from_usec(run.start_usec), zone),
@@ -208,7 +242,15 @@ mod tests {
             id(2),
             id(3)
         );
-        assert_eq!(format_runs(&runs(), &Zone::utc(), true), expected);
+        assert_eq!(
+            format_runs(&runs(), &Zone::utc(), true, Unfinished::Running),
+            expected
+        );
+        let cut_off = format_runs(&runs()[2..], &Zone::utc(), false, Unfinished::CutOff);
+        assert!(
+            cut_off.contains(" on-failure:web.service cut-off - "),
+            "{cut_off}"
+        );
     }
 
     #[test]

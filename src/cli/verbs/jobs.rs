@@ -116,6 +116,10 @@ pub fn job_failure(
     code: ErrorCode,
     message: &str,
 ) -> String {
+    // systemctl: "Assertion failed on job for X." alone, no hint.
+    if message.starts_with("Assertion failed on job for ") {
+        return format!("{message}\n");
+    }
     let mut text = if message.starts_with("Job for ") || message.starts_with("Failed to ") {
         format!("{message}\n")
     } else {
@@ -143,6 +147,21 @@ mod tests {
         assert_eq!(job_exit_code(ErrorCode::NoSuchUnit), 5);
         assert_eq!(job_exit_code(ErrorCode::PermissionDenied), 4);
         assert_eq!(job_exit_code(ErrorCode::Failed), 1);
+    }
+
+    #[test]
+    fn a_failed_assertion_is_told_alone() {
+        let units = vec!["a.service".to_owned()];
+        assert_eq!(
+            job_failure(
+                "sundial",
+                "start",
+                &units,
+                ErrorCode::Failed,
+                "Assertion failed on job for a.service."
+            ),
+            "Assertion failed on job for a.service.\n"
+        );
     }
 
     #[test]

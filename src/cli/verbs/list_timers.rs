@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 use sundial_calendar::{Timestamp, Zone};
 
+use super::connect::exchange;
+use super::offline::{self, Source, StateDirArg};
 use super::table::Table;
 use super::{
     print_json, print_text, relative_or_na, report_error, timestamp_or_na, unexpected, Connection,
@@ -31,7 +33,9 @@ const EXAMPLES: &str = concat!(
                   does: NEXT and LEFT (when and in how long they elapse), LAST and PASSED (when \
                   they last triggered), RESULT (the result of the activated service's last run, \
                   a sundial column), UNIT and ACTIVATES. Only active timers are listed unless \
-                  --all is given.",
+                  --all is given. Without a running daemon, LAST, PASSED and RESULT are read from \
+                  its state database (read-only; see --state-dir), every timer of its unit files \
+                  is listed, and none has a next elapse.",
     after_long_help = EXAMPLES
 )]
 pub struct Args {
@@ -49,6 +53,8 @@ pub struct Args {
     pub patterns: Vec<String>,
     #[command(flatten)]
     pub connection: Connection,
+    #[command(flatten)]
+    pub state: StateDirArg,
 }
 
 /// Runs `sundial list-timers`.
@@ -57,7 +63,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         all: args.all,
         patterns: args.patterns.clone(),
     };
-    let mut rows = match args.connection.call(&request)? {
+    let env = TimeEnv::from_process();
+    let (response, all) = match offline::reach(&args.connection, &args.state)? {
+        Source::Daemon(client) => (exchange(client, &request)?, args.all),
+        Source::Offline(off) => {
+            eprintln!(
+                "sundial: {} Timers elapse only while it runs: `{}`.",
+                off.notice(&env.local),
+                off.start_command()
+            );
+            (offline::list_timers(&off, &args.patterns), true)
+        }
+    };
+    let mut rows = match response {
         Response::Timers { timers } => timers,
         Response::Error { code, message } => return Ok(report_error(code, &message)),
         other => return Err(unexpected("list-timers", &other)),
@@ -66,9 +84,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.output.is_json() {
         print_json(args.output, &json_rows(&rows))?;
     } else {
-        let env = TimeEnv::from_process();
         let legend = !args.no_legend;
-        print_text(&format_timers(&rows, env.now, &env.local, legend, args.all))?;
+        print_text(&format_timers(&rows, env.now, &env.local, legend, all))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,10 +10,11 @@ use anyhow::{anyhow, bail};
 use serde::Serialize;
 use sundial_calendar::{timestamp, Timestamp, Zone};
 
+use super::offline::{self, Source, StateDirArg};
 use super::{catalog, mangle_unit_names, report_error, unexpected, Connection};
 use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::LogLine;
-use crate::ipc::{Request, Response};
+use crate::ipc::{ClientError, Request, Response};
 use crate::store::Stream;
 use crate::unit::SyslogLevel;
 
@@ -36,7 +37,9 @@ const EXAMPLES: &str = "Examples:\n  \
     long_about = "Show the lines services wrote to stdout and stderr, oldest first, in \
                   journalctl's short format: date, host, unit, text. Times for --since and \
                   --until use systemd's timestamp grammar (`yesterday`, `-1h`, `2024-02-29 \
-                  12:00`, `@1709200000`), in the local zone (TZ).",
+                  12:00`, `@1709200000`), in the local zone (TZ). Without a running daemon the \
+                  lines are read from its state database (read-only; see --state-dir), and \
+                  --follow has nothing to follow.",
     after_long_help = EXAMPLES
 )]
 pub struct Args {
@@ -100,6 +103,8 @@ pub struct Args {
     pub output: LogOutput,
     #[command(flatten)]
     pub connection: Connection,
+    #[command(flatten)]
+    pub state: StateDirArg,
 }
 
 /// `-n`: a number of lines or all of them.
@@ -242,8 +247,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None if args.pager_end => Some(1000),
         None => None,
     };
+    let units = mangle_unit_names(&args.units)?;
     let request = Request::Logs {
-        units: mangle_unit_names(&args.units)?,
+        units: units.clone(),
         follow: args.follow,
         lines,
         since_usec,
@@ -251,10 +257,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         invocation: args.invocation.clone(),
         priorities: args.priority.map(|p| [p.high.number(), p.low.number()]),
     };
+    let mut cannot_follow = None;
+    let responses: Box<dyn Iterator<Item = Result<Response, ClientError>>> =
+        match offline::reach(&args.connection, &args.state)? {
+            Source::Daemon(client) => Box::new(client.stream(&request)?),
+            Source::Offline(off) => {
+                if args.follow {
+                    let mut why = format!("cannot follow: {}", off.situation(&env.local));
+                    if !off.daemon_alive() {
+                        why.push_str(&format!("; start it with `{}`", off.start_command()));
+                    }
+                    cannot_follow = Some(why);
+                }
+                let response = offline::logs(
+                    &off,
+                    &units,
+                    lines,
+                    since_usec,
+                    until_usec,
+                    args.invocation.as_deref(),
+                    args.priority.map(|p| (p.high, p.low)),
+                );
+                Box::new(std::iter::once(Ok(response)))
+            }
+        };
     let host = hostname();
     let mut printed = 0usize;
     let mut out = io::stdout().lock();
-    for response in args.connection.stream(&request)? {
+    for response in responses {
         match response? {
             Response::Logs { lines } => {
                 for line in &lines {
@@ -277,6 +307,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "-- No entries --")?;
     }
     out.flush()?;
+    if let Some(message) = cannot_follow {
+        bail!(message);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

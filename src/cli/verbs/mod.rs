@@ -31,6 +31,7 @@ pub mod list_unit_files;
 pub mod list_units;
 pub mod logs;
 pub mod mask;
+pub mod offline;
 pub mod reset_failed;
 pub mod run;
 pub mod show;

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use sundial_calendar::timespan::format_relative;
 use sundial_calendar::{timestamp, Timestamp, Zone};
 
+use super::connect::exchange;
 use super::logs::{hostname, short_line};
+use super::offline::{self, Source, StateDirArg};
 use super::{
     exit, mangle_unit_names, print_json, print_text, report_error, state_glyph, unexpected,
     Connection, Output,
@@ -38,7 +40,9 @@ const EXAMPLES: &str = "Examples:\n  \
                   active state since when, what triggers them or what they trigger, a timer's \
                   next elapse, the main process and the last log lines. Exits 0 when every unit \
                   is active; else the first unit that is not decides: 3 if it exists, 4 if it \
-                  does not.",
+                  does not. Without a running daemon, the named units are shown from their unit \
+                  files and the state database (read-only; see --state-dir): how the last run \
+                  ended and its log lines; none is active.",
     after_long_help = EXAMPLES
 )]
 pub struct Args {
@@ -54,6 +58,8 @@ pub struct Args {
     pub output: Output,
     #[command(flatten)]
     pub connection: Connection,
+    #[command(flatten)]
+    pub state: StateDirArg,
 }
 
 /// Runs `sundial status`.
@@ -62,7 +68,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         units: mangle_unit_names(&args.units)?,
         lines: Some(args.lines),
     };
-    let blocks = match args.connection.call(&request)? {
+    let env = TimeEnv::from_process();
+    let response = match offline::reach(&args.connection, &args.state)? {
+        Source::Daemon(client) => exchange(client, &request)?,
+        Source::Offline(off) => {
+            if args.units.is_empty() {
+                anyhow::bail!(
+                    "{}: name the units to show what it recorded of them.",
+                    off.situation(&env.local)
+                );
+            }
+            eprintln!("sundial: {}", off.notice(&env.local));
+            offline::status(&off, &mangle_unit_names(&args.units)?, args.lines)
+        }
+    };
+    let blocks = match response {
         Response::Status { units } => units,
         Response::Error {
             code: ErrorCode::NoSuchUnit,
@@ -78,25 +98,27 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.output.is_json() {
         print_json(args.output, &blocks)?;
     } else {
-        let env = TimeEnv::from_process();
         let host = hostname();
         let mut text = String::new();
-        for (i, block) in blocks
-            .iter()
-            .filter(|b| b.load_state != "not-found")
-            .enumerate()
-        {
+        for (i, block) in blocks.iter().filter(|b| !is_missing(b)).enumerate() {
             if i > 0 {
                 text.push('\n');
             }
             text.push_str(&format_status(block, env.now, &env.local, &host));
         }
         print_text(&text)?;
-        for block in blocks.iter().filter(|b| b.load_state == "not-found") {
+        for block in blocks.iter().filter(|b| is_missing(b)) {
             eprintln!("Unit {} could not be found.", block.unit);
         }
     }
     Ok(ExitCode::from(status_exit_code(&blocks)))
+}
+
+/// Whether `block` is of a unit that does not exist: no file and nothing
+/// to show (systemctl shows a unit without a file that is in some state, a
+/// service running from a file deleted since, or one whose last run failed).
+fn is_missing(block: &StatusBlock) -> bool {
+    block.load_state == "not-found" && block.active_state == "inactive"
 }
 
 /// systemctl status's exit code: 4 if a unit does not exist, else 3 if one
@@ -105,7 +127,7 @@ pub fn status_exit_code(blocks: &[StatusBlock]) -> u8 {
     blocks
         .iter()
         .map(|b| {
-            if b.load_state == "not-found" {
+            if is_missing(b) {
                 exit::UNKNOWN
             } else if matches!(b.active_state.as_str(), "active" | "reloading") {
                 exit::OK
@@ -147,6 +169,7 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
                 b.unit
             ),
             "masked" => format!("masked (Reason: Unit {} is masked.)", b.unit),
+            "not-found" => format!("not-found (Reason: Unit {} not found.)", b.unit),
             other => other.to_owned(),
         },
     };
@@ -536,6 +559,19 @@ mod tests {
         };
         assert_eq!(status_exit_code(&[timer()]), 0);
         assert_eq!(status_exit_code(&[timer(), b.clone()]), 3);
-        assert_eq!(status_exit_code(&[missing, b]), 4);
+        assert_eq!(status_exit_code(&[missing.clone(), b.clone()]), 4);
+        // Without a file but failed (a file deleted since the run): shown.
+        let gone = StatusBlock {
+            active_state: "failed".into(),
+            sub_state: "failed".into(),
+            last_result: Some(RunResult::ExitCode),
+            ..missing
+        };
+        assert!(status(&gone).starts_with(
+            "× nope.service\n     \
+             Loaded: not-found (Reason: Unit nope.service not found.)\n     \
+             Active: failed (Result: exit-code)\n"
+        ));
+        assert_eq!(status_exit_code(&[gone, b]), 3);
     }
 }

@@ -21,11 +21,12 @@ use super::reload::reload_units;
 use super::{answer, not_found, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{FileChange, FileChangeKind, UnitFile, UnitFiles};
+use crate::ipc::Peer;
 use crate::ipc::{ErrorCode, Reply, Response};
 use crate::unit::{read_install, InstallFile, InstallSection, Lookup, UnitIndex, UnitName};
 
 /// Answers `cat`: each unit's fragment and drop-ins, as they are on disk.
-pub fn cat(state: &mut State, units: &[String]) -> Response {
+pub fn cat(state: &mut State, units: &[String], peer: &Peer) -> Response {
     let index = on_disk(state);
     let mut out = Vec::new();
     for raw in units {
@@ -42,6 +43,14 @@ pub fn cat(state: &mut State, units: &[String]) -> Response {
             } => {
                 let dropins = index.dropins(&canonical, &aliases);
                 for path in std::iter::once(fragment).chain(dropins) {
+                    // The daemon reads as its own user; the client gets only
+                    // what it could read itself.
+                    if !super::access::may_read(&path, peer) {
+                        return Response::error(
+                            ErrorCode::PermissionDenied,
+                            format!("Failed to open {}: Permission denied", path.display()),
+                        );
+                    }
                     match fs::read_to_string(&path) {
                         Ok(text) => files.push(UnitFile {
                             path: path.display().to_string(),

@@ -91,10 +91,10 @@ pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>
             return answer(reply, not_found(&name));
         }
         let name = state.units.canonical(&name).to_owned();
-        let refusal = match state.units.load_state(&name) {
-            "masked" if starts => Some(format!("Unit {name} is masked.")),
-            "bad-setting" if starts => Some(format!("Unit {name} has a bad unit file setting.")),
-            _ => None,
+        let refusal = if starts {
+            state.units.loaded.load_refusal(&name)
+        } else {
+            None
         };
         if let Some(cause) = refusal {
             return answer(

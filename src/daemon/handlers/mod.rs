@@ -2,6 +2,7 @@
 //! duration of the call and answers on the request's reply channel, at once
 //! or, for jobs, when they are done.
 
+mod access;
 mod deps;
 mod enablement;
 mod environment;
@@ -25,7 +26,20 @@ pub use enablement::is_enabled;
 
 /// Carries out one request.
 pub fn handle(state: &mut State, incoming: Incoming) {
-    let Incoming { request, reply, .. } = incoming;
+    let Incoming {
+        request,
+        reply,
+        peer,
+    } = incoming;
+    if let Some(bad) = invalid_unit_name(&request) {
+        // systemd checks names before anything else: a name with a `/`
+        // would otherwise lead file operations out of the unit directories.
+        answer(
+            reply,
+            Response::error(ErrorCode::Failed, format!("Unit name {bad} is not valid.")),
+        );
+        return;
+    }
     match request {
         Request::Start { .. }
         | Request::Stop { .. }
@@ -49,9 +63,9 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             listing::list_units(state, all, &types, &states, &patterns),
         ),
         Request::Show { units, properties } => {
-            answer(reply, show::show(state, &units, &properties))
+            answer(reply, show::show(state, &units, &properties, &peer))
         }
-        Request::Cat { units } => answer(reply, files::cat(state, &units)),
+        Request::Cat { units } => answer(reply, files::cat(state, &units, &peer)),
         Request::ListDependencies { unit, reverse } => {
             answer(reply, deps::list_dependencies(state, &unit, reverse))
         }
@@ -128,6 +142,38 @@ pub fn unit_name(name: &str) -> String {
     } else {
         format!("{name}.service")
     }
+}
+
+/// The first unit name of `request` that is no valid unit name (patterns
+/// aside), as systemd's `unit_name_is_valid()` judges: no `/`, a known
+/// suffix, allowed characters, at most 255 bytes.
+fn invalid_unit_name(request: &Request) -> Option<&str> {
+    let names: &[String] = match request {
+        Request::Start { units }
+        | Request::Stop { units }
+        | Request::Restart { units }
+        | Request::Reload { units }
+        | Request::TryRestart { units }
+        | Request::ReloadOrRestart { units }
+        | Request::Kill { units, .. }
+        | Request::Status { units, .. }
+        | Request::Show { units, .. }
+        | Request::Cat { units }
+        | Request::Enable { units, .. }
+        | Request::Disable { units, .. }
+        | Request::Mask { units }
+        | Request::Unmask { units }
+        | Request::IsActive { units }
+        | Request::IsEnabled { units }
+        | Request::IsFailed { units }
+        | Request::ResetFailed { units } => units,
+        Request::ListDependencies { unit, .. } => std::slice::from_ref(unit),
+        _ => return None,
+    };
+    names.iter().map(String::as_str).find(|raw| {
+        let name = unit_name(raw);
+        raw.contains('/') || (!is_glob(&name) && crate::unit::UnitName::parse(&name).is_err())
+    })
 }
 
 /// `Unit NAME not found.`

@@ -12,11 +12,11 @@ use super::status::last_result;
 use super::{is_enabled, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{Property, UnitProperties};
-use crate::ipc::Response;
+use crate::ipc::{Peer, Response};
 use crate::unit::{CollectMode, Unit, UnitName};
 
 /// Answers `show`.
-pub fn show(state: &mut State, units: &[String], properties: &[String]) -> Response {
+pub fn show(state: &mut State, units: &[String], properties: &[String], peer: &Peer) -> Response {
     let mut out = Vec::new();
     if units.is_empty() {
         out.push(UnitProperties {
@@ -32,8 +32,20 @@ pub fn show(state: &mut State, units: &[String], properties: &[String]) -> Respo
             state.units.load_extra(&name);
         }
         let name = state.units.canonical(&name).to_owned();
+        let mut all = unit_properties(state, &name);
+        // The assignments come from the unit file: a user who may not read
+        // the file does not see them (stricter than systemd, which shows
+        // Environment= to everyone; a secret there is a mistake, but a
+        // common one).
+        let fragment = state
+            .units
+            .get(&name)
+            .and_then(|u| u.source().fragment.clone());
+        if fragment.is_some_and(|f| !super::access::may_read(&f, peer)) {
+            all.retain(|p| p.name != "Environment");
+        }
         out.push(UnitProperties {
-            properties: filter(unit_properties(state, &name), properties),
+            properties: filter(all, properties),
             unit: name,
         });
     }
@@ -216,6 +228,10 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("RemainAfterExit", yes_no(s.remain_after_exit));
             p.add("Environment", environment_words(&s.environment));
             p.add("User", s.user.as_deref().unwrap_or(""));
+            p.add("Delegate", yes_no(s.delegate));
+            if s.delegate {
+                p.add("DelegateControllers", s.delegate_controllers.join(" "));
+            }
             p.add(
                 "TriggeredBy",
                 state

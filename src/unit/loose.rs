@@ -1,0 +1,127 @@
+//! Unit files a root manager must not trust. A unit file says what runs as
+//! root; if another user may change the file, or the directory it is in,
+//! that user may run anything as root. As sshd refuses an authorized_keys
+//! file others can write, a loader running as root refuses such units and
+//! says which file and which mode.
+//!
+//! Checked: the fragment and every drop-in, and the directories holding
+//! them: each must belong to root (or to the manager's own user) and be
+//! writable by no group and no other user. A directory with the sticky bit
+//! (`/tmp`) is a shared place too, and refused as well.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use super::diag::{Diagnostic, Problem};
+use super::load::LoadedUnits;
+
+/// Takes out of `loaded` every unit whose files another user could change
+/// (see [`loose_reason`]), as failed to load, with an error naming the file.
+pub fn refuse_loose(loaded: &mut LoadedUnits, owner: u32) {
+    let refused: Vec<(String, std::path::PathBuf, String)> = loaded
+        .units
+        .iter()
+        .filter_map(|(name, unit)| {
+            let source = unit.source();
+            source
+                .fragment
+                .iter()
+                .chain(&source.dropins)
+                .find_map(|f| loose_reason(f, owner).map(|why| (f.clone(), why)))
+                .map(|(file, why)| (name.clone(), file, why))
+        })
+        .collect();
+    for (name, file, why) in refused {
+        loaded.units.remove(&name);
+        loaded.failed.insert(name.clone());
+        let at = loaded.diagnostics.len();
+        loaded.diagnostics.push(Diagnostic::error(
+            file,
+            0,
+            Problem::Unit(format!(
+                "refusing to load {name}: {why}; only root may be able to change what runs as root"
+            )),
+        ));
+        loaded.problems.insert(name, at..at + 1);
+    }
+}
+
+/// Why `path` (a unit file or drop-in) may be changed by someone other than
+/// `owner` (the manager's user id) and root; `None` when it is safe.
+pub fn loose_reason(path: &Path, owner: u32) -> Option<String> {
+    let mut checked = Vec::new();
+    checked.push(path.to_path_buf());
+    if let Some(dir) = path.parent() {
+        checked.push(dir.to_path_buf());
+        // A drop-in's `foo.service.d/` sits in a unit directory.
+        if dir.extension().is_some_and(|e| e == "d") {
+            if let Some(up) = dir.parent() {
+                checked.push(up.to_path_buf());
+            }
+        }
+    }
+    for p in checked {
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
+        let mode = meta.mode() & 0o7777;
+        let what = if meta.is_dir() { "directory" } else { "file" };
+        if meta.uid() != 0 && meta.uid() != owner {
+            return Some(format!(
+                "{what} {} belongs to uid {}, not root",
+                p.display(),
+                meta.uid()
+            ));
+        }
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "{what} {} is writable by {} (mode {mode:04o})",
+                p.display(),
+                if mode & 0o002 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                }
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn modes_and_owners_that_others_could_use_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = nix::unistd::geteuid().as_raw();
+        let file = dir.path().join("a.service");
+        fs::write(&file, "[Service]\n").unwrap();
+        let chmod = |p: &Path, m| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+        chmod(dir.path(), 0o755);
+        chmod(&file, 0o644);
+        assert_eq!(loose_reason(&file, me), None);
+        chmod(&file, 0o664);
+        let why = loose_reason(&file, me).expect("group-writable");
+        assert!(why.contains("writable by its group (mode 0664)"), "{why}");
+        chmod(&file, 0o646);
+        assert!(loose_reason(&file, me).unwrap().contains("everyone"));
+        chmod(&file, 0o644);
+        chmod(dir.path(), 0o777);
+        let why = loose_reason(&file, me).expect("a world-writable directory");
+        assert!(why.starts_with("directory"), "{why}");
+        chmod(dir.path(), 0o755);
+        // Owned by someone else (checked where it can be arranged).
+        if me == 0 {
+            std::os::unix::fs::chown(&file, Some(65534), None).unwrap();
+            assert!(loose_reason(&file, me).unwrap().contains("uid 65534"));
+        } else {
+            assert!(loose_reason(&file, me + 1)
+                .unwrap()
+                .contains(&format!("uid {me}")));
+        }
+    }
+}
