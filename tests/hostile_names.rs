@@ -199,6 +199,10 @@ fn a_root_daemon_refuses_unit_files_others_may_write() {
     fs::write(dropins.join("x.conf"), "[Service]\nUser=root\n").unwrap();
     std::os::unix::fs::chown(dropins.join("x.conf"), Some(65534), Some(65534)).unwrap();
     d.start();
+    // The socket answers before the units are loaded and reported.
+    daemon_support::wait_for(std::time::Duration::from_secs(10), || {
+        d.stderr().contains("started:")
+    });
     let err = d.stderr();
     assert!(
         err.contains(&format!(

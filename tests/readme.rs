@@ -89,7 +89,7 @@ fn the_command_table_examples_that_need_no_daemon_run_as_written() {
 }
 
 #[test]
-fn the_quick_start_timer_comes_every_eleven_seconds_as_the_readme_says() {
+fn the_quick_start_timer_comes_every_ten_to_eleven_seconds_as_the_readme_says() {
     let text = readme_flowing();
     let command = "sundial simulate --unit-dir examples/units --for 1min timer_script.timer";
     assert!(
@@ -97,8 +97,8 @@ fn the_quick_start_timer_comes_every_eleven_seconds_as_the_readme_says() {
         "README names {command}"
     );
     assert!(
-        text.contains("then every eleven seconds"),
-        "README says eleven"
+        text.contains("then every ten to eleven seconds"),
+        "README says ten to eleven"
     );
     let home = tempfile::tempdir().expect("temp dir");
     let out = shell(
@@ -116,7 +116,8 @@ fn the_quick_start_timer_comes_every_eleven_seconds_as_the_readme_says() {
         .collect();
     assert!(times.len() >= 4, "{starts}");
     for pair in times.windows(2) {
-        assert_eq!(pair[1] - pair[0], 11_000_000, "{starts}");
+        let gap = pair[1] - pair[0];
+        assert!((10_000_000..=11_000_000).contains(&gap), "{gap}: {starts}");
     }
 }
 

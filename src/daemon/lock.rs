@@ -74,12 +74,26 @@ impl StateLock {
             .mode(0o600)
             .open(&path)
             .map_err(io_error)?;
-        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => Ok(StateLock { _lock: lock }),
-            Err((_, Errno::EWOULDBLOCK)) => Err(LockError::InUse {
-                database: database.to_path_buf(),
-            }),
-            Err((_, errno)) => Err(io_error(io::Error::from(errno))),
+        // A daemon killed while it was starting a service leaves that child
+        // holding the lock (the descriptor is close-on-exec, so only until
+        // its exec, a few milliseconds): wait that long before saying that
+        // another daemon runs.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let mut file = file;
+        loop {
+            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Ok(lock) => return Ok(StateLock { _lock: lock }),
+                Err((back, Errno::EWOULDBLOCK)) if std::time::Instant::now() < deadline => {
+                    file = back;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err((_, Errno::EWOULDBLOCK)) => {
+                    return Err(LockError::InUse {
+                        database: database.to_path_buf(),
+                    })
+                }
+                Err((_, errno)) => return Err(io_error(io::Error::from(errno))),
+            }
         }
     }
 }
