@@ -106,6 +106,8 @@ pub fn priority(line: &Line) -> SyslogLevel {
         // systemd: job_emit_done_message, JOB_FAILED is LOG_ERR; the other
         // job messages (Starting, Started, Stopped, Finished) LOG_INFO.
         Line::Sentence(s) if s.starts_with("Failed to start ") => SyslogLevel::Err,
+        // JOB_ASSERT: LOG_WARNING.
+        Line::Sentence(s) if s.starts_with("Assertion failed for ") => SyslogLevel::Warning,
         Line::Sentence(_) => SyslogLevel::Info,
         Line::About(s) => about_priority(s),
     }
@@ -126,6 +128,9 @@ fn about_priority(s: &str) -> SyslogLevel {
     // settings not applied: log_unit_warning.
     let warnings = [
         "Failed with result ",
+        // systemd: a failed assertion is logged at LOG_WARNING.
+        "Assert",
+        "None of the trigger assertions were met.",
         "Start request repeated too quickly.",
         "PID file ",
         "Got notification message from PID ",
@@ -161,6 +166,11 @@ mod tests {
         let sentence = |s: &str| priority(&Line::Sentence(s.to_owned()));
         assert_eq!(sentence("Failed to start x.service."), SyslogLevel::Err);
         assert_eq!(sentence("Started x.service."), SyslogLevel::Info);
+        assert_eq!(
+            sentence("Assertion failed for x.service."),
+            SyslogLevel::Warning
+        );
+        assert_eq!(about("AssertPathExists=/x failed."), SyslogLevel::Warning);
         assert_eq!(
             about("Failed with result 'exit-code'."),
             SyslogLevel::Warning
