@@ -780,11 +780,13 @@ fn property(daemon: &Daemon, unit: &str, name: &str) -> String {
 fn daemon_reexec_keeps_a_running_service_its_pid_and_its_output() {
     let dir = tempfile::tempdir().unwrap();
     let go = dir.path().join("go");
-    // It prints, leaves half a line in its pipe, waits for the test, then
-    // finishes the line and prints more.
+    // It prints, leaves half a line in its pipe, waits for the test (not
+    // for ever: a failed test leaves it behind), then finishes the line and
+    // prints more.
     let talker = format!(
-        "[Service]\nExecStart=/bin/sh -c 'echo before; printf partial; \
-         while [ ! -e {} ]; do sleep 0.05; done; echo \" line\"; echo after; exec sleep 600'\n",
+        "[Service]\nExecStart=/bin/sh -c 'echo before; printf partial; n=0; \
+         while [ ! -e {} ] && [ $$n -lt 400 ]; do sleep 0.05; n=$$((n+1)); done; \
+         echo \" line\"; echo after; exec sleep 60'\n",
         go.display()
     );
     let mut daemon = Daemon::new(
@@ -836,6 +838,10 @@ fn daemon_reexec_keeps_a_running_service_its_pid_and_its_output() {
     assert!((timers(&daemon) - timers_before).abs() <= 1);
 
     // What it prints now is still captured, the half line completed.
+    assert!(!daemon
+        .log_lines("talker.service")
+        .iter()
+        .any(|l| l == "after"));
     File::create(&go).unwrap();
     assert!(
         wait_for(Duration::from_secs(10), || {
