@@ -7,14 +7,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod daemon_support;
+#[path = "common/fake_sendmail.rs"]
+mod fake_sendmail;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use daemon_support::{wait_for, Daemon};
+use fake_sendmail::fake_sendmail;
 use sundial::ipc::types::RunRow;
 use sundial::ipc::{Request, Response};
 
@@ -26,19 +28,6 @@ const HOUR: i64 = 60 * MINUTE;
 fn user() -> String {
     let out = Command::new("id").arg("-un").output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn fake_sendmail(dir: &Path) -> PathBuf {
-    let mail_dir = dir.join("mail");
-    fs::create_dir_all(&mail_dir).unwrap();
-    let path = dir.join("sendmail");
-    let script = format!(
-        "#!/bin/sh\nf=$(mktemp {}/mail.XXXXXX)\n{{ printf 'ARGS:'; printf ' %s' \"$@\"; printf '\\n'; cat; }} > \"$f\"\n",
-        mail_dir.display()
-    );
-    fs::write(&path, script).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    path
 }
 
 fn import(d: &Daemon, name: &str, kind: &str, text: &str, sendmail: &Path) {

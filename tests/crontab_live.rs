@@ -100,48 +100,38 @@ fn a_live_crontab_runs_and_follows_edits_without_a_restart() {
     assert!(d.terminate(), "stops cleanly: {}", d.stderr());
 }
 
+/// `sundial daemon --crontab CRONTAB` in `dir`, expected to refuse to
+/// start: its stderr.
+fn refused_start(dir: &Path, crontab: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .args(["daemon", "--user", "--unit-dir"])
+        .arg(dir.join("units"))
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+        .arg("--socket")
+        .arg(dir.join("state/control.sock"))
+        .arg("--crontab")
+        .arg(crontab)
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "started with {}", crontab.display());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_broken_crontab_at_start_stops_the_start_with_its_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let crontab = tmp.path().join("crontab");
     fs::write(&crontab, "0 * * * * true\n*/0 * * * * false\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sundial"))
-        .args(["daemon", "--user", "--unit-dir"])
-        .arg(tmp.path().join("units"))
-        .arg("--state-dir")
-        .arg(tmp.path().join("state"))
-        .arg("--socket")
-        .arg(tmp.path().join("state/control.sock"))
-        .arg("--crontab")
-        .arg(&crontab)
-        .env("HOME", tmp.path())
-        .env("XDG_CONFIG_HOME", tmp.path().join("config"))
-        .env_remove("XDG_RUNTIME_DIR")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused_start(tmp.path(), &crontab);
     assert!(
         err.contains(&format!("{}:2", crontab.display())),
         "names file and line: {err}"
     );
-    let missing = tmp.path().join("nope");
-    let out = Command::new(env!("CARGO_BIN_EXE_sundial"))
-        .args(["daemon", "--user", "--unit-dir"])
-        .arg(tmp.path().join("units"))
-        .arg("--state-dir")
-        .arg(tmp.path().join("state"))
-        .arg("--socket")
-        .arg(tmp.path().join("state/control.sock"))
-        .arg("--crontab")
-        .arg(&missing)
-        .env("HOME", tmp.path())
-        .env("XDG_CONFIG_HOME", tmp.path().join("config"))
-        .env_remove("XDG_RUNTIME_DIR")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused_start(tmp.path(), &tmp.path().join("nope"));
     assert!(err.contains("no such crontab"), "{err}");
 }
 

@@ -5,14 +5,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod daemon_support;
+#[path = "common/fake_sendmail.rs"]
+mod fake_sendmail;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use daemon_support::{wait_for, Daemon};
+use fake_sendmail::fake_sendmail;
 use sundial::ipc::{Request, Response};
 
 /// Imports `crontab` as the user's into the daemon's unit directory, with
@@ -36,21 +38,6 @@ fn import(d: &Daemon, crontab: &str, sendmail: Option<&Path>) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-/// A sendmail that writes each message, after a line with its arguments,
-/// into a file of its own in `dir`.
-fn fake_sendmail(dir: &Path) -> PathBuf {
-    let mail_dir = dir.join("mail");
-    fs::create_dir_all(&mail_dir).unwrap();
-    let path = dir.join("sendmail");
-    let script = format!(
-        "#!/bin/sh\nf=$(mktemp {}/mail.XXXXXX)\n{{ printf 'ARGS:'; printf ' %s' \"$@\"; printf '\\n'; cat; }} > \"$f\"\n",
-        mail_dir.display()
-    );
-    fs::write(&path, script).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    path
 }
 
 fn mails(dir: &Path) -> Vec<String> {
