@@ -9,8 +9,9 @@
 //! writable by no group and no other user. A directory with the sticky bit
 //! (`/tmp`) is a shared place too, and refused as well.
 
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::diag::{Diagnostic, Problem};
 use super::load::LoadedUnits;
@@ -18,7 +19,8 @@ use super::load::LoadedUnits;
 /// Takes out of `loaded` every unit whose files another user could change
 /// (see [`loose_reason`]), as failed to load, with an error naming the file.
 pub fn refuse_loose(loaded: &mut LoadedUnits, owner: u32) {
-    let refused: Vec<(String, std::path::PathBuf, String)> = loaded
+    let mut dirs = HashMap::new();
+    let refused: Vec<(String, PathBuf, String)> = loaded
         .units
         .iter()
         .filter_map(|(name, unit)| {
@@ -27,7 +29,7 @@ pub fn refuse_loose(loaded: &mut LoadedUnits, owner: u32) {
                 .fragment
                 .iter()
                 .chain(&source.dropins)
-                .find_map(|f| loose_reason(f, owner).map(|why| (f.clone(), why)))
+                .find_map(|f| loose_reason_cached(f, owner, &mut dirs).map(|why| (f.clone(), why)))
                 .map(|(file, why)| (name.clone(), file, why))
         })
         .collect();
@@ -49,8 +51,20 @@ pub fn refuse_loose(loaded: &mut LoadedUnits, owner: u32) {
 /// Why `path` (a unit file or drop-in) may be changed by someone other than
 /// `owner` (the manager's user id) and root; `None` when it is safe.
 pub fn loose_reason(path: &Path, owner: u32) -> Option<String> {
+    loose_reason_cached(path, owner, &mut HashMap::new())
+}
+
+/// [`loose_reason`], with the verdicts on directories kept in `dirs`: every
+/// unit of a directory shares them, and a search path holds thousands.
+fn loose_reason_cached(
+    path: &Path,
+    owner: u32,
+    dirs: &mut HashMap<PathBuf, Option<String>>,
+) -> Option<String> {
+    if let Some(why) = check(path, owner) {
+        return Some(why);
+    }
     let mut checked = Vec::new();
-    checked.push(path.to_path_buf());
     if let Some(dir) = path.parent() {
         checked.push(dir.to_path_buf());
         // A drop-in's `foo.service.d/` sits in a unit directory.
@@ -60,30 +74,35 @@ pub fn loose_reason(path: &Path, owner: u32) -> Option<String> {
             }
         }
     }
-    for p in checked {
-        let Ok(meta) = std::fs::metadata(&p) else {
-            continue;
-        };
-        let mode = meta.mode() & 0o7777;
-        let what = if meta.is_dir() { "directory" } else { "file" };
-        if meta.uid() != 0 && meta.uid() != owner {
-            return Some(format!(
-                "{what} {} belongs to uid {}, not root",
-                p.display(),
-                meta.uid()
-            ));
-        }
-        if mode & 0o022 != 0 {
-            return Some(format!(
-                "{what} {} is writable by {} (mode {mode:04o})",
-                p.display(),
-                if mode & 0o002 != 0 {
-                    "everyone"
-                } else {
-                    "its group"
-                }
-            ));
-        }
+    checked.into_iter().find_map(|dir| {
+        dirs.entry(dir.clone())
+            .or_insert_with(|| check(&dir, owner))
+            .clone()
+    })
+}
+
+/// Owner and mode of one file or directory.
+fn check(p: &Path, owner: u32) -> Option<String> {
+    let meta = std::fs::metadata(p).ok()?;
+    let mode = meta.mode() & 0o7777;
+    let what = if meta.is_dir() { "directory" } else { "file" };
+    if meta.uid() != 0 && meta.uid() != owner {
+        return Some(format!(
+            "{what} {} belongs to uid {}, not root",
+            p.display(),
+            meta.uid()
+        ));
+    }
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "{what} {} is writable by {} (mode {mode:04o})",
+            p.display(),
+            if mode & 0o002 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            }
+        ));
     }
     None
 }
