@@ -89,7 +89,9 @@ pub fn lex(path: &Path, text: &str) -> Lexed {
     let mut pending: Option<(String, usize)> = None;
     let mut too_long = false;
 
-    for (index, raw) in text.split('\n').enumerate() {
+    // systemd's read_line() ends a line at a NUL byte as at a newline, so a
+    // NUL inside a value cuts it there and the rest is a line of its own.
+    for (index, raw) in text.split(['\n', '\0']).enumerate() {
         let number = index + 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let trimmed = raw.trim_start_matches(is_blank);
@@ -245,6 +247,20 @@ mod tests {
                 e("Service", "ExecStart", "/bin/true", 5)
             ]
         );
+    }
+
+    #[test]
+    fn a_nul_byte_ends_the_line_as_in_systemd() {
+        // systemd-analyze verify: `ExecStart=/bin/echo a` and, on line 3,
+        // "Missing '=', ignoring line." for what followed the NUL.
+        let text = "[Service]\nExecStart=/bin/echo a\0b\n";
+        assert_eq!(
+            entries(text),
+            vec![e("Service", "ExecStart", "/bin/echo a", 2)]
+        );
+        let lexed = lex(Path::new("/u/n.service"), text);
+        let lines: Vec<usize> = lexed.diagnostics.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [3], "{:?}", lexed.diagnostics);
     }
 
     #[test]
