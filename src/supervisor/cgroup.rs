@@ -81,24 +81,45 @@ pub fn prepare(
     if wanted.is_empty() {
         return Ok(None);
     }
+    // Every controller first: a cgroup that cannot hold the limits is not
+    // made at all, so none is left behind.
+    if let Some((controller, _, _)) = wanted
+        .iter()
+        .find(|(c, _, _)| !d.controllers.iter().any(|have| have == c))
+    {
+        return Err(format!("controller {controller} not delegated"));
+    }
     let dir = d.root.join(unit);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (controller, file, value) in wanted {
-        if !d.controllers.iter().any(|c| c == controller) {
-            return Err(format!("controller {controller} not delegated"));
-        }
         let _ = fs::write(
             d.root.join("cgroup.subtree_control"),
             format!("+{controller}"),
         );
-        fs::write(dir.join(file), &value)
-            .map_err(|e| format!("{}: {e}", dir.join(file).display()))?;
+        if let Err(e) = fs::write(dir.join(file), &value) {
+            let _ = fs::remove_dir(&dir);
+            return Err(format!("{}: {e}", dir.join(file).display()));
+        }
     }
     Ok(Some(dir.join("cgroup.procs")))
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn no_cgroup_is_made_where_a_controller_is_missing() {
+        let root = tempfile::tempdir().unwrap();
+        let d = super::Delegation {
+            root: root.path().to_path_buf(),
+            controllers: vec!["cpu".into()],
+        };
+        let mut service = crate::unit::service::ServiceSection::default();
+        service.memory_max = Some(crate::unit::service::Limit::Absolute(64 << 20));
+        let err = super::prepare(&d, "r.service", &service).unwrap_err();
+        assert_eq!(err, "controller memory not delegated");
+        assert!(!root.path().join("r.service").exists(), "left behind");
+    }
+
     use super::*;
 
     #[test]
