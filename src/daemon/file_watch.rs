@@ -11,11 +11,10 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use nix::errno::Errno;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 use tokio::io::unix::AsyncFd;
 
-use super::localtime::InotifyFd;
+use super::localtime::{wait_for_event, InotifyFd};
 
 /// Directories that could not be watched, with the reason.
 pub type Unwatched = Vec<(PathBuf, io::Error)>;
@@ -79,32 +78,11 @@ impl FileWatch {
     /// Every event queued by then is consumed, so one save wakes the loop
     /// once.
     pub async fn wait(&mut self) -> io::Result<()> {
-        loop {
-            let mut guard = self.fd.readable().await?;
-            let mut concerns_file = false;
-            loop {
-                match guard.get_inner().0.read_events() {
-                    Ok(events) => {
-                        for event in events {
-                            if event.mask.contains(AddWatchFlags::IN_IGNORED) {
-                                return Err(io::Error::other("a watched directory went away"));
-                            }
-                            concerns_file |= event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
-                                || self.names_file(event.wd, event.name.as_ref());
-                        }
-                    }
-                    Err(Errno::EAGAIN) => {
-                        guard.clear_ready();
-                        break;
-                    }
-                    Err(Errno::EINTR) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            if concerns_file {
-                return Ok(());
-            }
-        }
+        let this = &*self;
+        wait_for_event(&this.fd, "a watched directory went away", |event| {
+            this.names_file(event.wd, event.name.as_ref())
+        })
+        .await
     }
 }
 

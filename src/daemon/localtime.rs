@@ -29,7 +29,7 @@ use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, InotifyEvent};
 use sundial_calendar::zone::SystemZones;
 use sundial_calendar::{Zone, ZoneSource};
 use tokio::io::unix::AsyncFd;
@@ -165,32 +165,47 @@ impl LocalTimeWatch {
     /// Waits until an event names the file (or events were lost). Every
     /// event queued by then is consumed, so one swap wakes the loop once.
     pub async fn wait(&mut self) -> io::Result<()> {
+        let this = &*self;
+        wait_for_event(&this.fd, "the directory went away", |event| {
+            event.name.as_deref() == Some(this.name.as_os_str()) && this.complete(event.mask)
+        })
+        .await
+    }
+}
+
+/// Waits on an inotify descriptor until an event `concerns` accepts comes
+/// (or the queue overflowed: events were lost), reading every event queued
+/// by then so that one change wakes the caller once. A watch removed by the
+/// kernel (its directory gone) is the error `gone`.
+pub(super) async fn wait_for_event(
+    fd: &AsyncFd<InotifyFd>,
+    gone: &'static str,
+    mut concerns: impl FnMut(&InotifyEvent) -> bool,
+) -> io::Result<()> {
+    loop {
+        let mut guard = fd.readable().await?;
+        let mut woken = false;
         loop {
-            let mut guard = self.fd.readable().await?;
-            let mut concerns_file = false;
-            loop {
-                match guard.get_inner().0.read_events() {
-                    Ok(events) => {
-                        for event in events {
-                            if event.mask.contains(AddWatchFlags::IN_IGNORED) {
-                                return Err(io::Error::other("the directory went away"));
-                            }
-                            concerns_file |= event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
-                                || (event.name.as_deref() == Some(self.name.as_os_str())
-                                    && self.complete(event.mask));
+            match guard.get_inner().0.read_events() {
+                Ok(events) => {
+                    for event in events {
+                        if event.mask.contains(AddWatchFlags::IN_IGNORED) {
+                            return Err(io::Error::other(gone));
                         }
+                        woken |=
+                            event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) || concerns(&event);
                     }
-                    Err(Errno::EAGAIN) => {
-                        guard.clear_ready();
-                        break;
-                    }
-                    Err(Errno::EINTR) => {}
-                    Err(e) => return Err(e.into()),
                 }
+                Err(Errno::EAGAIN) => {
+                    guard.clear_ready();
+                    break;
+                }
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
             }
-            if concerns_file {
-                return Ok(());
-            }
+        }
+        if woken {
+            return Ok(());
         }
     }
 }
