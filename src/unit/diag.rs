@@ -130,6 +130,9 @@ pub enum Problem {
     /// A file that could not be read.
     #[error("Failed to read unit file: {0}")]
     Io(String),
+    /// A unit-name entry that is a link to nothing: the unit is not found.
+    #[error("{0}, the unit is not found")]
+    BrokenLink(String),
 }
 
 impl Problem {

@@ -62,6 +62,30 @@ struct AliasTarget {
     path: PathBuf,
 }
 
+/// A unit-name entry of a search directory that leads to no file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokenLink {
+    /// A symlink whose target does not exist.
+    Dangling(PathBuf),
+    /// A symlink that leads back to itself, directly or through other
+    /// links or aliases.
+    Loop,
+    /// The link cannot be followed for another reason.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for BrokenLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BrokenLink::Dangling(target) => {
+                write!(f, "dangling symlink to {}", target.display())
+            }
+            BrokenLink::Loop => f.write_str("symlink loop (too many levels of symbolic links)"),
+            BrokenLink::Unreadable(e) => write!(f, "cannot follow the link: {e}"),
+        }
+    }
+}
+
 /// The result of looking a name up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
@@ -91,6 +115,9 @@ pub struct UnitIndex {
     // Names that own a .wants/ or .requires/ directory.
     link_owners: Vec<String>,
     dirs: DirIndex,
+    // Unit names whose first entry in the search path is a link to nothing,
+    // with the entry's path.
+    broken: BTreeMap<String, (PathBuf, BrokenLink)>,
 }
 
 impl UnitIndex {
@@ -130,13 +157,21 @@ impl UnitIndex {
                     index.dirs.insert(path);
                     continue;
                 }
-                if UnitName::parse(&file_name).is_err() || index.entries.contains_key(&file_name) {
+                if UnitName::parse(&file_name).is_err()
+                    || index.entries.contains_key(&file_name)
+                    || index.broken.contains_key(&file_name)
+                {
                     continue;
                 }
-                let kind = classify(&path, &file_name, file_type.is_symlink(), position);
-                if let Some(kind) = kind {
-                    index.order.push(file_name.clone());
-                    index.entries.insert(file_name, kind);
+                match classify(&path, &file_name, file_type.is_symlink(), position) {
+                    Ok(Some(kind)) => {
+                        index.order.push(file_name.clone());
+                        index.entries.insert(file_name, kind);
+                    }
+                    Ok(None) => {}
+                    Err(broken) => {
+                        index.broken.insert(file_name, (path, broken));
+                    }
                 }
             }
         }
@@ -212,6 +247,60 @@ impl UnitIndex {
             .map(String::as_str)
     }
 
+    /// Why `name` has no file although the search path has an entry of
+    /// that name: the entry's path and what is wrong with it. An alias
+    /// chain that goes round in a circle, or ends at a target that does
+    /// not exist, counts too.
+    pub fn broken(&self, name: &str) -> Option<(PathBuf, BrokenLink)> {
+        if let Some((path, why)) = self.broken.get(name) {
+            return Some((path.clone(), why.clone()));
+        }
+        let Some(Entry::Alias(first)) = self.entries.get(name) else {
+            return None;
+        };
+        let path = self.entry_path(name)?;
+        let mut target = first.as_ref();
+        let mut seen = BTreeSet::from([name]);
+        loop {
+            if !seen.insert(target.name.as_str()) {
+                return Some((path, BrokenLink::Loop));
+            }
+            match self.entries.get(&target.name) {
+                Some(Entry::Alias(next)) => target = next,
+                Some(_) => return None,
+                None if self.broken.contains_key(&target.name) => {
+                    return self.broken(&target.name).map(|(_, why)| (path, why));
+                }
+                None if target.path.exists() => return None,
+                None => return Some((path, BrokenLink::Dangling(target.path.clone()))),
+            }
+        }
+    }
+
+    /// Every broken entry of the search path, by unit name.
+    pub fn broken_names(&self) -> Vec<String> {
+        let aliases = self
+            .entries
+            .iter()
+            .filter(|(_, e)| matches!(e, Entry::Alias(_)))
+            .map(|(n, _)| n);
+        self.broken
+            .keys()
+            .chain(aliases)
+            .filter(|n| self.broken(n).is_some())
+            .cloned()
+            .collect()
+    }
+
+    // The path of an alias entry: the first search directory that has it.
+    fn entry_path(&self, name: &str) -> Option<PathBuf> {
+        self.search
+            .dirs
+            .iter()
+            .map(|d| d.join(name))
+            .find(|p| fs::symlink_metadata(p).is_ok())
+    }
+
     /// Whether `name` is an alias entry.
     pub fn is_alias(&self, name: &str) -> bool {
         matches!(self.entries.get(name), Some(Entry::Alias(_)))
@@ -235,10 +324,18 @@ impl UnitIndex {
 }
 
 /// What the entry `file_name` of the search directory at `position` is;
-/// `path` is the two joined.
-fn classify(path: &Path, file_name: &str, is_symlink: bool, position: usize) -> Option<Entry> {
+/// `path` is the two joined. `Ok(None)`: not a unit file (a directory, an
+/// unreadable entry); `Err`: a link that leads nowhere.
+fn classify(
+    path: &Path,
+    file_name: &str,
+    is_symlink: bool,
+    position: usize,
+) -> Result<Option<Entry>, BrokenLink> {
     if is_symlink {
-        let target = fs::read_link(path).ok()?;
+        let Ok(target) = fs::read_link(path) else {
+            return Ok(None);
+        };
         let target_path = if target.is_absolute() {
             target.clone()
         } else {
@@ -247,18 +344,35 @@ fn classify(path: &Path, file_name: &str, is_symlink: bool, position: usize) -> 
                 .unwrap_or(target.clone())
         };
         if target_path == Path::new("/dev/null") {
-            return Some(Entry::Masked(position));
+            return Ok(Some(Entry::Masked(position)));
         }
-        let target_name = target_path.file_name()?.to_string_lossy().into_owned();
+        let Some(target_name) = target_path.file_name() else {
+            return Ok(None);
+        };
+        let target_name = target_name.to_string_lossy().into_owned();
         if target_name != file_name && UnitName::parse(&target_name).is_ok() {
-            return Some(Entry::Alias(Box::new(AliasTarget {
+            return Ok(Some(Entry::Alias(Box::new(AliasTarget {
                 name: target_name,
                 path: target_path,
-            })));
+            }))));
         }
         // A linked unit file: a symlink to a file of the same name elsewhere.
+        let meta = match fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(BrokenLink::Loop),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(BrokenLink::Dangling(target_path))
+            }
+            Err(e) => return Err(BrokenLink::Unreadable(e.to_string())),
+        };
+        return Ok(file_entry(&meta, position));
     }
-    let meta = fs::metadata(path).ok()?;
+    Ok(fs::metadata(path)
+        .ok()
+        .and_then(|meta| file_entry(&meta, position)))
+}
+
+fn file_entry(meta: &fs::Metadata, position: usize) -> Option<Entry> {
     if meta.is_dir() {
         return None;
     }
@@ -358,6 +472,13 @@ pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
     let mut loader = Loader::new(cx, &index);
     for n in names {
         loader.enqueue(n);
+    }
+    // Links that lead nowhere are loaded as missing units, with a word on
+    // what they are.
+    for n in index.broken_names() {
+        if let Ok(n) = UnitName::parse(&n) {
+            loader.enqueue(n);
+        }
     }
     strict(loader.run())
 }
@@ -476,6 +597,13 @@ impl<'c, 'a> Loader<'c, 'a> {
                 self.add_links(&mut unit, &wants_dirs, &requires_dirs);
                 self.finish(unit);
             } else {
+                if let Some((path, why)) = self.index.broken(name.as_str()) {
+                    self.out.diagnostics.push(Diagnostic::warning(
+                        path,
+                        0,
+                        Problem::BrokenLink(why.to_string()),
+                    ));
+                }
                 self.out.not_found.insert(name.as_str().to_owned());
             }
             return;

@@ -208,11 +208,11 @@ fn start_job_error(
             super::load::Lookup::Masked(_) => Some(format!("Unit {name} is masked.")),
             super::load::Lookup::Found { .. } => None,
             super::load::Lookup::NotFound if Foreign::of(name).is_some() => None,
-            super::load::Lookup::NotFound => Some(format!("Unit {name} not found.")),
+            super::load::Lookup::NotFound => Some(not_found(index, name)),
         };
     }
     let Some(unit) = loaded.get(name.as_str()) else {
-        return Some(format!("Unit {name} not found."));
+        return Some(not_found(index, name));
     };
     let section = unit.unit_section();
     section
@@ -221,4 +221,13 @@ fn start_job_error(
         .chain(&section.requisite)
         .chain(&section.binds_to)
         .find_map(|dep| start_job_error(loaded, index, dep, visiting))
+}
+
+/// `Unit NAME not found.`, with what its entry is when it is a link to
+/// nothing.
+fn not_found(index: &super::load::UnitIndex, name: &UnitName) -> String {
+    match index.broken(name.as_str()) {
+        Some((path, why)) => format!("Unit {name} not found: {} is a {why}.", path.display()),
+        None => format!("Unit {name} not found."),
+    }
 }

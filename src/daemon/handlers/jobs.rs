@@ -88,7 +88,7 @@ pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>
             );
         }
         if !state.knows(&name) && !state.units.load_extra(&name) {
-            return answer(reply, not_found(&name));
+            return answer(reply, super::not_found_in(state, &name));
         }
         let name = state.units.canonical(&name).to_owned();
         let refusal = if starts {

@@ -181,6 +181,18 @@ pub fn not_found(name: &str) -> Response {
     Response::error(ErrorCode::NoSuchUnit, format!("Unit {name} not found."))
 }
 
+/// `Unit NAME not found.`, saying what its entry in the search path is
+/// when it is a link to nothing.
+pub fn not_found_in(state: &State, name: &str) -> Response {
+    match state.units.index.broken(name) {
+        Some((path, why)) => Response::error(
+            ErrorCode::NoSuchUnit,
+            format!("Unit {name} not found: {} is a {why}.", path.display()),
+        ),
+        None => not_found(name),
+    }
+}
+
 /// Whether a pattern has glob characters.
 pub fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
