@@ -5,6 +5,7 @@
 mod daemon_support;
 
 use std::fs;
+use std::time::Duration;
 
 use daemon_support::Daemon;
 use sundial::ipc::{Request, Response};
@@ -228,5 +229,90 @@ fn a_root_daemon_refuses_unit_files_others_may_write() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("mode 0664"));
+    assert!(d.terminate());
+}
+
+/// In the system daemon another user reads only the logs of units that run
+/// as that user, as journald keeps the system journal from users outside
+/// `adm` and `systemd-journal` (issue 13, item 7, the logs half).
+#[test]
+fn logs_show_another_user_only_their_own_units() {
+    use std::os::unix::fs::PermissionsExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: a second user and a system daemon need root");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            (
+                "secret.service",
+                // What it prints is not in its command line, which status
+                // shows to all as systemctl does.
+                "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo token=hunter$$((1+1))'\n",
+            ),
+            (
+                "mine.service",
+                "[Service]\nType=oneshot\nUser=nobody\nExecStart=/bin/echo hello-from-nobody\n",
+            ),
+        ],
+    )
+    .system();
+    d.start();
+    fs::set_permissions(&d.state, fs::Permissions::from_mode(0o755)).unwrap();
+    for unit in ["secret.service", "mine.service"] {
+        d.call(Request::Start {
+            units: vec![unit.into()],
+        });
+    }
+    assert!(daemon_support::wait_for(Duration::from_secs(10), || {
+        d.log_lines("secret.service")
+            .iter()
+            .any(|l| l.contains("hunter2"))
+            && d.log_lines("mine.service")
+                .iter()
+                .any(|l| l.contains("hello-from-nobody"))
+    }));
+    let sundial_as = |uid: &str, args: &[&str]| -> String {
+        let out = std::process::Command::new("setpriv")
+            .args([
+                &format!("--reuid={uid}"),
+                "--regid=65534",
+                "--clear-groups",
+                env!("CARGO_BIN_EXE_sundial"),
+            ])
+            .args(args)
+            .env("SUNDIAL_SOCKET", &d.socket)
+            .env("SYSTEMD_PAGER", "")
+            .env("SUNDIAL_PAGER", "")
+            .output()
+            .expect("setpriv runs");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let all = sundial_as("65534", &["logs", "--no-pager"]);
+    assert!(all.contains("hello-from-nobody"), "{all}");
+    assert!(!all.contains("hunter2"), "leaked: {all}");
+    let named = sundial_as("65534", &["logs", "--no-pager", "-u", "secret.service"]);
+    assert!(!named.contains("hunter2"), "leaked: {named}");
+    let pattern = sundial_as("65534", &["logs", "--no-pager", "-u", "*"]);
+    assert!(!pattern.contains("hunter2"), "leaked: {pattern}");
+    let status = sundial_as(
+        "65534",
+        &["status", "--no-pager", "secret.service", "mine.service"],
+    );
+    assert!(!status.contains("hunter2"), "leaked: {status}");
+    assert!(status.contains("hello-from-nobody"), "{status}");
+    // Root reads everything.
+    let root = sundial_as("0", &["logs", "--no-pager"]);
+    assert!(
+        root.contains("hunter2") && root.contains("hello-from-nobody"),
+        "{root}"
+    );
     assert!(d.terminate());
 }

@@ -1,13 +1,84 @@
 //! What a client may read through the daemon. The daemon reads unit files
 //! as its own user (root, for the system manager); a client must get only
 //! what it could read itself, so each file is checked against the peer's
-//! user and groups before its text is sent.
+//! user and groups before its text is sent. Logs follow journald's rule: in
+//! the system daemon, a user outside the `adm` and `systemd-journal` groups
+//! reads only the logs of units that run as that user.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::daemon::state::State;
 use crate::ipc::Peer;
+use crate::unit::Scope;
+use crate::unit::Unit;
+
+/// The groups whose members read every unit's log, as journald grants
+/// them the system journal.
+pub const LOG_READER_GROUPS: [&str; 2] = ["adm", "systemd-journal"];
+
+/// Whose logs a client may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAccess {
+    /// Every unit's: root, the user daemon's owner, the log reader groups.
+    All,
+    /// Only those of units whose processes run as this uid.
+    RunningAs(u32),
+}
+
+impl LogAccess {
+    /// The rule for `peer` of a daemon of `scope`.
+    pub fn of(scope: Scope, peer: &Peer) -> LogAccess {
+        // A user daemon admits only its owner, whose units they all are.
+        if scope != Scope::System || peer.uid == 0 {
+            return LogAccess::All;
+        }
+        let readers: Vec<u32> = LOG_READER_GROUPS
+            .iter()
+            .filter_map(|g| nix::unistd::Group::from_name(g).ok().flatten())
+            .map(|g| g.gid.as_raw())
+            .collect();
+        if groups_of(peer).iter().any(|g| readers.contains(g)) {
+            LogAccess::All
+        } else {
+            LogAccess::RunningAs(peer.uid)
+        }
+    }
+
+    /// Whether the log of `unit` may be read. A unit that is no longer
+    /// loaded cannot be told whose it was: only `All` reads it.
+    pub fn admits(self, state: &State, unit: &str) -> bool {
+        let LogAccess::RunningAs(uid) = self else {
+            return true;
+        };
+        let service = match state.units.get(unit) {
+            Some(Unit::Service(s)) => Some(s.clone()),
+            // A timer's lines are about the service it starts.
+            Some(Unit::Timer(t)) => match state.units.get(t.triggers.as_str()) {
+                Some(Unit::Service(s)) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        service.is_some_and(|s| runs_as(s.service.user.as_deref()) == Some(uid))
+    }
+}
+
+/// The uid a service with `User=user` runs as in the system daemon: root
+/// without one.
+fn runs_as(user: Option<&str>) -> Option<u32> {
+    let Some(user) = user else {
+        return Some(0);
+    };
+    if let Ok(uid) = user.parse::<u32>() {
+        return Some(uid);
+    }
+    nix::unistd::User::from_name(user)
+        .ok()
+        .flatten()
+        .map(|u| u.uid.as_raw())
+}
 
 /// Whether `peer` could open `path` for reading by its mode bits: root
 /// always, else the owner's, the group's or the others' read bit as the

@@ -9,11 +9,12 @@
 
 use tokio::sync::mpsc;
 
+use super::access::LogAccess;
 use super::{glob_match, is_glob, not_found, unit_name};
 use crate::daemon::output::LINES_PER_FRAME;
 use crate::daemon::state::State;
 use crate::ipc::types::{LogLine, RunRow};
-use crate::ipc::{ErrorCode, Reply, Response};
+use crate::ipc::{ErrorCode, Peer, Reply, Response};
 use crate::store::{InvocationId, LogQuery};
 use crate::unit::SyslogLevel;
 use sundial_calendar::Timestamp;
@@ -37,8 +38,9 @@ fn error(code: ErrorCode, message: String) -> Reply {
     Reply::One(Response::error(code, message))
 }
 
-/// Answers `logs`.
-pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
+/// Answers `logs` for `peer`, with only the units whose logs it may read
+/// ([`LogAccess`]).
+pub fn logs(state: &mut State, request: LogsRequest, peer: &Peer) -> Reply {
     state.sync_logs();
     let invocation = match request
         .invocation
@@ -64,8 +66,21 @@ pub fn logs(state: &mut State, request: LogsRequest) -> Reply {
             }
         },
     };
+    let access = LogAccess::of(state.paths.scope, peer);
+    let mut units = expand_units(state, &request.units);
+    if access != LogAccess::All {
+        if units.is_empty() {
+            units = state.all_units().into_iter().collect();
+        }
+        units.retain(|u| access.admits(state, u));
+        if units.is_empty() {
+            // Nothing this user may read: journalctl shows no entries.
+            let (_tx, rx) = mpsc::channel(1);
+            return Reply::Stream(rx);
+        }
+    }
     let query = LogQuery {
-        units: expand_units(state, &request.units),
+        units,
         since: request.since_usec.map(Timestamp::from_usec),
         until: request.until_usec.map(Timestamp::from_usec),
         invocation,

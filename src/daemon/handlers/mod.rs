@@ -49,7 +49,9 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         | Request::ReloadOrRestart { .. }
         | Request::Kill { .. }
         | Request::ResetFailed { .. } => jobs::handle(state, request, reply),
-        Request::Status { units, lines } => answer(reply, status::status(state, &units, lines)),
+        Request::Status { units, lines } => {
+            answer(reply, status::status(state, &units, lines, &peer))
+        }
         Request::ListTimers { all, patterns } => {
             answer(reply, listing::list_timers(state, all, &patterns))
         }
@@ -96,7 +98,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
                 invocation,
                 priorities,
             };
-            let _ = reply.send(logs::logs(state, query));
+            let _ = reply.send(logs::logs(state, query, &peer));
         }
         Request::History { unit, limit } => answer(reply, logs::history(state, unit, limit)),
         Request::Run {

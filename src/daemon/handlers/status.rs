@@ -1,10 +1,11 @@
 //! `status`: the systemctl status block of each unit, with its last log lines.
 
+use super::access::LogAccess;
 use super::listing::next_elapse;
 use super::{glob_match, is_enabled, is_glob, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock};
-use crate::ipc::Response;
+use crate::ipc::{Peer, Response};
 use crate::store::{LogQuery, RunResult};
 use crate::unit::Unit;
 
@@ -12,7 +13,11 @@ use crate::unit::Unit;
 const DEFAULT_LINES: u32 = 10;
 
 /// Answers `status`. Without units: every unit that is not inactive.
-pub fn status(state: &mut State, units: &[String], lines: Option<u32>) -> Response {
+///
+/// Each block's log lines are those `peer` may read ([`LogAccess`]):
+/// none for a unit that runs as another user, in the system daemon.
+pub fn status(state: &mut State, units: &[String], lines: Option<u32>, peer: &Peer) -> Response {
+    let access = LogAccess::of(state.paths.scope, peer);
     // Lines read but not written yet belong in the answer.
     state.sync_logs();
     let names: Vec<String> = if units.is_empty() {
@@ -45,7 +50,12 @@ pub fn status(state: &mut State, units: &[String], lines: Option<u32>) -> Respon
         if !state.knows(&name) {
             state.units.load_extra(&name);
         }
-        blocks.push(block(state, &name, lines.unwrap_or(DEFAULT_LINES)));
+        let lines = if access.admits(state, state.units.canonical(&name)) {
+            lines.unwrap_or(DEFAULT_LINES)
+        } else {
+            0
+        };
+        blocks.push(block(state, &name, lines));
     }
     Response::Status { units: blocks }
 }
