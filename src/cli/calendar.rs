@@ -70,11 +70,6 @@ struct JsonElapse {
     from_now: String,
 }
 
-/// Whether `input` is a valid calendar expression (for hints).
-pub(crate) fn is_valid_spec(input: &str, env: &TimeEnv) -> bool {
-    CalendarSpec::parse(input, &env.local, &env.zones).is_ok()
-}
-
 /// The errno text systemd prints for a rejected calendar expression:
 /// `ERANGE` for numbers too large and zero repetitions, else `EINVAL`.
 // The calendar parser reports these two cases with these words; a typed

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use sundial_calendar::timespan::format_relative;
 use sundial_calendar::timestamp;
 use sundial_calendar::zone::{local_zone, SystemZones};
-use sundial_calendar::{ParseError, Timespan, Timestamp, Zone};
+use sundial_calendar::{CalendarSpec, ParseError, Timespan, Timestamp, Zone};
 
 /// The time zones and the current time, read once per command. This is the
 /// only place the time commands touch the environment or the clock.
@@ -150,7 +150,7 @@ pub(crate) fn print_hints(
     input: &str,
     hints: Hints,
 ) -> io::Result<()> {
-    if hints.calendar && crate::cli::calendar::is_valid_spec(input, env) {
+    if hints.calendar && CalendarSpec::parse(input, &env.local, &env.zones).is_ok() {
         writeln!(
             err,
             "Hint: this expression is a valid calendar specification. Use 'sundial calendar \"{input}\"' instead?"

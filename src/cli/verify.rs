@@ -64,10 +64,7 @@ impl UnitDirArgs {
     }
 }
 
-/// Time zones as the rest of sundial reads them: `TZDIR`, then the system's.
-pub fn system_zones() -> SystemZones {
-    SystemZones::from_tzdir_env(std::env::var("TZDIR").ok().as_deref())
-}
+pub use crate::unit::host::system_zones;
 
 /// Arguments of `sundial verify`.
 #[derive(Debug, clap::Args)]

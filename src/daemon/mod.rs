@@ -249,7 +249,7 @@ async fn start(
     // The zone source lives as long as the process: unit snapshots and the
     // supervisor's loader borrow it.
     let zones: &'static SystemZones = Box::leak(Box::new(
-        crate::cli::verify::system_zones().with_localtime(&paths.localtime),
+        crate::unit::host::system_zones().with_localtime(&paths.localtime),
     ));
     // Before the units are loaded: their files come from the store.
     let transient_dir = transient::directory(&paths.runtime_dir);

@@ -163,7 +163,7 @@ impl UnitSet {
         let search_path = self.cx.search_path.clone();
         let specifiers = self.cx.specifiers.clone();
         let local_zone = self.cx.local_zone.clone();
-        let zones = crate::cli::verify::system_zones();
+        let zones = crate::unit::host::system_zones();
         Box::new(move |name: &UnitName| {
             if let Some(Unit::Service(s)) = loaded.get(name.as_str()) {
                 return Some(Arc::clone(s));

@@ -244,3 +244,9 @@ pub fn foreign_state(name: &UnitName) -> Option<ForeignState> {
         ForeignState::INACTIVE
     })
 }
+
+/// Time zones as the rest of sundial reads them: `TZDIR`, then the
+/// system's.
+pub fn system_zones() -> sundial_calendar::zone::SystemZones {
+    sundial_calendar::zone::SystemZones::from_tzdir_env(std::env::var("TZDIR").ok().as_deref())
+}
