@@ -14,7 +14,7 @@ const DEFAULT_LINES: u32 = 10;
 /// Answers `status`. Without units: every unit that is not inactive.
 pub fn status(state: &mut State, units: &[String], lines: Option<u32>) -> Response {
     // Lines read but not written yet belong in the answer.
-    state.sync_logs();
+    state.sync_logs_briefly();
     let names: Vec<String> = if units.is_empty() {
         state
             .all_units()
