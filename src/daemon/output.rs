@@ -113,6 +113,11 @@ const BATCH_LINES: usize = 512;
 /// interval while their room in the output queue is used up.
 const BATCH_BYTES: usize = 256 * 1024;
 
+/// The WAL size past which the writer checkpoints itself: twice what the
+/// WAL is cut back to when it starts over, so that the file grows past it
+/// only when the sync thread's checkpoints do not catch up.
+const WAL_CAP: u64 = 2 * crate::store::WAL_SIZE_LIMIT;
+
 /// How often the writer removes lines older than the configured age.
 const AGE_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -289,6 +294,11 @@ fn write_batches(mut store: Store, rx: &std::sync::mpsc::Receiver<WriterCommand>
             WriterCommand::Batch(batch) => {
                 if let Err(e) = append(&mut store, &batch) {
                     report(format!("cannot store captured output: {e}"));
+                }
+                if store.wal_size() > WAL_CAP {
+                    if let Err(e) = store.checkpoint_logs() {
+                        report(format!("cannot checkpoint the state database: {e}"));
+                    }
                 }
                 if pruned.elapsed() >= AGE_PRUNE_INTERVAL {
                     pruned = Instant::now();

@@ -222,6 +222,26 @@ impl Store {
         self.committed()
     }
 
+    /// Copies the WAL into the main file, from the log writer's thread
+    /// between its transactions. A writer that appends all the time starves
+    /// the sync thread's passive checkpoints (new frames come in while it
+    /// copies, so it never catches up and the WAL is never started over: it
+    /// grew past 100 MiB under a flood); with nothing appended meanwhile this
+    /// one copies the whole WAL, and RESTART waits for the readers still on
+    /// the old frames (`logs` replies, a few milliseconds) so that the next
+    /// write starts the WAL over. The owner's commits wait meanwhile, as
+    /// they wait for any transaction of the writer. Synced, as every
+    /// checkpoint.
+    pub fn checkpoint_logs(&mut self) -> Result<()> {
+        let before = self.sync.get();
+        self.set_sync(super::Durability::Full)?;
+        let done = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
+        self.set_sync(before)?;
+        done.map_err(self.sqlite("checkpoint"))
+    }
+
     /// Lines matching `query`, oldest first.
     pub fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
         // A file an older daemon left, read without migrating it, has no
