@@ -55,7 +55,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use daemon_record::DaemonRecord;
-pub use logs::{LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
+pub use logs::{row_cost, LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
 pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, TimerRun, Trigger};
 pub use stamps::MonotonicStamp;
 pub use transient::TransientUnit;

@@ -844,7 +844,7 @@ mod tests {
         let queue = OutputQueue::new(3 * one, 100 * one);
         let (r, mut w, mut rx) = reader(tag(NO_LIMIT), queue.clone());
         for n in 0..10 {
-            write!(w, "{n:04}\n").unwrap();
+            writeln!(w, "{n:04}").unwrap();
         }
         assert_eq!(turns(&r).await, Turn::Full(one));
         let first = received(&mut rx);
