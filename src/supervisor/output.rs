@@ -109,7 +109,8 @@ pub trait LogSink {
     fn manager(&mut self, record: ManagerRecord);
 }
 
-/// A sink that keeps everything in memory; clones share the same records.
+/// A sink that keeps everything in memory (without bound: for tests and
+/// short-lived embedders); clones share the same records.
 #[derive(Debug, Clone, Default)]
 pub struct MemorySink {
     pub lines: Arc<Mutex<Vec<LogRecord>>>,
@@ -139,7 +140,10 @@ impl MemorySink {
 }
 
 impl LogSink for MemorySink {
-    fn output(&mut self, record: LogRecord) {
+    fn output(&mut self, mut record: LogRecord) {
+        // Kept for good: its room in the output queue goes back now, or a
+        // service that printed more than the room would block for ever.
+        record.credit = Credit::default();
         self.lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
