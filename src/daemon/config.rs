@@ -102,9 +102,10 @@ pub const KEYS: &[ConfigKey] = &[
         key: "max_bytes",
         value: "a size: bytes, or a number with K, M, G or T (powers of 1024); 0 for no limit",
         default: "\"64M\"",
-        meaning: "Captured output kept in the state database, each line counted with what its \
-                  row costs besides the text (about 200 bytes); when it is exceeded the oldest \
-                  lines are removed, down to 90% of the limit (as journald's SystemMaxUse=).",
+        meaning: "Captured output kept in the state database, each line counted as what its \
+                  row takes in the file (its text and a quarter, and about 170 bytes); when it \
+                  is exceeded the oldest lines are removed, down to 90% of the limit (as \
+                  journald's SystemMaxUse=).",
     },
     ConfigKey {
         section: "logs",

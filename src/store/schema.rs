@@ -119,7 +119,8 @@ pub const MIGRATIONS: &[Migration] = &[
             -- step never changes).
             ALTER TABLE log_totals ADD COLUMN cost INTEGER NOT NULL DEFAULT 0;
             UPDATE log_totals SET cost = (
-                SELECT coalesce(sum(length(CAST(line AS BLOB)) + 2 * length(CAST(unit AS BLOB))
+                SELECT coalesce(sum(length(CAST(line AS BLOB)) * 5 / 4
+                    + 2 * length(CAST(unit AS BLOB))
                     + CASE WHEN invocation IS NULL THEN 0 ELSE 2 * length(invocation) + 16 END
                     + 60), 0)
                 FROM logs
