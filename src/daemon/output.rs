@@ -66,9 +66,9 @@ struct PendingLine {
     at: Timestamp,
     line: String,
     priority: SyslogLevel,
-    /// Its room in the output queue, given back once it is written.
-    #[allow(dead_code)] // held for its Drop
-    credit: Credit,
+    /// Its room in the output queue, held until the line is written and
+    /// then given back (by its drop).
+    _credit: Credit,
 }
 
 /// What the event loop asks of the log writer thread, in order.
@@ -106,11 +106,11 @@ struct LogWriter {
 }
 
 /// A batch is handed to the writer at once when it reaches this many lines
-/// ...
+/// or [`BATCH_BYTES`].
 const BATCH_LINES: usize = 512;
 
-/// ... or this many bytes of text: long lines must not wait for the flush
-/// interval while their room in the output queue is used up.
+/// Bytes of text that make a batch full: long lines must not wait for the
+/// flush interval while their room in the output queue is used up.
 const BATCH_BYTES: usize = 256 * 1024;
 
 /// The WAL size past which the writer checkpoints itself: twice what the
@@ -157,7 +157,7 @@ impl LogPipe {
             at: record.timestamp,
             line: record.line,
             priority: record.priority,
-            credit: record.credit,
+            _credit: record.credit,
         });
     }
 
@@ -180,7 +180,7 @@ impl LogPipe {
             at: record.timestamp,
             line,
             priority: record.priority,
-            credit: Credit::default(),
+            _credit: Credit::default(),
         });
     }
 

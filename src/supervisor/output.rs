@@ -256,6 +256,7 @@ impl Capture {
     /// than when the reader tasks next run: a process that exited has written
     /// all it will, and its lines belong before what the manager says about
     /// its end.
+    ///
     /// A pipe that goes on being written is read a bounded amount here, and
     /// lines with no room in the queue wait for the reader task.
     pub fn read_now(&self) {
