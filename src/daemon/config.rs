@@ -2,10 +2,12 @@
 //!
 //! ```toml
 //! [logs]
-//! max_bytes = "64M"      # captured text kept, oldest lines pruned first
+//! max_bytes = "64M"      # captured output kept, oldest lines pruned first
 //! max_lines = 1000000
 //! max_age = "30d"        # a systemd time span
 //! flush_interval = "200ms"
+//! rate_limit_interval = "30s"   # journald's RateLimitIntervalSec=
+//! rate_limit_burst = 10000      # journald's RateLimitBurst=
 //!
 //! [manager]
 //! default_timeout_start_sec = "90s"
@@ -27,6 +29,7 @@ use sundial_calendar::Timespan;
 
 use crate::store::LogRetention;
 use crate::supervisor::machine::ManagerDefaults;
+use crate::supervisor::rate_limit::RateLimit;
 
 /// The file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,6 +65,8 @@ struct RawLogs {
     max_lines: Option<u64>,
     max_age: Option<RawSpan>,
     flush_interval: Option<RawSpan>,
+    rate_limit_interval: Option<RawSpan>,
+    rate_limit_burst: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -97,8 +102,10 @@ pub const KEYS: &[ConfigKey] = &[
         key: "max_bytes",
         value: "a size: bytes, or a number with K, M, G or T (powers of 1024); 0 for no limit",
         default: "\"64M\"",
-        meaning: "Captured output kept in the state database; when it is exceeded the oldest \
-                  lines are removed, down to 90% of the limit (as journald's SystemMaxUse=).",
+        meaning: "Captured output kept in the state database, each line counted as what its \
+                  row takes in the file (its text and a quarter, and about 170 bytes); when it \
+                  is exceeded the oldest lines are removed, down to 90% of the limit (as \
+                  journald's SystemMaxUse=).",
     },
     ConfigKey {
         section: "logs",
@@ -122,6 +129,23 @@ pub const KEYS: &[ConfigKey] = &[
         default: "\"200ms\"",
         meaning: "How long captured lines wait before they are written in one transaction: \
                   longer means fewer writes, and lines reach `sundial logs` later.",
+    },
+    ConfigKey {
+        section: "logs",
+        key: "rate_limit_interval",
+        value: "a time span or a number of seconds; 0 turns rate limiting off",
+        default: "\"30s\"",
+        meaning: "The window of the rate limit on each service's output (journald's \
+                  RateLimitIntervalSec=); a service's LogRateLimitIntervalSec= overrides it.",
+    },
+    ConfigKey {
+        section: "logs",
+        key: "rate_limit_burst",
+        value: "a number of lines; 0 turns rate limiting off",
+        default: "10000",
+        meaning: "Lines a service may print per window and priority group before the rest \
+                  of the window's are dropped and counted in one \"Suppressed N messages\" line \
+                  (journald's RateLimitBurst=); LogRateLimitBurst= overrides it.",
     },
     ConfigKey {
         section: "manager",
@@ -172,6 +196,8 @@ pub struct Config {
     pub retention: LogRetention,
     /// How long captured lines wait before they are written in one batch.
     pub log_flush_interval: Timespan,
+    /// The rate limit on the output of services that set none.
+    pub log_rate_limit: RateLimit,
     /// Timeouts and start limits of services that set none.
     pub defaults: ManagerDefaults,
     /// Variables every service gets (before its own Environment=).
@@ -191,6 +217,7 @@ impl Default for Config {
                 max_age: None,
             },
             log_flush_interval: Timespan::from_usec(200_000),
+            log_rate_limit: RateLimit::default(),
             defaults: ManagerDefaults::default(),
             default_environment: Vec::new(),
         }
@@ -280,6 +307,12 @@ impl Config {
         if let Some(flush) = span("logs.flush_interval", &raw.logs.flush_interval)? {
             config.log_flush_interval = flush;
         }
+        if let Some(interval) = span("logs.rate_limit_interval", &raw.logs.rate_limit_interval)? {
+            config.log_rate_limit.interval = std::time::Duration::from_micros(interval.as_usec());
+        }
+        if let Some(burst) = raw.logs.rate_limit_burst {
+            config.log_rate_limit.burst = burst;
+        }
         let m = &raw.manager;
         let d = &mut config.defaults;
         if let Some(t) = span(
@@ -367,6 +400,8 @@ max_bytes = "1.5M"
 max_lines = 1000
 max_age = "30d"
 flush_interval = "50ms"
+rate_limit_interval = "1s"
+rate_limit_burst = 0
 
 [manager]
 default_timeout_start_sec = 20
@@ -381,6 +416,14 @@ default_environment = { LANG = "C.UTF-8" }
         assert_eq!(c.retention.max_rows, Some(1000));
         assert_eq!(c.retention.max_age, Some(Timespan::from_secs(30 * 86_400)));
         assert_eq!(c.log_flush_interval, Timespan::from_usec(50_000));
+        assert_eq!(
+            c.log_rate_limit,
+            RateLimit {
+                interval: std::time::Duration::from_secs(1),
+                burst: 0
+            }
+        );
+        assert!(c.log_rate_limit.is_off());
         assert_eq!(c.defaults.timeout_start, Timespan::from_secs(20));
         assert_eq!(c.defaults.timeout_stop, Timespan::from_secs(5));
         assert_eq!(c.defaults.start_limit_interval, Timespan::from_secs(60));
@@ -461,6 +504,7 @@ default_environment = { LANG = "C.UTF-8" }
         let documented = parse(&text).unwrap();
         assert_eq!(documented.retention, defaults.retention);
         assert_eq!(documented.log_flush_interval, defaults.log_flush_interval);
+        assert_eq!(documented.log_rate_limit, defaults.log_rate_limit);
         let (d, e) = (&documented.defaults, &defaults.defaults);
         assert_eq!(
             (

@@ -320,6 +320,7 @@ async fn start(
 
     let mut supervisor_config = SupervisorConfig::new(&paths.runtime_dir);
     supervisor_config.defaults = config.defaults;
+    supervisor_config.log_rate_limit = config.log_rate_limit;
     // Variables that are no Unicode cannot be a locale or a path we pass on.
     let process_env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

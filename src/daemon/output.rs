@@ -16,6 +16,7 @@ use crate::store::{InvocationId, LogQuery, NewLogLine, Store, Stream};
 use crate::supervisor::output::{
     now_realtime, LogRecord, LogSink, ManagerRecord, Stream as CaptureStream,
 };
+use crate::supervisor::output_queue::Credit;
 use crate::unit::SyslogLevel;
 use sundial_calendar::Timestamp;
 
@@ -65,6 +66,9 @@ struct PendingLine {
     at: Timestamp,
     line: String,
     priority: SyslogLevel,
+    /// Its room in the output queue, held until the line is written and
+    /// then given back (by its drop).
+    _credit: Credit,
 }
 
 /// What the event loop asks of the log writer thread, in order.
@@ -87,6 +91,8 @@ enum WriterCommand {
 #[derive(Debug)]
 pub struct LogPipe {
     pending: Vec<PendingLine>,
+    /// Bytes of text in `pending`.
+    pending_bytes: usize,
     since: Option<Instant>,
     flush_interval: Duration,
     echo: bool,
@@ -99,8 +105,18 @@ struct LogWriter {
     thread: JoinHandle<()>,
 }
 
-/// A batch is handed to the writer at once when it reaches this many lines.
+/// A batch is handed to the writer at once when it reaches this many lines
+/// or [`BATCH_BYTES`].
 const BATCH_LINES: usize = 512;
+
+/// Bytes of text that make a batch full: long lines must not wait for the
+/// flush interval while their room in the output queue is used up.
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// The WAL size past which the writer checkpoints itself: twice what the
+/// WAL is cut back to when it starts over, so that the file grows past it
+/// only when the sync thread's checkpoints do not catch up.
+const WAL_CAP: u64 = 2 * crate::store::WAL_SIZE_LIMIT;
 
 /// How often the writer removes lines older than the configured age.
 const AGE_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
@@ -118,6 +134,7 @@ impl LogPipe {
             .spawn(move || write_batches(store, &rx))?;
         Ok(LogPipe {
             pending: Vec::new(),
+            pending_bytes: 0,
             since: None,
             flush_interval,
             echo,
@@ -140,6 +157,7 @@ impl LogPipe {
             at: record.timestamp,
             line: record.line,
             priority: record.priority,
+            _credit: record.credit,
         });
     }
 
@@ -162,6 +180,7 @@ impl LogPipe {
             at: record.timestamp,
             line,
             priority: record.priority,
+            _credit: Credit::default(),
         });
     }
 
@@ -169,12 +188,13 @@ impl LogPipe {
         if self.pending.is_empty() {
             self.since = Some(Instant::now());
         }
+        self.pending_bytes += line.line.len();
         self.pending.push(line);
     }
 
     /// Whether the batch is big enough to write now.
     pub fn is_full(&self) -> bool {
-        self.pending.len() >= BATCH_LINES
+        self.pending.len() >= BATCH_LINES || self.pending_bytes >= BATCH_BYTES
     }
 
     /// When the pending batch must be written; `None` when nothing waits (so
@@ -186,6 +206,7 @@ impl LogPipe {
     /// Hands the pending lines to the writer, without waiting.
     pub fn flush(&mut self) {
         self.since = None;
+        self.pending_bytes = 0;
         if !self.pending.is_empty() {
             let batch = std::mem::take(&mut self.pending);
             self.send(WriterCommand::Batch(batch));
@@ -194,19 +215,29 @@ impl LogPipe {
 
     /// Flushes, and waits until every line so far is in the store.
     pub fn sync(&mut self) {
-        self.flush();
-        let (ack_tx, ack_rx) = std::sync::mpsc::sync_channel(1);
-        if self.send(WriterCommand::Barrier(ack_tx)) {
-            let _ = ack_rx.recv();
-        }
+        let _ = self.barrier().recv();
     }
 
-    /// Adds a `logs -f` client that has been sent everything up to `after`.
-    pub fn follow(&mut self, mut query: LogQuery, after: i64, tx: mpsc::Sender<Response>) {
-        query.after = Some(after);
-        query.last = None;
-        query.limit = Some(LINES_PER_FRAME);
-        self.send(WriterCommand::Follow(Follower { query, tx }));
+    /// Flushes, and waits until every line so far is in the store or
+    /// `limit` has passed: the lines waiting for the writer are bounded by
+    /// the output queue, but a slow disk should not hold the caller longer.
+    pub fn sync_within(&mut self, limit: Duration) {
+        let _ = self.barrier().recv_timeout(limit);
+    }
+
+    /// Flushes; the receiver hears once every line so far is in the store
+    /// (or is closed when the writer is gone).
+    pub fn barrier(&mut self) -> std::sync::mpsc::Receiver<()> {
+        self.flush();
+        let (ack_tx, ack_rx) = std::sync::mpsc::sync_channel(1);
+        self.send(WriterCommand::Barrier(ack_tx));
+        ack_rx
+    }
+
+    /// What registers a `logs -f` client from another thread (see
+    /// [`Followers::follow`]).
+    pub fn followers(&self) -> Followers {
+        Followers(self.writer.as_ref().map(|w| w.tx.clone()))
     }
 
     /// Writes what is pending, ends every follow and the writer (at
@@ -235,6 +266,22 @@ impl LogPipe {
     }
 }
 
+/// The way to the writer for `logs -f` clients, usable off the event loop.
+#[derive(Debug, Clone)]
+pub struct Followers(Option<std::sync::mpsc::Sender<WriterCommand>>);
+
+impl Followers {
+    /// Adds a `logs -f` client that has been sent everything up to `after`.
+    pub fn follow(&self, mut query: LogQuery, after: i64, tx: mpsc::Sender<Response>) {
+        query.after = Some(after);
+        query.last = None;
+        query.limit = Some(LINES_PER_FRAME);
+        if let Some(writer) = &self.0 {
+            let _ = writer.send(WriterCommand::Follow(Follower { query, tx }));
+        }
+    }
+}
+
 /// The writer thread: runs the commands until the pipe closes its end.
 fn write_batches(mut store: Store, rx: &std::sync::mpsc::Receiver<WriterCommand>) {
     crate::store::lower_thread_priority();
@@ -247,6 +294,11 @@ fn write_batches(mut store: Store, rx: &std::sync::mpsc::Receiver<WriterCommand>
             WriterCommand::Batch(batch) => {
                 if let Err(e) = append(&mut store, &batch) {
                     report(format!("cannot store captured output: {e}"));
+                }
+                if store.wal_size() > WAL_CAP {
+                    if let Err(e) = store.checkpoint_logs() {
+                        report(format!("cannot checkpoint the state database: {e}"));
+                    }
                 }
                 if pruned.elapsed() >= AGE_PRUNE_INTERVAL {
                     pruned = Instant::now();
@@ -336,6 +388,7 @@ mod tests {
             timestamp: sundial_calendar::Timestamp::from_secs(1_700_000_000),
             line: format!("line {n}"),
             priority: crate::unit::SyslogLevel::Info,
+            credit: Credit::default(),
         }
     }
 
@@ -379,7 +432,7 @@ mod tests {
             .unwrap()
             .cursor;
         let (tx, mut rx) = mpsc::channel(16);
-        pipe.follow(LogQuery::default(), cursor, tx);
+        pipe.followers().follow(LogQuery::default(), cursor, tx);
         pipe.push(record(1200));
         pipe.sync();
         match rx.try_recv() {

@@ -427,6 +427,13 @@ impl State {
         self.logs.sync();
     }
 
+    /// [`State::sync_logs`] for at most a second: for a reply that shows
+    /// lines, which under a flood of output shows what is stored by then
+    /// rather than hold up the event loop.
+    pub fn sync_logs_briefly(&mut self) {
+        self.logs.sync_within(std::time::Duration::from_secs(1));
+    }
+
     /// systemd's ActiveState and SubState of any unit.
     pub fn active_state(&self, name: &str) -> (&'static str, &'static str) {
         let name = self.units.canonical(name);

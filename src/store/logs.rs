@@ -3,8 +3,15 @@
 //! Lines arrive in batches ([`Store::append_logs`], one transaction each). The row
 //! id is the cursor: it grows with every line, so `logs -f` asks for rows after
 //! the last cursor it saw. Retention keeps the table within a row count, a byte
-//! count (of the captured text) and an age, deleting the oldest rows in bounded
-//! batches so that pruning never holds the write lock for long.
+//! count and an age, deleting the oldest rows in bounded batches so that
+//! pruning never holds the write lock for long.
+//!
+//! The byte count is what the rows cost in the file, not only their text: a
+//! one-byte line takes some 165 bytes with its unit, invocation id, columns
+//! and three index entries, so counting text alone let a flood of short
+//! lines grow the file to many times its limit. [`row_cost`] estimates it
+//! (measured on this schema); SQLite reuses the pages that pruning frees, so
+//! the file stays near the limit.
 
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter};
@@ -16,6 +23,25 @@ use crate::unit::SyslogLevel;
 
 /// Rows deleted per pruning transaction.
 const PRUNE_BATCH: u64 = 5_000;
+
+/// What a row costs besides its text, its unit name and its invocation id
+/// (each of those is stored twice, in the row and in an index): the
+/// columns, the rowid in three indexes, cell and page overhead at the fill
+/// an appended b-tree has. Measured: a one-byte line of a 13-byte unit with
+/// an invocation id takes 164 bytes of file.
+const ROW_BASE: u64 = 60;
+
+/// [`row_cost`] in SQL, over a row of `logs`.
+const ROW_COST_SQL: &str = "length(CAST(line AS BLOB)) * 5 / 4 + 2 * length(CAST(unit AS BLOB)) \
+     + CASE WHEN invocation IS NULL THEN 0 ELSE 2 * length(invocation) + 16 END + 60";
+
+/// The bytes of file a line is counted as. The text counts a quarter more:
+/// longer rows fill the table's pages less well (measured: a 1000-byte line
+/// takes some 1,460 bytes, a 90-byte one 274 where this counts 286).
+pub fn row_cost(line: &NewLogLine<'_>) -> u64 {
+    let invocation = line.invocation.map_or(0, |_| 2 * 32 + 16);
+    line.line.len() as u64 * 5 / 4 + 2 * line.unit.len() as u64 + invocation + ROW_BASE
+}
 
 /// Size pruning removes down to this share of a limit, so that a table at its
 /// limit is not pruned again at every batch (parts per thousand).
@@ -115,7 +141,7 @@ pub struct LogQuery {
 /// Limits on stored log lines; `None` = unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LogRetention {
-    /// Bytes of captured text (SQLite adds roughly 50 bytes per line on disk).
+    /// Bytes of file the lines take, as [`row_cost`] counts them.
     pub max_bytes: Option<u64>,
     /// Number of lines.
     pub max_rows: Option<u64>,
@@ -123,19 +149,22 @@ pub struct LogRetention {
     pub max_age: Option<Timespan>,
 }
 
-/// What a prune removed.
+/// What a prune removed (or, from [`Store::log_usage`], what is stored).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PruneStats {
-    /// Lines deleted.
+    /// Lines.
     pub rows: u64,
-    /// Bytes of text deleted.
+    /// Bytes of text.
     pub bytes: u64,
+    /// Bytes of file, as [`row_cost`] counts them.
+    pub cost: u64,
 }
 
 impl PruneStats {
     fn add(&mut self, other: PruneStats) {
         self.rows += other.rows;
         self.bytes += other.bytes;
+        self.cost += other.cost;
     }
 }
 
@@ -162,6 +191,7 @@ impl Store {
         let err = sqlite_at(&self.path, "append log lines");
         let tx = self.conn.transaction().map_err(&err)?;
         let mut bytes = 0u64;
+        let mut cost = 0u64;
         {
             let mut insert = tx
                 .prepare_cached(
@@ -181,15 +211,37 @@ impl Store {
                     ])
                     .map_err(&err)?;
                 bytes += line.line.len() as u64;
+                cost += row_cost(line);
             }
         }
         tx.prepare_cached(
-            "UPDATE log_totals SET rows = rows + ?1, bytes = bytes + ?2 WHERE id = 0",
+            "UPDATE log_totals SET rows = rows + ?1, bytes = bytes + ?2, cost = cost + ?3
+             WHERE id = 0",
         )
-        .and_then(|mut stmt| stmt.execute(params![lines.len() as i64, bytes as i64]))
+        .and_then(|mut stmt| stmt.execute(params![lines.len() as i64, bytes as i64, cost as i64]))
         .map_err(&err)?;
         tx.commit().map_err(&err)?;
         self.committed()
+    }
+
+    /// Copies the WAL into the main file, from the log writer's thread
+    /// between its transactions. A writer that appends all the time starves
+    /// the sync thread's passive checkpoints (new frames come in while it
+    /// copies, so it never catches up and the WAL is never started over: it
+    /// grew past 100 MiB under a flood); with nothing appended meanwhile this
+    /// one copies the whole WAL, and RESTART waits for the readers still on
+    /// the old frames (`logs` replies, a few milliseconds) so that the next
+    /// write starts the WAL over. The owner's commits wait meanwhile, as
+    /// they wait for any transaction of the writer. Synced, as every
+    /// checkpoint.
+    pub fn checkpoint_logs(&mut self) -> Result<()> {
+        let before = self.sync.get();
+        self.set_sync(super::Durability::Full)?;
+        let done = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
+        self.set_sync(before)?;
+        done.map_err(self.sqlite("checkpoint"))
     }
 
     /// Lines matching `query`, oldest first.
@@ -316,16 +368,19 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(&err)
     }
 
-    /// The number of stored lines and bytes of text.
+    /// The number of stored lines, bytes of text and bytes of file.
     pub fn log_usage(&self) -> Result<PruneStats> {
-        let (rows, bytes): (i64, i64) = self
+        let (rows, bytes, cost): (i64, i64, i64) = self
             .conn
-            .prepare_cached("SELECT rows, bytes FROM log_totals WHERE id = 0")
-            .and_then(|mut stmt| stmt.query_row([], |row| Ok((row.get(0)?, row.get(1)?))))
+            .prepare_cached("SELECT rows, bytes, cost FROM log_totals WHERE id = 0")
+            .and_then(|mut stmt| {
+                stmt.query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            })
             .map_err(self.sqlite("read log usage"))?;
         Ok(PruneStats {
             rows: u64::try_from(rows).unwrap_or(0),
             bytes: u64::try_from(bytes).unwrap_or(0),
+            cost: u64::try_from(cost).unwrap_or(0),
         })
     }
 
@@ -336,9 +391,11 @@ impl Store {
         if let Some(cutoff) = self.retention.max_age.and_then(|age| now.checked_sub(age)) {
             loop {
                 let batch = self.delete_logs(
-                    "DELETE FROM logs WHERE id IN
-                       (SELECT id FROM logs WHERE ts_usec < ?1 ORDER BY id LIMIT ?2)
-                     RETURNING length(CAST(line AS BLOB))",
+                    &format!(
+                        "DELETE FROM logs WHERE id IN
+                           (SELECT id FROM logs WHERE ts_usec < ?1 ORDER BY id LIMIT ?2)
+                         RETURNING length(CAST(line AS BLOB)), {ROW_COST_SQL}"
+                    ),
                     params![cutoff.as_usec(), PRUNE_BATCH as i64],
                 )?;
                 stats.add(batch);
@@ -361,7 +418,7 @@ impl Store {
         }
         let usage = self.log_usage()?;
         let over = |limit: Option<u64>, have: u64| limit.is_some_and(|l| have > l);
-        if !over(limits.max_rows, usage.rows) && !over(limits.max_bytes, usage.bytes) {
+        if !over(limits.max_rows, usage.rows) && !over(limits.max_bytes, usage.cost) {
             return Ok(stats);
         }
         // l * 900 / 1000 without overflowing near u64::MAX.
@@ -372,14 +429,17 @@ impl Store {
         let mut usage = usage;
         loop {
             let excess_rows = rows_target.map_or(0, |t| usage.rows.saturating_sub(t));
-            let excess_bytes = bytes_target.map_or(0, |t| usage.bytes.saturating_sub(t));
+            let excess_bytes = bytes_target.map_or(0, |t| usage.cost.saturating_sub(t));
             if excess_rows == 0 && excess_bytes == 0 {
                 break;
             }
             let cutoff = self.size_cutoff(excess_rows.min(PRUNE_BATCH), excess_bytes)?;
             let Some(cutoff) = cutoff else { break };
             let batch = self.delete_logs(
-                "DELETE FROM logs WHERE id <= ?1 RETURNING length(CAST(line AS BLOB))",
+                &format!(
+                    "DELETE FROM logs WHERE id <= ?1
+                     RETURNING length(CAST(line AS BLOB)), {ROW_COST_SQL}"
+                ),
                 params![cutoff],
             )?;
             if batch.rows == 0 {
@@ -388,17 +448,20 @@ impl Store {
             stats.add(batch);
             usage.rows = usage.rows.saturating_sub(batch.rows);
             usage.bytes = usage.bytes.saturating_sub(batch.bytes);
+            usage.cost = usage.cost.saturating_sub(batch.cost);
         }
         Ok(stats)
     }
 
     /// The id of the last line to delete so that at least `rows` lines and
-    /// `bytes` bytes go, looking at no more than [`PRUNE_BATCH`] of the oldest
-    /// lines; `None` when the table is empty.
+    /// `bytes` bytes of file go, looking at no more than [`PRUNE_BATCH`] of
+    /// the oldest lines; `None` when the table is empty.
     fn size_cutoff(&self, rows: u64, bytes: u64) -> Result<Option<i64>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id, length(CAST(line AS BLOB)) FROM logs ORDER BY id LIMIT ?1")
+            .prepare_cached(&format!(
+                "SELECT id, {ROW_COST_SQL} FROM logs ORDER BY id LIMIT ?1"
+            ))
             .map_err(self.sqlite("plan log pruning"))?;
         let mut found = stmt
             .query(params![PRUNE_BATCH as i64])
@@ -417,8 +480,8 @@ impl Store {
         Ok(cutoff)
     }
 
-    /// Runs one deleting statement that returns each deleted line's length, and
-    /// updates the totals, in one transaction.
+    /// Runs one deleting statement that returns each deleted line's length
+    /// and cost, and updates the totals, in one transaction.
     fn delete_logs(&mut self, sql: &str, args: impl rusqlite::Params) -> Result<PruneStats> {
         self.prepare_log_write()?;
         let err = sqlite_at(&self.path, "prune log lines");
@@ -429,14 +492,23 @@ impl Store {
             let mut deleted = delete.query(args).map_err(&err)?;
             while let Some(row) = deleted.next().map_err(&err)? {
                 let len: i64 = row.get(0).map_err(&err)?;
+                let cost: i64 = row.get(1).map_err(&err)?;
                 stats.rows += 1;
                 stats.bytes += u64::try_from(len).unwrap_or(0);
+                stats.cost += u64::try_from(cost).unwrap_or(0);
             }
         }
         tx.prepare_cached(
-            "UPDATE log_totals SET rows = rows - ?1, bytes = bytes - ?2 WHERE id = 0",
+            "UPDATE log_totals SET rows = rows - ?1, bytes = bytes - ?2, cost = cost - ?3
+             WHERE id = 0",
         )
-        .and_then(|mut stmt| stmt.execute(params![stats.rows as i64, stats.bytes as i64]))
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                stats.rows as i64,
+                stats.bytes as i64,
+                stats.cost as i64
+            ])
+        })
         .map_err(&err)?;
         tx.commit().map_err(&err)?;
         self.committed()?;
@@ -645,7 +717,15 @@ mod tests {
             .append_logs(&[line("a", 1, "héllo"), line("a", 2, "")])
             .unwrap();
         // Bytes of UTF-8, not characters.
-        assert_eq!(store.log_usage().unwrap(), PruneStats { rows: 2, bytes: 6 });
+        // Each costs its text, twice its unit name and ROW_BASE.
+        assert_eq!(
+            store.log_usage().unwrap(),
+            PruneStats {
+                rows: 2,
+                bytes: 6,
+                cost: 6 * 5 / 4 + 2 + 60 + 2 + 60
+            }
+        );
         assert_eq!(store.append_logs(&[]).unwrap(), PruneStats::default());
     }
 
@@ -679,10 +759,12 @@ mod tests {
         let text = "0123456789"; // 10 bytes a line
         let batch: Vec<_> = (0..12_000).map(|_| line("a", 0, text)).collect();
         store.append_logs(&batch).unwrap();
+        let each = row_cost(&batch[0]);
+        assert_eq!(each, 12 + 2 + ROW_BASE);
         // 1000 lines' worth, so pruning must delete 12000 - 900 lines: more than
         // one PRUNE_BATCH.
         store.set_log_retention(LogRetention {
-            max_bytes: Some(10_000),
+            max_bytes: Some(1000 * each),
             ..Default::default()
         });
         let pruned = store.prune_logs(Timestamp::from_secs(0)).unwrap();
@@ -690,14 +772,16 @@ mod tests {
             pruned,
             PruneStats {
                 rows: 11_100,
-                bytes: 111_000
+                bytes: 111_000,
+                cost: 11_100 * each
             }
         );
         assert_eq!(
             store.log_usage().unwrap(),
             PruneStats {
                 rows: 900,
-                bytes: 9_000
+                bytes: 9_000,
+                cost: 900 * each
             }
         );
         assert_eq!(store.logs(&LogQuery::default()).unwrap().len(), 900);
@@ -721,7 +805,63 @@ mod tests {
             texts(&store.logs(&LogQuery::default()).unwrap()),
             ["7", "8", "9"]
         );
-        assert_eq!(store.log_usage().unwrap(), PruneStats { rows: 3, bytes: 3 });
+        let usage = store.log_usage().unwrap();
+        assert_eq!((usage.rows, usage.bytes), (3, 3));
+        assert_eq!(usage.cost, 3 * (1 + 2 * 9 + 2 * 32 + 16 + ROW_BASE));
+    }
+
+    fn cost_in_sql(store: &Store) -> u64 {
+        let sum: i64 = store
+            .conn
+            .query_row(
+                &format!("SELECT coalesce(sum({ROW_COST_SQL}), 0) FROM logs"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        sum as u64
+    }
+
+    #[test]
+    fn the_cost_counted_is_the_cost_pruning_sees() {
+        let (_dir, mut store) = store();
+        fill(&mut store);
+        store
+            .append_logs(&[line("ünïcode.service", 1, "héllo wörld"), line("a", 2, "")])
+            .unwrap();
+        assert_eq!(store.log_usage().unwrap().cost, cost_in_sql(&store));
+        store.set_log_retention(LogRetention {
+            max_bytes: Some(400),
+            ..Default::default()
+        });
+        store.prune_logs(Timestamp::from_secs(0)).unwrap();
+        let usage = store.log_usage().unwrap();
+        assert!(usage.cost <= 360, "{usage:?}");
+        assert_eq!(usage.cost, cost_in_sql(&store));
+    }
+
+    #[test]
+    fn the_migration_counts_the_cost_of_the_lines_already_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let before_cost = super::super::schema::MIGRATIONS
+            .iter()
+            .position(|m| m.what.starts_with("the storage cost of log lines"))
+            .expect("the step is there") as i64;
+        super::super::schema::migrate_to(&mut conn, before_cost).unwrap();
+        conn.execute_batch(
+            "INSERT INTO logs (unit, invocation, stream, ts_usec, line)
+               VALUES ('a.service', '0123456789abcdef0123456789abcdef', 1, 5, 'old'),
+                      ('b.service', NULL, 1, 6, 'older');
+             UPDATE log_totals SET rows = 2, bytes = 8;",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let usage = store.log_usage().unwrap();
+        assert_eq!(usage.cost, (3 + 18 + 80 + ROW_BASE) + (6 + 18 + ROW_BASE));
+        assert_eq!(usage.cost, cost_in_sql(&store));
     }
 
     #[test]

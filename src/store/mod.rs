@@ -39,6 +39,11 @@ mod crash_tests;
 use std::cell::Cell;
 
 pub use background::lower_thread_priority;
+
+/// The size the WAL is cut back to when it starts over from its beginning
+/// after a checkpoint (`journal_size_limit`): what SQLite's own automatic
+/// checkpoints let it reach.
+pub const WAL_SIZE_LIMIT: u64 = background::CHECKPOINT_BYTES;
 use background::BackgroundSync;
 use std::fs;
 use std::io;
@@ -50,7 +55,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use daemon_record::DaemonRecord;
-pub use logs::{LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
+pub use logs::{row_cost, LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
 pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, TimerRun, Trigger};
 pub use stamps::MonotonicStamp;
 pub use transient::TransientUnit;
@@ -248,6 +253,10 @@ impl Store {
         }
         conn.execute_batch("PRAGMA synchronous = FULL")
             .map_err(sqlite("set synchronous"))?;
+        // A WAL that grew (a flood of log lines) is cut back to this when
+        // it starts over, rather than keep its largest size on disk.
+        conn.execute_batch(&format!("PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}"))
+            .map_err(sqlite("set the WAL size limit"))?;
         schema::migrate_to(&mut conn, schema::VERSION).map_err(|source| StoreError::Schema {
             path: path.clone(),
             source,
@@ -337,6 +346,13 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The size of the WAL file (0 when there is none).
+    pub fn wal_size(&self) -> u64 {
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        fs::metadata(wal).map_or(0, |m| m.len())
     }
 
     /// `PRAGMA integrity_check`: `["ok"]` for a sound file, else SQLite's findings.

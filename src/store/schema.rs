@@ -111,6 +111,22 @@ pub const MIGRATIONS: &[Migration] = &[
             ALTER TABLE logs ADD COLUMN priority INTEGER NOT NULL DEFAULT 6;
         ",
     },
+    Migration {
+        what: "the storage cost of log lines (size limits count rows, not only text)",
+        sql: "
+            -- What the rows take in the file, estimated per row as
+            -- logs::ROW_COST_SQL does (the expression is repeated here, as a
+            -- step never changes).
+            ALTER TABLE log_totals ADD COLUMN cost INTEGER NOT NULL DEFAULT 0;
+            UPDATE log_totals SET cost = (
+                SELECT coalesce(sum(length(CAST(line AS BLOB)) * 5 / 4
+                    + 2 * length(CAST(unit AS BLOB))
+                    + CASE WHEN invocation IS NULL THEN 0 ELSE 2 * length(invocation) + 16 END
+                    + 60), 0)
+                FROM logs
+            ) WHERE id = 0;
+        ",
+    },
 ];
 
 /// The first version whose `logs` rows have a `priority`: a file an older

@@ -12,7 +12,7 @@ use super::exec_chain;
 use super::input;
 use super::kill::{self, KillScope, ProcessSet};
 use super::machine::{CommandSpec, Runtime};
-use super::output::{Capture, CaptureTag, LogRecord};
+use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
 use super::spawn::{self, exit_code, Credentials, ResourceLimit, SpawnRequest};
 use super::SupervisorConfig;
@@ -88,7 +88,7 @@ impl Trigger {
 pub struct Edge<'a> {
     pub config: &'a SupervisorConfig,
     pub notify_socket: &'a Path,
-    pub log_tx: &'a UnboundedSender<LogRecord>,
+    pub log_tx: &'a OutputTx,
     /// Where the commands' exec reports go.
     pub exec_tx: &'a UnboundedSender<super::ExecEvent>,
     pub procs: &'a mut ProcessSet,
@@ -351,6 +351,11 @@ impl Runtime for Edge<'_> {
             invocation_id: spec.invocation_id.to_owned(),
             level: s.syslog_level,
             level_prefix: s.syslog_level_prefix,
+            rate_limit: self.config.log_rate_limit.for_unit(
+                s.log_rate_limit_interval
+                    .map(|t| std::time::Duration::from_micros(t.as_usec())),
+                s.log_rate_limit_burst,
+            ),
         };
         let stdin = input::open(s, spec.kind).map_err(|e| {
             self.messages

@@ -22,7 +22,9 @@ pub mod kill;
 pub mod machine;
 pub mod notify;
 pub mod output;
+pub mod output_queue;
 pub mod procs;
+pub mod rate_limit;
 pub mod restart;
 pub mod snapshot;
 pub mod spawn;
@@ -49,7 +51,9 @@ use jobs::JobQueue;
 use kill::ProcessSet;
 use machine::{ManagerDefaults, Report, ServiceMachine, StartOutcome};
 use notify::{NotifyMessage, NotifySocket};
-use output::{Capture, LogRecord, LogSink, ManagerRecord};
+use output::{Capture, Captured, LogSink, ManagerRecord, OutputTx};
+use output_queue::OutputQueue;
+use rate_limit::RateLimit;
 use state::{ActiveState, ServiceResult, ServiceState, SubState, Transition};
 
 /// How the supervisor runs.
@@ -75,6 +79,9 @@ pub struct SupervisorConfig {
     /// Reap inherited children that belong to no service (the daemon); off
     /// where other code in the process has children of its own.
     pub reap_strays: bool,
+    /// The rate limit on the lines of a service that sets none (journald's
+    /// RateLimitIntervalSec= and RateLimitBurst=).
+    pub log_rate_limit: RateLimit,
 }
 
 impl SupervisorConfig {
@@ -92,6 +99,7 @@ impl SupervisorConfig {
             default_working_directory_missing_ok: false,
             subreaper: true,
             reap_strays: true,
+            log_rate_limit: RateLimit::default(),
         }
     }
 }
@@ -156,7 +164,7 @@ pub enum Event {
     /// A command's exec report was read to its end.
     Exec(ExecEvent),
     Notify(NotifyMessage),
-    Output(LogRecord),
+    Output(Captured),
     Deadline,
 }
 
@@ -200,8 +208,8 @@ pub struct Supervisor {
     finished_jobs: Vec<(JobId, String, JobType, JobResult)>,
     resolver: Option<Resolver>,
     sink: Box<dyn LogSink + Send>,
-    log_tx: UnboundedSender<LogRecord>,
-    log_rx: UnboundedReceiver<LogRecord>,
+    log_tx: OutputTx,
+    log_rx: UnboundedReceiver<Captured>,
     exec_tx: UnboundedSender<ExecEvent>,
     exec_rx: UnboundedReceiver<ExecEvent>,
     notify: NotifySocket,
@@ -254,7 +262,10 @@ impl Supervisor {
             finished_jobs: Vec::new(),
             resolver: None,
             sink,
-            log_tx,
+            log_tx: OutputTx {
+                tx: log_tx,
+                queue: OutputQueue::default(),
+            },
             log_rx,
             exec_tx,
             exec_rx,
@@ -1166,7 +1177,7 @@ impl Supervisor {
             }
             Event::Exec(e) => self.handle_exec(e),
             Event::Notify(msg) => self.handle_notify(msg),
-            Event::Output(rec) => self.sink.output(rec),
+            Event::Output(captured) => self.pass_on(captured),
             Event::Deadline => self.fire_deadlines(),
         }
         self.dispatch();
@@ -1200,8 +1211,19 @@ impl Supervisor {
 
     /// Hands over captured lines already read.
     pub fn drain_output(&mut self) {
-        while let Ok(rec) = self.log_rx.try_recv() {
-            self.sink.output(rec);
+        while let Ok(captured) = self.log_rx.try_recv() {
+            self.pass_on(captured);
+        }
+    }
+
+    fn pass_on(&mut self, captured: Captured) {
+        match captured {
+            Captured::Lines(lines) => {
+                for line in lines {
+                    self.sink.output(line);
+                }
+            }
+            Captured::Suppressed(note) => self.sink.manager(note),
         }
     }
 

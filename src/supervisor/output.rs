@@ -10,13 +10,15 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, Weak};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use sundial_calendar::Timestamp;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::input::{self, Input, Source};
+use super::output_queue::{line_cost, Credit, OutputQueue};
+use super::rate_limit::{RateLimit, RateLimiter, Verdict};
 use super::spawn::{self, StdioSpec};
 use crate::unit::service::StandardOutput;
 use crate::unit::SyslogLevel;
@@ -51,6 +53,28 @@ pub struct LogRecord {
     /// Its priority: the unit's `SyslogLevel=`, or what its `<N>` prefix
     /// says.
     pub priority: SyslogLevel,
+    /// Its room in the output queue, given back when the line is dropped
+    /// (once stored).
+    pub credit: Credit,
+}
+
+/// What the pipe readers send the supervisor.
+#[derive(Debug)]
+pub enum Captured {
+    /// Lines, in the order they were read.
+    Lines(Vec<LogRecord>),
+    /// Lines were dropped by the rate limit (journald's "Suppressed N
+    /// messages from UNIT").
+    Suppressed(ManagerRecord),
+}
+
+/// Where the pipe readers send what they read, and the queue whose room
+/// they take: every line in the channel holds room, so the channel is as
+/// bounded as the queue.
+#[derive(Debug, Clone)]
+pub struct OutputTx {
+    pub tx: UnboundedSender<Captured>,
+    pub queue: OutputQueue,
 }
 
 /// What the supervisor says about a unit (state changes, failures), the
@@ -85,7 +109,8 @@ pub trait LogSink {
     fn manager(&mut self, record: ManagerRecord);
 }
 
-/// A sink that keeps everything in memory; clones share the same records.
+/// A sink that keeps everything in memory (without bound: for tests and
+/// short-lived embedders); clones share the same records.
 #[derive(Debug, Clone, Default)]
 pub struct MemorySink {
     pub lines: Arc<Mutex<Vec<LogRecord>>>,
@@ -115,7 +140,10 @@ impl MemorySink {
 }
 
 impl LogSink for MemorySink {
-    fn output(&mut self, record: LogRecord) {
+    fn output(&mut self, mut record: LogRecord) {
+        // Kept for good: its room in the output queue goes back now, or a
+        // service that printed more than the room would block for ever.
+        record.credit = Credit::default();
         self.lines
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -152,6 +180,9 @@ pub struct Capture {
     /// open until its next run: with a thousand services that is a thousand
     /// descriptors, which every spawn copies).
     readers: Vec<Weak<PipeReader>>,
+    /// The unit's rate limit state, shared by its pipes and kept across
+    /// its runs (journald keys it by unit).
+    limiter: Arc<Mutex<RateLimiter>>,
 }
 
 /// A capture pipe's read end handed to the daemon's next program
@@ -170,8 +201,16 @@ pub struct PipeHandover {
     pub level: u8,
     /// `SyslogLevelPrefix=`.
     pub level_prefix: bool,
-    /// The partial line read so far.
+    /// What was read and not sent yet: whole lines waiting for room in
+    /// the queue, then the partial line.
     pub pending: Vec<u8>,
+    /// `LogRateLimitIntervalSec=` in effect, µs (absent from an older
+    /// daemon: the manager's default).
+    #[serde(default)]
+    pub rate_limit_usec: Option<u64>,
+    /// `LogRateLimitBurst=` in effect.
+    #[serde(default)]
+    pub rate_limit_burst: Option<u32>,
 }
 
 /// What identifies captured lines.
@@ -183,24 +222,27 @@ pub struct CaptureTag {
     pub level: SyslogLevel,
     /// `SyslogLevelPrefix=`: read a `<N>` at the start of a line.
     pub level_prefix: bool,
+    /// `LogRateLimitIntervalSec=` and `LogRateLimitBurst=` in effect.
+    pub rate_limit: RateLimit,
 }
 
 impl Capture {
     /// The descriptor for `stream`: the shared pipe, created (with its reader
     /// task) on first use.
-    fn pipe_for(
-        &mut self,
-        stream: Stream,
-        tag: &CaptureTag,
-        tx: &UnboundedSender<LogRecord>,
-    ) -> io::Result<OwnedFd> {
+    fn pipe_for(&mut self, stream: Stream, tag: &CaptureTag, tx: &OutputTx) -> io::Result<OwnedFd> {
         let slot = match stream {
             Stream::Stdout => &mut self.stdout,
             Stream::Stderr => &mut self.stderr,
         };
         if slot.is_none() {
             let (read, write) = spawn::pipe()?;
-            let reader = start_reader(read, tag.clone(), stream, tx.clone())?;
+            let reader = start_reader(
+                read,
+                tag.clone(),
+                stream,
+                tx.clone(),
+                Arc::clone(&self.limiter),
+            )?;
             self.readers.retain(|r| r.strong_count() > 0);
             self.readers.push(Arc::downgrade(&reader));
             *slot = Some(write);
@@ -214,9 +256,12 @@ impl Capture {
     /// than when the reader tasks next run: a process that exited has written
     /// all it will, and its lines belong before what the manager says about
     /// its end.
+    ///
+    /// A pipe that goes on being written is read a bounded amount here, and
+    /// lines with no room in the queue wait for the reader task.
     pub fn read_now(&self) {
         for reader in self.readers.iter().filter_map(Weak::upgrade) {
-            reader.read_available();
+            reader.read_some();
         }
     }
 
@@ -228,7 +273,7 @@ impl Capture {
         use std::os::fd::AsRawFd;
         let mut pipes = Vec::new();
         for reader in self.readers.iter().filter_map(Weak::upgrade) {
-            reader.read_available();
+            reader.read_some();
             let state = reader.lock();
             if state.done {
                 continue;
@@ -241,6 +286,10 @@ impl Capture {
                 level: reader.tag.level.number(),
                 level_prefix: reader.tag.level_prefix,
                 pending: state.pending.clone(),
+                rate_limit_usec: Some(
+                    u64::try_from(reader.tag.rate_limit.interval.as_micros()).unwrap_or(u64::MAX),
+                ),
+                rate_limit_burst: Some(reader.tag.rate_limit.burst),
             });
         }
         pipes
@@ -251,7 +300,8 @@ impl Capture {
     /// The write ends are gone; the next command of the run gets new pipes.
     pub fn take_over(
         pipes: &[PipeHandover],
-        tx: &UnboundedSender<LogRecord>,
+        tx: &OutputTx,
+        default_limit: RateLimit,
     ) -> io::Result<Capture> {
         use std::os::fd::FromRawFd;
         let mut capture = Capture::default();
@@ -265,13 +315,17 @@ impl Capture {
                 invocation_id: p.invocation_id.clone(),
                 level: SyslogLevel::from_number(p.level).unwrap_or_default(),
                 level_prefix: p.level_prefix,
+                rate_limit: default_limit.for_unit(
+                    p.rate_limit_usec.map(std::time::Duration::from_micros),
+                    p.rate_limit_burst,
+                ),
             };
             let stream = if p.stdout {
                 Stream::Stdout
             } else {
                 Stream::Stderr
             };
-            let reader = start_reader(fd, tag, stream, tx.clone())?;
+            let reader = start_reader(fd, tag, stream, tx.clone(), Arc::clone(&capture.limiter))?;
             reader.lock().pending.clone_from(&p.pending);
             capture.readers.push(Arc::downgrade(&reader));
         }
@@ -296,7 +350,7 @@ impl Capture {
         input: &Input,
         tty: Option<&Path>,
         tag: &CaptureTag,
-        tx: &UnboundedSender<LogRecord>,
+        tx: &OutputTx,
     ) -> io::Result<(StdioSpec, StdioSpec)> {
         let out = self.target(
             stdout.unwrap_or(&StandardOutput::Journal),
@@ -320,7 +374,7 @@ impl Capture {
         input: &Input,
         tty: Option<&Path>,
         tag: &CaptureTag,
-        tx: &UnboundedSender<LogRecord>,
+        tx: &OutputTx,
     ) -> io::Result<StdioSpec> {
         Ok(match spec {
             StandardOutput::Null => StdioSpec::Null,
@@ -400,9 +454,16 @@ fn open_output(path: &Path, mode: OpenMode) -> io::Result<OwnedFd> {
     input::open_without_waiting(&mut o, 0, path)
 }
 
-/// Reads `fd` until end of file and sends every line to `tx`.
-/// One capture pipe's read end and the partial line read so far, shared by
-/// its reader task and [`Capture::read_now`] (both on the supervisor's
+/// How much one turn of a reader reads: a flooding pipe is read a little at
+/// a time, with the daemon's other work (timers, clients) in between.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Turns [`Capture::read_now`] takes at most: the pipe's buffer (64 KiB by
+/// default) and then some.
+const READ_NOW_TURNS: usize = 8;
+
+/// One capture pipe's read end and what was read and not sent yet, shared
+/// by its reader task and [`Capture::read_now`] (both on the supervisor's
 /// thread; the lock is never contended).
 #[derive(Debug)]
 struct PipeReader {
@@ -410,151 +471,366 @@ struct PipeReader {
     state: Mutex<ReaderState>,
     tag: CaptureTag,
     stream: Stream,
-    tx: UnboundedSender<LogRecord>,
+    out: OutputTx,
+    limiter: Arc<Mutex<RateLimiter>>,
 }
 
 #[derive(Debug, Default)]
 struct ReaderState {
+    /// Read and not sent: whole lines waiting for room, then a partial line.
     pending: Vec<u8>,
+    /// The first line of `pending` was judged by the rate limit already
+    /// and waits for room.
+    judged: Option<Verdict>,
+    /// End of file was read.
+    eof: bool,
+    /// Everything was sent: the reader is finished.
     done: bool,
 }
 
+/// What a reader does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// Read on (after the other tasks had their turn).
+    Again,
+    /// The pipe is empty: wait until it is readable.
+    Idle,
+    /// The next line, costing this much, has no room: wait for room, and do
+    /// not read meanwhile, so that the writer blocks on a full pipe.
+    Full(usize),
+    /// End of file and every line sent.
+    Done,
+}
+
 impl PipeReader {
-    fn lock(&self) -> std::sync::MutexGuard<'_, ReaderState> {
+    fn lock(&self) -> MutexGuard<'_, ReaderState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn is_done(&self) -> bool {
-        self.lock().done
-    }
-
-    /// Reads without waiting until the pipe is empty; sends the complete
-    /// lines (and the rest at end of file).
-    fn read_available(&self) {
+    /// Sends the lines waiting, then reads at most [`READ_CHUNK`] bytes
+    /// and sends their lines, as far as the queue has room.
+    fn turn(&self) -> Turn {
         let mut state = self.lock();
-        let mut buf = [0u8; 16 * 1024];
-        while !state.done {
-            match self.pipe.try_read(&mut buf) {
-                Ok(0) => state.done = true,
-                Ok(n) => state.pending.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => state.done = true,
+        if state.done {
+            return Turn::Done;
+        }
+        if let Err(cost) = self.send_lines(&mut state) {
+            return Turn::Full(cost);
+        }
+        if !state.eof {
+            let start = state.pending.len();
+            state.pending.resize(start + READ_CHUNK, 0);
+            let read = self.pipe.try_read(&mut state.pending[start..]);
+            let n = match read {
+                Ok(n) => n,
+                Err(e) => {
+                    state.pending.truncate(start);
+                    match e.kind() {
+                        io::ErrorKind::WouldBlock => return Turn::Idle,
+                        io::ErrorKind::Interrupted => return Turn::Again,
+                        // Nothing more can be read.
+                        _ => 0,
+                    }
+                }
+            };
+            state.pending.truncate(start + n);
+            state.eof = n == 0;
+            if let Err(cost) = self.send_lines(&mut state) {
+                return Turn::Full(cost);
             }
         }
-        let at_eof = state.done;
-        emit_lines(&mut state.pending, &self.tag, self.stream, &self.tx, at_eof);
+        if state.eof {
+            // At end of file every byte was part of a line: all sent.
+            let suppressed = lock(&self.limiter).take_suppressed();
+            if suppressed > 0 {
+                self.send_suppressed(suppressed, now_realtime());
+            }
+            state.done = true;
+            return Turn::Done;
+        }
+        Turn::Again
     }
+
+    /// Turns until the pipe is empty, its lines wait for room, or a bounded
+    /// amount was read.
+    fn read_some(&self) {
+        for _ in 0..READ_NOW_TURNS {
+            if self.turn() != Turn::Again {
+                break;
+            }
+        }
+    }
+
+    /// Sends the whole lines of `pending` (every byte at end of file) that
+    /// the rate limit keeps and the queue has room for; `Err` with the cost
+    /// of the first line that has none.
+    fn send_lines(&self, state: &mut ReaderState) -> Result<(), usize> {
+        let ReaderState {
+            pending,
+            judged,
+            eof,
+            ..
+        } = state;
+        // The clocks are read once per turn: the lines of one read came
+        // together.
+        let now = Instant::now();
+        let at = now_realtime();
+        let unit = &self.tag.unit;
+        let queue = &self.out.queue;
+        let mut credit: Option<Credit> = None;
+        let mut batch = Vec::new();
+        let mut start = 0;
+        let mut blocked = None;
+        let mut limiter = lock(&self.limiter);
+        while let Some((end, next)) = next_line(pending, start, *eof) {
+            let text = String::from_utf8_lossy(&pending[start..end]);
+            let (priority, line) = match SyslogLevel::strip_prefix(&text) {
+                Some((level, rest)) if self.tag.level_prefix => (level, rest),
+                _ => (self.tag.level, &*text),
+            };
+            let verdict = judged
+                .take()
+                .unwrap_or_else(|| limiter.test(self.tag.rate_limit, priority, now));
+            if verdict == Verdict::Drop {
+                start = next;
+                continue;
+            }
+            let cost = line_cost(line.len(), unit.len());
+            let credit = credit.get_or_insert_with(|| queue.credit(unit));
+            if !queue.try_take(credit, unit, cost) {
+                *judged = Some(verdict);
+                blocked = Some(cost);
+                break;
+            }
+            if let Verdict::KeepAfterSuppressed(n) = verdict {
+                self.send(std::mem::take(&mut batch));
+                self.send_suppressed(n, at);
+            }
+            batch.push(LogRecord {
+                unit: unit.clone(),
+                invocation_id: self.tag.invocation_id.clone(),
+                stream: self.stream,
+                timestamp: at,
+                line: line.to_owned(),
+                priority,
+                credit: credit.clone(),
+            });
+            start = next;
+        }
+        drop(limiter);
+        pending.drain(..start);
+        self.send(batch);
+        blocked.map_or(Ok(()), Err)
+    }
+
+    fn send(&self, lines: Vec<LogRecord>) {
+        if !lines.is_empty() {
+            let _ = self.out.tx.send(Captured::Lines(lines));
+        }
+    }
+
+    /// journald's note, as its own driver message (priority info), about
+    /// the unit: `journalctl -u` shows it too.
+    fn send_suppressed(&self, n: u64, at: Timestamp) {
+        let unit = &self.tag.unit;
+        let _ = self.out.tx.send(Captured::Suppressed(ManagerRecord {
+            unit: unit.clone(),
+            invocation_id: self.tag.invocation_id.clone(),
+            timestamp: at,
+            message: format!("Suppressed {n} messages from {unit}"),
+            standalone: true,
+            priority: SyslogLevel::Info,
+        }));
+    }
+}
+
+fn lock(limiter: &Mutex<RateLimiter>) -> MutexGuard<'_, RateLimiter> {
+    limiter.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn start_reader(
     fd: OwnedFd,
     tag: CaptureTag,
     stream: Stream,
-    tx: UnboundedSender<LogRecord>,
+    out: OutputTx,
+    limiter: Arc<Mutex<RateLimiter>>,
 ) -> io::Result<Arc<PipeReader>> {
     let reader = Arc::new(PipeReader {
         pipe: tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?,
         state: Mutex::new(ReaderState::default()),
         tag,
         stream,
-        tx,
+        out,
+        limiter,
     });
     let task = Arc::clone(&reader);
     tokio::spawn(async move {
-        while !task.is_done() {
-            if task.pipe.readable().await.is_err() {
-                break;
+        loop {
+            match task.turn() {
+                Turn::Again => tokio::task::yield_now().await,
+                Turn::Idle => {
+                    if task.pipe.readable().await.is_err() {
+                        break;
+                    }
+                }
+                Turn::Full(cost) => task.out.queue.room(&task.tag.unit, cost).await,
+                Turn::Done => break,
             }
-            task.read_available();
         }
     });
     Ok(reader)
 }
 
-/// Sends the complete lines in `pending` (and the rest, at end of file).
-fn emit_lines(
-    pending: &mut Vec<u8>,
-    tag: &CaptureTag,
-    stream: Stream,
-    tx: &UnboundedSender<LogRecord>,
-    at_eof: bool,
-) {
-    let mut start = 0;
-    while let Some(nl) = pending[start..].iter().position(|b| *b == b'\n') {
-        send_line(&pending[start..start + nl], tag, stream, tx);
-        start += nl + 1;
+/// The next line of `pending` from `start`: its end and where the one
+/// after begins. A line ends at a newline, after [`LINE_MAX`] bytes
+/// (journald splits longer ones), or, at end of file, at the end.
+fn next_line(pending: &[u8], start: usize, at_eof: bool) -> Option<(usize, usize)> {
+    let rest = pending.get(start..).filter(|r| !r.is_empty())?;
+    let window = &rest[..rest.len().min(LINE_MAX + 1)];
+    if let Some(nl) = window.iter().position(|b| *b == b'\n') {
+        return Some((start + nl, start + nl + 1));
     }
-    while pending.len() - start >= LINE_MAX {
-        send_line(&pending[start..start + LINE_MAX], tag, stream, tx);
-        start += LINE_MAX;
+    if rest.len() >= LINE_MAX {
+        return Some((start + LINE_MAX, start + LINE_MAX));
     }
-    if at_eof && start < pending.len() {
-        send_line(&pending[start..], tag, stream, tx);
-        start = pending.len();
-    }
-    pending.drain(..start);
-}
-
-fn send_line(bytes: &[u8], tag: &CaptureTag, stream: Stream, tx: &UnboundedSender<LogRecord>) {
-    let text = String::from_utf8_lossy(bytes);
-    let (priority, line) = match SyslogLevel::strip_prefix(&text) {
-        Some((level, rest)) if tag.level_prefix => (level, rest),
-        _ => (tag.level, &*text),
-    };
-    let _ = tx.send(LogRecord {
-        unit: tag.unit.clone(),
-        invocation_id: tag.invocation_id.clone(),
-        stream,
-        timestamp: now_realtime(),
-        line: line.to_owned(),
-        priority,
-    });
+    at_eof.then_some((pending.len(), pending.len()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+    use std::time::Duration;
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
-    #[test]
-    fn splits_lines_and_keeps_partial_ones() {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let tag = CaptureTag {
+    fn tag(limit: RateLimit) -> CaptureTag {
+        CaptureTag {
             unit: "a.service".into(),
             invocation_id: "0".repeat(32),
             level: SyslogLevel::Info,
             level_prefix: true,
-        };
-        let mut pending = b"one\ntwo\nthr".to_vec();
-        emit_lines(&mut pending, &tag, Stream::Stdout, &tx, false);
-        assert_eq!(pending, b"thr");
-        pending.extend_from_slice(b"ee");
-        emit_lines(&mut pending, &tag, Stream::Stdout, &tx, true);
-        let mut got = Vec::new();
-        while let Ok(r) = rx.try_recv() {
-            got.push(r.line);
+            rate_limit: limit,
         }
-        assert_eq!(got, vec!["one", "two", "three"]);
+    }
+
+    const NO_LIMIT: RateLimit = RateLimit {
+        interval: Duration::ZERO,
+        burst: 0,
+    };
+
+    /// A reader on a new pipe without its task (the test turns it), the
+    /// pipe's write end and what the reader sends.
+    fn reader(
+        tag: CaptureTag,
+        queue: OutputQueue,
+    ) -> (PipeReader, std::fs::File, UnboundedReceiver<Captured>) {
+        let (read, write) = spawn::pipe().expect("pipe");
+        let (tx, rx) = unbounded_channel();
+        let reader = PipeReader {
+            pipe: tokio::net::unix::pipe::Receiver::from_owned_fd(read).expect("nonblocking"),
+            state: Mutex::new(ReaderState::default()),
+            tag,
+            stream: Stream::Stdout,
+            out: OutputTx { tx, queue },
+            limiter: Arc::default(),
+        };
+        (reader, std::fs::File::from(write), rx)
+    }
+
+    /// Turns until the reader waits or is done; an empty pipe is given a
+    /// moment (the reader knows a pipe is readable only once it asked).
+    async fn turns(reader: &PipeReader) -> Turn {
+        loop {
+            match reader.turn() {
+                Turn::Again => continue,
+                Turn::Idle => {
+                    let wait = Duration::from_millis(100);
+                    match tokio::time::timeout(wait, reader.pipe.readable()).await {
+                        Ok(Ok(())) => continue,
+                        _ => return Turn::Idle,
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn received(rx: &mut UnboundedReceiver<Captured>) -> Vec<Captured> {
+        let mut got = Vec::new();
+        while let Ok(c) = rx.try_recv() {
+            got.push(c);
+        }
+        got
+    }
+
+    fn texts(got: &[Captured]) -> Vec<String> {
+        got.iter()
+            .flat_map(|c| match c {
+                Captured::Lines(lines) => lines.iter().map(|l| l.line.clone()).collect(),
+                Captured::Suppressed(m) => vec![format!("[{}]", m.message)],
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn splits_lines_and_keeps_partial_ones() {
+        let (r, mut w, mut rx) = reader(tag(NO_LIMIT), OutputQueue::default());
+        w.write_all(b"one\ntwo\nthr").unwrap();
+        assert_eq!(turns(&r).await, Turn::Idle);
+        assert_eq!(texts(&received(&mut rx)), ["one", "two"]);
+        assert_eq!(r.lock().pending, b"thr");
+        w.write_all(b"ee").unwrap();
+        drop(w);
+        assert_eq!(turns(&r).await, Turn::Done);
+        assert_eq!(texts(&received(&mut rx)), ["three"]);
     }
 
     #[test]
-    fn a_level_prefix_sets_the_priority_unless_turned_off() {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut tag = CaptureTag {
-            unit: "a.service".into(),
-            invocation_id: "0".repeat(32),
-            level: SyslogLevel::Notice,
-            level_prefix: true,
-        };
-        let mut pending = b"<3>bad\nplain\n<9>odd\n".to_vec();
-        emit_lines(&mut pending, &tag, Stream::Stderr, &tx, false);
-        tag.level_prefix = false;
-        let mut pending = b"<3>kept\n".to_vec();
-        emit_lines(&mut pending, &tag, Stream::Stdout, &tx, false);
-        let mut got = Vec::new();
-        while let Ok(r) = rx.try_recv() {
-            got.push((r.priority, r.line));
-        }
+    fn long_lines_are_split_as_journald_does() {
+        let mut pending = vec![b'x'; LINE_MAX + 10];
+        pending.push(b'\n');
+        assert_eq!(next_line(&pending, 0, false), Some((LINE_MAX, LINE_MAX)));
+        assert_eq!(
+            next_line(&pending, LINE_MAX, false),
+            Some((LINE_MAX + 10, LINE_MAX + 11))
+        );
+        assert_eq!(next_line(&pending, LINE_MAX + 11, true), None);
+        assert_eq!(next_line(b"abc", 0, false), None);
+        assert_eq!(next_line(b"abc", 0, true), Some((3, 3)));
+    }
+
+    #[tokio::test]
+    async fn a_level_prefix_sets_the_priority_unless_turned_off() {
+        let (r, mut w, mut rx) = reader(
+            CaptureTag {
+                level: SyslogLevel::Notice,
+                ..tag(NO_LIMIT)
+            },
+            OutputQueue::default(),
+        );
+        w.write_all(b"<3>bad\nplain\n<9>odd\n").unwrap();
+        drop(w);
+        assert_eq!(turns(&r).await, Turn::Done);
+        let (r2, mut w2, mut rx2) = reader(
+            CaptureTag {
+                level: SyslogLevel::Notice,
+                level_prefix: false,
+                ..tag(NO_LIMIT)
+            },
+            OutputQueue::default(),
+        );
+        w2.write_all(b"<3>kept\n").unwrap();
+        drop(w2);
+        assert_eq!(turns(&r2).await, Turn::Done);
+        let mut got = received(&mut rx);
+        got.extend(received(&mut rx2));
+        let got: Vec<(SyslogLevel, String)> = got
+            .into_iter()
+            .flat_map(|c| match c {
+                Captured::Lines(l) => l.into_iter().map(|r| (r.priority, r.line)).collect(),
+                Captured::Suppressed(_) => Vec::new(),
+            })
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -567,13 +843,67 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_queue_stops_the_reading_until_lines_are_stored() {
+        let one = line_cost(4, "a.service".len());
+        // Room for three lines of "nnnn".
+        let queue = OutputQueue::new(3 * one, 100 * one);
+        let (r, mut w, mut rx) = reader(tag(NO_LIMIT), queue.clone());
+        for n in 0..10 {
+            writeln!(w, "{n:04}").unwrap();
+        }
+        assert_eq!(turns(&r).await, Turn::Full(one));
+        let first = received(&mut rx);
+        assert_eq!(texts(&first), ["0000", "0001", "0002"]);
+        assert_eq!(queue.queued("a.service"), 3 * one);
+        // While full, the pipe is not read: what waits is what was read.
+        let waiting = r.lock().pending.len();
+        w.write_all(b"more\n").unwrap();
+        assert_eq!(r.turn(), Turn::Full(one));
+        assert_eq!(r.lock().pending.len(), waiting);
+        // Stored (dropped): room again, and the lines come in order.
+        drop(first);
+        assert_eq!(queue.queued("a.service"), 0);
+        assert_eq!(turns(&r).await, Turn::Full(one));
+        let second = received(&mut rx);
+        assert_eq!(texts(&second), ["0003", "0004", "0005"]);
+        drop(second);
+        drop(w);
+        let mut all = Vec::new();
+        loop {
+            let turn = turns(&r).await;
+            all.extend(texts(&received(&mut rx)));
+            if turn == Turn::Done {
+                break;
+            }
+        }
+        assert_eq!(all, ["0006", "0007", "0008", "0009", "more"]);
+        assert_eq!(queue.total(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_rate_limit_drops_past_the_burst_and_says_how_many() {
+        let limit = RateLimit {
+            interval: Duration::from_secs(3600),
+            burst: 3,
+        };
+        let (r, mut w, mut rx) = reader(tag(limit), OutputQueue::default());
+        for n in 0..10 {
+            writeln!(w, "{n}").unwrap();
+        }
+        drop(w);
+        assert_eq!(turns(&r).await, Turn::Done);
+        assert_eq!(
+            texts(&received(&mut rx)),
+            ["0", "1", "2", "[Suppressed 7 messages from a.service]"]
+        );
+    }
+
+    #[tokio::test]
     async fn captures_a_child_line_by_line() {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let tag = CaptureTag {
-            unit: "a.service".into(),
-            invocation_id: "0".repeat(32),
-            level: SyslogLevel::Info,
-            level_prefix: true,
+        let (tx, mut rx) = unbounded_channel();
+        let out = OutputTx {
+            tx,
+            queue: OutputQueue::default(),
         };
         let mut cap = Capture::default();
         let stdin = Input {
@@ -582,7 +912,7 @@ mod tests {
             controlling_terminal: None,
         };
         let (out, err) = cap
-            .stdio(None, None, &stdin, None, &tag, &tx)
+            .stdio(None, None, &stdin, None, &tag(RateLimit::default()), &out)
             .expect("pipes");
         let mut req = spawn::SpawnRequest::new(
             "/bin/sh",
@@ -597,8 +927,10 @@ mod tests {
         let pid = spawn::spawn(req).expect("sh runs");
         cap.close();
         let mut got = Vec::new();
-        while let Some(r) = rx.recv().await {
-            got.push((r.stream, r.line));
+        while let Some(c) = rx.recv().await {
+            if let Captured::Lines(lines) = c {
+                got.extend(lines.into_iter().map(|r| (r.stream, r.line)));
+            }
             if got.len() == 3 {
                 break;
             }

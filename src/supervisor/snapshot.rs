@@ -159,8 +159,9 @@ impl Supervisor {
                         &s.machine,
                         now,
                     )?;
-                    let capture = Capture::take_over(&s.pipes, &self.log_tx)
-                        .map_err(|e| format!("cannot read its output again: {e}"))?;
+                    let capture =
+                        Capture::take_over(&s.pipes, &self.log_tx, self.config.log_rate_limit)
+                            .map_err(|e| format!("cannot read its output again: {e}"))?;
                     Ok((unit, machine, capture))
                 });
             let (unit, machine, capture) = match restored {

@@ -418,6 +418,10 @@ pub struct ServiceSection {
     /// `SyslogLevelPrefix=`: a line starting `<N>` has priority N, the
     /// prefix removed (on by default).
     pub syslog_level_prefix: bool,
+    /// `LogRateLimitIntervalSec=`; `None` or 0 = the manager's default.
+    pub log_rate_limit_interval: Option<Timespan>,
+    /// `LogRateLimitBurst=`; `None` or 0 = the manager's default.
+    pub log_rate_limit_burst: Option<u32>,
     /// `NotifyAccess=`; `None` = `main` for notify services, `none` otherwise.
     pub notify_access: Option<NotifyAccess>,
     /// `MemoryMax=`
@@ -505,6 +509,8 @@ impl Default for ServiceSection {
             syslog_identifier: None,
             syslog_level: SyslogLevel::Info,
             syslog_level_prefix: true,
+            log_rate_limit_interval: None,
+            log_rate_limit_burst: None,
             notify_access: None,
             memory_max: None,
             memory_limit: None,

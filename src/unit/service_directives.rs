@@ -257,6 +257,16 @@ pub fn apply_service(
             )),
         },
         "SyslogLevelPrefix" => set_bool(cx, &mut s.syslog_level_prefix, value),
+        // systemd: config_parse_sec and config_parse_unsigned; 0 leaves
+        // journald's default in place (the unit exports no value).
+        "LogRateLimitIntervalSec" => {
+            let v = parse_timespan(value).map(Some);
+            cx.set(&mut s.log_rate_limit_interval, v);
+        }
+        "LogRateLimitBurst" => match value.parse::<u32>() {
+            Ok(n) => s.log_rate_limit_burst = Some(n),
+            Err(_) => cx.warn(ValueError::Number(value.to_owned())),
+        },
         "NotifyAccess" => match NotifyAccess::parse(value) {
             Some(n) => s.notify_access = Some(n),
             None => cx.warn(enum_error(value, NotifyAccess::EXPECTED)),

@@ -6,16 +6,26 @@
 //! `-f` the stream ends after the last matching line, with `-f` the client
 //! is added to the log pipe's followers and gets each new batch as it is
 //! committed.
+//!
+//! The lines are read on a thread of the runtime's blocking pool with a
+//! connection of its own, after the lines read so far are written (waiting
+//! at most [`LOGS_WAIT`] for that), so that a reply under a flood of output
+//! holds up neither the event loop nor itself for long: it answers from
+//! what is stored.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use super::access::LogAccess;
 use super::{glob_match, is_glob, not_found, unit_name};
-use crate::daemon::output::LINES_PER_FRAME;
+use crate::daemon::output::{Followers, LINES_PER_FRAME};
 use crate::daemon::state::State;
 use crate::ipc::types::{LogLine, RunRow};
 use crate::ipc::{ErrorCode, Peer, Reply, Response};
-use crate::store::{InvocationId, LogQuery};
+use crate::store::{InvocationId, LogQuery, Store};
 use crate::unit::SyslogLevel;
 use sundial_calendar::Timestamp;
 
@@ -31,6 +41,13 @@ pub struct LogsRequest {
     pub priorities: Option<[u8; 2]>,
 }
 
+/// How long a `logs` reply waits for the lines read before it to be written.
+const LOGS_WAIT: Duration = Duration::from_secs(1);
+
+/// Frames a reply may have ready before the client reads them (a follower
+/// that falls this far behind is dropped).
+const FRAMES_AHEAD: usize = 64;
+
 /// `history` without `-n`.
 const DEFAULT_HISTORY: u32 = 1000;
 
@@ -41,7 +58,6 @@ fn error(code: ErrorCode, message: String) -> Reply {
 /// Answers `logs` for `peer`, with only the units whose logs it may read
 /// ([`LogAccess`]).
 pub fn logs(state: &mut State, request: LogsRequest, peer: &Peer) -> Reply {
-    state.sync_logs();
     let invocation = match request
         .invocation
         .as_deref()
@@ -91,38 +107,64 @@ pub fn logs(state: &mut State, request: LogsRequest, peer: &Peer) -> Reply {
         limit: None,
         priorities,
     };
-    let entries = match state.store.logs(&query) {
-        Ok(e) => e,
-        Err(e) => return error(ErrorCode::Failed, e.to_string()),
+    let reply = Answer {
+        db: state.store.path().to_owned(),
+        query,
+        written: state.logs.barrier(),
+        followers: request.follow.then(|| state.logs.followers()),
     };
-    let mut cursor = entries.last().map(|e| e.cursor);
-    let frames: Vec<Response> = entries
-        .chunks(LINES_PER_FRAME)
-        .map(|chunk| Response::Logs {
-            lines: chunk.iter().cloned().map(LogLine::from).collect(),
-        })
-        .collect();
-    let (tx, rx) = mpsc::channel(frames.len().max(1) + 64);
-    for frame in frames {
-        // The channel was sized for every frame: this cannot be full.
-        let _ = tx.try_send(frame);
-    }
-    if request.follow {
+    let (tx, rx) = mpsc::channel(FRAMES_AHEAD);
+    tokio::task::spawn_blocking(move || reply.send(&tx));
+    Reply::Stream(rx)
+}
+
+/// A `logs` reply on its way, off the event loop.
+struct Answer {
+    db: PathBuf,
+    query: LogQuery,
+    /// Hears when the lines read before the request are written.
+    written: Receiver<()>,
+    followers: Option<Followers>,
+}
+
+impl Answer {
+    fn send(self, tx: &mpsc::Sender<Response>) {
+        let _ = self.written.recv_timeout(LOGS_WAIT);
+        let failed = |e: crate::store::StoreError| {
+            let _ = tx.blocking_send(Response::error(ErrorCode::Failed, e.to_string()));
+        };
+        let store = match Store::open_read_only(&self.db, true) {
+            Ok(s) => s,
+            Err(e) => return failed(e),
+        };
+        let entries = match store.logs(&self.query) {
+            Ok(e) => e,
+            Err(e) => return failed(e),
+        };
+        let mut cursor = entries.last().map(|e| e.cursor);
+        for chunk in entries.chunks(LINES_PER_FRAME) {
+            let lines = chunk.iter().cloned().map(LogLine::from).collect();
+            if tx.blocking_send(Response::Logs { lines }).is_err() {
+                // The client is gone.
+                return;
+            }
+        }
+        let Some(followers) = self.followers else {
+            return;
+        };
         if cursor.is_none() {
             // Nothing matched yet: follow from the newest line of all.
             let newest = LogQuery {
                 last: Some(1),
                 ..LogQuery::default()
             };
-            cursor = state
-                .store
+            cursor = store
                 .logs(&newest)
                 .ok()
                 .and_then(|e| e.last().map(|l| l.cursor));
         }
-        state.logs.follow(query, cursor.unwrap_or(0), tx);
+        followers.follow(self.query, cursor.unwrap_or(0), tx.clone());
     }
-    Reply::Stream(rx)
 }
 
 /// The units of `-u`: names as given (a bare name is a service), patterns

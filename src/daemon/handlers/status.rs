@@ -19,7 +19,7 @@ const DEFAULT_LINES: u32 = 10;
 pub fn status(state: &mut State, units: &[String], lines: Option<u32>, peer: &Peer) -> Response {
     let access = LogAccess::of(state.paths.scope, peer);
     // Lines read but not written yet belong in the answer.
-    state.sync_logs();
+    state.sync_logs_briefly();
     let names: Vec<String> = if units.is_empty() {
         state
             .all_units()
