@@ -23,15 +23,24 @@
 //!   `daemon-crash`.
 //! - nothing of it runs, or its pids name other processes now: recorded as
 //!   `daemon-crash` at once. A reused pid is never signalled.
+//!
+//! A run's row and its processes' rows are committed at the end of the
+//! loop turn that spawned them: a daemon killed within that turn leaves
+//! processes nothing records. [`recover`] finds them by their environment
+//! (`$SUNDIAL_SOCKET` naming this daemon's socket, an `$INVOCATION_ID` no
+//! run row has, started after the killed daemon) and ends them: SIGTERM,
+//! SIGKILL after [`UNRECORDED_GRACE`]. Nobody heard of their start.
 
-use std::time::Duration;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
 use super::runs::{RunTracker, Takeover};
 use super::state::{report, State};
 use crate::scheduler::Event;
-use crate::store::{ProcessRole, Run, RunProcess};
+use crate::store::{InvocationId, ProcessRole, Run, RunProcess};
+use sundial_calendar::Timestamp;
 use crate::supervisor::adopt::{self as decide, Finding, Found, Plan, TakeoverRequest};
 use crate::supervisor::machine::adopt::exec_kind;
 use crate::supervisor::Supervisor;
@@ -108,9 +117,14 @@ fn look(row: &RunProcess) -> Looked {
     Looked { finding, found }
 }
 
-/// Takes over or closes every run the previous daemon left open. Runs
+/// How long processes no row records get after SIGTERM before SIGKILL.
+pub const UNRECORDED_GRACE: Duration = Duration::from_secs(1);
+
+/// Takes over or closes every run the previous daemon left open, and ends
+/// the processes it started but did not record. `killed_daemon_start`:
+/// when the previous daemon started, if it did not stop in order. Runs
 /// before anything is started.
-pub fn recover(state: &mut State) {
+pub fn recover(state: &mut State, killed_daemon_start: Option<Timestamp>) {
     let now = state.now().realtime;
     let open = match state.store.in_flight_runs() {
         Ok(open) => open,
@@ -184,6 +198,10 @@ pub fn recover(state: &mut State) {
             }
         }
     }
+    if let Some(since) = killed_daemon_start {
+        let known: HashSet<InvocationId> = open.iter().map(|r| r.invocation).collect();
+        end_unrecorded(state, since, &known);
+    }
     if adopted + ended + cut_off > 0 {
         report(format!(
             "after the previous daemon's end: {adopted} run(s) adopted, {ended} cut off and being stopped, {cut_off} cut off and closed as 'daemon-crash'"
@@ -227,5 +245,123 @@ fn take_over(state: &mut State, run: &Run, request: TakeoverRequest, plan: Plan)
             }
             false
         }
+    }
+}
+
+/// `$INVOCATION_ID` of a process whose environment block (`environ`) has
+/// `$SUNDIAL_SOCKET` = `socket`: a command a daemon on this socket started.
+pub fn started_by(environ: &[u8], socket: &str) -> Option<String> {
+    let mut ours = false;
+    let mut invocation = None;
+    for kv in environ.split(|b| *b == 0) {
+        if let Some(v) = kv.strip_prefix(b"SUNDIAL_SOCKET=") {
+            ours = v == socket.as_bytes();
+        } else if let Some(v) = kv.strip_prefix(b"INVOCATION_ID=") {
+            invocation = Some(String::from_utf8_lossy(v).into_owned());
+        }
+    }
+    invocation.filter(|_| ours)
+}
+
+/// When a process started (`start_ticks` since boot), as a wall-clock
+/// time: now less the time since.
+fn started_at(start_ticks: u64, now: Timestamp) -> Option<Timestamp> {
+    let boot = nix::time::clock_gettime(nix::time::ClockId::CLOCK_BOOTTIME).ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let tick = u64::try_from(tick).ok().filter(|t| *t > 0)?;
+    let boot_usec = boot.tv_sec() * 1_000_000 + boot.tv_nsec() / 1_000;
+    let start_usec = i64::try_from(start_ticks.checked_mul(1_000_000)? / tick).ok()?;
+    Some(Timestamp::from_usec(now.as_usec() - (boot_usec - start_usec)))
+}
+
+/// Ends the processes the killed daemon (started at `since`) started for
+/// runs that no row records (see the module's text); `in_flight`: the
+/// invocations of rows still open, whose processes [`recover`] handled.
+fn end_unrecorded(state: &mut State, since: Timestamp, in_flight: &HashSet<InvocationId>) {
+    let socket = state.paths.socket.display().to_string();
+    let now = state.now().realtime;
+    let me = std::process::id();
+    let mut doomed: Vec<(Pid, String)> = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in dir.filter_map(Result::ok) {
+        let Some(raw) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        if u32::try_from(raw) == Ok(me) {
+            continue;
+        }
+        // Another user's processes cannot be read, and are not ours.
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let Some(invocation) = started_by(&environ, &socket) else {
+            continue;
+        };
+        let Ok(id) = invocation.parse::<InvocationId>() else {
+            continue;
+        };
+        let pid = Pid::from_raw(raw);
+        let recorded = in_flight.contains(&id) || state.store.run(id).ok().flatten().is_some();
+        let since_killed = decide::start_ticks(pid)
+            .and_then(|t| started_at(t, now))
+            .is_some_and(|at| at >= since);
+        if !recorded && since_killed {
+            doomed.push((pid, invocation));
+        }
+    }
+    if doomed.is_empty() {
+        return;
+    }
+    report(format!(
+        "ending {} process(es) the previous daemon started but did not record: {doomed:?}",
+        doomed.len()
+    ));
+    use nix::sys::signal::{kill, Signal};
+    for (pid, _) in &doomed {
+        let _ = kill(*pid, Signal::SIGTERM);
+    }
+    let until = Instant::now() + UNRECORDED_GRACE;
+    let alive = |doomed: &[(Pid, String)]| {
+        doomed
+            .iter()
+            .any(|(p, _)| crate::supervisor::kill::alive(*p))
+    };
+    while alive(&doomed) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for (pid, _) in &doomed {
+        if crate::supervisor::kill::alive(*pid) {
+            let _ = kill(*pid, Signal::SIGKILL);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_of_this_daemon_is_known_by_its_socket_and_invocation() {
+        let env = b"PATH=/bin\0INVOCATION_ID=0123456789abcdef0123456789abcdef\0SUNDIAL_SOCKET=/run/s.sock\0";
+        assert_eq!(
+            started_by(env, "/run/s.sock").as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+        // Another daemon's, or no service at all.
+        assert_eq!(started_by(env, "/run/other.sock"), None);
+        assert_eq!(started_by(b"SUNDIAL_SOCKET=/run/s.sock\0", "/run/s.sock"), None);
+    }
+
+    #[test]
+    fn process_start_times_are_wall_clock_times() {
+        let now = Timestamp::from_secs(1_000_000);
+        let mine = decide::start_ticks(Pid::this()).unwrap();
+        let at = started_at(mine, now).unwrap();
+        // This process started before now, and not before the machine booted.
+        assert!(at <= now);
+        assert!(started_at(0, now).unwrap() <= at);
     }
 }

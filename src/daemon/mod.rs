@@ -290,6 +290,13 @@ async fn start(
     ));
     // What a client reads when this daemon is not running: where its units
     // and socket are (it looks at the same unit files).
+    // A daemon that did not stop in order: what it started is looked for.
+    let killed_daemon_start = match store.daemon_record() {
+        Ok(Some(previous)) if previous.stopped.is_none() && handover.is_none() => {
+            Some(previous.started)
+        }
+        _ => None,
+    };
     let record = DaemonRecord {
         pid: std::process::id(),
         socket: paths.socket.clone(),
@@ -401,7 +408,7 @@ async fn start(
         Some(handover) => reexec::restore(&mut state, handover),
         None => {
             reload::record_problems(&mut state);
-            adopt::recover(&mut state);
+            adopt::recover(&mut state, killed_daemon_start);
             start_default_targets(&mut state);
         }
     }
