@@ -33,7 +33,11 @@ fn copies(marker: &str) -> Vec<i32> {
         return found;
     };
     for entry in dir.filter_map(Result::ok) {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
             continue;
         };
         // A zombie's command line is empty.
@@ -140,7 +144,12 @@ fn every_kill_9_is_followed_by_adoption_and_exactly_one_copy_runs() {
         // find its service active.
         std::thread::sleep(Duration::from_millis(50));
         let (a, b) = (copies(&daemon_m), copies(&job_m));
-        assert_eq!((a.len(), b.len()), (1, 1), "after kill {kill}: {a:?} {b:?}\n{}", d.stderr());
+        assert_eq!(
+            (a.len(), b.len()),
+            (1, 1),
+            "after kill {kill}: {a:?} {b:?}\n{}",
+            d.stderr()
+        );
         // One invocation, going on: no run per kill.
         for (runs, first) in [(&runs.0, &first.0), (&runs.1, &first.1)] {
             assert_eq!(runs.len(), 1, "after kill {kill}: {runs:?}");
@@ -167,7 +176,9 @@ fn every_kill_9_is_followed_by_adoption_and_exactly_one_copy_runs() {
     // (the daemon is not its parent and cannot read its status).
     kill_all(&copies(&job_m));
     assert!(
-        wait_for(Duration::from_secs(10), || open_runs(&d.history("job.service")) == 0),
+        wait_for(Duration::from_secs(10), || open_runs(
+            &d.history("job.service")
+        ) == 0),
         "{}",
         d.stderr()
     );
@@ -184,7 +195,10 @@ fn every_kill_9_is_followed_by_adoption_and_exactly_one_copy_runs() {
         "{}",
         d.stderr()
     );
-    assert_eq!(d.history("daemon.service")[0].result, Some(RunResult::Unknown));
+    assert_eq!(
+        d.history("daemon.service")[0].result,
+        Some(RunResult::Unknown)
+    );
     assert!(d.terminate(), "{}", d.stderr());
     assert_eq!((copies(&daemon_m).len(), copies(&job_m).len()), (0, 0));
 }
@@ -250,7 +264,11 @@ fn a_recorded_pid_given_to_another_process_is_neither_adopted_nor_signalled() {
         .arg(&decoy_m)
         .spawn()
         .unwrap();
-    record_pid(&d.state.join("state.db"), "daemon.service", decoy.id() as i32);
+    record_pid(
+        &d.state.join("state.db"),
+        "daemon.service",
+        decoy.id() as i32,
+    );
 
     d.start();
     let runs = d.history("daemon.service");
@@ -296,7 +314,8 @@ fn a_run_cut_off_mid_chain_is_ended_and_recorded_as_such() {
             });
         }
     });
-    assert!(wait_for(Duration::from_secs(20), || copies(&main_m).len() == 1
+    assert!(wait_for(Duration::from_secs(20), || copies(&main_m).len()
+        == 1
         && copies(&post_m).len() == 1));
     let old = d.history("chain.service");
     d.kill9();
@@ -308,7 +327,9 @@ fn a_run_cut_off_mid_chain_is_ended_and_recorded_as_such() {
         "{}",
         d.stderr()
     );
-    assert!(wait_for(Duration::from_secs(10), || open_runs(&d.history("chain.service")) == 0));
+    assert!(wait_for(Duration::from_secs(10), || open_runs(
+        &d.history("chain.service")
+    ) == 0));
     let runs = d.history("chain.service");
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0].invocation, old[0].invocation);
@@ -351,4 +372,43 @@ fn processes_started_in_the_turn_the_daemon_was_killed_in_are_ended() {
     assert_ne!(runs[0].invocation, old[0].invocation);
     assert!(d.terminate());
     assert!(copies(&m).is_empty());
+}
+
+#[test]
+fn an_adopted_run_is_handed_over_by_daemon_reexec() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker(9);
+    let _cleanup = Cleanup(vec![m.clone()]);
+    let mut d = Daemon::new(dir.path(), &[("daemon.service", &simple_unit(&m))]);
+    enable(&d.units, "default.target", "daemon.service");
+    d.start();
+    assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1));
+    d.kill9();
+    d.start();
+    let adopted = d.history("daemon.service");
+    assert_eq!(open_runs(&adopted), 1);
+    // The connection ends with the exec, as `sundial daemon-reexec` expects.
+    let mut client = sundial::ipc::Client::connect(&d.socket).unwrap();
+    let _ = client.call(&Request::DaemonReexec);
+    assert!(wait_for(Duration::from_secs(10), || d
+        .stderr()
+        .contains("re-executed:")));
+    assert_eq!(
+        d.property(Some("daemon.service"), "MainPID"),
+        copies(&m)[0].to_string()
+    );
+    // Its end is still seen through the watch, and still has no status.
+    kill_all(&copies(&m));
+    assert!(
+        wait_for(Duration::from_secs(10), || open_runs(
+            &d.history("daemon.service")
+        ) == 0),
+        "{}",
+        d.stderr()
+    );
+    let runs = d.history("daemon.service");
+    assert_eq!(runs[0].invocation, adopted[0].invocation);
+    assert_eq!(runs[0].result, Some(RunResult::Unknown));
+    assert_eq!(runs[0].status, None);
+    assert!(d.terminate());
 }

@@ -40,10 +40,10 @@ use super::runs::{RunTracker, Takeover};
 use super::state::{report, State};
 use crate::scheduler::Event;
 use crate::store::{InvocationId, ProcessRole, Run, RunProcess};
-use sundial_calendar::Timestamp;
 use crate::supervisor::adopt::{self as decide, Finding, Found, Plan, TakeoverRequest};
 use crate::supervisor::machine::adopt::exec_kind;
 use crate::supervisor::Supervisor;
+use sundial_calendar::Timestamp;
 
 /// Writes again the process rows of the services whose processes changed
 /// (in the open batch: committed with the run rows of the same turn).
@@ -133,7 +133,9 @@ pub fn recover(state: &mut State, killed_daemon_start: Option<Timestamp>) {
     let rows = match state.store.run_processes() {
         Ok(rows) => rows,
         Err(e) => {
-            report(format!("cannot read the processes of runs left in flight: {e}"));
+            report(format!(
+                "cannot read the processes of runs left in flight: {e}"
+            ));
             Vec::new()
         }
     };
@@ -150,7 +152,9 @@ pub fn recover(state: &mut State, killed_daemon_start: Option<Timestamp>) {
         let (main_row, control_row) = (of(ProcessRole::Main), of(ProcessRole::Control));
         let main = main_row.map(look);
         let control = control_row.map(look);
-        let sub_state = main_row.or(control_row).map_or("", |r| r.sub_state.as_str());
+        let sub_state = main_row
+            .or(control_row)
+            .map_or("", |r| r.sub_state.as_str());
         let oneshot = state.supervisor.is_oneshot(&run.unit).unwrap_or(false);
         let plan = decide::plan(
             oneshot,
@@ -158,7 +162,11 @@ pub fn recover(state: &mut State, killed_daemon_start: Option<Timestamp>) {
             main.as_ref().map(|l| l.finding),
             control.as_ref().map(|l| l.finding),
         );
-        for (row, l) in main_row.iter().zip(&main).chain(control_row.iter().zip(&control)) {
+        for (row, l) in main_row
+            .iter()
+            .zip(&main)
+            .chain(control_row.iter().zip(&control))
+        {
             if l.finding == Finding::Reused {
                 report(format!(
                     "{}: pid {} is another process now; not adopted, not signalled",
@@ -272,7 +280,9 @@ fn started_at(start_ticks: u64, now: Timestamp) -> Option<Timestamp> {
     let tick = u64::try_from(tick).ok().filter(|t| *t > 0)?;
     let boot_usec = boot.tv_sec() * 1_000_000 + boot.tv_nsec() / 1_000;
     let start_usec = i64::try_from(start_ticks.checked_mul(1_000_000)? / tick).ok()?;
-    Some(Timestamp::from_usec(now.as_usec() - (boot_usec - start_usec)))
+    Some(Timestamp::from_usec(
+        now.as_usec() - (boot_usec - start_usec),
+    ))
 }
 
 /// Ends the processes the killed daemon (started at `since`) started for
@@ -287,7 +297,11 @@ fn end_unrecorded(state: &mut State, since: Timestamp, in_flight: &HashSet<Invoc
         return;
     };
     for entry in dir.filter_map(Result::ok) {
-        let Some(raw) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+        let Some(raw) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
             continue;
         };
         if u32::try_from(raw) == Ok(me) {
@@ -352,7 +366,10 @@ mod tests {
         );
         // Another daemon's, or no service at all.
         assert_eq!(started_by(env, "/run/other.sock"), None);
-        assert_eq!(started_by(b"SUNDIAL_SOCKET=/run/s.sock\0", "/run/s.sock"), None);
+        assert_eq!(
+            started_by(b"SUNDIAL_SOCKET=/run/s.sock\0", "/run/s.sock"),
+            None
+        );
     }
 
     #[test]

@@ -21,9 +21,9 @@
 //! - [`manager_env`]: the environment every service starts from.
 //! - [`heap`]: freed memory handed back after loading units.
 
+pub mod adopt;
 pub mod clock;
 pub mod config;
-pub mod adopt;
 pub mod crontabs;
 pub mod event_loop;
 pub mod file_watch;

@@ -12,9 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use sundial_calendar::Timestamp;
 
-use crate::store::{
-    ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store, Trigger,
-};
+use crate::store::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store, Trigger};
 use crate::supervisor::exit::ProcessExit;
 use crate::supervisor::state::{ServiceResult, SubState};
 use crate::supervisor::UnitTransition;
@@ -104,6 +102,10 @@ pub struct RunsSnapshot {
     pub active: Vec<String>,
     /// Unit -> when its active state last changed (realtime µs).
     pub changed: Vec<(String, i64)>,
+    /// Runs taken over after a crash: invocation id -> adopted (`true`) or
+    /// being ended.
+    #[serde(default)]
+    pub taken_over: Vec<(String, bool)>,
 }
 
 impl RunTracker {
@@ -122,7 +124,13 @@ impl RunTracker {
                 .iter()
                 .map(|(u, t)| (u.clone(), t.as_usec()))
                 .collect(),
+            taken_over: self
+                .taken_over
+                .iter()
+                .map(|(i, how)| (i.to_string(), *how == Takeover::Adopted))
+                .collect(),
         };
+        snapshot.taken_over.sort();
         snapshot.in_flight.sort();
         snapshot.active.sort();
         snapshot.changed.sort();
@@ -143,6 +151,18 @@ impl RunTracker {
                 .changed
                 .iter()
                 .map(|(u, t)| (u.clone(), Timestamp::from_usec(*t)))
+                .collect(),
+            taken_over: snapshot
+                .taken_over
+                .iter()
+                .filter_map(|(i, adopted)| {
+                    let how = if *adopted {
+                        Takeover::Adopted
+                    } else {
+                        Takeover::Ended
+                    };
+                    Some((i.parse().ok()?, how))
+                })
                 .collect(),
             ..RunTracker::default()
         }
@@ -327,7 +347,13 @@ impl RunTracker {
     /// Goes on with a run a crashed daemon left open, taken over as
     /// `how`: its row stays open under the same invocation, the unit counts
     /// as active since the run started.
-    pub fn take_over(&mut self, unit: &str, invocation: InvocationId, start: Timestamp, how: Takeover) {
+    pub fn take_over(
+        &mut self,
+        unit: &str,
+        invocation: InvocationId,
+        start: Timestamp,
+        how: Takeover,
+    ) {
         self.in_flight.insert(unit.to_owned(), invocation);
         self.active.insert(unit.to_owned());
         self.changed.insert(unit.to_owned(), start);
@@ -588,15 +614,51 @@ mod tests {
                 })
                 .unwrap();
         }
-        runs.take_over("a.service", InvocationId::from_u128(1), Timestamp::from_secs(1), Takeover::Adopted);
-        runs.take_over("e.service", InvocationId::from_u128(2), Timestamp::from_secs(1), Takeover::Ended);
-        runs.take_over("k.service", InvocationId::from_u128(3), Timestamp::from_secs(1), Takeover::Adopted);
-        assert_eq!(runs.state_change("a.service"), Some(Timestamp::from_secs(1)));
+        runs.take_over(
+            "a.service",
+            InvocationId::from_u128(1),
+            Timestamp::from_secs(1),
+            Takeover::Adopted,
+        );
+        runs.take_over(
+            "e.service",
+            InvocationId::from_u128(2),
+            Timestamp::from_secs(1),
+            Takeover::Ended,
+        );
+        runs.take_over(
+            "k.service",
+            InvocationId::from_u128(3),
+            Timestamp::from_secs(1),
+            Takeover::Adopted,
+        );
+        assert_eq!(
+            runs.state_change("a.service"),
+            Some(Timestamp::from_secs(1))
+        );
         let batch = [
-            t("a.service", 1, SubState::Running, SubState::Dead, ServiceResult::Success),
-            t("e.service", 2, SubState::StopSigterm, SubState::Dead, ServiceResult::Success),
+            t(
+                "a.service",
+                1,
+                SubState::Running,
+                SubState::Dead,
+                ServiceResult::Success,
+            ),
+            t(
+                "e.service",
+                2,
+                SubState::StopSigterm,
+                SubState::Dead,
+                ServiceResult::Success,
+            ),
             // A failure the daemon saw (RuntimeMaxSec=) stays what it is.
-            t("k.service", 3, SubState::Running, SubState::Failed, ServiceResult::Timeout),
+            t(
+                "k.service",
+                3,
+                SubState::Running,
+                SubState::Failed,
+                ServiceResult::Timeout,
+            ),
         ];
         let applied = runs.apply(&batch, Timestamp::from_secs(9), &mut store, &no_exit, &none);
         // No new row: the same invocations ended.

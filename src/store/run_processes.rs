@@ -152,7 +152,9 @@ impl Store {
                 let (unit, role, invocation, directive, index, sub_state, pid, ticks, session, cg) =
                     raw;
                 let key = format!("{unit}/{role}");
-                let bad = |column, value: String| self.corrupt("run_processes", key.clone(), column, value);
+                let bad = |column, value: String| {
+                    self.corrupt("run_processes", key.clone(), column, value)
+                };
                 let role = match role.as_str() {
                     "main" => ProcessRole::Main,
                     "control" => ProcessRole::Control,
@@ -166,10 +168,12 @@ impl Store {
                     role,
                     invocation,
                     directive,
-                    index: usize::try_from(index).map_err(|_| bad("command_index", index.to_string()))?,
+                    index: usize::try_from(index)
+                        .map_err(|_| bad("command_index", index.to_string()))?,
                     sub_state,
                     pid,
-                    start_ticks: u64::try_from(ticks).map_err(|_| bad("start_ticks", ticks.to_string()))?,
+                    start_ticks: u64::try_from(ticks)
+                        .map_err(|_| bad("start_ticks", ticks.to_string()))?,
                     session,
                     cgroup_procs: cg.map(PathBuf::from),
                 })
@@ -206,7 +210,9 @@ mod tests {
         c.directive = "ExecStartPost".into();
         c.cgroup_procs = Some(PathBuf::from("/sys/fs/cgroup/x/cgroup.procs"));
         c.session = None;
-        store.set_run_processes("a.service", &[a.clone(), c.clone()]).unwrap();
+        store
+            .set_run_processes("a.service", &[a.clone(), c.clone()])
+            .unwrap();
         store
             .set_run_processes("b.service", &[row("b.service", ProcessRole::Main, 20)])
             .unwrap();

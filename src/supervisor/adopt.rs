@@ -205,6 +205,17 @@ impl Watches {
         self.by_pid.contains_key(&pid)
     }
 
+    /// Every watched process and its unit, by pid.
+    pub fn list(&self) -> Vec<(String, i32)> {
+        let mut all: Vec<(String, i32)> = self
+            .by_pid
+            .iter()
+            .map(|(pid, w)| (w.unit.clone(), pid.as_raw()))
+            .collect();
+        all.sort();
+        all
+    }
+
     fn add(&mut self, unit: &str, pid: Pid, fd: Option<OwnedFd>) {
         // Without a tokio reactor (or with a descriptor it refuses) the
         // process is looked at every POLL instead.
@@ -342,7 +353,10 @@ impl Supervisor {
             .get_mut(&name)
             .ok_or_else(|| format!("Unit {name} not found."))?;
         if !s.machine.state().is_inactive() {
-            return Err(format!("{name} is already {}", s.machine.state().sub_state()));
+            return Err(format!(
+                "{name} is already {}",
+                s.machine.state().sub_state()
+            ));
         }
         let taken = |f: &Found| TakenProcess {
             pid: f.pid,
@@ -383,6 +397,30 @@ impl Supervisor {
         self.process_changes.insert(name);
         self.flush_reports();
         Ok(())
+    }
+
+    /// Watches again the taken-over processes a re-executed daemon hands
+    /// over, as `(unit, pid, start ticks)`; one that is gone or whose pid
+    /// names another process now has ended.
+    pub(super) fn watch_again(&mut self, adopted: &[(String, i32, u64)]) {
+        for (unit, raw, ticks) in adopted {
+            let pid = Pid::from_raw(*raw);
+            let fd = pidfd_open(pid).ok();
+            let same = identify(*ticks, look(pid, None)) == Finding::Running;
+            self.watches.add(unit, pid, fd.filter(|_| same));
+            if !same {
+                self.adopted_exited(pid);
+            }
+        }
+    }
+
+    /// The taken-over processes to hand over, as `(unit, pid, start ticks)`.
+    pub(super) fn watched(&self) -> Vec<(String, i32, u64)> {
+        self.watches
+            .list()
+            .into_iter()
+            .filter_map(|(unit, pid)| Some((unit, pid, start_ticks(Pid::from_raw(pid))?)))
+            .collect()
     }
 
     /// A taken-over process exited.
@@ -452,9 +490,15 @@ mod tests {
             plan(false, "start-post", Some(Running), Some(Running)),
             Plan::End
         );
-        assert_eq!(plan(false, "start-post", Some(Running), Some(Gone)), Plan::End);
+        assert_eq!(
+            plan(false, "start-post", Some(Running), Some(Gone)),
+            Plan::End
+        );
         assert_eq!(plan(false, "start-pre", None, Some(Running)), Plan::End);
-        assert_eq!(plan(false, "reload", Some(Reused), Some(Running)), Plan::End);
+        assert_eq!(
+            plan(false, "reload", Some(Reused), Some(Running)),
+            Plan::End
+        );
         // Nothing of the run is left, or only pids that are another's now.
         assert_eq!(plan(false, "running", Some(Gone), None), Plan::Lost);
         assert_eq!(plan(false, "running", Some(Reused), None), Plan::Lost);
@@ -464,7 +508,8 @@ mod tests {
 
     #[test]
     fn start_time_is_field_22() {
-        let line = "4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1234 56";
+        let line =
+            "4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1234 56";
         assert_eq!(parse_start_ticks(line), Some(987_654));
         assert_eq!(parse_start_ticks("4242 (x) S 1"), None);
         let me = Pid::this();

@@ -97,9 +97,10 @@ impl ServiceMachine {
             },
         };
         self.stop_requested = true;
-        self.reports.push(crate::supervisor::machine::Report::Message(
-            "Cut off by the daemon's crash; stopping what is left of the run.".into(),
-        ));
+        self.reports
+            .push(crate::supervisor::machine::Report::Message(
+                "Cut off by the daemon's crash; stopping what is left of the run.".into(),
+            ));
         let phase = if t.final_phase || t.control.is_some_and(|c| c.kind == ExecKind::StopPost) {
             KillPhase::FinalSigterm
         } else {
@@ -139,9 +140,10 @@ impl ServiceMachine {
     pub fn adopted_gone(&mut self, pid: Pid, now: Instant, rt: &mut dyn Runtime) {
         if self.main_pid == Some(pid) {
             self.main_pid = None;
-            self.reports.push(crate::supervisor::machine::Report::Message(
-                "Main process exited, status unknown (adopted after a daemon restart)".into(),
-            ));
+            self.reports
+                .push(crate::supervisor::machine::Report::Message(
+                    "Main process exited, status unknown (adopted after a daemon restart)".into(),
+                ));
             match self.state {
                 ServiceState::Running { .. } => self.enter_running(now, rt),
                 // A oneshot's later commands need this one to have
@@ -316,7 +318,12 @@ mod tests {
         // Nothing says it failed: no restart for on-failure; ExecStopPost= runs.
         assert_eq!(rt.spawned, [ExecKind::StopPost]);
         let c = m.control_pid().unwrap();
-        m.child_exited(c, crate::supervisor::exit::ProcessExit::Exited(0), now, &mut rt);
+        m.child_exited(
+            c,
+            crate::supervisor::exit::ProcessExit::Exited(0),
+            now,
+            &mut rt,
+        );
         assert_eq!(m.state().sub_state(), SubState::Dead);
         assert_eq!(m.result(), ServiceResult::Success);
     }
@@ -329,7 +336,12 @@ mod tests {
         let mut rt = Fake::default();
         m.adopted_gone(Pid::from_raw(4242), now, &mut rt);
         let c = m.control_pid().unwrap();
-        m.child_exited(c, crate::supervisor::exit::ProcessExit::Exited(0), now, &mut rt);
+        m.child_exited(
+            c,
+            crate::supervisor::exit::ProcessExit::Exited(0),
+            now,
+            &mut rt,
+        );
         assert_eq!(m.state().sub_state(), SubState::AutoRestart);
     }
 
@@ -359,7 +371,11 @@ mod tests {
         m.end_taken_over(&t, now, &mut rt);
         assert_eq!(
             rt.signals,
-            [(Signal::TERM, Some(Pid::from_raw(50)), Some(Pid::from_raw(51)))]
+            [(
+                Signal::TERM,
+                Some(Pid::from_raw(50)),
+                Some(Pid::from_raw(51))
+            )]
         );
         assert_eq!(m.state().sub_state(), SubState::StopSigterm);
         m.adopted_gone(Pid::from_raw(51), now, &mut rt);
@@ -368,7 +384,12 @@ mod tests {
         // SIGKILL round finds nothing, then ExecStopPost=.
         assert_eq!(rt.spawned, [ExecKind::StopPost]);
         let c = m.control_pid().unwrap();
-        m.child_exited(c, crate::supervisor::exit::ProcessExit::Exited(0), now, &mut rt);
+        m.child_exited(
+            c,
+            crate::supervisor::exit::ProcessExit::Exited(0),
+            now,
+            &mut rt,
+        );
         // A stop was asked for: Restart=always does not apply.
         assert_eq!(m.state().sub_state(), SubState::Dead);
         assert_eq!(m.invocation_id(), "ab".repeat(16));
