@@ -231,17 +231,19 @@ fn a_clean_stop_after_kills_leaves_no_copy() {
 /// Rewrites the recorded pid of `unit`'s main process in a stopped
 /// daemon's database.
 fn record_pid(db: &Path, unit: &str, pid: i32) {
-    let mut store = Store::open(db).unwrap();
+    let mut store = Store::open(db).expect("the stopped daemon's database opens");
     let mut rows: Vec<_> = store
         .run_processes()
-        .unwrap()
+        .expect("its process rows read")
         .into_iter()
         .filter(|r| r.unit == unit)
         .collect();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].role, ProcessRole::Main);
     rows[0].pid = pid;
-    store.set_run_processes(unit, &rows).unwrap();
+    store
+        .set_run_processes(unit, &rows)
+        .expect("the rewritten row is stored");
 }
 
 #[test]

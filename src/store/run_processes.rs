@@ -218,7 +218,9 @@ mod tests {
             .unwrap();
         assert_eq!(store.run_processes().unwrap().len(), 3);
         // The control process ended: only the main process is left.
-        store.set_run_processes("a.service", &[a.clone()]).unwrap();
+        store
+            .set_run_processes("a.service", std::slice::from_ref(&a))
+            .unwrap();
         let rows = store.run_processes().unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0], a);
