@@ -215,7 +215,10 @@ pub fn recover(state: &mut State, killed_daemon_start: Option<Timestamp>) {
             "after the previous daemon's end: {adopted} run(s) adopted, {ended} cut off and being stopped, {cut_off} cut off and closed as 'daemon-crash'"
         ));
     }
-    state.settle();
+    // Not a whole settle: a transient timer not resumed yet would look
+    // done (see `transient::resume_timers`). The state changes of what was
+    // taken over are passed on with the first settle.
+    record_changes(state);
 }
 
 /// Hands a run to the supervisor; false (the processes get SIGTERM, since
