@@ -378,7 +378,8 @@ impl Supervisor {
             self.watches.add(&name, found.pid, found.pidfd);
         }
         let now = Instant::now();
-        if request.adopt {
+        // Adopting needs a main process to watch.
+        if request.adopt && takeover.main.is_some() {
             if let Some(s) = self.services.get_mut(&name) {
                 s.machine.adopt(&takeover, now);
             }
