@@ -214,9 +214,19 @@ fn a_clean_stop_after_kills_leaves_no_copy() {
     d.start();
     assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1));
     for _ in 0..kills {
+        // The first kill may come before the start's rows were committed:
+        // then the new daemon ends that copy and starts one of its own,
+        // which takes a moment to exec.
         d.kill9();
         d.start();
         assert_eq!(d.history("daemon.service").len(), 1);
+        assert!(
+            wait_for(Duration::from_secs(10), || copies(&m).len() == 1),
+            "{:?}\n{}",
+            copies(&m),
+            d.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
         assert_eq!(copies(&m).len(), 1, "{}", d.stderr());
     }
     // SIGTERM: the daemon stops its services, the adopted one included.
@@ -385,6 +395,8 @@ fn an_adopted_run_is_handed_over_by_daemon_reexec() {
     enable(&d.units, "default.target", "daemon.service");
     d.start();
     assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1));
+    // Answered after the commit of the run and its processes.
+    assert_eq!(open_runs(&d.history("daemon.service")), 1);
     d.kill9();
     d.start();
     let adopted = d.history("daemon.service");

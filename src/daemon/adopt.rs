@@ -117,6 +117,10 @@ fn look(row: &RunProcess) -> Looked {
     Looked { finding, found }
 }
 
+/// How much earlier than the killed daemon a process it started may seem
+/// to have started (the precision of start times, and then some).
+const START_SLACK_USEC: i64 = 1_000_000;
+
 /// How long processes no row records get after SIGTERM before SIGKILL.
 pub const UNRECORDED_GRACE: Duration = Duration::from_secs(1);
 
@@ -324,7 +328,9 @@ fn end_unrecorded(state: &mut State, since: Timestamp, in_flight: &HashSet<Invoc
         let recorded = in_flight.contains(&id) || state.store.run(id).ok().flatten().is_some();
         let since_killed = decide::start_ticks(pid)
             .and_then(|t| started_at(t, now))
-            .is_some_and(|at| at >= since);
+            // Start times count in clock ticks (10 ms): a process the
+            // killed daemon started at once may seem to predate it a little.
+            .is_some_and(|at| at.as_usec() + START_SLACK_USEC >= since.as_usec());
         if !recorded && since_killed {
             doomed.push((pid, invocation));
         }
