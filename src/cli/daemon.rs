@@ -19,6 +19,19 @@ user's own manager otherwise (see the paths below). SIGTERM or SIGINT stops \
 every service in reverse dependency order and exits; SIGHUP re-reads the unit \
 files like `sundial daemon-reload`. It works as PID 1 of a container: it \
 reaps orphaned processes and stops the services on `docker stop`.\n\n\
+After a crash or `kill -9` the next start takes over what the killed daemon \
+left running, before it starts anything: a service whose main process still \
+runs at rest (running, or a oneshot's ExecStart=) is adopted as the same \
+invocation (same MainPID, its run goes on; `stop` and the timers treat it as \
+active), and its end is recorded with result `unknown`, since the daemon is \
+not its parent and cannot read its exit status (Restart=always and \
+on-success restart it, the failure policies do not). A run that was mid-way \
+through its commands (ExecStartPre=, ExecStartPost=, ExecReload=, ExecStop= in \
+flight, a start still waiting, a stop under way) cannot be resumed: what runs \
+of it is stopped (KillSignal=, then SIGKILL after TimeoutStopSec=; \
+ExecStopPost= runs) and the run is recorded as `daemon-crash`, as is a run \
+of which nothing runs. A recorded pid that another process has now (its \
+start time differs) is never signalled.\n\n\
 With --crontab it also runs crontabs as they are, as a cron daemon does \
 (supercronic in a container): each job becomes a timer and a service \
 (`sundial crontab -t LINE` shows which), listed, logged and recorded like \

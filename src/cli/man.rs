@@ -159,6 +159,9 @@ fn render(cmd: &Command, root: Option<&Command>) -> Page {
     if root.is_none() || cmd.get_name() == "daemon" {
         configuration(&mut extra);
     }
+    if cmd.get_name() == "daemon" {
+        after_a_crash(&mut extra);
+    }
     if let Some(text) = cmd.get_after_long_help().or_else(|| cmd.get_after_help()) {
         after_help(&mut extra, &text.to_string());
     }
@@ -393,6 +396,37 @@ fn configuration(roff: &mut Roff) {
                 key.meaning, key.value, key.default
             ),
         );
+    }
+}
+
+/// AFTER A CRASH: what a daemon started after `kill -9` does with the
+/// services the killed one left running (see `daemon::adopt`).
+fn after_a_crash(roff: &mut Roff) {
+    roff.control("SH", ["AFTER A CRASH"]);
+    for paragraph in [
+        "A daemon that was killed (kill -9, a crash) leaves its services running. The daemon \
+         records the main and control process of every run in flight (pid, start time from \
+         /proc/PID/stat, session, cgroup) in the commit that records the run, and the next \
+         daemon takes them over before it starts anything, so that each service still runs \
+         once.",
+        "A main process that still runs (same pid and start time, in its cgroup if it had \
+         one) of a run at rest (running, or a oneshot's ExecStart=) is adopted: the unit is \
+         active with the same invocation id and MainPID, its run goes on in the history, stop \
+         and kill reach it, and a timer or dependency that starts it finds it active. The \
+         daemon is not its parent: it sees the end through a pidfd, not the exit status, so \
+         the run ends with result unknown. That end is not a failure: Restart=always and \
+         on-success restart the service, the failure policies do not, and a oneshot's later \
+         commands are not run. Its output is no longer captured.",
+        "A run mid-way through its commands (ExecStartPre=, ExecStartPost=, ExecReload=, \
+         ExecStop= in flight, a start still waiting, a stop under way) cannot be resumed: what \
+         runs of it is stopped (KillSignal=, then FinalKillSignal= after TimeoutStopSec=; \
+         ExecStopPost= runs) and the run ends with result daemon-crash, as does at once a run \
+         of which nothing runs. A recorded pid that another process has now is never \
+         signalled. Processes started in the moment of the kill, before their run was \
+         committed, are found by their $SUNDIAL_SOCKET and $INVOCATION_ID and ended.",
+    ] {
+        roff.control("PP", []);
+        roff.text([roman(paragraph)]);
     }
 }
 

@@ -1,7 +1,8 @@
 //! `sundial daemon`: the program that joins the pieces.
 //!
-//! At start it opens the store (settling runs a crash cut off), binds the
-//! control socket, loads the units, starts what the default targets want
+//! At start it opens the store, binds the control socket, loads the units,
+//! takes over or closes the runs a crash left in flight ([`adopt`]), starts
+//! what the default targets want
 //! (enabled timers and services), lets Persistent= timers catch up, and enters
 //! the [`event_loop`], which alone owns the state from then on.
 //!
@@ -20,6 +21,7 @@
 //! - [`manager_env`]: the environment every service starts from.
 //! - [`heap`]: freed memory handed back after loading units.
 
+pub mod adopt;
 pub mod clock;
 pub mod config;
 pub mod crontabs;
@@ -194,18 +196,9 @@ async fn start(
     let _state_lock = lock::StateLock::acquire(&paths.database)?;
     let mut store = Store::open(&paths.database)?;
     store.set_log_retention(config.retention);
-    // After a re-execution the runs in flight are still running.
-    let settled = match handover {
-        Some(_) => Ok(0),
-        None => RunTracker::settle_abandoned(&mut store, now.realtime),
-    };
-    match settled {
-        Ok(0) => {}
-        Ok(n) => report(format!(
-            "{n} run(s) cut off by the previous daemon's end closed as 'resources'"
-        )),
-        Err(e) => report(format!("cannot settle runs left in flight: {e}")),
-    }
+    // The runs a crashed daemon left in flight are taken over or closed
+    // once the units are loaded (`adopt::recover`, before anything starts);
+    // after a re-execution they are still running.
     if let Err(e) = store.prune_logs(now.realtime) {
         report(format!("cannot prune old log lines: {e}"));
     }
@@ -297,6 +290,13 @@ async fn start(
     ));
     // What a client reads when this daemon is not running: where its units
     // and socket are (it looks at the same unit files).
+    // A daemon that did not stop in order: what it started is looked for.
+    let killed_daemon_start = match store.daemon_record() {
+        Ok(Some(previous)) if previous.stopped.is_none() && handover.is_none() => {
+            Some(previous.started)
+        }
+        _ => None,
+    };
     let record = DaemonRecord {
         pid: std::process::id(),
         socket: paths.socket.clone(),
@@ -409,6 +409,7 @@ async fn start(
         Some(handover) => reexec::restore(&mut state, handover),
         None => {
             reload::record_problems(&mut state);
+            adopt::recover(&mut state, killed_daemon_start);
             start_default_targets(&mut state);
         }
     }

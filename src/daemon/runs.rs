@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use sundial_calendar::Timestamp;
 
-use crate::store::{ExitStatus, InvocationId, NewRun, RunOutcome, RunResult, Store, Trigger};
+use crate::store::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store, Trigger};
 use crate::supervisor::exit::ProcessExit;
 use crate::supervisor::state::{ServiceResult, SubState};
 use crate::supervisor::UnitTransition;
@@ -31,6 +31,20 @@ pub struct RunTracker {
     last_result: HashMap<String, Option<RunResult>>,
     /// When each unit's active state last changed (status' "since").
     changed: HashMap<String, Timestamp>,
+    /// Runs taken over after a daemon crash, by invocation: how their end
+    /// is recorded (see [`Takeover`]).
+    taken_over: HashMap<InvocationId, Takeover>,
+}
+
+/// How a run taken over after a daemon crash goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takeover {
+    /// Its main process was adopted: an end the daemon saw no status of is
+    /// recorded as `unknown`.
+    Adopted,
+    /// It was cut off mid-chain and is being ended: recorded as
+    /// `daemon-crash` whatever the stop's result.
+    Ended,
 }
 
 /// What the owner needs to know about the transitions it handed in.
@@ -88,6 +102,10 @@ pub struct RunsSnapshot {
     pub active: Vec<String>,
     /// Unit -> when its active state last changed (realtime µs).
     pub changed: Vec<(String, i64)>,
+    /// Runs taken over after a crash: invocation id -> adopted (`true`) or
+    /// being ended.
+    #[serde(default)]
+    pub taken_over: Vec<(String, bool)>,
 }
 
 impl RunTracker {
@@ -106,7 +124,13 @@ impl RunTracker {
                 .iter()
                 .map(|(u, t)| (u.clone(), t.as_usec()))
                 .collect(),
+            taken_over: self
+                .taken_over
+                .iter()
+                .map(|(i, how)| (i.to_string(), *how == Takeover::Adopted))
+                .collect(),
         };
+        snapshot.taken_over.sort();
         snapshot.in_flight.sort();
         snapshot.active.sort();
         snapshot.changed.sort();
@@ -127,6 +151,18 @@ impl RunTracker {
                 .changed
                 .iter()
                 .map(|(u, t)| (u.clone(), Timestamp::from_usec(*t)))
+                .collect(),
+            taken_over: snapshot
+                .taken_over
+                .iter()
+                .filter_map(|(i, adopted)| {
+                    let how = if *adopted {
+                        Takeover::Adopted
+                    } else {
+                        Takeover::Ended
+                    };
+                    Some((i.parse().ok()?, how))
+                })
                 .collect(),
             ..RunTracker::default()
         }
@@ -248,7 +284,16 @@ impl RunTracker {
                         .then(|| exit_of(unit))
                         .flatten()
                         .map(exit_status);
-                    let result = run_result(t.transition.result);
+                    let mut result = run_result(t.transition.result);
+                    match self.taken_over.remove(&invocation) {
+                        Some(Takeover::Ended) => result = RunResult::DaemonCrash,
+                        Some(Takeover::Adopted)
+                            if status.is_none() && result == RunResult::Success =>
+                        {
+                            result = RunResult::Unknown;
+                        }
+                        _ => {}
+                    }
                     self.last_result.insert(unit.to_owned(), Some(result));
                     if let Err(e) = store.finish_run(invocation, now, RunOutcome { result, status })
                     {
@@ -299,23 +344,33 @@ impl RunTracker {
         applied
     }
 
-    /// Closes the rows a crashed daemon left open: their outcome is unknown,
-    /// and their processes are no longer ours. Returns how many.
-    pub fn settle_abandoned(store: &mut Store, now: Timestamp) -> Result<usize, String> {
-        let open = store.in_flight_runs().map_err(|e| e.to_string())?;
-        for run in &open {
-            // The store has no "abandoned" result; `resources` is the one that
-            // says the run could not be carried through.
-            let outcome = RunOutcome {
-                result: RunResult::Resources,
-                status: None,
-            };
-            let end = now.max(run.start);
-            store
-                .finish_run(run.invocation, end, outcome)
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(open.len())
+    /// Goes on with a run a crashed daemon left open, taken over as
+    /// `how`: its row stays open under the same invocation, the unit counts
+    /// as active since the run started.
+    pub fn take_over(
+        &mut self,
+        unit: &str,
+        invocation: InvocationId,
+        start: Timestamp,
+        how: Takeover,
+    ) {
+        self.in_flight.insert(unit.to_owned(), invocation);
+        self.active.insert(unit.to_owned());
+        self.changed.insert(unit.to_owned(), start);
+        self.taken_over.insert(invocation, how);
+    }
+
+    /// Closes a row a crashed daemon left open whose run is not carried on:
+    /// `daemon-crash`, no exit status (none was seen), ended `now` (when
+    /// the restarted daemon found it so; when it really ended is unknown).
+    pub fn close_cut_off(store: &mut Store, run: &Run, now: Timestamp) -> Result<(), String> {
+        let outcome = RunOutcome {
+            result: RunResult::DaemonCrash,
+            status: None,
+        };
+        store
+            .finish_run(run.invocation, now.max(run.start), outcome)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -517,7 +572,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_left_open_by_a_crash_are_settled() {
+    fn rows_left_open_by_a_crash_are_closed_without_made_up_data() {
         let (_dir, mut store) = store();
         let trigger = Trigger::Manual;
         store
@@ -528,14 +583,91 @@ mod tests {
                 start: Timestamp::from_secs(5),
             })
             .unwrap();
-        assert_eq!(
-            RunTracker::settle_abandoned(&mut store, Timestamp::from_secs(9)),
-            Ok(1)
-        );
+        let open = store.in_flight_runs().unwrap();
+        RunTracker::close_cut_off(&mut store, &open[0], Timestamp::from_secs(9)).unwrap();
         assert!(store.in_flight_runs().unwrap().is_empty());
+        let run = store.last_run("x.service").unwrap().unwrap();
         assert_eq!(
-            RunTracker::settle_abandoned(&mut store, Timestamp::from_secs(9)),
-            Ok(0)
+            run.outcome,
+            Some(RunOutcome {
+                result: RunResult::DaemonCrash,
+                status: None
+            })
         );
+        // Closed once: a second close finds no run in flight.
+        assert!(RunTracker::close_cut_off(&mut store, &open[0], Timestamp::from_secs(9)).is_err());
+    }
+
+    #[test]
+    fn taken_over_runs_go_on_and_end_as_unknown_or_cut_off() {
+        let (_dir, mut store) = store();
+        let none = |_: &str, _: &[UnitTransition]| None;
+        let no_exit = |_: &str| None;
+        let mut runs = RunTracker::default();
+        for (unit, inv) in [("a.service", 1u128), ("e.service", 2), ("k.service", 3)] {
+            store
+                .start_run(&NewRun {
+                    unit,
+                    invocation: InvocationId::from_u128(inv),
+                    trigger: &Trigger::Manual,
+                    start: Timestamp::from_secs(1),
+                })
+                .unwrap();
+        }
+        runs.take_over(
+            "a.service",
+            InvocationId::from_u128(1),
+            Timestamp::from_secs(1),
+            Takeover::Adopted,
+        );
+        runs.take_over(
+            "e.service",
+            InvocationId::from_u128(2),
+            Timestamp::from_secs(1),
+            Takeover::Ended,
+        );
+        runs.take_over(
+            "k.service",
+            InvocationId::from_u128(3),
+            Timestamp::from_secs(1),
+            Takeover::Adopted,
+        );
+        assert_eq!(
+            runs.state_change("a.service"),
+            Some(Timestamp::from_secs(1))
+        );
+        let batch = [
+            t(
+                "a.service",
+                1,
+                SubState::Running,
+                SubState::Dead,
+                ServiceResult::Success,
+            ),
+            t(
+                "e.service",
+                2,
+                SubState::StopSigterm,
+                SubState::Dead,
+                ServiceResult::Success,
+            ),
+            // A failure the daemon saw (RuntimeMaxSec=) stays what it is.
+            t(
+                "k.service",
+                3,
+                SubState::Running,
+                SubState::Failed,
+                ServiceResult::Timeout,
+            ),
+        ];
+        let applied = runs.apply(&batch, Timestamp::from_secs(9), &mut store, &no_exit, &none);
+        // No new row: the same invocations ended.
+        assert_eq!(store.history(None, 10).unwrap().len(), 3);
+        let result = |u: &str| store.last_run(u).unwrap().unwrap().outcome.unwrap();
+        assert_eq!(result("a.service").result, RunResult::Unknown);
+        assert_eq!(result("a.service").status, None);
+        assert_eq!(result("e.service").result, RunResult::DaemonCrash);
+        assert_eq!(result("k.service").result, RunResult::Timeout);
+        assert_eq!(applied.unit_changes.len(), 3);
     }
 }

@@ -348,6 +348,9 @@ impl State {
             for e in applied.errors {
                 report(e);
             }
+            // In the batch of the run rows: committed before any client
+            // hears of the start.
+            super::adopt::record_changes(self);
             for (unit, result) in applied.failures {
                 report(format!("{unit}: failed with result '{result}'"));
             }

@@ -28,6 +28,7 @@
 mod background;
 mod daemon_record;
 mod logs;
+mod run_processes;
 mod runs;
 pub mod schema;
 mod stamps;
@@ -56,6 +57,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use daemon_record::DaemonRecord;
 pub use logs::{row_cost, LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
+pub use run_processes::{ProcessRole, RunProcess};
 pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, TimerRun, Trigger};
 pub use stamps::MonotonicStamp;
 pub use transient::TransientUnit;

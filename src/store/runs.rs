@@ -3,7 +3,7 @@
 //! A row is written when the run starts (`end` empty, so `sundial history` and
 //! `status` show it in flight) and completed when it ends. After a daemon crash,
 //! rows still open are the runs that were in flight; [`Store::in_flight_runs`]
-//! lists them so the daemon can settle them.
+//! lists them so the daemon can adopt or settle them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -160,7 +160,8 @@ impl<'de> Deserialize<'de> for Trigger {
     }
 }
 
-/// How a run ended, with systemd's `Result=` names.
+/// How a run ended, with systemd's `Result=` names, and two of sundial's own
+/// for runs a daemon crash interrupted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunResult {
@@ -182,11 +183,19 @@ pub enum RunResult {
     Resources,
     /// `skipped`: a Condition...= or ExecCondition= did not hold; nothing ran.
     Skipped,
+    /// `unknown` (sundial's own): the run's main process was adopted by a
+    /// daemon restarted after a crash and has ended; not being its parent,
+    /// the daemon could not read its exit status.
+    Unknown,
+    /// `daemon-crash` (sundial's own): the daemon crashed during the run and
+    /// the restarted daemon did not carry it on: its processes were gone,
+    /// or it was mid-way through a command chain and was ended.
+    DaemonCrash,
 }
 
 impl RunResult {
     /// Every result, for tests and completions.
-    pub const ALL: [RunResult; 9] = [
+    pub const ALL: [RunResult; 11] = [
         RunResult::Success,
         RunResult::ExitCode,
         RunResult::Signal,
@@ -196,6 +205,8 @@ impl RunResult {
         RunResult::StartLimitHit,
         RunResult::Resources,
         RunResult::Skipped,
+        RunResult::Unknown,
+        RunResult::DaemonCrash,
     ];
 
     /// systemd's name.
@@ -210,6 +221,8 @@ impl RunResult {
             RunResult::StartLimitHit => "start-limit-hit",
             RunResult::Resources => "resources",
             RunResult::Skipped => "skipped",
+            RunResult::Unknown => "unknown",
+            RunResult::DaemonCrash => "daemon-crash",
         }
     }
 }

@@ -127,6 +127,29 @@ pub const MIGRATIONS: &[Migration] = &[
             ) WHERE id = 0;
         ",
     },
+    Migration {
+        what: "the processes of runs in flight (adopted after a crash)",
+        sql: "
+            -- The main and control process of each service's run in flight,
+            -- written in the batch that records the start: what a daemon
+            -- restarted after a crash adopts or ends. start_ticks is field 22
+            -- of /proc/PID/stat, which tells the process from a later one
+            -- that was given the same pid.
+            CREATE TABLE run_processes (
+                unit TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('main', 'control')),
+                invocation TEXT NOT NULL,
+                directive TEXT NOT NULL,
+                command_index INTEGER NOT NULL,
+                sub_state TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                start_ticks INTEGER NOT NULL,
+                session INTEGER,
+                cgroup_procs TEXT,
+                PRIMARY KEY (unit, role)
+            ) WITHOUT ROWID;
+        ",
+    },
 ];
 
 /// The first version whose `logs` rows have a `priority`: a file an older
@@ -246,6 +269,7 @@ mod tests {
                 "daemon",
                 "log_totals",
                 "logs",
+                "run_processes",
                 "runs",
                 "timer_monotonic_stamps",
                 "timer_stamps",

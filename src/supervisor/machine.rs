@@ -22,6 +22,7 @@ use super::state::{transition, KillPhase, ServiceResult, ServiceState, Transitio
 use crate::unit::service::{NotifyAccess, ServiceType};
 use crate::unit::{ExecCommand, ServiceUnit, Signal};
 
+pub mod adopt;
 pub mod snapshot;
 
 /// A command the machine wants started.

@@ -7,6 +7,7 @@
 //! calls. Nothing is shared behind locks, so the daemon can embed it in its
 //! own event loop.
 
+pub mod adopt;
 pub mod cgroup;
 pub mod conditions;
 pub mod deps;
@@ -166,6 +167,8 @@ pub enum Event {
     Notify(NotifyMessage),
     Output(Captured),
     Deadline,
+    /// A process taken over after a daemon crash exited.
+    AdoptedExited(Pid),
 }
 
 /// What a command's process reported about its exec.
@@ -229,6 +232,12 @@ pub struct Supervisor {
     busy: BTreeSet<String>,
     /// Conflicts= read backwards: a unit -> the services that name it.
     conflicted_by: BTreeMap<String, BTreeSet<String>>,
+    /// Processes taken over after a daemon crash: not our children, so
+    /// watched through pidfds rather than reaped.
+    watches: adopt::Watches,
+    /// Services whose main or control process, state or invocation changed:
+    /// the daemon records their processes again (see `adopt`).
+    process_changes: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -277,6 +286,8 @@ impl Supervisor {
             touched: BTreeSet::new(),
             busy: BTreeSet::new(),
             conflicted_by: BTreeMap::new(),
+            watches: adopt::Watches::default(),
+            process_changes: BTreeSet::new(),
         })
     }
 
@@ -938,6 +949,16 @@ impl Supervisor {
         f: impl FnOnce(&mut ServiceMachine, &mut Edge<'_>) -> R,
     ) -> Option<R> {
         let s = self.services.get_mut(name)?;
+        // What the daemon records of the run (see `adopt`).
+        let recorded = |m: &ServiceMachine| {
+            (
+                m.main_pid(),
+                m.control_pid(),
+                m.state().sub_state(),
+                m.invocation_id().to_owned(),
+            )
+        };
+        let before = recorded(&s.machine);
         let mut messages = Vec::new();
         let mut edge = Edge {
             config: &self.config,
@@ -951,6 +972,9 @@ impl Supervisor {
             messages: &mut messages,
         };
         let r = f(&mut s.machine, &mut edge);
+        if recorded(&s.machine) != before {
+            self.process_changes.insert(name.to_owned());
+        }
         self.touch(name);
         for m in messages {
             self.log_manager(name, m);
@@ -1158,6 +1182,7 @@ impl Supervisor {
                 Err(_) => Event::Deadline,
             },
             Some(rec) = self.log_rx.recv() => Event::Output(rec),
+            pid = self.watches.next_exit() => Event::AdoptedExited(pid),
             _ = sleep => Event::Deadline,
         }
     }
@@ -1179,6 +1204,7 @@ impl Supervisor {
             Event::Notify(msg) => self.handle_notify(msg),
             Event::Output(captured) => self.pass_on(captured),
             Event::Deadline => self.fire_deadlines(),
+            Event::AdoptedExited(pid) => self.adopted_exited(pid),
         }
         self.dispatch();
     }
@@ -1318,6 +1344,8 @@ impl Supervisor {
                         .into_iter()
                         .chain(s.machine.control_pid())
                         .chain(s.procs.orphans.iter().copied())
+                        // Not our children: their end comes through a pidfd.
+                        .filter(|p| !self.watches.contains(*p))
                         .collect(),
                     None => continue,
                 };

@@ -53,6 +53,10 @@ pub struct SupervisorSnapshot {
     pub strays: Vec<i32>,
     /// The manager environment (`set-environment` included).
     pub default_environment: Vec<(String, String)>,
+    /// Processes taken over after a crash, watched rather than reaped:
+    /// `(unit, pid, start ticks)`.
+    #[serde(default)]
+    pub adopted: Vec<(String, i32, u64)>,
 }
 
 impl SupervisorSnapshot {
@@ -129,6 +133,7 @@ impl Supervisor {
             services,
             strays: self.strays.iter().map(|p| p.as_raw()).collect(),
             default_environment: self.config.default_environment.clone(),
+            adopted: self.watched(),
         })
     }
 
@@ -197,6 +202,7 @@ impl Supervisor {
             service.cgroup_reported = s.cgroup_reported;
             self.touch(&s.name);
         }
+        self.watch_again(&snapshot.adopted);
         messages
     }
 }

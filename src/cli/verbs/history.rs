@@ -33,7 +33,9 @@ const EXAMPLES: &str = concat!(
     long_about = "List the runs the daemon recorded, oldest first: when each started, how long \
                   it ran, what started it (a timer, a manual start, a dependency, a restart, \
                   OnFailure=/OnSuccess=), its result, and the exit status or signal of its main \
-                  process. The invocation id selects a run's lines in `sundial logs \
+                  process. Besides systemd's results, `unknown` is a run adopted after the \
+                  daemon was killed (its end was seen, its exit status could not be), and \
+                  `daemon-crash` one the daemon's crash cut off. The invocation id selects a run's lines in `sundial logs \
                   --invocation`. Without a running daemon, the runs are read from its state \
                   database (read-only; see --state-dir).",
     after_long_help = EXAMPLES

@@ -1,0 +1,428 @@
+//! Reliability: `kill -9` of the daemon while services run. The restarted
+//! daemon adopts what still runs as the same invocation, so that exactly
+//! one copy of each service runs after every restart and none after a clean
+//! stop; it ends a run cut off mid-chain; and it leaves alone a process that
+//! was given a recorded pid since.
+//!
+//! Bounded mode: 5 kills. `SUNDIAL_RELIABILITY_LONG=1`: 100.
+
+mod daemon_support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use daemon_support::{enable, wait_for, Daemon};
+use sundial::ipc::types::RunRow;
+use sundial::ipc::{Request, Response};
+use sundial::store::{ProcessRole, RunResult, Store};
+
+fn long_mode() -> bool {
+    std::env::var("SUNDIAL_RELIABILITY_LONG").is_ok_and(|v| v == "1")
+}
+
+/// A `sleep` argument no other test (or engineer) on the machine uses:
+/// 1000 seconds and a fraction made of this process's id and a counter.
+fn marker(n: u32) -> String {
+    format!("1000.{}{n:02}", std::process::id())
+}
+
+/// The living processes whose command line is exactly `sleep MARKER`.
+fn copies(marker: &str) -> Vec<i32> {
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in dir.filter_map(Result::ok) {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // A zombie's command line is empty.
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<&[u8]> = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .collect();
+        if args.len() == 2 && args[0].ends_with(b"sleep") && args[1] == marker.as_bytes() {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+fn open_runs(runs: &[RunRow]) -> usize {
+    runs.iter().filter(|r| r.end_usec.is_none()).count()
+}
+
+/// Ends processes this test is responsible for, whoever their parent is now.
+fn kill_all(pids: &[i32]) {
+    for pid in pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+/// Kills what is left of the test's markers when the test ends, also when
+/// it fails half-way (the adopted processes are nobody's children).
+struct Cleanup(Vec<String>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for m in &self.0 {
+            kill_all(&copies(m));
+        }
+    }
+}
+
+fn simple_unit(marker: &str) -> String {
+    format!("[Service]\nType=simple\nExecStart=/bin/sleep {marker}\n[Install]\nWantedBy=default.target\n")
+}
+
+fn job_units(marker: &str) -> (String, String) {
+    (
+        "[Timer]\nOnActiveSec=1ms\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n".to_owned(),
+        format!("[Service]\nType=oneshot\nExecStart=/bin/sleep {marker}\n"),
+    )
+}
+
+fn stop(d: &Daemon, unit: &str) {
+    match d.call(Request::Stop {
+        units: vec![unit.into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("stop {unit}: {other:?}"),
+    }
+}
+
+#[test]
+fn every_kill_9_is_followed_by_adoption_and_exactly_one_copy_runs() {
+    let kills = if long_mode() { 100 } else { 5 };
+    let dir = tempfile::tempdir().unwrap();
+    let (daemon_m, job_m) = (marker(1), marker(2));
+    let _cleanup = Cleanup(vec![daemon_m.clone(), job_m.clone()]);
+    let (timer, job) = job_units(&job_m);
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            ("daemon.service", &simple_unit(&daemon_m)),
+            ("job.timer", &timer),
+            ("job.service", &job),
+        ],
+    );
+    enable(&d.units, "default.target", "daemon.service");
+    enable(&d.units, "timers.target", "job.timer");
+    d.start();
+    assert!(
+        wait_for(Duration::from_secs(20), || copies(&daemon_m).len() == 1
+            && copies(&job_m).len() == 1),
+        "{}",
+        d.stderr()
+    );
+    let first = (d.history("daemon.service"), d.history("job.service"));
+    assert_eq!((first.0.len(), first.1.len()), (1, 1));
+    let main_pid = d.property(Some("daemon.service"), "MainPID");
+    let job_pid = d.property(Some("job.service"), "MainPID");
+    assert_eq!(main_pid, copies(&daemon_m)[0].to_string());
+
+    let mut restart_ms = Vec::new();
+    for kill in 1..=kills {
+        d.kill9();
+        let t0 = Instant::now();
+        d.start();
+        // The first answer comes from the event loop, after the takeover
+        // and the default targets' starts.
+        let runs = (d.history("daemon.service"), d.history("job.service"));
+        restart_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        // Long enough for the job's timer (OnActiveSec=1ms) to elapse and
+        // find its service active.
+        std::thread::sleep(Duration::from_millis(50));
+        let (a, b) = (copies(&daemon_m), copies(&job_m));
+        assert_eq!(
+            (a.len(), b.len()),
+            (1, 1),
+            "after kill {kill}: {a:?} {b:?}\n{}",
+            d.stderr()
+        );
+        // One invocation, going on: no run per kill.
+        for (runs, first) in [(&runs.0, &first.0), (&runs.1, &first.1)] {
+            assert_eq!(runs.len(), 1, "after kill {kill}: {runs:?}");
+            assert_eq!(runs[0].invocation, first[0].invocation);
+            assert_eq!(open_runs(runs), 1);
+        }
+        assert_eq!(d.property(Some("daemon.service"), "MainPID"), main_pid);
+        assert_eq!(d.property(Some("job.service"), "MainPID"), job_pid);
+        assert_eq!(
+            d.property(Some("daemon.service"), "InvocationID"),
+            first.0[0].invocation.to_string()
+        );
+        assert_eq!(d.property(Some("daemon.service"), "ActiveState"), "active");
+        assert_eq!(d.property(Some("job.service"), "SubState"), "start");
+    }
+    restart_ms.sort_by(f64::total_cmp);
+    eprintln!(
+        "reliability: {kills} kill -9 + restart cycles, restart to first answer median {:.1} ms, max {:.1} ms",
+        restart_ms[restart_ms.len() / 2],
+        restart_ms[restart_ms.len() - 1]
+    );
+
+    // The job ends on its own: the adopted run is closed as `unknown`
+    // (the daemon is not its parent and cannot read its status).
+    kill_all(&copies(&job_m));
+    assert!(
+        wait_for(Duration::from_secs(10), || open_runs(
+            &d.history("job.service")
+        ) == 0),
+        "{}",
+        d.stderr()
+    );
+    let job_runs = d.history("job.service");
+    assert_eq!(job_runs.len(), 1);
+    assert_eq!(job_runs[0].result, Some(RunResult::Unknown));
+    assert_eq!(job_runs[0].status, None);
+    assert_eq!(d.property(Some("job.service"), "ActiveState"), "inactive");
+
+    // `stop` reaches the adopted process; then a clean stop of the daemon.
+    stop(&d, "daemon.service");
+    assert!(
+        wait_for(Duration::from_secs(10), || copies(&daemon_m).is_empty()),
+        "{}",
+        d.stderr()
+    );
+    assert_eq!(
+        d.history("daemon.service")[0].result,
+        Some(RunResult::Unknown)
+    );
+    assert!(d.terminate(), "{}", d.stderr());
+    assert_eq!((copies(&daemon_m).len(), copies(&job_m).len()), (0, 0));
+}
+
+#[test]
+fn a_clean_stop_after_kills_leaves_no_copy() {
+    let kills = if long_mode() { 20 } else { 3 };
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker(3);
+    let _cleanup = Cleanup(vec![m.clone()]);
+    let mut d = Daemon::new(dir.path(), &[("daemon.service", &simple_unit(&m))]);
+    enable(&d.units, "default.target", "daemon.service");
+    d.start();
+    assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1));
+    for _ in 0..kills {
+        // The first kill may come before the start's rows were committed:
+        // then the new daemon ends that copy and starts one of its own,
+        // which takes a moment to exec.
+        d.kill9();
+        d.start();
+        assert_eq!(d.history("daemon.service").len(), 1);
+        assert!(
+            wait_for(Duration::from_secs(10), || copies(&m).len() == 1),
+            "{:?}\n{}",
+            copies(&m),
+            d.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(copies(&m).len(), 1, "{}", d.stderr());
+    }
+    // SIGTERM: the daemon stops its services, the adopted one included.
+    assert!(d.terminate(), "{}", d.stderr());
+    assert!(
+        wait_for(Duration::from_secs(5), || copies(&m).is_empty()),
+        "left running: {:?}",
+        copies(&m)
+    );
+}
+
+/// Rewrites the recorded pid of `unit`'s main process in a stopped
+/// daemon's database.
+fn record_pid(db: &Path, unit: &str, pid: i32) {
+    let mut store = Store::open(db).expect("the stopped daemon's database opens");
+    let mut rows: Vec<_> = store
+        .run_processes()
+        .expect("its process rows read")
+        .into_iter()
+        .filter(|r| r.unit == unit)
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].role, ProcessRole::Main);
+    rows[0].pid = pid;
+    store
+        .set_run_processes(unit, &rows)
+        .expect("the rewritten row is stored");
+}
+
+#[test]
+fn a_recorded_pid_given_to_another_process_is_neither_adopted_nor_signalled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (m, decoy_m) = (marker(4), marker(5));
+    let _cleanup = Cleanup(vec![m.clone(), decoy_m.clone()]);
+    let mut d = Daemon::new(dir.path(), &[("daemon.service", &simple_unit(&m))]);
+    enable(&d.units, "default.target", "daemon.service");
+    d.start();
+    assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1));
+    let old = d.history("daemon.service");
+    d.kill9();
+    // The service's process ends while no daemon runs, and its pid goes
+    // to an unrelated process (here: the row is pointed at one, which
+    // started later than the recorded start time).
+    kill_all(&copies(&m));
+    assert!(wait_for(Duration::from_secs(5), || copies(&m).is_empty()));
+    let mut decoy = std::process::Command::new("sleep")
+        .arg(&decoy_m)
+        .spawn()
+        .unwrap();
+    record_pid(
+        &d.state.join("state.db"),
+        "daemon.service",
+        decoy.id() as i32,
+    );
+
+    d.start();
+    let runs = d.history("daemon.service");
+    // The old run is closed as cut off, without an exit status; the unit,
+    // wanted by default.target, runs again under a new invocation.
+    let closed = runs
+        .iter()
+        .find(|r| r.invocation == old[0].invocation)
+        .unwrap();
+    assert_eq!(closed.result, Some(RunResult::DaemonCrash));
+    assert_eq!(closed.status, None);
+    assert!(wait_for(Duration::from_secs(10), || copies(&m).len() == 1));
+    assert_ne!(
+        d.property(Some("daemon.service"), "MainPID"),
+        decoy.id().to_string()
+    );
+    assert!(d.stderr().contains("another process now"), "{}", d.stderr());
+    // The decoy was not signalled, neither now nor by the clean stop.
+    assert!(d.terminate());
+    assert_eq!(decoy.try_wait().unwrap(), None, "the decoy was killed");
+    decoy.kill().unwrap();
+    decoy.wait().unwrap();
+}
+
+#[test]
+fn a_run_cut_off_mid_chain_is_ended_and_recorded_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let (main_m, post_m) = (marker(6), marker(7));
+    let _cleanup = Cleanup(vec![main_m.clone(), post_m.clone()]);
+    // ExecStartPost= never ends: the run stays in start-post.
+    let unit = format!(
+        "[Service]\nType=simple\nExecStart=/bin/sleep {main_m}\nExecStartPost=/bin/sleep {post_m}\nTimeoutStartSec=infinity\n"
+    );
+    let mut d = Daemon::new(dir.path(), &[("chain.service", &unit)]);
+    d.start();
+    // `start` waits for the start job; send it without waiting.
+    let socket = d.socket.clone();
+    std::thread::spawn(move || {
+        if let Ok(mut c) = sundial::ipc::Client::connect(&socket) {
+            let _ = c.set_timeout(Some(Duration::from_secs(2)));
+            let _ = c.call(&Request::Start {
+                units: vec!["chain.service".into()],
+            });
+        }
+    });
+    assert!(wait_for(Duration::from_secs(20), || copies(&main_m).len()
+        == 1
+        && copies(&post_m).len() == 1));
+    let old = d.history("chain.service");
+    d.kill9();
+    d.start();
+    // Both processes get SIGTERM; nothing starts the unit again.
+    assert!(
+        wait_for(Duration::from_secs(10), || copies(&main_m).is_empty()
+            && copies(&post_m).is_empty()),
+        "{}",
+        d.stderr()
+    );
+    assert!(wait_for(Duration::from_secs(10), || open_runs(
+        &d.history("chain.service")
+    ) == 0));
+    let runs = d.history("chain.service");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].invocation, old[0].invocation);
+    assert_eq!(runs[0].result, Some(RunResult::DaemonCrash));
+    assert_eq!(runs[0].status, None);
+    assert_eq!(d.property(Some("chain.service"), "ActiveState"), "inactive");
+    assert!(d.terminate());
+}
+
+#[test]
+fn processes_started_in_the_turn_the_daemon_was_killed_in_are_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker(8);
+    let _cleanup = Cleanup(vec![m.clone()]);
+    let mut d = Daemon::new(dir.path(), &[("daemon.service", &simple_unit(&m))]);
+    enable(&d.units, "default.target", "daemon.service");
+    d.start();
+    assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1));
+    let old = d.history("daemon.service");
+    let old_pid = copies(&m)[0];
+    d.kill9();
+    // What a kill between the spawn and the end of that loop turn leaves:
+    // a process of the daemon's, and neither its run nor its process rows.
+    {
+        let conn = rusqlite::Connection::open(d.state.join("state.db")).unwrap();
+        conn.execute_batch("DELETE FROM runs; DELETE FROM run_processes;")
+            .unwrap();
+    }
+    d.start();
+    assert!(
+        wait_for(Duration::from_secs(10), || copies(&m) != [old_pid]
+            && copies(&m).len() == 1),
+        "{:?}\n{}",
+        copies(&m),
+        d.stderr()
+    );
+    assert!(d.stderr().contains("did not record"), "{}", d.stderr());
+    let runs = d.history("daemon.service");
+    assert_eq!(runs.len(), 1);
+    assert_ne!(runs[0].invocation, old[0].invocation);
+    assert!(d.terminate());
+    assert!(copies(&m).is_empty());
+}
+
+#[test]
+fn an_adopted_run_is_handed_over_by_daemon_reexec() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker(9);
+    let _cleanup = Cleanup(vec![m.clone()]);
+    let mut d = Daemon::new(dir.path(), &[("daemon.service", &simple_unit(&m))]);
+    enable(&d.units, "default.target", "daemon.service");
+    d.start();
+    assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1));
+    // Answered after the commit of the run and its processes.
+    assert_eq!(open_runs(&d.history("daemon.service")), 1);
+    d.kill9();
+    d.start();
+    let adopted = d.history("daemon.service");
+    assert_eq!(open_runs(&adopted), 1);
+    // The connection ends with the exec, as `sundial daemon-reexec` expects.
+    let mut client = sundial::ipc::Client::connect(&d.socket).unwrap();
+    let _ = client.call(&Request::DaemonReexec);
+    assert!(wait_for(Duration::from_secs(10), || d
+        .stderr()
+        .contains("re-executed:")));
+    assert_eq!(
+        d.property(Some("daemon.service"), "MainPID"),
+        copies(&m)[0].to_string()
+    );
+    // Its end is still seen through the watch, and still has no status.
+    kill_all(&copies(&m));
+    assert!(
+        wait_for(Duration::from_secs(10), || open_runs(
+            &d.history("daemon.service")
+        ) == 0),
+        "{}",
+        d.stderr()
+    );
+    let runs = d.history("daemon.service");
+    assert_eq!(runs[0].invocation, adopted[0].invocation);
+    assert_eq!(runs[0].result, Some(RunResult::Unknown));
+    assert_eq!(runs[0].status, None);
+    assert!(d.terminate());
+}
