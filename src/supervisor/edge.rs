@@ -94,7 +94,6 @@ pub struct Edge<'a> {
     pub procs: &'a mut ProcessSet,
     pub capture: &'a mut Capture,
     pub trigger: Option<&'a Trigger>,
-    pub cgroup_procs: Option<&'a Path>,
     pub messages: &'a mut Vec<String>,
 }
 
@@ -375,9 +374,15 @@ impl Runtime for Edge<'_> {
             })?;
         req.stdin = stdin.spec;
         req.controlling_terminal = stdin.controlling_terminal;
-        req.stdout = out;
-        req.stderr = err;
-        req.cgroup_procs = self.cgroup_procs.map(Path::to_owned);
+        for spec in [&out, &err] {
+            if let spawn::StdioSpec::Fd(fd) = spec {
+                self.procs.output_pipes.extend(procs::pipe_inode_of(fd));
+            }
+        }
+        if let Some(cg) = &self.procs.cgroup {
+            req.cgroup_procs = Some(cg.dir.join("cgroup.procs"));
+            req.cgroup_controllers = cg.controllers;
+        }
 
         // Every command reports on its exec through a pipe read beside the
         // event loop: Type=exec's start waits for it (systemd-semantics 4.1),
@@ -387,6 +392,8 @@ impl Runtime for Edge<'_> {
                 .push(format!("Failed to set up the exec report: {e}"));
             exit_code::EXEC
         })?;
+        req.stdout = out;
+        req.stderr = err;
         req.exec_report = Some(write);
         let mut claims = Claims::lock();
         match spawn::spawn(req) {

@@ -9,6 +9,7 @@
 
 pub mod cgroup;
 pub mod conditions;
+pub mod control_group;
 pub mod deps;
 pub mod edge;
 pub mod environment;
@@ -22,6 +23,7 @@ pub mod kill;
 pub mod machine;
 pub mod notify;
 pub mod output;
+pub mod ownership;
 pub mod procs;
 pub mod restart;
 pub mod snapshot;
@@ -72,9 +74,14 @@ pub struct SupervisorConfig {
     pub default_working_directory_missing_ok: bool,
     /// Become child subreaper (the daemon does; tests may share a process).
     pub subreaper: bool,
-    /// Reap inherited children that belong to no service (the daemon); off
-    /// where other code in the process has children of its own.
+    /// Reap inherited children that belong to no service, and end the
+    /// living ones (the daemon, see [`ownership`]); off where other code in
+    /// the process has children of its own.
     pub reap_strays: bool,
+    /// Track each service's processes in a cgroup of its own where a cgroup
+    /// v2 tree is writable (see [`control_group`]); off, they are tracked
+    /// by the process tree alone (the daemon's `SUNDIAL_CGROUPS=off`).
+    pub cgroups: bool,
 }
 
 impl SupervisorConfig {
@@ -92,6 +99,7 @@ impl SupervisorConfig {
             default_working_directory_missing_ok: false,
             subreaper: true,
             reap_strays: true,
+            cgroups: true,
         }
     }
 }
@@ -175,7 +183,6 @@ struct Service {
     procs: ProcessSet,
     capture: Capture,
     trigger: Option<Trigger>,
-    cgroup_procs: Option<PathBuf>,
     cgroup_reported: bool,
 }
 
@@ -208,6 +215,13 @@ pub struct Supervisor {
     sigchld: tokio::signal::unix::Signal,
     strays: BTreeSet<Pid>,
     delegation: Option<cgroup::Delegation>,
+    /// The services' cgroups, where a cgroup v2 tree is writable.
+    cgroups: Option<control_group::ControlGroups>,
+    /// Whose each process was when the process tree was last read, for
+    /// services without a cgroup.
+    ownership: ownership::OwnershipMap,
+    /// When the process tree was last read for `ownership`.
+    last_scan: Option<Instant>,
     transitions: Vec<UnitTransition>,
     /// Services whose machine ran since their reports were last taken: the
     /// only ones that can have reports.
@@ -244,6 +258,16 @@ impl Supervisor {
         let sigchld = signal(SignalKind::child())?;
         let (log_tx, log_rx) = unbounded_channel();
         let (exec_tx, exec_rx) = unbounded_channel();
+        let delegation = if config.cgroups {
+            cgroup::detect()
+        } else {
+            None
+        };
+        // Without a subtree of its own the daemon tracks processes by the
+        // process tree (see `ownership`); so it does where it cannot make one.
+        let cgroups = delegation
+            .as_ref()
+            .and_then(|d| control_group::ControlGroups::create(d).ok());
         Ok(Supervisor {
             config,
             services: HashMap::new(),
@@ -261,7 +285,10 @@ impl Supervisor {
             notify,
             sigchld,
             strays: BTreeSet::new(),
-            delegation: cgroup::detect(),
+            delegation,
+            cgroups,
+            ownership: ownership::OwnershipMap::default(),
+            last_scan: None,
             transitions: Vec::new(),
             touched: BTreeSet::new(),
             busy: BTreeSet::new(),
@@ -323,7 +350,6 @@ impl Supervisor {
                         procs: ProcessSet::default(),
                         capture: Capture::default(),
                         trigger: None,
-                        cgroup_procs: None,
                         cgroup_reported: false,
                     },
                 );
@@ -832,12 +858,14 @@ impl Supervisor {
             JobType::Stop => {
                 // Daemons that left the session were re-parented here without
                 // a word; take them now so that the stop reaches them.
+                self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.set_phase(job.id, Phase::Running);
                 true
             }
             JobType::Restart => {
+                self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.set_phase(job.id, Phase::Running);
@@ -936,7 +964,6 @@ impl Supervisor {
             procs: &mut s.procs,
             capture: &mut s.capture,
             trigger: s.trigger.as_ref(),
-            cgroup_procs: s.cgroup_procs.as_deref(),
             messages: &mut messages,
         };
         let r = f(&mut s.machine, &mut edge);
@@ -1030,8 +1057,19 @@ impl Supervisor {
         };
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
+        let cgroup = s.procs.cgroup.take();
         s.procs = ProcessSet::default();
         self.strays.extend(leftovers);
+        // The cgroup goes once empty. Processes left behind
+        // (KillMode=process or none) keep it, and the next run joins them,
+        // as in systemd.
+        if let Some(cg) = cgroup {
+            let gone = control_group::populated(&cg.dir) == Some(false)
+                && self.cgroups.as_mut().is_some_and(|g| g.remove(name));
+            if !gone {
+                s.procs.cgroup = Some(cg);
+            }
+        }
         let monitor = Trigger::Monitor {
             unit: name.to_owned(),
             result: result.as_str().to_owned(),
@@ -1089,33 +1127,99 @@ impl Supervisor {
         conditions::first_failure(list, &self.config.manager_environment, check)
     }
 
+    /// Makes the service's cgroup (where cgroups are tracked) and writes its
+    /// resource limits into it (where the controllers are delegated), before
+    /// its first command is spawned.
     fn prepare_cgroup(&mut self, name: &str) {
         let Some(s) = self.services.get_mut(name) else {
             return;
         };
-        let wanted = !cgroup::settings(&s.machine.unit().service).is_empty();
-        if !wanted {
-            return;
-        }
-        let message = match &self.delegation {
-            Some(d) => match cgroup::prepare(d, name, &s.machine.unit().service) {
-                Ok(procs) => {
-                    s.cgroup_procs = procs;
-                    None
+        let mut messages = Vec::new();
+        if let Some(groups) = self.cgroups.as_mut() {
+            if s.procs.cgroup.is_none() {
+                match groups.prepare(name) {
+                    Ok(cg) => s.procs.cgroup = Some(cg),
+                    Err(e) => messages.push(format!(
+                        "Failed to create its cgroup, tracking its processes without: {e}"
+                    )),
                 }
-                Err(e) => Some(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}")),
-            },
-            None => Some(
-                "MemoryMax=/CPUQuota=/TasksMax= not enforced: no writable cgroup v2 subtree delegated"
-                    .to_owned(),
-            ),
-        };
-        if let Some(m) = message {
-            if !s.cgroup_reported {
-                s.cgroup_reported = true;
-                self.log_manager(name, m);
             }
         }
+        let limits = !cgroup::settings(&s.machine.unit().service).is_empty();
+        if limits {
+            let outcome = match (&self.delegation, &self.cgroups, &mut s.procs.cgroup) {
+                (Some(d), Some(groups), Some(cg)) => cgroup::limits(d, &s.machine.unit().service)
+                    .and_then(|wanted| cgroup::apply(groups, &cg.dir, &wanted))
+                    .map(|()| {
+                        // Controllers apply now: commands are forked into it.
+                        cg.controllers = true;
+                    }),
+                _ => Err("no writable cgroup v2 subtree delegated".to_owned()),
+            };
+            if let Err(e) = outcome {
+                if !s.cgroup_reported {
+                    s.cgroup_reported = true;
+                    messages.push(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}"));
+                }
+            }
+        }
+        for m in messages {
+            self.log_manager(name, m);
+        }
+    }
+
+    /// `ControlGroup=`: the service's cgroup below the mount point, while it
+    /// has one.
+    pub fn control_group(&self, name: &str) -> Option<String> {
+        let cg = self.services.get(name)?.procs.cgroup.as_ref()?;
+        Some(self.cgroups.as_ref()?.display_path(&cg.dir))
+    }
+
+    /// Reads the process tree into the ownership map, for the services
+    /// without a cgroup; `force` even if the last read is recent. Returns
+    /// whether it read.
+    fn refresh_ownership(&mut self, gap: Duration) -> bool {
+        let now = Instant::now();
+        if self.last_scan.is_some_and(|t| now.duration_since(t) < gap) {
+            return false;
+        }
+        let tracked: Vec<&String> = self
+            .busy
+            .iter()
+            .filter(|n| {
+                self.services
+                    .get(*n)
+                    .is_some_and(|s| s.procs.cgroup.is_none() && !s.procs.sessions.is_empty())
+            })
+            .collect();
+        if tracked.is_empty() {
+            return false;
+        }
+        let table = procs::scan();
+        let owned: Vec<(&str, Vec<Pid>)> = tracked
+            .iter()
+            .filter_map(|n| {
+                let s = self.services.get(*n)?;
+                Some((n.as_str(), s.procs.members(&table).into_iter().collect()))
+            })
+            .collect();
+        self.ownership.refresh(&table, owned);
+        self.last_scan = Some(now);
+        true
+    }
+
+    /// When the process tree is next read for the ownership map: while a
+    /// service without a cgroup has processes.
+    fn next_scan(&self) -> Option<Instant> {
+        let due = self.busy_services().any(|(_, s)| {
+            s.procs.cgroup.is_none()
+                && (s.machine.main_pid().is_some() || !s.procs.orphans.is_empty())
+        });
+        if !due {
+            return None;
+        }
+        let base = self.last_scan.unwrap_or_else(Instant::now);
+        Some(base + ownership::SCAN_INTERVAL)
     }
 
     // ---- events --------------------------------------------------------
@@ -1130,7 +1234,10 @@ impl Supervisor {
     /// Waits for the next thing to handle. Cancel-safe, so the daemon can
     /// select on it beside its own sources.
     pub async fn next_event(&mut self) -> Event {
-        let deadline = self.next_deadline();
+        let deadline = match (self.next_deadline(), self.next_scan()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let sleep = async {
             match deadline {
                 Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
@@ -1242,44 +1349,105 @@ impl Supervisor {
     }
 
     /// Takes the children this process inherited as subreaper and files each
-    /// under its service: by $INVOCATION_ID, else (no such variable) under
-    /// the service in `dead` (services and their processes that just died)
-    /// whose process it descends from: the only one, or the one whose dead
-    /// process led the orphan's session or process group. Children that
-    /// belong to nobody here are reaped as strays only with `reap_strays`
+    /// under its service, by what tells (see [`ownership`]): its cgroup, the
+    /// process tree seen earlier, $INVOCATION_ID, its output pipe, or the
+    /// service in `dead` (services and their processes that just died) whose
+    /// process it descends from: the only one, or the one whose dead process
+    /// led the orphan's session or process group. Children that belong to
+    /// nobody here are ended and reaped as strays only with `reap_strays`
     /// (the daemon owns every child of its process; a test process may run
     /// several supervisors side by side).
     fn adopt_orphans(&mut self, dead: &[(String, Pid)]) {
         let mut claims = procs::Claims::lock();
-        for pid in procs::own_children() {
+        let children: Vec<(Pid, Option<procs::ProcInfo>)> = procs::own_children()
+            .into_iter()
+            .map(|pid| (pid, procs::stat(pid)))
+            .collect();
+        // An exit of ours still to be reaped may tell whose an orphan is.
+        let exits_pending = children.iter().any(|(pid, info)| {
+            claims.is_claimed(*pid) && info.is_some_and(|i| i.zombie)
+        });
+        for (pid, info) in children {
             if claims.is_claimed(pid) {
                 continue;
             }
-            let owner = match procs::invocation_id_of(pid) {
-                Some(inv) => self
-                    .services
-                    .iter()
-                    .find(|(_, s)| s.machine.invocation_id() == inv.as_str())
-                    .map(|(n, _)| n.clone()),
-                None => orphan_of(pid, dead),
-            };
-            match owner.and_then(|n| self.services.get_mut(&n).map(|s| (n, s))) {
-                Some((name, s)) => {
+            let evidence = self.evidence(pid, info.as_ref(), dead);
+            let zombie = info.is_none_or(|i| i.zombie);
+            let verdict = ownership::judge(evidence, self.config.reap_strays, exits_pending);
+            match verdict {
+                ownership::Verdict::Owner(unit) => {
+                    let Some(s) = self.services.get_mut(&unit) else {
+                        continue;
+                    };
                     claims.claim(pid);
                     s.procs.orphans.insert(pid);
                     // It escaped the stop's signal while its parent lived.
                     if let Some(signal) = s.machine.newcomer_signal() {
                         kill::signal_one(pid, signal, false);
                     }
-                    self.busy.insert(name);
+                    self.busy.insert(unit);
                 }
-                None if self.config.reap_strays => {
+                ownership::Verdict::End => {
+                    if !zombie {
+                        // Nothing tells whose it is (see `ownership`).
+                        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                    }
                     claims.claim(pid);
                     self.strays.insert(pid);
                 }
-                None => {}
+                ownership::Verdict::Reap => {
+                    claims.claim(pid);
+                    self.strays.insert(pid);
+                }
+                ownership::Verdict::Wait => {}
             }
         }
+    }
+
+    /// What tells whose an inherited process is. Looked up in
+    /// [`ownership::judge`]'s order, and no further than the first that
+    /// tells: each costs a read in /proc.
+    fn evidence(
+        &self,
+        pid: Pid,
+        info: Option<&procs::ProcInfo>,
+        dead: &[(String, Pid)],
+    ) -> ownership::Evidence<String> {
+        let mut e = ownership::Evidence::default();
+        e.cgroup = self
+            .cgroups
+            .as_ref()
+            .and_then(|g| g.unit_of(pid))
+            .map(str::to_owned);
+        if e.cgroup.is_some() {
+            return e;
+        }
+        e.seen = info
+            .and_then(|i| self.ownership.owner(pid, i.start))
+            .map(str::to_owned);
+        if e.seen.is_some() {
+            return e;
+        }
+        e.invocation = procs::invocation_id_of(pid).and_then(|inv| {
+            self.services
+                .iter()
+                .find(|(_, s)| s.machine.invocation_id() == inv)
+                .map(|(n, _)| n.clone())
+        });
+        if e.invocation.is_some() {
+            return e;
+        }
+        let pipes = procs::stdio_pipes(pid);
+        if !pipes.is_empty() {
+            e.output = self
+                .busy_services()
+                .find(|(_, s)| pipes.iter().any(|p| s.procs.output_pipes.contains(p)))
+                .map(|(n, _)| n.clone());
+        }
+        if e.output.is_none() {
+            e.lost_parent = orphan_of(pid, dead);
+        }
+        e
     }
 
     /// Reaps every exited process of ours by pid and tells its service.
@@ -1312,6 +1480,9 @@ impl Supervisor {
             // parent was not ours. Orphans without $INVOCATION_ID go to the
             // service that lost a process (see `adopt_orphans`).
             if first || progress {
+                if first {
+                    self.refresh_ownership(ownership::SCAN_AT_EXIT_GAP);
+                }
                 let dead: Vec<(String, Pid)> =
                     exited.iter().map(|(n, pid, _)| (n.clone(), *pid)).collect();
                 self.adopt_orphans(&dead);
@@ -1355,6 +1526,7 @@ impl Supervisor {
     }
 
     fn fire_deadlines(&mut self) {
+        self.refresh_ownership(ownership::SCAN_INTERVAL / 2);
         self.adopt_orphans(&[]);
         let now = Instant::now();
         let due: Vec<String> = self

@@ -1,0 +1,246 @@
+//! Processes that leave their service's session and clear their environment
+//! (`(env -i setsid sleep N &)`) do not outlive `stop`: with a cgroup per
+//! service where one can be made (as root here), by the process tree the
+//! daemon saw and the strays it inherits as subreaper without one
+//! (`SUNDIAL_CGROUPS=off`, and a real ordinary user).
+//!
+//! Bounded mode: 100 escaping processes per run; `SUNDIAL_RELIABILITY_LONG=1`:
+//! 1,000.
+
+mod daemon_support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use daemon_support::{wait_for, Daemon};
+use sundial::ipc::{Request, Response};
+
+fn long_mode() -> bool {
+    std::env::var_os("SUNDIAL_RELIABILITY_LONG").is_some_and(|v| v == "1")
+}
+
+/// A number no other process on the machine has in its command line: the
+/// sleep time of every escaping process of one test.
+fn unique_marker(tag: u32) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}{}.{:09}", 4000 + tag, std::process::id() % 1000, nanos)
+}
+
+/// The pids of living (not zombie) processes running `sleep <marker>`.
+fn marked(marker: &str) -> Vec<i32> {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            // A zombie's command line reads empty.
+            fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let args: Vec<&[u8]> = c.split(|b| *b == 0).collect();
+                args.len() >= 2 && args[1] == marker.as_bytes()
+            })
+        })
+        .collect()
+}
+
+/// Kills every process of the marker when the test ends, passed or not.
+struct MarkerGuard(String);
+
+impl Drop for MarkerGuard {
+    fn drop(&mut self) {
+        for pid in marked(&self.0) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// A directory the test made in the cgroup tree is removed at the end.
+struct CgroupGuard(Option<PathBuf>);
+
+impl Drop for CgroupGuard {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            remove_tree(dir);
+        }
+    }
+}
+
+fn remove_tree(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_tree(&e.path());
+            }
+        }
+    }
+    let _ = fs::remove_dir(dir);
+}
+
+/// A service that starts `n` processes that leave its session and clear
+/// their environment; every other one also closes its output (so that it
+/// cannot be told by its standard streams either). `$$` and `%%` are the
+/// unit file's escapes for `$` and `%`.
+fn escaping_unit(marker: &str, n: usize) -> String {
+    format!(
+        "[Service]\nExecStart=/bin/sh -c 'i=0; while [ $$i -lt {n} ]; do \
+         if [ $$((i %% 2)) = 0 ]; then (env -i setsid /bin/sleep {marker} &); \
+         else (env -i setsid /bin/sleep {marker} >/dev/null 2>&1 </dev/null &); fi; \
+         i=$$((i+1)); done; exec /bin/sleep 1000'\n"
+    )
+}
+
+fn control_group(d: &Daemon, unit: &str) -> Option<PathBuf> {
+    let path = d.property(Some(unit), "ControlGroup");
+    if path.is_empty() {
+        return None;
+    }
+    cgroup2_mount().map(|m| m.join(path.trim_start_matches('/')))
+}
+
+fn cgroup2_mount() -> Option<PathBuf> {
+    let text = fs::read_to_string("/proc/self/mountinfo").ok()?;
+    text.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        post.starts_with("cgroup2 ")
+            .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
+    })
+}
+
+/// What one run saw.
+struct Outcome {
+    escaped: usize,
+    cgroup: Option<PathBuf>,
+}
+
+/// Starts the escaping service, waits for all its processes, stops it and
+/// counts the survivors.
+fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
+    let n = if long_mode() { 1000 } else { 100 };
+    let marker = unique_marker(tag);
+    let _guard = MarkerGuard(marker.clone());
+    daemon_support::write_unit(&d.units, "escape.service", &escaping_unit(&marker, n));
+    d.start();
+    let mut cgroups = CgroupGuard(None);
+    match d.call(Request::Start {
+        units: vec!["escape.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("start: {other:?}"),
+    }
+    let t0 = Instant::now();
+    let all_up = wait_for(Duration::from_secs(120), || marked(&marker).len() >= n);
+    assert!(
+        all_up,
+        "{label}: only {} of {n} started: {}",
+        marked(&marker).len(),
+        d.stderr()
+    );
+    let started = t0.elapsed();
+    let cgroup = control_group(&d, "escape.service");
+    if let Some(dir) = &cgroup {
+        cgroups.0 = dir.parent().map(Path::to_path_buf);
+        assert!(dir.is_dir(), "{label}: {} is not there", dir.display());
+    }
+    let t1 = Instant::now();
+    match d.call(Request::Stop {
+        units: vec!["escape.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("stop: {other:?}"),
+    }
+    let stopped = t1.elapsed();
+    // Whatever is signalled is gone within moments; give stragglers that.
+    wait_for(Duration::from_secs(3), || marked(&marker).is_empty());
+    let escaped = marked(&marker).len();
+    eprintln!(
+        "reliability: escape {label}: {n} escaping processes up in {started:?}, stop took \
+         {stopped:?}, {escaped} survived the stop; cgroup {:?}",
+        cgroup
+    );
+    assert_eq!(
+        d.property(Some("escape.service"), "ActiveState"),
+        "inactive"
+    );
+    if let Some(dir) = &cgroup {
+        assert!(!dir.exists(), "{label}: {} is left", dir.display());
+    }
+    assert!(d.terminate(), "{label}: the daemon exits cleanly");
+    if let Some(base) = &cgroups.0 {
+        assert!(!base.exists(), "{label}: {} is left", base.display());
+    }
+    Outcome { escaped, cgroup }
+}
+
+fn cgroups_writable() -> bool {
+    nix::unistd::geteuid().is_root() && cgroup2_mount().is_some()
+}
+
+#[test]
+fn escaping_processes_end_with_the_service_in_its_cgroup() {
+    if !cgroups_writable() {
+        eprintln!("reliability: skipped: no writable cgroup v2 tree (not root)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::new(dir.path(), &[]);
+    let out = run(d, 1, "cgroup");
+    assert!(out.cgroup.is_some(), "the service had a cgroup");
+    assert_eq!(out.escaped, 0);
+}
+
+#[test]
+fn escaping_processes_end_with_the_service_without_cgroups() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::new(dir.path(), &[]).env("SUNDIAL_CGROUPS", "off");
+    let out = run(d, 2, "no-cgroups");
+    assert!(out.cgroup.is_none(), "cgroups were off");
+    assert_eq!(out.escaped, 0);
+}
+
+#[test]
+fn escaping_processes_end_with_the_service_of_an_ordinary_user() {
+    if !nix::unistd::geteuid().is_root() {
+        // Already an ordinary user: the test above is this case.
+        eprintln!("reliability: skipped: not root, cannot become nobody");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let dir = tmp.path().join("home");
+    fs::create_dir(&dir).unwrap();
+    nix::unistd::chown(
+        &dir,
+        Some(nix::unistd::Uid::from_raw(65534)),
+        Some(nix::unistd::Gid::from_raw(65534)),
+    )
+    .unwrap();
+    // As the system manager: its clients are not only its own user (root
+    // asks here), and nobody has no cgroup to write to.
+    let d = Daemon::new(&dir, &[]).system().wrapped(&[
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ]);
+    for sub in ["units", "state"] {
+        let p = dir.join(sub);
+        fs::create_dir_all(&p).unwrap();
+        nix::unistd::chown(
+            &p,
+            Some(nix::unistd::Uid::from_raw(65534)),
+            Some(nix::unistd::Gid::from_raw(65534)),
+        )
+        .unwrap();
+    }
+    let out = run(d, 3, "nobody");
+    assert!(out.cgroup.is_none(), "nobody has no cgroup to write to");
+    assert_eq!(out.escaped, 0);
+}
