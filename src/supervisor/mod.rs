@@ -1176,7 +1176,7 @@ impl Supervisor {
     }
 
     /// Reads the process tree into the ownership map, for the services
-    /// without a cgroup; `force` even if the last read is recent. Returns
+    /// tracked by it, unless the last read is less than `gap` ago. Returns
     /// whether it read.
     fn refresh_ownership(&mut self, gap: Duration) -> bool {
         let now = Instant::now();
@@ -1186,15 +1186,12 @@ impl Supervisor {
         let tracked: Vec<&String> = self
             .busy
             .iter()
-            .filter(|n| {
-                self.services
-                    .get(*n)
-                    .is_some_and(|s| s.procs.cgroup.is_none() && !s.procs.sessions.is_empty())
-            })
+            .filter(|n| self.services.get(*n).is_some_and(by_process_tree))
             .collect();
         if tracked.is_empty() {
             return false;
         }
+        self.last_scan = Some(now);
         let table = procs::scan();
         let owned: Vec<(&str, Vec<Pid>)> = tracked
             .iter()
@@ -1204,22 +1201,17 @@ impl Supervisor {
             })
             .collect();
         self.ownership.refresh(&table, owned);
-        self.last_scan = Some(now);
         true
     }
 
     /// When the process tree is next read for the ownership map: while a
     /// service without a cgroup has processes.
     fn next_scan(&self) -> Option<Instant> {
-        let due = self.busy_services().any(|(_, s)| {
-            s.procs.cgroup.is_none()
-                && (s.machine.main_pid().is_some() || !s.procs.orphans.is_empty())
-        });
-        if !due {
+        if !self.busy_services().any(|(_, s)| by_process_tree(s)) {
             return None;
         }
-        let base = self.last_scan.unwrap_or_else(Instant::now);
-        Some(base + ownership::SCAN_INTERVAL)
+        // Never read yet: now.
+        Some(self.last_scan.map_or_else(Instant::now, |t| t + ownership::SCAN_INTERVAL))
     }
 
     // ---- events --------------------------------------------------------
@@ -1399,7 +1391,7 @@ impl Supervisor {
                     claims.claim(pid);
                     self.strays.insert(pid);
                 }
-                ownership::Verdict::Wait => {}
+                ownership::Verdict::Wait | ownership::Verdict::Leave => {}
             }
         }
     }
@@ -1428,13 +1420,13 @@ impl Supervisor {
         if e.seen.is_some() {
             return e;
         }
-        e.invocation = procs::invocation_id_of(pid).and_then(|inv| {
-            self.services
+        if let Some(inv) = procs::invocation_id_of(pid) {
+            e.invocation = self
+                .services
                 .iter()
                 .find(|(_, s)| s.machine.invocation_id() == inv)
-                .map(|(n, _)| n.clone())
-        });
-        if e.invocation.is_some() {
+                .map(|(n, _)| n.clone());
+            e.foreign = e.invocation.is_none();
             return e;
         }
         let pipes = procs::stdio_pipes(pid);
@@ -1538,6 +1530,16 @@ impl Supervisor {
             self.with_machine(&name, |m, rt| m.timer(now, rt));
         }
     }
+}
+
+/// Whether a service's processes are tracked by the process tree (no
+/// cgroup) and it has some it knows of: the ones the ownership map is read
+/// for. (A cheap test: no look at the system.)
+fn by_process_tree(s: &Service) -> bool {
+    s.procs.cgroup.is_none()
+        && (s.machine.main_pid().is_some()
+            || s.machine.control_pid().is_some()
+            || !s.procs.orphans.is_empty())
 }
 
 /// Which of the services in `dead` an orphan without $INVOCATION_ID came

@@ -94,6 +94,10 @@ pub struct Evidence<U> {
     pub seen: Option<U>,
     /// `$INVOCATION_ID`.
     pub invocation: Option<U>,
+    /// It carries an `$INVOCATION_ID` of no current run (a process an
+    /// earlier run left behind, or another manager's): not ours to end, and
+    /// the clues below do not apply to it.
+    pub foreign: bool,
     /// A captured output pipe on its standard streams.
     pub output: Option<U>,
     /// The only service (or the session leader's) that just lost a process.
@@ -106,6 +110,7 @@ impl<U> Default for Evidence<U> {
             cgroup: None,
             seen: None,
             invocation: None,
+            foreign: false,
             output: None,
             lost_parent: None,
         }
@@ -122,23 +127,26 @@ pub enum Verdict<U> {
     /// No unit claims it yet, but an exit of ours is still to be reaped
     /// (its parent's, maybe, which would tell): looked at again then.
     Wait,
-    /// No unit claims it and strays are not ours to end (a supervisor in a
-    /// process with children of its own): only reaped.
+    /// No unit claims it, but it is not ended (see `foreign`): reaped when
+    /// it exits.
     Reap,
+    /// No unit claims it and inherited processes are not this supervisor's
+    /// to judge (one of several in a process with children of its own).
+    Leave,
 }
 
 /// Judges one inherited process: the first piece of evidence, in order of
-/// trust; else ended, unless an exit still to be reaped may yet tell.
-pub fn judge<U>(e: Evidence<U>, end_strays: bool, exits_pending: bool) -> Verdict<U> {
-    let owner = e
-        .cgroup
-        .or(e.seen)
-        .or(e.invocation)
-        .or(e.output)
-        .or(e.lost_parent);
+/// trust; else, where strays are this supervisor's (`strays_ours`), ended,
+/// unless an exit still to be reaped may yet tell.
+pub fn judge<U>(e: Evidence<U>, strays_ours: bool, exits_pending: bool) -> Verdict<U> {
+    let mut owner = e.cgroup.or(e.seen).or(e.invocation);
+    if !e.foreign {
+        owner = owner.or(e.output).or(e.lost_parent);
+    }
     match owner {
         Some(unit) => Verdict::Owner(unit),
-        None if !end_strays => Verdict::Reap,
+        None if !strays_ours => Verdict::Leave,
+        None if e.foreign => Verdict::Reap,
         None if exits_pending => Verdict::Wait,
         None => Verdict::End,
     }
@@ -190,6 +198,7 @@ mod tests {
             cgroup: Some("c"),
             seen: Some("s"),
             invocation: Some("i"),
+            foreign: false,
             output: Some("o"),
             lost_parent: Some("l"),
         };
@@ -210,6 +219,14 @@ mod tests {
             ..Evidence::default()
         };
         assert_eq!(judge(parent, true, true), Verdict::Owner("l"));
+        // Another run's process is not taken for the one that lost a
+        // process, nor ended.
+        let foreign = Evidence {
+            foreign: true,
+            ..parent
+        };
+        assert_eq!(judge(foreign, true, false), Verdict::Reap);
+        assert_eq!(judge(foreign, false, false), Verdict::Leave);
     }
 
     #[test]
@@ -217,7 +234,7 @@ mod tests {
         let none = Evidence::<&str>::default();
         assert_eq!(judge(none, true, false), Verdict::End);
         assert_eq!(judge(none, true, true), Verdict::Wait);
-        assert_eq!(judge(none, false, false), Verdict::Reap);
-        assert_eq!(judge(none, false, true), Verdict::Reap);
+        assert_eq!(judge(none, false, false), Verdict::Leave);
+        assert_eq!(judge(none, false, true), Verdict::Leave);
     }
 }
