@@ -179,6 +179,72 @@ fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
     Outcome { escaped, cgroup }
 }
 
+/// A service whose processes leave everything behind only after the daemon
+/// could see them in its process tree: their parent lives a few seconds.
+fn slowly_escaping_unit(marker: &str, n: usize) -> String {
+    format!(
+        "[Service]\nExecStart=/bin/sh -c 'i=0; while [ $$i -lt {n} ]; do \
+         (env -i setsid /bin/sleep {marker} >/dev/null 2>&1 </dev/null & exec /bin/sleep 3) & \
+         i=$$((i+1)); done; exec /bin/sleep 1000'\n"
+    )
+}
+
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Processes that were the service's while their parent lived stay the
+/// service's once orphaned (by the cgroup, or by the process tree the
+/// daemon read), until the stop ends them: they are not taken for strays.
+fn escape_after_a_while(mut d: Daemon, tag: u32, label: &str) {
+    let n = 5;
+    let marker = unique_marker(tag);
+    let _guard = MarkerGuard(marker.clone());
+    daemon_support::write_unit(&d.units, "slow.service", &slowly_escaping_unit(&marker, n));
+    d.start();
+    let mut cgroups = CgroupGuard(None);
+    match d.call(Request::Start {
+        units: vec!["slow.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("start: {other:?}"),
+    }
+    if let Some(dir) = control_group(&d, "slow.service") {
+        cgroups.0 = dir.parent().map(Path::to_path_buf);
+    }
+    let daemon = d.pid() as i32;
+    // The wrapper (setpriv) execs the daemon: same pid.
+    let orphaned = wait_for(Duration::from_secs(20), || {
+        let pids = marked(&marker);
+        pids.len() == n && pids.iter().all(|p| parent_of(*p) == Some(daemon))
+    });
+    assert!(
+        orphaned,
+        "{label}: the processes were not orphaned: {}",
+        d.stderr()
+    );
+    // Two ticks of the daemon's tree reading, which finds them.
+    std::thread::sleep(Duration::from_millis(2500));
+    let alive = marked(&marker).len();
+    assert_eq!(
+        alive, n,
+        "{label}: the service's processes were ended before its stop"
+    );
+    match d.call(Request::Stop {
+        units: vec!["slow.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("stop: {other:?}"),
+    }
+    wait_for(Duration::from_secs(3), || marked(&marker).is_empty());
+    let left = marked(&marker).len();
+    eprintln!("reliability: escape {label}: {n} processes orphaned after a scan, {alive} lived until the stop, {left} survived it");
+    assert_eq!(left, 0, "{label}");
+    assert!(d.terminate(), "{label}: the daemon exits cleanly");
+}
+
 fn cgroups_writable() -> bool {
     nix::unistd::geteuid().is_root() && cgroup2_mount().is_some()
 }
@@ -194,6 +260,8 @@ fn escaping_processes_end_with_the_service_in_its_cgroup() {
     let out = run(d, 1, "cgroup");
     assert!(out.cgroup.is_some(), "the service had a cgroup");
     assert_eq!(out.escaped, 0);
+    let dir = tempfile::tempdir().unwrap();
+    escape_after_a_while(Daemon::new(dir.path(), &[]), 4, "cgroup, slowly");
 }
 
 #[test]
@@ -203,6 +271,25 @@ fn escaping_processes_end_with_the_service_without_cgroups() {
     let out = run(d, 2, "no-cgroups");
     assert!(out.cgroup.is_none(), "cgroups were off");
     assert_eq!(out.escaped, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::new(dir.path(), &[]).env("SUNDIAL_CGROUPS", "off");
+    escape_after_a_while(d, 5, "no-cgroups, slowly");
+}
+
+/// What a read of the process tree costs, the one the daemon makes every
+/// second while a service without a cgroup has processes (and at most five
+/// times a second more at exits, once per stop).
+#[test]
+fn reading_the_process_tree_costs() {
+    let rounds = 20;
+    let t0 = Instant::now();
+    let mut n = 0;
+    for _ in 0..rounds {
+        n = sundial::supervisor::procs::scan().len();
+    }
+    let each = t0.elapsed() / rounds;
+    eprintln!("reliability: escape: one read of the process tree ({n} processes) takes {each:?}");
+    assert!(n > 0);
 }
 
 #[test]

@@ -123,7 +123,8 @@ pub fn apply(
         groups
             .enable(controller)
             .map_err(|e| format!("cannot enable {controller}: {e}"))?;
-        fs::write(dir.join(file), value).map_err(|e| format!("{}: {e}", dir.join(file).display()))?;
+        fs::write(dir.join(file), value)
+            .map_err(|e| format!("{}: {e}", dir.join(file).display()))?;
     }
     Ok(())
 }

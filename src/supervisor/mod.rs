@@ -1211,7 +1211,10 @@ impl Supervisor {
             return None;
         }
         // Never read yet: now.
-        Some(self.last_scan.map_or_else(Instant::now, |t| t + ownership::SCAN_INTERVAL))
+        Some(
+            self.last_scan
+                .map_or_else(Instant::now, |t| t + ownership::SCAN_INTERVAL),
+        )
     }
 
     // ---- events --------------------------------------------------------
@@ -1356,9 +1359,9 @@ impl Supervisor {
             .map(|pid| (pid, procs::stat(pid)))
             .collect();
         // An exit of ours still to be reaped may tell whose an orphan is.
-        let exits_pending = children.iter().any(|(pid, info)| {
-            claims.is_claimed(*pid) && info.is_some_and(|i| i.zombie)
-        });
+        let exits_pending = children
+            .iter()
+            .any(|(pid, info)| claims.is_claimed(*pid) && info.is_some_and(|i| i.zombie));
         for (pid, info) in children {
             if claims.is_claimed(pid) {
                 continue;

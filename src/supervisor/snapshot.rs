@@ -120,7 +120,11 @@ impl Supervisor {
                 sessions: s.procs.sessions.iter().map(|p| p.as_raw()).collect(),
                 orphans: s.procs.orphans.iter().map(|p| p.as_raw()).collect(),
                 trigger: s.trigger.clone(),
-                cgroup_procs: s.procs.cgroup.as_ref().map(|cg| cg.dir.join("cgroup.procs")),
+                cgroup_procs: s
+                    .procs
+                    .cgroup
+                    .as_ref()
+                    .map(|cg| cg.dir.join("cgroup.procs")),
                 cgroup_reported: s.cgroup_reported,
                 pipes: s.capture.hand_over(),
             });
