@@ -144,6 +144,14 @@ fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
         d.stderr()
     );
     let started = t0.elapsed();
+    // A tick of the daemon's tree reading finds the strays among them; they
+    // are not ended while their service runs.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        marked(&marker).len(),
+        n,
+        "{label}: processes were ended before the stop"
+    );
     let cgroup = control_group(&d, "escape.service");
     if let Some(dir) = &cgroup {
         cgroups.0 = dir.parent().map(Path::to_path_buf);

@@ -400,6 +400,9 @@ impl Runtime for Edge<'_> {
             Ok(pid) => {
                 claims.claim(pid);
                 self.procs.add_session(pid);
+                if self.procs.since.is_none() {
+                    self.procs.since = procs::stat(pid).map(|p| p.start);
+                }
                 watch_exec_report(read, spec.unit.name.as_str(), pid, self.exec_tx);
                 Ok(pid)
             }

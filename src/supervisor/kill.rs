@@ -31,6 +31,9 @@ pub struct ProcessSet {
     /// The inodes of the pipes that capture the run's output, which a
     /// process that left everything else behind may still write to.
     pub output_pipes: BTreeSet<u64>,
+    /// When the run's first process started (clock ticks since boot): a
+    /// stray that started earlier is not the run's.
+    pub since: Option<u64>,
 }
 
 impl ProcessSet {

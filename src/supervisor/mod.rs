@@ -222,6 +222,9 @@ pub struct Supervisor {
     ownership: ownership::OwnershipMap,
     /// When the process tree was last read for `ownership`.
     last_scan: Option<Instant>,
+    /// Living strays (no unit claims them) and when they started, until a
+    /// stop ends them (see `ownership`).
+    suspects: BTreeMap<Pid, u64>,
     transitions: Vec<UnitTransition>,
     /// Services whose machine ran since their reports were last taken: the
     /// only ones that can have reports.
@@ -289,6 +292,7 @@ impl Supervisor {
             cgroups,
             ownership: ownership::OwnershipMap::default(),
             last_scan: None,
+            suspects: BTreeMap::new(),
             transitions: Vec::new(),
             touched: BTreeSet::new(),
             busy: BTreeSet::new(),
@@ -860,14 +864,18 @@ impl Supervisor {
                 // a word; take them now so that the stop reaches them.
                 self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
+                let since = self.services.get(&job.unit).and_then(|s| s.procs.since);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.end_suspects(since);
                 self.set_phase(job.id, Phase::Running);
                 true
             }
             JobType::Restart => {
                 self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
+                let since = self.services.get(&job.unit).and_then(|s| s.procs.since);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.end_suspects(since);
                 self.set_phase(job.id, Phase::Running);
                 true
             }
@@ -1382,13 +1390,13 @@ impl Supervisor {
                     }
                     self.busy.insert(unit);
                 }
-                ownership::Verdict::End => {
-                    if !zombie {
-                        // Nothing tells whose it is (see `ownership`).
-                        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-                    }
+                ownership::Verdict::Stray => {
+                    // Nothing tells whose it is (see `ownership`).
                     claims.claim(pid);
                     self.strays.insert(pid);
+                    if let Some(info) = info.filter(|_| !zombie) {
+                        self.suspects.insert(pid, info.start);
+                    }
                 }
                 ownership::Verdict::Reap => {
                     claims.claim(pid);
@@ -1397,6 +1405,33 @@ impl Supervisor {
                 ownership::Verdict::Wait | ownership::Verdict::Leave => {}
             }
         }
+        drop(claims);
+        self.end_suspects(None);
+    }
+
+    /// Ends the strays that may belong to a service being stopped (or to
+    /// the run that began at `stopped`, one just stopped): those that
+    /// started after its run began.
+    fn end_suspects(&mut self, stopped: Option<u64>) {
+        if self.suspects.is_empty() {
+            return;
+        }
+        let mut stopping: Vec<u64> = self
+            .busy_services()
+            .filter(|(_, s)| s.machine.state().active_state() == ActiveState::Deactivating)
+            .filter_map(|(_, s)| s.procs.since)
+            .collect();
+        stopping.extend(stopped);
+        if stopping.is_empty() {
+            return;
+        }
+        self.suspects.retain(|pid, start| {
+            if !ownership::stray_ended(*start, stopping.iter().copied()) {
+                return true;
+            }
+            let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
+            false
+        });
     }
 
     /// What tells whose an inherited process is. Looked up in
@@ -1497,6 +1532,7 @@ impl Supervisor {
             for pid in strays {
                 if try_reap(pid).is_some() {
                     self.strays.remove(&pid);
+                    self.suspects.remove(&pid);
                     progress = true;
                 }
             }

@@ -18,10 +18,12 @@
 //! A process none of these claims is a stray. The race this cannot close: a
 //! process that leaves its session (setsid), clears its environment, closes
 //! its standard streams and is orphaned, all between two scans, carries
-//! nothing that tells its service. Such a stray is ended (SIGKILL) when the
-//! daemon finds it, which is at the latest when any service is stopped; a
-//! process that should outlive its service's stop has no place in either
-//! case.
+//! nothing that tells its service. What is done about it: the stray is kept
+//! in view (with its start time), and ended (SIGKILL) when a service whose
+//! run began before the stray started is stopped (or found stopping): it
+//! may be that service's. It may also be another running service's, started
+//! after the stopped one began: that one loses it. A stray older than every
+//! stopping run is left alone (a process an earlier run left behind).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -122,8 +124,9 @@ impl<U> Default for Evidence<U> {
 pub enum Verdict<U> {
     /// It is this unit's.
     Owner(U),
-    /// No unit claims it: it is ended.
-    End,
+    /// No unit claims it: a stray, ended at a stop that may be its
+    /// service's (see [`stray_ended`]).
+    Stray,
     /// No unit claims it yet, but an exit of ours is still to be reaped
     /// (its parent's, maybe, which would tell): looked at again then.
     Wait,
@@ -148,8 +151,15 @@ pub fn judge<U>(e: Evidence<U>, strays_ours: bool, exits_pending: bool) -> Verdi
         None if !strays_ours => Verdict::Leave,
         None if e.foreign => Verdict::Reap,
         None if exits_pending => Verdict::Wait,
-        None => Verdict::End,
+        None => Verdict::Stray,
     }
+}
+
+/// Whether a stray that started at `start` (clock ticks since boot) is
+/// ended now, given when the runs of the services being stopped began: it
+/// is if one of them began no later, so that the stray may be its.
+pub fn stray_ended(start: u64, stopping_since: impl IntoIterator<Item = u64>) -> bool {
+    stopping_since.into_iter().any(|since| since <= start)
 }
 
 #[cfg(test)]
@@ -230,9 +240,19 @@ mod tests {
     }
 
     #[test]
-    fn a_process_nothing_claims_is_ended_once_no_exit_may_tell() {
+    fn a_stray_is_ended_by_the_stop_of_a_run_older_than_it() {
+        assert!(stray_ended(500, [100]));
+        assert!(stray_ended(500, [500]));
+        assert!(stray_ended(500, [900, 300]));
+        // Started before every stopping run began: not theirs.
+        assert!(!stray_ended(500, [600, 700]));
+        assert!(!stray_ended(500, []));
+    }
+
+    #[test]
+    fn a_process_nothing_claims_is_a_stray_once_no_exit_may_tell() {
         let none = Evidence::<&str>::default();
-        assert_eq!(judge(none, true, false), Verdict::End);
+        assert_eq!(judge(none, true, false), Verdict::Stray);
         assert_eq!(judge(none, true, true), Verdict::Wait);
         assert_eq!(judge(none, false, false), Verdict::Leave);
         assert_eq!(judge(none, false, true), Verdict::Leave);

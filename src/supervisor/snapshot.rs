@@ -201,6 +201,7 @@ impl Supervisor {
                     .and_then(|p| p.parent())
                     .and_then(|dir| self.cgroups.as_mut()?.adopt(&s.name, dir)),
                 output_pipes: Default::default(),
+                since: None,
             };
             service.capture = capture;
             service.trigger = s.trigger;
