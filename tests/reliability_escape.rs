@@ -152,6 +152,10 @@ fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
         n,
         "{label}: processes were ended before the stop"
     );
+    // What the daemon's tree reading costs with the service's processes up.
+    let t2 = Instant::now();
+    let table = sundial::supervisor::procs::scan().len();
+    let scan = t2.elapsed();
     let cgroup = control_group(&d, "escape.service");
     if let Some(dir) = &cgroup {
         cgroups.0 = dir.parent().map(Path::to_path_buf);
@@ -170,7 +174,8 @@ fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
     let escaped = marked(&marker).len();
     eprintln!(
         "reliability: escape {label}: {n} escaping processes up in {started:?}, stop took \
-         {stopped:?}, {escaped} survived the stop; cgroup {:?}",
+         {stopped:?}, {escaped} survived the stop; cgroup {:?}; a read of the process tree \
+         ({table} processes) took {scan:?}",
         cgroup
     );
     assert_eq!(

@@ -69,6 +69,11 @@ impl ControlGroups {
     pub fn create(d: &Delegation) -> io::Result<ControlGroups> {
         let mount = d.mount.clone();
         let own = d.root.clone();
+        // Moving a command from the daemon's cgroup into its service's takes
+        // write access to the daemon's `cgroup.procs` (the common ancestor).
+        if !writable(&own.join("cgroup.procs")) {
+            return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+        }
         sweep_stale(&own);
         let me = std::process::id();
         let start = procs_start_time(Pid::from_raw(me as i32)).unwrap_or(0);
@@ -211,6 +216,15 @@ pub fn processes(dir: &Path) -> Vec<Pid> {
 /// `cgroup.kill` (Linux 5.14); false where there is none.
 pub fn kill_all(dir: &Path) -> bool {
     fs::write(dir.join("cgroup.kill"), "1").is_ok()
+}
+
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: access() on a valid C string.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
 fn has_controllers(dir: &Path) -> bool {

@@ -1328,14 +1328,17 @@ impl Supervisor {
         self.with_machine(&name, |m, rt| m.notify(pid, &msg.fields, now, rt));
     }
 
-    /// The service a process belongs to: by main/control pid, by session or
-    /// process group, by its $INVOCATION_ID.
+    /// The service a process belongs to: by main/control pid, by its
+    /// cgroup, by session or process group, by its $INVOCATION_ID.
     fn owner_of(&self, pid: Pid) -> Option<String> {
         // Only a service with processes has a main or control pid or sessions.
         for (name, s) in self.busy_services() {
             if s.machine.main_pid() == Some(pid) || s.machine.control_pid() == Some(pid) {
                 return Some(name.clone());
             }
+        }
+        if let Some(unit) = self.cgroups.as_ref().and_then(|g| g.unit_of(pid)) {
+            return Some(unit.to_owned());
         }
         if let Some(info) = procs::stat(pid) {
             for (name, s) in self.busy_services() {
