@@ -1446,12 +1446,14 @@ impl Supervisor {
         info: Option<&procs::ProcInfo>,
         dead: &[(String, Pid)],
     ) -> ownership::Evidence<String> {
-        let mut e = ownership::Evidence::default();
-        e.cgroup = self
-            .cgroups
-            .as_ref()
-            .and_then(|g| g.unit_of(pid))
-            .map(str::to_owned);
+        let mut e = ownership::Evidence {
+            cgroup: self
+                .cgroups
+                .as_ref()
+                .and_then(|g| g.unit_of(pid))
+                .map(str::to_owned),
+            ..Default::default()
+        };
         if e.cgroup.is_some() {
             return e;
         }
