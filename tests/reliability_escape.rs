@@ -256,6 +256,9 @@ fn escape_after_a_while(mut d: Daemon, tag: u32, label: &str) {
     eprintln!("reliability: escape {label}: {n} processes orphaned after a scan, {alive} lived until the stop, {left} survived it");
     assert_eq!(left, 0, "{label}");
     assert!(d.terminate(), "{label}: the daemon exits cleanly");
+    if let Some(base) = &cgroups.0 {
+        assert!(!base.exists(), "{label}: {} is left", base.display());
+    }
 }
 
 fn cgroups_writable() -> bool {

@@ -240,6 +240,23 @@ pub struct Supervisor {
     conflicted_by: BTreeMap<String, BTreeSet<String>>,
 }
 
+impl Drop for Supervisor {
+    /// The daemon's last reaping: processes of its services that ended and
+    /// were not reaped yet would be left to PID 1 as zombies, and keep
+    /// their cgroups from being removed (the subtree goes after this).
+    fn drop(&mut self) {
+        if !self.config.reap_strays {
+            return;
+        }
+        let zombies = procs::own_children()
+            .into_iter()
+            .filter(|pid| procs::stat(*pid).is_some_and(|p| p.zombie));
+        for pid in zombies {
+            let _ = try_reap(pid);
+        }
+    }
+}
+
 impl std::fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Supervisor")
