@@ -50,6 +50,8 @@ pub struct ControlGroups {
     /// Escaped directory name -> unit, for telling which unit a process
     /// belongs to.
     units: HashMap<String, String>,
+    /// The daemon's pid (the process moved into a leaf when needed).
+    me: u32,
 }
 
 /// A service's cgroup.
@@ -85,6 +87,7 @@ impl ControlGroups {
             own,
             base,
             units: HashMap::new(),
+            me,
         })
     }
 
@@ -171,7 +174,7 @@ impl ControlGroups {
     /// Moves the daemon into `base/supervisor` if it is alone in its
     /// cgroup; whether it did.
     fn move_self_to_leaf(&self) -> io::Result<bool> {
-        let me = std::process::id();
+        let me = self.me;
         let procs = fs::read_to_string(self.own.join("cgroup.procs"))?;
         let alone = procs.split_whitespace().all(|p| p == me.to_string());
         if !alone {
@@ -337,6 +340,67 @@ pub fn parse_pids(text: &str) -> Vec<Pid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_controller_is_enabled_with_the_daemon_moved_into_a_leaf_when_alone() {
+        let Some(d) = super::super::cgroup::detect() else {
+            eprintln!("skipped: no writable cgroup v2 tree");
+            return;
+        };
+        let (mount, root) = (d.mount, d.root);
+        // A stand-in for the daemon, in a cgroup of the test's own that is
+        // its "own" cgroup.
+        let own = root.join(format!("sundial-test-{}-leaf", std::process::id()));
+        fs::create_dir(&own).unwrap();
+        // A controller the test's cgroup may enable for its children (none
+        // in a hybrid layout's tracking hierarchy).
+        let offered = fs::read_to_string(own.join("cgroup.controllers")).unwrap_or_default();
+        let Some(controller) = offered.split_whitespace().next().map(str::to_owned) else {
+            remove_empty_tree(&own);
+            eprintln!("skipped: no controller to enable below {}", root.display());
+            return;
+        };
+        let mut child = std::process::Command::new("/bin/sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let cleanup = |own: &Path, child: &mut std::process::Child| {
+            let _ = child.kill();
+            let _ = child.wait();
+            remove_empty_tree(own);
+        };
+        if fs::write(own.join("cgroup.procs"), pid.to_string()).is_err() {
+            cleanup(&own, &mut child);
+            eprintln!("skipped: cannot move a process between cgroups here");
+            return;
+        }
+        let base = own.join(subtree_name(pid, 0, 0));
+        fs::create_dir(&base).unwrap();
+        let groups = ControlGroups {
+            mount,
+            own: own.clone(),
+            base: base.clone(),
+            units: HashMap::new(),
+            me: pid,
+        };
+        let result = groups.enable(&controller);
+        let leaf = fs::read_to_string(base.join(SUPERVISOR_LEAF).join("cgroup.procs"));
+        let enabled = fs::read_to_string(base.join("cgroup.subtree_control"));
+        // Back where it came from, so that everything can go.
+        let _ = fs::write(root.join("cgroup.procs"), pid.to_string());
+        let _ = fs::write(own.join("cgroup.subtree_control"), format!("-{controller}"));
+        let _ = fs::write(
+            base.join("cgroup.subtree_control"),
+            format!("-{controller}"),
+        );
+        drop(groups);
+        cleanup(&own, &mut child);
+        assert!(!own.exists(), "left behind");
+        result.expect("enabled");
+        assert_eq!(leaf.unwrap().trim(), pid.to_string());
+        assert!(enabled.unwrap().contains(&controller));
+    }
 
     #[test]
     fn subtree_names_round_trip_and_others_are_not_ours() {
