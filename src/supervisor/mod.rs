@@ -1161,12 +1161,16 @@ impl Supervisor {
         };
         let mut messages = Vec::new();
         if let Some(groups) = self.cgroups.as_mut() {
-            if s.procs.cgroup.is_none() {
-                match groups.prepare(name) {
-                    Ok(cg) => s.procs.cgroup = Some(cg),
-                    Err(e) => messages.push(format!(
+            // Made again even where a run left processes in it: a daemon in
+            // another pid namespace may have taken it for a dead daemon's
+            // and removed it once empty.
+            match groups.prepare(name) {
+                Ok(cg) => s.procs.cgroup = Some(cg),
+                Err(e) => {
+                    s.procs.cgroup = None;
+                    messages.push(format!(
                         "Failed to create its cgroup, tracking its processes without: {e}"
-                    )),
+                    ));
                 }
             }
         }
