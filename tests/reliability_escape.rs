@@ -347,3 +347,62 @@ fn escaping_processes_end_with_the_service_of_an_ordinary_user() {
     assert!(out.cgroup.is_none(), "nobody has no cgroup to write to");
     assert_eq!(out.escaped, 0);
 }
+
+/// Each run of a service that restarts has its cgroup: the processes a run
+/// leaves end with it, and none is left after the stop.
+#[test]
+fn every_run_of_a_restarting_service_has_its_cgroup() {
+    if !cgroups_writable() {
+        eprintln!("reliability: skipped: no writable cgroup v2 tree (not root)");
+        return;
+    }
+    let marker = unique_marker(6);
+    let _guard = MarkerGuard(marker.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "again.service",
+            &format!(
+                "[Unit]\nStartLimitIntervalSec=0\n[Service]\nRestart=always\nRestartSec=100ms\n\
+                 ExecStart=/bin/sh -c '(env -i setsid /bin/sleep {marker} \
+                 >/dev/null 2>&1 </dev/null &); sleep 0.3; exit 1'\n"
+            ),
+        )],
+    );
+    d.start();
+    let mut cgroups = CgroupGuard(None);
+    match d.call(Request::Start {
+        units: vec!["again.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("start: {other:?}"),
+    }
+    let restarted = wait_for(Duration::from_secs(20), || {
+        d.property(Some("again.service"), "NRestarts")
+            .parse::<u32>()
+            .is_ok_and(|n| n >= 3)
+            && d.property(Some("again.service"), "ActiveState") == "active"
+    });
+    assert!(restarted, "{}", d.stderr());
+    let cgroup = control_group(&d, "again.service");
+    cgroups.0 = cgroup
+        .as_ref()
+        .and_then(|c| c.parent().map(Path::to_path_buf));
+    assert!(cgroup.is_some(), "a restarted run has a cgroup");
+    // Each run's process ended with its run.
+    let alive = marked(&marker).len();
+    assert!(alive <= 1, "{alive} processes of earlier runs live on");
+    match d.call(Request::Stop {
+        units: vec!["again.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("stop: {other:?}"),
+    }
+    wait_for(Duration::from_secs(3), || marked(&marker).is_empty());
+    assert_eq!(marked(&marker).len(), 0);
+    assert!(d.terminate());
+    if let Some(base) = &cgroups.0 {
+        assert!(!base.exists(), "{} is left", base.display());
+    }
+}

@@ -855,7 +855,6 @@ impl Supervisor {
                     self.finish_job(job.id, JobResult::Assert);
                     return true;
                 }
-                self.prepare_cgroup(&job.unit);
                 match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
                     Some(StartOutcome::Started) => {
                         self.set_phase(job.id, Phase::Running);
@@ -989,6 +988,9 @@ impl Supervisor {
             procs: &mut s.procs,
             capture: &mut s.capture,
             trigger: s.trigger.as_ref(),
+            cgroups: self.cgroups.as_mut(),
+            delegation: self.delegation.as_ref(),
+            cgroup_reported: &mut s.cgroup_reported,
             messages: &mut messages,
         };
         let r = f(&mut s.machine, &mut edge);
@@ -1150,51 +1152,6 @@ impl Supervisor {
             Check::Assert => &unit.asserts,
         };
         conditions::first_failure(list, &self.config.manager_environment, check)
-    }
-
-    /// Makes the service's cgroup (where cgroups are tracked) and writes its
-    /// resource limits into it (where the controllers are delegated), before
-    /// its first command is spawned.
-    fn prepare_cgroup(&mut self, name: &str) {
-        let Some(s) = self.services.get_mut(name) else {
-            return;
-        };
-        let mut messages = Vec::new();
-        if let Some(groups) = self.cgroups.as_mut() {
-            // Made again even where a run left processes in it: a daemon in
-            // another pid namespace may have taken it for a dead daemon's
-            // and removed it once empty.
-            match groups.prepare(name) {
-                Ok(cg) => s.procs.cgroup = Some(cg),
-                Err(e) => {
-                    s.procs.cgroup = None;
-                    messages.push(format!(
-                        "Failed to create its cgroup, tracking its processes without: {e}"
-                    ));
-                }
-            }
-        }
-        let limits = !cgroup::settings(&s.machine.unit().service).is_empty();
-        if limits {
-            let outcome = match (&self.delegation, &self.cgroups, &mut s.procs.cgroup) {
-                (Some(d), Some(groups), Some(cg)) => cgroup::limits(d, &s.machine.unit().service)
-                    .and_then(|wanted| cgroup::apply(groups, &cg.dir, &wanted))
-                    .map(|()| {
-                        // Controllers apply now: commands are forked into it.
-                        cg.controllers = true;
-                    }),
-                _ => Err("no writable cgroup v2 subtree delegated".to_owned()),
-            };
-            if let Err(e) = outcome {
-                if !s.cgroup_reported {
-                    s.cgroup_reported = true;
-                    messages.push(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}"));
-                }
-            }
-        }
-        for m in messages {
-            self.log_manager(name, m);
-        }
     }
 
     /// `ControlGroup=`: the service's cgroup below the mount point, while it
