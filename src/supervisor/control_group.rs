@@ -230,7 +230,8 @@ fn writable(path: &Path) -> bool {
     unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
-fn has_controllers(dir: &Path) -> bool {
+/// Whether controllers apply to a cgroup (its parent enabled some for it).
+pub fn has_controllers(dir: &Path) -> bool {
     fs::read_to_string(dir.join("cgroup.controllers")).is_ok_and(|t| !t.trim().is_empty())
 }
 

@@ -393,7 +393,10 @@ impl Runtime for Edge<'_> {
         }
         if let Some(cg) = &self.procs.cgroup {
             req.cgroup_procs = Some(cg.dir.join("cgroup.procs"));
-            req.cgroup_controllers = cg.controllers;
+            // Read again: another service's limits may have enabled
+            // controllers for every service's cgroup since.
+            req.cgroup_controllers =
+                cg.controllers || super::control_group::has_controllers(&cg.dir);
         }
 
         // Every command reports on its exec through a pipe read beside the
