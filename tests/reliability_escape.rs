@@ -293,8 +293,8 @@ fn escaping_processes_end_with_the_service_without_cgroups() {
 }
 
 /// What a read of the process tree costs, the one the daemon makes every
-/// second while a service without a cgroup has processes (and at most five
-/// times a second more at exits, once per stop).
+/// second while a service without a cgroup has processes (and once more a
+/// second at most at exits, once per stop).
 #[test]
 fn reading_the_process_tree_costs() {
     let rounds = 20;

@@ -37,8 +37,10 @@ use super::procs::ProcInfo;
 pub const SCAN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The least time between two scans made for a child's exit: a burst of
-/// exits costs one scan.
-pub const SCAN_AT_EXIT_GAP: Duration = Duration::from_millis(200);
+/// exits costs one scan, and with the ticks there are at most two a second
+/// (a read of 1,000 processes takes some 25 ms, see
+/// tests/reliability_escape.rs).
+pub const SCAN_AT_EXIT_GAP: Duration = Duration::from_millis(500);
 
 /// (pid, start time) -> unit, as last seen in the process tree.
 #[derive(Debug, Default, Clone)]
