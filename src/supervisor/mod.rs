@@ -880,7 +880,7 @@ impl Supervisor {
                 // a word; take them now so that the stop reaches them.
                 self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
-                let since = self.services.get(&job.unit).and_then(|s| s.procs.since);
+                let since = self.stray_window(&job.unit);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.end_suspects(since);
                 self.set_phase(job.id, Phase::Running);
@@ -889,7 +889,7 @@ impl Supervisor {
             JobType::Restart => {
                 self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
-                let since = self.services.get(&job.unit).and_then(|s| s.procs.since);
+                let since = self.stray_window(&job.unit);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
                 self.end_suspects(since);
                 self.set_phase(job.id, Phase::Running);
@@ -1338,9 +1338,10 @@ impl Supervisor {
     /// service in `dead` (services and their processes that just died) whose
     /// process it descends from: the only one, or the one whose dead process
     /// led the orphan's session or process group. Children that belong to
-    /// nobody here are ended and reaped as strays only with `reap_strays`
-    /// (the daemon owns every child of its process; a test process may run
-    /// several supervisors side by side).
+    /// nobody here are strays, reaped when they exit and ended at a stop
+    /// that may be theirs, only with `reap_strays` (the daemon owns every
+    /// child of its process; a test process may run several supervisors
+    /// side by side).
     fn adopt_orphans(&mut self, dead: &[(String, Pid)]) {
         let mut claims = procs::Claims::lock();
         let children: Vec<(Pid, Option<procs::ProcInfo>)> = procs::own_children()
@@ -1390,6 +1391,13 @@ impl Supervisor {
         self.end_suspects(None);
     }
 
+    /// When the current run of `name` began, for ending strays at its stop:
+    /// none where its stop leaves processes (KillMode=process, none).
+    fn stray_window(&self, name: &str) -> Option<u64> {
+        let s = self.services.get(name)?;
+        stop_ends_all(s).then_some(s.procs.since).flatten()
+    }
+
     /// Ends the strays that may belong to a service being stopped (or to
     /// the run that began at `stopped`, one just stopped): those that
     /// started after its run began.
@@ -1400,6 +1408,7 @@ impl Supervisor {
         let mut stopping: Vec<u64> = self
             .busy_services()
             .filter(|(_, s)| s.machine.state().active_state() == ActiveState::Deactivating)
+            .filter(|(_, s)| stop_ends_all(s))
             .filter_map(|(_, s)| s.procs.since)
             .collect();
         stopping.extend(stopped);
@@ -1552,6 +1561,15 @@ impl Supervisor {
             self.with_machine(&name, |m, rt| m.timer(now, rt));
         }
     }
+}
+
+/// Whether a stop of the service ends every process of its run
+/// (KillMode=control-group, mixed), so that strays that may be its go too.
+fn stop_ends_all(s: &Service) -> bool {
+    matches!(
+        s.machine.unit().service.kill_mode,
+        crate::unit::service::KillMode::ControlGroup | crate::unit::service::KillMode::Mixed
+    )
 }
 
 /// Whether a service's processes are tracked by the process tree (no

@@ -20,8 +20,8 @@
 //! its standard streams and is orphaned, all between two scans, carries
 //! nothing that tells its service. What is done about it: the stray is kept
 //! in view (with its start time), and ended (SIGKILL) when a service whose
-//! run began before the stray started is stopped (or found stopping): it
-//! may be that service's. It may also be another running service's, started
+//! run began before the stray started is stopped (or found stopping) with
+//! `KillMode=control-group` or `mixed`: it may be that service's. It may also be another running service's, started
 //! after the stopped one began: that one loses it. A stray older than every
 //! stopping run is left alone (a process an earlier run left behind).
 
