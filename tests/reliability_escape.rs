@@ -406,3 +406,61 @@ fn every_run_of_a_restarting_service_has_its_cgroup() {
         assert!(!base.exists(), "{} is left", base.display());
     }
 }
+
+/// A service that makes cgroups of its own below its cgroup (as one with
+/// `Delegate=` does) has the processes there stopped too, and those cgroups
+/// removed with its own.
+#[test]
+fn the_cgroups_a_service_makes_go_with_it() {
+    if !cgroups_writable() {
+        eprintln!("reliability: skipped: no writable cgroup v2 tree (not root)");
+        return;
+    }
+    let mount = cgroup2_mount().unwrap();
+    let marker = unique_marker(7);
+    let _guard = MarkerGuard(marker.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "nest.service",
+            &format!(
+                "[Service]\nExecStart=/bin/sh -c 'd={}$$(sed -n s/^0:://p /proc/self/cgroup); \
+                 mkdir $$d/sub && /bin/sh -c \"echo 0 > $$d/sub/cgroup.procs; \
+                 exec /bin/sleep {marker}\" & exec /bin/sleep 1000'\n",
+                mount.display()
+            ),
+        )],
+    );
+    d.start();
+    let mut cgroups = CgroupGuard(None);
+    match d.call(Request::Start {
+        units: vec!["nest.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("start: {other:?}"),
+    }
+    let cgroup = control_group(&d, "nest.service").expect("a cgroup");
+    cgroups.0 = cgroup.parent().map(Path::to_path_buf);
+    let nested = wait_for(Duration::from_secs(10), || {
+        marked(&marker).first().is_some_and(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/cgroup"))
+                .is_ok_and(|t| t.contains("/nest.service/sub\n"))
+        })
+    });
+    assert!(
+        nested,
+        "the service's process is in its own cgroup: {}",
+        d.stderr()
+    );
+    match d.call(Request::Stop {
+        units: vec!["nest.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("stop: {other:?}"),
+    }
+    wait_for(Duration::from_secs(3), || marked(&marker).is_empty());
+    assert_eq!(marked(&marker).len(), 0);
+    assert!(!cgroup.exists(), "{} is left", cgroup.display());
+    assert!(d.terminate());
+}

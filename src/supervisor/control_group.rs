@@ -124,15 +124,13 @@ impl ControlGroups {
         })
     }
 
-    /// Removes `unit`'s directory if no process is left in it; whether it
-    /// is gone.
+    /// Removes `unit`'s directory, with the cgroups the service made below
+    /// it, if no process is left in them; whether it is gone.
     pub fn remove(&mut self, unit: &str) -> bool {
         let name = escape(unit);
         let dir = self.base.join(&name);
-        let gone = match fs::remove_dir(&dir) {
-            Ok(()) => true,
-            Err(e) => e.kind() == io::ErrorKind::NotFound,
-        };
+        remove_empty_tree(&dir);
+        let gone = !dir.exists();
         if gone {
             self.units.remove(&name);
         }
@@ -192,10 +190,6 @@ impl Drop for ControlGroups {
     /// that still has processes (KillMode=none leftovers, a daemon told to
     /// exit without waiting) stays, with them, and so does the base.
     fn drop(&mut self) {
-        let names: Vec<String> = self.units.keys().cloned().collect();
-        for name in names {
-            let _ = fs::remove_dir(self.base.join(name));
-        }
         remove_empty_tree(&self.base);
     }
 }
@@ -207,12 +201,20 @@ pub fn populated(dir: &Path) -> Option<bool> {
     parse_populated(&text)
 }
 
-/// The processes in a cgroup (not its children's; a service's directory
-/// has none).
+/// The processes in a cgroup and in the cgroups below it (a service may
+/// make its own, `Delegate=`).
 pub fn processes(dir: &Path) -> Vec<Pid> {
-    fs::read_to_string(dir.join("cgroup.procs"))
+    let mut pids = fs::read_to_string(dir.join("cgroup.procs"))
         .map(|t| parse_pids(&t))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                pids.extend(processes(&e.path()));
+            }
+        }
+    }
+    pids
 }
 
 /// SIGKILL to every process of the cgroup at once, the kernel's
