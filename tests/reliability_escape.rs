@@ -48,12 +48,14 @@ fn marked(marker: &str) -> Vec<i32> {
         .collect()
 }
 
-/// Kills every process of the marker when the test ends, passed or not.
+/// Kills every process of the marker when the test ends, passed or not,
+/// and the services' main processes (`sleep <marker>9`).
 struct MarkerGuard(String);
 
 impl Drop for MarkerGuard {
     fn drop(&mut self) {
-        for pid in marked(&self.0) {
+        let main = format!("{}9", self.0);
+        for pid in marked(&self.0).into_iter().chain(marked(&main)) {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
                 nix::sys::signal::Signal::SIGKILL,
@@ -62,14 +64,23 @@ impl Drop for MarkerGuard {
     }
 }
 
-/// A directory the test made in the cgroup tree is removed at the end.
+/// The test's daemon's cgroup subtree is gone at the end, passed or not:
+/// what still runs in it (a failed test's) is killed, then it is removed.
 struct CgroupGuard(Option<PathBuf>);
 
 impl Drop for CgroupGuard {
     fn drop(&mut self) {
-        if let Some(dir) = &self.0 {
-            remove_tree(dir);
+        let Some(dir) = &self.0 else { return };
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.filter_map(Result::ok) {
+                let _ = fs::write(e.path().join("cgroup.kill"), "1");
+            }
         }
+        wait_for(Duration::from_secs(5), || {
+            fs::read_to_string(dir.join("cgroup.events"))
+                .map_or(true, |t| t.contains("populated 0"))
+        });
+        remove_tree(dir);
     }
 }
 
@@ -93,7 +104,7 @@ fn escaping_unit(marker: &str, n: usize) -> String {
         "[Service]\nExecStart=/bin/sh -c 'i=0; while [ $$i -lt {n} ]; do \
          if [ $$((i %% 2)) = 0 ]; then (env -i setsid /bin/sleep {marker} &); \
          else (env -i setsid /bin/sleep {marker} >/dev/null 2>&1 </dev/null &); fi; \
-         i=$$((i+1)); done; exec /bin/sleep 1000'\n"
+         i=$$((i+1)); done; exec /bin/sleep {marker}9'\n"
     )
 }
 
@@ -198,7 +209,7 @@ fn slowly_escaping_unit(marker: &str, n: usize) -> String {
     format!(
         "[Service]\nExecStart=/bin/sh -c 'i=0; while [ $$i -lt {n} ]; do \
          (env -i setsid /bin/sleep {marker} >/dev/null 2>&1 </dev/null & exec /bin/sleep 3) & \
-         i=$$((i+1)); done; exec /bin/sleep 1000'\n"
+         i=$$((i+1)); done; exec /bin/sleep {marker}9'\n"
     )
 }
 
@@ -427,7 +438,7 @@ fn the_cgroups_a_service_makes_go_with_it() {
             &format!(
                 "[Service]\nExecStart=/bin/sh -c 'd={}$$(sed -n s/^0:://p /proc/self/cgroup); \
                  mkdir $$d/sub && /bin/sh -c \"echo 0 > $$d/sub/cgroup.procs; \
-                 exec /bin/sleep {marker}\" & exec /bin/sleep 1000'\n",
+                 exec /bin/sleep {marker}\" & exec /bin/sleep {marker}9'\n",
                 mount.display()
             ),
         )],
@@ -463,4 +474,57 @@ fn the_cgroups_a_service_makes_go_with_it() {
     assert_eq!(marked(&marker).len(), 0);
     assert!(!cgroup.exists(), "{} is left", cgroup.display());
     assert!(d.terminate());
+}
+
+/// A daemon that re-executes itself keeps its services in their cgroups:
+/// the stop after it still ends every process.
+#[test]
+fn a_re_executed_daemon_keeps_its_services_cgroups() {
+    if !cgroups_writable() {
+        eprintln!("reliability: skipped: no writable cgroup v2 tree (not root)");
+        return;
+    }
+    let n = 10;
+    let marker = unique_marker(8);
+    let _guard = MarkerGuard(marker.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]);
+    daemon_support::write_unit(&d.units, "escape.service", &escaping_unit(&marker, n));
+    d.start();
+    let mut cgroups = CgroupGuard(None);
+    match d.call(Request::Start {
+        units: vec!["escape.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("start: {other:?}"),
+    }
+    assert!(wait_for(Duration::from_secs(20), || marked(&marker).len() == n));
+    let before = control_group(&d, "escape.service").expect("a cgroup");
+    cgroups.0 = before.parent().map(Path::to_path_buf);
+    // The daemon execs with the request's connection open: no reply.
+    let mut client = sundial::ipc::Client::connect(&d.socket).expect("connects");
+    if let Ok(Response::Error { message, .. }) = client.call(&Request::DaemonReexec) {
+        panic!("daemon-reexec: {message}");
+    }
+    assert!(
+        wait_for(Duration::from_secs(20), || d
+            .stderr()
+            .contains("sundial: re-executed:")),
+        "{}",
+        d.stderr()
+    );
+    assert_eq!(control_group(&d, "escape.service"), Some(before.clone()));
+    match d.call(Request::Stop {
+        units: vec!["escape.service".into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("stop: {other:?}"),
+    }
+    wait_for(Duration::from_secs(3), || marked(&marker).is_empty());
+    assert_eq!(marked(&marker).len(), 0);
+    assert!(!before.exists(), "{} is left", before.display());
+    assert!(d.terminate());
+    if let Some(base) = &cgroups.0 {
+        assert!(!base.exists(), "{} is left", base.display());
+    }
 }
