@@ -33,7 +33,8 @@ pub fn detect() -> Option<Delegation> {
     })?;
     let own = fs::read_to_string("/proc/self/cgroup").ok()?;
     let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?;
-    let root = mount.join(own_root(rel.trim_start_matches('/'), std::process::id()));
+    let me = super::control_group::proc_self().map_or_else(std::process::id, |(pid, _)| pid);
+    let root = mount.join(own_root(rel.trim_start_matches('/'), me));
     let controllers: Vec<String> = fs::read_to_string(root.join("cgroup.controllers"))
         .ok()?
         .split_whitespace()

@@ -78,9 +78,9 @@ impl ControlGroups {
         }
         sweep_stale(&own);
         let me = std::process::id();
-        let start = procs_start_time(Pid::from_raw(me as i32)).unwrap_or(0);
+        let (pid, start) = proc_self().unwrap_or((me, 0));
         let n = SUBTREES.fetch_add(1, Ordering::Relaxed);
-        let base = own.join(subtree_name(me, start, n));
+        let base = own.join(subtree_name(pid, start, n));
         fs::create_dir_all(&base)?;
         Ok(ControlGroups {
             mount,
@@ -239,6 +239,15 @@ pub fn has_controllers(dir: &Path) -> bool {
 
 fn procs_start_time(pid: Pid) -> Option<u64> {
     super::procs::stat(pid).map(|p| p.start)
+}
+
+/// This process's pid and start time as /proc tells them: the view every
+/// daemon sweeping the tree has of it, also where /proc belongs to another
+/// pid namespace than the daemon's.
+pub fn proc_self() -> Option<(u32, u64)> {
+    let text = fs::read_to_string("/proc/self/stat").ok()?;
+    let info = super::procs::parse_stat(&text)?;
+    Some((u32::try_from(info.pid.as_raw()).ok()?, info.start))
 }
 
 /// Removes the empty subtrees of daemons that are gone.
