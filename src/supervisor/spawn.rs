@@ -428,6 +428,29 @@ mod tests {
     }
 
     #[test]
+    fn the_daemon_s_descriptors_are_not_inherited() {
+        // A descriptor without close-on-exec (dup sets none): not passed on
+        // either, as in systemd; the exec report still works.
+        let file = std::fs::File::open("/dev/null").expect("opens");
+        // SAFETY: dup of a descriptor we own; closed below.
+        let leaked = unsafe { libc::dup(file.as_raw_fd()) };
+        assert!(leaked > 2);
+        let req = SpawnRequest::new(
+            "/bin/sh",
+            vec![
+                "sh".into(),
+                "-c".into(),
+                format!("test ! -e /proc/self/fd/{leaked}").into(),
+            ],
+        );
+        let (pid, report) = spawn_reporting(req);
+        // SAFETY: the descriptor dup'd above.
+        unsafe { libc::close(leaked) };
+        assert_eq!(report, ExecReport::Execd);
+        assert_eq!(wait_exit(pid), 0);
+    }
+
+    #[test]
     fn missing_program_is_203() {
         let req = SpawnRequest::new("/nonexistent/prog", vec!["prog".into()]);
         let (pid, report) = spawn_reporting(req);
