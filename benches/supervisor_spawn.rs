@@ -2,7 +2,8 @@
 //! reaped through the supervisor, next to a bare fork/exec/wait loop of
 //! /bin/true in the same run.
 //!
-//! `cargo bench --bench supervisor_spawn [-- N]` prints both rates.
+//! `cargo bench --bench supervisor_spawn [-- N]` prints the rates, with a
+//! cgroup per run (where one can be made) and without.
 
 use std::ffi::CString;
 use std::time::{Duration, Instant};
@@ -56,9 +57,10 @@ fn unit(output: Option<StandardOutput>) -> ServiceUnit {
     u
 }
 
-async fn supervised(n: u32, output: Option<StandardOutput>) -> Duration {
+async fn supervised(n: u32, output: Option<StandardOutput>, cgroups: bool) -> Duration {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = SupervisorConfig::new(dir.path().join("run"));
+    let mut config = SupervisorConfig::new(dir.path().join("run"));
+    config.cgroups = cgroups;
     let mut sup = Supervisor::new(config, Box::new(NullSink)).expect("supervisor");
     sup.add_unit(unit(output));
     let t0 = Instant::now();
@@ -91,12 +93,15 @@ fn main() {
         .expect("runtime");
     // Warm up caches and the page cache of /bin/true.
     bare(100);
-    rt.block_on(supervised(100, None));
+    rt.block_on(supervised(100, None, true));
 
     let rate = |d: Duration| f64::from(n) / d.as_secs_f64();
     let bare_rate = rate(bare(n));
-    let captured = rate(rt.block_on(supervised(n, None)));
-    let null = rate(rt.block_on(supervised(n, Some(StandardOutput::Null))));
+    // Where a cgroup v2 tree is writable (root), each run has a cgroup made,
+    // joined and removed; measured on both sides of the runs without.
+    let captured = rate(rt.block_on(supervised(n, None, true)));
+    let no_cgroups = rate(rt.block_on(supervised(n, None, false)));
+    let null = rate(rt.block_on(supervised(n, Some(StandardOutput::Null), true)));
     let bare_again = rate(bare(n));
     println!("bare fork/exec/wait of /bin/true:         {bare_rate:8.0}/s (again after: {bare_again:.0}/s)");
     println!(
@@ -106,5 +111,9 @@ fn main() {
     println!(
         "supervised oneshot, StandardOutput=null:  {null:8.0}/s ({:.0}% of bare)",
         100.0 * null / bare_rate
+    );
+    println!(
+        "supervised oneshot, captured, no cgroups: {no_cgroups:8.0}/s ({:.0}% of bare)",
+        100.0 * no_cgroups / bare_rate
     );
 }

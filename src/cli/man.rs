@@ -326,6 +326,12 @@ fn main_sections(roff: &mut Roff) {
              holds state.db, else the scope's.",
         ),
         (
+            "SUNDIAL_CGROUPS",
+            "off: the daemon tracks its services' processes by the process tree, without \
+             a cgroup per service, even where its cgroup v2 tree is writable (see \
+             ControlGroup in show).",
+        ),
+        (
             "TZ",
             "The local time zone, as glibc reads it; unset means /etc/localtime.",
         ),

@@ -321,6 +321,9 @@ async fn start(
     let mut supervisor_config = SupervisorConfig::new(&paths.runtime_dir);
     supervisor_config.defaults = config.defaults;
     supervisor_config.log_rate_limit = config.log_rate_limit;
+    // `SUNDIAL_CGROUPS=off`: processes are tracked by the process tree even
+    // where a cgroup v2 tree is writable (see supervisor::ownership).
+    supervisor_config.cgroups = cgroups_wanted(std::env::var("SUNDIAL_CGROUPS").ok().as_deref());
     // Variables that are no Unicode cannot be a locale or a path we pass on.
     let process_env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -609,4 +612,24 @@ fn proc_namespace_mismatch() -> Option<String> {
              mount /proc for this namespace (unshare --mount-proc, a container's own /proc)"
         )
     })
+}
+
+/// Whether services get cgroups of their own, from `$SUNDIAL_CGROUPS`:
+/// `off` (or `0`, `no`, `false`) turns them off; anything else, or nothing,
+/// leaves them on where a cgroup v2 tree is writable.
+fn cgroups_wanted(value: Option<&str>) -> bool {
+    !matches!(value, Some("off" | "0" | "no" | "false"))
+}
+
+#[cfg(test)]
+mod cgroup_switch_tests {
+    #[test]
+    fn sundial_cgroups_off_turns_them_off() {
+        assert!(super::cgroups_wanted(None));
+        assert!(super::cgroups_wanted(Some("on")));
+        assert!(super::cgroups_wanted(Some("")));
+        for off in ["off", "0", "no", "false"] {
+            assert!(!super::cgroups_wanted(Some(off)), "{off}");
+        }
+    }
 }

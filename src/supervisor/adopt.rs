@@ -331,7 +331,11 @@ impl Supervisor {
             invocation_id: s.machine.invocation_id().to_owned(),
             sub_state: s.machine.state().sub_state().as_str(),
             processes,
-            cgroup_procs: s.cgroup_procs.clone(),
+            cgroup_procs: s
+                .procs
+                .cgroup
+                .as_ref()
+                .map(|cg| cg.dir.join("cgroup.procs")),
         })
     }
 
@@ -370,7 +374,15 @@ impl Supervisor {
             elapsed: request.elapsed,
             final_phase: request.final_phase,
         };
-        s.cgroup_procs = request.cgroup_procs;
+        // The killed daemon's cgroup of the run: its processes move into
+        // this daemon's, which stop and the end of the run then go by.
+        s.procs.cgroup = match (
+            request.cgroup_procs.as_deref().and_then(Path::parent),
+            self.cgroups.as_mut(),
+        ) {
+            (Some(old), Some(groups)) => groups.take_over(&name, old).ok(),
+            _ => None,
+        };
         for found in request.main.into_iter().chain(request.control) {
             if let Some(session) = found.session {
                 s.procs.add_session(session);

@@ -1,22 +1,29 @@
-//! MemoryMax=, CPUQuota= and TasksMax= through a delegated cgroup v2
-//! subtree, where the daemon has one it may write to; elsewhere the settings
-//! are reported once per unit as not enforced.
+//! The cgroup v2 tree the daemon may write to, and MemoryMax=, CPUQuota=
+//! and TasksMax= written into a service's cgroup (see [`super::control_group`])
+//! where the controllers are delegated; elsewhere the settings are reported
+//! once per unit as not enforced.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::control_group::ControlGroups;
 use crate::unit::service::{Limit, ServiceSection};
 
 /// A cgroup v2 directory the daemon may create children in, with the
 /// controllers it can enable there.
 #[derive(Debug, Clone)]
 pub struct Delegation {
+    /// Where the cgroup v2 hierarchy is mounted.
+    pub mount: PathBuf,
+    /// The daemon's own cgroup in it.
     pub root: PathBuf,
     pub controllers: Vec<String>,
 }
 
-/// Finds the daemon's own cgroup v2 directory and checks it is writable. The
-/// controllers must be listed in its `cgroup.controllers`.
+/// Finds the daemon's own cgroup v2 directory and checks it is writable: a
+/// pure v2 tree (delegated to the daemon's user, or a container's), or the
+/// hybrid layout's controller-less tracking hierarchy. The controllers that
+/// can be enabled are those listed in its `cgroup.controllers`.
 pub fn detect() -> Option<Delegation> {
     let mountinfo = fs::read_to_string("/proc/self/mountinfo").ok()?;
     let mount = mountinfo.lines().find_map(|l| {
@@ -26,13 +33,33 @@ pub fn detect() -> Option<Delegation> {
     })?;
     let own = fs::read_to_string("/proc/self/cgroup").ok()?;
     let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?;
-    let root = mount.join(rel.trim_start_matches('/'));
+    let me = super::control_group::proc_self().map_or_else(std::process::id, |(pid, _)| pid);
+    let root = mount.join(own_root(rel.trim_start_matches('/'), me));
     let controllers: Vec<String> = fs::read_to_string(root.join("cgroup.controllers"))
         .ok()?
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    writable(&root).then_some(Delegation { root, controllers })
+    writable(&root).then_some(Delegation {
+        mount,
+        root,
+        controllers,
+    })
+}
+
+/// The daemon's own cgroup from the path in `/proc/self/cgroup`: a daemon
+/// that moved itself into its subtree's leaf (see
+/// [`super::control_group::ControlGroups::enable`]) and then re-executed
+/// itself starts from the cgroup it moved out of.
+pub fn own_root(rel: &str, pid: u32) -> &str {
+    let Some(parent) = rel.strip_suffix("/supervisor") else {
+        return rel;
+    };
+    let (above, subtree) = parent.rsplit_once('/').unwrap_or(("", parent));
+    match super::control_group::parse_subtree_name(subtree) {
+        Some((p, _)) if p == pid => above,
+        _ => rel,
+    }
 }
 
 fn writable(dir: &Path) -> bool {
@@ -70,54 +97,68 @@ pub fn settings(service: &ServiceSection) -> Vec<(&'static str, &'static str, St
     out
 }
 
-/// Creates the unit's cgroup below the delegation and writes its limits;
-/// returns its `cgroup.procs` for the spawner, or why it could not.
-pub fn prepare(
+/// The limit writes for a service, or which controller is not delegated
+/// (then nothing is written).
+pub fn limits(
     d: &Delegation,
-    unit: &str,
     service: &ServiceSection,
-) -> Result<Option<PathBuf>, String> {
+) -> Result<Vec<(&'static str, &'static str, String)>, String> {
     let wanted = settings(service);
-    if wanted.is_empty() {
-        return Ok(None);
-    }
-    // Every controller first: a cgroup that cannot hold the limits is not
-    // made at all, so none is left behind.
     if let Some((controller, _, _)) = wanted
         .iter()
         .find(|(c, _, _)| !d.controllers.iter().any(|have| have == c))
     {
         return Err(format!("controller {controller} not delegated"));
     }
-    let dir = d.root.join(unit);
-    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(wanted)
+}
+
+/// Enables the controllers of `wanted` for the services and writes the
+/// limits into the service's cgroup `dir`.
+pub fn apply(
+    groups: &ControlGroups,
+    dir: &Path,
+    wanted: &[(&'static str, &'static str, String)],
+) -> Result<(), String> {
     for (controller, file, value) in wanted {
-        let _ = fs::write(
-            d.root.join("cgroup.subtree_control"),
-            format!("+{controller}"),
-        );
-        if let Err(e) = fs::write(dir.join(file), &value) {
-            let _ = fs::remove_dir(&dir);
-            return Err(format!("{}: {e}", dir.join(file).display()));
-        }
+        groups
+            .enable(controller)
+            .map_err(|e| format!("cannot enable {controller}: {e}"))?;
+        fs::write(dir.join(file), value)
+            .map_err(|e| format!("{}: {e}", dir.join(file).display()))?;
     }
-    Ok(Some(dir.join("cgroup.procs")))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn no_cgroup_is_made_where_a_controller_is_missing() {
-        let root = tempfile::tempdir().unwrap();
+    fn no_limit_is_written_where_a_controller_is_missing() {
         let d = super::Delegation {
-            root: root.path().to_path_buf(),
+            mount: "/sys/fs/cgroup".into(),
+            root: "/sys/fs/cgroup".into(),
             controllers: vec!["cpu".into()],
         };
         let mut service = crate::unit::service::ServiceSection::default();
         service.memory_max = Some(crate::unit::service::Limit::Absolute(64 << 20));
-        let err = super::prepare(&d, "r.service", &service).unwrap_err();
+        service.cpu_quota = Some(5000);
+        let err = super::limits(&d, &service).unwrap_err();
         assert_eq!(err, "controller memory not delegated");
-        assert!(!root.path().join("r.service").exists(), "left behind");
+        service.memory_max = None;
+        assert_eq!(super::limits(&d, &service).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_daemon_in_its_own_leaf_starts_from_the_cgroup_above() {
+        assert_eq!(own_root("a/b", 7), "a/b");
+        assert_eq!(own_root("a/sundial-7-99-0/supervisor", 7), "a");
+        assert_eq!(own_root("sundial-7-99-0/supervisor", 7), "");
+        // Another daemon's leaf is not ours to leave.
+        assert_eq!(
+            own_root("a/sundial-8-99-0/supervisor", 7),
+            "a/sundial-8-99-0/supervisor"
+        );
+        assert_eq!(own_root("a/supervisor", 7), "a/supervisor");
     }
 
     use super::*;

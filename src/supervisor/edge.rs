@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::cgroup::{self, Delegation};
+use super::control_group::ControlGroups;
 use super::environment::{self, EnvLayers};
 use super::exec_chain;
 use super::input;
@@ -94,7 +96,11 @@ pub struct Edge<'a> {
     pub procs: &'a mut ProcessSet,
     pub capture: &'a mut Capture,
     pub trigger: Option<&'a Trigger>,
-    pub cgroup_procs: Option<&'a Path>,
+    /// The services' cgroups, where cgroups are tracked.
+    pub cgroups: Option<&'a mut ControlGroups>,
+    pub delegation: Option<&'a Delegation>,
+    /// Whether the limits' not being enforced was told.
+    pub cgroup_reported: &'a mut bool,
     pub messages: &'a mut Vec<String>,
 }
 
@@ -380,9 +386,23 @@ impl Runtime for Edge<'_> {
             })?;
         req.stdin = stdin.spec;
         req.controlling_terminal = stdin.controlling_terminal;
-        req.stdout = out;
-        req.stderr = err;
-        req.cgroup_procs = self.cgroup_procs.map(Path::to_owned);
+        // The run's first command: its cgroup first (a start, a restart,
+        // an automatic restart alike).
+        if self.procs.since.is_none() {
+            self.place_in_cgroup(spec.unit);
+        }
+        for spec in [&out, &err] {
+            if let spawn::StdioSpec::Fd(fd) = spec {
+                self.procs.output_pipes.extend(procs::pipe_inode_of(fd));
+            }
+        }
+        if let Some(cg) = &self.procs.cgroup {
+            req.cgroup_procs = Some(cg.dir.join("cgroup.procs"));
+            // Read again: another service's limits may have enabled
+            // controllers for every service's cgroup since.
+            req.cgroup_controllers =
+                cg.controllers || super::control_group::has_controllers(&cg.dir);
+        }
 
         // Every command reports on its exec through a pipe read beside the
         // event loop: Type=exec's start waits for it (systemd-semantics 4.1),
@@ -392,12 +412,17 @@ impl Runtime for Edge<'_> {
                 .push(format!("Failed to set up the exec report: {e}"));
             exit_code::EXEC
         })?;
+        req.stdout = out;
+        req.stderr = err;
         req.exec_report = Some(write);
         let mut claims = Claims::lock();
         match spawn::spawn(req) {
             Ok(pid) => {
                 claims.claim(pid);
                 self.procs.add_session(pid);
+                if self.procs.since.is_none() {
+                    self.procs.since = procs::stat(pid).map(|p| p.start);
+                }
                 watch_exec_report(read, spec.unit.name.as_str(), pid, self.exec_tx);
                 Ok(pid)
             }
@@ -459,6 +484,49 @@ impl Runtime for Edge<'_> {
 }
 
 impl Edge<'_> {
+    /// Makes the service's cgroup (where cgroups are tracked) and writes its
+    /// resource limits into it (where the controllers are delegated).
+    fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit) {
+        let name = unit.name.as_str();
+        if let Some(groups) = self.cgroups.as_deref_mut() {
+            // Made again even where a run left processes in it: a daemon in
+            // another pid namespace may have taken it for a dead daemon's
+            // and removed it once empty.
+            match groups.prepare(name) {
+                Ok(cg) => self.procs.cgroup = Some(cg),
+                Err(e) => {
+                    self.procs.cgroup = None;
+                    self.messages.push(format!(
+                        "Failed to create its cgroup, tracking its processes without: {e}"
+                    ));
+                }
+            }
+        }
+        if cgroup::settings(&unit.service).is_empty() {
+            return;
+        }
+        let outcome = match (
+            self.delegation,
+            self.cgroups.as_deref(),
+            &mut self.procs.cgroup,
+        ) {
+            (Some(d), Some(groups), Some(cg)) => cgroup::limits(d, &unit.service)
+                .and_then(|wanted| cgroup::apply(groups, &cg.dir, &wanted))
+                .map(|()| {
+                    // Controllers apply now: commands are forked into it.
+                    cg.controllers = true;
+                }),
+            _ => Err("no writable cgroup v2 subtree delegated".to_owned()),
+        };
+        if let Err(e) = outcome {
+            if !*self.cgroup_reported {
+                *self.cgroup_reported = true;
+                self.messages
+                    .push(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}"));
+            }
+        }
+    }
+
     /// The kernel's list of our children (which `adopt_orphans` reads) can
     /// miss entries while other children are created or exit at the same
     /// time; before giving up on a guess, look through the whole process

@@ -1,8 +1,10 @@
 //! Which processes belong to a service run, and sending them signals per
 //! `KillMode=`.
 //!
-//! Every command is spawned in its own session (so its own process group);
-//! a service's processes are those sessions and groups, the children the
+//! Where the service has a cgroup (see [`super::control_group`]), its
+//! processes are the cgroup's. Besides (and without a cgroup, only), every
+//! command is spawned in its own session (so its own process group); a
+//! service's processes are those sessions and groups, the children the
 //! daemon inherited from them as subreaper, and all their descendants.
 
 use std::collections::{BTreeSet, HashMap};
@@ -11,18 +13,27 @@ use nix::errno::Errno;
 use nix::sys::signal::{kill, killpg, Signal as NixSignal};
 use nix::unistd::Pid;
 
+use super::control_group::{self, ServiceCgroup};
 use super::procs::{self, ProcInfo};
 use crate::unit::service::KillMode;
 use crate::unit::Signal;
 
-/// The processes of one service run, as far as the daemon can track them
-/// without a cgroup.
+/// The processes of one service run.
 #[derive(Debug, Default, Clone)]
 pub struct ProcessSet {
     /// Session (= process group) ids of every command spawned for the run.
     pub sessions: BTreeSet<Pid>,
     /// Children inherited as subreaper that belong to the run.
     pub orphans: BTreeSet<Pid>,
+    /// The service's cgroup, where it has one: every process of the
+    /// service is in it. It outlives a run that leaves processes behind.
+    pub cgroup: Option<ServiceCgroup>,
+    /// The inodes of the pipes that capture the run's output, which a
+    /// process that left everything else behind may still write to.
+    pub output_pipes: BTreeSet<u64>,
+    /// When the run's first process started (clock ticks since boot): a
+    /// stray that started earlier is not the run's.
+    pub since: Option<u64>,
 }
 
 impl ProcessSet {
@@ -35,6 +46,21 @@ impl ProcessSet {
     /// all of these (a daemon that called setsid() stays a descendant until its
     /// parent dies, and then it is an orphan of ours).
     pub fn members(&self, table: &[ProcInfo]) -> BTreeSet<Pid> {
+        let mut set = self.cgroup_members();
+        set.extend(self.tree_members(table));
+        set
+    }
+
+    /// The processes in the service's cgroup.
+    fn cgroup_members(&self) -> BTreeSet<Pid> {
+        self.cgroup
+            .iter()
+            .flat_map(|cg| control_group::processes(&cg.dir))
+            .collect()
+    }
+
+    /// The members by session, process group and descent.
+    fn tree_members(&self, table: &[ProcInfo]) -> BTreeSet<Pid> {
         let mut set: BTreeSet<Pid> = table
             .iter()
             .filter(|p| !p.zombie)
@@ -65,6 +91,15 @@ impl ProcessSet {
     /// are reaped: a surviving process that left its session is either a
     /// descendant of a group member or was re-parented to the daemon.
     pub fn looks_empty(&self) -> bool {
+        // The cgroup, where there is one, holds every process: whether it
+        // is populated is the answer, and exact.
+        if let Some(populated) = self
+            .cgroup
+            .as_ref()
+            .and_then(|cg| control_group::populated(&cg.dir))
+        {
+            return !populated && self.orphans.iter().all(|p| !alive(*p));
+        }
         let group_alive = |pgid: &Pid| !matches!(killpg(*pgid, None), Err(Errno::ESRCH));
         !self.sessions.iter().any(group_alive) && self.orphans.iter().all(|p| !alive(*p))
     }
@@ -72,7 +107,28 @@ impl ProcessSet {
     /// Whether any process of the run lives (scans /proc when the cheap test
     /// says yes, to skip zombies waiting for their parent).
     pub fn is_empty(&self) -> bool {
-        self.looks_empty() || self.members(&procs::scan()).is_empty()
+        if self.looks_empty() {
+            return true;
+        }
+        if self.has_cgroup() {
+            // Populated: only zombies of ours may be left to reap.
+            return self.orphans.iter().all(|p| !alive(*p))
+                && control_group::processes(&self.cgroup_dir()).is_empty();
+        }
+        self.members(&procs::scan()).is_empty()
+    }
+
+    fn has_cgroup(&self) -> bool {
+        self.cgroup
+            .as_ref()
+            .is_some_and(|cg| control_group::populated(&cg.dir).is_some())
+    }
+
+    fn cgroup_dir(&self) -> std::path::PathBuf {
+        self.cgroup
+            .as_ref()
+            .map(|cg| cg.dir.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -123,6 +179,18 @@ pub fn signal_run(
         KillScope::MainAndControl => targets.extend(main.into_iter().chain(control)),
         KillScope::All => {
             targets.extend(main.into_iter().chain(control));
+            let readable = set
+                .cgroup
+                .as_ref()
+                .filter(|cg| control_group::populated(&cg.dir).is_some());
+            if let Some(cg) = readable {
+                // Every process of the run is in the cgroup; main or control
+                // outside it (none, normally) follow.
+                let mut done = BTreeSet::new();
+                let n = signal_cgroup(&cg.dir, signal, send_sighup, &mut done);
+                let rest: BTreeSet<Pid> = targets.difference(&done).copied().collect();
+                return n + signal_pids(&rest, signal, send_sighup);
+            }
             // The scan of /proc is the expensive part; most runs end with
             // nothing left, which the group check tells cheaply.
             if !set.looks_empty() {
@@ -130,10 +198,49 @@ pub fn signal_run(
             }
         }
     }
+    signal_pids(&targets, signal, send_sighup)
+}
+
+fn signal_pids(targets: &BTreeSet<Pid>, signal: Signal, send_sighup: bool) -> usize {
     targets
-        .into_iter()
-        .filter(|pid| signal_one(*pid, signal, send_sighup))
+        .iter()
+        .filter(|pid| signal_one(**pid, signal, send_sighup))
         .count()
+}
+
+/// Signals every process of a cgroup; `done` takes those signalled. SIGKILL goes through
+/// `cgroup.kill` where the kernel has it, which no fork can outrun; other
+/// signals go pid by pid, again while new processes turn up (a fork between
+/// the read and the signal), as systemd's cg_kill does. Returns how many
+/// were signalled here.
+fn signal_cgroup(
+    dir: &std::path::Path,
+    signal: Signal,
+    send_sighup: bool,
+    done: &mut BTreeSet<Pid>,
+) -> usize {
+    let mut count = 0;
+    if signal.number() == libc::SIGKILL {
+        let pids = control_group::processes(dir);
+        if control_group::kill_all(dir) {
+            count += pids.iter().filter(|p| done.insert(**p)).count();
+            return count;
+        }
+    }
+    for _ in 0..16 {
+        let fresh: Vec<Pid> = control_group::processes(dir)
+            .into_iter()
+            .filter(|p| done.insert(*p))
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        count += fresh
+            .into_iter()
+            .filter(|pid| signal_one(*pid, signal, send_sighup))
+            .count();
+    }
+    count
 }
 
 /// Sends `signal` to one process, then SIGCONT (so that a stopped process
@@ -165,6 +272,7 @@ mod tests {
             pgid: Pid::from_raw(pgid),
             sid: Pid::from_raw(sid),
             zombie: false,
+            start: 0,
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod adopt;
 pub mod cgroup;
 pub mod conditions;
+pub mod control_group;
 pub mod deps;
 pub mod edge;
 pub mod environment;
@@ -24,6 +25,7 @@ pub mod machine;
 pub mod notify;
 pub mod output;
 pub mod output_queue;
+pub mod ownership;
 pub mod procs;
 pub mod rate_limit;
 pub mod restart;
@@ -77,12 +79,17 @@ pub struct SupervisorConfig {
     pub default_working_directory_missing_ok: bool,
     /// Become child subreaper (the daemon does; tests may share a process).
     pub subreaper: bool,
-    /// Reap inherited children that belong to no service (the daemon); off
-    /// where other code in the process has children of its own.
+    /// Reap inherited children that belong to no service, and end the
+    /// living ones (the daemon, see [`ownership`]); off where other code in
+    /// the process has children of its own.
     pub reap_strays: bool,
     /// The rate limit on the lines of a service that sets none (journald's
     /// RateLimitIntervalSec= and RateLimitBurst=).
     pub log_rate_limit: RateLimit,
+    /// Track each service's processes in a cgroup of its own where a cgroup
+    /// v2 tree is writable (see [`control_group`]); off, they are tracked
+    /// by the process tree alone (the daemon's `SUNDIAL_CGROUPS=off`).
+    pub cgroups: bool,
 }
 
 impl SupervisorConfig {
@@ -101,6 +108,7 @@ impl SupervisorConfig {
             subreaper: true,
             reap_strays: true,
             log_rate_limit: RateLimit::default(),
+            cgroups: true,
         }
     }
 }
@@ -186,7 +194,6 @@ struct Service {
     procs: ProcessSet,
     capture: Capture,
     trigger: Option<Trigger>,
-    cgroup_procs: Option<PathBuf>,
     cgroup_reported: bool,
 }
 
@@ -219,6 +226,16 @@ pub struct Supervisor {
     sigchld: tokio::signal::unix::Signal,
     strays: BTreeSet<Pid>,
     delegation: Option<cgroup::Delegation>,
+    /// The services' cgroups, where a cgroup v2 tree is writable.
+    cgroups: Option<control_group::ControlGroups>,
+    /// Whose each process was when the process tree was last read, for
+    /// services without a cgroup.
+    ownership: ownership::OwnershipMap,
+    /// When the process tree was last read for `ownership`.
+    last_scan: Option<Instant>,
+    /// Living strays (no unit claims them) and when they started, until a
+    /// stop ends them (see `ownership`).
+    suspects: BTreeMap<Pid, u64>,
     transitions: Vec<UnitTransition>,
     /// Services whose machine ran since their reports were last taken: the
     /// only ones that can have reports.
@@ -238,6 +255,23 @@ pub struct Supervisor {
     /// Services whose main or control process, state or invocation changed:
     /// the daemon records their processes again (see `adopt`).
     process_changes: BTreeSet<String>,
+}
+
+impl Drop for Supervisor {
+    /// The daemon's last reaping: processes of its services that ended and
+    /// were not reaped yet would be left to PID 1 as zombies, and keep
+    /// their cgroups from being removed (the subtree goes after this).
+    fn drop(&mut self) {
+        if !self.config.reap_strays {
+            return;
+        }
+        let zombies = procs::own_children()
+            .into_iter()
+            .filter(|pid| procs::stat(*pid).is_some_and(|p| p.zombie));
+        for pid in zombies {
+            let _ = try_reap(pid);
+        }
+    }
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -261,6 +295,16 @@ impl Supervisor {
         let sigchld = signal(SignalKind::child())?;
         let (log_tx, log_rx) = unbounded_channel();
         let (exec_tx, exec_rx) = unbounded_channel();
+        let delegation = if config.cgroups {
+            cgroup::detect()
+        } else {
+            None
+        };
+        // Without a subtree of its own the daemon tracks processes by the
+        // process tree (see `ownership`); so it does where it cannot make one.
+        let cgroups = delegation
+            .as_ref()
+            .and_then(|d| control_group::ControlGroups::create(d).ok());
         Ok(Supervisor {
             config,
             services: HashMap::new(),
@@ -281,7 +325,11 @@ impl Supervisor {
             notify,
             sigchld,
             strays: BTreeSet::new(),
-            delegation: cgroup::detect(),
+            delegation,
+            cgroups,
+            ownership: ownership::OwnershipMap::default(),
+            last_scan: None,
+            suspects: BTreeMap::new(),
             transitions: Vec::new(),
             touched: BTreeSet::new(),
             busy: BTreeSet::new(),
@@ -345,7 +393,6 @@ impl Supervisor {
                         procs: ProcessSet::default(),
                         capture: Capture::default(),
                         trigger: None,
-                        cgroup_procs: None,
                         cgroup_reported: false,
                     },
                 );
@@ -830,7 +877,6 @@ impl Supervisor {
                     self.finish_job(job.id, JobResult::Assert);
                     return true;
                 }
-                self.prepare_cgroup(&job.unit);
                 match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
                     Some(StartOutcome::Started) => {
                         self.set_phase(job.id, Phase::Running);
@@ -854,14 +900,20 @@ impl Supervisor {
             JobType::Stop => {
                 // Daemons that left the session were re-parented here without
                 // a word; take them now so that the stop reaches them.
+                self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
+                let since = self.stray_window(&job.unit);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.end_suspects(since);
                 self.set_phase(job.id, Phase::Running);
                 true
             }
             JobType::Restart => {
+                self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
+                let since = self.stray_window(&job.unit);
                 self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.end_suspects(since);
                 self.set_phase(job.id, Phase::Running);
                 true
             }
@@ -968,7 +1020,9 @@ impl Supervisor {
             procs: &mut s.procs,
             capture: &mut s.capture,
             trigger: s.trigger.as_ref(),
-            cgroup_procs: s.cgroup_procs.as_deref(),
+            cgroups: self.cgroups.as_mut(),
+            delegation: self.delegation.as_ref(),
+            cgroup_reported: &mut s.cgroup_reported,
             messages: &mut messages,
         };
         let r = f(&mut s.machine, &mut edge);
@@ -1065,8 +1119,19 @@ impl Supervisor {
         };
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
+        let cgroup = s.procs.cgroup.take();
         s.procs = ProcessSet::default();
         self.strays.extend(leftovers);
+        // The cgroup goes once empty. Processes left behind
+        // (KillMode=process or none) keep it, and the next run joins them,
+        // as in systemd.
+        if let Some(cg) = cgroup {
+            let gone = control_group::populated(&cg.dir) == Some(false)
+                && self.cgroups.as_mut().is_some_and(|g| g.remove(name));
+            if !gone {
+                s.procs.cgroup = Some(cg);
+            }
+        }
         let monitor = Trigger::Monitor {
             unit: name.to_owned(),
             result: result.as_str().to_owned(),
@@ -1124,33 +1189,53 @@ impl Supervisor {
         conditions::first_failure(list, &self.config.manager_environment, check)
     }
 
-    fn prepare_cgroup(&mut self, name: &str) {
-        let Some(s) = self.services.get_mut(name) else {
-            return;
-        };
-        let wanted = !cgroup::settings(&s.machine.unit().service).is_empty();
-        if !wanted {
-            return;
+    /// `ControlGroup=`: the service's cgroup below the mount point, while it
+    /// has one.
+    pub fn control_group(&self, name: &str) -> Option<String> {
+        let cg = self.services.get(name)?.procs.cgroup.as_ref()?;
+        Some(self.cgroups.as_ref()?.display_path(&cg.dir))
+    }
+
+    /// Reads the process tree into the ownership map, for the services
+    /// tracked by it, unless the last read is less than `gap` ago. Returns
+    /// whether it read.
+    fn refresh_ownership(&mut self, gap: Duration) -> bool {
+        let now = Instant::now();
+        if self.last_scan.is_some_and(|t| now.duration_since(t) < gap) {
+            return false;
         }
-        let message = match &self.delegation {
-            Some(d) => match cgroup::prepare(d, name, &s.machine.unit().service) {
-                Ok(procs) => {
-                    s.cgroup_procs = procs;
-                    None
-                }
-                Err(e) => Some(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}")),
-            },
-            None => Some(
-                "MemoryMax=/CPUQuota=/TasksMax= not enforced: no writable cgroup v2 subtree delegated"
-                    .to_owned(),
-            ),
-        };
-        if let Some(m) = message {
-            if !s.cgroup_reported {
-                s.cgroup_reported = true;
-                self.log_manager(name, m);
-            }
+        let tracked: Vec<&String> = self
+            .busy
+            .iter()
+            .filter(|n| self.services.get(*n).is_some_and(by_process_tree))
+            .collect();
+        if tracked.is_empty() {
+            return false;
         }
+        self.last_scan = Some(now);
+        let table = procs::scan();
+        let owned: Vec<(&str, Vec<Pid>)> = tracked
+            .iter()
+            .filter_map(|n| {
+                let s = self.services.get(*n)?;
+                Some((n.as_str(), s.procs.members(&table).into_iter().collect()))
+            })
+            .collect();
+        self.ownership.refresh(&table, owned);
+        true
+    }
+
+    /// When the process tree is next read for the ownership map: while a
+    /// service without a cgroup has processes.
+    fn next_scan(&self) -> Option<Instant> {
+        if !self.busy_services().any(|(_, s)| by_process_tree(s)) {
+            return None;
+        }
+        // Never read yet: now.
+        Some(
+            self.last_scan
+                .map_or_else(Instant::now, |t| t + ownership::SCAN_INTERVAL),
+        )
     }
 
     // ---- events --------------------------------------------------------
@@ -1165,7 +1250,10 @@ impl Supervisor {
     /// Waits for the next thing to handle. Cancel-safe, so the daemon can
     /// select on it beside its own sources.
     pub async fn next_event(&mut self) -> Event {
-        let deadline = self.next_deadline();
+        let deadline = match (self.next_deadline(), self.next_scan()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let sleep = async {
             match deadline {
                 Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
@@ -1266,14 +1354,17 @@ impl Supervisor {
         self.with_machine(&name, |m, rt| m.notify(pid, &msg.fields, now, rt));
     }
 
-    /// The service a process belongs to: by main/control pid, by session or
-    /// process group, by its $INVOCATION_ID.
+    /// The service a process belongs to: by main/control pid, by its
+    /// cgroup, by session or process group, by its $INVOCATION_ID.
     fn owner_of(&self, pid: Pid) -> Option<String> {
         // Only a service with processes has a main or control pid or sessions.
         for (name, s) in self.busy_services() {
             if s.machine.main_pid() == Some(pid) || s.machine.control_pid() == Some(pid) {
                 return Some(name.clone());
             }
+        }
+        if let Some(unit) = self.cgroups.as_ref().and_then(|g| g.unit_of(pid)) {
+            return Some(unit.to_owned());
         }
         if let Some(info) = procs::stat(pid) {
             for (name, s) in self.busy_services() {
@@ -1290,44 +1381,143 @@ impl Supervisor {
     }
 
     /// Takes the children this process inherited as subreaper and files each
-    /// under its service: by $INVOCATION_ID, else (no such variable) under
-    /// the service in `dead` (services and their processes that just died)
-    /// whose process it descends from: the only one, or the one whose dead
-    /// process led the orphan's session or process group. Children that
-    /// belong to nobody here are reaped as strays only with `reap_strays`
-    /// (the daemon owns every child of its process; a test process may run
-    /// several supervisors side by side).
+    /// under its service, by what tells (see [`ownership`]): its cgroup, the
+    /// process tree seen earlier, $INVOCATION_ID, its output pipe, or the
+    /// service in `dead` (services and their processes that just died) whose
+    /// process it descends from: the only one, or the one whose dead process
+    /// led the orphan's session or process group. Children that belong to
+    /// nobody here are strays, reaped when they exit and ended at a stop
+    /// that may be theirs, only with `reap_strays` (the daemon owns every
+    /// child of its process; a test process may run several supervisors
+    /// side by side).
     fn adopt_orphans(&mut self, dead: &[(String, Pid)]) {
         let mut claims = procs::Claims::lock();
-        for pid in procs::own_children() {
+        let children: Vec<(Pid, Option<procs::ProcInfo>)> = procs::own_children()
+            .into_iter()
+            .map(|pid| (pid, procs::stat(pid)))
+            .collect();
+        // An exit of ours still to be reaped may tell whose an orphan is.
+        let exits_pending = children
+            .iter()
+            .any(|(pid, info)| claims.is_claimed(*pid) && info.is_some_and(|i| i.zombie));
+        for (pid, info) in children {
             if claims.is_claimed(pid) {
                 continue;
             }
-            let owner = match procs::invocation_id_of(pid) {
-                Some(inv) => self
-                    .services
-                    .iter()
-                    .find(|(_, s)| s.machine.invocation_id() == inv.as_str())
-                    .map(|(n, _)| n.clone()),
-                None => orphan_of(pid, dead),
-            };
-            match owner.and_then(|n| self.services.get_mut(&n).map(|s| (n, s))) {
-                Some((name, s)) => {
+            let evidence = self.evidence(pid, info.as_ref(), dead);
+            let zombie = info.is_none_or(|i| i.zombie);
+            let verdict = ownership::judge(evidence, self.config.reap_strays, exits_pending);
+            match verdict {
+                ownership::Verdict::Owner(unit) => {
+                    let Some(s) = self.services.get_mut(&unit) else {
+                        continue;
+                    };
                     claims.claim(pid);
                     s.procs.orphans.insert(pid);
                     // It escaped the stop's signal while its parent lived.
                     if let Some(signal) = s.machine.newcomer_signal() {
                         kill::signal_one(pid, signal, false);
                     }
-                    self.busy.insert(name);
+                    self.busy.insert(unit);
                 }
-                None if self.config.reap_strays => {
+                ownership::Verdict::Stray => {
+                    // Nothing tells whose it is (see `ownership`).
+                    claims.claim(pid);
+                    self.strays.insert(pid);
+                    if let Some(info) = info.filter(|_| !zombie) {
+                        self.suspects.insert(pid, info.start);
+                    }
+                }
+                ownership::Verdict::Reap => {
                     claims.claim(pid);
                     self.strays.insert(pid);
                 }
-                None => {}
+                ownership::Verdict::Wait | ownership::Verdict::Leave => {}
             }
         }
+        drop(claims);
+        self.end_suspects(None);
+    }
+
+    /// When the current run of `name` began, for ending strays at its stop:
+    /// none where its stop leaves processes (KillMode=process, none).
+    fn stray_window(&self, name: &str) -> Option<u64> {
+        let s = self.services.get(name)?;
+        stop_ends_all(s).then_some(s.procs.since).flatten()
+    }
+
+    /// Ends the strays that may belong to a service being stopped (or to
+    /// the run that began at `stopped`, one just stopped): those that
+    /// started after its run began.
+    fn end_suspects(&mut self, stopped: Option<u64>) {
+        if self.suspects.is_empty() {
+            return;
+        }
+        let mut stopping: Vec<u64> = self
+            .busy_services()
+            .filter(|(_, s)| s.machine.state().active_state() == ActiveState::Deactivating)
+            .filter(|(_, s)| stop_ends_all(s))
+            .filter_map(|(_, s)| s.procs.since)
+            .collect();
+        stopping.extend(stopped);
+        if stopping.is_empty() {
+            return;
+        }
+        self.suspects.retain(|pid, start| {
+            if !ownership::stray_ended(*start, stopping.iter().copied()) {
+                return true;
+            }
+            let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
+            false
+        });
+    }
+
+    /// What tells whose an inherited process is. Looked up in
+    /// [`ownership::judge`]'s order, and no further than the first that
+    /// tells: each costs a read in /proc.
+    fn evidence(
+        &self,
+        pid: Pid,
+        info: Option<&procs::ProcInfo>,
+        dead: &[(String, Pid)],
+    ) -> ownership::Evidence<String> {
+        let mut e = ownership::Evidence {
+            cgroup: self
+                .cgroups
+                .as_ref()
+                .and_then(|g| g.unit_of(pid))
+                .map(str::to_owned),
+            ..Default::default()
+        };
+        if e.cgroup.is_some() {
+            return e;
+        }
+        e.seen = info
+            .and_then(|i| self.ownership.owner(pid, i.start))
+            .map(str::to_owned);
+        if e.seen.is_some() {
+            return e;
+        }
+        if let Some(inv) = procs::invocation_id_of(pid) {
+            e.invocation = self
+                .services
+                .iter()
+                .find(|(_, s)| s.machine.invocation_id() == inv)
+                .map(|(n, _)| n.clone());
+            e.foreign = e.invocation.is_none();
+            return e;
+        }
+        let pipes = procs::stdio_pipes(pid);
+        if !pipes.is_empty() {
+            e.output = self
+                .busy_services()
+                .find(|(_, s)| pipes.iter().any(|p| s.procs.output_pipes.contains(p)))
+                .map(|(n, _)| n.clone());
+        }
+        if e.output.is_none() {
+            e.lost_parent = orphan_of(pid, dead);
+        }
+        e
     }
 
     /// Reaps every exited process of ours by pid and tells its service.
@@ -1362,6 +1552,9 @@ impl Supervisor {
             // parent was not ours. Orphans without $INVOCATION_ID go to the
             // service that lost a process (see `adopt_orphans`).
             if first || progress {
+                if first {
+                    self.refresh_ownership(ownership::SCAN_AT_EXIT_GAP);
+                }
                 let dead: Vec<(String, Pid)> =
                     exited.iter().map(|(n, pid, _)| (n.clone(), *pid)).collect();
                 self.adopt_orphans(&dead);
@@ -1381,6 +1574,7 @@ impl Supervisor {
             for pid in strays {
                 if try_reap(pid).is_some() {
                     self.strays.remove(&pid);
+                    self.suspects.remove(&pid);
                     progress = true;
                 }
             }
@@ -1405,6 +1599,7 @@ impl Supervisor {
     }
 
     fn fire_deadlines(&mut self) {
+        self.refresh_ownership(ownership::SCAN_INTERVAL / 2);
         self.adopt_orphans(&[]);
         let now = Instant::now();
         let due: Vec<String> = self
@@ -1416,6 +1611,25 @@ impl Supervisor {
             self.with_machine(&name, |m, rt| m.timer(now, rt));
         }
     }
+}
+
+/// Whether a stop of the service ends every process of its run
+/// (KillMode=control-group, mixed), so that strays that may be its go too.
+fn stop_ends_all(s: &Service) -> bool {
+    matches!(
+        s.machine.unit().service.kill_mode,
+        crate::unit::service::KillMode::ControlGroup | crate::unit::service::KillMode::Mixed
+    )
+}
+
+/// Whether a service's processes are tracked by the process tree (no
+/// cgroup) and it has some it knows of: the ones the ownership map is read
+/// for. (A cheap test: no look at the system.)
+fn by_process_tree(s: &Service) -> bool {
+    s.procs.cgroup.is_none()
+        && (s.machine.main_pid().is_some()
+            || s.machine.control_pid().is_some()
+            || !s.procs.orphans.is_empty())
 }
 
 /// Which of the services in `dead` an orphan without $INVOCATION_ID came

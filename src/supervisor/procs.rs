@@ -26,6 +26,9 @@ pub struct ProcInfo {
     pub pgid: Pid,
     pub sid: Pid,
     pub zombie: bool,
+    /// When it started, in clock ticks since boot: with the pid, names one
+    /// process for good (a pid is reused, the pair is not). 0 if unknown.
+    pub start: u64,
 }
 
 /// Parses a `/proc/PID/stat` line. The command name is in parentheses and may
@@ -39,12 +42,15 @@ pub fn parse_stat(line: &str) -> Option<ProcInfo> {
     let ppid: i32 = f.next()?.parse().ok()?;
     let pgid: i32 = f.next()?.parse().ok()?;
     let sid: i32 = f.next()?.parse().ok()?;
+    // Field 22, fifteen after the session.
+    let start = f.nth(15).and_then(|v| v.parse().ok()).unwrap_or(0);
     Some(ProcInfo {
         pid: Pid::from_raw(pid),
         ppid: Pid::from_raw(ppid),
         pgid: Pid::from_raw(pgid),
         sid: Pid::from_raw(sid),
         zombie: state == "Z" || state == "X",
+        start,
     })
 }
 
@@ -91,6 +97,28 @@ pub fn invocation_id_of(pid: Pid) -> Option<String> {
     env.split(|b| *b == 0)
         .find_map(|kv| kv.strip_prefix(b"INVOCATION_ID="))
         .map(|v| String::from_utf8_lossy(v).into_owned())
+}
+
+/// The pipes on a process's standard input, output and error, by inode:
+/// a process that left its service's session and cleared its environment
+/// usually still writes to the service's output pipe.
+pub fn stdio_pipes(pid: Pid) -> Vec<u64> {
+    (0..3)
+        .filter_map(|fd| fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok())
+        .filter_map(|link| pipe_inode(&link.to_string_lossy()))
+        .collect()
+}
+
+/// The inode of a `pipe:[N]` descriptor link.
+pub fn pipe_inode(link: &str) -> Option<u64> {
+    link.strip_prefix("pipe:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// The inode of a descriptor that is a pipe, to compare with
+/// [`stdio_pipes`].
+pub fn pipe_inode_of(fd: &impl std::os::fd::AsFd) -> Option<u64> {
+    let st = nix::sys::stat::fstat(fd).ok()?;
+    (st.st_mode & libc::S_IFMT == libc::S_IFIFO).then_some(st.st_ino)
 }
 
 /// Makes this process the reaper of orphaned descendants, so that a service's
@@ -156,6 +184,10 @@ mod tests {
         assert_eq!(p.sid.as_raw(), 40);
         assert!(!p.zombie);
         assert!(parse_stat("7 (x) Z 1 7 7").expect("zombie line").zombie);
+        let full = "9 (sleep) S 1 9 9 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 123456 2232320 240";
+        assert_eq!(parse_stat(full).expect("full line").start, 123456);
+        assert_eq!(pipe_inode("pipe:[4026]"), Some(4026));
+        assert_eq!(pipe_inode("/dev/null"), None);
         assert_eq!(parse_stat("garbage"), None);
     }
 

@@ -124,7 +124,11 @@ impl Supervisor {
                 sessions: s.procs.sessions.iter().map(|p| p.as_raw()).collect(),
                 orphans: s.procs.orphans.iter().map(|p| p.as_raw()).collect(),
                 trigger: s.trigger.clone(),
-                cgroup_procs: s.cgroup_procs.clone(),
+                cgroup_procs: s
+                    .procs
+                    .cgroup
+                    .as_ref()
+                    .map(|cg| cg.dir.join("cgroup.procs")),
                 cgroup_reported: s.cgroup_reported,
                 pipes: s.capture.hand_over(),
             });
@@ -195,10 +199,18 @@ impl Supervisor {
             service.procs = ProcessSet {
                 sessions: s.sessions.iter().map(|p| Pid::from_raw(*p)).collect(),
                 orphans: s.orphans.iter().map(|p| Pid::from_raw(*p)).collect(),
+                // The same program's subtree (it keeps its pid and start
+                // time across the exec).
+                cgroup: s
+                    .cgroup_procs
+                    .as_deref()
+                    .and_then(|p| p.parent())
+                    .and_then(|dir| self.cgroups.as_mut()?.adopt(&s.name, dir)),
+                output_pipes: Default::default(),
+                since: None,
             };
             service.capture = capture;
             service.trigger = s.trigger;
-            service.cgroup_procs = s.cgroup_procs;
             service.cgroup_reported = s.cgroup_reported;
             self.touch(&s.name);
         }

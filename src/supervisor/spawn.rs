@@ -110,6 +110,8 @@ pub struct SpawnRequest {
     pub controlling_terminal: Option<ControllingTerminal>,
     /// A cgroup.procs file the child writes itself into before exec.
     pub cgroup_procs: Option<PathBuf>,
+    /// Whether controllers apply to that cgroup (see [`spawn`]).
+    pub cgroup_controllers: bool,
     /// The write end of a close-on-exec pipe through which the child tells
     /// how far it got (see [`ExecReport`]): the caller learns of the exec,
     /// or why it failed, without waiting for it.
@@ -135,6 +137,7 @@ impl SpawnRequest {
             stderr: StdioSpec::Null,
             controlling_terminal: None,
             cgroup_procs: None,
+            cgroup_controllers: false,
             exec_report: None,
         }
     }
@@ -153,8 +156,9 @@ pub struct SpawnFailure {
 ///
 /// A cloned child shares the daemon's memory: nothing it does may change
 /// state that belongs to that memory rather than to the task (credentials,
-/// `oom_score_adj`, prctl's PR_SET_DUMPABLE/THP/MM, cgroup moves). Settings
-/// that do, like the two `spawn` already knows, must take the fork path.
+/// `oom_score_adj`, prctl's PR_SET_DUMPABLE/THP/MM, moves into a cgroup
+/// with controllers). Settings that do, like the two `spawn` already knows,
+/// must take the fork path.
 struct ChildSetup {
     credentials: Option<Credentials>,
     working_directory: Option<CString>,
@@ -253,8 +257,11 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// credentials (User=, Group=): changing them in a child that shares the
 /// daemon's memory changes that memory's dumpable flag, and a child running
 /// as the service's user could be stopped by that user before its exec. And
-/// one placed in a cgroup: moving a task into another cgroup can rebind or
-/// migrate its memory (the cpuset controller), which would be the daemon's.
+/// one placed in a cgroup with controllers: moving a task into such a cgroup
+/// can rebind or migrate its memory (the cpuset controller), which would be
+/// the daemon's. A cgroup without controllers (the one every service gets
+/// for tracking its processes) only records membership, so its commands
+/// are cloned like any other.
 ///
 /// A failed exec shows up as the child's exit status 203, a setup step that
 /// fails as its own code, as systemd reports them. The caller learns of the
@@ -280,7 +287,8 @@ pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     };
     let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
     let image = ChildImage::new(&req, stdio)?;
-    let started = if image.setup.credentials.is_none() && image.setup.cgroup_procs.is_none() {
+    let forked_cgroup = image.setup.cgroup_procs.is_some() && req.cgroup_controllers;
+    let started = if image.setup.credentials.is_none() && !forked_cgroup {
         clone_exec(image)
     } else {
         fork_exec(&image)
@@ -416,6 +424,29 @@ mod tests {
             ],
         );
         let pid = spawn(req).expect("sh exists");
+        assert_eq!(wait_exit(pid), 0);
+    }
+
+    #[test]
+    fn the_daemon_s_descriptors_are_not_inherited() {
+        // A descriptor without close-on-exec (dup sets none): not passed on
+        // either, as in systemd; the exec report still works.
+        let file = std::fs::File::open("/dev/null").expect("opens");
+        // SAFETY: dup of a descriptor we own; closed below.
+        let leaked = unsafe { libc::dup(file.as_raw_fd()) };
+        assert!(leaked > 2);
+        let req = SpawnRequest::new(
+            "/bin/sh",
+            vec![
+                "sh".into(),
+                "-c".into(),
+                format!("test ! -e /proc/self/fd/{leaked}").into(),
+            ],
+        );
+        let (pid, report) = spawn_reporting(req);
+        // SAFETY: the descriptor dup'd above.
+        unsafe { libc::close(leaked) };
+        assert_eq!(report, ExecReport::Execd);
         assert_eq!(wait_exit(pid), 0);
     }
 

@@ -253,6 +253,10 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
         p.add("InvocationID", &s.invocation_id);
         p.add("StatusText", s.status_text.clone().unwrap_or_default());
         p.add("ExecMainPID", s.exec_main_pid.map_or(0, |pid| pid.as_raw()));
+        p.add(
+            "ControlGroup",
+            state.supervisor.control_group(name).unwrap_or_default(),
+        );
         if let Some(exit) = s.main_exit {
             p.add("ExecMainCode", exit.code_name());
             p.add("ExecMainStatus", exit.status_text());

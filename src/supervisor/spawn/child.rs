@@ -16,6 +16,7 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> ! {
     // SAFETY (whole function): system calls on pointers into `image`.
     unsafe {
         child_stdio(&image.stdio);
+        close_inherited(image.exec_report);
         child_setup(&image.setup);
         if let Some(fd) = image.exec_report {
             sys!(SYS_write, fd, [1u8].as_ptr(), 1);
@@ -31,6 +32,33 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> ! {
             sys!(SYS_write, fd, std::ptr::from_ref(&errno), 4);
         }
         raw::exit(exit_code::EXEC)
+    }
+}
+
+/// Closes every descriptor above 2 but the exec report, as systemd's
+/// exec_child does: the daemon's are all close-on-exec anyway, but until
+/// the exec they would stay open here, and the setup before it can take a
+/// while (a move into a cgroup waits for the kernel's cgroup lock): a
+/// daemon killed meanwhile must not live on through its listening socket or
+/// its state lock. Descriptors the daemon itself inherited without
+/// close-on-exec are not passed on either. A kernel without close_range
+/// (before 5.9) leaves them to the exec.
+unsafe fn close_inherited(keep: Option<i32>) {
+    const ALL: usize = u32::MAX as usize;
+    // SAFETY (whole function): close_range on plain integers.
+    unsafe {
+        match keep {
+            Some(fd) if fd >= 3 => {
+                let fd = fd as usize;
+                if fd > 3 {
+                    sys!(SYS_close_range, 3, fd - 1, 0);
+                }
+                sys!(SYS_close_range, fd + 1, ALL, 0);
+            }
+            _ => {
+                sys!(SYS_close_range, 3, ALL, 0);
+            }
+        }
     }
 }
 

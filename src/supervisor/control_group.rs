@@ -1,0 +1,501 @@
+//! One cgroup v2 directory per service, as systemd keeps them: a process
+//! placed there before its exec cannot leave it, whatever it does with its
+//! session, its parent or its environment, so a stop finds every process of
+//! the service and knows when the last one is gone.
+//!
+//! The daemon works only below a subtree of its own, made in the cgroup it
+//! was started in (`<own cgroup>/sundial-<pid>-<start>-<n>/<unit>`): it moves
+//! no process it did not start, except itself in the one case below. The
+//! subtree is removed when the supervisor ends; a subtree left by a daemon
+//! that is gone (killed) is removed by the next daemon started in the same
+//! cgroup, as far as it is empty (a cgroup with processes cannot be removed).
+//!
+//! With no controller enabled (the hybrid layout's tracking hierarchy, or a
+//! v2 tree without delegated controllers), a cgroup may hold processes and
+//! children alike. Once a controller is enabled for the services' limits
+//! (`MemoryMax=` ...), the kernel's "no internal processes" rule applies to
+//! the daemon's own cgroup: where the daemon is the only process in it (a
+//! container's manager), it moves itself into a leaf of its subtree,
+//! `supervisor`, as systemd does in a container; where other processes
+//! share its cgroup, the controller cannot be enabled and the limits are
+//! reported as not enforced.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use nix::unistd::Pid;
+
+use super::cgroup::Delegation;
+
+/// Where the daemon itself goes when a controller must be enabled in the
+/// cgroup it shares with no other process.
+const SUPERVISOR_LEAF: &str = "supervisor";
+
+/// Supervisors made by this process so far: each gets a subtree of its own
+/// (tests run several in one process).
+static SUBTREES: AtomicU32 = AtomicU32::new(0);
+
+/// The daemon's subtree and the services' directories in it.
+#[derive(Debug)]
+pub struct ControlGroups {
+    /// The cgroup v2 mount point.
+    mount: PathBuf,
+    /// The cgroup the daemon was started in (absolute path).
+    own: PathBuf,
+    /// `own/sundial-...`.
+    base: PathBuf,
+    /// Escaped directory name -> unit, for telling which unit a process
+    /// belongs to.
+    units: HashMap<String, String>,
+    /// The daemon's pid (the process moved into a leaf when needed).
+    me: u32,
+}
+
+/// A service's cgroup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCgroup {
+    /// The directory (absolute).
+    pub dir: PathBuf,
+    /// Whether controllers apply to it: moving a process in may then touch
+    /// its memory (cpuset), so a command is placed there by a fork, not by
+    /// a clone sharing the daemon's memory.
+    pub controllers: bool,
+}
+
+impl ControlGroups {
+    /// Makes the daemon's subtree below its own cgroup, after removing the
+    /// empty leftovers of daemons that are gone.
+    pub fn create(d: &Delegation) -> io::Result<ControlGroups> {
+        let mount = d.mount.clone();
+        let own = d.root.clone();
+        // Moving a command from the daemon's cgroup into its service's takes
+        // write access to the daemon's `cgroup.procs` (the common ancestor).
+        if !writable(&own.join("cgroup.procs")) {
+            return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+        }
+        sweep_stale(&own);
+        let me = std::process::id();
+        let (pid, start) = proc_self().unwrap_or((me, 0));
+        let n = SUBTREES.fetch_add(1, Ordering::Relaxed);
+        let base = own.join(subtree_name(pid, start, n));
+        fs::create_dir_all(&base)?;
+        Ok(ControlGroups {
+            mount,
+            own,
+            base,
+            units: HashMap::new(),
+            me,
+        })
+    }
+
+    /// The subtree's directory.
+    pub fn base(&self) -> &Path {
+        &self.base
+    }
+
+    /// Makes (or finds, with leftovers of an earlier run) the directory of
+    /// `unit`.
+    pub fn prepare(&mut self, unit: &str) -> io::Result<ServiceCgroup> {
+        let name = escape(unit);
+        let dir = self.base.join(&name);
+        // create_dir_all: the base may have been swept by a daemon in
+        // another pid namespace that took it for a dead daemon's.
+        fs::create_dir_all(&dir)?;
+        self.units.insert(name, unit.to_owned());
+        Ok(ServiceCgroup {
+            controllers: has_controllers(&dir),
+            dir,
+        })
+    }
+
+    /// Takes a directory of an earlier program (daemon-reexec) as `unit`'s.
+    pub fn adopt(&mut self, unit: &str, dir: &Path) -> Option<ServiceCgroup> {
+        if !dir.starts_with(&self.base) || !dir.is_dir() {
+            return None;
+        }
+        let name = dir.file_name()?.to_str()?.to_owned();
+        self.units.insert(name, unit.to_owned());
+        Some(ServiceCgroup {
+            controllers: has_controllers(dir),
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Takes over `old`, the cgroup a killed daemon made for `unit`: its
+    /// processes (with those of the cgroups below it) move into `unit`'s
+    /// cgroup here, and `old` goes once empty, with the killed daemon's
+    /// subtree when nothing else is left in it.
+    pub fn take_over(&mut self, unit: &str, old: &Path) -> io::Result<ServiceCgroup> {
+        if old.starts_with(&self.base) {
+            return self
+                .adopt(unit, old)
+                .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound));
+        }
+        let cg = self.prepare(unit)?;
+        // A process that forks while the others move leaves its child
+        // behind: go round until nothing is left (or nothing moves).
+        for _ in 0..16 {
+            let pids = processes(old);
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                let _ = fs::write(cg.dir.join("cgroup.procs"), pid.to_string());
+            }
+        }
+        remove_empty_tree(old);
+        if let Some(subtree) = old.parent() {
+            let stale = subtree
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(parse_subtree_name)
+                .is_some();
+            if stale && subtree != self.base {
+                let _ = fs::remove_dir(subtree);
+            }
+        }
+        Ok(cg)
+    }
+
+    /// Removes `unit`'s directory, with the cgroups the service made below
+    /// it, if no process is left in them; whether it is gone.
+    pub fn remove(&mut self, unit: &str) -> bool {
+        let name = escape(unit);
+        let dir = self.base.join(&name);
+        remove_empty_tree(&dir);
+        let gone = !dir.exists();
+        if gone {
+            self.units.remove(&name);
+        }
+        gone
+    }
+
+    /// The unit whose cgroup holds `pid`, from `/proc/PID/cgroup`.
+    pub fn unit_of(&self, pid: Pid) -> Option<&str> {
+        let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+        let path = unified_path(&text)?;
+        let full = self.mount.join(path.trim_start_matches('/'));
+        let name = child_of(&full, &self.base)?;
+        self.units.get(name).map(String::as_str)
+    }
+
+    /// `ControlGroup=`: the path below the mount point, as systemd shows it.
+    pub fn display_path(&self, dir: &Path) -> String {
+        match dir.strip_prefix(&self.mount) {
+            Ok(rel) => format!("/{}", rel.display()),
+            Err(_) => dir.display().to_string(),
+        }
+    }
+
+    /// Enables `controller` for the services: in the daemon's cgroup and in
+    /// its subtree. Where the daemon's cgroup holds processes the kernel
+    /// refuses (EBUSY); if the daemon is the only one there, it moves
+    /// itself into a leaf and tries again.
+    pub fn enable(&self, controller: &str) -> io::Result<()> {
+        let add = format!("+{controller}");
+        if let Err(e) = fs::write(self.own.join("cgroup.subtree_control"), &add) {
+            if e.raw_os_error() != Some(libc::EBUSY) || !self.move_self_to_leaf()? {
+                return Err(e);
+            }
+            fs::write(self.own.join("cgroup.subtree_control"), &add)?;
+        }
+        fs::write(self.base.join("cgroup.subtree_control"), &add)
+    }
+
+    /// Moves the daemon into `base/supervisor` if it is alone in its
+    /// cgroup; whether it did.
+    fn move_self_to_leaf(&self) -> io::Result<bool> {
+        let me = self.me;
+        let procs = fs::read_to_string(self.own.join("cgroup.procs"))?;
+        let alone = procs.split_whitespace().all(|p| p == me.to_string());
+        if !alone {
+            return Ok(false);
+        }
+        let leaf = self.base.join(SUPERVISOR_LEAF);
+        fs::create_dir_all(&leaf)?;
+        fs::write(leaf.join("cgroup.procs"), me.to_string())?;
+        Ok(true)
+    }
+}
+
+impl Drop for ControlGroups {
+    /// Removes every empty directory of the subtree; a service's directory
+    /// that still has processes (KillMode=none leftovers, a daemon told to
+    /// exit without waiting) stays, with them, and so does the base.
+    fn drop(&mut self) {
+        remove_empty_tree(&self.base);
+    }
+}
+
+/// Whether a service's cgroup has processes: `populated` of `cgroup.events`
+/// (None: not readable, the directory is gone).
+pub fn populated(dir: &Path) -> Option<bool> {
+    let text = fs::read_to_string(dir.join("cgroup.events")).ok()?;
+    parse_populated(&text)
+}
+
+/// The processes in a cgroup and in the cgroups below it (a service may
+/// make its own, `Delegate=`).
+pub fn processes(dir: &Path) -> Vec<Pid> {
+    let mut pids = fs::read_to_string(dir.join("cgroup.procs"))
+        .map(|t| parse_pids(&t))
+        .unwrap_or_default();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                pids.extend(processes(&e.path()));
+            }
+        }
+    }
+    pids
+}
+
+/// SIGKILL to every process of the cgroup at once, the kernel's
+/// `cgroup.kill` (Linux 5.14); false where there is none.
+pub fn kill_all(dir: &Path) -> bool {
+    fs::write(dir.join("cgroup.kill"), "1").is_ok()
+}
+
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: access() on a valid C string.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// Whether controllers apply to a cgroup (its parent enabled some for it).
+pub fn has_controllers(dir: &Path) -> bool {
+    fs::read_to_string(dir.join("cgroup.controllers")).is_ok_and(|t| !t.trim().is_empty())
+}
+
+fn procs_start_time(pid: Pid) -> Option<u64> {
+    super::procs::stat(pid).map(|p| p.start)
+}
+
+/// This process's pid and start time as /proc tells them: the view every
+/// daemon sweeping the tree has of it, also where /proc belongs to another
+/// pid namespace than the daemon's.
+pub fn proc_self() -> Option<(u32, u64)> {
+    let text = fs::read_to_string("/proc/self/stat").ok()?;
+    let info = super::procs::parse_stat(&text)?;
+    Some((u32::try_from(info.pid.as_raw()).ok()?, info.start))
+}
+
+/// Removes the empty subtrees of daemons that are gone.
+fn sweep_stale(own: &Path) {
+    let Ok(entries) = fs::read_dir(own) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let Some((pid, start)) = e.file_name().to_str().and_then(parse_subtree_name) else {
+            continue;
+        };
+        let alive = procs_start_time(Pid::from_raw(pid as i32)) == Some(start);
+        if !alive {
+            remove_empty_tree(&e.path());
+        }
+    }
+}
+
+/// rmdir from the leaves up; a cgroup with processes stays, and so do its
+/// ancestors.
+fn remove_empty_tree(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_tree(&e.path());
+            }
+        }
+    }
+    let _ = fs::remove_dir(dir);
+}
+
+// ---- pure helpers --------------------------------------------------------
+
+/// The subtree of a daemon: its pid and start time (in clock ticks since
+/// boot, which tells a daemon from a later process with its pid) and which
+/// supervisor of the process it is.
+pub fn subtree_name(pid: u32, start: u64, n: u32) -> String {
+    format!("sundial-{pid}-{start}-{n}")
+}
+
+/// The pid and start time in a [`subtree_name`].
+pub fn parse_subtree_name(name: &str) -> Option<(u32, u64)> {
+    let mut parts = name.strip_prefix("sundial-")?.split('-');
+    let pid = parts.next()?.parse().ok()?;
+    let start = parts.next()?.parse().ok()?;
+    parts.next()?.parse::<u32>().ok()?;
+    parts.next().is_none().then_some((pid, start))
+}
+
+/// A unit name as a cgroup directory name, as systemd's cg_escape(): a name
+/// that could be taken for a cgroup's own files (`cgroup.*`, `memory.*`
+/// ...) or that starts with `_` or `.` gets a leading `_`.
+pub fn escape(unit: &str) -> String {
+    const CONTROLLERS: [&str; 10] = [
+        "cgroup", "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma", "misc", "cpuacct",
+    ];
+    let reserved = unit.starts_with('_')
+        || unit.starts_with('.')
+        || unit == "notify_on_release"
+        || unit == "release_agent"
+        || unit == "tasks"
+        || unit
+            .split_once('.')
+            .is_some_and(|(head, _)| CONTROLLERS.contains(&head));
+    if reserved {
+        format!("_{unit}")
+    } else {
+        unit.to_owned()
+    }
+}
+
+/// The cgroup v2 path in a `/proc/PID/cgroup` text (the `0::` line).
+pub fn unified_path(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| l.strip_prefix("0::"))
+}
+
+/// The name of the child of `base` that `path` is in (or is).
+pub fn child_of<'a>(path: &'a Path, base: &Path) -> Option<&'a str> {
+    path.strip_prefix(base)
+        .ok()?
+        .components()
+        .next()?
+        .as_os_str()
+        .to_str()
+}
+
+/// `populated 0|1` of a `cgroup.events` text.
+pub fn parse_populated(text: &str) -> Option<bool> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("populated "))
+        .map(|v| v.trim() != "0")
+}
+
+/// The pids of a `cgroup.procs` text.
+pub fn parse_pids(text: &str) -> Vec<Pid> {
+    text.split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .map(Pid::from_raw)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_controller_is_enabled_with_the_daemon_moved_into_a_leaf_when_alone() {
+        let Some(d) = super::super::cgroup::detect() else {
+            eprintln!("skipped: no writable cgroup v2 tree");
+            return;
+        };
+        let (mount, root) = (d.mount, d.root);
+        // A stand-in for the daemon, in a cgroup of the test's own that is
+        // its "own" cgroup.
+        let own = root.join(format!("sundial-test-{}-leaf", std::process::id()));
+        fs::create_dir(&own).unwrap();
+        // A controller the test's cgroup may enable for its children (none
+        // in a hybrid layout's tracking hierarchy).
+        let offered = fs::read_to_string(own.join("cgroup.controllers")).unwrap_or_default();
+        let Some(controller) = offered.split_whitespace().next().map(str::to_owned) else {
+            remove_empty_tree(&own);
+            eprintln!("skipped: no controller to enable below {}", root.display());
+            return;
+        };
+        let mut child = std::process::Command::new("/bin/sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let cleanup = |own: &Path, child: &mut std::process::Child| {
+            let _ = child.kill();
+            let _ = child.wait();
+            remove_empty_tree(own);
+        };
+        if fs::write(own.join("cgroup.procs"), pid.to_string()).is_err() {
+            cleanup(&own, &mut child);
+            eprintln!("skipped: cannot move a process between cgroups here");
+            return;
+        }
+        let base = own.join(subtree_name(pid, 0, 0));
+        fs::create_dir(&base).unwrap();
+        let groups = ControlGroups {
+            mount,
+            own: own.clone(),
+            base: base.clone(),
+            units: HashMap::new(),
+            me: pid,
+        };
+        let result = groups.enable(&controller);
+        let leaf = fs::read_to_string(base.join(SUPERVISOR_LEAF).join("cgroup.procs"));
+        let enabled = fs::read_to_string(base.join("cgroup.subtree_control"));
+        // Back where it came from, so that everything can go.
+        let _ = fs::write(root.join("cgroup.procs"), pid.to_string());
+        let _ = fs::write(own.join("cgroup.subtree_control"), format!("-{controller}"));
+        let _ = fs::write(
+            base.join("cgroup.subtree_control"),
+            format!("-{controller}"),
+        );
+        drop(groups);
+        cleanup(&own, &mut child);
+        assert!(!own.exists(), "left behind");
+        result.expect("enabled");
+        assert_eq!(leaf.unwrap().trim(), pid.to_string());
+        assert!(enabled.unwrap().contains(&controller));
+    }
+
+    #[test]
+    fn subtree_names_round_trip_and_others_are_not_ours() {
+        let name = subtree_name(4242, 987_654, 3);
+        assert_eq!(name, "sundial-4242-987654-3");
+        assert_eq!(parse_subtree_name(&name), Some((4242, 987_654)));
+        for other in [
+            "sundial-4242",
+            "sundial-x-1-0",
+            "sundial-1-2-3-4",
+            "system.slice",
+            "a.service",
+        ] {
+            assert_eq!(parse_subtree_name(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn unit_names_that_look_like_cgroup_files_are_escaped() {
+        assert_eq!(escape("backup.service"), "backup.service");
+        assert_eq!(escape("a@x\\x2dy.service"), "a@x\\x2dy.service");
+        assert_eq!(escape("cgroup.service"), "_cgroup.service");
+        assert_eq!(escape("memory.service"), "_memory.service");
+        assert_eq!(escape("_x.service"), "__x.service");
+        assert_eq!(escape("memoryhog.service"), "memoryhog.service");
+    }
+
+    #[test]
+    fn a_process_is_found_by_its_cgroup_path() {
+        let text = "12:pids:/\n1:name=systemd:/\n0::/sundial-1-2-0/cgroup_x.service\n";
+        assert_eq!(unified_path(text), Some("/sundial-1-2-0/cgroup_x.service"));
+        let base = Path::new("/sys/fs/cgroup/sundial-1-2-0");
+        let path = Path::new("/sys/fs/cgroup/sundial-1-2-0/a.service");
+        assert_eq!(child_of(path, base), Some("a.service"));
+        // A nested cgroup (a service that delegates) is still the service's.
+        let nested = Path::new("/sys/fs/cgroup/sundial-1-2-0/a.service/sub");
+        assert_eq!(child_of(nested, base), Some("a.service"));
+        assert_eq!(child_of(Path::new("/sys/fs/cgroup/other"), base), None);
+        assert_eq!(unified_path("1:name=systemd:/\n"), None);
+    }
+
+    #[test]
+    fn events_and_procs_parse() {
+        assert_eq!(parse_populated("populated 1\nfrozen 0\n"), Some(true));
+        assert_eq!(parse_populated("populated 0\nfrozen 0\n"), Some(false));
+        assert_eq!(parse_populated("frozen 0\n"), None);
+        let pids: Vec<i32> = parse_pids("12\n345\n").iter().map(|p| p.as_raw()).collect();
+        assert_eq!(pids, vec![12, 345]);
+    }
+}
