@@ -20,5 +20,5 @@ for f in tests/reliability_*.rs; do
   tests+=(--test "$(basename "$f" .rs)")
 done
 # One test at a time: the figures are timings of a daemon under load.
-cargo test --release "${tests[@]}" -- --nocapture --test-threads=1 2>&1 \
+cargo test "${tests[@]}" -- --nocapture --test-threads=1 2>&1 \
   | grep -E "^reliability:|^test |test result|panicked|skipped"
