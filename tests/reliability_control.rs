@@ -69,7 +69,10 @@ impl Probe {
 
 /// Calls `list-timers` in a loop until `stop`, one connection per call as
 /// the CLI does; every answer must be a timer list.
-fn poll_list_timers(socket: std::path::PathBuf, stop: Arc<AtomicBool>) -> thread::JoinHandle<Probe> {
+fn poll_list_timers(
+    socket: std::path::PathBuf,
+    stop: Arc<AtomicBool>,
+) -> thread::JoinHandle<Probe> {
     thread::spawn(move || {
         let mut probe = Probe::default();
         while !stop.load(Ordering::Relaxed) {
@@ -106,7 +109,12 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
     let margin = 4 + (n / 1_000) as i64 * 2;
     let due = (now_usec() / 1_000_000 + margin) * 1_000_000;
     let when = Command::new("date")
-        .args(["-u", "-d", &format!("@{}", due / 1_000_000), "+%Y-%m-%d %H:%M:%S UTC"])
+        .args([
+            "-u",
+            "-d",
+            &format!("@{}", due / 1_000_000),
+            "+%Y-%m-%d %H:%M:%S UTC",
+        ])
         .output()
         .expect("date runs");
     let when = String::from_utf8(when.stdout).expect("utf-8");
@@ -115,7 +123,9 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
         daemon_support::write_unit(
             &d.units,
             &format!("b{i:05}.timer"),
-            &format!("[Timer]\nOnCalendar={when}\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n"),
+            &format!(
+                "[Timer]\nOnCalendar={when}\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n"
+            ),
         );
         // The process's own reading of the clock, to compare the recorded
         // start with.
@@ -167,7 +177,10 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
         (last - first) as f64 / 1e6
     );
     probe.report(&format!("list-timers during a burst of {n}"));
-    assert!(starts.iter().all(|s| *s >= due), "a start before the due time");
+    assert!(
+        starts.iter().all(|s| *s >= due),
+        "a start before the due time"
+    );
     assert!(distinct > 1, "every run has the same start_usec {first}");
 
     // Each process read the clock after it was spawned: the recorded start
@@ -233,7 +246,14 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
 fn can_be_nobody() -> bool {
     nix::unistd::geteuid().is_root()
         && Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", "pass"])
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+                "pass",
+            ])
             .status()
             .is_ok_and(|s| s.success())
 }
@@ -256,7 +276,14 @@ sys.stdin.read()
 
 fn as_nobody(script: &str, args: &[&str]) -> Child {
     Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script])
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            script,
+        ])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -300,7 +327,9 @@ fn root_calls(d: &Daemon, count: usize) -> Probe {
 #[test]
 fn idle_connections_of_another_user_do_not_lock_out_root() {
     if !can_be_nobody() {
-        eprintln!("reliability: skipped: needs root, setpriv and /usr/bin/python3 to act as nobody");
+        eprintln!(
+            "reliability: skipped: needs root, setpriv and /usr/bin/python3 to act as nobody"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -328,7 +357,8 @@ fn a_connection_that_sends_nothing_is_closed_after_the_first_request_deadline() 
     let mut d = Daemon::new(dir.path(), &[]);
     d.start();
     let mut idle = UnixStream::connect(&d.socket).unwrap();
-    idle.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let began = Instant::now();
     let mut buf = [0u8; 64];
     let n = idle.read(&mut buf).expect("closed, not timed out");
@@ -336,14 +366,23 @@ fn a_connection_that_sends_nothing_is_closed_after_the_first_request_deadline() 
         "reliability: an idle connection was closed after {:.2} s ({n} bytes)",
         began.elapsed().as_secs_f64()
     );
-    assert!(began.elapsed() < Duration::from_secs(15), "held for {:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(15),
+        "held for {:?}",
+        began.elapsed()
+    );
     // A connection that sends half a request is closed too.
     let mut half = UnixStream::connect(&d.socket).unwrap();
-    half.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     half.write_all(&[0, 0, 1, 0, b'{']).unwrap();
     let began = Instant::now();
     let _ = half.read(&mut buf);
-    assert!(began.elapsed() < Duration::from_secs(15), "held for {:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(15),
+        "held for {:?}",
+        began.elapsed()
+    );
     // Ordinary clients are served as before.
     root_calls(&d, 3);
 }
@@ -351,7 +390,9 @@ fn a_connection_that_sends_nothing_is_closed_after_the_first_request_deadline() 
 #[test]
 fn a_user_daemon_serves_its_owner_while_others_knock() {
     if !can_be_nobody() {
-        eprintln!("reliability: skipped: needs root, setpriv and /usr/bin/python3 to act as nobody");
+        eprintln!(
+            "reliability: skipped: needs root, setpriv and /usr/bin/python3 to act as nobody"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -396,7 +437,9 @@ print(n, time.time(), data[:60].decode(errors='replace'), flush=True)
 #[test]
 fn a_large_status_from_another_user_does_not_stall_root() {
     if !can_be_nobody() {
-        eprintln!("reliability: skipped: needs root, setpriv and /usr/bin/python3 to act as nobody");
+        eprintln!(
+            "reliability: skipped: needs root, setpriv and /usr/bin/python3 to act as nobody"
+        );
         return;
     }
     let names = 50_000;
@@ -404,7 +447,10 @@ fn a_large_status_from_another_user_does_not_stall_root() {
     let mut d = Daemon::new(
         dir.path(),
         &[
-            ("t.timer", "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n"),
+            (
+                "t.timer",
+                "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n",
+            ),
             ("t.service", "[Service]\nExecStart=/bin/true\n"),
         ],
     )
@@ -423,7 +469,12 @@ fn a_large_status_from_another_user_does_not_stall_root() {
     let probe = poller.join().expect("the poller ran");
     let _ = sender.wait();
     let secs = |line: &str| -> i64 {
-        let t: f64 = line.split_whitespace().nth(1).expect("a time").parse().expect("seconds");
+        let t: f64 = line
+            .split_whitespace()
+            .nth(1)
+            .expect("a time")
+            .parse()
+            .expect("seconds");
         (t * 1e6) as i64
     };
     let (from, to) = (secs(&sent), secs(&answered));
@@ -433,12 +484,19 @@ fn a_large_status_from_another_user_does_not_stall_root() {
         (to - from) as f64 / 1e6,
         answered.split_whitespace().skip(2).collect::<Vec<_>>().join(" ")
     );
-    probe.report(&format!("root's list-timers during a status of {names} names"));
+    probe.report(&format!(
+        "root's list-timers during a status of {names} names"
+    ));
     let during = probe.answered_within(from, to);
-    eprintln!("reliability: {during} of root's list-timers answered while the status was worked on");
+    eprintln!(
+        "reliability: {during} of root's list-timers answered while the status was worked on"
+    );
     assert!(
         answered.contains("status") || answered.contains("error"),
         "nobody's status got no answer: {answered}"
     );
-    assert!(during >= 3, "root was not served while the large status was worked on");
+    assert!(
+        during >= 3,
+        "root was not served while the large status was worked on"
+    );
 }

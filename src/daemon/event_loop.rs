@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
+use super::backlog::REQUESTS_BETWEEN_SLICES;
 use super::clock::{ClockCommand, DaemonClock};
 use super::file_watch::FileWatch;
 use super::handlers;
@@ -36,6 +37,7 @@ enum Wake {
     Zone(io::Result<()>),
     Crontab(io::Result<()>),
     ReexecDeadline,
+    Backlog,
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -107,6 +109,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
         let flush_at = state.logs.deadline();
         let reexec_at = state.reexec.deadline();
         let accepting = !state.shutting_down;
+        let working = state.backlog.has_work();
         let wake = tokio::select! {
             s = sources.signals.recv() => Wake::Signal(s),
             e = state.supervisor.next_event() => Wake::Supervisor(e),
@@ -117,6 +120,9 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
+            // Yields first, so that the connection tasks run before the next
+            // slice: a future that is always ready would starve them.
+            () = tokio::task::yield_now(), if working => Wake::Backlog,
         };
         match wake {
             Wake::Signal(DaemonSignal::Terminate(name)) => {
@@ -170,6 +176,22 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             }
             // Looked at below, as after every wake-up.
             Wake::ReexecDeadline => {}
+            Wake::Backlog => {
+                // The socket is served between slices: what came meanwhile
+                // goes first (a large request joins the backlog itself).
+                for _ in 0..REQUESTS_BETWEEN_SLICES {
+                    if !accepting {
+                        break;
+                    }
+                    match sources.requests.try_recv() {
+                        Ok(incoming) => handlers::handle(state, incoming),
+                        Err(_) => break,
+                    }
+                }
+                state.start_backlogged();
+                handlers::work_slice(state);
+                state.settle();
+            }
         }
         // A daemon-reexec waits for the daemon to come to rest.
         reexec::attempt(state);
@@ -195,6 +217,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
 /// by After=/Before= reversed and enforces each TimeoutStopSec=.
 pub fn begin_shutdown(state: &mut State) {
     state.shutting_down = true;
+    state.backlog.drop_starts();
     let running: Vec<String> = state
         .supervisor
         .service_names()

@@ -20,6 +20,7 @@
 //! - [`manager_env`]: the environment every service starts from.
 //! - [`heap`]: freed memory handed back after loading units.
 
+pub mod backlog;
 pub mod clock;
 pub mod config;
 pub mod crontabs;
@@ -401,6 +402,7 @@ async fn start(
         boot_id,
         crontabs,
         reexec: reexec::Reexec::new(Some(listener_fd)),
+        backlog: backlog::Backlog::default(),
     };
     let reexecuted = handover.is_some();
     match handover {

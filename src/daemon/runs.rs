@@ -194,13 +194,15 @@ impl RunTracker {
             .map_err(|e| e.to_string())
     }
 
-    /// Applies a batch of transitions, in order. `exit_of` gives a service's
+    /// Applies a batch of transitions, in order. `time_of` gives the wall
+    /// time of each (a run starts when its process was spawned, not when the
+    /// batch is applied); `exit_of` gives a service's
     /// last main-process exit as it is now; `infer` guesses the trigger of a
     /// run nobody announced (a dependency, an OnFailure= hook).
     pub fn apply(
         &mut self,
         transitions: &[UnitTransition],
-        now: Timestamp,
+        time_of: &dyn Fn(&UnitTransition) -> Timestamp,
         store: &mut Store,
         exit_of: &dyn Fn(&str) -> Option<ProcessExit>,
         infer: &dyn Fn(&str, &[UnitTransition]) -> Option<Trigger>,
@@ -208,6 +210,7 @@ impl RunTracker {
         let mut applied = Applied::default();
         for (i, t) in transitions.iter().enumerate() {
             let unit = t.unit.as_str();
+            let now = time_of(t);
             let (old, new) = (t.transition.old, t.transition.new);
             let later_start = transitions[i + 1..]
                 .iter()
@@ -345,6 +348,7 @@ mod tests {
             unit: unit.into(),
             invocation_id: format!("{inv:032x}"),
             transition: Transition { old, new, result },
+            at: std::time::Instant::now(),
         }
     }
 
@@ -369,7 +373,7 @@ mod tests {
                 SubState::Start,
                 ServiceResult::Success,
             )],
-            Timestamp::from_secs(10),
+            &|_: &UnitTransition| Timestamp::from_secs(10),
             &mut store,
             &exit,
             &none,
@@ -386,7 +390,7 @@ mod tests {
                 SubState::Failed,
                 ServiceResult::ExitCode,
             )],
-            Timestamp::from_secs(12),
+            &|_: &UnitTransition| Timestamp::from_secs(12),
             &mut store,
             &exit,
             &none,
@@ -461,7 +465,13 @@ mod tests {
                 ServiceResult::Success,
             ),
         ];
-        let applied = runs.apply(&batch, Timestamp::from_secs(1), &mut store, &exit, &none);
+        let applied = runs.apply(
+            &batch,
+            &|_: &UnitTransition| Timestamp::from_secs(1),
+            &mut store,
+            &exit,
+            &none,
+        );
         let r = store.history(Some("r.service"), 10).unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].trigger, Trigger::Restart);
@@ -496,7 +506,7 @@ mod tests {
                 SubState::Failed,
                 ServiceResult::StartLimitHit,
             )],
-            Timestamp::from_secs(1),
+            &|_: &UnitTransition| Timestamp::from_secs(1),
             &mut store,
             &exit,
             &none,

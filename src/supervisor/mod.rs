@@ -139,6 +139,10 @@ pub struct UnitTransition {
     /// The invocation id when the change was reported.
     pub invocation_id: String,
     pub transition: state::Transition,
+    /// When the machine that made the change began to run: for a start,
+    /// just before its first process was spawned. Each of a burst of starts
+    /// has its own, though their reports are passed on together.
+    pub at: Instant,
 }
 
 /// Which processes of a service `kill` signals.
@@ -196,6 +200,9 @@ pub struct Supervisor {
     /// Units with After= or Before=, the only ones that can hold up a job
     /// of another unit.
     ordered_units: HashSet<String>,
+    /// Units with BindsTo=, the only ones that follow another unit down:
+    /// a service's end looks at these, not at every busy service.
+    binding_units: HashSet<String>,
     next_job: JobId,
     finished_jobs: Vec<(JobId, String, JobType, JobResult)>,
     resolver: Option<Resolver>,
@@ -221,6 +228,9 @@ pub struct Supervisor {
     busy: BTreeSet<String>,
     /// Conflicts= read backwards: a unit -> the services that name it.
     conflicted_by: BTreeMap<String, BTreeSet<String>>,
+    /// When each service in `touched` first ran since its reports were
+    /// taken: the time of those reports.
+    ran_at: HashMap<String, Instant>,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -250,6 +260,7 @@ impl Supervisor {
             jobs: JobQueue::default(),
             job_dirty: HashSet::new(),
             ordered_units: HashSet::new(),
+            binding_units: HashSet::new(),
             next_job: 1,
             finished_jobs: Vec::new(),
             resolver: None,
@@ -266,6 +277,7 @@ impl Supervisor {
             touched: BTreeSet::new(),
             busy: BTreeSet::new(),
             conflicted_by: BTreeMap::new(),
+            ran_at: HashMap::new(),
         })
     }
 
@@ -294,6 +306,11 @@ impl Supervisor {
             self.ordered_units.remove(&name);
         } else {
             self.ordered_units.insert(name.clone());
+        }
+        if unit.unit.binds_to.is_empty() {
+            self.binding_units.remove(&name);
+        } else {
+            self.binding_units.insert(name.clone());
         }
         self.job_dirty.insert(name.clone());
         for other in &unit.unit.conflicts {
@@ -369,6 +386,7 @@ impl Supervisor {
         }
         self.services.remove(name);
         self.ordered_units.remove(name);
+        self.binding_units.remove(name);
         self.job_dirty.remove(name);
         true
     }
@@ -927,6 +945,9 @@ impl Supervisor {
         f: impl FnOnce(&mut ServiceMachine, &mut Edge<'_>) -> R,
     ) -> Option<R> {
         let s = self.services.get_mut(name)?;
+        if !self.ran_at.contains_key(name) {
+            self.ran_at.insert(name.to_owned(), Instant::now());
+        }
         let mut messages = Vec::new();
         let mut edge = Edge {
             config: &self.config,
@@ -992,6 +1013,7 @@ impl Supervisor {
     /// Passes the machines' reports on: log lines, hooks, cleanup.
     fn flush_reports(&mut self) {
         while let Some(name) = self.touched.pop_first() {
+            let at = self.ran_at.remove(&name).unwrap_or_else(Instant::now);
             let reports = match self.services.get_mut(&name) {
                 Some(s) => s.machine.take_reports(),
                 None => continue,
@@ -1011,6 +1033,7 @@ impl Supervisor {
                             unit: name.clone(),
                             invocation_id,
                             transition: t,
+                            at,
                         });
                     }
                     Report::Message(m) => self.log_manager(&name, m),
@@ -1058,8 +1081,10 @@ impl Supervisor {
             }
         }
         // BindsTo=: bound units follow this one down.
-        let bound: Vec<String> = self
-            .busy_services()
+        let mut bound: Vec<String> = self
+            .binding_units
+            .iter()
+            .filter_map(|n| self.services.get_key_value(n))
             .filter(|(n, s)| {
                 n.as_str() != name
                     && !s.machine.state().is_inactive()
@@ -1067,6 +1092,8 @@ impl Supervisor {
             })
             .map(|(n, _)| n.clone())
             .collect();
+        // In name order, as when every busy service was looked at.
+        bound.sort();
         for b in bound {
             self.enqueue(&b, JobType::Stop);
         }

@@ -15,6 +15,7 @@ mod reexec;
 mod reload;
 mod run;
 mod show;
+mod sliced;
 mod status;
 
 use tokio::sync::oneshot;
@@ -23,6 +24,7 @@ use super::state::State;
 use crate::ipc::{ErrorCode, Incoming, Reply, Request, Response};
 
 pub use enablement::is_enabled;
+pub use sliced::{work as work_slice, Sliced};
 
 /// Carries out one request.
 pub fn handle(state: &mut State, incoming: Incoming) {
@@ -38,6 +40,10 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             reply,
             Response::error(ErrorCode::Failed, format!("Unit name {bad} is not valid.")),
         );
+        return;
+    }
+    if sliced::wants_slicing(&request) {
+        sliced::begin(state, request, peer, reply);
         return;
     }
     match request {
