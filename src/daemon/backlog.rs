@@ -85,6 +85,14 @@ impl<T> FairQueue<T> {
         Some((uid, item))
     }
 
+    /// Items of `uid` queued.
+    pub fn len_of(&self, uid: u32) -> usize {
+        self.turns
+            .iter()
+            .find(|(u, _)| *u == uid)
+            .map_or(0, |(_, items)| items.len())
+    }
+
     /// Items queued.
     pub fn len(&self) -> usize {
         self.turns.iter().map(|(_, items)| items.len()).sum()
@@ -172,6 +180,7 @@ mod tests {
         q.push(1000, "user 0".to_owned());
         q.push(0, "root 1".to_owned());
         assert_eq!(q.len(), 8);
+        assert_eq!((q.len_of(65534), q.len_of(0), q.len_of(7)), (5, 2, 0));
         let order: Vec<String> = std::iter::from_fn(|| q.pop().map(|(_, s)| s)).collect();
         assert_eq!(
             order,

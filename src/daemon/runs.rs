@@ -409,6 +409,46 @@ mod tests {
     }
 
     #[test]
+    fn each_run_starts_at_its_own_transition_time() {
+        let (_dir, mut store) = store();
+        let mut runs = RunTracker::default();
+        let exit = |_: &str| None;
+        let none = |_: &str, _: &[UnitTransition]| None;
+        // One batch of starts, as after a burst: each has its own time.
+        let batch: Vec<UnitTransition> = (0..3)
+            .map(|i| {
+                t(
+                    &format!("b{i}.service"),
+                    i,
+                    SubState::Dead,
+                    SubState::Start,
+                    ServiceResult::Success,
+                )
+            })
+            .collect();
+        let time_of = |t: &UnitTransition| {
+            let i: i64 = t.unit[1..2].parse().unwrap();
+            Timestamp::from_usec(1_000_000 + i * 700)
+        };
+        runs.apply(&batch, &time_of, &mut store, &exit, &none);
+        let mut starts: Vec<(String, i64)> = store
+            .in_flight_runs()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.unit, r.start.as_usec()))
+            .collect();
+        starts.sort();
+        assert_eq!(
+            starts,
+            [
+                ("b0.service".to_owned(), 1_000_000),
+                ("b1.service".to_owned(), 1_000_700),
+                ("b2.service".to_owned(), 1_001_400)
+            ]
+        );
+    }
+
+    #[test]
     fn restarts_are_new_runs_and_oneshots_end_at_exited() {
         let (_dir, mut store) = store();
         let mut runs = RunTracker::default();

@@ -7,10 +7,15 @@
 
 use tokio::sync::oneshot;
 
-use super::{answer, files, query, show, status};
+use super::{answer, files, first_invalid, invalid_name, query, show, status};
 use crate::daemon::backlog::{Cursor, UNITS_PER_SLICE};
 use crate::daemon::state::State;
+use crate::ipc::protocol::MAX_RESPONSE_FRAME;
 use crate::ipc::{ErrorCode, Peer, Reply, Request, Response};
+
+/// Large requests of one uid in progress at once: each holds its request
+/// and its answer so far (up to a frame's limit) in memory.
+pub const MAX_PER_UID: usize = 4;
 
 /// A request being answered a slice at a time.
 #[derive(Debug)]
@@ -21,6 +26,8 @@ pub struct Sliced {
     cursor: Cursor,
     /// The slices answered so far, put together.
     answer: Option<Response>,
+    /// Their size in JSON, about.
+    answer_bytes: usize,
 }
 
 /// The units a request names, if it is one that can be answered in slices.
@@ -43,8 +50,17 @@ pub fn wants_slicing(request: &Request) -> bool {
     units_of(request).is_some_and(|units| units.len() > UNITS_PER_SLICE)
 }
 
-/// Queues `request` to be answered in slices, in its uid's turn.
+/// Queues `request` to be answered in slices, in its uid's turn; refuses
+/// it if the uid has [`MAX_PER_UID`] in progress.
 pub fn begin(state: &mut State, request: Request, peer: Peer, reply: oneshot::Sender<Reply>) {
+    if state.backlog.requests.len_of(peer.uid) >= MAX_PER_UID {
+        let message = format!(
+            "uid {} has {MAX_PER_UID} requests naming many units in progress; try again when they are answered",
+            peer.uid
+        );
+        answer(reply, Response::error(ErrorCode::Busy, message));
+        return;
+    }
     let len = units_of(&request).map_or(0, <[String]>::len);
     let sliced = Sliced {
         request,
@@ -52,6 +68,7 @@ pub fn begin(state: &mut State, request: Request, peer: Peer, reply: oneshot::Se
         reply,
         cursor: Cursor::new(len),
         answer: None,
+        answer_bytes: 0,
     };
     state.backlog.requests.push(peer.uid, sliced);
 }
@@ -68,9 +85,25 @@ pub fn work(state: &mut State) {
     }
     let units = units_of(&sliced.request).unwrap_or_default();
     let part = match sliced.cursor.next_slice(UNITS_PER_SLICE) {
-        Some(range) => answer_slice(state, &sliced.request, &units[range], &sliced.peer),
+        Some(range) => match first_invalid(&units[range.clone()]) {
+            Some(bad) => invalid_name(bad),
+            None => answer_slice(state, &sliced.request, &units[range], &sliced.peer),
+        },
         None => Response::error(ErrorCode::Internal, "a sliced request had no units"),
     };
+    // Stop as soon as the answer cannot be sent, rather than at the end.
+    sliced.answer_bytes += json_len(&part);
+    if sliced.answer_bytes > MAX_RESPONSE_FRAME {
+        let message = format!(
+            "the answer for {} units exceeds the limit of {MAX_RESPONSE_FRAME} bytes; ask for fewer units at a time",
+            units.len()
+        );
+        answer(
+            sliced.reply,
+            Response::error(ErrorCode::FrameTooLarge, message),
+        );
+        return;
+    }
     match merge(sliced.answer.take(), part) {
         Ok(whole) if sliced.cursor.is_done() => answer(sliced.reply, whole),
         Ok(so_far) => {
@@ -80,6 +113,25 @@ pub fn work(state: &mut State) {
         // The first error answers the request, as it would have unsliced.
         Err(error) => answer(sliced.reply, error),
     }
+}
+
+/// The length of `response` as JSON, counted without keeping it.
+fn json_len(response: &Response) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Encoding a response fails only for maps with non-string keys, which
+    // responses do not have; it would then fail at the end as well.
+    let _ = serde_json::to_writer(&mut count, response);
+    count.0
 }
 
 /// The answer of `request` for `units` only, from its own handler.
