@@ -9,15 +9,15 @@ use std::ops::Range;
 use crate::scheduler::Start;
 
 /// Services a loop turn starts for timers at most: a spawn costs about half
-/// a millisecond, so a turn stays near 20 ms.
-pub const STARTS_PER_TURN: usize = 32;
+/// a millisecond, so a turn stays near 10 ms.
+pub const STARTS_PER_TURN: usize = 16;
 
 /// Units of a request a loop turn answers for at most (a status block costs
 /// up to a few hundred microseconds).
 pub const UNITS_PER_SLICE: usize = 128;
 
-/// Requests that came in meanwhile, handled before each slice of backlog.
-pub const REQUESTS_BETWEEN_SLICES: usize = 64;
+/// Requests that came in meanwhile, served after each wake-up of the loop.
+pub const REQUESTS_BETWEEN_SLICES: usize = 16;
 
 /// Where a request naming many units has got to.
 #[derive(Debug, Clone, PartialEq, Eq)]

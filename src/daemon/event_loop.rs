@@ -177,20 +177,21 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             // Looked at below, as after every wake-up.
             Wake::ReexecDeadline => {}
             Wake::Backlog => {
-                // The socket is served between slices: what came meanwhile
-                // goes first (a large request joins the backlog itself).
-                for _ in 0..REQUESTS_BETWEEN_SLICES {
-                    if !accepting {
-                        break;
-                    }
-                    match sources.requests.try_recv() {
-                        Ok(incoming) => handlers::handle(state, incoming),
-                        Err(_) => break,
-                    }
-                }
                 state.start_backlogged();
                 handlers::work_slice(state);
                 state.settle();
+            }
+        }
+        // Requests that came meanwhile are served after every wake-up, not
+        // only when the select picks them among a burst's many events (a
+        // large request joins the backlog itself).
+        for _ in 0..REQUESTS_BETWEEN_SLICES {
+            if state.shutting_down {
+                break;
+            }
+            match sources.requests.try_recv() {
+                Ok(incoming) => handlers::handle(state, incoming),
+                Err(_) => break,
             }
         }
         // A daemon-reexec waits for the daemon to come to rest.
