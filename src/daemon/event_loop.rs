@@ -97,11 +97,16 @@ pub struct Sources {
 
 /// Runs until the services are stopped after SIGTERM/SIGINT.
 pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
+    // When the last wake-up came: a turn lasts until its writes are committed.
+    let mut turn: Option<Instant> = None;
     loop {
         // The last turn's stamps and run rows, in one transaction. Replies
         // reach clients only while the loop waits below, so none tells of a
         // row that is not committed.
         state.commit_writes();
+        if let Some(began) = turn.take() {
+            state.stats.turn(began.elapsed());
+        }
         state.stats.loop_iterations += 1;
         if let Some(timers) = sources.timers.as_mut() {
             timers.arm(&state.scheduler.wakeups())?;
@@ -124,6 +129,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             // slice: a future that is always ready would starve them.
             () = tokio::task::yield_now(), if working => Wake::Backlog,
         };
+        turn = Some(Instant::now());
         match wake {
             Wake::Signal(DaemonSignal::Terminate(name)) => {
                 if state.shutting_down {
