@@ -94,6 +94,42 @@ impl Clock for DaemonClock {
     }
 }
 
+impl DaemonClock {
+    /// The wall-clock times of earlier readings of the monotonic clock
+    /// (`std::time::Instant`s the supervisor took), as seen from now. The
+    /// manual clock stands still between its commands: everything since the
+    /// last one happened at its `now`.
+    pub fn wall_times(&self) -> WallTimes {
+        // The instant first: the wall clock read after it is never early.
+        let reference = std::time::Instant::now();
+        WallTimes {
+            reference,
+            now: self.now().realtime,
+            frozen: matches!(self, DaemonClock::Manual(_)),
+        }
+    }
+}
+
+/// Turns `Instant`s into wall-clock times (see [`DaemonClock::wall_times`]).
+#[derive(Debug, Clone, Copy)]
+pub struct WallTimes {
+    reference: std::time::Instant,
+    now: Timestamp,
+    frozen: bool,
+}
+
+impl WallTimes {
+    /// The wall-clock time of `at`, which is not after the reference.
+    pub fn of(&self, at: std::time::Instant) -> Timestamp {
+        if self.frozen {
+            return self.now;
+        }
+        let ago = self.reference.saturating_duration_since(at);
+        let ago = i64::try_from(ago.as_micros()).unwrap_or(i64::MAX);
+        Timestamp::from_usec(self.now.as_usec().saturating_sub(ago))
+    }
+}
+
 /// A move of the manual clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockMove {
@@ -248,5 +284,23 @@ mod tests {
         assert!(ClockMove::parse("advance -5").is_err());
         assert!(ClockMove::parse("advance").is_err());
         assert!(ClockMove::parse("rewind 5").is_err());
+    }
+
+    #[test]
+    fn instants_become_wall_times_of_their_own() {
+        let earlier = std::time::Instant::now();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let later = std::time::Instant::now();
+        let times = DaemonClock::Real(RealClock).wall_times();
+        let (a, b) = (times.of(earlier), times.of(later));
+        assert!(b.as_usec() - a.as_usec() >= 20_000, "{a:?} {b:?}");
+        assert!(b <= RealClock.now().realtime);
+        // The manual clock's time stands still: all at its now.
+        let start = ClockSnapshot::booted_at(Timestamp::from_secs(1000), Timespan::from_secs(5));
+        let manual = DaemonClock::Manual(ManualClock::new(start));
+        let times = manual.wall_times();
+        let now = manual.now().realtime;
+        assert_eq!(times.of(earlier), now);
+        assert_eq!(times.of(later), now);
     }
 }

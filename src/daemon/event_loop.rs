@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
+use super::backlog::REQUESTS_BETWEEN_SLICES;
 use super::clock::{ClockCommand, DaemonClock};
 use super::file_watch::FileWatch;
 use super::handlers;
@@ -36,6 +37,7 @@ enum Wake {
     Zone(io::Result<()>),
     Crontab(io::Result<()>),
     ReexecDeadline,
+    Backlog,
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -95,11 +97,16 @@ pub struct Sources {
 
 /// Runs until the services are stopped after SIGTERM/SIGINT.
 pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
+    // When the last wake-up came: a turn lasts until its writes are committed.
+    let mut turn: Option<Instant> = None;
     loop {
         // The last turn's stamps and run rows, in one transaction. Replies
         // reach clients only while the loop waits below, so none tells of a
         // row that is not committed.
         state.commit_writes();
+        if let Some(began) = turn.take() {
+            state.stats.turn(began.elapsed());
+        }
         state.stats.loop_iterations += 1;
         if let Some(timers) = sources.timers.as_mut() {
             timers.arm(&state.scheduler.wakeups())?;
@@ -107,6 +114,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
         let flush_at = state.logs.deadline();
         let reexec_at = state.reexec.deadline();
         let accepting = !state.shutting_down;
+        let working = state.backlog.has_work();
         let wake = tokio::select! {
             s = sources.signals.recv() => Wake::Signal(s),
             e = state.supervisor.next_event() => Wake::Supervisor(e),
@@ -117,7 +125,11 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
+            // Yields first, so that the connection tasks run before the next
+            // slice: a future that is always ready would starve them.
+            () = tokio::task::yield_now(), if working => Wake::Backlog,
         };
+        turn = Some(Instant::now());
         match wake {
             Wake::Signal(DaemonSignal::Terminate(name)) => {
                 if state.shutting_down {
@@ -170,6 +182,23 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             }
             // Looked at below, as after every wake-up.
             Wake::ReexecDeadline => {}
+            Wake::Backlog => {
+                state.start_backlogged();
+                handlers::work_slice(state);
+                state.settle();
+            }
+        }
+        // Requests that came meanwhile are served after every wake-up, not
+        // only when the select picks them among a burst's many events (a
+        // large request joins the backlog itself).
+        for _ in 0..REQUESTS_BETWEEN_SLICES {
+            if state.shutting_down {
+                break;
+            }
+            match sources.requests.try_recv() {
+                Ok(incoming) => handlers::handle(state, incoming),
+                Err(_) => break,
+            }
         }
         // A daemon-reexec waits for the daemon to come to rest.
         reexec::attempt(state);
@@ -195,6 +224,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
 /// by After=/Before= reversed and enforces each TimeoutStopSec=.
 pub fn begin_shutdown(state: &mut State) {
     state.shutting_down = true;
+    state.backlog.drop_starts();
     let running: Vec<String> = state
         .supervisor
         .service_names()

@@ -22,6 +22,7 @@
 //! - [`heap`]: freed memory handed back after loading units.
 
 pub mod adopt;
+pub mod backlog;
 pub mod clock;
 pub mod config;
 pub mod crontabs;
@@ -405,6 +406,7 @@ async fn start(
         boot_id,
         crontabs,
         reexec: reexec::Reexec::new(Some(listener_fd)),
+        backlog: backlog::Backlog::default(),
     };
     let reexecuted = handover.is_some();
     match handover {

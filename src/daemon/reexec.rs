@@ -170,7 +170,11 @@ pub fn request(state: &mut State, reply: oneshot::Sender<Reply>) {
 /// Re-executes if a request waits and the daemon is at rest; refuses the
 /// request once it has waited [`WAIT`]. Called after every wake-up.
 pub fn attempt(state: &mut State) {
-    let busy = state.supervisor.not_at_rest();
+    let mut busy = state.supervisor.not_at_rest();
+    // Deferred work is not carried into the next program.
+    if state.backlog.has_work() {
+        busy.push("timer starts and requests in progress".into());
+    }
     let now = Instant::now();
     let Some(pending) = state.reexec.pending.as_mut() else {
         return;

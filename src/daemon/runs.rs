@@ -230,13 +230,15 @@ impl RunTracker {
             .map_err(|e| e.to_string())
     }
 
-    /// Applies a batch of transitions, in order. `exit_of` gives a service's
+    /// Applies a batch of transitions, in order. `time_of` gives the wall
+    /// time of each (a run starts when its process was spawned, not when the
+    /// batch is applied); `exit_of` gives a service's
     /// last main-process exit as it is now; `infer` guesses the trigger of a
     /// run nobody announced (a dependency, an OnFailure= hook).
     pub fn apply(
         &mut self,
         transitions: &[UnitTransition],
-        now: Timestamp,
+        time_of: &dyn Fn(&UnitTransition) -> Timestamp,
         store: &mut Store,
         exit_of: &dyn Fn(&str) -> Option<ProcessExit>,
         infer: &dyn Fn(&str, &[UnitTransition]) -> Option<Trigger>,
@@ -244,6 +246,7 @@ impl RunTracker {
         let mut applied = Applied::default();
         for (i, t) in transitions.iter().enumerate() {
             let unit = t.unit.as_str();
+            let now = time_of(t);
             let (old, new) = (t.transition.old, t.transition.new);
             let later_start = transitions[i + 1..]
                 .iter()
@@ -400,6 +403,7 @@ mod tests {
             unit: unit.into(),
             invocation_id: format!("{inv:032x}"),
             transition: Transition { old, new, result },
+            at: std::time::Instant::now(),
         }
     }
 
@@ -424,7 +428,7 @@ mod tests {
                 SubState::Start,
                 ServiceResult::Success,
             )],
-            Timestamp::from_secs(10),
+            &|_: &UnitTransition| Timestamp::from_secs(10),
             &mut store,
             &exit,
             &none,
@@ -441,7 +445,7 @@ mod tests {
                 SubState::Failed,
                 ServiceResult::ExitCode,
             )],
-            Timestamp::from_secs(12),
+            &|_: &UnitTransition| Timestamp::from_secs(12),
             &mut store,
             &exit,
             &none,
@@ -456,6 +460,46 @@ mod tests {
         assert_eq!(
             runs.last_result("a.service"),
             Some(Some(RunResult::ExitCode))
+        );
+    }
+
+    #[test]
+    fn each_run_starts_at_its_own_transition_time() {
+        let (_dir, mut store) = store();
+        let mut runs = RunTracker::default();
+        let exit = |_: &str| None;
+        let none = |_: &str, _: &[UnitTransition]| None;
+        // One batch of starts, as after a burst: each has its own time.
+        let batch: Vec<UnitTransition> = (0..3)
+            .map(|i| {
+                t(
+                    &format!("b{i}.service"),
+                    i,
+                    SubState::Dead,
+                    SubState::Start,
+                    ServiceResult::Success,
+                )
+            })
+            .collect();
+        let time_of = |t: &UnitTransition| {
+            let i: i64 = t.unit[1..2].parse().unwrap();
+            Timestamp::from_usec(1_000_000 + i * 700)
+        };
+        runs.apply(&batch, &time_of, &mut store, &exit, &none);
+        let mut starts: Vec<(String, i64)> = store
+            .in_flight_runs()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.unit, r.start.as_usec()))
+            .collect();
+        starts.sort();
+        assert_eq!(
+            starts,
+            [
+                ("b0.service".to_owned(), 1_000_000),
+                ("b1.service".to_owned(), 1_000_700),
+                ("b2.service".to_owned(), 1_001_400)
+            ]
         );
     }
 
@@ -516,7 +560,13 @@ mod tests {
                 ServiceResult::Success,
             ),
         ];
-        let applied = runs.apply(&batch, Timestamp::from_secs(1), &mut store, &exit, &none);
+        let applied = runs.apply(
+            &batch,
+            &|_: &UnitTransition| Timestamp::from_secs(1),
+            &mut store,
+            &exit,
+            &none,
+        );
         let r = store.history(Some("r.service"), 10).unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].trigger, Trigger::Restart);
@@ -551,7 +601,7 @@ mod tests {
                 SubState::Failed,
                 ServiceResult::StartLimitHit,
             )],
-            Timestamp::from_secs(1),
+            &|_: &UnitTransition| Timestamp::from_secs(1),
             &mut store,
             &exit,
             &none,

@@ -10,8 +10,10 @@ use std::collections::BTreeSet;
 use sundial_calendar::Timestamp;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::backlog::{Backlog, STARTS_PER_TURN};
 use super::clock::DaemonClock;
 use super::config::Config;
+use super::handlers::Sliced;
 use super::localtime::LocalTimeFile;
 use super::output::{LogPipe, SinkItem};
 use super::paths::DaemonPaths;
@@ -78,6 +80,8 @@ pub struct State {
     pub crontabs: super::crontabs::Crontabs,
     /// `daemon-reexec`: the listener to hand over, a request waiting.
     pub reexec: super::reexec::Reexec,
+    /// Timer starts and large requests left for the next loop turns.
+    pub backlog: Backlog<Sliced>,
 }
 
 /// Writes a line to the daemon's own log (stderr).
@@ -227,7 +231,8 @@ impl State {
 
     /// Carries out the scheduler's actions in order, except that the stamps
     /// come first: written together and committed before any of the starts
-    /// they precede.
+    /// they precede. The starts join the backlog: a batch of them is carried
+    /// out at once, a burst over the next loop turns (see `backlog`).
     pub fn apply_actions(&mut self, actions: Vec<Action>) {
         let mut stamped = false;
         for action in &actions {
@@ -262,7 +267,7 @@ impl State {
         for action in actions {
             match action {
                 Action::WriteStamp { .. } => {}
-                Action::Start(start) => self.start_for_timer(start),
+                Action::Start(start) => self.backlog.push_start(start),
                 Action::Warn { timer, message } => report(format!("{timer}: {message}")),
                 Action::StateChanged { timer, from, to } => {
                     let was_active = !matches!(from, "dead" | "failed");
@@ -275,6 +280,16 @@ impl State {
                     }
                 }
             }
+        }
+        if self.backlog.starts_waiting() <= STARTS_PER_TURN {
+            self.start_backlogged();
+        }
+    }
+
+    /// Starts the next batch of the services timers asked for.
+    pub fn start_backlogged(&mut self) {
+        for start in self.backlog.take_starts() {
+            self.start_for_timer(start);
         }
     }
 
@@ -335,16 +350,14 @@ impl State {
                 break;
             }
             let now = self.now();
+            let wall = self.clock.wall_times();
             let supervisor = &self.supervisor;
             let exit_of = |u: &str| supervisor.status(u).and_then(|s| s.main_exit);
             let infer = |u: &str, earlier: &[UnitTransition]| infer_trigger(supervisor, u, earlier);
-            let applied = self.runs.apply(
-                &transitions,
-                now.realtime,
-                &mut self.store,
-                &exit_of,
-                &infer,
-            );
+            let time_of = |t: &UnitTransition| wall.of(t.at);
+            let applied =
+                self.runs
+                    .apply(&transitions, &time_of, &mut self.store, &exit_of, &infer);
             for e in applied.errors {
                 report(e);
             }

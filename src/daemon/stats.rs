@@ -10,6 +10,9 @@ const SAMPLES: usize = 1 << 16;
 pub struct Stats {
     /// Event-loop iterations: one per wake-up.
     pub loop_iterations: u64,
+    /// The longest an iteration took, from its wake-up until it waits
+    /// again (µs): how long the loop may keep a client waiting.
+    pub longest_turn_usec: u64,
     /// Timer elapses that started a unit.
     pub elapses: u64,
     /// Lateness of the newest elapses (µs from the due time to the start of
@@ -45,6 +48,12 @@ impl Stats {
     pub fn reset_lateness(&mut self) {
         self.lateness.clear();
         self.next = 0;
+    }
+
+    /// Records how long one iteration of the loop took.
+    pub fn turn(&mut self, took: std::time::Duration) {
+        let usec = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.longest_turn_usec = self.longest_turn_usec.max(usec);
     }
 }
 

@@ -5,9 +5,11 @@
 //! - [`protocol`]: the request and response enums, the version.
 //! - [`types`]: the rows and blocks responses carry.
 //! - [`client`]: the blocking client of the CLI.
-//! - [`server`]: the tokio accept loop that checks peer credentials ([`auth`]) and
+//! - [`server`]: the tokio accept loop that checks peer credentials ([`auth`]),
+//!   gives each connection a place by uid ([`admission`]) and
 //!   forwards requests to the daemon's event loop, which alone owns state.
 
+pub mod admission;
 pub mod auth;
 pub mod client;
 pub mod frame;

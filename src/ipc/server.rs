@@ -10,13 +10,14 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 
+use super::admission::{Admission, Limits};
 use super::auth::{Peer, Policy};
 use super::protocol::{
     decode_request, read_frame, write_frame, ErrorCode, FrameError, Request, Response,
@@ -30,8 +31,15 @@ pub struct ServerConfig {
     pub max_frame: usize,
     /// Connections served at once; more get a `busy` error.
     pub max_connections: usize,
-    /// How long a client may take to send a whole request (counting from the
-    /// end of the previous reply), and to take a reply off the socket.
+    /// Places of `max_connections` kept for root and the daemon's own uid.
+    pub reserved_connections: usize,
+    /// Connections one other uid may hold at once.
+    pub max_connections_per_uid: usize,
+    /// How long a new connection may take to send its first whole request:
+    /// short, so that idle connections do not hold places.
+    pub first_request_timeout: Duration,
+    /// How long a client may take to send a further request (counting from
+    /// the end of the previous reply), and to take a reply off the socket.
     pub io_timeout: Duration,
 }
 
@@ -40,7 +48,20 @@ impl Default for ServerConfig {
         ServerConfig {
             max_frame: MAX_REQUEST_FRAME,
             max_connections: 128,
+            reserved_connections: 32,
+            max_connections_per_uid: 32,
+            first_request_timeout: Duration::from_secs(2),
             io_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ServerConfig {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections,
+            reserved: self.reserved_connections,
+            per_uid: self.max_connections_per_uid,
         }
     }
 }
@@ -253,7 +274,11 @@ impl Server {
     /// receiver is dropped; then removes the socket file it created, if the
     /// path still names it.
     pub async fn serve(self, requests: mpsc::Sender<Incoming>) {
-        let slots = Arc::new(Semaphore::new(self.config.max_connections));
+        let own_uid = nix::unistd::geteuid().as_raw();
+        let table = Arc::new(Mutex::new(Admission::new(
+            self.config.limits(),
+            &[0, own_uid],
+        )));
         loop {
             let accepted = tokio::select! {
                 _ = requests.closed() => break,
@@ -268,21 +293,41 @@ impl Server {
                     continue;
                 }
             };
+            let Ok(cred) = stream.peer_cred() else {
+                continue;
+            };
+            let peer = Peer {
+                uid: cred.uid(),
+                gid: cred.gid(),
+                pid: cred.pid(),
+            };
             let connection = Connection {
                 stream,
+                peer,
                 policy: self.policy,
                 config: self.config,
                 requests: requests.clone(),
             };
-            match Arc::clone(&slots).try_acquire_owned() {
-                Ok(slot) => {
+            if !self.policy.admits(peer) {
+                // Turned away without taking a place.
+                let message = format!("uid {} may not use this user's daemon", peer.uid);
+                tokio::spawn(async move {
+                    connection
+                        .refuse(ErrorCode::PermissionDenied, &message)
+                        .await
+                });
+                continue;
+            }
+            match Place::take(&table, peer.uid) {
+                Ok(place) => {
                     tokio::spawn(async move {
                         connection.run().await;
-                        drop(slot);
+                        drop(place);
                     });
                 }
-                Err(_) => {
-                    tokio::spawn(connection.refuse(ErrorCode::Busy, "too many connections"));
+                Err(refusal) => {
+                    let message = refusal.to_string();
+                    tokio::spawn(async move { connection.refuse(ErrorCode::Busy, &message).await });
                 }
             }
         }
@@ -293,9 +338,40 @@ impl Server {
     }
 }
 
+/// A connection's place in the table, given back when dropped.
+struct Place {
+    table: Arc<Mutex<Admission>>,
+    uid: u32,
+}
+
+impl Place {
+    fn take(table: &Arc<Mutex<Admission>>, uid: u32) -> Result<Place, super::admission::Refusal> {
+        lock(table).admit(uid)?;
+        Ok(Place {
+            table: Arc::clone(table),
+            uid,
+        })
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        lock(&self.table).release(self.uid);
+    }
+}
+
+/// The table, even if a task panicked while holding it: its counts are
+/// changed in single steps that leave it consistent.
+fn lock(table: &Mutex<Admission>) -> std::sync::MutexGuard<'_, Admission> {
+    table
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// One client connection.
 struct Connection {
     stream: UnixStream,
+    peer: Peer,
     policy: Policy,
     config: ServerConfig,
     requests: mpsc::Sender<Incoming>,
@@ -303,25 +379,17 @@ struct Connection {
 
 impl Connection {
     async fn run(mut self) {
-        let peer = match self.stream.peer_cred() {
-            Ok(cred) => Peer {
-                uid: cred.uid(),
-                gid: cred.gid(),
-                pid: cred.pid(),
-            },
-            Err(_) => return,
-        };
-        if !self.policy.admits(peer) {
-            let message = format!("uid {} may not use this user's daemon", peer.uid);
-            self.refuse(ErrorCode::PermissionDenied, &message).await;
-            return;
-        }
+        let peer = self.peer;
+        // A connection that has not sent a whole request soon is dropped: it
+        // holds a place others may need.
+        let mut deadline = self.config.first_request_timeout;
         loop {
             let read = tokio::time::timeout(
-                self.config.io_timeout,
+                deadline,
                 read_frame(&mut self.stream, self.config.max_frame),
             )
             .await;
+            deadline = self.config.io_timeout;
             let body = match read {
                 Ok(Ok(Some(body))) => body,
                 // Closed between requests, idle too long, or a socket error.

@@ -396,6 +396,7 @@ async fn silent_and_slow_clients_are_dropped_after_the_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("control.sock");
     let config = ServerConfig {
+        first_request_timeout: Duration::from_millis(50),
         io_timeout: Duration::from_millis(50),
         ..ServerConfig::default()
     };

@@ -368,6 +368,9 @@ impl Scheduler {
         self.boottime.expire(now.usec(ClockId::Boottime), &mut due);
         // Fire in order of the elapses, then by name, whichever clock they are on.
         let mut fire: Vec<(Timestamp, String, u32, Pending)> = Vec::new();
+        // A timer due on two clocks fires once; a set, as a burst has
+        // thousands due at once.
+        let mut seen = std::collections::HashSet::with_capacity(due.len());
         for id in due {
             let Some(timer) = self.timers[id as usize].as_ref() else {
                 continue;
@@ -381,7 +384,7 @@ impl Scheduler {
                 .filter(|p| p.at <= now.usec(p.clock))
                 .min_by_key(|p| now.realtime_of(p.clock, p.at as i64));
             if let Some(p) = pending {
-                if !fire.iter().any(|f| f.2 == id) {
+                if seen.insert(id) {
                     let when = now.realtime_of(p.clock, p.at as i64);
                     fire.push((when, timer.name().to_owned(), id, p.clone()));
                 }
@@ -417,7 +420,17 @@ impl Scheduler {
 
     /// The `list-timers` rows, sorted by next elapse then name.
     pub fn list(&self, now: ClockSnapshot) -> Vec<TimerInfo> {
-        let mut rows: Vec<TimerInfo> = self.timers().map(|t| info(t, &now)).collect();
+        self.list_where(now, |_| true)
+    }
+
+    /// [`Scheduler::list`] of the timers `keep` accepts: a pattern looks at
+    /// names before any row is made.
+    pub fn list_where(&self, now: ClockSnapshot, keep: impl Fn(&Timer) -> bool) -> Vec<TimerInfo> {
+        let mut rows: Vec<TimerInfo> = self
+            .timers()
+            .filter(|t| keep(t))
+            .map(|t| info(t, &now))
+            .collect();
         rows.sort_by(|a, b| {
             (a.next.is_none(), a.next, &a.timer).cmp(&(b.next.is_none(), b.next, &b.timer))
         });

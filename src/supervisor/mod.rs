@@ -156,6 +156,10 @@ pub struct UnitTransition {
     /// The invocation id when the change was reported.
     pub invocation_id: String,
     pub transition: state::Transition,
+    /// When the machine that made the change began to run: for a start,
+    /// just before its first process was spawned. Each of a burst of starts
+    /// has its own, though their reports are passed on together.
+    pub at: Instant,
 }
 
 /// Which processes of a service `kill` signals.
@@ -214,6 +218,9 @@ pub struct Supervisor {
     /// Units with After= or Before=, the only ones that can hold up a job
     /// of another unit.
     ordered_units: HashSet<String>,
+    /// Units with BindsTo=, the only ones that follow another unit down:
+    /// a service's end looks at these, not at every busy service.
+    binding_units: HashSet<String>,
     next_job: JobId,
     finished_jobs: Vec<(JobId, String, JobType, JobResult)>,
     resolver: Option<Resolver>,
@@ -255,6 +262,9 @@ pub struct Supervisor {
     /// Services whose main or control process, state or invocation changed:
     /// the daemon records their processes again (see `adopt`).
     process_changes: BTreeSet<String>,
+    /// When each service in `touched` first ran since its reports were
+    /// taken: the time of those reports.
+    ran_at: HashMap<String, Instant>,
 }
 
 impl Drop for Supervisor {
@@ -311,6 +321,7 @@ impl Supervisor {
             jobs: JobQueue::default(),
             job_dirty: HashSet::new(),
             ordered_units: HashSet::new(),
+            binding_units: HashSet::new(),
             next_job: 1,
             finished_jobs: Vec::new(),
             resolver: None,
@@ -336,6 +347,7 @@ impl Supervisor {
             conflicted_by: BTreeMap::new(),
             watches: adopt::Watches::default(),
             process_changes: BTreeSet::new(),
+            ran_at: HashMap::new(),
         })
     }
 
@@ -364,6 +376,11 @@ impl Supervisor {
             self.ordered_units.remove(&name);
         } else {
             self.ordered_units.insert(name.clone());
+        }
+        if unit.unit.binds_to.is_empty() {
+            self.binding_units.remove(&name);
+        } else {
+            self.binding_units.insert(name.clone());
         }
         self.job_dirty.insert(name.clone());
         for other in &unit.unit.conflicts {
@@ -438,6 +455,7 @@ impl Supervisor {
         }
         self.services.remove(name);
         self.ordered_units.remove(name);
+        self.binding_units.remove(name);
         self.job_dirty.remove(name);
         true
     }
@@ -1011,6 +1029,9 @@ impl Supervisor {
             )
         };
         let before = recorded(&s.machine);
+        if !self.ran_at.contains_key(name) {
+            self.ran_at.insert(name.to_owned(), Instant::now());
+        }
         let mut messages = Vec::new();
         let mut edge = Edge {
             config: &self.config,
@@ -1081,6 +1102,7 @@ impl Supervisor {
     /// Passes the machines' reports on: log lines, hooks, cleanup.
     fn flush_reports(&mut self) {
         while let Some(name) = self.touched.pop_first() {
+            let at = self.ran_at.remove(&name).unwrap_or_else(Instant::now);
             let reports = match self.services.get_mut(&name) {
                 Some(s) => s.machine.take_reports(),
                 None => continue,
@@ -1100,6 +1122,7 @@ impl Supervisor {
                             unit: name.clone(),
                             invocation_id,
                             transition: t,
+                            at,
                         });
                     }
                     Report::Message(m) => self.log_manager(&name, m),
@@ -1158,8 +1181,10 @@ impl Supervisor {
             }
         }
         // BindsTo=: bound units follow this one down.
-        let bound: Vec<String> = self
-            .busy_services()
+        let mut bound: Vec<String> = self
+            .binding_units
+            .iter()
+            .filter_map(|n| self.services.get_key_value(n))
             .filter(|(n, s)| {
                 n.as_str() != name
                     && !s.machine.state().is_inactive()
@@ -1167,6 +1192,8 @@ impl Supervisor {
             })
             .map(|(n, _)| n.clone())
             .collect();
+        // In name order, as when every busy service was looked at.
+        bound.sort();
         for b in bound {
             self.enqueue(&b, JobType::Stop);
         }

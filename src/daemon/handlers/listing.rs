@@ -26,13 +26,12 @@ pub fn next_elapse(timer: &Timer, now: &ClockSnapshot) -> Option<Timestamp> {
 /// Answers `list-timers`: active timers (all with `all`), soonest first.
 pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Response {
     let now = state.now();
-    let infos = state.scheduler.list(now);
+    let infos = state
+        .scheduler
+        .list_where(now, |t| matches_any(patterns, t.name()));
     let mut timers = Vec::with_capacity(infos.len());
     for info in infos {
         if !all && matches!(info.state, "dead" | "failed") {
-            continue;
-        }
-        if !matches_any(patterns, &info.timer) {
             continue;
         }
         let last_result = last_result(state, &info.activates);

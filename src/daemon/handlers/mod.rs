@@ -15,6 +15,7 @@ mod reexec;
 mod reload;
 mod run;
 mod show;
+mod sliced;
 mod status;
 
 use tokio::sync::oneshot;
@@ -23,6 +24,7 @@ use super::state::State;
 use crate::ipc::{ErrorCode, Incoming, Reply, Request, Response};
 
 pub use enablement::is_enabled;
+pub use sliced::{work as work_slice, Sliced};
 
 /// Carries out one request.
 pub fn handle(state: &mut State, incoming: Incoming) {
@@ -31,13 +33,15 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         reply,
         peer,
     } = incoming;
+    // Checked slice by slice (the names too) when answered in slices.
+    if sliced::wants_slicing(&request) {
+        sliced::begin(state, request, peer, reply);
+        return;
+    }
     if let Some(bad) = invalid_unit_name(&request) {
         // systemd checks names before anything else: a name with a `/`
         // would otherwise lead file operations out of the unit directories.
-        answer(
-            reply,
-            Response::error(ErrorCode::Failed, format!("Unit name {bad} is not valid.")),
-        );
+        answer(reply, invalid_name(bad));
         return;
     }
     match request {
@@ -172,10 +176,20 @@ fn invalid_unit_name(request: &Request) -> Option<&str> {
         Request::ListDependencies { unit, .. } => std::slice::from_ref(unit),
         _ => return None,
     };
+    first_invalid(names)
+}
+
+/// The first of `names` that is no valid unit name (patterns aside).
+fn first_invalid(names: &[String]) -> Option<&str> {
     names.iter().map(String::as_str).find(|raw| {
         let name = unit_name(raw);
         raw.contains('/') || (!is_glob(&name) && crate::unit::UnitName::parse(&name).is_err())
     })
+}
+
+/// `Unit name NAME is not valid.`
+fn invalid_name(bad: &str) -> Response {
+    Response::error(ErrorCode::Failed, format!("Unit name {bad} is not valid."))
 }
 
 /// `Unit NAME not found.`

@@ -116,6 +116,7 @@ fn manager(state: &State) -> Vec<Property> {
     p.add("NTimers", state.scheduler.timers().count());
     p.add("NFailedUnits", state.units.loaded.failed.len());
     p.add("LoopIterations", stats.loop_iterations);
+    p.add("LoopTurnMaxUSec", stats.longest_turn_usec);
     p.add("TimerElapses", stats.elapses);
     let percentile = |q| {
         stats
