@@ -710,7 +710,8 @@ mod tests {
                 ServiceResult::Timeout,
             ),
         ];
-        let applied = runs.apply(&batch, Timestamp::from_secs(9), &mut store, &no_exit, &none);
+        let nine = |_: &UnitTransition| Timestamp::from_secs(9);
+        let applied = runs.apply(&batch, &nine, &mut store, &no_exit, &none);
         // No new row: the same invocations ended.
         assert_eq!(store.history(None, 10).unwrap().len(), 3);
         let result = |u: &str| store.last_run(u).unwrap().unwrap().outcome.unwrap();
