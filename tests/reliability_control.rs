@@ -526,3 +526,76 @@ fn a_large_status_from_another_user_does_not_stall_root() {
         "root was not served while the large status was worked on"
     );
 }
+
+/// A `kill -9` while a burst is being started loses no run of a
+/// `Persistent=` timer: a start the kill cut off left the timer's previous
+/// stamp, so the next daemon catches it up; one that was made is recorded
+/// and not made again.
+#[test]
+fn a_kill_during_a_burst_loses_no_persistent_run() {
+    let n: usize = if long_mode() { 4_000 } else { 800 };
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]).env("TZ", "UTC");
+    let margin = 4 + (n / 1_000) as i64 * 2;
+    let due = (now_usec() / 1_000_000 + margin) * 1_000_000;
+    let when = Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("@{}", due / 1_000_000),
+            "+%Y-%m-%d %H:%M:%S UTC",
+        ])
+        .output()
+        .expect("date runs");
+    let when = String::from_utf8(when.stdout).expect("utf-8");
+    let when = when.trim().to_owned();
+    for i in 0..n {
+        daemon_support::write_unit(
+            &d.units,
+            &format!("p{i:05}.timer"),
+            &format!(
+                "[Timer]\nOnCalendar={when}\nPersistent=true\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n"
+            ),
+        );
+        daemon_support::write_unit(
+            &d.units,
+            &format!("p{i:05}.service"),
+            "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+        );
+        enable(&d.units, "timers.target", &format!("p{i:05}.timer"));
+    }
+    d.start();
+    let runs = |d: &Daemon| match d.call(Request::History {
+        unit: None,
+        limit: Some(n as u32 * 4),
+    }) {
+        Response::Runs { runs } => runs,
+        other => panic!("history: {other:?}"),
+    };
+    // Wait until the burst is under way, then kill the daemon in it.
+    let under_way = wait_for(Duration::from_secs(60), || {
+        now_usec() > due && !runs(&d).is_empty()
+    });
+    assert!(under_way, "the burst did not begin: {}", d.stderr());
+    d.kill9();
+    d.start();
+    let done = wait_for(Duration::from_secs(60 + n as u64 / 20), || {
+        thread::sleep(Duration::from_millis(500));
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for r in runs(&d) {
+            *seen.entry(r.unit).or_default() += 1;
+        }
+        seen.len() == n
+    });
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in runs(&d) {
+        *seen.entry(r.unit.clone()).or_default() += 1;
+    }
+    let twice = seen.values().filter(|c| **c > 1).count();
+    eprintln!(
+        "reliability: kill -9 during a burst of {n} Persistent= timers: {} of {n} ran, {twice} twice",
+        seen.len()
+    );
+    assert!(done, "{} of {n} timers ran: a kill lost runs", seen.len());
+    assert_eq!(twice, 0, "a run made before the kill was made again");
+}

@@ -6,7 +6,31 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
+use sundial_calendar::Timestamp;
+
 use crate::scheduler::Start;
+
+/// A timer's start waiting in the backlog, with the stamp that goes with
+/// it: written in the turn that makes the start, so that a start a
+/// `kill -9` cuts off leaves the timer's previous stamp (and a
+/// `Persistent=` timer catches up at the next start).
+#[derive(Debug, Clone)]
+pub struct PendingStart {
+    /// The start.
+    pub start: Start,
+    /// The stamp of its trigger, when the scheduler asked for one.
+    pub stamp: Option<Stamp>,
+}
+
+/// A stamp to write: the trigger time and, for a timer that keeps one,
+/// its monotonic reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The trigger time.
+    pub at: Timestamp,
+    /// The monotonic clock at `at`, for `X-Sundial-PersistentMonotonic=`.
+    pub monotonic: Option<u64>,
+}
 
 /// Services a loop turn starts for timers at most: a spawn costs about half
 /// a millisecond, so a turn stays near 10 ms.
@@ -108,7 +132,7 @@ impl<T> FairQueue<T> {
 #[derive(Debug)]
 pub struct Backlog<R> {
     /// Timer starts not carried out yet, oldest first.
-    starts: VecDeque<Start>,
+    starts: VecDeque<PendingStart>,
     /// Requests answered a slice at a time.
     pub requests: FairQueue<R>,
 }
@@ -124,7 +148,7 @@ impl<R> Default for Backlog<R> {
 
 impl<R> Backlog<R> {
     /// Queues a timer's start.
-    pub fn push_start(&mut self, start: Start) {
+    pub fn push_start(&mut self, start: PendingStart) {
         self.starts.push_back(start);
     }
 
@@ -134,7 +158,7 @@ impl<R> Backlog<R> {
     }
 
     /// The next batch of timer starts, oldest first.
-    pub fn take_starts(&mut self) -> Vec<Start> {
+    pub fn take_starts(&mut self) -> Vec<PendingStart> {
         let n = self.starts.len().min(STARTS_PER_TURN);
         self.starts.drain(..n).collect()
     }

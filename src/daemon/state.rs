@@ -5,12 +5,12 @@
 //! Only the event loop holds a [`State`]; handlers get it by `&mut` for the
 //! duration of one request.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sundial_calendar::Timestamp;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::backlog::{Backlog, STARTS_PER_TURN};
+use super::backlog::{Backlog, PendingStart, Stamp, STARTS_PER_TURN};
 use super::clock::DaemonClock;
 use super::config::Config;
 use super::handlers::Sliced;
@@ -230,11 +230,24 @@ impl State {
     }
 
     /// Carries out the scheduler's actions in order, except that the stamps
-    /// come first: written together and committed before any of the starts
-    /// they precede. The starts join the backlog: a batch of them is carried
-    /// out at once, a burst over the next loop turns (see `backlog`).
+    /// come first. A stamp of a timer that starts its unit goes with the
+    /// start into the backlog and is committed with the run's row, in the
+    /// commit that ends the turn that makes the start: a `kill -9` before it
+    /// leaves neither, the next daemon ends what was started unrecorded (see
+    /// `adopt`) and a `Persistent=` timer catches up, so no run is lost. The
+    /// other stamps are written and committed at once. A batch of starts is
+    /// carried out at once, a burst over the next loop turns (see
+    /// `backlog`).
     pub fn apply_actions(&mut self, actions: Vec<Action>) {
         let mut stamped = false;
+        let mut stamps: HashMap<String, Stamp> = HashMap::new();
+        let starting: HashSet<String> = actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Start(start) => Some(start.timer.clone()),
+                _ => None,
+            })
+            .collect();
         for action in &actions {
             if let Action::WriteStamp {
                 timer,
@@ -242,20 +255,16 @@ impl State {
                 monotonic,
             } = action
             {
-                if let Err(e) = self.store.set_stamp(timer, *at) {
-                    report(format!("{timer}: cannot write its stamp: {e}"));
+                let stamp = Stamp {
+                    at: *at,
+                    monotonic: *monotonic,
+                };
+                if starting.contains(timer) {
+                    stamps.insert(timer.clone(), stamp);
+                } else {
+                    self.write_stamp(timer, stamp);
+                    stamped = true;
                 }
-                if let Some(reading) = monotonic {
-                    let stamp = MonotonicStamp {
-                        boot_id: self.boot_id.clone(),
-                        monotonic_usec: *reading,
-                        realtime: *at,
-                    };
-                    if let Err(e) = self.store.set_monotonic_stamp(timer, &stamp) {
-                        report(format!("{timer}: cannot write its monotonic stamp: {e}"));
-                    }
-                }
-                stamped = true;
             }
             if let Action::Start(start) = action {
                 stamped |= transient::record_trigger(self, start);
@@ -267,7 +276,10 @@ impl State {
         for action in actions {
             match action {
                 Action::WriteStamp { .. } => {}
-                Action::Start(start) => self.backlog.push_start(start),
+                Action::Start(start) => {
+                    let stamp = stamps.remove(&start.timer);
+                    self.backlog.push_start(PendingStart { start, stamp });
+                }
                 Action::Warn { timer, message } => report(format!("{timer}: {message}")),
                 Action::StateChanged { timer, from, to } => {
                     let was_active = !matches!(from, "dead" | "failed");
@@ -286,10 +298,31 @@ impl State {
         }
     }
 
-    /// Starts the next batch of the services timers asked for.
+    /// Writes a timer's stamp (not committed yet).
+    fn write_stamp(&mut self, timer: &str, stamp: Stamp) {
+        if let Err(e) = self.store.set_stamp(timer, stamp.at) {
+            report(format!("{timer}: cannot write its stamp: {e}"));
+        }
+        if let Some(reading) = stamp.monotonic {
+            let monotonic = MonotonicStamp {
+                boot_id: self.boot_id.clone(),
+                monotonic_usec: reading,
+                realtime: stamp.at,
+            };
+            if let Err(e) = self.store.set_monotonic_stamp(timer, &monotonic) {
+                report(format!("{timer}: cannot write its monotonic stamp: {e}"));
+            }
+        }
+    }
+
+    /// Starts the next batch of the services timers asked for; their
+    /// stamps are written to be committed with the runs' rows.
     pub fn start_backlogged(&mut self) {
-        for start in self.backlog.take_starts() {
-            self.start_for_timer(start);
+        for pending in self.backlog.take_starts() {
+            if let Some(stamp) = pending.stamp {
+                self.write_stamp(&pending.start.timer, stamp);
+            }
+            self.start_for_timer(pending.start);
         }
     }
 
