@@ -108,6 +108,11 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             state.stats.turn(began.elapsed());
         }
         state.stats.loop_iterations += 1;
+        // The connection tasks share this thread: they run only while this
+        // loop waits. In a burst some event is always ready, so the select
+        // below would never wait; yield once a turn so that requests are
+        // read (and then served below) between turns.
+        tokio::task::yield_now().await;
         if let Some(timers) = sources.timers.as_mut() {
             timers.arm(&state.scheduler.wakeups())?;
         }
