@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use daemon_support::{enable, wait_for, Daemon};
 use sundial::ipc::types::{LogLine, RunRow};
 use sundial::ipc::{Client, Request, Response};
-use sundial::store::{ProcessRole, RunResult, Store};
+use sundial::store::{ProcessRole, RunResult, Store, Stream};
 
 fn long_mode() -> bool {
     std::env::var("SUNDIAL_RELIABILITY_LONG").is_ok_and(|v| v == "1")
@@ -456,121 +456,211 @@ fn logs(d: &Daemon, unit: &str) -> Vec<LogLine> {
     lines
 }
 
-/// The numbers of the `line-N` lines among `lines`, in the log's order.
-fn numbers(lines: &[LogLine]) -> Vec<u64> {
+/// The numbers of the `PREFIX-N` lines among `lines` from `stream`, in
+/// the log's order.
+fn numbers(lines: &[LogLine], prefix: &str, stream: Stream) -> Vec<u64> {
     lines
         .iter()
-        .filter_map(|l| l.line.strip_prefix("line-")?.parse().ok())
+        .filter(|l| l.stream == stream)
+        .filter_map(|l| l.line.strip_prefix(prefix)?.parse().ok())
         .collect()
+}
+
+/// A service that writes numbered lines every 50 ms, for ever: `PREFIX-N`
+/// on stdout, and as `err-N` on stderr too when `stderr` (then a pipe of
+/// its own, StandardError=journal).
+struct Talker {
+    unit: &'static str,
+    /// Its script's path: the shell running it is found by its command
+    /// line.
+    script: String,
+    prefix: &'static str,
+    stderr: bool,
+}
+
+impl Talker {
+    fn new(dir: &Path, unit: &'static str, stderr: bool) -> Talker {
+        let script = dir.join(format!("{unit}.sh"));
+        let prefix = if stderr { "out-" } else { "line-" };
+        let err = if stderr { "; echo err-$i >&2" } else { "" };
+        std::fs::write(
+            &script,
+            format!("i=0\nwhile :; do i=$((i+1)); echo {prefix}$i{err}; sleep 0.05; done\n"),
+        )
+        .unwrap();
+        Talker {
+            unit,
+            script: script.display().to_string(),
+            prefix,
+            stderr,
+        }
+    }
+
+    fn unit_text(&self) -> String {
+        let err = if self.stderr {
+            "StandardError=journal\n"
+        } else {
+            ""
+        };
+        format!(
+            "[Service]\nType=simple\nExecStart=/bin/sh {}\n{err}[Install]\nWantedBy=default.target\n",
+            self.script
+        )
+    }
+
+    fn running(&self) -> Vec<i32> {
+        running(b"sh", self.script.as_bytes())
+    }
+
+    /// Its streams: the prefix of their lines and the stream.
+    fn streams(&self) -> Vec<(&'static str, Stream)> {
+        let mut all = vec![(self.prefix, Stream::Stdout)];
+        if self.stderr {
+            all.push(("err-", Stream::Stderr));
+        }
+        all
+    }
+
+    /// The last number stored of each stream.
+    fn last(&self, d: &Daemon) -> Vec<u64> {
+        let lines = logs(d, self.unit);
+        self.streams()
+            .into_iter()
+            .map(|(p, s)| numbers(&lines, p, s).last().copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// Waits until each stream has a line numbered `more` beyond `before`.
+    fn wait_beyond(&self, d: &Daemon, before: &[u64], more: u64) -> bool {
+        wait_for(Duration::from_secs(10), || {
+            self.last(d)
+                .iter()
+                .zip(before)
+                .all(|(now, then)| *now > then + more)
+        })
+    }
 }
 
 #[test]
 fn an_adopted_service_goes_on_writing_and_its_lines_are_stored() {
     let kills = if long_mode() { 20 } else { 3 };
     let dir = tempfile::tempdir().unwrap();
-    // The script's path is the test's own: the shell running it is found
-    // by its command line.
-    let script = dir.path().join("talk.sh");
-    std::fs::write(
-        &script,
-        "i=0\nwhile :; do i=$((i+1)); echo line-$i; sleep 0.05; done\n",
-    )
-    .unwrap();
-    let script_arg = script.display().to_string();
-    let _cleanup = Cleanup(vec![script_arg.clone()]);
-    let unit = format!(
-        "[Service]\nType=simple\nExecStart=/bin/sh {script_arg}\n[Install]\nWantedBy=default.target\n"
+    // stdout and stderr on one pipe (the default), and on two.
+    let talkers = [
+        Talker::new(dir.path(), "talk.service", false),
+        Talker::new(dir.path(), "split.service", true),
+    ];
+    let _cleanup = Cleanup(talkers.iter().map(|t| t.script.clone()).collect());
+    let texts: Vec<String> = talkers.iter().map(Talker::unit_text).collect();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[("talk.service", &texts[0]), ("split.service", &texts[1])],
     );
-    let mut d = Daemon::new(dir.path(), &[("talk.service", &unit)]);
-    enable(&d.units, "default.target", "talk.service");
+    for t in &talkers {
+        enable(&d.units, "default.target", t.unit);
+    }
     d.start();
-    assert!(
-        wait_for(Duration::from_secs(20), || numbers(&logs(
-            &d,
-            "talk.service"
-        ))
-        .len()
-            >= 3),
-        "{}",
-        d.stderr()
-    );
-    let pid = d.property(Some("talk.service"), "MainPID");
-    assert_eq!(
-        running(b"sh", script_arg.as_bytes()),
-        [pid.parse::<i32>().unwrap()]
-    );
-    let invocation = d.history("talk.service")[0].invocation;
-    let mut lost = Vec::new();
+    for t in &talkers {
+        assert!(
+            t.wait_beyond(&d, &[0, 0][..t.streams().len()], 2),
+            "{}",
+            d.stderr()
+        );
+    }
+    let first: Vec<(String, sundial::store::InvocationId)> = talkers
+        .iter()
+        .map(|t| {
+            let pid = d.property(Some(t.unit), "MainPID");
+            assert_eq!(t.running(), [pid.parse::<i32>().unwrap()]);
+            (pid, d.history(t.unit)[0].invocation)
+        })
+        .collect();
+    let mut lost = vec![0; talkers.len()];
     for kill in 1..=kills {
-        let before = numbers(&logs(&d, "talk.service"));
-        let last_before = *before.last().unwrap();
+        let before: Vec<Vec<u64>> = talkers.iter().map(|t| t.last(&d)).collect();
         d.kill9();
-        // The service writes on with nobody reading its pipe.
+        // The services write on with nobody reading their pipes.
         std::thread::sleep(Duration::from_millis(500));
         d.start();
-        let runs = d.history("talk.service");
-        assert_eq!(runs.len(), 1, "after kill {kill}: {runs:?}\n{}", d.stderr());
-        assert_eq!(open_runs(&runs), 1);
         std::thread::sleep(Duration::from_secs(2));
-        // Alive, the same process, adopted.
-        assert_eq!(
-            running(b"sh", script_arg.as_bytes()),
-            [pid.parse::<i32>().unwrap()],
-            "after kill {kill}\n{}",
-            d.stderr()
-        );
-        assert_eq!(d.property(Some("talk.service"), "MainPID"), pid);
-        assert_eq!(d.property(Some("talk.service"), "ActiveState"), "active");
-        // What it writes now is stored, under the same invocation: lines
-        // written at least a second after the restart.
-        assert!(
-            wait_for(Duration::from_secs(10), || {
-                numbers(&logs(&d, "talk.service"))
-                    .last()
-                    .is_some_and(|n| *n > last_before + 20)
-            }),
-            "after kill {kill}: no line after line-{last_before} stored\n{}",
-            d.stderr()
-        );
-        let lines = logs(&d, "talk.service");
-        let ours: Vec<&LogLine> = lines
-            .iter()
-            .filter(|l| l.line.starts_with("line-"))
-            .collect();
-        assert!(
-            ours.iter().all(|l| l.invocation == Some(invocation)),
-            "after kill {kill}: a line of another invocation"
-        );
-        let n = numbers(&lines);
-        // In order, none twice; the lines the killed daemon had read and
-        // not stored are lost with it: at most one gap per kill.
-        assert!(
-            n.windows(2).all(|w| w[0] < w[1]),
-            "after kill {kill}: {n:?}"
-        );
-        let gaps: Vec<(u64, u64)> = n
-            .windows(2)
-            .filter(|w| w[1] != w[0] + 1)
-            .map(|w| (w[0], w[1]))
-            .collect();
-        assert!(gaps.len() <= kill, "after kill {kill}: gaps {gaps:?}");
-        assert_eq!(n[0], 1);
-        lost.push(gaps.iter().map(|(a, b)| b - a - 1).sum::<u64>());
+        for ((t, (pid, invocation)), before) in talkers.iter().zip(&first).zip(&before) {
+            let runs = d.history(t.unit);
+            assert_eq!(runs.len(), 1, "after kill {kill}: {runs:?}\n{}", d.stderr());
+            assert_eq!(open_runs(&runs), 1);
+            // Alive, the same process, adopted.
+            assert_eq!(
+                t.running(),
+                [pid.parse::<i32>().unwrap()],
+                "{} after kill {kill}\n{}",
+                t.unit,
+                d.stderr()
+            );
+            assert_eq!(&d.property(Some(t.unit), "MainPID"), pid);
+            assert_eq!(d.property(Some(t.unit), "ActiveState"), "active");
+            // What it writes now is stored: lines written a second after
+            // the restart and later.
+            assert!(
+                t.wait_beyond(&d, before, 20),
+                "{} after kill {kill}: nothing stored after {before:?}\n{}",
+                t.unit,
+                d.stderr()
+            );
+            let lines = logs(&d, t.unit);
+            assert!(
+                lines
+                    .iter()
+                    .filter(|l| l.stream != Stream::Manager)
+                    .all(|l| l.invocation == Some(*invocation)),
+                "{} after kill {kill}: a line of another invocation",
+                t.unit
+            );
+            for (prefix, stream) in t.streams() {
+                let n = numbers(&lines, prefix, stream);
+                // In order, none twice; the lines the killed daemon had
+                // read and not stored are lost with it: at most one gap
+                // per kill.
+                assert!(
+                    n.windows(2).all(|w| w[0] < w[1]),
+                    "after kill {kill}: {n:?}"
+                );
+                assert_eq!(n[0], 1);
+                let gaps: Vec<(u64, u64)> = n
+                    .windows(2)
+                    .filter(|w| w[1] != w[0] + 1)
+                    .map(|w| (w[0], w[1]))
+                    .collect();
+                assert!(gaps.len() <= kill, "after kill {kill}: gaps {gaps:?}");
+                if stream == Stream::Stdout {
+                    let i = talkers.iter().position(|x| x.unit == t.unit).unwrap();
+                    lost[i] = gaps.iter().map(|(a, b)| b - a - 1).sum::<u64>();
+                }
+            }
+        }
     }
     eprintln!(
-        "reliability: {kills} kill -9 of a daemon capturing a service's output: the service lived on, lines lost with the killed daemons (cumulative) {lost:?}"
+        "reliability: {kills} kill -9 of a daemon capturing two services' output: both lived on; stdout lines lost with the killed daemons, in all: {lost:?}"
     );
+
+    // An adopted run's pipes are handed over by daemon-reexec too.
+    let before: Vec<Vec<u64>> = talkers.iter().map(|t| t.last(&d)).collect();
+    let mut client = Client::connect(&d.socket).unwrap();
+    let _ = client.call(&Request::DaemonReexec);
+    assert!(wait_for(Duration::from_secs(10), || d
+        .stderr()
+        .contains("re-executed:")));
+    for (t, before) in talkers.iter().zip(&before) {
+        assert!(t.wait_beyond(&d, before, 20), "{}\n{}", t.unit, d.stderr());
+    }
+
     // The stop waits for the shell's `sleep` too, which is not the
     // daemon's child either.
-    stop(&d, "talk.service");
-    assert!(
-        wait_for(Duration::from_secs(10), || running(
-            b"sh",
-            script_arg.as_bytes()
-        )
-        .is_empty()),
-        "{}",
-        d.stderr()
-    );
+    for t in &talkers {
+        stop(&d, t.unit);
+        assert!(
+            wait_for(Duration::from_secs(10), || t.running().is_empty()),
+            "{}",
+            d.stderr()
+        );
+    }
     assert!(d.terminate(), "{}", d.stderr());
 }
