@@ -487,7 +487,7 @@ impl Talker {
             &script,
             format!("i=0\nwhile :; do i=$((i+1)); echo {prefix}$i{err}; sleep 0.05; done\n"),
         )
-        .unwrap();
+        .expect("the script is written");
         Talker {
             unit,
             script: script.display().to_string(),
