@@ -462,13 +462,14 @@ fn numbers(lines: &[LogLine], prefix: &str, stream: Stream) -> Vec<u64> {
     lines
         .iter()
         .filter(|l| l.stream == stream)
-        .filter_map(|l| l.line.strip_prefix(prefix)?.parse().ok())
+        .filter_map(|l| l.line.strip_prefix(prefix)?.split(' ').next()?.parse().ok())
         .collect()
 }
 
 /// A service that writes numbered lines every 50 ms, for ever: `PREFIX-N`
 /// on stdout, and as `err-N` on stderr too when `stderr` (then a pipe of
-/// its own, StandardError=journal).
+/// its own, StandardError=journal); or, when `flood`, lines of 2 KB every
+/// 10 ms, which fill the pipe's buffer (64 KiB) while no daemon runs.
 struct Talker {
     unit: &'static str,
     /// Its script's path: the shell running it is found by its command
@@ -476,16 +477,27 @@ struct Talker {
     script: String,
     prefix: &'static str,
     stderr: bool,
+    flood: bool,
 }
 
 impl Talker {
-    fn new(dir: &Path, unit: &'static str, stderr: bool) -> Talker {
+    fn new(dir: &Path, unit: &'static str, stderr: bool, flood: bool) -> Talker {
         let script = dir.join(format!("{unit}.sh"));
-        let prefix = if stderr { "out-" } else { "line-" };
+        let prefix = match (stderr, flood) {
+            (true, _) => "out-",
+            (_, true) => "big-",
+            _ => "line-",
+        };
         let err = if stderr { "; echo err-$i >&2" } else { "" };
+        let (print, pause) = if flood {
+            ("printf '%s%d %2000s\\n' {prefix} $i x", "0.01")
+        } else {
+            ("echo {prefix}$i", "0.05")
+        };
+        let print = print.replace("{prefix}", prefix);
         std::fs::write(
             &script,
-            format!("i=0\nwhile :; do i=$((i+1)); echo {prefix}$i{err}; sleep 0.05; done\n"),
+            format!("i=0\nwhile :; do i=$((i+1)); {print}{err}; sleep {pause}; done\n"),
         )
         .expect("the script is written");
         Talker {
@@ -493,6 +505,7 @@ impl Talker {
             script: script.display().to_string(),
             prefix,
             stderr,
+            flood,
         }
     }
 
@@ -501,6 +514,12 @@ impl Talker {
             "StandardError=journal\n"
         } else {
             ""
+        };
+        // Every line kept: the numbers show what was lost.
+        let err = if self.flood {
+            "LogRateLimitBurst=1000000\n"
+        } else {
+            err
         };
         format!(
             "[Service]\nType=simple\nExecStart=/bin/sh {}\n{err}[Install]\nWantedBy=default.target\n",
@@ -545,16 +564,22 @@ impl Talker {
 fn an_adopted_service_goes_on_writing_and_its_lines_are_stored() {
     let kills = if long_mode() { 20 } else { 3 };
     let dir = tempfile::tempdir().unwrap();
-    // stdout and stderr on one pipe (the default), and on two.
+    // stdout and stderr on one pipe (the default), on two, and a service
+    // that fills its pipe while no daemon runs (and waits, not dies).
     let talkers = [
-        Talker::new(dir.path(), "talk.service", false),
-        Talker::new(dir.path(), "split.service", true),
+        Talker::new(dir.path(), "talk.service", false, false),
+        Talker::new(dir.path(), "split.service", true, false),
+        Talker::new(dir.path(), "flood.service", false, true),
     ];
     let _cleanup = Cleanup(talkers.iter().map(|t| t.script.clone()).collect());
     let texts: Vec<String> = talkers.iter().map(Talker::unit_text).collect();
     let mut d = Daemon::new(
         dir.path(),
-        &[("talk.service", &texts[0]), ("split.service", &texts[1])],
+        &[
+            ("talk.service", &texts[0]),
+            ("split.service", &texts[1]),
+            ("flood.service", &texts[2]),
+        ],
     );
     for t in &talkers {
         enable(&d.units, "default.target", t.unit);
@@ -579,8 +604,21 @@ fn an_adopted_service_goes_on_writing_and_its_lines_are_stored() {
     for kill in 1..=kills {
         let before: Vec<Vec<u64>> = talkers.iter().map(|t| t.last(&d)).collect();
         d.kill9();
-        // The services write on with nobody reading their pipes.
+        // The services write on with nobody reading their pipes; the
+        // flood fills its pipe and waits.
         std::thread::sleep(Duration::from_millis(500));
+        let flood_pid = &first[2].0;
+        let wchan =
+            || std::fs::read_to_string(format!("/proc/{flood_pid}/wchan")).unwrap_or_default();
+        if wchan() == "0" || wchan().is_empty() {
+            eprintln!("reliability: /proc/PID/wchan says nothing here: the flood's wait on its full pipe is not checked");
+        } else {
+            assert!(
+                wait_for(Duration::from_secs(5), || wchan().ends_with("pipe_write")),
+                "after kill {kill}: the flood does not wait on its pipe: {}",
+                wchan()
+            );
+        }
         d.start();
         std::thread::sleep(Duration::from_secs(2));
         for ((t, (pid, invocation)), before) in talkers.iter().zip(&first).zip(&before) {
@@ -638,7 +676,7 @@ fn an_adopted_service_goes_on_writing_and_its_lines_are_stored() {
         }
     }
     eprintln!(
-        "reliability: {kills} kill -9 of a daemon capturing two services' output: both lived on; stdout lines lost with the killed daemons, in all: {lost:?}"
+        "reliability: {kills} kill -9 of a daemon capturing three services' output: all lived on; stdout lines lost with the killed daemons, in all (talk, split, flood): {lost:?}"
     );
 
     // An adopted run's pipes are handed over by daemon-reexec too.
