@@ -2,9 +2,13 @@
 //! daemon adopts what still runs as the same invocation, so that exactly
 //! one copy of each service runs after every restart and none after a clean
 //! stop; it ends a run cut off mid-chain; and it leaves alone a process that
-//! was given a recorded pid since.
+//! was given a recorded pid since. A service that writes to its captured
+//! stdout lives through the kills (no SIGPIPE) and its lines go on being
+//! stored under the same invocation; a stop of an adopted run ends when its
+//! last process does.
 //!
-//! Bounded mode: 5 kills. `SUNDIAL_RELIABILITY_LONG=1`: 100.
+//! Bounded mode: 5 kills (3 for the output). `SUNDIAL_RELIABILITY_LONG=1`:
+//! 100 (20 for the output).
 
 mod daemon_support;
 
@@ -701,4 +705,75 @@ fn an_adopted_service_goes_on_writing_and_its_lines_are_stored() {
         );
     }
     assert!(d.terminate(), "{}", d.stderr());
+}
+
+#[test]
+fn a_stop_of_an_adopted_run_ends_when_its_last_process_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker(10);
+    let _cleanup = Cleanup(vec![m.clone()]);
+    // The main process (`sleep MARKER`) leaves a process that outlives it
+    // by a moment, SIGTERM or not; neither is the new daemon's child.
+    let script = dir.path().join("leave.sh");
+    let left = dir.path().join("left.pid");
+    std::fs::write(
+        &script,
+        format!(
+            "sh -c 'trap \"\" TERM; while kill -0 '$$' 2>/dev/null; do sleep 0.1; done; sleep 0.3' &\necho $! > {}\nexec /bin/sleep {m}\n",
+            left.display()
+        ),
+    )
+    .unwrap();
+    let unit = format!(
+        "[Service]\nType=simple\nExecStart=/bin/sh {}\nTimeoutStopSec=60\n[Install]\nWantedBy=default.target\n",
+        script.display()
+    );
+    let mut d = Daemon::new(dir.path(), &[("leave.service", &unit)]);
+    enable(&d.units, "default.target", "leave.service");
+    d.start();
+    assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1
+        && left.exists()));
+    // Answered after the commit of the run and its processes.
+    assert_eq!(open_runs(&d.history("leave.service")), 1);
+    let leftover: i32 = std::fs::read_to_string(&left)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let _leftover_cleanup = KillOnDrop(leftover);
+    d.kill9();
+    d.start();
+    assert_eq!(
+        d.property(Some("leave.service"), "MainPID"),
+        copies(&m)[0].to_string()
+    );
+    // Without a watch on the leftover, the stop would wait for
+    // TimeoutStopSec= (and the call time out).
+    let t0 = Instant::now();
+    stop(&d, "leave.service");
+    eprintln!(
+        "reliability: stop of an adopted run with a process outliving its main one: {:.0} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    assert!(copies(&m).is_empty());
+    assert!(wait_for(Duration::from_secs(2), || !alive(leftover)));
+    assert_eq!(d.property(Some("leave.service"), "ActiveState"), "inactive");
+    assert!(d.terminate(), "{}", d.stderr());
+}
+
+/// Whether `pid` names a process that has not ended (a zombie has).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| Some(s.rsplit_once(')')?.1.split_whitespace().next()? != "Z"))
+        .unwrap_or(false)
+}
+
+/// SIGKILL to a process when the test ends, also when it fails half-way.
+struct KillOnDrop(i32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        kill_all(&[self.0]);
+    }
 }

@@ -485,13 +485,21 @@ impl Supervisor {
         }
         let me = nix::unistd::getpid();
         let table = super::procs::scan();
-        let ours: Vec<Pid> = table
-            .iter()
-            .filter(|p| p.ppid == me)
-            .map(|p| p.pid)
-            .collect();
+        let parent: HashMap<Pid, Pid> = table.iter().map(|p| (p.pid, p.ppid)).collect();
+        // Our descendants are left to SIGCHLD: they come to this daemon
+        // (the subreaper) when their parent dies, and are reaped by it.
+        let descends_from_me = |mut pid: Pid| {
+            for _ in 0..table.len() {
+                match parent.get(&pid) {
+                    Some(p) if *p == me => return true,
+                    Some(p) if p.as_raw() > 1 => pid = *p,
+                    _ => return false,
+                }
+            }
+            false
+        };
         for pid in s.procs.members(&table) {
-            if !ours.contains(&pid) && !self.watches.contains(pid) {
+            if !descends_from_me(pid) && !self.watches.contains(pid) {
                 self.watches.add(name, pid, pidfd_open(pid).ok());
             }
         }
