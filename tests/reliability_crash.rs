@@ -531,8 +531,26 @@ impl Talker {
         )
     }
 
+    /// The shells running its script, less the children a shell forked
+    /// that did not exec yet (their command line is still the script's).
     fn running(&self) -> Vec<i32> {
-        running(b"sh", self.script.as_bytes())
+        let all = running(b"sh", self.script.as_bytes());
+        let parent = |pid: i32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit_once(')')?
+                        .1
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse::<i32>()
+                        .ok()
+                })
+        };
+        all.iter()
+            .copied()
+            .filter(|p| !parent(*p).is_some_and(|pp| all.contains(&pp)))
+            .collect()
     }
 
     /// Its streams: the prefix of their lines and the stream.
