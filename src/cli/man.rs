@@ -421,7 +421,7 @@ fn after_a_crash(roff: &mut Roff) {
          (EPIPE, SIGPIPE) when the daemon dies but wait, once the pipe's 64 KiB buffer is \
          full, for the next daemon, which reads the adopted process's stdout and stderr again \
          through /proc/PID/fd (pipes opened read-write only). Lines the killed daemon had read \
-         and not stored are lost.",
+         and not stored yet (those of its last [logs] flush_interval) are lost.",
         "A run mid-way through its commands (ExecStartPre=, ExecStartPost=, ExecReload=, \
          ExecStop= in flight, a start still waiting, a stop under way) cannot be resumed: what \
          runs of it is stopped (KillSignal=, then FinalKillSignal= after TimeoutStopSec=; \
