@@ -2,9 +2,13 @@
 //! daemon adopts what still runs as the same invocation, so that exactly
 //! one copy of each service runs after every restart and none after a clean
 //! stop; it ends a run cut off mid-chain; and it leaves alone a process that
-//! was given a recorded pid since.
+//! was given a recorded pid since. A service that writes to its captured
+//! stdout lives through the kills (no SIGPIPE) and its lines go on being
+//! stored under the same invocation; a stop of an adopted run ends when its
+//! last process does.
 //!
-//! Bounded mode: 5 kills. `SUNDIAL_RELIABILITY_LONG=1`: 100.
+//! Bounded mode: 5 kills (3 for the output). `SUNDIAL_RELIABILITY_LONG=1`:
+//! 100 (20 for the output).
 
 mod daemon_support;
 
@@ -12,9 +16,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use daemon_support::{enable, wait_for, Daemon};
-use sundial::ipc::types::RunRow;
-use sundial::ipc::{Request, Response};
-use sundial::store::{ProcessRole, RunResult, Store};
+use sundial::ipc::types::{LogLine, RunRow};
+use sundial::ipc::{Client, Request, Response};
+use sundial::store::{ProcessRole, RunResult, Store, Stream};
 
 fn long_mode() -> bool {
     std::env::var("SUNDIAL_RELIABILITY_LONG").is_ok_and(|v| v == "1")
@@ -28,6 +32,12 @@ fn marker(n: u32) -> String {
 
 /// The living processes whose command line is exactly `sleep MARKER`.
 fn copies(marker: &str) -> Vec<i32> {
+    running(b"sleep", marker.as_bytes())
+}
+
+/// The living processes whose command line is exactly two words, the
+/// first ending in `program`, the second `arg`.
+fn running(program: &[u8], arg: &[u8]) -> Vec<i32> {
     let mut found = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return found;
@@ -48,7 +58,7 @@ fn copies(marker: &str) -> Vec<i32> {
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
             .collect();
-        if args.len() == 2 && args[0].ends_with(b"sleep") && args[1] == marker.as_bytes() {
+        if args.len() == 2 && args[0].ends_with(program) && args[1] == arg {
             found.push(pid);
         }
     }
@@ -77,6 +87,7 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         for m in &self.0 {
             kill_all(&copies(m));
+            kill_all(&running(b"sh", m.as_bytes()));
         }
     }
 }
@@ -425,4 +436,362 @@ fn an_adopted_run_is_handed_over_by_daemon_reexec() {
     assert_eq!(runs[0].result, Some(RunResult::Unknown));
     assert_eq!(runs[0].status, None);
     assert!(d.terminate());
+}
+
+/// Every captured line of `unit`, with its invocation, in the log's order.
+fn logs(d: &Daemon, unit: &str) -> Vec<LogLine> {
+    let client = Client::connect(&d.socket).expect("connects");
+    let request = Request::Logs {
+        units: vec![unit.into()],
+        follow: false,
+        lines: None,
+        since_usec: None,
+        until_usec: None,
+        invocation: None,
+        priorities: None,
+    };
+    let mut lines = Vec::new();
+    for response in client.stream(&request).expect("streams") {
+        match response.expect("a frame") {
+            Response::Logs { lines: batch } => lines.extend(batch),
+            other => panic!("logs: {other:?}"),
+        }
+    }
+    lines
+}
+
+/// The numbers of the `PREFIX-N` lines among `lines` from `stream`, in
+/// the log's order.
+fn numbers(lines: &[LogLine], prefix: &str, stream: Stream) -> Vec<u64> {
+    lines
+        .iter()
+        .filter(|l| l.stream == stream)
+        .filter_map(|l| l.line.strip_prefix(prefix)?.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+/// A service that writes numbered lines every 50 ms, for ever: `PREFIX-N`
+/// on stdout, and as `err-N` on stderr too when `stderr` (then a pipe of
+/// its own, StandardError=journal); or, when `flood`, lines of 2 KB every
+/// 10 ms, which fill the pipe's buffer (64 KiB) while no daemon runs.
+struct Talker {
+    unit: &'static str,
+    /// Its script's path: the shell running it is found by its command
+    /// line.
+    script: String,
+    prefix: &'static str,
+    stderr: bool,
+    flood: bool,
+}
+
+impl Talker {
+    fn new(dir: &Path, unit: &'static str, stderr: bool, flood: bool) -> Talker {
+        let script = dir.join(format!("{unit}.sh"));
+        let prefix = match (stderr, flood) {
+            (true, _) => "out-",
+            (_, true) => "big-",
+            _ => "line-",
+        };
+        let err = if stderr { "; echo err-$i >&2" } else { "" };
+        let (print, pause) = if flood {
+            ("printf '%s%d %2000s\\n' {prefix} $i x", "0.01")
+        } else {
+            ("echo {prefix}$i", "0.05")
+        };
+        let print = print.replace("{prefix}", prefix);
+        std::fs::write(
+            &script,
+            format!("i=0\nwhile :; do i=$((i+1)); {print}{err}; sleep {pause}; done\n"),
+        )
+        .expect("the script is written");
+        Talker {
+            unit,
+            script: script.display().to_string(),
+            prefix,
+            stderr,
+            flood,
+        }
+    }
+
+    fn unit_text(&self) -> String {
+        let err = if self.stderr {
+            "StandardError=journal\n"
+        } else {
+            ""
+        };
+        // Every line kept: the numbers show what was lost.
+        let err = if self.flood {
+            "LogRateLimitBurst=1000000\n"
+        } else {
+            err
+        };
+        format!(
+            "[Service]\nType=simple\nExecStart=/bin/sh {}\n{err}[Install]\nWantedBy=default.target\n",
+            self.script
+        )
+    }
+
+    /// The shells running its script, less the children a shell forked
+    /// that did not exec yet (their command line is still the script's).
+    fn running(&self) -> Vec<i32> {
+        let all = running(b"sh", self.script.as_bytes());
+        let parent = |pid: i32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit_once(')')?
+                        .1
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse::<i32>()
+                        .ok()
+                })
+        };
+        all.iter()
+            .copied()
+            .filter(|p| !parent(*p).is_some_and(|pp| all.contains(&pp)))
+            .collect()
+    }
+
+    /// Its streams: the prefix of their lines and the stream.
+    fn streams(&self) -> Vec<(&'static str, Stream)> {
+        let mut all = vec![(self.prefix, Stream::Stdout)];
+        if self.stderr {
+            all.push(("err-", Stream::Stderr));
+        }
+        all
+    }
+
+    /// The last number stored of each stream.
+    fn last(&self, d: &Daemon) -> Vec<u64> {
+        let lines = logs(d, self.unit);
+        self.streams()
+            .into_iter()
+            .map(|(p, s)| numbers(&lines, p, s).last().copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// Waits until each stream has a line numbered `more` beyond `before`.
+    fn wait_beyond(&self, d: &Daemon, before: &[u64], more: u64) -> bool {
+        wait_for(Duration::from_secs(10), || {
+            self.last(d)
+                .iter()
+                .zip(before)
+                .all(|(now, then)| *now > then + more)
+        })
+    }
+}
+
+#[test]
+fn an_adopted_service_goes_on_writing_and_its_lines_are_stored() {
+    let kills = if long_mode() { 20 } else { 3 };
+    let dir = tempfile::tempdir().unwrap();
+    // stdout and stderr on one pipe (the default), on two, and a service
+    // that fills its pipe while no daemon runs (and waits, not dies).
+    let talkers = [
+        Talker::new(dir.path(), "talk.service", false, false),
+        Talker::new(dir.path(), "split.service", true, false),
+        Talker::new(dir.path(), "flood.service", false, true),
+    ];
+    let _cleanup = Cleanup(talkers.iter().map(|t| t.script.clone()).collect());
+    let texts: Vec<String> = talkers.iter().map(Talker::unit_text).collect();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            ("talk.service", &texts[0]),
+            ("split.service", &texts[1]),
+            ("flood.service", &texts[2]),
+        ],
+    );
+    for t in &talkers {
+        enable(&d.units, "default.target", t.unit);
+    }
+    d.start();
+    for t in &talkers {
+        assert!(
+            t.wait_beyond(&d, &[0, 0][..t.streams().len()], 2),
+            "{}",
+            d.stderr()
+        );
+    }
+    let first: Vec<(String, sundial::store::InvocationId)> = talkers
+        .iter()
+        .map(|t| {
+            let pid = d.property(Some(t.unit), "MainPID");
+            assert_eq!(t.running(), [pid.parse::<i32>().unwrap()]);
+            (pid, d.history(t.unit)[0].invocation)
+        })
+        .collect();
+    let mut lost = vec![0; talkers.len()];
+    for kill in 1..=kills {
+        let before: Vec<Vec<u64>> = talkers.iter().map(|t| t.last(&d)).collect();
+        d.kill9();
+        // The services write on with nobody reading their pipes; the
+        // flood fills its pipe and waits.
+        std::thread::sleep(Duration::from_millis(500));
+        let flood_pid = &first[2].0;
+        let wchan =
+            || std::fs::read_to_string(format!("/proc/{flood_pid}/wchan")).unwrap_or_default();
+        if wchan() == "0" || wchan().is_empty() {
+            eprintln!("reliability: /proc/PID/wchan says nothing here: the flood's wait on its full pipe is not checked");
+        } else {
+            assert!(
+                wait_for(Duration::from_secs(5), || wchan().ends_with("pipe_write")),
+                "after kill {kill}: the flood does not wait on its pipe: {}",
+                wchan()
+            );
+        }
+        d.start();
+        std::thread::sleep(Duration::from_secs(2));
+        for ((t, (pid, invocation)), before) in talkers.iter().zip(&first).zip(&before) {
+            let runs = d.history(t.unit);
+            assert_eq!(runs.len(), 1, "after kill {kill}: {runs:?}\n{}", d.stderr());
+            assert_eq!(open_runs(&runs), 1);
+            // Alive, the same process, adopted.
+            assert_eq!(
+                t.running(),
+                [pid.parse::<i32>().unwrap()],
+                "{} after kill {kill}\n{}",
+                t.unit,
+                d.stderr()
+            );
+            assert_eq!(&d.property(Some(t.unit), "MainPID"), pid);
+            assert_eq!(d.property(Some(t.unit), "ActiveState"), "active");
+            // What it writes now is stored: lines written a second after
+            // the restart and later.
+            assert!(
+                t.wait_beyond(&d, before, 20),
+                "{} after kill {kill}: nothing stored after {before:?}\n{}",
+                t.unit,
+                d.stderr()
+            );
+            let lines = logs(&d, t.unit);
+            assert!(
+                lines
+                    .iter()
+                    .filter(|l| l.stream != Stream::Manager)
+                    .all(|l| l.invocation == Some(*invocation)),
+                "{} after kill {kill}: a line of another invocation",
+                t.unit
+            );
+            for (prefix, stream) in t.streams() {
+                let n = numbers(&lines, prefix, stream);
+                // In order, none twice; the lines the killed daemon had
+                // read and not stored are lost with it: at most one gap
+                // per kill.
+                assert!(
+                    n.windows(2).all(|w| w[0] < w[1]),
+                    "after kill {kill}: {n:?}"
+                );
+                assert_eq!(n[0], 1);
+                let gaps: Vec<(u64, u64)> = n
+                    .windows(2)
+                    .filter(|w| w[1] != w[0] + 1)
+                    .map(|w| (w[0], w[1]))
+                    .collect();
+                assert!(gaps.len() <= kill, "after kill {kill}: gaps {gaps:?}");
+                if stream == Stream::Stdout {
+                    let i = talkers.iter().position(|x| x.unit == t.unit).unwrap();
+                    lost[i] = gaps.iter().map(|(a, b)| b - a - 1).sum::<u64>();
+                }
+            }
+        }
+    }
+    eprintln!(
+        "reliability: {kills} kill -9 of a daemon capturing three services' output: all lived on; stdout lines lost with the killed daemons, in all (talk, split, flood): {lost:?}"
+    );
+
+    // An adopted run's pipes are handed over by daemon-reexec too.
+    let before: Vec<Vec<u64>> = talkers.iter().map(|t| t.last(&d)).collect();
+    let mut client = Client::connect(&d.socket).unwrap();
+    let _ = client.call(&Request::DaemonReexec);
+    assert!(wait_for(Duration::from_secs(10), || d
+        .stderr()
+        .contains("re-executed:")));
+    for (t, before) in talkers.iter().zip(&before) {
+        assert!(t.wait_beyond(&d, before, 20), "{}\n{}", t.unit, d.stderr());
+    }
+
+    // The stop waits for the shell's `sleep` too, which is not the
+    // daemon's child either.
+    for t in &talkers {
+        stop(&d, t.unit);
+        assert!(
+            wait_for(Duration::from_secs(10), || t.running().is_empty()),
+            "{}",
+            d.stderr()
+        );
+    }
+    assert!(d.terminate(), "{}", d.stderr());
+}
+
+#[test]
+fn a_stop_of_an_adopted_run_ends_when_its_last_process_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = marker(10);
+    let _cleanup = Cleanup(vec![m.clone()]);
+    // The main process (`sleep MARKER`) leaves a process that outlives it
+    // by a moment, SIGTERM or not; neither is the new daemon's child.
+    let script = dir.path().join("leave.sh");
+    let left = dir.path().join("left.pid");
+    std::fs::write(
+        &script,
+        format!(
+            "sh -c 'trap \"\" TERM; while kill -0 '$$' 2>/dev/null; do sleep 0.1; done; sleep 0.3' &\necho $! > {}\nexec /bin/sleep {m}\n",
+            left.display()
+        ),
+    )
+    .unwrap();
+    let unit = format!(
+        "[Service]\nType=simple\nExecStart=/bin/sh {}\nTimeoutStopSec=60\n[Install]\nWantedBy=default.target\n",
+        script.display()
+    );
+    let mut d = Daemon::new(dir.path(), &[("leave.service", &unit)]);
+    enable(&d.units, "default.target", "leave.service");
+    d.start();
+    assert!(wait_for(Duration::from_secs(20), || copies(&m).len() == 1
+        && left.exists()));
+    // Answered after the commit of the run and its processes.
+    assert_eq!(open_runs(&d.history("leave.service")), 1);
+    let leftover: i32 = std::fs::read_to_string(&left)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let _leftover_cleanup = KillOnDrop(leftover);
+    d.kill9();
+    d.start();
+    assert_eq!(
+        d.property(Some("leave.service"), "MainPID"),
+        copies(&m)[0].to_string()
+    );
+    // Without a watch on the leftover, the stop would wait for
+    // TimeoutStopSec= (and the call time out).
+    let t0 = Instant::now();
+    stop(&d, "leave.service");
+    eprintln!(
+        "reliability: stop of an adopted run with a process outliving its main one: {:.0} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    assert!(copies(&m).is_empty());
+    assert!(wait_for(Duration::from_secs(2), || !alive(leftover)));
+    assert_eq!(d.property(Some("leave.service"), "ActiveState"), "inactive");
+    assert!(d.terminate(), "{}", d.stderr());
+}
+
+/// Whether `pid` names a process that has not ended (a zombie has).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| Some(s.rsplit_once(')')?.1.split_whitespace().next()? != "Z"))
+        .unwrap_or(false)
+}
+
+/// SIGKILL to a process when the test ends, also when it fails half-way.
+struct KillOnDrop(i32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        kill_all(&[self.0]);
+    }
 }

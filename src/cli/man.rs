@@ -422,7 +422,12 @@ fn after_a_crash(roff: &mut Roff) {
          daemon is not its parent: it sees the end through a pidfd, not the exit status, so \
          the run ends with result unknown. That end is not a failure: Restart=always and \
          on-success restart the service, the failure policies do not, and a oneshot's later \
-         commands are not run. Its output is no longer captured.",
+         commands are not run. Its output is still captured under the same invocation id: \
+         a service's end of its capture pipe is opened read-write, so its writes do not fail \
+         (EPIPE, SIGPIPE) when the daemon dies but wait, once the pipe's 64 KiB buffer is \
+         full, for the next daemon, which reads the adopted process's stdout and stderr again \
+         through /proc/PID/fd (pipes opened read-write only). Lines the killed daemon had read \
+         and not stored yet (those of its last [logs] flush_interval) are lost.",
         "A run mid-way through its commands (ExecStartPre=, ExecStartPost=, ExecReload=, \
          ExecStop= in flight, a start still waiting, a stop under way) cannot be resumed: what \
          runs of it is stopped (KillSignal=, then FinalKillSignal= after TimeoutStopSec=; \

@@ -14,7 +14,8 @@
 //!   ExecStart=): adopted. The unit is active with the same invocation id
 //!   and MainPID; the run's row goes on. Its end is seen through a pidfd,
 //!   its exit status is not (the daemon is not its parent): the run is
-//!   recorded as `unknown`.
+//!   recorded as `unknown`. Its output is read again from its capture
+//!   pipes (see [`crate::supervisor::adopt::pipes`]).
 //! - it was mid-way through its command chain (an ExecStartPre=,
 //!   ExecStartPost=, ExecReload=, ExecStop=, ... in flight, a start still
 //!   waiting for READY=1, a stop under way): what still runs of it gets

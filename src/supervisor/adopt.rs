@@ -14,6 +14,11 @@
 //! of their end through a pidfd (`pidfd_open`, readable once the process
 //! has exited), never its status. Where the kernel has no pidfds (before
 //! Linux 5.3) it looks every [`POLL`].
+//!
+//! It reads again the capture pipes the process writes to ([`pipes`]):
+//! what the service writes after the takeover, and what it wrote while no
+//! daemon ran (up to the pipe's buffer), is stored under the run's
+//! invocation. Lines the killed daemon had read and not stored are lost.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,7 +34,10 @@ use tokio::io::unix::AsyncFd;
 use super::exec_chain::ExecKind;
 use super::kill;
 use super::machine::adopt::{TakenProcess, Takeover};
+use super::output::{Capture, CaptureTag};
 use super::Supervisor;
+
+pub mod pipes;
 
 /// How often a taken-over process is looked at without a pidfd.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -383,6 +391,28 @@ impl Supervisor {
             (Some(old), Some(groups)) => groups.take_over(&name, old).ok(),
             _ => None,
         };
+        // Its output, read again: the main process's pipes (else the
+        // control process's), the run's own.
+        let writer = request.main.as_ref().or(request.control.as_ref());
+        let read_again = writer
+            .map(|f| pipes::open(f.pid, f.pidfd.as_ref()))
+            .transpose()
+            .and_then(|found| {
+                let tag = CaptureTag::of(
+                    &name,
+                    &request.invocation_id,
+                    &s.machine.unit().service,
+                    self.config.log_rate_limit,
+                );
+                Capture::adopt(found.unwrap_or_default(), &tag, &self.log_tx)
+            });
+        let output_lost = match read_again {
+            Ok(capture) => {
+                s.capture = capture;
+                None
+            }
+            Err(e) => Some(format!("Cannot read its output again: {e}")),
+        };
         for found in request.main.into_iter().chain(request.control) {
             if let Some(session) = found.session {
                 s.procs.add_session(session);
@@ -406,6 +436,9 @@ impl Supervisor {
             self.touch(&name);
         } else {
             self.with_machine(&name, |m, rt| m.end_taken_over(&takeover, now, rt));
+        }
+        if let Some(why) = output_lost {
+            self.log_manager(&name, why);
         }
         self.process_changes.insert(name);
         self.flush_reports();
@@ -441,9 +474,51 @@ impl Supervisor {
         let Some(name) = self.watches.remove(pid) else {
             return;
         };
+        if let Some(s) = self.services.get(&name) {
+            // Its last lines go before what is said about its end.
+            s.capture.read_now();
+        }
+        self.drain_output();
         let now = Instant::now();
         self.with_machine(&name, |m, rt| m.adopted_gone(pid, now, rt));
+        self.watch_leftovers(&name);
         self.flush_reports();
+    }
+
+    /// A stop of a taken-over run waits for what is left of its processes:
+    /// they are not this daemon's children (no SIGCHLD tells of their
+    /// end), so each is watched as the main process was.
+    fn watch_leftovers(&mut self, name: &str) {
+        let Some(s) = self.services.get(name) else {
+            return;
+        };
+        if !matches!(s.machine.state(), super::ServiceState::Killing { .. }) {
+            return;
+        }
+        let me = nix::unistd::getpid();
+        let table = super::procs::scan();
+        let parent: HashMap<Pid, Pid> = table.iter().map(|p| (p.pid, p.ppid)).collect();
+        // Our descendants are left to SIGCHLD: they come to this daemon
+        // (the subreaper) when their parent dies, and are reaped by it.
+        let descends_from_me = |mut pid: Pid| {
+            for _ in 0..table.len() {
+                match parent.get(&pid) {
+                    Some(p) if *p == me => return true,
+                    Some(p) if p.as_raw() > 1 => pid = *p,
+                    _ => return false,
+                }
+            }
+            false
+        };
+        for pid in s.procs.members(&table) {
+            if !descends_from_me(pid) && !self.watches.contains(pid) {
+                self.watches.add(name, pid, pidfd_open(pid).ok());
+            }
+        }
+        // What ended since the machine looked is watched no more (nor at
+        // all when it ended before the scan): look again.
+        let now = Instant::now();
+        self.with_machine(name, |m, rt| m.check_gone(now, rt));
     }
 }
 

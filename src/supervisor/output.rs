@@ -4,6 +4,15 @@
 //! All commands of one service run (ExecStartPre through ExecStopPost) write
 //! into the same pair of pipes, so the lines of commands that run one after
 //! the other arrive in the order they were written.
+//!
+//! A command's end of a capture pipe is opened for reading and writing
+//! ([`open_both_ways`]): the service itself holds a reader of its pipe, so
+//! that when the daemon is killed (and its read end with it) the service's
+//! writes do not fail with `EPIPE` (nor raise SIGPIPE); they fill the
+//! pipe's buffer (64 KiB) and then block, as writes to a full journal do,
+//! until the next daemon, adopting the service, reads the pipe again
+//! ([`Capture::adopt`], from what [`crate::supervisor::adopt`] finds under
+//! `/proc/PID/fd`).
 
 use std::fs::OpenOptions;
 use std::io;
@@ -20,7 +29,7 @@ use super::input::{self, Input, Source};
 use super::output_queue::{line_cost, Credit, OutputQueue};
 use super::rate_limit::{RateLimit, RateLimiter, Verdict};
 use super::spawn::{self, StdioSpec};
-use crate::unit::service::StandardOutput;
+use crate::unit::service::{ServiceSection, StandardOutput};
 use crate::unit::SyslogLevel;
 
 /// Which stream a captured line came from.
@@ -226,6 +235,30 @@ pub struct CaptureTag {
     pub rate_limit: RateLimit,
 }
 
+impl CaptureTag {
+    /// The tag of the lines of `unit`'s run `invocation_id`, from its
+    /// service settings; `default_limit`: the manager's rate limit.
+    pub fn of(
+        unit: &str,
+        invocation_id: &str,
+        service: &ServiceSection,
+        default_limit: RateLimit,
+    ) -> CaptureTag {
+        CaptureTag {
+            unit: unit.to_owned(),
+            invocation_id: invocation_id.to_owned(),
+            level: service.syslog_level,
+            level_prefix: service.syslog_level_prefix,
+            rate_limit: default_limit.for_unit(
+                service
+                    .log_rate_limit_interval
+                    .map(|t| std::time::Duration::from_micros(t.as_usec())),
+                service.log_rate_limit_burst,
+            ),
+        }
+    }
+}
+
 impl Capture {
     /// The descriptor for `stream`: the shared pipe, created (with its reader
     /// task) on first use.
@@ -236,6 +269,9 @@ impl Capture {
         };
         if slot.is_none() {
             let (read, write) = spawn::pipe()?;
+            // Without /proc the plain write end: the service works as ever,
+            // and would die of SIGPIPE after a crash of the daemon.
+            let write = open_both_ways(&write).unwrap_or(write);
             let reader = start_reader(
                 read,
                 tag.clone(),
@@ -332,6 +368,32 @@ impl Capture {
         Ok(capture)
     }
 
+    /// The capture of a run adopted after the daemon was killed: readers
+    /// on the pipes its main process writes to, opened anew through
+    /// `/proc`, tagged as the run's own lines. What the killed daemon had
+    /// read and not stored yet is lost with it; what the service wrote
+    /// since waits in the pipe (up to its buffer) and is read first. The
+    /// write ends are the service's alone: a reader ends when the service's
+    /// last process closes its copy.
+    pub fn adopt(
+        pipes: Vec<(OwnedFd, Stream)>,
+        tag: &CaptureTag,
+        tx: &OutputTx,
+    ) -> io::Result<Capture> {
+        let mut capture = Capture::default();
+        for (fd, stream) in pipes {
+            let reader = start_reader(
+                fd,
+                tag.clone(),
+                stream,
+                tx.clone(),
+                Arc::clone(&capture.limiter),
+            )?;
+            capture.readers.push(Arc::downgrade(&reader));
+        }
+        Ok(capture)
+    }
+
     /// Closes the write ends: readers end once the last child closes its copy.
     pub fn close(&mut self) {
         self.stdout = None;
@@ -403,6 +465,22 @@ impl Capture {
             _ => StdioSpec::Fd(self.pipe_for(stream, tag, tx)?),
         })
     }
+}
+
+/// The pipe whose write end is `write`, opened again for reading and
+/// writing: on Linux, opening `/proc/self/fd/N` of a pipe opens the pipe
+/// itself (not a copy of the descriptor), and a read-write open of a pipe
+/// never waits. A process holding it is a reader of its own pipe, so its
+/// writes never fail with `EPIPE` (see the module's text); the pipe still
+/// reaches end of file once every such descriptor is closed. Its access
+/// mode, read-write, is also how the next daemon knows the pipe it finds
+/// on an adopted process's stdout as one a daemon made.
+pub fn open_both_ways(write: &OwnedFd) -> io::Result<OwnedFd> {
+    use std::os::fd::AsRawFd;
+    let path = format!("/proc/self/fd/{}", write.as_raw_fd());
+    // std opens with O_CLOEXEC.
+    let file = OpenOptions::new().read(true).write(true).open(path)?;
+    Ok(OwnedFd::from(file))
 }
 
 /// Sets or clears a descriptor's close-on-exec flag: cleared on the

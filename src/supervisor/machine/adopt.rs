@@ -151,8 +151,11 @@ impl ServiceMachine {
                 ServiceState::Start { .. } => self.enter_signal(KillPhase::StopSigterm, now, rt),
                 _ => self.check_gone(now, rt),
             }
-        } else if self.control.is_some_and(|c| c.pid == pid) {
-            self.control = None;
+        } else {
+            if self.control.is_some_and(|c| c.pid == pid) {
+                self.control = None;
+            }
+            // Another process of the run, watched during a stop.
             self.check_gone(now, rt);
         }
     }
