@@ -20,6 +20,8 @@
 //!   re-read when [`file_watch`] sees them change.
 //! - [`manager_env`]: the environment every service starts from.
 //! - [`heap`]: freed memory handed back after loading units.
+//! - [`backlog`]: timer starts and large requests worked off a slice per
+//!   loop turn; [`report`](mod@report): the daemon's own log lines.
 
 pub mod adopt;
 pub mod backlog;
@@ -37,6 +39,7 @@ pub mod output;
 pub mod paths;
 pub mod reexec;
 pub mod reload;
+pub mod report;
 pub mod runs;
 pub mod signals;
 pub mod state;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use super::state::report;
+use super::report::report;
 use crate::ipc::types::LogLine;
 use crate::ipc::Response;
 use crate::store::{InvocationId, LogQuery, NewLogLine, Store, Stream};

@@ -84,13 +84,20 @@ pub struct State {
     pub backlog: Backlog<Sliced>,
 }
 
-/// Writes a line to the daemon's own log (stderr).
-pub fn report(message: impl AsRef<str>) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "sundial: {}", message.as_ref());
-}
+pub use super::report::report;
 
 impl State {
+    /// The result of `unit`'s last finished run, from memory or the store.
+    pub fn last_result(&mut self, unit: &str) -> Option<crate::store::RunResult> {
+        if let Some(known) = self.runs.last_result(unit) {
+            return known;
+        }
+        let runs = self.store.history(Some(unit), 8).ok()?;
+        let result = runs.into_iter().find_map(|r| r.outcome.map(|o| o.result));
+        self.runs.note_result(unit, result);
+        result
+    }
+
     /// The clocks now.
     pub fn now(&self) -> ClockSnapshot {
         self.clock.now()

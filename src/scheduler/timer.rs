@@ -116,6 +116,19 @@ pub struct Timer {
 }
 
 impl Timer {
+    /// The next elapse on the wall clock: the earlier of the calendar and
+    /// the monotonic elapse (list-timers' NEXT); `None` unless waiting.
+    pub fn next_elapse(&self, now: &ClockSnapshot) -> Option<Timestamp> {
+        let TimerState::Waiting(w) = &self.state else {
+            return None;
+        };
+        [&w.realtime, &w.monotonic]
+            .into_iter()
+            .flatten()
+            .map(|p| now.realtime_of(p.clock, p.at as i64))
+            .min()
+    }
+
     /// A stopped timer.
     pub fn new(unit: Arc<TimerUnit>) -> Timer {
         let values = unit.timer.triggers.len();

@@ -1,27 +1,9 @@
 //! `list-timers` and `list-units`.
 
-use sundial_calendar::Timestamp;
-
 use super::matches_any;
-use super::status::last_result;
 use crate::daemon::state::State;
 use crate::ipc::types::{TimerRow, UnitRow};
 use crate::ipc::Response;
-use crate::scheduler::clock::ClockSnapshot;
-use crate::scheduler::{Timer, TimerState};
-
-/// A timer's next elapse on the wall clock: the earlier of its calendar and
-/// its monotonic elapse (as list-timers' NEXT).
-pub fn next_elapse(timer: &Timer, now: &ClockSnapshot) -> Option<Timestamp> {
-    let TimerState::Waiting(w) = &timer.state else {
-        return None;
-    };
-    [&w.realtime, &w.monotonic]
-        .into_iter()
-        .flatten()
-        .map(|p| now.realtime_of(p.clock, p.at as i64))
-        .min()
-}
 
 /// Answers `list-timers`: active timers (all with `all`), soonest first.
 pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Response {
@@ -34,7 +16,7 @@ pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Respons
         if !all && matches!(info.state, "dead" | "failed") {
             continue;
         }
-        let last_result = last_result(state, &info.activates);
+        let last_result = state.last_result(&info.activates);
         timers.push(TimerRow {
             unit: info.timer,
             activates: vec![info.activates],

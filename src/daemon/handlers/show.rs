@@ -7,8 +7,6 @@ use std::path::PathBuf;
 use sundial_calendar::timestamp;
 use sundial_calendar::Timestamp;
 
-use super::listing::next_elapse;
-use super::status::last_result;
 use super::{is_enabled, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{Property, UnitProperties};
@@ -210,7 +208,7 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             }
             let now = state.now();
             if let Some(timer) = state.scheduler.timer(name) {
-                p.add("NextElapseUSecRealtime", time(next_elapse(timer, &now)));
+                p.add("NextElapseUSecRealtime", time(timer.next_elapse(&now)));
                 p.add(
                     "LastTriggerUSec",
                     time(timer.last_trigger.map(|l| l.realtime)),
@@ -266,7 +264,7 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
         p.add("MainPID", 0);
     }
     if name.ends_with(".service") {
-        let last = last_result(state, name);
+        let last = state.last_result(name);
         p.add("LastRunResult", last.map_or("", |r| r.as_str()));
     }
     p.0

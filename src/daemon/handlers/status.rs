@@ -1,7 +1,6 @@
 //! `status`: the systemctl status block of each unit, with its last log lines.
 
 use super::access::LogAccess;
-use super::listing::next_elapse;
 use super::{glob_match, is_enabled, is_glob, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock};
@@ -92,7 +91,7 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
     }
     if let Some(timer) = state.scheduler.timer(&name) {
         let now = state.now();
-        b.next_elapse_usec = next_elapse(timer, &now).map(|t| t.as_usec());
+        b.next_elapse_usec = timer.next_elapse(&now).map(|t| t.as_usec());
         b.triggers = vec![timer.unit.triggers.as_str().to_owned()];
     }
     b.triggered_by = state
@@ -129,7 +128,7 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
             })
             .collect();
     }
-    b.last_result = last_result(state, &name);
+    b.last_result = state.last_result(&name);
     // A failed unit's result is the supervisor's, which may come after the
     // last run: a restart refused by the start limit is 'start-limit-hit'.
     if active == "failed" {
@@ -153,17 +152,6 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
         }
     }
     b
-}
-
-/// The result of the unit's last finished run, from memory or the store.
-pub fn last_result(state: &mut State, unit: &str) -> Option<RunResult> {
-    if let Some(known) = state.runs.last_result(unit) {
-        return known;
-    }
-    let runs = state.store.history(Some(unit), 8).ok()?;
-    let result = runs.into_iter().find_map(|r| r.outcome.map(|o| o.result));
-    state.runs.note_result(unit, result);
-    result
 }
 
 /// A process's command line from /proc, as `ps` shows it.
