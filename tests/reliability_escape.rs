@@ -528,3 +528,34 @@ fn a_re_executed_daemon_keeps_its_services_cgroups() {
         assert!(!base.exists(), "{} is left", base.display());
     }
 }
+
+/// The daemon's start-up line says how it tracks services' processes.
+#[test]
+fn the_start_up_line_says_how_processes_are_tracked() {
+    let says = |d: &mut Daemon, what: &str| {
+        d.start();
+        let found = daemon_support::wait_for(Duration::from_secs(10), || d.stderr().contains(what));
+        assert!(found, "no '{what}' in the daemon's log:\n{}", d.stderr());
+        assert!(d.terminate());
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]).env("SUNDIAL_CGROUPS", "off");
+    says(&mut d, "tracked by the process tree (SUNDIAL_CGROUPS=off)");
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]);
+    if cgroups_writable() {
+        says(
+            &mut d,
+            "each service's processes in a cgroup of its own under /",
+        );
+    } else {
+        // An ordinary user may still have a delegated tree (a systemd user
+        // session): either line, but one of them.
+        says(&mut d, " processes ");
+        let log = d.stderr();
+        assert!(
+            log.contains("no writable cgroup v2 tree") || log.contains("in a cgroup of its own"),
+            "{log}"
+        );
+    }
+}

@@ -360,6 +360,7 @@ async fn start(
         "cannot set up the supervisor (notify socket, SIGCHLD)",
     ))?;
     supervisor.set_resolver(units.resolver());
+    report(supervisor.process_tracking());
     if handover.is_some() {
         // The handlers exist now: signals held across the exec come in.
         reexec::release_signals();

@@ -1216,6 +1216,28 @@ impl Supervisor {
         conditions::first_failure(list, &self.config.manager_environment, check)
     }
 
+    /// How the services' processes are tracked, for the daemon's start-up
+    /// line: in cgroups of their own (where, with which controllers), or by
+    /// the process tree, and why.
+    pub fn process_tracking(&self) -> String {
+        match (&self.cgroups, &self.delegation) {
+            (Some(groups), Some(d)) => format!(
+                "each service's processes in a cgroup of its own under {} (v2 controllers offered: {})",
+                groups.base().display(),
+                if d.controllers.is_empty() {
+                    "none".to_owned()
+                } else {
+                    d.controllers.join(" ")
+                }
+            ),
+            _ if !self.config.cgroups => {
+                "services' processes tracked by the process tree (SUNDIAL_CGROUPS=off)".to_owned()
+            }
+            _ => "services' processes tracked by the process tree: no writable cgroup v2 tree"
+                .to_owned(),
+        }
+    }
+
     /// `ControlGroup=`: the service's cgroup below the mount point, while it
     /// has one.
     pub fn control_group(&self, name: &str) -> Option<String> {
