@@ -113,12 +113,9 @@ fn poll_list_timers(
 
 // ---- (a) a burst of timers due in the same second ------------------------
 
-#[test]
-fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering() {
-    let n: usize = if long_mode() { 10_000 } else { 1_000 };
-    let dir = tempfile::tempdir().unwrap();
-    let mut d = Daemon::new(dir.path(), &[]).env("TZ", "UTC");
-    // Due on a whole second far enough ahead for the daemon to load them all.
+/// A whole second far enough ahead for the daemon to load `n` timers: its
+/// realtime µs and its `OnCalendar=` spelling in UTC.
+fn due_for(n: usize) -> (i64, String) {
     let margin = 4 + (n / 1_000) as i64 * 2;
     let due = (now_usec() / 1_000_000 + margin) * 1_000_000;
     let when = Command::new("date")
@@ -131,7 +128,16 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
         .output()
         .expect("date runs");
     let when = String::from_utf8(when.stdout).expect("utf-8");
-    let when = when.trim();
+    (due, when.trim().to_owned())
+}
+
+#[test]
+fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering() {
+    let n: usize = if long_mode() { 10_000 } else { 1_000 };
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]).env("TZ", "UTC");
+    let (due, when) = due_for(n);
+    let when = when.as_str();
     for i in 0..n {
         daemon_support::write_unit(
             &d.units,
@@ -560,19 +566,7 @@ fn a_kill_during_a_burst_loses_no_persistent_run() {
     let n: usize = if long_mode() { 4_000 } else { 800 };
     let dir = tempfile::tempdir().unwrap();
     let mut d = Daemon::new(dir.path(), &[]).env("TZ", "UTC");
-    let margin = 4 + (n / 1_000) as i64 * 2;
-    let due = (now_usec() / 1_000_000 + margin) * 1_000_000;
-    let when = Command::new("date")
-        .args([
-            "-u",
-            "-d",
-            &format!("@{}", due / 1_000_000),
-            "+%Y-%m-%d %H:%M:%S UTC",
-        ])
-        .output()
-        .expect("date runs");
-    let when = String::from_utf8(when.stdout).expect("utf-8");
-    let when = when.trim().to_owned();
+    let (due, when) = due_for(n);
     for i in 0..n {
         daemon_support::write_unit(
             &d.units,
