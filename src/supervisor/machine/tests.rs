@@ -1117,3 +1117,145 @@ fn a_whole_cycle_takes_no_time_at_all() {
         started.elapsed()
     );
 }
+
+#[test]
+fn oneshot_has_no_start_timeout_unless_set() {
+    let mut h = harness("Type=oneshot\nExecStart=/bin/one\nRuntimeMaxSec=5");
+    h.start();
+    assert_eq!(h.sub(), S::Start);
+    assert_eq!(h.m.deadline(), None);
+    // RuntimeMaxSec= does not apply to a oneshot left running after exit.
+    let mut h = harness("Type=oneshot\nExecStart=/bin/one\nRemainAfterExit=yes\nRuntimeMaxSec=5");
+    h.start();
+    h.exit_main(ok(0));
+    assert_eq!((h.sub(), h.m.deadline()), (S::Exited, None));
+}
+
+#[test]
+fn a_clean_main_exit_runs_exec_stop_without_mainpid_an_unclean_one_skips_it() {
+    let mut h = harness("ExecStart=/bin/daemon\nExecStop=/bin/stop\nExecStopPost=/bin/post");
+    h.start();
+    h.exit_main(ok(0));
+    assert_eq!(h.sub(), S::Stop);
+    assert_eq!(
+        h.rt.env_of(Stop),
+        [
+            ("SERVICE_RESULT".to_owned(), "success".to_owned()),
+            ("EXIT_CODE".to_owned(), "exited".to_owned()),
+            ("EXIT_STATUS".to_owned(), "0".to_owned())
+        ],
+        "no $MAINPID"
+    );
+    h.exit_control(ok(0));
+    assert_eq!(h.sub(), S::StopPost);
+    h.exit_control(ok(0));
+    assert_eq!(h.rt.spawned(), [(Start, 0), (Stop, 0), (StopPost, 0)]);
+    assert_eq!(h.sub(), S::Dead);
+
+    let mut h = harness("ExecStart=/bin/daemon\nExecStop=/bin/stop\nExecStopPost=/bin/post");
+    h.start();
+    h.exit_main(ok(4));
+    assert_eq!(h.sub(), S::StopPost);
+    let env = h.rt.env_of(StopPost);
+    assert!(env.contains(&("SERVICE_RESULT".to_owned(), "exit-code".to_owned())));
+    assert!(env.contains(&("EXIT_CODE".to_owned(), "exited".to_owned())));
+    assert!(env.contains(&("EXIT_STATUS".to_owned(), "4".to_owned())));
+    h.exit_control(ok(0));
+    assert_eq!(h.rt.spawned(), [(Start, 0), (StopPost, 0)]);
+    assert_eq!((h.sub(), h.m.result()), (S::Failed, R::ExitCode));
+}
+
+#[test]
+fn exec_condition_skips_the_start_without_failing() {
+    let mut h = harness(
+        "ExecCondition=/bin/check\nExecStart=/bin/daemon\nExecStopPost=/bin/post\nRestart=always",
+    );
+    h.start();
+    assert_eq!(h.transitions(), [(S::Dead, S::Condition, R::Success)]);
+    h.exit_control(ok(1));
+    assert_eq!(
+        h.transitions(),
+        [(S::Condition, S::StopPost, R::ExecCondition)]
+    );
+    h.exit_control(ok(0));
+    // Not failed, and not restarted even with Restart=always.
+    assert_eq!(h.transitions(), [(S::StopPost, S::Dead, R::ExecCondition)]);
+    assert_eq!(h.finished, [(R::ExecCondition, false)]);
+    assert_eq!(h.rt.spawned(), [(ExecKind::Condition, 0), (StopPost, 0)]);
+    // 255 is a failure.
+    let mut h = harness("ExecCondition=/bin/check\nExecStart=/bin/daemon");
+    h.start();
+    h.exit_control(ok(255));
+    assert_eq!((h.sub(), h.m.result()), (S::Failed, R::ExitCode));
+}
+
+#[test]
+fn exec_reload_failure_fails_only_the_reload() {
+    let mut h = harness("ExecStart=/bin/daemon\nExecReload=/bin/reload\nTimeoutStartSec=4");
+    h.start();
+    let main = h.main();
+    h.transitions();
+    h.m.reload(h.now, &mut h.rt).unwrap();
+    assert_eq!(h.transitions(), [(S::Running, S::Reload, R::Success)]);
+    assert_eq!(
+        h.rt.env_of(ExecKind::Reload),
+        [("MAINPID".to_owned(), main.to_string())]
+    );
+    h.exit_control(ok(1));
+    assert_eq!(h.transitions(), [(S::Reload, S::Running, R::Success)]);
+    assert_eq!(
+        (h.m.reload_result(), h.m.result()),
+        (R::ExitCode, R::Success)
+    );
+    // A reload that hangs is killed at the start timeout.
+    h.m.reload(h.now, &mut h.rt).unwrap();
+    let reload = h.control();
+    h.trace();
+    h.advance(Duration::from_secs(4));
+    assert_eq!(
+        h.trace(),
+        [format!(
+            "kill MainAndControl SIGKILL main=- control={reload}"
+        )]
+    );
+    assert_eq!((h.sub(), h.m.reload_result()), (S::Running, R::Timeout));
+    // Not reloadable without ExecReload=; not active when dead.
+    let mut h = harness("ExecStart=/bin/daemon");
+    assert_eq!(
+        h.m.reload(h.now, &mut h.rt),
+        Err(super::ReloadError::NotActive)
+    );
+    h.start();
+    assert_eq!(
+        h.m.reload(h.now, &mut h.rt),
+        Err(super::ReloadError::NotReloadable)
+    );
+}
+
+#[test]
+fn a_missed_watchdog_aborts_the_service() {
+    let mut h = harness("Type=notify\nExecStart=/bin/daemon\nWatchdogSec=10\nRestart=on-watchdog");
+    h.start();
+    let main = h.main();
+    h.notify(main, &[NotifyField::Ready]);
+    assert_eq!(h.m.deadline(), Some(h.t0 + Duration::from_secs(10)));
+    h.advance(Duration::from_secs(6));
+    h.notify(main, &[NotifyField::Watchdog]);
+    assert_eq!(h.m.deadline(), Some(h.t0 + Duration::from_secs(16)));
+    h.transitions();
+    h.trace();
+    h.advance(Duration::from_secs(10));
+    assert_eq!(
+        h.transitions(),
+        [(S::Running, S::StopWatchdog, R::Watchdog)]
+    );
+    assert_eq!(
+        h.trace(),
+        [format!("kill All SIGABRT main={main} control=-")]
+    );
+    h.exit(main, ProcessExit::Dumped(Signal::ABRT));
+    assert_eq!(
+        h.transitions(),
+        [(S::StopWatchdog, S::AutoRestart, R::Watchdog)]
+    );
+}
