@@ -1259,3 +1259,128 @@ fn a_missed_watchdog_aborts_the_service() {
         [(S::StopWatchdog, S::AutoRestart, R::Watchdog)]
     );
 }
+
+#[test]
+fn exec_stop_timeout_terminates_and_exec_stop_post_timeout_ends_in_the_final_round() {
+    let mut h = harness(
+        "ExecStart=/bin/daemon\nExecStop=/bin/hang\nExecStopPost=/bin/hang\nTimeoutStopSec=3",
+    );
+    h.start();
+    let main = h.main();
+    h.stop();
+    let stop = h.control();
+    h.transitions();
+    h.trace();
+    h.advance(Duration::from_secs(3));
+    assert_eq!(h.transitions(), [(S::Stop, S::StopSigterm, R::Timeout)]);
+    assert_eq!(
+        h.trace(),
+        [format!("kill All SIGTERM main={main} control={stop}")]
+    );
+    assert!(h
+        .messages
+        .iter()
+        .any(|m| m == "Stopping timed out. Terminating."));
+    h.exit(stop, killed(Signal::TERM));
+    assert_eq!(h.sub(), S::StopSigterm, "the main process is still there");
+    h.exit(main, killed(Signal::TERM));
+    assert_eq!(h.transitions(), [(S::StopSigterm, S::StopPost, R::Timeout)]);
+    let post = h.control();
+    h.advance(Duration::from_secs(3));
+    assert_eq!(
+        h.transitions(),
+        [(S::StopPost, S::FinalSigterm, R::Timeout)]
+    );
+    assert!(h
+        .messages
+        .iter()
+        .any(|m| m == "State 'stop-post' timed out. Terminating."));
+    h.exit(post, killed(Signal::TERM));
+    assert_eq!(h.transitions(), [(S::FinalSigterm, S::Failed, R::Timeout)]);
+    assert_eq!(
+        h.trace(),
+        [
+            "kill All SIGKILL main=- control=-".to_owned(),
+            "spawn ExecStopPost[0]".to_owned(),
+            format!("kill All SIGTERM main=- control={post}"),
+            "kill All SIGKILL main=- control=-".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn a_failing_exec_stop_post_fails_a_clean_stop() {
+    let mut h = harness("ExecStart=/bin/daemon\nExecStopPost=/bin/p1\nExecStopPost=/bin/p2");
+    h.start();
+    let main = h.main();
+    h.stop();
+    h.exit(main, killed(Signal::TERM));
+    h.exit_control(ok(1));
+    assert_eq!(h.rt.spawned(), [(Start, 0), (StopPost, 0)]);
+    assert_eq!((h.sub(), h.m.result()), (S::Failed, R::ExitCode));
+}
+
+#[test]
+fn restart_prevent_and_force_exit_status_override_the_policy() {
+    let mut h = harness("ExecStart=/bin/daemon\nRestart=always\nRestartPreventExitStatus=3");
+    h.start();
+    h.exit_main(ok(3));
+    assert_eq!(h.sub(), S::Failed);
+    let mut h = harness("ExecStart=/bin/daemon\nRestart=no\nRestartForceExitStatus=4 SIGUSR1");
+    h.start();
+    h.exit_main(ok(4));
+    assert_eq!(h.sub(), S::AutoRestart);
+    // SuccessExitStatus= makes an exit clean.
+    let mut h = harness("ExecStart=/bin/daemon\nSuccessExitStatus=143\nRestart=on-failure");
+    h.start();
+    h.exit_main(ok(143));
+    assert_eq!((h.sub(), h.m.result()), (S::Dead, R::Success));
+}
+
+#[test]
+fn notify_mainpid_stopping_and_reloading_change_the_state() {
+    let mut h = harness("Type=notify\nExecStart=/bin/daemon\nNotifyAccess=all\nTimeoutStopSec=4");
+    h.start();
+    let first = h.main();
+    let forked = Pid::from_raw(4500);
+    // A process that is not of the service is refused even with all.
+    h.notify(forked, &[NotifyField::Ready]);
+    assert_eq!(h.sub(), S::Start);
+    h.rt.others.insert(forked);
+    h.notify(forked, &[NotifyField::MainPid(forked), NotifyField::Ready]);
+    assert_eq!((h.sub(), h.main()), (S::Running, forked));
+    h.transitions();
+    h.notify(forked, &[NotifyField::Reloading]);
+    assert_eq!(h.transitions(), [(S::Running, S::Reload, R::Success)]);
+    h.notify(forked, &[NotifyField::Ready]);
+    assert_eq!(h.transitions(), [(S::Reload, S::Running, R::Success)]);
+    // STOPPING=1: waiting for it to go, no signal sent yet.
+    h.trace();
+    h.notify(forked, &[NotifyField::Stopping]);
+    assert_eq!(h.transitions(), [(S::Running, S::StopSigterm, R::Success)]);
+    assert!(h.trace().is_empty());
+    assert_eq!(h.m.deadline(), Some(h.t0 + Duration::from_secs(4)));
+    h.rt.end(first);
+    h.exit(forked, ok(0));
+    assert_eq!(h.sub(), S::Dead);
+}
+
+#[test]
+fn notify_reload_sends_sighup_and_waits_for_ready() {
+    let mut h = harness("Type=notify-reload\nExecStart=/bin/daemon");
+    h.start();
+    let main = h.main();
+    h.notify(main, &[NotifyField::Ready]);
+    h.transitions();
+    h.trace();
+    h.m.reload(h.now, &mut h.rt).unwrap();
+    assert_eq!(h.transitions(), [(S::Running, S::Reload, R::Success)]);
+    assert_eq!(
+        h.trace(),
+        [format!("kill MainAndControl SIGHUP main={main} control=-")]
+    );
+    h.notify(main, &[NotifyField::Reloading]);
+    h.notify(main, &[NotifyField::Ready]);
+    assert_eq!(h.transitions(), [(S::Reload, S::Running, R::Success)]);
+    assert_eq!(h.m.reload_result(), R::Success);
+}
