@@ -1,7 +1,6 @@
 //! The real [`Runtime`]: spawning with the unit's execution environment,
 //! signalling and inspecting one service run's processes.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use nix::unistd::{Gid, Group, Pid, Uid, User};
@@ -9,16 +8,18 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::cgroup::{self, Delegation};
 use super::control_group::ControlGroups;
-use super::environment::{self, EnvLayers};
+use super::environment;
 use super::exec_chain;
 use super::input;
 use super::kill::{self, KillScope, ProcessSet};
 use super::machine::{CommandSpec, Runtime};
 use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
-use super::spawn::{self, exit_code, Credentials, ResourceLimit, SpawnRequest};
+use super::spawn::{self, exit_code, Credentials};
 use super::SupervisorConfig;
-use crate::unit::service::{NotifyAccess, Resource, ServiceType};
+
+mod request;
+use crate::unit::service::Resource;
 use crate::unit::Signal;
 
 /// What started a run: exported to its commands as $TRIGGER_* (a timer) or
@@ -140,6 +141,7 @@ fn resource_number(r: Resource) -> i32 {
 }
 
 /// User=/Group= resolved, with the user's database entry for $HOME and co.
+#[derive(Debug, Clone)]
 struct ResolvedUser {
     credentials: Credentials,
     name: String,
@@ -263,36 +265,6 @@ impl Runtime for Edge<'_> {
             _ => None,
         };
 
-        let mut generated: Vec<(String, String)> =
-            vec![("INVOCATION_ID".into(), spec.invocation_id.to_owned())];
-        let access = s.notify_access.unwrap_or(NotifyAccess::None);
-        if access != NotifyAccess::None
-            || matches!(
-                s.service_type,
-                ServiceType::Notify | ServiceType::NotifyReload
-            )
-            || s.watchdog != sundial_calendar::Timespan::ZERO
-        {
-            generated.push((
-                "NOTIFY_SOCKET".into(),
-                self.notify_socket.to_string_lossy().into_owned(),
-            ));
-        }
-        if let Some(u) = user.as_ref().filter(|u| !u.name.is_empty()) {
-            generated.push(("USER".into(), u.name.clone()));
-            generated.push(("LOGNAME".into(), u.name.clone()));
-            generated.push(("HOME".into(), u.home.to_string_lossy().into_owned()));
-            generated.push(("SHELL".into(), u.shell.to_string_lossy().into_owned()));
-        }
-        if s.watchdog != sundial_calendar::Timespan::ZERO
-            && s.watchdog != sundial_calendar::Timespan::INFINITY
-        {
-            generated.push(("WATCHDOG_USEC".into(), s.watchdog.as_usec().to_string()));
-        }
-        if let Some(t) = self.trigger {
-            generated.extend(t.env());
-        }
-        generated.extend(spec.extra_env);
         let files = match environment::read_environment_files(&s.environment_files) {
             Ok(f) => f,
             Err(e) => {
@@ -301,60 +273,26 @@ impl Runtime for Edge<'_> {
                 return Err(exit_code::EXEC);
             }
         };
-        let env = EnvLayers {
-            defaults: &self.config.default_environment,
-            generated,
-            pass: &s.pass_environment,
-            manager_env: &self.config.manager_environment,
-            unit: &s.environment,
-            files,
-            unset: &s.unset_environment,
-        }
-        .merge();
-        let argv = if cmd.no_env_expand {
-            cmd.argv.clone()
-        } else {
-            environment::expand_argv(&cmd.argv, &env)
+        let settings = request::Settings {
+            config: self.config,
+            notify_socket: self.notify_socket,
+            trigger: self.trigger,
         };
-
-        let mut req = SpawnRequest::new(program, argv.into_iter().map(OsString::from).collect());
-        req.env = env.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        let own_uid = nix::unistd::geteuid().as_raw();
-        req.credentials = user.as_ref().map(|u| u.credentials.clone()).filter(|c| {
-            // Without privileges a credential change is only possible as a
-            // no-op; skip it rather than fail setgroups() (user mode).
-            own_uid == 0 || c.uid != own_uid || c.gid != nix::unistd::getegid().as_raw()
-        });
-        let home = || {
-            user.as_ref()
-                .filter(|u| !u.name.is_empty())
-                .map(|u| u.home.clone())
-                .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+        let facts = request::Facts {
+            program,
+            user,
+            environment_files: files,
+            own_uid: nix::unistd::geteuid().as_raw(),
+            own_gid: nix::unistd::getegid().as_raw(),
+            home: std::env::var_os("HOME").map(PathBuf::from),
         };
-        match &s.working_directory {
-            Some(wd) => {
-                req.working_directory = wd.path.clone().or_else(home);
-                req.working_directory_missing_ok = wd.missing_ok;
-            }
-            None => {
-                req.working_directory = self.config.default_working_directory.clone();
-                req.working_directory_missing_ok = self.config.default_working_directory_missing_ok;
-            }
-        }
-        req.umask = Some(s.umask);
-        req.nice = s.nice;
-        req.limits = s
-            .limits
-            .iter()
-            .map(|l| ResourceLimit {
-                resource: resource_number(l.resource),
-                soft: l.soft.unwrap_or(libc::RLIM_INFINITY),
-                hard: l.hard.unwrap_or(libc::RLIM_INFINITY),
-            })
-            .collect();
+        let unit = spec.unit;
+        let invocation_id = spec.invocation_id;
+        let kind = spec.kind;
+        let mut req = request::build(spec, settings, facts);
         let tag = CaptureTag {
-            unit: spec.unit.name.as_str().to_owned(),
-            invocation_id: spec.invocation_id.to_owned(),
+            unit: unit.name.as_str().to_owned(),
+            invocation_id: invocation_id.to_owned(),
             level: s.syslog_level,
             level_prefix: s.syslog_level_prefix,
             rate_limit: self.config.log_rate_limit.for_unit(
@@ -363,7 +301,7 @@ impl Runtime for Edge<'_> {
                 s.log_rate_limit_burst,
             ),
         };
-        let stdin = input::open(s, spec.kind).map_err(|e| {
+        let stdin = input::open(s, kind).map_err(|e| {
             self.messages
                 .push(format!("Failed to set up standard input: {e}"));
             exit_code::STDIN
@@ -389,7 +327,7 @@ impl Runtime for Edge<'_> {
         // The run's first command: its cgroup first (a start, a restart,
         // an automatic restart alike).
         if self.procs.since.is_none() {
-            self.place_in_cgroup(spec.unit);
+            self.place_in_cgroup(unit);
         }
         for spec in [&out, &err] {
             if let spawn::StdioSpec::Fd(fd) = spec {
@@ -423,7 +361,7 @@ impl Runtime for Edge<'_> {
                 if self.procs.since.is_none() {
                     self.procs.since = procs::stat(pid).map(|p| p.start);
                 }
-                watch_exec_report(read, spec.unit.name.as_str(), pid, self.exec_tx);
+                watch_exec_report(read, unit.name.as_str(), pid, self.exec_tx);
                 Ok(pid)
             }
             Err(failure) => {

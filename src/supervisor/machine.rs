@@ -23,7 +23,11 @@ use crate::unit::service::{NotifyAccess, ServiceType};
 use crate::unit::{ExecCommand, ServiceUnit, Signal};
 
 pub mod adopt;
+#[cfg(test)]
+mod fake_runtime;
 pub mod snapshot;
+#[cfg(test)]
+mod tests;
 
 /// A command the machine wants started.
 #[derive(Debug)]
