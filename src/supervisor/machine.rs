@@ -905,9 +905,11 @@ impl ServiceMachine {
                 }
             }
             ServiceState::Killing { .. } => {
-                if !self.stop_requested {
-                    self.record(result);
-                }
+                // As systemd: a stop's signal ends the main process cleanly
+                // (SIGTERM, SIGINT, SIGHUP, SIGPIPE) or not (an exit code
+                // such as a shell's 143, SIGKILL); the latter fails the unit
+                // unless SuccessExitStatus= lists it.
+                self.record(result);
                 self.check_gone(now, rt);
             }
             _ => {}

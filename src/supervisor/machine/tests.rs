@@ -1384,3 +1384,32 @@ fn notify_reload_sends_sighup_and_waits_for_ready() {
     assert_eq!(h.transitions(), [(S::Reload, S::Running, R::Success)]);
     assert_eq!(h.m.reload_result(), R::Success);
 }
+
+#[test]
+fn a_main_process_ending_uncleanly_on_a_stop_fails_the_service() {
+    // SIGTERM itself is a clean end of a daemon: the stop ends dead.
+    let mut h = harness("ExecStart=/bin/daemon");
+    h.start();
+    h.stop();
+    h.exit_main(killed(Signal::TERM));
+    assert_eq!((h.sub(), h.m.result()), (S::Dead, R::Success));
+    // A shell that traps SIGTERM and exits 143 does not end cleanly, as in
+    // systemd (hence SuccessExitStatus=143 in many units).
+    let mut h = harness("ExecStart=/bin/daemon");
+    h.start();
+    h.transitions();
+    h.stop();
+    h.exit_main(ok(143));
+    assert_eq!(
+        h.transitions(),
+        [
+            (S::Running, S::StopSigterm, R::Success),
+            (S::StopSigterm, S::Failed, R::ExitCode)
+        ]
+    );
+    let mut h = harness("ExecStart=/bin/daemon\nSuccessExitStatus=143");
+    h.start();
+    h.stop();
+    h.exit_main(ok(143));
+    assert_eq!((h.sub(), h.m.result()), (S::Dead, R::Success));
+}
