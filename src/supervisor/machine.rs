@@ -821,6 +821,21 @@ impl ServiceMachine {
             if in_phase {
                 self.control_done(c.kind, c.index, exit, now, rt);
             } else {
+                // A command its phase no longer waits for (a stop during
+                // ExecStartPre=): its end still counts, as in systemd, a
+                // reload's excepted. A command is no daemon: SIGTERM ends it
+                // uncleanly, unless it is a forking service's ExecStart=.
+                let unit = Arc::clone(&self.unit);
+                let ignored = c
+                    .kind
+                    .commands(&unit.service)
+                    .get(c.index)
+                    .is_some_and(|cmd| cmd.ignore_failure);
+                if c.kind != ExecKind::Reload && !ignored {
+                    let daemon =
+                        c.kind == ExecKind::Start && self.service_type() == ServiceType::Forking;
+                    self.record(exit.result(&unit.service.success_exit_status, daemon));
+                }
                 self.check_gone(now, rt);
             }
         } else {
