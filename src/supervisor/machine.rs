@@ -399,13 +399,18 @@ impl ServiceMachine {
         match self.state {
             ServiceState::Dead | ServiceState::Failed => {}
             ServiceState::AutoRestart { .. } => self.enter(ServiceState::Dead),
+            // Something still runs: straight to the signals, as systemd
+            // does (a reload's command or a watchdog's abort included).
             ServiceState::Condition { .. }
             | ServiceState::StartPre { .. }
             | ServiceState::Start { .. }
-            | ServiceState::StartPost { .. } => self.enter_signal(KillPhase::StopSigterm, now, rt),
-            ServiceState::Running { .. } | ServiceState::Exited | ServiceState::Reload { .. } => {
-                self.enter_stop(now, rt)
-            }
+            | ServiceState::StartPost { .. }
+            | ServiceState::Reload { .. }
+            | ServiceState::Killing {
+                phase: KillPhase::StopWatchdog,
+                ..
+            } => self.enter_signal(KillPhase::StopSigterm, now, rt),
+            ServiceState::Running { .. } | ServiceState::Exited => self.enter_stop(now, rt),
             ServiceState::Stop { .. }
             | ServiceState::Killing { .. }
             | ServiceState::StopPost { .. } => {}
@@ -821,17 +826,24 @@ impl ServiceMachine {
             if in_phase {
                 self.control_done(c.kind, c.index, exit, now, rt);
             } else {
-                // A command its phase no longer waits for (a stop during
-                // ExecStartPre=): its end still counts, as in systemd, a
-                // reload's excepted. A command is no daemon: SIGTERM ends it
-                // uncleanly, unless it is a forking service's ExecStart=.
+                // A command a stop cut off (during ExecStartPre= or
+                // ExecReload=): its end still counts, as in systemd. A
+                // command is no daemon: SIGTERM ends it uncleanly, unless it
+                // is a forking service's ExecStart=. One killed at a reload's
+                // timeout is no longer watched (the service runs on).
                 let unit = Arc::clone(&self.unit);
                 let ignored = c
                     .kind
                     .commands(&unit.service)
                     .get(c.index)
                     .is_some_and(|cmd| cmd.ignore_failure);
-                if c.kind != ExecKind::Reload && !ignored {
+                let stopping = matches!(
+                    self.state,
+                    ServiceState::Stop { .. }
+                        | ServiceState::Killing { .. }
+                        | ServiceState::StopPost { .. }
+                );
+                if stopping && !ignored {
                     let daemon =
                         c.kind == ExecKind::Start && self.service_type() == ServiceType::Forking;
                     self.record(exit.result(&unit.service.success_exit_status, daemon));

@@ -1414,3 +1414,39 @@ fn a_main_process_ending_uncleanly_on_a_stop_fails_the_service() {
     h.exit_main(ok(143));
     assert_eq!((h.sub(), h.m.result()), (S::Dead, R::Success));
 }
+
+#[test]
+fn a_stop_during_a_reload_signals_at_once_and_counts_the_reload_command() {
+    let mut h = harness("ExecStart=/bin/daemon\nExecReload=/bin/reload\nExecStop=/bin/stop");
+    h.start();
+    let main = h.main();
+    h.m.reload(h.now, &mut h.rt).unwrap();
+    let reload = h.control();
+    h.transitions();
+    h.trace();
+    h.stop();
+    // No ExecStop= while the reload command runs: the signals go at once.
+    assert_eq!(h.transitions(), [(S::Reload, S::StopSigterm, R::Success)]);
+    assert_eq!(
+        h.trace(),
+        [format!("kill All SIGTERM main={main} control={reload}")]
+    );
+    h.exit(reload, killed(Signal::TERM));
+    h.exit_main(killed(Signal::TERM));
+    assert_eq!((h.sub(), h.m.result()), (S::Failed, R::Signal));
+    assert!(!h.rt.spawned().contains(&(Stop, 0)));
+}
+
+#[test]
+fn a_reload_command_killed_at_its_timeout_does_not_fail_the_service() {
+    let mut h = harness("ExecStart=/bin/daemon\nExecReload=/bin/reload\nTimeoutStartSec=4");
+    h.start();
+    h.m.reload(h.now, &mut h.rt).unwrap();
+    let reload = h.control();
+    h.advance(Duration::from_secs(4));
+    h.exit(reload, killed(Signal::KILL));
+    assert_eq!(
+        (h.sub(), h.m.result(), h.m.reload_result()),
+        (S::Running, R::Success, R::Timeout)
+    );
+}
