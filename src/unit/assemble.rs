@@ -449,33 +449,13 @@ fn check_service(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::lexer::lex;
-    use crate::unit::specifiers::SpecifierContext;
-    use sundial_calendar::zone::BundledZones;
 
     /// Loads `[Service]` lines; the service and the diagnostics as text.
     fn service(body: &str) -> (ServiceSection, Vec<String>) {
-        let path = PathBuf::from("/units/s.service");
         let text = format!("[Service]\nExecStart=/bin/cat\n{body}\n");
-        let files = [LexedFile {
-            path: path.clone(),
-            lexed: lex(&path, &text),
-        }];
-        let ctx = SpecifierContext::system();
-        let zone = Zone::utc();
-        let zones = BundledZones::new();
-        let env = ParseEnv {
-            specifiers: &ctx,
-            local_zone: &zone,
-            zones: &zones,
-        };
-        let name = UnitName::parse("s.service").expect("valid name");
-        let mut diags = Vec::new();
-        let unit = assemble(&name, Some(&path), &files, &env, &mut diags);
-        let diags = diags.iter().map(ToString::to_string).collect();
-        match unit {
-            Some(Unit::Service(s)) => (Arc::unwrap_or_clone(s).service, diags),
-            other => panic!("did not load: {other:?} {diags:?}"),
+        match crate::unit::test_text::service("s.service", &text) {
+            (Some(s), diags) => (Arc::unwrap_or_clone(s).service, diags),
+            (None, diags) => panic!("did not load: {diags:?}"),
         }
     }
 
@@ -567,25 +547,11 @@ mod tests {
     #[test]
     fn collect_mode_is_read_and_a_bad_one_reported() {
         let load = |line: &str| {
-            let path = PathBuf::from("/units/c.service");
             let text = format!("[Unit]\n{line}\n[Service]\nExecStart=/bin/true\n");
-            let files = [LexedFile {
-                path: path.clone(),
-                lexed: lex(&path, &text),
-            }];
-            let ctx = SpecifierContext::system();
-            let zone = Zone::utc();
-            let zones = BundledZones::new();
-            let env = ParseEnv {
-                specifiers: &ctx,
-                local_zone: &zone,
-                zones: &zones,
-            };
-            let name = UnitName::parse("c.service").expect("valid name");
-            let mut diags = Vec::new();
-            let unit = assemble(&name, Some(&path), &files, &env, &mut diags).expect("loads");
-            let diags: Vec<String> = diags.iter().map(ToString::to_string).collect();
-            (unit.unit_section().collect_mode, diags)
+            match crate::unit::test_text::service("c.service", &text) {
+                (Some(s), diags) => (s.unit.collect_mode, diags),
+                (None, diags) => panic!("did not load: {diags:?}"),
+            }
         };
         use crate::unit::CollectMode;
         assert_eq!(

@@ -28,6 +28,8 @@ pub mod source;
 pub mod specifiers;
 pub mod stdin_data;
 pub mod syslog_level;
+#[cfg(test)]
+pub mod test_text;
 pub mod timer;
 pub mod transient;
 // The `[Unit]` section is called what systemd calls it.

@@ -137,37 +137,13 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
 mod tests {
     use std::sync::Arc;
 
-    use sundial_calendar::zone::BundledZones;
-    use sundial_calendar::Zone;
-
     use super::*;
     use crate::supervisor::exec_chain::ExecKind;
     use crate::supervisor::spawn::Credentials;
-    use crate::unit::assemble::{assemble, LexedFile};
-    use crate::unit::lexer::lex;
-    use crate::unit::specifiers::SpecifierContext;
-    use crate::unit::{ParseEnv, ServiceUnit, Unit, UnitName};
+    use crate::unit::ServiceUnit;
 
     fn unit(body: &str) -> Arc<ServiceUnit> {
-        let path = PathBuf::from("/units/t.service");
-        let text = format!("[Service]\n{body}\n");
-        let files = [LexedFile {
-            path: path.clone(),
-            lexed: lex(&path, &text),
-        }];
-        let ctx = SpecifierContext::system();
-        let zone = Zone::utc();
-        let zones = BundledZones::new();
-        let env = ParseEnv {
-            specifiers: &ctx,
-            local_zone: &zone,
-            zones: &zones,
-        };
-        let name = UnitName::parse("t.service").expect("valid name");
-        match assemble(&name, Some(&path), &files, &env, &mut Vec::new()) {
-            Some(Unit::Service(s)) => s,
-            other => panic!("did not load: {other:?}"),
-        }
+        crate::unit::test_text::service_unit(body)
     }
 
     fn facts() -> Facts {

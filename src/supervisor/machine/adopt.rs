@@ -217,7 +217,7 @@ mod tests {
     use crate::supervisor::kill::KillScope;
     use crate::supervisor::machine::{CommandSpec, ManagerDefaults, Report};
     use crate::supervisor::state::SubState;
-    use crate::unit::{Signal, UnitName};
+    use crate::unit::Signal;
     use std::sync::Arc;
 
     /// An edge that spawns nothing and records signals.
@@ -253,30 +253,10 @@ mod tests {
         }
     }
 
-    fn unit(text: &str) -> Arc<ServiceUnit> {
-        let mut service = crate::unit::ServiceSection::default();
-        service
-            .exec_start
-            .push(crate::unit::ExecCommand::new(["/bin/sleep", "1000"]));
-        if text.contains("oneshot") {
-            service.service_type = ServiceType::Oneshot;
-        }
-        if text.contains("always") {
-            service.restart = crate::unit::service::RestartPolicy::Always;
-        }
-        if text.contains("on-failure") {
-            service.restart = crate::unit::service::RestartPolicy::OnFailure;
-        }
-        service
-            .exec_stop_post
-            .push(crate::unit::ExecCommand::new(["/bin/true"]));
-        Arc::new(ServiceUnit {
-            name: UnitName::parse("a.service").unwrap(),
-            source: crate::unit::UnitSource::default(),
-            unit: crate::unit::UnitSection::default(),
-            service,
-            install: crate::unit::InstallSection::default(),
-        })
+    fn unit(service_lines: &str) -> Arc<ServiceUnit> {
+        crate::unit::test_text::service_unit(&format!(
+            "ExecStart=/bin/sleep 1000\nExecStopPost=/bin/true\n{service_lines}"
+        ))
     }
 
     use crate::unit::ServiceUnit;
@@ -308,7 +288,7 @@ mod tests {
     #[test]
     fn an_adopted_main_process_runs_on_silently_and_its_end_is_unknown() {
         let now = Instant::now();
-        let mut m = ServiceMachine::new(unit("on-failure"), &ManagerDefaults::default());
+        let mut m = ServiceMachine::new(unit("Restart=on-failure"), &ManagerDefaults::default());
         m.adopt(&main_only(4242), now);
         assert_eq!(m.state().sub_state(), SubState::Running);
         assert_eq!(m.main_pid(), Some(Pid::from_raw(4242)));
@@ -334,7 +314,7 @@ mod tests {
     #[test]
     fn restart_always_takes_an_unknown_end_up_again() {
         let now = Instant::now();
-        let mut m = ServiceMachine::new(unit("always"), &ManagerDefaults::default());
+        let mut m = ServiceMachine::new(unit("Restart=always"), &ManagerDefaults::default());
         m.adopt(&main_only(4242), now);
         let mut rt = Fake::default();
         m.adopted_gone(Pid::from_raw(4242), now, &mut rt);
@@ -351,7 +331,7 @@ mod tests {
     #[test]
     fn an_adopted_oneshot_does_not_go_on_with_its_chain() {
         let now = Instant::now();
-        let mut m = ServiceMachine::new(unit("oneshot"), &ManagerDefaults::default());
+        let mut m = ServiceMachine::new(unit("Type=oneshot"), &ManagerDefaults::default());
         m.adopt(&main_only(77), now);
         assert_eq!(m.state().sub_state(), SubState::Start);
         let mut rt = Fake::default();
@@ -363,7 +343,7 @@ mod tests {
     #[test]
     fn a_run_cut_off_mid_chain_is_signalled_and_not_restarted() {
         let now = Instant::now();
-        let mut m = ServiceMachine::new(unit("always"), &ManagerDefaults::default());
+        let mut m = ServiceMachine::new(unit("Restart=always"), &ManagerDefaults::default());
         let mut t = main_only(50);
         t.control = Some(TakenProcess {
             pid: Pid::from_raw(51),

@@ -2,13 +2,10 @@
 //! time is an `Instant` the test moves, and each test checks the sub-state
 //! transitions (with the result they carry) and the calls on the edge.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
-use sundial_calendar::zone::BundledZones;
-use sundial_calendar::Zone;
 
 use super::fake_runtime::{Call, FakeRuntime};
 use super::{ManagerDefaults, Report, ServiceMachine, StartOutcome};
@@ -18,10 +15,7 @@ use crate::supervisor::kill::KillScope;
 use crate::supervisor::notify::NotifyField;
 use crate::supervisor::spawn::ExecReport;
 use crate::supervisor::state::{ServiceResult, SubState};
-use crate::unit::assemble::{assemble, LexedFile};
-use crate::unit::lexer::lex;
-use crate::unit::specifiers::SpecifierContext;
-use crate::unit::{ParseEnv, ServiceUnit, Signal, Unit, UnitName};
+use crate::unit::{ServiceUnit, Signal};
 
 use ExecKind::{Start, StartPost, StartPre, Stop, StopPost};
 use KillScope::{All, MainAndControl};
@@ -30,26 +24,7 @@ use SubState as S;
 
 /// Loads `t.service` from the `[Service]` lines `body`.
 fn unit(body: &str) -> Arc<ServiceUnit> {
-    let path = PathBuf::from("/units/t.service");
-    let text = format!("[Service]\n{body}\n");
-    let files = [LexedFile {
-        path: path.clone(),
-        lexed: lex(&path, &text),
-    }];
-    let ctx = SpecifierContext::system();
-    let zone = Zone::utc();
-    let zones = BundledZones::new();
-    let env = ParseEnv {
-        specifiers: &ctx,
-        local_zone: &zone,
-        zones: &zones,
-    };
-    let name = UnitName::parse("t.service").expect("valid name");
-    let mut diags = Vec::new();
-    match assemble(&name, Some(&path), &files, &env, &mut diags) {
-        Some(Unit::Service(s)) => s,
-        other => panic!("did not load: {other:?} {diags:?}"),
-    }
+    crate::unit::test_text::service_unit(body)
 }
 
 /// A machine, its fake edge and a clock the test moves.

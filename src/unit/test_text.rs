@@ -1,0 +1,47 @@
+//! Units from text, for tests elsewhere in the crate: the real lexer and
+//! assembler over an in-memory file, with UTC and the bundled zones.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sundial_calendar::zone::BundledZones;
+use sundial_calendar::Zone;
+
+use super::assemble::{assemble, LexedFile, ParseEnv, Unit};
+use super::lexer::lex;
+use super::specifiers::SpecifierContext;
+use super::{ServiceUnit, UnitName};
+
+/// Loads the service `name` from its file's `text`: the unit (if it
+/// loads) and each diagnostic as `path:line: message`.
+pub fn service(name: &str, text: &str) -> (Option<Arc<ServiceUnit>>, Vec<String>) {
+    let path = PathBuf::from("/units").join(name);
+    let files = [LexedFile {
+        path: path.clone(),
+        lexed: lex(&path, text),
+    }];
+    let ctx = SpecifierContext::system();
+    let zone = Zone::utc();
+    let zones = BundledZones::new();
+    let env = ParseEnv {
+        specifiers: &ctx,
+        local_zone: &zone,
+        zones: &zones,
+    };
+    let name = UnitName::parse(name).expect("a valid unit name");
+    let mut diags = Vec::new();
+    let unit = assemble(&name, Some(&path), &files, &env, &mut diags);
+    let diags = diags.iter().map(ToString::to_string).collect();
+    match unit {
+        Some(Unit::Service(s)) => (Some(s), diags),
+        _ => (None, diags),
+    }
+}
+
+/// `t.service` from its `[Service]` lines; panics if it does not load.
+pub fn service_unit(service_lines: &str) -> Arc<ServiceUnit> {
+    match service("t.service", &format!("[Service]\n{service_lines}\n")) {
+        (Some(s), _) => s,
+        (None, diags) => panic!("did not load: {diags:?}"),
+    }
+}
