@@ -536,16 +536,8 @@ impl Talker {
     fn running(&self) -> Vec<i32> {
         let all = running(b"sh", self.script.as_bytes());
         let parent = |pid: i32| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|s| {
-                    s.rsplit_once(')')?
-                        .1
-                        .split_whitespace()
-                        .nth(1)?
-                        .parse::<i32>()
-                        .ok()
-                })
+            sundial::supervisor::procs::stat(nix::unistd::Pid::from_raw(pid))
+                .map(|p| p.ppid.as_raw())
         };
         all.iter()
             .copied()
@@ -781,10 +773,7 @@ fn a_stop_of_an_adopted_run_ends_when_its_last_process_does() {
 
 /// Whether `pid` names a process that has not ended (a zombie has).
 fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| Some(s.rsplit_once(')')?.1.split_whitespace().next()? != "Z"))
-        .unwrap_or(false)
+    sundial::supervisor::procs::stat(nix::unistd::Pid::from_raw(pid)).is_some_and(|p| !p.zombie)
 }
 
 /// SIGKILL to a process when the test ends, also when it fails half-way.

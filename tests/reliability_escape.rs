@@ -214,9 +214,7 @@ fn slowly_escaping_unit(marker: &str, n: usize) -> String {
 }
 
 fn parent_of(pid: i32) -> Option<i32> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(1)?.parse().ok()
+    sundial::supervisor::procs::stat(nix::unistd::Pid::from_raw(pid)).map(|p| p.ppid.as_raw())
 }
 
 /// Processes that were the service's while their parent lived stay the
