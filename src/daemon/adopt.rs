@@ -42,7 +42,7 @@ use super::state::{report, State};
 use crate::scheduler::Event;
 use crate::store::{InvocationId, ProcessRole, Run, RunProcess};
 use crate::supervisor::adopt::{self as decide, Finding, Found, Plan, TakeoverRequest};
-use crate::supervisor::machine::adopt::exec_kind;
+use crate::supervisor::exec_chain::ExecKind;
 use crate::supervisor::Supervisor;
 use sundial_calendar::Timestamp;
 
@@ -105,7 +105,7 @@ fn look(row: &RunProcess) -> Looked {
         .then(|| {
             Some(Found {
                 pid,
-                kind: exec_kind(&row.directive)?,
+                kind: ExecKind::from_directive(&row.directive)?,
                 index: row.index,
                 session: row
                     .session

@@ -22,6 +22,24 @@ pub enum ExecKind {
 }
 
 impl ExecKind {
+    /// Every list, in systemd's order.
+    pub const ALL: [ExecKind; 7] = [
+        ExecKind::Condition,
+        ExecKind::StartPre,
+        ExecKind::Start,
+        ExecKind::StartPost,
+        ExecKind::Reload,
+        ExecKind::Stop,
+        ExecKind::StopPost,
+    ];
+
+    /// The list named `directive` (`ExecStartPre`, ...).
+    pub fn from_directive(directive: &str) -> Option<ExecKind> {
+        ExecKind::ALL
+            .into_iter()
+            .find(|k| k.directive() == directive)
+    }
+
     pub fn directive(self) -> &'static str {
         match self {
             ExecKind::Condition => "ExecCondition",

@@ -196,21 +196,6 @@ fn phase_of(kind: ExecKind, step: usize) -> ServiceState {
     }
 }
 
-/// The command list named `directive` (`ExecStartPre`, ...).
-pub fn exec_kind(directive: &str) -> Option<ExecKind> {
-    [
-        ExecKind::Condition,
-        ExecKind::StartPre,
-        ExecKind::Start,
-        ExecKind::StartPost,
-        ExecKind::Reload,
-        ExecKind::Stop,
-        ExecKind::StopPost,
-    ]
-    .into_iter()
-    .find(|k| k.directive() == directive)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,7 +365,10 @@ mod tests {
 
     #[test]
     fn directives_name_their_lists() {
-        assert_eq!(exec_kind("ExecStartPost"), Some(ExecKind::StartPost));
-        assert_eq!(exec_kind("ExecFoo"), None);
+        assert_eq!(
+            ExecKind::from_directive("ExecStartPost"),
+            Some(ExecKind::StartPost)
+        );
+        assert_eq!(ExecKind::from_directive("ExecFoo"), None);
     }
 }

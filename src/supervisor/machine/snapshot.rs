@@ -146,16 +146,6 @@ const RESULTS: [ServiceResult; 10] = [
     ServiceResult::Resources,
 ];
 
-const KINDS: [ExecKind; 7] = [
-    ExecKind::Condition,
-    ExecKind::StartPre,
-    ExecKind::Start,
-    ExecKind::StartPost,
-    ExecKind::Reload,
-    ExecKind::Stop,
-    ExecKind::StopPost,
-];
-
 fn result_named(name: &str) -> Result<ServiceResult, String> {
     RESULTS
         .into_iter()
@@ -248,9 +238,7 @@ impl ServiceMachine {
             .commands_run
             .iter()
             .map(|c| {
-                let kind = KINDS
-                    .into_iter()
-                    .find(|k| k.directive() == c.directive)
+                let kind = ExecKind::from_directive(&c.directive)
                     .ok_or_else(|| format!("unknown command list {:?}", c.directive))?;
                 Ok(CommandRun {
                     kind,
