@@ -57,6 +57,12 @@ done
 	echo "file as its package ships it. \`tests/unit_compat.rs\` verifies every"
 	echo "\`.service\`, \`.timer\` and \`.target\` directly in them (symlinks"
 	echo "included); the other files are there because those units name them."
+	echo "Nothing here is ever started: the tests only read the files (\`verify\`,"
+	echo "\`verify --system --unit-dir\`), no daemon is pointed at this directory."
+	echo "Masked as Debian ships them (symlinks to /dev/null, no command at all;"
+	echo "\`verify\` reports them masked, as systemd-analyze does):"
+	find "$corpus/system" "$corpus/user" -maxdepth 1 -lname /dev/null -printf '`%f`\n' |
+		LC_ALL=C sort | paste -sd ' ' | sed 's/ /, /g; s/$/./'
 	echo
 	echo "Verified units by package:"
 	echo
