@@ -3,6 +3,7 @@
 //! The binary's commands live in [`cli`]; time computations come from the
 //! `sundial-calendar` crate.
 
+pub mod activation;
 pub mod cli;
 pub mod crontab;
 pub mod daemon;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use daemon_support::{enable, wait_for, Daemon};
 use sundial::ipc::types::RunRow;
-use sundial::store::{Store, Trigger};
+use sundial::store::Store;
 use sundial_calendar::{Timespan, Timestamp};
 
 const FAST_TIMER: &str = "\
@@ -124,7 +124,7 @@ fn kill_9_loses_no_finished_run_and_persistent_catches_up_once() {
     std::thread::sleep(Duration::from_millis(200));
     let daily = d.history("daily.service");
     assert_eq!(daily.len(), 1, "{daily:?}");
-    assert_eq!(daily[0].trigger, Trigger::Timer("daily.timer".into()));
+    assert_eq!(daily[0].trigger.label(), "timer:daily.timer");
     // The run the kill cut off was closed at the restart.
     let store = Store::open(&db).unwrap();
     for run in &cut_off {

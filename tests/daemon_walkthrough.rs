@@ -10,7 +10,7 @@ use std::time::Duration;
 use daemon_support::{enable, wait_for, write_unit, Daemon};
 use sundial::ipc::types::FileChangeKind;
 use sundial::ipc::{Request, Response};
-use sundial::store::{RunResult, Stream, Trigger};
+use sundial::store::{RunResult, Stream};
 
 const TIMER_SCRIPT_TIMER: &str = "\
 [Unit]
@@ -53,7 +53,7 @@ fn timer_script_fires_repeatedly_and_its_output_is_stored() {
     assert!(fired, "fewer than 3 runs: {}", d.stderr());
     let runs = d.finished("timer_script.service");
     for run in &runs {
-        assert_eq!(run.trigger, Trigger::Timer("timer_script.timer".into()));
+        assert_eq!(run.trigger.label(), "timer:timer_script.timer");
         assert_eq!(run.result, Some(RunResult::Success));
     }
     // OnUnitActiveSec=100ms counts from each activation: the runs are spaced

@@ -237,7 +237,7 @@ fn unit_setting_names_the_started_unit_and_trigger_data() {
     assert_eq!(starts.len(), 1);
     let start = &starts[0].start;
     assert_eq!(start.unit, "other.service");
-    let env = start.environment();
+    let env = start.activation().environment();
     assert_eq!(env[0], ("TRIGGER_UNIT".to_owned(), "a.timer".to_owned()));
     assert_eq!(env[1].1, start.at.realtime.as_usec().to_string());
     assert_eq!(start.cause.to_string(), "OnCalendar=*-*-* 12:00:00");

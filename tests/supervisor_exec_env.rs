@@ -3,7 +3,7 @@
 
 mod supervisor_util;
 
-use sundial::supervisor::edge::Trigger;
+use sundial::activation::Activation;
 use sundial::supervisor::state::SubState;
 use supervisor_util::{is_root, Harness};
 
@@ -142,13 +142,9 @@ async fn invocation_id_and_trigger_variables() {
             out.display()
         ),
     );
-    let trigger = Trigger::Timer {
-        unit: "t.timer".into(),
-        realtime_usec: 1_700_000_000_000_000,
-        monotonic_usec: 5,
-    };
+    let trigger = Activation::timer("t.timer", 1_700_000_000_000_000, 5);
     h.sup
-        .start_with("t.service", Some(trigger))
+        .start_with("t.service", trigger)
         .expect("start job");
     h.wait_sub("t.service", SubState::Dead, 3000).await;
     let text = std::fs::read_to_string(&out).expect("out");

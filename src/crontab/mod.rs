@@ -146,6 +146,9 @@ pub struct GeneratedUnit {
     /// The user whose own unit directory it belongs in (a spool crontab in
     /// a system import); `None`: the directory of the translation's scope.
     pub user: Option<String>,
+    /// The crontab file and line of its job (the first, when several lines
+    /// make one job); `None` for the mail templates.
+    pub origin: Option<(PathBuf, usize)>,
 }
 
 /// How bad a diagnostic is.

@@ -212,17 +212,20 @@ impl Cx<'_> {
             } else {
                 assigned.next().expect("one name per request")
             };
+            let origin = plan.origins.first().map(|o| (o.path.clone(), o.line));
             units.push(GeneratedUnit {
                 name: format!("{name}.timer"),
                 text: render::timer(plan),
                 enable: true,
                 user: plan.place.clone(),
+                origin: origin.clone(),
             });
             units.push(GeneratedUnit {
                 name: format!("{name}.service"),
                 text: render::service(plan, &name),
                 enable: false,
                 user: plan.place.clone(),
+                origin,
             });
         }
         for ((place, style), paths) in &self.mailing {
@@ -241,6 +244,7 @@ impl Cx<'_> {
                 ),
                 enable: false,
                 user: place.clone(),
+                origin: None,
             });
         }
         units.sort_by(|a, b| (&a.user, &a.name).cmp(&(&b.user, &b.name)));

@@ -427,6 +427,7 @@ mod tests {
             text: format!("{SOURCE_MARKER}/etc/crontab\n{text}"),
             enable,
             user: None,
+            origin: None,
         }
     }
 

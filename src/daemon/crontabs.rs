@@ -10,14 +10,17 @@
 //! no jobs (`crontab -r`); a `--crontab` file that disappears keeps its
 //! last jobs until it is back.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::activation::Activation;
 use crate::crontab::host::kind_of_file;
 use crate::crontab::{
     translate, write_units, CrontabKind, CrontabSource, GeneratedUnit, TranslateOptions,
 };
+use crate::scheduler::Start;
 
 /// One crontab file and what was last read from it.
 #[derive(Debug)]
@@ -41,6 +44,9 @@ pub struct Crontabs {
     options: TranslateOptions,
     /// The units written last.
     units: Vec<GeneratedUnit>,
+    /// The crontab line of each generated timer that loads (one of another
+    /// directory with its name loads instead), by timer name.
+    lines: HashMap<String, (PathBuf, usize)>,
     /// The other unit directories, which come first in the search path.
     shadowing: Vec<PathBuf>,
 }
@@ -85,6 +91,7 @@ impl Crontabs {
             dir,
             options,
             units: Vec::new(),
+            lines: HashMap::new(),
             shadowing: Vec::new(),
         }
     }
@@ -112,6 +119,19 @@ impl Crontabs {
             .iter()
             .filter(|u| u.enable && u.name.ends_with(".timer"))
             .map(|u| u.name.as_str())
+    }
+
+    /// What a timer's elapse activates: the job of a crontab line when the
+    /// timer is one of these crontabs' jobs, the timer's own otherwise.
+    pub fn activation_of(&self, start: &Start) -> Activation {
+        match self.lines.get(&start.timer) {
+            Some((file, line)) => Activation::Crontab {
+                file: file.clone(),
+                line: *line,
+                timer: Some(start.fired()),
+            },
+            None => start.activation(),
+        }
     }
 
     /// Empties the directory of generated units (at start: what an earlier
@@ -218,6 +238,7 @@ impl Crontabs {
                 translation.sources.push(path);
             }
         }
+        let mut shadowed = HashSet::new();
         for unit in &translation.units {
             if let Some(other) = self
                 .shadowing
@@ -231,11 +252,19 @@ impl Crontabs {
                     unit.name,
                     other.display()
                 ));
+                shadowed.insert(unit.name.clone());
             }
         }
         match write_units(&self.dir, &translation) {
             Ok(_) => {
                 self.units = translation.units;
+                self.lines = self
+                    .units
+                    .iter()
+                    .filter(|u| u.enable && u.name.ends_with(".timer"))
+                    .filter(|u| !shadowed.contains(&u.name))
+                    .filter_map(|u| Some((u.name.clone(), u.origin.clone()?)))
+                    .collect();
                 refresh.changed = true;
             }
             Err(e) => refresh.messages.push(format!(

@@ -60,7 +60,8 @@ use crate::ipc::{BindError, Policy, Server, ServerConfig};
 use crate::scheduler::clock::{Boottime, Clock, ManualClock, Monotonic};
 use crate::scheduler::random::{HostIdentity, SplitMix64};
 use crate::scheduler::{Scheduler, SchedulerConfig};
-use crate::store::{DaemonRecord, Store, StoreError, Trigger};
+use crate::activation::Activation;
+use crate::store::{DaemonRecord, Store, StoreError};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::unit::{host, LoadContext, Scope, UnitType};
 use clock::{
@@ -477,11 +478,8 @@ fn start_default_targets(state: &mut State) {
                 state.start_timer_with(&name, stamp, None);
             }
             UnitType::Service => {
-                state
-                    .runs
-                    .expect(&name, Trigger::Dependency("default.target".into()));
-                if let Err(e) = state.supervisor.start(&name) {
-                    state.runs.cancel(&name);
+                let by = Activation::dependency("default.target");
+                if let Err(e) = state.supervisor.start_with(&name, by) {
                     report(format!("{name}: cannot start: {e}"));
                 }
             }

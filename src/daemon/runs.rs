@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use sundial_calendar::Timestamp;
 
-use crate::store::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store, Trigger};
+use crate::activation::Activation;
+use crate::store::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store};
 use crate::supervisor::exit::ProcessExit;
 use crate::supervisor::state::{ServiceResult, SubState};
 use crate::supervisor::UnitTransition;
@@ -22,8 +23,6 @@ use crate::supervisor::UnitTransition;
 pub struct RunTracker {
     /// Services with an open run row.
     in_flight: HashMap<String, InvocationId>,
-    /// Why the next run of a service starts, told before the start job.
-    pending: HashMap<String, Trigger>,
     /// Services the scheduler was told are active.
     active: HashSet<String>,
     /// The result of each service's last finished run (list-timers' RESULT);
@@ -168,16 +167,6 @@ impl RunTracker {
         }
     }
 
-    /// Tells why the next run of `unit` starts (a timer, a client).
-    pub fn expect(&mut self, unit: &str, trigger: Trigger) {
-        self.pending.insert(unit.to_owned(), trigger);
-    }
-
-    /// Forgets an expectation whose start job was refused.
-    pub fn cancel(&mut self, unit: &str) {
-        self.pending.remove(unit);
-    }
-
     /// The result of the last finished run of `unit`, if one ended since the
     /// daemon started or was looked up.
     /// `Some(None)` when it is known that there is none.
@@ -198,7 +187,6 @@ impl RunTracker {
     /// Forgets everything about a unit that is gone for good (a transient
     /// unit that is done); its rows stay in the store.
     pub fn forget(&mut self, unit: &str) {
-        self.pending.remove(unit);
         self.active.remove(unit);
         self.last_result.remove(unit);
         self.changed.remove(unit);
@@ -210,12 +198,17 @@ impl RunTracker {
     }
 
     /// Records a start that never became a run (a Condition*= that failed).
-    pub fn skipped(&mut self, unit: &str, now: Timestamp, store: &mut Store) -> Result<(), String> {
-        let trigger = self.pending.remove(unit).unwrap_or(Trigger::Manual);
+    pub fn skipped(
+        &mut self,
+        unit: &str,
+        activation: &Activation,
+        now: Timestamp,
+        store: &mut Store,
+    ) -> Result<(), String> {
         let run = NewRun {
             unit,
             invocation: fresh_invocation(),
-            trigger: &trigger,
+            trigger: activation,
             start: now,
         };
         let outcome = RunOutcome {
@@ -233,15 +226,14 @@ impl RunTracker {
     /// Applies a batch of transitions, in order. `time_of` gives the wall
     /// time of each (a run starts when its process was spawned, not when the
     /// batch is applied); `exit_of` gives a service's
-    /// last main-process exit as it is now; `infer` guesses the trigger of a
-    /// run nobody announced (a dependency, an OnFailure= hook).
+    /// last main-process exit as it is now. A run's trigger is the
+    /// activation its start transition carries.
     pub fn apply(
         &mut self,
         transitions: &[UnitTransition],
         time_of: &dyn Fn(&UnitTransition) -> Timestamp,
         store: &mut Store,
         exit_of: &dyn Fn(&str) -> Option<ProcessExit>,
-        infer: &dyn Fn(&str, &[UnitTransition]) -> Option<Trigger>,
     ) -> Applied {
         let mut applied = Applied::default();
         for (i, t) in transitions.iter().enumerate() {
@@ -252,13 +244,7 @@ impl RunTracker {
                 .iter()
                 .any(|l| l.unit == unit && at_rest(l.transition.old) && !at_rest(l.transition.new));
             if at_rest(old) && !at_rest(new) {
-                let trigger = self.pending.remove(unit).unwrap_or_else(|| {
-                    if old == SubState::AutoRestart {
-                        Trigger::Restart
-                    } else {
-                        infer(unit, &transitions[..i]).unwrap_or(Trigger::Manual)
-                    }
-                });
+                let trigger = activation_of(t);
                 let invocation = t
                     .invocation_id
                     .parse()
@@ -266,7 +252,7 @@ impl RunTracker {
                 let run = NewRun {
                     unit,
                     invocation,
-                    trigger: &trigger,
+                    trigger,
                     start: now,
                 };
                 match store.start_run(&run) {
@@ -307,13 +293,13 @@ impl RunTracker {
             if inactive(old) && new == SubState::Failed {
                 // Failed without running (start limit, resources): one row
                 // that starts and ends at once.
-                let trigger = self.pending.remove(unit).unwrap_or(Trigger::Manual);
+                let trigger = activation_of(t);
                 let result = run_result(t.transition.result);
                 // No invocation was made: the id still names the last run.
                 let run = NewRun {
                     unit,
                     invocation: fresh_invocation(),
-                    trigger: &trigger,
+                    trigger,
                     start: now,
                 };
                 self.last_result.insert(unit.to_owned(), Some(result));
@@ -377,6 +363,13 @@ impl RunTracker {
     }
 }
 
+/// What started the run a transition concerns. A run the supervisor has
+/// no activation for (taken over from an older daemon) counts as `manual`,
+/// as every run without a known trigger always has.
+fn activation_of(t: &UnitTransition) -> &Activation {
+    t.activation.as_ref().unwrap_or(&Activation::MANUAL)
+}
+
 /// A random invocation id for rows the supervisor gave none.
 pub fn fresh_invocation() -> InvocationId {
     let mut bytes = [0u8; 16];
@@ -403,8 +396,14 @@ mod tests {
             unit: unit.into(),
             invocation_id: format!("{inv:032x}"),
             transition: Transition { old, new, result },
+            activation: None,
             at: std::time::Instant::now(),
         }
+    }
+
+    fn activated(mut t: UnitTransition, activation: Activation) -> UnitTransition {
+        t.activation = Some(activation);
+        t
     }
 
     fn store() -> (tempfile::TempDir, Store) {
@@ -417,26 +416,26 @@ mod tests {
     fn a_run_is_written_at_start_and_completed_at_the_end() {
         let (_dir, mut store) = store();
         let mut runs = RunTracker::default();
-        runs.expect("a.service", Trigger::Timer("a.timer".into()));
         let exit = |_: &str| Some(ProcessExit::Exited(3));
-        let none = |_: &str, _: &[UnitTransition]| None;
         let applied = runs.apply(
-            &[t(
-                "a.service",
-                7,
-                SubState::Dead,
-                SubState::Start,
-                ServiceResult::Success,
+            &[activated(
+                t(
+                    "a.service",
+                    7,
+                    SubState::Dead,
+                    SubState::Start,
+                    ServiceResult::Success,
+                ),
+                Activation::timer("a.timer", 1, 2),
             )],
             &|_: &UnitTransition| Timestamp::from_secs(10),
             &mut store,
             &exit,
-            &none,
         );
         assert_eq!(applied.unit_changes, [("a.service".to_owned(), true)]);
         let open = store.in_flight_runs().unwrap();
         assert_eq!(open.len(), 1);
-        assert_eq!(open[0].trigger, Trigger::Timer("a.timer".into()));
+        assert_eq!(open[0].trigger.label(), "timer:a.timer");
         let applied = runs.apply(
             &[t(
                 "a.service",
@@ -448,7 +447,6 @@ mod tests {
             &|_: &UnitTransition| Timestamp::from_secs(12),
             &mut store,
             &exit,
-            &none,
         );
         assert_eq!(applied.unit_changes, [("a.service".to_owned(), false)]);
         assert_eq!(applied.failures.len(), 1);
@@ -468,7 +466,6 @@ mod tests {
         let (_dir, mut store) = store();
         let mut runs = RunTracker::default();
         let exit = |_: &str| None;
-        let none = |_: &str, _: &[UnitTransition]| None;
         // One batch of starts, as after a burst: each has its own time.
         let batch: Vec<UnitTransition> = (0..3)
             .map(|i| {
@@ -485,7 +482,7 @@ mod tests {
             let i: i64 = t.unit[1..2].parse().unwrap();
             Timestamp::from_usec(1_000_000 + i * 700)
         };
-        runs.apply(&batch, &time_of, &mut store, &exit, &none);
+        runs.apply(&batch, &time_of, &mut store, &exit);
         let mut starts: Vec<(String, i64)> = store
             .in_flight_runs()
             .unwrap()
@@ -508,7 +505,6 @@ mod tests {
         let (_dir, mut store) = store();
         let mut runs = RunTracker::default();
         let exit = |_: &str| Some(ProcessExit::Exited(0));
-        let none = |_: &str, _: &[UnitTransition]| None;
         let batch = [
             t(
                 "r.service",
@@ -524,12 +520,15 @@ mod tests {
                 SubState::AutoRestart,
                 ServiceResult::ExitCode,
             ),
-            t(
-                "r.service",
-                2,
-                SubState::AutoRestart,
-                SubState::Running,
-                ServiceResult::Success,
+            activated(
+                t(
+                    "r.service",
+                    2,
+                    SubState::AutoRestart,
+                    SubState::Running,
+                    ServiceResult::Success,
+                ),
+                Activation::MANUAL.restarted(),
             ),
             t(
                 "o.service",
@@ -565,11 +564,11 @@ mod tests {
             &|_: &UnitTransition| Timestamp::from_secs(1),
             &mut store,
             &exit,
-            &none,
         );
         let r = store.history(Some("r.service"), 10).unwrap();
         assert_eq!(r.len(), 2);
-        assert_eq!(r[0].trigger, Trigger::Restart);
+        assert_eq!(r[0].trigger.label(), "restart");
+        assert_eq!(r[1].trigger.label(), "manual");
         assert_eq!(r[0].end, None);
         // The first run's status is not read: a later run of the unit owns it now.
         assert_eq!(r[1].outcome.unwrap().status, None);
@@ -592,7 +591,6 @@ mod tests {
         let (_dir, mut store) = store();
         let mut runs = RunTracker::default();
         let exit = |_: &str| None;
-        let none = |_: &str, _: &[UnitTransition]| None;
         runs.apply(
             &[t(
                 "l.service",
@@ -604,12 +602,13 @@ mod tests {
             &|_: &UnitTransition| Timestamp::from_secs(1),
             &mut store,
             &exit,
-            &none,
         );
-        runs.skipped("c.service", Timestamp::from_secs(2), &mut store)
+        let timer = Activation::timer("c.timer", 1, 2);
+        runs.skipped("c.service", &timer, Timestamp::from_secs(2), &mut store)
             .unwrap();
         let all = store.history(None, 10).unwrap();
         assert_eq!(all.len(), 2);
+        assert_eq!(all[0].trigger.label(), "timer:c.timer");
         assert!(all.iter().all(|r| r.end.is_some()));
         assert_eq!(
             runs.last_result("l.service"),
@@ -624,7 +623,7 @@ mod tests {
     #[test]
     fn rows_left_open_by_a_crash_are_closed_without_made_up_data() {
         let (_dir, mut store) = store();
-        let trigger = Trigger::Manual;
+        let trigger = Activation::MANUAL;
         store
             .start_run(&NewRun {
                 unit: "x.service",
@@ -651,7 +650,6 @@ mod tests {
     #[test]
     fn taken_over_runs_go_on_and_end_as_unknown_or_cut_off() {
         let (_dir, mut store) = store();
-        let none = |_: &str, _: &[UnitTransition]| None;
         let no_exit = |_: &str| None;
         let mut runs = RunTracker::default();
         for (unit, inv) in [("a.service", 1u128), ("e.service", 2), ("k.service", 3)] {
@@ -659,7 +657,7 @@ mod tests {
                 .start_run(&NewRun {
                     unit,
                     invocation: InvocationId::from_u128(inv),
-                    trigger: &Trigger::Manual,
+                    trigger: &Activation::MANUAL,
                     start: Timestamp::from_secs(1),
                 })
                 .unwrap();
@@ -711,7 +709,7 @@ mod tests {
             ),
         ];
         let nine = |_: &UnitTransition| Timestamp::from_secs(9);
-        let applied = runs.apply(&batch, &nine, &mut store, &no_exit, &none);
+        let applied = runs.apply(&batch, &nine, &mut store, &no_exit);
         // No new row: the same invocations ended.
         assert_eq!(store.history(None, 10).unwrap().len(), 3);
         let result = |u: &str| store.last_run(u).unwrap().unwrap().outcome.unwrap();

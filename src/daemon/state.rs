@@ -22,12 +22,12 @@ use super::stats::Stats;
 use super::transient::{self, TransientUnits};
 use super::units::UnitSet;
 use super::waits::{JobWaits, RunWaits};
+use crate::activation::Activation;
 use crate::scheduler::clock::{Clock, ClockId, ClockSnapshot};
 use crate::scheduler::persistent::{BootStamp, Resume};
 use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerState};
-use crate::store::{MonotonicStamp, Store, Trigger};
+use crate::store::{MonotonicStamp, Store};
 use crate::supervisor::deps::{JobResult, JobType};
-use crate::supervisor::edge;
 use crate::supervisor::state::{ActiveState, SubState};
 use crate::supervisor::{Supervisor, UnitTransition};
 use crate::unit::{Unit, UnitName, UnitType};
@@ -337,14 +337,8 @@ impl State {
         if self.shutting_down {
             return;
         }
-        self.runs
-            .expect(&start.unit, Trigger::Timer(start.timer.clone()));
-        let trigger = edge::Trigger::Timer {
-            unit: start.timer.clone(),
-            realtime_usec: start.at.realtime.as_usec(),
-            monotonic_usec: start.at.monotonic.as_usec(),
-        };
-        match self.supervisor.start_with(&start.unit, Some(trigger)) {
+        let activation = self.crontabs.activation_of(&start);
+        match self.supervisor.start_with(&start.unit, activation) {
             Ok(_) => {
                 if let (DaemonClock::Real(real), Some(scheduled)) = (&self.clock, start.scheduled) {
                     let started = real.now().realtime;
@@ -353,7 +347,6 @@ impl State {
                 }
             }
             Err(e) => {
-                self.runs.cancel(&start.unit);
                 report(format!(
                     "{}: failed to queue {}: {e}",
                     start.timer, start.unit
@@ -386,6 +379,7 @@ impl State {
             self.drain_sink();
             let transitions = self.supervisor.take_transitions();
             let finished = self.supervisor.take_finished_jobs();
+            let skipped = self.supervisor.take_skipped();
             if transitions.is_empty() && finished.is_empty() {
                 break;
             }
@@ -393,11 +387,10 @@ impl State {
             let wall = self.clock.wall_times();
             let supervisor = &self.supervisor;
             let exit_of = |u: &str| supervisor.status(u).and_then(|s| s.main_exit);
-            let infer = |u: &str, earlier: &[UnitTransition]| infer_trigger(supervisor, u, earlier);
             let time_of = |t: &UnitTransition| wall.of(t.at);
-            let applied =
-                self.runs
-                    .apply(&transitions, &time_of, &mut self.store, &exit_of, &infer);
+            let applied = self
+                .runs
+                .apply(&transitions, &time_of, &mut self.store, &exit_of);
             for e in applied.errors {
                 report(e);
             }
@@ -410,16 +403,16 @@ impl State {
             for (unit, active) in applied.unit_changes {
                 self.schedule(Event::UnitChanged { unit, active });
             }
+            for (unit, activation) in &skipped {
+                let activation = activation.as_ref().unwrap_or(&Activation::MANUAL);
+                if let Err(e) = self
+                    .runs
+                    .skipped(unit, activation, now.realtime, &mut self.store)
+                {
+                    report(e);
+                }
+            }
             for (_, unit, ty, result) in &finished {
-                if *ty == JobType::Start && *result == JobResult::Skipped {
-                    if let Err(e) = self.runs.skipped(unit, now.realtime, &mut self.store) {
-                        report(e);
-                    }
-                }
-                // A failed assertion starts nothing: no run to record.
-                if *ty == JobType::Start && *result == JobResult::Assert {
-                    self.runs.cancel(unit);
-                }
                 // systemd tells the timers of a unit whenever its job ends
                 // (unit_trigger_notify): a timer that started a unit whose
                 // condition or assertion failed waits for its next elapse
@@ -566,48 +559,4 @@ impl UnitTypeOf {
             .and_then(|(_, suffix)| UnitType::from_suffix(suffix))
             .unwrap_or(UnitType::Other)
     }
-}
-
-/// The trigger of a run nobody announced: an OnFailure=/OnSuccess= hook of a
-/// unit that just ended, or the Wants=/Requires= of a unit being started.
-fn infer_trigger(
-    supervisor: &Supervisor,
-    unit: &str,
-    earlier: &[UnitTransition],
-) -> Option<Trigger> {
-    for t in earlier.iter().rev() {
-        let Some(other) = supervisor.unit(&t.unit) else {
-            continue;
-        };
-        let ended = matches!(t.transition.new, SubState::Dead | SubState::Failed);
-        if !ended {
-            continue;
-        }
-        let lists = |l: &[crate::unit::UnitName]| l.iter().any(|n| n.as_str() == unit);
-        if t.transition.result.is_failure() && lists(&other.unit.on_failure) {
-            return Some(Trigger::OnFailure(t.unit.clone()));
-        }
-        if !t.transition.result.is_failure() && lists(&other.unit.on_success) {
-            return Some(Trigger::OnSuccess(t.unit.clone()));
-        }
-    }
-    // The first by name when several qualify: the supervisor's names come in
-    // no particular order.
-    supervisor
-        .service_names()
-        .filter(|n| *n != unit)
-        .filter(|n| {
-            supervisor.unit(n).is_some_and(|u| {
-                u.unit
-                    .wants
-                    .iter()
-                    .chain(&u.unit.requires)
-                    .chain(&u.unit.binds_to)
-                    .any(|d| d.as_str() == unit)
-            }) && supervisor
-                .status(n)
-                .is_some_and(|s| s.active == ActiveState::Activating)
-        })
-        .min()
-        .map(|n| Trigger::Dependency(n.to_owned()))
 }

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ExitStatus, InvocationId, LogEntry, Run, RunResult, Stream, Trigger};
+use crate::store::{ExitStatus, InvocationId, LogEntry, Run, RunResult, Stream};
+use crate::activation::Activation;
 
 /// A row of `list-timers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,8 +60,9 @@ pub struct RunRow {
     pub unit: String,
     /// Its invocation id.
     pub invocation: InvocationId,
-    /// What started it.
-    pub trigger: Trigger,
+    /// What started it, as its label.
+    #[serde(with = "crate::activation::as_label")]
+    pub trigger: Activation,
     /// When it started.
     pub start_usec: i64,
     /// When it ended; `None` while it runs.
@@ -271,7 +273,7 @@ mod tests {
             id: 4,
             unit: "a.service".into(),
             invocation: InvocationId::from_u128(0xabc),
-            trigger: Trigger::Timer("a.timer".into()),
+            trigger: "timer:a.timer".parse().expect("a label"),
             start: Timestamp::from_secs(10),
             end: Some(Timestamp::from_secs(12)),
             outcome: Some(RunOutcome {

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
+use crate::activation::{Activation, Elapse, Fired};
 use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use accuracy::Perturbation;
@@ -136,19 +137,21 @@ pub struct Start {
 }
 
 impl Start {
-    /// The environment the triggered service gets (systemd ≥ 251).
-    pub fn environment(&self) -> Vec<(String, String)> {
-        vec![
-            ("TRIGGER_UNIT".into(), self.timer.clone()),
-            (
-                "TRIGGER_TIMER_REALTIME_USEC".into(),
-                self.at.realtime.as_usec().to_string(),
-            ),
-            (
-                "TRIGGER_TIMER_MONOTONIC_USEC".into(),
-                self.at.monotonic.as_usec().to_string(),
-            ),
-        ]
+    /// The activation of the run it starts: the timer and the clocks when
+    /// it elapsed (systemd ≥ 251 exports them as $TRIGGER_*).
+    pub fn activation(&self) -> Activation {
+        Activation::Timer(self.fired())
+    }
+
+    /// The timer and when it elapsed.
+    pub fn fired(&self) -> Fired {
+        Fired {
+            timer: self.timer.clone(),
+            elapse: Some(Elapse {
+                realtime_usec: self.at.realtime.as_usec(),
+                monotonic_usec: self.at.monotonic.as_usec(),
+            }),
+        }
     }
 }
 

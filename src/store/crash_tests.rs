@@ -44,7 +44,7 @@ fn child(spec: &str) -> ! {
             writeln!(out, "{line}").expect("pipe");
         }
     };
-    let trigger = Trigger::Timer("crash.timer".into());
+    let trigger = crate::activation::Activation::from_label("timer:crash.timer").expect("a label");
     for n in 0u128.. {
         // Unique across children, increasing within and across them.
         let seq = generation << 32 | n;

@@ -58,7 +58,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use daemon_record::DaemonRecord;
 pub use logs::{row_cost, LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
 pub use run_processes::{ProcessRole, RunProcess};
-pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, TimerRun, Trigger};
+pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, TimerRun};
 pub use stamps::MonotonicStamp;
 pub use transient::TransientUnit;
 
@@ -758,7 +758,7 @@ mod tests {
                 std::thread::spawn(move || {
                     let mut store = Store::open(&path).unwrap();
                     for n in 0..50u128 {
-                        let trigger = Trigger::Manual;
+                        let trigger = crate::activation::Activation::MANUAL;
                         let run = NewRun {
                             unit: "c.service",
                             invocation: InvocationId::from_u128(w << 64 | n),
@@ -796,7 +796,7 @@ mod tests {
         let mut store = Store::open(&path).unwrap();
         store.set_batching(true).unwrap();
         let other = Store::open(&path).unwrap();
-        let trigger = Trigger::Manual;
+        let trigger = crate::activation::Activation::MANUAL;
         let run = |n: u128| NewRun {
             unit: "b.service",
             invocation: InvocationId::from_u128(n),

@@ -12,6 +12,8 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use sundial_calendar::Timestamp;
 
+use crate::activation::Activation;
+
 use super::{Result, Store, StoreError};
 
 /// A run's identity: 128 bits as 32 lowercase hex digits, as systemd's
@@ -84,80 +86,6 @@ pub struct TimerRun {
     pub unit: String,
     /// When the last of those runs started.
     pub last_start: Timestamp,
-}
-
-/// What started a run; stored and shown as `kind[:unit]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Trigger {
-    /// `timer:foo.timer`: the timer elapsed (or caught up a Persistent= miss).
-    Timer(String),
-    /// `manual`: a client's start, restart or reload-or-restart.
-    Manual,
-    /// `dependency:foo.service`: pulled in by another unit's Wants=/Requires=.
-    Dependency(String),
-    /// `restart`: Restart= after the previous run ended.
-    Restart,
-    /// `on-failure:foo.service`: OnFailure= of the named unit.
-    OnFailure(String),
-    /// `on-success:foo.service`: OnSuccess= of the named unit.
-    OnSuccess(String),
-}
-
-impl fmt::Display for Trigger {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Trigger::Timer(u) => write!(f, "timer:{u}"),
-            Trigger::Manual => f.write_str("manual"),
-            Trigger::Dependency(u) => write!(f, "dependency:{u}"),
-            Trigger::Restart => f.write_str("restart"),
-            Trigger::OnFailure(u) => write!(f, "on-failure:{u}"),
-            Trigger::OnSuccess(u) => write!(f, "on-success:{u}"),
-        }
-    }
-}
-
-/// Why a string is not a trigger.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid trigger {0:?}: expected manual, restart, or timer:|dependency:|on-failure:|on-success: followed by a unit name")]
-pub struct InvalidTrigger(pub String);
-
-impl FromStr for Trigger {
-    type Err = InvalidTrigger;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || InvalidTrigger(s.to_string());
-        match s.split_once(':') {
-            None => match s {
-                "manual" => Ok(Trigger::Manual),
-                "restart" => Ok(Trigger::Restart),
-                _ => Err(bad()),
-            },
-            Some((_, "")) => Err(bad()),
-            Some((kind, unit)) => {
-                let unit = unit.to_string();
-                match kind {
-                    "timer" => Ok(Trigger::Timer(unit)),
-                    "dependency" => Ok(Trigger::Dependency(unit)),
-                    "on-failure" => Ok(Trigger::OnFailure(unit)),
-                    "on-success" => Ok(Trigger::OnSuccess(unit)),
-                    _ => Err(bad()),
-                }
-            }
-        }
-    }
-}
-
-impl Serialize for Trigger {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Trigger {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 /// How a run ended, with systemd's `Result=` names, and two of sundial's own
@@ -272,7 +200,7 @@ pub struct NewRun<'a> {
     /// Its invocation id.
     pub invocation: InvocationId,
     /// What started it.
-    pub trigger: &'a Trigger,
+    pub trigger: &'a Activation,
     /// When it started (realtime).
     pub start: Timestamp,
 }
@@ -287,7 +215,7 @@ pub struct Run {
     /// Its invocation id.
     pub invocation: InvocationId,
     /// What started it.
-    pub trigger: Trigger,
+    pub trigger: Activation,
     /// When it started.
     pub start: Timestamp,
     /// When it ended; `None` while in flight.
@@ -570,27 +498,6 @@ mod tests {
     }
 
     #[test]
-    fn trigger_round_trips_and_rejects() {
-        for t in [
-            Trigger::Timer("foo.timer".into()),
-            Trigger::Manual,
-            Trigger::Dependency("x.service".into()),
-            Trigger::Restart,
-            Trigger::OnFailure("y.service".into()),
-            Trigger::OnSuccess("z.service".into()),
-        ] {
-            assert_eq!(t.to_string().parse::<Trigger>().unwrap(), t);
-        }
-        assert_eq!(
-            Trigger::Timer("foo.timer".into()).to_string(),
-            "timer:foo.timer"
-        );
-        for bad in ["", "timer", "timer:", "cron:x", "Manual"] {
-            assert!(bad.parse::<Trigger>().is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
     fn result_names_are_systemds() {
         for r in RunResult::ALL {
             assert_eq!(r.as_str().parse::<RunResult>().unwrap(), r);
@@ -603,7 +510,7 @@ mod tests {
     #[test]
     fn started_run_is_visible_then_completed() {
         let (_dir, mut store) = store();
-        let trigger = Trigger::Timer("backup.timer".into());
+        let trigger = Activation::from_label("timer:backup.timer").expect("a label");
         let run = NewRun {
             unit: "backup.service",
             invocation: id(7),
@@ -647,7 +554,7 @@ mod tests {
         let run = NewRun {
             unit: "a.service",
             invocation: id(1),
-            trigger: &Trigger::Manual,
+            trigger: &Activation::MANUAL,
             start: Timestamp::from_secs(1),
         };
         store.start_run(&run).unwrap();
@@ -666,7 +573,7 @@ mod tests {
             let run = NewRun {
                 unit,
                 invocation: id(n),
-                trigger: &Trigger::Manual,
+                trigger: &Activation::MANUAL,
                 start: Timestamp::from_secs(n as i64),
             };
             let outcome = RunOutcome {
@@ -708,7 +615,7 @@ mod tests {
                 let run = NewRun {
                     unit,
                     invocation,
-                    trigger: &Trigger::Manual,
+                    trigger: &Activation::MANUAL,
                     start: Timestamp::from_secs(n as i64),
                 };
                 // a.service's oldest run never finished (a crash cut it off).
@@ -735,7 +642,7 @@ mod tests {
         let run = NewRun {
             unit: "s.service",
             invocation: id(3),
-            trigger: &Trigger::Manual,
+            trigger: &Activation::MANUAL,
             start: Timestamp::from_secs(1),
         };
         store.start_run(&run).unwrap();

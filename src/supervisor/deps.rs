@@ -11,6 +11,7 @@
 //! stopping a unit stops the units that require it, bind to it or are part
 //! of it.
 
+use crate::activation::Activation;
 use crate::unit::{UnitName, UnitSection};
 
 /// What a job does.
@@ -78,6 +79,9 @@ pub struct Job {
     pub unit: String,
     pub ty: JobType,
     pub phase: Phase,
+    /// Why it was queued: what the run a start (or a restart's start)
+    /// begins is activated by.
+    pub activation: Option<Activation>,
 }
 
 impl Job {
@@ -169,6 +173,7 @@ mod tests {
             unit: unit.into(),
             ty,
             phase: Phase::Waiting,
+            activation: None,
         }
     }
 

@@ -19,72 +19,9 @@ use super::spawn::{self, exit_code, Credentials};
 use super::SupervisorConfig;
 
 mod request;
+use crate::activation::Activation;
 use crate::unit::service::Resource;
 use crate::unit::Signal;
-
-/// What started a run: exported to its commands as $TRIGGER_* (a timer) or
-/// $MONITOR_* (OnFailure=/OnSuccess=).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Trigger {
-    Timer {
-        unit: String,
-        realtime_usec: i64,
-        monotonic_usec: u64,
-    },
-    Monitor {
-        unit: String,
-        result: String,
-        exit_code: Option<String>,
-        exit_status: Option<String>,
-        invocation_id: String,
-    },
-}
-
-impl Trigger {
-    pub fn env(&self) -> Vec<(String, String)> {
-        match self {
-            Trigger::Timer {
-                unit,
-                realtime_usec,
-                monotonic_usec,
-            } => vec![
-                ("TRIGGER_UNIT".into(), unit.clone()),
-                (
-                    "TRIGGER_TIMER_REALTIME_USEC".into(),
-                    realtime_usec.to_string(),
-                ),
-                (
-                    "TRIGGER_TIMER_MONOTONIC_USEC".into(),
-                    monotonic_usec.to_string(),
-                ),
-            ],
-            Trigger::Monitor {
-                unit,
-                result,
-                exit_code,
-                exit_status,
-                invocation_id,
-            } => {
-                let mut env = vec![
-                    ("MONITOR_SERVICE_RESULT".to_owned(), result.clone()),
-                    ("MONITOR_INVOCATION_ID".to_owned(), invocation_id.clone()),
-                    ("MONITOR_UNIT".to_owned(), unit.clone()),
-                ];
-                env.extend(
-                    exit_code
-                        .clone()
-                        .map(|c| ("MONITOR_EXIT_CODE".to_owned(), c)),
-                );
-                env.extend(
-                    exit_status
-                        .clone()
-                        .map(|s| ("MONITOR_EXIT_STATUS".to_owned(), s)),
-                );
-                env
-            }
-        }
-    }
-}
 
 /// Everything about one run the edge needs, borrowed from the supervisor.
 #[derive(Debug)]
@@ -96,7 +33,8 @@ pub struct Edge<'a> {
     pub exec_tx: &'a UnboundedSender<super::ExecEvent>,
     pub procs: &'a mut ProcessSet,
     pub capture: &'a mut Capture,
-    pub trigger: Option<&'a Trigger>,
+    /// What started the run: its commands get its environment.
+    pub activation: Option<&'a Activation>,
     /// The services' cgroups, where cgroups are tracked.
     pub cgroups: Option<&'a mut ControlGroups>,
     pub delegation: Option<&'a Delegation>,
@@ -276,7 +214,7 @@ impl Runtime for Edge<'_> {
         let settings = request::Settings {
             config: self.config,
             notify_socket: self.notify_socket,
-            trigger: self.trigger,
+            activation: self.activation,
         };
         let facts = request::Facts {
             program,

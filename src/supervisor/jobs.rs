@@ -96,6 +96,7 @@ mod tests {
             unit: unit.to_owned(),
             ty: JobType::Start,
             phase: Phase::Waiting,
+            activation: None,
         }
     }
 

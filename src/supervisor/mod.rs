@@ -45,10 +45,11 @@ use nix::unistd::Pid;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
+use crate::activation::{Activation, Monitor, MonitoredRun};
 use crate::unit::{ServiceUnit, UnitName};
 use conditions::Check;
 use deps::{Job, JobId, JobResult, JobType, Phase};
-use edge::{Edge, Trigger};
+use edge::Edge;
 use exit::ProcessExit;
 use jobs::JobQueue;
 use kill::ProcessSet;
@@ -156,6 +157,10 @@ pub struct UnitTransition {
     /// The invocation id when the change was reported.
     pub invocation_id: String,
     pub transition: state::Transition,
+    /// The activation of the run the change concerns; `None` for a
+    /// service no job started (one taken over from an older daemon that
+    /// did not hand it on).
+    pub activation: Option<Activation>,
     /// When the machine that made the change began to run: for a start,
     /// just before its first process was spawned. Each of a burst of starts
     /// has its own, though their reports are passed on together.
@@ -197,7 +202,8 @@ struct Service {
     machine: ServiceMachine,
     procs: ProcessSet,
     capture: Capture,
-    trigger: Option<Trigger>,
+    /// What started the current (or last) run.
+    activation: Option<Activation>,
     cgroup_reported: bool,
 }
 
@@ -223,6 +229,9 @@ pub struct Supervisor {
     binding_units: HashSet<String>,
     next_job: JobId,
     finished_jobs: Vec<(JobId, String, JobType, JobResult)>,
+    /// Start jobs whose Condition*= failed since the owner last asked, with
+    /// what queued them.
+    skipped: Vec<(String, Option<Activation>)>,
     resolver: Option<Resolver>,
     sink: Box<dyn LogSink + Send>,
     log_tx: OutputTx,
@@ -324,6 +333,7 @@ impl Supervisor {
             binding_units: HashSet::new(),
             next_job: 1,
             finished_jobs: Vec::new(),
+            skipped: Vec::new(),
             resolver: None,
             sink,
             log_tx: OutputTx {
@@ -409,7 +419,7 @@ impl Supervisor {
                         machine,
                         procs: ProcessSet::default(),
                         capture: Capture::default(),
-                        trigger: None,
+                        activation: None,
                         cgroup_reported: false,
                     },
                 );
@@ -548,6 +558,12 @@ impl Supervisor {
         std::mem::take(&mut self.finished_jobs)
     }
 
+    /// Starts skipped since the last call (a Condition*= failed: no run,
+    /// but the history records the attempt), with their activations.
+    pub fn take_skipped(&mut self) -> Vec<(String, Option<Activation>)> {
+        std::mem::take(&mut self.skipped)
+    }
+
     /// Whether no job is queued and no service is between states.
     pub fn is_settled(&self) -> bool {
         self.jobs.is_empty()
@@ -596,36 +612,44 @@ impl Supervisor {
 
     // ---- requests ------------------------------------------------------
 
+    /// A client's start, of a user not known.
     pub fn start(&mut self, name: &str) -> Result<JobId, JobError> {
-        self.start_with(name, None)
+        self.start_with(name, Activation::MANUAL)
     }
 
-    /// A start on behalf of a timer or an OnFailure= hook.
-    pub fn start_with(&mut self, name: &str, trigger: Option<Trigger>) -> Result<JobId, JobError> {
+    /// A start for `activation` (a timer, a client, a target's dependency):
+    /// the run it begins carries it.
+    pub fn start_with(&mut self, name: &str, activation: Activation) -> Result<JobId, JobError> {
         self.ensure_loaded(name)?;
-        let id = self.enqueue_start(name, trigger, &mut BTreeSet::new())?;
+        let id = self.enqueue_start(name, activation, &mut BTreeSet::new())?;
         self.dispatch();
         Ok(id)
     }
 
     pub fn stop(&mut self, name: &str) -> Result<JobId, JobError> {
         self.ensure_loaded(name)?;
-        let id = self.enqueue(name, JobType::Stop);
+        let id = self.enqueue(name, JobType::Stop, None);
         self.propagate_stop(name);
         self.dispatch();
         Ok(id)
     }
 
+    /// A client's restart, of a user not known.
     pub fn restart(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.restart_with(name, Activation::MANUAL)
+    }
+
+    /// A restart whose new run carries `activation`.
+    pub fn restart_with(&mut self, name: &str, activation: Activation) -> Result<JobId, JobError> {
         self.ensure_loaded(name)?;
-        let id = self.enqueue(name, JobType::Restart);
+        let id = self.enqueue(name, JobType::Restart, Some(activation));
         self.dispatch();
         Ok(id)
     }
 
     pub fn reload(&mut self, name: &str) -> Result<JobId, JobError> {
         self.ensure_loaded(name)?;
-        let id = self.enqueue(name, JobType::Reload);
+        let id = self.enqueue(name, JobType::Reload, None);
         self.dispatch();
         Ok(id)
     }
@@ -657,7 +681,9 @@ impl Supervisor {
 
     // ---- jobs ----------------------------------------------------------
 
-    fn enqueue(&mut self, name: &str, ty: JobType) -> JobId {
+    /// Queues a job; a job of the same type already queued stays, with
+    /// its activation.
+    fn enqueue(&mut self, name: &str, ty: JobType, activation: Option<Activation>) -> JobId {
         if let Some(j) = self.jobs.of_unit(name).find(|j| j.ty == ty) {
             return j.id;
         }
@@ -683,6 +709,7 @@ impl Supervisor {
             unit: name.to_owned(),
             ty,
             phase: Phase::Waiting,
+            activation,
         });
         id
     }
@@ -690,7 +717,7 @@ impl Supervisor {
     fn enqueue_start(
         &mut self,
         name: &str,
-        trigger: Option<Trigger>,
+        activation: Activation,
         seen: &mut BTreeSet<String>,
     ) -> Result<JobId, JobError> {
         seen.insert(name.to_owned());
@@ -698,10 +725,7 @@ impl Supervisor {
             .services
             .get(name)
             .map(|s| s.machine.unit().unit.clone());
-        let id = self.enqueue(name, JobType::Start);
-        if let (Some(t), Some(s)) = (trigger, self.services.get_mut(name)) {
-            s.trigger = Some(t);
-        }
+        let id = self.enqueue(name, JobType::Start, Some(activation));
         let Some(section) = section else {
             return Ok(id);
         };
@@ -717,7 +741,7 @@ impl Supervisor {
                 .any(|n| n.as_str() == dep);
             match self.ensure_loaded(dep) {
                 Ok(()) => {
-                    self.enqueue_start(dep, None, seen)?;
+                    self.enqueue_start(dep, Activation::dependency(name), seen)?;
                 }
                 Err(e) if required => {
                     self.finish_job(id, JobResult::Dependency);
@@ -753,7 +777,7 @@ impl Supervisor {
             );
         }
         for other in conflicting {
-            self.enqueue(&other, JobType::Stop);
+            self.enqueue(&other, JobType::Stop, None);
         }
         Ok(id)
     }
@@ -772,7 +796,7 @@ impl Supervisor {
             .collect();
         for d in dependents {
             if !self.jobs.of_unit(&d).any(|j| j.ty == JobType::Stop) {
-                self.enqueue(&d, JobType::Stop);
+                self.enqueue(&d, JobType::Stop, None);
                 self.propagate_stop(&d);
             }
         }
@@ -877,6 +901,7 @@ impl Supervisor {
             JobType::Start => {
                 if let Some(skip) = self.check_fails(&job.unit, Check::Condition) {
                     self.log_manager(&job.unit, skip);
+                    self.skipped.push((job.unit.clone(), job.activation.clone()));
                     self.finish_job(job.id, JobResult::Skipped);
                     return true;
                 }
@@ -895,20 +920,26 @@ impl Supervisor {
                     self.finish_job(job.id, JobResult::Assert);
                     return true;
                 }
+                let earlier = self.begin_run(&job.unit, job.activation.clone());
                 match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
                     Some(StartOutcome::Started) => {
                         self.set_phase(job.id, Phase::Running);
                         true
                     }
                     Some(StartOutcome::AlreadyActive) => {
+                        self.keep_run(&job.unit, earlier);
                         self.finish_job(job.id, JobResult::Done);
                         true
                     }
+                    // Failed without running: the failure is this start's.
                     Some(StartOutcome::StartLimitHit) => {
                         self.finish_job(job.id, JobResult::Failed);
                         true
                     }
-                    Some(StartOutcome::Busy) => false,
+                    Some(StartOutcome::Busy) => {
+                        self.keep_run(&job.unit, earlier);
+                        false
+                    }
                     None => {
                         self.finish_job(job.id, JobResult::Failed);
                         true
@@ -981,12 +1012,19 @@ impl Supervisor {
             }
             (JobType::Restart, Phase::Running) if inactive => {
                 let now = Instant::now();
+                let earlier = self.begin_run(&job.unit, job.activation.clone());
                 match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
                     Some(StartOutcome::Started) => {
                         self.set_phase(job.id, Phase::RestartStarting);
                     }
-                    Some(StartOutcome::Busy) => return false,
-                    Some(StartOutcome::AlreadyActive) => self.finish_job(job.id, JobResult::Done),
+                    Some(StartOutcome::Busy) => {
+                        self.keep_run(&job.unit, earlier);
+                        return false;
+                    }
+                    Some(StartOutcome::AlreadyActive) => {
+                        self.keep_run(&job.unit, earlier);
+                        self.finish_job(job.id, JobResult::Done)
+                    }
                     _ => self.finish_job(job.id, JobResult::Failed),
                 }
                 true
@@ -1040,7 +1078,7 @@ impl Supervisor {
             exec_tx: &self.exec_tx,
             procs: &mut s.procs,
             capture: &mut s.capture,
-            trigger: s.trigger.as_ref(),
+            activation: s.activation.as_ref(),
             cgroups: self.cgroups.as_mut(),
             delegation: self.delegation.as_ref(),
             cgroup_reported: &mut s.cgroup_reported,
@@ -1110,10 +1148,10 @@ impl Supervisor {
             for report in reports {
                 match report {
                     Report::Transition(t) => {
-                        let invocation_id = self
+                        let (invocation_id, activation) = self
                             .services
                             .get(&name)
-                            .map(|s| s.machine.invocation_id().to_owned())
+                            .map(|s| (s.machine.invocation_id().to_owned(), s.activation.clone()))
                             .unwrap_or_default();
                         for line in self.transition_lines(&name, &t) {
                             self.log_line(&name, line);
@@ -1122,6 +1160,7 @@ impl Supervisor {
                             unit: name.clone(),
                             invocation_id,
                             transition: t,
+                            activation,
                             at,
                         });
                     }
@@ -1155,28 +1194,35 @@ impl Supervisor {
                 s.procs.cgroup = Some(cg);
             }
         }
-        let monitor = Trigger::Monitor {
+        let monitor = Monitor {
             unit: name.to_owned(),
-            result: result.as_str().to_owned(),
-            exit_code: s.machine.main_exit().map(|e| e.code_name().to_owned()),
-            exit_status: s.machine.main_exit().map(|e| e.status_text()),
-            invocation_id: s.machine.invocation_id().to_owned(),
+            run: Some(MonitoredRun {
+                result: result.as_str().to_owned(),
+                exit_code: s.machine.main_exit().map(|e| e.code_name().to_owned()),
+                exit_status: s.machine.main_exit().map(|e| e.status_text()),
+                invocation_id: s.machine.invocation_id().to_owned(),
+            }),
         };
-        if !restarting {
-            s.trigger = None;
+        // The next run is Restart='s; a run a job starts gets the job's.
+        if restarting {
+            let first = s.activation.take();
+            s.activation = Some(first.map_or(
+                Activation::Restart { previous: None },
+                Activation::restarted,
+            ));
         }
         let unit = Arc::clone(s.machine.unit());
         self.touch(name);
         if restarting {
             return;
         }
-        let hooks = if result.is_failure() {
-            &unit.unit.on_failure
+        let (hooks, activation) = if result.is_failure() {
+            (&unit.unit.on_failure, Activation::OnFailure(monitor))
         } else {
-            &unit.unit.on_success
+            (&unit.unit.on_success, Activation::OnSuccess(monitor))
         };
         for hook in hooks {
-            if let Err(e) = self.start_hook(hook.as_str(), monitor.clone()) {
+            if let Err(e) = self.start_hook(hook.as_str(), activation.clone()) {
                 self.log_manager(name, format!("Failed to enqueue {}: {e}", hook.as_str()));
             }
         }
@@ -1195,13 +1241,35 @@ impl Supervisor {
         // In name order, as when every busy service was looked at.
         bound.sort();
         for b in bound {
-            self.enqueue(&b, JobType::Stop);
+            self.enqueue(&b, JobType::Stop, None);
         }
     }
 
-    fn start_hook(&mut self, name: &str, trigger: Trigger) -> Result<JobId, JobError> {
+    fn start_hook(&mut self, name: &str, activation: Activation) -> Result<JobId, JobError> {
         self.ensure_loaded(name)?;
-        self.enqueue_start(name, Some(trigger), &mut BTreeSet::new())
+        self.enqueue_start(name, activation, &mut BTreeSet::new())
+    }
+
+    /// Gives a service the activation of the run a job is about to start;
+    /// the one it had comes back, for [`Supervisor::keep_run`] should no run
+    /// start. The reports of the run before go out first, with its own.
+    fn begin_run(&mut self, name: &str, activation: Option<Activation>) -> Option<Activation> {
+        if self.touched.contains(name) {
+            self.flush_reports();
+        }
+        let s = self.services.get_mut(name)?;
+        match activation {
+            Some(a) => s.activation.replace(a),
+            None => s.activation.clone(),
+        }
+    }
+
+    /// The job started no run (the service was active or busy): the
+    /// current run keeps its activation.
+    fn keep_run(&mut self, name: &str, earlier: Option<Activation>) {
+        if let Some(s) = self.services.get_mut(name) {
+            s.activation = earlier;
+        }
     }
 
     /// Evaluates the Condition*= or the Assert*= of `name`; the message of

@@ -13,7 +13,6 @@ use std::time::Instant;
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
-use super::edge::Trigger;
 use super::kill::ProcessSet;
 use super::machine::snapshot::MachineSnapshot;
 use super::machine::ServiceMachine;
@@ -21,6 +20,7 @@ use super::output::{Capture, PipeHandover};
 use super::procs::Claims;
 use super::state::ActiveState;
 use super::Supervisor;
+use crate::activation::Activation;
 use crate::unit::UnitName;
 
 /// One service.
@@ -34,8 +34,10 @@ pub struct ServiceSnapshot {
     pub sessions: Vec<i32>,
     /// The orphans it adopted.
     pub orphans: Vec<i32>,
-    /// What started the current run.
-    pub trigger: Option<Trigger>,
+    /// What started the current run. An older daemon's, in a shape this
+    /// one does not read, is dropped: the run goes on without it.
+    #[serde(default, alias = "trigger", deserialize_with = "lenient")]
+    pub activation: Option<Activation>,
     /// Its cgroup's `cgroup.procs`, when it has one.
     pub cgroup_procs: Option<PathBuf>,
     /// The cgroup problem was told.
@@ -123,7 +125,7 @@ impl Supervisor {
                 machine,
                 sessions: s.procs.sessions.iter().map(|p| p.as_raw()).collect(),
                 orphans: s.procs.orphans.iter().map(|p| p.as_raw()).collect(),
-                trigger: s.trigger.clone(),
+                activation: s.activation.clone(),
                 cgroup_procs: s
                     .procs
                     .cgroup
@@ -210,7 +212,7 @@ impl Supervisor {
                 since: None,
             };
             service.capture = capture;
-            service.trigger = s.trigger;
+            service.activation = s.activation;
             service.cgroup_reported = s.cgroup_reported;
             self.touch(&s.name);
         }
@@ -252,4 +254,10 @@ fn leave_behind(
             s.name
         )
     }
+}
+
+/// An activation as written, or none where it cannot be read.
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Activation>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
 }

@@ -194,7 +194,8 @@ fn status_text(status: ExitStatus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{InvocationId, RunResult, Trigger};
+    use crate::activation::Activation;
+    use crate::store::{InvocationId, RunResult};
 
     const T0: i64 = 1_709_175_600_000_000; // Thu 2024-02-29 03:00:00 UTC
 
@@ -203,7 +204,7 @@ mod tests {
             RunRow {
                 unit: "backup.service".into(),
                 invocation: InvocationId::from_u128(1),
-                trigger: Trigger::Timer("backup.timer".into()),
+                trigger: Activation::timer("backup.timer", 1, 2),
                 start_usec: T0,
                 end_usec: Some(T0 + 41_234_567),
                 result: Some(RunResult::Success),
@@ -212,7 +213,7 @@ mod tests {
             RunRow {
                 unit: "web.service".into(),
                 invocation: InvocationId::from_u128(2),
-                trigger: Trigger::Manual,
+                trigger: Activation::MANUAL,
                 start_usec: T0 + 60_000_000,
                 end_usec: Some(T0 + 60_000_250),
                 result: Some(RunResult::Signal),
@@ -221,7 +222,7 @@ mod tests {
             RunRow {
                 unit: "backup.service".into(),
                 invocation: InvocationId::from_u128(3),
-                trigger: Trigger::OnFailure("web.service".into()),
+                trigger: "on-failure:web.service".parse().expect("a label"),
                 start_usec: T0 + 120_000_000,
                 end_usec: None,
                 result: None,

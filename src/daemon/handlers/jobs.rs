@@ -11,8 +11,8 @@ use tokio::sync::oneshot;
 
 use super::{answer, not_found, unit_name};
 use crate::daemon::state::State;
-use crate::ipc::{ErrorCode, KillWhom, Reply, Request, Response};
-use crate::store::Trigger;
+use crate::activation::Activation;
+use crate::ipc::{ErrorCode, KillWhom, Peer, Reply, Request, Response};
 use crate::supervisor::{JobError, KillWho};
 use crate::unit::{Signal, UnitType};
 
@@ -40,8 +40,8 @@ impl Verb {
     }
 }
 
-/// Handles one job request.
-pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>) {
+/// Handles one job request of the client `peer`.
+pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::Sender<Reply>) {
     let (verb, units) = match request {
         Request::Start { units } => (Verb::Start, units),
         Request::Stop { units } => (Verb::Stop, units),
@@ -107,9 +107,12 @@ pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>
         }
         names.push(name);
     }
+    let by = Activation::Command {
+        uid: Some(peer.uid),
+    };
     let mut jobs = BTreeSet::new();
     for name in &names {
-        match run_verb(state, verb, name) {
+        match run_verb(state, verb, name, &by) {
             Ok(Some(id)) => {
                 jobs.insert(id);
             }
@@ -136,7 +139,7 @@ pub(super) fn start_or_stop(
     let verb = if start { Verb::Start } else { Verb::Stop };
     let mut jobs = BTreeSet::new();
     for name in names {
-        if let Some(id) = run_verb(state, verb, name)? {
+        if let Some(id) = run_verb(state, verb, name, &Activation::MANUAL)? {
             jobs.insert(id);
         }
     }
@@ -153,8 +156,14 @@ fn job_error(verb: Verb, name: &str, e: JobError) -> Response {
     }
 }
 
-/// Queues the job for one unit; `Some(id)` for a service job to wait for.
-fn run_verb(state: &mut State, verb: Verb, name: &str) -> Result<Option<u64>, Response> {
+/// Queues the job for one unit, a start or restart for `by`; `Some(id)` for
+/// a service job to wait for.
+fn run_verb(
+    state: &mut State,
+    verb: Verb,
+    name: &str,
+    by: &Activation,
+) -> Result<Option<u64>, Response> {
     let ty = crate::unit::UnitName::parse(name)
         .map(|n| n.unit_type())
         .unwrap_or(UnitType::Other);
@@ -163,20 +172,11 @@ fn run_verb(state: &mut State, verb: Verb, name: &str) -> Result<Option<u64>, Re
     match ty {
         UnitType::Service => {
             let result = match verb {
-                Verb::Start => {
-                    state.runs.expect(name, Trigger::Manual);
-                    state.supervisor.start(name)
-                }
+                Verb::Start => state.supervisor.start_with(name, by.clone()),
                 Verb::Stop => state.supervisor.stop(name),
-                Verb::Restart => {
-                    state.runs.expect(name, Trigger::Manual);
-                    state.supervisor.restart(name)
-                }
+                Verb::Restart => state.supervisor.restart_with(name, by.clone()),
                 Verb::TryRestart if !is_active => return Ok(None),
-                Verb::TryRestart => {
-                    state.runs.expect(name, Trigger::Manual);
-                    state.supervisor.restart(name)
-                }
+                Verb::TryRestart => state.supervisor.restart_with(name, by.clone()),
                 Verb::Reload => state.supervisor.reload(name),
                 Verb::ReloadOrRestart => {
                     let reloadable = state
@@ -186,15 +186,11 @@ fn run_verb(state: &mut State, verb: Verb, name: &str) -> Result<Option<u64>, Re
                     if is_active && reloadable {
                         state.supervisor.reload(name)
                     } else {
-                        state.runs.expect(name, Trigger::Manual);
-                        state.supervisor.restart(name)
+                        state.supervisor.restart_with(name, by.clone())
                     }
                 }
             };
-            result.map(Some).map_err(|e| {
-                state.runs.cancel(name);
-                job_error(verb, name, e)
-            })
+            result.map(Some).map_err(|e| job_error(verb, name, e))
         }
         UnitType::Timer => {
             match verb {
@@ -258,10 +254,9 @@ fn start_target(state: &mut State, name: &str) {
         match crate::unit::UnitName::parse(&w).map(|n| n.unit_type()) {
             Ok(UnitType::Timer) => state.start_timer(&w),
             Ok(UnitType::Service) => {
-                state.runs.expect(&w, Trigger::Dependency(name.to_owned()));
-                if state.supervisor.start(&w).is_err() {
-                    state.runs.cancel(&w);
-                }
+                // A unit that cannot be loaded is left out, as systemd
+                // does with a Wants= that cannot be met.
+                let _ = state.supervisor.start_with(&w, Activation::dependency(name));
             }
             _ => {}
         }

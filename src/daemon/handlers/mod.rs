@@ -52,7 +52,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         | Request::TryRestart { .. }
         | Request::ReloadOrRestart { .. }
         | Request::Kill { .. }
-        | Request::ResetFailed { .. } => jobs::handle(state, request, reply),
+        | Request::ResetFailed { .. } => jobs::handle(state, request, &peer, reply),
         Request::Status { units, lines } => {
             answer(reply, status::status(state, &units, lines, &peer))
         }

@@ -14,7 +14,7 @@ use crate::daemon::runs::fresh_invocation;
 use crate::daemon::state::State;
 use crate::daemon::transient::{self, NewUnit};
 use crate::ipc::{ErrorCode, Reply, Response};
-use crate::store::Trigger;
+use crate::activation::Activation;
 use crate::unit::load::Lookup;
 use crate::unit::transient::{service_text, timer_text, ServiceSpec};
 use crate::unit::{UnitName, UnitType};
@@ -100,11 +100,9 @@ pub fn run(state: &mut State, request: RunRequest, reply: oneshot::Sender<Reply>
         return answer(reply, made);
     }
     let service = service.as_str();
-    state.runs.expect(service, Trigger::Manual);
-    let job = match state.supervisor.start(service) {
+    let job = match state.supervisor.start_with(service, Activation::MANUAL) {
         Ok(job) => job,
         Err(e) => {
-            state.runs.cancel(service);
             // The service never ran: the next settle removes it.
             state.settle();
             return answer(reply, failed(format!("Failed to start {service}: {e}")));

@@ -7,7 +7,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::{resource_number, ResolvedUser, Trigger};
+use super::{resource_number, ResolvedUser};
+use crate::activation::Activation;
 use crate::supervisor::environment::{self, EnvLayers};
 use crate::supervisor::machine::CommandSpec;
 use crate::supervisor::spawn::{ResourceLimit, SpawnRequest};
@@ -19,7 +20,7 @@ use crate::unit::service::{NotifyAccess, ServiceType};
 pub(super) struct Settings<'a> {
     pub(super) config: &'a SupervisorConfig,
     pub(super) notify_socket: &'a Path,
-    pub(super) trigger: Option<&'a Trigger>,
+    pub(super) activation: Option<&'a Activation>,
 }
 
 /// What the edge looked up for this command.
@@ -71,8 +72,8 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
     {
         generated.push(("WATCHDOG_USEC".into(), s.watchdog.as_usec().to_string()));
     }
-    if let Some(t) = settings.trigger {
-        generated.extend(t.env());
+    if let Some(a) = settings.activation {
+        generated.extend(a.environment());
     }
     generated.extend(spec.extra_env);
     let config = settings.config;
@@ -190,7 +191,7 @@ mod tests {
         let settings = Settings {
             config: &config,
             notify_socket: Path::new("/run/sundial/notify"),
-            trigger: None,
+            activation: None,
         };
         build(spec, settings, facts)
     }
