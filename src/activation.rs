@@ -316,7 +316,10 @@ mod tests {
                 },
                 "path:spool.path",
             ),
-            (Activation::dependency("app.service"), "dependency:app.service"),
+            (
+                Activation::dependency("app.service"),
+                "dependency:app.service",
+            ),
             (
                 Activation::OnFailure(Monitor {
                     unit: "web.service".into(),
@@ -336,10 +339,7 @@ mod tests {
                 }),
                 "on-success:job.service",
             ),
-            (
-                Activation::timer("a.timer", 1, 2).restarted(),
-                "restart",
-            ),
+            (Activation::timer("a.timer", 1, 2).restarted(), "restart"),
             (Activation::Command { uid: Some(1000) }, "manual"),
             (Activation::MANUAL, "manual"),
             (
@@ -476,17 +476,29 @@ mod tests {
     #[test]
     fn labels_written_by_earlier_versions_read_back() {
         let old = [
-            ("timer:foo.timer", Activation::Timer(Fired { timer: "foo.timer".into(), elapse: None })),
+            (
+                "timer:foo.timer",
+                Activation::Timer(Fired {
+                    timer: "foo.timer".into(),
+                    elapse: None,
+                }),
+            ),
             ("manual", Activation::MANUAL),
             ("dependency:x.service", Activation::dependency("x.service")),
             ("restart", Activation::Restart { previous: None }),
             (
                 "on-failure:y.service",
-                Activation::OnFailure(Monitor { unit: "y.service".into(), run: None }),
+                Activation::OnFailure(Monitor {
+                    unit: "y.service".into(),
+                    run: None,
+                }),
             ),
             (
                 "on-success:z.service",
-                Activation::OnSuccess(Monitor { unit: "z.service".into(), run: None }),
+                Activation::OnSuccess(Monitor {
+                    unit: "z.service".into(),
+                    run: None,
+                }),
             ),
         ];
         for (label, want) in old {
@@ -499,8 +511,16 @@ mod tests {
     #[test]
     fn bad_labels_are_refused_with_the_label() {
         for bad in [
-            "", "timer", "timer:", "bogus:x", "cron:x", "Manual", "crontab:/etc/crontab",
-            "crontab:/etc/crontab:x", "crontab::3", "restart:x.service",
+            "",
+            "timer",
+            "timer:",
+            "bogus:x",
+            "cron:x",
+            "Manual",
+            "crontab:/etc/crontab",
+            "crontab:/etc/crontab:x",
+            "crontab::3",
+            "restart:x.service",
         ] {
             let e = Activation::from_label(bad).expect_err(bad);
             assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");

@@ -2,8 +2,8 @@
 //! engine attached when it queued the start is the run's trigger in the
 //! history and its commands' environment, where guessing afterwards from
 //! the units around it went wrong (a unit wanted by two starting units, a
-//! hook that waits for an ordered unit), and a live crontab's job names its
-//! file and line.
+//! hook that waits for an ordered unit), a Restart= run keeps its timer's
+//! $TRIGGER_* and a live crontab's job names its file and line.
 #![allow(clippy::unwrap_used)]
 
 mod daemon_support;
@@ -12,7 +12,7 @@ use std::fs;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use daemon_support::{wait_for, Daemon};
+use daemon_support::{enable, wait_for, Daemon};
 use sundial::ipc::{Request, Response};
 
 /// `sundial start UNIT` in the background: its job takes a while.
@@ -37,11 +37,7 @@ fn start(d: &Daemon, unit: &str) {
 
 fn triggers(d: &Daemon, unit: &str) -> Vec<String> {
     // Newest first: oldest first reads better.
-    let mut labels: Vec<String> = d
-        .history(unit)
-        .iter()
-        .map(|r| r.trigger.label())
-        .collect();
+    let mut labels: Vec<String> = d.history(unit).iter().map(|r| r.trigger.label()).collect();
     labels.reverse();
     labels
 }
@@ -82,14 +78,16 @@ fn a_unit_wanted_by_two_starting_units_records_the_one_that_pulled_it() {
     d.start();
     let a = start_in_background(&d, "a.service");
     assert!(
-        wait_for(Duration::from_secs(10), || d.finished("c.service").len() == 1),
+        wait_for(Duration::from_secs(10), || d.finished("c.service").len()
+            == 1),
         "c did not run with a: {}",
         d.stderr()
     );
     assert_eq!(d.history("a.service")[0].end_usec, None, "a ended too soon");
     start(&d, "b.service");
     assert!(
-        wait_for(Duration::from_secs(10), || d.finished("c.service").len() == 2),
+        wait_for(Duration::from_secs(10), || d.finished("c.service").len()
+            == 2),
         "c did not run with b: {}",
         d.stderr()
     );
@@ -133,7 +131,8 @@ fn an_on_failure_hook_that_waits_for_an_ordered_unit_records_the_failed_unit() {
     d.start();
     let slow = start_in_background(&d, "slow.service");
     assert!(
-        wait_for(Duration::from_secs(10), || d.history("slow.service").len() == 1),
+        wait_for(Duration::from_secs(10), || d.history("slow.service").len()
+            == 1),
         "slow did not start: {}",
         d.stderr()
     );
@@ -141,7 +140,8 @@ fn an_on_failure_hook_that_waits_for_an_ordered_unit_records_the_failed_unit() {
         units: vec!["x.service".into()],
     });
     assert!(
-        wait_for(Duration::from_secs(15), || d.finished("hook.service").len() == 1),
+        wait_for(Duration::from_secs(15), || d.finished("hook.service").len()
+            == 1),
         "the hook did not run: {}",
         d.stderr()
     );
@@ -152,10 +152,7 @@ fn an_on_failure_hook_that_waits_for_an_ordered_unit_records_the_failed_unit() {
         "the hook did not wait for slow.service"
     );
     assert_eq!(triggers(&d, "hook.service"), ["on-failure:x.service"]);
-    assert_eq!(
-        fs::read_to_string(&out).unwrap(),
-        "x.service exit-code 3\n"
-    );
+    assert_eq!(fs::read_to_string(&out).unwrap(), "x.service exit-code 3\n");
     end(slow);
 }
 
@@ -193,4 +190,47 @@ fn a_live_crontab_job_records_its_file_and_line() {
         "stdout {:?}",
         d.stdout()
     );
+}
+
+/// A timer's service that fails once: its Restart= run is recorded as
+/// `restart` and its commands still get the timer's $TRIGGER_*, as systemd
+/// keeps a unit's activation details across automatic restarts.
+#[test]
+fn a_restart_keeps_the_timers_environment_and_is_recorded_as_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("triggers");
+    let service = format!(
+        "[Service]\nType=oneshot\nRestart=on-failure\nRestartSec=100ms\n\
+         ExecStart=/bin/sh -c 'echo \"$TRIGGER_UNIT $TRIGGER_TIMER_REALTIME_USEC\" >> {0}; \
+         test $(wc -l < {0}) -ge 2'\n",
+        out.display()
+    );
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            ("t.service", &service),
+            (
+                "t.timer",
+                "[Timer]\nOnActiveSec=1s\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n",
+            ),
+        ],
+    );
+    enable(&d.units, "timers.target", "t.timer");
+    d.start();
+    assert!(
+        wait_for(Duration::from_secs(15), || d.finished("t.service").len()
+            == 2),
+        "no restart: {}",
+        d.stderr()
+    );
+    assert_eq!(triggers(&d, "t.service"), ["timer:t.timer", "restart"]);
+    let text = fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text:?}");
+    assert!(lines[0].starts_with("t.timer "), "{text:?}");
+    assert!(
+        lines[0].len() > "t.timer ".len(),
+        "no elapse time: {text:?}"
+    );
+    assert_eq!(lines[0], lines[1], "the restart's environment differs");
 }

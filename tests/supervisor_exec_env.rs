@@ -143,9 +143,7 @@ async fn invocation_id_and_trigger_variables() {
         ),
     );
     let trigger = Activation::timer("t.timer", 1_700_000_000_000_000, 5);
-    h.sup
-        .start_with("t.service", trigger)
-        .expect("start job");
+    h.sup.start_with("t.service", trigger).expect("start job");
     h.wait_sub("t.service", SubState::Dead, 3000).await;
     let text = std::fs::read_to_string(&out).expect("out");
     let inv = h.status("t.service").invocation_id;

@@ -56,11 +56,11 @@ use std::time::Duration;
 use sundial_calendar::zone::{local_zone, SystemZones};
 use tokio::sync::mpsc;
 
+use crate::activation::Activation;
 use crate::ipc::{BindError, Policy, Server, ServerConfig};
 use crate::scheduler::clock::{Boottime, Clock, ManualClock, Monotonic};
 use crate::scheduler::random::{HostIdentity, SplitMix64};
 use crate::scheduler::{Scheduler, SchedulerConfig};
-use crate::activation::Activation;
 use crate::store::{DaemonRecord, Store, StoreError};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::unit::{host, LoadContext, Scope, UnitType};

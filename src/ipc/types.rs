@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{ExitStatus, InvocationId, LogEntry, Run, RunResult, Stream};
 use crate::activation::Activation;
+use crate::store::{ExitStatus, InvocationId, LogEntry, Run, RunResult, Stream};
 
 /// A row of `list-timers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

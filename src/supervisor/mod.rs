@@ -901,7 +901,8 @@ impl Supervisor {
             JobType::Start => {
                 if let Some(skip) = self.check_fails(&job.unit, Check::Condition) {
                     self.log_manager(&job.unit, skip);
-                    self.skipped.push((job.unit.clone(), job.activation.clone()));
+                    self.skipped
+                        .push((job.unit.clone(), job.activation.clone()));
                     self.finish_job(job.id, JobResult::Skipped);
                     return true;
                 }

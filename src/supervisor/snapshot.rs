@@ -34,8 +34,9 @@ pub struct ServiceSnapshot {
     pub sessions: Vec<i32>,
     /// The orphans it adopted.
     pub orphans: Vec<i32>,
-    /// What started the current run. An older daemon's, in a shape this
-    /// one does not read, is dropped: the run goes on without it.
+    /// What started the current run; read from an earlier daemon's
+    /// `trigger` too. One that cannot be read is dropped: the run goes on
+    /// without it.
     #[serde(default, alias = "trigger", deserialize_with = "lenient")]
     pub activation: Option<Activation>,
     /// Its cgroup's `cgroup.procs`, when it has one.
@@ -256,8 +257,110 @@ fn leave_behind(
     }
 }
 
-/// An activation as written, or none where it cannot be read.
+/// An activation as written, or as daemons before the activation type
+/// wrote their run's trigger, or none where it cannot be read.
 fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Activation>, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
-    Ok(serde_json::from_value(value).ok())
+    if let Ok(a) = serde_json::from_value(value.clone()) {
+        return Ok(a);
+    }
+    Ok(serde_json::from_value::<EarlierTrigger>(value)
+        .ok()
+        .map(EarlierTrigger::activation))
+}
+
+/// A run's trigger as daemons before the activation type handed it on.
+#[derive(Deserialize)]
+enum EarlierTrigger {
+    Timer {
+        unit: String,
+        realtime_usec: i64,
+        monotonic_usec: u64,
+    },
+    /// An OnFailure= or OnSuccess= hook's: which one was not written; the
+    /// result tells.
+    Monitor {
+        unit: String,
+        result: String,
+        exit_code: Option<String>,
+        exit_status: Option<String>,
+        invocation_id: String,
+    },
+}
+
+impl EarlierTrigger {
+    fn activation(self) -> Activation {
+        match self {
+            EarlierTrigger::Timer {
+                unit,
+                realtime_usec,
+                monotonic_usec,
+            } => Activation::timer(&unit, realtime_usec, monotonic_usec),
+            EarlierTrigger::Monitor {
+                unit,
+                result,
+                exit_code,
+                exit_status,
+                invocation_id,
+            } => {
+                let success = result == "success";
+                let monitor = crate::activation::Monitor {
+                    unit,
+                    run: Some(crate::activation::MonitoredRun {
+                        result,
+                        exit_code,
+                        exit_status,
+                        invocation_id,
+                    }),
+                };
+                if success {
+                    Activation::OnSuccess(monitor)
+                } else {
+                    Activation::OnFailure(monitor)
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Holder {
+        #[serde(default, alias = "trigger", deserialize_with = "lenient")]
+        activation: Option<Activation>,
+    }
+
+    fn read(json: &str) -> Option<Activation> {
+        serde_json::from_str::<Holder>(json)
+            .expect("a snapshot reads")
+            .activation
+    }
+
+    #[test]
+    fn an_activation_goes_over_and_an_earlier_daemons_trigger_is_read() {
+        let a = Activation::timer("a.timer", 1, 2).restarted();
+        let json = format!(
+            "{{\"activation\":{}}}",
+            serde_json::to_string(&a).expect("serializable")
+        );
+        assert_eq!(read(&json), Some(a));
+        // What daemons before the activation type wrote.
+        let old =
+            r#"{"trigger":{"Timer":{"unit":"a.timer","realtime_usec":1,"monotonic_usec":2}}}"#;
+        assert_eq!(read(old), Some(Activation::timer("a.timer", 1, 2)));
+        let old = r#"{"trigger":{"Monitor":{"unit":"x.service","result":"exit-code",
+            "exit_code":"exited","exit_status":"3","invocation_id":"ab"}}}"#;
+        let Some(Activation::OnFailure(m)) = read(old) else {
+            panic!("not an OnFailure= activation");
+        };
+        assert_eq!(m.unit, "x.service");
+        assert_eq!(m.run.map(|r| r.exit_status), Some(Some("3".to_owned())));
+        // A shape no daemon wrote: the run goes on without it.
+        assert_eq!(read(r#"{"trigger":{"Socket":5}}"#), None);
+        assert_eq!(read("{}"), None);
+        assert_eq!(read(r#"{"activation":null}"#), None);
+    }
 }

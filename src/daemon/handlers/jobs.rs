@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use tokio::sync::oneshot;
 
 use super::{answer, not_found, unit_name};
-use crate::daemon::state::State;
 use crate::activation::Activation;
+use crate::daemon::state::State;
 use crate::ipc::{ErrorCode, KillWhom, Peer, Reply, Request, Response};
 use crate::supervisor::{JobError, KillWho};
 use crate::unit::{Signal, UnitType};
@@ -256,7 +256,9 @@ fn start_target(state: &mut State, name: &str) {
             Ok(UnitType::Service) => {
                 // A unit that cannot be loaded is left out, as systemd
                 // does with a Wants= that cannot be met.
-                let _ = state.supervisor.start_with(&w, Activation::dependency(name));
+                let _ = state
+                    .supervisor
+                    .start_with(&w, Activation::dependency(name));
             }
             _ => {}
         }

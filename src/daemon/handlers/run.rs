@@ -10,11 +10,11 @@ use std::collections::BTreeSet;
 use tokio::sync::{mpsc, oneshot};
 
 use super::answer;
+use crate::activation::Activation;
 use crate::daemon::runs::fresh_invocation;
 use crate::daemon::state::State;
 use crate::daemon::transient::{self, NewUnit};
 use crate::ipc::{ErrorCode, Reply, Response};
-use crate::activation::Activation;
 use crate::unit::load::Lookup;
 use crate::unit::transient::{service_text, timer_text, ServiceSpec};
 use crate::unit::{UnitName, UnitType};
