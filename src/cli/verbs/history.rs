@@ -31,7 +31,7 @@ const EXAMPLES: &str = concat!(
 #[command(
     about = "List the recorded runs of services: start, duration, trigger, result, exit status",
     long_about = "List the runs the daemon recorded, oldest first: when each started, how long \
-                  it ran, what started it (a timer, a manual start, a dependency, a restart, \
+                  it ran, what started it (a timer, a crontab line, a manual start, a dependency, a restart, \
                   OnFailure=/OnSuccess=), its result, and the exit status or signal of its main \
                   process. Besides systemd's results, `unknown` is a run adopted after the \
                   daemon was killed (its end was seen, its exit status could not be), and \
