@@ -922,6 +922,12 @@ impl Supervisor {
                     return true;
                 }
                 let earlier = self.begin_run(&job.unit, job.activation.clone());
+                if self.jobs.get(job.id).is_none() {
+                    // The reports passed on first canceled it (a hook's
+                    // Conflicts=).
+                    self.keep_run(&job.unit, earlier);
+                    return true;
+                }
                 match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
                     Some(StartOutcome::Started) => {
                         self.set_phase(job.id, Phase::Running);
@@ -1014,6 +1020,10 @@ impl Supervisor {
             (JobType::Restart, Phase::Running) if inactive => {
                 let now = Instant::now();
                 let earlier = self.begin_run(&job.unit, job.activation.clone());
+                if self.jobs.get(job.id).is_none() {
+                    self.keep_run(&job.unit, earlier);
+                    return true;
+                }
                 match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
                     Some(StartOutcome::Started) => {
                         self.set_phase(job.id, Phase::RestartStarting);
