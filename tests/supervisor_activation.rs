@@ -7,7 +7,7 @@ mod supervisor_util;
 
 use sundial::activation::Activation;
 use sundial::supervisor::state::SubState;
-use sundial::supervisor::UnitTransition;
+use sundial::supervisor::{Supervisor, UnitTransition};
 use supervisor_util::Harness;
 
 /// The labels of the activations `unit`'s changes carried, one per change.
@@ -51,6 +51,22 @@ async fn each_change_carries_its_runs_activation() {
     h.sup
         .start_with("a.service", Activation::timer("a.timer", 5, 6))
         .expect("start job");
+    // h and b are dead before they run too: wait for what h wrote, and
+    // for every run to have ended.
+    let sub = |s: &Supervisor, u: &str| s.status(u).map(|st| st.sub);
+    let ran = h
+        .wait(5000, |s, _| {
+            out.exists()
+                && sub(s, "h.service") == Some(SubState::Dead)
+                && sub(s, "b.service") == Some(SubState::Dead)
+                && sub(s, "a.service") == Some(SubState::Failed)
+        })
+        .await;
+    assert!(
+        ran,
+        "the hook did not run: {:?}",
+        h.sink.messages_of("h.service")
+    );
     settle(&mut h, "h.service", SubState::Dead).await;
     let changes = h.sup.take_transitions();
 
