@@ -52,18 +52,7 @@ pub struct ResponseEnvelopeRef<'a> {
     pub response: &'a Response,
 }
 
-/// Which processes of a unit `kill` signals (systemctl's `--kill-whom`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KillWhom {
-    /// The main process only.
-    Main,
-    /// The control process (ExecStartPre= ...) only.
-    Control,
-    /// Every process of the unit (systemctl's default).
-    #[default]
-    All,
-}
+pub use crate::supervisor::KillWhom;
 
 /// A client's request, named after the systemctl (or journalctl) verb.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use super::{answer, not_found, unit_name};
 use crate::daemon::state::State;
 use crate::ipc::{ErrorCode, KillWhom, Reply, Request, Response};
 use crate::store::Trigger;
-use crate::supervisor::{JobError, KillWho};
+use crate::supervisor::JobError;
 use crate::unit::{Signal, UnitType};
 
 /// The verbs that queue jobs.
@@ -275,11 +275,6 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
             format!("invalid signal number {signal}"),
         );
     };
-    let who = match whom {
-        KillWhom::Main => KillWho::Main,
-        KillWhom::Control => KillWho::Control,
-        KillWhom::All => KillWho::All,
-    };
     // As systemctl: every unit that exists is signalled, the first failure
     // is reported.
     let mut failure = None;
@@ -291,7 +286,7 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
         }
         // A service never started has no processes: nothing to signal.
         if state.supervisor.status(&name).is_some() {
-            if let Err(e) = state.supervisor.kill(&name, who, signal) {
+            if let Err(e) = state.supervisor.kill(&name, whom, signal) {
                 failure.get_or_insert_with(|| Response::error(ErrorCode::Failed, e.to_string()));
             }
         }
