@@ -624,6 +624,51 @@ mod tests {
         );
     }
 
+    /// The bytes of every request as the protocol's first release sent them:
+    /// a client of that release still talks to this daemon, and this client
+    /// to that daemon.
+    const FIRST_RELEASE_WIRE: &[&str] = &[
+            r#"{"version":1,"request":{"type":"start","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"stop","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"restart","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"reload","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"try-restart","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"reload-or-restart","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"kill","units":["a.service"],"signal":15,"whom":"main"}}"#,
+            r#"{"version":1,"request":{"type":"status","units":["a.service"],"lines":5}}"#,
+            r#"{"version":1,"request":{"type":"list-timers","all":true,"patterns":[]}}"#,
+            r#"{"version":1,"request":{"type":"list-units","all":false,"types":["timer"],"states":["failed"],"patterns":["a*"]}}"#,
+            r#"{"version":1,"request":{"type":"show","units":["a.service"],"properties":["ActiveState"]}}"#,
+            r#"{"version":1,"request":{"type":"cat","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"list-dependencies","unit":"a.target","reverse":true}}"#,
+            r#"{"version":1,"request":{"type":"enable","units":["a.service"],"now":true}}"#,
+            r#"{"version":1,"request":{"type":"disable","units":["a.service"],"now":false}}"#,
+            r#"{"version":1,"request":{"type":"mask","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"unmask","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"is-active","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"is-enabled","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"is-failed","units":["a.service"]}}"#,
+            r#"{"version":1,"request":{"type":"reset-failed","units":[]}}"#,
+            r#"{"version":1,"request":{"type":"daemon-reload"}}"#,
+            r#"{"version":1,"request":{"type":"daemon-reexec"}}"#,
+            r#"{"version":1,"request":{"type":"logs","units":["a.service"],"follow":true,"lines":10,"since_usec":1,"until_usec":null,"invocation":"00000000000000000000000000000000","priorities":[3,4]}}"#,
+            r#"{"version":1,"request":{"type":"history","unit":null,"limit":20}}"#,
+            r#"{"version":1,"request":{"type":"show-environment"}}"#,
+            r#"{"version":1,"request":{"type":"set-environment","assignments":["LANG=C.UTF-8"]}}"#,
+            r#"{"version":1,"request":{"type":"unset-environment","names":["LANG"]}}"#,
+            r#"{"version":1,"request":{"type":"run","unit":"once","command":["/bin/sh","-c","echo hi"],"properties":["Nice=5"],"timer_properties":["OnActiveSec=1s"],"expand_environment":false,"no_block":false,"wait":true}}"#,
+    ];
+
+    #[test]
+    fn every_request_encodes_as_the_first_release_did() {
+        let all = every_request();
+        assert_eq!(all.len(), FIRST_RELEASE_WIRE.len());
+        for (request, wire) in all.into_iter().zip(FIRST_RELEASE_WIRE) {
+            assert_eq!(String::from_utf8(envelope(request.clone())).unwrap(), *wire);
+            assert_eq!(decode_request(wire.as_bytes()).unwrap(), request);
+        }
+    }
+
     #[test]
     fn defaults_fill_optional_fields() {
         let body = json!({"version": 1, "request": {"type": "list-timers"}}).to_string();
