@@ -5,6 +5,7 @@
 //! done (systemctl's default `--wait`-for-job behaviour); timers and targets
 //! change at once.
 
+use crate::ipc::{KillRequest, ResetFailedRequest, UnitsRequest};
 use std::collections::BTreeSet;
 
 use tokio::sync::oneshot;
@@ -43,18 +44,20 @@ impl Verb {
 /// Handles one job request.
 pub fn handle(state: &mut State, request: Request, reply: oneshot::Sender<Reply>) {
     let (verb, units) = match request {
-        Request::Start { units } => (Verb::Start, units),
-        Request::Stop { units } => (Verb::Stop, units),
-        Request::Restart { units } => (Verb::Restart, units),
-        Request::Reload { units } => (Verb::Reload, units),
-        Request::TryRestart { units } => (Verb::TryRestart, units),
-        Request::ReloadOrRestart { units } => (Verb::ReloadOrRestart, units),
-        Request::Kill {
+        Request::Start(UnitsRequest { units }) => (Verb::Start, units),
+        Request::Stop(UnitsRequest { units }) => (Verb::Stop, units),
+        Request::Restart(UnitsRequest { units }) => (Verb::Restart, units),
+        Request::Reload(UnitsRequest { units }) => (Verb::Reload, units),
+        Request::TryRestart(UnitsRequest { units }) => (Verb::TryRestart, units),
+        Request::ReloadOrRestart(UnitsRequest { units }) => (Verb::ReloadOrRestart, units),
+        Request::Kill(KillRequest {
             units,
             signal,
             whom,
-        } => return answer(reply, kill(state, &units, signal, whom)),
-        Request::ResetFailed { units } => return answer(reply, reset_failed(state, &units)),
+        }) => return answer(reply, kill(state, &units, signal, whom)),
+        Request::ResetFailed(ResetFailedRequest { units }) => {
+            return answer(reply, reset_failed(state, &units))
+        }
         _ => {
             return answer(
                 reply,
