@@ -162,7 +162,7 @@ fn run_verb(state: &mut State, verb: Verb, name: &str) -> Result<Option<u64>, Re
         .map(|n| n.unit_type())
         .unwrap_or(UnitType::Other);
     let (active, _) = state.active_state(name);
-    let is_active = matches!(active, "active" | "activating" | "reloading");
+    let is_active = active.is_active_or_activating();
     match ty {
         UnitType::Service => {
             let result = match verb {
