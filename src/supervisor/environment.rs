@@ -1,5 +1,6 @@
 //! A command's environment and the `$VAR`/`${VAR}` expansion of its
-//! arguments, as systemd does them (systemd-semantics 4.4 and 4.8).
+//! arguments, as systemd does them (the rules are spelled out on
+//! [`expand_argv`] and [`parse_environment_file`]).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -100,7 +101,7 @@ fn split_value(value: &str) -> Vec<String> {
     words
 }
 
-/// Parses an EnvironmentFile= (systemd-semantics 4.8): `NAME=value` lines,
+/// Parses an EnvironmentFile=: `NAME=value` lines,
 /// `#`/`;` comments, shell-like quoting, backslash-newline continuation.
 pub fn parse_environment_file(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();

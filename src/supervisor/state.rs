@@ -121,7 +121,9 @@ impl SubState {
         }
     }
 
-    /// The mapping table of systemd-semantics 4.9.
+    /// The ActiveState of each sub-state, as systemd's service.c maps them
+    /// (its `state_translation_table`): a restart pending is `activating`,
+    /// every stop step `deactivating`.
     pub fn active_state(self) -> ActiveState {
         match self {
             SubState::Dead => ActiveState::Inactive,
