@@ -115,7 +115,7 @@ pub enum DaemonError {
     Crontab(String),
     /// The handover of `daemon-reexec` cannot be read.
     #[error("cannot take over from the previous program: {0}")]
-    Reexec(String),
+    Reexec(reexec::ReexecError),
     /// `--clock=manual` without the test variable.
     #[error("--clock=manual is for tests and needs {MANUAL_CLOCK_ENV}=1 in the environment")]
     ManualClockRefused,
