@@ -411,7 +411,7 @@ impl State {
             for (_, unit, ty, result) in &finished {
                 if *ty == JobType::Start && *result == JobResult::Skipped {
                     if let Err(e) = self.runs.skipped(unit, now.realtime, &mut self.store) {
-                        report(e);
+                        report(format!("{unit}: cannot record its skipped start: {e}"));
                     }
                 }
                 // A failed assertion starts nothing: no run to record.
