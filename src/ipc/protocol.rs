@@ -291,6 +291,13 @@ pub struct RunRequest {
     pub wait: bool,
 }
 
+impl RunRequest {
+    /// Whether a timer is made too.
+    pub fn with_timer(&self) -> bool {
+        !self.timer_properties.is_empty()
+    }
+}
+
 fn yes() -> bool {
     true
 }

@@ -20,8 +20,8 @@ mod status;
 
 use crate::ipc::{
     EnablementRequest, HistoryRequest, KillRequest, ListDependenciesRequest, ListTimersRequest,
-    ListUnitsRequest, LogsRequest, ResetFailedRequest, RunRequest, SetEnvironmentRequest,
-    ShowRequest, StatusRequest, UnitsRequest, UnsetEnvironmentRequest,
+    ListUnitsRequest, ResetFailedRequest, SetEnvironmentRequest, ShowRequest, StatusRequest,
+    UnitsRequest, UnsetEnvironmentRequest,
 };
 use tokio::sync::oneshot;
 
@@ -95,49 +95,13 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         Request::IsFailed(UnitsRequest { units }) => answer(reply, query::is_failed(state, &units)),
         Request::DaemonReload => answer(reply, reload::daemon_reload(state)),
         Request::DaemonReexec => reexec::daemon_reexec(state, reply),
-        Request::Logs(LogsRequest {
-            units,
-            follow,
-            lines,
-            since_usec,
-            until_usec,
-            invocation,
-            priorities,
-        }) => {
-            let query = logs::LogsRequest {
-                units,
-                follow,
-                lines,
-                since_usec,
-                until_usec,
-                invocation,
-                priorities,
-            };
-            let _ = reply.send(logs::logs(state, query, &peer));
+        Request::Logs(request) => {
+            let _ = reply.send(logs::logs(state, request, &peer));
         }
         Request::History(HistoryRequest { unit, limit }) => {
             answer(reply, logs::history(state, unit, limit))
         }
-        Request::Run(RunRequest {
-            unit,
-            command,
-            properties,
-            timer_properties,
-            expand_environment,
-            no_block,
-            wait,
-        }) => {
-            let request = run::RunRequest {
-                unit,
-                command,
-                properties,
-                timer_properties,
-                expand_environment,
-                no_block,
-                wait,
-            };
-            run::run(state, request, reply);
-        }
+        Request::Run(request) => run::run(state, request, reply),
         Request::ShowEnvironment => answer(reply, environment::show(state)),
         Request::SetEnvironment(SetEnvironmentRequest { assignments }) => {
             answer(reply, environment::set(state, &assignments))

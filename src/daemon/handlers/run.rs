@@ -13,29 +13,11 @@ use super::answer;
 use crate::daemon::runs::fresh_invocation;
 use crate::daemon::state::State;
 use crate::daemon::transient::{self, NewUnit};
-use crate::ipc::{ErrorCode, Reply, Response};
+use crate::ipc::{ErrorCode, Reply, Response, RunRequest};
 use crate::store::Trigger;
 use crate::unit::load::Lookup;
 use crate::unit::transient::{service_text, timer_text, ServiceSpec};
 use crate::unit::{UnitName, UnitType};
-
-/// The fields of a `run` request.
-#[derive(Debug, Clone)]
-pub struct RunRequest {
-    pub unit: Option<String>,
-    pub command: Vec<String>,
-    pub properties: Vec<String>,
-    pub timer_properties: Vec<String>,
-    pub expand_environment: bool,
-    pub no_block: bool,
-    pub wait: bool,
-}
-
-impl RunRequest {
-    fn with_timer(&self) -> bool {
-        !self.timer_properties.is_empty()
-    }
-}
 
 fn failed(message: impl Into<String>) -> Response {
     Response::error(ErrorCode::Failed, message)
