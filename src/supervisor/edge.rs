@@ -455,7 +455,7 @@ impl Edge<'_> {
                     // Controllers apply now: commands are forked into it.
                     cg.controllers = true;
                 }),
-            _ => Err("no writable cgroup v2 subtree delegated".to_owned()),
+            _ => Err(cgroup::LimitError::NoSubtree),
         };
         if let Err(e) = outcome {
             if !*self.cgroup_reported {
