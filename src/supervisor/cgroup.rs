@@ -142,10 +142,7 @@ pub fn apply(
     for (controller, file, value) in wanted {
         groups
             .enable(controller)
-            .map_err(|source| LimitError::Enable {
-                controller,
-                source,
-            })?;
+            .map_err(|source| LimitError::Enable { controller, source })?;
         let path = dir.join(file);
         fs::write(&path, value).map_err(|source| LimitError::Write { path, source })?;
     }

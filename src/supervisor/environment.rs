@@ -207,23 +207,39 @@ fn parse_value(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
 /// pattern: every file it matches is read, in sorted order. A missing
 /// optional file (or a pattern matching none) is skipped; a missing
 /// mandatory one is an error naming the path.
-pub fn read_environment_files(files: &[EnvironmentFile]) -> Result<Vec<(String, String)>, String> {
+pub fn read_environment_files(
+    files: &[EnvironmentFile],
+) -> Result<Vec<(String, String)>, EnvironmentFileError> {
     let mut out = Vec::new();
     for f in files {
         let paths = match super::glob::expand(&f.path) {
             Ok(paths) => paths,
             Err(_) if f.optional => continue,
-            Err(e) => return Err(format!("{}: {e}", f.path.display())),
+            Err(source) => {
+                return Err(EnvironmentFileError {
+                    path: f.path.clone(),
+                    source,
+                })
+            }
         };
         for path in paths {
             match fs::read_to_string(&path) {
                 Ok(text) => out.extend(parse_environment_file(&text)),
                 Err(_) if f.optional => {}
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(source) => return Err(EnvironmentFileError { path, source }),
             }
         }
     }
     Ok(out)
+}
+
+/// A mandatory EnvironmentFile= (or the pattern naming it) that cannot be
+/// read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct EnvironmentFileError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
 }
 
 /// The layers of a command's environment, merged in systemd's order.
