@@ -32,6 +32,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use sundial::ipc::{ListTimersRequest, ShowRequest, UnitsRequest};
 
 use sundial::ipc::{Client, Request, Response};
 
@@ -112,10 +113,10 @@ fn manager_property(socket: &Path, name: &str) -> String {
 fn try_manager_property(socket: &Path, name: &str, timeout: Duration) -> Option<String> {
     match try_call(
         socket,
-        Request::Show {
+        Request::Show(ShowRequest {
             units: vec![],
             properties: vec![name.into()],
-        },
+        }),
         timeout,
     )? {
         Response::Properties { units } => Some(
@@ -199,10 +200,10 @@ fn bench(n: usize, fast: usize, idle_secs: u64, load_secs: u64, state_base: &Pat
     let rss_kib = proc_status(pid, "VmRSS:");
     let active = match call(
         &socket,
-        Request::ListTimers {
+        Request::ListTimers(ListTimersRequest {
             all: false,
             patterns: vec![],
-        },
+        }),
     ) {
         Response::Timers { timers } => timers.len(),
         other => panic!("{other:?}"),
@@ -224,10 +225,10 @@ fn bench(n: usize, fast: usize, idle_secs: u64, load_secs: u64, state_base: &Pat
             let t = Instant::now();
             let r = call(
                 &socket,
-                Request::ListTimers {
+                Request::ListTimers(ListTimersRequest {
                     all: true,
                     patterns: vec![],
-                },
+                }),
             );
             assert!(matches!(r, Response::Timers { .. }));
             t.elapsed()
@@ -244,7 +245,7 @@ fn bench(n: usize, fast: usize, idle_secs: u64, load_secs: u64, state_base: &Pat
         let names: Vec<String> = (0..fast).map(|i| format!("fast{i:04}.timer")).collect();
         let elapses_before: u64 = manager_property(&socket, "TimerElapses").parse().unwrap();
         assert!(matches!(
-            call(&socket, Request::Start { units: names }),
+            call(&socket, Request::Start(UnitsRequest { units: names })),
             Response::Done { .. }
         ));
         std::thread::sleep(Duration::from_secs(load_secs + 1));

@@ -7,6 +7,7 @@ mod daemon_support;
 
 use std::os::unix::fs::symlink;
 use std::process::Command;
+use sundial::ipc::UnitsRequest;
 
 use daemon_support::Daemon;
 use sundial::ipc::{Request, Response};
@@ -63,9 +64,9 @@ fn the_daemon_log_and_start_say_what_a_broken_link_is() {
                 .any(|l| l.contains(&path.display().to_string()) && l.contains(what)),
             "the daemon's log does not name {name} as a {what}:\n{log}"
         );
-        match d.call(Request::Start {
+        match d.call(Request::Start(UnitsRequest {
             units: vec![name.into()],
-        }) {
+        })) {
             Response::Error { message, .. } => {
                 assert!(message.contains("not found"), "{message}");
                 assert!(message.contains(what), "{name}: {message}");
@@ -74,9 +75,9 @@ fn the_daemon_log_and_start_say_what_a_broken_link_is() {
         }
     }
     // The good unit is unaffected.
-    if let Response::Error { message, .. } = d.call(Request::Start {
+    if let Response::Error { message, .. } = d.call(Request::Start(UnitsRequest {
         units: vec!["ok.service".into()],
-    }) {
+    })) {
         panic!("ok.service: {message}");
     }
 }

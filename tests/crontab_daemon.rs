@@ -14,6 +14,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
+use sundial::ipc::HistoryRequest;
 
 use daemon_support::{wait_for, Daemon};
 use fake_sendmail::fake_sendmail;
@@ -50,10 +51,10 @@ fn import(d: &Daemon, name: &str, kind: &str, text: &str, sendmail: &Path) {
 }
 
 fn all_runs(d: &Daemon) -> Vec<RunRow> {
-    match d.call(Request::History {
+    match d.call(Request::History(HistoryRequest {
         unit: None,
         limit: Some(100_000),
-    }) {
+    })) {
         Response::Runs { runs } => runs,
         other => panic!("history: {other:?}"),
     }

@@ -12,6 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
+use sundial::ipc::UnitsRequest;
 
 use daemon_support::{wait_for, Daemon};
 use fake_sendmail::fake_sendmail;
@@ -53,9 +54,9 @@ fn mails(dir: &Path) -> Vec<String> {
 }
 
 fn start(d: &Daemon, unit: &str) {
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec![unit.into()],
-    }) {
+    })) {
         Response::Done { .. } | Response::Error { .. } => {}
         other => panic!("start: {other:?}"),
     }
@@ -268,9 +269,9 @@ fn an_import_into_the_unit_directory_reloads_the_daemon_and_starts_the_timers() 
         stdout.contains("The daemon reloaded its units and started hourly-report.timer.\n"),
         "{stdout}"
     );
-    let active = |unit: &str| match d.call(Request::IsActive {
+    let active = |unit: &str| match d.call(Request::IsActive(UnitsRequest {
         units: vec![unit.into()],
-    }) {
+    })) {
         Response::States { states } => states[0].state.clone(),
         other => panic!("is-active: {other:?}"),
     };

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use daemon_support::{enable, wait_for, Daemon};
-use sundial::ipc::{Request, Response};
+use sundial::ipc::{Request, Response, UnitsRequest};
 
 /// `sundial start UNIT` in the background: its job takes a while.
 fn start_in_background(d: &Daemon, unit: &str) -> Child {
@@ -27,9 +27,9 @@ fn start_in_background(d: &Daemon, unit: &str) -> Child {
 }
 
 fn start(d: &Daemon, unit: &str) {
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec![unit.into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("start {unit}: {other:?}"),
     }
@@ -136,9 +136,9 @@ fn an_on_failure_hook_that_waits_for_an_ordered_unit_records_the_failed_unit() {
         "slow did not start: {}",
         d.stderr()
     );
-    let _ = d.call(Request::Start {
+    let _ = d.call(Request::Start(UnitsRequest {
         units: vec!["x.service".into()],
-    });
+    }));
     assert!(
         wait_for(Duration::from_secs(15), || d.finished("hook.service").len()
             == 1),

@@ -5,6 +5,7 @@
 mod daemon_support;
 
 use std::time::Duration;
+use sundial::ipc::UnitsRequest;
 
 use daemon_support::{wait_for, Daemon};
 use sundial::ipc::Request;
@@ -18,9 +19,9 @@ fn services_learn_the_daemon_socket_and_show_lists_their_environment() {
     let tmp = tempfile::tempdir().unwrap();
     let mut d = Daemon::new(tmp.path(), &[("job.service", SERVICE)]);
     d.start();
-    d.call(Request::Start {
+    d.call(Request::Start(UnitsRequest {
         units: vec!["job.service".into()],
-    });
+    }));
     assert!(
         wait_for(Duration::from_secs(20), || !d
             .finished("job.service")

@@ -10,6 +10,7 @@
 mod daemon_support;
 
 use std::time::Duration;
+use sundial::ipc::UnitsRequest;
 
 use daemon_support::{enable, wait_for, Daemon};
 use sundial::ipc::{Request, Response};
@@ -76,9 +77,9 @@ fn settled_runs(d: &Daemon, unit: &str) -> usize {
 /// fire (uptime 70 min, T0 + 1 h), then the daemon stops at uptime 80 min.
 fn first_life(dir: &std::path::Path) -> Daemon {
     let mut d = start(daemon(dir), T0, 10 * MINUTE, "boot-a");
-    let started = d.call(Request::Start {
+    let started = d.call(Request::Start(UnitsRequest {
         units: vec!["sync.service".into(), "plain.service".into()],
-    });
+    }));
     assert!(!matches!(started, Response::Error { .. }), "{started:?}");
     assert_eq!(settled_runs(&d, "sync.service"), 1);
     assert_eq!(settled_runs(&d, "plain.service"), 1);

@@ -11,6 +11,7 @@ mod daemon_support;
 use std::fs;
 use std::process::Command;
 use std::time::Duration;
+use sundial::ipc::UnitsRequest;
 
 use daemon_support::{wait_for, Daemon};
 use sundial::ipc::{Request, Response};
@@ -92,9 +93,9 @@ fn as_pid_1_it_reaps_every_orphan_and_exits_cleanly_on_sigterm() {
 
     for unit in ["orphans.service", "long.service"] {
         assert!(matches!(
-            d.call(Request::Start {
+            d.call(Request::Start(UnitsRequest {
                 units: vec![unit.into()]
-            }),
+            })),
             Response::Done { .. }
         ));
     }

@@ -6,6 +6,7 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use sundial::ipc::{HistoryRequest, ListTimersRequest, UnitsRequest};
 
 use sundial::ipc::{Client, Request, Response};
 
@@ -47,10 +48,10 @@ fn the_example_units_start_and_their_services_run() {
             .expect("timeout");
         client.call(&request).expect("answers")
     };
-    let timers = match call(Request::ListTimers {
+    let timers = match call(Request::ListTimers(ListTimersRequest {
         all: false,
         patterns: vec![],
-    }) {
+    })) {
         Response::Timers { timers } => timers,
         other => panic!("{other:?}"),
     };
@@ -70,19 +71,19 @@ fn the_example_units_start_and_their_services_run() {
     assert!(timers.iter().all(|t| t.next_elapse_usec.is_some()));
     for timer in &timers {
         let service = timer.activates[0].clone();
-        match call(Request::Start {
+        match call(Request::Start(UnitsRequest {
             units: vec![service.clone()],
-        }) {
+        })) {
             Response::Done { .. } => {}
             other => panic!("{service}: {other:?}"),
         }
         // Simple services are started when forked; wait for the run's end.
         let until = Instant::now() + Duration::from_secs(20);
         loop {
-            let runs = match call(Request::History {
+            let runs = match call(Request::History(HistoryRequest {
                 unit: Some(service.clone()),
                 limit: Some(1),
-            }) {
+            })) {
                 Response::Runs { runs } => runs,
                 other => panic!("{other:?}"),
             };

@@ -5,6 +5,7 @@ mod daemon_support;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
+use sundial::ipc::{ListTimersRequest, ListUnitsRequest, UnitsRequest};
 
 use daemon_support::{enable, wait_for, Daemon};
 use sundial::ipc::{Request, Response};
@@ -67,10 +68,10 @@ fn a_thousand_malformed_requests_leave_the_daemon_serving() {
             assert!(text.contains("\"error\""), "request {i}: {text}");
         }
     }
-    match d.call(Request::ListTimers {
+    match d.call(Request::ListTimers(ListTimersRequest {
         all: true,
         patterns: vec![],
-    }) {
+    })) {
         Response::Timers { timers } => assert_eq!(timers.len(), 1),
         other => panic!("{other:?}"),
     }
@@ -117,12 +118,12 @@ fn a_broken_unit_is_reported_and_the_others_run() {
     assert!(err.contains("bad.service:2"), "{err}");
     assert!(err.contains("nocmd.service"), "{err}");
     assert_eq!(d.property(Some("bad.timer"), "LoadState"), "bad-setting");
-    let units = match d.call(Request::ListUnits {
+    let units = match d.call(Request::ListUnits(ListUnitsRequest {
         all: true,
         types: vec![],
         states: vec![],
         patterns: vec![],
-    }) {
+    })) {
         Response::Units { units } => units,
         other => panic!("{other:?}"),
     };
@@ -131,9 +132,9 @@ fn a_broken_unit_is_reported_and_the_others_run() {
         .find(|u| u.unit == "bad.service")
         .expect("listed");
     assert_eq!(bad.load_state, "bad-setting");
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec!["bad.service".into()],
-    }) {
+    })) {
         Response::Error { .. } => {}
         other => panic!("starting a broken unit: {other:?}"),
     }
@@ -190,10 +191,10 @@ fn another_user_is_refused() {
     }
     // The owner is still served.
     assert!(matches!(
-        d.call(Request::ListTimers {
+        d.call(Request::ListTimers(ListTimersRequest {
             all: false,
             patterns: vec![]
-        }),
+        })),
         Response::Timers { .. }
     ));
 }
@@ -223,9 +224,9 @@ fn finished_runs_leave_no_descriptors_open() {
     };
     let start = |name: &String| {
         assert!(matches!(
-            d.call(Request::Start {
+            d.call(Request::Start(UnitsRequest {
                 units: vec![name.clone()]
-            }),
+            })),
             Response::Done { .. }
         ));
     };
@@ -267,9 +268,9 @@ fn a_stop_right_after_a_start_leaves_nothing_running() {
     d.start();
     let units = || vec!["s.service".to_owned()];
     for i in 0..40 {
-        let started = d.call(Request::Start { units: units() });
+        let started = d.call(Request::Start(UnitsRequest { units: units() }));
         assert!(matches!(started, Response::Done { .. }), "{i}: {started:?}");
-        let stopped = d.call(Request::Stop { units: units() });
+        let stopped = d.call(Request::Stop(UnitsRequest { units: units() }));
         assert!(matches!(stopped, Response::Done { .. }), "{i}: {stopped:?}");
     }
     let sleepers = || {

@@ -11,6 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
+use sundial::ipc::{HistoryRequest, ListTimersRequest, ListUnitsRequest};
 
 use daemon_support::{wait_for, Daemon};
 use sundial::ipc::types::{TimerRow, UnitRow};
@@ -61,22 +62,22 @@ fn named(o: &Output, prefix: &str) -> String {
 }
 
 fn timers(d: &Daemon) -> Vec<TimerRow> {
-    match d.call(Request::ListTimers {
+    match d.call(Request::ListTimers(ListTimersRequest {
         all: true,
         patterns: vec![],
-    }) {
+    })) {
         Response::Timers { timers } => timers,
         other => panic!("list-timers: {other:?}"),
     }
 }
 
 fn units(d: &Daemon) -> Vec<UnitRow> {
-    match d.call(Request::ListUnits {
+    match d.call(Request::ListUnits(ListUnitsRequest {
         all: true,
         types: vec![],
         states: vec![],
         patterns: vec![],
-    }) {
+    })) {
         Response::Units { units } => units,
         other => panic!("list-units: {other:?}"),
     }
@@ -470,10 +471,10 @@ fn a_bad_property_is_refused_naming_it_and_nothing_is_made() {
         assert!(transient_files(&d).is_empty(), "{options:?}");
     }
     // Never ran: the daemon knows nothing of it.
-    let history = d.call(Request::History {
+    let history = d.call(Request::History(HistoryRequest {
         unit: Some("bad.service".into()),
         limit: None,
-    });
+    }));
     assert!(
         matches!(
             history,

@@ -5,6 +5,7 @@ mod daemon_support;
 
 use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
+use sundial::ipc::UnitsRequest;
 
 use daemon_support::{wait_for, Daemon};
 use sundial::ipc::{Request, Response};
@@ -47,9 +48,9 @@ fn an_exiting_daemon_leaves_a_newer_daemons_sockets_alone() {
     );
     // The second daemon still answers on it.
     assert!(matches!(
-        b.call(Request::Start {
+        b.call(Request::Start(UnitsRequest {
             units: vec!["b.service".into()]
-        }),
+        })),
         Response::Done { .. }
     ));
 

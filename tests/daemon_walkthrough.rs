@@ -6,6 +6,7 @@ mod daemon_support;
 
 use std::fs;
 use std::time::Duration;
+use sundial::ipc::{EnablementRequest, ListTimersRequest, StatusRequest, UnitsRequest};
 
 use daemon_support::{enable, wait_for, write_unit, Daemon};
 use sundial::ipc::types::FileChangeKind;
@@ -75,10 +76,10 @@ fn timer_script_fires_repeatedly_and_its_output_is_stored() {
         .contains("timer_script.service: Too late, my time has come.")));
 
     // list-timers: NEXT in the future, LAST in the past, RESULT success.
-    let timers = match d.call(Request::ListTimers {
+    let timers = match d.call(Request::ListTimers(ListTimersRequest {
         all: false,
         patterns: vec![],
-    }) {
+    })) {
         Response::Timers { timers } => timers,
         other => panic!("{other:?}"),
     };
@@ -106,17 +107,17 @@ fn enable_and_disable_create_and_remove_the_wants_link() {
     );
     d.start();
     let link = d.units.join("timers.target.wants/nightly.timer");
-    let state = |d: &Daemon| match d.call(Request::IsEnabled {
+    let state = |d: &Daemon| match d.call(Request::IsEnabled(UnitsRequest {
         units: vec!["nightly.timer".into()],
-    }) {
+    })) {
         Response::States { states } => states[0].state.clone(),
         other => panic!("{other:?}"),
     };
     assert_eq!(state(&d), "disabled");
-    match d.call(Request::Enable {
+    match d.call(Request::Enable(EnablementRequest {
         units: vec!["nightly.timer".into()],
         now: true,
-    }) {
+    })) {
         Response::FileChanges { changes, .. } => {
             assert_eq!(changes.len(), 1);
             assert_eq!(changes[0].kind, FileChangeKind::Symlink);
@@ -128,10 +129,10 @@ fn enable_and_disable_create_and_remove_the_wants_link() {
     assert_eq!(state(&d), "enabled");
     // --now started it.
     assert_eq!(d.property(Some("nightly.timer"), "ActiveState"), "active");
-    match d.call(Request::Disable {
+    match d.call(Request::Disable(EnablementRequest {
         units: vec!["nightly.timer".into()],
         now: true,
-    }) {
+    })) {
         Response::FileChanges { changes, .. } => {
             assert_eq!(changes.len(), 1);
             assert_eq!(changes[0].kind, FileChangeKind::Unlink);
@@ -169,9 +170,9 @@ fn daemon_reload_picks_up_an_edited_unit_and_keeps_running_ones() {
     enable(&d.units, "timers.target", "steady.timer");
     d.start();
     assert!(matches!(
-        d.call(Request::Start {
+        d.call(Request::Start(UnitsRequest {
             units: vec!["long.service".into()]
-        }),
+        })),
         Response::Done { .. }
     ));
     let pid_before = d.property(Some("long.service"), "MainPID");
@@ -222,9 +223,9 @@ fn status_shows_pre_post_script_lines() {
     let mut d = Daemon::new(dir.path(), &[("pre_post_script.service", &unit)]);
     d.start();
     assert!(matches!(
-        d.call(Request::Start {
+        d.call(Request::Start(UnitsRequest {
             units: vec!["pre_post_script".into()]
-        }),
+        })),
         Response::Done { .. }
     ));
     let expected = [
@@ -235,10 +236,10 @@ fn status_shows_pre_post_script_lines() {
     ];
     let mut last = None;
     let shown = wait_for(Duration::from_secs(10), || {
-        let response = d.call(Request::Status {
+        let response = d.call(Request::Status(StatusRequest {
             units: vec!["pre_post_script.service".into()],
             lines: None,
-        });
+        }));
         let Response::Status { units } = response else {
             panic!("{response:?}");
         };
@@ -276,9 +277,9 @@ fn unknown_units_are_reported_as_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = Daemon::new(dir.path(), &[]);
     d.start();
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec!["nope.service".into()],
-    }) {
+    })) {
         Response::Error { code, message } => {
             assert_eq!(code, sundial::ipc::ErrorCode::NoSuchUnit);
             assert_eq!(message, "Unit nope.service not found.");

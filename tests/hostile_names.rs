@@ -6,6 +6,7 @@ mod daemon_support;
 
 use std::fs;
 use std::time::Duration;
+use sundial::ipc::{EnablementRequest, UnitsRequest};
 
 use daemon_support::Daemon;
 use sundial::ipc::{Request, Response};
@@ -35,17 +36,17 @@ fn names_with_slashes_reach_no_file_outside_the_unit_directories() {
 
     let escape = "../outside/x.service";
     refused(
-        d.call(Request::Mask {
+        d.call(Request::Mask(UnitsRequest {
             units: vec![escape.into()],
-        }),
+        })),
         escape,
     );
     assert!(!outside.join("x.service").exists(), "mask wrote outside");
     let masked = "../outside/masked.service";
     refused(
-        d.call(Request::Unmask {
+        d.call(Request::Unmask(UnitsRequest {
             units: vec![masked.into()],
-        }),
+        })),
         masked,
     );
     assert!(
@@ -54,30 +55,30 @@ fn names_with_slashes_reach_no_file_outside_the_unit_directories() {
     );
     let cat = "../outside/secret.service";
     refused(
-        d.call(Request::Cat {
+        d.call(Request::Cat(UnitsRequest {
             units: vec![cat.into()],
-        }),
+        })),
         cat,
     );
     for bad in ["../outside/secret", "/etc/passwd.service", "a/b.timer"] {
         refused(
-            d.call(Request::Enable {
+            d.call(Request::Enable(EnablementRequest {
                 units: vec![bad.into()],
                 now: false,
-            }),
+            })),
             bad,
         );
         refused(
-            d.call(Request::Start {
+            d.call(Request::Start(UnitsRequest {
                 units: vec![bad.into()],
-            }),
+            })),
             bad,
         );
     }
     // Valid names still work, a bare name meaning `.service`.
-    match d.call(Request::Mask {
+    match d.call(Request::Mask(UnitsRequest {
         units: vec!["other".into()],
-    }) {
+    })) {
         Response::FileChanges { .. } => {}
         other => panic!("mask other: {other:?}"),
     }
@@ -166,9 +167,9 @@ print(data.decode())\n";
     assert!(text.contains("secret.service"), "{text}");
     assert!(!text.contains("hunter2"), "leaked through show: {text}");
     // Root still reads it.
-    match d.call(Request::Cat {
+    match d.call(Request::Cat(UnitsRequest {
         units: vec!["secret.service".into()],
-    }) {
+    })) {
         Response::Files { units } => assert!(units[0].files[0].text.contains("hunter2")),
         other => panic!("{other:?}"),
     }
@@ -263,9 +264,9 @@ fn logs_show_another_user_only_their_own_units() {
     d.start();
     fs::set_permissions(&d.state, fs::Permissions::from_mode(0o755)).unwrap();
     for unit in ["secret.service", "mine.service"] {
-        d.call(Request::Start {
+        d.call(Request::Start(UnitsRequest {
             units: vec![unit.into()],
-        });
+        }));
     }
     assert!(daemon_support::wait_for(Duration::from_secs(10), || {
         d.log_lines("secret.service")

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use sundial::ipc::{HistoryRequest, ListTimersRequest, LogsRequest};
 
 use daemon_support::{enable, wait_for, Daemon};
 use sundial::ipc::{Client, Request, Response};
@@ -95,10 +96,10 @@ fn poll_list_timers(
                 .set_timeout(Some(Duration::from_secs(60)))
                 .expect("timeout");
             let response = client
-                .call(&Request::ListTimers {
+                .call(&Request::ListTimers(ListTimersRequest {
                     all: false,
                     patterns: patterns.clone(),
-                })
+                }))
                 .expect("answers");
             assert!(
                 matches!(response, Response::Timers { .. }),
@@ -162,10 +163,10 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
     );
     // The socket is up before the daemon has scheduled every timer: the
     // probe measures the burst, not the start-up.
-    d.call(Request::ListTimers {
+    d.call(Request::ListTimers(ListTimersRequest {
         all: false,
         patterns: vec!["b00000.timer".into()],
-    });
+    }));
     let stop = Arc::new(AtomicBool::new(false));
     // One timer's line: the request walks every timer, but its answer is
     // small, so what is measured is how soon the loop gets to it.
@@ -174,10 +175,10 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
         vec!["b00000.timer".into()],
         Arc::clone(&stop),
     );
-    let all_runs = |d: &Daemon| match d.call(Request::History {
+    let all_runs = |d: &Daemon| match d.call(Request::History(HistoryRequest {
         unit: None,
         limit: Some(n as u32 * 2),
-    }) {
+    })) {
         Response::Runs { runs } => runs,
         other => panic!("history: {other:?}"),
     };
@@ -234,7 +235,7 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
     let mut own: HashMap<String, (i64, i64)> = HashMap::new();
     let client = Client::connect(&d.socket).unwrap();
     client.set_timeout(Some(Duration::from_secs(60))).unwrap();
-    let request = Request::Logs {
+    let request = Request::Logs(LogsRequest {
         units: vec![],
         follow: false,
         lines: None,
@@ -242,7 +243,7 @@ fn a_burst_of_timers_records_each_runs_own_start_and_keeps_the_socket_answering(
         until_usec: None,
         invocation: None,
         priorities: None,
-    };
+    });
     for response in client.stream(&request).expect("streams") {
         if let Response::Logs { lines } = response.expect("a frame") {
             for l in lines {
@@ -367,10 +368,10 @@ fn root_calls(d: &Daemon, count: usize) -> Probe {
     let mut probe = Probe::default();
     for _ in 0..count {
         let began = Instant::now();
-        let response = d.call(Request::ListTimers {
+        let response = d.call(Request::ListTimers(ListTimersRequest {
             all: true,
             patterns: vec![],
-        });
+        }));
         assert!(
             matches!(response, Response::Timers { .. }),
             "root was refused: {response:?}"
@@ -583,10 +584,10 @@ fn a_kill_during_a_burst_loses_no_persistent_run() {
         enable(&d.units, "timers.target", &format!("p{i:05}.timer"));
     }
     d.start();
-    let runs = |d: &Daemon| match d.call(Request::History {
+    let runs = |d: &Daemon| match d.call(Request::History(HistoryRequest {
         unit: None,
         limit: Some(n as u32 * 4),
-    }) {
+    })) {
         Response::Runs { runs } => runs,
         other => panic!("history: {other:?}"),
     };

@@ -14,6 +14,7 @@ mod daemon_support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+use sundial::ipc::{LogsRequest, UnitsRequest};
 
 use daemon_support::{enable, wait_for, Daemon};
 use sundial::ipc::types::{LogLine, RunRow};
@@ -104,9 +105,9 @@ fn job_units(marker: &str) -> (String, String) {
 }
 
 fn stop(d: &Daemon, unit: &str) {
-    match d.call(Request::Stop {
+    match d.call(Request::Stop(UnitsRequest {
         units: vec![unit.into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("stop {unit}: {other:?}"),
     }
@@ -332,9 +333,9 @@ fn a_run_cut_off_mid_chain_is_ended_and_recorded_as_such() {
     std::thread::spawn(move || {
         if let Ok(mut c) = sundial::ipc::Client::connect(&socket) {
             let _ = c.set_timeout(Some(Duration::from_secs(2)));
-            let _ = c.call(&Request::Start {
+            let _ = c.call(&Request::Start(UnitsRequest {
                 units: vec!["chain.service".into()],
-            });
+            }));
         }
     });
     assert!(wait_for(Duration::from_secs(20), || copies(&main_m).len()
@@ -441,7 +442,7 @@ fn an_adopted_run_is_handed_over_by_daemon_reexec() {
 /// Every captured line of `unit`, with its invocation, in the log's order.
 fn logs(d: &Daemon, unit: &str) -> Vec<LogLine> {
     let client = Client::connect(&d.socket).expect("connects");
-    let request = Request::Logs {
+    let request = Request::Logs(LogsRequest {
         units: vec![unit.into()],
         follow: false,
         lines: None,
@@ -449,7 +450,7 @@ fn logs(d: &Daemon, unit: &str) -> Vec<LogLine> {
         until_usec: None,
         invocation: None,
         priorities: None,
-    };
+    });
     let mut lines = Vec::new();
     for response in client.stream(&request).expect("streams") {
         match response.expect("a frame") {

@@ -13,6 +13,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use sundial::ipc::UnitsRequest;
 
 use daemon_support::{wait_for, Daemon};
 use sundial::ipc::{Request, Response};
@@ -140,9 +141,9 @@ fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
     daemon_support::write_unit(&d.units, "escape.service", &escaping_unit(&marker, n));
     d.start();
     let mut cgroups = CgroupGuard(None);
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec!["escape.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("start: {other:?}"),
     }
@@ -173,9 +174,9 @@ fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
         assert!(dir.is_dir(), "{label}: {} is not there", dir.display());
     }
     let t1 = Instant::now();
-    match d.call(Request::Stop {
+    match d.call(Request::Stop(UnitsRequest {
         units: vec!["escape.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("stop: {other:?}"),
     }
@@ -227,9 +228,9 @@ fn escape_after_a_while(mut d: Daemon, tag: u32, label: &str) {
     daemon_support::write_unit(&d.units, "slow.service", &slowly_escaping_unit(&marker, n));
     d.start();
     let mut cgroups = CgroupGuard(None);
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec!["slow.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("start: {other:?}"),
     }
@@ -254,9 +255,9 @@ fn escape_after_a_while(mut d: Daemon, tag: u32, label: &str) {
         alive, n,
         "{label}: the service's processes were ended before its stop"
     );
-    match d.call(Request::Stop {
+    match d.call(Request::Stop(UnitsRequest {
         units: vec!["slow.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("stop: {other:?}"),
     }
@@ -381,9 +382,9 @@ fn every_run_of_a_restarting_service_has_its_cgroup() {
     );
     d.start();
     let mut cgroups = CgroupGuard(None);
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec!["again.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("start: {other:?}"),
     }
@@ -402,9 +403,9 @@ fn every_run_of_a_restarting_service_has_its_cgroup() {
     // Each run's process ended with its run.
     let alive = marked(&marker).len();
     assert!(alive <= 1, "{alive} processes of earlier runs live on");
-    match d.call(Request::Stop {
+    match d.call(Request::Stop(UnitsRequest {
         units: vec!["again.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("stop: {other:?}"),
     }
@@ -443,9 +444,9 @@ fn the_cgroups_a_service_makes_go_with_it() {
     );
     d.start();
     let mut cgroups = CgroupGuard(None);
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec!["nest.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("start: {other:?}"),
     }
@@ -462,9 +463,9 @@ fn the_cgroups_a_service_makes_go_with_it() {
         "the service's process is in its own cgroup: {}",
         d.stderr()
     );
-    match d.call(Request::Stop {
+    match d.call(Request::Stop(UnitsRequest {
         units: vec!["nest.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("stop: {other:?}"),
     }
@@ -490,9 +491,9 @@ fn a_re_executed_daemon_keeps_its_services_cgroups() {
     daemon_support::write_unit(&d.units, "escape.service", &escaping_unit(&marker, n));
     d.start();
     let mut cgroups = CgroupGuard(None);
-    match d.call(Request::Start {
+    match d.call(Request::Start(UnitsRequest {
         units: vec!["escape.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("start: {other:?}"),
     }
@@ -512,9 +513,9 @@ fn a_re_executed_daemon_keeps_its_services_cgroups() {
         d.stderr()
     );
     assert_eq!(control_group(&d, "escape.service"), Some(before.clone()));
-    match d.call(Request::Stop {
+    match d.call(Request::Stop(UnitsRequest {
         units: vec!["escape.service".into()],
-    }) {
+    })) {
         Response::Done { .. } => {}
         other => panic!("stop: {other:?}"),
     }

@@ -12,6 +12,7 @@ mod daemon_support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+use sundial::ipc::{ListTimersRequest, LogsRequest, UnitsRequest};
 
 use daemon_support::{enable, Daemon};
 use sundial::ipc::client::Client;
@@ -79,7 +80,7 @@ fn logs(daemon: &Daemon, unit: Option<&str>, n: Option<u64>) -> Vec<String> {
     client
         .set_timeout(Some(Duration::from_secs(60)))
         .expect("timeout");
-    let request = Request::Logs {
+    let request = Request::Logs(LogsRequest {
         units: unit.map(|u| vec![u.to_owned()]).unwrap_or_default(),
         follow: false,
         lines: n,
@@ -87,7 +88,7 @@ fn logs(daemon: &Daemon, unit: Option<&str>, n: Option<u64>) -> Vec<String> {
         until_usec: None,
         invocation: None,
         priorities: None,
-    };
+    });
     let mut lines = Vec::new();
     for response in client.stream(&request).expect("streams") {
         match response.expect("a frame") {
@@ -99,9 +100,9 @@ fn logs(daemon: &Daemon, unit: Option<&str>, n: Option<u64>) -> Vec<String> {
 }
 
 fn start(daemon: &Daemon, unit: &str) {
-    if let Response::Error { message, .. } = daemon.call(Request::Start {
+    if let Response::Error { message, .. } = daemon.call(Request::Start(UnitsRequest {
         units: vec![unit.into()],
-    }) {
+    })) {
         panic!("start {unit}: {message}");
     }
 }
@@ -168,9 +169,9 @@ fn a_flood_of_output_leaves_the_daemon_small_on_time_and_within_its_database() {
             client
                 .set_timeout(Some(Duration::from_secs(900)))
                 .expect("timeout");
-            match client.call(&Request::Start {
+            match client.call(&Request::Start(UnitsRequest {
                 units: vec![unit.into()],
-            }) {
+            })) {
                 Ok(Response::Error { message, .. }) => panic!("start {unit}: {message}"),
                 Ok(_) => {}
                 Err(e) => panic!("start {unit}: {e}"),
@@ -185,10 +186,10 @@ fn a_flood_of_output_leaves_the_daemon_small_on_time_and_within_its_database() {
     let mut turn = 0u64;
     loop {
         let at = Instant::now();
-        match daemon.call(Request::ListTimers {
+        match daemon.call(Request::ListTimers(ListTimersRequest {
             all: false,
             patterns: vec![],
-        }) {
+        })) {
             Response::Timers { .. } => list_timers.push(at.elapsed()),
             other => panic!("list-timers: {other:?}"),
         }

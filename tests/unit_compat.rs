@@ -28,7 +28,7 @@
 //! are dropped:
 //!
 //! * `KEY=: not supported, ignoring`: a directive systemd implements and
-//!   sundial reads but does not (DESIGN.md: reported, never silently
+//!   sundial reads but does not (sundial's rule: reported, never silently
 //!   dropped; systemd has nothing to say about it);
 //! * `X-Sundial-…=: unknown sundial extension …`: sundial's own keys, which
 //!   systemd ignores as it ignores every `X-` key;

@@ -43,6 +43,7 @@ use crate::scheduler::Event;
 use crate::store::{InvocationId, ProcessRole, Run, RunProcess};
 use crate::supervisor::adopt::{self as decide, Finding, Found, Plan, TakeoverRequest};
 use crate::supervisor::exec_chain::ExecKind;
+use crate::supervisor::state::SubState;
 use crate::supervisor::Supervisor;
 use sundial_calendar::Timestamp;
 
@@ -159,7 +160,7 @@ pub fn recover(state: &mut State, killed_daemon_start: Option<Timestamp>) {
         let control = control_row.map(look);
         let sub_state = main_row
             .or(control_row)
-            .map_or("", |r| r.sub_state.as_str());
+            .and_then(|r| SubState::from_name(&r.sub_state));
         let oneshot = state.supervisor.is_oneshot(&run.unit).unwrap_or(false);
         let plan = decide::plan(
             oneshot,
@@ -182,7 +183,10 @@ pub fn recover(state: &mut State, killed_daemon_start: Option<Timestamp>) {
         let taken = match plan {
             Plan::Lost => false,
             Plan::Adopt | Plan::End => {
-                let final_phase = sub_state == "stop-post" || sub_state.starts_with("final-");
+                let final_phase = matches!(
+                    sub_state,
+                    Some(SubState::StopPost | SubState::FinalSigterm | SubState::FinalSigkill)
+                );
                 let request = TakeoverRequest {
                     unit: run.unit.clone(),
                     invocation_id: run.invocation.to_string(),

@@ -143,29 +143,43 @@ pub enum ClockMove {
     Suspend(Timespan),
 }
 
+/// Why a line is no manual clock command; each names the verb or word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockMoveError {
+    #[error("{verb}: expected microseconds, found {found:?}")]
+    NotMicroseconds { verb: String, found: Option<String> },
+    #[error("{verb}: a span cannot be negative")]
+    NegativeSpan { verb: String },
+    #[error("unknown command {0:?}: expected now, set-realtime, advance or suspend")]
+    UnknownCommand(String),
+}
+
 impl ClockMove {
     /// Parses one command line.
-    pub fn parse(line: &str) -> Result<ClockMove, String> {
+    pub fn parse(line: &str) -> Result<ClockMove, ClockMoveError> {
         let mut words = line.split_whitespace();
         let verb = words.next().unwrap_or_default();
         let arg = words.next();
-        let number = || -> Result<i64, String> {
+        let number = || -> Result<i64, ClockMoveError> {
             arg.and_then(|a| a.parse().ok())
-                .ok_or_else(|| format!("{verb}: expected microseconds, found {arg:?}"))
+                .ok_or_else(|| ClockMoveError::NotMicroseconds {
+                    verb: verb.to_owned(),
+                    found: arg.map(str::to_owned),
+                })
         };
-        let span = || -> Result<Timespan, String> {
+        let span = || -> Result<Timespan, ClockMoveError> {
             u64::try_from(number()?)
                 .map(Timespan::from_usec)
-                .map_err(|_| format!("{verb}: a span cannot be negative"))
+                .map_err(|_| ClockMoveError::NegativeSpan {
+                    verb: verb.to_owned(),
+                })
         };
         match verb {
             "now" => Ok(ClockMove::Now),
             "set-realtime" => Ok(ClockMove::SetRealtime(Timestamp::from_usec(number()?))),
             "advance" => Ok(ClockMove::Advance(span()?)),
             "suspend" => Ok(ClockMove::Suspend(span()?)),
-            _ => Err(format!(
-                "unknown command {verb:?}: expected now, set-realtime, advance or suspend"
-            )),
+            _ => Err(ClockMoveError::UnknownCommand(verb.to_owned())),
         }
     }
 
@@ -284,6 +298,20 @@ mod tests {
         assert!(ClockMove::parse("advance -5").is_err());
         assert!(ClockMove::parse("advance").is_err());
         assert!(ClockMove::parse("rewind 5").is_err());
+        assert_eq!(
+            ClockMove::parse("advance -5").unwrap_err().to_string(),
+            "advance: a span cannot be negative"
+        );
+        assert_eq!(
+            ClockMove::parse("set-realtime soon")
+                .unwrap_err()
+                .to_string(),
+            "set-realtime: expected microseconds, found Some(\"soon\")"
+        );
+        assert_eq!(
+            ClockMove::parse("rewind 5").unwrap_err(),
+            ClockMoveError::UnknownCommand("rewind".into())
+        );
     }
 
     #[test]

@@ -298,7 +298,7 @@ impl Config {
                 RawSize::Bytes(b) => Some(*b),
                 RawSize::Text(t) => parse_size(t)
                     .map(|b| (b > 0).then_some(b))
-                    .map_err(|m| value_error("logs.max_bytes", m))?,
+                    .map_err(|e| value_error("logs.max_bytes", e.to_string()))?,
             };
         }
         config.retention.max_rows = raw.logs.max_lines.filter(|n| *n > 0);
@@ -345,8 +345,17 @@ impl Config {
     }
 }
 
+/// A size that is not one; each names the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    #[error("invalid size {0:?}: expected bytes or a number with K, M, G or T")]
+    Invalid(String),
+    #[error("size {0:?} is too large")]
+    TooLarge(String),
+}
+
 /// `1024`, `512K`, `64M`, `1.5G`, `2T` (case-insensitive, optional `B`/`iB`).
-fn parse_size(text: &str) -> Result<u64, String> {
+fn parse_size(text: &str) -> Result<u64, SizeError> {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
     let body = lower
@@ -365,12 +374,10 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite() && *v >= 0.0)
-        .ok_or_else(|| {
-            format!("invalid size {t:?}: expected bytes or a number with K, M, G or T")
-        })?;
+        .ok_or_else(|| SizeError::Invalid(t.to_owned()))?;
     let bytes = value * (1u64 << shift) as f64;
     if bytes > u64::MAX as f64 {
-        return Err(format!("size {t:?} is too large"));
+        return Err(SizeError::TooLarge(t.to_owned()));
     }
     Ok(bytes as u64)
 }
@@ -539,5 +546,9 @@ default_environment = { LANG = "C.UTF-8" }
         assert_eq!(parse_size("1g"), Ok(1 << 30));
         assert!(parse_size("-1M").is_err());
         assert!(parse_size("M").is_err());
+        assert_eq!(
+            parse_size("lots").unwrap_err().to_string(),
+            "invalid size \"lots\": expected bytes or a number with K, M, G or T"
+        );
     }
 }

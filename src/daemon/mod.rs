@@ -51,26 +51,28 @@ pub mod waits;
 
 use std::collections::BTreeSet;
 use std::io;
+use std::os::fd::RawFd;
 use std::time::Duration;
 
 use sundial_calendar::zone::{local_zone, SystemZones};
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use crate::activation::Activation;
-use crate::ipc::{BindError, Policy, Server, ServerConfig};
-use crate::scheduler::clock::{Boottime, Clock, ManualClock, Monotonic};
+use crate::ipc::server::SocketFile;
+use crate::ipc::{BindError, Incoming, Policy, Server, ServerConfig};
+use crate::scheduler::clock::{Boottime, Clock, ClockSnapshot, ManualClock, Monotonic};
 use crate::scheduler::random::{HostIdentity, SplitMix64};
 use crate::scheduler::{Scheduler, SchedulerConfig};
 use crate::store::{DaemonRecord, Store, StoreError};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::unit::{host, LoadContext, Scope, UnitType};
 use clock::{
-    clock_socket, serve_manual_clock, DaemonClock, RealClock, MANUAL_CLOCK_BOOT_ID_ENV,
-    MANUAL_CLOCK_ENV, MANUAL_CLOCK_START_ENV, MANUAL_CLOCK_UPTIME_ENV,
+    clock_socket, serve_manual_clock, ClockCommand, DaemonClock, RealClock,
+    MANUAL_CLOCK_BOOT_ID_ENV, MANUAL_CLOCK_ENV, MANUAL_CLOCK_START_ENV, MANUAL_CLOCK_UPTIME_ENV,
 };
 use config::{Config, ConfigError};
 use localtime::{LocalTimeFile, LocalTimeWatch};
-use output::{channel_sink, LogPipe};
+use output::{channel_sink, LogPipe, SinkItem};
 use paths::{DaemonPaths, HostEnv, PathError, PathFlags};
 use runs::RunTracker;
 use state::{report, State};
@@ -114,7 +116,7 @@ pub enum DaemonError {
     Crontab(String),
     /// The handover of `daemon-reexec` cannot be read.
     #[error("cannot take over from the previous program: {0}")]
-    Reexec(String),
+    Reexec(reexec::ReexecError),
     /// `--clock=manual` without the test variable.
     #[error("--clock=manual is for tests and needs {MANUAL_CLOCK_ENV}=1 in the environment")]
     ManualClockRefused,
@@ -167,31 +169,8 @@ async fn start(
     if let Some(warning) = proc_namespace_mismatch() {
         report(warning);
     }
-    let clock = if options.manual_clock {
-        let mut start = RealClock.now();
-        if let Some(t) = std::env::var(MANUAL_CLOCK_START_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok())
-        {
-            start.realtime = sundial_calendar::Timestamp::from_usec(t);
-        }
-        if let Some(t) = std::env::var(MANUAL_CLOCK_UPTIME_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok())
-        {
-            start.monotonic = Monotonic::from_usec(t);
-            start.boottime = Boottime::from_usec(t);
-        }
-        DaemonClock::Manual(ManualClock::new(start))
-    } else {
-        DaemonClock::Real(RealClock)
-    };
-    let boot_id = match std::env::var(MANUAL_CLOCK_BOOT_ID_ENV) {
-        Ok(id) if options.manual_clock => id,
-        _ => std::fs::read_to_string(BOOT_ID_FILE)
-            .map(|id| id.trim().to_owned())
-            .unwrap_or_default(),
-    };
+    let clock = daemon_clock(options.manual_clock);
+    let boot_id = boot_id(options.manual_clock);
     let now = clock.now();
     // A re-executed daemon started when its first program did.
     let started = handover.as_ref().map_or(now, |h| h.started.into());
@@ -199,6 +178,125 @@ async fn start(
     // Before the store is touched: settling "abandoned" runs would close
     // those of a daemon that is alive.
     let _state_lock = lock::StateLock::acquire(&paths.database)?;
+    let mut store = open_store(&paths, &config, now)?;
+
+    // Before the socket: a crontab that does not translate stops the start.
+    let crontabs = crontab_feed(&options, &paths, &env)?;
+    let crontab_watch = watch_crontabs(&crontabs);
+    let socket = control_socket(&paths, handover.as_ref(), options.manual_clock)?;
+
+    let (cx, transient) = load_context(&options, &paths, &crontabs, &store);
+    let (localtime, zone_watch) = local_time_watch(&paths, cx.local_zone_from_tz);
+    let killed_daemon_start = record_daemon(&mut store, &paths, &cx.load, started, &handover);
+    let units = UnitSet::load(cx.load);
+    for d in units.diagnostics() {
+        report(d.to_string());
+    }
+
+    let (supervisor, sink_rx) = supervisor(&paths, &config, &env, &units)?;
+    if handover.is_some() {
+        // The handlers exist now: signals held across the exec come in.
+        reexec::release_signals();
+    }
+    let scheduler = scheduler(&paths, &units, started);
+    let flush = Duration::from_micros(config.log_flush_interval.as_usec().min(60_000_000));
+    let timers = if options.manual_clock {
+        None
+    } else {
+        Some(timerfd::ClockTimers::new().map_err(io_error("cannot create the clock timerfds"))?)
+    };
+    let log_store = store.another_connection()?;
+    let logs = LogPipe::new(flush, options.log_stdout, log_store)
+        .map_err(io_error("cannot start the log writer thread"))?;
+    let mut state = State {
+        clock,
+        scheduler,
+        supervisor,
+        store,
+        units,
+        paths,
+        config,
+        runs: handover
+            .as_ref()
+            .map_or_else(RunTracker::default, |h| RunTracker::restore(&h.runs)),
+        logs,
+        sink: sink_rx,
+        waits: waits::JobWaits::default(),
+        run_waits: waits::RunWaits::default(),
+        transient,
+        active_targets: BTreeSet::new(),
+        stats: stats::Stats::default(),
+        shutting_down: false,
+        debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
+        started,
+        localtime,
+        boot_id,
+        crontabs,
+        reexec: reexec::Reexec::new(Some(socket.listener_fd)),
+        backlog: backlog::Backlog::default(),
+    };
+
+    let reexecuted = handover.is_some();
+    take_over(&mut state, handover, killed_daemon_start);
+    heap::release_free_pages();
+    report_started(&state, reexecuted);
+
+    let sources = event_loop::Sources {
+        requests: socket.requests,
+        timers,
+        clock_commands: socket.clock_commands,
+        signals,
+        zone_watch,
+        crontab_watch,
+    };
+    let result = event_loop::run(&mut state, sources).await;
+    // Only our own socket: if the file was replaced, another daemon owns the path now.
+    if let Some(file) = socket.file {
+        file.remove_if_ours();
+    }
+    result.map_err(io_error("event loop"))
+}
+
+/// The clock phase: the real clocks, or under `--clock=manual` a clock the
+/// tests move, starting where the test variables say.
+fn daemon_clock(manual: bool) -> DaemonClock {
+    if !manual {
+        return DaemonClock::Real(RealClock);
+    }
+    let mut start = RealClock.now();
+    if let Some(t) = std::env::var(MANUAL_CLOCK_START_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        start.realtime = sundial_calendar::Timestamp::from_usec(t);
+    }
+    if let Some(t) = std::env::var(MANUAL_CLOCK_UPTIME_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        start.monotonic = Monotonic::from_usec(t);
+        start.boottime = Boottime::from_usec(t);
+    }
+    DaemonClock::Manual(ManualClock::new(start))
+}
+
+/// This boot's id (a test's, under the manual clock).
+fn boot_id(manual: bool) -> String {
+    match std::env::var(MANUAL_CLOCK_BOOT_ID_ENV) {
+        Ok(id) if manual => id,
+        _ => std::fs::read_to_string(BOOT_ID_FILE)
+            .map(|id| id.trim().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// The store phase (under the state lock): the database opened, old log
+/// lines pruned, writes batched and synced on the store's own thread.
+fn open_store(
+    paths: &DaemonPaths,
+    config: &Config,
+    now: ClockSnapshot,
+) -> Result<Store, DaemonError> {
     let mut store = Store::open(&paths.database)?;
     store.set_log_retention(config.retention);
     // The runs a crashed daemon left in flight are taken over or closed
@@ -213,18 +311,34 @@ async fn start(
     // loop never waits for the disk.
     store.set_batching(true)?;
     store.sync_in_background()?;
+    Ok(store)
+}
 
-    // Before the socket: a crontab that does not translate stops the start.
-    let crontabs = crontab_feed(&options, &paths, &env)?;
-    let crontab_watch = watch_crontabs(&crontabs);
+/// The control socket as served: requests come in on `requests`.
+struct ControlSocket {
+    /// The socket's file, removed at exit if it is still ours.
+    file: Option<SocketFile>,
+    /// The listening socket, kept open across `daemon-reexec`.
+    listener_fd: RawFd,
+    requests: mpsc::Receiver<Incoming>,
+    /// The manual clock's commands, under `--clock=manual`.
+    clock_commands: Option<mpsc::Receiver<ClockCommand>>,
+}
 
+/// The control socket phase: bound (or inherited from the program before a
+/// re-execution) and served; the manual clock's socket too.
+fn control_socket(
+    paths: &DaemonPaths,
+    handover: Option<&reexec::Handover>,
+    manual_clock: bool,
+) -> Result<ControlSocket, DaemonError> {
     let policy = match paths.scope {
         Scope::System => Policy::System,
         Scope::User => Policy::User {
             owner: nix::unistd::getuid().as_raw(),
         },
     };
-    let server = match &handover {
+    let server = match handover {
         Some(h) => Server::from_inherited(
             reexec::listener(h),
             &paths.socket,
@@ -233,17 +347,40 @@ async fn start(
         )?,
         None => Server::bind(&paths.socket, policy, ServerConfig::default())?,
     };
-    let socket_file = server.socket_file().cloned();
+    let file = server.socket_file().cloned();
     let listener_fd = server.listener_fd();
     let (requests_tx, requests) = mpsc::channel(64);
     tokio::spawn(server.serve(requests_tx));
-    let clock_commands = if options.manual_clock {
+    let clock_commands = if manual_clock {
         let path = clock_socket(&paths.runtime_dir);
         Some(serve_manual_clock(&path).map_err(io_error("cannot bind the manual clock socket"))?)
     } else {
         None
     };
+    Ok(ControlSocket {
+        file,
+        listener_fd,
+        requests,
+        clock_commands,
+    })
+}
 
+/// Where units are loaded from and how, before they are.
+struct UnitsContext {
+    load: LoadContext<'static>,
+    /// Whether `TZ` set the local zone (then /etc/localtime is not watched).
+    local_zone_from_tz: bool,
+}
+
+/// The units' context: the search path (transient units first, crontabs
+/// last), specifiers, and the local zone; the transient units restored from
+/// the store, whose files the search path finds.
+fn load_context(
+    options: &DaemonOptions,
+    paths: &DaemonPaths,
+    crontabs: &crontabs::Crontabs,
+    store: &Store,
+) -> (UnitsContext, transient::TransientUnits) {
     // The zone source lives as long as the process: unit snapshots and the
     // supervisor's loader borrow it.
     let zones: &'static SystemZones = Box::leak(Box::new(
@@ -251,34 +388,17 @@ async fn start(
     ));
     // Before the units are loaded: their files come from the store.
     let transient_dir = transient::directory(&paths.runtime_dir);
-    let transient = transient::TransientUnits::restore(transient_dir.clone(), &store);
+    let transient = transient::TransientUnits::restore(transient_dir.clone(), store);
     // First in the search path, as systemd's /run/systemd/transient; not in
     // `paths.search_path`, whose first directory is where `enable` links.
     let mut search_path = paths.search_path.clone();
     search_path.dirs.insert(0, transient_dir);
     let tz = std::env::var("TZ").ok();
-    let cx = LoadContext {
+    let mut cx = LoadContext {
         search_path,
         specifiers: host::specifier_context(paths.scope),
         local_zone: local_zone(tz.as_deref(), zones),
         zones,
-    };
-    // glibc reads the file only while TZ is unset; then it is watched.
-    let (localtime, zone_watch) = if tz.is_none() {
-        let file = LocalTimeFile::new(&paths.localtime, std::env::var("TZDIR").ok());
-        let watch = match LocalTimeWatch::new(&paths.localtime) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                report(format!(
-                    "cannot watch {} for time zone changes (daemon-reload still notices them): {e}",
-                    paths.localtime.display()
-                ));
-                None
-            }
-        };
-        (Some(file), watch)
-    } else {
-        (None, None)
     };
     // A missing directory of the search path is no error (systemd skips
     // them too), but one named with --unit-dir is most likely a typo.
@@ -287,15 +407,52 @@ async fn start(
             report(format!("--unit-dir {}: no such directory", dir.display()));
         }
     }
-    let mut cx = cx;
     cx.search_path.dirs.push(crontabs.dir().to_path_buf());
     report(format!(
         "reading unit files from {}",
         units::describe_unit_dirs(&paths.search_path)
     ));
-    // What a client reads when this daemon is not running: where its units
-    // and socket are (it looks at the same unit files).
-    // A daemon that did not stop in order: what it started is looked for.
+    let context = UnitsContext {
+        load: cx,
+        local_zone_from_tz: tz.is_some(),
+    };
+    (context, transient)
+}
+
+/// The local zone file and its watch: glibc reads the file only while TZ
+/// is unset; then it is watched.
+fn local_time_watch(
+    paths: &DaemonPaths,
+    zone_from_tz: bool,
+) -> (Option<LocalTimeFile>, Option<LocalTimeWatch>) {
+    if zone_from_tz {
+        return (None, None);
+    }
+    let file = LocalTimeFile::new(&paths.localtime, std::env::var("TZDIR").ok());
+    let watch = match LocalTimeWatch::new(&paths.localtime) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            report(format!(
+                "cannot watch {} for time zone changes (daemon-reload still notices them): {e}",
+                paths.localtime.display()
+            ));
+            None
+        }
+    };
+    (Some(file), watch)
+}
+
+/// Records this daemon in the store: what a client reads when it is not
+/// running (where its units and socket are; it looks at the same unit
+/// files). Returns when a daemon that did not stop in order started: what
+/// it started is looked for.
+fn record_daemon(
+    store: &mut Store,
+    paths: &DaemonPaths,
+    cx: &LoadContext<'_>,
+    started: ClockSnapshot,
+    handover: &Option<reexec::Handover>,
+) -> Option<sundial_calendar::Timestamp> {
     let killed_daemon_start = match store.daemon_record() {
         Ok(Some(previous)) if previous.stopped.is_none() && handover.is_none() => {
             Some(previous.started)
@@ -318,11 +475,17 @@ async fn start(
             "cannot record this daemon in the state database: {e}"
         ));
     }
-    let units = UnitSet::load(cx);
-    for d in units.diagnostics() {
-        report(d.to_string());
-    }
+    killed_daemon_start
+}
 
+/// The supervisor phase: its settings from the config and the environment,
+/// the services' manager environment, and the units it resolves names in.
+fn supervisor(
+    paths: &DaemonPaths,
+    config: &Config,
+    env: &HostEnv,
+    units: &UnitSet,
+) -> Result<(Supervisor, UnboundedReceiver<SinkItem>), DaemonError> {
     let mut supervisor_config = SupervisorConfig::new(&paths.runtime_dir);
     supervisor_config.defaults = config.defaults;
     supervisor_config.log_rate_limit = config.log_rate_limit;
@@ -362,12 +525,12 @@ async fn start(
     ))?;
     supervisor.set_resolver(units.resolver());
     report(supervisor.process_tracking());
-    if handover.is_some() {
-        // The handlers exist now: signals held across the exec come in.
-        reexec::release_signals();
-    }
+    Ok((supervisor, sink_rx))
+}
 
-    let scheduler = Scheduler::new(
+/// The scheduler, in the units' local zone.
+fn scheduler(paths: &DaemonPaths, units: &UnitSet, started: ClockSnapshot) -> Scheduler {
+    Scheduler::new(
         SchedulerConfig {
             host: host_identity(paths.scope),
             zone: units.cx.local_zone.clone(),
@@ -376,54 +539,30 @@ async fn start(
             tick_usec: 1,
         },
         Box::new(SplitMix64::new(random_seed())),
-    );
-    let flush = Duration::from_micros(config.log_flush_interval.as_usec().min(60_000_000));
-    let timers = if options.manual_clock {
-        None
-    } else {
-        Some(timerfd::ClockTimers::new().map_err(io_error("cannot create the clock timerfds"))?)
-    };
-    let log_store = store.another_connection()?;
-    let logs = LogPipe::new(flush, options.log_stdout, log_store)
-        .map_err(io_error("cannot start the log writer thread"))?;
-    let mut state = State {
-        clock,
-        scheduler,
-        supervisor,
-        store,
-        units,
-        paths,
-        config,
-        runs: handover
-            .as_ref()
-            .map_or_else(RunTracker::default, |h| RunTracker::restore(&h.runs)),
-        logs,
-        sink: sink_rx,
-        waits: waits::JobWaits::default(),
-        run_waits: waits::RunWaits::default(),
-        transient,
-        active_targets: BTreeSet::new(),
-        stats: stats::Stats::default(),
-        shutting_down: false,
-        debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
-        started,
-        localtime,
-        boot_id,
-        crontabs,
-        reexec: reexec::Reexec::new(Some(listener_fd)),
-        backlog: backlog::Backlog::default(),
-    };
-    let reexecuted = handover.is_some();
+    )
+}
+
+/// The adoption phase: after a re-execution the runs go on as they were;
+/// after a crash what was in flight is taken over or closed, then what the
+/// default targets want starts.
+fn take_over(
+    state: &mut State,
+    handover: Option<reexec::Handover>,
+    killed_daemon_start: Option<sundial_calendar::Timestamp>,
+) {
     match handover {
         // The units' problems are in their logs since the first start.
-        Some(handover) => reexec::restore(&mut state, handover),
+        Some(handover) => reexec::restore(state, handover),
         None => {
-            reload::record_problems(&mut state);
-            adopt::recover(&mut state, killed_daemon_start);
-            start_default_targets(&mut state);
+            reload::record_problems(state);
+            adopt::recover(state, killed_daemon_start);
+            start_default_targets(state);
         }
     }
-    heap::release_free_pages();
+}
+
+/// The line that says the daemon is up.
+fn report_started(state: &State, reexecuted: bool) {
     report(format!(
         "{}: {} units loaded, {} timers active; control socket {}",
         if reexecuted { "re-executed" } else { "started" },
@@ -435,20 +574,6 @@ async fn start(
             .count(),
         state.paths.socket.display()
     ));
-    let sources = event_loop::Sources {
-        requests,
-        timers,
-        clock_commands,
-        signals,
-        zone_watch,
-        crontab_watch,
-    };
-    let result = event_loop::run(&mut state, sources).await;
-    // Only our own socket: if the file was replaced, another daemon owns the path now.
-    if let Some(file) = socket_file {
-        file.remove_if_ours();
-    }
-    result.map_err(io_error("event loop"))
 }
 
 /// Loads the timers, starts what the default targets want, then fires what

@@ -1,6 +1,6 @@
 //! Where the daemon keeps things: unit directories, the state database, the
-//! control socket and the config file, per mode (DESIGN.md, "Modes and
-//! paths"), each overridable by a flag.
+//! control socket and the config file, per mode (the table "Where things
+//! live" in the README), each overridable by a flag.
 //!
 //! The environment is read once into [`HostEnv`] by the caller, so that the
 //! resolution itself is a pure function that tests call with made-up values.

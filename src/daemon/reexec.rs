@@ -52,6 +52,47 @@ pub const HANDOVER_ENV: &str = "SUNDIAL_REEXEC_STATE";
 /// The handover format; a program that reads another refuses it.
 const VERSION: u32 = 1;
 
+/// Why a re-execution did not happen, or why the program it started cannot
+/// read its handover.
+#[derive(Debug, thiserror::Error)]
+pub enum ReexecError {
+    #[error("no control socket to hand over")]
+    NoListener,
+    /// Services in the middle of a step that cannot be handed over.
+    #[error("{}", .0.join(", "))]
+    Busy(Vec<String>),
+    #[error("cannot encode the handover: {0}")]
+    Encode(serde_json::Error),
+    #[error("{}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot find the program: {0}")]
+    Program(std::io::Error),
+    /// The program, an argument or a variable holds a NUL byte.
+    #[error("{0}")]
+    Nul(#[from] std::ffi::NulError),
+    #[error("cannot block signals: {0}")]
+    BlockSignals(nix::Error),
+    #[error("cannot hand over a descriptor: {0}")]
+    Descriptor(std::io::Error),
+    #[error("cannot execute {program}: {source}")]
+    Exec { program: String, source: nix::Error },
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a handover: {source}", path.display())]
+    NotAHandover {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}: handover version {found} is not {VERSION}", path.display())]
+    Version { path: PathBuf, found: u32 },
+}
+
 /// How long a re-execution waits for the daemon to come to rest.
 pub const WAIT: Duration = Duration::from_secs(30);
 
@@ -213,16 +254,10 @@ pub fn attempt(state: &mut State) {
 
 /// Writes the handover and executes the program again; returns only when
 /// that failed, with the daemon as it was.
-fn execute(state: &mut State) -> Result<Infallible, String> {
-    let listener_fd = state
-        .reexec
-        .listener_fd
-        .ok_or("no control socket to hand over")?;
+fn execute(state: &mut State) -> Result<Infallible, ReexecError> {
+    let listener_fd = state.reexec.listener_fd.ok_or(ReexecError::NoListener)?;
     // Reads the capture pipes: their lines go to the store below.
-    let supervisor = state
-        .supervisor
-        .snapshot()
-        .map_err(|busy| busy.join(", "))?;
+    let supervisor = state.supervisor.snapshot().map_err(ReexecError::Busy)?;
     state.supervisor.drain_output();
     state.settle();
     let handover = Handover {
@@ -253,26 +288,28 @@ fn execute(state: &mut State) -> Result<Infallible, String> {
     Err(error)
 }
 
-fn write_handover(path: &Path, handover: &Handover) -> Result<(), String> {
+fn write_handover(path: &Path, handover: &Handover) -> Result<(), ReexecError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let text = serde_json::to_vec(handover).map_err(|e| e.to_string())?;
-    let mut file = std::fs::OpenOptions::new()
+    let text = serde_json::to_vec(handover).map_err(ReexecError::Encode)?;
+    std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .and_then(|mut f| f.write_all(&text).map(|()| f))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.flush().map_err(|e| e.to_string())
+        .and_then(|mut f| f.write_all(&text).and_then(|()| f.flush()))
+        .map_err(|source| ReexecError::Write {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 /// The program file: `/proc/self/exe`, which names the file that was run;
 /// replaced since (an upgrade), it reads "PATH (deleted)" and the new file
 /// at PATH is the one to run.
-fn program() -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the program: {e}"))?;
+fn program() -> Result<PathBuf, ReexecError> {
+    let exe = std::env::current_exe().map_err(ReexecError::Program)?;
     let text = exe.as_os_str().as_bytes();
     Ok(match text.strip_suffix(b" (deleted)") {
         Some(path) => PathBuf::from(std::ffi::OsStr::from_bytes(path)),
@@ -283,8 +320,8 @@ fn program() -> Result<PathBuf, String> {
 /// Blocks the held signals, lets `fds` survive the exec and executes the
 /// program with the same arguments and `$SUNDIAL_REEXEC_STATE=path`.
 /// Returns why it could not, with all of that undone.
-fn exec_with(path: &Path, fds: &[RawFd]) -> String {
-    let cstring = |bytes: &[u8]| CString::new(bytes).map_err(|e| e.to_string());
+fn exec_with(path: &Path, fds: &[RawFd]) -> ReexecError {
+    let cstring = |bytes: &[u8]| CString::new(bytes).map_err(ReexecError::Nul);
     let prepared = (|| {
         let exe = cstring(program()?.as_os_str().as_bytes())?;
         let args = std::env::args_os()
@@ -302,7 +339,7 @@ fn exec_with(path: &Path, fds: &[RawFd]) -> String {
         let mut handover = format!("{HANDOVER_ENV}=").into_bytes();
         handover.extend_from_slice(path.as_os_str().as_bytes());
         env.push(cstring(&handover)?);
-        Ok::<_, String>((exe, args, env))
+        Ok::<_, ReexecError>((exe, args, env))
     })();
     let (exe, args, env) = match prepared {
         Ok(p) => p,
@@ -311,7 +348,7 @@ fn exec_with(path: &Path, fds: &[RawFd]) -> String {
     let held: SigSet = HELD.iter().copied().collect();
     let mut old = SigSet::empty();
     if let Err(e) = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&held), Some(&mut old)) {
-        return format!("cannot block signals: {e}");
+        return ReexecError::BlockSignals(e);
     }
     // SAFETY: each descriptor is open and owned by a live part of the
     // daemon (the server task, a pipe reader) for the duration of this call.
@@ -319,41 +356,49 @@ fn exec_with(path: &Path, fds: &[RawFd]) -> String {
         .iter()
         .map(|fd| unsafe { BorrowedFd::borrow_raw(*fd) })
         .collect();
-    let mut error = borrowed
-        .iter()
-        .find_map(|fd| set_cloexec(fd, false).err())
-        .map(|e| format!("cannot hand over a descriptor: {e}"));
-    if error.is_none() {
-        // Not std's exec: it would clear the signal mask.
-        let Err(e) = nix::unistd::execve(&exe, &args, &env);
-        error = Some(format!("cannot execute {}: {e}", exe.to_string_lossy()));
-    }
+    let error = match borrowed.iter().find_map(|fd| set_cloexec(fd, false).err()) {
+        Some(e) => ReexecError::Descriptor(e),
+        None => {
+            // Not std's exec: it would clear the signal mask.
+            let Err(source) = nix::unistd::execve(&exe, &args, &env);
+            ReexecError::Exec {
+                program: exe.to_string_lossy().into_owned(),
+                source,
+            }
+        }
+    };
     for fd in &borrowed {
         let _ = set_cloexec(fd, true);
     }
     let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
-    error.unwrap_or_default()
+    error
 }
 
 /// The handover of the previous program, when this one was started by
 /// `daemon-reexec`; removes the variable and the file, so that neither
 /// reaches services or a later start.
-pub fn take_handover() -> Result<Option<Handover>, String> {
+pub fn take_handover() -> Result<Option<Handover>, ReexecError> {
     let Some(path) = std::env::var_os(HANDOVER_ENV) else {
         return Ok(None);
     };
     std::env::remove_var(HANDOVER_ENV);
     let path = PathBuf::from(path);
-    let text = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
+    let text = std::fs::read(&path);
     let _ = std::fs::remove_file(&path);
-    let handover: Handover = serde_json::from_slice(&text?)
-        .map_err(|e| format!("{}: not a handover: {e}", path.display()))?;
+    let text = text.map_err(|source| ReexecError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let handover: Handover =
+        serde_json::from_slice(&text).map_err(|source| ReexecError::NotAHandover {
+            path: path.clone(),
+            source,
+        })?;
     if handover.version != VERSION {
-        return Err(format!(
-            "{}: handover version {} is not {VERSION}",
-            path.display(),
-            handover.version
-        ));
+        return Err(ReexecError::Version {
+            path,
+            found: handover.version,
+        });
     }
     Ok(Some(handover))
 }

@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use sundial_calendar::Timestamp;
 
 use crate::activation::Activation;
+use crate::store::StoreError;
 use crate::store::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store};
 use crate::supervisor::exit::ProcessExit;
 use crate::supervisor::state::{ServiceResult, SubState};
@@ -204,7 +205,7 @@ impl RunTracker {
         activation: &Activation,
         now: Timestamp,
         store: &mut Store,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         let run = NewRun {
             unit,
             invocation: fresh_invocation(),
@@ -217,10 +218,7 @@ impl RunTracker {
         };
         self.last_result
             .insert(unit.to_owned(), Some(RunResult::Skipped));
-        store
-            .record_run(&run, now, outcome)
-            .map(drop)
-            .map_err(|e| e.to_string())
+        store.record_run(&run, now, outcome).map(drop)
     }
 
     /// Applies a batch of transitions, in order. `time_of` gives the wall
@@ -352,14 +350,12 @@ impl RunTracker {
     /// Closes a row a crashed daemon left open whose run is not carried on:
     /// `daemon-crash`, no exit status (none was seen), ended `now` (when
     /// the restarted daemon found it so; when it really ended is unknown).
-    pub fn close_cut_off(store: &mut Store, run: &Run, now: Timestamp) -> Result<(), String> {
+    pub fn close_cut_off(store: &mut Store, run: &Run, now: Timestamp) -> Result<(), StoreError> {
         let outcome = RunOutcome {
             result: RunResult::DaemonCrash,
             status: None,
         };
-        store
-            .finish_run(run.invocation, now.max(run.start), outcome)
-            .map_err(|e| e.to_string())
+        store.finish_run(run.invocation, now.max(run.start), outcome)
     }
 }
 

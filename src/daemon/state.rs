@@ -25,7 +25,7 @@ use super::waits::{JobWaits, RunWaits};
 use crate::activation::Activation;
 use crate::scheduler::clock::{Clock, ClockId, ClockSnapshot};
 use crate::scheduler::persistent::{BootStamp, Resume};
-use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerState};
+use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerSubState};
 use crate::store::{MonotonicStamp, Store};
 use crate::supervisor::deps::{JobResult, JobType};
 use crate::supervisor::state::{ActiveState, SubState};
@@ -289,9 +289,7 @@ impl State {
                 }
                 Action::Warn { timer, message } => report(format!("{timer}: {message}")),
                 Action::StateChanged { timer, from, to } => {
-                    let was_active = !matches!(from, "dead" | "failed");
-                    let is_active = !matches!(to, "dead" | "failed");
-                    if was_active != is_active {
+                    if from.is_active() != to.is_active() {
                         self.runs.touch(&timer, self.now().realtime);
                     }
                     if self.debug {
@@ -409,7 +407,7 @@ impl State {
                     .runs
                     .skipped(unit, activation, now.realtime, &mut self.store)
                 {
-                    report(e);
+                    report(format!("{unit}: cannot record its skipped start: {e}"));
                 }
             }
             for (_, unit, ty, result) in &finished {
@@ -420,10 +418,9 @@ impl State {
                 if *ty == JobType::Start && matches!(result, JobResult::Skipped | JobResult::Assert)
                 {
                     let (active, _) = self.active_state(unit);
-                    let active = !matches!(active, "inactive" | "failed");
                     self.schedule(Event::UnitChanged {
                         unit: unit.clone(),
-                        active,
+                        active: !active.is_inactive_or_failed(),
                     });
                 }
             }
@@ -483,25 +480,37 @@ impl State {
         self.logs.sync_within(std::time::Duration::from_secs(1));
     }
 
-    /// systemd's ActiveState and SubState of any unit.
-    pub fn active_state(&self, name: &str) -> (&'static str, &'static str) {
+    /// systemd's ActiveState and SubState of any unit. The sub-state is the
+    /// name of the unit type's own sub-state (a service's [`SubState`], a
+    /// timer's [`TimerSubState`], a device's `plugged` ...).
+    pub fn active_state(&self, name: &str) -> (ActiveState, &'static str) {
+        const DEAD: (ActiveState, &str) = (ActiveState::Inactive, "dead");
         let name = self.units.canonical(name);
         match UnitTypeOf::of(name) {
             UnitType::Service => match self.supervisor.status(name) {
-                Some(s) => (s.active.as_str(), s.sub.as_str()),
-                None => (ActiveState::Inactive.as_str(), SubState::Dead.as_str()),
+                Some(s) => (s.active, s.sub.as_str()),
+                None => (ActiveState::Inactive, SubState::Dead.as_str()),
             },
-            UnitType::Timer => match self.scheduler.timer(name).map(|t| &t.state) {
-                Some(state) => (timer_active_state(state), state.name()),
-                None => ("inactive", "dead"),
+            UnitType::Timer => match self.scheduler.timer(name).map(|t| t.state.sub()) {
+                Some(sub) => (timer_active_state(sub), sub.as_str()),
+                None => (ActiveState::Inactive, TimerSubState::Dead.as_str()),
             },
-            UnitType::Target if self.active_targets.contains(name) => ("active", "active"),
+            UnitType::Target if self.active_targets.contains(name) => {
+                (ActiveState::Active, "active")
+            }
             // What the host says about a device, mount, swap, slice, scope.
             UnitType::Other => UnitName::parse(name)
                 .ok()
                 .and_then(|n| crate::unit::host::foreign_state(&n))
-                .map_or(("inactive", "dead"), |s| (s.active, s.sub)),
-            _ => ("inactive", "dead"),
+                .map_or(DEAD, |s| {
+                    let active = if s.present {
+                        ActiveState::Active
+                    } else {
+                        ActiveState::Inactive
+                    };
+                    (active, s.sub)
+                }),
+            _ => DEAD,
         }
     }
 
@@ -542,11 +551,13 @@ impl State {
 }
 
 /// A timer's ActiveState from its sub-state.
-pub fn timer_active_state(state: &TimerState) -> &'static str {
-    match state {
-        TimerState::Dead => "inactive",
-        TimerState::Failed(_) => "failed",
-        _ => "active",
+pub fn timer_active_state(sub: TimerSubState) -> ActiveState {
+    match sub {
+        TimerSubState::Dead => ActiveState::Inactive,
+        TimerSubState::Failed => ActiveState::Failed,
+        TimerSubState::Waiting | TimerSubState::Running | TimerSubState::Elapsed => {
+            ActiveState::Active
+        }
     }
 }
 

@@ -50,6 +50,36 @@ pub fn describe_unit_dirs(search: &SearchPath) -> String {
         .join(", ")
 }
 
+/// systemd's `LoadState=` of a unit: `loaded`, `masked`, `error` (its file
+/// cannot be read), `bad-setting` (it can, but is not valid) or `not-found`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadState {
+    Loaded,
+    Masked,
+    Error,
+    BadSetting,
+    NotFound,
+}
+
+impl LoadState {
+    /// The word systemctl shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadState::Loaded => "loaded",
+            LoadState::Masked => "masked",
+            LoadState::Error => "error",
+            LoadState::BadSetting => "bad-setting",
+            LoadState::NotFound => "not-found",
+        }
+    }
+}
+
+impl std::fmt::Display for LoadState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One load of the search path.
 #[derive(Debug, Clone)]
 pub struct UnitSet {
@@ -97,28 +127,28 @@ impl UnitSet {
     }
 
     /// systemd's LoadState= of `name`.
-    pub fn load_state(&self, name: &str) -> &'static str {
+    pub fn load_state(&self, name: &str) -> LoadState {
         let name = self.canonical(name);
         if self.loaded.units.contains_key(name) {
-            "loaded"
+            LoadState::Loaded
         } else if self.loaded.masked.contains_key(name) {
-            "masked"
+            LoadState::Masked
         } else if self.loaded.load_errors.contains_key(name) {
-            "error"
+            LoadState::Error
         } else if self.loaded.failed.contains(name) {
-            "bad-setting"
+            LoadState::BadSetting
         } else if UnitName::parse(name).is_ok_and(|n| Foreign::of(&n).is_some()) {
             // Devices, mounts, swaps, slices, scopes: loaded without a file,
             // as systemd loads them.
-            "loaded"
+            LoadState::Loaded
         } else {
-            "not-found"
+            LoadState::NotFound
         }
     }
 
     /// Whether `name` is known in any way (loaded, masked, broken).
     pub fn knows(&self, name: &str) -> bool {
-        self.load_state(name) != "not-found"
+        self.load_state(name) != LoadState::NotFound
     }
 
     /// The units the start targets pull in (through `.wants/`, `.requires/`,

@@ -58,6 +58,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ipc::{HistoryRequest, StatusRequest, UnitsRequest};
 
     fn peer(uid: u32) -> Peer {
         Peer {
@@ -69,13 +70,13 @@ mod tests {
 
     #[test]
     fn system_mode_lets_others_read_only() {
-        let start = Request::Start {
+        let start = Request::Start(UnitsRequest {
             units: vec!["a.service".into()],
-        };
-        let status = Request::Status {
+        });
+        let status = Request::Status(StatusRequest {
             units: vec![],
             lines: None,
-        };
+        });
         assert!(Policy::System.admits(peer(1000)));
         assert!(Policy::System.allows(peer(0), &start));
         assert!(!Policy::System.allows(peer(1000), &start));
@@ -86,19 +87,19 @@ mod tests {
     #[test]
     fn user_mode_admits_only_the_owner() {
         let policy = Policy::User { owner: 1000 };
-        let start = Request::Start {
+        let start = Request::Start(UnitsRequest {
             units: vec!["a.service".into()],
-        };
+        });
         assert!(policy.admits(peer(1000)));
         assert!(policy.allows(peer(1000), &start));
         assert!(!policy.admits(peer(1001)));
         assert!(!policy.admits(peer(0)));
         assert!(!policy.allows(
             peer(1001),
-            &Request::History {
+            &Request::History(HistoryRequest {
                 unit: None,
                 limit: None
-            }
+            })
         ));
     }
 }

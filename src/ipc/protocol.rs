@@ -52,107 +52,56 @@ pub struct ResponseEnvelopeRef<'a> {
     pub response: &'a Response,
 }
 
-/// Which processes of a unit `kill` signals (systemctl's `--kill-whom`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KillWhom {
-    /// The main process only.
-    Main,
-    /// The control process (ExecStartPre= ...) only.
-    Control,
-    /// Every process of the unit (systemctl's default).
-    #[default]
-    All,
-}
+pub use crate::supervisor::KillWhom;
 
-/// A client's request, named after the systemctl (or journalctl) verb.
+/// A client's request, named after the systemctl (or journalctl) verb. A
+/// request with arguments carries them in a struct of its own (pueue's
+/// way); on the wire its fields stand beside `type`, as they always did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
     /// `start UNIT...`
-    Start { units: Vec<String> },
+    Start(UnitsRequest),
     /// `stop UNIT...`
-    Stop { units: Vec<String> },
+    Stop(UnitsRequest),
     /// `restart UNIT...`
-    Restart { units: Vec<String> },
+    Restart(UnitsRequest),
     /// `reload UNIT...`
-    Reload { units: Vec<String> },
+    Reload(UnitsRequest),
     /// `try-restart UNIT...`: restart only running units.
-    TryRestart { units: Vec<String> },
+    TryRestart(UnitsRequest),
     /// `reload-or-restart UNIT...`
-    ReloadOrRestart { units: Vec<String> },
+    ReloadOrRestart(UnitsRequest),
     /// `kill --signal=N [--kill-whom=W] UNIT...`
-    Kill {
-        units: Vec<String>,
-        signal: i32,
-        #[serde(default)]
-        whom: KillWhom,
-    },
+    Kill(KillRequest),
     /// `status [UNIT...]`; `lines` = `-n`, the number of log lines shown.
-    Status {
-        units: Vec<String>,
-        #[serde(default)]
-        lines: Option<u32>,
-    },
+    Status(StatusRequest),
     /// `list-timers [--all] [PATTERN...]`
-    ListTimers {
-        #[serde(default)]
-        all: bool,
-        #[serde(default)]
-        patterns: Vec<String>,
-    },
+    ListTimers(ListTimersRequest),
     /// `list-units [--all] [--type=T] [--state=S] [PATTERN...]`
-    ListUnits {
-        #[serde(default)]
-        all: bool,
-        #[serde(default)]
-        types: Vec<String>,
-        #[serde(default)]
-        states: Vec<String>,
-        #[serde(default)]
-        patterns: Vec<String>,
-    },
+    ListUnits(ListUnitsRequest),
     /// `show [-p PROP...] [UNIT...]`; no units = the manager's properties.
-    Show {
-        units: Vec<String>,
-        #[serde(default)]
-        properties: Vec<String>,
-    },
+    Show(ShowRequest),
     /// `cat UNIT...`
-    Cat { units: Vec<String> },
+    Cat(UnitsRequest),
     /// `list-dependencies [--reverse] UNIT`
-    ListDependencies {
-        unit: String,
-        #[serde(default)]
-        reverse: bool,
-    },
+    ListDependencies(ListDependenciesRequest),
     /// `enable [--now] UNIT...`
-    Enable {
-        units: Vec<String>,
-        #[serde(default)]
-        now: bool,
-    },
+    Enable(EnablementRequest),
     /// `disable [--now] UNIT...`
-    Disable {
-        units: Vec<String>,
-        #[serde(default)]
-        now: bool,
-    },
+    Disable(EnablementRequest),
     /// `mask UNIT...`
-    Mask { units: Vec<String> },
+    Mask(UnitsRequest),
     /// `unmask UNIT...`
-    Unmask { units: Vec<String> },
+    Unmask(UnitsRequest),
     /// `is-active UNIT...`
-    IsActive { units: Vec<String> },
+    IsActive(UnitsRequest),
     /// `is-enabled UNIT...`
-    IsEnabled { units: Vec<String> },
+    IsEnabled(UnitsRequest),
     /// `is-failed UNIT...`
-    IsFailed { units: Vec<String> },
+    IsFailed(UnitsRequest),
     /// `reset-failed [UNIT...]`
-    ResetFailed {
-        #[serde(default)]
-        units: Vec<String>,
-    },
+    ResetFailed(ResetFailedRequest),
     /// `daemon-reload`
     DaemonReload,
     /// `daemon-reexec`: the daemon executes itself again, keeping its
@@ -162,66 +111,191 @@ pub enum Request {
     /// `logs [-u UNIT...] [-f] [-n N] [--since T] [--until T] [--invocation ID]
     /// [-p FROM..TO]`; times already parsed by the client into realtime µs
     /// (`-b` too: it is a `--since`).
-    Logs {
-        #[serde(default)]
-        units: Vec<String>,
-        #[serde(default)]
-        follow: bool,
-        #[serde(default)]
-        lines: Option<u64>,
-        #[serde(default)]
-        since_usec: Option<i64>,
-        #[serde(default)]
-        until_usec: Option<i64>,
-        #[serde(default)]
-        invocation: Option<String>,
-        /// `-p`: only lines whose priority lies in `[high, low]`, numbers
-        /// 0 (emerg) to 7 (debug).
-        #[serde(default)]
-        priorities: Option<[u8; 2]>,
-    },
+    Logs(LogsRequest),
     /// `history [UNIT] [-n LIMIT]`
-    History {
-        #[serde(default)]
-        unit: Option<String>,
-        #[serde(default)]
-        limit: Option<u32>,
-    },
+    History(HistoryRequest),
     /// `show-environment`: the manager environment every service starts from.
     ShowEnvironment,
     /// `set-environment NAME=VALUE...`
-    SetEnvironment { assignments: Vec<String> },
+    SetEnvironment(SetEnvironmentRequest),
     /// `unset-environment NAME|NAME=VALUE...`
-    UnsetEnvironment { names: Vec<String> },
+    UnsetEnvironment(UnsetEnvironmentRequest),
     /// `run [OPTIONS] COMMAND...`: a transient service, and a transient timer
     /// for it when `timer_properties` has any (systemd-run).
-    Run {
-        /// `--unit`: the name, with or without its suffix; none: the daemon
-        /// makes one up (`run-r<32 hex digits>`).
-        #[serde(default)]
-        unit: Option<String>,
-        /// The command; `command[0]` is an absolute path (the client searched
-        /// its `$PATH`).
-        command: Vec<String>,
-        /// `[Unit]` and `[Service]` assignments, unit-file syntax (`-p`, and
-        /// what the client made of its other options).
-        #[serde(default)]
-        properties: Vec<String>,
-        /// `[Unit]` and `[Timer]` assignments of the timer.
-        #[serde(default)]
-        timer_properties: Vec<String>,
-        /// `$VAR` in the command expands when it starts (systemd-run's
-        /// `--expand-environment`, on by default).
-        #[serde(default = "yes")]
-        expand_environment: bool,
-        /// Answer once the unit is queued, not when its start job is done.
-        #[serde(default)]
-        no_block: bool,
-        /// `--wait`: the reply is a stream: [`Response::Transient`] when the
-        /// service has started, [`Response::Finished`] when it is done.
-        #[serde(default)]
-        wait: bool,
-    },
+    Run(RunRequest),
+}
+
+/// The units of a verb that takes a list of them and nothing else (`start`,
+/// `stop`, `cat`, `mask`, `is-active` ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitsRequest {
+    pub units: Vec<String>,
+}
+
+/// `kill --signal=N [--kill-whom=W] UNIT...`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillRequest {
+    pub units: Vec<String>,
+    pub signal: i32,
+    #[serde(default)]
+    pub whom: KillWhom,
+}
+
+/// `status [UNIT...]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    pub units: Vec<String>,
+    #[serde(default)]
+    pub lines: Option<u32>,
+}
+
+/// `list-timers [--all] [PATTERN...]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListTimersRequest {
+    #[serde(default)]
+    pub all: bool,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+/// `list-units [--all] [--type=T] [--state=S] [PATTERN...]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListUnitsRequest {
+    #[serde(default)]
+    pub all: bool,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub states: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+/// `show [-p PROP...] [UNIT...]`; no units = the manager's properties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShowRequest {
+    pub units: Vec<String>,
+    #[serde(default)]
+    pub properties: Vec<String>,
+}
+
+/// `list-dependencies [--reverse] UNIT`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListDependenciesRequest {
+    pub unit: String,
+    #[serde(default)]
+    pub reverse: bool,
+}
+
+/// `enable [--now] UNIT...` and `disable [--now] UNIT...`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnablementRequest {
+    pub units: Vec<String>,
+    #[serde(default)]
+    pub now: bool,
+}
+
+/// `reset-failed [UNIT...]`; no units: every failed unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetFailedRequest {
+    #[serde(default)]
+    pub units: Vec<String>,
+}
+
+/// `logs [-u UNIT...] [-f] [-n N] [--since T] [--until T] [--invocation ID]
+/// [-p FROM..TO]`; times already parsed by the client into realtime µs
+/// (`-b` too: it is a `--since`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsRequest {
+    #[serde(default)]
+    pub units: Vec<String>,
+    #[serde(default)]
+    pub follow: bool,
+    #[serde(default)]
+    pub lines: Option<u64>,
+    #[serde(default)]
+    pub since_usec: Option<i64>,
+    #[serde(default)]
+    pub until_usec: Option<i64>,
+    #[serde(default)]
+    pub invocation: Option<String>,
+    /// `-p`: only lines whose priority lies in `[high, low]`, numbers
+    /// 0 (emerg) to 7 (debug).
+    #[serde(default)]
+    pub priorities: Option<[u8; 2]>,
+}
+
+/// `history [UNIT] [-n LIMIT]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryRequest {
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// `set-environment NAME=VALUE...`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetEnvironmentRequest {
+    pub assignments: Vec<String>,
+}
+
+/// `unset-environment NAME|NAME=VALUE...`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnsetEnvironmentRequest {
+    pub names: Vec<String>,
+}
+
+/// `run [OPTIONS] COMMAND...`: a transient service, and a transient timer
+/// for it when `timer_properties` has any (systemd-run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// `--unit`: the name, with or without its suffix; none: the daemon
+    /// makes one up (`run-r<32 hex digits>`).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The command; `command[0]` is an absolute path (the client searched
+    /// its `$PATH`).
+    pub command: Vec<String>,
+    /// `[Unit]` and `[Service]` assignments, unit-file syntax (`-p`, and
+    /// what the client made of its other options).
+    #[serde(default)]
+    pub properties: Vec<String>,
+    /// `[Unit]` and `[Timer]` assignments of the timer.
+    #[serde(default)]
+    pub timer_properties: Vec<String>,
+    /// `$VAR` in the command expands when it starts (systemd-run's
+    /// `--expand-environment`, on by default).
+    #[serde(default = "yes")]
+    pub expand_environment: bool,
+    /// Answer once the unit is queued, not when its start job is done.
+    #[serde(default)]
+    pub no_block: bool,
+    /// `--wait`: the reply is a stream: [`Response::Transient`] when the
+    /// service has started, [`Response::Finished`] when it is done.
+    #[serde(default)]
+    pub wait: bool,
+}
+
+impl RunRequest {
+    /// Whether a timer is made too.
+    pub fn with_timer(&self) -> bool {
+        !self.timer_properties.is_empty()
+    }
 }
 
 fn yes() -> bool {
@@ -266,35 +340,35 @@ impl Request {
     /// root may send only these.
     pub fn is_read_only(&self) -> bool {
         match self {
-            Request::Status { .. }
-            | Request::ListTimers { .. }
-            | Request::ListUnits { .. }
-            | Request::Show { .. }
-            | Request::Cat { .. }
-            | Request::ListDependencies { .. }
-            | Request::IsActive { .. }
-            | Request::IsEnabled { .. }
-            | Request::IsFailed { .. }
-            | Request::Logs { .. }
-            | Request::History { .. }
+            Request::Status(StatusRequest { .. })
+            | Request::ListTimers(ListTimersRequest { .. })
+            | Request::ListUnits(ListUnitsRequest { .. })
+            | Request::Show(ShowRequest { .. })
+            | Request::Cat(UnitsRequest { .. })
+            | Request::ListDependencies(ListDependenciesRequest { .. })
+            | Request::IsActive(UnitsRequest { .. })
+            | Request::IsEnabled(UnitsRequest { .. })
+            | Request::IsFailed(UnitsRequest { .. })
+            | Request::Logs(LogsRequest { .. })
+            | Request::History(HistoryRequest { .. })
             | Request::ShowEnvironment => true,
-            Request::Start { .. }
-            | Request::Stop { .. }
-            | Request::Restart { .. }
-            | Request::Reload { .. }
-            | Request::TryRestart { .. }
-            | Request::ReloadOrRestart { .. }
-            | Request::Kill { .. }
-            | Request::Enable { .. }
-            | Request::Disable { .. }
-            | Request::Mask { .. }
-            | Request::Unmask { .. }
-            | Request::ResetFailed { .. }
+            Request::Start(UnitsRequest { .. })
+            | Request::Stop(UnitsRequest { .. })
+            | Request::Restart(UnitsRequest { .. })
+            | Request::Reload(UnitsRequest { .. })
+            | Request::TryRestart(UnitsRequest { .. })
+            | Request::ReloadOrRestart(UnitsRequest { .. })
+            | Request::Kill(KillRequest { .. })
+            | Request::Enable(EnablementRequest { .. })
+            | Request::Disable(EnablementRequest { .. })
+            | Request::Mask(UnitsRequest { .. })
+            | Request::Unmask(UnitsRequest { .. })
+            | Request::ResetFailed(ResetFailedRequest { .. })
             | Request::DaemonReload
             | Request::DaemonReexec
-            | Request::SetEnvironment { .. }
-            | Request::UnsetEnvironment { .. }
-            | Request::Run { .. } => false,
+            | Request::SetEnvironment(SetEnvironmentRequest { .. })
+            | Request::UnsetEnvironment(UnsetEnvironmentRequest { .. })
+            | Request::Run(RunRequest { .. }) => false,
         }
     }
 
@@ -303,7 +377,10 @@ impl Request {
     /// frames (without `follow` the daemon closes after the last matching
     /// line), and `run --wait` (started, then finished).
     pub fn streams(&self) -> bool {
-        matches!(self, Request::Logs { .. } | Request::Run { wait: true, .. })
+        matches!(
+            self,
+            Request::Logs(LogsRequest { .. }) | Request::Run(RunRequest { wait: true, .. })
+        )
     }
 }
 
@@ -474,57 +551,57 @@ mod tests {
     /// One of every request, in [`Request::KINDS`] order.
     fn every_request() -> Vec<Request> {
         vec![
-            Request::Start { units: units() },
-            Request::Stop { units: units() },
-            Request::Restart { units: units() },
-            Request::Reload { units: units() },
-            Request::TryRestart { units: units() },
-            Request::ReloadOrRestart { units: units() },
-            Request::Kill {
+            Request::Start(UnitsRequest { units: units() }),
+            Request::Stop(UnitsRequest { units: units() }),
+            Request::Restart(UnitsRequest { units: units() }),
+            Request::Reload(UnitsRequest { units: units() }),
+            Request::TryRestart(UnitsRequest { units: units() }),
+            Request::ReloadOrRestart(UnitsRequest { units: units() }),
+            Request::Kill(KillRequest {
                 units: units(),
                 signal: 15,
                 whom: KillWhom::Main,
-            },
-            Request::Status {
+            }),
+            Request::Status(StatusRequest {
                 units: units(),
                 lines: Some(5),
-            },
-            Request::ListTimers {
+            }),
+            Request::ListTimers(ListTimersRequest {
                 all: true,
                 patterns: vec![],
-            },
-            Request::ListUnits {
+            }),
+            Request::ListUnits(ListUnitsRequest {
                 all: false,
                 types: vec!["timer".into()],
                 states: vec!["failed".into()],
                 patterns: vec!["a*".into()],
-            },
-            Request::Show {
+            }),
+            Request::Show(ShowRequest {
                 units: units(),
                 properties: vec!["ActiveState".into()],
-            },
-            Request::Cat { units: units() },
-            Request::ListDependencies {
+            }),
+            Request::Cat(UnitsRequest { units: units() }),
+            Request::ListDependencies(ListDependenciesRequest {
                 unit: "a.target".into(),
                 reverse: true,
-            },
-            Request::Enable {
+            }),
+            Request::Enable(EnablementRequest {
                 units: units(),
                 now: true,
-            },
-            Request::Disable {
+            }),
+            Request::Disable(EnablementRequest {
                 units: units(),
                 now: false,
-            },
-            Request::Mask { units: units() },
-            Request::Unmask { units: units() },
-            Request::IsActive { units: units() },
-            Request::IsEnabled { units: units() },
-            Request::IsFailed { units: units() },
-            Request::ResetFailed { units: vec![] },
+            }),
+            Request::Mask(UnitsRequest { units: units() }),
+            Request::Unmask(UnitsRequest { units: units() }),
+            Request::IsActive(UnitsRequest { units: units() }),
+            Request::IsEnabled(UnitsRequest { units: units() }),
+            Request::IsFailed(UnitsRequest { units: units() }),
+            Request::ResetFailed(ResetFailedRequest { units: vec![] }),
             Request::DaemonReload,
             Request::DaemonReexec,
-            Request::Logs {
+            Request::Logs(LogsRequest {
                 units: units(),
                 follow: true,
                 lines: Some(10),
@@ -532,19 +609,19 @@ mod tests {
                 until_usec: None,
                 invocation: Some("0".repeat(32)),
                 priorities: Some([3, 4]),
-            },
-            Request::History {
+            }),
+            Request::History(HistoryRequest {
                 unit: None,
                 limit: Some(20),
-            },
+            }),
             Request::ShowEnvironment,
-            Request::SetEnvironment {
+            Request::SetEnvironment(SetEnvironmentRequest {
                 assignments: vec!["LANG=C.UTF-8".into()],
-            },
-            Request::UnsetEnvironment {
+            }),
+            Request::UnsetEnvironment(UnsetEnvironmentRequest {
                 names: vec!["LANG".into()],
-            },
-            Request::Run {
+            }),
+            Request::Run(RunRequest {
                 unit: Some("once".into()),
                 command: vec!["/bin/sh".into(), "-c".into(), "echo hi".into()],
                 properties: vec!["Nice=5".into()],
@@ -552,7 +629,7 @@ mod tests {
                 expand_environment: false,
                 no_block: false,
                 wait: true,
-            },
+            }),
         ]
     }
 
@@ -585,7 +662,10 @@ mod tests {
         assert!(
             matches!(
                 streaming[..],
-                [Request::Logs { .. }, Request::Run { wait: true, .. }]
+                [
+                    Request::Logs(LogsRequest { .. }),
+                    Request::Run(RunRequest { wait: true, .. })
+                ]
             ),
             "{streaming:?}"
         );
@@ -616,11 +696,11 @@ mod tests {
 
     #[test]
     fn wire_format_is_stable() {
-        let body = envelope(Request::Kill {
+        let body = envelope(Request::Kill(KillRequest {
             units: units(),
             signal: 9,
             whom: KillWhom::All,
-        });
+        }));
         assert_eq!(
             String::from_utf8(body).unwrap(),
             r#"{"version":1,"request":{"type":"kill","units":["a.service"],"signal":9,"whom":"all"}}"#
@@ -635,26 +715,71 @@ mod tests {
         );
     }
 
+    /// The bytes of every request as the protocol's first release sent them:
+    /// a client of that release still talks to this daemon, and this client
+    /// to that daemon.
+    const FIRST_RELEASE_WIRE: &[&str] = &[
+        r#"{"version":1,"request":{"type":"start","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"stop","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"restart","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"reload","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"try-restart","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"reload-or-restart","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"kill","units":["a.service"],"signal":15,"whom":"main"}}"#,
+        r#"{"version":1,"request":{"type":"status","units":["a.service"],"lines":5}}"#,
+        r#"{"version":1,"request":{"type":"list-timers","all":true,"patterns":[]}}"#,
+        r#"{"version":1,"request":{"type":"list-units","all":false,"types":["timer"],"states":["failed"],"patterns":["a*"]}}"#,
+        r#"{"version":1,"request":{"type":"show","units":["a.service"],"properties":["ActiveState"]}}"#,
+        r#"{"version":1,"request":{"type":"cat","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"list-dependencies","unit":"a.target","reverse":true}}"#,
+        r#"{"version":1,"request":{"type":"enable","units":["a.service"],"now":true}}"#,
+        r#"{"version":1,"request":{"type":"disable","units":["a.service"],"now":false}}"#,
+        r#"{"version":1,"request":{"type":"mask","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"unmask","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"is-active","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"is-enabled","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"is-failed","units":["a.service"]}}"#,
+        r#"{"version":1,"request":{"type":"reset-failed","units":[]}}"#,
+        r#"{"version":1,"request":{"type":"daemon-reload"}}"#,
+        r#"{"version":1,"request":{"type":"daemon-reexec"}}"#,
+        r#"{"version":1,"request":{"type":"logs","units":["a.service"],"follow":true,"lines":10,"since_usec":1,"until_usec":null,"invocation":"00000000000000000000000000000000","priorities":[3,4]}}"#,
+        r#"{"version":1,"request":{"type":"history","unit":null,"limit":20}}"#,
+        r#"{"version":1,"request":{"type":"show-environment"}}"#,
+        r#"{"version":1,"request":{"type":"set-environment","assignments":["LANG=C.UTF-8"]}}"#,
+        r#"{"version":1,"request":{"type":"unset-environment","names":["LANG"]}}"#,
+        r#"{"version":1,"request":{"type":"run","unit":"once","command":["/bin/sh","-c","echo hi"],"properties":["Nice=5"],"timer_properties":["OnActiveSec=1s"],"expand_environment":false,"no_block":false,"wait":true}}"#,
+    ];
+
+    #[test]
+    fn every_request_encodes_as_the_first_release_did() {
+        let all = every_request();
+        assert_eq!(all.len(), FIRST_RELEASE_WIRE.len());
+        for (request, wire) in all.into_iter().zip(FIRST_RELEASE_WIRE) {
+            assert_eq!(String::from_utf8(envelope(request.clone())).unwrap(), *wire);
+            assert_eq!(decode_request(wire.as_bytes()).unwrap(), request);
+        }
+    }
+
     #[test]
     fn defaults_fill_optional_fields() {
         let body = json!({"version": 1, "request": {"type": "list-timers"}}).to_string();
         assert_eq!(
             decode_request(body.as_bytes()).unwrap(),
-            Request::ListTimers {
+            Request::ListTimers(ListTimersRequest {
                 all: false,
                 patterns: vec![]
-            }
+            })
         );
         let body = json!({"version": 1, "request": {"type": "logs"}}).to_string();
         assert!(matches!(
             decode_request(body.as_bytes()),
-            Ok(Request::Logs { follow: false, .. })
+            Ok(Request::Logs(LogsRequest { follow: false, .. }))
         ));
         let body =
             json!({"version": 1, "request": {"type": "run", "command": ["/bin/true"]}}).to_string();
         assert_eq!(
             decode_request(body.as_bytes()).unwrap(),
-            Request::Run {
+            Request::Run(RunRequest {
                 unit: None,
                 command: vec!["/bin/true".into()],
                 properties: vec![],
@@ -662,7 +787,7 @@ mod tests {
                 expand_environment: true,
                 no_block: false,
                 wait: false,
-            }
+            })
         );
     }
 

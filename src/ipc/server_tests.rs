@@ -1,5 +1,6 @@
 //! The server against good clients, hostile input and other users.
 
+use crate::ipc::{LogsRequest, StatusRequest, UnitsRequest};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -40,8 +41,8 @@ fn log_line(n: i64) -> LogLine {
 async fn owner(mut requests: mpsc::Receiver<Incoming>, gone: mpsc::Sender<()>) {
     while let Some(incoming) = requests.recv().await {
         let reply = match incoming.request {
-            Request::Status { .. } => Reply::One(Response::Status { units: vec![] }),
-            Request::Logs { follow: true, .. } => {
+            Request::Status(StatusRequest { .. }) => Reply::One(Response::Status { units: vec![] }),
+            Request::Logs(LogsRequest { follow: true, .. }) => {
                 let (tx, rx) = mpsc::channel(1);
                 let gone = gone.clone();
                 tokio::spawn(async move {
@@ -58,7 +59,7 @@ async fn owner(mut requests: mpsc::Receiver<Incoming>, gone: mpsc::Sender<()>) {
                 });
                 Reply::Stream(rx)
             }
-            Request::Cat { .. } => continue,
+            Request::Cat(UnitsRequest { .. }) => continue,
             _ => Reply::One(Response::Done {
                 messages: vec![format!("uid {}", incoming.peer.uid)],
             }),
@@ -152,15 +153,15 @@ async fn client_round_trip_and_several_requests_per_connection() {
         let mut client = Client::connect(&socket).unwrap();
         client.set_timeout(Some(Duration::from_secs(10))).unwrap();
         let a = client
-            .call(&Request::Status {
+            .call(&Request::Status(StatusRequest {
                 units: vec![],
                 lines: None,
-            })
+            }))
             .unwrap();
         let b = client
-            .call(&Request::Start {
+            .call(&Request::Start(UnitsRequest {
                 units: vec!["a.service".into()],
-            })
+            }))
             .unwrap();
         (a, b)
     })
@@ -328,7 +329,7 @@ async fn dropped_reply_is_an_internal_error() {
     let response = blocking(move || {
         Client::connect(&socket)
             .unwrap()
-            .call(&Request::Cat { units: vec![] })
+            .call(&Request::Cat(UnitsRequest { units: vec![] }))
             .unwrap()
     })
     .await;
@@ -345,7 +346,7 @@ async fn dropped_reply_is_an_internal_error() {
 async fn follow_streams_until_the_client_leaves() {
     let (fx, mut gone) = start(me());
     let socket = fx.socket.clone();
-    let follow = Request::Logs {
+    let follow = Request::Logs(LogsRequest {
         units: vec![],
         follow: true,
         lines: None,
@@ -353,7 +354,7 @@ async fn follow_streams_until_the_client_leaves() {
         until_usec: None,
         invocation: None,
         priorities: None,
-    };
+    });
     let received = blocking(move || {
         let client = Client::connect(&socket).unwrap();
         client.set_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -494,13 +495,13 @@ fn peer_child(socket: &str) {
         }
     };
     for request in [
-        Request::Status {
+        Request::Status(StatusRequest {
             units: vec![],
             lines: None,
-        },
-        Request::Start {
+        }),
+        Request::Start(UnitsRequest {
             units: vec!["a.service".into()],
-        },
+        }),
     ] {
         let reply = match client.call(&request) {
             Ok(response) => serde_json::to_string(&response).unwrap(),

@@ -33,7 +33,9 @@ use persistent::{BootStamp, Resume, StampOnStart};
 use queue::ClockQueue;
 use random::{HostIdentity, RandomSource};
 pub use timer::{Activated, Next, Timer, UnitTimes};
-pub use timer_state::{Cause, FailureReason, LastTrigger, Note, Pending, TimerState, Waiting};
+pub use timer_state::{
+    Cause, FailureReason, LastTrigger, Note, Pending, TimerState, TimerSubState, Waiting,
+};
 
 /// What the scheduler is told.
 #[derive(Debug, Clone)]
@@ -113,9 +115,9 @@ pub enum Action {
         /// The timer.
         timer: String,
         /// The old sub-state.
-        from: &'static str,
+        from: TimerSubState,
         /// The new sub-state.
-        to: &'static str,
+        to: TimerSubState,
     },
 }
 
@@ -190,7 +192,7 @@ pub struct TimerInfo {
     /// The unit it activates.
     pub activates: String,
     /// Its sub-state.
-    pub state: &'static str,
+    pub state: TimerSubState,
     /// The next elapse: the earlier of the calendar and the monotonic one,
     /// the latter converted to wall time.
     pub next: Option<Timestamp>,
@@ -735,8 +737,8 @@ impl Scheduler {
     /// The one place a timer's state changes, so that every change is reported.
     fn set_state(&mut self, id: u32, state: TimerState, actions: &mut Vec<Action>) {
         let timer = self.timer_mut(id);
-        let from = timer.state.name();
-        let to = state.name();
+        let from = timer.state.sub();
+        let to = state.sub();
         timer.state = state;
         if from != to {
             actions.push(Action::StateChanged {
@@ -765,7 +767,7 @@ fn info(timer: &Timer, now: &ClockSnapshot) -> TimerInfo {
     TimerInfo {
         timer: timer.name().to_owned(),
         activates: timer.unit.triggers.as_str().to_owned(),
-        state: timer.state.name(),
+        state: timer.state.sub(),
         next,
         left: next.map(|n| n.saturating_since(now.realtime)),
         last: last.map(|l| l.realtime),

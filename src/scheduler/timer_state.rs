@@ -31,24 +31,66 @@ pub enum TimerState {
     Failed(FailureReason),
 }
 
+/// A timer's sub-state without the data its variants carry: what a change
+/// of state reports, and what `list-timers` filters on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimerSubState {
+    Dead,
+    Waiting,
+    Running,
+    Elapsed,
+    Failed,
+}
+
+impl TimerSubState {
+    /// The name systemd uses for this sub-state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerSubState::Dead => "dead",
+            TimerSubState::Waiting => "waiting",
+            TimerSubState::Running => "running",
+            TimerSubState::Elapsed => "elapsed",
+            TimerSubState::Failed => "failed",
+        }
+    }
+
+    /// Whether the timer unit is active (waiting, running or elapsed):
+    /// systemd's ActiveState of a timer is `active` in these, `inactive`
+    /// when dead and `failed` when failed.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            TimerSubState::Waiting | TimerSubState::Running | TimerSubState::Elapsed
+        )
+    }
+}
+
+impl fmt::Display for TimerSubState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl TimerState {
+    /// The sub-state, without its data.
+    pub fn sub(&self) -> TimerSubState {
+        match self {
+            TimerState::Dead => TimerSubState::Dead,
+            TimerState::Waiting(_) => TimerSubState::Waiting,
+            TimerState::Running => TimerSubState::Running,
+            TimerState::Elapsed => TimerSubState::Elapsed,
+            TimerState::Failed(_) => TimerSubState::Failed,
+        }
+    }
+
     /// The name systemd uses for this sub-state.
     pub fn name(&self) -> &'static str {
-        match self {
-            TimerState::Dead => "dead",
-            TimerState::Waiting(_) => "waiting",
-            TimerState::Running => "running",
-            TimerState::Elapsed => "elapsed",
-            TimerState::Failed(_) => "failed",
-        }
+        self.sub().as_str()
     }
 
     /// Whether the timer unit is active (waiting, running or elapsed).
     pub fn is_active(&self) -> bool {
-        matches!(
-            self,
-            TimerState::Waiting(_) | TimerState::Running | TimerState::Elapsed
-        )
+        self.sub().is_active()
     }
 }
 

@@ -161,7 +161,7 @@ impl Worker {
                 flags.stop
             };
             if let Err(e) = self.sync() {
-                self.shared.lock().error = Some(e);
+                self.shared.lock().error = Some(e.to_string());
             }
             if stop {
                 return;
@@ -170,32 +170,52 @@ impl Worker {
     }
 
     /// Makes every commit so far durable, and checkpoints a long WAL.
-    fn sync(&mut self) -> std::result::Result<(), String> {
+    fn sync(&mut self) -> std::result::Result<(), SyncError> {
+        let wal_error = |source| SyncError::Wal {
+            path: self.wal_path.clone(),
+            source,
+        };
         if self.wal.is_none() {
             match File::open(&self.wal_path) {
                 Ok(f) => self.wal = Some(f),
                 // No WAL: nothing was written that needs a sync.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-                Err(e) => return Err(format!("{}: {e}", self.wal_path.display())),
+                Err(e) => return Err(wal_error(e)),
             }
         }
         let wal = self.wal.as_ref().expect("opened above");
-        wal.sync_data()
-            .map_err(|e| format!("{}: fsync: {e}", self.wal_path.display()))?;
-        let len = wal
-            .metadata()
-            .map_err(|e| format!("{}: {e}", self.wal_path.display()))?
-            .len();
+        wal.sync_data().map_err(|source| SyncError::Fsync {
+            path: self.wal_path.clone(),
+            source,
+        })?;
+        let len = wal.metadata().map_err(wal_error)?.len();
         if len >= CHECKPOINT_BYTES {
             // PASSIVE copies what no reader still needs and never waits for
             // the writer; the writer restarts the WAL from its beginning once
             // all of it is in the main file.
             self.conn
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                .map_err(|e| format!("checkpoint: {e}"))?;
+                .map_err(SyncError::Checkpoint)?;
         }
         Ok(())
     }
+}
+
+/// Why the store's thread could not make the commits durable.
+#[derive(Debug, thiserror::Error)]
+enum SyncError {
+    #[error("{}: {source}", path.display())]
+    Wal {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: fsync: {source}", path.display())]
+    Fsync {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("checkpoint: {0}")]
+    Checkpoint(rusqlite::Error),
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ use super::exec_chain::ExecKind;
 use super::kill;
 use super::machine::adopt::{TakenProcess, Takeover};
 use super::output::{Capture, CaptureTag};
+use super::state::SubState;
 use super::Supervisor;
 
 pub mod pipes;
@@ -98,7 +99,7 @@ pub enum Plan {
 /// still waiting (READY=1, the exec) or a stop under way.
 pub fn plan(
     oneshot: bool,
-    sub_state: &str,
+    sub_state: Option<SubState>,
     main: Option<Finding>,
     control: Option<Finding>,
 ) -> Plan {
@@ -110,9 +111,9 @@ pub fn plan(
         return Plan::End;
     }
     let at_rest = if oneshot {
-        sub_state == "start"
+        sub_state == Some(SubState::Start)
     } else {
-        matches!(sub_state, "running" | "reload")
+        matches!(sub_state, Some(SubState::Running | SubState::Reload))
     };
     if at_rest {
         Plan::Adopt
@@ -564,34 +565,53 @@ mod tests {
         assert_eq!(identify(500, Some(other_zombie)), Finding::Reused);
     }
 
+    /// The sub-state the store names so.
+    fn sub(name: &str) -> Option<SubState> {
+        let state = SubState::from_name(name);
+        assert!(state.is_some(), "{name} is no sub-state");
+        state
+    }
+
     #[test]
     fn runs_at_rest_are_adopted_and_runs_mid_chain_are_ended() {
         use Finding::*;
-        assert_eq!(plan(false, "running", Some(Running), None), Plan::Adopt);
-        assert_eq!(plan(false, "reload", Some(Running), None), Plan::Adopt);
-        assert_eq!(plan(true, "start", Some(Running), None), Plan::Adopt);
+        assert_eq!(
+            plan(false, sub("running"), Some(Running), None),
+            Plan::Adopt
+        );
+        assert_eq!(plan(false, sub("reload"), Some(Running), None), Plan::Adopt);
+        assert_eq!(plan(true, sub("start"), Some(Running), None), Plan::Adopt);
         // A notify service still waiting for READY=1, a stop under way.
-        assert_eq!(plan(false, "start", Some(Running), None), Plan::End);
-        assert_eq!(plan(false, "stop-sigterm", Some(Running), None), Plan::End);
+        assert_eq!(plan(false, sub("start"), Some(Running), None), Plan::End);
+        assert_eq!(
+            plan(false, sub("stop-sigterm"), Some(Running), None),
+            Plan::End
+        );
         // A control command in flight, alive or not, cuts the run off.
         assert_eq!(
-            plan(false, "start-post", Some(Running), Some(Running)),
+            plan(false, sub("start-post"), Some(Running), Some(Running)),
             Plan::End
         );
         assert_eq!(
-            plan(false, "start-post", Some(Running), Some(Gone)),
+            plan(false, sub("start-post"), Some(Running), Some(Gone)),
             Plan::End
         );
-        assert_eq!(plan(false, "start-pre", None, Some(Running)), Plan::End);
         assert_eq!(
-            plan(false, "reload", Some(Reused), Some(Running)),
+            plan(false, sub("start-pre"), None, Some(Running)),
+            Plan::End
+        );
+        assert_eq!(
+            plan(false, sub("reload"), Some(Reused), Some(Running)),
             Plan::End
         );
         // Nothing of the run is left, or only pids that are another's now.
-        assert_eq!(plan(false, "running", Some(Gone), None), Plan::Lost);
-        assert_eq!(plan(false, "running", Some(Reused), None), Plan::Lost);
-        assert_eq!(plan(true, "start", Some(Reused), Some(Gone)), Plan::Lost);
-        assert_eq!(plan(false, "running", None, None), Plan::Lost);
+        assert_eq!(plan(false, sub("running"), Some(Gone), None), Plan::Lost);
+        assert_eq!(plan(false, sub("running"), Some(Reused), None), Plan::Lost);
+        assert_eq!(
+            plan(true, sub("start"), Some(Reused), Some(Gone)),
+            Plan::Lost
+        );
+        assert_eq!(plan(false, sub("running"), None, None), Plan::Lost);
     }
 
     #[test]

@@ -97,18 +97,37 @@ pub fn settings(service: &ServiceSection) -> Vec<(&'static str, &'static str, St
     out
 }
 
+/// Why a service's resource limits are not enforced.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    #[error("no writable cgroup v2 subtree delegated")]
+    NoSubtree,
+    #[error("controller {0} not delegated")]
+    NotDelegated(&'static str),
+    #[error("cannot enable {controller}: {source}")]
+    Enable {
+        controller: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// The limit writes for a service, or which controller is not delegated
 /// (then nothing is written).
 pub fn limits(
     d: &Delegation,
     service: &ServiceSection,
-) -> Result<Vec<(&'static str, &'static str, String)>, String> {
+) -> Result<Vec<(&'static str, &'static str, String)>, LimitError> {
     let wanted = settings(service);
     if let Some((controller, _, _)) = wanted
         .iter()
         .find(|(c, _, _)| !d.controllers.iter().any(|have| have == c))
     {
-        return Err(format!("controller {controller} not delegated"));
+        return Err(LimitError::NotDelegated(controller));
     }
     Ok(wanted)
 }
@@ -119,13 +138,13 @@ pub fn apply(
     groups: &ControlGroups,
     dir: &Path,
     wanted: &[(&'static str, &'static str, String)],
-) -> Result<(), String> {
+) -> Result<(), LimitError> {
     for (controller, file, value) in wanted {
         groups
             .enable(controller)
-            .map_err(|e| format!("cannot enable {controller}: {e}"))?;
-        fs::write(dir.join(file), value)
-            .map_err(|e| format!("{}: {e}", dir.join(file).display()))?;
+            .map_err(|source| LimitError::Enable { controller, source })?;
+        let path = dir.join(file);
+        fs::write(&path, value).map_err(|source| LimitError::Write { path, source })?;
     }
     Ok(())
 }
@@ -143,7 +162,7 @@ mod tests {
         service.memory_max = Some(crate::unit::service::Limit::Absolute(64 << 20));
         service.cpu_quota = Some(5000);
         let err = super::limits(&d, &service).unwrap_err();
-        assert_eq!(err, "controller memory not delegated");
+        assert_eq!(err.to_string(), "controller memory not delegated");
         service.memory_max = None;
         assert_eq!(super::limits(&d, &service).unwrap().len(), 1);
     }

@@ -281,7 +281,8 @@ impl Runtime for Edge<'_> {
         }
 
         // Every command reports on its exec through a pipe read beside the
-        // event loop: Type=exec's start waits for it (systemd-semantics 4.1),
+        // event loop: Type=exec's start is done only once the program has
+        // been executed (systemd's rule for Type=exec),
         // and a failed exec is told with its reason.
         let (read, write) = spawn::pipe().map_err(|e| {
             self.messages
@@ -392,7 +393,7 @@ impl Edge<'_> {
                     // Controllers apply now: commands are forked into it.
                     cg.controllers = true;
                 }),
-            _ => Err("no writable cgroup v2 subtree delegated".to_owned()),
+            _ => Err(cgroup::LimitError::NoSubtree),
         };
         if let Err(e) = outcome {
             if !*self.cgroup_reported {

@@ -1,5 +1,6 @@
 //! A command's environment and the `$VAR`/`${VAR}` expansion of its
-//! arguments, as systemd does them (systemd-semantics 4.4 and 4.8).
+//! arguments, as systemd does them (the rules are spelled out on
+//! [`expand_argv`] and [`parse_environment_file`]).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -100,7 +101,7 @@ fn split_value(value: &str) -> Vec<String> {
     words
 }
 
-/// Parses an EnvironmentFile= (systemd-semantics 4.8): `NAME=value` lines,
+/// Parses an EnvironmentFile=: `NAME=value` lines,
 /// `#`/`;` comments, shell-like quoting, backslash-newline continuation.
 pub fn parse_environment_file(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -206,23 +207,39 @@ fn parse_value(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
 /// pattern: every file it matches is read, in sorted order. A missing
 /// optional file (or a pattern matching none) is skipped; a missing
 /// mandatory one is an error naming the path.
-pub fn read_environment_files(files: &[EnvironmentFile]) -> Result<Vec<(String, String)>, String> {
+pub fn read_environment_files(
+    files: &[EnvironmentFile],
+) -> Result<Vec<(String, String)>, EnvironmentFileError> {
     let mut out = Vec::new();
     for f in files {
         let paths = match super::glob::expand(&f.path) {
             Ok(paths) => paths,
             Err(_) if f.optional => continue,
-            Err(e) => return Err(format!("{}: {e}", f.path.display())),
+            Err(source) => {
+                return Err(EnvironmentFileError {
+                    path: f.path.clone(),
+                    source,
+                })
+            }
         };
         for path in paths {
             match fs::read_to_string(&path) {
                 Ok(text) => out.extend(parse_environment_file(&text)),
                 Err(_) if f.optional => {}
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(source) => return Err(EnvironmentFileError { path, source }),
             }
         }
     }
     Ok(out)
+}
+
+/// A mandatory EnvironmentFile= (or the pattern naming it) that cannot be
+/// read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct EnvironmentFileError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
 }
 
 /// The layers of a command's environment, merged in systemd's order.

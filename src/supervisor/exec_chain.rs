@@ -1,6 +1,5 @@
 //! The Exec*= lists: their order, how a command's end is judged, how the
-//! program is found, and which prefixes change what (systemd-semantics 4.2,
-//! 4.3).
+//! program is found, and which prefixes (`-`, `@`, `:`, `+`, `!`) change what.
 
 use std::path::{Path, PathBuf};
 
@@ -106,7 +105,7 @@ pub fn judge(
 }
 
 /// Where bare program names are looked up: a fixed path, not the service's
-/// $PATH (systemd-semantics 4.3).
+/// $PATH, as systemd looks them up in its own built-in search path.
 pub const SEARCH_PATH: &[&str] = &[
     "/usr/local/sbin",
     "/usr/local/bin",

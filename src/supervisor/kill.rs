@@ -18,6 +18,20 @@ use super::procs::{self, ProcInfo};
 use crate::unit::service::KillMode;
 use crate::unit::Signal;
 
+/// Which processes of a service `kill` signals (systemctl's `--kill-whom`);
+/// the request of the same name carries it as `main`, `control` or `all`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KillWhom {
+    /// The main process only.
+    Main,
+    /// The control process (ExecStartPre= ...) only.
+    Control,
+    /// Every process of the unit (systemctl's default).
+    #[default]
+    All,
+}
+
 /// The processes of one service run.
 #[derive(Debug, Default, Clone)]
 pub struct ProcessSet {

@@ -52,6 +52,7 @@ use deps::{Job, JobId, JobResult, JobType, Phase};
 use edge::Edge;
 use exit::ProcessExit;
 use jobs::JobQueue;
+pub use kill::KillWhom;
 use kill::ProcessSet;
 use machine::{ManagerDefaults, Report, ServiceMachine, StartOutcome};
 use notify::{NotifyMessage, NotifySocket};
@@ -165,14 +166,6 @@ pub struct UnitTransition {
     /// just before its first process was spawned. Each of a burst of starts
     /// has its own, though their reports are passed on together.
     pub at: Instant,
-}
-
-/// Which processes of a service `kill` signals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KillWho {
-    Main,
-    Control,
-    All,
 }
 
 /// Something the supervisor waited for.
@@ -535,7 +528,7 @@ impl Supervisor {
     pub fn kill(
         &mut self,
         name: &str,
-        who: KillWho,
+        whom: KillWhom,
         signal: crate::unit::Signal,
     ) -> Result<usize, JobError> {
         let s = self
@@ -543,10 +536,10 @@ impl Supervisor {
             .get(name)
             .ok_or_else(|| JobError::NoSuchUnit(name.to_owned()))?;
         let (main, control) = (s.machine.main_pid(), s.machine.control_pid());
-        let (scope, main, control) = match who {
-            KillWho::Main => (kill::KillScope::MainAndControl, main, None),
-            KillWho::Control => (kill::KillScope::MainAndControl, None, control),
-            KillWho::All => (kill::KillScope::All, main, control),
+        let (scope, main, control) = match whom {
+            KillWhom::Main => (kill::KillScope::MainAndControl, main, None),
+            KillWhom::Control => (kill::KillScope::MainAndControl, None, control),
+            KillWhom::All => (kill::KillScope::All, main, control),
         };
         Ok(kill::signal_run(
             scope, signal, false, main, control, &s.procs,

@@ -1,5 +1,6 @@
-//! Restart=, the exit status lists that override it, and the start rate limit
-//! (systemd-semantics 4.5 and 4.7).
+//! Restart=, the exit status lists that override it (RestartPreventExitStatus=,
+//! RestartForceExitStatus=), and the start rate limit (StartLimitIntervalSec=,
+//! StartLimitBurst=), as systemd applies them.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

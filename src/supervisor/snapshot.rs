@@ -170,7 +170,8 @@ impl Supervisor {
                         &self.config.defaults,
                         &s.machine,
                         now,
-                    )?;
+                    )
+                    .map_err(|e| e.to_string())?;
                     let capture =
                         Capture::take_over(&s.pipes, &self.log_tx, self.config.log_rate_limit)
                             .map_err(|e| format!("cannot read its output again: {e}"))?;

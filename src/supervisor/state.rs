@@ -27,6 +27,21 @@ impl ActiveState {
             ActiveState::Failed => "failed",
         }
     }
+
+    /// Inactive or failed: no job runs and nothing is up (systemd's
+    /// `UNIT_IS_INACTIVE_OR_FAILED`).
+    pub fn is_inactive_or_failed(self) -> bool {
+        matches!(self, ActiveState::Inactive | ActiveState::Failed)
+    }
+
+    /// Up or on its way up: what `restart`-like verbs treat as running
+    /// (systemd's `UNIT_IS_ACTIVE_OR_ACTIVATING`).
+    pub fn is_active_or_activating(self) -> bool {
+        matches!(
+            self,
+            ActiveState::Active | ActiveState::Activating | ActiveState::Reloading
+        )
+    }
 }
 
 impl fmt::Display for ActiveState {
@@ -58,6 +73,32 @@ pub enum SubState {
 }
 
 impl SubState {
+    /// Every sub-state, in systemd's order.
+    pub const ALL: [SubState; 17] = [
+        SubState::Dead,
+        SubState::Condition,
+        SubState::StartPre,
+        SubState::Start,
+        SubState::StartPost,
+        SubState::Running,
+        SubState::Exited,
+        SubState::Reload,
+        SubState::Stop,
+        SubState::StopWatchdog,
+        SubState::StopSigterm,
+        SubState::StopSigkill,
+        SubState::StopPost,
+        SubState::FinalSigterm,
+        SubState::FinalSigkill,
+        SubState::Failed,
+        SubState::AutoRestart,
+    ];
+
+    /// The sub-state systemd names `name` (as the store keeps it), if any.
+    pub fn from_name(name: &str) -> Option<SubState> {
+        SubState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SubState::Dead => "dead",
@@ -80,7 +121,9 @@ impl SubState {
         }
     }
 
-    /// The mapping table of systemd-semantics 4.9.
+    /// The ActiveState of each sub-state, as systemd's service.c maps them
+    /// (its `state_translation_table`): a restart pending is `activating`,
+    /// every stop step `deactivating`.
     pub fn active_state(self) -> ActiveState {
         match self {
             SubState::Dead => ActiveState::Inactive,
@@ -325,6 +368,15 @@ pub fn transition(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_sub_state_is_found_by_its_name() {
+        for state in SubState::ALL {
+            assert_eq!(SubState::from_name(state.as_str()), Some(state));
+        }
+        assert_eq!(SubState::from_name("waiting"), None);
+        assert_eq!(SubState::from_name(""), None);
+    }
 
     #[test]
     fn sub_states_map_to_active_states() {

@@ -29,8 +29,9 @@ pub enum Foreign {
 /// SubState for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForeignState {
-    /// `active` or `inactive`.
-    pub active: &'static str,
+    /// Whether the host shows it: its ActiveState is `active`, else
+    /// `inactive`.
+    pub present: bool,
     /// `plugged`, `mounted`, `running`, `active`, or `dead`.
     pub sub: &'static str,
 }
@@ -38,7 +39,7 @@ pub struct ForeignState {
 impl ForeignState {
     /// Not there (or not knowable).
     pub const INACTIVE: ForeignState = ForeignState {
-        active: "inactive",
+        present: false,
         sub: "dead",
     };
 }
@@ -64,10 +65,7 @@ impl Foreign {
             Foreign::Scope => "running",
             Foreign::Swap | Foreign::Slice => "active",
         };
-        ForeignState {
-            active: "active",
-            sub,
-        }
+        ForeignState { present: true, sub }
     }
 }
 

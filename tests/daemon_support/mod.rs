@@ -8,6 +8,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use sundial::ipc::{HistoryRequest, LogsRequest, ShowRequest};
 
 use sundial::ipc::types::RunRow;
 use sundial::ipc::{Client, Request, Response};
@@ -189,10 +190,10 @@ impl Daemon {
 
     /// The runs of `unit`, newest first.
     pub fn history(&self, unit: &str) -> Vec<RunRow> {
-        match self.call(Request::History {
+        match self.call(Request::History(HistoryRequest {
             unit: Some(unit.into()),
             limit: Some(10_000),
-        }) {
+        })) {
             Response::Runs { runs } => runs,
             other => panic!("history: {other:?}"),
         }
@@ -212,7 +213,7 @@ impl Daemon {
         client
             .set_timeout(Some(Duration::from_secs(30)))
             .expect("timeout");
-        let request = Request::Logs {
+        let request = Request::Logs(LogsRequest {
             units: vec![unit.into()],
             follow: false,
             lines: None,
@@ -220,7 +221,7 @@ impl Daemon {
             until_usec: None,
             invocation: None,
             priorities: None,
-        };
+        });
         let mut lines = Vec::new();
         for response in client.stream(&request).expect("streams") {
             match response.expect("a frame") {
@@ -233,10 +234,10 @@ impl Daemon {
 
     /// A manager or unit property from `show`.
     pub fn property(&self, unit: Option<&str>, name: &str) -> String {
-        let response = self.call(Request::Show {
+        let response = self.call(Request::Show(ShowRequest {
             units: unit.into_iter().map(str::to_owned).collect(),
             properties: vec![name.into()],
-        });
+        }));
         match response {
             Response::Properties { units } => units[0]
                 .properties

@@ -1,5 +1,6 @@
-//! The reference tables (systemd-semantics.md 1.2, 1.4, 1.5, 1.8, 1.9), each
-//! row as systemd 252 printed it, plus error positions and messages.
+//! Tables of calendar expressions and their normalized forms and elapses
+//! (`systemd-analyze calendar`), each row as systemd 252 printed it, plus
+//! error positions and messages.
 
 use super::*;
 use crate::civil::CivilDateTime;

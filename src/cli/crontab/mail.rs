@@ -8,6 +8,7 @@
 //! daemon at `$SUNDIAL_SOCKET` (`show`), its output lines too (`logs` of
 //! that invocation, without sundial's own lines).
 
+use crate::ipc::{LogsRequest, ShowRequest};
 use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -126,10 +127,10 @@ struct JobProperties {
 
 /// The job's `Description`, `Environment` and `User`.
 fn job_properties(connection: &Connection, unit: &str) -> anyhow::Result<JobProperties> {
-    let request = Request::Show {
+    let request = Request::Show(ShowRequest {
         units: vec![unit.to_owned()],
         properties: vec!["Description".into(), "Environment".into(), "User".into()],
-    };
+    });
     let units = match connection.call(&request)? {
         Response::Properties { units } => units,
         Response::Error { message, .. } => bail!("show {unit}: {message}"),
@@ -162,7 +163,7 @@ fn run_output(
     unit: &str,
     invocation: &str,
 ) -> anyhow::Result<Vec<String>> {
-    let request = Request::Logs {
+    let request = Request::Logs(LogsRequest {
         units: vec![unit.to_owned()],
         follow: false,
         lines: None,
@@ -170,7 +171,7 @@ fn run_output(
         until_usec: None,
         invocation: Some(invocation.to_owned()),
         priorities: None,
-    };
+    });
     let mut lines = Vec::new();
     for response in connection.stream(&request)? {
         match response? {

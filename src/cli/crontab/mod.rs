@@ -3,6 +3,7 @@
 //! `translate` (`-t`) of one line, and the hidden `mail` the generated mail
 //! units run.
 
+use crate::ipc::UnitsRequest;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -219,7 +220,7 @@ pub(crate) fn start_units(scope: &ScopeArgs, units: Vec<String>) -> anyhow::Resu
     }
     let socket = scope.connection().socket_path(&SocketEnv::from_process())?;
     let mut client = Client::connect(&socket)?;
-    match client.call(&Request::Start { units })? {
+    match client.call(&Request::Start(UnitsRequest { units }))? {
         Response::Done { messages } => Ok(messages),
         Response::Error { message, .. } => bail!("starting the new timers failed: {message}"),
         other => Err(super::verbs::unexpected("start", &other)),

@@ -236,7 +236,7 @@ impl Unreachable {
 const QUERY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The socket of a daemon of `scope` started without `--socket`: the
-/// daemon's own default (DESIGN.md, "Modes and paths").
+/// daemon's own default (the README's "Where things live").
 fn default_socket(scope: Scope, env: &SocketEnv) -> anyhow::Result<PathBuf> {
     // The daemon's error names its own flags; a client has only --socket.
     paths::default_socket(scope, &env.host).map_err(|_| {

@@ -2,6 +2,7 @@
 //! unit's `[Install]` section asks for (`timers.target.wants/backup.timer`) in
 //! the daemon's first unit directory, as systemctl does.
 
+use crate::ipc::EnablementRequest;
 use std::process::ExitCode;
 
 use super::jobs::{self, Job};
@@ -51,18 +52,18 @@ pub fn run(change: Change, args: Args) -> anyhow::Result<ExitCode> {
     let units = mangle_unit_names(&args.units)?;
     let (request, verb, job) = match change {
         Change::Enable => (
-            Request::Enable {
+            Request::Enable(EnablementRequest {
                 units: units.clone(),
                 now: false,
-            },
+            }),
             "enable",
             Job::Start,
         ),
         Change::Disable => (
-            Request::Disable {
+            Request::Disable(EnablementRequest {
                 units: units.clone(),
                 now: false,
-            },
+            }),
             "disable",
             Job::Stop,
         ),

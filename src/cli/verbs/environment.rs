@@ -3,6 +3,7 @@
 //! changes systemd's. A change applies to commands started after it and
 //! lasts until the daemon exits.
 
+use crate::ipc::{SetEnvironmentRequest, UnsetEnvironmentRequest};
 use std::process::ExitCode;
 
 use super::{print_text, report_error, unexpected, Connection};
@@ -82,15 +83,15 @@ pub fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `sundial set-environment`.
 pub fn set(args: SetArgs) -> anyhow::Result<ExitCode> {
-    let request = Request::SetEnvironment {
+    let request = Request::SetEnvironment(SetEnvironmentRequest {
         assignments: args.assignments,
-    };
+    });
     change(&args.connection, &request, "set-environment")
 }
 
 /// Runs `sundial unset-environment`.
 pub fn unset(args: UnsetArgs) -> anyhow::Result<ExitCode> {
-    let request = Request::UnsetEnvironment { names: args.names };
+    let request = Request::UnsetEnvironment(UnsetEnvironmentRequest { names: args.names });
     change(&args.connection, &request, "unset-environment")
 }
 

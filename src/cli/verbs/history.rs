@@ -2,6 +2,7 @@
 //! first: when each started, how long it ran, what started it, how it ended.
 //! systemd keeps no such record; this is sundial's own command.
 
+use crate::ipc::HistoryRequest;
 use std::process::ExitCode;
 
 use sundial_calendar::{timestamp, Timespan, Timestamp, Zone};
@@ -61,10 +62,10 @@ pub struct Args {
 
 /// Runs `sundial history`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let request = Request::History {
+    let request = Request::History(HistoryRequest {
         unit: args.unit.as_deref().map(mangle_unit_name),
         limit: args.limit,
-    };
+    });
     // A run without an end runs, unless its daemon is gone: then it was
     // cut off (the next daemon closes it as 'resources').
     let (response, unfinished) = match offline::reach(&args.connection, &args.state)? {

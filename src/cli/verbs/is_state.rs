@@ -1,6 +1,7 @@
 //! `sundial is-active|is-enabled|is-failed UNIT...`: print each unit's state
 //! word and answer with the exit code, for scripts, as systemctl does.
 
+use crate::ipc::UnitsRequest;
 use std::process::ExitCode;
 
 use super::{exit, mangle_unit_names, report_error, unexpected, Connection};
@@ -55,9 +56,9 @@ impl Check {
 pub fn run(check: Check, args: Args) -> anyhow::Result<ExitCode> {
     let units = mangle_unit_names(&args.units)?;
     let request = match check {
-        Check::Active => Request::IsActive { units },
-        Check::Enabled => Request::IsEnabled { units },
-        Check::Failed => Request::IsFailed { units },
+        Check::Active => Request::IsActive(UnitsRequest { units }),
+        Check::Enabled => Request::IsEnabled(UnitsRequest { units }),
+        Check::Failed => Request::IsFailed(UnitsRequest { units }),
     };
     let states = match args.connection.call(&request)? {
         Response::States { states } => states,

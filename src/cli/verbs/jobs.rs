@@ -2,6 +2,7 @@
 //! one job per unit, waited for as systemctl waits; they differ only in the
 //! request sent.
 
+use crate::ipc::UnitsRequest;
 use std::process::ExitCode;
 
 use super::connect::SocketEnv;
@@ -61,12 +62,12 @@ impl Job {
 
     fn request(self, units: Vec<String>) -> Request {
         match self {
-            Job::Start => Request::Start { units },
-            Job::Stop => Request::Stop { units },
-            Job::Restart => Request::Restart { units },
-            Job::Reload => Request::Reload { units },
-            Job::TryRestart => Request::TryRestart { units },
-            Job::ReloadOrRestart => Request::ReloadOrRestart { units },
+            Job::Start => Request::Start(UnitsRequest { units }),
+            Job::Stop => Request::Stop(UnitsRequest { units }),
+            Job::Restart => Request::Restart(UnitsRequest { units }),
+            Job::Reload => Request::Reload(UnitsRequest { units }),
+            Job::TryRestart => Request::TryRestart(UnitsRequest { units }),
+            Job::ReloadOrRestart => Request::ReloadOrRestart(UnitsRequest { units }),
         }
     }
 }

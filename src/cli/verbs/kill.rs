@@ -1,6 +1,7 @@
 //! `sundial kill [-s SIGNAL] [--kill-whom=main|control|all] UNIT...`: signal
 //! a unit's processes without stopping it, as `systemctl kill`.
 
+use crate::ipc::KillRequest;
 use std::process::ExitCode;
 
 use super::connect::SocketEnv;
@@ -54,11 +55,11 @@ fn parse_whom(s: &str) -> Result<KillWhom, String> {
 /// Runs `sundial kill`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let units = mangle_unit_names(&args.units)?;
-    let request = Request::Kill {
+    let request = Request::Kill(KillRequest {
         units: units.clone(),
         signal: args.signal.number(),
         whom: args.whom,
-    };
+    });
     match args.connection.call(&request)? {
         Response::Done { messages } => {
             print_messages(&messages);

@@ -1,6 +1,7 @@
 //! `sundial list-dependencies [--reverse] [--all] [UNIT]`: the tree of what a
 //! unit pulls in (or, reversed, what pulls it in), drawn as systemctl draws it.
 
+use crate::ipc::ListDependenciesRequest;
 use std::process::ExitCode;
 
 use super::{
@@ -47,10 +48,10 @@ pub struct Args {
 
 /// Runs `sundial list-dependencies`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let request = Request::ListDependencies {
+    let request = Request::ListDependencies(ListDependenciesRequest {
         unit: mangle_unit_name(&args.unit),
         reverse: args.reverse,
-    };
+    });
     let tree = match args.connection.call(&request)? {
         Response::Dependencies { tree } => tree,
         Response::Error { code, message } => return Ok(report_error(code, &message)),

@@ -2,6 +2,7 @@
 //! LEFT LAST PASSED UNIT ACTIVATES, plus RESULT: how the activated service's
 //! last run ended.
 
+use crate::ipc::ListTimersRequest;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -59,10 +60,10 @@ pub struct Args {
 
 /// Runs `sundial list-timers`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let request = Request::ListTimers {
+    let request = Request::ListTimers(ListTimersRequest {
         all: args.all,
         patterns: args.patterns.clone(),
-    };
+    });
     let env = TimeEnv::from_process();
     let (response, all) = match offline::reach(&args.connection, &args.state)? {
         Source::Daemon(client) => (exchange(client, &request)?, args.all),

@@ -1,6 +1,7 @@
 //! `sundial list-units [--all] [--type=T] [--state=S] [PATTERN...]`:
 //! systemctl's unit table, UNIT LOAD ACTIVE SUB DESCRIPTION.
 
+use crate::ipc::ListUnitsRequest;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -63,12 +64,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
              systemd unit type (socket, path, mount ...)"
         );
     }
-    let request = Request::ListUnits {
+    let request = Request::ListUnits(ListUnitsRequest {
         all: args.all,
         types: args.types.clone(),
         states: args.states.clone(),
         patterns: args.patterns.clone(),
-    };
+    });
     let mut rows = match args.connection.call(&request)? {
         Response::Units { units } => units,
         Response::Error { code, message } => return Ok(report_error(code, &message)),

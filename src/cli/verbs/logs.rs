@@ -3,6 +3,7 @@
 //! `-p PRIORITY`, `--invocation`, `-o short|json|cat`, `-x`, and `-e` with
 //! the pager.
 
+use crate::ipc::LogsRequest;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -248,7 +249,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let units = mangle_unit_names(&args.units)?;
-    let request = Request::Logs {
+    let request = Request::Logs(LogsRequest {
         units: units.clone(),
         follow: args.follow,
         lines,
@@ -256,7 +257,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         until_usec,
         invocation: args.invocation.clone(),
         priorities: args.priority.map(|p| [p.high.number(), p.low.number()]),
-    };
+    });
     let mut cannot_follow = None;
     let responses: Box<dyn Iterator<Item = Result<Response, ClientError>>> =
         match offline::reach(&args.connection, &args.state)? {

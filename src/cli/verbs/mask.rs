@@ -1,6 +1,7 @@
 //! `sundial mask|unmask UNIT...`: link a unit to /dev/null in the daemon's
 //! first unit directory so that nothing starts it, or remove that link.
 
+use crate::ipc::UnitsRequest;
 use std::process::ExitCode;
 
 use super::enable::print_file_changes;
@@ -40,8 +41,8 @@ pub enum Change {
 pub fn run(change: Change, args: Args) -> anyhow::Result<ExitCode> {
     let units = mangle_unit_names(&args.units)?;
     let (request, verb) = match change {
-        Change::Mask => (Request::Mask { units }, "mask"),
-        Change::Unmask => (Request::Unmask { units }, "unmask"),
+        Change::Mask => (Request::Mask(UnitsRequest { units }), "mask"),
+        Change::Unmask => (Request::Unmask(UnitsRequest { units }), "unmask"),
     };
     let response = args.connection.call(&request)?;
     print_file_changes(verb, response, args.quiet)

@@ -1,6 +1,7 @@
 //! `sundial reset-failed [UNIT...]`: forget that units failed (and their
 //! start-limit counters), as systemctl does.
 
+use crate::ipc::ResetFailedRequest;
 use std::process::ExitCode;
 
 use super::{exit, mangle_unit_names, print_messages, report_error, unexpected, Connection};
@@ -28,9 +29,9 @@ pub struct Args {
 
 /// Runs `sundial reset-failed`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let request = Request::ResetFailed {
+    let request = Request::ResetFailed(ResetFailedRequest {
         units: mangle_unit_names(&args.units)?,
-    };
+    });
     match args.connection.call(&request)? {
         Response::Done { messages } => {
             print_messages(&messages);

@@ -3,6 +3,7 @@
 //! assignments here, as systemd-run makes them bus properties; the daemon
 //! writes the units and loads them like unit files.
 
+use crate::ipc::RunRequest;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -301,7 +302,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let service = args.service_assignments(&cwd, |v| std::env::var(v).ok())?;
     let with_shared = |own: Vec<String>| shared.iter().cloned().chain(own).collect::<Vec<_>>();
-    let request = Request::Run {
+    let request = Request::Run(RunRequest {
         unit: args.unit.clone(),
         command,
         properties: with_shared(service),
@@ -313,7 +314,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         expand_environment: args.expand_environment,
         no_block: args.no_block,
         wait: args.wait,
-    };
+    });
     let sundial = args.connection.command(&SocketEnv::from_process());
     if !args.wait {
         let response = args.connection.call(&request)?;

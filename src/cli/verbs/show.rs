@@ -1,6 +1,7 @@
 //! `sundial show [-p PROP...] [--value] [UNIT...]`: properties as
 //! `Name=value` lines, as `systemctl show` prints them.
 
+use crate::ipc::ShowRequest;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -50,10 +51,10 @@ pub struct Args {
 
 /// Runs `sundial show`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let request = Request::Show {
+    let request = Request::Show(ShowRequest {
         units: mangle_unit_names(&args.units)?,
         properties: args.properties.clone(),
-    };
+    });
     let units = match args.connection.call(&request)? {
         Response::Properties { units } => units,
         Response::Error { code, message } => return Ok(report_error(code, &message)),

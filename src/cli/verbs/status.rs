@@ -2,6 +2,7 @@
 //! line, where it was loaded from, since when it is in its state, what
 //! triggers it, its main process and its last log lines.
 
+use crate::ipc::StatusRequest;
 use std::process::ExitCode;
 
 use sundial_calendar::timespan::format_relative;
@@ -64,10 +65,10 @@ pub struct Args {
 
 /// Runs `sundial status`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let request = Request::Status {
+    let request = Request::Status(StatusRequest {
         units: mangle_unit_names(&args.units)?,
         lines: Some(args.lines),
-    };
+    });
     let env = TimeEnv::from_process();
     let response = match offline::reach(&args.connection, &args.state)? {
         Source::Daemon(client) => exchange(client, &request)?,

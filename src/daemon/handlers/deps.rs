@@ -61,7 +61,7 @@ fn node(
     }
     DependencyNode {
         unit: name.to_owned(),
-        active_state: state.active_state(name).0.to_owned(),
+        active_state: state.active_state(name).0.to_string(),
         children: kids,
     }
 }

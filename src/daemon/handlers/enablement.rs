@@ -6,6 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::daemon::state::State;
+use crate::daemon::units::LoadState;
 use crate::unit::{read_install, InstallFile, UnitIndex, UnitName};
 
 /// systemctl's is-enabled word for `name`. A unit the daemon has not
@@ -13,7 +14,7 @@ use crate::unit::{read_install, InstallFile, UnitIndex, UnitName};
 /// unit files there.
 pub fn is_enabled(state: &State, name: &str) -> String {
     let name = state.units.canonical(name);
-    if state.units.load_state(name) == "masked" {
+    if state.units.load_state(name) == LoadState::Masked {
         return "masked".into();
     }
     // systemd: a unit made at runtime (systemd-run) is `transient`.

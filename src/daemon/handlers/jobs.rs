@@ -5,6 +5,7 @@
 //! done (systemctl's default `--wait`-for-job behaviour); timers and targets
 //! change at once.
 
+use crate::ipc::{KillRequest, ResetFailedRequest, UnitsRequest};
 use std::collections::BTreeSet;
 
 use tokio::sync::oneshot;
@@ -13,7 +14,7 @@ use super::{answer, not_found, unit_name};
 use crate::activation::Activation;
 use crate::daemon::state::State;
 use crate::ipc::{ErrorCode, KillWhom, Peer, Reply, Request, Response};
-use crate::supervisor::{JobError, KillWho};
+use crate::supervisor::JobError;
 use crate::unit::{Signal, UnitType};
 
 /// The verbs that queue jobs.
@@ -43,18 +44,20 @@ impl Verb {
 /// Handles one job request of the client `peer`.
 pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::Sender<Reply>) {
     let (verb, units) = match request {
-        Request::Start { units } => (Verb::Start, units),
-        Request::Stop { units } => (Verb::Stop, units),
-        Request::Restart { units } => (Verb::Restart, units),
-        Request::Reload { units } => (Verb::Reload, units),
-        Request::TryRestart { units } => (Verb::TryRestart, units),
-        Request::ReloadOrRestart { units } => (Verb::ReloadOrRestart, units),
-        Request::Kill {
+        Request::Start(UnitsRequest { units }) => (Verb::Start, units),
+        Request::Stop(UnitsRequest { units }) => (Verb::Stop, units),
+        Request::Restart(UnitsRequest { units }) => (Verb::Restart, units),
+        Request::Reload(UnitsRequest { units }) => (Verb::Reload, units),
+        Request::TryRestart(UnitsRequest { units }) => (Verb::TryRestart, units),
+        Request::ReloadOrRestart(UnitsRequest { units }) => (Verb::ReloadOrRestart, units),
+        Request::Kill(KillRequest {
             units,
             signal,
             whom,
-        } => return answer(reply, kill(state, &units, signal, whom)),
-        Request::ResetFailed { units } => return answer(reply, reset_failed(state, &units)),
+        }) => return answer(reply, kill(state, &units, signal, whom)),
+        Request::ResetFailed(ResetFailedRequest { units }) => {
+            return answer(reply, reset_failed(state, &units))
+        }
         _ => {
             return answer(
                 reply,
@@ -168,7 +171,7 @@ fn run_verb(
         .map(|n| n.unit_type())
         .unwrap_or(UnitType::Other);
     let (active, _) = state.active_state(name);
-    let is_active = matches!(active, "active" | "activating" | "reloading");
+    let is_active = active.is_active_or_activating();
     match ty {
         UnitType::Service => {
             let result = match verb {
@@ -272,11 +275,6 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
             format!("invalid signal number {signal}"),
         );
     };
-    let who = match whom {
-        KillWhom::Main => KillWho::Main,
-        KillWhom::Control => KillWho::Control,
-        KillWhom::All => KillWho::All,
-    };
     // As systemctl: every unit that exists is signalled, the first failure
     // is reported.
     let mut failure = None;
@@ -288,7 +286,7 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
         }
         // A service never started has no processes: nothing to signal.
         if state.supervisor.status(&name).is_some() {
-            if let Err(e) = state.supervisor.kill(&name, who, signal) {
+            if let Err(e) = state.supervisor.kill(&name, whom, signal) {
                 failure.get_or_insert_with(|| Response::error(ErrorCode::Failed, e.to_string()));
             }
         }

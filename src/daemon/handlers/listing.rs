@@ -4,6 +4,7 @@ use super::matches_any;
 use crate::daemon::state::State;
 use crate::ipc::types::{TimerRow, UnitRow};
 use crate::ipc::Response;
+use crate::supervisor::state::ActiveState;
 
 /// Answers `list-timers`: active timers (all with `all`), soonest first.
 pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Response {
@@ -13,7 +14,7 @@ pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Respons
         .list_where(now, |t| matches_any(patterns, t.name()));
     let mut timers = Vec::with_capacity(infos.len());
     for info in infos {
-        if !all && matches!(info.state, "dead" | "failed") {
+        if !all && !info.state.is_active() {
             continue;
         }
         let last_result = state.last_result(&info.activates);
@@ -50,10 +51,12 @@ pub fn list_units(
         let (active, sub) = state.active_state(&name);
         let load = state.units.load_state(&name);
         if !states.is_empty() {
-            if !states.iter().any(|s| s == active || s == sub || s == load) {
+            // The filter words are text; the states are compared by name.
+            let named = |s: &String| s == active.as_str() || s == sub || s == load.as_str();
+            if !states.iter().any(named) {
                 continue;
             }
-        } else if !all && active == "inactive" {
+        } else if !all && active == ActiveState::Inactive {
             // systemctl hides every inactive unit without --all, whatever
             // its load state (a masked or broken one too).
             continue;
@@ -61,8 +64,8 @@ pub fn list_units(
         units.push(UnitRow {
             description: state.description(&name),
             unit: name,
-            load_state: load.to_owned(),
-            active_state: active.to_owned(),
+            load_state: load.to_string(),
+            active_state: active.to_string(),
             sub_state: sub.to_owned(),
         });
     }

@@ -24,22 +24,10 @@ use super::{glob_match, is_glob, not_found, unit_name};
 use crate::daemon::output::{Followers, LINES_PER_FRAME};
 use crate::daemon::state::State;
 use crate::ipc::types::{LogLine, RunRow};
-use crate::ipc::{ErrorCode, Peer, Reply, Response};
+use crate::ipc::{ErrorCode, LogsRequest, Peer, Reply, Response};
 use crate::store::{InvocationId, LogQuery, Store};
 use crate::unit::SyslogLevel;
 use sundial_calendar::Timestamp;
-
-/// The fields of a `logs` request.
-#[derive(Debug, Clone)]
-pub struct LogsRequest {
-    pub units: Vec<String>,
-    pub follow: bool,
-    pub lines: Option<u64>,
-    pub since_usec: Option<i64>,
-    pub until_usec: Option<i64>,
-    pub invocation: Option<String>,
-    pub priorities: Option<[u8; 2]>,
-}
 
 /// How long a `logs` reply waits for the lines read before it to be written.
 const LOGS_WAIT: Duration = Duration::from_secs(1);

@@ -18,6 +18,11 @@ mod show;
 mod sliced;
 mod status;
 
+use crate::ipc::{
+    EnablementRequest, HistoryRequest, KillRequest, ListDependenciesRequest, ListTimersRequest,
+    ListUnitsRequest, ResetFailedRequest, SetEnvironmentRequest, ShowRequest, StatusRequest,
+    UnitsRequest, UnsetEnvironmentRequest,
+};
 use tokio::sync::oneshot;
 
 use super::state::State;
@@ -45,91 +50,67 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         return;
     }
     match request {
-        Request::Start { .. }
-        | Request::Stop { .. }
-        | Request::Restart { .. }
-        | Request::Reload { .. }
-        | Request::TryRestart { .. }
-        | Request::ReloadOrRestart { .. }
-        | Request::Kill { .. }
-        | Request::ResetFailed { .. } => jobs::handle(state, request, &peer, reply),
-        Request::Status { units, lines } => {
+        Request::Start(UnitsRequest { .. })
+        | Request::Stop(UnitsRequest { .. })
+        | Request::Restart(UnitsRequest { .. })
+        | Request::Reload(UnitsRequest { .. })
+        | Request::TryRestart(UnitsRequest { .. })
+        | Request::ReloadOrRestart(UnitsRequest { .. })
+        | Request::Kill(KillRequest { .. })
+        | Request::ResetFailed(ResetFailedRequest { .. }) => {
+            jobs::handle(state, request, &peer, reply)
+        }
+        Request::Status(StatusRequest { units, lines }) => {
             answer(reply, status::status(state, &units, lines, &peer))
         }
-        Request::ListTimers { all, patterns } => {
+        Request::ListTimers(ListTimersRequest { all, patterns }) => {
             answer(reply, listing::list_timers(state, all, &patterns))
         }
-        Request::ListUnits {
+        Request::ListUnits(ListUnitsRequest {
             all,
             types,
             states,
             patterns,
-        } => answer(
+        }) => answer(
             reply,
             listing::list_units(state, all, &types, &states, &patterns),
         ),
-        Request::Show { units, properties } => {
+        Request::Show(ShowRequest { units, properties }) => {
             answer(reply, show::show(state, &units, &properties, &peer))
         }
-        Request::Cat { units } => answer(reply, files::cat(state, &units, &peer)),
-        Request::ListDependencies { unit, reverse } => {
+        Request::Cat(UnitsRequest { units }) => answer(reply, files::cat(state, &units, &peer)),
+        Request::ListDependencies(ListDependenciesRequest { unit, reverse }) => {
             answer(reply, deps::list_dependencies(state, &unit, reverse))
         }
-        Request::Enable { units, now } => files::enable(state, &units, now, reply),
-        Request::Disable { units, now } => files::disable(state, &units, now, reply),
-        Request::Mask { units } => answer(reply, files::mask(state, &units)),
-        Request::Unmask { units } => answer(reply, files::unmask(state, &units)),
-        Request::IsActive { units } => answer(reply, query::is_active(state, &units)),
-        Request::IsEnabled { units } => answer(reply, query::is_enabled(state, &units)),
-        Request::IsFailed { units } => answer(reply, query::is_failed(state, &units)),
+        Request::Enable(EnablementRequest { units, now }) => {
+            files::enable(state, &units, now, reply)
+        }
+        Request::Disable(EnablementRequest { units, now }) => {
+            files::disable(state, &units, now, reply)
+        }
+        Request::Mask(UnitsRequest { units }) => answer(reply, files::mask(state, &units)),
+        Request::Unmask(UnitsRequest { units }) => answer(reply, files::unmask(state, &units)),
+        Request::IsActive(UnitsRequest { units }) => answer(reply, query::is_active(state, &units)),
+        Request::IsEnabled(UnitsRequest { units }) => {
+            answer(reply, query::is_enabled(state, &units))
+        }
+        Request::IsFailed(UnitsRequest { units }) => answer(reply, query::is_failed(state, &units)),
         Request::DaemonReload => answer(reply, reload::daemon_reload(state)),
         Request::DaemonReexec => reexec::daemon_reexec(state, reply),
-        Request::Logs {
-            units,
-            follow,
-            lines,
-            since_usec,
-            until_usec,
-            invocation,
-            priorities,
-        } => {
-            let query = logs::LogsRequest {
-                units,
-                follow,
-                lines,
-                since_usec,
-                until_usec,
-                invocation,
-                priorities,
-            };
-            let _ = reply.send(logs::logs(state, query, &peer));
+        Request::Logs(request) => {
+            let _ = reply.send(logs::logs(state, request, &peer));
         }
-        Request::History { unit, limit } => answer(reply, logs::history(state, unit, limit)),
-        Request::Run {
-            unit,
-            command,
-            properties,
-            timer_properties,
-            expand_environment,
-            no_block,
-            wait,
-        } => {
-            let request = run::RunRequest {
-                unit,
-                command,
-                properties,
-                timer_properties,
-                expand_environment,
-                no_block,
-                wait,
-            };
-            run::run(state, request, reply);
+        Request::History(HistoryRequest { unit, limit }) => {
+            answer(reply, logs::history(state, unit, limit))
         }
+        Request::Run(request) => run::run(state, request, reply),
         Request::ShowEnvironment => answer(reply, environment::show(state)),
-        Request::SetEnvironment { assignments } => {
+        Request::SetEnvironment(SetEnvironmentRequest { assignments }) => {
             answer(reply, environment::set(state, &assignments))
         }
-        Request::UnsetEnvironment { names } => answer(reply, environment::unset(state, &names)),
+        Request::UnsetEnvironment(UnsetEnvironmentRequest { names }) => {
+            answer(reply, environment::unset(state, &names))
+        }
     }
 }
 
@@ -155,25 +136,27 @@ pub fn unit_name(name: &str) -> String {
 /// suffix, allowed characters, at most 255 bytes.
 fn invalid_unit_name(request: &Request) -> Option<&str> {
     let names: &[String] = match request {
-        Request::Start { units }
-        | Request::Stop { units }
-        | Request::Restart { units }
-        | Request::Reload { units }
-        | Request::TryRestart { units }
-        | Request::ReloadOrRestart { units }
-        | Request::Kill { units, .. }
-        | Request::Status { units, .. }
-        | Request::Show { units, .. }
-        | Request::Cat { units }
-        | Request::Enable { units, .. }
-        | Request::Disable { units, .. }
-        | Request::Mask { units }
-        | Request::Unmask { units }
-        | Request::IsActive { units }
-        | Request::IsEnabled { units }
-        | Request::IsFailed { units }
-        | Request::ResetFailed { units } => units,
-        Request::ListDependencies { unit, .. } => std::slice::from_ref(unit),
+        Request::Start(UnitsRequest { units })
+        | Request::Stop(UnitsRequest { units })
+        | Request::Restart(UnitsRequest { units })
+        | Request::Reload(UnitsRequest { units })
+        | Request::TryRestart(UnitsRequest { units })
+        | Request::ReloadOrRestart(UnitsRequest { units })
+        | Request::Kill(KillRequest { units, .. })
+        | Request::Status(StatusRequest { units, .. })
+        | Request::Show(ShowRequest { units, .. })
+        | Request::Cat(UnitsRequest { units })
+        | Request::Enable(EnablementRequest { units, .. })
+        | Request::Disable(EnablementRequest { units, .. })
+        | Request::Mask(UnitsRequest { units })
+        | Request::Unmask(UnitsRequest { units })
+        | Request::IsActive(UnitsRequest { units })
+        | Request::IsEnabled(UnitsRequest { units })
+        | Request::IsFailed(UnitsRequest { units })
+        | Request::ResetFailed(ResetFailedRequest { units }) => units,
+        Request::ListDependencies(ListDependenciesRequest { unit, .. }) => {
+            std::slice::from_ref(unit)
+        }
         _ => return None,
     };
     first_invalid(names)

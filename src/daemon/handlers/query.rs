@@ -3,6 +3,7 @@
 
 use super::{is_enabled as enabled_word, unit_name};
 use crate::daemon::state::State;
+use crate::daemon::units::LoadState;
 use crate::ipc::types::UnitState;
 use crate::ipc::Response;
 
@@ -23,11 +24,13 @@ fn states(state: &mut State, units: &[String], word: impl Fn(&State, &str) -> St
             let load_state = match state.units.load_state(&name) {
                 // A template is never loaded, but its file may exist: then
                 // is-enabled has found it, and it is not missing.
-                "not-found" if state_word != "not-found" && state_word != "inactive" => "loaded",
+                LoadState::NotFound if state_word != "not-found" && state_word != "inactive" => {
+                    LoadState::Loaded
+                }
                 other => other,
             };
             UnitState {
-                load_state: load_state.to_owned(),
+                load_state: load_state.to_string(),
                 unit: name,
                 state: state_word,
             }
@@ -38,7 +41,7 @@ fn states(state: &mut State, units: &[String], word: impl Fn(&State, &str) -> St
 
 /// `is-active`: the ActiveState (`inactive` for units nobody knows, as systemctl).
 pub fn is_active(state: &mut State, units: &[String]) -> Response {
-    states(state, units, |s, n| s.active_state(n).0.to_owned())
+    states(state, units, |s, n| s.active_state(n).0.to_string())
 }
 
 /// `is-failed`: the ActiveState too; the client checks for `failed`.

@@ -14,28 +14,11 @@ use crate::activation::Activation;
 use crate::daemon::runs::fresh_invocation;
 use crate::daemon::state::State;
 use crate::daemon::transient::{self, NewUnit};
-use crate::ipc::{ErrorCode, Reply, Response};
+use crate::ipc::{ErrorCode, Reply, Response, RunRequest};
 use crate::unit::load::Lookup;
+use crate::unit::name::NameError;
 use crate::unit::transient::{service_text, timer_text, ServiceSpec};
 use crate::unit::{UnitName, UnitType};
-
-/// The fields of a `run` request.
-#[derive(Debug, Clone)]
-pub struct RunRequest {
-    pub unit: Option<String>,
-    pub command: Vec<String>,
-    pub properties: Vec<String>,
-    pub timer_properties: Vec<String>,
-    pub expand_environment: bool,
-    pub no_block: bool,
-    pub wait: bool,
-}
-
-impl RunRequest {
-    fn with_timer(&self) -> bool {
-        !self.timer_properties.is_empty()
-    }
-}
 
 fn failed(message: impl Into<String>) -> Response {
     Response::error(ErrorCode::Failed, message)
@@ -61,7 +44,7 @@ pub fn run(state: &mut State, request: RunRequest, reply: oneshot::Sender<Reply>
     }
     let (service, timer) = match names(state, &request) {
         Ok(names) => names,
-        Err(message) => return answer(reply, failed(message)),
+        Err(e) => return answer(reply, failed(e.to_string())),
     };
     let mut new = Vec::new();
     let text = service_text(&ServiceSpec {
@@ -87,7 +70,7 @@ pub fn run(state: &mut State, request: RunRequest, reply: oneshot::Sender<Reply>
     }
     let messages = match transient::create(state, &new) {
         Ok(messages) => messages,
-        Err(message) => return answer(reply, failed(message)),
+        Err(e) => return answer(reply, failed(e.to_string())),
     };
     let made = Response::Transient {
         service: service.to_string(),
@@ -121,10 +104,36 @@ pub fn run(state: &mut State, request: RunRequest, reply: oneshot::Sender<Reply>
     state.settle();
 }
 
+/// Why the names of a `run` request's units are refused; each names the
+/// `--unit` given or the unit made of it.
+#[derive(Debug, thiserror::Error)]
+enum RunNameError {
+    #[error("'' is not a unit name")]
+    Empty,
+    /// `--unit` has the suffix of another type.
+    #[error(
+        "{unit}: sundial run makes a service{}; name it NAME or NAME.service{}",
+        if *with_timer { " and a timer" } else { "" },
+        if *with_timer { " (or NAME.timer)" } else { "" }
+    )]
+    WrongType { unit: String, with_timer: bool },
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error("{0} is a template: a transient unit needs an instance name")]
+    Template(UnitName),
+    #[error(
+        "Unit {0} already exists: it is loaded, or a unit file of that name is in the search path."
+    )]
+    Exists(UnitName),
+}
+
 /// The service's name and the timer's: from `--unit` (with or without its
 /// suffix), or made up; refused when a unit of that name exists or has a
 /// file (systemd: a transient unit cannot replace one).
-fn names(state: &State, request: &RunRequest) -> Result<(UnitName, Option<UnitName>), String> {
+fn names(
+    state: &State,
+    request: &RunRequest,
+) -> Result<(UnitName, Option<UnitName>), RunNameError> {
     let base = match &request.unit {
         Some(unit) => stem(unit, request.with_timer())?,
         None => loop {
@@ -136,22 +145,17 @@ fn names(state: &State, request: &RunRequest) -> Result<(UnitName, Option<UnitNa
             }
         },
     };
-    let service = UnitName::parse(&format!("{base}.service")).map_err(|e| e.to_string())?;
+    let service = UnitName::parse(&format!("{base}.service"))?;
     if service.is_template() {
-        return Err(format!(
-            "{service} is a template: a transient unit needs an instance name"
-        ));
+        return Err(RunNameError::Template(service));
     }
     let timer = match request.with_timer() {
-        true => Some(service.with_suffix("timer").map_err(|e| e.to_string())?),
+        true => Some(service.with_suffix("timer")?),
         false => None,
     };
     for name in std::iter::once(&service).chain(&timer) {
         if exists(state, name.as_str()) {
-            return Err(format!(
-                "Unit {name} already exists: it is loaded, or a unit file of that name is in \
-                 the search path."
-            ));
+            return Err(RunNameError::Exists(name.clone()));
         }
     }
     Ok((service, timer))
@@ -159,9 +163,9 @@ fn names(state: &State, request: &RunRequest) -> Result<(UnitName, Option<UnitNa
 
 /// `--unit` without its suffix: `.service` may be given, and `.timer` when
 /// a timer is made; no other type.
-fn stem(unit: &str, with_timer: bool) -> Result<String, String> {
+fn stem(unit: &str, with_timer: bool) -> Result<String, RunNameError> {
     if unit.is_empty() {
-        return Err("'' is not a unit name".to_owned());
+        return Err(RunNameError::Empty);
     }
     let Ok(name) = UnitName::parse(unit) else {
         // No suffix (or an unknown one, which makes it part of the name).
@@ -170,11 +174,10 @@ fn stem(unit: &str, with_timer: bool) -> Result<String, String> {
     match name.unit_type() {
         UnitType::Service => Ok(name.without_suffix().to_owned()),
         UnitType::Timer if with_timer => Ok(name.without_suffix().to_owned()),
-        _ => Err(format!(
-            "{unit}: sundial run makes a service{}; name it NAME or NAME.service{}",
-            if with_timer { " and a timer" } else { "" },
-            if with_timer { " (or NAME.timer)" } else { "" },
-        )),
+        _ => Err(RunNameError::WrongType {
+            unit: unit.to_owned(),
+            with_timer,
+        }),
     }
 }
 
@@ -198,8 +201,17 @@ mod tests {
         assert_eq!(stem("sync@home.service", true).unwrap(), "sync@home");
         // An unknown suffix is part of the name, as systemctl mangles it.
         assert_eq!(stem("a.b", false).unwrap(), "a.b");
-        let err = stem("backup.timer", false).unwrap_err();
-        assert!(err.contains("NAME.service"), "{err}");
+        let err = stem("backup.timer", false).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "backup.timer: sundial run makes a service; name it NAME or NAME.service"
+        );
+        let err = stem("web.target", true).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "web.target: sundial run makes a service and a timer; name it NAME or \
+             NAME.service (or NAME.timer)"
+        );
         assert!(stem("web.target", true).is_err());
         assert!(stem("", true).is_err());
     }

@@ -9,6 +9,7 @@ use sundial_calendar::Timestamp;
 
 use super::{is_enabled, unit_name};
 use crate::daemon::state::State;
+use crate::daemon::units::LoadState;
 use crate::ipc::types::{Property, UnitProperties};
 use crate::ipc::{Peer, Response};
 use crate::unit::{CollectMode, Unit, UnitName};
@@ -135,14 +136,14 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
     p.add("Id", name);
     p.add("Description", state.description(name));
     let load_state = state.units.load_state(name);
-    p.add("LoadState", load_state);
-    if load_state == "not-found" && !state.knows(name) {
+    p.add("LoadState", load_state.as_str());
+    if load_state == LoadState::NotFound && !state.knows(name) {
         p.add(
             "LoadError",
             format!("org.freedesktop.systemd1.NoSuchUnit \"Unit {name} not found.\""),
         );
     }
-    p.add("ActiveState", active);
+    p.add("ActiveState", active.as_str());
     p.add("SubState", sub);
     p.add("UnitFileState", is_enabled(state, name));
     p.add("StateChangeTimestamp", time(state.runs.state_change(name)));

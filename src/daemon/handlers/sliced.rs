@@ -5,6 +5,7 @@
 //! `status` naming 50,000 units then delays other clients by one slice, not
 //! by the whole request; requests of different uids take turns.
 
+use crate::ipc::{ShowRequest, StatusRequest, UnitsRequest};
 use tokio::sync::oneshot;
 
 use super::{answer, files, first_invalid, invalid_name, query, show, status};
@@ -34,13 +35,17 @@ pub struct Sliced {
 fn units_of(request: &Request) -> Option<&[String]> {
     match request {
         // Without units these mean "every active unit" or "the manager".
-        Request::Status { units, .. } | Request::Show { units, .. } if units.is_empty() => None,
-        Request::Status { units, .. }
-        | Request::Show { units, .. }
-        | Request::Cat { units }
-        | Request::IsActive { units }
-        | Request::IsEnabled { units }
-        | Request::IsFailed { units } => Some(units),
+        Request::Status(StatusRequest { units, .. }) | Request::Show(ShowRequest { units, .. })
+            if units.is_empty() =>
+        {
+            None
+        }
+        Request::Status(StatusRequest { units, .. })
+        | Request::Show(ShowRequest { units, .. })
+        | Request::Cat(UnitsRequest { units })
+        | Request::IsActive(UnitsRequest { units })
+        | Request::IsEnabled(UnitsRequest { units })
+        | Request::IsFailed(UnitsRequest { units }) => Some(units),
         _ => None,
     }
 }
@@ -137,12 +142,12 @@ fn json_len(response: &Response) -> usize {
 /// The answer of `request` for `units` only, from its own handler.
 fn answer_slice(state: &mut State, request: &Request, units: &[String], peer: &Peer) -> Response {
     match request {
-        Request::Status { lines, .. } => status::status(state, units, *lines, peer),
-        Request::Show { properties, .. } => show::show(state, units, properties, peer),
-        Request::Cat { .. } => files::cat(state, units, peer),
-        Request::IsActive { .. } => query::is_active(state, units),
-        Request::IsEnabled { .. } => query::is_enabled(state, units),
-        Request::IsFailed { .. } => query::is_failed(state, units),
+        Request::Status(StatusRequest { lines, .. }) => status::status(state, units, *lines, peer),
+        Request::Show(ShowRequest { properties, .. }) => show::show(state, units, properties, peer),
+        Request::Cat(UnitsRequest { .. }) => files::cat(state, units, peer),
+        Request::IsActive(UnitsRequest { .. }) => query::is_active(state, units),
+        Request::IsEnabled(UnitsRequest { .. }) => query::is_enabled(state, units),
+        Request::IsFailed(UnitsRequest { .. }) => query::is_failed(state, units),
         _ => Response::error(
             ErrorCode::Internal,
             "this request is not answered in slices",
@@ -229,23 +234,23 @@ mod tests {
     #[test]
     fn only_long_unit_lists_are_sliced() {
         let names = |n: usize| (0..n).map(|i| format!("u{i}.service")).collect::<Vec<_>>();
-        assert!(!wants_slicing(&Request::IsActive {
+        assert!(!wants_slicing(&Request::IsActive(UnitsRequest {
             units: names(UNITS_PER_SLICE)
-        }));
-        assert!(wants_slicing(&Request::IsActive {
+        })));
+        assert!(wants_slicing(&Request::IsActive(UnitsRequest {
             units: names(UNITS_PER_SLICE + 1)
-        }));
-        assert!(wants_slicing(&Request::Status {
+        })));
+        assert!(wants_slicing(&Request::Status(StatusRequest {
             units: names(50_000),
             lines: None
-        }));
+        })));
         // Starting many units is not a read: it stays one job request.
-        assert!(!wants_slicing(&Request::Start {
+        assert!(!wants_slicing(&Request::Start(UnitsRequest {
             units: names(50_000)
-        }));
-        assert!(!wants_slicing(&Request::Status {
+        })));
+        assert!(!wants_slicing(&Request::Status(StatusRequest {
             units: vec![],
             lines: None
-        }));
+        })));
     }
 }

@@ -6,6 +6,7 @@ use crate::daemon::state::State;
 use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock};
 use crate::ipc::{Peer, Response};
 use crate::store::{LogQuery, RunResult};
+use crate::supervisor::state::ActiveState;
 use crate::unit::Unit;
 
 /// systemctl's default `-n`.
@@ -23,7 +24,7 @@ pub fn status(state: &mut State, units: &[String], lines: Option<u32>, peer: &Pe
         state
             .all_units()
             .into_iter()
-            .filter(|n| state.active_state(n).0 != "inactive")
+            .filter(|n| state.active_state(n).0 != ActiveState::Inactive)
             .collect()
     } else {
         // A pattern stands for the loaded units it matches, as in systemctl.
@@ -66,8 +67,8 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
     let mut b = StatusBlock {
         unit: name.clone(),
         description: state.description(&name),
-        load_state: state.units.load_state(&name).to_owned(),
-        active_state: active.to_owned(),
+        load_state: state.units.load_state(&name).to_string(),
+        active_state: active.to_string(),
         sub_state: sub.to_owned(),
         state_change_usec: state.runs.state_change(&name).map(|t| t.as_usec()),
         unit_file_state: Some(is_enabled(state, &name)),
@@ -131,7 +132,7 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
     b.last_result = state.last_result(&name);
     // A failed unit's result is the supervisor's, which may come after the
     // last run: a restart refused by the start limit is 'start-limit-hit'.
-    if active == "failed" {
+    if active == ActiveState::Failed {
         let current = state
             .supervisor
             .status(&name)

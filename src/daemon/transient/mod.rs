@@ -40,11 +40,11 @@ use super::state::{report, State};
 use crate::ipc::Response;
 use crate::scheduler::persistent::{BootStamp, Resume};
 use crate::scheduler::{Event, Start};
-use crate::store::{MonotonicStamp, Store, TransientUnit};
+use crate::store::{MonotonicStamp, Store, StoreError, TransientUnit};
 use crate::supervisor::state::ActiveState;
 use crate::unit::assemble::{assemble, LexedFile};
 use crate::unit::lexer::lex;
-use crate::unit::{LoadedUnits, ParseEnv, Problem, Unit, UnitName};
+use crate::unit::{Diagnostic, LoadedUnits, ParseEnv, Problem, Unit, UnitName};
 
 /// The directory of transient unit files, in the runtime directory.
 pub fn directory(runtime_dir: &Path) -> PathBuf {
@@ -152,17 +152,46 @@ fn write_file(dir: &Path, name: &str, text: &str) {
     }
 }
 
+/// Why transient units were not made.
+#[derive(Debug, thiserror::Error)]
+pub enum TransientError {
+    /// A drop-in of the unit cannot be read.
+    #[error("{}: {source}", path.display())]
+    DropIn { path: PathBuf, source: io::Error },
+    /// Settings systemd would refuse for a transient unit; every problem,
+    /// one per line.
+    #[error("{}", refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Refused { refusals: Vec<Diagnostic> },
+    /// A unit's row cannot be written.
+    #[error("cannot store {unit}: {source}")]
+    Store {
+        unit: String,
+        source: Box<StoreError>,
+    },
+    /// The rows cannot be committed.
+    #[error("cannot store the transient units: {0}")]
+    Commit(Box<StoreError>),
+}
+
 /// Loads a transient unit from its text as the loader loads a file, with
 /// the drop-ins the search path has for it. The unit and the warnings to
-/// pass on, or every problem, one per line.
-fn load(state: &State, name: &UnitName, text: &str) -> Result<(Unit, Vec<String>), String> {
+/// pass on, or every problem.
+fn load(state: &State, name: &UnitName, text: &str) -> Result<(Unit, Vec<String>), TransientError> {
     let path = state.transient.dir.join(name.as_str());
     let mut files = vec![LexedFile {
         lexed: lex(&path, text),
         path: path.clone(),
     }];
     for dropin in state.units.index.dropins(name, &[]) {
-        let bytes = fs::read(&dropin).map_err(|e| format!("{}: {e}", dropin.display()))?;
+        let bytes = match fs::read(&dropin) {
+            Ok(bytes) => bytes,
+            Err(source) => {
+                return Err(TransientError::DropIn {
+                    path: dropin,
+                    source,
+                })
+            }
+        };
         files.push(LexedFile {
             lexed: lex(&dropin, &String::from_utf8_lossy(&bytes)),
             path: dropin,
@@ -186,18 +215,14 @@ fn load(state: &State, name: &UnitName, text: &str) -> Result<(Unit, Vec<String>
         Some(unit) if refusals.is_empty() => {
             Ok((unit, warnings.iter().map(ToString::to_string).collect()))
         }
-        _ => Err(refusals
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")),
+        _ => Err(TransientError::Refused { refusals }),
     }
 }
 
 /// Makes transient units, all or none; the warnings to pass on, or why
 /// nothing was made. They are durable when this returns; the caller starts
 /// them.
-pub fn create(state: &mut State, new: &[NewUnit]) -> Result<Vec<String>, String> {
+pub fn create(state: &mut State, new: &[NewUnit]) -> Result<Vec<String>, TransientError> {
     let mut loaded = Vec::with_capacity(new.len());
     let mut warnings = Vec::new();
     for u in new {
@@ -226,13 +251,16 @@ pub fn create(state: &mut State, new: &[NewUnit]) -> Result<Vec<String>, String>
             for name in stored {
                 let _ = state.store.remove_transient(name);
             }
-            return Err(format!("cannot store {}: {e}", u.name));
+            return Err(TransientError::Store {
+                unit: u.name.to_string(),
+                source: Box::new(e),
+            });
         }
         stored.push(u.name.as_str());
     }
     // A client hears of a unit only once it is durable.
     if let Err(e) = state.store.commit() {
-        return Err(format!("cannot store the transient units: {e}"));
+        return Err(TransientError::Commit(Box::new(e)));
     }
     for u in new {
         write_file(&state.transient.dir, u.name.as_str(), &u.text);

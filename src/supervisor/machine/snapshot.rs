@@ -146,11 +146,21 @@ const RESULTS: [ServiceResult; 10] = [
     ServiceResult::Resources,
 ];
 
-fn result_named(name: &str) -> Result<ServiceResult, String> {
+/// Why a machine's snapshot cannot be restored: a name this program does
+/// not know (the snapshot came from another release).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("unknown result {0:?}")]
+    UnknownResult(String),
+    #[error("unknown command list {0:?}")]
+    UnknownCommandList(String),
+}
+
+fn result_named(name: &str) -> Result<ServiceResult, SnapshotError> {
     RESULTS
         .into_iter()
         .find(|r| r.as_str() == name)
-        .ok_or_else(|| format!("unknown result {name:?}"))
+        .ok_or_else(|| SnapshotError::UnknownResult(name.to_owned()))
 }
 
 fn left(deadline: Option<Instant>, now: Instant) -> Option<u64> {
@@ -218,7 +228,7 @@ impl ServiceMachine {
         defaults: &ManagerDefaults,
         snapshot: &MachineSnapshot,
         now: Instant,
-    ) -> Result<ServiceMachine, String> {
+    ) -> Result<ServiceMachine, SnapshotError> {
         let at = |usec: Option<u64>| usec.and_then(|u| now.checked_add(Duration::from_micros(u)));
         let mut m = ServiceMachine::new(unit, defaults);
         m.state = match snapshot.state {
@@ -239,7 +249,7 @@ impl ServiceMachine {
             .iter()
             .map(|c| {
                 let kind = ExecKind::from_directive(&c.directive)
-                    .ok_or_else(|| format!("unknown command list {:?}", c.directive))?;
+                    .ok_or_else(|| SnapshotError::UnknownCommandList(c.directive.clone()))?;
                 Ok(CommandRun {
                     kind,
                     index: c.index,
@@ -247,7 +257,7 @@ impl ServiceMachine {
                     exit: c.exit.and_then(|e| e.exit()),
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, SnapshotError>>()?;
         m.stop_requested = snapshot.stop_requested;
         m.ready = snapshot.ready;
         let ages: Vec<Duration> = snapshot

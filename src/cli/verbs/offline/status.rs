@@ -58,7 +58,7 @@ fn block(
         description: unit
             .and_then(|u| u.unit_section().description.clone())
             .unwrap_or_else(|| name.clone()),
-        load_state: set.load_state(&name).to_owned(),
+        load_state: set.load_state(&name).to_string(),
         active_state: "inactive".to_owned(),
         sub_state: "dead".to_owned(),
         ..StatusBlock::default()
