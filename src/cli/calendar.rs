@@ -204,6 +204,7 @@ fn print_spec(
     let mut utc = timestamp::Formatter::new(&utc_zone);
     let from_now_label = padded(width, "From now:");
     let in_utc_label = padded(width, "(in UTC):");
+    let shows_utc = env.shows_utc();
     for (i, &next) in elapses.iter().enumerate() {
         line.clear();
         if i == 0 {
@@ -224,7 +225,7 @@ fn print_spec(
             local.write(next, &mut line);
         }
         line.push('\n');
-        if env.shows_utc() {
+        if shows_utc {
             line.push_str(&in_utc_label);
             if next.is_set() {
                 utc.write(next, &mut line);
