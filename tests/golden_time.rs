@@ -273,6 +273,11 @@ fn calendar_dst() {
 }
 
 #[test]
+fn calendar_long_runs_across_many_offset_changes() {
+    run_golden("calendar-long");
+}
+
+#[test]
 fn calendar_leap_years_and_limits() {
     run_golden("calendar-leap");
 }

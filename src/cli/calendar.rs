@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use sundial_calendar::{timestamp, CalendarSpec, ParseError, Timestamp};
+use sundial_calendar::{timespan, timestamp, CalendarSpec, ParseError, Timestamp, Zone};
 
 use super::time_common::{errno_text, print_hints, print_table, Hints, TimeEnv};
 
@@ -119,7 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
 
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut code = ExitCode::SUCCESS;
     for (i, input) in args.exprs.iter().enumerate() {
         match CalendarSpec::parse(input, &env.local, &env.zones) {
@@ -161,6 +161,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// Prints one expression as systemd-analyze does. The elapse rows are
+/// streamed through one reused line buffer and cached zone lookups
+/// (`--iterations=100000` prints 300,000 lines); an original form that
+/// print_table would trim or split goes the general way.
 fn print_spec(
     out: &mut impl Write,
     env: &TimeEnv,
@@ -170,10 +174,140 @@ fn print_spec(
     elapses: &[Timestamp],
 ) -> io::Result<()> {
     let normalized = spec.to_string();
-    let mut rows: Vec<(String, String)> = Vec::new();
     // systemd shows the original only when normalizing changed it.
-    if normalized != input {
-        rows.push(("Original form:".into(), input.to_owned()));
+    let original = (normalized != input).then_some(input);
+    // print_table drops trailing whitespace of values narrower than the
+    // widest one and puts a value's lines under each other: only an original
+    // form can have either.
+    if original.is_some_and(|o| o.contains('\n') || o.ends_with([' ', '\t', '\r'])) {
+        let rows = table_rows(env, original, normalized, iterations, elapses);
+        return print_rows(out, &rows);
+    }
+    let width = label_width(original.is_some(), iterations, elapses.len());
+    let mut line = String::with_capacity(256);
+    if let Some(original) = original {
+        push_label(&mut line, width, "Original form:");
+        line.push_str(original);
+        line.push('\n');
+    }
+    push_label(&mut line, width, "Normalized form:");
+    line.push_str(&normalized);
+    line.push('\n');
+    if iterations > 0 && elapses.is_empty() {
+        push_label(&mut line, width, "Next elapse:");
+        line.push_str("never\n");
+    }
+    out.write_all(line.as_bytes())?;
+
+    let mut local = timestamp::Formatter::new(&env.local);
+    let utc_zone = Zone::utc();
+    let mut utc = timestamp::Formatter::new(&utc_zone);
+    let from_now_label = padded(width, "From now:");
+    let in_utc_label = padded(width, "(in UTC):");
+    let shows_utc = env.shows_utc();
+    for (i, &next) in elapses.iter().enumerate() {
+        line.clear();
+        if i == 0 {
+            push_label(&mut line, width, "Next elapse:");
+        } else {
+            let number = i + 1;
+            let pad = width.saturating_sub(ITER_LABEL_CHARS + decimal_digits(number));
+            line.extend(std::iter::repeat_n(' ', pad));
+            line.push_str("Iter. #");
+            push_decimal(&mut line, number);
+            line.push_str(": ");
+        }
+        if !next.is_set() {
+            // Elapses are after the base, so never the epoch or infinity;
+            // kept as systemd prints unset times all the same.
+            line.push('-');
+        } else {
+            local.write(next, &mut line);
+        }
+        line.push('\n');
+        if shows_utc {
+            line.push_str(&in_utc_label);
+            if next.is_set() {
+                utc.write(next, &mut line);
+            } else {
+                line.push('-');
+            }
+            line.push('\n');
+        }
+        line.push_str(&from_now_label);
+        if next.is_set() {
+            timespan::write_relative(env.now, next, &mut line);
+        } else {
+            line.push('-');
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The characters of "Iter. #" and ":" around an iteration number.
+const ITER_LABEL_CHARS: usize = "Iter. #:".len();
+
+/// The width of the label column: the widest label of the expression.
+fn label_width(has_original: bool, iterations: u32, elapses: usize) -> usize {
+    let mut width = "Normalized form:".len();
+    if has_original {
+        width = width.max("Original form:".len());
+    }
+    if iterations > 0 {
+        width = width.max("Next elapse:".len());
+    }
+    if elapses >= 2 {
+        width = width.max(ITER_LABEL_CHARS + decimal_digits(elapses));
+    }
+    width
+}
+
+/// `label` right-aligned to `width`, then the space before the value.
+fn padded(width: usize, label: &str) -> String {
+    let mut text = String::new();
+    push_label(&mut text, width, label);
+    text
+}
+
+fn push_label(line: &mut String, width: usize, label: &str) {
+    line.extend(std::iter::repeat_n(' ', width.saturating_sub(label.len())));
+    line.push_str(label);
+    line.push(' ');
+}
+
+fn decimal_digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+fn push_decimal(line: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    line.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
+/// The rows of one expression for print_table, for the inputs the streamed
+/// form does not cover (and as its reference in tests).
+fn table_rows(
+    env: &TimeEnv,
+    original: Option<&str>,
+    normalized: String,
+    iterations: u32,
+    elapses: &[Timestamp],
+) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    if let Some(original) = original {
+        rows.push(("Original form:".into(), original.to_owned()));
     }
     rows.push(("Normalized form:".into(), normalized));
     if iterations > 0 && elapses.is_empty() {
@@ -190,6 +324,10 @@ fn print_spec(
         }
         rows.push(("From now:".into(), env.relative_form(next)));
     }
+    rows
+}
+
+fn print_rows(out: &mut impl Write, rows: &[(String, String)]) -> io::Result<()> {
     let width = rows
         .iter()
         .map(|(label, _)| label.chars().count())
@@ -229,6 +367,84 @@ fn print_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use sundial_calendar::zone::{local_zone, SystemZones};
+
+    fn env_in(tz: &str) -> TimeEnv {
+        let zones = SystemZones::from_tzdir_env(None);
+        let local = local_zone(Some(tz), &zones);
+        TimeEnv {
+            zones,
+            local,
+            now: Timestamp::from_secs(1_733_580_000),
+        }
+    }
+
+    /// The streamed output and print_table's, for one expression.
+    fn both_forms(env: &TimeEnv, input: &str, base: Timestamp, iterations: u32) -> [String; 2] {
+        let spec = CalendarSpec::parse(input, &env.local, &env.zones).expect("a valid spec");
+        let elapses: Vec<Timestamp> = spec
+            .iter_after(base, &env.local)
+            .take(iterations as usize)
+            .collect();
+        let mut streamed = Vec::new();
+        print_spec(&mut streamed, env, input, &spec, iterations, &elapses).expect("to a Vec");
+        let normalized = spec.to_string();
+        let original = (normalized != input).then_some(input);
+        let rows = table_rows(env, original, normalized, iterations, &elapses);
+        let mut table = Vec::new();
+        print_rows(&mut table, &rows).expect("to a Vec");
+        [streamed, table].map(|bytes| String::from_utf8(bytes).expect("UTF-8"))
+    }
+
+    #[test]
+    fn streamed_elapses_print_as_the_table_does() {
+        let inputs = [
+            "daily",
+            "*-*-* 00:00:00",
+            "*:0/15",
+            "*:*:0/7.25",
+            "Mon..Fri *-*-* 08..18/2:30:00 Europe/Berlin",
+            "Sun *-*-* 01..03:00/30",
+            "2024-03-31 02:30",
+            "*-02-29 12:00 UTC",
+            "2199-12-31 23:59",
+        ];
+        // Both sides of Berlin's and Lord Howe's spring change, and a base
+        // after which some inputs never elapse.
+        let bases = [1_711_846_800, 1_728_144_000, 7_258_118_000];
+        for tz in ["UTC", "Europe/Berlin", "Australia/Lord_Howe", "EST5EDT"] {
+            let env = env_in(tz);
+            for input in inputs {
+                for base in bases {
+                    for iterations in [0, 1, 9, 10, 120] {
+                        let [streamed, table] =
+                            both_forms(&env, input, Timestamp::from_secs(base), iterations);
+                        assert_eq!(
+                            streamed, table,
+                            "TZ={tz} {input} base @{base} iterations {iterations}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn label_width_follows_the_widest_label() {
+        // "Iter. #10000000:" is as wide as "Normalized form:"; one more digit
+        // widens the column.
+        assert_eq!(label_width(false, 1, 1), 16);
+        assert_eq!(label_width(true, 5, 5), 16);
+        assert_eq!(label_width(false, 10_000_000, 10_000_000), 16);
+        assert_eq!(label_width(false, 100_000_000, 100_000_000), 17);
+        assert_eq!(decimal_digits(0), 1);
+        assert_eq!(decimal_digits(9), 1);
+        assert_eq!(decimal_digits(10), 2);
+        let mut line = String::new();
+        push_decimal(&mut line, 1_234_567_890);
+        assert_eq!(line, "1234567890");
+    }
 
     #[test]
     fn iterations_are_read_like_safe_atou() {

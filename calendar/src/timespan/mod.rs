@@ -3,7 +3,7 @@
 mod format;
 mod parse;
 
-pub use format::{format_relative, format_timespan};
+pub use format::{format_relative, format_timespan, write_relative};
 
 use std::str::FromStr;
 

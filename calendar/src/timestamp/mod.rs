@@ -5,7 +5,7 @@ mod mktime;
 mod parse;
 mod strptime;
 
-pub use format::{format, format_usec};
+pub use format::{format, format_usec, Formatter};
 pub use parse::{is_out_of_range, parse};
 
 use std::fmt;

@@ -2300,3 +2300,52 @@ fn format_usec_and_unformattable() {
         "Thu 1970-01-01 00:00:01"
     );
 }
+
+/// One `Formatter` over many instants writes what a fresh one writes for
+/// each: the offset and abbreviation it keeps are dropped at every change,
+/// forwards and backwards, in tz database zones, a 30-minute DST, a POSIX
+/// rule and the bundled rules.
+#[test]
+fn a_reused_formatter_writes_what_a_fresh_one_does() {
+    use crate::zone::BundledZones;
+    let system = SystemZones::new(None);
+    let bundled = BundledZones::new();
+    let mut zones: Vec<Zone> = [
+        "Europe/Berlin",
+        "Australia/Lord_Howe",
+        "America/Santiago",
+        "CET-1CEST,M3.5.0,M10.5.0/3",
+        "UTC",
+    ]
+    .iter()
+    .map(|tz| local_zone(Some(tz), &system))
+    .collect();
+    zones.push(local_zone(Some("Europe/Berlin"), &bundled));
+    // Every 37 minutes and 13.25 seconds through 2023 and 2024, then the
+    // same instants backwards, then jumps of years (to 2199 and past 9999).
+    let start = 1_672_531_200_000_000_i64;
+    let step = (37 * 60 + 13) * 1_000_000 + 250_000;
+    let forwards: Vec<i64> = (0..28_300).map(|i| start + i * step).collect();
+    let mut instants = forwards.clone();
+    instants.extend(forwards.iter().rev());
+    instants.extend([
+        7_258_118_399_000_000,
+        1_000_000,
+        Timestamp::FORMATTABLE_MAX.as_usec(),
+        Timestamp::FORMATTABLE_MAX.as_usec() + 1,
+        1_711_846_800_000_000,
+    ]);
+    for zone in &zones {
+        let mut reused = Formatter::new(zone);
+        let mut line = String::new();
+        for &usec in &instants {
+            let t = Timestamp::from_usec(usec);
+            line.clear();
+            reused.write(t, &mut line);
+            assert_eq!(line, format(t, zone), "{zone:?} at {usec}");
+            line.clear();
+            reused.write_usec(t, &mut line);
+            assert_eq!(line, format_usec(t, zone), "{zone:?} at {usec}");
+        }
+    }
+}

@@ -68,8 +68,9 @@ pub trait ZoneRules: Send + Sync + fmt::Debug {
 
     /// The offset in force at `unix_secs` with a span of instants around it
     /// that share it, so that callers converting many nearby instants can
-    /// skip further lookups. The span need not be the longest one: the
-    /// default is the one second of `unix_secs`.
+    /// skip further lookups. The abbreviation too must stay the same over the
+    /// span (timestamp formatting caches it). The span need not be the
+    /// longest one: the default is the one second of `unix_secs`.
     fn offset_span(&self, unix_secs: i64) -> OffsetSpan {
         OffsetSpan {
             offset: self.offset_at(unix_secs),
