@@ -7,6 +7,7 @@ use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::cgroup::{self, Delegation};
+use super::cgroup_limits;
 use super::control_group::ControlGroups;
 use super::environment;
 use super::exec_chain;
@@ -100,6 +101,8 @@ pub struct Edge<'a> {
     /// The services' cgroups, where cgroups are tracked.
     pub cgroups: Option<&'a mut ControlGroups>,
     pub delegation: Option<&'a Delegation>,
+    /// The v1 hierarchies and the machine's totals.
+    pub resources: &'a cgroup::Resources,
     /// Whether the limits' not being enforced was told.
     pub cgroup_reported: &'a mut bool,
     pub messages: &'a mut Vec<String>,
@@ -335,11 +338,15 @@ impl Runtime for Edge<'_> {
             }
         }
         if let Some(cg) = &self.procs.cgroup {
-            req.cgroup_procs = Some(cg.dir.join("cgroup.procs"));
+            req.cgroup_procs.push(cg.dir.join("cgroup.procs"));
             // Read again: another service's limits may have enabled
             // controllers for every service's cgroup since.
             req.cgroup_controllers =
                 cg.controllers || super::control_group::has_controllers(&cg.dir);
+        }
+        for d in &self.procs.v1 {
+            req.cgroup_procs.push(d.dir.join("cgroup.procs"));
+            req.cgroup_controllers |= d.has("memory") || d.has("cpuset");
         }
 
         // Every command reports on its exec through a pipe read beside the
@@ -422,8 +429,9 @@ impl Runtime for Edge<'_> {
 }
 
 impl Edge<'_> {
-    /// Makes the service's cgroup (where cgroups are tracked) and writes its
-    /// resource limits into it (where the controllers are delegated).
+    /// Makes the service's cgroups (v2 where cgroups are tracked, v1 where
+    /// the hybrid layout's controllers are writable) and writes its
+    /// resource limits into the hierarchy that has each controller.
     fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit) {
         let name = unit.name.as_str();
         if let Some(groups) = self.cgroups.as_deref_mut() {
@@ -440,28 +448,54 @@ impl Edge<'_> {
                 }
             }
         }
-        if cgroup::settings(&unit.service).is_empty() {
-            return;
+        let v2_offered = self
+            .delegation
+            .filter(|_| self.procs.cgroup.is_some())
+            .map(|d| d.controllers.clone())
+            .unwrap_or_default();
+        let v1_offered = self.resources.v1_controllers();
+        let plan = cgroup_limits::plan(
+            &unit.service,
+            self.resources.default_tasks_max,
+            cgroup_limits::Offered {
+                v2: &v2_offered,
+                v1: &v1_offered,
+                physical_memory: self.resources.physical_memory,
+                tasks_total: self.resources.tasks_total,
+            },
+        );
+        let mut problems = plan.not_enforced.clone();
+        if let Some(v1) = &self.resources.v1 {
+            // The memory hierarchy only for a memory limit: joining it
+            // takes a fork rather than a clone (see spawn), which costs a
+            // big daemon more. CPU and task accounting are everyone's.
+            let memory = plan.v1.iter().any(|w| w.controller == "memory");
+            match v1.prepare(name, memory) {
+                Ok(dirs) => {
+                    if let Err(e) = cgroup::apply_v1(&dirs, &plan.v1) {
+                        problems.push(format!("cgroup v1 limits: {e}"));
+                    }
+                    self.procs.v1 = dirs;
+                }
+                Err(e) => problems.push(format!("cannot create its cgroup v1 directories: {e}")),
+            }
         }
-        let outcome = match (
-            self.delegation,
-            self.cgroups.as_deref(),
-            &mut self.procs.cgroup,
-        ) {
-            (Some(d), Some(groups), Some(cg)) => cgroup::limits(d, &unit.service)
-                .and_then(|wanted| cgroup::apply(groups, &cg.dir, &wanted))
-                .map(|()| {
+        if !plan.v2.is_empty() {
+            let outcome = match (self.cgroups.as_deref(), &mut self.procs.cgroup) {
+                (Some(groups), Some(cg)) => cgroup::apply_v2(groups, &cg.dir, &plan.v2).map(|()| {
                     // Controllers apply now: commands are forked into it.
                     cg.controllers = true;
                 }),
-            _ => Err("no writable cgroup v2 subtree delegated".to_owned()),
-        };
-        if let Err(e) = outcome {
-            if !*self.cgroup_reported {
-                *self.cgroup_reported = true;
-                self.messages
-                    .push(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}"));
+                _ => Err("no writable cgroup v2 subtree".to_owned()),
+            };
+            if let Err(e) = outcome {
+                problems.push(format!("cgroup v2 limits: {e}"));
             }
+        }
+        if !problems.is_empty() && !*self.cgroup_reported {
+            *self.cgroup_reported = true;
+            self.messages
+                .push(format!("Not enforced: {}", problems.join("; ")));
         }
     }
 

@@ -28,6 +28,9 @@ pub struct ProcessSet {
     /// The service's cgroup, where it has one: every process of the
     /// service is in it. It outlives a run that leaves processes behind.
     pub cgroup: Option<ServiceCgroup>,
+    /// Its cgroup v1 directories (the hybrid layout's controllers), which
+    /// hold its limits; tracking is the v2 cgroup's.
+    pub v1: Vec<super::cgroup_v1::V1Dir>,
     /// The inodes of the pipes that capture the run's output, which a
     /// process that left everything else behind may still write to.
     pub output_pipes: BTreeSet<u64>,

@@ -109,6 +109,8 @@ fn manager(state: &State) -> Vec<Property> {
             .join(" "),
     );
     p.add("StateDirectory", state.paths.state_dir.display());
+    p.add("CgroupMode", state.supervisor.cgroup_mode().as_str());
+    p.add("CgroupControllers", state.supervisor.cgroup_controllers());
     p.add("ControlSocket", state.paths.socket.display());
     p.add("NNames", state.units.loaded.units.len());
     p.add("NTimers", state.scheduler.timers().count());

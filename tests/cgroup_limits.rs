@@ -1,0 +1,345 @@
+//! Resource limits written into the cgroup hierarchy that has each
+//! controller (cgroup v2 where the daemon's subtree offers it, v1 in the
+//! hybrid layout), and enforced: a fork loop stops at TasksMax=, a busy
+//! loop keeps to CPUQuota=, a service over MemoryMax= is OOM-killed.
+//!
+//! The daemon makes its cgroups under its own (the test's) cgroups and
+//! removes them; every test checks they are gone. Where the daemon finds no
+//! writable cgroup (`CgroupMode=none`, an ordinary user without a
+//! delegated tree) or not the controller a test needs, the test says so
+//! and skips.
+
+mod daemon_support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use daemon_support::{wait_for, Daemon};
+use sundial::ipc::{Request, Response};
+
+fn start(d: &Daemon, unit: &str) {
+    match d.call(Request::Start {
+        units: vec![unit.into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("start {unit}: {other:?}"),
+    }
+}
+
+fn stop(d: &Daemon, unit: &str) {
+    match d.call(Request::Stop {
+        units: vec![unit.into()],
+    }) {
+        Response::Done { .. } => {}
+        other => panic!("stop {unit}: {other:?}"),
+    }
+}
+
+/// The mount point of each cgroup hierarchy: v1 ones by controller, the v2
+/// one as "".
+fn mounts() -> Vec<(Vec<String>, PathBuf)> {
+    let text = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let (pre, post) = l.split_once(" - ")?;
+            let mut post = post.split_whitespace();
+            let kind = post.next()?;
+            let options = post.nth(1)?;
+            let mount = PathBuf::from(pre.split_whitespace().nth(4)?);
+            match kind {
+                "cgroup2" => Some((vec![String::new()], mount)),
+                "cgroup" => Some((options.split(',').map(str::to_owned).collect(), mount)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The directory of process `pid`'s cgroup in the hierarchy of
+/// `controller` ("" for the v2 one).
+fn cgroup_of(pid: u32, controller: &str) -> Option<PathBuf> {
+    let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let path = text.lines().find_map(|l| {
+        let mut parts = l.splitn(3, ':');
+        parts.next()?;
+        let list = parts.next()?;
+        let path = parts.next()?;
+        list.split(',')
+            .any(|c| c == controller)
+            .then(|| path.to_owned())
+    })?;
+    let (_, mount) = mounts()
+        .into_iter()
+        .find(|(cs, _)| cs.iter().any(|c| c == controller))?;
+    Some(mount.join(path.trim_start_matches('/')))
+}
+
+/// A cgroup file of the service whose process is `pid`: the v2 one where
+/// it exists, else the v1 one of `controller`.
+fn cgroup_file(pid: u32, v2: &str, controller: &str, v1: &str) -> Option<(PathBuf, String)> {
+    let in_v2 = cgroup_of(pid, "").map(|d| d.join(v2));
+    if let Some(p) = in_v2.filter(|p| p.exists()) {
+        let text = fs::read_to_string(&p).ok()?;
+        return Some((p, text.trim().to_owned()));
+    }
+    let p = cgroup_of(pid, controller)?.join(v1);
+    let text = fs::read_to_string(&p).ok()?;
+    Some((p, text.trim().to_owned()))
+}
+
+fn main_pid(d: &Daemon, unit: &str) -> u32 {
+    let mut pid = 0;
+    wait_for(Duration::from_secs(10), || {
+        pid = d.property(Some(unit), "MainPID").parse().unwrap_or(0);
+        pid != 0
+    });
+    assert_ne!(pid, 0, "{unit} has no main process: {}", d.stderr());
+    // In its cgroups once it has exec'd (they are joined before).
+    let exe = fs::canonicalize(env!("CARGO_BIN_EXE_sundial")).ok();
+    wait_for(Duration::from_secs(10), || {
+        fs::read_link(format!("/proc/{pid}/exe")).ok() != exe
+    });
+    pid
+}
+
+/// The daemon's cgroup mode, or None (printed) where it has no cgroup to
+/// write limits to.
+fn mode(d: &Daemon, test: &str) -> Option<String> {
+    let mode = d.property(None, "CgroupMode");
+    if mode == "none" {
+        eprintln!("{test}: skipped: no writable cgroup (CgroupMode=none)");
+        return None;
+    }
+    eprintln!(
+        "{test}: cgroup mode {mode}, controllers {}",
+        d.property(None, "CgroupControllers")
+    );
+    Some(mode)
+}
+
+fn has_controller(d: &Daemon, controller: &str) -> bool {
+    d.property(None, "CgroupControllers")
+        .split([' ', ';'])
+        .any(|c| c == controller)
+}
+
+/// The service's cgroups (v2 and v1) are gone once it stopped.
+fn assert_removed(dirs: &[PathBuf]) {
+    for dir in dirs {
+        let gone = wait_for(Duration::from_secs(5), || !dir.exists());
+        assert!(gone, "{} is left", dir.display());
+    }
+}
+
+/// Every cgroup directory of `pid`.
+fn all_cgroups(pid: u32) -> Vec<PathBuf> {
+    // Those of the daemon's subtree (not the test's own).
+    let mut out: Vec<PathBuf> = ["", "memory", "cpu", "cpuacct", "pids"]
+        .into_iter()
+        .filter_map(|c| cgroup_of(pid, c))
+        .filter(|d| d.to_string_lossy().contains("/sundial-"))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The seed's Gunicorn service (examples/units/myproject.service) with a
+/// stand-in for gunicorn: both of its limits are on its cgroup while it
+/// runs, and its cgroups are gone after the stop.
+#[test]
+fn the_seeds_gunicorn_service_has_both_limits_on_its_cgroup() {
+    let seed = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/units/myproject.service"),
+    )
+    .unwrap();
+    assert!(seed.contains("MemoryLimit=500M") && seed.contains("CPUQuota=50%"));
+    // The seed's user, directory and program exist only on a machine set
+    // up as the seed describes.
+    let text: String = seed
+        .lines()
+        .filter(|l| {
+            !["User=", "Group=", "WorkingDirectory=", "ExecStart="]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("[Service]\n", "[Service]\nExecStart=/bin/sleep 30\n");
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[("myproject.service", &text)]);
+    d.start();
+    let test = "gunicorn limits";
+    let Some(_) = mode(&d, test) else { return };
+    if !has_controller(&d, "memory") || !has_controller(&d, "cpu") {
+        eprintln!("{test}: skipped: no memory or cpu controller");
+        return;
+    }
+    start(&d, "myproject.service");
+    let pid = main_pid(&d, "myproject.service");
+    let memory = cgroup_file(pid, "memory.max", "memory", "memory.limit_in_bytes");
+    let quota = cgroup_file(pid, "cpu.max", "cpu", "cpu.cfs_quota_us");
+    let period = cgroup_file(pid, "cpu.max", "cpu", "cpu.cfs_period_us");
+    let dirs = all_cgroups(pid);
+    assert!(!dirs.is_empty());
+    eprintln!("{test}: {memory:?} {quota:?} {period:?}");
+    let (_, memory) = memory.expect("a memory limit file");
+    assert_eq!(memory, (500u64 << 20).to_string());
+    let (qpath, quota) = quota.expect("a quota file");
+    if qpath.ends_with("cpu.max") {
+        assert_eq!(quota, "50000 100000");
+    } else {
+        assert_eq!(quota, "50000");
+        assert_eq!(period.expect("a period file").1, "100000");
+    }
+    stop(&d, "myproject.service");
+    assert_removed(&dirs);
+    assert!(d.terminate());
+}
+
+/// TasksMax=20: a loop that forks 40 sleeps gets 19 (it is the 20th task
+/// and becomes a sleep itself); the other forks fail.
+#[test]
+fn tasks_max_stops_a_fork_loop_at_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("{}.{}", 3000 + std::process::id() % 1000, 7);
+    // perl goes on where a fork fails (dash's `&` would end the shell).
+    let unit = format!(
+        "[Service]\nTasksMax=20\nExecStart=/usr/bin/perl -e 'for (1..40) {{ my $$p = fork; \
+         if (defined $$p && $$p == 0) {{ exec \"/bin/sleep\", \"{marker}\" }} }} \
+         exec \"/bin/sleep\", \"{marker}\"'\n"
+    );
+    let mut d = Daemon::new(dir.path(), &[("forks.service", &unit)]);
+    d.start();
+    let test = "TasksMax=";
+    let Some(_) = mode(&d, test) else { return };
+    if !has_controller(&d, "pids") {
+        eprintln!("{test}: skipped: no pids controller");
+        return;
+    }
+    start(&d, "forks.service");
+    let pid = main_pid(&d, "forks.service");
+    let (path, max) = cgroup_file(pid, "pids.max", "pids", "pids.max").expect("pids.max");
+    assert_eq!(max, "20", "{}", path.display());
+    let current = path.with_file_name("pids.current");
+    // The loop is over once the main process is `sleep` (the exec).
+    wait_for(Duration::from_secs(10), || {
+        fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sleep")
+    });
+    let tasks: u32 = fs::read_to_string(&current).unwrap().trim().parse().unwrap();
+    let sleeping = count_marked(&marker);
+    eprintln!("{test}: {tasks} tasks, {sleeping} sleeps of 41 asked for");
+    let dirs = all_cgroups(pid);
+    stop(&d, "forks.service");
+    assert_eq!(tasks, 20);
+    assert_eq!(sleeping, 20);
+    assert!(wait_for(Duration::from_secs(5), || count_marked(&marker) == 0));
+    assert_removed(&dirs);
+    assert!(d.terminate());
+}
+
+/// Living processes whose first argument is `marker`.
+fn count_marked(marker: &str) -> usize {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let args: Vec<&[u8]> = c.split(|b| *b == 0).collect();
+                args.len() >= 2 && args[1] == marker.as_bytes()
+            })
+        })
+        .count()
+}
+
+/// The CPU time of the cgroup of `pid` in µs: cpu.stat of v2 (which every
+/// v2 cgroup has), else cpuacct.usage of v1.
+fn cpu_usec(pid: u32) -> Option<u64> {
+    if let Some(text) = cgroup_of(pid, "").and_then(|d| fs::read_to_string(d.join("cpu.stat")).ok())
+    {
+        return text
+            .lines()
+            .find_map(|l| l.strip_prefix("usage_usec "))
+            .and_then(|v| v.trim().parse().ok());
+    }
+    let text = fs::read_to_string(cgroup_of(pid, "cpuacct")?.join("cpuacct.usage")).ok()?;
+    text.trim().parse::<u64>().ok().map(|ns| ns / 1000)
+}
+
+/// CPUQuota=20%: a busy loop gets about a fifth of one CPU over two seconds
+/// (at most 30%: the quota is a ceiling; CI's busy cores may give less).
+#[test]
+fn cpu_quota_keeps_a_busy_loop_near_its_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = "[Service]\nCPUQuota=20%\nExecStart=/bin/sh -c 'while :; do :; done'\n";
+    let mut d = Daemon::new(dir.path(), &[("busy.service", unit)]);
+    d.start();
+    let test = "CPUQuota=";
+    let Some(_) = mode(&d, test) else { return };
+    if !has_controller(&d, "cpu") {
+        eprintln!("{test}: skipped: no cpu controller");
+        return;
+    }
+    start(&d, "busy.service");
+    let pid = main_pid(&d, "busy.service");
+    let dirs = all_cgroups(pid);
+    std::thread::sleep(Duration::from_millis(300));
+    let (t0, u0) = (Instant::now(), cpu_usec(pid).expect("CPU accounting"));
+    std::thread::sleep(Duration::from_secs(2));
+    let (t1, u1) = (Instant::now(), cpu_usec(pid).expect("CPU accounting"));
+    let share = (u1 - u0) as f64 / (t1 - t0).as_micros() as f64;
+    eprintln!(
+        "{test}: a busy loop under CPUQuota=20% used {:.1}% of one CPU over {:?}",
+        share * 100.0,
+        t1 - t0
+    );
+    stop(&d, "busy.service");
+    assert!(share <= 0.30, "{share}");
+    assert!(share >= 0.02, "the loop hardly ran: {share}");
+    assert_removed(&dirs);
+    assert!(d.terminate());
+}
+
+/// The start-up line and `show` name the cgroup mode.
+#[test]
+fn the_start_up_line_and_show_name_the_cgroup_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]);
+    d.start();
+    let mode = d.property(None, "CgroupMode");
+    assert!(
+        ["unified", "hybrid", "legacy", "none"].contains(&mode.as_str()),
+        "{mode}"
+    );
+    let line = format!("cgroups: {mode}:");
+    let said = wait_for(Duration::from_secs(10), || d.stderr().contains(&line));
+    assert!(said, "no '{line}' in {}", d.stderr());
+    eprintln!("cgroup mode: {}", d.stderr().lines().find(|l| l.contains(&line)).unwrap_or(""));
+    assert!(d.terminate());
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(dir.path(), &[]).env("SUNDIAL_CGROUPS", "off");
+    d.start();
+    assert_eq!(d.property(None, "CgroupMode"), "none");
+    assert!(d.terminate());
+}
+
+/// LimitNOFILE= reaches the command through setrlimit.
+#[test]
+fn limit_nofile_is_the_commands_descriptor_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("limits");
+    let unit = format!(
+        "[Service]\nType=oneshot\nLimitNOFILE=1234:2345\nExecStart=/bin/sh -c 'ulimit -Sn > {0}; ulimit -Hn >> {0}'\n",
+        out.display()
+    );
+    let mut d = Daemon::new(dir.path(), &[("nofile.service", &unit)]);
+    d.start();
+    start(&d, "nofile.service");
+    assert!(wait_for(Duration::from_secs(10), || fs::read_to_string(&out)
+        .is_ok_and(|t| t.lines().count() == 2)));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "1234\n2345\n");
+    assert!(d.terminate());
+}
