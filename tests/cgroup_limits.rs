@@ -343,3 +343,53 @@ fn limit_nofile_is_the_commands_descriptor_limit() {
     assert_eq!(fs::read_to_string(&out).unwrap(), "1234\n2345\n");
     assert!(d.terminate());
 }
+
+/// MemoryMax=50M: a service that takes 200 MB is ended by the OOM killer;
+/// the unit fails with result `oom-kill` (status, history, log), and its
+/// OnFailure= unit runs with that result.
+#[test]
+fn a_service_over_memory_max_is_oom_killed_and_on_failure_fires() {
+    let dir = tempfile::tempdir().unwrap();
+    let told = dir.path().join("told");
+    // tail keeps a "line" of 200 MB of zeros whole.
+    let hog = "[Unit]\nOnFailure=hog-failed.service\n[Service]\nMemoryMax=50M\n\
+               ExecStart=/bin/sh -c 'head -c 200M /dev/zero | tail'\n";
+    let failed = format!(
+        "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo $$MONITOR_SERVICE_RESULT > {}'\n",
+        told.display()
+    );
+    let mut d = Daemon::new(
+        dir.path(),
+        &[("hog.service", hog), ("hog-failed.service", &failed)],
+    );
+    d.start();
+    let test = "MemoryMax=";
+    let Some(_) = mode(&d, test) else { return };
+    if !has_controller(&d, "memory") {
+        eprintln!("{test}: skipped: no memory controller");
+        return;
+    }
+    start(&d, "hog.service");
+    let pid = main_pid(&d, "hog.service");
+    let dirs = all_cgroups(pid);
+    let ended = wait_for(Duration::from_secs(30), || {
+        d.property(Some("hog.service"), "ActiveState") == "failed"
+    });
+    assert!(ended, "still {}", d.property(Some("hog.service"), "ActiveState"));
+    assert_eq!(d.property(Some("hog.service"), "Result"), "oom-kill");
+    assert!(wait_for(Duration::from_secs(10), || fs::read_to_string(&told)
+        .is_ok_and(|t| t.trim() == "oom-kill")));
+    let runs = d.finished("hog.service");
+    assert_eq!(runs[0].result.map(|r| r.as_str()), Some("oom-kill"), "{runs:?}");
+    let log = d.log_lines("hog.service");
+    assert!(
+        log.iter().any(|l| l.contains("killed by the OOM killer")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("Failed with result 'oom-kill'.")),
+        "{log:?}"
+    );
+    assert_removed(&dirs);
+    assert!(d.terminate());
+}

@@ -77,6 +77,7 @@ pub fn run_result(result: ServiceResult) -> RunResult {
         ServiceResult::Watchdog => RunResult::Watchdog,
         ServiceResult::ExecCondition => RunResult::Skipped,
         ServiceResult::StartLimitHit => RunResult::StartLimitHit,
+        ServiceResult::OomKill => RunResult::OomKill,
         // A protocol violation (no PID file, no READY=1) means the service
         // could not be brought up as configured.
         ServiceResult::Protocol | ServiceResult::Resources => RunResult::Resources,

@@ -181,6 +181,8 @@ pub enum RunResult {
     StartLimitHit,
     /// `resources`: the run could not be set up (fork, exec, user, directory...).
     Resources,
+    /// `oom-kill`: the kernel's OOM killer ended a process of the run.
+    OomKill,
     /// `skipped`: a Condition...= or ExecCondition= did not hold; nothing ran.
     Skipped,
     /// `unknown` (sundial's own): the run's main process was adopted by a
@@ -195,7 +197,7 @@ pub enum RunResult {
 
 impl RunResult {
     /// Every result, for tests and completions.
-    pub const ALL: [RunResult; 11] = [
+    pub const ALL: [RunResult; 12] = [
         RunResult::Success,
         RunResult::ExitCode,
         RunResult::Signal,
@@ -204,6 +206,7 @@ impl RunResult {
         RunResult::Watchdog,
         RunResult::StartLimitHit,
         RunResult::Resources,
+        RunResult::OomKill,
         RunResult::Skipped,
         RunResult::Unknown,
         RunResult::DaemonCrash,
@@ -220,6 +223,7 @@ impl RunResult {
             RunResult::Watchdog => "watchdog",
             RunResult::StartLimitHit => "start-limit-hit",
             RunResult::Resources => "resources",
+            RunResult::OomKill => "oom-kill",
             RunResult::Skipped => "skipped",
             RunResult::Unknown => "unknown",
             RunResult::DaemonCrash => "daemon-crash",

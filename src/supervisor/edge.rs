@@ -7,7 +7,9 @@ use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::cgroup::{self, Delegation};
+use super::cgroup_accounting;
 use super::cgroup_limits;
+use crate::unit::service::OomPolicy;
 use super::control_group::ControlGroups;
 use super::environment;
 use super::exec_chain;
@@ -490,6 +492,16 @@ impl Edge<'_> {
             };
             if let Err(e) = outcome {
                 problems.push(format!("cgroup v2 limits: {e}"));
+            }
+        }
+        let dirs = cgroup_accounting::Dirs {
+            v2: self.procs.cgroup.as_ref(),
+            v1: &self.procs.v1,
+        };
+        self.procs.oom_kills = cgroup_accounting::oom_kills(dirs);
+        if unit.service.oom_policy == OomPolicy::Kill {
+            if let Some(cg) = &self.procs.cgroup {
+                cgroup_accounting::set_oom_group(cg);
             }
         }
         if !problems.is_empty() && !*self.cgroup_reported {

@@ -9,6 +9,7 @@
 
 pub mod adopt;
 pub mod cgroup;
+pub mod cgroup_accounting;
 pub mod cgroup_limits;
 pub mod cgroup_v1;
 pub mod conditions;
@@ -1301,6 +1302,42 @@ impl Supervisor {
         }
     }
 
+    /// Whether the OOM killer ended a process of `name` since the last
+    /// look (its memory cgroup's count went up), looked at as a process of
+    /// it ends.
+    fn oom_kill_seen(&mut self, name: &str) -> bool {
+        let Some(s) = self.services.get_mut(name) else {
+            return false;
+        };
+        let Some(before) = s.procs.oom_kills else {
+            return false;
+        };
+        let dirs = cgroup_accounting::Dirs {
+            v2: s.procs.cgroup.as_ref(),
+            v1: &s.procs.v1,
+        };
+        match cgroup_accounting::oom_kills(dirs) {
+            Some(now) if now > before => {
+                s.procs.oom_kills = Some(now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The service's cgroup counters (memory, CPU, tasks), while it has
+    /// cgroups.
+    pub fn usage(&self, name: &str) -> Option<cgroup_accounting::Usage> {
+        let s = self.services.get(name)?;
+        if s.procs.cgroup.is_none() && s.procs.v1.is_empty() {
+            return None;
+        }
+        Some(cgroup_accounting::usage(cgroup_accounting::Dirs {
+            v2: s.procs.cgroup.as_ref(),
+            v1: &s.procs.v1,
+        }))
+    }
+
     /// `ControlGroup=`: the service's cgroup below the mount point, while it
     /// has one.
     pub fn control_group(&self, name: &str) -> Option<String> {
@@ -1680,6 +1717,13 @@ impl Supervisor {
                     s.capture.read_now();
                 }
                 self.drain_output();
+                if self.oom_kill_seen(&name) {
+                    self.log_manager(
+                        &name,
+                        "A process of this unit has been killed by the OOM killer.".to_owned(),
+                    );
+                    self.with_machine(&name, |m, rt| m.oom_killed(now, rt));
+                }
                 self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
             }
             let strays: Vec<Pid> = self.strays.iter().copied().collect();

@@ -212,6 +212,7 @@ impl Supervisor {
                     .as_ref()
                     .map(|g| g.existing(&s.name))
                     .unwrap_or_default(),
+                oom_kills: None,
                 output_pipes: Default::default(),
                 since: None,
             };
