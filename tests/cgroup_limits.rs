@@ -393,3 +393,49 @@ fn a_service_over_memory_max_is_oom_killed_and_on_failure_fires() {
     assert_removed(&dirs);
     assert!(d.terminate());
 }
+
+/// `status` shows the cgroup as systemctl does: Tasks: with its limit,
+/// Memory:, CPU: and the CGroup: tree of its processes; `show` has the
+/// counters.
+#[test]
+fn status_shows_the_cgroup_tree_memory_and_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = "[Service]\nMemoryMax=64M\nTasksMax=10\nExecStart=/bin/sh -c '/bin/sleep 30 & exec /bin/sleep 31'\n";
+    let mut d = Daemon::new(dir.path(), &[("shown.service", unit)]);
+    d.start();
+    let test = "status";
+    let Some(_) = mode(&d, test) else { return };
+    start(&d, "shown.service");
+    let pid = main_pid(&d, "shown.service");
+    let dirs = all_cgroups(pid);
+    wait_for(Duration::from_secs(10), || {
+        d.property(Some("shown.service"), "TasksCurrent") == "2"
+    });
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .arg("--socket")
+        .arg(dir.path().join("state/control.sock"))
+        .args(["status", "shown.service"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("{text}");
+    let cgroup = d.property(Some("shown.service"), "ControlGroup");
+    stop(&d, "shown.service");
+    assert!(
+        text.contains(&format!("     CGroup: {cgroup}\n")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("├─{pid} /bin/sleep 31")) || text.contains(&format!("└─{pid} /bin/sleep 31")), "{text}");
+    assert!(text.contains("/bin/sleep 30\n"), "{text}");
+    if has_controller(&d, "pids") {
+        assert!(text.contains("      Tasks: 2 (limit: 10)\n"), "{text}");
+    } else {
+        assert!(text.contains("      Tasks: 2"), "{text}");
+    }
+    if has_controller(&d, "memory") {
+        assert!(text.contains("     Memory: "), "{text}");
+    }
+    assert!(text.contains("        CPU: "), "{text}");
+    assert_removed(&dirs);
+    assert!(d.terminate());
+}

@@ -133,6 +133,16 @@ pub struct ProcessRow {
     pub command: String,
 }
 
+/// A service's cgroup counters; None where no hierarchy counts one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRow {
+    pub memory_current: Option<u64>,
+    pub memory_peak: Option<u64>,
+    pub cpu_nsec: Option<u64>,
+    pub tasks: Option<u64>,
+    pub tasks_max: Option<u64>,
+}
+
 /// A command of a service's current start that has ended, for the status
 /// block's `Process:` lines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +195,13 @@ pub struct StatusBlock {
     pub commands: Vec<CommandRow>,
     /// The service's processes.
     pub processes: Vec<ProcessRow>,
+    /// Its cgroup below the mount point (`CGroup:`), while it has one.
+    #[serde(default)]
+    pub control_group: Option<String>,
+    /// Its cgroups' counters (`Tasks:`, `Memory:`, `CPU:`), while it has
+    /// cgroups.
+    #[serde(default)]
+    pub usage: Option<UsageRow>,
     /// The result of the last run.
     pub last_result: Option<RunResult>,
     /// The unit's last log lines.
