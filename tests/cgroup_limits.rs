@@ -381,6 +381,14 @@ fn a_service_over_memory_max_is_oom_killed_and_on_failure_fires() {
         .is_ok_and(|t| t.trim() == "oom-kill")));
     let runs = d.finished("hog.service");
     assert_eq!(runs[0].result.map(|r| r.as_str()), Some("oom-kill"), "{runs:?}");
+    // The row has the run's peak memory: up to the limit, not the 200 MB.
+    let peak = runs[0].memory_peak.expect("a peak memory");
+    eprintln!(
+        "{test}: peak memory {peak} bytes, CPU {:?} µs",
+        runs[0].cpu_usec
+    );
+    assert!((1 << 20..=51 << 20).contains(&peak), "{peak}");
+    assert!(runs[0].cpu_usec.is_some());
     let log = d.log_lines("hog.service");
     assert!(
         log.iter().any(|l| l.contains("killed by the OOM killer")),

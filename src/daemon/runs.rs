@@ -56,6 +56,8 @@ pub struct Applied {
     pub failures: Vec<(String, ServiceResult)>,
     /// Store writes that failed (reported, not fatal).
     pub errors: Vec<String>,
+    /// Runs whose rows were closed, for what their cgroups counted.
+    pub ended: Vec<(String, InvocationId)>,
 }
 
 fn at_rest(s: SubState) -> bool {
@@ -303,6 +305,7 @@ impl RunTracker {
                     {
                         applied.errors.push(e.to_string());
                     }
+                    applied.ended.push((unit.to_owned(), invocation));
                 }
             }
             if inactive(old) && new == SubState::Failed {

@@ -69,6 +69,12 @@ pub struct RunRow {
     pub result: Option<RunResult>,
     /// The main process's exit status or killing signal.
     pub status: Option<ExitStatus>,
+    /// Its peak memory in bytes, where a memory controller counted it.
+    #[serde(default)]
+    pub memory_peak: Option<u64>,
+    /// Its CPU time in µs, where its cgroups counted it.
+    #[serde(default)]
+    pub cpu_usec: Option<u64>,
 }
 
 impl From<Run> for RunRow {
@@ -81,6 +87,8 @@ impl From<Run> for RunRow {
             end_usec: run.end.map(|t| t.as_usec()),
             result: run.outcome.map(|o| o.result),
             status: run.outcome.and_then(|o| o.status),
+            memory_peak: run.usage.memory_peak,
+            cpu_usec: run.usage.cpu_usec,
         }
     }
 }
@@ -295,8 +303,13 @@ mod tests {
                 result: RunResult::ExitCode,
                 status: Some(ExitStatus::Code(3)),
             }),
+            usage: crate::store::RunUsage {
+                memory_peak: Some(4096),
+                cpu_usec: None,
+            },
         };
         let row = RunRow::from(run);
+        assert_eq!(row.memory_peak, Some(4096));
         assert_eq!(row.end_usec, Some(12_000_000));
         assert_eq!(row.status, Some(ExitStatus::Code(3)));
         let json = serde_json::to_value(&row).unwrap();

@@ -298,10 +298,20 @@ pub struct Run {
     pub end: Option<Timestamp>,
     /// How it ended; `None` while in flight.
     pub outcome: Option<RunOutcome>,
+    /// What its cgroups counted as it ended.
+    pub usage: RunUsage,
 }
 
-const RUN_COLUMNS: &str =
-    "id, unit, invocation, trigger, start_usec, end_usec, result, exit_code, signal";
+/// A run's peak memory and CPU time, where cgroups counted them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunUsage {
+    /// Bytes.
+    pub memory_peak: Option<u64>,
+    pub cpu_usec: Option<u64>,
+}
+
+const RUN_COLUMNS: &str = "id, unit, invocation, trigger, start_usec, end_usec, result, exit_code, \
+     signal, memory_peak, cpu_usec";
 
 /// The raw columns of a `runs` row, checked into a [`Run`] by [`Store::decode_run`].
 type RawRun = (
@@ -314,6 +324,8 @@ type RawRun = (
     Option<String>,
     Option<i32>,
     Option<i32>,
+    Option<i64>,
+    Option<i64>,
 );
 
 fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
@@ -327,6 +339,8 @@ fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
         row.get(6)?,
         row.get(7)?,
         row.get(8)?,
+        row.get(9)?,
+        row.get(10)?,
     ))
 }
 
@@ -402,6 +416,22 @@ impl Store {
             store.finish_run(run.invocation, end, outcome)?;
             Ok(id)
         })
+    }
+
+    /// Records what a finished run's cgroups counted.
+    pub fn record_run_usage(&mut self, invocation: InvocationId, usage: RunUsage) -> Result<()> {
+        let to_sql = |v: Option<u64>| v.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut stmt = self
+            .conn
+            .prepare_cached("UPDATE runs SET memory_peak = ?2, cpu_usec = ?3 WHERE invocation = ?1")
+            .map_err(self.sqlite("record run usage"))?;
+        stmt.execute(params![
+            invocation.to_string(),
+            to_sql(usage.memory_peak),
+            to_sql(usage.cpu_usec)
+        ])
+        .map_err(self.sqlite("record run usage"))?;
+        Ok(())
     }
 
     /// The run with this invocation id.
@@ -496,7 +526,7 @@ impl Store {
     }
 
     fn decode_run(&self, raw: RawRun) -> Result<Run> {
-        let (id, unit, invocation, trigger, start, end, result, code, signal) = raw;
+        let (id, unit, invocation, trigger, start, end, result, code, signal, memory, cpu) = raw;
         let bad = |column, value: String| self.corrupt("runs", id, column, value);
         let invocation = invocation
             .parse()
@@ -528,6 +558,10 @@ impl Store {
             start: Timestamp::from_usec(start),
             end: end.map(Timestamp::from_usec),
             outcome,
+            usage: RunUsage {
+                memory_peak: memory.and_then(|v| u64::try_from(v).ok()),
+                cpu_usec: cpu.and_then(|v| u64::try_from(v).ok()),
+            },
         })
     }
 }

@@ -4,9 +4,11 @@
 //! limits (see [`super::cgroup_limits`]) written into them; a setting
 //! neither has a controller for is reported once per unit as not enforced.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::cgroup_accounting::Usage;
 use super::cgroup_limits::Write;
 use super::cgroup_v1::{V1Dir, V1Groups};
 use super::control_group::ControlGroups;
@@ -84,6 +86,9 @@ pub struct Resources {
     pub tasks_total: u64,
     /// The manager's DefaultTasksMax=.
     pub default_tasks_max: Option<Limit>,
+    /// Each service's counters as its last run ended (before its cgroups
+    /// went), for the run's history row.
+    pub ended: HashMap<String, Usage>,
 }
 
 impl Resources {
@@ -114,6 +119,7 @@ impl Resources {
             physical_memory: u64::try_from(pages).unwrap_or(0) * u64::try_from(page).unwrap_or(0),
             tasks_total,
             default_tasks_max,
+            ended: HashMap::new(),
         }
     }
 

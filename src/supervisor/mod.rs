@@ -1158,6 +1158,13 @@ impl Supervisor {
         };
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
+        if s.procs.cgroup.is_some() || !s.procs.v1.is_empty() {
+            let usage = cgroup_accounting::usage(cgroup_accounting::Dirs {
+                v2: s.procs.cgroup.as_ref(),
+                v1: &s.procs.v1,
+            });
+            self.resources.ended.insert(name.to_owned(), usage);
+        }
         let cgroup = s.procs.cgroup.take();
         let v1 = std::mem::take(&mut s.procs.v1);
         s.procs = ProcessSet::default();
@@ -1323,6 +1330,11 @@ impl Supervisor {
             }
             _ => false,
         }
+    }
+
+    /// The counters of `name`'s last run as it ended (taken once).
+    pub fn ended_usage(&mut self, name: &str) -> Option<cgroup_accounting::Usage> {
+        self.resources.ended.remove(name)
     }
 
     /// The service's cgroup counters (memory, CPU, tasks), while it has
