@@ -447,3 +447,37 @@ fn status_shows_the_cgroup_tree_memory_and_tasks() {
     assert_removed(&dirs);
     assert!(d.terminate());
 }
+
+/// A daemon killed with SIGKILL leaves its cgroups (v2 and v1); once their
+/// processes are gone, the next daemon started in the same cgroups removes
+/// them.
+#[test]
+fn a_killed_daemons_cgroups_go_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = "[Service]\nMemoryMax=64M\nTasksMax=5\nExecStart=/bin/sleep 60\n";
+    let mut d = Daemon::new(dir.path(), &[("left.service", unit)]);
+    d.start();
+    let test = "stale cgroups";
+    let Some(_) = mode(&d, test) else { return };
+    start(&d, "left.service");
+    let pid = main_pid(&d, "left.service");
+    let dirs = all_cgroups(pid);
+    assert!(!dirs.is_empty());
+    d.kill9();
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    assert!(wait_for(Duration::from_secs(10), || {
+        !Path::new(&format!("/proc/{pid}")).exists()
+    }));
+    // Left behind until a daemon looks (another test's daemon in the same
+    // cgroups may look first).
+    d.start();
+    eprintln!("{test}: {} cgroups of the killed daemon", dirs.len());
+    // The daemon answers while it sets up: a moment for the sweep.
+    assert_removed(&dirs);
+    let subtrees: Vec<PathBuf> = dirs.iter().filter_map(|d| d.parent()).map(Path::to_path_buf).collect();
+    assert_removed(&subtrees);
+    assert!(d.terminate());
+}
