@@ -481,3 +481,31 @@ fn a_killed_daemons_cgroups_go_at_the_next_start() {
     assert_removed(&subtrees);
     assert!(d.terminate());
 }
+
+/// `[manager] default_tasks_max` is the TasksMax= of a service that sets
+/// none.
+#[test]
+fn default_tasks_max_limits_a_service_that_sets_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sundial.toml");
+    fs::write(&config, "[manager]\ndefault_tasks_max = 7\n").unwrap();
+    let unit = "[Service]\nExecStart=/bin/sleep 30\n";
+    let mut d = Daemon::new(dir.path(), &[("plain.service", unit)])
+        .arg("--config")
+        .arg(config.to_str().unwrap());
+    d.start();
+    let test = "default_tasks_max";
+    let Some(_) = mode(&d, test) else { return };
+    if !has_controller(&d, "pids") {
+        eprintln!("{test}: skipped: no pids controller");
+        return;
+    }
+    start(&d, "plain.service");
+    let pid = main_pid(&d, "plain.service");
+    let dirs = all_cgroups(pid);
+    let max = cgroup_file(pid, "pids.max", "pids", "pids.max").map(|(_, v)| v);
+    stop(&d, "plain.service");
+    assert_eq!(max.as_deref(), Some("7"));
+    assert_removed(&dirs);
+    assert!(d.terminate());
+}
