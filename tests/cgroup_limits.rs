@@ -509,3 +509,63 @@ fn default_tasks_max_limits_a_service_that_sets_none() {
     assert_removed(&dirs);
     assert!(d.terminate());
 }
+
+/// `Delegate=yes` with `User=`: the service's cgroup is its user's, who
+/// makes a cgroup below it and moves a process there; `KillMode=process`
+/// then ends the main process only and leaves the delegated child alone.
+#[test]
+fn a_delegated_cgroup_is_the_services_own() {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("Delegate=: skipped: User= needs root");
+        return;
+    }
+    let Some(mount) = mounts()
+        .into_iter()
+        .find(|(cs, _)| cs.iter().any(|c| c.is_empty()))
+        .map(|(_, m)| m)
+    else {
+        eprintln!("Delegate=: skipped: no cgroup v2 mount");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("{}.{}", 3100 + std::process::id() % 1000, 3);
+    let unit = format!(
+        "[Service]\nUser=nobody\nDelegate=yes\nKillMode=process\n\
+         ExecStart=/bin/sh -c 'cg={mount}$$(sed -n \"s/^0:://p\" /proc/self/cgroup); \
+         mkdir $$cg/worker; /bin/sleep {marker} & \
+         echo $$! > $$cg/worker/cgroup.procs; exec /bin/sleep 60'\n",
+        mount = mount.display()
+    );
+    let mut d = Daemon::new(dir.path(), &[("delegated.service", &unit)]);
+    d.start();
+    let test = "Delegate=";
+    let Some(_) = mode(&d, test) else { return };
+    start(&d, "delegated.service");
+    let pid = main_pid(&d, "delegated.service");
+    let Some(cg) = cgroup_of(pid, "") else {
+        eprintln!("{test}: skipped: no cgroup v2 directory");
+        return;
+    };
+    if !cg.to_string_lossy().contains("/sundial-") {
+        eprintln!("{test}: skipped: the daemon has no cgroup v2 tree");
+        return;
+    }
+    let worker = cg.join("worker");
+    let moved = wait_for(Duration::from_secs(10), || {
+        fs::read_to_string(worker.join("cgroup.procs")).is_ok_and(|t| !t.trim().is_empty())
+    });
+    use std::os::unix::fs::MetadataExt;
+    let owner = fs::metadata(&cg).unwrap().uid();
+    stop(&d, "delegated.service");
+    let child_lives = count_marked(&marker);
+    // Clean up what the test leaves: the child, then the cgroups.
+    let _ = fs::write(worker.join("cgroup.kill"), "1");
+    wait_for(Duration::from_secs(5), || count_marked(&marker) == 0);
+    let _ = fs::remove_dir(&worker);
+    assert!(d.terminate());
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap().uid;
+    assert_eq!(owner, nobody.as_raw(), "the cgroup is nobody's");
+    assert!(moved, "the service could not move a process into its child cgroup");
+    assert_eq!(child_lives, 1, "KillMode=process left the child alone");
+    assert_removed(&[cg]);
+}

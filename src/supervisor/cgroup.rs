@@ -176,6 +176,30 @@ pub fn apply_v2(groups: &ControlGroups, dir: &Path, writes: &[Write]) -> Result<
     Ok(())
 }
 
+/// `Delegate=yes` under `User=`: the cgroup directory and the files that
+/// manage a subtree (systemd: cg_attribute_delegate / unit_chown_cgroup)
+/// go to the service's user, who may then make cgroups below and move its
+/// processes between them.
+pub fn delegate_to(dir: &Path, uid: u32, gid: u32) -> Result<(), String> {
+    let own = |p: &Path| {
+        std::os::unix::fs::chown(p, Some(uid), Some(gid))
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    own(dir)?;
+    for file in [
+        "cgroup.procs",
+        "cgroup.threads",
+        "cgroup.subtree_control",
+        "tasks",
+    ] {
+        let path = dir.join(file);
+        if path.exists() {
+            own(&path)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `writes` into the service's v1 directories, each into the one of
 /// its controller.
 pub fn apply_v1(dirs: &[V1Dir], writes: &[Write]) -> Result<(), String> {

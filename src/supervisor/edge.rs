@@ -332,7 +332,8 @@ impl Runtime for Edge<'_> {
         // The run's first command: its cgroup first (a start, a restart,
         // an automatic restart alike).
         if self.procs.since.is_none() {
-            self.place_in_cgroup(unit);
+            let owner = req.credentials.as_ref().map(|c| (c.uid, c.gid));
+            self.place_in_cgroup(unit, owner);
         }
         for spec in [&out, &err] {
             if let spawn::StdioSpec::Fd(fd) = spec {
@@ -434,7 +435,10 @@ impl Edge<'_> {
     /// Makes the service's cgroups (v2 where cgroups are tracked, v1 where
     /// the hybrid layout's controllers are writable) and writes its
     /// resource limits into the hierarchy that has each controller.
-    fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit) {
+    /// With `Delegate=yes` the service's cgroups are handed to its `User=`
+    /// (`owner`), as systemd does: the directory and the files a manager of
+    /// a subtree writes become theirs.
+    fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit, owner: Option<(u32, u32)>) {
         let name = unit.name.as_str();
         if let Some(groups) = self.cgroups.as_deref_mut() {
             // Made again even where a run left processes in it: a daemon in
@@ -492,6 +496,15 @@ impl Edge<'_> {
             };
             if let Err(e) = outcome {
                 problems.push(format!("cgroup v2 limits: {e}"));
+            }
+        }
+        if let Some((uid, gid)) = owner.filter(|_| unit.service.delegate) {
+            let v2 = self.procs.cgroup.iter().map(|cg| cg.dir.as_path());
+            let v1 = self.procs.v1.iter().map(|d| d.dir.as_path());
+            for dir in v2.chain(v1) {
+                if let Err(e) = cgroup::delegate_to(dir, uid, gid) {
+                    problems.push(format!("Delegate=: {e}"));
+                }
             }
         }
         let dirs = cgroup_accounting::Dirs {
