@@ -29,9 +29,9 @@ use serde::Deserialize;
 use sundial_calendar::Timespan;
 
 use crate::store::LogRetention;
-use crate::unit::service::Limit;
 use crate::supervisor::machine::ManagerDefaults;
 use crate::supervisor::rate_limit::RateLimit;
+use crate::unit::service::Limit;
 
 /// The file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -381,9 +381,8 @@ impl Config {
             d.start_limit_burst = b;
         }
         if let Some(t) = &m.default_tasks_max {
-            config.default_tasks_max = Some(
-                tasks_limit(t).map_err(|m| value_error("manager.default_tasks_max", m))?,
-            );
+            config.default_tasks_max =
+                Some(tasks_limit(t).map_err(|m| value_error("manager.default_tasks_max", m))?);
         }
         config.default_environment = m
             .default_environment
@@ -435,9 +434,18 @@ mod tests {
     #[test]
     fn task_limits_read_as_systemd_reads_them() {
         let read = |v: &str| parse(&format!("[manager]\ndefault_tasks_max = {v}\n"));
-        assert_eq!(read("4096").unwrap().default_tasks_max, Some(Limit::Absolute(4096)));
-        assert_eq!(read("\"infinity\"").unwrap().default_tasks_max, Some(Limit::Infinity));
-        assert_eq!(read("\"512\"").unwrap().default_tasks_max, Some(Limit::Absolute(512)));
+        assert_eq!(
+            read("4096").unwrap().default_tasks_max,
+            Some(Limit::Absolute(4096))
+        );
+        assert_eq!(
+            read("\"infinity\"").unwrap().default_tasks_max,
+            Some(Limit::Infinity)
+        );
+        assert_eq!(
+            read("\"512\"").unwrap().default_tasks_max,
+            Some(Limit::Absolute(512))
+        );
         for bad in ["0", "\"lots\"", "\"150%\""] {
             let e = read(bad).unwrap_err().to_string();
             assert!(e.contains("manager.default_tasks_max"), "{bad}: {e}");

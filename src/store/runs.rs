@@ -310,7 +310,8 @@ pub struct RunUsage {
     pub cpu_usec: Option<u64>,
 }
 
-const RUN_COLUMNS: &str = "id, unit, invocation, trigger, start_usec, end_usec, result, exit_code, \
+const RUN_COLUMNS: &str =
+    "id, unit, invocation, trigger, start_usec, end_usec, result, exit_code, \
      signal, memory_peak, cpu_usec";
 
 /// The raw columns of a `runs` row, checked into a [`Run`] by [`Store::decode_run`].

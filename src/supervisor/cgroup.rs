@@ -125,7 +125,10 @@ impl Resources {
 
     /// The controllers of the writable v1 hierarchies.
     pub fn v1_controllers(&self) -> Vec<String> {
-        self.v1.as_ref().map(V1Groups::controllers).unwrap_or_default()
+        self.v1
+            .as_ref()
+            .map(V1Groups::controllers)
+            .unwrap_or_default()
     }
 }
 

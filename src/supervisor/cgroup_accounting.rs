@@ -155,7 +155,10 @@ mod tests {
         assert_eq!(stat_field(events, "oom"), Some(1));
         let control = "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n";
         assert_eq!(stat_field(control, "oom_kill"), Some(3));
-        assert_eq!(stat_field("usage_usec 2500\nuser_usec 2000\n", "usage_usec"), Some(2500));
+        assert_eq!(
+            stat_field("usage_usec 2500\nuser_usec 2000\n", "usage_usec"),
+            Some(2500)
+        );
         assert_eq!(stat_field("nothing 1\n", "usage_usec"), None);
     }
 

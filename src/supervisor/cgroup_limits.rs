@@ -70,7 +70,11 @@ const MIN_QUOTA_USEC: u64 = 1_000;
 
 /// The writes for `service`; `default_tasks_max` is the manager's
 /// DefaultTasksMax= (used where the unit sets no TasksMax=).
-pub fn plan(service: &ServiceSection, default_tasks_max: Option<Limit>, offered: Offered<'_>) -> Plan {
+pub fn plan(
+    service: &ServiceSection,
+    default_tasks_max: Option<Limit>,
+    offered: Offered<'_>,
+) -> Plan {
     let mut plan = Plan::default();
     memory(service, offered, &mut plan);
     cpu(service, offered, &mut plan);
@@ -89,9 +93,9 @@ pub fn plan(service: &ServiceSection, default_tasks_max: Option<Limit>, offered:
             Some(Hierarchy::V2) => plan.v2.push(w),
             Some(Hierarchy::V1) => plan.v1.push(w),
             // A manager default is no unit's request: not worth a message.
-            None if service.tasks_max.is_some() => {
-                plan.not_enforced.push("TasksMax= (no pids controller)".into())
-            }
+            None if service.tasks_max.is_some() => plan
+                .not_enforced
+                .push("TasksMax= (no pids controller)".into()),
             None => {}
         }
     }
@@ -243,7 +247,8 @@ fn cpu(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
                 (s.cpu_shares.is_some(), "CPUShares="),
             ] {
                 if set {
-                    plan.not_enforced.push(format!("{name} (no cpu controller)"));
+                    plan.not_enforced
+                        .push(format!("{name} (no cpu controller)"));
                 }
             }
         }
@@ -394,7 +399,10 @@ mod tests {
                 w("blkio", "blkio.weight", "10"),
             ]
         );
-        assert_eq!(p.not_enforced, vec!["MemoryHigh= (no cgroup v1 equivalent)"]);
+        assert_eq!(
+            p.not_enforced,
+            vec!["MemoryHigh= (no cgroup v1 equivalent)"]
+        );
         // Swap alone cannot be said in v1.
         let swap_only = ServiceSection {
             memory_swap_max: Some(Limit::Absolute(1)),

@@ -9,7 +9,6 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::cgroup::{self, Delegation};
 use super::cgroup_accounting;
 use super::cgroup_limits;
-use crate::unit::service::OomPolicy;
 use super::control_group::ControlGroups;
 use super::environment;
 use super::exec_chain;
@@ -20,6 +19,7 @@ use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
 use super::spawn::{self, exit_code, Credentials};
 use super::SupervisorConfig;
+use crate::unit::service::OomPolicy;
 
 mod request;
 use crate::unit::service::Resource;

@@ -198,7 +198,11 @@ impl ChildImage {
             nice: req.nice,
             limits: req.limits.clone(),
             controlling_terminal: req.controlling_terminal,
-            cgroup_procs: req.cgroup_procs.iter().map(to_c).collect::<Result<_, _>>()?,
+            cgroup_procs: req
+                .cgroup_procs
+                .iter()
+                .map(to_c)
+                .collect::<Result<_, _>>()?,
         };
         let argv: Vec<CString> = req
             .argv

@@ -6,8 +6,8 @@ use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::{parse_exec_value, split_words, ExecCommand};
 use super::service::{
-    EnvironmentFile, KillMode, Limit, NotifyAccess, OomPolicy, Resource, ResourceLimit, RestartPolicy,
-    ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
+    EnvironmentFile, KillMode, Limit, NotifyAccess, OomPolicy, Resource, ResourceLimit,
+    RestartPolicy, ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
     CGROUP_CONTROLLERS,
 };
 use super::stdin_data;

@@ -142,8 +142,10 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfin
             // The run's peak memory and CPU time, from its cgroups.
             run.memory_peak
                 .map_or_else(|| "-".to_owned(), cgroup_accounting::format_bytes),
-            run.cpu_usec
-                .map_or_else(|| "-".to_owned(), |us| cgroup_accounting::format_cpu(us * 1000)),
+            run.cpu_usec.map_or_else(
+                || "-".to_owned(),
+                |us| cgroup_accounting::format_cpu(us * 1000),
+            ),
             run.invocation.to_string(),
         ]);
     }

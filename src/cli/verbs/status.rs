@@ -16,9 +16,9 @@ use super::{
 };
 use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::StatusBlock;
-use crate::supervisor::cgroup_accounting;
 use crate::ipc::{ErrorCode, Request, Response};
 use crate::store::{ExitStatus, RunResult};
+use crate::supervisor::cgroup_accounting;
 use crate::unit::exit_status::exit_status_name;
 use crate::unit::Signal;
 
