@@ -176,13 +176,13 @@ impl V1Groups {
         self.subtrees.iter().map(|(_, b)| b.as_path())
     }
 
-    /// Makes (or finds) `unit`'s directory in every hierarchy; in the
-    /// memory controller's only with `memory`.
-    pub fn prepare(&self, unit: &str, memory: bool) -> io::Result<Vec<V1Dir>> {
+    /// Makes (or finds) `unit`'s directory in each hierarchy with a
+    /// controller of `wanted`.
+    pub fn prepare(&self, unit: &str, wanted: &[&str]) -> io::Result<Vec<V1Dir>> {
         let name = escape(unit);
         self.subtrees
             .iter()
-            .filter(|(h, _)| memory || !h.controllers.iter().any(|c| c == "memory"))
+            .filter(|(h, _)| h.controllers.iter().any(|c| wanted.contains(&c.as_str())))
             .map(|(h, base)| {
                 let dir = base.join(&name);
                 fs::create_dir_all(&dir)?;

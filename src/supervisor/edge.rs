@@ -471,12 +471,17 @@ impl Edge<'_> {
             },
         );
         let mut problems = plan.not_enforced.clone();
-        if let Some(v1) = &self.resources.v1 {
-            // The memory hierarchy only for a memory limit: joining it
-            // takes a fork rather than a clone (see spawn), which costs a
-            // big daemon more. CPU and task accounting are everyone's.
-            let memory = plan.v1.iter().any(|w| w.controller == "memory");
-            match v1.prepare(name, memory) {
+        let mut v1_wanted: Vec<&str> = plan.v1.iter().map(|w| w.controller).collect();
+        // Without a v2 cgroup (cpu.stat), CPU time is cpuacct's.
+        if self.procs.cgroup.is_none() && !v1_wanted.is_empty() {
+            v1_wanted.push("cpuacct");
+        }
+        if let Some(v1) = self.resources.v1.as_ref().filter(|_| !v1_wanted.is_empty()) {
+            // Only the hierarchies its settings need: a directory costs a
+            // mkdir and an rmdir per run, and joining the memory one takes a
+            // fork rather than a clone (see spawn). Accounting has the v2
+            // cgroup (cpu.stat, its processes) besides.
+            match v1.prepare(name, &v1_wanted) {
                 Ok(dirs) => {
                     if let Err(e) = cgroup::apply_v1(&dirs, &plan.v1) {
                         problems.push(format!("cgroup v1 limits: {e}"));
@@ -519,8 +524,10 @@ impl Edge<'_> {
         }
         if !problems.is_empty() && !*self.cgroup_reported {
             *self.cgroup_reported = true;
-            self.messages
-                .push(format!("Not enforced: {}", problems.join("; ")));
+            self.messages.push(format!(
+                "Resource settings not enforced: {}",
+                problems.join("; ")
+            ));
         }
     }
 
