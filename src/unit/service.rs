@@ -482,10 +482,10 @@ pub struct ServiceSection {
     /// service's processes does to the rest.
     pub oom_policy: OomPolicy,
     /// `Delegate=`: the service manages its own cgroup subtree. sundial
-    /// makes a cgroup for a service only to set resource limits and never
-    /// touches cgroups below it, so that holds for every service; what more
-    /// a delegated cgroup gives under systemd (controllers enabled below
-    /// it, ownership by `User=`) waits for full cgroup support.
+    /// never touches cgroups below a service's, so that holds for every
+    /// service; with `User=`, a delegated service's cgroups are also handed
+    /// to that user (see `supervisor::cgroup::delegate_to`). Controllers are
+    /// not enabled below it.
     pub delegate: bool,
     /// The controllers `Delegate=` names (all of them for `yes`), in
     /// systemd's order ([`CGROUP_CONTROLLERS`]).
