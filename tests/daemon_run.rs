@@ -491,10 +491,10 @@ fn a_bad_property_is_refused_naming_it_and_nothing_is_made() {
     assert!(!listed(&d, "bad.service"));
     assert!(transient_files(&d).is_empty());
     // A directive sundial does not implement is only reported.
-    let out = sundial(&d, &["run", "--wait", "-p", "CPUWeight=50", "true"]);
+    let out = sundial(&d, &["run", "--wait", "-p", "AllowedCPUs=0", "true"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("CPUWeight=: not supported, ignoring"),
+        stderr(&out).contains("AllowedCPUs=: not supported, ignoring"),
         "{}",
         stderr(&out)
     );

@@ -14,6 +14,7 @@
 //! default_timeout_stop_sec = "90s"
 //! default_start_limit_interval_sec = "10s"
 //! default_start_limit_burst = 5
+//! default_tasks_max = "15%"   # TasksMax= of services that set none
 //! default_environment = { LANG = "C.UTF-8" }
 //! ```
 //!
@@ -30,6 +31,7 @@ use sundial_calendar::Timespan;
 use crate::store::LogRetention;
 use crate::supervisor::machine::ManagerDefaults;
 use crate::supervisor::rate_limit::RateLimit;
+use crate::unit::service::Limit;
 
 /// The file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -58,6 +60,36 @@ enum RawSpan {
     Text(String),
 }
 
+/// A task limit: a number, or `"15%"` / `"infinity"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawTasks {
+    Count(u64),
+    Text(String),
+}
+
+/// DefaultTasksMax= as systemd reads it (a count above 0, a percentage,
+/// `infinity`).
+fn tasks_limit(raw: &RawTasks) -> Result<Limit, String> {
+    let text = match raw {
+        RawTasks::Count(0) => return Err("0 is no task limit".to_owned()),
+        RawTasks::Count(n) => return Ok(Limit::Absolute(*n)),
+        RawTasks::Text(t) => t.trim(),
+    };
+    if text == "infinity" {
+        return Ok(Limit::Infinity);
+    }
+    if text.ends_with('%') {
+        return crate::unit::values::parse_permyriad(text, Some(100))
+            .map(Limit::Permyriad)
+            .map_err(|e| e.to_string());
+    }
+    match text.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Limit::Absolute(n)),
+        _ => Err(format!("invalid task limit {text:?}")),
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLogs {
@@ -76,6 +108,7 @@ struct RawManager {
     default_timeout_stop_sec: Option<RawSpan>,
     default_start_limit_interval_sec: Option<RawSpan>,
     default_start_limit_burst: Option<u32>,
+    default_tasks_max: Option<RawTasks>,
     #[serde(default)]
     default_environment: BTreeMap<String, String>,
 }
@@ -180,6 +213,14 @@ pub const KEYS: &[ConfigKey] = &[
     },
     ConfigKey {
         section: "manager",
+        key: "default_tasks_max",
+        value: "a number of tasks, a percentage of the kernel's maximum (\"15%\"), or \"infinity\"",
+        default: "none",
+        meaning: "TasksMax= of services that set none (systemd's DefaultTasksMax=, whose \
+                  default is 15%), written to pids.max where a pids controller is writable.",
+    },
+    ConfigKey {
+        section: "manager",
         key: "default_environment",
         value: "a table of strings: { LANG = \"C.UTF-8\", MAILTO = \"ops@example.com\" }",
         default: "empty",
@@ -202,6 +243,8 @@ pub struct Config {
     pub defaults: ManagerDefaults,
     /// Variables every service gets (before its own Environment=).
     pub default_environment: Vec<(String, String)>,
+    /// TasksMax= of services that set none.
+    pub default_tasks_max: Option<Limit>,
 }
 
 /// 64 MiB of captured text by default: months of a typical cron table's
@@ -220,6 +263,7 @@ impl Default for Config {
             log_rate_limit: RateLimit::default(),
             defaults: ManagerDefaults::default(),
             default_environment: Vec::new(),
+            default_tasks_max: None,
         }
     }
 }
@@ -336,6 +380,10 @@ impl Config {
         if let Some(b) = m.default_start_limit_burst {
             d.start_limit_burst = b;
         }
+        if let Some(t) = &m.default_tasks_max {
+            config.default_tasks_max =
+                Some(tasks_limit(t).map_err(|m| value_error("manager.default_tasks_max", m))?);
+        }
         config.default_environment = m
             .default_environment
             .iter()
@@ -391,6 +439,28 @@ mod tests {
     }
 
     #[test]
+    fn task_limits_read_as_systemd_reads_them() {
+        let read = |v: &str| parse(&format!("[manager]\ndefault_tasks_max = {v}\n"));
+        assert_eq!(
+            read("4096").unwrap().default_tasks_max,
+            Some(Limit::Absolute(4096))
+        );
+        assert_eq!(
+            read("\"infinity\"").unwrap().default_tasks_max,
+            Some(Limit::Infinity)
+        );
+        assert_eq!(
+            read("\"512\"").unwrap().default_tasks_max,
+            Some(Limit::Absolute(512))
+        );
+        for bad in ["0", "\"lots\"", "\"150%\""] {
+            let e = read(bad).unwrap_err().to_string();
+            assert!(e.contains("manager.default_tasks_max"), "{bad}: {e}");
+        }
+        assert_eq!(parse("").unwrap().default_tasks_max, None);
+    }
+
+    #[test]
     fn empty_file_gives_defaults() {
         let c = parse("").unwrap();
         assert_eq!(c.retention.max_bytes, Some(DEFAULT_MAX_BYTES));
@@ -415,10 +485,12 @@ default_timeout_start_sec = 20
 default_timeout_stop_sec = "5s"
 default_start_limit_interval_sec = "1min"
 default_start_limit_burst = 3
+default_tasks_max = "15%"
 default_environment = { LANG = "C.UTF-8" }
 "#,
         )
         .unwrap();
+        assert_eq!(c.default_tasks_max, Some(Limit::Permyriad(1500)));
         assert_eq!(c.retention.max_bytes, Some(1_572_864));
         assert_eq!(c.retention.max_rows, Some(1000));
         assert_eq!(c.retention.max_age, Some(Timespan::from_secs(30 * 86_400)));

@@ -56,6 +56,8 @@ pub struct Applied {
     pub failures: Vec<(String, ServiceResult)>,
     /// Store writes that failed (reported, not fatal).
     pub errors: Vec<String>,
+    /// Runs whose rows were closed, for what their cgroups counted.
+    pub ended: Vec<(String, InvocationId)>,
 }
 
 fn at_rest(s: SubState) -> bool {
@@ -77,6 +79,7 @@ pub fn run_result(result: ServiceResult) -> RunResult {
         ServiceResult::Watchdog => RunResult::Watchdog,
         ServiceResult::ExecCondition => RunResult::Skipped,
         ServiceResult::StartLimitHit => RunResult::StartLimitHit,
+        ServiceResult::OomKill => RunResult::OomKill,
         // A protocol violation (no PID file, no READY=1) means the service
         // could not be brought up as configured.
         ServiceResult::Protocol | ServiceResult::Resources => RunResult::Resources,
@@ -286,6 +289,7 @@ impl RunTracker {
                     {
                         applied.errors.push(e.to_string());
                     }
+                    applied.ended.push((unit.to_owned(), invocation));
                 }
             }
             if inactive(old) && new == SubState::Failed {

@@ -392,6 +392,17 @@ impl State {
             for e in applied.errors {
                 report(e);
             }
+            for (unit, invocation) in applied.ended {
+                if let Some(u) = self.supervisor.ended_usage(&unit) {
+                    let usage = crate::store::RunUsage {
+                        memory_peak: u.memory_peak,
+                        cpu_usec: u.cpu_nsec.map(|ns| ns / 1000),
+                    };
+                    if let Err(e) = self.store.record_run_usage(invocation, usage) {
+                        report(e.to_string());
+                    }
+                }
+            }
             // In the batch of the run rows: committed before any client
             // hears of the start.
             super::adopt::record_changes(self);

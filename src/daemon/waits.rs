@@ -48,6 +48,7 @@ pub fn failure_message(unit: &str, job: JobResult, result: Option<ServiceResult>
             "the service did not take the steps required by its unit configuration"
         }
         Some(ServiceResult::Watchdog) => "the watchdog timed out",
+        Some(ServiceResult::OomKill) => "the OOM killer ended one of its processes",
         _ => "the job failed",
     };
     format!("Job for {unit} failed because {because}.")

@@ -71,6 +71,12 @@ pub struct RunRow {
     pub result: Option<RunResult>,
     /// The main process's exit status or killing signal.
     pub status: Option<ExitStatus>,
+    /// Its peak memory in bytes, where a memory controller counted it.
+    #[serde(default)]
+    pub memory_peak: Option<u64>,
+    /// Its CPU time in µs, where its cgroups counted it.
+    #[serde(default)]
+    pub cpu_usec: Option<u64>,
 }
 
 impl From<Run> for RunRow {
@@ -83,6 +89,8 @@ impl From<Run> for RunRow {
             end_usec: run.end.map(|t| t.as_usec()),
             result: run.outcome.map(|o| o.result),
             status: run.outcome.and_then(|o| o.status),
+            memory_peak: run.usage.memory_peak,
+            cpu_usec: run.usage.cpu_usec,
         }
     }
 }
@@ -133,6 +141,16 @@ pub struct ProcessRow {
     pub pid: u32,
     /// Its command line.
     pub command: String,
+}
+
+/// A service's cgroup counters; None where no hierarchy counts one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRow {
+    pub memory_current: Option<u64>,
+    pub memory_peak: Option<u64>,
+    pub cpu_nsec: Option<u64>,
+    pub tasks: Option<u64>,
+    pub tasks_max: Option<u64>,
 }
 
 /// A command of a service's current start that has ended, for the status
@@ -187,6 +205,13 @@ pub struct StatusBlock {
     pub commands: Vec<CommandRow>,
     /// The service's processes.
     pub processes: Vec<ProcessRow>,
+    /// Its cgroup below the mount point (`CGroup:`), while it has one.
+    #[serde(default)]
+    pub control_group: Option<String>,
+    /// Its cgroups' counters (`Tasks:`, `Memory:`, `CPU:`), while it has
+    /// cgroups.
+    #[serde(default)]
+    pub usage: Option<UsageRow>,
     /// The result of the last run.
     pub last_result: Option<RunResult>,
     /// The unit's last log lines.
@@ -280,8 +305,13 @@ mod tests {
                 result: RunResult::ExitCode,
                 status: Some(ExitStatus::Code(3)),
             }),
+            usage: crate::store::RunUsage {
+                memory_peak: Some(4096),
+                cpu_usec: None,
+            },
         };
         let row = RunRow::from(run);
+        assert_eq!(row.memory_peak, Some(4096));
         assert_eq!(row.end_usec, Some(12_000_000));
         assert_eq!(row.status, Some(ExitStatus::Code(3)));
         let json = serde_json::to_value(&row).unwrap();

@@ -58,7 +58,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use daemon_record::DaemonRecord;
 pub use logs::{row_cost, LogEntry, LogQuery, LogRetention, NewLogLine, PruneStats, Stream};
 pub use run_processes::{ProcessRole, RunProcess};
-pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, TimerRun};
+pub use runs::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, RunUsage, TimerRun};
 pub use stamps::MonotonicStamp;
 pub use transient::TransientUnit;
 

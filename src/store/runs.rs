@@ -109,6 +109,8 @@ pub enum RunResult {
     StartLimitHit,
     /// `resources`: the run could not be set up (fork, exec, user, directory...).
     Resources,
+    /// `oom-kill`: the kernel's OOM killer ended a process of the run.
+    OomKill,
     /// `skipped`: a Condition...= or ExecCondition= did not hold; nothing ran.
     Skipped,
     /// `unknown` (sundial's own): the run's main process was adopted by a
@@ -123,7 +125,7 @@ pub enum RunResult {
 
 impl RunResult {
     /// Every result, for tests and completions.
-    pub const ALL: [RunResult; 11] = [
+    pub const ALL: [RunResult; 12] = [
         RunResult::Success,
         RunResult::ExitCode,
         RunResult::Signal,
@@ -132,6 +134,7 @@ impl RunResult {
         RunResult::Watchdog,
         RunResult::StartLimitHit,
         RunResult::Resources,
+        RunResult::OomKill,
         RunResult::Skipped,
         RunResult::Unknown,
         RunResult::DaemonCrash,
@@ -148,6 +151,7 @@ impl RunResult {
             RunResult::Watchdog => "watchdog",
             RunResult::StartLimitHit => "start-limit-hit",
             RunResult::Resources => "resources",
+            RunResult::OomKill => "oom-kill",
             RunResult::Skipped => "skipped",
             RunResult::Unknown => "unknown",
             RunResult::DaemonCrash => "daemon-crash",
@@ -222,10 +226,21 @@ pub struct Run {
     pub end: Option<Timestamp>,
     /// How it ended; `None` while in flight.
     pub outcome: Option<RunOutcome>,
+    /// What its cgroups counted as it ended.
+    pub usage: RunUsage,
+}
+
+/// A run's peak memory and CPU time, where cgroups counted them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunUsage {
+    /// Bytes.
+    pub memory_peak: Option<u64>,
+    pub cpu_usec: Option<u64>,
 }
 
 const RUN_COLUMNS: &str =
-    "id, unit, invocation, trigger, start_usec, end_usec, result, exit_code, signal";
+    "id, unit, invocation, trigger, start_usec, end_usec, result, exit_code, \
+     signal, memory_peak, cpu_usec";
 
 /// The raw columns of a `runs` row, checked into a [`Run`] by [`Store::decode_run`].
 type RawRun = (
@@ -238,6 +253,8 @@ type RawRun = (
     Option<String>,
     Option<i32>,
     Option<i32>,
+    Option<i64>,
+    Option<i64>,
 );
 
 fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
@@ -251,6 +268,8 @@ fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
         row.get(6)?,
         row.get(7)?,
         row.get(8)?,
+        row.get(9)?,
+        row.get(10)?,
     ))
 }
 
@@ -326,6 +345,22 @@ impl Store {
             store.finish_run(run.invocation, end, outcome)?;
             Ok(id)
         })
+    }
+
+    /// Records what a finished run's cgroups counted.
+    pub fn record_run_usage(&mut self, invocation: InvocationId, usage: RunUsage) -> Result<()> {
+        let to_sql = |v: Option<u64>| v.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut stmt = self
+            .conn
+            .prepare_cached("UPDATE runs SET memory_peak = ?2, cpu_usec = ?3 WHERE invocation = ?1")
+            .map_err(self.sqlite("record run usage"))?;
+        stmt.execute(params![
+            invocation.to_string(),
+            to_sql(usage.memory_peak),
+            to_sql(usage.cpu_usec)
+        ])
+        .map_err(self.sqlite("record run usage"))?;
+        Ok(())
     }
 
     /// The run with this invocation id.
@@ -420,7 +455,7 @@ impl Store {
     }
 
     fn decode_run(&self, raw: RawRun) -> Result<Run> {
-        let (id, unit, invocation, trigger, start, end, result, code, signal) = raw;
+        let (id, unit, invocation, trigger, start, end, result, code, signal, memory, cpu) = raw;
         let bad = |column, value: String| self.corrupt("runs", id, column, value);
         let invocation = invocation
             .parse()
@@ -452,6 +487,10 @@ impl Store {
             start: Timestamp::from_usec(start),
             end: end.map(Timestamp::from_usec),
             outcome,
+            usage: RunUsage {
+                memory_peak: memory.and_then(|v| u64::try_from(v).ok()),
+                cpu_usec: cpu.and_then(|v| u64::try_from(v).ok()),
+            },
         })
     }
 }

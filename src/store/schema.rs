@@ -150,6 +150,17 @@ pub const MIGRATIONS: &[Migration] = &[
             ) WITHOUT ROWID;
         ",
     },
+    Migration {
+        what: "each run's peak memory and CPU time",
+        sql: "
+            -- From the run's cgroups as it ended: memory.peak (v2) or
+            -- memory.max_usage_in_bytes (v1) in bytes, cpu.stat's
+            -- usage_usec (v2) or cpuacct.usage (v1) in microseconds; NULL
+            -- where no controller counted them.
+            ALTER TABLE runs ADD COLUMN memory_peak INTEGER;
+            ALTER TABLE runs ADD COLUMN cpu_usec INTEGER;
+        ",
+    },
 ];
 
 /// The first version whose `logs` rows have a `priority`: a file an older

@@ -1,13 +1,18 @@
-//! The cgroup v2 tree the daemon may write to, and MemoryMax=, CPUQuota=
-//! and TasksMax= written into a service's cgroup (see [`super::control_group`])
-//! where the controllers are delegated; elsewhere the settings are reported
-//! once per unit as not enforced.
+//! The cgroups the daemon may write to: its cgroup v2 tree (see
+//! [`super::control_group`]) and the v1 hierarchies beside it (see
+//! [`super::cgroup_v1`]), the mode they make together, and a service's
+//! limits (see [`super::cgroup_limits`]) written into them; a setting
+//! neither has a controller for is reported once per unit as not enforced.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::cgroup_accounting::Usage;
+use super::cgroup_limits::Write;
+use super::cgroup_v1::{V1Dir, V1Groups};
 use super::control_group::ControlGroups;
-use crate::unit::service::{Limit, ServiceSection};
+use crate::unit::service::Limit;
 
 /// A cgroup v2 directory the daemon may create children in, with the
 /// controllers it can enable there.
@@ -71,101 +76,150 @@ fn writable(dir: &Path) -> bool {
     unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
-/// The resource settings of a service, as cgroup file writes.
-pub fn settings(service: &ServiceSection) -> Vec<(&'static str, &'static str, String)> {
-    let mut out = Vec::new();
-    let limit = |l: Limit| match l {
-        Limit::Absolute(v) => Some(v.to_string()),
-        Limit::Infinity => Some("max".to_owned()),
-        // Relative limits need the machine's total; not offered here.
-        Limit::Permyriad(_) => None,
-    };
-    if let Some(v) = service.memory_max.or(service.memory_limit).and_then(limit) {
-        out.push(("memory", "memory.max", v));
-    }
-    if let Some(q) = service.cpu_quota {
-        // cpu.max takes "quota period" in µs; systemd uses a 100 ms period.
-        out.push((
-            "cpu",
-            "cpu.max",
-            format!("{} 100000", u64::from(q) * 100_000 / 10_000),
-        ));
-    }
-    if let Some(v) = service.tasks_max.and_then(limit) {
-        out.push(("pids", "pids.max", v));
-    }
-    out
+/// What the daemon has for its services' limits and accounting beside its
+/// cgroup v2 tree: the v1 hierarchies, and the machine's totals for
+/// relative limits (`MemoryMax=50%`).
+#[derive(Debug, Default)]
+pub struct Resources {
+    pub v1: Option<V1Groups>,
+    pub physical_memory: u64,
+    pub tasks_total: u64,
+    /// The manager's DefaultTasksMax=.
+    pub default_tasks_max: Option<Limit>,
+    /// Each service's counters as its last run ended (before its cgroups
+    /// went), for the run's history row.
+    pub ended: HashMap<String, Usage>,
 }
 
-/// Why a service's resource limits are not enforced.
-#[derive(Debug, thiserror::Error)]
-pub enum LimitError {
-    #[error("no writable cgroup v2 subtree delegated")]
-    NoSubtree,
-    #[error("controller {0} not delegated")]
-    NotDelegated(&'static str),
-    #[error("cannot enable {controller}: {source}")]
-    Enable {
-        controller: &'static str,
-        source: std::io::Error,
-    },
-    #[error("{}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-/// The limit writes for a service, or which controller is not delegated
-/// (then nothing is written).
-pub fn limits(
-    d: &Delegation,
-    service: &ServiceSection,
-) -> Result<Vec<(&'static str, &'static str, String)>, LimitError> {
-    let wanted = settings(service);
-    if let Some((controller, _, _)) = wanted
-        .iter()
-        .find(|(c, _, _)| !d.controllers.iter().any(|have| have == c))
-    {
-        return Err(LimitError::NotDelegated(controller));
+impl Resources {
+    /// Finds the v1 hierarchies and makes the subtree `name` in them.
+    pub fn detect(name: &str, default_tasks_max: Option<Limit>) -> Resources {
+        // SAFETY: sysconf reads a number.
+        let (pages, page) = unsafe {
+            (
+                libc::sysconf(libc::_SC_PHYS_PAGES),
+                libc::sysconf(libc::_SC_PAGESIZE),
+            )
+        };
+        let read_number = |p: &str| {
+            fs::read_to_string(p)
+                .ok()
+                .and_then(|t| t.trim().parse::<u64>().ok())
+        };
+        // systemd: system_tasks_max, the lower of the two kernel maxima.
+        let tasks_total = match (
+            read_number("/proc/sys/kernel/pid_max"),
+            read_number("/proc/sys/kernel/threads-max"),
+        ) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b).unwrap_or(4_194_304),
+        };
+        Resources {
+            v1: V1Groups::create(&super::cgroup_v1::detect(), name),
+            physical_memory: u64::try_from(pages).unwrap_or(0) * u64::try_from(page).unwrap_or(0),
+            tasks_total,
+            default_tasks_max,
+            ended: HashMap::new(),
+        }
     }
-    Ok(wanted)
+
+    /// The controllers of the writable v1 hierarchies.
+    pub fn v1_controllers(&self) -> Vec<String> {
+        self.v1
+            .as_ref()
+            .map(V1Groups::controllers)
+            .unwrap_or_default()
+    }
 }
 
-/// Enables the controllers of `wanted` for the services and writes the
-/// limits into the service's cgroup `dir`.
-pub fn apply(
-    groups: &ControlGroups,
-    dir: &Path,
-    wanted: &[(&'static str, &'static str, String)],
-) -> Result<(), LimitError> {
-    for (controller, file, value) in wanted {
+/// How the daemon uses cgroups, as its start-up line and `show` say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A delegated cgroup v2 tree only: tracking and controllers there.
+    Unified,
+    /// A v2 tree for tracking, v1 hierarchies for the controllers.
+    Hybrid,
+    /// v1 hierarchies only: limits there, tracking by the process tree.
+    Legacy,
+    /// No writable cgroup: tracking by the process tree, no limits.
+    None,
+}
+
+impl Mode {
+    pub fn of(v2: bool, v1: bool) -> Mode {
+        match (v2, v1) {
+            (true, false) => Mode::Unified,
+            (true, true) => Mode::Hybrid,
+            (false, true) => Mode::Legacy,
+            (false, false) => Mode::None,
+        }
+    }
+
+    /// `CgroupMode=` of `show`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Unified => "unified",
+            Mode::Hybrid => "hybrid",
+            Mode::Legacy => "legacy",
+            Mode::None => "none",
+        }
+    }
+}
+
+/// Enables the controllers of `writes` for the services and writes them
+/// into the service's cgroup v2 `dir`.
+pub fn apply_v2(groups: &ControlGroups, dir: &Path, writes: &[Write]) -> Result<(), String> {
+    for w in writes {
         groups
-            .enable(controller)
-            .map_err(|source| LimitError::Enable { controller, source })?;
+            .enable(w.controller)
+            .map_err(|e| format!("cannot enable {}: {e}", w.controller))?;
+        fs::write(dir.join(w.file), &w.value)
+            .map_err(|e| format!("{}: {e}", dir.join(w.file).display()))?;
+    }
+    Ok(())
+}
+
+/// `Delegate=yes` under `User=`: the cgroup directory and the files that
+/// manage a subtree (systemd: cg_attribute_delegate / unit_chown_cgroup)
+/// go to the service's user, who may then make cgroups below and move its
+/// processes between them.
+pub fn delegate_to(dir: &Path, uid: u32, gid: u32) -> Result<(), String> {
+    let own = |p: &Path| {
+        std::os::unix::fs::chown(p, Some(uid), Some(gid))
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    own(dir)?;
+    for file in [
+        "cgroup.procs",
+        "cgroup.threads",
+        "cgroup.subtree_control",
+        "tasks",
+    ] {
         let path = dir.join(file);
-        fs::write(&path, value).map_err(|source| LimitError::Write { path, source })?;
+        if path.exists() {
+            own(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `writes` into the service's v1 directories, each into the one of
+/// its controller.
+pub fn apply_v1(dirs: &[V1Dir], writes: &[Write]) -> Result<(), String> {
+    for w in writes {
+        let dir = dirs
+            .iter()
+            .find(|d| d.has(w.controller))
+            .ok_or_else(|| format!("no cgroup v1 {} directory", w.controller))?;
+        let path = dir.dir.join(w.file);
+        fs::write(&path, &w.value).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn no_limit_is_written_where_a_controller_is_missing() {
-        let d = super::Delegation {
-            mount: "/sys/fs/cgroup".into(),
-            root: "/sys/fs/cgroup".into(),
-            controllers: vec!["cpu".into()],
-        };
-        let mut service = crate::unit::service::ServiceSection::default();
-        service.memory_max = Some(crate::unit::service::Limit::Absolute(64 << 20));
-        service.cpu_quota = Some(5000);
-        let err = super::limits(&d, &service).unwrap_err();
-        assert_eq!(err.to_string(), "controller memory not delegated");
-        service.memory_max = None;
-        assert_eq!(super::limits(&d, &service).unwrap().len(), 1);
-    }
+    use super::*;
 
     #[test]
     fn a_daemon_in_its_own_leaf_starts_from_the_cgroup_above() {
@@ -180,24 +234,11 @@ mod tests {
         assert_eq!(own_root("a/supervisor", 7), "a/supervisor");
     }
 
-    use super::*;
-
     #[test]
-    fn limits_become_cgroup_writes() {
-        let s = ServiceSection {
-            memory_max: Some(Limit::Absolute(1 << 20)),
-            cpu_quota: Some(5000),
-            tasks_max: Some(Limit::Infinity),
-            ..Default::default()
-        };
-        assert_eq!(
-            settings(&s),
-            vec![
-                ("memory", "memory.max", "1048576".to_string()),
-                ("cpu", "cpu.max", "50000 100000".to_string()),
-                ("pids", "pids.max", "max".to_string()),
-            ]
-        );
-        assert!(settings(&ServiceSection::default()).is_empty());
+    fn the_mode_names_what_is_writable() {
+        assert_eq!(Mode::of(true, false).as_str(), "unified");
+        assert_eq!(Mode::of(true, true).as_str(), "hybrid");
+        assert_eq!(Mode::of(false, true).as_str(), "legacy");
+        assert_eq!(Mode::of(false, false).as_str(), "none");
     }
 }

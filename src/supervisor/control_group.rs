@@ -68,7 +68,7 @@ pub struct ServiceCgroup {
 impl ControlGroups {
     /// Makes the daemon's subtree below its own cgroup, after removing the
     /// empty leftovers of daemons that are gone.
-    pub fn create(d: &Delegation) -> io::Result<ControlGroups> {
+    pub fn create(d: &Delegation, name: &str) -> io::Result<ControlGroups> {
         let mount = d.mount.clone();
         let own = d.root.clone();
         // Moving a command from the daemon's cgroup into its service's takes
@@ -78,9 +78,7 @@ impl ControlGroups {
         }
         sweep_stale(&own);
         let me = std::process::id();
-        let (pid, start) = proc_self().unwrap_or((me, 0));
-        let n = SUBTREES.fetch_add(1, Ordering::Relaxed);
-        let base = own.join(subtree_name(pid, start, n));
+        let base = own.join(name);
         fs::create_dir_all(&base)?;
         Ok(ControlGroups {
             mount,
@@ -230,6 +228,14 @@ impl Drop for ControlGroups {
     }
 }
 
+/// The name of a new supervisor's subtree, the same in the v2 tree and in
+/// each v1 hierarchy (see [`subtree_name`]).
+pub fn new_subtree_name() -> String {
+    let (pid, start) = proc_self().unwrap_or((std::process::id(), 0));
+    let n = SUBTREES.fetch_add(1, Ordering::Relaxed);
+    subtree_name(pid, start, n)
+}
+
 /// Whether a service's cgroup has processes: `populated` of `cgroup.events`
 /// (None: not readable, the directory is gone).
 pub fn populated(dir: &Path) -> Option<bool> {
@@ -287,7 +293,7 @@ pub fn proc_self() -> Option<(u32, u64)> {
 }
 
 /// Removes the empty subtrees of daemons that are gone.
-fn sweep_stale(own: &Path) {
+pub(super) fn sweep_stale(own: &Path) {
     let Ok(entries) = fs::read_dir(own) else {
         return;
     };
@@ -304,7 +310,7 @@ fn sweep_stale(own: &Path) {
 
 /// rmdir from the leaves up; a cgroup with processes stays, and so do its
 /// ancestors.
-fn remove_empty_tree(dir: &Path) {
+pub(super) fn remove_empty_tree(dir: &Path) {
     if let Ok(entries) = fs::read_dir(dir) {
         for e in entries.filter_map(Result::ok) {
             if e.file_type().is_ok_and(|t| t.is_dir()) {

@@ -7,6 +7,8 @@ use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::cgroup::{self, Delegation};
+use super::cgroup_accounting;
+use super::cgroup_limits;
 use super::control_group::ControlGroups;
 use super::environment;
 use super::exec_chain;
@@ -17,6 +19,7 @@ use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
 use super::spawn::{self, exit_code, Credentials};
 use super::SupervisorConfig;
+use crate::unit::service::OomPolicy;
 
 mod request;
 use crate::activation::Activation;
@@ -38,6 +41,8 @@ pub struct Edge<'a> {
     /// The services' cgroups, where cgroups are tracked.
     pub cgroups: Option<&'a mut ControlGroups>,
     pub delegation: Option<&'a Delegation>,
+    /// The v1 hierarchies and the machine's totals.
+    pub resources: &'a cgroup::Resources,
     /// Whether the limits' not being enforced was told.
     pub cgroup_reported: &'a mut bool,
     pub messages: &'a mut Vec<String>,
@@ -265,7 +270,8 @@ impl Runtime for Edge<'_> {
         // The run's first command: its cgroup first (a start, a restart,
         // an automatic restart alike).
         if self.procs.since.is_none() {
-            self.place_in_cgroup(unit);
+            let owner = req.credentials.as_ref().map(|c| (c.uid, c.gid));
+            self.place_in_cgroup(unit, owner);
         }
         for spec in [&out, &err] {
             if let spawn::StdioSpec::Fd(fd) = spec {
@@ -273,11 +279,15 @@ impl Runtime for Edge<'_> {
             }
         }
         if let Some(cg) = &self.procs.cgroup {
-            req.cgroup_procs = Some(cg.dir.join("cgroup.procs"));
+            req.cgroup_procs.push(cg.dir.join("cgroup.procs"));
             // Read again: another service's limits may have enabled
             // controllers for every service's cgroup since.
             req.cgroup_controllers =
                 cg.controllers || super::control_group::has_controllers(&cg.dir);
+        }
+        for d in &self.procs.v1 {
+            req.cgroup_procs.push(d.dir.join("cgroup.procs"));
+            req.cgroup_controllers |= d.has("memory") || d.has("cpuset");
         }
 
         // Every command reports on its exec through a pipe read beside the
@@ -361,9 +371,13 @@ impl Runtime for Edge<'_> {
 }
 
 impl Edge<'_> {
-    /// Makes the service's cgroup (where cgroups are tracked) and writes its
-    /// resource limits into it (where the controllers are delegated).
-    fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit) {
+    /// Makes the service's cgroups (v2 where cgroups are tracked, v1 where
+    /// the hybrid layout's controllers are writable) and writes its
+    /// resource limits into the hierarchy that has each controller.
+    /// With `Delegate=yes` the service's cgroups are handed to its `User=`
+    /// (`owner`), as systemd does: the directory and the files a manager of
+    /// a subtree writes become theirs.
+    fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit, owner: Option<(u32, u32)>) {
         let name = unit.name.as_str();
         if let Some(groups) = self.cgroups.as_deref_mut() {
             // Made again even where a run left processes in it: a daemon in
@@ -379,28 +393,80 @@ impl Edge<'_> {
                 }
             }
         }
-        if cgroup::settings(&unit.service).is_empty() {
-            return;
+        let v2_offered = self
+            .delegation
+            .filter(|_| self.procs.cgroup.is_some())
+            .map(|d| d.controllers.clone())
+            .unwrap_or_default();
+        let v1_offered = self.resources.v1_controllers();
+        let plan = cgroup_limits::plan(
+            &unit.service,
+            self.resources.default_tasks_max,
+            cgroup_limits::Offered {
+                v2: &v2_offered,
+                v1: &v1_offered,
+                physical_memory: self.resources.physical_memory,
+                tasks_total: self.resources.tasks_total,
+            },
+        );
+        let mut problems = plan.not_enforced.clone();
+        let mut v1_wanted: Vec<&str> = plan.v1.iter().map(|w| w.controller).collect();
+        // Without a v2 cgroup (cpu.stat), CPU time is cpuacct's.
+        if self.procs.cgroup.is_none() && !v1_wanted.is_empty() {
+            v1_wanted.push("cpuacct");
         }
-        let outcome = match (
-            self.delegation,
-            self.cgroups.as_deref(),
-            &mut self.procs.cgroup,
-        ) {
-            (Some(d), Some(groups), Some(cg)) => cgroup::limits(d, &unit.service)
-                .and_then(|wanted| cgroup::apply(groups, &cg.dir, &wanted))
-                .map(|()| {
+        if let Some(v1) = self.resources.v1.as_ref().filter(|_| !v1_wanted.is_empty()) {
+            // Only the hierarchies its settings need: a directory costs a
+            // mkdir and an rmdir per run, and joining the memory one takes a
+            // fork rather than a clone (see spawn). Accounting has the v2
+            // cgroup (cpu.stat, its processes) besides.
+            match v1.prepare(name, &v1_wanted) {
+                Ok(dirs) => {
+                    if let Err(e) = cgroup::apply_v1(&dirs, &plan.v1) {
+                        problems.push(format!("cgroup v1 limits: {e}"));
+                    }
+                    self.procs.v1 = dirs;
+                }
+                Err(e) => problems.push(format!("cannot create its cgroup v1 directories: {e}")),
+            }
+        }
+        if !plan.v2.is_empty() {
+            let outcome = match (self.cgroups.as_deref(), &mut self.procs.cgroup) {
+                (Some(groups), Some(cg)) => cgroup::apply_v2(groups, &cg.dir, &plan.v2).map(|()| {
                     // Controllers apply now: commands are forked into it.
                     cg.controllers = true;
                 }),
-            _ => Err(cgroup::LimitError::NoSubtree),
-        };
-        if let Err(e) = outcome {
-            if !*self.cgroup_reported {
-                *self.cgroup_reported = true;
-                self.messages
-                    .push(format!("MemoryMax=/CPUQuota=/TasksMax= not enforced: {e}"));
+                _ => Err("no writable cgroup v2 subtree".to_owned()),
+            };
+            if let Err(e) = outcome {
+                problems.push(format!("cgroup v2 limits: {e}"));
             }
+        }
+        if let Some((uid, gid)) = owner.filter(|_| unit.service.delegate) {
+            let v2 = self.procs.cgroup.iter().map(|cg| cg.dir.as_path());
+            let v1 = self.procs.v1.iter().map(|d| d.dir.as_path());
+            for dir in v2.chain(v1) {
+                if let Err(e) = cgroup::delegate_to(dir, uid, gid) {
+                    problems.push(format!("Delegate=: {e}"));
+                }
+            }
+        }
+        let dirs = cgroup_accounting::Dirs {
+            v2: self.procs.cgroup.as_ref(),
+            v1: &self.procs.v1,
+        };
+        self.procs.oom_kills = cgroup_accounting::oom_kills(dirs);
+        if unit.service.oom_policy == OomPolicy::Kill {
+            if let Some(cg) = &self.procs.cgroup {
+                cgroup_accounting::set_oom_group(cg);
+            }
+        }
+        if !problems.is_empty() && !*self.cgroup_reported {
+            *self.cgroup_reported = true;
+            self.messages.push(format!(
+                "Resource settings not enforced: {}",
+                problems.join("; ")
+            ));
         }
     }
 

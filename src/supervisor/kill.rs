@@ -42,6 +42,12 @@ pub struct ProcessSet {
     /// The service's cgroup, where it has one: every process of the
     /// service is in it. It outlives a run that leaves processes behind.
     pub cgroup: Option<ServiceCgroup>,
+    /// Its cgroup v1 directories (the hybrid layout's controllers), which
+    /// hold its limits; tracking is the v2 cgroup's.
+    pub v1: Vec<super::cgroup_v1::V1Dir>,
+    /// The OOM killer's count of kills in its cgroups when the run began
+    /// (then at its last kill), where a memory controller counts them.
+    pub oom_kills: Option<u64>,
     /// The inodes of the pipes that capture the run's output, which a
     /// process that left everything else behind may still write to.
     pub output_pipes: BTreeSet<u64>,

@@ -19,7 +19,7 @@ use super::notify::NotifyField;
 use super::restart::{self, StartLimit};
 use super::spawn::ExecReport;
 use super::state::{transition, KillPhase, ServiceResult, ServiceState, Transition};
-use crate::unit::service::{NotifyAccess, ServiceType};
+use crate::unit::service::{NotifyAccess, OomPolicy, ServiceType};
 use crate::unit::{ExecCommand, ServiceUnit, Signal};
 
 pub mod adopt;
@@ -852,6 +852,42 @@ impl ServiceMachine {
             }
         } else {
             self.check_gone(now, rt);
+        }
+    }
+
+    /// The kernel's OOM killer ended a process of the service; what
+    /// follows is `OOMPolicy=`'s (systemd: service_notify_cgroup_oom_event):
+    /// `continue` nothing, `stop` a stop with result `oom-kill`, `kill`
+    /// SIGKILL to what is left.
+    pub fn oom_killed(&mut self, now: Instant, rt: &mut dyn Runtime) {
+        let policy = self.unit.service.oom_policy;
+        if policy == OomPolicy::Continue {
+            return;
+        }
+        self.record(ServiceResult::OomKill);
+        let kill = policy == OomPolicy::Kill;
+        match self.state {
+            ServiceState::Condition { .. }
+            | ServiceState::StartPre { .. }
+            | ServiceState::Start { .. }
+            | ServiceState::StartPost { .. }
+            | ServiceState::Stop { .. } => {
+                let phase = if kill {
+                    KillPhase::StopSigkill
+                } else {
+                    KillPhase::StopSigterm
+                };
+                self.enter_signal(phase, now, rt);
+            }
+            ServiceState::Running { .. } | ServiceState::Exited | ServiceState::Reload { .. } => {
+                if kill {
+                    self.enter_signal(KillPhase::StopSigkill, now, rt);
+                } else {
+                    self.enter_stop(now, rt);
+                }
+            }
+            // Already on its way down: the result is all that changes.
+            _ => {}
         }
     }
 

@@ -9,6 +9,9 @@
 
 pub mod adopt;
 pub mod cgroup;
+pub mod cgroup_accounting;
+pub mod cgroup_limits;
+pub mod cgroup_v1;
 pub mod conditions;
 pub mod control_group;
 pub mod deps;
@@ -92,6 +95,8 @@ pub struct SupervisorConfig {
     /// v2 tree is writable (see [`control_group`]); off, they are tracked
     /// by the process tree alone (the daemon's `SUNDIAL_CGROUPS=off`).
     pub cgroups: bool,
+    /// `DefaultTasksMax=`: TasksMax= of a service that sets none.
+    pub default_tasks_max: Option<crate::unit::service::Limit>,
 }
 
 impl SupervisorConfig {
@@ -111,6 +116,7 @@ impl SupervisorConfig {
             reap_strays: true,
             log_rate_limit: RateLimit::default(),
             cgroups: true,
+            default_tasks_max: None,
         }
     }
 }
@@ -237,6 +243,8 @@ pub struct Supervisor {
     delegation: Option<cgroup::Delegation>,
     /// The services' cgroups, where a cgroup v2 tree is writable.
     cgroups: Option<control_group::ControlGroups>,
+    /// The v1 hierarchies and the machine's totals, for limits.
+    resources: cgroup::Resources,
     /// Whose each process was when the process tree was last read, for
     /// services without a cgroup.
     ownership: ownership::OwnershipMap,
@@ -314,9 +322,15 @@ impl Supervisor {
         };
         // Without a subtree of its own the daemon tracks processes by the
         // process tree (see `ownership`); so it does where it cannot make one.
+        let subtree = control_group::new_subtree_name();
         let cgroups = delegation
             .as_ref()
-            .and_then(|d| control_group::ControlGroups::create(d).ok());
+            .and_then(|d| control_group::ControlGroups::create(d, &subtree).ok());
+        let resources = if config.cgroups {
+            cgroup::Resources::detect(&subtree, config.default_tasks_max)
+        } else {
+            cgroup::Resources::default()
+        };
         Ok(Supervisor {
             config,
             services: HashMap::new(),
@@ -341,6 +355,7 @@ impl Supervisor {
             strays: BTreeSet::new(),
             delegation,
             cgroups,
+            resources,
             ownership: ownership::OwnershipMap::default(),
             last_scan: None,
             suspects: BTreeMap::new(),
@@ -1085,6 +1100,7 @@ impl Supervisor {
             activation: s.activation.as_ref(),
             cgroups: self.cgroups.as_mut(),
             delegation: self.delegation.as_ref(),
+            resources: &self.resources,
             cgroup_reported: &mut s.cgroup_reported,
             messages: &mut messages,
         };
@@ -1185,8 +1201,20 @@ impl Supervisor {
         };
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
+        if s.procs.cgroup.is_some() || !s.procs.v1.is_empty() {
+            let usage = cgroup_accounting::usage(cgroup_accounting::Dirs {
+                v2: s.procs.cgroup.as_ref(),
+                v1: &s.procs.v1,
+            });
+            self.resources.ended.insert(name.to_owned(), usage);
+        }
         let cgroup = s.procs.cgroup.take();
+        let v1 = std::mem::take(&mut s.procs.v1);
         s.procs = ProcessSet::default();
+        // The v1 directories likewise, where their processes are gone.
+        if !v1.is_empty() && !self.resources.v1.as_ref().is_some_and(|g| g.remove(name)) {
+            s.procs.v1 = v1;
+        }
         self.strays.extend(leftovers);
         // The cgroup goes once empty. Processes left behind
         // (KillMode=process or none) keep it, and the next run joins them,
@@ -1288,26 +1316,110 @@ impl Supervisor {
         conditions::first_failure(list, &self.config.manager_environment, check)
     }
 
-    /// How the services' processes are tracked, for the daemon's start-up
-    /// line: in cgroups of their own (where, with which controllers), or by
-    /// the process tree, and why.
+    /// The cgroup mode: which hierarchies the services' cgroups are in.
+    pub fn cgroup_mode(&self) -> cgroup::Mode {
+        cgroup::Mode::of(self.cgroups.is_some(), self.resources.v1.is_some())
+    }
+
+    /// The controllers the services' limits go to: `v2:` those the v2
+    /// subtree offers, `v1:` those of the writable v1 hierarchies.
+    pub fn cgroup_controllers(&self) -> String {
+        let v2 = self
+            .delegation
+            .as_ref()
+            .filter(|_| self.cgroups.is_some())
+            .map(|d| d.controllers.clone())
+            .unwrap_or_default();
+        let v1 = self.resources.v1_controllers();
+        let mut parts = Vec::new();
+        if !v2.is_empty() {
+            parts.push(format!("v2: {}", v2.join(" ")));
+        }
+        if !v1.is_empty() {
+            parts.push(format!("v1: {}", v1.join(" ")));
+        }
+        parts.join("; ")
+    }
+
+    /// How the services' processes are tracked and limited, for the
+    /// daemon's start-up line: the cgroup mode, where the cgroups are, the
+    /// controllers, or why there are none.
     pub fn process_tracking(&self) -> String {
-        match (&self.cgroups, &self.delegation) {
-            (Some(groups), Some(d)) => format!(
-                "each service's processes in a cgroup of its own under {} (v2 controllers offered: {})",
+        let mode = self.cgroup_mode();
+        let controllers = match self.cgroup_controllers() {
+            c if c.is_empty() => "none".to_owned(),
+            c => c,
+        };
+        let v1_bases = || {
+            self.resources
+                .v1
+                .iter()
+                .flat_map(|g| g.bases())
+                .map(|b| b.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        match (&self.cgroups, mode) {
+            (Some(groups), cgroup::Mode::Hybrid) => format!(
+                "cgroups: hybrid: each service's processes in a cgroup of its own under {} (cgroup v2), limits in cgroup v1 under {} (controllers {controllers})",
                 groups.base().display(),
-                if d.controllers.is_empty() {
-                    "none".to_owned()
-                } else {
-                    d.controllers.join(" ")
-                }
+                v1_bases()
+            ),
+            (Some(groups), _) => format!(
+                "cgroups: unified: each service's processes in a cgroup of its own under {} (controllers {controllers})",
+                groups.base().display(),
+            ),
+            (None, cgroup::Mode::Legacy) => format!(
+                "cgroups: legacy: services' processes tracked by the process tree (no writable cgroup v2 tree), limits in cgroup v1 under {} (controllers {controllers})",
+                v1_bases()
             ),
             _ if !self.config.cgroups => {
-                "services' processes tracked by the process tree (SUNDIAL_CGROUPS=off)".to_owned()
+                "cgroups: none: services' processes tracked by the process tree (SUNDIAL_CGROUPS=off)".to_owned()
             }
-            _ => "services' processes tracked by the process tree: no writable cgroup v2 tree"
+            _ => "cgroups: none: services' processes tracked by the process tree: no writable cgroup v2 tree or v1 controller"
                 .to_owned(),
         }
+    }
+
+    /// Whether the OOM killer ended a process of `name` since the last
+    /// look (its memory cgroup's count went up), looked at as a process of
+    /// it ends.
+    fn oom_kill_seen(&mut self, name: &str) -> bool {
+        let Some(s) = self.services.get_mut(name) else {
+            return false;
+        };
+        let Some(before) = s.procs.oom_kills else {
+            return false;
+        };
+        let dirs = cgroup_accounting::Dirs {
+            v2: s.procs.cgroup.as_ref(),
+            v1: &s.procs.v1,
+        };
+        match cgroup_accounting::oom_kills(dirs) {
+            Some(now) if now > before => {
+                s.procs.oom_kills = Some(now);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The counters of `name`'s last run as it ended (taken once).
+    pub fn ended_usage(&mut self, name: &str) -> Option<cgroup_accounting::Usage> {
+        self.resources.ended.remove(name)
+    }
+
+    /// The service's cgroup counters (memory, CPU, tasks), while it has
+    /// cgroups.
+    pub fn usage(&self, name: &str) -> Option<cgroup_accounting::Usage> {
+        let s = self.services.get(name)?;
+        if s.procs.cgroup.is_none() && s.procs.v1.is_empty() {
+            return None;
+        }
+        Some(cgroup_accounting::usage(cgroup_accounting::Dirs {
+            v2: s.procs.cgroup.as_ref(),
+            v1: &s.procs.v1,
+        }))
     }
 
     /// `ControlGroup=`: the service's cgroup below the mount point, while it
@@ -1689,6 +1801,13 @@ impl Supervisor {
                     s.capture.read_now();
                 }
                 self.drain_output();
+                if self.oom_kill_seen(&name) {
+                    self.log_manager(
+                        &name,
+                        "A process of this unit has been killed by the OOM killer.".to_owned(),
+                    );
+                    self.with_machine(&name, |m, rt| m.oom_killed(now, rt));
+                }
                 self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
             }
             let strays: Vec<Pid> = self.strays.iter().copied().collect();

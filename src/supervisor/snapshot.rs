@@ -210,6 +210,13 @@ impl Supervisor {
                     .as_deref()
                     .and_then(|p| p.parent())
                     .and_then(|dir| self.cgroups.as_mut()?.adopt(&s.name, dir)),
+                v1: self
+                    .resources
+                    .v1
+                    .as_ref()
+                    .map(|g| g.existing(&s.name))
+                    .unwrap_or_default(),
+                oom_kills: None,
                 output_pipes: Default::default(),
                 since: None,
             };

@@ -108,8 +108,9 @@ pub struct SpawnRequest {
     /// Makes stdin, a terminal, the controlling terminal of the command's
     /// new session.
     pub controlling_terminal: Option<ControllingTerminal>,
-    /// A cgroup.procs file the child writes itself into before exec.
-    pub cgroup_procs: Option<PathBuf>,
+    /// The cgroup.procs files the child writes itself into before exec:
+    /// its cgroup v2 one and its v1 ones (one per hierarchy).
+    pub cgroup_procs: Vec<PathBuf>,
     /// Whether controllers apply to that cgroup (see [`spawn`]).
     pub cgroup_controllers: bool,
     /// The write end of a close-on-exec pipe through which the child tells
@@ -136,7 +137,7 @@ impl SpawnRequest {
             stdout: StdioSpec::Null,
             stderr: StdioSpec::Null,
             controlling_terminal: None,
-            cgroup_procs: None,
+            cgroup_procs: Vec::new(),
             cgroup_controllers: false,
             exec_report: None,
         }
@@ -167,7 +168,7 @@ struct ChildSetup {
     nice: Option<i32>,
     limits: Vec<ResourceLimit>,
     controlling_terminal: Option<ControllingTerminal>,
-    cgroup_procs: Option<CString>,
+    cgroup_procs: Vec<CString>,
 }
 
 /// Everything the child reads between clone and exec, prepared and owned by
@@ -197,7 +198,11 @@ impl ChildImage {
             nice: req.nice,
             limits: req.limits.clone(),
             controlling_terminal: req.controlling_terminal,
-            cgroup_procs: req.cgroup_procs.as_ref().map(to_c).transpose()?,
+            cgroup_procs: req
+                .cgroup_procs
+                .iter()
+                .map(to_c)
+                .collect::<Result<_, _>>()?,
         };
         let argv: Vec<CString> = req
             .argv
@@ -287,7 +292,7 @@ pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     };
     let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
     let image = ChildImage::new(&req, stdio)?;
-    let forked_cgroup = image.setup.cgroup_procs.is_some() && req.cgroup_controllers;
+    let forked_cgroup = !image.setup.cgroup_procs.is_empty() && req.cgroup_controllers;
     let started = if image.setup.credentials.is_none() && !forked_cgroup {
         clone_exec(image)
     } else {

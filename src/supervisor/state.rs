@@ -167,6 +167,8 @@ pub enum ServiceResult {
     ExecCondition,
     StartLimitHit,
     Resources,
+    /// The kernel's OOM killer ended a process of the service.
+    OomKill,
 }
 
 impl ServiceResult {
@@ -182,6 +184,7 @@ impl ServiceResult {
             ServiceResult::ExecCondition => "exec-condition",
             ServiceResult::StartLimitHit => "start-limit-hit",
             ServiceResult::Resources => "resources",
+            ServiceResult::OomKill => "oom-kill",
         }
     }
 

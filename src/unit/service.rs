@@ -234,6 +234,40 @@ pub enum StandardOutput {
     Fd(String),
 }
 
+/// `OOMPolicy=` (systemd.service(5)): when the kernel's OOM killer ends a
+/// process of the service, `stop` stops the whole unit (result `oom-kill`),
+/// `kill` has the OOM killer end every process of the cgroup (the unit goes
+/// down with result `oom-kill` as its processes end), `continue` lets the
+/// rest run (only logged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OomPolicy {
+    Continue,
+    #[default]
+    Stop,
+    Kill,
+}
+
+impl OomPolicy {
+    pub const EXPECTED: &'static str = "continue, stop, kill";
+
+    pub fn parse(s: &str) -> Option<OomPolicy> {
+        Some(match s {
+            "continue" => OomPolicy::Continue,
+            "stop" => OomPolicy::Stop,
+            "kill" => OomPolicy::Kill,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OomPolicy::Continue => "continue",
+            OomPolicy::Stop => "stop",
+            OomPolicy::Kill => "kill",
+        }
+    }
+}
+
 /// A limit that may be absolute, relative to physical memory or the system
 /// maximum, or infinite (MemoryMax=, TasksMax=).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -432,11 +466,26 @@ pub struct ServiceSection {
     pub cpu_quota: Option<u32>,
     /// `TasksMax=`
     pub tasks_max: Option<Limit>,
+    /// `MemoryHigh=`
+    pub memory_high: Option<Limit>,
+    /// `MemorySwapMax=`
+    pub memory_swap_max: Option<Limit>,
+    /// `CPUQuotaPeriodSec=` in microseconds; `None`: systemd's 100 ms.
+    pub cpu_quota_period_usec: Option<u64>,
+    /// `CPUWeight=` (1-10000).
+    pub cpu_weight: Option<u64>,
+    /// `CPUShares=` (2-262144, the cgroup v1 spelling).
+    pub cpu_shares: Option<u64>,
+    /// `IOWeight=` (1-10000).
+    pub io_weight: Option<u64>,
+    /// `OOMPolicy=`: what the kernel's OOM killer ending one of the
+    /// service's processes does to the rest.
+    pub oom_policy: OomPolicy,
     /// `Delegate=`: the service manages its own cgroup subtree. sundial
-    /// makes a cgroup for a service only to set resource limits and never
-    /// touches cgroups below it, so that holds for every service; what more
-    /// a delegated cgroup gives under systemd (controllers enabled below
-    /// it, ownership by `User=`) waits for full cgroup support.
+    /// never touches cgroups below a service's, so that holds for every
+    /// service; with `User=`, a delegated service's cgroups are also handed
+    /// to that user (see `supervisor::cgroup::delegate_to`). Controllers are
+    /// not enabled below it.
     pub delegate: bool,
     /// The controllers `Delegate=` names (all of them for `yes`), in
     /// systemd's order ([`CGROUP_CONTROLLERS`]).
@@ -516,6 +565,13 @@ impl Default for ServiceSection {
             memory_limit: None,
             cpu_quota: None,
             tasks_max: None,
+            memory_high: None,
+            memory_swap_max: None,
+            cpu_quota_period_usec: None,
+            cpu_weight: None,
+            cpu_shares: None,
+            io_weight: None,
+            oom_policy: OomPolicy::Stop,
             delegate: false,
             delegate_controllers: Vec::new(),
         }

@@ -6,8 +6,8 @@ use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::{parse_exec_value, split_words, ExecCommand};
 use super::service::{
-    EnvironmentFile, KillMode, Limit, NotifyAccess, Resource, ResourceLimit, RestartPolicy,
-    ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
+    EnvironmentFile, KillMode, Limit, NotifyAccess, OomPolicy, Resource, ResourceLimit,
+    RestartPolicy, ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
     CGROUP_CONTROLLERS,
 };
 use super::stdin_data;
@@ -273,6 +273,26 @@ pub fn apply_service(
         },
         "MemoryMax" => memory_limit(cx, &mut s.memory_max, value),
         "MemoryLimit" => memory_limit(cx, &mut s.memory_limit, value),
+        "MemoryHigh" => memory_limit(cx, &mut s.memory_high, value),
+        "MemorySwapMax" => memory_limit(cx, &mut s.memory_swap_max, value),
+        // systemd: config_parse_sec_def_unset; empty is the default period.
+        "CPUQuotaPeriodSec" => {
+            if value.is_empty() {
+                s.cpu_quota_period_usec = None;
+            } else {
+                match parse_timespan(value) {
+                    Ok(t) => s.cpu_quota_period_usec = Some(t.as_usec()),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "CPUWeight" => weight(cx, &mut s.cpu_weight, value, 1..=10_000),
+        "CPUShares" => weight(cx, &mut s.cpu_shares, value, 2..=262_144),
+        "IOWeight" => weight(cx, &mut s.io_weight, value, 1..=10_000),
+        "OOMPolicy" => match OomPolicy::parse(value) {
+            Some(p) => s.oom_policy = p,
+            None => cx.warn(enum_error(value, OomPolicy::EXPECTED)),
+        },
         "TasksMax" => {
             if value.is_empty() {
                 s.tasks_max = None;
@@ -472,6 +492,28 @@ fn environment_file(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &st
     match parse_abs_path(rest, &cx.specifiers) {
         Ok(path) => s.environment_files.push(EnvironmentFile { path, optional }),
         Err(e) => cx.warn(e),
+    }
+}
+
+/// `CPUWeight=`, `CPUShares=`, `IOWeight=`: a number in `range`; empty
+/// (or `idle` for CPUWeight=, which sundial does not model) resets.
+fn weight(
+    cx: &mut DirectiveCx<'_>,
+    slot: &mut Option<u64>,
+    value: &str,
+    range: std::ops::RangeInclusive<u64>,
+) {
+    if value.is_empty() {
+        *slot = None;
+        return;
+    }
+    match value.parse::<u64>() {
+        Ok(n) if range.contains(&n) => *slot = Some(n),
+        _ => cx.warn(ValueError::Invalid(format!(
+            "invalid weight '{value}' (expected {}-{}), ignoring",
+            range.start(),
+            range.end()
+        ))),
     }
 }
 

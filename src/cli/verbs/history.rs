@@ -18,6 +18,7 @@ use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::RunRow;
 use crate::ipc::{Request, Response};
 use crate::store::ExitStatus;
+use crate::supervisor::cgroup_accounting;
 
 const EXAMPLES: &str = concat!(
     "Examples:\n",
@@ -112,6 +113,8 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfin
         "trigger",
         "result",
         "status",
+        "memory",
+        "cpu",
         "invocation",
     ]);
     if !legend {
@@ -137,6 +140,13 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfin
             run.trigger.to_string(),
             result,
             run.status.map_or_else(|| "-".to_owned(), status_text),
+            // The run's peak memory and CPU time, from its cgroups.
+            run.memory_peak
+                .map_or_else(|| "-".to_owned(), cgroup_accounting::format_bytes),
+            run.cpu_usec.map_or_else(
+                || "-".to_owned(),
+                |us| cgroup_accounting::format_cpu(us * 1000),
+            ),
             run.invocation.to_string(),
         ]);
     }
@@ -210,6 +220,8 @@ mod tests {
                 end_usec: Some(T0 + 41_234_567),
                 result: Some(RunResult::Success),
                 status: Some(ExitStatus::Code(0)),
+                memory_peak: Some(1_300_000),
+                cpu_usec: Some(25_000),
             },
             RunRow {
                 unit: "web.service".into(),
@@ -219,6 +231,8 @@ mod tests {
                 end_usec: Some(T0 + 60_000_250),
                 result: Some(RunResult::Signal),
                 status: Some(ExitStatus::Signal(9)),
+                memory_peak: None,
+                cpu_usec: None,
             },
             RunRow {
                 unit: "backup.service".into(),
@@ -228,6 +242,8 @@ mod tests {
                 end_usec: None,
                 result: None,
                 status: None,
+                memory_peak: None,
+                cpu_usec: None,
             },
         ]
     }
@@ -236,10 +252,10 @@ mod tests {
     fn table_of_runs() {
         let id = |n: u128| InvocationId::from_u128(n).to_string();
         let expected = format!(
-            "START                       DURATION UNIT           TRIGGER                RESULT  STATUS           INVOCATION\n\
-             Thu 2024-02-29 03:00:00 UTC 41.235s  backup.service timer:backup.timer     success status=0/SUCCESS {}\n\
-             Thu 2024-02-29 03:01:00 UTC 250us    web.service    manual                 signal  signal=KILL      {}\n\
-             Thu 2024-02-29 03:02:00 UTC -        backup.service on-failure:web.service running -                {}\n\
+            "START                       DURATION UNIT           TRIGGER                RESULT  STATUS           MEMORY CPU  INVOCATION\n\
+             Thu 2024-02-29 03:00:00 UTC 41.235s  backup.service timer:backup.timer     success status=0/SUCCESS 1.2M   25ms {}\n\
+             Thu 2024-02-29 03:01:00 UTC 250us    web.service    manual                 signal  signal=KILL      -      -    {}\n\
+             Thu 2024-02-29 03:02:00 UTC -        backup.service on-failure:web.service running -                -      -    {}\n\
              \n\
              3 runs listed.\n",
             id(1),

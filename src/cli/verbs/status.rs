@@ -19,6 +19,7 @@ use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::StatusBlock;
 use crate::ipc::{ErrorCode, Request, Response};
 use crate::store::{ExitStatus, RunResult};
+use crate::supervisor::cgroup_accounting;
 use crate::unit::exit_status::exit_status_name;
 use crate::unit::Signal;
 
@@ -239,13 +240,48 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
     if let Some(pid) = b.main_pid {
         line("Main PID:", &main_pid(b, pid));
     }
-    if !b.processes.is_empty() {
-        line("Tasks:", &b.processes.len().to_string());
-        for (i, p) in b.processes.iter().enumerate() {
-            line(
-                if i == 0 { "Processes:" } else { "" },
-                &format!("{} {}", p.pid, p.command),
-            );
+    let usage = b.usage.unwrap_or_default();
+    let tasks = usage
+        .tasks
+        .or((!b.processes.is_empty()).then_some(b.processes.len() as u64));
+    if let Some(n) = tasks {
+        let limit = usage
+            .tasks_max
+            .map_or(String::new(), |m| format!(" (limit: {m})"));
+        line("Tasks:", &format!("{n}{limit}"));
+    }
+    if let Some(m) = usage.memory_current {
+        let peak = usage.memory_peak.map_or(String::new(), |p| {
+            format!(" (peak: {})", cgroup_accounting::format_bytes(p))
+        });
+        line(
+            "Memory:",
+            &format!("{}{peak}", cgroup_accounting::format_bytes(m)),
+        );
+    }
+    if let Some(ns) = usage.cpu_nsec {
+        line("CPU:", &cgroup_accounting::format_cpu(ns));
+    }
+    match &b.control_group {
+        // systemctl's tree of the cgroup's processes.
+        Some(cg) => {
+            line("CGroup:", cg);
+            for (i, p) in b.processes.iter().enumerate() {
+                let branch = if i + 1 == b.processes.len() {
+                    "└─"
+                } else {
+                    "├─"
+                };
+                line("", &format!("{branch}{} {}", p.pid, p.command));
+            }
+        }
+        None => {
+            for (i, p) in b.processes.iter().enumerate() {
+                line(
+                    if i == 0 { "Processes:" } else { "" },
+                    &format!("{} {}", p.pid, p.command),
+                );
+            }
         }
     }
 

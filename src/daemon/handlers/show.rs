@@ -110,6 +110,8 @@ fn manager(state: &State) -> Vec<Property> {
             .join(" "),
     );
     p.add("StateDirectory", state.paths.state_dir.display());
+    p.add("CgroupMode", state.supervisor.cgroup_mode().as_str());
+    p.add("CgroupControllers", state.supervisor.cgroup_controllers());
     p.add("ControlSocket", state.paths.socket.display());
     p.add("NNames", state.units.loaded.units.len());
     p.add("NTimers", state.scheduler.timers().count());
@@ -228,6 +230,7 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("RemainAfterExit", yes_no(s.remain_after_exit));
             p.add("Environment", environment_words(&s.environment));
             p.add("User", s.user.as_deref().unwrap_or(""));
+            p.add("OOMPolicy", s.oom_policy.as_str());
             p.add("Delegate", yes_no(s.delegate));
             if s.delegate {
                 p.add("DelegateControllers", s.delegate_controllers.join(" "));
@@ -257,6 +260,13 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             "ControlGroup",
             state.supervisor.control_group(name).unwrap_or_default(),
         );
+        // systemd's names; `[not set]` where no controller counts it.
+        let usage = state.supervisor.usage(name).unwrap_or_default();
+        let counter = |v: Option<u64>| v.map_or("[not set]".to_owned(), |n| n.to_string());
+        p.add("MemoryCurrent", counter(usage.memory_current));
+        p.add("MemoryPeak", counter(usage.memory_peak));
+        p.add("CPUUsageNSec", counter(usage.cpu_nsec));
+        p.add("TasksCurrent", counter(usage.tasks));
         if let Some(exit) = s.main_exit {
             p.add("ExecMainCode", exit.code_name());
             p.add("ExecMainStatus", exit.status_text());

@@ -3,7 +3,7 @@
 use super::access::LogAccess;
 use super::{glob_match, is_enabled, is_glob, unit_name};
 use crate::daemon::state::State;
-use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock};
+use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock, UsageRow};
 use crate::ipc::{Peer, Response};
 use crate::store::{LogQuery, RunResult};
 use crate::supervisor::state::ActiveState;
@@ -119,6 +119,14 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
                 exit_status: crate::daemon::runs::exit_status(c.exit),
             })
             .collect();
+        b.control_group = state.supervisor.control_group(&name);
+        b.usage = state.supervisor.usage(&name).map(|u| UsageRow {
+            memory_current: u.memory_current,
+            memory_peak: u.memory_peak,
+            cpu_nsec: u.cpu_nsec,
+            tasks: u.tasks,
+            tasks_max: u.tasks_max,
+        });
         b.processes = state
             .supervisor
             .processes(&name)

@@ -133,7 +133,7 @@ pub struct MachineSnapshot {
     pub reload_result: String,
 }
 
-const RESULTS: [ServiceResult; 10] = [
+const RESULTS: [ServiceResult; 11] = [
     ServiceResult::Success,
     ServiceResult::Protocol,
     ServiceResult::Timeout,
@@ -144,6 +144,7 @@ const RESULTS: [ServiceResult; 10] = [
     ServiceResult::ExecCondition,
     ServiceResult::StartLimitHit,
     ServiceResult::Resources,
+    ServiceResult::OomKill,
 ];
 
 /// Why a machine's snapshot cannot be restored: a name this program does

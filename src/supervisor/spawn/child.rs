@@ -125,7 +125,7 @@ unsafe fn child_setup(s: &ChildSetup) {
                 raw::exit(exit_code::STDIN);
             }
         }
-        if let Some(path) = &s.cgroup_procs {
+        for path in &s.cgroup_procs {
             let fd = sys!(
                 SYS_openat,
                 libc::AT_FDCWD,
