@@ -1,0 +1,515 @@
+//! The job engine: the jobs queued on services (start, stop, restart,
+//! reload), the order they run in (After=/Before=), what a job pulls in or
+//! propagates to (Requires=, Wants=, BindsTo=, Conflicts=, PartOf=), and
+//! when a job is done (systemd's job.c and the job parts of unit.c).
+//!
+//! The job types and the dependency rules are in [`deps`], the queue in
+//! [`queue`]; this file is the part of [`Supervisor`] that runs them.
+
+pub mod deps;
+pub(super) mod queue;
+
+use super::*;
+
+impl Supervisor {
+    // ---- requests ------------------------------------------------------
+
+    /// A client's start, of a user not known.
+    pub fn start(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.start_with(name, Activation::MANUAL)
+    }
+
+    /// A start for `activation` (a timer, a client, a target's dependency):
+    /// the run it begins carries it.
+    pub fn start_with(&mut self, name: &str, activation: Activation) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue_start(name, activation, &mut BTreeSet::new())?;
+        self.dispatch();
+        Ok(id)
+    }
+
+    pub fn stop(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue(name, JobType::Stop, None);
+        self.propagate_stop(name);
+        self.dispatch();
+        Ok(id)
+    }
+
+    /// A client's restart, of a user not known.
+    pub fn restart(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.restart_with(name, Activation::MANUAL)
+    }
+
+    /// A restart whose new run carries `activation`.
+    pub fn restart_with(&mut self, name: &str, activation: Activation) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue(name, JobType::Restart, Some(activation));
+        self.dispatch();
+        Ok(id)
+    }
+
+    pub fn reload(&mut self, name: &str) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        let id = self.enqueue(name, JobType::Reload, None);
+        self.dispatch();
+        Ok(id)
+    }
+
+    /// `systemctl reset-failed`: forget the failure and the start limit.
+    pub fn reset_failed(&mut self, name: &str) {
+        if let Some(s) = self.services.get_mut(name) {
+            s.machine.reset_failed();
+            self.touch(name);
+            // failed -> dead is a state change like any other: the owner
+            // hears of it now, not at the next job.
+            self.flush_reports();
+        }
+    }
+
+    pub(super) fn ensure_loaded(&mut self, name: &str) -> Result<(), JobError> {
+        if self.services.contains_key(name) {
+            return Ok(());
+        }
+        let parsed = UnitName::parse(name).map_err(|_| JobError::NoSuchUnit(name.to_owned()))?;
+        let unit = self
+            .resolver
+            .as_mut()
+            .and_then(|r| r(&parsed))
+            .ok_or_else(|| JobError::NoSuchUnit(name.to_owned()))?;
+        self.add_unit(unit);
+        Ok(())
+    }
+
+    // ---- jobs ----------------------------------------------------------
+
+    /// Queues a job; a job of the same type already queued stays, with
+    /// its activation.
+    pub(super) fn enqueue(
+        &mut self,
+        name: &str,
+        ty: JobType,
+        activation: Option<Activation>,
+    ) -> JobId {
+        if let Some(j) = self.jobs.of_unit(name).find(|j| j.ty == ty) {
+            return j.id;
+        }
+        // A new stop replaces a waiting start of the same unit and the other
+        // way round (systemd's job mode "replace").
+        let canceled: Vec<JobId> = self
+            .jobs
+            .of_unit(name)
+            .filter(|j| j.phase == Phase::Waiting && j.ty != ty)
+            .map(|j| j.id)
+            .collect();
+        for id in canceled {
+            if let Some(j) = self.jobs.remove(id) {
+                self.finished_jobs
+                    .push((j.id, j.unit, j.ty, JobResult::Canceled));
+            }
+        }
+        let id = self.next_job;
+        self.next_job += 1;
+        self.job_dirty.insert(name.to_owned());
+        self.jobs.push(Job {
+            id,
+            unit: name.to_owned(),
+            ty,
+            phase: Phase::Waiting,
+            activation,
+        });
+        id
+    }
+
+    pub(super) fn enqueue_start(
+        &mut self,
+        name: &str,
+        activation: Activation,
+        seen: &mut BTreeSet<String>,
+    ) -> Result<JobId, JobError> {
+        seen.insert(name.to_owned());
+        let section = self
+            .services
+            .get(name)
+            .map(|s| s.machine.unit().unit.clone());
+        let id = self.enqueue(name, JobType::Start, Some(activation));
+        let Some(section) = section else {
+            return Ok(id);
+        };
+        for dep in deps::pulled_by_start(&section) {
+            let dep = dep.as_str();
+            if seen.contains(dep) || !dep.ends_with(".service") {
+                continue;
+            }
+            let required = section
+                .requires
+                .iter()
+                .chain(&section.binds_to)
+                .any(|n| n.as_str() == dep);
+            match self.ensure_loaded(dep) {
+                Ok(()) => {
+                    self.enqueue_start(dep, Activation::dependency(name), seen)?;
+                }
+                Err(e) if required => {
+                    self.finish_job(id, JobResult::Dependency);
+                    return Err(e);
+                }
+                Err(_) => {}
+            }
+        }
+        for dep in &section.requisite {
+            let active = self.services.get(dep.as_str()).is_some_and(|s| {
+                matches!(
+                    s.machine.state().active_state(),
+                    ActiveState::Active | ActiveState::Reloading
+                )
+            });
+            if !active && dep.as_str().ends_with(".service") {
+                self.finish_job(id, JobResult::Dependency);
+                return Ok(id);
+            }
+        }
+        let mut conflicting: BTreeSet<String> = section
+            .conflicts
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|c| self.services.contains_key(*c))
+            .map(str::to_owned)
+            .collect();
+        if let Some(by) = self.conflicted_by.get(name) {
+            conflicting.extend(
+                by.iter()
+                    .filter(|n| self.services.contains_key(n.as_str()))
+                    .cloned(),
+            );
+        }
+        for other in conflicting {
+            self.enqueue(&other, JobType::Stop, None);
+        }
+        Ok(id)
+    }
+
+    /// Stopping `name` stops the units that require it, bind to it or are
+    /// part of it.
+    pub(super) fn propagate_stop(&mut self, name: &str) {
+        let dependents: Vec<String> = self
+            .busy_services()
+            .filter(|(n, s)| {
+                n.as_str() != name
+                    && !s.machine.state().is_inactive()
+                    && deps::stop_propagates(&s.machine.unit().unit, name)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for d in dependents {
+            if !self.jobs.of_unit(&d).any(|j| j.ty == JobType::Stop) {
+                self.enqueue(&d, JobType::Stop, None);
+                self.propagate_stop(&d);
+            }
+        }
+    }
+
+    pub(super) fn finish_job(&mut self, id: JobId, result: JobResult) {
+        if let Some(job) = self.jobs.remove(id) {
+            self.finished_jobs
+                .push((job.id, job.unit.clone(), job.ty, result));
+            if job.ty == JobType::Start
+                && matches!(
+                    result,
+                    JobResult::Failed | JobResult::Dependency | JobResult::Assert
+                )
+            {
+                self.fail_dependents(&job.unit);
+            }
+        }
+    }
+
+    /// A required unit failed to start: waiting starts ordered after it fail.
+    pub(super) fn fail_dependents(&mut self, failed: &str) {
+        let doomed: Vec<JobId> = self
+            .jobs
+            .waiting()
+            .filter_map(|id| self.jobs.get(id))
+            .filter(|j| j.ty == JobType::Start)
+            .filter(|j| {
+                self.services.get(&j.unit).is_some_and(|s| {
+                    let u = &s.machine.unit().unit;
+                    deps::requires(u, failed) && u.after.iter().any(|n| n.as_str() == failed)
+                })
+            })
+            .map(|j| j.id)
+            .collect();
+        for id in doomed {
+            self.finish_job(id, JobResult::Dependency);
+        }
+    }
+
+    /// Whether another queued job must go first. A pair of jobs is ordered
+    /// only by the settings of one of their units, so a job whose unit has
+    /// none needs to look only at the jobs of `ordered_units`, not at every
+    /// queued job: with a backlog of jobs, looking up both units of every
+    /// pair made each pass quadratic.
+    pub(super) fn blocked(&self, job: &Job) -> bool {
+        if self.ordered_units.is_empty() {
+            return false;
+        }
+        let section = |n: &str| self.services.get(n).map(|s| &s.machine.unit().unit);
+        let job_section = section(&job.unit);
+        let blocks = |other: &Job| {
+            other.id != job.id && deps::blocked_by(job, job_section, other, section(&other.unit))
+        };
+        if self.ordered_units.contains(&job.unit) {
+            self.jobs.iter().any(blocks)
+        } else {
+            self.jobs
+                .iter()
+                .filter(|j| self.ordered_units.contains(&j.unit))
+                .any(blocks)
+        }
+    }
+
+    /// Runs every job that may run, and completes the ones that are done.
+    pub(super) fn dispatch(&mut self) {
+        loop {
+            let mut progress = false;
+            // Waiting jobs are few and each is tried again; a running job can
+            // only finish when its unit's machine ran (`job_dirty`), so a
+            // backlog of running jobs costs nothing per event.
+            let dirty = std::mem::take(&mut self.job_dirty);
+            let mut ids: BTreeSet<JobId> = self.jobs.waiting().collect();
+            for unit in &dirty {
+                ids.extend(self.jobs.of_unit(unit).map(|j| j.id));
+            }
+            for id in ids {
+                let Some(job) = self.jobs.get(id).cloned() else {
+                    continue;
+                };
+                if job.phase == Phase::Waiting && !self.blocked(&job) {
+                    progress |= self.run_job(&job);
+                } else if job.phase != Phase::Waiting {
+                    progress |= self.check_job(&job);
+                }
+            }
+            self.flush_reports();
+            if !progress {
+                break;
+            }
+        }
+    }
+
+    pub(super) fn set_phase(&mut self, id: JobId, phase: Phase) {
+        self.jobs.set_phase(id, phase);
+    }
+
+    /// Starts a job's action; true if anything changed.
+    pub(super) fn run_job(&mut self, job: &Job) -> bool {
+        let now = Instant::now();
+        match job.ty {
+            JobType::Start => {
+                if let Some(skip) = self.check_fails(&job.unit, Check::Condition) {
+                    self.log_manager(&job.unit, skip);
+                    self.skipped
+                        .push((job.unit.clone(), job.activation.clone()));
+                    self.finish_job(job.id, JobResult::Skipped);
+                    return true;
+                }
+                // systemd: asserts after conditions; the job fails, the
+                // unit stays as it was (no failed state, no OnFailure=).
+                if let Some(failed) = self.check_fails(&job.unit, Check::Assert) {
+                    self.log_manager(&job.unit, failed);
+                    let label = self.services.get(&job.unit).map(|s| {
+                        journal::label(&job.unit, s.machine.unit().unit.description.as_deref())
+                    });
+                    let label = label.unwrap_or_else(|| job.unit.clone());
+                    self.log_line(
+                        &job.unit,
+                        journal::Line::Sentence(format!("Assertion failed for {label}.")),
+                    );
+                    self.finish_job(job.id, JobResult::Assert);
+                    return true;
+                }
+                let earlier = self.begin_run(&job.unit, job.activation.clone());
+                if self.jobs.get(job.id).is_none() {
+                    // The reports passed on first canceled it (a hook's
+                    // Conflicts=).
+                    self.keep_run(&job.unit, earlier);
+                    return true;
+                }
+                match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
+                    Some(StartOutcome::Started) => {
+                        self.set_phase(job.id, Phase::Running);
+                        true
+                    }
+                    Some(StartOutcome::AlreadyActive) => {
+                        self.keep_run(&job.unit, earlier);
+                        self.finish_job(job.id, JobResult::Done);
+                        true
+                    }
+                    // Failed without running: the failure is this start's.
+                    Some(StartOutcome::StartLimitHit) => {
+                        self.finish_job(job.id, JobResult::Failed);
+                        true
+                    }
+                    Some(StartOutcome::Busy) => {
+                        self.keep_run(&job.unit, earlier);
+                        false
+                    }
+                    None => {
+                        self.finish_job(job.id, JobResult::Failed);
+                        true
+                    }
+                }
+            }
+            JobType::Stop => {
+                // Daemons that left the session were re-parented here without
+                // a word; take them now so that the stop reaches them.
+                self.refresh_ownership(Duration::ZERO);
+                self.adopt_orphans(&[]);
+                let since = self.stray_window(&job.unit);
+                self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.end_suspects(since);
+                self.set_phase(job.id, Phase::Running);
+                true
+            }
+            JobType::Restart => {
+                self.refresh_ownership(Duration::ZERO);
+                self.adopt_orphans(&[]);
+                let since = self.stray_window(&job.unit);
+                self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                self.end_suspects(since);
+                self.set_phase(job.id, Phase::Running);
+                true
+            }
+            JobType::Reload => {
+                match self.with_machine(&job.unit, |m, rt| m.reload(now, rt)) {
+                    Some(Ok(())) => self.set_phase(job.id, Phase::Running),
+                    _ => self.finish_job(job.id, JobResult::Failed),
+                }
+                true
+            }
+        }
+    }
+
+    /// Completes a running job whose unit reached its goal.
+    pub(super) fn check_job(&mut self, job: &Job) -> bool {
+        let Some(s) = self.services.get(&job.unit) else {
+            self.finish_job(job.id, JobResult::Failed);
+            return true;
+        };
+        let state = s.machine.state().clone();
+        let result = s.machine.result();
+        let inactive = state.is_inactive();
+        match (job.ty, job.phase) {
+            (JobType::Start, _) | (JobType::Restart, Phase::RestartStarting) => {
+                let outcome = match state {
+                    ServiceState::Running { .. } | ServiceState::Exited => Some(JobResult::Done),
+                    ServiceState::Dead
+                    | ServiceState::Failed
+                    | ServiceState::AutoRestart { .. } => Some(if result.is_failure() {
+                        JobResult::Failed
+                    } else {
+                        JobResult::Done
+                    }),
+                    _ => None,
+                };
+                match outcome {
+                    Some(r) => {
+                        self.finish_job(job.id, r);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            (JobType::Stop, _) if inactive => {
+                self.finish_job(job.id, JobResult::Done);
+                true
+            }
+            (JobType::Restart, Phase::Running) if inactive => {
+                let now = Instant::now();
+                let earlier = self.begin_run(&job.unit, job.activation.clone());
+                if self.jobs.get(job.id).is_none() {
+                    self.keep_run(&job.unit, earlier);
+                    return true;
+                }
+                match self.with_machine(&job.unit, |m, rt| m.start(now, rt)) {
+                    Some(StartOutcome::Started) => {
+                        self.set_phase(job.id, Phase::RestartStarting);
+                    }
+                    Some(StartOutcome::Busy) => {
+                        self.keep_run(&job.unit, earlier);
+                        return false;
+                    }
+                    Some(StartOutcome::AlreadyActive) => {
+                        self.keep_run(&job.unit, earlier);
+                        self.finish_job(job.id, JobResult::Done)
+                    }
+                    _ => self.finish_job(job.id, JobResult::Failed),
+                }
+                true
+            }
+            (JobType::Reload, _) if !matches!(state, ServiceState::Reload { .. }) => {
+                let ok = self
+                    .services
+                    .get(&job.unit)
+                    .is_some_and(|s| s.machine.reload_result() == ServiceResult::Success);
+                self.finish_job(
+                    job.id,
+                    if ok {
+                        JobResult::Done
+                    } else {
+                        JobResult::Failed
+                    },
+                );
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn start_hook(
+        &mut self,
+        name: &str,
+        activation: Activation,
+    ) -> Result<JobId, JobError> {
+        self.ensure_loaded(name)?;
+        self.enqueue_start(name, activation, &mut BTreeSet::new())
+    }
+
+    /// Gives a service the activation of the run a job is about to start;
+    /// the one it had comes back, for [`Supervisor::keep_run`] should no run
+    /// start. The reports of the run before go out first, with its own.
+    pub(super) fn begin_run(
+        &mut self,
+        name: &str,
+        activation: Option<Activation>,
+    ) -> Option<Activation> {
+        if self.touched.contains(name) {
+            self.flush_reports();
+        }
+        let s = self.services.get_mut(name)?;
+        match activation {
+            Some(a) => s.activation.replace(a),
+            None => s.activation.clone(),
+        }
+    }
+
+    /// The job started no run (the service was active or busy): the
+    /// current run keeps its activation.
+    pub(super) fn keep_run(&mut self, name: &str, earlier: Option<Activation>) {
+        if let Some(s) = self.services.get_mut(name) {
+            s.activation = earlier;
+        }
+    }
+
+    /// Evaluates the Condition*= or the Assert*= of `name`; the message of
+    /// the first that does not hold.
+    pub(super) fn check_fails(&self, name: &str, check: Check) -> Option<String> {
+        let s = self.services.get(name)?;
+        let unit = &s.machine.unit().unit;
+        let list = match check {
+            Check::Condition => &unit.conditions,
+            Check::Assert => &unit.asserts,
+        };
+        conditions::first_failure(list, &self.config.manager_environment, check)
+    }
+}
