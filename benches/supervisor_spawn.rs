@@ -8,8 +8,8 @@
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use sundial::supervisor::output::{LogRecord, LogSink, ManagerRecord};
-use sundial::supervisor::state::SubState;
+use sundial::supervisor::SubState;
+use sundial::supervisor::{LogRecord, LogSink, ManagerRecord};
 use sundial::supervisor::{Supervisor, SupervisorConfig};
 use sundial::unit::service::{ServiceType, StandardOutput};
 use sundial::unit::{ExecCommand, ServiceUnit, UnitName};

@@ -537,7 +537,7 @@ impl Talker {
     fn running(&self) -> Vec<i32> {
         let all = running(b"sh", self.script.as_bytes());
         let parent = |pid: i32| {
-            sundial::supervisor::procs::stat(nix::unistd::Pid::from_raw(pid))
+            sundial::supervisor::process_stat(nix::unistd::Pid::from_raw(pid))
                 .map(|p| p.ppid.as_raw())
         };
         all.iter()
@@ -774,7 +774,7 @@ fn a_stop_of_an_adopted_run_ends_when_its_last_process_does() {
 
 /// Whether `pid` names a process that has not ended (a zombie has).
 fn alive(pid: i32) -> bool {
-    sundial::supervisor::procs::stat(nix::unistd::Pid::from_raw(pid)).is_some_and(|p| !p.zombie)
+    sundial::supervisor::process_stat(nix::unistd::Pid::from_raw(pid)).is_some_and(|p| !p.zombie)
 }
 
 /// SIGKILL to a process when the test ends, also when it fails half-way.

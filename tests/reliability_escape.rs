@@ -166,7 +166,7 @@ fn run(mut d: Daemon, tag: u32, label: &str) -> Outcome {
     );
     // What the daemon's tree reading costs with the service's processes up.
     let t2 = Instant::now();
-    let table = sundial::supervisor::procs::scan().len();
+    let table = sundial::supervisor::process_table().len();
     let scan = t2.elapsed();
     let cgroup = control_group(&d, "escape.service");
     if let Some(dir) = &cgroup {
@@ -215,7 +215,7 @@ fn slowly_escaping_unit(marker: &str, n: usize) -> String {
 }
 
 fn parent_of(pid: i32) -> Option<i32> {
-    sundial::supervisor::procs::stat(nix::unistd::Pid::from_raw(pid)).map(|p| p.ppid.as_raw())
+    sundial::supervisor::process_stat(nix::unistd::Pid::from_raw(pid)).map(|p| p.ppid.as_raw())
 }
 
 /// Processes that were the service's while their parent lived stay the
@@ -311,7 +311,7 @@ fn reading_the_process_tree_costs() {
     let t0 = Instant::now();
     let mut n = 0;
     for _ in 0..rounds {
-        n = sundial::supervisor::procs::scan().len();
+        n = sundial::supervisor::process_table().len();
     }
     let each = t0.elapsed() / rounds;
     eprintln!("reliability: escape: one read of the process tree ({n} processes) takes {each:?}");

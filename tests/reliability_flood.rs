@@ -159,7 +159,7 @@ fn a_flood_of_output_leaves_the_daemon_small_on_time_and_within_its_database() {
     // the rate limit cuts: the second's lines, and its suppression line,
     // are then the newest, which retention keeps.
     let started = Instant::now();
-    let start_usec = sundial::supervisor::output::now_realtime().as_usec();
+    let start_usec = sundial::supervisor::now_realtime().as_usec();
     // `start` of a oneshot service answers when it has run, as systemctl's
     // does: the floods are started from a thread of their own.
     let socket = daemon.socket.clone();
@@ -214,7 +214,7 @@ fn a_flood_of_output_leaves_the_daemon_small_on_time_and_within_its_database() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let flood_time = started.elapsed();
-    let end_usec = sundial::supervisor::output::now_realtime().as_usec();
+    let end_usec = sundial::supervisor::now_realtime().as_usec();
     let rss_kib = peak_rss_kib(daemon.pid());
 
     // The timer kept its elapses meanwhile.

@@ -6,7 +6,7 @@
 mod supervisor_util;
 
 use sundial::activation::Activation;
-use sundial::supervisor::state::SubState;
+use sundial::supervisor::SubState;
 use sundial::supervisor::{Supervisor, UnitTransition};
 use supervisor_util::Harness;
 

@@ -4,7 +4,7 @@
 mod supervisor_util;
 
 use sundial::activation::Activation;
-use sundial::supervisor::state::SubState;
+use sundial::supervisor::SubState;
 use supervisor_util::{is_root, Harness};
 
 async fn run_oneshot(h: &mut Harness, name: &str, body: &str) {

@@ -5,7 +5,7 @@
 
 mod supervisor_util;
 
-use sundial::supervisor::state::{ActiveState, SubState};
+use sundial::supervisor::{ActiveState, SubState};
 use supervisor_util::Harness;
 
 const SLEEPER: &str = "[Service]\nExecStart=/bin/sleep 60\n";

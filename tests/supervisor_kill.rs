@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use sundial::supervisor::state::{ServiceResult, SubState};
+use sundial::supervisor::{ServiceResult, SubState};
 use supervisor_util::{alive, read_pid, Harness};
 
 /// A main process with one child; the child's pid goes to `pidfile`.

@@ -2,7 +2,7 @@
 
 mod supervisor_util;
 
-use sundial::supervisor::state::{ServiceResult, SubState};
+use sundial::supervisor::{ServiceResult, SubState};
 use supervisor_util::Harness;
 
 /// How the main process ends.

@@ -4,7 +4,7 @@ mod supervisor_util;
 
 use std::time::{Duration, Instant};
 
-use sundial::supervisor::state::{ServiceResult, SubState};
+use sundial::supervisor::{ServiceResult, SubState};
 use supervisor_util::Harness;
 
 /// The seed runs `/usr/bin/env python`; where only `python3` is installed

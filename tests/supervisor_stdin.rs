@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
-use sundial::supervisor::state::{ServiceResult, SubState};
+use sundial::supervisor::{ServiceResult, SubState};
 use supervisor_util::Harness;
 
 /// Starts `name` and waits until it is dead or failed.

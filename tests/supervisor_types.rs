@@ -5,7 +5,7 @@ mod supervisor_util;
 
 use std::time::Instant;
 
-use sundial::supervisor::state::{ServiceResult, SubState};
+use sundial::supervisor::{ServiceResult, SubState};
 use supervisor_util::{alive, read_pid, Harness};
 
 #[tokio::test]

@@ -143,7 +143,7 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supervisor::environment::{expand_argv, Env};
+    use crate::supervisor::{expand_argv, Env};
     use crate::unit::exec::parse_exec_value;
     use crate::unit::specifiers::{SpecifierContext, Specifiers};
     use crate::unit::stdin_data::append_base64;

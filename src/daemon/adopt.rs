@@ -41,9 +41,9 @@ use super::runs::{RunTracker, Takeover};
 use super::state::{report, State};
 use crate::scheduler::Event;
 use crate::store::{InvocationId, ProcessRole, Run, RunProcess};
-use crate::supervisor::adopt::{self as decide, Finding, Found, Plan, TakeoverRequest};
-use crate::supervisor::exec_chain::ExecKind;
-use crate::supervisor::state::SubState;
+use crate::supervisor::recovery::{self as decide, Finding, Found, Plan, TakeoverRequest};
+use crate::supervisor::ExecKind;
+use crate::supervisor::SubState;
 use crate::supervisor::Supervisor;
 use sundial_calendar::Timestamp;
 
@@ -352,16 +352,12 @@ fn end_unrecorded(state: &mut State, since: Timestamp, in_flight: &HashSet<Invoc
         let _ = kill(*pid, Signal::SIGTERM);
     }
     let until = Instant::now() + UNRECORDED_GRACE;
-    let alive = |doomed: &[(Pid, String)]| {
-        doomed
-            .iter()
-            .any(|(p, _)| crate::supervisor::kill::alive(*p))
-    };
+    let alive = |doomed: &[(Pid, String)]| doomed.iter().any(|(p, _)| decide::alive(*p));
     while alive(&doomed) && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(10));
     }
     for (pid, _) in &doomed {
-        if crate::supervisor::kill::alive(*pid) {
+        if decide::alive(*pid) {
             let _ = kill(*pid, Signal::SIGKILL);
         }
     }

@@ -29,8 +29,8 @@ use serde::Deserialize;
 use sundial_calendar::Timespan;
 
 use crate::store::LogRetention;
-use crate::supervisor::machine::ManagerDefaults;
-use crate::supervisor::rate_limit::RateLimit;
+use crate::supervisor::ManagerDefaults;
+use crate::supervisor::RateLimit;
 use crate::unit::service::Limit;
 
 /// The file as written.

@@ -23,7 +23,7 @@ use super::state::{report, State};
 use super::timerfd::{ClockTimers, Fired};
 use crate::ipc::Incoming;
 use crate::scheduler::clock::Clock;
-use crate::supervisor::state::ActiveState;
+use crate::supervisor::ActiveState;
 use crate::supervisor::Event as SupervisorEvent;
 
 /// What woke the loop.

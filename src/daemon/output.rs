@@ -13,10 +13,8 @@ use super::report::report;
 use crate::ipc::types::LogLine;
 use crate::ipc::Response;
 use crate::store::{InvocationId, LogQuery, NewLogLine, Store, Stream};
-use crate::supervisor::output::{
-    now_realtime, LogRecord, LogSink, ManagerRecord, Stream as CaptureStream,
-};
-use crate::supervisor::output_queue::Credit;
+use crate::supervisor::Credit;
+use crate::supervisor::{now_realtime, LogRecord, LogSink, ManagerRecord, Stream as CaptureStream};
 use crate::unit::SyslogLevel;
 use sundial_calendar::Timestamp;
 

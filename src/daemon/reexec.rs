@@ -42,9 +42,9 @@ use super::runs::RunsSnapshot;
 use super::state::{report, State};
 use crate::ipc::{ErrorCode, Reply, Response};
 use crate::scheduler::snapshot::{ClockRecord, SchedulerSnapshot};
-use crate::supervisor::output::set_cloexec;
-use crate::supervisor::snapshot::SupervisorSnapshot;
+use crate::supervisor::set_cloexec;
 use crate::supervisor::Event as SupervisorEvent;
+use crate::supervisor::SupervisorSnapshot;
 
 /// Names the handover file for the new program.
 pub const HANDOVER_ENV: &str = "SUNDIAL_REEXEC_STATE";

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use super::state::{report, State};
 use super::units::UnitSet;
 use crate::scheduler::Event;
-use crate::supervisor::output::ManagerRecord;
+use crate::supervisor::ManagerRecord;
 use crate::unit::{Severity, SyslogLevel, Unit, UnitType};
 
 /// Writes the problems found while loading each unit into that unit's log,

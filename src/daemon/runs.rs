@@ -15,9 +15,9 @@ use sundial_calendar::Timestamp;
 use crate::activation::Activation;
 use crate::store::StoreError;
 use crate::store::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store};
-use crate::supervisor::exit::ProcessExit;
-use crate::supervisor::state::{ServiceResult, SubState};
+use crate::supervisor::ProcessExit;
 use crate::supervisor::UnitTransition;
+use crate::supervisor::{ServiceResult, SubState};
 
 /// Run bookkeeping of every service.
 #[derive(Debug, Default)]
@@ -383,7 +383,7 @@ pub fn fresh_invocation() -> InvocationId {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supervisor::state::Transition;
+    use crate::supervisor::Transition;
 
     fn t(
         unit: &str,

@@ -27,8 +27,8 @@ use crate::scheduler::clock::{Clock, ClockId, ClockSnapshot};
 use crate::scheduler::persistent::{BootStamp, Resume};
 use crate::scheduler::{Action, Event, FailureReason, Scheduler, Start, TimerSubState};
 use crate::store::{MonotonicStamp, Store};
-use crate::supervisor::deps::{JobResult, JobType};
-use crate::supervisor::state::{ActiveState, SubState};
+use crate::supervisor::{ActiveState, SubState};
+use crate::supervisor::{JobResult, JobType};
 use crate::supervisor::{Supervisor, UnitTransition};
 use crate::unit::{Unit, UnitName, UnitType};
 

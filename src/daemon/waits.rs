@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ipc::{ErrorCode, Reply, Response};
-use crate::supervisor::deps::{JobId, JobResult};
-use crate::supervisor::state::ServiceResult;
+use crate::supervisor::ServiceResult;
+use crate::supervisor::{JobId, JobResult};
 
 /// One client's request, waiting for its jobs.
 #[derive(Debug)]

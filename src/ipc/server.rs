@@ -248,7 +248,7 @@ impl Server {
                 source,
             }
         };
-        crate::supervisor::output::set_cloexec(&fd, true).map_err(fail("cannot listen"))?;
+        crate::supervisor::set_cloexec(&fd, true).map_err(fail("cannot listen"))?;
         let listener = std::os::unix::net::UnixListener::from(fd);
         let file = SocketFile::record(path).map_err(fail("cannot inspect the socket path"))?;
         let mut server =

@@ -279,11 +279,6 @@ impl Watches {
         })
         .await
     }
-
-    /// Whether nothing is watched.
-    pub fn is_empty(&self) -> bool {
-        self.by_pid.is_empty()
-    }
 }
 
 /// A process of a service's run as the daemon records it.

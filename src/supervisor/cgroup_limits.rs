@@ -25,6 +25,7 @@ pub struct Plan {
 }
 
 impl Plan {
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.v2.is_empty() && self.v1.is_empty() && self.not_enforced.is_empty()
     }

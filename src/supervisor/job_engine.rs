@@ -6,7 +6,7 @@
 //! The job types and the dependency rules are in [`deps`], the queue in
 //! [`queue`]; this file is the part of [`Supervisor`] that runs them.
 
-pub mod deps;
+pub(super) mod deps;
 pub(super) mod queue;
 
 use super::*;
@@ -121,7 +121,7 @@ impl Supervisor {
         id
     }
 
-    pub(super) fn enqueue_start(
+    fn enqueue_start(
         &mut self,
         name: &str,
         activation: Activation,
@@ -191,7 +191,7 @@ impl Supervisor {
 
     /// Stopping `name` stops the units that require it, bind to it or are
     /// part of it.
-    pub(super) fn propagate_stop(&mut self, name: &str) {
+    fn propagate_stop(&mut self, name: &str) {
         let dependents: Vec<String> = self
             .busy_services()
             .filter(|(n, s)| {
@@ -209,7 +209,7 @@ impl Supervisor {
         }
     }
 
-    pub(super) fn finish_job(&mut self, id: JobId, result: JobResult) {
+    fn finish_job(&mut self, id: JobId, result: JobResult) {
         if let Some(job) = self.jobs.remove(id) {
             self.finished_jobs
                 .push((job.id, job.unit.clone(), job.ty, result));
@@ -225,7 +225,7 @@ impl Supervisor {
     }
 
     /// A required unit failed to start: waiting starts ordered after it fail.
-    pub(super) fn fail_dependents(&mut self, failed: &str) {
+    fn fail_dependents(&mut self, failed: &str) {
         let doomed: Vec<JobId> = self
             .jobs
             .waiting()
@@ -249,7 +249,7 @@ impl Supervisor {
     /// none needs to look only at the jobs of `ordered_units`, not at every
     /// queued job: with a backlog of jobs, looking up both units of every
     /// pair made each pass quadratic.
-    pub(super) fn blocked(&self, job: &Job) -> bool {
+    fn blocked(&self, job: &Job) -> bool {
         if self.ordered_units.is_empty() {
             return false;
         }
@@ -297,12 +297,12 @@ impl Supervisor {
         }
     }
 
-    pub(super) fn set_phase(&mut self, id: JobId, phase: Phase) {
+    fn set_phase(&mut self, id: JobId, phase: Phase) {
         self.jobs.set_phase(id, phase);
     }
 
     /// Starts a job's action; true if anything changed.
-    pub(super) fn run_job(&mut self, job: &Job) -> bool {
+    fn run_job(&mut self, job: &Job) -> bool {
         let now = Instant::now();
         match job.ty {
             JobType::Start => {
@@ -391,7 +391,7 @@ impl Supervisor {
     }
 
     /// Completes a running job whose unit reached its goal.
-    pub(super) fn check_job(&mut self, job: &Job) -> bool {
+    fn check_job(&mut self, job: &Job) -> bool {
         let Some(s) = self.services.get(&job.unit) else {
             self.finish_job(job.id, JobResult::Failed);
             return true;
@@ -478,11 +478,7 @@ impl Supervisor {
     /// Gives a service the activation of the run a job is about to start;
     /// the one it had comes back, for [`Supervisor::keep_run`] should no run
     /// start. The reports of the run before go out first, with its own.
-    pub(super) fn begin_run(
-        &mut self,
-        name: &str,
-        activation: Option<Activation>,
-    ) -> Option<Activation> {
+    fn begin_run(&mut self, name: &str, activation: Option<Activation>) -> Option<Activation> {
         if self.touched.contains(name) {
             self.flush_reports();
         }
@@ -495,7 +491,7 @@ impl Supervisor {
 
     /// The job started no run (the service was active or busy): the
     /// current run keeps its activation.
-    pub(super) fn keep_run(&mut self, name: &str, earlier: Option<Activation>) {
+    fn keep_run(&mut self, name: &str, earlier: Option<Activation>) {
         if let Some(s) = self.services.get_mut(name) {
             s.activation = earlier;
         }
@@ -503,7 +499,7 @@ impl Supervisor {
 
     /// Evaluates the Condition*= or the Assert*= of `name`; the message of
     /// the first that does not hold.
-    pub(super) fn check_fails(&self, name: &str, check: Check) -> Option<String> {
+    fn check_fails(&self, name: &str, check: Check) -> Option<String> {
         let s = self.services.get(name)?;
         let unit = &s.machine.unit().unit;
         let list = match check {

@@ -35,6 +35,9 @@ pub struct CommandSpec<'a> {
     pub unit: &'a ServiceUnit,
     pub invocation_id: &'a str,
     pub kind: ExecKind,
+    /// Which command of `kind` (read by the machine's fake runtime in its
+    /// tests; the real edge needs only the command).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub index: usize,
     pub command: &'a ExecCommand,
     /// $MAINPID, $SERVICE_RESULT, $EXIT_CODE, $EXIT_STATUS as they apply.

@@ -7,34 +7,69 @@
 //! calls. Nothing is shared behind locks, so the daemon can embed it in its
 //! own event loop.
 
-pub mod adopt;
-pub mod cgroup;
-pub mod cgroup_accounting;
-pub mod cgroup_limits;
-pub mod cgroup_v1;
-pub mod conditions;
-pub mod control_group;
-pub mod edge;
-pub mod environment;
-pub mod exec_chain;
-pub mod exit;
-pub mod glob;
-pub mod input;
+mod adopt;
+mod cgroup;
+mod cgroup_accounting;
+mod cgroup_limits;
+mod cgroup_v1;
+mod conditions;
+mod control_group;
+mod edge;
+mod environment;
+mod exec_chain;
+mod exit;
+mod glob;
+mod input;
 mod job_engine;
-pub mod journal;
-pub mod kill;
-pub mod machine;
-pub mod notify;
-pub mod output;
-pub mod output_queue;
-pub mod ownership;
-pub mod procs;
-pub mod rate_limit;
+mod journal;
+mod kill;
+mod machine;
+mod notify;
+mod output;
+mod output_queue;
+mod ownership;
+mod procs;
+mod rate_limit;
 mod reaping;
-pub mod restart;
-pub mod snapshot;
-pub mod spawn;
-pub mod state;
+mod restart;
+mod snapshot;
+mod spawn;
+mod state;
+
+// The supervisor's API beside `Supervisor`: the types its owner handles
+// (states, results, jobs, log records, settings), the pure helpers the CLI
+// and crontab share with it, and the looks at `/proc` of crash recovery.
+pub use cgroup::Mode as CgroupMode;
+pub use cgroup_accounting::{format_bytes, format_cpu, Usage};
+pub use edge::random_id;
+pub use environment::{expand_argv, valid_name, Env};
+pub use exec_chain::ExecKind;
+pub use exit::ProcessExit;
+pub use job_engine::deps::{JobId, JobResult, JobType};
+pub use kill::KillWhom;
+pub use machine::ManagerDefaults;
+pub use output::{
+    now_realtime, set_cloexec, LogRecord, LogSink, ManagerRecord, MemorySink, Stream,
+};
+pub use output_queue::Credit;
+pub use rate_limit::RateLimit;
+pub use snapshot::SupervisorSnapshot;
+pub use state::{ActiveState, ServiceResult, SubState, Transition};
+
+/// What a restarted daemon needs to take over the runs a killed one left
+/// (the daemon's `adopt`): the pure decision on each recorded process and
+/// the looks at `/proc` it rests on.
+pub mod recovery {
+    pub use super::adopt::{
+        identify, look, pidfd_open, plan, start_ticks, Finding, Found, Plan, TakeoverRequest,
+    };
+    pub use super::kill::alive;
+}
+
+/// Reads of `/proc` the reliability tests check the daemon's processes
+/// with; not an API.
+#[doc(hidden)]
+pub use procs::{scan as process_table, stat as process_stat};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
@@ -52,19 +87,15 @@ use crate::activation::{Activation, Monitor, MonitoredRun};
 use crate::unit::{ServiceUnit, UnitName};
 use conditions::Check;
 use edge::Edge;
-use exit::ProcessExit;
-pub use job_engine::deps;
-use job_engine::deps::{Job, JobId, JobResult, JobType, Phase};
+use job_engine::deps::{self, Job, Phase};
 use job_engine::queue::JobQueue;
-pub use kill::KillWhom;
 use kill::ProcessSet;
-use machine::{ManagerDefaults, Report, ServiceMachine, StartOutcome};
+use machine::{Report, ServiceMachine, StartOutcome};
 use notify::{NotifyMessage, NotifySocket};
-use output::{Capture, Captured, LogSink, ManagerRecord, OutputTx};
+use output::{Capture, Captured, OutputTx};
 use output_queue::OutputQueue;
-use rate_limit::RateLimit;
 use reaping::try_reap;
-use state::{ActiveState, ServiceResult, ServiceState, SubState, Transition};
+use state::ServiceState;
 
 /// How the supervisor runs.
 #[derive(Debug, Clone)]

@@ -99,6 +99,7 @@ impl QueuePolicy {
     }
 
     /// The room all units have taken.
+    #[cfg(test)]
     pub fn total(&self) -> usize {
         self.total
     }
@@ -172,11 +173,13 @@ impl OutputQueue {
     }
 
     /// The room `unit` has taken.
+    #[cfg(test)]
     pub fn queued(&self, unit: &str) -> usize {
         self.lock().queued(unit)
     }
 
     /// The room all units have taken.
+    #[cfg(test)]
     pub fn total(&self) -> usize {
         self.lock().total()
     }

@@ -80,12 +80,9 @@ impl OwnershipMap {
             .map(String::as_str)
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.by_process.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_process.is_empty()
     }
 }
 

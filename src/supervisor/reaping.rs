@@ -168,7 +168,7 @@ impl Supervisor {
     /// What tells whose an inherited process is. Looked up in
     /// [`ownership::judge`]'s order, and no further than the first that
     /// tells: each costs a read in /proc.
-    pub(super) fn evidence(
+    fn evidence(
         &self,
         pid: Pid,
         info: Option<&procs::ProcInfo>,
@@ -301,7 +301,7 @@ impl Supervisor {
 
 /// Whether a stop of the service ends every process of its run
 /// (KillMode=control-group, mixed), so that strays that may be its go too.
-pub(super) fn stop_ends_all(s: &Service) -> bool {
+fn stop_ends_all(s: &Service) -> bool {
     matches!(
         s.machine.unit().service.kill_mode,
         crate::unit::service::KillMode::ControlGroup | crate::unit::service::KillMode::Mixed
@@ -311,7 +311,7 @@ pub(super) fn stop_ends_all(s: &Service) -> bool {
 /// Whether a service's processes are tracked by the process tree (no
 /// cgroup) and it has some it knows of: the ones the ownership map is read
 /// for. (A cheap test: no look at the system.)
-pub(super) fn by_process_tree(s: &Service) -> bool {
+fn by_process_tree(s: &Service) -> bool {
     s.procs.cgroup.is_none()
         && (s.machine.main_pid().is_some()
             || s.machine.control_pid().is_some()
@@ -321,7 +321,7 @@ pub(super) fn by_process_tree(s: &Service) -> bool {
 /// Which of the services in `dead` an orphan without $INVOCATION_ID came
 /// from: the only one, or the one whose dead process led its session or
 /// process group (a service's processes inherit both unless they move).
-pub(super) fn orphan_of(pid: Pid, dead: &[(String, Pid)]) -> Option<String> {
+fn orphan_of(pid: Pid, dead: &[(String, Pid)]) -> Option<String> {
     let (first, rest) = dead.split_first()?;
     if rest.iter().all(|(name, _)| *name == first.0) {
         return Some(first.0.clone());

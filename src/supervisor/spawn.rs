@@ -391,11 +391,6 @@ pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok((r, w))
 }
 
-/// Duplicates a descriptor for handing one copy to a child.
-pub fn dup(fd: &OwnedFd) -> io::Result<OwnedFd> {
-    fd.try_clone()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sundial::supervisor::output::MemorySink;
-use sundial::supervisor::state::{ActiveState, SubState};
+use sundial::supervisor::MemorySink;
+use sundial::supervisor::{ActiveState, SubState};
 use sundial::supervisor::{ServiceStatus, Supervisor, SupervisorConfig};
 use sundial::unit::assemble::{assemble, LexedFile};
 use sundial::unit::lexer::lex;

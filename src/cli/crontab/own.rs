@@ -277,7 +277,7 @@ fn ask_retry() -> anyhow::Result<bool> {
 fn temp_file(text: &str) -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir();
     for attempt in 0u32..100 {
-        let suffix = crate::supervisor::edge::random_id();
+        let suffix = crate::supervisor::random_id();
         let path = dir.join(format!("crontab.{}", &suffix[..6 + (attempt as usize % 8)]));
         match fs::OpenOptions::new()
             .write(true)

@@ -18,7 +18,7 @@ use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::RunRow;
 use crate::ipc::{Request, Response};
 use crate::store::ExitStatus;
-use crate::supervisor::cgroup_accounting;
+use crate::supervisor::{format_bytes, format_cpu};
 
 const EXAMPLES: &str = concat!(
     "Examples:\n",
@@ -141,12 +141,9 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfin
             result,
             run.status.map_or_else(|| "-".to_owned(), status_text),
             // The run's peak memory and CPU time, from its cgroups.
-            run.memory_peak
-                .map_or_else(|| "-".to_owned(), cgroup_accounting::format_bytes),
-            run.cpu_usec.map_or_else(
-                || "-".to_owned(),
-                |us| cgroup_accounting::format_cpu(us * 1000),
-            ),
+            run.memory_peak.map_or_else(|| "-".to_owned(), format_bytes),
+            run.cpu_usec
+                .map_or_else(|| "-".to_owned(), |us| format_cpu(us * 1000)),
             run.invocation.to_string(),
         ]);
     }

@@ -19,7 +19,7 @@ use crate::cli::time_common::TimeEnv;
 use crate::ipc::types::StatusBlock;
 use crate::ipc::{ErrorCode, Request, Response};
 use crate::store::{ExitStatus, RunResult};
-use crate::supervisor::cgroup_accounting;
+use crate::supervisor::{format_bytes, format_cpu};
 use crate::unit::exit_status::exit_status_name;
 use crate::unit::Signal;
 
@@ -251,16 +251,13 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
         line("Tasks:", &format!("{n}{limit}"));
     }
     if let Some(m) = usage.memory_current {
-        let peak = usage.memory_peak.map_or(String::new(), |p| {
-            format!(" (peak: {})", cgroup_accounting::format_bytes(p))
-        });
-        line(
-            "Memory:",
-            &format!("{}{peak}", cgroup_accounting::format_bytes(m)),
-        );
+        let peak = usage
+            .memory_peak
+            .map_or(String::new(), |p| format!(" (peak: {})", format_bytes(p)));
+        line("Memory:", &format!("{}{peak}", format_bytes(m)));
     }
     if let Some(ns) = usage.cpu_nsec {
-        line("CPU:", &cgroup_accounting::format_cpu(ns));
+        line("CPU:", &format_cpu(ns));
     }
     match &b.control_group {
         // systemctl's tree of the cgroup's processes.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::daemon::state::State;
 use crate::ipc::{ErrorCode, Response};
-use crate::supervisor::environment::valid_name;
+use crate::supervisor::valid_name;
 
 /// The environment as a map: of several entries with one name, the last.
 fn effective(environment: &[(String, String)]) -> BTreeMap<String, String> {

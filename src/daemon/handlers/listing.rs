@@ -4,7 +4,7 @@ use super::matches_any;
 use crate::daemon::state::State;
 use crate::ipc::types::{TimerRow, UnitRow};
 use crate::ipc::Response;
-use crate::supervisor::state::ActiveState;
+use crate::supervisor::ActiveState;
 
 /// Answers `list-timers`: active timers (all with `all`), soonest first.
 pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Response {

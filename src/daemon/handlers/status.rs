@@ -6,7 +6,7 @@ use crate::daemon::state::State;
 use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock, UsageRow};
 use crate::ipc::{Peer, Response};
 use crate::store::{LogQuery, RunResult};
-use crate::supervisor::state::ActiveState;
+use crate::supervisor::ActiveState;
 use crate::unit::Unit;
 
 /// systemctl's default `-n`.

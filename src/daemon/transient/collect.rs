@@ -8,7 +8,7 @@ use std::io;
 use super::{edit_loaded, State};
 use crate::daemon::state::report;
 use crate::scheduler::{Event, TimerState};
-use crate::supervisor::state::ActiveState;
+use crate::supervisor::ActiveState;
 use crate::unit::{CollectMode, UnitName, UnitType};
 
 fn collect_mode(state: &State, name: &str) -> CollectMode {

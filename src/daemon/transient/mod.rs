@@ -41,7 +41,7 @@ use crate::ipc::Response;
 use crate::scheduler::persistent::{BootStamp, Resume};
 use crate::scheduler::{Event, Start};
 use crate::store::{MonotonicStamp, Store, StoreError, TransientUnit};
-use crate::supervisor::state::ActiveState;
+use crate::supervisor::ActiveState;
 use crate::unit::assemble::{assemble, LexedFile};
 use crate::unit::lexer::lex;
 use crate::unit::{Diagnostic, LoadedUnits, ParseEnv, Problem, Unit, UnitName};
