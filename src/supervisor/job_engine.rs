@@ -9,7 +9,16 @@
 pub(super) mod deps;
 pub(super) mod queue;
 
-use super::*;
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use super::conditions::{self, Check};
+use super::machine::StartOutcome;
+use super::state::{ActiveState, ServiceResult, ServiceState};
+use super::{journal, JobError, Supervisor};
+use crate::activation::Activation;
+use crate::unit::UnitName;
+use deps::{Job, JobId, JobResult, JobType, Phase};
 
 impl Supervisor {
     // ---- requests ------------------------------------------------------

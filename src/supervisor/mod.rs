@@ -77,20 +77,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nix::errno::Errno;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::activation::{Activation, Monitor, MonitoredRun};
 use crate::unit::{ServiceUnit, UnitName};
-use conditions::Check;
 use edge::Edge;
-use job_engine::deps::{self, Job, Phase};
+use job_engine::deps::{self, Job};
 use job_engine::queue::JobQueue;
 use kill::ProcessSet;
-use machine::{Report, ServiceMachine, StartOutcome};
+use machine::{Report, ServiceMachine};
 use notify::{NotifyMessage, NotifySocket};
 use output::{Capture, Captured, OutputTx};
 use output_queue::OutputQueue;

@@ -2,7 +2,15 @@
 //! orphans this process inherits as subreaper, and the strays no service
 //! claims (see [`ownership`] for the rules).
 
-use super::*;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use super::exit::ProcessExit;
+use super::state::{ActiveState, ServiceState};
+use super::{kill, ownership, procs, Service, Supervisor};
 
 impl Supervisor {
     /// Reads the process tree into the ownership map, for the services

@@ -87,8 +87,8 @@ impl JobQueue {
 
 #[cfg(test)]
 mod tests {
+    use super::super::deps::JobType;
     use super::*;
-    use crate::supervisor::deps::JobType;
 
     fn job(id: JobId, unit: &str) -> Job {
         Job {
