@@ -68,11 +68,23 @@ enum RawTasks {
     Text(String),
 }
 
+/// A task limit that is not one; each names the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TasksError {
+    #[error("0 is no task limit")]
+    Zero,
+    /// A percentage out of range or malformed (the message names it).
+    #[error(transparent)]
+    Percentage(#[from] crate::unit::diag::ValueError),
+    #[error("invalid task limit {0:?}")]
+    Invalid(String),
+}
+
 /// DefaultTasksMax= as systemd reads it (a count above 0, a percentage,
 /// `infinity`).
-fn tasks_limit(raw: &RawTasks) -> Result<Limit, String> {
+fn tasks_limit(raw: &RawTasks) -> Result<Limit, TasksError> {
     let text = match raw {
-        RawTasks::Count(0) => return Err("0 is no task limit".to_owned()),
+        RawTasks::Count(0) => return Err(TasksError::Zero),
         RawTasks::Count(n) => return Ok(Limit::Absolute(*n)),
         RawTasks::Text(t) => t.trim(),
     };
@@ -82,11 +94,11 @@ fn tasks_limit(raw: &RawTasks) -> Result<Limit, String> {
     if text.ends_with('%') {
         return crate::unit::values::parse_permyriad(text, Some(100))
             .map(Limit::Permyriad)
-            .map_err(|e| e.to_string());
+            .map_err(TasksError::from);
     }
     match text.parse::<u64>() {
         Ok(n) if n > 0 => Ok(Limit::Absolute(n)),
-        _ => Err(format!("invalid task limit {text:?}")),
+        _ => Err(TasksError::Invalid(text.to_owned())),
     }
 }
 
@@ -381,8 +393,10 @@ impl Config {
             d.start_limit_burst = b;
         }
         if let Some(t) = &m.default_tasks_max {
-            config.default_tasks_max =
-                Some(tasks_limit(t).map_err(|m| value_error("manager.default_tasks_max", m))?);
+            config.default_tasks_max = Some(
+                tasks_limit(t)
+                    .map_err(|e| value_error("manager.default_tasks_max", e.to_string()))?,
+            );
         }
         config.default_environment = m
             .default_environment
@@ -457,6 +471,14 @@ mod tests {
             let e = read(bad).unwrap_err().to_string();
             assert!(e.contains("manager.default_tasks_max"), "{bad}: {e}");
         }
+        // Each names what it was given.
+        let message = |raw| tasks_limit(&raw).unwrap_err().to_string();
+        assert_eq!(message(RawTasks::Count(0)), "0 is no task limit");
+        assert_eq!(
+            message(RawTasks::Text("lots".to_owned())),
+            "invalid task limit \"lots\""
+        );
+        assert!(message(RawTasks::Text("150%".to_owned())).contains("150%"));
         assert_eq!(parse("").unwrap().default_tasks_max, None);
     }
 

@@ -36,7 +36,7 @@ use super::kill;
 use super::machine::adopt::{TakenProcess, Takeover};
 use super::output::{Capture, CaptureTag};
 use super::state::SubState;
-use super::Supervisor;
+use super::{JobError, Supervisor};
 
 pub mod pipes;
 
@@ -180,6 +180,19 @@ pub struct Found {
     /// Opened before its start time was checked, so it names the process
     /// that was checked.
     pub pidfd: Option<OwnedFd>,
+}
+
+/// Why a run left by a killed daemon was not taken over (nothing was done
+/// then), naming the unit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TakeoverError {
+    /// Its unit could not be loaded.
+    #[error(transparent)]
+    Unit(#[from] JobError),
+    #[error("Unit {0} not found.")]
+    NotFound(String),
+    #[error("{unit} is already {state}")]
+    AlreadyActive { unit: String, state: SubState },
 }
 
 /// A run to take over.
@@ -353,18 +366,18 @@ impl Supervisor {
 
     /// Takes over a run a crashed daemon left: adopts it or ends it. `Err`
     /// when the unit is gone or already active (nothing is done then).
-    pub fn take_over(&mut self, request: TakeoverRequest) -> Result<(), String> {
+    pub fn take_over(&mut self, request: TakeoverRequest) -> Result<(), TakeoverError> {
         let name = request.unit.clone();
-        self.ensure_loaded(&name).map_err(|e| e.to_string())?;
+        self.ensure_loaded(&name)?;
         let s = self
             .services
             .get_mut(&name)
-            .ok_or_else(|| format!("Unit {name} not found."))?;
+            .ok_or_else(|| TakeoverError::NotFound(name.clone()))?;
         if !s.machine.state().is_inactive() {
-            return Err(format!(
-                "{name} is already {}",
-                s.machine.state().sub_state()
-            ));
+            return Err(TakeoverError::AlreadyActive {
+                unit: name,
+                state: s.machine.state().sub_state(),
+            });
         }
         let taken = |f: &Found| TakenProcess {
             pid: f.pid,

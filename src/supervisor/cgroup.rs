@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::cgroup_accounting::Usage;
@@ -166,15 +167,36 @@ impl Mode {
     }
 }
 
+/// Why a service's cgroup settings could not be written, naming the
+/// controller or the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingError {
+    #[error("cannot enable {controller}: {source}")]
+    Enable {
+        controller: &'static str,
+        source: io::Error,
+    },
+    /// Writing a setting, or handing a file to the service's user.
+    #[error("{}: {source}", path.display())]
+    File { path: PathBuf, source: io::Error },
+    #[error("no cgroup v1 {controller} directory")]
+    NoV1Directory { controller: &'static str },
+    #[error("no writable cgroup v2 subtree")]
+    NoV2Subtree,
+}
+
 /// Enables the controllers of `writes` for the services and writes them
 /// into the service's cgroup v2 `dir`.
-pub fn apply_v2(groups: &ControlGroups, dir: &Path, writes: &[Write]) -> Result<(), String> {
+pub fn apply_v2(groups: &ControlGroups, dir: &Path, writes: &[Write]) -> Result<(), SettingError> {
     for w in writes {
         groups
             .enable(w.controller)
-            .map_err(|e| format!("cannot enable {}: {e}", w.controller))?;
-        fs::write(dir.join(w.file), &w.value)
-            .map_err(|e| format!("{}: {e}", dir.join(w.file).display()))?;
+            .map_err(|source| SettingError::Enable {
+                controller: w.controller,
+                source,
+            })?;
+        let path = dir.join(w.file);
+        fs::write(&path, &w.value).map_err(|source| SettingError::File { path, source })?;
     }
     Ok(())
 }
@@ -183,10 +205,12 @@ pub fn apply_v2(groups: &ControlGroups, dir: &Path, writes: &[Write]) -> Result<
 /// manage a subtree (systemd: cg_attribute_delegate / unit_chown_cgroup)
 /// go to the service's user, who may then make cgroups below and move its
 /// processes between them.
-pub fn delegate_to(dir: &Path, uid: u32, gid: u32) -> Result<(), String> {
+pub fn delegate_to(dir: &Path, uid: u32, gid: u32) -> Result<(), SettingError> {
     let own = |p: &Path| {
-        std::os::unix::fs::chown(p, Some(uid), Some(gid))
-            .map_err(|e| format!("{}: {e}", p.display()))
+        std::os::unix::fs::chown(p, Some(uid), Some(gid)).map_err(|source| SettingError::File {
+            path: p.to_owned(),
+            source,
+        })
     };
     own(dir)?;
     for file in [
@@ -205,14 +229,16 @@ pub fn delegate_to(dir: &Path, uid: u32, gid: u32) -> Result<(), String> {
 
 /// Writes `writes` into the service's v1 directories, each into the one of
 /// its controller.
-pub fn apply_v1(dirs: &[V1Dir], writes: &[Write]) -> Result<(), String> {
+pub fn apply_v1(dirs: &[V1Dir], writes: &[Write]) -> Result<(), SettingError> {
     for w in writes {
         let dir = dirs
             .iter()
             .find(|d| d.has(w.controller))
-            .ok_or_else(|| format!("no cgroup v1 {} directory", w.controller))?;
+            .ok_or(SettingError::NoV1Directory {
+                controller: w.controller,
+            })?;
         let path = dir.dir.join(w.file);
-        fs::write(&path, &w.value).map_err(|e| format!("{}: {e}", path.display()))?;
+        fs::write(&path, &w.value).map_err(|source| SettingError::File { path, source })?;
     }
     Ok(())
 }
@@ -232,6 +258,24 @@ mod tests {
             "a/sundial-8-99-0/supervisor"
         );
         assert_eq!(own_root("a/supervisor", 7), "a/supervisor");
+    }
+
+    #[test]
+    fn a_setting_not_written_names_its_controller_or_file() {
+        let write = Write {
+            controller: "memory",
+            file: "memory.limit_in_bytes",
+            value: "1".to_owned(),
+        };
+        let e = apply_v1(&[], &[write]).unwrap_err();
+        assert_eq!(e.to_string(), "no cgroup v1 memory directory");
+        let missing = Path::new("/nonexistent-sundial-cgroup");
+        let e = delegate_to(missing, 0, 0).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent-sundial-cgroup: No such file"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -436,7 +436,7 @@ impl Edge<'_> {
                     // Controllers apply now: commands are forked into it.
                     cg.controllers = true;
                 }),
-                _ => Err("no writable cgroup v2 subtree".to_owned()),
+                _ => Err(cgroup::SettingError::NoV2Subtree),
             };
             if let Err(e) = outcome {
                 problems.push(format!("cgroup v2 limits: {e}"));

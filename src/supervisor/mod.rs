@@ -61,7 +61,8 @@ pub use state::{ActiveState, ServiceResult, SubState, Transition};
 /// the looks at `/proc` it rests on.
 pub mod recovery {
     pub use super::adopt::{
-        identify, look, pidfd_open, plan, start_ticks, Finding, Found, Plan, TakeoverRequest,
+        identify, look, pidfd_open, plan, start_ticks, Finding, Found, Plan, TakeoverError,
+        TakeoverRequest,
     };
     pub use super::kill::alive;
 }
