@@ -645,7 +645,7 @@ impl<'c, 'a> Loader<'c, 'a> {
         );
         match unit {
             Some(mut unit) if !io_failed => {
-                unit.source_mut().aliases = aliases;
+                unit.source_mut().aliases = aliases.into();
                 if name != *requested && !unit.source().aliases.contains(&requested.to_string()) {
                     unit.source_mut()
                         .aliases
