@@ -10,6 +10,7 @@
 //! BENCH_SUNDIAL=/tmp/sundial-old cargo bench --bench daemon_load   # another build
 //! BENCH_SETTLE_MS=2000 cargo bench --bench daemon_load   # a pause between list-timers and the load
 //! BENCH_FAST_KIND=calendar cargo bench --bench daemon_load   # fast timers at fixed points of each second
+//! BENCH_SHAPE=persistent-half cargo bench --bench daemon_load   # Persistent=true, half the timers enabled
 //! ```
 //!
 //! A daemon that does not answer within BENCH_STALL_SECS (default 60) after
@@ -22,6 +23,11 @@
 //! but started only for the lateness phase. Lateness is what the daemon
 //! measures itself: from an elapse's due time to the return of the clone that
 //! starts its service, read with `show` (TimerLatenessP50USec...).
+//!
+//! `BENCH_SHAPE=persistent-half` gives every calendar timer `Persistent=true`
+//! and links only the even-numbered half into `timers.target.wants/`, so
+//! half of them are loaded but never started (the shape of issue 14's
+//! memory figures); `list-timers` then answers with the enabled half.
 
 // A benchmark: a failure should stop it loudly.
 #![allow(clippy::unwrap_used)]
@@ -43,7 +49,13 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// `BENCH_SHAPE=persistent-half`: Persistent=true and half the timers enabled.
+fn persistent_half() -> bool {
+    std::env::var("BENCH_SHAPE").is_ok_and(|v| v == "persistent-half")
+}
+
 fn write_units(units: &Path, n: usize, fast: usize) {
+    let persistent = persistent_half();
     let wants = units.join("timers.target.wants");
     fs::create_dir_all(&wants).unwrap();
     let now = SystemTime::now()
@@ -59,14 +71,18 @@ fn write_units(units: &Path, n: usize, fast: usize) {
         fs::write(
             units.join(format!("{name}.timer")),
             format!(
-                "[Timer]\nOnCalendar=*-*-* {:02}:{:02}:{:02} UTC\n[Install]\nWantedBy=timers.target\n",
+                "[Timer]\nOnCalendar=*-*-* {:02}:{:02}:{:02} UTC\n{}[Install]\nWantedBy=timers.target\n",
                 t / 3600,
                 t / 60 % 60,
-                t % 60
+                t % 60,
+                if persistent { "Persistent=true\n" } else { "" },
             ),
         )
         .unwrap();
         fs::write(units.join(format!("{name}.service")), service).unwrap();
+        if persistent && i % 2 == 1 {
+            continue;
+        }
         symlink(
             units.join(format!("{name}.timer")),
             wants.join(format!("{name}.timer")),
@@ -208,7 +224,8 @@ fn bench(n: usize, fast: usize, idle_secs: u64, load_secs: u64, state_base: &Pat
         Response::Timers { timers } => timers.len(),
         other => panic!("{other:?}"),
     };
-    assert_eq!(active, n, "every idle timer is waiting");
+    let enabled = if persistent_half() { n.div_ceil(2) } else { n };
+    assert_eq!(active, enabled, "every enabled idle timer is waiting");
 
     // Idle: nothing due; count loop iterations and context switches.
     std::thread::sleep(Duration::from_millis(200));
@@ -298,6 +315,9 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|_| std::env::temp_dir());
     println!("state database under {}", base.display());
+    if persistent_half() {
+        println!("shape: Persistent=true, half the calendar timers enabled");
+    }
     let fast = env_num("BENCH_FAST", 1000) as usize;
     println!("| timers | start-up | RSS | idle wake-ups | list-timers --all (median of 5) | timers elapsing once a second: rate, lateness |");
     println!("|---|---|---|---|---|---|");

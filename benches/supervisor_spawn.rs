@@ -50,7 +50,7 @@ fn unit(output: Option<StandardOutput>) -> ServiceUnit {
         install: Default::default(),
     };
     u.service.service_type = ServiceType::Oneshot;
-    u.service.exec_start = vec![ExecCommand::new(["/bin/true"])];
+    u.service.exec_start = vec![ExecCommand::new(["/bin/true"])].into();
     u.service.standard_output = output;
     // Thousands of starts a second are the point here.
     u.unit.start_limit_interval = Some(sundial_calendar::Timespan::ZERO);

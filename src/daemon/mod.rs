@@ -227,6 +227,7 @@ async fn start(
         active_targets: BTreeSet::new(),
         stats: stats::Stats::default(),
         shutting_down: false,
+        commits_deferred: false,
         debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
         started,
         localtime,
@@ -590,6 +591,7 @@ fn start_default_targets(state: &mut State) {
                 Default::default()
             }
         };
+    state.commits_deferred = true;
     for name in state.units.wanted_at_start() {
         let ty = state
             .units
@@ -612,6 +614,8 @@ fn start_default_targets(state: &mut State) {
             UnitType::Other => {}
         }
     }
+    state.commits_deferred = false;
+    state.commit_writes();
     // Before anything settles: a transient timer not started yet would look
     // done.
     transient::resume_timers(state);

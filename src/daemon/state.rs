@@ -67,6 +67,11 @@ pub struct State {
     pub stats: Stats,
     /// SIGTERM or SIGINT came: services are being stopped.
     pub shutting_down: bool,
+    /// While the timers are started at start-up: the stamps their starts
+    /// create are committed once at the end rather than one commit per
+    /// timer (at 100,000 `Persistent=` timers the commits took most of the
+    /// start-up).
+    pub commits_deferred: bool,
     /// Print the supervisor's messages about units (`SUNDIAL_DEBUG=1`).
     pub debug: bool,
     /// When the daemon started.
@@ -117,6 +122,7 @@ impl State {
         for timer in timers {
             self.schedule(Event::Load(timer));
         }
+        self.scheduler.shrink_to_fit();
     }
 
     /// Starts a timer with its stored stamp (Persistent= catch-up).
@@ -277,7 +283,7 @@ impl State {
                 stamped |= transient::record_trigger(self, start);
             }
         }
-        if stamped {
+        if stamped && !self.commits_deferred {
             self.commit_writes();
         }
         for action in actions {

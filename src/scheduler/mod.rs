@@ -283,6 +283,19 @@ impl Scheduler {
         self.timers[id as usize].as_ref()
     }
 
+    /// Gives back the room the tables grew into while timers were loaded
+    /// one at a time (a `Vec` doubles: up to half of it unused), after a
+    /// start-up or a reload.
+    pub fn shrink_to_fit(&mut self) {
+        self.timers.shrink_to_fit();
+        self.by_name.shrink_to_fit();
+        self.triggering.shrink_to_fit();
+        for ids in self.triggering.values_mut() {
+            ids.shrink_to_fit();
+        }
+        self.units.shrink_to_fit();
+    }
+
     /// All loaded timers.
     pub fn timers(&self) -> impl Iterator<Item = &Timer> {
         self.timers.iter().flatten()

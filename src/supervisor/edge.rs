@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::cgroup::{self, Delegation};
 use super::cgroup_accounting;
 use super::cgroup_limits;
-use super::control_group::ControlGroups;
+use super::control_group::{self, ControlGroups};
 use super::environment;
 use super::exec_chain;
 use super::input;
@@ -351,6 +351,9 @@ impl Runtime for Edge<'_> {
     }
 
     fn guess_main_pid(&mut self) -> Option<Pid> {
+        if let Some(found) = self.main_pid_in_cgroup() {
+            return found;
+        }
         let living: Vec<Pid> = self
             .procs
             .orphans
@@ -468,6 +471,29 @@ impl Edge<'_> {
                 problems.join("; ")
             ));
         }
+    }
+
+    /// The main process of a service without `PIDFile=` after its start
+    /// command forked and exited, from the service's cgroup as systemd
+    /// finds it: the one process there that is our child (re-parented to
+    /// the daemon, a subreaper). `None` without a cgroup or with none there,
+    /// to look by the process tree instead; `Some(None)` when several
+    /// qualify: no main process can be told.
+    fn main_pid_in_cgroup(&mut self) -> Option<Option<Pid>> {
+        let cg = self.procs.cgroup.as_ref()?;
+        let me = nix::unistd::getpid();
+        let ours: Vec<Pid> = control_group::processes(&cg.dir)
+            .into_iter()
+            .filter(|pid| procs::stat(*pid).is_some_and(|p| p.ppid == me && !p.zombie))
+            .collect();
+        let one = match ours.as_slice() {
+            [] => return None,
+            [one] => one,
+            _ => return Some(None),
+        };
+        Claims::lock().claim(*one);
+        self.procs.orphans.insert(*one);
+        Some(Some(*one))
     }
 
     /// The kernel's list of our children (which `adopt_orphans` reads) can

@@ -12,6 +12,7 @@ use super::extensions;
 use super::install::InstallSection;
 use super::known_directives;
 use super::lexer::{Entry, Lexed};
+use super::list::List;
 use super::name::{UnitName, UnitType};
 use super::service::{
     RestartPolicy, ServiceSection, ServiceType, ServiceUnit, StandardInput, StandardOutput,
@@ -200,7 +201,7 @@ pub fn assemble(
             .map(|f| f.path.clone())
             .filter(|p| Some(p.as_path()) != fragment)
             .collect(),
-        aliases: Vec::new(),
+        aliases: List::new(),
     };
     let whole_file = fragment
         .map(Path::to_path_buf)

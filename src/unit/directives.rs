@@ -12,6 +12,7 @@ use sundial_calendar::{Zone, ZoneSource};
 use super::diag::{Diagnostic, Problem, Severity, ValueError};
 use super::extensions::DstPolicy;
 use super::install::InstallSection;
+use super::list::List;
 use super::name::UnitName;
 use super::specifiers::Specifiers;
 use super::timer::{MonotonicBase, TimerSection, TimerTrigger};
@@ -90,7 +91,7 @@ impl DirectiveCx<'_> {
     }
 
     /// Parses a list of unit names and appends them.
-    pub fn unit_names(&mut self, value: &str, to: &mut Vec<UnitName>) {
+    pub fn unit_names(&mut self, value: &str, to: &mut List<UnitName>) {
         let (names, errors) = parse_unit_names(value, &self.specifiers);
         self.warn_all(errors);
         to.extend(names);
@@ -365,7 +366,7 @@ fn apply_install_inner(i: &mut InstallSection, cx: &mut DirectiveCx<'_>, value: 
         "RequiredBy" => cx.unit_names(value, &mut i.required_by),
         "Also" => cx.unit_names(value, &mut i.also),
         "Alias" => {
-            let mut names = Vec::new();
+            let mut names = List::new();
             cx.unit_names(value, &mut names);
             for n in names {
                 // systemd: an alias must have the unit's own type suffix.

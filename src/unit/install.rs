@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::directives::{apply_install, DirectiveCx};
 use super::lexer::lex;
+use super::list::List;
 use super::load::{LoadContext, Lookup, UnitIndex};
 use super::name::UnitName;
 use super::specifiers::Specifiers;
@@ -14,13 +15,13 @@ use super::specifiers::Specifiers;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InstallSection {
     /// `WantedBy=`: enabling links the unit into `<target>.wants/`.
-    pub wanted_by: Vec<UnitName>,
+    pub wanted_by: List<UnitName>,
     /// `RequiredBy=`: enabling links the unit into `<target>.requires/`.
-    pub required_by: Vec<UnitName>,
+    pub required_by: List<UnitName>,
     /// `Alias=`: further names, same type suffix.
-    pub alias: Vec<UnitName>,
+    pub alias: List<UnitName>,
     /// `Also=`: units enabled and disabled together with this one.
-    pub also: Vec<UnitName>,
+    pub also: List<UnitName>,
     /// `DefaultInstance=`: the instance a template is enabled as.
     pub default_instance: Option<String>,
 }

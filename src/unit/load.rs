@@ -163,7 +163,16 @@ impl UnitIndex {
                 {
                     continue;
                 }
-                match classify(&path, &file_name, file_type.is_symlink(), position) {
+                // A plain file's metadata from its directory entry: a stat
+                // relative to the open directory, not a walk of its path.
+                let entry_meta = || entry.metadata();
+                match classify(
+                    &path,
+                    &file_name,
+                    file_type.is_symlink(),
+                    position,
+                    entry_meta,
+                ) {
                     Ok(Some(kind)) => {
                         index.order.push(file_name.clone());
                         index.entries.insert(file_name, kind);
@@ -331,6 +340,7 @@ fn classify(
     file_name: &str,
     is_symlink: bool,
     position: usize,
+    meta: impl FnOnce() -> std::io::Result<fs::Metadata>,
 ) -> Result<Option<Entry>, BrokenLink> {
     if is_symlink {
         let Ok(target) = fs::read_link(path) else {
@@ -367,9 +377,7 @@ fn classify(
         };
         return Ok(file_entry(&meta, position));
     }
-    Ok(fs::metadata(path)
-        .ok()
-        .and_then(|meta| file_entry(&meta, position)))
+    Ok(meta().ok().and_then(|meta| file_entry(&meta, position)))
 }
 
 fn file_entry(meta: &fs::Metadata, position: usize) -> Option<Entry> {
@@ -645,7 +653,7 @@ impl<'c, 'a> Loader<'c, 'a> {
         );
         match unit {
             Some(mut unit) if !io_failed => {
-                unit.source_mut().aliases = aliases;
+                unit.source_mut().aliases = aliases.into();
                 if name != *requested && !unit.source().aliases.contains(&requested.to_string()) {
                     unit.source_mut()
                         .aliases

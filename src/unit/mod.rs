@@ -16,6 +16,7 @@ pub mod host;
 pub mod install;
 pub mod known_directives;
 pub mod lexer;
+pub mod list;
 pub mod load;
 pub mod loose;
 pub mod name;

@@ -7,6 +7,7 @@ use sundial_calendar::Timespan;
 use super::exec::ExecCommand;
 use super::exit_status::ExitStatusSet;
 use super::install::InstallSection;
+use super::list::List;
 use super::name::UnitName;
 use super::signal::Signal;
 use super::source::UnitSource;
@@ -366,19 +367,19 @@ pub struct ServiceSection {
     /// `PIDFile=`
     pub pid_file: Option<PathBuf>,
     /// `ExecCondition=`
-    pub exec_condition: Vec<ExecCommand>,
+    pub exec_condition: List<ExecCommand>,
     /// `ExecStartPre=`
-    pub exec_start_pre: Vec<ExecCommand>,
+    pub exec_start_pre: List<ExecCommand>,
     /// `ExecStart=`
-    pub exec_start: Vec<ExecCommand>,
+    pub exec_start: List<ExecCommand>,
     /// `ExecStartPost=`
-    pub exec_start_post: Vec<ExecCommand>,
+    pub exec_start_post: List<ExecCommand>,
     /// `ExecReload=`
-    pub exec_reload: Vec<ExecCommand>,
+    pub exec_reload: List<ExecCommand>,
     /// `ExecStop=`
-    pub exec_stop: Vec<ExecCommand>,
+    pub exec_stop: List<ExecCommand>,
     /// `ExecStopPost=`
-    pub exec_stop_post: Vec<ExecCommand>,
+    pub exec_stop_post: List<ExecCommand>,
     /// `Restart=` (default no).
     pub restart: RestartPolicy,
     /// `RestartSec=` (default 100 ms).
@@ -411,26 +412,26 @@ pub struct ServiceSection {
     /// `Group=`
     pub group: Option<String>,
     /// `SupplementaryGroups=`
-    pub supplementary_groups: Vec<String>,
+    pub supplementary_groups: List<String>,
     /// `WorkingDirectory=`
     pub working_directory: Option<WorkingDirectory>,
     /// `RootDirectory=`
     pub root_directory: Option<PathBuf>,
     /// `Environment=`: assignments in order; a later one for the same name
     /// wins. `$` is not special here.
-    pub environment: Vec<(String, String)>,
+    pub environment: List<(String, String)>,
     /// `EnvironmentFile=`, in order.
-    pub environment_files: Vec<EnvironmentFile>,
+    pub environment_files: List<EnvironmentFile>,
     /// `UnsetEnvironment=`: names or exact `NAME=VALUE` pairs.
-    pub unset_environment: Vec<String>,
+    pub unset_environment: List<String>,
     /// `PassEnvironment=`: names imported from the manager.
-    pub pass_environment: Vec<String>,
+    pub pass_environment: List<String>,
     /// `UMask=` (default 0022).
     pub umask: u32,
     /// `Nice=` (-20..=19).
     pub nice: Option<i32>,
     /// `Limit*=`, one entry per resource set (last assignment wins).
-    pub limits: Vec<ResourceLimit>,
+    pub limits: List<ResourceLimit>,
     /// `StandardInput=`, `data` when StandardInputText=/StandardInputData=
     /// are set and it is `null` (systemd's `service_fix_stdio`).
     pub standard_input: StandardInput,
@@ -489,7 +490,7 @@ pub struct ServiceSection {
     pub delegate: bool,
     /// The controllers `Delegate=` names (all of them for `yes`), in
     /// systemd's order ([`CGROUP_CONTROLLERS`]).
-    pub delegate_controllers: Vec<&'static str>,
+    pub delegate_controllers: List<&'static str>,
 }
 
 /// The cgroup controllers systemd 252 knows, in its order
@@ -517,13 +518,13 @@ impl Default for ServiceSection {
             remain_after_exit: false,
             guess_main_pid: true,
             pid_file: None,
-            exec_condition: Vec::new(),
-            exec_start_pre: Vec::new(),
-            exec_start: Vec::new(),
-            exec_start_post: Vec::new(),
-            exec_reload: Vec::new(),
-            exec_stop: Vec::new(),
-            exec_stop_post: Vec::new(),
+            exec_condition: List::new(),
+            exec_start_pre: List::new(),
+            exec_start: List::new(),
+            exec_start_post: List::new(),
+            exec_reload: List::new(),
+            exec_stop: List::new(),
+            exec_stop_post: List::new(),
             restart: RestartPolicy::No,
             // systemd: DEFAULT_RESTART_USEC = 100 ms
             restart_sec: Timespan::from_usec(100_000),
@@ -540,16 +541,16 @@ impl Default for ServiceSection {
             final_kill_signal: Signal::KILL,
             user: None,
             group: None,
-            supplementary_groups: Vec::new(),
+            supplementary_groups: List::new(),
             working_directory: None,
             root_directory: None,
-            environment: Vec::new(),
-            environment_files: Vec::new(),
-            unset_environment: Vec::new(),
-            pass_environment: Vec::new(),
+            environment: List::new(),
+            environment_files: List::new(),
+            unset_environment: List::new(),
+            pass_environment: List::new(),
             umask: 0o022,
             nice: None,
-            limits: Vec::new(),
+            limits: List::new(),
             standard_input: StandardInput::Null,
             standard_input_data: Vec::new(),
             tty_path: None,
@@ -573,7 +574,7 @@ impl Default for ServiceSection {
             io_weight: None,
             oom_policy: OomPolicy::Stop,
             delegate: false,
-            delegate_controllers: Vec::new(),
+            delegate_controllers: List::new(),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::{parse_exec_value, split_words, ExecCommand};
+use super::list::List;
 use super::service::{
     EnvironmentFile, KillMode, Limit, NotifyAccess, OomPolicy, Resource, ResourceLimit,
     RestartPolicy, ServiceSection, ServiceType, StandardInput, StandardOutput, WorkingDirectory,
@@ -328,7 +329,7 @@ pub fn apply_service(
     true
 }
 
-fn exec_list<'s>(s: &'s mut ServiceSection, key: &str) -> Option<&'s mut Vec<ExecCommand>> {
+fn exec_list<'s>(s: &'s mut ServiceSection, key: &str) -> Option<&'s mut List<ExecCommand>> {
     Some(match key {
         "ExecCondition" => &mut s.exec_condition,
         "ExecStartPre" => &mut s.exec_start_pre,
@@ -341,7 +342,7 @@ fn exec_list<'s>(s: &'s mut ServiceSection, key: &str) -> Option<&'s mut Vec<Exe
     })
 }
 
-fn apply_exec(list: &mut Vec<ExecCommand>, cx: &mut DirectiveCx<'_>, value: &str) {
+fn apply_exec(list: &mut List<ExecCommand>, cx: &mut DirectiveCx<'_>, value: &str) {
     // systemd: an empty assignment resets the command list.
     if value.is_empty() {
         list.clear();
@@ -398,9 +399,9 @@ fn delegate(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
     if let Ok(on) = parse_bool(value) {
         s.delegate = on;
         s.delegate_controllers = if on {
-            CGROUP_CONTROLLERS.to_vec()
+            CGROUP_CONTROLLERS.iter().copied().collect()
         } else {
-            Vec::new()
+            List::new()
         };
         return;
     }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::list::List;
+
 /// The files a unit was assembled from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnitSource {
@@ -9,7 +11,7 @@ pub struct UnitSource {
     /// drop-ins or `.wants/` links (an implicit target).
     pub fragment: Option<PathBuf>,
     /// Drop-in files in the order they were applied.
-    pub dropins: Vec<PathBuf>,
+    pub dropins: List<PathBuf>,
     /// Other names this unit is known by (symlinks in the search path).
-    pub aliases: Vec<String>,
+    pub aliases: List<String>,
 }

@@ -2,6 +2,7 @@
 
 use sundial_calendar::Timespan;
 
+use super::list::List;
 use super::name::UnitName;
 
 /// What a `Condition*=`/`Assert*=` directive checks.
@@ -157,37 +158,37 @@ impl EmergencyAction {
     }
 }
 
-/// The `[Unit]` section.
+/// The `[Unit]` section (its lists are [`List`]s: most are empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitSection {
     /// `Description=`
     pub description: Option<String>,
     /// `Documentation=`: URIs.
-    pub documentation: Vec<String>,
+    pub documentation: List<String>,
     /// `SourcePath=`: the file this unit was generated from (a crontab).
     pub source_path: Option<String>,
     /// `Requires=`
-    pub requires: Vec<UnitName>,
+    pub requires: List<UnitName>,
     /// `Wants=`
-    pub wants: Vec<UnitName>,
+    pub wants: List<UnitName>,
     /// `Requisite=`
-    pub requisite: Vec<UnitName>,
+    pub requisite: List<UnitName>,
     /// `BindsTo=`
-    pub binds_to: Vec<UnitName>,
+    pub binds_to: List<UnitName>,
     /// `PartOf=`
-    pub part_of: Vec<UnitName>,
+    pub part_of: List<UnitName>,
     /// `Upholds=`
-    pub upholds: Vec<UnitName>,
+    pub upholds: List<UnitName>,
     /// `After=`
-    pub after: Vec<UnitName>,
+    pub after: List<UnitName>,
     /// `Before=`
-    pub before: Vec<UnitName>,
+    pub before: List<UnitName>,
     /// `Conflicts=`
-    pub conflicts: Vec<UnitName>,
+    pub conflicts: List<UnitName>,
     /// `OnFailure=`
-    pub on_failure: Vec<UnitName>,
+    pub on_failure: List<UnitName>,
     /// `OnSuccess=`
-    pub on_success: Vec<UnitName>,
+    pub on_success: List<UnitName>,
     /// `StopWhenUnneeded=` (default no).
     pub stop_when_unneeded: bool,
     /// `DefaultDependencies=` (default yes).
@@ -199,9 +200,9 @@ pub struct UnitSection {
     pub start_limit_burst: Option<u32>,
     /// `Condition*=`: all non-trigger ones must hold, and one trigger one if
     /// any; a failed condition skips the start without failing.
-    pub conditions: Vec<Condition>,
+    pub conditions: List<Condition>,
     /// `Assert*=`: like conditions, but a failed one fails the start.
-    pub asserts: Vec<Condition>,
+    pub asserts: List<Condition>,
     /// `CollectMode=`.
     pub collect_mode: CollectMode,
     /// `SuccessAction=` (read, not carried out).
@@ -237,25 +238,25 @@ impl Default for UnitSection {
     fn default() -> UnitSection {
         UnitSection {
             description: None,
-            documentation: Vec::new(),
+            documentation: List::new(),
             source_path: None,
-            requires: Vec::new(),
-            wants: Vec::new(),
-            requisite: Vec::new(),
-            binds_to: Vec::new(),
-            part_of: Vec::new(),
-            upholds: Vec::new(),
-            after: Vec::new(),
-            before: Vec::new(),
-            conflicts: Vec::new(),
-            on_failure: Vec::new(),
-            on_success: Vec::new(),
+            requires: List::new(),
+            wants: List::new(),
+            requisite: List::new(),
+            binds_to: List::new(),
+            part_of: List::new(),
+            upholds: List::new(),
+            after: List::new(),
+            before: List::new(),
+            conflicts: List::new(),
+            on_failure: List::new(),
+            on_success: List::new(),
             stop_when_unneeded: false,
             default_dependencies: true,
             start_limit_interval: None,
             start_limit_burst: None,
-            conditions: Vec::new(),
-            asserts: Vec::new(),
+            conditions: List::new(),
+            asserts: List::new(),
             collect_mode: CollectMode::Inactive,
             success_action: EmergencyAction::None,
         }

@@ -269,7 +269,7 @@ pub fn disable(state: &mut State, units: &[String], now: bool, reply: oneshot::S
         };
         let (name, aliases) = match read_install(&state.units.cx, &index, &parsed) {
             InstallFile::Found { name, install, .. } => (name, install.alias),
-            InstallFile::Masked(_) => (parsed, Vec::new()),
+            InstallFile::Masked(_) => (parsed, Default::default()),
             InstallFile::NotFound => return answer(reply, not_found(&name)),
         };
         let mut doomed = if name.is_template() {

@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn ordering_between_jobs() {
         let web = UnitSection {
-            after: vec![name("redis.service")],
+            after: vec![name("redis.service")].into(),
             ..Default::default()
         };
         let redis = UnitSection::default();
@@ -217,7 +217,7 @@ mod tests {
         ));
         // Before= on the other side orders the same way.
         let a = UnitSection {
-            before: vec![name("b.service")],
+            before: vec![name("b.service")].into(),
             ..Default::default()
         };
         assert!(blocked_by(
@@ -231,8 +231,8 @@ mod tests {
     #[test]
     fn requirement_and_stop_propagation() {
         let web = UnitSection {
-            requires: vec![name("redis.service")],
-            part_of: vec![name("app.service")],
+            requires: vec![name("redis.service")].into(),
+            part_of: vec![name("app.service")].into(),
             ..Default::default()
         };
         assert!(requires(&web, "redis.service"));
