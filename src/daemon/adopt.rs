@@ -6,7 +6,7 @@
 //! are committed before any client hears of the start ([`record_changes`]).
 //!
 //! At start-up, before the default targets and the timers start anything,
-//! [`recover`] looks at each run left open ([`crate::supervisor::adopt`]
+//! [`recover`] looks at each run left open ([`crate::supervisor::recovery`]
 //! decides):
 //!
 //! - its main process still runs (same pid, same start time, in its cgroup
@@ -15,7 +15,7 @@
 //!   and MainPID; the run's row goes on. Its end is seen through a pidfd,
 //!   its exit status is not (the daemon is not its parent): the run is
 //!   recorded as `unknown`. Its output is read again from its capture
-//!   pipes (see [`crate::supervisor::adopt::pipes`]).
+//!   pipes (the supervisor's `adopt/pipes.rs`).
 //! - it was mid-way through its command chain (an ExecStartPre=,
 //!   ExecStartPost=, ExecReload=, ExecStop=, ... in flight, a start still
 //!   waiting for READY=1, a stop under way): what still runs of it gets

@@ -1,10 +1,13 @@
 //! The job engine: the jobs queued on services (start, stop, restart,
 //! reload), the order they run in (After=/Before=), what a job pulls in or
 //! propagates to (Requires=, Wants=, BindsTo=, Conflicts=, PartOf=), and
-//! when a job is done (systemd's job.c and the job parts of unit.c).
+//! when a job is done (systemd's job.c and the job parts of unit.c:
+//! Condition*=/Assert*= before a start, OnFailure=/OnSuccess= hooks).
 //!
 //! The job types and the dependency rules are in [`deps`], the queue in
-//! [`queue`]; this file is the part of [`Supervisor`] that runs them.
+//! [`queue`]; this file is the part of [`Supervisor`] that runs them: a
+//! request queues a job, [`Supervisor::dispatch`] runs the jobs that are no
+//! longer held up, and each job ends once its service's machine says so.
 
 pub(super) mod deps;
 pub(super) mod queue;

@@ -116,14 +116,14 @@ pub struct SupervisorConfig {
     /// Become child subreaper (the daemon does; tests may share a process).
     pub subreaper: bool,
     /// Reap inherited children that belong to no service, and end the
-    /// living ones (the daemon, see [`ownership`]); off where other code in
+    /// living ones (the daemon, see `ownership.rs`); off where other code in
     /// the process has children of its own.
     pub reap_strays: bool,
     /// The rate limit on the lines of a service that sets none (journald's
     /// RateLimitIntervalSec= and RateLimitBurst=).
     pub log_rate_limit: RateLimit,
     /// Track each service's processes in a cgroup of its own where a cgroup
-    /// v2 tree is writable (see [`control_group`]); off, they are tracked
+    /// v2 tree is writable (see `control_group.rs`); off, they are tracked
     /// by the process tree alone (the daemon's `SUNDIAL_CGROUPS=off`).
     pub cgroups: bool,
     /// `DefaultTasksMax=`: TasksMax= of a service that sets none.
