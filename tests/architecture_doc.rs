@@ -1,5 +1,6 @@
 //! docs/ARCHITECTURE.md and the README's layout list name files and modules
 //! that exist, so that a move or a rename cannot leave them behind silently.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
