@@ -19,8 +19,8 @@ use super::conditions::{self, Check};
 use super::machine::StartOutcome;
 use super::state::{ActiveState, ServiceResult, ServiceState};
 use super::{journal, JobError, Supervisor};
-use crate::activation::Activation;
-use crate::unit::UnitName;
+use crate::activation::{Activation, Monitor};
+use crate::unit::{ServiceUnit, UnitName};
 use deps::{Job, JobId, JobResult, JobType, Phase};
 
 impl Supervisor {
@@ -478,11 +478,46 @@ impl Supervisor {
         }
     }
 
-    pub(super) fn start_hook(
+    /// The jobs a run's end (not followed by a restart) queues: its
+    /// OnFailure= or OnSuccess= units' starts, and the stops of the units
+    /// bound to it (BindsTo=).
+    pub(super) fn jobs_after_run(
         &mut self,
         name: &str,
-        activation: Activation,
-    ) -> Result<JobId, JobError> {
+        result: ServiceResult,
+        unit: &ServiceUnit,
+        monitor: Monitor,
+    ) {
+        let (hooks, activation) = if result.is_failure() {
+            (&unit.unit.on_failure, Activation::OnFailure(monitor))
+        } else {
+            (&unit.unit.on_success, Activation::OnSuccess(monitor))
+        };
+        for hook in hooks {
+            if let Err(e) = self.start_hook(hook.as_str(), activation.clone()) {
+                self.log_manager(name, format!("Failed to enqueue {}: {e}", hook.as_str()));
+            }
+        }
+        // BindsTo=: bound units follow this one down.
+        let mut bound: Vec<String> = self
+            .binding_units
+            .iter()
+            .filter_map(|n| self.services.get_key_value(n))
+            .filter(|(n, s)| {
+                n.as_str() != name
+                    && !s.machine.state().is_inactive()
+                    && deps::bound_to(&s.machine.unit().unit, name)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        // In name order, as when every busy service was looked at.
+        bound.sort();
+        for b in bound {
+            self.enqueue(&b, JobType::Stop, None);
+        }
+    }
+
+    fn start_hook(&mut self, name: &str, activation: Activation) -> Result<JobId, JobError> {
         self.ensure_loaded(name)?;
         self.enqueue_start(name, activation, &mut BTreeSet::new())
     }

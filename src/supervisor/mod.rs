@@ -85,7 +85,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use crate::activation::{Activation, Monitor, MonitoredRun};
 use crate::unit::{ServiceUnit, UnitName};
 use edge::Edge;
-use job_engine::deps::{self, Job};
+use job_engine::deps::Job;
 use job_engine::queue::JobQueue;
 use kill::ProcessSet;
 use machine::{Report, ServiceMachine};
@@ -776,7 +776,8 @@ impl Supervisor {
         }
     }
 
-    /// A cycle ended: release the run's resources and fire the hooks.
+    /// A cycle ended: release the run's resources, then queue the jobs
+    /// that follow it (see `job_engine.rs`).
     fn finished(&mut self, name: &str, result: ServiceResult, restarting: bool) {
         let Some(s) = self.services.get_mut(name) else {
             return;
@@ -830,33 +831,7 @@ impl Supervisor {
         if restarting {
             return;
         }
-        let (hooks, activation) = if result.is_failure() {
-            (&unit.unit.on_failure, Activation::OnFailure(monitor))
-        } else {
-            (&unit.unit.on_success, Activation::OnSuccess(monitor))
-        };
-        for hook in hooks {
-            if let Err(e) = self.start_hook(hook.as_str(), activation.clone()) {
-                self.log_manager(name, format!("Failed to enqueue {}: {e}", hook.as_str()));
-            }
-        }
-        // BindsTo=: bound units follow this one down.
-        let mut bound: Vec<String> = self
-            .binding_units
-            .iter()
-            .filter_map(|n| self.services.get_key_value(n))
-            .filter(|(n, s)| {
-                n.as_str() != name
-                    && !s.machine.state().is_inactive()
-                    && deps::bound_to(&s.machine.unit().unit, name)
-            })
-            .map(|(n, _)| n.clone())
-            .collect();
-        // In name order, as when every busy service was looked at.
-        bound.sort();
-        for b in bound {
-            self.enqueue(&b, JobType::Stop, None);
-        }
+        self.jobs_after_run(name, result, &unit, monitor);
     }
 
     /// The cgroup mode: which hierarchies the services' cgroups are in.
