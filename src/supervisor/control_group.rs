@@ -47,9 +47,10 @@ pub struct ControlGroups {
     own: PathBuf,
     /// `own/sundial-...`.
     base: PathBuf,
-    /// Escaped directory name -> unit, for telling which unit a process
-    /// belongs to.
-    units: HashMap<String, String>,
+    /// Service directory (absolute) -> unit, for telling which unit a
+    /// process belongs to; a service in a slice is below the slice's
+    /// directories.
+    units: HashMap<PathBuf, String>,
     /// The daemon's pid (the process moved into a leaf when needed).
     me: u32,
 }
@@ -95,18 +96,30 @@ impl ControlGroups {
     }
 
     /// Makes (or finds, with leftovers of an earlier run) the directory of
-    /// `unit`.
-    pub fn prepare(&mut self, unit: &str) -> io::Result<ServiceCgroup> {
-        let name = escape(unit);
-        let dir = self.base.join(&name);
+    /// `unit`: `base/<unit>`, or with `Slice=` (`slice`, the slice's
+    /// directories as [`crate::unit::foreign::slice_cgroup`] nests them)
+    /// `base/<slice dirs>/<unit>`.
+    pub fn prepare(&mut self, unit: &str, slice: &str) -> io::Result<ServiceCgroup> {
+        let dir = self.dir_of(unit, slice);
         // create_dir_all: the base may have been swept by a daemon in
         // another pid namespace that took it for a dead daemon's.
         fs::create_dir_all(&dir)?;
-        self.units.insert(name, unit.to_owned());
+        self.units.insert(dir.clone(), unit.to_owned());
         Ok(ServiceCgroup {
             controllers: has_controllers(&dir),
             dir,
         })
+    }
+
+    /// Where `unit`'s cgroup is with the slice directories `slice`; a
+    /// slice path that would leave the subtree (none does, from a parsed
+    /// slice name) is not followed.
+    fn dir_of(&self, unit: &str, slice: &str) -> PathBuf {
+        let mut dir = self.base.clone();
+        if slice_path_is_inside(slice) {
+            dir.push(slice);
+        }
+        dir.join(escape(unit))
     }
 
     /// Takes a directory of an earlier program (daemon-reexec) as `unit`'s.
@@ -114,8 +127,7 @@ impl ControlGroups {
         if !dir.starts_with(&self.base) || !dir.is_dir() {
             return None;
         }
-        let name = dir.file_name()?.to_str()?.to_owned();
-        self.units.insert(name, unit.to_owned());
+        self.units.insert(dir.to_path_buf(), unit.to_owned());
         Some(ServiceCgroup {
             controllers: has_controllers(dir),
             dir: dir.to_path_buf(),
@@ -126,13 +138,13 @@ impl ControlGroups {
     /// processes (with those of the cgroups below it) move into `unit`'s
     /// cgroup here, and `old` goes once empty, with the killed daemon's
     /// subtree when nothing else is left in it.
-    pub fn take_over(&mut self, unit: &str, old: &Path) -> io::Result<ServiceCgroup> {
+    pub fn take_over(&mut self, unit: &str, slice: &str, old: &Path) -> io::Result<ServiceCgroup> {
         if old.starts_with(&self.base) {
             return self
                 .adopt(unit, old)
                 .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound));
         }
-        let cg = self.prepare(unit)?;
+        let cg = self.prepare(unit, slice)?;
         // A process that forks while the others move leaves its child
         // behind: go round until nothing is left (or nothing moves).
         for _ in 0..16 {
@@ -145,28 +157,48 @@ impl ControlGroups {
             }
         }
         remove_empty_tree(old);
-        if let Some(subtree) = old.parent() {
-            let stale = subtree
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(parse_subtree_name)
-                .is_some();
-            if stale && subtree != self.base {
-                let _ = fs::remove_dir(subtree);
+        // Up to the killed daemon's subtree: its slices' directories, then
+        // the subtree itself, each once empty.
+        for above in old.ancestors().skip(1) {
+            let Some(name) = above.file_name().and_then(|n| n.to_str()) else {
+                break;
+            };
+            if above == self.base || above == self.own {
+                break;
             }
+            if parse_subtree_name(name).is_some() {
+                let _ = fs::remove_dir(above);
+                break;
+            }
+            if !name.ends_with(".slice") {
+                break;
+            }
+            let _ = fs::remove_dir(above);
         }
         Ok(cg)
     }
 
-    /// Removes `unit`'s directory, with the cgroups the service made below
-    /// it, if no process is left in them; whether it is gone.
-    pub fn remove(&mut self, unit: &str) -> bool {
-        let name = escape(unit);
-        let dir = self.base.join(&name);
-        remove_empty_tree(&dir);
+    /// Removes a service's directory `dir`, with the cgroups the service
+    /// made below it, if no process is left in them, and then the
+    /// directories of its slice that are left empty; whether the service's
+    /// is gone.
+    pub fn remove(&mut self, dir: &Path) -> bool {
+        if !dir.starts_with(&self.base) || dir == self.base {
+            return false;
+        }
+        remove_empty_tree(dir);
         let gone = !dir.exists();
         if gone {
-            self.units.remove(&name);
+            self.units.remove(dir);
+            for above in dir.ancestors().skip(1) {
+                if above == self.base || !above.starts_with(&self.base) {
+                    break;
+                }
+                // Another service of the slice still there: it stays.
+                if fs::remove_dir(above).is_err() {
+                    break;
+                }
+            }
         }
         gone
     }
@@ -176,8 +208,11 @@ impl ControlGroups {
         let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
         let path = unified_path(&text)?;
         let full = self.mount.join(path.trim_start_matches('/'));
-        let name = child_of(&full, &self.base)?;
-        self.units.get(name).map(String::as_str)
+        // The service's own directory, or one it made below it.
+        full.ancestors()
+            .take_while(|d| d.starts_with(&self.base) && *d != self.base)
+            .find_map(|d| self.units.get(d))
+            .map(String::as_str)
     }
 
     /// `ControlGroup=`: the path below the mount point, as systemd shows it.
@@ -361,19 +396,30 @@ pub fn escape(unit: &str) -> String {
     }
 }
 
+/// The directories of a service's `Slice=` below the daemon's subtree
+/// (`a.slice/a-b.slice`), empty without one.
+pub fn slice_dirs(service: &crate::unit::service::ServiceSection) -> String {
+    service
+        .slice
+        .as_ref()
+        .map(crate::unit::foreign::slice_cgroup)
+        .unwrap_or_default()
+}
+
+/// Whether a slice's directories (`a.slice/a-b.slice`, or empty: no
+/// slice) stay below the directory they are joined to: relative, made of
+/// `.slice` names only.
+pub fn slice_path_is_inside(slice: &str) -> bool {
+    slice.is_empty()
+        || (!slice.starts_with('/')
+            && slice
+                .split('/')
+                .all(|part| part.ends_with(".slice") && part.len() > 6 && !part.starts_with('.')))
+}
+
 /// The cgroup v2 path in a `/proc/PID/cgroup` text (the `0::` line).
 pub fn unified_path(text: &str) -> Option<&str> {
     text.lines().find_map(|l| l.strip_prefix("0::"))
-}
-
-/// The name of the child of `base` that `path` is in (or is).
-pub fn child_of<'a>(path: &'a Path, base: &Path) -> Option<&'a str> {
-    path.strip_prefix(base)
-        .ok()?
-        .components()
-        .next()?
-        .as_os_str()
-        .to_str()
 }
 
 /// `populated 0|1` of a `cgroup.events` text.
@@ -486,14 +532,22 @@ mod tests {
     fn a_process_is_found_by_its_cgroup_path() {
         let text = "12:pids:/\n1:name=systemd:/\n0::/sundial-1-2-0/cgroup_x.service\n";
         assert_eq!(unified_path(text), Some("/sundial-1-2-0/cgroup_x.service"));
-        let base = Path::new("/sys/fs/cgroup/sundial-1-2-0");
-        let path = Path::new("/sys/fs/cgroup/sundial-1-2-0/a.service");
-        assert_eq!(child_of(path, base), Some("a.service"));
-        // A nested cgroup (a service that delegates) is still the service's.
-        let nested = Path::new("/sys/fs/cgroup/sundial-1-2-0/a.service/sub");
-        assert_eq!(child_of(nested, base), Some("a.service"));
-        assert_eq!(child_of(Path::new("/sys/fs/cgroup/other"), base), None);
         assert_eq!(unified_path("1:name=systemd:/\n"), None);
+    }
+
+    #[test]
+    fn only_slice_names_below_the_subtree_are_followed() {
+        assert!(slice_path_is_inside(""));
+        assert!(slice_path_is_inside("foo.slice/foo-bar.slice"));
+        for outside in [
+            "/foo.slice",
+            "../x.slice",
+            "foo.slice/..",
+            ".slice",
+            "a.service",
+        ] {
+            assert!(!slice_path_is_inside(outside), "{outside}");
+        }
     }
 
     #[test]

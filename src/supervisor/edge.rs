@@ -383,7 +383,7 @@ impl Edge<'_> {
             // Made again even where a run left processes in it: a daemon in
             // another pid namespace may have taken it for a dead daemon's
             // and removed it once empty.
-            match groups.prepare(name) {
+            match groups.prepare(name, &super::control_group::slice_dirs(&unit.service)) {
                 Ok(cg) => self.procs.cgroup = Some(cg),
                 Err(e) => {
                     self.procs.cgroup = None;

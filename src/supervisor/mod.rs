@@ -1221,7 +1221,7 @@ impl Supervisor {
         // as in systemd.
         if let Some(cg) = cgroup {
             let gone = control_group::populated(&cg.dir) == Some(false)
-                && self.cgroups.as_mut().is_some_and(|g| g.remove(name));
+                && self.cgroups.as_mut().is_some_and(|g| g.remove(&cg.dir));
             if !gone {
                 s.procs.cgroup = Some(cg);
             }
