@@ -190,3 +190,174 @@ fn a_slice_that_is_not_one_is_ignored() {
     assert!(d.terminate());
     assert!(gone(&odd) && gone(&root));
 }
+
+/// A cgroup of the test's own below its v2 cgroup, for a daemon's
+/// `--cgroup`; None (printed) where the test may not make one.
+fn test_cgroup(test: &str, tag: &str) -> Option<PathBuf> {
+    let own = v2_cgroup_of(std::process::id())?;
+    let dir = own.join(format!("sundial-test-{}-{tag}", std::process::id()));
+    match fs::create_dir(&dir) {
+        Ok(()) => Some(dir),
+        Err(e) => {
+            eprintln!("{test}: skipped: cannot make {}: {e}", dir.display());
+            None
+        }
+    }
+}
+
+/// rmdir from the leaves up (what the test made, after its daemon is gone).
+fn remove_tree(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_tree(&e.path());
+            }
+        }
+    }
+    let _ = fs::remove_dir(dir);
+}
+
+/// `--cgroup` (a path below the mount, as ControlGroup= shows one) is the
+/// daemon's subtree: the daemon moves itself into `<subtree>/supervisor`
+/// there and its services' cgroups are made there, none in its own cgroup.
+#[test]
+fn the_daemon_uses_the_cgroup_it_is_told() {
+    let test = "--cgroup";
+    let Some(mount) = v2_mount() else {
+        eprintln!("{test}: skipped: no cgroup v2 mount");
+        return;
+    };
+    let Some(named) = test_cgroup(test, "named") else {
+        return;
+    };
+    let before = v2_cgroup_of(std::process::id()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rel = format!("/{}", named.strip_prefix(&mount).unwrap().display());
+    let mut d = Daemon::new(
+        dir.path(),
+        &[("told.service", "[Service]\nExecStart=/bin/sleep 60\n")],
+    )
+    .arg("--cgroup")
+    .arg(&rel);
+    d.start();
+    start(&d, "told.service");
+    let svc = v2_cgroup_of(main_pid(&d, "told.service")).unwrap();
+    // Read once it has started a service (its socket answers before).
+    let daemon_pid = d.pid();
+    let daemon_cg = v2_cgroup_of(daemon_pid).unwrap();
+    let subtree = daemon_cg.parent().unwrap().to_path_buf();
+    let mode = d.property(None, "CgroupMode");
+    stop(&d, "told.service");
+    let svc_gone = gone(&svc);
+    assert!(d.terminate());
+    let leftovers: Vec<PathBuf> = fs::read_dir(&named)
+        .map(|r| {
+            r.filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    remove_tree(&named);
+    eprintln!(
+        "{test}: daemon in {}, service in {}",
+        daemon_cg.display(),
+        svc.display()
+    );
+    assert!(!named.exists(), "{} is left", named.display());
+    assert_ne!(mode, "none");
+    assert_eq!(daemon_cg.file_name().unwrap(), "supervisor");
+    assert_eq!(subtree.parent(), Some(named.as_path()));
+    assert!(subtree
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("sundial-"));
+    assert_eq!(svc, subtree.join("told.service"));
+    assert!(svc_gone, "{} is left after the stop", svc.display());
+    // The daemon's leaf only (it is in it until it exits).
+    assert!(leftovers.iter().all(|p| p == &subtree), "{leftovers:?}");
+    // The test's own cgroup got nothing of the daemon's.
+    let in_own: Vec<_> = fs::read_dir(&before)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("sundial-{daemon_pid}-"))
+        })
+        .collect();
+    assert!(in_own.is_empty(), "{in_own:?}");
+}
+
+/// `[manager] cgroup` in the config file does the same, as the full path.
+#[test]
+fn the_config_names_the_cgroup_too() {
+    let test = "[manager] cgroup";
+    let Some(named) = test_cgroup(test, "config") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config/sundial");
+    fs::create_dir_all(&config).unwrap();
+    fs::write(
+        config.join("sundial.toml"),
+        format!("[manager]\ncgroup = \"{}\"\n", named.display()),
+    )
+    .unwrap();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[("conf.service", "[Service]\nExecStart=/bin/sleep 60\n")],
+    );
+    d.start();
+    start(&d, "conf.service");
+    let svc = v2_cgroup_of(main_pid(&d, "conf.service")).unwrap();
+    assert!(d.terminate());
+    remove_tree(&named);
+    assert!(svc.starts_with(&named), "{}", svc.display());
+    assert!(!named.exists(), "{} is left", named.display());
+}
+
+/// A named cgroup that is missing or outside the mount stops the start,
+/// with a message that names it.
+#[test]
+fn a_cgroup_that_cannot_be_used_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            format!("/sundial-no-such-{}", std::process::id()),
+            "no such cgroup v2 directory",
+        ),
+        (
+            "../etc".to_owned(),
+            "not a directory below the cgroup v2 mount",
+        ),
+    ];
+    for (given, says) in cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+            .args(["daemon", "--user", "--unit-dir"])
+            .arg(dir.path().join("units"))
+            .arg("--state-dir")
+            .arg(dir.path().join("state"))
+            .arg("--socket")
+            .arg(dir.path().join("control.sock"))
+            .args(["--cgroup", &given])
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env_remove("XDG_RUNTIME_DIR")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if v2_mount().is_none() {
+            assert!(stderr.contains("no cgroup v2 hierarchy"), "{stderr}");
+            continue;
+        }
+        assert!(!out.status.success(), "{given}: started: {stderr}");
+        assert!(stderr.contains(says), "{given}: {stderr}");
+        assert!(
+            stderr.contains(given.trim_start_matches("..")),
+            "{given}: {stderr}"
+        );
+    }
+}

@@ -81,13 +81,21 @@ impl ControlGroups {
         let me = std::process::id();
         let base = own.join(name);
         fs::create_dir_all(&base)?;
-        Ok(ControlGroups {
+        let groups = ControlGroups {
             mount,
             own,
             base,
             units: HashMap::new(),
             me,
-        })
+        };
+        // A cgroup named with `--cgroup` is not the daemon's own: it moves
+        // into its leaf there, so that the commands it forks move from a
+        // cgroup of the subtree into another (a move needs write access
+        // to the common ancestor) and the named cgroup holds no process.
+        if d.named {
+            groups.enter_leaf()?;
+        }
+        Ok(groups)
     }
 
     /// The subtree's directory.
@@ -247,10 +255,23 @@ impl ControlGroups {
         if !alone {
             return Ok(false);
         }
+        self.enter_leaf()?;
+        Ok(true)
+    }
+
+    /// Moves the daemon into `base/supervisor`.
+    fn enter_leaf(&self) -> io::Result<()> {
         let leaf = self.base.join(SUPERVISOR_LEAF);
         fs::create_dir_all(&leaf)?;
-        fs::write(leaf.join("cgroup.procs"), me.to_string())?;
-        Ok(true)
+        fs::write(leaf.join("cgroup.procs"), self.me.to_string()).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot move the daemon into {}: {e}",
+                    leaf.join("cgroup.procs").display()
+                ),
+            )
+        })
     }
 }
 

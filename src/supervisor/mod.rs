@@ -97,6 +97,9 @@ pub struct SupervisorConfig {
     pub cgroups: bool,
     /// `DefaultTasksMax=`: TasksMax= of a service that sets none.
     pub default_tasks_max: Option<crate::unit::service::Limit>,
+    /// The cgroup `--cgroup` names, checked ([`cgroup::named`]): the
+    /// subtree is made there instead of in the daemon's own cgroup.
+    pub named_cgroup: Option<cgroup::Delegation>,
 }
 
 impl SupervisorConfig {
@@ -117,6 +120,7 @@ impl SupervisorConfig {
             log_rate_limit: RateLimit::default(),
             cgroups: true,
             default_tasks_max: None,
+            named_cgroup: None,
         }
     }
 }
@@ -315,17 +319,20 @@ impl Supervisor {
         let sigchld = signal(SignalKind::child())?;
         let (log_tx, log_rx) = unbounded_channel();
         let (exec_tx, exec_rx) = unbounded_channel();
-        let delegation = if config.cgroups {
-            cgroup::detect()
-        } else {
-            None
+        let delegation = match (&config.named_cgroup, config.cgroups) {
+            (Some(named), _) => Some(named.clone()),
+            (None, true) => cgroup::detect(),
+            (None, false) => None,
         };
         // Without a subtree of its own the daemon tracks processes by the
-        // process tree (see `ownership`); so it does where it cannot make one.
+        // process tree (see `ownership`); so it does where it cannot make
+        // one, unless it was told which cgroup to use.
         let subtree = control_group::new_subtree_name();
-        let cgroups = delegation
-            .as_ref()
-            .and_then(|d| control_group::ControlGroups::create(d, &subtree).ok());
+        let cgroups = match &delegation {
+            Some(d) if d.named => Some(control_group::ControlGroups::create(d, &subtree)?),
+            Some(d) => control_group::ControlGroups::create(d, &subtree).ok(),
+            None => None,
+        };
         let resources = if config.cgroups {
             cgroup::Resources::detect(&subtree, config.default_tasks_max)
         } else {
