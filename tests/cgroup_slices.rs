@@ -361,3 +361,64 @@ fn a_cgroup_that_cannot_be_used_stops_the_start() {
         );
     }
 }
+
+/// Processes whose command line has `marker`.
+fn count_marked(marker: &str) -> usize {
+    fs::read_dir("/proc")
+        .map(|r| {
+            r.filter_map(Result::ok)
+                .filter(|e| {
+                    fs::read(e.path().join("cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Where the kernel has no `cgroup.kill` (before 5.14), SIGKILL goes by
+/// freezing the cgroup, killing what is in it and thawing, until it is
+/// empty: forced here by the daemon's test aid, a service that keeps
+/// forking children into sessions of their own (which ignore SIGTERM) is
+/// fully ended by `stop`.
+#[test]
+fn without_cgroup_kill_a_stop_freezes_and_kills_until_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("sundial-freeze-{}", std::process::id());
+    let unit = format!(
+        "[Service]\nKillSignal=SIGKILL\nExecStart=/bin/sh -c 'while :; do setsid sh -c \"trap \\\"\\\" TERM; sleep 60; : {marker}\" & sleep 0.01; done; : {marker}'\n"
+    );
+    let mut d = Daemon::new(dir.path(), &[("forker.service", unit.as_str())])
+        .env("SUNDIAL_TEST_NO_CGROUP_KILL", "1");
+    d.start();
+    let test = "freeze-and-kill";
+    if !tracks_in_v2(&d, test) {
+        assert!(d.terminate());
+        return;
+    }
+    start(&d, "forker.service");
+    let cg = v2_cgroup_of(main_pid(&d, "forker.service")).unwrap();
+    if !cg.join("cgroup.freeze").exists() {
+        eprintln!("{test}: skipped: no cgroup.freeze (kernel before 5.2)");
+        stop(&d, "forker.service");
+        assert!(d.terminate());
+        return;
+    }
+    let forked = wait_for(Duration::from_secs(20), || count_marked(&marker) >= 30);
+    let before = count_marked(&marker);
+    stop(&d, "forker.service");
+    let state = d.property(Some("forker.service"), "ActiveState");
+    let left = count_marked(&marker);
+    let stderr = d.stderr();
+    assert!(d.terminate());
+    eprintln!("{test}: {before} processes before the stop, {left} after");
+    assert!(forked, "the service did not fork: {before}");
+    assert!(
+        stderr.contains("acting as if the kernel had no cgroup.kill"),
+        "{stderr}"
+    );
+    // The main process ends by SIGKILL: result `signal`, as in systemd.
+    assert!(state == "inactive" || state == "failed", "{state}");
+    assert_eq!(left, 0, "escaped the stop");
+    assert!(gone(&cg), "{} is left", cg.display());
+}

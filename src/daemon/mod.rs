@@ -502,6 +502,16 @@ fn supervisor(
     // `SUNDIAL_CGROUPS=off`: processes are tracked by the process tree even
     // where a cgroup v2 tree is writable (see supervisor::ownership).
     supervisor_config.cgroups = cgroups_wanted(std::env::var("SUNDIAL_CGROUPS").ok().as_deref());
+    // Test aid: the freeze-and-kill loop of kernels without cgroup.kill,
+    // on a kernel with it.
+    use crate::supervisor::control_group;
+    if std::env::var(control_group::NO_CGROUP_KILL_ENV).as_deref() == Ok("1") {
+        control_group::act_without_cgroup_kill();
+        report(format!(
+            "cgroups: acting as if the kernel had no cgroup.kill: SIGKILL by freezing the cgroup ({}=1, a test aid)",
+            control_group::NO_CGROUP_KILL_ENV
+        ));
+    }
     // A cgroup named for the subtree is used or the daemon does not start.
     if let Some(named) = &config.cgroup {
         supervisor_config.named_cgroup = Some(crate::supervisor::cgroup::named(named)?);

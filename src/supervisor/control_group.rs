@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use nix::unistd::Pid;
 
@@ -315,10 +315,96 @@ pub fn processes(dir: &Path) -> Vec<Pid> {
     pids
 }
 
-/// SIGKILL to every process of the cgroup at once, the kernel's
-/// `cgroup.kill` (Linux 5.14); false where there is none.
+/// Test aid: set at start by the daemon when `SUNDIAL_TEST_NO_CGROUP_KILL=1`
+/// is in its environment, it makes [`kill_all`] act as on a kernel without
+/// `cgroup.kill` (before 5.14), so that the freeze-and-kill loop that such
+/// kernels get is tested on kernels that have it.
+static NO_CGROUP_KILL: AtomicBool = AtomicBool::new(false);
+
+/// The environment variable of [`NO_CGROUP_KILL`] (a test aid).
+pub const NO_CGROUP_KILL_ENV: &str = "SUNDIAL_TEST_NO_CGROUP_KILL";
+
+/// Test aid: from now on, act as if the kernel had no `cgroup.kill`.
+pub fn act_without_cgroup_kill() {
+    NO_CGROUP_KILL.store(true, Ordering::Relaxed);
+}
+
+/// Whether [`act_without_cgroup_kill`] was called (the start-up line says so).
+pub fn acting_without_cgroup_kill() -> bool {
+    NO_CGROUP_KILL.load(Ordering::Relaxed)
+}
+
+/// SIGKILL to every process of the cgroup and the cgroups below it: at
+/// once with the kernel's `cgroup.kill` (Linux 5.14), else by
+/// [`freeze_and_kill`]; false where neither works (no cgroup.freeze:
+/// before Linux 5.2).
 pub fn kill_all(dir: &Path) -> bool {
-    fs::write(dir.join("cgroup.kill"), "1").is_ok()
+    if !acting_without_cgroup_kill() && fs::write(dir.join("cgroup.kill"), "1").is_ok() {
+        return true;
+    }
+    freeze_and_kill(dir)
+}
+
+/// Rounds of [`freeze_and_kill`] before it gives up on a cgroup that does
+/// not empty (a process stuck in the kernel).
+const FREEZE_ROUNDS: usize = 64;
+
+/// How long a round waits for the kernel to report the cgroup frozen.
+const FREEZE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// SIGKILL to every process of a cgroup v2 where the kernel has no
+/// `cgroup.kill`, as a process that forks cannot outrun it: freeze the
+/// cgroup (`cgroup.freeze`, which freezes the cgroups below it too), send
+/// SIGKILL to every process listed then, thaw so that they die, and go
+/// round until no process is left. False where the cgroup cannot be
+/// frozen (no `cgroup.freeze`); true once it is empty or after
+/// [`FREEZE_ROUNDS`].
+pub fn freeze_and_kill(dir: &Path) -> bool {
+    let freeze = dir.join("cgroup.freeze");
+    for _ in 0..FREEZE_ROUNDS {
+        if fs::write(&freeze, "1").is_err() {
+            return false;
+        }
+        wait_frozen(dir);
+        let pids = processes(dir);
+        for pid in &pids {
+            let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = fs::write(&freeze, "0");
+        if pids.is_empty() {
+            return true;
+        }
+        // Killed processes leave cgroup.procs as they exit.
+        let deadline = std::time::Instant::now() + FREEZE_WAIT;
+        while populated(dir) == Some(true) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if populated(dir) != Some(true) {
+            return true;
+        }
+    }
+    true
+}
+
+/// Waits (at most [`FREEZE_WAIT`]) for `frozen 1` in `cgroup.events`: the
+/// freeze takes effect as each process reaches the kernel's boundary.
+fn wait_frozen(dir: &Path) {
+    let deadline = std::time::Instant::now() + FREEZE_WAIT;
+    while std::time::Instant::now() < deadline {
+        let frozen = fs::read_to_string(dir.join("cgroup.events"))
+            .is_ok_and(|t| parse_frozen(&t) == Some(true));
+        if frozen {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// `frozen 0|1` of a `cgroup.events` text.
+pub fn parse_frozen(text: &str) -> Option<bool> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("frozen "))
+        .map(|v| v.trim() != "0")
 }
 
 fn writable(path: &Path) -> bool {
@@ -523,6 +609,67 @@ mod tests {
         assert!(enabled.unwrap().contains(&controller));
     }
 
+    /// The loop of kernels without cgroup.kill ends a cgroup whose
+    /// processes keep forking children that escape into sessions of their
+    /// own, in a cgroup of the test's own below its v2 cgroup.
+    #[test]
+    fn freeze_and_kill_ends_a_cgroup_of_forking_processes() {
+        let Some(d) = super::super::cgroup::detect() else {
+            eprintln!("skipped: no writable cgroup v2 tree");
+            return;
+        };
+        let dir = d
+            .root
+            .join(format!("sundial-test-{}-freeze", std::process::id()));
+        if let Err(e) = fs::create_dir(&dir) {
+            eprintln!("skipped: cannot make {}: {e}", dir.display());
+            return;
+        }
+        if !dir.join("cgroup.freeze").exists() {
+            remove_empty_tree(&dir);
+            eprintln!("skipped: no cgroup.freeze (kernel before 5.2)");
+            return;
+        }
+        // Joins the cgroup, then forks escaping children without end (a
+        // few at a time, so that the machine is not flooded).
+        let script = format!(
+            "echo $$ > {}/cgroup.procs || exit 1; \
+             while :; do setsid sh -c 'sleep 60' & setsid sh -c 'sleep 60' & sleep 0.01; done",
+            dir.display()
+        );
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", &script])
+            .spawn()
+            .unwrap();
+        let mut many = false;
+        for _ in 0..500 {
+            if processes(&dir).len() >= 20 {
+                many = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let done = freeze_and_kill(&dir);
+        let left = processes(&dir);
+        let frozen = fs::read_to_string(dir.join("cgroup.events")).unwrap_or_default();
+        // Whatever happened, nothing is left running or behind.
+        kill_all(&dir);
+        let _ = child.kill();
+        let _ = child.wait();
+        for _ in 0..100 {
+            if populated(&dir) != Some(true) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        remove_empty_tree(&dir);
+        assert!(many, "the forker did not start");
+        assert!(done);
+        assert!(left.is_empty(), "left: {left:?}");
+        assert_eq!(parse_frozen(&frozen), Some(false), "left frozen: {frozen}");
+        assert!(!dir.exists(), "{} is left", dir.display());
+    }
+
     #[test]
     fn subtree_names_round_trip_and_others_are_not_ours() {
         let name = subtree_name(4242, 987_654, 3);
@@ -576,6 +723,9 @@ mod tests {
         assert_eq!(parse_populated("populated 1\nfrozen 0\n"), Some(true));
         assert_eq!(parse_populated("populated 0\nfrozen 0\n"), Some(false));
         assert_eq!(parse_populated("frozen 0\n"), None);
+        assert_eq!(parse_frozen("populated 1\nfrozen 1\n"), Some(true));
+        assert_eq!(parse_frozen("populated 1\nfrozen 0\n"), Some(false));
+        assert_eq!(parse_frozen("populated 1\n"), None);
         let pids: Vec<i32> = parse_pids("12\n345\n").iter().map(|p| p.as_raw()).collect();
         assert_eq!(pids, vec![12, 345]);
     }
