@@ -1630,7 +1630,8 @@ impl Supervisor {
     /// that may be theirs, only with `reap_strays` (the daemon owns every
     /// child of its process; a test process may run several supervisors
     /// side by side).
-    fn adopt_orphans(&mut self, dead: &[(String, Pid)]) {
+    fn adopt_orphans(&mut self, dead: &[(String, Pid)]) -> bool {
+        let mut exited_orphans = false;
         let mut claims = procs::Claims::lock();
         let children: Vec<(Pid, Option<procs::ProcInfo>)> = procs::own_children()
             .into_iter()
@@ -1654,6 +1655,7 @@ impl Supervisor {
                     };
                     claims.claim(pid);
                     s.procs.orphans.insert(pid);
+                    exited_orphans |= zombie;
                     // It escaped the stop's signal while its parent lived.
                     if let Some(signal) = s.machine.newcomer_signal() {
                         kill::signal_one(pid, signal, false);
@@ -1677,6 +1679,7 @@ impl Supervisor {
         }
         drop(claims);
         self.end_suspects(None);
+        exited_orphans
     }
 
     /// When the current run of `name` began, for ending strays at its stop:
@@ -1797,7 +1800,9 @@ impl Supervisor {
                 }
                 let dead: Vec<(String, Pid)> =
                     exited.iter().map(|(n, pid, _)| (n.clone(), *pid)).collect();
-                self.adopt_orphans(&dead);
+                // An orphan that has already exited is reaped (and its
+                // service told, an OOM kill seen) in the next pass.
+                progress |= self.adopt_orphans(&dead);
                 first = false;
             }
             for (name, pid, exit) in exited {
