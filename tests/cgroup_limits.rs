@@ -232,7 +232,12 @@ fn tasks_max_stops_a_fork_loop_at_its_limit() {
         .trim()
         .parse()
         .unwrap();
-    let sleeping = count_marked(&marker);
+    // The forked children exec sleep after the main process may have.
+    let mut sleeping = 0;
+    wait_for(Duration::from_secs(10), || {
+        sleeping = count_marked(&marker);
+        sleeping >= 20
+    });
     eprintln!("{test}: {tasks} tasks, {sleeping} sleeps of 41 asked for");
     let dirs = all_cgroups(pid);
     stop(&d, "forks.service");
