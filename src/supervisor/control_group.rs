@@ -321,7 +321,7 @@ pub fn processes(dir: &Path) -> Vec<Pid> {
 /// kernels get is tested on kernels that have it.
 static NO_CGROUP_KILL: AtomicBool = AtomicBool::new(false);
 
-/// The environment variable of [`NO_CGROUP_KILL`] (a test aid).
+/// The environment variable of the test aid [`act_without_cgroup_kill`].
 pub const NO_CGROUP_KILL_ENV: &str = "SUNDIAL_TEST_NO_CGROUP_KILL";
 
 /// Test aid: from now on, act as if the kernel had no `cgroup.kill`.
@@ -358,7 +358,7 @@ const FREEZE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 /// SIGKILL to every process listed then, thaw so that they die, and go
 /// round until no process is left. False where the cgroup cannot be
 /// frozen (no `cgroup.freeze`); true once it is empty or after
-/// [`FREEZE_ROUNDS`].
+/// `FREEZE_ROUNDS`.
 pub fn freeze_and_kill(dir: &Path) -> bool {
     let freeze = dir.join("cgroup.freeze");
     for _ in 0..FREEZE_ROUNDS {
