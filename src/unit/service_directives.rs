@@ -387,8 +387,9 @@ fn words(cx: &mut DirectiveCx<'_>, value: &str) -> Vec<String> {
 }
 
 /// `Slice=`, as systemd's `config_parse_unit_slice`: empty resets it; the
-/// value (specifiers expanded) must name a slice unit, and not the root
-/// slice `-.slice`, which holds no service (systemd's unit_set_slice).
+/// value (specifiers expanded) must name a slice unit (not a template).
+/// The root slice `-.slice` (Debian's systemd-exit.service) is the top of
+/// the daemon's subtree, where a service without `Slice=` goes too.
 fn slice(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
     if value.is_empty() {
         s.slice = None;
@@ -398,7 +399,7 @@ fn slice(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
         return;
     };
     match super::name::UnitName::parse(&expanded) {
-        Ok(n) if n.suffix() == "slice" && !n.is_template() && n.as_str() != "-.slice" => {
+        Ok(n) if n.suffix() == "slice" && !n.is_template() => {
             s.slice = Some(n);
         }
         _ => cx.warn(ValueError::Invalid(format!(
