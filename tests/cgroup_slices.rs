@@ -427,3 +427,81 @@ fn without_cgroup_kill_a_stop_freezes_and_kills_until_empty() {
     assert_eq!(left, 0, "escaped the stop");
     assert!(gone(&cg), "{} is left", cg.display());
 }
+
+/// The cgroup v1 directory of process `pid` in the hierarchy of
+/// `controller`.
+fn v1_cgroup_of(pid: u32, controller: &str) -> Option<PathBuf> {
+    let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let path = text.lines().find_map(|l| {
+        let mut parts = l.splitn(3, ':');
+        parts.next()?;
+        let list = parts.next()?;
+        let path = parts.next()?;
+        list.split(',').any(|c| c == controller).then_some(path)
+    })?;
+    let mounts = fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mount = mounts.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        let mut post = post.split_whitespace();
+        (post.next()? == "cgroup").then_some(())?;
+        let options = post.nth(1)?;
+        options
+            .split(',')
+            .any(|o| o == controller)
+            .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
+    })?;
+    Some(mount.join(path.trim_start_matches('/')))
+}
+
+/// Where the kernel's cgroup v2 can neither kill nor freeze (before 5.2;
+/// forced here by the daemon's test aid), a service joins the v1 freezer
+/// hierarchy too and SIGKILL goes by freezing that: the forker is fully
+/// ended by `stop`, and its freezer cgroup goes.
+#[test]
+fn without_v2_kill_or_freeze_the_v1_freezer_ends_a_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("sundial-v1freeze-{}", std::process::id());
+    let unit = format!(
+        "[Service]\nKillSignal=SIGKILL\nExecStart=/bin/sh -c 'while :; do setsid sh -c \"trap \\\"\\\" TERM; sleep 60; : {marker}\" & sleep 0.01; done; : {marker}'\n"
+    );
+    let mut d = Daemon::new(dir.path(), &[("v1forker.service", unit.as_str())])
+        .env("SUNDIAL_TEST_NO_CGROUP_KILL", "freeze");
+    d.start();
+    let test = "v1 freezer";
+    let controllers = d.property(None, "CgroupControllers");
+    let has_freezer = controllers
+        .split_once("v1: ")
+        .is_some_and(|(_, v1)| v1.split(' ').any(|c| c == "freezer"));
+    if !has_freezer {
+        eprintln!("{test}: skipped: no writable v1 freezer hierarchy ({controllers})");
+        assert!(d.terminate());
+        return;
+    }
+    start(&d, "v1forker.service");
+    let pid = main_pid(&d, "v1forker.service");
+    let freezer = v1_cgroup_of(pid, "freezer").unwrap();
+    let forked = wait_for(Duration::from_secs(20), || count_marked(&marker) >= 30);
+    let before = count_marked(&marker);
+    stop(&d, "v1forker.service");
+    let state = d.property(Some("v1forker.service"), "ActiveState");
+    let left = count_marked(&marker);
+    let stderr = d.stderr();
+    assert!(d.terminate());
+    eprintln!(
+        "{test}: {before} processes before the stop, {left} after; freezer cgroup {}",
+        freezer.display()
+    );
+    assert!(forked, "the service did not fork: {before}");
+    assert!(
+        stderr.contains("no cgroup.kill or cgroup.freeze"),
+        "{stderr}"
+    );
+    assert!(
+        freezer.to_string_lossy().contains("/sundial-") && freezer.ends_with("v1forker.service"),
+        "not in a freezer cgroup of the daemon's: {}",
+        freezer.display()
+    );
+    assert!(state == "inactive" || state == "failed", "{state}");
+    assert_eq!(left, 0, "escaped the stop");
+    assert!(gone(&freezer), "{} is left", freezer.display());
+}

@@ -505,12 +505,22 @@ fn supervisor(
     // Test aid: the freeze-and-kill loop of kernels without cgroup.kill,
     // on a kernel with it.
     use crate::supervisor::control_group;
-    if std::env::var(control_group::NO_CGROUP_KILL_ENV).as_deref() == Ok("1") {
-        control_group::act_without_cgroup_kill();
-        report(format!(
-            "cgroups: acting as if the kernel had no cgroup.kill: SIGKILL by freezing the cgroup ({}=1, a test aid)",
-            control_group::NO_CGROUP_KILL_ENV
-        ));
+    match std::env::var(control_group::NO_CGROUP_KILL_ENV).as_deref() {
+        Ok("1") => {
+            control_group::act_without_cgroup_kill(false);
+            report(format!(
+                "cgroups: acting as if the kernel had no cgroup.kill: SIGKILL by freezing the cgroup ({}=1, a test aid)",
+                control_group::NO_CGROUP_KILL_ENV
+            ));
+        }
+        Ok("freeze") => {
+            control_group::act_without_cgroup_kill(true);
+            report(format!(
+                "cgroups: acting as if the kernel had no cgroup.kill or cgroup.freeze: SIGKILL by the v1 freezer ({}=freeze, a test aid)",
+                control_group::NO_CGROUP_KILL_ENV
+            ));
+        }
+        _ => {}
     }
     // A cgroup named for the subtree is used or the daemon does not start.
     if let Some(named) = &config.cgroup {

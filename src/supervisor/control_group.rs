@@ -321,12 +321,24 @@ pub fn processes(dir: &Path) -> Vec<Pid> {
 /// kernels get is tested on kernels that have it.
 static NO_CGROUP_KILL: AtomicBool = AtomicBool::new(false);
 
+/// Test aid: with `SUNDIAL_TEST_NO_CGROUP_KILL=freeze`, the daemon acts as on
+/// a kernel whose cgroup v2 has neither `cgroup.kill` nor `cgroup.freeze`
+/// (before 5.2): SIGKILL goes by the v1 freezer where it is mounted.
+static NO_CGROUP_FREEZE: AtomicBool = AtomicBool::new(false);
+
 /// The environment variable of the test aid [`act_without_cgroup_kill`].
 pub const NO_CGROUP_KILL_ENV: &str = "SUNDIAL_TEST_NO_CGROUP_KILL";
 
-/// Test aid: from now on, act as if the kernel had no `cgroup.kill`.
-pub fn act_without_cgroup_kill() {
+/// Test aid: from now on, act as if the kernel had no `cgroup.kill`, and
+/// with `freeze` no v2 `cgroup.freeze` either.
+pub fn act_without_cgroup_kill(freeze: bool) {
     NO_CGROUP_KILL.store(true, Ordering::Relaxed);
+    NO_CGROUP_FREEZE.store(freeze, Ordering::Relaxed);
+}
+
+/// Whether the cgroup v2 `dir` can be frozen (`cgroup.freeze`, Linux 5.2).
+pub fn can_freeze(dir: &Path) -> bool {
+    !NO_CGROUP_FREEZE.load(Ordering::Relaxed) && dir.join("cgroup.freeze").exists()
 }
 
 /// Whether [`act_without_cgroup_kill`] was called (the start-up line says so).
@@ -360,6 +372,9 @@ const FREEZE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 /// frozen (no `cgroup.freeze`); true once it is empty or after
 /// `FREEZE_ROUNDS`.
 pub fn freeze_and_kill(dir: &Path) -> bool {
+    if !can_freeze(dir) {
+        return false;
+    }
     let freeze = dir.join("cgroup.freeze");
     for _ in 0..FREEZE_ROUNDS {
         if fs::write(&freeze, "1").is_err() {
