@@ -130,6 +130,8 @@ fn slices_nest_by_dashes_and_go_with_their_last_service() {
     assert_eq!(cgroups[0], foo_bar.join("a.service"));
     assert_eq!(cgroups[1], foo_bar.join("b.service"));
     assert_eq!(cgroups[2], foo.join("c.service"));
+    assert_eq!(d.property(Some("a.service"), "Slice"), "foo-bar.slice");
+    assert_eq!(d.property(Some("plain.service"), "Slice"), "-.slice");
     // ControlGroup= says the same, below the mount point.
     let mount = v2_mount().unwrap();
     let shown = d.property(Some("a.service"), "ControlGroup");
