@@ -581,8 +581,10 @@ fn a_delegated_cgroup_is_the_services_own() {
         return;
     }
     let worker = cg.join("worker");
+    // Moved, and exec'd (its pid is in worker/cgroup.procs from before).
     let moved = wait_for(Duration::from_secs(10), || {
         fs::read_to_string(worker.join("cgroup.procs")).is_ok_and(|t| !t.trim().is_empty())
+            && count_marked(&marker) == 1
     });
     use std::os::unix::fs::MetadataExt;
     let owner = fs::metadata(&cg).unwrap().uid();
