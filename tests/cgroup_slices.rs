@@ -507,3 +507,92 @@ fn without_v2_kill_or_freeze_the_v1_freezer_ends_a_stop() {
     assert_eq!(left, 0, "escaped the stop");
     assert!(gone(&freezer), "{} is left", freezer.display());
 }
+
+/// A service in a slice outlives a `kill -9` of the daemon; the next daemon
+/// takes it over into the same slice of its own subtree, and the killed
+/// daemon's slice directories and subtree go.
+#[test]
+fn a_sliced_service_is_taken_over_after_a_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = "[Service]\nSlice=foo-bar.slice\nExecStart=/bin/sleep 60\n";
+    let mut d = Daemon::new(dir.path(), &[("kept.service", unit)]);
+    d.start();
+    let test = "Slice= after kill -9";
+    if !tracks_in_v2(&d, test) {
+        return;
+    }
+    start(&d, "kept.service");
+    let pid = main_pid(&d, "kept.service");
+    let old = v2_cgroup_of(pid).unwrap();
+    let old_subtree = old.ancestors().nth(3).unwrap().to_path_buf();
+    d.kill9();
+    d.start();
+    let adopted = wait_for(Duration::from_secs(10), || {
+        d.property(Some("kept.service"), "MainPID") == pid.to_string()
+            && v2_cgroup_of(pid).is_some_and(|c| c != old)
+    });
+    let new = v2_cgroup_of(pid).unwrap();
+    eprintln!("{test}: {} -> {}", old.display(), new.display());
+    stop(&d, "kept.service");
+    assert!(d.terminate());
+    assert!(adopted, "not taken over: {}", d.stderr());
+    assert!(
+        new.ends_with("foo.slice/foo-bar.slice/kept.service"),
+        "{}",
+        new.display()
+    );
+    assert_ne!(new.ancestors().nth(3), Some(old_subtree.as_path()));
+    for gone_dir in [&old, &old_subtree, &new] {
+        assert!(gone(gone_dir), "{} is left", gone_dir.display());
+    }
+}
+
+/// `daemon-reexec` keeps a sliced service's cgroup; its slice directories
+/// go with it at the stop afterwards.
+#[test]
+fn a_sliced_service_keeps_its_cgroup_across_daemon_reexec() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = "[Service]\nSlice=re-exec.slice\nExecStart=/bin/sleep 60\n";
+    let mut d = Daemon::new(dir.path(), &[("re.service", unit)]);
+    d.start();
+    let test = "Slice= across daemon-reexec";
+    if !tracks_in_v2(&d, test) {
+        return;
+    }
+    start(&d, "re.service");
+    let pid = main_pid(&d, "re.service");
+    let before = v2_cgroup_of(pid).unwrap();
+    let shown = d.property(Some("re.service"), "ControlGroup");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .arg("--socket")
+        .arg(dir.path().join("state/control.sock"))
+        .arg("daemon-reexec")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept = wait_for(Duration::from_secs(10), || {
+        d.property(Some("re.service"), "ControlGroup") == shown
+    });
+    let after = v2_cgroup_of(pid).unwrap();
+    stop(&d, "re.service");
+    let slice = before.parent().unwrap().to_path_buf();
+    assert!(d.terminate());
+    assert!(
+        kept,
+        "{shown} became {}",
+        d.property(Some("re.service"), "ControlGroup")
+    );
+    assert_eq!(before, after);
+    assert!(
+        slice.ends_with("re.slice/re-exec.slice"),
+        "{}",
+        slice.display()
+    );
+    for dir in [&before, &slice, &slice.parent().unwrap().to_path_buf()] {
+        assert!(gone(dir), "{} is left", dir.display());
+    }
+}
