@@ -319,10 +319,11 @@ impl Supervisor {
         let sigchld = signal(SignalKind::child())?;
         let (log_tx, log_rx) = unbounded_channel();
         let (exec_tx, exec_rx) = unbounded_channel();
+        // SUNDIAL_CGROUPS=off wins over a named cgroup too.
         let delegation = match (&config.named_cgroup, config.cgroups) {
-            (Some(named), _) => Some(named.clone()),
+            (_, false) => None,
+            (Some(named), true) => Some(named.clone()),
             (None, true) => cgroup::detect(),
-            (None, false) => None,
         };
         // Without a subtree of its own the daemon tracks processes by the
         // process tree (see `ownership`); so it does where it cannot make
