@@ -1630,7 +1630,8 @@ impl Supervisor {
     /// nobody here are strays, reaped when they exit and ended at a stop
     /// that may be theirs, only with `reap_strays` (the daemon owns every
     /// child of its process; a test process may run several supervisors
-    /// side by side).
+    /// side by side). Returns whether a service took one that has already
+    /// exited (to be reaped now).
     fn adopt_orphans(&mut self, dead: &[(String, Pid)]) -> bool {
         let mut exited_orphans = false;
         let mut claims = procs::Claims::lock();
