@@ -166,8 +166,10 @@ impl ControlGroups {
         }
         remove_empty_tree(old);
         // Up to the killed daemon's subtree: its slices' directories, then
-        // the subtree itself, each once empty.
-        for above in old.ancestors().skip(1) {
+        // the subtree itself, each once empty; never above the cgroup the
+        // subtrees are made in.
+        let ours = old.starts_with(&self.own);
+        for above in old.ancestors().skip(1).take_while(|_| ours) {
             let Some(name) = above.file_name().and_then(|n| n.to_str()) else {
                 break;
             };
