@@ -386,7 +386,7 @@ impl Edge<'_> {
             // Made again even where a run left processes in it: a daemon in
             // another pid namespace may have taken it for a dead daemon's
             // and removed it once empty.
-            match groups.prepare(name) {
+            match groups.prepare(name, &super::control_group::slice_dirs(&unit.service)) {
                 Ok(cg) => self.procs.cgroup = Some(cg),
                 Err(e) => {
                     self.procs.cgroup = None;
@@ -417,6 +417,16 @@ impl Edge<'_> {
         // Without a v2 cgroup (cpu.stat), CPU time is cpuacct's.
         if self.procs.cgroup.is_none() && !v1_wanted.is_empty() {
             v1_wanted.push("cpuacct");
+        }
+        // Where its v2 cgroup cannot be frozen (none, or a kernel before
+        // 5.2), the v1 freezer's ends its processes (see kill).
+        let v2_freezes = self
+            .procs
+            .cgroup
+            .as_ref()
+            .is_some_and(|cg| super::control_group::can_freeze(&cg.dir));
+        if !v2_freezes && unit.service.kill_mode != crate::unit::service::KillMode::None {
+            v1_wanted.push(super::cgroup_v1::FREEZER);
         }
         if let Some(v1) = self.resources.v1.as_ref().filter(|_| !v1_wanted.is_empty()) {
             // Only the hierarchies its settings need: a directory costs a

@@ -39,8 +39,9 @@ mod state;
 // The supervisor's API beside `Supervisor`: the types its owner handles
 // (states, results, jobs, log records, settings), the pure helpers the CLI
 // and crontab share with it, and the looks at `/proc` of crash recovery.
-pub use cgroup::Mode as CgroupMode;
+pub use cgroup::{Mode as CgroupMode, NamedCgroupError};
 pub use cgroup_accounting::{format_bytes, format_cpu, Usage};
+pub use control_group::{act_without_cgroup_kill, NO_CGROUP_KILL_ENV};
 pub use edge::random_id;
 pub use environment::{expand_argv, valid_name, Env};
 pub use exec_chain::ExecKind;
@@ -74,7 +75,7 @@ pub use procs::{scan as process_table, stat as process_stat};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -128,6 +129,9 @@ pub struct SupervisorConfig {
     pub cgroups: bool,
     /// `DefaultTasksMax=`: TasksMax= of a service that sets none.
     pub default_tasks_max: Option<crate::unit::service::Limit>,
+    /// The cgroup `--cgroup` names, checked ([`cgroup::named`]): the
+    /// subtree is made there instead of in the daemon's own cgroup.
+    pub named_cgroup: Option<cgroup::Delegation>,
 }
 
 impl SupervisorConfig {
@@ -148,7 +152,16 @@ impl SupervisorConfig {
             log_rate_limit: RateLimit::default(),
             cgroups: true,
             default_tasks_max: None,
+            named_cgroup: None,
         }
+    }
+
+    /// Makes the services' subtree in the cgroup `given` names (`--cgroup`,
+    /// `[manager] cgroup`), checked now: below the cgroup v2 mount, a
+    /// cgroup, writable.
+    pub fn set_named_cgroup(&mut self, given: &Path) -> Result<(), NamedCgroupError> {
+        self.named_cgroup = Some(cgroup::named(given)?);
+        Ok(())
     }
 }
 
@@ -346,17 +359,21 @@ impl Supervisor {
         let sigchld = signal(SignalKind::child())?;
         let (log_tx, log_rx) = unbounded_channel();
         let (exec_tx, exec_rx) = unbounded_channel();
-        let delegation = if config.cgroups {
-            cgroup::detect()
-        } else {
-            None
+        // SUNDIAL_CGROUPS=off wins over a named cgroup too.
+        let delegation = match (&config.named_cgroup, config.cgroups) {
+            (_, false) => None,
+            (Some(named), true) => Some(named.clone()),
+            (None, true) => cgroup::detect(),
         };
         // Without a subtree of its own the daemon tracks processes by the
-        // process tree (see `ownership`); so it does where it cannot make one.
+        // process tree (see `ownership`); so it does where it cannot make
+        // one, unless it was told which cgroup to use.
         let subtree = control_group::new_subtree_name();
-        let cgroups = delegation
-            .as_ref()
-            .and_then(|d| control_group::ControlGroups::create(d, &subtree).ok());
+        let cgroups = match &delegation {
+            Some(d) if d.named => Some(control_group::ControlGroups::create(d, &subtree)?),
+            Some(d) => control_group::ControlGroups::create(d, &subtree).ok(),
+            None => None,
+        };
         let resources = if config.cgroups {
             cgroup::Resources::detect(&subtree, config.default_tasks_max)
         } else {
@@ -804,7 +821,7 @@ impl Supervisor {
         // as in systemd.
         if let Some(cg) = cgroup {
             let gone = control_group::populated(&cg.dir) == Some(false)
-                && self.cgroups.as_mut().is_some_and(|g| g.remove(name));
+                && self.cgroups.as_mut().is_some_and(|g| g.remove(&cg.dir));
             if !gone {
                 s.procs.cgroup = Some(cg);
             }

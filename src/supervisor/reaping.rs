@@ -90,8 +90,10 @@ impl Supervisor {
     /// nobody here are strays, reaped when they exit and ended at a stop
     /// that may be theirs, only with `reap_strays` (the daemon owns every
     /// child of its process; a test process may run several supervisors
-    /// side by side).
-    pub(super) fn adopt_orphans(&mut self, dead: &[(String, Pid)]) {
+    /// side by side). Returns whether a service took one that has already
+    /// exited (to be reaped now).
+    pub(super) fn adopt_orphans(&mut self, dead: &[(String, Pid)]) -> bool {
+        let mut exited_orphans = false;
         let mut claims = procs::Claims::lock();
         let children: Vec<(Pid, Option<procs::ProcInfo>)> = procs::own_children()
             .into_iter()
@@ -115,6 +117,7 @@ impl Supervisor {
                     };
                     claims.claim(pid);
                     s.procs.orphans.insert(pid);
+                    exited_orphans |= zombie;
                     // It escaped the stop's signal while its parent lived.
                     if let Some(signal) = s.machine.newcomer_signal() {
                         kill::signal_one(pid, signal, false);
@@ -138,6 +141,7 @@ impl Supervisor {
         }
         drop(claims);
         self.end_suspects(None);
+        exited_orphans
     }
 
     /// When the current run of `name` began, for ending strays at its stop:
@@ -258,7 +262,9 @@ impl Supervisor {
                 }
                 let dead: Vec<(String, Pid)> =
                     exited.iter().map(|(n, pid, _)| (n.clone(), *pid)).collect();
-                self.adopt_orphans(&dead);
+                // An orphan that has already exited is reaped (and its
+                // service told, an OOM kill seen) in the next pass.
+                progress |= self.adopt_orphans(&dead);
                 first = false;
             }
             for (name, pid, exit) in exited {
