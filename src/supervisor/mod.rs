@@ -129,8 +129,9 @@ pub struct SupervisorConfig {
     pub cgroups: bool,
     /// `DefaultTasksMax=`: TasksMax= of a service that sets none.
     pub default_tasks_max: Option<crate::unit::service::Limit>,
-    /// The cgroup `--cgroup` names, checked ([`SupervisorConfig::set_named_cgroup`]): the
-    /// subtree is made there instead of in the daemon's own cgroup.
+    /// The cgroup `--cgroup` names, checked (see
+    /// [`SupervisorConfig::set_named_cgroup`]): the subtree is made there
+    /// instead of in the daemon's own cgroup.
     pub named_cgroup: Option<cgroup::Delegation>,
 }
 
