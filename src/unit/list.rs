@@ -212,7 +212,7 @@ mod tests {
         use std::mem::size_of;
         let sizes = [
             ("UnitSection", size_of::<UnitSection>(), 200),
-            ("ServiceUnit", size_of::<ServiceUnit>(), 1_100),
+            ("ServiceUnit", size_of::<ServiceUnit>(), 860),
             ("TimerUnit", size_of::<TimerUnit>(), 480),
         ];
         for (what, size, most) in sizes {

@@ -49,7 +49,7 @@ pub use install::{read_install, InstallFile, InstallSection};
 pub use load::{load_all, load_units, LoadContext, LoadedUnits, Lookup, UnitIndex};
 pub use name::{UnitName, UnitType};
 pub use search_path::{Scope, SearchPath};
-pub use service::{ServiceSection, ServiceType, ServiceUnit};
+pub use service::{RareServiceOptions, ServiceSection, ServiceType, ServiceUnit};
 pub use signal::Signal;
 pub use source::UnitSource;
 pub use specifiers::{SpecifierContext, Specifiers};
