@@ -213,7 +213,7 @@ mod tests {
         let sizes = [
             ("UnitSection", size_of::<UnitSection>(), 200),
             ("ServiceUnit", size_of::<ServiceUnit>(), 860),
-            ("TimerUnit", size_of::<TimerUnit>(), 480),
+            ("TimerUnit", size_of::<TimerUnit>(), 420),
         ];
         for (what, size, most) in sizes {
             eprintln!("{what}: {size} bytes");
