@@ -237,8 +237,7 @@ impl RunTracker {
             result: RunResult::Skipped,
             status: None,
         };
-        self.last_result
-            .insert(unit.to_owned(), RunResult::Skipped);
+        self.last_result.insert(unit.to_owned(), RunResult::Skipped);
         store.record_run(&run, now, outcome).map(drop)
     }
 

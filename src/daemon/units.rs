@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::supervisor::Resolver;
 use crate::unit::foreign::Foreign;
 use crate::unit::{
-    load_all_indexed, load_units, Diagnostic, LoadContext, LoadedUnits, SearchPath, Unit, UnitIndex,
-    UnitName, UnitType,
+    load_all_indexed, load_units, Diagnostic, LoadContext, LoadedUnits, SearchPath, Unit,
+    UnitIndex, UnitName, UnitType,
 };
 
 /// The targets whose wants the daemon starts when it starts: systemd's

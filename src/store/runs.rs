@@ -405,7 +405,11 @@ impl Store {
             .map_err(&err)?;
         let rows = stmt
             .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
             })
             .map_err(&err)?
             .collect::<Result<Vec<_>, _>>()
@@ -638,7 +642,13 @@ mod tests {
                 trigger: &Activation::MANUAL,
                 start: Timestamp::from_secs(n as i64),
             };
-            (run, RunOutcome { result, status: None })
+            (
+                run,
+                RunOutcome {
+                    result,
+                    status: None,
+                },
+            )
         };
         for (n, unit, result) in [
             (1, "a.service", RunResult::Success),
@@ -647,7 +657,9 @@ mod tests {
             (4, "b.service", RunResult::Success),
         ] {
             let (run, outcome) = finished(n, unit, result);
-            store.record_run(&run, Timestamp::from_secs(10), outcome).unwrap();
+            store
+                .record_run(&run, Timestamp::from_secs(10), outcome)
+                .unwrap();
         }
         // A run still in flight does not hide the last finished one.
         let (run, _) = finished(5, "a.service", RunResult::Success);

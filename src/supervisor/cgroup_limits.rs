@@ -195,8 +195,14 @@ fn memory(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
 }
 
 fn cpu(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
-    let weight = s.rare().cpu_weight.or(s.rare().cpu_shares.map(shares_to_weight));
-    let shares = s.rare().cpu_shares.or(s.rare().cpu_weight.map(weight_to_shares));
+    let weight = s
+        .rare()
+        .cpu_weight
+        .or(s.rare().cpu_shares.map(shares_to_weight));
+    let shares = s
+        .rare()
+        .cpu_shares
+        .or(s.rare().cpu_weight.map(weight_to_shares));
     if s.rare().cpu_quota.is_none() && weight.is_none() {
         return;
     }

@@ -167,7 +167,10 @@ mod tests {
             restart: RestartPolicy::No,
             ..Default::default()
         };
-        s.rare_mut().restart_force_exit_status.signals.insert(Signal::KILL);
+        s.rare_mut()
+            .restart_force_exit_status
+            .signals
+            .insert(Signal::KILL);
         let killed = Some(ProcessExit::Killed(Signal::KILL));
         assert!(should_restart(&s, ServiceResult::Signal, killed, false));
         assert!(!should_restart(&s, ServiceResult::Signal, killed, true));

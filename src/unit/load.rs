@@ -252,7 +252,11 @@ impl UnitIndex {
     /// Every name with an entry (file, mask or alias), in search order,
     /// then the owners of `.wants/` and `.requires/` directories.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        let mut found: Vec<(u32, &str)> = self.entries.iter().map(|(n, (at, _))| (*at, &**n)).collect();
+        let mut found: Vec<(u32, &str)> = self
+            .entries
+            .iter()
+            .map(|(n, (at, _))| (*at, &**n))
+            .collect();
         found.sort_unstable_by_key(|(at, _)| *at);
         found
             .into_iter()

@@ -82,8 +82,12 @@ pub fn apply_service(
             cx.set(&mut s.restart_sec, v);
         }
         "SuccessExitStatus" => exit_status(cx, &mut s.success_exit_status, value),
-        "RestartPreventExitStatus" => exit_status(cx, &mut s.rare_mut().restart_prevent_exit_status, value),
-        "RestartForceExitStatus" => exit_status(cx, &mut s.rare_mut().restart_force_exit_status, value),
+        "RestartPreventExitStatus" => {
+            exit_status(cx, &mut s.rare_mut().restart_prevent_exit_status, value)
+        }
+        "RestartForceExitStatus" => {
+            exit_status(cx, &mut s.rare_mut().restart_force_exit_status, value)
+        }
         "TimeoutStartSec" => {
             let v = parse_timeout(value).map(Some);
             cx.set(&mut s.timeout_start, v);
