@@ -232,7 +232,12 @@ fn tasks_max_stops_a_fork_loop_at_its_limit() {
         .trim()
         .parse()
         .unwrap();
-    let sleeping = count_marked(&marker);
+    // The forked children exec sleep after the main process may have.
+    let mut sleeping = 0;
+    wait_for(Duration::from_secs(10), || {
+        sleeping = count_marked(&marker);
+        sleeping >= 20
+    });
     eprintln!("{test}: {tasks} tasks, {sleeping} sleeps of 41 asked for");
     let dirs = all_cgroups(pid);
     stop(&d, "forks.service");
@@ -576,8 +581,10 @@ fn a_delegated_cgroup_is_the_services_own() {
         return;
     }
     let worker = cg.join("worker");
+    // Moved, and exec'd (its pid is in worker/cgroup.procs from before).
     let moved = wait_for(Duration::from_secs(10), || {
         fs::read_to_string(worker.join("cgroup.procs")).is_ok_and(|t| !t.trim().is_empty())
+            && count_marked(&marker) == 1
     });
     use std::os::unix::fs::MetadataExt;
     let owner = fs::metadata(&cg).unwrap().uid();
@@ -623,5 +630,125 @@ fn what_cannot_be_enforced_is_said_in_the_log() {
     start(&d, "high.service");
     let log = d.log_lines("high.service");
     assert!(log.iter().any(|l| l.contains(expected)), "{log:?}");
+    assert!(d.terminate());
+}
+
+/// A service whose main process keeps running while a child of it goes
+/// over MemoryMax=: the child is an orphan the daemon reaps (the subshell
+/// that started it exits), so that the daemon sees the OOM kill when it
+/// ends.
+fn oom_child_unit(policy: &str) -> String {
+    format!(
+        "[Service]\nMemoryMax=50M\nOOMPolicy={policy}\n\
+         ExecStart=/bin/sh -c '( (head -c 200M /dev/zero | tail) & ); exec /bin/sleep 60'\n"
+    )
+}
+
+/// The kernel's count of OOM kills in the cgroup of `pid` (v2
+/// memory.events, else v1 memory.oom_control).
+fn oom_kill_count(pid: u32) -> Option<u64> {
+    let (_, text) = cgroup_file(pid, "memory.events", "memory", "memory.oom_control")?;
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once(' ')?;
+        (k == "oom_kill").then(|| v.trim().parse().ok())?
+    })
+}
+
+/// `OOMPolicy=continue`: a child killed by the OOM killer is logged, and
+/// the service goes on running with its main process.
+#[test]
+fn oom_policy_continue_keeps_the_service_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = oom_child_unit("continue");
+    let mut d = Daemon::new(dir.path(), &[("goes-on.service", unit.as_str())]);
+    d.start();
+    let test = "OOMPolicy=continue";
+    let Some(_) = mode(&d, test) else { return };
+    if !has_controller(&d, "memory") {
+        eprintln!("{test}: skipped: no memory controller");
+        return;
+    }
+    start(&d, "goes-on.service");
+    let pid = main_pid(&d, "goes-on.service");
+    let dirs = all_cgroups(pid);
+    let seen = wait_for(Duration::from_secs(30), || {
+        d.log_lines("goes-on.service")
+            .iter()
+            .any(|l| l.contains("killed by the OOM killer"))
+    });
+    let kills = oom_kill_count(pid);
+    // A moment for a wrong policy to act.
+    std::thread::sleep(Duration::from_millis(300));
+    let state = d.property(Some("goes-on.service"), "ActiveState");
+    let result = d.property(Some("goes-on.service"), "Result");
+    let main_now = d.property(Some("goes-on.service"), "MainPID");
+    let alive = Path::new(&format!("/proc/{pid}")).exists();
+    eprintln!("{test}: OOM kills in its cgroup: {kills:?}");
+    stop(&d, "goes-on.service");
+    assert!(
+        seen,
+        "no OOM kill seen: {:?}",
+        d.log_lines("goes-on.service")
+    );
+    assert!(kills.is_some_and(|n| n >= 1), "{kills:?}");
+    assert_eq!(state, "active");
+    assert_eq!(result, "success");
+    assert_eq!(main_now, pid.to_string());
+    assert!(alive);
+    assert_removed(&dirs);
+    assert!(d.terminate());
+}
+
+/// `OOMPolicy=kill`: once a child is killed by the OOM killer, the rest of
+/// the service (its main process here) is killed and the result is
+/// `oom-kill`.
+#[test]
+fn oom_policy_kill_ends_the_rest_with_result_oom_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = oom_child_unit("kill");
+    let mut d = Daemon::new(dir.path(), &[("all-go.service", unit.as_str())]);
+    d.start();
+    let test = "OOMPolicy=kill";
+    let Some(_) = mode(&d, test) else { return };
+    if !has_controller(&d, "memory") {
+        eprintln!("{test}: skipped: no memory controller");
+        return;
+    }
+    start(&d, "all-go.service");
+    let pid = main_pid(&d, "all-go.service");
+    let dirs = all_cgroups(pid);
+    let ended = wait_for(Duration::from_secs(30), || {
+        d.property(Some("all-go.service"), "ActiveState") == "failed"
+    });
+    let state = d.property(Some("all-go.service"), "ActiveState");
+    if !ended {
+        stop(&d, "all-go.service");
+    }
+    assert!(ended, "still {state}: {:?}", d.log_lines("all-go.service"));
+    assert_eq!(d.property(Some("all-go.service"), "Result"), "oom-kill");
+    assert!(
+        wait_for(Duration::from_secs(5), || !Path::new(&format!(
+            "/proc/{pid}"
+        ))
+        .exists()),
+        "the main process {pid} lives on"
+    );
+    let log = d.log_lines("all-go.service");
+    assert!(
+        log.iter().any(|l| l.contains("killed by the OOM killer")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Failed with result 'oom-kill'.")),
+        "{log:?}"
+    );
+    let runs = d.finished("all-go.service");
+    assert_eq!(
+        runs[0].result.map(|r| r.as_str()),
+        Some("oom-kill"),
+        "{runs:?}"
+    );
+    assert_removed(&dirs);
     assert!(d.terminate());
 }

@@ -352,7 +352,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__daemon)
-            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --crontab --clock --localtime --help --version"
+            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --crontab --cgroup --clock --localtime --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +375,10 @@ _sundial() {
                     return 0
                     ;;
                 --crontab)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cgroup)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -225,6 +225,7 @@ _arguments "${_arguments_options[@]}" : \
 '--socket=[Listen for commands on this Unix socket]:PATH:_files' \
 '--config=[Read settings from this TOML file (it must exist when given); its keys are under CONFIGURATION in sundial-daemon(1)]:FILE:_files' \
 '*--crontab=[Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted]:FILE:_files' \
+'--cgroup=[Make the services'\'' cgroups in this cgroup v2 directory instead of the daemon'\''s own\: a path below the cgroup v2 mount (\`/sundial\` or \`/sys/fs/cgroup/sundial\`). It must exist and be writable, or the daemon does not start; the daemon moves itself into a leaf of its subtree there. Overrides \`cgroup\` in the config file]:PATH:_files' \
 '--clock=[Where the daemon reads the time\: \`real\`, or \`manual\` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)]:CLOCK:(real manual)' \
 '--localtime=[Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)]:FILE:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \

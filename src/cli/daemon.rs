@@ -76,6 +76,13 @@ pub struct Args {
     /// the last good one. Six-field lines (seconds first) are accepted.
     #[arg(long, value_name = "FILE")]
     pub crontab: Vec<PathBuf>,
+    /// Make the services' cgroups in this cgroup v2 directory instead of the
+    /// daemon's own: a path below the cgroup v2 mount (`/sundial` or
+    /// `/sys/fs/cgroup/sundial`). It must exist and be writable, or the daemon
+    /// does not start; the daemon moves itself into a leaf of its subtree
+    /// there. Overrides `cgroup` in the config file.
+    #[arg(long, value_name = "PATH")]
+    pub cgroup: Option<PathBuf>,
     /// Where the daemon reads the time: `real`, or `manual` for tests (needs
     /// SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through
     /// clock.sock beside the control socket).
@@ -105,6 +112,7 @@ pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
             .collect(),
+        cgroup: args.cgroup,
     };
     run(options)?;
     Ok(ExitCode::SUCCESS)

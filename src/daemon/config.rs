@@ -16,6 +16,7 @@
 //! default_start_limit_burst = 5
 //! default_tasks_max = "15%"   # TasksMax= of services that set none
 //! default_environment = { LANG = "C.UTF-8" }
+//! cgroup = "/sundial"          # the cgroup v2 subtree to use (--cgroup)
 //! ```
 //!
 //! Every key is optional; an unknown key is an error naming its line, so that a
@@ -111,6 +112,7 @@ struct RawManager {
     default_tasks_max: Option<RawTasks>,
     #[serde(default)]
     default_environment: BTreeMap<String, String>,
+    cgroup: Option<PathBuf>,
 }
 
 /// One key of the config file, as the manual documents it.
@@ -228,6 +230,19 @@ pub const KEYS: &[ConfigKey] = &[
                   DefaultEnvironment=); `sundial set-environment` adds more until the daemon \
                   exits.",
     },
+    ConfigKey {
+        section: "manager",
+        key: "cgroup",
+        value:
+            "a cgroup v2 directory: a path below the cgroup v2 mount (\"/sundial\", \"sundial\"), \
+                or the full path (\"/sys/fs/cgroup/sundial\")",
+        default: "the daemon's own cgroup",
+        meaning: "The cgroup the daemon makes its services' cgroups in, instead of its own \
+                  (`--cgroup` overrides it). It must exist and be writable by the daemon's user, \
+                  or the daemon does not start; the daemon moves itself into a leaf of its \
+                  subtree there (`sundial-.../supervisor`), so that the cgroup holds no process \
+                  and controllers can be enabled for the services.",
+    },
 ];
 
 /// The daemon's settings, checked.
@@ -245,6 +260,9 @@ pub struct Config {
     pub default_environment: Vec<(String, String)>,
     /// TasksMax= of services that set none.
     pub default_tasks_max: Option<Limit>,
+    /// The cgroup v2 directory to use as the daemon's subtree (`--cgroup`
+    /// overrides it); none: the daemon's own cgroup.
+    pub cgroup: Option<PathBuf>,
 }
 
 /// 64 MiB of captured text by default: months of a typical cron table's
@@ -264,6 +282,7 @@ impl Default for Config {
             defaults: ManagerDefaults::default(),
             default_environment: Vec::new(),
             default_tasks_max: None,
+            cgroup: None,
         }
     }
 }
@@ -384,6 +403,7 @@ impl Config {
             config.default_tasks_max =
                 Some(tasks_limit(t).map_err(|m| value_error("manager.default_tasks_max", m))?);
         }
+        config.cgroup = m.cgroup.clone();
         config.default_environment = m
             .default_environment
             .iter()

@@ -91,6 +91,9 @@ pub struct DaemonOptions {
     pub manual_clock: bool,
     /// `--crontab FILE`: crontabs to run as they are.
     pub crontabs: Vec<std::path::PathBuf>,
+    /// `--cgroup PATH`: the cgroup v2 directory to use as the daemon's
+    /// subtree (over the config's `[manager] cgroup`).
+    pub cgroup: Option<std::path::PathBuf>,
 }
 
 /// Why the daemon could not start or had to stop.
@@ -117,6 +120,9 @@ pub enum DaemonError {
     /// The handover of `daemon-reexec` cannot be read.
     #[error("cannot take over from the previous program: {0}")]
     Reexec(reexec::ReexecError),
+    /// The cgroup `--cgroup` or `[manager] cgroup` names is unusable.
+    #[error(transparent)]
+    Cgroup(#[from] crate::supervisor::cgroup::NamedCgroupError),
     /// `--clock=manual` without the test variable.
     #[error("--clock=manual is for tests and needs {MANUAL_CLOCK_ENV}=1 in the environment")]
     ManualClockRefused,
@@ -148,7 +154,10 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let env = HostEnv::from_process();
     let paths = DaemonPaths::resolve(options.scope, &options.paths, &env)?;
-    let config = Config::load(&paths.config, paths.config_required)?;
+    let mut config = Config::load(&paths.config, paths.config_required)?;
+    if let Some(cgroup) = &options.cgroup {
+        config.cgroup = Some(cgroup.clone());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -494,6 +503,30 @@ fn supervisor(
     // `SUNDIAL_CGROUPS=off`: processes are tracked by the process tree even
     // where a cgroup v2 tree is writable (see supervisor::ownership).
     supervisor_config.cgroups = cgroups_wanted(std::env::var("SUNDIAL_CGROUPS").ok().as_deref());
+    // Test aid: the freeze-and-kill loop of kernels without cgroup.kill,
+    // on a kernel with it.
+    use crate::supervisor::control_group;
+    match std::env::var(control_group::NO_CGROUP_KILL_ENV).as_deref() {
+        Ok("1") => {
+            control_group::act_without_cgroup_kill(false);
+            report(format!(
+                "cgroups: acting as if the kernel had no cgroup.kill: SIGKILL by freezing the cgroup ({}=1, a test aid)",
+                control_group::NO_CGROUP_KILL_ENV
+            ));
+        }
+        Ok("freeze") => {
+            control_group::act_without_cgroup_kill(true);
+            report(format!(
+                "cgroups: acting as if the kernel had no cgroup.kill or cgroup.freeze: SIGKILL by the v1 freezer ({}=freeze, a test aid)",
+                control_group::NO_CGROUP_KILL_ENV
+            ));
+        }
+        _ => {}
+    }
+    // A cgroup named for the subtree is used or the daemon does not start.
+    if let Some(named) = &config.cgroup {
+        supervisor_config.named_cgroup = Some(crate::supervisor::cgroup::named(named)?);
+    }
     // Variables that are no Unicode cannot be a locale or a path we pass on.
     let process_env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -523,7 +556,7 @@ fn supervisor(
     }
     let (sink, sink_rx) = channel_sink();
     let mut supervisor = Supervisor::new(supervisor_config, Box::new(sink)).map_err(io_error(
-        "cannot set up the supervisor (notify socket, SIGCHLD)",
+        "cannot set up the supervisor (notify socket, SIGCHLD, cgroup subtree)",
     ))?;
     supervisor.set_resolver(units.resolver());
     report(supervisor.process_tracking());

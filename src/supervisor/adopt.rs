@@ -389,7 +389,10 @@ impl Supervisor {
             request.cgroup_procs.as_deref().and_then(Path::parent),
             self.cgroups.as_mut(),
         ) {
-            (Some(old), Some(groups)) => groups.take_over(&name, old).ok(),
+            (Some(old), Some(groups)) => {
+                let slice = super::control_group::slice_dirs(&s.machine.unit().service);
+                groups.take_over(&name, &slice, old).ok()
+            }
             _ => None,
         };
         // Its output, read again: the main process's pipes (else the

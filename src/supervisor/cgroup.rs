@@ -20,9 +20,89 @@ use crate::unit::service::Limit;
 pub struct Delegation {
     /// Where the cgroup v2 hierarchy is mounted.
     pub mount: PathBuf,
-    /// The daemon's own cgroup in it.
+    /// The daemon's own cgroup in it, or the one `--cgroup` names.
     pub root: PathBuf,
     pub controllers: Vec<String>,
+    /// `root` is the cgroup `--cgroup` (`[manager] cgroup`) names, which the
+    /// daemon is not in: it moves itself into a leaf of its subtree there
+    /// (see [`super::control_group::ControlGroups::create`]).
+    pub named: bool,
+}
+
+/// Why the cgroup `--cgroup` (or `[manager] cgroup`) names cannot be the
+/// daemon's subtree; each names the cgroup.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NamedCgroupError {
+    /// No cgroup v2 hierarchy is mounted (a pure v1 machine).
+    #[error("cgroup {0}: no cgroup v2 hierarchy is mounted")]
+    NoV2Mount(PathBuf),
+    /// A `..` in the path, or an absolute path that is neither below the
+    /// mount nor a cgroup path.
+    #[error("cgroup {given}: not a directory below the cgroup v2 mount {mount} (a path below it, relative or absolute, without ..)")]
+    Outside {
+        /// The path as given.
+        given: PathBuf,
+        /// The cgroup v2 mount point.
+        mount: PathBuf,
+    },
+    /// The directory is not there, or not a cgroup.
+    #[error("cgroup {0}: no such cgroup v2 directory (make it first, e.g. with mkdir)")]
+    Missing(PathBuf),
+    /// This user may not make cgroups in it or move processes into it.
+    #[error("cgroup {0}: not writable by this user (the directory and its cgroup.procs must be; delegate it with chown)")]
+    NotWritable(PathBuf),
+}
+
+/// The cgroup directory `given` stands for: below the cgroup v2 `mount`,
+/// either spelled with the mount in front or as a cgroup path as
+/// `/proc/PID/cgroup` and `ControlGroup=` show them (`/a/b` or `a/b`).
+pub fn resolve_named(mount: &Path, given: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let rel = given.strip_prefix(mount).unwrap_or(given);
+    let mut out = mount.to_path_buf();
+    for c in rel.components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::RootDir | Component::CurDir => {}
+            Component::ParentDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The cgroup v2 mount point, from `/proc/self/mountinfo`.
+fn v2_mount() -> Option<PathBuf> {
+    let mountinfo = fs::read_to_string("/proc/self/mountinfo").ok()?;
+    mountinfo.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        post.starts_with("cgroup2 ")
+            .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
+    })
+}
+
+/// The cgroup `--cgroup` names, checked: below the cgroup v2 mount, a
+/// cgroup, writable (the daemon makes its subtree there and moves itself
+/// and its services' processes into it).
+pub fn named(given: &Path) -> Result<Delegation, NamedCgroupError> {
+    let mount = v2_mount().ok_or_else(|| NamedCgroupError::NoV2Mount(given.to_path_buf()))?;
+    let root = resolve_named(&mount, given).ok_or_else(|| NamedCgroupError::Outside {
+        given: given.to_path_buf(),
+        mount: mount.clone(),
+    })?;
+    let controllers: Vec<String> = fs::read_to_string(root.join("cgroup.controllers"))
+        .map_err(|_| NamedCgroupError::Missing(root.clone()))?
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if !writable(&root) || !writable(&root.join("cgroup.procs")) {
+        return Err(NamedCgroupError::NotWritable(root));
+    }
+    Ok(Delegation {
+        mount,
+        root,
+        controllers,
+        named: true,
+    })
 }
 
 /// Finds the daemon's own cgroup v2 directory and checks it is writable: a
@@ -30,12 +110,7 @@ pub struct Delegation {
 /// hybrid layout's controller-less tracking hierarchy. The controllers that
 /// can be enabled are those listed in its `cgroup.controllers`.
 pub fn detect() -> Option<Delegation> {
-    let mountinfo = fs::read_to_string("/proc/self/mountinfo").ok()?;
-    let mount = mountinfo.lines().find_map(|l| {
-        let (pre, post) = l.split_once(" - ")?;
-        post.starts_with("cgroup2 ")
-            .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
-    })?;
+    let mount = v2_mount()?;
     let own = fs::read_to_string("/proc/self/cgroup").ok()?;
     let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?;
     let me = super::control_group::proc_self().map_or_else(std::process::id, |(pid, _)| pid);
@@ -49,6 +124,7 @@ pub fn detect() -> Option<Delegation> {
         mount,
         root,
         controllers,
+        named: false,
     })
 }
 
@@ -232,6 +308,18 @@ mod tests {
             "a/sundial-8-99-0/supervisor"
         );
         assert_eq!(own_root("a/supervisor", 7), "a/supervisor");
+    }
+
+    #[test]
+    fn a_named_cgroup_is_below_the_mount_however_it_is_spelled() {
+        let mount = Path::new("/sys/fs/cgroup");
+        let want = Some(PathBuf::from("/sys/fs/cgroup/a/b"));
+        assert_eq!(resolve_named(mount, Path::new("/sys/fs/cgroup/a/b")), want);
+        assert_eq!(resolve_named(mount, Path::new("/a/b")), want);
+        assert_eq!(resolve_named(mount, Path::new("a/b")), want);
+        assert_eq!(resolve_named(mount, Path::new("./a/b/")), want);
+        assert_eq!(resolve_named(mount, Path::new("a/../../etc")), None);
+        assert_eq!(resolve_named(mount, Path::new("/sys/fs/cgroup/../x")), None);
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! in it. A service's command joins all of them before its exec (see the
 //! spawn path), and they go when the unit stops, like its v2 cgroup.
 //! Tracking stays with the v2 cgroup (or the process tree): v1 has no
-//! `cgroup.events`.
+//! `cgroup.events`. A service whose v2 cgroup cannot be frozen (none, or a
+//! kernel before 5.2) joins the freezer hierarchy too, for SIGKILL by
+//! freezing ([`freeze_and_kill`]).
 
 use std::fs;
 use std::io;
@@ -17,8 +19,13 @@ use std::path::{Path, PathBuf};
 
 use super::control_group::{escape, remove_empty_tree};
 
-/// The controllers sundial writes limits to or reads accounting from in v1.
-pub const CONTROLLERS: [&str; 5] = ["memory", "cpu", "cpuacct", "pids", "blkio"];
+/// The controllers sundial writes limits to or reads accounting from in v1,
+/// and the freezer, which ends a service's processes where the kernel's
+/// cgroup v2 can neither kill nor freeze a cgroup (see [`freeze_and_kill`]).
+pub const CONTROLLERS: [&str; 6] = ["memory", "cpu", "cpuacct", "pids", "blkio", FREEZER];
+
+/// The v1 freezer controller.
+pub const FREEZER: &str = "freezer";
 
 /// One v1 hierarchy the daemon may create cgroups in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +226,66 @@ impl V1Groups {
     }
 }
 
+/// Rounds of [`freeze_and_kill`] before it gives up on a cgroup that does
+/// not empty.
+const FREEZE_ROUNDS: usize = 64;
+
+/// How long a round waits for the freeze, then for the killed processes to
+/// leave.
+const FREEZE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// SIGKILL to every process of a v1 freezer cgroup `dir` (and the cgroups
+/// below it), as a process that forks cannot outrun it: `FROZEN` into
+/// `freezer.state`, SIGKILL to every process listed, `THAWED` so that they
+/// die, round again until none is left. False where the cgroup cannot be
+/// frozen.
+pub fn freeze_and_kill(dir: &Path) -> bool {
+    let state = dir.join("freezer.state");
+    for _ in 0..FREEZE_ROUNDS {
+        if fs::write(&state, "FROZEN").is_err() {
+            return false;
+        }
+        // FREEZING until every task has stopped.
+        let deadline = std::time::Instant::now() + FREEZE_WAIT;
+        while std::time::Instant::now() < deadline
+            && !fs::read_to_string(&state).is_ok_and(|t| t.trim() == "FROZEN")
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let pids = procs_below(dir);
+        for pid in &pids {
+            let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = fs::write(&state, "THAWED");
+        if pids.is_empty() {
+            return true;
+        }
+        let deadline = std::time::Instant::now() + FREEZE_WAIT;
+        while !procs_below(dir).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if procs_below(dir).is_empty() {
+            return true;
+        }
+    }
+    true
+}
+
+/// The processes of a v1 cgroup and of the cgroups below it.
+pub fn procs_below(dir: &Path) -> Vec<nix::unistd::Pid> {
+    let mut pids = fs::read_to_string(dir.join("cgroup.procs"))
+        .map(|t| super::control_group::parse_pids(&t))
+        .unwrap_or_default();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                pids.extend(procs_below(&e.path()));
+            }
+        }
+    }
+    pids
+}
+
 impl Drop for V1Groups {
     fn drop(&mut self) {
         for (_, base) in &self.subtrees {
@@ -273,6 +340,7 @@ mod tests {
                     "memory".into(),
                     "/sys/fs/cgroup/memory/process_api/abc".into()
                 ),
+                ("freezer".into(), "/sys/fs/cgroup/freezer".into()),
                 ("pids".into(), "/sys/fs/cgroup/pids/user.slice/x".into()),
             ]
         );
@@ -289,6 +357,66 @@ mod tests {
         assert_eq!(paths[0], (vec!["pids".to_owned()], "/user.slice/x".into()));
         assert!(paths.iter().all(|(c, _)| !c.is_empty()));
         assert_eq!(paths.len(), 4);
+    }
+
+    /// The v1 freezer's loop ends a cgroup whose processes keep forking
+    /// children into sessions of their own, in a freezer cgroup of the
+    /// test's own.
+    #[test]
+    fn freeze_and_kill_ends_a_v1_freezer_cgroup_of_forking_processes() {
+        let Some(h) = detect()
+            .into_iter()
+            .find(|h| h.controllers.iter().any(|c| c == FREEZER))
+        else {
+            eprintln!("skipped: no writable cgroup v1 freezer hierarchy");
+            return;
+        };
+        let dir = h
+            .own
+            .join(format!("sundial-test-{}-v1freeze", std::process::id()));
+        if let Err(e) = fs::create_dir(&dir) {
+            eprintln!("skipped: cannot make {}: {e}", dir.display());
+            return;
+        }
+        let script = format!(
+            "echo $$ > {}/cgroup.procs || exit 1; \
+             while :; do setsid sh -c 'sleep 60' & setsid sh -c 'sleep 60' & sleep 0.01; done",
+            dir.display()
+        );
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", &script])
+            .spawn()
+            .unwrap();
+        let mut many = false;
+        for _ in 0..500 {
+            if procs_below(&dir).len() >= 20 {
+                many = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let done = freeze_and_kill(&dir);
+        let left = procs_below(&dir);
+        let state = fs::read_to_string(dir.join("freezer.state")).unwrap_or_default();
+        // Whatever happened, nothing is left running or behind.
+        let _ = fs::write(dir.join("freezer.state"), "THAWED");
+        for pid in procs_below(&dir) {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        for _ in 0..100 {
+            if procs_below(&dir).is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        remove_empty_tree(&dir);
+        assert!(many, "the forker did not start");
+        assert!(done);
+        assert!(left.is_empty(), "left: {left:?}");
+        assert_eq!(state.trim(), "THAWED");
+        assert!(!dir.exists(), "{} is left", dir.display());
     }
 
     #[test]

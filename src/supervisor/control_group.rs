@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use nix::unistd::Pid;
 
@@ -47,9 +47,10 @@ pub struct ControlGroups {
     own: PathBuf,
     /// `own/sundial-...`.
     base: PathBuf,
-    /// Escaped directory name -> unit, for telling which unit a process
-    /// belongs to.
-    units: HashMap<String, String>,
+    /// Service directory (absolute) -> unit, for telling which unit a
+    /// process belongs to; a service in a slice is below the slice's
+    /// directories.
+    units: HashMap<PathBuf, String>,
     /// The daemon's pid (the process moved into a leaf when needed).
     me: u32,
 }
@@ -80,13 +81,21 @@ impl ControlGroups {
         let me = std::process::id();
         let base = own.join(name);
         fs::create_dir_all(&base)?;
-        Ok(ControlGroups {
+        let groups = ControlGroups {
             mount,
             own,
             base,
             units: HashMap::new(),
             me,
-        })
+        };
+        // A cgroup named with `--cgroup` is not the daemon's own: it moves
+        // into its leaf there, so that the commands it forks move from a
+        // cgroup of the subtree into another (a move needs write access
+        // to the common ancestor) and the named cgroup holds no process.
+        if d.named {
+            groups.enter_leaf()?;
+        }
+        Ok(groups)
     }
 
     /// The subtree's directory.
@@ -95,18 +104,30 @@ impl ControlGroups {
     }
 
     /// Makes (or finds, with leftovers of an earlier run) the directory of
-    /// `unit`.
-    pub fn prepare(&mut self, unit: &str) -> io::Result<ServiceCgroup> {
-        let name = escape(unit);
-        let dir = self.base.join(&name);
+    /// `unit`: `base/<unit>`, or with `Slice=` (`slice`, the slice's
+    /// directories as [`crate::unit::foreign::slice_cgroup`] nests them)
+    /// `base/<slice dirs>/<unit>`.
+    pub fn prepare(&mut self, unit: &str, slice: &str) -> io::Result<ServiceCgroup> {
+        let dir = self.dir_of(unit, slice);
         // create_dir_all: the base may have been swept by a daemon in
         // another pid namespace that took it for a dead daemon's.
         fs::create_dir_all(&dir)?;
-        self.units.insert(name, unit.to_owned());
+        self.units.insert(dir.clone(), unit.to_owned());
         Ok(ServiceCgroup {
             controllers: has_controllers(&dir),
             dir,
         })
+    }
+
+    /// Where `unit`'s cgroup is with the slice directories `slice`; a
+    /// slice path that would leave the subtree (none does, from a parsed
+    /// slice name) is not followed.
+    fn dir_of(&self, unit: &str, slice: &str) -> PathBuf {
+        let mut dir = self.base.clone();
+        if slice_path_is_inside(slice) {
+            dir.push(slice);
+        }
+        dir.join(escape(unit))
     }
 
     /// Takes a directory of an earlier program (daemon-reexec) as `unit`'s.
@@ -114,8 +135,7 @@ impl ControlGroups {
         if !dir.starts_with(&self.base) || !dir.is_dir() {
             return None;
         }
-        let name = dir.file_name()?.to_str()?.to_owned();
-        self.units.insert(name, unit.to_owned());
+        self.units.insert(dir.to_path_buf(), unit.to_owned());
         Some(ServiceCgroup {
             controllers: has_controllers(dir),
             dir: dir.to_path_buf(),
@@ -126,13 +146,13 @@ impl ControlGroups {
     /// processes (with those of the cgroups below it) move into `unit`'s
     /// cgroup here, and `old` goes once empty, with the killed daemon's
     /// subtree when nothing else is left in it.
-    pub fn take_over(&mut self, unit: &str, old: &Path) -> io::Result<ServiceCgroup> {
+    pub fn take_over(&mut self, unit: &str, slice: &str, old: &Path) -> io::Result<ServiceCgroup> {
         if old.starts_with(&self.base) {
             return self
                 .adopt(unit, old)
                 .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound));
         }
-        let cg = self.prepare(unit)?;
+        let cg = self.prepare(unit, slice)?;
         // A process that forks while the others move leaves its child
         // behind: go round until nothing is left (or nothing moves).
         for _ in 0..16 {
@@ -145,28 +165,50 @@ impl ControlGroups {
             }
         }
         remove_empty_tree(old);
-        if let Some(subtree) = old.parent() {
-            let stale = subtree
-                .file_name()
-                .and_then(|n| n.to_str())
-                .and_then(parse_subtree_name)
-                .is_some();
-            if stale && subtree != self.base {
-                let _ = fs::remove_dir(subtree);
+        // Up to the killed daemon's subtree: its slices' directories, then
+        // the subtree itself, each once empty; never above the cgroup the
+        // subtrees are made in.
+        let ours = old.starts_with(&self.own);
+        for above in old.ancestors().skip(1).take_while(|_| ours) {
+            let Some(name) = above.file_name().and_then(|n| n.to_str()) else {
+                break;
+            };
+            if above == self.base || above == self.own {
+                break;
             }
+            if parse_subtree_name(name).is_some() {
+                let _ = fs::remove_dir(above);
+                break;
+            }
+            if !name.ends_with(".slice") {
+                break;
+            }
+            let _ = fs::remove_dir(above);
         }
         Ok(cg)
     }
 
-    /// Removes `unit`'s directory, with the cgroups the service made below
-    /// it, if no process is left in them; whether it is gone.
-    pub fn remove(&mut self, unit: &str) -> bool {
-        let name = escape(unit);
-        let dir = self.base.join(&name);
-        remove_empty_tree(&dir);
+    /// Removes a service's directory `dir`, with the cgroups the service
+    /// made below it, if no process is left in them, and then the
+    /// directories of its slice that are left empty; whether the service's
+    /// is gone.
+    pub fn remove(&mut self, dir: &Path) -> bool {
+        if !dir.starts_with(&self.base) || dir == self.base {
+            return false;
+        }
+        remove_empty_tree(dir);
         let gone = !dir.exists();
         if gone {
-            self.units.remove(&name);
+            self.units.remove(dir);
+            for above in dir.ancestors().skip(1) {
+                if above == self.base || !above.starts_with(&self.base) {
+                    break;
+                }
+                // Another service of the slice still there: it stays.
+                if fs::remove_dir(above).is_err() {
+                    break;
+                }
+            }
         }
         gone
     }
@@ -176,8 +218,11 @@ impl ControlGroups {
         let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
         let path = unified_path(&text)?;
         let full = self.mount.join(path.trim_start_matches('/'));
-        let name = child_of(&full, &self.base)?;
-        self.units.get(name).map(String::as_str)
+        // The service's own directory, or one it made below it.
+        full.ancestors()
+            .take_while(|d| d.starts_with(&self.base) && *d != self.base)
+            .find_map(|d| self.units.get(d))
+            .map(String::as_str)
     }
 
     /// `ControlGroup=`: the path below the mount point, as systemd shows it.
@@ -212,10 +257,23 @@ impl ControlGroups {
         if !alone {
             return Ok(false);
         }
+        self.enter_leaf()?;
+        Ok(true)
+    }
+
+    /// Moves the daemon into `base/supervisor`.
+    fn enter_leaf(&self) -> io::Result<()> {
         let leaf = self.base.join(SUPERVISOR_LEAF);
         fs::create_dir_all(&leaf)?;
-        fs::write(leaf.join("cgroup.procs"), me.to_string())?;
-        Ok(true)
+        fs::write(leaf.join("cgroup.procs"), self.me.to_string()).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot move the daemon into {}: {e}",
+                    leaf.join("cgroup.procs").display()
+                ),
+            )
+        })
     }
 }
 
@@ -259,10 +317,111 @@ pub fn processes(dir: &Path) -> Vec<Pid> {
     pids
 }
 
-/// SIGKILL to every process of the cgroup at once, the kernel's
-/// `cgroup.kill` (Linux 5.14); false where there is none.
+/// Test aid: set at start by the daemon when `SUNDIAL_TEST_NO_CGROUP_KILL=1`
+/// is in its environment, it makes [`kill_all`] act as on a kernel without
+/// `cgroup.kill` (before 5.14), so that the freeze-and-kill loop that such
+/// kernels get is tested on kernels that have it.
+static NO_CGROUP_KILL: AtomicBool = AtomicBool::new(false);
+
+/// Test aid: with `SUNDIAL_TEST_NO_CGROUP_KILL=freeze`, the daemon acts as on
+/// a kernel whose cgroup v2 has neither `cgroup.kill` nor `cgroup.freeze`
+/// (before 5.2): SIGKILL goes by the v1 freezer where it is mounted.
+static NO_CGROUP_FREEZE: AtomicBool = AtomicBool::new(false);
+
+/// The environment variable of the test aid [`act_without_cgroup_kill`].
+pub const NO_CGROUP_KILL_ENV: &str = "SUNDIAL_TEST_NO_CGROUP_KILL";
+
+/// Test aid: from now on, act as if the kernel had no `cgroup.kill`, and
+/// with `freeze` no v2 `cgroup.freeze` either.
+pub fn act_without_cgroup_kill(freeze: bool) {
+    NO_CGROUP_KILL.store(true, Ordering::Relaxed);
+    NO_CGROUP_FREEZE.store(freeze, Ordering::Relaxed);
+}
+
+/// Whether the cgroup v2 `dir` can be frozen (`cgroup.freeze`, Linux 5.2).
+pub fn can_freeze(dir: &Path) -> bool {
+    !NO_CGROUP_FREEZE.load(Ordering::Relaxed) && dir.join("cgroup.freeze").exists()
+}
+
+/// Whether [`act_without_cgroup_kill`] was called (the start-up line says so).
+pub fn acting_without_cgroup_kill() -> bool {
+    NO_CGROUP_KILL.load(Ordering::Relaxed)
+}
+
+/// SIGKILL to every process of the cgroup and the cgroups below it: at
+/// once with the kernel's `cgroup.kill` (Linux 5.14), else by
+/// [`freeze_and_kill`]; false where neither works (no cgroup.freeze:
+/// before Linux 5.2).
 pub fn kill_all(dir: &Path) -> bool {
-    fs::write(dir.join("cgroup.kill"), "1").is_ok()
+    if !acting_without_cgroup_kill() && fs::write(dir.join("cgroup.kill"), "1").is_ok() {
+        return true;
+    }
+    freeze_and_kill(dir)
+}
+
+/// Rounds of [`freeze_and_kill`] before it gives up on a cgroup that does
+/// not empty (a process stuck in the kernel).
+const FREEZE_ROUNDS: usize = 64;
+
+/// How long a round waits for the kernel to report the cgroup frozen.
+const FREEZE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// SIGKILL to every process of a cgroup v2 where the kernel has no
+/// `cgroup.kill`, as a process that forks cannot outrun it: freeze the
+/// cgroup (`cgroup.freeze`, which freezes the cgroups below it too), send
+/// SIGKILL to every process listed then, thaw so that they die, and go
+/// round until no process is left. False where the cgroup cannot be
+/// frozen (no `cgroup.freeze`); true once it is empty or after
+/// `FREEZE_ROUNDS`.
+pub fn freeze_and_kill(dir: &Path) -> bool {
+    if !can_freeze(dir) {
+        return false;
+    }
+    let freeze = dir.join("cgroup.freeze");
+    for _ in 0..FREEZE_ROUNDS {
+        if fs::write(&freeze, "1").is_err() {
+            return false;
+        }
+        wait_frozen(dir);
+        let pids = processes(dir);
+        for pid in &pids {
+            let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = fs::write(&freeze, "0");
+        if pids.is_empty() {
+            return true;
+        }
+        // Killed processes leave cgroup.procs as they exit.
+        let deadline = std::time::Instant::now() + FREEZE_WAIT;
+        while populated(dir) == Some(true) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if populated(dir) != Some(true) {
+            return true;
+        }
+    }
+    true
+}
+
+/// Waits (at most [`FREEZE_WAIT`]) for `frozen 1` in `cgroup.events`: the
+/// freeze takes effect as each process reaches the kernel's boundary.
+fn wait_frozen(dir: &Path) {
+    let deadline = std::time::Instant::now() + FREEZE_WAIT;
+    while std::time::Instant::now() < deadline {
+        let frozen = fs::read_to_string(dir.join("cgroup.events"))
+            .is_ok_and(|t| parse_frozen(&t) == Some(true));
+        if frozen {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// `frozen 0|1` of a `cgroup.events` text.
+pub fn parse_frozen(text: &str) -> Option<bool> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("frozen "))
+        .map(|v| v.trim() != "0")
 }
 
 fn writable(path: &Path) -> bool {
@@ -361,19 +520,30 @@ pub fn escape(unit: &str) -> String {
     }
 }
 
+/// The directories of a service's `Slice=` below the daemon's subtree
+/// (`a.slice/a-b.slice`), empty without one.
+pub fn slice_dirs(service: &crate::unit::service::ServiceSection) -> String {
+    service
+        .slice
+        .as_ref()
+        .map(crate::unit::foreign::slice_cgroup)
+        .unwrap_or_default()
+}
+
+/// Whether a slice's directories (`a.slice/a-b.slice`, or empty: no
+/// slice) stay below the directory they are joined to: relative, made of
+/// `.slice` names only.
+pub fn slice_path_is_inside(slice: &str) -> bool {
+    slice.is_empty()
+        || (!slice.starts_with('/')
+            && slice
+                .split('/')
+                .all(|part| part.ends_with(".slice") && part.len() > 6 && !part.starts_with('.')))
+}
+
 /// The cgroup v2 path in a `/proc/PID/cgroup` text (the `0::` line).
 pub fn unified_path(text: &str) -> Option<&str> {
     text.lines().find_map(|l| l.strip_prefix("0::"))
-}
-
-/// The name of the child of `base` that `path` is in (or is).
-pub fn child_of<'a>(path: &'a Path, base: &Path) -> Option<&'a str> {
-    path.strip_prefix(base)
-        .ok()?
-        .components()
-        .next()?
-        .as_os_str()
-        .to_str()
 }
 
 /// `populated 0|1` of a `cgroup.events` text.
@@ -456,6 +626,67 @@ mod tests {
         assert!(enabled.unwrap().contains(&controller));
     }
 
+    /// The loop of kernels without cgroup.kill ends a cgroup whose
+    /// processes keep forking children that escape into sessions of their
+    /// own, in a cgroup of the test's own below its v2 cgroup.
+    #[test]
+    fn freeze_and_kill_ends_a_cgroup_of_forking_processes() {
+        let Some(d) = super::super::cgroup::detect() else {
+            eprintln!("skipped: no writable cgroup v2 tree");
+            return;
+        };
+        let dir = d
+            .root
+            .join(format!("sundial-test-{}-freeze", std::process::id()));
+        if let Err(e) = fs::create_dir(&dir) {
+            eprintln!("skipped: cannot make {}: {e}", dir.display());
+            return;
+        }
+        if !dir.join("cgroup.freeze").exists() {
+            remove_empty_tree(&dir);
+            eprintln!("skipped: no cgroup.freeze (kernel before 5.2)");
+            return;
+        }
+        // Joins the cgroup, then forks escaping children without end (a
+        // few at a time, so that the machine is not flooded).
+        let script = format!(
+            "echo $$ > {}/cgroup.procs || exit 1; \
+             while :; do setsid sh -c 'sleep 60' & setsid sh -c 'sleep 60' & sleep 0.01; done",
+            dir.display()
+        );
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", &script])
+            .spawn()
+            .unwrap();
+        let mut many = false;
+        for _ in 0..500 {
+            if processes(&dir).len() >= 20 {
+                many = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let done = freeze_and_kill(&dir);
+        let left = processes(&dir);
+        let frozen = fs::read_to_string(dir.join("cgroup.events")).unwrap_or_default();
+        // Whatever happened, nothing is left running or behind.
+        kill_all(&dir);
+        let _ = child.kill();
+        let _ = child.wait();
+        for _ in 0..100 {
+            if populated(&dir) != Some(true) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        remove_empty_tree(&dir);
+        assert!(many, "the forker did not start");
+        assert!(done);
+        assert!(left.is_empty(), "left: {left:?}");
+        assert_eq!(parse_frozen(&frozen), Some(false), "left frozen: {frozen}");
+        assert!(!dir.exists(), "{} is left", dir.display());
+    }
+
     #[test]
     fn subtree_names_round_trip_and_others_are_not_ours() {
         let name = subtree_name(4242, 987_654, 3);
@@ -486,14 +717,22 @@ mod tests {
     fn a_process_is_found_by_its_cgroup_path() {
         let text = "12:pids:/\n1:name=systemd:/\n0::/sundial-1-2-0/cgroup_x.service\n";
         assert_eq!(unified_path(text), Some("/sundial-1-2-0/cgroup_x.service"));
-        let base = Path::new("/sys/fs/cgroup/sundial-1-2-0");
-        let path = Path::new("/sys/fs/cgroup/sundial-1-2-0/a.service");
-        assert_eq!(child_of(path, base), Some("a.service"));
-        // A nested cgroup (a service that delegates) is still the service's.
-        let nested = Path::new("/sys/fs/cgroup/sundial-1-2-0/a.service/sub");
-        assert_eq!(child_of(nested, base), Some("a.service"));
-        assert_eq!(child_of(Path::new("/sys/fs/cgroup/other"), base), None);
         assert_eq!(unified_path("1:name=systemd:/\n"), None);
+    }
+
+    #[test]
+    fn only_slice_names_below_the_subtree_are_followed() {
+        assert!(slice_path_is_inside(""));
+        assert!(slice_path_is_inside("foo.slice/foo-bar.slice"));
+        for outside in [
+            "/foo.slice",
+            "../x.slice",
+            "foo.slice/..",
+            ".slice",
+            "a.service",
+        ] {
+            assert!(!slice_path_is_inside(outside), "{outside}");
+        }
     }
 
     #[test]
@@ -501,6 +740,9 @@ mod tests {
         assert_eq!(parse_populated("populated 1\nfrozen 0\n"), Some(true));
         assert_eq!(parse_populated("populated 0\nfrozen 0\n"), Some(false));
         assert_eq!(parse_populated("frozen 0\n"), None);
+        assert_eq!(parse_frozen("populated 1\nfrozen 1\n"), Some(true));
+        assert_eq!(parse_frozen("populated 1\nfrozen 0\n"), Some(false));
+        assert_eq!(parse_frozen("populated 1\n"), None);
         let pids: Vec<i32> = parse_pids("12\n345\n").iter().map(|p| p.as_raw()).collect();
         assert_eq!(pids, vec![12, 345]);
     }

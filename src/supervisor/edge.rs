@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::cgroup::{self, Delegation};
 use super::cgroup_accounting;
 use super::cgroup_limits;
-use super::control_group::ControlGroups;
+use super::control_group::{self, ControlGroups};
 use super::environment;
 use super::exec_chain;
 use super::input;
@@ -351,6 +351,9 @@ impl Runtime for Edge<'_> {
     }
 
     fn guess_main_pid(&mut self) -> Option<Pid> {
+        if let Some(found) = self.main_pid_in_cgroup() {
+            return found;
+        }
         let living: Vec<Pid> = self
             .procs
             .orphans
@@ -383,7 +386,7 @@ impl Edge<'_> {
             // Made again even where a run left processes in it: a daemon in
             // another pid namespace may have taken it for a dead daemon's
             // and removed it once empty.
-            match groups.prepare(name) {
+            match groups.prepare(name, &super::control_group::slice_dirs(&unit.service)) {
                 Ok(cg) => self.procs.cgroup = Some(cg),
                 Err(e) => {
                     self.procs.cgroup = None;
@@ -414,6 +417,16 @@ impl Edge<'_> {
         // Without a v2 cgroup (cpu.stat), CPU time is cpuacct's.
         if self.procs.cgroup.is_none() && !v1_wanted.is_empty() {
             v1_wanted.push("cpuacct");
+        }
+        // Where its v2 cgroup cannot be frozen (none, or a kernel before
+        // 5.2), the v1 freezer's ends its processes (see kill).
+        let v2_freezes = self
+            .procs
+            .cgroup
+            .as_ref()
+            .is_some_and(|cg| super::control_group::can_freeze(&cg.dir));
+        if !v2_freezes && unit.service.kill_mode != crate::unit::service::KillMode::None {
+            v1_wanted.push(super::cgroup_v1::FREEZER);
         }
         if let Some(v1) = self.resources.v1.as_ref().filter(|_| !v1_wanted.is_empty()) {
             // Only the hierarchies its settings need: a directory costs a
@@ -468,6 +481,29 @@ impl Edge<'_> {
                 problems.join("; ")
             ));
         }
+    }
+
+    /// The main process of a service without `PIDFile=` after its start
+    /// command forked and exited, from the service's cgroup as systemd
+    /// finds it: the one process there that is our child (re-parented to
+    /// the daemon, a subreaper). `None` without a cgroup or with none there,
+    /// to look by the process tree instead; `Some(None)` when several
+    /// qualify: no main process can be told.
+    fn main_pid_in_cgroup(&mut self) -> Option<Option<Pid>> {
+        let cg = self.procs.cgroup.as_ref()?;
+        let me = nix::unistd::getpid();
+        let ours: Vec<Pid> = control_group::processes(&cg.dir)
+            .into_iter()
+            .filter(|pid| procs::stat(*pid).is_some_and(|p| p.ppid == me && !p.zombie))
+            .collect();
+        let one = match ours.as_slice() {
+            [] => return None,
+            [one] => one,
+            _ => return Some(None),
+        };
+        Claims::lock().claim(*one);
+        self.procs.orphans.insert(*one);
+        Some(Some(*one))
     }
 
     /// The kernel's list of our children (which `adopt_orphans` reads) can

@@ -13,6 +13,7 @@ use nix::errno::Errno;
 use nix::sys::signal::{kill, killpg, Signal as NixSignal};
 use nix::unistd::Pid;
 
+use super::cgroup_v1;
 use super::control_group::{self, ServiceCgroup};
 use super::procs::{self, ProcInfo};
 use crate::unit::service::KillMode;
@@ -199,6 +200,12 @@ pub fn signal_run(
         KillScope::MainAndControl => targets.extend(main.into_iter().chain(control)),
         KillScope::All => {
             targets.extend(main.into_iter().chain(control));
+            // Where the v2 cgroup can be neither killed nor frozen.
+            let freezer = set
+                .v1
+                .iter()
+                .find(|d| d.has(cgroup_v1::FREEZER))
+                .map(|d| d.dir.as_path());
             let readable = set
                 .cgroup
                 .as_ref()
@@ -207,15 +214,23 @@ pub fn signal_run(
                 // Every process of the run is in the cgroup; main or control
                 // outside it (none, normally) follow.
                 let mut done = BTreeSet::new();
-                let n = signal_cgroup(&cg.dir, signal, send_sighup, &mut done);
+                let n = signal_cgroup(&cg.dir, freezer, signal, send_sighup, &mut done);
                 let rest: BTreeSet<Pid> = targets.difference(&done).copied().collect();
                 return n + signal_pids(&rest, signal, send_sighup);
+            }
+            let mut count = 0;
+            if let Some(fz) = freezer.filter(|_| signal.number() == libc::SIGKILL) {
+                let pids = cgroup_v1::procs_below(fz);
+                if cgroup_v1::freeze_and_kill(fz) {
+                    count += pids.iter().filter(|p| !targets.contains(p)).count();
+                }
             }
             // The scan of /proc is the expensive part; most runs end with
             // nothing left, which the group check tells cheaply.
             if !set.looks_empty() {
                 targets.extend(set.members(&procs::scan()));
             }
+            return count + signal_pids(&targets, signal, send_sighup);
         }
     }
     signal_pids(&targets, signal, send_sighup)
@@ -229,12 +244,14 @@ fn signal_pids(targets: &BTreeSet<Pid>, signal: Signal, send_sighup: bool) -> us
 }
 
 /// Signals every process of a cgroup; `done` takes those signalled. SIGKILL goes through
-/// `cgroup.kill` where the kernel has it, which no fork can outrun; other
+/// `cgroup.kill` where the kernel has it, else by freezing the cgroup (v2,
+/// else the service's v1 freezer cgroup `freezer`), which no fork can outrun; other
 /// signals go pid by pid, again while new processes turn up (a fork between
 /// the read and the signal), as systemd's cg_kill does. Returns how many
 /// were signalled here.
 fn signal_cgroup(
     dir: &std::path::Path,
+    freezer: Option<&std::path::Path>,
     signal: Signal,
     send_sighup: bool,
     done: &mut BTreeSet<Pid>,
@@ -242,7 +259,8 @@ fn signal_cgroup(
     let mut count = 0;
     if signal.number() == libc::SIGKILL {
         let pids = control_group::processes(dir);
-        if control_group::kill_all(dir) {
+        // cgroup.kill, else freezing the v2 cgroup, else the v1 freezer's.
+        if control_group::kill_all(dir) || freezer.is_some_and(cgroup_v1::freeze_and_kill) {
             count += pids.iter().filter(|p| done.insert(**p)).count();
             return count;
         }

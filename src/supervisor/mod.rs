@@ -97,6 +97,9 @@ pub struct SupervisorConfig {
     pub cgroups: bool,
     /// `DefaultTasksMax=`: TasksMax= of a service that sets none.
     pub default_tasks_max: Option<crate::unit::service::Limit>,
+    /// The cgroup `--cgroup` names, checked ([`cgroup::named`]): the
+    /// subtree is made there instead of in the daemon's own cgroup.
+    pub named_cgroup: Option<cgroup::Delegation>,
 }
 
 impl SupervisorConfig {
@@ -117,6 +120,7 @@ impl SupervisorConfig {
             log_rate_limit: RateLimit::default(),
             cgroups: true,
             default_tasks_max: None,
+            named_cgroup: None,
         }
     }
 }
@@ -315,17 +319,21 @@ impl Supervisor {
         let sigchld = signal(SignalKind::child())?;
         let (log_tx, log_rx) = unbounded_channel();
         let (exec_tx, exec_rx) = unbounded_channel();
-        let delegation = if config.cgroups {
-            cgroup::detect()
-        } else {
-            None
+        // SUNDIAL_CGROUPS=off wins over a named cgroup too.
+        let delegation = match (&config.named_cgroup, config.cgroups) {
+            (_, false) => None,
+            (Some(named), true) => Some(named.clone()),
+            (None, true) => cgroup::detect(),
         };
         // Without a subtree of its own the daemon tracks processes by the
-        // process tree (see `ownership`); so it does where it cannot make one.
+        // process tree (see `ownership`); so it does where it cannot make
+        // one, unless it was told which cgroup to use.
         let subtree = control_group::new_subtree_name();
-        let cgroups = delegation
-            .as_ref()
-            .and_then(|d| control_group::ControlGroups::create(d, &subtree).ok());
+        let cgroups = match &delegation {
+            Some(d) if d.named => Some(control_group::ControlGroups::create(d, &subtree)?),
+            Some(d) => control_group::ControlGroups::create(d, &subtree).ok(),
+            None => None,
+        };
         let resources = if config.cgroups {
             cgroup::Resources::detect(&subtree, config.default_tasks_max)
         } else {
@@ -1221,7 +1229,7 @@ impl Supervisor {
         // as in systemd.
         if let Some(cg) = cgroup {
             let gone = control_group::populated(&cg.dir) == Some(false)
-                && self.cgroups.as_mut().is_some_and(|g| g.remove(name));
+                && self.cgroups.as_mut().is_some_and(|g| g.remove(&cg.dir));
             if !gone {
                 s.procs.cgroup = Some(cg);
             }
@@ -1622,8 +1630,10 @@ impl Supervisor {
     /// nobody here are strays, reaped when they exit and ended at a stop
     /// that may be theirs, only with `reap_strays` (the daemon owns every
     /// child of its process; a test process may run several supervisors
-    /// side by side).
-    fn adopt_orphans(&mut self, dead: &[(String, Pid)]) {
+    /// side by side). Returns whether a service took one that has already
+    /// exited (to be reaped now).
+    fn adopt_orphans(&mut self, dead: &[(String, Pid)]) -> bool {
+        let mut exited_orphans = false;
         let mut claims = procs::Claims::lock();
         let children: Vec<(Pid, Option<procs::ProcInfo>)> = procs::own_children()
             .into_iter()
@@ -1647,6 +1657,7 @@ impl Supervisor {
                     };
                     claims.claim(pid);
                     s.procs.orphans.insert(pid);
+                    exited_orphans |= zombie;
                     // It escaped the stop's signal while its parent lived.
                     if let Some(signal) = s.machine.newcomer_signal() {
                         kill::signal_one(pid, signal, false);
@@ -1670,6 +1681,7 @@ impl Supervisor {
         }
         drop(claims);
         self.end_suspects(None);
+        exited_orphans
     }
 
     /// When the current run of `name` began, for ending strays at its stop:
@@ -1790,7 +1802,9 @@ impl Supervisor {
                 }
                 let dead: Vec<(String, Pid)> =
                     exited.iter().map(|(n, pid, _)| (n.clone(), *pid)).collect();
-                self.adopt_orphans(&dead);
+                // An orphan that has already exited is reaped (and its
+                // service told, an OOM kill seen) in the next pass.
+                progress |= self.adopt_orphans(&dead);
                 first = false;
             }
             for (name, pid, exit) in exited {

@@ -454,6 +454,10 @@ pub struct ServiceSection {
     /// `OOMPolicy=`: what the kernel's OOM killer ending one of the
     /// service's processes does to the rest.
     pub oom_policy: OomPolicy,
+    /// `Slice=`: the slice whose cgroup the service's goes in (nested by
+    /// the dashes of its name, `a-b.slice` in `a.slice`); `None`: directly
+    /// in the daemon's subtree.
+    pub slice: Option<super::name::UnitName>,
     /// `Delegate=`: the service manages its own cgroup subtree. sundial
     /// never touches cgroups below a service's, so that holds for every
     /// service; with `User=`, a delegated service's cgroups are also handed
@@ -589,6 +593,7 @@ impl Default for ServiceSection {
             log_rate_limit_burst: None,
             notify_access: None,
             oom_policy: OomPolicy::Stop,
+            slice: None,
             delegate: false,
             delegate_controllers: List::new(),
             rare: None,

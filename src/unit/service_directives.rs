@@ -315,6 +315,7 @@ pub fn apply_service(
             }
         }
         "Delegate" => delegate(s, cx, value),
+        "Slice" => slice(s, cx, value),
         "CPUQuota" => {
             if value.is_empty() {
                 s.rare_mut().cpu_quota = None;
@@ -388,6 +389,28 @@ fn words(cx: &mut DirectiveCx<'_>, value: &str) -> Vec<String> {
         }
     };
     words.iter().filter_map(|w| cx.expand(w)).collect()
+}
+
+/// `Slice=`, as systemd's `config_parse_unit_slice`: empty resets it; the
+/// value (specifiers expanded) must name a slice unit (not a template).
+/// The root slice `-.slice` (Debian's systemd-exit.service) is the top of
+/// the daemon's subtree, where a service without `Slice=` goes too.
+fn slice(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
+    if value.is_empty() {
+        s.slice = None;
+        return;
+    }
+    let Some(expanded) = cx.expand(value) else {
+        return;
+    };
+    match super::name::UnitName::parse(&expanded) {
+        Ok(n) if n.suffix() == "slice" && !n.is_template() => {
+            s.slice = Some(n);
+        }
+        _ => cx.warn(ValueError::Invalid(format!(
+            "'{expanded}' is not a slice a service can be placed in, ignoring"
+        ))),
+    }
 }
 
 /// `Delegate=`, as systemd's `config_parse_delegate`: empty turns delegation

@@ -296,6 +296,98 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        // The daemon's own pid, where it is not started through a wrapper:
+        // its cgroups are named after it.
+        let pid = self
+            .child
+            .as_ref()
+            .filter(|_| self.wrapper.is_empty())
+            .map(Child::id);
         self.kill9();
+        if let Some(pid) = pid {
+            remove_cgroups_of(pid);
+        }
     }
+}
+
+/// Removes the cgroups a killed daemon `pid` left (its subtrees
+/// `sundial-PID-*` beside the test's own cgroup in each hierarchy, with the
+/// services' processes in them), which only the next daemon started there
+/// would otherwise remove. Nothing else is touched.
+fn remove_cgroups_of(pid: u32) {
+    let own = fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let prefix = format!("sundial-{pid}-");
+    for line in own.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let Some(mount) = cgroup_mount(&mounts, controllers) else {
+            continue;
+        };
+        let parent = mount.join(path.trim_start_matches('/'));
+        let Ok(entries) = fs::read_dir(&parent) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                purge_cgroup(&e.path());
+            }
+        }
+    }
+}
+
+/// Where the hierarchy of `controllers` (as /proc/self/cgroup names them;
+/// empty for cgroup v2) is mounted.
+fn cgroup_mount(mountinfo: &str, controllers: &str) -> Option<PathBuf> {
+    mountinfo.lines().find_map(|m| {
+        let (pre, post) = m.split_once(" - ")?;
+        let mut post = post.split_whitespace();
+        let fstype = post.next()?;
+        let options = post.nth(1).unwrap_or("");
+        let wanted = if controllers.is_empty() {
+            fstype == "cgroup2"
+        } else {
+            fstype == "cgroup"
+                && controllers
+                    .split(',')
+                    .all(|c| options.split(',').any(|o| o == c))
+        };
+        let point = pre.split_whitespace().nth(4)?;
+        wanted.then(|| PathBuf::from(point))
+    })
+}
+
+/// Kills what is left in `dir` and below, then removes the directories,
+/// deepest first.
+fn purge_cgroup(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                purge_cgroup(&e.path());
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let _ = fs::write(dir.join("cgroup.kill"), "1");
+        let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+        let pids: Vec<i32> = procs
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        if pids.is_empty() || Instant::now() > deadline {
+            break;
+        }
+        for p in pids {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(p),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = fs::remove_dir(dir);
 }

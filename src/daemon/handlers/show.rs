@@ -232,6 +232,9 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("User", s.user.as_deref().unwrap_or(""));
             p.add("OOMPolicy", s.oom_policy.as_str());
             p.add("Delegate", yes_no(s.delegate));
+            // Without Slice= the cgroup is at the top of the daemon's
+            // subtree: its root slice.
+            p.add("Slice", s.slice.as_ref().map_or("-.slice", |n| n.as_str()));
             if s.delegate {
                 p.add("DelegateControllers", s.delegate_controllers.join(" "));
             }
