@@ -208,10 +208,11 @@ mod tests {
     /// that makes them grow back (a `Vec` where a `List` would do).
     #[test]
     fn parsed_units_stay_small() {
-        use crate::unit::{ServiceUnit, TimerUnit, UnitSection};
+        use crate::unit::{ServiceSection, ServiceUnit, TimerUnit, UnitSection};
         use std::mem::size_of;
         let sizes = [
             ("UnitSection", size_of::<UnitSection>(), 200),
+            ("ServiceSection", size_of::<ServiceSection>(), 560),
             ("ServiceUnit", size_of::<ServiceUnit>(), 860),
             ("TimerUnit", size_of::<TimerUnit>(), 420),
         ];
