@@ -287,3 +287,73 @@ fn unknown_units_are_reported_as_not_found() {
         other => panic!("{other:?}"),
     }
 }
+
+/// list-timers' RESULT after a restart comes from the store (one query for
+/// every service): the failed run of one service, the success of another,
+/// nothing for a service that never ran.
+#[test]
+fn list_timers_results_come_back_from_the_store_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let timer = |service: &str| {
+        format!("[Timer]\nOnCalendar=daily\nUnit={service}\n[Install]\nWantedBy=timers.target\n")
+    };
+    let units = [
+        ("fails.timer", timer("fails.service")),
+        (
+            "fails.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'exit 3'\n".to_owned(),
+        ),
+        ("works.timer", timer("works.service")),
+        (
+            "works.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\n".to_owned(),
+        ),
+        ("idle.timer", timer("idle.service")),
+        (
+            "idle.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\n".to_owned(),
+        ),
+    ];
+    let units: Vec<(&str, &str)> = units.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let mut d = Daemon::new(dir.path(), &units);
+    for t in ["fails.timer", "works.timer", "idle.timer"] {
+        enable(&dir.path().join("units"), "timers.target", t);
+    }
+    d.start();
+    let results = |d: &Daemon| -> Vec<(String, Option<RunResult>)> {
+        match d.call(Request::ListTimers(ListTimersRequest {
+            all: true,
+            patterns: vec![],
+        })) {
+            Response::Timers { timers } => timers
+                .into_iter()
+                .map(|t| (t.unit, t.last_result))
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    // Asked before any run: the results are read (none), then runs add theirs.
+    assert!(results(&d).iter().all(|(_, r)| r.is_none()));
+    for service in ["fails.service", "works.service"] {
+        // A oneshot's start waits for its end: the failing one answers
+        // with an error.
+        let answer = d.call(Request::Start(UnitsRequest {
+            units: vec![service.into()],
+        }));
+        let failed = matches!(answer, Response::Error { .. });
+        assert_eq!(failed, service == "fails.service", "{answer:?}");
+    }
+    let want = vec![
+        ("fails.timer".to_owned(), Some(RunResult::ExitCode)),
+        ("idle.timer".to_owned(), None),
+        ("works.timer".to_owned(), Some(RunResult::Success)),
+    ];
+    assert!(
+        wait_for(Duration::from_secs(10), || results(&d) == want),
+        "{:?}",
+        results(&d)
+    );
+    assert!(d.terminate(), "clean exit on SIGTERM: {}", d.stderr());
+    d.start();
+    assert_eq!(results(&d), want);
+}

@@ -298,7 +298,7 @@ fn service_section() {
     assert!(s
         .success_exit_status
         .contains_signal(Signal::parse("USR1").unwrap()));
-    assert!(s.restart_force_exit_status.contains_status(75));
+    assert!(s.rare().restart_force_exit_status.contains_status(75));
     assert_eq!(s.timeout_start, Some(Timespan::INFINITY));
     assert_eq!(s.timeout_stop, Some(Timespan::from_secs(90)));
     assert_eq!(s.runtime_max, Timespan::from_secs(3600));
@@ -324,10 +324,10 @@ fn service_section() {
         Some(StandardOutput::Append("/var/log/t.log".into()))
     );
     assert_eq!(s.standard_error, Some(StandardOutput::Journal));
-    assert_eq!(s.memory_max, Some(Limit::Absolute(512 << 20)));
-    assert_eq!(s.memory_limit, Some(Limit::Permyriad(5000)));
-    assert_eq!(s.cpu_quota, Some(15000));
-    assert_eq!(s.tasks_max, Some(Limit::Infinity));
+    assert_eq!(s.rare().memory_max, Some(Limit::Absolute(512 << 20)));
+    assert_eq!(s.rare().memory_limit, Some(Limit::Permyriad(5000)));
+    assert_eq!(s.rare().cpu_quota, Some(15000));
+    assert_eq!(s.rare().tasks_max, Some(Limit::Infinity));
 }
 
 #[test]

@@ -26,9 +26,13 @@ pub struct RunTracker {
     in_flight: HashMap<String, InvocationId>,
     /// Services the scheduler was told are active.
     active: HashSet<String>,
-    /// The result of each service's last finished run (list-timers' RESULT);
-    /// `None` when the store was asked and has none.
-    last_result: HashMap<String, Option<RunResult>>,
+    /// The result of each service's last finished run (list-timers' RESULT),
+    /// for the services that have one: read from the store in one query at
+    /// the first need ([`RunTracker::results_loaded`]), then kept.
+    last_result: HashMap<String, RunResult>,
+    /// Whether `last_result` holds the store's results: then a unit that is
+    /// not in it has none.
+    results_loaded: bool,
     /// When each unit's active state last changed (status' "since").
     changed: HashMap<String, Timestamp>,
     /// Runs taken over after a daemon crash, by invocation: how their end
@@ -171,16 +175,30 @@ impl RunTracker {
         }
     }
 
-    /// The result of the last finished run of `unit`, if one ended since the
-    /// daemon started or was looked up.
+    /// The result of the last finished run of `unit`: `None` when the
+    /// store's results are not loaded yet ([`RunTracker::load_results`]),
     /// `Some(None)` when it is known that there is none.
     pub fn last_result(&self, unit: &str) -> Option<Option<RunResult>> {
-        self.last_result.get(unit).copied()
+        match self.last_result.get(unit) {
+            Some(result) => Some(Some(*result)),
+            None if self.results_loaded => Some(None),
+            None => None,
+        }
     }
 
-    /// Remembers what the store said about the unit's last result.
-    pub fn note_result(&mut self, unit: &str, result: Option<RunResult>) {
-        self.last_result.insert(unit.to_owned(), result);
+    /// Whether the store's last results were loaded.
+    pub fn results_loaded(&self) -> bool {
+        self.results_loaded
+    }
+
+    /// Takes the last result of every unit from the store (one query's
+    /// answer); a run that ended since the daemon started is newer and kept.
+    pub fn load_results(&mut self, results: impl IntoIterator<Item = (String, RunResult)>) {
+        for (unit, result) in results {
+            self.last_result.entry(unit).or_insert(result);
+        }
+        self.last_result.shrink_to_fit();
+        self.results_loaded = true;
     }
 
     /// When `unit` last changed between active and inactive.
@@ -219,8 +237,7 @@ impl RunTracker {
             result: RunResult::Skipped,
             status: None,
         };
-        self.last_result
-            .insert(unit.to_owned(), Some(RunResult::Skipped));
+        self.last_result.insert(unit.to_owned(), RunResult::Skipped);
         store.record_run(&run, now, outcome).map(drop)
     }
 
@@ -284,7 +301,7 @@ impl RunTracker {
                         }
                         _ => {}
                     }
-                    self.last_result.insert(unit.to_owned(), Some(result));
+                    self.last_result.insert(unit.to_owned(), result);
                     if let Err(e) = store.finish_run(invocation, now, RunOutcome { result, status })
                     {
                         applied.errors.push(e.to_string());
@@ -304,7 +321,7 @@ impl RunTracker {
                     trigger,
                     start: now,
                 };
-                self.last_result.insert(unit.to_owned(), Some(result));
+                self.last_result.insert(unit.to_owned(), result);
                 if let Err(e) = store.record_run(
                     &run,
                     now,

@@ -94,13 +94,17 @@ pub use super::report::report;
 impl State {
     /// The result of `unit`'s last finished run, from memory or the store.
     pub fn last_result(&mut self, unit: &str) -> Option<crate::store::RunResult> {
-        if let Some(known) = self.runs.last_result(unit) {
-            return known;
+        if !self.runs.results_loaded() {
+            // One query for every unit: list-timers at 100,000 timers asks
+            // for each, and a query each made its first call slow.
+            // A store that cannot answer is reported once, not per unit.
+            let results = self.store.last_results().unwrap_or_else(|e| {
+                report(format!("cannot read the last results of the runs: {e}"));
+                Vec::new()
+            });
+            self.runs.load_results(results);
         }
-        let runs = self.store.history(Some(unit), 8).ok()?;
-        let result = runs.into_iter().find_map(|r| r.outcome.map(|o| o.result));
-        self.runs.note_result(unit, result);
-        result
+        self.runs.last_result(unit).flatten()
     }
 
     /// The clocks now.

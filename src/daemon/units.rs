@@ -11,8 +11,8 @@ use std::sync::Arc;
 use crate::supervisor::Resolver;
 use crate::unit::foreign::Foreign;
 use crate::unit::{
-    load_all, load_units, Diagnostic, LoadContext, LoadedUnits, SearchPath, Unit, UnitIndex,
-    UnitName, UnitType,
+    load_all_indexed, load_units, Diagnostic, LoadContext, LoadedUnits, SearchPath, Unit,
+    UnitIndex, UnitName, UnitType,
 };
 
 /// The targets whose wants the daemon starts when it starts: systemd's
@@ -96,7 +96,7 @@ impl UnitSet {
     pub fn load(cx: LoadContext<'static>) -> UnitSet {
         let index = UnitIndex::scan(&cx.search_path);
         let mut set = UnitSet {
-            loaded: Arc::new(load_all(&cx)),
+            loaded: Arc::new(load_all_indexed(&cx, &index)),
             index: Arc::new(index),
             cx,
         };

@@ -390,6 +390,38 @@ impl Store {
         Ok(self.history(Some(unit), 1)?.pop())
     }
 
+    /// The result of each unit's last finished run, by unit, in one query
+    /// (list-timers' RESULT for every timer at once, not a query each).
+    /// Units without a finished run are left out.
+    pub fn last_results(&self) -> Result<Vec<(String, RunResult)>> {
+        let err = self.sqlite("read the last result of each unit");
+        // SQLite: with MAX(), the bare columns come from the row of the max.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT unit, result, MAX(id) FROM runs
+                 WHERE end_usec IS NOT NULL AND result IS NOT NULL GROUP BY unit",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(&err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(&err)?;
+        rows.into_iter()
+            .map(|(unit, result, id)| match result.parse() {
+                Ok(result) => Ok((unit, result)),
+                Err(_) => Err(self.corrupt("runs", id, "result", result)),
+            })
+            .collect()
+    }
+
     /// For each timer that started a run, the unit it started and when it
     /// last did, by timer name (list-timers' LAST and ACTIVATES when the
     /// daemon is not running to say).
@@ -598,6 +630,51 @@ mod tests {
         };
         store.start_run(&run).unwrap();
         assert!(store.start_run(&run).is_err());
+    }
+
+    #[test]
+    fn last_results_take_each_units_newest_finished_run() {
+        let (_dir, mut store) = store();
+        let finished = |n: u128, unit, result| {
+            let run = NewRun {
+                unit,
+                invocation: id(n),
+                trigger: &Activation::MANUAL,
+                start: Timestamp::from_secs(n as i64),
+            };
+            (
+                run,
+                RunOutcome {
+                    result,
+                    status: None,
+                },
+            )
+        };
+        for (n, unit, result) in [
+            (1, "a.service", RunResult::Success),
+            (2, "a.service", RunResult::ExitCode),
+            (3, "b.service", RunResult::Timeout),
+            (4, "b.service", RunResult::Success),
+        ] {
+            let (run, outcome) = finished(n, unit, result);
+            store
+                .record_run(&run, Timestamp::from_secs(10), outcome)
+                .unwrap();
+        }
+        // A run still in flight does not hide the last finished one.
+        let (run, _) = finished(5, "a.service", RunResult::Success);
+        store.start_run(&run).unwrap();
+        let (run, _) = finished(6, "c.service", RunResult::Success);
+        store.start_run(&run).unwrap();
+        let mut results = store.last_results().unwrap();
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            results,
+            vec![
+                ("a.service".to_owned(), RunResult::ExitCode),
+                ("b.service".to_owned(), RunResult::Success),
+            ]
+        );
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub fn plan(
     let mut plan = Plan::default();
     memory(service, offered, &mut plan);
     cpu(service, offered, &mut plan);
-    let tasks = service.tasks_max.or(default_tasks_max);
+    let tasks = service.rare().tasks_max.or(default_tasks_max);
     if let Some(t) = tasks {
         let value = match t {
             Limit::Infinity => "max".to_owned(),
@@ -94,13 +94,13 @@ pub fn plan(
             Some(Hierarchy::V2) => plan.v2.push(w),
             Some(Hierarchy::V1) => plan.v1.push(w),
             // A manager default is no unit's request: not worth a message.
-            None if service.tasks_max.is_some() => plan
+            None if service.rare().tasks_max.is_some() => plan
                 .not_enforced
                 .push("TasksMax= (no pids controller)".into()),
             None => {}
         }
     }
-    if let Some(w) = service.io_weight {
+    if let Some(w) = service.rare().io_weight {
         match offered.hierarchy("io", "blkio") {
             Some(Hierarchy::V2) => plan.v2.push(Write {
                 controller: "io",
@@ -122,7 +122,7 @@ pub fn plan(
 }
 
 fn memory(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
-    let max = s.memory_max.or(s.memory_limit);
+    let max = s.rare().memory_max.or(s.rare().memory_limit);
     let total = offered.physical_memory;
     let v2 = |l: Limit| match l {
         Limit::Infinity => "max".to_owned(),
@@ -131,9 +131,9 @@ fn memory(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
     match offered.hierarchy("memory", "memory") {
         Some(Hierarchy::V2) => {
             for (limit, file) in [
-                (s.memory_high, "memory.high"),
+                (s.rare().memory_high, "memory.high"),
                 (max, "memory.max"),
-                (s.memory_swap_max, "memory.swap.max"),
+                (s.rare().memory_swap_max, "memory.swap.max"),
             ] {
                 if let Some(l) = limit {
                     plan.v2.push(Write {
@@ -157,7 +157,7 @@ fn memory(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
                 });
             }
             // v1 limits memory and swap together (memsw >= memory).
-            match (max, s.memory_swap_max) {
+            match (max, s.rare().memory_swap_max) {
                 (_, None) => {}
                 (_, Some(Limit::Infinity)) => plan.v1.push(Write {
                     controller: "memory",
@@ -174,17 +174,17 @@ fn memory(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
                         .into(),
                 ),
             }
-            if s.memory_high.is_some() {
+            if s.rare().memory_high.is_some() {
                 plan.not_enforced
                     .push("MemoryHigh= (no cgroup v1 equivalent)".into());
             }
         }
         None => {
             for (limit, name) in [
-                (s.memory_max, "MemoryMax="),
-                (s.memory_limit, "MemoryLimit="),
-                (s.memory_high, "MemoryHigh="),
-                (s.memory_swap_max, "MemorySwapMax="),
+                (s.rare().memory_max, "MemoryMax="),
+                (s.rare().memory_limit, "MemoryLimit="),
+                (s.rare().memory_high, "MemoryHigh="),
+                (s.rare().memory_swap_max, "MemorySwapMax="),
             ] {
                 if limit.is_some() {
                     plan.not_enforced
@@ -196,13 +196,19 @@ fn memory(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
 }
 
 fn cpu(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
-    let weight = s.cpu_weight.or(s.cpu_shares.map(shares_to_weight));
-    let shares = s.cpu_shares.or(s.cpu_weight.map(weight_to_shares));
-    if s.cpu_quota.is_none() && weight.is_none() {
+    let weight = s
+        .rare()
+        .cpu_weight
+        .or(s.rare().cpu_shares.map(shares_to_weight));
+    let shares = s
+        .rare()
+        .cpu_shares
+        .or(s.rare().cpu_weight.map(weight_to_shares));
+    if s.rare().cpu_quota.is_none() && weight.is_none() {
         return;
     }
-    let period = period_usec(s.cpu_quota_period_usec);
-    let quota = s.cpu_quota.map(|q| quota_usec(q, period));
+    let period = period_usec(s.rare().cpu_quota_period_usec);
+    let quota = s.rare().cpu_quota.map(|q| quota_usec(q, period));
     match offered.hierarchy("cpu", "cpu") {
         Some(Hierarchy::V2) => {
             if let Some(q) = quota {
@@ -243,9 +249,9 @@ fn cpu(s: &ServiceSection, offered: Offered<'_>, plan: &mut Plan) {
         }
         None => {
             for (set, name) in [
-                (s.cpu_quota.is_some(), "CPUQuota="),
-                (s.cpu_weight.is_some(), "CPUWeight="),
-                (s.cpu_shares.is_some(), "CPUShares="),
+                (s.rare().cpu_quota.is_some(), "CPUQuota="),
+                (s.rare().cpu_weight.is_some(), "CPUWeight="),
+                (s.rare().cpu_shares.is_some(), "CPUShares="),
             ] {
                 if set {
                     plan.not_enforced
@@ -292,6 +298,7 @@ fn absolute(l: Limit, total: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::unit::RareServiceOptions;
 
     fn offered<'a>(v2: &'a [String], v1: &'a [String]) -> Offered<'a> {
         Offered {
@@ -299,6 +306,13 @@ mod tests {
             v1,
             physical_memory: 8 << 30,
             tasks_total: 4_194_304,
+        }
+    }
+
+    fn with_rare(rare: RareServiceOptions) -> ServiceSection {
+        ServiceSection {
+            rare: Some(Box::new(rare)),
+            ..Default::default()
         }
     }
 
@@ -328,11 +342,11 @@ mod tests {
 
     #[test]
     fn the_seeds_gunicorn_limits_go_to_v1_in_the_hybrid_layout() {
-        let s = ServiceSection {
+        let s = with_rare(RareServiceOptions {
             memory_limit: Some(Limit::Absolute(500 << 20)),
             cpu_quota: Some(5000),
             ..Default::default()
-        };
+        });
         let v1 = list(&["memory", "cpu", "cpuacct", "pids"]);
         let p = plan(&s, None, offered(&list(&["hugetlb"]), &v1));
         assert!(p.v2.is_empty());
@@ -349,7 +363,7 @@ mod tests {
 
     #[test]
     fn v2_wins_where_it_offers_the_controller() {
-        let s = ServiceSection {
+        let s = with_rare(RareServiceOptions {
             memory_max: Some(Limit::Absolute(1 << 20)),
             memory_high: Some(Limit::Permyriad(5000)),
             memory_swap_max: Some(Limit::Infinity),
@@ -359,7 +373,7 @@ mod tests {
             tasks_max: Some(Limit::Infinity),
             io_weight: Some(200),
             ..Default::default()
-        };
+        });
         let v2 = list(&["cpu", "memory", "pids", "io"]);
         let p = plan(&s, None, offered(&v2, &list(&["memory", "cpu"])));
         assert!(p.v1.is_empty());
@@ -379,7 +393,7 @@ mod tests {
 
     #[test]
     fn v1_spellings_and_what_v1_cannot_do() {
-        let s = ServiceSection {
+        let s = with_rare(RareServiceOptions {
             memory_max: Some(Limit::Absolute(50 << 20)),
             memory_swap_max: Some(Limit::Absolute(10 << 20)),
             memory_high: Some(Limit::Absolute(40 << 20)),
@@ -387,7 +401,7 @@ mod tests {
             tasks_max: Some(Limit::Absolute(20)),
             io_weight: Some(1),
             ..Default::default()
-        };
+        });
         let v1 = list(&["memory", "cpu", "pids", "blkio"]);
         let p = plan(&s, None, offered(&[], &v1));
         assert_eq!(
@@ -405,10 +419,10 @@ mod tests {
             vec!["MemoryHigh= (no cgroup v1 equivalent)"]
         );
         // Swap alone cannot be said in v1.
-        let swap_only = ServiceSection {
+        let swap_only = with_rare(RareServiceOptions {
             memory_swap_max: Some(Limit::Absolute(1)),
             ..Default::default()
-        };
+        });
         let p = plan(&swap_only, None, offered(&[], &v1));
         assert!(p.v1.is_empty());
         assert_eq!(p.not_enforced.len(), 1);
@@ -416,12 +430,12 @@ mod tests {
 
     #[test]
     fn nothing_offered_is_said_and_a_default_alone_is_quiet() {
-        let s = ServiceSection {
+        let s = with_rare(RareServiceOptions {
             memory_limit: Some(Limit::Absolute(1)),
             cpu_quota: Some(1),
             tasks_max: Some(Limit::Absolute(3)),
             ..Default::default()
-        };
+        });
         let p = plan(&s, None, offered(&[], &[]));
         assert_eq!(
             p.not_enforced,

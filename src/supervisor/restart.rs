@@ -22,10 +22,10 @@ pub fn should_restart(
         return false;
     }
     if let Some(exit) = exit {
-        if exit.listed_in(&service.restart_prevent_exit_status) {
+        if exit.listed_in(&service.rare().restart_prevent_exit_status) {
             return false;
         }
-        if exit.listed_in(&service.restart_force_exit_status) {
+        if exit.listed_in(&service.rare().restart_force_exit_status) {
             return true;
         }
     }
@@ -148,7 +148,7 @@ mod tests {
             restart: RestartPolicy::Always,
             ..Default::default()
         };
-        s.restart_prevent_exit_status.statuses.insert(3);
+        s.rare_mut().restart_prevent_exit_status.statuses.insert(3);
         assert!(!should_restart(
             &s,
             ServiceResult::ExitCode,
@@ -167,7 +167,10 @@ mod tests {
             restart: RestartPolicy::No,
             ..Default::default()
         };
-        s.restart_force_exit_status.signals.insert(Signal::KILL);
+        s.rare_mut()
+            .restart_force_exit_status
+            .signals
+            .insert(Signal::KILL);
         let killed = Some(ProcessExit::Killed(Signal::KILL));
         assert!(should_restart(&s, ServiceResult::Signal, killed, false));
         assert!(!should_restart(&s, ServiceResult::Signal, killed, true));

@@ -15,6 +15,12 @@ pub struct ExitStatusSet {
 }
 
 impl ExitStatusSet {
+    /// Nothing listed (usable in a `static`).
+    pub const EMPTY: ExitStatusSet = ExitStatusSet {
+        statuses: BTreeSet::new(),
+        signals: BTreeSet::new(),
+    };
+
     /// Whether nothing is listed.
     pub fn is_empty(&self) -> bool {
         self.statuses.is_empty() && self.signals.is_empty()

@@ -109,9 +109,10 @@ pub enum Lookup {
 #[derive(Debug, Clone, Default)]
 pub struct UnitIndex {
     search: SearchPath,
-    entries: HashMap<String, Entry>,
-    // Unit names in the order they were first found, for stable loading.
-    order: Vec<String>,
+    // Each name once, with the position at which it was first found (the
+    // order of loading) and its entry: at 100,000 unit files a second copy
+    // of every name, in an order list, was about 5 MB.
+    entries: HashMap<Box<str>, (u32, Entry)>,
     // Names that own a .wants/ or .requires/ directory.
     link_owners: Vec<String>,
     dirs: DirIndex,
@@ -158,7 +159,7 @@ impl UnitIndex {
                     continue;
                 }
                 if UnitName::parse(&file_name).is_err()
-                    || index.entries.contains_key(&file_name)
+                    || index.entries.contains_key(file_name.as_str())
                     || index.broken.contains_key(&file_name)
                 {
                     continue;
@@ -174,8 +175,8 @@ impl UnitIndex {
                     entry_meta,
                 ) {
                     Ok(Some(kind)) => {
-                        index.order.push(file_name.clone());
-                        index.entries.insert(file_name, kind);
+                        let found = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
+                        index.entries.insert(file_name.into(), (found, kind));
                     }
                     Ok(None) => {}
                     Err(broken) => {
@@ -184,6 +185,7 @@ impl UnitIndex {
                 }
             }
         }
+        index.entries.shrink_to_fit();
         index
     }
 
@@ -204,10 +206,10 @@ impl UnitIndex {
             return Lookup::NotFound;
         }
         let template = name.template();
-        let (key, entry, via_template) = match self.entries.get(name.as_str()) {
+        let (key, entry, via_template) = match self.entry(name.as_str()) {
             Some(e) => (name.as_str(), e, false),
             None => match &template {
-                Some(t) => match self.entries.get(t.as_str()) {
+                Some(t) => match self.entry(t.as_str()) {
                     Some(e) => (t.as_str(), e, true),
                     None => return Lookup::NotFound,
                 },
@@ -250,10 +252,20 @@ impl UnitIndex {
     /// Every name with an entry (file, mask or alias), in search order,
     /// then the owners of `.wants/` and `.requires/` directories.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.order
+        let mut found: Vec<(u32, &str)> = self
+            .entries
             .iter()
-            .chain(&self.link_owners)
-            .map(String::as_str)
+            .map(|(n, (at, _))| (*at, &**n))
+            .collect();
+        found.sort_unstable_by_key(|(at, _)| *at);
+        found
+            .into_iter()
+            .map(|(_, name)| name)
+            .chain(self.link_owners.iter().map(String::as_str))
+    }
+
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name).map(|(_, entry)| entry)
     }
 
     /// Why `name` has no file although the search path has an entry of
@@ -264,7 +276,7 @@ impl UnitIndex {
         if let Some((path, why)) = self.broken.get(name) {
             return Some((path.clone(), why.clone()));
         }
-        let Some(Entry::Alias(first)) = self.entries.get(name) else {
+        let Some(Entry::Alias(first)) = self.entry(name) else {
             return None;
         };
         let path = self.entry_path(name)?;
@@ -274,7 +286,7 @@ impl UnitIndex {
             if !seen.insert(target.name.as_str()) {
                 return Some((path, BrokenLink::Loop));
             }
-            match self.entries.get(&target.name) {
+            match self.entry(&target.name) {
                 Some(Entry::Alias(next)) => target = next,
                 Some(_) => return None,
                 None if self.broken.contains_key(&target.name) => {
@@ -291,13 +303,14 @@ impl UnitIndex {
         let aliases = self
             .entries
             .iter()
-            .filter(|(_, e)| matches!(e, Entry::Alias(_)))
-            .map(|(n, _)| n);
+            .filter(|(_, (_, e))| matches!(e, Entry::Alias(_)))
+            .map(|(n, _)| &**n);
         self.broken
             .keys()
+            .map(String::as_str)
             .chain(aliases)
             .filter(|n| self.broken(n).is_some())
-            .cloned()
+            .map(str::to_owned)
             .collect()
     }
 
@@ -312,7 +325,7 @@ impl UnitIndex {
 
     /// Whether `name` is an alias entry.
     pub fn is_alias(&self, name: &str) -> bool {
-        matches!(self.entries.get(name), Some(Entry::Alias(_)))
+        matches!(self.entry(name), Some(Entry::Alias(_)))
     }
 
     /// The drop-in files of `name` (with its aliases), in the order they
@@ -471,13 +484,19 @@ impl LoadedUnits {
 /// Loads every unit of the search path (templates only through their
 /// instances), plus the units they link to and trigger.
 pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
-    let index = UnitIndex::scan(&cx.search_path);
+    load_all_indexed(cx, &UnitIndex::scan(&cx.search_path))
+}
+
+/// [`load_all`] with an index the caller scanned and keeps (the daemon):
+/// the search path is read once, not twice (at 100,000 unit files, a
+/// `stat` each).
+pub fn load_all_indexed(cx: &LoadContext<'_>, index: &UnitIndex) -> LoadedUnits {
     let names: Vec<UnitName> = index
         .names()
         .filter_map(|n| UnitName::parse(n).ok())
         .filter(|n| !n.is_template())
         .collect();
-    let mut loader = Loader::new(cx, &index);
+    let mut loader = Loader::new(cx, index);
     for n in names {
         loader.enqueue(n);
     }

@@ -46,10 +46,12 @@ pub use exec::{ExecCommand, ExecPrivileges};
 pub use exit_status::ExitStatusSet;
 pub use extensions::DstPolicy;
 pub use install::{read_install, InstallFile, InstallSection};
-pub use load::{load_all, load_units, LoadContext, LoadedUnits, Lookup, UnitIndex};
+pub use load::{
+    load_all, load_all_indexed, load_units, LoadContext, LoadedUnits, Lookup, UnitIndex,
+};
 pub use name::{UnitName, UnitType};
 pub use search_path::{Scope, SearchPath};
-pub use service::{ServiceSection, ServiceType, ServiceUnit};
+pub use service::{RareServiceOptions, ServiceSection, ServiceType, ServiceUnit};
 pub use signal::Signal;
 pub use source::UnitSource;
 pub use specifiers::{SpecifierContext, Specifiers};

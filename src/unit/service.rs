@@ -386,10 +386,6 @@ pub struct ServiceSection {
     pub restart_sec: Timespan,
     /// `SuccessExitStatus=`
     pub success_exit_status: ExitStatusSet,
-    /// `RestartPreventExitStatus=`
-    pub restart_prevent_exit_status: ExitStatusSet,
-    /// `RestartForceExitStatus=`
-    pub restart_force_exit_status: ExitStatusSet,
     /// `TimeoutStartSec=` (or `TimeoutSec=`); `None` = the manager default,
     /// 90 s, or infinity for oneshot. `0` is stored as infinity.
     pub timeout_start: Option<Timespan>,
@@ -415,8 +411,6 @@ pub struct ServiceSection {
     pub supplementary_groups: List<String>,
     /// `WorkingDirectory=`
     pub working_directory: Option<WorkingDirectory>,
-    /// `RootDirectory=`
-    pub root_directory: Option<PathBuf>,
     /// `Environment=`: assignments in order; a later one for the same name
     /// wins. `$` is not special here.
     pub environment: List<(String, String)>,
@@ -445,8 +439,6 @@ pub struct ServiceSection {
     pub standard_output: Option<StandardOutput>,
     /// `StandardError=`; `None` = inherit (same as stdout).
     pub standard_error: Option<StandardOutput>,
-    /// `SyslogIdentifier=`
-    pub syslog_identifier: Option<String>,
     /// `SyslogLevel=`: the priority of the lines the service prints
     /// (info).
     pub syslog_level: SyslogLevel,
@@ -459,6 +451,42 @@ pub struct ServiceSection {
     pub log_rate_limit_burst: Option<u32>,
     /// `NotifyAccess=`; `None` = `main` for notify services, `none` otherwise.
     pub notify_access: Option<NotifyAccess>,
+    /// `OOMPolicy=`: what the kernel's OOM killer ending one of the
+    /// service's processes does to the rest.
+    pub oom_policy: OomPolicy,
+    /// `Slice=`: the slice whose cgroup the service's goes in (nested by
+    /// the dashes of its name, `a-b.slice` in `a.slice`); `None`: directly
+    /// in the daemon's subtree.
+    pub slice: Option<super::name::UnitName>,
+    /// `Delegate=`: the service manages its own cgroup subtree. sundial
+    /// never touches cgroups below a service's, so that holds for every
+    /// service; with `User=`, a delegated service's cgroups are also handed
+    /// to that user (see `supervisor::cgroup::delegate_to`). Controllers are
+    /// not enabled below it.
+    pub delegate: bool,
+    /// The options a typical service leaves unset, in one box: `None` when
+    /// all are unset. Read them with [`ServiceSection::rare`].
+    pub rare: Option<Box<RareServiceOptions>>,
+    /// The controllers `Delegate=` names (all of them for `yes`), in
+    /// systemd's order ([`CGROUP_CONTROLLERS`]).
+    pub delegate_controllers: List<&'static str>,
+}
+
+/// The `[Service]` options a typical service leaves unset (exit statuses
+/// that force or prevent a restart, the cgroup resource limits,
+/// RootDirectory=, SyslogIdentifier=): boxed apart, so that a service that
+/// sets none of them (most of the 100,000 a daemon may hold) costs a pointer
+/// for them, not about 300 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RareServiceOptions {
+    /// `RestartPreventExitStatus=`
+    pub restart_prevent_exit_status: ExitStatusSet,
+    /// `RestartForceExitStatus=`
+    pub restart_force_exit_status: ExitStatusSet,
+    /// `RootDirectory=`
+    pub root_directory: Option<PathBuf>,
+    /// `SyslogIdentifier=`
+    pub syslog_identifier: Option<String>,
     /// `MemoryMax=`
     pub memory_max: Option<Limit>,
     /// `MemoryLimit=` (the cgroup v1 spelling).
@@ -479,23 +507,25 @@ pub struct ServiceSection {
     pub cpu_shares: Option<u64>,
     /// `IOWeight=` (1-10000).
     pub io_weight: Option<u64>,
-    /// `OOMPolicy=`: what the kernel's OOM killer ending one of the
-    /// service's processes does to the rest.
-    pub oom_policy: OomPolicy,
-    /// `Slice=`: the slice whose cgroup the service's goes in (nested by
-    /// the dashes of its name, `a-b.slice` in `a.slice`); `None`: directly
-    /// in the daemon's subtree.
-    pub slice: Option<super::name::UnitName>,
-    /// `Delegate=`: the service manages its own cgroup subtree. sundial
-    /// never touches cgroups below a service's, so that holds for every
-    /// service; with `User=`, a delegated service's cgroups are also handed
-    /// to that user (see `supervisor::cgroup::delegate_to`). Controllers are
-    /// not enabled below it.
-    pub delegate: bool,
-    /// The controllers `Delegate=` names (all of them for `yes`), in
-    /// systemd's order ([`CGROUP_CONTROLLERS`]).
-    pub delegate_controllers: List<&'static str>,
 }
+
+/// Every option of [`RareServiceOptions`] unset.
+static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
+    restart_prevent_exit_status: ExitStatusSet::EMPTY,
+    restart_force_exit_status: ExitStatusSet::EMPTY,
+    root_directory: None,
+    syslog_identifier: None,
+    memory_max: None,
+    memory_limit: None,
+    cpu_quota: None,
+    tasks_max: None,
+    memory_high: None,
+    memory_swap_max: None,
+    cpu_quota_period_usec: None,
+    cpu_weight: None,
+    cpu_shares: None,
+    io_weight: None,
+};
 
 /// The cgroup controllers systemd 252 knows, in its order
 /// (`cgroup_controller_table`): what `Delegate=` may name.
@@ -533,8 +563,6 @@ impl Default for ServiceSection {
             // systemd: DEFAULT_RESTART_USEC = 100 ms
             restart_sec: Timespan::from_usec(100_000),
             success_exit_status: ExitStatusSet::default(),
-            restart_prevent_exit_status: ExitStatusSet::default(),
-            restart_force_exit_status: ExitStatusSet::default(),
             timeout_start: None,
             timeout_stop: None,
             runtime_max: Timespan::INFINITY,
@@ -547,7 +575,6 @@ impl Default for ServiceSection {
             group: None,
             supplementary_groups: List::new(),
             working_directory: None,
-            root_directory: None,
             environment: List::new(),
             environment_files: List::new(),
             unset_environment: List::new(),
@@ -560,26 +587,16 @@ impl Default for ServiceSection {
             tty_path: None,
             standard_output: None,
             standard_error: None,
-            syslog_identifier: None,
             syslog_level: SyslogLevel::Info,
             syslog_level_prefix: true,
             log_rate_limit_interval: None,
             log_rate_limit_burst: None,
             notify_access: None,
-            memory_max: None,
-            memory_limit: None,
-            cpu_quota: None,
-            tasks_max: None,
-            memory_high: None,
-            memory_swap_max: None,
-            cpu_quota_period_usec: None,
-            cpu_weight: None,
-            cpu_shares: None,
-            io_weight: None,
             oom_policy: OomPolicy::Stop,
             slice: None,
             delegate: false,
             delegate_controllers: List::new(),
+            rare: None,
         }
     }
 }
@@ -612,6 +629,20 @@ impl ServiceSection {
         self.environment_files.shrink_to_fit();
         self.limits.shrink_to_fit();
         self.standard_input_data.shrink_to_fit();
+        if self.rare.as_deref() == Some(&NO_RARE_OPTIONS) {
+            self.rare = None;
+        }
+    }
+
+    /// The rarely set options ([`RareServiceOptions`]), all unset when none
+    /// was given.
+    pub fn rare(&self) -> &RareServiceOptions {
+        self.rare.as_deref().unwrap_or(&NO_RARE_OPTIONS)
+    }
+
+    /// The rarely set options, to set one (their box is made on the first).
+    pub fn rare_mut(&mut self) -> &mut RareServiceOptions {
+        self.rare.get_or_insert_with(Box::default)
     }
 
     /// The start timeout with defaults applied: `default` (the manager's

@@ -82,8 +82,12 @@ pub fn apply_service(
             cx.set(&mut s.restart_sec, v);
         }
         "SuccessExitStatus" => exit_status(cx, &mut s.success_exit_status, value),
-        "RestartPreventExitStatus" => exit_status(cx, &mut s.restart_prevent_exit_status, value),
-        "RestartForceExitStatus" => exit_status(cx, &mut s.restart_force_exit_status, value),
+        "RestartPreventExitStatus" => {
+            exit_status(cx, &mut s.rare_mut().restart_prevent_exit_status, value)
+        }
+        "RestartForceExitStatus" => {
+            exit_status(cx, &mut s.rare_mut().restart_force_exit_status, value)
+        }
         "TimeoutStartSec" => {
             let v = parse_timeout(value).map(Some);
             cx.set(&mut s.timeout_start, v);
@@ -138,11 +142,11 @@ pub fn apply_service(
         "WorkingDirectory" => working_directory(s, cx, value),
         "RootDirectory" => {
             if value.is_empty() {
-                s.root_directory = None;
+                s.rare_mut().root_directory = None;
             } else {
                 // systemd: a bad RootDirectory= is fatal.
                 match parse_abs_path(value, &cx.specifiers) {
-                    Ok(p) => s.root_directory = Some(p),
+                    Ok(p) => s.rare_mut().root_directory = Some(p),
                     Err(e) => cx.fatal(e),
                 }
             }
@@ -245,9 +249,9 @@ pub fn apply_service(
         },
         "SyslogIdentifier" => {
             if value.is_empty() {
-                s.syslog_identifier = None;
+                s.rare_mut().syslog_identifier = None;
             } else if let Some(v) = cx.expand(value) {
-                s.syslog_identifier = Some(v);
+                s.rare_mut().syslog_identifier = Some(v);
             }
         }
         "SyslogLevel" => match SyslogLevel::parse(value) {
@@ -272,31 +276,31 @@ pub fn apply_service(
             Some(n) => s.notify_access = Some(n),
             None => cx.warn(enum_error(value, NotifyAccess::EXPECTED)),
         },
-        "MemoryMax" => memory_limit(cx, &mut s.memory_max, value),
-        "MemoryLimit" => memory_limit(cx, &mut s.memory_limit, value),
-        "MemoryHigh" => memory_limit(cx, &mut s.memory_high, value),
-        "MemorySwapMax" => memory_limit(cx, &mut s.memory_swap_max, value),
+        "MemoryMax" => memory_limit(cx, &mut s.rare_mut().memory_max, value),
+        "MemoryLimit" => memory_limit(cx, &mut s.rare_mut().memory_limit, value),
+        "MemoryHigh" => memory_limit(cx, &mut s.rare_mut().memory_high, value),
+        "MemorySwapMax" => memory_limit(cx, &mut s.rare_mut().memory_swap_max, value),
         // systemd: config_parse_sec_def_unset; empty is the default period.
         "CPUQuotaPeriodSec" => {
             if value.is_empty() {
-                s.cpu_quota_period_usec = None;
+                s.rare_mut().cpu_quota_period_usec = None;
             } else {
                 match parse_timespan(value) {
-                    Ok(t) => s.cpu_quota_period_usec = Some(t.as_usec()),
+                    Ok(t) => s.rare_mut().cpu_quota_period_usec = Some(t.as_usec()),
                     Err(e) => cx.warn(e),
                 }
             }
         }
-        "CPUWeight" => weight(cx, &mut s.cpu_weight, value, 1..=10_000),
-        "CPUShares" => weight(cx, &mut s.cpu_shares, value, 2..=262_144),
-        "IOWeight" => weight(cx, &mut s.io_weight, value, 1..=10_000),
+        "CPUWeight" => weight(cx, &mut s.rare_mut().cpu_weight, value, 1..=10_000),
+        "CPUShares" => weight(cx, &mut s.rare_mut().cpu_shares, value, 2..=262_144),
+        "IOWeight" => weight(cx, &mut s.rare_mut().io_weight, value, 1..=10_000),
         "OOMPolicy" => match OomPolicy::parse(value) {
             Some(p) => s.oom_policy = p,
             None => cx.warn(enum_error(value, OomPolicy::EXPECTED)),
         },
         "TasksMax" => {
             if value.is_empty() {
-                s.tasks_max = None;
+                s.rare_mut().tasks_max = None;
             } else {
                 let v = parse_limit(value, |v| {
                     v.parse::<u64>()
@@ -305,7 +309,7 @@ pub fn apply_service(
                         .ok_or_else(|| ValueError::Number(v.to_owned()))
                 });
                 match v {
-                    Ok(l) => s.tasks_max = Some(l),
+                    Ok(l) => s.rare_mut().tasks_max = Some(l),
                     Err(e) => cx.warn(e),
                 }
             }
@@ -314,13 +318,13 @@ pub fn apply_service(
         "Slice" => slice(s, cx, value),
         "CPUQuota" => {
             if value.is_empty() {
-                s.cpu_quota = None;
+                s.rare_mut().cpu_quota = None;
             } else {
                 match parse_permyriad(value, None) {
                     Ok(0) => cx.warn(ValueError::Invalid(format!(
                         "invalid CPU quota '{value}', ignoring"
                     ))),
-                    Ok(p) => s.cpu_quota = Some(p),
+                    Ok(p) => s.rare_mut().cpu_quota = Some(p),
                     Err(e) => cx.warn(e),
                 }
             }

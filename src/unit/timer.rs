@@ -4,6 +4,7 @@ use sundial_calendar::{CalendarSpec, Timespan};
 
 use super::extensions::DstPolicy;
 use super::install::InstallSection;
+use super::list::List;
 use super::name::UnitName;
 use super::source::UnitSource;
 use super::unit::UnitSection;
@@ -59,7 +60,7 @@ pub struct TimerSection {
     /// `OnActiveSec=`, `OnBootSec=`, `OnStartupSec=`, `OnUnitActiveSec=`,
     /// `OnUnitInactiveSec=` and `OnCalendar=`, in file order. One shared list:
     /// an empty assignment to any of them clears all.
-    pub triggers: Vec<TimerTrigger>,
+    pub triggers: List<TimerTrigger>,
     /// `AccuracySec=` (default 1 min).
     pub accuracy: Timespan,
     /// `RandomizedDelaySec=` (default 0).
@@ -96,7 +97,7 @@ pub struct TimerSection {
 impl Default for TimerSection {
     fn default() -> TimerSection {
         TimerSection {
-            triggers: Vec::new(),
+            triggers: List::new(),
             // systemd: DefaultTimerAccuracySec= 1min
             accuracy: Timespan::from_secs(60),
             randomized_delay: Timespan::ZERO,
