@@ -16,25 +16,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use daemon_support::{wait_for, Daemon};
-use sundial::ipc::{Request, Response, UnitsRequest};
-
-fn start(d: &Daemon, unit: &str) {
-    match d.call(Request::Start(UnitsRequest {
-        units: vec![unit.into()],
-    })) {
-        Response::Done { .. } => {}
-        other => panic!("start {unit}: {other:?}"),
-    }
-}
-
-fn stop(d: &Daemon, unit: &str) {
-    match d.call(Request::Stop(UnitsRequest {
-        units: vec![unit.into()],
-    })) {
-        Response::Done { .. } => {}
-        other => panic!("stop {unit}: {other:?}"),
-    }
-}
 
 /// The mount point of each cgroup hierarchy: v1 ones by controller, the v2
 /// one as "".
@@ -176,7 +157,7 @@ fn the_seeds_gunicorn_service_has_both_limits_on_its_cgroup() {
         eprintln!("{test}: skipped: no memory or cpu controller");
         return;
     }
-    start(&d, "myproject.service");
+    d.start_unit("myproject.service");
     let pid = main_pid(&d, "myproject.service");
     let memory = cgroup_file(pid, "memory.max", "memory", "memory.limit_in_bytes");
     let quota = cgroup_file(pid, "cpu.max", "cpu", "cpu.cfs_quota_us");
@@ -193,7 +174,7 @@ fn the_seeds_gunicorn_service_has_both_limits_on_its_cgroup() {
         assert_eq!(quota, "50000");
         assert_eq!(period.expect("a period file").1, "100000");
     }
-    stop(&d, "myproject.service");
+    d.stop_unit("myproject.service");
     assert_removed(&dirs);
     assert!(d.terminate());
 }
@@ -218,7 +199,7 @@ fn tasks_max_stops_a_fork_loop_at_its_limit() {
         eprintln!("{test}: skipped: no pids controller");
         return;
     }
-    start(&d, "forks.service");
+    d.start_unit("forks.service");
     let pid = main_pid(&d, "forks.service");
     let (path, max) = cgroup_file(pid, "pids.max", "pids", "pids.max").expect("pids.max");
     assert_eq!(max, "20", "{}", path.display());
@@ -240,7 +221,7 @@ fn tasks_max_stops_a_fork_loop_at_its_limit() {
     });
     eprintln!("{test}: {tasks} tasks, {sleeping} sleeps of 41 asked for");
     let dirs = all_cgroups(pid);
-    stop(&d, "forks.service");
+    d.stop_unit("forks.service");
     assert_eq!(tasks, 20);
     assert_eq!(sleeping, 20);
     assert!(wait_for(Duration::from_secs(5), || count_marked(&marker) == 0));
@@ -292,7 +273,7 @@ fn cpu_quota_keeps_a_busy_loop_near_its_share() {
         eprintln!("{test}: skipped: no cpu controller");
         return;
     }
-    start(&d, "busy.service");
+    d.start_unit("busy.service");
     let pid = main_pid(&d, "busy.service");
     let dirs = all_cgroups(pid);
     std::thread::sleep(Duration::from_millis(300));
@@ -305,7 +286,7 @@ fn cpu_quota_keeps_a_busy_loop_near_its_share() {
         share * 100.0,
         t1 - t0
     );
-    stop(&d, "busy.service");
+    d.stop_unit("busy.service");
     assert!(share <= 0.30, "{share}");
     assert!(share >= 0.02, "the loop hardly ran: {share}");
     assert_removed(&dirs);
@@ -349,7 +330,7 @@ fn limit_nofile_is_the_commands_descriptor_limit() {
     );
     let mut d = Daemon::new(dir.path(), &[("nofile.service", &unit)]);
     d.start();
-    start(&d, "nofile.service");
+    d.start_unit("nofile.service");
     assert!(wait_for(Duration::from_secs(10), || fs::read_to_string(
         &out
     )
@@ -383,7 +364,7 @@ fn a_service_over_memory_max_is_oom_killed_and_on_failure_fires() {
         eprintln!("{test}: skipped: no memory controller");
         return;
     }
-    start(&d, "hog.service");
+    d.start_unit("hog.service");
     let pid = main_pid(&d, "hog.service");
     let dirs = all_cgroups(pid);
     let ended = wait_for(Duration::from_secs(30), || {
@@ -438,7 +419,7 @@ fn status_shows_the_cgroup_tree_memory_and_tasks() {
     d.start();
     let test = "status";
     let Some(_) = mode(&d, test) else { return };
-    start(&d, "shown.service");
+    d.start_unit("shown.service");
     let pid = main_pid(&d, "shown.service");
     let dirs = all_cgroups(pid);
     wait_for(Duration::from_secs(10), || {
@@ -453,7 +434,7 @@ fn status_shows_the_cgroup_tree_memory_and_tasks() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     eprintln!("{text}");
     let cgroup = d.property(Some("shown.service"), "ControlGroup");
-    stop(&d, "shown.service");
+    d.stop_unit("shown.service");
     assert!(text.contains(&format!("     CGroup: {cgroup}\n")), "{text}");
     assert!(
         text.contains(&format!("├─{pid} /bin/sleep 31"))
@@ -485,7 +466,7 @@ fn a_killed_daemons_cgroups_go_at_the_next_start() {
     d.start();
     let test = "stale cgroups";
     let Some(_) = mode(&d, test) else { return };
-    start(&d, "left.service");
+    d.start_unit("left.service");
     let pid = main_pid(&d, "left.service");
     let dirs = all_cgroups(pid);
     assert!(!dirs.is_empty());
@@ -530,11 +511,11 @@ fn default_tasks_max_limits_a_service_that_sets_none() {
         eprintln!("{test}: skipped: no pids controller");
         return;
     }
-    start(&d, "plain.service");
+    d.start_unit("plain.service");
     let pid = main_pid(&d, "plain.service");
     let dirs = all_cgroups(pid);
     let max = cgroup_file(pid, "pids.max", "pids", "pids.max").map(|(_, v)| v);
-    stop(&d, "plain.service");
+    d.stop_unit("plain.service");
     assert_eq!(max.as_deref(), Some("7"));
     assert_removed(&dirs);
     assert!(d.terminate());
@@ -570,7 +551,7 @@ fn a_delegated_cgroup_is_the_services_own() {
     d.start();
     let test = "Delegate=";
     let Some(_) = mode(&d, test) else { return };
-    start(&d, "delegated.service");
+    d.start_unit("delegated.service");
     let pid = main_pid(&d, "delegated.service");
     let Some(cg) = cgroup_of(pid, "") else {
         eprintln!("{test}: skipped: no cgroup v2 directory");
@@ -588,7 +569,7 @@ fn a_delegated_cgroup_is_the_services_own() {
     });
     use std::os::unix::fs::MetadataExt;
     let owner = fs::metadata(&cg).unwrap().uid();
-    stop(&d, "delegated.service");
+    d.stop_unit("delegated.service");
     let child_lives = count_marked(&marker);
     // Clean up what the test leaves: the child, then the cgroups.
     let _ = fs::write(worker.join("cgroup.kill"), "1");
@@ -627,7 +608,7 @@ fn what_cannot_be_enforced_is_said_in_the_log() {
     } else {
         "Resource settings not enforced: MemoryHigh= (no memory controller)"
     };
-    start(&d, "high.service");
+    d.start_unit("high.service");
     let log = d.log_lines("high.service");
     assert!(log.iter().any(|l| l.contains(expected)), "{log:?}");
     assert!(d.terminate());
@@ -668,7 +649,7 @@ fn oom_policy_continue_keeps_the_service_running() {
         eprintln!("{test}: skipped: no memory controller");
         return;
     }
-    start(&d, "goes-on.service");
+    d.start_unit("goes-on.service");
     let pid = main_pid(&d, "goes-on.service");
     let dirs = all_cgroups(pid);
     let seen = wait_for(Duration::from_secs(30), || {
@@ -684,7 +665,7 @@ fn oom_policy_continue_keeps_the_service_running() {
     let main_now = d.property(Some("goes-on.service"), "MainPID");
     let alive = Path::new(&format!("/proc/{pid}")).exists();
     eprintln!("{test}: OOM kills in its cgroup: {kills:?}");
-    stop(&d, "goes-on.service");
+    d.stop_unit("goes-on.service");
     assert!(
         seen,
         "no OOM kill seen: {:?}",
@@ -714,7 +695,7 @@ fn oom_policy_kill_ends_the_rest_with_result_oom_kill() {
         eprintln!("{test}: skipped: no memory controller");
         return;
     }
-    start(&d, "all-go.service");
+    d.start_unit("all-go.service");
     let pid = main_pid(&d, "all-go.service");
     let dirs = all_cgroups(pid);
     let ended = wait_for(Duration::from_secs(30), || {
@@ -722,7 +703,7 @@ fn oom_policy_kill_ends_the_rest_with_result_oom_kill() {
     });
     let state = d.property(Some("all-go.service"), "ActiveState");
     if !ended {
-        stop(&d, "all-go.service");
+        d.stop_unit("all-go.service");
     }
     assert!(ended, "still {state}: {:?}", d.log_lines("all-go.service"));
     assert_eq!(d.property(Some("all-go.service"), "Result"), "oom-kill");

@@ -16,25 +16,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use daemon_support::{wait_for, Daemon};
-use sundial::ipc::{Request, Response, UnitsRequest};
-
-fn start(d: &Daemon, unit: &str) {
-    match d.call(Request::Start(UnitsRequest {
-        units: vec![unit.into()],
-    })) {
-        Response::Done { .. } => {}
-        other => panic!("start {unit}: {other:?}"),
-    }
-}
-
-fn stop(d: &Daemon, unit: &str) {
-    match d.call(Request::Stop(UnitsRequest {
-        units: vec![unit.into()],
-    })) {
-        Response::Done { .. } => {}
-        other => panic!("stop {unit}: {other:?}"),
-    }
-}
 
 /// The cgroup v2 mount point.
 fn v2_mount() -> Option<PathBuf> {
@@ -106,7 +87,7 @@ fn slices_nest_by_dashes_and_go_with_their_last_service() {
         return;
     }
     for u in ["a.service", "b.service", "c.service", "plain.service"] {
-        start(&d, u);
+        d.start_unit(u);
     }
     let pids: Vec<u32> = ["a.service", "b.service", "c.service", "plain.service"]
         .iter()
@@ -141,17 +122,17 @@ fn slices_nest_by_dashes_and_go_with_their_last_service() {
         "{shown}"
     );
 
-    stop(&d, "a.service");
+    d.stop_unit("a.service");
     assert!(gone(&cgroups[0]), "{} is left", cgroups[0].display());
     assert!(foo_bar.is_dir(), "b.service still runs in foo-bar.slice");
-    stop(&d, "b.service");
+    d.stop_unit("b.service");
     assert!(gone(&foo_bar), "{} is left", foo_bar.display());
     assert!(foo.is_dir(), "c.service still runs in foo.slice");
-    stop(&d, "c.service");
+    d.stop_unit("c.service");
     assert!(gone(&foo), "{} is left", foo.display());
     assert!(subtree.is_dir(), "plain.service still runs");
     // Started again, the nesting is made again.
-    start(&d, "b.service");
+    d.start_unit("b.service");
     let again = v2_cgroup_of(main_pid(&d, "b.service")).unwrap();
     assert_eq!(again, foo_bar.join("b.service"));
     assert!(d.terminate());
@@ -174,8 +155,8 @@ fn a_slice_that_is_not_one_is_ignored_and_the_root_slice_is_the_top() {
     if !tracks_in_v2(&d, test) {
         return;
     }
-    start(&d, "odd.service");
-    start(&d, "root.service");
+    d.start_unit("odd.service");
+    d.start_unit("root.service");
     let odd = v2_cgroup_of(main_pid(&d, "odd.service")).unwrap();
     let root = v2_cgroup_of(main_pid(&d, "root.service")).unwrap();
     assert_eq!(odd.parent(), root.parent());
@@ -242,14 +223,14 @@ fn the_daemon_uses_the_cgroup_it_is_told() {
     .arg("--cgroup")
     .arg(&rel);
     d.start();
-    start(&d, "told.service");
+    d.start_unit("told.service");
     let svc = v2_cgroup_of(main_pid(&d, "told.service")).unwrap();
     // Read once it has started a service (its socket answers before).
     let daemon_pid = d.pid();
     let daemon_cg = v2_cgroup_of(daemon_pid).unwrap();
     let subtree = daemon_cg.parent().unwrap().to_path_buf();
     let mode = d.property(None, "CgroupMode");
-    stop(&d, "told.service");
+    d.stop_unit("told.service");
     let svc_gone = gone(&svc);
     assert!(d.terminate());
     let leftovers: Vec<PathBuf> = fs::read_dir(&named)
@@ -312,7 +293,7 @@ fn the_config_names_the_cgroup_too() {
         &[("conf.service", "[Service]\nExecStart=/bin/sleep 60\n")],
     );
     d.start();
-    start(&d, "conf.service");
+    d.start_unit("conf.service");
     let svc = v2_cgroup_of(main_pid(&d, "conf.service")).unwrap();
     assert!(d.terminate());
     remove_tree(&named);
@@ -403,17 +384,17 @@ fn without_cgroup_kill_a_stop_freezes_and_kills_until_empty() {
         assert!(d.terminate());
         return;
     }
-    start(&d, "forker.service");
+    d.start_unit("forker.service");
     let cg = v2_cgroup_of(main_pid(&d, "forker.service")).unwrap();
     if !cg.join("cgroup.freeze").exists() {
         eprintln!("{test}: skipped: no cgroup.freeze (kernel before 5.2)");
-        stop(&d, "forker.service");
+        d.stop_unit("forker.service");
         assert!(d.terminate());
         return;
     }
     let forked = wait_for(Duration::from_secs(20), || count_marked(&marker) >= 30);
     let before = count_marked(&marker);
-    stop(&d, "forker.service");
+    d.stop_unit("forker.service");
     let state = d.property(Some("forker.service"), "ActiveState");
     let left = count_marked(&marker);
     let stderr = d.stderr();
@@ -479,12 +460,12 @@ fn without_v2_kill_or_freeze_the_v1_freezer_ends_a_stop() {
         assert!(d.terminate());
         return;
     }
-    start(&d, "v1forker.service");
+    d.start_unit("v1forker.service");
     let pid = main_pid(&d, "v1forker.service");
     let freezer = v1_cgroup_of(pid, "freezer").unwrap();
     let forked = wait_for(Duration::from_secs(20), || count_marked(&marker) >= 30);
     let before = count_marked(&marker);
-    stop(&d, "v1forker.service");
+    d.stop_unit("v1forker.service");
     let state = d.property(Some("v1forker.service"), "ActiveState");
     let left = count_marked(&marker);
     let stderr = d.stderr();
@@ -521,7 +502,7 @@ fn a_sliced_service_is_taken_over_after_a_kill_9() {
     if !tracks_in_v2(&d, test) {
         return;
     }
-    start(&d, "kept.service");
+    d.start_unit("kept.service");
     let pid = main_pid(&d, "kept.service");
     let old = v2_cgroup_of(pid).unwrap();
     let old_subtree = old.ancestors().nth(3).unwrap().to_path_buf();
@@ -533,7 +514,7 @@ fn a_sliced_service_is_taken_over_after_a_kill_9() {
     });
     let new = v2_cgroup_of(pid).unwrap();
     eprintln!("{test}: {} -> {}", old.display(), new.display());
-    stop(&d, "kept.service");
+    d.stop_unit("kept.service");
     assert!(d.terminate());
     assert!(adopted, "not taken over: {}", d.stderr());
     assert!(
@@ -559,7 +540,7 @@ fn a_sliced_service_keeps_its_cgroup_across_daemon_reexec() {
     if !tracks_in_v2(&d, test) {
         return;
     }
-    start(&d, "re.service");
+    d.start_unit("re.service");
     let pid = main_pid(&d, "re.service");
     let before = v2_cgroup_of(pid).unwrap();
     let shown = d.property(Some("re.service"), "ControlGroup");
@@ -578,7 +559,7 @@ fn a_sliced_service_keeps_its_cgroup_across_daemon_reexec() {
         d.property(Some("re.service"), "ControlGroup") == shown
     });
     let after = v2_cgroup_of(pid).unwrap();
-    stop(&d, "re.service");
+    d.stop_unit("re.service");
     let slice = before.parent().unwrap().to_path_buf();
     assert!(d.terminate());
     assert!(

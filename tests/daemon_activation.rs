@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use daemon_support::{enable, wait_for, Daemon};
-use sundial::ipc::{Request, Response, UnitsRequest};
+use sundial::ipc::{Request, UnitsRequest};
 
 /// `sundial start UNIT` in the background: its job takes a while.
 fn start_in_background(d: &Daemon, unit: &str) -> Child {
@@ -24,15 +24,6 @@ fn start_in_background(d: &Daemon, unit: &str) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-fn start(d: &Daemon, unit: &str) {
-    match d.call(Request::Start(UnitsRequest {
-        units: vec![unit.into()],
-    })) {
-        Response::Done { .. } => {}
-        other => panic!("start {unit}: {other:?}"),
-    }
 }
 
 fn triggers(d: &Daemon, unit: &str) -> Vec<String> {
@@ -84,7 +75,7 @@ fn a_unit_wanted_by_two_starting_units_records_the_one_that_pulled_it() {
         d.stderr()
     );
     assert_eq!(d.history("a.service")[0].end_usec, None, "a ended too soon");
-    start(&d, "b.service");
+    d.start_unit("b.service");
     assert!(
         wait_for(Duration::from_secs(10), || d.finished("c.service").len()
             == 2),

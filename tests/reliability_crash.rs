@@ -104,15 +104,6 @@ fn job_units(marker: &str) -> (String, String) {
     )
 }
 
-fn stop(d: &Daemon, unit: &str) {
-    match d.call(Request::Stop(UnitsRequest {
-        units: vec![unit.into()],
-    })) {
-        Response::Done { .. } => {}
-        other => panic!("stop {unit}: {other:?}"),
-    }
-}
-
 #[test]
 fn every_kill_9_is_followed_by_adoption_and_exactly_one_copy_runs() {
     let kills = if long_mode() { 100 } else { 5 };
@@ -201,7 +192,7 @@ fn every_kill_9_is_followed_by_adoption_and_exactly_one_copy_runs() {
     assert_eq!(d.property(Some("job.service"), "ActiveState"), "inactive");
 
     // `stop` reaches the adopted process; then a clean stop of the daemon.
-    stop(&d, "daemon.service");
+    d.stop_unit("daemon.service");
     assert!(
         wait_for(Duration::from_secs(10), || copies(&daemon_m).is_empty()),
         "{}",
@@ -708,7 +699,7 @@ fn an_adopted_service_goes_on_writing_and_its_lines_are_stored() {
     // The stop waits for the shell's `sleep` too, which is not the
     // daemon's child either.
     for t in &talkers {
-        stop(&d, t.unit);
+        d.stop_unit(t.unit);
         assert!(
             wait_for(Duration::from_secs(10), || t.running().is_empty()),
             "{}",
@@ -761,7 +752,7 @@ fn a_stop_of_an_adopted_run_ends_when_its_last_process_does() {
     // Without a watch on the leftover, the stop would wait for
     // TimeoutStopSec= (and the call time out).
     let t0 = Instant::now();
-    stop(&d, "leave.service");
+    d.stop_unit("leave.service");
     eprintln!(
         "reliability: stop of an adopted run with a process outliving its main one: {:.0} ms",
         t0.elapsed().as_secs_f64() * 1e3

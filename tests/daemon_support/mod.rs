@@ -8,7 +8,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use sundial::ipc::{HistoryRequest, LogsRequest, ShowRequest};
+use sundial::ipc::{HistoryRequest, LogsRequest, ShowRequest, UnitsRequest};
 
 use sundial::ipc::types::RunRow;
 use sundial::ipc::{Client, Request, Response};
@@ -205,6 +205,28 @@ impl Daemon {
             .into_iter()
             .filter(|r| r.end_usec.is_some())
             .collect()
+    }
+
+    /// `start UNIT`, which must succeed.
+    pub fn start_unit(&self, unit: &str) {
+        self.job(Request::Start(UnitsRequest {
+            units: vec![unit.into()],
+        }));
+    }
+
+    /// `stop UNIT`, which must succeed.
+    pub fn stop_unit(&self, unit: &str) {
+        self.job(Request::Stop(UnitsRequest {
+            units: vec![unit.into()],
+        }));
+    }
+
+    fn job(&self, request: Request) {
+        let what = format!("{request:?}");
+        match self.call(request) {
+            Response::Done { .. } => {}
+            other => panic!("{what}: {other:?}"),
+        }
     }
 
     /// Every captured line of `unit`.
