@@ -372,18 +372,10 @@ impl Supervisor {
                     }
                 }
             }
-            JobType::Stop => {
+            // A restart stops first; the start follows when the stop is done.
+            JobType::Stop | JobType::Restart => {
                 // Daemons that left the session were re-parented here without
                 // a word; take them now so that the stop reaches them.
-                self.refresh_ownership(Duration::ZERO);
-                self.adopt_orphans(&[]);
-                let since = self.stray_window(&job.unit);
-                self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
-                self.end_suspects(since);
-                self.set_phase(job.id, Phase::Running);
-                true
-            }
-            JobType::Restart => {
                 self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
                 let since = self.stray_window(&job.unit);
