@@ -102,6 +102,21 @@ impl Activation {
         }
     }
 
+    /// The timer behind this start: the one that elapsed, a crontab line's
+    /// timer, or the timer behind the run an automatic restart repeats.
+    pub fn timer_name(&self) -> Option<&str> {
+        match self {
+            Activation::Timer(fired)
+            | Activation::Crontab {
+                timer: Some(fired), ..
+            } => Some(&fired.timer),
+            Activation::Restart {
+                previous: Some(previous),
+            } => previous.timer_name(),
+            _ => None,
+        }
+    }
+
     /// The activation of an automatic restart after a run started by
     /// `self`.
     pub fn restarted(self) -> Activation {

@@ -16,6 +16,9 @@ _sundial() {
             ",$1")
                 cmd="sundial"
                 ;;
+            sundial,analyze)
+                cmd="sundial__subcmd__analyze"
+                ;;
             sundial,calendar)
                 cmd="sundial__subcmd__calendar"
                 ;;
@@ -139,6 +142,27 @@ _sundial() {
             sundial,verify)
                 cmd="sundial__subcmd__verify"
                 ;;
+            sundial__subcmd__analyze,blame)
+                cmd="sundial__subcmd__analyze__subcmd__blame"
+                ;;
+            sundial__subcmd__analyze,calendar)
+                cmd="sundial__subcmd__analyze__subcmd__calendar"
+                ;;
+            sundial__subcmd__analyze,dot)
+                cmd="sundial__subcmd__analyze__subcmd__dot"
+                ;;
+            sundial__subcmd__analyze,plot)
+                cmd="sundial__subcmd__analyze__subcmd__plot"
+                ;;
+            sundial__subcmd__analyze,timespan)
+                cmd="sundial__subcmd__analyze__subcmd__timespan"
+                ;;
+            sundial__subcmd__analyze,timestamp)
+                cmd="sundial__subcmd__analyze__subcmd__timestamp"
+                ;;
+            sundial__subcmd__analyze,verify)
+                cmd="sundial__subcmd__analyze__subcmd__verify"
+                ;;
             sundial__subcmd__crontab,help)
                 cmd="sundial__subcmd__crontab__subcmd__help"
                 ;;
@@ -158,12 +182,200 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze)
+            opts="-h -V --user --system --socket --no-pager --help --version blame plot dot calendar timespan timestamp verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__blame)
+            opts="-h -V --user --system --socket --no-pager --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__calendar)
+            opts="-h -V --iterations --base-time --json --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --iterations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__dot)
+            opts="-h -V --order --require --from-pattern --to-pattern --unit-dir --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__plot)
+            opts="-h -V --since --until --output --user --system --socket --no-pager --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__timespan)
+            opts="-h -V --json --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__timestamp)
+            opts="-h -V --json --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__verify)
+            opts="-h -V --unit-dir --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -352,7 +564,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__daemon)
-            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --crontab --cgroup --clock --localtime --help --version"
+            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --crontab --cgroup --metrics-listen --clock --localtime --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,6 +591,10 @@ _sundial() {
                     return 0
                     ;;
                 --cgroup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,6 +36,7 @@ complete -c sundial -n "__fish_sundial_needs_command" -f -a "timestamp" -d 'Pars
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "verify" -d 'Check unit files and report every problem (like systemd-analyze verify)'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "cat" -d 'Print unit files and their drop-ins (like systemctl cat)'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "simulate" -d 'Show every start the timers would cause in a window of time, running nothing'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "analyze" -d 'Analyze units and runs as systemd-analyze does: blame, plot, dot, calendar, verify'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "crontab" -d 'Keep your crontab, or import crontabs into units'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "daemon" -d 'Run the daemon: fire timers, supervise services, answer commands'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "start" -d 'Start units'
@@ -123,6 +124,77 @@ complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l system -d '
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -f -a "blame" -d 'Units by how long their last run took, longest first'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -f -a "plot" -d 'An SVG of the recorded runs in a window of time, coloured by result'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -f -a "dot" -d 'The dependency graph of the unit files, for Graphviz\' dot'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -f -a "calendar" -d 'Normalize calendar events and show when they elapse, as systemd-analyze calendar does'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -f -a "timespan" -d 'Parse time spans and print them normalized, as systemd-analyze timespan does'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -f -a "timestamp" -d 'Parse timestamps and print them normalized, as systemd-analyze timestamp does'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and not __fish_seen_subcommand_from blame plot dot calendar timespan timestamp verify" -f -a "verify" -d 'Check unit files and report every problem (`sundial verify`)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l since -d 'The window\'s start: a timestamp (`-1d`, `2024-06-03`, `yesterday`). Default: a day before --until' -r
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l until -d 'The window\'s end (default: now)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l output -d 'Write the SVG to FILE instead of stdout' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l from-pattern -d 'Only edges from units matching this glob pattern (repeatable)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l to-pattern -d 'Only edges to units matching this glob pattern (repeatable)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l order -d 'Only ordering edges (After=, and Before= turned around)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l require -d 'Only requirement edges (Requires=, Requisite=, Wants=, Conflicts=)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l user -d 'Use the per-user directories (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l system -d 'Use the system directories (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -l iterations -d 'How many elapses to show for each expression' -r
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -l base-time -d 'Compute elapses after this timestamp instead of now (`2024-02-28 23:59:59 UTC`, `@1700000000`)' -r
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -l json -d 'Print one JSON object per expression instead of the table'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -l user -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -l system -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from calendar" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timespan" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timespan" -l json -d 'Print one JSON object per span instead of the table'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timespan" -l user -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timespan" -l system -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timespan" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timespan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timespan" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timestamp" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timestamp" -l json -d 'Print one JSON object per timestamp instead of the table'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timestamp" -l user -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timestamp" -l system -d 'Accepted for systemctl habits; no unit is read'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timestamp" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timestamp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from timestamp" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from verify" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from verify" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from verify" -l user -d 'Use the per-user directories (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from verify" -l system -d 'Use the system directories (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from verify" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s t -l translate -d 'Print the units LINE becomes and when it runs next (as `translate`)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -l socket -d 'The daemon\'s control socket, to tell it about changes (tests)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand crontab; and not __fish_seen_subcommand_from import translate mail help" -s l -l list -d 'Print your crontab'
@@ -172,6 +244,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l socket -d 'Li
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l config -d 'Read settings from this TOML file (it must exist when given); its keys are under CONFIGURATION in sundial-daemon(1)' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l crontab -d 'Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l cgroup -d 'Make the services\' cgroups in this cgroup v2 directory instead of the daemon\'s own: a path below the cgroup v2 mount (`/sundial` or `/sys/fs/cgroup/sundial`). It must exist and be writable, or the daemon does not start; the daemon moves itself into a leaf of its subtree there. Overrides `cgroup` in the config file' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l metrics-listen -d 'Serve Prometheus metrics at /metrics on ADDR: HOST:PORT (`127.0.0.1:9558`) or a Unix socket path. Off by default; overrides `metrics_listen` in the config file' -r
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l clock -d 'Where the daemon reads the time: `real`, or `manual` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)' -r -f -a "real\t''
 manual\t''"
 complete -c sundial -n "__fish_sundial_using_subcommand daemon" -l localtime -d 'Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)' -r -F

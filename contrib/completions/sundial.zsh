@@ -128,6 +128,135 @@ json\:"One JSON array"))' \
 '*::units -- Timers to simulate (default\: all loaded timers):_default' \
 && ret=0
 ;;
+(analyze)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_sundial__subcmd__analyze_commands" \
+"*::: :->analyze" \
+&& ret=0
+
+    case $state in
+    (analyze)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sundial-analyze-command-$line[1]:"
+        case $line[1] in
+            (blame)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(plot)
+_arguments "${_arguments_options[@]}" : \
+'--since=[The window'\''s start\: a timestamp (\`-1d\`, \`2024-06-03\`, \`yesterday\`). Default\: a day before --until]:TIMESTAMP:_default' \
+'--until=[The window'\''s end (default\: now)]:TIMESTAMP:_default' \
+'--output=[Write the SVG to FILE instead of stdout]:FILE:_files' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(dot)
+_arguments "${_arguments_options[@]}" : \
+'*--from-pattern=[Only edges from units matching this glob pattern (repeatable)]:PATTERN:_default' \
+'*--to-pattern=[Only edges to units matching this glob pattern (repeatable)]:PATTERN:_default' \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'(--require)--order[Only ordering edges (After=, and Before= turned around)]' \
+'--require[Only requirement edges (Requires=, Requisite=, Wants=, Conflicts=)]' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::patterns -- Only edges with a unit matching one of these glob patterns at either end:_default' \
+&& ret=0
+;;
+(calendar)
+_arguments "${_arguments_options[@]}" : \
+'--iterations=[How many elapses to show for each expression]:N:_default' \
+'--base-time=[Compute elapses after this timestamp instead of now (\`2024-02-28 23\:59\:59 UTC\`, \`@1700000000\`)]:TIMESTAMP:_default' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--json[Print one JSON object per expression instead of the table]' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::exprs -- Calendar events such as `daily`, `Mon *-*-* 09\:00`, `*\:0/15`, `2024-02-29 12\:00 UTC`:_default' \
+&& ret=0
+;;
+(timespan)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--json[Print one JSON object per span instead of the table]' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::spans -- Time spans such as `5min`, `1h 30min`, `2.5d`, `infinity`:_default' \
+&& ret=0
+;;
+(timestamp)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'--json[Print one JSON object per timestamp instead of the table]' \
+'--user[Accepted for systemctl habits; no unit is read]' \
+'--system[Accepted for systemctl habits; no unit is read]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::timestamps -- Timestamps such as `now`, `yesterday`, `+5min`, `2024-02-29 12\:00 UTC`, `@1700000000`:_default' \
+&& ret=0
+;;
+(verify)
+_arguments "${_arguments_options[@]}" : \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Unit files (paths) or unit names to check:_default' \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (crontab)
 _arguments "${_arguments_options[@]}" : \
 '-t+[Print the units LINE becomes and when it runs next (as \`translate\`)]:LINE:_default' \
@@ -226,6 +355,7 @@ _arguments "${_arguments_options[@]}" : \
 '--config=[Read settings from this TOML file (it must exist when given); its keys are under CONFIGURATION in sundial-daemon(1)]:FILE:_files' \
 '*--crontab=[Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted]:FILE:_files' \
 '--cgroup=[Make the services'\'' cgroups in this cgroup v2 directory instead of the daemon'\''s own\: a path below the cgroup v2 mount (\`/sundial\` or \`/sys/fs/cgroup/sundial\`). It must exist and be writable, or the daemon does not start; the daemon moves itself into a leaf of its subtree there. Overrides \`cgroup\` in the config file]:PATH:_files' \
+'--metrics-listen=[Serve Prometheus metrics at /metrics on ADDR\: HOST\:PORT (\`127.0.0.1\:9558\`) or a Unix socket path. Off by default; overrides \`metrics_listen\` in the config file]:ADDR:_default' \
 '--clock=[Where the daemon reads the time\: \`real\`, or \`manual\` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)]:CLOCK:(real manual)' \
 '--localtime=[Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)]:FILE:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
@@ -832,6 +962,7 @@ _sundial_commands() {
 'verify:Check unit files and report every problem (like systemd-analyze verify)' \
 'cat:Print unit files and their drop-ins (like systemctl cat)' \
 'simulate:Show every start the timers would cause in a window of time, running nothing' \
+'analyze:Analyze units and runs as systemd-analyze does\: blame, plot, dot, calendar, verify' \
 'crontab:Keep your crontab, or import crontabs into units' \
 'daemon:Run the daemon\: fire timers, supervise services, answer commands' \
 'start:Start units' \
@@ -869,6 +1000,54 @@ _sundial_commands() {
 'help:Show the manual page of a command, or the commands' \
     )
     _describe -t commands 'sundial commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze_commands] )) ||
+_sundial__subcmd__analyze_commands() {
+    local commands; commands=(
+'blame:Units by how long their last run took, longest first' \
+'plot:An SVG of the recorded runs in a window of time, coloured by result' \
+'dot:The dependency graph of the unit files, for Graphviz'\'' dot' \
+'calendar:Normalize calendar events and show when they elapse, as systemd-analyze calendar does' \
+'timespan:Parse time spans and print them normalized, as systemd-analyze timespan does' \
+'timestamp:Parse timestamps and print them normalized, as systemd-analyze timestamp does' \
+'verify:Check unit files and report every problem (\`sundial verify\`)' \
+    )
+    _describe -t commands 'sundial analyze commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__blame_commands] )) ||
+_sundial__subcmd__analyze__subcmd__blame_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze blame commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__calendar_commands] )) ||
+_sundial__subcmd__analyze__subcmd__calendar_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze calendar commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__dot_commands] )) ||
+_sundial__subcmd__analyze__subcmd__dot_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze dot commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__plot_commands] )) ||
+_sundial__subcmd__analyze__subcmd__plot_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze plot commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__timespan_commands] )) ||
+_sundial__subcmd__analyze__subcmd__timespan_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze timespan commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__timestamp_commands] )) ||
+_sundial__subcmd__analyze__subcmd__timestamp_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze timestamp commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__verify_commands] )) ||
+_sundial__subcmd__analyze__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze verify commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__calendar_commands] )) ||
 _sundial__subcmd__calendar_commands() {

@@ -83,6 +83,11 @@ pub struct Args {
     /// there. Overrides `cgroup` in the config file.
     #[arg(long, value_name = "PATH")]
     pub cgroup: Option<PathBuf>,
+    /// Serve Prometheus metrics at /metrics on ADDR: HOST:PORT
+    /// (`127.0.0.1:9558`) or a Unix socket path. Off by default; overrides
+    /// `metrics_listen` in the config file.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<crate::daemon::metrics::server::ListenAddress>,
     /// Where the daemon reads the time: `real`, or `manual` for tests (needs
     /// SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through
     /// clock.sock beside the control socket).
@@ -113,6 +118,7 @@ pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
             .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
             .collect(),
         cgroup: args.cgroup,
+        metrics_listen: args.metrics_listen,
     };
     run(options)?;
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod analyze;
 pub mod calendar;
 pub mod cat;
 pub mod completions;
@@ -52,6 +53,7 @@ enum Command {
     /// Print unit files and their drop-ins (like systemctl cat).
     Cat(cat::Args),
     Simulate(simulate::Args),
+    Analyze(analyze::Args),
     Crontab(crontab::Args),
     /// Run the daemon: fire timers, supervise services, answer commands.
     Daemon(daemon::Args),
@@ -92,6 +94,7 @@ pub fn main() -> ExitCode {
             args.dirs = args.dirs.or(outer);
             simulate::run(args)
         }
+        Command::Analyze(args) => analyze::run(args, outer),
         Command::Crontab(mut args) => {
             let before = crontab::ScopeArgs {
                 user: outer.user,

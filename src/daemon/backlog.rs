@@ -1,13 +1,15 @@
 //! Work the event loop does a slice at a time, between its other wake-ups,
 //! so that neither a burst of timers nor one large request holds it (and so
-//! the control socket) for long: timer starts beyond one batch, and
-//! requests naming many units, taken in turn by uid.
+//! the control socket) for long: timer starts beyond one batch, requests
+//! naming many units (taken in turn by uid), and metrics scrapes going
+//! through the timers.
 
 use std::collections::VecDeque;
 use std::ops::Range;
 
 use sundial_calendar::Timestamp;
 
+use super::metrics::Gathering;
 use crate::scheduler::Start;
 
 /// A timer's start waiting in the backlog, with the stamp that goes with
@@ -135,6 +137,8 @@ pub struct Backlog<R> {
     starts: VecDeque<PendingStart>,
     /// Requests answered a slice at a time.
     pub requests: FairQueue<R>,
+    /// Metrics scrapes gathering the timers' schedule, oldest first.
+    pub scrapes: VecDeque<Gathering>,
 }
 
 impl<R> Default for Backlog<R> {
@@ -142,6 +146,7 @@ impl<R> Default for Backlog<R> {
         Backlog {
             starts: VecDeque::new(),
             requests: FairQueue::default(),
+            scrapes: VecDeque::new(),
         }
     }
 }
@@ -170,7 +175,7 @@ impl<R> Backlog<R> {
 
     /// Whether the loop has work left for its next turns.
     pub fn has_work(&self) -> bool {
-        !self.starts.is_empty() || !self.requests.is_empty()
+        !self.starts.is_empty() || !self.requests.is_empty() || !self.scrapes.is_empty()
     }
 }
 

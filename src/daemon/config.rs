@@ -17,6 +17,7 @@
 //! default_tasks_max = "15%"   # TasksMax= of services that set none
 //! default_environment = { LANG = "C.UTF-8" }
 //! cgroup = "/sundial"          # the cgroup v2 subtree to use (--cgroup)
+//! metrics_listen = "127.0.0.1:9558"  # Prometheus /metrics (--metrics-listen)
 //! ```
 //!
 //! Every key is optional; an unknown key is an error naming its line, so that a
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sundial_calendar::Timespan;
 
+use super::metrics::server::{InvalidListenAddress, ListenAddress};
 use crate::store::LogRetention;
 use crate::supervisor::ManagerDefaults;
 use crate::supervisor::RateLimit;
@@ -125,6 +127,7 @@ struct RawManager {
     #[serde(default)]
     default_environment: BTreeMap<String, String>,
     cgroup: Option<PathBuf>,
+    metrics_listen: Option<String>,
 }
 
 /// One key of the config file, as the manual documents it.
@@ -255,6 +258,18 @@ pub const KEYS: &[ConfigKey] = &[
                   subtree there (`sundial-.../supervisor`), so that the cgroup holds no process \
                   and controllers can be enabled for the services.",
     },
+    ConfigKey {
+        section: "manager",
+        key: "metrics_listen",
+        value:
+            "HOST:PORT (\"127.0.0.1:9558\") or a Unix socket path (\"/run/sundial/metrics.sock\")",
+        default: "off",
+        meaning: "Serve Prometheus metrics at /metrics there (`--metrics-listen` overrides it): \
+                  runs, results and durations per unit, elapses and lateness per timer, the \
+                  daemon's own figures. Read-only; a Unix socket is made mode 0600. Anyone who \
+                  can connect to a TCP address sees every unit's name and results: keep it on \
+                  127.0.0.1 or behind a firewall.",
+    },
 ];
 
 /// The daemon's settings, checked.
@@ -275,6 +290,9 @@ pub struct Config {
     /// The cgroup v2 directory to use as the daemon's subtree (`--cgroup`
     /// overrides it); none: the daemon's own cgroup.
     pub cgroup: Option<PathBuf>,
+    /// Where to serve Prometheus metrics (`--metrics-listen` overrides
+    /// it); none: not served.
+    pub metrics_listen: Option<ListenAddress>,
 }
 
 /// 64 MiB of captured text by default: months of a typical cron table's
@@ -295,6 +313,7 @@ impl Default for Config {
             default_environment: Vec::new(),
             default_tasks_max: None,
             cgroup: None,
+            metrics_listen: None,
         }
     }
 }
@@ -418,6 +437,11 @@ impl Config {
             );
         }
         config.cgroup = m.cgroup.clone();
+        if let Some(address) = &m.metrics_listen {
+            config.metrics_listen = Some(address.parse().map_err(|e: InvalidListenAddress| {
+                value_error("manager.metrics_listen", e.to_string())
+            })?);
+        }
         config.default_environment = m
             .default_environment
             .iter()

@@ -1,8 +1,8 @@
 //! The one event loop: it owns the [`State`] and waits on every source at
 //! once: signals, the supervisor (child exits, notify messages, captured
 //! output, service deadlines), the clock timerfds (or the manual clock's
-//! commands), client requests, the log flush deadline, and the directory of
-//! the local zone file. Each wake-up is
+//! commands), client requests, metrics scrapes, the log flush deadline, and
+//! the directory of the local zone file. Each wake-up is
 //! handled to the end before the next wait, so nothing else ever touches the
 //! state. When nothing is due, every source is idle and the process sleeps.
 
@@ -16,6 +16,7 @@ use super::clock::{ClockCommand, DaemonClock};
 use super::file_watch::FileWatch;
 use super::handlers;
 use super::localtime::LocalTimeWatch;
+use super::metrics::server::Scrape;
 use super::reexec;
 use super::reload;
 use super::signals::{DaemonSignal, Signals};
@@ -38,6 +39,7 @@ enum Wake {
     Crontab(io::Result<()>),
     ReexecDeadline,
     Backlog,
+    Scrape(Scrape),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -71,6 +73,16 @@ async fn wait_crontabs(watch: Option<&mut FileWatch>) -> io::Result<()> {
     }
 }
 
+async fn next_scrape(rx: Option<&mut mpsc::Receiver<Scrape>>) -> Scrape {
+    match rx {
+        Some(rx) => match rx.recv().await {
+            Some(s) => s,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -93,6 +105,8 @@ pub struct Sources {
     pub zone_watch: Option<LocalTimeWatch>,
     /// The directories of the crontab files.
     pub crontab_watch: Option<FileWatch>,
+    /// Metrics scrapes, under `--metrics-listen`.
+    pub scrapes: Option<mpsc::Receiver<Scrape>>,
 }
 
 /// Runs until the services are stopped after SIGTERM/SIGINT.
@@ -130,6 +144,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
+            s = next_scrape(sources.scrapes.as_mut()) => Wake::Scrape(s),
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
             () = tokio::task::yield_now(), if working => Wake::Backlog,
@@ -187,9 +202,12 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             }
             // Looked at below, as after every wake-up.
             Wake::ReexecDeadline => {}
+            // A client that has gone takes nothing.
+            Wake::Scrape(reply) => state.begin_scrape(reply),
             Wake::Backlog => {
                 state.start_backlogged();
                 handlers::work_slice(state);
+                state.gather_scrapes();
                 state.settle();
             }
         }

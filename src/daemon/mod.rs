@@ -35,6 +35,7 @@ pub mod heap;
 pub mod localtime;
 pub mod lock;
 pub mod manager_env;
+pub mod metrics;
 pub mod output;
 pub mod paths;
 pub mod reexec;
@@ -94,6 +95,9 @@ pub struct DaemonOptions {
     /// `--cgroup PATH`: the cgroup v2 directory to use as the daemon's
     /// subtree (over the config's `[manager] cgroup`).
     pub cgroup: Option<std::path::PathBuf>,
+    /// `--metrics-listen ADDR` (over the config's `[manager]
+    /// metrics_listen`).
+    pub metrics_listen: Option<metrics::server::ListenAddress>,
 }
 
 /// Why the daemon could not start or had to stop.
@@ -114,6 +118,9 @@ pub enum DaemonError {
     /// The control socket could not be bound.
     #[error(transparent)]
     Bind(#[from] BindError),
+    /// The metrics address could not be bound.
+    #[error(transparent)]
+    Metrics(#[from] metrics::server::BindError),
     /// A `--crontab` file is missing or has errors at start.
     #[error("{0}")]
     Crontab(String),
@@ -158,6 +165,9 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     if let Some(cgroup) = &options.cgroup {
         config.cgroup = Some(cgroup.clone());
     }
+    if let Some(address) = &options.metrics_listen {
+        config.metrics_listen = Some(address.clone());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -193,6 +203,7 @@ async fn start(
     let crontabs = crontab_feed(&options, &paths, &env)?;
     let crontab_watch = watch_crontabs(&crontabs);
     let socket = control_socket(&paths, handover.as_ref(), options.manual_clock)?;
+    let scrapes = metrics_listener(&config).await?;
 
     let (cx, transient) = load_context(&options, &paths, &crontabs, &store);
     let (localtime, zone_watch) = local_time_watch(&paths, cx.local_zone_from_tz);
@@ -244,6 +255,7 @@ async fn start(
         crontabs,
         reexec: reexec::Reexec::new(Some(socket.listener_fd)),
         backlog: backlog::Backlog::default(),
+        metrics: metrics::Metrics::default(),
     };
 
     let reexecuted = handover.is_some();
@@ -258,6 +270,7 @@ async fn start(
         signals,
         zone_watch,
         crontab_watch,
+        scrapes,
     };
     let result = event_loop::run(&mut state, sources).await;
     // Only our own socket: if the file was replaced, another daemon owns the path now.
@@ -373,6 +386,25 @@ fn control_socket(
         requests,
         clock_commands,
     })
+}
+
+/// The metrics phase: binds `metrics_listen` where one is set (a bind
+/// that fails stops the start, as the control socket's does) and serves
+/// it; the loop answers the scrapes.
+async fn metrics_listener(
+    config: &Config,
+) -> Result<Option<mpsc::Receiver<metrics::server::Scrape>>, DaemonError> {
+    let Some(address) = &config.metrics_listen else {
+        return Ok(None);
+    };
+    let listener = metrics::server::Listener::bind(address).await?;
+    match listener.local_addr() {
+        Some(bound) => report(format!("metrics: http://{bound}/metrics")),
+        None => report(format!("metrics: {address}")),
+    }
+    let (tx, rx) = mpsc::channel(8);
+    tokio::spawn(listener.serve(tx));
+    Ok(Some(rx))
 }
 
 /// Where units are loaded from and how, before they are.

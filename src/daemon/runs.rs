@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use sundial_calendar::Timestamp;
 
+use super::metrics::{RunEnded, RunStarted};
 use crate::activation::Activation;
 use crate::store::StoreError;
 use crate::store::{ExitStatus, InvocationId, NewRun, Run, RunOutcome, RunResult, Store};
@@ -62,6 +63,10 @@ pub struct Applied {
     pub errors: Vec<String>,
     /// Runs whose rows were closed, for what their cgroups counted.
     pub ended: Vec<(String, InvocationId)>,
+    /// Runs that began, for the metrics.
+    pub run_starts: Vec<RunStarted>,
+    /// Runs that ended and starts recorded without a run, for the metrics.
+    pub run_ends: Vec<RunEnded>,
 }
 
 fn at_rest(s: SubState) -> bool {
@@ -279,6 +284,11 @@ impl RunTracker {
                     }
                     Err(e) => applied.errors.push(e.to_string()),
                 }
+                applied.run_starts.push(RunStarted {
+                    unit: unit.to_owned(),
+                    at: now,
+                    timer: trigger.timer_name().map(str::to_owned),
+                });
             }
             let ends = (at_rest(new) || new == SubState::Exited)
                 && !at_rest(old)
@@ -307,6 +317,13 @@ impl RunTracker {
                         applied.errors.push(e.to_string());
                     }
                     applied.ended.push((unit.to_owned(), invocation));
+                    applied.run_ends.push(RunEnded {
+                        unit: unit.to_owned(),
+                        at: now,
+                        result,
+                        status,
+                        ran: true,
+                    });
                 }
             }
             if inactive(old) && new == SubState::Failed {
@@ -332,6 +349,13 @@ impl RunTracker {
                 ) {
                     applied.errors.push(e.to_string());
                 }
+                applied.run_ends.push(RunEnded {
+                    unit: unit.to_owned(),
+                    at: now,
+                    result,
+                    status: None,
+                    ran: false,
+                });
             }
             if new == SubState::Failed {
                 applied

@@ -87,6 +87,8 @@ pub struct State {
     pub reexec: super::reexec::Reexec,
     /// Timer starts and large requests left for the next loop turns.
     pub backlog: Backlog<Sliced>,
+    /// What `--metrics-listen` serves.
+    pub metrics: super::metrics::Metrics,
 }
 
 pub use super::report::report;
@@ -348,11 +350,15 @@ impl State {
         let activation = self.crontabs.activation_of(&start);
         match self.supervisor.start_with(&start.unit, activation) {
             Ok(_) => {
+                let mut lateness = None;
                 if let (DaemonClock::Real(real), Some(scheduled)) = (&self.clock, start.scheduled) {
                     let started = real.now().realtime;
                     let late = started.as_usec().saturating_sub(scheduled.as_usec());
-                    self.stats.elapsed(u64::try_from(late).unwrap_or(0));
+                    let late = u64::try_from(late).unwrap_or(0);
+                    self.stats.elapsed(late);
+                    lateness = Some(std::time::Duration::from_micros(late));
                 }
+                self.metrics.timer_elapsed(&start.timer, lateness);
             }
             Err(e) => {
                 report(format!(
@@ -371,8 +377,41 @@ impl State {
     /// transaction: safe from `kill -9` when this returns; the store's sync
     /// thread makes it safe from a power loss right after.
     pub fn commit_writes(&mut self) {
+        if !self.store.has_pending_writes() {
+            return;
+        }
+        let began = std::time::Instant::now();
         if let Err(e) = self.store.commit() {
             report(format!("cannot commit stamps and run rows: {e}"));
+        }
+        self.metrics.store_committed(began.elapsed());
+    }
+
+    /// Takes a metrics scrape: its schedule is read a slice per turn
+    /// ([`State::gather_scrapes`]).
+    pub fn begin_scrape(&mut self, reply: super::metrics::server::Scrape) {
+        let gathering = super::metrics::Gathering::new(reply, self.scheduler.timer_slots());
+        self.backlog.scrapes.push_back(gathering);
+    }
+
+    /// Reads the next slice of the oldest scrape's schedule; a scrape with
+    /// all of it gets its snapshot (a client that has gone takes nothing).
+    pub fn gather_scrapes(&mut self) {
+        let Some(gathering) = self.backlog.scrapes.pop_front() else {
+            return;
+        };
+        match gathering.gather(&self.scheduler, &self.now()) {
+            Err(more) => self.backlog.scrapes.push_front(more),
+            Ok((reply, schedule)) => {
+                let daemon = super::metrics::DaemonFigures {
+                    units_loaded: self.units.loaded.units.len(),
+                    timers_waiting: schedule.iter().filter(|t| t.next.is_some()).count(),
+                    loop_turns: self.stats.loop_iterations,
+                    longest_turn: std::time::Duration::from_micros(self.stats.longest_turn_usec),
+                    started: Some(self.started.realtime),
+                };
+                let _ = reply.send(self.metrics.snapshot(schedule, daemon));
+            }
         }
     }
 
@@ -399,6 +438,12 @@ impl State {
             let applied = self
                 .runs
                 .apply(&transitions, &time_of, &mut self.store, &exit_of);
+            for run in &applied.run_starts {
+                self.metrics.run_started(run);
+            }
+            for run in &applied.run_ends {
+                self.metrics.run_ended(run);
+            }
             for e in applied.errors {
                 report(e);
             }
@@ -430,6 +475,13 @@ impl State {
                 {
                     report(format!("{unit}: cannot record its skipped start: {e}"));
                 }
+                self.metrics.run_ended(&super::metrics::RunEnded {
+                    unit: unit.clone(),
+                    at: now.realtime,
+                    result: crate::store::RunResult::Skipped,
+                    status: None,
+                    ran: false,
+                });
             }
             for (_, unit, ty, result) in &finished {
                 // systemd tells the timers of a unit whenever its job ends

@@ -301,6 +301,20 @@ impl Scheduler {
         self.timers.iter().flatten()
     }
 
+    /// How many timer slots there are: [`Scheduler::timers_in`] takes a
+    /// range of them, for a caller that goes through every timer a slice
+    /// at a time.
+    pub fn timer_slots(&self) -> usize {
+        self.timers.len()
+    }
+
+    /// The loaded timers in `slots` (clipped to the slots there are now).
+    pub fn timers_in(&self, slots: std::ops::Range<usize>) -> impl Iterator<Item = &Timer> {
+        let end = slots.end.min(self.timers.len());
+        let start = slots.start.min(end);
+        self.timers[start..end].iter().flatten()
+    }
+
     /// Applies one event at time `now`.
     pub fn handle(&mut self, now: ClockSnapshot, event: Event) -> Vec<Action> {
         let mut actions = Vec::new();

@@ -398,6 +398,11 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a batch is open: written rows a commit would make durable.
+    pub fn has_pending_writes(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
     /// Commits the open batch, if any: everything written since the last
     /// commit is durable when this returns. A failed commit rolls the batch
     /// back (the error says so), so that the next write starts afresh.
