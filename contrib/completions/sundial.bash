@@ -1354,7 +1354,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__simulate)
-            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --unit-dir --user --system --socket --no-pager --help --version"
+            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --svg --unit-dir --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1390,6 +1390,10 @@ _sundial() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --svg)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --unit-dir)

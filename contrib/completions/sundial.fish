@@ -117,6 +117,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l run-time -d
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l seed -d 'Seed of the random delays (RandomizedDelaySec=) and of the simulated boot\'s ID (which spreads AccuracySec= windows): the output is one possible outcome. A timer\'s delays depend on the seed and the timer alone, whichever other timers are simulated' -r
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
 json\t'One JSON array'"
+complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l svg -d 'Also draw the schedule as an SVG picture into FILE: a row per timer, a mark per elapse, the RandomizedDelaySec= window, a bar per expected run (--run-time, else the median of the unit\'s recorded runs where a daemon or its state database has them), overlaps in red, and the local clock\'s changes' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l user -d 'Use the per-user directories (default for non-root)'

@@ -116,6 +116,7 @@ _arguments "${_arguments_options[@]}" : \
 json\:"One JSON array"))' \
 '--output=[Output format]:OUTPUT:((table\:"Aligned columns"
 json\:"One JSON array"))' \
+'--svg=[Also draw the schedule as an SVG picture into FILE\: a row per timer, a mark per elapse, the RandomizedDelaySec= window, a bar per expected run (--run-time, else the median of the unit'\''s recorded runs where a daemon or its state database has them), overlaps in red, and the local clock'\''s changes]:FILE:_files' \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \

@@ -15,6 +15,7 @@ pub mod help;
 mod locale;
 pub mod man;
 pub mod pager;
+pub mod schedule_svg;
 pub mod simulate;
 mod time_common;
 pub mod timespan;

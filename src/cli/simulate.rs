@@ -25,7 +25,8 @@ const EXAMPLES: &str = concat!(
     "Examples:\n",
     "  $ sundial simulate --unit-dir ./units --from '2024-06-03 00:00' --for 1d\n",
     "  $ sundial simulate --from 2024-12-01 --until 2025-01-01 backup.timer\n",
-    "  $ sundial simulate --run-time 2h --output json backup.timer",
+    "  $ sundial simulate --run-time 2h --output json backup.timer\n",
+    "  $ sundial simulate --for 7d --svg week.svg       # the week as a picture",
 );
 
 /// Arguments of `sundial simulate`.
@@ -62,6 +63,13 @@ pub struct Args {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: Output,
+    /// Also draw the schedule as an SVG picture into FILE: a row per timer,
+    /// a mark per elapse, the RandomizedDelaySec= window, a bar per expected
+    /// run (--run-time, else the median of the unit's recorded runs where a
+    /// daemon or its state database has them), overlaps in red, and the
+    /// local clock's changes.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub dirs: UnitDirArgs,
     #[command(flatten)]
@@ -181,6 +189,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     starts.extend(sim.run_until(until, &mut stamps));
 
+    if let Some(file) = &args.svg {
+        let (run_times, run_times_from) = if run_time.is_zero() {
+            recorded_run_times(&args, &timers)
+        } else {
+            let every = timers
+                .iter()
+                .map(|t| (t.triggers.as_str().to_owned(), run_time))
+                .collect();
+            (every, format!("--run-time {}", args.run_time))
+        };
+        let picture = super::schedule_svg::Schedule {
+            starts: &starts,
+            timers: timers
+                .iter()
+                .map(|t| (t.name.as_str().to_owned(), t.timer.randomized_delay))
+                .collect(),
+            run_times,
+            run_times_from,
+            from,
+            until,
+        };
+        fs::write(file, super::schedule_svg::render(&picture, &env.local))
+            .with_context(|| format!("cannot write {}", file.display()))?;
+    }
     let mut out = io::stdout().lock();
     match args.output {
         Output::Json => print_json(&mut out, &starts, &env)?,
@@ -188,6 +220,65 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each triggered unit's median recorded run time, from the daemon or its
+/// state database when one is there, with where they came from.
+fn recorded_run_times(
+    args: &Args,
+    timers: &[Arc<TimerUnit>],
+) -> (std::collections::BTreeMap<String, Timespan>, String) {
+    use super::verbs::connect::exchange;
+    use super::verbs::offline::{self, Source, StateDirArg};
+    use crate::ipc::{HistoryRequest, Request, Response};
+    let connection = super::verbs::Connection {
+        user: args.dirs.user,
+        system: args.dirs.system,
+        socket: args.inert.socket.clone(),
+        no_pager: true,
+    };
+    let request = HistoryRequest {
+        unit: None,
+        limit: Some(u32::MAX),
+    };
+    let response = match offline::reach(&connection, &StateDirArg::default()) {
+        Ok(Source::Daemon(client)) => exchange(client, &Request::History(request)).ok(),
+        Ok(Source::Offline(off)) => Some(offline::history(&off, None, request.limit)),
+        Err(_) => None,
+    };
+    let Some(Response::Runs { runs }) = response else {
+        return (
+            Default::default(),
+            "none (no --run-time, and no daemon or state database to read history from)".into(),
+        );
+    };
+    let mut durations: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for run in &runs {
+        if let Some(end) = run.end_usec {
+            durations
+                .entry(run.unit.as_str())
+                .or_default()
+                .push(end - run.start_usec);
+        }
+    }
+    let mut medians = std::collections::BTreeMap::new();
+    for t in timers {
+        let unit = t.triggers.as_str();
+        if let Some(list) = durations.get_mut(unit) {
+            list.sort_unstable();
+            let median = list[list.len() / 2];
+            medians.insert(
+                unit.to_owned(),
+                Timespan::from_usec(u64::try_from(median).unwrap_or(0)),
+            );
+        }
+    }
+    let from = format!(
+        "median of the recorded runs ({} of {} units have some)",
+        medians.len(),
+        timers.len()
+    );
+    (medians, from)
 }
 
 /// Whether the argument names `timer` (`backup` or `backup.timer`).
