@@ -355,7 +355,7 @@ fn a_bad_or_busy_address_stops_the_start_with_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("invalid metrics listen address \"localhost\""),
+        err.contains("invalid listen address \"localhost\""),
         "{err}"
     );
 

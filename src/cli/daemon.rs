@@ -87,7 +87,7 @@ pub struct Args {
     /// (`127.0.0.1:9558`) or a Unix socket path. Off by default; overrides
     /// `metrics_listen` in the config file.
     #[arg(long, value_name = "ADDR")]
-    pub metrics_listen: Option<crate::daemon::metrics::server::ListenAddress>,
+    pub metrics_listen: Option<crate::daemon::http::ListenAddress>,
     /// Where the daemon reads the time: `real`, or `manual` for tests (needs
     /// SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through
     /// clock.sock beside the control socket).

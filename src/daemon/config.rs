@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sundial_calendar::Timespan;
 
-use super::metrics::server::{InvalidListenAddress, ListenAddress};
+use super::http::{InvalidListenAddress, ListenAddress};
 use crate::store::LogRetention;
 use crate::supervisor::ManagerDefaults;
 use crate::supervisor::RateLimit;

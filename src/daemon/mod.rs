@@ -32,6 +32,7 @@ pub mod event_loop;
 pub mod file_watch;
 pub mod handlers;
 pub mod heap;
+pub mod http;
 pub mod localtime;
 pub mod lock;
 pub mod manager_env;
@@ -97,7 +98,7 @@ pub struct DaemonOptions {
     pub cgroup: Option<std::path::PathBuf>,
     /// `--metrics-listen ADDR` (over the config's `[manager]
     /// metrics_listen`).
-    pub metrics_listen: Option<metrics::server::ListenAddress>,
+    pub metrics_listen: Option<http::ListenAddress>,
 }
 
 /// Why the daemon could not start or had to stop.
@@ -118,9 +119,9 @@ pub enum DaemonError {
     /// The control socket could not be bound.
     #[error(transparent)]
     Bind(#[from] BindError),
-    /// The metrics address could not be bound.
+    /// The metrics or dashboard address could not be bound.
     #[error(transparent)]
-    Metrics(#[from] metrics::server::BindError),
+    Http(#[from] http::BindError),
     /// A `--crontab` file is missing or has errors at start.
     #[error("{0}")]
     Crontab(String),
@@ -397,13 +398,13 @@ async fn metrics_listener(
     let Some(address) = &config.metrics_listen else {
         return Ok(None);
     };
-    let listener = metrics::server::Listener::bind(address).await?;
+    let listener = http::Listener::bind(address, "metrics").await?;
     match listener.local_addr() {
         Some(bound) => report(format!("metrics: http://{bound}/metrics")),
         None => report(format!("metrics: {address}")),
     }
     let (tx, rx) = mpsc::channel(8);
-    tokio::spawn(listener.serve(tx));
+    tokio::spawn(metrics::server::serve(listener, tx));
     Ok(Some(rx))
 }
 
