@@ -21,6 +21,7 @@ pub mod load;
 pub mod loose;
 pub mod name;
 pub mod preset;
+pub mod sandbox;
 pub mod search_path;
 pub mod service;
 pub mod service_directives;
@@ -28,6 +29,7 @@ pub mod signal;
 pub mod source;
 pub mod specifiers;
 pub mod stdin_data;
+pub mod syscall_groups;
 pub mod syslog_level;
 #[cfg(test)]
 pub mod test_text;

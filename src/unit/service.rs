@@ -470,6 +470,9 @@ pub struct ServiceSection {
     /// The controllers `Delegate=` names (all of them for `yes`), in
     /// systemd's order ([`CGROUP_CONTROLLERS`]).
     pub delegate_controllers: List<&'static str>,
+    /// The sandboxing directives (`PrivateTmp=`, `SystemCallFilter=`, ...);
+    /// `None` when none is set.
+    pub sandbox: Option<Box<super::sandbox::Sandbox>>,
 }
 
 /// The `[Service]` options a typical service leaves unset (exit statuses
@@ -596,6 +599,7 @@ impl Default for ServiceSection {
             slice: None,
             delegate: false,
             delegate_controllers: List::new(),
+            sandbox: None,
             rare: None,
         }
     }
