@@ -22,6 +22,9 @@ use nix::unistd::Pid;
 mod child;
 mod clone;
 mod raw;
+mod sandbox_child;
+
+pub use sandbox_child::SandboxRequest;
 
 use child::exec_child;
 use clone::clone_exec;
@@ -40,6 +43,8 @@ pub mod exit_code {
     pub const CGROUP: i32 = 219;
     pub const SETSID: i32 = 220;
     pub const STDERR: i32 = 222;
+    pub const NAMESPACE: i32 = 226;
+    pub const SECCOMP: i32 = 228;
 }
 
 /// Where one of the three standard streams of the child goes.
@@ -117,6 +122,9 @@ pub struct SpawnRequest {
     /// how far it got (see [`ExecReport`]): the caller learns of the exec,
     /// or why it failed, without waiting for it.
     pub exec_report: Option<OwnedFd>,
+    /// Namespaces, mounts and seccomp filters (`PrivateTmp=`,
+    /// `SystemCallFilter=`, ...).
+    pub sandbox: Option<SandboxRequest>,
 }
 
 impl SpawnRequest {
@@ -140,6 +148,7 @@ impl SpawnRequest {
             cgroup_procs: Vec::new(),
             cgroup_controllers: false,
             exec_report: None,
+            sandbox: None,
         }
     }
 }
@@ -169,6 +178,7 @@ struct ChildSetup {
     limits: Vec<ResourceLimit>,
     controlling_terminal: Option<ControllingTerminal>,
     cgroup_procs: Vec<CString>,
+    sandbox: Option<sandbox_child::SandboxImage>,
 }
 
 /// Everything the child reads between clone and exec, prepared and owned by
@@ -203,6 +213,11 @@ impl ChildImage {
                 .iter()
                 .map(to_c)
                 .collect::<Result<_, _>>()?,
+            sandbox: req
+                .sandbox
+                .as_ref()
+                .map(sandbox_child::SandboxImage::new)
+                .transpose()?,
         };
         let argv: Vec<CString> = req
             .argv

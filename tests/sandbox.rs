@@ -1,0 +1,323 @@
+//! Sandboxing through the daemon: PrivateTmp=, ProtectSystem=, ProtectHome=,
+//! SystemCallFilter=, RestrictAddressFamilies=, PrivateNetwork=,
+//! ProtectHostname=. Each service is a shell or python3 one-liner that prints
+//! what it sees; the test reads its captured output.
+//!
+//! Namespaces need root: as another user each test prints why it is skipped
+//! (the one that checks the refusal excepted). Nothing here can change the
+//! host when the feature is broken: the writes the sandbox should refuse go
+//! to unique names that the service removes again, or under the test's own
+//! directory.
+#![allow(clippy::unwrap_used)]
+
+mod daemon_support;
+
+use std::path::{Path, PathBuf};
+
+use daemon_support::Daemon;
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// A directory outside /tmp (which PrivateTmp= replaces), removed at drop.
+fn test_dir() -> tempfile::TempDir {
+    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
+}
+
+fn unique(tag: &str) -> String {
+    format!("sundial-sandbox-{tag}-{}-{}", std::process::id(), sundial::supervisor::random_id())
+}
+
+/// Runs `name` (a oneshot with `body` in `[Service]`) through a system
+/// daemon and returns its output lines and its run's result.
+fn run(dir: &Path, name: &str, body: &str) -> (Vec<String>, String) {
+    let unit = format!("[Service]\nType=oneshot\n{body}\n");
+    let mut d = Daemon::new(dir, &[(name, &unit)]).system();
+    d.start();
+    let _ = d.call(sundial::ipc::Request::Start(sundial::ipc::UnitsRequest {
+        units: vec![name.into()],
+    }));
+    assert!(daemon_support::wait_for(
+        std::time::Duration::from_secs(30),
+        || !d.finished(name).is_empty()
+    ));
+    let row = &d.finished(name)[0];
+    let result = format!("{:?} {:?}", row.result, row.status);
+    let lines = d.log_lines(name);
+    eprintln!("{name}: {result}\n{}", lines.join("\n"));
+    (lines, result)
+}
+
+/// Writes a python script into the test's directory; its path.
+fn script(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn skip_unless_root(what: &str) -> bool {
+    if is_root() {
+        return false;
+    }
+    eprintln!("skipped: {what} needs root (mount and network namespaces)");
+    true
+}
+
+fn has(lines: &[String], line: &str) -> bool {
+    lines.iter().any(|l| l == line)
+}
+
+#[test]
+fn private_tmp_is_empty_unseen_by_the_host_and_removed_at_stop() {
+    if skip_unless_root("PrivateTmp=") {
+        return;
+    }
+    let dir = test_dir();
+    let host_file = PathBuf::from("/tmp").join(unique("host"));
+    std::fs::write(&host_file, "host").unwrap();
+    let inner = unique("inner");
+    let script = format!(
+        "test -e {host} && echo host-file-seen || echo host-file-unseen; \
+         echo inside > /tmp/{inner}; echo count=$(ls -A /tmp | wc -l); \
+         echo var=$(ls -A /var/tmp | wc -l)",
+        host = host_file.display()
+    );
+    let (lines, result) = run(
+        dir.path(),
+        "ptmp.service",
+        &format!("PrivateTmp=yes\nExecStart=/bin/sh -c '{script}'"),
+    );
+    let seen_inner = Path::new("/tmp").join(&inner).exists();
+    let _ = std::fs::remove_file(&host_file);
+    let _ = std::fs::remove_file(Path::new("/tmp").join(&inner));
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "host-file-unseen"), "{lines:?}");
+    assert!(has(&lines, "count=1") && has(&lines, "var=0"), "{lines:?}");
+    assert!(!seen_inner, "the service's /tmp file reached the host's /tmp");
+    // The run is over: its private directories are gone.
+    let private = dir.path().join("state/private-tmp");
+    let left: Vec<_> = std::fs::read_dir(&private)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn protect_system_strict_is_read_only_but_for_read_write_paths() {
+    if skip_unless_root("ProtectSystem=") {
+        return;
+    }
+    let dir = test_dir();
+    let rw = dir.path().join("rw");
+    let ro = dir.path().join("ro");
+    std::fs::create_dir_all(&rw).unwrap();
+    std::fs::create_dir_all(&ro).unwrap();
+    let usr = format!("/usr/{}", unique("usr"));
+    let etc = format!("/etc/{}", unique("etc"));
+    // A write that should fail is removed again at once if it did not.
+    let try_write = |path: &str, tag: &str| {
+        format!("if touch {path} 2>/dev/null; then rm -f {path}; echo {tag}-writable; else echo {tag}-refused; fi; ")
+    };
+    let script = [
+        try_write(&usr, "usr"),
+        try_write(&etc, "etc"),
+        try_write(&format!("{}/x", rw.display()), "rw"),
+        try_write(&format!("{}/sub/x", ro.display()), "ro"),
+    ]
+    .concat();
+    std::fs::create_dir_all(ro.join("sub")).unwrap();
+    let (lines, result) = run(
+        dir.path(),
+        "strict.service",
+        &format!(
+            "ProtectSystem=strict\nReadWritePaths={}\nExecStart=/bin/sh -c '{script}'",
+            rw.display()
+        ),
+    );
+    assert!(!Path::new(&usr).exists() && !Path::new(&etc).exists());
+    assert!(result.contains("Success"), "{result}");
+    for expected in ["usr-refused", "etc-refused", "rw-writable", "ro-refused"] {
+        assert!(has(&lines, expected), "{expected}: {lines:?}");
+    }
+    // Without the sandbox the test directory is writable: the refusal
+    // above came from ProtectSystem=.
+    let (lines, _) = run(
+        &dir.path().join("plain"),
+        "plain.service",
+        &format!("ExecStart=/bin/sh -c '{}'", try_write(&format!("{}/sub/y", ro.display()), "ro")),
+    );
+    assert!(has(&lines, "ro-writable"), "{lines:?}");
+}
+
+#[test]
+fn read_only_and_inaccessible_paths_under_the_test_dir() {
+    if skip_unless_root("ReadOnlyPaths=") {
+        return;
+    }
+    let dir = test_dir();
+    let ro = dir.path().join("ro");
+    let gone = dir.path().join("gone");
+    std::fs::create_dir_all(&ro).unwrap();
+    std::fs::create_dir_all(&gone).unwrap();
+    std::fs::write(gone.join("secret"), "s").unwrap();
+    let script = format!(
+        "touch {ro}/x 2>/dev/null && echo ro-writable || echo ro-refused; \
+         echo gone=$(ls -A {gone} | wc -l); touch {gone}/y 2>/dev/null && echo gone-writable || echo gone-refused",
+        ro = ro.display(),
+        gone = gone.display()
+    );
+    let (lines, _) = run(
+        dir.path(),
+        "paths.service",
+        &format!(
+            "ReadOnlyPaths={}\nInaccessiblePaths={} -/nonexistent/path\nExecStart=/bin/sh -c '{script}'",
+            ro.display(),
+            gone.display()
+        ),
+    );
+    assert!(has(&lines, "ro-refused"), "{lines:?}");
+    assert!(has(&lines, "gone=0") && has(&lines, "gone-refused"), "{lines:?}");
+    assert!(!ro.join("x").exists() && !gone.join("y").exists());
+}
+
+#[test]
+fn protect_home_hides_root_and_home() {
+    if skip_unless_root("ProtectHome=") {
+        return;
+    }
+    let dir = test_dir();
+    let script = "echo root=$(ls -A /root 2>/dev/null | wc -l); echo home=$(ls -A /home 2>/dev/null | wc -l); \
+                  echo mode=$(stat -c %%a /root)";
+    let (lines, _) = run(
+        dir.path(),
+        "home.service",
+        &format!("ProtectHome=yes\nExecStart=/bin/sh -c '{script}'"),
+    );
+    assert!(has(&lines, "root=0") && has(&lines, "home=0"), "{lines:?}");
+    assert!(has(&lines, "mode=0"), "{lines:?}");
+    let host_root = std::fs::read_dir("/root").map(|r| r.count()).unwrap_or(0);
+    eprintln!("host /root has {host_root} entries");
+}
+
+const MOUNT_PY: &str = "import ctypes,os; l=ctypes.CDLL(None,use_errno=True); \
+    r=l.mount(b\"none\",b\"/nonexistent-sundial\",b\"tmpfs\",0,None); \
+    print(\"mount\", r, os.strerror(ctypes.get_errno()))";
+
+#[test]
+fn system_call_filter_refuses_mount_with_the_chosen_errno() {
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let dir = test_dir();
+    // Unfiltered: the mount point is missing (or, as a user, not allowed).
+    let (lines, _) = run(
+        &dir.path().join("plain"),
+        "plain.service",
+        &format!("ExecStart=/usr/bin/python3 -c '{MOUNT_PY}'"),
+    );
+    let plain = if is_root() { "mount -1 No such file or directory" } else { "mount -1 Operation not permitted" };
+    assert!(has(&lines, plain), "{lines:?}");
+    let (lines, _) = run(
+        &dir.path().join("eio"),
+        "eio.service",
+        &format!("SystemCallFilter=~@mount\nSystemCallErrorNumber=EIO\nExecStart=/usr/bin/python3 -c '{MOUNT_PY}'"),
+    );
+    assert!(has(&lines, "mount -1 Input/output error"), "{lines:?}");
+    if is_root() {
+        let (lines, _) = run(
+            &dir.path().join("eperm"),
+            "eperm.service",
+            &format!("SystemCallFilter=~@mount\nSystemCallErrorNumber=EPERM\nExecStart=/usr/bin/python3 -c '{MOUNT_PY}'"),
+        );
+        assert!(has(&lines, "mount -1 Operation not permitted"), "{lines:?}");
+    }
+    // No error number: the process is killed (SIGSYS).
+    let (lines, result) = run(
+        &dir.path().join("kill"),
+        "kill.service",
+        &format!("SystemCallFilter=~@mount\nExecStart=/usr/bin/python3 -c '{MOUNT_PY}'"),
+    );
+    assert!(lines.iter().all(|l| !l.starts_with("mount")), "{lines:?}");
+    assert!(result.contains("Signal") && result.contains("31"), "{result}");
+}
+
+#[test]
+fn restrict_address_families_refuses_inet() {
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let dir = test_dir();
+    let py = script(
+        dir.path(),
+        "af.py",
+        "import socket\nfor f in (socket.AF_UNIX, socket.AF_INET):\n try:\n  socket.socket(f); print(f.name, 'ok')\n except OSError as e: print(f.name, e.strerror)\n",
+    );
+    let (lines, _) = run(
+        dir.path(),
+        "af.service",
+        &format!("RestrictAddressFamilies=AF_UNIX\nExecStart=/usr/bin/python3 {py}"),
+    );
+    assert!(has(&lines, "AF_UNIX ok"), "{lines:?}");
+    assert!(has(&lines, "AF_INET Address family not supported by protocol"), "{lines:?}");
+}
+
+#[test]
+fn private_network_has_only_loopback_and_it_is_up() {
+    if skip_unless_root("PrivateNetwork=") || !Path::new("/usr/bin/python3").exists() {
+        return;
+    }
+    let dir = test_dir();
+    let py = script(
+        dir.path(),
+        "net.py",
+        "import socket\nprint('ifaces', ' '.join(n for _, n in socket.if_nameindex()))\ns=socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\nc=socket.create_connection(s.getsockname(), timeout=5); print('loopback connects')\n",
+    );
+    let (lines, _) = run(
+        dir.path(),
+        "net.service",
+        &format!("PrivateNetwork=yes\nExecStart=/usr/bin/python3 {py}"),
+    );
+    assert!(has(&lines, "ifaces lo"), "{lines:?}");
+    assert!(has(&lines, "loopback connects"), "{lines:?}");
+    let host: Vec<_> = std::fs::read_dir("/sys/class/net").unwrap().collect();
+    eprintln!("host has {} interfaces", host.len());
+}
+
+#[test]
+fn protect_hostname_gives_a_namespace_of_its_own_and_refuses_sethostname() {
+    if skip_unless_root("ProtectHostname=") {
+        return;
+    }
+    let dir = test_dir();
+    let host_uts = std::fs::read_link("/proc/self/ns/uts").unwrap();
+    let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let name = unique("h");
+    let script = format!(
+        "echo uts=$(readlink /proc/self/ns/uts); hostname {name} 2>/dev/null && echo set || echo refused"
+    );
+    let (lines, _) = run(
+        dir.path(),
+        "host.service",
+        &format!("ProtectHostname=yes\nExecStart=/bin/sh -c '{script}'"),
+    );
+    // systemd 252 refuses sethostname() too (seccomp, EPERM): the
+    // namespace only keeps a change made anyway from reaching the host.
+    assert!(has(&lines, "refused"), "{lines:?}");
+    let uts = lines.iter().find_map(|l| l.strip_prefix("uts=")).unwrap();
+    assert_ne!(Path::new(uts), host_uts.as_path());
+    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host_name);
+}
+
+#[test]
+fn without_root_a_namespace_directive_fails_the_unit_with_226() {
+    if is_root() {
+        eprintln!("skipped: as root namespaces can be had; the refusal is for other users");
+        return;
+    }
+    let dir = test_dir();
+    let (_, result) = run(dir.path(), "nonroot.service", "PrivateTmp=yes\nExecStart=/bin/true");
+    assert!(result.contains("226"), "{result}");
+}
