@@ -26,7 +26,11 @@ fn test_dir() -> tempfile::TempDir {
 }
 
 fn unique(tag: &str) -> String {
-    format!("sundial-sandbox-{tag}-{}-{}", std::process::id(), sundial::supervisor::random_id())
+    format!(
+        "sundial-sandbox-{tag}-{}-{}",
+        std::process::id(),
+        sundial::supervisor::random_id()
+    )
 }
 
 /// Runs `name` (a oneshot with `body` in `[Service]`) through a system
@@ -94,7 +98,10 @@ fn private_tmp_is_empty_unseen_by_the_host_and_removed_at_stop() {
     assert!(result.contains("Success"), "{result}");
     assert!(has(&lines, "host-file-unseen"), "{lines:?}");
     assert!(has(&lines, "count=1") && has(&lines, "var=0"), "{lines:?}");
-    assert!(!seen_inner, "the service's /tmp file reached the host's /tmp");
+    assert!(
+        !seen_inner,
+        "the service's /tmp file reached the host's /tmp"
+    );
     // The run is over: its private directories are gone.
     let private = dir.path().join("state/private-tmp");
     let left: Vec<_> = std::fs::read_dir(&private)
@@ -145,7 +152,10 @@ fn protect_system_strict_is_read_only_but_for_read_write_paths() {
     let (lines, _) = run(
         &dir.path().join("plain"),
         "plain.service",
-        &format!("ExecStart=/bin/sh -c '{}'", try_write(&format!("{}/sub/y", ro.display()), "ro")),
+        &format!(
+            "ExecStart=/bin/sh -c '{}'",
+            try_write(&format!("{}/sub/y", ro.display()), "ro")
+        ),
     );
     assert!(has(&lines, "ro-writable"), "{lines:?}");
 }
@@ -177,7 +187,10 @@ fn read_only_and_inaccessible_paths_under_the_test_dir() {
         ),
     );
     assert!(has(&lines, "ro-refused"), "{lines:?}");
-    assert!(has(&lines, "gone=0") && has(&lines, "gone-refused"), "{lines:?}");
+    assert!(
+        has(&lines, "gone=0") && has(&lines, "gone-refused"),
+        "{lines:?}"
+    );
     assert!(!ro.join("x").exists() && !gone.join("y").exists());
 }
 
@@ -217,7 +230,11 @@ fn system_call_filter_refuses_mount_with_the_chosen_errno() {
         "plain.service",
         &format!("ExecStart=/usr/bin/python3 -c '{MOUNT_PY}'"),
     );
-    let plain = if is_root() { "mount -1 No such file or directory" } else { "mount -1 Operation not permitted" };
+    let plain = if is_root() {
+        "mount -1 No such file or directory"
+    } else {
+        "mount -1 Operation not permitted"
+    };
     assert!(has(&lines, plain), "{lines:?}");
     let (lines, _) = run(
         &dir.path().join("eio"),
@@ -240,7 +257,10 @@ fn system_call_filter_refuses_mount_with_the_chosen_errno() {
         &format!("SystemCallFilter=~@mount\nExecStart=/usr/bin/python3 -c '{MOUNT_PY}'"),
     );
     assert!(lines.iter().all(|l| !l.starts_with("mount")), "{lines:?}");
-    assert!(result.contains("Signal") && result.contains("31"), "{result}");
+    assert!(
+        result.contains("Signal") && result.contains("31"),
+        "{result}"
+    );
 }
 
 #[test]
@@ -261,7 +281,10 @@ fn restrict_address_families_refuses_inet() {
         &format!("RestrictAddressFamilies=AF_UNIX\nExecStart=/usr/bin/python3 {py}"),
     );
     assert!(has(&lines, "AF_UNIX ok"), "{lines:?}");
-    assert!(has(&lines, "AF_INET Address family not supported by protocol"), "{lines:?}");
+    assert!(
+        has(&lines, "AF_INET Address family not supported by protocol"),
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -308,7 +331,10 @@ fn protect_hostname_gives_a_namespace_of_its_own_and_refuses_sethostname() {
     assert!(has(&lines, "refused"), "{lines:?}");
     let uts = lines.iter().find_map(|l| l.strip_prefix("uts=")).unwrap();
     assert_ne!(Path::new(uts), host_uts.as_path());
-    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host_name);
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        host_name
+    );
 }
 
 #[test]
@@ -318,6 +344,10 @@ fn without_root_a_namespace_directive_fails_the_unit_with_226() {
         return;
     }
     let dir = test_dir();
-    let (_, result) = run(dir.path(), "nonroot.service", "PrivateTmp=yes\nExecStart=/bin/true");
+    let (_, result) = run(
+        dir.path(),
+        "nonroot.service",
+        "PrivateTmp=yes\nExecStart=/bin/true",
+    );
     assert!(result.contains("226"), "{result}");
 }

@@ -23,10 +23,10 @@ use crate::unit::service::OomPolicy;
 
 mod request;
 mod sandbox;
-pub(crate) use sandbox::remove_private_tmp;
 use crate::activation::Activation;
 use crate::unit::service::Resource;
 use crate::unit::Signal;
+pub(crate) use sandbox::remove_private_tmp;
 
 /// Everything about one run the edge needs, borrowed from the supervisor.
 #[derive(Debug)]

@@ -42,7 +42,10 @@ pub enum MountStep {
         optional: bool,
     },
     /// Binds `target` onto itself, making it a mount point of its own.
-    BindSelf { target: PathBuf, optional: bool },
+    BindSelf {
+        target: PathBuf,
+        optional: bool,
+    },
     /// Sets mount attributes (`MOUNT_ATTR_*`) on `target`.
     SetAttr {
         target: PathBuf,
@@ -59,12 +62,22 @@ pub enum MountStep {
         optional: bool,
     },
     /// Creates an empty file to bind a device node on.
-    MakeFile { path: PathBuf },
+    MakeFile {
+        path: PathBuf,
+    },
     /// Creates a directory with this mode.
-    MakeDir { path: PathBuf, mode: u32 },
-    Symlink { target: PathBuf, link: PathBuf },
+    MakeDir {
+        path: PathBuf,
+        mode: u32,
+    },
+    Symlink {
+        target: PathBuf,
+        link: PathBuf,
+    },
     /// Enters `RootDirectory=`: chdir, chroot.
-    Chroot { root: PathBuf },
+    Chroot {
+        root: PathBuf,
+    },
 }
 
 /// Where the plan takes the host paths it needs.
@@ -116,10 +129,20 @@ enum Mode {
     /// Back to the host's own flags.
     ReadWrite,
     Inaccessible,
-    Tmpfs { data: String, flags: u64, read_only: bool },
-    Bind { source: PathBuf, recursive: bool, read_only: bool },
+    Tmpfs {
+        data: String,
+        flags: u64,
+        read_only: bool,
+    },
+    Bind {
+        source: PathBuf,
+        recursive: bool,
+        read_only: bool,
+    },
     PrivateDev,
-    Proc { data: String },
+    Proc {
+        data: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -576,7 +599,8 @@ mod tests {
 
     #[test]
     fn private_tmp_devices_proc_and_root() {
-        let sb = sandbox("PrivateTmp=yes\nPrivateDevices=yes\nProtectProc=invisible\nProcSubset=pid");
+        let sb =
+            sandbox("PrivateTmp=yes\nPrivateDevices=yes\nProtectProc=invisible\nProcSubset=pid");
         let mut h = host();
         h.private_tmp = Some(("/run/s/tmp/a/tmp".into(), "/run/s/tmp/a/var-tmp".into()));
         let steps = plan(&sb, Some(Path::new("/srv/root")), &h, &every_path_exists);

@@ -156,7 +156,12 @@ pub fn filters(sb: &Sandbox) -> Result<Vec<BpfProgram>, SeccompError> {
                 )])?],
             ),
         ]);
-        out.push("MemoryDenyWriteExecute=", calls, SeccompAction::Allow, eperm())?;
+        out.push(
+            "MemoryDenyWriteExecute=",
+            calls,
+            SeccompAction::Allow,
+            eperm(),
+        )?;
     }
     // Last: it may refuse seccomp() and prctl(), which installing the
     // others takes.

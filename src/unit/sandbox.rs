@@ -265,7 +265,9 @@ pub fn apply(sb: &mut Sandbox, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
         "LockPersonality" => flag(cx, &mut sb.lock_personality),
         "MemoryDenyWriteExecute" => flag(cx, &mut sb.memory_deny_write_execute),
         "ProtectSystem" => match (parse_bool(value), value) {
-            (Ok(b), _) => sb.protect_system = [ProtectSystem::No, ProtectSystem::Yes][usize::from(b)],
+            (Ok(b), _) => {
+                sb.protect_system = [ProtectSystem::No, ProtectSystem::Yes][usize::from(b)]
+            }
             (_, "full") => sb.protect_system = ProtectSystem::Full,
             (_, "strict") => sb.protect_system = ProtectSystem::Strict,
             _ => cx.warn(enum_error(value, "yes, no, full, strict")),
@@ -491,7 +493,9 @@ pub fn parse_errno(value: &str) -> Result<i32, ValueError> {
         return if (0..=4095).contains(&n) {
             Ok(n)
         } else {
-            Err(ValueError::Invalid(format!("error number '{value}' out of range")))
+            Err(ValueError::Invalid(format!(
+                "error number '{value}' out of range"
+            )))
         };
     }
     ERRNO_NAMES
@@ -659,7 +663,9 @@ fn restrict_namespaces(cx: &mut DirectiveCx<'_>, sb: &mut Sandbox, value: &str) 
             ))),
         }
     }
-    let allowed = sb.restrict_namespaces.unwrap_or(if invert { ALL_NAMESPACES } else { 0 });
+    let allowed = sb
+        .restrict_namespaces
+        .unwrap_or(if invert { ALL_NAMESPACES } else { 0 });
     sb.restrict_namespaces = Some(if invert {
         allowed & !flags
     } else {
@@ -694,7 +700,11 @@ mod tests {
             .collect();
         assert_eq!(
             rw,
-            [("/srv/a", false, false), ("/srv/b", true, false), ("/srv/c", false, true)]
+            [
+                ("/srv/a", false, false),
+                ("/srv/b", true, false),
+                ("/srv/c", false, true)
+            ]
         );
         assert_eq!(sb.inaccessible_paths.len(), 1);
         assert_eq!(sb.temporary_file_systems[0].options, "ro");
@@ -703,16 +713,26 @@ mod tests {
         assert_eq!(sb.bind_paths[1].destination, PathBuf::from("/c"));
         assert!(sb.bind_paths[2].read_only);
         assert!(sb.mounts(None));
-        assert_eq!(sandbox("ProtectSystem=yes").protect_system, ProtectSystem::Yes);
-        assert_eq!(sandbox("ProtectSystem=full").protect_system, ProtectSystem::Full);
+        assert_eq!(
+            sandbox("ProtectSystem=yes").protect_system,
+            ProtectSystem::Yes
+        );
+        assert_eq!(
+            sandbox("ProtectSystem=full").protect_system,
+            ProtectSystem::Full
+        );
         assert!(!sandbox("ProtectHostname=yes").mounts(None));
         // An empty assignment resets a list.
-        assert!(sandbox("ReadOnlyPaths=/a\nReadOnlyPaths=").read_only_paths.is_empty());
+        assert!(sandbox("ReadOnlyPaths=/a\nReadOnlyPaths=")
+            .read_only_paths
+            .is_empty());
     }
 
     #[test]
     fn system_call_filters_merge_as_systemd_does() {
-        let sb = sandbox("SystemCallFilter=~@mount\nSystemCallFilter=~reboot:EIO\nSystemCallFilter=umount2");
+        let sb = sandbox(
+            "SystemCallFilter=~@mount\nSystemCallFilter=~reboot:EIO\nSystemCallFilter=umount2",
+        );
         let f = sb.system_call_filter.expect("set");
         assert!(!f.allow_list);
         assert_eq!(f.calls.get("mount"), Some(&None));
@@ -745,14 +765,24 @@ mod tests {
             Some(FilterAction::Kill)
         );
         assert!(parse_errno("ENOPE").is_err() && parse_errno("5000").is_err());
-        let af = sandbox("RestrictAddressFamilies=AF_UNIX AF_INET\nRestrictAddressFamilies=~AF_INET")
-            .restrict_address_families
-            .expect("set");
+        let af =
+            sandbox("RestrictAddressFamilies=AF_UNIX AF_INET\nRestrictAddressFamilies=~AF_INET")
+                .restrict_address_families
+                .expect("set");
         assert!(af.allow_list);
-        assert_eq!(af.families.iter().copied().collect::<Vec<_>>(), [libc::AF_UNIX]);
+        assert_eq!(
+            af.families.iter().copied().collect::<Vec<_>>(),
+            [libc::AF_UNIX]
+        );
         let af = sandbox("RestrictAddressFamilies=none").restrict_address_families;
-        assert_eq!(af.map(|a| (a.allow_list, a.families.len())), Some((true, 0)));
-        assert_eq!(sandbox("RestrictNamespaces=yes").restrict_namespaces, Some(0));
+        assert_eq!(
+            af.map(|a| (a.allow_list, a.families.len())),
+            Some((true, 0))
+        );
+        assert_eq!(
+            sandbox("RestrictNamespaces=yes").restrict_namespaces,
+            Some(0)
+        );
         assert_eq!(sandbox("RestrictNamespaces=no").restrict_namespaces, None);
         assert_eq!(
             sandbox("RestrictNamespaces=net uts").restrict_namespaces,
@@ -763,7 +793,9 @@ mod tests {
             Some(ALL_NAMESPACES & !(libc::CLONE_NEWUSER as u64))
         );
         assert_eq!(
-            sandbox("ProtectProc=invisible\nProcSubset=pid").protect_proc.hidepid(),
+            sandbox("ProtectProc=invisible\nProcSubset=pid")
+                .protect_proc
+                .hidepid(),
             Some("invisible")
         );
     }

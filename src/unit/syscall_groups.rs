@@ -14,13 +14,10 @@ const TABLE: &str = include_str!("syscall_groups.txt");
 /// the table: it is every system call of the architecture (see
 /// [`expand`]).
 pub fn members(group: &str) -> Option<impl Iterator<Item = &'static str>> {
-    TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| {
-            let mut words = l.split_ascii_whitespace();
-            (words.next() == Some(group)).then_some(words)
-        })
+    TABLE.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        let mut words = l.split_ascii_whitespace();
+        (words.next() == Some(group)).then_some(words)
+    })
 }
 
 /// The x86-64 system call numbers (the kernel's `asm/unistd_64.h`).
@@ -153,7 +150,9 @@ mod tests {
     #[test]
     fn nested_groups_resolve_to_their_members() {
         let mount = expand("@mount", &[]).expect("a group");
-        assert!(mount.contains("mount") && mount.contains("umount2") && mount.contains("pivot_root"));
+        assert!(
+            mount.contains("mount") && mount.contains("umount2") && mount.contains("pivot_root")
+        );
         assert!(!mount.contains("read"));
         // @system-service includes @basic-io (read) and @signal (kill) but not @mount.
         let service = expand("@system-service", &[]).expect("a group");
@@ -161,7 +160,14 @@ mod tests {
         assert!(!service.contains("mount") && !service.contains("reboot"));
         // @privileged includes @chown, @clock, @module, @raw-io, @reboot, @swap.
         let privileged = expand("@privileged", &[]).expect("a group");
-        for s in ["chown", "settimeofday", "init_module", "iopl", "reboot", "swapon"] {
+        for s in [
+            "chown",
+            "settimeofday",
+            "init_module",
+            "iopl",
+            "reboot",
+            "swapon",
+        ] {
             assert!(privileged.contains(s), "{s}");
         }
         assert_eq!(

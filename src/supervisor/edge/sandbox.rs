@@ -59,9 +59,11 @@ pub(super) fn prepare(
     let mounts = if sb.mounts(root) {
         unshare |= libc::CLONE_NEWNS;
         let private_tmp = if sb.private_tmp {
-            Some(make_private_tmp(runtime_dir, unit.name.as_str(), invocation_id).map_err(
-                |e| namespace_error(format!("Failed to set up the private /tmp: {e}")),
-            )?)
+            Some(
+                make_private_tmp(runtime_dir, unit.name.as_str(), invocation_id).map_err(|e| {
+                    namespace_error(format!("Failed to set up the private /tmp: {e}"))
+                })?,
+            )
         } else {
             None
         };
@@ -83,8 +85,12 @@ pub(super) fn prepare(
                 .to_owned(),
         ));
     }
-    let filters = seccomp::filters(sb)
-        .map_err(|e| (exit_code::SECCOMP, format!("Failed to set up the system call filters: {e}")))?;
+    let filters = seccomp::filters(sb).map_err(|e| {
+        (
+            exit_code::SECCOMP,
+            format!("Failed to set up the system call filters: {e}"),
+        )
+    })?;
     Ok(Some(SandboxRequest {
         unshare,
         loopback_up: sb.private_network,
@@ -142,13 +148,13 @@ fn inaccessible_nodes(runtime_dir: &Path) -> std::io::Result<(PathBuf, PathBuf)>
     let dir = base.join("dir");
     let file = base.join("file");
     if !dir.exists() {
-        std::fs::DirBuilder::new().mode(0).create(&dir)?;
+        std::fs::DirBuilder::new().mode(0o000).create(&dir)?;
     }
     if !file.exists() {
         std::fs::File::create(&file)?;
     }
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0))?;
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0))?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o000))?;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000))?;
     Ok((dir, file))
 }
 
@@ -182,7 +188,11 @@ mod tests {
         let (tmp, var_tmp) = make_private_tmp(dir.path(), "a.service", inv).expect("made");
         let (other, _) = make_private_tmp(dir.path(), "a.service-b.service", inv).expect("made");
         assert_eq!(
-            std::fs::metadata(&tmp).expect("exists").permissions().mode() & 0o7777,
+            std::fs::metadata(&tmp)
+                .expect("exists")
+                .permissions()
+                .mode()
+                & 0o7777,
             0o1777
         );
         std::fs::write(tmp.join("f"), "x").expect("written");
