@@ -14,6 +14,7 @@ pub mod help;
 mod locale;
 pub mod man;
 pub mod pager;
+pub mod security;
 pub mod simulate;
 mod time_common;
 pub mod timespan;
@@ -51,6 +52,7 @@ enum Command {
     Verify(verify::Args),
     /// Print unit files and their drop-ins (like systemctl cat).
     Cat(cat::Args),
+    Security(security::Args),
     Simulate(simulate::Args),
     Crontab(crontab::Args),
     /// Run the daemon: fire timers, supervise services, answer commands.
@@ -87,6 +89,10 @@ pub fn main() -> ExitCode {
                 pager::PagerOptions::default(),
             );
             cat::run(args)
+        }
+        Command::Security(mut args) => {
+            args.dirs = args.dirs.or(outer);
+            security::run(args)
         }
         Command::Simulate(mut args) => {
             args.dirs = args.dirs.or(outer);

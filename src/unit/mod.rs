@@ -10,6 +10,7 @@ pub mod directives;
 pub mod dropins;
 pub mod exec;
 pub mod exit_status;
+pub mod exposure;
 pub mod extensions;
 pub mod foreign;
 pub mod host;
