@@ -54,7 +54,11 @@ fn sundial(file: &Path) -> (f64, String) {
         .arg(file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     overall(&String::from_utf8_lossy(&out.stdout))
 }
 
@@ -65,7 +69,8 @@ fn systemd(file: &Path) -> Option<(f64, String)> {
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.contains("Overall exposure level").then(|| overall(&text))
+    text.contains("Overall exposure level")
+        .then(|| overall(&text))
 }
 
 #[test]
@@ -79,10 +84,18 @@ fn a_hardened_unit_rates_better_than_a_plain_one_as_with_systemd_analyze() {
     let (h, h_label) = sundial(&hardened);
     eprintln!("sundial: plain {p} {p_label}, hardened {h} {h_label}");
     assert!(h < p, "hardened {h} not below plain {p}");
-    assert!(p >= 9.0 && matches!(p_label.as_str(), "UNSAFE" | "DANGEROUS"), "{p} {p_label}");
-    assert!(h < 5.0 && matches!(h_label.as_str(), "OK" | "SAFE" | "PERFECT"), "{h} {h_label}");
+    assert!(
+        p >= 9.0 && matches!(p_label.as_str(), "UNSAFE" | "DANGEROUS"),
+        "{p} {p_label}"
+    );
+    assert!(
+        h < 5.0 && matches!(h_label.as_str(), "OK" | "SAFE" | "PERFECT"),
+        "{h} {h_label}"
+    );
     let (Some((sp, sp_label)), Some((sh, sh_label))) = (systemd(&plain), systemd(&hardened)) else {
-        eprintln!("skipped the comparison: systemd-analyze security --offline=yes is not available");
+        eprintln!(
+            "skipped the comparison: systemd-analyze security --offline=yes is not available"
+        );
         return;
     };
     eprintln!("systemd-analyze: plain {sp} {sp_label}, hardened {sh} {sh_label}");

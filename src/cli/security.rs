@@ -104,9 +104,18 @@ fn table(out: &mut impl Write, unit: &str, a: &Assessment) -> io::Result<()> {
             None => ("-", String::new()),
             Some(b) => {
                 // systemd: the row's share of the overall exposure.
-                let x = (b * r.weight * 100).div_ceil(r.range).div_ceil(weight_sum.max(1));
+                let x = (b * r.weight * 100)
+                    .div_ceil(r.range)
+                    .div_ceil(weight_sum.max(1));
                 let mark = if b == 0 { "✓" } else { "✗" };
-                (mark, if b == 0 { String::new() } else { format!("{}.{}", x / 10, x % 10) })
+                (
+                    mark,
+                    if b == 0 {
+                        String::new()
+                    } else {
+                        format!("{}.{}", x / 10, x % 10)
+                    },
+                )
             }
         };
         writeln!(out, "{mark} {:<45} {:<80} {share}", r.name, r.description)?;

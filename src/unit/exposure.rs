@@ -68,7 +68,10 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
     let flag = |set: bool| Some(u64::from(!set));
 
     let (b, d) = match user {
-        "nobody" => (9, "Service runs as 'nobody', which should not be used for services"),
+        "nobody" => (
+            9,
+            "Service runs as 'nobody', which should not be used for services",
+        ),
         "" | "0" | "root" => (10, "Service runs as root user"),
         _ => (0, "Service runs under a static non-root user identity"),
     };
@@ -80,16 +83,76 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         (!privileged).then_some(u64::from(!s.supplementary_groups.is_empty())),
         "Service runs with supplementary groups",
     );
-    row("PrivateDevices=", 1000, 1, flag(sb.private_devices), "Service has no access to hardware devices");
-    row("PrivateMounts=", 1000, 1, flag(sb.mounts(root)), "Service cannot install system mounts");
-    row("PrivateNetwork=", 2500, 1, flag(sb.private_network), "Service has no access to the host's network");
-    row("PrivateTmp=", 1000, 1, flag(sb.private_tmp), "Service has no access to other software's temporary files");
-    row("PrivateUsers=", 1000, 1, Some(1), "Service has access to other users (not applied by sundial)");
-    row("ProtectControlGroups=", 1000, 1, flag(sb.protect_control_groups), "Service cannot modify the control group file system");
-    row("ProtectKernelModules=", 1000, 1, flag(sb.protect_kernel_modules), "Service cannot load or read kernel modules");
-    row("ProtectKernelTunables=", 1000, 1, flag(sb.protect_kernel_tunables), "Service cannot alter kernel tunables (/proc/sys, ...)");
-    row("ProtectKernelLogs=", 1000, 1, flag(sb.protect_kernel_logs), "Service cannot read from or write to the kernel log ring buffer");
-    row("ProtectClock=", 1000, 1, flag(sb.protect_clock), "Service cannot write to the hardware clock or system clock");
+    row(
+        "PrivateDevices=",
+        1000,
+        1,
+        flag(sb.private_devices),
+        "Service has no access to hardware devices",
+    );
+    row(
+        "PrivateMounts=",
+        1000,
+        1,
+        flag(sb.mounts(root)),
+        "Service cannot install system mounts",
+    );
+    row(
+        "PrivateNetwork=",
+        2500,
+        1,
+        flag(sb.private_network),
+        "Service has no access to the host's network",
+    );
+    row(
+        "PrivateTmp=",
+        1000,
+        1,
+        flag(sb.private_tmp),
+        "Service has no access to other software's temporary files",
+    );
+    row(
+        "PrivateUsers=",
+        1000,
+        1,
+        Some(1),
+        "Service has access to other users (not applied by sundial)",
+    );
+    row(
+        "ProtectControlGroups=",
+        1000,
+        1,
+        flag(sb.protect_control_groups),
+        "Service cannot modify the control group file system",
+    );
+    row(
+        "ProtectKernelModules=",
+        1000,
+        1,
+        flag(sb.protect_kernel_modules),
+        "Service cannot load or read kernel modules",
+    );
+    row(
+        "ProtectKernelTunables=",
+        1000,
+        1,
+        flag(sb.protect_kernel_tunables),
+        "Service cannot alter kernel tunables (/proc/sys, ...)",
+    );
+    row(
+        "ProtectKernelLogs=",
+        1000,
+        1,
+        flag(sb.protect_kernel_logs),
+        "Service cannot read from or write to the kernel log ring buffer",
+    );
+    row(
+        "ProtectClock=",
+        1000,
+        1,
+        flag(sb.protect_clock),
+        "Service cannot write to the hardware clock or system clock",
+    );
     let (b, d) = match sb.protect_home {
         ProtectHome::No => (10, "Service has full access to home directories"),
         ProtectHome::ReadOnly => (5, "Service has read-only access to home directories"),
@@ -97,18 +160,57 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         ProtectHome::Yes => (0, "Service has no access to home directories"),
     };
     row("ProtectHome=", 1000, 10, Some(b), d);
-    row("ProtectHostname=", 50, 1, flag(sb.protect_hostname), "Service cannot change system host/domainname");
+    row(
+        "ProtectHostname=",
+        50,
+        1,
+        flag(sb.protect_hostname),
+        "Service cannot change system host/domainname",
+    );
     let (b, d) = match sb.protect_system {
         ProtectSystem::No => (10, "Service has full access to the OS file hierarchy"),
-        ProtectSystem::Yes => (5, "Service has limited write access to the OS file hierarchy"),
-        ProtectSystem::Full => (3, "Service has very limited write access to the OS file hierarchy"),
-        ProtectSystem::Strict => (0, "Service has strict read-only access to the OS file hierarchy"),
+        ProtectSystem::Yes => (
+            5,
+            "Service has limited write access to the OS file hierarchy",
+        ),
+        ProtectSystem::Full => (
+            3,
+            "Service has very limited write access to the OS file hierarchy",
+        ),
+        ProtectSystem::Strict => (
+            0,
+            "Service has strict read-only access to the OS file hierarchy",
+        ),
     };
     row("ProtectSystem=", 1000, 10, Some(b), d);
-    row("RootDirectory=/RootImage=", 200, 1, flag(root.is_some()), "Service runs within the host's root directory");
-    row("LockPersonality=", 100, 1, flag(sb.lock_personality), "Service cannot change ABI personality");
-    row("MemoryDenyWriteExecute=", 100, 1, flag(sb.memory_deny_write_execute), "Service cannot create writable executable memory mappings");
-    row("NoNewPrivileges=", 1000, 1, Some(1), "Service processes may acquire new privileges (not applied by sundial)");
+    row(
+        "RootDirectory=/RootImage=",
+        200,
+        1,
+        flag(root.is_some()),
+        "Service runs within the host's root directory",
+    );
+    row(
+        "LockPersonality=",
+        100,
+        1,
+        flag(sb.lock_personality),
+        "Service cannot change ABI personality",
+    );
+    row(
+        "MemoryDenyWriteExecute=",
+        100,
+        1,
+        flag(sb.memory_deny_write_execute),
+        "Service cannot create writable executable memory mappings",
+    );
+    row(
+        "NoNewPrivileges=",
+        1000,
+        1,
+        Some(1),
+        "Service processes may acquire new privileges (not applied by sundial)",
+    );
     row(
         "CapabilityBoundingSet=",
         1500,
@@ -126,7 +228,10 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
     } else if umask & 0o040 == 0 {
         (1, "Files created by service are group-readable by default")
     } else {
-        (0, "Files created by service are accessible only by service's own user by default")
+        (
+            0,
+            "Files created by service are accessible only by service's own user by default",
+        )
     };
     row("UMask=", 100, 10, Some(b), d);
     let b = match sb.protect_proc {
@@ -134,8 +239,20 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         ProtectProc::Noaccess => 1,
         ProtectProc::Invisible | ProtectProc::Ptraceable => 0,
     };
-    row("ProtectProc=", 1000, 3, Some(b), "Service has access to other processes' /proc entries");
-    row("ProcSubset=", 10, 1, flag(sb.proc_subset_pid), "Service has access to non-process /proc files");
+    row(
+        "ProtectProc=",
+        1000,
+        3,
+        Some(b),
+        "Service has access to other processes' /proc entries",
+    );
+    row(
+        "ProcSubset=",
+        10,
+        1,
+        flag(sb.proc_subset_pid),
+        "Service has access to non-process /proc files",
+    );
     row(
         "NotifyAccess=",
         1000,
@@ -143,9 +260,27 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         Some(u64::from(s.notify_access == Some(NotifyAccess::All))),
         "Service child processes may alter service state",
     );
-    row("Delegate=", 100, 1, Some(u64::from(s.delegate)), "Service maintains its own delegated control group subtree");
-    row("RestrictRealtime=", 500, 1, flag(sb.restrict_realtime), "Service cannot acquire realtime scheduling");
-    row("RestrictSUIDSGID=", 1000, 1, flag(sb.restrict_suid_sgid), "Service cannot create SUID/SGID files");
+    row(
+        "Delegate=",
+        100,
+        1,
+        Some(u64::from(s.delegate)),
+        "Service maintains its own delegated control group subtree",
+    );
+    row(
+        "RestrictRealtime=",
+        500,
+        1,
+        flag(sb.restrict_realtime),
+        "Service cannot acquire realtime scheduling",
+    );
+    row(
+        "RestrictSUIDSGID=",
+        1000,
+        1,
+        flag(sb.restrict_suid_sgid),
+        "Service cannot create SUID/SGID files",
+    );
     for (name, weight) in [
         ("user", 1500),
         ("mnt", 500),
@@ -155,7 +290,10 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         ("net", 500),
         ("uts", 100),
     ] {
-        let f = NAMESPACES.iter().find(|(n, _)| *n == name).map_or(0, |(_, f)| *f);
+        let f = NAMESPACES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, f)| *f);
         let allowed = sb.restrict_namespaces.is_none_or(|a| a & f != 0);
         row(
             &format!("RestrictNamespaces=~{name}"),
@@ -170,7 +308,11 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         Some(a) => a.families.contains(&af) == a.allow_list,
     };
     for (name, weight, families) in [
-        ("AF_(INET|INET6)", 1500, &[libc::AF_INET, libc::AF_INET6][..]),
+        (
+            "AF_(INET|INET6)",
+            1500,
+            &[libc::AF_INET, libc::AF_INET6][..],
+        ),
         ("AF_UNIX", 25, &[libc::AF_UNIX][..]),
         ("AF_NETLINK", 200, &[libc::AF_NETLINK][..]),
         ("AF_PACKET", 1000, &[libc::AF_PACKET][..]),
@@ -183,7 +325,10 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
             &format!("Service may allocate {name} sockets"),
         );
     }
-    let others_restricted = sb.restrict_address_families.as_ref().is_some_and(|a| a.allow_list);
+    let others_restricted = sb
+        .restrict_address_families
+        .as_ref()
+        .is_some_and(|a| a.allow_list);
     row(
         "RestrictAddressFamilies=~…",
         1250,
@@ -195,7 +340,11 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         "SystemCallArchitectures=",
         1000,
         10,
-        Some(if sb.system_call_architectures_native { 0 } else { 10 }),
+        Some(if sb.system_call_architectures_native {
+            0
+        } else {
+            10
+        }),
         "Service may execute system calls with all ABIs",
     );
     for (group, weight) in [
@@ -237,7 +386,13 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
             &format!("Service may call {group} system calls"),
         );
     }
-    row("IPAddressDeny=", 1000, 10, Some(10), "Service may communicate with any IP address (not applied by sundial)");
+    row(
+        "IPAddressDeny=",
+        1000,
+        10,
+        Some(10),
+        "Service may communicate with any IP address (not applied by sundial)",
+    );
     row(
         "DeviceAllow=",
         1000,
@@ -267,7 +422,14 @@ mod tests {
     fn hardening_lowers_the_exposure() {
         let plain = assess(&service_unit("ExecStart=/bin/true"));
         assert!(plain.exposure >= 90, "{}", plain.exposure);
-        assert_eq!(plain.label(), if plain.exposure >= 100 { "DANGEROUS" } else { "UNSAFE" });
+        assert_eq!(
+            plain.label(),
+            if plain.exposure >= 100 {
+                "DANGEROUS"
+            } else {
+                "UNSAFE"
+            }
+        );
         let hardened = assess(&service_unit(
             "ExecStart=/bin/true\nUser=daemon\nPrivateTmp=yes\nPrivateDevices=yes\nPrivateNetwork=yes\n\
              ProtectSystem=strict\nProtectHome=yes\nProtectKernelTunables=yes\nProtectKernelModules=yes\n\
@@ -279,9 +441,8 @@ mod tests {
         ));
         assert!(hardened.exposure < plain.exposure);
         assert!(hardened.exposure < 50, "{}", hardened.exposure);
-        let row = |a: &Assessment, n: &str| {
-            a.rows.iter().find(|r| r.name == n).and_then(|r| r.badness)
-        };
+        let row =
+            |a: &Assessment, n: &str| a.rows.iter().find(|r| r.name == n).and_then(|r| r.badness);
         assert_eq!(row(&plain, "PrivateTmp="), Some(1));
         assert_eq!(row(&hardened, "PrivateTmp="), Some(0));
         assert_eq!(row(&hardened, "SystemCallFilter=~@mount"), Some(0));
