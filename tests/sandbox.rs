@@ -351,3 +351,160 @@ fn without_root_a_namespace_directive_fails_the_unit_with_226() {
     );
     assert!(result.contains("226"), "{result}");
 }
+
+#[test]
+fn private_devices_binds_and_temporary_file_systems() {
+    if skip_unless_root("PrivateDevices=") {
+        return;
+    }
+    let dir = test_dir();
+    let src = dir.path().join("src");
+    let dst = dir.path().join("dst");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    std::fs::write(src.join("marker"), "m").unwrap();
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::write(scratch.join("hidden"), "h").unwrap();
+    let script = format!(
+        "echo dev=$(ls /dev | tr \"\\n\" \" \"); echo null=$(stat -c %%F /dev/null); \
+         cat {dst}/marker && echo; touch {dst}/new 2>/dev/null && echo bind-writable || echo bind-refused; \
+         echo scratch=$(ls -A {scratch} | wc -l); touch {scratch}/t && echo tmpfs-writable",
+        dst = dst.display(),
+        scratch = scratch.display()
+    );
+    let (lines, result) = run(
+        dir.path(),
+        "dev.service",
+        &format!(
+            "PrivateDevices=yes\nBindReadOnlyPaths={}:{}\nTemporaryFileSystem={}\nExecStart=/bin/sh -c '{script}'",
+            src.display(),
+            dst.display(),
+            scratch.display()
+        ),
+    );
+    assert!(result.contains("Success"), "{result}");
+    let devs = lines.iter().find_map(|l| l.strip_prefix("dev=")).unwrap();
+    let devs: Vec<&str> = devs.split_whitespace().collect();
+    for node in ["null", "zero", "full", "random", "urandom", "tty", "shm", "pts", "fd"] {
+        assert!(devs.contains(&node), "{node} in {devs:?}");
+    }
+    // Only the minimal set: no disks, no kmsg, no mem.
+    for gone in ["kmsg", "mem", "loop0", "sda", "vda"] {
+        assert!(!devs.contains(&gone), "{gone} in {devs:?}");
+    }
+    assert!(has(&lines, "null=character special file"), "{lines:?}");
+    assert!(has(&lines, "m") && has(&lines, "bind-refused"), "{lines:?}");
+    assert!(has(&lines, "scratch=0") && has(&lines, "tmpfs-writable"), "{lines:?}");
+    // The binds and the tmpfs stayed in the service's namespace.
+    assert!(!dst.join("marker").exists() && !scratch.join("t").exists());
+    assert!(scratch.join("hidden").exists());
+}
+
+#[test]
+fn kernel_tunables_and_control_groups_are_read_only_mounts() {
+    if skip_unless_root("ProtectKernelTunables=") {
+        return;
+    }
+    let dir = test_dir();
+    // Read from the mount table, never by writing to /proc/sys.
+    let script = "awk '\\''$5 == \"/proc/sys\" || $5 == \"/sys/fs/cgroup\" || $5 == \"/sys\" { split($6, o, \",\"); print $5, o[1] }'\\'' /proc/self/mountinfo";
+    let (lines, _) = run(
+        dir.path(),
+        "tun.service",
+        &format!(
+            "ProtectKernelTunables=yes\nProtectControlGroups=yes\nExecStart=/bin/sh -c '{script}'"
+        ),
+    );
+    // The mount the service sees at each path is the last one listed
+    // there (the host's are below it).
+    for m in ["/proc/sys", "/sys", "/sys/fs/cgroup"] {
+        let top = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix(&format!("{m} ")))
+            .next_back();
+        assert_eq!(top, Some("ro"), "{m}: {lines:?}");
+    }
+}
+
+#[test]
+fn memory_deny_write_execute_restrict_namespaces_and_lock_personality() {
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let dir = test_dir();
+    let py = script(
+        dir.path(),
+        "mdwe.py",
+        "import ctypes, mmap, os\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         libc.mmap.restype = ctypes.c_void_p\n\
+         p = libc.mmap(None, 4096, 7, 0x22, -1, 0)\n\
+         print('wx', 'refused' if p in (None, 2**64 - 1) else 'mapped', os.strerror(ctypes.get_errno()))\n\
+         r = libc.unshare(0x04000000)\n\
+         print('unshare-uts', r, os.strerror(ctypes.get_errno()))\n\
+         r = libc.personality(0x0040000)\n\
+         print('personality', r, os.strerror(ctypes.get_errno()))\n",
+    );
+    let (lines, _) = run(
+        dir.path(),
+        "mdwe.service",
+        &format!(
+            "MemoryDenyWriteExecute=yes\nRestrictNamespaces=~uts\nLockPersonality=yes\nExecStart=/usr/bin/python3 {py}"
+        ),
+    );
+    assert!(has(&lines, "wx refused Operation not permitted"), "{lines:?}");
+    assert!(has(&lines, "unshare-uts -1 Operation not permitted"), "{lines:?}");
+    assert!(has(&lines, "personality -1 Operation not permitted"), "{lines:?}");
+    // Without the settings the same calls go through (unshare: as root).
+    let (lines, _) = run(
+        &dir.path().join("plain"),
+        "plain.service",
+        &format!("ExecStart=/usr/bin/python3 {py}"),
+    );
+    assert!(lines.iter().any(|l| l.starts_with("wx mapped")), "{lines:?}");
+    assert!(!has(&lines, "personality -1 Operation not permitted"), "{lines:?}");
+    if is_root() {
+        assert!(has(&lines, "unshare-uts 0 Success"), "{lines:?}");
+    }
+}
+
+#[test]
+fn root_directory_runs_the_command_inside_it() {
+    if skip_unless_root("RootDirectory=") {
+        return;
+    }
+    let dir = test_dir();
+    let root = dir.path().join("root");
+    // A root with a static-enough shell: the host's /usr and /bin bound in read-only.
+    for d in ["usr", "bin", "lib", "lib64", "etc", "proc", "dev", "tmp"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(root.join("etc/inside"), "yes").unwrap();
+    let binds: Vec<String> = ["/usr", "/bin", "/lib", "/lib64"]
+        .iter()
+        .filter(|p| Path::new(p).exists() && !Path::new(p).is_symlink())
+        .map(|p| format!("{p}:{p}"))
+        .collect();
+    // Merged-/usr hosts have /bin -> usr/bin: the same link inside.
+    for link in ["bin", "lib", "lib64"] {
+        let host = Path::new("/").join(link);
+        if host.is_symlink() {
+            let _ = std::fs::remove_dir(root.join(link));
+            std::os::unix::fs::symlink(std::fs::read_link(&host).unwrap(), root.join(link)).unwrap();
+        }
+    }
+    let (lines, result) = run(
+        dir.path(),
+        "chroot.service",
+        &format!(
+            "RootDirectory={}\nBindReadOnlyPaths={}\nExecStart=/bin/sh -c 'cat /etc/inside; echo; ls /'",
+            root.display(),
+            binds.join(" ")
+        ),
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "yes"), "{lines:?}");
+    assert!(!has(&lines, "work") && !has(&lines, "root"), "{lines:?}");
+}
