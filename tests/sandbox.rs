@@ -386,7 +386,9 @@ fn private_devices_binds_and_temporary_file_systems() {
     assert!(result.contains("Success"), "{result}");
     let devs = lines.iter().find_map(|l| l.strip_prefix("dev=")).unwrap();
     let devs: Vec<&str> = devs.split_whitespace().collect();
-    for node in ["null", "zero", "full", "random", "urandom", "tty", "shm", "pts", "fd"] {
+    for node in [
+        "null", "zero", "full", "random", "urandom", "tty", "shm", "pts", "fd",
+    ] {
         assert!(devs.contains(&node), "{node} in {devs:?}");
     }
     // Only the minimal set: no disks, no kmsg, no mem.
@@ -395,7 +397,10 @@ fn private_devices_binds_and_temporary_file_systems() {
     }
     assert!(has(&lines, "null=character special file"), "{lines:?}");
     assert!(has(&lines, "m") && has(&lines, "bind-refused"), "{lines:?}");
-    assert!(has(&lines, "scratch=0") && has(&lines, "tmpfs-writable"), "{lines:?}");
+    assert!(
+        has(&lines, "scratch=0") && has(&lines, "tmpfs-writable"),
+        "{lines:?}"
+    );
     // The binds and the tmpfs stayed in the service's namespace.
     assert!(!dst.join("marker").exists() && !scratch.join("t").exists());
     assert!(scratch.join("hidden").exists());
@@ -454,17 +459,32 @@ fn memory_deny_write_execute_restrict_namespaces_and_lock_personality() {
             "MemoryDenyWriteExecute=yes\nRestrictNamespaces=~uts\nLockPersonality=yes\nExecStart=/usr/bin/python3 {py}"
         ),
     );
-    assert!(has(&lines, "wx refused Operation not permitted"), "{lines:?}");
-    assert!(has(&lines, "unshare-uts -1 Operation not permitted"), "{lines:?}");
-    assert!(has(&lines, "personality -1 Operation not permitted"), "{lines:?}");
+    assert!(
+        has(&lines, "wx refused Operation not permitted"),
+        "{lines:?}"
+    );
+    assert!(
+        has(&lines, "unshare-uts -1 Operation not permitted"),
+        "{lines:?}"
+    );
+    assert!(
+        has(&lines, "personality -1 Operation not permitted"),
+        "{lines:?}"
+    );
     // Without the settings the same calls go through (unshare: as root).
     let (lines, _) = run(
         &dir.path().join("plain"),
         "plain.service",
         &format!("ExecStart=/usr/bin/python3 {py}"),
     );
-    assert!(lines.iter().any(|l| l.starts_with("wx mapped")), "{lines:?}");
-    assert!(!has(&lines, "personality -1 Operation not permitted"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("wx mapped")),
+        "{lines:?}"
+    );
+    assert!(
+        !has(&lines, "personality -1 Operation not permitted"),
+        "{lines:?}"
+    );
     if is_root() {
         assert!(has(&lines, "unshare-uts 0 Success"), "{lines:?}");
     }
@@ -492,7 +512,8 @@ fn root_directory_runs_the_command_inside_it() {
         let host = Path::new("/").join(link);
         if host.is_symlink() {
             let _ = std::fs::remove_dir(root.join(link));
-            std::os::unix::fs::symlink(std::fs::read_link(&host).unwrap(), root.join(link)).unwrap();
+            std::os::unix::fs::symlink(std::fs::read_link(&host).unwrap(), root.join(link))
+                .unwrap();
         }
     }
     let (lines, result) = run(
