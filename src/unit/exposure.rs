@@ -51,7 +51,7 @@ impl Assessment {
 pub fn assess(unit: &ServiceUnit) -> Assessment {
     let s = &unit.service;
     let default_sandbox = Sandbox::default();
-    let sb = s.sandbox.as_deref().unwrap_or(&default_sandbox);
+    let sb = s.rare().sandbox.as_deref().unwrap_or(&default_sandbox);
     let root = s.rare().root_directory.as_deref();
     let user = s.user.as_deref().unwrap_or("");
     let privileged = matches!(user, "" | "0" | "root");

@@ -680,7 +680,12 @@ mod tests {
 
     fn sandbox(lines: &str) -> Sandbox {
         let u = service_unit(&format!("ExecStart=/bin/true\n{lines}"));
-        u.service.sandbox.as_deref().cloned().unwrap_or_default()
+        u.service
+            .rare()
+            .sandbox
+            .as_deref()
+            .cloned()
+            .unwrap_or_default()
     }
 
     #[test]

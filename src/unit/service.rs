@@ -470,9 +470,6 @@ pub struct ServiceSection {
     /// The controllers `Delegate=` names (all of them for `yes`), in
     /// systemd's order ([`CGROUP_CONTROLLERS`]).
     pub delegate_controllers: List<&'static str>,
-    /// The sandboxing directives (`PrivateTmp=`, `SystemCallFilter=`, ...);
-    /// `None` when none is set.
-    pub sandbox: Option<Box<super::sandbox::Sandbox>>,
 }
 
 /// The `[Service]` options a typical service leaves unset (exit statuses
@@ -510,6 +507,8 @@ pub struct RareServiceOptions {
     pub cpu_shares: Option<u64>,
     /// `IOWeight=` (1-10000).
     pub io_weight: Option<u64>,
+    /// The sandboxing directives (`PrivateTmp=`, `SystemCallFilter=`, ...).
+    pub sandbox: Option<Box<super::sandbox::Sandbox>>,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -528,6 +527,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     cpu_weight: None,
     cpu_shares: None,
     io_weight: None,
+    sandbox: None,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order
@@ -599,7 +599,6 @@ impl Default for ServiceSection {
             slice: None,
             delegate: false,
             delegate_controllers: List::new(),
-            sandbox: None,
             rare: None,
         }
     }

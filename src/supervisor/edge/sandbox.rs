@@ -28,7 +28,7 @@ pub(super) fn prepare(
     own_uid: u32,
 ) -> Result<Option<SandboxRequest>, (i32, String)> {
     let root = unit.service.rare().root_directory.as_deref();
-    let Some(sb) = unit.service.sandbox.as_deref() else {
+    let Some(sb) = unit.service.rare().sandbox.as_deref() else {
         if root.is_none() {
             return Ok(None);
         }
@@ -102,7 +102,7 @@ pub(super) fn prepare(
 /// A unit with only `RootDirectory=` gets an empty sandbox for it.
 fn with_sandbox(unit: &ServiceUnit) -> ServiceUnit {
     let mut u = unit.clone();
-    u.service.sandbox = Some(Box::default());
+    u.service.rare_mut().sandbox = Some(Box::default());
     u
 }
 
