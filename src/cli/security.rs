@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     if args.units.is_empty() {
         let loaded = load_all(&cx);
-        writeln!(out, "{:<40} {:>8} {}", "UNIT", "EXPOSURE", "PREDICATE")?;
+        writeln!(out, "{:<40} {:>8} PREDICATE", "UNIT", "EXPOSURE")?;
         for s in loaded.services() {
             let a = assess(s);
             writeln!(

@@ -283,6 +283,12 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// for tracking its processes) only records membership, so its commands
 /// are cloned like any other.
 ///
+/// A sandboxed command is cloned too: the namespaces it enters (mount,
+/// network, UTS, IPC), its mounts and its seccomp filters belong to the
+/// task, not to the memory it shares, and the kernel lets a task that
+/// shares its memory unshare those (not a user namespace, which sundial
+/// does not use).
+///
 /// A failed exec shows up as the child's exit status 203, a setup step that
 /// fails as its own code, as systemd reports them. The caller learns of the
 /// exec (Type=exec waits for it) and of why it failed through
