@@ -533,3 +533,34 @@ fn root_directory_runs_the_command_inside_it() {
     assert!(has(&lines, "yes"), "{lines:?}");
     assert!(!has(&lines, "work") && !has(&lines, "root"), "{lines:?}");
 }
+
+#[test]
+fn a_missing_path_fails_the_unit_with_226_and_says_which() {
+    if skip_unless_root("ReadOnlyPaths=") {
+        return;
+    }
+    let dir = test_dir();
+    let missing = dir.path().join("missing");
+    let (lines, result) = run(
+        dir.path(),
+        "missing.service",
+        &format!(
+            "ReadOnlyPaths=-{}/optional {}\nExecStart=/bin/true",
+            dir.path().display(),
+            missing.display()
+        ),
+    );
+    assert!(result.contains("226"), "{result}");
+    let said = format!(
+        "Failed to set up mount namespacing: {}: No such file or directory",
+        missing.display()
+    );
+    assert!(lines.iter().any(|l| l.ends_with(&said)), "{lines:?}");
+    // The `-` path alone is skipped: the unit runs.
+    let (_, result) = run(
+        &dir.path().join("optional"),
+        "optional.service",
+        &format!("ReadOnlyPaths=-{}\nExecStart=/bin/true", missing.display()),
+    );
+    assert!(result.contains("Success"), "{result}");
+}

@@ -2,7 +2,7 @@
 //! filters installed; everything prepared by the parent
 //! ([`SandboxImage::new`]), only raw system calls here.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 
 use seccompiler::BpfProgram;
 
@@ -60,6 +60,23 @@ enum Step {
     Chroot(CString),
 }
 
+impl Step {
+    /// The path a step works on, for the failure report.
+    fn path(&self) -> &CStr {
+        match self {
+            Step::Clone { path, .. }
+            | Step::MakeFile(path)
+            | Step::MakeDir(path, _)
+            | Step::Chroot(path) => path,
+            Step::Attach { target, .. }
+            | Step::BindSelf { target, .. }
+            | Step::SetAttr { target, .. }
+            | Step::Mount { target, .. } => target,
+            Step::Symlink(_, link) => link,
+        }
+    }
+}
+
 /// What the child reads.
 pub(super) struct SandboxImage {
     unshare: i32,
@@ -68,6 +85,8 @@ pub(super) struct SandboxImage {
     /// `struct sock_fprog`s pointing into `_programs`.
     filters: Vec<libc::sock_fprog>,
     _programs: Vec<BpfProgram>,
+    /// The exec report, where a failure is told (see `ExecReport`).
+    report: Option<i32>,
 }
 
 const OPEN_TREE_CLONE: u32 = 1;
@@ -75,7 +94,10 @@ const AT_RECURSIVE: u32 = 0x8000;
 const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x4;
 
 impl SandboxImage {
-    pub(super) fn new(req: &SandboxRequest) -> Result<SandboxImage, SpawnFailure> {
+    pub(super) fn new(
+        req: &SandboxRequest,
+        report: Option<i32>,
+    ) -> Result<SandboxImage, SpawnFailure> {
         let c = |p: &std::path::Path| {
             use std::os::unix::ffi::OsStrExt;
             cstring(p.as_os_str().as_bytes())
@@ -160,8 +182,32 @@ impl SandboxImage {
             steps,
             filters,
             _programs: programs,
+            report,
         })
     }
+}
+
+/// Tells the exec report what failed (2, errno, what), then ends the child
+/// with 226/NAMESPACE.
+unsafe fn namespace_failed(s: &SandboxImage, what: &CStr, ret: isize) -> ! {
+    if let Some(fd) = s.report {
+        let errno = (-ret as i32).to_ne_bytes();
+        let head = [2, errno[0], errno[1], errno[2], errno[3]];
+        let what = what.to_bytes();
+        let parts = [
+            libc::iovec {
+                iov_base: head.as_ptr().cast_mut().cast(),
+                iov_len: head.len(),
+            },
+            libc::iovec {
+                iov_base: what.as_ptr().cast_mut().cast(),
+                iov_len: what.len(),
+            },
+        ];
+        // SAFETY: one writev of buffers on this stack and in `s`.
+        unsafe { sys!(SYS_writev, fd, parts.as_ptr(), parts.len()) };
+    }
+    raw::exit(exit_code::NAMESPACE)
 }
 
 /// Whether a step's failure is a missing optional path.
@@ -178,36 +224,43 @@ pub(super) unsafe fn enter_namespaces(s: &SandboxImage) {
     // SAFETY (whole function): system calls on C strings and buffers owned
     // by `s` or on this stack.
     unsafe {
-        if s.unshare != 0 && raw::failed(sys!(SYS_unshare, s.unshare)) {
-            raw::exit(exit_code::NAMESPACE);
+        if s.unshare != 0 {
+            let ret = sys!(SYS_unshare, s.unshare);
+            if raw::failed(ret) {
+                namespace_failed(s, c"unshare", ret);
+            }
         }
         if s.unshare & libc::CLONE_NEWNS != 0 {
             // Nothing done below reaches the host; the host's new mounts
             // still reach the service (systemd's choice).
             let root = c"/";
-            if raw::failed(sys!(
+            let ret = sys!(
                 SYS_mount,
                 0,
                 root.as_ptr(),
                 0,
                 libc::MS_REC | libc::MS_SLAVE,
                 0
-            )) {
-                raw::exit(exit_code::NAMESPACE);
+            );
+            if raw::failed(ret) {
+                namespace_failed(s, root, ret);
             }
         }
         let mut fds = [-1isize; MAX_CLONES];
         for step in &s.steps {
             let (ret, optional) = run_step(step, &mut fds);
             if raw::failed(ret) && !skipped(ret, optional) {
-                raw::exit(exit_code::NAMESPACE);
+                namespace_failed(s, step.path(), ret);
             }
         }
         for fd in fds.iter().filter(|fd| **fd >= 0) {
             sys!(SYS_close, *fd);
         }
-        if s.loopback_up && !loopback_up() {
-            raw::exit(exit_code::NAMESPACE);
+        if s.loopback_up {
+            let ret = loopback_up();
+            if raw::failed(ret) {
+                namespace_failed(s, c"lo", ret);
+            }
         }
     }
 }
@@ -325,8 +378,9 @@ unsafe fn run_step(step: &Step, fds: &mut [isize; MAX_CLONES]) -> (isize, bool) 
     }
 }
 
-/// Sets IFF_UP on `lo` (a new network namespace has it down).
-unsafe fn loopback_up() -> bool {
+/// Sets IFF_UP on `lo` (a new network namespace has it down); the kernel's
+/// result.
+unsafe fn loopback_up() -> isize {
     // SAFETY (whole function): socket and ioctl calls on a stack buffer
     // shaped as `struct ifreq` (name, then the flags at offset 16).
     unsafe {
@@ -337,18 +391,18 @@ unsafe fn loopback_up() -> bool {
             0
         );
         if raw::failed(fd) {
-            return false;
+            return fd;
         }
         let mut ifreq = [0u8; 40];
         ifreq[..2].copy_from_slice(b"lo");
-        let mut ok = !raw::failed(sys!(SYS_ioctl, fd, libc::SIOCGIFFLAGS, ifreq.as_mut_ptr()));
-        if ok {
+        let mut ret = sys!(SYS_ioctl, fd, libc::SIOCGIFFLAGS, ifreq.as_mut_ptr());
+        if !raw::failed(ret) {
             let flags = u16::from_ne_bytes([ifreq[16], ifreq[17]]) | libc::IFF_UP as u16;
             ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
-            ok = !raw::failed(sys!(SYS_ioctl, fd, libc::SIOCSIFFLAGS, ifreq.as_ptr()));
+            ret = sys!(SYS_ioctl, fd, libc::SIOCSIFFLAGS, ifreq.as_ptr());
         }
         sys!(SYS_close, fd);
-        ok
+        ret
     }
 }
 
@@ -378,6 +432,11 @@ pub(super) unsafe fn install_filters(s: &SandboxImage) {
                 ret = install();
             }
             if raw::failed(ret) {
+                if let Some(fd) = s.report {
+                    let errno = (-ret as i32).to_ne_bytes();
+                    let report = [3, errno[0], errno[1], errno[2], errno[3]];
+                    sys!(SYS_write, fd, report.as_ptr(), report.len());
+                }
                 raw::exit(exit_code::SECCOMP);
             }
         }
