@@ -564,3 +564,32 @@ fn a_missing_path_fails_the_unit_with_226_and_says_which() {
     );
     assert!(result.contains("Success"), "{result}");
 }
+
+#[test]
+fn protect_proc_and_proc_subset_mount_a_new_proc() {
+    if skip_unless_root("ProtectProc=") {
+        return;
+    }
+    let dir = test_dir();
+    let script = "test -e /proc/meminfo && echo meminfo-seen || echo meminfo-hidden; \
+                  test -e /proc/self/status && echo self-seen; \
+                  awk '\\''$5 == \"/proc\" { print \"options\", $NF }'\\'' /proc/self/mountinfo | tail -n 1";
+    let (lines, _) = run(
+        dir.path(),
+        "proc.service",
+        &format!("ProtectProc=invisible\nProcSubset=pid\nExecStart=/bin/sh -c '{script}'"),
+    );
+    assert!(
+        has(&lines, "meminfo-hidden") && has(&lines, "self-seen"),
+        "{lines:?}"
+    );
+    let options = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("options "))
+        .unwrap();
+    assert!(
+        options.contains("hidepid=invisible") && options.contains("subset=pid"),
+        "{options}"
+    );
+    assert!(Path::new("/proc/meminfo").exists());
+}
