@@ -103,6 +103,9 @@ _sundial() {
             sundial,run)
                 cmd="sundial__subcmd__run"
                 ;;
+            sundial,security)
+                cmd="sundial__subcmd__security"
+                ;;
             sundial,set-environment)
                 cmd="sundial__subcmd__set__subcmd__environment"
                 ;;
@@ -182,7 +185,7 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat security simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1269,6 +1272,28 @@ _sundial() {
                     return 0
                     ;;
                 --timer-property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__security)
+            opts="-h -V --unit-dir --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --unit-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,6 +35,7 @@ complete -c sundial -n "__fish_sundial_needs_command" -f -a "timespan" -d 'Parse
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "timestamp" -d 'Parse timestamps and print them normalized, as systemd-analyze timestamp does'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "verify" -d 'Check unit files and report every problem (like systemd-analyze verify)'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "cat" -d 'Print unit files and their drop-ins (like systemctl cat)'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "security" -d 'Rate how exposed services are, setting by setting (like systemd-analyze security)'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "simulate" -d 'Show every start the timers would cause in a window of time, running nothing'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "analyze" -d 'Analyze units and runs as systemd-analyze does: blame, plot, dot, calendar, verify'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "crontab" -d 'Keep your crontab, or import crontabs into units'
@@ -109,6 +110,13 @@ complete -c sundial -n "__fish_sundial_using_subcommand cat" -l system -d 'Use t
 complete -c sundial -n "__fish_sundial_using_subcommand cat" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
 complete -c sundial -n "__fish_sundial_using_subcommand cat" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand cat" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand security" -l unit-dir -d 'Read unit files from DIR (repeatable, searched in order). Replaces the default directories; `SUNDIAL_UNIT_PATH` (colon-separated, a trailing `:` appends the defaults) is searched after these' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand security" -l socket -d 'Accepted for systemctl habits; no daemon is asked' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand security" -l user -d 'Use the per-user directories (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand security" -l system -d 'Use the system directories (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand security" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
+complete -c sundial -n "__fish_sundial_using_subcommand security" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand security" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l from -d 'Start of the window: the daemon starts then (default: now)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l until -d 'End of the window' -r
 complete -c sundial -n "__fish_sundial_using_subcommand simulate" -l for -d 'Length of the window (default: 1d)' -r

@@ -104,6 +104,20 @@ _arguments "${_arguments_options[@]}" : \
 '*::units -- Unit names (a name without suffix means NAME.service) or glob patterns matched against the unit files:_default' \
 && ret=0
 ;;
+(security)
+_arguments "${_arguments_options[@]}" : \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Service files (paths) or names; all loaded services when none is given:_default' \
+&& ret=0
+;;
 (simulate)
 _arguments "${_arguments_options[@]}" : \
 '--from=[Start of the window\: the daemon starts then (default\: now)]:TIMESTAMP:_default' \
@@ -962,6 +976,7 @@ _sundial_commands() {
 'timestamp:Parse timestamps and print them normalized, as systemd-analyze timestamp does' \
 'verify:Check unit files and report every problem (like systemd-analyze verify)' \
 'cat:Print unit files and their drop-ins (like systemctl cat)' \
+'security:Rate how exposed services are, setting by setting (like systemd-analyze security)' \
 'simulate:Show every start the timers would cause in a window of time, running nothing' \
 'analyze:Analyze units and runs as systemd-analyze does\: blame, plot, dot, calendar, verify' \
 'crontab:Keep your crontab, or import crontabs into units' \
@@ -1214,6 +1229,11 @@ _sundial__subcmd__restart_commands() {
 _sundial__subcmd__run_commands() {
     local commands; commands=()
     _describe -t commands 'sundial run commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__security_commands] )) ||
+_sundial__subcmd__security_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial security commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__set-environment_commands] )) ||
 _sundial__subcmd__set-environment_commands() {

@@ -16,6 +16,7 @@ mod locale;
 pub mod man;
 pub mod pager;
 pub mod schedule_svg;
+pub mod security;
 pub mod simulate;
 mod time_common;
 pub mod timespan;
@@ -53,6 +54,7 @@ enum Command {
     Verify(verify::Args),
     /// Print unit files and their drop-ins (like systemctl cat).
     Cat(cat::Args),
+    Security(security::Args),
     Simulate(simulate::Args),
     Analyze(analyze::Args),
     Crontab(crontab::Args),
@@ -90,6 +92,10 @@ pub fn main() -> ExitCode {
                 pager::PagerOptions::default(),
             );
             cat::run(args)
+        }
+        Command::Security(mut args) => {
+            args.dirs = args.dirs.or(outer);
+            security::run(args)
         }
         Command::Simulate(mut args) => {
             args.dirs = args.dirs.or(outer);

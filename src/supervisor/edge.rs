@@ -22,9 +22,11 @@ use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
 
 mod request;
+mod sandbox;
 use crate::activation::Activation;
 use crate::unit::service::Resource;
 use crate::unit::Signal;
+pub(crate) use sandbox::remove_private_tmp;
 
 /// Everything about one run the edge needs, borrowed from the supervisor.
 #[derive(Debug)]
@@ -221,11 +223,23 @@ impl Runtime for Edge<'_> {
             notify_socket: self.notify_socket,
             activation: self.activation,
         };
+        let own_uid = nix::unistd::geteuid().as_raw();
+        let sandboxed = sandbox::prepare(
+            spec.unit,
+            cmd,
+            spec.invocation_id,
+            &self.config.runtime_dir,
+            own_uid,
+        )
+        .map_err(|(status, message)| {
+            self.messages.push(message);
+            status
+        })?;
         let facts = request::Facts {
             program,
             user,
             environment_files: files,
-            own_uid: nix::unistd::geteuid().as_raw(),
+            own_uid,
             own_gid: nix::unistd::getegid().as_raw(),
             home: std::env::var_os("HOME").map(PathBuf::from),
         };
@@ -233,6 +247,7 @@ impl Runtime for Edge<'_> {
         let invocation_id = spec.invocation_id;
         let kind = spec.kind;
         let mut req = request::build(spec, settings, facts);
+        req.sandbox = sandboxed;
         let tag = CaptureTag {
             unit: unit.name.as_str().to_owned(),
             invocation_id: invocation_id.to_owned(),

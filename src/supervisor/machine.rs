@@ -1016,6 +1016,18 @@ impl ServiceMachine {
                     nix::errno::Errno::from_raw(errno).desc()
                 )));
             }
+            ExecReport::Namespace { what, errno } => {
+                self.reports.push(Report::Message(format!(
+                    "Failed to set up mount namespacing: {what}: {}",
+                    nix::errno::Errno::from_raw(errno).desc()
+                )));
+            }
+            ExecReport::Seccomp(errno) => {
+                self.reports.push(Report::Message(format!(
+                    "Failed to install system call filters: {}",
+                    nix::errno::Errno::from_raw(errno).desc()
+                )));
+            }
             ExecReport::Died => {}
         }
     }

@@ -24,6 +24,7 @@ mod job_engine;
 mod journal;
 mod kill;
 mod machine;
+mod namespaces;
 mod notify;
 mod output;
 mod output_queue;
@@ -32,6 +33,7 @@ mod procs;
 mod rate_limit;
 mod reaping;
 mod restart;
+mod seccomp;
 mod snapshot;
 mod spawn;
 mod state;
@@ -817,6 +819,7 @@ impl Supervisor {
             s.procs.v1 = v1;
         }
         self.strays.extend(leftovers);
+        edge::remove_private_tmp(&self.config.runtime_dir, name);
         // The cgroup goes once empty. Processes left behind
         // (KillMode=process or none) keep it, and the next run joins them,
         // as in systemd.

@@ -22,6 +22,9 @@ use nix::unistd::Pid;
 mod child;
 mod clone;
 mod raw;
+mod sandbox_child;
+
+pub use sandbox_child::SandboxRequest;
 
 use child::exec_child;
 use clone::clone_exec;
@@ -40,6 +43,8 @@ pub mod exit_code {
     pub const CGROUP: i32 = 219;
     pub const SETSID: i32 = 220;
     pub const STDERR: i32 = 222;
+    pub const NAMESPACE: i32 = 226;
+    pub const SECCOMP: i32 = 228;
 }
 
 /// Where one of the three standard streams of the child goes.
@@ -117,6 +122,9 @@ pub struct SpawnRequest {
     /// how far it got (see [`ExecReport`]): the caller learns of the exec,
     /// or why it failed, without waiting for it.
     pub exec_report: Option<OwnedFd>,
+    /// Namespaces, mounts and seccomp filters (`PrivateTmp=`,
+    /// `SystemCallFilter=`, ...).
+    pub sandbox: Option<SandboxRequest>,
 }
 
 impl SpawnRequest {
@@ -140,6 +148,7 @@ impl SpawnRequest {
             cgroup_procs: Vec::new(),
             cgroup_controllers: false,
             exec_report: None,
+            sandbox: None,
         }
     }
 }
@@ -169,6 +178,7 @@ struct ChildSetup {
     limits: Vec<ResourceLimit>,
     controlling_terminal: Option<ControllingTerminal>,
     cgroup_procs: Vec<CString>,
+    sandbox: Option<sandbox_child::SandboxImage>,
 }
 
 /// Everything the child reads between clone and exec, prepared and owned by
@@ -203,6 +213,14 @@ impl ChildImage {
                 .iter()
                 .map(to_c)
                 .collect::<Result<_, _>>()?,
+            sandbox: req
+                .sandbox
+                .as_ref()
+                .map(|sb| {
+                    let report = req.exec_report.as_ref().map(AsRawFd::as_raw_fd);
+                    sandbox_child::SandboxImage::new(sb, report)
+                })
+                .transpose()?,
         };
         let argv: Vec<CString> = req
             .argv
@@ -267,6 +285,12 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// the daemon's. A cgroup without controllers (the one every service gets
 /// for tracking its processes) only records membership, so its commands
 /// are cloned like any other.
+///
+/// A sandboxed command is cloned too: the namespaces it enters (mount,
+/// network, UTS, IPC), its mounts and its seccomp filters belong to the
+/// task, not to the memory it shares, and the kernel lets a task that
+/// shares its memory unshare those (not a user namespace, which sundial
+/// does not use).
 ///
 /// A failed exec shows up as the child's exit status 203, a setup step that
 /// fails as its own code, as systemd reports them. The caller learns of the
@@ -364,22 +388,35 @@ fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
 
 /// How far a child got towards its exec, as it wrote to its exec-report
 /// pipe ([`SpawnRequest::exec_report`]) before the pipe closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecReport {
     /// It called execve and the pipe closed with the exec: the program runs.
     Execd,
     /// Its execve failed with this errno; it exits 203.
     Failed(i32),
+    /// A sandbox step failed (226/NAMESPACE): what it was setting up (a
+    /// path, `unshare`, `lo`) and the kernel's errno.
+    Namespace { what: String, errno: i32 },
+    /// Installing a seccomp filter failed (228/SECCOMP).
+    Seccomp(i32),
     /// It ended before trying: a setup step failed, its exit code says which.
     Died,
 }
 
 impl ExecReport {
-    /// One byte 1 just before execve; then, if execve fails, its errno.
+    /// One byte 1 just before execve; then, if execve fails, its errno. A
+    /// sandbox that could not be set up writes 2, the errno, then what
+    /// failed; a filter that could not be installed 3 and the errno.
     pub fn from_bytes(bytes: &[u8]) -> ExecReport {
+        let errno = |b: &[u8]| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
         match bytes {
             [1] => ExecReport::Execd,
-            [1, a, b, c, d] => ExecReport::Failed(i32::from_ne_bytes([*a, *b, *c, *d])),
+            [1, rest @ ..] if rest.len() == 4 => ExecReport::Failed(errno(rest)),
+            [2, rest @ ..] if rest.len() >= 4 => ExecReport::Namespace {
+                errno: errno(rest),
+                what: String::from_utf8_lossy(&rest[4..]).into_owned(),
+            },
+            [1, 3, rest @ ..] if rest.len() == 4 => ExecReport::Seccomp(errno(rest)),
             _ => ExecReport::Died,
         }
     }
@@ -395,6 +432,28 @@ pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
 mod tests {
     use super::*;
     use nix::sys::wait::{waitpid, WaitStatus};
+
+    #[test]
+    fn exec_reports_read_back() {
+        assert_eq!(ExecReport::from_bytes(&[1]), ExecReport::Execd);
+        let e = libc::ENOENT.to_ne_bytes();
+        assert_eq!(
+            ExecReport::from_bytes(&[1, e[0], e[1], e[2], e[3]]),
+            ExecReport::Failed(libc::ENOENT)
+        );
+        assert_eq!(
+            ExecReport::from_bytes(&[2, e[0], e[1], e[2], e[3], b'/', b'x']),
+            ExecReport::Namespace {
+                what: "/x".into(),
+                errno: libc::ENOENT
+            }
+        );
+        assert_eq!(
+            ExecReport::from_bytes(&[1, 3, e[0], e[1], e[2], e[3]]),
+            ExecReport::Seccomp(libc::ENOENT)
+        );
+        assert_eq!(ExecReport::from_bytes(&[]), ExecReport::Died);
+    }
 
     /// Starts `req` with an exec report and reads the report to its end.
     fn spawn_reporting(mut req: SpawnRequest) -> (Pid, ExecReport) {

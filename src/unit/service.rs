@@ -507,6 +507,8 @@ pub struct RareServiceOptions {
     pub cpu_shares: Option<u64>,
     /// `IOWeight=` (1-10000).
     pub io_weight: Option<u64>,
+    /// The sandboxing directives (`PrivateTmp=`, `SystemCallFilter=`, ...).
+    pub sandbox: Option<Box<super::sandbox::Sandbox>>,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -525,6 +527,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     cpu_weight: None,
     cpu_shares: None,
     io_weight: None,
+    sandbox: None,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order

@@ -50,6 +50,13 @@ pub fn apply_service(
         }
         return true;
     }
+    if super::sandbox::KEYS.contains(&key) {
+        return super::sandbox::apply(
+            s.rare_mut().sandbox.get_or_insert_with(Box::default),
+            cx,
+            value,
+        );
+    }
     match key {
         "Type" => match ServiceType::parse(value) {
             Some(t) => {

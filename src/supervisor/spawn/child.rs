@@ -3,6 +3,7 @@
 //! ([`raw`]) on memory the parent prepared.
 
 use super::raw::{self, sys, NSIG};
+use super::sandbox_child;
 use super::{exit_code, ChildImage, ChildSetup, ControllingTerminal};
 
 /// What the child does: stdio, setup, execve. Never returns: a failed
@@ -20,6 +21,10 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> ! {
         child_setup(&image.setup);
         if let Some(fd) = image.exec_report {
             sys!(SYS_write, fd, [1u8].as_ptr(), 1);
+        }
+        // Last before exec: a filter may refuse what the steps above take.
+        if let Some(sandbox) = &image.setup.sandbox {
+            sandbox_child::install_filters(sandbox);
         }
         let ret = sys!(
             SYS_execve,
@@ -151,6 +156,10 @@ unsafe fn child_setup(s: &ChildSetup) {
         }
         if let Some(mask) = s.umask {
             sys!(SYS_umask, mask);
+        }
+        // Before the credential change: mounts need the daemon's privileges.
+        if let Some(sandbox) = &s.sandbox {
+            sandbox_child::enter_namespaces(sandbox);
         }
         if let Some(c) = &s.credentials {
             let ids = |nr, id: u32| raw::call(nr, raw::args([id as usize; 3]));
