@@ -384,7 +384,7 @@ mod tests {
         .into_iter()
         .map(|t| zone.to_civil(Timestamp::from_usec(t)).hour)
         .collect();
-        assert_eq!(hours, [0, 6, 12, 18], "{hours:?}");
+        assert_eq!(hours, [0, 6, 12, 18, 0], "{hours:?}");
     }
 
     #[test]
