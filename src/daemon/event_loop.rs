@@ -38,6 +38,7 @@ enum Wake {
     Crontab(io::Result<()>),
     ReexecDeadline,
     Backlog,
+    Socket(super::socket_units::Ready),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -130,6 +131,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
+            r = state.sockets.ready(), if accepting => Wake::Socket(r),
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
             () = tokio::task::yield_now(), if working => Wake::Backlog,
@@ -187,6 +189,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             }
             // Looked at below, as after every wake-up.
             Wake::ReexecDeadline => {}
+            Wake::Socket(ready) => state.socket_ready(ready),
             Wake::Backlog => {
                 state.start_backlogged();
                 handlers::work_slice(state);

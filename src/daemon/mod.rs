@@ -42,6 +42,9 @@ pub mod reload;
 pub mod report;
 pub mod runs;
 pub mod signals;
+pub mod socket_open;
+pub mod socket_units;
+pub mod sockets;
 pub mod state;
 pub mod stats;
 pub mod timerfd;
@@ -244,6 +247,7 @@ async fn start(
         crontabs,
         reexec: reexec::Reexec::new(Some(socket.listener_fd)),
         backlog: backlog::Backlog::default(),
+        sockets: socket_units::SocketUnits::default(),
     };
 
     let reexecuted = handover.is_some();
@@ -640,9 +644,14 @@ fn start_default_targets(state: &mut State) {
             }
             UnitType::Service => {
                 let by = Activation::dependency("default.target");
+                state.start_pulled_sockets(&name);
                 if let Err(e) = state.supervisor.start_with(&name, by) {
                     report(format!("{name}: cannot start: {e}"));
                 }
+            }
+            // Its errors are reported where they happen.
+            UnitType::Socket => {
+                let _ = state.start_socket(&name);
             }
             UnitType::Other => {}
         }

@@ -87,6 +87,8 @@ pub struct State {
     pub reexec: super::reexec::Reexec,
     /// Timer starts and large requests left for the next loop turns.
     pub backlog: Backlog<Sliced>,
+    /// The started socket units and their descriptors.
+    pub sockets: super::socket_units::SocketUnits,
 }
 
 pub use super::report::report;
@@ -346,6 +348,7 @@ impl State {
             return;
         }
         let activation = self.crontabs.activation_of(&start);
+        self.start_pulled_sockets(&start.unit);
         match self.supervisor.start_with(&start.unit, activation) {
             Ok(_) => {
                 if let (DaemonClock::Real(real), Some(scheduled)) = (&self.clock, start.scheduled) {
@@ -458,6 +461,7 @@ impl State {
             }
         }
         transient::settle(self);
+        self.settle_sockets();
         self.drain_sink();
     }
 
@@ -519,6 +523,13 @@ impl State {
             UnitType::Target if self.active_targets.contains(name) => {
                 (ActiveState::Active, "active")
             }
+            UnitType::Socket => match self.sockets.active.get(name).map(|s| &s.state) {
+                Some(super::socket_units::SocketState::Failed(_)) => {
+                    (ActiveState::Failed, "failed")
+                }
+                Some(s) => (ActiveState::Active, s.sub()),
+                None => DEAD,
+            },
             // What the host says about a device, mount, swap, slice, scope.
             UnitType::Other => UnitName::parse(name)
                 .ok()

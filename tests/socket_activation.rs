@@ -1,0 +1,224 @@
+//! Socket activation through the real daemon: socket units opened at start,
+//! the service started by the first connection with the descriptors passed
+//! as sd_listen_fds(3) expects them, the socket listening again once the
+//! service ends, and the run recorded as `socket:NAME`.
+
+mod daemon_support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::path::Path;
+use std::time::Duration;
+
+use daemon_support::{enable, wait_for, Daemon};
+use sundial::ipc::{Request, Response, UnitsRequest};
+
+fn python() -> Option<&'static str> {
+    ["/usr/bin/python3", "/bin/python3"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+/// A port nothing listens on now (a unit cannot ask for port 0).
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    l.local_addr().expect("bound").port()
+}
+
+/// Reads everything the peer sends until it closes.
+fn read_all(mut s: impl Read) -> String {
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("reads");
+    out
+}
+
+/// A service that answers every connection on each passed stream socket
+/// with what sd_listen_fds(3) told it, then exits after `serve` answers.
+const LISTENER: &str = r#"
+import os, socket, sys, select
+pid = int(os.environ["LISTEN_PID"])
+n = int(os.environ["LISTEN_FDS"])
+names = os.environ.get("LISTEN_FDNAMES", "").split(":")
+assert pid == os.getpid(), (pid, os.getpid())
+socks = [socket.socket(fileno=3 + i) for i in range(n)]
+for s in socks:
+    s.setblocking(True)
+left = int(sys.argv[1])
+while left > 0:
+    ready, _, _ = select.select(socks, [], [])
+    for s in ready:
+        i = socks.index(s)
+        if s.type == socket.SOCK_DGRAM:
+            data, _ = s.recvfrom(100)
+            continue
+        conn, _ = s.accept()
+        conn.sendall(f"fd={3 + i} n={n} names={':'.join(names)} pid={os.getpid()}\n".encode())
+        conn.close()
+        left -= 1
+"#;
+
+#[test]
+fn tcp_and_named_unix_sockets_are_passed_in_file_order() {
+    let Some(python) = python() else {
+        eprintln!("skipped: no python3 to read LISTEN_FDS");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let web = dir.path().join("run/web.sock");
+    let admin = dir.path().join("run/admin.sock");
+    let script = dir.path().join("listener.py");
+    std::fs::write(&script, LISTENER).expect("writes");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "app.socket",
+                &format!(
+                    "[Socket]\nListenStream=127.0.0.1:{port}\nListenStream={}\nFileDescriptorName=web\n[Install]\nWantedBy=sockets.target\n",
+                    web.display()
+                ),
+            ),
+            (
+                "app-admin.socket",
+                &format!(
+                    "[Socket]\nListenStream={}\nSocketMode=0600\nService=app.service\nFileDescriptorName=admin\n[Install]\nWantedBy=sockets.target\n",
+                    admin.display()
+                ),
+            ),
+            (
+                "app.service",
+                &format!(
+                    "[Service]\nExecStart={python} {} 3\n",
+                    script.display()
+                ),
+            ),
+        ],
+    );
+    enable(&d.units, "sockets.target", "app.socket");
+    enable(&d.units, "sockets.target", "app-admin.socket");
+    d.start();
+    // The sockets are open before anything runs (a request is answered
+    // after the start-up).
+    assert!(d.history("app.service").is_empty());
+    assert_eq!(
+        std::fs::metadata(&admin)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+            .ok(),
+        Some(0o600)
+    );
+    assert!(d.history("app.service").is_empty());
+
+    // The first connection starts the service; it is not lost.
+    let first = read_all(TcpStream::connect(("127.0.0.1", port)).expect("connects"));
+    // The sockets in name order (app-admin.socket, then app.socket), each
+    // socket's in the order of its lines.
+    assert!(
+        first.starts_with("fd=4 n=3 names=admin:web:web pid="),
+        "{first}"
+    );
+    let pid = first.trim().rsplit('=').next().expect("a pid").to_owned();
+    let second = read_all(UnixStream::connect(&web).expect("connects"));
+    assert_eq!(second, format!("fd=5 n=3 names=admin:web:web pid={pid}\n"));
+    let third = read_all(UnixStream::connect(&admin).expect("connects"));
+    assert_eq!(third, format!("fd=3 n=3 names=admin:web:web pid={pid}\n"));
+
+    // The service has ended: the socket listens again and the next
+    // connection starts a new run, with the same descriptors.
+    assert!(wait_for(Duration::from_secs(10), || d
+        .finished("app.service")
+        .len()
+        == 1));
+    let again = read_all(UnixStream::connect(&admin).expect("connects"));
+    assert!(
+        again.starts_with("fd=3 n=3 names=admin:web:web pid="),
+        "{again}"
+    );
+    assert_ne!(again, third, "a new process");
+    let runs = d.history("app.service");
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].trigger.label(), "socket:app.socket");
+    assert_eq!(runs[0].trigger.label(), "socket:app-admin.socket");
+}
+
+#[test]
+fn a_datagram_wakes_the_service_and_the_socket_follows_its_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("dgram.sock");
+    let out = dir.path().join("out");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "log.socket",
+                &format!("[Socket]\nListenDatagram={}\n", path.display()),
+            ),
+            (
+                "log.service",
+                // Reads one datagram from fd 3 (dd reads one packet per block).
+                &format!(
+                    "[Service]\nExecStart=/bin/sh -c 'dd bs=100 count=1 <&3 2>/dev/null > {}; echo \"$LISTEN_FDS $LISTEN_FDNAMES\" >> {}'\n",
+                    out.display(),
+                    out.display()
+                ),
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("log.socket");
+    let active = |d: &Daemon| d.property(Some("log.socket"), "SubState");
+    assert_eq!(active(&d), "listening");
+    let client = UnixDatagram::unbound().expect("socket");
+    client.send_to(b"hello", &path).expect("sends");
+    assert!(wait_for(Duration::from_secs(10), || d
+        .finished("log.service")
+        .len()
+        == 1));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("written"),
+        "hello1 log\n"
+    );
+    assert!(wait_for(Duration::from_secs(5), || active(&d) == "listening"));
+    // Stopping the socket closes it.
+    d.stop_unit("log.socket");
+    assert_eq!(d.property(Some("log.socket"), "ActiveState"), "inactive");
+    assert!(client.send_to(b"x", &path).is_err());
+}
+
+#[test]
+fn a_service_that_requires_its_socket_starts_it_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("req.sock");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "req.socket",
+                &format!("[Socket]\nListenStream={}\n", path.display()),
+            ),
+            (
+                "req.service",
+                "[Unit]\nRequires=req.socket\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'test \"$LISTEN_FDS\" = 1 && test -S /proc/self/fd/3 || test -e /proc/self/fd/3'\n",
+            ),
+        ],
+    );
+    d.start();
+    assert!(!path.exists());
+    match d.call(Request::Start(UnitsRequest {
+        units: vec!["req.service".into()],
+    })) {
+        Response::Done { .. } => {}
+        other => panic!("start: {other:?}"),
+    }
+    assert!(path.exists());
+    let runs = d.finished("req.service");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0].result,
+        Some(sundial::store::RunResult::Success),
+        "{runs:?}"
+    );
+    let mut c = UnixStream::connect(&path).expect("the socket listens");
+    let _ = c.write_all(b"x");
+}
