@@ -222,3 +222,66 @@ fn a_service_that_requires_its_socket_starts_it_first() {
     let mut c = UnixStream::connect(&path).expect("the socket listens");
     let _ = c.write_all(b"x");
 }
+
+#[test]
+fn max_connections_closes_what_is_beyond_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("max.sock");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "max.socket",
+                &format!(
+                    "[Socket]\nListenStream={}\nAccept=yes\nMaxConnections=2\n",
+                    path.display()
+                ),
+            ),
+            (
+                "max@.service",
+                "[Service]\nStandardInput=socket\nExecStart=/bin/sh -c 'echo busy; read line; echo \"done $line\"'\n",
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("max.socket");
+    let connect = || {
+        let s = UnixStream::connect(&path).expect("connects");
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        s
+    };
+    let read_line = |s: &mut UnixStream| {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while let Ok(1) = s.read(&mut byte) {
+            if byte[0] == b'\n' {
+                break;
+            }
+            line.push(byte[0]);
+        }
+        String::from_utf8_lossy(&line).into_owned()
+    };
+    let mut a = connect();
+    assert_eq!(read_line(&mut a), "busy");
+    let mut b = connect();
+    assert_eq!(read_line(&mut b), "busy");
+    // Two run: the third is accepted and closed at once.
+    let c = connect();
+    assert_eq!(read_all(c), "");
+    assert!(d
+        .stderr()
+        .contains("max.socket: Too many incoming connections (2), dropping connection."));
+    // One ends: there is room again.
+    writeln!(a, "a").expect("sends");
+    assert_eq!(read_line(&mut a), "done a");
+    assert!(wait_for(Duration::from_secs(10), || d
+        .property(Some("max.socket"), "NConnections")
+        == "1"));
+    let mut e = connect();
+    assert_eq!(read_line(&mut e), "busy");
+    writeln!(b, "b").expect("sends");
+    writeln!(e, "e").expect("sends");
+    assert_eq!(read_line(&mut b), "done b");
+    assert_eq!(read_line(&mut e), "done e");
+}

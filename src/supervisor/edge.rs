@@ -260,7 +260,11 @@ impl Runtime for Edge<'_> {
                 s.log_rate_limit_burst,
             ),
         };
-        let stdin = input::open(s, kind).map_err(|e| {
+        let connection = passed
+            .filter(|p| p.connection)
+            .and_then(|p| p.fds.first())
+            .map(|f| &*f.fd);
+        let stdin = input::open_with(s, kind, connection).map_err(|e| {
             self.messages
                 .push(format!("Failed to set up standard input: {e}"));
             exit_code::STDIN

@@ -425,7 +425,9 @@ fn fix_stdio(s: &mut ServiceSection) {
     if s.standard_input == StandardInput::Null && !s.standard_input_data.is_empty() {
         s.standard_input = StandardInput::Data;
     }
-    if s.standard_input.is_terminal() {
+    // systemd: terminals and sockets are streams both ways; output
+    // duplicates them.
+    if s.standard_input.is_terminal() || s.standard_input == StandardInput::Socket {
         s.standard_output.get_or_insert(StandardOutput::Inherit);
         return;
     }
@@ -543,18 +545,28 @@ mod tests {
     }
 
     #[test]
-    fn socket_inputs_are_refused_and_read_as_null() {
-        for value in ["socket", "fd", "fd:web"] {
+    fn named_descriptor_inputs_are_refused_and_read_as_null() {
+        for value in ["fd", "fd:web"] {
             let (s, diags) = service(&format!("StandardInput=tty\nStandardInput={value}"));
             assert_eq!(s.standard_input, StandardInput::Null, "{value}");
             assert_eq!(s.standard_output, None, "{value}");
             assert_eq!(
                 diags,
                 vec![format!(
-                    "/units/s.service:4: StandardInput=: '{value}' needs socket activation, which sundial does not support; using null"
+                    "/units/s.service:4: StandardInput=: '{value}' (a named socket descriptor) is not supported by sundial; using null"
                 )]
             );
         }
+    }
+
+    #[test]
+    fn socket_input_is_read_and_output_inherits_it() {
+        let (s, diags) = service("StandardInput=socket");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(s.standard_input, StandardInput::Socket);
+        assert_eq!(s.standard_output, Some(StandardOutput::Inherit));
+        let (s, _) = service("StandardInput=socket\nStandardOutput=journal");
+        assert_eq!(s.standard_output, Some(StandardOutput::Journal));
     }
 
     #[test]
