@@ -37,6 +37,12 @@ impl State {
         let Some(Unit::Socket(unit)) = self.units.get(&name).cloned() else {
             return Err(format!("Unit {name} not found."));
         };
+        if unit.socket.listen.is_empty() {
+            return Err(format!(
+                "{name} has no Listen*= line sundial can open (ListenNetlink=, \
+                 ListenMessageQueue=, ListenUSBFunction= and vsock addresses are not supported)"
+            ));
+        }
         let mut ports = Vec::new();
         for listen in &unit.socket.listen {
             match socket_open::open(listen, &unit.socket) {

@@ -23,6 +23,19 @@ pub struct TimerRow {
     pub last_result: Option<RunResult>,
 }
 
+/// A row of `list-sockets`: one listening address of a socket unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketRow {
+    /// The address (LISTEN): `/run/x.sock`, `127.0.0.1:80`, `@name`.
+    pub listen: String,
+    /// systemd's type word (TYPE): `Stream`, `Datagram`, `FIFO`, ...
+    pub kind: String,
+    /// The socket unit (UNIT).
+    pub unit: String,
+    /// What it activates (ACTIVATES).
+    pub activates: Vec<String>,
+}
+
 /// A row of `list-units`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitRow {

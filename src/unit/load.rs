@@ -747,9 +747,7 @@ impl<'c, 'a> Loader<'c, 'a> {
 /// Warnings for timers and sockets whose unit is missing (systemd loads
 /// such a unit and fails only when it triggers; sundial says so up front).
 pub fn missing_trigger_warnings(loaded: &LoadedUnits) -> Vec<Diagnostic> {
-    let timers = loaded
-        .timers()
-        .map(|t| (&t.name, &t.triggers, &t.source));
+    let timers = loaded.timers().map(|t| (&t.name, &t.triggers, &t.source));
     let sockets = loaded.units.values().filter_map(|u| match u {
         Unit::Socket(s) if !s.triggers.is_template() => Some((&s.name, &s.triggers, &s.source)),
         _ => None,

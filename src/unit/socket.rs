@@ -223,6 +223,10 @@ pub struct SocketSection {
     pub trigger_limit_interval: Timespan,
     /// `TriggerLimitBurst=` (default 20, 200 with Accept=yes).
     pub trigger_limit_burst: Option<u32>,
+    /// A `Listen*=` line sundial cannot open was given (ListenNetlink=,
+    /// ListenMessageQueue=, ListenUSBFunction=, a vsock address): reported
+    /// as not supported; the unit still loads, as it does in systemd.
+    pub unsupported_listen: bool,
 }
 
 impl Default for SocketSection {
@@ -254,6 +258,7 @@ impl Default for SocketSection {
             max_connections_per_source: None,
             trigger_limit_interval: Timespan::from_secs(2),
             trigger_limit_burst: None,
+            unsupported_listen: false,
         }
     }
 }
@@ -349,11 +354,22 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
                 )));
             }
             Ok(address) => s.listen.push(Listen { kind, address }),
+            Err(ValueError::Invalid(msg)) if msg.contains("not supported by sundial") => {
+                s.unsupported_listen = true;
+                cx.warn(ValueError::Invalid(msg));
+            }
             Err(e) => cx.warn(e),
         }
         return true;
     }
     if NOT_CARRIED_OUT.contains(&key) {
+        return false;
+    }
+    if matches!(
+        key,
+        "ListenNetlink" | "ListenMessageQueue" | "ListenUSBFunction"
+    ) {
+        s.unsupported_listen |= !value.is_empty();
         return false;
     }
     match key {
@@ -502,7 +518,7 @@ fn set_mode(cx: &mut DirectiveCx<'_>, slot: &mut u32, value: &str) {
 /// systemd's `socket_verify`: a socket that cannot work is refused with
 /// systemd's words.
 pub fn check_socket(name: &UnitName, s: &SocketSection) -> Result<(), String> {
-    if s.listen.is_empty() {
+    if s.listen.is_empty() && !s.unsupported_listen {
         return Err(format!(
             "{name}: Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing."
         ));
