@@ -285,3 +285,126 @@ fn max_connections_closes_what_is_beyond_it() {
     assert_eq!(read_line(&mut b), "done b");
     assert_eq!(read_line(&mut e), "done e");
 }
+
+#[test]
+fn max_connections_per_source_counts_a_unix_peer_by_its_uid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("src.sock");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "src.socket",
+                &format!(
+                    "[Socket]\nListenStream={}\nAccept=yes\nMaxConnections=5\nMaxConnectionsPerSource=1\n",
+                    path.display()
+                ),
+            ),
+            (
+                "src@.service",
+                "[Service]\nStandardInput=socket\nExecStart=/bin/sh -c 'echo busy; read line'\n",
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("src.socket");
+    let mut first = UnixStream::connect(&path).expect("connects");
+    first
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut busy = [0u8; 5];
+    first.read_exact(&mut busy).expect("served");
+    assert_eq!(&busy, b"busy\n");
+    // The same user again: beyond MaxConnectionsPerSource=1, closed.
+    let second = UnixStream::connect(&path).expect("connects");
+    assert_eq!(read_all(second), "");
+    assert!(d.stderr().contains("from source, dropping connection"));
+    writeln!(first, "bye").expect("sends");
+    assert_eq!(read_all(first), "");
+}
+
+#[test]
+fn a_socket_triggered_too_often_fails_with_trigger_limit_hit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("loop.sock");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "loop.socket",
+                &format!(
+                    "[Socket]\nListenStream={}\nTriggerLimitIntervalSec=1min\nTriggerLimitBurst=3\n",
+                    path.display()
+                ),
+            ),
+            // Never accepts: the waiting connection triggers it again each
+            // time it ends.
+            ("loop.service", "[Service]\nExecStart=/bin/true\n"),
+        ],
+    );
+    d.start();
+    d.start_unit("loop.socket");
+    let _waiting = UnixStream::connect(&path).expect("connects");
+    assert!(
+        wait_for(Duration::from_secs(20), || d
+            .property(Some("loop.socket"), "ActiveState")
+            == "failed"),
+        "{}",
+        d.stderr()
+    );
+    assert_eq!(
+        d.property(Some("loop.socket"), "Result"),
+        "trigger-limit-hit"
+    );
+    assert_eq!(d.history("loop.service").len(), 3);
+    assert!(UnixStream::connect(&path).is_err(), "closed");
+}
+
+#[test]
+fn a_fifo_with_a_symlink_triggers_and_its_files_go_with_remove_on_stop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("run/in.fifo");
+    let link = dir.path().join("in.link");
+    let out = dir.path().join("out");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "in.socket",
+                &format!(
+                    "[Socket]\nListenFIFO={}\nSymlinks={}\nRemoveOnStop=yes\nSocketMode=0640\n",
+                    fifo.display(),
+                    link.display()
+                ),
+            ),
+            (
+                "in.service",
+                &format!(
+                    "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'read line <&3; echo \"$line $LISTEN_FDNAMES\" > {}'\n",
+                    out.display()
+                ),
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("in.socket");
+    let meta = std::fs::metadata(&fifo).expect("made");
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()));
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o640
+    );
+    assert_eq!(std::fs::read_link(&link).expect("a link"), fifo);
+    std::fs::write(&link, "through the link\n").expect("writes");
+    assert!(wait_for(Duration::from_secs(10), || d
+        .finished("in.service")
+        .len()
+        == 1));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("written"),
+        "through the link in\n"
+    );
+    d.stop_unit("in.socket");
+    assert!(!fifo.exists());
+    assert!(std::fs::symlink_metadata(&link).is_err());
+}

@@ -233,6 +233,11 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
 pub fn begin_shutdown(state: &mut State) {
     state.shutting_down = true;
     state.backlog.drop_starts();
+    // Nothing is started from now on; RemoveOnStop= files go.
+    let sockets: Vec<String> = state.sockets.active.keys().cloned().collect();
+    for name in sockets {
+        state.stop_socket(&name);
+    }
     let running: Vec<String> = state
         .supervisor
         .service_names()
