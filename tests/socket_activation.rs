@@ -272,6 +272,22 @@ fn max_connections_closes_what_is_beyond_it() {
     assert!(d
         .stderr()
         .contains("max.socket: Too many incoming connections (2), dropping connection."));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .args(["status", "--no-pager", "--socket"])
+        .arg(&d.socket)
+        .arg("max.socket")
+        .output()
+        .expect("status runs");
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains(&format!("     Listen: {} (Stream)\n", path.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("   Accepted: 2; Connected: 2; Refused: 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("   Triggers: ● max@0-"), "{text}");
     // One ends: there is room again.
     writeln!(a, "a").expect("sends");
     assert_eq!(read_line(&mut a), "done a");

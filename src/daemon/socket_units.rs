@@ -83,6 +83,8 @@ pub struct ActiveSocket {
     pub ports: Vec<Port>,
     /// Connections accepted so far (Accept=yes), the `N` of instance names.
     pub n_accepted: u64,
+    /// Connections closed at once for MaxConnections=/MaxConnectionsPerSource=.
+    pub n_refused: u64,
     /// Instances running for accepted connections, with their source.
     pub instances: BTreeMap<String, Source>,
     /// Recent triggers, for TriggerLimit*=.
@@ -312,6 +314,7 @@ mod tests {
             state: SocketState::Listening,
             ports: Vec::new(),
             n_accepted: 0,
+            n_refused: 0,
             instances: BTreeMap::new(),
             triggers: VecDeque::new(),
             recheck: false,

@@ -67,6 +67,7 @@ impl State {
                 state: SocketState::Listening,
                 ports,
                 n_accepted: 0,
+                n_refused: 0,
                 instances: BTreeMap::new(),
                 triggers: VecDeque::new(),
                 // A connection may be waiting from before the start.
@@ -147,6 +148,7 @@ impl State {
             state: SocketState::Failed(result),
             ports: Vec::new(),
             n_accepted: 0,
+            n_refused: 0,
             instances: BTreeMap::new(),
             triggers: VecDeque::new(),
             recheck: false,
@@ -239,6 +241,7 @@ impl State {
                     "{name}: Too many incoming connections ({}), dropping connection.",
                     s.instances.len()
                 ));
+                s.n_refused += 1;
                 continue;
             }
             let (instance, source, env) = super::socket_units::instance_name(s.n_accepted, &conn);
@@ -248,6 +251,7 @@ impl State {
                     "{name}: Too many incoming connections ({}) from source, dropping connection.",
                     s.from_source(&source)
                 ));
+                s.n_refused += 1;
                 continue;
             }
             s.n_accepted += 1;

@@ -207,6 +207,14 @@ pub struct StatusBlock {
     pub triggered_by: Vec<String>,
     /// A timer's next elapse ("Trigger:").
     pub next_elapse_usec: Option<i64>,
+    /// A socket's addresses with their type (`Listen: /run/x.sock
+    /// (Stream)`).
+    #[serde(default)]
+    pub listen: Vec<String>,
+    /// An Accept=yes socket's counts: accepted, connected now, refused
+    /// (`Accepted: 5; Connected: 1;`).
+    #[serde(default)]
+    pub connections: Option<[u64; 3]>,
     /// A service's main process; once it has exited, the last one (with
     /// `exit_status`), as systemctl shows `Main PID: 42 (code=exited, ...)`.
     pub main_pid: Option<u32>,

@@ -264,6 +264,7 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             let active = state.sockets.active.get(name);
             p.add("NAccepted", active.map_or(0, |a| a.n_accepted));
             p.add("NConnections", active.map_or(0, |a| a.instances.len()));
+            p.add("NRefused", active.map_or(0, |a| a.n_refused));
             let result = match active.map(|a| &a.state) {
                 Some(crate::daemon::socket_units::SocketState::Failed(r)) => r,
                 _ => "success",

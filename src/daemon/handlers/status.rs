@@ -89,7 +89,21 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
     }
     match state.units.get(&name) {
         Some(Unit::Timer(t)) => b.triggers = vec![t.triggers.as_str().to_owned()],
-        Some(Unit::Socket(s)) => b.triggers = socket_triggers(state, s),
+        Some(Unit::Socket(s)) => {
+            b.triggers = socket_triggers(state, s);
+            b.listen = s
+                .socket
+                .listen
+                .iter()
+                .map(|l| format!("{} ({})", l.address, l.kind.type_word()))
+                .collect();
+            if s.socket.accept {
+                let active = state.sockets.active.get(s.name.as_str());
+                b.connections = Some(active.map_or([0; 3], |a| {
+                    [a.n_accepted, a.instances.len() as u64, a.n_refused]
+                }));
+            }
+        }
         _ => {}
     }
     if let Some(timer) = state.scheduler.timer(&name) {
