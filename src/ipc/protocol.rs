@@ -726,9 +726,10 @@ mod tests {
         );
     }
 
-    /// The bytes of every request as the protocol's first release sent them:
-    /// a client of that release still talks to this daemon, and this client
-    /// to that daemon.
+    /// The bytes of every request as the protocol's first release sent them
+    /// (and of the requests added since, as they were added): a client of
+    /// that release still talks to this daemon, and this client to that
+    /// daemon.
     const FIRST_RELEASE_WIRE: &[&str] = &[
         r#"{"version":1,"request":{"type":"start","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"stop","units":["a.service"]}}"#,
@@ -740,6 +741,8 @@ mod tests {
         r#"{"version":1,"request":{"type":"status","units":["a.service"],"lines":5}}"#,
         r#"{"version":1,"request":{"type":"list-timers","all":true,"patterns":[]}}"#,
         r#"{"version":1,"request":{"type":"list-units","all":false,"types":["timer"],"states":["failed"],"patterns":["a*"]}}"#,
+        // Added with socket units; the others are unchanged.
+        r#"{"version":1,"request":{"type":"list-sockets","all":false,"patterns":["a*"]}}"#,
         r#"{"version":1,"request":{"type":"show","units":["a.service"],"properties":["ActiveState"]}}"#,
         r#"{"version":1,"request":{"type":"cat","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"list-dependencies","unit":"a.target","reverse":true}}"#,
