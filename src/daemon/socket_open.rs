@@ -387,8 +387,10 @@ mod tests {
     fn a_unix_stream_socket_listens_with_its_mode_and_replaces_a_stale_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("sub/x.sock");
-        let mut s = SocketSection::default();
-        s.socket_mode = 0o600;
+        let mut s = SocketSection {
+            socket_mode: 0o600,
+            ..SocketSection::default()
+        };
         let l = listen(ListenKind::Stream, path.to_str().expect("utf-8"));
         let fd = open(&l, &s).expect("opens");
         let meta = std::fs::metadata(&path).expect("exists");

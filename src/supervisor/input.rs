@@ -78,14 +78,15 @@ fn gets_terminal(kind: ExecKind) -> bool {
     )
 }
 
-/// Opens the standard input of one `kind` command of the service `s`.
+/// `open_with` without a connection.
 #[cfg(test)]
 pub fn open(s: &ServiceSection, kind: ExecKind) -> Result<Input, InputError> {
     open_with(s, kind, None)
 }
 
-/// [`open`], with the connection an Accept=yes socket passes to the
-/// command, for StandardInput=socket.
+/// Opens the standard input of one `kind` command of the service `s`;
+/// `connection` is what an Accept=yes socket passes to the command, for
+/// StandardInput=socket.
 pub fn open_with(
     s: &ServiceSection,
     kind: ExecKind,
