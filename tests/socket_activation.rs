@@ -424,3 +424,41 @@ fn a_fifo_with_a_symlink_triggers_and_its_files_go_with_remove_on_stop() {
     assert!(!fifo.exists());
     assert!(std::fs::symlink_metadata(&link).is_err());
 }
+
+#[test]
+fn enable_now_links_a_socket_into_sockets_target_and_opens_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("en.sock");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "en.socket",
+                &format!(
+                    "[Socket]\nListenStream={}\n[Install]\nWantedBy=sockets.target\n",
+                    path.display()
+                ),
+            ),
+            ("en.service", "[Service]\nExecStart=/bin/true\n"),
+        ],
+    );
+    d.start();
+    match d.call(Request::Enable(sundial::ipc::EnablementRequest {
+        units: vec!["en.socket".into()],
+        now: true,
+    })) {
+        Response::FileChanges { .. } => {}
+        other => panic!("enable: {other:?}"),
+    }
+    let link = d.units.join("sockets.target.wants/en.socket");
+    assert!(std::fs::symlink_metadata(&link).is_ok(), "linked");
+    assert_eq!(d.property(Some("en.socket"), "SubState"), "listening");
+    assert!(path.exists());
+    // A new daemon opens it at start, from sockets.target.
+    d.kill9();
+    std::fs::remove_file(&path).expect("removes");
+    let mut d2 = Daemon::new(dir.path(), &[]);
+    d2.start();
+    assert_eq!(d2.property(Some("en.socket"), "SubState"), "listening");
+    assert!(path.exists());
+}

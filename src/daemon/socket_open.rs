@@ -424,6 +424,30 @@ mod tests {
     }
 
     #[test]
+    fn a_port_alone_listens_on_every_address_with_its_options() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+            l.local_addr().expect("bound").port()
+        };
+        let s = SocketSection {
+            bind_ipv6_only: BindIpv6Only::Both,
+            reuse_port: true,
+            no_delay: true,
+            keep_alive: true,
+            receive_buffer: Some(65536),
+            backlog: 16,
+            ..SocketSection::default()
+        };
+        let fd = open(&listen(ListenKind::Stream, &port.to_string()), &s).expect("opens");
+        let sock = socket2::SockRef::from(&fd);
+        assert!(sock.reuse_port().expect("reads"));
+        assert!(sock.keepalive().expect("reads"));
+        // IPv4 clients reach a dual-stack socket (or the IPv4 fallback).
+        let _c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        assert!(readable_now(&fd));
+    }
+
+    #[test]
     fn a_fifo_is_made_and_opened() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("f");

@@ -661,6 +661,53 @@ mod tests {
     }
 
     #[test]
+    fn passed_descriptors_land_on_3_and_up_with_the_child_s_own_listen_pid() {
+        // Two descriptors whose numbers are not 3 and 4, an exec report
+        // above them, and a descriptor of the daemon that must not leak.
+        let (r1, _w1) = pipe().expect("pipe");
+        let (r2, _w2) = pipe().expect("pipe");
+        let ino = |fd: &OwnedFd| nix::sys::stat::fstat(fd).expect("fstat").st_ino.to_string();
+        let (i1, i2) = (ino(&r1), ino(&r2));
+        let script = format!(
+            "test \"$LISTEN_PID\" = $$ && test \"$LISTEN_FDS\" = 2 \
+             && stat -L -c %i /proc/self/fd/3 | grep -qx {i1} \
+             && stat -L -c %i /proc/self/fd/4 | grep -qx {i2} \
+             && test ! -e /proc/$$/fd/5"
+        );
+        for credentials in [false, true] {
+            let mut req = SpawnRequest::new(
+                "/bin/sh",
+                vec!["sh".into(), "-c".into(), script.clone().into()],
+            );
+            req.env.push(("LISTEN_FDS".into(), "2".into()));
+            // A stale value is replaced by the child's own pid.
+            req.env.push(("LISTEN_PID".into(), "1".into()));
+            req.passed_fds = vec![
+                Arc::new(r1.try_clone().expect("dup")),
+                Arc::new(r2.try_clone().expect("dup")),
+            ];
+            if credentials {
+                // The fork path: the daemon's own ids, a no-op change.
+                let (uid, gid) = (
+                    nix::unistd::geteuid().as_raw(),
+                    nix::unistd::getegid().as_raw(),
+                );
+                if uid != 0 {
+                    continue;
+                }
+                req.credentials = Some(Credentials {
+                    uid,
+                    gid,
+                    groups: vec![gid],
+                });
+            }
+            let (pid, report) = spawn_reporting(req);
+            assert_eq!(report, ExecReport::Execd);
+            assert_eq!(wait_exit(pid), 0, "credentials: {credentials}");
+        }
+    }
+
+    #[test]
     fn umask_nice_and_limits_apply() {
         let mut req = SpawnRequest::new(
             "/bin/sh",

@@ -595,6 +595,100 @@ mod tests {
         ));
     }
 
+    use crate::unit::test_text;
+    use crate::unit::Unit;
+
+    fn load(name: &str, body: &str) -> (Option<std::sync::Arc<SocketUnit>>, Vec<String>) {
+        match test_text::unit(name, body) {
+            (Some(Unit::Socket(s)), diags) => (Some(s), diags),
+            (_, diags) => (None, diags),
+        }
+    }
+
+    #[test]
+    fn directives_are_read_in_order_and_bad_ones_named_by_line() {
+        let (s, diags) = load(
+            "web.socket",
+            "[Socket]\nListenStream=127.0.0.1:8080\nListenDatagram=@%p-dgram\n\
+             ListenSequentialPacket=/run/%p.seq\nListenFIFO=/run/%p.fifo\n\
+             SocketMode=0660\nDirectoryMode=0700\nBacklog=12\nNoDelay=yes\n\
+             BindIPv6Only=ipv6-only\nReceiveBuffer=1M\nFileDescriptorName=http\n\
+             SocketMode=999\nListenStream=host:80\nMaxConnections=x\n\
+             ListenSequentialPacket=127.0.0.1:9\nExecStartPre=/bin/true\n",
+        );
+        let s = s.expect("loads");
+        let kinds: Vec<_> = s.socket.listen.iter().map(|l| l.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ListenKind::Stream,
+                ListenKind::Datagram,
+                ListenKind::SequentialPacket,
+                ListenKind::Fifo
+            ]
+        );
+        assert_eq!(
+            s.socket.listen[1].address,
+            ListenAddress::Abstract("web-dgram".into())
+        );
+        assert_eq!(s.socket.listen[2].address.to_string(), "/run/web.seq");
+        assert_eq!(s.socket.socket_mode, 0o660);
+        assert_eq!(s.socket.directory_mode, 0o700);
+        assert_eq!(s.socket.backlog, 12);
+        assert!(s.socket.no_delay);
+        assert_eq!(s.socket.bind_ipv6_only, BindIpv6Only::Ipv6Only);
+        assert_eq!(s.socket.receive_buffer, Some(1 << 20));
+        assert_eq!(s.fd_name(), "http");
+        assert_eq!(s.triggers.as_str(), "web.service");
+        assert_eq!(
+            diags,
+            [
+                "/units/web.socket:13: SocketMode=: failed to parse mode value, ignoring: 999",
+                "/units/web.socket:14: ListenStream=: failed to parse address value 'host:80'",
+                "/units/web.socket:15: MaxConnections=: invalid number 'x'",
+                "/units/web.socket:16: ListenSequentialPacket=: sequential packet sockets are Unix sockets only, ignoring: 127.0.0.1:9",
+                "/units/web.socket:17: ExecStartPre=: not supported, ignoring",
+            ]
+        );
+    }
+
+    #[test]
+    fn accept_yes_triggers_the_template_and_an_empty_listen_resets() {
+        let (s, diags) = load(
+            "echo.socket",
+            "[Socket]\nListenStream=/run/a\nListenStream=\nListenStream=7\nAccept=yes\n",
+        );
+        let s = s.expect("loads");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(s.socket.listen.len(), 1);
+        assert_eq!(s.triggers.as_str(), "echo@.service");
+        assert_eq!(s.socket.trigger_burst(), 200);
+        assert_eq!(s.socket.per_source_limit(), 64);
+        assert_eq!(s.fd_name(), "echo");
+    }
+
+    #[test]
+    fn sockets_that_cannot_work_are_refused_as_systemd_refuses_them() {
+        let refusal = |body: &str| {
+            let (s, diags) = load("r.socket", &format!("[Socket]\n{body}\n"));
+            assert!(s.is_none(), "{body}");
+            diags.last().cloned().unwrap_or_default()
+        };
+        assert!(refusal("Accept=yes").ends_with("Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing."));
+        assert!(refusal("ListenDatagram=/run/d\nAccept=yes").ends_with(
+            "Unit configured for accepting sockets, but sockets are non-accepting. Refusing."
+        ));
+        assert!(refusal("ListenStream=/run/s\nAccept=yes\nService=x.service")
+            .ends_with("Explicit service configuration for accepting socket units not supported. Refusing."));
+        // A Listen line of a kind sundial cannot open: loads, as in systemd.
+        let (s, diags) = load("n.socket", "[Socket]\nListenNetlink=route 1361\n");
+        assert!(s.is_some());
+        assert_eq!(
+            diags,
+            ["/units/n.socket:2: ListenNetlink=: not supported, ignoring"]
+        );
+    }
+
     #[test]
     fn addresses_print_back_as_they_parse() {
         for text in ["/run/x.sock", "@abs", "127.0.0.1:80", "[::1]:80"] {
