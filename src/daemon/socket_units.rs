@@ -92,8 +92,6 @@ pub struct ActiveSocket {
     /// Look at the descriptors' level at the next wait: readiness may
     /// have been taken before the socket stopped watching.
     pub recheck: bool,
-    /// When it entered its state (realtime µs).
-    pub since_usec: i64,
 }
 
 /// Who connected, for MaxConnectionsPerSource=.
@@ -318,7 +316,6 @@ mod tests {
             instances: BTreeMap::new(),
             triggers: VecDeque::new(),
             recheck: false,
-            since_usec: 0,
         }
     }
 

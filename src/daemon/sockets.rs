@@ -59,7 +59,6 @@ impl State {
         for problem in socket_open::make_symlinks(&unit.socket) {
             report(format!("{name}: {problem}"));
         }
-        let since_usec = self.now().realtime.as_usec();
         self.sockets.active.insert(
             name.clone(),
             ActiveSocket {
@@ -72,7 +71,6 @@ impl State {
                 triggers: VecDeque::new(),
                 // A connection may be waiting from before the start.
                 recheck: true,
-                since_usec,
             },
         );
         self.runs.touch(&name, self.now().realtime);
@@ -132,6 +130,21 @@ impl State {
         }
     }
 
+    /// The one place a started socket changes between `listening` and
+    /// `running`: the change is stamped (status's "since") and told as old
+    /// -> new under `SUNDIAL_DEBUG=1`.
+    fn set_socket_state(&mut self, name: &str, new: SocketState) {
+        let now = self.now().realtime;
+        let Some(s) = self.sockets.active.get_mut(name) else {
+            return;
+        };
+        if self.debug {
+            report(format!("{name}: {} -> {}", s.state.sub(), new.sub()));
+        }
+        s.state = new;
+        self.runs.touch(name, now);
+    }
+
     /// Gives `service` the descriptors of the sockets that trigger it now.
     fn pass_fds_to(&mut self, service: &str) {
         let fds = self.sockets.fds_for(service);
@@ -142,7 +155,6 @@ impl State {
     fn socket_failed(&mut self, unit: &Arc<SocketUnit>, result: &'static str) {
         let name = unit.name.as_str().to_owned();
         report(format!("{name}: Failed with result '{result}'."));
-        let since_usec = self.now().realtime.as_usec();
         let failed = ActiveSocket {
             unit: Arc::clone(unit),
             state: SocketState::Failed(result),
@@ -152,7 +164,6 @@ impl State {
             instances: BTreeMap::new(),
             triggers: VecDeque::new(),
             recheck: false,
-            since_usec,
         };
         if let Some(old) = self.sockets.active.insert(name.clone(), failed) {
             socket_open::remove_files(&old.unit.socket);
@@ -190,12 +201,7 @@ impl State {
             self.socket_failed(&unit, "trigger-limit-hit");
             return;
         }
-        s.state = SocketState::Running;
-        let now = self.now().realtime;
-        if let Some(s) = self.sockets.active.get_mut(name) {
-            s.since_usec = now.as_usec();
-        }
-        self.runs.touch(name, now);
+        self.set_socket_state(name, SocketState::Running);
         let service = unit.triggers.as_str().to_owned();
         self.pass_fds_to(&service);
         let by = Activation::Socket {
@@ -317,14 +323,12 @@ impl State {
                 }
             }
         }
-        let now = self.now().realtime;
         for name in resumed {
+            self.set_socket_state(&name, SocketState::Listening);
             if let Some(s) = self.sockets.active.get_mut(&name) {
-                s.state = SocketState::Listening;
+                // A connection may have come while it was not watched.
                 s.recheck = true;
-                s.since_usec = now.as_usec();
             }
-            self.runs.touch(&name, now);
         }
         for (name, instance) in ended {
             if let Some(s) = self.sockets.active.get_mut(&name) {
