@@ -103,10 +103,11 @@ impl State {
             if !seen.insert(name.clone()) {
                 continue;
             }
+            // Borrowed, not copied: this runs before every timer's start.
             let section = match self.units.get(&name) {
-                Some(u) => u.unit_section().clone(),
+                Some(u) => u.unit_section(),
                 None => match self.supervisor.unit(&name) {
-                    Some(s) => s.unit.clone(),
+                    Some(s) => &s.unit,
                     None => continue,
                 },
             };
