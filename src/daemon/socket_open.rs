@@ -448,6 +448,21 @@ mod tests {
     }
 
     #[test]
+    fn an_abstract_seqpacket_socket_has_no_file() {
+        let name = format!("sundial-test-{}-seq", std::process::id());
+        let l = listen(ListenKind::SequentialPacket, &format!("@{name}"));
+        let fd = open(&l, &SocketSection::default()).expect("opens");
+        let sock = socket2::SockRef::from(&fd);
+        assert_eq!(sock.r#type().expect("reads"), socket2::Type::SEQPACKET);
+        let addr = sock.local_addr().expect("bound");
+        assert_eq!(
+            addr.as_abstract_namespace(),
+            Some(name.as_bytes()),
+            "{addr:?}"
+        );
+    }
+
+    #[test]
     fn a_fifo_is_made_and_opened() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("f");
