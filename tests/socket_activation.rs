@@ -462,3 +462,35 @@ fn enable_now_links_a_socket_into_sockets_target_and_opens_it() {
     assert_eq!(d2.property(Some("en.socket"), "SubState"), "listening");
     assert!(path.exists());
 }
+
+#[test]
+fn a_connection_outlives_its_stopped_socket_and_closes_with_its_instance() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keep.sock");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "keep.socket",
+                &format!("[Socket]\nListenStream={}\nAccept=yes\n", path.display()),
+            ),
+            (
+                "keep@.service",
+                "[Service]\nStandardInput=socket\nExecStart=/bin/sh -c 'echo busy; read line; echo \"done $line\"'\n",
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("keep.socket");
+    let mut c = UnixStream::connect(&path).expect("connects");
+    // A daemon that kept its copy of the connection would leave the read
+    // below waiting: the timeout makes that a failure.
+    c.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut busy = [0u8; 5];
+    c.read_exact(&mut busy).expect("served");
+    d.stop_unit("keep.socket");
+    assert!(UnixStream::connect(&path).is_err(), "the socket is closed");
+    writeln!(c, "x").expect("the connection lives on");
+    assert_eq!(read_all(c), "done x\n");
+}

@@ -169,6 +169,9 @@ pub struct SocketUnits {
     /// Instances of ended connections the supervisor could not forget yet
     /// (their last reports were not taken): tried again at each settle.
     pub ended_instances: std::collections::BTreeSet<String>,
+    /// Instances still running for connections of a socket that was
+    /// stopped or failed since: their connections close when they end.
+    pub detached_instances: std::collections::BTreeSet<String>,
 }
 
 impl SocketUnits {

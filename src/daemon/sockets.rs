@@ -85,6 +85,10 @@ impl State {
         let Some(s) = self.sockets.active.remove(&name) else {
             return;
         };
+        // Their connections stay open until they end, as in systemd.
+        self.sockets
+            .detached_instances
+            .extend(s.instances.into_keys());
         socket_open::remove_files(&s.unit.socket);
         self.runs.touch(&name, self.now().realtime);
         self.pass_fds_to(s.unit.triggers.as_str());
@@ -167,6 +171,9 @@ impl State {
             recheck: false,
         };
         if let Some(old) = self.sockets.active.insert(name.clone(), failed) {
+            self.sockets
+                .detached_instances
+                .extend(old.instances.into_keys());
             socket_open::remove_files(&old.unit.socket);
         }
         self.runs.touch(&name, self.now().realtime);
@@ -302,7 +309,10 @@ impl State {
     /// at rest listens again (a connection left waiting starts it again),
     /// and the instances of ended connections are let go.
     pub fn settle_sockets(&mut self) {
-        if self.sockets.active.is_empty() {
+        if self.sockets.active.is_empty()
+            && self.sockets.detached_instances.is_empty()
+            && self.sockets.ended_instances.is_empty()
+        {
             return;
         }
         let at_rest = |state: &State, service: &str| {
@@ -330,6 +340,17 @@ impl State {
                 // A connection may have come while it was not watched.
                 s.recheck = true;
             }
+        }
+        let detached: Vec<String> = self
+            .sockets
+            .detached_instances
+            .iter()
+            .filter(|i| at_rest(self, i))
+            .cloned()
+            .collect();
+        for instance in detached {
+            self.sockets.detached_instances.remove(&instance);
+            ended.push((String::new(), instance));
         }
         for (name, instance) in ended {
             if let Some(s) = self.sockets.active.get_mut(&name) {
