@@ -79,7 +79,12 @@ fn gunicorn_is_started_by_the_first_request_and_serves_the_next() {
         "inactive"
     );
 
+    let started = std::time::Instant::now();
     let first = get(&sock);
+    eprintln!(
+        "socket: the first request, gunicorn started by it, answered in {:?}",
+        started.elapsed()
+    );
     assert!(
         first.starts_with("HTTP/1.0 200 OK") || first.starts_with("HTTP/1.1 200 OK"),
         "{first}"
@@ -92,7 +97,12 @@ fn gunicorn_is_started_by_the_first_request_and_serves_the_next() {
     let main_pid = d.property(Some("gunicorn.service"), "MainPID");
     assert_ne!(main_pid, "0");
 
+    let again = std::time::Instant::now();
     let second = get(&sock);
+    eprintln!(
+        "socket: the second request answered in {:?}",
+        again.elapsed()
+    );
     assert!(second.contains("200 OK"), "{second}");
     assert_eq!(d.property(Some("gunicorn.service"), "MainPID"), main_pid);
     // One worker answered both: the same process, started once.
