@@ -374,6 +374,16 @@ fn a_socket_triggered_too_often_fails_with_trigger_limit_hit() {
     );
     assert_eq!(d.history("loop.service").len(), 3);
     assert!(UnixStream::connect(&path).is_err(), "closed");
+    // reset-failed forgets the failure; a start opens it again.
+    match d.call(Request::ResetFailed(sundial::ipc::ResetFailedRequest {
+        units: vec!["loop.socket".into()],
+    })) {
+        Response::Done { .. } => {}
+        other => panic!("reset-failed: {other:?}"),
+    }
+    assert_eq!(d.property(Some("loop.socket"), "ActiveState"), "inactive");
+    d.start_unit("loop.socket");
+    assert_eq!(d.property(Some("loop.socket"), "SubState"), "listening");
 }
 
 #[test]

@@ -242,6 +242,14 @@ impl SocketUnits {
         })
     }
 
+    /// The failed sockets' names.
+    pub fn failed(&self) -> impl Iterator<Item = &str> {
+        self.active
+            .iter()
+            .filter(|(_, s)| matches!(s.state, SocketState::Failed(_)))
+            .map(|(n, _)| n.as_str())
+    }
+
     /// The sockets that trigger `service` (TriggeredBy=).
     pub fn triggering(&self, service: &str) -> Vec<String> {
         self.active

@@ -150,6 +150,20 @@ impl State {
         self.runs.touch(name, now);
     }
 
+    /// `reset-failed`: a failed socket becomes inactive (dead).
+    pub fn reset_failed_socket(&mut self, name: &str) {
+        let name = self.units.canonical(name).to_owned();
+        let failed = self
+            .sockets
+            .active
+            .get(&name)
+            .is_some_and(|s| matches!(s.state, SocketState::Failed(_)));
+        if failed {
+            self.sockets.active.remove(&name);
+            self.runs.touch(&name, self.now().realtime);
+        }
+    }
+
     /// Gives `service` the descriptors of the sockets that trigger it now.
     fn pass_fds_to(&mut self, service: &str) {
         let fds = self.sockets.fds_for(service);

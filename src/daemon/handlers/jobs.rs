@@ -328,11 +328,13 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
 
 fn reset_failed(state: &mut State, units: &[String]) -> Response {
     let names: Vec<String> = if units.is_empty() {
-        state
+        let mut names: Vec<String> = state
             .supervisor
             .service_names()
             .map(str::to_owned)
-            .collect()
+            .collect();
+        names.extend(state.sockets.failed().map(str::to_owned));
+        names
     } else {
         units.iter().map(|u| unit_name(u)).collect()
     };
@@ -342,6 +344,7 @@ fn reset_failed(state: &mut State, units: &[String]) -> Response {
     for name in &names {
         if state.knows(name) {
             state.supervisor.reset_failed(name);
+            state.reset_failed_socket(name);
         } else if missing.is_none() {
             missing = Some(name);
         }
