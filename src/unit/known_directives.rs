@@ -393,9 +393,9 @@ pub const TIMER: &[&str] = &[
 /// `[Install]` directives of systemd 252 (sorted).
 pub const INSTALL: &[&str] = &["Alias", "Also", "DefaultInstance", "RequiredBy", "WantedBy"];
 
-/// `[Socket]` directives of systemd 252 (sorted; the execution and
-/// cgroup directives a socket unit also takes are not listed: sundial runs
-/// no command of a socket unit).
+/// `[Socket]` directives of systemd 252, and 255's `PollLimit*=` (sorted;
+/// the execution and cgroup directives a socket unit also takes are not
+/// listed: sundial runs no command of a socket unit).
 pub const SOCKET: &[&str] = &[
     "Accept",
     "Backlog",
