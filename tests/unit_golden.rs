@@ -612,6 +612,7 @@ fn supported_standard_input_forms_load_without_messages() {
         ),
         ("StandardInputText=a\\x41", StandardInput::Data),
         ("StandardInputData=YQo=", StandardInput::Data),
+        ("StandardInput=socket", StandardInput::Socket),
     ];
     for (lines, expected) in cases {
         let (s, msgs) = service(&format!("[Service]\nExecStart=/bin/cat\n{lines}\n"));
@@ -622,7 +623,7 @@ fn supported_standard_input_forms_load_without_messages() {
     assert_eq!(s.service.standard_input, StandardInput::Null);
     assert_eq!(
         msgs,
-        ["/u/t.service:3: StandardInput=: 'fd:web' needs socket activation, which sundial does not support; using null"]
+        ["/u/t.service:3: StandardInput=: 'fd:web' (a named socket descriptor) is not supported by sundial; using null"]
     );
 }
 

@@ -50,6 +50,7 @@ complete -c sundial -n "__fish_sundial_needs_command" -f -a "kill" -d 'Send a si
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "status" -d 'Show the state of units, with their last log lines'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-timers" -d 'List timers: when they elapse next, when they last did, and how that run ended'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-units" -d 'List loaded units and their states'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-sockets" -d 'List socket units: what they listen on and what they activate'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-unit-files" -d 'List unit files and whether they are enabled'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "show" -d 'Show properties of units or of the daemon'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-dependencies" -d 'Show the dependency tree of a unit'
@@ -342,6 +343,18 @@ complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l system -d
 complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
 complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -s a -l all -d 'List sockets that are not started too'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -l show-types -d 'Show the socket type (Stream, Datagram, FIFO, ...) in a column'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -l no-legend -d 'Leave out the header and the footer'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand list-sockets" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand list-unit-files" -s t -l type -d 'Only unit files of these types (service, timer, target, ...)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand list-unit-files" -l state -d 'Only unit files in these states (enabled, disabled, static, ...)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand list-unit-files" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'

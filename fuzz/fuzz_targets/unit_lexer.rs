@@ -1,4 +1,6 @@
-//! The unit-file lexer and the typed parser on arbitrary bytes: no panic.
+//! The unit-file lexer and the typed parser on arbitrary bytes: no panic,
+//! read as a service, a timer instance and a socket (its `Listen*=`
+//! address parser included).
 #![no_main]
 
 use std::path::{Path, PathBuf};
@@ -25,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         lexed,
         path: path.clone(),
     }];
-    for name in ["x.service", "x@i.timer"] {
+    for name in ["x.service", "x@i.timer", "x.socket"] {
         let name = UnitName::parse(name).expect("a valid literal name");
         let mut diags = Vec::new();
         let _ = assemble(&name, Some(&path), &files, &env, &mut diags);

@@ -40,6 +40,7 @@ enum Wake {
     ReexecDeadline,
     Backlog,
     Scrape(Scrape),
+    Socket(super::socket_units::Ready),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -145,6 +146,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
             s = next_scrape(sources.scrapes.as_mut()) => Wake::Scrape(s),
+            r = state.sockets.ready(), if accepting => Wake::Socket(r),
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
             () = tokio::task::yield_now(), if working => Wake::Backlog,
@@ -204,6 +206,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             Wake::ReexecDeadline => {}
             // A client that has gone takes nothing.
             Wake::Scrape(reply) => state.begin_scrape(reply),
+            Wake::Socket(ready) => state.socket_ready(ready),
             Wake::Backlog => {
                 state.start_backlogged();
                 handlers::work_slice(state);
@@ -248,6 +251,11 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
 pub fn begin_shutdown(state: &mut State) {
     state.shutting_down = true;
     state.backlog.drop_starts();
+    // Nothing is started from now on; RemoveOnStop= files go.
+    let sockets: Vec<String> = state.sockets.active.keys().cloned().collect();
+    for name in sockets {
+        state.stop_socket(&name);
+    }
     let running: Vec<String> = state
         .supervisor
         .service_names()

@@ -44,6 +44,9 @@ pub mod reload;
 pub mod report;
 pub mod runs;
 pub mod signals;
+pub mod socket_open;
+pub mod socket_units;
+pub mod sockets;
 pub mod state;
 pub mod stats;
 pub mod timerfd;
@@ -257,6 +260,7 @@ async fn start(
         reexec: reexec::Reexec::new(Some(socket.listener_fd)),
         backlog: backlog::Backlog::default(),
         metrics: metrics::Metrics::default(),
+        sockets: socket_units::SocketUnits::default(),
     };
 
     let reexecuted = handover.is_some();
@@ -673,9 +677,14 @@ fn start_default_targets(state: &mut State) {
             }
             UnitType::Service => {
                 let by = Activation::dependency("default.target");
+                state.start_pulled_sockets(&name);
                 if let Err(e) = state.supervisor.start_with(&name, by) {
                     report(format!("{name}: cannot start: {e}"));
                 }
+            }
+            // Its errors are reported where they happen.
+            UnitType::Socket => {
+                let _ = state.start_socket(&name);
             }
             UnitType::Other => {}
         }

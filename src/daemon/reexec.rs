@@ -189,6 +189,12 @@ pub fn request(state: &mut State, reply: oneshot::Sender<Reply>) {
         Some("the daemon is shutting down")
     } else if state.reexec.listener_fd.is_none() {
         Some("the control socket cannot be handed over")
+    } else if state.sockets.active.values().any(|s| !s.ports.is_empty()) {
+        // Their descriptors would close at the exec, and a service
+        // holding copies would lose its socket unit.
+        Some(
+            "socket units are started and their sockets cannot be handed over yet; stop them first",
+        )
     } else {
         None
     };

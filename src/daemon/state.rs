@@ -89,6 +89,8 @@ pub struct State {
     pub backlog: Backlog<Sliced>,
     /// What `--metrics-listen` serves.
     pub metrics: super::metrics::Metrics,
+    /// The started socket units and their descriptors.
+    pub sockets: super::socket_units::SocketUnits,
 }
 
 pub use super::report::report;
@@ -348,6 +350,7 @@ impl State {
             return;
         }
         let activation = self.crontabs.activation_of(&start);
+        self.start_pulled_sockets(&start.unit);
         match self.supervisor.start_with(&start.unit, activation) {
             Ok(_) => {
                 let mut lateness = None;
@@ -510,6 +513,7 @@ impl State {
             }
         }
         transient::settle(self);
+        self.settle_sockets();
         self.drain_sink();
     }
 
@@ -571,6 +575,13 @@ impl State {
             UnitType::Target if self.active_targets.contains(name) => {
                 (ActiveState::Active, "active")
             }
+            UnitType::Socket => match self.sockets.active.get(name).map(|s| &s.state) {
+                Some(super::socket_units::SocketState::Failed(_)) => {
+                    (ActiveState::Failed, "failed")
+                }
+                Some(s) => (ActiveState::Active, s.sub()),
+                None => DEAD,
+            },
             // What the host says about a device, mount, swap, slice, scope.
             UnitType::Other => UnitName::parse(name)
                 .ok()

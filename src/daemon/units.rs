@@ -16,9 +16,16 @@ use crate::unit::{
 };
 
 /// The targets whose wants the daemon starts when it starts: systemd's
-/// default.target (usually multi-user.target) and timers.target, which
-/// `WantedBy=timers.target` timers link into.
-pub const START_TARGETS: [&str; 3] = ["default.target", "multi-user.target", "timers.target"];
+/// default.target (usually multi-user.target), and sockets.target and
+/// timers.target, which `WantedBy=sockets.target` sockets and
+/// `WantedBy=timers.target` timers link into. sockets.target comes
+/// first: a service started at start-up finds its sockets open.
+pub const START_TARGETS: [&str; 4] = [
+    "sockets.target",
+    "default.target",
+    "multi-user.target",
+    "timers.target",
+];
 
 /// Where the daemon reads unit files, and what it finds there:
 /// `/etc/sundial/system (2 unit files), /usr/lib/sundial/system (missing)`,

@@ -12,8 +12,8 @@ pub use super::frame::{
     encode_frame, read_frame, read_frame_blocking, write_frame, write_frame_blocking, FrameError,
 };
 use super::types::{
-    DependencyNode, FileChange, LogLine, RunRow, StatusBlock, TimerRow, UnitFiles, UnitProperties,
-    UnitRow, UnitState,
+    DependencyNode, FileChange, LogLine, RunRow, SocketRow, StatusBlock, TimerRow, UnitFiles,
+    UnitProperties, UnitRow, UnitState,
 };
 
 /// The protocol version this build speaks.
@@ -80,6 +80,8 @@ pub enum Request {
     ListTimers(ListTimersRequest),
     /// `list-units [--all] [--type=T] [--state=S] [PATTERN...]`
     ListUnits(ListUnitsRequest),
+    /// `list-sockets [--all] [PATTERN...]`
+    ListSockets(ListTimersRequest),
     /// `show [-p PROP...] [UNIT...]`; no units = the manager's properties.
     Show(ShowRequest),
     /// `cat UNIT...`
@@ -315,6 +317,7 @@ impl Request {
         "status",
         "list-timers",
         "list-units",
+        "list-sockets",
         "show",
         "cat",
         "list-dependencies",
@@ -343,6 +346,7 @@ impl Request {
             Request::Status(StatusRequest { .. })
             | Request::ListTimers(ListTimersRequest { .. })
             | Request::ListUnits(ListUnitsRequest { .. })
+            | Request::ListSockets(ListTimersRequest { .. })
             | Request::Show(ShowRequest { .. })
             | Request::Cat(UnitsRequest { .. })
             | Request::ListDependencies(ListDependenciesRequest { .. })
@@ -430,6 +434,8 @@ pub enum Response {
     Timers { timers: Vec<TimerRow> },
     /// `list-units`.
     Units { units: Vec<UnitRow> },
+    /// `list-sockets`.
+    Sockets { sockets: Vec<SocketRow> },
     /// `show`.
     Properties { units: Vec<UnitProperties> },
     /// `cat`.
@@ -576,6 +582,10 @@ mod tests {
                 states: vec!["failed".into()],
                 patterns: vec!["a*".into()],
             }),
+            Request::ListSockets(ListTimersRequest {
+                all: false,
+                patterns: vec!["a*".into()],
+            }),
             Request::Show(ShowRequest {
                 units: units(),
                 properties: vec!["ActiveState".into()],
@@ -681,6 +691,7 @@ mod tests {
                 "status",
                 "list-timers",
                 "list-units",
+                "list-sockets",
                 "show",
                 "cat",
                 "list-dependencies",
@@ -715,9 +726,10 @@ mod tests {
         );
     }
 
-    /// The bytes of every request as the protocol's first release sent them:
-    /// a client of that release still talks to this daemon, and this client
-    /// to that daemon.
+    /// The bytes of every request as the protocol's first release sent them
+    /// (and of the requests added since, as they were added): a client of
+    /// that release still talks to this daemon, and this client to that
+    /// daemon.
     const FIRST_RELEASE_WIRE: &[&str] = &[
         r#"{"version":1,"request":{"type":"start","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"stop","units":["a.service"]}}"#,
@@ -729,6 +741,8 @@ mod tests {
         r#"{"version":1,"request":{"type":"status","units":["a.service"],"lines":5}}"#,
         r#"{"version":1,"request":{"type":"list-timers","all":true,"patterns":[]}}"#,
         r#"{"version":1,"request":{"type":"list-units","all":false,"types":["timer"],"states":["failed"],"patterns":["a*"]}}"#,
+        // Added with socket units; the others are unchanged.
+        r#"{"version":1,"request":{"type":"list-sockets","all":false,"patterns":["a*"]}}"#,
         r#"{"version":1,"request":{"type":"show","units":["a.service"],"properties":["ActiveState"]}}"#,
         r#"{"version":1,"request":{"type":"cat","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"list-dependencies","unit":"a.target","reverse":true}}"#,

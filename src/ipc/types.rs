@@ -23,6 +23,19 @@ pub struct TimerRow {
     pub last_result: Option<RunResult>,
 }
 
+/// A row of `list-sockets`: one listening address of a socket unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketRow {
+    /// The address (LISTEN): `/run/x.sock`, `127.0.0.1:80`, `@name`.
+    pub listen: String,
+    /// systemd's type word (TYPE): `Stream`, `Datagram`, `FIFO`, ...
+    pub kind: String,
+    /// The socket unit (UNIT).
+    pub unit: String,
+    /// What it activates (ACTIVATES).
+    pub activates: Vec<String>,
+}
+
 /// A row of `list-units`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitRow {
@@ -194,6 +207,14 @@ pub struct StatusBlock {
     pub triggered_by: Vec<String>,
     /// A timer's next elapse ("Trigger:").
     pub next_elapse_usec: Option<i64>,
+    /// A socket's addresses with their type (`Listen: /run/x.sock
+    /// (Stream)`).
+    #[serde(default)]
+    pub listen: Vec<String>,
+    /// An Accept=yes socket's counts: accepted, connected now, refused
+    /// (`Accepted: 5; Connected: 1;`).
+    #[serde(default)]
+    pub connections: Option<[u64; 3]>,
     /// A service's main process; once it has exited, the last one (with
     /// `exit_status`), as systemctl shows `Main PID: 42 (code=exited, ...)`.
     pub main_pid: Option<u32>,

@@ -2,6 +2,7 @@
 //! signalling and inspecting one service run's processes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
@@ -40,6 +41,8 @@ pub struct Edge<'a> {
     pub capture: &'a mut Capture,
     /// What started the run: its commands get its environment.
     pub activation: Option<&'a Activation>,
+    /// What its socket units pass to its main command.
+    pub socket_fds: Option<&'a super::socket_fds::SocketFds>,
     /// The services' cgroups, where cgroups are tracked.
     pub cgroups: Option<&'a mut ControlGroups>,
     pub delegation: Option<&'a Delegation>,
@@ -248,6 +251,19 @@ impl Runtime for Edge<'_> {
         let kind = spec.kind;
         let mut req = request::build(spec, settings, facts);
         req.sandbox = sandboxed;
+        // systemd passes the sockets to the main command only (EXEC_PASS_FDS).
+        let passed = self
+            .socket_fds
+            .filter(|_| kind == exec_chain::ExecKind::Start);
+        if let Some(passed) = passed {
+            req.env.extend(
+                passed
+                    .environment()
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into())),
+            );
+            req.passed_fds = passed.fds.iter().map(|f| Arc::clone(&f.fd)).collect();
+        }
         let tag = CaptureTag {
             unit: unit.name.as_str().to_owned(),
             invocation_id: invocation_id.to_owned(),
@@ -259,7 +275,11 @@ impl Runtime for Edge<'_> {
                 s.log_rate_limit_burst,
             ),
         };
-        let stdin = input::open(s, kind).map_err(|e| {
+        let connection = passed
+            .filter(|p| p.connection)
+            .and_then(|p| p.fds.first())
+            .map(|f| &*f.fd);
+        let stdin = input::open_with(s, kind, connection).map_err(|e| {
             self.messages
                 .push(format!("Failed to set up standard input: {e}"));
             exit_code::STDIN

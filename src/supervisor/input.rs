@@ -47,6 +47,8 @@ pub enum Source {
     /// (ExecStartPost=, ExecReload=, ExecStop=): /dev/null, while inherited
     /// output still goes to the terminal.
     TerminalWithheld(PathBuf),
+    /// The connection of an Accept=yes socket (StandardInput=socket).
+    Socket,
 }
 
 /// Why standard input could not be set up; the command then fails with
@@ -76,8 +78,20 @@ fn gets_terminal(kind: ExecKind) -> bool {
     )
 }
 
-/// Opens the standard input of one `kind` command of the service `s`.
+/// `open_with` without a connection.
+#[cfg(test)]
 pub fn open(s: &ServiceSection, kind: ExecKind) -> Result<Input, InputError> {
+    open_with(s, kind, None)
+}
+
+/// Opens the standard input of one `kind` command of the service `s`;
+/// `connection` is what an Accept=yes socket passes to the command, for
+/// StandardInput=socket.
+pub fn open_with(
+    s: &ServiceSection,
+    kind: ExecKind,
+    connection: Option<&OwnedFd>,
+) -> Result<Input, InputError> {
     let plain = |spec, source| Input {
         spec,
         source,
@@ -100,6 +114,26 @@ pub fn open(s: &ServiceSection, kind: ExecKind) -> Result<Input, InputError> {
             let write = shared(&s.standard_output) || shared(&s.standard_error);
             let fd = open_path(path, write)?;
             plain(StdioSpec::Fd(fd), Source::File(path.clone()))
+        }
+        StandardInput::Socket => {
+            match connection {
+                Some(conn) => {
+                    let copy = conn.try_clone().map_err(|error| InputError {
+                        what: "the socket connection".into(),
+                        error,
+                    })?;
+                    plain(StdioSpec::Fd(copy), Source::Socket)
+                }
+                // systemd: only the command that gets the socket reads it.
+                None if kind != ExecKind::Start => plain(StdioSpec::Null, Source::Null),
+                None => return Err(InputError {
+                    what: "StandardInput=socket".into(),
+                    error: io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "no connection: the service was not started by a socket with Accept=yes",
+                    ),
+                }),
+            }
         }
         terminal => {
             let path = s.tty_path().to_path_buf();

@@ -35,6 +35,7 @@ mod reaping;
 mod restart;
 mod seccomp;
 mod snapshot;
+pub mod socket_fds;
 mod spawn;
 mod state;
 
@@ -322,6 +323,9 @@ pub struct Supervisor {
     /// When each service in `touched` first ran since its reports were
     /// taken: the time of those reports.
     ran_at: HashMap<String, Instant>,
+    /// What socket units hand each service's main command (the daemon sets
+    /// them while the sockets are started).
+    socket_fds: HashMap<String, Arc<socket_fds::SocketFds>>,
 }
 
 impl Drop for Supervisor {
@@ -417,7 +421,21 @@ impl Supervisor {
             watches: adopt::Watches::default(),
             process_changes: BTreeSet::new(),
             ran_at: HashMap::new(),
+            socket_fds: HashMap::new(),
         })
+    }
+
+    /// The descriptors `service`'s main command gets from now on (`None`:
+    /// none); a running command keeps those it got.
+    pub fn set_socket_fds(&mut self, service: &str, fds: Option<socket_fds::SocketFds>) {
+        match fds {
+            Some(fds) => {
+                self.socket_fds.insert(service.to_owned(), Arc::new(fds));
+            }
+            None => {
+                self.socket_fds.remove(service);
+            }
+        }
     }
 
     pub fn set_resolver(&mut self, resolver: Resolver) {
@@ -700,6 +718,7 @@ impl Supervisor {
             procs: &mut s.procs,
             capture: &mut s.capture,
             activation: s.activation.as_ref(),
+            socket_fds: self.socket_fds.get(name).map(Arc::as_ref),
             cgroups: self.cgroups.as_mut(),
             delegation: self.delegation.as_ref(),
             resources: &self.resources,

@@ -444,7 +444,7 @@ impl Capture {
             // (terminal or file); the loader keeps inherit only for terminal
             // input. A command denied the terminal still writes to it.
             StandardOutput::Inherit => match &input.source {
-                Source::Terminal(_) | Source::File(_) => copy(&input.spec)?,
+                Source::Terminal(_) | Source::File(_) | Source::Socket => copy(&input.spec)?,
                 Source::TerminalWithheld(p) => StdioSpec::Fd(open_terminal(p)?),
                 Source::Null | Source::Data => StdioSpec::Null,
             },
@@ -461,6 +461,7 @@ impl Capture {
             StandardOutput::File(p) => StdioSpec::Fd(open_output(p, OpenMode::Start)?),
             StandardOutput::Append(p) => StdioSpec::Fd(open_output(p, OpenMode::Append)?),
             StandardOutput::Truncate(p) => StdioSpec::Fd(open_output(p, OpenMode::Truncate)?),
+            StandardOutput::Socket if input.source == Source::Socket => copy(&input.spec)?,
             // journal, kmsg, their +console forms, socket and fd: captured.
             _ => StdioSpec::Fd(self.pipe_for(stream, tag, tx)?),
         })

@@ -16,6 +16,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use nix::unistd::Pid;
 
@@ -34,6 +35,7 @@ pub mod exit_code {
     pub const CHDIR: i32 = 200;
     pub const NICE: i32 = 201;
     pub const EXEC: i32 = 203;
+    pub const FDS: i32 = 202;
     pub const LIMITS: i32 = 205;
     pub const SIGNAL_MASK: i32 = 207;
     pub const STDIN: i32 = 208;
@@ -125,6 +127,10 @@ pub struct SpawnRequest {
     /// Namespaces, mounts and seccomp filters (`PrivateTmp=`,
     /// `SystemCallFilter=`, ...).
     pub sandbox: Option<SandboxRequest>,
+    /// Socket activation: descriptors the child gets as 3, 4, ... in this
+    /// order, with `$LISTEN_PID` set to its own pid (sd_listen_fds(3)).
+    /// The caller puts `$LISTEN_FDS` and `$LISTEN_FDNAMES` in `env`.
+    pub passed_fds: Vec<Arc<OwnedFd>>,
 }
 
 impl SpawnRequest {
@@ -149,6 +155,7 @@ impl SpawnRequest {
             cgroup_controllers: false,
             exec_report: None,
             sandbox: None,
+            passed_fds: Vec::new(),
         }
     }
 }
@@ -192,10 +199,22 @@ struct ChildImage {
     _envp: Vec<CString>,
     /// Descriptors for 0, 1, 2 (None = leave the daemon's own).
     stdio: [Option<i32>; 3],
-    /// Where to report the exec (an [`ExecReport`]), above 2.
+    /// Where to report the exec (an [`ExecReport`]), above the passed
+    /// descriptors' numbers.
     exec_report: Option<i32>,
     setup: ChildSetup,
+    /// Socket activation: the descriptors for 3, 4, ...
+    passed_fds: Vec<i32>,
+    /// Where the child writes its pid's digits: inside `_listen_pid`, the
+    /// `LISTEN_PID=` entry of `envp` (room for any pid and the NUL).
+    listen_pid_digits: Option<*mut u8>,
+    _listen_pid: Vec<u8>,
 }
+
+/// `LISTEN_PID=` and room for the longest pid (pid_max is at most 2^22,
+/// but a u32 is written) and its NUL.
+const LISTEN_PID: &[u8] = b"LISTEN_PID=";
+const LISTEN_PID_ROOM: usize = 11;
 
 impl ChildImage {
     fn new(req: &SpawnRequest, stdio: [Option<i32>; 3]) -> Result<ChildImage, SpawnFailure> {
@@ -227,9 +246,12 @@ impl ChildImage {
             .iter()
             .map(|a| cstring(a.as_bytes()))
             .collect::<Result<_, _>>()?;
+        let passing = !req.passed_fds.is_empty();
         let envp: Vec<CString> = req
             .env
             .iter()
+            // The child's own LISTEN_PID replaces any other.
+            .filter(|(k, _)| !(passing && k == "LISTEN_PID"))
             .map(|(k, v)| cstring(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
             .collect::<Result<_, _>>()?;
         let pointers = |strings: &[CString]| -> Vec<*const libc::c_char> {
@@ -237,15 +259,27 @@ impl ChildImage {
             ptrs.push(std::ptr::null());
             ptrs
         };
+        let mut envp_ptrs = pointers(&envp);
+        let mut listen_pid = Vec::new();
+        let mut listen_pid_digits = None;
+        if passing {
+            listen_pid = [LISTEN_PID, &[0u8; LISTEN_PID_ROOM]].concat();
+            // A Vec's buffer stays where it is when the Vec moves.
+            listen_pid_digits = Some(listen_pid[LISTEN_PID.len()..].as_mut_ptr());
+            envp_ptrs.insert(envp_ptrs.len() - 1, listen_pid.as_ptr().cast());
+        }
         Ok(ChildImage {
             program: to_c(&req.program)?,
             argv: pointers(&argv),
-            envp: pointers(&envp),
+            envp: envp_ptrs,
             _argv: argv,
             _envp: envp,
             stdio,
             exec_report: req.exec_report.as_ref().map(AsRawFd::as_raw_fd),
             setup,
+            passed_fds: req.passed_fds.iter().map(|fd| fd.as_raw_fd()).collect(),
+            listen_pid_digits,
+            _listen_pid: listen_pid,
         })
     }
 }
@@ -297,9 +331,11 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// exec (Type=exec waits for it) and of why it failed through
 /// [`SpawnRequest::exec_report`], without waiting here.
 pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
-    // The child writes its report after setting up 0, 1 and 2.
+    // The child writes its report after setting up 0, 1, 2 and the
+    // passed descriptors from 3 on: it must be above all of them.
     if let Some(fd) = req.exec_report.take() {
-        req.exec_report = Some(above_stdio(fd).map_err(io_failure)?);
+        let lowest = 3 + req.passed_fds.len() as i32;
+        req.exec_report = Some(above(fd, lowest).map_err(io_failure)?);
     }
     let null = std::fs::OpenOptions::new()
         .read(true)
@@ -375,12 +411,13 @@ fn fork_exec(image: &ChildImage) -> io::Result<Pid> {
     Ok(Pid::from_raw(pid))
 }
 
-/// `fd` itself if it is above 2, else a close-on-exec copy that is.
-fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
-    if fd.as_raw_fd() > 2 {
+/// `fd` itself if it is at `lowest` or above, else a close-on-exec copy
+/// that is.
+fn above(fd: OwnedFd, lowest: i32) -> io::Result<OwnedFd> {
+    if fd.as_raw_fd() >= lowest {
         return Ok(fd);
     }
-    let copy = nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3))
+    let copy = nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(lowest))
         .map_err(io::Error::from)?;
     // SAFETY: a descriptor fcntl just made, owned by nothing else.
     Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(copy) })
@@ -679,6 +716,53 @@ mod tests {
             let (pid, report) = spawn_reporting(req);
             assert_eq!(report, ExecReport::Failed(libc::ENOENT));
             assert_eq!(wait_exit(pid), exit_code::EXEC);
+        }
+    }
+
+    #[test]
+    fn passed_descriptors_land_on_3_and_up_with_the_child_s_own_listen_pid() {
+        // Two descriptors whose numbers are not 3 and 4, an exec report
+        // above them, and a descriptor of the daemon that must not leak.
+        let (r1, _w1) = pipe().expect("pipe");
+        let (r2, _w2) = pipe().expect("pipe");
+        let ino = |fd: &OwnedFd| nix::sys::stat::fstat(fd).expect("fstat").st_ino.to_string();
+        let (i1, i2) = (ino(&r1), ino(&r2));
+        let script = format!(
+            "test \"$LISTEN_PID\" = $$ && test \"$LISTEN_FDS\" = 2 \
+             && stat -L -c %i /proc/self/fd/3 | grep -qx {i1} \
+             && stat -L -c %i /proc/self/fd/4 | grep -qx {i2} \
+             && test ! -e /proc/$$/fd/5"
+        );
+        for credentials in [false, true] {
+            let mut req = SpawnRequest::new(
+                "/bin/sh",
+                vec!["sh".into(), "-c".into(), script.clone().into()],
+            );
+            req.env.push(("LISTEN_FDS".into(), "2".into()));
+            // A stale value is replaced by the child's own pid.
+            req.env.push(("LISTEN_PID".into(), "1".into()));
+            req.passed_fds = vec![
+                Arc::new(r1.try_clone().expect("dup")),
+                Arc::new(r2.try_clone().expect("dup")),
+            ];
+            if credentials {
+                // The fork path: the daemon's own ids, a no-op change.
+                let (uid, gid) = (
+                    nix::unistd::geteuid().as_raw(),
+                    nix::unistd::getegid().as_raw(),
+                );
+                if uid != 0 {
+                    continue;
+                }
+                req.credentials = Some(Credentials {
+                    uid,
+                    gid,
+                    groups: vec![gid],
+                });
+            }
+            let (pid, report) = spawn_reporting(req);
+            assert_eq!(report, ExecReport::Execd);
+            assert_eq!(wait_exit(pid), 0, "credentials: {credentials}");
         }
     }
 

@@ -18,6 +18,7 @@ use super::service::{
     RestartPolicy, ServiceSection, ServiceType, ServiceUnit, StandardInput, StandardOutput,
 };
 use super::service_directives::{apply_service, ServiceFlags};
+use super::socket::{apply_socket, SocketSection, SocketUnit};
 use super::source::UnitSource;
 use super::specifiers::{SpecifierContext, Specifiers};
 use super::timer::{TimerSection, TimerUnit};
@@ -48,6 +49,8 @@ pub enum Unit {
     Timer(Arc<TimerUnit>),
     /// A `.target`.
     Target(Arc<TargetUnit>),
+    /// A `.socket`.
+    Socket(Arc<SocketUnit>),
 }
 
 impl Unit {
@@ -57,6 +60,7 @@ impl Unit {
             Unit::Service(s) => &s.name,
             Unit::Timer(t) => &t.name,
             Unit::Target(t) => &t.name,
+            Unit::Socket(s) => &s.name,
         }
     }
 
@@ -66,6 +70,7 @@ impl Unit {
             Unit::Service(s) => &s.unit,
             Unit::Timer(t) => &t.unit,
             Unit::Target(t) => &t.unit,
+            Unit::Socket(s) => &s.unit,
         }
     }
 
@@ -76,6 +81,7 @@ impl Unit {
             Unit::Service(s) => &mut Arc::make_mut(s).unit,
             Unit::Timer(t) => &mut Arc::make_mut(t).unit,
             Unit::Target(t) => &mut Arc::make_mut(t).unit,
+            Unit::Socket(s) => &mut Arc::make_mut(s).unit,
         }
     }
 
@@ -85,6 +91,7 @@ impl Unit {
             Unit::Service(s) => &s.install,
             Unit::Timer(t) => &t.install,
             Unit::Target(t) => &t.install,
+            Unit::Socket(s) => &s.install,
         }
     }
 
@@ -94,6 +101,7 @@ impl Unit {
             Unit::Service(s) => &s.source,
             Unit::Timer(t) => &t.source,
             Unit::Target(t) => &t.source,
+            Unit::Socket(s) => &s.source,
         }
     }
 
@@ -103,6 +111,7 @@ impl Unit {
             Unit::Service(s) => &mut Arc::make_mut(s).source,
             Unit::Timer(t) => &mut Arc::make_mut(t).source,
             Unit::Target(t) => &mut Arc::make_mut(t).source,
+            Unit::Socket(s) => &mut Arc::make_mut(s).source,
         }
     }
 }
@@ -146,6 +155,7 @@ pub fn assemble(
         own_section: match kind {
             UnitType::Service => Some("Service"),
             UnitType::Timer => Some("Timer"),
+            UnitType::Socket => Some("Socket"),
             UnitType::Target | UnitType::Other => None,
         },
     };
@@ -185,6 +195,7 @@ pub fn assemble(
         mut install,
         mut timer,
         mut service,
+        mut socket,
         flags,
     } = sections;
 
@@ -194,6 +205,7 @@ pub fn assemble(
     install.shrink_to_fit();
     timer.shrink_to_fit();
     service.shrink_to_fit();
+    socket.shrink_to_fit();
     let source = UnitSource {
         fragment: fragment.map(Path::to_path_buf),
         dropins: files
@@ -246,6 +258,23 @@ pub fn assemble(
                 triggers,
             }))
         }
+        UnitType::Socket => {
+            if let Err(msg) = super::socket::check_socket(name, &socket) {
+                fail(msg);
+            }
+            let triggers = super::socket::triggered_service(name, &socket).unwrap_or_else(|msg| {
+                fail(msg);
+                name.clone()
+            });
+            Unit::Socket(Arc::new(SocketUnit {
+                name: name.clone(),
+                source,
+                unit,
+                socket,
+                install,
+                triggers,
+            }))
+        }
         UnitType::Target | UnitType::Other => Unit::Target(Arc::new(TargetUnit {
             name: name.clone(),
             source,
@@ -264,6 +293,7 @@ struct Sections {
     install: InstallSection,
     timer: TimerSection,
     service: ServiceSection,
+    socket: SocketSection,
     flags: ServiceFlags,
 }
 
@@ -354,6 +384,7 @@ impl ReadCx<'_> {
             "Unit" => apply_unit(&mut s.unit, &mut cx, value),
             "Install" => apply_install(&mut s.install, &mut cx, value),
             "Timer" => apply_timer(&mut s.timer, &mut cx, value),
+            "Socket" => apply_socket(&mut s.socket, &mut cx, value),
             "Service" => {
                 apply_service(&mut s.service, &mut s.flags, &mut cx, value)
                     // systemd still reads the legacy start-limit settings
@@ -394,7 +425,9 @@ fn fix_stdio(s: &mut ServiceSection) {
     if s.standard_input == StandardInput::Null && !s.standard_input_data.is_empty() {
         s.standard_input = StandardInput::Data;
     }
-    if s.standard_input.is_terminal() {
+    // systemd: terminals and sockets are streams both ways; output
+    // duplicates them.
+    if s.standard_input.is_terminal() || s.standard_input == StandardInput::Socket {
         s.standard_output.get_or_insert(StandardOutput::Inherit);
         return;
     }
@@ -512,18 +545,28 @@ mod tests {
     }
 
     #[test]
-    fn socket_inputs_are_refused_and_read_as_null() {
-        for value in ["socket", "fd", "fd:web"] {
+    fn named_descriptor_inputs_are_refused_and_read_as_null() {
+        for value in ["fd", "fd:web"] {
             let (s, diags) = service(&format!("StandardInput=tty\nStandardInput={value}"));
             assert_eq!(s.standard_input, StandardInput::Null, "{value}");
             assert_eq!(s.standard_output, None, "{value}");
             assert_eq!(
                 diags,
                 vec![format!(
-                    "/units/s.service:4: StandardInput=: '{value}' needs socket activation, which sundial does not support; using null"
+                    "/units/s.service:4: StandardInput=: '{value}' (a named socket descriptor) is not supported by sundial; using null"
                 )]
             );
         }
+    }
+
+    #[test]
+    fn socket_input_is_read_and_output_inherits_it() {
+        let (s, diags) = service("StandardInput=socket");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(s.standard_input, StandardInput::Socket);
+        assert_eq!(s.standard_output, Some(StandardOutput::Inherit));
+        let (s, _) = service("StandardInput=socket\nStandardOutput=journal");
+        assert_eq!(s.standard_output, Some(StandardOutput::Journal));
     }
 
     #[test]

@@ -393,6 +393,74 @@ pub const TIMER: &[&str] = &[
 /// `[Install]` directives of systemd 252 (sorted).
 pub const INSTALL: &[&str] = &["Alias", "Also", "DefaultInstance", "RequiredBy", "WantedBy"];
 
+/// `[Socket]` directives of systemd 252, and 255's `PollLimit*=` (sorted;
+/// the execution and cgroup directives a socket unit also takes are not
+/// listed: sundial runs no command of a socket unit).
+pub const SOCKET: &[&str] = &[
+    "Accept",
+    "Backlog",
+    "BindIPv6Only",
+    "BindToDevice",
+    "Broadcast",
+    "DeferAcceptSec",
+    "DirectoryMode",
+    "ExecStartPost",
+    "ExecStartPre",
+    "ExecStopPost",
+    "ExecStopPre",
+    "FileDescriptorName",
+    "FlushPending",
+    "FreeBind",
+    "IPTOS",
+    "IPTTL",
+    "KeepAlive",
+    "KeepAliveIntervalSec",
+    "KeepAliveProbes",
+    "KeepAliveTimeSec",
+    "ListenDatagram",
+    "ListenFIFO",
+    "ListenMessageQueue",
+    "ListenNetlink",
+    "ListenSequentialPacket",
+    "ListenSpecial",
+    "ListenStream",
+    "ListenUSBFunction",
+    "Mark",
+    "MaxConnections",
+    "MaxConnectionsPerSource",
+    "MessageQueueMaxMessages",
+    "MessageQueueMessageSize",
+    "NoDelay",
+    "PassCredentials",
+    "PassPacketInfo",
+    "PassSecurity",
+    "PipeSize",
+    "PollLimitBurst",
+    "PollLimitIntervalSec",
+    "Priority",
+    "ReceiveBuffer",
+    "RemoveOnStop",
+    "ReusePort",
+    "SELinuxContextFromNet",
+    "SendBuffer",
+    "Service",
+    "SmackLabel",
+    "SmackLabelIPIn",
+    "SmackLabelIPOut",
+    "SocketGroup",
+    "SocketMode",
+    "SocketProtocol",
+    "SocketUser",
+    "Symlinks",
+    "TCPCongestion",
+    "TimeoutSec",
+    "Timestamping",
+    "Transparent",
+    "TriggerLimitBurst",
+    "TriggerLimitIntervalSec",
+    "Writable",
+];
+
 /// Whether systemd 252 knows `key` in `section`.
 pub fn is_known(section: &str, key: &str) -> bool {
     let list = match section {
@@ -400,6 +468,7 @@ pub fn is_known(section: &str, key: &str) -> bool {
         "Service" => SERVICE,
         "Timer" => TIMER,
         "Install" => INSTALL,
+        "Socket" => SOCKET,
         _ => return false,
     };
     list.binary_search(&key).is_ok()
@@ -409,7 +478,13 @@ pub fn is_known(section: &str, key: &str) -> bool {
 mod tests {
     #[test]
     fn lists_are_sorted_for_binary_search() {
-        for list in [super::UNIT, super::SERVICE, super::TIMER, super::INSTALL] {
+        for list in [
+            super::UNIT,
+            super::SERVICE,
+            super::TIMER,
+            super::INSTALL,
+            super::SOCKET,
+        ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]));
         }
         assert!(super::is_known("Service", "ProtectSystem"));

@@ -734,28 +734,35 @@ impl<'c, 'a> Loader<'c, 'a> {
         for n in linked {
             self.enqueue(n);
         }
-        if let Unit::Timer(t) = &unit {
-            self.enqueue(t.triggers.clone());
+        match &unit {
+            Unit::Timer(t) => self.enqueue(t.triggers.clone()),
+            // An Accept=yes socket's template is loaded per connection.
+            Unit::Socket(s) if !s.triggers.is_template() => self.enqueue(s.triggers.clone()),
+            _ => {}
         }
         self.out.units.insert(unit.name().as_str().to_owned(), unit);
     }
 }
 
-/// Warnings for timers whose unit is missing (systemd loads such a timer and
-/// fails only when it elapses; sundial says so up front).
+/// Warnings for timers and sockets whose unit is missing (systemd loads
+/// such a unit and fails only when it triggers; sundial says so up front).
 pub fn missing_trigger_warnings(loaded: &LoadedUnits) -> Vec<Diagnostic> {
-    loaded
-        .timers()
-        .filter(|t| loaded.get(t.triggers.as_str()).is_none())
-        .filter(|t| !loaded.masked.contains_key(t.triggers.as_str()))
-        .map(|t| {
-            let path = t.source.fragment.clone().unwrap_or_default();
+    let timers = loaded.timers().map(|t| (&t.name, &t.triggers, &t.source));
+    let sockets = loaded.units.values().filter_map(|u| match u {
+        Unit::Socket(s) if !s.triggers.is_template() => Some((&s.name, &s.triggers, &s.source)),
+        _ => None,
+    });
+    timers
+        .chain(sockets)
+        .filter(|(_, triggers, _)| loaded.get(triggers.as_str()).is_none())
+        .filter(|(_, triggers, _)| !loaded.masked.contains_key(triggers.as_str()))
+        .map(|(name, triggers, source)| {
+            let path = source.fragment.clone().unwrap_or_default();
             Diagnostic::warning(
                 path,
                 0,
                 Problem::Unit(format!(
-                    "{}: triggers {}, which could not be loaded",
-                    t.name, t.triggers
+                    "{name}: triggers {triggers}, which could not be loaded"
                 )),
             )
         })

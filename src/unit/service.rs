@@ -174,8 +174,8 @@ pub struct EnvironmentFile {
     pub optional: bool,
 }
 
-/// `StandardInput=`. `socket` and `fd:NAME` need socket activation, which
-/// sundial does not have: they are reported at load time and read as `null`.
+/// `StandardInput=`. `fd:NAME` is not supported: it is reported at load
+/// time and read as `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum StandardInput {
     /// `null` (default).
@@ -191,6 +191,9 @@ pub enum StandardInput {
     Data,
     /// `file:PATH`
     File(PathBuf),
+    /// `socket`: the connection an Accept=yes socket accepted (the main
+    /// command only; the others read /dev/null, as in systemd).
+    Socket,
 }
 
 impl StandardInput {

@@ -217,7 +217,7 @@ pub fn apply_service(
                 // ask for.
                 s.standard_input = StandardInput::Null;
                 cx.warn(ValueError::Invalid(format!(
-                    "'{value}' needs socket activation, which sundial does not support; using null"
+                    "'{value}' (a named socket descriptor) is not supported by sundial; using null"
                 )));
             }
             Err(e) => cx.warn(e),
@@ -661,7 +661,7 @@ fn file_target(
     )
 }
 
-/// `None` for the values that need socket activation (`socket`, `fd:NAME`).
+/// `None` for the values sundial does not support (`fd`, `fd:NAME`).
 fn parse_standard_input(
     value: &str,
     cx: &mut DirectiveCx<'_>,
@@ -678,7 +678,7 @@ fn parse_standard_input(
         "tty-force" => StandardInput::TtyForce,
         "tty-fail" => StandardInput::TtyFail,
         "data" => StandardInput::Data,
-        "socket" => return Ok(None),
+        "socket" => StandardInput::Socket,
         _ => {
             return Err(enum_error(
                 value,

@@ -10,7 +10,37 @@ use sundial_calendar::Zone;
 use super::assemble::{assemble, LexedFile, ParseEnv, Unit};
 use super::lexer::lex;
 use super::specifiers::SpecifierContext;
-use super::{ServiceUnit, UnitName};
+use super::{ServiceUnit, SocketUnit, UnitName};
+
+/// Loads the unit `name` from its file's `text`: the unit (if it loads)
+/// and each diagnostic as `path:line: message`.
+pub fn unit(name: &str, text: &str) -> (Option<Unit>, Vec<String>) {
+    let path = PathBuf::from("/units").join(name);
+    let files = [LexedFile {
+        path: path.clone(),
+        lexed: lex(&path, text),
+    }];
+    let ctx = SpecifierContext::system();
+    let zone = Zone::utc();
+    let zones = BundledZones::new();
+    let env = ParseEnv {
+        specifiers: &ctx,
+        local_zone: &zone,
+        zones: &zones,
+    };
+    let name = UnitName::parse(name).expect("a valid unit name");
+    let mut diags = Vec::new();
+    let unit = assemble(&name, Some(&path), &files, &env, &mut diags);
+    (unit, diags.iter().map(ToString::to_string).collect())
+}
+
+/// `t.socket` from its `[Socket]` lines; panics if it does not load.
+pub fn socket_unit(socket_lines: &str) -> Arc<SocketUnit> {
+    match unit("t.socket", &format!("[Socket]\n{socket_lines}\n")) {
+        (Some(Unit::Socket(s)), _) => s,
+        (_, diags) => panic!("did not load: {diags:?}"),
+    }
+}
 
 /// Loads the service `name` from its file's `text`: the unit (if it
 /// loads) and each diagnostic as `path:line: message`.

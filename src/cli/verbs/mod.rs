@@ -26,6 +26,7 @@ pub mod is_state;
 pub mod jobs;
 pub mod kill;
 pub mod list_dependencies;
+pub mod list_sockets;
 pub mod list_timers;
 pub mod list_unit_files;
 pub mod list_units;
@@ -66,6 +67,7 @@ pub enum Verb {
     Status(status::Args),
     ListTimers(list_timers::Args),
     ListUnits(list_units::Args),
+    ListSockets(list_sockets::Args),
     ListUnitFiles(list_unit_files::Args),
     Show(show::Args),
     ListDependencies(list_dependencies::Args),
@@ -117,6 +119,7 @@ impl Verb {
             Verb::Status(a) => &mut a.connection,
             Verb::ListTimers(a) => &mut a.connection,
             Verb::ListUnits(a) => &mut a.connection,
+            Verb::ListSockets(a) => &mut a.connection,
             Verb::ListUnitFiles(a) => &mut a.connection,
             Verb::Show(a) => &mut a.connection,
             Verb::ListDependencies(a) => &mut a.connection,
@@ -151,6 +154,7 @@ impl Verb {
             Verb::Status(_)
             | Verb::ListTimers(_)
             | Verb::ListUnits(_)
+            | Verb::ListSockets(_)
             | Verb::ListUnitFiles(_)
             | Verb::Show(_)
             | Verb::ListDependencies(_)
@@ -182,6 +186,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::Status(args) => status::run(args),
         Verb::ListTimers(args) => list_timers::run(args),
         Verb::ListUnits(args) => list_units::run(args),
+        Verb::ListSockets(args) => list_sockets::run(args),
         Verb::ListUnitFiles(args) => list_unit_files::run(args),
         Verb::Show(args) => show::run(args),
         Verb::ListDependencies(args) => list_dependencies::run(args),

@@ -224,6 +224,16 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
     for (i, unit) in b.triggers.iter().enumerate() {
         line(if i == 0 { "Triggers:" } else { "" }, &format!("● {unit}"));
     }
+    for (i, listen) in b.listen.iter().enumerate() {
+        line(if i == 0 { "Listen:" } else { "" }, listen);
+    }
+    if let Some([accepted, connected, refused]) = b.connections {
+        let mut counts = format!("{accepted}; Connected: {connected};");
+        if refused > 0 {
+            counts.push_str(&format!(" Refused: {refused}"));
+        }
+        line("Accepted:", &counts);
+    }
 
     for c in &b.commands {
         line(

@@ -174,6 +174,12 @@ fn run_verb(
     let is_active = active.is_active_or_activating();
     match ty {
         UnitType::Service => {
+            if matches!(
+                verb,
+                Verb::Start | Verb::Restart | Verb::TryRestart | Verb::ReloadOrRestart
+            ) {
+                state.start_pulled_sockets(name);
+            }
             let result = match verb {
                 Verb::Start => state.supervisor.start_with(name, by.clone()),
                 Verb::Stop => state.supervisor.stop(name),
@@ -223,6 +229,27 @@ fn run_verb(
             }
             Ok(None)
         }
+        UnitType::Socket => {
+            match verb {
+                Verb::Start => state.start_socket(name).map_err(|e| {
+                    Response::error(ErrorCode::Failed, format!("Failed to start {name}: {e}"))
+                })?,
+                Verb::Stop => state.stop_socket(name),
+                Verb::Restart | Verb::ReloadOrRestart => {
+                    state.stop_socket(name);
+                    state.start_socket(name).map_err(|e| {
+                        Response::error(ErrorCode::Failed, format!("Failed to restart {name}: {e}"))
+                    })?;
+                }
+                Verb::TryRestart if is_active => {
+                    state.stop_socket(name);
+                    let _ = state.start_socket(name);
+                }
+                Verb::TryRestart => {}
+                Verb::Reload => return Err(not_reloadable(name)),
+            }
+            Ok(None)
+        }
         UnitType::Other => Err(Response::error(
             ErrorCode::Failed,
             format!(
@@ -256,7 +283,11 @@ fn start_target(state: &mut State, name: &str) {
     for w in wanted {
         match crate::unit::UnitName::parse(&w).map(|n| n.unit_type()) {
             Ok(UnitType::Timer) => state.start_timer(&w),
+            Ok(UnitType::Socket) => {
+                let _ = state.start_socket(&w);
+            }
             Ok(UnitType::Service) => {
+                state.start_pulled_sockets(&w);
                 // A unit that cannot be loaded is left out, as systemd
                 // does with a Wants= that cannot be met.
                 let _ = state
@@ -297,11 +328,13 @@ fn kill(state: &mut State, units: &[String], signal: i32, whom: KillWhom) -> Res
 
 fn reset_failed(state: &mut State, units: &[String]) -> Response {
     let names: Vec<String> = if units.is_empty() {
-        state
+        let mut names: Vec<String> = state
             .supervisor
             .service_names()
             .map(str::to_owned)
-            .collect()
+            .collect();
+        names.extend(state.sockets.failed().map(str::to_owned));
+        names
     } else {
         units.iter().map(|u| unit_name(u)).collect()
     };
@@ -311,6 +344,7 @@ fn reset_failed(state: &mut State, units: &[String]) -> Response {
     for name in &names {
         if state.knows(name) {
             state.supervisor.reset_failed(name);
+            state.reset_failed_socket(name);
         } else if missing.is_none() {
             missing = Some(name);
         }

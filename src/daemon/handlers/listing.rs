@@ -1,8 +1,8 @@
-//! `list-timers` and `list-units`.
+//! `list-timers`, `list-sockets` and `list-units`.
 
 use super::matches_any;
 use crate::daemon::state::State;
-use crate::ipc::types::{TimerRow, UnitRow};
+use crate::ipc::types::{SocketRow, TimerRow, UnitRow};
 use crate::ipc::Response;
 use crate::supervisor::ActiveState;
 
@@ -27,6 +27,41 @@ pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Respons
         });
     }
     Response::Timers { timers }
+}
+
+/// Answers `list-sockets`: one row per address of each started socket
+/// unit (with `all`, of every loaded one), in systemctl's order (by
+/// address, then type).
+pub fn list_sockets(state: &mut State, all: bool, patterns: &[String]) -> Response {
+    let mut sockets = Vec::new();
+    for unit in state.units.loaded.units.values() {
+        let crate::unit::Unit::Socket(s) = unit else {
+            continue;
+        };
+        let name = s.name.as_str();
+        if !matches_any(patterns, name) {
+            continue;
+        }
+        let started = state
+            .sockets
+            .active
+            .get(name)
+            .is_some_and(|a| !a.ports.is_empty());
+        if !all && !started {
+            continue;
+        }
+        let activates = super::status::socket_triggers(state, s);
+        for l in &s.socket.listen {
+            sockets.push(SocketRow {
+                listen: l.address.to_string(),
+                kind: l.kind.type_word().to_owned(),
+                unit: name.to_owned(),
+                activates: activates.clone(),
+            });
+        }
+    }
+    sockets.sort_by(|a, b| (&a.listen, &a.kind).cmp(&(&b.listen, &b.kind)));
+    Response::Sockets { sockets }
 }
 
 /// Answers `list-units`: by default the units that are not inactive (active,

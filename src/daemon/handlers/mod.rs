@@ -66,6 +66,9 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         Request::ListTimers(ListTimersRequest { all, patterns }) => {
             answer(reply, listing::list_timers(state, all, &patterns))
         }
+        Request::ListSockets(ListTimersRequest { all, patterns }) => {
+            answer(reply, listing::list_sockets(state, all, &patterns))
+        }
         Request::ListUnits(ListUnitsRequest {
             all,
             types,

@@ -238,17 +238,38 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             if s.delegate {
                 p.add("DelegateControllers", s.delegate_controllers.join(" "));
             }
+            let mut by: Vec<String> = state
+                .units
+                .loaded
+                .timers()
+                .filter(|t| t.triggers.as_str() == name)
+                .map(|t| t.name.as_str().to_owned())
+                .collect();
+            by.extend(super::status::sockets_triggering(state, name));
+            p.add("TriggeredBy", by.join(" "));
+        }
+        Some(Unit::Socket(sock)) => {
+            let s = &sock.socket;
             p.add(
-                "TriggeredBy",
-                state
-                    .units
-                    .loaded
-                    .timers()
-                    .filter(|t| t.triggers.as_str() == name)
-                    .map(|t| t.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                "Triggers",
+                super::status::socket_triggers(state, sock).join(" "),
             );
+            p.add("Accept", yes_no(s.accept));
+            for l in &s.listen {
+                p.add("Listen", format!("{} ({})", l.address, l.kind.type_word()));
+            }
+            p.add("FileDescriptorName", sock.fd_name());
+            p.add("MaxConnections", s.max_connections);
+            p.add("MaxConnectionsPerSource", s.per_source_limit());
+            let active = state.sockets.active.get(name);
+            p.add("NAccepted", active.map_or(0, |a| a.n_accepted));
+            p.add("NConnections", active.map_or(0, |a| a.instances.len()));
+            p.add("NRefused", active.map_or(0, |a| a.n_refused));
+            let result = match active.map(|a| &a.state) {
+                Some(crate::daemon::socket_units::SocketState::Failed(r)) => r,
+                _ => "success",
+            };
+            p.add("Result", result);
         }
         _ => {}
     }

@@ -87,8 +87,24 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
             .map(|p| p.display().to_string())
             .collect();
     }
-    if let Some(Unit::Timer(t)) = state.units.get(&name) {
-        b.triggers = vec![t.triggers.as_str().to_owned()];
+    match state.units.get(&name) {
+        Some(Unit::Timer(t)) => b.triggers = vec![t.triggers.as_str().to_owned()],
+        Some(Unit::Socket(s)) => {
+            b.triggers = socket_triggers(state, s);
+            b.listen = s
+                .socket
+                .listen
+                .iter()
+                .map(|l| format!("{} ({})", l.address, l.kind.type_word()))
+                .collect();
+            if s.socket.accept {
+                let active = state.sockets.active.get(s.name.as_str());
+                b.connections = Some(active.map_or([0; 3], |a| {
+                    [a.n_accepted, a.instances.len() as u64, a.n_refused]
+                }));
+            }
+        }
+        _ => {}
     }
     if let Some(timer) = state.scheduler.timer(&name) {
         let now = state.now();
@@ -102,6 +118,7 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
         .filter(|t| t.triggers.as_str() == name)
         .map(|t| t.name.as_str().to_owned())
         .collect();
+    b.triggered_by.extend(sockets_triggering(state, &name));
     if let Some(s) = state.supervisor.status(&name) {
         b.invocation = s.invocation_id.parse().ok();
         // Once the main process has exited, the last one with how it ended.
@@ -175,4 +192,42 @@ fn command_line(pid: i32) -> String {
                 .join(" ")
         })
         .unwrap_or_default()
+}
+
+/// The services a socket unit triggers: its service, or with Accept=yes
+/// the instances running for its connections (systemd lists those).
+pub(super) fn socket_triggers(state: &State, s: &crate::unit::SocketUnit) -> Vec<String> {
+    if !s.socket.accept {
+        return vec![s.triggers.as_str().to_owned()];
+    }
+    state
+        .sockets
+        .active
+        .get(s.name.as_str())
+        .map(|a| a.instances.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The loaded socket units that trigger `service` (or started the instance
+/// `service` for a connection).
+pub(super) fn sockets_triggering(state: &State, service: &str) -> Vec<String> {
+    let mut names: Vec<String> = state
+        .units
+        .loaded
+        .units
+        .values()
+        .filter_map(|u| match u {
+            Unit::Socket(s) if !s.socket.accept && s.triggers.as_str() == service => {
+                Some(s.name.as_str().to_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    for n in state.sockets.triggering(service) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names.sort();
+    names
 }

@@ -17,8 +17,12 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> ! {
     // SAFETY (whole function): system calls on pointers into `image`.
     unsafe {
         child_stdio(&image.stdio);
-        close_inherited(image.exec_report);
+        pass_fds(&image.passed_fds);
+        close_inherited(3 + image.passed_fds.len(), image.exec_report);
         child_setup(&image.setup);
+        if let Some(digits) = image.listen_pid_digits {
+            write_pid(digits);
+        }
         if let Some(fd) = image.exec_report {
             sys!(SYS_write, fd, [1u8].as_ptr(), 1);
         }
@@ -40,7 +44,60 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> ! {
     }
 }
 
-/// Closes every descriptor above 2 but the exec report, as systemd's
+/// Puts the socket-activation descriptors on 3, 4, ... (sd_listen_fds(3)),
+/// without close-on-exec. As for the standard streams they are first moved
+/// above every target number.
+unsafe fn pass_fds(fds: &[i32]) {
+    const MAX: usize = 256;
+    if fds.is_empty() {
+        return;
+    }
+    let n = fds.len().min(MAX);
+    // SAFETY (whole function): descriptor calls on plain integers.
+    unsafe {
+        let mut moved = [-1isize; MAX];
+        for i in 0..n {
+            moved[i] = sys!(SYS_fcntl, fds[i], libc::F_DUPFD, 3 + n);
+            if raw::failed(moved[i]) {
+                raw::exit(exit_code::FDS);
+            }
+        }
+        for (i, fd) in moved[..n].iter().enumerate() {
+            if raw::failed(sys!(SYS_dup3, *fd, 3 + i, 0)) {
+                raw::exit(exit_code::FDS);
+            }
+        }
+        for fd in &moved[..n] {
+            sys!(SYS_close, *fd);
+        }
+    }
+}
+
+/// Writes the calling process's pid as decimal digits and a NUL at `at`
+/// (room for eleven bytes): `$LISTEN_PID` names the child itself.
+unsafe fn write_pid(at: *mut u8) {
+    // SAFETY: getpid has no arguments; `at` points at the image's buffer of
+    // eleven bytes, which only this child writes.
+    unsafe {
+        let mut pid = sys!(SYS_getpid) as u32;
+        let mut digits = [0u8; 10];
+        let mut len = 0;
+        loop {
+            digits[len] = b'0' + (pid % 10) as u8;
+            len += 1;
+            pid /= 10;
+            if pid == 0 {
+                break;
+            }
+        }
+        for i in 0..len {
+            *at.add(i) = digits[len - 1 - i];
+        }
+        *at.add(len) = 0;
+    }
+}
+
+/// Closes every descriptor from `first_closed` on but the exec report, as systemd's
 /// exec_child does: the daemon's are all close-on-exec anyway, but until
 /// the exec they would stay open here, and the setup before it can take a
 /// while (a move into a cgroup waits for the kernel's cgroup lock): a
@@ -48,20 +105,21 @@ pub(super) unsafe fn exec_child(image: &ChildImage) -> ! {
 /// its state lock. Descriptors the daemon itself inherited without
 /// close-on-exec are not passed on either. A kernel without close_range
 /// (before 5.9) leaves them to the exec.
-unsafe fn close_inherited(keep: Option<i32>) {
+unsafe fn close_inherited(first_closed: usize, keep: Option<i32>) {
     const ALL: usize = u32::MAX as usize;
     // SAFETY (whole function): close_range on plain integers.
     unsafe {
         match keep {
-            Some(fd) if fd >= 3 => {
+            // The report is above the passed descriptors (see `spawn`).
+            Some(fd) if fd as usize >= first_closed => {
                 let fd = fd as usize;
-                if fd > 3 {
-                    sys!(SYS_close_range, 3, fd - 1, 0);
+                if fd > first_closed {
+                    sys!(SYS_close_range, first_closed, fd - 1, 0);
                 }
                 sys!(SYS_close_range, fd + 1, ALL, 0);
             }
             _ => {
-                sys!(SYS_close_range, 3, ALL, 0);
+                sys!(SYS_close_range, first_closed, ALL, 0);
             }
         }
     }

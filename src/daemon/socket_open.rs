@@ -1,0 +1,479 @@
+//! Opening what a socket unit's `Listen*=` lines name (the I/O edge of
+//! socket activation): sockets bound and listening, FIFOs made and opened,
+//! special files opened; their options applied as systemd's
+//! `socket_apply_socket_options` does; and removing the files again
+//! (`RemoveOnStop=`).
+//!
+//! Every descriptor is non-blocking and close-on-exec, as systemd's are: the
+//! child gets a copy without close-on-exec on its own number.
+
+use std::ffi::OsStr;
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use crate::unit::socket::{BindIpv6Only, Listen, ListenAddress, ListenKind, SocketSection};
+
+/// Why a `Listen*=` line could not be opened; names the line's address.
+#[derive(Debug, thiserror::Error)]
+#[error("{directive}={address}: {what}: {error}")]
+pub struct OpenError {
+    /// `ListenStream` and the others.
+    pub directive: &'static str,
+    /// The address as written back.
+    pub address: String,
+    /// The step that failed (`bind`, `listen`, `SO_REUSEPORT`, ...).
+    pub what: &'static str,
+    pub error: io::Error,
+}
+
+/// Opens one `Listen*=` line of `s`. A Unix socket's stale file is
+/// replaced, as systemd does on EADDRINUSE.
+pub fn open(listen: &Listen, s: &SocketSection) -> Result<OwnedFd, OpenError> {
+    let fail = |what: &'static str| {
+        move |error: io::Error| OpenError {
+            directive: listen.kind.directive(),
+            address: listen.address.to_string(),
+            what,
+            error,
+        }
+    };
+    match (listen.kind, &listen.address) {
+        (ListenKind::Fifo, ListenAddress::Path(p)) => open_fifo(p, s).map_err(fail("FIFO")),
+        (ListenKind::Special, ListenAddress::Path(p)) => open_special(p).map_err(fail("open")),
+        (ListenKind::Fifo | ListenKind::Special, _) => Err(fail("open")(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a path",
+        ))),
+        (kind, address) => open_socket(kind, address, s, &fail),
+    }
+}
+
+fn socket_type(kind: ListenKind) -> Type {
+    match kind {
+        ListenKind::Datagram => Type::DGRAM,
+        ListenKind::SequentialPacket => Type::SEQPACKET,
+        _ => Type::STREAM,
+    }
+}
+
+fn open_socket<F, G>(
+    kind: ListenKind,
+    address: &ListenAddress,
+    s: &SocketSection,
+    fail: &F,
+) -> Result<OwnedFd, OpenError>
+where
+    F: Fn(&'static str) -> G,
+    G: FnOnce(io::Error) -> OpenError,
+{
+    let ty = socket_type(kind).nonblocking().cloexec();
+    let (socket, addr) = match address {
+        ListenAddress::Path(p) => {
+            if let Some(dir) = p.parent() {
+                // systemd: mkdir_parents_label with DirectoryMode=.
+                let _ = std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(s.directory_mode)
+                    .create(dir);
+            }
+            let addr = SockAddr::unix(p).map_err(fail("address"))?;
+            (
+                Socket::new(Domain::UNIX, ty, None).map_err(fail("socket"))?,
+                addr,
+            )
+        }
+        ListenAddress::Abstract(name) => {
+            let bytes = [b"\0", name.as_bytes()].concat();
+            let addr = SockAddr::unix(OsStr::from_bytes(&bytes)).map_err(fail("address"))?;
+            (
+                Socket::new(Domain::UNIX, ty, None).map_err(fail("socket"))?,
+                addr,
+            )
+        }
+        ListenAddress::Inet(a) => (
+            Socket::new(Domain::for_address(*a), ty, None).map_err(fail("socket"))?,
+            SockAddr::from(*a),
+        ),
+        ListenAddress::AnyPort(port) => {
+            // systemd: [::]:port, or 0.0.0.0:port where IPv6 is missing.
+            let v6 = SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), *port);
+            match Socket::new(Domain::IPV6, ty, None) {
+                Ok(sock) => (sock, SockAddr::from(v6)),
+                Err(_) => (
+                    Socket::new(Domain::IPV4, ty, None).map_err(fail("socket"))?,
+                    SockAddr::from(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), *port)),
+                ),
+            }
+        }
+    };
+    apply_options(&socket, kind, &addr, s, fail)?;
+    bind(&socket, &addr, address).map_err(fail("bind"))?;
+    if let ListenAddress::Path(p) = address {
+        set_owner_and_mode(p, s.socket_mode, s).map_err(fail("chmod/chown"))?;
+    }
+    if kind != ListenKind::Datagram {
+        let backlog = i32::try_from(s.backlog).unwrap_or(i32::MAX);
+        socket.listen(backlog).map_err(fail("listen"))?;
+    }
+    Ok(socket.into())
+}
+
+fn bind(socket: &Socket, addr: &SockAddr, address: &ListenAddress) -> io::Result<()> {
+    match socket.bind(addr) {
+        Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => {
+            // systemd: a file left by an earlier life is unlinked and the
+            // bind tried again; only a Unix path can be.
+            let ListenAddress::Path(p) = address else {
+                return Err(e);
+            };
+            std::fs::remove_file(p).map_err(|_| e)?;
+            socket.bind(addr)
+        }
+        other => other,
+    }
+}
+
+/// systemd's `socket_apply_socket_options`, for the options sundial
+/// models. An option that needs a capability (Transparent=) fails the
+/// socket with the kernel's EPERM, named.
+fn apply_options<F, G>(
+    socket: &Socket,
+    kind: ListenKind,
+    addr: &SockAddr,
+    s: &SocketSection,
+    fail: &F,
+) -> Result<(), OpenError>
+where
+    F: Fn(&'static str) -> G,
+    G: FnOnce(io::Error) -> OpenError,
+{
+    let inet = addr.is_ipv4() || addr.is_ipv6();
+    if inet {
+        // systemd sets SO_REUSEADDR on every IP socket.
+        socket
+            .set_reuse_address(true)
+            .map_err(fail("SO_REUSEADDR"))?;
+    }
+    if addr.is_ipv6() {
+        match s.bind_ipv6_only {
+            BindIpv6Only::Default => {}
+            BindIpv6Only::Both => socket.set_only_v6(false).map_err(fail("IPV6_V6ONLY"))?,
+            BindIpv6Only::Ipv6Only => socket.set_only_v6(true).map_err(fail("IPV6_V6ONLY"))?,
+        }
+    }
+    if s.reuse_port {
+        socket.set_reuse_port(true).map_err(fail("SO_REUSEPORT"))?;
+    }
+    if s.free_bind && inet {
+        if addr.is_ipv6() {
+            socket
+                .set_freebind_v6(true)
+                .map_err(fail("IPV6_FREEBIND"))?;
+        } else {
+            socket.set_freebind_v4(true).map_err(fail("IP_FREEBIND"))?;
+        }
+    }
+    if s.transparent && inet {
+        socket
+            .set_ip_transparent_v4(true)
+            .map_err(fail("IP_TRANSPARENT (needs CAP_NET_ADMIN)"))?;
+    }
+    if s.keep_alive && kind == ListenKind::Stream {
+        socket.set_keepalive(true).map_err(fail("SO_KEEPALIVE"))?;
+    }
+    if s.no_delay && kind == ListenKind::Stream && inet {
+        socket.set_tcp_nodelay(true).map_err(fail("TCP_NODELAY"))?;
+    }
+    if let Some(n) = s.receive_buffer {
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        socket.set_recv_buffer_size(n).map_err(fail("SO_RCVBUF"))?;
+    }
+    if let Some(n) = s.send_buffer {
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        socket.set_send_buffer_size(n).map_err(fail("SO_SNDBUF"))?;
+    }
+    if s.pass_credentials && addr.is_unix() {
+        set_flag(socket, libc::SO_PASSCRED).map_err(fail("SO_PASSCRED"))?;
+    }
+    if s.pass_security && addr.is_unix() {
+        set_flag(socket, libc::SO_PASSSEC).map_err(fail("SO_PASSSEC"))?;
+    }
+    Ok(())
+}
+
+fn set_flag(socket: &Socket, option: libc::c_int) -> io::Result<()> {
+    let one: libc::c_int = 1;
+    // SAFETY: setsockopt reads an int from a pointer to a live local.
+    let r = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            option,
+            std::ptr::from_ref(&one).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// SocketMode=, then SocketUser=/SocketGroup= on the file.
+fn set_owner_and_mode(path: &Path, mode: u32, s: &SocketSection) -> io::Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    let uid = match &s.socket_user {
+        Some(u) => Some(lookup_user(u)?),
+        None => None,
+    };
+    let gid = match &s.socket_group {
+        Some(g) => Some(lookup_group(g)?),
+        None => None,
+    };
+    if uid.is_some() || gid.is_some() {
+        std::os::unix::fs::lchown(path, uid, gid)?;
+    }
+    Ok(())
+}
+
+fn lookup_user(u: &str) -> io::Result<u32> {
+    if let Ok(n) = u.parse() {
+        return Ok(n);
+    }
+    nix::unistd::User::from_name(u)
+        .ok()
+        .flatten()
+        .map(|e| e.uid.as_raw())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no user '{u}'")))
+}
+
+fn lookup_group(g: &str) -> io::Result<u32> {
+    if let Ok(n) = g.parse() {
+        return Ok(n);
+    }
+    nix::unistd::Group::from_name(g)
+        .ok()
+        .flatten()
+        .map(|e| e.gid.as_raw())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no group '{g}'")))
+}
+
+fn open_fifo(path: &Path, s: &SocketSection) -> io::Result<OwnedFd> {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(s.directory_mode)
+            .create(dir);
+    }
+    match nix::unistd::mkfifo(
+        path,
+        nix::sys::stat::Mode::from_bits_truncate(s.socket_mode),
+    ) {
+        Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+        Err(e) => return Err(e.into()),
+    }
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    // Read-write: the FIFO never reads as ended while the daemon holds it.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)?;
+    if !file.metadata()?.file_type().is_fifo() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "exists and is not a FIFO",
+        ));
+    }
+    set_owner_and_mode(path, s.socket_mode, s)?;
+    Ok(file.into())
+}
+
+fn open_special(path: &Path) -> io::Result<OwnedFd> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // systemd: read-only unless Writable=yes (not modelled).
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    Ok(file.into())
+}
+
+/// The files a stopped socket leaves behind: its Unix socket files and
+/// FIFOs (RemoveOnStop=yes), and its Symlinks=.
+pub fn remove_files(s: &SocketSection) {
+    if !s.remove_on_stop {
+        return;
+    }
+    for l in &s.listen {
+        if let (
+            ListenKind::Stream
+            | ListenKind::Datagram
+            | ListenKind::SequentialPacket
+            | ListenKind::Fifo,
+            ListenAddress::Path(p),
+        ) = (l.kind, &l.address)
+        {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    for link in &s.symlinks {
+        let _ = std::fs::remove_file(link);
+    }
+}
+
+/// Symlinks=: links to the socket's one file (systemd makes them only
+/// when there is exactly one socket file or FIFO). An existing link is
+/// replaced; failures are returned for the daemon to report.
+pub fn make_symlinks(s: &SocketSection) -> Vec<String> {
+    let files: Vec<&PathBuf> = s
+        .listen
+        .iter()
+        .filter(|l| l.kind != ListenKind::Special)
+        .filter_map(|l| match &l.address {
+            ListenAddress::Path(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if s.symlinks.is_empty() {
+        return problems;
+    }
+    let [target] = files.as_slice() else {
+        problems.push("Symlinks=: needs exactly one socket file or FIFO, not creating".into());
+        return problems;
+    };
+    for link in &s.symlinks {
+        let _ = std::fs::remove_file(link);
+        if let Err(e) = std::os::unix::fs::symlink(target, link) {
+            problems.push(format!("Symlinks=: {}: {e}", link.display()));
+        }
+    }
+    problems
+}
+
+/// Whether `fd` has something to read or accept now (a level check, which
+/// the event loop's edge-triggered readiness cannot give).
+pub fn readable_now(fd: &OwnedFd) -> bool {
+    let mut pfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll on one pollfd we own, timeout 0.
+    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+    n > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::socket::parse_address;
+
+    fn listen(kind: ListenKind, addr: &str) -> Listen {
+        Listen {
+            kind,
+            address: parse_address(addr).expect("valid address"),
+        }
+    }
+
+    #[test]
+    fn a_unix_stream_socket_listens_with_its_mode_and_replaces_a_stale_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub/x.sock");
+        let mut s = SocketSection {
+            socket_mode: 0o600,
+            ..SocketSection::default()
+        };
+        let l = listen(ListenKind::Stream, path.to_str().expect("utf-8"));
+        let fd = open(&l, &s).expect("opens");
+        let meta = std::fs::metadata(&path).expect("exists");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert!(!readable_now(&fd));
+        let _client = std::os::unix::net::UnixStream::connect(&path).expect("connects");
+        assert!(readable_now(&fd));
+        drop(fd);
+        // The file stays after the descriptor is closed; a new open takes
+        // its place.
+        let again = open(&l, &s).expect("replaces the stale file");
+        drop(again);
+        s.remove_on_stop = true;
+        s.listen.push(l);
+        remove_files(&s);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_busy_tcp_port_is_an_error_naming_the_address() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+        let port = taken.local_addr().expect("bound").port();
+        let l = listen(ListenKind::Stream, &format!("127.0.0.1:{port}"));
+        let e = open(&l, &SocketSection::default()).expect_err("port in use");
+        assert_eq!(e.what, "bind");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("ListenStream=127.0.0.1:{port}: bind: ")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_port_alone_listens_on_every_address_with_its_options() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+            l.local_addr().expect("bound").port()
+        };
+        let s = SocketSection {
+            bind_ipv6_only: BindIpv6Only::Both,
+            reuse_port: true,
+            no_delay: true,
+            keep_alive: true,
+            receive_buffer: Some(65536),
+            backlog: 16,
+            ..SocketSection::default()
+        };
+        let fd = open(&listen(ListenKind::Stream, &port.to_string()), &s).expect("opens");
+        let sock = socket2::SockRef::from(&fd);
+        assert!(sock.reuse_port().expect("reads"));
+        assert!(sock.keepalive().expect("reads"));
+        // IPv4 clients reach a dual-stack socket (or the IPv4 fallback).
+        let _c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        assert!(readable_now(&fd));
+    }
+
+    #[test]
+    fn an_abstract_seqpacket_socket_has_no_file() {
+        let name = format!("sundial-test-{}-seq", std::process::id());
+        let l = listen(ListenKind::SequentialPacket, &format!("@{name}"));
+        let fd = open(&l, &SocketSection::default()).expect("opens");
+        let sock = socket2::SockRef::from(&fd);
+        assert_eq!(sock.r#type().expect("reads"), socket2::Type::SEQPACKET);
+        let addr = sock.local_addr().expect("bound");
+        assert_eq!(
+            addr.as_abstract_namespace(),
+            Some(name.as_bytes()),
+            "{addr:?}"
+        );
+    }
+
+    #[test]
+    fn a_fifo_is_made_and_opened() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        let l = listen(ListenKind::Fifo, path.to_str().expect("utf-8"));
+        let l = Listen {
+            kind: ListenKind::Fifo,
+            address: l.address,
+        };
+        let fd = open(&l, &SocketSection::default()).expect("opens");
+        assert!(!readable_now(&fd));
+        std::fs::write(&path, b"x").expect("writes");
+        assert!(readable_now(&fd));
+    }
+}

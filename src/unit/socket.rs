@@ -1,0 +1,698 @@
+//! The typed `.socket` unit (systemd.socket(5)): its `[Socket]` section
+//! parsed from text, no socket opened here (that is the daemon's
+//! `socket_units` edge).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+
+use sundial_calendar::Timespan;
+
+use super::directives::DirectiveCx;
+use super::install::InstallSection;
+use super::list::List;
+use super::name::UnitName;
+use super::source::UnitSource;
+use super::unit::UnitSection;
+use super::values::{check_abs_path, parse_size, parse_timespan, parse_user};
+use super::ValueError;
+
+/// What kind of socket (or file) a `Listen*=` line opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListenKind {
+    /// `ListenStream=`: SOCK_STREAM.
+    Stream,
+    /// `ListenDatagram=`: SOCK_DGRAM.
+    Datagram,
+    /// `ListenSequentialPacket=`: SOCK_SEQPACKET (Unix sockets only).
+    SequentialPacket,
+    /// `ListenFIFO=`: a named pipe, made if missing.
+    Fifo,
+    /// `ListenSpecial=`: a special file opened as it is (a character
+    /// device, a file in /proc or /sys).
+    Special,
+}
+
+impl ListenKind {
+    /// The directive that makes this kind.
+    pub fn directive(self) -> &'static str {
+        match self {
+            ListenKind::Stream => "ListenStream",
+            ListenKind::Datagram => "ListenDatagram",
+            ListenKind::SequentialPacket => "ListenSequentialPacket",
+            ListenKind::Fifo => "ListenFIFO",
+            ListenKind::Special => "ListenSpecial",
+        }
+    }
+
+    /// The type word `list-sockets` shows (systemd's `socket_port_type_to_string`).
+    pub fn type_word(self) -> &'static str {
+        match self {
+            ListenKind::Stream => "Stream",
+            ListenKind::Datagram => "Datagram",
+            ListenKind::SequentialPacket => "SequentialPacket",
+            ListenKind::Fifo => "FIFO",
+            ListenKind::Special => "Special",
+        }
+    }
+
+    /// Whether a connection is accepted on it (Accept=yes is possible).
+    pub fn accepts(self) -> bool {
+        matches!(self, ListenKind::Stream | ListenKind::SequentialPacket)
+    }
+}
+
+/// Where a `Listen*=` line listens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ListenAddress {
+    /// A file system path: a Unix socket, a FIFO, a special file.
+    Path(PathBuf),
+    /// `@name`: a socket in the abstract namespace (without the `@`).
+    Abstract(String),
+    /// An address and port (`127.0.0.1:80`, `[::1]:80`).
+    Inet(SocketAddr),
+    /// A port alone: every address, IPv6 and IPv4 (as BindIPv6Only= says).
+    AnyPort(u16),
+}
+
+impl std::fmt::Display for ListenAddress {
+    /// As systemd writes it back (`/run/x.sock`, `@name`, `127.0.0.1:80`,
+    /// `[::]:80`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListenAddress::Path(p) => write!(f, "{}", p.display()),
+            ListenAddress::Abstract(name) => write!(f, "@{name}"),
+            ListenAddress::Inet(addr) => write!(f, "{addr}"),
+            ListenAddress::AnyPort(port) => write!(f, "[::]:{port}"),
+        }
+    }
+}
+
+/// One `Listen*=` line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Listen {
+    /// The directive.
+    pub kind: ListenKind,
+    /// Where.
+    pub address: ListenAddress,
+}
+
+/// `BindIPv6Only=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BindIpv6Only {
+    /// `default`: the kernel's setting (net.ipv6.bindv6only).
+    #[default]
+    Default,
+    /// `both`: IPv6 and IPv4.
+    Both,
+    /// `ipv6-only`.
+    Ipv6Only,
+}
+
+/// Why a `Listen*=` value is not an address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// Nothing sundial can listen on.
+    #[error("failed to parse address value '{0}'")]
+    Unparsable(String),
+    /// Port 0 or beyond 65535.
+    #[error("invalid port in '{0}'")]
+    Port(String),
+    /// `vsock:` addresses and interface suffixes (`%eth0`).
+    #[error("address '{0}' is not supported by sundial")]
+    Unsupported(String),
+}
+
+/// systemd's `socket_address_parse` for the kinds sundial opens: `/path`,
+/// `@abstract`, `[v6]:port`, `v4:port`, `port`.
+pub fn parse_address(s: &str) -> Result<ListenAddress, AddressError> {
+    let bad = || AddressError::Unparsable(s.to_owned());
+    let port = |p: &str| -> Result<u16, AddressError> {
+        match p.parse::<u16>() {
+            Ok(0) | Err(_) => Err(AddressError::Port(s.to_owned())),
+            Ok(n) => Ok(n),
+        }
+    };
+    if s.starts_with('/') {
+        return check_abs_path(s)
+            .map(ListenAddress::Path)
+            .map_err(|_| bad());
+    }
+    if let Some(name) = s.strip_prefix('@') {
+        // sun_path holds 108 bytes, the leading NUL included.
+        if name.is_empty() || name.len() > 107 {
+            return Err(bad());
+        }
+        return Ok(ListenAddress::Abstract(name.to_owned()));
+    }
+    if s.starts_with("vsock:") || s.contains('%') {
+        return Err(AddressError::Unsupported(s.to_owned()));
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let (addr, tail) = rest.split_once(']').ok_or_else(bad)?;
+        let p = tail.strip_prefix(':').ok_or_else(bad)?;
+        let ip: Ipv6Addr = addr.parse().map_err(|_| bad())?;
+        return Ok(ListenAddress::Inet(SocketAddr::new(
+            IpAddr::V6(ip),
+            port(p)?,
+        )));
+    }
+    if let Some((addr, p)) = s.rsplit_once(':') {
+        let ip: Ipv4Addr = addr.parse().map_err(|_| bad())?;
+        return Ok(ListenAddress::Inet(SocketAddr::new(
+            IpAddr::V4(ip),
+            port(p)?,
+        )));
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+        return port(s).map(ListenAddress::AnyPort);
+    }
+    Err(bad())
+}
+
+/// The `[Socket]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketSection {
+    /// `ListenStream=` and the others, in file order (the order of the
+    /// descriptors passed).
+    pub listen: List<Listen>,
+    /// `Accept=` (default no).
+    pub accept: bool,
+    /// `Service=`.
+    pub service: Option<UnitName>,
+    /// `SocketMode=` (default 0666).
+    pub socket_mode: u32,
+    /// `DirectoryMode=` (default 0755).
+    pub directory_mode: u32,
+    /// `SocketUser=`.
+    pub socket_user: Option<String>,
+    /// `SocketGroup=`.
+    pub socket_group: Option<String>,
+    /// `Backlog=` (default SOMAXCONN, 4096).
+    pub backlog: u32,
+    /// `BindIPv6Only=`.
+    pub bind_ipv6_only: BindIpv6Only,
+    /// `ReusePort=`.
+    pub reuse_port: bool,
+    /// `FreeBind=`.
+    pub free_bind: bool,
+    /// `Transparent=` (needs CAP_NET_ADMIN).
+    pub transparent: bool,
+    /// `PassCredentials=`.
+    pub pass_credentials: bool,
+    /// `PassSecurity=`.
+    pub pass_security: bool,
+    /// `KeepAlive=`.
+    pub keep_alive: bool,
+    /// `NoDelay=`.
+    pub no_delay: bool,
+    /// `ReceiveBuffer=`.
+    pub receive_buffer: Option<u64>,
+    /// `SendBuffer=`.
+    pub send_buffer: Option<u64>,
+    /// `RemoveOnStop=` (default no).
+    pub remove_on_stop: bool,
+    /// `Symlinks=`.
+    pub symlinks: List<PathBuf>,
+    /// `FileDescriptorName=` (default the unit's name without suffix).
+    pub file_descriptor_name: Option<String>,
+    /// `MaxConnections=` (default 64).
+    pub max_connections: u32,
+    /// `MaxConnectionsPerSource=` (default MaxConnections=).
+    pub max_connections_per_source: Option<u32>,
+    /// `TriggerLimitIntervalSec=` (default 2s).
+    pub trigger_limit_interval: Timespan,
+    /// `TriggerLimitBurst=` (default 20, 200 with Accept=yes).
+    pub trigger_limit_burst: Option<u32>,
+    /// A `Listen*=` line sundial cannot open was given (ListenNetlink=,
+    /// ListenMessageQueue=, ListenUSBFunction=, a vsock address): reported
+    /// as not supported; the unit still loads, as it does in systemd.
+    pub unsupported_listen: bool,
+}
+
+impl Default for SocketSection {
+    fn default() -> SocketSection {
+        SocketSection {
+            listen: List::new(),
+            accept: false,
+            service: None,
+            socket_mode: 0o666,
+            directory_mode: 0o755,
+            socket_user: None,
+            socket_group: None,
+            // systemd 252: SOMAXCONN, 4096 since Linux 5.4.
+            backlog: 4096,
+            bind_ipv6_only: BindIpv6Only::Default,
+            reuse_port: false,
+            free_bind: false,
+            transparent: false,
+            pass_credentials: false,
+            pass_security: false,
+            keep_alive: false,
+            no_delay: false,
+            receive_buffer: None,
+            send_buffer: None,
+            remove_on_stop: false,
+            symlinks: List::new(),
+            file_descriptor_name: None,
+            max_connections: 64,
+            max_connections_per_source: None,
+            trigger_limit_interval: Timespan::from_secs(2),
+            trigger_limit_burst: None,
+            unsupported_listen: false,
+        }
+    }
+}
+
+impl SocketSection {
+    /// Cuts the lists to their length.
+    pub fn shrink_to_fit(&mut self) {
+        self.listen.shrink_to_fit();
+        self.symlinks.shrink_to_fit();
+    }
+
+    /// TriggerLimitBurst=, or systemd's default for the Accept= mode.
+    pub fn trigger_burst(&self) -> u32 {
+        self.trigger_limit_burst
+            .unwrap_or(if self.accept { 200 } else { 20 })
+    }
+
+    /// MaxConnectionsPerSource=, or MaxConnections= (systemd's default).
+    pub fn per_source_limit(&self) -> u32 {
+        self.max_connections_per_source
+            .unwrap_or(self.max_connections)
+    }
+}
+
+/// A loaded, validated `.socket` unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketUnit {
+    /// The unit's name.
+    pub name: UnitName,
+    /// Where it was loaded from.
+    pub source: UnitSource,
+    /// `[Unit]`.
+    pub unit: UnitSection,
+    /// `[Socket]`.
+    pub socket: SocketSection,
+    /// `[Install]`.
+    pub install: InstallSection,
+    /// The service it starts: `Service=`, the socket's own name with
+    /// `.service`, or with Accept=yes the template `name@.service`.
+    pub triggers: UnitName,
+}
+
+impl SocketUnit {
+    /// The name passed in `$LISTEN_FDNAMES` for its descriptors.
+    pub fn fd_name(&self) -> String {
+        self.socket
+            .file_descriptor_name
+            .clone()
+            .unwrap_or_else(|| self.name.without_suffix().to_owned())
+    }
+}
+
+/// The directives sundial parses but does not carry out: reported by
+/// verify and at load as not supported.
+const NOT_CARRIED_OUT: &[&str] = &[
+    "ExecStartPre",
+    "ExecStartPost",
+    "ExecStopPre",
+    "ExecStopPost",
+];
+
+/// Applies a `[Socket]` directive; `false` for one sundial does not model
+/// (reported by the caller as not supported or unknown).
+pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
+    let key = cx.key;
+    let kind = match key {
+        "ListenStream" => Some(ListenKind::Stream),
+        "ListenDatagram" => Some(ListenKind::Datagram),
+        "ListenSequentialPacket" => Some(ListenKind::SequentialPacket),
+        "ListenFIFO" => Some(ListenKind::Fifo),
+        "ListenSpecial" => Some(ListenKind::Special),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        // systemd: an empty assignment resets every Listen*= line.
+        if value.is_empty() {
+            s.listen.clear();
+            return true;
+        }
+        let Some(v) = cx.expand(value) else {
+            return true;
+        };
+        let address = match kind {
+            ListenKind::Fifo | ListenKind::Special => check_abs_path(&v).map(ListenAddress::Path),
+            _ => parse_address(&v).map_err(|e| ValueError::Invalid(e.to_string())),
+        };
+        match address {
+            Ok(ListenAddress::Abstract(_) | ListenAddress::Inet(_) | ListenAddress::AnyPort(_))
+                if kind == ListenKind::SequentialPacket =>
+            {
+                cx.warn(ValueError::Invalid(format!(
+                    "sequential packet sockets are Unix sockets only, ignoring: {v}"
+                )));
+            }
+            Ok(address) => s.listen.push(Listen { kind, address }),
+            Err(ValueError::Invalid(msg)) if msg.contains("not supported by sundial") => {
+                s.unsupported_listen = true;
+                cx.warn(ValueError::Invalid(msg));
+            }
+            Err(e) => cx.warn(e),
+        }
+        return true;
+    }
+    if NOT_CARRIED_OUT.contains(&key) {
+        return false;
+    }
+    if matches!(
+        key,
+        "ListenNetlink" | "ListenMessageQueue" | "ListenUSBFunction"
+    ) {
+        s.unsupported_listen |= !value.is_empty();
+        return false;
+    }
+    match key {
+        "Accept" => set_bool(cx, &mut s.accept, value),
+        "Service" => {
+            if value.is_empty() {
+                s.service = None;
+            } else if let Some(v) = cx.expand(value) {
+                match UnitName::parse(&v) {
+                    Ok(n) if n.as_str().ends_with(".service") && !n.is_template() => {
+                        s.service = Some(n);
+                    }
+                    Ok(_) => cx.warn(ValueError::Invalid(format!(
+                        "unit must be of type service and not a template, ignoring: {v}"
+                    ))),
+                    Err(e) => cx.warn(e.into()),
+                }
+            }
+        }
+        "SocketMode" => set_mode(cx, &mut s.socket_mode, value),
+        "DirectoryMode" => set_mode(cx, &mut s.directory_mode, value),
+        "SocketUser" | "SocketGroup" => {
+            let slot = if key == "SocketUser" {
+                &mut s.socket_user
+            } else {
+                &mut s.socket_group
+            };
+            if value.is_empty() {
+                *slot = None;
+            } else {
+                match parse_user(value, &cx.specifiers) {
+                    Ok(u) => *slot = Some(u),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "Backlog" => set_u32(cx, &mut s.backlog, value),
+        "BindIPv6Only" => match value {
+            "default" => s.bind_ipv6_only = BindIpv6Only::Default,
+            "both" => s.bind_ipv6_only = BindIpv6Only::Both,
+            "ipv6-only" => s.bind_ipv6_only = BindIpv6Only::Ipv6Only,
+            // systemd also takes a boolean: yes = ipv6-only, no = both.
+            other => match cx.bool(other) {
+                Some(true) => s.bind_ipv6_only = BindIpv6Only::Ipv6Only,
+                Some(false) => s.bind_ipv6_only = BindIpv6Only::Both,
+                None => {}
+            },
+        },
+        "ReusePort" => set_bool(cx, &mut s.reuse_port, value),
+        "FreeBind" => set_bool(cx, &mut s.free_bind, value),
+        "Transparent" => set_bool(cx, &mut s.transparent, value),
+        "PassCredentials" => set_bool(cx, &mut s.pass_credentials, value),
+        "PassSecurity" => set_bool(cx, &mut s.pass_security, value),
+        "KeepAlive" => set_bool(cx, &mut s.keep_alive, value),
+        "NoDelay" => set_bool(cx, &mut s.no_delay, value),
+        "RemoveOnStop" => set_bool(cx, &mut s.remove_on_stop, value),
+        "ReceiveBuffer" | "SendBuffer" => {
+            let slot = if key == "ReceiveBuffer" {
+                &mut s.receive_buffer
+            } else {
+                &mut s.send_buffer
+            };
+            match parse_size(value) {
+                Ok(n) => *slot = Some(n),
+                Err(e) => cx.warn(e),
+            }
+        }
+        "Symlinks" => {
+            if value.is_empty() {
+                s.symlinks.clear();
+                return true;
+            }
+            for word in value.split_whitespace() {
+                let Some(w) = cx.expand(word) else { continue };
+                match check_abs_path(&w) {
+                    Ok(p) => s.symlinks.push(p),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "FileDescriptorName" => {
+            if value.is_empty() {
+                s.file_descriptor_name = None;
+            } else if let Some(v) = cx.expand(value) {
+                // systemd: fdname_is_valid, printable ASCII without ':',
+                // at most 255 bytes.
+                let valid =
+                    v.len() <= 255 && v.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b':');
+                if valid {
+                    s.file_descriptor_name = Some(v);
+                } else {
+                    cx.warn(ValueError::Invalid(format!(
+                        "invalid file descriptor name, ignoring: {v}"
+                    )));
+                }
+            }
+        }
+        "MaxConnections" => set_u32(cx, &mut s.max_connections, value),
+        "MaxConnectionsPerSource" => {
+            let mut n = 0;
+            if parse_u32(value).map(|v| n = v).is_some() {
+                s.max_connections_per_source = Some(n);
+            } else {
+                cx.warn(ValueError::Number(value.to_owned()));
+            }
+        }
+        "TriggerLimitIntervalSec" => match parse_timespan(value) {
+            Ok(t) => s.trigger_limit_interval = t,
+            Err(e) => cx.warn(e),
+        },
+        "TriggerLimitBurst" => match parse_u32(value) {
+            Some(n) => s.trigger_limit_burst = Some(n),
+            None => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        _ => return false,
+    }
+    true
+}
+
+fn parse_u32(value: &str) -> Option<u32> {
+    value.trim().parse().ok()
+}
+
+fn set_u32(cx: &mut DirectiveCx<'_>, slot: &mut u32, value: &str) {
+    match parse_u32(value) {
+        Some(n) => *slot = n,
+        None => cx.warn(ValueError::Number(value.to_owned())),
+    }
+}
+
+fn set_bool(cx: &mut DirectiveCx<'_>, slot: &mut bool, value: &str) {
+    if let Some(b) = cx.bool(value) {
+        *slot = b;
+    }
+}
+
+fn set_mode(cx: &mut DirectiveCx<'_>, slot: &mut u32, value: &str) {
+    match u32::from_str_radix(value, 8) {
+        Ok(m) if m <= 0o7777 => *slot = m,
+        _ => cx.warn(ValueError::Invalid(format!(
+            "failed to parse mode value, ignoring: {value}"
+        ))),
+    }
+}
+
+/// systemd's `socket_verify`: a socket that cannot work is refused with
+/// systemd's words.
+pub fn check_socket(name: &UnitName, s: &SocketSection) -> Result<(), String> {
+    if s.listen.is_empty() && !s.unsupported_listen {
+        return Err(format!(
+            "{name}: Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing."
+        ));
+    }
+    if s.accept && s.listen.iter().any(|l| !l.kind.accepts()) {
+        return Err(format!(
+            "{name}: Unit configured for accepting sockets, but sockets are non-accepting. Refusing."
+        ));
+    }
+    if s.accept && s.max_connections == 0 {
+        return Err(format!(
+            "{name}: MaxConnection= setting too small. Refusing."
+        ));
+    }
+    if s.accept && s.service.is_some() {
+        return Err(format!(
+            "{name}: Explicit service configuration for accepting socket units not supported. Refusing."
+        ));
+    }
+    Ok(())
+}
+
+/// The service a socket starts: `Service=`, else `name.service`, or with
+/// Accept=yes the template `name@.service`.
+pub fn triggered_service(name: &UnitName, s: &SocketSection) -> Result<UnitName, String> {
+    if let Some(service) = &s.service {
+        return Ok(service.clone());
+    }
+    let made = if s.accept {
+        UnitName::parse(&format!("{}@.service", name.prefix()))
+    } else {
+        name.with_suffix("service")
+    };
+    made.map_err(|e| format!("{name}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_as_systemd_reads_them() {
+        assert_eq!(
+            parse_address("/run/x.sock"),
+            Ok(ListenAddress::Path("/run/x.sock".into()))
+        );
+        assert_eq!(
+            parse_address("@sundial/test"),
+            Ok(ListenAddress::Abstract("sundial/test".into()))
+        );
+        assert_eq!(
+            parse_address("127.0.0.1:8080"),
+            Ok(ListenAddress::Inet(
+                "127.0.0.1:8080".parse().expect("valid")
+            ))
+        );
+        assert_eq!(
+            parse_address("[::1]:53"),
+            Ok(ListenAddress::Inet("[::1]:53".parse().expect("valid")))
+        );
+        assert_eq!(parse_address("2375"), Ok(ListenAddress::AnyPort(2375)));
+        assert_eq!(parse_address("0"), Err(AddressError::Port("0".into())));
+        assert_eq!(
+            parse_address("1.2.3.4:70000"),
+            Err(AddressError::Port("1.2.3.4:70000".into()))
+        );
+        assert_eq!(
+            parse_address("localhost:80"),
+            Err(AddressError::Unparsable("localhost:80".into()))
+        );
+        assert!(matches!(
+            parse_address("vsock:2:1234"),
+            Err(AddressError::Unsupported(_))
+        ));
+    }
+
+    use crate::unit::test_text;
+    use crate::unit::Unit;
+
+    fn load(name: &str, body: &str) -> (Option<std::sync::Arc<SocketUnit>>, Vec<String>) {
+        match test_text::unit(name, body) {
+            (Some(Unit::Socket(s)), diags) => (Some(s), diags),
+            (_, diags) => (None, diags),
+        }
+    }
+
+    #[test]
+    fn directives_are_read_in_order_and_bad_ones_named_by_line() {
+        let (s, diags) = load(
+            "web.socket",
+            "[Socket]\nListenStream=127.0.0.1:8080\nListenDatagram=@%p-dgram\n\
+             ListenSequentialPacket=/run/%p.seq\nListenFIFO=/run/%p.fifo\n\
+             SocketMode=0660\nDirectoryMode=0700\nBacklog=12\nNoDelay=yes\n\
+             BindIPv6Only=ipv6-only\nReceiveBuffer=1M\nFileDescriptorName=http\n\
+             SocketMode=999\nListenStream=host:80\nMaxConnections=x\n\
+             ListenSequentialPacket=127.0.0.1:9\nExecStartPre=/bin/true\n",
+        );
+        let s = s.expect("loads");
+        let kinds: Vec<_> = s.socket.listen.iter().map(|l| l.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ListenKind::Stream,
+                ListenKind::Datagram,
+                ListenKind::SequentialPacket,
+                ListenKind::Fifo
+            ]
+        );
+        assert_eq!(
+            s.socket.listen[1].address,
+            ListenAddress::Abstract("web-dgram".into())
+        );
+        assert_eq!(s.socket.listen[2].address.to_string(), "/run/web.seq");
+        assert_eq!(s.socket.socket_mode, 0o660);
+        assert_eq!(s.socket.directory_mode, 0o700);
+        assert_eq!(s.socket.backlog, 12);
+        assert!(s.socket.no_delay);
+        assert_eq!(s.socket.bind_ipv6_only, BindIpv6Only::Ipv6Only);
+        assert_eq!(s.socket.receive_buffer, Some(1 << 20));
+        assert_eq!(s.fd_name(), "http");
+        assert_eq!(s.triggers.as_str(), "web.service");
+        assert_eq!(
+            diags,
+            [
+                "/units/web.socket:13: SocketMode=: failed to parse mode value, ignoring: 999",
+                "/units/web.socket:14: ListenStream=: failed to parse address value 'host:80'",
+                "/units/web.socket:15: MaxConnections=: invalid number 'x'",
+                "/units/web.socket:16: ListenSequentialPacket=: sequential packet sockets are Unix sockets only, ignoring: 127.0.0.1:9",
+                "/units/web.socket:17: ExecStartPre=: not supported, ignoring",
+            ]
+        );
+    }
+
+    #[test]
+    fn accept_yes_triggers_the_template_and_an_empty_listen_resets() {
+        let (s, diags) = load(
+            "echo.socket",
+            "[Socket]\nListenStream=/run/a\nListenStream=\nListenStream=7\nAccept=yes\n",
+        );
+        let s = s.expect("loads");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(s.socket.listen.len(), 1);
+        assert_eq!(s.triggers.as_str(), "echo@.service");
+        assert_eq!(s.socket.trigger_burst(), 200);
+        assert_eq!(s.socket.per_source_limit(), 64);
+        assert_eq!(s.fd_name(), "echo");
+    }
+
+    #[test]
+    fn sockets_that_cannot_work_are_refused_as_systemd_refuses_them() {
+        let refusal = |body: &str| {
+            let (s, diags) = load("r.socket", &format!("[Socket]\n{body}\n"));
+            assert!(s.is_none(), "{body}");
+            diags.last().cloned().unwrap_or_default()
+        };
+        assert!(refusal("Accept=yes").ends_with("Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing."));
+        assert!(refusal("ListenDatagram=/run/d\nAccept=yes").ends_with(
+            "Unit configured for accepting sockets, but sockets are non-accepting. Refusing."
+        ));
+        assert!(refusal("ListenStream=/run/s\nAccept=yes\nService=x.service")
+            .ends_with("Explicit service configuration for accepting socket units not supported. Refusing."));
+        // A Listen line of a kind sundial cannot open: loads, as in systemd.
+        let (s, diags) = load("n.socket", "[Socket]\nListenNetlink=route 1361\n");
+        assert!(s.is_some());
+        assert_eq!(
+            diags,
+            ["/units/n.socket:2: ListenNetlink=: not supported, ignoring"]
+        );
+    }
+
+    #[test]
+    fn addresses_print_back_as_they_parse() {
+        for text in ["/run/x.sock", "@abs", "127.0.0.1:80", "[::1]:80"] {
+            assert_eq!(parse_address(text).expect("parses").to_string(), text);
+        }
+    }
+}
