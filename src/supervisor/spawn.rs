@@ -21,10 +21,12 @@ use nix::unistd::Pid;
 
 mod child;
 mod clone;
+pub mod privileges;
 mod raw;
 
 use child::exec_child;
 use clone::clone_exec;
+pub use privileges::Privileges;
 
 /// systemd's exit codes for a child that failed before exec (exit-status.h).
 pub mod exit_code {
@@ -32,14 +34,23 @@ pub mod exit_code {
     pub const NICE: i32 = 201;
     pub const EXEC: i32 = 203;
     pub const LIMITS: i32 = 205;
+    pub const OOM_ADJUST: i32 = 206;
     pub const SIGNAL_MASK: i32 = 207;
     pub const STDIN: i32 = 208;
     pub const STDOUT: i32 = 209;
+    pub const IOPRIO: i32 = 211;
+    pub const SECUREBITS: i32 = 213;
+    pub const SETSCHEDULER: i32 = 214;
+    pub const CPUAFFINITY: i32 = 215;
     pub const GROUP: i32 = 216;
     pub const USER: i32 = 217;
+    pub const CAPABILITIES: i32 = 218;
     pub const CGROUP: i32 = 219;
     pub const SETSID: i32 = 220;
     pub const STDERR: i32 = 222;
+    pub const PAM: i32 = 224;
+    pub const NO_NEW_PRIVILEGES: i32 = 227;
+    pub const CREDENTIALS: i32 = 243;
 }
 
 /// Where one of the three standard streams of the child goes.
@@ -117,6 +128,9 @@ pub struct SpawnRequest {
     /// how far it got (see [`ExecReport`]): the caller learns of the exec,
     /// or why it failed, without waiting for it.
     pub exec_report: Option<OwnedFd>,
+    /// Scheduling, capabilities, no_new_privs, SIGPIPE (see
+    /// [`privileges`]).
+    pub privileges: Privileges,
 }
 
 impl SpawnRequest {
@@ -140,6 +154,7 @@ impl SpawnRequest {
             cgroup_procs: Vec::new(),
             cgroup_controllers: false,
             exec_report: None,
+            privileges: Privileges::NONE,
         }
     }
 }
@@ -169,6 +184,7 @@ struct ChildSetup {
     limits: Vec<ResourceLimit>,
     controlling_terminal: Option<ControllingTerminal>,
     cgroup_procs: Vec<CString>,
+    privileges: privileges::Prepared,
 }
 
 /// Everything the child reads between clone and exec, prepared and owned by
@@ -203,6 +219,7 @@ impl ChildImage {
                 .iter()
                 .map(to_c)
                 .collect::<Result<_, _>>()?,
+            privileges: privileges::Prepared::new(req.privileges.clone()),
         };
         let argv: Vec<CString> = req
             .argv
@@ -293,7 +310,10 @@ pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
     let image = ChildImage::new(&req, stdio)?;
     let forked_cgroup = !image.setup.cgroup_procs.is_empty() && req.cgroup_controllers;
-    let started = if image.setup.credentials.is_none() && !forked_cgroup {
+    let started = if image.setup.credentials.is_none()
+        && !forked_cgroup
+        && !image.setup.privileges.needs_fork()
+    {
         clone_exec(image)
     } else {
         fork_exec(&image)

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use sundial_calendar::Timespan;
 
 use super::exec::ExecCommand;
+use super::exec_context::ExecContext;
 use super::exit_status::ExitStatusSet;
 use super::install::InstallSection;
 use super::list::List;
@@ -470,6 +471,10 @@ pub struct ServiceSection {
     /// The controllers `Delegate=` names (all of them for `yes`), in
     /// systemd's order ([`CGROUP_CONTROLLERS`]).
     pub delegate_controllers: List<&'static str>,
+    /// Directories, credentials, privileges and scheduling
+    /// ([`ExecContext`]); boxed apart as the rare options are, and `None`
+    /// for a service that sets none of them.
+    pub exec_context: Option<Box<ExecContext>>,
 }
 
 /// The `[Service]` options a typical service leaves unset (exit statuses
@@ -596,6 +601,7 @@ impl Default for ServiceSection {
             slice: None,
             delegate: false,
             delegate_controllers: List::new(),
+            exec_context: None,
             rare: None,
         }
     }
@@ -638,6 +644,18 @@ impl ServiceSection {
     /// was given.
     pub fn rare(&self) -> &RareServiceOptions {
         self.rare.as_deref().unwrap_or(&NO_RARE_OPTIONS)
+    }
+
+    /// The execution-environment directives ([`ExecContext`]), their
+    /// defaults when none was given.
+    pub fn exec_context(&self) -> &ExecContext {
+        static DEFAULT: ExecContext = ExecContext::DEFAULT;
+        self.exec_context.as_deref().unwrap_or(&DEFAULT)
+    }
+
+    /// The execution-environment directives, to set one.
+    pub fn exec_context_mut(&mut self) -> &mut ExecContext {
+        self.exec_context.get_or_insert_with(Box::default)
     }
 
     /// The rarely set options, to set one (their box is made on the first).

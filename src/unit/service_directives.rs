@@ -329,7 +329,14 @@ pub fn apply_service(
                 }
             }
         }
-        _ => return false,
+        _ => {
+            let known = super::exec_context::apply(s.exec_context_mut(), cx, value);
+            // Only a service that sets one of them keeps a box.
+            if s.exec_context() == &super::exec_context::ExecContext::DEFAULT {
+                s.exec_context = None;
+            }
+            return known;
+        }
     }
     true
 }
