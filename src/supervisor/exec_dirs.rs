@@ -198,6 +198,12 @@ fn make_private(root: &Path, rel: &str, mode: u32, ids: Option<(u32, u32)>) -> i
         }
     }
     if link.symlink_metadata().is_err() {
+        if let Some(parent) = link.parent() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(parent)?;
+        }
         let depth = rel.split('/').count() - 1;
         let relative = PathBuf::from("../".repeat(depth))
             .join("private")

@@ -714,7 +714,7 @@ mod tests {
     #[test]
     fn directories_take_relative_paths_and_modes() {
         let (c, _) = context(
-            "RuntimeDirectory=foo foo/bar\nRuntimeDirectory=//baz/\nRuntimeDirectoryMode=0700\n\
+            "RuntimeDirectory=foo foo/bar\nRuntimeDirectory=baz//\nRuntimeDirectoryMode=0700\n\
              StateDirectory=../evil /abs ok\nLogsDirectory=x\nLogsDirectory=\n",
         );
         let r = c.directories(DirectoryKind::Runtime);
