@@ -325,3 +325,40 @@ fn encrypted_credentials_and_pam_refuse_the_start() {
         assert!(logs.contains(says), "{unit}: {logs}");
     }
 }
+
+#[test]
+fn refuse_manual_start_refuses_the_client_but_not_a_timer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let service = "[Unit]\nRefuseManualStart=yes\nRefuseManualStop=yes\n[Service]\nType=oneshot\nExecStart=/bin/echo ran\n";
+    let timer = "[Timer]\nOnActiveSec=1s\nAccuracySec=1us\n";
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[("guarded.service", service), ("guarded.timer", timer)],
+    );
+    d.start();
+    let start = |unit: &str| {
+        d.call(Request::Start(sundial::ipc::UnitsRequest {
+            units: vec![unit.into()],
+        }))
+    };
+    match start("guarded.service") {
+        Response::Error { message, .. } => assert_eq!(
+            message,
+            "Failed to start guarded.service: Operation refused, unit guarded.service may be requested by dependency only (it is configured to refuse manual start/stop)."
+        ),
+        other => panic!("started by hand: {other:?}"),
+    }
+    match d.call(Request::Stop(sundial::ipc::UnitsRequest {
+        units: vec!["guarded.service".into()],
+    })) {
+        Response::Error { message, .. } => assert!(message.contains("Operation refused"), "{message}"),
+        other => panic!("stopped by hand: {other:?}"),
+    }
+    assert!(d.history("guarded.service").is_empty());
+    assert!(matches!(start("guarded.timer"), Response::Done { .. }));
+    let ran = daemon_support::wait_for(std::time::Duration::from_secs(20), || {
+        !d.finished("guarded.service").is_empty()
+    });
+    assert!(ran, "the timer did not start it: {}", d.stderr());
+    assert_eq!(d.finished("guarded.service")[0].result, Some(RunResult::Success));
+}

@@ -163,6 +163,16 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                 u.stop_when_unneeded = b;
             }
         }
+        "RefuseManualStart" => {
+            if let Some(b) = cx.bool(value) {
+                u.refuse_manual_start = b;
+            }
+        }
+        "RefuseManualStop" => {
+            if let Some(b) = cx.bool(value) {
+                u.refuse_manual_stop = b;
+            }
+        }
         "DefaultDependencies" => {
             if let Some(b) = cx.bool(value) {
                 u.default_dependencies = b;

@@ -191,6 +191,10 @@ pub struct UnitSection {
     pub on_success: List<UnitName>,
     /// `StopWhenUnneeded=` (default no).
     pub stop_when_unneeded: bool,
+    /// `RefuseManualStart=`: only a dependency or a timer may start it.
+    pub refuse_manual_start: bool,
+    /// `RefuseManualStop=`: only a dependency may stop it.
+    pub refuse_manual_stop: bool,
     /// `DefaultDependencies=` (default yes).
     pub default_dependencies: bool,
     /// `StartLimitIntervalSec=` (also the legacy `StartLimitInterval=`);
@@ -252,6 +256,8 @@ impl Default for UnitSection {
             on_failure: List::new(),
             on_success: List::new(),
             stop_when_unneeded: false,
+            refuse_manual_start: false,
+            refuse_manual_stop: false,
             default_dependencies: true,
             start_limit_interval: None,
             start_limit_burst: None,
