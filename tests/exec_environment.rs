@@ -362,3 +362,28 @@ fn refuse_manual_start_refuses_the_client_but_not_a_timer() {
     assert!(ran, "the timer did not start it: {}", d.stderr());
     assert_eq!(d.finished("guarded.service")[0].result, Some(RunResult::Success));
 }
+
+#[test]
+fn success_action_exit_ends_the_daemon_with_the_unit_s_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = "[Unit]\nSuccessAction=exit\n[Service]\nType=oneshot\nSuccessExitStatus=7\nExecStart=/bin/sh -c 'exit 7'\n";
+    let mut d = Daemon::new(tmp.path(), &[("job.service", unit)]);
+    d.start();
+    start_without_answer(&d, "job.service");
+    assert_eq!(d.wait_exit(), Some(7), "{}", d.stderr());
+
+    let tmp = tempfile::tempdir().unwrap();
+    let unit = "[Unit]\nFailureAction=exit\nFailureActionExitStatus=42\n[Service]\nType=oneshot\nExecStart=/bin/false\n";
+    let mut d = Daemon::new(tmp.path(), &[("job.service", unit)]);
+    d.start();
+    start_without_answer(&d, "job.service");
+    assert_eq!(d.wait_exit(), Some(42), "{}", d.stderr());
+}
+
+/// Asks for a start whose answer may never come (the daemon exits).
+fn start_without_answer(d: &Daemon, unit: &str) {
+    let mut client = sundial::ipc::Client::connect(&d.socket).expect("connects");
+    let _ = client.call(&Request::Start(sundial::ipc::UnitsRequest {
+        units: vec![unit.into()],
+    }));
+}

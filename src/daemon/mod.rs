@@ -236,6 +236,7 @@ async fn start(
         active_targets: BTreeSet::new(),
         stats: stats::Stats::default(),
         shutting_down: false,
+        exit_request: None,
         commits_deferred: false,
         debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
         started,
@@ -603,6 +604,12 @@ fn exec_roots(paths: &DaemonPaths, env: &HostEnv) -> crate::supervisor::exec_dir
             )
         }
     }
+}
+
+/// The status the daemon exits with once [`run`] returns: 0 unless a
+/// unit's `SuccessAction=exit`/`FailureAction=exit` set one.
+pub fn exit_status() -> i32 {
+    event_loop::EXIT_STATUS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The scheduler, in the units' local zone.

@@ -189,21 +189,10 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                 expected: "inactive, inactive-or-failed",
             }),
         },
-        "SuccessAction" => match EmergencyAction::parse(value) {
-            // systemd 252 (parse_emergency_action): a user manager can only
-            // exit.
-            Some(action) if cx.specifiers.context.user_manager && !action.allowed_for_user() => {
-                cx.warn(ValueError::Invalid(format!(
-                    "in user mode specified as \"{value}\", using \"exit-force\" instead"
-                )));
-                u.success_action = EmergencyAction::ExitForce;
-            }
-            Some(action) => u.success_action = action,
-            None => cx.warn(ValueError::Enum {
-                value: value.to_owned(),
-                expected: EmergencyAction::NAMES,
-            }),
-        },
+        "SuccessAction" => emergency_action(cx, &mut u.success_action, value),
+        "FailureAction" => emergency_action(cx, &mut u.failure_action, value),
+        "SuccessActionExitStatus" => action_exit_status(cx, &mut u.success_action_exit_status, value),
+        "FailureActionExitStatus" => action_exit_status(cx, &mut u.failure_action_exit_status, value),
         "StartLimitBurst" => match value.parse::<u32>() {
             Ok(n) => u.start_limit_burst = Some(n),
             Err(_) => cx.warn(ValueError::Number(value.to_owned())),
@@ -211,6 +200,39 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         _ => return apply_condition(u, cx, value),
     }
     true
+}
+
+/// `SuccessAction=`, `FailureAction=`.
+fn emergency_action(cx: &mut DirectiveCx<'_>, slot: &mut EmergencyAction, value: &str) {
+    match EmergencyAction::parse(value) {
+        // systemd 252 (parse_emergency_action): a user manager can only
+        // exit.
+        Some(action) if cx.specifiers.context.user_manager && !action.allowed_for_user() => {
+            cx.warn(ValueError::Invalid(format!(
+                "in user mode specified as \"{value}\", using \"exit-force\" instead"
+            )));
+            *slot = EmergencyAction::ExitForce;
+        }
+        Some(action) => *slot = action,
+        None => cx.warn(ValueError::Enum {
+            value: value.to_owned(),
+            expected: EmergencyAction::NAMES,
+        }),
+    }
+}
+
+/// `SuccessActionExitStatus=`: 0-255, empty for the unit's own.
+fn action_exit_status(cx: &mut DirectiveCx<'_>, slot: &mut Option<u8>, value: &str) {
+    if value.is_empty() {
+        *slot = None;
+        return;
+    }
+    match value.parse::<u8>() {
+        Ok(n) => *slot = Some(n),
+        Err(_) => cx.warn(ValueError::Invalid(format!(
+            "invalid exit status '{value}', expected 0..255"
+        ))),
+    }
 }
 
 fn apply_condition(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {

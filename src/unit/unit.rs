@@ -209,8 +209,15 @@ pub struct UnitSection {
     pub asserts: List<Condition>,
     /// `CollectMode=`.
     pub collect_mode: CollectMode,
-    /// `SuccessAction=` (read, not carried out).
+    /// `SuccessAction=`: `exit` and `exit-force` are carried out.
     pub success_action: EmergencyAction,
+    /// `FailureAction=`: `exit` and `exit-force` are carried out.
+    pub failure_action: EmergencyAction,
+    /// `SuccessActionExitStatus=`: the daemon's exit status on
+    /// `SuccessAction=exit`; `None`: the unit's main process's.
+    pub success_action_exit_status: Option<u8>,
+    /// `FailureActionExitStatus=`.
+    pub failure_action_exit_status: Option<u8>,
 }
 
 impl UnitSection {
@@ -265,6 +272,9 @@ impl Default for UnitSection {
             asserts: List::new(),
             collect_mode: CollectMode::Inactive,
             success_action: EmergencyAction::None,
+            failure_action: EmergencyAction::None,
+            success_action_exit_status: None,
+            failure_action_exit_status: None,
         }
     }
 }
