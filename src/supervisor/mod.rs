@@ -21,6 +21,7 @@ mod exec_chain;
 pub mod exec_dirs;
 mod exit;
 mod glob;
+mod host_conditions;
 mod input;
 mod job_engine;
 mod journal;

@@ -314,6 +314,45 @@ impl ExecContext {
     }
 }
 
+/// The directives [`apply`] takes.
+pub const DIRECTIVES: &[&str] = &[
+    "AmbientCapabilities",
+    "CPUAffinity",
+    "CPUSchedulingPolicy",
+    "CPUSchedulingPriority",
+    "CPUSchedulingResetOnFork",
+    "CacheDirectory",
+    "CacheDirectoryMode",
+    "CapabilityBoundingSet",
+    "ConfigurationDirectory",
+    "ConfigurationDirectoryMode",
+    "DynamicUser",
+    "IOSchedulingClass",
+    "IOSchedulingPriority",
+    "IgnoreSIGPIPE",
+    "ImportCredential",
+    "LoadCredential",
+    "LoadCredentialEncrypted",
+    "LogsDirectory",
+    "LogsDirectoryMode",
+    "NoNewPrivileges",
+    "OOMScoreAdjust",
+    "PAMName",
+    "RuntimeDirectory",
+    "RuntimeDirectoryMode",
+    "RuntimeDirectoryPreserve",
+    "SecureBits",
+    "SetCredential",
+    "SetCredentialEncrypted",
+    "StateDirectory",
+    "StateDirectoryMode",
+];
+
+/// Whether `key` is one of [`DIRECTIVES`].
+pub fn is_directive(key: &str) -> bool {
+    DIRECTIVES.binary_search(&key).is_ok()
+}
+
 /// Applies one of this module's `[Service]` directives; `false` for any
 /// other key.
 pub fn apply(c: &mut ExecContext, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
@@ -709,6 +748,20 @@ mod tests {
     fn context(body: &str) -> (ExecContext, Vec<String>) {
         let unit = crate::unit::test_text::service_unit(&format!("ExecStart=/bin/true\n{body}"));
         (unit.service.exec_context().clone(), Vec::new())
+    }
+
+    #[test]
+    fn the_directive_list_is_sorted_and_complete() {
+        assert!(DIRECTIVES.windows(2).all(|w| w[0] < w[1]));
+        // Every listed key is taken, and an unknown one is not: a fresh
+        // context that takes an empty value of each.
+        let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nProtectSystem=yes");
+        assert!(!is_directive("ProtectSystem"));
+        assert!(unit.service.rare.is_none(), "an unsupported key makes no box");
+        // ImportCredential= is systemd 254's, after the 252 list.
+        for key in DIRECTIVES.iter().filter(|k| **k != "ImportCredential") {
+            assert!(crate::unit::known_directives::is_known("Service", key), "{key}");
+        }
     }
 
     #[test]

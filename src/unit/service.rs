@@ -471,10 +471,6 @@ pub struct ServiceSection {
     /// The controllers `Delegate=` names (all of them for `yes`), in
     /// systemd's order ([`CGROUP_CONTROLLERS`]).
     pub delegate_controllers: List<&'static str>,
-    /// Directories, credentials, privileges and scheduling
-    /// ([`ExecContext`]); boxed apart as the rare options are, and `None`
-    /// for a service that sets none of them.
-    pub exec_context: Option<Box<ExecContext>>,
 }
 
 /// The `[Service]` options a typical service leaves unset (exit statuses
@@ -512,6 +508,10 @@ pub struct RareServiceOptions {
     pub cpu_shares: Option<u64>,
     /// `IOWeight=` (1-10000).
     pub io_weight: Option<u64>,
+    /// Directories, credentials, privileges and scheduling
+    /// ([`ExecContext`]), boxed again: `None` for a service that sets none
+    /// of them.
+    pub exec_context: Option<Box<ExecContext>>,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -530,6 +530,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     cpu_weight: None,
     cpu_shares: None,
     io_weight: None,
+    exec_context: None,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order
@@ -601,7 +602,6 @@ impl Default for ServiceSection {
             slice: None,
             delegate: false,
             delegate_controllers: List::new(),
-            exec_context: None,
             rare: None,
         }
     }
@@ -650,12 +650,12 @@ impl ServiceSection {
     /// defaults when none was given.
     pub fn exec_context(&self) -> &ExecContext {
         static DEFAULT: ExecContext = ExecContext::DEFAULT;
-        self.exec_context.as_deref().unwrap_or(&DEFAULT)
+        self.rare().exec_context.as_deref().unwrap_or(&DEFAULT)
     }
 
     /// The execution-environment directives, to set one.
     pub fn exec_context_mut(&mut self) -> &mut ExecContext {
-        self.exec_context.get_or_insert_with(Box::default)
+        self.rare_mut().exec_context.get_or_insert_with(Box::default)
     }
 
     /// The rarely set options, to set one (their box is made on the first).

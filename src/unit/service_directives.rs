@@ -330,12 +330,10 @@ pub fn apply_service(
             }
         }
         _ => {
-            let known = super::exec_context::apply(s.exec_context_mut(), cx, value);
-            // Only a service that sets one of them keeps a box.
-            if s.exec_context() == &super::exec_context::ExecContext::DEFAULT {
-                s.exec_context = None;
+            if !super::exec_context::is_directive(key) {
+                return false;
             }
-            return known;
+            return super::exec_context::apply(s.exec_context_mut(), cx, value);
         }
     }
     true
