@@ -402,6 +402,8 @@ pub struct ServiceSection {
     pub kill_signal: Signal,
     /// `SendSIGKILL=` (default yes).
     pub send_sigkill: bool,
+    /// `SendSIGHUP=` (default no): SIGHUP right after the KillSignal= round.
+    pub send_sighup: bool,
     /// `FinalKillSignal=` (default SIGKILL).
     pub final_kill_signal: Signal,
     /// `User=`
@@ -576,6 +578,7 @@ impl Default for ServiceSection {
             kill_mode: KillMode::ControlGroup,
             kill_signal: Signal::TERM,
             send_sigkill: true,
+            send_sighup: false,
             final_kill_signal: Signal::KILL,
             user: None,
             group: None,

@@ -124,6 +124,7 @@ pub fn apply_service(
             cx.set(&mut s.final_kill_signal, v);
         }
         "SendSIGKILL" => set_bool(cx, &mut s.send_sigkill, value),
+        "SendSIGHUP" => set_bool(cx, &mut s.send_sighup, value),
         "User" => optional_user(cx, &mut s.user, value),
         "Group" => optional_user(cx, &mut s.group, value),
         "SupplementaryGroups" => {
