@@ -14,6 +14,10 @@ use crate::unit::exec_context::{capability_names, CpuPolicy, ExecContext, IoClas
 use super::spawn::privileges::{CapSets, Scheduler, SECBIT_KEEP_CAPS};
 use super::spawn::{exit_code, Privileges};
 
+const CAP_SETPCAP: u32 = 8;
+const CAP_SYS_NICE: u32 = 23;
+const CAP_SYS_RESOURCE: u32 = 24;
+
 /// What the daemon's process holds, read once per spawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostCaps {
@@ -61,6 +65,11 @@ pub enum PrivilegeError {
     NoAmbient,
     #[error("AmbientCapabilities=: the daemon does not hold {0}, so cannot pass it on")]
     NotHeld(String),
+    #[error("{directive}= needs {capability}, which the daemon does not hold (run it as root)")]
+    Needs {
+        directive: &'static str,
+        capability: &'static str,
+    },
     #[error("CPUSchedulingPriority={priority} is outside {range} for CPUSchedulingPolicy={policy}")]
     Priority {
         priority: u8,
@@ -74,6 +83,14 @@ impl PrivilegeError {
     pub fn exit_status(&self) -> i32 {
         match self {
             PrivilegeError::Priority { .. } => exit_code::SETSCHEDULER,
+            PrivilegeError::Needs {
+                directive: "OOMScoreAdjust",
+                ..
+            } => exit_code::OOM_ADJUST,
+            PrivilegeError::Needs {
+                directive: "CPUSchedulingPolicy",
+                ..
+            } => exit_code::SETSCHEDULER,
             _ => exit_code::CAPABILITIES,
         }
     }
@@ -86,6 +103,22 @@ pub fn plan(
     new_uid: Option<u32>,
     host: &HostCaps,
 ) -> Result<Privileges, PrivilegeError> {
+    let holds = |cap: u32| host.effective & (1 << cap) != 0;
+    let needs = |directive, capability| Err(PrivilegeError::Needs {
+        directive,
+        capability,
+    });
+    // Checked here rather than left to fail in the child, for a message
+    // that says why.
+    if c.oom_score_adjust.is_some_and(|n| n < 0) && !holds(CAP_SYS_RESOURCE) {
+        return needs("OOMScoreAdjust", "CAP_SYS_RESOURCE");
+    }
+    if c.capability_bounding_set.is_some() && !holds(CAP_SETPCAP) {
+        return needs("CapabilityBoundingSet", "CAP_SETPCAP");
+    }
+    if c.cpu_scheduling_policy.is_some_and(CpuPolicy::is_realtime) && !holds(CAP_SYS_NICE) {
+        return needs("CPUSchedulingPolicy", "CAP_SYS_NICE");
+    }
     let mut p = Privileges {
         oom_score_adj: c.oom_score_adjust,
         ignore_sigpipe: c.ignore_sigpipe,
@@ -256,6 +289,25 @@ mod tests {
             ..ROOT
         };
         assert_eq!(plan(&c, None, &old), Err(PrivilegeError::NoAmbient));
+    }
+
+    #[test]
+    fn what_the_daemon_cannot_do_is_refused_with_its_reason() {
+        let user = HostCaps {
+            effective: 0,
+            permitted: 0,
+            ..ROOT
+        };
+        let refused = |body: &str| plan(&context(body), None, &user).map_err(|e| e.to_string());
+        assert_eq!(
+            refused("CapabilityBoundingSet=~CAP_NET_RAW"),
+            Err("CapabilityBoundingSet= needs CAP_SETPCAP, which the daemon does not hold (run it as root)".into())
+        );
+        assert!(refused("OOMScoreAdjust=-5").is_err());
+        assert!(refused("OOMScoreAdjust=5").is_ok(), "raising needs nothing");
+        assert!(refused("CPUSchedulingPolicy=fifo").is_err());
+        assert!(refused("CPUSchedulingPolicy=batch").is_ok());
+        assert!(refused("NoNewPrivileges=yes").is_ok());
     }
 
     #[test]
