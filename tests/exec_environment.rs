@@ -387,3 +387,38 @@ fn start_without_answer(d: &Daemon, unit: &str) {
         units: vec![unit.into()],
     }));
 }
+
+#[test]
+fn scheduling_settings_and_sigpipe_reach_the_service() {
+    // Allowed to any user: narrowing the CPUs, the idle I/O class, the
+    // batch policy.
+    let tmp = tempfile::tempdir().unwrap();
+    let sched = "[Service]\nType=oneshot\nCPUAffinity=0\nIOSchedulingClass=idle\nCPUSchedulingPolicy=batch\n\
+        ExecStart=/bin/sh -c 'grep Cpus_allowed_list /proc/self/status; ionice -p $$$$; chrt -p $$$$ | head -1'\n";
+    let pipe_default = "[Service]\nType=oneshot\nExecStart=/bin/grep SigIgn /proc/self/status\n";
+    let pipe_off =
+        "[Service]\nType=oneshot\nIgnoreSIGPIPE=no\nExecStart=/bin/grep SigIgn /proc/self/status\n";
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            ("sched.service", sched),
+            ("pipe.service", pipe_default),
+            ("nopipe.service", pipe_off),
+        ],
+    );
+    d.start();
+    for unit in ["sched.service", "pipe.service", "nopipe.service"] {
+        d.start_unit(unit);
+    }
+    let lines = d.log_lines("sched.service");
+    assert_eq!(status_field(&lines, "Cpus_allowed_list"), "0");
+    assert!(lines.iter().any(|l| l == "idle"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("SCHED_BATCH")),
+        "{lines:?}"
+    );
+    let sigpipe = 1u64 << (libc::SIGPIPE - 1);
+    let ignored = |unit| hex_mask(&status_field(&d.log_lines(unit), "SigIgn"));
+    assert_ne!(ignored("pipe.service") & sigpipe, 0, "ignored by default");
+    assert_eq!(ignored("nopipe.service") & sigpipe, 0);
+}
