@@ -3,6 +3,7 @@
 //! OOM score (issue 17 part A). Services print what they see; the tests
 //! read it from the captured log or from the file system. Root-only cases
 //! skip with a printed reason otherwise.
+#![allow(clippy::unwrap_used)]
 
 mod daemon_support;
 
@@ -55,7 +56,10 @@ fn no_new_privileges_sets_the_flag_and_only_where_asked() {
     d.start_unit("nnp.service");
     d.start_unit("plain.service");
     assert_eq!(status_field(&d.log_lines("nnp.service"), "NoNewPrivs"), "1");
-    assert_eq!(status_field(&d.log_lines("plain.service"), "NoNewPrivs"), "0");
+    assert_eq!(
+        status_field(&d.log_lines("plain.service"), "NoNewPrivs"),
+        "0"
+    );
 }
 
 #[test]
@@ -70,7 +74,9 @@ fn capability_bounding_set_drops_cap_net_raw() {
         .find(|p| Path::new(p).exists());
     // ping's own view: a raw socket refused without CAP_NET_RAW.
     let ping_line = ping
-        .map(|p| format!("ExecStart=-/bin/sh -c '{p} -c1 -W1 127.0.0.1 >/dev/null 2>&1; echo ping=$?'\n"))
+        .map(|p| {
+            format!("ExecStart=-/bin/sh -c '{p} -c1 -W1 127.0.0.1 >/dev/null 2>&1; echo ping=$?'\n")
+        })
         .unwrap_or_default();
     let dropped = format!(
         "{}{ping_line}",
@@ -112,7 +118,10 @@ fn ambient_capabilities_reach_user_nobody() {
     let unit = status_unit("User=nobody\nAmbientCapabilities=CAP_NET_RAW CAP_NET_BIND_SERVICE");
     let mut d = Daemon::new(
         tmp.path(),
-        &[("amb.service", &unit), ("none.service", &status_unit("User=nobody"))],
+        &[
+            ("amb.service", &unit),
+            ("none.service", &status_unit("User=nobody")),
+        ],
     );
     d.start();
     d.start_unit("amb.service");
@@ -177,10 +186,8 @@ fn runtime_directory_exists_during_the_run_with_its_mode_and_is_gone_after() {
     let unit = "[Service]\nType=oneshot\nRuntimeDirectory=app app/sub\nRuntimeDirectoryMode=0710\n\
         StateDirectory=app\nExecStart=/bin/sh -c 'echo \"dirs=$RUNTIME_DIRECTORY\"; stat -c mode=%%a \"${RUNTIME_DIRECTORY%%%%:*}\"; echo state=$STATE_DIRECTORY'\n";
     let kept = "[Service]\nType=oneshot\nRuntimeDirectory=kept\nRuntimeDirectoryPreserve=yes\nExecStart=/bin/true\n";
-    let (mut d, run) = daemon_with_roots(
-        tmp.path(),
-        &[("rd.service", unit), ("kept.service", kept)],
-    );
+    let (mut d, run) =
+        daemon_with_roots(tmp.path(), &[("rd.service", unit), ("kept.service", kept)]);
     d.start();
     d.start_unit("rd.service");
     let lines = d.log_lines("rd.service");
@@ -197,7 +204,10 @@ fn runtime_directory_exists_during_the_run_with_its_mode_and_is_gone_after() {
     assert!(Path::new(state).is_dir(), "the state directory stays");
     assert!(!app.exists(), "the runtime directory goes with the run");
     d.start_unit("kept.service");
-    assert!(run.join("kept").is_dir(), "RuntimeDirectoryPreserve=yes keeps it");
+    assert!(
+        run.join("kept").is_dir(),
+        "RuntimeDirectoryPreserve=yes keeps it"
+    );
 }
 
 #[test]
@@ -224,9 +234,16 @@ fn dynamic_user_runs_in_range_with_a_persistent_state_directory() {
     assert_eq!(uids.len(), 2, "{lines:?}");
     assert!((61184..=65519).contains(&uids[0]), "{uids:?}");
     assert_eq!(uids[0], uids[1], "stable per unit");
-    assert!(lines.contains(&"2".to_owned()), "the second run saw the first's write: {lines:?}");
+    assert!(
+        lines.contains(&"2".to_owned()),
+        "the second run saw the first's write: {lines:?}"
+    );
     let state = tmp.path().join("roots/var/lib");
-    assert!(state.join("counter").symlink_metadata().unwrap().is_symlink());
+    assert!(state
+        .join("counter")
+        .symlink_metadata()
+        .unwrap()
+        .is_symlink());
     let private = state.join("private/counter");
     assert_eq!(std::fs::metadata(&private).unwrap().uid(), uids[0]);
 }
@@ -261,7 +278,10 @@ fn load_credential_is_private_to_the_service_and_gone_after_the_run() {
     });
     let lines = d.log_lines("cred.service");
     assert!(seen, "{lines:?} {}", d.stderr());
-    assert!(lines.contains(&format!("dir={}", dir.display())), "{lines:?}");
+    assert!(
+        lines.contains(&format!("dir={}", dir.display())),
+        "{lines:?}"
+    );
     let owner = if is_root() {
         "nobody".to_owned()
     } else {
@@ -291,13 +311,19 @@ fn load_credential_is_private_to_the_service_and_gone_after_the_run() {
     assert!(matches!(show, Response::Properties { .. }), "{shown}");
     for text in [&shown, &lines.join("\n"), &d.stderr(), &d.stdout()] {
         assert!(!text.contains(secret_value), "the secret leaked: {text}");
-        assert!(!text.contains("visible-only-to-it"), "the secret leaked: {text}");
+        assert!(
+            !text.contains("visible-only-to-it"),
+            "the secret leaked: {text}"
+        );
     }
     assert!(
         daemon_support::wait_for(std::time::Duration::from_secs(10), || !dir.exists()),
         "the credentials directory outlived the run"
     );
-    assert_eq!(d.finished("cred.service")[0].result, Some(RunResult::Success));
+    assert_eq!(
+        d.finished("cred.service")[0].result,
+        Some(RunResult::Success)
+    );
 }
 
 #[test]
@@ -308,7 +334,11 @@ fn encrypted_credentials_and_pam_refuse_the_start() {
     let (mut d, _) = daemon_with_roots(tmp.path(), &[("enc.service", enc), ("pam.service", pam)]);
     d.start();
     for (unit, code, says) in [
-        ("enc.service", 243, "encrypted credentials are not supported"),
+        (
+            "enc.service",
+            243,
+            "encrypted credentials are not supported",
+        ),
         ("pam.service", 224, "PAM sessions are not supported"),
     ] {
         let _ = d.call(Request::Start(sundial::ipc::UnitsRequest {
@@ -351,7 +381,9 @@ fn refuse_manual_start_refuses_the_client_but_not_a_timer() {
     match d.call(Request::Stop(sundial::ipc::UnitsRequest {
         units: vec!["guarded.service".into()],
     })) {
-        Response::Error { message, .. } => assert!(message.contains("Operation refused"), "{message}"),
+        Response::Error { message, .. } => {
+            assert!(message.contains("Operation refused"), "{message}")
+        }
         other => panic!("stopped by hand: {other:?}"),
     }
     assert!(d.history("guarded.service").is_empty());
@@ -360,7 +392,10 @@ fn refuse_manual_start_refuses_the_client_but_not_a_timer() {
         !d.finished("guarded.service").is_empty()
     });
     assert!(ran, "the timer did not start it: {}", d.stderr());
-    assert_eq!(d.finished("guarded.service")[0].result, Some(RunResult::Success));
+    assert_eq!(
+        d.finished("guarded.service")[0].result,
+        Some(RunResult::Success)
+    );
 }
 
 #[test]
@@ -413,10 +448,7 @@ fn scheduling_settings_and_sigpipe_reach_the_service() {
     let lines = d.log_lines("sched.service");
     assert_eq!(status_field(&lines, "Cpus_allowed_list"), "0");
     assert!(lines.iter().any(|l| l == "idle"), "{lines:?}");
-    assert!(
-        lines.iter().any(|l| l.contains("SCHED_BATCH")),
-        "{lines:?}"
-    );
+    assert!(lines.iter().any(|l| l.contains("SCHED_BATCH")), "{lines:?}");
     let sigpipe = 1u64 << (libc::SIGPIPE - 1);
     let ignored = |unit| hex_mask(&status_field(&d.log_lines(unit), "SigIgn"));
     assert_ne!(ignored("pipe.service") & sigpipe, 0, "ignored by default");

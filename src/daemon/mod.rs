@@ -585,7 +585,10 @@ fn exec_roots(paths: &DaemonPaths, env: &HostEnv) -> crate::supervisor::exec_dir
             ExecRoots::system(&prefix)
         }
         Scope::User => {
-            let home = env.home.clone().unwrap_or_else(|| std::path::PathBuf::from("/"));
+            let home = env
+                .home
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from("/"));
             let cache = std::env::var_os("XDG_CACHE_HOME")
                 .map(std::path::PathBuf::from)
                 .filter(|p| p.is_absolute())

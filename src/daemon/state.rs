@@ -386,7 +386,9 @@ impl State {
     fn emergency_action(&mut self, t: &UnitTransition) {
         use crate::unit::unit::EmergencyAction;
         let tr = &t.transition;
-        if !tr.new.active_state().is_inactive_or_failed() || tr.old.active_state().is_inactive_or_failed() {
+        if !tr.new.active_state().is_inactive_or_failed()
+            || tr.old.active_state().is_inactive_or_failed()
+        {
             return;
         }
         let Some(unit) = self.supervisor.unit(&t.unit) else {
@@ -395,9 +397,17 @@ impl State {
         let u = &unit.unit;
         let failed = tr.result.is_failure();
         let (action, status, directive) = if failed {
-            (u.failure_action, u.failure_action_exit_status, "FailureAction")
+            (
+                u.failure_action,
+                u.failure_action_exit_status,
+                "FailureAction",
+            )
         } else {
-            (u.success_action, u.success_action_exit_status, "SuccessAction")
+            (
+                u.success_action,
+                u.success_action_exit_status,
+                "SuccessAction",
+            )
         };
         let force = match action {
             EmergencyAction::None => return,
@@ -420,7 +430,10 @@ impl State {
             .map(i32::from)
             .or(main)
             .unwrap_or(if failed { 1 } else { 0 });
-        report(format!("{}: {directive}=exit: the daemon exits with status {code}", t.unit));
+        report(format!(
+            "{}: {directive}=exit: the daemon exits with status {code}",
+            t.unit
+        ));
         if self.exit_request.is_none() {
             self.exit_request = Some((code, force));
         }

@@ -107,7 +107,10 @@ pub fn make(
 /// `LoadCredential=` that cannot be read falls back on a `SetCredential=`
 /// of the same id, as in systemd; imported ones that are missing are left
 /// out.
-fn collect(c: &ExecContext, passed: Option<&Path>) -> Result<Vec<(String, Vec<u8>)>, CredentialError> {
+fn collect(
+    c: &ExecContext,
+    passed: Option<&Path>,
+) -> Result<Vec<(String, Vec<u8>)>, CredentialError> {
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
     let set_value = |id: &str| {
         c.credentials.iter().find_map(|cred| match &cred.source {
@@ -138,7 +141,11 @@ fn collect(c: &ExecContext, passed: Option<&Path>) -> Result<Vec<(String, Vec<u8
                         out.push((cred.id.clone(), v));
                         continue;
                     }
-                    None => return Err(CredentialError::NotPassed { id: cred.id.clone() }),
+                    None => {
+                        return Err(CredentialError::NotPassed {
+                            id: cred.id.clone(),
+                        })
+                    }
                 },
             },
             CredentialSource::Inherit => match passed {
@@ -148,7 +155,11 @@ fn collect(c: &ExecContext, passed: Option<&Path>) -> Result<Vec<(String, Vec<u8
                         out.push((cred.id.clone(), v));
                         continue;
                     }
-                    None => return Err(CredentialError::NotPassed { id: cred.id.clone() }),
+                    None => {
+                        return Err(CredentialError::NotPassed {
+                            id: cred.id.clone(),
+                        })
+                    }
                 },
             },
         };
@@ -194,7 +205,10 @@ fn collect(c: &ExecContext, passed: Option<&Path>) -> Result<Vec<(String, Vec<u8
 fn read_limited(path: &Path) -> io::Result<Vec<u8>> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > SIZE_MAX {
-        return Err(io::Error::new(io::ErrorKind::FileTooLarge, "larger than 1M"));
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            "larger than 1M",
+        ));
     }
     std::fs::read(path)
 }
@@ -325,7 +339,11 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let c = context("LoadCredential=key:/nonexistent/key");
         let e = make("a.service", &c, tmp.path(), None, None).expect_err("missing");
-        assert!(e.to_string().starts_with("LoadCredential=key: /nonexistent/key: "), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("LoadCredential=key: /nonexistent/key: "),
+            "{e}"
+        );
         let c = context("LoadCredential=key");
         let e = make("a.service", &c, tmp.path(), None, None).expect_err("not passed");
         assert!(matches!(e, CredentialError::NotPassed { .. }));

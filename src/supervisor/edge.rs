@@ -458,7 +458,12 @@ impl Edge<'_> {
         let owner = super::exec_dirs::Owner {
             ids: owner_user
                 .map(|u| (u.credentials.uid, u.credentials.gid))
-                .filter(|ids| *ids != (nix::unistd::geteuid().as_raw(), nix::unistd::getegid().as_raw())),
+                .filter(|ids| {
+                    *ids != (
+                        nix::unistd::geteuid().as_raw(),
+                        nix::unistd::getegid().as_raw(),
+                    )
+                }),
             dynamic: context.dynamic_user,
         };
         run_environment::prepare(
@@ -485,11 +490,8 @@ impl Edge<'_> {
     ) -> Result<spawn::Privileges, i32> {
         let new_uid = req.credentials.as_ref().map(|c| c.uid);
         let full = cmd.privileges == crate::unit::exec::ExecPrivileges::Full;
-        let planned = super::privileges::plan(
-            context,
-            new_uid,
-            &super::privileges::HostCaps::of_process(),
-        );
+        let planned =
+            super::privileges::plan(context, new_uid, &super::privileges::HostCaps::of_process());
         match planned {
             Ok(p) if full => Ok(spawn::Privileges {
                 oom_score_adj: p.oom_score_adj,

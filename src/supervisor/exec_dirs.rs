@@ -142,12 +142,20 @@ pub fn planned(c: &ExecContext, roots: &ExecRoots) -> Made {
         if dirs.paths.is_empty() {
             continue;
         }
-        let paths: Vec<PathBuf> = dirs.paths.iter().map(|p| roots.root(kind).join(p)).collect();
+        let paths: Vec<PathBuf> = dirs
+            .paths
+            .iter()
+            .map(|p| roots.root(kind).join(p))
+            .collect();
         if kind == DirectoryKind::Runtime {
             made.runtime.extend(paths.iter().cloned());
         }
-        let joined: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-        made.env.push((kind.variable().to_owned(), joined.join(":")));
+        let joined: Vec<String> = paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        made.env
+            .push((kind.variable().to_owned(), joined.join(":")));
     }
     made
 }
@@ -205,9 +213,7 @@ fn make_private(root: &Path, rel: &str, mode: u32, ids: Option<(u32, u32)>) -> i
                 .create(parent)?;
         }
         let depth = rel.split('/').count() - 1;
-        let relative = PathBuf::from("../".repeat(depth))
-            .join("private")
-            .join(rel);
+        let relative = PathBuf::from("../".repeat(depth)).join("private").join(rel);
         std::os::unix::fs::symlink(relative, &link)?;
     }
     Ok(())

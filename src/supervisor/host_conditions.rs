@@ -48,9 +48,7 @@ pub fn holds(kind: ConditionKind, value: &str, host: &dyn Host) -> bool {
         ConditionKind::Capability => crate::unit::exec_context::capability_number(value)
             .is_some_and(|n| host.bounding_set() & (1 << n) != 0),
         ConditionKind::Virtualization => virtualization(value, host.virtualization()),
-        ConditionKind::KernelCommandLine => {
-            kernel_command_line(value, &host.kernel_command_line())
-        }
+        ConditionKind::KernelCommandLine => kernel_command_line(value, &host.kernel_command_line()),
         ConditionKind::ACPower => {
             let wanted = crate::unit::values::parse_bool(value).unwrap_or(true);
             on_ac_power(&host.power_supplies()) == wanted
@@ -354,9 +352,8 @@ impl Host for HostFacts {
             "uefi-secureboot" => std::fs::read_dir("/sys/firmware/efi/efivars")
                 .ok()
                 .and_then(|d| {
-                    d.flatten().find(|e| {
-                        e.file_name().to_string_lossy().starts_with("SecureBoot-")
-                    })
+                    d.flatten()
+                        .find(|e| e.file_name().to_string_lossy().starts_with("SecureBoot-"))
                 })
                 .and_then(|e| std::fs::read(e.path()).ok())
                 .is_some_and(|b| b.get(4) == Some(&1)),
@@ -397,7 +394,12 @@ impl Host for HostFacts {
             .unwrap_or_default();
         text.lines()
             .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches(['"', '\'']).to_owned()))
+            .map(|(k, v)| {
+                (
+                    k.trim().to_owned(),
+                    v.trim().trim_matches(['"', '\'']).to_owned(),
+                )
+            })
             .collect()
     }
 

@@ -70,7 +70,9 @@ pub enum PrivilegeError {
         directive: &'static str,
         capability: &'static str,
     },
-    #[error("CPUSchedulingPriority={priority} is outside {range} for CPUSchedulingPolicy={policy}")]
+    #[error(
+        "CPUSchedulingPriority={priority} is outside {range} for CPUSchedulingPolicy={policy}"
+    )]
     Priority {
         priority: u8,
         policy: &'static str,
@@ -104,10 +106,12 @@ pub fn plan(
     host: &HostCaps,
 ) -> Result<Privileges, PrivilegeError> {
     let holds = |cap: u32| host.effective & (1 << cap) != 0;
-    let needs = |directive, capability| Err(PrivilegeError::Needs {
-        directive,
-        capability,
-    });
+    let needs = |directive, capability| {
+        Err(PrivilegeError::Needs {
+            directive,
+            capability,
+        })
+    };
     // Checked here rather than left to fail in the child, for a message
     // that says why.
     if c.oom_score_adjust.is_some_and(|n| n < 0) && !holds(CAP_SYS_RESOURCE) {

@@ -118,7 +118,13 @@ pub fn dynamic_uid(unit: &str, taken: impl Fn(u32) -> bool) -> Option<u32> {
 pub fn dynamic_user_name(unit: &str, user: Option<&str>) -> String {
     let name = user.unwrap_or_else(|| unit.rsplit_once('.').map_or(unit, |(n, _)| n));
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(31)
         .collect()
 }

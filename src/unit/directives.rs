@@ -211,8 +211,12 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         },
         "SuccessAction" => emergency_action(cx, &mut u.success_action, value),
         "FailureAction" => emergency_action(cx, &mut u.failure_action, value),
-        "SuccessActionExitStatus" => action_exit_status(cx, &mut u.success_action_exit_status, value),
-        "FailureActionExitStatus" => action_exit_status(cx, &mut u.failure_action_exit_status, value),
+        "SuccessActionExitStatus" => {
+            action_exit_status(cx, &mut u.success_action_exit_status, value)
+        }
+        "FailureActionExitStatus" => {
+            action_exit_status(cx, &mut u.failure_action_exit_status, value)
+        }
         "StartLimitBurst" => match value.parse::<u32>() {
             Ok(n) => u.start_limit_burst = Some(n),
             Err(_) => cx.warn(ValueError::Number(value.to_owned())),
@@ -485,9 +489,13 @@ mod tests {
 
     #[test]
     fn requires_mounts_for_orders_after_every_parent_s_mount_unit() {
-        let (u, diags) = unit_section("RequiresMountsFor=/var/lib/pg /var\nRequiresMountsFor=relative");
+        let (u, diags) =
+            unit_section("RequiresMountsFor=/var/lib/pg /var\nRequiresMountsFor=relative");
         let after: Vec<&str> = u.after.iter().map(|n| n.as_str()).collect();
-        assert_eq!(after, ["-.mount", "var.mount", "var-lib.mount", "var-lib-pg.mount"]);
+        assert_eq!(
+            after,
+            ["-.mount", "var.mount", "var-lib.mount", "var-lib-pg.mount"]
+        );
         assert!(u.requires.is_empty());
         assert_eq!(diags.len(), 1, "{diags:?}");
     }

@@ -619,10 +619,7 @@ fn unescape(s: &str) -> Vec<u8> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'\\' && i + 1 < bytes.len() {
-            let hex = |j: usize| {
-                s.get(j..j + 2)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-            };
+            let hex = |j: usize| s.get(j..j + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
             match bytes[i + 1] {
                 b'n' => out.push(b'\n'),
                 b't' => out.push(b'\t'),
@@ -757,10 +754,16 @@ mod tests {
         // context that takes an empty value of each.
         let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nProtectSystem=yes");
         assert!(!is_directive("ProtectSystem"));
-        assert!(unit.service.rare.is_none(), "an unsupported key makes no box");
+        assert!(
+            unit.service.rare.is_none(),
+            "an unsupported key makes no box"
+        );
         // ImportCredential= is systemd 254's, after the 252 list.
         for key in DIRECTIVES.iter().filter(|k| **k != "ImportCredential") {
-            assert!(crate::unit::known_directives::is_known("Service", key), "{key}");
+            assert!(
+                crate::unit::known_directives::is_known("Service", key),
+                "{key}"
+            );
         }
     }
 
@@ -823,7 +826,10 @@ mod tests {
         assert_eq!(c.ambient_capabilities, raw | bind);
         let (c, _) = context("AmbientCapabilities=CAP_NOPE");
         assert_eq!(c.ambient_capabilities, 0);
-        assert_eq!(capability_names(raw | bind), ["CAP_NET_BIND_SERVICE", "CAP_NET_RAW"]);
+        assert_eq!(
+            capability_names(raw | bind),
+            ["CAP_NET_BIND_SERVICE", "CAP_NET_RAW"]
+        );
     }
 
     #[test]

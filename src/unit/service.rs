@@ -658,7 +658,9 @@ impl ServiceSection {
 
     /// The execution-environment directives, to set one.
     pub fn exec_context_mut(&mut self) -> &mut ExecContext {
-        self.rare_mut().exec_context.get_or_insert_with(Box::default)
+        self.rare_mut()
+            .exec_context
+            .get_or_insert_with(Box::default)
     }
 
     /// The rarely set options, to set one (their box is made on the first).

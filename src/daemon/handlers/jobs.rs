@@ -104,8 +104,10 @@ pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::
         let refuses = state.units.get(&name).is_some_and(|u| {
             let u = u.unit_section();
             (verb != Verb::Stop && u.refuse_manual_start)
-                || (matches!(verb, Verb::Stop | Verb::Restart | Verb::TryRestart | Verb::ReloadOrRestart)
-                    && u.refuse_manual_stop)
+                || (matches!(
+                    verb,
+                    Verb::Stop | Verb::Restart | Verb::TryRestart | Verb::ReloadOrRestart
+                ) && u.refuse_manual_stop)
         }) && verb != Verb::Reload;
         let refusal = refusal.or_else(|| {
             refuses.then(|| {

@@ -115,7 +115,13 @@ unsafe fn child_setup(s: &ChildSetup) {
         // IgnoreSIGPIPE=: the handler comes first in the kernel's sigaction.
         if s.privileges.ignore_sigpipe() {
             let ignore = [libc::SIG_IGN as u64, 0, 0, 0, 0, 0, 0, 0];
-            sys!(SYS_rt_sigaction, libc::SIGPIPE, ignore.as_ptr(), 0, NSIG / 8);
+            sys!(
+                SYS_rt_sigaction,
+                libc::SIGPIPE,
+                ignore.as_ptr(),
+                0,
+                NSIG / 8
+            );
         }
         // Its own session and process group: the unit of killing.
         if raw::failed(sys!(SYS_setsid)) {

@@ -149,8 +149,7 @@ pub(super) unsafe fn apply_scheduling(p: &Prepared) {
                 libc::O_WRONLY | libc::O_CLOEXEC,
                 0
             );
-            if raw::failed(fd) || raw::failed(sys!(SYS_write, fd, p.oom_text.as_ptr(), p.oom_len))
-            {
+            if raw::failed(fd) || raw::failed(sys!(SYS_write, fd, p.oom_text.as_ptr(), p.oom_len)) {
                 raw::exit(exit_code::OOM_ADJUST);
             }
             sys!(SYS_close, fd);
@@ -162,7 +161,12 @@ pub(super) unsafe fn apply_scheduling(p: &Prepared) {
         }
         if let Some(s) = p.p.scheduler {
             let param: libc::c_int = s.priority;
-            let policy = s.policy | if s.reset_on_fork { SCHED_RESET_ON_FORK } else { 0 };
+            let policy = s.policy
+                | if s.reset_on_fork {
+                    SCHED_RESET_ON_FORK
+                } else {
+                    0
+                };
             if raw::failed(sys!(
                 SYS_sched_setscheduler,
                 0,
@@ -229,7 +233,14 @@ pub(super) unsafe fn apply_ambient(p: &Prepared) {
             }
         }
         for cap in &p.p.ambient {
-            if raw::failed(sys!(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, *cap, 0, 0)) {
+            if raw::failed(sys!(
+                SYS_prctl,
+                PR_CAP_AMBIENT,
+                PR_CAP_AMBIENT_RAISE,
+                *cap,
+                0,
+                0
+            )) {
                 raw::exit(exit_code::CAPABILITIES);
             }
         }
