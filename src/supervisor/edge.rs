@@ -488,6 +488,14 @@ impl Edge<'_> {
         cmd: &crate::unit::exec::ExecCommand,
         req: &spawn::SpawnRequest,
     ) -> Result<spawn::Privileges, i32> {
+        if !context.changes_process() {
+            // The common case: nothing to read about the daemon's own
+            // capabilities.
+            return Ok(spawn::Privileges {
+                ignore_sigpipe: context.ignore_sigpipe,
+                ..spawn::Privileges::NONE
+            });
+        }
         let new_uid = req.credentials.as_ref().map(|c| c.uid);
         let full = cmd.privileges == crate::unit::exec::ExecPrivileges::Full;
         let planned =
