@@ -454,3 +454,46 @@ fn scheduling_settings_and_sigpipe_reach_the_service() {
     assert_ne!(ignored("pipe.service") & sigpipe, 0, "ignored by default");
     assert_eq!(ignored("nopipe.service") & sigpipe, 0);
 }
+
+#[test]
+fn a_run_taken_over_after_a_reexec_or_a_crash_still_releases_its_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let unit =
+        "[Service]\nRuntimeDirectory=live\nSetCredential=token:abc\nExecStart=/bin/sleep 600\n";
+    let (mut d, run) = daemon_with_roots(tmp.path(), &[("live.service", unit)]);
+    d.start();
+    d.start_unit("live.service");
+    let dir = run.join("live");
+    let creds = run.join("credentials/live.service");
+    assert!(dir.is_dir() && creds.is_dir());
+    // The connection ends with the exec.
+    let mut client = sundial::ipc::Client::connect(&d.socket).unwrap();
+    let _ = client.call(&Request::DaemonReexec);
+    assert!(daemon_support::wait_for(
+        std::time::Duration::from_secs(10),
+        || d.stderr().contains("re-executed:")
+    ));
+    d.stop_unit("live.service");
+    assert!(
+        !dir.exists(),
+        "the runtime directory outlived a re-executed run"
+    );
+    assert!(
+        !creds.exists(),
+        "the credentials outlived a re-executed run"
+    );
+
+    // A killed daemon's run, taken over by the next.
+    d.start_unit("live.service");
+    assert!(dir.is_dir() && creds.is_dir());
+    d.kill9();
+    d.start();
+    assert!(dir.is_dir(), "kept while the adopted run goes on");
+    d.stop_unit("live.service");
+    assert!(
+        daemon_support::wait_for(std::time::Duration::from_secs(10), || !dir.exists()
+            && !creds.exists()),
+        "the directories outlived an adopted run: {}",
+        d.stderr()
+    );
+}
