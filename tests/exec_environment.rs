@@ -497,3 +497,29 @@ fn a_run_taken_over_after_a_reexec_or_a_crash_still_releases_its_directories() {
         d.stderr()
     );
 }
+
+#[test]
+fn the_daemon_s_own_credentials_are_passed_on_and_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let passed = tmp.path().join("passed");
+    std::fs::create_dir(&passed).unwrap();
+    std::fs::write(passed.join("db.password"), "pw-from-daemon").unwrap();
+    std::fs::write(passed.join("app.one"), "one").unwrap();
+    std::fs::write(passed.join("other"), "not imported").unwrap();
+    let unit = "[Service]\nType=oneshot\nLoadCredential=db.password\nImportCredential=app.*\n\
+        ExecStart=/bin/sh -c 'cd $CREDENTIALS_DIRECTORY && echo files=$(ls | tr \"\\\\n\" \" \") && echo read=$(cat db.password)+$(cat app.one)'\n";
+    let (d, _) = daemon_with_roots(tmp.path(), &[("imp.service", unit)]);
+    let mut d = d.env("CREDENTIALS_DIRECTORY", passed.to_str().unwrap());
+    d.start();
+    d.start_unit("imp.service");
+    let lines = d.log_lines("imp.service");
+    assert!(
+        lines.contains(&"files=app.one db.password".to_owned()),
+        "{lines:?}"
+    );
+    // What the service printed is its credentials' text, proving it read them.
+    assert!(
+        lines.contains(&"read=pw-from-daemon+one".to_owned()),
+        "{lines:?}"
+    );
+}
