@@ -221,7 +221,13 @@ fn dynamic_user_runs_in_range_with_a_persistent_state_directory() {
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let unit = "[Service]\nType=oneshot\nDynamicUser=yes\nStateDirectory=counter\n\
         ExecStart=/bin/sh -c 'id -u >> $STATE_DIRECTORY/runs && echo uid=$(id -u) && wc -l < $STATE_DIRECTORY/runs'\n";
-    let (mut d, _) = daemon_with_roots(tmp.path(), &[("dyn.service", unit)]);
+    // User= names the dynamic user; no such user exists.
+    let named = "[Service]\nType=oneshot\nDynamicUser=yes\nUser=sundial-dyn-test\n\
+        ExecStart=/bin/sh -c 'echo user=$USER uid=$(id -u)'\n";
+    let (mut d, _) = daemon_with_roots(
+        tmp.path(),
+        &[("dyn.service", unit), ("named.service", named)],
+    );
     d.start();
     d.start_unit("dyn.service");
     d.start_unit("dyn.service");
@@ -246,6 +252,13 @@ fn dynamic_user_runs_in_range_with_a_persistent_state_directory() {
         .is_symlink());
     let private = state.join("private/counter");
     assert_eq!(std::fs::metadata(&private).unwrap().uid(), uids[0]);
+    d.start_unit("named.service");
+    let named = d.log_lines("named.service");
+    let line = named
+        .iter()
+        .find(|l| l.starts_with("user="))
+        .unwrap_or_else(|| panic!("{named:?}"));
+    assert!(line.starts_with("user=sundial-dyn-test uid="), "{line}");
 }
 
 #[test]

@@ -179,7 +179,10 @@ impl Runtime for Edge<'_> {
             return Err(exit_code::EXEC);
         };
 
+        let context = s.exec_context();
         let user = match (&s.user, exec_chain::applies_credentials(cmd)) {
+            // DynamicUser=: User= names the dynamic user, in no database.
+            _ if context.dynamic_user => None,
             (Some(u), true) => Some(resolve_user(
                 u,
                 s.group.as_deref(),
@@ -208,7 +211,6 @@ impl Runtime for Edge<'_> {
             }
             _ => None,
         };
-        let context = s.exec_context();
         if let Some(pam) = &context.pam_name {
             self.messages.push(format!(
                 "PAMName={pam}: PAM sessions are not supported by sundial"
