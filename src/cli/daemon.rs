@@ -121,5 +121,7 @@ pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
         metrics_listen: args.metrics_listen,
     };
     run(options)?;
-    Ok(ExitCode::SUCCESS)
+    // SuccessAction=exit: the unit's status (0-255).
+    let status = crate::daemon::exit_status();
+    Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))
 }

@@ -332,6 +332,18 @@ fn main_sections(roff: &mut Roff) {
              ControlGroup in show).",
         ),
         (
+            "SUNDIAL_DIRECTORY_PREFIX",
+            "An absolute directory under which the system daemon takes the roots of \
+             RuntimeDirectory=, StateDirectory=, CacheDirectory=, LogsDirectory= and \
+             ConfigurationDirectory= (PREFIX/run, PREFIX/var/lib ...) and the services' \
+             credentials (PREFIX/run/credentials), for tests and images built in a tree.",
+        ),
+        (
+            "CREDENTIALS_DIRECTORY",
+            "The daemon's own credentials, which LoadCredential=ID and ImportCredential= \
+             pass on to services.",
+        ),
+        (
             "TZ",
             "The local time zone, as glibc reads it; unset means /etc/localtime.",
         ),

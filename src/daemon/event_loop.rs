@@ -226,6 +226,15 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
                 Err(_) => break,
             }
         }
+        if let Some((code, force)) = state.exit_request {
+            EXIT_STATUS.store(code, std::sync::atomic::Ordering::Relaxed);
+            if force {
+                break;
+            }
+            if !state.shutting_down {
+                begin_shutdown(state);
+            }
+        }
         // A daemon-reexec waits for the daemon to come to rest.
         reexec::attempt(state);
         if state.shutting_down && all_stopped(state) {
@@ -245,6 +254,10 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The status the daemon exits with: 0, or what a unit's
+/// `SuccessAction=exit`/`FailureAction=exit` set.
+pub static EXIT_STATUS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
 /// Stops every service that is not inactive; the supervisor orders the stops
 /// by After=/Before= reversed and enforces each TimeoutStopSec=.

@@ -251,6 +251,7 @@ async fn start(
         active_targets: BTreeSet::new(),
         stats: stats::Stats::default(),
         shutting_down: false,
+        exit_request: None,
         commits_deferred: false,
         debug: std::env::var("SUNDIAL_DEBUG").is_ok_and(|v| v == "1"),
         started,
@@ -585,6 +586,7 @@ fn supervisor(
         "SUNDIAL_SOCKET".to_owned(),
         paths.socket.display().to_string(),
     ));
+    supervisor_config.exec_roots = exec_roots(paths, env);
     if paths.scope == Scope::User {
         // systemd (unit_patch_contexts): a user manager's services start in
         // its home, "missing ok".
@@ -598,6 +600,56 @@ fn supervisor(
     supervisor.set_resolver(units.resolver());
     report(supervisor.process_tracking());
     Ok((supervisor, sink_rx))
+}
+
+/// The variable that moves the system manager's directory roots (`/run`,
+/// `/var/lib`, `/var/cache`, `/var/log`, `/etc`) under another directory,
+/// for RuntimeDirectory=, StateDirectory= ...: tests and images built
+/// in a directory tree.
+pub const DIRECTORY_PREFIX_ENV: &str = "SUNDIAL_DIRECTORY_PREFIX";
+
+/// Where RuntimeDirectory=, StateDirectory= ... go: the system roots
+/// (under `$SUNDIAL_DIRECTORY_PREFIX`), or a user's XDG directories, as
+/// systemd 252's user manager takes them.
+fn exec_roots(paths: &DaemonPaths, env: &HostEnv) -> crate::supervisor::exec_dirs::ExecRoots {
+    use crate::supervisor::exec_dirs::ExecRoots;
+    match paths.scope {
+        Scope::System => {
+            let prefix = std::env::var_os(DIRECTORY_PREFIX_ENV)
+                .map(std::path::PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| std::path::PathBuf::from("/"));
+            ExecRoots::system(&prefix)
+        }
+        Scope::User => {
+            let home = env
+                .home
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from("/"));
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(std::path::PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| home.join(".cache"));
+            ExecRoots::user(
+                env.runtime_dir
+                    .clone()
+                    .unwrap_or_else(|| paths.runtime_dir.clone()),
+                env.state_home
+                    .clone()
+                    .unwrap_or_else(|| home.join(".local/state")),
+                cache,
+                env.config_home
+                    .clone()
+                    .unwrap_or_else(|| home.join(".config")),
+            )
+        }
+    }
+}
+
+/// The status the daemon exits with once [`run`] returns: 0 unless a
+/// unit's `SuccessAction=exit`/`FailureAction=exit` set one.
+pub fn exit_status() -> i32 {
+    event_loop::EXIT_STATUS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The scheduler, in the units' local zone.

@@ -67,6 +67,9 @@ pub struct State {
     pub stats: Stats,
     /// SIGTERM or SIGINT came: services are being stopped.
     pub shutting_down: bool,
+    /// A unit's SuccessAction=/FailureAction= `exit` (or, `true`,
+    /// `exit-force`) asked the daemon to end with this status.
+    pub exit_request: Option<(i32, bool)>,
     /// While the timers are started at start-up: the stamps their starts
     /// create are committed once at the end rather than one commit per
     /// timer (at 100,000 `Persistent=` timers the commits took most of the
@@ -418,6 +421,66 @@ impl State {
         }
     }
 
+    /// Carries out `SuccessAction=`/`FailureAction=` when a run of a
+    /// service ends: `exit` and `exit-force` end the daemon with the
+    /// action's exit status or the main process's (a container running one
+    /// job); the reboot and power-off actions are logged, not carried out.
+    fn emergency_action(&mut self, t: &UnitTransition) {
+        use crate::unit::unit::EmergencyAction;
+        let tr = &t.transition;
+        if !tr.new.active_state().is_inactive_or_failed()
+            || tr.old.active_state().is_inactive_or_failed()
+        {
+            return;
+        }
+        let Some(unit) = self.supervisor.unit(&t.unit) else {
+            return;
+        };
+        let u = &unit.unit;
+        let failed = tr.result.is_failure();
+        let (action, status, directive) = if failed {
+            (
+                u.failure_action,
+                u.failure_action_exit_status,
+                "FailureAction",
+            )
+        } else {
+            (
+                u.success_action,
+                u.success_action_exit_status,
+                "SuccessAction",
+            )
+        };
+        let force = match action {
+            EmergencyAction::None => return,
+            EmergencyAction::Exit => false,
+            EmergencyAction::ExitForce => true,
+            other => {
+                report(format!(
+                    "{}: {directive}={other:?} not carried out: sundial does not reboot or power off the machine",
+                    t.unit
+                ));
+                return;
+            }
+        };
+        let main = self
+            .supervisor
+            .status(&t.unit)
+            .and_then(|s| s.main_exit)
+            .and_then(|e| e.exit_code());
+        let code = status
+            .map(i32::from)
+            .or(main)
+            .unwrap_or(if failed { 1 } else { 0 });
+        report(format!(
+            "{}: {directive}=exit: the daemon exits with status {code}",
+            t.unit
+        ));
+        if self.exit_request.is_none() {
+            self.exit_request = Some((code, force));
+        }
+    }
+
     /// Moves everything the supervisor produced along: captured lines to the
     /// log pipe, state changes to run rows and the scheduler, finished jobs
     /// to waiting clients. Repeats while that causes more (a timer starting
@@ -464,6 +527,9 @@ impl State {
             // In the batch of the run rows: committed before any client
             // hears of the start.
             super::adopt::record_changes(self);
+            for t in &transitions {
+                self.emergency_action(t);
+            }
             for (unit, result) in applied.failures {
                 report(format!("{unit}: failed with result '{result}'"));
             }

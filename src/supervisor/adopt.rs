@@ -403,6 +403,13 @@ impl Supervisor {
             }
             _ => None,
         };
+        // Its directories and credentials, found where the killed daemon
+        // made them: released at the end of the run as if made here.
+        s.procs.run_environment = Some(Box::new(super::run_environment::adopted(
+            &name,
+            s.machine.unit().service.exec_context(),
+            &self.config.exec_roots,
+        )));
         // Its output, read again: the main process's pipes (else the
         // control process's), the run's own.
         let writer = request.main.as_ref().or(request.control.as_ref());

@@ -56,6 +56,11 @@ fn holds(c: &Condition, manager_env: &[(String, String)]) -> bool {
             Some((k, v)) => manager_env.iter().any(|(n, val)| n == k && val == v),
             None => manager_env.iter().any(|(n, _)| *n == c.value),
         },
+        kind => super::host_conditions::holds(
+            kind,
+            &c.value,
+            &super::host_conditions::HostFacts::read(),
+        ),
     };
     result != c.negate
 }

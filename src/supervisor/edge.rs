@@ -18,6 +18,7 @@ use super::kill::{self, KillScope, ProcessSet};
 use super::machine::{CommandSpec, Runtime};
 use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
+use super::run_environment;
 use super::spawn::{self, exit_code, Credentials};
 use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
@@ -183,7 +184,10 @@ impl Runtime for Edge<'_> {
             return Err(exit_code::EXEC);
         };
 
+        let context = s.exec_context();
         let user = match (&s.user, exec_chain::applies_credentials(cmd)) {
+            // DynamicUser=: User= names the dynamic user, in no database.
+            _ if context.dynamic_user => None,
             (Some(u), true) => Some(resolve_user(
                 u,
                 s.group.as_deref(),
@@ -212,6 +216,20 @@ impl Runtime for Edge<'_> {
             }
             _ => None,
         };
+        if let Some(pam) = &context.pam_name {
+            self.messages.push(format!(
+                "PAMName={pam}: PAM sessions are not supported by sundial"
+            ));
+            return Err(exit_code::PAM);
+        }
+        let user = match (context.dynamic_user, exec_chain::applies_credentials(cmd)) {
+            (true, true) => Some(self.dynamic_user(spec.unit)?),
+            _ => user,
+        };
+        if self.procs.run_environment.is_none() {
+            let env = self.prepare_run(spec.unit, user.as_ref())?;
+            self.procs.run_environment = Some(Box::new(env));
+        }
 
         let files = match environment::read_environment_files(&s.environment_files) {
             Ok(f) => f,
@@ -245,6 +263,12 @@ impl Runtime for Edge<'_> {
             own_uid,
             own_gid: nix::unistd::getegid().as_raw(),
             home: std::env::var_os("HOME").map(PathBuf::from),
+            run_environment: self
+                .procs
+                .run_environment
+                .as_ref()
+                .map(|e| e.variables())
+                .unwrap_or_default(),
         };
         let unit = spec.unit;
         let invocation_id = spec.invocation_id;
@@ -264,6 +288,7 @@ impl Runtime for Edge<'_> {
             );
             req.passed_fds = passed.fds.iter().map(|f| Arc::clone(&f.fd)).collect();
         }
+        req.privileges = self.privileges(s.exec_context(), cmd, &req)?;
         let tag = CaptureTag {
             unit: unit.name.as_str().to_owned(),
             invocation_id: invocation_id.to_owned(),
@@ -409,6 +434,126 @@ impl Runtime for Edge<'_> {
 }
 
 impl Edge<'_> {
+    /// The credentials of a `DynamicUser=` service: a uid of its own from
+    /// the dynamic range, its group the same number.
+    fn dynamic_user(&mut self, unit: &crate::unit::ServiceUnit) -> Result<ResolvedUser, i32> {
+        let s = &unit.service;
+        if !nix::unistd::geteuid().is_root() {
+            self.messages.push(
+                "DynamicUser=yes needs the daemon to run as root (sundial --system); not started"
+                    .into(),
+            );
+            return Err(exit_code::USER);
+        }
+        let name = unit.name.as_str();
+        let Some(uid) = run_environment::dynamic_uid(name, run_environment::uid_in_use) else {
+            self.messages
+                .push("DynamicUser=: every uid of 61184-65519 is taken".into());
+            return Err(exit_code::USER);
+        };
+        let mut groups = vec![uid];
+        for g in &s.supplementary_groups {
+            groups.push(lookup_group(g)?.as_raw());
+        }
+        Ok(ResolvedUser {
+            credentials: Credentials {
+                uid,
+                gid: uid,
+                groups,
+            },
+            name: run_environment::dynamic_user_name(name, s.user.as_deref()),
+            home: PathBuf::from("/"),
+            shell: PathBuf::from("/usr/sbin/nologin"),
+        })
+    }
+
+    /// Makes the run's directories and credentials, owned by the service's
+    /// user (`user`, or User= where this command does not change to it).
+    fn prepare_run(
+        &mut self,
+        unit: &crate::unit::ServiceUnit,
+        user: Option<&ResolvedUser>,
+    ) -> Result<run_environment::RunEnvironment, i32> {
+        let s = &unit.service;
+        let context = s.exec_context();
+        if context.directories.iter().all(|d| d.paths.is_empty())
+            && !context.has_credentials()
+            && context.encrypted_credentials.is_empty()
+        {
+            return Ok(run_environment::RunEnvironment {
+                dirs: Default::default(),
+                credentials: None,
+                preserve: context.runtime_directory_preserve,
+            });
+        }
+        let owner_user = match (user, &s.user) {
+            (Some(u), _) => Some(u.clone()),
+            (None, _) if context.dynamic_user => Some(self.dynamic_user(unit)?),
+            (None, Some(name)) => resolve_user(name, s.group.as_deref(), &[]).ok(),
+            (None, None) => None,
+        };
+        let owner = super::exec_dirs::Owner {
+            ids: owner_user
+                .map(|u| (u.credentials.uid, u.credentials.gid))
+                .filter(|ids| {
+                    *ids != (
+                        nix::unistd::geteuid().as_raw(),
+                        nix::unistd::getegid().as_raw(),
+                    )
+                }),
+            dynamic: context.dynamic_user,
+        };
+        run_environment::prepare(
+            unit.name.as_str(),
+            context,
+            &self.config.exec_roots,
+            owner,
+            self.config.passed_credentials.as_deref(),
+        )
+        .map_err(|f| {
+            self.messages.push(f.message);
+            f.exit_status
+        })
+    }
+
+    /// The capabilities, no_new_privs and scheduling of one command: all of
+    /// them for a plain command, scheduling alone for a `+` one (full
+    /// privileges).
+    fn privileges(
+        &mut self,
+        context: &crate::unit::exec_context::ExecContext,
+        cmd: &crate::unit::exec::ExecCommand,
+        req: &spawn::SpawnRequest,
+    ) -> Result<spawn::Privileges, i32> {
+        if !context.changes_process() {
+            // The common case: nothing to read about the daemon's own
+            // capabilities.
+            return Ok(spawn::Privileges {
+                ignore_sigpipe: context.ignore_sigpipe,
+                ..spawn::Privileges::NONE
+            });
+        }
+        let new_uid = req.credentials.as_ref().map(|c| c.uid);
+        let full = cmd.privileges == crate::unit::exec::ExecPrivileges::Full;
+        let planned =
+            super::privileges::plan(context, new_uid, &super::privileges::HostCaps::of_process());
+        match planned {
+            Ok(p) if full => Ok(spawn::Privileges {
+                oom_score_adj: p.oom_score_adj,
+                ioprio: p.ioprio,
+                scheduler: p.scheduler,
+                cpu_affinity: p.cpu_affinity,
+                ignore_sigpipe: p.ignore_sigpipe,
+                ..spawn::Privileges::NONE
+            }),
+            Ok(p) => Ok(p),
+            Err(e) => {
+                self.messages.push(format!("Not started: {e}"));
+                Err(e.exit_status())
+            }
+        }
+    }
+
     /// Makes the service's cgroups (v2 where cgroups are tracked, v1 where
     /// the hybrid layout's controllers are writable) and writes its
     /// resource limits into the hierarchy that has each controller.

@@ -55,6 +55,9 @@ pub struct ProcessSet {
     /// When the run's first process started (clock ticks since boot): a
     /// stray that started earlier is not the run's.
     pub since: Option<u64>,
+    /// The directories and credentials made for the run (see
+    /// `run_environment`), released when it ends.
+    pub run_environment: Option<Box<super::run_environment::RunEnvironment>>,
 }
 
 impl ProcessSet {

@@ -728,6 +728,13 @@ impl ServiceMachine {
         let scope = kill::scope(self.unit.service.kill_mode, final_kill);
         let signal = self.signal_for(phase);
         rt.kill(scope, signal, self.main_pid, self.control_pid());
+        // systemd (unit_kill_context): SendSIGHUP= follows the terminating
+        // signal, for shells and the like that only react to a hangup.
+        if self.unit.service.send_sighup
+            && matches!(phase, KillPhase::StopSigterm | KillPhase::FinalSigterm)
+        {
+            rt.kill(scope, Signal::HUP, self.main_pid, self.control_pid());
+        }
         if self.anything_left(phase, rt) {
             let deadline = Self::after(now, self.timeouts.stop);
             self.enter(ServiceState::Killing { phase, deadline });

@@ -14,11 +14,14 @@ mod cgroup_limits;
 mod cgroup_v1;
 mod conditions;
 mod control_group;
+mod credentials;
 mod edge;
 mod environment;
 mod exec_chain;
+pub mod exec_dirs;
 mod exit;
 mod glob;
+mod host_conditions;
 mod input;
 mod job_engine;
 mod journal;
@@ -29,10 +32,12 @@ mod notify;
 mod output;
 mod output_queue;
 mod ownership;
+mod privileges;
 mod procs;
 mod rate_limit;
 mod reaping;
 mod restart;
+mod run_environment;
 mod seccomp;
 mod snapshot;
 pub mod socket_fds;
@@ -136,6 +141,11 @@ pub struct SupervisorConfig {
     /// [`SupervisorConfig::set_named_cgroup`]): the subtree is made there
     /// instead of in the daemon's own cgroup.
     pub named_cgroup: Option<cgroup::Delegation>,
+    /// Where RuntimeDirectory=, StateDirectory= ... are made.
+    pub exec_roots: exec_dirs::ExecRoots,
+    /// The daemon's own `$CREDENTIALS_DIRECTORY` (LoadCredential=ID,
+    /// ImportCredential=).
+    pub passed_credentials: Option<PathBuf>,
 }
 
 impl SupervisorConfig {
@@ -157,6 +167,8 @@ impl SupervisorConfig {
             cgroups: true,
             default_tasks_max: None,
             named_cgroup: None,
+            exec_roots: exec_dirs::ExecRoots::system(std::path::Path::new("/")),
+            passed_credentials: run_environment::passed_credentials(),
         }
     }
 
@@ -830,6 +842,12 @@ impl Supervisor {
             });
             self.resources.ended.insert(name.to_owned(), usage);
         }
+        let released = s
+            .procs
+            .run_environment
+            .take()
+            .map(|env| run_environment::release(&env, restarting))
+            .unwrap_or_default();
         let cgroup = s.procs.cgroup.take();
         let v1 = std::mem::take(&mut s.procs.v1);
         s.procs = ProcessSet::default();
@@ -868,6 +886,9 @@ impl Supervisor {
         }
         let unit = Arc::clone(s.machine.unit());
         self.touch(name);
+        for problem in released {
+            self.log_manager(name, problem);
+        }
         if restarting {
             return;
         }

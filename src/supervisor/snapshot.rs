@@ -219,6 +219,11 @@ impl Supervisor {
                 oom_kills: None,
                 output_pipes: Default::default(),
                 since: None,
+                run_environment: Some(Box::new(super::run_environment::adopted(
+                    &s.name,
+                    service.machine.unit().service.exec_context(),
+                    &self.config.exec_roots,
+                ))),
             };
             service.capture = capture;
             service.activation = s.activation;

@@ -22,6 +22,7 @@ use nix::unistd::Pid;
 
 mod child;
 mod clone;
+pub mod privileges;
 mod raw;
 mod sandbox_child;
 
@@ -29,6 +30,7 @@ pub use sandbox_child::SandboxRequest;
 
 use child::exec_child;
 use clone::clone_exec;
+pub use privileges::Privileges;
 
 /// systemd's exit codes for a child that failed before exec (exit-status.h).
 pub mod exit_code {
@@ -37,16 +39,25 @@ pub mod exit_code {
     pub const EXEC: i32 = 203;
     pub const FDS: i32 = 202;
     pub const LIMITS: i32 = 205;
+    pub const OOM_ADJUST: i32 = 206;
     pub const SIGNAL_MASK: i32 = 207;
     pub const STDIN: i32 = 208;
     pub const STDOUT: i32 = 209;
+    pub const IOPRIO: i32 = 211;
+    pub const SECUREBITS: i32 = 213;
+    pub const SETSCHEDULER: i32 = 214;
+    pub const CPUAFFINITY: i32 = 215;
     pub const GROUP: i32 = 216;
     pub const USER: i32 = 217;
+    pub const CAPABILITIES: i32 = 218;
     pub const CGROUP: i32 = 219;
     pub const SETSID: i32 = 220;
     pub const STDERR: i32 = 222;
     pub const NAMESPACE: i32 = 226;
     pub const SECCOMP: i32 = 228;
+    pub const PAM: i32 = 224;
+    pub const NO_NEW_PRIVILEGES: i32 = 227;
+    pub const CREDENTIALS: i32 = 243;
 }
 
 /// Where one of the three standard streams of the child goes.
@@ -131,6 +142,9 @@ pub struct SpawnRequest {
     /// order, with `$LISTEN_PID` set to its own pid (sd_listen_fds(3)).
     /// The caller puts `$LISTEN_FDS` and `$LISTEN_FDNAMES` in `env`.
     pub passed_fds: Vec<Arc<OwnedFd>>,
+    /// Scheduling, capabilities, no_new_privs, SIGPIPE (see
+    /// [`privileges`]).
+    pub privileges: Privileges,
 }
 
 impl SpawnRequest {
@@ -156,6 +170,7 @@ impl SpawnRequest {
             exec_report: None,
             sandbox: None,
             passed_fds: Vec::new(),
+            privileges: Privileges::NONE,
         }
     }
 }
@@ -186,6 +201,7 @@ struct ChildSetup {
     controlling_terminal: Option<ControllingTerminal>,
     cgroup_procs: Vec<CString>,
     sandbox: Option<sandbox_child::SandboxImage>,
+    privileges: privileges::Prepared,
 }
 
 /// Everything the child reads between clone and exec, prepared and owned by
@@ -240,6 +256,7 @@ impl ChildImage {
                     sandbox_child::SandboxImage::new(sb, report)
                 })
                 .transpose()?,
+            privileges: privileges::Prepared::new(req.privileges.clone()),
         };
         let argv: Vec<CString> = req
             .argv
@@ -353,7 +370,10 @@ pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     let stdio = [pick(&req.stdin), pick(&req.stdout), pick(&req.stderr)];
     let image = ChildImage::new(&req, stdio)?;
     let forked_cgroup = !image.setup.cgroup_procs.is_empty() && req.cgroup_controllers;
-    let started = if image.setup.credentials.is_none() && !forked_cgroup {
+    let started = if image.setup.credentials.is_none()
+        && !forked_cgroup
+        && !image.setup.privileges.needs_fork()
+    {
         clone_exec(image)
     } else {
         fork_exec(&image)

@@ -163,6 +163,36 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                 u.stop_when_unneeded = b;
             }
         }
+        "RequiresMountsFor" => requires_mounts_for(u, cx, value),
+        // systemd: a job mode. sundial queues an OnFailure= unit's start as
+        // `replace` does, which is what `fail` and `replace-irreversibly`
+        // come to where no other job contends for the unit; the modes that
+        // act on other units are refused.
+        "OnFailureJobMode" => match value {
+            "fail" | "replace" | "replace-irreversibly" => {}
+            "isolate" | "flush" | "ignore-dependencies" | "ignore-requirements" => {
+                cx.warn(ValueError::Invalid(format!(
+                    "job mode '{value}' is not supported by sundial, using 'replace'"
+                )))
+            }
+            _ => cx.warn(ValueError::Invalid(format!(
+                "Failed to parse job mode, ignoring: {value}"
+            ))),
+        },
+        // sundial has no isolate: every unit is left alone by one already.
+        "IgnoreOnIsolate" => {
+            cx.bool(value);
+        }
+        "RefuseManualStart" => {
+            if let Some(b) = cx.bool(value) {
+                u.refuse_manual_start = b;
+            }
+        }
+        "RefuseManualStop" => {
+            if let Some(b) = cx.bool(value) {
+                u.refuse_manual_stop = b;
+            }
+        }
         "DefaultDependencies" => {
             if let Some(b) = cx.bool(value) {
                 u.default_dependencies = b;
@@ -179,21 +209,14 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                 expected: "inactive, inactive-or-failed",
             }),
         },
-        "SuccessAction" => match EmergencyAction::parse(value) {
-            // systemd 252 (parse_emergency_action): a user manager can only
-            // exit.
-            Some(action) if cx.specifiers.context.user_manager && !action.allowed_for_user() => {
-                cx.warn(ValueError::Invalid(format!(
-                    "in user mode specified as \"{value}\", using \"exit-force\" instead"
-                )));
-                u.success_action = EmergencyAction::ExitForce;
-            }
-            Some(action) => u.success_action = action,
-            None => cx.warn(ValueError::Enum {
-                value: value.to_owned(),
-                expected: EmergencyAction::NAMES,
-            }),
-        },
+        "SuccessAction" => emergency_action(cx, &mut u.success_action, value),
+        "FailureAction" => emergency_action(cx, &mut u.failure_action, value),
+        "SuccessActionExitStatus" => {
+            action_exit_status(cx, &mut u.success_action_exit_status, value)
+        }
+        "FailureActionExitStatus" => {
+            action_exit_status(cx, &mut u.failure_action_exit_status, value)
+        }
         "StartLimitBurst" => match value.parse::<u32>() {
             Ok(n) => u.start_limit_burst = Some(n),
             Err(_) => cx.warn(ValueError::Number(value.to_owned())),
@@ -201,6 +224,66 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         _ => return apply_condition(u, cx, value),
     }
     true
+}
+
+/// `RequiresMountsFor=`: ordered after the mount units of each path and
+/// of every directory above it, as systemd's
+/// `unit_add_mount_dependencies` does for the mount points the host has.
+/// sundial starts no mount units (the host's mounts are there or not), so
+/// no Requires= is added; the order shows in the unit's After= list.
+fn requires_mounts_for(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) {
+    for word in value.split_whitespace() {
+        let Some(path) = cx.expand(word) else {
+            continue;
+        };
+        if let Err(e) = check_abs_path(&path) {
+            cx.warn(e);
+            continue;
+        }
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        for depth in 0..=parts.len() {
+            let prefix = format!("/{}", parts[..depth].join("/"));
+            let name = format!("{}.mount", super::name::escape_path(&prefix));
+            if let Ok(n) = UnitName::parse(&name) {
+                if !u.after.contains(&n) {
+                    u.after.push(n);
+                }
+            }
+        }
+    }
+}
+
+/// `SuccessAction=`, `FailureAction=`.
+fn emergency_action(cx: &mut DirectiveCx<'_>, slot: &mut EmergencyAction, value: &str) {
+    match EmergencyAction::parse(value) {
+        // systemd 252 (parse_emergency_action): a user manager can only
+        // exit.
+        Some(action) if cx.specifiers.context.user_manager && !action.allowed_for_user() => {
+            cx.warn(ValueError::Invalid(format!(
+                "in user mode specified as \"{value}\", using \"exit-force\" instead"
+            )));
+            *slot = EmergencyAction::ExitForce;
+        }
+        Some(action) => *slot = action,
+        None => cx.warn(ValueError::Enum {
+            value: value.to_owned(),
+            expected: EmergencyAction::NAMES,
+        }),
+    }
+}
+
+/// `SuccessActionExitStatus=`: 0-255, empty for the unit's own.
+fn action_exit_status(cx: &mut DirectiveCx<'_>, slot: &mut Option<u8>, value: &str) {
+    if value.is_empty() {
+        *slot = None;
+        return;
+    }
+    match value.parse::<u8>() {
+        Ok(n) => *slot = Some(n),
+        Err(_) => cx.warn(ValueError::Invalid(format!(
+            "invalid exit status '{value}', expected 0..255"
+        ))),
+    }
 }
 
 fn apply_condition(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
@@ -389,4 +472,46 @@ fn apply_install_inner(i: &mut InstallSection, cx: &mut DirectiveCx<'_>, value: 
         _ => return false,
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::unit::test_text::service;
+    use crate::unit::unit::EmergencyAction;
+
+    fn unit_section(lines: &str) -> (crate::unit::UnitSection, Vec<String>) {
+        let (unit, diags) = service(
+            "t.service",
+            &format!("[Unit]\n{lines}\n[Service]\nExecStart=/bin/true\n"),
+        );
+        (unit.expect("loads").unit.clone(), diags)
+    }
+
+    #[test]
+    fn requires_mounts_for_orders_after_every_parent_s_mount_unit() {
+        let (u, diags) =
+            unit_section("RequiresMountsFor=/var/lib/pg /var\nRequiresMountsFor=relative");
+        let after: Vec<&str> = u.after.iter().map(|n| n.as_str()).collect();
+        assert_eq!(
+            after,
+            ["-.mount", "var.mount", "var-lib.mount", "var-lib-pg.mount"]
+        );
+        assert!(u.requires.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+    }
+
+    #[test]
+    fn refuse_manual_and_actions() {
+        let (u, diags) = unit_section(
+            "RefuseManualStart=yes\nRefuseManualStop=true\nFailureAction=exit\n\
+             FailureActionExitStatus=42\nSuccessActionExitStatus=300\nOnFailureJobMode=replace-irreversibly\n\
+             OnFailureJobMode=isolate\nIgnoreOnIsolate=yes",
+        );
+        assert!(u.refuse_manual_start && u.refuse_manual_stop);
+        assert_eq!(u.failure_action, EmergencyAction::Exit);
+        assert_eq!(u.failure_action_exit_status, Some(42));
+        assert_eq!(u.success_action_exit_status, None);
+        assert_eq!(diags.len(), 2, "300 and isolate: {diags:?}");
+        assert!(diags[1].contains("'isolate' is not supported"), "{diags:?}");
+    }
 }

@@ -2,9 +2,9 @@
 //! one row per hardening setting with systemd 252's weight and range
 //! (`analyze-security.c`), a badness from 0 (hardened) to the range, and an
 //! overall exposure from 0.0 to 10.0 with systemd's label. Settings sundial
-//! does not apply (capabilities, `NoNewPrivileges=`, `PrivateUsers=`,
-//! `IPAddressDeny=`, ...) count as not set, whatever the unit says: they
-//! protect nothing here.
+//! does not apply (`PrivateUsers=`, `IPAddressDeny=`, ...) count as not
+//! set, whatever the unit says: they protect nothing here. The capability
+//! rows are one row (the bounding set keeping CAP_SYS_ADMIN or not).
 
 use super::sandbox::{ProtectHome, ProtectProc, ProtectSystem, Sandbox, NAMESPACES};
 use super::service::NotifyAccess;
@@ -204,19 +204,33 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         flag(sb.memory_deny_write_execute),
         "Service cannot create writable executable memory mappings",
     );
+    let ec = s.exec_context();
     row(
         "NoNewPrivileges=",
         1000,
         1,
-        Some(1),
-        "Service processes may acquire new privileges (not applied by sundial)",
+        flag(ec.no_new_privileges),
+        if ec.no_new_privileges {
+            "Service processes cannot acquire new privileges"
+        } else {
+            "Service processes may acquire new privileges"
+        },
     );
+    // One row for the bounding set (systemd rates each capability on its
+    // own): CAP_SYS_ADMIN (21) kept is what counts most.
+    let keeps_sys_admin = ec
+        .capability_bounding_set
+        .is_none_or(|mask| mask & (1 << 21) != 0);
     row(
         "CapabilityBoundingSet=",
         1500,
         1,
-        Some(u64::from(privileged)),
-        "Service keeps every capability (capabilities are not applied by sundial)",
+        Some(u64::from(privileged && keeps_sys_admin)),
+        if keeps_sys_admin {
+            "Service keeps CAP_SYS_ADMIN in its bounding set"
+        } else {
+            "Service has no CAP_SYS_ADMIN in its bounding set"
+        },
     );
     let umask = s.umask;
     let (b, d) = if umask & 0o002 == 0 {

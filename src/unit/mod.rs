@@ -9,6 +9,7 @@ pub mod diag;
 pub mod directives;
 pub mod dropins;
 pub mod exec;
+pub mod exec_context;
 pub mod exit_status;
 pub mod exposure;
 pub mod extensions;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use sundial_calendar::Timespan;
 
 use super::exec::ExecCommand;
+use super::exec_context::ExecContext;
 use super::exit_status::ExitStatusSet;
 use super::install::InstallSection;
 use super::list::List;
@@ -404,6 +405,8 @@ pub struct ServiceSection {
     pub kill_signal: Signal,
     /// `SendSIGKILL=` (default yes).
     pub send_sigkill: bool,
+    /// `SendSIGHUP=` (default no): SIGHUP right after the KillSignal= round.
+    pub send_sighup: bool,
     /// `FinalKillSignal=` (default SIGKILL).
     pub final_kill_signal: Signal,
     /// `User=`
@@ -512,6 +515,10 @@ pub struct RareServiceOptions {
     pub io_weight: Option<u64>,
     /// The sandboxing directives (`PrivateTmp=`, `SystemCallFilter=`, ...).
     pub sandbox: Option<Box<super::sandbox::Sandbox>>,
+    /// Directories, credentials, privileges and scheduling
+    /// ([`ExecContext`]), boxed again: `None` for a service that sets none
+    /// of them.
+    pub exec_context: Option<Box<ExecContext>>,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -531,6 +538,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     cpu_shares: None,
     io_weight: None,
     sandbox: None,
+    exec_context: None,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order
@@ -576,6 +584,7 @@ impl Default for ServiceSection {
             kill_mode: KillMode::ControlGroup,
             kill_signal: Signal::TERM,
             send_sigkill: true,
+            send_sighup: false,
             final_kill_signal: Signal::KILL,
             user: None,
             group: None,
@@ -644,6 +653,20 @@ impl ServiceSection {
     /// was given.
     pub fn rare(&self) -> &RareServiceOptions {
         self.rare.as_deref().unwrap_or(&NO_RARE_OPTIONS)
+    }
+
+    /// The execution-environment directives ([`ExecContext`]), their
+    /// defaults when none was given.
+    pub fn exec_context(&self) -> &ExecContext {
+        static DEFAULT: ExecContext = ExecContext::DEFAULT;
+        self.rare().exec_context.as_deref().unwrap_or(&DEFAULT)
+    }
+
+    /// The execution-environment directives, to set one.
+    pub fn exec_context_mut(&mut self) -> &mut ExecContext {
+        self.rare_mut()
+            .exec_context
+            .get_or_insert_with(Box::default)
     }
 
     /// The rarely set options, to set one (their box is made on the first).

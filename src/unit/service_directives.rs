@@ -131,6 +131,7 @@ pub fn apply_service(
             cx.set(&mut s.final_kill_signal, v);
         }
         "SendSIGKILL" => set_bool(cx, &mut s.send_sigkill, value),
+        "SendSIGHUP" => set_bool(cx, &mut s.send_sighup, value),
         "User" => optional_user(cx, &mut s.user, value),
         "Group" => optional_user(cx, &mut s.group, value),
         "SupplementaryGroups" => {
@@ -336,7 +337,12 @@ pub fn apply_service(
                 }
             }
         }
-        _ => return false,
+        _ => {
+            if !super::exec_context::is_directive(key) {
+                return false;
+            }
+            return super::exec_context::apply(s.exec_context_mut(), cx, value);
+        }
     }
     true
 }

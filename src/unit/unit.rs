@@ -32,6 +32,35 @@ pub enum ConditionKind {
     Group,
     /// `…Environment=`: `NAME` or `NAME=value` in the manager's environment.
     Environment,
+    /// `…Capability=`: a capability in the daemon's bounding set.
+    Capability,
+    /// `…Virtualization=`: a boolean, `vm`, `container` or a technology.
+    Virtualization,
+    /// `…KernelCommandLine=`: a word or `key=value` of /proc/cmdline.
+    KernelCommandLine,
+    /// `…ACPower=`: a boolean, whether the machine is on mains power.
+    ACPower,
+    /// `…Security=`: `selinux`, `apparmor`, `smack`, `tomoyo`, `ima`,
+    /// `audit`, `uefi-secureboot`, `tpm2`, `cvm`.
+    Security,
+    /// `…FirstBoot=`: a boolean; /etc/machine-id missing or uninitialized.
+    FirstBoot,
+    /// `…NeedsUpdate=`: `/etc` or `/var` older than /usr.
+    NeedsUpdate,
+    /// `…Memory=`: a comparison with the machine's memory (`>=4G`).
+    Memory,
+    /// `…CPUs=`: a comparison with the CPUs the daemon may use.
+    CPUs,
+    /// `…OSRelease=`: `KEY=value` comparisons with /etc/os-release.
+    OSRelease,
+    /// `…Credential=`: a credential the daemon was given.
+    Credential,
+    /// `…Architecture=`: the machine's architecture in systemd's names.
+    Architecture,
+    /// `…Host=`: the host name (a glob) or machine id.
+    Host,
+    /// `…KernelVersion=`: comparisons with the kernel's release.
+    KernelVersion,
 }
 
 impl ConditionKind {
@@ -50,15 +79,38 @@ impl ConditionKind {
             "User" => ConditionKind::User,
             "Group" => ConditionKind::Group,
             "Environment" => ConditionKind::Environment,
+            "Capability" => ConditionKind::Capability,
+            "Virtualization" => ConditionKind::Virtualization,
+            "KernelCommandLine" => ConditionKind::KernelCommandLine,
+            "ACPower" => ConditionKind::ACPower,
+            "Security" => ConditionKind::Security,
+            "FirstBoot" => ConditionKind::FirstBoot,
+            "NeedsUpdate" => ConditionKind::NeedsUpdate,
+            "Memory" => ConditionKind::Memory,
+            "CPUs" => ConditionKind::CPUs,
+            "OSRelease" => ConditionKind::OSRelease,
+            "Credential" => ConditionKind::Credential,
+            "Architecture" => ConditionKind::Architecture,
+            "Host" => ConditionKind::Host,
+            "KernelVersion" => ConditionKind::KernelVersion,
             _ => return None,
         })
     }
 
     /// Whether the value must be an absolute path.
     pub fn takes_path(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            ConditionKind::User | ConditionKind::Group | ConditionKind::Environment
+            ConditionKind::PathExists
+                | ConditionKind::PathExistsGlob
+                | ConditionKind::PathIsDirectory
+                | ConditionKind::PathIsSymbolicLink
+                | ConditionKind::PathIsMountPoint
+                | ConditionKind::PathIsReadWrite
+                | ConditionKind::DirectoryNotEmpty
+                | ConditionKind::FileNotEmpty
+                | ConditionKind::FileIsExecutable
+                | ConditionKind::NeedsUpdate
         )
     }
 }
@@ -191,6 +243,10 @@ pub struct UnitSection {
     pub on_success: List<UnitName>,
     /// `StopWhenUnneeded=` (default no).
     pub stop_when_unneeded: bool,
+    /// `RefuseManualStart=`: only a dependency or a timer may start it.
+    pub refuse_manual_start: bool,
+    /// `RefuseManualStop=`: only a dependency may stop it.
+    pub refuse_manual_stop: bool,
     /// `DefaultDependencies=` (default yes).
     pub default_dependencies: bool,
     /// `StartLimitIntervalSec=` (also the legacy `StartLimitInterval=`);
@@ -205,8 +261,15 @@ pub struct UnitSection {
     pub asserts: List<Condition>,
     /// `CollectMode=`.
     pub collect_mode: CollectMode,
-    /// `SuccessAction=` (read, not carried out).
+    /// `SuccessAction=`: `exit` and `exit-force` are carried out.
     pub success_action: EmergencyAction,
+    /// `FailureAction=`: `exit` and `exit-force` are carried out.
+    pub failure_action: EmergencyAction,
+    /// `SuccessActionExitStatus=`: the daemon's exit status on
+    /// `SuccessAction=exit`; `None`: the unit's main process's.
+    pub success_action_exit_status: Option<u8>,
+    /// `FailureActionExitStatus=`.
+    pub failure_action_exit_status: Option<u8>,
 }
 
 impl UnitSection {
@@ -252,6 +315,8 @@ impl Default for UnitSection {
             on_failure: List::new(),
             on_success: List::new(),
             stop_when_unneeded: false,
+            refuse_manual_start: false,
+            refuse_manual_stop: false,
             default_dependencies: true,
             start_limit_interval: None,
             start_limit_burst: None,
@@ -259,6 +324,9 @@ impl Default for UnitSection {
             asserts: List::new(),
             collect_mode: CollectMode::Inactive,
             success_action: EmergencyAction::None,
+            failure_action: EmergencyAction::None,
+            success_action_exit_status: None,
+            failure_action_exit_status: None,
         }
     }
 }

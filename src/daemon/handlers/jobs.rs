@@ -99,6 +99,23 @@ pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::
         } else {
             None
         };
+        // systemd (unit_start/unit_stop for a job of the client's
+        // transaction): a dependency or a timer may still start it.
+        let refuses = state.units.get(&name).is_some_and(|u| {
+            let u = u.unit_section();
+            (verb != Verb::Stop && u.refuse_manual_start)
+                || (matches!(
+                    verb,
+                    Verb::Stop | Verb::Restart | Verb::TryRestart | Verb::ReloadOrRestart
+                ) && u.refuse_manual_stop)
+        }) && verb != Verb::Reload;
+        let refusal = refusal.or_else(|| {
+            refuses.then(|| {
+                format!(
+                    "Operation refused, unit {name} may be requested by dependency only (it is configured to refuse manual start/stop)."
+                )
+            })
+        });
         if let Some(cause) = refusal {
             return answer(
                 reply,

@@ -37,6 +37,8 @@ pub(super) struct Facts {
     pub(super) own_gid: u32,
     /// The daemon's $HOME (WorkingDirectory=~ without User=).
     pub(super) home: Option<PathBuf>,
+    /// $RUNTIME_DIRECTORY, $CREDENTIALS_DIRECTORY ... of the run.
+    pub(super) run_environment: Vec<(String, String)>,
 }
 
 /// The request for `spec`: program, argv with the environment expanded,
@@ -75,6 +77,7 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
     if let Some(a) = settings.activation {
         generated.extend(a.environment());
     }
+    generated.extend(facts.run_environment);
     generated.extend(spec.extra_env);
     let config = settings.config;
     let env = EnvLayers {
@@ -155,6 +158,7 @@ mod tests {
             own_uid: 0,
             own_gid: 0,
             home: Some(PathBuf::from("/root")),
+            run_environment: Vec::new(),
         }
     }
 

@@ -1425,3 +1425,26 @@ fn a_reload_command_killed_at_its_timeout_does_not_fail_the_service() {
         (S::Running, R::Success, R::Timeout)
     );
 }
+
+#[test]
+fn send_sighup_follows_the_terminating_signal_only() {
+    let mut h = harness("ExecStart=/bin/daemon\nSendSIGHUP=yes\nTimeoutStopSec=10");
+    h.start();
+    let main = h.main();
+    h.transitions();
+    h.trace();
+    h.stop();
+    assert_eq!(
+        h.trace(),
+        [
+            format!("kill All SIGTERM main={main} control=-"),
+            format!("kill All SIGHUP main={main} control=-"),
+        ]
+    );
+    h.advance(Duration::from_secs(10));
+    assert_eq!(
+        h.trace(),
+        [format!("kill All SIGKILL main={main} control=-")],
+        "no hangup with the final kill"
+    );
+}

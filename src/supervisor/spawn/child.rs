@@ -2,6 +2,7 @@
 //! streams, its execution environment, then execve. Only raw system calls
 //! ([`raw`]) on memory the parent prepared.
 
+use super::privileges;
 use super::raw::{self, sys, NSIG};
 use super::sandbox_child;
 use super::{exit_code, ChildImage, ChildSetup, ControllingTerminal};
@@ -174,6 +175,17 @@ unsafe fn child_setup(s: &ChildSetup) {
                 sys!(SYS_rt_sigaction, sig, default_action.as_ptr(), 0, NSIG / 8);
             }
         }
+        // IgnoreSIGPIPE=: the handler comes first in the kernel's sigaction.
+        if s.privileges.ignore_sigpipe() {
+            let ignore = [libc::SIG_IGN as u64, 0, 0, 0, 0, 0, 0, 0];
+            sys!(
+                SYS_rt_sigaction,
+                libc::SIGPIPE,
+                ignore.as_ptr(),
+                0,
+                NSIG / 8
+            );
+        }
         // Its own session and process group: the unit of killing.
         if raw::failed(sys!(SYS_setsid)) {
             raw::exit(exit_code::SETSID);
@@ -219,6 +231,8 @@ unsafe fn child_setup(s: &ChildSetup) {
         if let Some(sandbox) = &s.sandbox {
             sandbox_child::enter_namespaces(sandbox);
         }
+        privileges::apply_scheduling(&s.privileges);
+        privileges::apply_bounding(&s.privileges);
         if let Some(c) = &s.credentials {
             let ids = |nr, id: u32| raw::call(nr, raw::args([id as usize; 3]));
             let groups = [c.groups.len(), c.groups.as_ptr() as usize];
@@ -232,6 +246,7 @@ unsafe fn child_setup(s: &ChildSetup) {
                 raw::exit(exit_code::USER);
             }
         }
+        privileges::apply_ambient(&s.privileges);
         // After the credential change, as systemd does: the directory must be
         // reachable by the service's user.
         if let Some(dir) = &s.working_directory {
@@ -239,6 +254,7 @@ unsafe fn child_setup(s: &ChildSetup) {
                 raw::exit(exit_code::CHDIR);
             }
         }
+        privileges::apply_no_new_privs(&s.privileges);
         let empty: u64 = 0;
         if raw::failed(sys!(
             SYS_rt_sigprocmask,
