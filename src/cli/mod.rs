@@ -15,7 +15,6 @@ pub mod help;
 mod locale;
 pub mod man;
 pub mod pager;
-pub mod schedule_svg;
 pub mod security;
 pub mod simulate;
 mod time_common;

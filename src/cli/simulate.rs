@@ -13,11 +13,8 @@ use sundial_calendar::{timestamp, Timespan, Timestamp};
 
 use super::time_common::TimeEnv;
 use super::verify::{system_zones, UnitDirArgs};
-use crate::scheduler::clock::ClockSnapshot;
-use crate::scheduler::persistent::MemoryStamps;
-use crate::scheduler::random::{HostIdentity, SeededDraws, SplitMix64};
-use crate::scheduler::simulation::{SimStart, Simulation};
-use crate::scheduler::{Event, Scheduler, SchedulerConfig};
+use crate::scheduler::random::{HostIdentity, SplitMix64};
+use crate::scheduler::simulation::{simulate_window, SimStart, Window};
 use crate::unit::extensions::is_sundial_key;
 use crate::unit::{host, load_all, Diagnostic, Scope, TimerUnit};
 
@@ -153,41 +150,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let scope = args.dirs.scope();
-    let now = ClockSnapshot::booted_at(boot, from.saturating_since(boot));
     let host = HostIdentity {
         // The simulated boot is not this one: its ID comes from the seed, so
         // that the same seed prints the same starts after a reboot too.
         boot_id: simulated_boot_id(args.seed),
         ..host_identity(scope)
     };
-    let scheduler = Scheduler::new(
-        SchedulerConfig {
-            host,
-            zone: env.local.clone(),
-            startup: now,
-            in_container: false,
-            tick_usec: 1,
+    let starts = simulate_window(
+        &timers,
+        Window {
+            boot,
+            from,
+            until,
+            run_time,
         },
-        // Each delay a hash of the seed, the timer and the elapse: a shared
-        // stream of draws made one timer's delays depend on the others.
-        Box::new(SeededDraws::new(args.seed)),
+        &env.local,
+        host,
+        args.seed,
     );
-    let mut sim = Simulation::new(scheduler, now, run_time);
-    let mut stamps = MemoryStamps::new();
-    let mut starts = Vec::new();
-    for timer in timers.clone() {
-        sim.send(Event::Load(timer), &mut stamps);
-    }
-    for timer in &timers {
-        let event = Event::Start {
-            timer: timer.name.as_str().to_owned(),
-            stamp: None,
-            boot_stamp: None,
-            resume: None,
-        };
-        starts.extend(sim.send(event, &mut stamps));
-    }
-    starts.extend(sim.run_until(until, &mut stamps));
 
     if let Some(file) = &args.svg {
         let (run_times, run_times_from) = if run_time.is_zero() {
@@ -199,7 +179,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .collect();
             (every, format!("--run-time {}", args.run_time))
         };
-        let picture = super::schedule_svg::Schedule {
+        let picture = crate::schedule_picture::Schedule {
             starts: &starts,
             timers: timers
                 .iter()
@@ -210,7 +190,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             from,
             until,
         };
-        fs::write(file, super::schedule_svg::render(&picture, &env.local))
+        fs::write(file, crate::schedule_picture::render(&picture, &env.local))
             .with_context(|| format!("cannot write {}", file.display()))?;
     }
     let mut out = io::stdout().lock();

@@ -9,8 +9,12 @@ use std::collections::BTreeMap;
 use sundial_calendar::{Timespan, Timestamp};
 
 use super::clock::{Clock, ClockSnapshot, ManualClock};
-use super::persistent::StampStore;
+use super::persistent::{MemoryStamps, StampStore};
+use super::random::{HostIdentity, SeededDraws};
+use super::SchedulerConfig;
 use super::{Action, Event, Scheduler, Start};
+use crate::unit::TimerUnit;
+use std::sync::Arc;
 
 /// A start in the simulation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,4 +147,53 @@ impl Simulation {
         }
         starts
     }
+}
+/// The simulated window: the boot, the window, how long services run.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub boot: Timestamp,
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub run_time: Timespan,
+}
+
+/// Every start `timers` cause in `window`: the daemon starting at `from`
+/// with these timers, each started, on a manual clock.
+pub fn simulate_window(
+    timers: &[Arc<TimerUnit>],
+    window: Window,
+    zone: &sundial_calendar::Zone,
+    host: HostIdentity,
+    seed: u64,
+) -> Vec<SimStart> {
+    let now = ClockSnapshot::booted_at(window.boot, window.from.saturating_since(window.boot));
+    let scheduler = Scheduler::new(
+        SchedulerConfig {
+            host,
+            zone: zone.clone(),
+            startup: now,
+            in_container: false,
+            tick_usec: 1,
+        },
+        // Each delay a hash of the seed, the timer and the elapse: a shared
+        // stream of draws made one timer's delays depend on the others.
+        Box::new(SeededDraws::new(seed)),
+    );
+    let mut sim = Simulation::new(scheduler, now, window.run_time);
+    let mut stamps = MemoryStamps::new();
+    let mut starts = Vec::new();
+    for timer in timers {
+        sim.send(Event::Load(timer.clone()), &mut stamps);
+    }
+    for timer in timers {
+        let event = Event::Start {
+            timer: timer.name.as_str().to_owned(),
+            stamp: None,
+            boot_stamp: None,
+            resume: None,
+        };
+        starts.extend(sim.send(event, &mut stamps));
+    }
+    starts.extend(sim.run_until(window.until, &mut stamps));
+    starts
 }

@@ -1,4 +1,5 @@
-//! The picture of a schedule (`sundial simulate --svg FILE`): one row per
+//! The picture of a schedule (`sundial simulate --svg FILE`, and the
+//! dashboard's): one row per
 //! timer over the window, a mark at each elapse, the RandomizedDelaySec=
 //! window it could fall in, a bar for how long its service is expected to
 //! run, overlapping runs of one unit in red, and the local clock's changes
