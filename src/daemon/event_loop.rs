@@ -38,6 +38,7 @@ enum Wake {
     Crontab(io::Result<()>),
     ReexecDeadline,
     Backlog,
+    Path(super::path_watch::PathWake),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -129,6 +130,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             () = sleep_until(flush_at) => Wake::Flush,
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
+            p = state.path_units.next_wake() => Wake::Path(p),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
@@ -187,6 +189,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             }
             // Looked at below, as after every wake-up.
             Wake::ReexecDeadline => {}
+            Wake::Path(wake) => super::path_watch::woke(state, wake),
             Wake::Backlog => {
                 state.start_backlogged();
                 handlers::work_slice(state);

@@ -36,6 +36,7 @@ pub mod localtime;
 pub mod lock;
 pub mod manager_env;
 pub mod output;
+pub mod path_watch;
 pub mod paths;
 pub mod reexec;
 pub mod reload;
@@ -244,6 +245,7 @@ async fn start(
         crontabs,
         reexec: reexec::Reexec::new(Some(socket.listener_fd)),
         backlog: backlog::Backlog::default(),
+        path_units: path_watch::PathUnits::default(),
     };
 
     let reexecuted = handover.is_some();
@@ -641,6 +643,11 @@ fn start_default_targets(state: &mut State) {
             UnitType::Service => {
                 let by = Activation::dependency("default.target");
                 if let Err(e) = state.supervisor.start_with(&name, by) {
+                    report(format!("{name}: cannot start: {e}"));
+                }
+            }
+            UnitType::Path => {
+                if let Err(e) = path_watch::start(state, &name) {
                     report(format!("{name}: cannot start: {e}"));
                 }
             }

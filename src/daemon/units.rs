@@ -16,9 +16,15 @@ use crate::unit::{
 };
 
 /// The targets whose wants the daemon starts when it starts: systemd's
-/// default.target (usually multi-user.target) and timers.target, which
-/// `WantedBy=timers.target` timers link into.
-pub const START_TARGETS: [&str; 3] = ["default.target", "multi-user.target", "timers.target"];
+/// default.target (usually multi-user.target), timers.target, which
+/// `WantedBy=timers.target` timers link into, and paths.target, which
+/// `WantedBy=paths.target` path units link into.
+pub const START_TARGETS: [&str; 4] = [
+    "default.target",
+    "multi-user.target",
+    "timers.target",
+    "paths.target",
+];
 
 /// Where the daemon reads unit files, and what it finds there:
 /// `/etc/sundial/system (2 unit files), /usr/lib/sundial/system (missing)`,

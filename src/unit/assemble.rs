@@ -14,6 +14,7 @@ use super::known_directives;
 use super::lexer::{Entry, Lexed};
 use super::list::List;
 use super::name::{UnitName, UnitType};
+use super::path_unit::{apply_path, PathSection, PathUnit};
 use super::service::{
     RestartPolicy, ServiceSection, ServiceType, ServiceUnit, StandardInput, StandardOutput,
 };
@@ -48,6 +49,8 @@ pub enum Unit {
     Timer(Arc<TimerUnit>),
     /// A `.target`.
     Target(Arc<TargetUnit>),
+    /// A `.path`.
+    Path(Arc<PathUnit>),
 }
 
 impl Unit {
@@ -57,6 +60,7 @@ impl Unit {
             Unit::Service(s) => &s.name,
             Unit::Timer(t) => &t.name,
             Unit::Target(t) => &t.name,
+            Unit::Path(p) => &p.name,
         }
     }
 
@@ -66,6 +70,7 @@ impl Unit {
             Unit::Service(s) => &s.unit,
             Unit::Timer(t) => &t.unit,
             Unit::Target(t) => &t.unit,
+            Unit::Path(p) => &p.unit,
         }
     }
 
@@ -76,6 +81,7 @@ impl Unit {
             Unit::Service(s) => &mut Arc::make_mut(s).unit,
             Unit::Timer(t) => &mut Arc::make_mut(t).unit,
             Unit::Target(t) => &mut Arc::make_mut(t).unit,
+            Unit::Path(p) => &mut Arc::make_mut(p).unit,
         }
     }
 
@@ -85,6 +91,7 @@ impl Unit {
             Unit::Service(s) => &s.install,
             Unit::Timer(t) => &t.install,
             Unit::Target(t) => &t.install,
+            Unit::Path(p) => &p.install,
         }
     }
 
@@ -94,6 +101,7 @@ impl Unit {
             Unit::Service(s) => &s.source,
             Unit::Timer(t) => &t.source,
             Unit::Target(t) => &t.source,
+            Unit::Path(p) => &p.source,
         }
     }
 
@@ -103,6 +111,7 @@ impl Unit {
             Unit::Service(s) => &mut Arc::make_mut(s).source,
             Unit::Timer(t) => &mut Arc::make_mut(t).source,
             Unit::Target(t) => &mut Arc::make_mut(t).source,
+            Unit::Path(p) => &mut Arc::make_mut(p).source,
         }
     }
 }
@@ -146,6 +155,7 @@ pub fn assemble(
         own_section: match kind {
             UnitType::Service => Some("Service"),
             UnitType::Timer => Some("Timer"),
+            UnitType::Path => Some("Path"),
             UnitType::Target | UnitType::Other => None,
         },
     };
@@ -185,6 +195,7 @@ pub fn assemble(
         mut install,
         mut timer,
         mut service,
+        path,
         flags,
     } = sections;
 
@@ -246,6 +257,29 @@ pub fn assemble(
                 triggers,
             }))
         }
+        UnitType::Path => {
+            if path.specs.is_empty() {
+                fail(format!("{name}: Path unit lacks path setting. Refusing."));
+            }
+            let triggers = match &path.unit {
+                Some(u) => u.clone(),
+                None => match name.with_suffix("service") {
+                    Ok(n) => n,
+                    Err(e) => {
+                        fail(format!("{name}: {e}"));
+                        name.clone()
+                    }
+                },
+            };
+            Unit::Path(Arc::new(PathUnit {
+                name: name.clone(),
+                source,
+                unit,
+                path,
+                install,
+                triggers,
+            }))
+        }
         UnitType::Target | UnitType::Other => Unit::Target(Arc::new(TargetUnit {
             name: name.clone(),
             source,
@@ -264,6 +298,7 @@ struct Sections {
     install: InstallSection,
     timer: TimerSection,
     service: ServiceSection,
+    path: PathSection,
     flags: ServiceFlags,
 }
 
@@ -354,6 +389,7 @@ impl ReadCx<'_> {
             "Unit" => apply_unit(&mut s.unit, &mut cx, value),
             "Install" => apply_install(&mut s.install, &mut cx, value),
             "Timer" => apply_timer(&mut s.timer, &mut cx, value),
+            "Path" => apply_path(&mut s.path, &mut cx, value),
             "Service" => {
                 apply_service(&mut s.service, &mut s.flags, &mut cx, value)
                     // systemd still reads the legacy start-limit settings

@@ -390,6 +390,20 @@ pub const TIMER: &[&str] = &[
     "WakeSystem",
 ];
 
+/// `[Path]` directives of systemd 252 (sorted).
+pub const PATH: &[&str] = &[
+    "DirectoryMode",
+    "DirectoryNotEmpty",
+    "MakeDirectory",
+    "PathChanged",
+    "PathExists",
+    "PathExistsGlob",
+    "PathModified",
+    "TriggerLimitBurst",
+    "TriggerLimitIntervalSec",
+    "Unit",
+];
+
 /// `[Install]` directives of systemd 252 (sorted).
 pub const INSTALL: &[&str] = &["Alias", "Also", "DefaultInstance", "RequiredBy", "WantedBy"];
 
@@ -399,6 +413,7 @@ pub fn is_known(section: &str, key: &str) -> bool {
         "Unit" => UNIT,
         "Service" => SERVICE,
         "Timer" => TIMER,
+        "Path" => PATH,
         "Install" => INSTALL,
         _ => return false,
     };
@@ -409,7 +424,13 @@ pub fn is_known(section: &str, key: &str) -> bool {
 mod tests {
     #[test]
     fn lists_are_sorted_for_binary_search() {
-        for list in [super::UNIT, super::SERVICE, super::TIMER, super::INSTALL] {
+        for list in [
+            super::UNIT,
+            super::SERVICE,
+            super::TIMER,
+            super::PATH,
+            super::INSTALL,
+        ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]));
         }
         assert!(super::is_known("Service", "ProtectSystem"));

@@ -13,7 +13,9 @@ pub enum UnitType {
     Timer,
     /// `.target`
     Target,
-    /// Any other systemd unit type (`.socket`, `.mount`, `.path`, …): valid as a
+    /// `.path`
+    Path,
+    /// Any other systemd unit type (`.socket`, `.mount`, …): valid as a
     /// dependency name, never loaded by sundial.
     Other,
 }
@@ -25,9 +27,10 @@ impl UnitType {
             "service" => Some(UnitType::Service),
             "timer" => Some(UnitType::Timer),
             "target" => Some(UnitType::Target),
+            "path" => Some(UnitType::Path),
             // systemd's other unit types: names of these are valid in
             // dependencies even though sundial does not run them.
-            "socket" | "device" | "mount" | "automount" | "swap" | "path" | "slice" | "scope" => {
+            "socket" | "device" | "mount" | "automount" | "swap" | "slice" | "scope" => {
                 Some(UnitType::Other)
             }
             _ => None,

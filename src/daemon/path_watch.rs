@@ -1,0 +1,597 @@
+//! `.path` units in the daemon: the inotify watches, the looks at the
+//! filesystem, and the glue between [`PathTrigger`] and the supervisor.
+//!
+//! Each path spec has its own inotify descriptor, as in systemd: the path
+//! itself is watched with the spec's flags once it exists, the deepest
+//! existing directory on the way to it with "something appeared" flags
+//! until then, and the directories above that only for being moved away.
+//! After every event the watches are laid again along the path (new
+//! watches first, stale ones removed after, so no event falls between),
+//! and the conditions are looked at. The descriptors belong to the event
+//! loop's state; the loop waits on all of them at once.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::future::poll_fn;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::task::Poll;
+
+use nix::errno::Errno;
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
+use tokio::io::unix::AsyncFd;
+
+use super::localtime::InotifyFd;
+use super::state::{report, State};
+use crate::activation::Activation;
+use crate::path_trigger::{Facts, PathAction, PathEvent, PathState, PathTrigger};
+use crate::scheduler::clock::ClockId;
+use crate::unit::{PathCondition, PathSpec, PathUnit, Unit, UnitType};
+
+/// systemd (path.c, flags_table): what the path itself is watched for.
+fn spec_flags(condition: PathCondition) -> AddWatchFlags {
+    use AddWatchFlags as F;
+    let base = F::IN_DELETE_SELF | F::IN_MOVE_SELF | F::IN_ATTRIB;
+    let changed =
+        base | F::IN_CLOSE_WRITE | F::IN_CREATE | F::IN_DELETE | F::IN_MOVED_FROM | F::IN_MOVED_TO;
+    match condition {
+        PathCondition::Exists | PathCondition::ExistsGlob => base,
+        PathCondition::Changed => changed,
+        PathCondition::Modified => changed | F::IN_MODIFY,
+        PathCondition::DirectoryNotEmpty => base | F::IN_CREATE | F::IN_MOVED_TO,
+    }
+}
+
+/// systemd: what the deepest existing directory on the way is watched for.
+fn parent_flags() -> AddWatchFlags {
+    use AddWatchFlags as F;
+    F::IN_MOVE_SELF | F::IN_DELETE_SELF | F::IN_ATTRIB | F::IN_CREATE | F::IN_MOVED_TO
+}
+
+/// One spec's inotify descriptor and its watches.
+#[derive(Debug)]
+struct SpecWatch {
+    fd: AsyncFd<InotifyFd>,
+    /// The watch on the path itself, while it exists.
+    primary: Option<WatchDescriptor>,
+    /// Every watch laid.
+    wds: Vec<WatchDescriptor>,
+}
+
+impl SpecWatch {
+    fn new(spec: &PathSpec) -> io::Result<SpecWatch> {
+        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+        // SAFETY: the Inotify owns its descriptor (an OwnedFd it never
+        // replaces) and closes it only when dropped, with the AsyncFd.
+        let fd = unsafe { AsyncFd::register(InotifyFd(inotify)) }.map_err(|e| e.into_parts().1)?;
+        let mut watch = SpecWatch {
+            fd,
+            primary: None,
+            wds: Vec::new(),
+        };
+        watch.lay(spec)?;
+        Ok(watch)
+    }
+
+    /// Lays the watches along the path as it is now (systemd's
+    /// `path_spec_watch`, without closing the descriptor in between).
+    fn lay(&mut self, spec: &PathSpec) -> io::Result<()> {
+        let inotify = &self.fd.get_ref().0;
+        let prefixes = prefixes(&spec.path);
+        let mut laid = Vec::with_capacity(prefixes.len());
+        let mut primary = None;
+        for (i, prefix) in prefixes.iter().enumerate() {
+            let full = i + 1 == prefixes.len();
+            let flags = if full {
+                spec_flags(spec.condition)
+            } else {
+                parent_flags()
+            };
+            match inotify.add_watch(prefix.as_path(), flags) {
+                Ok(wd) => laid.push(wd),
+                // Not there (yet), or not ours to look into: the watch
+                // ends at the deepest directory that is.
+                Err(Errno::ENOENT | Errno::EACCES | Errno::ENOTDIR | Errno::ELOOP) => break,
+                Err(e) => return Err(e.into()),
+            }
+            // The one above only matters if it moves away (systemd).
+            if i > 0 {
+                let _ = inotify.add_watch(prefixes[i - 1].as_path(), AddWatchFlags::IN_MOVE_SELF);
+            }
+            if full {
+                primary = laid.last().copied();
+            }
+        }
+        for old in &self.wds {
+            if !laid.contains(old) {
+                // Already gone with its inode, or removed now.
+                let _ = inotify.rm_watch(*old);
+            }
+        }
+        self.wds = laid;
+        self.primary = primary;
+        Ok(())
+    }
+
+    /// Reads what is queued; `None` when nothing is (or only the removal
+    /// of watches), else whether an event concerned the path itself (or
+    /// events were lost).
+    fn drain(&self) -> io::Result<Option<bool>> {
+        let mut seen = None;
+        loop {
+            match self.fd.get_ref().0.read_events() {
+                Ok(events) => {
+                    for e in events {
+                        if e.mask == AddWatchFlags::IN_IGNORED {
+                            continue;
+                        }
+                        let own = e.mask.contains(AddWatchFlags::IN_Q_OVERFLOW)
+                            || Some(e.wd) == self.primary;
+                        seen = Some(seen.unwrap_or(false) || own);
+                    }
+                }
+                Err(Errno::EAGAIN) => return Ok(seen),
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// `/`, `/a`, `/a/b` for `/a/b`.
+fn prefixes(path: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = path.ancestors().map(Path::to_path_buf).collect();
+    out.reverse();
+    out
+}
+
+/// One path unit the daemon knows.
+#[derive(Debug)]
+struct Entry {
+    unit: Arc<PathUnit>,
+    trigger: PathTrigger,
+    /// One per spec while the unit is active.
+    watches: Vec<Option<SpecWatch>>,
+    /// When it last became active or inactive.
+    changed_usec: Option<i64>,
+}
+
+/// What woke the loop: an event for spec `spec` of `unit`.
+#[derive(Debug)]
+pub struct PathWake {
+    unit: String,
+    spec: usize,
+    /// The event was on the path itself (or events were lost).
+    own: bool,
+    error: Option<io::Error>,
+}
+
+/// The path units and their watches.
+#[derive(Debug, Default)]
+pub struct PathUnits {
+    entries: BTreeMap<String, Entry>,
+}
+
+/// What `status` and `list-paths` show of a path unit.
+#[derive(Debug, Clone)]
+pub struct PathView {
+    /// Its state.
+    pub state: PathState,
+    /// Its specs.
+    pub specs: Vec<PathSpec>,
+    /// The unit it starts.
+    pub triggers: String,
+    /// When it last became active or inactive (µs of the wall clock).
+    pub changed_usec: Option<i64>,
+}
+
+impl PathUnits {
+    /// Waits for an event on any watch of any active path unit.
+    pub async fn next_wake(&mut self) -> PathWake {
+        let entries = &self.entries;
+        poll_fn(|cx| {
+            for (name, entry) in entries {
+                for (spec, watch) in entry.watches.iter().enumerate() {
+                    let Some(watch) = watch else { continue };
+                    loop {
+                        match watch.fd.poll_read_ready(cx) {
+                            Poll::Pending => break,
+                            Poll::Ready(Err(e)) => {
+                                return Poll::Ready(PathWake {
+                                    unit: name.clone(),
+                                    spec,
+                                    own: false,
+                                    error: Some(e),
+                                })
+                            }
+                            Poll::Ready(Ok(mut guard)) => {
+                                let drained = watch.drain();
+                                guard.clear_ready();
+                                match drained {
+                                    Ok(None) => continue,
+                                    Ok(Some(own)) => {
+                                        return Poll::Ready(PathWake {
+                                            unit: name.clone(),
+                                            spec,
+                                            own,
+                                            error: None,
+                                        })
+                                    }
+                                    Err(e) => {
+                                        return Poll::Ready(PathWake {
+                                            unit: name.clone(),
+                                            spec,
+                                            own: false,
+                                            error: Some(e),
+                                        })
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// The state of `name`, if it is a path unit the daemon knows.
+    pub fn state(&self, name: &str) -> Option<PathState> {
+        self.entries.get(name).map(|e| e.trigger.state())
+    }
+
+    /// What status and list-paths show of `name`.
+    pub fn view(&self, name: &str) -> Option<PathView> {
+        self.entries.get(name).map(|e| PathView {
+            state: e.trigger.state(),
+            specs: e.trigger.specs().to_vec(),
+            triggers: e.unit.triggers.as_str().to_owned(),
+            changed_usec: e.changed_usec,
+        })
+    }
+
+    /// The path units known, by name.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// The path units that start `unit`.
+    pub fn triggered_by(&self, unit: &str) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e.unit.triggers.as_str() == unit)
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+}
+
+/// What the filesystem shows for each spec (see [`Facts::observed`]).
+fn observe(specs: &[PathSpec]) -> Vec<bool> {
+    specs
+        .iter()
+        .map(|s| match s.condition {
+            PathCondition::Exists | PathCondition::Changed | PathCondition::Modified => {
+                s.path.exists()
+            }
+            PathCondition::ExistsGlob => glob_exists(&s.path),
+            // systemd: anything but "missing" or "empty" counts as not empty.
+            PathCondition::DirectoryNotEmpty => match std::fs::read_dir(&s.path) {
+                Ok(mut entries) => entries.next().is_some(),
+                Err(e) => !matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ),
+            },
+        })
+        .collect()
+}
+
+/// Whether a glob matches a path (the C library's `glob`, as systemd).
+fn glob_exists(pattern: &Path) -> bool {
+    let Ok(pattern) = CString::new(pattern.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: glob_t is plain data that glob() fills; globfree() releases
+    // what glob() allocated, once, whatever glob() returned.
+    unsafe {
+        let mut found: libc::glob_t = std::mem::zeroed();
+        let r = libc::glob(pattern.as_ptr(), libc::GLOB_NOSORT, None, &mut found);
+        let any = r == 0 && found.gl_pathc > 0;
+        libc::globfree(&mut found);
+        any
+    }
+}
+
+/// Whether the unit `name` is active, activating or deactivating.
+fn unit_active(state: &State, name: &str) -> bool {
+    !state.active_state(name).0.is_inactive_or_failed()
+}
+
+/// Feeds `event` to the path unit `name` with the facts as they are now,
+/// and carries out what it returns.
+fn feed(state: &mut State, name: &str, event: PathEvent) {
+    let Some(entry) = state.path_units.entries.get(name) else {
+        return;
+    };
+    let triggers = entry.unit.triggers.as_str().to_owned();
+    let observed = observe(entry.trigger.specs());
+    let facts = Facts {
+        observed: &observed,
+        unit_active: unit_active(state, &triggers),
+        now_usec: state.now().usec(ClockId::Monotonic),
+    };
+    let now = state.now().realtime.as_usec();
+    let Some(entry) = state.path_units.entries.get_mut(name) else {
+        return;
+    };
+    let actions = entry.trigger.handle(event, &facts);
+    if !entry.trigger.state().is_active() {
+        entry.watches.clear();
+    }
+    for action in actions {
+        match action {
+            PathAction::StartUnit { path } => {
+                let by = Activation::Path {
+                    unit: name.to_owned(),
+                    path: Some(path),
+                };
+                if let Err(e) = state.supervisor.start_with(&triggers, by) {
+                    report(format!("{name}: failed to queue {triggers}: {e}"));
+                    feed(state, name, PathEvent::StartFailed);
+                    return;
+                }
+            }
+            PathAction::StateChanged { from, to } => {
+                if from.is_active() != to.is_active() {
+                    if let Some(entry) = state.path_units.entries.get_mut(name) {
+                        entry.changed_usec = Some(now);
+                    }
+                }
+                if state.debug {
+                    report(format!("{name}: {from} -> {to}"));
+                }
+            }
+            PathAction::Warn(message) => report(format!("{name}: {message}")),
+        }
+    }
+}
+
+/// `start NAME.path`: creates the directories if asked, lays the watches,
+/// then looks (systemd watches first, so nothing falls between).
+pub fn start(state: &mut State, name: &str) -> Result<(), String> {
+    let unit = match state.units.get(name) {
+        Some(Unit::Path(p)) => Arc::clone(p),
+        _ => return Err(format!("Unit {name} not loaded.")),
+    };
+    let entry = state
+        .path_units
+        .entries
+        .entry(name.to_owned())
+        .or_insert_with(|| Entry {
+            trigger: PathTrigger::new(&unit.path),
+            unit: Arc::clone(&unit),
+            watches: Vec::new(),
+            changed_usec: None,
+        });
+    if entry.trigger.state().is_active() {
+        return Ok(());
+    }
+    if entry.unit != unit {
+        entry.trigger = PathTrigger::new(&unit.path);
+        entry.unit = Arc::clone(&unit);
+    }
+    if unit.path.make_directory {
+        make_directories(name, &unit);
+    }
+    let mut watches = Vec::with_capacity(unit.path.specs.len());
+    for spec in &unit.path.specs {
+        match SpecWatch::new(spec) {
+            Ok(w) => watches.push(Some(w)),
+            Err(e) => return Err(format!("cannot watch {}: {e}", spec.path.display())),
+        }
+    }
+    entry.watches = watches;
+    feed(state, name, PathEvent::Start);
+    Ok(())
+}
+
+/// systemd (path_mkdir): `MakeDirectory=` creates the directories of
+/// every spec but `PathExists=` and `PathExistsGlob=`.
+fn make_directories(name: &str, unit: &PathUnit) {
+    for spec in &unit.path.specs {
+        if matches!(
+            spec.condition,
+            PathCondition::Exists | PathCondition::ExistsGlob
+        ) {
+            continue;
+        }
+        let made = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(unit.path.directory_mode)
+            .create(&spec.path);
+        if let Err(e) = made {
+            report(format!(
+                "{name}: MakeDirectory=: cannot create {}: {e}",
+                spec.path.display()
+            ));
+        }
+    }
+}
+
+/// `stop NAME.path`.
+pub fn stop(state: &mut State, name: &str) {
+    feed(state, name, PathEvent::Stop);
+}
+
+/// An inotify event came for a spec: the watches are laid again, then the
+/// unit is told.
+pub fn woke(state: &mut State, wake: PathWake) {
+    let Some(entry) = state.path_units.entries.get_mut(&wake.unit) else {
+        return;
+    };
+    if let Some(e) = wake.error {
+        report(format!(
+            "{}: stopped watching {}: {e}",
+            wake.unit,
+            entry.unit.path.specs[wake.spec].path.display()
+        ));
+        entry.watches[wake.spec] = None;
+        return;
+    }
+    let spec = &entry.unit.path.specs[wake.spec];
+    if let Some(Some(watch)) = entry.watches.get_mut(wake.spec) {
+        if let Err(e) = watch.lay(spec) {
+            report(format!(
+                "{}: cannot watch {}: {e}",
+                wake.unit,
+                spec.path.display()
+            ));
+        }
+    }
+    let event = if wake.own && !spec.condition.is_level() {
+        PathEvent::Changed { spec: wake.spec }
+    } else {
+        PathEvent::Recheck
+    };
+    feed(state, &wake.unit, event);
+    state.settle();
+}
+
+/// The unit `unit` changed (or a start of it ended): the path units that
+/// start it are told.
+pub fn unit_changed(state: &mut State, unit: &str) {
+    for name in state.path_units.triggered_by(unit) {
+        feed(state, &name, PathEvent::UnitChanged);
+    }
+}
+
+/// After daemon-reload: a path unit whose file is gone stops; one whose
+/// definition changed starts again with it.
+pub fn reload(state: &mut State) {
+    let names: Vec<String> = state.path_units.names().map(str::to_owned).collect();
+    for name in names {
+        let Some(entry) = state.path_units.entries.get(&name) else {
+            continue;
+        };
+        let active = entry.trigger.state().is_active();
+        match state.units.get(&name) {
+            Some(Unit::Path(new)) if **new == *entry.unit => {}
+            Some(Unit::Path(_)) => {
+                stop(state, &name);
+                state.path_units.entries.remove(&name);
+                if active {
+                    if let Err(e) = start(state, &name) {
+                        report(format!("{name}: {e}"));
+                    }
+                }
+            }
+            _ => {
+                if active {
+                    report(format!(
+                        "{name}: unit file removed or masked, stopping the path unit"
+                    ));
+                }
+                stop(state, &name);
+                state.path_units.entries.remove(&name);
+            }
+        }
+    }
+}
+
+/// Whether `name` names a path unit.
+pub fn is_path_unit(name: &str) -> bool {
+    crate::unit::UnitName::parse(name).is_ok_and(|n| n.unit_type() == UnitType::Path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn spec(condition: PathCondition, path: &Path) -> PathSpec {
+        PathSpec {
+            condition,
+            path: path.to_path_buf(),
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    }
+
+    /// Waits for the next readiness of `watch` and drains it.
+    async fn next(watch: &SpecWatch) -> Option<bool> {
+        let wait = async {
+            loop {
+                let mut guard = watch.fd.readable().await.expect("readable");
+                let drained = watch.drain().expect("drain");
+                guard.clear_ready();
+                if drained.is_some() {
+                    return drained;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), wait)
+            .await
+            .ok()
+            .flatten()
+    }
+
+    #[test]
+    fn the_watch_follows_a_path_that_appears_level_by_level() {
+        runtime().block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let target = dir.path().join("a/b/file");
+            let s = spec(PathCondition::Changed, &target);
+            let mut watch = SpecWatch::new(&s).unwrap();
+            assert_eq!(watch.primary, None);
+            std::fs::create_dir(dir.path().join("a")).unwrap();
+            assert_eq!(next(&watch).await, Some(false), "a parent appeared");
+            watch.lay(&s).unwrap();
+            std::fs::create_dir(dir.path().join("a/b")).unwrap();
+            assert_eq!(next(&watch).await, Some(false));
+            watch.lay(&s).unwrap();
+            std::fs::write(&target, b"x").unwrap();
+            assert_eq!(next(&watch).await, Some(false), "created in its parent");
+            watch.lay(&s).unwrap();
+            assert!(watch.primary.is_some(), "the file itself is watched now");
+            std::fs::write(&target, b"y").unwrap();
+            assert_eq!(next(&watch).await, Some(true), "written and closed");
+        });
+    }
+
+    #[test]
+    fn observations_follow_each_condition() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = dir.path().join("spool");
+        let specs = vec![
+            spec(PathCondition::Exists, &dir.path().join("flag")),
+            spec(PathCondition::ExistsGlob, &dir.path().join("*.csv")),
+            spec(PathCondition::DirectoryNotEmpty, &spool),
+            spec(PathCondition::Changed, &dir.path().join("conf")),
+        ];
+        assert_eq!(observe(&specs), vec![false, false, false, false]);
+        std::fs::create_dir(&spool).unwrap();
+        assert_eq!(observe(&specs)[2], false, "empty");
+        std::fs::write(spool.join("job"), b"").unwrap();
+        std::fs::write(dir.path().join("flag"), b"").unwrap();
+        std::fs::write(dir.path().join("in.csv"), b"").unwrap();
+        std::fs::write(dir.path().join("conf"), b"").unwrap();
+        assert_eq!(observe(&specs), vec![true, true, true, true]);
+    }
+
+    #[test]
+    fn prefixes_run_from_the_root() {
+        assert_eq!(
+            prefixes(Path::new("/a/b")),
+            vec![PathBuf::from("/"), "/a".into(), "/a/b".into()]
+        );
+    }
+}
