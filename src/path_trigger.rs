@@ -41,6 +41,8 @@ pub enum PathFailure {
     TriggerLimitHit,
     /// The triggered unit could not be queued.
     Resources,
+    /// The triggered unit refused to start: its start limit was hit.
+    UnitStartLimitHit,
 }
 
 impl PathFailure {
@@ -49,6 +51,7 @@ impl PathFailure {
         match self {
             PathFailure::TriggerLimitHit => "trigger-limit-hit",
             PathFailure::Resources => "resources",
+            PathFailure::UnitStartLimitHit => "unit-start-limit-hit",
         }
     }
 }
@@ -98,6 +101,9 @@ pub enum PathEvent {
     UnitChanged,
     /// The start of the triggered unit could not be queued.
     StartFailed,
+    /// The triggered unit hit its start limit (systemd fails the path
+    /// unit then, rather than trigger into the limit again and again).
+    UnitStartLimitHit,
 }
 
 /// What the daemon saw when it looked, right before the event is handled.
@@ -247,6 +253,10 @@ impl PathTrigger {
             (PathEvent::StartFailed, PathState::Running) => {
                 self.pending = None;
                 self.set_state(PathState::Failed(PathFailure::Resources), &mut out);
+            }
+            (PathEvent::UnitStartLimitHit, s) if s.is_active() => {
+                self.pending = None;
+                self.set_state(PathState::Failed(PathFailure::UnitStartLimitHit), &mut out);
             }
             // systemd (path_trigger_notify): a path unit that waits ignores
             // its unit's changes; a dead or failed one ignores everything
@@ -566,6 +576,20 @@ mod tests {
         rig.unit_active = false;
         rig.feed(PathEvent::StartFailed);
         assert_eq!(rig.state(), PathState::Failed(PathFailure::Resources));
+    }
+
+    #[test]
+    fn the_units_start_limit_fails_the_path_unit() {
+        let mut rig = Rig::new(&[(DirectoryNotEmpty, "/spool")]);
+        rig.observed[0] = true;
+        rig.feed(PathEvent::Start);
+        rig.unit_active = false;
+        assert_eq!(rig.feed(PathEvent::UnitStartLimitHit), 0);
+        assert_eq!(
+            rig.state(),
+            PathState::Failed(PathFailure::UnitStartLimitHit)
+        );
+        assert_eq!(rig.finish(), 0);
     }
 
     #[test]

@@ -155,8 +155,6 @@ struct Entry {
     trigger: PathTrigger,
     /// One per spec while the unit is active.
     watches: Vec<Option<SpecWatch>>,
-    /// When it last became active or inactive.
-    changed_usec: Option<i64>,
 }
 
 /// What woke the loop: an event for spec `spec` of `unit`.
@@ -184,8 +182,6 @@ pub struct PathView {
     pub specs: Vec<PathSpec>,
     /// The unit it starts.
     pub triggers: String,
-    /// When it last became active or inactive (µs of the wall clock).
-    pub changed_usec: Option<i64>,
 }
 
 impl PathUnits {
@@ -250,7 +246,6 @@ impl PathUnits {
             state: e.trigger.state(),
             specs: e.trigger.specs().to_vec(),
             triggers: e.unit.triggers.as_str().to_owned(),
-            changed_usec: e.changed_usec,
         })
     }
 
@@ -324,7 +319,7 @@ fn feed(state: &mut State, name: &str, event: PathEvent) {
         unit_active: unit_active(state, &triggers),
         now_usec: state.now().usec(ClockId::Monotonic),
     };
-    let now = state.now().realtime.as_usec();
+    let now = state.now().realtime;
     let Some(entry) = state.path_units.entries.get_mut(name) else {
         return;
     };
@@ -347,9 +342,7 @@ fn feed(state: &mut State, name: &str, event: PathEvent) {
             }
             PathAction::StateChanged { from, to } => {
                 if from.is_active() != to.is_active() {
-                    if let Some(entry) = state.path_units.entries.get_mut(name) {
-                        entry.changed_usec = Some(now);
-                    }
+                    state.runs.touch(name, now);
                 }
                 if state.debug {
                     report(format!("{name}: {from} -> {to}"));
@@ -375,7 +368,6 @@ pub fn start(state: &mut State, name: &str) -> Result<(), String> {
             trigger: PathTrigger::new(&unit.path),
             unit: Arc::clone(&unit),
             watches: Vec::new(),
-            changed_usec: None,
         });
     if entry.trigger.state().is_active() {
         return Ok(());
@@ -464,8 +456,21 @@ pub fn woke(state: &mut State, wake: PathWake) {
 /// The unit `unit` changed (or a start of it ended): the path units that
 /// start it are told.
 pub fn unit_changed(state: &mut State, unit: &str) {
-    for name in state.path_units.triggered_by(unit) {
-        feed(state, &name, PathEvent::UnitChanged);
+    let names = state.path_units.triggered_by(unit);
+    if names.is_empty() {
+        return;
+    }
+    let limit_hit = state.supervisor.status(unit).is_some_and(|s| {
+        s.result == crate::supervisor::ServiceResult::StartLimitHit
+            && s.active.is_inactive_or_failed()
+    });
+    let event = if limit_hit {
+        PathEvent::UnitStartLimitHit
+    } else {
+        PathEvent::UnitChanged
+    };
+    for name in names {
+        feed(state, &name, event);
     }
 }
 

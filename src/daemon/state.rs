@@ -447,6 +447,10 @@ impl State {
                         unit: unit.clone(),
                         active: !active.is_inactive_or_failed(),
                     });
+                }
+                // Path units hear of every start that ended without a
+                // change of the unit (a start limit, a condition).
+                if *ty == JobType::Start && *result != JobResult::Done {
                     changed_units.push(unit.clone());
                 }
             }

@@ -224,6 +224,12 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
     for (i, unit) in b.triggers.iter().enumerate() {
         line(if i == 0 { "Triggers:" } else { "" }, &format!("● {unit}"));
     }
+    for (i, p) in b.paths.iter().enumerate() {
+        line(
+            if i == 0 { "Path:" } else { "" },
+            &format!("{} ({})", p.path, p.condition),
+        );
+    }
 
     for c in &b.commands {
         line(

@@ -240,15 +240,27 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             }
             p.add(
                 "TriggeredBy",
-                state
-                    .units
-                    .loaded
-                    .timers()
-                    .filter(|t| t.triggers.as_str() == name)
-                    .map(|t| t.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                state.units.loaded.triggered_by(name).join(" "),
             );
+        }
+        Some(Unit::Path(u)) => {
+            p.add("Unit", u.triggers.as_str());
+            p.add("Triggers", u.triggers.as_str());
+            for spec in &u.path.specs {
+                p.add(
+                    "Paths",
+                    format!("{{ {}={} }}", spec.condition, spec.path.display()),
+                );
+            }
+            p.add("MakeDirectory", yes_no(u.path.make_directory));
+            p.add("DirectoryMode", format!("{:04o}", u.path.directory_mode));
+            p.add("TriggerLimitIntervalUSec", u.path.trigger_limit_interval);
+            p.add("TriggerLimitBurst", u.path.trigger_limit_burst);
+            let result = match state.path_units.state(name) {
+                Some(crate::path_trigger::PathState::Failed(why)) => why.as_str(),
+                _ => "success",
+            };
+            p.add("Result", result);
         }
         _ => {}
     }

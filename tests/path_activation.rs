@@ -1,0 +1,360 @@
+//! `.path` units under the real daemon, in temp dirs: a change burst makes
+//! one run and one more after it, a spool directory is worked off, paths
+//! that do not exist yet (nor their parents) are picked up when they
+//! appear, and every run records which path unit started it.
+#![allow(clippy::unwrap_used)]
+
+mod daemon_support;
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use daemon_support::{enable, wait_for, Daemon};
+use sundial::ipc::{Request, Response, UnitsRequest};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn runs(d: &Daemon, unit: &str) -> usize {
+    d.finished(unit).len()
+}
+
+fn wait_runs(d: &Daemon, unit: &str, n: usize) {
+    assert!(
+        wait_for(WAIT, || runs(d, unit) >= n),
+        "{unit}: {} runs of {n}; daemon said:\n{}",
+        runs(d, unit),
+        d.stderr()
+    );
+}
+
+fn sub_state(d: &Daemon, unit: &str) -> String {
+    d.property(Some(unit), "SubState")
+}
+
+/// Writes `text` to `path` and closes it: one IN_CLOSE_WRITE.
+fn write(path: &Path, text: &str) {
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn path_changed_runs_once_per_burst_and_once_more_for_changes_during_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("app.conf");
+    write(&conf, "v0");
+    let marks = tmp.path().join("marks");
+    let path_unit = format!(
+        "[Path]\nPathChanged={}\n[Install]\nWantedBy=paths.target\n",
+        conf.display()
+    );
+    // Each run marks its start, then takes long enough for a burst to land
+    // while it runs.
+    let service = format!(
+        "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"$TRIGGER_UNIT $TRIGGER_PATH\" >> {m}; sleep 1'\n",
+        m = marks.display()
+    );
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[("conf.path", &path_unit), ("conf.service", &service)],
+    );
+    enable(&d.units, "paths.target", "conf.path");
+    d.start();
+    assert!(wait_for(WAIT, || sub_state(&d, "conf.path") == "waiting"));
+    // An existing file is no change: nothing runs at start.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(d.history("conf.service").len(), 0);
+
+    write(&conf, "v1");
+    wait_runs(&d, "conf.service", 1);
+    let line = fs::read_to_string(&marks).unwrap();
+    assert_eq!(line.trim(), format!("conf.path {}", conf.display()));
+    assert_eq!(
+        d.history("conf.service")[0].trigger.label(),
+        "path:conf.path"
+    );
+
+    // A change starts run 2; a burst of 30 during it makes run 3 only.
+    write(&conf, "v2");
+    assert!(wait_for(WAIT, || d.history("conf.service").len() == 2));
+    assert!(wait_for(WAIT, || sub_state(&d, "conf.service") == "start"));
+    for i in 0..30 {
+        write(&conf, &format!("burst {i}"));
+    }
+    wait_runs(&d, "conf.service", 3);
+    // Quiet now: no fourth run follows.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        runs(&d, "conf.service"),
+        3,
+        "{:?}",
+        fs::read_to_string(&marks)
+    );
+    assert_eq!(sub_state(&d, "conf.path"), "waiting");
+}
+
+#[test]
+fn the_spool_example_works_off_the_directory_and_waits_for_more() {
+    let tmp = tempfile::tempdir().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/units");
+    let spool = tmp.path().join("spool");
+    let localize = |name: &str| {
+        fs::read_to_string(examples.join(name))
+            .unwrap()
+            .replace("/var/spool/sundial-example", spool.to_str().unwrap())
+    };
+    let (path_unit, service) = (localize("spool.path"), localize("spool.service"));
+    assert!(path_unit.contains(spool.to_str().unwrap()));
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[("spool.path", &path_unit), ("spool.service", &service)],
+    );
+    enable(&d.units, "paths.target", "spool.path");
+    d.start();
+    // MakeDirectory= made the spool with DirectoryMode=.
+    let inbox = spool.join("in");
+    assert!(wait_for(WAIT, || inbox.is_dir()));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&inbox).unwrap().permissions().mode() & 0o777,
+        0o750
+    );
+    assert!(wait_for(WAIT, || sub_state(&d, "spool.path") == "waiting"));
+    assert_eq!(
+        d.history("spool.service").len(),
+        0,
+        "an empty spool runs nothing"
+    );
+
+    // A file lands: one run moves it out.
+    write(&inbox.join("a.job"), "a");
+    wait_runs(&d, "spool.service", 1);
+    assert!(wait_for(WAIT, || spool.join("done/a.job").exists()));
+    assert!(fs::read_dir(&inbox).unwrap().next().is_none());
+    let run = &d.history("spool.service")[0];
+    assert_eq!(run.trigger.label(), "path:spool.path");
+    assert!(d
+        .log_lines("spool.service")
+        .iter()
+        .any(|l| l.contains("processing a.job (spool.path)")));
+
+    // Many files at once: the spool is worked off, none is left.
+    for i in 0..20 {
+        write(&inbox.join(format!("{i}.job")), "x");
+    }
+    assert!(wait_for(WAIT, || fs::read_dir(spool.join("done"))
+        .unwrap()
+        .count()
+        == 21));
+    assert!(wait_for(WAIT, || sub_state(&d, "spool.path") == "waiting"));
+    assert!(fs::read_dir(&inbox).unwrap().next().is_none());
+    let after_burst = runs(&d, "spool.service");
+    assert!(after_burst >= 2, "{after_burst}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        runs(&d, "spool.service"),
+        after_burst,
+        "an empty spool runs nothing more"
+    );
+}
+
+#[test]
+fn a_level_condition_that_still_holds_after_the_run_triggers_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    fs::create_dir(&inbox).unwrap();
+    for i in 0..3 {
+        write(&inbox.join(format!("{i}")), "");
+    }
+    // Each run takes one file away.
+    let service = format!(
+        "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'rm -- \"$(ls -d {}/* | head -n 1)\"'\n",
+        inbox.display()
+    );
+    let path_unit = format!("[Path]\nDirectoryNotEmpty={}\n", inbox.display());
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[("one.path", &path_unit), ("one.service", &service)],
+    );
+    d.start();
+    d.start_unit("one.path");
+    wait_runs(&d, "one.service", 3);
+    assert!(wait_for(WAIT, || sub_state(&d, "one.path") == "waiting"));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(runs(&d, "one.service"), 3, "one run per file, then none");
+}
+
+#[test]
+fn paths_that_do_not_exist_yet_are_picked_up_when_they_appear() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flag = tmp.path().join("later/deeper/flag");
+    let conf = tmp.path().join("other/dir/conf");
+    let units = [
+        (
+            "flag.path",
+            format!("[Path]\nPathExists={}\n", flag.display()),
+        ),
+        (
+            "flag.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\n".to_owned(),
+        ),
+        (
+            "conf.path",
+            format!("[Path]\nPathChanged={}\n", conf.display()),
+        ),
+        (
+            "conf.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"$TRIGGER_PATH\"'\n".to_owned(),
+        ),
+    ];
+    let units: Vec<(&str, &str)> = units.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let mut d = Daemon::new(tmp.path(), &units);
+    d.start();
+    d.start_unit("flag.path");
+    d.start_unit("conf.path");
+    assert_eq!(sub_state(&d, "flag.path"), "waiting");
+
+    // The parents first, one by one: nothing fires yet.
+    fs::create_dir(tmp.path().join("later")).unwrap();
+    fs::create_dir(tmp.path().join("later/deeper")).unwrap();
+    fs::create_dir_all(conf.parent().unwrap()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(d.history("flag.service").len(), 0);
+    assert_eq!(d.history("conf.service").len(), 0);
+
+    write(&flag, "");
+    write(&conf, "x");
+    wait_runs(&d, "flag.service", 1);
+    wait_runs(&d, "conf.service", 1);
+    let conf_line = conf.display().to_string();
+    assert!(d.log_lines("conf.service").contains(&conf_line));
+    // PathExists= is a level: it holds, so the service runs again after
+    // each run, up to the trigger limit (200 in 2s by default), which
+    // fails the path unit.
+    fs::remove_file(&flag).unwrap();
+    assert!(wait_for(WAIT, || {
+        let s = sub_state(&d, "flag.path");
+        s == "waiting" || s == "failed"
+    }));
+}
+
+#[test]
+fn the_trigger_limit_fails_the_path_unit_and_a_start_resets_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flag = tmp.path().join("flag");
+    write(&flag, "");
+    let path_unit = format!(
+        "[Path]\nPathExists={}\nTriggerLimitIntervalSec=1h\nTriggerLimitBurst=3\n",
+        flag.display()
+    );
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            ("lim.path", &path_unit),
+            (
+                "lim.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("lim.path");
+    assert!(
+        wait_for(WAIT, || sub_state(&d, "lim.path") == "failed"),
+        "{} runs, {}; {}",
+        runs(&d, "lim.service"),
+        sub_state(&d, "lim.path"),
+        d.stderr()
+    );
+    assert_eq!(runs(&d, "lim.service"), 3);
+    assert_eq!(d.property(Some("lim.path"), "ActiveState"), "failed");
+    assert!(d
+        .stderr()
+        .contains("lim.path: Trigger limit hit, refusing further activation."));
+    // Started again: a new window of three.
+    fs::remove_file(&flag).unwrap();
+    d.start_unit("lim.path");
+    assert_eq!(sub_state(&d, "lim.path"), "waiting");
+    write(&flag, "");
+    assert!(
+        wait_for(WAIT, || sub_state(&d, "lim.path") == "failed"),
+        "{} runs, {}; {}",
+        runs(&d, "lim.service"),
+        sub_state(&d, "lim.path"),
+        d.stderr()
+    );
+    assert_eq!(runs(&d, "lim.service"), 6);
+}
+
+#[test]
+fn a_stopped_path_unit_watches_no_more() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("file");
+    let path_unit = format!("[Path]\nPathModified={}\n", file.display());
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            ("mod.path", &path_unit),
+            (
+                "mod.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("mod.path");
+    // Creation is a change.
+    write(&file, "a");
+    wait_runs(&d, "mod.service", 1);
+    assert!(wait_for(WAIT, || sub_state(&d, "mod.path") == "waiting"));
+    d.stop_unit("mod.path");
+    assert_eq!(sub_state(&d, "mod.path"), "dead");
+    assert_eq!(d.property(Some("mod.path"), "ActiveState"), "inactive");
+    write(&file, "b");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(d.history("mod.service").len(), 1);
+    // A stop of an unknown path unit is refused like any unit's.
+    match d.call(Request::Start(UnitsRequest {
+        units: vec!["missing.path".into()],
+    })) {
+        Response::Error { .. } => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_services_start_limit_fails_the_path_unit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    let path_unit = format!(
+        "[Path]\nDirectoryNotEmpty={}\nMakeDirectory=yes\n",
+        inbox.display()
+    );
+    // The service never empties the directory; its start limit (systemd's
+    // default, 5 starts in 10s) ends the loop before the path unit's.
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            ("stuck.path", &path_unit),
+            (
+                "stuck.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("stuck.path");
+    write(&inbox.join("never-moved"), "");
+    assert!(
+        wait_for(WAIT, || sub_state(&d, "stuck.path") == "failed"),
+        "{}",
+        d.stderr()
+    );
+    assert_eq!(
+        d.property(Some("stuck.service"), "Result"),
+        "start-limit-hit"
+    );
+    assert_eq!(
+        d.property(Some("stuck.path"), "Result"),
+        "unit-start-limit-hit"
+    );
+}
