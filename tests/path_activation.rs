@@ -15,6 +15,18 @@ use sundial::ipc::{Request, Response, UnitsRequest};
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// `sundial ARGS...` against the test's daemon: its stdout.
+fn cli(d: &Daemon, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .args(args)
+        .arg("--no-pager")
+        .env("SUNDIAL_SOCKET", &d.socket)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn runs(d: &Daemon, unit: &str) -> usize {
     d.finished(unit).len()
 }
@@ -136,6 +148,36 @@ fn the_spool_example_works_off_the_directory_and_waits_for_more() {
         .log_lines("spool.service")
         .iter()
         .any(|l| l.contains("processing a.job (spool.path)")));
+
+    // What list-paths and status say.
+    let inbox_text = inbox.display().to_string();
+    let table = cli(&d, &["list-paths"]);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with(&inbox_text))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        [
+            inbox_text.as_str(),
+            "DirectoryNotEmpty",
+            "spool.path",
+            "spool.service"
+        ]
+    );
+    assert!(table.starts_with("PATH"), "{table}");
+    assert!(table.contains("1 paths listed."), "{table}");
+    let status = cli(&d, &["status", "spool.path"]);
+    assert!(status.contains("Active: active (waiting)"), "{status}");
+    assert!(status.contains("Triggers: ● spool.service"), "{status}");
+    assert!(
+        status.contains(&format!("Path: {inbox_text} (DirectoryNotEmpty)")),
+        "{status}"
+    );
+    let status = cli(&d, &["status", "spool.service"]);
+    assert!(status.contains("TriggeredBy: ● spool.path"), "{status}");
+    let history = cli(&d, &["history", "spool.service"]);
+    assert!(history.contains("path:spool.path"), "{history}");
 
     // Many files at once: the spool is worked off, none is left.
     for i in 0..20 {
@@ -308,6 +350,9 @@ fn a_stopped_path_unit_watches_no_more() {
     assert!(wait_for(WAIT, || sub_state(&d, "mod.path") == "waiting"));
     d.stop_unit("mod.path");
     assert_eq!(sub_state(&d, "mod.path"), "dead");
+    // An inactive path unit is listed with --all only.
+    assert!(!cli(&d, &["list-paths"]).contains("mod.path"));
+    assert!(cli(&d, &["list-paths", "--all"]).contains("PathModified"));
     assert_eq!(d.property(Some("mod.path"), "ActiveState"), "inactive");
     write(&file, "b");
     std::thread::sleep(Duration::from_millis(500));

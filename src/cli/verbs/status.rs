@@ -411,6 +411,41 @@ mod tests {
     }
 
     #[test]
+    fn path_block_shows_what_it_triggers_and_its_paths() {
+        let b = StatusBlock {
+            unit: "spool.path".into(),
+            description: "Process the spool".into(),
+            load_state: "loaded".into(),
+            fragment_path: Some("/etc/sundial/system/spool.path".into()),
+            unit_file_state: Some("enabled".into()),
+            active_state: "active".into(),
+            sub_state: "waiting".into(),
+            state_change_usec: Some(1_709_164_800_000_000),
+            triggers: vec!["spool.service".into()],
+            paths: vec![
+                crate::ipc::types::PathRow {
+                    path: "/var/spool/in".into(),
+                    condition: "DirectoryNotEmpty".into(),
+                },
+                crate::ipc::types::PathRow {
+                    path: "/etc/spool.conf".into(),
+                    condition: "PathChanged".into(),
+                },
+            ],
+            ..StatusBlock::default()
+        };
+        assert_eq!(
+            status(&b),
+            "● spool.path - Process the spool\n     \
+             Loaded: loaded (/etc/sundial/system/spool.path; enabled)\n     \
+             Active: active (waiting) since Thu 2024-02-29 00:00:00 UTC; 5min ago\n   \
+             Triggers: ● spool.service\n       \
+             Path: /var/spool/in (DirectoryNotEmpty)\n             \
+             /etc/spool.conf (PathChanged)\n"
+        );
+    }
+
+    #[test]
     fn running_service_with_drop_ins_processes_and_logs() {
         let b = StatusBlock {
             unit: "backup.service".into(),
