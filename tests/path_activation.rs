@@ -403,3 +403,78 @@ fn the_services_start_limit_fails_the_path_unit() {
         "unit-start-limit-hit"
     );
 }
+
+#[test]
+fn a_path_unit_started_by_hand_watches_on_after_daemon_reexec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inbox = tmp.path().join("in");
+    fs::create_dir(&inbox).unwrap();
+    let path_unit = format!("[Path]\nDirectoryNotEmpty={}\n", inbox.display());
+    let service = format!(
+        "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'rm -f {}/*'\n",
+        inbox.display()
+    );
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[("re.path", &path_unit), ("re.service", &service)],
+    );
+    d.start();
+    d.start_unit("re.path");
+    write(&inbox.join("1"), "");
+    wait_runs(&d, "re.service", 1);
+    // The connection ends with the exec.
+    let mut client = sundial::ipc::Client::connect(&d.socket).unwrap();
+    let _ = client.call(&Request::DaemonReexec);
+    assert!(wait_for(WAIT, || d.stderr().contains("re-executed:")));
+    assert_eq!(sub_state(&d, "re.path"), "waiting");
+    write(&inbox.join("2"), "");
+    wait_runs(&d, "re.service", 2);
+}
+
+#[test]
+fn enable_links_into_paths_target_and_reload_takes_a_changed_unit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first");
+    let second = tmp.path().join("second");
+    let unit = |p: &Path| {
+        format!(
+            "[Path]\nPathExists={}\n[Install]\nWantedBy=paths.target\n",
+            p.display()
+        )
+    };
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[
+            ("en.path", &unit(&first)),
+            (
+                "en.service",
+                "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+            ),
+        ],
+    );
+    d.start();
+    cli(&d, &["enable", "--now", "en.path"]);
+    let link = d.units.join("paths.target.wants/en.path");
+    assert!(link.symlink_metadata().is_ok(), "no {}", link.display());
+    assert_eq!(sub_state(&d, "en.path"), "waiting");
+
+    // Now it watches another path.
+    fs::write(d.units.join("en.path"), unit(&second)).unwrap();
+    match d.call(Request::DaemonReload) {
+        Response::Done { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sub_state(&d, "en.path"), "waiting");
+    write(&first, "");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        d.history("en.service").len(),
+        0,
+        "the old path is not watched"
+    );
+    write(&second, "");
+    // RemainAfterExit=: the service stays active, the path unit runs.
+    assert!(wait_for(WAIT, || sub_state(&d, "en.path") == "running"));
+    assert_eq!(d.history("en.service").len(), 1);
+    assert_eq!(d.property(Some("en.service"), "TriggeredBy"), "en.path");
+}
