@@ -1,7 +1,9 @@
 //! `.path` units in the daemon: the inotify watches, the looks at the
 //! filesystem, and the glue between [`PathTrigger`] and the supervisor.
 //!
-//! Each path spec has its own inotify descriptor, as in systemd: the path
+//! Each path spec has its own inotify descriptor, as in systemd (so the
+//! kernel's `fs.inotify.max_user_instances`, 128 by default, bounds the
+//! paths one user's daemon watches): the path
 //! itself is watched with the spec's flags once it exists, the deepest
 //! existing directory on the way to it with "something appeared" flags
 //! until then, and the directories above that only for being moved away.
@@ -63,7 +65,17 @@ struct SpecWatch {
 
 impl SpecWatch {
     fn new(spec: &PathSpec) -> io::Result<SpecWatch> {
-        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+        let inotify =
+            Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).map_err(|e| {
+                if e == Errno::EMFILE {
+                    io::Error::other(
+                        "too many inotify instances for this user (one per watched path; \
+                     see /proc/sys/fs/inotify/max_user_instances)",
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
         // SAFETY: the Inotify owns its descriptor (an OwnedFd it never
         // replaces) and closes it only when dropped, with the AsyncFd.
         let fd = unsafe { AsyncFd::register(InotifyFd(inotify)) }.map_err(|e| e.into_parts().1)?;
