@@ -285,9 +285,13 @@ fn observe(specs: &[PathSpec]) -> Vec<bool> {
                 s.path.exists()
             }
             PathCondition::ExistsGlob => glob_exists(&s.path),
-            // systemd: anything but "missing" or "empty" counts as not empty.
+            // systemd: anything but "missing" or "empty" counts as not
+            // empty; hidden and backup files do not count (a writer's
+            // `.upload` is no work yet).
             PathCondition::DirectoryNotEmpty => match std::fs::read_dir(&s.path) {
-                Ok(mut entries) => entries.next().is_some(),
+                Ok(entries) => entries
+                    .filter_map(Result::ok)
+                    .any(|e| !hidden_or_backup(&e.file_name().to_string_lossy())),
                 Err(e) => !matches!(
                     e.kind(),
                     io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
@@ -295,6 +299,39 @@ fn observe(specs: &[PathSpec]) -> Vec<bool> {
             },
         })
         .collect()
+}
+
+/// systemd's `hidden_or_backup_file`: names a directory listing skips.
+fn hidden_or_backup(name: &str) -> bool {
+    if name.starts_with('.')
+        || name.ends_with('~')
+        || matches!(name, "lost+found" | "aquota.user" | "aquota.group")
+    {
+        return true;
+    }
+    let Some((_, suffix)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(
+        suffix,
+        "rpmnew"
+            | "rpmsave"
+            | "rpmorig"
+            | "dpkg-old"
+            | "dpkg-new"
+            | "dpkg-tmp"
+            | "dpkg-dist"
+            | "dpkg-bak"
+            | "dpkg-backup"
+            | "dpkg-remove"
+            | "ucf-new"
+            | "ucf-old"
+            | "ucf-dist"
+            | "swp"
+            | "bak"
+            | "old"
+            | "new"
+    )
 }
 
 /// Whether a glob matches a path (the C library's `glob`, as systemd).
@@ -602,6 +639,20 @@ mod tests {
         std::fs::write(dir.path().join("in.csv"), b"").unwrap();
         std::fs::write(dir.path().join("conf"), b"").unwrap();
         assert_eq!(observe(&specs), vec![true, true, true, true]);
+    }
+
+    #[test]
+    fn hidden_and_backup_files_leave_a_directory_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let specs = vec![spec(PathCondition::DirectoryNotEmpty, dir.path())];
+        for name in [".upload", "notes~", "job.bak", "x.dpkg-new", "lost+found"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        assert_eq!(observe(&specs), vec![false]);
+        std::fs::write(dir.path().join("job.csv"), b"").unwrap();
+        assert_eq!(observe(&specs), vec![true]);
+        assert!(!hidden_or_backup("report.new.csv"));
+        assert!(!hidden_or_backup("plain"));
     }
 
     #[test]
