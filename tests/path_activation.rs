@@ -475,3 +475,25 @@ fn enable_links_into_paths_target_and_reload_takes_a_changed_unit() {
     assert_eq!(d.history("en.service").len(), 1);
     assert_eq!(d.property(Some("en.service"), "TriggeredBy"), "en.path");
 }
+
+#[test]
+fn a_stopping_daemon_starts_nothing_more_for_a_path_that_still_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flag = tmp.path().join("flag");
+    write(&flag, "");
+    let marks = tmp.path().join("marks");
+    let path_unit = format!("[Path]\nPathExists={}\n", flag.display());
+    let service = format!(
+        "[Service]\nExecStart=/bin/sh -c 'echo start >> {}; exec sleep 30'\n",
+        marks.display()
+    );
+    let mut d = Daemon::new(
+        tmp.path(),
+        &[("hold.path", &path_unit), ("hold.service", &service)],
+    );
+    d.start();
+    d.start_unit("hold.path");
+    assert!(wait_for(WAIT, || sub_state(&d, "hold.service") == "running"));
+    assert!(d.terminate(), "{}", d.stderr());
+    assert_eq!(fs::read_to_string(&marks).unwrap(), "start\n");
+}

@@ -38,7 +38,7 @@ enum Wake {
     Crontab(io::Result<()>),
     ReexecDeadline,
     Backlog,
-    Path(super::path_watch::PathWake),
+    Path(Vec<super::path_watch::PathWake>),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -130,7 +130,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             () = sleep_until(flush_at) => Wake::Flush,
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
-            p = state.path_units.next_wake() => Wake::Path(p),
+            p = state.path_units.next_wakes() => Wake::Path(p),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
@@ -233,6 +233,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
 pub fn begin_shutdown(state: &mut State) {
     state.shutting_down = true;
     state.backlog.drop_starts();
+    super::path_watch::stop_all(state);
     let running: Vec<String> = state
         .supervisor
         .service_names()

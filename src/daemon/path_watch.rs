@@ -197,44 +197,41 @@ pub struct PathView {
 }
 
 impl PathUnits {
-    /// Waits for an event on any watch of any active path unit.
-    pub async fn next_wake(&mut self) -> PathWake {
+    /// Waits for events on the watches of the active path units; every
+    /// watch with events queued by then is read, so a busy path cannot
+    /// keep the others waiting.
+    pub async fn next_wakes(&mut self) -> Vec<PathWake> {
         let entries = &self.entries;
         poll_fn(|cx| {
+            let mut wakes = Vec::new();
             for (name, entry) in entries {
                 for (spec, watch) in entry.watches.iter().enumerate() {
                     let Some(watch) = watch else { continue };
-                    loop {
+                    let wake = |own, error| PathWake {
+                        unit: name.clone(),
+                        spec,
+                        own,
+                        error,
+                    };
+                    // Read until the descriptor is drained (which registers
+                    // the waker), a few rounds at most under a stream of
+                    // events: its readiness then stays set for the next turn.
+                    for _ in 0..4 {
                         match watch.fd.poll_read_ready(cx) {
                             Poll::Pending => break,
                             Poll::Ready(Err(e)) => {
-                                return Poll::Ready(PathWake {
-                                    unit: name.clone(),
-                                    spec,
-                                    own: false,
-                                    error: Some(e),
-                                })
+                                wakes.push(wake(false, Some(e)));
+                                break;
                             }
                             Poll::Ready(Ok(mut guard)) => {
                                 let drained = watch.drain();
                                 guard.clear_ready();
                                 match drained {
-                                    Ok(None) => continue,
-                                    Ok(Some(own)) => {
-                                        return Poll::Ready(PathWake {
-                                            unit: name.clone(),
-                                            spec,
-                                            own,
-                                            error: None,
-                                        })
-                                    }
+                                    Ok(None) => {}
+                                    Ok(Some(own)) => wakes.push(wake(own, None)),
                                     Err(e) => {
-                                        return Poll::Ready(PathWake {
-                                            unit: name.clone(),
-                                            spec,
-                                            own: false,
-                                            error: Some(e),
-                                        })
+                                        wakes.push(wake(false, Some(e)));
+                                        break;
                                     }
                                 }
                             }
@@ -242,7 +239,11 @@ impl PathUnits {
                     }
                 }
             }
-            Poll::Pending
+            if wakes.is_empty() {
+                Poll::Pending
+            } else {
+                Poll::Ready(wakes)
+            }
         })
         .await
     }
@@ -378,6 +379,8 @@ fn feed(state: &mut State, name: &str, event: PathEvent) {
     }
     for action in actions {
         match action {
+            // A daemon that stops starts nothing more.
+            PathAction::StartUnit { .. } if state.shutting_down => {}
             PathAction::StartUnit { path } => {
                 let by = Activation::Path {
                     unit: name.to_owned(),
@@ -468,9 +471,24 @@ pub fn stop(state: &mut State, name: &str) {
     feed(state, name, PathEvent::Stop);
 }
 
-/// An inotify event came for a spec: the watches are laid again, then the
-/// unit is told.
-pub fn woke(state: &mut State, wake: PathWake) {
+/// At shutdown: every path unit stops watching before the services stop,
+/// so that no service is started again as it goes.
+pub fn stop_all(state: &mut State) {
+    let names: Vec<String> = state.path_units.names().map(str::to_owned).collect();
+    for name in names {
+        stop(state, &name);
+    }
+}
+
+/// Events came: each spec's watches are laid again, then its unit is told.
+pub fn woke(state: &mut State, wakes: Vec<PathWake>) {
+    for wake in wakes {
+        woke_one(state, wake);
+    }
+    state.settle();
+}
+
+fn woke_one(state: &mut State, wake: PathWake) {
     let Some(entry) = state.path_units.entries.get_mut(&wake.unit) else {
         return;
     };
@@ -499,7 +517,6 @@ pub fn woke(state: &mut State, wake: PathWake) {
         PathEvent::Recheck
     };
     feed(state, &wake.unit, event);
-    state.settle();
 }
 
 /// The unit `unit` changed (or a start of it ended): the path units that
