@@ -62,7 +62,7 @@ fn path_changed_runs_once_per_burst_and_once_more_for_changes_during_the_run() {
     // Each run marks its start, then takes long enough for a burst to land
     // while it runs.
     let service = format!(
-        "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"$TRIGGER_UNIT $TRIGGER_PATH\" >> {m}; sleep 1'\n",
+        "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"$TRIGGER_UNIT $TRIGGER_PATH\" >> {m}; sleep 2'\n",
         m = marks.display()
     );
     let mut d = Daemon::new(
@@ -493,7 +493,27 @@ fn a_stopping_daemon_starts_nothing_more_for_a_path_that_still_holds() {
     );
     d.start();
     d.start_unit("hold.path");
-    assert!(wait_for(WAIT, || sub_state(&d, "hold.service") == "running"));
-    assert!(d.terminate(), "{}", d.stderr());
+    // Its mark written: the run is under way.
+    assert!(wait_for(WAIT, || fs::read_to_string(&marks)
+        .is_ok_and(|m| m == "start\n")));
+    // SIGTERM; a daemon that started the service again would not come to
+    // an end: bounded, so that the test fails rather than hangs.
+    let pid = d.pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let exited = wait_for(WAIT, || {
+        fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+            s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    });
     assert_eq!(fs::read_to_string(&marks).unwrap(), "start\n");
+    assert!(exited, "the daemon did not exit: {}", d.stderr());
+    assert_eq!(d.wait_exit(), Some(0));
 }
