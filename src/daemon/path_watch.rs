@@ -31,7 +31,7 @@ use super::state::{report, State};
 use crate::activation::Activation;
 use crate::path_trigger::{Facts, PathAction, PathEvent, PathState, PathTrigger};
 use crate::scheduler::clock::ClockId;
-use crate::unit::{PathCondition, PathSpec, PathUnit, Unit, UnitType};
+use crate::unit::{PathCondition, PathSpec, PathUnit, Unit};
 
 /// systemd (path.c, flags_table): what the path itself is watched for.
 fn spec_flags(condition: PathCondition) -> AddWatchFlags {
@@ -185,17 +185,6 @@ pub struct PathUnits {
     entries: BTreeMap<String, Entry>,
 }
 
-/// What `status` and `list-paths` show of a path unit.
-#[derive(Debug, Clone)]
-pub struct PathView {
-    /// Its state.
-    pub state: PathState,
-    /// Its specs.
-    pub specs: Vec<PathSpec>,
-    /// The unit it starts.
-    pub triggers: String,
-}
-
 impl PathUnits {
     /// Waits for events on the watches of the active path units; every
     /// watch with events queued by then is read, so a busy path cannot
@@ -251,15 +240,6 @@ impl PathUnits {
     /// The state of `name`, if it is a path unit the daemon knows.
     pub fn state(&self, name: &str) -> Option<PathState> {
         self.entries.get(name).map(|e| e.trigger.state())
-    }
-
-    /// What status and list-paths show of `name`.
-    pub fn view(&self, name: &str) -> Option<PathView> {
-        self.entries.get(name).map(|e| PathView {
-            state: e.trigger.state(),
-            specs: e.trigger.specs().to_vec(),
-            triggers: e.unit.triggers.as_str().to_owned(),
-        })
     }
 
     /// The path units known, by name.
@@ -571,11 +551,6 @@ pub fn reload(state: &mut State) {
             }
         }
     }
-}
-
-/// Whether `name` names a path unit.
-pub fn is_path_unit(name: &str) -> bool {
-    crate::unit::UnitName::parse(name).is_ok_and(|n| n.unit_type() == UnitType::Path)
 }
 
 #[cfg(test)]
