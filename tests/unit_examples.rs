@@ -109,4 +109,20 @@ fn all_examples_load_without_errors() {
     assert!(loaded
         .get("backup.timer")
         .is_some_and(|u| matches!(u, Unit::Timer(t) if t.timer.persistent)));
+
+    // The spool example: a path unit on a directory, with %S expanded.
+    let Some(Unit::Path(spool)) = loaded.get("spool.path") else {
+        panic!("spool.path is not a path unit");
+    };
+    assert_eq!(spool.triggers.as_str(), "spool.service");
+    assert_eq!(
+        spool.path.specs[0].condition,
+        sundial::unit::PathCondition::DirectoryNotEmpty
+    );
+    assert_eq!(
+        spool.path.specs[0].path,
+        Path::new("/var/lib/sundial-spool/in")
+    );
+    assert!(spool.path.make_directory);
+    assert_eq!(spool.path.directory_mode, 0o750);
 }

@@ -23,6 +23,9 @@ fn unitish() -> impl Strategy<Value = String> {
             Just("\\\n".to_owned()),
             Just("[Service]\n".to_owned()),
             Just("[Timer]\n".to_owned()),
+            Just("[Path]\n".to_owned()),
+            Just("PathChanged=".to_owned()),
+            Just("DirectoryMode=".to_owned()),
             Just("ExecStart=".to_owned()),
             Just("OnCalendar=".to_owned()),
             Just("Environment=".to_owned()),
@@ -60,11 +63,11 @@ proptest! {
     }
 
     #[test]
-    fn unit_parser_never_panics(text in unitish(), timer in any::<bool>()) {
+    fn unit_parser_never_panics(text in unitish(), kind in 0..3u8) {
         let zones = BundledZones::new();
         let ctx = SpecifierContext::system();
         let env = ParseEnv { specifiers: &ctx, local_zone: &Zone::utc(), zones: &zones };
-        let name = UnitName::parse(if timer { "x.timer" } else { "x.service" }).unwrap();
+        let name = UnitName::parse(["x.timer", "x.service", "x.path"][usize::from(kind)]).unwrap();
         let path = PathBuf::from("/u/x");
         let files = [LexedFile { lexed: lex(&path, &text), path: path.clone() }];
         let mut diags = Vec::new();

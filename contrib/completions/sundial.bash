@@ -70,6 +70,9 @@ _sundial() {
             sundial,list-dependencies)
                 cmd="sundial__subcmd__list__subcmd__dependencies"
                 ;;
+            sundial,list-paths)
+                cmd="sundial__subcmd__list__subcmd__paths"
+                ;;
             sundial,list-sockets)
                 cmd="sundial__subcmd__list__subcmd__sockets"
                 ;;
@@ -188,7 +191,7 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat security simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-units list-sockets list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat security simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-paths list-units list-sockets list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -863,6 +866,32 @@ _sundial() {
             ;;
         sundial__subcmd__list__subcmd__dependencies)
             opts="-a -o -h -V --reverse --all --output --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__list__subcmd__paths)
+            opts="-a -o -h -V --all --no-legend --output --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

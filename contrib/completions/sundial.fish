@@ -49,6 +49,7 @@ complete -c sundial -n "__fish_sundial_needs_command" -f -a "reload-or-restart" 
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "kill" -d 'Send a signal to the processes of units'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "status" -d 'Show the state of units, with their last log lines'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-timers" -d 'List timers: when they elapse next, when they last did, and how that run ended'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-paths" -d 'List path units: what they watch and what they start'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-units" -d 'List loaded units and their states'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-sockets" -d 'List socket units: what they listen on and what they activate'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-unit-files" -d 'List unit files and whether they are enabled'
@@ -330,6 +331,17 @@ complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l system -
 complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
 complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand list-timers" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -s a -l all -d 'List inactive path units too'
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -l no-legend -d 'Leave out the header and the footer'
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand list-paths" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s t -l type -d 'Only units of these types (service, timer, target)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand list-units" -l state -d 'Only units in these load, active or sub-states (failed, running, inactive, not-found ...)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand list-units" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'

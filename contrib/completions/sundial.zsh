@@ -522,6 +522,28 @@ json-pretty\:"Indented JSON"))' \
 '*::patterns -- Only timers whose names match these glob patterns:_default' \
 && ret=0
 ;;
+(list-paths)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'-a[List inactive path units too]' \
+'--all[List inactive path units too]' \
+'--no-legend[Leave out the header and the footer]' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::patterns -- Only path units whose names match these glob patterns:_default' \
+&& ret=0
+;;
 (list-units)
 _arguments "${_arguments_options[@]}" : \
 '*-t+[Only units of these types (service, timer, target)]:TYPE:_default' \
@@ -1013,6 +1035,7 @@ _sundial_commands() {
 'kill:Send a signal to the processes of units' \
 'status:Show the state of units, with their last log lines' \
 'list-timers:List timers\: when they elapse next, when they last did, and how that run ended' \
+'list-paths:List path units\: what they watch and what they start' \
 'list-units:List loaded units and their states' \
 'list-sockets:List socket units\: what they listen on and what they activate' \
 'list-unit-files:List unit files and whether they are enabled' \
@@ -1198,6 +1221,11 @@ _sundial__subcmd__kill_commands() {
 _sundial__subcmd__list-dependencies_commands() {
     local commands; commands=()
     _describe -t commands 'sundial list-dependencies commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__list-paths_commands] )) ||
+_sundial__subcmd__list-paths_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial list-paths commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__list-sockets_commands] )) ||
 _sundial__subcmd__list-sockets_commands() {

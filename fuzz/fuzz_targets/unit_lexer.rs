@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         lexed,
         path: path.clone(),
     }];
-    for name in ["x.service", "x@i.timer", "x.socket"] {
+    for name in ["x.service", "x@i.timer", "x.socket", "x.path"] {
         let name = UnitName::parse(name).expect("a valid literal name");
         let mut diags = Vec::new();
         let _ = assemble(&name, Some(&path), &files, &env, &mut diags);

@@ -11,9 +11,9 @@ use crate::daemon::{run, DaemonOptions};
 #[derive(Debug, clap::Args)]
 #[command(
     long_about = "Run the sundial daemon: load the unit files, start what timers.target, \
-multi-user.target and default.target want (the units enabled with `sundial enable`), \
-fire timers and supervise the services they start, and answer `sundial` commands \
-on the control socket.\n\n\
+paths.target, multi-user.target and default.target want (the units enabled with \
+`sundial enable`), fire timers, watch the paths of path units, supervise the services \
+they start, and answer `sundial` commands on the control socket.\n\n\
 Without flags it runs as the system manager when started by root and as the \
 user's own manager otherwise (see the paths below). SIGTERM or SIGINT stops \
 every service in reverse dependency order and exits; SIGHUP re-reads the unit \

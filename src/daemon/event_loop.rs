@@ -41,6 +41,7 @@ enum Wake {
     Backlog,
     Scrape(Scrape),
     Socket(super::socket_units::Ready),
+    Path(Vec<super::path_watch::PathWake>),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -144,6 +145,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             () = sleep_until(flush_at) => Wake::Flush,
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
+            p = state.path_units.next_wakes() => Wake::Path(p),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
             s = next_scrape(sources.scrapes.as_mut()) => Wake::Scrape(s),
             r = state.sockets.ready(), if accepting => Wake::Socket(r),
@@ -207,6 +209,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             // A client that has gone takes nothing.
             Wake::Scrape(reply) => state.begin_scrape(reply),
             Wake::Socket(ready) => state.socket_ready(ready),
+            Wake::Path(wake) => super::path_watch::woke(state, wake),
             Wake::Backlog => {
                 state.start_backlogged();
                 handlers::work_slice(state);
@@ -269,6 +272,7 @@ pub fn begin_shutdown(state: &mut State) {
     for name in sockets {
         state.stop_socket(&name);
     }
+    super::path_watch::stop_all(state);
     let running: Vec<String> = state
         .supervisor
         .service_names()

@@ -38,6 +38,7 @@ pub mod lock;
 pub mod manager_env;
 pub mod metrics;
 pub mod output;
+pub mod path_watch;
 pub mod paths;
 pub mod reexec;
 pub mod reload;
@@ -262,6 +263,7 @@ async fn start(
         backlog: backlog::Backlog::default(),
         metrics: metrics::Metrics::default(),
         sockets: socket_units::SocketUnits::default(),
+        path_units: path_watch::PathUnits::default(),
     };
 
     let reexecuted = handover.is_some();
@@ -737,6 +739,11 @@ fn start_default_targets(state: &mut State) {
             // Its errors are reported where they happen.
             UnitType::Socket => {
                 let _ = state.start_socket(&name);
+            }
+            UnitType::Path => {
+                if let Err(e) = path_watch::start(state, &name) {
+                    report(format!("{name}: cannot start: {e}"));
+                }
             }
             UnitType::Other => {}
         }

@@ -125,6 +125,11 @@ pub struct Handover {
     pub supervisor: SupervisorSnapshot,
     /// The timers.
     pub scheduler: SchedulerSnapshot,
+    /// The path units that watch: the new program starts them again
+    /// (their levels are looked at anew; a change while the programs
+    /// switched is not seen).
+    #[serde(default)]
+    pub path_units: Vec<String>,
 }
 
 /// The daemon's side of `daemon-reexec`: the listener to hand over and the
@@ -271,6 +276,12 @@ fn execute(state: &mut State) -> Result<Infallible, ReexecError> {
         listener_fd,
         started: state.started.into(),
         active_targets: state.active_targets.iter().cloned().collect(),
+        path_units: state
+            .path_units
+            .names()
+            .filter(|n| state.path_units.state(n).is_some_and(|s| s.is_active()))
+            .map(str::to_owned)
+            .collect(),
         runs: state.runs.snapshot(),
         supervisor,
         scheduler: state.scheduler.snapshot(),
@@ -438,6 +449,12 @@ pub fn restore(state: &mut State, handover: Handover) {
     let actions = state.scheduler.restore(now, &handover.scheduler);
     state.apply_actions(actions);
     state.supervisor.handle(SupervisorEvent::ChildExited);
+    state.settle();
+    for name in handover.path_units {
+        if let Err(e) = super::path_watch::start(state, &name) {
+            report(format!("{name}: cannot start: {e}"));
+        }
+    }
     state.settle();
     state.advance();
 }

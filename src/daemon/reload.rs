@@ -134,6 +134,7 @@ fn reload_units(state: &mut State) -> Vec<String> {
         state.schedule(Event::Unload(name));
     }
     state.load_timers();
+    super::path_watch::reload(state);
 
     let services: Vec<String> = state
         .supervisor

@@ -94,6 +94,8 @@ pub struct State {
     pub metrics: super::metrics::Metrics,
     /// The started socket units and their descriptors.
     pub sockets: super::socket_units::SocketUnits,
+    /// The `.path` units started, with their watches.
+    pub path_units: super::path_watch::PathUnits,
 }
 
 pub use super::report::report;
@@ -533,7 +535,9 @@ impl State {
             for (unit, result) in applied.failures {
                 report(format!("{unit}: failed with result '{result}'"));
             }
+            let mut changed_units: Vec<String> = Vec::new();
             for (unit, active) in applied.unit_changes {
+                changed_units.push(unit.clone());
                 self.schedule(Event::UnitChanged { unit, active });
             }
             for (unit, activation) in &skipped {
@@ -565,6 +569,15 @@ impl State {
                         active: !active.is_inactive_or_failed(),
                     });
                 }
+                // Path units hear of every start that ended without a
+                // change of the unit (a start limit, a condition).
+                if *ty == JobType::Start && *result != JobResult::Done {
+                    changed_units.push(unit.clone());
+                }
+            }
+            // Path units look again when the unit they start ends.
+            for unit in changed_units {
+                super::path_watch::unit_changed(self, &unit);
             }
             // A client told that its job is done may read the run next.
             let waiting = !self.waits.is_empty() || !self.run_waits.is_empty();
@@ -638,6 +651,10 @@ impl State {
                 Some(sub) => (timer_active_state(sub), sub.as_str()),
                 None => (ActiveState::Inactive, TimerSubState::Dead.as_str()),
             },
+            UnitType::Path => match self.path_units.state(name) {
+                Some(s) => (path_active_state(s), s.as_str()),
+                None => (ActiveState::Inactive, "dead"),
+            },
             UnitType::Target if self.active_targets.contains(name) => {
                 (ActiveState::Active, "active")
             }
@@ -708,6 +725,16 @@ pub fn timer_active_state(sub: TimerSubState) -> ActiveState {
         TimerSubState::Waiting | TimerSubState::Running | TimerSubState::Elapsed => {
             ActiveState::Active
         }
+    }
+}
+
+/// A path unit's ActiveState from its state.
+pub fn path_active_state(state: crate::path_trigger::PathState) -> ActiveState {
+    use crate::path_trigger::PathState;
+    match state {
+        PathState::Dead => ActiveState::Inactive,
+        PathState::Failed(_) => ActiveState::Failed,
+        PathState::Waiting | PathState::Running => ActiveState::Active,
     }
 }
 

@@ -16,15 +16,17 @@ use crate::unit::{
 };
 
 /// The targets whose wants the daemon starts when it starts: systemd's
-/// default.target (usually multi-user.target), and sockets.target and
-/// timers.target, which `WantedBy=sockets.target` sockets and
-/// `WantedBy=timers.target` timers link into. sockets.target comes
-/// first: a service started at start-up finds its sockets open.
-pub const START_TARGETS: [&str; 4] = [
+/// default.target (usually multi-user.target), and sockets.target,
+/// timers.target and paths.target, which `WantedBy=sockets.target` sockets,
+/// `WantedBy=timers.target` timers and `WantedBy=paths.target` path units
+/// link into. sockets.target comes first: a service started at start-up
+/// finds its sockets open.
+pub const START_TARGETS: [&str; 5] = [
     "sockets.target",
     "default.target",
     "multi-user.target",
     "timers.target",
+    "paths.target",
 ];
 
 /// Where the daemon reads unit files, and what it finds there:

@@ -215,6 +215,9 @@ pub struct StatusBlock {
     /// (`Accepted: 5; Connected: 1;`).
     #[serde(default)]
     pub connections: Option<[u64; 3]>,
+    /// A path unit's watched paths ("Path:").
+    #[serde(default)]
+    pub paths: Vec<PathRow>,
     /// A service's main process; once it has exited, the last one (with
     /// `exit_status`), as systemctl shows `Main PID: 42 (code=exited, ...)`.
     pub main_pid: Option<u32>,
@@ -237,6 +240,15 @@ pub struct StatusBlock {
     pub last_result: Option<RunResult>,
     /// The unit's last log lines.
     pub recent_logs: Vec<LogLine>,
+}
+
+/// One watched path of a path unit: `status` and `list-paths`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathRow {
+    /// The path (a glob for `PathExistsGlob=`).
+    pub path: String,
+    /// The directive that watches it (`DirectoryNotEmpty`).
+    pub condition: String,
 }
 
 /// A property of `show`, as `Name=value`.

@@ -14,6 +14,7 @@ use super::known_directives;
 use super::lexer::{Entry, Lexed};
 use super::list::List;
 use super::name::{UnitName, UnitType};
+use super::path_unit::{apply_path, PathSection, PathUnit};
 use super::service::{
     RestartPolicy, ServiceSection, ServiceType, ServiceUnit, StandardInput, StandardOutput,
 };
@@ -51,6 +52,8 @@ pub enum Unit {
     Target(Arc<TargetUnit>),
     /// A `.socket`.
     Socket(Arc<SocketUnit>),
+    /// A `.path`.
+    Path(Arc<PathUnit>),
 }
 
 impl Unit {
@@ -61,6 +64,7 @@ impl Unit {
             Unit::Timer(t) => &t.name,
             Unit::Target(t) => &t.name,
             Unit::Socket(s) => &s.name,
+            Unit::Path(p) => &p.name,
         }
     }
 
@@ -71,6 +75,7 @@ impl Unit {
             Unit::Timer(t) => &t.unit,
             Unit::Target(t) => &t.unit,
             Unit::Socket(s) => &s.unit,
+            Unit::Path(p) => &p.unit,
         }
     }
 
@@ -82,6 +87,7 @@ impl Unit {
             Unit::Timer(t) => &mut Arc::make_mut(t).unit,
             Unit::Target(t) => &mut Arc::make_mut(t).unit,
             Unit::Socket(s) => &mut Arc::make_mut(s).unit,
+            Unit::Path(p) => &mut Arc::make_mut(p).unit,
         }
     }
 
@@ -92,6 +98,7 @@ impl Unit {
             Unit::Timer(t) => &t.install,
             Unit::Target(t) => &t.install,
             Unit::Socket(s) => &s.install,
+            Unit::Path(p) => &p.install,
         }
     }
 
@@ -102,6 +109,7 @@ impl Unit {
             Unit::Timer(t) => &t.source,
             Unit::Target(t) => &t.source,
             Unit::Socket(s) => &s.source,
+            Unit::Path(p) => &p.source,
         }
     }
 
@@ -112,6 +120,7 @@ impl Unit {
             Unit::Timer(t) => &mut Arc::make_mut(t).source,
             Unit::Target(t) => &mut Arc::make_mut(t).source,
             Unit::Socket(s) => &mut Arc::make_mut(s).source,
+            Unit::Path(p) => &mut Arc::make_mut(p).source,
         }
     }
 }
@@ -156,6 +165,7 @@ pub fn assemble(
             UnitType::Service => Some("Service"),
             UnitType::Timer => Some("Timer"),
             UnitType::Socket => Some("Socket"),
+            UnitType::Path => Some("Path"),
             UnitType::Target | UnitType::Other => None,
         },
     };
@@ -196,6 +206,7 @@ pub fn assemble(
         mut timer,
         mut service,
         mut socket,
+        path,
         flags,
     } = sections;
 
@@ -275,6 +286,29 @@ pub fn assemble(
                 triggers,
             }))
         }
+        UnitType::Path => {
+            if path.specs.is_empty() {
+                fail(format!("{name}: Path unit lacks path setting. Refusing."));
+            }
+            let triggers = match &path.unit {
+                Some(u) => u.clone(),
+                None => match name.with_suffix("service") {
+                    Ok(n) => n,
+                    Err(e) => {
+                        fail(format!("{name}: {e}"));
+                        name.clone()
+                    }
+                },
+            };
+            Unit::Path(Arc::new(PathUnit {
+                name: name.clone(),
+                source,
+                unit,
+                path,
+                install,
+                triggers,
+            }))
+        }
         UnitType::Target | UnitType::Other => Unit::Target(Arc::new(TargetUnit {
             name: name.clone(),
             source,
@@ -294,6 +328,7 @@ struct Sections {
     timer: TimerSection,
     service: ServiceSection,
     socket: SocketSection,
+    path: PathSection,
     flags: ServiceFlags,
 }
 
@@ -385,6 +420,7 @@ impl ReadCx<'_> {
             "Install" => apply_install(&mut s.install, &mut cx, value),
             "Timer" => apply_timer(&mut s.timer, &mut cx, value),
             "Socket" => apply_socket(&mut s.socket, &mut cx, value),
+            "Path" => apply_path(&mut s.path, &mut cx, value),
             "Service" => {
                 apply_service(&mut s.service, &mut s.flags, &mut cx, value)
                     // systemd still reads the legacy start-limit settings

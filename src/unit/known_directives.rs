@@ -390,6 +390,20 @@ pub const TIMER: &[&str] = &[
     "WakeSystem",
 ];
 
+/// `[Path]` directives of systemd 252 (sorted).
+pub const PATH: &[&str] = &[
+    "DirectoryMode",
+    "DirectoryNotEmpty",
+    "MakeDirectory",
+    "PathChanged",
+    "PathExists",
+    "PathExistsGlob",
+    "PathModified",
+    "TriggerLimitBurst",
+    "TriggerLimitIntervalSec",
+    "Unit",
+];
+
 /// `[Install]` directives of systemd 252 (sorted).
 pub const INSTALL: &[&str] = &["Alias", "Also", "DefaultInstance", "RequiredBy", "WantedBy"];
 
@@ -467,6 +481,7 @@ pub fn is_known(section: &str, key: &str) -> bool {
         "Unit" => UNIT,
         "Service" => SERVICE,
         "Timer" => TIMER,
+        "Path" => PATH,
         "Install" => INSTALL,
         "Socket" => SOCKET,
         _ => return false,
@@ -484,6 +499,7 @@ mod tests {
             super::TIMER,
             super::INSTALL,
             super::SOCKET,
+            super::PATH,
         ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]));
         }

@@ -442,6 +442,29 @@ impl LoadedUnits {
         })
     }
 
+    /// All loaded path units.
+    pub fn path_units(&self) -> impl Iterator<Item = &Arc<super::PathUnit>> {
+        self.units.values().filter_map(|u| match u {
+            Unit::Path(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// The loaded timers and path units that start `unit`, by name.
+    pub fn triggered_by(&self, unit: &str) -> Vec<&str> {
+        let timers = self
+            .timers()
+            .filter(|t| t.triggers.as_str() == unit)
+            .map(|t| t.name.as_str());
+        let paths = self
+            .path_units()
+            .filter(|p| p.triggers.as_str() == unit)
+            .map(|p| p.name.as_str());
+        let mut names: Vec<&str> = timers.chain(paths).collect();
+        names.sort_unstable();
+        names
+    }
+
     /// All loaded services.
     pub fn services(&self) -> impl Iterator<Item = &Arc<ServiceUnit>> {
         self.units.values().filter_map(|u| match u {

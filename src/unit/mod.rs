@@ -22,6 +22,7 @@ pub mod list;
 pub mod load;
 pub mod loose;
 pub mod name;
+pub mod path_unit;
 pub mod preset;
 pub mod sandbox;
 pub mod search_path;
@@ -55,6 +56,7 @@ pub use load::{
     load_all, load_all_indexed, load_units, LoadContext, LoadedUnits, Lookup, UnitIndex,
 };
 pub use name::{UnitName, UnitType};
+pub use path_unit::{PathCondition, PathSection, PathSpec, PathUnit};
 pub use search_path::{Scope, SearchPath};
 pub use service::{RareServiceOptions, ServiceSection, ServiceType, ServiceUnit};
 pub use signal::Signal;

@@ -15,7 +15,9 @@ pub enum UnitType {
     Target,
     /// `.socket`
     Socket,
-    /// Any other systemd unit type (`.mount`, `.path`, …): valid as a
+    /// `.path`
+    Path,
+    /// Any other systemd unit type (`.mount`, `.device`, …): valid as a
     /// dependency name, never loaded by sundial.
     Other,
 }
@@ -28,11 +30,10 @@ impl UnitType {
             "timer" => Some(UnitType::Timer),
             "target" => Some(UnitType::Target),
             "socket" => Some(UnitType::Socket),
+            "path" => Some(UnitType::Path),
             // systemd's other unit types: names of these are valid in
             // dependencies even though sundial does not run them.
-            "device" | "mount" | "automount" | "swap" | "path" | "slice" | "scope" => {
-                Some(UnitType::Other)
-            }
+            "device" | "mount" | "automount" | "swap" | "slice" | "scope" => Some(UnitType::Other),
             _ => None,
         }
     }

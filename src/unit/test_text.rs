@@ -10,7 +10,7 @@ use sundial_calendar::Zone;
 use super::assemble::{assemble, LexedFile, ParseEnv, Unit};
 use super::lexer::lex;
 use super::specifiers::SpecifierContext;
-use super::{ServiceUnit, SocketUnit, UnitName};
+use super::{PathUnit, ServiceUnit, SocketUnit, UnitName};
 
 /// Loads the unit `name` from its file's `text`: the unit (if it loads)
 /// and each diagnostic as `path:line: message`.
@@ -73,5 +73,30 @@ pub fn service_unit(service_lines: &str) -> Arc<ServiceUnit> {
     match service("t.service", &format!("[Service]\n{service_lines}\n")) {
         (Some(s), _) => s,
         (None, diags) => panic!("did not load: {diags:?}"),
+    }
+}
+
+/// Loads the path unit `name` from its file's `text`, as [`service`].
+pub fn path_unit(name: &str, text: &str) -> (Option<Arc<PathUnit>>, Vec<String>) {
+    let path = PathBuf::from("/units").join(name);
+    let files = [LexedFile {
+        path: path.clone(),
+        lexed: lex(&path, text),
+    }];
+    let ctx = SpecifierContext::system();
+    let zone = Zone::utc();
+    let zones = BundledZones::new();
+    let env = ParseEnv {
+        specifiers: &ctx,
+        local_zone: &zone,
+        zones: &zones,
+    };
+    let name = UnitName::parse(name).expect("a valid unit name");
+    let mut diags = Vec::new();
+    let unit = assemble(&name, Some(&path), &files, &env, &mut diags);
+    let diags = diags.iter().map(ToString::to_string).collect();
+    match unit {
+        Some(Unit::Path(p)) => (Some(p), diags),
+        _ => (None, diags),
     }
 }

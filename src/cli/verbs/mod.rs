@@ -26,6 +26,7 @@ pub mod is_state;
 pub mod jobs;
 pub mod kill;
 pub mod list_dependencies;
+pub mod list_paths;
 pub mod list_sockets;
 pub mod list_timers;
 pub mod list_unit_files;
@@ -66,6 +67,7 @@ pub enum Verb {
     Kill(kill::Args),
     Status(status::Args),
     ListTimers(list_timers::Args),
+    ListPaths(list_paths::Args),
     ListUnits(list_units::Args),
     ListSockets(list_sockets::Args),
     ListUnitFiles(list_unit_files::Args),
@@ -118,6 +120,7 @@ impl Verb {
             Verb::Kill(a) => &mut a.connection,
             Verb::Status(a) => &mut a.connection,
             Verb::ListTimers(a) => &mut a.connection,
+            Verb::ListPaths(a) => &mut a.connection,
             Verb::ListUnits(a) => &mut a.connection,
             Verb::ListSockets(a) => &mut a.connection,
             Verb::ListUnitFiles(a) => &mut a.connection,
@@ -153,6 +156,7 @@ impl Verb {
             }),
             Verb::Status(_)
             | Verb::ListTimers(_)
+            | Verb::ListPaths(_)
             | Verb::ListUnits(_)
             | Verb::ListSockets(_)
             | Verb::ListUnitFiles(_)
@@ -185,6 +189,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::Kill(args) => kill::run(args),
         Verb::Status(args) => status::run(args),
         Verb::ListTimers(args) => list_timers::run(args),
+        Verb::ListPaths(args) => list_paths::run(args),
         Verb::ListUnits(args) => list_units::run(args),
         Verb::ListSockets(args) => list_sockets::run(args),
         Verb::ListUnitFiles(args) => list_unit_files::run(args),

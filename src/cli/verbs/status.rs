@@ -234,6 +234,12 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
         }
         line("Accepted:", &counts);
     }
+    for (i, p) in b.paths.iter().enumerate() {
+        line(
+            if i == 0 { "Path:" } else { "" },
+            &format!("{} ({})", p.path, p.condition),
+        );
+    }
 
     for c in &b.commands {
         line(
@@ -411,6 +417,41 @@ mod tests {
              Active: active (waiting) since Thu 2024-02-29 00:00:00 UTC; 5min ago\n    \
              Trigger: Fri 2024-03-01 03:00:00 UTC; 1 day 2h left\n   \
              Triggers: ● backup.service\n"
+        );
+    }
+
+    #[test]
+    fn path_block_shows_what_it_triggers_and_its_paths() {
+        let b = StatusBlock {
+            unit: "spool.path".into(),
+            description: "Process the spool".into(),
+            load_state: "loaded".into(),
+            fragment_path: Some("/etc/sundial/system/spool.path".into()),
+            unit_file_state: Some("enabled".into()),
+            active_state: "active".into(),
+            sub_state: "waiting".into(),
+            state_change_usec: Some(1_709_164_800_000_000),
+            triggers: vec!["spool.service".into()],
+            paths: vec![
+                crate::ipc::types::PathRow {
+                    path: "/var/spool/in".into(),
+                    condition: "DirectoryNotEmpty".into(),
+                },
+                crate::ipc::types::PathRow {
+                    path: "/etc/spool.conf".into(),
+                    condition: "PathChanged".into(),
+                },
+            ],
+            ..StatusBlock::default()
+        };
+        assert_eq!(
+            status(&b),
+            "● spool.path - Process the spool\n     \
+             Loaded: loaded (/etc/sundial/system/spool.path; enabled)\n     \
+             Active: active (waiting) since Thu 2024-02-29 00:00:00 UTC; 5min ago\n   \
+             Triggers: ● spool.service\n       \
+             Path: /var/spool/in (DirectoryNotEmpty)\n             \
+             /etc/spool.conf (PathChanged)\n"
         );
     }
 

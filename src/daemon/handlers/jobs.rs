@@ -235,6 +235,32 @@ fn run_verb(
             }
             Ok(None)
         }
+        UnitType::Path => {
+            let start = |state: &mut State| {
+                crate::daemon::path_watch::start(state, name).map_err(|e| {
+                    Response::error(
+                        ErrorCode::Failed,
+                        format!("Failed to {} {name}: {e}", verb.name()),
+                    )
+                })
+            };
+            match verb {
+                Verb::Start => start(state)?,
+                Verb::Stop => crate::daemon::path_watch::stop(state, name),
+                Verb::Restart | Verb::ReloadOrRestart => {
+                    crate::daemon::path_watch::stop(state, name);
+                    start(state)?;
+                }
+                Verb::TryRestart if is_active => {
+                    crate::daemon::path_watch::stop(state, name);
+                    start(state)?;
+                }
+                Verb::TryRestart => {}
+                Verb::Reload => return Err(not_reloadable(name)),
+            }
+            state.settle();
+            Ok(None)
+        }
         UnitType::Target => {
             match verb {
                 Verb::Start | Verb::Restart | Verb::ReloadOrRestart => start_target(state, name),
@@ -302,6 +328,11 @@ fn start_target(state: &mut State, name: &str) {
             Ok(UnitType::Timer) => state.start_timer(&w),
             Ok(UnitType::Socket) => {
                 let _ = state.start_socket(&w);
+            }
+            Ok(UnitType::Path) => {
+                if let Err(e) = crate::daemon::path_watch::start(state, &w) {
+                    crate::daemon::report(format!("{w}: cannot start: {e}"));
+                }
             }
             Ok(UnitType::Service) => {
                 state.start_pulled_sockets(&w);

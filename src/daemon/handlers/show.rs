@@ -241,11 +241,12 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             let mut by: Vec<String> = state
                 .units
                 .loaded
-                .timers()
-                .filter(|t| t.triggers.as_str() == name)
-                .map(|t| t.name.as_str().to_owned())
+                .triggered_by(name)
+                .into_iter()
+                .map(str::to_owned)
                 .collect();
             by.extend(super::status::sockets_triggering(state, name));
+            by.sort();
             p.add("TriggeredBy", by.join(" "));
         }
         Some(Unit::Socket(sock)) => {
@@ -267,6 +268,25 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("NRefused", active.map_or(0, |a| a.n_refused));
             let result = match active.map(|a| &a.state) {
                 Some(crate::daemon::socket_units::SocketState::Failed(r)) => r,
+                _ => "success",
+            };
+            p.add("Result", result);
+        }
+        Some(Unit::Path(u)) => {
+            p.add("Unit", u.triggers.as_str());
+            p.add("Triggers", u.triggers.as_str());
+            for spec in &u.path.specs {
+                p.add(
+                    "Paths",
+                    format!("{{ {}={} }}", spec.condition, spec.path.display()),
+                );
+            }
+            p.add("MakeDirectory", yes_no(u.path.make_directory));
+            p.add("DirectoryMode", format!("{:04o}", u.path.directory_mode));
+            p.add("TriggerLimitIntervalUSec", u.path.trigger_limit_interval);
+            p.add("TriggerLimitBurst", u.path.trigger_limit_burst);
+            let result = match state.path_units.state(name) {
+                Some(crate::path_trigger::PathState::Failed(why)) => why.as_str(),
                 _ => "success",
             };
             p.add("Result", result);

@@ -3,7 +3,7 @@
 use super::access::LogAccess;
 use super::{glob_match, is_enabled, is_glob, unit_name};
 use crate::daemon::state::State;
-use crate::ipc::types::{CommandRow, LogLine, ProcessRow, StatusBlock, UsageRow};
+use crate::ipc::types::{CommandRow, LogLine, PathRow, ProcessRow, StatusBlock, UsageRow};
 use crate::ipc::{Peer, Response};
 use crate::store::{LogQuery, RunResult};
 use crate::supervisor::ActiveState;
@@ -111,12 +111,24 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
         b.next_elapse_usec = timer.next_elapse(&now).map(|t| t.as_usec());
         b.triggers = vec![timer.unit.triggers.as_str().to_owned()];
     }
+    if let Some(Unit::Path(p)) = state.units.get(&name) {
+        b.triggers = vec![p.triggers.as_str().to_owned()];
+        b.paths = p
+            .path
+            .specs
+            .iter()
+            .map(|s| PathRow {
+                path: s.path.display().to_string(),
+                condition: s.condition.directive().to_owned(),
+            })
+            .collect();
+    }
     b.triggered_by = state
         .units
         .loaded
-        .timers()
-        .filter(|t| t.triggers.as_str() == name)
-        .map(|t| t.name.as_str().to_owned())
+        .triggered_by(&name)
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     b.triggered_by.extend(sockets_triggering(state, &name));
     if let Some(s) = state.supervisor.status(&name) {

@@ -279,7 +279,7 @@ pub fn create(state: &mut State, new: &[NewUnit]) -> Result<Vec<String>, Transie
         match unit {
             Unit::Service(s) => state.supervisor.add_unit(s),
             Unit::Timer(t) => state.schedule(Event::Load(t)),
-            Unit::Target(_) | Unit::Socket(_) => {}
+            Unit::Target(_) | Unit::Socket(_) | Unit::Path(_) => {}
         }
     }
     Ok(warnings)

@@ -74,12 +74,24 @@ fn block(
         if let Unit::Timer(t) = unit {
             b.triggers = vec![t.triggers.as_str().to_owned()];
         }
+        if let Unit::Path(p) = unit {
+            b.triggers = vec![p.triggers.as_str().to_owned()];
+            b.paths = p
+                .path
+                .specs
+                .iter()
+                .map(|s| crate::ipc::types::PathRow {
+                    path: s.path.display().to_string(),
+                    condition: s.condition.directive().to_owned(),
+                })
+                .collect();
+        }
     }
     b.triggered_by = set
         .loaded
-        .timers()
-        .filter(|t| t.triggers.as_str() == name)
-        .map(|t| t.name.as_str().to_owned())
+        .triggered_by(&name)
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     let store = &offline.store;
     let runs = store.history(Some(&name), 8)?;
