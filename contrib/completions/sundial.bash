@@ -573,7 +573,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__daemon)
-            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --crontab --cgroup --metrics-listen --clock --localtime --help --version"
+            opts="-h -V --unit-dir --user --system --state-dir --socket --config --log-stdout --crontab --cgroup --metrics-listen --http-listen --clock --localtime --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,6 +604,10 @@ _sundial() {
                     return 0
                     ;;
                 --metrics-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -371,6 +371,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--crontab=[Run the jobs of this crontab as they are (repeatable). The file is read again when it changes; a version with errors keeps the jobs of the last good one. Six-field lines (seconds first) are accepted]:FILE:_files' \
 '--cgroup=[Make the services'\'' cgroups in this cgroup v2 directory instead of the daemon'\''s own\: a path below the cgroup v2 mount (\`/sundial\` or \`/sys/fs/cgroup/sundial\`). It must exist and be writable, or the daemon does not start; the daemon moves itself into a leaf of its subtree there. Overrides \`cgroup\` in the config file]:PATH:_files' \
 '--metrics-listen=[Serve Prometheus metrics at /metrics on ADDR\: HOST\:PORT (\`127.0.0.1\:9558\`) or a Unix socket path. Off by default; overrides \`metrics_listen\` in the config file]:ADDR:_default' \
+'--http-listen=[Serve the read-only dashboard on ADDR\: HOST\:PORT, a port alone (on 127.0.0.1) or a Unix socket path. Off by default; overrides \`http_listen\` in the config file]:ADDR:_default' \
 '--clock=[Where the daemon reads the time\: \`real\`, or \`manual\` for tests (needs SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through clock.sock beside the control socket)]:CLOCK:(real manual)' \
 '--localtime=[Read the default time zone from FILE instead of /etc/localtime, and watch it for changes (tests; ignored while TZ is set, as by the C library)]:FILE:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \

@@ -88,6 +88,11 @@ pub struct Args {
     /// `metrics_listen` in the config file.
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<crate::daemon::http::ListenAddress>,
+    /// Serve the read-only dashboard on ADDR: HOST:PORT, a port alone (on
+    /// 127.0.0.1) or a Unix socket path. Off by default; overrides
+    /// `http_listen` in the config file.
+    #[arg(long, value_name = "ADDR")]
+    pub http_listen: Option<crate::daemon::http::ListenAddress>,
     /// Where the daemon reads the time: `real`, or `manual` for tests (needs
     /// SUNDIAL_ALLOW_MANUAL_CLOCK=1; the clock is then moved through
     /// clock.sock beside the control socket).
@@ -119,6 +124,7 @@ pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
             .collect(),
         cgroup: args.cgroup,
         metrics_listen: args.metrics_listen,
+        http_listen: args.http_listen,
     };
     run(options)?;
     // SuccessAction=exit: the unit's status (0-255).

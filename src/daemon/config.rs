@@ -18,6 +18,7 @@
 //! default_environment = { LANG = "C.UTF-8" }
 //! cgroup = "/sundial"          # the cgroup v2 subtree to use (--cgroup)
 //! metrics_listen = "127.0.0.1:9558"  # Prometheus /metrics (--metrics-listen)
+//! http_listen = "127.0.0.1:8080"     # the dashboard (--http-listen)
 //! ```
 //!
 //! Every key is optional; an unknown key is an error naming its line, so that a
@@ -128,6 +129,7 @@ struct RawManager {
     default_environment: BTreeMap<String, String>,
     cgroup: Option<PathBuf>,
     metrics_listen: Option<String>,
+    http_listen: Option<String>,
 }
 
 /// One key of the config file, as the manual documents it.
@@ -270,6 +272,17 @@ pub const KEYS: &[ConfigKey] = &[
                   can connect to a TCP address sees every unit's name and results: keep it on \
                   127.0.0.1 or behind a firewall.",
     },
+    ConfigKey {
+        section: "manager",
+        key: "http_listen",
+        value: "HOST:PORT, a port alone (on 127.0.0.1) or a Unix socket path",
+        default: "off",
+        meaning: "Serve the read-only dashboard there (`--http-listen` overrides it): the \
+                  timers with their next and last elapse and result, the next day's schedule \
+                  as a picture, the recent runs, each unit's runs and last lines. It changes \
+                  nothing; it shows what the daemon's user may see, so keep it on 127.0.0.1 \
+                  or a Unix socket (mode 0600) unless everyone who can reach it may.",
+    },
 ];
 
 /// The daemon's settings, checked.
@@ -293,6 +306,9 @@ pub struct Config {
     /// Where to serve Prometheus metrics (`--metrics-listen` overrides
     /// it); none: not served.
     pub metrics_listen: Option<ListenAddress>,
+    /// Where to serve the dashboard (`--http-listen` overrides it); none:
+    /// not served.
+    pub http_listen: Option<ListenAddress>,
 }
 
 /// 64 MiB of captured text by default: months of a typical cron table's
@@ -314,6 +330,7 @@ impl Default for Config {
             default_tasks_max: None,
             cgroup: None,
             metrics_listen: None,
+            http_listen: None,
         }
     }
 }
@@ -437,6 +454,11 @@ impl Config {
             );
         }
         config.cgroup = m.cgroup.clone();
+        if let Some(address) = &m.http_listen {
+            config.http_listen = Some(address.parse().map_err(|e: InvalidListenAddress| {
+                value_error("manager.http_listen", e.to_string())
+            })?);
+        }
         if let Some(address) = &m.metrics_listen {
             config.metrics_listen = Some(address.parse().map_err(|e: InvalidListenAddress| {
                 value_error("manager.metrics_listen", e.to_string())

@@ -40,6 +40,7 @@ enum Wake {
     ReexecDeadline,
     Backlog,
     Scrape(Scrape),
+    Dashboard(super::dashboard::TimersAsk),
     Socket(super::socket_units::Ready),
     Path(Vec<super::path_watch::PathWake>),
 }
@@ -75,7 +76,7 @@ async fn wait_crontabs(watch: Option<&mut FileWatch>) -> io::Result<()> {
     }
 }
 
-async fn next_scrape(rx: Option<&mut mpsc::Receiver<Scrape>>) -> Scrape {
+async fn next_from<T>(rx: Option<&mut mpsc::Receiver<T>>) -> T {
     match rx {
         Some(rx) => match rx.recv().await {
             Some(s) => s,
@@ -109,6 +110,8 @@ pub struct Sources {
     pub crontab_watch: Option<FileWatch>,
     /// Metrics scrapes, under `--metrics-listen`.
     pub scrapes: Option<mpsc::Receiver<Scrape>>,
+    /// The dashboard's questions, under `--http-listen`.
+    pub dashboard: Option<mpsc::Receiver<super::dashboard::TimersAsk>>,
 }
 
 /// Runs until the services are stopped after SIGTERM/SIGINT.
@@ -147,7 +150,8 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
             p = state.path_units.next_wakes() => Wake::Path(p),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
-            s = next_scrape(sources.scrapes.as_mut()) => Wake::Scrape(s),
+            s = next_from(sources.scrapes.as_mut()) => Wake::Scrape(s),
+            d = next_from(sources.dashboard.as_mut()) => Wake::Dashboard(d),
             r = state.sockets.ready(), if accepting => Wake::Socket(r),
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
@@ -208,6 +212,11 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             Wake::ReexecDeadline => {}
             // A client that has gone takes nothing.
             Wake::Scrape(reply) => state.begin_scrape(reply),
+            // The loaded timers (shared, not copied) and the zone.
+            Wake::Dashboard(reply) => drop(reply.send((
+                state.units.loaded.timers().cloned().collect(),
+                state.scheduler.zone().clone(),
+            ))),
             Wake::Socket(ready) => state.socket_ready(ready),
             Wake::Path(wake) => super::path_watch::woke(state, wake),
             Wake::Backlog => {

@@ -35,7 +35,7 @@ pub enum ListenAddress {
 
 /// A listen address that is neither.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid listen address {0:?}: expected HOST:PORT (127.0.0.1:9558, [::1]:9558) or a Unix socket path (/run/sundial/metrics.sock)")]
+#[error("invalid listen address {0:?}: expected HOST:PORT (127.0.0.1:9558, [::1]:9558), a port alone (on 127.0.0.1) or a Unix socket path (/run/sundial/metrics.sock)")]
 pub struct InvalidListenAddress(pub String);
 
 impl FromStr for ListenAddress {
@@ -50,6 +50,11 @@ impl FromStr for ListenAddress {
         }
         if s.starts_with('/') {
             return Ok(ListenAddress::Unix(PathBuf::from(s)));
+        }
+        // A port alone is on the loopback address: nothing is served to
+        // the network unless an address says so.
+        if let Ok(port) = s.parse::<u16>() {
+            return Ok(ListenAddress::Tcp(SocketAddr::from(([127, 0, 0, 1], port))));
         }
         s.parse()
             .map(ListenAddress::Tcp)
@@ -127,7 +132,7 @@ impl Listener {
     }
 
     /// Answers each connection's request head with `handle`, at most
-    /// [`CONCURRENT`] at once.
+    /// eight at once.
     pub async fn serve<H, F>(self, handle: H)
     where
         H: Fn(String) -> F + Clone + Send + 'static,
@@ -320,7 +325,11 @@ mod tests {
             "unix:rel.sock".parse(),
             Ok(ListenAddress::Unix("rel.sock".into()))
         );
-        for bad in ["localhost", "9558", "unix:", "1.2.3.4"] {
+        assert_eq!(
+            "9558".parse(),
+            Ok(ListenAddress::Tcp("127.0.0.1:9558".parse().unwrap()))
+        );
+        for bad in ["localhost", "99999", "unix:", "1.2.3.4"] {
             assert!(bad.parse::<ListenAddress>().is_err(), "{bad}");
         }
     }

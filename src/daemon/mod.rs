@@ -28,6 +28,7 @@ pub mod backlog;
 pub mod clock;
 pub mod config;
 pub mod crontabs;
+pub mod dashboard;
 pub mod event_loop;
 pub mod file_watch;
 pub mod handlers;
@@ -103,6 +104,8 @@ pub struct DaemonOptions {
     /// `--metrics-listen ADDR` (over the config's `[manager]
     /// metrics_listen`).
     pub metrics_listen: Option<http::ListenAddress>,
+    /// `--http-listen ADDR` (over the config's `[manager] http_listen`).
+    pub http_listen: Option<http::ListenAddress>,
 }
 
 /// Why the daemon could not start or had to stop.
@@ -173,6 +176,9 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     if let Some(address) = &options.metrics_listen {
         config.metrics_listen = Some(address.clone());
     }
+    if let Some(address) = &options.http_listen {
+        config.http_listen = Some(address.clone());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -209,6 +215,7 @@ async fn start(
     let crontab_watch = watch_crontabs(&crontabs);
     let socket = control_socket(&paths, handover.as_ref(), options.manual_clock)?;
     let scrapes = metrics_listener(&config).await?;
+    let dashboard = dashboard_listener(&config, &paths).await?;
 
     let (cx, transient) = load_context(&options, &paths, &crontabs, &store);
     let (localtime, zone_watch) = local_time_watch(&paths, cx.local_zone_from_tz);
@@ -279,6 +286,7 @@ async fn start(
         zone_watch,
         crontab_watch,
         scrapes,
+        dashboard,
     };
     let result = event_loop::run(&mut state, sources).await;
     // Only our own socket: if the file was replaced, another daemon owns the path now.
@@ -412,6 +420,34 @@ async fn metrics_listener(
     }
     let (tx, rx) = mpsc::channel(8);
     tokio::spawn(metrics::server::serve(listener, tx));
+    Ok(Some(rx))
+}
+
+/// The dashboard phase: binds `http_listen` where one is set and serves
+/// it; the pages ask the daemon over its control socket, the picture asks
+/// the loop for the timers.
+async fn dashboard_listener(
+    config: &Config,
+    paths: &DaemonPaths,
+) -> Result<Option<mpsc::Receiver<dashboard::TimersAsk>>, DaemonError> {
+    let Some(address) = &config.http_listen else {
+        return Ok(None);
+    };
+    let listener = http::Listener::bind(address, "the dashboard").await?;
+    match listener.local_addr() {
+        Some(bound) => report(format!("dashboard: http://{bound}/")),
+        None => report(format!("dashboard: {address}")),
+    }
+    let (tx, rx) = mpsc::channel(8);
+    let sources = dashboard::Sources {
+        control: paths.socket.clone(),
+        scope: match paths.scope {
+            Scope::System => "system",
+            Scope::User => "user",
+        },
+        timers: tx,
+    };
+    tokio::spawn(dashboard::serve(listener, sources));
     Ok(Some(rx))
 }
 
