@@ -273,3 +273,72 @@ fn the_systemd_analyze_commands_are_there_under_analyze() {
     assert_eq!(plain.status.code(), analyzed.status.code());
     assert_eq!(plain.stderr, analyzed.stderr);
 }
+
+#[test]
+fn critical_chain_follows_the_dependency_that_held_a_unit_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "fetch.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/sleep 0.4\n",
+            ),
+            (
+                "quick.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+            ),
+            (
+                "report.service",
+                "[Unit]\nWants=fetch.service quick.service\nAfter=fetch.service quick.service\n[Service]\nType=oneshot\nExecStart=/bin/sleep 0.2\n",
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("report.service");
+    let socket = d.socket.to_str().unwrap().to_owned();
+    let out = sundial(&["analyze", "critical-chain", "report", "--socket", &socket]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let chain = text(&out);
+    let lines: Vec<&str> = chain.lines().skip(3).collect();
+    assert_eq!(lines.len(), 2, "{chain}");
+    assert!(
+        lines[0].starts_with("report.service @") && lines[0].contains(" +2"),
+        "{chain}"
+    );
+    assert!(
+        lines[1].starts_with("└─fetch.service @") && lines[1].contains(" +4"),
+        "{chain}"
+    );
+    // A unit that never ran has no chain.
+    let out = sundial(&[
+        "analyze",
+        "critical-chain",
+        "quick-never.service",
+        "--socket",
+        &socket,
+    ]);
+    assert!(!out.status.success());
+    // The daemon gone: its record and database give the same chain.
+    assert!(d.terminate());
+    let state = d.state.to_str().unwrap().to_owned();
+    let offline = sundial(&[
+        "analyze",
+        "critical-chain",
+        "report.service",
+        "--socket",
+        &socket,
+        "--state-dir",
+        &state,
+    ]);
+    assert_eq!(
+        text(&offline),
+        chain,
+        "{}",
+        String::from_utf8_lossy(&offline.stderr)
+    );
+}

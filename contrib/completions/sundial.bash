@@ -157,6 +157,9 @@ _sundial() {
             sundial__subcmd__analyze,calendar)
                 cmd="sundial__subcmd__analyze__subcmd__calendar"
                 ;;
+            sundial__subcmd__analyze,critical-chain)
+                cmd="sundial__subcmd__analyze__subcmd__critical__subcmd__chain"
+                ;;
             sundial__subcmd__analyze,dot)
                 cmd="sundial__subcmd__analyze__subcmd__dot"
                 ;;
@@ -209,7 +212,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__analyze)
-            opts="-h -V --user --system --socket --no-pager --help --version blame plot dot calendar timespan timestamp verify"
+            opts="-h -V --user --system --socket --no-pager --help --version blame critical-chain plot dot calendar timespan timestamp verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -264,6 +267,28 @@ _sundial() {
                     return 0
                     ;;
                 --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__critical__subcmd__chain)
+            opts="-h -V --user --system --socket --no-pager --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

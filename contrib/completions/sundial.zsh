@@ -176,6 +176,20 @@ _arguments "${_arguments_options[@]}" : \
 '--version[Print version]' \
 && ret=0
 ;;
+(critical-chain)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- The units whose chains to print (default\: default.target):_default' \
+&& ret=0
+;;
 (plot)
 _arguments "${_arguments_options[@]}" : \
 '--since=[The window'\''s start\: a timestamp (\`-1d\`, \`2024-06-03\`, \`yesterday\`). Default\: a day before --until]:TIMESTAMP:_default' \
@@ -1069,6 +1083,7 @@ _sundial_commands() {
 _sundial__subcmd__analyze_commands() {
     local commands; commands=(
 'blame:Units by how long their last run took, longest first' \
+'critical-chain:The chain of After= dependencies that held units back' \
 'plot:An SVG of the recorded runs in a window of time, coloured by result' \
 'dot:The dependency graph of the unit files, for Graphviz'\'' dot' \
 'calendar:Normalize calendar events and show when they elapse, as systemd-analyze calendar does' \
@@ -1087,6 +1102,11 @@ _sundial__subcmd__analyze__subcmd__blame_commands() {
 _sundial__subcmd__analyze__subcmd__calendar_commands() {
     local commands; commands=()
     _describe -t commands 'sundial analyze calendar commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__critical-chain_commands] )) ||
+_sundial__subcmd__analyze__subcmd__critical-chain_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze critical-chain commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__analyze__subcmd__dot_commands] )) ||
 _sundial__subcmd__analyze__subcmd__dot_commands() {

@@ -5,6 +5,7 @@
 //! answers).
 
 pub mod blame;
+pub mod critical_chain;
 pub mod dot;
 pub mod plot;
 
@@ -53,6 +54,8 @@ pub struct Args {
 pub enum Analysis {
     /// Units by how long their last run took, longest first.
     Blame(RunsArgs),
+    /// The chain of After= dependencies that held units back.
+    CriticalChain(ChainArgs),
     /// An SVG of the recorded runs in a window of time, coloured by result.
     Plot(PlotArgs),
     /// The dependency graph of the unit files, for Graphviz' dot.
@@ -71,6 +74,16 @@ pub struct RunsArgs {
     pub connection: Connection,
     #[command(flatten)]
     pub state: StateDirArg,
+}
+
+/// Arguments of `analyze critical-chain`.
+#[derive(Debug, clap::Args)]
+pub struct ChainArgs {
+    /// The units whose chains to print (default: default.target).
+    #[arg(value_name = "UNIT")]
+    pub units: Vec<String>,
+    #[command(flatten)]
+    pub runs: RunsArgs,
 }
 
 /// Arguments of `analyze plot`.
@@ -120,6 +133,7 @@ pub fn run(args: Args, outer: &Connection) -> anyhow::Result<ExitCode> {
     let outer = args.connection.or(outer);
     match args.command {
         Analysis::Blame(runs) => blame_command(runs, &outer),
+        Analysis::CriticalChain(chain) => chain_command(chain, &outer),
         Analysis::Plot(plot) => plot_command(plot, &outer),
         Analysis::Dot(mut dot) => {
             dot.dirs = dot.dirs.or(&outer);
@@ -151,6 +165,142 @@ fn all_runs(args: RunsArgs, outer: &Connection) -> anyhow::Result<Result<Vec<Run
         Response::Error { code, message } => Ok(Err(report_error(code, &message))),
         other => Err(unexpected("history", &other)),
     }
+}
+
+/// The daemon's start and unit directories: from the daemon, or the
+/// record it left in its database.
+fn daemon_start_and_dirs(
+    args: &RunsArgs,
+    outer: &Connection,
+) -> anyhow::Result<(i64, Vec<PathBuf>)> {
+    let connection = args.connection.clone().or(outer);
+    match offline::reach(&connection, &args.state)? {
+        Source::Daemon(client) => {
+            let response = exchange(
+                client,
+                &Request::Show(crate::ipc::ShowRequest {
+                    units: Vec::new(),
+                    properties: vec!["DaemonStartTimestampUSec".into(), "UnitPath".into()],
+                }),
+            )?;
+            let Response::Properties { units } = response else {
+                return Err(unexpected("show", &response));
+            };
+            let value = |name: &str| {
+                units
+                    .first()
+                    .and_then(|u| u.properties.iter().find(|p| p.name == name))
+                    .map(|p| p.value.clone())
+                    .unwrap_or_default()
+            };
+            let start = value("DaemonStartTimestampUSec").parse().unwrap_or(0);
+            let dirs = value("UnitPath")
+                .split_whitespace()
+                .map(PathBuf::from)
+                .collect();
+            Ok((start, dirs))
+        }
+        Source::Offline(off) => match off.record() {
+            Some(r) => Ok((r.started.as_usec(), r.unit_path.clone())),
+            None => anyhow::bail!("the state database has no record of its daemon"),
+        },
+    }
+}
+
+fn chain_command(args: ChainArgs, outer: &Connection) -> anyhow::Result<ExitCode> {
+    let (origin, dirs) = daemon_start_and_dirs(&args.runs, outer)?;
+    let scope = args.runs.connection.clone().or(outer);
+    let unit_dirs = UnitDirArgs {
+        unit_dirs: dirs,
+        user: scope.user,
+        system: scope.system,
+    };
+    let zones = system_zones();
+    let loaded = load_all(&unit_dirs.load_context(&zones));
+    let runs = match all_runs(args.runs, outer)? {
+        Ok(runs) => runs,
+        Err(code) => return Ok(code),
+    };
+    let mut graph = critical_chain::Graph {
+        origin,
+        ..Default::default()
+    };
+    for (name, unit) in &loaded.units {
+        let s = unit.unit_section();
+        graph
+            .after
+            .entry(name.clone())
+            .or_default()
+            .extend(s.after.iter().map(|n| n.as_str().to_owned()));
+        for before in s.before.iter() {
+            graph
+                .after
+                .entry(before.as_str().to_owned())
+                .or_default()
+                .push(name.clone());
+        }
+    }
+    // Each service's last finished run that ran.
+    let mut last: std::collections::BTreeMap<&str, &RunRow> = Default::default();
+    for run in runs.iter().filter(|r| r.end_usec.is_some()) {
+        if matches!(
+            run.result,
+            Some(crate::store::RunResult::Skipped | crate::store::RunResult::StartLimitHit)
+        ) {
+            continue;
+        }
+        if last
+            .get(run.unit.as_str())
+            .is_none_or(|l| l.start_usec <= run.start_usec)
+        {
+            last.insert(&run.unit, run);
+        }
+    }
+    for (unit, run) in last {
+        let oneshot = matches!(
+            loaded.get(unit),
+            Some(crate::unit::Unit::Service(s))
+                if s.service.service_type == crate::unit::service::ServiceType::Oneshot
+        );
+        let activated = if oneshot {
+            run.end_usec.unwrap_or(run.start_usec)
+        } else {
+            run.start_usec
+        };
+        graph.times.insert(
+            unit.to_owned(),
+            critical_chain::Times {
+                activating: run.start_usec,
+                activated,
+            },
+        );
+    }
+    graph.fill_targets();
+    let wanted = if args.units.is_empty() {
+        vec!["default.target".to_owned()]
+    } else {
+        args.units
+            .iter()
+            .map(|u| super::verbs::mangle_unit_name(u))
+            .collect()
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(critical_chain::HEADER.as_bytes())?;
+    let mut missing = false;
+    for unit in &wanted {
+        match critical_chain::chain(&graph, unit) {
+            Some(text) => out.write_all(text.as_bytes())?,
+            None => {
+                missing = true;
+                eprintln!("{unit}: no recorded run to time (sundial analyze critical-chain UNIT names a unit that ran)");
+            }
+        }
+    }
+    Ok(if missing {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn blame_command(args: RunsArgs, outer: &Connection) -> anyhow::Result<ExitCode> {

@@ -116,6 +116,9 @@ fn manager(state: &State) -> Vec<Property> {
     p.add("NNames", state.units.loaded.units.len());
     p.add("NTimers", state.scheduler.timers().count());
     p.add("NFailedUnits", state.units.loaded.failed.len());
+    // sundial's own: when the daemon started (µs since the epoch), what
+    // `analyze critical-chain` counts its `@` times from.
+    p.add("DaemonStartTimestampUSec", state.started.realtime.as_usec());
     p.add("LoopIterations", stats.loop_iterations);
     p.add("LoopTurnMaxUSec", stats.longest_turn_usec);
     p.add("TimerElapses", stats.elapses);

@@ -136,6 +136,11 @@ pub struct Offline {
 }
 
 impl Offline {
+    /// The record of the daemon that wrote the database, if it left one.
+    pub fn record(&self) -> Option<&DaemonRecord> {
+        self.record.as_ref()
+    }
+
     /// What the user is told before an answer that depends on the daemon
     /// running (timers' next elapses, units' states): that it does not run,
     /// since when, and which database is read.
