@@ -331,11 +331,22 @@ fn plot_command(args: PlotArgs, outer: &Connection) -> anyhow::Result<ExitCode> 
             .unwrap_or(until),
     };
     anyhow::ensure!(since < until, "--since must lie before --until");
+    // Where the daemon (or its record) tells its start, the start-up is
+    // marked; a database without a record draws the runs alone.
+    let start_up = daemon_start_and_dirs(&args.runs, outer)
+        .ok()
+        .map(|(start, _)| Timestamp::from_usec(start))
+        .filter(|t| t.as_usec() > 0);
     let runs = match all_runs(args.runs, outer)? {
         Ok(runs) => runs,
         Err(code) => return Ok(code),
     };
-    let svg = plot::plot(&runs, plot::Window { since, until }, &env.local);
+    let svg = plot::plot(
+        &runs,
+        plot::Window { since, until },
+        plot::StartUp(start_up),
+        &env.local,
+    );
     match &args.output {
         Some(path) => {
             std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?

@@ -25,6 +25,12 @@ pub struct Window {
     pub until: Timestamp,
 }
 
+/// The daemon's start, drawn as a line across the rows when it lies in
+/// the window: the runs right after it are the start-up's (timers
+/// catching up, the default target's services).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartUp(pub Option<Timestamp>);
+
 /// A bar's class: its colour in the style sheet and the legend.
 fn class_of(result: Option<RunResult>) -> &'static str {
     match result {
@@ -39,7 +45,8 @@ fn class_of(result: Option<RunResult>) -> &'static str {
 const STYLE: &str = "text{font-family:sans-serif;font-size:12px;fill:#222}\
 .axis{stroke:#999;stroke-width:1}.grid{stroke:#e4e4e4;stroke-width:1}\
 .success{fill:#3a9a4a}.failed{fill:#d43a2f}.timeout{fill:#e8901c}\
-.skipped{fill:#aaaaaa}.running{fill:#3f7fd0}.title{font-size:16px;font-weight:bold}";
+.skipped{fill:#aaaaaa}.running{fill:#3f7fd0}.title{font-size:16px;font-weight:bold}\
+.startup{stroke:#7b3fa0;stroke-width:2;stroke-dasharray:5 3}.startuplabel{fill:#7b3fa0;font-size:11px}";
 
 /// The legend, in drawing order.
 const LEGEND: [(&str, &str); 5] = [
@@ -71,7 +78,7 @@ const TICKS: [i64; 16] = [
 ];
 
 /// The SVG of the runs of `rows` that overlap `window`.
-pub fn plot(rows: &[RunRow], window: Window, zone: &Zone) -> String {
+pub fn plot(rows: &[RunRow], window: Window, start_up: StartUp, zone: &Zone) -> String {
     let (since, until) = (
         window.since.as_usec(),
         window.until.as_usec().max(window.since.as_usec() + 1),
@@ -141,6 +148,17 @@ pub fn plot(rows: &[RunRow], window: Window, zone: &Zone) -> String {
         "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{bottom}\" x2=\"{}\" y2=\"{bottom}\"/>",
         LABEL_WIDTH + PLOT_WIDTH
     );
+    if let Some(started) = start_up.0.filter(|t| (since..=until).contains(&t.as_usec())) {
+        let sx = x(started.as_usec());
+        let _ = writeln!(
+            out,
+            "<line class=\"startup\" x1=\"{sx:.1}\" y1=\"{:.1}\" x2=\"{sx:.1}\" y2=\"{bottom}\"><title>the daemon started at {}</title></line><text class=\"startuplabel\" x=\"{:.1}\" y=\"{:.1}\">daemon started</text>",
+            TOP - 6.0,
+            escape(&sundial_calendar::timestamp::format(started, zone)),
+            sx + 3.0,
+            bottom + 14.0
+        );
+    }
     for (i, (unit, (_, runs))) in order.iter().enumerate() {
         let y = TOP + ROW * i as f64;
         let _ = writeln!(
@@ -258,7 +276,13 @@ mod tests {
             since: Timestamp::from_usec(T0),
             until: Timestamp::from_usec(T0 + 60 * MIN),
         };
-        let svg = plot(&rows, window, &Zone::utc());
+        let svg = plot(
+            &rows,
+            window,
+            StartUp(Some(Timestamp::from_usec(T0 + 30 * MIN))),
+            &Zone::utc(),
+        );
+        assert_eq!(svg.matches("class=\"startup\"").count(), 1, "{svg}");
         assert_eq!(svg.matches("<rect class=\"run ").count(), 3, "{svg}");
         assert_eq!(svg.matches("class=\"run success\"").count(), 1);
         assert_eq!(svg.matches("class=\"run failed\"").count(), 1);
@@ -285,7 +309,9 @@ mod tests {
             since: Timestamp::from_usec(T0),
             until: Timestamp::from_usec(T0 + MIN),
         };
-        let svg = plot(&[], window, &Zone::utc());
+        // A start outside the window is not drawn.
+        let svg = plot(&[], window, StartUp(Some(Timestamp::from_usec(0))), &Zone::utc());
+        assert!(!svg.contains("class=\"startup\""));
         assert!(svg.contains("no runs in this window"));
         assert!(svg.ends_with("</svg>\n"));
     }
