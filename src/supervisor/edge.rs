@@ -9,6 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::cgroup::{self, Delegation};
 use super::cgroup_accounting;
+use super::cgroup_devices;
 use super::cgroup_limits;
 use super::control_group::{self, ControlGroups};
 use super::environment;
@@ -592,6 +593,23 @@ impl Edge<'_> {
                 tasks_total: self.resources.tasks_total,
             },
         );
+        let mut plan = plan;
+        let sandbox = unit.service.rare().sandbox.as_deref();
+        if let Some((sb, entries)) = sandbox.and_then(|sb| Some((sb, cgroup_devices::allowed(sb)?)))
+        {
+            if v1_offered.iter().any(|c| c == "devices") {
+                let rules = cgroup_devices::resolve(&entries);
+                plan.v1.extend(cgroup_devices::writes(&rules));
+            } else if cgroup_devices::asked(sb) {
+                // PrivateDevices= alone keeps quiet: its private /dev is
+                // the protection that counts.
+                plan.not_enforced.push(
+                    "DevicePolicy=/DeviceAllow= (no writable cgroup v1 devices controller; \
+                     cgroup v2 needs a BPF device program, which sundial does not load)"
+                        .into(),
+                );
+            }
+        }
         let mut problems = plan.not_enforced.clone();
         let mut v1_wanted: Vec<&str> = plan.v1.iter().map(|w| w.controller).collect();
         // Without a v2 cgroup (cpu.stat), CPU time is cpuacct's.

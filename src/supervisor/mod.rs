@@ -10,6 +10,7 @@
 mod adopt;
 mod cgroup;
 mod cgroup_accounting;
+mod cgroup_devices;
 mod cgroup_limits;
 mod cgroup_v1;
 mod conditions;
