@@ -21,6 +21,7 @@ use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
 use super::run_environment;
 use super::spawn::{self, exit_code, Credentials};
+use super::user_namespace;
 use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
 
@@ -276,6 +277,17 @@ impl Runtime for Edge<'_> {
         let kind = spec.kind;
         let mut req = request::build(spec, settings, facts);
         req.sandbox = sandboxed;
+        if let Some(sb) = req.sandbox.as_mut().filter(|_| {
+            let sb = unit.service.rare().sandbox.as_deref();
+            sb.is_some_and(|sb| sb.private_users)
+        }) {
+            let own_gid = nix::unistd::getegid().as_raw();
+            let (uid, gid) = req
+                .credentials
+                .as_ref()
+                .map_or((own_uid, own_gid), |c| (c.uid, c.gid));
+            sb.user_namespace = Some(user_namespace::maps(own_uid, own_gid, uid, gid));
+        }
         // systemd passes the sockets to the main command only (EXEC_PASS_FDS).
         let passed = self
             .socket_fds

@@ -373,6 +373,11 @@ pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     let started = if image.setup.credentials.is_none()
         && !forked_cgroup
         && !image.setup.privileges.needs_fork()
+        && !image
+            .setup
+            .sandbox
+            .as_ref()
+            .is_some_and(sandbox_child::SandboxImage::needs_fork)
     {
         clone_exec(image)
     } else {

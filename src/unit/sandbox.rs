@@ -157,6 +157,8 @@ pub struct Sandbox {
     pub restrict_suid_sgid: bool,
     pub lock_personality: bool,
     pub memory_deny_write_execute: bool,
+    /// `PrivateUsers=`
+    pub private_users: bool,
     /// `DevicePolicy=`
     pub device_policy: DevicePolicy,
     /// `DeviceAllow=`, in order.
@@ -246,6 +248,7 @@ pub const KEYS: &[&str] = &[
     "RestrictNamespaces",
     "DevicePolicy",
     "DeviceAllow",
+    "PrivateUsers",
 ];
 
 /// Applies a sandboxing directive; `false` when `key` is not one.
@@ -261,6 +264,7 @@ pub fn apply(sb: &mut Sandbox, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
         "PrivateNetwork" => flag(cx, &mut sb.private_network),
         "PrivateIPC" => flag(cx, &mut sb.private_ipc),
         "PrivateMounts" => flag(cx, &mut sb.private_mounts),
+        "PrivateUsers" => flag(cx, &mut sb.private_users),
         "ProtectKernelTunables" => flag(cx, &mut sb.protect_kernel_tunables),
         "ProtectKernelModules" => flag(cx, &mut sb.protect_kernel_modules),
         "ProtectKernelLogs" => flag(cx, &mut sb.protect_kernel_logs),

@@ -96,6 +96,8 @@ pub(super) fn prepare(
         loopback_up: sb.private_network,
         mounts,
         filters,
+        // The maps need the service's ids: see `with_user_namespace`.
+        user_namespace: None,
     }))
 }
 
