@@ -182,3 +182,27 @@ fn a_user_daemon_maps_only_its_own_ids() {
     assert_eq!(tagged(&lines, "uid: "), [format!("{uid} {uid} 1")]);
     assert_eq!(tagged(&lines, "gid: "), [format!("{gid} {gid} 1")]);
 }
+
+#[test]
+fn the_bounding_set_holds_inside_the_namespace() {
+    if !is_root() {
+        eprintln!("skipped: CapabilityBoundingSet= under a system daemon needs root");
+        return;
+    }
+    if let Some(why) = user_namespaces_refused() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    // A new user namespace starts with every capability in its bounding
+    // set: the set must be dropped inside it, not before.
+    let dir = test_dir();
+    let (lines, result) = run(
+        dir.path(),
+        "users-bounding.service",
+        "PrivateUsers=yes\nCapabilityBoundingSet=CAP_CHOWN\n\
+         ExecStart=/bin/sh -c 'grep ^CapBnd: /proc/self/status; sed \"s/^/uid: /\" /proc/self/uid_map'",
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert_eq!(tagged(&lines, "uid: "), ["0 0 1"]);
+    assert_eq!(tagged(&lines, "CapBnd:"), ["0000000000000001"]);
+}

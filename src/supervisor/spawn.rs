@@ -340,8 +340,9 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// A sandboxed command is cloned too: the namespaces it enters (mount,
 /// network, UTS, IPC), its mounts and its seccomp filters belong to the
 /// task, not to the memory it shares, and the kernel lets a task that
-/// shares its memory unshare those (not a user namespace, which sundial
-/// does not use).
+/// shares its memory unshare those. Not a user namespace
+/// (`PrivateUsers=`): the kernel refuses it to a task that shares its
+/// memory, so such a command is forked.
 ///
 /// A failed exec shows up as the child's exit status 203, a setup step that
 /// fails as its own code, as systemd reports them. The caller learns of the
