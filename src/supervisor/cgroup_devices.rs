@@ -23,6 +23,9 @@ const CLOSED_DEVICES: [&str; 7] = [
     "/dev/ptmx",
 ];
 
+/// A device node: its kind (`c` or `b`), major and minor numbers.
+pub type Node = (char, u32, u32);
+
 /// One rule of the devices controller: `c 1:3 rw`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -80,7 +83,7 @@ pub fn asked(sb: &Sandbox) -> bool {
 pub fn rules(
     entry: &DeviceAllow,
     proc_devices: &str,
-    lookup_node: &dyn Fn(&Path) -> Option<(char, u32, u32)>,
+    lookup_node: &dyn Fn(&Path) -> Option<Node>,
 ) -> Vec<Rule> {
     let group = |kind: char, pattern: &str| {
         drivers(proc_devices)
@@ -195,7 +198,7 @@ mod tests {
         parse_device_allow(v).unwrap().unwrap()
     }
 
-    fn node(p: &Path) -> Option<(char, u32, u32)> {
+    fn node(p: &Path) -> Option<Node> {
         match p.to_str()? {
             "/dev/null" => Some(('c', 1, 3)),
             "/dev/sda" => Some(('b', 8, 0)),
