@@ -1,6 +1,7 @@
 //! The cgroup v1 controllers the daemon may use beside (or without) its
 //! cgroup v2 tree: systemd's "hybrid" layout keeps the v2 hierarchy for
-//! tracking and the controllers (memory, cpu, cpuacct, pids, blkio) in v1
+//! tracking and the controllers (memory, cpu, cpuacct, pids, blkio,
+//! devices) in v1
 //! hierarchies of their own.
 //!
 //! For every writable hierarchy with one of those controllers, the daemon
@@ -22,7 +23,9 @@ use super::control_group::{escape, remove_empty_tree};
 /// The controllers sundial writes limits to or reads accounting from in v1,
 /// and the freezer, which ends a service's processes where the kernel's
 /// cgroup v2 can neither kill nor freeze a cgroup (see [`freeze_and_kill`]).
-pub const CONTROLLERS: [&str; 6] = ["memory", "cpu", "cpuacct", "pids", "blkio", FREEZER];
+pub const CONTROLLERS: [&str; 7] = [
+    "memory", "cpu", "cpuacct", "pids", "blkio", "devices", FREEZER,
+];
 
 /// The v1 freezer controller.
 pub const FREEZER: &str = "freezer";

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::cgroup::{self, Delegation};
 use super::cgroup_accounting;
+use super::cgroup_devices;
 use super::cgroup_limits;
 use super::control_group::{self, ControlGroups};
 use super::environment;
@@ -20,6 +21,7 @@ use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
 use super::run_environment;
 use super::spawn::{self, exit_code, Credentials};
+use super::user_namespace;
 use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
 
@@ -275,6 +277,17 @@ impl Runtime for Edge<'_> {
         let kind = spec.kind;
         let mut req = request::build(spec, settings, facts);
         req.sandbox = sandboxed;
+        if let Some(sb) = req.sandbox.as_mut().filter(|_| {
+            let sb = unit.service.rare().sandbox.as_deref();
+            sb.is_some_and(|sb| sb.private_users)
+        }) {
+            let own_gid = nix::unistd::getegid().as_raw();
+            let (uid, gid) = req
+                .credentials
+                .as_ref()
+                .map_or((own_uid, own_gid), |c| (c.uid, c.gid));
+            sb.user_namespace = Some(user_namespace::maps(own_uid, own_gid, uid, gid));
+        }
         // systemd passes the sockets to the main command only (EXEC_PASS_FDS).
         let passed = self
             .socket_fds
@@ -592,6 +605,23 @@ impl Edge<'_> {
                 tasks_total: self.resources.tasks_total,
             },
         );
+        let mut plan = plan;
+        let sandbox = unit.service.rare().sandbox.as_deref();
+        if let Some((sb, entries)) = sandbox.and_then(|sb| Some((sb, cgroup_devices::allowed(sb)?)))
+        {
+            if v1_offered.iter().any(|c| c == "devices") {
+                let rules = cgroup_devices::resolve(&entries);
+                plan.v1.extend(cgroup_devices::writes(&rules));
+            } else if cgroup_devices::asked(sb) {
+                // PrivateDevices= alone keeps quiet: its private /dev is
+                // the protection that counts.
+                plan.not_enforced.push(
+                    "DevicePolicy=/DeviceAllow= (no writable cgroup v1 devices controller; \
+                     cgroup v2 needs a BPF device program, which sundial does not load)"
+                        .into(),
+                );
+            }
+        }
         let mut problems = plan.not_enforced.clone();
         let mut v1_wanted: Vec<&str> = plan.v1.iter().map(|w| w.controller).collect();
         // Without a v2 cgroup (cpu.stat), CPU time is cpuacct's.

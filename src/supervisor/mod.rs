@@ -10,6 +10,7 @@
 mod adopt;
 mod cgroup;
 mod cgroup_accounting;
+mod cgroup_devices;
 mod cgroup_limits;
 mod cgroup_v1;
 mod conditions;
@@ -43,6 +44,7 @@ mod snapshot;
 pub mod socket_fds;
 mod spawn;
 mod state;
+mod user_namespace;
 
 // The supervisor's API beside `Supervisor`: the types its owner handles
 // (states, results, jobs, log records, settings), the pure helpers the CLI

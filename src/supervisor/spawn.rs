@@ -340,8 +340,9 @@ fn io_failure(error: io::Error) -> SpawnFailure {
 /// A sandboxed command is cloned too: the namespaces it enters (mount,
 /// network, UTS, IPC), its mounts and its seccomp filters belong to the
 /// task, not to the memory it shares, and the kernel lets a task that
-/// shares its memory unshare those (not a user namespace, which sundial
-/// does not use).
+/// shares its memory unshare those. Not a user namespace
+/// (`PrivateUsers=`): the kernel refuses it to a task that shares its
+/// memory, so such a command is forked.
 ///
 /// A failed exec shows up as the child's exit status 203, a setup step that
 /// fails as its own code, as systemd reports them. The caller learns of the
@@ -373,6 +374,11 @@ pub fn spawn(mut req: SpawnRequest) -> Result<Pid, SpawnFailure> {
     let started = if image.setup.credentials.is_none()
         && !forked_cgroup
         && !image.setup.privileges.needs_fork()
+        && !image
+            .setup
+            .sandbox
+            .as_ref()
+            .is_some_and(sandbox_child::SandboxImage::needs_fork)
     {
         clone_exec(image)
     } else {

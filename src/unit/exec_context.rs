@@ -752,8 +752,8 @@ mod tests {
         assert!(DIRECTIVES.windows(2).all(|w| w[0] < w[1]));
         // Every listed key is taken, and an unknown one is not: a fresh
         // context that takes an empty value of each.
-        let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nPrivateUsers=yes");
-        assert!(!is_directive("PrivateUsers"));
+        let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nKeyringMode=shared");
+        assert!(!is_directive("KeyringMode"));
         assert!(
             unit.service.rare.is_none(),
             "an unsupported key makes no box"

@@ -2,10 +2,11 @@
 //! one row per hardening setting with systemd 252's weight and range
 //! (`analyze-security.c`), a badness from 0 (hardened) to the range, and an
 //! overall exposure from 0.0 to 10.0 with systemd's label. Settings sundial
-//! does not apply (`PrivateUsers=`, `IPAddressDeny=`, ...) count as not
+//! does not apply (`IPAddressDeny=`, ...) count as not
 //! set, whatever the unit says: they protect nothing here. The capability
 //! rows are one row (the bounding set keeping CAP_SYS_ADMIN or not).
 
+use super::device_access::DevicePolicy;
 use super::sandbox::{ProtectHome, ProtectProc, ProtectSystem, Sandbox, NAMESPACES};
 use super::service::NotifyAccess;
 use super::syscall_groups;
@@ -115,8 +116,8 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         "PrivateUsers=",
         1000,
         1,
-        Some(1),
-        "Service has access to other users (not applied by sundial)",
+        flag(sb.private_users),
+        "Service has access to other users",
     );
     row(
         "ProtectControlGroups=",
@@ -401,7 +402,7 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         "DeviceAllow=",
         1000,
         10,
-        Some(if sb.private_devices { 0 } else { 10 }),
+        Some(device_acl_badness(sb)),
         "Service has access to every device",
     );
     // systemd: the sum of each row's badness scaled to its weight, over
@@ -415,6 +416,21 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
     }
     let exposure = (badness_sum * 100).div_ceil(weight_sum.max(1)).min(100);
     Assessment { rows, exposure }
+}
+
+/// systemd 252 (assess_device_allow): a strict or closed policy (which
+/// `PrivateDevices=` makes of `auto`) is a minimal ACL, or one with some
+/// special devices where it lists any; anything else is no ACL.
+fn device_acl_badness(sb: &Sandbox) -> u64 {
+    let policy = match sb.device_policy {
+        DevicePolicy::Auto if sb.private_devices => DevicePolicy::Closed,
+        p => p,
+    };
+    match policy {
+        DevicePolicy::Auto => 10,
+        _ if sb.device_allow.is_empty() => 0,
+        _ => 5,
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use super::device_access::{parse_device_allow, DeviceAllow, DevicePolicy};
 use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::split_words;
@@ -156,6 +157,12 @@ pub struct Sandbox {
     pub restrict_suid_sgid: bool,
     pub lock_personality: bool,
     pub memory_deny_write_execute: bool,
+    /// `PrivateUsers=`
+    pub private_users: bool,
+    /// `DevicePolicy=`
+    pub device_policy: DevicePolicy,
+    /// `DeviceAllow=`, in order.
+    pub device_allow: Vec<DeviceAllow>,
 }
 
 /// The namespace names of `RestrictNamespaces=` with their clone flags.
@@ -239,6 +246,9 @@ pub const KEYS: &[&str] = &[
     "SystemCallArchitectures",
     "RestrictAddressFamilies",
     "RestrictNamespaces",
+    "DevicePolicy",
+    "DeviceAllow",
+    "PrivateUsers",
 ];
 
 /// Applies a sandboxing directive; `false` when `key` is not one.
@@ -254,6 +264,7 @@ pub fn apply(sb: &mut Sandbox, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
         "PrivateNetwork" => flag(cx, &mut sb.private_network),
         "PrivateIPC" => flag(cx, &mut sb.private_ipc),
         "PrivateMounts" => flag(cx, &mut sb.private_mounts),
+        "PrivateUsers" => flag(cx, &mut sb.private_users),
         "ProtectKernelTunables" => flag(cx, &mut sb.protect_kernel_tunables),
         "ProtectKernelModules" => flag(cx, &mut sb.protect_kernel_modules),
         "ProtectKernelLogs" => flag(cx, &mut sb.protect_kernel_logs),
@@ -310,6 +321,15 @@ pub fn apply(sb: &mut Sandbox, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
         "SystemCallArchitectures" => system_call_architectures(cx, sb, value),
         "RestrictAddressFamilies" => address_families(cx, sb, value),
         "RestrictNamespaces" => restrict_namespaces(cx, sb, value),
+        "DevicePolicy" => match DevicePolicy::parse(value) {
+            Some(p) => sb.device_policy = p,
+            None => cx.warn(enum_error(value, DevicePolicy::EXPECTED)),
+        },
+        "DeviceAllow" => match parse_device_allow(value) {
+            Ok(Some(entry)) => sb.device_allow.push(entry),
+            Ok(None) => sb.device_allow.clear(),
+            Err(e) => cx.warn(e),
+        },
         _ => return false,
     }
     true

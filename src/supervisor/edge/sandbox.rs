@@ -81,7 +81,7 @@ pub(super) fn prepare(
     if unshare != 0 && own_uid != 0 {
         return Err(namespace_error(
             "Failed to set up namespaces: mount, network, UTS and IPC namespaces need root \
-             (sundial does not use user namespaces)"
+             (only PrivateUsers= works without)"
                 .to_owned(),
         ));
     }
@@ -96,6 +96,8 @@ pub(super) fn prepare(
         loopback_up: sb.private_network,
         mounts,
         filters,
+        // The maps need the service's ids: see `with_user_namespace`.
+        user_namespace: None,
     }))
 }
 

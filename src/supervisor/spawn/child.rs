@@ -232,9 +232,11 @@ unsafe fn child_setup(s: &ChildSetup) {
             sandbox_child::enter_namespaces(sandbox);
         }
         privileges::apply_scheduling(&s.privileges);
-        privileges::apply_bounding(&s.privileges);
+        let ids = |nr, id: u32| raw::call(nr, raw::args([id as usize; 3]));
+        // systemd's order: the groups in the host's namespace (supplementary
+        // groups need not be mapped), then the user namespace, then the
+        // bounding set (the namespace's set starts full) and the user.
         if let Some(c) = &s.credentials {
-            let ids = |nr, id: u32| raw::call(nr, raw::args([id as usize; 3]));
             let groups = [c.groups.len(), c.groups.as_ptr() as usize];
             if raw::failed(raw::call(raw::SYS_SETGROUPS, raw::args(groups))) {
                 raw::exit(exit_code::GROUP);
@@ -242,6 +244,12 @@ unsafe fn child_setup(s: &ChildSetup) {
             if raw::failed(ids(raw::SYS_SETRESGID, c.gid)) {
                 raw::exit(exit_code::GROUP);
             }
+        }
+        if let Some(sandbox) = &s.sandbox {
+            sandbox_child::enter_user_namespace(sandbox);
+        }
+        privileges::apply_bounding(&s.privileges);
+        if let Some(c) = &s.credentials {
             if raw::failed(ids(raw::SYS_SETRESUID, c.uid)) {
                 raw::exit(exit_code::USER);
             }

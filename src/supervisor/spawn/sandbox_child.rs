@@ -9,6 +9,7 @@ use seccompiler::BpfProgram;
 use super::raw::{self, sys};
 use super::{cstring, exit_code, SpawnFailure};
 use crate::supervisor::namespaces::MountStep;
+use crate::supervisor::user_namespace::UserMaps;
 
 /// The sandbox of one command, as the supervisor asks for it.
 #[derive(Debug, Default)]
@@ -19,6 +20,8 @@ pub struct SandboxRequest {
     pub loopback_up: bool,
     pub mounts: Vec<MountStep>,
     pub filters: Vec<BpfProgram>,
+    /// `PrivateUsers=`: a user namespace with these maps.
+    pub user_namespace: Option<UserMaps>,
 }
 
 /// The most mount tree copies one plan may hold at once.
@@ -87,6 +90,14 @@ pub(super) struct SandboxImage {
     _programs: Vec<BpfProgram>,
     /// The exec report, where a failure is told (see `ExecReport`).
     report: Option<i32>,
+    users: Option<UserImage>,
+}
+
+/// The maps of `PrivateUsers=`, as the helper writes them.
+struct UserImage {
+    uid_map: Vec<u8>,
+    gid_map: Vec<u8>,
+    deny_setgroups: bool,
 }
 
 const OPEN_TREE_CLONE: u32 = 1;
@@ -183,13 +194,31 @@ impl SandboxImage {
             filters,
             _programs: programs,
             report,
+            users: req.user_namespace.as_ref().map(|m| UserImage {
+                uid_map: m.uid_map.clone().into_bytes(),
+                gid_map: m.gid_map.clone().into_bytes(),
+                deny_setgroups: m.deny_setgroups,
+            }),
         })
+    }
+
+    /// A user namespace cannot be entered by a task that shares its
+    /// parent's memory (unshare refuses CLONE_NEWUSER with CLONE_VM): such
+    /// a command is forked.
+    pub(super) fn needs_fork(&self) -> bool {
+        self.users.is_some()
     }
 }
 
 /// Tells the exec report what failed (2, errno, what), then ends the child
 /// with 226/NAMESPACE.
 unsafe fn namespace_failed(s: &SandboxImage, what: &CStr, ret: isize) -> ! {
+    // SAFETY: as the caller's.
+    unsafe { setup_failed(s, exit_code::NAMESPACE, what, ret) }
+}
+
+/// Tells the exec report what failed, then ends the child with `code`.
+unsafe fn setup_failed(s: &SandboxImage, code: i32, what: &CStr, ret: isize) -> ! {
     if let Some(fd) = s.report {
         let errno = (-ret as i32).to_ne_bytes();
         let head = [2, errno[0], errno[1], errno[2], errno[3]];
@@ -207,7 +236,101 @@ unsafe fn namespace_failed(s: &SandboxImage, what: &CStr, ret: isize) -> ! {
         // SAFETY: one writev of buffers on this stack and in `s`.
         unsafe { sys!(SYS_writev, fd, parts.as_ptr(), parts.len()) };
     }
-    raw::exit(exit_code::NAMESPACE)
+    raw::exit(code)
+}
+
+/// `PrivateUsers=`: unshares a user namespace whose maps a helper process
+/// (forked first, so still outside it and with the daemon's privileges)
+/// writes once told; ends the child with 217/USER on failure, as systemd.
+/// The helper opens the maps through a descriptor of the child's /proc
+/// directory, taken before the fork: no pid is formatted, nothing
+/// allocated.
+///
+/// # Safety
+/// In the child before exec: raw system calls on `s`'s memory only.
+pub(super) unsafe fn enter_user_namespace(s: &SandboxImage) {
+    let Some(u) = &s.users else {
+        return;
+    };
+    // SAFETY (whole function): system calls on C strings and buffers owned
+    // by `s` or on this stack; the helper is a fork (no shared memory) that
+    // makes raw system calls only and ends with exit_group.
+    unsafe {
+        let fail = |what: &CStr, ret: isize| setup_failed(s, exit_code::USER, what, ret);
+        let flags = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
+        let dir = sys!(SYS_openat, libc::AT_FDCWD, c"/proc/self".as_ptr(), flags, 0);
+        if raw::failed(dir) {
+            fail(c"/proc/self", dir);
+        }
+        let mut pipe = [-1i32; 2];
+        let ret = sys!(SYS_pipe2, pipe.as_mut_ptr(), libc::O_CLOEXEC);
+        if raw::failed(ret) {
+            fail(c"pipe", ret);
+        }
+        let helper = sys!(SYS_clone, libc::SIGCHLD, 0, 0, 0, 0);
+        if raw::failed(helper) {
+            fail(c"fork", helper);
+        }
+        if helper == 0 {
+            sys!(SYS_close, pipe[1]);
+            let mut go = 0u8;
+            if sys!(SYS_read, pipe[0], std::ptr::from_mut(&mut go), 1) != 1 {
+                raw::exit(0);
+            }
+            let mut files = [
+                (c"setgroups", &b"deny"[..]),
+                (c"uid_map", &u.uid_map[..]),
+                (c"gid_map", &u.gid_map[..]),
+            ]
+            .into_iter()
+            .skip(usize::from(!u.deny_setgroups));
+            let failed = files.find_map(|(name, text)| {
+                let fd = sys!(
+                    SYS_openat,
+                    dir,
+                    name.as_ptr(),
+                    libc::O_WRONLY | libc::O_CLOEXEC,
+                    0
+                );
+                if raw::failed(fd) {
+                    return Some(fd);
+                }
+                let ret = sys!(SYS_write, fd, text.as_ptr(), text.len());
+                sys!(SYS_close, fd);
+                raw::failed(ret).then_some(ret)
+            });
+            // The errno, for the child's report.
+            raw::exit(failed.map_or(0, |ret| (-ret) as i32 & 0xff));
+        }
+        sys!(SYS_close, pipe[0]);
+        let unshared = sys!(SYS_unshare, libc::CLONE_NEWUSER);
+        if !raw::failed(unshared) {
+            sys!(SYS_write, pipe[1], [1u8].as_ptr(), 1);
+        }
+        sys!(SYS_close, pipe[1]);
+        let mut status = 0i32;
+        let waited = loop {
+            let ret = sys!(SYS_wait4, helper, std::ptr::from_mut(&mut status), 0, 0);
+            if ret != -(libc::EINTR as isize) {
+                break ret;
+            }
+        };
+        sys!(SYS_close, dir);
+        if raw::failed(unshared) {
+            fail(c"unshare(CLONE_NEWUSER)", unshared);
+        }
+        if raw::failed(waited) {
+            fail(c"uid_map", waited);
+        }
+        if status != 0 {
+            let errno = if status & 0x7f == 0 {
+                (status >> 8) & 0xff
+            } else {
+                libc::EIO
+            };
+            fail(c"uid_map", -(errno as isize));
+        }
+    }
 }
 
 /// Whether a step's failure is a missing optional path.
