@@ -20,6 +20,7 @@ use super::metrics::server::Scrape;
 use super::reexec;
 use super::reload;
 use super::signals::{DaemonSignal, Signals};
+use super::socket_units::SocketWake;
 use super::state::{report, State};
 use super::timerfd::{ClockTimers, Fired};
 use crate::ipc::Incoming;
@@ -40,7 +41,7 @@ enum Wake {
     ReexecDeadline,
     Backlog,
     Scrape(Scrape),
-    Socket(super::socket_units::Ready),
+    Socket(SocketWake),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -146,7 +147,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             c = wait_crontabs(sources.crontab_watch.as_mut()) => Wake::Crontab(c),
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
             s = next_scrape(sources.scrapes.as_mut()) => Wake::Scrape(s),
-            r = state.sockets.ready(), if accepting => Wake::Socket(r),
+            r = state.sockets.ready(accepting) => Wake::Socket(r),
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
             () = tokio::task::yield_now(), if working => Wake::Backlog,
@@ -206,7 +207,8 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             Wake::ReexecDeadline => {}
             // A client that has gone takes nothing.
             Wake::Scrape(reply) => state.begin_scrape(reply),
-            Wake::Socket(ready) => state.socket_ready(ready),
+            Wake::Socket(SocketWake::Ready(ready)) => state.socket_ready(ready),
+            Wake::Socket(SocketWake::Commands(done)) => state.socket_commands_done(done),
             Wake::Backlog => {
                 state.start_backlogged();
                 handlers::work_slice(state);
@@ -289,7 +291,9 @@ pub fn begin_shutdown(state: &mut State) {
 }
 
 fn all_stopped(state: &State) -> bool {
-    state.supervisor.is_settled()
+    // A socket's ExecStopPre=/ExecStopPost= run to their end.
+    state.sockets.commands.is_empty()
+        && state.supervisor.is_settled()
         && state.supervisor.service_names().all(|n| {
             state
                 .supervisor

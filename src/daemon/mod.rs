@@ -44,6 +44,7 @@ pub mod reload;
 pub mod report;
 pub mod runs;
 pub mod signals;
+pub mod socket_commands;
 pub mod socket_open;
 pub mod socket_units;
 pub mod sockets;

@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use sundial_calendar::Timespan;
 
 use super::directives::DirectiveCx;
+use super::exec::ExecCommand;
 use super::install::InstallSection;
 use super::list::List;
 use super::name::UnitName;
 use super::source::UnitSource;
 use super::unit::UnitSection;
-use super::values::{check_abs_path, parse_size, parse_timespan, parse_user};
+use super::values::{check_abs_path, parse_environment, parse_size, parse_timespan, parse_user};
 use super::ValueError;
 
 /// What kind of socket (or file) a `Listen*=` line opens.
@@ -223,6 +224,25 @@ pub struct SocketSection {
     pub trigger_limit_interval: Timespan,
     /// `TriggerLimitBurst=` (default 20, 200 with Accept=yes).
     pub trigger_limit_burst: Option<u32>,
+    /// `ExecStartPre=`, run before the sockets open.
+    pub exec_start_pre: List<ExecCommand>,
+    /// `ExecStartPost=`, run after they open, before they listen.
+    pub exec_start_post: List<ExecCommand>,
+    /// `ExecStopPre=`, run before they close.
+    pub exec_stop_pre: List<ExecCommand>,
+    /// `ExecStopPost=`, run after they close.
+    pub exec_stop_post: List<ExecCommand>,
+    /// `User=` the commands run as.
+    pub user: Option<String>,
+    /// `Group=` the commands run as.
+    pub group: Option<String>,
+    /// `Environment=` of the commands.
+    pub environment: List<(String, String)>,
+    /// `WorkingDirectory=` of the commands.
+    pub working_directory: Option<PathBuf>,
+    /// `TimeoutSec=`, bounding each command (none: the manager's
+    /// DefaultTimeoutStartSec=).
+    pub timeout: Option<Timespan>,
     /// A `Listen*=` line sundial cannot open was given (ListenNetlink=,
     /// ListenMessageQueue=, ListenUSBFunction=, a vsock address): reported
     /// as not supported; the unit still loads, as it does in systemd.
@@ -258,6 +278,15 @@ impl Default for SocketSection {
             max_connections_per_source: None,
             trigger_limit_interval: Timespan::from_secs(2),
             trigger_limit_burst: None,
+            exec_start_pre: List::new(),
+            exec_start_post: List::new(),
+            exec_stop_pre: List::new(),
+            exec_stop_post: List::new(),
+            user: None,
+            group: None,
+            environment: List::new(),
+            working_directory: None,
+            timeout: None,
             unsupported_listen: false,
         }
     }
@@ -268,6 +297,11 @@ impl SocketSection {
     pub fn shrink_to_fit(&mut self) {
         self.listen.shrink_to_fit();
         self.symlinks.shrink_to_fit();
+        self.exec_start_pre.shrink_to_fit();
+        self.exec_start_post.shrink_to_fit();
+        self.exec_stop_pre.shrink_to_fit();
+        self.exec_stop_post.shrink_to_fit();
+        self.environment.shrink_to_fit();
     }
 
     /// TriggerLimitBurst=, or systemd's default for the Accept= mode.
@@ -311,15 +345,6 @@ impl SocketUnit {
     }
 }
 
-/// The directives sundial parses but does not carry out: reported by
-/// verify and at load as not supported.
-const NOT_CARRIED_OUT: &[&str] = &[
-    "ExecStartPre",
-    "ExecStartPost",
-    "ExecStopPre",
-    "ExecStopPost",
-];
-
 /// Applies a `[Socket]` directive; `false` for one sundial does not model
 /// (reported by the caller as not supported or unknown).
 pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
@@ -362,8 +387,9 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
         }
         return true;
     }
-    if NOT_CARRIED_OUT.contains(&key) {
-        return false;
+    if let Some(list) = exec_list(s, key) {
+        super::service_directives::apply_exec(list, cx, value);
+        return true;
     }
     if matches!(
         key,
@@ -476,6 +502,49 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
                 cx.warn(ValueError::Number(value.to_owned()));
             }
         }
+        "User" | "Group" => {
+            let slot = if key == "User" {
+                &mut s.user
+            } else {
+                &mut s.group
+            };
+            if value.is_empty() {
+                *slot = None;
+            } else {
+                match parse_user(value, &cx.specifiers) {
+                    Ok(u) => *slot = Some(u),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "Environment" => {
+            if value.is_empty() {
+                s.environment.clear();
+            } else {
+                match parse_environment(value, &cx.specifiers) {
+                    Ok((vars, errors)) => {
+                        cx.warn_all(errors);
+                        s.environment.extend(vars);
+                    }
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "WorkingDirectory" => {
+            if value.is_empty() {
+                s.working_directory = None;
+            } else if let Some(v) = cx.expand(value) {
+                match check_abs_path(&v) {
+                    Ok(p) => s.working_directory = Some(p),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "TimeoutSec" => match parse_timespan(value) {
+            // systemd: 0 turns the timeout off.
+            Ok(t) => s.timeout = Some(t),
+            Err(e) => cx.warn(e),
+        },
         "TriggerLimitIntervalSec" => match parse_timespan(value) {
             Ok(t) => s.trigger_limit_interval = t,
             Err(e) => cx.warn(e),
@@ -487,6 +556,16 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
         _ => return false,
     }
     true
+}
+
+fn exec_list<'s>(s: &'s mut SocketSection, key: &str) -> Option<&'s mut List<ExecCommand>> {
+    Some(match key {
+        "ExecStartPre" => &mut s.exec_start_pre,
+        "ExecStartPost" => &mut s.exec_start_post,
+        "ExecStopPre" => &mut s.exec_stop_pre,
+        "ExecStopPost" => &mut s.exec_stop_post,
+        _ => return None,
+    })
 }
 
 fn parse_u32(value: &str) -> Option<u32> {
@@ -614,7 +693,7 @@ mod tests {
              SocketMode=0660\nDirectoryMode=0700\nBacklog=12\nNoDelay=yes\n\
              BindIPv6Only=ipv6-only\nReceiveBuffer=1M\nFileDescriptorName=http\n\
              SocketMode=999\nListenStream=host:80\nMaxConnections=x\n\
-             ListenSequentialPacket=127.0.0.1:9\nExecStartPre=/bin/true\n",
+             ListenSequentialPacket=127.0.0.1:9\nSmackLabel=x\n",
         );
         let s = s.expect("loads");
         let kinds: Vec<_> = s.socket.listen.iter().map(|l| l.kind).collect();
@@ -647,7 +726,7 @@ mod tests {
                 "/units/web.socket:14: ListenStream=: failed to parse address value 'host:80'",
                 "/units/web.socket:15: MaxConnections=: invalid number 'x'",
                 "/units/web.socket:16: ListenSequentialPacket=: sequential packet sockets are Unix sockets only, ignoring: 127.0.0.1:9",
-                "/units/web.socket:17: ExecStartPre=: not supported, ignoring",
+                "/units/web.socket:17: SmackLabel=: not supported, ignoring",
             ]
         );
     }
