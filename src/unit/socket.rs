@@ -685,6 +685,29 @@ mod tests {
     }
 
     #[test]
+    fn the_socket_s_commands_and_their_settings_are_read() {
+        let (s, diags) = load(
+            "cmd.socket",
+            "[Socket]\nListenStream=/run/x.sock\nExecStartPre=-/bin/false\n\
+             ExecStartPre=/bin/echo %n\nExecStopPost=/bin/true\nExecStopPost=\n\
+             User=nobody\nEnvironment=A=1 B=2\nTimeoutSec=5s\nWorkingDirectory=rel\n",
+        );
+        let s = s.expect("loads");
+        let pre = &s.socket.exec_start_pre;
+        assert_eq!(pre.len(), 2);
+        assert!(pre[0].ignore_failure);
+        assert_eq!(pre[1].argv, ["/bin/echo", "cmd.socket"]);
+        // An empty assignment resets the list.
+        assert!(s.socket.exec_stop_post.is_empty());
+        assert_eq!(s.socket.user.as_deref(), Some("nobody"));
+        assert_eq!(s.socket.environment.len(), 2);
+        assert_eq!(s.socket.timeout, Some(Timespan::from_secs(5)));
+        assert_eq!(s.socket.working_directory, None);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].contains(":10: WorkingDirectory="), "{diags:?}");
+    }
+
+    #[test]
     fn directives_are_read_in_order_and_bad_ones_named_by_line() {
         let (s, diags) = load(
             "web.socket",
