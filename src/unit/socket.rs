@@ -224,6 +224,30 @@ pub struct SocketSection {
     pub trigger_limit_interval: Timespan,
     /// `TriggerLimitBurst=` (default 20, 200 with Accept=yes).
     pub trigger_limit_burst: Option<u32>,
+    /// `KeepAliveTimeSec=` (TCP_KEEPIDLE, whole seconds).
+    pub keep_alive_time: Option<u32>,
+    /// `KeepAliveIntervalSec=` (TCP_KEEPINTVL, whole seconds).
+    pub keep_alive_interval: Option<u32>,
+    /// `KeepAliveProbes=` (TCP_KEEPCNT).
+    pub keep_alive_probes: Option<u32>,
+    /// `DeferAcceptSec=` (TCP_DEFER_ACCEPT, whole seconds).
+    pub defer_accept: Option<u32>,
+    /// `BindToDevice=` (SO_BINDTODEVICE).
+    pub bind_to_device: Option<String>,
+    /// `Writable=`: ListenSpecial= files open read-write.
+    pub writable: bool,
+    /// `Mark=` (SO_MARK, needs CAP_NET_ADMIN).
+    pub mark: Option<u32>,
+    /// `IPTOS=` (IP_TOS).
+    pub ip_tos: Option<u8>,
+    /// `IPTTL=` (IP_TTL or IPV6_UNICAST_HOPS).
+    pub ip_ttl: Option<u8>,
+    /// `Priority=` (SO_PRIORITY).
+    pub priority: Option<i32>,
+    /// `PipeSize=` of ListenFIFO= (F_SETPIPE_SZ).
+    pub pipe_size: Option<u64>,
+    /// `Timestamping=`.
+    pub timestamping: Timestamping,
     /// `ExecStartPre=`, run before the sockets open.
     pub exec_start_pre: List<ExecCommand>,
     /// `ExecStartPost=`, run after they open, before they listen.
@@ -278,6 +302,18 @@ impl Default for SocketSection {
             max_connections_per_source: None,
             trigger_limit_interval: Timespan::from_secs(2),
             trigger_limit_burst: None,
+            keep_alive_time: None,
+            keep_alive_interval: None,
+            keep_alive_probes: None,
+            defer_accept: None,
+            bind_to_device: None,
+            writable: false,
+            mark: None,
+            ip_tos: None,
+            ip_ttl: None,
+            priority: None,
+            pipe_size: None,
+            timestamping: Timestamping::Off,
             exec_start_pre: List::new(),
             exec_start_post: List::new(),
             exec_stop_pre: List::new(),
@@ -314,6 +350,36 @@ impl SocketSection {
     pub fn per_source_limit(&self) -> u32 {
         self.max_connections_per_source
             .unwrap_or(self.max_connections)
+    }
+}
+
+/// `Timestamping=`: the timestamps received datagrams carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timestamping {
+    /// None asked for.
+    Off,
+    /// SO_TIMESTAMP.
+    Microseconds,
+    /// SO_TIMESTAMPNS.
+    Nanoseconds,
+}
+
+/// A `*Sec=` socket option in whole seconds, rounded up as systemd does
+/// (`DIV_ROUND_UP(usec, USEC_PER_SEC)`); too large is an error.
+fn whole_seconds(value: &str) -> Result<u32, ValueError> {
+    let t = parse_timespan(value)?;
+    u32::try_from(t.as_usec().div_ceil(1_000_000))
+        .map_err(|_| ValueError::Invalid(format!("value too large, ignoring: {value}")))
+}
+
+/// `IPTOS=`: a number 0-255 or one of systemd's names (ip_tos_to_string).
+fn parse_ip_tos(value: &str) -> Option<u8> {
+    match value {
+        "low-delay" => Some(0x10),
+        "throughput" => Some(0x08),
+        "reliability" => Some(0x04),
+        "low-cost" => Some(0x02),
+        other => other.parse().ok(),
     }
 }
 
@@ -502,6 +568,78 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
                 cx.warn(ValueError::Number(value.to_owned()));
             }
         }
+        "KeepAliveTimeSec" | "KeepAliveIntervalSec" | "DeferAcceptSec" => {
+            let slot = match key {
+                "KeepAliveTimeSec" => &mut s.keep_alive_time,
+                "KeepAliveIntervalSec" => &mut s.keep_alive_interval,
+                _ => &mut s.defer_accept,
+            };
+            match whole_seconds(value) {
+                // systemd: 0 leaves the kernel's default.
+                Ok(0) => *slot = None,
+                Ok(n) => *slot = Some(n),
+                Err(e) => cx.warn(e),
+            }
+        }
+        "KeepAliveProbes" => match parse_u32(value) {
+            Some(0) => s.keep_alive_probes = None,
+            Some(n) => s.keep_alive_probes = Some(n),
+            None => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        "BindToDevice" => {
+            if value.is_empty() {
+                s.bind_to_device = None;
+            } else if let Some(v) = cx.expand(value) {
+                // systemd: ifname_valid, at most IFNAMSIZ-1 bytes, no '/',
+                // ':' or white space, not "." or "..".
+                let valid = !v.is_empty()
+                    && v.len() < 16
+                    && v != "."
+                    && v != ".."
+                    && v.bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':');
+                if valid {
+                    s.bind_to_device = Some(v);
+                } else {
+                    cx.warn(ValueError::Invalid(format!(
+                        "invalid interface name, ignoring: {v}"
+                    )));
+                }
+            }
+        }
+        "Writable" => set_bool(cx, &mut s.writable, value),
+        "Mark" => match parse_u32(value) {
+            Some(n) => s.mark = Some(n),
+            None => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        "IPTOS" => match parse_ip_tos(value) {
+            Some(n) => s.ip_tos = Some(n),
+            None => cx.warn(ValueError::Invalid(format!(
+                "failed to parse IP TOS value, ignoring: {value}"
+            ))),
+        },
+        "IPTTL" => match value.trim().parse::<u8>() {
+            Ok(n) if n > 0 => s.ip_ttl = Some(n),
+            _ => cx.warn(ValueError::Invalid(format!(
+                "failed to parse IP TTL value, ignoring: {value}"
+            ))),
+        },
+        "Priority" => match value.trim().parse::<i32>() {
+            Ok(n) => s.priority = Some(n),
+            Err(_) => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        "PipeSize" => match parse_size(value) {
+            Ok(n) => s.pipe_size = Some(n),
+            Err(e) => cx.warn(e),
+        },
+        "Timestamping" => match value {
+            "off" => s.timestamping = Timestamping::Off,
+            "us" | "usec" | "µs" => s.timestamping = Timestamping::Microseconds,
+            "ns" | "nsec" => s.timestamping = Timestamping::Nanoseconds,
+            _ => cx.warn(ValueError::Invalid(format!(
+                "failed to parse timestamping precision, ignoring: {value}"
+            ))),
+        },
         "User" | "Group" => {
             let slot = if key == "User" {
                 &mut s.user
@@ -682,6 +820,35 @@ mod tests {
             (Some(Unit::Socket(s)), diags) => (Some(s), diags),
             (_, diags) => (None, diags),
         }
+    }
+
+    #[test]
+    fn socket_options_are_read_as_systemd_reads_them() {
+        let (s, diags) = load(
+            "opt.socket",
+            "[Socket]\nListenStream=80\nKeepAliveTimeSec=1min\nKeepAliveIntervalSec=1500ms\n\
+             KeepAliveProbes=5\nDeferAcceptSec=0\nBindToDevice=eth0\nWritable=yes\n\
+             Mark=7\nIPTOS=low-delay\nIPTTL=64\nPriority=6\nPipeSize=64K\n\
+             Timestamping=nsec\nIPTTL=0\nBindToDevice=a/b\nIPTOS=x\n",
+        );
+        let s = s.expect("loads").socket.clone();
+        assert_eq!(s.keep_alive_time, Some(60));
+        // Rounded up to whole seconds.
+        assert_eq!(s.keep_alive_interval, Some(2));
+        assert_eq!(s.keep_alive_probes, Some(5));
+        assert_eq!(s.defer_accept, None);
+        assert_eq!(s.bind_to_device.as_deref(), Some("eth0"));
+        assert!(s.writable);
+        assert_eq!(s.mark, Some(7));
+        assert_eq!(s.ip_tos, Some(0x10));
+        assert_eq!(s.ip_ttl, Some(64));
+        assert_eq!(s.priority, Some(6));
+        assert_eq!(s.pipe_size, Some(64 << 10));
+        assert_eq!(s.timestamping, Timestamping::Nanoseconds);
+        assert_eq!(diags.len(), 3, "{diags:?}");
+        assert!(diags[0].contains(":15: IPTTL="), "{diags:?}");
+        assert!(diags[1].contains(":16: BindToDevice="), "{diags:?}");
+        assert!(diags[2].contains(":17: IPTOS="), "{diags:?}");
     }
 
     #[test]
