@@ -188,3 +188,136 @@ fn a_command_past_timeout_sec_is_killed_and_fails_the_socket() {
     assert_eq!(d.property(Some("slow.socket"), "Result"), "timeout");
     assert!(!path.exists());
 }
+
+#[test]
+fn a_restart_runs_the_stop_commands_then_the_start_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("re.sock");
+    let trace = dir.path().join("trace");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "re.socket",
+            &format!(
+                "[Socket]\nListenStream={sock}\n\
+                 ExecStartPre=/bin/sh -c 'echo start >> {trace}'\n\
+                 ExecStopPost=/bin/sh -c 'sleep 0.3; echo stop >> {trace}'\n",
+                sock = path.display(),
+                trace = trace.display(),
+            ),
+        )],
+    );
+    d.start();
+    d.start_unit("re.socket");
+    assert!(wait_for(Duration::from_secs(10), || sub_state(
+        &d,
+        "re.socket"
+    ) == "listening"));
+    match d.call(sundial::ipc::Request::Restart(sundial::ipc::UnitsRequest {
+        units: vec!["re.socket".into()],
+    })) {
+        sundial::ipc::Response::Done { .. } => {}
+        other => panic!("restart: {other:?}"),
+    }
+    let read = || std::fs::read_to_string(&trace).unwrap_or_default();
+    assert!(
+        wait_for(Duration::from_secs(10), || read() == "start\nstop\nstart\n"
+            && sub_state(&d, "re.socket") == "listening"),
+        "trace {:?}, state {}",
+        read(),
+        sub_state(&d, "re.socket")
+    );
+    UnixStream::connect(&path).expect("listens again");
+}
+
+#[test]
+fn a_failing_exec_start_post_closes_the_socket_through_its_stop_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("post.sock");
+    let stopped = dir.path().join("stopped");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "post.socket",
+            &format!(
+                "[Socket]\nListenStream={}\nRemoveOnStop=yes\nExecStartPost=/bin/sh -c 'exit 3'\n\
+                 ExecStopPost=/bin/touch {}\n",
+                path.display(),
+                stopped.display()
+            ),
+        )],
+    );
+    d.start();
+    d.start_unit("post.socket");
+    assert!(
+        wait_for(Duration::from_secs(10), || d
+            .property(Some("post.socket"), "ActiveState")
+            == "failed"),
+        "state: {}",
+        sub_state(&d, "post.socket")
+    );
+    assert_eq!(d.property(Some("post.socket"), "Result"), "exit-code");
+    assert!(stopped.exists(), "ExecStopPost= ran");
+    assert!(UnixStream::connect(&path).is_err(), "closed");
+}
+
+#[test]
+fn the_commands_run_as_the_socket_s_user() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: only root can run a command as another user");
+        return;
+    }
+    let Ok(Some(nobody)) = nix::unistd::User::from_name("nobody") else {
+        eprintln!("skipped: no user 'nobody'");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("user.sock");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "user.socket",
+            &format!(
+                "[Socket]\nListenStream={}\nUser=nobody\nExecStartPre=/bin/sh -c 'echo \"uid=$(id -u) groups=$(id -G)\"'\n",
+                path.display()
+            ),
+        )],
+    );
+    d.start();
+    d.start_unit("user.socket");
+    let want = format!("uid={} groups={}", nobody.uid, nobody.gid);
+    assert!(
+        wait_for(Duration::from_secs(10), || d
+            .log_lines("user.socket")
+            .iter()
+            .any(|l| *l == want)),
+        "want {want:?}, log: {:?}",
+        d.log_lines("user.socket")
+    );
+}
+
+#[test]
+fn shutdown_waits_for_the_stop_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("down.sock");
+    let done = dir.path().join("done");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "down.socket",
+            &format!(
+                "[Socket]\nListenStream={}\nExecStopPost=/bin/sh -c 'sleep 0.5; touch {}'\n",
+                path.display(),
+                done.display()
+            ),
+        )],
+    );
+    d.start();
+    d.start_unit("down.socket");
+    assert!(wait_for(Duration::from_secs(10), || sub_state(
+        &d,
+        "down.socket"
+    ) == "listening"));
+    assert!(d.terminate(), "the daemon exits");
+    assert!(done.exists(), "ExecStopPost= ran to its end before the exit");
+}

@@ -123,6 +123,9 @@ pub struct ActiveSocket {
     /// result word): a failed ExecStartPost= stops the socket, then it is
     /// failed.
     pub failure: Option<&'static str>,
+    /// A start came while it was stopping (a restart): it starts again
+    /// once stopped.
+    pub start_after_stop: bool,
 }
 
 /// Who connected, for MaxConnectionsPerSource=.
@@ -381,6 +384,7 @@ mod tests {
             recheck: false,
             control: None,
             failure: None,
+            start_after_stop: false,
         }
     }
 

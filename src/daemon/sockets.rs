@@ -29,14 +29,15 @@ impl State {
     /// A socket already started stays as it is.
     pub fn start_socket(&mut self, name: &str) -> Result<(), String> {
         let name = self.units.canonical(name).to_owned();
-        match self.sockets.active.get(&name).map(|s| &s.state) {
-            Some(SocketState::StopPre | SocketState::StopPost) => {
-                return Err(format!(
-                    "{name} is stopping; start it again once it is inactive"
-                ));
+        match self.sockets.active.get_mut(&name) {
+            // systemd queues the start after the stop: it starts anew
+            // once its stop commands have run.
+            Some(s) if matches!(s.state, SocketState::StopPre | SocketState::StopPost) => {
+                s.start_after_stop = true;
+                return Ok(());
             }
-            Some(SocketState::Failed(_)) | None => {}
-            Some(_) => return Ok(()),
+            Some(s) if !matches!(s.state, SocketState::Failed(_)) => return Ok(()),
+            _ => {}
         }
         let Some(Unit::Socket(unit)) = self.units.get(&name).cloned() else {
             return Err(format!("Unit {name} not found."));
@@ -65,6 +66,7 @@ impl State {
                 recheck: false,
                 control: None,
                 failure: None,
+                start_after_stop: false,
             },
         );
         self.runs.touch(&name, self.now().realtime);
@@ -184,23 +186,31 @@ impl State {
                 }
                 self.enter_stop_post(name);
             }
-            (Phase::StopPost, word) => {
-                let failure = self
-                    .sockets
-                    .active
-                    .get(name)
-                    .and_then(|s| s.failure)
-                    .or(word);
-                match failure {
-                    Some(word) => self.socket_failed(&unit, word),
-                    None => {
-                        self.sockets.active.remove(name);
-                        self.runs.touch(name, self.now().realtime);
-                    }
-                }
-            }
+            (Phase::StopPost, word) => self.socket_stopped(&unit, word),
         }
         self.settle();
+    }
+
+    /// The end of a stop: inactive, or failed with the first failure's
+    /// result; then a start that came during the stop.
+    fn socket_stopped(&mut self, unit: &Arc<SocketUnit>, failure: Option<&'static str>) {
+        let name = unit.name.as_str();
+        let Some(s) = self.sockets.active.get(name) else {
+            return;
+        };
+        let start_again = s.start_after_stop;
+        match s.failure.or(failure) {
+            Some(word) => self.socket_failed(unit, word),
+            None => {
+                self.sockets.active.remove(name);
+                self.runs.touch(name, self.now().realtime);
+            }
+        }
+        if start_again {
+            if let Err(e) = self.start_socket(name) {
+                report(format!("{name}: {e}"));
+            }
+        }
     }
 
     /// The commands' output and messages, in the socket unit's log.
@@ -293,14 +303,7 @@ impl State {
         socket_open::remove_files(&unit.socket);
         self.pass_fds_to(unit.triggers.as_str());
         if unit.socket.exec_stop_post.is_empty() {
-            let failure = self.sockets.active.get(name).and_then(|s| s.failure);
-            match failure {
-                Some(word) => self.socket_failed(&unit, word),
-                None => {
-                    self.sockets.active.remove(name);
-                    self.runs.touch(name, self.now().realtime);
-                }
-            }
+            self.socket_stopped(&unit, None);
         } else {
             self.set_socket_state(name, SocketState::StopPost);
             self.run_commands(name, Phase::StopPost);
@@ -398,6 +401,7 @@ impl State {
             recheck: false,
             control: None,
             failure: None,
+            start_after_stop: false,
         };
         if let Some(old) = self.sockets.active.insert(name.clone(), failed) {
             self.sockets
