@@ -319,5 +319,8 @@ fn shutdown_waits_for_the_stop_commands() {
         "down.socket"
     ) == "listening"));
     assert!(d.terminate(), "the daemon exits");
-    assert!(done.exists(), "ExecStopPost= ran to its end before the exit");
+    assert!(
+        done.exists(),
+        "ExecStopPost= ran to its end before the exit"
+    );
 }
