@@ -289,8 +289,7 @@ fn the_commands_run_as_the_socket_s_user() {
     assert!(
         wait_for(Duration::from_secs(10), || d
             .log_lines("user.socket")
-            .iter()
-            .any(|l| *l == want)),
+            .contains(&want)),
         "want {want:?}, log: {:?}",
         d.log_lines("user.socket")
     );
