@@ -15,6 +15,12 @@
 //!   close connections beyond them, as systemd does.
 //! - TriggerLimitIntervalSec=/TriggerLimitBurst=: a socket triggered more
 //!   often fails with `trigger-limit-hit`.
+//! - The socket's own commands (see [`super::socket_commands`]): a start
+//!   goes `start-pre` (ExecStartPre=, nothing open), `start-post` (open,
+//!   unwatched), `listening`; a stop `stop-pre` (still open), `stop-post`
+//!   (closed), inactive. A failed ExecStartPre= fails the socket at once;
+//!   a failed ExecStartPost= stops it through its stop commands, then it
+//!   is failed (systemd's socket.c).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
