@@ -323,3 +323,57 @@ fn shutdown_waits_for_the_stop_commands() {
         "ExecStopPost= ran to its end before the exit"
     );
 }
+
+#[test]
+fn a_stop_during_exec_start_pre_ends_what_it_started_and_runs_exec_stop_post() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("abort.sock");
+    let pidfile = dir.path().join("pid");
+    let post = dir.path().join("post");
+    let mut d = Daemon::new(
+        dir.path(),
+        &[(
+            "abort.socket",
+            &format!(
+                "[Socket]\nListenStream={}\n\
+                 ExecStartPre=/bin/sh -c 'sleep 60 & echo $! > {}; wait'\n\
+                 ExecStopPost=/bin/touch {}\n",
+                path.display(),
+                pidfile.display(),
+                post.display()
+            ),
+        )],
+    );
+    d.start();
+    d.start_unit("abort.socket");
+    assert!(wait_for(Duration::from_secs(10), || {
+        std::fs::read_to_string(&pidfile).is_ok_and(|p| p.ends_with('\n'))
+    }));
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .expect("written")
+        .trim()
+        .parse()
+        .expect("a pid");
+    d.stop_unit("abort.socket");
+    assert!(
+        wait_for(Duration::from_secs(10), || d
+            .property(Some("abort.socket"), "ActiveState")
+            == "inactive"),
+        "state: {}",
+        sub_state(&d, "abort.socket")
+    );
+    assert!(post.exists(), "ExecStopPost= ran");
+    assert!(!path.exists(), "nothing was opened");
+    // The daemon reaps it as a stray once killed.
+    let gone = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        })
+    };
+    assert!(
+        wait_for(Duration::from_secs(10), gone),
+        "sleep {pid} still runs"
+    );
+}

@@ -224,7 +224,7 @@ async fn run_one(
             .map_err(|e| ("exit-code", format!("could not be executed: {e}")))?;
         let pid = Pid::from_raw(child.id().map_or(0, |p| p as i32));
         claims.claim(pid);
-        (child, Claim(pid))
+        (child, Claim(pid, false))
     };
     let pid = claim.0;
     let stdout = child.stdout.take();
@@ -262,6 +262,9 @@ async fn run_one(
             Err(("timeout", "timed out, killed".to_owned()))
         }
     };
+    // Reaped: its group may be gone, or another's now.
+    let mut claim = claim;
+    claim.1 = true;
     drop(claim);
     let take =
         |v: Vec<String>, stderr: bool| v.into_iter().map(move |line| OutputLine { stderr, line });
@@ -289,11 +292,15 @@ async fn read_lines(pipe: Option<impl AsyncRead + Unpin>, into: &mut Vec<String>
     }
 }
 
-/// A child's claim, let go when the run ends or its task is aborted.
-struct Claim(Pid);
+/// A child's claim, let go when the run ends or its task is aborted (a
+/// stop during a start): then what the command started is killed too.
+struct Claim(Pid, bool);
 
 impl Drop for Claim {
     fn drop(&mut self) {
+        if !self.1 {
+            let _ = nix::sys::signal::killpg(self.0, nix::sys::signal::Signal::SIGKILL);
+        }
         crate::supervisor::release_claim(self.0);
     }
 }

@@ -262,8 +262,9 @@ impl State {
                 self.sockets.active.remove(&name);
                 self.runs.touch(&name, self.now().realtime);
             }
-            SocketState::StartPre => {
-                // systemd: nothing is open; the start's command is killed.
+            // systemd: the start's command is killed and ExecStopPost=
+            // runs, not ExecStopPre=.
+            SocketState::StartPre | SocketState::StartPost => {
                 if let Some(task) = s.control.take() {
                     task.abort();
                 }
