@@ -45,6 +45,7 @@ pub mod report;
 pub mod runs;
 pub mod signals;
 pub mod socket_commands;
+pub mod socket_lifecycle;
 pub mod socket_open;
 pub mod socket_units;
 pub mod sockets;
