@@ -20,6 +20,7 @@ use super::metrics::server::Scrape;
 use super::reexec;
 use super::reload;
 use super::signals::{DaemonSignal, Signals};
+use super::socket_units::SocketWake;
 use super::state::{report, State};
 use super::timerfd::{ClockTimers, Fired};
 use crate::ipc::Incoming;
@@ -41,7 +42,7 @@ enum Wake {
     Backlog,
     Scrape(Scrape),
     Dashboard(super::dashboard::TimersAsk),
-    Socket(super::socket_units::Ready),
+    Socket(SocketWake),
     Path(Vec<super::path_watch::PathWake>),
 }
 
@@ -152,7 +153,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             () = sleep_until(reexec_at) => Wake::ReexecDeadline,
             s = next_from(sources.scrapes.as_mut()) => Wake::Scrape(s),
             d = next_from(sources.dashboard.as_mut()) => Wake::Dashboard(d),
-            r = state.sockets.ready(), if accepting => Wake::Socket(r),
+            r = state.sockets.ready(accepting) => Wake::Socket(r),
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
             () = tokio::task::yield_now(), if working => Wake::Backlog,
@@ -217,7 +218,8 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
                 state.units.loaded.timers().cloned().collect(),
                 state.scheduler.zone().clone(),
             ))),
-            Wake::Socket(ready) => state.socket_ready(ready),
+            Wake::Socket(SocketWake::Ready(ready)) => state.socket_ready(ready),
+            Wake::Socket(SocketWake::Commands(done)) => state.socket_commands_done(done),
             Wake::Path(wake) => super::path_watch::woke(state, wake),
             Wake::Backlog => {
                 state.start_backlogged();
@@ -302,7 +304,9 @@ pub fn begin_shutdown(state: &mut State) {
 }
 
 fn all_stopped(state: &State) -> bool {
-    state.supervisor.is_settled()
+    // A socket's ExecStopPre=/ExecStopPost= run to their end.
+    state.sockets.commands.is_empty()
+        && state.supervisor.is_settled()
         && state.supervisor.service_names().all(|n| {
             state
                 .supervisor

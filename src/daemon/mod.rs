@@ -46,6 +46,8 @@ pub mod reload;
 pub mod report;
 pub mod runs;
 pub mod signals;
+pub mod socket_commands;
+pub mod socket_lifecycle;
 pub mod socket_open;
 pub mod socket_units;
 pub mod sockets;

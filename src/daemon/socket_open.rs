@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use crate::unit::socket::{BindIpv6Only, Listen, ListenAddress, ListenKind, SocketSection};
+use crate::unit::socket::{
+    BindIpv6Only, Listen, ListenAddress, ListenKind, SocketSection, Timestamping,
+};
 
 /// Why a `Listen*=` line could not be opened; names the line's address.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +47,9 @@ pub fn open(listen: &Listen, s: &SocketSection) -> Result<OwnedFd, OpenError> {
     };
     match (listen.kind, &listen.address) {
         (ListenKind::Fifo, ListenAddress::Path(p)) => open_fifo(p, s).map_err(fail("FIFO")),
-        (ListenKind::Special, ListenAddress::Path(p)) => open_special(p).map_err(fail("open")),
+        (ListenKind::Special, ListenAddress::Path(p)) => {
+            open_special(p, s.writable).map_err(fail("open"))
+        }
         (ListenKind::Fifo | ListenKind::Special, _) => Err(fail("open")(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a path",
@@ -204,18 +208,80 @@ where
     if s.pass_security && addr.is_unix() {
         set_flag(socket, libc::SO_PASSSEC).map_err(fail("SO_PASSSEC"))?;
     }
+    let tcp = inet && kind == ListenKind::Stream;
+    let int = |value: u32| libc::c_int::try_from(value).unwrap_or(libc::c_int::MAX);
+    if tcp {
+        let options = [
+            (s.keep_alive_time, libc::TCP_KEEPIDLE, "TCP_KEEPIDLE"),
+            (s.keep_alive_interval, libc::TCP_KEEPINTVL, "TCP_KEEPINTVL"),
+            (s.keep_alive_probes, libc::TCP_KEEPCNT, "TCP_KEEPCNT"),
+            (s.defer_accept, libc::TCP_DEFER_ACCEPT, "TCP_DEFER_ACCEPT"),
+        ];
+        for (value, option, what) in options {
+            if let Some(v) = value {
+                set_int(socket, libc::IPPROTO_TCP, option, int(v)).map_err(fail(what))?;
+            }
+        }
+    }
+    if let (Some(device), true) = (&s.bind_to_device, inet) {
+        socket
+            .bind_device(Some(device.as_bytes()))
+            .map_err(fail("SO_BINDTODEVICE"))?;
+    }
+    if let Some(mark) = s.mark {
+        set_int(socket, libc::SOL_SOCKET, libc::SO_MARK, int(mark))
+            .map_err(fail("SO_MARK (needs CAP_NET_ADMIN)"))?;
+    }
+    if let Some(priority) = s.priority {
+        set_int(socket, libc::SOL_SOCKET, libc::SO_PRIORITY, priority)
+            .map_err(fail("SO_PRIORITY"))?;
+    }
+    // systemd sets IP_TOS on IPv4 sockets only.
+    if let (Some(tos), true) = (s.ip_tos, addr.is_ipv4()) {
+        set_int(socket, libc::IPPROTO_IP, libc::IP_TOS, tos.into()).map_err(fail("IP_TOS"))?;
+    }
+    if let Some(ttl) = s.ip_ttl {
+        if addr.is_ipv4() {
+            set_int(socket, libc::IPPROTO_IP, libc::IP_TTL, ttl.into()).map_err(fail("IP_TTL"))?;
+        } else if addr.is_ipv6() {
+            set_int(
+                socket,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_UNICAST_HOPS,
+                ttl.into(),
+            )
+            .map_err(fail("IPV6_UNICAST_HOPS"))?;
+        }
+    }
+    match s.timestamping {
+        Timestamping::Off => {}
+        Timestamping::Microseconds => {
+            set_flag(socket, libc::SO_TIMESTAMP).map_err(fail("SO_TIMESTAMP"))?;
+        }
+        Timestamping::Nanoseconds => {
+            set_flag(socket, libc::SO_TIMESTAMPNS).map_err(fail("SO_TIMESTAMPNS"))?;
+        }
+    }
     Ok(())
 }
 
 fn set_flag(socket: &Socket, option: libc::c_int) -> io::Result<()> {
-    let one: libc::c_int = 1;
+    set_int(socket, libc::SOL_SOCKET, option, 1)
+}
+
+fn set_int(
+    socket: &Socket,
+    level: libc::c_int,
+    option: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
     // SAFETY: setsockopt reads an int from a pointer to a live local.
     let r = unsafe {
         libc::setsockopt(
             socket.as_raw_fd(),
-            libc::SOL_SOCKET,
+            level,
             option,
-            std::ptr::from_ref(&one).cast(),
+            std::ptr::from_ref(&value).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
@@ -292,14 +358,22 @@ fn open_fifo(path: &Path, s: &SocketSection) -> io::Result<OwnedFd> {
         ));
     }
     set_owner_and_mode(path, s.socket_mode, s)?;
+    if let Some(size) = s.pipe_size {
+        let size = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
+        // SAFETY: fcntl with an integer argument on a descriptor we own.
+        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETPIPE_SZ, size) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
     Ok(file.into())
 }
 
-fn open_special(path: &Path) -> io::Result<OwnedFd> {
+fn open_special(path: &Path, writable: bool) -> io::Result<OwnedFd> {
     use std::os::unix::fs::OpenOptionsExt;
-    // systemd: read-only unless Writable=yes (not modelled).
+    // systemd: read-only unless Writable=yes.
     let file = std::fs::OpenOptions::new()
         .read(true)
+        .write(writable)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)?;
     Ok(file.into())
@@ -445,6 +519,164 @@ mod tests {
         // IPv4 clients reach a dual-stack socket (or the IPv4 fallback).
         let _c = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
         assert!(readable_now(&fd));
+    }
+
+    fn get_int(fd: &OwnedFd, level: libc::c_int, option: libc::c_int) -> libc::c_int {
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt writes at most `len` bytes into `value`.
+        let r = unsafe {
+            libc::getsockopt(
+                fd.as_raw_fd(),
+                level,
+                option,
+                std::ptr::from_mut(&mut value).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(r, 0, "getsockopt: {}", io::Error::last_os_error());
+        value
+    }
+
+    #[test]
+    fn tcp_options_are_set_and_read_back() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+            l.local_addr().expect("bound").port()
+        };
+        let s = SocketSection {
+            keep_alive: true,
+            keep_alive_time: Some(77),
+            keep_alive_interval: Some(13),
+            keep_alive_probes: Some(4),
+            defer_accept: Some(5),
+            ip_tos: Some(0x10),
+            ip_ttl: Some(42),
+            timestamping: Timestamping::Nanoseconds,
+            ..SocketSection::default()
+        };
+        let l = listen(ListenKind::Stream, &format!("127.0.0.1:{port}"));
+        let fd = open(&l, &s).expect("opens");
+        assert_eq!(get_int(&fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 77);
+        assert_eq!(get_int(&fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 13);
+        assert_eq!(get_int(&fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 4);
+        // The kernel keeps it as retransmissions and gives back the time
+        // they cover: at least what was asked.
+        assert!(get_int(&fd, libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT) >= 5);
+        assert_eq!(get_int(&fd, libc::IPPROTO_IP, libc::IP_TOS), 0x10);
+        assert_eq!(get_int(&fd, libc::IPPROTO_IP, libc::IP_TTL), 42);
+        // The kernel derives a TCP socket's priority from IP_TOS
+        // (low-delay: 6, TC_PRIO_INTERACTIVE), as it does under systemd,
+        // which sets IP_TOS after SO_PRIORITY too.
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_PRIORITY), 6);
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS), 1);
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMP), 0);
+    }
+
+    #[test]
+    fn ipv6_hops_priority_and_microsecond_timestamps() {
+        let Ok(probe) = std::net::TcpListener::bind("[::1]:0") else {
+            eprintln!("skipped: no IPv6 loopback");
+            return;
+        };
+        let port = probe.local_addr().expect("bound").port();
+        drop(probe);
+        let s = SocketSection {
+            ip_ttl: Some(9),
+            priority: Some(3),
+            timestamping: Timestamping::Microseconds,
+            ..SocketSection::default()
+        };
+        let l = listen(ListenKind::Datagram, &format!("[::1]:{port}"));
+        let fd = open(&l, &s).expect("opens");
+        assert_eq!(get_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS), 9);
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_PRIORITY), 3);
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMP), 1);
+    }
+
+    #[test]
+    fn bind_to_device_and_mark_are_set_where_allowed() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+            l.local_addr().expect("bound").port()
+        };
+        let l = listen(ListenKind::Stream, &format!("127.0.0.1:{port}"));
+        let s = SocketSection {
+            bind_to_device: Some("lo".into()),
+            ..SocketSection::default()
+        };
+        match open(&l, &s) {
+            Ok(fd) => {
+                let sock = socket2::SockRef::from(&fd);
+                assert_eq!(sock.device().expect("reads").as_deref(), Some(&b"lo"[..]));
+            }
+            // Before Linux 5.7 SO_BINDTODEVICE needs CAP_NET_RAW.
+            Err(e) if e.error.raw_os_error() == Some(libc::EPERM) => {
+                eprintln!("skipped BindToDevice=: {e}");
+            }
+            Err(e) => panic!("{e}"),
+        }
+        let s = SocketSection {
+            mark: Some(0x2a),
+            ..SocketSection::default()
+        };
+        match open(&l, &s) {
+            Ok(fd) => assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_MARK), 0x2a),
+            Err(e) if e.error.raw_os_error() == Some(libc::EPERM) => {
+                assert_eq!(e.what, "SO_MARK (needs CAP_NET_ADMIN)");
+                eprintln!("skipped Mark=: not CAP_NET_ADMIN: {e}");
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_fifo_gets_its_pipe_size_and_a_special_file_opens_writable_when_asked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        let s = SocketSection {
+            pipe_size: Some(1 << 20),
+            ..SocketSection::default()
+        };
+        let l = listen(ListenKind::Fifo, path.to_str().expect("utf-8"));
+        let l = Listen {
+            kind: ListenKind::Fifo,
+            address: l.address,
+        };
+        match open(&l, &s) {
+            Ok(fd) => {
+                // SAFETY: fcntl F_GETPIPE_SZ on a descriptor we own.
+                let size = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETPIPE_SZ) };
+                assert_eq!(size, 1 << 20);
+            }
+            // An ordinary user is held to /proc/sys/fs/pipe-max-size.
+            Err(e) if e.error.raw_os_error() == Some(libc::EPERM) => {
+                eprintln!("skipped PipeSize=: {e}");
+            }
+            Err(e) => panic!("{e}"),
+        }
+        let file = dir.path().join("special");
+        std::fs::write(&file, b"").expect("writes");
+        let special = Listen {
+            kind: ListenKind::Special,
+            address: ListenAddress::Path(file.clone()),
+        };
+        let flags = |fd: &OwnedFd| {
+            // SAFETY: fcntl F_GETFL on a descriptor we own.
+            let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+            flags & libc::O_ACCMODE
+        };
+        let ro = open(&special, &SocketSection::default()).expect("opens");
+        assert_eq!(flags(&ro), libc::O_RDONLY);
+        let rw = open(
+            &special,
+            &SocketSection {
+                writable: true,
+                ..SocketSection::default()
+            },
+        )
+        .expect("opens");
+        assert_eq!(flags(&rw), libc::O_RDWR);
     }
 
     #[test]

@@ -15,6 +15,12 @@
 //!   close connections beyond them, as systemd does.
 //! - TriggerLimitIntervalSec=/TriggerLimitBurst=: a socket triggered more
 //!   often fails with `trigger-limit-hit`.
+//! - The socket's own commands (see [`super::socket_commands`]): a start
+//!   goes `start-pre` (ExecStartPre=, nothing open), `start-post` (open,
+//!   unwatched), `listening`; a stop `stop-pre` (still open), `stop-post`
+//!   (closed), inactive. A failed ExecStartPre= fails the socket at once;
+//!   a failed ExecStartPost= stops it through its stop commands, then it
+//!   is failed (systemd's socket.c).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -24,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
 
+use super::socket_commands::CommandsDone;
 use super::socket_open;
 use crate::supervisor::socket_fds::{PassedFd, SocketFds};
 use crate::unit::socket::ListenKind;
@@ -56,10 +63,18 @@ pub struct Port {
 /// systemd's socket states (the ones sundial reaches).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SocketState {
+    /// ExecStartPre= runs; nothing is open yet.
+    StartPre,
+    /// Open; ExecStartPost= runs, unwatched.
+    StartPost,
     /// Open and watched.
     Listening,
     /// Open; the service it started runs (Accept=no), unwatched.
     Running,
+    /// Stopping: ExecStopPre= runs, the ports still open.
+    StopPre,
+    /// Stopping: closed; ExecStopPost= runs.
+    StopPost,
     /// Closed after a failure, with systemd's result word.
     Failed(&'static str),
 }
@@ -68,10 +83,26 @@ impl SocketState {
     /// systemd's SubState.
     pub fn sub(&self) -> &'static str {
         match self {
+            SocketState::StartPre => "start-pre",
+            SocketState::StartPost => "start-post",
+            SocketState::StopPre => "stop-pre",
+            SocketState::StopPost => "stop-post",
             SocketState::Listening => "listening",
             SocketState::Running => "running",
             SocketState::Failed(_) => "failed",
         }
+    }
+
+    /// A command list of the socket's own runs (the socket is activating
+    /// or deactivating).
+    pub fn is_control(&self) -> bool {
+        matches!(
+            self,
+            SocketState::StartPre
+                | SocketState::StartPost
+                | SocketState::StopPre
+                | SocketState::StopPost
+        )
     }
 }
 
@@ -92,6 +123,15 @@ pub struct ActiveSocket {
     /// Look at the descriptors' level at the next wait: readiness may
     /// have been taken before the socket stopped watching.
     pub recheck: bool,
+    /// The task running its commands now (a stop aborts a start's).
+    pub control: Option<tokio::task::AbortHandle>,
+    /// A failure to report once the stop's commands have run (systemd's
+    /// result word): a failed ExecStartPost= stops the socket, then it is
+    /// failed.
+    pub failure: Option<&'static str>,
+    /// A start came while it was stopping (a restart): it starts again
+    /// once stopped.
+    pub start_after_stop: bool,
 }
 
 /// Who connected, for MaxConnectionsPerSource=.
@@ -155,6 +195,15 @@ impl ActiveSocket {
     }
 }
 
+/// What the sockets woke the loop for.
+#[derive(Debug)]
+pub enum SocketWake {
+    /// A port can be read or accepted.
+    Ready(Ready),
+    /// A socket's command list ended.
+    Commands(CommandsDone),
+}
+
 /// Which port of which socket is ready.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ready {
@@ -172,14 +221,26 @@ pub struct SocketUnits {
     /// Instances still running for connections of a socket that was
     /// stopped or failed since: their connections close when they end.
     pub detached_instances: std::collections::BTreeSet<String>,
+    /// The sockets' command lists running now.
+    pub commands: tokio::task::JoinSet<CommandsDone>,
 }
 
 impl SocketUnits {
-    /// Waits until a watched port has something to read or accept. A
-    /// port's readiness is taken when it is reported; the handler looks at
-    /// the level itself.
-    pub async fn ready(&mut self) -> Ready {
+    /// Waits until a command list ends or (with `watch`) a watched port
+    /// has something to read or accept. A port's readiness is taken when
+    /// it is reported; the handler looks at the level itself.
+    pub async fn ready(&mut self, watch: bool) -> SocketWake {
         std::future::poll_fn(|cx| {
+            if let Poll::Ready(Some(done)) = self.commands.poll_join_next(cx) {
+                match done {
+                    Ok(done) => return Poll::Ready(SocketWake::Commands(done)),
+                    // Aborted by a stop, which has moved on.
+                    Err(_) => cx.waker().wake_by_ref(),
+                }
+            }
+            if !watch {
+                return Poll::Pending;
+            }
             for (name, s) in self.active.iter_mut() {
                 if !s.watching() {
                     continue;
@@ -190,10 +251,10 @@ impl SocketUnits {
                         .iter()
                         .position(|p| socket_open::readable_now(&p.fd))
                     {
-                        return Poll::Ready(Ready {
+                        return Poll::Ready(SocketWake::Ready(Ready {
                             socket: name.clone(),
                             port: i,
-                        });
+                        }));
                     }
                 }
                 for (i, port) in s.ports.iter().enumerate() {
@@ -201,19 +262,19 @@ impl SocketUnits {
                     match watch.poll_read_ready(cx) {
                         Poll::Ready(Ok(mut guard)) => {
                             guard.clear_ready();
-                            return Poll::Ready(Ready {
+                            return Poll::Ready(SocketWake::Ready(Ready {
                                 socket: name.clone(),
                                 port: i,
-                            });
+                            }));
                         }
                         // An error of the registration: the handler's
                         // level check finds nothing and the port is
                         // left unwatched.
                         Poll::Ready(Err(_)) => {
-                            return Poll::Ready(Ready {
+                            return Poll::Ready(SocketWake::Ready(Ready {
                                 socket: name.clone(),
                                 port: i,
-                            });
+                            }));
                         }
                         Poll::Pending => {}
                     }
@@ -327,6 +388,9 @@ mod tests {
             instances: BTreeMap::new(),
             triggers: VecDeque::new(),
             recheck: false,
+            control: None,
+            failure: None,
+            start_after_stop: false,
         }
     }
 

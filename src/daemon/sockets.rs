@@ -1,7 +1,7 @@
-//! The steps of socket activation on the daemon's state: starting and
-//! stopping socket units, a ready port starting its service, and the
-//! socket following its service back to `listening` (see
-//! [`super::socket_units`] for the rules).
+//! The steps of socket activation on the daemon's state: a ready port
+//! starting its service, and the socket following its service back to
+//! `listening` (see [`super::socket_units`] for the rules; starting and
+//! stopping are in [`super::socket_lifecycle`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -15,85 +15,13 @@ use super::state::{report, State};
 use crate::activation::Activation;
 use crate::supervisor::socket_fds::{PassedFd, SocketFds};
 use crate::unit::socket::ListenKind;
-use crate::unit::{SocketUnit, Unit};
+use crate::unit::SocketUnit;
 
 /// How many connections one wake-up accepts: a flood of connections must
 /// not hold the loop; the rest are taken at the next turn.
 const ACCEPTS_PER_TURN: usize = 64;
 
 impl State {
-    /// Starts the socket unit `name`: opens every `Listen*=` line and
-    /// watches them. A socket already started stays as it is.
-    pub fn start_socket(&mut self, name: &str) -> Result<(), String> {
-        let name = self.units.canonical(name).to_owned();
-        if self
-            .sockets
-            .active
-            .get(&name)
-            .is_some_and(|s| !matches!(s.state, SocketState::Failed(_)))
-        {
-            return Ok(());
-        }
-        let Some(Unit::Socket(unit)) = self.units.get(&name).cloned() else {
-            return Err(format!("Unit {name} not found."));
-        };
-        if unit.socket.listen.is_empty() {
-            return Err(format!(
-                "{name} has no Listen*= line sundial can open (ListenNetlink=, \
-                 ListenMessageQueue=, ListenUSBFunction= and vsock addresses are not supported)"
-            ));
-        }
-        let mut ports = Vec::new();
-        for listen in &unit.socket.listen {
-            match socket_open::open(listen, &unit.socket) {
-                Ok(fd) => ports.push(port(listen.kind, listen.address.to_string(), fd)),
-                Err(e) => {
-                    let message = format!("{name}: Failed to create listening socket ({e})");
-                    report(&message);
-                    drop(ports);
-                    self.socket_failed(&unit, "resources");
-                    return Err(message);
-                }
-            }
-        }
-        for problem in socket_open::make_symlinks(&unit.socket) {
-            report(format!("{name}: {problem}"));
-        }
-        self.sockets.active.insert(
-            name.clone(),
-            ActiveSocket {
-                unit: Arc::clone(&unit),
-                state: SocketState::Listening,
-                ports,
-                n_accepted: 0,
-                n_refused: 0,
-                instances: BTreeMap::new(),
-                triggers: VecDeque::new(),
-                // A connection may be waiting from before the start.
-                recheck: true,
-            },
-        );
-        self.runs.touch(&name, self.now().realtime);
-        self.pass_fds_to(unit.triggers.as_str());
-        Ok(())
-    }
-
-    /// Stops the socket unit `name`: closes its descriptors (a service
-    /// running keeps its copies) and removes its files (RemoveOnStop=).
-    pub fn stop_socket(&mut self, name: &str) {
-        let name = self.units.canonical(name).to_owned();
-        let Some(s) = self.sockets.active.remove(&name) else {
-            return;
-        };
-        // Their connections stay open until they end, as in systemd.
-        self.sockets
-            .detached_instances
-            .extend(s.instances.into_keys());
-        socket_open::remove_files(&s.unit.socket);
-        self.runs.touch(&name, self.now().realtime);
-        self.pass_fds_to(s.unit.triggers.as_str());
-    }
-
     /// Starts the socket units that starting `unit` pulls in through
     /// Requires=, Wants= and BindsTo=, also through the services it pulls
     /// in, before the supervisor queues the start: the services find their
@@ -138,7 +66,7 @@ impl State {
     /// The one place a started socket changes between `listening` and
     /// `running`: the change is stamped (status's "since") and told as old
     /// -> new under `SUNDIAL_DEBUG=1`.
-    fn set_socket_state(&mut self, name: &str, new: SocketState) {
+    pub(super) fn set_socket_state(&mut self, name: &str, new: SocketState) {
         let now = self.now().realtime;
         let Some(s) = self.sockets.active.get_mut(name) else {
             return;
@@ -165,13 +93,13 @@ impl State {
     }
 
     /// Gives `service` the descriptors of the sockets that trigger it now.
-    fn pass_fds_to(&mut self, service: &str) {
+    pub(super) fn pass_fds_to(&mut self, service: &str) {
         let fds = self.sockets.fds_for(service);
         self.supervisor.set_socket_fds(service, fds);
     }
 
     /// The socket fails with systemd's result word; its descriptors close.
-    fn socket_failed(&mut self, unit: &Arc<SocketUnit>, result: &'static str) {
+    pub(super) fn socket_failed(&mut self, unit: &Arc<SocketUnit>, result: &'static str) {
         let name = unit.name.as_str().to_owned();
         report(format!("{name}: Failed with result '{result}'."));
         let failed = ActiveSocket {
@@ -183,6 +111,9 @@ impl State {
             instances: BTreeMap::new(),
             triggers: VecDeque::new(),
             recheck: false,
+            control: None,
+            failure: None,
+            start_after_stop: false,
         };
         if let Some(old) = self.sockets.active.insert(name.clone(), failed) {
             self.sockets
@@ -382,7 +313,7 @@ impl State {
     }
 }
 
-fn port(kind: ListenKind, address: String, fd: std::os::fd::OwnedFd) -> Port {
+pub(super) fn port(kind: ListenKind, address: String, fd: std::os::fd::OwnedFd) -> Port {
     let fd = Arc::new(fd);
     // A file epoll refuses (a regular file as ListenSpecial=) is passed
     // but never triggers.

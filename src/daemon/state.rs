@@ -662,6 +662,14 @@ impl State {
                 Some(super::socket_units::SocketState::Failed(_)) => {
                     (ActiveState::Failed, "failed")
                 }
+                Some(
+                    s @ (super::socket_units::SocketState::StartPre
+                    | super::socket_units::SocketState::StartPost),
+                ) => (ActiveState::Activating, s.sub()),
+                Some(
+                    s @ (super::socket_units::SocketState::StopPre
+                    | super::socket_units::SocketState::StopPost),
+                ) => (ActiveState::Deactivating, s.sub()),
                 Some(s) => (ActiveState::Active, s.sub()),
                 None => DEAD,
             },

@@ -63,6 +63,7 @@ pub use output::{
     now_realtime, set_cloexec, LogRecord, LogSink, ManagerRecord, MemorySink, Stream,
 };
 pub use output_queue::Credit;
+pub use procs::{release as release_claim, Claims};
 pub use rate_limit::RateLimit;
 pub use snapshot::SupervisorSnapshot;
 pub use state::{ActiveState, ServiceResult, SubState, Transition};

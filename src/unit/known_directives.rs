@@ -408,8 +408,9 @@ pub const PATH: &[&str] = &[
 pub const INSTALL: &[&str] = &["Alias", "Also", "DefaultInstance", "RequiredBy", "WantedBy"];
 
 /// `[Socket]` directives of systemd 252, and 255's `PollLimit*=` (sorted;
-/// the execution and cgroup directives a socket unit also takes are not
-/// listed: sundial runs no command of a socket unit).
+/// of the execution and cgroup directives a socket unit also takes, sundial
+/// reads `User=`, `Group=`, `Environment=` and `WorkingDirectory=` for the
+/// socket's commands; the others are not listed).
 pub const SOCKET: &[&str] = &[
     "Accept",
     "Backlog",

@@ -360,7 +360,8 @@ fn exec_list<'s>(s: &'s mut ServiceSection, key: &str) -> Option<&'s mut List<Ex
     })
 }
 
-fn apply_exec(list: &mut List<ExecCommand>, cx: &mut DirectiveCx<'_>, value: &str) {
+/// An `Exec*=` line added to `list` (shared with `[Socket]`).
+pub(super) fn apply_exec(list: &mut List<ExecCommand>, cx: &mut DirectiveCx<'_>, value: &str) {
     // systemd: an empty assignment resets the command list.
     if value.is_empty() {
         list.clear();

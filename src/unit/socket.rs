@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use sundial_calendar::Timespan;
 
 use super::directives::DirectiveCx;
+use super::exec::ExecCommand;
 use super::install::InstallSection;
 use super::list::List;
 use super::name::UnitName;
 use super::source::UnitSource;
 use super::unit::UnitSection;
-use super::values::{check_abs_path, parse_size, parse_timespan, parse_user};
+use super::values::{check_abs_path, parse_environment, parse_size, parse_timespan, parse_user};
 use super::ValueError;
 
 /// What kind of socket (or file) a `Listen*=` line opens.
@@ -223,6 +224,49 @@ pub struct SocketSection {
     pub trigger_limit_interval: Timespan,
     /// `TriggerLimitBurst=` (default 20, 200 with Accept=yes).
     pub trigger_limit_burst: Option<u32>,
+    /// `KeepAliveTimeSec=` (TCP_KEEPIDLE, whole seconds).
+    pub keep_alive_time: Option<u32>,
+    /// `KeepAliveIntervalSec=` (TCP_KEEPINTVL, whole seconds).
+    pub keep_alive_interval: Option<u32>,
+    /// `KeepAliveProbes=` (TCP_KEEPCNT).
+    pub keep_alive_probes: Option<u32>,
+    /// `DeferAcceptSec=` (TCP_DEFER_ACCEPT, whole seconds).
+    pub defer_accept: Option<u32>,
+    /// `BindToDevice=` (SO_BINDTODEVICE).
+    pub bind_to_device: Option<String>,
+    /// `Writable=`: ListenSpecial= files open read-write.
+    pub writable: bool,
+    /// `Mark=` (SO_MARK, needs CAP_NET_ADMIN).
+    pub mark: Option<u32>,
+    /// `IPTOS=` (IP_TOS).
+    pub ip_tos: Option<u8>,
+    /// `IPTTL=` (IP_TTL or IPV6_UNICAST_HOPS).
+    pub ip_ttl: Option<u8>,
+    /// `Priority=` (SO_PRIORITY).
+    pub priority: Option<i32>,
+    /// `PipeSize=` of ListenFIFO= (F_SETPIPE_SZ).
+    pub pipe_size: Option<u64>,
+    /// `Timestamping=`.
+    pub timestamping: Timestamping,
+    /// `ExecStartPre=`, run before the sockets open.
+    pub exec_start_pre: List<ExecCommand>,
+    /// `ExecStartPost=`, run after they open, before they listen.
+    pub exec_start_post: List<ExecCommand>,
+    /// `ExecStopPre=`, run before they close.
+    pub exec_stop_pre: List<ExecCommand>,
+    /// `ExecStopPost=`, run after they close.
+    pub exec_stop_post: List<ExecCommand>,
+    /// `User=` the commands run as.
+    pub user: Option<String>,
+    /// `Group=` the commands run as.
+    pub group: Option<String>,
+    /// `Environment=` of the commands.
+    pub environment: List<(String, String)>,
+    /// `WorkingDirectory=` of the commands.
+    pub working_directory: Option<PathBuf>,
+    /// `TimeoutSec=`, bounding each command (none: the manager's
+    /// DefaultTimeoutStartSec=).
+    pub timeout: Option<Timespan>,
     /// A `Listen*=` line sundial cannot open was given (ListenNetlink=,
     /// ListenMessageQueue=, ListenUSBFunction=, a vsock address): reported
     /// as not supported; the unit still loads, as it does in systemd.
@@ -258,6 +302,27 @@ impl Default for SocketSection {
             max_connections_per_source: None,
             trigger_limit_interval: Timespan::from_secs(2),
             trigger_limit_burst: None,
+            keep_alive_time: None,
+            keep_alive_interval: None,
+            keep_alive_probes: None,
+            defer_accept: None,
+            bind_to_device: None,
+            writable: false,
+            mark: None,
+            ip_tos: None,
+            ip_ttl: None,
+            priority: None,
+            pipe_size: None,
+            timestamping: Timestamping::Off,
+            exec_start_pre: List::new(),
+            exec_start_post: List::new(),
+            exec_stop_pre: List::new(),
+            exec_stop_post: List::new(),
+            user: None,
+            group: None,
+            environment: List::new(),
+            working_directory: None,
+            timeout: None,
             unsupported_listen: false,
         }
     }
@@ -268,6 +333,11 @@ impl SocketSection {
     pub fn shrink_to_fit(&mut self) {
         self.listen.shrink_to_fit();
         self.symlinks.shrink_to_fit();
+        self.exec_start_pre.shrink_to_fit();
+        self.exec_start_post.shrink_to_fit();
+        self.exec_stop_pre.shrink_to_fit();
+        self.exec_stop_post.shrink_to_fit();
+        self.environment.shrink_to_fit();
     }
 
     /// TriggerLimitBurst=, or systemd's default for the Accept= mode.
@@ -280,6 +350,36 @@ impl SocketSection {
     pub fn per_source_limit(&self) -> u32 {
         self.max_connections_per_source
             .unwrap_or(self.max_connections)
+    }
+}
+
+/// `Timestamping=`: the timestamps received datagrams carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timestamping {
+    /// None asked for.
+    Off,
+    /// SO_TIMESTAMP.
+    Microseconds,
+    /// SO_TIMESTAMPNS.
+    Nanoseconds,
+}
+
+/// A `*Sec=` socket option in whole seconds, rounded up as systemd does
+/// (`DIV_ROUND_UP(usec, USEC_PER_SEC)`); too large is an error.
+fn whole_seconds(value: &str) -> Result<u32, ValueError> {
+    let t = parse_timespan(value)?;
+    u32::try_from(t.as_usec().div_ceil(1_000_000))
+        .map_err(|_| ValueError::Invalid(format!("value too large, ignoring: {value}")))
+}
+
+/// `IPTOS=`: a number 0-255 or one of systemd's names (ip_tos_to_string).
+fn parse_ip_tos(value: &str) -> Option<u8> {
+    match value {
+        "low-delay" => Some(0x10),
+        "throughput" => Some(0x08),
+        "reliability" => Some(0x04),
+        "low-cost" => Some(0x02),
+        other => other.parse().ok(),
     }
 }
 
@@ -310,15 +410,6 @@ impl SocketUnit {
             .unwrap_or_else(|| self.name.without_suffix().to_owned())
     }
 }
-
-/// The directives sundial parses but does not carry out: reported by
-/// verify and at load as not supported.
-const NOT_CARRIED_OUT: &[&str] = &[
-    "ExecStartPre",
-    "ExecStartPost",
-    "ExecStopPre",
-    "ExecStopPost",
-];
 
 /// Applies a `[Socket]` directive; `false` for one sundial does not model
 /// (reported by the caller as not supported or unknown).
@@ -362,8 +453,9 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
         }
         return true;
     }
-    if NOT_CARRIED_OUT.contains(&key) {
-        return false;
+    if let Some(list) = exec_list(s, key) {
+        super::service_directives::apply_exec(list, cx, value);
+        return true;
     }
     if matches!(
         key,
@@ -476,6 +568,121 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
                 cx.warn(ValueError::Number(value.to_owned()));
             }
         }
+        "KeepAliveTimeSec" | "KeepAliveIntervalSec" | "DeferAcceptSec" => {
+            let slot = match key {
+                "KeepAliveTimeSec" => &mut s.keep_alive_time,
+                "KeepAliveIntervalSec" => &mut s.keep_alive_interval,
+                _ => &mut s.defer_accept,
+            };
+            match whole_seconds(value) {
+                // systemd: 0 leaves the kernel's default.
+                Ok(0) => *slot = None,
+                Ok(n) => *slot = Some(n),
+                Err(e) => cx.warn(e),
+            }
+        }
+        "KeepAliveProbes" => match parse_u32(value) {
+            Some(0) => s.keep_alive_probes = None,
+            Some(n) => s.keep_alive_probes = Some(n),
+            None => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        "BindToDevice" => {
+            if value.is_empty() {
+                s.bind_to_device = None;
+            } else if let Some(v) = cx.expand(value) {
+                // systemd: ifname_valid, at most IFNAMSIZ-1 bytes, no '/',
+                // ':' or white space, not "." or "..".
+                let valid = !v.is_empty()
+                    && v.len() < 16
+                    && v != "."
+                    && v != ".."
+                    && v.bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':');
+                if valid {
+                    s.bind_to_device = Some(v);
+                } else {
+                    cx.warn(ValueError::Invalid(format!(
+                        "invalid interface name, ignoring: {v}"
+                    )));
+                }
+            }
+        }
+        "Writable" => set_bool(cx, &mut s.writable, value),
+        "Mark" => match parse_u32(value) {
+            Some(n) => s.mark = Some(n),
+            None => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        "IPTOS" => match parse_ip_tos(value) {
+            Some(n) => s.ip_tos = Some(n),
+            None => cx.warn(ValueError::Invalid(format!(
+                "failed to parse IP TOS value, ignoring: {value}"
+            ))),
+        },
+        "IPTTL" => match value.trim().parse::<u8>() {
+            Ok(n) if n > 0 => s.ip_ttl = Some(n),
+            _ => cx.warn(ValueError::Invalid(format!(
+                "failed to parse IP TTL value, ignoring: {value}"
+            ))),
+        },
+        "Priority" => match value.trim().parse::<i32>() {
+            Ok(n) => s.priority = Some(n),
+            Err(_) => cx.warn(ValueError::Number(value.to_owned())),
+        },
+        "PipeSize" => match parse_size(value) {
+            Ok(n) => s.pipe_size = Some(n),
+            Err(e) => cx.warn(e),
+        },
+        "Timestamping" => match value {
+            "off" => s.timestamping = Timestamping::Off,
+            "us" | "usec" | "µs" => s.timestamping = Timestamping::Microseconds,
+            "ns" | "nsec" => s.timestamping = Timestamping::Nanoseconds,
+            _ => cx.warn(ValueError::Invalid(format!(
+                "failed to parse timestamping precision, ignoring: {value}"
+            ))),
+        },
+        "User" | "Group" => {
+            let slot = if key == "User" {
+                &mut s.user
+            } else {
+                &mut s.group
+            };
+            if value.is_empty() {
+                *slot = None;
+            } else {
+                match parse_user(value, &cx.specifiers) {
+                    Ok(u) => *slot = Some(u),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "Environment" => {
+            if value.is_empty() {
+                s.environment.clear();
+            } else {
+                match parse_environment(value, &cx.specifiers) {
+                    Ok((vars, errors)) => {
+                        cx.warn_all(errors);
+                        s.environment.extend(vars);
+                    }
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "WorkingDirectory" => {
+            if value.is_empty() {
+                s.working_directory = None;
+            } else if let Some(v) = cx.expand(value) {
+                match check_abs_path(&v) {
+                    Ok(p) => s.working_directory = Some(p),
+                    Err(e) => cx.warn(e),
+                }
+            }
+        }
+        "TimeoutSec" => match parse_timespan(value) {
+            // systemd: 0 turns the timeout off.
+            Ok(t) => s.timeout = Some(t),
+            Err(e) => cx.warn(e),
+        },
         "TriggerLimitIntervalSec" => match parse_timespan(value) {
             Ok(t) => s.trigger_limit_interval = t,
             Err(e) => cx.warn(e),
@@ -487,6 +694,16 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
         _ => return false,
     }
     true
+}
+
+fn exec_list<'s>(s: &'s mut SocketSection, key: &str) -> Option<&'s mut List<ExecCommand>> {
+    Some(match key {
+        "ExecStartPre" => &mut s.exec_start_pre,
+        "ExecStartPost" => &mut s.exec_start_post,
+        "ExecStopPre" => &mut s.exec_stop_pre,
+        "ExecStopPost" => &mut s.exec_stop_post,
+        _ => return None,
+    })
 }
 
 fn parse_u32(value: &str) -> Option<u32> {
@@ -606,6 +823,58 @@ mod tests {
     }
 
     #[test]
+    fn socket_options_are_read_as_systemd_reads_them() {
+        let (s, diags) = load(
+            "opt.socket",
+            "[Socket]\nListenStream=80\nKeepAliveTimeSec=1min\nKeepAliveIntervalSec=1500ms\n\
+             KeepAliveProbes=5\nDeferAcceptSec=0\nBindToDevice=eth0\nWritable=yes\n\
+             Mark=7\nIPTOS=low-delay\nIPTTL=64\nPriority=6\nPipeSize=64K\n\
+             Timestamping=nsec\nIPTTL=0\nBindToDevice=a/b\nIPTOS=x\n",
+        );
+        let s = s.expect("loads").socket.clone();
+        assert_eq!(s.keep_alive_time, Some(60));
+        // Rounded up to whole seconds.
+        assert_eq!(s.keep_alive_interval, Some(2));
+        assert_eq!(s.keep_alive_probes, Some(5));
+        assert_eq!(s.defer_accept, None);
+        assert_eq!(s.bind_to_device.as_deref(), Some("eth0"));
+        assert!(s.writable);
+        assert_eq!(s.mark, Some(7));
+        assert_eq!(s.ip_tos, Some(0x10));
+        assert_eq!(s.ip_ttl, Some(64));
+        assert_eq!(s.priority, Some(6));
+        assert_eq!(s.pipe_size, Some(64 << 10));
+        assert_eq!(s.timestamping, Timestamping::Nanoseconds);
+        assert_eq!(diags.len(), 3, "{diags:?}");
+        assert!(diags[0].contains(":15: IPTTL="), "{diags:?}");
+        assert!(diags[1].contains(":16: BindToDevice="), "{diags:?}");
+        assert!(diags[2].contains(":17: IPTOS="), "{diags:?}");
+    }
+
+    #[test]
+    fn the_socket_s_commands_and_their_settings_are_read() {
+        let (s, diags) = load(
+            "cmd.socket",
+            "[Socket]\nListenStream=/run/x.sock\nExecStartPre=-/bin/false\n\
+             ExecStartPre=/bin/echo %n\nExecStopPost=/bin/true\nExecStopPost=\n\
+             User=nobody\nEnvironment=A=1 B=2\nTimeoutSec=5s\nWorkingDirectory=rel\n",
+        );
+        let s = s.expect("loads");
+        let pre = &s.socket.exec_start_pre;
+        assert_eq!(pre.len(), 2);
+        assert!(pre[0].ignore_failure);
+        assert_eq!(pre[1].argv, ["/bin/echo", "cmd.socket"]);
+        // An empty assignment resets the list.
+        assert!(s.socket.exec_stop_post.is_empty());
+        assert_eq!(s.socket.user.as_deref(), Some("nobody"));
+        assert_eq!(s.socket.environment.len(), 2);
+        assert_eq!(s.socket.timeout, Some(Timespan::from_secs(5)));
+        assert_eq!(s.socket.working_directory, None);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].contains(":10: WorkingDirectory="), "{diags:?}");
+    }
+
+    #[test]
     fn directives_are_read_in_order_and_bad_ones_named_by_line() {
         let (s, diags) = load(
             "web.socket",
@@ -614,7 +883,7 @@ mod tests {
              SocketMode=0660\nDirectoryMode=0700\nBacklog=12\nNoDelay=yes\n\
              BindIPv6Only=ipv6-only\nReceiveBuffer=1M\nFileDescriptorName=http\n\
              SocketMode=999\nListenStream=host:80\nMaxConnections=x\n\
-             ListenSequentialPacket=127.0.0.1:9\nExecStartPre=/bin/true\n",
+             ListenSequentialPacket=127.0.0.1:9\nSmackLabel=x\n",
         );
         let s = s.expect("loads");
         let kinds: Vec<_> = s.socket.listen.iter().map(|l| l.kind).collect();
@@ -647,7 +916,7 @@ mod tests {
                 "/units/web.socket:14: ListenStream=: failed to parse address value 'host:80'",
                 "/units/web.socket:15: MaxConnections=: invalid number 'x'",
                 "/units/web.socket:16: ListenSequentialPacket=: sequential packet sockets are Unix sockets only, ignoring: 127.0.0.1:9",
-                "/units/web.socket:17: ExecStartPre=: not supported, ignoring",
+                "/units/web.socket:17: SmackLabel=: not supported, ignoring",
             ]
         );
     }

@@ -148,7 +148,10 @@ pub fn plot(rows: &[RunRow], window: Window, start_up: StartUp, zone: &Zone) -> 
         "<line class=\"axis\" x1=\"{LABEL_WIDTH}\" y1=\"{bottom}\" x2=\"{}\" y2=\"{bottom}\"/>",
         LABEL_WIDTH + PLOT_WIDTH
     );
-    if let Some(started) = start_up.0.filter(|t| (since..=until).contains(&t.as_usec())) {
+    if let Some(started) = start_up
+        .0
+        .filter(|t| (since..=until).contains(&t.as_usec()))
+    {
         let sx = x(started.as_usec());
         let _ = writeln!(
             out,
@@ -310,7 +313,12 @@ mod tests {
             until: Timestamp::from_usec(T0 + MIN),
         };
         // A start outside the window is not drawn.
-        let svg = plot(&[], window, StartUp(Some(Timestamp::from_usec(0))), &Zone::utc());
+        let svg = plot(
+            &[],
+            window,
+            StartUp(Some(Timestamp::from_usec(0))),
+            &Zone::utc(),
+        );
         assert!(!svg.contains("class=\"startup\""));
         assert!(svg.contains("no runs in this window"));
         assert!(svg.ends_with("</svg>\n"));
