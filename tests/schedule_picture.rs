@@ -140,3 +140,37 @@ fn expected_runs_come_from_the_recorded_history() {
     );
     assert!(report.contains("job.service runs about "), "{report}");
 }
+
+#[test]
+fn analyze_schedule_writes_the_picture_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units");
+    write_unit(&units, "tick.timer", "[Timer]\nOnCalendar=*:0/30\n");
+    write_unit(&units, "tick.service", "[Service]\nExecStart=/bin/true\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .args([
+            "analyze",
+            "schedule",
+            "--from",
+            "2030-01-01 00:00",
+            "--for",
+            "2h",
+            "--unit-dir",
+        ])
+        .arg(&units)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"),
+        "{svg}"
+    );
+    // 00:30, 01:00 and 01:30: the window's start and end are not elapses.
+    assert!(svg.contains(": 3 starts of 1 timers"), "{svg}");
+}

@@ -166,6 +166,9 @@ _sundial() {
             sundial__subcmd__analyze,plot)
                 cmd="sundial__subcmd__analyze__subcmd__plot"
                 ;;
+            sundial__subcmd__analyze,schedule)
+                cmd="sundial__subcmd__analyze__subcmd__schedule"
+                ;;
             sundial__subcmd__analyze,timespan)
                 cmd="sundial__subcmd__analyze__subcmd__timespan"
                 ;;
@@ -212,7 +215,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__analyze)
-            opts="-h -V --user --system --socket --no-pager --help --version blame critical-chain plot dot calendar timespan timestamp verify"
+            opts="-h -V --user --system --socket --no-pager --help --version blame critical-chain plot dot schedule calendar timespan timestamp verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +356,64 @@ _sundial() {
                     return 0
                     ;;
                 --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__analyze__subcmd__schedule)
+            opts="-o -h -V --from --until --for --boot-time --run-time --seed --output --svg --unit-dir --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --boot-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --svg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unit-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

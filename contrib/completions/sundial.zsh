@@ -130,7 +130,7 @@ _arguments "${_arguments_options[@]}" : \
 json\:"One JSON array"))' \
 '--output=[Output format]:OUTPUT:((table\:"Aligned columns"
 json\:"One JSON array"))' \
-'--svg=[Also draw the schedule as an SVG picture into FILE\: a row per timer, a mark per elapse, the RandomizedDelaySec= window, a bar per expected run (--run-time, else the median of the unit'\''s recorded runs where a daemon or its state database has them), overlaps in red, and the local clock'\''s changes]:FILE:_files' \
+'--svg=[Also draw the schedule as an SVG picture into FILE\: a row per timer, a mark per elapse, the RandomizedDelaySec= window, a bar per expected run (--run-time, else the median of the unit'\''s recorded runs where a daemon or its state database has them), overlaps in red, and the local clock'\''s changes. \`-\` writes it to stdout instead of the list]:FILE:_files' \
 '*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
 '--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
@@ -222,6 +222,31 @@ _arguments "${_arguments_options[@]}" : \
 '-V[Print version]' \
 '--version[Print version]' \
 '*::patterns -- Only edges with a unit matching one of these glob patterns at either end:_default' \
+&& ret=0
+;;
+(schedule)
+_arguments "${_arguments_options[@]}" : \
+'--from=[Start of the window\: the daemon starts then (default\: now)]:TIMESTAMP:_default' \
+'(--for)--until=[End of the window]:TIMESTAMP:_default' \
+'--for=[Length of the window (default\: 1d)]:SPAN:_default' \
+'--boot-time=[When the machine booted, for OnBootSec= (default\: --from)]:TIMESTAMP:_default' \
+'--run-time=[How long each started service runs (default\: 0, finishing at once)]:SPAN:_default' \
+'--seed=[Seed of the random delays (RandomizedDelaySec=) and of the simulated boot'\''s ID (which spreads AccuracySec= windows)\: the output is one possible outcome. A timer'\''s delays depend on the seed and the timer alone, whichever other timers are simulated]:SEED:_default' \
+'-o+[Output format]:OUTPUT:((table\:"Aligned columns"
+json\:"One JSON array"))' \
+'--output=[Output format]:OUTPUT:((table\:"Aligned columns"
+json\:"One JSON array"))' \
+'--svg=[Also draw the schedule as an SVG picture into FILE\: a row per timer, a mark per elapse, the RandomizedDelaySec= window, a bar per expected run (--run-time, else the median of the unit'\''s recorded runs where a daemon or its state database has them), overlaps in red, and the local clock'\''s changes. \`-\` writes it to stdout instead of the list]:FILE:_files' \
+'*--unit-dir=[Read unit files from DIR (repeatable, searched in order). Replaces the default directories; \`SUNDIAL_UNIT_PATH\` (colon-separated, a trailing \`\:\` appends the defaults) is searched after these]:DIR:_files' \
+'--socket=[Accepted for systemctl habits; no daemon is asked]:PATH:_files' \
+'(--system)--user[Use the per-user directories (default for non-root)]' \
+'--system[Use the system directories (default for root)]' \
+'--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::units -- Timers to simulate (default\: all loaded timers):_default' \
 && ret=0
 ;;
 (calendar)
@@ -1086,6 +1111,7 @@ _sundial__subcmd__analyze_commands() {
 'critical-chain:The chain of After= dependencies that held units back' \
 'plot:An SVG of the recorded runs in a window of time, coloured by result' \
 'dot:The dependency graph of the unit files, for Graphviz'\'' dot' \
+'schedule:The schedule as an SVG picture on stdout (\`sundial simulate --svg -\`; --svg FILE writes it to FILE and lists the starts)' \
 'calendar:Normalize calendar events and show when they elapse, as systemd-analyze calendar does' \
 'timespan:Parse time spans and print them normalized, as systemd-analyze timespan does' \
 'timestamp:Parse timestamps and print them normalized, as systemd-analyze timestamp does' \
@@ -1117,6 +1143,11 @@ _sundial__subcmd__analyze__subcmd__dot_commands() {
 _sundial__subcmd__analyze__subcmd__plot_commands() {
     local commands; commands=()
     _describe -t commands 'sundial analyze plot commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__analyze__subcmd__schedule_commands] )) ||
+_sundial__subcmd__analyze__subcmd__schedule_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial analyze schedule commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__analyze__subcmd__timespan_commands] )) ||
 _sundial__subcmd__analyze__subcmd__timespan_commands() {

@@ -64,7 +64,7 @@ pub struct Args {
     /// a mark per elapse, the RandomizedDelaySec= window, a bar per expected
     /// run (--run-time, else the median of the unit's recorded runs where a
     /// daemon or its state database has them), overlaps in red, and the
-    /// local clock's changes.
+    /// local clock's changes. `-` writes it to stdout instead of the list.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<std::path::PathBuf>,
     #[command(flatten)]
@@ -190,8 +190,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             from,
             until,
         };
-        fs::write(file, crate::schedule_picture::render(&picture, &env.local))
-            .with_context(|| format!("cannot write {}", file.display()))?;
+        let svg = crate::schedule_picture::render(&picture, &env.local);
+        // `--svg -`: the picture is the output.
+        if file.as_os_str() == "-" {
+            io::stdout().lock().write_all(svg.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        fs::write(file, svg).with_context(|| format!("cannot write {}", file.display()))?;
     }
     let mut out = io::stdout().lock();
     match args.output {

@@ -32,6 +32,7 @@ const EXAMPLES: &str = concat!(
     "  $ sundial analyze blame\n",
     "  $ sundial analyze plot --since=-1d > runs.svg\n",
     "  $ sundial analyze dot 'backup*' | dot -Tsvg > backup.svg\n",
+    "  $ sundial analyze schedule --for 7d > week.svg\n",
     "  $ sundial analyze calendar 'Mon *-*-* 09:00'",
 );
 
@@ -60,6 +61,9 @@ pub enum Analysis {
     Plot(PlotArgs),
     /// The dependency graph of the unit files, for Graphviz' dot.
     Dot(DotArgs),
+    /// The schedule as an SVG picture on stdout (`sundial simulate --svg -`;
+    /// --svg FILE writes it to FILE and lists the starts).
+    Schedule(super::simulate::Args),
     Calendar(calendar::Args),
     Timespan(timespan::Args),
     Timestamp(timestamp::Args),
@@ -138,6 +142,13 @@ pub fn run(args: Args, outer: &Connection) -> anyhow::Result<ExitCode> {
         Analysis::Dot(mut dot) => {
             dot.dirs = dot.dirs.or(&outer);
             dot_command(dot)
+        }
+        Analysis::Schedule(mut a) => {
+            a.dirs = a.dirs.or(&outer);
+            if a.svg.is_none() {
+                a.svg = Some(PathBuf::from("-"));
+            }
+            super::simulate::run(a)
         }
         Analysis::Calendar(a) => calendar::run(a),
         Analysis::Timespan(a) => timespan::run(a),
