@@ -379,7 +379,14 @@ impl Supervisor {
                 self.refresh_ownership(Duration::ZERO);
                 self.adopt_orphans(&[]);
                 let since = self.stray_window(&job.unit);
-                self.with_machine(&job.unit, |m, rt| m.stop(now, rt));
+                let restart = job.ty == JobType::Restart;
+                self.with_machine(&job.unit, |m, rt| {
+                    if restart {
+                        m.stop_for_restart(now, rt);
+                    } else {
+                        m.stop(now, rt);
+                    }
+                });
                 self.end_suspects(since);
                 self.set_phase(job.id, Phase::Running);
                 true

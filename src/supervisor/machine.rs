@@ -174,6 +174,8 @@ pub struct ServiceMachine {
     /// The commands the current start has run.
     commands_run: Vec<CommandRun>,
     control: Option<Control>,
+    /// The stop under way is a restart job's (RestartKillSignal=).
+    restarting: bool,
     stop_requested: bool,
     ready: bool,
     start_limit: StartLimit,
@@ -220,6 +222,7 @@ impl ServiceMachine {
             commands_run: Vec::new(),
             control: None,
             stop_requested: false,
+            restarting: false,
             ready: false,
             start_limit: StartLimit::new(interval, burst),
             invocation_id: String::new(),
@@ -356,6 +359,8 @@ impl ServiceMachine {
     // ---- requests ------------------------------------------------------
 
     pub fn start(&mut self, now: Instant, rt: &mut dyn Runtime) -> StartOutcome {
+        // A stop later in this run is a restart's only if a restart asks.
+        self.restarting = false;
         match self.state.active_state() {
             _ if self.state.is_inactive() => {}
             super::state::ActiveState::Deactivating => return StartOutcome::Busy,
@@ -398,6 +403,18 @@ impl ServiceMachine {
     }
 
     pub fn stop(&mut self, now: Instant, rt: &mut dyn Runtime) {
+        self.restarting = false;
+        self.stop_now(now, rt);
+    }
+
+    /// [`ServiceMachine::stop`] for a restart job: its first signal is
+    /// RestartKillSignal= where set.
+    pub fn stop_for_restart(&mut self, now: Instant, rt: &mut dyn Runtime) {
+        self.restarting = true;
+        self.stop_now(now, rt);
+    }
+
+    fn stop_now(&mut self, now: Instant, rt: &mut dyn Runtime) {
         self.stop_requested = true;
         match self.state {
             ServiceState::Dead | ServiceState::Failed => {}
@@ -690,6 +707,13 @@ impl ServiceMachine {
     fn signal_for(&self, phase: KillPhase) -> Signal {
         match phase {
             KillPhase::StopWatchdog => Signal::ABRT,
+            // A restart job's stop (systemd: KILL_RESTART).
+            KillPhase::StopSigterm if self.restarting => self
+                .unit
+                .service
+                .rare()
+                .restart_kill_signal
+                .unwrap_or(self.unit.service.kill_signal),
             KillPhase::StopSigterm | KillPhase::FinalSigterm => self.unit.service.kill_signal,
             KillPhase::StopSigkill | KillPhase::FinalSigkill => self.unit.service.final_kill_signal,
         }

@@ -519,6 +519,9 @@ pub struct RareServiceOptions {
     /// ([`ExecContext`]), boxed again: `None` for a service that sets none
     /// of them.
     pub exec_context: Option<Box<ExecContext>>,
+    /// `RestartKillSignal=`: the stop signal when the stop is a restart
+    /// job's; `None`: KillSignal=.
+    pub restart_kill_signal: Option<Signal>,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -539,6 +542,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     io_weight: None,
     sandbox: None,
     exec_context: None,
+    restart_kill_signal: None,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order

@@ -130,6 +130,10 @@ pub fn apply_service(
             let v = parse_signal(value);
             cx.set(&mut s.final_kill_signal, v);
         }
+        "RestartKillSignal" => match parse_signal(value) {
+            Ok(sig) => s.rare_mut().restart_kill_signal = Some(sig),
+            Err(e) => cx.warn(e),
+        },
         "SendSIGKILL" => set_bool(cx, &mut s.send_sigkill, value),
         "SendSIGHUP" => set_bool(cx, &mut s.send_sighup, value),
         "User" => optional_user(cx, &mut s.user, value),

@@ -1448,3 +1448,25 @@ fn send_sighup_follows_the_terminating_signal_only() {
         "no hangup with the final kill"
     );
 }
+
+#[test]
+fn a_restart_jobs_stop_sends_restart_kill_signal_and_a_plain_stop_kill_signal() {
+    let mut h = harness("ExecStart=/bin/daemon\nKillSignal=SIGINT\nRestartKillSignal=SIGUSR1");
+    h.start();
+    let main = h.main();
+    h.trace();
+    h.m.stop_for_restart(h.now, &mut h.rt);
+    assert_eq!(
+        h.trace(),
+        [format!("kill All SIGUSR1 main={main} control=-")]
+    );
+    let mut h = harness("ExecStart=/bin/daemon\nKillSignal=SIGINT\nRestartKillSignal=SIGUSR1");
+    h.start();
+    let main = h.main();
+    h.trace();
+    h.stop();
+    assert_eq!(
+        h.trace(),
+        [format!("kill All SIGINT main={main} control=-")]
+    );
+}
