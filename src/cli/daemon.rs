@@ -127,6 +127,10 @@ pub fn run_daemon(args: Args) -> anyhow::Result<ExitCode> {
         http_listen: args.http_listen,
     };
     run(options)?;
+    // SuccessAction=reboot/poweroff as PID 1.
+    if let Some(e) = crate::daemon::carry_out_machine_action() {
+        anyhow::bail!("cannot reboot or power off: {e}");
+    }
     // SuccessAction=exit: the unit's status (0-255).
     let status = crate::daemon::exit_status();
     Ok(ExitCode::from(u8::try_from(status).unwrap_or(1)))

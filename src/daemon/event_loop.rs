@@ -273,6 +273,10 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
 /// `SuccessAction=exit`/`FailureAction=exit` set.
 pub static EXIT_STATUS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
+/// A machine action to carry out once the loop has ended (PID 1 only):
+/// 0 none, 1 reboot, 2 power off.
+pub static MACHINE_ACTION: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
 /// Stops every service that is not inactive; the supervisor orders the stops
 /// by After=/Before= reversed and enforces each TimeoutStopSec=.
 pub fn begin_shutdown(state: &mut State) {

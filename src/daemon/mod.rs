@@ -692,6 +692,25 @@ pub fn exit_status() -> i32 {
     event_loop::EXIT_STATUS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Carries out a SuccessAction=/FailureAction= reboot or power-off that a
+/// unit asked for, once the daemon has stopped its services and closed its
+/// state (PID 1 only: other daemons refuse to start such units). In a
+/// container's PID namespace the kernel ends the namespace, not the
+/// machine. Returns only if the call failed.
+pub fn carry_out_machine_action() -> Option<io::Error> {
+    use nix::sys::reboot::{reboot, RebootMode};
+    let mode = match event_loop::MACHINE_ACTION.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => RebootMode::RB_AUTOBOOT,
+        2 => RebootMode::RB_POWER_OFF,
+        _ => return None,
+    };
+    if std::process::id() != 1 {
+        return None;
+    }
+    nix::unistd::sync();
+    reboot(mode).err().map(io::Error::from)
+}
+
 /// The scheduler, in the units' local zone.
 fn scheduler(paths: &DaemonPaths, units: &UnitSet, started: ClockSnapshot) -> Scheduler {
     Scheduler::new(

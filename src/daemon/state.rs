@@ -426,7 +426,8 @@ impl State {
     /// Carries out `SuccessAction=`/`FailureAction=` when a run of a
     /// service ends: `exit` and `exit-force` end the daemon with the
     /// action's exit status or the main process's (a container running one
-    /// job); the reboot and power-off actions are logged, not carried out.
+    /// job); the reboot and power-off actions, which only PID 1 may start,
+    /// stop the daemon and then reboot or power off.
     fn emergency_action(&mut self, t: &UnitTransition) {
         use crate::unit::unit::EmergencyAction;
         let tr = &t.transition;
@@ -457,11 +458,32 @@ impl State {
             EmergencyAction::None => return,
             EmergencyAction::Exit => false,
             EmergencyAction::ExitForce => true,
-            other => {
+            machine => {
+                // Only PID 1 gets here (a start is refused otherwise): the
+                // services are stopped (not for -immediate), then the
+                // daemon reboots or powers off; in a container's PID
+                // namespace the kernel ends the namespace instead.
                 report(format!(
-                    "{}: {directive}={other:?} not carried out: sundial does not reboot or power off the machine",
-                    t.unit
+                    "{}: {directive}={}: stopping, then {}",
+                    t.unit,
+                    machine.as_str(),
+                    if machine.powers_off() {
+                        "powering off"
+                    } else {
+                        "rebooting"
+                    }
                 ));
+                super::event_loop::MACHINE_ACTION.store(
+                    if machine.powers_off() { 2 } else { 1 },
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                if self.exit_request.is_none() {
+                    let immediate = matches!(
+                        machine,
+                        EmergencyAction::RebootImmediate | EmergencyAction::PoweroffImmediate
+                    );
+                    self.exit_request = Some((0, immediate));
+                }
                 return;
             }
         };

@@ -318,6 +318,23 @@ impl Supervisor {
         let now = Instant::now();
         match job.ty {
             JobType::Start => {
+                // A timer's or a dependency's start of a unit whose action
+                // would reboot: refused as a client's is (the handler says
+                // so to the client first).
+                let refused = self.services.get(&job.unit).and_then(|s| {
+                    crate::unit::EmergencyAction::refusal(
+                        &s.machine.unit().unit,
+                        std::process::id(),
+                    )
+                });
+                if let Some(why) = refused {
+                    self.log_line(
+                        &job.unit,
+                        journal::Line::Sentence(format!("Refusing to start: {why}.")),
+                    );
+                    self.finish_job(job.id, JobResult::Failed);
+                    return true;
+                }
                 if let Some(skip) = self.check_fails(&job.unit, Check::Condition) {
                     self.log_manager(&job.unit, skip);
                     self.skipped

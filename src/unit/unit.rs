@@ -184,6 +184,64 @@ impl EmergencyAction {
     pub const NAMES: &'static str = "none, reboot, reboot-force, reboot-immediate, poweroff, \
                                      poweroff-force, poweroff-immediate, exit, exit-force";
 
+    /// Whether it acts on the machine (reboot, power off) rather than on
+    /// the daemon.
+    pub fn is_machine(self) -> bool {
+        !matches!(
+            self,
+            EmergencyAction::None | EmergencyAction::Exit | EmergencyAction::ExitForce
+        )
+    }
+
+    /// Whether it powers off rather than reboots (machine actions only).
+    pub fn powers_off(self) -> bool {
+        matches!(
+            self,
+            EmergencyAction::Poweroff
+                | EmergencyAction::PoweroffForce
+                | EmergencyAction::PoweroffImmediate
+        )
+    }
+
+    /// systemd's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmergencyAction::None => "none",
+            EmergencyAction::Reboot => "reboot",
+            EmergencyAction::RebootForce => "reboot-force",
+            EmergencyAction::RebootImmediate => "reboot-immediate",
+            EmergencyAction::Poweroff => "poweroff",
+            EmergencyAction::PoweroffForce => "poweroff-force",
+            EmergencyAction::PoweroffImmediate => "poweroff-immediate",
+            EmergencyAction::Exit => "exit",
+            EmergencyAction::ExitForce => "exit-force",
+        }
+    }
+
+    /// Why a unit with these actions may not start under a daemon that is
+    /// process `pid`: a reboot or power-off is carried out only by a
+    /// daemon that is PID 1 (of the machine or of a container's PID
+    /// namespace); elsewhere the start is refused rather than run with
+    /// its action ignored.
+    pub fn refusal(section: &UnitSection, pid: u32) -> Option<String> {
+        if pid == 1 {
+            return None;
+        }
+        [
+            ("SuccessAction", section.success_action),
+            ("FailureAction", section.failure_action),
+        ]
+        .into_iter()
+        .find(|(_, a)| a.is_machine())
+        .map(|(key, a)| {
+            format!(
+                "{key}={} would {} the machine; sundial carries that out only as PID 1 (it is process {pid})",
+                a.as_str(),
+                if a.powers_off() { "power off" } else { "reboot" }
+            )
+        })
+    }
+
     /// The action named `s`.
     pub fn parse(s: &str) -> Option<EmergencyAction> {
         Some(match s {

@@ -305,6 +305,12 @@ impl Daemon {
         child.wait().ok()?.code()
     }
 
+    /// Waits for the daemon (or its wrapper) to end; how it ended.
+    pub fn wait_status(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        child.wait().ok()
+    }
+
     /// SIGTERM, and wait for the exit; returns whether it exited 0.
     pub fn terminate(&mut self) -> bool {
         let Some(mut child) = self.child.take() else {

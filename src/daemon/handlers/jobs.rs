@@ -110,6 +110,14 @@ pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::
                 ) && u.refuse_manual_stop)
         }) && verb != Verb::Reload;
         let refusal = refusal.or_else(|| {
+            let u = state.units.get(&name)?;
+            starts
+                .then(|| {
+                    crate::unit::EmergencyAction::refusal(u.unit_section(), std::process::id())
+                })
+                .flatten()
+        });
+        let refusal = refusal.or_else(|| {
             refuses.then(|| {
                 format!(
                     "Operation refused, unit {name} may be requested by dependency only (it is configured to refuse manual start/stop)."
