@@ -576,6 +576,7 @@ fn supervisor(
 ) -> Result<(Supervisor, UnboundedReceiver<SinkItem>), DaemonError> {
     let mut supervisor_config = SupervisorConfig::new(&paths.runtime_dir);
     supervisor_config.defaults = config.defaults;
+    supervisor_config.system_manager = paths.scope == Scope::System;
     supervisor_config.default_tasks_max = config.default_tasks_max;
     supervisor_config.log_rate_limit = config.log_rate_limit;
     // `SUNDIAL_CGROUPS=off`: processes are tracked by the process tree even

@@ -538,11 +538,19 @@ impl Edge<'_> {
         cmd: &crate::unit::exec::ExecCommand,
         req: &spawn::SpawnRequest,
     ) -> Result<spawn::Privileges, i32> {
+        use crate::unit::exec_context::KeyringMode;
+        let keyring = match context.keyring_mode {
+            Some(KeyringMode::Inherit) => 0,
+            Some(KeyringMode::Private) => 1,
+            Some(KeyringMode::Shared) => 2,
+            None => u8::from(self.config.system_manager),
+        };
         if !context.changes_process() {
             // The common case: nothing to read about the daemon's own
             // capabilities.
             return Ok(spawn::Privileges {
                 ignore_sigpipe: context.ignore_sigpipe,
+                keyring,
                 ..spawn::Privileges::NONE
             });
         }
@@ -557,9 +565,10 @@ impl Edge<'_> {
                 scheduler: p.scheduler,
                 cpu_affinity: p.cpu_affinity,
                 ignore_sigpipe: p.ignore_sigpipe,
+                keyring,
                 ..spawn::Privileges::NONE
             }),
-            Ok(p) => Ok(p),
+            Ok(p) => Ok(spawn::Privileges { keyring, ..p }),
             Err(e) => {
                 self.messages.push(format!("Not started: {e}"));
                 Err(e.exit_status())

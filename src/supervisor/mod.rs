@@ -149,6 +149,9 @@ pub struct SupervisorConfig {
     /// The daemon's own `$CREDENTIALS_DIRECTORY` (LoadCredential=ID,
     /// ImportCredential=).
     pub passed_credentials: Option<PathBuf>,
+    /// The system daemon (not a user's): services get a private session
+    /// keyring unless KeyringMode= says otherwise.
+    pub system_manager: bool,
 }
 
 impl SupervisorConfig {
@@ -172,6 +175,7 @@ impl SupervisorConfig {
             named_cgroup: None,
             exec_roots: exec_dirs::ExecRoots::system(std::path::Path::new("/")),
             passed_credentials: run_environment::passed_credentials(),
+            system_manager: true,
         }
     }
 

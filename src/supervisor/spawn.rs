@@ -58,6 +58,7 @@ pub mod exit_code {
     pub const PAM: i32 = 224;
     pub const NO_NEW_PRIVILEGES: i32 = 227;
     pub const CREDENTIALS: i32 = 243;
+    pub const KEYRING: i32 = 237;
 }
 
 /// Where one of the three standard streams of the child goes.

@@ -249,6 +249,20 @@ pub struct ExecContext {
     pub cpu_affinity: Option<Vec<u32>>,
     /// IgnoreSIGPIPE=, on by default as in systemd.
     pub ignore_sigpipe: bool,
+    /// KeyringMode=; `None`: the manager's default (private for the
+    /// system daemon, inherit for a user's).
+    pub keyring_mode: Option<KeyringMode>,
+}
+
+/// `KeyringMode=`: which kernel session keyring the commands get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyringMode {
+    /// The daemon's own.
+    Inherit,
+    /// A new anonymous session keyring per command.
+    Private,
+    /// A new session keyring with the user's keyring linked into it.
+    Shared,
 }
 
 impl Default for ExecContext {
@@ -284,6 +298,7 @@ impl ExecContext {
         cpu_scheduling_reset_on_fork: false,
         cpu_affinity: None,
         ignore_sigpipe: true,
+        keyring_mode: None,
     };
 
     /// The directories of one kind.
@@ -331,6 +346,7 @@ pub const DIRECTIVES: &[&str] = &[
     "IOSchedulingPriority",
     "IgnoreSIGPIPE",
     "ImportCredential",
+    "KeyringMode",
     "LoadCredential",
     "LoadCredentialEncrypted",
     "LogsDirectory",
@@ -457,6 +473,15 @@ pub fn apply(c: &mut ExecContext, cx: &mut DirectiveCx<'_>, value: &str) -> bool
         "CPUSchedulingResetOnFork" => set_bool(cx, &mut c.cpu_scheduling_reset_on_fork, value),
         "CPUAffinity" => cpu_affinity(c, cx, value),
         "IgnoreSIGPIPE" => set_bool(cx, &mut c.ignore_sigpipe, value),
+        "KeyringMode" => match value {
+            "inherit" => c.keyring_mode = Some(KeyringMode::Inherit),
+            "private" => c.keyring_mode = Some(KeyringMode::Private),
+            "shared" => c.keyring_mode = Some(KeyringMode::Shared),
+            _ => cx.warn(ValueError::Enum {
+                value: value.to_owned(),
+                expected: "inherit, private, shared",
+            }),
+        },
         _ => return false,
     }
     true
@@ -752,8 +777,8 @@ mod tests {
         assert!(DIRECTIVES.windows(2).all(|w| w[0] < w[1]));
         // Every listed key is taken, and an unknown one is not: a fresh
         // context that takes an empty value of each.
-        let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nKeyringMode=shared");
-        assert!(!is_directive("KeyringMode"));
+        let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nUtmpIdentifier=x");
+        assert!(!is_directive("UtmpIdentifier"));
         assert!(
             unit.service.rare.is_none(),
             "an unsupported key makes no box"

@@ -255,6 +255,7 @@ unsafe fn child_setup(s: &ChildSetup) {
             }
         }
         privileges::apply_ambient(&s.privileges);
+        privileges::apply_keyring(&s.privileges);
         // After the credential change, as systemd does: the directory must be
         // reachable by the service's user.
         if let Some(dir) = &s.working_directory {

@@ -62,6 +62,10 @@ pub struct Privileges {
     pub no_new_privs: bool,
     /// SIGPIPE ignored rather than at its default (IgnoreSIGPIPE=).
     pub ignore_sigpipe: bool,
+    /// KeyringMode=: 0 inherit, 1 a new session keyring, 2 one with the
+    /// user's keyring linked in; after the credential change, so that the
+    /// keyring is the service user's.
+    pub keyring: u8,
 }
 
 impl Privileges {
@@ -77,6 +81,7 @@ impl Privileges {
         ambient: Vec::new(),
         no_new_privs: false,
         ignore_sigpipe: false,
+        keyring: 0,
     };
 
     /// Whether the child must be forked rather than cloned beside the
@@ -243,6 +248,47 @@ pub(super) unsafe fn apply_ambient(p: &Prepared) {
             )) {
                 raw::exit(exit_code::CAPABILITIES);
             }
+        }
+    }
+}
+
+/// The session keyring (KeyringMode=); after the credential change.
+/// Where the kernel has no keyrings or a filter refuses them (a
+/// container's seccomp profile), the command keeps the one it inherited,
+/// as under systemd.
+///
+/// # Safety
+/// Child only.
+pub(super) unsafe fn apply_keyring(p: &Prepared) {
+    const KEYCTL_JOIN_SESSION_KEYRING: usize = 1;
+    const KEYCTL_LINK: usize = 8;
+    const KEY_SPEC_USER_KEYRING: isize = -4;
+    const KEY_SPEC_SESSION_KEYRING: isize = -3;
+    if p.p.keyring == 0 {
+        return;
+    }
+    // SAFETY: keyctl on plain integers and a null name.
+    unsafe {
+        let ret = sys!(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0usize);
+        if raw::failed(ret) {
+            let errno = -(ret as i32);
+            if !matches!(
+                errno,
+                libc::ENOSYS | libc::EPERM | libc::EACCES | libc::EDQUOT
+            ) {
+                raw::exit(exit_code::KEYRING);
+            }
+            return;
+        }
+        if p.p.keyring == 2
+            && raw::failed(sys!(
+                SYS_keyctl,
+                KEYCTL_LINK,
+                KEY_SPEC_USER_KEYRING,
+                KEY_SPEC_SESSION_KEYRING
+            ))
+        {
+            raw::exit(exit_code::KEYRING);
         }
     }
 }
