@@ -113,7 +113,7 @@ impl State {
         // A connection may be waiting from before the start.
         s.recheck = true;
         let service = s.unit.triggers.as_str().to_owned();
-        self.pass_fds_to(&service);
+        self.pass_fds_of(name, &service);
     }
 
     /// Starts the task that runs the socket's commands of `phase`.
@@ -296,7 +296,7 @@ impl State {
             .detached_instances
             .extend(instances.into_keys());
         socket_open::remove_files(&unit.socket);
-        self.pass_fds_to(unit.triggers.as_str());
+        self.pass_fds_of(unit.name.as_str(), unit.triggers.as_str());
         if unit.socket.exec_stop_post.is_empty() {
             self.socket_stopped(&unit, None);
         } else {

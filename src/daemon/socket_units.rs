@@ -34,7 +34,7 @@ use super::socket_commands::CommandsDone;
 use super::socket_open;
 use crate::supervisor::socket_fds::{PassedFd, SocketFds};
 use crate::unit::socket::ListenKind;
-use crate::unit::SocketUnit;
+use crate::unit::{SocketUnit, UnitName};
 
 /// A descriptor shared with the services it is passed to.
 #[derive(Debug)]
@@ -286,13 +286,16 @@ impl SocketUnits {
     }
 
     /// The descriptors of every started Accept=no socket that triggers
-    /// `service`, in name order (systemd collects them over the service's
-    /// TriggeredBy= sockets).
-    pub fn fds_for(&self, service: &str) -> Option<SocketFds> {
+    /// `service` or that its Sockets= lists (`listed`), in name order
+    /// (systemd collects them over the service's TriggeredBy= sockets).
+    pub fn fds_for(&self, service: &str, listed: &[UnitName]) -> Option<SocketFds> {
         let fds: Vec<PassedFd> = self
             .active
             .values()
-            .filter(|s| !s.unit.socket.accept && s.unit.triggers.as_str() == service)
+            .filter(|s| {
+                !s.unit.socket.accept
+                    && (s.unit.triggers.as_str() == service || listed.contains(&s.unit.name))
+            })
             .filter(|s| !matches!(s.state, SocketState::Failed(_)) && !s.ports.is_empty())
             .flat_map(ActiveSocket::passed)
             .collect();

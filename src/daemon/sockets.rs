@@ -92,9 +92,38 @@ impl State {
         }
     }
 
+    /// Gives `service` the descriptors of the sockets that trigger it now,
+    /// and every service whose Sockets= lists `socket` its descriptors: a
+    /// socket opened or closed changes what they get.
+    pub(super) fn pass_fds_of(&mut self, socket: &str, service: &str) {
+        self.pass_fds_to(service);
+        let listing: Vec<String> = self
+            .units
+            .loaded
+            .services()
+            .filter(|s| {
+                s.service
+                    .rare()
+                    .sockets
+                    .iter()
+                    .any(|n| n.as_str() == socket)
+            })
+            .map(|s| s.name.as_str().to_owned())
+            .collect();
+        for other in listing {
+            if other != service {
+                self.pass_fds_to(&other);
+            }
+        }
+    }
+
     /// Gives `service` the descriptors of the sockets that trigger it now.
     pub(super) fn pass_fds_to(&mut self, service: &str) {
-        let fds = self.sockets.fds_for(service);
+        let listed: Vec<crate::unit::UnitName> = match self.units.get(service) {
+            Some(crate::unit::Unit::Service(s)) => s.service.rare().sockets.clone(),
+            _ => Vec::new(),
+        };
+        let fds = self.sockets.fds_for(service, &listed);
         self.supervisor.set_socket_fds(service, fds);
     }
 
@@ -122,7 +151,7 @@ impl State {
             socket_open::remove_files(&old.unit.socket);
         }
         self.runs.touch(&name, self.now().realtime);
-        self.pass_fds_to(unit.triggers.as_str());
+        self.pass_fds_of(&name, unit.triggers.as_str());
     }
 
     /// A watched port is ready: start the service (Accept=no) or accept

@@ -238,6 +238,12 @@ pub fn assemble(
         UnitType::Service => {
             let success_action = unit.success_action != EmergencyAction::None;
             check_service(&mut service, flags, success_action, &mut fail);
+            // Sockets= implies Wants= and After= on each socket (systemd:
+            // service_add_extras).
+            for socket in &service.rare().sockets {
+                unit.wants.extend([socket.clone()]);
+                unit.after.extend([socket.clone()]);
+            }
             Unit::Service(Arc::new(ServiceUnit {
                 name: name.clone(),
                 source,

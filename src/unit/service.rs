@@ -522,6 +522,9 @@ pub struct RareServiceOptions {
     /// `RestartKillSignal=`: the stop signal when the stop is a restart
     /// job's; `None`: KillSignal=.
     pub restart_kill_signal: Option<Signal>,
+    /// `Sockets=`: socket units whose descriptors the service gets besides
+    /// those that name it (Wants= and After= on them are implied).
+    pub sockets: Vec<UnitName>,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -543,6 +546,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     sandbox: None,
     exec_context: None,
     restart_kill_signal: None,
+    sockets: Vec::new(),
 };
 
 /// The cgroup controllers systemd 252 knows, in its order

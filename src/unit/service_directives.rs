@@ -130,6 +130,20 @@ pub fn apply_service(
             let v = parse_signal(value);
             cx.set(&mut s.final_kill_signal, v);
         }
+        "Sockets" => {
+            let mut names = List::default();
+            cx.unit_names(value, &mut names);
+            let sockets = &mut s.rare_mut().sockets;
+            for name in names.iter() {
+                if name.unit_type() != super::UnitType::Socket {
+                    cx.warn(ValueError::Invalid(format!(
+                        "{name} is not a socket unit, ignoring"
+                    )));
+                } else if !sockets.contains(name) {
+                    sockets.push(name.clone());
+                }
+            }
+        }
         "RestartKillSignal" => match parse_signal(value) {
             Ok(sig) => s.rare_mut().restart_kill_signal = Some(sig),
             Err(e) => cx.warn(e),
