@@ -32,6 +32,9 @@ pub fn failure_message(unit: &str, job: JobResult, result: Option<ServiceResult>
     if job == JobResult::Dependency {
         return format!("A dependency job for {unit} failed.");
     }
+    if job == JobResult::Timeout {
+        return format!("Job for {unit} timed out.");
+    }
     if job == JobResult::Assert {
         return format!("Assertion failed on job for {unit}.");
     }

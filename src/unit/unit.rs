@@ -270,6 +270,21 @@ pub struct UnitSection {
     pub success_action_exit_status: Option<u8>,
     /// `FailureActionExitStatus=`.
     pub failure_action_exit_status: Option<u8>,
+    /// `PropagatesReloadTo=`: a reload of this unit reloads these (the
+    /// active ones).
+    pub propagates_reload_to: List<UnitName>,
+    /// `ReloadPropagatedFrom=`: a reload of one of these reloads this unit
+    /// (when it is active).
+    pub reload_propagated_from: List<UnitName>,
+    /// `JobTimeoutSec=`: a job not done this long after it was queued is
+    /// cancelled with result `timeout`; infinity (the default) never.
+    pub job_timeout: Timespan,
+    /// `JobRunningTimeoutSec=`: the same, counted from when the job began
+    /// to run.
+    pub job_running_timeout: Timespan,
+    /// `JobTimeoutAction=`: only `none` is carried out (sundial neither
+    /// reboots nor powers off); another value is kept and warned about.
+    pub job_timeout_action: EmergencyAction,
 }
 
 impl UnitSection {
@@ -288,6 +303,8 @@ impl UnitSection {
             &mut self.conflicts,
             &mut self.on_failure,
             &mut self.on_success,
+            &mut self.propagates_reload_to,
+            &mut self.reload_propagated_from,
         ] {
             names.shrink_to_fit();
         }
@@ -327,6 +344,11 @@ impl Default for UnitSection {
             failure_action: EmergencyAction::None,
             success_action_exit_status: None,
             failure_action_exit_status: None,
+            propagates_reload_to: List::new(),
+            reload_propagated_from: List::new(),
+            job_timeout: Timespan::INFINITY,
+            job_running_timeout: Timespan::INFINITY,
+            job_timeout_action: EmergencyAction::None,
         }
     }
 }
