@@ -242,6 +242,17 @@ mod tests {
     }
 
     #[test]
+    fn a_timed_out_job_says_so_whatever_the_unit_s_result() {
+        let msg = failure_message(
+            "a.service",
+            JobResult::Timeout,
+            Some(ServiceResult::Success),
+        );
+        assert_eq!(msg, "Job for a.service timed out.");
+        assert!(JobResult::Timeout.is_failure());
+    }
+
+    #[test]
     fn a_failed_job_answers_with_systemctls_message() {
         let mut waits = JobWaits::default();
         let (tx, mut rx) = oneshot::channel();

@@ -219,8 +219,13 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         "FailureActionExitStatus" => {
             action_exit_status(cx, &mut u.failure_action_exit_status, value)
         }
-        "PropagatesReloadTo" => cx.unit_names(value, &mut u.propagates_reload_to),
-        "ReloadPropagatedFrom" => cx.unit_names(value, &mut u.reload_propagated_from),
+        // The second spellings are systemd's old names for the same.
+        "PropagatesReloadTo" | "PropagateReloadTo" => {
+            cx.unit_names(value, &mut u.propagates_reload_to)
+        }
+        "ReloadPropagatedFrom" | "PropagateReloadFrom" => {
+            cx.unit_names(value, &mut u.reload_propagated_from)
+        }
         // systemd: parse_sec_fix_0, so 0 is infinity as well.
         "JobTimeoutSec" => match parse_timeout(value) {
             Ok(t) => u.job_timeout = t,
@@ -555,7 +560,7 @@ mod tests {
     fn job_timeouts_and_reload_propagation() {
         use sundial_calendar::Timespan;
         let (u, diags) = unit_section(
-            "PropagatesReloadTo=b.service c.service\nReloadPropagatedFrom=d.service\n\
+            "PropagatesReloadTo=b.service\nPropagateReloadTo=c.service\nReloadPropagatedFrom=d.service\n\
              JobTimeoutSec=90s\nJobRunningTimeoutSec=0\nJobTimeoutRebootArgument=now\n\
              JobTimeoutAction=reboot-force\nJobTimeoutAction=bogus",
         );

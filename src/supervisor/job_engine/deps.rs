@@ -328,4 +328,48 @@ mod tests {
         let pulled: Vec<&str> = pulled_by_start(&web).map(UnitName::as_str).collect();
         assert_eq!(pulled, vec!["redis.service"]);
     }
+
+    #[test]
+    fn a_reload_propagates_to_both_directions_once() {
+        let mut a = UnitSection::default();
+        a.propagates_reload_to
+            .push(UnitName::parse("b.service").expect("name"));
+        a.propagates_reload_to
+            .push(UnitName::parse("a.service").expect("name"));
+        let mut b = UnitSection::default();
+        b.reload_propagated_from
+            .push(UnitName::parse("a.service").expect("name"));
+        let mut c = UnitSection::default();
+        c.reload_propagated_from
+            .push(UnitName::parse("a.service").expect("name"));
+        let d = UnitSection::default();
+        let others = [("b.service", &b), ("c.service", &c), ("d.service", &d)];
+        assert_eq!(
+            reload_targets("a.service", Some(&a), others.iter().copied()),
+            ["b.service", "c.service"]
+        );
+        assert!(reload_targets("b.service", Some(&b), others.iter().copied()).is_empty());
+    }
+
+    #[test]
+    fn a_running_job_s_deadline_is_the_earlier_of_the_two() {
+        use sundial_calendar::Timespan;
+        let t0 = Instant::now();
+        let secs = Duration::from_secs;
+        let mut u = UnitSection::default();
+        assert_eq!(queued_deadline(Some(&u), t0), None);
+        assert_eq!(running_deadline(Some(&u), None, t0), None);
+        u.job_timeout = Timespan::parse("10s").expect("span");
+        u.job_running_timeout = Timespan::parse("3s").expect("span");
+        let queued = queued_deadline(Some(&u), t0);
+        assert_eq!(queued, Some(t0 + secs(10)));
+        assert_eq!(
+            running_deadline(Some(&u), queued, t0 + secs(2)),
+            Some(t0 + secs(5))
+        );
+        assert_eq!(
+            running_deadline(Some(&u), queued, t0 + secs(9)),
+            Some(t0 + secs(10))
+        );
+    }
 }
