@@ -79,7 +79,7 @@ impl Supervisor {
             .services
             .iter()
             .map(|(n, s)| (n.as_str(), &s.machine.unit().unit))
-            .filter(|(_, u)| !u.reload_propagated_from.is_empty());
+            .filter(|(_, u)| !u.jobs().reload_propagated_from.is_empty());
         let targets = deps::reload_targets(name, section, others);
         for t in targets {
             if !seen.insert(t.clone()) {

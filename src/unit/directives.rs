@@ -221,21 +221,21 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         }
         // The second spellings are systemd's old names for the same.
         "PropagatesReloadTo" | "PropagateReloadTo" => {
-            cx.unit_names(value, &mut u.propagates_reload_to)
+            cx.unit_names(value, &mut u.jobs_mut().propagates_reload_to)
         }
         "ReloadPropagatedFrom" | "PropagateReloadFrom" => {
-            cx.unit_names(value, &mut u.reload_propagated_from)
+            cx.unit_names(value, &mut u.jobs_mut().reload_propagated_from)
         }
         // systemd: parse_sec_fix_0, so 0 is infinity as well.
         "JobTimeoutSec" => match parse_timeout(value) {
-            Ok(t) => u.job_timeout = t,
+            Ok(t) => u.jobs_mut().job_timeout = t,
             Err(e) => cx.warn(e),
         },
         "JobRunningTimeoutSec" => match parse_timeout(value) {
-            Ok(t) => u.job_running_timeout = t,
+            Ok(t) => u.jobs_mut().job_running_timeout = t,
             Err(e) => cx.warn(e),
         },
-        "JobTimeoutAction" => job_timeout_action(cx, &mut u.job_timeout_action, value),
+        "JobTimeoutAction" => job_timeout_action(cx, &mut u.jobs_mut().job_timeout_action, value),
         // Only an argument for JobTimeoutAction=reboot, which sundial does
         // not carry out.
         "JobTimeoutRebootArgument" => {}
@@ -567,16 +567,23 @@ mod tests {
         let names = |l: &crate::unit::list::List<crate::unit::UnitName>| {
             l.iter().map(|n| n.as_str().to_owned()).collect::<Vec<_>>()
         };
-        assert_eq!(names(&u.propagates_reload_to), ["b.service", "c.service"]);
-        assert_eq!(names(&u.reload_propagated_from), ["d.service"]);
-        assert_eq!(u.job_timeout, Timespan::parse("90s").expect("span"));
-        assert_eq!(u.job_running_timeout, Timespan::INFINITY, "0 is infinity");
-        assert_eq!(u.job_timeout_action, EmergencyAction::RebootForce);
+        assert_eq!(
+            names(&u.jobs().propagates_reload_to),
+            ["b.service", "c.service"]
+        );
+        assert_eq!(names(&u.jobs().reload_propagated_from), ["d.service"]);
+        assert_eq!(u.jobs().job_timeout, Timespan::parse("90s").expect("span"));
+        assert_eq!(
+            u.jobs().job_running_timeout,
+            Timespan::INFINITY,
+            "0 is infinity"
+        );
+        assert_eq!(u.jobs().job_timeout_action, EmergencyAction::RebootForce);
         assert_eq!(diags.len(), 2, "reboot-force and bogus: {diags:?}");
         assert!(diags[0].contains("not carried out by sundial"), "{diags:?}");
 
         let (u, diags) = unit_section("JobTimeoutAction=none");
-        assert_eq!(u.job_timeout_action, EmergencyAction::None);
+        assert_eq!(u.jobs().job_timeout_action, EmergencyAction::None);
         assert!(diags.is_empty(), "{diags:?}");
     }
 }

@@ -270,6 +270,14 @@ pub struct UnitSection {
     pub success_action_exit_status: Option<u8>,
     /// `FailureActionExitStatus=`.
     pub failure_action_exit_status: Option<u8>,
+    /// The job settings (`PropagatesReloadTo=`, `JobTimeoutSec=` ...),
+    /// boxed: most units set none of them.
+    pub jobs: Option<Box<JobSettings>>,
+}
+
+/// The rarely set job settings of a `[Unit]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSettings {
     /// `PropagatesReloadTo=`: a reload of this unit reloads these (the
     /// active ones).
     pub propagates_reload_to: List<UnitName>,
@@ -287,7 +295,35 @@ pub struct UnitSection {
     pub job_timeout_action: EmergencyAction,
 }
 
+impl JobSettings {
+    /// Nothing set: no propagation, no job timeouts.
+    pub const DEFAULT: JobSettings = JobSettings {
+        propagates_reload_to: List::new(),
+        reload_propagated_from: List::new(),
+        job_timeout: Timespan::INFINITY,
+        job_running_timeout: Timespan::INFINITY,
+        job_timeout_action: EmergencyAction::None,
+    };
+}
+
+impl Default for JobSettings {
+    fn default() -> JobSettings {
+        JobSettings::DEFAULT
+    }
+}
+
 impl UnitSection {
+    /// The job settings, the defaults when none was set.
+    pub fn jobs(&self) -> &JobSettings {
+        static NONE: JobSettings = JobSettings::DEFAULT;
+        self.jobs.as_deref().unwrap_or(&NONE)
+    }
+
+    /// The job settings to set one.
+    pub fn jobs_mut(&mut self) -> &mut JobSettings {
+        self.jobs.get_or_insert_with(Box::default)
+    }
+
     /// Cuts every list to its length: a loaded unit is kept for the
     /// daemon's life, and a list grown by one push holds room for four.
     pub fn shrink_to_fit(&mut self) {
@@ -303,8 +339,6 @@ impl UnitSection {
             &mut self.conflicts,
             &mut self.on_failure,
             &mut self.on_success,
-            &mut self.propagates_reload_to,
-            &mut self.reload_propagated_from,
         ] {
             names.shrink_to_fit();
         }
@@ -344,11 +378,7 @@ impl Default for UnitSection {
             failure_action: EmergencyAction::None,
             success_action_exit_status: None,
             failure_action_exit_status: None,
-            propagates_reload_to: List::new(),
-            reload_propagated_from: List::new(),
-            job_timeout: Timespan::INFINITY,
-            job_running_timeout: Timespan::INFINITY,
-            job_timeout_action: EmergencyAction::None,
+            jobs: None,
         }
     }
 }

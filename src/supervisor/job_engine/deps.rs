@@ -191,7 +191,7 @@ pub fn bound_to(dependent: &UnitSection, unit: &str) -> bool {
 
 /// A job's deadline once it is queued at `queued` (`JobTimeoutSec=`).
 pub fn queued_deadline(unit: Option<&UnitSection>, queued: Instant) -> Option<Instant> {
-    finite(unit?.job_timeout).and_then(|d| queued.checked_add(d))
+    finite(unit?.jobs().job_timeout).and_then(|d| queued.checked_add(d))
 }
 
 /// A job's deadline once it begins to run at `now`: the earlier of the one
@@ -202,7 +202,7 @@ pub fn running_deadline(
     now: Instant,
 ) -> Option<Instant> {
     let running = unit
-        .and_then(|u| finite(u.job_running_timeout))
+        .and_then(|u| finite(u.jobs().job_running_timeout))
         .and_then(|d| now.checked_add(d));
     match (had, running) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -229,11 +229,15 @@ pub fn reload_targets<'a>(
             out.push(n.to_owned());
         }
     };
-    for n in unit.into_iter().flat_map(|u| u.propagates_reload_to.iter()) {
+    for n in unit
+        .into_iter()
+        .flat_map(|u| u.jobs().propagates_reload_to.iter())
+    {
         add(n.as_str());
     }
     for (other, section) in others {
         if section
+            .jobs()
             .reload_propagated_from
             .iter()
             .any(|n| n.as_str() == name)
@@ -332,15 +336,19 @@ mod tests {
     #[test]
     fn a_reload_propagates_to_both_directions_once() {
         let mut a = UnitSection::default();
-        a.propagates_reload_to
+        a.jobs_mut()
+            .propagates_reload_to
             .push(UnitName::parse("b.service").expect("name"));
-        a.propagates_reload_to
+        a.jobs_mut()
+            .propagates_reload_to
             .push(UnitName::parse("a.service").expect("name"));
         let mut b = UnitSection::default();
-        b.reload_propagated_from
+        b.jobs_mut()
+            .reload_propagated_from
             .push(UnitName::parse("a.service").expect("name"));
         let mut c = UnitSection::default();
-        c.reload_propagated_from
+        c.jobs_mut()
+            .reload_propagated_from
             .push(UnitName::parse("a.service").expect("name"));
         let d = UnitSection::default();
         let others = [("b.service", &b), ("c.service", &c), ("d.service", &d)];
@@ -359,8 +367,8 @@ mod tests {
         let mut u = UnitSection::default();
         assert_eq!(queued_deadline(Some(&u), t0), None);
         assert_eq!(running_deadline(Some(&u), None, t0), None);
-        u.job_timeout = Timespan::parse("10s").expect("span");
-        u.job_running_timeout = Timespan::parse("3s").expect("span");
+        u.jobs_mut().job_timeout = Timespan::parse("10s").expect("span");
+        u.jobs_mut().job_running_timeout = Timespan::parse("3s").expect("span");
         let queued = queued_deadline(Some(&u), t0);
         assert_eq!(queued, Some(t0 + secs(10)));
         assert_eq!(
