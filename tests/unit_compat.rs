@@ -30,6 +30,8 @@
 //! * `KEY=: not supported, ignoring`: a directive systemd implements and
 //!   sundial reads but does not (sundial's rule: reported, never silently
 //!   dropped; systemd has nothing to say about it);
+//! * `KEY=: 'VALUE' is not carried out by sundial …`: a value sundial
+//!   accepts but does not act on (`JobTimeoutAction=reboot-force`);
 //! * `X-Sundial-…=: unknown sundial extension …`: sundial's own keys, which
 //!   systemd ignores as it ignores every `X-` key;
 //! * `UNIT: triggers X, which could not be loaded`: sundial warns up front
@@ -209,6 +211,7 @@ fn is_unit_name(s: &str) -> bool {
 /// (see the module documentation).
 fn sundial_only(line: &str) -> bool {
     line.ends_with("=: not supported, ignoring")
+        || line.contains("' is not carried out by sundial")
         || line.contains(": X-Sundial-") && line.contains("=: unknown sundial extension")
         || line.contains(", which could not be loaded")
 }
@@ -483,6 +486,10 @@ g.service: Failed to create g.service/start: Unit a.service not found.
     ));
     assert!(sundial_only(
         "/u/a.timer: a.timer: triggers a.service, which could not be loaded"
+    ));
+    assert!(sundial_only(
+        "/u/reboot.target:18: JobTimeoutAction=: 'reboot-force' is not carried out by sundial \
+         (it does not reboot, power off or exit on a job timeout); the job is only cancelled"
     ));
     assert!(!sundial_only(
         "/u/a.service:4: Unknown key 'Foo' in section [Service], ignoring."

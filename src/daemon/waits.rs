@@ -32,6 +32,9 @@ pub fn failure_message(unit: &str, job: JobResult, result: Option<ServiceResult>
     if job == JobResult::Dependency {
         return format!("A dependency job for {unit} failed.");
     }
+    if job == JobResult::Timeout {
+        return format!("Job for {unit} timed out.");
+    }
     if job == JobResult::Assert {
         return format!("Assertion failed on job for {unit}.");
     }
@@ -236,6 +239,17 @@ mod tests {
             })
         );
         assert!(waits.is_empty());
+    }
+
+    #[test]
+    fn a_timed_out_job_says_so_whatever_the_unit_s_result() {
+        let msg = failure_message(
+            "a.service",
+            JobResult::Timeout,
+            Some(ServiceResult::Success),
+        );
+        assert_eq!(msg, "Job for a.service timed out.");
+        assert!(JobResult::Timeout.is_failure());
     }
 
     #[test]

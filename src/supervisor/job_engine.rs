@@ -64,8 +64,38 @@ impl Supervisor {
     pub fn reload(&mut self, name: &str) -> Result<JobId, JobError> {
         self.ensure_loaded(name)?;
         let id = self.enqueue(name, JobType::Reload, None);
+        self.propagate_reload(name, &mut BTreeSet::from([name.to_owned()]));
         self.dispatch();
         Ok(id)
+    }
+
+    /// A reload of `name` reloads the units it propagates to
+    /// (PropagatesReloadTo=, ReloadPropagatedFrom=) that are active, and
+    /// on from them, as systemd queues a try-reload for each; an inactive
+    /// one is left alone.
+    fn propagate_reload(&mut self, name: &str, seen: &mut BTreeSet<String>) {
+        let section = self.services.get(name).map(|s| &s.machine.unit().unit);
+        let others = self
+            .services
+            .iter()
+            .map(|(n, s)| (n.as_str(), &s.machine.unit().unit))
+            .filter(|(_, u)| !u.jobs().reload_propagated_from.is_empty());
+        let targets = deps::reload_targets(name, section, others);
+        for t in targets {
+            if !seen.insert(t.clone()) {
+                continue;
+            }
+            let active = self.services.get(&t).is_some_and(|s| {
+                matches!(
+                    s.machine.state().active_state(),
+                    ActiveState::Active | ActiveState::Reloading
+                )
+            });
+            if active {
+                self.enqueue(&t, JobType::Reload, None);
+                self.propagate_reload(&t, seen);
+            }
+        }
     }
 
     /// `systemctl reset-failed`: forget the failure and the start limit.
@@ -123,14 +153,44 @@ impl Supervisor {
         let id = self.next_job;
         self.next_job += 1;
         self.job_dirty.insert(name.to_owned());
+        let section = self.services.get(name).map(|s| &s.machine.unit().unit);
+        let deadline = deps::queued_deadline(section, Instant::now());
         self.jobs.push(Job {
             id,
             unit: name.to_owned(),
             ty,
             phase: Phase::Waiting,
             activation,
+            deadline,
         });
         id
+    }
+
+    /// The soonest job deadline (JobTimeoutSec=, JobRunningTimeoutSec=).
+    pub(super) fn next_job_deadline(&self) -> Option<Instant> {
+        self.jobs.next_deadline()
+    }
+
+    /// Cancels the jobs whose deadline passed, with result `timeout`; their
+    /// units go on as they were (systemd's job_dispatch_timer).
+    pub(super) fn fire_job_deadlines(&mut self, now: Instant) {
+        for id in self.jobs.due(now) {
+            let Some((unit, ty)) = self.jobs.get(id).map(|j| (j.unit.clone(), j.ty)) else {
+                continue;
+            };
+            let label = self
+                .services
+                .get(&unit)
+                .map(|s| journal::label(&unit, s.machine.unit().unit.description.as_deref()));
+            let label = label.unwrap_or_else(|| unit.clone());
+            self.log_line(
+                &unit,
+                journal::Line::Sentence(format!("Job {unit}/{} timed out.", ty.verb())),
+            );
+            let done = format!("Timed out {} {label}.", ty.doing());
+            self.log_line(&unit, journal::Line::Sentence(done));
+            self.finish_job(id, JobResult::Timeout);
+        }
     }
 
     fn enqueue_start(
@@ -309,7 +369,19 @@ impl Supervisor {
         }
     }
 
+    /// Moves a job on; a job that begins to run gets its
+    /// JobRunningTimeoutSec= deadline.
     fn set_phase(&mut self, id: JobId, phase: Phase) {
+        let Some(job) = self.jobs.get(id) else {
+            return;
+        };
+        if job.phase == Phase::Waiting && phase != Phase::Waiting {
+            let section = self.services.get(&job.unit).map(|s| &s.machine.unit().unit);
+            let deadline = deps::running_deadline(section, job.deadline, Instant::now());
+            if deadline != job.deadline {
+                self.jobs.set_deadline(id, deadline);
+            }
+        }
         self.jobs.set_phase(id, phase);
     }
 

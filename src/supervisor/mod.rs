@@ -1017,10 +1017,11 @@ impl Supervisor {
 
     // ---- events --------------------------------------------------------
 
-    /// The earliest deadline of any service.
+    /// The earliest deadline of any service or job.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.busy_services()
             .filter_map(|(_, s)| s.machine.deadline())
+            .chain(self.next_job_deadline())
             .min()
     }
 
@@ -1143,6 +1144,7 @@ impl Supervisor {
         for name in due {
             self.with_machine(&name, |m, rt| m.timer(now, rt));
         }
+        self.fire_job_deadlines(now);
     }
 }
 

@@ -17,7 +17,9 @@ use super::name::UnitName;
 use super::specifiers::Specifiers;
 use super::timer::{MonotonicBase, TimerSection, TimerTrigger};
 use super::unit::{CollectMode, Condition, ConditionKind, EmergencyAction, UnitSection};
-use super::values::{check_abs_path, parse_bool, parse_calendar, parse_timespan, parse_unit_names};
+use super::values::{
+    check_abs_path, parse_bool, parse_calendar, parse_timeout, parse_timespan, parse_unit_names,
+};
 
 /// Everything a directive parser needs besides the value.
 pub struct DirectiveCx<'a> {
@@ -217,6 +219,26 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         "FailureActionExitStatus" => {
             action_exit_status(cx, &mut u.failure_action_exit_status, value)
         }
+        // The second spellings are systemd's old names for the same.
+        "PropagatesReloadTo" | "PropagateReloadTo" => {
+            cx.unit_names(value, &mut u.jobs_mut().propagates_reload_to)
+        }
+        "ReloadPropagatedFrom" | "PropagateReloadFrom" => {
+            cx.unit_names(value, &mut u.jobs_mut().reload_propagated_from)
+        }
+        // systemd: parse_sec_fix_0, so 0 is infinity as well.
+        "JobTimeoutSec" => match parse_timeout(value) {
+            Ok(t) => u.jobs_mut().job_timeout = t,
+            Err(e) => cx.warn(e),
+        },
+        "JobRunningTimeoutSec" => match parse_timeout(value) {
+            Ok(t) => u.jobs_mut().job_running_timeout = t,
+            Err(e) => cx.warn(e),
+        },
+        "JobTimeoutAction" => job_timeout_action(cx, &mut u.jobs_mut().job_timeout_action, value),
+        // Only an argument for JobTimeoutAction=reboot, which sundial does
+        // not carry out.
+        "JobTimeoutRebootArgument" => {}
         "StartLimitBurst" => match value.parse::<u32>() {
             Ok(n) => u.start_limit_burst = Some(n),
             Err(_) => cx.warn(ValueError::Number(value.to_owned())),
@@ -265,6 +287,25 @@ fn emergency_action(cx: &mut DirectiveCx<'_>, slot: &mut EmergencyAction, value:
             *slot = EmergencyAction::ExitForce;
         }
         Some(action) => *slot = action,
+        None => cx.warn(ValueError::Enum {
+            value: value.to_owned(),
+            expected: EmergencyAction::NAMES,
+        }),
+    }
+}
+
+/// `JobTimeoutAction=`: parsed as systemd does; anything but `none` is
+/// kept but not carried out, and said so at load.
+fn job_timeout_action(cx: &mut DirectiveCx<'_>, slot: &mut EmergencyAction, value: &str) {
+    match EmergencyAction::parse(value) {
+        Some(EmergencyAction::None) => *slot = EmergencyAction::None,
+        Some(action) => {
+            cx.warn(ValueError::Invalid(format!(
+                "'{value}' is not carried out by sundial (it does not reboot, power off or \
+                 exit on a job timeout); the job is only cancelled"
+            )));
+            *slot = action;
+        }
         None => cx.warn(ValueError::Enum {
             value: value.to_owned(),
             expected: EmergencyAction::NAMES,
@@ -513,5 +554,36 @@ mod tests {
         assert_eq!(u.success_action_exit_status, None);
         assert_eq!(diags.len(), 2, "300 and isolate: {diags:?}");
         assert!(diags[1].contains("'isolate' is not supported"), "{diags:?}");
+    }
+
+    #[test]
+    fn job_timeouts_and_reload_propagation() {
+        use sundial_calendar::Timespan;
+        let (u, diags) = unit_section(
+            "PropagatesReloadTo=b.service\nPropagateReloadTo=c.service\nReloadPropagatedFrom=d.service\n\
+             JobTimeoutSec=90s\nJobRunningTimeoutSec=0\nJobTimeoutRebootArgument=now\n\
+             JobTimeoutAction=reboot-force\nJobTimeoutAction=bogus",
+        );
+        let names = |l: &crate::unit::list::List<crate::unit::UnitName>| {
+            l.iter().map(|n| n.as_str().to_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&u.jobs().propagates_reload_to),
+            ["b.service", "c.service"]
+        );
+        assert_eq!(names(&u.jobs().reload_propagated_from), ["d.service"]);
+        assert_eq!(u.jobs().job_timeout, Timespan::parse("90s").expect("span"));
+        assert_eq!(
+            u.jobs().job_running_timeout,
+            Timespan::INFINITY,
+            "0 is infinity"
+        );
+        assert_eq!(u.jobs().job_timeout_action, EmergencyAction::RebootForce);
+        assert_eq!(diags.len(), 2, "reboot-force and bogus: {diags:?}");
+        assert!(diags[0].contains("not carried out by sundial"), "{diags:?}");
+
+        let (u, diags) = unit_section("JobTimeoutAction=none");
+        assert_eq!(u.jobs().job_timeout_action, EmergencyAction::None);
+        assert!(diags.is_empty(), "{diags:?}");
     }
 }

@@ -66,4 +66,4 @@ pub use source::UnitSource;
 pub use specifiers::{SpecifierContext, Specifiers};
 pub use syslog_level::SyslogLevel;
 pub use timer::{MonotonicBase, TimerSection, TimerTrigger, TimerUnit};
-pub use unit::{CollectMode, Condition, ConditionKind, EmergencyAction, UnitSection};
+pub use unit::{CollectMode, Condition, ConditionKind, EmergencyAction, JobSettings, UnitSection};

@@ -328,9 +328,60 @@ pub struct UnitSection {
     pub success_action_exit_status: Option<u8>,
     /// `FailureActionExitStatus=`.
     pub failure_action_exit_status: Option<u8>,
+    /// The job settings (`PropagatesReloadTo=`, `JobTimeoutSec=` ...),
+    /// boxed: most units set none of them.
+    pub jobs: Option<Box<JobSettings>>,
+}
+
+/// The rarely set job settings of a `[Unit]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSettings {
+    /// `PropagatesReloadTo=`: a reload of this unit reloads these (the
+    /// active ones).
+    pub propagates_reload_to: List<UnitName>,
+    /// `ReloadPropagatedFrom=`: a reload of one of these reloads this unit
+    /// (when it is active).
+    pub reload_propagated_from: List<UnitName>,
+    /// `JobTimeoutSec=`: a job not done this long after it was queued is
+    /// cancelled with result `timeout`; infinity (the default) never.
+    pub job_timeout: Timespan,
+    /// `JobRunningTimeoutSec=`: the same, counted from when the job began
+    /// to run.
+    pub job_running_timeout: Timespan,
+    /// `JobTimeoutAction=`: only `none` is carried out (sundial neither
+    /// reboots nor powers off); another value is kept and warned about.
+    pub job_timeout_action: EmergencyAction,
+}
+
+impl JobSettings {
+    /// Nothing set: no propagation, no job timeouts.
+    pub const DEFAULT: JobSettings = JobSettings {
+        propagates_reload_to: List::new(),
+        reload_propagated_from: List::new(),
+        job_timeout: Timespan::INFINITY,
+        job_running_timeout: Timespan::INFINITY,
+        job_timeout_action: EmergencyAction::None,
+    };
+}
+
+impl Default for JobSettings {
+    fn default() -> JobSettings {
+        JobSettings::DEFAULT
+    }
 }
 
 impl UnitSection {
+    /// The job settings, the defaults when none was set.
+    pub fn jobs(&self) -> &JobSettings {
+        static NONE: JobSettings = JobSettings::DEFAULT;
+        self.jobs.as_deref().unwrap_or(&NONE)
+    }
+
+    /// The job settings to set one.
+    pub fn jobs_mut(&mut self) -> &mut JobSettings {
+        self.jobs.get_or_insert_with(Box::default)
+    }
+
     /// Cuts every list to its length: a loaded unit is kept for the
     /// daemon's life, and a list grown by one push holds room for four.
     pub fn shrink_to_fit(&mut self) {
@@ -385,6 +436,7 @@ impl Default for UnitSection {
             failure_action: EmergencyAction::None,
             success_action_exit_status: None,
             failure_action_exit_status: None,
+            jobs: None,
         }
     }
 }

@@ -11,6 +11,8 @@
 //! stopping a unit stops the units that require it, bind to it or are part
 //! of it.
 
+use std::time::{Duration, Instant};
+
 use crate::activation::Activation;
 use crate::unit::{UnitName, UnitSection};
 
@@ -22,6 +24,28 @@ pub enum JobType {
     /// Stop if active, then start.
     Restart,
     Reload,
+}
+
+impl JobType {
+    /// systemd's name of the job type (`Job a.service/start ...`).
+    pub fn verb(self) -> &'static str {
+        match self {
+            JobType::Start => "start",
+            JobType::Stop => "stop",
+            JobType::Restart => "restart",
+            JobType::Reload => "reload",
+        }
+    }
+
+    /// The word of systemd's done messages (`Timed out starting ...`).
+    pub fn doing(self) -> &'static str {
+        match self {
+            JobType::Start => "starting",
+            JobType::Stop => "stopping",
+            JobType::Restart => "restarting",
+            JobType::Reload => "reloading",
+        }
+    }
 }
 
 /// How a job ended (systemd's job results).
@@ -37,6 +61,9 @@ pub enum JobResult {
     Assert,
     /// Superseded by a conflicting job (a stop replacing a start).
     Canceled,
+    /// Not done within its unit's JobTimeoutSec= or JobRunningTimeoutSec=:
+    /// cancelled, the unit left as it is.
+    Timeout,
 }
 
 impl JobResult {
@@ -48,6 +75,7 @@ impl JobResult {
             JobResult::Skipped => "skipped",
             JobResult::Assert => "assert",
             JobResult::Canceled => "canceled",
+            JobResult::Timeout => "timeout",
         }
     }
 
@@ -55,7 +83,7 @@ impl JobResult {
     pub fn is_failure(self) -> bool {
         matches!(
             self,
-            JobResult::Failed | JobResult::Dependency | JobResult::Assert
+            JobResult::Failed | JobResult::Dependency | JobResult::Assert | JobResult::Timeout
         )
     }
 }
@@ -82,6 +110,8 @@ pub struct Job {
     /// Why it was queued: what the run a start (or a restart's start)
     /// begins is activated by.
     pub activation: Option<Activation>,
+    /// When it is cancelled with [`JobResult::Timeout`], if ever.
+    pub deadline: Option<Instant>,
 }
 
 impl Job {
@@ -159,6 +189,65 @@ pub fn bound_to(dependent: &UnitSection, unit: &str) -> bool {
     dependent.binds_to.iter().any(|n| n.as_str() == unit)
 }
 
+/// A job's deadline once it is queued at `queued` (`JobTimeoutSec=`).
+pub fn queued_deadline(unit: Option<&UnitSection>, queued: Instant) -> Option<Instant> {
+    finite(unit?.jobs().job_timeout).and_then(|d| queued.checked_add(d))
+}
+
+/// A job's deadline once it begins to run at `now`: the earlier of the one
+/// it had and `JobRunningTimeoutSec=` from now.
+pub fn running_deadline(
+    unit: Option<&UnitSection>,
+    had: Option<Instant>,
+    now: Instant,
+) -> Option<Instant> {
+    let running = unit
+        .and_then(|u| finite(u.jobs().job_running_timeout))
+        .and_then(|d| now.checked_add(d));
+    match (had, running) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn finite(t: sundial_calendar::Timespan) -> Option<Duration> {
+    (t != sundial_calendar::Timespan::INFINITY && !t.is_zero())
+        .then(|| Duration::from_micros(t.as_usec()))
+}
+
+/// The units a reload of `name` (whose section is `unit`) propagates to:
+/// its `PropagatesReloadTo=` and the units of `others` naming it in
+/// `ReloadPropagatedFrom=`, each once, in that order.
+pub fn reload_targets<'a>(
+    name: &str,
+    unit: Option<&UnitSection>,
+    others: impl Iterator<Item = (&'a str, &'a UnitSection)>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |n: &str| {
+        if n != name && !out.iter().any(|o| o == n) {
+            out.push(n.to_owned());
+        }
+    };
+    for n in unit
+        .into_iter()
+        .flat_map(|u| u.jobs().propagates_reload_to.iter())
+    {
+        add(n.as_str());
+    }
+    for (other, section) in others {
+        if section
+            .jobs()
+            .reload_propagated_from
+            .iter()
+            .any(|n| n.as_str() == name)
+        {
+            add(other);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +263,7 @@ mod tests {
             ty,
             phase: Phase::Waiting,
             activation: None,
+            deadline: None,
         }
     }
 
@@ -241,5 +331,53 @@ mod tests {
         assert!(stop_propagates(&web, "app.service"));
         let pulled: Vec<&str> = pulled_by_start(&web).map(UnitName::as_str).collect();
         assert_eq!(pulled, vec!["redis.service"]);
+    }
+
+    #[test]
+    fn a_reload_propagates_to_both_directions_once() {
+        let mut a = UnitSection::default();
+        a.jobs_mut()
+            .propagates_reload_to
+            .push(UnitName::parse("b.service").expect("name"));
+        a.jobs_mut()
+            .propagates_reload_to
+            .push(UnitName::parse("a.service").expect("name"));
+        let mut b = UnitSection::default();
+        b.jobs_mut()
+            .reload_propagated_from
+            .push(UnitName::parse("a.service").expect("name"));
+        let mut c = UnitSection::default();
+        c.jobs_mut()
+            .reload_propagated_from
+            .push(UnitName::parse("a.service").expect("name"));
+        let d = UnitSection::default();
+        let others = [("b.service", &b), ("c.service", &c), ("d.service", &d)];
+        assert_eq!(
+            reload_targets("a.service", Some(&a), others.iter().copied()),
+            ["b.service", "c.service"]
+        );
+        assert!(reload_targets("b.service", Some(&b), others.iter().copied()).is_empty());
+    }
+
+    #[test]
+    fn a_running_job_s_deadline_is_the_earlier_of_the_two() {
+        use sundial_calendar::Timespan;
+        let t0 = Instant::now();
+        let secs = Duration::from_secs;
+        let mut u = UnitSection::default();
+        assert_eq!(queued_deadline(Some(&u), t0), None);
+        assert_eq!(running_deadline(Some(&u), None, t0), None);
+        u.jobs_mut().job_timeout = Timespan::parse("10s").expect("span");
+        u.jobs_mut().job_running_timeout = Timespan::parse("3s").expect("span");
+        let queued = queued_deadline(Some(&u), t0);
+        assert_eq!(queued, Some(t0 + secs(10)));
+        assert_eq!(
+            running_deadline(Some(&u), queued, t0 + secs(2)),
+            Some(t0 + secs(5))
+        );
+        assert_eq!(
+            running_deadline(Some(&u), queued, t0 + secs(9)),
+            Some(t0 + secs(10))
+        );
     }
 }

@@ -1,8 +1,11 @@
 //! The job queue: jobs in the order they were queued, found by id, by unit,
 //! and the waiting ones on their own, so that no event has to walk a
-//! backlog of thousands of running jobs to find the few that can move.
+//! backlog of thousands of running jobs to find the few that can move,
+//! and the job deadlines in time order, so that the next one is found
+//! without walking the queue either.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
 
 use super::deps::{Job, JobId, Phase};
 
@@ -13,6 +16,8 @@ pub struct JobQueue {
     jobs: BTreeMap<JobId, Job>,
     by_unit: HashMap<String, Vec<JobId>>,
     waiting: BTreeSet<JobId>,
+    /// The jobs that have a deadline, soonest first.
+    deadlines: BTreeSet<(Instant, JobId)>,
 }
 
 impl JobQueue {
@@ -25,6 +30,9 @@ impl JobQueue {
         if job.phase == Phase::Waiting {
             self.waiting.insert(job.id);
         }
+        if let Some(d) = job.deadline {
+            self.deadlines.insert((d, job.id));
+        }
         self.by_unit
             .entry(job.unit.clone())
             .or_default()
@@ -36,6 +44,9 @@ impl JobQueue {
     pub fn remove(&mut self, id: JobId) -> Option<Job> {
         let job = self.jobs.remove(&id)?;
         self.waiting.remove(&id);
+        if let Some(d) = job.deadline {
+            self.deadlines.remove(&(d, id));
+        }
         if let Some(ids) = self.by_unit.get_mut(&job.unit) {
             ids.retain(|i| *i != id);
             if ids.is_empty() {
@@ -55,6 +66,33 @@ impl JobQueue {
                 self.waiting.remove(&id);
             }
         }
+    }
+
+    /// Gives a job a new deadline (or none).
+    pub fn set_deadline(&mut self, id: JobId, deadline: Option<Instant>) {
+        if let Some(job) = self.jobs.get_mut(&id) {
+            if let Some(d) = job.deadline {
+                self.deadlines.remove(&(d, id));
+            }
+            job.deadline = deadline;
+            if let Some(d) = deadline {
+                self.deadlines.insert((d, id));
+            }
+        }
+    }
+
+    /// The soonest job deadline.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.deadlines.first().map(|(d, _)| *d)
+    }
+
+    /// The jobs whose deadline is `now` or before, soonest first.
+    pub fn due(&self, now: Instant) -> Vec<JobId> {
+        self.deadlines
+            .iter()
+            .take_while(|(d, _)| *d <= now)
+            .map(|(_, id)| *id)
+            .collect()
     }
 
     pub fn get(&self, id: JobId) -> Option<&Job> {
@@ -97,6 +135,7 @@ mod tests {
             ty: JobType::Start,
             phase: Phase::Waiting,
             activation: None,
+            deadline: None,
         }
     }
 
@@ -123,5 +162,33 @@ mod tests {
         assert!(q.remove(3).is_none());
         q.remove(2);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn keeps_deadlines_in_time_order_and_forgets_removed_jobs() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + std::time::Duration::from_secs(s);
+        let mut q = JobQueue::default();
+        let mut a = job(1, "a.service");
+        a.deadline = Some(at(30));
+        q.push(a);
+        q.push(job(2, "b.service"));
+        let mut c = job(3, "c.service");
+        c.deadline = Some(at(10));
+        q.push(c);
+        assert_eq!(q.next_deadline(), Some(at(10)));
+        assert_eq!(q.due(at(9)), Vec::<JobId>::new());
+        assert_eq!(q.due(at(30)), [3, 1]);
+
+        // A running job's earlier deadline replaces the one it had.
+        q.set_deadline(1, Some(at(5)));
+        assert_eq!(q.due(at(10)), [1, 3]);
+        q.set_deadline(2, Some(at(20)));
+        q.remove(1);
+        q.remove(3);
+        assert_eq!(q.next_deadline(), Some(at(20)));
+        q.set_deadline(2, None);
+        assert_eq!(q.next_deadline(), None);
+        assert!(q.due(at(100)).is_empty());
     }
 }
