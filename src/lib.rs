@@ -8,6 +8,7 @@ pub mod cli;
 pub mod crontab;
 pub mod daemon;
 pub mod ipc;
+pub mod markup;
 pub mod path_trigger;
 pub mod schedule_picture;
 pub mod scheduler;

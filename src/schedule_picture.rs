@@ -12,6 +12,7 @@ use std::fmt::Write;
 use sundial_calendar::timespan::format_timespan;
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
+use crate::markup::escape;
 use crate::scheduler::simulation::SimStart;
 
 const LABEL_WIDTH: f64 = 240.0;
@@ -290,7 +291,7 @@ pub fn render(s: &Schedule<'_>, zone: &Zone) -> String {
 /// Tick instants (µs) every `step` of local time in `[from, until]`: on
 /// local multiples of the step, so that after a clock change they stay on
 /// the local hours.
-fn ticks(zone: &Zone, from: i64, until: i64, step: i64) -> Vec<i64> {
+pub fn ticks(zone: &Zone, from: i64, until: i64, step: i64) -> Vec<i64> {
     let mut out: Vec<i64> = Vec::new();
     let mut t = from;
     while t <= until {
@@ -334,21 +335,6 @@ fn twice_label(shift: i32, hour: u32) -> String {
         start.rem_euclid(60),
         hour % 24
     )
-}
-
-/// Text for XML: `&`, `<`, `>` and `"` escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -53,16 +53,6 @@ async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
     }
 }
 
-async fn next_clock_command(rx: Option<&mut mpsc::Receiver<ClockCommand>>) -> ClockCommand {
-    match rx {
-        Some(rx) => match rx.recv().await {
-            Some(c) => c,
-            None => std::future::pending().await,
-        },
-        None => std::future::pending().await,
-    }
-}
-
 async fn wait_zone(watch: Option<&mut LocalTimeWatch>) -> io::Result<()> {
     match watch {
         Some(w) => w.wait().await,
@@ -77,6 +67,8 @@ async fn wait_crontabs(watch: Option<&mut FileWatch>) -> io::Result<()> {
     }
 }
 
+/// The next item on a channel the loop may not have (`None`: never); a
+/// closed channel is never ready again.
 async fn next_from<T>(rx: Option<&mut mpsc::Receiver<T>>) -> T {
     match rx {
         Some(rx) => match rx.recv().await {
@@ -144,7 +136,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             s = sources.signals.recv() => Wake::Signal(s),
             e = state.supervisor.next_event() => Wake::Supervisor(e),
             f = wait_timers(sources.timers.as_mut()) => Wake::Timer(f),
-            c = next_clock_command(sources.clock_commands.as_mut()) => Wake::Clock(c),
+            c = next_from(sources.clock_commands.as_mut()) => Wake::Clock(c),
             Some(r) = sources.requests.recv(), if accepting => Wake::Request(r),
             () = sleep_until(flush_at) => Wake::Flush,
             z = wait_zone(sources.zone_watch.as_mut()) => Wake::Zone(z),

@@ -45,26 +45,9 @@ pub fn socket_unit(socket_lines: &str) -> Arc<SocketUnit> {
 /// Loads the service `name` from its file's `text`: the unit (if it
 /// loads) and each diagnostic as `path:line: message`.
 pub fn service(name: &str, text: &str) -> (Option<Arc<ServiceUnit>>, Vec<String>) {
-    let path = PathBuf::from("/units").join(name);
-    let files = [LexedFile {
-        path: path.clone(),
-        lexed: lex(&path, text),
-    }];
-    let ctx = SpecifierContext::system();
-    let zone = Zone::utc();
-    let zones = BundledZones::new();
-    let env = ParseEnv {
-        specifiers: &ctx,
-        local_zone: &zone,
-        zones: &zones,
-    };
-    let name = UnitName::parse(name).expect("a valid unit name");
-    let mut diags = Vec::new();
-    let unit = assemble(&name, Some(&path), &files, &env, &mut diags);
-    let diags = diags.iter().map(ToString::to_string).collect();
-    match unit {
-        Some(Unit::Service(s)) => (Some(s), diags),
-        _ => (None, diags),
+    match unit(name, text) {
+        (Some(Unit::Service(s)), diags) => (Some(s), diags),
+        (_, diags) => (None, diags),
     }
 }
 
@@ -78,25 +61,8 @@ pub fn service_unit(service_lines: &str) -> Arc<ServiceUnit> {
 
 /// Loads the path unit `name` from its file's `text`, as [`service`].
 pub fn path_unit(name: &str, text: &str) -> (Option<Arc<PathUnit>>, Vec<String>) {
-    let path = PathBuf::from("/units").join(name);
-    let files = [LexedFile {
-        path: path.clone(),
-        lexed: lex(&path, text),
-    }];
-    let ctx = SpecifierContext::system();
-    let zone = Zone::utc();
-    let zones = BundledZones::new();
-    let env = ParseEnv {
-        specifiers: &ctx,
-        local_zone: &zone,
-        zones: &zones,
-    };
-    let name = UnitName::parse(name).expect("a valid unit name");
-    let mut diags = Vec::new();
-    let unit = assemble(&name, Some(&path), &files, &env, &mut diags);
-    let diags = diags.iter().map(ToString::to_string).collect();
-    match unit {
-        Some(Unit::Path(p)) => (Some(p), diags),
-        _ => (None, diags),
+    match unit(name, text) {
+        (Some(Unit::Path(p)), diags) => (Some(p), diags),
+        (_, diags) => (None, diags),
     }
 }

@@ -11,6 +11,7 @@ use sundial_calendar::timespan::format_timespan;
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
 use crate::ipc::types::RunRow;
+use crate::markup::escape;
 use crate::store::RunResult;
 
 const LABEL_WIDTH: f64 = 260.0;
@@ -124,11 +125,8 @@ pub fn plot(rows: &[RunRow], window: Window, start_up: StartUp, zone: &Zone) -> 
         .copied()
         .find(|s| (until - since) / s <= 12)
         .unwrap_or(TICKS[TICKS.len() - 1]);
-    let offset = i64::from(zone.offset_at(window.since).utc_offset) * 1_000_000;
-    let first = (since + offset).div_euclid(step) * step - offset;
-    let mut tick = if first < since { first + step } else { first };
     let bottom = TOP + ROW * order.len().max(1) as f64;
-    while tick <= until {
+    for tick in crate::schedule_picture::ticks(zone, since, until, step) {
         let tx = x(tick);
         let _ = writeln!(
             out,
@@ -141,7 +139,6 @@ pub fn plot(rows: &[RunRow], window: Window, start_up: StartUp, zone: &Zone) -> 
             TOP - 10.0,
             escape(&tick_label(Timestamp::from_usec(tick), step, zone))
         );
-        tick += step;
     }
     let _ = writeln!(
         out,
@@ -227,21 +224,6 @@ fn tick_label(t: Timestamp, step: i64, zone: &Zone) -> String {
     } else {
         format!("{:02}:{:02}", c.hour, c.minute)
     }
-}
-
-/// Text for XML: `&`, `<`, `>` and `"` escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use sundial_calendar::timespan::{format_relative, format_timespan};
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
 use crate::ipc::types::{LogLine, RunRow, TimerRow};
+use crate::markup::escape;
 use crate::store::{ExitStatus, RunResult};
 
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;color:#222}\
@@ -234,22 +235,6 @@ pub fn percent_decode(path: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-/// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
