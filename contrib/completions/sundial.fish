@@ -155,14 +155,14 @@ complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l user -d 'Talk to the per-user daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l system -d 'Talk to the system daemon (default for root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
-complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from blame" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -l user -d 'Talk to the per-user daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -l system -d 'Talk to the system daemon (default for root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
-complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from critical-chain" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l since -d 'The window\'s start: a timestamp (`-1d`, `2024-06-03`, `yesterday`). Default: a day before --until' -r
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l until -d 'The window\'s end (default: now)' -r
@@ -172,7 +172,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l user -d 'Talk to the per-user daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l system -d 'Talk to the system daemon (default for root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
-complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from plot" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l from-pattern -d 'Only edges from units matching this glob pattern (repeatable)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l to-pattern -d 'Only edges to units matching this glob pattern (repeatable)' -r
@@ -183,7 +183,7 @@ complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l user -d 'Use the per-user directories (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l system -d 'Use the system directories (default for root)'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -l no-pager -d 'Accepted for systemctl habits (`cat` pages without it)'
-complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -s h -l help -d 'Print help'
+complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from dot" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from schedule" -l from -d 'Start of the window: the daemon starts then (default: now)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand analyze; and __fish_seen_subcommand_from schedule" -l until -d 'End of the window' -r

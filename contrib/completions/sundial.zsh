@@ -170,8 +170,8 @@ _arguments "${_arguments_options[@]}" : \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
 '--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 && ret=0
@@ -183,8 +183,8 @@ _arguments "${_arguments_options[@]}" : \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
 '--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 '*::units -- The units whose chains to print (default\: default.target):_default' \
@@ -200,8 +200,8 @@ _arguments "${_arguments_options[@]}" : \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
 '--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 && ret=0
@@ -217,8 +217,8 @@ _arguments "${_arguments_options[@]}" : \
 '(--system)--user[Use the per-user directories (default for non-root)]' \
 '--system[Use the system directories (default for root)]' \
 '--no-pager[Accepted for systemctl habits (\`cat\` pages without it)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 '*::patterns -- Only edges with a unit matching one of these glob patterns at either end:_default' \

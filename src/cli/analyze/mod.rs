@@ -54,15 +54,30 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Analysis {
     /// Units by how long their last run took, longest first.
+    #[command(
+        after_long_help = "Examples:\n  $ sundial analyze blame\n  $ sundial analyze blame --state-dir /var/lib/sundial   # no daemon running"
+    )]
     Blame(RunsArgs),
     /// The chain of After= dependencies that held units back.
+    #[command(
+        after_long_help = "Examples:\n  $ sundial analyze critical-chain report.service\n  $ sundial analyze critical-chain backup fetch"
+    )]
     CriticalChain(ChainArgs),
     /// An SVG of the recorded runs in a window of time, coloured by result.
+    #[command(
+        after_long_help = "Examples:\n  $ sundial analyze plot > runs.svg                  # the last day\n  $ sundial analyze plot --since=-2h --output runs.svg\n  $ sundial analyze plot --since '2026-12-01' --until '2026-12-02'"
+    )]
     Plot(PlotArgs),
     /// The dependency graph of the unit files, for Graphviz' dot.
+    #[command(
+        after_long_help = "Examples:\n  $ sundial analyze dot | dot -Tsvg > deps.svg\n  $ sundial analyze dot --order 'backup*'\n  $ sundial analyze dot --to-pattern 'db.service' --unit-dir ./units"
+    )]
     Dot(DotArgs),
     /// The schedule as an SVG picture on stdout (`sundial simulate --svg -`;
     /// --svg FILE writes it to FILE and lists the starts).
+    #[command(
+        after_long_help = "Examples:\n  $ sundial analyze schedule --for 7d > week.svg\n  $ sundial analyze schedule --unit-dir ./units --from 2026-03-28 --for 3d > dst.svg"
+    )]
     Schedule(super::simulate::Args),
     Calendar(calendar::Args),
     Timespan(timespan::Args),
