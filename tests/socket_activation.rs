@@ -504,3 +504,98 @@ fn a_connection_outlives_its_stopped_socket_and_closes_with_its_instance() {
     writeln!(c, "x").expect("the connection lives on");
     assert_eq!(read_all(c), "done x\n");
 }
+
+/// The port ids of the netlink sockets of `family` bound to exactly
+/// `groups` (/proc/net/netlink: `sk Eth Pid Groups ...`, groups in hex).
+fn netlink_port_ids(family: u32, groups: u32) -> Vec<u32> {
+    let table = std::fs::read_to_string("/proc/net/netlink").expect("readable");
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let eth: u32 = f.get(1)?.parse().ok()?;
+            let port: u32 = f.get(2)?.parse().ok()?;
+            let g = u32::from_str_radix(f.get(3)?, 16).ok()?;
+            (eth == family && g == groups).then_some(port)
+        })
+        .collect()
+}
+
+/// Sends `data` to the netlink socket of `family` with port id `port`.
+fn send_netlink(family: i32, port: u32, data: &[u8]) {
+    // SAFETY: a plain socket(2); the descriptor is owned at once.
+    let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, family) };
+    assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+    // SAFETY: fd was just opened and nothing else owns it.
+    let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    // SAFETY: an all-zero sockaddr_nl is valid; its fields are set below.
+    let mut to: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    to.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    to.nl_pid = port;
+    // SAFETY: the buffer and address outlive the call; lengths are theirs.
+    let sent = unsafe {
+        libc::sendto(
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            data.as_ptr().cast(),
+            data.len(),
+            0,
+            std::ptr::from_ref(&to).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        sent,
+        data.len() as isize,
+        "sendto: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+#[test]
+fn a_netlink_message_wakes_the_service_that_reads_it_from_fd_3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    // NETLINK_USERSOCK (2), which every user may open and send on; a group
+    // mask of this process's own makes the socket easy to find.
+    let groups = 0x0100_0000 | (std::process::id() & 0x00ff_ffff);
+    let mut d = Daemon::new(
+        dir.path(),
+        &[
+            (
+                "nl.socket",
+                &format!("[Socket]\nListenNetlink=2 {groups}\nPassPacketInfo=yes\n"),
+            ),
+            (
+                "nl.service",
+                &format!(
+                    "[Service]\nExecStart=/bin/sh -c 'dd bs=4096 count=1 <&3 2>/dev/null > {}; echo \" $LISTEN_FDS $LISTEN_FDNAMES\" >> {}'\n",
+                    out.display(),
+                    out.display()
+                ),
+            ),
+        ],
+    );
+    d.start();
+    d.start_unit("nl.socket");
+    assert_eq!(d.property(Some("nl.socket"), "SubState"), "listening");
+    let ports = netlink_port_ids(2, groups);
+    assert_eq!(ports.len(), 1, "one socket bound to {groups:#x}: {ports:?}");
+    let listed = d.call(Request::ListSockets(sundial::ipc::ListTimersRequest {
+        all: true,
+        patterns: Vec::new(),
+    }));
+    let text = format!("{listed:?}");
+    assert!(text.contains(&format!("2 {groups}")) && text.contains("Netlink"), "{text}");
+    send_netlink(2, ports[0], b"ping over netlink");
+    assert!(wait_for(Duration::from_secs(10), || d
+        .finished("nl.service")
+        .len()
+        == 1));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("written"),
+        "ping over netlink 1 nl\n"
+    );
+    d.stop_unit("nl.socket");
+    assert!(netlink_port_ids(2, groups).is_empty(), "closed at stop");
+}

@@ -38,8 +38,8 @@ impl State {
         };
         if unit.socket.listen.is_empty() {
             return Err(format!(
-                "{name} has no Listen*= line sundial can open (ListenNetlink=, \
-                 ListenMessageQueue=, ListenUSBFunction= and vsock addresses are not supported)"
+                "{name} has no Listen*= line sundial can open (ListenMessageQueue=, \
+                 ListenUSBFunction= and vsock addresses are not supported)"
             ));
         }
         if let Some(old) = self.sockets.active.remove(&name) {

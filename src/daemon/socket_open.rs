@@ -15,10 +15,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use socket2::{Domain, SockAddr, Socket, Type};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::unit::socket::{
-    BindIpv6Only, Listen, ListenAddress, ListenKind, SocketSection, Timestamping,
+    BindIpv6Only, Listen, ListenAddress, ListenKind, NetlinkAddress, SocketSection, Timestamping,
 };
 
 /// Why a `Listen*=` line could not be opened; names the line's address.
@@ -62,6 +62,7 @@ fn socket_type(kind: ListenKind) -> Type {
     match kind {
         ListenKind::Datagram => Type::DGRAM,
         ListenKind::SequentialPacket => Type::SEQPACKET,
+        ListenKind::Netlink => Type::RAW,
         _ => Type::STREAM,
     }
 }
@@ -104,6 +105,17 @@ where
             Socket::new(Domain::for_address(*a), ty, None).map_err(fail("socket"))?,
             SockAddr::from(*a),
         ),
+        ListenAddress::Netlink(n) => (
+            Socket::new(
+                Domain::from(libc::AF_NETLINK),
+                ty,
+                Some(Protocol::from(
+                    libc::c_int::try_from(n.family).unwrap_or(libc::c_int::MAX),
+                )),
+            )
+            .map_err(fail("socket"))?,
+            netlink_address(*n),
+        ),
         ListenAddress::AnyPort(port) => {
             // systemd: [::]:port, or 0.0.0.0:port where IPv6 is missing.
             let v6 = SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), *port);
@@ -121,11 +133,30 @@ where
     if let ListenAddress::Path(p) = address {
         set_owner_and_mode(p, s.socket_mode, s).map_err(fail("chmod/chown"))?;
     }
-    if kind != ListenKind::Datagram {
+    if !matches!(kind, ListenKind::Datagram | ListenKind::Netlink) {
         let backlog = i32::try_from(s.backlog).unwrap_or(i32::MAX);
         socket.listen(backlog).map_err(fail("listen"))?;
     }
     Ok(socket.into())
+}
+
+/// The `sockaddr_nl` a netlink socket binds: port id 0 (the kernel picks
+/// one) and the multicast group mask.
+fn netlink_address(n: NetlinkAddress) -> SockAddr {
+    // SAFETY: the storage is zeroed and large enough for a sockaddr_nl,
+    // whose fields are written before the length is given back.
+    let ((), addr) = unsafe {
+        SockAddr::try_init(|storage, len| {
+            let nl = storage.cast::<libc::sockaddr_nl>();
+            (*nl).nl_family = libc::AF_NETLINK as libc::sa_family_t;
+            (*nl).nl_pid = 0;
+            (*nl).nl_groups = n.groups;
+            *len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+            Ok(())
+        })
+    }
+    .unwrap_or_else(|_: io::Error| unreachable!("the closure does not fail"));
+    addr
 }
 
 fn bind(socket: &Socket, addr: &SockAddr, address: &ListenAddress) -> io::Result<()> {
@@ -202,7 +233,8 @@ where
         let n = usize::try_from(n).unwrap_or(usize::MAX);
         socket.set_send_buffer_size(n).map_err(fail("SO_SNDBUF"))?;
     }
-    if s.pass_credentials && addr.is_unix() {
+    let netlink = kind == ListenKind::Netlink;
+    if s.pass_credentials && (addr.is_unix() || netlink) {
         set_flag(socket, libc::SO_PASSCRED).map_err(fail("SO_PASSCRED"))?;
     }
     if s.pass_security && addr.is_unix() {
@@ -251,6 +283,19 @@ where
                 ttl.into(),
             )
             .map_err(fail("IPV6_UNICAST_HOPS"))?;
+        }
+    }
+    if s.pass_packet_info {
+        // systemd's socket_set_recvpktinfo; it has no such option for a
+        // Unix socket, FIFO or special file.
+        if addr.is_ipv4() {
+            set_int(socket, libc::IPPROTO_IP, libc::IP_PKTINFO, 1).map_err(fail("IP_PKTINFO"))?;
+        } else if addr.is_ipv6() {
+            set_int(socket, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)
+                .map_err(fail("IPV6_RECVPKTINFO"))?;
+        } else if netlink {
+            set_int(socket, libc::SOL_NETLINK, libc::NETLINK_PKTINFO, 1)
+                .map_err(fail("NETLINK_PKTINFO"))?;
         }
     }
     match s.timestamping {
@@ -571,6 +616,69 @@ mod tests {
         assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_PRIORITY), 6);
         assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS), 1);
         assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMP), 0);
+    }
+
+    #[test]
+    fn packet_info_is_asked_for_on_ip_and_netlink_sockets() {
+        let port = free_udp_port();
+        let s = SocketSection {
+            pass_packet_info: true,
+            ..SocketSection::default()
+        };
+        let l = listen(ListenKind::Datagram, &format!("127.0.0.1:{port}"));
+        let fd = open(&l, &s).expect("opens");
+        assert_eq!(get_int(&fd, libc::IPPROTO_IP, libc::IP_PKTINFO), 1);
+        let plain = open(
+            &listen(ListenKind::Datagram, &format!("127.0.0.1:{}", free_udp_port())),
+            &SocketSection::default(),
+        )
+        .expect("opens");
+        assert_eq!(get_int(&plain, libc::IPPROTO_IP, libc::IP_PKTINFO), 0);
+        // NETLINK_USERSOCK (2) is open to every user.
+        let l = Listen {
+            kind: ListenKind::Netlink,
+            address: ListenAddress::Netlink(NetlinkAddress {
+                family: 2,
+                groups: 0,
+            }),
+        };
+        let fd = open(&l, &s).expect("opens");
+        assert_eq!(get_int(&fd, libc::SOL_NETLINK, libc::NETLINK_PKTINFO), 1);
+    }
+
+    fn free_udp_port() -> u16 {
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").expect("binds");
+        u.local_addr().expect("bound").port()
+    }
+
+    #[test]
+    fn a_netlink_socket_is_bound_to_its_family_and_groups() {
+        let l = Listen {
+            kind: ListenKind::Netlink,
+            address: ListenAddress::Netlink(NetlinkAddress {
+                family: 2,
+                groups: 0x0a00_0000,
+            }),
+        };
+        let fd = open(&l, &SocketSection::default()).expect("opens");
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_DOMAIN), libc::AF_NETLINK);
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_PROTOCOL), 2);
+        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_TYPE), libc::SOCK_RAW);
+        let local = socket2::SockRef::from(&fd).local_addr().expect("bound");
+        // SAFETY: the kernel wrote a sockaddr_nl for this AF_NETLINK socket.
+        let nl = unsafe { &*local.as_ptr().cast::<libc::sockaddr_nl>() };
+        assert_eq!(nl.nl_groups, 0x0a00_0000);
+        assert_ne!(nl.nl_pid, 0, "the kernel gave it a port id");
+        // A family the kernel does not have is an error naming the line.
+        let l = Listen {
+            kind: ListenKind::Netlink,
+            address: ListenAddress::Netlink(NetlinkAddress {
+                family: 31,
+                groups: 0,
+            }),
+        };
+        let e = open(&l, &SocketSection::default()).expect_err("no such family");
+        assert!(e.to_string().starts_with("ListenNetlink=31 0: socket: "), "{e}");
     }
 
     #[test]

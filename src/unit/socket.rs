@@ -31,6 +31,9 @@ pub enum ListenKind {
     /// `ListenSpecial=`: a special file opened as it is (a character
     /// device, a file in /proc or /sys).
     Special,
+    /// `ListenNetlink=`: an AF_NETLINK socket (SOCK_RAW) of a family,
+    /// subscribed to multicast groups.
+    Netlink,
 }
 
 impl ListenKind {
@@ -42,6 +45,7 @@ impl ListenKind {
             ListenKind::SequentialPacket => "ListenSequentialPacket",
             ListenKind::Fifo => "ListenFIFO",
             ListenKind::Special => "ListenSpecial",
+            ListenKind::Netlink => "ListenNetlink",
         }
     }
 
@@ -53,6 +57,7 @@ impl ListenKind {
             ListenKind::SequentialPacket => "SequentialPacket",
             ListenKind::Fifo => "FIFO",
             ListenKind::Special => "Special",
+            ListenKind::Netlink => "Netlink",
         }
     }
 
@@ -73,6 +78,77 @@ pub enum ListenAddress {
     Inet(SocketAddr),
     /// A port alone: every address, IPv6 and IPv4 (as BindIPv6Only= says).
     AnyPort(u16),
+    /// `ListenNetlink=FAMILY GROUP`.
+    Netlink(NetlinkAddress),
+}
+
+/// A netlink family (the socket's protocol) and the multicast groups bound
+/// (`nl_groups`, a bit mask: `route 1361` is RTMGRP_LINK and four more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NetlinkAddress {
+    /// NETLINK_ROUTE (0) and the others.
+    pub family: u32,
+    /// The group mask, 0 for none.
+    pub groups: u32,
+}
+
+/// The family names systemd reads and writes, by number; other families
+/// are read and written as numbers.
+const NETLINK_FAMILIES: [(u32, &str); 18] = [
+    (0, "route"),
+    (3, "firewall"),
+    (4, "inet-diag"),
+    (5, "nflog"),
+    (6, "xfrm"),
+    (7, "selinux"),
+    (8, "iscsi"),
+    (9, "audit"),
+    (10, "fib-lookup"),
+    (11, "connector"),
+    (12, "netfilter"),
+    (13, "ip6-fw"),
+    (14, "dnrtmsg"),
+    (15, "kobject-uevent"),
+    (16, "generic"),
+    (18, "scsitransport"),
+    (19, "ecryptfs"),
+    (20, "rdma"),
+];
+
+impl NetlinkAddress {
+    /// `FAMILY [GROUP]`: a family by name or number (at most i32::MAX, the
+    /// kernel's protocol is an int), then the group mask (default 0).
+    pub fn parse(s: &str) -> Result<NetlinkAddress, AddressError> {
+        let bad = || AddressError::Unparsable(s.to_owned());
+        let mut words = s.split_whitespace();
+        let family_word = words.next().ok_or_else(bad)?;
+        let family = match NETLINK_FAMILIES.iter().find(|(_, n)| *n == family_word) {
+            Some((number, _)) => *number,
+            None => family_word
+                .parse::<u32>()
+                .ok()
+                .filter(|n| i32::try_from(*n).is_ok())
+                .ok_or_else(bad)?,
+        };
+        let groups = match words.next() {
+            Some(g) => g.parse::<u32>().map_err(|_| bad())?,
+            None => 0,
+        };
+        if words.next().is_some() {
+            return Err(bad());
+        }
+        Ok(NetlinkAddress { family, groups })
+    }
+}
+
+impl std::fmt::Display for NetlinkAddress {
+    /// `route 1361`; a family without a name by its number.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match NETLINK_FAMILIES.iter().find(|(n, _)| *n == self.family) {
+            Some((_, name)) => write!(f, "{name} {}", self.groups),
+            None => write!(f, "{} {}", self.family, self.groups),
+        }
+    }
 }
 
 impl std::fmt::Display for ListenAddress {
@@ -84,6 +160,7 @@ impl std::fmt::Display for ListenAddress {
             ListenAddress::Abstract(name) => write!(f, "@{name}"),
             ListenAddress::Inet(addr) => write!(f, "{addr}"),
             ListenAddress::AnyPort(port) => write!(f, "[::]:{port}"),
+            ListenAddress::Netlink(n) => write!(f, "{n}"),
         }
     }
 }
@@ -248,6 +325,8 @@ pub struct SocketSection {
     pub pipe_size: Option<u64>,
     /// `Timestamping=`.
     pub timestamping: Timestamping,
+    /// `PassPacketInfo=`: IP_PKTINFO, IPV6_RECVPKTINFO or NETLINK_PKTINFO.
+    pub pass_packet_info: bool,
     /// `ExecStartPre=`, run before the sockets open.
     pub exec_start_pre: List<ExecCommand>,
     /// `ExecStartPost=`, run after they open, before they listen.
@@ -267,8 +346,8 @@ pub struct SocketSection {
     /// `TimeoutSec=`, bounding each command (none: the manager's
     /// DefaultTimeoutStartSec=).
     pub timeout: Option<Timespan>,
-    /// A `Listen*=` line sundial cannot open was given (ListenNetlink=,
-    /// ListenMessageQueue=, ListenUSBFunction=, a vsock address): reported
+    /// A `Listen*=` line sundial cannot open was given (ListenMessageQueue=,
+    /// ListenUSBFunction=, a vsock address): reported
     /// as not supported; the unit still loads, as it does in systemd.
     pub unsupported_listen: bool,
 }
@@ -314,6 +393,7 @@ impl Default for SocketSection {
             priority: None,
             pipe_size: None,
             timestamping: Timestamping::Off,
+            pass_packet_info: false,
             exec_start_pre: List::new(),
             exec_start_post: List::new(),
             exec_stop_pre: List::new(),
@@ -421,6 +501,7 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
         "ListenSequentialPacket" => Some(ListenKind::SequentialPacket),
         "ListenFIFO" => Some(ListenKind::Fifo),
         "ListenSpecial" => Some(ListenKind::Special),
+        "ListenNetlink" => Some(ListenKind::Netlink),
         _ => None,
     };
     if let Some(kind) = kind {
@@ -434,6 +515,9 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
         };
         let address = match kind {
             ListenKind::Fifo | ListenKind::Special => check_abs_path(&v).map(ListenAddress::Path),
+            ListenKind::Netlink => NetlinkAddress::parse(&v)
+                .map(ListenAddress::Netlink)
+                .map_err(|e| ValueError::Invalid(e.to_string())),
             _ => parse_address(&v).map_err(|e| ValueError::Invalid(e.to_string())),
         };
         match address {
@@ -457,10 +541,7 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
         super::service_directives::apply_exec(list, cx, value);
         return true;
     }
-    if matches!(
-        key,
-        "ListenNetlink" | "ListenMessageQueue" | "ListenUSBFunction"
-    ) {
+    if matches!(key, "ListenMessageQueue" | "ListenUSBFunction") {
         s.unsupported_listen |= !value.is_empty();
         return false;
     }
@@ -632,6 +713,7 @@ pub fn apply_socket(s: &mut SocketSection, cx: &mut DirectiveCx<'_>, value: &str
             Ok(n) => s.pipe_size = Some(n),
             Err(e) => cx.warn(e),
         },
+        "PassPacketInfo" => set_bool(cx, &mut s.pass_packet_info, value),
         "Timestamping" => match value {
             "off" => s.timestamping = Timestamping::Off,
             "us" | "usec" | "µs" => s.timestamping = Timestamping::Microseconds,
@@ -950,12 +1032,62 @@ mod tests {
         assert!(refusal("ListenStream=/run/s\nAccept=yes\nService=x.service")
             .ends_with("Explicit service configuration for accepting socket units not supported. Refusing."));
         // A Listen line of a kind sundial cannot open: loads, as in systemd.
-        let (s, diags) = load("n.socket", "[Socket]\nListenNetlink=route 1361\n");
+        let (s, diags) = load("n.socket", "[Socket]\nListenMessageQueue=/q\n");
         assert!(s.is_some());
         assert_eq!(
             diags,
-            ["/units/n.socket:2: ListenNetlink=: not supported, ignoring"]
+            ["/units/n.socket:2: ListenMessageQueue=: not supported, ignoring"]
         );
+    }
+
+    #[test]
+    fn netlink_lines_name_a_family_and_a_group_mask() {
+        let parse = NetlinkAddress::parse;
+        assert_eq!(
+            parse("route 1361"),
+            Ok(NetlinkAddress {
+                family: 0,
+                groups: 1361
+            })
+        );
+        assert_eq!(
+            parse("kobject-uevent 1"),
+            Ok(NetlinkAddress {
+                family: 15,
+                groups: 1
+            })
+        );
+        // A number for a family without a name; no group: none.
+        assert_eq!(
+            parse("2"),
+            Ok(NetlinkAddress {
+                family: 2,
+                groups: 0
+            })
+        );
+        for bad in ["", "routing 1", "route -1", "route 1 2", "2147483648 0"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse("audit 1").expect("parses").to_string(), "audit 1");
+        assert_eq!(parse("2 5").expect("parses").to_string(), "2 5");
+        let (s, diags) = load(
+            "n.socket",
+            "[Socket]\nListenNetlink=route 1361\nPassPacketInfo=yes\nListenNetlink=bogus\n",
+        );
+        let s = s.expect("loads");
+        assert_eq!(
+            s.socket.listen.iter().collect::<Vec<_>>(),
+            [&Listen {
+                kind: ListenKind::Netlink,
+                address: ListenAddress::Netlink(NetlinkAddress {
+                    family: 0,
+                    groups: 1361
+                })
+            }]
+        );
+        assert!(s.socket.pass_packet_info);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].starts_with("/units/n.socket:4: ListenNetlink=:"), "{diags:?}");
     }
 
     #[test]
