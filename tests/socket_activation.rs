@@ -525,7 +525,13 @@ fn netlink_port_ids(family: u32, groups: u32) -> Vec<u32> {
 /// Sends `data` to the netlink socket of `family` with port id `port`.
 fn send_netlink(family: i32, port: u32, data: &[u8]) {
     // SAFETY: a plain socket(2); the descriptor is owned at once.
-    let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, family) };
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            family,
+        )
+    };
     assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
     // SAFETY: fd was just opened and nothing else owns it.
     let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
@@ -586,7 +592,10 @@ fn a_netlink_message_wakes_the_service_that_reads_it_from_fd_3() {
         patterns: Vec::new(),
     }));
     let text = format!("{listed:?}");
-    assert!(text.contains(&format!("2 {groups}")) && text.contains("Netlink"), "{text}");
+    assert!(
+        text.contains(&format!("2 {groups}")) && text.contains("Netlink"),
+        "{text}"
+    );
     send_netlink(2, ports[0], b"ping over netlink");
     assert!(wait_for(Duration::from_secs(10), || d
         .finished("nl.service")

@@ -200,6 +200,10 @@ pub fn request(state: &mut State, reply: oneshot::Sender<Reply>) {
         Some(
             "socket units are started and their sockets cannot be handed over yet; stop them first",
         )
+    } else if state.supervisor.holds_stored_fds() {
+        Some(
+            "services keep descriptors in their stores (FDSTORE=1), which cannot be handed over yet; stop them first",
+        )
     } else {
         None
     };

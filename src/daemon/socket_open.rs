@@ -629,7 +629,10 @@ mod tests {
         let fd = open(&l, &s).expect("opens");
         assert_eq!(get_int(&fd, libc::IPPROTO_IP, libc::IP_PKTINFO), 1);
         let plain = open(
-            &listen(ListenKind::Datagram, &format!("127.0.0.1:{}", free_udp_port())),
+            &listen(
+                ListenKind::Datagram,
+                &format!("127.0.0.1:{}", free_udp_port()),
+            ),
             &SocketSection::default(),
         )
         .expect("opens");
@@ -661,9 +664,15 @@ mod tests {
             }),
         };
         let fd = open(&l, &SocketSection::default()).expect("opens");
-        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_DOMAIN), libc::AF_NETLINK);
+        assert_eq!(
+            get_int(&fd, libc::SOL_SOCKET, libc::SO_DOMAIN),
+            libc::AF_NETLINK
+        );
         assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_PROTOCOL), 2);
-        assert_eq!(get_int(&fd, libc::SOL_SOCKET, libc::SO_TYPE), libc::SOCK_RAW);
+        assert_eq!(
+            get_int(&fd, libc::SOL_SOCKET, libc::SO_TYPE),
+            libc::SOCK_RAW
+        );
         let local = socket2::SockRef::from(&fd).local_addr().expect("bound");
         // SAFETY: the kernel wrote a sockaddr_nl for this AF_NETLINK socket.
         let nl = unsafe { &*local.as_ptr().cast::<libc::sockaddr_nl>() };
@@ -678,7 +687,10 @@ mod tests {
             }),
         };
         let e = open(&l, &SocketSection::default()).expect_err("no such family");
-        assert!(e.to_string().starts_with("ListenNetlink=31 0: socket: "), "{e}");
+        assert!(
+            e.to_string().starts_with("ListenNetlink=31 0: socket: "),
+            "{e}"
+        );
     }
 
     #[test]

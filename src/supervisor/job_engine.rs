@@ -367,6 +367,7 @@ impl Supervisor {
                 break;
             }
         }
+        self.release_fd_stores();
     }
 
     /// Moves a job on; a job that begins to run gets its

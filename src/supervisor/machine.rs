@@ -1155,8 +1155,15 @@ impl ServiceMachine {
         }
     }
 
-    /// A notify datagram from `pid`.
-    pub fn notify(&mut self, pid: Pid, fields: &[NotifyField], now: Instant, rt: &mut dyn Runtime) {
+    /// A notify datagram from `pid`; whether NotifyAccess= let it in (the
+    /// caller keeps the descriptors of an `FDSTORE=1` only then).
+    pub fn notify(
+        &mut self,
+        pid: Pid,
+        fields: &[NotifyField],
+        now: Instant,
+        rt: &mut dyn Runtime,
+    ) -> bool {
         let access = self.unit.service.notify_access.unwrap_or(
             if matches!(
                 self.service_type(),
@@ -1188,7 +1195,7 @@ impl ServiceMachine {
                     ),
                 }
             )));
-            return;
+            return false;
         }
         for field in fields {
             match field {
@@ -1215,9 +1222,15 @@ impl ServiceMachine {
                 }
                 NotifyField::WatchdogTrigger => {
                     self.record(ServiceResult::Watchdog);
-                    return self.enter_signal(KillPhase::StopWatchdog, now, rt);
+                    self.enter_signal(KillPhase::StopWatchdog, now, rt);
+                    return true;
                 }
                 NotifyField::Ready | NotifyField::Reloading | NotifyField::Stopping => {}
+                // The descriptor store is the supervisor's, not the machine's.
+                NotifyField::FdStore
+                | NotifyField::FdStoreRemove
+                | NotifyField::FdName(_)
+                | NotifyField::FdNoPoll => {}
             }
         }
         // The state-changing assignments act after MAINPID= and STATUS= of
@@ -1233,7 +1246,7 @@ impl ServiceMachine {
                 phase: KillPhase::StopSigterm,
                 deadline,
             });
-            return;
+            return true;
         }
         if fields.contains(&NotifyField::Reloading) {
             if let ServiceState::Running { .. } = self.state {
@@ -1262,5 +1275,6 @@ impl ServiceMachine {
                 _ => {}
             }
         }
+        true
     }
 }

@@ -21,6 +21,7 @@ mod environment;
 mod exec_chain;
 pub mod exec_dirs;
 mod exit;
+mod fd_store;
 mod glob;
 mod host_conditions;
 mod input;
@@ -101,7 +102,7 @@ use job_engine::deps::Job;
 use job_engine::queue::JobQueue;
 use kill::ProcessSet;
 use machine::{Report, ServiceMachine};
-use notify::{NotifyMessage, NotifySocket};
+use notify::{NotifyField, NotifyMessage, NotifySocket};
 use output::{Capture, Captured, OutputTx};
 use output_queue::OutputQueue;
 use reaping::try_reap;
@@ -345,6 +346,9 @@ pub struct Supervisor {
     /// What socket units hand each service's main command (the daemon sets
     /// them while the sockets are started).
     socket_fds: HashMap<String, Arc<socket_fds::SocketFds>>,
+    /// Descriptors services keep with the daemon (`FDSTORE=1`); only
+    /// services that sent some have an entry.
+    fd_stores: HashMap<String, fd_store::FdStore>,
 }
 
 impl Drop for Supervisor {
@@ -441,6 +445,7 @@ impl Supervisor {
             process_changes: BTreeSet::new(),
             ran_at: HashMap::new(),
             socket_fds: HashMap::new(),
+            fd_stores: HashMap::new(),
         })
     }
 
@@ -560,10 +565,23 @@ impl Supervisor {
             }
         }
         self.services.remove(name);
+        self.fd_stores.remove(name);
         self.ordered_units.remove(name);
         self.binding_units.remove(name);
         self.job_dirty.remove(name);
         true
+    }
+
+    /// How many descriptors the service keeps in its store
+    /// (`NFileDescriptorStore`).
+    pub fn fd_store_len(&self, name: &str) -> usize {
+        self.fd_stores.get(name).map_or(0, fd_store::FdStore::len)
+    }
+
+    /// Whether a service keeps descriptors with the daemon (they cannot be
+    /// handed over to a new daemon program yet).
+    pub fn holds_stored_fds(&self) -> bool {
+        self.fd_stores.values().any(|s| !s.is_empty())
     }
 
     /// Whether a job of the service is queued or running.
@@ -729,6 +747,21 @@ impl Supervisor {
             self.ran_at.insert(name.to_owned(), Instant::now());
         }
         let mut messages = Vec::new();
+        // The main command gets its sockets' descriptors, then its store's.
+        let with_store;
+        let socket_fds = match self.fd_stores.get_mut(name).filter(|st| !st.is_empty()) {
+            Some(store) => {
+                store.drop_hung_up();
+                let mut fds = self
+                    .socket_fds
+                    .get(name)
+                    .map_or_else(socket_fds::SocketFds::default, |f| (**f).clone());
+                fds.fds.extend(store.passed());
+                with_store = fds;
+                Some(&with_store)
+            }
+            None => self.socket_fds.get(name).map(Arc::as_ref),
+        };
         let mut edge = Edge {
             config: &self.config,
             notify_socket: self.notify.path(),
@@ -737,7 +770,7 @@ impl Supervisor {
             procs: &mut s.procs,
             capture: &mut s.capture,
             activation: s.activation.as_ref(),
-            socket_fds: self.socket_fds.get(name).map(Arc::as_ref),
+            socket_fds,
             cgroups: self.cgroups.as_mut(),
             delegation: self.delegation.as_ref(),
             resources: &self.resources,
@@ -1129,7 +1162,86 @@ impl Supervisor {
         let owner = self.owner_of(pid);
         let Some(name) = owner else { return };
         let now = Instant::now();
-        self.with_machine(&name, |m, rt| m.notify(pid, &msg.fields, now, rt));
+        let allowed = self
+            .with_machine(&name, |m, rt| m.notify(pid, &msg.fields, now, rt))
+            .unwrap_or(false);
+        if allowed {
+            self.keep_fds(&name, msg);
+        }
+    }
+
+    /// `FDSTORE=1` and `FDSTOREREMOVE=1` of a datagram NotifyAccess= let
+    /// in; descriptors of any other datagram are closed.
+    fn keep_fds(&mut self, name: &str, msg: NotifyMessage) {
+        let store = msg.fields.contains(&NotifyField::FdStore);
+        let remove = msg.fields.contains(&NotifyField::FdStoreRemove);
+        if !store && !remove {
+            return;
+        }
+        let fd_name = msg.fields.iter().find_map(|f| match f {
+            NotifyField::FdName(n) => Some(n.as_str()),
+            _ => None,
+        });
+        let valid = fd_name.filter(|n| fd_store::valid_name(n));
+        let max = self.services.get(name).map_or(0, |s| {
+            s.machine.unit().service.rare().file_descriptor_store_max
+        });
+        let mut notes = Vec::new();
+        let kept = self.fd_stores.entry(name.to_owned()).or_default();
+        if remove {
+            match valid {
+                Some(n) => {
+                    kept.remove(n);
+                }
+                None => notes.push(
+                    "FDSTOREREMOVE=1 requested, but no valid file descriptor name passed, ignoring."
+                        .to_owned(),
+                ),
+            }
+        }
+        if store {
+            if fd_name.is_some() && valid.is_none() {
+                notes.push("Passed FDNAME= name is invalid, ignoring.".to_owned());
+            }
+            let poll = !msg.fields.contains(&NotifyField::FdNoPoll);
+            let added = kept.add(msg.fds, valid, poll, max);
+            if added.over_limit > 0 {
+                notes.push(format!(
+                    "Cannot store more fds than FileDescriptorStoreMax={max}, closing remaining."
+                ));
+            }
+        }
+        if kept.is_empty() {
+            self.fd_stores.remove(name);
+        }
+        for note in notes {
+            self.log_manager(name, note);
+        }
+    }
+
+    /// Empties the stores of services that are inactive with no job to
+    /// start them again (a restart job or an automatic restart keeps them).
+    pub(super) fn release_fd_stores(&mut self) {
+        if self.fd_stores.is_empty() {
+            return;
+        }
+        let idle: Vec<String> = self
+            .fd_stores
+            .keys()
+            .filter(|name| {
+                let inactive = self.services.get(name.as_str()).is_none_or(|s| {
+                    matches!(
+                        s.machine.state().active_state(),
+                        ActiveState::Inactive | ActiveState::Failed
+                    )
+                });
+                inactive && !self.has_job(name)
+            })
+            .cloned()
+            .collect();
+        for name in idle {
+            self.fd_stores.remove(&name);
+        }
     }
 
     fn fire_deadlines(&mut self) {

@@ -1,8 +1,10 @@
 //! The `$NOTIFY_SOCKET` protocol: a datagram socket on which services send
 //! `READY=1`, `STATUS=...` and friends; the kernel adds the sender's pid
-//! (SO_PASSCRED), which decides whom the message is from.
+//! (SO_PASSCRED), which decides whom the message is from, and the
+//! descriptors sent with `FDSTORE=1` (SCM_RIGHTS).
 
 use std::io::{self, IoSliceMut};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 
@@ -22,14 +24,24 @@ pub enum NotifyField {
     /// `WATCHDOG=trigger`: the service asks to be treated as hung.
     WatchdogTrigger,
     WatchdogUsec(u64),
+    /// `FDSTORE=1`: keep the descriptors sent with the datagram.
+    FdStore,
+    /// `FDSTOREREMOVE=1`: drop the kept descriptors named by `FDNAME=`.
+    FdStoreRemove,
+    /// `FDNAME=`: the name of the descriptors stored or removed.
+    FdName(String),
+    /// `FDPOLL=0`: keep them even when they hang up.
+    FdNoPoll,
 }
 
 /// A datagram with its sender.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct NotifyMessage {
     /// The sender as the kernel reports it; None if credentials were missing.
     pub pid: Option<Pid>,
     pub fields: Vec<NotifyField>,
+    /// Descriptors sent with it; closed when dropped unless stored.
+    pub fds: Vec<OwnedFd>,
 }
 
 /// Parses a datagram: newline-separated `KEY=VALUE` assignments; unknown keys
@@ -51,6 +63,10 @@ pub fn parse(datagram: &[u8]) -> Vec<NotifyField> {
                 ("WATCHDOG", "1") => NotifyField::Watchdog,
                 ("WATCHDOG", "trigger") => NotifyField::WatchdogTrigger,
                 ("WATCHDOG_USEC", v) => NotifyField::WatchdogUsec(v.parse().ok()?),
+                ("FDSTORE", "1") => NotifyField::FdStore,
+                ("FDSTOREREMOVE", "1") => NotifyField::FdStoreRemove,
+                ("FDNAME", v) => NotifyField::FdName(v.to_owned()),
+                ("FDPOLL", "0") => NotifyField::FdNoPoll,
                 _ => return None,
             })
         })
@@ -127,7 +143,9 @@ impl NotifySocket {
         // are cut, which at worst truncates a STATUS= text.
         let mut buf = [0u8; 4096];
         let mut iov = [IoSliceMut::new(&mut buf)];
-        let mut cmsg = nix::cmsg_space!(nix::sys::socket::UnixCredentials);
+        // SCM_MAX_FD: the kernel passes at most 253 descriptors at once.
+        let mut cmsg = nix::cmsg_space!(nix::sys::socket::UnixCredentials, [RawFd; 253]);
+        let mut fds = Vec::new();
         let (len, pid) = match recvmsg::<UnixAddr>(
             std::os::fd::AsRawFd::as_raw_fd(&self.socket),
             &mut iov,
@@ -135,14 +153,24 @@ impl NotifySocket {
             MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
         ) {
             Ok(msg) => {
-                let pid = msg.cmsgs().ok().and_then(|mut c| {
-                    c.find_map(|c| match c {
+                let mut pid = None;
+                for c in msg.cmsgs().into_iter().flatten() {
+                    match c {
                         ControlMessageOwned::ScmCredentials(cred) => {
-                            Some(Pid::from_raw(cred.pid()))
+                            pid = Some(Pid::from_raw(cred.pid()));
                         }
-                        _ => None,
-                    })
-                });
+                        ControlMessageOwned::ScmRights(raw) => {
+                            // SAFETY: the kernel just installed these
+                            // descriptors in this process; nothing else
+                            // owns them.
+                            fds.extend(
+                                raw.into_iter()
+                                    .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
                 (msg.bytes, pid)
             }
             Err(nix::errno::Errno::EAGAIN) => return Ok(None),
@@ -151,6 +179,7 @@ impl NotifySocket {
         Ok(Some(NotifyMessage {
             pid,
             fields: parse(&buf[..len]),
+            fds,
         }))
     }
 }
@@ -190,6 +219,15 @@ mod tests {
             ]
         );
         assert_eq!(parse(b"READY=0"), vec![]);
+        assert_eq!(
+            parse(b"FDSTORE=1\nFDNAME=conn\nFDPOLL=0\nFDSTOREREMOVE=1\nFDPOLL=1"),
+            vec![
+                NotifyField::FdStore,
+                NotifyField::FdName("conn".into()),
+                NotifyField::FdNoPoll,
+                NotifyField::FdStoreRemove,
+            ]
+        );
     }
 
     #[tokio::test]
@@ -218,5 +256,35 @@ mod tests {
             msg.fields,
             vec![NotifyField::Ready, NotifyField::Status("up".into())]
         );
+        assert!(msg.fds.is_empty());
+    }
+
+    #[tokio::test]
+    async fn receives_the_descriptors_sent_with_a_datagram() {
+        use nix::sys::socket::{sendmsg, ControlMessage};
+        use std::io::IoSlice;
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("notify");
+        let sock = NotifySocket::bind(&path).expect("bind");
+        let client = UnixDatagram::unbound().expect("socket");
+        let (r, w) = nix::unistd::pipe().expect("pipe");
+        let raw = [r.as_raw_fd(), w.as_raw_fd()];
+        let to = UnixAddr::new(&path).expect("address");
+        sendmsg(
+            client.as_raw_fd(),
+            &[IoSlice::new(b"FDSTORE=1\nFDNAME=pipe")],
+            &[ControlMessage::ScmRights(&raw)],
+            MsgFlags::empty(),
+            Some(&to),
+        )
+        .expect("sends");
+        let msg = sock.recv().await.expect("a datagram");
+        assert_eq!(msg.fds.len(), 2);
+        // The received copies are new descriptors of the same pipe.
+        nix::unistd::write(&msg.fds[1], b"x").expect("writes");
+        let mut b = [0u8; 1];
+        nix::unistd::read(&r, &mut b).expect("reads");
+        assert_eq!(&b, b"x");
     }
 }

@@ -525,6 +525,9 @@ pub struct RareServiceOptions {
     /// `Sockets=`: socket units whose descriptors the service gets besides
     /// those that name it (Wants= and After= on them are implied).
     pub sockets: Vec<UnitName>,
+    /// `FileDescriptorStoreMax=`: how many descriptors the service may keep
+    /// with the daemon (sd_notify's `FDSTORE=1`); 0 (the default): none.
+    pub file_descriptor_store_max: u32,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -547,6 +550,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     exec_context: None,
     restart_kill_signal: None,
     sockets: Vec::new(),
+    file_descriptor_store_max: 0,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order

@@ -144,6 +144,10 @@ pub fn apply_service(
                 }
             }
         }
+        "FileDescriptorStoreMax" => match value.trim().parse::<u32>() {
+            Ok(n) => s.rare_mut().file_descriptor_store_max = n,
+            Err(_) => cx.warn(ValueError::Number(value.to_owned())),
+        },
         "RestartKillSignal" => match parse_signal(value) {
             Ok(sig) => s.rare_mut().restart_kill_signal = Some(sig),
             Err(e) => cx.warn(e),

@@ -1087,7 +1087,10 @@ mod tests {
         );
         assert!(s.socket.pass_packet_info);
         assert_eq!(diags.len(), 1, "{diags:?}");
-        assert!(diags[0].starts_with("/units/n.socket:4: ListenNetlink=:"), "{diags:?}");
+        assert!(
+            diags[0].starts_with("/units/n.socket:4: ListenNetlink=:"),
+            "{diags:?}"
+        );
     }
 
     #[test]

@@ -300,6 +300,13 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
         p.add("MainPID", s.main_pid.map_or(0, |pid| pid.as_raw()));
         p.add("Result", s.result.as_str());
         p.add("NRestarts", s.n_restarts);
+        if let Some(u) = state.supervisor.unit(name) {
+            p.add(
+                "FileDescriptorStoreMax",
+                u.service.rare().file_descriptor_store_max,
+            );
+        }
+        p.add("NFileDescriptorStore", state.supervisor.fd_store_len(name));
         p.add("InvocationID", &s.invocation_id);
         p.add("StatusText", s.status_text.clone().unwrap_or_default());
         p.add("ExecMainPID", s.exec_main_pid.map_or(0, |pid| pid.as_raw()));
