@@ -430,8 +430,11 @@ impl ReadCx<'_> {
             "Service" => {
                 apply_service(&mut s.service, &mut s.flags, &mut cx, value)
                     // systemd still reads the legacy start-limit settings
-                    // in [Service].
-                    || (matches!(cx.key, "StartLimitInterval" | "StartLimitBurst")
+                    // and FailureAction= in [Service], as in [Unit].
+                    || (matches!(
+                        cx.key,
+                        "StartLimitInterval" | "StartLimitBurst" | "FailureAction"
+                    )
                         && apply_unit(&mut s.unit, &mut cx, value))
             }
             _ => false,
@@ -533,6 +536,19 @@ mod tests {
             (Some(s), diags) => (Arc::unwrap_or_clone(s).service, diags),
             (None, diags) => panic!("did not load: {diags:?}"),
         }
+    }
+
+    #[test]
+    fn failure_action_and_start_limits_in_service_are_the_unit_s() {
+        let text = "[Service]\nExecStart=/bin/true\nFailureAction=reboot\nStartLimitBurst=3\n";
+        let (unit, diags) = crate::unit::test_text::service("s.service", text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let unit = unit.expect("loads");
+        assert_eq!(
+            unit.unit.failure_action,
+            crate::unit::unit::EmergencyAction::Reboot
+        );
+        assert_eq!(unit.unit.start_limit_burst, Some(3));
     }
 
     #[test]
