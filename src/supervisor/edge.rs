@@ -13,6 +13,7 @@ use super::cgroup_devices;
 use super::cgroup_limits;
 use super::control_group::{self, ControlGroups};
 use super::environment;
+use super::terminal;
 use super::exec_chain;
 use super::input;
 use super::kill::{self, KillScope, ProcessSet};
@@ -317,6 +318,13 @@ impl Runtime for Edge<'_> {
             .filter(|p| p.connection)
             .and_then(|p| p.fds.first())
             .map(|f| &*f.fd);
+        // Before the terminal is opened for the command: a hangup revokes
+        // every descriptor open on it (see `terminal`).
+        let tty_actions = terminal::TtyActions::of(s.exec_context());
+        if tty_actions.any() && input::gets_terminal(kind) {
+            self.messages
+                .extend(terminal::apply(s.tty_path(), tty_actions));
+        }
         let stdin = input::open_with(s, kind, connection).map_err(|e| {
             self.messages
                 .push(format!("Failed to set up standard input: {e}"));

@@ -44,6 +44,7 @@ mod snapshot;
 pub mod socket_fds;
 mod spawn;
 mod state;
+mod terminal;
 mod user_namespace;
 
 // The supervisor's API beside `Supervisor`: the types its owner handles
@@ -849,12 +850,18 @@ impl Supervisor {
             });
             self.resources.ended.insert(name.to_owned(), usage);
         }
-        let released = s
+        let mut released = s
             .procs
             .run_environment
             .take()
             .map(|env| run_environment::release(&env, restarting))
             .unwrap_or_default();
+        // systemd's exec_context_revert_tty: the terminal again after the run.
+        let service = &s.machine.unit().service;
+        let tty_actions = terminal::TtyActions::of(service.exec_context());
+        if tty_actions.any() {
+            released.extend(terminal::apply(service.tty_path(), tty_actions));
+        }
         let cgroup = s.procs.cgroup.take();
         let v1 = std::mem::take(&mut s.procs.v1);
         s.procs = ProcessSet::default();
