@@ -499,6 +499,7 @@ fn check_service(
         };
     }
     fix_stdio(s);
+    private_devices_bounding(s);
     if s.exec_start.is_empty() && s.exec_stop.is_empty() && !success_action {
         fail("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.".into());
     } else if s.service_type != ServiceType::Oneshot && s.exec_start.is_empty() {
@@ -522,6 +523,19 @@ fn check_service(
     }
 }
 
+/// systemd's `unit_patch_contexts`: `PrivateDevices=yes` also takes
+/// CAP_MKNOD and CAP_SYS_RAWIO out of the bounding set (a service without
+/// devices must not make device nodes or do raw I/O either).
+fn private_devices_bounding(s: &mut ServiceSection) {
+    if !s.rare().sandbox.as_deref().is_some_and(|sb| sb.private_devices) {
+        return;
+    }
+    let c = s.exec_context_mut();
+    let all = caps::all().iter().fold(0u64, |m, c| m | c.bitmask());
+    let drop = caps::Capability::CAP_MKNOD.bitmask() | caps::Capability::CAP_SYS_RAWIO.bitmask();
+    c.capability_bounding_set = Some(c.capability_bounding_set.unwrap_or(all) & !drop);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,6 +547,20 @@ mod tests {
             (Some(s), diags) => (Arc::unwrap_or_clone(s).service, diags),
             (None, diags) => panic!("did not load: {diags:?}"),
         }
+    }
+
+    #[test]
+    fn private_devices_takes_mknod_and_rawio_from_the_bounding_set() {
+        let mknod = 1u64 << 27;
+        let rawio = 1u64 << 17;
+        let (s, _) = service("PrivateDevices=yes");
+        let set = s.exec_context().capability_bounding_set.expect("a set");
+        assert_eq!(set & (mknod | rawio), 0);
+        assert_ne!(set & (1 << 21), 0, "CAP_SYS_ADMIN stays");
+        let (s, _) = service("CapabilityBoundingSet=CAP_MKNOD CAP_NET_RAW\nPrivateDevices=yes");
+        assert_eq!(s.exec_context().capability_bounding_set, Some(1 << 13));
+        let (s, _) = service("PrivateDevices=no");
+        assert_eq!(s.exec_context().capability_bounding_set, None);
     }
 
     #[test]
