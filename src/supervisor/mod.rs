@@ -46,6 +46,7 @@ mod spawn;
 mod state;
 mod terminal;
 mod user_namespace;
+pub mod utmp;
 
 // The supervisor's API beside `Supervisor`: the types its owner handles
 // (states, results, jobs, log records, settings), the pure helpers the CLI
@@ -153,6 +154,9 @@ pub struct SupervisorConfig {
     /// The system daemon (not a user's): services get a private session
     /// keyring unless KeyringMode= says otherwise.
     pub system_manager: bool,
+    /// Where UtmpIdentifier= records go (the system's files unless the
+    /// daemon's `SUNDIAL_UTMP`/`SUNDIAL_WTMP` say otherwise).
+    pub utmp: utmp::UtmpFiles,
 }
 
 impl SupervisorConfig {
@@ -177,6 +181,7 @@ impl SupervisorConfig {
             exec_roots: exec_dirs::ExecRoots::system(std::path::Path::new("/")),
             passed_credentials: run_environment::passed_credentials(),
             system_manager: true,
+            utmp: utmp::UtmpFiles::system(),
         }
     }
 
