@@ -23,7 +23,7 @@ mod server_tests;
 pub use auth::{Peer, Policy};
 pub use client::{Client, ClientError};
 pub use protocol::{
-    EnablementRequest, ErrorCode, HistoryRequest, KillRequest, KillWhom, ListDependenciesRequest,
+    EnablementRequest, ErrorCode, HistoryRequest, IsolateRequest, KillRequest, KillWhom, ListDependenciesRequest,
     ListTimersRequest, ListUnitsRequest, LogsRequest, Request, ResetFailedRequest, Response,
     RunRequest, SetEnvironmentRequest, ShowRequest, StatusRequest, UnitsRequest,
     UnsetEnvironmentRequest, PROTOCOL_VERSION,
