@@ -752,6 +752,8 @@ mod tests {
         r#"{"version":1,"request":{"type":"reload","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"try-restart","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"reload-or-restart","units":["a.service"]}}"#,
+        // Added with isolate; the others are unchanged.
+        r#"{"version":1,"request":{"type":"isolate","unit":"rescue.target"}}"#,
         r#"{"version":1,"request":{"type":"kill","units":["a.service"],"signal":15,"whom":"main"}}"#,
         r#"{"version":1,"request":{"type":"status","units":["a.service"],"lines":5}}"#,
         r#"{"version":1,"request":{"type":"list-timers","all":true,"patterns":[]}}"#,

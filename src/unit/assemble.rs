@@ -429,9 +429,13 @@ impl ReadCx<'_> {
             "Path" => apply_path(&mut s.path, &mut cx, value),
             "Service" => {
                 apply_service(&mut s.service, &mut s.flags, &mut cx, value)
-                    // systemd still reads the legacy start-limit settings
-                    // in [Service].
-                    || (matches!(cx.key, "StartLimitInterval" | "StartLimitBurst")
+                    // systemd still reads the legacy start-limit and
+                    // failure-action settings in [Service] (moved to
+                    // [Unit] in systemd 229).
+                    || (matches!(
+                        cx.key,
+                        "StartLimitInterval" | "StartLimitBurst" | "FailureAction"
+                    )
                         && apply_unit(&mut s.unit, &mut cx, value))
             }
             _ => false,
@@ -547,6 +551,17 @@ mod tests {
             (Some(s), diags) => (Arc::unwrap_or_clone(s).service, diags),
             (None, diags) => panic!("did not load: {diags:?}"),
         }
+    }
+
+    #[test]
+    fn failure_action_in_the_service_section_is_the_units() {
+        let text = "[Service]\nExecStart=/bin/true\nFailureAction=exit\n";
+        let (unit, diags) = crate::unit::test_text::service("s.service", text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            unit.expect("loads").unit.failure_action,
+            crate::unit::EmergencyAction::Exit
+        );
     }
 
     #[test]
