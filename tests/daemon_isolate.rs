@@ -18,7 +18,10 @@ fn active(d: &Daemon, unit: &str) -> String {
 }
 
 fn states(d: &Daemon, units: &[&str]) -> Vec<String> {
-    units.iter().map(|u| format!("{u}={}", active(d, u))).collect()
+    units
+        .iter()
+        .map(|u| format!("{u}={}", active(d, u)))
+        .collect()
 }
 
 #[test]
@@ -43,7 +46,13 @@ fn isolate_keeps_the_units_pulled_in_and_ignoring_ones_and_stops_the_rest() {
         ],
     );
     d.start();
-    for u in ["plain.target", "web.service", "db.service", "keep.service", "tick.timer"] {
+    for u in [
+        "plain.target",
+        "web.service",
+        "db.service",
+        "keep.service",
+        "tick.timer",
+    ] {
         d.start_unit(u);
     }
     let all = [

@@ -57,13 +57,25 @@ fn a_user_mode_service_is_a_login_until_it_stops() {
     let dir = tempfile::tempdir().unwrap();
     let unit = "[Service]\nUtmpIdentifier=sd42\nUtmpMode=user\nTTYPath=/dev/pts/sundial-test\n\
                 StandardOutput=journal\nExecStart=/bin/sleep 60\n";
-    let d = daemon(dir.path(), &[("login.service", unit), ("plain.service", "[Service]\nExecStart=/bin/sleep 60\n")]);
+    let d = daemon(
+        dir.path(),
+        &[
+            ("login.service", unit),
+            ("plain.service", "[Service]\nExecStart=/bin/sleep 60\n"),
+        ],
+    );
     let (utmp, wtmp) = (dir.path().join("utmp"), dir.path().join("wtmp"));
     d.start_unit("plain.service");
-    assert!(!utmp.exists() && !wtmp.exists(), "a unit without UtmpIdentifier= writes nothing");
+    assert!(
+        !utmp.exists() && !wtmp.exists(),
+        "a unit without UtmpIdentifier= writes nothing"
+    );
 
     d.start_unit("login.service");
-    let pid: i32 = d.property(Some("login.service"), "MainPID").parse().unwrap();
+    let pid: i32 = d
+        .property(Some("login.service"), "MainPID")
+        .parse()
+        .unwrap();
     assert!(pid > 0);
     let u = records(&utmp);
     assert_eq!(u.len(), 1, "one entry per identifier");
@@ -80,7 +92,10 @@ fn a_user_mode_service_is_a_login_until_it_stops() {
     );
     if let Some(lines) = utmpdump(&utmp) {
         let want = format!("[7] [{pid:05}] [sd42] [{}", own_user_name());
-        assert!(lines.iter().any(|l| l.starts_with(&want)), "{want} in {lines:?}");
+        assert!(
+            lines.iter().any(|l| l.starts_with(&want)),
+            "{want} in {lines:?}"
+        );
     } else {
         eprintln!("utmpdump not installed: the records were read by sundial's reader only");
     }
@@ -96,14 +111,21 @@ fn a_user_mode_service_is_a_login_until_it_stops() {
         (u[0].ut_exit.e_termination, u[0].ut_exit.e_exit),
         (libc::CLD_KILLED as i16, libc::SIGTERM as i16)
     );
-    assert_eq!(text(&u[0].ut_user), "", "systemd clears the user of a dead entry");
+    assert_eq!(
+        text(&u[0].ut_user),
+        "",
+        "systemd clears the user of a dead entry"
+    );
     let w = records(&wtmp);
     assert_eq!(w.len(), 4);
     assert_eq!(w[3].ut_type, libc::DEAD_PROCESS);
     assert_ne!(w[3].ut_tv.tv_sec, 0, "wtmp's end has its time");
     if let Some(lines) = utmpdump(&wtmp) {
         assert_eq!(lines.len(), 4, "{lines:?}");
-        assert!(lines[3].starts_with(&format!("[8] [{pid:05}] [sd42]")), "{lines:?}");
+        assert!(
+            lines[3].starts_with(&format!("[8] [{pid:05}] [sd42]")),
+            "{lines:?}"
+        );
     }
 }
 
@@ -115,7 +137,9 @@ fn init_mode_writes_one_record_per_command_and_ends_each() {
     let _ = d.call(sundial::ipc::Request::Start(sundial::ipc::UnitsRequest {
         units: vec!["init.service".into()],
     }));
-    assert!(wait_for(Duration::from_secs(10), || !d.finished("init.service").is_empty()));
+    assert!(wait_for(Duration::from_secs(10), || !d
+        .finished("init.service")
+        .is_empty()));
     let w = records(&dir.path().join("wtmp"));
     let seen: Vec<_> = w.iter().map(|r| (r.ut_type, r.ut_exit.e_exit)).collect();
     // Each command: its INIT_PROCESS record, then its end.

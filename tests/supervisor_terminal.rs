@@ -28,7 +28,11 @@ fn pty() -> (File, File, PathBuf) {
         assert_eq!(libc::unlockpt(fd), 0, "unlockpt");
         let name = libc::ptsname(fd);
         assert!(!name.is_null(), "ptsname");
-        let path = PathBuf::from(std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned());
+        let path = PathBuf::from(
+            std::ffi::CStr::from_ptr(name)
+                .to_string_lossy()
+                .into_owned(),
+        );
         let slave = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -38,7 +42,6 @@ fn pty() -> (File, File, PathBuf) {
         (File::from(master), slave, path)
     }
 }
-
 
 fn termios(f: &File) -> libc::termios {
     // SAFETY: plain data filled by tcgetattr on a descriptor `f` owns.
@@ -100,7 +103,12 @@ async fn run(h: &mut Harness, name: &str, body: &str) {
         })
         .await;
     assert!(done, "{name} did not finish: {:?}", h.sup.status(name));
-    assert_eq!(h.sub(name), SubState::Dead, "{:?}", h.sink.messages_of(name));
+    assert_eq!(
+        h.sub(name),
+        SubState::Dead,
+        "{:?}",
+        h.sink.messages_of(name)
+    );
 }
 
 /// Waits until `name` has captured `n` lines (they arrive after the exit).
@@ -171,7 +179,9 @@ async fn tty_vhangup_hangs_up_the_previous_holders_but_not_the_command() {
     assert!(slave.write_all(b"x").is_ok(), "without TTYVHangup=");
     run(&mut h, "hangup.service", &unit("yes")).await;
     assert_eq!(lines(&mut h, "hangup.service", 1).await, ["stdin-works"]);
-    let e = slave.write_all(b"x").expect_err("the test's descriptor is hung up");
+    let e = slave
+        .write_all(b"x")
+        .expect_err("the test's descriptor is hung up");
     assert_eq!(e.raw_os_error(), Some(libc::EIO), "{e}");
 }
 

@@ -13,8 +13,6 @@ use super::cgroup_devices;
 use super::cgroup_limits;
 use super::control_group::{self, ControlGroups};
 use super::environment;
-use super::terminal;
-use super::utmp;
 use super::exec_chain;
 use super::input;
 use super::kill::{self, KillScope, ProcessSet};
@@ -23,7 +21,9 @@ use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
 use super::run_environment;
 use super::spawn::{self, exit_code, Credentials};
+use super::terminal;
 use super::user_namespace;
+use super::utmp;
 use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
 

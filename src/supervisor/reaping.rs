@@ -184,7 +184,14 @@ impl Supervisor {
         let Some(s) = self.services.get(name) else {
             return;
         };
-        let Some(id) = s.machine.unit().service.exec_context().utmp_identifier.clone() else {
+        let Some(id) = s
+            .machine
+            .unit()
+            .service
+            .exec_context()
+            .utmp_identifier
+            .clone()
+        else {
             return;
         };
         if let Err(e) = super::utmp::write_dead(&self.config.utmp, &id, pid.as_raw(), exit) {

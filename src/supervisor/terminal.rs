@@ -119,7 +119,10 @@ fn ioctl_int(fd: &OwnedFd, request: libc::Ioctl, arg: libc::c_int) -> io::Result
 fn reset(fd: &OwnedFd) -> io::Result<()> {
     // SAFETY: isatty on a descriptor we own.
     if unsafe { libc::isatty(fd.as_raw_fd()) } != 1 {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a terminal"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a terminal",
+        ));
     }
     // Each of these fails on what is not a virtual console; systemd goes on.
     let _ = ioctl_none(fd, libc::TIOCNXCL);
@@ -155,12 +158,8 @@ fn keyboard_mode() -> libc::c_int {
 /// The line settings of systemd's `reset_terminal_fd`: only what matters to
 /// software; the hardware settings (speed, parity) are left as they are.
 pub fn sane(mut t: libc::termios) -> libc::termios {
-    t.c_iflag &= !(libc::IGNBRK
-        | libc::BRKINT
-        | libc::ISTRIP
-        | libc::INLCR
-        | libc::IGNCR
-        | libc::IUCLC);
+    t.c_iflag &=
+        !(libc::IGNBRK | libc::BRKINT | libc::ISTRIP | libc::INLCR | libc::IGNCR | libc::IUCLC);
     t.c_iflag |= libc::ICRNL | libc::IMAXBEL | libc::IUTF8;
     t.c_oflag |= libc::ONLCR;
     t.c_cflag |= libc::CREAD;
@@ -258,7 +257,13 @@ mod tests {
     fn only_numbered_consoles_are_virtual_consoles() {
         assert_eq!(vt_number(Path::new("/dev/tty1")), Some(1));
         assert_eq!(vt_number(Path::new("/dev/tty63")), Some(63));
-        for p in ["/dev/tty0", "/dev/tty", "/dev/ttyS0", "/dev/pts/3", "/dev/console"] {
+        for p in [
+            "/dev/tty0",
+            "/dev/tty",
+            "/dev/ttyS0",
+            "/dev/pts/3",
+            "/dev/console",
+        ] {
             assert_eq!(vt_number(Path::new(p)), None, "{p}");
         }
     }

@@ -203,10 +203,7 @@ fn put(path: &Path, r: &Record) -> io::Result<()> {
     let at = bytes
         .chunks_exact(RECORD_SIZE)
         .position(|c| {
-            same_process_entry(
-                &from_bytes(c.try_into().expect("whole records")),
-                &r.ut_id,
-            )
+            same_process_entry(&from_bytes(c.try_into().expect("whole records")), &r.ut_id)
         })
         .map_or(bytes.len() - bytes.len() % RECORD_SIZE, |i| i * RECORD_SIZE);
     file.seek(SeekFrom::Start(at as u64))?;
@@ -291,7 +288,10 @@ mod tests {
         assert_eq!(text(&r[0].ut_user), "");
         assert_eq!(text(&r[2].ut_user), "alice");
         assert_eq!(text(&r[2].ut_line), "tty1");
-        assert_eq!((r[0].ut_tv.tv_sec, r[0].ut_tv.tv_usec), (1_700_000_000, 250_000));
+        assert_eq!(
+            (r[0].ut_tv.tv_sec, r[0].ut_tv.tv_usec),
+            (1_700_000_000, 250_000)
+        );
         let init = start_records(
             &Start {
                 mode: UtmpMode::Init,
@@ -323,9 +323,13 @@ mod tests {
         };
         let found = *start_records(&s, SystemTime::now()).last().expect("three");
         assert!(dead_records(&found, 8, ProcessExit::Exited(0), SystemTime::now()).is_none());
-        let (u, w) =
-            dead_records(&found, 7, ProcessExit::Killed(Signal::TERM), SystemTime::now())
-                .expect("its own");
+        let (u, w) = dead_records(
+            &found,
+            7,
+            ProcessExit::Killed(Signal::TERM),
+            SystemTime::now(),
+        )
+        .expect("its own");
         assert_eq!(u.ut_type, libc::DEAD_PROCESS);
         assert_eq!(
             (u.ut_exit.e_termination, u.ut_exit.e_exit),

@@ -531,7 +531,12 @@ fn check_service(
 /// CAP_MKNOD and CAP_SYS_RAWIO out of the bounding set (a service without
 /// devices must not make device nodes or do raw I/O either).
 fn private_devices_bounding(s: &mut ServiceSection) {
-    if !s.rare().sandbox.as_deref().is_some_and(|sb| sb.private_devices) {
+    if !s
+        .rare()
+        .sandbox
+        .as_deref()
+        .is_some_and(|sb| sb.private_devices)
+    {
         return;
     }
     let c = s.exec_context_mut();

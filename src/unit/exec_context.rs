@@ -916,7 +916,10 @@ mod tests {
         assert_eq!(c.utmp_mode, UtmpMode::Init);
         assert!(!c.touches_tty());
         assert_eq!(diags.len(), 2, "{diags:?}");
-        assert!(diags[0].contains("UtmpMode=") && diags[0].contains("bogus"), "{diags:?}");
+        assert!(
+            diags[0].contains("UtmpMode=") && diags[0].contains("bogus"),
+            "{diags:?}"
+        );
     }
 
     #[test]

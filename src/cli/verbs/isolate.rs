@@ -54,7 +54,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Response::Error { code, message } => {
             let sundial = args.connection.command(&SocketEnv::from_process());
-            eprint!("{}", job_failure(&sundial, "isolate", &[unit], code, &message));
+            eprint!(
+                "{}",
+                job_failure(&sundial, "isolate", &[unit], code, &message)
+            );
             Ok(ExitCode::from(job_exit_code(code)))
         }
         other => Err(unexpected("isolate", &other)),
@@ -68,8 +71,14 @@ mod tests {
     #[test]
     fn a_bare_name_is_a_target() {
         assert_eq!(unit_to_isolate("rescue").expect("a name"), "rescue.target");
-        assert_eq!(unit_to_isolate("web.service").expect("a name"), "web.service");
-        assert_eq!(unit_to_isolate("multi-user.target").expect("a name"), "multi-user.target");
+        assert_eq!(
+            unit_to_isolate("web.service").expect("a name"),
+            "web.service"
+        );
+        assert_eq!(
+            unit_to_isolate("multi-user.target").expect("a name"),
+            "multi-user.target"
+        );
         assert!(unit_to_isolate("").is_err());
     }
 }

@@ -69,7 +69,11 @@ fn runs(name: &str) -> bool {
     crate::unit::UnitName::parse(name).is_ok_and(|n| {
         matches!(
             n.unit_type(),
-            UnitType::Service | UnitType::Timer | UnitType::Socket | UnitType::Path | UnitType::Target
+            UnitType::Service
+                | UnitType::Timer
+                | UnitType::Socket
+                | UnitType::Path
+                | UnitType::Target
         )
     })
 }
@@ -119,7 +123,11 @@ pub fn handle(state: &mut State, unit: &str, peer: &Peer, reply: oneshot::Sender
             active.push((n, ignores));
         }
     }
-    let plan = plan(&name, |n| state.units.get(n).map(|u| u.unit_section()), active);
+    let plan = plan(
+        &name,
+        |n| state.units.get(n).map(|u| u.unit_section()),
+        active,
+    );
     let by = Activation::Command {
         uid: Some(peer.uid),
     };
@@ -174,7 +182,10 @@ mod tests {
                 "rescue.target",
                 section(&[("requires", "shell.service"), ("wants", "log.socket")]),
             ),
-            ("shell.service", section(&[("binds_to", "tty.path"), ("after", "web.service")])),
+            (
+                "shell.service",
+                section(&[("binds_to", "tty.path"), ("after", "web.service")]),
+            ),
             ("log.socket", section(&[("requisite", "base.target")])),
         ];
         let lookup = |n: &str| units.iter().find(|(u, _)| *u == n).map(|(_, s)| s);

@@ -346,10 +346,10 @@ fn start_target(state: &mut State, name: &str) {
             }
             // A target it pulls in starts too (once: a cycle ends at a
             // target already active).
-            Ok(UnitType::Target) if !state.active_targets.contains(&w) => {
-                if state.units.get(&w).is_some() {
-                    start_target(state, &w);
-                }
+            Ok(UnitType::Target)
+                if !state.active_targets.contains(&w) && state.units.get(&w).is_some() =>
+            {
+                start_target(state, &w);
             }
             Ok(UnitType::Service) => {
                 state.start_pulled_sockets(&w);

@@ -20,9 +20,9 @@ mod sliced;
 mod status;
 
 use crate::ipc::{
-    EnablementRequest, HistoryRequest, IsolateRequest, KillRequest, ListDependenciesRequest, ListTimersRequest,
-    ListUnitsRequest, ResetFailedRequest, SetEnvironmentRequest, ShowRequest, StatusRequest,
-    UnitsRequest, UnsetEnvironmentRequest,
+    EnablementRequest, HistoryRequest, IsolateRequest, KillRequest, ListDependenciesRequest,
+    ListTimersRequest, ListUnitsRequest, ResetFailedRequest, SetEnvironmentRequest, ShowRequest,
+    StatusRequest, UnitsRequest, UnsetEnvironmentRequest,
 };
 use tokio::sync::oneshot;
 
