@@ -14,7 +14,7 @@
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -60,11 +60,26 @@ impl TtyActions {
 /// Carries out `actions` on the terminal at `path`, in systemd's order:
 /// hang up, reset, deallocate. Returns what failed, for the debug log.
 pub fn apply(path: &Path, actions: TtyActions) -> Vec<String> {
+    apply_beside(path, actions, &[libc::STDOUT_FILENO, libc::STDERR_FILENO])
+}
+
+/// [`apply`], where `own` are the daemon's own descriptors that must not be
+/// hung up (its standard output and error).
+fn apply_beside(path: &Path, actions: TtyActions, own: &[RawFd]) -> Vec<String> {
     let mut problems = Vec::new();
     if actions.vhangup || actions.reset {
         match open(path) {
             Ok(fd) => {
-                if actions.vhangup {
+                // Diverges: systemd (PID 1) reopens the console for each
+                // log line; a daemon logging to this very terminal
+                // (`--log-stdout` on a container's console) would lose its
+                // output to the hangup.
+                if actions.vhangup && own.iter().any(|o| same_terminal(&fd, *o)) {
+                    problems.push(format!(
+                        "Not hanging up {}: the daemon writes its own output to it",
+                        path.display()
+                    ));
+                } else if actions.vhangup {
                     if let Err(e) = ioctl_none(&fd, libc::TIOCVHANGUP) {
                         problems.push(format!("Failed to hang up {}: {e}", path.display()));
                     }
@@ -84,6 +99,18 @@ pub fn apply(path: &Path, actions: TtyActions) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Whether the descriptor `other` is open on the same terminal device as `fd`.
+fn same_terminal(fd: &OwnedFd, other: RawFd) -> bool {
+    let rdev = |raw: RawFd| {
+        // SAFETY: plain data, filled by fstat below.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat fills a stat we own; a closed descriptor fails.
+        let ok = unsafe { libc::fstat(raw, &mut st) } == 0;
+        (ok && st.st_mode & libc::S_IFMT == libc::S_IFCHR).then_some(st.st_rdev)
+    };
+    rdev(fd.as_raw_fd()).is_some_and(|r| rdev(other) == Some(r))
 }
 
 /// Opens the terminal without making it the daemon's controlling terminal
@@ -266,6 +293,36 @@ mod tests {
         ] {
             assert_eq!(vt_number(Path::new(p)), None, "{p}");
         }
+    }
+
+    #[test]
+    fn the_daemons_own_output_terminal_is_not_hung_up() {
+        // SAFETY: plain calls on a descriptor the test owns; ptsname's
+        // buffer is copied at once.
+        let (master, path) = unsafe {
+            let fd = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+            assert!(fd >= 0 && libc::grantpt(fd) == 0 && libc::unlockpt(fd) == 0);
+            let name = std::ffi::CStr::from_ptr(libc::ptsname(fd));
+            (
+                <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd),
+                std::path::PathBuf::from(name.to_string_lossy().into_owned()),
+            )
+        };
+        let output = open(&path).expect("the slave");
+        let hangup = TtyActions {
+            vhangup: true,
+            ..TtyActions::default()
+        };
+        let problems = apply_beside(&path, hangup, &[output.as_raw_fd()]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("own output"), "{problems:?}");
+        // Not hung up: the daemon's descriptor still writes.
+        let mut out = std::fs::File::from(output);
+        out.write_all(b"x").expect("still writable");
+        assert!(
+            !same_terminal(&master, out.as_raw_fd()),
+            "master and slave differ"
+        );
     }
 
     #[test]
