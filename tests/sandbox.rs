@@ -410,6 +410,43 @@ fn private_devices_binds_and_temporary_file_systems() {
     assert!(scratch.join("hidden").exists());
 }
 
+/// The `CapBnd:` mask of /proc/self/status text.
+fn cap_bnd(status: &str) -> u64 {
+    let hex = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:"))
+        .unwrap()
+        .trim();
+    u64::from_str_radix(hex, 16).unwrap()
+}
+
+#[test]
+fn private_devices_drops_mknod_and_rawio_from_the_bounding_set() {
+    if skip_unless_root("PrivateDevices=") {
+        return;
+    }
+    const MKNOD: u64 = 1 << 27;
+    const RAWIO: u64 = 1 << 17;
+    const SYS_ADMIN: u64 = 1 << 21;
+    let own = cap_bnd(&std::fs::read_to_string("/proc/self/status").unwrap());
+    if own & (MKNOD | RAWIO) != MKNOD | RAWIO {
+        eprintln!("skipped: this process's bounding set lacks CAP_MKNOD or CAP_SYS_RAWIO already");
+        return;
+    }
+    let dir = test_dir();
+    let body = |private: &str| {
+        format!("PrivateDevices={private}\nExecStart=/bin/grep CapBnd: /proc/self/status")
+    };
+    let (lines, result) = run(dir.path(), "caps.service", &body("yes"));
+    assert!(result.contains("Success"), "{result}");
+    let set = cap_bnd(&lines.join("\n"));
+    assert_eq!(set & (MKNOD | RAWIO), 0, "{set:x}");
+    assert_ne!(set & SYS_ADMIN, 0, "only the two go: {set:x}");
+    let (lines, _) = run(dir.path(), "nocaps.service", &body("no"));
+    let set = cap_bnd(&lines.join("\n"));
+    assert_eq!(set & (MKNOD | RAWIO), MKNOD | RAWIO, "{set:x}");
+}
+
 #[test]
 fn kernel_tunables_and_control_groups_are_read_only_mounts() {
     if skip_unless_root("ProtectKernelTunables=") {

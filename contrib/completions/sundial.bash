@@ -64,6 +64,9 @@ _sundial() {
             sundial,is-failed)
                 cmd="sundial__subcmd__is__subcmd__failed"
                 ;;
+            sundial,isolate)
+                cmd="sundial__subcmd__isolate"
+                ;;
             sundial,kill)
                 cmd="sundial__subcmd__kill"
                 ;;
@@ -197,7 +200,7 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat security simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart kill status list-timers list-paths list-units list-sockets list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat security simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart isolate kill status list-timers list-paths list-units list-sockets list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -904,6 +907,24 @@ _sundial() {
             ;;
         sundial__subcmd__is__subcmd__failed)
             opts="-q -h -V --quiet --user --system --socket --no-pager --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__isolate)
+            opts="-h -V --user --system --socket --no-pager --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -46,6 +46,7 @@ complete -c sundial -n "__fish_sundial_needs_command" -f -a "restart" -d 'Stop a
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "reload" -d 'Ask running units to reload their configuration (ExecReload=)'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "try-restart" -d 'Restart units that are running; leave the others alone'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "reload-or-restart" -d 'Reload units that support it, restart the others (start them if they are not running)'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "isolate" -d 'Start a unit and its dependencies and stop all other units'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "kill" -d 'Send a signal to the processes of units'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "status" -d 'Show the state of units, with their last log lines'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "list-timers" -d 'List timers: when they elapse next, when they last did, and how that run ended'
@@ -326,6 +327,12 @@ complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -l sy
 complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
 complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand reload-or-restart" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand isolate" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand isolate" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand isolate" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand isolate" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
+complete -c sundial -n "__fish_sundial_using_subcommand isolate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand isolate" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand kill" -s s -l signal -d 'The signal: a name (`TERM`, `SIGHUP`, `RTMIN+1`) or a number' -r
 complete -c sundial -n "__fish_sundial_using_subcommand kill" -l kill-whom -l kill-who -d 'Which processes: the main process, the control process (ExecStartPre= ...), or all' -r
 complete -c sundial -n "__fish_sundial_using_subcommand kill" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F

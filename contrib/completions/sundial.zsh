@@ -500,6 +500,19 @@ _arguments "${_arguments_options[@]}" : \
 '*::units -- Units (a name without suffix means NAME.service):_default' \
 && ret=0
 ;;
+(isolate)
+_arguments "${_arguments_options[@]}" : \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':unit -- The unit (a name without suffix means NAME.target):_default' \
+&& ret=0
+;;
 (kill)
 _arguments "${_arguments_options[@]}" : \
 '-s+[The signal\: a name (\`TERM\`, \`SIGHUP\`, \`RTMIN+1\`) or a number]:SIGNAL:_default' \
@@ -1072,6 +1085,7 @@ _sundial_commands() {
 'reload:Ask running units to reload their configuration (ExecReload=)' \
 'try-restart:Restart units that are running; leave the others alone' \
 'reload-or-restart:Reload units that support it, restart the others (start them if they are not running)' \
+'isolate:Start a unit and its dependencies and stop all other units' \
 'kill:Send a signal to the processes of units' \
 'status:Show the state of units, with their last log lines' \
 'list-timers:List timers\: when they elapse next, when they last did, and how that run ended' \
@@ -1263,6 +1277,11 @@ _sundial__subcmd__is-enabled_commands() {
 _sundial__subcmd__is-failed_commands() {
     local commands; commands=()
     _describe -t commands 'sundial is-failed commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__isolate_commands] )) ||
+_sundial__subcmd__isolate_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial isolate commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__kill_commands] )) ||
 _sundial__subcmd__kill_commands() {

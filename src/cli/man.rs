@@ -339,6 +339,11 @@ fn main_sections(roff: &mut Roff) {
              credentials (PREFIX/run/credentials), for tests and images built in a tree.",
         ),
         (
+            "SUNDIAL_UTMP, SUNDIAL_WTMP",
+            "The utmp and wtmp files the daemon writes the records of UtmpIdentifier= \
+             to (absolute paths; /var/run/utmp and /var/log/wtmp otherwise).",
+        ),
+        (
             "CREDENTIALS_DIRECTORY",
             "The daemon's own credentials, which LoadCredential=ID and ImportCredential= \
              pass on to services.",

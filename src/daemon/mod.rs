@@ -628,6 +628,18 @@ fn supervisor(
         paths.socket.display().to_string(),
     ));
     supervisor_config.exec_roots = exec_roots(paths, env);
+    // UtmpIdentifier= records: the system's files, or those the
+    // environment names (tests, images built in a tree).
+    let system = crate::supervisor::utmp::UtmpFiles::system();
+    let named = |var: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    supervisor_config.utmp = crate::supervisor::utmp::UtmpFiles {
+        utmp: named(UTMP_ENV).unwrap_or(system.utmp),
+        wtmp: named(WTMP_ENV).unwrap_or(system.wtmp),
+    };
     if paths.scope == Scope::User {
         // systemd (unit_patch_contexts): a user manager's services start in
         // its home, "missing ok".
@@ -642,6 +654,12 @@ fn supervisor(
     report(supervisor.process_tracking());
     Ok((supervisor, sink_rx))
 }
+
+/// The variables that name the utmp and wtmp files UtmpIdentifier= writes
+/// to (absolute paths; the system's /var/run/utmp and /var/log/wtmp
+/// otherwise).
+pub const UTMP_ENV: &str = "SUNDIAL_UTMP";
+pub const WTMP_ENV: &str = "SUNDIAL_WTMP";
 
 /// The variable that moves the system manager's directory roots (`/run`,
 /// `/var/lib`, `/var/cache`, `/var/log`, `/etc`) under another directory,

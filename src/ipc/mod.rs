@@ -23,9 +23,9 @@ mod server_tests;
 pub use auth::{Peer, Policy};
 pub use client::{Client, ClientError};
 pub use protocol::{
-    EnablementRequest, ErrorCode, HistoryRequest, KillRequest, KillWhom, ListDependenciesRequest,
-    ListTimersRequest, ListUnitsRequest, LogsRequest, Request, ResetFailedRequest, Response,
-    RunRequest, SetEnvironmentRequest, ShowRequest, StatusRequest, UnitsRequest,
-    UnsetEnvironmentRequest, PROTOCOL_VERSION,
+    EnablementRequest, ErrorCode, HistoryRequest, IsolateRequest, KillRequest, KillWhom,
+    ListDependenciesRequest, ListTimersRequest, ListUnitsRequest, LogsRequest, Request,
+    ResetFailedRequest, Response, RunRequest, SetEnvironmentRequest, ShowRequest, StatusRequest,
+    UnitsRequest, UnsetEnvironmentRequest, PROTOCOL_VERSION,
 };
 pub use server::{BindError, Incoming, Reply, Server, ServerConfig, SocketFile};

@@ -72,6 +72,9 @@ pub enum Request {
     TryRestart(UnitsRequest),
     /// `reload-or-restart UNIT...`
     ReloadOrRestart(UnitsRequest),
+    /// `isolate UNIT`: start the unit and what it pulls in, stop every other
+    /// active unit (systemctl isolate).
+    Isolate(IsolateRequest),
     /// `kill --signal=N [--kill-whom=W] UNIT...`
     Kill(KillRequest),
     /// `status [UNIT...]`; `lines` = `-n`, the number of log lines shown.
@@ -133,6 +136,13 @@ pub enum Request {
 #[serde(deny_unknown_fields)]
 pub struct UnitsRequest {
     pub units: Vec<String>,
+}
+
+/// `isolate UNIT`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IsolateRequest {
+    pub unit: String,
 }
 
 /// `kill --signal=N [--kill-whom=W] UNIT...`
@@ -313,6 +323,7 @@ impl Request {
         "reload",
         "try-restart",
         "reload-or-restart",
+        "isolate",
         "kill",
         "status",
         "list-timers",
@@ -362,6 +373,7 @@ impl Request {
             | Request::Reload(UnitsRequest { .. })
             | Request::TryRestart(UnitsRequest { .. })
             | Request::ReloadOrRestart(UnitsRequest { .. })
+            | Request::Isolate(IsolateRequest { .. })
             | Request::Kill(KillRequest { .. })
             | Request::Enable(EnablementRequest { .. })
             | Request::Disable(EnablementRequest { .. })
@@ -563,6 +575,9 @@ mod tests {
             Request::Reload(UnitsRequest { units: units() }),
             Request::TryRestart(UnitsRequest { units: units() }),
             Request::ReloadOrRestart(UnitsRequest { units: units() }),
+            Request::Isolate(IsolateRequest {
+                unit: "rescue.target".into(),
+            }),
             Request::Kill(KillRequest {
                 units: units(),
                 signal: 15,
@@ -737,6 +752,8 @@ mod tests {
         r#"{"version":1,"request":{"type":"reload","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"try-restart","units":["a.service"]}}"#,
         r#"{"version":1,"request":{"type":"reload-or-restart","units":["a.service"]}}"#,
+        // Added with isolate; the others are unchanged.
+        r#"{"version":1,"request":{"type":"isolate","unit":"rescue.target"}}"#,
         r#"{"version":1,"request":{"type":"kill","units":["a.service"],"signal":15,"whom":"main"}}"#,
         r#"{"version":1,"request":{"type":"status","units":["a.service"],"lines":5}}"#,
         r#"{"version":1,"request":{"type":"list-timers","all":true,"patterns":[]}}"#,

@@ -21,7 +21,9 @@ use super::output::{Capture, CaptureTag, OutputTx};
 use super::procs::{self, Claims};
 use super::run_environment;
 use super::spawn::{self, exit_code, Credentials};
+use super::terminal;
 use super::user_namespace;
+use super::utmp;
 use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
 
@@ -317,6 +319,13 @@ impl Runtime for Edge<'_> {
             .filter(|p| p.connection)
             .and_then(|p| p.fds.first())
             .map(|f| &*f.fd);
+        // Before the terminal is opened for the command: a hangup revokes
+        // every descriptor open on it (see `terminal`).
+        let tty_actions = terminal::TtyActions::of(s.exec_context());
+        if tty_actions.any() && input::gets_terminal(kind) {
+            self.messages
+                .extend(terminal::apply(s.tty_path(), tty_actions));
+        }
         let stdin = input::open_with(s, kind, connection).map_err(|e| {
             self.messages
                 .push(format!("Failed to set up standard input: {e}"));
@@ -384,6 +393,7 @@ impl Runtime for Edge<'_> {
                     self.procs.since = procs::stat(pid).map(|p| p.start);
                 }
                 watch_exec_report(read, unit.name.as_str(), pid, self.exec_tx);
+                self.utmp_start(&unit.service, pid);
                 Ok(pid)
             }
             Err(failure) => {
@@ -447,6 +457,38 @@ impl Runtime for Edge<'_> {
 }
 
 impl Edge<'_> {
+    /// UtmpIdentifier=: the records of a process's start (systemd writes
+    /// them in the child, before exec; a failure is only logged).
+    fn utmp_start(&mut self, s: &crate::unit::ServiceSection, pid: Pid) {
+        let c = s.exec_context();
+        let Some(id) = &c.utmp_identifier else {
+            return;
+        };
+        let line = s.tty_path.as_deref().map(|p| {
+            let p = p.to_string_lossy().into_owned();
+            p.strip_prefix("/dev/").map(str::to_owned).unwrap_or(p)
+        });
+        let user = s.user.clone().unwrap_or_else(|| {
+            User::from_uid(nix::unistd::geteuid())
+                .ok()
+                .flatten()
+                .map_or_else(|| "root".to_owned(), |u| u.name)
+        });
+        let start = utmp::Start {
+            id,
+            pid: pid.as_raw(),
+            line: line.as_deref(),
+            mode: c.utmp_mode,
+            user: &user,
+        };
+        if let Err(e) = utmp::write_start(&self.config.utmp, &start) {
+            self.messages.push(format!(
+                "Failed to write utmp record to {}: {e}",
+                self.config.utmp.utmp.display()
+            ));
+        }
+    }
+
     /// The credentials of a `DynamicUser=` service: a uid of its own from
     /// the dynamic range, its group the same number.
     fn dynamic_user(&mut self, unit: &crate::unit::ServiceUnit) -> Result<ResolvedUser, i32> {

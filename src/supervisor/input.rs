@@ -71,7 +71,7 @@ impl InputError {
 }
 
 /// Whether `kind` commands get the terminal (systemd's EXEC_APPLY_TTY_STDIN).
-fn gets_terminal(kind: ExecKind) -> bool {
+pub(super) fn gets_terminal(kind: ExecKind) -> bool {
     matches!(
         kind,
         ExecKind::Condition | ExecKind::StartPre | ExecKind::Start | ExecKind::StopPost

@@ -45,7 +45,9 @@ mod snapshot;
 pub mod socket_fds;
 mod spawn;
 mod state;
+mod terminal;
 mod user_namespace;
+pub mod utmp;
 
 // The supervisor's API beside `Supervisor`: the types its owner handles
 // (states, results, jobs, log records, settings), the pure helpers the CLI
@@ -153,6 +155,9 @@ pub struct SupervisorConfig {
     /// The system daemon (not a user's): services get a private session
     /// keyring unless KeyringMode= says otherwise.
     pub system_manager: bool,
+    /// Where UtmpIdentifier= records go (the system's files unless the
+    /// daemon's `SUNDIAL_UTMP`/`SUNDIAL_WTMP` say otherwise).
+    pub utmp: utmp::UtmpFiles,
 }
 
 impl SupervisorConfig {
@@ -177,6 +182,7 @@ impl SupervisorConfig {
             exec_roots: exec_dirs::ExecRoots::system(std::path::Path::new("/")),
             passed_credentials: run_environment::passed_credentials(),
             system_manager: true,
+            utmp: utmp::UtmpFiles::system(),
         }
     }
 
@@ -882,12 +888,18 @@ impl Supervisor {
             });
             self.resources.ended.insert(name.to_owned(), usage);
         }
-        let released = s
+        let mut released = s
             .procs
             .run_environment
             .take()
             .map(|env| run_environment::release(&env, restarting))
             .unwrap_or_default();
+        // systemd's exec_context_revert_tty: the terminal again after the run.
+        let service = &s.machine.unit().service;
+        let tty_actions = terminal::TtyActions::of(service.exec_context());
+        if tty_actions.any() {
+            released.extend(terminal::apply(service.tty_path(), tty_actions));
+        }
         let cgroup = s.procs.cgroup.take();
         let v1 = std::mem::take(&mut s.procs.v1);
         s.procs = ProcessSet::default();

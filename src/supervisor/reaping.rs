@@ -177,6 +177,32 @@ impl Supervisor {
         });
     }
 
+    /// UtmpIdentifier=: the DEAD_PROCESS record of a process of `name`
+    /// (written only over the entry of that very process, as systemd's
+    /// `utmp_put_dead_process` does; a failure is only logged).
+    fn utmp_dead(&mut self, name: &str, pid: Pid, exit: ProcessExit) {
+        let Some(s) = self.services.get(name) else {
+            return;
+        };
+        let Some(id) = s
+            .machine
+            .unit()
+            .service
+            .exec_context()
+            .utmp_identifier
+            .clone()
+        else {
+            return;
+        };
+        if let Err(e) = super::utmp::write_dead(&self.config.utmp, &id, pid.as_raw(), exit) {
+            let message = format!(
+                "Failed to write utmp record to {}: {e}",
+                self.config.utmp.utmp.display()
+            );
+            self.log_manager(name, message);
+        }
+    }
+
     /// What tells whose an inherited process is. Looked up in
     /// [`ownership::judge`]'s order, and no further than the first that
     /// tells: each costs a read in /proc.
@@ -282,6 +308,7 @@ impl Supervisor {
                     );
                     self.with_machine(&name, |m, rt| m.oom_killed(now, rt));
                 }
+                self.utmp_dead(&name, pid, exit);
                 self.with_machine(&name, |m, rt| m.child_exited(pid, exit, now, rt));
             }
             let strays: Vec<Pid> = self.strays.iter().copied().collect();

@@ -429,8 +429,9 @@ impl ReadCx<'_> {
             "Path" => apply_path(&mut s.path, &mut cx, value),
             "Service" => {
                 apply_service(&mut s.service, &mut s.flags, &mut cx, value)
-                    // systemd still reads the legacy start-limit settings
-                    // and FailureAction= in [Service], as in [Unit].
+                    // systemd still reads the legacy start-limit and
+                    // failure-action settings in [Service] (moved to
+                    // [Unit] in systemd 229).
                     || (matches!(
                         cx.key,
                         "StartLimitInterval" | "StartLimitBurst" | "FailureAction"
@@ -502,6 +503,7 @@ fn check_service(
         };
     }
     fix_stdio(s);
+    private_devices_bounding(s);
     if s.exec_start.is_empty() && s.exec_stop.is_empty() && !success_action {
         fail("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.".into());
     } else if s.service_type != ServiceType::Oneshot && s.exec_start.is_empty() {
@@ -525,6 +527,24 @@ fn check_service(
     }
 }
 
+/// systemd's `unit_patch_contexts`: `PrivateDevices=yes` also takes
+/// CAP_MKNOD and CAP_SYS_RAWIO out of the bounding set (a service without
+/// devices must not make device nodes or do raw I/O either).
+fn private_devices_bounding(s: &mut ServiceSection) {
+    if !s
+        .rare()
+        .sandbox
+        .as_deref()
+        .is_some_and(|sb| sb.private_devices)
+    {
+        return;
+    }
+    let c = s.exec_context_mut();
+    let all = caps::all().iter().fold(0u64, |m, c| m | c.bitmask());
+    let drop = caps::Capability::CAP_MKNOD.bitmask() | caps::Capability::CAP_SYS_RAWIO.bitmask();
+    c.capability_bounding_set = Some(c.capability_bounding_set.unwrap_or(all) & !drop);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,16 +559,28 @@ mod tests {
     }
 
     #[test]
-    fn failure_action_and_start_limits_in_service_are_the_unit_s() {
-        let text = "[Service]\nExecStart=/bin/true\nFailureAction=reboot\nStartLimitBurst=3\n";
+    fn failure_action_in_the_service_section_is_the_units() {
+        let text = "[Service]\nExecStart=/bin/true\nFailureAction=exit\n";
         let (unit, diags) = crate::unit::test_text::service("s.service", text);
         assert!(diags.is_empty(), "{diags:?}");
-        let unit = unit.expect("loads");
         assert_eq!(
-            unit.unit.failure_action,
-            crate::unit::unit::EmergencyAction::Reboot
+            unit.expect("loads").unit.failure_action,
+            crate::unit::EmergencyAction::Exit
         );
-        assert_eq!(unit.unit.start_limit_burst, Some(3));
+    }
+
+    #[test]
+    fn private_devices_takes_mknod_and_rawio_from_the_bounding_set() {
+        let mknod = 1u64 << 27;
+        let rawio = 1u64 << 17;
+        let (s, _) = service("PrivateDevices=yes");
+        let set = s.exec_context().capability_bounding_set.expect("a set");
+        assert_eq!(set & (mknod | rawio), 0);
+        assert_ne!(set & (1 << 21), 0, "CAP_SYS_ADMIN stays");
+        let (s, _) = service("CapabilityBoundingSet=CAP_MKNOD CAP_NET_RAW\nPrivateDevices=yes");
+        assert_eq!(s.exec_context().capability_bounding_set, Some(1 << 13));
+        let (s, _) = service("PrivateDevices=no");
+        assert_eq!(s.exec_context().capability_bounding_set, None);
     }
 
     #[test]

@@ -181,9 +181,15 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                 "Failed to parse job mode, ignoring: {value}"
             ))),
         },
-        // sundial has no isolate: every unit is left alone by one already.
+        "AllowIsolate" => {
+            if let Some(b) = cx.bool(value) {
+                u.allow_isolate = b;
+            }
+        }
         "IgnoreOnIsolate" => {
-            cx.bool(value);
+            if let Some(b) = cx.bool(value) {
+                u.ignore_on_isolate = b;
+            }
         }
         "RefuseManualStart" => {
             if let Some(b) = cx.bool(value) {
@@ -546,9 +552,10 @@ mod tests {
         let (u, diags) = unit_section(
             "RefuseManualStart=yes\nRefuseManualStop=true\nFailureAction=exit\n\
              FailureActionExitStatus=42\nSuccessActionExitStatus=300\nOnFailureJobMode=replace-irreversibly\n\
-             OnFailureJobMode=isolate\nIgnoreOnIsolate=yes",
+             OnFailureJobMode=isolate\nIgnoreOnIsolate=yes\nAllowIsolate=yes",
         );
         assert!(u.refuse_manual_start && u.refuse_manual_stop);
+        assert!(u.allow_isolate && u.ignore_on_isolate);
         assert_eq!(u.failure_action, EmergencyAction::Exit);
         assert_eq!(u.failure_action_exit_status, Some(42));
         assert_eq!(u.success_action_exit_status, None);

@@ -252,6 +252,38 @@ pub struct ExecContext {
     /// KeyringMode=; `None`: the manager's default (private for the
     /// system daemon, inherit for a user's).
     pub keyring_mode: Option<KeyringMode>,
+    /// TTYReset=, TTYVHangup=, TTYVTDisallocate=: what is done to the
+    /// terminal (TTYPath=) before the commands that get it and after the run.
+    pub tty_reset: bool,
+    pub tty_vhangup: bool,
+    pub tty_vt_disallocate: bool,
+    /// UtmpIdentifier=: the `ut_id` of the utmp/wtmp records of the
+    /// service's processes; `None`: no records.
+    pub utmp_identifier: Option<String>,
+    /// UtmpMode=: which records a process gets at its start.
+    pub utmp_mode: UtmpMode,
+}
+
+/// `UtmpMode=`: the record types written when a process starts (systemd's
+/// `utmp_put_init_process`): `init` an INIT_PROCESS record; `login` that and
+/// a LOGIN_PROCESS one; `user` both and a USER_PROCESS one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UtmpMode {
+    #[default]
+    Init,
+    Login,
+    User,
+}
+
+impl UtmpMode {
+    /// The value as written in a unit file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UtmpMode::Init => "init",
+            UtmpMode::Login => "login",
+            UtmpMode::User => "user",
+        }
+    }
 }
 
 /// `KeyringMode=`: which kernel session keyring the commands get.
@@ -299,7 +331,18 @@ impl ExecContext {
         cpu_affinity: None,
         ignore_sigpipe: true,
         keyring_mode: None,
+        tty_reset: false,
+        tty_vhangup: false,
+        tty_vt_disallocate: false,
+        utmp_identifier: None,
+        utmp_mode: UtmpMode::Init,
     };
+
+    /// Whether anything is done to the terminal around the run (systemd's
+    /// part of `exec_context_may_touch_tty` that is not the standard streams).
+    pub fn touches_tty(&self) -> bool {
+        self.tty_reset || self.tty_vhangup || self.tty_vt_disallocate
+    }
 
     /// The directories of one kind.
     pub fn directories(&self, kind: DirectoryKind) -> &Directories {
@@ -362,6 +405,11 @@ pub const DIRECTIVES: &[&str] = &[
     "SetCredentialEncrypted",
     "StateDirectory",
     "StateDirectoryMode",
+    "TTYReset",
+    "TTYVHangup",
+    "TTYVTDisallocate",
+    "UtmpIdentifier",
+    "UtmpMode",
 ];
 
 /// Whether `key` is one of [`DIRECTIVES`].
@@ -418,6 +466,22 @@ pub fn apply(c: &mut ExecContext, cx: &mut DirectiveCx<'_>, value: &str) -> bool
             }
         }
         "NoNewPrivileges" => set_bool(cx, &mut c.no_new_privileges, value),
+        "TTYReset" => set_bool(cx, &mut c.tty_reset, value),
+        "TTYVHangup" => set_bool(cx, &mut c.tty_vhangup, value),
+        "TTYVTDisallocate" => set_bool(cx, &mut c.tty_vt_disallocate, value),
+        "UtmpIdentifier" => {
+            c.utmp_identifier = if value.is_empty() {
+                None
+            } else {
+                cx.expand(value)
+            }
+        }
+        "UtmpMode" => match value {
+            "init" => c.utmp_mode = UtmpMode::Init,
+            "login" => c.utmp_mode = UtmpMode::Login,
+            "user" => c.utmp_mode = UtmpMode::User,
+            _ => cx.warn(enum_error(value, "init, login, user")),
+        },
         "CapabilityBoundingSet" => {
             if let Some(set) = capability_set(cx, value, c.capability_bounding_set) {
                 c.capability_bounding_set = Some(set);
@@ -777,8 +841,8 @@ mod tests {
         assert!(DIRECTIVES.windows(2).all(|w| w[0] < w[1]));
         // Every listed key is taken, and an unknown one is not: a fresh
         // context that takes an empty value of each.
-        let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nUtmpIdentifier=x");
-        assert!(!is_directive("UtmpIdentifier"));
+        let unit = crate::unit::test_text::service_unit("ExecStart=/bin/true\nBusName=x.y");
+        assert!(!is_directive("BusName"));
         assert!(
             unit.service.rare.is_none(),
             "an unsupported key makes no box"
@@ -833,6 +897,29 @@ mod tests {
         assert_eq!(c.encrypted_credentials, ["sec"]);
         assert_eq!(c.import_credentials, ["my.*"]);
         assert_eq!(unescape("a\\nb\\x41\\q"), b"a\nbA\\q");
+    }
+
+    #[test]
+    fn terminal_and_utmp_settings() {
+        let (c, _) = context(
+            "TTYReset=yes\nTTYVHangup=true\nTTYVTDisallocate=1\nUtmpIdentifier=tty%%\nUtmpMode=user",
+        );
+        assert!(c.tty_reset && c.tty_vhangup && c.tty_vt_disallocate && c.touches_tty());
+        assert_eq!(c.utmp_identifier.as_deref(), Some("tty%"));
+        assert_eq!(c.utmp_mode, UtmpMode::User);
+        let (unit, diags) = crate::unit::test_text::service(
+            "u.service",
+            "[Service]\nExecStart=/bin/true\nUtmpIdentifier=x\nUtmpIdentifier=\nUtmpMode=bogus\nTTYReset=maybe\n",
+        );
+        let c = unit.expect("loads").service.exec_context().clone();
+        assert_eq!(c.utmp_identifier, None);
+        assert_eq!(c.utmp_mode, UtmpMode::Init);
+        assert!(!c.touches_tty());
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(
+            diags[0].contains("UtmpMode=") && diags[0].contains("bogus"),
+            "{diags:?}"
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! (`analyze-security.c`), a badness from 0 (hardened) to the range, and an
 //! overall exposure from 0.0 to 10.0 with systemd's label. Settings sundial
 //! does not apply (`IPAddressDeny=`, ...) count as not
-//! set, whatever the unit says: they protect nothing here. The capability
-//! rows are one row (the bounding set keeping CAP_SYS_ADMIN or not).
+//! set, whatever the unit says: they protect nothing here. Of systemd's
+//! capability rows there are three: the bounding set keeping CAP_SYS_ADMIN,
+//! CAP_SYS_RAWIO and CAP_MKNOD (the two `PrivateDevices=` drops) or not.
 
 use super::device_access::DevicePolicy;
 use super::sandbox::{ProtectHome, ProtectProc, ProtectSystem, Sandbox, NAMESPACES};
@@ -233,6 +234,34 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
             "Service has no CAP_SYS_ADMIN in its bounding set"
         },
     );
+    // systemd's rows for the two capabilities PrivateDevices= also drops.
+    for (cap, name, weight, kept, dropped) in [
+        (
+            17,
+            "CapabilityBoundingSet=~CAP_SYS_RAWIO",
+            1000,
+            "Service has raw I/O access",
+            "Service has no raw I/O access",
+        ),
+        (
+            27,
+            "CapabilityBoundingSet=~CAP_MKNOD",
+            500,
+            "Service may create device nodes",
+            "Service cannot create device nodes",
+        ),
+    ] {
+        let keeps = ec
+            .capability_bounding_set
+            .is_none_or(|mask| mask & (1 << cap) != 0);
+        row(
+            name,
+            weight,
+            1,
+            Some(u64::from(privileged && keeps)),
+            if keeps { kept } else { dropped },
+        );
+    }
     let umask = s.umask;
     let (b, d) = if umask & 0o002 == 0 {
         (10, "Files created by service are world-writable by default")
@@ -437,6 +466,28 @@ fn device_acl_badness(sb: &Sandbox) -> u64 {
 mod tests {
     use super::*;
     use crate::unit::test_text::service_unit;
+
+    #[test]
+    fn private_devices_clears_the_raw_io_and_device_node_rows() {
+        let badness = |body: &str, row: &str| {
+            assess(&service_unit(&format!("ExecStart=/bin/true\n{body}")))
+                .rows
+                .into_iter()
+                .find(|r| r.name == row)
+                .and_then(|r| r.badness)
+        };
+        for row in [
+            "CapabilityBoundingSet=~CAP_SYS_RAWIO",
+            "CapabilityBoundingSet=~CAP_MKNOD",
+        ] {
+            assert_eq!(badness("", row), Some(1), "{row}");
+            assert_eq!(badness("PrivateDevices=yes", row), Some(0), "{row}");
+            assert_eq!(badness("User=nobody", row), Some(0), "{row}");
+        }
+        let plain = assess(&service_unit("ExecStart=/bin/true"));
+        let private = assess(&service_unit("ExecStart=/bin/true\nPrivateDevices=yes"));
+        assert!(private.exposure < plain.exposure);
+    }
 
     #[test]
     fn hardening_lowers_the_exposure() {

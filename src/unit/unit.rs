@@ -305,6 +305,10 @@ pub struct UnitSection {
     pub refuse_manual_start: bool,
     /// `RefuseManualStop=`: only a dependency may stop it.
     pub refuse_manual_stop: bool,
+    /// `AllowIsolate=`: `sundial isolate` may take this unit (default no).
+    pub allow_isolate: bool,
+    /// `IgnoreOnIsolate=`: an isolate leaves this unit running (default no).
+    pub ignore_on_isolate: bool,
     /// `DefaultDependencies=` (default yes).
     pub default_dependencies: bool,
     /// `StartLimitIntervalSec=` (also the legacy `StartLimitInterval=`);
@@ -426,6 +430,8 @@ impl Default for UnitSection {
             stop_when_unneeded: false,
             refuse_manual_start: false,
             refuse_manual_stop: false,
+            allow_isolate: false,
+            ignore_on_isolate: false,
             default_dependencies: true,
             start_limit_interval: None,
             start_limit_burst: None,

@@ -23,6 +23,7 @@ pub mod enable;
 pub mod environment;
 pub mod history;
 pub mod is_state;
+pub mod isolate;
 pub mod jobs;
 pub mod kill;
 pub mod list_dependencies;
@@ -64,6 +65,7 @@ pub enum Verb {
     /// are not running).
     #[command(after_long_help = jobs::RELOAD_OR_RESTART_EXAMPLES)]
     ReloadOrRestart(jobs::Args),
+    Isolate(isolate::Args),
     Kill(kill::Args),
     Status(status::Args),
     ListTimers(list_timers::Args),
@@ -117,6 +119,7 @@ impl Verb {
             | Verb::Reload(a)
             | Verb::TryRestart(a)
             | Verb::ReloadOrRestart(a) => &mut a.connection,
+            Verb::Isolate(a) => &mut a.connection,
             Verb::Kill(a) => &mut a.connection,
             Verb::Status(a) => &mut a.connection,
             Verb::ListTimers(a) => &mut a.connection,
@@ -186,6 +189,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::Reload(args) => jobs::run(Job::Reload, args),
         Verb::TryRestart(args) => jobs::run(Job::TryRestart, args),
         Verb::ReloadOrRestart(args) => jobs::run(Job::ReloadOrRestart, args),
+        Verb::Isolate(args) => isolate::run(args),
         Verb::Kill(args) => kill::run(args),
         Verb::Status(args) => status::run(args),
         Verb::ListTimers(args) => list_timers::run(args),

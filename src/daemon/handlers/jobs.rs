@@ -19,7 +19,7 @@ use crate::unit::{Signal, UnitType};
 
 /// The verbs that queue jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verb {
+pub(super) enum Verb {
     Start,
     Stop,
     Restart,
@@ -74,66 +74,11 @@ pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::
     // Check every name first, so that a typo starts nothing (systemctl
     // refuses the whole transaction too).
     let mut names = Vec::new();
-    let starts = matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart);
     for raw in &units {
-        let name = unit_name(raw);
-        // systemd: a template is no unit; only its instances can be started.
-        if crate::unit::UnitName::parse(&name).is_ok_and(|n| n.is_template()) {
-            return answer(
-                reply,
-                Response::error(
-                    ErrorCode::Failed,
-                    format!(
-                        "Failed to {} {name}: Unit name {name} is missing the instance name.",
-                        verb.name()
-                    ),
-                ),
-            );
+        match checked_name(state, verb, raw) {
+            Ok(name) => names.push(name),
+            Err(response) => return answer(reply, response),
         }
-        if !state.knows(&name) && !state.units.load_extra(&name) {
-            return answer(reply, super::not_found_in(state, &name));
-        }
-        let name = state.units.canonical(&name).to_owned();
-        let refusal = if starts {
-            state.units.loaded.load_refusal(&name)
-        } else {
-            None
-        };
-        // systemd (unit_start/unit_stop for a job of the client's
-        // transaction): a dependency or a timer may still start it.
-        let refuses = state.units.get(&name).is_some_and(|u| {
-            let u = u.unit_section();
-            (verb != Verb::Stop && u.refuse_manual_start)
-                || (matches!(
-                    verb,
-                    Verb::Stop | Verb::Restart | Verb::TryRestart | Verb::ReloadOrRestart
-                ) && u.refuse_manual_stop)
-        }) && verb != Verb::Reload;
-        let refusal = refusal.or_else(|| {
-            let u = state.units.get(&name)?;
-            starts
-                .then(|| {
-                    crate::unit::EmergencyAction::refusal(u.unit_section(), std::process::id())
-                })
-                .flatten()
-        });
-        let refusal = refusal.or_else(|| {
-            refuses.then(|| {
-                format!(
-                    "Operation refused, unit {name} may be requested by dependency only (it is configured to refuse manual start/stop)."
-                )
-            })
-        });
-        if let Some(cause) = refusal {
-            return answer(
-                reply,
-                Response::error(
-                    ErrorCode::Failed,
-                    format!("Failed to {} {name}: {cause}", verb.name()),
-                ),
-            );
-        }
-        names.push(name);
     }
     let by = Activation::Command {
         uid: Some(peer.uid),
@@ -155,6 +100,63 @@ pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::
         .waits
         .add(jobs, Response::Done { messages: vec![] }, reply);
     state.settle();
+}
+
+/// The canonical name of the unit `raw` names for a `verb` job of a
+/// client, or the refusal: a template, a unit that does not exist, one
+/// that cannot load, or one that refuses manual starts and stops.
+pub(super) fn checked_name(state: &mut State, verb: Verb, raw: &str) -> Result<String, Response> {
+    let starts = matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart);
+    let name = unit_name(raw);
+    // systemd: a template is no unit; only its instances can be started.
+    if crate::unit::UnitName::parse(&name).is_ok_and(|n| n.is_template()) {
+        return Err(Response::error(
+            ErrorCode::Failed,
+            format!(
+                "Failed to {} {name}: Unit name {name} is missing the instance name.",
+                verb.name()
+            ),
+        ));
+    }
+    if !state.knows(&name) && !state.units.load_extra(&name) {
+        return Err(super::not_found_in(state, &name));
+    }
+    let name = state.units.canonical(&name).to_owned();
+    let refusal = if starts {
+        state.units.loaded.load_refusal(&name)
+    } else {
+        None
+    };
+    // systemd (unit_start/unit_stop for a job of the client's
+    // transaction): a dependency or a timer may still start it.
+    let refuses = state.units.get(&name).is_some_and(|u| {
+        let u = u.unit_section();
+        (verb != Verb::Stop && u.refuse_manual_start)
+            || (matches!(
+                verb,
+                Verb::Stop | Verb::Restart | Verb::TryRestart | Verb::ReloadOrRestart
+            ) && u.refuse_manual_stop)
+    }) && verb != Verb::Reload;
+    let refusal = refusal.or_else(|| {
+        let u = state.units.get(&name)?;
+        starts
+            .then(|| crate::unit::EmergencyAction::refusal(u.unit_section(), std::process::id()))
+            .flatten()
+    });
+    let refusal = refusal.or_else(|| {
+        refuses.then(|| {
+            format!(
+                "Operation refused, unit {name} may be requested by dependency only (it is configured to refuse manual start/stop)."
+            )
+        })
+    });
+    match refusal {
+        Some(cause) => Err(Response::error(
+            ErrorCode::Failed,
+            format!("Failed to {} {name}: {cause}", verb.name()),
+        )),
+        None => Ok(name),
+    }
 }
 
 /// Starts (`start`) or stops units for `enable --now`/`disable --now`; the
@@ -186,7 +188,7 @@ fn job_error(verb: Verb, name: &str, e: JobError) -> Response {
 
 /// Queues the job for one unit, a start or restart for `by`; `Some(id)` for
 /// a service job to wait for.
-fn run_verb(
+pub(super) fn run_verb(
     state: &mut State,
     verb: Verb,
     name: &str,
@@ -341,6 +343,13 @@ fn start_target(state: &mut State, name: &str) {
                 if let Err(e) = crate::daemon::path_watch::start(state, &w) {
                     crate::daemon::report(format!("{w}: cannot start: {e}"));
                 }
+            }
+            // A target it pulls in starts too (once: a cycle ends at a
+            // target already active).
+            Ok(UnitType::Target)
+                if !state.active_targets.contains(&w) && state.units.get(&w).is_some() =>
+            {
+                start_target(state, &w);
             }
             Ok(UnitType::Service) => {
                 state.start_pulled_sockets(&w);

@@ -7,6 +7,7 @@ mod deps;
 mod enablement;
 mod environment;
 mod files;
+mod isolate;
 mod jobs;
 mod listing;
 mod logs;
@@ -19,9 +20,9 @@ mod sliced;
 mod status;
 
 use crate::ipc::{
-    EnablementRequest, HistoryRequest, KillRequest, ListDependenciesRequest, ListTimersRequest,
-    ListUnitsRequest, ResetFailedRequest, SetEnvironmentRequest, ShowRequest, StatusRequest,
-    UnitsRequest, UnsetEnvironmentRequest,
+    EnablementRequest, HistoryRequest, IsolateRequest, KillRequest, ListDependenciesRequest,
+    ListTimersRequest, ListUnitsRequest, ResetFailedRequest, SetEnvironmentRequest, ShowRequest,
+    StatusRequest, UnitsRequest, UnsetEnvironmentRequest,
 };
 use tokio::sync::oneshot;
 
@@ -60,6 +61,7 @@ pub fn handle(state: &mut State, incoming: Incoming) {
         | Request::ResetFailed(ResetFailedRequest { .. }) => {
             jobs::handle(state, request, &peer, reply)
         }
+        Request::Isolate(IsolateRequest { unit }) => isolate::handle(state, &unit, &peer, reply),
         Request::Status(StatusRequest { units, lines }) => {
             answer(reply, status::status(state, &units, lines, &peer))
         }
@@ -157,9 +159,8 @@ fn invalid_unit_name(request: &Request) -> Option<&str> {
         | Request::IsEnabled(UnitsRequest { units })
         | Request::IsFailed(UnitsRequest { units })
         | Request::ResetFailed(ResetFailedRequest { units }) => units,
-        Request::ListDependencies(ListDependenciesRequest { unit, .. }) => {
-            std::slice::from_ref(unit)
-        }
+        Request::ListDependencies(ListDependenciesRequest { unit, .. })
+        | Request::Isolate(IsolateRequest { unit }) => std::slice::from_ref(unit),
         _ => return None,
     };
     first_invalid(names)
