@@ -7,6 +7,7 @@ use std::sync::Arc;
 use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::bpf;
 use super::cgroup::{self, Delegation};
 use super::cgroup_accounting;
 use super::cgroup_devices;
@@ -31,6 +32,10 @@ use crate::activation::Activation;
 use crate::unit::service::Resource;
 use crate::unit::Signal;
 pub(crate) use sandbox::remove_private_tmp;
+
+/// Why a BPF program has nowhere to go.
+const NO_V2_CGROUP: &str = "the service has no cgroup v2 directory to attach its BPF program to \
+     (the daemon needs a writable cgroup v2 tree, and SUNDIAL_CGROUPS not off)";
 
 /// Everything about one run the edge needs, borrowed from the supervisor.
 #[derive(Debug)]
@@ -344,7 +349,7 @@ impl Runtime for Edge<'_> {
         // an automatic restart alike).
         if self.procs.since.is_none() {
             let owner = req.credentials.as_ref().map(|c| (c.uid, c.gid));
-            self.place_in_cgroup(unit, owner);
+            self.place_in_cgroup(unit, owner)?;
         }
         for spec in [&out, &err] {
             if let spawn::StdioSpec::Fd(fd) = spec {
@@ -581,8 +586,14 @@ impl Edge<'_> {
     /// resource limits into the hierarchy that has each controller.
     /// With `Delegate=yes` the service's cgroups are handed to its `User=`
     /// (`owner`), as systemd does: the directory and the files a manager of
-    /// a subtree writes become theirs.
-    fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit, owner: Option<(u32, u32)>) {
+    /// a subtree writes become theirs. The BPF programs of its device
+    /// policy and IP address lists are attached to its v2 cgroup here; where
+    /// they cannot be, the run does not start (the status to fail with).
+    fn place_in_cgroup(
+        &mut self,
+        unit: &crate::unit::ServiceUnit,
+        owner: Option<(u32, u32)>,
+    ) -> Result<(), i32> {
         let name = unit.name.as_str();
         if let Some(groups) = self.cgroups.as_deref_mut() {
             // Made again even where a run left processes in it: a daemon in
@@ -618,18 +629,27 @@ impl Edge<'_> {
         let sandbox = unit.service.rare().sandbox.as_deref();
         if let Some((sb, entries)) = sandbox.and_then(|sb| Some((sb, cgroup_devices::allowed(sb)?)))
         {
-            if v1_offered.iter().any(|c| c == "devices") {
-                let rules = cgroup_devices::resolve(&entries);
+            let rules = cgroup_devices::resolve(&entries);
+            if cgroup_devices::by_v1(&v1_offered) {
                 plan.v1.extend(cgroup_devices::writes(&rules));
-            } else if cgroup_devices::asked(sb) {
+            } else {
+                let attached = match &self.procs.cgroup {
+                    Some(cg) => bpf::attach::devices(&cg.dir, &rules).map_err(|e| e.to_string()),
+                    None => Err(NO_V2_CGROUP.to_owned()),
+                };
                 // PrivateDevices= alone keeps quiet: its private /dev is
                 // the protection that counts.
-                plan.not_enforced.push(
-                    "DevicePolicy=/DeviceAllow= (no writable cgroup v1 devices controller; \
-                     cgroup v2 needs a BPF device program, which sundial does not load)"
-                        .into(),
-                );
+                match attached {
+                    Err(why) if cgroup_devices::asked(sb) => {
+                        return Err(self.not_applied("DevicePolicy=/DeviceAllow=", &why));
+                    }
+                    _ => {}
+                }
             }
+        }
+        self.procs.ip_counters = None;
+        if let Some(sb) = sandbox {
+            self.attach_ip_programs(sb)?;
         }
         let mut problems = plan.not_enforced.clone();
         let mut v1_wanted: Vec<&str> = plan.v1.iter().map(|w| w.controller).collect();
@@ -700,6 +720,52 @@ impl Edge<'_> {
                 problems.join("; ")
             ));
         }
+        Ok(())
+    }
+
+    /// The ingress and egress programs of `IPAddressAllow=`,
+    /// `IPAddressDeny=` and `IPAccounting=` on the service's v2 cgroup; a
+    /// cgroup that outlived a run with them (processes left behind) loses
+    /// them when this run has none.
+    fn attach_ip_programs(&mut self, sb: &crate::unit::sandbox::Sandbox) -> Result<(), i32> {
+        let filtered = !sb.ip_address_allow.is_empty() || !sb.ip_address_deny.is_empty();
+        if !filtered && !sb.ip_accounting {
+            if let Some(cg) = &self.procs.cgroup {
+                bpf::attach::detach(&cg.dir, &[bpf::syscall::Hook::Ingress, bpf::syscall::Hook::Egress]);
+            }
+            return Ok(());
+        }
+        let filter = bpf::attach::IpFilter {
+            allow: &sb.ip_address_allow,
+            deny: &sb.ip_address_deny,
+            accounting: sb.ip_accounting,
+        };
+        let attached = match &self.procs.cgroup {
+            Some(cg) => bpf::attach::ip(&cg.dir, filter).map_err(|e| e.to_string()),
+            None => Err(NO_V2_CGROUP.to_owned()),
+        };
+        match attached {
+            Ok(counters) => {
+                self.procs.ip_counters = counters.map(Arc::new);
+                Ok(())
+            }
+            Err(why) if filtered => Err(self.not_applied("IPAddressAllow=/IPAddressDeny=", &why)),
+            // Accounting alone protects nothing: told, and the run goes on.
+            Err(why) => {
+                self.messages
+                    .push(format!("IPAccounting=: not counted: {why}"));
+                Ok(())
+            }
+        }
+    }
+
+    /// A protection the unit asks for that cannot be applied: told with the
+    /// directive and the reason, and the run does not start.
+    fn not_applied(&mut self, directive: &str, why: &str) -> i32 {
+        self.messages.push(format!(
+            "{directive}: cannot be applied, not started: {why}"
+        ));
+        exit_code::CGROUP
     }
 
     /// The main process of a service without `PIDFile=` after its start

@@ -8,6 +8,7 @@
 //! own event loop.
 
 mod adopt;
+mod bpf;
 mod cgroup;
 mod cgroup_accounting;
 mod cgroup_devices;
@@ -51,6 +52,7 @@ mod user_namespace;
 // and crontab share with it, and the looks at `/proc` of crash recovery.
 pub use cgroup::{Mode as CgroupMode, NamedCgroupError};
 pub use cgroup_accounting::{format_bytes, format_cpu, Usage};
+pub use cgroup_devices::{act_without_v1_devices, DEVICES_BY_BPF_ENV};
 pub use control_group::{act_without_cgroup_kill, NO_CGROUP_KILL_ENV};
 pub use edge::random_id;
 pub use environment::{expand_argv, valid_name, Env};

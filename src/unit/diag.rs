@@ -68,6 +68,9 @@ pub enum ValueError {
     /// An unknown `%` specifier.
     #[error("failed to resolve unit specifiers, ignoring: {0}")]
     Specifier(#[from] SpecifierError),
+    /// A bad word of `IPAddressAllow=`/`IPAddressDeny=`.
+    #[error("{0}")]
+    IpPrefix(#[from] super::ip_address::IpPrefixError),
     /// Anything else, described in words.
     #[error("{0}")]
     Invalid(String),

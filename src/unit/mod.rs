@@ -17,6 +17,7 @@ pub mod extensions;
 pub mod foreign;
 pub mod host;
 pub mod install;
+pub mod ip_address;
 pub mod known_directives;
 pub mod lexer;
 pub mod list;

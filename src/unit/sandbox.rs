@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::device_access::{parse_device_allow, DeviceAllow, DevicePolicy};
+use super::ip_address::{parse_prefixes, IpPrefix};
 use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::split_words;
@@ -163,6 +164,12 @@ pub struct Sandbox {
     pub device_policy: DevicePolicy,
     /// `DeviceAllow=`, in order.
     pub device_allow: Vec<DeviceAllow>,
+    /// `IPAddressAllow=`, in order.
+    pub ip_address_allow: Vec<IpPrefix>,
+    /// `IPAddressDeny=`, in order.
+    pub ip_address_deny: Vec<IpPrefix>,
+    /// `IPAccounting=`
+    pub ip_accounting: bool,
 }
 
 /// The namespace names of `RestrictNamespaces=` with their clone flags.
@@ -249,6 +256,9 @@ pub const KEYS: &[&str] = &[
     "DevicePolicy",
     "DeviceAllow",
     "PrivateUsers",
+    "IPAddressAllow",
+    "IPAddressDeny",
+    "IPAccounting",
 ];
 
 /// Applies a sandboxing directive; `false` when `key` is not one.
@@ -330,9 +340,27 @@ pub fn apply(sb: &mut Sandbox, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
             Ok(None) => sb.device_allow.clear(),
             Err(e) => cx.warn(e),
         },
+        "IPAddressAllow" => ip_prefixes(cx, &mut sb.ip_address_allow, value),
+        "IPAddressDeny" => ip_prefixes(cx, &mut sb.ip_address_deny, value),
+        "IPAccounting" => flag(cx, &mut sb.ip_accounting),
         _ => return false,
     }
     true
+}
+
+/// An `IPAddressAllow=`/`IPAddressDeny=` line: its prefixes added to the
+/// list, an empty value resets it; each bad word is warned about.
+fn ip_prefixes(cx: &mut DirectiveCx<'_>, list: &mut Vec<IpPrefix>, value: &str) {
+    if value.trim().is_empty() {
+        list.clear();
+        return;
+    }
+    let Some(value) = cx.expand(value) else {
+        return;
+    };
+    let (prefixes, errors) = parse_prefixes(&value);
+    list.extend(prefixes);
+    cx.warn_all(errors.into_iter().map(ValueError::from).collect());
 }
 
 fn enum_error(value: &str, expected: &'static str) -> ValueError {
