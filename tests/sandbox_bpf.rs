@@ -1,0 +1,289 @@
+//! The eBPF cgroup programs through the daemon: `IPAddressAllow=`,
+//! `IPAddressDeny=` and `IPAccounting=` (cgroup_skb programs on the
+//! service's cgroup v2 directory) and `DevicePolicy=`/`DeviceAllow=` by the
+//! BPF device program (forced on this hybrid host with the daemon's test
+//! aid `SUNDIAL_TEST_DEVICES_BY_BPF=1`, which makes it act as on a host
+//! without a v1 devices controller). Each service is a shell one-liner that
+//! connects or opens and prints what it could; the test reads its output.
+//!
+//! The programs attach only to the services' cgroups below the test
+//! daemon's own subtree, removed when the units stop; the servers the
+//! services connect to are the test's own, on loopback addresses. Needs
+//! root (bpf(2) and attaching take CAP_BPF/CAP_NET_ADMIN) and a writable
+//! cgroup v2 tree: elsewhere each test prints why it is skipped, except the
+//! refusal tests, which run everywhere.
+#![allow(clippy::unwrap_used)]
+
+mod daemon_support;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use daemon_support::Daemon;
+use sundial::ipc::{Request, UnitsRequest};
+
+/// Why the programs cannot be had here, if they cannot.
+fn bpf_missing() -> Option<String> {
+    if !nix::unistd::geteuid().is_root() {
+        return Some("bpf(2) cgroup programs need root".into());
+    }
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    if !mountinfo.lines().any(|l| l.contains(" - cgroup2 ")) {
+        return Some("no cgroup v2 hierarchy is mounted".into());
+    }
+    None
+}
+
+fn skip(test: &str) -> bool {
+    match bpf_missing() {
+        Some(why) => {
+            eprintln!("skipped {test}: {why}");
+            true
+        }
+        None => false,
+    }
+}
+
+/// Runs a oneshot with `body` in `[Service]` through a system daemon with
+/// `env`; its output lines, its result, and the daemon (for its
+/// messages) with its directory.
+fn run(name: &str, body: &str, env: &[(&str, &str)]) -> (Vec<String>, String, Ran) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let unit = format!("[Service]\nType=oneshot\nRemainAfterExit=yes\n{body}\n");
+    let mut d = Daemon::new(dir.path(), &[(name, &unit)]).system();
+    for (k, v) in env {
+        d = d.env(k, v);
+    }
+    d.start();
+    let started = d.call(Request::Start(UnitsRequest {
+        units: vec![name.into()],
+    }));
+    assert!(
+        daemon_support::wait_for(Duration::from_secs(60), || !d.finished(name).is_empty()
+            || d.property(Some(name), "SubState") == "exited"),
+        "{name} did not run: {started:?}\n{}",
+        d.stderr()
+    );
+    // The run's row is written as it ends (a RemainAfterExit= unit: at
+    // its stop).
+    let counters = d.property(Some(name), "IPIngressBytes");
+    d.stop_unit(name);
+    assert!(daemon_support::wait_for(Duration::from_secs(30), || !d
+        .finished(name)
+        .is_empty()));
+    let row = &d.finished(name)[0];
+    let result = format!("{:?} {:?}", row.result, row.status);
+    let lines = d.log_lines(name);
+    eprintln!("{name}: {result} (IPIngressBytes={counters})\n{}", lines.join("\n"));
+    (lines, result, Ran { d, _dir: dir })
+}
+
+/// A daemon that ran a unit, and its directory (removed with it).
+struct Ran {
+    d: Daemon,
+    _dir: tempfile::TempDir,
+}
+
+fn has(lines: &[String], line: &str) -> bool {
+    lines.iter().any(|l| l == line)
+}
+
+/// A shell line printing `NAME-ok` or `NAME-denied` for a TCP connection
+/// to `host`:`port` within 3 s (a dropped SYN is retried, not refused).
+fn connect(name: &str, host: &str, port: u16) -> String {
+    format!(
+        "timeout 3 bash -c \"exec 3<>/dev/tcp/{host}/{port}\" 2>/dev/null && echo {name}-ok || echo {name}-denied"
+    )
+}
+
+/// Two TCP servers of the test's own: on 127.0.0.1 and 127.0.0.2 (the
+/// kernel answers for all of 127.0.0.0/8 on the loopback device).
+fn servers() -> (TcpListener, TcpListener) {
+    (
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        TcpListener::bind("127.0.0.2:0").unwrap(),
+    )
+}
+
+fn port(l: &TcpListener) -> u16 {
+    l.local_addr().unwrap().port()
+}
+
+/// The control: without address lists both servers are reached, so a
+/// denial below is the lists' doing.
+#[test]
+fn without_address_lists_both_servers_are_reached() {
+    if skip("without_address_lists_both_servers_are_reached") {
+        return;
+    }
+    let (one, two) = servers();
+    let script = [connect("one", "127.0.0.1", port(&one)), connect("two", "127.0.0.2", port(&two))]
+        .join("; ");
+    let (lines, result, _d) = run(
+        "ip-open.service",
+        &format!("ExecStart=/bin/bash -c '{script}'"),
+        &[],
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "one-ok") && has(&lines, "two-ok"), "{lines:?}");
+}
+
+#[test]
+fn deny_any_with_one_address_allowed_reaches_only_that_address() {
+    if skip("deny_any_with_one_address_allowed_reaches_only_that_address") {
+        return;
+    }
+    let (one, two) = servers();
+    let v6 = TcpListener::bind("[::1]:0").ok();
+    let mut probes = vec![connect("one", "127.0.0.1", port(&one)), connect("two", "127.0.0.2", port(&two))];
+    if let Some(v6) = &v6 {
+        probes.push(connect("six", "::1", port(v6)));
+    }
+    let (lines, result, _d) = run(
+        "ip-allow-one.service",
+        &format!(
+            "IPAddressDeny=any\nIPAddressAllow=127.0.0.1\nExecStart=/bin/bash -c '{}'",
+            probes.join("; ")
+        ),
+        &[],
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "one-ok"), "{lines:?}");
+    assert!(has(&lines, "two-denied"), "{lines:?}");
+    if v6.is_some() {
+        assert!(has(&lines, "six-denied"), "{lines:?}");
+    } else {
+        eprintln!("no IPv6 loopback here: the ::1 probe is left out");
+    }
+}
+
+#[test]
+fn a_denied_prefix_cannot_be_reached_and_others_can() {
+    if skip("a_denied_prefix_cannot_be_reached_and_others_can") {
+        return;
+    }
+    let (one, _two) = servers();
+    let v6 = TcpListener::bind("[::1]:0").ok();
+    let mut probes = vec![connect("one", "127.0.0.1", port(&one))];
+    if let Some(v6) = &v6 {
+        probes.push(connect("six", "::1", port(v6)));
+    }
+    let (lines, result, _d) = run(
+        "ip-deny-prefix.service",
+        &format!(
+            "IPAddressDeny=127.0.0.0/8\nExecStart=/bin/bash -c '{}'",
+            probes.join("; ")
+        ),
+        &[],
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "one-denied"), "{lines:?}");
+    if v6.is_some() {
+        // Not in the list: allowed.
+        assert!(has(&lines, "six-ok"), "{lines:?}");
+    }
+}
+
+/// An ordinary user, a host without cgroup v2, or (here) a daemon told to
+/// use no cgroups: the unit does not run unprotected, and says why.
+#[test]
+fn address_lists_that_cannot_be_applied_refuse_the_start() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let ip = "[Service]\nType=oneshot\nIPAddressDeny=any\nExecStart=/bin/echo ran\n";
+    let dev = "[Service]\nType=oneshot\nDevicePolicy=strict\nExecStart=/bin/echo ran\n";
+    let mut d = Daemon::new(dir.path(), &[("ip.service", ip), ("dev.service", dev)])
+        .env("SUNDIAL_CGROUPS", "off")
+        .env("SUNDIAL_TEST_DEVICES_BY_BPF", "1");
+    d.start();
+    for (unit, says) in [
+        ("ip.service", "IPAddressAllow=/IPAddressDeny=: cannot be applied, not started"),
+        ("dev.service", "DevicePolicy=/DeviceAllow=: cannot be applied, not started"),
+    ] {
+        let _ = d.call(Request::Start(UnitsRequest {
+            units: vec![unit.into()],
+        }));
+        assert!(
+            daemon_support::wait_for(Duration::from_secs(20), || !d.finished(unit).is_empty()),
+            "{unit} did not finish"
+        );
+        let row = &d.finished(unit)[0];
+        assert_eq!(
+            format!("{:?} {:?}", row.result, row.status),
+            "Some(ExitCode) Some(Code(219))",
+            "{unit}"
+        );
+        let logs = d.log_lines(unit).join("\n");
+        assert!(logs.contains(says), "{unit}: {logs}");
+        assert!(!logs.contains("ran"), "{unit} ran: {logs}");
+    }
+}
+
+/// A shell line printing `NAME-ok` or `NAME-denied` for opening `node`
+/// with the redirection `redir` (`<` to read, `>` to write).
+fn probe(name: &str, redir: &str, node: &str) -> String {
+    format!("(: {redir} {node}) && echo {name}-ok || echo {name}-denied")
+}
+
+const BY_BPF: [(&str, &str); 1] = [("SUNDIAL_TEST_DEVICES_BY_BPF", "1")];
+
+#[test]
+fn closed_by_the_bpf_program_allows_the_pseudo_devices_only() {
+    let test = "closed_by_the_bpf_program_allows_the_pseudo_devices_only";
+    if skip(test) {
+        return;
+    }
+    if !Path::new("/dev/kmsg").exists() {
+        eprintln!("skipped {test}: no /dev/kmsg");
+        return;
+    }
+    let script = [
+        probe("null-read", "<", "/dev/null"),
+        probe("null-write", ">", "/dev/null"),
+        probe("zero", "<", "/dev/zero"),
+        probe("kmsg", "<", "/dev/kmsg"),
+    ]
+    .join("; ");
+    let (lines, result, d) = run(
+        "bpf-closed.service",
+        &format!("DevicePolicy=closed\nExecStart=/bin/sh -c '{script}'"),
+        &BY_BPF,
+    );
+    assert!(
+        d.d.stderr().contains("SUNDIAL_TEST_DEVICES_BY_BPF=1"),
+        "{}",
+        d.d.stderr()
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "null-read-ok"), "{lines:?}");
+    assert!(has(&lines, "null-write-ok"), "{lines:?}");
+    // systemd 252: closed allows null, zero, full, random, urandom, tty, ptmx.
+    assert!(has(&lines, "zero-ok"), "{lines:?}");
+    assert!(has(&lines, "kmsg-denied"), "{lines:?}");
+}
+
+#[test]
+fn strict_by_the_bpf_program_allows_the_listed_node_and_access() {
+    if skip("strict_by_the_bpf_program_allows_the_listed_node_and_access") {
+        return;
+    }
+    let script = [
+        probe("zero-read", "<", "/dev/zero"),
+        probe("zero-write", ">", "/dev/zero"),
+        probe("null", "<", "/dev/null"),
+        probe("urandom", "<", "/dev/urandom"),
+    ]
+    .join("; ");
+    let (lines, result, _d) = run(
+        "bpf-strict.service",
+        &format!(
+            "DevicePolicy=strict\nDeviceAllow=/dev/zero r\nExecStart=/bin/sh -c 'exec 2>&1; {script}'"
+        ),
+        &BY_BPF,
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "zero-read-ok"), "{lines:?}");
+    assert!(has(&lines, "zero-write-denied"), "{lines:?}");
+    assert!(has(&lines, "null-denied"), "{lines:?}");
+    assert!(has(&lines, "urandom-denied"), "{lines:?}");
+}
