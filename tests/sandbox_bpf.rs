@@ -287,3 +287,73 @@ fn strict_by_the_bpf_program_allows_the_listed_node_and_access() {
     assert!(has(&lines, "null-denied"), "{lines:?}");
     assert!(has(&lines, "urandom-denied"), "{lines:?}");
 }
+
+/// `IPAccounting=yes`: what the service sends and receives is counted by
+/// its programs, shown by `show` (IPIngressBytes= ...) and by `status`
+/// (`IP: X in, Y out`); a service without it has no data.
+#[test]
+fn ip_accounting_counts_the_traffic_of_the_service() {
+    if skip("ip_accounting_counts_the_traffic_of_the_service") {
+        return;
+    }
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = port(&server);
+    // The test's server reads 5,000 bytes and answers 3,000.
+    let serving = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut c, _) = server.accept().unwrap();
+        let mut got = vec![0u8; 5000];
+        c.read_exact(&mut got).unwrap();
+        c.write_all(&[7u8; 3000]).unwrap();
+        c
+    });
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let counted = format!(
+        "[Service]\nIPAccounting=yes\nExecStart=/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/{port}; \
+         head -c 5000 /dev/zero >&3; head -c 3000 <&3 >/dev/null; exec sleep 30'\n"
+    );
+    let plain = "[Service]\nExecStart=/bin/sleep 30\n";
+    let mut d = Daemon::new(
+        dir.path(),
+        &[("counted.service", &counted), ("plain.service", plain)],
+    )
+    .system();
+    d.start();
+    d.start_unit("counted.service");
+    d.start_unit("plain.service");
+    let show = |p: &str| d.property(Some("counted.service"), p);
+    let number = |p: &str| show(p).parse::<u64>().unwrap_or(0);
+    let done = daemon_support::wait_for(Duration::from_secs(20), || {
+        number("IPEgressBytes") >= 5000 && number("IPIngressBytes") >= 3000
+    });
+    let _conn = serving.join().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .arg("--socket")
+        .arg(dir.path().join("state/control.sock"))
+        .args(["status", "counted.service"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let figures = [
+        "IPIngressBytes",
+        "IPIngressPackets",
+        "IPEgressBytes",
+        "IPEgressPackets",
+    ]
+    .map(|p| format!("{p}={}", show(p)));
+    eprintln!("{}\n{text}\n{}", figures.join(" "), d.stderr());
+    assert!(done, "{figures:?}");
+    // Headers and handshakes besides the payload, in packets of at most
+    // the loopback MTU.
+    assert!(number("IPEgressBytes") < 20_000, "{figures:?}");
+    assert!((1..100).contains(&number("IPEgressPackets")), "{figures:?}");
+    assert!((1..100).contains(&number("IPIngressPackets")), "{figures:?}");
+    let ip_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("IP: "))
+        .unwrap_or_else(|| panic!("no IP: line in\n{text}"));
+    assert!(ip_line.contains(" in, ") && ip_line.ends_with(" out"), "{ip_line}");
+    assert_eq!(d.property(Some("plain.service"), "IPIngressBytes"), "[no data]");
+    d.stop_unit("counted.service");
+    d.stop_unit("plain.service");
+}

@@ -51,6 +51,7 @@ mod user_namespace;
 // (states, results, jobs, log records, settings), the pure helpers the CLI
 // and crontab share with it, and the looks at `/proc` of crash recovery.
 pub use cgroup::{Mode as CgroupMode, NamedCgroupError};
+pub use bpf::attach::IpTraffic;
 pub use cgroup_accounting::{format_bytes, format_cpu, Usage};
 pub use cgroup_devices::{act_without_v1_devices, DEVICES_BY_BPF_ENV};
 pub use control_group::{act_without_cgroup_kill, NO_CGROUP_KILL_ENV};
@@ -1004,10 +1005,12 @@ impl Supervisor {
         if s.procs.cgroup.is_none() && s.procs.v1.is_empty() {
             return None;
         }
-        Some(cgroup_accounting::usage(cgroup_accounting::Dirs {
+        let mut usage = cgroup_accounting::usage(cgroup_accounting::Dirs {
             v2: s.procs.cgroup.as_ref(),
             v1: &s.procs.v1,
-        }))
+        });
+        usage.ip = s.procs.ip_counters.as_ref().and_then(|c| c.read().ok());
+        Some(usage)
     }
 
     /// `ControlGroup=`: the service's cgroup below the mount point, while it

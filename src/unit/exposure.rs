@@ -2,7 +2,7 @@
 //! one row per hardening setting with systemd 252's weight and range
 //! (`analyze-security.c`), a badness from 0 (hardened) to the range, and an
 //! overall exposure from 0.0 to 10.0 with systemd's label. Settings sundial
-//! does not apply (`IPAddressDeny=`, ...) count as not
+//! does not apply (`RestrictFileSystems=`, ...) count as not
 //! set, whatever the unit says: they protect nothing here. The capability
 //! rows are one row (the bounding set keeping CAP_SYS_ADMIN or not).
 
@@ -391,13 +391,8 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
             &format!("Service may call {group} system calls"),
         );
     }
-    row(
-        "IPAddressDeny=",
-        1000,
-        10,
-        Some(10),
-        "Service may communicate with any IP address (not applied by sundial)",
-    );
+    let (badness, what) = ip_address_badness(sb);
+    row("IPAddressDeny=", 1000, 10, Some(badness), what);
     row(
         "DeviceAllow=",
         1000,
@@ -416,6 +411,28 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
     }
     let exposure = (badness_sum * 100).div_ceil(weight_sum.max(1)).min(100);
     Assessment { rows, exposure }
+}
+
+/// systemd 252 (assess_ip_address_allow): no deny-everything list is 10,
+/// an allow list with other than localhost entries 5, one of localhost
+/// only 2, everything blocked 0.
+fn ip_address_badness(sb: &Sandbox) -> (u64, &'static str) {
+    use super::ip_address::covers_everything;
+    if !covers_everything(&sb.ip_address_deny) {
+        (10, "Service defines no IP address allow list")
+    } else if !sb.ip_address_allow.iter().all(|p| p.is_localhost()) {
+        (
+            5,
+            "Service defines IP address allow list with non-localhost entries",
+        )
+    } else if !sb.ip_address_allow.is_empty() {
+        (
+            2,
+            "Service defines IP address allow list with only localhost entries",
+        )
+    } else {
+        (0, "Service blocks all IP address ranges")
+    }
 }
 
 /// systemd 252 (assess_device_allow): a strict or closed policy (which
@@ -467,5 +484,24 @@ mod tests {
         assert_eq!(row(&hardened, "PrivateTmp="), Some(0));
         assert_eq!(row(&hardened, "SystemCallFilter=~@mount"), Some(0));
         assert_eq!(row(&plain, "SupplementaryGroups="), None);
+    }
+
+    #[test]
+    fn the_ip_address_row_rates_the_lists_as_systemd() {
+        let badness = |body: &str| {
+            assess(&service_unit(&format!("ExecStart=/bin/true\n{body}")))
+                .rows
+                .iter()
+                .find(|r| r.name == "IPAddressDeny=")
+                .and_then(|r| r.badness)
+        };
+        assert_eq!(badness(""), Some(10));
+        assert_eq!(badness("IPAddressDeny=10.0.0.0/8"), Some(10));
+        assert_eq!(badness("IPAddressDeny=any"), Some(0));
+        assert_eq!(badness("IPAddressDeny=any\nIPAddressAllow=localhost"), Some(2));
+        assert_eq!(badness("IPAddressDeny=any\nIPAddressAllow=localhost 10.0.0.1"), Some(5));
+        let open = assess(&service_unit("ExecStart=/bin/true"));
+        let closed = assess(&service_unit("ExecStart=/bin/true\nIPAddressDeny=any"));
+        assert!(closed.exposure < open.exposure);
     }
 }
