@@ -357,3 +357,77 @@ fn ip_accounting_counts_the_traffic_of_the_service() {
     d.stop_unit("counted.service");
     d.stop_unit("plain.service");
 }
+
+/// `RestrictNetworkInterfaces=`: the loopback interface allowed, denied,
+/// and an allow list of an interface that does not exist (nothing passes).
+#[test]
+fn restrict_network_interfaces_allows_and_denies_the_loopback() {
+    if skip("restrict_network_interfaces_allows_and_denies_the_loopback") {
+        return;
+    }
+    let (one, _two) = servers();
+    let probe = connect("lo", "127.0.0.1", port(&one));
+    for (name, setting, want) in [
+        ("if-allow.service", "lo", "lo-ok"),
+        ("if-deny.service", "~lo", "lo-denied"),
+        ("if-none.service", "sundialnone0", "lo-denied"),
+    ] {
+        let (lines, result, _d) = run(
+            name,
+            &format!("RestrictNetworkInterfaces={setting}\nExecStart=/bin/bash -c '{probe}'"),
+            &[],
+        );
+        assert!(result.contains("Success"), "{name}: {result}");
+        assert!(has(&lines, want), "{name}: {lines:?}");
+    }
+}
+
+/// `SocketBindAllow=`/`SocketBindDeny=`: with a TCP port allowed and
+/// everything else denied, only a TCP bind to that port succeeds.
+#[test]
+fn socket_bind_rules_allow_only_the_listed_port() {
+    let test = "socket_bind_rules_allow_only_the_listed_port";
+    if skip(test) {
+        return;
+    }
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("skipped {test}: no /usr/bin/python3 to bind with");
+        return;
+    }
+    // Two free ports (taken and let go at once).
+    let free = || port(&TcpListener::bind("127.0.0.1:0").unwrap());
+    let (allowed, other) = (free(), free());
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let script = dir.path().join("bind.py");
+    std::fs::write(
+        &script,
+        "import socket, sys\n\
+         for name, kind, port in [('tcp', socket.SOCK_STREAM, int(sys.argv[1])),\n\
+                                  ('other', socket.SOCK_STREAM, int(sys.argv[2])),\n\
+                                  ('udp', socket.SOCK_DGRAM, int(sys.argv[1]))]:\n\
+         \x20   s = socket.socket(socket.AF_INET, kind)\n\
+         \x20   try:\n\
+         \x20       s.bind(('127.0.0.1', port))\n\
+         \x20       print(name + '-ok')\n\
+         \x20   except PermissionError:\n\
+         \x20       print(name + '-denied')\n\
+         \x20   s.close()\n",
+    )
+    .unwrap();
+    let exec = format!(
+        "ExecStart=/usr/bin/python3 {} {allowed} {other}",
+        script.display()
+    );
+    let (open, result, _d) = run("bind-open.service", &exec, &[]);
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&open, "tcp-ok") && has(&open, "other-ok") && has(&open, "udp-ok"), "{open:?}");
+    let (lines, result, _d) = run(
+        "bind-rules.service",
+        &format!("SocketBindAllow=tcp:{allowed}\nSocketBindDeny=any\n{exec}"),
+        &[],
+    );
+    assert!(result.contains("Success"), "{result}");
+    assert!(has(&lines, "tcp-ok"), "{lines:?}");
+    assert!(has(&lines, "other-denied"), "{lines:?}");
+    assert!(has(&lines, "udp-denied"), "{lines:?}");
+}

@@ -37,6 +37,25 @@ pub(crate) use sandbox::remove_private_tmp;
 const NO_V2_CGROUP: &str = "the service has no cgroup v2 directory to attach its BPF program to \
      (the daemon needs a writable cgroup v2 tree, and SUNDIAL_CGROUPS not off)";
 
+/// The directives of the network programs `policy` asks for, for a
+/// message.
+fn network_directives(policy: &bpf::attach::NetworkPolicy<'_>) -> &'static str {
+    match (policy.ip.is_some_and(|f| !f.allow.is_empty() || !f.deny.is_empty()), policy.interfaces.is_some(), policy.bind.is_some()) {
+        (true, false, false) => "IPAddressAllow=/IPAddressDeny=",
+        (false, true, false) => "RestrictNetworkInterfaces=",
+        (false, false, true) => "SocketBindAllow=/SocketBindDeny=",
+        _ => "IPAddressAllow=/IPAddressDeny=/RestrictNetworkInterfaces=/SocketBindAllow=/SocketBindDeny=",
+    }
+}
+
+/// The index of the network interface `name`, where it exists.
+fn interface_index(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: if_nametoindex reads a valid C string.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (index != 0).then_some(index)
+}
+
 /// Everything about one run the edge needs, borrowed from the supervisor.
 #[derive(Debug)]
 pub struct Edge<'a> {
@@ -649,7 +668,7 @@ impl Edge<'_> {
         }
         self.procs.ip_counters = None;
         if let Some(sb) = sandbox {
-            self.attach_ip_programs(sb)?;
+            self.attach_network_programs(sb)?;
         }
         let mut problems = plan.not_enforced.clone();
         let mut v1_wanted: Vec<&str> = plan.v1.iter().map(|w| w.controller).collect();
@@ -723,37 +742,57 @@ impl Edge<'_> {
         Ok(())
     }
 
-    /// The ingress and egress programs of `IPAddressAllow=`,
-    /// `IPAddressDeny=` and `IPAccounting=` on the service's v2 cgroup; a
+    /// The network programs on the service's v2 cgroup:
+    /// `IPAddressAllow=`, `IPAddressDeny=` and `IPAccounting=`,
+    /// `RestrictNetworkInterfaces=`, `SocketBindAllow=`/`SocketBindDeny=`. A
     /// cgroup that outlived a run with them (processes left behind) loses
     /// them when this run has none.
-    fn attach_ip_programs(&mut self, sb: &crate::unit::sandbox::Sandbox) -> Result<(), i32> {
+    fn attach_network_programs(&mut self, sb: &crate::unit::sandbox::Sandbox) -> Result<(), i32> {
         let filtered = !sb.ip_address_allow.is_empty() || !sb.ip_address_deny.is_empty();
-        if !filtered && !sb.ip_accounting {
-            if let Some(cg) = &self.procs.cgroup {
-                bpf::attach::detach(&cg.dir, &[bpf::syscall::Hook::Ingress, bpf::syscall::Hook::Egress]);
-            }
-            return Ok(());
-        }
-        let filter = bpf::attach::IpFilter {
+        let ip = (filtered || sb.ip_accounting).then_some(bpf::attach::IpFilter {
             allow: &sb.ip_address_allow,
             deny: &sb.ip_address_deny,
             accounting: sb.ip_accounting,
+        });
+        // An interface that does not exist is left out, as systemd does.
+        let ifaces = sb.restrict_network_interfaces.as_ref().map(|l| {
+            let indexes: Vec<u32> = l.names.iter().filter_map(|n| interface_index(n)).collect();
+            (indexes, l.allow_list)
+        });
+        let binds = !sb.socket_bind_allow.is_empty() || !sb.socket_bind_deny.is_empty();
+        let policy = bpf::attach::NetworkPolicy {
+            ip,
+            interfaces: ifaces.as_ref().map(|(i, allow)| (i.as_slice(), *allow)),
+            bind: binds.then_some((
+                sb.socket_bind_allow.as_slice(),
+                sb.socket_bind_deny.as_slice(),
+            )),
         };
-        let attached = match &self.procs.cgroup {
-            Some(cg) => bpf::attach::ip(&cg.dir, filter).map_err(|e| e.to_string()),
-            None => Err(NO_V2_CGROUP.to_owned()),
+        let protects = filtered || policy.interfaces.is_some() || binds;
+        let Some(cg) = &self.procs.cgroup else {
+            return match (protects, ip.is_some()) {
+                (true, _) => Err(self.not_applied(network_directives(&policy), NO_V2_CGROUP)),
+                (false, true) => {
+                    self.messages
+                        .push(format!("IPAccounting=: not counted: {NO_V2_CGROUP}"));
+                    Ok(())
+                }
+                (false, false) => Ok(()),
+            };
         };
-        match attached {
+        match bpf::attach::network(&cg.dir, policy) {
             Ok(counters) => {
                 self.procs.ip_counters = counters.map(Arc::new);
                 Ok(())
             }
-            Err(why) if filtered => Err(self.not_applied("IPAddressAllow=/IPAddressDeny=", &why)),
-            // Accounting alone protects nothing: told, and the run goes on.
-            Err(why) => {
-                self.messages
-                    .push(format!("IPAccounting=: not counted: {why}"));
+            Err(e) if protects => Err(self.not_applied(e.directive, &e.source.to_string())),
+            // Accounting alone protects nothing (or a leftover program
+            // could not be detached): told, and the run goes on.
+            Err(e) => {
+                if ip.is_some() {
+                    self.messages
+                        .push(format!("IPAccounting=: not counted: {}", e.source));
+                }
                 Ok(())
             }
         }

@@ -71,6 +71,9 @@ pub enum ValueError {
     /// A bad word of `IPAddressAllow=`/`IPAddressDeny=`.
     #[error("{0}")]
     IpPrefix(#[from] super::ip_address::IpPrefixError),
+    /// A bad `SocketBind*=` rule or `RestrictNetworkInterfaces=` name.
+    #[error("{0}")]
+    NetworkRule(#[from] super::socket_bind::NetworkRuleError),
     /// Anything else, described in words.
     #[error("{0}")]
     Invalid(String),

@@ -32,6 +32,7 @@ pub mod service;
 pub mod service_directives;
 pub mod signal;
 pub mod socket;
+pub mod socket_bind;
 pub mod source;
 pub mod specifiers;
 pub mod stdin_data;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::device_access::{parse_device_allow, DeviceAllow, DevicePolicy};
 use super::ip_address::{parse_prefixes, IpPrefix};
+use super::socket_bind::{apply_interfaces, parse_socket_bind, InterfaceList, SocketBindRule};
 use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::split_words;
@@ -170,6 +171,12 @@ pub struct Sandbox {
     pub ip_address_deny: Vec<IpPrefix>,
     /// `IPAccounting=`
     pub ip_accounting: bool,
+    /// `SocketBindAllow=`, in order.
+    pub socket_bind_allow: Vec<SocketBindRule>,
+    /// `SocketBindDeny=`, in order.
+    pub socket_bind_deny: Vec<SocketBindRule>,
+    /// `RestrictNetworkInterfaces=`; `None`: no restriction.
+    pub restrict_network_interfaces: Option<InterfaceList>,
 }
 
 /// The namespace names of `RestrictNamespaces=` with their clone flags.
@@ -259,6 +266,9 @@ pub const KEYS: &[&str] = &[
     "IPAddressAllow",
     "IPAddressDeny",
     "IPAccounting",
+    "SocketBindAllow",
+    "SocketBindDeny",
+    "RestrictNetworkInterfaces",
 ];
 
 /// Applies a sandboxing directive; `false` when `key` is not one.
@@ -343,6 +353,12 @@ pub fn apply(sb: &mut Sandbox, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
         "IPAddressAllow" => ip_prefixes(cx, &mut sb.ip_address_allow, value),
         "IPAddressDeny" => ip_prefixes(cx, &mut sb.ip_address_deny, value),
         "IPAccounting" => flag(cx, &mut sb.ip_accounting),
+        "SocketBindAllow" => socket_bind(cx, &mut sb.socket_bind_allow, value),
+        "SocketBindDeny" => socket_bind(cx, &mut sb.socket_bind_deny, value),
+        "RestrictNetworkInterfaces" => {
+            let errors = apply_interfaces(&mut sb.restrict_network_interfaces, value);
+            cx.warn_all(errors.into_iter().map(ValueError::from).collect());
+        }
         _ => return false,
     }
     true
@@ -361,6 +377,16 @@ fn ip_prefixes(cx: &mut DirectiveCx<'_>, list: &mut Vec<IpPrefix>, value: &str) 
     let (prefixes, errors) = parse_prefixes(&value);
     list.extend(prefixes);
     cx.warn_all(errors.into_iter().map(ValueError::from).collect());
+}
+
+/// A `SocketBindAllow=`/`SocketBindDeny=` line: one rule added, an empty
+/// value resets the list.
+fn socket_bind(cx: &mut DirectiveCx<'_>, list: &mut Vec<SocketBindRule>, value: &str) {
+    match parse_socket_bind(value) {
+        Ok(Some(rule)) => list.push(rule),
+        Ok(None) => list.clear(),
+        Err(e) => cx.warn(e.into()),
+    }
 }
 
 fn enum_error(value: &str, expected: &'static str) -> ValueError {

@@ -1,25 +1,27 @@
 //! One service's programs, made and attached to its cgroup v2 directory
-//! before its first command is placed there: the device program, and the
-//! ingress and egress programs of its IP address lists and accounting.
+//! before its first command is placed there: the device program, the
+//! ingress and egress programs of its IP address lists and accounting and
+//! of its network interfaces, and the bind programs of its bind rules.
 //! Whatever an earlier run (or an earlier daemon) attached to the same
 //! directory is detached first; the kernel detaches the rest when the
 //! directory is removed. The program descriptors are closed once attached
 //! (the attachment holds the program); the counters' maps are kept while
 //! the service runs, to be read.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 
-use super::device_program;
 use super::ip_program::{self, Direction, Family, List, Lookup};
 use super::syscall::{self, BpfError, Hook};
+use super::{bind_program, device_program, interface_program};
 use crate::supervisor::cgroup_devices::Rule;
 use crate::unit::ip_address::IpPrefix;
+use crate::unit::socket_bind::{BindFamily, SocketBindRule};
 
 /// Attaches the device program allowing `rules` to the cgroup `dir`.
 pub fn devices(dir: &Path, rules: &[Rule]) -> Result<(), BpfError> {
     let cgroup = syscall::open_cgroup(dir)?;
-    let prog = syscall::load(Hook::Device, &device_program::program(rules))?;
+    let prog = syscall::load(Hook::Device, "sd_devices", &device_program::program(rules))?;
     syscall::detach_all(cgroup.as_fd(), Hook::Device)?;
     syscall::attach(cgroup.as_fd(), prog.as_fd(), Hook::Device)
 }
@@ -79,10 +81,84 @@ fn prefix_map(prefixes: &[IpPrefix], family: Family) -> Result<Option<OwnedFd>, 
     Ok(Some(map))
 }
 
-/// Attaches the ingress and egress programs of `filter` to the cgroup
-/// `dir`; their counters where accounting is asked for.
-pub fn ip(dir: &Path, filter: IpFilter<'_>) -> Result<Option<IpCounters>, BpfError> {
-    let cgroup = syscall::open_cgroup(dir)?;
+/// A service's network programs: its IP address lists and accounting,
+/// its interfaces, its bind rules; each `None` where not asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NetworkPolicy<'a> {
+    pub ip: Option<IpFilter<'a>>,
+    /// `RestrictNetworkInterfaces=`: the indexes of the named interfaces
+    /// that exist, and whether they are an allow list.
+    pub interfaces: Option<(&'a [u32], bool)>,
+    /// `SocketBindAllow=` and `SocketBindDeny=`.
+    pub bind: Option<(&'a [SocketBindRule], &'a [SocketBindRule])>,
+}
+
+/// Why a service's network programs could not be attached: the
+/// directives concerned and the kernel's answer.
+#[derive(Debug, thiserror::Error)]
+#[error("{directive}: {source}")]
+pub struct NetworkError {
+    pub directive: &'static str,
+    pub source: BpfError,
+}
+
+/// The hooks of the network programs.
+const NETWORK_HOOKS: [Hook; 4] = [Hook::Ingress, Hook::Egress, Hook::Bind4, Hook::Bind6];
+
+/// Loads the programs of `policy` and attaches them to the cgroup `dir`,
+/// after detaching what was attached at those hooks before (a policy of
+/// nothing only detaches); the counters where accounting is asked for.
+pub fn network(dir: &Path, policy: NetworkPolicy<'_>) -> Result<Option<IpCounters>, NetworkError> {
+    const IP: &str = "IPAddressAllow=/IPAddressDeny=/IPAccounting=";
+    const IFACES: &str = "RestrictNetworkInterfaces=";
+    const BIND: &str = "SocketBindAllow=/SocketBindDeny=";
+    let first = policy
+        .ip
+        .map(|_| IP)
+        .or(policy.interfaces.map(|_| IFACES))
+        .or(policy.bind.map(|_| BIND))
+        .unwrap_or(IP);
+    let on = |directive: &'static str| move |source| NetworkError { directive, source };
+    let cgroup = syscall::open_cgroup(dir).map_err(on(first))?;
+    let mut progs: Vec<(Hook, OwnedFd)> = Vec::new();
+    let mut counters = None;
+    if let Some(filter) = policy.ip {
+        let (ip_progs, c) = ip_programs(filter).map_err(on(IP))?;
+        progs.extend(ip_progs);
+        counters = c;
+    }
+    if let Some((indexes, allow_list)) = policy.interfaces {
+        let program = interface_program::program(indexes, allow_list);
+        for (hook, name) in [(Hook::Ingress, "sd_restrictif_i"), (Hook::Egress, "sd_restrictif_e")] {
+            progs.push((hook, syscall::load(hook, name, &program).map_err(on(IFACES))?));
+        }
+    }
+    if let Some((allow, deny)) = policy.bind {
+        for (hook, family, name) in [
+            (Hook::Bind4, BindFamily::Ipv4, "sd_bind4"),
+            (Hook::Bind6, BindFamily::Ipv6, "sd_bind6"),
+        ] {
+            let program = bind_program::program(family, allow, deny);
+            progs.push((hook, syscall::load(hook, name, &program).map_err(on(BIND))?));
+        }
+    }
+    for hook in NETWORK_HOOKS {
+        syscall::detach_all(cgroup.as_fd(), hook).map_err(on(first))?;
+    }
+    for (hook, prog) in &progs {
+        let directive = match hook {
+            Hook::Bind4 | Hook::Bind6 => BIND,
+            _ if policy.ip.is_some() => IP,
+            _ => IFACES,
+        };
+        syscall::attach(cgroup.as_fd(), prog.as_fd(), *hook).map_err(on(directive))?;
+    }
+    Ok(counters)
+}
+
+/// The ingress and egress programs of `filter`, loaded, and their
+/// counters where accounting is asked for.
+fn ip_programs(filter: IpFilter<'_>) -> Result<(Vec<(Hook, OwnedFd)>, Option<IpCounters>), BpfError> {
     // The maps stay alive with the programs that name them.
     let mut maps = Vec::new();
     let mut lookups = Vec::new();
@@ -92,7 +168,7 @@ pub fn ip(dir: &Path, filter: IpFilter<'_>) -> Result<Option<IpCounters>, BpfErr
                 lookups.push(Lookup {
                     family,
                     list,
-                    map_fd: std::os::fd::AsRawFd::as_raw_fd(&map),
+                    map_fd: map.as_raw_fd(),
                 });
                 maps.push(map);
             }
@@ -107,37 +183,18 @@ pub fn ip(dir: &Path, filter: IpFilter<'_>) -> Result<Option<IpCounters>, BpfErr
         None
     };
     let mut progs = Vec::new();
-    for (hook, direction) in [
-        (Hook::Ingress, Direction::Ingress),
-        (Hook::Egress, Direction::Egress),
+    for (hook, direction, name) in [
+        (Hook::Ingress, Direction::Ingress, "sd_fw_ingress"),
+        (Hook::Egress, Direction::Egress, "sd_fw_egress"),
     ] {
-        let account = counters.as_ref().map(|c| {
-            let fd = match direction {
-                Direction::Ingress => &c.ingress,
-                Direction::Egress => &c.egress,
-            };
-            std::os::fd::AsRawFd::as_raw_fd(fd)
+        let account = counters.as_ref().map(|c| match direction {
+            Direction::Ingress => c.ingress.as_raw_fd(),
+            Direction::Egress => c.egress.as_raw_fd(),
         });
         let program = ip_program::program(direction, &lookups, account);
-        progs.push((hook, syscall::load(hook, &program)?));
+        progs.push((hook, syscall::load(hook, name, &program)?));
     }
-    for (hook, prog) in &progs {
-        syscall::detach_all(cgroup.as_fd(), *hook)?;
-        syscall::attach(cgroup.as_fd(), prog.as_fd(), *hook)?;
-    }
-    Ok(counters)
-}
-
-/// Detaches the programs at `hooks` of a cgroup that outlived a run that
-/// had them (processes left behind) when the next run has none; quiet
-/// where there are none or they cannot be looked at.
-pub fn detach(dir: &Path, hooks: &[Hook]) {
-    let Ok(cgroup) = syscall::open_cgroup(dir) else {
-        return;
-    };
-    for hook in hooks {
-        let _ = syscall::detach_all(cgroup.as_fd(), *hook);
-    }
+    Ok((progs, counters))
 }
 
 #[cfg(test)]
@@ -181,8 +238,22 @@ mod tests {
             minor: Some(3),
             access: "rw".into(),
         }];
-        let first = ip(&dir, filter);
-        if let Err(BpfError::Refused { source, .. } | BpfError::Syscall { source, .. }) = &first {
+        let ifaces = [1u32];
+        let bind = crate::unit::socket_bind::parse_socket_bind("tcp:1-1023")
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>();
+        let policy = NetworkPolicy {
+            ip: Some(filter),
+            interfaces: Some((&ifaces, true)),
+            bind: Some((&[], &bind)),
+        };
+        let first = network(&dir, policy);
+        if let Err(NetworkError {
+            source: BpfError::Refused { source, .. } | BpfError::Syscall { source, .. },
+            ..
+        }) = &first
+        {
             if source.raw_os_error() == Some(libc::EPERM) {
                 let _ = std::fs::remove_dir(&dir);
                 eprintln!("skipped: bpf(2) not allowed here: {source}");
@@ -190,8 +261,8 @@ mod tests {
             }
         }
         let result = (|| {
-            let counters = first?.expect("accounting asked for");
-            ip(&dir, filter)?;
+            let counters = first.map_err(|e| e.source)?.expect("accounting asked for");
+            network(&dir, policy).map_err(|e| e.source)?;
             devices(&dir, &rules)?;
             devices(&dir, &rules)?;
             let cg = syscall::open_cgroup(&dir)?;
@@ -199,16 +270,22 @@ mod tests {
                 syscall::attached(cg.as_fd(), Hook::Ingress)?,
                 syscall::attached(cg.as_fd(), Hook::Egress)?,
                 syscall::attached(cg.as_fd(), Hook::Device)?,
+                syscall::attached(cg.as_fd(), Hook::Bind4)?,
+                syscall::attached(cg.as_fd(), Hook::Bind6)?,
             ];
             let traffic = counters.read()?;
-            detach(&dir, &[Hook::Ingress, Hook::Egress, Hook::Device]);
+            network(&dir, NetworkPolicy::default()).map_err(|e| e.source)?;
             let after = syscall::attached(cg.as_fd(), Hook::Egress)?;
             Ok::<_, BpfError>((counts, traffic, after))
         })();
-        detach(&dir, &[Hook::Ingress, Hook::Egress, Hook::Device]);
+        let _ = network(&dir, NetworkPolicy::default());
+        if let Ok(cg) = syscall::open_cgroup(&dir) {
+            let _ = syscall::detach_all(cg.as_fd(), Hook::Device);
+        }
         let _ = std::fs::remove_dir(&dir);
         let (counts, traffic, after) = result.expect("attached");
-        assert_eq!(counts, [1, 1, 1]);
+        // The IP and the interface programs on each of ingress and egress.
+        assert_eq!(counts, [2, 2, 1, 1, 1]);
         assert_eq!(traffic, IpTraffic::default());
         assert_eq!(after, 0);
         assert!(!dir.exists());

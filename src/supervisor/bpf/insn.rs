@@ -67,13 +67,19 @@ impl Alu {
 pub enum Cond {
     Eq,
     Ne,
+    /// Unsigned `>`.
+    Gt,
+    /// Unsigned `<`.
+    Lt,
 }
 
 impl Cond {
     fn code(self) -> u8 {
         match self {
             Cond::Eq => 0x10,
+            Cond::Gt => 0x20,
             Cond::Ne => 0x50,
+            Cond::Lt => 0xa0,
         }
     }
 }
@@ -101,6 +107,8 @@ const X: u8 = 0x08;
 const JA: u8 = 0x00;
 const CALL: u8 = 0x80;
 const EXIT: u8 = 0x90;
+const END: u8 = 0xd0;
+const TO_BE: u8 = 0x08;
 /// `src_reg` of a 64-bit immediate load that names a map by its fd.
 const PSEUDO_MAP_FD: u8 = 1;
 
@@ -148,6 +156,12 @@ impl Insn {
     /// `dst = dst OP imm` (32-bit).
     pub fn alu32_imm(op: Alu, dst: Reg, imm: i32) -> Insn {
         Insn::new(ALU32 | op.code() | K, dst, Reg::R0, 0, imm)
+    }
+
+    /// `dst = htobe16(dst)`: the low 16 bits of a field in network order
+    /// (a port) in host order on a little-endian machine, the rest zeroed.
+    pub fn to_be16(dst: Reg) -> Insn {
+        Insn::new(ALU32 | END | TO_BE, dst, Reg::R0, 0, 16)
     }
 
     /// `dst = *(size *)(src + off)`.
@@ -309,6 +323,17 @@ mod tests {
         assert_eq!(hex(a), "18 11 00 00 07 00 00 00");
         assert_eq!(hex(b), "00 00 00 00 00 00 00 00");
         assert_eq!(hex(Insn::jump(-2)), "05 00 fe ff 00 00 00 00");
+        // BPF_ENDIAN(BPF_TO_BE, BPF_REG_4, 16)
+        assert_eq!(hex(Insn::to_be16(Reg::R4)), "dc 04 00 00 10 00 00 00");
+        // BPF_JMP_IMM(BPF_JGT, BPF_REG_4, 80, 2), BPF_JMP_IMM(BPF_JLT, ...)
+        assert_eq!(
+            hex(Insn::jump_imm(Cond::Gt, Reg::R4, 80, 2)),
+            "25 04 02 00 50 00 00 00"
+        );
+        assert_eq!(
+            hex(Insn::jump_imm(Cond::Lt, Reg::R4, 80, 2)),
+            "a5 04 02 00 50 00 00 00"
+        );
         assert_eq!(hex(Insn::mov32_reg(Reg::R1, Reg::R3)), "bc 31 00 00 00 00 00 00");
     }
 

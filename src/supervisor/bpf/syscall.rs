@@ -66,6 +66,10 @@ pub enum Hook {
     Egress,
     /// `BPF_PROG_TYPE_CGROUP_DEVICE` at `BPF_CGROUP_DEVICE`.
     Device,
+    /// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR` at `BPF_CGROUP_INET4_BIND`.
+    Bind4,
+    /// `BPF_PROG_TYPE_CGROUP_SOCK_ADDR` at `BPF_CGROUP_INET6_BIND`.
+    Bind6,
 }
 
 impl Hook {
@@ -73,6 +77,7 @@ impl Hook {
         match self {
             Hook::Ingress | Hook::Egress => 8,
             Hook::Device => 15,
+            Hook::Bind4 | Hook::Bind6 => 18,
         }
     }
 
@@ -81,14 +86,8 @@ impl Hook {
             Hook::Ingress => 0,
             Hook::Egress => 1,
             Hook::Device => 6,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Hook::Ingress => "sd_fw_ingress",
-            Hook::Egress => "sd_fw_egress",
-            Hook::Device => "sd_devices",
+            Hook::Bind4 => 8,
+            Hook::Bind6 => 9,
         }
     }
 }
@@ -211,9 +210,10 @@ pub fn counter(map: BorrowedFd<'_>, key: u32) -> Result<u64, BpfError> {
     Ok(u64::from_ne_bytes(v))
 }
 
-/// Loads `program` for `hook`. A refused program is loaded once more with
-/// the verifier's log, which the error carries.
-pub fn load(hook: Hook, program: &[Insn]) -> Result<OwnedFd, BpfError> {
+/// Loads `program` for `hook` under `name` (at most 15 letters, digits
+/// and `_`, as `bpftool prog` lists it). A refused program is loaded once
+/// more with the verifier's log, which the error carries.
+pub fn load(hook: Hook, name: &'static str, program: &[Insn]) -> Result<OwnedFd, BpfError> {
     let bytes = encode_all(program);
     let license = c"GPL";
     let attr = |log: &mut [u8]| {
@@ -226,7 +226,7 @@ pub fn load(hook: Hook, program: &[Insn]) -> Result<OwnedFd, BpfError> {
             .u32(24, level)
             .u32(28, log.len() as u32)
             .u64(32, if log.is_empty() { 0 } else { log.as_mut_ptr() as u64 })
-            .name(48, hook.name())
+            .name(48, name)
             .u32(68, hook.attach_type())
     };
     match attr(&mut []).call_fd(PROG_LOAD) {
@@ -236,7 +236,7 @@ pub fn load(hook: Hook, program: &[Insn]) -> Result<OwnedFd, BpfError> {
             let _ = attr(&mut log).call_fd(PROG_LOAD);
             let end = log.iter().position(|b| *b == 0).unwrap_or(log.len());
             Err(BpfError::Refused {
-                what: hook.name(),
+                what: name,
                 source,
                 log: String::from_utf8_lossy(&log[..end]).into_owned(),
             })
@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn the_verifier_s_log_comes_with_a_refusal() {
         let bad = [Insn::exit()];
-        match load(Hook::Device, &bad) {
+        match load(Hook::Device, "sd_test", &bad) {
             Err(BpfError::Refused { log, source, .. }) => {
                 if source.raw_os_error() == Some(libc::EPERM) {
                     eprintln!("skipped: bpf(2) not allowed here: {source}");
