@@ -24,7 +24,10 @@ fn long_mode() -> bool {
 fn fds(pid: u32) -> (usize, usize) {
     let mut all = 0;
     let mut bpf = 0;
-    for e in std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().flatten() {
+    for e in std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+    {
         all += 1;
         let target = std::fs::read_link(e.path()).unwrap_or_default();
         if target.to_string_lossy().starts_with("anon_inode:bpf") {
@@ -124,8 +127,14 @@ fn runs_with_bpf_programs_leave_no_descriptors_behind() {
     );
     assert_eq!(d.finished("guarded.service").len(), runs as usize + 1);
     assert_eq!(d.finished("plain.service").len(), runs as usize + 1);
-    assert_eq!(bpf_after, 0, "program or map descriptors kept after the runs");
-    assert!(fds_after <= fds_before + 2, "descriptors {fds_before} -> {fds_after}");
+    assert_eq!(
+        bpf_after, 0,
+        "program or map descriptors kept after the runs"
+    );
+    assert!(
+        fds_after <= fds_before + 2,
+        "descriptors {fds_before} -> {fds_after}"
+    );
     assert_eq!(cgroup_left, "", "the cgroup (and its programs) stayed");
     assert!(rss_after < rss + 16 * 1024, "RSS {rss} -> {rss_after} KiB");
 }

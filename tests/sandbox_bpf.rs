@@ -75,7 +75,10 @@ fn run(name: &str, body: &str, env: &[(&str, &str)]) -> (Vec<String>, String, Ra
     let row = &d.finished(name)[0];
     let result = format!("{:?} {:?}", row.result, row.status);
     let lines = d.log_lines(name);
-    eprintln!("{name}: {result} (IPIngressBytes={counters})\n{}", lines.join("\n"));
+    eprintln!(
+        "{name}: {result} (IPIngressBytes={counters})\n{}",
+        lines.join("\n")
+    );
     (lines, result, Ran { d, _dir: dir })
 }
 
@@ -118,8 +121,11 @@ fn without_address_lists_both_servers_are_reached() {
         return;
     }
     let (one, two) = servers();
-    let script = [connect("one", "127.0.0.1", port(&one)), connect("two", "127.0.0.2", port(&two))]
-        .join("; ");
+    let script = [
+        connect("one", "127.0.0.1", port(&one)),
+        connect("two", "127.0.0.2", port(&two)),
+    ]
+    .join("; ");
     let (lines, result, _d) = run(
         "ip-open.service",
         &format!("ExecStart=/bin/bash -c '{script}'"),
@@ -136,7 +142,10 @@ fn deny_any_with_one_address_allowed_reaches_only_that_address() {
     }
     let (one, two) = servers();
     let v6 = TcpListener::bind("[::1]:0").ok();
-    let mut probes = vec![connect("one", "127.0.0.1", port(&one)), connect("two", "127.0.0.2", port(&two))];
+    let mut probes = vec![
+        connect("one", "127.0.0.1", port(&one)),
+        connect("two", "127.0.0.2", port(&two)),
+    ];
     if let Some(v6) = &v6 {
         probes.push(connect("six", "::1", port(v6)));
     }
@@ -197,8 +206,14 @@ fn address_lists_that_cannot_be_applied_refuse_the_start() {
         .env("SUNDIAL_TEST_DEVICES_BY_BPF", "1");
     d.start();
     for (unit, says) in [
-        ("ip.service", "IPAddressAllow=/IPAddressDeny=: cannot be applied, not started"),
-        ("dev.service", "DevicePolicy=/DeviceAllow=: cannot be applied, not started"),
+        (
+            "ip.service",
+            "IPAddressAllow=/IPAddressDeny=: cannot be applied, not started",
+        ),
+        (
+            "dev.service",
+            "DevicePolicy=/DeviceAllow=: cannot be applied, not started",
+        ),
     ] {
         let _ = d.call(Request::Start(UnitsRequest {
             units: vec![unit.into()],
@@ -347,13 +362,22 @@ fn ip_accounting_counts_the_traffic_of_the_service() {
     // the loopback MTU.
     assert!(number("IPEgressBytes") < 20_000, "{figures:?}");
     assert!((1..100).contains(&number("IPEgressPackets")), "{figures:?}");
-    assert!((1..100).contains(&number("IPIngressPackets")), "{figures:?}");
+    assert!(
+        (1..100).contains(&number("IPIngressPackets")),
+        "{figures:?}"
+    );
     let ip_line = text
         .lines()
         .find(|l| l.trim_start().starts_with("IP: "))
         .unwrap_or_else(|| panic!("no IP: line in\n{text}"));
-    assert!(ip_line.contains(" in, ") && ip_line.ends_with(" out"), "{ip_line}");
-    assert_eq!(d.property(Some("plain.service"), "IPIngressBytes"), "[no data]");
+    assert!(
+        ip_line.contains(" in, ") && ip_line.ends_with(" out"),
+        "{ip_line}"
+    );
+    assert_eq!(
+        d.property(Some("plain.service"), "IPIngressBytes"),
+        "[no data]"
+    );
     d.stop_unit("counted.service");
     d.stop_unit("plain.service");
 }
@@ -420,7 +444,10 @@ fn socket_bind_rules_allow_only_the_listed_port() {
     );
     let (open, result, _d) = run("bind-open.service", &exec, &[]);
     assert!(result.contains("Success"), "{result}");
-    assert!(has(&open, "tcp-ok") && has(&open, "other-ok") && has(&open, "udp-ok"), "{open:?}");
+    assert!(
+        has(&open, "tcp-ok") && has(&open, "other-ok") && has(&open, "udp-ok"),
+        "{open:?}"
+    );
     let (lines, result, _d) = run(
         "bind-rules.service",
         &format!("SocketBindAllow=tcp:{allowed}\nSocketBindDeny=any\n{exec}"),

@@ -50,8 +50,8 @@ mod user_namespace;
 // The supervisor's API beside `Supervisor`: the types its owner handles
 // (states, results, jobs, log records, settings), the pure helpers the CLI
 // and crontab share with it, and the looks at `/proc` of crash recovery.
-pub use cgroup::{Mode as CgroupMode, NamedCgroupError};
 pub use bpf::attach::IpTraffic;
+pub use cgroup::{Mode as CgroupMode, NamedCgroupError};
 pub use cgroup_accounting::{format_bytes, format_cpu, Usage};
 pub use cgroup_devices::{act_without_v1_devices, DEVICES_BY_BPF_ENV};
 pub use control_group::{act_without_cgroup_kill, NO_CGROUP_KILL_ENV};

@@ -498,8 +498,14 @@ mod tests {
         assert_eq!(badness(""), Some(10));
         assert_eq!(badness("IPAddressDeny=10.0.0.0/8"), Some(10));
         assert_eq!(badness("IPAddressDeny=any"), Some(0));
-        assert_eq!(badness("IPAddressDeny=any\nIPAddressAllow=localhost"), Some(2));
-        assert_eq!(badness("IPAddressDeny=any\nIPAddressAllow=localhost 10.0.0.1"), Some(5));
+        assert_eq!(
+            badness("IPAddressDeny=any\nIPAddressAllow=localhost"),
+            Some(2)
+        );
+        assert_eq!(
+            badness("IPAddressDeny=any\nIPAddressAllow=localhost 10.0.0.1"),
+            Some(5)
+        );
         let open = assess(&service_unit("ExecStart=/bin/true"));
         let closed = assess(&service_unit("ExecStart=/bin/true\nIPAddressDeny=any"));
         assert!(closed.exposure < open.exposure);

@@ -75,7 +75,8 @@ pub fn parse_prefix_word(word: &str) -> Result<Vec<IpPrefix>, IpPrefixError> {
             .iter()
             .map(|(a, len)| {
                 normalized(
-                    a.parse().expect("the symbolic prefixes are valid addresses"),
+                    a.parse()
+                        .expect("the symbolic prefixes are valid addresses"),
                     *len,
                 )
             })
@@ -173,7 +174,10 @@ mod tests {
     #[test]
     fn addresses_and_prefixes_parse_and_are_normalized() {
         assert_eq!(words("127.0.0.1"), ["127.0.0.1/32"]);
-        assert_eq!(words("10.1.2.3/8 192.168.7.9/20"), ["10.0.0.0/8", "192.168.0.0/20"]);
+        assert_eq!(
+            words("10.1.2.3/8 192.168.7.9/20"),
+            ["10.0.0.0/8", "192.168.0.0/20"]
+        );
         assert_eq!(words("2001:db8::1/32 ::1"), ["2001:db8::/32", "::1/128"]);
         assert_eq!(words("10.255.255.255/9"), ["10.128.0.0/9"]);
         assert_eq!(words("0.0.0.0/0"), ["0.0.0.0/0"]);

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::device_access::{parse_device_allow, DeviceAllow, DevicePolicy};
-use super::ip_address::{parse_prefixes, IpPrefix};
-use super::socket_bind::{apply_interfaces, parse_socket_bind, InterfaceList, SocketBindRule};
 use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::split_words;
+use super::ip_address::{parse_prefixes, IpPrefix};
+use super::socket_bind::{apply_interfaces, parse_socket_bind, InterfaceList, SocketBindRule};
 use super::syscall_groups;
 use super::values::{check_abs_path, parse_bool};
 

@@ -135,7 +135,9 @@ pub fn interface_name_valid(name: &str) -> bool {
         && name.len() < 16
         && name != "."
         && name != ".."
-        && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace())
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == ':' || c.is_whitespace())
 }
 
 /// One `RestrictNetworkInterfaces=` line applied to `list`, as systemd 252
@@ -200,7 +202,16 @@ mod tests {
 
     #[test]
     fn bad_bind_rules_are_named() {
-        for v in ["0", "65536", "10-5", "sctp:80", "ipv5:80", "x", "tcp:", "ipv4:tcp:udp:1"] {
+        for v in [
+            "0",
+            "65536",
+            "10-5",
+            "sctp:80",
+            "ipv5:80",
+            "x",
+            "tcp:",
+            "ipv4:tcp:udp:1",
+        ] {
             let e = parse_socket_bind(v).unwrap_err().to_string();
             assert!(e.contains(&format!("'{v}'")), "{v}: {e}");
         }

@@ -102,6 +102,9 @@ pub struct NetworkError {
     pub source: BpfError,
 }
 
+/// A program loaded for its hook.
+type Loaded = (Hook, OwnedFd);
+
 /// The hooks of the network programs.
 const NETWORK_HOOKS: [Hook; 4] = [Hook::Ingress, Hook::Egress, Hook::Bind4, Hook::Bind6];
 
@@ -120,7 +123,7 @@ pub fn network(dir: &Path, policy: NetworkPolicy<'_>) -> Result<Option<IpCounter
         .unwrap_or(IP);
     let on = |directive: &'static str| move |source| NetworkError { directive, source };
     let cgroup = syscall::open_cgroup(dir).map_err(on(first))?;
-    let mut progs: Vec<(Hook, OwnedFd)> = Vec::new();
+    let mut progs: Vec<Loaded> = Vec::new();
     let mut counters = None;
     if let Some(filter) = policy.ip {
         let (ip_progs, c) = ip_programs(filter).map_err(on(IP))?;
@@ -129,8 +132,14 @@ pub fn network(dir: &Path, policy: NetworkPolicy<'_>) -> Result<Option<IpCounter
     }
     if let Some((indexes, allow_list)) = policy.interfaces {
         let program = interface_program::program(indexes, allow_list);
-        for (hook, name) in [(Hook::Ingress, "sd_restrictif_i"), (Hook::Egress, "sd_restrictif_e")] {
-            progs.push((hook, syscall::load(hook, name, &program).map_err(on(IFACES))?));
+        for (hook, name) in [
+            (Hook::Ingress, "sd_restrictif_i"),
+            (Hook::Egress, "sd_restrictif_e"),
+        ] {
+            progs.push((
+                hook,
+                syscall::load(hook, name, &program).map_err(on(IFACES))?,
+            ));
         }
     }
     if let Some((allow, deny)) = policy.bind {
@@ -158,7 +167,7 @@ pub fn network(dir: &Path, policy: NetworkPolicy<'_>) -> Result<Option<IpCounter
 
 /// The ingress and egress programs of `filter`, loaded, and their
 /// counters where accounting is asked for.
-fn ip_programs(filter: IpFilter<'_>) -> Result<(Vec<(Hook, OwnedFd)>, Option<IpCounters>), BpfError> {
+fn ip_programs(filter: IpFilter<'_>) -> Result<(Vec<Loaded>, Option<IpCounters>), BpfError> {
     // The maps stay alive with the programs that name them.
     let mut maps = Vec::new();
     let mut lookups = Vec::new();
@@ -210,7 +219,9 @@ mod tests {
             eprintln!("skipped: no writable cgroup v2 tree");
             return None;
         };
-        let dir = d.root.join(format!("sundial-test-{}-{tag}", std::process::id()));
+        let dir = d
+            .root
+            .join(format!("sundial-test-{}-{tag}", std::process::id()));
         if let Err(e) = std::fs::create_dir(&dir) {
             eprintln!("skipped: cannot make {}: {e}", dir.display());
             return None;

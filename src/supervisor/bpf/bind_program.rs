@@ -36,12 +36,13 @@ pub fn program(family: BindFamily, allow: &[SocketBindRule], deny: &[SocketBindR
     for (rule, action) in rules {
         body.extend(rule_block(rule, action));
     }
-    let mut p = Vec::new();
     // Not this hook's family: allowed, past the rules.
-    p.push(Insn::load(Size::Word, Reg::R2, Reg::R1, CTX_USER_FAMILY));
-    p.push(Insn::jump_imm(Cond::Ne, Reg::R2, af, skip(body.len() + 2)));
-    p.push(Insn::load(Size::Word, Reg::R2, Reg::R1, CTX_FAMILY));
-    p.push(Insn::jump_imm(Cond::Ne, Reg::R2, af, skip(body.len())));
+    let mut p = vec![
+        Insn::load(Size::Word, Reg::R2, Reg::R1, CTX_USER_FAMILY),
+        Insn::jump_imm(Cond::Ne, Reg::R2, af, skip(body.len() + 2)),
+        Insn::load(Size::Word, Reg::R2, Reg::R1, CTX_FAMILY),
+        Insn::jump_imm(Cond::Ne, Reg::R2, af, skip(body.len())),
+    ];
     p.extend(body);
     p.push(Insn::mov64_imm(Reg::R0, 1));
     p.push(Insn::exit());
@@ -156,6 +157,9 @@ mod tests {
         let p = program(BindFamily::Ipv4, &[], &rules(&["1-1023"]));
         assert_eq!(run(&p, libc::AF_INET, TCP, 1024), 1);
         assert_eq!(run(&p, libc::AF_INET, TCP, 80), 0);
-        assert_eq!(run(&program(BindFamily::Ipv4, &[], &[]), libc::AF_INET, UDP, 1), 1);
+        assert_eq!(
+            run(&program(BindFamily::Ipv4, &[], &[]), libc::AF_INET, UDP, 1),
+            1
+        );
     }
 }

@@ -60,7 +60,11 @@ pub fn program(rules: &[Rule]) -> Vec<Insn> {
 /// (every bit asked for is allowed), the major and the minor (unless `*`)
 /// match, in which case the program returns 1.
 fn rule_block(rule: &Rule) -> Vec<Insn> {
-    let kind = if rule.kind == 'b' { DEV_BLOCK } else { DEV_CHAR };
+    let kind = if rule.kind == 'b' {
+        DEV_BLOCK
+    } else {
+        DEV_CHAR
+    };
     // Cast: major and minor numbers are 12 and 20 bits.
     let (major, minor) = (rule.major as i32, rule.minor.map(|m| m as i32));
     let mut tests = vec![
@@ -68,10 +72,8 @@ fn rule_block(rule: &Rule) -> Vec<Insn> {
         Insn::alu32_imm(Alu::And, Reg::R1, access_bits(&rule.access)),
     ];
     // The jumps are filled in once the block's length is known.
-    let mut checks: Vec<(Cond, Reg, Option<i32>)> = vec![
-        (Cond::Ne, Reg::R1, None),
-        (Cond::Ne, Reg::R4, Some(major)),
-    ];
+    let mut checks: Vec<(Cond, Reg, Option<i32>)> =
+        vec![(Cond::Ne, Reg::R1, None), (Cond::Ne, Reg::R4, Some(major))];
     if let Some(minor) = minor {
         checks.push((Cond::Ne, Reg::R5, Some(minor)));
     }
@@ -111,7 +113,11 @@ pub fn run(program: &[Insn], kind: i32, access: i32, major: u32, minor: u32) -> 
             0xbc => reg[d] = reg[s] as u32 as u64,
             0xb7 => reg[d] = i.imm as i64 as u64,
             0x55 | 0x5d => {
-                let other = if i.code == 0x55 { i.imm as i64 as u64 } else { reg[s] };
+                let other = if i.code == 0x55 {
+                    i.imm as i64 as u64
+                } else {
+                    reg[s]
+                };
                 if reg[d] != other {
                     pc = (pc as i64 + i64::from(i.off)) as usize;
                 }
@@ -150,7 +156,10 @@ mod tests {
         assert!(run(&p, DEV_CHAR, R | W, 1, 3));
         assert!(!run(&p, DEV_CHAR, ACC_MKNOD, 1, 3), "mknod not allowed");
         assert!(!run(&p, DEV_CHAR, R, 1, 5), "/dev/zero is not listed");
-        assert!(!run(&p, DEV_BLOCK, R, 1, 3), "a block device 1:3 is another");
+        assert!(
+            !run(&p, DEV_BLOCK, R, 1, 3),
+            "a block device 1:3 is another"
+        );
         assert!(run(&p, DEV_CHAR, R, 136, 7), "every minor of the group");
         assert!(!run(&p, DEV_CHAR, W, 136, 7), "read only");
         assert!(run(&p, DEV_BLOCK, R | W | ACC_MKNOD, 8, 0));

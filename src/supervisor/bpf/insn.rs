@@ -278,7 +278,10 @@ mod tests {
         }
         assert_eq!(hex(Insn::mov64_imm(Reg::R0, 1)), "b7 00 00 00 01 00 00 00");
         assert_eq!(hex(Insn::exit()), "95 00 00 00 00 00 00 00");
-        assert_eq!(hex(Insn::mov64_reg(Reg::R6, Reg::R1)), "bf 16 00 00 00 00 00 00");
+        assert_eq!(
+            hex(Insn::mov64_reg(Reg::R6, Reg::R1)),
+            "bf 16 00 00 00 00 00 00"
+        );
         // BPF_LDX_MEM(BPF_W, BPF_REG_7, BPF_REG_6, 16)
         assert_eq!(
             hex(Insn::load(Size::Word, Reg::R7, Reg::R6, 16)),
@@ -334,7 +337,10 @@ mod tests {
             hex(Insn::jump_imm(Cond::Lt, Reg::R4, 80, 2)),
             "a5 04 02 00 50 00 00 00"
         );
-        assert_eq!(hex(Insn::mov32_reg(Reg::R1, Reg::R3)), "bc 31 00 00 00 00 00 00");
+        assert_eq!(
+            hex(Insn::mov32_reg(Reg::R1, Reg::R3)),
+            "bc 31 00 00 00 00 00 00"
+        );
     }
 
     #[test]

@@ -270,7 +270,8 @@ pub mod model {
                 0x85 => {
                     match i.imm {
                         26 => {
-                            let (off, at, len) = (reg[2] as usize, stack_at(reg[3]), reg[4] as usize);
+                            let (off, at, len) =
+                                (reg[2] as usize, stack_at(reg[3]), reg[4] as usize);
                             stack[at..at + len].copy_from_slice(&packet.data[off..off + len]);
                             reg[0] = 0;
                         }
@@ -392,7 +393,14 @@ mod tests {
         // An IPv6 packet skips the IPv4 lookups.
         assert_eq!(run(&p, &ipv6([0; 16], [10; 16]), &mut m), 1);
         // No lookups at all (accounting only): everything passes.
-        assert_eq!(run(&program(Direction::Egress, &[], None), &ipv4([1; 4], [10; 4], 40), &mut m), 1);
+        assert_eq!(
+            run(
+                &program(Direction::Egress, &[], None),
+                &ipv4([1; 4], [10; 4], 40),
+                &mut m
+            ),
+            1
+        );
     }
 
     #[test]

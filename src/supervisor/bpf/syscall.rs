@@ -225,7 +225,14 @@ pub fn load(hook: Hook, name: &'static str, program: &[Insn]) -> Result<OwnedFd,
             .u64(16, license.as_ptr() as u64)
             .u32(24, level)
             .u32(28, log.len() as u32)
-            .u64(32, if log.is_empty() { 0 } else { log.as_mut_ptr() as u64 })
+            .u64(
+                32,
+                if log.is_empty() {
+                    0
+                } else {
+                    log.as_mut_ptr() as u64
+                },
+            )
             .name(48, name)
             .u32(68, hook.attach_type())
     };
@@ -341,8 +348,14 @@ mod tests {
             log: "0: (b7) r0 = 1\n\nR0 !read_ok\nprocessed 1 insns\n".into(),
         };
         let text = e.to_string();
-        assert!(text.starts_with("the kernel refused the sd_devices program: Permission denied"), "{text}");
-        assert!(text.ends_with("(verifier: 0: (b7) r0 = 1 / R0 !read_ok / processed 1 insns)"), "{text}");
+        assert!(
+            text.starts_with("the kernel refused the sd_devices program: Permission denied"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("(verifier: 0: (b7) r0 = 1 / R0 !read_ok / processed 1 insns)"),
+            "{text}"
+        );
     }
 
     /// A program the verifier must refuse (r0 read before it is set) comes
