@@ -393,13 +393,8 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
     }
     let (badness, what) = ip_address_badness(sb);
     row("IPAddressDeny=", 1000, 10, Some(badness), what);
-    row(
-        "DeviceAllow=",
-        1000,
-        10,
-        Some(device_acl_badness(sb)),
-        "Service has access to every device",
-    );
+    let (badness, what) = device_acl_badness(sb);
+    row("DeviceAllow=", 1000, 10, Some(badness), &what);
     // systemd: the sum of each row's badness scaled to its weight, over
     // the sum of the weights, both rounded up.
     let (mut badness_sum, mut weight_sum) = (0u64, 0u64);
@@ -438,15 +433,28 @@ fn ip_address_badness(sb: &Sandbox) -> (u64, &'static str) {
 /// systemd 252 (assess_device_allow): a strict or closed policy (which
 /// `PrivateDevices=` makes of `auto`) is a minimal ACL, or one with some
 /// special devices where it lists any; anything else is no ACL.
-fn device_acl_badness(sb: &Sandbox) -> u64 {
+fn device_acl_badness(sb: &Sandbox) -> (u64, String) {
     let policy = match sb.device_policy {
         DevicePolicy::Auto if sb.private_devices => DevicePolicy::Closed,
         p => p,
     };
     match policy {
-        DevicePolicy::Auto => 10,
-        _ if sb.device_allow.is_empty() => 0,
-        _ => 5,
+        DevicePolicy::Auto => (10, "Service has no device ACL".to_owned()),
+        _ if sb.device_allow.is_empty() => (0, "Service has a minimal device ACL".to_owned()),
+        _ => {
+            let list: Vec<String> = sb
+                .device_allow
+                .iter()
+                .map(|d| format!("{}:{}", d.specifier, d.access))
+                .collect();
+            (
+                5,
+                format!(
+                    "Service has a device ACL with some special devices: {}",
+                    list.join(" ")
+                ),
+            )
+        }
     }
 }
 
@@ -509,5 +517,30 @@ mod tests {
         let open = assess(&service_unit("ExecStart=/bin/true"));
         let closed = assess(&service_unit("ExecStart=/bin/true\nIPAddressDeny=any"));
         assert!(closed.exposure < open.exposure);
+    }
+
+    #[test]
+    fn the_device_row_says_which_acl_the_service_has() {
+        let row = |body: &str| {
+            let a = assess(&service_unit(&format!("ExecStart=/bin/true\n{body}")));
+            let r = a
+                .rows
+                .into_iter()
+                .find(|r| r.name == "DeviceAllow=")
+                .unwrap();
+            (r.badness, r.description)
+        };
+        assert_eq!(row(""), (Some(10), "Service has no device ACL".to_owned()));
+        assert_eq!(
+            row("DevicePolicy=closed"),
+            (Some(0), "Service has a minimal device ACL".to_owned())
+        );
+        assert_eq!(
+            row("DevicePolicy=strict\nDeviceAllow=/dev/zero r"),
+            (
+                Some(5),
+                "Service has a device ACL with some special devices: /dev/zero:r".to_owned()
+            )
+        );
     }
 }
