@@ -7,7 +7,6 @@ use std::sync::Arc;
 use nix::unistd::{Gid, Group, Pid, Uid, User};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::bpf;
 use super::cgroup::{self, Delegation};
 use super::cgroup_accounting;
 use super::cgroup_devices;
@@ -26,35 +25,13 @@ use super::user_namespace;
 use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
 
+mod cgroup_programs;
 mod request;
 mod sandbox;
 use crate::activation::Activation;
 use crate::unit::service::Resource;
 use crate::unit::Signal;
 pub(crate) use sandbox::remove_private_tmp;
-
-/// Why a BPF program has nowhere to go.
-const NO_V2_CGROUP: &str = "the service has no cgroup v2 directory to attach its BPF program to \
-     (the daemon needs a writable cgroup v2 tree, and SUNDIAL_CGROUPS not off)";
-
-/// The directives of the network programs `policy` asks for, for a
-/// message.
-fn network_directives(policy: &bpf::attach::NetworkPolicy<'_>) -> &'static str {
-    match (policy.ip.is_some_and(|f| !f.allow.is_empty() || !f.deny.is_empty()), policy.interfaces.is_some(), policy.bind.is_some()) {
-        (true, false, false) => "IPAddressAllow=/IPAddressDeny=",
-        (false, true, false) => "RestrictNetworkInterfaces=",
-        (false, false, true) => "SocketBindAllow=/SocketBindDeny=",
-        _ => "IPAddressAllow=/IPAddressDeny=/RestrictNetworkInterfaces=/SocketBindAllow=/SocketBindDeny=",
-    }
-}
-
-/// The index of the network interface `name`, where it exists.
-fn interface_index(name: &str) -> Option<u32> {
-    let c = std::ffi::CString::new(name).ok()?;
-    // SAFETY: if_nametoindex reads a valid C string.
-    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    (index != 0).then_some(index)
-}
 
 /// Everything about one run the edge needs, borrowed from the supervisor.
 #[derive(Debug)]
@@ -652,18 +629,7 @@ impl Edge<'_> {
             if cgroup_devices::by_v1(&v1_offered) {
                 plan.v1.extend(cgroup_devices::writes(&rules));
             } else {
-                let attached = match &self.procs.cgroup {
-                    Some(cg) => bpf::attach::devices(&cg.dir, &rules).map_err(|e| e.to_string()),
-                    None => Err(NO_V2_CGROUP.to_owned()),
-                };
-                // PrivateDevices= alone keeps quiet: its private /dev is
-                // the protection that counts.
-                match attached {
-                    Err(why) if cgroup_devices::asked(sb) => {
-                        return Err(self.not_applied("DevicePolicy=/DeviceAllow=", &why));
-                    }
-                    _ => {}
-                }
+                self.attach_device_program(sb, &rules)?;
             }
         }
         self.procs.ip_counters = None;
@@ -740,71 +706,6 @@ impl Edge<'_> {
             ));
         }
         Ok(())
-    }
-
-    /// The network programs on the service's v2 cgroup:
-    /// `IPAddressAllow=`, `IPAddressDeny=` and `IPAccounting=`,
-    /// `RestrictNetworkInterfaces=`, `SocketBindAllow=`/`SocketBindDeny=`. A
-    /// cgroup that outlived a run with them (processes left behind) loses
-    /// them when this run has none.
-    fn attach_network_programs(&mut self, sb: &crate::unit::sandbox::Sandbox) -> Result<(), i32> {
-        let filtered = !sb.ip_address_allow.is_empty() || !sb.ip_address_deny.is_empty();
-        let ip = (filtered || sb.ip_accounting).then_some(bpf::attach::IpFilter {
-            allow: &sb.ip_address_allow,
-            deny: &sb.ip_address_deny,
-            accounting: sb.ip_accounting,
-        });
-        // An interface that does not exist is left out, as systemd does.
-        let ifaces = sb.restrict_network_interfaces.as_ref().map(|l| {
-            let indexes: Vec<u32> = l.names.iter().filter_map(|n| interface_index(n)).collect();
-            (indexes, l.allow_list)
-        });
-        let binds = !sb.socket_bind_allow.is_empty() || !sb.socket_bind_deny.is_empty();
-        let policy = bpf::attach::NetworkPolicy {
-            ip,
-            interfaces: ifaces.as_ref().map(|(i, allow)| (i.as_slice(), *allow)),
-            bind: binds.then_some((
-                sb.socket_bind_allow.as_slice(),
-                sb.socket_bind_deny.as_slice(),
-            )),
-        };
-        let protects = filtered || policy.interfaces.is_some() || binds;
-        let Some(cg) = &self.procs.cgroup else {
-            return match (protects, ip.is_some()) {
-                (true, _) => Err(self.not_applied(network_directives(&policy), NO_V2_CGROUP)),
-                (false, true) => {
-                    self.messages
-                        .push(format!("IPAccounting=: not counted: {NO_V2_CGROUP}"));
-                    Ok(())
-                }
-                (false, false) => Ok(()),
-            };
-        };
-        match bpf::attach::network(&cg.dir, policy) {
-            Ok(counters) => {
-                self.procs.ip_counters = counters.map(Arc::new);
-                Ok(())
-            }
-            Err(e) if protects => Err(self.not_applied(e.directive, &e.source.to_string())),
-            // Accounting alone protects nothing (or a leftover program
-            // could not be detached): told, and the run goes on.
-            Err(e) => {
-                if ip.is_some() {
-                    self.messages
-                        .push(format!("IPAccounting=: not counted: {}", e.source));
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// A protection the unit asks for that cannot be applied: told with the
-    /// directive and the reason, and the run does not start.
-    fn not_applied(&mut self, directive: &str, why: &str) -> i32 {
-        self.messages.push(format!(
-            "{directive}: cannot be applied, not started: {why}"
-        ));
-        exit_code::CGROUP
     }
 
     /// The main process of a service without `PIDFile=` after its start
