@@ -81,11 +81,11 @@ fn error_messages() {
         ),
         (
             "t.service",
-            "[service]\nExecStart=/bin/true\n[Service]\nExecStart=/bin/true\nFoo=1\nX-Foo=2\nIPAccounting=yes\n[X-Mine]\nA=b\n",
+            "[service]\nExecStart=/bin/true\n[Service]\nExecStart=/bin/true\nFoo=1\nX-Foo=2\nIPIngressFilterPath=/sys/fs/bpf/x\n[X-Mine]\nA=b\n",
             &[
                 "/u/t.service:1: Unknown section 'service'. Ignoring.",
                 "/u/t.service:5: Unknown key 'Foo' in section [Service], ignoring.",
-                "/u/t.service:7: IPAccounting=: not supported, ignoring",
+                "/u/t.service:7: IPIngressFilterPath=: not supported, ignoring",
             ],
         ),
         (

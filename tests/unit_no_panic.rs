@@ -76,3 +76,34 @@ proptest! {
         prop_assert_eq!(unit.is_some(), !diags.iter().any(|d| d.is_error()));
     }
 }
+
+// The values of the BPF directives: any text is either parsed or named in an
+// error, and what parses prints back to itself.
+proptest! {
+    #[test]
+    fn ip_prefixes_never_panic_and_print_back(
+        value in "(any|localhost|link-local|multicast|[0-9a-f:.]{0,20}(/[0-9]{0,4})?| ){0,4}"
+    ) {
+        use sundial::unit::ip_address::{parse_prefix_word, parse_prefixes};
+        let (prefixes, errors) = parse_prefixes(&value);
+        prop_assert!(prefixes.len() + errors.len() <= 2 * value.split_whitespace().count());
+        for p in prefixes {
+            prop_assert_eq!(parse_prefix_word(&p.to_string()).unwrap(), vec![p]);
+        }
+    }
+
+    #[test]
+    fn bind_rules_and_interfaces_never_panic(
+        value in "(~|ipv4:|ipv6:|tcp:|udp:|any|[0-9]{1,6}|-|[a-z0-9/:.]{1,17}| ){0,5}"
+    ) {
+        use sundial::unit::socket_bind::{apply_interfaces, parse_socket_bind};
+        if let Ok(Some(rule)) = parse_socket_bind(&value) {
+            prop_assert_eq!(parse_socket_bind(&rule.to_string()).unwrap(), Some(rule));
+        }
+        let mut list = None;
+        let errors = apply_interfaces(&mut list, &value);
+        for e in errors {
+            prop_assert!(e.to_string().starts_with("invalid network interface name"));
+        }
+    }
+}

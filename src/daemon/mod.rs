@@ -602,6 +602,15 @@ fn supervisor(
         }
         _ => {}
     }
+    // Test aid: the BPF device program on a host with a v1 devices
+    // controller.
+    if std::env::var(crate::supervisor::DEVICES_BY_BPF_ENV).as_deref() == Ok("1") {
+        crate::supervisor::act_without_v1_devices();
+        report(format!(
+            "cgroups: DevicePolicy=/DeviceAllow= by a BPF program on cgroup v2, not the v1 devices controller ({}=1, a test aid)",
+            crate::supervisor::DEVICES_BY_BPF_ENV
+        ));
+    }
     // A cgroup named for the subtree is used or the daemon does not start.
     if let Some(named) = &config.cgroup {
         supervisor_config.set_named_cgroup(named)?;

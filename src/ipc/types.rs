@@ -164,6 +164,18 @@ pub struct UsageRow {
     pub cpu_nsec: Option<u64>,
     pub tasks: Option<u64>,
     pub tasks_max: Option<u64>,
+    /// `IPAccounting=`'s counts, where it is on.
+    #[serde(default)]
+    pub ip: Option<IpUsageRow>,
+}
+
+/// Bytes and packets a service received and sent (`IPAccounting=`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpUsageRow {
+    pub ingress_bytes: u64,
+    pub ingress_packets: u64,
+    pub egress_bytes: u64,
+    pub egress_packets: u64,
 }
 
 /// A command of a service's current start that has ended, for the status

@@ -19,6 +19,9 @@ pub struct Usage {
     pub tasks: Option<u64>,
     /// `pids.max` where it is not `max`.
     pub tasks_max: Option<u64>,
+    /// `IPAccounting=`'s counts (read by the supervisor from the counters
+    /// of its BPF programs, not from a cgroup file).
+    pub ip: Option<super::bpf::attach::IpTraffic>,
 }
 
 /// The service's cgroups.
@@ -63,6 +66,7 @@ pub fn usage(dirs: Dirs<'_>) -> Usage {
         cpu_nsec,
         tasks,
         tasks_max: number(dirs.either("pids.max", "pids", "pids.max")),
+        ip: None,
     }
 }
 

@@ -1,11 +1,12 @@
 //! `DevicePolicy=`, `DeviceAllow=` and the device policy `PrivateDevices=`
-//! implies, as rules of the cgroup v1 devices controller (`devices.deny`,
-//! `devices.allow`). cgroup v2 has no such files: there it takes a BPF
-//! device program, which sundial does not load, so the settings are
-//! reported as not enforced. Pure but for [`resolve`], which reads the
-//! device nodes and /proc/devices.
+//! implies, as rules: of the cgroup v1 devices controller (`devices.deny`,
+//! `devices.allow`) where the daemon has one, else of a BPF device program
+//! on the service's cgroup v2 directory (see
+//! [`super::bpf::device_program`]). Pure but for [`resolve`], which reads
+//! the device nodes and /proc/devices.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::cgroup_limits::Write;
 use crate::unit::device_access::{DeviceAllow, DevicePolicy};
@@ -22,6 +23,25 @@ const CLOSED_DEVICES: [&str; 7] = [
     "/dev/tty",
     "/dev/ptmx",
 ];
+
+/// The environment variable of the test aid [`act_without_v1_devices`].
+pub const DEVICES_BY_BPF_ENV: &str = "SUNDIAL_TEST_DEVICES_BY_BPF";
+
+/// Set by [`act_without_v1_devices`].
+static WITHOUT_V1_DEVICES: AtomicBool = AtomicBool::new(false);
+
+/// Test aid: from now on, act as on a host without a v1 devices controller
+/// (a pure cgroup v2 host), so that the BPF device program is tested on a
+/// hybrid host that has one.
+pub fn act_without_v1_devices() {
+    WITHOUT_V1_DEVICES.store(true, Ordering::Relaxed);
+}
+
+/// Whether the rules go to the v1 devices controller: the daemon has one
+/// (`v1_offered`) and is not told to act without it.
+pub fn by_v1(v1_offered: &[String]) -> bool {
+    !WITHOUT_V1_DEVICES.load(Ordering::Relaxed) && v1_offered.iter().any(|c| c == "devices")
+}
 
 /// A device node: its kind (`c` or `b`), major and minor numbers.
 pub type Node = (char, u32, u32);

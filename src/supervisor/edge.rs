@@ -27,6 +27,7 @@ use super::utmp;
 use super::SupervisorConfig;
 use crate::unit::service::OomPolicy;
 
+mod cgroup_programs;
 mod request;
 mod sandbox;
 use crate::activation::Activation;
@@ -353,7 +354,7 @@ impl Runtime for Edge<'_> {
         // an automatic restart alike).
         if self.procs.since.is_none() {
             let owner = req.credentials.as_ref().map(|c| (c.uid, c.gid));
-            self.place_in_cgroup(unit, owner);
+            self.place_in_cgroup(unit, owner)?;
         }
         for spec in [&out, &err] {
             if let spawn::StdioSpec::Fd(fd) = spec {
@@ -623,8 +624,14 @@ impl Edge<'_> {
     /// resource limits into the hierarchy that has each controller.
     /// With `Delegate=yes` the service's cgroups are handed to its `User=`
     /// (`owner`), as systemd does: the directory and the files a manager of
-    /// a subtree writes become theirs.
-    fn place_in_cgroup(&mut self, unit: &crate::unit::ServiceUnit, owner: Option<(u32, u32)>) {
+    /// a subtree writes become theirs. The BPF programs of its device
+    /// policy and IP address lists are attached to its v2 cgroup here; where
+    /// they cannot be, the run does not start (the status to fail with).
+    fn place_in_cgroup(
+        &mut self,
+        unit: &crate::unit::ServiceUnit,
+        owner: Option<(u32, u32)>,
+    ) -> Result<(), i32> {
         let name = unit.name.as_str();
         if let Some(groups) = self.cgroups.as_deref_mut() {
             // Made again even where a run left processes in it: a daemon in
@@ -660,18 +667,16 @@ impl Edge<'_> {
         let sandbox = unit.service.rare().sandbox.as_deref();
         if let Some((sb, entries)) = sandbox.and_then(|sb| Some((sb, cgroup_devices::allowed(sb)?)))
         {
-            if v1_offered.iter().any(|c| c == "devices") {
-                let rules = cgroup_devices::resolve(&entries);
+            let rules = cgroup_devices::resolve(&entries);
+            if cgroup_devices::by_v1(&v1_offered) {
                 plan.v1.extend(cgroup_devices::writes(&rules));
-            } else if cgroup_devices::asked(sb) {
-                // PrivateDevices= alone keeps quiet: its private /dev is
-                // the protection that counts.
-                plan.not_enforced.push(
-                    "DevicePolicy=/DeviceAllow= (no writable cgroup v1 devices controller; \
-                     cgroup v2 needs a BPF device program, which sundial does not load)"
-                        .into(),
-                );
+            } else {
+                self.attach_device_program(sb, &rules)?;
             }
+        }
+        self.procs.ip_counters = None;
+        if let Some(sb) = sandbox {
+            self.attach_network_programs(sb)?;
         }
         let mut problems = plan.not_enforced.clone();
         let mut v1_wanted: Vec<&str> = plan.v1.iter().map(|w| w.controller).collect();
@@ -742,6 +747,7 @@ impl Edge<'_> {
                 problems.join("; ")
             ));
         }
+        Ok(())
     }
 
     /// The main process of a service without `PIDFile=` after its start

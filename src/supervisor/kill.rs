@@ -46,6 +46,8 @@ pub struct ProcessSet {
     /// Its cgroup v1 directories (the hybrid layout's controllers), which
     /// hold its limits; tracking is the v2 cgroup's.
     pub v1: Vec<super::cgroup_v1::V1Dir>,
+    /// The counters of `IPAccounting=`, while its programs are attached.
+    pub ip_counters: Option<std::sync::Arc<super::bpf::attach::IpCounters>>,
     /// The OOM killer's count of kills in its cgroups when the run began
     /// (then at its last kill), where a memory controller counts them.
     pub oom_kills: Option<u64>,

@@ -8,6 +8,7 @@
 //! own event loop.
 
 mod adopt;
+mod bpf;
 mod cgroup;
 mod cgroup_accounting;
 mod cgroup_devices;
@@ -52,8 +53,10 @@ pub mod utmp;
 // The supervisor's API beside `Supervisor`: the types its owner handles
 // (states, results, jobs, log records, settings), the pure helpers the CLI
 // and crontab share with it, and the looks at `/proc` of crash recovery.
+pub use bpf::attach::IpTraffic;
 pub use cgroup::{Mode as CgroupMode, NamedCgroupError};
 pub use cgroup_accounting::{format_bytes, format_cpu, Usage};
+pub use cgroup_devices::{act_without_v1_devices, DEVICES_BY_BPF_ENV};
 pub use control_group::{act_without_cgroup_kill, NO_CGROUP_KILL_ENV};
 pub use edge::random_id;
 pub use environment::{expand_argv, valid_name, Env};
@@ -1047,10 +1050,12 @@ impl Supervisor {
         if s.procs.cgroup.is_none() && s.procs.v1.is_empty() {
             return None;
         }
-        Some(cgroup_accounting::usage(cgroup_accounting::Dirs {
+        let mut usage = cgroup_accounting::usage(cgroup_accounting::Dirs {
             v2: s.procs.cgroup.as_ref(),
             v1: &s.procs.v1,
-        }))
+        });
+        usage.ip = s.procs.ip_counters.as_ref().and_then(|c| c.read().ok());
+        Some(usage)
     }
 
     /// `ControlGroup=`: the service's cgroup below the mount point, while it

@@ -217,6 +217,9 @@ impl Supervisor {
                     .map(|g| g.existing(&s.name))
                     .unwrap_or_default(),
                 oom_kills: None,
+                // Counted anew from the next run (the maps went with the
+                // program that held them).
+                ip_counters: None,
                 output_pipes: Default::default(),
                 since: None,
                 run_environment: Some(Box::new(super::run_environment::adopted(

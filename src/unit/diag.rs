@@ -68,6 +68,12 @@ pub enum ValueError {
     /// An unknown `%` specifier.
     #[error("failed to resolve unit specifiers, ignoring: {0}")]
     Specifier(#[from] SpecifierError),
+    /// A bad word of `IPAddressAllow=`/`IPAddressDeny=`.
+    #[error("{0}")]
+    IpPrefix(#[from] super::ip_address::IpPrefixError),
+    /// A bad `SocketBind*=` rule or `RestrictNetworkInterfaces=` name.
+    #[error("{0}")]
+    NetworkRule(#[from] super::socket_bind::NetworkRuleError),
     /// Anything else, described in words.
     #[error("{0}")]
     Invalid(String),

@@ -2,7 +2,7 @@
 //! one row per hardening setting with systemd 252's weight and range
 //! (`analyze-security.c`), a badness from 0 (hardened) to the range, and an
 //! overall exposure from 0.0 to 10.0 with systemd's label. Settings sundial
-//! does not apply (`IPAddressDeny=`, ...) count as not
+//! does not apply (`RestrictFileSystems=`, ...) count as not
 //! set, whatever the unit says: they protect nothing here. Of systemd's
 //! capability rows there are three: the bounding set keeping CAP_SYS_ADMIN,
 //! CAP_SYS_RAWIO and CAP_MKNOD (the two `PrivateDevices=` drops) or not.
@@ -420,20 +420,10 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
             &format!("Service may call {group} system calls"),
         );
     }
-    row(
-        "IPAddressDeny=",
-        1000,
-        10,
-        Some(10),
-        "Service may communicate with any IP address (not applied by sundial)",
-    );
-    row(
-        "DeviceAllow=",
-        1000,
-        10,
-        Some(device_acl_badness(sb)),
-        "Service has access to every device",
-    );
+    let (badness, what) = ip_address_badness(sb);
+    row("IPAddressDeny=", 1000, 10, Some(badness), what);
+    let (badness, what) = device_acl_badness(sb);
+    row("DeviceAllow=", 1000, 10, Some(badness), &what);
     // systemd: the sum of each row's badness scaled to its weight, over
     // the sum of the weights, both rounded up.
     let (mut badness_sum, mut weight_sum) = (0u64, 0u64);
@@ -447,18 +437,53 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
     Assessment { rows, exposure }
 }
 
+/// systemd 252 (assess_ip_address_allow): no deny-everything list is 10,
+/// an allow list with other than localhost entries 5, one of localhost
+/// only 2, everything blocked 0.
+fn ip_address_badness(sb: &Sandbox) -> (u64, &'static str) {
+    use super::ip_address::covers_everything;
+    if !covers_everything(&sb.ip_address_deny) {
+        (10, "Service defines no IP address allow list")
+    } else if !sb.ip_address_allow.iter().all(|p| p.is_localhost()) {
+        (
+            5,
+            "Service defines IP address allow list with non-localhost entries",
+        )
+    } else if !sb.ip_address_allow.is_empty() {
+        (
+            2,
+            "Service defines IP address allow list with only localhost entries",
+        )
+    } else {
+        (0, "Service blocks all IP address ranges")
+    }
+}
+
 /// systemd 252 (assess_device_allow): a strict or closed policy (which
 /// `PrivateDevices=` makes of `auto`) is a minimal ACL, or one with some
 /// special devices where it lists any; anything else is no ACL.
-fn device_acl_badness(sb: &Sandbox) -> u64 {
+fn device_acl_badness(sb: &Sandbox) -> (u64, String) {
     let policy = match sb.device_policy {
         DevicePolicy::Auto if sb.private_devices => DevicePolicy::Closed,
         p => p,
     };
     match policy {
-        DevicePolicy::Auto => 10,
-        _ if sb.device_allow.is_empty() => 0,
-        _ => 5,
+        DevicePolicy::Auto => (10, "Service has no device ACL".to_owned()),
+        _ if sb.device_allow.is_empty() => (0, "Service has a minimal device ACL".to_owned()),
+        _ => {
+            let list: Vec<String> = sb
+                .device_allow
+                .iter()
+                .map(|d| format!("{}:{}", d.specifier, d.access))
+                .collect();
+            (
+                5,
+                format!(
+                    "Service has a device ACL with some special devices: {}",
+                    list.join(" ")
+                ),
+            )
+        }
     }
 }
 
@@ -518,5 +543,55 @@ mod tests {
         assert_eq!(row(&hardened, "PrivateTmp="), Some(0));
         assert_eq!(row(&hardened, "SystemCallFilter=~@mount"), Some(0));
         assert_eq!(row(&plain, "SupplementaryGroups="), None);
+    }
+
+    #[test]
+    fn the_ip_address_row_rates_the_lists_as_systemd() {
+        let badness = |body: &str| {
+            assess(&service_unit(&format!("ExecStart=/bin/true\n{body}")))
+                .rows
+                .iter()
+                .find(|r| r.name == "IPAddressDeny=")
+                .and_then(|r| r.badness)
+        };
+        assert_eq!(badness(""), Some(10));
+        assert_eq!(badness("IPAddressDeny=10.0.0.0/8"), Some(10));
+        assert_eq!(badness("IPAddressDeny=any"), Some(0));
+        assert_eq!(
+            badness("IPAddressDeny=any\nIPAddressAllow=localhost"),
+            Some(2)
+        );
+        assert_eq!(
+            badness("IPAddressDeny=any\nIPAddressAllow=localhost 10.0.0.1"),
+            Some(5)
+        );
+        let open = assess(&service_unit("ExecStart=/bin/true"));
+        let closed = assess(&service_unit("ExecStart=/bin/true\nIPAddressDeny=any"));
+        assert!(closed.exposure < open.exposure);
+    }
+
+    #[test]
+    fn the_device_row_says_which_acl_the_service_has() {
+        let row = |body: &str| {
+            let a = assess(&service_unit(&format!("ExecStart=/bin/true\n{body}")));
+            let r = a
+                .rows
+                .into_iter()
+                .find(|r| r.name == "DeviceAllow=")
+                .unwrap();
+            (r.badness, r.description)
+        };
+        assert_eq!(row(""), (Some(10), "Service has no device ACL".to_owned()));
+        assert_eq!(
+            row("DevicePolicy=closed"),
+            (Some(0), "Service has a minimal device ACL".to_owned())
+        );
+        assert_eq!(
+            row("DevicePolicy=strict\nDeviceAllow=/dev/zero r"),
+            (
+                Some(5),
+                "Service has a device ACL with some special devices: /dev/zero:r".to_owned()
+            )
+        );
     }
 }

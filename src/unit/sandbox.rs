@@ -10,6 +10,8 @@ use super::device_access::{parse_device_allow, DeviceAllow, DevicePolicy};
 use super::diag::ValueError;
 use super::directives::DirectiveCx;
 use super::exec::split_words;
+use super::ip_address::{parse_prefixes, IpPrefix};
+use super::socket_bind::{apply_interfaces, parse_socket_bind, InterfaceList, SocketBindRule};
 use super::syscall_groups;
 use super::values::{check_abs_path, parse_bool};
 
@@ -163,6 +165,18 @@ pub struct Sandbox {
     pub device_policy: DevicePolicy,
     /// `DeviceAllow=`, in order.
     pub device_allow: Vec<DeviceAllow>,
+    /// `IPAddressAllow=`, in order.
+    pub ip_address_allow: Vec<IpPrefix>,
+    /// `IPAddressDeny=`, in order.
+    pub ip_address_deny: Vec<IpPrefix>,
+    /// `IPAccounting=`
+    pub ip_accounting: bool,
+    /// `SocketBindAllow=`, in order.
+    pub socket_bind_allow: Vec<SocketBindRule>,
+    /// `SocketBindDeny=`, in order.
+    pub socket_bind_deny: Vec<SocketBindRule>,
+    /// `RestrictNetworkInterfaces=`; `None`: no restriction.
+    pub restrict_network_interfaces: Option<InterfaceList>,
 }
 
 /// The namespace names of `RestrictNamespaces=` with their clone flags.
@@ -249,6 +263,12 @@ pub const KEYS: &[&str] = &[
     "DevicePolicy",
     "DeviceAllow",
     "PrivateUsers",
+    "IPAddressAllow",
+    "IPAddressDeny",
+    "IPAccounting",
+    "SocketBindAllow",
+    "SocketBindDeny",
+    "RestrictNetworkInterfaces",
 ];
 
 /// Applies a sandboxing directive; `false` when `key` is not one.
@@ -330,9 +350,43 @@ pub fn apply(sb: &mut Sandbox, cx: &mut DirectiveCx<'_>, value: &str) -> bool {
             Ok(None) => sb.device_allow.clear(),
             Err(e) => cx.warn(e),
         },
+        "IPAddressAllow" => ip_prefixes(cx, &mut sb.ip_address_allow, value),
+        "IPAddressDeny" => ip_prefixes(cx, &mut sb.ip_address_deny, value),
+        "IPAccounting" => flag(cx, &mut sb.ip_accounting),
+        "SocketBindAllow" => socket_bind(cx, &mut sb.socket_bind_allow, value),
+        "SocketBindDeny" => socket_bind(cx, &mut sb.socket_bind_deny, value),
+        "RestrictNetworkInterfaces" => {
+            let errors = apply_interfaces(&mut sb.restrict_network_interfaces, value);
+            cx.warn_all(errors.into_iter().map(ValueError::from).collect());
+        }
         _ => return false,
     }
     true
+}
+
+/// An `IPAddressAllow=`/`IPAddressDeny=` line: its prefixes added to the
+/// list, an empty value resets it; each bad word is warned about.
+fn ip_prefixes(cx: &mut DirectiveCx<'_>, list: &mut Vec<IpPrefix>, value: &str) {
+    if value.trim().is_empty() {
+        list.clear();
+        return;
+    }
+    let Some(value) = cx.expand(value) else {
+        return;
+    };
+    let (prefixes, errors) = parse_prefixes(&value);
+    list.extend(prefixes);
+    cx.warn_all(errors.into_iter().map(ValueError::from).collect());
+}
+
+/// A `SocketBindAllow=`/`SocketBindDeny=` line: one rule added, an empty
+/// value resets the list.
+fn socket_bind(cx: &mut DirectiveCx<'_>, list: &mut Vec<SocketBindRule>, value: &str) {
+    match parse_socket_bind(value) {
+        Ok(Some(rule)) => list.push(rule),
+        Ok(None) => list.clear(),
+        Err(e) => cx.warn(e.into()),
+    }
 }
 
 fn enum_error(value: &str, expected: &'static str) -> ValueError {

@@ -257,6 +257,16 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
         line("Main PID:", &main_pid(b, pid));
     }
     let usage = b.usage.unwrap_or_default();
+    if let Some(ip) = usage.ip {
+        line(
+            "IP:",
+            &format!(
+                "{} in, {} out",
+                format_bytes(ip.ingress_bytes),
+                format_bytes(ip.egress_bytes)
+            ),
+        );
+    }
     let tasks = usage
         .tasks
         .or((!b.processes.is_empty()).then_some(b.processes.len() as u64));

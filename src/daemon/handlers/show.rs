@@ -321,6 +321,17 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
         p.add("MemoryPeak", counter(usage.memory_peak));
         p.add("CPUUsageNSec", counter(usage.cpu_nsec));
         p.add("TasksCurrent", counter(usage.tasks));
+        // `[no data]` without IPAccounting=, as systemctl shows it.
+        let ip = |f: fn(&crate::supervisor::IpTraffic) -> u64| {
+            usage
+                .ip
+                .as_ref()
+                .map_or("[no data]".to_owned(), |t| f(t).to_string())
+        };
+        p.add("IPIngressBytes", ip(|t| t.ingress_bytes));
+        p.add("IPIngressPackets", ip(|t| t.ingress_packets));
+        p.add("IPEgressBytes", ip(|t| t.egress_bytes));
+        p.add("IPEgressPackets", ip(|t| t.egress_packets));
         if let Some(exit) = s.main_exit {
             p.add("ExecMainCode", exit.code_name());
             p.add("ExecMainStatus", exit.status_text());

@@ -155,6 +155,12 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
             cpu_nsec: u.cpu_nsec,
             tasks: u.tasks,
             tasks_max: u.tasks_max,
+            ip: u.ip.map(|ip| crate::ipc::types::IpUsageRow {
+                ingress_bytes: ip.ingress_bytes,
+                ingress_packets: ip.ingress_packets,
+                egress_bytes: ip.egress_bytes,
+                egress_packets: ip.egress_packets,
+            }),
         });
         b.processes = state
             .supervisor
