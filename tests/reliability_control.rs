@@ -117,7 +117,10 @@ fn poll_list_timers(
 /// A whole second far enough ahead for the daemon to load `n` timers: its
 /// realtime µs and its `OnCalendar=` spelling in UTC.
 fn due_for(n: usize) -> (i64, String) {
-    let margin = 6 + (n / 1_000) as i64 * 3;
+    // Room for writing the files and loading them on a busy machine: an
+    // elapse that passes before the daemon has scheduled it is skipped
+    // (no Persistent=), and the test would see no run at all.
+    let margin = 10 + (n / 1_000) as i64 * 5;
     let due = (now_usec() / 1_000_000 + margin) * 1_000_000;
     let when = Command::new("date")
         .args([
