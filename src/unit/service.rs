@@ -525,6 +525,9 @@ pub struct RareServiceOptions {
     /// `Sockets=`: socket units whose descriptors the service gets besides
     /// those that name it (Wants= and After= on them are implied).
     pub sockets: Vec<UnitName>,
+    /// `X-Sundial-Cluster=` (sundial's): `singleton` runs the service on
+    /// one node of the cluster at a time.
+    pub cluster: super::extensions::ClusterMode,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -547,6 +550,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     exec_context: None,
     restart_kill_signal: None,
     sockets: Vec::new(),
+    cluster: super::extensions::ClusterMode::Local,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order

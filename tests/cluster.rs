@@ -1,0 +1,164 @@
+//! Cluster timers against a real PostgreSQL server: three daemons on this
+//! machine as three nodes (separate state dirs and sockets, one
+//! `[cluster]`), driven through their manual clocks.
+#![allow(clippy::unwrap_used)]
+
+mod cluster_support;
+mod daemon_support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::time::{Duration, Instant};
+
+use cluster_support::{fleet, Fleet, Postgres};
+use daemon_support::{wait_for, Daemon};
+
+/// 2030-01-01 00:00:30 UTC: half a minute before the first elapse of a
+/// minutely timer.
+const START: i64 = 1_893_456_030_000_000;
+const MINUTE: i64 = 60_000_000;
+
+/// A server, or the reason the test skips.
+fn postgres(dir: &std::path::Path) -> Option<Postgres> {
+    match Postgres::start(dir) {
+        Ok(pg) => Some(pg),
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
+fn connected(d: &Daemon) -> bool {
+    d.stderr().contains("connected; cluster units run")
+}
+
+/// Waits until every node is connected and has seen the others' heartbeats.
+fn wait_connected(f: &Fleet, pg: &Postgres) {
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(30), || connected(d)),
+            "not connected: {}",
+            d.stderr()
+        );
+    }
+    let n = f.nodes.len().to_string();
+    assert!(wait_for(Duration::from_secs(10), || pg
+        .query("SELECT count(*) FROM sundial_nodes")
+        == [n.clone()]));
+    // One more heartbeat each: every node's list of live nodes is whole.
+    std::thread::sleep(Duration::from_millis(1200));
+}
+
+fn lines(path: &std::path::Path) -> Vec<String> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn sub_state(d: &Daemon, unit: &str) -> String {
+    d.property(Some(unit), "SubState")
+}
+
+/// Lets a minute pass on every node's clock, then waits until every
+/// node's `timer` waits for its next elapse again (its claim answered, its
+/// run ended).
+fn step_all(f: &Fleet, timer: &str) {
+    for d in &f.nodes {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(20), || sub_state(d, timer) == "waiting"),
+            "{timer} did not wait again: {}",
+            d.stderr()
+        );
+    }
+}
+
+const ONCE_TIMER: &str = "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\n\
+                          X-Sundial-Cluster=once\n[Install]\nWantedBy=timers.target\n";
+
+#[test]
+fn each_elapse_runs_exactly_once_across_three_nodes_and_runs_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let elapses: i64 = if std::env::var("SUNDIAL_RELIABILITY_LONG").as_deref() == Ok("1") {
+        1000
+    } else {
+        300
+    };
+    let units = [
+        ("tick.timer", ONCE_TIMER),
+        (
+            "tick.service",
+            "[Unit]\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\n\
+             ExecStart=/bin/sh -c 'echo \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE \
+             $SUNDIAL_CLUSTER_ATTEMPT\" >> @SHARED@/runs'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "tick.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let began = Instant::now();
+    for k in 1..=elapses {
+        let at = f.nodes[0].clock("now");
+        assert_eq!(at, START + (k - 1) * MINUTE);
+        step_all(&f, "tick.timer");
+    }
+    let took = began.elapsed();
+    let runs = lines(&f.shared.join("runs"));
+    let mut per_elapse: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut per_node: BTreeMap<String, usize> = BTreeMap::new();
+    for line in &runs {
+        let mut words = line.split_whitespace();
+        let elapse: i64 = words.next().unwrap().parse().unwrap();
+        *per_elapse.entry(elapse).or_default() += 1;
+        *per_node
+            .entry(words.next().unwrap().to_owned())
+            .or_default() += 1;
+        assert_eq!(words.next(), Some("1"), "a first attempt: {line}");
+    }
+    eprintln!(
+        "reliability: {elapses} elapses on 3 nodes in {:.1}s; runs per node {per_node:?}",
+        took.as_secs_f64()
+    );
+    // Every elapse (its scheduled time, the same on every node) ran once.
+    let expected: Vec<i64> = (1..=elapses)
+        .map(|k| START - 30_000_000 + k * MINUTE)
+        .collect();
+    assert_eq!(per_elapse.keys().copied().collect::<Vec<_>>(), expected);
+    assert!(per_elapse.values().all(|n| *n == 1), "{per_elapse:?}");
+    // And spread: each node ran a fair share (a third is 100 of 300).
+    assert_eq!(per_node.len(), 3, "{per_node:?}");
+    let share = usize::try_from(elapses).unwrap() / 6;
+    assert!(per_node.values().all(|n| *n >= share), "{per_node:?}");
+    // The shared runs table agrees, with the node of each run.
+    let rows = pg.query(
+        "SELECT count(*), count(DISTINCT scheduled), count(*) FILTER (WHERE result = 'success') \
+         FROM sundial_runs WHERE timer = 'tick.timer'",
+    );
+    assert_eq!(rows, [format!("{elapses}|{elapses}|{elapses}")]);
+    // Each node's own history holds its runs, labelled with its name.
+    let mut local = 0;
+    for (i, d) in f.nodes.iter().enumerate() {
+        let history = d.finished("tick.service");
+        for run in &history {
+            assert_eq!(run.trigger.label(), format!("cluster:tick.timer@node-{i}"));
+        }
+        assert_eq!(history.len(), per_node[&format!("node-{i}")]);
+        local += history.len();
+    }
+    assert_eq!(local, runs.len());
+}
