@@ -162,3 +162,101 @@ fn each_elapse_runs_exactly_once_across_three_nodes_and_runs_spread() {
     }
     assert_eq!(local, runs.len());
 }
+
+fn long() -> bool {
+    std::env::var("SUNDIAL_RELIABILITY_LONG").as_deref() == Ok("1")
+}
+
+/// The pid in a service's `start NODE ATTEMPT PID` line, and its node.
+fn started(line: &str) -> (String, u32, i32) {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    (
+        w[1].to_owned(),
+        w[2].parse().unwrap(),
+        w[3].parse().unwrap(),
+    )
+}
+
+#[test]
+fn a_killed_nodes_run_is_run_again_by_another_node_after_its_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let lease = Duration::from_secs(2);
+    let units = [
+        ("job.timer", ONCE_TIMER),
+        (
+            "job.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"start \
+             $SUNDIAL_CLUSTER_NODE $SUNDIAL_CLUSTER_ATTEMPT $$$$\" >> @SHARED@/log; exec sleep 3'\n",
+        ),
+    ];
+    let mut f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "job.timer")],
+        "2s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    for d in &f.nodes {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    let log = f.shared.join("log");
+    assert!(wait_for(Duration::from_secs(20), || !lines(&log).is_empty()));
+    let (first, attempt, pid) = started(&lines(&log)[0]);
+    assert_eq!(attempt, 1);
+    // The node dies, and with it its host's processes.
+    let index: usize = first.trim_start_matches("node-").parse().unwrap();
+    f.nodes[index].kill9();
+    let killed = Instant::now();
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    assert!(
+        wait_for(Duration::from_secs(30), || lines(&log).len() >= 2),
+        "no other node ran it again: {:?}",
+        lines(&log)
+    );
+    let after = killed.elapsed();
+    let (second, attempt, _) = started(&lines(&log)[1]);
+    eprintln!(
+        "reliability: rerun on {second} {:.2}s after {first} was killed (lease {}s)",
+        after.as_secs_f64(),
+        lease.as_secs()
+    );
+    assert_ne!(second, first);
+    assert_eq!(attempt, 2);
+    // Within the lease and a second (checked loosely on a busy machine,
+    // strictly in the long mode).
+    let slack = if long() {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(3)
+    };
+    assert!(after <= lease + Duration::from_secs(1) + slack, "{after:?}");
+    // The rerun ends, and the shared history shows both attempts.
+    let second_index: usize = second.trim_start_matches("node-").parse().unwrap();
+    let survivor = &f.nodes[second_index];
+    assert!(wait_for(Duration::from_secs(20), || survivor
+        .finished("job.service")
+        .len()
+        == 1));
+    assert!(wait_for(Duration::from_secs(10), || pg.query(
+        "SELECT count(*) FROM sundial_runs WHERE result = 'success'"
+    ) == ["1"]));
+    let rows = pg.query("SELECT attempt, node, result FROM sundial_runs ORDER BY attempt");
+    assert_eq!(
+        rows,
+        [
+            format!("1|{first}|lease-lost"),
+            format!("2|{second}|success")
+        ]
+    );
+    // Only one run at all: the third node neither ran nor reran it.
+    assert_eq!(lines(&log).len(), 2, "{:?}", lines(&log));
+}
