@@ -260,3 +260,128 @@ fn a_killed_nodes_run_is_run_again_by_another_node_after_its_lease() {
     // Only one run at all: the third node neither ran nor reran it.
     assert_eq!(lines(&log).len(), 2, "{:?}", lines(&log));
 }
+
+/// Waits until every node's `timer` waits for its next elapse.
+fn wait_waiting(f: &Fleet, timer: &str) {
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(20), || sub_state(d, timer) == "waiting"),
+            "{timer} did not wait again: {}",
+            d.stderr()
+        );
+    }
+}
+
+#[test]
+fn without_the_database_no_cluster_unit_runs_local_ones_do_and_persistent_catches_up_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut pg) = postgres(dir.path()) else {
+        return;
+    };
+    let cluster_timer = "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\nPersistent=true\n\
+                         X-Sundial-Cluster=once\n[Install]\nWantedBy=timers.target\n";
+    let local_timer =
+        "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n";
+    let units = [
+        ("c.timer", cluster_timer),
+        (
+            "c.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/c'\n",
+        ),
+        (
+            "plain.timer",
+            cluster_timer.replace("Persistent=true\n", "").leak(),
+        ),
+        (
+            "plain.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo x >> @SHARED@/plain'\n",
+        ),
+        ("local.timer", local_timer),
+        (
+            "local.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo x >> @SHARED@/local'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[
+            ("timers.target", "c.timer"),
+            ("timers.target", "plain.timer"),
+            ("timers.target", "local.timer"),
+        ],
+        "4s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let c = f.shared.join("c");
+    let plain = f.shared.join("plain");
+    let local = f.shared.join("local");
+    let minute = |f: &Fleet| {
+        for d in &f.nodes {
+            d.clock(&format!("advance {MINUTE}"));
+        }
+        for timer in ["c.timer", "plain.timer", "local.timer"] {
+            wait_waiting(f, timer);
+        }
+    };
+    minute(&f);
+    assert!(wait_for(Duration::from_secs(10), || lines(&local).len() == 3));
+    assert!(wait_for(Duration::from_secs(10), || lines(&c).len() == 1
+        && lines(&plain).len() == 1));
+
+    pg.stop();
+    let stopped = Instant::now();
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(10), || d.stderr().contains(
+                "cluster: running no cluster units: cannot reach the cluster database"
+            )),
+            "{}",
+            d.stderr()
+        );
+    }
+    // Three elapses while the database is away: local units run on every
+    // node, cluster units on none.
+    for k in 1..=3 {
+        minute(&f);
+        assert!(
+            wait_for(Duration::from_secs(10), || lines(&local).len() == 3 + 3 * k),
+            "{:?}",
+            lines(&local)
+        );
+    }
+    assert_eq!(lines(&c).len(), 1);
+    assert_eq!(lines(&plain).len(), 1);
+    for d in &f.nodes {
+        assert!(d
+            .stderr()
+            .contains("c.timer: elapse not run, the cluster is down"));
+    }
+    let down = Duration::from_secs(10);
+    if let Some(rest) = down.checked_sub(stopped.elapsed()) {
+        std::thread::sleep(rest);
+    }
+    assert_eq!(lines(&c).len(), 1);
+    pg.start_again().unwrap();
+    // The Persistent= timer catches up once, on one node, with the newest
+    // missed elapse; the other does not.
+    assert!(
+        wait_for(Duration::from_secs(20), || lines(&c).len() == 2),
+        "{:?}",
+        f.nodes[0].stderr()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let c_lines = lines(&c);
+    assert_eq!(c_lines.len(), 2, "{c_lines:?}");
+    let missed = START - 30_000_000 + 4 * MINUTE;
+    assert!(c_lines[1].starts_with(&format!("{missed} ")), "{c_lines:?}");
+    assert_eq!(lines(&plain).len(), 1);
+    // And the timers go on as before.
+    minute(&f);
+    assert!(wait_for(Duration::from_secs(10), || lines(&c).len() == 3));
+    assert_eq!(lines(&c).len(), 3);
+}
