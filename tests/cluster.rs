@@ -385,3 +385,96 @@ fn without_the_database_no_cluster_unit_runs_local_ones_do_and_persistent_catche
     assert!(wait_for(Duration::from_secs(10), || lines(&c).len() == 3));
     assert_eq!(lines(&c).len(), 3);
 }
+
+/// Kills a process group and its leader (a host's processes dying with it).
+fn kill_group(pid: i32) {
+    use nix::sys::signal::{kill, killpg, Signal};
+    use nix::unistd::Pid;
+    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+}
+
+#[test]
+fn a_singleton_runs_on_one_node_at_a_time_and_fails_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    // The service takes a lock on a file every node shares and holds it
+    // while it runs: a second copy anywhere finds it taken and says so.
+    let units = [(
+        "single.service",
+        "[Service]\nX-Sundial-Cluster=singleton\nExecStart=/bin/sh -c 'flock -n \
+         @SHARED@/lock -c \"echo $SUNDIAL_CLUSTER_NODE $$$$ >> @SHARED@/single; \
+         exec sleep 1000\" || echo DOUBLE $SUNDIAL_CLUSTER_NODE >> @SHARED@/single'\n\
+         [Install]\nWantedBy=default.target\n",
+    )];
+    let mut f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("default.target", "single.service")],
+        "2s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("single");
+    assert!(wait_for(Duration::from_secs(20), || !lines(&log).is_empty()));
+    // Settled: one copy, on one node; the others wait.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(lines(&log).len(), 1, "{:?}", lines(&log));
+    let holder = |line: &str| -> (usize, i32) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        assert_ne!(w[0], "DOUBLE", "two copies at once: {line}");
+        (
+            w[0].trim_start_matches("node-").parse().unwrap(),
+            w[1].parse().unwrap(),
+        )
+    };
+    let (first, _) = holder(&lines(&log)[0]);
+    let running: Vec<usize> = (0..3)
+        .filter(|i| f.nodes[*i].property(Some("single.service"), "ActiveState") == "active")
+        .collect();
+    assert_eq!(running, [first]);
+
+    // Its node is stopped: another takes over.
+    assert!(f.nodes[first].terminate());
+    let stopped = Instant::now();
+    assert!(
+        wait_for(Duration::from_secs(20), || lines(&log).len() >= 2),
+        "no failover: {:?}",
+        lines(&log)
+    );
+    eprintln!(
+        "reliability: singleton failed over {:.2}s after its node stopped",
+        stopped.elapsed().as_secs_f64()
+    );
+    let (second, pid) = holder(&lines(&log)[1]);
+    assert_ne!(second, first);
+
+    // That node dies (kill -9, its processes with it): the last takes over.
+    f.nodes[second].kill9();
+    kill_group(pid);
+    assert!(
+        wait_for(Duration::from_secs(20), || lines(&log).len() >= 3),
+        "no failover after kill -9: {:?}",
+        lines(&log)
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let all = lines(&log);
+    assert_eq!(all.len(), 3, "{all:?}");
+    let (third, pid3) = holder(&all[2]);
+    assert!(third != first && third != second, "{all:?}");
+    // The shared runs table shows the three holders in turn.
+    let rows = pg.query("SELECT node FROM sundial_runs WHERE unit = 'single.service' ORDER BY id");
+    assert_eq!(
+        rows,
+        [
+            format!("node-{first}"),
+            format!("node-{second}"),
+            format!("node-{third}")
+        ]
+    );
+    kill_group(pid3);
+}

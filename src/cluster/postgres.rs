@@ -300,15 +300,18 @@ WHERE timer = $1 AND scheduled = $2 AND attempt = $4 AND node = $3 AND result IS
         unit: &str,
         now_usec: i64,
     ) -> Result<bool, CoordinationError> {
-        // A new holder gets the next epoch and a run row (scheduled is the
-        // epoch), so that `history --cluster` shows each failover.
+        // A new holder (or this node after its lease ended) gets the next
+        // epoch and a run row (scheduled is the epoch), so that `history
+        // --cluster` shows each failover; a released lease is kept, expired,
+        // so that the epochs go on.
         let sql = "
 WITH s AS (
     INSERT INTO sundial_singletons AS s (unit, node, epoch, lease_until)
     VALUES ($1, $2, 1, now() + $3::bigint * interval '1 microsecond')
     ON CONFLICT (unit) DO UPDATE SET
         node = EXCLUDED.node,
-        epoch = s.epoch + CASE WHEN s.node = EXCLUDED.node THEN 0 ELSE 1 END,
+        epoch = s.epoch + CASE WHEN s.node = EXCLUDED.node AND s.lease_until >= now()
+                               THEN 0 ELSE 1 END,
         lease_until = EXCLUDED.lease_until
     WHERE s.lease_until < now() OR s.node = EXCLUDED.node
     RETURNING epoch
@@ -334,7 +337,10 @@ SELECT epoch FROM s";
         result: &str,
     ) -> Result<(), CoordinationError> {
         let sql = "
-WITH s AS (DELETE FROM sundial_singletons WHERE unit = $1 AND node = $2 RETURNING epoch)
+WITH s AS (
+    UPDATE sundial_singletons SET lease_until = now() - interval '1 microsecond'
+    WHERE unit = $1 AND node = $2 RETURNING epoch
+)
 UPDATE sundial_runs r SET ended_usec = $3, result = $4
 FROM s WHERE r.timer = $1 AND r.scheduled = s.epoch AND r.node = $2 AND r.result IS NULL";
         let client = self.client("release")?;

@@ -445,6 +445,11 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
             exit_status,
         }));
     }
+    // A singleton that Restart= brings back keeps its lease.
+    let (active, _) = state.active_state(unit);
+    if state.cluster.singletons.get(unit) == Some(&false) && !active.is_inactive_or_failed() {
+        return;
+    }
     if let Some(lost) = state.cluster.singletons.remove(unit) {
         state.cluster.send(Command::Release {
             unit: unit.to_owned(),
