@@ -163,6 +163,21 @@ fn each_elapse_runs_exactly_once_across_three_nodes_and_runs_spread() {
     assert_eq!(local, runs.len());
 }
 
+/// Runs `sundial ARGS... --socket <the node's socket>`; its stdout.
+fn cli(d: &Daemon, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .arg("--socket")
+        .arg(&d.socket)
+        .args(args)
+        .env("TZ", "UTC")
+        .env("SYSTEMD_PAGER", "")
+        .env("SUNDIAL_PAGER", "")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn long() -> bool {
     std::env::var("SUNDIAL_RELIABILITY_LONG").as_deref() == Ok("1")
 }
@@ -259,6 +274,24 @@ fn a_killed_nodes_run_is_run_again_by_another_node_after_its_lease() {
     );
     // Only one run at all: the third node neither ran nor reran it.
     assert_eq!(lines(&log).len(), 2, "{:?}", lines(&log));
+    // Every node's `history --cluster` shows both attempts and their nodes.
+    let shown = cli(
+        survivor,
+        &["history", "--cluster", "job.timer", "--no-legend"],
+    );
+    let rows: Vec<Vec<&str>> = shown
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{shown}");
+    assert!(
+        rows[0].contains(&first.as_str()) && rows[0].contains(&"lease-lost"),
+        "{shown}"
+    );
+    assert!(
+        rows[1].contains(&second.as_str()) && rows[1].contains(&"success"),
+        "{shown}"
+    );
 }
 
 /// Waits until every node's `timer` waits for its next elapse.
@@ -466,6 +499,17 @@ fn a_singleton_runs_on_one_node_at_a_time_and_fails_over() {
     assert_eq!(all.len(), 3, "{all:?}");
     let (third, pid3) = holder(&all[2]);
     assert!(third != first && third != second, "{all:?}");
+    // `cluster status` on the holder shows it running the singleton.
+    let status = cli(&f.nodes[third], &["cluster", "status"]);
+    assert!(
+        status.contains(&format!("This node: node-{third} (connected)")),
+        "{status}"
+    );
+    let holder_row = status
+        .lines()
+        .find(|l| l.starts_with(&format!("node-{third} ")))
+        .unwrap_or_default();
+    assert!(holder_row.contains("single.service"), "{status}");
     // The shared runs table shows the three holders in turn.
     let rows = pg.query("SELECT node FROM sundial_runs WHERE unit = 'single.service' ORDER BY id");
     assert_eq!(

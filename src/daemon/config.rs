@@ -715,6 +715,35 @@ default_environment = { LANG = "C.UTF-8" }
         assert!(parse("[logs\n").is_err());
     }
 
+    #[test]
+    fn the_cluster_section_is_checked_and_named_in_errors() {
+        let c = parse(
+            "[cluster]\ndatabase = \"host=/run/pg\"\nnode = \"web-1\"\nlease = \"10s\"\n\
+             max_clock_skew = 1\nclaim_defer = \"50ms\"\n",
+        )
+        .expect("valid")
+        .cluster
+        .expect("a cluster");
+        assert_eq!(c.node, "web-1");
+        assert_eq!(c.lease, std::time::Duration::from_secs(10));
+        assert_eq!(c.max_clock_skew, std::time::Duration::from_secs(1));
+        assert_eq!(c.claim_defer, std::time::Duration::from_millis(50));
+        assert!(parse("").expect("valid").cluster.is_none());
+        let err = parse("[cluster]\nnode = \"a\"\n").unwrap_err().to_string();
+        assert!(err.contains("cluster: give one of database"), "{err}");
+        let err = parse("[cluster]\ndatabase = \"x\"\nnode = \"a b\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("invalid node name \"a b\""), "{err}");
+        let err = parse("[cluster]\ndatabase = \"x\"\nlease = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cluster.lease") && err.contains("soon"),
+            "{err}"
+        );
+    }
+
     /// The keys a section accepts, as the parser's error for an unknown
     /// one lists them.
     fn accepted_keys(section: &str) -> Vec<String> {
@@ -732,7 +761,7 @@ default_environment = { LANG = "C.UTF-8" }
 
     #[test]
     fn the_documented_keys_are_the_keys_the_file_takes() {
-        for section in ["logs", "manager"] {
+        for section in ["logs", "manager", "cluster"] {
             let documented: Vec<&str> = KEYS
                 .iter()
                 .filter(|k| k.section == section)
@@ -745,7 +774,9 @@ default_environment = { LANG = "C.UTF-8" }
             assert_eq!(accepted, sorted, "[{section}]");
         }
         assert_eq!(
-            accepted_keys("manager").len() + accepted_keys("logs").len(),
+            accepted_keys("manager").len()
+                + accepted_keys("logs").len()
+                + accepted_keys("cluster").len(),
             KEYS.len()
         );
         // The documented defaults are the defaults.
