@@ -377,6 +377,20 @@ fn without_the_database_no_cluster_unit_runs_local_ones_do_and_persistent_catche
             d.stderr()
         );
     }
+    // Status says so: the manager's property and the unit's Cluster: line.
+    for d in &f.nodes {
+        let why = d.property(None, "ClusterState");
+        assert!(
+            why.starts_with("cannot reach the cluster database"),
+            "{why}"
+        );
+        let status = cli(d, &["status", "c.timer", "-n", "0"]);
+        assert!(
+            status.contains("Cluster: once; node node-")
+                && status.contains("running no cluster units: cannot reach"),
+            "{status}"
+        );
+    }
     // Three elapses while the database is away: local units run on every
     // node, cluster units on none.
     for k in 1..=3 {
@@ -413,6 +427,9 @@ fn without_the_database_no_cluster_unit_runs_local_ones_do_and_persistent_catche
     let missed = START - 30_000_000 + 4 * MINUTE;
     assert!(c_lines[1].starts_with(&format!("{missed} ")), "{c_lines:?}");
     assert_eq!(lines(&plain).len(), 1);
+    for d in &f.nodes {
+        assert_eq!(d.property(None, "ClusterState"), "connected");
+    }
     // And the timers go on as before.
     minute(&f);
     assert!(wait_for(Duration::from_secs(10), || lines(&c).len() == 3));

@@ -162,6 +162,25 @@ pub fn is_singleton(state: &State, unit: &str) -> bool {
         )
 }
 
+/// The `Cluster:` line of a cluster unit's status: `once` or `singleton`,
+/// this node and its link, and for a timer the node holding its newest
+/// elapse.
+pub fn describe_unit(state: &State, unit: &str) -> Option<String> {
+    let mode = if is_cluster_timer(state, unit) {
+        "once"
+    } else if is_singleton(state, unit) {
+        "singleton"
+    } else {
+        return None;
+    };
+    let mut text = format!("{mode}; {}", state.cluster.describe()?);
+    if let Some((elapse, node)) = state.cluster.last.get(unit) {
+        let at = sundial_calendar::Timestamp::from_usec(*elapse);
+        text.push_str(&format!("; elapse {at} held by {node}"));
+    }
+    Some(text)
+}
+
 /// Takes a timer's start if the timer is a cluster timer: the elapse is
 /// claimed and the start waits for the answer. False: start it locally.
 pub fn takes(state: &mut State, start: &Start) -> bool {

@@ -425,6 +425,14 @@ impl State {
                     loop_turns: self.stats.loop_iterations,
                     longest_turn: std::time::Duration::from_micros(self.stats.longest_turn_usec),
                     started: Some(self.started.realtime),
+                    cluster: self
+                        .cluster
+                        .config
+                        .as_ref()
+                        .map(|_| super::metrics::ClusterFigures {
+                            connected: self.cluster.link == super::cluster::Link::Up,
+                            claims: self.cluster.counts,
+                        }),
                 };
                 let _ = reply.send(self.metrics.snapshot(schedule, daemon));
             }
