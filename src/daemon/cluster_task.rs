@@ -187,9 +187,15 @@ impl<C: Coordinator> Task<C> {
                 command = commands.recv() => {
                     let Some(command) = command else { return };
                     self.command(command).await;
-                    // A burst of claims goes to the database as one batch.
+                    // A burst of claims goes to the database in batches,
+                    // the first while the rest still come in.
+                    let mut taken = 1;
                     while let Ok(command) = commands.try_recv() {
                         self.command(command).await;
+                        taken += 1;
+                        if taken % CLAIM_BATCH == 0 {
+                            self.claim_ready().await;
+                        }
                     }
                     self.claim_ready().await;
                 }
@@ -330,18 +336,29 @@ impl<C: Coordinator> Task<C> {
         ready.dedup_by(|a, b| a.timer == b.timer && a.scheduled_usec == b.scheduled_usec);
         let node = self.config.node.clone();
         let lease = self.config.lease;
-        let batch = ready.clone();
-        match self
-            .call("claim", async |c: &mut C| {
-                c.claim(&node, lease, &batch).await
-            })
-            .await
-        {
-            Some(answers) => {
-                self.holding += answers.iter().filter(|a| a.won).count();
-                self.tell(ClusterEvent::Claimed(answers));
+        // A burst goes in batches of a few hundred, one statement each (a
+        // round trip per claim would cap a node at a few thousand a
+        // second), so that the first elapses start while later ones are
+        // claimed.
+        let mut batches = ready.chunks(CLAIM_BATCH);
+        while let Some(batch) = batches.next() {
+            match self
+                .call("claim", async |c: &mut C| {
+                    c.claim(&node, lease, batch).await
+                })
+                .await
+            {
+                Some(answers) => {
+                    self.holding += answers.iter().filter(|a| a.won).count();
+                    self.tell(ClusterEvent::Claimed(answers));
+                }
+                None => {
+                    let rest: Vec<ClaimRequest> =
+                        batch.iter().chain(batches.flatten()).cloned().collect();
+                    self.tell(ClusterEvent::Unavailable(rest));
+                    return;
+                }
             }
-            None => self.tell(ClusterEvent::Unavailable(ready)),
         }
     }
 
@@ -510,6 +527,9 @@ impl<C: Coordinator> Task<C> {
         }
     }
 }
+
+/// Claims per statement.
+const CLAIM_BATCH: usize = 256;
 
 /// How long finished runs stay in the shared tables when `[logs] max_age`
 /// sets no limit.
