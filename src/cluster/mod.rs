@@ -226,7 +226,7 @@ pub fn preferred_node<'a>(live: &'a [String], timer: &str, scheduled_usec: i64) 
     live.iter()
         .max_by_key(|node| {
             use std::hash::{Hash, Hasher};
-            let mut h = SipHasher13::new_with_keys(0x636c_7573_7465_72, 0x656c_6170_7365);
+            let mut h = SipHasher13::new_with_keys(0x0063_6c75_7374_6572, 0x656c_6170_7365);
             node.hash(&mut h);
             timer.hash(&mut h);
             scheduled_usec.hash(&mut h);
