@@ -541,3 +541,192 @@ async fn sleep_until(at: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{ClaimAnswer, Heartbeat};
+    use crate::unit::extensions::ClusterFailover;
+
+    /// A backend in memory: claims are won by the first node to make them.
+    #[derive(Default)]
+    struct Fake {
+        reachable: bool,
+        others: Vec<String>,
+        claimed: std::collections::HashSet<(String, i64)>,
+        statements: usize,
+    }
+
+    fn down() -> CoordinationError {
+        CoordinationError {
+            what: "test",
+            message: "unreachable".into(),
+        }
+    }
+
+    impl Coordinator for Fake {
+        async fn open(&mut self) -> Result<(), CoordinationError> {
+            if self.reachable {
+                Ok(())
+            } else {
+                Err(down())
+            }
+        }
+        fn close(&mut self) {}
+        async fn heartbeat(
+            &mut self,
+            node: &str,
+            _: Duration,
+            _: i64,
+            _: Option<&str>,
+        ) -> Result<Heartbeat, CoordinationError> {
+            let mut live = self.others.clone();
+            live.push(node.to_owned());
+            Ok(Heartbeat {
+                server_usec: now_usec(),
+                live_nodes: live,
+            })
+        }
+        async fn claim(
+            &mut self,
+            node: &str,
+            _: Duration,
+            requests: &[ClaimRequest],
+        ) -> Result<Vec<ClaimAnswer>, CoordinationError> {
+            self.statements += 1;
+            Ok(requests
+                .iter()
+                .map(|r| {
+                    let won = self.claimed.insert((r.timer.clone(), r.scheduled_usec));
+                    ClaimAnswer {
+                        timer: r.timer.clone(),
+                        scheduled_usec: r.scheduled_usec,
+                        won,
+                        holder: won.then(|| node.to_owned()),
+                    }
+                })
+                .collect())
+        }
+        async fn renew(&mut self, _: &str, _: Duration) -> Result<(), CoordinationError> {
+            Ok(())
+        }
+        async fn take_over(
+            &mut self,
+            _: &str,
+            _: Duration,
+            _: &[String],
+            _: i64,
+        ) -> Result<Vec<Takeover>, CoordinationError> {
+            Ok(Vec::new())
+        }
+        async fn finish(&mut self, _: &str, _: &Finished) -> Result<(), CoordinationError> {
+            Ok(())
+        }
+        async fn acquire(
+            &mut self,
+            _: &str,
+            _: Duration,
+            _: &str,
+            _: i64,
+        ) -> Result<bool, CoordinationError> {
+            Ok(true)
+        }
+        async fn release(
+            &mut self,
+            _: &str,
+            _: &str,
+            _: i64,
+            _: &str,
+        ) -> Result<(), CoordinationError> {
+            Ok(())
+        }
+        async fn runs(
+            &mut self,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<ClusterRun>, CoordinationError> {
+            Ok(Vec::new())
+        }
+        async fn nodes(&mut self) -> Result<Vec<NodeRow>, CoordinationError> {
+            Ok(Vec::new())
+        }
+        async fn prune(&mut self, _: Duration) -> Result<u64, CoordinationError> {
+            Ok(0)
+        }
+    }
+
+    fn config(node: &str) -> ClusterConfig {
+        ClusterConfig::new(
+            Some("x".into()),
+            None,
+            Some(node.into()),
+            Some(Duration::from_secs(4)),
+            None,
+            Some(Duration::from_secs(1)),
+            || Ok(String::new()),
+        )
+        .expect("valid")
+    }
+
+    fn request(i: i64) -> ClaimRequest {
+        ClaimRequest {
+            timer: format!("t{i}.timer"),
+            unit: format!("t{i}.service"),
+            scheduled_usec: i * 60_000_000,
+            started_usec: 0,
+            failover: ClusterFailover::Rerun,
+        }
+    }
+
+    fn next(events: &mut mpsc::UnboundedReceiver<ClusterEvent>) -> ClusterEvent {
+        events.blocking_recv().expect("the task runs")
+    }
+
+    #[test]
+    fn a_node_without_the_database_says_why_and_makes_no_claim() {
+        let mut h = spawn(Fake::default(), config("a"), DEFAULT_RETENTION).expect("thread");
+        match next(&mut h.events) {
+            ClusterEvent::Down(why) => assert!(why.contains("unreachable"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        h.commands.send(Command::Claim(request(1))).expect("sent");
+        assert_eq!(
+            next(&mut h.events),
+            ClusterEvent::Unavailable(vec![request(1)])
+        );
+    }
+
+    #[test]
+    fn preferred_claims_go_at_once_in_batches_the_others_after_the_deferral() {
+        let fake = Fake {
+            reachable: true,
+            others: vec!["b".into(), "c".into()],
+            ..Fake::default()
+        };
+        let mut h = spawn(fake, config("a"), DEFAULT_RETENTION).expect("thread");
+        assert_eq!(next(&mut h.events), ClusterEvent::Up);
+        let live: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let n: i64 = 1000;
+        let sent = Instant::now();
+        for i in 0..n {
+            h.commands.send(Command::Claim(request(i))).expect("sent");
+        }
+        let mut answered = 0;
+        while answered < n as usize {
+            let ClusterEvent::Claimed(answers) = next(&mut h.events) else {
+                continue;
+            };
+            let late = sent.elapsed() >= Duration::from_secs(1);
+            for a in &answers {
+                // Alone, this node wins every claim; those it is not
+                // preferred for come after the deferral.
+                assert!(a.won);
+                let i = a.scheduled_usec / 60_000_000;
+                let preferred = crate::cluster::preferred_node(&live, &a.timer, a.scheduled_usec);
+                assert_eq!(preferred == Some("a"), !late, "elapse {i}");
+            }
+            assert!(answers.len() <= CLAIM_BATCH);
+            answered += answers.len();
+        }
+    }
+}
