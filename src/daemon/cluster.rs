@@ -67,6 +67,8 @@ pub struct ClusterSide {
     pub last: HashMap<String, (i64, String)>,
     /// Claims won, lost and not made (the metrics' counters).
     pub counts: ClaimCounts,
+    /// Timers whose missed elapse this outage was reported (once each).
+    reported: std::collections::HashSet<String>,
 }
 
 /// Claims by outcome, since the daemon started.
@@ -93,6 +95,7 @@ impl Default for ClusterSide {
             missed: BTreeMap::new(),
             last: HashMap::new(),
             counts: ClaimCounts::default(),
+            reported: std::collections::HashSet::new(),
         }
     }
 }
@@ -227,15 +230,19 @@ fn not_run(state: &mut State, start: Start, why: &str) {
         .scheduler
         .timer(&start.timer)
         .is_some_and(|t| t.unit.timer.persistent);
-    report(format!(
-        "{}: elapse not run, the cluster is down ({why}){}",
-        start.timer,
-        if persistent {
-            "; it runs once when the cluster is back (Persistent=yes)"
-        } else {
-            ""
-        }
-    ));
+    // Once per timer and outage: at thousands of cluster timers a line per
+    // elapse would flood the log.
+    if state.cluster.reported.insert(start.timer.clone()) {
+        report(format!(
+            "{}: elapse not run, the cluster is down ({why}){}",
+            start.timer,
+            if persistent {
+                "; it runs once when the cluster is back (Persistent=yes)"
+            } else {
+                ""
+            }
+        ));
+    }
     let unit = start.unit.clone();
     if persistent {
         state.cluster.missed.insert(start.timer.clone(), start);
@@ -261,6 +268,7 @@ pub fn woke(state: &mut State, event: ClusterEvent) {
                 state.cluster.node().unwrap_or_default()
             ));
             state.cluster.link = Link::Up;
+            state.cluster.reported.clear();
             catch_up(state);
         }
         ClusterEvent::Down(why) => {
@@ -465,8 +473,9 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
         }));
     }
     // A singleton that Restart= brings back keeps its lease.
-    let (active, _) = state.active_state(unit);
-    if state.cluster.singletons.get(unit) == Some(&false) && !active.is_inactive_or_failed() {
+    if state.cluster.singletons.get(unit) == Some(&false)
+        && !state.active_state(unit).0.is_inactive_or_failed()
+    {
         return;
     }
     if let Some(lost) = state.cluster.singletons.remove(unit) {
