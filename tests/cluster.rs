@@ -428,7 +428,12 @@ fn without_the_database_no_cluster_unit_runs_local_ones_do_and_persistent_catche
     assert!(c_lines[1].starts_with(&format!("{missed} ")), "{c_lines:?}");
     assert_eq!(lines(&plain).len(), 1);
     for d in &f.nodes {
-        assert_eq!(d.property(None, "ClusterState"), "connected");
+        assert!(
+            wait_for(Duration::from_secs(10), || d.property(None, "ClusterState")
+                == "connected"),
+            "{}",
+            d.property(None, "ClusterState")
+        );
     }
     // And the timers go on as before.
     minute(&f);
@@ -455,7 +460,7 @@ fn a_singleton_runs_on_one_node_at_a_time_and_fails_over() {
     let units = [(
         "single.service",
         "[Service]\nX-Sundial-Cluster=singleton\nExecStart=/bin/sh -c 'flock -n \
-         @SHARED@/lock -c \"echo $SUNDIAL_CLUSTER_NODE $$$$ >> @SHARED@/single; \
+         @SHARED@/lock /bin/sh -c \"echo $SUNDIAL_CLUSTER_NODE $$$$ >> @SHARED@/single; \
          exec sleep 1000\" || echo DOUBLE $SUNDIAL_CLUSTER_NODE >> @SHARED@/single'\n\
          [Install]\nWantedBy=default.target\n",
     )];
@@ -473,7 +478,16 @@ fn a_singleton_runs_on_one_node_at_a_time_and_fails_over() {
     assert!(wait_for(Duration::from_secs(20), || !lines(&log).is_empty()));
     // Settled: one copy, on one node; the others wait.
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(lines(&log).len(), 1, "{:?}", lines(&log));
+    assert_eq!(
+        lines(&log).len(),
+        1,
+        "{:?} {:?}",
+        lines(&log),
+        f.nodes
+            .iter()
+            .map(|d| d.log_lines("single.service"))
+            .collect::<Vec<_>>()
+    );
     let holder = |line: &str| -> (usize, i32) {
         let w: Vec<&str> = line.split_whitespace().collect();
         assert_ne!(w[0], "DOUBLE", "two copies at once: {line}");
