@@ -43,6 +43,39 @@ pub enum Activation {
         line: usize,
         timer: Option<Fired>,
     },
+    /// `cluster:backup.timer@node-a`: an elapse of an
+    /// `X-Sundial-Cluster=once` timer this node claimed in the cluster (or
+    /// took over after the node running it lost its lease), or
+    /// `cluster:web.service@node-a`: the lease of an
+    /// `X-Sundial-Cluster=singleton` service.
+    Cluster(ClusterClaim),
+}
+
+/// A claim this node holds in the cluster (`crate::cluster`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClusterClaim {
+    /// The node holding it (this one).
+    pub node: String,
+    /// The timer whose elapse it is, or the singleton service.
+    pub what: ClaimOf,
+}
+
+/// What a cluster claim is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClaimOf {
+    /// One elapse of a cluster timer: the claim key is the timer and the
+    /// scheduled time, which every node computes alike.
+    Elapse {
+        fired: Fired,
+        /// The scheduled elapse (µs since the epoch); `None` when read
+        /// back from a label.
+        scheduled_usec: Option<i64>,
+        /// 1 for the first run of the elapse, more for reruns after a lost
+        /// lease; `None` when read back from a label.
+        attempt: Option<u32>,
+    },
+    /// The lease of a singleton service.
+    Lease { unit: String },
 }
 
 /// A timer that elapsed, and when.
@@ -113,6 +146,10 @@ impl Activation {
             Activation::Restart {
                 previous: Some(previous),
             } => previous.timer_name(),
+            Activation::Cluster(ClusterClaim {
+                what: ClaimOf::Elapse { fired, .. },
+                ..
+            }) => Some(&fired.timer),
             _ => None,
         }
     }
@@ -181,6 +218,25 @@ impl Activation {
             Activation::Restart { previous } => {
                 previous.as_ref().map_or_else(Vec::new, |p| p.environment())
             }
+            Activation::Cluster(claim) => {
+                let mut env = match &claim.what {
+                    ClaimOf::Elapse { fired, .. } => Activation::Timer(fired.clone()).environment(),
+                    ClaimOf::Lease { .. } => Vec::new(),
+                };
+                env.push(var("SUNDIAL_CLUSTER_NODE", claim.node.clone()));
+                if let ClaimOf::Elapse {
+                    scheduled_usec,
+                    attempt,
+                    ..
+                } = &claim.what
+                {
+                    env.extend(
+                        scheduled_usec.map(|u| var("SUNDIAL_CLUSTER_ELAPSE_USEC", u.to_string())),
+                    );
+                    env.extend(attempt.map(|a| var("SUNDIAL_CLUSTER_ATTEMPT", a.to_string())));
+                }
+                env
+            }
             Activation::Socket { .. }
             | Activation::Dependency { .. }
             | Activation::Command { .. }
@@ -224,6 +280,31 @@ impl Activation {
             "dependency" => Ok(Activation::Dependency { unit }),
             "on-failure" => Ok(Activation::OnFailure(monitor())),
             "on-success" => Ok(Activation::OnSuccess(monitor())),
+            // Node names hold no '@'; unit names may.
+            "cluster" => {
+                let (unit, node) = what.rsplit_once('@').ok_or_else(bad)?;
+                if unit.is_empty() || node.is_empty() {
+                    return Err(bad());
+                }
+                let what = if unit.ends_with(".timer") {
+                    ClaimOf::Elapse {
+                        fired: Fired {
+                            timer: unit.to_owned(),
+                            elapse: None,
+                        },
+                        scheduled_usec: None,
+                        attempt: None,
+                    }
+                } else {
+                    ClaimOf::Lease {
+                        unit: unit.to_owned(),
+                    }
+                };
+                Ok(Activation::Cluster(ClusterClaim {
+                    node: node.to_owned(),
+                    what,
+                }))
+            }
             // The file may hold colons; the line number follows the last.
             "crontab" => {
                 let (file, line) = what.rsplit_once(':').ok_or_else(bad)?;
@@ -259,6 +340,12 @@ impl fmt::Display for Activation {
             Activation::Crontab { file, line, .. } => {
                 write!(f, "crontab:{}:{line}", file.display())
             }
+            Activation::Cluster(claim) => match &claim.what {
+                ClaimOf::Elapse { fired, .. } => {
+                    write!(f, "cluster:{}@{}", fired.timer, claim.node)
+                }
+                ClaimOf::Lease { unit } => write!(f, "cluster:{unit}@{}", claim.node),
+            },
         }
     }
 }
@@ -273,7 +360,7 @@ impl FromStr for Activation {
 
 /// Why a string is not an activation's label.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid trigger {0:?}: expected manual, restart, timer:|socket:|path:|dependency:|on-failure:|on-success: followed by a unit name, or crontab:FILE:LINE")]
+#[error("invalid trigger {0:?}: expected manual, restart, timer:|socket:|path:|dependency:|on-failure:|on-success: followed by a unit name, crontab:FILE:LINE, or cluster:UNIT@NODE")]
 pub struct InvalidLabel(pub String);
 
 /// Serde as the label (`#[serde(with = "crate::activation::as_label")]`):
@@ -371,7 +458,53 @@ mod tests {
                 },
                 "crontab:/etc/cron.d/my:job:12",
             ),
+            (cluster_elapse(), "cluster:tpl@x.timer@node-a"),
+            (
+                Activation::Cluster(ClusterClaim {
+                    node: "node-b".into(),
+                    what: ClaimOf::Lease {
+                        unit: "web.service".into(),
+                    },
+                }),
+                "cluster:web.service@node-b",
+            ),
         ]
+    }
+
+    fn cluster_elapse() -> Activation {
+        Activation::Cluster(ClusterClaim {
+            node: "node-a".into(),
+            what: ClaimOf::Elapse {
+                fired: Fired {
+                    timer: "tpl@x.timer".into(),
+                    elapse: Some(Elapse {
+                        realtime_usec: 7,
+                        monotonic_usec: 8,
+                    }),
+                },
+                scheduled_usec: Some(6),
+                attempt: Some(2),
+            },
+        })
+    }
+
+    #[test]
+    fn a_cluster_elapse_exports_its_timer_node_elapse_and_attempt() {
+        let a = cluster_elapse();
+        assert_eq!(a.timer_name(), Some("tpl@x.timer"));
+        assert_eq!(
+            a.environment(),
+            pairs(&[
+                ("TRIGGER_UNIT", "tpl@x.timer"),
+                ("TRIGGER_TIMER_REALTIME_USEC", "7"),
+                ("TRIGGER_TIMER_MONOTONIC_USEC", "8"),
+                ("SUNDIAL_CLUSTER_NODE", "node-a"),
+                ("SUNDIAL_CLUSTER_ELAPSE_USEC", "6"),
+                ("SUNDIAL_CLUSTER_ATTEMPT", "2"),
+            ])
+        );
+        assert!(Activation::from_label("cluster:foo.timer").is_err());
+        assert!(Activation::from_label("cluster:@node").is_err());
     }
 
     #[test]

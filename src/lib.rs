@@ -5,6 +5,7 @@
 
 pub mod activation;
 pub mod cli;
+pub mod cluster;
 pub mod crontab;
 pub mod daemon;
 pub mod ipc;

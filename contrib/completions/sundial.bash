@@ -25,6 +25,9 @@ _sundial() {
             sundial,cat)
                 cmd="sundial__subcmd__cat"
                 ;;
+            sundial,cluster)
+                cmd="sundial__subcmd__cluster"
+                ;;
             sundial,completions)
                 cmd="sundial__subcmd__completions"
                 ;;
@@ -181,6 +184,9 @@ _sundial() {
             sundial__subcmd__analyze,verify)
                 cmd="sundial__subcmd__analyze__subcmd__verify"
                 ;;
+            sundial__subcmd__cluster,status)
+                cmd="sundial__subcmd__cluster__subcmd__status"
+                ;;
             sundial__subcmd__crontab,help)
                 cmd="sundial__subcmd__crontab__subcmd__help"
                 ;;
@@ -200,7 +206,7 @@ _sundial() {
 
     case "${cmd}" in
         sundial)
-            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat security simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart isolate kill status list-timers list-paths list-units list-sockets list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history run show-environment set-environment unset-environment completions man help"
+            opts="-h -V --user --system --socket --no-pager --help --version calendar timespan timestamp verify cat security simulate analyze crontab daemon start stop restart reload try-restart reload-or-restart isolate kill status list-timers list-paths list-units list-sockets list-unit-files show list-dependencies enable disable mask unmask is-active is-enabled is-failed reset-failed daemon-reload daemon-reexec edit logs history cluster run show-environment set-environment unset-environment completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +539,54 @@ _sundial() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sundial__subcmd__cluster)
+            opts="-o -h -V --output --user --system --socket --no-pager --help --version status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sundial__subcmd__cluster__subcmd__status)
+            opts="-o -h -V --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "short json json-pretty" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sundial__subcmd__completions)
             opts="-h -V --user --system --socket --no-pager --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -832,7 +886,7 @@ _sundial() {
             return 0
             ;;
         sundial__subcmd__history)
-            opts="-n -o -h -V --lines --no-legend --output --user --system --socket --no-pager --state-dir --help --version"
+            opts="-n -o -h -V --lines --cluster --no-legend --output --user --system --socket --no-pager --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -69,6 +69,7 @@ complete -c sundial -n "__fish_sundial_needs_command" -f -a "daemon-reexec" -d '
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "edit" -d 'Edit a unit\'s drop-in or whole file, checked before it is saved'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "logs" -d 'Show the output services printed, as journalctl does'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "history" -d 'List the recorded runs of services: start, duration, trigger, result, exit status'
+complete -c sundial -n "__fish_sundial_needs_command" -f -a "cluster" -d 'Show the cluster: its nodes, their heartbeats and what each runs'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "run" -d 'Run a command as a transient service, now or on a timer (like systemd-run)'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "show-environment" -d 'Print the environment every service starts from'
 complete -c sundial -n "__fish_sundial_needs_command" -f -a "set-environment" -d 'Set variables of the environment every service starts from'
@@ -541,12 +542,28 @@ json\t'One line of JSON'
 json-pretty\t'Indented JSON'"
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l state-dir -d 'When no daemon answers, read the state database (state.db) in DIR (the daemon\'s --state-dir). Default: $SUNDIAL_STATE_DIR, else the directory of the socket --socket or $SUNDIAL_SOCKET names, else the scope\'s (see sundial-daemon(1))' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand history" -l cluster -d 'The runs of the cluster\'s shared table (cluster timers and singletons on every node, with the node of each run and its attempt) instead of this daemon\'s own history'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l no-legend -d 'Leave out the header and the footer'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l user -d 'Talk to the per-user daemon (default for non-root)'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l system -d 'Talk to the system daemon (default for root)'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sundial -n "__fish_sundial_using_subcommand history" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -l socket -d 'The daemon\'s control socket; overrides --user, --system and $SUNDIAL_SOCKET' -r -F
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -l user -d 'Talk to the per-user daemon (default for non-root)'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -l system -d 'Talk to the system daemon (default for root)'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, $PAGER, less), which is used only when stdout is a terminal'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and not __fish_seen_subcommand_from status" -f -a "status" -d 'The nodes, their heartbeats and what each runs'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "short\t'The human-readable table or text'
+json\t'One line of JSON'
+json-pretty\t'Indented JSON'"
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sundial -n "__fish_sundial_using_subcommand cluster; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c sundial -n "__fish_sundial_using_subcommand run" -s u -l unit -d 'Name the units NAME.service (and NAME.timer) instead of run-rHEX (random)' -r
 complete -c sundial -n "__fish_sundial_using_subcommand run" -s p -l property -d 'A setting of the service (its Unit or Service section), as a unit file line (repeatable): -p Nice=5, -p Environment=A=b, -p User=backup' -r
 complete -c sundial -n "__fish_sundial_using_subcommand run" -l description -d 'Description= of the units (default: the command line)' -r

@@ -927,6 +927,7 @@ json\:"One line of JSON"
 json-pretty\:"Indented JSON"))' \
 '--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
 '--state-dir=[When no daemon answers, read the state database (state.db) in DIR (the daemon'\''s --state-dir). Default\: \$SUNDIAL_STATE_DIR, else the directory of the socket --socket or \$SUNDIAL_SOCKET names, else the scope'\''s (see sundial-daemon(1))]:DIR:_files' \
+'--cluster[The runs of the cluster'\''s shared table (cluster timers and singletons on every node, with the node of each run and its attempt) instead of this daemon'\''s own history]' \
 '--no-legend[Leave out the header and the footer]' \
 '(--system)--user[Talk to the per-user daemon (default for non-root)]' \
 '--system[Talk to the system daemon (default for root)]' \
@@ -937,6 +938,50 @@ json-pretty\:"Indented JSON"))' \
 '--version[Print version]' \
 '::unit -- Only this unit'\''s runs (a name without suffix means NAME.service):_default' \
 && ret=0
+;;
+(cluster)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--socket=[The daemon'\''s control socket; overrides --user, --system and \$SUNDIAL_SOCKET]:PATH:_files' \
+'(--system)--user[Talk to the per-user daemon (default for non-root)]' \
+'--system[Talk to the system daemon (default for root)]' \
+'--no-pager[Do not pipe long output into a pager (\$SYSTEMD_PAGER, \$PAGER, less), which is used only when stdout is a terminal]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_sundial__subcmd__cluster_commands" \
+"*::: :->cluster" \
+&& ret=0
+
+    case $state in
+    (cluster)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:sundial-cluster-command-$line[1]:"
+        case $line[1] in
+            (status)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'--output=[Output format]:OUTPUT:((short\:"The human-readable table or text"
+json\:"One line of JSON"
+json-pretty\:"Indented JSON"))' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+        esac
+    ;;
+esac
 ;;
 (run)
 _arguments "${_arguments_options[@]}" : \
@@ -1108,6 +1153,7 @@ _sundial_commands() {
 'edit:Edit a unit'\''s drop-in or whole file, checked before it is saved' \
 'logs:Show the output services printed, as journalctl does' \
 'history:List the recorded runs of services\: start, duration, trigger, result, exit status' \
+'cluster:Show the cluster\: its nodes, their heartbeats and what each runs' \
 'run:Run a command as a transient service, now or on a timer (like systemd-run)' \
 'show-environment:Print the environment every service starts from' \
 'set-environment:Set variables of the environment every service starts from' \
@@ -1187,6 +1233,18 @@ _sundial__subcmd__calendar_commands() {
 _sundial__subcmd__cat_commands() {
     local commands; commands=()
     _describe -t commands 'sundial cat commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__cluster_commands] )) ||
+_sundial__subcmd__cluster_commands() {
+    local commands; commands=(
+'status:The nodes, their heartbeats and what each runs' \
+    )
+    _describe -t commands 'sundial cluster commands' commands "$@"
+}
+(( $+functions[_sundial__subcmd__cluster__subcmd__status_commands] )) ||
+_sundial__subcmd__cluster__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'sundial cluster status commands' commands "$@"
 }
 (( $+functions[_sundial__subcmd__completions_commands] )) ||
 _sundial__subcmd__completions_commands() {

@@ -45,6 +45,19 @@ struct RawConfig {
     logs: RawLogs,
     #[serde(default)]
     manager: RawManager,
+    cluster: Option<RawCluster>,
+}
+
+/// `[cluster]` (see `crate::cluster::config`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    database: Option<String>,
+    database_file: Option<PathBuf>,
+    node: Option<String>,
+    lease: Option<RawSpan>,
+    max_clock_skew: Option<RawSpan>,
+    claim_defer: Option<RawSpan>,
 }
 
 /// A size: bytes, or a string with a K, M, G or T suffix (powers of 1024, as
@@ -283,6 +296,59 @@ pub const KEYS: &[ConfigKey] = &[
                   nothing; it shows what the daemon's user may see, so keep it on 127.0.0.1 \
                   or a Unix socket (mode 0600) unless everyone who can reach it may.",
     },
+    ConfigKey {
+        section: "cluster",
+        key: "database",
+        value: "a PostgreSQL connection string (\"host=db user=sundial dbname=sundial\", \
+                or host= a directory holding its Unix socket)",
+        default: "none: no cluster",
+        meaning: "The database the nodes coordinate through. With it, units with \
+                  X-Sundial-Cluster= run once across the nodes (timers) or on one node at a \
+                  time (services); sundial creates and migrates its tables there. Give this or \
+                  database_file.",
+    },
+    ConfigKey {
+        section: "cluster",
+        key: "database_file",
+        value: "a path",
+        default: "none",
+        meaning: "A file holding the connection string (with its password), read when the \
+                  daemon starts, so that sundial.toml needs no secret.",
+    },
+    ConfigKey {
+        section: "cluster",
+        key: "node",
+        value: "letters, digits, '.', '_', '-' (at most 64)",
+        default: "the host name",
+        meaning: "This node's name in the shared tables, `history --cluster` and \
+                  `sundial cluster status`; unique in the cluster.",
+    },
+    ConfigKey {
+        section: "cluster",
+        key: "lease",
+        value: "a time span or a number of seconds (at least 1s)",
+        default: "\"30s\"",
+        meaning: "How long a claim outlives its node's last renewal: a node renews every \
+                  quarter lease (at most every second); when a lease runs out another node \
+                  reruns the elapse (or records it failed) and a singleton fails over.",
+    },
+    ConfigKey {
+        section: "cluster",
+        key: "max_clock_skew",
+        value: "a time span or a number of seconds",
+        default: "\"2s\"",
+        meaning: "The largest difference between this node's clock and the database's \
+                  that it accepts; beyond it the node runs no cluster unit and says why.",
+    },
+    ConfigKey {
+        section: "cluster",
+        key: "claim_defer",
+        value: "a time span or a number of seconds",
+        default: "\"200ms\"",
+        meaning: "Each elapse prefers one live node (by a hash of node, timer and \
+                  elapse); the others claim it only this much later, so that runs spread \
+                  over the nodes.",
+    },
 ];
 
 /// The daemon's settings, checked.
@@ -309,6 +375,8 @@ pub struct Config {
     /// Where to serve the dashboard (`--http-listen` overrides it); none:
     /// not served.
     pub http_listen: Option<ListenAddress>,
+    /// `[cluster]`: the database the nodes coordinate through.
+    pub cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 /// 64 MiB of captured text by default: months of a typical cron table's
@@ -331,6 +399,7 @@ impl Default for Config {
             cgroup: None,
             metrics_listen: None,
             http_listen: None,
+            cluster: None,
         }
     }
 }
@@ -463,6 +532,28 @@ impl Config {
             config.metrics_listen = Some(address.parse().map_err(|e: InvalidListenAddress| {
                 value_error("manager.metrics_listen", e.to_string())
             })?);
+        }
+        if let Some(c) = &raw.cluster {
+            let duration =
+                |key, raw: &Option<RawSpan>| -> Result<Option<std::time::Duration>, ConfigError> {
+                    Ok(span(key, raw)?.map(|s| std::time::Duration::from_micros(s.as_usec())))
+                };
+            config.cluster = Some(
+                crate::cluster::ClusterConfig::new(
+                    c.database.clone(),
+                    c.database_file.clone(),
+                    c.node.clone(),
+                    duration("cluster.lease", &c.lease)?,
+                    duration("cluster.max_clock_skew", &c.max_clock_skew)?,
+                    duration("cluster.claim_defer", &c.claim_defer)?,
+                    || {
+                        nix::unistd::gethostname()
+                            .map_err(|e| e.to_string())
+                            .map(|h| h.to_string_lossy().into_owned())
+                    },
+                )
+                .map_err(|e| value_error("cluster", e.to_string()))?,
+            );
         }
         config.default_environment = m
             .default_environment
@@ -624,6 +715,35 @@ default_environment = { LANG = "C.UTF-8" }
         assert!(parse("[logs\n").is_err());
     }
 
+    #[test]
+    fn the_cluster_section_is_checked_and_named_in_errors() {
+        let c = parse(
+            "[cluster]\ndatabase = \"host=/run/pg\"\nnode = \"web-1\"\nlease = \"10s\"\n\
+             max_clock_skew = 1\nclaim_defer = \"50ms\"\n",
+        )
+        .expect("valid")
+        .cluster
+        .expect("a cluster");
+        assert_eq!(c.node, "web-1");
+        assert_eq!(c.lease, std::time::Duration::from_secs(10));
+        assert_eq!(c.max_clock_skew, std::time::Duration::from_secs(1));
+        assert_eq!(c.claim_defer, std::time::Duration::from_millis(50));
+        assert!(parse("").expect("valid").cluster.is_none());
+        let err = parse("[cluster]\nnode = \"a\"\n").unwrap_err().to_string();
+        assert!(err.contains("cluster: give one of database"), "{err}");
+        let err = parse("[cluster]\ndatabase = \"x\"\nnode = \"a b\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("invalid node name \"a b\""), "{err}");
+        let err = parse("[cluster]\ndatabase = \"x\"\nlease = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cluster.lease") && err.contains("soon"),
+            "{err}"
+        );
+    }
+
     /// The keys a section accepts, as the parser's error for an unknown
     /// one lists them.
     fn accepted_keys(section: &str) -> Vec<String> {
@@ -641,7 +761,7 @@ default_environment = { LANG = "C.UTF-8" }
 
     #[test]
     fn the_documented_keys_are_the_keys_the_file_takes() {
-        for section in ["logs", "manager"] {
+        for section in ["logs", "manager", "cluster"] {
             let documented: Vec<&str> = KEYS
                 .iter()
                 .filter(|k| k.section == section)
@@ -654,7 +774,9 @@ default_environment = { LANG = "C.UTF-8" }
             assert_eq!(accepted, sorted, "[{section}]");
         }
         assert_eq!(
-            accepted_keys("manager").len() + accepted_keys("logs").len(),
+            accepted_keys("manager").len()
+                + accepted_keys("logs").len()
+                + accepted_keys("cluster").len(),
             KEYS.len()
         );
         // The documented defaults are the defaults.

@@ -44,6 +44,7 @@ enum Wake {
     Dashboard(super::dashboard::TimersAsk),
     Socket(SocketWake),
     Path(Vec<super::path_watch::PathWake>),
+    Cluster(super::cluster_task::ClusterEvent),
 }
 
 async fn wait_timers(timers: Option<&mut ClockTimers>) -> io::Result<Fired> {
@@ -146,6 +147,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             s = next_from(sources.scrapes.as_mut()) => Wake::Scrape(s),
             d = next_from(sources.dashboard.as_mut()) => Wake::Dashboard(d),
             r = state.sockets.ready(accepting) => Wake::Socket(r),
+            c = state.cluster.next_event() => Wake::Cluster(c),
             // Yields first, so that the connection tasks run before the next
             // slice: a future that is always ready would starve them.
             () = tokio::task::yield_now(), if working => Wake::Backlog,
@@ -213,6 +215,7 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
             Wake::Socket(SocketWake::Ready(ready)) => state.socket_ready(ready),
             Wake::Socket(SocketWake::Commands(done)) => state.socket_commands_done(done),
             Wake::Path(wake) => super::path_watch::woke(state, wake),
+            Wake::Cluster(event) => super::cluster::woke(state, event),
             Wake::Backlog => {
                 state.start_backlogged();
                 handlers::work_slice(state);

@@ -26,6 +26,8 @@
 pub mod adopt;
 pub mod backlog;
 pub mod clock;
+pub mod cluster;
+pub mod cluster_task;
 pub mod config;
 pub mod crontabs;
 pub mod dashboard;
@@ -242,6 +244,19 @@ async fn start(
     let log_store = store.another_connection()?;
     let logs = LogPipe::new(flush, options.log_stdout, log_store)
         .map_err(io_error("cannot start the log writer thread"))?;
+    // Before the units start: a singleton or a cluster timer's first
+    // elapse goes to the cluster thread.
+    let cluster_side = cluster::start(
+        &config.cluster,
+        config
+            .retention
+            .max_age
+            .map(|age| Duration::from_micros(age.as_usec())),
+    )
+    .map_err(|e| DaemonError::Io {
+        what: "cannot start the cluster",
+        source: io::Error::other(e),
+    })?;
     let mut state = State {
         clock,
         scheduler,
@@ -273,6 +288,7 @@ async fn start(
         metrics: metrics::Metrics::default(),
         sockets: socket_units::SocketUnits::default(),
         path_units: path_watch::PathUnits::default(),
+        cluster: cluster_side,
     };
 
     let reexecuted = handover.is_some();
@@ -813,6 +829,9 @@ fn start_default_targets(state: &mut State) {
             UnitType::Timer => {
                 let stamp = stamps.get(&name).copied();
                 state.start_timer_with(&name, stamp, None);
+            }
+            UnitType::Service if cluster::is_singleton(state, &name) => {
+                cluster::want_singleton(state, &name);
             }
             UnitType::Service => {
                 let by = Activation::dependency("default.target");

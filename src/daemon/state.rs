@@ -96,6 +96,9 @@ pub struct State {
     pub sockets: super::socket_units::SocketUnits,
     /// The `.path` units started, with their watches.
     pub path_units: super::path_watch::PathUnits,
+    /// Cluster timers and singletons: claims waiting and held, whether
+    /// the cluster is reachable.
+    pub cluster: super::cluster::ClusterSide,
 }
 
 pub use super::report::report;
@@ -136,6 +139,7 @@ impl State {
             self.schedule(Event::Load(timer));
         }
         self.scheduler.shrink_to_fit();
+        super::cluster::loaded(self);
     }
 
     /// Starts a timer with its stored stamp (Persistent= catch-up).
@@ -354,6 +358,10 @@ impl State {
         if self.shutting_down {
             return;
         }
+        // A cluster timer's elapse is claimed first; it starts when won.
+        if super::cluster::takes(self, &start) {
+            return;
+        }
         let activation = self.crontabs.activation_of(&start);
         self.start_pulled_sockets(&start.unit);
         match self.supervisor.start_with(&start.unit, activation) {
@@ -417,6 +425,14 @@ impl State {
                     loop_turns: self.stats.loop_iterations,
                     longest_turn: std::time::Duration::from_micros(self.stats.longest_turn_usec),
                     started: Some(self.started.realtime),
+                    cluster: self
+                        .cluster
+                        .config
+                        .as_ref()
+                        .map(|_| super::metrics::ClusterFigures {
+                            connected: self.cluster.link == super::cluster::Link::Up,
+                            claims: self.cluster.counts,
+                        }),
                 };
                 let _ = reply.send(self.metrics.snapshot(schedule, daemon));
             }
@@ -533,6 +549,11 @@ impl State {
             }
             for run in &applied.run_ends {
                 self.metrics.run_ended(run);
+                let status = run.status.and_then(|s| match s {
+                    crate::store::ExitStatus::Code(c) => Some(c),
+                    crate::store::ExitStatus::Signal(_) => None,
+                });
+                super::cluster::run_ended(self, &run.unit, run.result.as_str(), status);
             }
             for e in applied.errors {
                 report(e);
@@ -570,6 +591,7 @@ impl State {
                 {
                     report(format!("{unit}: cannot record its skipped start: {e}"));
                 }
+                super::cluster::run_ended(self, unit, "skipped", None);
                 self.metrics.run_ended(&super::metrics::RunEnded {
                     unit: unit.clone(),
                     at: now.realtime,

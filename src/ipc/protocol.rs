@@ -128,6 +128,11 @@ pub enum Request {
     /// `run [OPTIONS] COMMAND...`: a transient service, and a transient timer
     /// for it when `timer_properties` has any (systemd-run).
     Run(RunRequest),
+    /// `history --cluster [UNIT] [-n LIMIT]`: the runs of the cluster's
+    /// shared table, on every node.
+    ClusterHistory(HistoryRequest),
+    /// `cluster status`: the nodes, their heartbeats and what each runs.
+    ClusterStatus,
 }
 
 /// The units of a verb that takes a list of them and nothing else (`start`,
@@ -348,6 +353,8 @@ impl Request {
         "set-environment",
         "unset-environment",
         "run",
+        "cluster-history",
+        "cluster-status",
     ];
 
     /// Whether the request only reads state; in system mode, users other than
@@ -366,7 +373,9 @@ impl Request {
             | Request::IsFailed(UnitsRequest { .. })
             | Request::Logs(LogsRequest { .. })
             | Request::History(HistoryRequest { .. })
-            | Request::ShowEnvironment => true,
+            | Request::ShowEnvironment
+            | Request::ClusterHistory(HistoryRequest { .. })
+            | Request::ClusterStatus => true,
             Request::Start(UnitsRequest { .. })
             | Request::Stop(UnitsRequest { .. })
             | Request::Restart(UnitsRequest { .. })
@@ -494,6 +503,18 @@ pub enum Response {
         /// From leaving the inactive state to entering it again.
         #[serde(default)]
         runtime_usec: Option<u64>,
+    },
+    /// `history --cluster`: the shared runs, newest first.
+    ClusterRuns {
+        runs: Vec<crate::cluster::ClusterRun>,
+    },
+    /// `cluster status`: this node, whether it does cluster work, and every
+    /// node the shared tables know.
+    ClusterStatus {
+        node: String,
+        /// `connected`, or why this node runs no cluster units.
+        state: String,
+        nodes: Vec<crate::cluster::NodeRow>,
     },
     /// The request failed.
     Error { code: ErrorCode, message: String },
@@ -655,6 +676,11 @@ mod tests {
                 no_block: false,
                 wait: true,
             }),
+            Request::ClusterHistory(HistoryRequest {
+                unit: Some("a.timer".into()),
+                limit: None,
+            }),
+            Request::ClusterStatus,
         ]
     }
 
@@ -715,7 +741,9 @@ mod tests {
                 "is-failed",
                 "logs",
                 "history",
-                "show-environment"
+                "show-environment",
+                "cluster-history",
+                "cluster-status"
             ]
         );
     }
@@ -779,6 +807,9 @@ mod tests {
         r#"{"version":1,"request":{"type":"set-environment","assignments":["LANG=C.UTF-8"]}}"#,
         r#"{"version":1,"request":{"type":"unset-environment","names":["LANG"]}}"#,
         r#"{"version":1,"request":{"type":"run","unit":"once","command":["/bin/sh","-c","echo hi"],"properties":["Nice=5"],"timer_properties":["OnActiveSec=1s"],"expand_environment":false,"no_block":false,"wait":true}}"#,
+        // Added with cluster timers.
+        r#"{"version":1,"request":{"type":"cluster-history","unit":"a.timer","limit":null}}"#,
+        r#"{"version":1,"request":{"type":"cluster-status"}}"#,
     ];
 
     #[test]

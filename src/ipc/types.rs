@@ -21,6 +21,10 @@ pub struct TimerRow {
     pub last_trigger_usec: Option<i64>,
     /// The result of the activated service's last run (RESULT, a sundial column).
     pub last_result: Option<RunResult>,
+    /// For an `X-Sundial-Cluster=once` timer: the node that holds its
+    /// newest elapse (NODE, shown when a timer has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// A row of `list-sockets`: one listening address of a socket unit.
@@ -252,6 +256,10 @@ pub struct StatusBlock {
     pub last_result: Option<RunResult>,
     /// The unit's last log lines.
     pub recent_logs: Vec<LogLine>,
+    /// A cluster unit's line (`Cluster:`): how it is coordinated, this
+    /// node, and whether the node does cluster work now (or why not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 /// One watched path of a path unit: `status` and `list-paths`.

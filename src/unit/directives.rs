@@ -441,6 +441,19 @@ pub fn apply_timer(t: &mut TimerSection, cx: &mut DirectiveCx<'_>, value: &str) 
         "RemainAfterElapse" => set_bool(cx, &mut t.remain_after_elapse, value),
         // sundial's own settings (extensions.rs).
         "X-Sundial-PersistentMonotonic" => set_bool(cx, &mut t.persistent_monotonic, value),
+        "X-Sundial-Cluster" => {
+            let v = value.parse().and_then(|m| match m {
+                crate::unit::extensions::ClusterMode::Singleton => Err(ValueError::Invalid(
+                    "singleton is for services; a timer takes once".to_owned(),
+                )),
+                m => Ok(m),
+            });
+            cx.set(&mut t.cluster, v);
+        }
+        "X-Sundial-ClusterFailover" => {
+            let v = value.parse();
+            cx.set(&mut t.cluster_failover, v);
+        }
         "X-Sundial-DSTPolicy" => {
             // An empty assignment resets to the default, so that a drop-in
             // can undo the fragment's choice.

@@ -16,6 +16,13 @@
 //!   `cron-wildcard`, default `systemd`):
 //!   see [`DstPolicy`]. An empty assignment resets it to `systemd`.
 //!
+//! * `X-Sundial-Cluster=once` (`[Timer]`): each elapse runs on exactly one
+//!   node of the cluster configured in sundial.toml's `[cluster]`
+//!   ([`ClusterMode`]); `X-Sundial-Cluster=singleton` (`[Service]`): the
+//!   service runs on one node at a time and fails over.
+//! * `X-Sundial-ClusterFailover=` (`rerun` or `fail`, default `rerun`): what
+//!   happens to a cluster timer's run whose node lost its lease.
+//!
 //! The typed model keeps them in [`TimerSection`](super::TimerSection); a bad
 //! value is reported as `path:line: Key=: cause` and the assignment ignored,
 //! as for systemd's directives. Other `X-Sundial-…` keys are sundial's too, so
@@ -91,6 +98,69 @@ impl fmt::Display for DstPolicy {
             DstPolicy::CronFixed => "cron-fixed",
             DstPolicy::CronWildcard => "cron-wildcard",
         })
+    }
+}
+
+/// `X-Sundial-Cluster=`: whether a unit is coordinated across the nodes
+/// of a cluster (`crate::cluster`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClusterMode {
+    /// Empty or unset: the unit is local to each node.
+    #[default]
+    Local,
+    /// `once` (timers): each elapse runs on exactly one node.
+    Once,
+    /// `singleton` (services): one node at a time runs it.
+    Singleton,
+}
+
+impl FromStr for ClusterMode {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<ClusterMode, ValueError> {
+        match s {
+            "" | "no" | "local" => Ok(ClusterMode::Local),
+            "once" => Ok(ClusterMode::Once),
+            "singleton" => Ok(ClusterMode::Singleton),
+            _ => Err(ValueError::Enum {
+                value: s.to_owned(),
+                expected: "once (timers), singleton (services), local",
+            }),
+        }
+    }
+}
+
+/// `X-Sundial-ClusterFailover=`: what becomes of a cluster timer's run when
+/// the node running it loses its lease (it died, or lost the database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClusterFailover {
+    /// `rerun` (default): another node runs the elapse again.
+    #[default]
+    Rerun,
+    /// `fail`: the run is recorded as failed and not run again.
+    Fail,
+}
+
+impl ClusterFailover {
+    /// As written in unit files and stored in the shared tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterFailover::Rerun => "rerun",
+            ClusterFailover::Fail => "fail",
+        }
+    }
+}
+
+impl FromStr for ClusterFailover {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<ClusterFailover, ValueError> {
+        match s {
+            "" | "rerun" => Ok(ClusterFailover::Rerun),
+            "fail" => Ok(ClusterFailover::Fail),
+            _ => Err(ValueError::Enum {
+                value: s.to_owned(),
+                expected: "rerun, fail",
+            }),
+        }
     }
 }
 

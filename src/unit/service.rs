@@ -528,6 +528,9 @@ pub struct RareServiceOptions {
     /// `FileDescriptorStoreMax=`: how many descriptors the service may keep
     /// with the daemon (sd_notify's `FDSTORE=1`); 0 (the default): none.
     pub file_descriptor_store_max: u32,
+    /// `X-Sundial-Cluster=` (sundial's): `singleton` runs the service on
+    /// one node of the cluster at a time.
+    pub cluster: super::extensions::ClusterMode,
 }
 
 /// Every option of [`RareServiceOptions`] unset.
@@ -551,6 +554,7 @@ static NO_RARE_OPTIONS: RareServiceOptions = RareServiceOptions {
     restart_kill_signal: None,
     sockets: Vec::new(),
     file_descriptor_store_max: 0,
+    cluster: super::extensions::ClusterMode::Local,
 };
 
 /// The cgroup controllers systemd 252 knows, in its order

@@ -58,6 +58,21 @@ pub fn apply_service(
         );
     }
     match key {
+        // sundial's own (extensions.rs).
+        "X-Sundial-Cluster" => {
+            let v = value
+                .parse::<super::extensions::ClusterMode>()
+                .and_then(|m| match m {
+                    super::extensions::ClusterMode::Once => Err(super::diag::ValueError::Invalid(
+                        "once is for timers; a service takes singleton".to_owned(),
+                    )),
+                    m => Ok(m),
+                });
+            match v {
+                Ok(m) => s.rare_mut().cluster = m,
+                Err(e) => cx.warn(e),
+            }
+        }
         "Type" => match ServiceType::parse(value) {
             Some(t) => {
                 s.service_type = t;

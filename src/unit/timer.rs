@@ -92,6 +92,11 @@ pub struct TimerSection {
     /// `X-Sundial-DSTPolicy=` (sundial's, default `systemd`): what calendar
     /// values do in a spring-forward gap and a repeated autumn hour.
     pub dst_policy: DstPolicy,
+    /// `X-Sundial-Cluster=` (sundial's, default local): `once` runs each
+    /// elapse on one node of the cluster.
+    pub cluster: super::extensions::ClusterMode,
+    /// `X-Sundial-ClusterFailover=` (sundial's, default rerun).
+    pub cluster_failover: super::extensions::ClusterFailover,
 }
 
 impl Default for TimerSection {
@@ -112,6 +117,8 @@ impl Default for TimerSection {
             remain_after_elapse: true,
             persistent_monotonic: false,
             dst_policy: DstPolicy::Systemd,
+            cluster: super::extensions::ClusterMode::Local,
+            cluster_failover: super::extensions::ClusterFailover::Rerun,
         }
     }
 }

@@ -25,7 +25,8 @@ const EXAMPLES: &str = concat!(
     "  $ sundial history backup\n",
     "  $ sundial history -n 5                # the last five runs of any service\n",
     "  $ sundial logs --invocation 4c3b0f0c2f9e4a54a1d5b1c7f2f3e8d1   # what that run printed\n",
-    "  $ sundial history -o json backup.service",
+    "  $ sundial history -o json backup.service\n",
+    "  $ sundial history --cluster backup.timer   # every node's runs, from the cluster's database",
 );
 
 /// Arguments of `sundial history`.
@@ -49,6 +50,11 @@ pub struct Args {
     /// Only the last N runs.
     #[arg(short = 'n', long = "lines", value_name = "N")]
     pub limit: Option<u32>,
+    /// The runs of the cluster's shared table (cluster timers and
+    /// singletons on every node, with the node of each run and its attempt)
+    /// instead of this daemon's own history.
+    #[arg(long)]
+    pub cluster: bool,
     /// Leave out the header and the footer.
     #[arg(long)]
     pub no_legend: bool,
@@ -63,6 +69,9 @@ pub struct Args {
 
 /// Runs `sundial history`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.cluster {
+        return super::cluster::history(args);
+    }
     let request = Request::History(HistoryRequest {
         unit: args.unit.as_deref().map(mangle_unit_name),
         limit: args.limit,
@@ -155,7 +164,7 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfin
 }
 
 /// A run's length to the millisecond (to the microsecond below one).
-fn duration(start: i64, end: i64) -> String {
+pub fn duration(start: i64, end: i64) -> String {
     let usec = u64::try_from(end.saturating_sub(start)).unwrap_or(0);
     let rounded = if usec >= 1_000 {
         (usec + 500) / 1_000 * 1_000
@@ -184,7 +193,7 @@ fn trim_fraction(span: &str) -> String {
 }
 
 /// `status=1/FAILURE` or `signal=KILL`, systemd's wording without `code=`.
-fn status_text(status: ExitStatus) -> String {
+pub fn status_text(status: ExitStatus) -> String {
     match status {
         ExitStatus::Code(code) => {
             let name = u8::try_from(code)

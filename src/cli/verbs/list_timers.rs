@@ -108,29 +108,32 @@ pub fn format_timers(
     legend: bool,
     all: bool,
 ) -> String {
-    let mut table = Table::new(&[
-        "next",
-        "left",
-        "last",
-        "passed",
-        "result",
-        "unit",
-        "activates",
-    ]);
+    // NODE only where a cluster timer has one: the table stays
+    // systemctl's on a single host.
+    let nodes = rows.iter().any(|r| r.node.is_some());
+    let mut columns = vec!["next", "left", "last", "passed", "result"];
+    if nodes {
+        columns.push("node");
+    }
+    columns.extend(["unit", "activates"]);
+    let mut table = Table::new(&columns);
     if !legend {
         table.hide_header();
     }
     for row in rows {
-        table.push(vec![
+        let mut cells = vec![
             timestamp_or_na(row.next_elapse_usec, zone),
             relative_or_na(row.next_elapse_usec, now),
             timestamp_or_na(row.last_trigger_usec, zone),
             relative_or_na(row.last_trigger_usec, now),
             row.last_result
                 .map_or_else(|| "n/a".to_owned(), |r| r.to_string()),
-            row.unit.clone(),
-            row.activates.join(" "),
-        ]);
+        ];
+        if nodes {
+            cells.push(row.node.clone().unwrap_or_else(|| "-".to_owned()));
+        }
+        cells.extend([row.unit.clone(), row.activates.join(" ")]);
+        table.push(cells);
     }
     let mut out = table.render();
     if legend {
@@ -152,6 +155,8 @@ pub struct JsonTimer<'a> {
     last: Option<i64>,
     passed: Option<i64>,
     result: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<&'a str>,
     unit: &'a str,
     activates: &'a [String],
 }
@@ -165,6 +170,7 @@ pub fn json_rows(rows: &[TimerRow]) -> Vec<JsonTimer<'_>> {
             last: r.last_trigger_usec,
             passed: r.last_trigger_usec,
             result: r.last_result.map(|r| r.as_str()),
+            node: r.node.as_deref(),
             unit: &r.unit,
             activates: &r.activates,
         })
@@ -190,6 +196,7 @@ mod tests {
             next_elapse_usec: next,
             last_trigger_usec: last,
             last_result: result,
+            node: None,
         }
     }
 
@@ -212,6 +219,21 @@ mod tests {
         ];
         sort_timers(&mut rows);
         rows
+    }
+
+    #[test]
+    fn a_cluster_timer_shows_the_node_of_its_newest_elapse() {
+        let mut rows = rows();
+        let plain = format_timers(&rows, Timestamp::from_usec(NOW), &Zone::utc(), true, false);
+        assert!(!plain.contains("NODE"), "{plain}");
+        rows[0].node = Some("web-2".into());
+        let text = format_timers(&rows, Timestamp::from_usec(NOW), &Zone::utc(), true, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains(" NODE "), "{text}");
+        assert!(lines[1].contains(" web-2 "), "{text}");
+        assert!(lines[2].contains(" - "), "{text}");
+        let json = serde_json::to_string(&json_rows(&rows)).expect("JSON");
+        assert_eq!(json.matches("\"node\"").count(), 1, "{json}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::ipc::{ErrorCode, Response};
 use crate::unit::UnitType;
 
 pub mod catalog;
+pub mod cluster;
 pub mod connect;
 pub mod daemon_reexec;
 pub mod daemon_reload;
@@ -102,6 +103,7 @@ pub enum Verb {
     Edit(edit::Args),
     Logs(logs::Args),
     History(history::Args),
+    Cluster(cluster::Args),
     // Boxed: its many options would make every command this size.
     Run(Box<run::Args>),
     ShowEnvironment(environment::ShowArgs),
@@ -138,6 +140,7 @@ impl Verb {
             Verb::Edit(a) => &mut a.connection,
             Verb::Logs(a) => &mut a.connection,
             Verb::History(a) => &mut a.connection,
+            Verb::Cluster(a) => &mut a.connection,
             Verb::Run(a) => &mut a.connection,
             Verb::ShowEnvironment(a) => &mut a.connection,
             Verb::SetEnvironment(a) => &mut a.connection,
@@ -212,6 +215,7 @@ pub fn run(mut verb: Verb, outer: &Connection) -> anyhow::Result<ExitCode> {
         Verb::Edit(args) => edit::run(args),
         Verb::Logs(args) => logs::run(args),
         Verb::History(args) => history::run(args),
+        Verb::Cluster(args) => cluster::run(args),
         Verb::Run(args) => run::run(*args),
         Verb::ShowEnvironment(args) => environment::show(args),
         Verb::SetEnvironment(args) => environment::set(args),

@@ -224,6 +224,9 @@ pub fn format_status(block: &StatusBlock, now: Timestamp, zone: &Zone, host: &st
     for (i, unit) in b.triggers.iter().enumerate() {
         line(if i == 0 { "Triggers:" } else { "" }, &format!("● {unit}"));
     }
+    if let Some(cluster) = &b.cluster {
+        line("Cluster:", cluster);
+    }
     for (i, listen) in b.listen.iter().enumerate() {
         line(if i == 0 { "Listen:" } else { "" }, listen);
     }

@@ -266,6 +266,7 @@ mod tests {
             next_elapse_usec: Some(now.as_usec() + 3_600_000_000),
             last_trigger_usec: None,
             last_result: Some(RunResult::ExitCode),
+            node: None,
         }];
         let runs = [
             run(

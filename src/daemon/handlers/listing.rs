@@ -18,12 +18,14 @@ pub fn list_timers(state: &mut State, all: bool, patterns: &[String]) -> Respons
             continue;
         }
         let last_result = state.last_result(&info.activates);
+        let node = state.cluster.last.get(&info.timer).map(|(_, n)| n.clone());
         timers.push(TimerRow {
             unit: info.timer,
             activates: vec![info.activates],
             next_elapse_usec: info.next.map(|t| t.as_usec()),
             last_trigger_usec: info.last.map(|t| t.as_usec()),
             last_result,
+            node,
         });
     }
     Response::Timers { timers }

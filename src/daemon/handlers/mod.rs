@@ -3,6 +3,7 @@
 //! or, for jobs, when they are done.
 
 mod access;
+mod cluster;
 mod deps;
 mod enablement;
 mod environment;
@@ -109,6 +110,8 @@ pub fn handle(state: &mut State, incoming: Incoming) {
             answer(reply, logs::history(state, unit, limit))
         }
         Request::Run(request) => run::run(state, request, reply),
+        Request::ClusterHistory(request) => cluster::history(state, request, reply),
+        Request::ClusterStatus => cluster::status(state, reply),
         Request::ShowEnvironment => answer(reply, environment::show(state)),
         Request::SetEnvironment(SetEnvironmentRequest { assignments }) => {
             answer(reply, environment::set(state, &assignments))

@@ -116,6 +116,17 @@ fn manager(state: &State) -> Vec<Property> {
     p.add("NNames", state.units.loaded.units.len());
     p.add("NTimers", state.scheduler.timers().count());
     p.add("NFailedUnits", state.units.loaded.failed.len());
+    // sundial's own: the cluster node's name and whether it does cluster
+    // work (`connected`, or why not), empty without `[cluster]`.
+    p.add("ClusterNode", state.cluster.node().unwrap_or_default());
+    p.add(
+        "ClusterState",
+        match &state.cluster.link {
+            crate::daemon::cluster::Link::Off => String::new(),
+            crate::daemon::cluster::Link::Up => "connected".to_owned(),
+            crate::daemon::cluster::Link::Down(why) => why.clone(),
+        },
+    );
     // sundial's own: when the daemon started (µs since the epoch), what
     // `analyze critical-chain` counts its `@` times from.
     p.add("DaemonStartTimestampUSec", state.started.realtime.as_usec());

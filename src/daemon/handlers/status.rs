@@ -72,6 +72,7 @@ pub fn block(state: &mut State, name: &str, lines: u32) -> StatusBlock {
         sub_state: sub.to_owned(),
         state_change_usec: state.runs.state_change(&name).map(|t| t.as_usec()),
         unit_file_state: Some(is_enabled(state, &name)),
+        cluster: crate::daemon::cluster::describe_unit(state, &name),
         ..StatusBlock::default()
     };
     if let Some(unit) = state.units.get(&name) {

@@ -53,6 +53,33 @@ pub fn render(s: &Snapshot, out: &mut String) {
         "Timers waiting for their next elapse.",
     );
     let _ = writeln!(out, "sundial_timers_waiting {}", d.timers_waiting);
+    if let Some(c) = &d.cluster {
+        family(
+            out,
+            "sundial_cluster_connected",
+            "gauge",
+            "1 while this node does cluster work, 0 while it cannot reach the cluster's \
+             database or its clock is too far off.",
+        );
+        let _ = writeln!(out, "sundial_cluster_connected {}", u8::from(c.connected));
+        family(
+            out,
+            "sundial_cluster_claims_total",
+            "counter",
+            "Claims of cluster timers' elapses by outcome: won here, held by another node, \
+             not made because the cluster was down.",
+        );
+        for (outcome, n) in [
+            ("won", c.claims.won),
+            ("lost", c.claims.lost),
+            ("unavailable", c.claims.unavailable),
+        ] {
+            let _ = writeln!(
+                out,
+                "sundial_cluster_claims_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+    }
     family(
         out,
         "sundial_event_loop_turns_total",
@@ -366,6 +393,14 @@ mod tests {
                 loop_turns: 9,
                 longest_turn: Duration::from_millis(2),
                 started: Some(Timestamp::from_usec(1_000_000)),
+                cluster: Some(super::super::ClusterFigures {
+                    connected: false,
+                    claims: crate::daemon::cluster::ClaimCounts {
+                        won: 2,
+                        lost: 5,
+                        unavailable: 1,
+                    },
+                }),
             },
         );
         let mut out = String::new();
@@ -378,6 +413,8 @@ mod tests {
         let out = sample();
         for line in [
             r#"sundial_unit_runs_started_total{unit="a\"b\\c.service",timer="a.timer"} 1"#,
+            "sundial_cluster_connected 0",
+            r#"sundial_cluster_claims_total{outcome="lost"} 5"#,
             r#"sundial_unit_runs_total{unit="a\"b\\c.service",result="exit-code"} 1"#,
             r#"sundial_unit_running{unit="a\"b\\c.service"} 0"#,
             r#"sundial_unit_last_start_timestamp_seconds{unit="a\"b\\c.service"} 1.5"#,

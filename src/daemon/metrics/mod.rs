@@ -84,6 +84,18 @@ pub struct DaemonFigures {
     pub longest_turn: Duration,
     /// When the daemon started.
     pub started: Option<Timestamp>,
+    /// With `[cluster]`: whether this node does cluster work, and its
+    /// claims by outcome.
+    pub cluster: Option<ClusterFigures>,
+}
+
+/// A cluster node's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClusterFigures {
+    /// Reachable and within the clock-skew bound.
+    pub connected: bool,
+    /// Claims won, lost to another node, and not made (the cluster down).
+    pub claims: crate::daemon::cluster::ClaimCounts,
 }
 
 /// Everything a scrape renders: shares the recorded figures with the loop.

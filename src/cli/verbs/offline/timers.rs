@@ -66,6 +66,7 @@ fn rows(offline: &Offline, patterns: &[String]) -> crate::store::Result<Vec<Time
             next_elapse_usec: None,
             last_trigger_usec: last_trigger.map(Timestamp::as_usec),
             last_result,
+            node: None,
         });
     }
     Ok(rows)

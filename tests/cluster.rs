@@ -1,0 +1,555 @@
+//! Cluster timers against a real PostgreSQL server: three daemons on this
+//! machine as three nodes (separate state dirs and sockets, one
+//! `[cluster]`), driven through their manual clocks.
+#![allow(clippy::unwrap_used)]
+
+mod cluster_support;
+mod daemon_support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::time::{Duration, Instant};
+
+use cluster_support::{fleet, Fleet, Postgres};
+use daemon_support::{wait_for, Daemon};
+
+/// 2030-01-01 00:00:30 UTC: half a minute before the first elapse of a
+/// minutely timer.
+const START: i64 = 1_893_456_030_000_000;
+const MINUTE: i64 = 60_000_000;
+
+/// A server, or the reason the test skips.
+fn postgres(dir: &std::path::Path) -> Option<Postgres> {
+    match Postgres::start(dir) {
+        Ok(pg) => Some(pg),
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
+fn connected(d: &Daemon) -> bool {
+    d.stderr().contains("connected; cluster units run")
+}
+
+/// Waits until every node is connected and has seen the others' heartbeats.
+fn wait_connected(f: &Fleet, pg: &Postgres) {
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(30), || connected(d)),
+            "not connected: {}",
+            d.stderr()
+        );
+    }
+    let n = f.nodes.len().to_string();
+    assert!(wait_for(Duration::from_secs(10), || pg
+        .query("SELECT count(*) FROM sundial_nodes")
+        == [n.clone()]));
+    // One more heartbeat each: every node's list of live nodes is whole.
+    std::thread::sleep(Duration::from_millis(1200));
+}
+
+fn lines(path: &std::path::Path) -> Vec<String> {
+    fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn sub_state(d: &Daemon, unit: &str) -> String {
+    d.property(Some(unit), "SubState")
+}
+
+/// Lets a minute pass on every node's clock, then waits until every
+/// node's `timer` waits for its next elapse again (its claim answered, its
+/// run ended).
+fn step_all(f: &Fleet, timer: &str) {
+    for d in &f.nodes {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(20), || sub_state(d, timer) == "waiting"),
+            "{timer} did not wait again: {}",
+            d.stderr()
+        );
+    }
+}
+
+const ONCE_TIMER: &str = "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\n\
+                          X-Sundial-Cluster=once\n[Install]\nWantedBy=timers.target\n";
+
+#[test]
+fn each_elapse_runs_exactly_once_across_three_nodes_and_runs_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let elapses: i64 = if std::env::var("SUNDIAL_RELIABILITY_LONG").as_deref() == Ok("1") {
+        1000
+    } else {
+        300
+    };
+    let units = [
+        ("tick.timer", ONCE_TIMER),
+        (
+            "tick.service",
+            "[Unit]\nStartLimitIntervalSec=0\n[Service]\nType=oneshot\n\
+             ExecStart=/bin/sh -c 'echo \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE \
+             $SUNDIAL_CLUSTER_ATTEMPT\" >> @SHARED@/runs'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "tick.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let began = Instant::now();
+    for k in 1..=elapses {
+        let at = f.nodes[0].clock("now");
+        assert_eq!(at, START + (k - 1) * MINUTE);
+        step_all(&f, "tick.timer");
+    }
+    let took = began.elapsed();
+    let runs = lines(&f.shared.join("runs"));
+    let mut per_elapse: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut per_node: BTreeMap<String, usize> = BTreeMap::new();
+    for line in &runs {
+        let mut words = line.split_whitespace();
+        let elapse: i64 = words.next().unwrap().parse().unwrap();
+        *per_elapse.entry(elapse).or_default() += 1;
+        *per_node
+            .entry(words.next().unwrap().to_owned())
+            .or_default() += 1;
+        assert_eq!(words.next(), Some("1"), "a first attempt: {line}");
+    }
+    eprintln!(
+        "reliability: {elapses} elapses on 3 nodes in {:.1}s; runs per node {per_node:?}",
+        took.as_secs_f64()
+    );
+    // Every elapse (its scheduled time, the same on every node) ran once.
+    let expected: Vec<i64> = (1..=elapses)
+        .map(|k| START - 30_000_000 + k * MINUTE)
+        .collect();
+    assert_eq!(per_elapse.keys().copied().collect::<Vec<_>>(), expected);
+    assert!(per_elapse.values().all(|n| *n == 1), "{per_elapse:?}");
+    // And spread: each node ran a fair share (a third is 100 of 300).
+    assert_eq!(per_node.len(), 3, "{per_node:?}");
+    let share = usize::try_from(elapses).unwrap() / 6;
+    assert!(per_node.values().all(|n| *n >= share), "{per_node:?}");
+    // The shared runs table agrees, with the node of each run.
+    let rows = pg.query(
+        "SELECT count(*), count(DISTINCT scheduled), count(*) FILTER (WHERE result = 'success') \
+         FROM sundial_runs WHERE timer = 'tick.timer'",
+    );
+    assert_eq!(rows, [format!("{elapses}|{elapses}|{elapses}")]);
+    // Each node's own history holds its runs, labelled with its name.
+    let mut local = 0;
+    for (i, d) in f.nodes.iter().enumerate() {
+        let history = d.finished("tick.service");
+        for run in &history {
+            assert_eq!(run.trigger.label(), format!("cluster:tick.timer@node-{i}"));
+        }
+        assert_eq!(history.len(), per_node[&format!("node-{i}")]);
+        local += history.len();
+    }
+    assert_eq!(local, runs.len());
+}
+
+/// Runs `sundial ARGS... --socket <the node's socket>`; its stdout.
+fn cli(d: &Daemon, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .arg("--socket")
+        .arg(&d.socket)
+        .args(args)
+        .env("TZ", "UTC")
+        .env("SYSTEMD_PAGER", "")
+        .env("SUNDIAL_PAGER", "")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn long() -> bool {
+    std::env::var("SUNDIAL_RELIABILITY_LONG").as_deref() == Ok("1")
+}
+
+/// The pid in a service's `start NODE ATTEMPT PID` line, and its node.
+fn started(line: &str) -> (String, u32, i32) {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    (
+        w[1].to_owned(),
+        w[2].parse().unwrap(),
+        w[3].parse().unwrap(),
+    )
+}
+
+#[test]
+fn a_killed_nodes_run_is_run_again_by_another_node_after_its_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let lease = Duration::from_secs(2);
+    let units = [
+        ("job.timer", ONCE_TIMER),
+        (
+            "job.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \"start \
+             $SUNDIAL_CLUSTER_NODE $SUNDIAL_CLUSTER_ATTEMPT $$$$\" >> @SHARED@/log; exec sleep 3'\n",
+        ),
+    ];
+    let mut f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "job.timer")],
+        "2s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    for d in &f.nodes {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    let log = f.shared.join("log");
+    assert!(wait_for(Duration::from_secs(20), || !lines(&log).is_empty()));
+    let (first, attempt, pid) = started(&lines(&log)[0]);
+    assert_eq!(attempt, 1);
+    // The node dies, and with it its host's processes.
+    let index: usize = first.trim_start_matches("node-").parse().unwrap();
+    f.nodes[index].kill9();
+    let killed = Instant::now();
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    assert!(
+        wait_for(Duration::from_secs(30), || lines(&log).len() >= 2),
+        "no other node ran it again: {:?}",
+        lines(&log)
+    );
+    let after = killed.elapsed();
+    let (second, attempt, _) = started(&lines(&log)[1]);
+    eprintln!(
+        "reliability: rerun on {second} {:.2}s after {first} was killed (lease {}s)",
+        after.as_secs_f64(),
+        lease.as_secs()
+    );
+    assert_ne!(second, first);
+    assert_eq!(attempt, 2);
+    // Within the lease and a second (checked loosely on a busy machine,
+    // strictly in the long mode).
+    let slack = if long() {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(3)
+    };
+    assert!(after <= lease + Duration::from_secs(1) + slack, "{after:?}");
+    // The rerun ends, and the shared history shows both attempts.
+    let second_index: usize = second.trim_start_matches("node-").parse().unwrap();
+    let survivor = &f.nodes[second_index];
+    assert!(wait_for(Duration::from_secs(20), || survivor
+        .finished("job.service")
+        .len()
+        == 1));
+    assert!(wait_for(Duration::from_secs(10), || pg.query(
+        "SELECT count(*) FROM sundial_runs WHERE result = 'success'"
+    ) == ["1"]));
+    let rows = pg.query("SELECT attempt, node, result FROM sundial_runs ORDER BY attempt");
+    assert_eq!(
+        rows,
+        [
+            format!("1|{first}|lease-lost"),
+            format!("2|{second}|success")
+        ]
+    );
+    // Only one run at all: the third node neither ran nor reran it.
+    assert_eq!(lines(&log).len(), 2, "{:?}", lines(&log));
+    // Every node's `history --cluster` shows both attempts and their nodes.
+    let shown = cli(
+        survivor,
+        &["history", "--cluster", "job.timer", "--no-legend"],
+    );
+    let rows: Vec<Vec<&str>> = shown
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{shown}");
+    assert!(
+        rows[0].contains(&first.as_str()) && rows[0].contains(&"lease-lost"),
+        "{shown}"
+    );
+    assert!(
+        rows[1].contains(&second.as_str()) && rows[1].contains(&"success"),
+        "{shown}"
+    );
+}
+
+/// Waits until every node's `timer` waits for its next elapse.
+fn wait_waiting(f: &Fleet, timer: &str) {
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(20), || sub_state(d, timer) == "waiting"),
+            "{timer} did not wait again: {}",
+            d.stderr()
+        );
+    }
+}
+
+#[test]
+fn without_the_database_no_cluster_unit_runs_local_ones_do_and_persistent_catches_up_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut pg) = postgres(dir.path()) else {
+        return;
+    };
+    let cluster_timer = "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\nPersistent=true\n\
+                         X-Sundial-Cluster=once\n[Install]\nWantedBy=timers.target\n";
+    let local_timer =
+        "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\n[Install]\nWantedBy=timers.target\n";
+    let units = [
+        ("c.timer", cluster_timer),
+        (
+            "c.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/c'\n",
+        ),
+        (
+            "plain.timer",
+            cluster_timer.replace("Persistent=true\n", "").leak(),
+        ),
+        (
+            "plain.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo x >> @SHARED@/plain'\n",
+        ),
+        ("local.timer", local_timer),
+        (
+            "local.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo x >> @SHARED@/local'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[
+            ("timers.target", "c.timer"),
+            ("timers.target", "plain.timer"),
+            ("timers.target", "local.timer"),
+        ],
+        "4s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let c = f.shared.join("c");
+    let plain = f.shared.join("plain");
+    let local = f.shared.join("local");
+    let minute = |f: &Fleet| {
+        for d in &f.nodes {
+            d.clock(&format!("advance {MINUTE}"));
+        }
+        for timer in ["c.timer", "plain.timer", "local.timer"] {
+            wait_waiting(f, timer);
+        }
+    };
+    minute(&f);
+    assert!(wait_for(Duration::from_secs(10), || lines(&local).len() == 3));
+    assert!(wait_for(Duration::from_secs(10), || lines(&c).len() == 1
+        && lines(&plain).len() == 1));
+
+    pg.stop();
+    let stopped = Instant::now();
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(10), || d.stderr().contains(
+                "cluster: running no cluster units: cannot reach the cluster database"
+            )),
+            "{}",
+            d.stderr()
+        );
+    }
+    // Status says so: the manager's property and the unit's Cluster: line.
+    for d in &f.nodes {
+        let why = d.property(None, "ClusterState");
+        assert!(
+            why.starts_with("cannot reach the cluster database"),
+            "{why}"
+        );
+        let status = cli(d, &["status", "c.timer", "-n", "0"]);
+        assert!(
+            status.contains("Cluster: once; node node-")
+                && status.contains("running no cluster units: cannot reach"),
+            "{status}"
+        );
+    }
+    // Three elapses while the database is away: local units run on every
+    // node, cluster units on none.
+    for k in 1..=3 {
+        minute(&f);
+        assert!(
+            wait_for(Duration::from_secs(10), || lines(&local).len() == 3 + 3 * k),
+            "{:?}",
+            lines(&local)
+        );
+    }
+    assert_eq!(lines(&c).len(), 1);
+    assert_eq!(lines(&plain).len(), 1);
+    for d in &f.nodes {
+        assert!(d
+            .stderr()
+            .contains("c.timer: elapse not run, the cluster is down"));
+    }
+    let down = Duration::from_secs(10);
+    if let Some(rest) = down.checked_sub(stopped.elapsed()) {
+        std::thread::sleep(rest);
+    }
+    assert_eq!(lines(&c).len(), 1);
+    pg.start_again().unwrap();
+    // The Persistent= timer catches up once, on one node, with the newest
+    // missed elapse; the other does not.
+    assert!(
+        wait_for(Duration::from_secs(20), || lines(&c).len() == 2),
+        "{:?}",
+        f.nodes[0].stderr()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let c_lines = lines(&c);
+    assert_eq!(c_lines.len(), 2, "{c_lines:?}");
+    let missed = START - 30_000_000 + 4 * MINUTE;
+    assert!(c_lines[1].starts_with(&format!("{missed} ")), "{c_lines:?}");
+    assert_eq!(lines(&plain).len(), 1);
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(10), || d.property(None, "ClusterState")
+                == "connected"),
+            "{}",
+            d.property(None, "ClusterState")
+        );
+    }
+    // And the timers go on as before.
+    minute(&f);
+    assert!(wait_for(Duration::from_secs(10), || lines(&c).len() == 3));
+    assert_eq!(lines(&c).len(), 3);
+}
+
+/// Kills a process group and its leader (a host's processes dying with it).
+fn kill_group(pid: i32) {
+    use nix::sys::signal::{kill, killpg, Signal};
+    use nix::unistd::Pid;
+    let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+}
+
+#[test]
+fn a_singleton_runs_on_one_node_at_a_time_and_fails_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    // The service takes a lock on a file every node shares and holds it
+    // while it runs: a second copy anywhere finds it taken and says so.
+    let units = [(
+        "single.service",
+        "[Service]\nX-Sundial-Cluster=singleton\nExecStart=/bin/sh -c 'flock -n \
+         @SHARED@/lock /bin/sh -c \"echo $SUNDIAL_CLUSTER_NODE $$$$ >> @SHARED@/single; \
+         exec sleep 1000\" || echo DOUBLE $SUNDIAL_CLUSTER_NODE >> @SHARED@/single'\n\
+         [Install]\nWantedBy=default.target\n",
+    )];
+    let mut f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("default.target", "single.service")],
+        "2s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("single");
+    assert!(wait_for(Duration::from_secs(20), || !lines(&log).is_empty()));
+    // Settled: one copy, on one node; the others wait.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        lines(&log).len(),
+        1,
+        "{:?} {:?}",
+        lines(&log),
+        f.nodes
+            .iter()
+            .map(|d| d.log_lines("single.service"))
+            .collect::<Vec<_>>()
+    );
+    let holder = |line: &str| -> (usize, i32) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        assert_ne!(w[0], "DOUBLE", "two copies at once: {line}");
+        (
+            w[0].trim_start_matches("node-").parse().unwrap(),
+            w[1].parse().unwrap(),
+        )
+    };
+    let (first, _) = holder(&lines(&log)[0]);
+    let running: Vec<usize> = (0..3)
+        .filter(|i| f.nodes[*i].property(Some("single.service"), "ActiveState") == "active")
+        .collect();
+    assert_eq!(running, [first]);
+
+    // Its node is stopped: another takes over.
+    assert!(f.nodes[first].terminate());
+    let stopped = Instant::now();
+    assert!(
+        wait_for(Duration::from_secs(20), || lines(&log).len() >= 2),
+        "no failover: {:?}",
+        lines(&log)
+    );
+    eprintln!(
+        "reliability: singleton failed over {:.2}s after its node stopped",
+        stopped.elapsed().as_secs_f64()
+    );
+    let (second, pid) = holder(&lines(&log)[1]);
+    assert_ne!(second, first);
+
+    // That node dies (kill -9, its processes with it): the last takes over.
+    f.nodes[second].kill9();
+    kill_group(pid);
+    assert!(
+        wait_for(Duration::from_secs(20), || lines(&log).len() >= 3),
+        "no failover after kill -9: {:?}",
+        lines(&log)
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let all = lines(&log);
+    assert_eq!(all.len(), 3, "{all:?}");
+    let (third, pid3) = holder(&all[2]);
+    assert!(third != first && third != second, "{all:?}");
+    // `cluster status` on the holder shows it running the singleton.
+    let status = cli(&f.nodes[third], &["cluster", "status"]);
+    assert!(
+        status.contains(&format!("This node: node-{third} (connected)")),
+        "{status}"
+    );
+    let holder_row = status
+        .lines()
+        .find(|l| l.starts_with(&format!("node-{third} ")))
+        .unwrap_or_default();
+    assert!(holder_row.contains("single.service"), "{status}");
+    // The shared runs table shows the three holders in turn.
+    let rows = pg.query("SELECT node FROM sundial_runs WHERE unit = 'single.service' ORDER BY id");
+    assert_eq!(
+        rows,
+        [
+            format!("node-{first}"),
+            format!("node-{second}"),
+            format!("node-{third}")
+        ]
+    );
+    kill_group(pid3);
+}
