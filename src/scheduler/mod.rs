@@ -458,15 +458,19 @@ impl Scheduler {
     /// [`Scheduler::list`] of the timers `keep` accepts: a pattern looks at
     /// names before any row is made.
     pub fn list_where(&self, now: ClockSnapshot, keep: impl Fn(&Timer) -> bool) -> Vec<TimerInfo> {
-        let mut rows: Vec<TimerInfo> = self
+        // Sorted as (next elapse, timer) pairs of 24 bytes, and the rows
+        // (about 200 bytes each) made in that order: sorting the rows
+        // themselves moved them about (a third of list-timers --all's time
+        // at 100,000 timers went to memmove).
+        let mut order: Vec<(Option<Timestamp>, &Timer)> = self
             .timers()
             .filter(|t| keep(t))
-            .map(|t| info(t, &now))
+            .map(|t| (next_elapse(t, &now).0, t))
             .collect();
-        rows.sort_by(|a, b| {
-            (a.next.is_none(), a.next, &a.timer).cmp(&(b.next.is_none(), b.next, &b.timer))
+        order.sort_unstable_by(|(a, ta), (b, tb)| {
+            (a.is_none(), a, ta.name()).cmp(&(b.is_none(), b, tb.name()))
         });
-        rows
+        order.into_iter().map(|(_, t)| info(t, &now)).collect()
     }
 
     fn timer_mut(&mut self, id: u32) -> &mut Timer {
@@ -777,19 +781,34 @@ impl Scheduler {
     }
 }
 
-fn info(timer: &Timer, now: &ClockSnapshot) -> TimerInfo {
+/// A timer's next elapse, the earlier of its calendar and its monotonic
+/// one (the latter in wall time), and what it comes from.
+fn next_elapse<'t>(
+    timer: &'t Timer,
+    now: &ClockSnapshot,
+) -> (Option<Timestamp>, Option<&'t Cause>) {
     let (realtime, monotonic) = match &timer.state {
         TimerState::Waiting(w) => (w.realtime.as_ref(), w.monotonic.as_ref()),
         _ => (None, None),
     };
     let next_realtime = realtime.map(|p| Timestamp::from_usec(p.at as i64));
     let mono_wall = monotonic.map(|p| now.realtime_of(p.clock, p.at as i64));
-    let (next, next_cause) = match (next_realtime, mono_wall) {
-        (Some(r), Some(m)) if m < r => (Some(m), monotonic.map(|p| p.cause.clone())),
-        (Some(r), _) => (Some(r), realtime.map(|p| p.cause.clone())),
-        (None, Some(m)) => (Some(m), monotonic.map(|p| p.cause.clone())),
+    match (next_realtime, mono_wall) {
+        (Some(r), Some(m)) if m < r => (Some(m), monotonic.map(|p| &p.cause)),
+        (Some(r), _) => (Some(r), realtime.map(|p| &p.cause)),
+        (None, Some(m)) => (Some(m), monotonic.map(|p| &p.cause)),
         (None, None) => (None, None),
+    }
+}
+
+fn info(timer: &Timer, now: &ClockSnapshot) -> TimerInfo {
+    let (realtime, monotonic) = match &timer.state {
+        TimerState::Waiting(w) => (w.realtime.as_ref(), w.monotonic.as_ref()),
+        _ => (None, None),
     };
+    let next_realtime = realtime.map(|p| Timestamp::from_usec(p.at as i64));
+    let (next, next_cause) = next_elapse(timer, now);
+    let next_cause = next_cause.cloned();
     let last = timer.last_trigger;
     TimerInfo {
         timer: timer.name().to_owned(),
