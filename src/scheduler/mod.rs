@@ -32,7 +32,7 @@ use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
 use persistent::{BootStamp, Resume, StampOnStart};
 use queue::ClockQueue;
 use random::{HostIdentity, RandomSource};
-pub use timer::{Activated, Next, Timer, UnitTimes};
+pub use timer::{Activated, Disabled, Next, Timer, UnitTimes};
 pub use timer_state::{
     Cause, FailureReason, LastTrigger, Note, Pending, TimerState, TimerSubState, Waiting,
 };
@@ -517,7 +517,7 @@ impl Scheduler {
             self.track(&new, id);
         }
         let timer = self.timer_mut(id);
-        timer.disabled = vec![false; unit.timer.triggers.len()];
+        timer.disabled = Disabled::default();
         timer.unit = unit;
         if matches!(timer.state, TimerState::Waiting(_) | TimerState::Elapsed) {
             self.enter_waiting(id, now, false, actions);
@@ -548,7 +548,7 @@ impl Scheduler {
                     ..
                 }
             ) {
-                timer.disabled[i] = false;
+                timer.disabled.set(i, false);
             }
         }
         if timer.stamps() {
