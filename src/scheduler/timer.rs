@@ -241,12 +241,11 @@ impl Timer {
                         CalendarHow::RepeatedHour => Note::RepeatedHour,
                     };
                     if realtime.as_ref().is_none_or(|(t, _)| next < *t) {
-                        let setting = format!("OnCalendar={spec}");
                         realtime = Some((
                             next,
                             Cause::Value {
                                 index,
-                                setting: setting.into(),
+                                unit: Arc::clone(&self.unit),
                                 note,
                             },
                         ));
@@ -285,12 +284,11 @@ impl Timer {
                         } else {
                             Note::None
                         };
-                        let setting = format!("{}={span}", base.directive());
                         monotonic = Some((
                             next,
                             Cause::Value {
                                 index,
-                                setting: setting.into(),
+                                unit: Arc::clone(&self.unit),
                                 note,
                             },
                         ));
