@@ -49,7 +49,8 @@ impl LooseCheck {
         let why = check_meta(path, meta, self.owner)
             .or_else(|| directories_reason(path, self.owner, &mut self.dirs));
         if let Some(why) = why {
-            self.refused.push((unit.to_owned(), path.to_path_buf(), why));
+            self.refused
+                .push((unit.to_owned(), path.to_path_buf(), why));
         }
     }
 
