@@ -32,7 +32,7 @@ use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
 use persistent::{BootStamp, Resume, StampOnStart};
 use queue::ClockQueue;
 use random::{HostIdentity, RandomSource};
-pub use timer::{Activated, Next, Timer, UnitTimes};
+pub use timer::{Activated, Disabled, Next, Timer, UnitTimes};
 pub use timer_state::{
     Cause, FailureReason, LastTrigger, Note, Pending, TimerState, TimerSubState, Waiting,
 };
@@ -458,15 +458,21 @@ impl Scheduler {
     /// [`Scheduler::list`] of the timers `keep` accepts: a pattern looks at
     /// names before any row is made.
     pub fn list_where(&self, now: ClockSnapshot, keep: impl Fn(&Timer) -> bool) -> Vec<TimerInfo> {
-        let mut rows: Vec<TimerInfo> = self
+        // Sorted as small keys (next elapse, name, timer), and the rows
+        // (about 200 bytes each) made in that order: sorting the rows
+        // themselves moved them about (a third of list-timers --all's time
+        // at 100,000 timers went to memmove). The name is looked up once per
+        // timer, not at each comparison.
+        let mut order: Vec<(bool, Option<Timestamp>, &str, &Timer)> = self
             .timers()
             .filter(|t| keep(t))
-            .map(|t| info(t, &now))
+            .map(|t| {
+                let next = next_elapse(t, &now).0;
+                (next.is_none(), next, t.name(), t)
+            })
             .collect();
-        rows.sort_by(|a, b| {
-            (a.next.is_none(), a.next, &a.timer).cmp(&(b.next.is_none(), b.next, &b.timer))
-        });
-        rows
+        order.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        order.into_iter().map(|(.., t)| info(t, &now)).collect()
     }
 
     fn timer_mut(&mut self, id: u32) -> &mut Timer {
@@ -513,7 +519,7 @@ impl Scheduler {
             self.track(&new, id);
         }
         let timer = self.timer_mut(id);
-        timer.disabled = vec![false; unit.timer.triggers.len()];
+        timer.disabled = Disabled::default();
         timer.unit = unit;
         if matches!(timer.state, TimerState::Waiting(_) | TimerState::Elapsed) {
             self.enter_waiting(id, now, false, actions);
@@ -544,7 +550,7 @@ impl Scheduler {
                     ..
                 }
             ) {
-                timer.disabled[i] = false;
+                timer.disabled.set(i, false);
             }
         }
         if timer.stamps() {
@@ -777,19 +783,34 @@ impl Scheduler {
     }
 }
 
-fn info(timer: &Timer, now: &ClockSnapshot) -> TimerInfo {
+/// A timer's next elapse, the earlier of its calendar and its monotonic
+/// one (the latter in wall time), and what it comes from.
+fn next_elapse<'t>(
+    timer: &'t Timer,
+    now: &ClockSnapshot,
+) -> (Option<Timestamp>, Option<&'t Cause>) {
     let (realtime, monotonic) = match &timer.state {
         TimerState::Waiting(w) => (w.realtime.as_ref(), w.monotonic.as_ref()),
         _ => (None, None),
     };
     let next_realtime = realtime.map(|p| Timestamp::from_usec(p.at as i64));
     let mono_wall = monotonic.map(|p| now.realtime_of(p.clock, p.at as i64));
-    let (next, next_cause) = match (next_realtime, mono_wall) {
-        (Some(r), Some(m)) if m < r => (Some(m), monotonic.map(|p| p.cause.clone())),
-        (Some(r), _) => (Some(r), realtime.map(|p| p.cause.clone())),
-        (None, Some(m)) => (Some(m), monotonic.map(|p| p.cause.clone())),
+    match (next_realtime, mono_wall) {
+        (Some(r), Some(m)) if m < r => (Some(m), monotonic.map(|p| &p.cause)),
+        (Some(r), _) => (Some(r), realtime.map(|p| &p.cause)),
+        (None, Some(m)) => (Some(m), monotonic.map(|p| &p.cause)),
         (None, None) => (None, None),
+    }
+}
+
+fn info(timer: &Timer, now: &ClockSnapshot) -> TimerInfo {
+    let (realtime, monotonic) = match &timer.state {
+        TimerState::Waiting(w) => (w.realtime.as_ref(), w.monotonic.as_ref()),
+        _ => (None, None),
     };
+    let next_realtime = realtime.map(|p| Timestamp::from_usec(p.at as i64));
+    let (next, next_cause) = next_elapse(timer, now);
+    let next_cause = next_cause.cloned();
     let last = timer.last_trigger;
     TimerInfo {
         timer: timer.name().to_owned(),

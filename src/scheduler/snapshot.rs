@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sundial_calendar::Timestamp;
 
 use super::clock::{Boottime, ClockSnapshot, Monotonic};
-use super::timer::{Activated, UnitTimes};
+use super::timer::{Activated, Disabled, UnitTimes};
 use super::timer_state::{FailureReason, LastTrigger, TimerState};
 use super::{Action, Scheduler};
 
@@ -162,7 +162,7 @@ impl Scheduler {
                         boottime,
                     },
                 }),
-                disabled: t.disabled.clone(),
+                disabled: t.disabled.to_flags(t.unit.timer.triggers.len()),
             })
             .collect();
         timers.sort_by(|a, b| a.name.cmp(&b.name));
@@ -218,8 +218,8 @@ impl Scheduler {
                 },
             });
             // A changed unit file has other trigger values: they start anew.
-            if t.disabled.len() == timer.disabled.len() {
-                timer.disabled.clone_from(&t.disabled);
+            if t.disabled.len() == timer.unit.timer.triggers.len() {
+                timer.disabled = Disabled::from_flags(&t.disabled);
             }
             match t.state {
                 StateRecord::Dead => {}

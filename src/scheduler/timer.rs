@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
+use crate::unit::list::List;
 use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use super::clock::{ClockId, ClockSnapshot};
@@ -96,6 +97,50 @@ pub enum Next {
     },
 }
 
+/// The trigger values of a timer that the one-shot rule disabled: a bit
+/// per value for the first 64 (inline; a `Vec<bool>` cost an allocation per
+/// timer), the indices past them in a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Disabled {
+    low: u64,
+    high: List<usize>,
+}
+
+impl Disabled {
+    /// Whether value `index` is disabled.
+    pub fn get(&self, index: usize) -> bool {
+        match index {
+            0..64 => self.low & (1 << index) != 0,
+            _ => self.high.contains(&index),
+        }
+    }
+
+    /// Disables (`true`) or enables value `index`.
+    pub fn set(&mut self, index: usize, on: bool) {
+        match (index, on) {
+            (0..64, true) => self.low |= 1 << index,
+            (0..64, false) => self.low &= !(1 << index),
+            (_, true) if !self.high.contains(&index) => self.high.push(index),
+            (_, true) => {}
+            (_, false) => self.high.retain(|&i| i != index),
+        }
+    }
+
+    /// One flag per value, for `values` values (the saved state's form).
+    pub fn to_flags(&self, values: usize) -> Vec<bool> {
+        (0..values).map(|i| self.get(i)).collect()
+    }
+
+    /// From one flag per value.
+    pub fn from_flags(flags: &[bool]) -> Disabled {
+        let mut disabled = Disabled::default();
+        for (i, _) in flags.iter().enumerate().filter(|(_, &on)| on) {
+            disabled.set(i, true);
+        }
+        disabled
+    }
+}
+
 /// A loaded timer and its memory.
 #[derive(Debug)]
 pub struct Timer {
@@ -108,7 +153,7 @@ pub struct Timer {
     /// When it was last started (left `dead`).
     pub activated: Option<Activated>,
     /// Per trigger value: disabled by the one-shot rule.
-    pub disabled: Vec<bool>,
+    pub disabled: Disabled,
     /// Its entries in the clock queues: the realtime and the monotonic
     /// elapse of [`Waiting`], in that order (inline: a list would cost an
     /// allocation per timer).
@@ -131,13 +176,12 @@ impl Timer {
 
     /// A stopped timer.
     pub fn new(unit: Arc<TimerUnit>) -> Timer {
-        let values = unit.timer.triggers.len();
         Timer {
             unit,
             state: TimerState::Dead,
             last_trigger: None,
             activated: None,
-            disabled: vec![false; values],
+            disabled: Disabled::default(),
             armed: [None, None],
         }
     }
@@ -172,7 +216,7 @@ impl Timer {
         let mut leave_around = false;
         let offset = randomized_offset(config.randomized_offset, ctx.host, self.name());
         for (index, value) in config.triggers.iter().enumerate() {
-            if self.disabled[index] {
+            if self.disabled.get(index) {
                 continue;
             }
             match value {
@@ -197,12 +241,11 @@ impl Timer {
                         CalendarHow::RepeatedHour => Note::RepeatedHour,
                     };
                     if realtime.as_ref().is_none_or(|(t, _)| next < *t) {
-                        let setting = format!("OnCalendar={spec}");
                         realtime = Some((
                             next,
                             Cause::Value {
                                 index,
-                                setting: setting.into(),
+                                unit: Arc::clone(&self.unit),
                                 note,
                             },
                         ));
@@ -232,7 +275,7 @@ impl Timer {
                     // after the elapse, while simulated time can stand still,
                     // so a value elapsing exactly now counts as passed.)
                     if one_shot && self.triggered_this_boot() && !time_change && next <= now_mono {
-                        self.disabled[index] = true;
+                        self.disabled.set(index, true);
                         continue;
                     }
                     if monotonic.as_ref().is_none_or(|(t, _)| next < *t) {
@@ -241,12 +284,11 @@ impl Timer {
                         } else {
                             Note::None
                         };
-                        let setting = format!("{}={span}", base.directive());
                         monotonic = Some((
                             next,
                             Cause::Value {
                                 index,
-                                setting: setting.into(),
+                                unit: Arc::clone(&self.unit),
                                 note,
                             },
                         ));
@@ -351,5 +393,29 @@ impl Timer {
     /// Spans for the list: the configured accuracy.
     pub fn accuracy(&self) -> Timespan {
         self.unit.timer.accuracy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Disabled;
+
+    #[test]
+    fn disabled_values_below_and_past_the_inline_bits() {
+        let mut d = Disabled::default();
+        for i in [0, 5, 63, 64, 200] {
+            assert!(!d.get(i));
+            d.set(i, true);
+            d.set(i, true);
+            assert!(d.get(i), "{i}");
+        }
+        assert!(!d.get(1) && !d.get(65));
+        d.set(64, false);
+        d.set(5, false);
+        assert!(!d.get(64) && !d.get(5) && d.get(200) && d.get(63));
+        let flags = d.to_flags(201);
+        assert_eq!(flags.iter().filter(|&&on| on).count(), 3);
+        assert_eq!(Disabled::from_flags(&flags), d);
+        assert!(std::mem::size_of::<Disabled>() <= 16);
     }
 }

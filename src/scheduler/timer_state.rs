@@ -1,10 +1,12 @@
 //! A timer's state and the data its states carry.
 
 use std::fmt;
+use std::sync::Arc;
 
 use sundial_calendar::{Timespan, Timestamp};
 
 use super::clock::{ClockId, ClockSnapshot};
+use crate::unit::{TimerTrigger, TimerUnit};
 
 /// Why a timer went to `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,15 +128,16 @@ pub struct Pending {
 }
 
 /// What made (or will make) a timer elapse.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub enum Cause {
-    /// A trigger value of the unit file, as written (`OnCalendar=daily`,
-    /// `OnUnitActiveSec=1h`).
+    /// A trigger value of the unit file, printed as written
+    /// (`OnCalendar=daily`, `OnUnitActiveSec=1h`).
     Value {
         /// Position in the timer's trigger list.
         index: usize,
-        /// `Directive=value` (shared: listings copy it for every timer).
-        setting: std::sync::Arc<str>,
+        /// The unit the value is in (shared: the text is made when printed,
+        /// not kept for every waiting timer).
+        unit: Arc<TimerUnit>,
         /// How the elapse relates to the value's own schedule.
         note: Note,
     },
@@ -142,6 +145,68 @@ pub enum Cause {
     ClockChange,
     /// `OnTimezoneChange=yes` and the zone changed.
     TimezoneChange,
+}
+
+impl Cause {
+    /// The trigger value, for [`Cause::Value`].
+    fn value(&self) -> Option<&TimerTrigger> {
+        match self {
+            Cause::Value { index, unit, .. } => unit.timer.triggers.get(*index),
+            Cause::ClockChange | Cause::TimezoneChange => None,
+        }
+    }
+}
+
+/// Two causes are equal when they name the same value of the same
+/// position with the same note.
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        match (self, other) {
+            (
+                Cause::Value {
+                    index: a, note: x, ..
+                },
+                Cause::Value {
+                    index: b, note: y, ..
+                },
+            ) => a == b && x == y && self.value() == other.value(),
+            (Cause::ClockChange, Cause::ClockChange)
+            | (Cause::TimezoneChange, Cause::TimezoneChange) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Cause {}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Value { index, note, .. } => f
+                .debug_struct("Value")
+                .field("index", index)
+                .field("setting", &format_args!("{}", Setting(self.value())))
+                .field("note", note)
+                .finish(),
+            Cause::ClockChange => f.write_str("ClockChange"),
+            Cause::TimezoneChange => f.write_str("TimezoneChange"),
+        }
+    }
+}
+
+/// A trigger value as its `Directive=value` line.
+struct Setting<'a>(Option<&'a TimerTrigger>);
+
+impl fmt::Display for Setting<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(TimerTrigger::Calendar(spec)) => write!(f, "OnCalendar={spec}"),
+            Some(TimerTrigger::Monotonic { base, span }) => {
+                write!(f, "{}={span}", base.directive())
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 /// Why an elapse is not simply the value's schedule.
@@ -161,8 +226,8 @@ pub enum Note {
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cause::Value { setting, note, .. } => {
-                f.write_str(setting)?;
+            Cause::Value { note, .. } => {
+                write!(f, "{}", Setting(self.value()))?;
                 match note {
                     Note::None => Ok(()),
                     Note::Overdue => f.write_str(" (overdue)"),

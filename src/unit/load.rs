@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fs;
+use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use super::assemble::{assemble, LexedFile, ParseEnv, TargetUnit, Unit};
 use super::diag::{Diagnostic, Problem};
 use super::dropins::{conf_files, dependency_links, DirIndex};
 use super::lexer::lex;
+use super::loose::LooseCheck;
 use super::name::{UnitName, UnitType};
 use super::search_path::SearchPath;
 use super::service::ServiceUnit;
@@ -530,17 +532,7 @@ pub fn load_all_indexed(cx: &LoadContext<'_>, index: &UnitIndex) -> LoadedUnits 
             loader.enqueue(n);
         }
     }
-    strict(loader.run())
-}
-
-/// As root, units whose files others could change are refused
-/// ([`super::loose`]).
-fn strict(mut loaded: LoadedUnits) -> LoadedUnits {
-    let euid = nix::unistd::geteuid();
-    if euid.is_root() {
-        super::loose::refuse_loose(&mut loaded, euid.as_raw());
-    }
-    loaded
+    loader.run()
 }
 
 /// Loads the named units (and what they trigger and link to) with an index
@@ -550,7 +542,7 @@ pub fn load_units(cx: &LoadContext<'_>, index: &UnitIndex, names: &[UnitName]) -
     for n in names {
         loader.enqueue(n.clone());
     }
-    strict(loader.run())
+    loader.run()
 }
 
 struct Loader<'c, 'a> {
@@ -559,6 +551,9 @@ struct Loader<'c, 'a> {
     queue: VecDeque<UnitName>,
     seen: BTreeSet<String>,
     out: LoadedUnits,
+    /// As root, units whose files others could change are refused
+    /// ([`super::loose`]); judged from each file's `fstat` as it is read.
+    loose: Option<LooseCheck>,
 }
 
 impl<'c, 'a> Loader<'c, 'a> {
@@ -569,6 +564,10 @@ impl<'c, 'a> Loader<'c, 'a> {
             queue: VecDeque::new(),
             seen: BTreeSet::new(),
             out: LoadedUnits::default(),
+            loose: {
+                let euid = nix::unistd::geteuid();
+                euid.is_root().then(|| LooseCheck::new(euid.as_raw()))
+            },
         }
     }
 
@@ -593,6 +592,9 @@ impl<'c, 'a> Loader<'c, 'a> {
                     .unwrap_or_else(|| name.as_str().to_owned());
                 self.out.problems.insert(unit, found);
             }
+        }
+        if let Some(loose) = self.loose {
+            loose.refuse(&mut self.out);
         }
         self.out
     }
@@ -663,7 +665,7 @@ impl<'c, 'a> Loader<'c, 'a> {
         paths.extend(self.index.dropins(&name, &aliases));
         let first_diag = self.out.diagnostics.len();
         for path in paths {
-            match fs::read(&path) {
+            match self.read(name.as_str(), &path) {
                 Ok(bytes) => {
                     let text = String::from_utf8_lossy(&bytes);
                     files.push(LexedFile {
@@ -714,6 +716,20 @@ impl<'c, 'a> Loader<'c, 'a> {
                 self.out.failed.insert(name.as_str().to_owned());
             }
         }
+    }
+
+    /// Reads a file of `unit`: open, `fstat` (the size to read, and as root
+    /// the owner and mode for the check of loose files), read.
+    fn read(&mut self, unit: &str, path: &Path) -> std::io::Result<Vec<u8>> {
+        let mut file = fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if let Some(loose) = &mut self.loose {
+            loose.file(unit, path, &meta);
+        }
+        let size = usize::try_from(meta.len()).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(size.saturating_add(1));
+        file.read_to_end(&mut bytes)?;
+        Ok(bytes)
     }
 
     fn add_links(&mut self, unit: &mut Unit, wants: &[PathBuf], requires: &[PathBuf]) {

@@ -10,80 +10,112 @@
 //! (`/tmp`) is a shared place too, and refused as well.
 
 use std::collections::HashMap;
+use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::diag::{Diagnostic, Problem};
 use super::load::LoadedUnits;
 
-/// Takes out of `loaded` every unit whose files another user could change
-/// (see [`loose_reason`]), as failed to load, with an error naming the file.
-pub fn refuse_loose(loaded: &mut LoadedUnits, owner: u32) {
-    let mut dirs = HashMap::new();
-    let refused: Vec<(String, PathBuf, String)> = loaded
-        .units
-        .iter()
-        .filter_map(|(name, unit)| {
-            let source = unit.source();
-            source
-                .fragment
-                .iter()
-                .chain(&source.dropins)
-                .find_map(|f| loose_reason_cached(f, owner, &mut dirs).map(|why| (f.clone(), why)))
-                .map(|(file, why)| (name.clone(), file, why))
-        })
-        .collect();
-    for (name, file, why) in refused {
-        loaded.units.remove(&name);
-        loaded.failed.insert(name.clone());
-        let at = loaded.diagnostics.len();
-        loaded.diagnostics.push(Diagnostic::error(
-            file,
-            0,
-            Problem::Unit(format!(
-                "refusing to load {name}: {why}; only root may be able to change what runs as root"
-            )),
-        ));
-        loaded.problems.insert(name, at..at + 1);
+/// The check as the loader makes it, file by file while it reads them: the
+/// file's owner and mode come from the `fstat` of the open file (no second
+/// `stat` of each of 100,000 unit files), the directories' verdicts are
+/// kept (every unit of a directory shares them), and the units found loose
+/// are taken out at the end ([`LooseCheck::refuse`]).
+#[derive(Debug)]
+pub struct LooseCheck {
+    owner: u32,
+    dirs: HashMap<PathBuf, Option<String>>,
+    /// Unit, file, why: the first loose file of each unit.
+    refused: Vec<(String, PathBuf, String)>,
+}
+
+impl LooseCheck {
+    /// A check for a manager running as `owner` (root's checks).
+    pub fn new(owner: u32) -> LooseCheck {
+        LooseCheck {
+            owner,
+            dirs: HashMap::new(),
+            refused: Vec::new(),
+        }
+    }
+
+    /// Judges `path`, a file of `unit` with the metadata of its open file;
+    /// a unit is refused for its first loose file only.
+    pub fn file(&mut self, unit: &str, path: &Path, meta: &Metadata) {
+        if self.refused.last().is_some_and(|(u, _, _)| u == unit) {
+            return;
+        }
+        let why = check_meta(path, meta, self.owner)
+            .or_else(|| directories_reason(path, self.owner, &mut self.dirs));
+        if let Some(why) = why {
+            self.refused
+                .push((unit.to_owned(), path.to_path_buf(), why));
+        }
+    }
+
+    /// Takes out of `loaded` every unit with a loose file that was loaded,
+    /// as failed to load, with an error naming the file.
+    pub fn refuse(self, loaded: &mut LoadedUnits) {
+        for (name, file, why) in self.refused {
+            if loaded.units.remove(&name).is_none() {
+                continue;
+            }
+            loaded.failed.insert(name.clone());
+            let at = loaded.diagnostics.len();
+            loaded.diagnostics.push(Diagnostic::error(
+                file,
+                0,
+                Problem::Unit(format!(
+                    "refusing to load {name}: {why}; only root may be able to change what runs as root"
+                )),
+            ));
+            loaded.problems.insert(name, at..at + 1);
+        }
     }
 }
 
 /// Why `path` (a unit file or drop-in) may be changed by someone other than
 /// `owner` (the manager's user id) and root; `None` when it is safe.
 pub fn loose_reason(path: &Path, owner: u32) -> Option<String> {
-    loose_reason_cached(path, owner, &mut HashMap::new())
+    check(path, owner).or_else(|| directories_reason(path, owner, &mut HashMap::new()))
 }
 
-/// [`loose_reason`], with the verdicts on directories kept in `dirs`: every
-/// unit of a directory shares them, and a search path holds thousands.
-fn loose_reason_cached(
+/// Why the directories holding `path` may be changed by others, with the
+/// verdicts on directories kept in `dirs`.
+fn directories_reason(
     path: &Path,
     owner: u32,
     dirs: &mut HashMap<PathBuf, Option<String>>,
 ) -> Option<String> {
-    if let Some(why) = check(path, owner) {
-        return Some(why);
-    }
     let mut checked = Vec::new();
     if let Some(dir) = path.parent() {
-        checked.push(dir.to_path_buf());
+        checked.push(dir);
         // A drop-in's `foo.service.d/` sits in a unit directory.
         if dir.extension().is_some_and(|e| e == "d") {
             if let Some(up) = dir.parent() {
-                checked.push(up.to_path_buf());
+                checked.push(up);
             }
         }
     }
-    checked.into_iter().find_map(|dir| {
-        dirs.entry(dir.clone())
-            .or_insert_with(|| check(&dir, owner))
-            .clone()
+    checked.into_iter().find_map(|dir| match dirs.get(dir) {
+        Some(verdict) => verdict.clone(),
+        None => {
+            let verdict = check(dir, owner);
+            dirs.insert(dir.to_path_buf(), verdict.clone());
+            verdict
+        }
     })
 }
 
 /// Owner and mode of one file or directory.
 fn check(p: &Path, owner: u32) -> Option<String> {
     let meta = std::fs::metadata(p).ok()?;
+    check_meta(p, &meta, owner)
+}
+
+/// [`check`] with the metadata at hand.
+fn check_meta(p: &Path, meta: &Metadata, owner: u32) -> Option<String> {
     let mode = meta.mode() & 0o7777;
     let what = if meta.is_dir() { "directory" } else { "file" };
     if meta.uid() != 0 && meta.uid() != owner {

@@ -12,17 +12,17 @@ impl fmt::Display for CalendarSpec {
             write_weekdays(f, self.weekdays)?;
             f.write_char(' ')?;
         }
-        write_chain(f, &self.year, 4, false)?;
+        write_chain(f, self.year(), 4, false)?;
         f.write_char('-')?;
-        write_chain(f, &self.month, 2, false)?;
+        write_chain(f, self.month(), 2, false)?;
         f.write_char(if self.end_of_month { '~' } else { '-' })?;
-        write_chain(f, &self.day, 2, false)?;
+        write_chain(f, self.day(), 2, false)?;
         f.write_char(' ')?;
-        write_chain(f, &self.hour, 2, false)?;
+        write_chain(f, self.hour(), 2, false)?;
         f.write_char(':')?;
-        write_chain(f, &self.minute, 2, false)?;
+        write_chain(f, self.minute(), 2, false)?;
         f.write_char(':')?;
-        write_chain(f, &self.second, 2, true)?;
+        write_chain(f, self.second(), 2, true)?;
         match &self.zone {
             SpecZone::Local => Ok(()),
             SpecZone::Utc => f.write_str(" UTC"),

@@ -728,7 +728,7 @@ fn next_day_from_end(
     visits: &mut impl Visit,
 ) -> Option<i32> {
     let mut best: Option<i32> = None;
-    for entry in &spec.day {
+    for entry in spec.day() {
         let mut start = end_of_month(c, length, entry.start, visits);
         let mut stop = end_of_month(c, length, entry.stop, visits);
         if stop > 0 {
@@ -802,12 +802,12 @@ enum Field {
 #[inline(never)]
 fn from_list(spec: &CalendarSpec, field: Field, current: i32) -> Option<i32> {
     let list = match field {
-        Field::Year => &spec.year,
-        Field::Month => &spec.month,
-        Field::Day => &spec.day,
-        Field::Hour => &spec.hour,
-        Field::Minute => &spec.minute,
-        Field::Second => &spec.second,
+        Field::Year => spec.year(),
+        Field::Month => spec.month(),
+        Field::Day => spec.day(),
+        Field::Hour => spec.hour(),
+        Field::Minute => spec.minute(),
+        Field::Second => spec.second(),
     };
     next_match(list, current)
 }

@@ -157,22 +157,22 @@ impl Masks {
                     0
                 }
             };
-        let month = field(&spec.month, 1, 12, 1, MONTH_LIST, 0);
-        let from_end = spec.end_of_month && !spec.day.is_empty();
+        let month = field(spec.month(), 1, 12, 1, MONTH_LIST, 0);
+        let from_end = spec.end_of_month && !spec.day().is_empty();
         let day = if from_end {
             0
         } else {
-            field(&spec.day, 1, 31, 1, DAY_LIST, 0)
+            field(spec.day(), 1, 31, 1, DAY_LIST, 0)
         };
-        let hour = field(&spec.hour, 0, 23, 1, HOUR_LIST, 0);
-        let minute = field(&spec.minute, 0, 59, 1, MINUTE_LIST, 0);
+        let hour = field(spec.hour(), 0, 23, 1, HOUR_LIST, 0);
+        let minute = field(spec.minute(), 0, 59, 1, MINUTE_LIST, 0);
         // An empty seconds list (any microsecond) is asked directly.
-        let second = if spec.second.is_empty() {
+        let second = if spec.second().is_empty() {
             flags |= SECOND_FRACTIONS;
             0
         } else {
             field(
-                &spec.second,
+                spec.second(),
                 0,
                 59,
                 USEC_PER_SEC,
@@ -183,7 +183,7 @@ impl Masks {
         if from_end {
             flags |= DAY_FROM_END;
         }
-        if !spec.year.is_empty() {
+        if !spec.year().is_empty() {
             flags |= YEAR_LIST;
         }
         // Per month: a pass per day tried (each refused by its weekday) and

@@ -81,9 +81,10 @@ enum SpecZone {
     Utc,
     /// One of the local zone's own abbreviations (` CET`, ` CEST`): the local
     /// zone with the daylight-saving flag pinned, as systemd does.
-    LocalAbbreviation { name: String, dst: bool },
-    /// An IANA zone name, printed as written.
-    Named { name: String, zone: Zone },
+    LocalAbbreviation { name: Box<str>, dst: bool },
+    /// An IANA zone name, printed as written (boxed: most specs have no
+    /// zone or ` UTC`, and a spec lives as long as its timer).
+    Named { name: Box<str>, zone: Box<Zone> },
 }
 
 impl PartialEq for SpecZone {
@@ -113,32 +114,43 @@ impl PartialEq for SpecZone {
 #[derive(Debug, Clone)]
 pub struct CalendarSpec {
     weekdays: u8,
-    year: Vec<Component>,
-    month: Vec<Component>,
-    day: Vec<Component>,
-    /// Whether `day` counts back from the end of the month (`~`).
+    /// Whether the day list counts back from the end of the month (`~`).
     end_of_month: bool,
-    hour: Vec<Component>,
-    minute: Vec<Component>,
-    /// Microseconds within the minute.
-    second: Vec<Component>,
+    /// Where each field's list ends in `lists`: year, month, day, hour,
+    /// minute, second (see [`Field`]).
+    ends: [u32; 6],
+    /// The six lists one after another, in one allocation (none when every
+    /// field is `*`): a spec lives as long as its timer, and six `Vec`s cost
+    /// 144 bytes inline and an allocation each. Seconds are in microseconds.
+    lists: Box<[Component]>,
     zone: SpecZone,
-    /// The lists above as bit sets, for the search.
+    /// The lists as bit sets, for the search.
     masks: masks::Masks,
+}
+
+/// The six lists of a spec, in the order of [`CalendarSpec::lists`].
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
 }
 
 impl PartialEq for CalendarSpec {
     fn eq(&self, other: &CalendarSpec) -> bool {
-        let seconds_equal = (display::seconds_print_as_star(&self.second)
-            && display::seconds_print_as_star(&other.second))
-            || self.second == other.second;
+        let seconds_equal = (display::seconds_print_as_star(self.second())
+            && display::seconds_print_as_star(other.second()))
+            || self.second() == other.second();
         self.weekdays == other.weekdays
-            && self.year == other.year
-            && self.month == other.month
-            && self.day == other.day
+            && self.year() == other.year()
+            && self.month() == other.month()
+            && self.day() == other.day()
             && self.end_of_month == other.end_of_month
-            && self.hour == other.hour
-            && self.minute == other.minute
+            && self.hour() == other.hour()
+            && self.minute() == other.minute()
             && seconds_equal
             && self.zone == other.zone
     }
@@ -235,29 +247,68 @@ impl CalendarSpec {
     pub fn zone(&self) -> Option<&Zone> {
         match &self.zone {
             SpecZone::Utc => Some(utc_zone()),
-            SpecZone::Named { zone, .. } => Some(zone),
+            SpecZone::Named { zone, .. } => Some(&**zone),
             SpecZone::Local | SpecZone::LocalAbbreviation { .. } => None,
         }
     }
 }
 
 impl CalendarSpec {
-    /// The spec with its bit sets computed from its lists, and the lists cut
-    /// to their length: a spec lives as long as its timer, and a list that
-    /// grew by one push holds room for four.
-    fn with_masks(mut self) -> CalendarSpec {
-        self.masks = masks::Masks::of(&self);
-        for list in [
-            &mut self.year,
-            &mut self.month,
-            &mut self.day,
-            &mut self.hour,
-            &mut self.minute,
-            &mut self.second,
-        ] {
-            list.shrink_to_fit();
+    /// A spec of the given lists (year, month, day, hour, minute, second),
+    /// kept in one allocation, with its bit sets computed from them.
+    fn new(
+        weekdays: u8,
+        lists: [Vec<Component>; 6],
+        end_of_month: bool,
+        zone: SpecZone,
+    ) -> CalendarSpec {
+        let mut ends = [0u32; 6];
+        let mut end = 0usize;
+        for (slot, list) in ends.iter_mut().zip(&lists) {
+            end += list.len();
+            *slot = u32::try_from(end).expect("lists of a line's length");
         }
-        self
+        let mut spec = CalendarSpec {
+            weekdays,
+            end_of_month,
+            ends,
+            lists: lists.concat().into_boxed_slice(),
+            zone,
+            masks: Default::default(),
+        };
+        spec.masks = masks::Masks::of(&spec);
+        spec
+    }
+
+    /// One field's list: sorted, without duplicates, empty for `*`.
+    fn list(&self, field: Field) -> &[Component] {
+        let i = field as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.lists[start..self.ends[i] as usize]
+    }
+
+    fn year(&self) -> &[Component] {
+        self.list(Field::Year)
+    }
+
+    fn month(&self) -> &[Component] {
+        self.list(Field::Month)
+    }
+
+    fn day(&self) -> &[Component] {
+        self.list(Field::Day)
+    }
+
+    fn hour(&self) -> &[Component] {
+        self.list(Field::Hour)
+    }
+
+    fn minute(&self) -> &[Component] {
+        self.list(Field::Minute)
+    }
+
+    fn second(&self) -> &[Component] {
+        self.list(Field::Second)
     }
 }
 

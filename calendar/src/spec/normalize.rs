@@ -142,19 +142,19 @@ pub(super) fn finish(raw: RawSpec, input: &str) -> Result<CalendarSpec, ParseErr
         }
     }
     let day_field = if end_of_month { &DAY_FROM_END } else { &DAY };
-    Ok(CalendarSpec {
-        masks: Default::default(),
+    Ok(CalendarSpec::new(
         weekdays,
-        year: chain(year, &YEAR, false, input)?,
-        month: chain(raw.month, &MONTH, false, input)?,
-        day: chain(raw.day, day_field, end_of_month, input)?,
+        [
+            chain(year, &YEAR, false, input)?,
+            chain(raw.month, &MONTH, false, input)?,
+            chain(raw.day, day_field, end_of_month, input)?,
+            chain(raw.hour, &HOUR, false, input)?,
+            chain(raw.minute, &MINUTE, false, input)?,
+            chain(raw.second, &SECOND, false, input)?,
+        ],
         end_of_month,
-        hour: chain(raw.hour, &HOUR, false, input)?,
-        minute: chain(raw.minute, &MINUTE, false, input)?,
-        second: chain(raw.second, &SECOND, false, input)?,
-        zone: raw.zone,
-    }
-    .with_masks())
+        raw.zone,
+    ))
 }
 
 /// systemd's two-digit years: 0–69 are 2000–2069, 70–99 are 1970–1999.

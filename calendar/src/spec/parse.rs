@@ -89,7 +89,13 @@ fn split_zone(input: &str, local: &Zone, zones: &dyn ZoneSource) -> (usize, Spec
             };
             if let Some(start) = suffix_ignore_case(input, &name) {
                 if start > 0 && input.as_bytes()[start - 1] == b' ' {
-                    return (start - 1, SpecZone::LocalAbbreviation { name, dst });
+                    return (
+                        start - 1,
+                        SpecZone::LocalAbbreviation {
+                            name: name.into(),
+                            dst,
+                        },
+                    );
                 }
             }
         }
@@ -97,8 +103,13 @@ fn split_zone(input: &str, local: &Zone, zones: &dyn ZoneSource) -> (usize, Spec
     let name = last_word;
     if is_valid_zone_name(name) {
         if let Some(zone) = zones.load(name) {
-            let name = name.to_owned();
-            return (last_space, SpecZone::Named { name, zone });
+            return (
+                last_space,
+                SpecZone::Named {
+                    name: name.into(),
+                    zone: Box::new(zone),
+                },
+            );
         }
     }
     (input.len(), SpecZone::Local)
@@ -138,43 +149,38 @@ fn shorthand_kind(body: &str) -> Option<Shorthand> {
 
 /// The spec a named schedule stands for.
 fn shorthand(kind: Shorthand, zone: SpecZone) -> CalendarSpec {
-    let zero = || vec![Component::value(0)];
-    let mut spec = CalendarSpec {
-        masks: Default::default(),
-        weekdays: 0,
-        year: Vec::new(),
-        month: Vec::new(),
-        day: Vec::new(),
-        end_of_month: false,
-        hour: zero(),
-        minute: zero(),
-        second: zero(),
-        zone,
-    };
     let values = |vs: &[i32]| vs.iter().map(|&v| Component::value(v)).collect::<Vec<_>>();
+    let zero = || values(&[0]);
+    let (mut weekdays, mut month, mut day, mut hour, mut minute) =
+        (0, Vec::new(), Vec::new(), zero(), zero());
     match kind {
         Shorthand::Minutely => {
-            spec.hour.clear();
-            spec.minute.clear();
+            hour.clear();
+            minute.clear();
         }
-        Shorthand::Hourly => spec.hour.clear(),
+        Shorthand::Hourly => hour.clear(),
         Shorthand::Daily => {}
-        Shorthand::Weekly => spec.weekdays = 1,
-        Shorthand::Monthly => spec.day = values(&[1]),
+        Shorthand::Weekly => weekdays = 1,
+        Shorthand::Monthly => day = values(&[1]),
         Shorthand::Yearly => {
-            spec.month = values(&[1]);
-            spec.day = values(&[1]);
+            month = values(&[1]);
+            day = values(&[1]);
         }
         Shorthand::Quarterly => {
-            spec.month = values(&[1, 4, 7, 10]);
-            spec.day = values(&[1]);
+            month = values(&[1, 4, 7, 10]);
+            day = values(&[1]);
         }
         Shorthand::Semiannually => {
-            spec.month = values(&[1, 7]);
-            spec.day = values(&[1]);
+            month = values(&[1, 7]);
+            day = values(&[1]);
         }
     }
-    spec.with_masks()
+    CalendarSpec::new(
+        weekdays,
+        [Vec::new(), month, day, hour, minute, zero()],
+        false,
+        zone,
+    )
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -923,3 +923,30 @@ fn matches_before_the_start_move_on_an_hour() {
     // 02:30, 02:45, 03:00 +11
     assert_eq!(got, [1_728_142_200, 1_728_143_100, 1_728_144_000]);
 }
+
+/// A spec lives as long as its timer (100,000 of them in a big manager):
+/// its six lists are one allocation, and the zone's rare forms are boxed.
+#[test]
+fn a_spec_is_compact() {
+    let size = std::mem::size_of::<CalendarSpec>();
+    eprintln!("CalendarSpec: {size} bytes inline");
+    assert!(
+        size <= 136,
+        "CalendarSpec is {size} bytes inline (272 with a Vec per list)"
+    );
+    let utc = Zone::utc();
+    let spec = CalendarSpec::parse(
+        "Mon,Fri *-*-1,15 3,9:00:10 UTC",
+        &utc,
+        &crate::zone::BundledZones::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        spec.lists.len(),
+        2 + 2 + 1 + 1,
+        "{spec}: one slice of all lists"
+    );
+    assert_eq!(spec.day(), [Component::value(1), Component::value(15)]);
+    assert_eq!(spec.second(), [Component::value(10 * USEC_PER_SEC)]);
+    assert_eq!(spec.to_string(), "Mon,Fri *-*-01,15 03,09:00:10 UTC");
+}

@@ -68,7 +68,7 @@ pub(super) fn next_elapse(
 ) -> Option<Timestamp> {
     let zone = match &spec.zone {
         SpecZone::Utc => Some(None),
-        SpecZone::Named { zone, .. } => Some(Some(zone)),
+        SpecZone::Named { zone, .. } => Some(Some(&**zone)),
         // A zone that is UTC has one offset in its table.
         SpecZone::Local => Some(Some(local)),
         // A pinned flag makes mktime look for the nearest instant with it.
@@ -214,7 +214,7 @@ impl Search<'_, '_, '_> {
         }
 
         // Year: nothing to carry into.
-        let y = next_match(&spec.year, self.c.year)?;
+        let y = next_match(spec.year(), self.c.year)?;
         if y != self.c.year {
             self.c = Tm {
                 year: y,
@@ -230,8 +230,8 @@ impl Search<'_, '_, '_> {
 
         // Month.
         let outcome = match next_match_in(
-            listed(&spec.month, spec.masks.month),
-            &spec.month,
+            listed(spec.month(), spec.masks.month),
+            spec.month(),
             self.c.month,
         ) {
             None => Bounds::Fail,
@@ -263,10 +263,10 @@ impl Search<'_, '_, '_> {
         }
 
         // Day of the month; `~` counts from the end of this month.
-        let found = if spec.end_of_month && !spec.day.is_empty() {
+        let found = if spec.end_of_month && !spec.day().is_empty() {
             self.next_day_from_end()
         } else {
-            next_match_in(listed(&spec.day, spec.masks.day), &spec.day, self.c.day)
+            next_match_in(listed(spec.day(), spec.masks.day), spec.day(), self.c.day)
         };
         let outcome = match found {
             None => Bounds::Fail,
@@ -306,22 +306,25 @@ impl Search<'_, '_, '_> {
         }
 
         // Hour.
-        let outcome =
-            match next_match_in(listed(&spec.hour, spec.masks.hour), &spec.hour, self.c.hour) {
-                None => Bounds::Fail,
-                Some(h) => {
-                    if h != self.c.hour {
-                        self.c = Tm {
-                            hour: h,
-                            minute: 0,
-                            second: 0,
-                            ..self.c
-                        };
-                        self.usec = 0;
-                    }
-                    self.bounds()
+        let outcome = match next_match_in(
+            listed(spec.hour(), spec.masks.hour),
+            spec.hour(),
+            self.c.hour,
+        ) {
+            None => Bounds::Fail,
+            Some(h) => {
+                if h != self.c.hour {
+                    self.c = Tm {
+                        hour: h,
+                        minute: 0,
+                        second: 0,
+                        ..self.c
+                    };
+                    self.usec = 0;
                 }
-            };
+                self.bounds()
+            }
+        };
         match outcome {
             Bounds::Same => {}
             Bounds::Moved => return Some(Step::Again),
@@ -337,8 +340,8 @@ impl Search<'_, '_, '_> {
 
         // Minute.
         let outcome = match next_match_in(
-            listed(&spec.minute, spec.masks.minute),
-            &spec.minute,
+            listed(spec.minute(), spec.masks.minute),
+            spec.minute(),
             self.c.minute,
         ) {
             None => Bounds::Fail,
@@ -372,15 +375,15 @@ impl Search<'_, '_, '_> {
         // Second and microsecond, matched together.
         let now = self.c.second * USEC_PER_SEC + self.usec;
         let whole_seconds = spec.masks.flags & SECOND_FRACTIONS == 0;
-        let found = match listed(&spec.second, spec.masks.second).filter(|_| whole_seconds) {
+        let found = match listed(spec.second(), spec.masks.second).filter(|_| whole_seconds) {
             // Whole seconds: the first one at or after `now`.
             Some(bits) => {
                 let from = self.c.second + i32::from(self.usec > 0);
                 masks::next_in(bits, from)
                     .map(|s| s * USEC_PER_SEC)
-                    .or_else(|| next_match(&spec.second, now))
+                    .or_else(|| next_match(spec.second(), now))
             }
-            None => next_match(&spec.second, now),
+            None => next_match(spec.second(), now),
         };
         let outcome = match found {
             None => Bounds::Fail,
@@ -486,7 +489,7 @@ impl Search<'_, '_, '_> {
     fn next_day_from_end(&mut self) -> Option<i32> {
         let current = self.c.day;
         let mut best: Option<i32> = None;
-        for c in &self.spec.day {
+        for c in self.spec.day() {
             let mut start = self.end_of_month(c.start);
             let mut stop = self.end_of_month(c.stop);
             if stop > 0 {
