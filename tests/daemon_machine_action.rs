@@ -65,7 +65,12 @@ fn a_daemon_that_is_not_pid_1_refuses_units_that_would_reboot() {
         "{message}"
     );
     // Pulled in by another unit: the pull fails, the command never runs.
-    assert!(matches!(start(&d, "pulls.service"), Response::Done { .. }));
+    let pulled = start(&d, "pulls.service");
+    assert!(
+        matches!(pulled, Response::Done { .. }),
+        "{pulled:?}: {:?}",
+        d.log_lines("pulls.service")
+    );
     assert!(wait_for(Duration::from_secs(5), || d
         .log_lines("reboots.service")
         .iter()

@@ -426,3 +426,32 @@ fn a_resumed_timer_counts_from_its_first_start_and_its_last_trigger() {
         fired("a.timer", &["2024-06-03 01:10"], &z)
     );
 }
+
+#[test]
+fn a_catch_up_names_the_elapse_that_was_missed() {
+    // Two daemons (two cluster nodes) with the same stamp start at different
+    // times after the same downtime: their catch-ups fire at their own
+    // starts but name the same missed elapse, the first after the stamp.
+    let t = daily(true);
+    let missed_of = |start: &str| {
+        let mut stamps = MemoryStamps::new();
+        stamps.store("a.timer", at("2024-06-04 06:00", &zone("UTC")));
+        let mut s = Sim::with_stamps(&[("a.timer", &t)], "UTC", start, start, "0", stamps, 1);
+        s.start_all();
+        let starts = s
+            .sim
+            .run_until(at("2024-06-07 12:00", &s.zone), &mut s.stamps);
+        let first = starts.first().expect("a catch-up").start.clone();
+        assert_eq!(first.at.realtime, at(start, &s.zone), "fired at the start");
+        match first.cause {
+            sundial::scheduler::timer_state::Cause::Value {
+                note: sundial::scheduler::timer_state::Note::Missed(due),
+                ..
+            } => due,
+            other => panic!("not a missed elapse: {other:?}"),
+        }
+    };
+    let due = at("2024-06-05 06:00", &zone("UTC"));
+    assert_eq!(missed_of("2024-06-07 09:00:20"), due);
+    assert_eq!(missed_of("2024-06-07 09:03:41"), due);
+}

@@ -21,6 +21,7 @@ use super::cluster_task::{ClusterEvent, Command, TaskHandle};
 use super::state::{report, State};
 use crate::activation::{Activation, ClaimOf, ClusterClaim, Fired};
 use crate::cluster::{ClaimAnswer, ClaimRequest, ClusterConfig, Finished, Takeover};
+use crate::scheduler::timer_state::{Cause, Note};
 use crate::scheduler::{Event, Start};
 use crate::unit::extensions::ClusterMode;
 
@@ -184,13 +185,28 @@ pub fn describe_unit(state: &State, unit: &str) -> Option<String> {
     Some(text)
 }
 
+/// The scheduled time an elapse is claimed under: when it was due (before
+/// random delays), and for an elapse missed while the daemon was down the
+/// time it was due, not the daemon's start it was moved to, so that nodes
+/// starting at different times claim the same missed elapse.
+fn claim_key(start: &Start) -> i64 {
+    match start.cause {
+        Cause::Value {
+            note: Note::Missed(due),
+            ..
+        } => due,
+        _ => start.scheduled.unwrap_or(start.at.realtime),
+    }
+    .as_usec()
+}
+
 /// Takes a timer's start if the timer is a cluster timer: the elapse is
 /// claimed and the start waits for the answer. False: start it locally.
 pub fn takes(state: &mut State, start: &Start) -> bool {
     if !is_cluster_timer(state, &start.timer) {
         return false;
     }
-    let scheduled = start.scheduled.unwrap_or(start.at.realtime).as_usec();
+    let scheduled = claim_key(start);
     if let Link::Down(why) = &state.cluster.link {
         let why = why.clone();
         not_run(state, start.clone(), &why);

@@ -227,6 +227,7 @@ impl Timer {
                     else {
                         continue;
                     };
+                    let due = next;
                     // systemd: an elapse before the manager started is moved to
                     // the start, so that a missed one fires once, at boot, with
                     // its random delay counted from there.
@@ -235,6 +236,7 @@ impl Timer {
                         .realtime_of(ClockId::Monotonic, ctx.startup.monotonic.as_usec() as i64);
                     next = next.max(rebased);
                     let note = match how {
+                        _ if due < rebased && next <= ctx.now.realtime => Note::Missed(due),
                         _ if next <= ctx.now.realtime => Note::Overdue,
                         CalendarHow::Spec => Note::None,
                         CalendarHow::AfterGap => Note::AfterGap,

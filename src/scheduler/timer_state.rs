@@ -217,6 +217,10 @@ pub enum Note {
     /// The elapse had passed (missed while down, or while the unit ran) and
     /// fires now, once.
     Overdue,
+    /// A calendar elapse due before the daemon started (missed while it was
+    /// down), moved to the start as systemd moves it: when it was due. A
+    /// cluster claims it under that time, which every node computes alike.
+    Missed(Timestamp),
     /// `X-Sundial-DSTPolicy=catch-up`: right after a spring-forward gap.
     AfterGap,
     /// `X-Sundial-DSTPolicy=catch-up`: second pass of a repeated hour.
@@ -230,7 +234,7 @@ impl fmt::Display for Cause {
                 write!(f, "{}", Setting(self.value()))?;
                 match note {
                     Note::None => Ok(()),
-                    Note::Overdue => f.write_str(" (overdue)"),
+                    Note::Overdue | Note::Missed(_) => f.write_str(" (overdue)"),
                     Note::AfterGap => f.write_str(" (after DST gap)"),
                     Note::RepeatedHour => f.write_str(" (repeated hour)"),
                 }

@@ -451,8 +451,15 @@ pub fn proc_self() -> Option<(u32, u64)> {
     Some((u32::try_from(info.pid.as_raw()).ok()?, info.start))
 }
 
-/// Removes the empty subtrees of daemons that are gone.
+/// Removes the empty subtrees of daemons that are gone. Only from the
+/// host's PID namespace: inside another (a daemon started as PID 1 by
+/// `unshare --pid`, a container sharing the host's cgroups), the daemons of
+/// the host are not in /proc, and their subtrees would look abandoned.
 pub(super) fn sweep_stale(own: &Path) {
+    let namespace = fs::read_link("/proc/self/ns/pid").ok();
+    if !sees_every_pid(namespace.as_deref()) {
+        return;
+    }
     let Ok(entries) = fs::read_dir(own) else {
         return;
     };
@@ -465,6 +472,13 @@ pub(super) fn sweep_stale(own: &Path) {
             remove_empty_tree(&e.path());
         }
     }
+}
+
+/// Whether the process's PID namespace (the `/proc/self/ns/pid` link) is
+/// the host's: the kernel's initial PID namespace has the fixed inode
+/// 0xEFFFFFFC. Unknown (no such link): taken as the host's.
+fn sees_every_pid(namespace: Option<&Path>) -> bool {
+    namespace.is_none_or(|link| link == Path::new("pid:[4026531836]"))
 }
 
 /// rmdir from the leaves up; a cgroup with processes stays, and so do its
@@ -685,6 +699,13 @@ mod tests {
         assert!(left.is_empty(), "left: {left:?}");
         assert_eq!(parse_frozen(&frozen), Some(false), "left frozen: {frozen}");
         assert!(!dir.exists(), "{} is left", dir.display());
+    }
+
+    #[test]
+    fn only_a_daemon_in_the_host_s_pid_namespace_sweeps() {
+        assert!(sees_every_pid(Some(Path::new("pid:[4026531836]"))));
+        assert!(!sees_every_pid(Some(Path::new("pid:[4026532611]"))));
+        assert!(sees_every_pid(None));
     }
 
     #[test]
