@@ -401,3 +401,40 @@ fn list_timers_rows() {
         Some("OnUnitActiveSec=1d")
     );
 }
+
+#[test]
+fn a_cluster_timer_s_delay_comes_from_the_cluster_seed_not_the_node() {
+    let cluster = timer("OnCalendar=*-*-* 06:00\nRandomizedDelaySec=1h\nX-Sundial-Cluster=once");
+    let local = timer("OnCalendar=*-*-* 06:00\nRandomizedDelaySec=1h");
+    // Each node draws its own random numbers (seed `node`).
+    let elapses = |node: u64, cluster_seed: u64| {
+        let mut s = Sim::with_stamps(
+            &[("c.timer", &cluster), ("l.timer", &local)],
+            "UTC",
+            BOOT,
+            "2024-06-03 01:00",
+            "0",
+            sundial::scheduler::persistent::MemoryStamps::new(),
+            node,
+        );
+        s.sim.scheduler.set_cluster_seed(Some(cluster_seed));
+        s.start_all();
+        let got = s.run("2024-06-05 08:00");
+        let of = |name: &str| -> Vec<String> {
+            got.iter()
+                .filter(|g| g.starts_with(name))
+                .cloned()
+                .collect()
+        };
+        (of("c.timer"), of("l.timer"))
+    };
+    let (c1, l1) = elapses(1, 7);
+    let (c2, l2) = elapses(2, 7);
+    assert_eq!(c1.len(), 3, "{c1:?}");
+    assert_eq!(c1, c2, "the nodes compute the same elapses");
+    assert_ne!(l1, l2, "a local timer's delays are each node's own");
+    let (c3, _) = elapses(1, 8);
+    assert_ne!(c1, c3, "another cluster, other delays");
+    // The delay is drawn anew for each elapse.
+    assert_ne!(c1[0][c1[0].len() - 8..], c1[1][c1[1].len() - 8..]);
+}

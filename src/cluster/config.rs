@@ -8,6 +8,7 @@
 //! lease = "30s"           # how long a claim outlives its node's last renewal
 //! max_clock_skew = "2s"   # beyond this a node refuses cluster work
 //! claim_defer = "200ms"   # how long the nodes an elapse does not prefer wait
+//! random_seed = "sundial" # the same on every node: cluster timers' delays
 //! ```
 
 use std::path::PathBuf;
@@ -27,6 +28,11 @@ pub struct ClusterConfig {
     /// How long a node that an elapse does not prefer waits before it
     /// claims it.
     pub claim_defer: Duration,
+    /// What the `RandomizedDelaySec=`, `FixedRandomDelay=` and
+    /// `RandomizedOffsetSec=` of cluster timers are drawn from instead of
+    /// the host: the same on every node, so that each computes the same
+    /// elapse.
+    pub random_seed: String,
 }
 
 /// The connection string, or the file holding it.
@@ -61,6 +67,7 @@ impl std::fmt::Debug for ClusterConfig {
             .field("lease", &self.lease)
             .field("max_clock_skew", &self.max_clock_skew)
             .field("claim_defer", &self.claim_defer)
+            .field("random_seed", &self.random_seed)
             .finish()
     }
 }
@@ -72,6 +79,8 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(2);
 /// See [`DEFAULT_LEASE`].
 pub const DEFAULT_CLAIM_DEFER: Duration = Duration::from_millis(200);
+/// The seed of cluster timers' delays where `random_seed` is not given.
+pub const DEFAULT_RANDOM_SEED: &str = "sundial";
 
 /// A `[cluster]` setting that is unusable; each names the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -132,7 +141,16 @@ impl ClusterConfig {
             lease,
             max_clock_skew: max_clock_skew.unwrap_or(DEFAULT_MAX_CLOCK_SKEW),
             claim_defer: claim_defer.unwrap_or(DEFAULT_CLAIM_DEFER),
+            random_seed: DEFAULT_RANDOM_SEED.to_owned(),
         })
+    }
+
+    /// `random_seed` as the number the scheduler draws from.
+    pub fn seed(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut h = siphasher::sip::SipHasher24::new_with_keys(0x636c_7573_7465_7221, 0);
+        h.write(self.random_seed.as_bytes());
+        h.finish()
     }
 
     /// How often a node renews its leases, sends its heartbeat and looks

@@ -58,6 +58,7 @@ struct RawCluster {
     lease: Option<RawSpan>,
     max_clock_skew: Option<RawSpan>,
     claim_defer: Option<RawSpan>,
+    random_seed: Option<String>,
 }
 
 /// A size: bytes, or a string with a K, M, G or T suffix (powers of 1024, as
@@ -349,6 +350,15 @@ pub const KEYS: &[ConfigKey] = &[
                   elapse); the others claim it only this much later, so that runs spread \
                   over the nodes.",
     },
+    ConfigKey {
+        section: "cluster",
+        key: "random_seed",
+        value: "a string, the same on every node",
+        default: "\"sundial\"",
+        meaning: "What the RandomizedDelaySec=, FixedRandomDelay= and RandomizedOffsetSec= \
+                  of X-Sundial-Cluster=once timers are drawn from instead of the host, so \
+                  that every node computes the same elapse.",
+    },
 ];
 
 /// The daemon's settings, checked.
@@ -552,7 +562,13 @@ impl Config {
                             .map(|h| h.to_string_lossy().into_owned())
                     },
                 )
-                .map_err(|e| value_error("cluster", e.to_string()))?,
+                .map_err(|e| value_error("cluster", e.to_string()))
+                .map(|mut cluster| {
+                    if let Some(seed) = &c.random_seed {
+                        cluster.random_seed.clone_from(seed);
+                    }
+                    cluster
+                })?,
             );
         }
         config.default_environment = m
@@ -719,12 +735,19 @@ default_environment = { LANG = "C.UTF-8" }
     fn the_cluster_section_is_checked_and_named_in_errors() {
         let c = parse(
             "[cluster]\ndatabase = \"host=/run/pg\"\nnode = \"web-1\"\nlease = \"10s\"\n\
-             max_clock_skew = 1\nclaim_defer = \"50ms\"\n",
+             max_clock_skew = 1\nclaim_defer = \"50ms\"\nrandom_seed = \"prod\"\n",
         )
         .expect("valid")
         .cluster
         .expect("a cluster");
         assert_eq!(c.node, "web-1");
+        assert_eq!(c.random_seed, "prod");
+        let default = parse("[cluster]\ndatabase = \"x\"\nnode = \"a\"\n")
+            .expect("valid")
+            .cluster
+            .expect("a cluster");
+        assert_eq!(default.random_seed, "sundial");
+        assert_ne!(default.seed(), c.seed());
         assert_eq!(c.lease, std::time::Duration::from_secs(10));
         assert_eq!(c.max_clock_skew, std::time::Duration::from_secs(1));
         assert_eq!(c.claim_defer, std::time::Duration::from_millis(50));

@@ -234,7 +234,8 @@ async fn start(
         // The handlers exist now: signals held across the exec come in.
         reexec::release_signals();
     }
-    let scheduler = scheduler(&paths, &units, started);
+    let mut scheduler = scheduler(&paths, &units, started);
+    scheduler.set_cluster_seed(config.cluster.as_ref().map(|c| c.seed()));
     let flush = Duration::from_micros(config.log_flush_interval.as_usec().min(60_000_000));
     let timers = if options.manual_clock {
         None

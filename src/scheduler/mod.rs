@@ -235,6 +235,8 @@ pub struct Scheduler {
     in_container: bool,
     perturbation: Perturbation,
     random: Box<dyn RandomSource>,
+    /// The cluster's seed for `X-Sundial-Cluster=once` timers' delays.
+    cluster_seed: Option<u64>,
     timers: Vec<Option<Timer>>,
     by_name: HashMap<String, u32>,
     /// Unit= read backwards: a unit -> the timers that trigger it, so that a
@@ -257,6 +259,7 @@ impl Scheduler {
             startup: s,
             in_container: config.in_container,
             random,
+            cluster_seed: None,
             timers: Vec::new(),
             by_name: HashMap::new(),
             triggering: HashMap::new(),
@@ -265,6 +268,13 @@ impl Scheduler {
             monotonic: ClockQueue::new(config.tick_usec, s.usec(ClockId::Monotonic)),
             boottime: ClockQueue::new(config.tick_usec, s.usec(ClockId::Boottime)),
         }
+    }
+
+    /// The seed the delays of `X-Sundial-Cluster=once` timers are drawn
+    /// from (every node of a cluster has the same), for the timers computed
+    /// from now on; `None`: not in a cluster.
+    pub fn set_cluster_seed(&mut self, seed: Option<u64>) {
+        self.cluster_seed = seed;
     }
 
     /// Replaces the coalescing offset (tests; otherwise from the boot id).
@@ -686,6 +696,7 @@ impl Scheduler {
             zone: &self.zone,
             host: &self.host,
             random: &mut *self.random,
+            cluster_seed: self.cluster_seed,
             unit,
         };
         match timer.compute_next(&mut ctx, time_change) {

@@ -105,6 +105,20 @@ pub struct HostIdentity {
 }
 
 impl HostIdentity {
+    /// The identity every node of a cluster shares (their seed in place of
+    /// the machine), for the delays of cluster timers.
+    pub fn of_cluster(seed: u64) -> HostIdentity {
+        let mut machine_id = [0u8; 16];
+        machine_id[..8].copy_from_slice(&seed.to_le_bytes());
+        machine_id[8..].copy_from_slice(b"cluster\0");
+        HostIdentity {
+            machine_id,
+            boot_id: [0; 16],
+            system: true,
+            uid: 0,
+        }
+    }
+
     /// The stable hash of this host and `unit` (`FixedRandomDelay=`,
     /// `RandomizedOffsetSec=`). Same inputs as systemd's; the hash key is
     /// sundial's own, so the resulting delay differs from systemd's.

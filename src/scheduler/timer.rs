@@ -10,7 +10,9 @@ use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 use super::clock::{ClockId, ClockSnapshot};
 use super::queue::Armed;
-use super::random::{randomized_delay, randomized_offset, HostIdentity, Occurrence, RandomSource};
+use super::random::{
+    randomized_delay, randomized_offset, HostIdentity, Occurrence, RandomSource, SeededDraws,
+};
 use super::timer_state::{Cause, LastTrigger, Note, Pending, TimerState, Waiting};
 use super::trigger::{next_calendar, CalendarHow};
 
@@ -40,6 +42,10 @@ pub struct Context<'a> {
     pub host: &'a HostIdentity,
     /// Where random delays come from.
     pub random: &'a mut dyn RandomSource,
+    /// The cluster's seed, for `X-Sundial-Cluster=once` timers: their
+    /// delays and offsets are drawn from it alone, so that every node
+    /// computes the same elapse.
+    pub cluster_seed: Option<u64>,
     /// The triggered unit's history.
     pub unit: UnitTimes,
 }
@@ -214,7 +220,13 @@ impl Timer {
         let mut realtime: Option<(Timestamp, Cause)> = None;
         let mut monotonic: Option<(i64, Cause)> = None;
         let mut leave_around = false;
-        let offset = randomized_offset(config.randomized_offset, ctx.host, self.name());
+        // A cluster timer's delays are the cluster's, not the host's.
+        let cluster_seed = ctx
+            .cluster_seed
+            .filter(|_| config.cluster == crate::unit::extensions::ClusterMode::Once);
+        let cluster_host = cluster_seed.map(HostIdentity::of_cluster);
+        let host = cluster_host.as_ref().unwrap_or(ctx.host);
+        let offset = randomized_offset(config.randomized_offset, host, self.name());
         for (index, value) in config.triggers.iter().enumerate() {
             if self.disabled.get(index) {
                 continue;
@@ -304,6 +316,11 @@ impl Timer {
             }
             return Next::Waiting(Waiting::default());
         }
+        let mut cluster_draws = cluster_seed.map(SeededDraws::new);
+        let random: &mut dyn RandomSource = match cluster_draws.as_mut() {
+            Some(draws) => draws,
+            None => &mut *ctx.random,
+        };
         let delay_max = config.randomized_delay;
         let fixed = config.fixed_random_delay;
         let mut pending = |clock: ClockId, scheduled: u64, cause: Cause| {
@@ -312,7 +329,7 @@ impl Timer {
                 clock,
                 scheduled,
             };
-            let random_delay = randomized_delay(delay_max, fixed, ctx.host, occurrence, ctx.random);
+            let random_delay = randomized_delay(delay_max, fixed, host, occurrence, random);
             Pending {
                 clock,
                 at: scheduled.saturating_add(random_delay.as_usec()),
