@@ -553,3 +553,56 @@ fn a_singleton_runs_on_one_node_at_a_time_and_fails_over() {
     );
     kill_group(pid3);
 }
+
+#[test]
+fn a_node_whose_clock_is_off_beyond_the_bound_refuses_cluster_work_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    // Two nodes: one 10 s ahead of the database (bound 2 s), one 1 s ahead.
+    let node = |name: &str, offset_usec: i64| {
+        let node_dir = dir.path().join(name);
+        std::fs::create_dir_all(&node_dir).unwrap();
+        let config = node_dir.join("sundial.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[cluster]\ndatabase = \"{}\"\nnode = \"{name}\"\nlease = \"5s\"\n\
+                 max_clock_skew = \"2s\"\n",
+                pg.connection()
+            ),
+        )
+        .unwrap();
+        let mut d = Daemon::new(&node_dir, &[])
+            .arg("--config")
+            .arg(config.to_str().unwrap())
+            .env(
+                "SUNDIAL_TEST_CLUSTER_CLOCK_OFFSET_USEC",
+                &offset_usec.to_string(),
+            );
+        d.start();
+        d
+    };
+    let off = node("off", 10_000_000);
+    let near = node("near", 1_000_000);
+    assert!(
+        wait_for(Duration::from_secs(30), || connected(&near)),
+        "within the bound: {}",
+        near.stderr()
+    );
+    let state = |d: &Daemon| d.property(None, "ClusterState");
+    assert!(
+        wait_for(Duration::from_secs(30), || state(&off)
+            .contains("max_clock_skew")),
+        "beyond the bound: {:?}\n{}",
+        state(&off),
+        off.stderr()
+    );
+    assert!(!connected(&off), "{}", off.stderr());
+    assert_eq!(state(&near), "connected");
+    // The refusing node says so in the shared table too.
+    assert!(wait_for(Duration::from_secs(10), || pg
+        .query("SELECT count(*) FROM sundial_nodes")
+        == ["2".to_owned()]));
+}

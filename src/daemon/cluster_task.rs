@@ -139,10 +139,21 @@ struct Task<C> {
     retention: Duration,
 }
 
+/// This node's wall clock as the cluster thread reads it.
+/// `SUNDIAL_TEST_CLUSTER_CLOCK_OFFSET_USEC` shifts it (read once): the tests'
+/// node whose clock is off, without setting the machine's clock.
 fn now_usec() -> i64 {
+    static OFFSET: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let offset = *OFFSET.get_or_init(|| {
+        std::env::var("SUNDIAL_TEST_CLUSTER_CLOCK_OFFSET_USEC")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    });
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .saturating_add(offset)
 }
 
 /// How long any one statement may take before the connection counts as
@@ -409,7 +420,10 @@ impl<C: Coordinator> Task<C> {
                     c.heartbeat(&node, lease, skew, Some(&why_again)).await
                 })
                 .await;
-            if self.link == Link::Up {
+            // Said once when the refusal begins, whether the node was
+            // connected or still connecting (the skew in the text changes
+            // at every heartbeat).
+            if !matches!(&self.link, Link::Down(w) if w.contains("max_clock_skew")) {
                 self.tell(ClusterEvent::Down(why.clone()));
             }
             self.link = Link::Down(why);
