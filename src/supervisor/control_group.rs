@@ -291,7 +291,23 @@ impl Drop for ControlGroups {
 pub fn new_subtree_name() -> String {
     let (pid, start) = proc_self().unwrap_or((std::process::id(), 0));
     let n = SUBTREES.fetch_add(1, Ordering::Relaxed);
-    subtree_name(pid, start, n)
+    let name = subtree_name(pid, start, n);
+    // In another PID namespace the pid means nothing to the host's daemons,
+    // which would take the subtree for abandoned: marked, it is never swept.
+    let namespace = fs::read_link("/proc/self/ns/pid").ok();
+    match namespace.as_deref().and_then(pid_namespace_inode) {
+        Some(inode) if !sees_every_pid(namespace.as_deref()) => format!("{name}-ns{inode}"),
+        _ => name,
+    }
+}
+
+/// The inode in a `pid:[N]` namespace link.
+fn pid_namespace_inode(link: &Path) -> Option<u64> {
+    link.to_str()?
+        .strip_prefix("pid:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
 }
 
 /// Whether a service's cgroup has processes: `populated` of `cgroup.events`
@@ -464,9 +480,15 @@ pub(super) fn sweep_stale(own: &Path) {
         return;
     };
     for e in entries.filter_map(Result::ok) {
-        let Some((pid, start)) = e.file_name().to_str().and_then(parse_subtree_name) else {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some((pid, start)) = parse_subtree_name(name) else {
             continue;
         };
+        // A daemon in another PID namespace: its pid cannot be looked up.
+        if name.contains("-ns") {
+            continue;
+        }
         let alive = procs_start_time(Pid::from_raw(pid as i32)) == Some(start);
         if !alive {
             remove_empty_tree(&e.path());
@@ -503,13 +525,20 @@ pub fn subtree_name(pid: u32, start: u64, n: u32) -> String {
     format!("sundial-{pid}-{start}-{n}")
 }
 
-/// The pid and start time in a [`subtree_name`].
+/// The pid and start time in a [`subtree_name`] (with or without the
+/// `-nsN` mark of a daemon in another PID namespace).
 pub fn parse_subtree_name(name: &str) -> Option<(u32, u64)> {
     let mut parts = name.strip_prefix("sundial-")?.split('-');
     let pid = parts.next()?.parse().ok()?;
     let start = parts.next()?.parse().ok()?;
     parts.next()?.parse::<u32>().ok()?;
-    parts.next().is_none().then_some((pid, start))
+    match parts.next() {
+        None => Some((pid, start)),
+        Some(ns) => {
+            ns.strip_prefix("ns")?.parse::<u64>().ok()?;
+            parts.next().is_none().then_some((pid, start))
+        }
+    }
 }
 
 /// A unit name as a cgroup directory name, as systemd's cg_escape(): a name
@@ -706,6 +735,15 @@ mod tests {
         assert!(sees_every_pid(Some(Path::new("pid:[4026531836]"))));
         assert!(!sees_every_pid(Some(Path::new("pid:[4026532611]"))));
         assert!(sees_every_pid(None));
+        assert_eq!(
+            pid_namespace_inode(Path::new("pid:[4026532611]")),
+            Some(4_026_532_611)
+        );
+        assert_eq!(
+            parse_subtree_name("sundial-1-4801787-0-ns4026532611"),
+            Some((1, 4_801_787))
+        );
+        assert_eq!(parse_subtree_name("sundial-1-4801787-0-x"), None);
     }
 
     #[test]
