@@ -78,21 +78,44 @@ fn runs(out: &Path) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn stored_descriptors_come_back_after_an_automatic_restart_and_go_at_the_end() {
-    let Some(_) = python() else {
+/// The service's files and its started daemon.
+struct Setup {
+    dir: tempfile::TempDir,
+    out: std::path::PathBuf,
+    mode: std::path::PathBuf,
+    d: Daemon,
+}
+
+/// keep.service in its first `mode`, with `extra` [Service] lines, and a
+/// daemon started over it; `None` (said) without python3.
+fn setup(first_mode: &str, extra: &str) -> Option<Setup> {
+    if python().is_none() {
         eprintln!("skipped: python3 is not installed");
-        return;
-    };
+        return None;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("svc.py");
     std::fs::write(&script, SERVICE).expect("writes");
     let out = dir.path().join("out");
     let mode = dir.path().join("mode");
-    std::fs::write(&mode, "store-and-fail").expect("writes");
-    let text = unit(&script, &out, &mode, "Restart=on-failure\nRestartSec=1s\n");
+    std::fs::write(&mode, first_mode).expect("writes");
+    let text = unit(&script, &out, &mode, extra);
     let mut d = Daemon::new(dir.path(), &[("keep.service", &text)]);
     d.start();
+    Some(Setup { dir, out, mode, d })
+}
+
+#[test]
+fn stored_descriptors_come_back_after_an_automatic_restart_and_go_at_the_end() {
+    let Some(Setup {
+        dir: _dir,
+        out,
+        mode,
+        d,
+    }) = setup("store-and-fail", "Restart=on-failure\nRestartSec=1s\n")
+    else {
+        return;
+    };
     d.start_unit("keep.service");
     assert!(wait_for(Duration::from_secs(10), || d
         .property(Some("keep.service"), "SubState")
@@ -130,19 +153,15 @@ fn stored_descriptors_come_back_after_an_automatic_restart_and_go_at_the_end() {
 
 #[test]
 fn a_restart_job_keeps_the_store_and_fdstoreremove_empties_it() {
-    let Some(_) = python() else {
-        eprintln!("skipped: python3 is not installed");
+    let Some(Setup {
+        dir: _dir,
+        out,
+        mode,
+        d,
+    }) = setup("store-and-wait", "")
+    else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("svc.py");
-    std::fs::write(&script, SERVICE).expect("writes");
-    let out = dir.path().join("out");
-    let mode = dir.path().join("mode");
-    std::fs::write(&mode, "store-and-wait").expect("writes");
-    let text = unit(&script, &out, &mode, "");
-    let mut d = Daemon::new(dir.path(), &[("keep.service", &text)]);
-    d.start();
     if let Response::Error { message, .. } = d.call(Request::Start(UnitsRequest {
         units: vec!["keep.service".into()],
     })) {

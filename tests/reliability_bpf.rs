@@ -44,16 +44,6 @@ fn datagrams(socket: &std::net::UdpSocket) -> usize {
     std::iter::from_fn(|| socket.recv(&mut buf).ok()).count()
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn runs_with_bpf_programs_leave_no_descriptors_behind() {
     if !nix::unistd::geteuid().is_root() {
@@ -89,7 +79,7 @@ fn runs_with_bpf_programs_leave_no_descriptors_behind() {
     d.start();
     d.start_unit("guarded.service");
     d.start_unit("plain.service");
-    let ((fds_before, _), rss) = (fds(d.pid()), rss_kib(d.pid()));
+    let ((fds_before, _), rss) = (fds(d.pid()), daemon_support::rss_kib(d.pid()));
     let mut times = Vec::new();
     for unit in ["plain.service", "guarded.service"] {
         let started = Instant::now();
@@ -105,7 +95,7 @@ fn runs_with_bpf_programs_leave_no_descriptors_behind() {
         .filter(|r| format!("{:?}", r.result) != "Some(Success)")
         .map(|r| format!("{:?} {:?}", r.result, r.status))
         .collect();
-    let ((fds_after, bpf_after), rss_after) = (fds(d.pid()), rss_kib(d.pid()));
+    let ((fds_after, bpf_after), rss_after) = (fds(d.pid()), daemon_support::rss_kib(d.pid()));
     let cgroup_left = d.property(Some("guarded.service"), "ControlGroup");
     eprintln!(
         "reliability: {runs} runs each: plain {:?}/start, with 7 BPF programs {:?}/start; \

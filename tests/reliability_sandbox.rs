@@ -29,16 +29,6 @@ fn open_fds(pid: u32) -> usize {
         .count()
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn sandboxed_runs_leave_no_mounts_directories_or_descriptors_behind() {
     if !nix::unistd::geteuid().is_root() {
@@ -62,7 +52,11 @@ fn sandboxed_runs_leave_no_mounts_directories_or_descriptors_behind() {
     // One of each first: the daemon's own start-up allocations are done.
     d.start_unit("boxed.service");
     d.start_unit("plain.service");
-    let (mounts, fds, rss) = (mount_count(), open_fds(d.pid()), rss_kib(d.pid()));
+    let (mounts, fds, rss) = (
+        mount_count(),
+        open_fds(d.pid()),
+        daemon_support::rss_kib(d.pid()),
+    );
     let mut times = Vec::new();
     for unit in ["plain.service", "boxed.service"] {
         let started = Instant::now();
@@ -79,7 +73,11 @@ fn sandboxed_runs_leave_no_mounts_directories_or_descriptors_behind() {
         .collect();
     let private = dir.path().join("state/private-tmp");
     let left = std::fs::read_dir(&private).map(|r| r.count()).unwrap_or(0);
-    let (mounts_after, fds_after, rss_after) = (mount_count(), open_fds(d.pid()), rss_kib(d.pid()));
+    let (mounts_after, fds_after, rss_after) = (
+        mount_count(),
+        open_fds(d.pid()),
+        daemon_support::rss_kib(d.pid()),
+    );
     eprintln!(
         "reliability: {runs} runs each: plain {:?}/start, sandboxed {:?}/start; host mounts {mounts} -> {mounts_after}; \
          daemon fds {fds} -> {fds_after}; daemon RSS {rss} -> {rss_after} KiB; private /tmp dirs left {left}",

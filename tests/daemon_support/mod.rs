@@ -419,3 +419,15 @@ fn purge_cgroup(dir: &Path) {
     }
     let _ = fs::remove_dir(dir);
 }
+
+/// A process's resident memory in KiB (`VmRSS` of /proc/PID/status; 0 if
+/// it cannot be read).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
