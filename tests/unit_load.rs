@@ -232,3 +232,83 @@ fn unit_path_env_and_cat() {
     assert!(!status("masked.service"));
     assert!(!status("nope.service"));
 }
+
+/// What a load found, in a form two loads can be compared by.
+fn summary(loaded: &sundial::unit::LoadedUnits) -> String {
+    format!(
+        "units {:#?}\naliases {:?}\nmasked {:?}\nfailed {:?}\nerrors {:?}\nnot found {:?}\nproblems {:?}\ndiagnostics {:#?}",
+        loaded.units,
+        loaded.aliases,
+        loaded.masked,
+        loaded.failed,
+        loaded.load_errors,
+        loaded.not_found,
+        loaded.problems,
+        loaded.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+    )
+}
+
+/// Enough units that the loader reads them on several threads ahead of its
+/// queue, and a scan that does not `stat` plain files: both load exactly
+/// what one unit at a time after a full scan loads, in the same order, and
+/// an empty file still masks its unit, found directly or through an alias.
+#[test]
+fn parallel_and_deferred_loads_agree_with_a_sequential_one() {
+    use sundial::unit::{load_all_indexed, load_units, Lookup, UnitIndex, UnitName};
+    let d = setup();
+    for i in 0..400 {
+        let text = match i % 7 {
+            0 => "[Service]\nExecStart=relative\n".to_owned(),
+            1 => String::new(),
+            2 => "[Service\n".to_owned(),
+            _ => format!(
+                "[Unit]\nWants=w{i}.service\n[Service]\nExecStart=/bin/true {i}\nNice={}\n",
+                i % 20
+            ),
+        };
+        write(&d.low.join(format!("n{i:03}.service")), &text);
+        write(
+            &d.low.join(format!("n{i:03}.timer")),
+            "[Timer]\nOnCalendar=hourly\n",
+        );
+    }
+    write(&d.low.join("n005.service.d/x.conf"), "[Service]\nNice=3\n");
+    symlink("empty.service", d.high.join("toempty.service")).unwrap();
+    let zones = BundledZones::new();
+    let cx = LoadContext {
+        search_path: SearchPath::build(&[d.high.clone(), d.low.clone()], None, Vec::new()),
+        specifiers: SpecifierContext::system(),
+        local_zone: Zone::utc(),
+        zones: &zones,
+    };
+    let index = UnitIndex::scan(&cx.search_path);
+    let names: Vec<UnitName> = index
+        .names()
+        .filter_map(|n| UnitName::parse(n).ok())
+        .filter(|n| !n.is_template())
+        .chain(
+            index
+                .broken_names()
+                .iter()
+                .filter_map(|n| UnitName::parse(n).ok()),
+        )
+        .collect();
+    let sequential = summary(&load_units(&cx, &index, &names));
+    let parallel = summary(&load_all_indexed(&cx, &index));
+    assert_eq!(parallel, sequential);
+    let mut deferred_index = UnitIndex::scan_deferred(&cx.search_path);
+    let deferred = load_all_indexed(&cx, &deferred_index);
+    assert_eq!(summary(&deferred), sequential);
+    assert!(deferred.masked.contains_key("n001.service"));
+    assert!(deferred.masked.contains_key("toempty.service"));
+    // Before it is settled, the deferred index does not know the empty
+    // file is a mask; after, lookups say so as a full scan's do.
+    let empty = UnitName::parse("n008.service").unwrap();
+    assert!(matches!(
+        deferred_index.lookup(&empty),
+        Lookup::Found { .. }
+    ));
+    deferred_index.settle(&deferred);
+    assert!(matches!(deferred_index.lookup(&empty), Lookup::Masked(_)));
+    assert_eq!(deferred_index.lookup(&empty), index.lookup(&empty));
+}

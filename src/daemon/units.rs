@@ -103,9 +103,11 @@ pub struct UnitSet {
 impl UnitSet {
     /// Loads every unit of the search path.
     pub fn load(cx: LoadContext<'static>) -> UnitSet {
-        let index = UnitIndex::scan(&cx.search_path);
+        let mut index = UnitIndex::scan_deferred(&cx.search_path);
+        let loaded = load_all_indexed(&cx, &index);
+        index.settle(&loaded);
         let mut set = UnitSet {
-            loaded: Arc::new(load_all_indexed(&cx, &index)),
+            loaded: Arc::new(loaded),
             index: Arc::new(index),
             cx,
         };

@@ -58,11 +58,18 @@ fn collect_names(name: &str, out: &mut Vec<String>) {
 #[derive(Debug, Clone, Default)]
 pub struct DirIndex {
     existing: HashSet<PathBuf>,
+    /// The directories' own names (`foo.service.d`), whichever search
+    /// directory holds them: most units have none, and a lookup of a name is
+    /// far cheaper than building and hashing each candidate path.
+    names: HashSet<String>,
 }
 
 impl DirIndex {
     /// Records that `dir` exists.
     pub fn insert(&mut self, dir: PathBuf) {
+        if let Some(name) = dir.file_name() {
+            self.names.insert(name.to_string_lossy().into_owned());
+        }
         self.existing.insert(dir);
     }
 
@@ -80,30 +87,46 @@ impl DirIndex {
         aliases: &[String],
         suffix: &str,
     ) -> Vec<PathBuf> {
+        let own = dropin_names(name.as_str());
+        let aliased: Vec<Vec<String>> = aliases.iter().map(|a| dropin_names(a)).collect();
+        let type_wide = (name.unit_type() != UnitType::Other).then(|| name.suffix());
+        let mut candidate = String::new();
+        let mut exists = |n: &str| {
+            candidate.clear();
+            candidate.push_str(n);
+            candidate.push_str(suffix);
+            self.names.contains(candidate.as_str())
+        };
+        let any = own
+            .iter()
+            .chain(aliased.iter().flatten())
+            .any(|n| exists(n))
+            || type_wide.is_some_and(&mut exists);
+        if !any {
+            return Vec::new();
+        }
         let mut dirs = Vec::new();
         let mut push = |d: PathBuf| {
             if self.contains(&d) && !dirs.contains(&d) {
                 dirs.push(d);
             }
         };
-        let own = dropin_names(name.as_str());
         for dir in &search.dirs {
             for n in &own {
                 push(dir.join(format!("{n}{suffix}")));
             }
         }
-        for alias in aliases {
-            let names = dropin_names(alias);
+        for names in &aliased {
             for dir in &search.dirs {
-                for n in &names {
+                for n in names {
                     push(dir.join(format!("{n}{suffix}")));
                 }
             }
         }
         // systemd: the type-wide directory comes last, the most generic.
-        if name.unit_type() != UnitType::Other {
+        if let Some(type_name) = type_wide {
             for dir in &search.dirs {
-                push(dir.join(format!("{}{suffix}", name.suffix())));
+                push(dir.join(format!("{type_name}{suffix}")));
             }
         }
         dirs

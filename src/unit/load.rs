@@ -3,7 +3,7 @@
 //! and build the typed units. A broken unit is reported and skipped; the
 //! others still load.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fs;
 use std::io::Read;
 use std::ops::Range;
@@ -15,7 +15,7 @@ use sundial_calendar::{Zone, ZoneSource};
 use super::assemble::{assemble, LexedFile, ParseEnv, TargetUnit, Unit};
 use super::diag::{Diagnostic, Problem};
 use super::dropins::{conf_files, dependency_links, DirIndex};
-use super::lexer::lex;
+use super::lexer::{lex, LexFatal};
 use super::loose::LooseCheck;
 use super::name::{UnitName, UnitType};
 use super::search_path::SearchPath;
@@ -121,13 +121,31 @@ pub struct UnitIndex {
     // Unit names whose first entry in the search path is a link to nothing,
     // with the entry's path.
     broken: BTreeMap<String, (PathBuf, BrokenLink)>,
+    // Scanned by [`UnitIndex::scan_deferred`]: plain files were not
+    // `stat`ed, so an empty one (a mask) shows as a file until it is read.
+    deferred: bool,
 }
 
 impl UnitIndex {
     /// Reads every directory of `search`. Missing directories are skipped.
     pub fn scan(search: &SearchPath) -> UnitIndex {
+        UnitIndex::scan_with(search, false)
+    }
+
+    /// [`UnitIndex::scan`] without a `stat` of each plain unit file (a
+    /// template's aside): the directory entry's type says it is a file, and
+    /// whether it is empty (a mask) is learnt when the loader reads it,
+    /// from the `fstat` it makes anyway. At 100,000 unit files that `stat`
+    /// was a tenth of a start-up. [`UnitIndex::settle`] then records the
+    /// masks the loader found, so that later lookups see them.
+    pub fn scan_deferred(search: &SearchPath) -> UnitIndex {
+        UnitIndex::scan_with(search, true)
+    }
+
+    fn scan_with(search: &SearchPath, deferred: bool) -> UnitIndex {
         let mut index = UnitIndex {
             search: search.clone(),
+            deferred,
             ..UnitIndex::default()
         };
         for (position, dir) in search.dirs.iter().enumerate() {
@@ -160,10 +178,19 @@ impl UnitIndex {
                     index.dirs.insert(path);
                     continue;
                 }
-                if UnitName::parse(&file_name).is_err()
-                    || index.entries.contains_key(file_name.as_str())
+                let Ok(unit_name) = UnitName::parse(&file_name) else {
+                    continue;
+                };
+                if index.entries.contains_key(file_name.as_str())
                     || index.broken.contains_key(&file_name)
                 {
+                    continue;
+                }
+                if deferred && file_type.is_file() && !unit_name.is_template() {
+                    let found = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
+                    index
+                        .entries
+                        .insert(file_name.into(), (found, Entry::File(position)));
                     continue;
                 }
                 // A plain file's metadata from its directory entry: a stat
@@ -219,6 +246,17 @@ impl UnitIndex {
             },
         };
         match entry {
+            // Reached through an alias, a file of a deferred scan is looked
+            // at here: the loader tells a mask from its read only for a file
+            // found under its own name.
+            Entry::File(dir)
+                if self.deferred
+                    && depth > 0
+                    && fs::metadata(self.search.dirs[*dir].join(key))
+                        .is_ok_and(|m| m.len() == 0) =>
+            {
+                Lookup::Masked(self.search.dirs[*dir].join(key))
+            }
             Entry::File(dir) => Lookup::Found {
                 name: name.clone(),
                 fragment: self.search.dirs[*dir].join(key),
@@ -246,6 +284,21 @@ impl UnitIndex {
                         aliases,
                     },
                     other => other,
+                }
+            }
+        }
+    }
+
+    /// Records as masks the files of a deferred scan that `loaded` found
+    /// empty.
+    pub fn settle(&mut self, loaded: &LoadedUnits) {
+        if !self.deferred {
+            return;
+        }
+        for name in loaded.masked.keys() {
+            if let Some((_, entry @ Entry::File(_))) = self.entries.get_mut(name.as_str()) {
+                if let Entry::File(dir) = *entry {
+                    *entry = Entry::Masked(dir);
                 }
             }
         }
@@ -522,6 +575,7 @@ pub fn load_all_indexed(cx: &LoadContext<'_>, index: &UnitIndex) -> LoadedUnits 
         .filter(|n| !n.is_template())
         .collect();
     let mut loader = Loader::new(cx, index);
+    loader.prefetch(&names);
     for n in names {
         loader.enqueue(n);
     }
@@ -549,11 +603,121 @@ struct Loader<'c, 'a> {
     cx: &'c LoadContext<'a>,
     index: &'c UnitIndex,
     queue: VecDeque<UnitName>,
-    seen: BTreeSet<String>,
+    seen: HashSet<String>,
     out: LoadedUnits,
     /// As root, units whose files others could change are refused
     /// ([`super::loose`]); judged from each file's `fstat` as it is read.
     loose: Option<LooseCheck>,
+    /// Units read and parsed ahead of the queue ([`Loader::prefetch`]).
+    prefetched: HashMap<String, ParsedUnit>,
+    /// The units still to be parsed ahead, in the queue's order.
+    ahead: std::vec::IntoIter<(UnitName, PathBuf)>,
+}
+
+/// Below this many units a start-up does not spread the reading over
+/// threads.
+const PARALLEL_LOAD_MIN: usize = 256;
+/// At most this many threads read and parse unit files.
+const MAX_LOAD_THREADS: usize = 8;
+/// How many units are parsed ahead of the queue at a time.
+const PREFETCH_WINDOW: usize = 2048;
+
+/// The threads that read and parse unit files: one per core, within
+/// [`MAX_LOAD_THREADS`].
+fn load_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .min(MAX_LOAD_THREADS)
+}
+
+/// A unit's files read and parsed, not yet added to the loaded set.
+#[derive(Default)]
+struct ParsedUnit {
+    unit: Option<Unit>,
+    /// Every problem met, in order (reading first, then parsing).
+    diagnostics: Vec<Diagnostic>,
+    /// A file could not be read: the unit does not load.
+    io_failed: bool,
+    /// Why the fragment could not be parsed at all, if so.
+    fragment_fatal: Option<LexFatal>,
+    /// Each file read with its `fstat`, for root's check of loose files.
+    metas: Vec<(PathBuf, fs::Metadata)>,
+    /// The fragment was read and is empty: a mask.
+    fragment_empty: bool,
+}
+
+/// Reads `fragment` and `dropins` (open; `fstat` for the size to read and,
+/// when `keep_meta`, the owner and mode for the check of loose files; read)
+/// and builds the unit `name` from them.
+fn parse_files(
+    cx: &LoadContext<'_>,
+    name: &UnitName,
+    fragment: &Path,
+    dropins: Vec<PathBuf>,
+    keep_meta: bool,
+) -> ParsedUnit {
+    let mut out = ParsedUnit::default();
+    let mut files = Vec::with_capacity(1 + dropins.len());
+    for path in std::iter::once(fragment.to_path_buf()).chain(dropins) {
+        match read_file(&path) {
+            Ok((bytes, meta)) => {
+                if path == fragment && bytes.is_empty() {
+                    out.fragment_empty = true;
+                }
+                if keep_meta {
+                    out.metas.push((path.clone(), meta));
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                files.push(LexedFile {
+                    lexed: lex(&path, &text),
+                    path,
+                });
+            }
+            Err(e) => {
+                out.io_failed = true;
+                out.diagnostics
+                    .push(Diagnostic::error(&path, 0, Problem::Io(e.to_string())));
+            }
+        }
+    }
+    let env = ParseEnv {
+        specifiers: &cx.specifiers,
+        local_zone: &cx.local_zone,
+        zones: cx.zones,
+    };
+    out.unit = assemble(name, Some(fragment), &files, &env, &mut out.diagnostics);
+    if out.unit.is_none() || out.io_failed {
+        out.fragment_fatal = files
+            .first()
+            .filter(|f| f.path == fragment)
+            .and_then(|f| f.lexed.fatal);
+    }
+    out
+}
+
+/// A file's bytes and its `fstat`, which sizes the buffer: a file that did
+/// not change since is read by one `read` and a second that finds its end
+/// (`read_to_end` would `stat` it and seek again).
+fn read_file(path: &Path) -> std::io::Result<(Vec<u8>, fs::Metadata)> {
+    let mut file = fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let size = usize::try_from(meta.len()).unwrap_or(0);
+    let mut bytes = vec![0; size.saturating_add(1)];
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            bytes.resize(filled.saturating_mul(2).max(4096), 0);
+        }
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
+    Ok((bytes, meta))
 }
 
 impl<'c, 'a> Loader<'c, 'a> {
@@ -562,8 +726,10 @@ impl<'c, 'a> Loader<'c, 'a> {
             cx,
             index,
             queue: VecDeque::new(),
-            seen: BTreeSet::new(),
+            seen: HashSet::new(),
             out: LoadedUnits::default(),
+            prefetched: HashMap::new(),
+            ahead: Vec::new().into_iter(),
             loose: {
                 let euid = nix::unistd::geteuid();
                 euid.is_root().then(|| LooseCheck::new(euid.as_raw()))
@@ -660,43 +826,29 @@ impl<'c, 'a> Loader<'c, 'a> {
             }
             return;
         };
-        let mut files = Vec::new();
-        let mut paths = vec![fragment.clone()];
-        paths.extend(self.index.dropins(&name, &aliases));
-        let first_diag = self.out.diagnostics.len();
-        for path in paths {
-            match self.read(name.as_str(), &path) {
-                Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    files.push(LexedFile {
-                        lexed: lex(&path, &text),
-                        path,
-                    });
-                }
-                Err(e) => self.out.diagnostics.push(Diagnostic::error(
-                    &path,
-                    0,
-                    Problem::Io(e.to_string()),
-                )),
+        self.fill_window();
+        let parsed = match self.prefetched.remove(name.as_str()) {
+            Some(parsed) if aliases.is_empty() => parsed,
+            _ => {
+                let dropins = self.index.dropins(&name, &aliases);
+                parse_files(self.cx, &name, &fragment, dropins, self.loose.is_some())
+            }
+        };
+        if parsed.fragment_empty && self.index.deferred && aliases.is_empty() && name == *requested
+        {
+            // An empty file under the unit's own name masks it; a deferred
+            // scan did not look (see `UnitIndex::scan_deferred`).
+            self.out.masked.insert(name.as_str().to_owned(), fragment);
+            return;
+        }
+        if let Some(loose) = &mut self.loose {
+            for (path, meta) in &parsed.metas {
+                loose.file(name.as_str(), path, meta);
             }
         }
-        let env = ParseEnv {
-            specifiers: &self.cx.specifiers,
-            local_zone: &self.cx.local_zone,
-            zones: self.cx.zones,
-        };
-        let io_failed = self.out.diagnostics[first_diag..]
-            .iter()
-            .any(Diagnostic::is_error);
-        let unit = assemble(
-            &name,
-            Some(&fragment),
-            &files,
-            &env,
-            &mut self.out.diagnostics,
-        );
-        match unit {
-            Some(mut unit) if !io_failed => {
+        self.out.diagnostics.extend(parsed.diagnostics);
+        match parsed.unit {
+            Some(mut unit) if !parsed.io_failed => {
                 unit.source_mut().aliases = aliases.into();
                 if name != *requested && !unit.source().aliases.contains(&requested.to_string()) {
                     unit.source_mut()
@@ -707,8 +859,7 @@ impl<'c, 'a> Loader<'c, 'a> {
                 self.finish(unit);
             }
             _ => {
-                let read_fragment = files.first().filter(|f| f.path == fragment);
-                if let Some(fatal) = read_fragment.and_then(|f| f.lexed.fatal) {
+                if let Some(fatal) = parsed.fragment_fatal {
                     self.out
                         .load_errors
                         .insert(name.as_str().to_owned(), fatal.errno_text());
@@ -718,18 +869,63 @@ impl<'c, 'a> Loader<'c, 'a> {
         }
     }
 
-    /// Reads a file of `unit`: open, `fstat` (the size to read, and as root
-    /// the owner and mode for the check of loose files), read.
-    fn read(&mut self, unit: &str, path: &Path) -> std::io::Result<Vec<u8>> {
-        let mut file = fs::File::open(path)?;
-        let meta = file.metadata()?;
-        if let Some(loose) = &mut self.loose {
-            loose.file(unit, path, &meta);
+    /// Lists the units the index names under their own file (most of
+    /// them) to be read and parsed on all cores, a window at a time ahead of
+    /// the queue ([`Loader::fill_window`]): the files' reading and parsing
+    /// is most of a start-up's work, and each unit's is independent of the
+    /// others'. What the queue then does with them, in its order, is
+    /// unchanged.
+    fn prefetch(&mut self, names: &[UnitName]) {
+        let threads = load_threads();
+        if threads < 2 || names.len() < PARALLEL_LOAD_MIN {
+            return;
         }
-        let size = usize::try_from(meta.len()).unwrap_or(0);
-        let mut bytes = Vec::with_capacity(size.saturating_add(1));
-        file.read_to_end(&mut bytes)?;
-        Ok(bytes)
+        self.ahead = names
+            .iter()
+            .filter_map(|n| match self.index.lookup(n) {
+                Lookup::Found {
+                    name,
+                    fragment,
+                    aliases,
+                } if name == *n && aliases.is_empty() => Some((name, fragment)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
+    }
+
+    /// Reads and parses the next window of [`Loader::prefetch`]'s units when
+    /// the last one is mostly used. A window at a time keeps what waits to
+    /// be added small (at 100,000 units, all of them parsed ahead held about
+    /// 150 MB more at the peak, which the allocator kept).
+    fn fill_window(&mut self) {
+        if self.prefetched.len() > PREFETCH_WINDOW / 4 || self.ahead.len() == 0 {
+            return;
+        }
+        let window: Vec<(UnitName, PathBuf)> = self.ahead.by_ref().take(PREFETCH_WINDOW).collect();
+        let (cx, index, loose) = (self.cx, self.index, self.loose.is_some());
+        let chunk = window.len().div_ceil(load_threads()).max(1);
+        let parsed: Vec<Vec<(String, ParsedUnit)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = window
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(name, fragment)| {
+                                let dropins = index.dropins(name, &[]);
+                                let parsed = parse_files(cx, name, fragment, dropins, loose);
+                                (name.as_str().to_owned(), parsed)
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+        self.prefetched.extend(parsed.into_iter().flatten());
     }
 
     fn add_links(&mut self, unit: &mut Unit, wants: &[PathBuf], requires: &[PathBuf]) {
