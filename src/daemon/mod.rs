@@ -221,10 +221,13 @@ async fn start(
     let scrapes = metrics_listener(&config).await?;
     let dashboard = dashboard_listener(&config, &paths).await?;
 
+    let mut phases = StartPhases::new();
     let (cx, transient) = load_context(&options, &paths, &crontabs, &store);
     let (localtime, zone_watch) = local_time_watch(&paths, cx.local_zone_from_tz);
     let killed_daemon_start = record_daemon(&mut store, &paths, &cx.load, started, &handover);
+    phases.mark("context");
     let units = UnitSet::load(cx.load);
+    phases.mark("units");
     for d in units.diagnostics() {
         report(d.to_string());
     }
@@ -234,7 +237,9 @@ async fn start(
         // The handlers exist now: signals held across the exec come in.
         reexec::release_signals();
     }
+    phases.mark("supervisor");
     let mut scheduler = scheduler(&paths, &units, started);
+    phases.mark("scheduler");
     scheduler.set_cluster_seed(config.cluster.as_ref().map(|c| c.seed()));
     let flush = Duration::from_micros(config.log_flush_interval.as_usec().min(60_000_000));
     let timers = if options.manual_clock {
@@ -293,9 +298,15 @@ async fn start(
     };
 
     let reexecuted = handover.is_some();
+    phases.mark("threads");
     take_over(&mut state, handover, killed_daemon_start);
+    phases.mark("take-over");
     heap::release_free_pages();
+    phases.mark("trim");
     report_started(&state, reexecuted);
+    if state.debug {
+        report(format!("start-up phases: {phases}"));
+    }
 
     let sources = event_loop::Sources {
         requests: socket.requests,
@@ -786,6 +797,37 @@ fn take_over(
             adopt::recover(state, killed_daemon_start);
             start_default_targets(state);
         }
+    }
+}
+
+/// How long each phase of a start took, for `SUNDIAL_DEBUG=1`.
+struct StartPhases {
+    last: std::time::Instant,
+    done: Vec<(&'static str, Duration)>,
+}
+
+impl StartPhases {
+    fn new() -> StartPhases {
+        StartPhases {
+            last: std::time::Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for StartPhases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (phase, took)) in self.done.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{phase} {:.1} ms", took.as_secs_f64() * 1e3)?;
+        }
+        Ok(())
     }
 }
 
