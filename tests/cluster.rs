@@ -159,6 +159,26 @@ fn each_elapse_runs_exactly_once_across_three_nodes_and_runs_spread() {
         }
         assert_eq!(history.len(), per_node[&format!("node-{i}")]);
         local += history.len();
+        // `history` names the node in a NODE column, `-o json` in a field.
+        let table = cli(d, &["history", "tick.service", "-n", "3"]);
+        let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+        assert_eq!(header[2..4], ["UNIT", "NODE"], "{table}");
+        let rows: Vec<Vec<&str>> = table
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(rows.len(), 3, "{table}");
+        for row in rows {
+            let unit = row.iter().position(|w| *w == "tick.service").unwrap();
+            assert_eq!(row[unit + 1], format!("node-{i}"), "{table}");
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&cli(d, &["history", "tick.service", "-o", "json"])).unwrap();
+        let json = json.as_array().unwrap();
+        assert_eq!(json.len(), history.len());
+        assert!(json.iter().all(|r| r["node"] == format!("node-{i}")), "{json:?}");
     }
     assert_eq!(local, runs.len());
 }
