@@ -626,3 +626,72 @@ fn a_node_whose_clock_is_off_beyond_the_bound_refuses_cluster_work_and_says_why(
         .query("SELECT count(*) FROM sundial_nodes")
         == ["2".to_owned()]));
 }
+
+/// A singleton service that holds a lock on a shared file while it runs
+/// and writes `NODE PID` (or `DOUBLE NODE` if the lock is taken) to
+/// `@SHARED@/<log>`.
+fn locking_singleton(log: &str) -> String {
+    format!(
+        "[Service]\nX-Sundial-Cluster=singleton\nExecStart=/bin/sh -c 'flock -n \
+         @SHARED@/{log}.lock /bin/sh -c \"echo $SUNDIAL_CLUSTER_NODE $$$$ >> @SHARED@/{log}; \
+         exec sleep 1000\" || echo DOUBLE $SUNDIAL_CLUSTER_NODE >> @SHARED@/{log}'\n\
+         [Install]\nWantedBy=default.target\n"
+    )
+}
+
+/// The nodes on which `unit` is active.
+fn active_on(f: &Fleet, unit: &str) -> Vec<usize> {
+    (0..f.nodes.len())
+        .filter(|i| f.nodes[*i].property(Some(unit), "ActiveState") == "active")
+        .collect()
+}
+
+#[test]
+fn a_singleton_added_by_daemon_reload_asks_for_its_lease_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    // The fleet starts without the singleton.
+    let f = fleet(dir.path(), &pg, 3, &[], &[], "5s", START);
+    wait_connected(&f, &pg);
+    let text = locking_singleton("added").replace("@SHARED@", f.shared.to_str().unwrap());
+    for d in &f.nodes {
+        daemon_support::write_unit(&d.units, "added.service", &text);
+        daemon_support::enable(&d.units, "default.target", "added.service");
+    }
+    let log = f.shared.join("added");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(lines(&log).is_empty(), "started before the reload");
+    for d in &f.nodes {
+        assert!(matches!(
+            d.call(sundial::ipc::Request::DaemonReload),
+            sundial::ipc::Response::Done { .. }
+        ));
+    }
+    assert!(
+        wait_for(Duration::from_secs(10), || !lines(&log).is_empty()),
+        "no node started it after the reload: {}",
+        f.nodes[0].stderr()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let all = lines(&log);
+    assert_eq!(all.len(), 1, "{all:?}");
+    let node: usize = all[0]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches("node-")
+        .parse()
+        .unwrap();
+    assert_eq!(active_on(&f, "added.service"), [node]);
+    for d in &f.nodes {
+        assert!(
+            d.stderr().contains("added.service: a cluster singleton"),
+            "{}",
+            d.stderr()
+        );
+    }
+    let pid: i32 = all[0].split_whitespace().nth(1).unwrap().parse().unwrap();
+    kill_group(pid);
+}

@@ -13,7 +13,7 @@
 //! kept, and claimed once when the cluster is back: the claim key being the
 //! scheduled elapse, an elapse another node ran meanwhile is not run again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tokio::sync::mpsc;
 
@@ -61,6 +61,9 @@ pub struct ClusterSide {
     held: HashMap<String, Held>,
     /// Singleton services running here under their lease.
     singletons: BTreeMap<String, bool>,
+    /// Singleton services this node asks the lease of (the default
+    /// targets want them), as told to the task.
+    wanted: BTreeSet<String>,
     /// The newest elapse of each Persistent= cluster timer missed while
     /// the cluster was down.
     missed: BTreeMap<String, Start>,
@@ -93,6 +96,7 @@ impl Default for ClusterSide {
             pending: HashMap::new(),
             held: HashMap::new(),
             singletons: BTreeMap::new(),
+            wanted: BTreeSet::new(),
             missed: BTreeMap::new(),
             last: HashMap::new(),
             counts: ClaimCounts::default(),
@@ -505,7 +509,8 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
             },
         });
         // Still wanted: it runs wherever the lease goes next (here too).
-        if !state.shutting_down {
+        // One started by hand, or stopped by hand, is not asked for again.
+        if !state.shutting_down && state.cluster.wanted.contains(unit) {
             state.cluster.send(Command::Want(unit.to_owned()));
         }
     }
@@ -533,7 +538,49 @@ pub fn want_singleton(state: &mut State, unit: &str) {
     report(format!(
         "{unit}: a cluster singleton: it starts here when this node holds its lease"
     ));
+    state.cluster.wanted.insert(unit.to_owned());
     state.cluster.send(Command::Want(unit.to_owned()));
+}
+
+/// After a `daemon-reload`: singletons the default targets want now and
+/// did not before (new units, units that became singletons or were
+/// enabled) ask for their lease at once, rather than at the next start;
+/// those no longer wanted (or no longer singletons) stop asking. A run
+/// holding a lease here goes on either way.
+pub fn reloaded(state: &mut State) {
+    if state.cluster.config.is_none() {
+        return;
+    }
+    let now: BTreeSet<String> = state
+        .units
+        .wanted_at_start()
+        .into_iter()
+        .filter(|name| is_singleton(state, name))
+        .collect();
+    let (added, gone) = wanted_changes(&state.cluster.wanted, &now);
+    for unit in gone {
+        report(format!(
+            "{unit}: no longer a cluster singleton the default targets want: \
+             this node stops asking for its lease"
+        ));
+        state.cluster.wanted.remove(&unit);
+        state.cluster.send(Command::Unwant(unit));
+    }
+    for unit in added {
+        want_singleton(state, &unit);
+    }
+}
+
+/// The singletons to ask the lease of and those to stop asking, from the
+/// ones asked before and the ones wanted now.
+fn wanted_changes(
+    before: &BTreeSet<String>,
+    now: &BTreeSet<String>,
+) -> (Vec<String>, Vec<String>) {
+    (
+        now.difference(before).cloned().collect(),
+        before.difference(now).cloned().collect(),
+    )
 }
 
 /// Starts the cluster task for `[cluster]`, reading the connection string
@@ -559,4 +606,24 @@ pub fn start(
     )
     .map_err(|e| format!("cannot start the cluster thread: {e}"))?;
     Ok(ClusterSide::new(config.clone(), task))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_reload_asks_for_new_singletons_and_stops_asking_for_gone_ones() {
+        let before = set(&["a.service", "b.service"]);
+        let now = set(&["b.service", "c.service", "d.service"]);
+        let (added, gone) = wanted_changes(&before, &now);
+        assert_eq!(added, ["c.service", "d.service"]);
+        assert_eq!(gone, ["a.service"]);
+        let (added, gone) = wanted_changes(&now, &now);
+        assert!(added.is_empty() && gone.is_empty());
+    }
 }

@@ -31,6 +31,9 @@ pub enum Command {
     Timers(Vec<String>),
     /// Try for this singleton's lease until it is held.
     Want(String),
+    /// Stop trying for this singleton's lease (a lease held is kept until
+    /// its run ends).
+    Unwant(String),
     /// The singleton's run ended here: give the lease up.
     Release {
         unit: String,
@@ -283,6 +286,9 @@ impl<C: Coordinator> Task<C> {
             Command::Want(unit) => {
                 self.wanted.insert(unit);
                 self.acquire_wanted().await;
+            }
+            Command::Unwant(unit) => {
+                self.wanted.remove(&unit);
             }
             Command::Release {
                 unit,
