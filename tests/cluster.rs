@@ -695,3 +695,84 @@ fn a_singleton_added_by_daemon_reload_asks_for_its_lease_at_once() {
     let pid: i32 = all[0].split_whitespace().nth(1).unwrap().parse().unwrap();
     kill_group(pid);
 }
+
+/// Runs `sundial ARGS... --socket <the node's socket>`, which must fail;
+/// its stderr.
+fn cli_fails(d: &Daemon, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .arg("--socket")
+        .arg(&d.socket)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{args:?} succeeded: {out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_start_by_hand_of_a_singleton_respects_its_lease_and_a_stop_releases_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut pg) = postgres(dir.path()) else {
+        return;
+    };
+    // Not enabled anywhere: only the hand starts below run it.
+    let units = [("hand.service", locking_singleton("hand"))];
+    let units: Vec<(&str, &str)> = units.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let f = fleet(dir.path(), &pg, 3, &units, &[], "5s", START);
+    wait_connected(&f, &pg);
+    let log = f.shared.join("hand");
+    let node_of = |line: &str| line.split_whitespace().next().unwrap().to_owned();
+
+    // node-0 takes the lease and starts it.
+    cli(&f.nodes[0], &["start", "hand.service"]);
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 1));
+    assert_eq!(node_of(&lines(&log)[0]), "node-0");
+    // node-1's start is refused, naming the holder; nothing runs there.
+    let refused = cli_fails(&f.nodes[1], &["start", "hand.service"]);
+    assert!(
+        refused.contains("node node-0 holds its lease"),
+        "{refused}"
+    );
+    assert_eq!(active_on(&f, "hand.service"), [0]);
+
+    // node-0's stop gives the lease up (and node-0 does not take it again).
+    cli(&f.nodes[0], &["stop", "hand.service"]);
+    assert!(wait_for(Duration::from_secs(10), || pg.query(
+        "SELECT count(*) FROM sundial_singletons WHERE unit = 'hand.service' \
+         AND lease_until > now()"
+    ) == ["0"]));
+    // node-1 can start it now.
+    cli(&f.nodes[1], &["start", "hand.service"]);
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 2));
+    std::thread::sleep(Duration::from_secs(2));
+    let all = lines(&log);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(node_of(&all[1]), "node-1", "{all:?}");
+    assert_eq!(active_on(&f, "hand.service"), [1]);
+    let refused = cli_fails(&f.nodes[0], &["start", "hand.service"]);
+    assert!(
+        refused.contains("node node-1 holds its lease"),
+        "{refused}"
+    );
+    // The shared runs table has both holders in turn.
+    let rows = pg.query("SELECT node, result FROM sundial_runs WHERE unit = 'hand.service' ORDER BY id");
+    assert_eq!(rows[0], "node-0|success");
+    assert_eq!(rows[1], "node-1|");
+
+    // Without the database a start is refused and says why.
+    pg.stop();
+    assert!(wait_for(Duration::from_secs(10), || f.nodes[2]
+        .stderr()
+        .contains("cluster: running no cluster units")));
+    let refused = cli_fails(&f.nodes[2], &["start", "hand.service"]);
+    assert!(
+        refused.contains("the cluster database is unreachable"),
+        "{refused}"
+    );
+    assert_ne!(
+        f.nodes[2].property(Some("hand.service"), "ActiveState"),
+        "active"
+    );
+    let pid: i32 = all[1].split_whitespace().nth(1).unwrap().parse().unwrap();
+    kill_group(pid);
+}

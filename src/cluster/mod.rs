@@ -140,6 +140,15 @@ pub struct NodeRow {
     pub running: Vec<String>,
 }
 
+/// Who holds a singleton's lease, as a request for it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// This node (now).
+    Mine,
+    /// Another node, whose lease has not run out.
+    HeldBy(String),
+}
+
 /// What a heartbeat learns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heartbeat {
@@ -188,14 +197,14 @@ pub trait Coordinator {
     /// Records the end of a run this node held.
     async fn finish(&mut self, node: &str, run: &Finished) -> Result<(), CoordinationError>;
     /// Takes the lease of a singleton service if nobody holds it (or this
-    /// node does); whether this node holds it now.
+    /// node does); whether this node holds it now, or which node does.
     async fn acquire(
         &mut self,
         node: &str,
         lease: Duration,
         unit: &str,
         now_usec: i64,
-    ) -> Result<bool, CoordinationError>;
+    ) -> Result<Lease, CoordinationError>;
     /// Gives a singleton's lease up (its run ended on this node).
     async fn release(
         &mut self,

@@ -15,7 +15,7 @@ use tokio_postgres::{Client, NoTls};
 use super::schema::{MIGRATIONS, MIGRATION_LOCK};
 use super::{
     ClaimAnswer, ClaimRequest, ClusterRun, CoordinationError, Coordinator, Finished, Heartbeat,
-    NodeRow, Takeover,
+    Lease, NodeRow, Takeover,
 };
 
 /// A connection string and, while connected, the client.
@@ -299,11 +299,12 @@ WHERE timer = $1 AND scheduled = $2 AND attempt = $4 AND node = $3 AND result IS
         lease: Duration,
         unit: &str,
         now_usec: i64,
-    ) -> Result<bool, CoordinationError> {
+    ) -> Result<Lease, CoordinationError> {
         // A new holder (or this node after its lease ended) gets the next
         // epoch and a run row (scheduled is the epoch), so that `history
         // --cluster` shows each failover; a released lease is kept, expired,
-        // so that the epochs go on.
+        // so that the epochs go on. The holder is read from the statement's
+        // snapshot, before the upsert: the other node when it was refused.
         let sql = "
 WITH s AS (
     INSERT INTO sundial_singletons AS s (unit, node, epoch, lease_until)
@@ -320,13 +321,18 @@ WITH s AS (
     SELECT $1::text, $1::text, epoch, 1, $2::text, $4::bigint FROM s
     ON CONFLICT (timer, scheduled, attempt) DO NOTHING
 )
-SELECT epoch FROM s";
+SELECT (SELECT epoch FROM s), (SELECT node FROM sundial_singletons WHERE unit = $1)";
         let client = self.client("acquire")?;
-        let rows = client
-            .query(sql, &[&unit, &node, &micros(lease), &now_usec])
+        let row = client
+            .query_one(sql, &[&unit, &node, &micros(lease), &now_usec])
             .await;
-        let rows = rows.map_err(|e| self.failed("acquire", e))?;
-        Ok(!rows.is_empty())
+        let row = row.map_err(|e| self.failed("acquire", e))?;
+        let epoch: Option<i64> = row.get(0);
+        let holder: Option<String> = row.get(1);
+        Ok(match (epoch, holder) {
+            (Some(_), _) => Lease::Mine,
+            (None, holder) => Lease::HeldBy(holder.unwrap_or_else(|| "another node".into())),
+        })
     }
 
     async fn release(

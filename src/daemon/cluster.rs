@@ -18,9 +18,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tokio::sync::mpsc;
 
 use super::cluster_task::{ClusterEvent, Command, TaskHandle};
+use super::handlers::{resume_job, PendingJob};
 use super::state::{report, State};
 use crate::activation::{Activation, ClaimOf, ClusterClaim, Fired};
-use crate::cluster::{ClaimAnswer, ClaimRequest, ClusterConfig, Finished, Takeover};
+use crate::cluster::{ClaimAnswer, ClaimRequest, ClusterConfig, Finished, Lease, Takeover};
 use crate::scheduler::timer_state::{Cause, Note};
 use crate::scheduler::{Event, Start};
 use crate::unit::extensions::ClusterMode;
@@ -73,6 +74,22 @@ pub struct ClusterSide {
     pub counts: ClaimCounts,
     /// Timers whose missed elapse this outage was reported (once each).
     reported: std::collections::HashSet<String>,
+    /// Clients' starts of singletons waiting for their leases, by the id
+    /// of their [`Command::Acquire`]s.
+    hand: HashMap<u64, HandStart>,
+    next_hand: u64,
+}
+
+/// A client's start waiting for the leases of its singletons.
+#[derive(Debug)]
+struct HandStart {
+    job: PendingJob,
+    /// The singletons whose answer has not come.
+    outstanding: BTreeSet<String>,
+    /// Those whose lease this node took for the start.
+    leased: BTreeSet<String>,
+    /// Why the others cannot start here.
+    refused: Vec<String>,
 }
 
 /// Claims by outcome, since the daemon started.
@@ -101,6 +118,8 @@ impl Default for ClusterSide {
             last: HashMap::new(),
             counts: ClaimCounts::default(),
             reported: std::collections::HashSet::new(),
+            hand: HashMap::new(),
+            next_hand: 0,
         }
     }
 }
@@ -321,14 +340,12 @@ pub fn woke(state: &mut State, event: ClusterEvent) {
                 "{unit}: this node holds the cluster lease: starting"
             ));
             state.cluster.singletons.insert(unit.clone(), false);
-            let activation = Activation::Cluster(ClusterClaim {
-                node: state.cluster.node().unwrap_or_default().to_owned(),
-                what: ClaimOf::Lease { unit: unit.clone() },
-            });
+            let activation = lease_activation(state, &unit);
             if let Err(e) = state.supervisor.start_with(&unit, activation) {
                 report(format!("{unit}: cannot start: {e}"));
             }
         }
+        ClusterEvent::HandLease { id, unit, answer } => hand_lease(state, id, unit, answer),
         ClusterEvent::LeaseLost => lease_lost(state),
     }
     state.settle();
@@ -513,6 +530,132 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
         if !state.shutting_down && state.cluster.wanted.contains(unit) {
             state.cluster.send(Command::Want(unit.to_owned()));
         }
+    }
+}
+
+/// What a run under this node's lease of the singleton `unit` is started by.
+pub fn lease_activation(state: &State, unit: &str) -> Activation {
+    Activation::Cluster(ClusterClaim {
+        node: state.cluster.node().unwrap_or_default().to_owned(),
+        what: ClaimOf::Lease {
+            unit: unit.to_owned(),
+        },
+    })
+}
+
+/// Whether a client's start of `unit` must take its lease first: a
+/// singleton whose lease this node does not hold.
+pub fn needs_lease(state: &State, unit: &str) -> bool {
+    is_singleton(state, unit) && !state.cluster.singletons.contains_key(unit)
+}
+
+/// A client's start of singletons: it waits for their leases, and is
+/// refused at once when the cluster is down (a singleton started anyway
+/// could run twice).
+pub(crate) fn ask_leases(state: &mut State, units: Vec<String>, job: PendingJob) {
+    let names = units.join(" ");
+    if let Link::Down(why) = &state.cluster.link {
+        let message = format!(
+            "Failed to {} {names}: a cluster singleton runs only under its lease, and \
+             this node cannot take it: the cluster database is unreachable ({why})",
+            job.verb_name()
+        );
+        return job.refuse(message);
+    }
+    let id = state.cluster.next_hand;
+    state.cluster.next_hand += 1;
+    for unit in &units {
+        if !state.cluster.send(Command::Acquire {
+            id,
+            unit: unit.clone(),
+        }) {
+            let message = format!(
+                "Failed to {} {names}: the cluster thread has stopped",
+                job.verb_name()
+            );
+            return job.refuse(message);
+        }
+    }
+    state.cluster.hand.insert(
+        id,
+        HandStart {
+            job,
+            outstanding: units.into_iter().collect(),
+            leased: BTreeSet::new(),
+            refused: Vec::new(),
+        },
+    );
+}
+
+/// The answer for one singleton of a client's start; the start goes on
+/// when every answer is in and all are this node's, else it is refused
+/// (and the leases taken for it given back).
+fn hand_lease(state: &mut State, id: u64, unit: String, answer: Result<Lease, String>) {
+    let Some(hand) = state.cluster.hand.get_mut(&id) else {
+        return;
+    };
+    hand.outstanding.remove(&unit);
+    match answer {
+        Ok(Lease::Mine) => {
+            hand.leased.insert(unit.clone());
+            state.cluster.singletons.entry(unit).or_insert(false);
+        }
+        Ok(Lease::HeldBy(node)) => hand.refused.push(format!(
+            "{unit} is a cluster singleton and node {node} holds its lease"
+        )),
+        Err(why) => hand.refused.push(format!(
+            "{unit} is a cluster singleton and this node cannot take its lease: \
+             the cluster database is unreachable ({why})"
+        )),
+    }
+    if !state.cluster.hand[&id].outstanding.is_empty() {
+        return;
+    }
+    let HandStart {
+        job,
+        leased,
+        refused,
+        ..
+    } = state.cluster.hand.remove(&id).expect("looked up above");
+    if refused.is_empty() {
+        for unit in &leased {
+            report(format!(
+                "{unit}: this node holds the cluster lease: starting (by hand)"
+            ));
+        }
+        return resume_job(state, job, &leased);
+    }
+    for unit in &leased {
+        give_back_unstarted(state, unit);
+    }
+    let message = format!("Failed to {}: {}", job.verb_name(), refused.join("; "));
+    job.refuse(message);
+}
+
+/// Gives back the lease of a singleton taken for a start that did not
+/// happen.
+pub fn give_back_unstarted(state: &mut State, unit: &str) {
+    if state.active_state(unit).0.is_inactive_or_failed() {
+        run_ended(state, unit, "resources", None);
+    }
+}
+
+/// A client stops `unit`: if it is a singleton, this node stops asking for
+/// its lease (another node that wants it takes it), and gives it up when
+/// the run ends.
+pub fn stopped_by_hand(state: &mut State, unit: &str) {
+    if !is_singleton(state, unit) {
+        return;
+    }
+    if state.cluster.wanted.remove(unit) {
+        report(format!(
+            "{unit}: stopped by hand: this node no longer asks for its cluster lease"
+        ));
+    }
+    state.cluster.send(Command::Unwant(unit.to_owned()));
+    // Not running here but held (its start failed): given back now.
+    if state.cluster.singletons.contains_key(unit) {
+        give_back_unstarted(state, unit);
     }
 }
 

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::cluster::{
     measured_skew, preferred_node, skew_refusal, ClaimAnswer, ClaimRequest, ClusterConfig,
-    ClusterRun, CoordinationError, Coordinator, Finished, NodeRow, Takeover,
+    ClusterRun, CoordinationError, Coordinator, Finished, Lease, NodeRow, Takeover,
 };
 
 /// What the loop asks of the task.
@@ -34,6 +34,9 @@ pub enum Command {
     /// Stop trying for this singleton's lease (a lease held is kept until
     /// its run ends).
     Unwant(String),
+    /// Take this singleton's lease now, once, for a client's start; the
+    /// answer is a [`ClusterEvent::HandLease`] with the same `id`.
+    Acquire { id: u64, unit: String },
     /// The singleton's run ended here: give the lease up.
     Release {
         unit: String,
@@ -69,6 +72,13 @@ pub enum ClusterEvent {
     TakenOver(Vec<Takeover>),
     /// This node holds the singleton's lease now.
     Acquired(String),
+    /// The answer to [`Command::Acquire`]: who holds the lease, or why the
+    /// database could not say.
+    HandLease {
+        id: u64,
+        unit: String,
+        answer: Result<Lease, String>,
+    },
     /// This node could not renew its leases for half a lease: what it runs
     /// for the cluster is to stop, another node takes over.
     LeaseLost,
@@ -290,6 +300,10 @@ impl<C: Coordinator> Task<C> {
             Command::Unwant(unit) => {
                 self.wanted.remove(&unit);
             }
+            Command::Acquire { id, unit } => {
+                let answer = self.acquire_now(&unit).await;
+                self.tell(ClusterEvent::HandLease { id, unit, answer });
+            }
             Command::Release {
                 unit,
                 at_usec,
@@ -495,6 +509,29 @@ impl<C: Coordinator> Task<C> {
         }
     }
 
+    /// Takes `unit`'s lease for a client's start, if no other node holds it.
+    async fn acquire_now(&mut self, unit: &str) -> Result<Lease, String> {
+        if self.link != Link::Up {
+            return Err(self.down_reason());
+        }
+        if self.held.contains(unit) {
+            return Ok(Lease::Mine);
+        }
+        let node = self.config.node.clone();
+        let lease = self.config.lease;
+        let now = now_usec();
+        let answer = self
+            .call("acquire", async |c: &mut C| {
+                c.acquire(&node, lease, unit, now).await
+            })
+            .await
+            .ok_or_else(|| self.down_reason())?;
+        if answer == Lease::Mine {
+            self.held.insert(unit.to_owned());
+        }
+        Ok(answer)
+    }
+
     async fn acquire_wanted(&mut self) {
         if self.link != Link::Up {
             return;
@@ -509,7 +546,7 @@ impl<C: Coordinator> Task<C> {
                     c.acquire(&node, lease, &unit, now).await
                 })
                 .await;
-            if got == Some(true) {
+            if got == Some(Lease::Mine) {
                 self.held.insert(unit.clone());
                 self.tell(ClusterEvent::Acquired(unit));
             }
@@ -648,8 +685,8 @@ mod tests {
             _: Duration,
             _: &str,
             _: i64,
-        ) -> Result<bool, CoordinationError> {
-            Ok(true)
+        ) -> Result<Lease, CoordinationError> {
+            Ok(Lease::Mine)
         }
         async fn release(
             &mut self,
