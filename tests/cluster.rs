@@ -776,3 +776,177 @@ fn a_start_by_hand_of_a_singleton_respects_its_lease_and_a_stop_releases_it() {
     let pid: i32 = all[1].split_whitespace().nth(1).unwrap().parse().unwrap();
     kill_group(pid);
 }
+
+#[test]
+fn an_elapse_fired_late_is_claimed_under_its_scheduled_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let units = [
+        ("late.timer", ONCE_TIMER),
+        (
+            "late.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/late'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "late.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("late");
+    let due = START + 30_000_000;
+    // node-0's wall clock jumps 45 s past the elapse, node-1 sleeps (a
+    // suspend) 40 s past it; both fire it late, at different moments.
+    // node-2 fires it on time, last.
+    f.nodes[0].clock(&format!("set-realtime {}", due + 45_000_000));
+    f.nodes[1].clock(&format!("suspend {}", 70_000_000));
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 1));
+    f.nodes[2].clock("advance 30000000");
+    wait_waiting(&f, "late.timer");
+    std::thread::sleep(Duration::from_secs(2));
+    let runs = lines(&log);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(runs[0].starts_with(&format!("{due} ")), "{runs:?}");
+    let rows = pg.query("SELECT scheduled, count(*) FROM sundial_runs GROUP BY scheduled");
+    assert_eq!(rows, [format!("{due}|1")]);
+    // Every node claimed that one key and knows its holder.
+    let held: Vec<String> = f
+        .nodes
+        .iter()
+        .map(|d| {
+            let status = cli(d, &["status", "late.timer", "-n", "0"]);
+            let at = status.find("; elapse ").expect(&status);
+            status[at..].lines().next().unwrap().to_owned()
+        })
+        .collect();
+    assert!(held.iter().all(|h| *h == held[0]), "{held:?}");
+    assert!(held[0].contains("2030-01-01 00:00:30"), "{held:?}");
+}
+
+const SECOND: i64 = 1_000_000;
+
+/// A cluster timer counting from the cluster's runs: its first run from
+/// each node's own start (a minute after), then every five minutes after
+/// the cluster's last start.
+const RHYTHM_TIMER: &str = "[Timer]\nOnActiveSec=1min\nOnUnitActiveSec=5min\nAccuracySec=1us\n\
+                            X-Sundial-Cluster=once\n[Install]\nWantedBy=timers.target\n";
+
+fn next_elapse(d: &Daemon, timer: &str) -> String {
+    d.property(Some(timer), "NextElapseUSecRealtime")
+}
+
+/// The `ELAPSE NODE` lines of the rhythm test's service.
+fn elapses(log: &std::path::Path) -> Vec<(i64, String)> {
+    lines(log)
+        .iter()
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (
+                w.next().unwrap().parse().unwrap(),
+                w.next().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn on_unit_active_sec_counts_from_the_cluster_s_last_start_on_every_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let units = [
+        ("r.timer", RHYTHM_TIMER),
+        (
+            "r.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/r'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "r.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("r");
+    // node-0's OnActiveSec= comes first: the cluster's first run.
+    f.nodes[0].clock(&format!("advance {MINUTE}"));
+    assert!(
+        wait_for(Duration::from_secs(10), || elapses(&log).len() == 1),
+        "{}",
+        f.nodes[0].stderr()
+    );
+    assert_eq!(elapses(&log)[0], (0, "node-0".to_owned()), "the first run's key");
+    // The others, which never ran it, count from that run's start.
+    let first_next = next_elapse(&f.nodes[0], "r.timer");
+    assert!(first_next.contains("00:06:30"), "{first_next}");
+    for d in &f.nodes[1..] {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer") == first_next),
+            "{} {}",
+            next_elapse(d, "r.timer"),
+            d.stderr()
+        );
+    }
+    // And their own OnActiveSec= does not run it again.
+    for d in &f.nodes[1..] {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(elapses(&log).len(), 1, "{:?}", elapses(&log));
+
+    // The nodes reach the elapse at different moments: node-0 first, 7 s
+    // late, so the run starts at 00:06:37 and the next elapse counts from
+    // there on every node, not from when each node fired.
+    let key1 = START + 6 * MINUTE;
+    f.nodes[0].clock(&format!("advance {}", 5 * MINUTE + 7 * SECOND));
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 2));
+    f.nodes[1].clock(&format!("advance {}", 5 * MINUTE + 3 * SECOND));
+    f.nodes[2].clock(&format!("advance {}", 5 * MINUTE + 5 * SECOND));
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(1));
+    let got = elapses(&log);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1], (key1, "node-0".to_owned()));
+    let second_next = next_elapse(&f.nodes[0], "r.timer");
+    assert!(second_next.contains("00:11:37"), "{second_next}");
+    for d in &f.nodes[1..] {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer") == second_next),
+            "{}",
+            next_elapse(d, "r.timer")
+        );
+    }
+    // All three reach 00:11:37 together: one run, under that key.
+    let key2 = key1 + 5 * MINUTE + 7 * SECOND;
+    for (d, late) in f.nodes.iter().zip([0, 4, 2]) {
+        d.clock(&format!("advance {}", 5 * MINUTE + late * SECOND));
+    }
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 3));
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(1));
+    let got = elapses(&log);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[2].0, key2, "{got:?}");
+    let rows = pg.query(
+        "SELECT count(*), count(DISTINCT scheduled) FROM sundial_runs WHERE timer = 'r.timer'",
+    );
+    assert_eq!(rows, ["3|3"]);
+    // `history --cluster` names the first run as such.
+    let shown = cli(&f.nodes[1], &["history", "--cluster", "r.timer"]);
+    assert!(shown.contains("first run"), "{shown}");
+}

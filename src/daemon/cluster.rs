@@ -21,9 +21,11 @@ use super::cluster_task::{ClusterEvent, Command, TaskHandle};
 use super::handlers::{resume_job, PendingJob};
 use super::state::{report, State};
 use crate::activation::{Activation, ClaimOf, ClusterClaim, Fired};
-use crate::cluster::{ClaimAnswer, ClaimRequest, ClusterConfig, Finished, Lease, Takeover};
+use crate::cluster::{
+    ClaimAnswer, ClaimRequest, ClusterConfig, Finished, LastRun, Lease, Takeover, FIRST_RUN,
+};
 use crate::scheduler::timer_state::{Cause, Note};
-use crate::scheduler::{Event, Start};
+use crate::scheduler::{ClusterLast, Event, Start, Timer};
 use crate::unit::extensions::ClusterMode;
 
 /// Whether this node does cluster work now.
@@ -212,7 +214,17 @@ pub fn describe_unit(state: &State, unit: &str) -> Option<String> {
 /// random delays), and for an elapse missed while the daemon was down the
 /// time it was due, not the daemon's start it was moved to, so that nodes
 /// starting at different times claim the same missed elapse.
-fn claim_key(start: &Start) -> i64 {
+///
+/// A timer that counts from the cluster's runs claims the elapse of its
+/// own `OnActiveSec=`/`OnBootSec=`/`OnStartupSec=` (which start the
+/// cluster's rhythm, and differ from node to node) under [`FIRST_RUN`], so
+/// that one node runs it; its `OnUnitActiveSec=`/`OnUnitInactiveSec=`
+/// elapses are on the wall clock, counted from the cluster's newest run,
+/// and claimed under that time like a calendar elapse.
+fn claim_key(start: &Start, counts_from_cluster_runs: bool) -> i64 {
+    if counts_from_cluster_runs && start.cause.is_node_relative() {
+        return FIRST_RUN;
+    }
     match start.cause {
         Cause::Value {
             note: Note::Missed(due),
@@ -223,13 +235,37 @@ fn claim_key(start: &Start) -> i64 {
     .as_usec()
 }
 
+/// Whether `timer` is a cluster timer here that counts from the cluster's
+/// runs.
+fn counts_from_cluster_runs(state: &State, timer: &str) -> bool {
+    is_cluster_timer(state, timer)
+        && state
+            .scheduler
+            .timer(timer)
+            .is_some_and(|t| Timer::counts_from_cluster_runs(&t.unit))
+}
+
+/// Tells the scheduler the newest run of a timer's unit in the cluster.
+fn cluster_run(state: &mut State, timer: &str, last: LastRun) {
+    if !counts_from_cluster_runs(state, timer) {
+        return;
+    }
+    state.schedule(Event::ClusterRun {
+        timer: timer.to_owned(),
+        last: ClusterLast {
+            started: sundial_calendar::Timestamp::from_usec(last.started_usec),
+            ended: last.ended_usec.map(sundial_calendar::Timestamp::from_usec),
+        },
+    });
+}
+
 /// Takes a timer's start if the timer is a cluster timer: the elapse is
 /// claimed and the start waits for the answer. False: start it locally.
 pub fn takes(state: &mut State, start: &Start) -> bool {
     if !is_cluster_timer(state, &start.timer) {
         return false;
     }
-    let scheduled = claim_key(start);
+    let scheduled = claim_key(start, counts_from_cluster_runs(state, &start.timer));
     if let Link::Down(why) = &state.cluster.link {
         let why = why.clone();
         not_run(state, start.clone(), &why);
@@ -265,10 +301,13 @@ pub fn takes(state: &mut State, start: &Start) -> bool {
 /// timer is Persistent=, and the timer waits for its next elapse.
 fn not_run(state: &mut State, start: Start, why: &str) {
     state.cluster.counts.unavailable += 1;
+    // A timer that counts from the cluster's runs keeps its missed elapse
+    // too: the cluster's rhythm stops if no node runs it.
     let persistent = state
         .scheduler
         .timer(&start.timer)
-        .is_some_and(|t| t.unit.timer.persistent);
+        .is_some_and(|t| t.unit.timer.persistent)
+        || counts_from_cluster_runs(state, &start.timer);
     // Once per timer and outage: at thousands of cluster timers a line per
     // elapse would flood the log.
     if state.cluster.reported.insert(start.timer.clone()) {
@@ -346,6 +385,11 @@ pub fn woke(state: &mut State, event: ClusterEvent) {
             }
         }
         ClusterEvent::HandLease { id, unit, answer } => hand_lease(state, id, unit, answer),
+        ClusterEvent::LastRuns(runs) => {
+            for (timer, last) in runs {
+                cluster_run(state, &timer, last);
+            }
+        }
         ClusterEvent::LeaseLost => lease_lost(state),
     }
     state.settle();
@@ -379,6 +423,10 @@ fn claimed(state: &mut State, answer: ClaimAnswer) {
         answer.timer.clone(),
         (answer.scheduled_usec, holder.clone()),
     );
+    // Before the timer waits again: it counts from this run.
+    if let Some(last) = answer.last {
+        cluster_run(state, &answer.timer, last);
+    }
     if !answer.won {
         state.cluster.counts.lost += 1;
         if state.debug {
@@ -672,7 +720,15 @@ pub fn loaded(state: &mut State) {
         .filter(|t| t.timer.cluster == ClusterMode::Once)
         .map(|t| t.name.as_str().to_owned())
         .collect();
+    let rhythm: Vec<String> = state
+        .units
+        .loaded
+        .timers()
+        .filter(|t| Timer::counts_from_cluster_runs(t))
+        .map(|t| t.name.as_str().to_owned())
+        .collect();
     state.cluster.send(Command::Timers(timers));
+    state.cluster.send(Command::RhythmTimers(rhythm));
 }
 
 /// A singleton service the default targets want: it runs where its lease

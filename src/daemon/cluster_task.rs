@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::cluster::{
     measured_skew, preferred_node, skew_refusal, ClaimAnswer, ClaimRequest, ClusterConfig,
-    ClusterRun, CoordinationError, Coordinator, Finished, Lease, NodeRow, Takeover,
+    ClusterRun, CoordinationError, Coordinator, Finished, LastRun, Lease, NodeRow, Takeover,
 };
 
 /// What the loop asks of the task.
@@ -29,6 +29,10 @@ pub enum Command {
     Finish(Finished),
     /// The cluster timers loaded here: the only ones this node takes over.
     Timers(Vec<String>),
+    /// The cluster timers loaded here that count from the cluster's runs
+    /// (`OnUnitActiveSec=`, `OnUnitInactiveSec=`): their newest runs are
+    /// read at every tick.
+    RhythmTimers(Vec<String>),
     /// Try for this singleton's lease until it is held.
     Want(String),
     /// Stop trying for this singleton's lease (a lease held is kept until
@@ -72,6 +76,9 @@ pub enum ClusterEvent {
     TakenOver(Vec<Takeover>),
     /// This node holds the singleton's lease now.
     Acquired(String),
+    /// The newest runs of timers that count from the cluster's runs,
+    /// those that changed since last told.
+    LastRuns(Vec<(String, LastRun)>),
     /// The answer to [`Command::Acquire`]: who holds the lease, or why the
     /// database could not say.
     HandLease {
@@ -141,6 +148,9 @@ struct Task<C> {
     finishes: VecDeque<Finished>,
     releases: VecDeque<(String, i64, String)>,
     timers: Vec<String>,
+    rhythm: Vec<String>,
+    /// The newest runs told to the loop.
+    told: std::collections::HashMap<String, LastRun>,
     wanted: BTreeSet<String>,
     held: BTreeSet<String>,
     /// Claims won and not finished yet.
@@ -192,6 +202,8 @@ impl<C: Coordinator> Task<C> {
             finishes: VecDeque::new(),
             releases: VecDeque::new(),
             timers: Vec::new(),
+            rhythm: Vec::new(),
+            told: std::collections::HashMap::new(),
             wanted: BTreeSet::new(),
             held: BTreeSet::new(),
             holding: 0,
@@ -293,6 +305,12 @@ impl<C: Coordinator> Task<C> {
                 self.write_ends().await;
             }
             Command::Timers(timers) => self.timers = timers,
+            Command::RhythmTimers(timers) => {
+                // A timer loaded again may have forgotten: all are told anew.
+                self.told.clear();
+                self.rhythm = timers;
+                self.read_last_runs().await;
+            }
             Command::Want(unit) => {
                 self.wanted.insert(unit);
                 self.acquire_wanted().await;
@@ -481,6 +499,7 @@ impl<C: Coordinator> Task<C> {
                 self.tell(ClusterEvent::TakenOver(taken));
             }
         }
+        self.read_last_runs().await;
         self.acquire_wanted().await;
         if self
             .pruned
@@ -491,6 +510,31 @@ impl<C: Coordinator> Task<C> {
             let _ = self
                 .call("prune", async |c: &mut C| c.prune(keep).await)
                 .await;
+        }
+    }
+
+    /// Reads the newest runs of the timers that count from the cluster's
+    /// runs, and tells the loop those that changed.
+    async fn read_last_runs(&mut self) {
+        if self.link != Link::Up || self.rhythm.is_empty() {
+            return;
+        }
+        let timers = self.rhythm.clone();
+        let Some(runs) = self
+            .call("read last runs", async |c: &mut C| c.last_runs(&timers).await)
+            .await
+        else {
+            return;
+        };
+        let changed: Vec<(String, LastRun)> = runs
+            .into_iter()
+            .filter(|(timer, run)| self.told.get(timer) != Some(run))
+            .collect();
+        if !changed.is_empty() {
+            for (timer, run) in &changed {
+                self.told.insert(timer.clone(), *run);
+            }
+            self.tell(ClusterEvent::LastRuns(changed));
         }
     }
 
@@ -660,6 +704,7 @@ mod tests {
                         scheduled_usec: r.scheduled_usec,
                         won,
                         holder: won.then(|| node.to_owned()),
+                        last: None,
                     }
                 })
                 .collect())
@@ -705,6 +750,12 @@ mod tests {
             Ok(Vec::new())
         }
         async fn nodes(&mut self) -> Result<Vec<NodeRow>, CoordinationError> {
+            Ok(Vec::new())
+        }
+        async fn last_runs(
+            &mut self,
+            _: &[String],
+        ) -> Result<Vec<(String, LastRun)>, CoordinationError> {
             Ok(Vec::new())
         }
         async fn prune(&mut self, _: Duration) -> Result<u64, CoordinationError> {
