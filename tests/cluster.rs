@@ -828,7 +828,78 @@ fn an_elapse_fired_late_is_claimed_under_its_scheduled_time() {
         })
         .collect();
     assert!(held.iter().all(|h| *h == held[0]), "{held:?}");
-    assert!(held[0].contains("2030-01-01 00:00:30"), "{held:?}");
+    assert!(
+        held[0].starts_with(&format!("; elapse @{} held by node-", due / SECOND)),
+        "{held:?}"
+    );
+}
+
+#[test]
+fn an_elapse_counted_from_the_cluster_s_last_start_fired_late_is_claimed_under_its_scheduled_time(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let units = [
+        ("r.timer", RHYTHM_TIMER),
+        (
+            "r.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/r'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "r.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("r");
+    // The first run, at 00:01:30 on every node.
+    for d in &f.nodes {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 1));
+    wait_waiting(&f, "r.timer");
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                .contains("00:06:30")),
+            "{}",
+            next_elapse(d, "r.timer")
+        );
+    }
+    // node-0's wall clock jumps 45 s past the next elapse, node-1 sleeps
+    // 40 s past it (its monotonic clock stands still); node-2 is on time,
+    // last.
+    let due = START + 6 * MINUTE;
+    f.nodes[0].clock(&format!("set-realtime {}", due + 45 * SECOND));
+    f.nodes[1].clock(&format!("suspend {}", 5 * MINUTE + 40 * SECOND));
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 2));
+    f.nodes[2].clock(&format!("advance {}", 5 * MINUTE));
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(2));
+    let got = elapses(&log);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1].0, due, "{got:?}");
+    let rows = pg.query(
+        "SELECT count(*), count(DISTINCT scheduled) FROM sundial_runs WHERE timer = 'r.timer'",
+    );
+    assert_eq!(rows, ["2|2"]);
+    // And every node counts the next from that one run's start.
+    let next = next_elapse(&f.nodes[2], "r.timer");
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer") == next),
+            "{} {next}",
+            next_elapse(d, "r.timer")
+        );
+    }
 }
 
 const SECOND: i64 = 1_000_000;
