@@ -178,7 +178,10 @@ fn each_elapse_runs_exactly_once_across_three_nodes_and_runs_spread() {
             serde_json::from_str(&cli(d, &["history", "tick.service", "-o", "json"])).unwrap();
         let json = json.as_array().unwrap();
         assert_eq!(json.len(), history.len());
-        assert!(json.iter().all(|r| r["node"] == format!("node-{i}")), "{json:?}");
+        assert!(
+            json.iter().all(|r| r["node"] == format!("node-{i}")),
+            "{json:?}"
+        );
     }
     assert_eq!(local, runs.len());
 }
@@ -729,10 +732,7 @@ fn a_start_by_hand_of_a_singleton_respects_its_lease_and_a_stop_releases_it() {
     assert_eq!(node_of(&lines(&log)[0]), "node-0");
     // node-1's start is refused, naming the holder; nothing runs there.
     let refused = cli_fails(&f.nodes[1], &["start", "hand.service"]);
-    assert!(
-        refused.contains("node node-0 holds its lease"),
-        "{refused}"
-    );
+    assert!(refused.contains("node node-0 holds its lease"), "{refused}");
     assert_eq!(active_on(&f, "hand.service"), [0]);
 
     // node-0's stop gives the lease up (and node-0 does not take it again).
@@ -750,12 +750,10 @@ fn a_start_by_hand_of_a_singleton_respects_its_lease_and_a_stop_releases_it() {
     assert_eq!(node_of(&all[1]), "node-1", "{all:?}");
     assert_eq!(active_on(&f, "hand.service"), [1]);
     let refused = cli_fails(&f.nodes[0], &["start", "hand.service"]);
-    assert!(
-        refused.contains("node node-1 holds its lease"),
-        "{refused}"
-    );
+    assert!(refused.contains("node node-1 holds its lease"), "{refused}");
     // The shared runs table has both holders in turn.
-    let rows = pg.query("SELECT node, result FROM sundial_runs WHERE unit = 'hand.service' ORDER BY id");
+    let rows =
+        pg.query("SELECT node, result FROM sundial_runs WHERE unit = 'hand.service' ORDER BY id");
     assert_eq!(rows[0], "node-0|success");
     assert_eq!(rows[1], "node-1|");
 
@@ -835,8 +833,8 @@ fn an_elapse_fired_late_is_claimed_under_its_scheduled_time() {
 }
 
 #[test]
-fn an_elapse_counted_from_the_cluster_s_last_start_fired_late_is_claimed_under_its_scheduled_time(
-) {
+fn an_elapse_counted_from_the_cluster_s_last_start_fired_late_is_claimed_under_its_scheduled_time()
+{
     let dir = tempfile::tempdir().unwrap();
     let Some(pg) = postgres(dir.path()) else {
         return;
@@ -895,7 +893,8 @@ fn an_elapse_counted_from_the_cluster_s_last_start_fired_late_is_claimed_under_i
     let next = next_elapse(&f.nodes[2], "r.timer");
     for d in &f.nodes {
         assert!(
-            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer") == next),
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                == next),
             "{} {next}",
             next_elapse(d, "r.timer")
         );
@@ -960,13 +959,18 @@ fn on_unit_active_sec_counts_from_the_cluster_s_last_start_on_every_node() {
         "{}",
         f.nodes[0].stderr()
     );
-    assert_eq!(elapses(&log)[0], (0, "node-0".to_owned()), "the first run's key");
+    assert_eq!(
+        elapses(&log)[0],
+        (0, "node-0".to_owned()),
+        "the first run's key"
+    );
     // The others, which never ran it, count from that run's start.
     let first_next = next_elapse(&f.nodes[0], "r.timer");
     assert!(first_next.contains("00:06:30"), "{first_next}");
     for d in &f.nodes[1..] {
         assert!(
-            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer") == first_next),
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                == first_next),
             "{} {}",
             next_elapse(d, "r.timer"),
             d.stderr()
@@ -997,7 +1001,8 @@ fn on_unit_active_sec_counts_from_the_cluster_s_last_start_on_every_node() {
     assert!(second_next.contains("00:11:37"), "{second_next}");
     for d in &f.nodes[1..] {
         assert!(
-            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer") == second_next),
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                == second_next),
             "{}",
             next_elapse(d, "r.timer")
         );

@@ -486,10 +486,7 @@ fn a_cluster_timer_counts_on_unit_active_sec_from_the_cluster_s_last_start() {
     // node counts from it, node b too, which never ran the unit.
     for s in [&mut a, &mut b] {
         assert!(cluster_run(s, "2024-06-03 01:01:07", None).is_empty());
-        assert_eq!(
-            next_of(s).as_deref(),
-            Some("Mon 2024-06-03 01:11:07 UTC")
-        );
+        assert_eq!(next_of(s).as_deref(), Some("Mon 2024-06-03 01:11:07 UTC"));
     }
     // It fires there on both, scheduled at that time (the claim key).
     let fired_a = a.sim.run_until(
@@ -513,10 +510,7 @@ fn a_cluster_timer_counts_on_unit_active_sec_from_the_cluster_s_last_start() {
     let latest = "2024-06-03 01:11:09";
     for s in [&mut a, &mut b] {
         cluster_run(s, latest, None);
-        assert_eq!(
-            next_of(s).as_deref(),
-            Some("Mon 2024-06-03 01:21:09 UTC")
-        );
+        assert_eq!(next_of(s).as_deref(), Some("Mon 2024-06-03 01:21:09 UTC"));
     }
 }
 
@@ -544,6 +538,10 @@ fn a_cluster_timer_counts_on_unit_inactive_sec_from_the_cluster_s_last_end() {
         "5s",
     );
     local.start_all();
-    cluster_run(&mut local, "2024-06-03 01:05:00", Some("2024-06-03 01:07:30"));
+    cluster_run(
+        &mut local,
+        "2024-06-03 01:05:00",
+        Some("2024-06-03 01:07:30"),
+    );
     assert_eq!(next_of(&local), None);
 }

@@ -772,10 +772,7 @@ pub fn reloaded(state: &mut State) {
 
 /// The singletons to ask the lease of and those to stop asking, from the
 /// ones asked before and the ones wanted now.
-fn wanted_changes(
-    before: &BTreeSet<String>,
-    now: &BTreeSet<String>,
-) -> (Vec<String>, Vec<String>) {
+fn wanted_changes(before: &BTreeSet<String>, now: &BTreeSet<String>) -> (Vec<String>, Vec<String>) {
     (
         now.difference(before).cloned().collect(),
         before.difference(now).cloned().collect(),

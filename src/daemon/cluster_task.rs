@@ -521,7 +521,9 @@ impl<C: Coordinator> Task<C> {
         }
         let timers = self.rhythm.clone();
         let Some(runs) = self
-            .call("read last runs", async |c: &mut C| c.last_runs(&timers).await)
+            .call("read last runs", async |c: &mut C| {
+                c.last_runs(&timers).await
+            })
             .await
         else {
             return;

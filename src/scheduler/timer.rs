@@ -336,9 +336,7 @@ impl Timer {
                         // while its newest run runs).
                         let fired = self.cluster_elapse;
                         let base_time = match (base, self.cluster_last) {
-                            (MonotonicBase::UnitActive, last) => {
-                                last.map(|l| l.started).max(fired)
-                            }
+                            (MonotonicBase::UnitActive, last) => last.map(|l| l.started).max(fired),
                             (_, Some(ClusterLast { ended: None, .. })) => None,
                             (_, last) => last.and_then(|l| l.ended).max(fired),
                         };
