@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::{answer, not_found, unit_name};
 use crate::activation::Activation;
-use crate::daemon::cluster;
+use crate::daemon::cluster_singletons as singletons;
 use crate::daemon::state::State;
 use crate::ipc::{ErrorCode, KillWhom, Peer, Reply, Request, Response};
 use crate::supervisor::JobError;
@@ -97,16 +97,16 @@ pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::
         let leases: Vec<String> = job
             .names
             .iter()
-            .filter(|n| cluster::needs_lease(state, n))
+            .filter(|n| singletons::needs_lease(state, n))
             .cloned()
             .collect();
         if !leases.is_empty() {
-            return cluster::ask_leases(state, leases, job);
+            return singletons::ask_leases(state, leases, job);
         }
     }
     if verb == Verb::Stop {
         for name in &job.names {
-            cluster::stopped_by_hand(state, name);
+            singletons::stopped_by_hand(state, name);
         }
     }
     resume(state, job, &BTreeSet::new());
@@ -146,7 +146,7 @@ pub(crate) fn resume(state: &mut State, job: PendingJob, leased: &BTreeSet<Strin
     let mut jobs = BTreeSet::new();
     for name in &names {
         let by = match leased.contains(name) {
-            true => cluster::lease_activation(state, name),
+            true => singletons::lease_activation(state, name),
             false => by.clone(),
         };
         match run_verb(state, verb, name, &by) {
@@ -156,7 +156,7 @@ pub(crate) fn resume(state: &mut State, job: PendingJob, leased: &BTreeSet<Strin
             Ok(None) => {}
             Err(response) => {
                 for unit in leased {
-                    cluster::give_back_unstarted(state, unit);
+                    singletons::give_back_unstarted(state, unit);
                 }
                 state.settle();
                 return answer(reply, response);
