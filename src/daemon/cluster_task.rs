@@ -658,6 +658,8 @@ mod tests {
         others: Vec<String>,
         claimed: std::collections::HashSet<(String, i64)>,
         statements: usize,
+        /// The shared runs' newest run per timer.
+        last: std::sync::Arc<std::sync::Mutex<Vec<(String, LastRun)>>>,
     }
 
     fn down() -> CoordinationError {
@@ -756,9 +758,13 @@ mod tests {
         }
         async fn last_runs(
             &mut self,
-            _: &[String],
+            timers: &[String],
         ) -> Result<Vec<(String, LastRun)>, CoordinationError> {
-            Ok(Vec::new())
+            let last = self.last.lock().expect("not poisoned").clone();
+            Ok(last
+                .into_iter()
+                .filter(|(t, _)| timers.contains(t))
+                .collect())
         }
         async fn prune(&mut self, _: Duration) -> Result<u64, CoordinationError> {
             Ok(0)
@@ -837,6 +843,46 @@ mod tests {
             }
             assert!(answers.len() <= CLAIM_BATCH);
             answered += answers.len();
+        }
+    }
+
+    #[test]
+    fn the_newest_runs_are_told_when_they_change_and_once() {
+        let last = std::sync::Arc::new(std::sync::Mutex::new(vec![(
+            "r.timer".to_owned(),
+            LastRun {
+                started_usec: 10,
+                ended_usec: None,
+            },
+        )]));
+        let fake = Fake {
+            reachable: true,
+            last: std::sync::Arc::clone(&last),
+            ..Fake::default()
+        };
+        let mut h = spawn(fake, config("a"), DEFAULT_RETENTION).expect("thread");
+        assert_eq!(next(&mut h.events), ClusterEvent::Up);
+        h.commands
+            .send(Command::RhythmTimers(vec!["r.timer".into()]))
+            .expect("sent");
+        let told = |events: &mut mpsc::UnboundedReceiver<ClusterEvent>| loop {
+            if let ClusterEvent::LastRuns(runs) = next(events) {
+                return runs;
+            }
+        };
+        let first = told(&mut h.events);
+        assert_eq!(first, last.lock().expect("not poisoned").clone());
+        // The run ends: told at the next tick, and only that change.
+        let ended = LastRun {
+            started_usec: 10,
+            ended_usec: Some(20),
+        };
+        last.lock().expect("not poisoned")[0].1 = ended;
+        assert_eq!(told(&mut h.events), [("r.timer".to_owned(), ended)]);
+        // Nothing new for two ticks (a second each): nothing told.
+        std::thread::sleep(Duration::from_millis(2500));
+        while let Ok(event) = h.events.try_recv() {
+            assert!(!matches!(event, ClusterEvent::LastRuns(_)), "{event:?}");
         }
     }
 }

@@ -513,7 +513,22 @@ impl Timer {
 
 #[cfg(test)]
 mod tests {
-    use super::Disabled;
+    use super::{ClusterLast, Disabled};
+    use sundial_calendar::Timestamp;
+
+    #[test]
+    fn a_cluster_run_is_news_when_later_or_when_it_ended() {
+        let run = |started: i64, ended: Option<i64>| ClusterLast {
+            started: Timestamp::from_usec(started),
+            ended: ended.map(Timestamp::from_usec),
+        };
+        assert!(run(5, None).newer_than(None));
+        assert!(run(6, None).newer_than(Some(&run(5, Some(7)))));
+        assert!(run(5, Some(9)).newer_than(Some(&run(5, None))));
+        assert!(!run(5, None).newer_than(Some(&run(5, None))));
+        assert!(!run(5, None).newer_than(Some(&run(5, Some(9)))));
+        assert!(!run(4, Some(9)).newer_than(Some(&run(5, None))));
+    }
 
     #[test]
     fn disabled_values_below_and_past_the_inline_bits() {
