@@ -154,6 +154,18 @@ impl Activation {
         }
     }
 
+    /// The cluster node whose claim or lease started this run (also for
+    /// an automatic restart of such a run): `history`'s NODE column.
+    pub fn cluster_node(&self) -> Option<&str> {
+        match self {
+            Activation::Cluster(claim) => Some(&claim.node),
+            Activation::Restart {
+                previous: Some(previous),
+            } => previous.cluster_node(),
+            _ => None,
+        }
+    }
+
     /// The activation of an automatic restart after a run started by
     /// `self`.
     pub fn restarted(self) -> Activation {

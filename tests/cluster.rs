@@ -159,6 +159,29 @@ fn each_elapse_runs_exactly_once_across_three_nodes_and_runs_spread() {
         }
         assert_eq!(history.len(), per_node[&format!("node-{i}")]);
         local += history.len();
+        // `history` names the node in a NODE column, `-o json` in a field.
+        let table = cli(d, &["history", "tick.service", "-n", "3"]);
+        let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+        assert_eq!(header[2..4], ["UNIT", "NODE"], "{table}");
+        let rows: Vec<Vec<&str>> = table
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(rows.len(), 3, "{table}");
+        for row in rows {
+            let unit = row.iter().position(|w| *w == "tick.service").unwrap();
+            assert_eq!(row[unit + 1], format!("node-{i}"), "{table}");
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&cli(d, &["history", "tick.service", "-o", "json"])).unwrap();
+        let json = json.as_array().unwrap();
+        assert_eq!(json.len(), history.len());
+        assert!(
+            json.iter().all(|r| r["node"] == format!("node-{i}")),
+            "{json:?}"
+        );
     }
     assert_eq!(local, runs.len());
 }
@@ -605,4 +628,401 @@ fn a_node_whose_clock_is_off_beyond_the_bound_refuses_cluster_work_and_says_why(
     assert!(wait_for(Duration::from_secs(10), || pg
         .query("SELECT count(*) FROM sundial_nodes")
         == ["2".to_owned()]));
+}
+
+/// A singleton service that holds a lock on a shared file while it runs
+/// and writes `NODE PID` (or `DOUBLE NODE` if the lock is taken) to
+/// `@SHARED@/<log>`.
+fn locking_singleton(log: &str) -> String {
+    format!(
+        "[Service]\nX-Sundial-Cluster=singleton\nExecStart=/bin/sh -c 'flock -n \
+         @SHARED@/{log}.lock /bin/sh -c \"echo $SUNDIAL_CLUSTER_NODE $$$$ >> @SHARED@/{log}; \
+         exec sleep 1000\" || echo DOUBLE $SUNDIAL_CLUSTER_NODE >> @SHARED@/{log}'\n\
+         [Install]\nWantedBy=default.target\n"
+    )
+}
+
+/// The nodes on which `unit` is active.
+fn active_on(f: &Fleet, unit: &str) -> Vec<usize> {
+    (0..f.nodes.len())
+        .filter(|i| f.nodes[*i].property(Some(unit), "ActiveState") == "active")
+        .collect()
+}
+
+#[test]
+fn a_singleton_added_by_daemon_reload_asks_for_its_lease_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    // The fleet starts without the singleton.
+    let f = fleet(dir.path(), &pg, 3, &[], &[], "5s", START);
+    wait_connected(&f, &pg);
+    let text = locking_singleton("added").replace("@SHARED@", f.shared.to_str().unwrap());
+    for d in &f.nodes {
+        daemon_support::write_unit(&d.units, "added.service", &text);
+        daemon_support::enable(&d.units, "default.target", "added.service");
+    }
+    let log = f.shared.join("added");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(lines(&log).is_empty(), "started before the reload");
+    for d in &f.nodes {
+        assert!(matches!(
+            d.call(sundial::ipc::Request::DaemonReload),
+            sundial::ipc::Response::Done { .. }
+        ));
+    }
+    assert!(
+        wait_for(Duration::from_secs(10), || !lines(&log).is_empty()),
+        "no node started it after the reload: {}",
+        f.nodes[0].stderr()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let all = lines(&log);
+    assert_eq!(all.len(), 1, "{all:?}");
+    let node: usize = all[0]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches("node-")
+        .parse()
+        .unwrap();
+    assert_eq!(active_on(&f, "added.service"), [node]);
+    for d in &f.nodes {
+        assert!(
+            d.stderr().contains("added.service: a cluster singleton"),
+            "{}",
+            d.stderr()
+        );
+    }
+    let pid: i32 = all[0].split_whitespace().nth(1).unwrap().parse().unwrap();
+    kill_group(pid);
+}
+
+/// Runs `sundial ARGS... --socket <the node's socket>`, which must fail;
+/// its stderr.
+fn cli_fails(d: &Daemon, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sundial"))
+        .arg("--socket")
+        .arg(&d.socket)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{args:?} succeeded: {out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_start_by_hand_of_a_singleton_respects_its_lease_and_a_stop_releases_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut pg) = postgres(dir.path()) else {
+        return;
+    };
+    // Not enabled anywhere: only the hand starts below run it.
+    let units = [("hand.service", locking_singleton("hand"))];
+    let units: Vec<(&str, &str)> = units.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let f = fleet(dir.path(), &pg, 3, &units, &[], "5s", START);
+    wait_connected(&f, &pg);
+    let log = f.shared.join("hand");
+    let node_of = |line: &str| line.split_whitespace().next().unwrap().to_owned();
+
+    // node-0 takes the lease and starts it.
+    cli(&f.nodes[0], &["start", "hand.service"]);
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 1));
+    assert_eq!(node_of(&lines(&log)[0]), "node-0");
+    // node-1's start is refused, naming the holder; nothing runs there.
+    let refused = cli_fails(&f.nodes[1], &["start", "hand.service"]);
+    assert!(refused.contains("node node-0 holds its lease"), "{refused}");
+    assert_eq!(active_on(&f, "hand.service"), [0]);
+
+    // node-0's stop gives the lease up (and node-0 does not take it again).
+    cli(&f.nodes[0], &["stop", "hand.service"]);
+    assert!(wait_for(Duration::from_secs(10), || pg.query(
+        "SELECT count(*) FROM sundial_singletons WHERE unit = 'hand.service' \
+         AND lease_until > now()"
+    ) == ["0"]));
+    // node-1 can start it now.
+    cli(&f.nodes[1], &["start", "hand.service"]);
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 2));
+    std::thread::sleep(Duration::from_secs(2));
+    let all = lines(&log);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(node_of(&all[1]), "node-1", "{all:?}");
+    assert_eq!(active_on(&f, "hand.service"), [1]);
+    let refused = cli_fails(&f.nodes[0], &["start", "hand.service"]);
+    assert!(refused.contains("node node-1 holds its lease"), "{refused}");
+    // The shared runs table has both holders in turn.
+    let rows =
+        pg.query("SELECT node, result FROM sundial_runs WHERE unit = 'hand.service' ORDER BY id");
+    assert_eq!(rows[0], "node-0|success");
+    assert_eq!(rows[1], "node-1|");
+
+    // Without the database a start is refused and says why.
+    pg.stop();
+    assert!(wait_for(Duration::from_secs(10), || f.nodes[2]
+        .stderr()
+        .contains("cluster: running no cluster units")));
+    let refused = cli_fails(&f.nodes[2], &["start", "hand.service"]);
+    assert!(
+        refused.contains("the cluster database is unreachable"),
+        "{refused}"
+    );
+    assert_ne!(
+        f.nodes[2].property(Some("hand.service"), "ActiveState"),
+        "active"
+    );
+    let pid: i32 = all[1].split_whitespace().nth(1).unwrap().parse().unwrap();
+    kill_group(pid);
+}
+
+#[test]
+fn an_elapse_fired_late_is_claimed_under_its_scheduled_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let units = [
+        ("late.timer", ONCE_TIMER),
+        (
+            "late.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/late'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "late.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("late");
+    let due = START + 30_000_000;
+    // node-0's wall clock jumps 45 s past the elapse, node-1 sleeps (a
+    // suspend) 40 s past it; both fire it late, at different moments.
+    // node-2 fires it on time, last.
+    f.nodes[0].clock(&format!("set-realtime {}", due + 45_000_000));
+    f.nodes[1].clock(&format!("suspend {}", 70_000_000));
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 1));
+    f.nodes[2].clock("advance 30000000");
+    wait_waiting(&f, "late.timer");
+    std::thread::sleep(Duration::from_secs(2));
+    let runs = lines(&log);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(runs[0].starts_with(&format!("{due} ")), "{runs:?}");
+    let rows = pg.query("SELECT scheduled, count(*) FROM sundial_runs GROUP BY scheduled");
+    assert_eq!(rows, [format!("{due}|1")]);
+    // Every node claimed that one key and knows its holder.
+    let held: Vec<String> = f
+        .nodes
+        .iter()
+        .map(|d| {
+            let status = cli(d, &["status", "late.timer", "-n", "0"]);
+            let at = status.find("; elapse ").expect(&status);
+            status[at..].lines().next().unwrap().to_owned()
+        })
+        .collect();
+    assert!(held.iter().all(|h| *h == held[0]), "{held:?}");
+    assert!(
+        held[0].starts_with(&format!("; elapse @{} held by node-", due / SECOND)),
+        "{held:?}"
+    );
+}
+
+#[test]
+fn an_elapse_counted_from_the_cluster_s_last_start_fired_late_is_claimed_under_its_scheduled_time()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let units = [
+        ("r.timer", RHYTHM_TIMER),
+        (
+            "r.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/r'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "r.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("r");
+    // The first run, at 00:01:30 on every node.
+    for d in &f.nodes {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 1));
+    wait_waiting(&f, "r.timer");
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                .contains("00:06:30")),
+            "{}",
+            next_elapse(d, "r.timer")
+        );
+    }
+    // node-0's wall clock jumps 45 s past the next elapse, node-1 sleeps
+    // 40 s past it (its monotonic clock stands still); node-2 is on time,
+    // last.
+    let due = START + 6 * MINUTE;
+    f.nodes[0].clock(&format!("set-realtime {}", due + 45 * SECOND));
+    f.nodes[1].clock(&format!("suspend {}", 5 * MINUTE + 40 * SECOND));
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 2));
+    f.nodes[2].clock(&format!("advance {}", 5 * MINUTE));
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(2));
+    let got = elapses(&log);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1].0, due, "{got:?}");
+    let rows = pg.query(
+        "SELECT count(*), count(DISTINCT scheduled) FROM sundial_runs WHERE timer = 'r.timer'",
+    );
+    assert_eq!(rows, ["2|2"]);
+    // And every node counts the next from that one run's start.
+    let next = next_elapse(&f.nodes[2], "r.timer");
+    for d in &f.nodes {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                == next),
+            "{} {next}",
+            next_elapse(d, "r.timer")
+        );
+    }
+}
+
+const SECOND: i64 = 1_000_000;
+
+/// A cluster timer counting from the cluster's runs: its first run from
+/// each node's own start (a minute after), then every five minutes after
+/// the cluster's last start.
+const RHYTHM_TIMER: &str = "[Timer]\nOnActiveSec=1min\nOnUnitActiveSec=5min\nAccuracySec=1us\n\
+                            X-Sundial-Cluster=once\n[Install]\nWantedBy=timers.target\n";
+
+fn next_elapse(d: &Daemon, timer: &str) -> String {
+    d.property(Some(timer), "NextElapseUSecRealtime")
+}
+
+/// The `ELAPSE NODE` lines of the rhythm test's service.
+fn elapses(log: &std::path::Path) -> Vec<(i64, String)> {
+    lines(log)
+        .iter()
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (
+                w.next().unwrap().parse().unwrap(),
+                w.next().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn on_unit_active_sec_counts_from_the_cluster_s_last_start_on_every_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let units = [
+        ("r.timer", RHYTHM_TIMER),
+        (
+            "r.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo \
+             \"$SUNDIAL_CLUSTER_ELAPSE_USEC $SUNDIAL_CLUSTER_NODE\" >> @SHARED@/r'\n",
+        ),
+    ];
+    let f = fleet(
+        dir.path(),
+        &pg,
+        3,
+        &units,
+        &[("timers.target", "r.timer")],
+        "5s",
+        START,
+    );
+    wait_connected(&f, &pg);
+    let log = f.shared.join("r");
+    // node-0's OnActiveSec= comes first: the cluster's first run.
+    f.nodes[0].clock(&format!("advance {MINUTE}"));
+    assert!(
+        wait_for(Duration::from_secs(10), || elapses(&log).len() == 1),
+        "{}",
+        f.nodes[0].stderr()
+    );
+    assert_eq!(
+        elapses(&log)[0],
+        (0, "node-0".to_owned()),
+        "the first run's key"
+    );
+    // The others, which never ran it, count from that run's start.
+    let first_next = next_elapse(&f.nodes[0], "r.timer");
+    assert!(first_next.contains("00:06:30"), "{first_next}");
+    for d in &f.nodes[1..] {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                == first_next),
+            "{} {}",
+            next_elapse(d, "r.timer"),
+            d.stderr()
+        );
+    }
+    // And their own OnActiveSec= does not run it again.
+    for d in &f.nodes[1..] {
+        d.clock(&format!("advance {MINUTE}"));
+    }
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(elapses(&log).len(), 1, "{:?}", elapses(&log));
+
+    // The nodes reach the elapse at different moments: node-0 first, 7 s
+    // late, so the run starts at 00:06:37 and the next elapse counts from
+    // there on every node, not from when each node fired.
+    let key1 = START + 6 * MINUTE;
+    f.nodes[0].clock(&format!("advance {}", 5 * MINUTE + 7 * SECOND));
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 2));
+    f.nodes[1].clock(&format!("advance {}", 5 * MINUTE + 3 * SECOND));
+    f.nodes[2].clock(&format!("advance {}", 5 * MINUTE + 5 * SECOND));
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(1));
+    let got = elapses(&log);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1], (key1, "node-0".to_owned()));
+    let second_next = next_elapse(&f.nodes[0], "r.timer");
+    assert!(second_next.contains("00:11:37"), "{second_next}");
+    for d in &f.nodes[1..] {
+        assert!(
+            wait_for(Duration::from_secs(10), || next_elapse(d, "r.timer")
+                == second_next),
+            "{}",
+            next_elapse(d, "r.timer")
+        );
+    }
+    // All three reach 00:11:37 together: one run, under that key.
+    let key2 = key1 + 5 * MINUTE + 7 * SECOND;
+    for (d, late) in f.nodes.iter().zip([0, 4, 2]) {
+        d.clock(&format!("advance {}", 5 * MINUTE + late * SECOND));
+    }
+    assert!(wait_for(Duration::from_secs(10), || elapses(&log).len() == 3));
+    wait_waiting(&f, "r.timer");
+    std::thread::sleep(Duration::from_secs(1));
+    let got = elapses(&log);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[2].0, key2, "{got:?}");
+    let rows = pg.query(
+        "SELECT count(*), count(DISTINCT scheduled) FROM sundial_runs WHERE timer = 'r.timer'",
+    );
+    assert_eq!(rows, ["3|3"]);
+    // `history --cluster` names the first run as such.
+    let shown = cli(&f.nodes[1], &["history", "--cluster", "r.timer"]);
+    assert!(shown.contains("first run"), "{shown}");
 }

@@ -438,3 +438,110 @@ fn a_cluster_timer_s_delay_comes_from_the_cluster_seed_not_the_node() {
     // The delay is drawn anew for each elapse.
     assert_ne!(c1[0][c1[0].len() - 8..], c1[1][c1[1].len() - 8..]);
 }
+
+/// A node of a cluster: booted at `boot`, its daemon started at `start`,
+/// with `c.timer` (a cluster timer whose body is `body`).
+fn cluster_node(body: &str, boot: &str, start: &str) -> Sim {
+    let mut s = Sim::new(&[("c.timer", &timer(body))], "UTC", boot, start, "5s");
+    s.sim.scheduler.set_cluster_seed(Some(7));
+    s
+}
+
+fn cluster_run(s: &mut Sim, started: &str, ended: Option<&str>) -> Vec<String> {
+    let at = |t: &str| scheduler_support::at(t, &s.zone);
+    let last = sundial::scheduler::ClusterLast {
+        started: at(started),
+        ended: ended.map(at),
+    };
+    let starts = s.send(Event::ClusterRun {
+        timer: "c.timer".into(),
+        last,
+    });
+    s.describe(&starts)
+}
+
+/// The next elapse of `c.timer` on the wall clock, and what it is claimed
+/// under (its scheduled time, on the wall clock).
+fn next_of(s: &Sim) -> Option<String> {
+    let now = s.now();
+    let t = s.sim.scheduler.timer("c.timer")?;
+    t.next_elapse(&now)
+        .map(|n| scheduler_support::fmt(n, &s.zone))
+}
+
+#[test]
+fn a_cluster_timer_counts_on_unit_active_sec_from_the_cluster_s_last_start() {
+    let body = "OnActiveSec=1min\nOnUnitActiveSec=10min\nX-Sundial-Cluster=once";
+    // Two nodes booted at different times, their daemons started at
+    // different times: their monotonic clocks have nothing in common.
+    let mut a = cluster_node(body, "2024-06-03 00:00:00", "2024-06-03 01:00:00");
+    let mut b = cluster_node(body, "2024-06-02 07:13:00", "2024-06-03 01:00:20");
+    a.start_all();
+    b.start_all();
+    // No cluster run yet: each node's own OnActiveSec= (as systemd with no
+    // last trigger).
+    assert_eq!(next_of(&a).as_deref(), Some("Mon 2024-06-03 01:01:00 UTC"));
+    assert_eq!(next_of(&b).as_deref(), Some("Mon 2024-06-03 01:01:20 UTC"));
+    // The cluster's first run started at 01:01:07 (on node a): every
+    // node counts from it, node b too, which never ran the unit.
+    for s in [&mut a, &mut b] {
+        assert!(cluster_run(s, "2024-06-03 01:01:07", None).is_empty());
+        assert_eq!(next_of(s).as_deref(), Some("Mon 2024-06-03 01:11:07 UTC"));
+    }
+    // It fires there on both, scheduled at that time (the claim key).
+    let fired_a = a.sim.run_until(
+        scheduler_support::at("2024-06-03 01:11:30", &a.zone),
+        &mut a.stamps,
+    );
+    let fired_b = b.sim.run_until(
+        scheduler_support::at("2024-06-03 01:11:30", &b.zone),
+        &mut b.stamps,
+    );
+    assert_eq!(fired_a.len(), 1, "{:?}", a.describe(&fired_a));
+    assert_eq!(fired_b.len(), 1, "{:?}", b.describe(&fired_b));
+    let scheduled = |f: &[sundial::scheduler::simulation::SimStart]| f[0].start.scheduled;
+    assert_eq!(scheduled(&fired_a), scheduled(&fired_b));
+    assert_eq!(
+        scheduled(&fired_a).map(|t| scheduler_support::fmt(t, &a.zone)),
+        Some("Mon 2024-06-03 01:11:07 UTC".to_owned())
+    );
+    // An older run is no news; OnActiveSec= does not come back.
+    assert!(cluster_run(&mut a, "2024-06-03 00:30:00", None).is_empty());
+    let latest = "2024-06-03 01:11:09";
+    for s in [&mut a, &mut b] {
+        cluster_run(s, latest, None);
+        assert_eq!(next_of(s).as_deref(), Some("Mon 2024-06-03 01:21:09 UTC"));
+    }
+}
+
+#[test]
+fn a_cluster_timer_counts_on_unit_inactive_sec_from_the_cluster_s_last_end() {
+    let body = "OnUnitInactiveSec=1h\nX-Sundial-Cluster=once";
+    let mut a = cluster_node(body, "2024-06-03 00:00:00", "2024-06-03 01:00:00");
+    a.start_all();
+    // Nothing to count from yet; none of the node's own values either.
+    assert_eq!(next_of(&a), None);
+    assert_eq!(a.state("c.timer"), "elapsed");
+    // A run elsewhere that still runs: nothing yet.
+    cluster_run(&mut a, "2024-06-03 01:05:00", None);
+    assert_eq!(next_of(&a), None);
+    // Its end: an hour after it.
+    cluster_run(&mut a, "2024-06-03 01:05:00", Some("2024-06-03 01:07:30"));
+    assert_eq!(a.state("c.timer"), "waiting");
+    assert_eq!(next_of(&a).as_deref(), Some("Mon 2024-06-03 02:07:30 UTC"));
+    // Outside a cluster the same unit counts from its own runs only.
+    let mut local = Sim::new(
+        &[("c.timer", &timer(body))],
+        "UTC",
+        "2024-06-03 00:00:00",
+        "2024-06-03 01:00:00",
+        "5s",
+    );
+    local.start_all();
+    cluster_run(
+        &mut local,
+        "2024-06-03 01:05:00",
+        Some("2024-06-03 01:07:30"),
+    );
+    assert_eq!(next_of(&local), None);
+}

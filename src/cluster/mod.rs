@@ -64,7 +64,27 @@ pub struct ClaimAnswer {
     pub won: bool,
     /// The node holding the claim, where the backend could tell.
     pub holder: Option<String>,
+    /// The timer's newest run in the shared table after the claim (this
+    /// node's when it won), where the backend could tell.
+    pub last: Option<LastRun>,
 }
+
+/// The newest run of a timer in the shared table: what a cluster timer's
+/// `OnUnitActiveSec=` and `OnUnitInactiveSec=` count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastRun {
+    /// Its start, on the clock of the node that ran it (µs).
+    pub started_usec: i64,
+    /// Its end; `None` while it runs.
+    pub ended_usec: Option<i64>,
+}
+
+/// The claim key of the first run of a cluster timer that counts from the
+/// cluster's runs (`OnUnitActiveSec=`, `OnUnitInactiveSec=`): its first
+/// elapse comes from each node's own `OnActiveSec=`/`OnBootSec=`/
+/// `OnStartupSec=`, which differ from node to node, so they all claim this
+/// one key and one node runs it.
+pub const FIRST_RUN: i64 = 0;
 
 /// A run this node took over from a node whose lease ran out, or one
 /// recorded failed (`X-Sundial-ClusterFailover=fail`).
@@ -140,6 +160,15 @@ pub struct NodeRow {
     pub running: Vec<String>,
 }
 
+/// Who holds a singleton's lease, as a request for it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// This node (now).
+    Mine,
+    /// Another node, whose lease has not run out.
+    HeldBy(String),
+}
+
 /// What a heartbeat learns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heartbeat {
@@ -188,14 +217,14 @@ pub trait Coordinator {
     /// Records the end of a run this node held.
     async fn finish(&mut self, node: &str, run: &Finished) -> Result<(), CoordinationError>;
     /// Takes the lease of a singleton service if nobody holds it (or this
-    /// node does); whether this node holds it now.
+    /// node does); whether this node holds it now, or which node does.
     async fn acquire(
         &mut self,
         node: &str,
         lease: Duration,
         unit: &str,
         now_usec: i64,
-    ) -> Result<bool, CoordinationError>;
+    ) -> Result<Lease, CoordinationError>;
     /// Gives a singleton's lease up (its run ended on this node).
     async fn release(
         &mut self,
@@ -210,6 +239,11 @@ pub trait Coordinator {
         unit: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ClusterRun>, CoordinationError>;
+    /// The newest run of each of `timers` that has one.
+    async fn last_runs(
+        &mut self,
+        timers: &[String],
+    ) -> Result<Vec<(String, LastRun)>, CoordinationError>;
     /// Every node that has a heartbeat row.
     async fn nodes(&mut self) -> Result<Vec<NodeRow>, CoordinationError>;
     /// Deletes finished runs and claims recorded longer than `older_than`

@@ -15,7 +15,7 @@ use tokio_postgres::{Client, NoTls};
 use super::schema::{MIGRATIONS, MIGRATION_LOCK};
 use super::{
     ClaimAnswer, ClaimRequest, ClusterRun, CoordinationError, Coordinator, Finished, Heartbeat,
-    NodeRow, Takeover,
+    LastRun, Lease, NodeRow, Takeover,
 };
 
 /// A connection string and, while connected, the client.
@@ -117,10 +117,41 @@ WITH want AS (
     FROM want w JOIN ins ON ins.timer = w.timer AND ins.scheduled = w.scheduled
 )
 SELECT w.timer, w.scheduled, ins.timer IS NOT NULL AS won,
-       CASE WHEN ins.timer IS NOT NULL THEN $6::text ELSE c.node END AS holder
+       CASE WHEN ins.timer IS NOT NULL THEN $6::text ELSE c.node END AS holder,
+       CASE WHEN ins.timer IS NOT NULL THEN w.started ELSE r.started_usec END,
+       CASE WHEN ins.timer IS NOT NULL THEN NULL ELSE r.ended_usec END
 FROM want w
 LEFT JOIN ins ON ins.timer = w.timer AND ins.scheduled = w.scheduled
-LEFT JOIN sundial_claims c ON c.timer = w.timer AND c.scheduled = w.scheduled";
+LEFT JOIN sundial_claims c ON c.timer = w.timer AND c.scheduled = w.scheduled
+LEFT JOIN LATERAL (
+    SELECT started_usec, ended_usec FROM sundial_runs n
+    WHERE n.timer = w.timer AND n.started_usec IS NOT NULL ORDER BY n.id DESC LIMIT 1
+) r ON true";
+
+/// The newest run of each timer (one index probe each).
+const LAST_RUNS: &str = "
+SELECT t.timer, r.started_usec, r.ended_usec
+FROM unnest($1::text[]) AS t(timer)
+CROSS JOIN LATERAL (
+    SELECT started_usec, ended_usec FROM sundial_runs n
+    WHERE n.timer = t.timer AND n.started_usec IS NOT NULL ORDER BY n.id DESC LIMIT 1
+) r";
+
+/// A claim's answer from its row: (timer, scheduled, won, holder,
+/// started, ended).
+fn answer(r: &tokio_postgres::Row) -> ClaimAnswer {
+    let started: Option<i64> = r.get(4);
+    ClaimAnswer {
+        timer: r.get(0),
+        scheduled_usec: r.get(1),
+        won: r.get(2),
+        holder: r.get(3),
+        last: started.map(|started_usec| LastRun {
+            started_usec,
+            ended_usec: r.get(5),
+        }),
+    }
+}
 
 impl Coordinator for Postgres {
     async fn open(&mut self) -> Result<(), CoordinationError> {
@@ -206,13 +237,59 @@ SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint,
             )
             .await;
         let rows = rows.map_err(|e| self.failed("claim", e))?;
+        let mut answers: Vec<ClaimAnswer> = rows.iter().map(answer).collect();
+        // A claim lost to a node whose insert committed while this
+        // statement ran finds neither that claim nor its run in the
+        // statement's snapshot: a second statement sees them.
+        let unknown: Vec<usize> = (0..answers.len())
+            .filter(|&i| !answers[i].won && answers[i].holder.is_none())
+            .collect();
+        if !unknown.is_empty() {
+            let timers: Vec<&str> = unknown.iter().map(|&i| answers[i].timer.as_str()).collect();
+            let scheduled: Vec<i64> = unknown.iter().map(|&i| answers[i].scheduled_usec).collect();
+            let sql = "
+SELECT w.timer, w.scheduled, false, c.node, r.started_usec, r.ended_usec
+FROM unnest($1::text[], $2::bigint[]) AS w(timer, scheduled)
+LEFT JOIN sundial_claims c ON c.timer = w.timer AND c.scheduled = w.scheduled
+LEFT JOIN LATERAL (
+    SELECT started_usec, ended_usec FROM sundial_runs n
+    WHERE n.timer = w.timer AND n.started_usec IS NOT NULL ORDER BY n.id DESC LIMIT 1
+) r ON true";
+            let client = self.client("claim")?;
+            let rows = client.query(sql, &[&timers, &scheduled]).await;
+            let rows = rows.map_err(|e| self.failed("claim", e))?;
+            for row in &rows {
+                let found = answer(row);
+                if let Some(a) = answers.iter_mut().find(|a| {
+                    !a.won && a.timer == found.timer && a.scheduled_usec == found.scheduled_usec
+                }) {
+                    *a = found;
+                }
+            }
+        }
+        Ok(answers)
+    }
+
+    async fn last_runs(
+        &mut self,
+        timers: &[String],
+    ) -> Result<Vec<(String, LastRun)>, CoordinationError> {
+        if timers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = self.client("read last runs")?;
+        let rows = client.query(LAST_RUNS, &[&timers]).await;
+        let rows = rows.map_err(|e| self.failed("read last runs", e))?;
         Ok(rows
             .iter()
-            .map(|r| ClaimAnswer {
-                timer: r.get(0),
-                scheduled_usec: r.get(1),
-                won: r.get(2),
-                holder: r.get(3),
+            .map(|r| {
+                (
+                    r.get(0),
+                    LastRun {
+                        started_usec: r.get(1),
+                        ended_usec: r.get(2),
+                    },
+                )
             })
             .collect())
     }
@@ -299,11 +376,12 @@ WHERE timer = $1 AND scheduled = $2 AND attempt = $4 AND node = $3 AND result IS
         lease: Duration,
         unit: &str,
         now_usec: i64,
-    ) -> Result<bool, CoordinationError> {
+    ) -> Result<Lease, CoordinationError> {
         // A new holder (or this node after its lease ended) gets the next
         // epoch and a run row (scheduled is the epoch), so that `history
         // --cluster` shows each failover; a released lease is kept, expired,
-        // so that the epochs go on.
+        // so that the epochs go on. The holder is read from the statement's
+        // snapshot, before the upsert: the other node when it was refused.
         let sql = "
 WITH s AS (
     INSERT INTO sundial_singletons AS s (unit, node, epoch, lease_until)
@@ -320,13 +398,18 @@ WITH s AS (
     SELECT $1::text, $1::text, epoch, 1, $2::text, $4::bigint FROM s
     ON CONFLICT (timer, scheduled, attempt) DO NOTHING
 )
-SELECT epoch FROM s";
+SELECT (SELECT epoch FROM s), (SELECT node FROM sundial_singletons WHERE unit = $1)";
         let client = self.client("acquire")?;
-        let rows = client
-            .query(sql, &[&unit, &node, &micros(lease), &now_usec])
+        let row = client
+            .query_one(sql, &[&unit, &node, &micros(lease), &now_usec])
             .await;
-        let rows = rows.map_err(|e| self.failed("acquire", e))?;
-        Ok(!rows.is_empty())
+        let row = row.map_err(|e| self.failed("acquire", e))?;
+        let epoch: Option<i64> = row.get(0);
+        let holder: Option<String> = row.get(1);
+        Ok(match (epoch, holder) {
+            (Some(_), _) => Lease::Mine,
+            (None, holder) => Lease::HeldBy(holder.unwrap_or_else(|| "another node".into())),
+        })
     }
 
     async fn release(

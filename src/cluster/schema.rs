@@ -53,4 +53,7 @@ pub const MIGRATIONS: &[&str] = &[
          epoch bigint NOT NULL,
          lease_until timestamptz NOT NULL
      );",
+    // 2: a timer's newest run, for timers that count from the cluster's
+    // runs (OnUnitActiveSec=, OnUnitInactiveSec=).
+    "CREATE INDEX sundial_runs_timer ON sundial_runs (timer, id);",
 ];

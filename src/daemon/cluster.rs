@@ -13,16 +13,19 @@
 //! kept, and claimed once when the cluster is back: the claim key being the
 //! scheduled elapse, an elapse another node ran meanwhile is not run again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tokio::sync::mpsc;
 
+use super::cluster_singletons::{hand_lease, lease_activation, HandStart};
 use super::cluster_task::{ClusterEvent, Command, TaskHandle};
 use super::state::{report, State};
 use crate::activation::{Activation, ClaimOf, ClusterClaim, Fired};
-use crate::cluster::{ClaimAnswer, ClaimRequest, ClusterConfig, Finished, Takeover};
+use crate::cluster::{
+    ClaimAnswer, ClaimRequest, ClusterConfig, Finished, LastRun, Takeover, FIRST_RUN,
+};
 use crate::scheduler::timer_state::{Cause, Note};
-use crate::scheduler::{Event, Start};
+use crate::scheduler::{ClusterLast, Event, Start, Timer};
 use crate::unit::extensions::ClusterMode;
 
 /// Whether this node does cluster work now.
@@ -59,8 +62,12 @@ pub struct ClusterSide {
     pending: HashMap<(String, i64), Start>,
     /// Units running here for a claimed elapse, by unit.
     held: HashMap<String, Held>,
-    /// Singleton services running here under their lease.
-    singletons: BTreeMap<String, bool>,
+    /// Singleton services running here under their lease (true: stopped
+    /// because this node lost it).
+    pub(super) singletons: BTreeMap<String, bool>,
+    /// Singleton services this node asks the lease of (the default
+    /// targets want them), as told to the task.
+    pub(super) wanted: BTreeSet<String>,
     /// The newest elapse of each Persistent= cluster timer missed while
     /// the cluster was down.
     missed: BTreeMap<String, Start>,
@@ -70,6 +77,10 @@ pub struct ClusterSide {
     pub counts: ClaimCounts,
     /// Timers whose missed elapse this outage was reported (once each).
     reported: std::collections::HashSet<String>,
+    /// Clients' starts of singletons waiting for their leases, by the id
+    /// of their [`Command::Acquire`]s.
+    pub(super) hand: HashMap<u64, HandStart>,
+    pub(super) next_hand: u64,
 }
 
 /// Claims by outcome, since the daemon started.
@@ -93,10 +104,13 @@ impl Default for ClusterSide {
             pending: HashMap::new(),
             held: HashMap::new(),
             singletons: BTreeMap::new(),
+            wanted: BTreeSet::new(),
             missed: BTreeMap::new(),
             last: HashMap::new(),
             counts: ClaimCounts::default(),
             reported: std::collections::HashSet::new(),
+            hand: HashMap::new(),
+            next_hand: 0,
         }
     }
 }
@@ -189,7 +203,17 @@ pub fn describe_unit(state: &State, unit: &str) -> Option<String> {
 /// random delays), and for an elapse missed while the daemon was down the
 /// time it was due, not the daemon's start it was moved to, so that nodes
 /// starting at different times claim the same missed elapse.
-fn claim_key(start: &Start) -> i64 {
+///
+/// A timer that counts from the cluster's runs claims the elapse of its
+/// own `OnActiveSec=`/`OnBootSec=`/`OnStartupSec=` (which start the
+/// cluster's rhythm, and differ from node to node) under [`FIRST_RUN`], so
+/// that one node runs it; its `OnUnitActiveSec=`/`OnUnitInactiveSec=`
+/// elapses are on the wall clock, counted from the cluster's newest run,
+/// and claimed under that time like a calendar elapse.
+fn claim_key(start: &Start, counts_from_cluster_runs: bool) -> i64 {
+    if counts_from_cluster_runs && start.cause.is_node_relative() {
+        return FIRST_RUN;
+    }
     match start.cause {
         Cause::Value {
             note: Note::Missed(due),
@@ -200,13 +224,37 @@ fn claim_key(start: &Start) -> i64 {
     .as_usec()
 }
 
+/// Whether `timer` is a cluster timer here that counts from the cluster's
+/// runs.
+fn counts_from_cluster_runs(state: &State, timer: &str) -> bool {
+    is_cluster_timer(state, timer)
+        && state
+            .scheduler
+            .timer(timer)
+            .is_some_and(|t| Timer::counts_from_cluster_runs(&t.unit))
+}
+
+/// Tells the scheduler the newest run of a timer's unit in the cluster.
+fn cluster_run(state: &mut State, timer: &str, last: LastRun) {
+    if !counts_from_cluster_runs(state, timer) {
+        return;
+    }
+    state.schedule(Event::ClusterRun {
+        timer: timer.to_owned(),
+        last: ClusterLast {
+            started: sundial_calendar::Timestamp::from_usec(last.started_usec),
+            ended: last.ended_usec.map(sundial_calendar::Timestamp::from_usec),
+        },
+    });
+}
+
 /// Takes a timer's start if the timer is a cluster timer: the elapse is
 /// claimed and the start waits for the answer. False: start it locally.
 pub fn takes(state: &mut State, start: &Start) -> bool {
     if !is_cluster_timer(state, &start.timer) {
         return false;
     }
-    let scheduled = claim_key(start);
+    let scheduled = claim_key(start, counts_from_cluster_runs(state, &start.timer));
     if let Link::Down(why) = &state.cluster.link {
         let why = why.clone();
         not_run(state, start.clone(), &why);
@@ -242,10 +290,13 @@ pub fn takes(state: &mut State, start: &Start) -> bool {
 /// timer is Persistent=, and the timer waits for its next elapse.
 fn not_run(state: &mut State, start: Start, why: &str) {
     state.cluster.counts.unavailable += 1;
+    // A timer that counts from the cluster's runs keeps its missed elapse
+    // too: the cluster's rhythm stops if no node runs it.
     let persistent = state
         .scheduler
         .timer(&start.timer)
-        .is_some_and(|t| t.unit.timer.persistent);
+        .is_some_and(|t| t.unit.timer.persistent)
+        || counts_from_cluster_runs(state, &start.timer);
     // Once per timer and outage: at thousands of cluster timers a line per
     // elapse would flood the log.
     if state.cluster.reported.insert(start.timer.clone()) {
@@ -267,7 +318,7 @@ fn not_run(state: &mut State, start: Start, why: &str) {
 }
 
 /// Tells the scheduler the state of `unit`, which a claim did not start.
-fn unit_stays(state: &mut State, unit: &str) {
+pub(super) fn unit_stays(state: &mut State, unit: &str) {
     let (active, _) = state.active_state(unit);
     state.schedule(Event::UnitChanged {
         unit: unit.to_owned(),
@@ -317,12 +368,15 @@ pub fn woke(state: &mut State, event: ClusterEvent) {
                 "{unit}: this node holds the cluster lease: starting"
             ));
             state.cluster.singletons.insert(unit.clone(), false);
-            let activation = Activation::Cluster(ClusterClaim {
-                node: state.cluster.node().unwrap_or_default().to_owned(),
-                what: ClaimOf::Lease { unit: unit.clone() },
-            });
+            let activation = lease_activation(state, &unit);
             if let Err(e) = state.supervisor.start_with(&unit, activation) {
                 report(format!("{unit}: cannot start: {e}"));
+            }
+        }
+        ClusterEvent::HandLease { id, unit, answer } => hand_lease(state, id, unit, answer),
+        ClusterEvent::LastRuns(runs) => {
+            for (timer, last) in runs {
+                cluster_run(state, &timer, last);
             }
         }
         ClusterEvent::LeaseLost => lease_lost(state),
@@ -358,6 +412,10 @@ fn claimed(state: &mut State, answer: ClaimAnswer) {
         answer.timer.clone(),
         (answer.scheduled_usec, holder.clone()),
     );
+    // Before the timer waits again: it counts from this run.
+    if let Some(last) = answer.last {
+        cluster_run(state, &answer.timer, last);
+    }
     if !answer.won {
         state.cluster.counts.lost += 1;
         if state.debug {
@@ -505,7 +563,8 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
             },
         });
         // Still wanted: it runs wherever the lease goes next (here too).
-        if !state.shutting_down {
+        // One started by hand, or stopped by hand, is not asked for again.
+        if !state.shutting_down && state.cluster.wanted.contains(unit) {
             state.cluster.send(Command::Want(unit.to_owned()));
         }
     }
@@ -524,16 +583,15 @@ pub fn loaded(state: &mut State) {
         .filter(|t| t.timer.cluster == ClusterMode::Once)
         .map(|t| t.name.as_str().to_owned())
         .collect();
+    let rhythm: Vec<String> = state
+        .units
+        .loaded
+        .timers()
+        .filter(|t| Timer::counts_from_cluster_runs(t))
+        .map(|t| t.name.as_str().to_owned())
+        .collect();
     state.cluster.send(Command::Timers(timers));
-}
-
-/// A singleton service the default targets want: it runs where its lease
-/// is, so this node asks for the lease instead of starting it.
-pub fn want_singleton(state: &mut State, unit: &str) {
-    report(format!(
-        "{unit}: a cluster singleton: it starts here when this node holds its lease"
-    ));
-    state.cluster.send(Command::Want(unit.to_owned()));
+    state.cluster.send(Command::RhythmTimers(rhythm));
 }
 
 /// Starts the cluster task for `[cluster]`, reading the connection string

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::cluster::{
     measured_skew, preferred_node, skew_refusal, ClaimAnswer, ClaimRequest, ClusterConfig,
-    ClusterRun, CoordinationError, Coordinator, Finished, NodeRow, Takeover,
+    ClusterRun, CoordinationError, Coordinator, Finished, LastRun, Lease, NodeRow, Takeover,
 };
 
 /// What the loop asks of the task.
@@ -29,8 +29,18 @@ pub enum Command {
     Finish(Finished),
     /// The cluster timers loaded here: the only ones this node takes over.
     Timers(Vec<String>),
+    /// The cluster timers loaded here that count from the cluster's runs
+    /// (`OnUnitActiveSec=`, `OnUnitInactiveSec=`): their newest runs are
+    /// read at every tick.
+    RhythmTimers(Vec<String>),
     /// Try for this singleton's lease until it is held.
     Want(String),
+    /// Stop trying for this singleton's lease (a lease held is kept until
+    /// its run ends).
+    Unwant(String),
+    /// Take this singleton's lease now, once, for a client's start; the
+    /// answer is a [`ClusterEvent::HandLease`] with the same `id`.
+    Acquire { id: u64, unit: String },
     /// The singleton's run ended here: give the lease up.
     Release {
         unit: String,
@@ -66,6 +76,16 @@ pub enum ClusterEvent {
     TakenOver(Vec<Takeover>),
     /// This node holds the singleton's lease now.
     Acquired(String),
+    /// The newest runs of timers that count from the cluster's runs,
+    /// those that changed since last told.
+    LastRuns(Vec<(String, LastRun)>),
+    /// The answer to [`Command::Acquire`]: who holds the lease, or why the
+    /// database could not say.
+    HandLease {
+        id: u64,
+        unit: String,
+        answer: Result<Lease, String>,
+    },
     /// This node could not renew its leases for half a lease: what it runs
     /// for the cluster is to stop, another node takes over.
     LeaseLost,
@@ -128,6 +148,9 @@ struct Task<C> {
     finishes: VecDeque<Finished>,
     releases: VecDeque<(String, i64, String)>,
     timers: Vec<String>,
+    rhythm: Vec<String>,
+    /// The newest runs told to the loop.
+    told: std::collections::HashMap<String, LastRun>,
     wanted: BTreeSet<String>,
     held: BTreeSet<String>,
     /// Claims won and not finished yet.
@@ -179,6 +202,8 @@ impl<C: Coordinator> Task<C> {
             finishes: VecDeque::new(),
             releases: VecDeque::new(),
             timers: Vec::new(),
+            rhythm: Vec::new(),
+            told: std::collections::HashMap::new(),
             wanted: BTreeSet::new(),
             held: BTreeSet::new(),
             holding: 0,
@@ -280,9 +305,22 @@ impl<C: Coordinator> Task<C> {
                 self.write_ends().await;
             }
             Command::Timers(timers) => self.timers = timers,
+            Command::RhythmTimers(timers) => {
+                // A timer loaded again may have forgotten: all are told anew.
+                self.told.clear();
+                self.rhythm = timers;
+                self.read_last_runs().await;
+            }
             Command::Want(unit) => {
                 self.wanted.insert(unit);
                 self.acquire_wanted().await;
+            }
+            Command::Unwant(unit) => {
+                self.wanted.remove(&unit);
+            }
+            Command::Acquire { id, unit } => {
+                let answer = self.acquire_now(&unit).await;
+                self.tell(ClusterEvent::HandLease { id, unit, answer });
             }
             Command::Release {
                 unit,
@@ -461,6 +499,7 @@ impl<C: Coordinator> Task<C> {
                 self.tell(ClusterEvent::TakenOver(taken));
             }
         }
+        self.read_last_runs().await;
         self.acquire_wanted().await;
         if self
             .pruned
@@ -471,6 +510,33 @@ impl<C: Coordinator> Task<C> {
             let _ = self
                 .call("prune", async |c: &mut C| c.prune(keep).await)
                 .await;
+        }
+    }
+
+    /// Reads the newest runs of the timers that count from the cluster's
+    /// runs, and tells the loop those that changed.
+    async fn read_last_runs(&mut self) {
+        if self.link != Link::Up || self.rhythm.is_empty() {
+            return;
+        }
+        let timers = self.rhythm.clone();
+        let Some(runs) = self
+            .call("read last runs", async |c: &mut C| {
+                c.last_runs(&timers).await
+            })
+            .await
+        else {
+            return;
+        };
+        let changed: Vec<(String, LastRun)> = runs
+            .into_iter()
+            .filter(|(timer, run)| self.told.get(timer) != Some(run))
+            .collect();
+        if !changed.is_empty() {
+            for (timer, run) in &changed {
+                self.told.insert(timer.clone(), *run);
+            }
+            self.tell(ClusterEvent::LastRuns(changed));
         }
     }
 
@@ -489,6 +555,29 @@ impl<C: Coordinator> Task<C> {
         }
     }
 
+    /// Takes `unit`'s lease for a client's start, if no other node holds it.
+    async fn acquire_now(&mut self, unit: &str) -> Result<Lease, String> {
+        if self.link != Link::Up {
+            return Err(self.down_reason());
+        }
+        if self.held.contains(unit) {
+            return Ok(Lease::Mine);
+        }
+        let node = self.config.node.clone();
+        let lease = self.config.lease;
+        let now = now_usec();
+        let answer = self
+            .call("acquire", async |c: &mut C| {
+                c.acquire(&node, lease, unit, now).await
+            })
+            .await
+            .ok_or_else(|| self.down_reason())?;
+        if answer == Lease::Mine {
+            self.held.insert(unit.to_owned());
+        }
+        Ok(answer)
+    }
+
     async fn acquire_wanted(&mut self) {
         if self.link != Link::Up {
             return;
@@ -503,7 +592,7 @@ impl<C: Coordinator> Task<C> {
                     c.acquire(&node, lease, &unit, now).await
                 })
                 .await;
-            if got == Some(true) {
+            if got == Some(Lease::Mine) {
                 self.held.insert(unit.clone());
                 self.tell(ClusterEvent::Acquired(unit));
             }
@@ -569,6 +658,8 @@ mod tests {
         others: Vec<String>,
         claimed: std::collections::HashSet<(String, i64)>,
         statements: usize,
+        /// The shared runs' newest run per timer.
+        last: std::sync::Arc<std::sync::Mutex<Vec<(String, LastRun)>>>,
     }
 
     fn down() -> CoordinationError {
@@ -617,6 +708,7 @@ mod tests {
                         scheduled_usec: r.scheduled_usec,
                         won,
                         holder: won.then(|| node.to_owned()),
+                        last: None,
                     }
                 })
                 .collect())
@@ -642,8 +734,8 @@ mod tests {
             _: Duration,
             _: &str,
             _: i64,
-        ) -> Result<bool, CoordinationError> {
-            Ok(true)
+        ) -> Result<Lease, CoordinationError> {
+            Ok(Lease::Mine)
         }
         async fn release(
             &mut self,
@@ -663,6 +755,16 @@ mod tests {
         }
         async fn nodes(&mut self) -> Result<Vec<NodeRow>, CoordinationError> {
             Ok(Vec::new())
+        }
+        async fn last_runs(
+            &mut self,
+            timers: &[String],
+        ) -> Result<Vec<(String, LastRun)>, CoordinationError> {
+            let last = self.last.lock().expect("not poisoned").clone();
+            Ok(last
+                .into_iter()
+                .filter(|(t, _)| timers.contains(t))
+                .collect())
         }
         async fn prune(&mut self, _: Duration) -> Result<u64, CoordinationError> {
             Ok(0)
@@ -741,6 +843,46 @@ mod tests {
             }
             assert!(answers.len() <= CLAIM_BATCH);
             answered += answers.len();
+        }
+    }
+
+    #[test]
+    fn the_newest_runs_are_told_when_they_change_and_once() {
+        let last = std::sync::Arc::new(std::sync::Mutex::new(vec![(
+            "r.timer".to_owned(),
+            LastRun {
+                started_usec: 10,
+                ended_usec: None,
+            },
+        )]));
+        let fake = Fake {
+            reachable: true,
+            last: std::sync::Arc::clone(&last),
+            ..Fake::default()
+        };
+        let mut h = spawn(fake, config("a"), DEFAULT_RETENTION).expect("thread");
+        assert_eq!(next(&mut h.events), ClusterEvent::Up);
+        h.commands
+            .send(Command::RhythmTimers(vec!["r.timer".into()]))
+            .expect("sent");
+        let told = |events: &mut mpsc::UnboundedReceiver<ClusterEvent>| loop {
+            if let ClusterEvent::LastRuns(runs) = next(events) {
+                return runs;
+            }
+        };
+        let first = told(&mut h.events);
+        assert_eq!(first, last.lock().expect("not poisoned").clone());
+        // The run ends: told at the next tick, and only that change.
+        let ended = LastRun {
+            started_usec: 10,
+            ended_usec: Some(20),
+        };
+        last.lock().expect("not poisoned")[0].1 = ended;
+        assert_eq!(told(&mut h.events), [("r.timer".to_owned(), ended)]);
+        // Nothing new for two ticks (a second each): nothing told.
+        std::thread::sleep(Duration::from_millis(2500));
+        while let Ok(event) = h.events.try_recv() {
+            assert!(!matches!(event, ClusterEvent::LastRuns(_)), "{event:?}");
         }
     }
 }

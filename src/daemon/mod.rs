@@ -27,6 +27,7 @@ pub mod adopt;
 pub mod backlog;
 pub mod clock;
 pub mod cluster;
+pub mod cluster_singletons;
 pub mod cluster_task;
 pub mod config;
 pub mod crontabs;
@@ -874,7 +875,7 @@ fn start_default_targets(state: &mut State) {
                 state.start_timer_with(&name, stamp, None);
             }
             UnitType::Service if cluster::is_singleton(state, &name) => {
-                cluster::want_singleton(state, &name);
+                cluster_singletons::want_singleton(state, &name);
             }
             UnitType::Service => {
                 let by = Activation::dependency("default.target");

@@ -153,6 +153,7 @@ fn reload_units(state: &mut State) -> Vec<String> {
             }
         }
     }
+    super::cluster_singletons::reloaded(state);
     state.settle();
     super::heap::release_free_pages();
     messages

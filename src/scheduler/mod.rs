@@ -32,7 +32,7 @@ use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
 use persistent::{BootStamp, Resume, StampOnStart};
 use queue::ClockQueue;
 use random::{HostIdentity, RandomSource};
-pub use timer::{Activated, Disabled, Next, Timer, UnitTimes};
+pub use timer::{Activated, ClusterLast, Disabled, Next, Timer, UnitTimes};
 pub use timer_state::{
     Cause, FailureReason, LastTrigger, Note, Pending, TimerState, TimerSubState, Waiting,
 };
@@ -79,6 +79,15 @@ pub enum Event {
         timer: String,
         /// Why.
         reason: FailureReason,
+    },
+    /// The newest run of a cluster timer's unit anywhere in the cluster
+    /// (a later one than the timer knows, or the end of the one it knows):
+    /// its `OnUnitActiveSec=`/`OnUnitInactiveSec=` count from it.
+    ClusterRun {
+        /// The timer.
+        timer: String,
+        /// The run.
+        last: ClusterLast,
     },
     /// The wall clock jumped relative to the monotonic clock.
     ClockChanged,
@@ -361,6 +370,17 @@ impl Scheduler {
                 if let Some(id) = self.by_name.get(&timer).copied() {
                     self.disarm(id);
                     self.set_state(id, TimerState::Failed(reason), &mut actions);
+                }
+            }
+            Event::ClusterRun { timer, last } => {
+                if let Some(id) = self.by_name.get(&timer).copied() {
+                    let t = self.timer_mut(id);
+                    if last.newer_than(t.cluster_last.as_ref()) {
+                        t.cluster_last = Some(last);
+                        if matches!(t.state, TimerState::Waiting(_) | TimerState::Elapsed) {
+                            self.enter_waiting(id, now, false, &mut actions);
+                        }
+                    }
                 }
             }
             Event::ClockChanged => {
@@ -739,8 +759,12 @@ impl Scheduler {
         actions: &mut Vec<Action>,
     ) {
         self.disarm(id);
+        let in_cluster = self.cluster_seed.is_some();
         let timer = self.timer_mut(id);
         timer.last_trigger = Some(LastTrigger::at(now));
+        if in_cluster && cause.is_unit_relative() && Timer::counts_from_cluster_runs(&timer.unit) {
+            timer.cluster_elapse = scheduled.map(|s| s.0);
+        }
         let name = timer.name().to_owned();
         if timer.stamps() {
             let monotonic = timer

@@ -50,6 +50,32 @@ pub struct Context<'a> {
     pub unit: UnitTimes,
 }
 
+/// The newest run of a cluster timer's unit anywhere in the cluster (from
+/// the shared runs table): what its `OnUnitActiveSec=` and
+/// `OnUnitInactiveSec=` count from, on the wall clock, so that every node
+/// computes the same elapse whichever node ran the unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClusterLast {
+    /// When it started, on the clock of the node that ran it.
+    pub started: Timestamp,
+    /// When it ended; `None` while it runs.
+    pub ended: Option<Timestamp>,
+}
+
+impl ClusterLast {
+    /// Whether `self` is news to a timer that knows `known`: a later run,
+    /// or the end of the run it knows.
+    pub fn newer_than(&self, known: Option<&ClusterLast>) -> bool {
+        match known {
+            None => true,
+            Some(k) => {
+                self.started > k.started
+                    || (self.started == k.started && self.ended.is_some() && k.ended.is_none())
+            }
+        }
+    }
+}
+
 /// When a timer was started; `OnActiveSec=` counts from here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activated {
@@ -160,6 +186,15 @@ pub struct Timer {
     pub activated: Option<Activated>,
     /// Per trigger value: disabled by the one-shot rule.
     pub disabled: Disabled,
+    /// For a cluster timer: the cluster's newest run of its unit, once
+    /// known.
+    pub cluster_last: Option<ClusterLast>,
+    /// For a cluster timer: the scheduled time of the last
+    /// `OnUnitActiveSec=`/`OnUnitInactiveSec=` elapse it fired here. The
+    /// next one counts from no earlier than it, so that an elapse no node
+    /// ran (the cluster was down) is not fired again and again, and the
+    /// rhythm goes on from it, the same on every node.
+    pub cluster_elapse: Option<Timestamp>,
     /// Its entries in the clock queues: the realtime and the monotonic
     /// elapse of [`Waiting`], in that order (inline: a list would cost an
     /// allocation per timer).
@@ -187,6 +222,8 @@ impl Timer {
             state: TimerState::Dead,
             last_trigger: None,
             activated: None,
+            cluster_last: None,
+            cluster_elapse: None,
             disabled: Disabled::default(),
             armed: [None, None],
         }
@@ -204,6 +241,21 @@ impl Timer {
         } else {
             ClockId::Monotonic
         }
+    }
+
+    /// Whether this unit, as a cluster timer, counts its `OnUnitActiveSec=`
+    /// and `OnUnitInactiveSec=` values from the cluster's runs.
+    pub fn counts_from_cluster_runs(unit: &TimerUnit) -> bool {
+        unit.timer.cluster == crate::unit::extensions::ClusterMode::Once
+            && unit.timer.triggers.iter().any(|t| {
+                matches!(
+                    t,
+                    TimerTrigger::Monotonic {
+                        base: MonotonicBase::UnitActive | MonotonicBase::UnitInactive,
+                        ..
+                    }
+                )
+            })
     }
 
     /// Whether it writes a stamp on each trigger.
@@ -225,6 +277,7 @@ impl Timer {
             .cluster_seed
             .filter(|_| config.cluster == crate::unit::extensions::ClusterMode::Once);
         let cluster_host = cluster_seed.map(HostIdentity::of_cluster);
+        let rhythm = cluster_seed.is_some() && Timer::counts_from_cluster_runs(&self.unit);
         let host = cluster_host.as_ref().unwrap_or(ctx.host);
         let offset = randomized_offset(config.randomized_offset, host, self.name());
         for (index, value) in config.triggers.iter().enumerate() {
@@ -269,11 +322,54 @@ impl Timer {
                     if span.is_infinite() {
                         continue;
                     }
-                    if matches!(
+                    let unit_relative = matches!(
                         base,
                         MonotonicBase::UnitActive | MonotonicBase::UnitInactive
-                    ) {
+                    );
+                    if unit_relative {
                         leave_around = true;
+                    }
+                    if rhythm && unit_relative {
+                        // The cluster's last start or end, on the wall
+                        // clock: the same elapse on every node. Nothing
+                        // while the cluster has no run (or, for the end,
+                        // while its newest run runs).
+                        let fired = self.cluster_elapse;
+                        let base_time = match (base, self.cluster_last) {
+                            (MonotonicBase::UnitActive, last) => last.map(|l| l.started).max(fired),
+                            (_, Some(ClusterLast { ended: None, .. })) => None,
+                            (_, last) => last.and_then(|l| l.ended).max(fired),
+                        };
+                        let Some(base_time) = base_time else {
+                            continue;
+                        };
+                        let next = Timestamp::from_usec(
+                            base_time.as_usec().saturating_add(span.as_usec() as i64),
+                        );
+                        if realtime.as_ref().is_none_or(|(t, _)| next < *t) {
+                            let note = if next <= ctx.now.realtime {
+                                Note::Overdue
+                            } else {
+                                Note::None
+                            };
+                            realtime = Some((
+                                next,
+                                Cause::Value {
+                                    index,
+                                    unit: Arc::clone(&self.unit),
+                                    note,
+                                },
+                            ));
+                        }
+                        continue;
+                    }
+                    // The node's own OnActiveSec=, OnBootSec= and
+                    // OnStartupSec= start the cluster's rhythm while it has
+                    // no run of the unit; afterwards the cluster's runs set
+                    // it, so that a node starting later does not run the
+                    // unit again at its own boot.
+                    if rhythm && (self.cluster_last.is_some() || self.cluster_elapse.is_some()) {
+                        continue;
                     }
                     let Some(from) = self.monotonic_base(*base, clock, ctx) else {
                         continue;
@@ -417,7 +513,22 @@ impl Timer {
 
 #[cfg(test)]
 mod tests {
-    use super::Disabled;
+    use super::{ClusterLast, Disabled};
+    use sundial_calendar::Timestamp;
+
+    #[test]
+    fn a_cluster_run_is_news_when_later_or_when_it_ended() {
+        let run = |started: i64, ended: Option<i64>| ClusterLast {
+            started: Timestamp::from_usec(started),
+            ended: ended.map(Timestamp::from_usec),
+        };
+        assert!(run(5, None).newer_than(None));
+        assert!(run(6, None).newer_than(Some(&run(5, Some(7)))));
+        assert!(run(5, Some(9)).newer_than(Some(&run(5, None))));
+        assert!(!run(5, None).newer_than(Some(&run(5, None))));
+        assert!(!run(5, None).newer_than(Some(&run(5, Some(9)))));
+        assert!(!run(4, Some(9)).newer_than(Some(&run(5, None))));
+    }
 
     #[test]
     fn disabled_values_below_and_past_the_inline_bits() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sundial_calendar::{Timespan, Timestamp};
 
 use super::clock::{ClockId, ClockSnapshot};
-use crate::unit::{TimerTrigger, TimerUnit};
+use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
 
 /// Why a timer went to `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,11 +149,35 @@ pub enum Cause {
 
 impl Cause {
     /// The trigger value, for [`Cause::Value`].
-    fn value(&self) -> Option<&TimerTrigger> {
+    pub fn value(&self) -> Option<&TimerTrigger> {
         match self {
             Cause::Value { index, unit, .. } => unit.timer.triggers.get(*index),
             Cause::ClockChange | Cause::TimezoneChange => None,
         }
+    }
+
+    /// Whether the value counts from the unit's runs (`OnUnitActiveSec=`,
+    /// `OnUnitInactiveSec=`).
+    pub fn is_unit_relative(&self) -> bool {
+        matches!(
+            self.value(),
+            Some(TimerTrigger::Monotonic {
+                base: MonotonicBase::UnitActive | MonotonicBase::UnitInactive,
+                ..
+            })
+        )
+    }
+
+    /// Whether the value counts from this node's own start or boot
+    /// (`OnActiveSec=`, `OnBootSec=`, `OnStartupSec=`).
+    pub fn is_node_relative(&self) -> bool {
+        matches!(
+            self.value(),
+            Some(TimerTrigger::Monotonic {
+                base: MonotonicBase::Active | MonotonicBase::Boot | MonotonicBase::Startup,
+                ..
+            })
+        )
     }
 }
 

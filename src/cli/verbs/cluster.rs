@@ -125,8 +125,8 @@ pub fn history(args: super::history::Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The shared runs, oldest first: the elapse (or a singleton's epoch), the
-/// node and attempt, start, duration, result.
+/// The shared runs, oldest first: the elapse (a singleton's epoch, or
+/// `first run`), the node and attempt, start, duration, result.
 pub fn format_runs(runs: &[ClusterRun], zone: &Zone, legend: bool) -> String {
     let mut table = Table::new(&[
         "elapse", "timer", "unit", "node", "attempt", "start", "duration", "result", "status",
@@ -139,6 +139,10 @@ pub fn format_runs(runs: &[ClusterRun], zone: &Zone, legend: bool) -> String {
         table.push(vec![
             if singleton {
                 format!("lease #{}", run.scheduled_usec)
+            } else if run.scheduled_usec == crate::cluster::FIRST_RUN {
+                // The first run of a timer that counts from the cluster's
+                // runs: no elapse every node shares.
+                "first run".to_owned()
             } else {
                 timestamp::format(Timestamp::from_usec(run.scheduled_usec), zone)
             },

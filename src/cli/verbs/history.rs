@@ -38,7 +38,10 @@ const EXAMPLES: &str = concat!(
                   OnFailure=/OnSuccess=), its result, and the exit status or signal of its main \
                   process. Besides systemd's results, `unknown` is a run adopted after the \
                   daemon was killed (its end was seen, its exit status could not be), and \
-                  `daemon-crash` one the daemon's crash cut off. The invocation id selects a run's lines in `sundial logs \
+                  `daemon-crash` one the daemon's crash cut off. When any run listed is a \
+                  cluster run (a cluster timer's claimed elapse or a singleton's lease), a NODE \
+                  column names the node that ran each (`-` for local runs), and `-o json` gives \
+                  each run a `node` field. The invocation id selects a run's lines in `sundial logs \
                   --invocation`. Without a running daemon, the runs are read from its state \
                   database (read-only; see --state-dir).",
     after_long_help = EXAMPLES
@@ -96,12 +99,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     runs.sort_by_key(|r| (r.start_usec, r.invocation));
     if args.output.is_json() {
-        print_json(args.output, &runs)?;
+        let rows: Vec<JsonRun<'_>> = runs.iter().map(JsonRun::from).collect();
+        print_json(args.output, &rows)?;
     } else {
         let env = TimeEnv::from_process();
         print_text(&format_runs(&runs, &env.local, !args.no_legend, unfinished))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A run as `--output json` prints it: the protocol's row and, for a run
+/// a cluster claim or lease started, the node (`null` otherwise), so that
+/// a script need not parse the trigger's label for it.
+#[derive(Debug, serde::Serialize)]
+struct JsonRun<'a> {
+    #[serde(flatten)]
+    run: &'a RunRow,
+    node: Option<&'a str>,
+}
+
+impl<'a> From<&'a RunRow> for JsonRun<'a> {
+    fn from(run: &'a RunRow) -> JsonRun<'a> {
+        JsonRun {
+            run,
+            node: run.trigger.cluster_node(),
+        }
+    }
 }
 
 /// What a run without an end is.
@@ -114,18 +137,16 @@ pub enum Unfinished {
 }
 
 /// The runs as a table, with `legend` a header and an "N runs listed." footer.
+/// A NODE column (the cluster node that ran each run, `-` for local runs)
+/// comes when any run is a cluster run.
 pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfinished) -> String {
-    let mut table = Table::new(&[
-        "start",
-        "duration",
-        "unit",
-        "trigger",
-        "result",
-        "status",
-        "memory",
-        "cpu",
-        "invocation",
-    ]);
+    let clustered = runs.iter().any(|r| r.trigger.cluster_node().is_some());
+    let mut columns = vec!["start", "duration", "unit"];
+    if clustered {
+        columns.push("node");
+    }
+    columns.extend(["trigger", "result", "status", "memory", "cpu", "invocation"]);
+    let mut table = Table::new(&columns);
     if !legend {
         table.hide_header();
     }
@@ -142,10 +163,15 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfin
                 .to_owned(),
             ),
         };
-        table.push(vec![
+        let mut row = vec![
             timestamp::format(Timestamp::from_usec(run.start_usec), zone),
             duration,
             run.unit.clone(),
+        ];
+        if clustered {
+            row.push(run.trigger.cluster_node().unwrap_or("-").to_owned());
+        }
+        row.extend([
             run.trigger.to_string(),
             result,
             run.status.map_or_else(|| "-".to_owned(), status_text),
@@ -155,6 +181,7 @@ pub fn format_runs(runs: &[RunRow], zone: &Zone, legend: bool, unfinished: Unfin
                 .map_or_else(|| "-".to_owned(), |us| format_cpu(us * 1000)),
             run.invocation.to_string(),
         ]);
+        table.push(row);
     }
     let mut out = table.render();
     if legend {
@@ -277,6 +304,37 @@ mod tests {
             cut_off.contains(" on-failure:web.service cut-off - "),
             "{cut_off}"
         );
+    }
+
+    #[test]
+    fn cluster_runs_get_a_node_column_and_a_node_field() {
+        let mut runs = runs();
+        // Without a cluster run, no NODE column.
+        let plain = format_runs(&runs, &Zone::utc(), true, Unfinished::Running);
+        assert!(!plain.contains("NODE"), "{plain}");
+        runs[2].trigger = "cluster:backup.timer@web-2".parse().expect("a label");
+        runs[1].trigger = Activation::Restart {
+            previous: Some(Box::new(
+                "cluster:web.service@web-1".parse().expect("a label"),
+            )),
+        };
+        let table = format_runs(&runs, &Zone::utc(), true, Unfinished::Running);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].starts_with("START "), "{table}");
+        let node_at = lines[0].find("NODE").expect("a NODE column");
+        assert!(lines[0][node_at..].starts_with("NODE  TRIGGER"), "{table}");
+        let cell = |line: &str| line[node_at..].split_whitespace().next().map(str::to_owned);
+        assert_eq!(cell(lines[1]).as_deref(), Some("-"));
+        assert_eq!(cell(lines[2]).as_deref(), Some("web-1"));
+        assert_eq!(cell(lines[3]).as_deref(), Some("web-2"));
+        let json: Vec<serde_json::Value> = runs
+            .iter()
+            .map(|r| serde_json::to_value(JsonRun::from(r)).expect("serializable"))
+            .collect();
+        assert_eq!(json[0]["node"], serde_json::Value::Null);
+        assert_eq!(json[2]["node"], "web-2");
+        assert_eq!(json[2]["trigger"], "cluster:backup.timer@web-2");
+        assert_eq!(json[2]["unit"], "backup.service");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 use super::{answer, not_found, unit_name};
 use crate::activation::Activation;
+use crate::daemon::cluster_singletons as singletons;
 use crate::daemon::state::State;
 use crate::ipc::{ErrorCode, KillWhom, Peer, Reply, Request, Response};
 use crate::supervisor::JobError;
@@ -19,7 +20,7 @@ use crate::unit::{Signal, UnitType};
 
 /// The verbs that queue jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Verb {
+pub(crate) enum Verb {
     Start,
     Stop,
     Restart,
@@ -83,14 +84,80 @@ pub fn handle(state: &mut State, request: Request, peer: &Peer, reply: oneshot::
     let by = Activation::Command {
         uid: Some(peer.uid),
     };
+    let job = PendingJob {
+        verb,
+        names,
+        by,
+        reply,
+    };
+    // A cluster singleton runs where its lease is: a start here waits for
+    // the lease (and is refused if another node holds it); a stop gives it
+    // up and this node no longer asks for it.
+    if matches!(verb, Verb::Start | Verb::Restart | Verb::ReloadOrRestart) {
+        let leases: Vec<String> = job
+            .names
+            .iter()
+            .filter(|n| singletons::needs_lease(state, n))
+            .cloned()
+            .collect();
+        if !leases.is_empty() {
+            return singletons::ask_leases(state, leases, job);
+        }
+    }
+    if verb == Verb::Stop {
+        for name in &job.names {
+            singletons::stopped_by_hand(state, name);
+        }
+    }
+    resume(state, job, &BTreeSet::new());
+}
+
+/// A client's job request, checked, that may wait for cluster leases.
+#[derive(Debug)]
+pub(crate) struct PendingJob {
+    verb: Verb,
+    names: Vec<String>,
+    by: Activation,
+    reply: oneshot::Sender<Reply>,
+}
+
+impl PendingJob {
+    /// Answers the client with an error; nothing is started.
+    pub(crate) fn refuse(self, message: String) {
+        answer(self.reply, Response::error(ErrorCode::Failed, message));
+    }
+
+    /// The verb's name (`start`, ...), for messages.
+    pub(crate) fn verb_name(&self) -> &'static str {
+        self.verb.name()
+    }
+}
+
+/// Queues the jobs of `job` and answers when they are done. `leased`: the
+/// singletons whose lease was just taken for it, started under that lease
+/// (a failure to queue gives it back).
+pub(crate) fn resume(state: &mut State, job: PendingJob, leased: &BTreeSet<String>) {
+    let PendingJob {
+        verb,
+        names,
+        by,
+        reply,
+    } = job;
     let mut jobs = BTreeSet::new();
     for name in &names {
+        let by = match leased.contains(name) {
+            true => singletons::lease_activation(state, name),
+            false => by.clone(),
+        };
         match run_verb(state, verb, name, &by) {
             Ok(Some(id)) => {
                 jobs.insert(id);
             }
             Ok(None) => {}
             Err(response) => {
+                for unit in leased {
+                    singletons::give_back_unstarted(state, unit);
+                }
                 state.settle();
                 return answer(reply, response);
             }

@@ -10,6 +10,7 @@ mod environment;
 mod files;
 mod isolate;
 mod jobs;
+pub(crate) use jobs::{resume as resume_job, PendingJob};
 mod listing;
 mod logs;
 mod query;
