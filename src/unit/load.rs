@@ -5,17 +5,17 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fs;
-use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sundial_calendar::{Zone, ZoneSource};
 
-use super::assemble::{assemble, LexedFile, ParseEnv, TargetUnit, Unit};
+use super::assemble::{TargetUnit, Unit};
 use super::diag::{Diagnostic, Problem};
 use super::dropins::{conf_files, dependency_links, DirIndex};
-use super::lexer::{lex, LexFatal};
+use super::read_ahead::{parse_files, ReadAhead};
+
 use super::loose::LooseCheck;
 use super::name::{UnitName, UnitType};
 use super::search_path::SearchPath;
@@ -575,7 +575,7 @@ pub fn load_all_indexed(cx: &LoadContext<'_>, index: &UnitIndex) -> LoadedUnits 
         .filter(|n| !n.is_template())
         .collect();
     let mut loader = Loader::new(cx, index);
-    loader.prefetch(&names);
+    let plan = read_ahead_plan(index, &names);
     for n in names {
         loader.enqueue(n);
     }
@@ -586,7 +586,24 @@ pub fn load_all_indexed(cx: &LoadContext<'_>, index: &UnitIndex) -> LoadedUnits 
             loader.enqueue(n);
         }
     }
-    loader.run()
+    loader.run(plan)
+}
+
+/// The units of `names` that the loader will read under their own name
+/// from their own file, in order: those [`ReadAhead`] reads for it.
+fn read_ahead_plan(index: &UnitIndex, names: &[UnitName]) -> Vec<(UnitName, PathBuf)> {
+    names
+        .iter()
+        .filter(|n| n.unit_type() != UnitType::Other)
+        .filter_map(|n| match index.lookup(n) {
+            Lookup::Found {
+                name,
+                fragment,
+                aliases,
+            } if name == *n && aliases.is_empty() => Some((name, fragment)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Loads the named units (and what they trigger and link to) with an index
@@ -596,7 +613,7 @@ pub fn load_units(cx: &LoadContext<'_>, index: &UnitIndex, names: &[UnitName]) -
     for n in names {
         loader.enqueue(n.clone());
     }
-    loader.run()
+    loader.run(Vec::new())
 }
 
 struct Loader<'c, 'a> {
@@ -608,116 +625,8 @@ struct Loader<'c, 'a> {
     /// As root, units whose files others could change are refused
     /// ([`super::loose`]); judged from each file's `fstat` as it is read.
     loose: Option<LooseCheck>,
-    /// Units read and parsed ahead of the queue ([`Loader::prefetch`]).
-    prefetched: HashMap<String, ParsedUnit>,
-    /// The units still to be parsed ahead, in the queue's order.
-    ahead: std::vec::IntoIter<(UnitName, PathBuf)>,
-}
-
-/// Below this many units a start-up does not spread the reading over
-/// threads.
-const PARALLEL_LOAD_MIN: usize = 256;
-/// At most this many threads read and parse unit files.
-const MAX_LOAD_THREADS: usize = 8;
-/// How many units are parsed ahead of the queue at a time.
-const PREFETCH_WINDOW: usize = 2048;
-
-/// The threads that read and parse unit files: one per core, within
-/// [`MAX_LOAD_THREADS`].
-fn load_threads() -> usize {
-    std::thread::available_parallelism()
-        .map(std::num::NonZeroUsize::get)
-        .unwrap_or(1)
-        .min(MAX_LOAD_THREADS)
-}
-
-/// A unit's files read and parsed, not yet added to the loaded set.
-#[derive(Default)]
-struct ParsedUnit {
-    unit: Option<Unit>,
-    /// Every problem met, in order (reading first, then parsing).
-    diagnostics: Vec<Diagnostic>,
-    /// A file could not be read: the unit does not load.
-    io_failed: bool,
-    /// Why the fragment could not be parsed at all, if so.
-    fragment_fatal: Option<LexFatal>,
-    /// Each file read with its `fstat`, for root's check of loose files.
-    metas: Vec<(PathBuf, fs::Metadata)>,
-    /// The fragment was read and is empty: a mask.
-    fragment_empty: bool,
-}
-
-/// Reads `fragment` and `dropins` (open; `fstat` for the size to read and,
-/// when `keep_meta`, the owner and mode for the check of loose files; read)
-/// and builds the unit `name` from them.
-fn parse_files(
-    cx: &LoadContext<'_>,
-    name: &UnitName,
-    fragment: &Path,
-    dropins: Vec<PathBuf>,
-    keep_meta: bool,
-) -> ParsedUnit {
-    let mut out = ParsedUnit::default();
-    let mut files = Vec::with_capacity(1 + dropins.len());
-    for path in std::iter::once(fragment.to_path_buf()).chain(dropins) {
-        match read_file(&path) {
-            Ok((bytes, meta)) => {
-                if path == fragment && bytes.is_empty() {
-                    out.fragment_empty = true;
-                }
-                if keep_meta {
-                    out.metas.push((path.clone(), meta));
-                }
-                let text = String::from_utf8_lossy(&bytes);
-                files.push(LexedFile {
-                    lexed: lex(&path, &text),
-                    path,
-                });
-            }
-            Err(e) => {
-                out.io_failed = true;
-                out.diagnostics
-                    .push(Diagnostic::error(&path, 0, Problem::Io(e.to_string())));
-            }
-        }
-    }
-    let env = ParseEnv {
-        specifiers: &cx.specifiers,
-        local_zone: &cx.local_zone,
-        zones: cx.zones,
-    };
-    out.unit = assemble(name, Some(fragment), &files, &env, &mut out.diagnostics);
-    if out.unit.is_none() || out.io_failed {
-        out.fragment_fatal = files
-            .first()
-            .filter(|f| f.path == fragment)
-            .and_then(|f| f.lexed.fatal);
-    }
-    out
-}
-
-/// A file's bytes and its `fstat`, which sizes the buffer: a file that did
-/// not change since is read by one `read` and a second that finds its end
-/// (`read_to_end` would `stat` it and seek again).
-fn read_file(path: &Path) -> std::io::Result<(Vec<u8>, fs::Metadata)> {
-    let mut file = fs::File::open(path)?;
-    let meta = file.metadata()?;
-    let size = usize::try_from(meta.len()).unwrap_or(0);
-    let mut bytes = vec![0; size.saturating_add(1)];
-    let mut filled = 0;
-    loop {
-        if filled == bytes.len() {
-            bytes.resize(filled.saturating_mul(2).max(4096), 0);
-        }
-        match file.read(&mut bytes[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(filled);
-    Ok((bytes, meta))
+    /// Units read and parsed by other threads, ahead of the queue.
+    ahead: ReadAhead,
 }
 
 impl<'c, 'a> Loader<'c, 'a> {
@@ -728,8 +637,7 @@ impl<'c, 'a> Loader<'c, 'a> {
             queue: VecDeque::new(),
             seen: HashSet::new(),
             out: LoadedUnits::default(),
-            prefetched: HashMap::new(),
-            ahead: Vec::new().into_iter(),
+            ahead: ReadAhead::default(),
             loose: {
                 let euid = nix::unistd::geteuid();
                 euid.is_root().then(|| LooseCheck::new(euid.as_raw()))
@@ -743,7 +651,21 @@ impl<'c, 'a> Loader<'c, 'a> {
         }
     }
 
-    fn run(mut self) -> LoadedUnits {
+    fn run(mut self, plan: Vec<(UnitName, PathBuf)>) -> LoadedUnits {
+        let (cx, index, keep_meta) = (self.cx, self.index, self.loose.is_some());
+        std::thread::scope(|scope| {
+            self.ahead = ReadAhead::start(scope, cx, index, plan, keep_meta);
+            self.drain_queue();
+            // Workers still reading stop at their next chunk.
+            self.ahead = ReadAhead::default();
+        });
+        if let Some(loose) = self.loose {
+            loose.refuse(&mut self.out);
+        }
+        self.out
+    }
+
+    fn drain_queue(&mut self) {
         while let Some(name) = self.queue.pop_front() {
             let first = self.out.diagnostics.len();
             self.load_one(&name);
@@ -759,10 +681,6 @@ impl<'c, 'a> Loader<'c, 'a> {
                 self.out.problems.insert(unit, found);
             }
         }
-        if let Some(loose) = self.loose {
-            loose.refuse(&mut self.out);
-        }
-        self.out
     }
 
     fn load_one(&mut self, requested: &UnitName) {
@@ -826,10 +744,14 @@ impl<'c, 'a> Loader<'c, 'a> {
             }
             return;
         };
-        self.fill_window();
-        let parsed = match self.prefetched.remove(name.as_str()) {
-            Some(parsed) if aliases.is_empty() => parsed,
-            _ => {
+        let ahead = if aliases.is_empty() {
+            self.ahead.take(&name)
+        } else {
+            None
+        };
+        let parsed = match ahead {
+            Some(parsed) => parsed,
+            None => {
                 let dropins = self.index.dropins(&name, &aliases);
                 parse_files(self.cx, &name, &fragment, dropins, self.loose.is_some())
             }
@@ -867,65 +789,6 @@ impl<'c, 'a> Loader<'c, 'a> {
                 self.out.failed.insert(name.as_str().to_owned());
             }
         }
-    }
-
-    /// Lists the units the index names under their own file (most of
-    /// them) to be read and parsed on all cores, a window at a time ahead of
-    /// the queue ([`Loader::fill_window`]): the files' reading and parsing
-    /// is most of a start-up's work, and each unit's is independent of the
-    /// others'. What the queue then does with them, in its order, is
-    /// unchanged.
-    fn prefetch(&mut self, names: &[UnitName]) {
-        let threads = load_threads();
-        if threads < 2 || names.len() < PARALLEL_LOAD_MIN {
-            return;
-        }
-        self.ahead = names
-            .iter()
-            .filter_map(|n| match self.index.lookup(n) {
-                Lookup::Found {
-                    name,
-                    fragment,
-                    aliases,
-                } if name == *n && aliases.is_empty() => Some((name, fragment)),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .into_iter();
-    }
-
-    /// Reads and parses the next window of [`Loader::prefetch`]'s units when
-    /// the last one is mostly used. A window at a time keeps what waits to
-    /// be added small (at 100,000 units, all of them parsed ahead held about
-    /// 150 MB more at the peak, which the allocator kept).
-    fn fill_window(&mut self) {
-        if self.prefetched.len() > PREFETCH_WINDOW / 4 || self.ahead.len() == 0 {
-            return;
-        }
-        let window: Vec<(UnitName, PathBuf)> = self.ahead.by_ref().take(PREFETCH_WINDOW).collect();
-        let (cx, index, loose) = (self.cx, self.index, self.loose.is_some());
-        let chunk = window.len().div_ceil(load_threads()).max(1);
-        let parsed: Vec<Vec<(String, ParsedUnit)>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = window
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(name, fragment)| {
-                                let dropins = index.dropins(name, &[]);
-                                let parsed = parse_files(cx, name, fragment, dropins, loose);
-                                (name.as_str().to_owned(), parsed)
-                            })
-                            .collect()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
-        self.prefetched.extend(parsed.into_iter().flatten());
     }
 
     fn add_links(&mut self, unit: &mut Unit, wants: &[PathBuf], requires: &[PathBuf]) {

@@ -26,6 +26,7 @@ pub mod loose;
 pub mod name;
 pub mod path_unit;
 pub mod preset;
+mod read_ahead;
 pub mod sandbox;
 pub mod search_path;
 pub mod service;
