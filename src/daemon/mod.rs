@@ -229,6 +229,12 @@ async fn start(
     phases.mark("context");
     let units = UnitSet::load(cx.load);
     phases.mark("units");
+    // Said after the scan, which counted them: not a second read of each
+    // directory.
+    report(format!(
+        "reading unit files from {}",
+        units.index.describe_dirs(&paths.search_path.dirs)
+    ));
     for d in units.diagnostics() {
         report(d.to_string());
     }
@@ -525,10 +531,6 @@ fn load_context(
         }
     }
     cx.search_path.dirs.push(crontabs.dir().to_path_buf());
-    report(format!(
-        "reading unit files from {}",
-        units::describe_unit_dirs(&paths.search_path)
-    ));
     let context = UnitsContext {
         load: cx,
         local_zone_from_tz: tz.is_some(),

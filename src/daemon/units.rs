@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::supervisor::Resolver;
 use crate::unit::foreign::Foreign;
+use crate::unit::load::{describe_dirs, DirContents};
 use crate::unit::{
     load_all_indexed, load_units, Diagnostic, LoadContext, LoadedUnits, SearchPath, Unit,
     UnitIndex, UnitName, UnitType,
@@ -33,30 +34,8 @@ pub const START_TARGETS: [&str; 5] = [
 /// `/etc/sundial/system (2 unit files), /usr/lib/sundial/system (missing)`,
 /// so that "0 units loaded" says where nothing was found.
 pub fn describe_unit_dirs(search: &SearchPath) -> String {
-    search
-        .dirs
-        .iter()
-        .map(|dir| {
-            let found = match std::fs::read_dir(dir) {
-                Err(_) if !dir.exists() => "missing".to_owned(),
-                Err(e) => format!("unreadable: {e}"),
-                Ok(entries) => {
-                    let files = entries
-                        .flatten()
-                        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
-                        .filter(|e| UnitName::parse(&e.file_name().to_string_lossy()).is_ok())
-                        .count();
-                    match files {
-                        0 => "no unit files".to_owned(),
-                        1 => "1 unit file".to_owned(),
-                        n => format!("{n} unit files"),
-                    }
-                }
-            };
-            format!("{} ({found})", dir.display())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let found: Vec<DirContents> = search.dirs.iter().map(|d| DirContents::read(d)).collect();
+    describe_dirs(search.dirs.iter().zip(&found))
 }
 
 /// systemd's `LoadState=` of a unit: `loaded`, `masked`, `error` (its file

@@ -124,6 +124,56 @@ pub struct UnitIndex {
     // Scanned by [`UnitIndex::scan_deferred`]: plain files were not
     // `stat`ed, so an empty one (a mask) shows as a file until it is read.
     deferred: bool,
+    // What each search directory held, as the scan found it.
+    dir_contents: Vec<DirContents>,
+}
+
+/// What one directory of the search path held when it was scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirContents {
+    /// It does not exist.
+    Missing,
+    /// It cannot be read, and why.
+    Unreadable(String),
+    /// This many entries with a unit's name that are not directories
+    /// (files, links, masks; those a higher directory hides included).
+    UnitFiles(usize),
+}
+
+impl DirContents {
+    /// What `dir` holds now, read for this alone.
+    pub fn read(dir: &Path) -> DirContents {
+        match fs::read_dir(dir) {
+            Err(_) if !dir.exists() => DirContents::Missing,
+            Err(e) => DirContents::Unreadable(e.to_string()),
+            Ok(entries) => DirContents::UnitFiles(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                    .filter(|e| UnitName::parse(&e.file_name().to_string_lossy()).is_ok())
+                    .count(),
+            ),
+        }
+    }
+}
+
+/// `dir (contents), dir (contents), ...`.
+pub fn describe_dirs<'a>(dirs: impl Iterator<Item = (&'a PathBuf, &'a DirContents)>) -> String {
+    dirs.map(|(dir, found)| format!("{} ({found})", dir.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl std::fmt::Display for DirContents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DirContents::Missing => f.write_str("missing"),
+            DirContents::Unreadable(e) => write!(f, "unreadable: {e}"),
+            DirContents::UnitFiles(0) => f.write_str("no unit files"),
+            DirContents::UnitFiles(1) => f.write_str("1 unit file"),
+            DirContents::UnitFiles(n) => write!(f, "{n} unit files"),
+        }
+    }
 }
 
 impl UnitIndex {
@@ -149,15 +199,30 @@ impl UnitIndex {
             ..UnitIndex::default()
         };
         for (position, dir) in search.dirs.iter().enumerate() {
-            let Ok(entries) = fs::read_dir(dir) else {
-                continue;
+            let entries = match fs::read_dir(dir) {
+                Ok(entries) => entries,
+                Err(_) if !dir.exists() => {
+                    index.dir_contents.push(DirContents::Missing);
+                    continue;
+                }
+                Err(e) => {
+                    index
+                        .dir_contents
+                        .push(DirContents::Unreadable(e.to_string()));
+                    continue;
+                }
             };
+            let mut unit_files = 0;
             for entry in entries.flatten() {
                 let file_name = entry.file_name().to_string_lossy().into_owned();
                 let path = entry.path();
                 let Ok(file_type) = entry.file_type() else {
                     continue;
                 };
+                let is_unit_name = UnitName::parse(&file_name).ok();
+                if !file_type.is_dir() && is_unit_name.is_some() {
+                    unit_files += 1;
+                }
                 if [".d", ".wants", ".requires"]
                     .iter()
                     .any(|s| file_name.ends_with(s))
@@ -178,7 +243,7 @@ impl UnitIndex {
                     index.dirs.insert(path);
                     continue;
                 }
-                let Ok(unit_name) = UnitName::parse(&file_name) else {
+                let Some(unit_name) = is_unit_name else {
                     continue;
                 };
                 if index.entries.contains_key(file_name.as_str())
@@ -213,9 +278,28 @@ impl UnitIndex {
                     }
                 }
             }
+            index.dir_contents.push(DirContents::UnitFiles(unit_files));
         }
         index.entries.shrink_to_fit();
         index
+    }
+
+    /// Each of `dirs` with what the scan found in it (one that was not
+    /// scanned is read now): `/etc/sundial/units (12 unit files),
+    /// /usr/lib/... (missing)`.
+    pub fn describe_dirs(&self, dirs: &[PathBuf]) -> String {
+        let found: Vec<DirContents> = dirs
+            .iter()
+            .map(|dir| {
+                self.search
+                    .dirs
+                    .iter()
+                    .position(|d| d == dir)
+                    .and_then(|at| self.dir_contents.get(at).cloned())
+                    .unwrap_or_else(|| DirContents::read(dir))
+            })
+            .collect();
+        describe_dirs(dirs.iter().zip(&found))
     }
 
     /// The search path this index was built from.
@@ -687,7 +771,15 @@ impl<'c, 'a> Loader<'c, 'a> {
         if requested.unit_type() == UnitType::Other {
             return;
         }
-        let (name, fragment, aliases) = match self.index.lookup(requested) {
+        let found = match self.ahead.fragment_of(requested) {
+            Some(fragment) => Lookup::Found {
+                name: requested.clone(),
+                fragment: fragment.to_path_buf(),
+                aliases: Vec::new(),
+            },
+            None => self.index.lookup(requested),
+        };
+        let (name, fragment, aliases) = match found {
             Lookup::Found {
                 name,
                 fragment,

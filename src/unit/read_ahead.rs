@@ -188,6 +188,15 @@ impl ReadAhead {
         }
     }
 
+    /// The fragment of `name` if it is the next unit of the plan: what a
+    /// lookup in the index would find, already looked up.
+    pub(super) fn fragment_of(&self, name: &UnitName) -> Option<&Path> {
+        match self.plan.get(self.next) {
+            Some((n, fragment)) if !self.broken && n == name => Some(fragment),
+            _ => None,
+        }
+    }
+
     /// The parsed files of `name` if it is the next unit of the plan.
     pub(super) fn take(&mut self, name: &UnitName) -> Option<ParsedUnit> {
         if self.broken || self.plan.get(self.next).is_none_or(|(n, _)| n != name) {
