@@ -70,6 +70,22 @@ pub fn usage(dirs: Dirs<'_>) -> Usage {
     }
 }
 
+/// The counters a run's record keeps (its peak memory and CPU time), read
+/// as it ends: not the tasks, which would take a read of every process
+/// list of its cgroups, nor the figures of the moment.
+pub fn at_end(dirs: Dirs<'_>) -> Usage {
+    let number = |t: Option<String>| t.and_then(|t| t.trim().parse::<u64>().ok());
+    Usage {
+        memory_peak: number(dirs.either("memory.peak", "memory", "memory.max_usage_in_bytes")),
+        cpu_nsec: dirs
+            .v2_file("cpu.stat")
+            .and_then(|t| stat_field(&t, "usage_usec"))
+            .map(|us| us * 1000)
+            .or_else(|| number(dirs.v1_file("cpuacct", "cpuacct.usage"))),
+        ..Usage::default()
+    }
+}
+
 /// How many of the service's processes the OOM killer ended so far: v2
 /// `memory.events`' `oom_kill`, else v1 `memory.oom_control`'s (Linux
 /// 4.13 and later). None where neither is there.

@@ -53,6 +53,15 @@ pub struct ControlGroups {
     units: HashMap<PathBuf, String>,
     /// The daemon's pid (the process moved into a leaf when needed).
     me: u32,
+    /// Whether the base's `cgroup.subtree_control` enables a controller
+    /// for the services' directories made right below it: read once when
+    /// the subtree is made (a daemon-reexec finds it as the earlier
+    /// program left it), then kept by [`ControlGroups::enable`], the only
+    /// writer. Saves a read of `cgroup.controllers` per run.
+    enabled: AtomicBool,
+    /// Whether the subtree's cgroups can be frozen (`cgroup.freeze`, Linux
+    /// 5.2): the kernel's, asked once.
+    freezable: bool,
 }
 
 /// A service's cgroup.
@@ -81,12 +90,16 @@ impl ControlGroups {
         let me = std::process::id();
         let base = own.join(name);
         fs::create_dir_all(&base)?;
+        let enabled = subtree_controls(&base);
+        let freezable = base.join("cgroup.freeze").exists();
         let groups = ControlGroups {
             mount,
             own,
             base,
             units: HashMap::new(),
             me,
+            enabled: AtomicBool::new(enabled),
+            freezable,
         };
         // A cgroup named with `--cgroup` is not the daemon's own: it moves
         // into its leaf there, so that the commands it forks move from a
@@ -114,9 +127,27 @@ impl ControlGroups {
         fs::create_dir_all(&dir)?;
         self.units.insert(dir.clone(), unit.to_owned());
         Ok(ServiceCgroup {
-            controllers: has_controllers(&dir),
+            controllers: self.controllers_apply(&dir),
             dir,
         })
+    }
+
+    /// Whether controllers apply to the service's cgroup `dir` (see
+    /// [`ServiceCgroup::controllers`]): for a directory right below the
+    /// base, what the base enables, as known here; in a slice's, its
+    /// `cgroup.controllers` read.
+    pub fn controllers_apply(&self, dir: &Path) -> bool {
+        if dir.parent() == Some(self.base.as_path()) {
+            self.enabled.load(Ordering::Relaxed)
+        } else {
+            has_controllers(dir)
+        }
+    }
+
+    /// Whether the services' cgroups can be frozen (see [`can_freeze`]),
+    /// without a look at each.
+    pub fn freezable(&self) -> bool {
+        !NO_CGROUP_FREEZE.load(Ordering::Relaxed) && self.freezable
     }
 
     /// Where `unit`'s cgroup is with the slice directories `slice`; a
@@ -137,7 +168,7 @@ impl ControlGroups {
         }
         self.units.insert(dir.to_path_buf(), unit.to_owned());
         Some(ServiceCgroup {
-            controllers: has_controllers(dir),
+            controllers: self.controllers_apply(dir),
             dir: dir.to_path_buf(),
         })
     }
@@ -196,8 +227,7 @@ impl ControlGroups {
         if !dir.starts_with(&self.base) || dir == self.base {
             return false;
         }
-        remove_empty_tree(dir);
-        let gone = !dir.exists();
+        let gone = remove_empty_tree(dir);
         if gone {
             self.units.remove(dir);
             for above in dir.ancestors().skip(1) {
@@ -245,7 +275,9 @@ impl ControlGroups {
             }
             fs::write(self.own.join("cgroup.subtree_control"), &add)?;
         }
-        fs::write(self.base.join("cgroup.subtree_control"), &add)
+        fs::write(self.base.join("cgroup.subtree_control"), &add)?;
+        self.enabled.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Moves the daemon into `base/supervisor` if it is alone in its
@@ -454,6 +486,11 @@ pub fn has_controllers(dir: &Path) -> bool {
     fs::read_to_string(dir.join("cgroup.controllers")).is_ok_and(|t| !t.trim().is_empty())
 }
 
+/// Whether a cgroup enables controllers for its children.
+fn subtree_controls(dir: &Path) -> bool {
+    fs::read_to_string(dir.join("cgroup.subtree_control")).is_ok_and(|t| !t.trim().is_empty())
+}
+
 fn procs_start_time(pid: Pid) -> Option<u64> {
     super::procs::stat(pid).map(|p| p.start)
 }
@@ -504,16 +541,26 @@ fn sees_every_pid(namespace: Option<&Path>) -> bool {
 }
 
 /// rmdir from the leaves up; a cgroup with processes stays, and so do its
-/// ancestors.
-pub(super) fn remove_empty_tree(dir: &Path) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.filter_map(Result::ok) {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                remove_empty_tree(&e.path());
-            }
+/// ancestors. Whether `dir` is gone. A leaf (a service's cgroup, mostly)
+/// goes at the first rmdir; only where that fails are the cgroups below
+/// looked for.
+pub(super) fn remove_empty_tree(dir: &Path) -> bool {
+    match fs::remove_dir(dir) {
+        Ok(()) => return true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return true,
+        Err(_) => {}
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    let mut removed = false;
+    for e in entries.filter_map(Result::ok) {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            removed |= remove_empty_tree(&e.path());
         }
     }
-    let _ = fs::remove_dir(dir);
+    // Refused for the same reason as before unless a cgroup below went.
+    removed && fs::remove_dir(dir).is_ok()
 }
 
 // ---- pure helpers --------------------------------------------------------
@@ -650,6 +697,8 @@ mod tests {
             base: base.clone(),
             units: HashMap::new(),
             me: pid,
+            enabled: AtomicBool::new(false),
+            freezable: true,
         };
         let result = groups.enable(&controller);
         let leaf = fs::read_to_string(base.join(SUPERVISOR_LEAF).join("cgroup.procs"));

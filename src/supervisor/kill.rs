@@ -57,6 +57,8 @@ pub struct ProcessSet {
     /// When the run's first process started (clock ticks since boot): a
     /// stray that started earlier is not the run's.
     pub since: Option<u64>,
+    /// The run's first process, whose start time `since` is.
+    pub first: Option<Pid>,
     /// The directories and credentials made for the run (see
     /// `run_environment`), released when it ends.
     pub run_environment: Option<Box<super::run_environment::RunEnvironment>>,
@@ -65,6 +67,12 @@ pub struct ProcessSet {
 impl ProcessSet {
     pub fn add_session(&mut self, pid: Pid) {
         self.sessions.insert(pid);
+    }
+
+    /// The start time of `pid` where it is the run's first process (read
+    /// at its spawn).
+    pub fn first_start(&self, pid: Pid) -> Option<u64> {
+        self.since.filter(|_| self.first == Some(pid))
     }
 
     /// Every living process of the run, from one scan of /proc: members of

@@ -885,7 +885,7 @@ impl Supervisor {
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
         if s.procs.cgroup.is_some() || !s.procs.v1.is_empty() {
-            let usage = cgroup_accounting::usage(cgroup_accounting::Dirs {
+            let usage = cgroup_accounting::at_end(cgroup_accounting::Dirs {
                 v2: s.procs.cgroup.as_ref(),
                 v1: &s.procs.v1,
             });
@@ -916,8 +916,8 @@ impl Supervisor {
         // (KillMode=process or none) keep it, and the next run joins them,
         // as in systemd.
         if let Some(cg) = cgroup {
-            let gone = control_group::populated(&cg.dir) == Some(false)
-                && self.cgroups.as_mut().is_some_and(|g| g.remove(&cg.dir));
+            // The kernel refuses to remove a cgroup with processes.
+            let gone = self.cgroups.as_mut().is_some_and(|g| g.remove(&cg.dir));
             if !gone {
                 s.procs.cgroup = Some(cg);
             }

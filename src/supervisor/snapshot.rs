@@ -222,6 +222,7 @@ impl Supervisor {
                 ip_counters: None,
                 output_pipes: Default::default(),
                 since: None,
+                first: None,
                 run_environment: Some(Box::new(super::run_environment::adopted(
                     &s.name,
                     service.machine.unit().service.exec_context(),
