@@ -36,6 +36,13 @@ impl Dirs<'_> {
         fs::read_to_string(self.v2?.dir.join(file)).ok()
     }
 
+    /// A file of a v2 controller (`memory.*`, `pids.*`): there only where
+    /// controllers apply to the cgroup, not looked for otherwise.
+    fn v2_controller_file(&self, file: &str) -> Option<String> {
+        let cg = self.v2.filter(|cg| cg.controllers)?;
+        fs::read_to_string(cg.dir.join(file)).ok()
+    }
+
     fn v1_file(&self, controller: &str, file: &str) -> Option<String> {
         let dir = self.v1.iter().find(|d| d.has(controller))?;
         fs::read_to_string(dir.dir.join(file)).ok()
@@ -44,6 +51,13 @@ impl Dirs<'_> {
     /// The v2 file where it exists, else the v1 one.
     fn either(&self, v2: &str, controller: &str, v1: &str) -> Option<String> {
         self.v2_file(v2).or_else(|| self.v1_file(controller, v1))
+    }
+
+    /// [`Dirs::either`] for the counters a run's record and its OOM watch
+    /// read, per run: the v2 file only where controllers apply.
+    fn either_applied(&self, v2: &str, controller: &str, v1: &str) -> Option<String> {
+        self.v2_controller_file(v2)
+            .or_else(|| self.v1_file(controller, v1))
     }
 }
 
@@ -76,7 +90,11 @@ pub fn usage(dirs: Dirs<'_>) -> Usage {
 pub fn at_end(dirs: Dirs<'_>) -> Usage {
     let number = |t: Option<String>| t.and_then(|t| t.trim().parse::<u64>().ok());
     Usage {
-        memory_peak: number(dirs.either("memory.peak", "memory", "memory.max_usage_in_bytes")),
+        memory_peak: number(dirs.either_applied(
+            "memory.peak",
+            "memory",
+            "memory.max_usage_in_bytes",
+        )),
         cpu_nsec: dirs
             .v2_file("cpu.stat")
             .and_then(|t| stat_field(&t, "usage_usec"))
@@ -90,7 +108,7 @@ pub fn at_end(dirs: Dirs<'_>) -> Usage {
 /// `memory.events`' `oom_kill`, else v1 `memory.oom_control`'s (Linux
 /// 4.13 and later). None where neither is there.
 pub fn oom_kills(dirs: Dirs<'_>) -> Option<u64> {
-    dirs.v2_file("memory.events")
+    dirs.v2_controller_file("memory.events")
         .and_then(|t| stat_field(&t, "oom_kill"))
         .or_else(|| {
             dirs.v1_file("memory", "memory.oom_control")

@@ -389,6 +389,7 @@ impl Runtime for Edge<'_> {
         req.stderr = err;
         req.exec_report = Some(write);
         let mut claims = Claims::lock();
+        self.procs.filling();
         match spawn::spawn(req) {
             Ok(pid) => {
                 claims.claim(pid);

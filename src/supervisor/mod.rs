@@ -884,6 +884,11 @@ impl Supervisor {
         };
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
+        // Controllers another service's limits enabled since the run began
+        // count for this one too.
+        if let (Some(cg), Some(groups)) = (s.procs.cgroup.as_mut(), self.cgroups.as_ref()) {
+            cg.controllers |= groups.controllers_apply(&cg.dir);
+        }
         if s.procs.cgroup.is_some() || !s.procs.v1.is_empty() {
             let usage = cgroup_accounting::at_end(cgroup_accounting::Dirs {
                 v2: s.procs.cgroup.as_ref(),

@@ -228,6 +228,7 @@ impl Supervisor {
                     service.machine.unit().service.exec_context(),
                     &self.config.exec_roots,
                 ))),
+                ..ProcessSet::default()
             };
             service.capture = capture;
             service.activation = s.activation;
