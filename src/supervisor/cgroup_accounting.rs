@@ -43,6 +43,14 @@ impl Dirs<'_> {
         fs::read_to_string(cg.dir.join(file)).ok()
     }
 
+    /// The run's CPU time in the v2 cgroup: what `cpu.stat` counts more
+    /// than before the run (a cgroup kept from an earlier run counts on).
+    fn v2_cpu_usec(&self) -> Option<u64> {
+        let cg = self.v2?;
+        let total = stat_field(&self.v2_file("cpu.stat")?, "usage_usec")?;
+        Some(total.saturating_sub(cg.cpu_usec_before))
+    }
+
     fn v1_file(&self, controller: &str, file: &str) -> Option<String> {
         let dir = self.v1.iter().find(|d| d.has(controller))?;
         fs::read_to_string(dir.dir.join(file)).ok()
@@ -65,8 +73,7 @@ impl Dirs<'_> {
 pub fn usage(dirs: Dirs<'_>) -> Usage {
     let number = |t: Option<String>| t.and_then(|t| t.trim().parse::<u64>().ok());
     let cpu_nsec = dirs
-        .v2_file("cpu.stat")
-        .and_then(|t| stat_field(&t, "usage_usec"))
+        .v2_cpu_usec()
         .map(|us| us * 1000)
         .or_else(|| number(dirs.v1_file("cpuacct", "cpuacct.usage")));
     // Without a pids controller, the processes of the v2 cgroup.
@@ -96,8 +103,7 @@ pub fn at_end(dirs: Dirs<'_>) -> Usage {
             "memory.max_usage_in_bytes",
         )),
         cpu_nsec: dirs
-            .v2_file("cpu.stat")
-            .and_then(|t| stat_field(&t, "usage_usec"))
+            .v2_cpu_usec()
             .map(|us| us * 1000)
             .or_else(|| number(dirs.v1_file("cpuacct", "cpuacct.usage"))),
         ..Usage::default()

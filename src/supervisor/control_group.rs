@@ -20,11 +20,12 @@
 //! share its cgroup, the controller cannot be enabled and the limits are
 //! reported as not enforced.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
@@ -33,6 +34,14 @@ use super::cgroup::Delegation;
 /// Where the daemon itself goes when a controller must be enabled in the
 /// cgroup it shares with no other process.
 const SUPERVISOR_LEAF: &str = "supervisor";
+
+/// How long an empty service cgroup is kept for the service's next run
+/// (see [`ControlGroups::keep_idle`]).
+pub const KEEP_IDLE: Duration = Duration::from_secs(2);
+
+/// The least time between two removals of kept cgroups: a service run
+/// every second would otherwise have the loop woken for each.
+const PRUNE_GAP: Duration = Duration::from_secs(1);
 
 /// Supervisors made by this process so far: each gets a subtree of its own
 /// (tests run several in one process).
@@ -62,6 +71,15 @@ pub struct ControlGroups {
     /// Whether the subtree's cgroups can be frozen (`cgroup.freeze`, Linux
     /// 5.2): the kernel's, asked once.
     freezable: bool,
+    /// Empty cgroups of services whose run ended, kept for their next run,
+    /// with when they were left.
+    idle: HashMap<PathBuf, Instant>,
+    /// The same in the order they were left; an entry whose directory was
+    /// taken back since (or kept again) is skipped. Its front is always
+    /// one still kept.
+    idle_order: VecDeque<(Instant, PathBuf)>,
+    /// When kept cgroups were last removed.
+    last_prune: Option<Instant>,
 }
 
 /// A service's cgroup.
@@ -73,6 +91,10 @@ pub struct ServiceCgroup {
     /// its memory (cpuset), so a command is placed there by a fork, not by
     /// a clone sharing the daemon's memory.
     pub controllers: bool,
+    /// The CPU time its `cpu.stat` counted before the run, where the
+    /// cgroup was kept from an earlier run of the service (see
+    /// [`ControlGroups::keep_idle`]): the run's is what it counts more.
+    pub cpu_usec_before: u64,
 }
 
 impl ControlGroups {
@@ -100,6 +122,9 @@ impl ControlGroups {
             me,
             enabled: AtomicBool::new(enabled),
             freezable,
+            idle: HashMap::new(),
+            idle_order: VecDeque::new(),
+            last_prune: None,
         };
         // A cgroup named with `--cgroup` is not the daemon's own: it moves
         // into its leaf there, so that the commands it forks move from a
@@ -122,14 +147,76 @@ impl ControlGroups {
     /// `base/<slice dirs>/<unit>`.
     pub fn prepare(&mut self, unit: &str, slice: &str) -> io::Result<ServiceCgroup> {
         let dir = self.dir_of(unit, slice);
+        // Kept since the service's last run: its CPU count goes on.
+        let kept = self.idle.remove(&dir).is_some();
+        self.drop_taken_back();
         // create_dir_all: the base may have been swept by a daemon in
-        // another pid namespace that took it for a dead daemon's.
+        // another pid namespace that took it for a dead daemon's (for a
+        // kept directory, a failed mkdir and a stat).
         fs::create_dir_all(&dir)?;
         self.units.insert(dir.clone(), unit.to_owned());
+        let cpu_usec_before = if kept { cpu_usec(&dir).unwrap_or(0) } else { 0 };
         Ok(ServiceCgroup {
             controllers: self.controllers_apply(&dir),
             dir,
+            cpu_usec_before,
         })
+    }
+
+    /// Keeps a service's empty cgroup `dir` for its next run instead of
+    /// removing it now: a service run again within [`KEEP_IDLE`] (a timer
+    /// every second) then costs neither a mkdir nor an rmdir, the kernel's
+    /// most expensive part of a run's cgroup. It is removed (with its
+    /// slice's directories left empty) by [`ControlGroups::prune`] once
+    /// kept that long, and with the subtree when the supervisor ends. Only
+    /// for a cgroup nothing was set in that a next run would inherit: no
+    /// controller applies, nothing delegated, no program attached (the
+    /// caller's judgement).
+    pub fn keep_idle(&mut self, dir: PathBuf, now: Instant) {
+        if !dir.starts_with(&self.base) || dir == self.base {
+            return;
+        }
+        self.idle.insert(dir.clone(), now);
+        self.idle_order.push_back((now, dir));
+    }
+
+    /// When [`ControlGroups::prune`] has something to do: the oldest kept
+    /// cgroup's time is up (not sooner than [`PRUNE_GAP`] after the last
+    /// removal).
+    pub fn prune_at(&self) -> Option<Instant> {
+        let (left, _) = self.idle_order.front()?;
+        let due = *left + KEEP_IDLE;
+        Some(self.last_prune.map_or(due, |p| due.max(p + PRUNE_GAP)))
+    }
+
+    /// Removes the kept cgroups whose time is up at `now`.
+    pub fn prune(&mut self, now: Instant) {
+        if self.prune_at().is_none_or(|at| at > now) {
+            return;
+        }
+        self.last_prune = Some(now);
+        while let Some((left, dir)) = self.idle_order.pop_front() {
+            if self.idle.get(&dir) != Some(&left) {
+                continue;
+            }
+            if left + KEEP_IDLE > now {
+                self.idle_order.push_front((left, dir));
+                break;
+            }
+            self.idle.remove(&dir);
+            self.remove(&dir);
+        }
+    }
+
+    /// Drops the entries at the front of the order whose directory was
+    /// taken back or kept again since, so that the front is one still kept.
+    fn drop_taken_back(&mut self) {
+        while let Some((left, dir)) = self.idle_order.front() {
+            if self.idle.get(dir) == Some(left) {
+                break;
+            }
+            self.idle_order.pop_front();
+        }
     }
 
     /// Whether controllers apply to the service's cgroup `dir` (see
@@ -170,6 +257,7 @@ impl ControlGroups {
         Some(ServiceCgroup {
             controllers: self.controllers_apply(dir),
             dir: dir.to_path_buf(),
+            cpu_usec_before: 0,
         })
     }
 
@@ -486,6 +574,12 @@ pub fn has_controllers(dir: &Path) -> bool {
     fs::read_to_string(dir.join("cgroup.controllers")).is_ok_and(|t| !t.trim().is_empty())
 }
 
+/// The CPU time a cgroup v2 counted (`usage_usec` of `cpu.stat`).
+pub fn cpu_usec(dir: &Path) -> Option<u64> {
+    let text = fs::read_to_string(dir.join("cpu.stat")).ok()?;
+    super::cgroup_accounting::stat_field(&text, "usage_usec")
+}
+
 /// Whether a cgroup enables controllers for its children.
 fn subtree_controls(dir: &Path) -> bool {
     fs::read_to_string(dir.join("cgroup.subtree_control")).is_ok_and(|t| !t.trim().is_empty())
@@ -699,6 +793,9 @@ mod tests {
             me: pid,
             enabled: AtomicBool::new(false),
             freezable: true,
+            idle: HashMap::new(),
+            idle_order: VecDeque::new(),
+            last_prune: None,
         };
         let result = groups.enable(&controller);
         let leaf = fs::read_to_string(base.join(SUPERVISOR_LEAF).join("cgroup.procs"));

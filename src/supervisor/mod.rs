@@ -908,6 +908,14 @@ impl Supervisor {
         if tty_actions.any() {
             released.extend(terminal::apply(service.tty_path(), tty_actions));
         }
+        // Kept for the next run where it is empty and nothing was set in
+        // it that the next run would inherit (see `ControlGroups::keep_idle`).
+        let reusable = s.procs.cgroup.as_ref().is_some_and(|cg| !cg.controllers)
+            && s.procs.v1.is_empty()
+            && s.procs.ip_counters.is_none()
+            && !service.delegate
+            && service.rare().sandbox.is_none()
+            && s.procs.cgroup_populated() == Some(false);
         let cgroup = s.procs.cgroup.take();
         let v1 = std::mem::take(&mut s.procs.v1);
         s.procs = ProcessSet::default();
@@ -920,12 +928,15 @@ impl Supervisor {
         // The cgroup goes once empty. Processes left behind
         // (KillMode=process or none) keep it, and the next run joins them,
         // as in systemd.
-        if let Some(cg) = cgroup {
-            // The kernel refuses to remove a cgroup with processes.
-            let gone = self.cgroups.as_mut().is_some_and(|g| g.remove(&cg.dir));
-            if !gone {
-                s.procs.cgroup = Some(cg);
+        match (cgroup, self.cgroups.as_mut()) {
+            (Some(cg), Some(groups)) if reusable => groups.keep_idle(cg.dir, Instant::now()),
+            (Some(cg), Some(groups)) => {
+                // The kernel refuses to remove a cgroup with processes.
+                if !groups.remove(&cg.dir) {
+                    s.procs.cgroup = Some(cg);
+                }
             }
+            (cg, _) => s.procs.cgroup = cg,
         }
         let monitor = Monitor {
             unit: name.to_owned(),
@@ -1077,6 +1088,7 @@ impl Supervisor {
         self.busy_services()
             .filter_map(|(_, s)| s.machine.deadline())
             .chain(self.next_job_deadline())
+            .chain(self.cgroups.as_ref().and_then(|g| g.prune_at()))
             .min()
     }
 
@@ -1279,6 +1291,9 @@ impl Supervisor {
             self.with_machine(&name, |m, rt| m.timer(now, rt));
         }
         self.fire_job_deadlines(now);
+        if let Some(groups) = self.cgroups.as_mut() {
+            groups.prune(now);
+        }
     }
 }
 
