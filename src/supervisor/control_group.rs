@@ -815,6 +815,80 @@ mod tests {
         assert!(enabled.unwrap().contains(&controller));
     }
 
+    /// A service's empty cgroup kept after its run is taken back by its
+    /// next run (the CPU count carried on is noted), and removed once kept
+    /// for KEEP_IDLE, not sooner than PRUNE_GAP after the last removal; in
+    /// a cgroup of the test's own.
+    #[test]
+    fn an_empty_cgroup_is_kept_for_the_next_run_then_removed() {
+        let Some(d) = super::super::cgroup::detect() else {
+            eprintln!("skipped: no writable cgroup v2 tree");
+            return;
+        };
+        let own = d
+            .root
+            .join(format!("sundial-test-{}-keep", std::process::id()));
+        if let Err(e) = fs::create_dir(&own) {
+            eprintln!("skipped: cannot make {}: {e}", own.display());
+            return;
+        }
+        let base = own.join(subtree_name(std::process::id(), 0, 7));
+        fs::create_dir(&base).unwrap();
+        let mut groups = ControlGroups {
+            mount: d.mount,
+            own: own.clone(),
+            base: base.clone(),
+            units: HashMap::new(),
+            me: std::process::id(),
+            enabled: AtomicBool::new(false),
+            freezable: true,
+            idle: HashMap::new(),
+            idle_order: VecDeque::new(),
+            last_prune: None,
+        };
+        let t0 = Instant::now();
+        let a = groups.prepare("a.service", "").unwrap();
+        let b = groups.prepare("b.service", "").unwrap();
+        assert_eq!(a.cpu_usec_before, 0);
+        groups.keep_idle(a.dir.clone(), t0);
+        groups.keep_idle(b.dir.clone(), t0 + Duration::from_millis(1500));
+        assert_eq!(groups.prune_at(), Some(t0 + KEEP_IDLE));
+        // Not yet: both stay.
+        groups.prune(t0 + Duration::from_secs(1));
+        let kept_a = a.dir.is_dir();
+        // a's next run takes it back; b's time is up first now.
+        let again = groups.prepare("a.service", "").unwrap();
+        let front_after_taking = groups.prune_at();
+        groups.prune(t0 + Duration::from_millis(3500));
+        let b_gone = !b.dir.exists();
+        let a_kept_while_running = again.dir.is_dir();
+        // Kept again after its second run, then removed in its turn, one
+        // PRUNE_GAP after the last removal at the earliest.
+        let t1 = t0 + Duration::from_millis(3600);
+        groups.keep_idle(again.dir.clone(), t1);
+        let second_prune_at = groups.prune_at();
+        groups.prune(t1 + KEEP_IDLE);
+        let a_gone = !again.dir.exists();
+        let nothing_left = groups.prune_at();
+        drop(groups);
+        remove_empty_tree(&own);
+        assert!(kept_a, "removed before its time");
+        assert_eq!(again.dir, a.dir);
+        assert_eq!(
+            front_after_taking,
+            Some(t0 + Duration::from_millis(1500) + KEEP_IDLE)
+        );
+        assert!(b_gone, "b's cgroup was not removed");
+        assert!(a_kept_while_running, "a's cgroup went while in use");
+        assert_eq!(
+            second_prune_at,
+            Some((t1 + KEEP_IDLE).max(t0 + Duration::from_millis(3500) + PRUNE_GAP))
+        );
+        assert!(a_gone, "a's cgroup was not removed");
+        assert_eq!(nothing_left, None);
+        assert!(!own.exists(), "{} is left", own.display());
+    }
+
     /// The loop of kernels without cgroup.kill ends a cgroup whose
     /// processes keep forking children that escape into sessions of their
     /// own, in a cgroup of the test's own below its v2 cgroup.

@@ -390,12 +390,14 @@ impl Runtime for Edge<'_> {
         req.exec_report = Some(write);
         let mut claims = Claims::lock();
         self.procs.filling();
+        let first = self.procs.since.is_none();
+        let before = first.then(procs::boot_ticks).flatten();
         match spawn::spawn(req) {
             Ok(pid) => {
                 claims.claim(pid);
                 self.procs.add_session(pid);
-                if self.procs.since.is_none() {
-                    self.procs.since = procs::stat(pid).map(|p| p.start);
+                if first {
+                    self.procs.since = procs::start_of_new(pid, before);
                     self.procs.first = Some(pid);
                 }
                 watch_exec_report(read, unit.name.as_str(), pid, self.exec_tx);
