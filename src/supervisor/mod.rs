@@ -908,9 +908,13 @@ impl Supervisor {
         if tty_actions.any() {
             released.extend(terminal::apply(service.tty_path(), tty_actions));
         }
-        // Kept for the next run where it is empty and nothing was set in
-        // it that the next run would inherit (see `ControlGroups::keep_idle`).
-        let reusable = s.procs.cgroup.as_ref().is_some_and(|cg| !cg.controllers)
+        // Kept for the next run where the run ended by itself (not by a
+        // stop, after which it goes at once), it is empty and nothing was
+        // set in it that the next run would inherit (see
+        // `ControlGroups::keep_idle`).
+        let stopped = self.jobs.of_unit(name).any(Job::is_stop_like);
+        let reusable = !stopped
+            && s.procs.cgroup.as_ref().is_some_and(|cg| !cg.controllers)
             && s.procs.v1.is_empty()
             && s.procs.ip_counters.is_none()
             && !service.delegate
