@@ -81,7 +81,7 @@ fn rows_of(supervisor: &Supervisor, unit: &str) -> Vec<RunProcess> {
                 index: p.index,
                 sub_state: run.sub_state.to_owned(),
                 pid: p.pid.as_raw(),
-                start_ticks: decide::start_ticks(p.pid)?,
+                start_ticks: p.start_ticks.or_else(|| decide::start_ticks(p.pid))?,
                 session: p.session.map(Pid::as_raw),
                 cgroup_procs: run.cgroup_procs.clone(),
             })

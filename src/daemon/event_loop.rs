@@ -113,6 +113,14 @@ pub async fn run(state: &mut State, mut sources: Sources) -> io::Result<()> {
     // When the last wake-up came: a turn lasts until its writes are committed.
     let mut turn: Option<Instant> = None;
     loop {
+        // Elapses that came due while the last turn ran start now, before
+        // its bookkeeping is committed and before the select's pick among
+        // the ready events: a start's lateness is then the turn it waited
+        // for, not also the commit and another turn. Their rows go into
+        // the same commit.
+        if !state.shutting_down && state.elapse_due() {
+            state.advance();
+        }
         // The last turn's stamps and run rows, in one transaction. Replies
         // reach clients only while the loop waits below, so none tells of a
         // row that is not committed.

@@ -230,6 +230,27 @@ impl State {
         self.settle();
     }
 
+    /// Whether the monotonic clocks have passed the scheduler's next
+    /// wake-up on them although the timer descriptors have not told yet
+    /// (the event loop was busy): the loop then starts what is due before
+    /// it commits and waits (see `event_loop::run`). Not the wall clock's
+    /// wake-up: a jump of the wall clock is told by its descriptor
+    /// (`ClockChanged`) and must be handled before what it made due. Never
+    /// with the manual clock, which moves only by its commands, each
+    /// followed by an advance.
+    pub fn elapse_due(&self) -> bool {
+        let DaemonClock::Real(real) = &self.clock else {
+            return false;
+        };
+        let w = self.scheduler.wakeups();
+        if w.monotonic.is_none() && w.boottime.is_none() {
+            return false;
+        }
+        let now = real.now();
+        w.monotonic.is_some_and(|t| t <= now.monotonic)
+            || w.boottime.is_some_and(|t| t <= now.boottime)
+    }
+
     /// The wall clock jumped: recompute calendar elapses, then fire what is due.
     pub fn clock_changed(&mut self) {
         self.schedule(Event::ClockChanged);

@@ -304,6 +304,9 @@ pub struct TrackedProcess {
     pub index: usize,
     /// The session it leads, when it leads one of the run's.
     pub session: Option<Pid>,
+    /// Its start time (clock ticks since boot) where the spawn read it
+    /// already: the run's first process.
+    pub start_ticks: Option<u64>,
 }
 
 /// A service's run in flight as the daemon records it.
@@ -339,6 +342,7 @@ impl Supervisor {
                 kind: p.kind,
                 index: p.index,
                 session: s.procs.sessions.contains(&p.pid).then_some(p.pid),
+                start_ticks: s.procs.first_start(p.pid),
             })
             .collect();
         if processes.is_empty() {

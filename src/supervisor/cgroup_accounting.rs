@@ -36,6 +36,21 @@ impl Dirs<'_> {
         fs::read_to_string(self.v2?.dir.join(file)).ok()
     }
 
+    /// A file of a v2 controller (`memory.*`, `pids.*`): there only where
+    /// controllers apply to the cgroup, not looked for otherwise.
+    fn v2_controller_file(&self, file: &str) -> Option<String> {
+        let cg = self.v2.filter(|cg| cg.controllers)?;
+        fs::read_to_string(cg.dir.join(file)).ok()
+    }
+
+    /// The run's CPU time in the v2 cgroup: what `cpu.stat` counts more
+    /// than before the run (a cgroup kept from an earlier run counts on).
+    fn v2_cpu_usec(&self) -> Option<u64> {
+        let cg = self.v2?;
+        let total = stat_field(&self.v2_file("cpu.stat")?, "usage_usec")?;
+        Some(total.saturating_sub(cg.cpu_usec_before))
+    }
+
     fn v1_file(&self, controller: &str, file: &str) -> Option<String> {
         let dir = self.v1.iter().find(|d| d.has(controller))?;
         fs::read_to_string(dir.dir.join(file)).ok()
@@ -45,14 +60,20 @@ impl Dirs<'_> {
     fn either(&self, v2: &str, controller: &str, v1: &str) -> Option<String> {
         self.v2_file(v2).or_else(|| self.v1_file(controller, v1))
     }
+
+    /// [`Dirs::either`] for the counters a run's record and its OOM watch
+    /// read, per run: the v2 file only where controllers apply.
+    fn either_applied(&self, v2: &str, controller: &str, v1: &str) -> Option<String> {
+        self.v2_controller_file(v2)
+            .or_else(|| self.v1_file(controller, v1))
+    }
 }
 
 /// Reads the counters.
 pub fn usage(dirs: Dirs<'_>) -> Usage {
     let number = |t: Option<String>| t.and_then(|t| t.trim().parse::<u64>().ok());
     let cpu_nsec = dirs
-        .v2_file("cpu.stat")
-        .and_then(|t| stat_field(&t, "usage_usec"))
+        .v2_cpu_usec()
         .map(|us| us * 1000)
         .or_else(|| number(dirs.v1_file("cpuacct", "cpuacct.usage")));
     // Without a pids controller, the processes of the v2 cgroup.
@@ -70,11 +91,30 @@ pub fn usage(dirs: Dirs<'_>) -> Usage {
     }
 }
 
+/// The counters a run's record keeps (its peak memory and CPU time), read
+/// as it ends: not the tasks, which would take a read of every process
+/// list of its cgroups, nor the figures of the moment.
+pub fn at_end(dirs: Dirs<'_>) -> Usage {
+    let number = |t: Option<String>| t.and_then(|t| t.trim().parse::<u64>().ok());
+    Usage {
+        memory_peak: number(dirs.either_applied(
+            "memory.peak",
+            "memory",
+            "memory.max_usage_in_bytes",
+        )),
+        cpu_nsec: dirs
+            .v2_cpu_usec()
+            .map(|us| us * 1000)
+            .or_else(|| number(dirs.v1_file("cpuacct", "cpuacct.usage"))),
+        ..Usage::default()
+    }
+}
+
 /// How many of the service's processes the OOM killer ended so far: v2
 /// `memory.events`' `oom_kill`, else v1 `memory.oom_control`'s (Linux
 /// 4.13 and later). None where neither is there.
 pub fn oom_kills(dirs: Dirs<'_>) -> Option<u64> {
-    dirs.v2_file("memory.events")
+    dirs.v2_controller_file("memory.events")
         .and_then(|t| stat_field(&t, "oom_kill"))
         .or_else(|| {
             dirs.v1_file("memory", "memory.oom_control")

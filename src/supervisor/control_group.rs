@@ -20,11 +20,12 @@
 //! share its cgroup, the controller cannot be enabled and the limits are
 //! reported as not enforced.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
 
@@ -33,6 +34,14 @@ use super::cgroup::Delegation;
 /// Where the daemon itself goes when a controller must be enabled in the
 /// cgroup it shares with no other process.
 const SUPERVISOR_LEAF: &str = "supervisor";
+
+/// How long an empty service cgroup is kept for the service's next run
+/// (see [`ControlGroups::keep_idle`]).
+pub const KEEP_IDLE: Duration = Duration::from_secs(2);
+
+/// The least time between two removals of kept cgroups: a service run
+/// every second would otherwise have the loop woken for each.
+const PRUNE_GAP: Duration = Duration::from_secs(1);
 
 /// Supervisors made by this process so far: each gets a subtree of its own
 /// (tests run several in one process).
@@ -53,6 +62,24 @@ pub struct ControlGroups {
     units: HashMap<PathBuf, String>,
     /// The daemon's pid (the process moved into a leaf when needed).
     me: u32,
+    /// Whether the base's `cgroup.subtree_control` enables a controller
+    /// for the services' directories made right below it: read once when
+    /// the subtree is made (a daemon-reexec finds it as the earlier
+    /// program left it), then kept by [`ControlGroups::enable`], the only
+    /// writer. Saves a read of `cgroup.controllers` per run.
+    enabled: AtomicBool,
+    /// Whether the subtree's cgroups can be frozen (`cgroup.freeze`, Linux
+    /// 5.2): the kernel's, asked once.
+    freezable: bool,
+    /// Empty cgroups of services whose run ended, kept for their next run,
+    /// with when they were left.
+    idle: HashMap<PathBuf, Instant>,
+    /// The same in the order they were left; an entry whose directory was
+    /// taken back since (or kept again) is skipped. Its front is always
+    /// one still kept.
+    idle_order: VecDeque<(Instant, PathBuf)>,
+    /// When kept cgroups were last removed.
+    last_prune: Option<Instant>,
 }
 
 /// A service's cgroup.
@@ -64,6 +91,10 @@ pub struct ServiceCgroup {
     /// its memory (cpuset), so a command is placed there by a fork, not by
     /// a clone sharing the daemon's memory.
     pub controllers: bool,
+    /// The CPU time its `cpu.stat` counted before the run, where the
+    /// cgroup was kept from an earlier run of the service (see
+    /// [`ControlGroups::keep_idle`]): the run's is what it counts more.
+    pub cpu_usec_before: u64,
 }
 
 impl ControlGroups {
@@ -81,12 +112,19 @@ impl ControlGroups {
         let me = std::process::id();
         let base = own.join(name);
         fs::create_dir_all(&base)?;
+        let enabled = subtree_controls(&base);
+        let freezable = base.join("cgroup.freeze").exists();
         let groups = ControlGroups {
             mount,
             own,
             base,
             units: HashMap::new(),
             me,
+            enabled: AtomicBool::new(enabled),
+            freezable,
+            idle: HashMap::new(),
+            idle_order: VecDeque::new(),
+            last_prune: None,
         };
         // A cgroup named with `--cgroup` is not the daemon's own: it moves
         // into its leaf there, so that the commands it forks move from a
@@ -109,14 +147,94 @@ impl ControlGroups {
     /// `base/<slice dirs>/<unit>`.
     pub fn prepare(&mut self, unit: &str, slice: &str) -> io::Result<ServiceCgroup> {
         let dir = self.dir_of(unit, slice);
+        // Kept since the service's last run: its CPU count goes on.
+        let kept = self.idle.remove(&dir).is_some();
+        self.drop_taken_back();
         // create_dir_all: the base may have been swept by a daemon in
-        // another pid namespace that took it for a dead daemon's.
+        // another pid namespace that took it for a dead daemon's (for a
+        // kept directory, a failed mkdir and a stat).
         fs::create_dir_all(&dir)?;
         self.units.insert(dir.clone(), unit.to_owned());
+        let cpu_usec_before = if kept { cpu_usec(&dir).unwrap_or(0) } else { 0 };
         Ok(ServiceCgroup {
-            controllers: has_controllers(&dir),
+            controllers: self.controllers_apply(&dir),
             dir,
+            cpu_usec_before,
         })
+    }
+
+    /// Keeps a service's empty cgroup `dir` for its next run instead of
+    /// removing it now: a service run again within [`KEEP_IDLE`] (a timer
+    /// every second) then costs neither a mkdir nor an rmdir, the kernel's
+    /// most expensive part of a run's cgroup. It is removed (with its
+    /// slice's directories left empty) by [`ControlGroups::prune`] once
+    /// kept that long, and with the subtree when the supervisor ends. Only
+    /// for a cgroup nothing was set in that a next run would inherit: no
+    /// controller applies, nothing delegated, no program attached (the
+    /// caller's judgement).
+    pub fn keep_idle(&mut self, dir: PathBuf, now: Instant) {
+        if !dir.starts_with(&self.base) || dir == self.base {
+            return;
+        }
+        self.idle.insert(dir.clone(), now);
+        self.idle_order.push_back((now, dir));
+    }
+
+    /// When [`ControlGroups::prune`] has something to do: the oldest kept
+    /// cgroup's time is up (not sooner than [`PRUNE_GAP`] after the last
+    /// removal).
+    pub fn prune_at(&self) -> Option<Instant> {
+        let (left, _) = self.idle_order.front()?;
+        let due = *left + KEEP_IDLE;
+        Some(self.last_prune.map_or(due, |p| due.max(p + PRUNE_GAP)))
+    }
+
+    /// Removes the kept cgroups whose time is up at `now`.
+    pub fn prune(&mut self, now: Instant) {
+        if self.prune_at().is_none_or(|at| at > now) {
+            return;
+        }
+        self.last_prune = Some(now);
+        while let Some((left, dir)) = self.idle_order.pop_front() {
+            if self.idle.get(&dir) != Some(&left) {
+                continue;
+            }
+            if left + KEEP_IDLE > now {
+                self.idle_order.push_front((left, dir));
+                break;
+            }
+            self.idle.remove(&dir);
+            self.remove(&dir);
+        }
+    }
+
+    /// Drops the entries at the front of the order whose directory was
+    /// taken back or kept again since, so that the front is one still kept.
+    fn drop_taken_back(&mut self) {
+        while let Some((left, dir)) = self.idle_order.front() {
+            if self.idle.get(dir) == Some(left) {
+                break;
+            }
+            self.idle_order.pop_front();
+        }
+    }
+
+    /// Whether controllers apply to the service's cgroup `dir` (see
+    /// [`ServiceCgroup::controllers`]): for a directory right below the
+    /// base, what the base enables, as known here; in a slice's, its
+    /// `cgroup.controllers` read.
+    pub fn controllers_apply(&self, dir: &Path) -> bool {
+        if dir.parent() == Some(self.base.as_path()) {
+            self.enabled.load(Ordering::Relaxed)
+        } else {
+            has_controllers(dir)
+        }
+    }
+
+    /// Whether the services' cgroups can be frozen (see [`can_freeze`]),
+    /// without a look at each.
+    pub fn freezable(&self) -> bool {
+        !NO_CGROUP_FREEZE.load(Ordering::Relaxed) && self.freezable
     }
 
     /// Where `unit`'s cgroup is with the slice directories `slice`; a
@@ -137,8 +255,9 @@ impl ControlGroups {
         }
         self.units.insert(dir.to_path_buf(), unit.to_owned());
         Some(ServiceCgroup {
-            controllers: has_controllers(dir),
+            controllers: self.controllers_apply(dir),
             dir: dir.to_path_buf(),
+            cpu_usec_before: 0,
         })
     }
 
@@ -196,8 +315,7 @@ impl ControlGroups {
         if !dir.starts_with(&self.base) || dir == self.base {
             return false;
         }
-        remove_empty_tree(dir);
-        let gone = !dir.exists();
+        let gone = remove_empty_tree(dir);
         if gone {
             self.units.remove(dir);
             for above in dir.ancestors().skip(1) {
@@ -245,7 +363,9 @@ impl ControlGroups {
             }
             fs::write(self.own.join("cgroup.subtree_control"), &add)?;
         }
-        fs::write(self.base.join("cgroup.subtree_control"), &add)
+        fs::write(self.base.join("cgroup.subtree_control"), &add)?;
+        self.enabled.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Moves the daemon into `base/supervisor` if it is alone in its
@@ -454,6 +574,17 @@ pub fn has_controllers(dir: &Path) -> bool {
     fs::read_to_string(dir.join("cgroup.controllers")).is_ok_and(|t| !t.trim().is_empty())
 }
 
+/// The CPU time a cgroup v2 counted (`usage_usec` of `cpu.stat`).
+pub fn cpu_usec(dir: &Path) -> Option<u64> {
+    let text = fs::read_to_string(dir.join("cpu.stat")).ok()?;
+    super::cgroup_accounting::stat_field(&text, "usage_usec")
+}
+
+/// Whether a cgroup enables controllers for its children.
+fn subtree_controls(dir: &Path) -> bool {
+    fs::read_to_string(dir.join("cgroup.subtree_control")).is_ok_and(|t| !t.trim().is_empty())
+}
+
 fn procs_start_time(pid: Pid) -> Option<u64> {
     super::procs::stat(pid).map(|p| p.start)
 }
@@ -504,16 +635,26 @@ fn sees_every_pid(namespace: Option<&Path>) -> bool {
 }
 
 /// rmdir from the leaves up; a cgroup with processes stays, and so do its
-/// ancestors.
-pub(super) fn remove_empty_tree(dir: &Path) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.filter_map(Result::ok) {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                remove_empty_tree(&e.path());
-            }
+/// ancestors. Whether `dir` is gone. A leaf (a service's cgroup, mostly)
+/// goes at the first rmdir; only where that fails are the cgroups below
+/// looked for.
+pub(super) fn remove_empty_tree(dir: &Path) -> bool {
+    match fs::remove_dir(dir) {
+        Ok(()) => return true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return true,
+        Err(_) => {}
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    let mut removed = false;
+    for e in entries.filter_map(Result::ok) {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            removed |= remove_empty_tree(&e.path());
         }
     }
-    let _ = fs::remove_dir(dir);
+    // Refused for the same reason as before unless a cgroup below went.
+    removed && fs::remove_dir(dir).is_ok()
 }
 
 // ---- pure helpers --------------------------------------------------------
@@ -650,6 +791,11 @@ mod tests {
             base: base.clone(),
             units: HashMap::new(),
             me: pid,
+            enabled: AtomicBool::new(false),
+            freezable: true,
+            idle: HashMap::new(),
+            idle_order: VecDeque::new(),
+            last_prune: None,
         };
         let result = groups.enable(&controller);
         let leaf = fs::read_to_string(base.join(SUPERVISOR_LEAF).join("cgroup.procs"));
@@ -667,6 +813,80 @@ mod tests {
         result.expect("enabled");
         assert_eq!(leaf.unwrap().trim(), pid.to_string());
         assert!(enabled.unwrap().contains(&controller));
+    }
+
+    /// A service's empty cgroup kept after its run is taken back by its
+    /// next run (the CPU count carried on is noted), and removed once kept
+    /// for KEEP_IDLE, not sooner than PRUNE_GAP after the last removal; in
+    /// a cgroup of the test's own.
+    #[test]
+    fn an_empty_cgroup_is_kept_for_the_next_run_then_removed() {
+        let Some(d) = super::super::cgroup::detect() else {
+            eprintln!("skipped: no writable cgroup v2 tree");
+            return;
+        };
+        let own = d
+            .root
+            .join(format!("sundial-test-{}-keep", std::process::id()));
+        if let Err(e) = fs::create_dir(&own) {
+            eprintln!("skipped: cannot make {}: {e}", own.display());
+            return;
+        }
+        let base = own.join(subtree_name(std::process::id(), 0, 7));
+        fs::create_dir(&base).unwrap();
+        let mut groups = ControlGroups {
+            mount: d.mount,
+            own: own.clone(),
+            base: base.clone(),
+            units: HashMap::new(),
+            me: std::process::id(),
+            enabled: AtomicBool::new(false),
+            freezable: true,
+            idle: HashMap::new(),
+            idle_order: VecDeque::new(),
+            last_prune: None,
+        };
+        let t0 = Instant::now();
+        let a = groups.prepare("a.service", "").unwrap();
+        let b = groups.prepare("b.service", "").unwrap();
+        assert_eq!(a.cpu_usec_before, 0);
+        groups.keep_idle(a.dir.clone(), t0);
+        groups.keep_idle(b.dir.clone(), t0 + Duration::from_millis(1500));
+        assert_eq!(groups.prune_at(), Some(t0 + KEEP_IDLE));
+        // Not yet: both stay.
+        groups.prune(t0 + Duration::from_secs(1));
+        let kept_a = a.dir.is_dir();
+        // a's next run takes it back; b's time is up first now.
+        let again = groups.prepare("a.service", "").unwrap();
+        let front_after_taking = groups.prune_at();
+        groups.prune(t0 + Duration::from_millis(3500));
+        let b_gone = !b.dir.exists();
+        let a_kept_while_running = again.dir.is_dir();
+        // Kept again after its second run, then removed in its turn, one
+        // PRUNE_GAP after the last removal at the earliest.
+        let t1 = t0 + Duration::from_millis(3600);
+        groups.keep_idle(again.dir.clone(), t1);
+        let second_prune_at = groups.prune_at();
+        groups.prune(t1 + KEEP_IDLE);
+        let a_gone = !again.dir.exists();
+        let nothing_left = groups.prune_at();
+        drop(groups);
+        remove_empty_tree(&own);
+        assert!(kept_a, "removed before its time");
+        assert_eq!(again.dir, a.dir);
+        assert_eq!(
+            front_after_taking,
+            Some(t0 + Duration::from_millis(1500) + KEEP_IDLE)
+        );
+        assert!(b_gone, "b's cgroup was not removed");
+        assert!(a_kept_while_running, "a's cgroup went while in use");
+        assert_eq!(
+            second_prune_at,
+            Some((t1 + KEEP_IDLE).max(t0 + Duration::from_millis(3500) + PRUNE_GAP))
+        );
+        assert!(a_gone, "a's cgroup was not removed");
+        assert_eq!(nothing_left, None);
+        assert!(!own.exists(), "{} is left", own.display());
     }
 
     /// The loop of kernels without cgroup.kill ends a cgroup whose

@@ -363,10 +363,13 @@ impl Runtime for Edge<'_> {
         }
         if let Some(cg) = &self.procs.cgroup {
             req.cgroup_procs.push(cg.dir.join("cgroup.procs"));
-            // Read again: another service's limits may have enabled
+            // Asked again: another service's limits may have enabled
             // controllers for every service's cgroup since.
-            req.cgroup_controllers =
-                cg.controllers || super::control_group::has_controllers(&cg.dir);
+            req.cgroup_controllers = cg.controllers
+                || self
+                    .cgroups
+                    .as_deref()
+                    .is_some_and(|g| g.controllers_apply(&cg.dir));
         }
         for d in &self.procs.v1 {
             req.cgroup_procs.push(d.dir.join("cgroup.procs"));
@@ -386,12 +389,16 @@ impl Runtime for Edge<'_> {
         req.stderr = err;
         req.exec_report = Some(write);
         let mut claims = Claims::lock();
+        self.procs.filling();
+        let first = self.procs.since.is_none();
+        let before = first.then(procs::boot_ticks).flatten();
         match spawn::spawn(req) {
             Ok(pid) => {
                 claims.claim(pid);
                 self.procs.add_session(pid);
-                if self.procs.since.is_none() {
-                    self.procs.since = procs::stat(pid).map(|p| p.start);
+                if first {
+                    self.procs.since = procs::start_of_new(pid, before);
+                    self.procs.first = Some(pid);
                 }
                 watch_exec_report(read, unit.name.as_str(), pid, self.exec_tx);
                 self.utmp_start(&unit.service, pid);
@@ -686,11 +693,11 @@ impl Edge<'_> {
         }
         // Where its v2 cgroup cannot be frozen (none, or a kernel before
         // 5.2), the v1 freezer's ends its processes (see kill).
-        let v2_freezes = self
-            .procs
-            .cgroup
-            .as_ref()
-            .is_some_and(|cg| super::control_group::can_freeze(&cg.dir));
+        let v2_freezes = self.procs.cgroup.is_some()
+            && self
+                .cgroups
+                .as_deref()
+                .is_some_and(super::control_group::ControlGroups::freezable);
         if !v2_freezes && unit.service.kill_mode != crate::unit::service::KillMode::None {
             v1_wanted.push(super::cgroup_v1::FREEZER);
         }

@@ -57,6 +57,11 @@ pub struct ProcessSet {
     /// When the run's first process started (clock ticks since boot): a
     /// stray that started earlier is not the run's.
     pub since: Option<u64>,
+    /// The run's first process, whose start time `since` is.
+    pub first: Option<Pid>,
+    /// Whether its cgroup was seen empty since the daemon last placed a
+    /// process there (see [`ProcessSet::cgroup_populated`]).
+    pub(super) cgroup_emptied: std::cell::Cell<bool>,
     /// The directories and credentials made for the run (see
     /// `run_environment`), released when it ends.
     pub run_environment: Option<Box<super::run_environment::RunEnvironment>>,
@@ -65,6 +70,37 @@ pub struct ProcessSet {
 impl ProcessSet {
     pub fn add_session(&mut self, pid: Pid) {
         self.sessions.insert(pid);
+    }
+
+    /// Whether the service's cgroup has processes (`None`: no cgroup, or
+    /// its `cgroup.events` cannot be read). Once seen empty it stays empty
+    /// until the daemon places a process there again
+    /// ([`ProcessSet::filling`]): none is left to fork into it, and only
+    /// the daemon moves processes into its services' cgroups. So the answer
+    /// is kept, and the stop rounds after a run's last exit do not read
+    /// the file again and again.
+    pub fn cgroup_populated(&self) -> Option<bool> {
+        let cg = self.cgroup.as_ref()?;
+        if self.cgroup_emptied.get() {
+            return Some(false);
+        }
+        let populated = control_group::populated(&cg.dir);
+        if populated == Some(false) {
+            self.cgroup_emptied.set(true);
+        }
+        populated
+    }
+
+    /// A process is about to be placed into the cgroup: it is to be read
+    /// again.
+    pub fn filling(&mut self) {
+        self.cgroup_emptied.set(false);
+    }
+
+    /// The start time of `pid` where it is the run's first process (read
+    /// at its spawn).
+    pub fn first_start(&self, pid: Pid) -> Option<u64> {
+        self.since.filter(|_| self.first == Some(pid))
     }
 
     /// Every living process of the run, from one scan of /proc: members of
@@ -119,11 +155,7 @@ impl ProcessSet {
     pub fn looks_empty(&self) -> bool {
         // The cgroup, where there is one, holds every process: whether it
         // is populated is the answer, and exact.
-        if let Some(populated) = self
-            .cgroup
-            .as_ref()
-            .and_then(|cg| control_group::populated(&cg.dir))
-        {
+        if let Some(populated) = self.cgroup_populated() {
             return !populated && self.orphans.iter().all(|p| !alive(*p));
         }
         let group_alive = |pgid: &Pid| !matches!(killpg(*pgid, None), Err(Errno::ESRCH));
@@ -145,9 +177,7 @@ impl ProcessSet {
     }
 
     fn has_cgroup(&self) -> bool {
-        self.cgroup
-            .as_ref()
-            .is_some_and(|cg| control_group::populated(&cg.dir).is_some())
+        self.cgroup_populated().is_some()
     }
 
     fn cgroup_dir(&self) -> std::path::PathBuf {
@@ -211,15 +241,16 @@ pub fn signal_run(
                 .iter()
                 .find(|d| d.has(cgroup_v1::FREEZER))
                 .map(|d| d.dir.as_path());
-            let readable = set
-                .cgroup
-                .as_ref()
-                .filter(|cg| control_group::populated(&cg.dir).is_some());
-            if let Some(cg) = readable {
+            if let (Some(cg), Some(populated)) = (set.cgroup.as_ref(), set.cgroup_populated()) {
                 // Every process of the run is in the cgroup; main or control
-                // outside it (none, normally) follow.
+                // outside it (none, normally) follow. An empty cgroup has
+                // nothing to signal (most runs end so).
                 let mut done = BTreeSet::new();
-                let n = signal_cgroup(&cg.dir, freezer, signal, send_sighup, &mut done);
+                let n = if populated {
+                    signal_cgroup(&cg.dir, freezer, signal, send_sighup, &mut done)
+                } else {
+                    0
+                };
                 let rest: BTreeSet<Pid> = targets.difference(&done).copied().collect();
                 return n + signal_pids(&rest, signal, send_sighup);
             }

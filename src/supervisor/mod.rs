@@ -884,8 +884,13 @@ impl Supervisor {
         };
         s.capture.close();
         let leftovers = std::mem::take(&mut s.procs.orphans);
+        // Controllers another service's limits enabled since the run began
+        // count for this one too.
+        if let (Some(cg), Some(groups)) = (s.procs.cgroup.as_mut(), self.cgroups.as_ref()) {
+            cg.controllers |= groups.controllers_apply(&cg.dir);
+        }
         if s.procs.cgroup.is_some() || !s.procs.v1.is_empty() {
-            let usage = cgroup_accounting::usage(cgroup_accounting::Dirs {
+            let usage = cgroup_accounting::at_end(cgroup_accounting::Dirs {
                 v2: s.procs.cgroup.as_ref(),
                 v1: &s.procs.v1,
             });
@@ -903,6 +908,18 @@ impl Supervisor {
         if tty_actions.any() {
             released.extend(terminal::apply(service.tty_path(), tty_actions));
         }
+        // Kept for the next run where the run ended by itself (not by a
+        // stop, after which it goes at once), it is empty and nothing was
+        // set in it that the next run would inherit (see
+        // `ControlGroups::keep_idle`).
+        let stopped = self.jobs.of_unit(name).any(Job::is_stop_like);
+        let reusable = !stopped
+            && s.procs.cgroup.as_ref().is_some_and(|cg| !cg.controllers)
+            && s.procs.v1.is_empty()
+            && s.procs.ip_counters.is_none()
+            && !service.delegate
+            && service.rare().sandbox.is_none()
+            && s.procs.cgroup_populated() == Some(false);
         let cgroup = s.procs.cgroup.take();
         let v1 = std::mem::take(&mut s.procs.v1);
         s.procs = ProcessSet::default();
@@ -915,12 +932,15 @@ impl Supervisor {
         // The cgroup goes once empty. Processes left behind
         // (KillMode=process or none) keep it, and the next run joins them,
         // as in systemd.
-        if let Some(cg) = cgroup {
-            let gone = control_group::populated(&cg.dir) == Some(false)
-                && self.cgroups.as_mut().is_some_and(|g| g.remove(&cg.dir));
-            if !gone {
-                s.procs.cgroup = Some(cg);
+        match (cgroup, self.cgroups.as_mut()) {
+            (Some(cg), Some(groups)) if reusable => groups.keep_idle(cg.dir, Instant::now()),
+            (Some(cg), Some(groups)) => {
+                // The kernel refuses to remove a cgroup with processes.
+                if !groups.remove(&cg.dir) {
+                    s.procs.cgroup = Some(cg);
+                }
             }
+            (cg, _) => s.procs.cgroup = cg,
         }
         let monitor = Monitor {
             unit: name.to_owned(),
@@ -1072,6 +1092,7 @@ impl Supervisor {
         self.busy_services()
             .filter_map(|(_, s)| s.machine.deadline())
             .chain(self.next_job_deadline())
+            .chain(self.cgroups.as_ref().and_then(|g| g.prune_at()))
             .min()
     }
 
@@ -1274,6 +1295,9 @@ impl Supervisor {
             self.with_machine(&name, |m, rt| m.timer(now, rt));
         }
         self.fire_job_deadlines(now);
+        if let Some(groups) = self.cgroups.as_mut() {
+            groups.prune(now);
+        }
     }
 }
 

@@ -60,6 +60,42 @@ pub fn stat(pid: Pid) -> Option<ProcInfo> {
     parse_stat(&text)
 }
 
+/// The boot clock in clock ticks, the unit of a process's start time in
+/// `/proc/PID/stat` (the kernel's `nsec_to_clock_t` of its boot-time
+/// clock, in this process's time namespace like the reading here).
+pub fn boot_ticks() -> Option<u64> {
+    // SAFETY: sysconf has no preconditions.
+    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok()?;
+    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_BOOTTIME).ok()?;
+    let nsec =
+        u64::try_from(now.tv_sec()).ok()? * 1_000_000_000 + u64::try_from(now.tv_nsec()).ok()?;
+    (hz > 0 && 1_000_000_000 % hz == 0).then(|| nsec / (1_000_000_000 / hz))
+}
+
+/// Whether [`start_of_new`] may trust the boot clock: 0 not checked yet,
+/// 1 it agreed with /proc, 2 it did not (read /proc from then on).
+static BOOT_TICKS_AGREE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// The start time of the process `pid` just created, with `before` the
+/// [`boot_ticks`] read just before its creation: where the boot clock
+/// shows the same tick before and after, that tick is its start (the
+/// kernel stamps it between the two), without a read of its
+/// `/proc/PID/stat`. The first time, both are taken and compared; a
+/// kernel that disagrees gets its /proc read every time.
+pub fn start_of_new(pid: Pid, before: Option<u64>) -> Option<u64> {
+    use std::sync::atomic::Ordering;
+    let same_tick = before.filter(|b| boot_ticks() == Some(*b));
+    let agree = BOOT_TICKS_AGREE.load(Ordering::Relaxed);
+    if let (Some(tick), 1) = (same_tick, agree) {
+        return Some(tick);
+    }
+    let read = stat(pid).map(|p| p.start);
+    if let (Some(tick), 0, Some(start)) = (same_tick, agree, read) {
+        BOOT_TICKS_AGREE.store(if tick == start { 1 } else { 2 }, Ordering::Relaxed);
+    }
+    read
+}
+
 /// Every process visible in /proc.
 pub fn scan() -> Vec<ProcInfo> {
     let Ok(dir) = fs::read_dir("/proc") else {
@@ -173,6 +209,31 @@ pub fn release(pid: Pid) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The start time taken from the boot clock around a process's
+    /// creation is the one /proc tells, first checked, then trusted.
+    #[test]
+    fn a_new_process_s_start_from_the_boot_clock_is_the_one_proc_tells() {
+        for _ in 0..20 {
+            let before = boot_ticks();
+            assert!(before.is_some(), "no boot clock");
+            let mut child = std::process::Command::new("/bin/sleep")
+                .arg("5")
+                .spawn()
+                .expect("spawn sleep");
+            let pid = Pid::from_raw(child.id() as i32);
+            let start = start_of_new(pid, before);
+            let read = stat(pid).map(|p| p.start);
+            let _ = child.kill();
+            let _ = child.wait();
+            assert_eq!(start, read);
+        }
+        assert_eq!(
+            BOOT_TICKS_AGREE.load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "the boot clock never agreed with /proc"
+        );
+    }
 
     #[test]
     fn stat_with_parentheses_in_the_name() {

@@ -95,7 +95,15 @@ impl Supervisor {
     pub(super) fn adopt_orphans(&mut self, dead: &[(String, Pid)]) -> bool {
         let mut exited_orphans = false;
         let mut claims = procs::Claims::lock();
-        let children: Vec<(Pid, Option<procs::ProcInfo>)> = procs::own_children()
+        let children = procs::own_children();
+        // Most looks find only the services' own processes, all claimed:
+        // nothing to adopt, and no process's stat to read.
+        if children.iter().all(|pid| claims.is_claimed(*pid)) {
+            drop(claims);
+            self.end_suspects(None);
+            return false;
+        }
+        let children: Vec<(Pid, Option<procs::ProcInfo>)> = children
             .into_iter()
             .map(|pid| (pid, procs::stat(pid)))
             .collect();

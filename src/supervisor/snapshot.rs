@@ -222,11 +222,13 @@ impl Supervisor {
                 ip_counters: None,
                 output_pipes: Default::default(),
                 since: None,
+                first: None,
                 run_environment: Some(Box::new(super::run_environment::adopted(
                     &s.name,
                     service.machine.unit().service.exec_context(),
                     &self.config.exec_roots,
                 ))),
+                ..ProcessSet::default()
             };
             service.capture = capture;
             service.activation = s.activation;
