@@ -617,10 +617,10 @@ fn supported_standard_input_forms_load_without_messages() {
     for (lines, expected) in cases {
         let (s, msgs) = service(&format!("[Service]\nExecStart=/bin/cat\n{lines}\n"));
         assert!(msgs.is_empty(), "{lines}: {msgs:?}");
-        assert_eq!(s.service.standard_input, expected, "{lines}");
+        assert_eq!(s.service.process.standard_input, expected, "{lines}");
     }
     let (s, msgs) = service("[Service]\nExecStart=/bin/cat\nStandardInput=fd:web\n");
-    assert_eq!(s.service.standard_input, StandardInput::Null);
+    assert_eq!(s.service.process.standard_input, StandardInput::Null);
     assert_eq!(
         msgs,
         ["/u/t.service:3: StandardInput=: 'fd:web' (a named socket descriptor) is not supported by sundial; using null"]

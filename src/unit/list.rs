@@ -214,12 +214,15 @@ mod tests {
             // 208 since the job settings (PropagatesReloadTo=,
             // JobTimeoutSec= ...) are one boxed pointer, None in most units.
             ("UnitSection", size_of::<UnitSection>(), 208),
-            ("ServiceSection", size_of::<ServiceSection>(), 560),
+            // 264 since the process options (User=, WorkingDirectory=, the
+            // limits, stdio ...) are one sparse pointer.
+            ("ServiceSection", size_of::<ServiceSection>(), 264),
             // 864 since the [Unit] section holds RefuseManualStart=,
             // RefuseManualStop=, FailureAction= and the two action exit
             // statuses (8 bytes); the execution context is in the rare box.
-            // 872 with the boxed job settings of the [Unit] section.
-            ("ServiceUnit", size_of::<ServiceUnit>(), 872),
+            // 872 with the boxed job settings of the [Unit] section; 592
+            // with the sparse process options.
+            ("ServiceUnit", size_of::<ServiceUnit>(), 592),
             // 424 with the boxed job settings of the [Unit] section.
             ("TimerUnit", size_of::<TimerUnit>(), 424),
         ];

@@ -10,9 +10,10 @@ use super::exit_status::ExitStatusSet;
 use super::install::InstallSection;
 use super::list::List;
 use super::name::UnitName;
+use super::service_process::ProcessOptions;
 use super::signal::Signal;
 use super::source::UnitSource;
-use super::syslog_level::SyslogLevel;
+use super::sparse::Sparse;
 use super::unit::UnitSection;
 
 /// `Type=`: when a started service counts as "started".
@@ -409,52 +410,13 @@ pub struct ServiceSection {
     pub send_sighup: bool,
     /// `FinalKillSignal=` (default SIGKILL).
     pub final_kill_signal: Signal,
-    /// `User=`
-    pub user: Option<String>,
-    /// `Group=`
-    pub group: Option<String>,
-    /// `SupplementaryGroups=`
-    pub supplementary_groups: List<String>,
-    /// `WorkingDirectory=`
-    pub working_directory: Option<WorkingDirectory>,
     /// `Environment=`: assignments in order; a later one for the same name
     /// wins. `$` is not special here.
     pub environment: List<(String, String)>,
-    /// `EnvironmentFile=`, in order.
-    pub environment_files: List<EnvironmentFile>,
-    /// `UnsetEnvironment=`: names or exact `NAME=VALUE` pairs.
-    pub unset_environment: List<String>,
-    /// `PassEnvironment=`: names imported from the manager.
-    pub pass_environment: List<String>,
-    /// `UMask=` (default 0022).
-    pub umask: u32,
-    /// `Nice=` (-20..=19).
-    pub nice: Option<i32>,
-    /// `Limit*=`, one entry per resource set (last assignment wins).
-    pub limits: List<ResourceLimit>,
-    /// `StandardInput=`, `data` when StandardInputText=/StandardInputData=
-    /// are set and it is `null` (systemd's `service_fix_stdio`).
-    pub standard_input: StandardInput,
-    /// The bytes of StandardInputText=/StandardInputData=, in order.
-    pub standard_input_data: Vec<u8>,
-    /// `TTYPath=`; `None` = /dev/console.
-    pub tty_path: Option<PathBuf>,
-    /// `StandardOutput=`; `None` = the manager default (journal). `inherit`
-    /// only with terminal input: with any other input systemd replaces it
-    /// by the default, and so does the loader.
-    pub standard_output: Option<StandardOutput>,
-    /// `StandardError=`; `None` = inherit (same as stdout).
-    pub standard_error: Option<StandardOutput>,
-    /// `SyslogLevel=`: the priority of the lines the service prints
-    /// (info).
-    pub syslog_level: SyslogLevel,
-    /// `SyslogLevelPrefix=`: a line starting `<N>` has priority N, the
-    /// prefix removed (on by default).
-    pub syslog_level_prefix: bool,
-    /// `LogRateLimitIntervalSec=`; `None` or 0 = the manager's default.
-    pub log_rate_limit_interval: Option<Timespan>,
-    /// `LogRateLimitBurst=`; `None` or 0 = the manager's default.
-    pub log_rate_limit_burst: Option<u32>,
+    /// How the processes are started (`User=`, `WorkingDirectory=`, the
+    /// limits, standard input and output ...): one pointer while all are at
+    /// their defaults.
+    pub process: Sparse<ProcessOptions>,
     /// `NotifyAccess=`; `None` = `main` for notify services, `none` otherwise.
     pub notify_access: Option<NotifyAccess>,
     /// `OOMPolicy=`: what the kernel's OOM killer ending one of the
@@ -602,26 +564,8 @@ impl Default for ServiceSection {
             send_sigkill: true,
             send_sighup: false,
             final_kill_signal: Signal::KILL,
-            user: None,
-            group: None,
-            supplementary_groups: List::new(),
-            working_directory: None,
             environment: List::new(),
-            environment_files: List::new(),
-            unset_environment: List::new(),
-            pass_environment: List::new(),
-            umask: 0o022,
-            nice: None,
-            limits: List::new(),
-            standard_input: StandardInput::Null,
-            standard_input_data: Vec::new(),
-            tty_path: None,
-            standard_output: None,
-            standard_error: None,
-            syslog_level: SyslogLevel::Info,
-            syslog_level_prefix: true,
-            log_rate_limit_interval: None,
-            log_rate_limit_burst: None,
+            process: Sparse::new(),
             notify_access: None,
             oom_policy: OomPolicy::Stop,
             slice: None,
@@ -649,17 +593,11 @@ impl ServiceSection {
                 command.argv.shrink_to_fit();
             }
         }
-        for strings in [
-            &mut self.supplementary_groups,
-            &mut self.unset_environment,
-            &mut self.pass_environment,
-        ] {
-            strings.shrink_to_fit();
-        }
         self.environment.shrink_to_fit();
-        self.environment_files.shrink_to_fit();
-        self.limits.shrink_to_fit();
-        self.standard_input_data.shrink_to_fit();
+        self.process.compact();
+        if self.process.is_boxed() {
+            self.process.shrink_to_fit();
+        }
         if self.rare.as_deref() == Some(&NO_RARE_OPTIONS) {
             self.rare = None;
         }
@@ -707,7 +645,8 @@ impl ServiceSection {
 
     /// The terminal of StandardInput=tty and StandardOutput=tty.
     pub fn tty_path(&self) -> &std::path::Path {
-        self.tty_path
+        self.process
+            .tty_path
             .as_deref()
             .unwrap_or(std::path::Path::new(DEFAULT_TTY_PATH))
     }

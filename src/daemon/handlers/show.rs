@@ -243,7 +243,7 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("Restart", format!("{:?}", s.restart).to_lowercase());
             p.add("RemainAfterExit", yes_no(s.remain_after_exit));
             p.add("Environment", environment_words(&s.environment));
-            p.add("User", s.user.as_deref().unwrap_or(""));
+            p.add("User", s.process.user.as_deref().unwrap_or(""));
             p.add("OOMPolicy", s.oom_policy.as_str());
             p.add("Delegate", yes_no(s.delegate));
             // Without Slice= the cgroup is at the top of the daemon's
