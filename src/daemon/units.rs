@@ -176,7 +176,12 @@ impl UnitSet {
             };
             order.push(name);
             let section = unit.unit_section();
-            for dep in section.wants.iter().chain(&section.requires) {
+            for dep in section
+                .dependencies
+                .wants
+                .iter()
+                .chain(&section.dependencies.requires)
+            {
                 queue.push_back(dep.as_str().to_owned());
             }
         }

@@ -241,8 +241,8 @@ pub fn assemble(
             // Sockets= implies Wants= and After= on each socket (systemd:
             // service_add_extras).
             for socket in &service.rare().sockets {
-                unit.wants.extend([socket.clone()]);
-                unit.after.extend([socket.clone()]);
+                unit.dependencies.wants.extend([socket.clone()]);
+                unit.dependencies.after.extend([socket.clone()]);
             }
             Unit::Service(Arc::new(ServiceUnit {
                 name: name.clone(),

@@ -149,17 +149,17 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                 }
             }
         }
-        "Requires" => cx.unit_names(value, &mut u.requires),
-        "Wants" => cx.unit_names(value, &mut u.wants),
-        "Requisite" => cx.unit_names(value, &mut u.requisite),
-        "BindsTo" => cx.unit_names(value, &mut u.binds_to),
-        "PartOf" => cx.unit_names(value, &mut u.part_of),
-        "Upholds" => cx.unit_names(value, &mut u.upholds),
-        "After" => cx.unit_names(value, &mut u.after),
-        "Before" => cx.unit_names(value, &mut u.before),
-        "Conflicts" => cx.unit_names(value, &mut u.conflicts),
-        "OnFailure" => cx.unit_names(value, &mut u.on_failure),
-        "OnSuccess" => cx.unit_names(value, &mut u.on_success),
+        "Requires" => cx.unit_names(value, &mut u.dependencies.requires),
+        "Wants" => cx.unit_names(value, &mut u.dependencies.wants),
+        "Requisite" => cx.unit_names(value, &mut u.dependencies.requisite),
+        "BindsTo" => cx.unit_names(value, &mut u.dependencies.binds_to),
+        "PartOf" => cx.unit_names(value, &mut u.dependencies.part_of),
+        "Upholds" => cx.unit_names(value, &mut u.dependencies.upholds),
+        "After" => cx.unit_names(value, &mut u.dependencies.after),
+        "Before" => cx.unit_names(value, &mut u.dependencies.before),
+        "Conflicts" => cx.unit_names(value, &mut u.dependencies.conflicts),
+        "OnFailure" => cx.unit_names(value, &mut u.dependencies.on_failure),
+        "OnSuccess" => cx.unit_names(value, &mut u.dependencies.on_success),
         "StopWhenUnneeded" => {
             if let Some(b) = cx.bool(value) {
                 u.stop_when_unneeded = b;
@@ -273,8 +273,8 @@ fn requires_mounts_for(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &st
             let prefix = format!("/{}", parts[..depth].join("/"));
             let name = format!("{}.mount", super::name::escape_path(&prefix));
             if let Ok(n) = UnitName::parse(&name) {
-                if !u.after.contains(&n) {
-                    u.after.push(n);
+                if !u.dependencies.after.contains(&n) {
+                    u.dependencies.after.push(n);
                 }
             }
         }
@@ -551,12 +551,12 @@ mod tests {
     fn requires_mounts_for_orders_after_every_parent_s_mount_unit() {
         let (u, diags) =
             unit_section("RequiresMountsFor=/var/lib/pg /var\nRequiresMountsFor=relative");
-        let after: Vec<&str> = u.after.iter().map(|n| n.as_str()).collect();
+        let after: Vec<&str> = u.dependencies.after.iter().map(|n| n.as_str()).collect();
         assert_eq!(
             after,
             ["-.mount", "var.mount", "var-lib.mount", "var-lib-pg.mount"]
         );
-        assert!(u.requires.is_empty());
+        assert!(u.dependencies.requires.is_empty());
         assert_eq!(diags.len(), 1, "{diags:?}");
     }
 

@@ -213,7 +213,8 @@ mod tests {
         let sizes = [
             // 208 since the job settings (PropagatesReloadTo=,
             // JobTimeoutSec= ...) are one boxed pointer, None in most units.
-            ("UnitSection", size_of::<UnitSection>(), 208),
+            // 128 since the eleven dependency lists are one sparse pointer.
+            ("UnitSection", size_of::<UnitSection>(), 128),
             // 264 since the process options (User=, WorkingDirectory=, the
             // limits, stdio ...) are one sparse pointer.
             ("ServiceSection", size_of::<ServiceSection>(), 264),
@@ -221,10 +222,12 @@ mod tests {
             // RefuseManualStop=, FailureAction= and the two action exit
             // statuses (8 bytes); the execution context is in the rare box.
             // 872 with the boxed job settings of the [Unit] section; 592
-            // with the sparse process options.
-            ("ServiceUnit", size_of::<ServiceUnit>(), 592),
-            // 424 with the boxed job settings of the [Unit] section.
-            ("TimerUnit", size_of::<TimerUnit>(), 424),
+            // with the sparse process options; 512 with the sparse
+            // dependency lists.
+            ("ServiceUnit", size_of::<ServiceUnit>(), 512),
+            // 424 with the boxed job settings of the [Unit] section; 344
+            // with the sparse dependency lists.
+            ("TimerUnit", size_of::<TimerUnit>(), 344),
         ];
         for (what, size, most) in sizes {
             eprintln!("{what}: {size} bytes");

@@ -743,11 +743,15 @@ impl<'c, 'a> Loader<'c, 'a> {
                     Problem::Unit("dependency link is not a valid unit name, ignoring".into()),
                 ));
             }
+            if names.is_empty() {
+                // Not even a mutable look: it would box the empty lists.
+                continue;
+            }
             let section = unit.unit_section_mut();
             let list = if is_wants {
-                &mut section.wants
+                &mut section.dependencies.wants
             } else {
-                &mut section.requires
+                &mut section.dependencies.requires
             };
             // A set, not `list.contains`: timers.target.wants/ can hold
             // 100,000 links, and a scan per link made start-up quadratic.
@@ -763,11 +767,12 @@ impl<'c, 'a> Loader<'c, 'a> {
     fn finish(&mut self, unit: Unit) {
         let section = unit.unit_section();
         let linked: Vec<UnitName> = section
+            .dependencies
             .wants
             .iter()
-            .chain(&section.requires)
-            .chain(&section.requisite)
-            .chain(&section.binds_to)
+            .chain(&section.dependencies.requires)
+            .chain(&section.dependencies.requisite)
+            .chain(&section.dependencies.binds_to)
             .cloned()
             .collect();
         for n in linked {

@@ -5,6 +5,7 @@
 //! [`ServiceUnit`]s, with every value parsed and every default resolved.
 
 pub mod assemble;
+pub mod dependencies;
 pub mod device_access;
 pub mod diag;
 pub mod directives;

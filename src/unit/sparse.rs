@@ -47,6 +47,15 @@ impl<T: Defaults> Default for Sparse<T> {
     }
 }
 
+impl<T: Defaults> From<T> for Sparse<T> {
+    /// `options`, boxed unless all are at their defaults.
+    fn from(options: T) -> Sparse<T> {
+        let mut sparse = Sparse(Some(Box::new(options)));
+        sparse.compact();
+        sparse
+    }
+}
+
 impl<T: Defaults> Deref for Sparse<T> {
     type Target = T;
 
@@ -115,5 +124,6 @@ mod tests {
         options.user = Some("backup".into());
         assert_eq!(options.user.as_deref(), Some("backup"));
         assert_eq!(format!("{options:?}"), format!("{:?}", *options));
+        assert!(!Sparse::from(DEFAULTS.clone()).is_boxed());
     }
 }

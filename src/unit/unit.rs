@@ -2,8 +2,10 @@
 
 use sundial_calendar::Timespan;
 
+use super::dependencies::Dependencies;
 use super::list::List;
 use super::name::UnitName;
+use super::sparse::Sparse;
 
 /// What a `Condition*=`/`Assert*=` directive checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -277,28 +279,8 @@ pub struct UnitSection {
     pub documentation: List<String>,
     /// `SourcePath=`: the file this unit was generated from (a crontab).
     pub source_path: Option<String>,
-    /// `Requires=`
-    pub requires: List<UnitName>,
-    /// `Wants=`
-    pub wants: List<UnitName>,
-    /// `Requisite=`
-    pub requisite: List<UnitName>,
-    /// `BindsTo=`
-    pub binds_to: List<UnitName>,
-    /// `PartOf=`
-    pub part_of: List<UnitName>,
-    /// `Upholds=`
-    pub upholds: List<UnitName>,
-    /// `After=`
-    pub after: List<UnitName>,
-    /// `Before=`
-    pub before: List<UnitName>,
-    /// `Conflicts=`
-    pub conflicts: List<UnitName>,
-    /// `OnFailure=`
-    pub on_failure: List<UnitName>,
-    /// `OnSuccess=`
-    pub on_success: List<UnitName>,
+    /// `Requires=` ... `OnSuccess=`: one pointer while all are empty.
+    pub dependencies: Sparse<Dependencies>,
     /// `StopWhenUnneeded=` (default no).
     pub stop_when_unneeded: bool,
     /// `RefuseManualStart=`: only a dependency or a timer may start it.
@@ -389,20 +371,9 @@ impl UnitSection {
     /// Cuts every list to its length: a loaded unit is kept for the
     /// daemon's life, and a list grown by one push holds room for four.
     pub fn shrink_to_fit(&mut self) {
-        for names in [
-            &mut self.requires,
-            &mut self.wants,
-            &mut self.requisite,
-            &mut self.binds_to,
-            &mut self.part_of,
-            &mut self.upholds,
-            &mut self.after,
-            &mut self.before,
-            &mut self.conflicts,
-            &mut self.on_failure,
-            &mut self.on_success,
-        ] {
-            names.shrink_to_fit();
+        self.dependencies.compact();
+        if self.dependencies.is_boxed() {
+            self.dependencies.shrink_to_fit();
         }
         self.documentation.shrink_to_fit();
         self.conditions.shrink_to_fit();
@@ -416,17 +387,7 @@ impl Default for UnitSection {
             description: None,
             documentation: List::new(),
             source_path: None,
-            requires: List::new(),
-            wants: List::new(),
-            requisite: List::new(),
-            binds_to: List::new(),
-            part_of: List::new(),
-            upholds: List::new(),
-            after: List::new(),
-            before: List::new(),
-            conflicts: List::new(),
-            on_failure: List::new(),
-            on_success: List::new(),
+            dependencies: Sparse::new(),
             stop_when_unneeded: false,
             refuse_manual_start: false,
             refuse_manual_stop: false,

@@ -216,10 +216,11 @@ fn start_job_error(
     };
     let section = unit.unit_section();
     section
+        .dependencies
         .requires
         .iter()
-        .chain(&section.requisite)
-        .chain(&section.binds_to)
+        .chain(&section.dependencies.requisite)
+        .chain(&section.dependencies.binds_to)
         .find_map(|dep| start_job_error(loaded, index, dep, visiting))
 }
 

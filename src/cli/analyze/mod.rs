@@ -257,8 +257,8 @@ fn chain_command(args: ChainArgs, outer: &Connection) -> anyhow::Result<ExitCode
             .after
             .entry(name.clone())
             .or_default()
-            .extend(s.after.iter().map(|n| n.as_str().to_owned()));
-        for before in s.before.iter() {
+            .extend(s.dependencies.after.iter().map(|n| n.as_str().to_owned()));
+        for before in s.dependencies.before.iter() {
             graph
                 .after
                 .entry(before.as_str().to_owned())

@@ -44,11 +44,12 @@ pub fn plan<'a>(
         }
         if let Some(s) = section(&name) {
             todo.extend(
-                s.requires
+                s.dependencies
+                    .requires
                     .iter()
-                    .chain(&s.binds_to)
-                    .chain(&s.requisite)
-                    .chain(&s.wants)
+                    .chain(&s.dependencies.binds_to)
+                    .chain(&s.dependencies.requisite)
+                    .chain(&s.dependencies.wants)
                     .map(|n| n.as_str().to_owned())
                     .filter(|n| !keep.contains(n)),
             );
@@ -164,11 +165,11 @@ mod tests {
         for (kind, name) in deps {
             let n = UnitName::parse(name).expect("a name");
             match *kind {
-                "requires" => s.requires.push(n),
-                "wants" => s.wants.push(n),
-                "binds_to" => s.binds_to.push(n),
-                "requisite" => s.requisite.push(n),
-                "after" => s.after.push(n),
+                "requires" => s.dependencies.requires.push(n),
+                "wants" => s.dependencies.wants.push(n),
+                "binds_to" => s.dependencies.binds_to.push(n),
+                "requisite" => s.dependencies.requisite.push(n),
+                "after" => s.dependencies.after.push(n),
                 _ => unreachable!("{kind}"),
             }
         }

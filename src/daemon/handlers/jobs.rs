@@ -328,9 +328,10 @@ fn start_target(state: &mut State, name: &str) {
     };
     let section = unit.unit_section();
     let wanted: Vec<String> = section
+        .dependencies
         .wants
         .iter()
-        .chain(&section.requires)
+        .chain(&section.dependencies.requires)
         .map(|n| n.as_str().to_owned())
         .collect();
     for w in wanted {

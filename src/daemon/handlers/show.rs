@@ -196,14 +196,14 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
                 CollectMode::InactiveOrFailed => "inactive-or-failed",
             },
         );
-        p.add("Requires", names(&s.requires));
-        p.add("Wants", names(&s.wants));
-        p.add("BindsTo", names(&s.binds_to));
-        p.add("Conflicts", names(&s.conflicts));
-        p.add("After", names(&s.after));
-        p.add("Before", names(&s.before));
-        p.add("OnFailure", names(&s.on_failure));
-        p.add("OnSuccess", names(&s.on_success));
+        p.add("Requires", names(&s.dependencies.requires));
+        p.add("Wants", names(&s.dependencies.wants));
+        p.add("BindsTo", names(&s.dependencies.binds_to));
+        p.add("Conflicts", names(&s.dependencies.conflicts));
+        p.add("After", names(&s.dependencies.after));
+        p.add("Before", names(&s.dependencies.before));
+        p.add("OnFailure", names(&s.dependencies.on_failure));
+        p.add("OnSuccess", names(&s.dependencies.on_success));
     }
     match &unit {
         Some(Unit::Timer(t)) => {
