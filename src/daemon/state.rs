@@ -756,7 +756,13 @@ impl State {
 
     /// Every unit name the daemon can report on.
     pub fn all_units(&self) -> BTreeSet<String> {
-        let mut names: BTreeSet<String> = self.units.loaded.units.keys().cloned().collect();
+        let mut names: BTreeSet<String> = self
+            .units
+            .loaded
+            .units
+            .keys()
+            .map(UnitName::to_string)
+            .collect();
         names.extend(self.units.loaded.masked.keys().cloned());
         names.extend(self.units.loaded.failed.iter().cloned());
         names.extend(self.supervisor.service_names().map(str::to_owned));

@@ -171,7 +171,7 @@ impl UnitSet {
             if !seen.insert(name.clone()) {
                 continue;
             }
-            let Some(unit) = self.loaded.units.get(&name) else {
+            let Some(unit) = self.loaded.units.get(name.as_str()) else {
                 continue;
             };
             order.push(name);

@@ -18,6 +18,7 @@ use super::dropins::{conf_files, dependency_links, DirIndex};
 use super::lexer::lex;
 use super::loose::LooseCheck;
 use super::name::{UnitName, UnitType};
+use super::name_table::NameTable;
 use super::search_path::SearchPath;
 use super::service::ServiceUnit;
 use super::source::UnitSource;
@@ -409,7 +410,7 @@ fn file_entry(meta: &fs::Metadata, position: usize) -> Option<Entry> {
 #[derive(Debug, Clone, Default)]
 pub struct LoadedUnits {
     /// Loaded units by canonical name.
-    pub units: BTreeMap<String, Unit>,
+    pub units: BTreeMap<UnitName, Unit>,
     /// Alias name -> canonical name.
     pub aliases: BTreeMap<String, String>,
     /// Masked units and the file that masks them.
@@ -554,6 +555,8 @@ struct Loader<'c, 'a> {
     /// As root, units whose files others could change are refused
     /// ([`super::loose`]); judged from each file's `fstat` as it is read.
     loose: Option<LooseCheck>,
+    /// The names of the units loaded so far, to share their texts.
+    names: NameTable,
 }
 
 impl<'c, 'a> Loader<'c, 'a> {
@@ -568,6 +571,7 @@ impl<'c, 'a> Loader<'c, 'a> {
                 let euid = nix::unistd::geteuid();
                 euid.is_root().then(|| LooseCheck::new(euid.as_raw()))
             },
+            names: NameTable::default(),
         }
     }
 
@@ -764,7 +768,8 @@ impl<'c, 'a> Loader<'c, 'a> {
         }
     }
 
-    fn finish(&mut self, unit: Unit) {
+    fn finish(&mut self, mut unit: Unit) {
+        self.names.share_unit(&mut unit);
         let section = unit.unit_section();
         let linked: Vec<UnitName> = section
             .dependencies
@@ -784,7 +789,7 @@ impl<'c, 'a> Loader<'c, 'a> {
             Unit::Socket(s) if !s.triggers.is_template() => self.enqueue(s.triggers.clone()),
             _ => {}
         }
-        self.out.units.insert(unit.name().as_str().to_owned(), unit);
+        self.out.units.insert(unit.name().clone(), unit);
     }
 }
 

@@ -25,6 +25,7 @@ pub mod list;
 pub mod load;
 pub mod loose;
 pub mod name;
+pub mod name_table;
 pub mod path_unit;
 pub mod preset;
 pub mod sandbox;
