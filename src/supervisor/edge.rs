@@ -695,7 +695,7 @@ impl Edge<'_> {
             .cgroup
             .as_ref()
             .is_some_and(|cg| super::control_group::can_freeze(&cg.dir));
-        if !v2_freezes && unit.service.kill_mode != crate::unit::service::KillMode::None {
+        if !v2_freezes && unit.service.stop.kill_mode != crate::unit::service::KillMode::None {
             v1_wanted.push(super::cgroup_v1::FREEZER);
         }
         if let Some(v1) = self.resources.v1.as_ref().filter(|_| !v1_wanted.is_empty()) {
@@ -739,7 +739,7 @@ impl Edge<'_> {
             v1: &self.procs.v1,
         };
         self.procs.oom_kills = cgroup_accounting::oom_kills(dirs);
-        if unit.service.oom_policy == OomPolicy::Kill {
+        if unit.service.stop.oom_policy == OomPolicy::Kill {
             if let Some(cg) = &self.procs.cgroup {
                 cgroup_accounting::set_oom_group(cg);
             }

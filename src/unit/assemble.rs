@@ -507,7 +507,7 @@ fn check_service(
     }
     fix_stdio(s);
     private_devices_bounding(s);
-    if s.exec_start.is_empty() && s.exec_stop.is_empty() && !success_action {
+    if s.exec_start.is_empty() && s.stop.exec_stop.is_empty() && !success_action {
         fail("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.".into());
     } else if s.service_type != ServiceType::Oneshot && s.exec_start.is_empty() {
         fail(

@@ -216,15 +216,16 @@ mod tests {
             // 128 since the eleven dependency lists are one sparse pointer.
             ("UnitSection", size_of::<UnitSection>(), 128),
             // 264 since the process options (User=, WorkingDirectory=, the
-            // limits, stdio ...) are one sparse pointer.
-            ("ServiceSection", size_of::<ServiceSection>(), 264),
+            // limits, stdio ...) are one sparse pointer, 152 with the stop
+            // options (ExecStop=, KillMode=, the timeouts ...) too.
+            ("ServiceSection", size_of::<ServiceSection>(), 152),
             // 864 since the [Unit] section holds RefuseManualStart=,
             // RefuseManualStop=, FailureAction= and the two action exit
             // statuses (8 bytes); the execution context is in the rare box.
             // 872 with the boxed job settings of the [Unit] section; 592
             // with the sparse process options; 512 with the sparse
-            // dependency lists.
-            ("ServiceUnit", size_of::<ServiceUnit>(), 512),
+            // dependency lists; 400 with the sparse stop options.
+            ("ServiceUnit", size_of::<ServiceUnit>(), 400),
             // 424 with the boxed job settings of the [Unit] section; 344
             // with the sparse dependency lists.
             ("TimerUnit", size_of::<TimerUnit>(), 344),

@@ -33,6 +33,7 @@ pub mod search_path;
 pub mod service;
 pub mod service_directives;
 pub mod service_process;
+pub mod service_stop;
 pub mod signal;
 pub mod socket;
 pub mod socket_bind;

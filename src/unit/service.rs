@@ -11,6 +11,7 @@ use super::install::InstallSection;
 use super::list::List;
 use super::name::UnitName;
 use super::service_process::ProcessOptions;
+use super::service_stop::StopOptions;
 use super::signal::Signal;
 use super::source::UnitSource;
 use super::sparse::Sparse;
@@ -381,35 +382,16 @@ pub struct ServiceSection {
     pub exec_start_post: List<ExecCommand>,
     /// `ExecReload=`
     pub exec_reload: List<ExecCommand>,
-    /// `ExecStop=`
-    pub exec_stop: List<ExecCommand>,
-    /// `ExecStopPost=`
-    pub exec_stop_post: List<ExecCommand>,
     /// `Restart=` (default no).
     pub restart: RestartPolicy,
-    /// `RestartSec=` (default 100 ms).
-    pub restart_sec: Timespan,
-    /// `SuccessExitStatus=`
-    pub success_exit_status: ExitStatusSet,
     /// `TimeoutStartSec=` (or `TimeoutSec=`); `None` = the manager default,
     /// 90 s, or infinity for oneshot. `0` is stored as infinity.
     pub timeout_start: Option<Timespan>,
-    /// `TimeoutStopSec=` (or `TimeoutSec=`); `None` = the manager default.
-    pub timeout_stop: Option<Timespan>,
-    /// `RuntimeMaxSec=` (default infinity).
-    pub runtime_max: Timespan,
-    /// `WatchdogSec=` (default 0 = off).
-    pub watchdog: Timespan,
-    /// `KillMode=`
-    pub kill_mode: KillMode,
-    /// `KillSignal=` (default SIGTERM).
-    pub kill_signal: Signal,
-    /// `SendSIGKILL=` (default yes).
-    pub send_sigkill: bool,
-    /// `SendSIGHUP=` (default no): SIGHUP right after the KillSignal= round.
-    pub send_sighup: bool,
-    /// `FinalKillSignal=` (default SIGKILL).
-    pub final_kill_signal: Signal,
+    /// How the service is stopped and when it counts as ended well
+    /// (`ExecStop=`, `KillMode=`, the signals and timeouts,
+    /// `SuccessExitStatus=`, `RestartSec=` ...): one pointer while all are
+    /// at their defaults.
+    pub stop: Sparse<StopOptions>,
     /// `Environment=`: assignments in order; a later one for the same name
     /// wins. `$` is not special here.
     pub environment: List<(String, String)>,
@@ -419,9 +401,6 @@ pub struct ServiceSection {
     pub process: Sparse<ProcessOptions>,
     /// `NotifyAccess=`; `None` = `main` for notify services, `none` otherwise.
     pub notify_access: Option<NotifyAccess>,
-    /// `OOMPolicy=`: what the kernel's OOM killer ending one of the
-    /// service's processes does to the rest.
-    pub oom_policy: OomPolicy,
     /// `Slice=`: the slice whose cgroup the service's goes in (nested by
     /// the dashes of its name, `a-b.slice` in `a.slice`); `None`: directly
     /// in the daemon's subtree.
@@ -549,25 +528,12 @@ impl Default for ServiceSection {
             exec_start: List::new(),
             exec_start_post: List::new(),
             exec_reload: List::new(),
-            exec_stop: List::new(),
-            exec_stop_post: List::new(),
             restart: RestartPolicy::No,
-            // systemd: DEFAULT_RESTART_USEC = 100 ms
-            restart_sec: Timespan::from_usec(100_000),
-            success_exit_status: ExitStatusSet::default(),
             timeout_start: None,
-            timeout_stop: None,
-            runtime_max: Timespan::INFINITY,
-            watchdog: Timespan::ZERO,
-            kill_mode: KillMode::ControlGroup,
-            kill_signal: Signal::TERM,
-            send_sigkill: true,
-            send_sighup: false,
-            final_kill_signal: Signal::KILL,
+            stop: Sparse::new(),
             environment: List::new(),
             process: Sparse::new(),
             notify_access: None,
-            oom_policy: OomPolicy::Stop,
             slice: None,
             delegate: false,
             delegate_controllers: List::new(),
@@ -585,8 +551,6 @@ impl ServiceSection {
             &mut self.exec_start,
             &mut self.exec_start_post,
             &mut self.exec_reload,
-            &mut self.exec_stop,
-            &mut self.exec_stop_post,
         ] {
             commands.shrink_to_fit();
             for command in commands {
@@ -594,6 +558,10 @@ impl ServiceSection {
             }
         }
         self.environment.shrink_to_fit();
+        self.stop.compact();
+        if self.stop.is_boxed() {
+            self.stop.shrink_to_fit();
+        }
         self.process.compact();
         if self.process.is_boxed() {
             self.process.shrink_to_fit();
@@ -640,7 +608,7 @@ impl ServiceSection {
 
     /// The stop timeout with the manager's default applied.
     pub fn timeout_stop_or(&self, default: Timespan) -> Timespan {
-        self.timeout_stop.unwrap_or(default)
+        self.stop.timeout_stop.unwrap_or(default)
     }
 
     /// The terminal of StandardInput=tty and StandardOutput=tty.

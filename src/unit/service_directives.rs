@@ -101,9 +101,9 @@ pub fn apply_service(
         },
         "RestartSec" => {
             let v = parse_timespan(value);
-            cx.set(&mut s.restart_sec, v);
+            cx.set(&mut s.stop.restart_sec, v);
         }
-        "SuccessExitStatus" => exit_status(cx, &mut s.success_exit_status, value),
+        "SuccessExitStatus" => exit_status(cx, &mut s.stop.success_exit_status, value),
         "RestartPreventExitStatus" => {
             exit_status(cx, &mut s.rare_mut().restart_prevent_exit_status, value)
         }
@@ -116,34 +116,34 @@ pub fn apply_service(
         }
         "TimeoutStopSec" => {
             let v = parse_timeout(value).map(Some);
-            cx.set(&mut s.timeout_stop, v);
+            cx.set(&mut s.stop.timeout_stop, v);
         }
         "TimeoutSec" => match parse_timeout(value) {
             Ok(t) => {
                 s.timeout_start = Some(t);
-                s.timeout_stop = Some(t);
+                s.stop.timeout_stop = Some(t);
             }
             Err(e) => cx.warn(e),
         },
         "RuntimeMaxSec" => {
             let v = parse_timeout(value);
-            cx.set(&mut s.runtime_max, v);
+            cx.set(&mut s.stop.runtime_max, v);
         }
         "WatchdogSec" => {
             let v = parse_timespan(value);
-            cx.set(&mut s.watchdog, v);
+            cx.set(&mut s.stop.watchdog, v);
         }
         "KillMode" => match KillMode::parse(value) {
-            Some(k) => s.kill_mode = k,
+            Some(k) => s.stop.kill_mode = k,
             None => cx.warn(enum_error(value, KillMode::EXPECTED)),
         },
         "KillSignal" => {
             let v = parse_signal(value);
-            cx.set(&mut s.kill_signal, v);
+            cx.set(&mut s.stop.kill_signal, v);
         }
         "FinalKillSignal" => {
             let v = parse_signal(value);
-            cx.set(&mut s.final_kill_signal, v);
+            cx.set(&mut s.stop.final_kill_signal, v);
         }
         "Sockets" => {
             let mut names = List::default();
@@ -167,8 +167,8 @@ pub fn apply_service(
             Ok(sig) => s.rare_mut().restart_kill_signal = Some(sig),
             Err(e) => cx.warn(e),
         },
-        "SendSIGKILL" => set_bool(cx, &mut s.send_sigkill, value),
-        "SendSIGHUP" => set_bool(cx, &mut s.send_sighup, value),
+        "SendSIGKILL" => set_bool(cx, &mut s.stop.send_sigkill, value),
+        "SendSIGHUP" => set_bool(cx, &mut s.stop.send_sighup, value),
         "User" => optional_user(cx, &mut s.process.user, value),
         "Group" => optional_user(cx, &mut s.process.group, value),
         "SupplementaryGroups" => {
@@ -342,7 +342,7 @@ pub fn apply_service(
         "CPUShares" => weight(cx, &mut s.rare_mut().cpu_shares, value, 2..=262_144),
         "IOWeight" => weight(cx, &mut s.rare_mut().io_weight, value, 1..=10_000),
         "OOMPolicy" => match OomPolicy::parse(value) {
-            Some(p) => s.oom_policy = p,
+            Some(p) => s.stop.oom_policy = p,
             None => cx.warn(enum_error(value, OomPolicy::EXPECTED)),
         },
         "TasksMax" => {
@@ -393,8 +393,8 @@ fn exec_list<'s>(s: &'s mut ServiceSection, key: &str) -> Option<&'s mut List<Ex
         "ExecStart" => &mut s.exec_start,
         "ExecStartPost" => &mut s.exec_start_post,
         "ExecReload" => &mut s.exec_reload,
-        "ExecStop" => &mut s.exec_stop,
-        "ExecStopPost" => &mut s.exec_stop_post,
+        "ExecStop" => &mut s.stop.exec_stop,
+        "ExecStopPost" => &mut s.stop.exec_stop_post,
         _ => return None,
     })
 }

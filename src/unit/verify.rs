@@ -150,8 +150,8 @@ fn check_unit(
         &s.exec_start,
         &s.exec_start_post,
         &s.exec_reload,
-        &s.exec_stop,
-        &s.exec_stop_post,
+        &s.stop.exec_stop,
+        &s.stop.exec_stop_post,
     ];
     for command in lists.into_iter().flatten() {
         if command.ignore_failure {

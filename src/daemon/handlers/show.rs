@@ -244,7 +244,7 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("RemainAfterExit", yes_no(s.remain_after_exit));
             p.add("Environment", environment_words(&s.environment));
             p.add("User", s.process.user.as_deref().unwrap_or(""));
-            p.add("OOMPolicy", s.oom_policy.as_str());
+            p.add("OOMPolicy", s.stop.oom_policy.as_str());
             p.add("Delegate", yes_no(s.delegate));
             // Without Slice= the cgroup is at the top of the daemon's
             // subtree: its root slice.

@@ -56,7 +56,7 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
             s.service_type,
             ServiceType::Notify | ServiceType::NotifyReload
         )
-        || s.watchdog != sundial_calendar::Timespan::ZERO
+        || s.stop.watchdog != sundial_calendar::Timespan::ZERO
     {
         generated.push((
             "NOTIFY_SOCKET".into(),
@@ -69,10 +69,13 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
         generated.push(("HOME".into(), u.home.to_string_lossy().into_owned()));
         generated.push(("SHELL".into(), u.shell.to_string_lossy().into_owned()));
     }
-    if s.watchdog != sundial_calendar::Timespan::ZERO
-        && s.watchdog != sundial_calendar::Timespan::INFINITY
+    if s.stop.watchdog != sundial_calendar::Timespan::ZERO
+        && s.stop.watchdog != sundial_calendar::Timespan::INFINITY
     {
-        generated.push(("WATCHDOG_USEC".into(), s.watchdog.as_usec().to_string()));
+        generated.push((
+            "WATCHDOG_USEC".into(),
+            s.stop.watchdog.as_usec().to_string(),
+        ));
     }
     if let Some(a) = settings.activation {
         generated.extend(a.environment());
