@@ -114,8 +114,9 @@ pub struct UnitIndex {
     search: SearchPath,
     // Each name once, with the position at which it was first found (the
     // order of loading) and its entry: at 100,000 unit files a second copy
-    // of every name, in an order list, was about 5 MB.
-    entries: HashMap<Box<str>, (u32, Entry)>,
+    // of every name, in an order list, was about 5 MB. Keyed by the parsed
+    // name, whose text the loaded unit's name then shares.
+    entries: HashMap<UnitName, (u32, Entry)>,
     // Names that own a .wants/ or .requires/ directory.
     link_owners: Vec<String>,
     dirs: DirIndex,
@@ -161,8 +162,10 @@ impl UnitIndex {
                     index.dirs.insert(path);
                     continue;
                 }
-                if UnitName::parse(&file_name).is_err()
-                    || index.entries.contains_key(file_name.as_str())
+                let Ok(name) = UnitName::parse(&file_name) else {
+                    continue;
+                };
+                if index.entries.contains_key(file_name.as_str())
                     || index.broken.contains_key(&file_name)
                 {
                     continue;
@@ -179,7 +182,7 @@ impl UnitIndex {
                 ) {
                     Ok(Some(kind)) => {
                         let found = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
-                        index.entries.insert(file_name.into(), (found, kind));
+                        index.entries.insert(name, (found, kind));
                     }
                     Ok(None) => {}
                     Err(broken) => {
@@ -255,16 +258,19 @@ impl UnitIndex {
     /// Every name with an entry (file, mask or alias), in search order,
     /// then the owners of `.wants/` and `.requires/` directories.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        let mut found: Vec<(u32, &str)> = self
-            .entries
-            .iter()
-            .map(|(n, (at, _))| (*at, &**n))
-            .collect();
-        found.sort_unstable_by_key(|(at, _)| *at);
-        found
-            .into_iter()
-            .map(|(_, name)| name)
+        self.entry_names()
+            .map(UnitName::as_str)
             .chain(self.link_owners.iter().map(String::as_str))
+    }
+
+    /// The names with an entry, in search order (as [`UnitIndex::names`]
+    /// without the link owners), as the index holds them: a clone shares
+    /// the text.
+    pub fn entry_names(&self) -> impl Iterator<Item = &UnitName> {
+        let mut found: Vec<(u32, &UnitName)> =
+            self.entries.iter().map(|(n, (at, _))| (*at, n)).collect();
+        found.sort_unstable_by_key(|(at, _)| *at);
+        found.into_iter().map(|(_, name)| name)
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
@@ -307,7 +313,7 @@ impl UnitIndex {
             .entries
             .iter()
             .filter(|(_, (_, e))| matches!(e, Entry::Alias(_)))
-            .map(|(n, _)| &**n);
+            .map(|(n, _)| n.as_str());
         self.broken
             .keys()
             .map(String::as_str)
@@ -518,8 +524,14 @@ pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
 /// `stat` each).
 pub fn load_all_indexed(cx: &LoadContext<'_>, index: &UnitIndex) -> LoadedUnits {
     let names: Vec<UnitName> = index
-        .names()
-        .filter_map(|n| UnitName::parse(n).ok())
+        .entry_names()
+        .cloned()
+        .chain(
+            index
+                .link_owners
+                .iter()
+                .filter_map(|n| UnitName::parse(n).ok()),
+        )
         .filter(|n| !n.is_template())
         .collect();
     let mut loader = Loader::new(cx, index);
