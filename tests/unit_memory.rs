@@ -117,9 +117,9 @@ fn a_loaded_pair_costs_little_more_than_its_files() {
 
     // The parsed units, the unit set's map and the loader's diagnostics
     // bookkeeping, measured in bytes asked of the allocator (malloc adds
-    // its own 8-16 bytes a block). 1,414 when this test was written.
+    // its own 8-16 bytes a block). 1,302 when this test was written.
     assert!(
-        per_pair <= 1_500,
-        "a timer+service pair holds {per_pair} bytes after loading, more than 1,500"
+        per_pair <= 1_400,
+        "a timer+service pair holds {per_pair} bytes after loading, more than 1,400"
     );
 }

@@ -459,14 +459,14 @@ impl State {
         let failed = tr.result.is_failure();
         let (action, status, directive) = if failed {
             (
-                u.failure_action,
-                u.failure_action_exit_status,
+                u.options.failure_action,
+                u.options.failure_action_exit_status,
                 "FailureAction",
             )
         } else {
             (
-                u.success_action,
-                u.success_action_exit_status,
+                u.options.success_action,
+                u.options.success_action_exit_status,
                 "SuccessAction",
             )
         };

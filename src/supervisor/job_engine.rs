@@ -648,8 +648,8 @@ impl Supervisor {
         let s = self.services.get(name)?;
         let unit = &s.machine.unit().unit;
         let list = match check {
-            Check::Condition => &unit.conditions,
-            Check::Assert => &unit.asserts,
+            Check::Condition => &unit.options.conditions,
+            Check::Assert => &unit.options.asserts,
         };
         conditions::first_failure(list, &self.config.manager_environment, check)
     }

@@ -236,7 +236,7 @@ pub fn assemble(
 
     let result = match kind {
         UnitType::Service => {
-            let success_action = unit.success_action != EmergencyAction::None;
+            let success_action = unit.options.success_action != EmergencyAction::None;
             check_service(&mut service, flags, success_action, &mut fail);
             // Sockets= implies Wants= and After= on each socket (systemd:
             // service_add_extras).
@@ -567,7 +567,7 @@ mod tests {
         let (unit, diags) = crate::unit::test_text::service("s.service", text);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(
-            unit.expect("loads").unit.failure_action,
+            unit.expect("loads").unit.options.failure_action,
             crate::unit::EmergencyAction::Exit
         );
     }
@@ -686,7 +686,7 @@ mod tests {
         let load = |line: &str| {
             let text = format!("[Unit]\n{line}\n[Service]\nExecStart=/bin/true\n");
             match crate::unit::test_text::service("c.service", &text) {
-                (Some(s), diags) => (s.unit.collect_mode, diags),
+                (Some(s), diags) => (s.unit.options.collect_mode, diags),
                 (None, diags) => panic!("did not load: {diags:?}"),
             }
         };

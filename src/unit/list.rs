@@ -213,8 +213,9 @@ mod tests {
         let sizes = [
             // 208 since the job settings (PropagatesReloadTo=,
             // JobTimeoutSec= ...) are one boxed pointer, None in most units.
-            // 128 since the eleven dependency lists are one sparse pointer.
-            ("UnitSection", size_of::<UnitSection>(), 128),
+            // 128 since the eleven dependency lists are one sparse pointer,
+            // 72 with the less common options (conditions, actions ...) too.
+            ("UnitSection", size_of::<UnitSection>(), 72),
             // 264 since the process options (User=, WorkingDirectory=, the
             // limits, stdio ...) are one sparse pointer, 152 with the stop
             // options (ExecStop=, KillMode=, the timeouts ...) too.
@@ -224,11 +225,13 @@ mod tests {
             // statuses (8 bytes); the execution context is in the rare box.
             // 872 with the boxed job settings of the [Unit] section; 592
             // with the sparse process options; 512 with the sparse
-            // dependency lists; 400 with the sparse stop options.
-            ("ServiceUnit", size_of::<ServiceUnit>(), 400),
+            // dependency lists; 400 with the sparse stop options, 344 with
+            // the sparse [Unit] options.
+            ("ServiceUnit", size_of::<ServiceUnit>(), 344),
             // 424 with the boxed job settings of the [Unit] section; 344
-            // with the sparse dependency lists.
-            ("TimerUnit", size_of::<TimerUnit>(), 344),
+            // with the sparse dependency lists, 288 with the sparse [Unit]
+            // options.
+            ("TimerUnit", size_of::<TimerUnit>(), 288),
         ];
         for (what, size, most) in sizes {
             eprintln!("{what}: {size} bytes");

@@ -51,6 +51,7 @@ pub mod transient;
 #[allow(clippy::module_inception)]
 pub mod unit;
 pub mod unit_files;
+pub mod unit_options;
 pub mod values;
 pub mod verify;
 

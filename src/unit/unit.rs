@@ -6,6 +6,7 @@ use super::dependencies::Dependencies;
 use super::list::List;
 use super::name::UnitName;
 use super::sparse::Sparse;
+use super::unit_options::UnitOptions;
 
 /// What a `Condition*=`/`Assert*=` directive checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -230,8 +231,8 @@ impl EmergencyAction {
             return None;
         }
         [
-            ("SuccessAction", section.success_action),
-            ("FailureAction", section.failure_action),
+            ("SuccessAction", section.options.success_action),
+            ("FailureAction", section.options.failure_action),
         ]
         .into_iter()
         .find(|(_, a)| a.is_machine())
@@ -275,45 +276,17 @@ impl EmergencyAction {
 pub struct UnitSection {
     /// `Description=`
     pub description: Option<String>,
-    /// `Documentation=`: URIs.
-    pub documentation: List<String>,
-    /// `SourcePath=`: the file this unit was generated from (a crontab).
-    pub source_path: Option<String>,
     /// `Requires=` ... `OnSuccess=`: one pointer while all are empty.
     pub dependencies: Sparse<Dependencies>,
-    /// `StopWhenUnneeded=` (default no).
-    pub stop_when_unneeded: bool,
-    /// `RefuseManualStart=`: only a dependency or a timer may start it.
-    pub refuse_manual_start: bool,
-    /// `RefuseManualStop=`: only a dependency may stop it.
-    pub refuse_manual_stop: bool,
-    /// `AllowIsolate=`: `sundial isolate` may take this unit (default no).
-    pub allow_isolate: bool,
-    /// `IgnoreOnIsolate=`: an isolate leaves this unit running (default no).
-    pub ignore_on_isolate: bool,
-    /// `DefaultDependencies=` (default yes).
-    pub default_dependencies: bool,
+    /// The other options (`Documentation=`, the conditions and asserts,
+    /// `DefaultDependencies=`, `RefuseManualStart=`, the actions ...): one
+    /// pointer while all are at their defaults.
+    pub options: Sparse<UnitOptions>,
     /// `StartLimitIntervalSec=` (also the legacy `StartLimitInterval=`);
     /// `None` = the manager's default (10 s). Zero disables the limit.
     pub start_limit_interval: Option<Timespan>,
     /// `StartLimitBurst=`; `None` = the manager's default (5).
     pub start_limit_burst: Option<u32>,
-    /// `Condition*=`: all non-trigger ones must hold, and one trigger one if
-    /// any; a failed condition skips the start without failing.
-    pub conditions: List<Condition>,
-    /// `Assert*=`: like conditions, but a failed one fails the start.
-    pub asserts: List<Condition>,
-    /// `CollectMode=`.
-    pub collect_mode: CollectMode,
-    /// `SuccessAction=`: `exit` and `exit-force` are carried out.
-    pub success_action: EmergencyAction,
-    /// `FailureAction=`: `exit` and `exit-force` are carried out.
-    pub failure_action: EmergencyAction,
-    /// `SuccessActionExitStatus=`: the daemon's exit status on
-    /// `SuccessAction=exit`; `None`: the unit's main process's.
-    pub success_action_exit_status: Option<u8>,
-    /// `FailureActionExitStatus=`.
-    pub failure_action_exit_status: Option<u8>,
     /// The job settings (`PropagatesReloadTo=`, `JobTimeoutSec=` ...),
     /// boxed: most units set none of them.
     pub jobs: Option<Box<JobSettings>>,
@@ -375,9 +348,10 @@ impl UnitSection {
         if self.dependencies.is_boxed() {
             self.dependencies.shrink_to_fit();
         }
-        self.documentation.shrink_to_fit();
-        self.conditions.shrink_to_fit();
-        self.asserts.shrink_to_fit();
+        self.options.compact();
+        if self.options.is_boxed() {
+            self.options.shrink_to_fit();
+        }
     }
 }
 
@@ -385,24 +359,10 @@ impl Default for UnitSection {
     fn default() -> UnitSection {
         UnitSection {
             description: None,
-            documentation: List::new(),
-            source_path: None,
             dependencies: Sparse::new(),
-            stop_when_unneeded: false,
-            refuse_manual_start: false,
-            refuse_manual_stop: false,
-            allow_isolate: false,
-            ignore_on_isolate: false,
-            default_dependencies: true,
+            options: Sparse::new(),
             start_limit_interval: None,
             start_limit_burst: None,
-            conditions: List::new(),
-            asserts: List::new(),
-            collect_mode: CollectMode::Inactive,
-            success_action: EmergencyAction::None,
-            failure_action: EmergencyAction::None,
-            success_action_exit_status: None,
-            failure_action_exit_status: None,
             jobs: None,
         }
     }

@@ -96,7 +96,7 @@ pub fn handle(state: &mut State, unit: &str, peer: &Peer, reply: oneshot::Sender
     if !state
         .units
         .get(&name)
-        .is_some_and(|u| u.unit_section().allow_isolate)
+        .is_some_and(|u| u.unit_section().options.allow_isolate)
     {
         return answer(
             reply,
@@ -118,8 +118,13 @@ pub fn handle(state: &mut State, unit: &str, peer: &Peer, reply: oneshot::Sender
             let ignores = state
                 .units
                 .get(&n)
-                .map(|u| u.unit_section().ignore_on_isolate)
-                .or_else(|| state.supervisor.unit(&n).map(|u| u.unit.ignore_on_isolate))
+                .map(|u| u.unit_section().options.ignore_on_isolate)
+                .or_else(|| {
+                    state
+                        .supervisor
+                        .unit(&n)
+                        .map(|u| u.unit.options.ignore_on_isolate)
+                })
                 .unwrap_or(false);
             active.push((n, ignores));
         }

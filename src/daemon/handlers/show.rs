@@ -187,11 +187,11 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
                 .join(" "),
         );
         let s = unit.unit_section();
-        p.add("SourcePath", s.source_path.as_deref().unwrap_or(""));
+        p.add("SourcePath", s.options.source_path.as_deref().unwrap_or(""));
         p.add("Transient", yes_no(state.transient.contains(name)));
         p.add(
             "CollectMode",
-            match s.collect_mode {
+            match s.options.collect_mode {
                 CollectMode::Inactive => "inactive",
                 CollectMode::InactiveOrFailed => "inactive-or-failed",
             },
