@@ -115,6 +115,14 @@ fn a_loaded_pair_costs_little_more_than_its_files() {
         "the unit set's key is the unit's name"
     );
 
+    // A oneshot that sets none of a sparse group's options holds no box
+    // for it; the timer's [Unit] section neither.
+    assert!(!service.service.process.is_boxed());
+    assert!(!service.service.stop.is_boxed());
+    assert!(!service.unit.dependencies.is_boxed());
+    assert!(!service.unit.options.is_boxed());
+    assert!(!timer(7).unit.options.is_boxed());
+
     // The parsed units, the unit set's map and the loader's diagnostics
     // bookkeeping, measured in bytes asked of the allocator (malloc adds
     // its own 8-16 bytes a block). 1,302 when this test was written.
