@@ -51,7 +51,7 @@ fn unit(output: Option<StandardOutput>) -> ServiceUnit {
     };
     u.service.service_type = ServiceType::Oneshot;
     u.service.exec_start = vec![ExecCommand::new(["/bin/true"])].into();
-    u.service.standard_output = output;
+    u.service.process.standard_output = output;
     // Thousands of starts a second are the point here.
     u.unit.start_limit_interval = Some(sundial_calendar::Timespan::ZERO);
     u

@@ -71,7 +71,13 @@ fn all_examples_load_without_errors() {
     let Some(Unit::Target(target)) = loaded.get("timers.target") else {
         panic!("timers.target not loaded");
     };
-    let wants: Vec<&str> = target.unit.wants.iter().map(|n| n.as_str()).collect();
+    let wants: Vec<&str> = target
+        .unit
+        .dependencies
+        .wants
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
     for t in [
         "backup.timer",
         "healthcheck.timer",

@@ -192,23 +192,32 @@ fn unit_section() {
         u.description.as_deref(),
         Some("Web t.service on host.example")
     );
-    assert_eq!(u.documentation, vec!["https://a.example", "man:x(1)"]);
+    assert_eq!(
+        u.options.documentation,
+        vec!["https://a.example", "man:x(1)"]
+    );
     let names = |v: &[UnitName]| v.iter().map(|n| n.as_str().to_owned()).collect::<Vec<_>>();
-    assert_eq!(names(&u.wants), vec!["b.service", "c.target", "d.service"]);
-    assert_eq!(names(&u.on_failure), vec!["fail@t.service.service"]);
-    assert_eq!(names(&u.requisite), vec!["h.service"]);
-    assert!(u.stop_when_unneeded && !u.default_dependencies);
+    assert_eq!(
+        names(&u.dependencies.wants),
+        vec!["b.service", "c.target", "d.service"]
+    );
+    assert_eq!(
+        names(&u.dependencies.on_failure),
+        vec!["fail@t.service.service"]
+    );
+    assert_eq!(names(&u.dependencies.requisite), vec!["h.service"]);
+    assert!(u.options.stop_when_unneeded && !u.options.default_dependencies);
     assert_eq!(u.start_limit_interval, Some(Timespan::from_secs(30)));
     assert_eq!(u.start_limit_burst, Some(3));
-    assert_eq!(u.conditions.len(), 2);
-    assert!(u.conditions[0].trigger && u.conditions[0].negate);
-    assert_eq!(u.conditions[0].kind, ConditionKind::PathExists);
-    assert_eq!(u.asserts[0].kind, ConditionKind::PathIsDirectory);
+    assert_eq!(u.options.conditions.len(), 2);
+    assert!(u.options.conditions[0].trigger && u.options.conditions[0].negate);
+    assert_eq!(u.options.conditions[0].kind, ConditionKind::PathExists);
+    assert_eq!(u.options.asserts[0].kind, ConditionKind::PathIsDirectory);
     // An empty assignment resets all conditions.
     let (s, _) = service(
         "[Unit]\nConditionUser=root\nConditionPathExists=\n[Service]\nExecStart=/bin/true\n",
     );
-    assert!(s.unit.conditions.is_empty());
+    assert!(s.unit.options.conditions.is_empty());
 }
 
 #[test]
@@ -287,43 +296,47 @@ fn service_section() {
     assert_eq!(s.exec_start[0].argv, vec!["myname", "-c", "echo $HOME"]);
     assert!(s.exec_start_post[0].no_env_expand);
     assert_eq!(s.exec_reload[0].privileges, ExecPrivileges::Full);
-    assert_eq!(s.exec_stop[0].privileges, ExecPrivileges::NoSetuid);
+    assert_eq!(s.stop.exec_stop[0].privileges, ExecPrivileges::NoSetuid);
     assert_eq!(
-        s.exec_stop_post[0].privileges,
+        s.stop.exec_stop_post[0].privileges,
         ExecPrivileges::AmbientFallback
     );
     assert_eq!(s.restart, RestartPolicy::OnFailure);
-    assert_eq!(s.restart_sec, Timespan::from_usec(500_000));
-    assert!(s.success_exit_status.contains_status(75));
+    assert_eq!(s.stop.restart_sec, Timespan::from_usec(500_000));
+    assert!(s.stop.success_exit_status.contains_status(75));
     assert!(s
+        .stop
         .success_exit_status
         .contains_signal(Signal::parse("USR1").unwrap()));
     assert!(s.rare().restart_force_exit_status.contains_status(75));
     assert_eq!(s.timeout_start, Some(Timespan::INFINITY));
-    assert_eq!(s.timeout_stop, Some(Timespan::from_secs(90)));
-    assert_eq!(s.runtime_max, Timespan::from_secs(3600));
-    assert_eq!(s.kill_mode, KillMode::Mixed);
-    assert_eq!(s.kill_signal, Signal::INT);
-    assert!(!s.send_sigkill);
-    assert_eq!(s.final_kill_signal, Signal::KILL);
-    assert_eq!(s.user.as_deref(), Some("app"));
-    assert_eq!(s.supplementary_groups, vec!["adm", "wheel"]);
-    let wd = s.working_directory.as_ref().unwrap();
+    assert_eq!(s.stop.timeout_stop, Some(Timespan::from_secs(90)));
+    assert_eq!(s.stop.runtime_max, Timespan::from_secs(3600));
+    assert_eq!(s.stop.kill_mode, KillMode::Mixed);
+    assert_eq!(s.stop.kill_signal, Signal::INT);
+    assert!(!s.stop.send_sigkill);
+    assert_eq!(s.stop.final_kill_signal, Signal::KILL);
+    assert_eq!(s.process.user.as_deref(), Some("app"));
+    assert_eq!(s.process.supplementary_groups, vec!["adm", "wheel"]);
+    let wd = s.process.working_directory.as_ref().unwrap();
     assert!(wd.missing_ok && wd.path.is_none());
     assert_eq!(s.environment_value("A"), Some("3"));
     assert_eq!(s.environment_value("B"), Some("two words"));
-    assert!(s.environment_files[0].optional);
-    assert_eq!(s.environment_files[0].path, Path::new("/etc/default/t"));
-    assert_eq!(s.umask, 0o077);
-    assert_eq!(s.nice, Some(-5));
-    assert_eq!(s.limits.len(), 2);
-    assert_eq!(s.limits[0].soft, Some(1024));
-    assert_eq!(s.limits[1].hard, None);
+    assert!(s.process.environment_files[0].optional);
     assert_eq!(
-        s.standard_output,
+        s.process.environment_files[0].path,
+        Path::new("/etc/default/t")
+    );
+    assert_eq!(s.process.umask, 0o077);
+    assert_eq!(s.process.nice, Some(-5));
+    assert_eq!(s.process.limits.len(), 2);
+    assert_eq!(s.process.limits[0].soft, Some(1024));
+    assert_eq!(s.process.limits[1].hard, None);
+    assert_eq!(
+        s.process.standard_output,
         Some(StandardOutput::Append("/var/log/t.log".into()))
     );
-    assert_eq!(s.standard_error, Some(StandardOutput::Journal));
+    assert_eq!(s.process.standard_error, Some(StandardOutput::Journal));
     assert_eq!(s.rare().memory_max, Some(Limit::Absolute(512 << 20)));
     assert_eq!(s.rare().memory_limit, Some(Limit::Permyriad(5000)));
     assert_eq!(s.rare().cpu_quota, Some(15000));
@@ -617,10 +630,10 @@ fn supported_standard_input_forms_load_without_messages() {
     for (lines, expected) in cases {
         let (s, msgs) = service(&format!("[Service]\nExecStart=/bin/cat\n{lines}\n"));
         assert!(msgs.is_empty(), "{lines}: {msgs:?}");
-        assert_eq!(s.service.standard_input, expected, "{lines}");
+        assert_eq!(s.service.process.standard_input, expected, "{lines}");
     }
     let (s, msgs) = service("[Service]\nExecStart=/bin/cat\nStandardInput=fd:web\n");
-    assert_eq!(s.service.standard_input, StandardInput::Null);
+    assert_eq!(s.service.process.standard_input, StandardInput::Null);
     assert_eq!(
         msgs,
         ["/u/t.service:3: StandardInput=: 'fd:web' (a named socket descriptor) is not supported by sundial; using null"]

@@ -21,7 +21,7 @@ fn write(path: &Path, text: &str) {
 
 fn nice(loaded: &sundial::unit::LoadedUnits, name: &str) -> Option<i32> {
     match loaded.get(name) {
-        Some(Unit::Service(s)) => s.service.nice,
+        Some(Unit::Service(s)) => s.service.process.nice,
         _ => panic!("{name} is not a loaded service"),
     }
 }
@@ -131,7 +131,7 @@ fn loader_rules() {
     let Some(Unit::Service(f)) = loaded.get("foo-bar-baz.service") else {
         panic!()
     };
-    assert_eq!(f.service.umask, 0o077);
+    assert_eq!(f.service.process.umask, 0o077);
     // The alias resolves to a.service.
     assert_eq!(
         loaded.aliases.get("alias.service").map(String::as_str),

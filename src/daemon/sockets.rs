@@ -44,10 +44,11 @@ impl State {
                 },
             };
             for dep in section
+                .dependencies
                 .requires
                 .iter()
-                .chain(&section.wants)
-                .chain(&section.binds_to)
+                .chain(&section.dependencies.wants)
+                .chain(&section.dependencies.binds_to)
             {
                 match dep.unit_type() {
                     crate::unit::UnitType::Socket => sockets.push(dep.as_str().to_owned()),

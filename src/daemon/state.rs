@@ -480,14 +480,14 @@ impl State {
         let failed = tr.result.is_failure();
         let (action, status, directive) = if failed {
             (
-                u.failure_action,
-                u.failure_action_exit_status,
+                u.options.failure_action,
+                u.options.failure_action_exit_status,
                 "FailureAction",
             )
         } else {
             (
-                u.success_action,
-                u.success_action_exit_status,
+                u.options.success_action,
+                u.options.success_action_exit_status,
                 "SuccessAction",
             )
         };
@@ -777,7 +777,13 @@ impl State {
 
     /// Every unit name the daemon can report on.
     pub fn all_units(&self) -> BTreeSet<String> {
-        let mut names: BTreeSet<String> = self.units.loaded.units.keys().cloned().collect();
+        let mut names: BTreeSet<String> = self
+            .units
+            .loaded
+            .units
+            .keys()
+            .map(UnitName::to_string)
+            .collect();
         names.extend(self.units.loaded.masked.keys().cloned());
         names.extend(self.units.loaded.failed.iter().cloned());
         names.extend(self.supervisor.service_names().map(str::to_owned));

@@ -152,12 +152,17 @@ impl UnitSet {
             if !seen.insert(name.clone()) {
                 continue;
             }
-            let Some(unit) = self.loaded.units.get(&name) else {
+            let Some(unit) = self.loaded.units.get(name.as_str()) else {
                 continue;
             };
             order.push(name);
             let section = unit.unit_section();
-            for dep in section.wants.iter().chain(&section.requires) {
+            for dep in section
+                .dependencies
+                .wants
+                .iter()
+                .chain(&section.dependencies.requires)
+            {
                 queue.push_back(dep.as_str().to_owned());
             }
         }

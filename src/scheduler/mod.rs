@@ -25,7 +25,7 @@ use std::sync::Arc;
 use sundial_calendar::{Timespan, Timestamp, Zone};
 
 use crate::activation::{Activation, Elapse, Fired};
-use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit};
+use crate::unit::{MonotonicBase, TimerTrigger, TimerUnit, UnitName};
 
 use accuracy::Perturbation;
 use clock::{Boottime, ClockId, ClockSnapshot, Monotonic};
@@ -247,10 +247,11 @@ pub struct Scheduler {
     /// The cluster's seed for `X-Sundial-Cluster=once` timers' delays.
     cluster_seed: Option<u64>,
     timers: Vec<Option<Timer>>,
-    by_name: HashMap<String, u32>,
+    /// Keyed by clones of the timers' names, which share their text.
+    by_name: HashMap<UnitName, u32>,
     /// Unit= read backwards: a unit -> the timers that trigger it, so that a
     /// unit's state change does not look at every timer.
-    triggering: HashMap<String, Vec<u32>>,
+    triggering: HashMap<UnitName, Vec<u32>>,
     units: HashMap<String, UnitTimes>,
     realtime: ClockQueue,
     monotonic: ClockQueue,
@@ -340,10 +341,10 @@ impl Scheduler {
         match event {
             Event::Load(unit) => self.load(now, unit, &mut actions),
             Event::Unload(name) => {
-                if let Some(id) = self.by_name.remove(&name) {
+                if let Some(id) = self.by_name.remove(name.as_str()) {
                     self.disarm(id);
                     if let Some(old) = self.timers[id as usize].take() {
-                        self.untrack(old.unit.triggers.as_str(), id);
+                        self.untrack(&old.unit.triggers, id);
                     }
                 }
             }
@@ -353,12 +354,12 @@ impl Scheduler {
                 boot_stamp,
                 resume,
             } => {
-                if let Some(id) = self.by_name.get(&timer).copied() {
+                if let Some(id) = self.by_name.get(timer.as_str()).copied() {
                     self.start(id, now, stamp, boot_stamp, resume, &mut actions);
                 }
             }
             Event::Stop(timer) => {
-                if let Some(id) = self.by_name.get(&timer).copied() {
+                if let Some(id) = self.by_name.get(timer.as_str()).copied() {
                     self.disarm(id);
                     self.set_state(id, TimerState::Dead, &mut actions);
                 }
@@ -367,13 +368,13 @@ impl Scheduler {
                 self.unit_changed(now, &unit, active, &mut actions)
             }
             Event::StartFailed { timer, reason } => {
-                if let Some(id) = self.by_name.get(&timer).copied() {
+                if let Some(id) = self.by_name.get(timer.as_str()).copied() {
                     self.disarm(id);
                     self.set_state(id, TimerState::Failed(reason), &mut actions);
                 }
             }
             Event::ClusterRun { timer, last } => {
-                if let Some(id) = self.by_name.get(&timer).copied() {
+                if let Some(id) = self.by_name.get(timer.as_str()).copied() {
                     let t = self.timer_mut(id);
                     if last.newer_than(t.cluster_last.as_ref()) {
                         t.cluster_last = Some(last);
@@ -525,12 +526,11 @@ impl Scheduler {
     }
 
     fn load(&mut self, now: ClockSnapshot, unit: Arc<TimerUnit>, actions: &mut Vec<Action>) {
-        let name = unit.name.as_str().to_owned();
-        let Some(id) = self.by_name.get(&name).copied() else {
+        let Some(id) = self.by_name.get(unit.name.as_str()).copied() else {
             let id = u32::try_from(self.timers.len()).expect("fewer than 2^32 timers");
-            self.track(unit.triggers.as_str(), id);
+            self.track(&unit.triggers, id);
+            self.by_name.insert(unit.name.clone(), id);
             self.timers.push(Some(Timer::new(unit)));
-            self.by_name.insert(name, id);
             return;
         };
         let timer = self.timer_mut(id);
@@ -541,10 +541,7 @@ impl Scheduler {
             return;
         }
         if timer.unit.triggers != unit.triggers {
-            let (old, new) = (
-                timer.unit.triggers.as_str().to_owned(),
-                unit.triggers.as_str().to_owned(),
-            );
+            let (old, new) = (timer.unit.triggers.clone(), unit.triggers.clone());
             self.untrack(&old, id);
             self.track(&new, id);
         }
@@ -680,15 +677,20 @@ impl Scheduler {
         }
     }
 
-    fn track(&mut self, unit: &str, id: u32) {
-        self.triggering.entry(unit.to_owned()).or_default().push(id);
+    fn track(&mut self, unit: &UnitName, id: u32) {
+        match self.triggering.get_mut(unit.as_str()) {
+            Some(ids) => ids.push(id),
+            None => {
+                self.triggering.insert(unit.clone(), vec![id]);
+            }
+        }
     }
 
-    fn untrack(&mut self, unit: &str, id: u32) {
-        if let Some(ids) = self.triggering.get_mut(unit) {
+    fn untrack(&mut self, unit: &UnitName, id: u32) {
+        if let Some(ids) = self.triggering.get_mut(unit.as_str()) {
             ids.retain(|&i| i != id);
             if ids.is_empty() {
-                self.triggering.remove(unit);
+                self.triggering.remove(unit.as_str());
             }
         }
     }

@@ -196,7 +196,7 @@ impl Scheduler {
         }
         let mut actions = Vec::new();
         for t in &snapshot.timers {
-            let Some(id) = self.by_name.get(&t.name).copied() else {
+            let Some(id) = self.by_name.get(t.name.as_str()).copied() else {
                 continue;
             };
             let timer = self.timer_mut(id);

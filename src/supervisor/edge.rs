@@ -190,21 +190,23 @@ impl Runtime for Edge<'_> {
         };
 
         let context = s.exec_context();
-        let user = match (&s.user, exec_chain::applies_credentials(cmd)) {
+        let user = match (&s.process.user, exec_chain::applies_credentials(cmd)) {
             // DynamicUser=: User= names the dynamic user, in no database.
             _ if context.dynamic_user => None,
             (Some(u), true) => Some(resolve_user(
                 u,
-                s.group.as_deref(),
-                &s.supplementary_groups,
+                s.process.group.as_deref(),
+                &s.process.supplementary_groups,
             )?),
-            (None, true) if s.group.is_some() || !s.supplementary_groups.is_empty() => {
-                let gid = match &s.group {
+            (None, true)
+                if s.process.group.is_some() || !s.process.supplementary_groups.is_empty() =>
+            {
+                let gid = match &s.process.group {
                     Some(g) => lookup_group(g)?.as_raw(),
                     None => nix::unistd::getegid().as_raw(),
                 };
                 let mut groups = Vec::new();
-                for g in &s.supplementary_groups {
+                for g in &s.process.supplementary_groups {
                     groups.push(lookup_group(g)?.as_raw());
                 }
                 let credentials = Credentials {
@@ -236,7 +238,7 @@ impl Runtime for Edge<'_> {
             self.procs.run_environment = Some(Box::new(env));
         }
 
-        let files = match environment::read_environment_files(&s.environment_files) {
+        let files = match environment::read_environment_files(&s.process.environment_files) {
             Ok(f) => f,
             Err(e) => {
                 self.messages
@@ -308,12 +310,13 @@ impl Runtime for Edge<'_> {
         let tag = CaptureTag {
             unit: unit.name.as_str().to_owned(),
             invocation_id: invocation_id.to_owned(),
-            level: s.syslog_level,
-            level_prefix: s.syslog_level_prefix,
+            level: s.process.syslog_level,
+            level_prefix: s.process.syslog_level_prefix,
             rate_limit: self.config.log_rate_limit.for_unit(
-                s.log_rate_limit_interval
+                s.process
+                    .log_rate_limit_interval
                     .map(|t| std::time::Duration::from_micros(t.as_usec())),
-                s.log_rate_limit_burst,
+                s.process.log_rate_limit_burst,
             ),
         };
         let connection = passed
@@ -332,12 +335,13 @@ impl Runtime for Edge<'_> {
                 .push(format!("Failed to set up standard input: {e}"));
             exit_code::STDIN
         })?;
-        let tty = (s.standard_input.is_terminal() || s.tty_path.is_some()).then(|| s.tty_path());
+        let tty = (s.process.standard_input.is_terminal() || s.process.tty_path.is_some())
+            .then(|| s.tty_path());
         let (out, err) = self
             .capture
             .stdio(
-                s.standard_output.as_ref(),
-                s.standard_error.as_ref(),
+                s.process.standard_output.as_ref(),
+                s.process.standard_error.as_ref(),
                 &stdin,
                 tty,
                 &tag,
@@ -472,11 +476,11 @@ impl Edge<'_> {
         let Some(id) = &c.utmp_identifier else {
             return;
         };
-        let line = s.tty_path.as_deref().map(|p| {
+        let line = s.process.tty_path.as_deref().map(|p| {
             let p = p.to_string_lossy().into_owned();
             p.strip_prefix("/dev/").map(str::to_owned).unwrap_or(p)
         });
-        let user = s.user.clone().unwrap_or_else(|| {
+        let user = s.process.user.clone().unwrap_or_else(|| {
             User::from_uid(nix::unistd::geteuid())
                 .ok()
                 .flatten()
@@ -515,7 +519,7 @@ impl Edge<'_> {
             return Err(exit_code::USER);
         };
         let mut groups = vec![uid];
-        for g in &s.supplementary_groups {
+        for g in &s.process.supplementary_groups {
             groups.push(lookup_group(g)?.as_raw());
         }
         Ok(ResolvedUser {
@@ -524,7 +528,7 @@ impl Edge<'_> {
                 gid: uid,
                 groups,
             },
-            name: run_environment::dynamic_user_name(name, s.user.as_deref()),
+            name: run_environment::dynamic_user_name(name, s.process.user.as_deref()),
             home: PathBuf::from("/"),
             shell: PathBuf::from("/usr/sbin/nologin"),
         })
@@ -549,10 +553,10 @@ impl Edge<'_> {
                 preserve: context.runtime_directory_preserve,
             });
         }
-        let owner_user = match (user, &s.user) {
+        let owner_user = match (user, &s.process.user) {
             (Some(u), _) => Some(u.clone()),
             (None, _) if context.dynamic_user => Some(self.dynamic_user(unit)?),
-            (None, Some(name)) => resolve_user(name, s.group.as_deref(), &[]).ok(),
+            (None, Some(name)) => resolve_user(name, s.process.group.as_deref(), &[]).ok(),
             (None, None) => None,
         };
         let owner = super::exec_dirs::Owner {
@@ -698,7 +702,7 @@ impl Edge<'_> {
                 .cgroups
                 .as_deref()
                 .is_some_and(super::control_group::ControlGroups::freezable);
-        if !v2_freezes && unit.service.kill_mode != crate::unit::service::KillMode::None {
+        if !v2_freezes && unit.service.stop.kill_mode != crate::unit::service::KillMode::None {
             v1_wanted.push(super::cgroup_v1::FREEZER);
         }
         if let Some(v1) = self.resources.v1.as_ref().filter(|_| !v1_wanted.is_empty()) {
@@ -742,7 +746,7 @@ impl Edge<'_> {
             v1: &self.procs.v1,
         };
         self.procs.oom_kills = cgroup_accounting::oom_kills(dirs);
-        if unit.service.oom_policy == OomPolicy::Kill {
+        if unit.service.stop.oom_policy == OomPolicy::Kill {
             if let Some(cg) = &self.procs.cgroup {
                 cgroup_accounting::set_oom_group(cg);
             }

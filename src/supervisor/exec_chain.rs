@@ -58,8 +58,8 @@ impl ExecKind {
             ExecKind::Start => &s.exec_start,
             ExecKind::StartPost => &s.exec_start_post,
             ExecKind::Reload => &s.exec_reload,
-            ExecKind::Stop => &s.exec_stop,
-            ExecKind::StopPost => &s.exec_stop_post,
+            ExecKind::Stop => &s.stop.exec_stop,
+            ExecKind::StopPost => &s.stop.exec_stop_post,
         }
     }
 

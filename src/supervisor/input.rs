@@ -97,13 +97,13 @@ pub fn open_with(
         source,
         controlling_terminal: None,
     };
-    Ok(match &s.standard_input {
+    Ok(match &s.process.standard_input {
         StandardInput::Null => plain(StdioSpec::Null, Source::Null),
-        StandardInput::Data if s.standard_input_data.is_empty() => {
+        StandardInput::Data if s.process.standard_input_data.is_empty() => {
             plain(StdioSpec::Null, Source::Null)
         }
         StandardInput::Data => {
-            let fd = data_fd(&s.standard_input_data).map_err(|error| InputError {
+            let fd = data_fd(&s.process.standard_input_data).map_err(|error| InputError {
                 what: "memory file for StandardInputText=/StandardInputData=".into(),
                 error,
             })?;
@@ -111,7 +111,7 @@ pub fn open_with(
         }
         StandardInput::File(path) => {
             let shared = |o: &Option<StandardOutput>| matches!(o, Some(StandardOutput::File(p)) if p == path);
-            let write = shared(&s.standard_output) || shared(&s.standard_error);
+            let write = shared(&s.process.standard_output) || shared(&s.process.standard_error);
             let fd = open_path(path, write)?;
             plain(StdioSpec::Fd(fd), Source::File(path.clone()))
         }
@@ -224,10 +224,9 @@ mod tests {
     use std::io::Read;
 
     fn section(input: StandardInput) -> ServiceSection {
-        ServiceSection {
-            standard_input: input,
-            ..ServiceSection::default()
-        }
+        let mut section = ServiceSection::default();
+        section.process.standard_input = input;
+        section
     }
 
     fn read_all(spec: StdioSpec) -> Vec<u8> {
@@ -242,7 +241,7 @@ mod tests {
     #[test]
     fn data_is_read_only_and_read_from_the_start_by_every_command() {
         let mut s = section(StandardInput::Data);
-        s.standard_input_data = b"line\n\xff\x00bytes".to_vec();
+        s.process.standard_input_data = b"line\n\xff\x00bytes".to_vec();
         for kind in [ExecKind::StartPre, ExecKind::Start, ExecKind::Stop] {
             let input = open(&s, kind).expect("memfd");
             assert_eq!(input.source, Source::Data);
@@ -251,9 +250,9 @@ mod tests {
             };
             let mut file = File::from(fd.try_clone().expect("dup"));
             assert!(file.write_all(b"x").is_err(), "writable");
-            assert_eq!(read_all(input.spec), s.standard_input_data);
+            assert_eq!(read_all(input.spec), s.process.standard_input_data);
         }
-        s.standard_input_data.clear();
+        s.process.standard_input_data.clear();
         let input = open(&s, ExecKind::Start).expect("null");
         assert!(matches!(input.spec, StdioSpec::Null));
         assert_eq!(input.source, Source::Null);
@@ -270,7 +269,7 @@ mod tests {
             panic!("not a descriptor")
         };
         assert!(File::from(fd).write_all(b"x").is_err(), "writable");
-        s.standard_output = Some(StandardOutput::File(path.clone()));
+        s.process.standard_output = Some(StandardOutput::File(path.clone()));
         let input = open(&s, ExecKind::Start).expect("exists");
         let StdioSpec::Fd(fd) = input.spec else {
             panic!("not a descriptor")
@@ -298,7 +297,7 @@ mod tests {
     fn the_terminal_goes_to_the_commands_systemd_gives_it_to() {
         let mut s = section(StandardInput::TtyFail);
         // /dev/null is no terminal, but opens like one.
-        s.tty_path = Some("/dev/null".into());
+        s.process.tty_path = Some("/dev/null".into());
         let input = open(&s, ExecKind::StopPost).expect("opens");
         assert_eq!(input.source, Source::Terminal("/dev/null".into()));
         assert_eq!(
@@ -309,7 +308,7 @@ mod tests {
         assert!(matches!(input.spec, StdioSpec::Null));
         assert_eq!(input.source, Source::TerminalWithheld("/dev/null".into()));
         assert_eq!(input.controlling_terminal, None);
-        s.tty_path = Some("/nonexistent/tty".into());
+        s.process.tty_path = Some("/nonexistent/tty".into());
         let err = open(&s, ExecKind::Start).expect_err("no terminal");
         assert_eq!(err.what, "/nonexistent/tty");
     }

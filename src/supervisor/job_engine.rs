@@ -214,9 +214,10 @@ impl Supervisor {
                 continue;
             }
             let required = section
+                .dependencies
                 .requires
                 .iter()
-                .chain(&section.binds_to)
+                .chain(&section.dependencies.binds_to)
                 .any(|n| n.as_str() == dep);
             match self.ensure_loaded(dep) {
                 Ok(()) => {
@@ -229,7 +230,7 @@ impl Supervisor {
                 Err(_) => {}
             }
         }
-        for dep in &section.requisite {
+        for dep in &section.dependencies.requisite {
             let active = self.services.get(dep.as_str()).is_some_and(|s| {
                 matches!(
                     s.machine.state().active_state(),
@@ -242,6 +243,7 @@ impl Supervisor {
             }
         }
         let mut conflicting: BTreeSet<String> = section
+            .dependencies
             .conflicts
             .iter()
             .map(|c| c.as_str())
@@ -306,7 +308,8 @@ impl Supervisor {
             .filter(|j| {
                 self.services.get(&j.unit).is_some_and(|s| {
                     let u = &s.machine.unit().unit;
-                    deps::requires(u, failed) && u.after.iter().any(|n| n.as_str() == failed)
+                    deps::requires(u, failed)
+                        && u.dependencies.after.iter().any(|n| n.as_str() == failed)
                 })
             })
             .map(|j| j.id)
@@ -578,9 +581,15 @@ impl Supervisor {
         monitor: Monitor,
     ) {
         let (hooks, activation) = if result.is_failure() {
-            (&unit.unit.on_failure, Activation::OnFailure(monitor))
+            (
+                &unit.unit.dependencies.on_failure,
+                Activation::OnFailure(monitor),
+            )
         } else {
-            (&unit.unit.on_success, Activation::OnSuccess(monitor))
+            (
+                &unit.unit.dependencies.on_success,
+                Activation::OnSuccess(monitor),
+            )
         };
         for hook in hooks {
             if let Err(e) = self.start_hook(hook.as_str(), activation.clone()) {
@@ -639,8 +648,8 @@ impl Supervisor {
         let s = self.services.get(name)?;
         let unit = &s.machine.unit().unit;
         let list = match check {
-            Check::Condition => &unit.conditions,
-            Check::Assert => &unit.asserts,
+            Check::Condition => &unit.options.conditions,
+            Check::Assert => &unit.options.asserts,
         };
         conditions::first_failure(list, &self.config.manager_environment, check)
     }

@@ -193,9 +193,9 @@ impl ServiceMachine {
         let timeouts = Timeouts {
             start: finite(s.timeout_start_or(defaults.timeout_start)),
             stop: finite(s.timeout_stop_or(defaults.timeout_stop)),
-            runtime_max: finite(s.runtime_max),
-            restart: Duration::from_micros(s.restart_sec.as_usec()),
-            watchdog: finite(s.watchdog),
+            runtime_max: finite(s.stop.runtime_max),
+            restart: Duration::from_micros(s.stop.restart_sec.as_usec()),
+            watchdog: finite(s.stop.watchdog),
         };
         let interval = unit
             .unit
@@ -564,7 +564,7 @@ impl ServiceMachine {
     ) {
         let unit = Arc::clone(&self.unit);
         let cmd = &kind.commands(&unit.service)[index];
-        let verdict = exec_chain::judge(kind, cmd, exit, &unit.service.success_exit_status);
+        let verdict = exec_chain::judge(kind, cmd, exit, &unit.service.stop.success_exit_status);
         if verdict != Verdict::Continue {
             self.reports.push(Report::Message(format!(
                 "{} process exited, {exit}",
@@ -713,9 +713,11 @@ impl ServiceMachine {
                 .service
                 .rare()
                 .restart_kill_signal
-                .unwrap_or(self.unit.service.kill_signal),
-            KillPhase::StopSigterm | KillPhase::FinalSigterm => self.unit.service.kill_signal,
-            KillPhase::StopSigkill | KillPhase::FinalSigkill => self.unit.service.final_kill_signal,
+                .unwrap_or(self.unit.service.stop.kill_signal),
+            KillPhase::StopSigterm | KillPhase::FinalSigterm => self.unit.service.stop.kill_signal,
+            KillPhase::StopSigkill | KillPhase::FinalSigkill => {
+                self.unit.service.stop.final_kill_signal
+            }
         }
     }
 
@@ -727,7 +729,7 @@ impl ServiceMachine {
             return None;
         };
         let final_kill = matches!(phase, KillPhase::StopSigkill | KillPhase::FinalSigkill);
-        (kill::scope(self.unit.service.kill_mode, final_kill) == KillScope::All)
+        (kill::scope(self.unit.service.stop.kill_mode, final_kill) == KillScope::All)
             .then(|| self.signal_for(phase))
     }
 
@@ -735,7 +737,7 @@ impl ServiceMachine {
     /// control always, the rest only where the round reached them
     /// (control-group; mixed in its SIGKILL rounds).
     fn anything_left(&self, phase: KillPhase, rt: &mut dyn Runtime) -> bool {
-        let mode = self.unit.service.kill_mode;
+        let mode = self.unit.service.stop.kill_mode;
         let final_kill = matches!(phase, KillPhase::StopSigkill | KillPhase::FinalSigkill);
         match kill::scope(mode, final_kill) {
             KillScope::Nothing => false,
@@ -749,12 +751,12 @@ impl ServiceMachine {
     fn enter_signal(&mut self, phase: KillPhase, now: Instant, rt: &mut dyn Runtime) {
         self.watchdog_deadline = None;
         let final_kill = matches!(phase, KillPhase::StopSigkill | KillPhase::FinalSigkill);
-        let scope = kill::scope(self.unit.service.kill_mode, final_kill);
+        let scope = kill::scope(self.unit.service.stop.kill_mode, final_kill);
         let signal = self.signal_for(phase);
         rt.kill(scope, signal, self.main_pid, self.control_pid());
         // systemd (unit_kill_context): SendSIGHUP= follows the terminating
         // signal, for shells and the like that only react to a hangup.
-        if self.unit.service.send_sighup
+        if self.unit.service.stop.send_sighup
             && matches!(phase, KillPhase::StopSigterm | KillPhase::FinalSigterm)
         {
             rt.kill(scope, Signal::HUP, self.main_pid, self.control_pid());
@@ -772,7 +774,7 @@ impl ServiceMachine {
     /// SendSIGKILL=yes), which for KillMode=mixed is the one that reaches the
     /// processes other than main and control.
     fn kill_round_done(&mut self, phase: KillPhase, now: Instant, rt: &mut dyn Runtime) {
-        let send_kill = self.unit.service.send_sigkill;
+        let send_kill = self.unit.service.stop.send_sigkill;
         match phase {
             KillPhase::StopWatchdog | KillPhase::StopSigterm if send_kill => {
                 self.enter_signal(KillPhase::StopSigkill, now, rt)
@@ -880,7 +882,7 @@ impl ServiceMachine {
                 if stopping && !ignored {
                     let daemon =
                         c.kind == ExecKind::Start && self.service_type() == ServiceType::Forking;
-                    self.record(exit.result(&unit.service.success_exit_status, daemon));
+                    self.record(exit.result(&unit.service.stop.success_exit_status, daemon));
                 }
                 self.check_gone(now, rt);
             }
@@ -894,7 +896,7 @@ impl ServiceMachine {
     /// `continue` nothing, `stop` a stop with result `oom-kill`, `kill`
     /// SIGKILL to what is left.
     pub fn oom_killed(&mut self, now: Instant, rt: &mut dyn Runtime) {
-        let policy = self.unit.service.oom_policy;
+        let policy = self.unit.service.stop.oom_policy;
         if policy == OomPolicy::Continue {
             return;
         }
@@ -947,7 +949,7 @@ impl ServiceMachine {
             ServiceResult::Success
         } else {
             exit.result(
-                &self.unit.service.success_exit_status,
+                &self.unit.service.stop.success_exit_status,
                 ty != ServiceType::Oneshot,
             )
         };
@@ -1119,7 +1121,7 @@ impl ServiceMachine {
             }
             ServiceState::Killing { phase, .. } => {
                 self.record(ServiceResult::Timeout);
-                let send_kill = self.unit.service.send_sigkill;
+                let send_kill = self.unit.service.stop.send_sigkill;
                 match phase {
                     KillPhase::StopWatchdog | KillPhase::StopSigterm if send_kill => {
                         self.reports.push(Report::Message(format!(

@@ -492,18 +492,18 @@ impl Supervisor {
     pub fn add_unit(&mut self, unit: impl Into<Arc<ServiceUnit>>) {
         let unit: Arc<ServiceUnit> = unit.into();
         let name = unit.name.as_str().to_owned();
-        if unit.unit.after.is_empty() && unit.unit.before.is_empty() {
+        if unit.unit.dependencies.after.is_empty() && unit.unit.dependencies.before.is_empty() {
             self.ordered_units.remove(&name);
         } else {
             self.ordered_units.insert(name.clone());
         }
-        if unit.unit.binds_to.is_empty() {
+        if unit.unit.dependencies.binds_to.is_empty() {
             self.binding_units.remove(&name);
         } else {
             self.binding_units.insert(name.clone());
         }
         self.job_dirty.insert(name.clone());
-        for other in &unit.unit.conflicts {
+        for other in &unit.unit.dependencies.conflicts {
             self.conflicted_by
                 .entry(other.as_str().to_owned())
                 .or_default()
@@ -511,8 +511,8 @@ impl Supervisor {
         }
         match self.services.get_mut(&name) {
             Some(s) => {
-                for other in &s.machine.unit().unit.conflicts {
-                    if unit.unit.conflicts.contains(other) {
+                for other in &s.machine.unit().unit.dependencies.conflicts {
+                    if unit.unit.dependencies.conflicts.contains(other) {
                         continue;
                     }
                     if let Some(set) = self.conflicted_by.get_mut(other.as_str()) {
@@ -564,7 +564,7 @@ impl Supervisor {
         {
             return false;
         }
-        let conflicts = s.machine.unit().unit.conflicts.clone();
+        let conflicts = s.machine.unit().unit.dependencies.conflicts.clone();
         for other in conflicts {
             if let Some(set) = self.conflicted_by.get_mut(other.as_str()) {
                 set.remove(name);

@@ -247,13 +247,14 @@ impl CaptureTag {
         CaptureTag {
             unit: unit.to_owned(),
             invocation_id: invocation_id.to_owned(),
-            level: service.syslog_level,
-            level_prefix: service.syslog_level_prefix,
+            level: service.process.syslog_level,
+            level_prefix: service.process.syslog_level_prefix,
             rate_limit: default_limit.for_unit(
                 service
+                    .process
                     .log_rate_limit_interval
                     .map(|t| std::time::Duration::from_micros(t.as_usec())),
-                service.log_rate_limit_burst,
+                service.process.log_rate_limit_burst,
             ),
         }
     }

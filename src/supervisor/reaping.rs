@@ -352,7 +352,7 @@ impl Supervisor {
 /// (KillMode=control-group, mixed), so that strays that may be its go too.
 fn stop_ends_all(s: &Service) -> bool {
     matches!(
-        s.machine.unit().service.kill_mode,
+        s.machine.unit().service.stop.kill_mode,
         crate::unit::service::KillMode::ControlGroup | crate::unit::service::KillMode::Mixed
     )
 }

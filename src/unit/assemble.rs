@@ -236,13 +236,13 @@ pub fn assemble(
 
     let result = match kind {
         UnitType::Service => {
-            let success_action = unit.success_action != EmergencyAction::None;
+            let success_action = unit.options.success_action != EmergencyAction::None;
             check_service(&mut service, flags, success_action, &mut fail);
             // Sockets= implies Wants= and After= on each socket (systemd:
             // service_add_extras).
             for socket in &service.rare().sockets {
-                unit.wants.extend([socket.clone()]);
-                unit.after.extend([socket.clone()]);
+                unit.dependencies.wants.extend([socket.clone()]);
+                unit.dependencies.after.extend([socket.clone()]);
             }
             Unit::Service(Arc::new(ServiceUnit {
                 name: name.clone(),
@@ -468,18 +468,21 @@ impl ReadCx<'_> {
 /// service never writes into the file or data it reads (checked against
 /// systemd 252's `systemd --test` dump).
 fn fix_stdio(s: &mut ServiceSection) {
-    if s.standard_input == StandardInput::Null && !s.standard_input_data.is_empty() {
-        s.standard_input = StandardInput::Data;
+    if s.process.standard_input == StandardInput::Null && !s.process.standard_input_data.is_empty()
+    {
+        s.process.standard_input = StandardInput::Data;
     }
     // systemd: terminals and sockets are streams both ways; output
     // duplicates them.
-    if s.standard_input.is_terminal() || s.standard_input == StandardInput::Socket {
-        s.standard_output.get_or_insert(StandardOutput::Inherit);
+    if s.process.standard_input.is_terminal() || s.process.standard_input == StandardInput::Socket {
+        s.process
+            .standard_output
+            .get_or_insert(StandardOutput::Inherit);
         return;
     }
-    if s.standard_output == Some(StandardOutput::Inherit) {
+    if s.process.standard_output == Some(StandardOutput::Inherit) {
         // stderr's inherit then follows stdout to the default as well.
-        s.standard_output = None;
+        s.process.standard_output = None;
     }
 }
 
@@ -504,7 +507,7 @@ fn check_service(
     }
     fix_stdio(s);
     private_devices_bounding(s);
-    if s.exec_start.is_empty() && s.exec_stop.is_empty() && !success_action {
+    if s.exec_start.is_empty() && s.stop.exec_stop.is_empty() && !success_action {
         fail("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.".into());
     } else if s.service_type != ServiceType::Oneshot && s.exec_start.is_empty() {
         fail(
@@ -564,7 +567,7 @@ mod tests {
         let (unit, diags) = crate::unit::test_text::service("s.service", text);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(
-            unit.expect("loads").unit.failure_action,
+            unit.expect("loads").unit.options.failure_action,
             crate::unit::EmergencyAction::Exit
         );
     }
@@ -589,41 +592,41 @@ mod tests {
             "StandardInputText=first\nStandardInputData=c2Vjb25k\nStandardInputText=\\tthird %N",
         );
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(s.standard_input, StandardInput::Data);
-        assert_eq!(s.standard_input_data, b"first\nsecond\tthird s\n");
+        assert_eq!(s.process.standard_input, StandardInput::Data);
+        assert_eq!(s.process.standard_input_data, b"first\nsecond\tthird s\n");
         // Not inherit: data is not a stream to write to.
-        assert_eq!(s.standard_output, None);
+        assert_eq!(s.process.standard_output, None);
     }
 
     #[test]
     fn an_empty_assignment_resets_the_buffer() {
         let (s, _) = service("StandardInputText=gone\nStandardInputData=\nStandardInputText=kept");
-        assert_eq!(s.standard_input_data, b"kept\n");
+        assert_eq!(s.process.standard_input_data, b"kept\n");
         let (s, _) = service("StandardInputData=Z29uZQ==\nStandardInputText=");
-        assert!(s.standard_input_data.is_empty());
-        assert_eq!(s.standard_input, StandardInput::Null);
+        assert!(s.process.standard_input_data.is_empty());
+        assert_eq!(s.process.standard_input, StandardInput::Null);
     }
 
     #[test]
     fn explicit_input_wins_over_the_implied_data() {
         // systemd cannot tell an explicit null from the default: data wins.
         let (s, _) = service("StandardInput=null\nStandardInputText=x");
-        assert_eq!(s.standard_input, StandardInput::Data);
+        assert_eq!(s.process.standard_input, StandardInput::Data);
         let (s, _) = service("StandardInput=file:/etc/hostname\nStandardInputText=x");
         assert_eq!(
-            s.standard_input,
+            s.process.standard_input,
             StandardInput::File("/etc/hostname".into())
         );
         let (s, _) = service("StandardInput=data");
-        assert_eq!(s.standard_input, StandardInput::Data);
-        assert!(s.standard_input_data.is_empty());
+        assert_eq!(s.process.standard_input, StandardInput::Data);
+        assert!(s.process.standard_input_data.is_empty());
     }
 
     #[test]
     fn bad_input_lines_are_reported_and_ignored() {
         let (s, diags) = service("StandardInputText=a\\q\nStandardInputData=QUJ\nTTYPath=tty1");
-        assert!(s.standard_input_data.is_empty());
-        assert_eq!(s.tty_path, None);
+        assert!(s.process.standard_input_data.is_empty());
+        assert_eq!(s.process.tty_path, None);
         assert_eq!(
             diags,
             vec![
@@ -638,8 +641,8 @@ mod tests {
     fn named_descriptor_inputs_are_refused_and_read_as_null() {
         for value in ["fd", "fd:web"] {
             let (s, diags) = service(&format!("StandardInput=tty\nStandardInput={value}"));
-            assert_eq!(s.standard_input, StandardInput::Null, "{value}");
-            assert_eq!(s.standard_output, None, "{value}");
+            assert_eq!(s.process.standard_input, StandardInput::Null, "{value}");
+            assert_eq!(s.process.standard_output, None, "{value}");
             assert_eq!(
                 diags,
                 vec![format!(
@@ -653,28 +656,28 @@ mod tests {
     fn socket_input_is_read_and_output_inherits_it() {
         let (s, diags) = service("StandardInput=socket");
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(s.standard_input, StandardInput::Socket);
-        assert_eq!(s.standard_output, Some(StandardOutput::Inherit));
+        assert_eq!(s.process.standard_input, StandardInput::Socket);
+        assert_eq!(s.process.standard_output, Some(StandardOutput::Inherit));
         let (s, _) = service("StandardInput=socket\nStandardOutput=journal");
-        assert_eq!(s.standard_output, Some(StandardOutput::Journal));
+        assert_eq!(s.process.standard_output, Some(StandardOutput::Journal));
     }
 
     #[test]
     fn output_inherits_from_a_terminal_only() {
         // As systemd 252's `systemd --test` dump shows them.
         let (s, _) = service("StandardInput=tty-force\nTTYPath=/dev/tty9");
-        assert_eq!(s.standard_input, StandardInput::TtyForce);
-        assert_eq!(s.standard_output, Some(StandardOutput::Inherit));
+        assert_eq!(s.process.standard_input, StandardInput::TtyForce);
+        assert_eq!(s.process.standard_output, Some(StandardOutput::Inherit));
         assert_eq!(s.tty_path(), Path::new("/dev/tty9"));
         let (s, _) = service("StandardInput=tty\nStandardOutput=journal");
-        assert_eq!(s.standard_output, Some(StandardOutput::Journal));
+        assert_eq!(s.process.standard_output, Some(StandardOutput::Journal));
         let (s, _) = service(
             "StandardInput=file:/etc/hostname\nStandardOutput=inherit\nStandardError=inherit",
         );
-        assert_eq!(s.standard_output, None);
-        assert_eq!(s.standard_error, Some(StandardOutput::Inherit));
+        assert_eq!(s.process.standard_output, None);
+        assert_eq!(s.process.standard_error, Some(StandardOutput::Inherit));
         let (s, _) = service("StandardOutput=inherit");
-        assert_eq!(s.standard_output, None);
+        assert_eq!(s.process.standard_output, None);
         assert_eq!(s.tty_path(), Path::new("/dev/console"));
     }
 
@@ -683,7 +686,7 @@ mod tests {
         let load = |line: &str| {
             let text = format!("[Unit]\n{line}\n[Service]\nExecStart=/bin/true\n");
             match crate::unit::test_text::service("c.service", &text) {
-                (Some(s), diags) => (s.unit.collect_mode, diags),
+                (Some(s), diags) => (s.unit.options.collect_mode, diags),
                 (None, diags) => panic!("did not load: {diags:?}"),
             }
         };

@@ -121,7 +121,7 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         }
         "Documentation" => {
             if value.is_empty() {
-                u.documentation.clear();
+                u.options.documentation.clear();
                 return true;
             }
             for word in value.split_whitespace() {
@@ -131,7 +131,7 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
                     .iter()
                     .any(|p| url.starts_with(p) && url.len() > p.len());
                 if ok {
-                    u.documentation.push(url);
+                    u.options.documentation.push(url);
                 } else {
                     cx.warn(ValueError::Invalid(format!("invalid URL, ignoring: {url}")));
                 }
@@ -139,30 +139,30 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         }
         "SourcePath" => {
             if value.is_empty() {
-                u.source_path = None;
+                u.options.source_path = None;
             } else if let Some(v) = cx.expand(value) {
                 // systemd: an absolute, normalized path, else ignored.
                 if v.starts_with('/') && !v.split('/').any(|c| c == "." || c == "..") {
-                    u.source_path = Some(v);
+                    u.options.source_path = Some(v);
                 } else {
                     cx.warn(ValueError::Path(v));
                 }
             }
         }
-        "Requires" => cx.unit_names(value, &mut u.requires),
-        "Wants" => cx.unit_names(value, &mut u.wants),
-        "Requisite" => cx.unit_names(value, &mut u.requisite),
-        "BindsTo" => cx.unit_names(value, &mut u.binds_to),
-        "PartOf" => cx.unit_names(value, &mut u.part_of),
-        "Upholds" => cx.unit_names(value, &mut u.upholds),
-        "After" => cx.unit_names(value, &mut u.after),
-        "Before" => cx.unit_names(value, &mut u.before),
-        "Conflicts" => cx.unit_names(value, &mut u.conflicts),
-        "OnFailure" => cx.unit_names(value, &mut u.on_failure),
-        "OnSuccess" => cx.unit_names(value, &mut u.on_success),
+        "Requires" => cx.unit_names(value, &mut u.dependencies.requires),
+        "Wants" => cx.unit_names(value, &mut u.dependencies.wants),
+        "Requisite" => cx.unit_names(value, &mut u.dependencies.requisite),
+        "BindsTo" => cx.unit_names(value, &mut u.dependencies.binds_to),
+        "PartOf" => cx.unit_names(value, &mut u.dependencies.part_of),
+        "Upholds" => cx.unit_names(value, &mut u.dependencies.upholds),
+        "After" => cx.unit_names(value, &mut u.dependencies.after),
+        "Before" => cx.unit_names(value, &mut u.dependencies.before),
+        "Conflicts" => cx.unit_names(value, &mut u.dependencies.conflicts),
+        "OnFailure" => cx.unit_names(value, &mut u.dependencies.on_failure),
+        "OnSuccess" => cx.unit_names(value, &mut u.dependencies.on_success),
         "StopWhenUnneeded" => {
             if let Some(b) = cx.bool(value) {
-                u.stop_when_unneeded = b;
+                u.options.stop_when_unneeded = b;
             }
         }
         "RequiresMountsFor" => requires_mounts_for(u, cx, value),
@@ -183,27 +183,27 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
         },
         "AllowIsolate" => {
             if let Some(b) = cx.bool(value) {
-                u.allow_isolate = b;
+                u.options.allow_isolate = b;
             }
         }
         "IgnoreOnIsolate" => {
             if let Some(b) = cx.bool(value) {
-                u.ignore_on_isolate = b;
+                u.options.ignore_on_isolate = b;
             }
         }
         "RefuseManualStart" => {
             if let Some(b) = cx.bool(value) {
-                u.refuse_manual_start = b;
+                u.options.refuse_manual_start = b;
             }
         }
         "RefuseManualStop" => {
             if let Some(b) = cx.bool(value) {
-                u.refuse_manual_stop = b;
+                u.options.refuse_manual_stop = b;
             }
         }
         "DefaultDependencies" => {
             if let Some(b) = cx.bool(value) {
-                u.default_dependencies = b;
+                u.options.default_dependencies = b;
             }
         }
         "StartLimitIntervalSec" | "StartLimitInterval" => match parse_timespan(value) {
@@ -211,19 +211,19 @@ pub fn apply_unit(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) ->
             Err(e) => cx.warn(e),
         },
         "CollectMode" => match CollectMode::parse(value) {
-            Some(mode) => u.collect_mode = mode,
+            Some(mode) => u.options.collect_mode = mode,
             None => cx.warn(ValueError::Enum {
                 value: value.to_owned(),
                 expected: "inactive, inactive-or-failed",
             }),
         },
-        "SuccessAction" => emergency_action(cx, &mut u.success_action, value),
-        "FailureAction" => emergency_action(cx, &mut u.failure_action, value),
+        "SuccessAction" => emergency_action(cx, &mut u.options.success_action, value),
+        "FailureAction" => emergency_action(cx, &mut u.options.failure_action, value),
         "SuccessActionExitStatus" => {
-            action_exit_status(cx, &mut u.success_action_exit_status, value)
+            action_exit_status(cx, &mut u.options.success_action_exit_status, value)
         }
         "FailureActionExitStatus" => {
-            action_exit_status(cx, &mut u.failure_action_exit_status, value)
+            action_exit_status(cx, &mut u.options.failure_action_exit_status, value)
         }
         // The second spellings are systemd's old names for the same.
         "PropagatesReloadTo" | "PropagateReloadTo" => {
@@ -273,8 +273,8 @@ fn requires_mounts_for(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &st
             let prefix = format!("/{}", parts[..depth].join("/"));
             let name = format!("{}.mount", super::name::escape_path(&prefix));
             if let Ok(n) = UnitName::parse(&name) {
-                if !u.after.contains(&n) {
-                    u.after.push(n);
+                if !u.dependencies.after.contains(&n) {
+                    u.dependencies.after.push(n);
                 }
             }
         }
@@ -344,9 +344,9 @@ fn apply_condition(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) -
     };
     let Some(kind) = kind else { return false };
     let list = if assert {
-        &mut u.asserts
+        &mut u.options.asserts
     } else {
-        &mut u.conditions
+        &mut u.options.conditions
     };
     // systemd: an empty assignment resets every condition (or assert) so far.
     if value.is_empty() {
@@ -380,9 +380,9 @@ fn apply_condition(u: &mut UnitSection, cx: &mut DirectiveCx<'_>, value: &str) -
         value: expanded,
     };
     if assert {
-        u.asserts.push(condition);
+        u.options.asserts.push(condition);
     } else {
-        u.conditions.push(condition);
+        u.options.conditions.push(condition);
     }
     true
 }
@@ -551,12 +551,12 @@ mod tests {
     fn requires_mounts_for_orders_after_every_parent_s_mount_unit() {
         let (u, diags) =
             unit_section("RequiresMountsFor=/var/lib/pg /var\nRequiresMountsFor=relative");
-        let after: Vec<&str> = u.after.iter().map(|n| n.as_str()).collect();
+        let after: Vec<&str> = u.dependencies.after.iter().map(|n| n.as_str()).collect();
         assert_eq!(
             after,
             ["-.mount", "var.mount", "var-lib.mount", "var-lib-pg.mount"]
         );
-        assert!(u.requires.is_empty());
+        assert!(u.dependencies.requires.is_empty());
         assert_eq!(diags.len(), 1, "{diags:?}");
     }
 
@@ -567,11 +567,11 @@ mod tests {
              FailureActionExitStatus=42\nSuccessActionExitStatus=300\nOnFailureJobMode=replace-irreversibly\n\
              OnFailureJobMode=isolate\nIgnoreOnIsolate=yes\nAllowIsolate=yes",
         );
-        assert!(u.refuse_manual_start && u.refuse_manual_stop);
-        assert!(u.allow_isolate && u.ignore_on_isolate);
-        assert_eq!(u.failure_action, EmergencyAction::Exit);
-        assert_eq!(u.failure_action_exit_status, Some(42));
-        assert_eq!(u.success_action_exit_status, None);
+        assert!(u.options.refuse_manual_start && u.options.refuse_manual_stop);
+        assert!(u.options.allow_isolate && u.options.ignore_on_isolate);
+        assert_eq!(u.options.failure_action, EmergencyAction::Exit);
+        assert_eq!(u.options.failure_action_exit_status, Some(42));
+        assert_eq!(u.options.success_action_exit_status, None);
         assert_eq!(diags.len(), 2, "300 and isolate: {diags:?}");
         assert!(diags[1].contains("'isolate' is not supported"), "{diags:?}");
     }

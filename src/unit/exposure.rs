@@ -55,7 +55,7 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
     let default_sandbox = Sandbox::default();
     let sb = s.rare().sandbox.as_deref().unwrap_or(&default_sandbox);
     let root = s.rare().root_directory.as_deref();
-    let user = s.user.as_deref().unwrap_or("");
+    let user = s.process.user.as_deref().unwrap_or("");
     let privileged = matches!(user, "" | "0" | "root");
     let mut rows = Vec::new();
     let mut row = |name: &str, weight: u64, range: u64, badness: Option<u64>, what: &str| {
@@ -82,7 +82,7 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
         "SupplementaryGroups=",
         200,
         1,
-        (!privileged).then_some(u64::from(!s.supplementary_groups.is_empty())),
+        (!privileged).then_some(u64::from(!s.process.supplementary_groups.is_empty())),
         "Service runs with supplementary groups",
     );
     row(
@@ -262,7 +262,7 @@ pub fn assess(unit: &ServiceUnit) -> Assessment {
             if keeps { kept } else { dropped },
         );
     }
-    let umask = s.umask;
+    let umask = s.process.umask;
     let (b, d) = if umask & 0o002 == 0 {
         (10, "Files created by service are world-writable by default")
     } else if umask & 0o004 == 0 {

@@ -213,15 +213,25 @@ mod tests {
         let sizes = [
             // 208 since the job settings (PropagatesReloadTo=,
             // JobTimeoutSec= ...) are one boxed pointer, None in most units.
-            ("UnitSection", size_of::<UnitSection>(), 208),
-            ("ServiceSection", size_of::<ServiceSection>(), 560),
+            // 128 since the eleven dependency lists are one sparse pointer,
+            // 72 with the less common options (conditions, actions ...) too.
+            ("UnitSection", size_of::<UnitSection>(), 72),
+            // 264 since the process options (User=, WorkingDirectory=, the
+            // limits, stdio ...) are one sparse pointer, 152 with the stop
+            // options (ExecStop=, KillMode=, the timeouts ...) too.
+            ("ServiceSection", size_of::<ServiceSection>(), 152),
             // 864 since the [Unit] section holds RefuseManualStart=,
             // RefuseManualStop=, FailureAction= and the two action exit
             // statuses (8 bytes); the execution context is in the rare box.
-            // 872 with the boxed job settings of the [Unit] section.
-            ("ServiceUnit", size_of::<ServiceUnit>(), 872),
-            // 424 with the boxed job settings of the [Unit] section.
-            ("TimerUnit", size_of::<TimerUnit>(), 424),
+            // 872 with the boxed job settings of the [Unit] section; 592
+            // with the sparse process options; 512 with the sparse
+            // dependency lists; 400 with the sparse stop options, 344 with
+            // the sparse [Unit] options.
+            ("ServiceUnit", size_of::<ServiceUnit>(), 344),
+            // 424 with the boxed job settings of the [Unit] section; 344
+            // with the sparse dependency lists, 288 with the sparse [Unit]
+            // options.
+            ("TimerUnit", size_of::<TimerUnit>(), 288),
         ];
         for (what, size, most) in sizes {
             eprintln!("{what}: {size} bytes");

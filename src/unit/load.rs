@@ -18,6 +18,7 @@ use super::read_ahead::{parse_files, ReadAhead};
 
 use super::loose::LooseCheck;
 use super::name::{UnitName, UnitType};
+use super::name_table::NameTable;
 use super::search_path::SearchPath;
 use super::service::ServiceUnit;
 use super::source::UnitSource;
@@ -113,8 +114,9 @@ pub struct UnitIndex {
     search: SearchPath,
     // Each name once, with the position at which it was first found (the
     // order of loading) and its entry: at 100,000 unit files a second copy
-    // of every name, in an order list, was about 5 MB.
-    entries: HashMap<Box<str>, (u32, Entry)>,
+    // of every name, in an order list, was about 5 MB. Keyed by the parsed
+    // name, whose text the loaded unit's name then shares.
+    entries: HashMap<UnitName, (u32, Entry)>,
     // Names that own a .wants/ or .requires/ directory.
     link_owners: Vec<String>,
     dirs: DirIndex,
@@ -243,7 +245,7 @@ impl UnitIndex {
                     index.dirs.insert(path);
                     continue;
                 }
-                let Some(unit_name) = is_unit_name else {
+                let Some(name) = is_unit_name else {
                     continue;
                 };
                 if index.entries.contains_key(file_name.as_str())
@@ -251,11 +253,9 @@ impl UnitIndex {
                 {
                     continue;
                 }
-                if deferred && file_type.is_file() && !unit_name.is_template() {
+                if deferred && file_type.is_file() && !name.is_template() {
                     let found = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
-                    index
-                        .entries
-                        .insert(file_name.into(), (found, Entry::File(position)));
+                    index.entries.insert(name, (found, Entry::File(position)));
                     continue;
                 }
                 // A plain file's metadata from its directory entry: a stat
@@ -270,7 +270,7 @@ impl UnitIndex {
                 ) {
                     Ok(Some(kind)) => {
                         let found = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
-                        index.entries.insert(file_name.into(), (found, kind));
+                        index.entries.insert(name, (found, kind));
                     }
                     Ok(None) => {}
                     Err(broken) => {
@@ -391,16 +391,19 @@ impl UnitIndex {
     /// Every name with an entry (file, mask or alias), in search order,
     /// then the owners of `.wants/` and `.requires/` directories.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        let mut found: Vec<(u32, &str)> = self
-            .entries
-            .iter()
-            .map(|(n, (at, _))| (*at, &**n))
-            .collect();
-        found.sort_unstable_by_key(|(at, _)| *at);
-        found
-            .into_iter()
-            .map(|(_, name)| name)
+        self.entry_names()
+            .map(UnitName::as_str)
             .chain(self.link_owners.iter().map(String::as_str))
+    }
+
+    /// The names with an entry, in search order (as [`UnitIndex::names`]
+    /// without the link owners), as the index holds them: a clone shares
+    /// the text.
+    pub fn entry_names(&self) -> impl Iterator<Item = &UnitName> {
+        let mut found: Vec<(u32, &UnitName)> =
+            self.entries.iter().map(|(n, (at, _))| (*at, n)).collect();
+        found.sort_unstable_by_key(|(at, _)| *at);
+        found.into_iter().map(|(_, name)| name)
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
@@ -443,7 +446,7 @@ impl UnitIndex {
             .entries
             .iter()
             .filter(|(_, (_, e))| matches!(e, Entry::Alias(_)))
-            .map(|(n, _)| &**n);
+            .map(|(n, _)| n.as_str());
         self.broken
             .keys()
             .map(String::as_str)
@@ -546,7 +549,7 @@ fn file_entry(meta: &fs::Metadata, position: usize) -> Option<Entry> {
 #[derive(Debug, Clone, Default)]
 pub struct LoadedUnits {
     /// Loaded units by canonical name.
-    pub units: BTreeMap<String, Unit>,
+    pub units: BTreeMap<UnitName, Unit>,
     /// Alias name -> canonical name.
     pub aliases: BTreeMap<String, String>,
     /// Masked units and the file that masks them.
@@ -654,8 +657,14 @@ pub fn load_all(cx: &LoadContext<'_>) -> LoadedUnits {
 /// `stat` each).
 pub fn load_all_indexed(cx: &LoadContext<'_>, index: &UnitIndex) -> LoadedUnits {
     let names: Vec<UnitName> = index
-        .names()
-        .filter_map(|n| UnitName::parse(n).ok())
+        .entry_names()
+        .cloned()
+        .chain(
+            index
+                .link_owners
+                .iter()
+                .filter_map(|n| UnitName::parse(n).ok()),
+        )
         .filter(|n| !n.is_template())
         .collect();
     let mut loader = Loader::new(cx, index);
@@ -711,6 +720,8 @@ struct Loader<'c, 'a> {
     loose: Option<LooseCheck>,
     /// Units read and parsed by other threads, ahead of the queue.
     ahead: ReadAhead,
+    /// The names of the units loaded so far, to share their texts.
+    names: NameTable,
 }
 
 impl<'c, 'a> Loader<'c, 'a> {
@@ -726,6 +737,7 @@ impl<'c, 'a> Loader<'c, 'a> {
                 let euid = nix::unistd::geteuid();
                 euid.is_root().then(|| LooseCheck::new(euid.as_raw()))
             },
+            names: NameTable::default(),
         }
     }
 
@@ -746,6 +758,10 @@ impl<'c, 'a> Loader<'c, 'a> {
         if let Some(loose) = self.loose {
             loose.refuse(&mut self.out);
         }
+        // Built again from its sorted entries, the map's nodes are full: the
+        // inserts in the order of loading left them about two-thirds full
+        // (about 20 bytes more per unit).
+        self.out.units = std::mem::take(&mut self.out.units).into_iter().collect();
         self.out
     }
 
@@ -894,11 +910,15 @@ impl<'c, 'a> Loader<'c, 'a> {
                     Problem::Unit("dependency link is not a valid unit name, ignoring".into()),
                 ));
             }
+            if names.is_empty() {
+                // Not even a mutable look: it would box the empty lists.
+                continue;
+            }
             let section = unit.unit_section_mut();
             let list = if is_wants {
-                &mut section.wants
+                &mut section.dependencies.wants
             } else {
-                &mut section.requires
+                &mut section.dependencies.requires
             };
             // A set, not `list.contains`: timers.target.wants/ can hold
             // 100,000 links, and a scan per link made start-up quadratic.
@@ -911,14 +931,16 @@ impl<'c, 'a> Loader<'c, 'a> {
         }
     }
 
-    fn finish(&mut self, unit: Unit) {
+    fn finish(&mut self, mut unit: Unit) {
+        self.names.share_unit(&mut unit);
         let section = unit.unit_section();
         let linked: Vec<UnitName> = section
+            .dependencies
             .wants
             .iter()
-            .chain(&section.requires)
-            .chain(&section.requisite)
-            .chain(&section.binds_to)
+            .chain(&section.dependencies.requires)
+            .chain(&section.dependencies.requisite)
+            .chain(&section.dependencies.binds_to)
             .cloned()
             .collect();
         for n in linked {
@@ -930,7 +952,7 @@ impl<'c, 'a> Loader<'c, 'a> {
             Unit::Socket(s) if !s.triggers.is_template() => self.enqueue(s.triggers.clone()),
             _ => {}
         }
-        self.out.units.insert(unit.name().as_str().to_owned(), unit);
+        self.out.units.insert(unit.name().clone(), unit);
     }
 }
 

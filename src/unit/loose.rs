@@ -58,7 +58,7 @@ impl LooseCheck {
     /// as failed to load, with an error naming the file.
     pub fn refuse(self, loaded: &mut LoadedUnits) {
         for (name, file, why) in self.refused {
-            if loaded.units.remove(&name).is_none() {
+            if loaded.units.remove(name.as_str()).is_none() {
                 continue;
             }
             loaded.failed.insert(name.clone());

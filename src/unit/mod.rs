@@ -5,6 +5,7 @@
 //! [`ServiceUnit`]s, with every value parsed and every default resolved.
 
 pub mod assemble;
+pub mod dependencies;
 pub mod device_access;
 pub mod diag;
 pub mod directives;
@@ -24,6 +25,7 @@ pub mod list;
 pub mod load;
 pub mod loose;
 pub mod name;
+pub mod name_table;
 pub mod path_unit;
 pub mod preset;
 mod read_ahead;
@@ -31,10 +33,13 @@ pub mod sandbox;
 pub mod search_path;
 pub mod service;
 pub mod service_directives;
+pub mod service_process;
+pub mod service_stop;
 pub mod signal;
 pub mod socket;
 pub mod socket_bind;
 pub mod source;
+pub mod sparse;
 pub mod specifiers;
 pub mod stdin_data;
 pub mod syscall_groups;
@@ -47,6 +52,7 @@ pub mod transient;
 #[allow(clippy::module_inception)]
 pub mod unit;
 pub mod unit_files;
+pub mod unit_options;
 pub mod values;
 pub mod verify;
 

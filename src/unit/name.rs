@@ -1,8 +1,11 @@
 //! Unit names: validation, types, templates and instances, and systemd's
 //! unit-name escaping (`systemd-escape`).
 
+use std::borrow::Borrow;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The kinds of unit sundial knows by suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,11 +64,14 @@ pub enum NameError {
 
 /// A validated unit name such as `foo.service`, `backup@home.timer` or the
 /// template `backup@.timer`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// A clone shares the text: the daemon's maps are keyed by clones of the
+/// loaded units' names (looked up by `&str` through `Borrow`), not by copies.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UnitName {
-    // A boxed str and byte offsets: a daemon keeps several names per loaded
+    // A shared str and byte offsets: a daemon keeps several names per loaded
     // unit, and a name is at most 255 bytes, so this is 24 bytes, not 48.
-    full: Box<str>,
+    full: Arc<str>,
     // Byte offsets into `full`: end of the prefix (`@` or the dot) and start of
     // the suffix (the dot).
     prefix_end: u8,
@@ -208,6 +214,28 @@ impl FromStr for UnitName {
     type Err = NameError;
     fn from_str(s: &str) -> Result<UnitName, NameError> {
         UnitName::parse(s)
+    }
+}
+
+impl UnitName {
+    /// Whether both are clones of one name (their text is one allocation);
+    /// for tests of [`super::name_table::NameTable`].
+    pub fn shares_text_with(&self, other: &UnitName) -> bool {
+        Arc::ptr_eq(&self.full, &other.full)
+    }
+}
+
+// Hashed as its text alone, as `str` is: `Borrow<str>` requires it. (The
+// offsets and the kind follow from the text, so `Eq` and `Ord` agree too.)
+impl Hash for UnitName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.full.hash(state);
+    }
+}
+
+impl Borrow<str> for UnitName {
+    fn borrow(&self) -> &str {
+        &self.full
     }
 }
 

@@ -10,9 +10,11 @@ use super::exit_status::ExitStatusSet;
 use super::install::InstallSection;
 use super::list::List;
 use super::name::UnitName;
+use super::service_process::ProcessOptions;
+use super::service_stop::StopOptions;
 use super::signal::Signal;
 use super::source::UnitSource;
-use super::syslog_level::SyslogLevel;
+use super::sparse::Sparse;
 use super::unit::UnitSection;
 
 /// `Type=`: when a started service counts as "started".
@@ -380,86 +382,25 @@ pub struct ServiceSection {
     pub exec_start_post: List<ExecCommand>,
     /// `ExecReload=`
     pub exec_reload: List<ExecCommand>,
-    /// `ExecStop=`
-    pub exec_stop: List<ExecCommand>,
-    /// `ExecStopPost=`
-    pub exec_stop_post: List<ExecCommand>,
     /// `Restart=` (default no).
     pub restart: RestartPolicy,
-    /// `RestartSec=` (default 100 ms).
-    pub restart_sec: Timespan,
-    /// `SuccessExitStatus=`
-    pub success_exit_status: ExitStatusSet,
     /// `TimeoutStartSec=` (or `TimeoutSec=`); `None` = the manager default,
     /// 90 s, or infinity for oneshot. `0` is stored as infinity.
     pub timeout_start: Option<Timespan>,
-    /// `TimeoutStopSec=` (or `TimeoutSec=`); `None` = the manager default.
-    pub timeout_stop: Option<Timespan>,
-    /// `RuntimeMaxSec=` (default infinity).
-    pub runtime_max: Timespan,
-    /// `WatchdogSec=` (default 0 = off).
-    pub watchdog: Timespan,
-    /// `KillMode=`
-    pub kill_mode: KillMode,
-    /// `KillSignal=` (default SIGTERM).
-    pub kill_signal: Signal,
-    /// `SendSIGKILL=` (default yes).
-    pub send_sigkill: bool,
-    /// `SendSIGHUP=` (default no): SIGHUP right after the KillSignal= round.
-    pub send_sighup: bool,
-    /// `FinalKillSignal=` (default SIGKILL).
-    pub final_kill_signal: Signal,
-    /// `User=`
-    pub user: Option<String>,
-    /// `Group=`
-    pub group: Option<String>,
-    /// `SupplementaryGroups=`
-    pub supplementary_groups: List<String>,
-    /// `WorkingDirectory=`
-    pub working_directory: Option<WorkingDirectory>,
+    /// How the service is stopped and when it counts as ended well
+    /// (`ExecStop=`, `KillMode=`, the signals and timeouts,
+    /// `SuccessExitStatus=`, `RestartSec=` ...): one pointer while all are
+    /// at their defaults.
+    pub stop: Sparse<StopOptions>,
     /// `Environment=`: assignments in order; a later one for the same name
     /// wins. `$` is not special here.
     pub environment: List<(String, String)>,
-    /// `EnvironmentFile=`, in order.
-    pub environment_files: List<EnvironmentFile>,
-    /// `UnsetEnvironment=`: names or exact `NAME=VALUE` pairs.
-    pub unset_environment: List<String>,
-    /// `PassEnvironment=`: names imported from the manager.
-    pub pass_environment: List<String>,
-    /// `UMask=` (default 0022).
-    pub umask: u32,
-    /// `Nice=` (-20..=19).
-    pub nice: Option<i32>,
-    /// `Limit*=`, one entry per resource set (last assignment wins).
-    pub limits: List<ResourceLimit>,
-    /// `StandardInput=`, `data` when StandardInputText=/StandardInputData=
-    /// are set and it is `null` (systemd's `service_fix_stdio`).
-    pub standard_input: StandardInput,
-    /// The bytes of StandardInputText=/StandardInputData=, in order.
-    pub standard_input_data: Vec<u8>,
-    /// `TTYPath=`; `None` = /dev/console.
-    pub tty_path: Option<PathBuf>,
-    /// `StandardOutput=`; `None` = the manager default (journal). `inherit`
-    /// only with terminal input: with any other input systemd replaces it
-    /// by the default, and so does the loader.
-    pub standard_output: Option<StandardOutput>,
-    /// `StandardError=`; `None` = inherit (same as stdout).
-    pub standard_error: Option<StandardOutput>,
-    /// `SyslogLevel=`: the priority of the lines the service prints
-    /// (info).
-    pub syslog_level: SyslogLevel,
-    /// `SyslogLevelPrefix=`: a line starting `<N>` has priority N, the
-    /// prefix removed (on by default).
-    pub syslog_level_prefix: bool,
-    /// `LogRateLimitIntervalSec=`; `None` or 0 = the manager's default.
-    pub log_rate_limit_interval: Option<Timespan>,
-    /// `LogRateLimitBurst=`; `None` or 0 = the manager's default.
-    pub log_rate_limit_burst: Option<u32>,
+    /// How the processes are started (`User=`, `WorkingDirectory=`, the
+    /// limits, standard input and output ...): one pointer while all are at
+    /// their defaults.
+    pub process: Sparse<ProcessOptions>,
     /// `NotifyAccess=`; `None` = `main` for notify services, `none` otherwise.
     pub notify_access: Option<NotifyAccess>,
-    /// `OOMPolicy=`: what the kernel's OOM killer ending one of the
-    /// service's processes does to the rest.
-    pub oom_policy: OomPolicy,
     /// `Slice=`: the slice whose cgroup the service's goes in (nested by
     /// the dashes of its name, `a-b.slice` in `a.slice`); `None`: directly
     /// in the daemon's subtree.
@@ -587,43 +528,12 @@ impl Default for ServiceSection {
             exec_start: List::new(),
             exec_start_post: List::new(),
             exec_reload: List::new(),
-            exec_stop: List::new(),
-            exec_stop_post: List::new(),
             restart: RestartPolicy::No,
-            // systemd: DEFAULT_RESTART_USEC = 100 ms
-            restart_sec: Timespan::from_usec(100_000),
-            success_exit_status: ExitStatusSet::default(),
             timeout_start: None,
-            timeout_stop: None,
-            runtime_max: Timespan::INFINITY,
-            watchdog: Timespan::ZERO,
-            kill_mode: KillMode::ControlGroup,
-            kill_signal: Signal::TERM,
-            send_sigkill: true,
-            send_sighup: false,
-            final_kill_signal: Signal::KILL,
-            user: None,
-            group: None,
-            supplementary_groups: List::new(),
-            working_directory: None,
+            stop: Sparse::new(),
             environment: List::new(),
-            environment_files: List::new(),
-            unset_environment: List::new(),
-            pass_environment: List::new(),
-            umask: 0o022,
-            nice: None,
-            limits: List::new(),
-            standard_input: StandardInput::Null,
-            standard_input_data: Vec::new(),
-            tty_path: None,
-            standard_output: None,
-            standard_error: None,
-            syslog_level: SyslogLevel::Info,
-            syslog_level_prefix: true,
-            log_rate_limit_interval: None,
-            log_rate_limit_burst: None,
+            process: Sparse::new(),
             notify_access: None,
-            oom_policy: OomPolicy::Stop,
             slice: None,
             delegate: false,
             delegate_controllers: List::new(),
@@ -641,25 +551,21 @@ impl ServiceSection {
             &mut self.exec_start,
             &mut self.exec_start_post,
             &mut self.exec_reload,
-            &mut self.exec_stop,
-            &mut self.exec_stop_post,
         ] {
             commands.shrink_to_fit();
             for command in commands {
                 command.argv.shrink_to_fit();
             }
         }
-        for strings in [
-            &mut self.supplementary_groups,
-            &mut self.unset_environment,
-            &mut self.pass_environment,
-        ] {
-            strings.shrink_to_fit();
-        }
         self.environment.shrink_to_fit();
-        self.environment_files.shrink_to_fit();
-        self.limits.shrink_to_fit();
-        self.standard_input_data.shrink_to_fit();
+        self.stop.compact();
+        if self.stop.is_boxed() {
+            self.stop.shrink_to_fit();
+        }
+        self.process.compact();
+        if self.process.is_boxed() {
+            self.process.shrink_to_fit();
+        }
         if self.rare.as_deref() == Some(&NO_RARE_OPTIONS) {
             self.rare = None;
         }
@@ -702,12 +608,13 @@ impl ServiceSection {
 
     /// The stop timeout with the manager's default applied.
     pub fn timeout_stop_or(&self, default: Timespan) -> Timespan {
-        self.timeout_stop.unwrap_or(default)
+        self.stop.timeout_stop.unwrap_or(default)
     }
 
     /// The terminal of StandardInput=tty and StandardOutput=tty.
     pub fn tty_path(&self) -> &std::path::Path {
-        self.tty_path
+        self.process
+            .tty_path
             .as_deref()
             .unwrap_or(std::path::Path::new(DEFAULT_TTY_PATH))
     }

@@ -43,8 +43,8 @@ pub fn apply_service(
     if let Some(resource) = Resource::from_key(key) {
         match parse_rlimit(resource, value) {
             Ok(limit) => {
-                s.limits.retain(|l| l.resource != resource);
-                s.limits.push(limit);
+                s.process.limits.retain(|l| l.resource != resource);
+                s.process.limits.push(limit);
             }
             Err(e) => cx.warn(e),
         }
@@ -101,9 +101,9 @@ pub fn apply_service(
         },
         "RestartSec" => {
             let v = parse_timespan(value);
-            cx.set(&mut s.restart_sec, v);
+            cx.set(&mut s.stop.restart_sec, v);
         }
-        "SuccessExitStatus" => exit_status(cx, &mut s.success_exit_status, value),
+        "SuccessExitStatus" => exit_status(cx, &mut s.stop.success_exit_status, value),
         "RestartPreventExitStatus" => {
             exit_status(cx, &mut s.rare_mut().restart_prevent_exit_status, value)
         }
@@ -116,34 +116,34 @@ pub fn apply_service(
         }
         "TimeoutStopSec" => {
             let v = parse_timeout(value).map(Some);
-            cx.set(&mut s.timeout_stop, v);
+            cx.set(&mut s.stop.timeout_stop, v);
         }
         "TimeoutSec" => match parse_timeout(value) {
             Ok(t) => {
                 s.timeout_start = Some(t);
-                s.timeout_stop = Some(t);
+                s.stop.timeout_stop = Some(t);
             }
             Err(e) => cx.warn(e),
         },
         "RuntimeMaxSec" => {
             let v = parse_timeout(value);
-            cx.set(&mut s.runtime_max, v);
+            cx.set(&mut s.stop.runtime_max, v);
         }
         "WatchdogSec" => {
             let v = parse_timespan(value);
-            cx.set(&mut s.watchdog, v);
+            cx.set(&mut s.stop.watchdog, v);
         }
         "KillMode" => match KillMode::parse(value) {
-            Some(k) => s.kill_mode = k,
+            Some(k) => s.stop.kill_mode = k,
             None => cx.warn(enum_error(value, KillMode::EXPECTED)),
         },
         "KillSignal" => {
             let v = parse_signal(value);
-            cx.set(&mut s.kill_signal, v);
+            cx.set(&mut s.stop.kill_signal, v);
         }
         "FinalKillSignal" => {
             let v = parse_signal(value);
-            cx.set(&mut s.final_kill_signal, v);
+            cx.set(&mut s.stop.final_kill_signal, v);
         }
         "Sockets" => {
             let mut names = List::default();
@@ -167,17 +167,17 @@ pub fn apply_service(
             Ok(sig) => s.rare_mut().restart_kill_signal = Some(sig),
             Err(e) => cx.warn(e),
         },
-        "SendSIGKILL" => set_bool(cx, &mut s.send_sigkill, value),
-        "SendSIGHUP" => set_bool(cx, &mut s.send_sighup, value),
-        "User" => optional_user(cx, &mut s.user, value),
-        "Group" => optional_user(cx, &mut s.group, value),
+        "SendSIGKILL" => set_bool(cx, &mut s.stop.send_sigkill, value),
+        "SendSIGHUP" => set_bool(cx, &mut s.stop.send_sighup, value),
+        "User" => optional_user(cx, &mut s.process.user, value),
+        "Group" => optional_user(cx, &mut s.process.group, value),
         "SupplementaryGroups" => {
             if value.is_empty() {
-                s.supplementary_groups.clear();
+                s.process.supplementary_groups.clear();
             } else {
                 for word in words(cx, value) {
                     if valid_user_or_group(&word) {
-                        s.supplementary_groups.push(word);
+                        s.process.supplementary_groups.push(word);
                     } else {
                         cx.fatal(ValueError::UserName(word));
                     }
@@ -212,12 +212,12 @@ pub fn apply_service(
         "EnvironmentFile" => environment_file(s, cx, value),
         "UnsetEnvironment" => {
             if value.is_empty() {
-                s.unset_environment.clear();
+                s.process.unset_environment.clear();
             } else {
                 for word in words(cx, value) {
                     let name = word.split_once('=').map_or(word.as_str(), |(n, _)| n);
                     if valid_env_name(name) {
-                        s.unset_environment.push(word);
+                        s.process.unset_environment.push(word);
                     } else {
                         cx.warn(ValueError::Environment(word));
                     }
@@ -226,11 +226,11 @@ pub fn apply_service(
         }
         "PassEnvironment" => {
             if value.is_empty() {
-                s.pass_environment.clear();
+                s.process.pass_environment.clear();
             } else {
                 for word in words(cx, value) {
                     if valid_env_name(&word) {
-                        s.pass_environment.push(word);
+                        s.process.pass_environment.push(word);
                     } else {
                         cx.warn(ValueError::Environment(word));
                     }
@@ -238,22 +238,22 @@ pub fn apply_service(
             }
         }
         "UMask" => match u32::from_str_radix(value, 8) {
-            Ok(m) if m <= 0o7777 => s.umask = m,
+            Ok(m) if m <= 0o7777 => s.process.umask = m,
             _ => cx.warn(ValueError::Invalid(format!("invalid umask '{value}'"))),
         },
         "Nice" => match value.parse::<i32>() {
-            Ok(n) if (-20..=19).contains(&n) => s.nice = Some(n),
+            Ok(n) if (-20..=19).contains(&n) => s.process.nice = Some(n),
             _ => cx.warn(ValueError::Invalid(format!(
                 "invalid nice priority '{value}', expected -20..19"
             ))),
         },
         "StandardInput" => match parse_standard_input(value, cx) {
-            Ok(Some(v)) => s.standard_input = v,
+            Ok(Some(v)) => s.process.standard_input = v,
             Ok(None) => {
                 // Reported, and read as null rather than kept from an
                 // earlier line: the service must not get a stdin it did not
                 // ask for.
-                s.standard_input = StandardInput::Null;
+                s.process.standard_input = StandardInput::Null;
                 cx.warn(ValueError::Invalid(format!(
                     "'{value}' (a named socket descriptor) is not supported by sundial; using null"
                 )));
@@ -262,34 +262,36 @@ pub fn apply_service(
         },
         "StandardInputText" => {
             if value.is_empty() {
-                s.standard_input_data.clear();
+                s.process.standard_input_data.clear();
             } else if let Err(e) =
-                stdin_data::append_text(&mut s.standard_input_data, value, &cx.specifiers)
+                stdin_data::append_text(&mut s.process.standard_input_data, value, &cx.specifiers)
             {
                 cx.warn(e);
             }
         }
         "StandardInputData" => {
             if value.is_empty() {
-                s.standard_input_data.clear();
-            } else if let Err(e) = stdin_data::append_base64(&mut s.standard_input_data, value) {
+                s.process.standard_input_data.clear();
+            } else if let Err(e) =
+                stdin_data::append_base64(&mut s.process.standard_input_data, value)
+            {
                 cx.warn(e);
             }
         }
         "TTYPath" => {
             if value.is_empty() {
-                s.tty_path = None;
+                s.process.tty_path = None;
             } else {
                 let v = parse_abs_path(value, &cx.specifiers).map(Some);
-                cx.set(&mut s.tty_path, v);
+                cx.set(&mut s.process.tty_path, v);
             }
         }
         "StandardOutput" => match parse_standard_output(value, cx) {
-            Ok(v) => s.standard_output = Some(v),
+            Ok(v) => s.process.standard_output = Some(v),
             Err(e) => cx.warn(e),
         },
         "StandardError" => match parse_standard_output(value, cx) {
-            Ok(v) => s.standard_error = Some(v),
+            Ok(v) => s.process.standard_error = Some(v),
             Err(e) => cx.warn(e),
         },
         "SyslogIdentifier" => {
@@ -300,21 +302,21 @@ pub fn apply_service(
             }
         }
         "SyslogLevel" => match SyslogLevel::parse(value) {
-            Some(level) => s.syslog_level = level,
+            Some(level) => s.process.syslog_level = level,
             None => cx.warn(enum_error(
                 value,
                 "emerg, alert, crit, err, warning, notice, info, debug",
             )),
         },
-        "SyslogLevelPrefix" => set_bool(cx, &mut s.syslog_level_prefix, value),
+        "SyslogLevelPrefix" => set_bool(cx, &mut s.process.syslog_level_prefix, value),
         // systemd: config_parse_sec and config_parse_unsigned; 0 leaves
         // journald's default in place (the unit exports no value).
         "LogRateLimitIntervalSec" => {
             let v = parse_timespan(value).map(Some);
-            cx.set(&mut s.log_rate_limit_interval, v);
+            cx.set(&mut s.process.log_rate_limit_interval, v);
         }
         "LogRateLimitBurst" => match value.parse::<u32>() {
-            Ok(n) => s.log_rate_limit_burst = Some(n),
+            Ok(n) => s.process.log_rate_limit_burst = Some(n),
             Err(_) => cx.warn(ValueError::Number(value.to_owned())),
         },
         "NotifyAccess" => match NotifyAccess::parse(value) {
@@ -340,7 +342,7 @@ pub fn apply_service(
         "CPUShares" => weight(cx, &mut s.rare_mut().cpu_shares, value, 2..=262_144),
         "IOWeight" => weight(cx, &mut s.rare_mut().io_weight, value, 1..=10_000),
         "OOMPolicy" => match OomPolicy::parse(value) {
-            Some(p) => s.oom_policy = p,
+            Some(p) => s.stop.oom_policy = p,
             None => cx.warn(enum_error(value, OomPolicy::EXPECTED)),
         },
         "TasksMax" => {
@@ -391,8 +393,8 @@ fn exec_list<'s>(s: &'s mut ServiceSection, key: &str) -> Option<&'s mut List<Ex
         "ExecStart" => &mut s.exec_start,
         "ExecStartPost" => &mut s.exec_start_post,
         "ExecReload" => &mut s.exec_reload,
-        "ExecStop" => &mut s.exec_stop,
-        "ExecStopPost" => &mut s.exec_stop_post,
+        "ExecStop" => &mut s.stop.exec_stop,
+        "ExecStopPost" => &mut s.stop.exec_stop_post,
         _ => return None,
     })
 }
@@ -533,7 +535,7 @@ fn exit_status(cx: &mut DirectiveCx<'_>, set: &mut super::exit_status::ExitStatu
 
 fn working_directory(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
     if value.is_empty() {
-        s.working_directory = None;
+        s.process.working_directory = None;
         return;
     }
     let (missing_ok, rest) = match value.strip_prefix('-') {
@@ -541,7 +543,7 @@ fn working_directory(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &s
         None => (false, value),
     };
     if rest == "~" {
-        s.working_directory = Some(WorkingDirectory {
+        s.process.working_directory = Some(WorkingDirectory {
             path: None,
             missing_ok,
         });
@@ -550,7 +552,7 @@ fn working_directory(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &s
     // systemd: a bad WorkingDirectory= is fatal.
     match parse_abs_path(rest, &cx.specifiers) {
         Ok(p) => {
-            s.working_directory = Some(WorkingDirectory {
+            s.process.working_directory = Some(WorkingDirectory {
                 path: Some(p),
                 missing_ok,
             })
@@ -561,7 +563,7 @@ fn working_directory(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &s
 
 fn environment_file(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &str) {
     if value.is_empty() {
-        s.environment_files.clear();
+        s.process.environment_files.clear();
         return;
     }
     let (optional, rest) = match value.strip_prefix('-') {
@@ -569,7 +571,10 @@ fn environment_file(s: &mut ServiceSection, cx: &mut DirectiveCx<'_>, value: &st
         None => (false, value),
     };
     match parse_abs_path(rest, &cx.specifiers) {
-        Ok(path) => s.environment_files.push(EnvironmentFile { path, optional }),
+        Ok(path) => s
+            .process
+            .environment_files
+            .push(EnvironmentFile { path, optional }),
         Err(e) => cx.warn(e),
     }
 }

@@ -2,8 +2,11 @@
 
 use sundial_calendar::Timespan;
 
+use super::dependencies::Dependencies;
 use super::list::List;
 use super::name::UnitName;
+use super::sparse::Sparse;
+use super::unit_options::UnitOptions;
 
 /// What a `Condition*=`/`Assert*=` directive checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -228,8 +231,8 @@ impl EmergencyAction {
             return None;
         }
         [
-            ("SuccessAction", section.success_action),
-            ("FailureAction", section.failure_action),
+            ("SuccessAction", section.options.success_action),
+            ("FailureAction", section.options.failure_action),
         ]
         .into_iter()
         .find(|(_, a)| a.is_machine())
@@ -273,65 +276,17 @@ impl EmergencyAction {
 pub struct UnitSection {
     /// `Description=`
     pub description: Option<String>,
-    /// `Documentation=`: URIs.
-    pub documentation: List<String>,
-    /// `SourcePath=`: the file this unit was generated from (a crontab).
-    pub source_path: Option<String>,
-    /// `Requires=`
-    pub requires: List<UnitName>,
-    /// `Wants=`
-    pub wants: List<UnitName>,
-    /// `Requisite=`
-    pub requisite: List<UnitName>,
-    /// `BindsTo=`
-    pub binds_to: List<UnitName>,
-    /// `PartOf=`
-    pub part_of: List<UnitName>,
-    /// `Upholds=`
-    pub upholds: List<UnitName>,
-    /// `After=`
-    pub after: List<UnitName>,
-    /// `Before=`
-    pub before: List<UnitName>,
-    /// `Conflicts=`
-    pub conflicts: List<UnitName>,
-    /// `OnFailure=`
-    pub on_failure: List<UnitName>,
-    /// `OnSuccess=`
-    pub on_success: List<UnitName>,
-    /// `StopWhenUnneeded=` (default no).
-    pub stop_when_unneeded: bool,
-    /// `RefuseManualStart=`: only a dependency or a timer may start it.
-    pub refuse_manual_start: bool,
-    /// `RefuseManualStop=`: only a dependency may stop it.
-    pub refuse_manual_stop: bool,
-    /// `AllowIsolate=`: `sundial isolate` may take this unit (default no).
-    pub allow_isolate: bool,
-    /// `IgnoreOnIsolate=`: an isolate leaves this unit running (default no).
-    pub ignore_on_isolate: bool,
-    /// `DefaultDependencies=` (default yes).
-    pub default_dependencies: bool,
+    /// `Requires=` ... `OnSuccess=`: one pointer while all are empty.
+    pub dependencies: Sparse<Dependencies>,
+    /// The other options (`Documentation=`, the conditions and asserts,
+    /// `DefaultDependencies=`, `RefuseManualStart=`, the actions ...): one
+    /// pointer while all are at their defaults.
+    pub options: Sparse<UnitOptions>,
     /// `StartLimitIntervalSec=` (also the legacy `StartLimitInterval=`);
     /// `None` = the manager's default (10 s). Zero disables the limit.
     pub start_limit_interval: Option<Timespan>,
     /// `StartLimitBurst=`; `None` = the manager's default (5).
     pub start_limit_burst: Option<u32>,
-    /// `Condition*=`: all non-trigger ones must hold, and one trigger one if
-    /// any; a failed condition skips the start without failing.
-    pub conditions: List<Condition>,
-    /// `Assert*=`: like conditions, but a failed one fails the start.
-    pub asserts: List<Condition>,
-    /// `CollectMode=`.
-    pub collect_mode: CollectMode,
-    /// `SuccessAction=`: `exit` and `exit-force` are carried out.
-    pub success_action: EmergencyAction,
-    /// `FailureAction=`: `exit` and `exit-force` are carried out.
-    pub failure_action: EmergencyAction,
-    /// `SuccessActionExitStatus=`: the daemon's exit status on
-    /// `SuccessAction=exit`; `None`: the unit's main process's.
-    pub success_action_exit_status: Option<u8>,
-    /// `FailureActionExitStatus=`.
-    pub failure_action_exit_status: Option<u8>,
     /// The job settings (`PropagatesReloadTo=`, `JobTimeoutSec=` ...),
     /// boxed: most units set none of them.
     pub jobs: Option<Box<JobSettings>>,
@@ -389,24 +344,14 @@ impl UnitSection {
     /// Cuts every list to its length: a loaded unit is kept for the
     /// daemon's life, and a list grown by one push holds room for four.
     pub fn shrink_to_fit(&mut self) {
-        for names in [
-            &mut self.requires,
-            &mut self.wants,
-            &mut self.requisite,
-            &mut self.binds_to,
-            &mut self.part_of,
-            &mut self.upholds,
-            &mut self.after,
-            &mut self.before,
-            &mut self.conflicts,
-            &mut self.on_failure,
-            &mut self.on_success,
-        ] {
-            names.shrink_to_fit();
+        self.dependencies.compact();
+        if self.dependencies.is_boxed() {
+            self.dependencies.shrink_to_fit();
         }
-        self.documentation.shrink_to_fit();
-        self.conditions.shrink_to_fit();
-        self.asserts.shrink_to_fit();
+        self.options.compact();
+        if self.options.is_boxed() {
+            self.options.shrink_to_fit();
+        }
     }
 }
 
@@ -414,34 +359,10 @@ impl Default for UnitSection {
     fn default() -> UnitSection {
         UnitSection {
             description: None,
-            documentation: List::new(),
-            source_path: None,
-            requires: List::new(),
-            wants: List::new(),
-            requisite: List::new(),
-            binds_to: List::new(),
-            part_of: List::new(),
-            upholds: List::new(),
-            after: List::new(),
-            before: List::new(),
-            conflicts: List::new(),
-            on_failure: List::new(),
-            on_success: List::new(),
-            stop_when_unneeded: false,
-            refuse_manual_start: false,
-            refuse_manual_stop: false,
-            allow_isolate: false,
-            ignore_on_isolate: false,
-            default_dependencies: true,
+            dependencies: Sparse::new(),
+            options: Sparse::new(),
             start_limit_interval: None,
             start_limit_burst: None,
-            conditions: List::new(),
-            asserts: List::new(),
-            collect_mode: CollectMode::Inactive,
-            success_action: EmergencyAction::None,
-            failure_action: EmergencyAction::None,
-            success_action_exit_status: None,
-            failure_action_exit_status: None,
             jobs: None,
         }
     }

@@ -150,8 +150,8 @@ fn check_unit(
         &s.exec_start,
         &s.exec_start_post,
         &s.exec_reload,
-        &s.exec_stop,
-        &s.exec_stop_post,
+        &s.stop.exec_stop,
+        &s.stop.exec_stop_post,
     ];
     for command in lists.into_iter().flatten() {
         if command.ignore_failure {
@@ -216,10 +216,11 @@ fn start_job_error(
     };
     let section = unit.unit_section();
     section
+        .dependencies
         .requires
         .iter()
-        .chain(&section.requisite)
-        .chain(&section.binds_to)
+        .chain(&section.dependencies.requisite)
+        .chain(&section.dependencies.binds_to)
         .find_map(|dep| start_job_error(loaded, index, dep, visiting))
 }
 

@@ -94,26 +94,36 @@ pub fn graph<'a>(
         edges.insert((from.to_owned(), to.as_str().to_owned(), edge));
     };
     for (name, s) in units {
-        for to in s.after.iter() {
+        for to in s.dependencies.after.iter() {
             add(name, to, Edge::After);
         }
-        for to in s.requires.iter().chain(s.binds_to.iter()) {
+        for to in s
+            .dependencies
+            .requires
+            .iter()
+            .chain(s.dependencies.binds_to.iter())
+        {
             add(name, to, Edge::Requires);
         }
-        for to in s.requisite.iter() {
+        for to in s.dependencies.requisite.iter() {
             add(name, to, Edge::Requisite);
         }
-        for to in s.wants.iter() {
+        for to in s.dependencies.wants.iter() {
             add(name, to, Edge::Wants);
         }
-        for to in s.conflicts.iter() {
+        for to in s.dependencies.conflicts.iter() {
             add(name, to, Edge::Conflicts);
         }
-        for to in s.on_failure.iter().chain(s.on_success.iter()) {
+        for to in s
+            .dependencies
+            .on_failure
+            .iter()
+            .chain(s.dependencies.on_success.iter())
+        {
             add(name, to, Edge::Hook);
         }
         // Before= is the other unit's After=, as the manager shows it.
-        for before in s.before.iter() {
+        for before in s.dependencies.before.iter() {
             let name = UnitName::parse(name).ok();
             if let Some(name) = &name {
                 add(before.as_str(), name, Edge::After);

@@ -255,15 +255,15 @@ fn chain_command(args: ChainArgs, outer: &Connection) -> anyhow::Result<ExitCode
         let s = unit.unit_section();
         graph
             .after
-            .entry(name.clone())
+            .entry(name.to_string())
             .or_default()
-            .extend(s.after.iter().map(|n| n.as_str().to_owned()));
-        for before in s.before.iter() {
+            .extend(s.dependencies.after.iter().map(|n| n.as_str().to_owned()));
+        for before in s.dependencies.before.iter() {
             graph
                 .after
                 .entry(before.as_str().to_owned())
                 .or_default()
-                .push(name.clone());
+                .push(name.to_string());
         }
     }
     // Each service's last finished run that ran.

@@ -61,7 +61,7 @@ impl LogAccess {
             },
             _ => None,
         };
-        service.is_some_and(|s| runs_as(s.service.user.as_deref()) == Some(uid))
+        service.is_some_and(|s| runs_as(s.service.process.user.as_deref()) == Some(uid))
     }
 }
 

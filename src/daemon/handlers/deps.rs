@@ -13,11 +13,12 @@ use crate::unit::UnitSection;
 
 fn forward(section: &UnitSection) -> Vec<String> {
     let mut out: Vec<String> = section
+        .dependencies
         .requires
         .iter()
-        .chain(&section.requisite)
-        .chain(&section.wants)
-        .chain(&section.binds_to)
+        .chain(&section.dependencies.requisite)
+        .chain(&section.dependencies.wants)
+        .chain(&section.dependencies.binds_to)
         .map(|n| n.as_str().to_owned())
         .collect();
     out.sort();

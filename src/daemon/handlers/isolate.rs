@@ -44,11 +44,12 @@ pub fn plan<'a>(
         }
         if let Some(s) = section(&name) {
             todo.extend(
-                s.requires
+                s.dependencies
+                    .requires
                     .iter()
-                    .chain(&s.binds_to)
-                    .chain(&s.requisite)
-                    .chain(&s.wants)
+                    .chain(&s.dependencies.binds_to)
+                    .chain(&s.dependencies.requisite)
+                    .chain(&s.dependencies.wants)
                     .map(|n| n.as_str().to_owned())
                     .filter(|n| !keep.contains(n)),
             );
@@ -95,7 +96,7 @@ pub fn handle(state: &mut State, unit: &str, peer: &Peer, reply: oneshot::Sender
     if !state
         .units
         .get(&name)
-        .is_some_and(|u| u.unit_section().allow_isolate)
+        .is_some_and(|u| u.unit_section().options.allow_isolate)
     {
         return answer(
             reply,
@@ -117,8 +118,13 @@ pub fn handle(state: &mut State, unit: &str, peer: &Peer, reply: oneshot::Sender
             let ignores = state
                 .units
                 .get(&n)
-                .map(|u| u.unit_section().ignore_on_isolate)
-                .or_else(|| state.supervisor.unit(&n).map(|u| u.unit.ignore_on_isolate))
+                .map(|u| u.unit_section().options.ignore_on_isolate)
+                .or_else(|| {
+                    state
+                        .supervisor
+                        .unit(&n)
+                        .map(|u| u.unit.options.ignore_on_isolate)
+                })
                 .unwrap_or(false);
             active.push((n, ignores));
         }
@@ -164,11 +170,11 @@ mod tests {
         for (kind, name) in deps {
             let n = UnitName::parse(name).expect("a name");
             match *kind {
-                "requires" => s.requires.push(n),
-                "wants" => s.wants.push(n),
-                "binds_to" => s.binds_to.push(n),
-                "requisite" => s.requisite.push(n),
-                "after" => s.after.push(n),
+                "requires" => s.dependencies.requires.push(n),
+                "wants" => s.dependencies.wants.push(n),
+                "binds_to" => s.dependencies.binds_to.push(n),
+                "requisite" => s.dependencies.requisite.push(n),
+                "after" => s.dependencies.after.push(n),
                 _ => unreachable!("{kind}"),
             }
         }

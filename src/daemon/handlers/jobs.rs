@@ -198,11 +198,11 @@ pub(super) fn checked_name(state: &mut State, verb: Verb, raw: &str) -> Result<S
     // transaction): a dependency or a timer may still start it.
     let refuses = state.units.get(&name).is_some_and(|u| {
         let u = u.unit_section();
-        (verb != Verb::Stop && u.refuse_manual_start)
+        (verb != Verb::Stop && u.options.refuse_manual_start)
             || (matches!(
                 verb,
                 Verb::Stop | Verb::Restart | Verb::TryRestart | Verb::ReloadOrRestart
-            ) && u.refuse_manual_stop)
+            ) && u.options.refuse_manual_stop)
     }) && verb != Verb::Reload;
     let refusal = refusal.or_else(|| {
         let u = state.units.get(&name)?;
@@ -395,9 +395,10 @@ fn start_target(state: &mut State, name: &str) {
     };
     let section = unit.unit_section();
     let wanted: Vec<String> = section
+        .dependencies
         .wants
         .iter()
-        .chain(&section.requires)
+        .chain(&section.dependencies.requires)
         .map(|n| n.as_str().to_owned())
         .collect();
     for w in wanted {

@@ -187,23 +187,23 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
                 .join(" "),
         );
         let s = unit.unit_section();
-        p.add("SourcePath", s.source_path.as_deref().unwrap_or(""));
+        p.add("SourcePath", s.options.source_path.as_deref().unwrap_or(""));
         p.add("Transient", yes_no(state.transient.contains(name)));
         p.add(
             "CollectMode",
-            match s.collect_mode {
+            match s.options.collect_mode {
                 CollectMode::Inactive => "inactive",
                 CollectMode::InactiveOrFailed => "inactive-or-failed",
             },
         );
-        p.add("Requires", names(&s.requires));
-        p.add("Wants", names(&s.wants));
-        p.add("BindsTo", names(&s.binds_to));
-        p.add("Conflicts", names(&s.conflicts));
-        p.add("After", names(&s.after));
-        p.add("Before", names(&s.before));
-        p.add("OnFailure", names(&s.on_failure));
-        p.add("OnSuccess", names(&s.on_success));
+        p.add("Requires", names(&s.dependencies.requires));
+        p.add("Wants", names(&s.dependencies.wants));
+        p.add("BindsTo", names(&s.dependencies.binds_to));
+        p.add("Conflicts", names(&s.dependencies.conflicts));
+        p.add("After", names(&s.dependencies.after));
+        p.add("Before", names(&s.dependencies.before));
+        p.add("OnFailure", names(&s.dependencies.on_failure));
+        p.add("OnSuccess", names(&s.dependencies.on_success));
     }
     match &unit {
         Some(Unit::Timer(t)) => {
@@ -243,8 +243,8 @@ fn unit_properties(state: &mut State, name: &str) -> Vec<Property> {
             p.add("Restart", format!("{:?}", s.restart).to_lowercase());
             p.add("RemainAfterExit", yes_no(s.remain_after_exit));
             p.add("Environment", environment_words(&s.environment));
-            p.add("User", s.user.as_deref().unwrap_or(""));
-            p.add("OOMPolicy", s.oom_policy.as_str());
+            p.add("User", s.process.user.as_deref().unwrap_or(""));
+            p.add("OOMPolicy", s.stop.oom_policy.as_str());
             p.add("Delegate", yes_no(s.delegate));
             // Without Slice= the cgroup is at the top of the daemon's
             // subtree: its root slice.

@@ -12,10 +12,9 @@ use crate::supervisor::ActiveState;
 use crate::unit::{CollectMode, UnitName, UnitType};
 
 fn collect_mode(state: &State, name: &str) -> CollectMode {
-    state
-        .units
-        .get(name)
-        .map_or(CollectMode::Inactive, |u| u.unit_section().collect_mode)
+    state.units.get(name).map_or(CollectMode::Inactive, |u| {
+        u.unit_section().options.collect_mode
+    })
 }
 
 /// Removes the transient units that are done (see the parent module).

@@ -267,8 +267,7 @@ pub fn create(state: &mut State, new: &[NewUnit]) -> Result<Vec<String>, Transie
     }
     edit_loaded(state, |set| {
         for unit in &loaded {
-            set.units
-                .insert(unit.name().as_str().to_owned(), unit.clone());
+            set.units.insert(unit.name().clone(), unit.clone());
         }
     });
     for unit in loaded {

@@ -56,7 +56,7 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
             s.service_type,
             ServiceType::Notify | ServiceType::NotifyReload
         )
-        || s.watchdog != sundial_calendar::Timespan::ZERO
+        || s.stop.watchdog != sundial_calendar::Timespan::ZERO
     {
         generated.push((
             "NOTIFY_SOCKET".into(),
@@ -69,10 +69,13 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
         generated.push(("HOME".into(), u.home.to_string_lossy().into_owned()));
         generated.push(("SHELL".into(), u.shell.to_string_lossy().into_owned()));
     }
-    if s.watchdog != sundial_calendar::Timespan::ZERO
-        && s.watchdog != sundial_calendar::Timespan::INFINITY
+    if s.stop.watchdog != sundial_calendar::Timespan::ZERO
+        && s.stop.watchdog != sundial_calendar::Timespan::INFINITY
     {
-        generated.push(("WATCHDOG_USEC".into(), s.watchdog.as_usec().to_string()));
+        generated.push((
+            "WATCHDOG_USEC".into(),
+            s.stop.watchdog.as_usec().to_string(),
+        ));
     }
     if let Some(a) = settings.activation {
         generated.extend(a.environment());
@@ -83,11 +86,11 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
     let env = EnvLayers {
         defaults: &config.default_environment,
         generated,
-        pass: &s.pass_environment,
+        pass: &s.process.pass_environment,
         manager_env: &config.manager_environment,
         unit: &s.environment,
         files: facts.environment_files,
-        unset: &s.unset_environment,
+        unset: &s.process.unset_environment,
     }
     .merge();
     let argv = if cmd.no_env_expand {
@@ -113,7 +116,7 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
             .map(|u| u.home.clone())
             .or(facts.home)
     };
-    match &s.working_directory {
+    match &s.process.working_directory {
         Some(wd) => {
             req.working_directory = wd.path.clone().or_else(home);
             req.working_directory_missing_ok = wd.missing_ok;
@@ -123,9 +126,10 @@ pub(super) fn build(spec: CommandSpec<'_>, settings: Settings<'_>, facts: Facts)
             req.working_directory_missing_ok = config.default_working_directory_missing_ok;
         }
     }
-    req.umask = Some(s.umask);
-    req.nice = s.nice;
+    req.umask = Some(s.process.umask);
+    req.nice = s.process.nice;
     req.limits = s
+        .process
         .limits
         .iter()
         .map(|l| ResourceLimit {

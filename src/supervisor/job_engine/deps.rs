@@ -129,8 +129,8 @@ pub fn ordered_after(
     b_name: &str,
     b: Option<&UnitSection>,
 ) -> bool {
-    a.is_some_and(|u| u.after.iter().any(|n| n.as_str() == b_name))
-        || b.is_some_and(|u| u.before.iter().any(|n| n.as_str() == a_name))
+    a.is_some_and(|u| u.dependencies.after.iter().any(|n| n.as_str() == b_name))
+        || b.is_some_and(|u| u.dependencies.before.iter().any(|n| n.as_str() == a_name))
 }
 
 /// Whether `job` must wait for `other` (both queued, different units).
@@ -156,37 +156,44 @@ pub fn blocked_by(
 
 /// The units a start of `unit` pulls in for starting.
 pub fn pulled_by_start(unit: &UnitSection) -> impl Iterator<Item = &UnitName> {
-    unit.requires
+    unit.dependencies
+        .requires
         .iter()
-        .chain(&unit.binds_to)
-        .chain(&unit.wants)
+        .chain(&unit.dependencies.binds_to)
+        .chain(&unit.dependencies.wants)
 }
 
 /// Whether `dependent` needs `dependency` to be up (its start fails when the
 /// dependency's start fails and it is ordered after it).
 pub fn requires(dependent: &UnitSection, dependency: &str) -> bool {
     dependent
+        .dependencies
         .requires
         .iter()
-        .chain(&dependent.binds_to)
-        .chain(&dependent.requisite)
+        .chain(&dependent.dependencies.binds_to)
+        .chain(&dependent.dependencies.requisite)
         .any(|n| n.as_str() == dependency)
 }
 
 /// Whether stopping `stopped` stops `dependent`.
 pub fn stop_propagates(dependent: &UnitSection, stopped: &str) -> bool {
     dependent
+        .dependencies
         .requires
         .iter()
-        .chain(&dependent.binds_to)
-        .chain(&dependent.part_of)
+        .chain(&dependent.dependencies.binds_to)
+        .chain(&dependent.dependencies.part_of)
         .any(|n| n.as_str() == stopped)
 }
 
 /// Whether `dependent` is bound to `unit` (stops whenever `unit` goes
 /// inactive, even on its own).
 pub fn bound_to(dependent: &UnitSection, unit: &str) -> bool {
-    dependent.binds_to.iter().any(|n| n.as_str() == unit)
+    dependent
+        .dependencies
+        .binds_to
+        .iter()
+        .any(|n| n.as_str() == unit)
 }
 
 /// A job's deadline once it is queued at `queued` (`JobTimeoutSec=`).
@@ -251,6 +258,8 @@ pub fn reload_targets<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::unit::dependencies::Dependencies;
+    use crate::unit::sparse::Sparse;
 
     fn name(s: &str) -> UnitName {
         UnitName::parse(s).expect("valid name")
@@ -270,7 +279,10 @@ mod tests {
     #[test]
     fn ordering_between_jobs() {
         let web = UnitSection {
-            after: vec![name("redis.service")].into(),
+            dependencies: Sparse::from(Dependencies {
+                after: vec![name("redis.service")].into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let redis = UnitSection::default();
@@ -307,7 +319,10 @@ mod tests {
         ));
         // Before= on the other side orders the same way.
         let a = UnitSection {
-            before: vec![name("b.service")].into(),
+            dependencies: Sparse::from(Dependencies {
+                before: vec![name("b.service")].into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         assert!(blocked_by(
@@ -321,8 +336,11 @@ mod tests {
     #[test]
     fn requirement_and_stop_propagation() {
         let web = UnitSection {
-            requires: vec![name("redis.service")].into(),
-            part_of: vec![name("app.service")].into(),
+            dependencies: Sparse::from(Dependencies {
+                requires: vec![name("redis.service")].into(),
+                part_of: vec![name("app.service")].into(),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         assert!(requires(&web, "redis.service"));

@@ -23,8 +23,8 @@ pub fn status(offline: &Offline, units: &[String], lines: u32) -> Response {
                 set.loaded
                     .units
                     .keys()
-                    .filter(|u| glob_match(&n, u))
-                    .cloned()
+                    .filter(|u| glob_match(&n, u.as_str()))
+                    .map(|u| u.to_string())
                     .collect()
             } else {
                 vec![n]
