@@ -226,6 +226,9 @@ pub fn request(state: &mut State, reply: oneshot::Sender<Reply>) {
 /// Re-executes if a request waits and the daemon is at rest; refuses the
 /// request once it has waited [`WAIT`]. Called after every wake-up.
 pub fn attempt(state: &mut State) {
+    if state.reexec.pending.is_none() {
+        return;
+    }
     let mut busy = state.supervisor.not_at_rest();
     // Deferred work is not carried into the next program.
     if state.backlog.has_work() {
