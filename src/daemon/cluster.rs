@@ -368,6 +368,7 @@ pub fn woke(state: &mut State, event: ClusterEvent) {
                 "{unit}: this node holds the cluster lease: starting"
             ));
             state.cluster.singletons.insert(unit.clone(), false);
+            state.supervisor.lease_held(&unit);
             let activation = lease_activation(state, &unit);
             if let Err(e) = state.supervisor.start_with(&unit, activation) {
                 report(format!("{unit}: cannot start: {e}"));
@@ -553,6 +554,7 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
         return;
     }
     if let Some(lost) = state.cluster.singletons.remove(unit) {
+        state.supervisor.lease_given_up(unit);
         state.cluster.send(Command::Release {
             unit: unit.to_owned(),
             at_usec: now,
