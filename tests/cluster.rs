@@ -1149,3 +1149,65 @@ fn a_singleton_started_as_a_dependency_or_by_enable_now_goes_through_its_lease()
         .unwrap();
     kill_group(pid);
 }
+
+#[test]
+fn a_singleton_running_across_daemon_reexec_keeps_its_lease_and_gives_it_up_at_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let text = locking_singleton("rx");
+    let units = [("rx.service", text.as_str())];
+    let enable = [("default.target", "rx.service")];
+    // daemon-reexec is not done with the manual clock: real clocks here.
+    let f = cluster_support::fleet_on(dir.path(), &pg, 2, &units, &enable, "4s", None);
+    wait_connected(&f, &pg);
+    let log = f.shared.join("rx");
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 1));
+    let first = lines(&log)[0].clone();
+    let holder: usize = first
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches("node-")
+        .parse()
+        .unwrap();
+    let other = 1 - holder;
+    let node = format!("node-{holder}");
+    let pid = f.nodes[holder].property(Some("rx.service"), "MainPID");
+    assert_eq!(active_on(&f, "rx.service"), [holder]);
+
+    cli(&f.nodes[holder], &["daemon-reexec"]);
+    assert!(
+        wait_for(Duration::from_secs(20), || f.nodes[holder]
+            .stderr()
+            .matches("connected; cluster units run")
+            .count()
+            == 2),
+        "{}",
+        f.nodes[holder].stderr()
+    );
+    // Two leases' time: the lease is renewed by the new program (else it
+    // would have run out and the other node, which wants it, taken it).
+    std::thread::sleep(Duration::from_secs(9));
+    assert_eq!(lines(&log), [first.clone()], "started again or twice");
+    assert_eq!(active_on(&f, "rx.service"), [holder]);
+    assert_eq!(f.nodes[holder].property(Some("rx.service"), "MainPID"), pid);
+    assert_eq!(lease_holder(&pg, "rx.service"), node);
+
+    // The run's end gives the lease up: the other node takes it over.
+    cli(&f.nodes[holder], &["stop", "rx.service"]);
+    assert!(
+        wait_for(Duration::from_secs(15), || lines(&log).len() == 2),
+        "the lease was not given up: {}",
+        f.nodes[holder].stderr()
+    );
+    let second = lines(&log)[1].clone();
+    assert!(second.starts_with(&format!("node-{other} ")), "{second}");
+    assert!(wait_for(Duration::from_secs(10), || active_on(
+        &f,
+        "rx.service"
+    ) == [other]));
+    let pid: i32 = second.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kill_group(pid);
+}
