@@ -1190,7 +1190,7 @@ fn a_singleton_running_across_daemon_reexec_keeps_its_lease_and_gives_it_up_at_i
     // Two leases' time: the lease is renewed by the new program (else it
     // would have run out and the other node, which wants it, taken it).
     std::thread::sleep(Duration::from_secs(9));
-    assert_eq!(lines(&log), [first.clone()], "started again or twice");
+    assert_eq!(lines(&log), [first], "started again or twice");
     assert_eq!(active_on(&f, "rx.service"), [holder]);
     assert_eq!(f.nodes[holder].property(Some("rx.service"), "MainPID"), pid);
     assert_eq!(lease_holder(&pg, "rx.service"), node);

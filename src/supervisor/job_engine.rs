@@ -151,7 +151,7 @@ impl Supervisor {
     /// The cluster's answer for the singleton `name`: with the lease its
     /// waiting starts run, their runs carrying `lease` (what a run under
     /// this node's lease is started by); else they end as
-    /// [`lease_gate::refused_result`] says. True if a job waits for the
+    /// `lease_gate::refused_result` says. True if a job waits for the
     /// lease (false: nothing took it, and the owner gives it back).
     pub fn lease_answer(&mut self, name: &str, answer: LeaseAnswer, lease: Activation) -> bool {
         let inactive = self
