@@ -1047,10 +1047,14 @@ fn a_singleton_started_as_a_dependency_or_by_enable_now_goes_through_its_lease()
     let single = locking_singleton("dep");
     let app = "[Unit]\nWants=single.service\n[Service]\nExecStart=/bin/sleep 1000\n";
     let group = "[Unit]\nWants=single.service\n";
+    let tick = "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\nUnit=single.service\n";
+    let broken = "[Unit]\nOnFailure=single.service\n[Service]\nExecStart=/bin/false\n";
     let units = [
         ("single.service", single.as_str()),
         ("app.service", app),
         ("group.target", group),
+        ("tick.timer", tick),
+        ("broken.service", broken),
     ];
     let f = fleet(dir.path(), &pg, 2, &units, &[], "5s", START);
     wait_connected(&f, &pg);
@@ -1092,6 +1096,34 @@ fn a_singleton_started_as_a_dependency_or_by_enable_now_goes_through_its_lease()
                 .contains("a cluster singleton and node node-0 holds its lease: it runs there")),
         "{said:?}"
     );
+    // An OnFailure= hook and a local (not cluster) timer neither.
+    let skipped = |d: &Daemon| {
+        d.log_lines("single.service")
+            .iter()
+            .filter(|l| l.contains("node node-0 holds its lease: it runs there"))
+            .count()
+    };
+    let before = skipped(&f.nodes[1]);
+    cli(&f.nodes[1], &["start", "broken.service"]);
+    assert!(
+        wait_for(Duration::from_secs(10), || skipped(&f.nodes[1]) > before),
+        "{}",
+        f.nodes[1].stderr()
+    );
+    let before = skipped(&f.nodes[1]);
+    cli(&f.nodes[1], &["start", "tick.timer"]);
+    f.nodes[1].clock(&format!("advance {MINUTE}"));
+    assert!(
+        wait_for(Duration::from_secs(10), || skipped(&f.nodes[1]) > before),
+        "{}",
+        f.nodes[1].stderr()
+    );
+    // The timer waits for its next elapse, as after a skipped start.
+    assert!(wait_for(Duration::from_secs(10), || sub_state(
+        &f.nodes[1],
+        "tick.timer"
+    ) == "waiting"));
+    cli(&f.nodes[1], &["stop", "tick.timer"]);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(lines(&log).len(), 1, "{:?}", lines(&log));
     assert_eq!(active_on(&f, "single.service"), [0]);
