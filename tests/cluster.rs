@@ -1026,3 +1026,220 @@ fn on_unit_active_sec_counts_from_the_cluster_s_last_start_on_every_node() {
     let shown = cli(&f.nodes[1], &["history", "--cluster", "r.timer"]);
     assert!(shown.contains("first run"), "{shown}");
 }
+
+/// The node holding the lease of `unit` in the database (empty if none).
+fn lease_holder(pg: &Postgres, unit: &str) -> String {
+    pg.query(&format!(
+        "SELECT node FROM sundial_singletons WHERE unit = '{unit}' AND lease_until > now()"
+    ))
+    .into_iter()
+    .next()
+    .unwrap_or_default()
+}
+
+#[test]
+fn a_singleton_started_as_a_dependency_or_by_enable_now_goes_through_its_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut pg) = postgres(dir.path()) else {
+        return;
+    };
+    // Not enabled anywhere: only what the test starts pulls it in.
+    let single = locking_singleton("dep");
+    let app = "[Unit]\nWants=single.service\n[Service]\nExecStart=/bin/sleep 1000\n";
+    let group = "[Unit]\nWants=single.service\n";
+    let tick = "[Timer]\nOnCalendar=*-*-* *:*:00\nAccuracySec=1us\nUnit=single.service\n";
+    let broken = "[Unit]\nOnFailure=single.service\n[Service]\nExecStart=/bin/false\n";
+    let units = [
+        ("single.service", single.as_str()),
+        ("app.service", app),
+        ("group.target", group),
+        ("tick.timer", tick),
+        ("broken.service", broken),
+    ];
+    let f = fleet(dir.path(), &pg, 2, &units, &[], "5s", START);
+    wait_connected(&f, &pg);
+    let log = f.shared.join("dep");
+    let node_of = |line: &str| line.split_whitespace().next().unwrap().to_owned();
+
+    // node-0: a unit started by hand pulls the singleton in; it takes the
+    // lease before it starts.
+    cli(&f.nodes[0], &["start", "app.service"]);
+    assert!(
+        wait_for(Duration::from_secs(10), || lines(&log).len() == 1),
+        "{}",
+        f.nodes[0].stderr()
+    );
+    assert_eq!(node_of(&lines(&log)[0]), "node-0");
+    assert_eq!(lease_holder(&pg, "single.service"), "node-0");
+
+    // node-1: the same start runs app.service there, and the singleton is
+    // satisfied by node-0 (skipped, not failed, not started twice).
+    cli(&f.nodes[1], &["start", "app.service"]);
+    assert!(wait_for(Duration::from_secs(10), || f.nodes[1]
+        .stderr()
+        .contains(
+            "single.service: a cluster singleton whose lease node node-0 holds"
+        )));
+    assert_eq!(
+        f.nodes[1].property(Some("app.service"), "ActiveState"),
+        "active"
+    );
+    // A target started by hand, and enable --now, do not start it either.
+    cli(&f.nodes[1], &["start", "group.target"]);
+    let refused = cli_fails(&f.nodes[1], &["enable", "--now", "single.service"]);
+    assert!(refused.contains("node node-0 holds its lease"), "{refused}");
+    // The target's start left a word in the unit's log.
+    let said = f.nodes[1].log_lines("single.service");
+    assert!(
+        said.iter()
+            .any(|l| l
+                .contains("a cluster singleton and node node-0 holds its lease: it runs there")),
+        "{said:?}"
+    );
+    // An OnFailure= hook and a local (not cluster) timer neither.
+    let skipped = |d: &Daemon| {
+        d.log_lines("single.service")
+            .iter()
+            .filter(|l| l.contains("node node-0 holds its lease: it runs there"))
+            .count()
+    };
+    let before = skipped(&f.nodes[1]);
+    cli(&f.nodes[1], &["start", "broken.service"]);
+    assert!(
+        wait_for(Duration::from_secs(10), || skipped(&f.nodes[1]) > before),
+        "{}",
+        f.nodes[1].stderr()
+    );
+    let before = skipped(&f.nodes[1]);
+    cli(&f.nodes[1], &["start", "tick.timer"]);
+    f.nodes[1].clock(&format!("advance {MINUTE}"));
+    assert!(
+        wait_for(Duration::from_secs(10), || skipped(&f.nodes[1]) > before),
+        "{}",
+        f.nodes[1].stderr()
+    );
+    // The timer waits for its next elapse, as after a skipped start.
+    assert!(wait_for(Duration::from_secs(10), || sub_state(
+        &f.nodes[1],
+        "tick.timer"
+    ) == "waiting"));
+    cli(&f.nodes[1], &["stop", "tick.timer"]);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(lines(&log).len(), 1, "{:?}", lines(&log));
+    assert_eq!(active_on(&f, "single.service"), [0]);
+    cli(&f.nodes[1], &["disable", "single.service"]);
+
+    // node-0 stops it (and gives the lease up); node-1's target, started
+    // again, now takes the lease and runs it there.
+    cli(&f.nodes[0], &["stop", "single.service"]);
+    assert!(wait_for(Duration::from_secs(10), || lease_holder(
+        &pg,
+        "single.service"
+    )
+    .is_empty()));
+    cli(&f.nodes[1], &["stop", "group.target"]);
+    cli(&f.nodes[1], &["start", "group.target"]);
+    assert!(
+        wait_for(Duration::from_secs(10), || lines(&log).len() == 2),
+        "{}",
+        f.nodes[1].stderr()
+    );
+    assert_eq!(node_of(&lines(&log)[1]), "node-1");
+    assert_eq!(lease_holder(&pg, "single.service"), "node-1");
+    assert_eq!(active_on(&f, "single.service"), [1]);
+
+    // Without the database a dependency's start does not run it either,
+    // and says why; the unit that wants it runs.
+    cli(&f.nodes[0], &["stop", "app.service"]);
+    pg.stop();
+    assert!(wait_for(Duration::from_secs(10), || f.nodes[0]
+        .stderr()
+        .contains("cluster: running no cluster units")));
+    cli(&f.nodes[0], &["start", "app.service"]);
+    assert!(wait_for(Duration::from_secs(10), || f.nodes[0]
+        .stderr()
+        .contains(
+            "single.service: a cluster singleton, not started: this node cannot take its lease"
+        )));
+    assert_eq!(
+        f.nodes[0].property(Some("app.service"), "ActiveState"),
+        "active"
+    );
+    assert_ne!(
+        f.nodes[0].property(Some("single.service"), "ActiveState"),
+        "active"
+    );
+    assert_eq!(lines(&log).len(), 2);
+    for d in &f.nodes {
+        cli(d, &["stop", "app.service"]);
+    }
+    let pid: i32 = lines(&log)[1]
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    kill_group(pid);
+}
+
+#[test]
+fn a_singleton_running_across_daemon_reexec_keeps_its_lease_and_gives_it_up_at_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(pg) = postgres(dir.path()) else {
+        return;
+    };
+    let text = locking_singleton("rx");
+    let units = [("rx.service", text.as_str())];
+    let enable = [("default.target", "rx.service")];
+    // daemon-reexec is not done with the manual clock: real clocks here.
+    let f = cluster_support::fleet_on(dir.path(), &pg, 2, &units, &enable, "4s", None);
+    wait_connected(&f, &pg);
+    let log = f.shared.join("rx");
+    assert!(wait_for(Duration::from_secs(10), || lines(&log).len() == 1));
+    let first = lines(&log)[0].clone();
+    let holder: usize = first
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches("node-")
+        .parse()
+        .unwrap();
+    let other = 1 - holder;
+    let node = format!("node-{holder}");
+    let pid = f.nodes[holder].property(Some("rx.service"), "MainPID");
+    assert_eq!(active_on(&f, "rx.service"), [holder]);
+
+    cli(&f.nodes[holder], &["daemon-reexec"]);
+    assert!(
+        wait_for(Duration::from_secs(20), || f.nodes[holder]
+            .stderr()
+            .matches("connected; cluster units run")
+            .count()
+            == 2),
+        "{}",
+        f.nodes[holder].stderr()
+    );
+    // Two leases' time: the lease is renewed by the new program (else it
+    // would have run out and the other node, which wants it, taken it).
+    std::thread::sleep(Duration::from_secs(9));
+    assert_eq!(lines(&log), [first], "started again or twice");
+    assert_eq!(active_on(&f, "rx.service"), [holder]);
+    assert_eq!(f.nodes[holder].property(Some("rx.service"), "MainPID"), pid);
+    assert_eq!(lease_holder(&pg, "rx.service"), node);
+
+    // The run's end gives the lease up: the other node takes it over.
+    cli(&f.nodes[holder], &["stop", "rx.service"]);
+    assert!(
+        wait_for(Duration::from_secs(15), || lines(&log).len() == 2),
+        "the lease was not given up: {}",
+        f.nodes[holder].stderr()
+    );
+    let second = lines(&log)[1].clone();
+    assert!(second.starts_with(&format!("node-{other} ")), "{second}");
+    assert!(wait_for(Duration::from_secs(10), || active_on(
+        &f,
+        "rx.service"
+    ) == [other]));
+    let pid: i32 = second.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kill_group(pid);
+}

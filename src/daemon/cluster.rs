@@ -40,8 +40,8 @@ pub enum Link {
 }
 
 /// A run here that holds a claim.
-#[derive(Debug, Clone)]
-struct Held {
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Held {
     timer: String,
     scheduled_usec: i64,
     attempt: u32,
@@ -81,6 +81,22 @@ pub struct ClusterSide {
     /// of their [`Command::Acquire`]s.
     pub(super) hand: HashMap<u64, HandStart>,
     pub(super) next_hand: u64,
+}
+
+/// What `daemon-reexec` hands the new program of the loop's cluster state:
+/// the runs here under a lease or a claim, and the singletons this node
+/// asks for. The database knows the leases by node, and the new program's
+/// first heartbeat renews them, within the lease; these tell it which runs
+/// they belong to, so that their end gives them up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClusterHandover {
+    /// Singletons running here under their lease (true: stopping because
+    /// this node lost it).
+    pub singletons: BTreeMap<String, bool>,
+    /// Singletons this node asks the lease of.
+    pub wanted: BTreeSet<String>,
+    /// Units running here for a claimed elapse.
+    pub held: BTreeMap<String, Held>,
 }
 
 /// Claims by outcome, since the daemon started.
@@ -368,6 +384,7 @@ pub fn woke(state: &mut State, event: ClusterEvent) {
                 "{unit}: this node holds the cluster lease: starting"
             ));
             state.cluster.singletons.insert(unit.clone(), false);
+            state.supervisor.lease_held(&unit);
             let activation = lease_activation(state, &unit);
             if let Err(e) = state.supervisor.start_with(&unit, activation) {
                 report(format!("{unit}: cannot start: {e}"));
@@ -553,6 +570,7 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
         return;
     }
     if let Some(lost) = state.cluster.singletons.remove(unit) {
+        state.supervisor.lease_given_up(unit);
         state.cluster.send(Command::Release {
             unit: unit.to_owned(),
             at_usec: now,
@@ -568,6 +586,61 @@ pub fn run_ended(state: &mut State, unit: &str, result: &str, exit_status: Optio
             state.cluster.send(Command::Want(unit.to_owned()));
         }
     }
+}
+
+/// What cluster work is in flight and cannot be handed over by
+/// `daemon-reexec`: claims and leases asked for whose answer has not come
+/// (the new program would not know the answer was for it).
+pub fn not_at_rest(state: &State) -> Vec<String> {
+    let mut busy = Vec::new();
+    if !state.cluster.pending.is_empty() {
+        busy.push(format!(
+            "{} cluster claims awaiting their answer",
+            state.cluster.pending.len()
+        ));
+    }
+    if !state.cluster.hand.is_empty() {
+        busy.push("starts waiting for their cluster lease".into());
+    }
+    busy
+}
+
+/// The loop's cluster state for the program `daemon-reexec` starts.
+pub fn handover(state: &State) -> ClusterHandover {
+    ClusterHandover {
+        singletons: state.cluster.singletons.clone(),
+        wanted: state.cluster.wanted.clone(),
+        held: state
+            .cluster
+            .held
+            .iter()
+            .map(|(u, h)| (u.clone(), h.clone()))
+            .collect(),
+    }
+}
+
+/// Takes the cluster state of the program before `daemon-reexec` back: the
+/// runs under a lease or claim go on holding it (the task renews and, at
+/// their end, gives it up), before anything here can start or ask.
+pub fn inherit(state: &mut State, handover: ClusterHandover) {
+    if state.cluster.config.is_none() {
+        return;
+    }
+    for unit in handover.singletons.keys() {
+        state.supervisor.lease_held(unit);
+    }
+    state.cluster.send(Command::Inherited {
+        leases: handover.singletons.keys().cloned().collect(),
+        claims: handover.held.len(),
+    });
+    for unit in &handover.wanted {
+        if !handover.singletons.contains_key(unit) {
+            state.cluster.send(Command::Want(unit.clone()));
+        }
+    }
+    state.cluster.singletons = handover.singletons;
+    state.cluster.wanted = handover.wanted;
+    state.cluster.held = handover.held.into_iter().collect();
 }
 
 /// Tells the task which cluster timers this node has loaded (after a load
@@ -617,4 +690,38 @@ pub fn start(
     )
     .map_err(|e| format!("cannot start the cluster thread: {e}"))?;
     Ok(ClusterSide::new(config.clone(), task))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cluster_handover_round_trips_and_an_older_one_has_none() {
+        let handover = ClusterHandover {
+            singletons: BTreeMap::from([("s.service".to_owned(), false)]),
+            wanted: BTreeSet::from(["s.service".to_owned(), "t.service".to_owned()]),
+            held: BTreeMap::from([(
+                "job.service".to_owned(),
+                Held {
+                    timer: "job.timer".into(),
+                    scheduled_usec: 42,
+                    attempt: 2,
+                    lost: false,
+                },
+            )]),
+        };
+        let text = serde_json::to_string(&handover).unwrap();
+        let back: ClusterHandover = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, handover);
+
+        // A handover written before the cluster state was handed over.
+        #[derive(serde::Deserialize)]
+        struct Outer {
+            #[serde(default)]
+            cluster: ClusterHandover,
+        }
+        let older: Outer = serde_json::from_str("{}").unwrap();
+        assert_eq!(older.cluster, ClusterHandover::default());
+    }
 }

@@ -3,6 +3,9 @@
 //! `daemon-reload`), and a client's `start` and `stop` of one: a start
 //! takes the lease first and is refused when another node holds it or the
 //! database cannot be reached; a stop gives it up and stops asking for it.
+//! Every other start (a dependency's, a target's, `enable --now`, a hook's,
+//! a socket's, a path's, a local timer's) is held back by the job engine's
+//! lease gate (`supervisor::lease_gate`), which asks for the lease here.
 //! The runs under a lease and their end are in `daemon::cluster`.
 
 use std::collections::BTreeSet;
@@ -13,6 +16,7 @@ use super::handlers::{resume_job, PendingJob};
 use super::state::{report, State};
 use crate::activation::{Activation, ClaimOf, ClusterClaim};
 use crate::cluster::Lease;
+use crate::supervisor::LeaseAnswer;
 
 /// A client's start waiting for the leases of its singletons.
 #[derive(Debug)]
@@ -132,6 +136,9 @@ pub(crate) fn ask_leases(state: &mut State, units: Vec<String>, job: PendingJob)
 /// when every answer is in and all are this node's, else it is refused
 /// (and the leases taken for it given back).
 pub(super) fn hand_lease(state: &mut State, id: u64, unit: String, answer: Result<Lease, String>) {
+    if id == ENGINE_ASK {
+        return engine_lease(state, unit, answer);
+    }
     let Some(hand) = state.cluster.hand.get_mut(&id) else {
         return;
     };
@@ -139,6 +146,7 @@ pub(super) fn hand_lease(state: &mut State, id: u64, unit: String, answer: Resul
     match answer {
         Ok(Lease::Mine) => {
             hand.leased.insert(unit.clone());
+            state.supervisor.lease_held(&unit);
             state.cluster.singletons.entry(unit).or_insert(false);
         }
         Ok(Lease::HeldBy(node)) => hand.refused.push(format!(
@@ -171,6 +179,71 @@ pub(super) fn hand_lease(state: &mut State, id: u64, unit: String, answer: Resul
     }
     let message = format!("Failed to {}: {}", job.verb_name(), refused.join("; "));
     job.refuse(message);
+}
+
+/// The id of the [`Command::Acquire`]s of the job engine's starts (a
+/// client's start has its own, counted from 0).
+const ENGINE_ASK: u64 = u64::MAX;
+
+/// Starts of singletons the job engine holds back (a dependency's, a
+/// target's, `enable --now`, `OnFailure=`, a socket's, a path's, a local
+/// timer's) ask the cluster for their lease; without a cluster link they
+/// are answered at once that it cannot be had.
+pub fn engine_asks(state: &mut State) {
+    let asks = state.supervisor.take_lease_requests();
+    for unit in asks {
+        if let Link::Down(why) = &state.cluster.link {
+            let why = why.clone();
+            engine_lease(state, unit, Err(why));
+            continue;
+        }
+        let sent = state.cluster.send(Command::Acquire {
+            id: ENGINE_ASK,
+            unit: unit.clone(),
+        });
+        if !sent {
+            engine_lease(state, unit, Err("the cluster thread has stopped".into()));
+        }
+    }
+}
+
+/// The answer for a start the job engine holds back: with the lease it
+/// runs; held by another node it is skipped (the cluster runs it there) or,
+/// for a client's own start, fails naming the holder; without an answer it
+/// fails.
+fn engine_lease(state: &mut State, unit: String, answer: Result<Lease, String>) {
+    let answer = match answer {
+        Ok(Lease::Mine) => {
+            report(format!(
+                "{unit}: this node holds the cluster lease: starting"
+            ));
+            state
+                .cluster
+                .singletons
+                .entry(unit.clone())
+                .or_insert(false);
+            LeaseAnswer::Mine
+        }
+        Ok(Lease::HeldBy(node)) => {
+            report(format!(
+                "{unit}: a cluster singleton whose lease node {node} holds: not started here"
+            ));
+            LeaseAnswer::Elsewhere(node)
+        }
+        Err(why) => {
+            report(format!(
+                "{unit}: a cluster singleton, not started: this node cannot take its lease ({why})"
+            ));
+            LeaseAnswer::Unavailable(why)
+        }
+    };
+    let mine = answer == LeaseAnswer::Mine;
+    let lease = lease_activation(state, &unit);
+    let taken = state.supervisor.lease_answer(&unit, answer, lease);
+    if mine && !taken {
+        // The start that asked is gone (a stop replaced it).
+        give_back_unstarted(state, &unit);
+    }
 }
 
 /// Gives back the lease of a singleton taken for a start that did not

@@ -35,6 +35,9 @@ pub enum Command {
     RhythmTimers(Vec<String>),
     /// Try for this singleton's lease until it is held.
     Want(String),
+    /// The program before `daemon-reexec` held these singletons' leases
+    /// and this many claims, for runs that go on: they count as held here.
+    Inherited { leases: Vec<String>, claims: usize },
     /// Stop trying for this singleton's lease (a lease held is kept until
     /// its run ends).
     Unwant(String),
@@ -314,6 +317,10 @@ impl<C: Coordinator> Task<C> {
             Command::Want(unit) => {
                 self.wanted.insert(unit);
                 self.acquire_wanted().await;
+            }
+            Command::Inherited { leases, claims } => {
+                self.held.extend(leases);
+                self.holding += claims;
             }
             Command::Unwant(unit) => {
                 self.wanted.remove(&unit);

@@ -304,6 +304,8 @@ async fn start(
         cluster: cluster_side,
     };
 
+    // A singleton starts only under its lease, whatever starts it.
+    state.supervisor.set_cluster(state.cluster.config.is_some());
     let reexecuted = handover.is_some();
     phases.mark("threads");
     take_over(&mut state, handover, killed_daemon_start);

@@ -130,6 +130,10 @@ pub struct Handover {
     /// switched is not seen).
     #[serde(default)]
     pub path_units: Vec<String>,
+    /// The runs here under a cluster lease or claim, and the singletons
+    /// this node asks for.
+    #[serde(default)]
+    pub cluster: super::cluster::ClusterHandover,
 }
 
 /// The daemon's side of `daemon-reexec`: the listener to hand over and the
@@ -234,6 +238,7 @@ pub fn attempt(state: &mut State) {
     if state.backlog.has_work() {
         busy.push("timer starts and requests in progress".into());
     }
+    busy.extend(super::cluster::not_at_rest(state));
     let now = Instant::now();
     let Some(pending) = state.reexec.pending.as_mut() else {
         return;
@@ -292,6 +297,7 @@ fn execute(state: &mut State) -> Result<Infallible, ReexecError> {
         runs: state.runs.snapshot(),
         supervisor,
         scheduler: state.scheduler.snapshot(),
+        cluster: super::cluster::handover(state),
     };
     state.commit_writes();
     state.sync_logs();
@@ -451,6 +457,9 @@ pub fn restore(state: &mut State, handover: Handover) {
     for message in state.supervisor.restore(handover.supervisor) {
         report(message);
     }
+    // Before a run's end is reaped or anything starts: the leases of the
+    // runs going on are this node's.
+    super::cluster::inherit(state, handover.cluster);
     state.load_timers();
     let now = state.now();
     let actions = state.scheduler.restore(now, &handover.scheduler);

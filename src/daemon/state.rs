@@ -656,6 +656,8 @@ impl State {
                 self.run_waits.job_finished(id, result, &result_of);
             }
         }
+        // Starts of singletons waiting in the job engine ask for their lease.
+        super::cluster_singletons::engine_asks(self);
         transient::settle(self);
         self.settle_sockets();
         self.drain_sink();

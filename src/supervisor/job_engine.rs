@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use super::conditions::{self, Check};
+use super::lease_gate::{self, Gate, LeaseAnswer};
 use super::machine::StartOutcome;
 use super::state::{ActiveState, ServiceResult, ServiceState};
 use super::{journal, JobError, Supervisor};
@@ -121,6 +122,79 @@ impl Supervisor {
             .ok_or_else(|| JobError::NoSuchUnit(name.to_owned()))?;
         self.add_unit(unit);
         Ok(())
+    }
+
+    // ---- cluster singletons -------------------------------------------
+
+    /// Whether this daemon is in a cluster: only then does a singleton
+    /// start under its lease.
+    pub fn set_cluster(&mut self, enabled: bool) {
+        self.lease_gate.enabled = enabled;
+    }
+
+    /// This node holds the lease of the singleton `name`: its starts run.
+    pub fn lease_held(&mut self, name: &str) {
+        self.lease_gate.open(name);
+    }
+
+    /// This node gave the lease of `name` up: its next start asks again.
+    pub fn lease_given_up(&mut self, name: &str) {
+        self.lease_gate.close(name);
+    }
+
+    /// The singletons whose waiting starts need the cluster's answer, since
+    /// the last call.
+    pub fn take_lease_requests(&mut self) -> Vec<String> {
+        self.lease_gate.take_requests()
+    }
+
+    /// The cluster's answer for the singleton `name`: with the lease its
+    /// waiting starts run, their runs carrying `lease` (what a run under
+    /// this node's lease is started by); else they end as
+    /// `lease_gate::refused_result` says. True if a job waits for the
+    /// lease (false: nothing took it, and the owner gives it back).
+    pub fn lease_answer(&mut self, name: &str, answer: LeaseAnswer, lease: Activation) -> bool {
+        let inactive = self
+            .services
+            .get(name)
+            .is_some_and(|s| s.machine.state().is_inactive());
+        let waiting: Vec<Job> = self
+            .jobs
+            .of_unit(name)
+            .filter(|j| {
+                (j.ty == JobType::Start && j.phase == Phase::Waiting)
+                    || (j.ty == JobType::Restart && j.phase == Phase::Running && inactive)
+            })
+            .cloned()
+            .collect();
+        if answer == LeaseAnswer::Mine {
+            for job in &waiting {
+                self.jobs.set_activation(job.id, lease.clone());
+            }
+            self.lease_gate.open(name);
+            self.job_dirty.insert(name.to_owned());
+            self.dispatch();
+            return !waiting.is_empty();
+        }
+        self.lease_gate.refused(name);
+        for job in waiting {
+            let (result, text) = lease_gate::refused_result(name, job.activation.as_ref(), &answer);
+            self.log_manager(name, text);
+            if result == JobResult::Skipped {
+                self.skipped.push((name.to_owned(), job.activation.clone()));
+            }
+            self.finish_job(job.id, result);
+        }
+        self.dispatch();
+        false
+    }
+
+    fn lease_gate_check(&mut self, name: &str) -> Gate {
+        let singleton = self.services.get(name).is_some_and(|s| {
+            s.machine.unit().service.rare().cluster
+                == crate::unit::extensions::ClusterMode::Singleton
+        });
+        self.lease_gate.check(name, singleton)
     }
 
     // ---- jobs ----------------------------------------------------------
@@ -433,6 +507,11 @@ impl Supervisor {
                     self.finish_job(job.id, JobResult::Assert);
                     return true;
                 }
+                // A cluster singleton starts only under its lease, whatever
+                // queued the start: the job waits for the cluster's answer.
+                if self.lease_gate_check(&job.unit) == Gate::Wait {
+                    return false;
+                }
                 let earlier = self.begin_run(&job.unit, job.activation.clone());
                 if self.jobs.get(job.id).is_none() {
                     // The reports passed on first canceled it (a hook's
@@ -529,6 +608,9 @@ impl Supervisor {
                 true
             }
             (JobType::Restart, Phase::Running) if inactive => {
+                if self.lease_gate_check(&job.unit) == Gate::Wait {
+                    return false;
+                }
                 let now = Instant::now();
                 let earlier = self.begin_run(&job.unit, job.activation.clone());
                 if self.jobs.get(job.id).is_none() {

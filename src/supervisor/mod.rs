@@ -29,6 +29,7 @@ mod input;
 mod job_engine;
 mod journal;
 mod kill;
+mod lease_gate;
 mod machine;
 mod namespaces;
 mod notify;
@@ -64,6 +65,7 @@ pub use exec_chain::ExecKind;
 pub use exit::ProcessExit;
 pub use job_engine::deps::{JobId, JobResult, JobType};
 pub use kill::KillWhom;
+pub use lease_gate::LeaseAnswer;
 pub use machine::ManagerDefaults;
 pub use output::{
     now_realtime, set_cloexec, LogRecord, LogSink, ManagerRecord, MemorySink, Stream,
@@ -308,6 +310,9 @@ pub struct Supervisor {
     /// Start jobs whose Condition*= failed since the owner last asked, with
     /// what queued them.
     skipped: Vec<(String, Option<Activation>)>,
+    /// Which cluster singletons may start here (their lease is this
+    /// node's), and which the owner is to ask the cluster about.
+    lease_gate: lease_gate::LeaseGate,
     resolver: Option<Resolver>,
     sink: Box<dyn LogSink + Send>,
     log_tx: OutputTx,
@@ -428,6 +433,7 @@ impl Supervisor {
             next_job: 1,
             finished_jobs: Vec::new(),
             skipped: Vec::new(),
+            lease_gate: lease_gate::LeaseGate::default(),
             resolver: None,
             sink,
             log_tx: OutputTx {

@@ -29,6 +29,20 @@ pub fn fleet(
     lease: &str,
     start_usec: i64,
 ) -> Fleet {
+    fleet_on(dir, pg, n, units, enable, lease, Some(start_usec))
+}
+
+/// As [`fleet`], on the manual clock from `start_usec`, or on the real
+/// clocks without one (what `daemon-reexec` needs).
+pub fn fleet_on(
+    dir: &Path,
+    pg: &Postgres,
+    n: usize,
+    units: &[(&str, &str)],
+    enable: &[(&str, &str)],
+    lease: &str,
+    start_usec: Option<i64>,
+) -> Fleet {
     let shared = dir.join("shared");
     fs::create_dir_all(&shared).unwrap();
     let mut nodes = Vec::new();
@@ -51,12 +65,15 @@ pub fn fleet(
         )
         .unwrap();
         let mut d = Daemon::new(&node_dir, &borrowed)
-            .arg("--clock=manual")
             .arg("--config")
             .arg(config.to_str().unwrap())
-            .env("SUNDIAL_ALLOW_MANUAL_CLOCK", "1")
-            .env("SUNDIAL_MANUAL_CLOCK_START", &start_usec.to_string())
             .env("TZ", "UTC");
+        if let Some(start_usec) = start_usec {
+            d = d
+                .arg("--clock=manual")
+                .env("SUNDIAL_ALLOW_MANUAL_CLOCK", "1")
+                .env("SUNDIAL_MANUAL_CLOCK_START", &start_usec.to_string());
+        }
         for (target, unit) in enable {
             crate::daemon_support::enable(&d.units, target, unit);
         }

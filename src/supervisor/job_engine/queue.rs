@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 use super::deps::{Job, JobId, Phase};
+use crate::activation::Activation;
 
 /// The queued jobs.
 #[derive(Debug, Default)]
@@ -65,6 +66,13 @@ impl JobQueue {
             } else {
                 self.waiting.remove(&id);
             }
+        }
+    }
+
+    /// Gives a job the activation its run is to carry.
+    pub fn set_activation(&mut self, id: JobId, activation: Activation) {
+        if let Some(job) = self.jobs.get_mut(&id) {
+            job.activation = Some(activation);
         }
     }
 
