@@ -274,6 +274,9 @@ fn parallel_and_deferred_loads_agree_with_a_sequential_one() {
     }
     write(&d.low.join("n005.service.d/x.conf"), "[Service]\nNice=3\n");
     symlink("empty.service", d.high.join("toempty.service")).unwrap();
+    // A type sundial does not load is never read: its mask is seen in the
+    // scan.
+    write(&d.low.join("empty.mount"), "");
     let zones = BundledZones::new();
     let cx = LoadContext {
         search_path: SearchPath::build(&[d.high.clone(), d.low.clone()], None, Vec::new()),
@@ -311,4 +314,6 @@ fn parallel_and_deferred_loads_agree_with_a_sequential_one() {
     deferred_index.settle(&deferred);
     assert!(matches!(deferred_index.lookup(&empty), Lookup::Masked(_)));
     assert_eq!(deferred_index.lookup(&empty), index.lookup(&empty));
+    let mount = UnitName::parse("empty.mount").unwrap();
+    assert!(matches!(deferred_index.lookup(&mount), Lookup::Masked(_)));
 }

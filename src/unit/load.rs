@@ -253,7 +253,13 @@ impl UnitIndex {
                 {
                     continue;
                 }
-                if deferred && file_type.is_file() && !name.is_template() {
+                // Only what the loader reads under its own name: its read
+                // tells a mask.
+                if deferred
+                    && file_type.is_file()
+                    && !name.is_template()
+                    && name.unit_type() != UnitType::Other
+                {
                     let found = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
                     index.entries.insert(name, (found, Entry::File(position)));
                     continue;
