@@ -20,7 +20,11 @@ use sundial::ipc::{Request, Response, UnitsRequest};
 const UNITS: &[(&str, &str)] = &[
     (
         "backup.timer",
-        "[Timer]\nOnCalendar=*-*-* 03:00\nRandomizedDelaySec=30min\n[Install]\nWantedBy=timers.target\n",
+        // Every six hours: whatever the time of the test, elapses (and
+        // their delay windows) fall inside the schedule's next 24 hours.
+        // Once a day at 03:00 left none there between 03:00 and 03:30
+        // when the delay drawn put tomorrow's past the window's end.
+        "[Timer]\nOnCalendar=*-*-* 00/6:00\nRandomizedDelaySec=30min\n[Install]\nWantedBy=timers.target\n",
     ),
     (
         "backup.service",
