@@ -610,21 +610,46 @@ pub(super) fn sweep_stale(own: &Path) {
     let Ok(entries) = fs::read_dir(own) else {
         return;
     };
+    // The PID namespaces some process is in, read once if a subtree of a
+    // daemon in another namespace is found.
+    let mut live_namespaces: Option<std::collections::HashSet<u64>> = None;
     for e in entries.filter_map(Result::ok) {
         let name = e.file_name();
         let Some(name) = name.to_str() else { continue };
         let Some((pid, start)) = parse_subtree_name(name) else {
             continue;
         };
-        // A daemon in another PID namespace: its pid cannot be looked up.
-        if name.contains("-ns") {
-            continue;
-        }
-        let alive = procs_start_time(Pid::from_raw(pid as i32)) == Some(start);
+        // A daemon in another PID namespace: its pid cannot be looked up
+        // here, but it is gone when no process is left in its namespace
+        // (an inode a new namespace took again keeps the subtree, which is
+        // the safe side).
+        let alive = match subtree_namespace(name) {
+            Some(inode) => live_namespaces
+                .get_or_insert_with(live_pid_namespaces)
+                .contains(&inode),
+            None => procs_start_time(Pid::from_raw(pid as i32)) == Some(start),
+        };
         if !alive {
             remove_empty_tree(&e.path());
         }
     }
+}
+
+/// The inodes of the PID namespaces of every process in /proc.
+fn live_pid_namespaces() -> std::collections::HashSet<u64> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return std::collections::HashSet::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|e| fs::read_link(e.path().join("ns/pid")).ok())
+        .filter_map(|link| pid_namespace_inode(&link))
+        .collect()
 }
 
 /// Whether the process's PID namespace (the `/proc/self/ns/pid` link) is
@@ -680,6 +705,12 @@ pub fn parse_subtree_name(name: &str) -> Option<(u32, u64)> {
             parts.next().is_none().then_some((pid, start))
         }
     }
+}
+
+/// The PID namespace's inode in a [`subtree_name`] marked `-nsN`.
+pub fn subtree_namespace(name: &str) -> Option<u64> {
+    parse_subtree_name(name)?;
+    name.rsplit_once("-ns")?.1.parse().ok()
 }
 
 /// A unit name as a cgroup directory name, as systemd's cg_escape(): a name
@@ -964,6 +995,25 @@ mod tests {
             Some((1, 4_801_787))
         );
         assert_eq!(parse_subtree_name("sundial-1-4801787-0-x"), None);
+        assert_eq!(
+            subtree_namespace("sundial-1-4801787-0-ns4026532611"),
+            Some(4_026_532_611)
+        );
+        assert_eq!(subtree_namespace("sundial-1-4801787-0"), None);
+    }
+
+    /// This process's own PID namespace is among the live ones; one no
+    /// process is in is not.
+    #[test]
+    fn live_pid_namespaces_hold_our_own() {
+        let own = fs::read_link("/proc/self/ns/pid")
+            .ok()
+            .and_then(|l| pid_namespace_inode(&l));
+        let live = live_pid_namespaces();
+        if let Some(own) = own {
+            assert!(live.contains(&own), "{own} not in {live:?}");
+        }
+        assert!(!live.contains(&1));
     }
 
     #[test]
