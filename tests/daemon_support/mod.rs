@@ -25,6 +25,8 @@ pub struct Daemon {
     args: Vec<String>,
     wrapper: Vec<String>,
     system: bool,
+    /// The PID namespaces seen below the wrapper, for their cgroups.
+    namespaces: Vec<u64>,
 }
 
 /// Writes a unit file.
@@ -73,6 +75,7 @@ impl Daemon {
             args: Vec::new(),
             wrapper: Vec::new(),
             system: false,
+            namespaces: Vec::new(),
         }
     }
 
@@ -162,6 +165,7 @@ impl Daemon {
         });
         assert!(up, "daemon did not listen: {}", self.stderr());
         self.child = Some(child);
+        self.note_namespaces();
     }
 
     /// The daemon's stderr so far.
@@ -292,6 +296,7 @@ impl Daemon {
 
     /// SIGKILL, and wait for it to be gone.
     pub fn kill9(&mut self) {
+        self.note_namespaces();
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -301,18 +306,21 @@ impl Daemon {
     /// Waits for the daemon (or its wrapper) to exit; its exit code, None
     /// when a signal ended it.
     pub fn wait_exit(&mut self) -> Option<i32> {
+        self.note_namespaces();
         let mut child = self.child.take()?;
         child.wait().ok()?.code()
     }
 
     /// Waits for the daemon (or its wrapper) to end; how it ended.
     pub fn wait_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.note_namespaces();
         let mut child = self.child.take()?;
         child.wait().ok()
     }
 
     /// SIGTERM, and wait for the exit; returns whether it exited 0.
     pub fn terminate(&mut self) -> bool {
+        self.note_namespaces();
         let Some(mut child) = self.child.take() else {
             return false;
         };
@@ -332,20 +340,99 @@ impl Drop for Daemon {
             .filter(|_| self.wrapper.is_empty())
             .map(Child::id);
         self.kill9();
+        let namespaces = std::mem::take(&mut self.namespaces);
         if let Some(pid) = pid {
-            remove_cgroups_of(pid);
+            let prefix = format!("sundial-{pid}-");
+            remove_cgroups_where(|name| name.starts_with(&prefix));
+        }
+        // Once no process is left in them (the wrapper's end kills what it
+        // started, a moment later).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while namespaces
+            .iter()
+            .any(|ns| live_pid_namespaces().contains(ns))
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for ns in namespaces {
+            let mark = format!("-ns{ns}");
+            if !live_pid_namespaces().contains(&ns) {
+                remove_cgroups_where(|name| name.starts_with("sundial-") && name.ends_with(&mark));
+            }
         }
     }
 }
 
-/// Removes the cgroups a killed daemon `pid` left (its subtrees
-/// `sundial-PID-*` beside the test's own cgroup in each hierarchy, with the
-/// services' processes in them), which only the next daemon started there
-/// would otherwise remove. Nothing else is touched.
-fn remove_cgroups_of(pid: u32) {
+impl Daemon {
+    /// Started through a wrapper (`unshare --pid`): notes the PID
+    /// namespaces below it, whose daemons mark their subtrees `-nsN`,
+    /// before the wrapper is waited for.
+    fn note_namespaces(&mut self) {
+        let Some(child) = self.child.as_ref().filter(|_| !self.wrapper.is_empty()) else {
+            return;
+        };
+        let own = pid_namespace_of(std::process::id());
+        for ns in descendants(child.id())
+            .into_iter()
+            .filter_map(pid_namespace_of)
+        {
+            if Some(ns) != own && !self.namespaces.contains(&ns) {
+                self.namespaces.push(ns);
+            }
+        }
+    }
+}
+
+/// Every process below `pid`, from the threads' lists of children.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut next = vec![pid];
+    while let Some(p) = next.pop() {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for t in tasks.filter_map(Result::ok) {
+            let list = fs::read_to_string(t.path().join("children")).unwrap_or_default();
+            for c in list.split_whitespace().filter_map(|c| c.parse().ok()) {
+                found.push(c);
+                next.push(c);
+            }
+        }
+    }
+    found
+}
+
+/// The inode of the PID namespace process `pid` is in.
+fn pid_namespace_of(pid: u32) -> Option<u64> {
+    let link = fs::read_link(format!("/proc/{pid}/ns/pid")).ok()?;
+    link.to_str()?
+        .strip_prefix("pid:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
+}
+
+/// The PID namespaces some process is in.
+fn live_pid_namespaces() -> Vec<u64> {
+    fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .filter_map(pid_namespace_of)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Removes the cgroups a killed daemon left (its subtrees beside the test's
+/// own cgroup in each hierarchy whose names `matches`, with the services'
+/// processes in them), which only the next daemon started there would
+/// otherwise remove. Nothing else is touched.
+fn remove_cgroups_where(matches: impl Fn(&str) -> bool) {
     let own = fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let prefix = format!("sundial-{pid}-");
     for line in own.lines() {
         let mut parts = line.splitn(3, ':');
         let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
@@ -360,7 +447,7 @@ fn remove_cgroups_of(pid: u32) {
             continue;
         };
         for e in entries.filter_map(Result::ok) {
-            if e.file_name().to_string_lossy().starts_with(&prefix) {
+            if matches(&e.file_name().to_string_lossy()) {
                 purge_cgroup(&e.path());
             }
         }
