@@ -202,6 +202,16 @@ pub struct Timer {
 }
 
 impl Timer {
+    /// The cause of an elapse from trigger value `index`, marked overdue
+    /// when it is already due.
+    fn value_cause(&self, index: usize, overdue: bool) -> Cause {
+        Cause::Value {
+            index,
+            unit: Arc::clone(&self.unit),
+            note: if overdue { Note::Overdue } else { Note::None },
+        }
+    }
+
     /// The next elapse on the wall clock: the earlier of the calendar and
     /// the monotonic elapse (list-timers' NEXT); `None` unless waiting.
     pub fn next_elapse(&self, now: &ClockSnapshot) -> Option<Timestamp> {
@@ -347,19 +357,8 @@ impl Timer {
                             base_time.as_usec().saturating_add(span.as_usec() as i64),
                         );
                         if realtime.as_ref().is_none_or(|(t, _)| next < *t) {
-                            let note = if next <= ctx.now.realtime {
-                                Note::Overdue
-                            } else {
-                                Note::None
-                            };
-                            realtime = Some((
-                                next,
-                                Cause::Value {
-                                    index,
-                                    unit: Arc::clone(&self.unit),
-                                    note,
-                                },
-                            ));
+                            realtime =
+                                Some((next, self.value_cause(index, next <= ctx.now.realtime)));
                         }
                         continue;
                     }
@@ -389,19 +388,7 @@ impl Timer {
                         continue;
                     }
                     if monotonic.as_ref().is_none_or(|(t, _)| next < *t) {
-                        let note = if next <= now_mono {
-                            Note::Overdue
-                        } else {
-                            Note::None
-                        };
-                        monotonic = Some((
-                            next,
-                            Cause::Value {
-                                index,
-                                unit: Arc::clone(&self.unit),
-                                note,
-                            },
-                        ));
+                        monotonic = Some((next, self.value_cause(index, next <= now_mono)));
                     }
                 }
             }
